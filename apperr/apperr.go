@@ -1,0 +1,53 @@
+// Package apperr names the kinds of failure the portal distinguishes. Stores and domain
+// code return these (wrapped with %w); the handlers map them to status codes and pages in
+// one place.
+package apperr
+
+import "errors"
+
+var (
+	// ErrNotFound: the object does not exist (or the caller may not know it does).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique value is already taken.
+	ErrConflict = errors.New("conflict")
+	// ErrStale: the object changed since it was read; the caller should reload.
+	ErrStale = errors.New("stale")
+	// ErrUnavailable: the database cannot be reached right now.
+	ErrUnavailable = errors.New("database unavailable")
+	// ErrForbidden: the caller may not do this.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// Invalid is input the user can fix. Keys are message-catalogue keys so the handler can
+// show them in the user's language; Field names the form field, if any.
+type Invalid struct {
+	Problems []Problem
+}
+
+// Problem is one thing wrong with the input.
+type Problem struct {
+	Field string
+	Key   string
+	Args  []any
+}
+
+func (e *Invalid) Error() string {
+	if len(e.Problems) == 0 {
+		return "invalid input"
+	}
+	return "invalid input: " + e.Problems[0].Key
+}
+
+// Add appends a problem and returns the receiver so checks can chain.
+func (e *Invalid) Add(field, key string, args ...any) *Invalid {
+	e.Problems = append(e.Problems, Problem{Field: field, Key: key, Args: args})
+	return e
+}
+
+// OrNil returns nil when nothing was added, so callers can `return v.OrNil()`.
+func (e *Invalid) OrNil() error {
+	if e == nil || len(e.Problems) == 0 {
+		return nil
+	}
+	return e
+}

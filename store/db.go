@@ -1,0 +1,73 @@
+// Package store implements the domain stores with the MongoDB driver, against MongoDB or
+// the embedded FerretDB engine. It keeps private bson documents and converters; nothing
+// outside this package sees bson or driver errors.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+
+	"github.com/example/pdpa-portal/apperr"
+)
+
+// DB is a connected database.
+type DB struct {
+	client *mongo.Client
+	db     *mongo.Database
+	locks  *docLocks
+}
+
+// Connect opens a client. It does not fail when the server is down: the driver keeps
+// trying, and every operation reports apperr.ErrUnavailable until it is back.
+func Connect(ctx context.Context, uri, name string) (*DB, error) {
+	opts := options.Client().ApplyURI(uri).
+		SetServerSelectionTimeout(3 * time.Second).
+		SetConnectTimeout(3 * time.Second).
+		SetAppName("pdpa-portal")
+	client, err := mongo.Connect(opts)
+	if err != nil {
+		return nil, fmt.Errorf("database connection string: %w", err)
+	}
+	return &DB{client: client, db: client.Database(name), locks: &docLocks{}}, nil
+}
+
+// Close disconnects the client.
+func (d *DB) Close(ctx context.Context) error { return d.client.Disconnect(ctx) }
+
+// Ping checks the server answers.
+func (d *DB) Ping(ctx context.Context) error {
+	return translate(d.client.Ping(ctx, readpref.Primary()))
+}
+
+func (d *DB) coll(name string) *mongo.Collection { return d.db.Collection(name) }
+
+// translate maps driver errors to the portal's error kinds.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return fmt.Errorf("%w", apperr.ErrNotFound)
+	case mongo.IsDuplicateKeyError(err):
+		return fmt.Errorf("%w: %v", apperr.ErrConflict, err)
+	case mongo.IsTimeout(err), mongo.IsNetworkError(err), errors.Is(err, mongo.ErrClientDisconnected):
+		return fmt.Errorf("%w: %v", apperr.ErrUnavailable, err)
+	default:
+		var se mongo.ServerError
+		if errors.As(err, &se) {
+			return fmt.Errorf("database: %w", err)
+		}
+		// Server selection and connection failures surface in several shapes; anything
+		// else from the driver at this level means the database is not usable now.
+		return fmt.Errorf("%w: %v", apperr.ErrUnavailable, err)
+	}
+}
+
+// Drop deletes the whole database (tests against a shared server use it).
+func (d *DB) Drop(ctx context.Context) error { return translate(d.db.Drop(ctx)) }

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// maxSocketPath is the longest Unix socket path Linux accepts (sun_path is 108 bytes).
+const maxSocketPath = 107
+
+// ErrLocked means another process already serves the data directory.
+var ErrLocked = errors.New("the data directory is in use by another portal process")
+
+// Engine is the embedded FerretDB (SQLite handler) serving the data directory over a
+// Unix socket only, so nothing on the network can reach it.
+type Engine struct {
+	dir    string
+	lock   *os.File
+	fdb    *ferretdb.FerretDB
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// SocketPath is where the embedded engine listens for a given data directory.
+func SocketPath(dataDir string) string { return filepath.Join(dataDir, "mongodb.sock") }
+
+// PrepareDataDir creates the data directory with mode 0700 (or tightens an existing
+// one) and checks that it is writable, so a bad directory fails with a clear message.
+func PrepareDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create data directory %s: %w", dir, err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot restrict data directory %s to its owner: %w", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".write-probe-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %w", dir, err)
+	}
+	name := probe.Name()
+	_ = probe.Close()
+	return os.Remove(name)
+}
+
+// StartEngine locks the data directory, then starts FerretDB on <dir>/mongodb.sock with
+// its SQLite files under <dir>/db. logger receives the engine's own messages.
+func StartEngine(dir string, logger *slog.Logger) (*Engine, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	if err := PrepareDataDir(abs); err != nil {
+		return nil, err
+	}
+	sock := SocketPath(abs)
+	if len(sock) > maxSocketPath {
+		return nil, fmt.Errorf("data directory path %s is too long for a Unix socket (at most %d bytes for %s)", abs, maxSocketPath, sock)
+	}
+
+	lock, err := lockDir(abs)
+	if err != nil {
+		return nil, err
+	}
+	// The lock proves no live process owns the socket: a leftover file is from a crash.
+	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
+		_ = lock.Close()
+		return nil, fmt.Errorf("cannot remove stale socket %s: %w", sock, err)
+	}
+	dbDir := filepath.Join(abs, "db")
+	if err := os.MkdirAll(dbDir, 0o700); err != nil {
+		_ = lock.Close()
+		return nil, fmt.Errorf("cannot create %s: %w", dbDir, err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	// synchronous(full): a write acknowledged to a citizen survives a power cut.
+	sqliteURL := (&url.URL{Scheme: "file", Path: dbDir + "/", RawQuery: "_pragma=synchronous(full)"}).String()
+	fdb, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{Unix: sock},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: sqliteURL,
+	})
+	if err != nil {
+		_ = lock.Close()
+		return nil, fmt.Errorf("embedded database: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{dir: abs, lock: lock, fdb: fdb, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		_ = fdb.Run(ctx)
+	}()
+	return e, nil
+}
+
+// URI is the connection string for the engine's socket.
+func (e *Engine) URI() string {
+	return "mongodb://" + url.PathEscape(SocketPath(e.dir))
+}
+
+// Close stops the listener, waits for connections to finish and the SQLite files to
+// close, then releases the directory lock.
+func (e *Engine) Close() {
+	e.cancel()
+	<-e.done
+	_ = os.Remove(SocketPath(e.dir))
+	_ = e.lock.Close()
+}
+
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "portal.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open lock file in %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+		}
+		return nil, fmt.Errorf("cannot lock %s: %w", dir, err)
+	}
+	return f, nil
+}

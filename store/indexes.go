@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Collection names.
+const (
+	collUsers       = "users"
+	collEmails      = "user_emails"
+	collSessions    = "sessions"
+	collNotices     = "notices"
+	collSetupTokens = "setup_tokens"
+)
+
+type index struct {
+	name   string
+	keys   bson.D
+	unique bool
+}
+
+// indexes lists what MongoDB needs beyond _id. (The embedded engine scans regardless;
+// hot paths are _id lookups by design.)
+var indexes = map[string][]index{
+	collUsers: {
+		{name: "email_key_unique", keys: bson.D{{Key: "email_key", Value: 1}}, unique: true},
+		{name: "roles", keys: bson.D{{Key: "roles", Value: 1}}},
+	},
+	collEmails: {
+		{name: "user_id", keys: bson.D{{Key: "user_id", Value: 1}}},
+	},
+	collSessions: {
+		{name: "user_id", keys: bson.D{{Key: "user_id", Value: 1}}},
+		{name: "last_seen", keys: bson.D{{Key: "last_seen", Value: 1}}},
+	},
+	collSetupTokens: {
+		{name: "expires", keys: bson.D{{Key: "expires", Value: 1}}},
+	},
+}
+
+// EnsureIndexes creates every missing index; running it again changes nothing. It
+// creates only what is missing, one at a time: FerretDB 1.24 drops the connection when
+// asked to create several indexes on a collection that already has them.
+func (d *DB) EnsureIndexes(ctx context.Context) error {
+	for coll, models := range indexes {
+		specs, err := d.coll(coll).Indexes().ListSpecifications(ctx)
+		if err != nil {
+			return fmt.Errorf("list indexes on %s: %w", coll, translate(err))
+		}
+		have := make(map[string]bool, len(specs))
+		for _, s := range specs {
+			have[s.Name] = true
+		}
+		for _, ix := range models {
+			if have[ix.name] {
+				continue
+			}
+			m := mongo.IndexModel{Keys: ix.keys, Options: options.Index().SetName(ix.name).SetUnique(ix.unique)}
+			if _, err := d.coll(coll).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("index %s on %s: %w", ix.name, coll, translate(err))
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+// Package storetest gives tests a real database over the wire protocol: the embedded
+// engine in a temporary directory, or the server in PORTAL_TEST_MONGODB_URI.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/example/pdpa-portal/store"
+)
+
+var seq atomic.Int64
+
+// DB is a test database and, when embedded, the engine serving it.
+type DB struct {
+	*store.DB
+	Engine *store.Engine
+	URI    string
+	Name   string
+	Dir    string
+}
+
+// New returns an empty database with indexes, closed at the end of the test.
+func New(t testing.TB) *DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name := fmt.Sprintf("test_%d_%d", os.Getpid(), seq.Add(1))
+	out := &DB{Name: name}
+	if uri := os.Getenv("PORTAL_TEST_MONGODB_URI"); uri != "" {
+		out.URI = uri
+	} else {
+		out.Dir = ShortTempDir(t)
+		eng, err := store.StartEngine(out.Dir, nil)
+		if err != nil {
+			t.Fatalf("start embedded engine: %v", err)
+		}
+		t.Cleanup(eng.Close)
+		out.Engine, out.URI = eng, eng.URI()
+	}
+	db, err := store.Connect(ctx, out.URI, name)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		if out.Engine == nil {
+			_ = db.Drop(cctx)
+		}
+		_ = db.Close(cctx)
+	})
+	if err := db.EnsureIndexes(ctx); err != nil {
+		t.Fatalf("indexes: %v", err)
+	}
+	out.DB = db
+	return out
+}
+
+// ShortTempDir is t.TempDir() unless its path is too long for a Unix socket, in which
+// case it is a short directory under the system temp dir, removed at cleanup.
+func ShortTempDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if len(filepath.Join(dir, "mongodb.sock")) <= 100 {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "pt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
