@@ -70,17 +70,20 @@ func (s *Setup) CheckLink(ctx context.Context, token string) error {
 	return nil
 }
 
+// Validate checks the new administrator's details against the account rules.
+func (s *Setup) Validate(email, name, password string) *apperr.Invalid {
+	v := ValidateNewUser(email, name)
+	var inv *apperr.Invalid
+	if errors.As(s.Policy.Check(password, email, name), &inv) {
+		v.Problems = append(v.Problems, inv.Problems...)
+	}
+	return v
+}
+
 // CreateAdmin validates the input, spends the token (when token != "", i.e. from the web)
 // and creates the administrator. Validation comes first so a typo does not burn the link.
 func (s *Setup) CreateAdmin(ctx context.Context, token, email, name, password string) (*User, error) {
-	v := ValidateNewUser(email, name)
-	if err := s.Policy.Check(password, email, name); err != nil {
-		var inv *apperr.Invalid
-		if errors.As(err, &inv) {
-			v.Problems = append(v.Problems, inv.Problems...)
-		}
-	}
-	if err := v.OrNil(); err != nil {
+	if err := s.Validate(email, name, password).OrNil(); err != nil {
 		return nil, err
 	}
 	if token != "" {

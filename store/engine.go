@@ -105,8 +105,15 @@ func StartEngine(dir string, logger *slog.Logger) (*Engine, error) {
 }
 
 // URI is the connection string for the engine's socket.
-func (e *Engine) URI() string {
-	return "mongodb://" + url.PathEscape(SocketPath(e.dir))
+func (e *Engine) URI() string { return SocketURI(e.dir) }
+
+// SocketURI is the connection string for the socket of a data directory, as mongosh
+// and the driver expect it (the path percent-encoded in the host part).
+func SocketURI(dataDir string) string {
+	if abs, err := filepath.Abs(dataDir); err == nil {
+		dataDir = abs
+	}
+	return "mongodb://" + url.PathEscape(SocketPath(dataDir))
 }
 
 // Close stops the listener, waits for connections to finish and the SQLite files to

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+)
+
+// Config is every setting, from flags and PORTAL_* variables (flags win), validated once.
+type Config struct {
+	Addr            string
+	BaseURL         string
+	DataDir         string
+	MongoURI        secret
+	DBName          string
+	LogFormat       string
+	LogLevel        string
+	TrustedProxies  []netip.Prefix
+	TLSCert         string
+	TLSKey          string
+	SessionIdle     time.Duration
+	SessionMax      time.Duration
+	MaxBody         int64
+	PasswordMin     int
+	ShutdownTimeout time.Duration
+
+	// Secrets come only from the environment (never flags: argv is visible to every user
+	// of the machine) or from the data directory.
+	HashKey   secret
+	BlockKey  secret
+	MasterKey secret
+}
+
+// secret hides its value from logs and %v.
+type secret string
+
+func (s secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// LogValue keeps secrets out of structured logs.
+func (s secret) LogValue() any { return s.String() }
+
+// setting describes one configuration value for flags, environment and --help.
+type setting struct {
+	flag, env, def, usage string
+	parse                 func(c *Config, v string) error
+}
+
+// usageError is a bad setting: the process exits with status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+var settings = []setting{
+	{"addr", "PORTAL_ADDR", "127.0.0.1:8080", "address to serve HTTP on (host:port)", func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return errors.New("must be host:port, for example 127.0.0.1:8080")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"base-url", "PORTAL_BASE_URL", "", "public URL of the portal, used in links it prints and mails (default http://<addr>)", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("must be an http or https URL, for example https://privacy.example.gov.tw")
+		}
+		c.BaseURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"data-dir", "PORTAL_DATA_DIR", "./data", "directory for the embedded database, its socket and generated keys", func(c *Config, v string) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New("must not be empty")
+		}
+		c.DataDir = v
+		return nil
+	}},
+	{"mongodb-uri", "MONGODB_URI", "", "MongoDB connection string; when empty the embedded engine is used", func(c *Config, v string) error {
+		if v != "" && !strings.HasPrefix(v, "mongodb://") && !strings.HasPrefix(v, "mongodb+srv://") {
+			return errors.New("must start with mongodb:// or mongodb+srv://")
+		}
+		c.MongoURI = secret(v)
+		return nil
+	}},
+	{"db", "PORTAL_DB", "portal", "database name", func(c *Config, v string) error {
+		if v == "" || len(v) > 60 || strings.ContainsAny(v, `/\. "$`) {
+			return errors.New("must be 1-60 characters without / \\ . space \" or $")
+		}
+		c.DBName = v
+		return nil
+	}},
+	{"log-format", "PORTAL_LOG_FORMAT", "text", "log format: text or json", func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return errors.New("must be text or json")
+		}
+		c.LogFormat = v
+		return nil
+	}},
+	{"log-level", "PORTAL_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error {
+		switch v {
+		case "debug", "info", "warn", "error":
+			c.LogLevel = v
+			return nil
+		}
+		return errors.New("must be debug, info, warn or error")
+	}},
+	{"trusted-proxies", "PORTAL_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For/-Proto are believed (default: none)", func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				a, aerr := netip.ParseAddr(f)
+				if aerr != nil {
+					return fmt.Errorf("%q is not an address or CIDR", f)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
+		return nil
+	}},
+	{"tls-cert", "PORTAL_TLS_CERT", "", "TLS certificate file; with tls-key, serve HTTPS directly", func(c *Config, v string) error { c.TLSCert = v; return nil }},
+	{"tls-key", "PORTAL_TLS_KEY", "", "TLS private key file", func(c *Config, v string) error { c.TLSKey = v; return nil }},
+	{"session-idle", "PORTAL_SESSION_IDLE", "30m", "sign-out after this much inactivity", durationSetting(func(c *Config) *time.Duration { return &c.SessionIdle }, time.Minute, 24*time.Hour)},
+	{"session-max", "PORTAL_SESSION_MAX", "12h", "sign-out this long after sign-in, active or not", durationSetting(func(c *Config) *time.Duration { return &c.SessionMax }, time.Minute, 30*24*time.Hour)},
+	{"max-body", "PORTAL_MAX_BODY", "1048576", "largest request body in bytes for forms (uploads have their own limit)", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 100<<20 {
+			return errors.New("must be a number of bytes between 1024 and 104857600")
+		}
+		c.MaxBody = n
+		return nil
+	}},
+	{"password-min-length", "PORTAL_PASSWORD_MIN_LENGTH", "8", "minimum password length (never below 8)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < account.MinPasswordLength || n > 128 {
+			return fmt.Errorf("must be a whole number from %d to 128", account.MinPasswordLength)
+		}
+		c.PasswordMin = n
+		return nil
+	}},
+	{"shutdown-timeout", "PORTAL_SHUTDOWN_TIMEOUT", "15s", "how long to let requests finish at shutdown", durationSetting(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Second, 5*time.Minute)},
+}
+
+// secretSettings are read from the environment only.
+var secretSettings = []struct {
+	env, usage string
+	field      func(c *Config) *secret
+	size       []int
+}{
+	{"PORTAL_HASH_KEY", "base64 key signing cookies (32 or 64 bytes)", func(c *Config) *secret { return &c.HashKey }, []int{32, 64}},
+	{"PORTAL_BLOCK_KEY", "base64 key encrypting cookies (32 bytes)", func(c *Config) *secret { return &c.BlockKey }, []int{32}},
+	{"PORTAL_MASTER_KEY", "base64 master key wrapping the per-person data keys (32 bytes)", func(c *Config) *secret { return &c.MasterKey }, []int{32}},
+}
+
+func durationSetting(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < lo || d > hi {
+			return fmt.Errorf("must be a duration from %v to %v, for example 30m", lo, hi)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// parseConfig reads flags from args and the rest from env. extra registers subcommand
+// flags on the same set. It returns *usageError for any bad value, naming the setting.
+func parseConfig(name string, args []string, env func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (*Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	vals := make([]*string, len(settings))
+	for i, s := range settings {
+		vals[i] = fs.String(s.flag, s.def, s.usage)
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, &usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return nil, &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	c := &Config{}
+	for i, s := range settings {
+		v, from := *vals[i], "-"+s.flag
+		if !set[s.flag] {
+			if e := env(s.env); e != "" {
+				v, from = e, s.env
+			}
+		}
+		if err := s.parse(c, v); err != nil {
+			return nil, &usageError{fmt.Sprintf("invalid %s (%s=%q): %v", s.flag, from, displayValue(s.env, v), err)}
+		}
+	}
+	for _, s := range secretSettings {
+		v := env(s.env)
+		if v == "" {
+			continue
+		}
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || !containsInt(s.size, len(b)) {
+			return nil, &usageError{fmt.Sprintf("invalid %s: must be base64 of %v random bytes (generate with: openssl rand -base64 %d)", s.env, s.size, s.size[0])}
+		}
+		*s.field(c) = secret(b)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return nil, &usageError{"invalid tls-cert/tls-key: set both or neither"}
+	}
+	if c.SessionIdle > c.SessionMax {
+		return nil, &usageError{"invalid session-idle: must not exceed session-max"}
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = c.defaultBaseURL(c.Addr)
+	}
+	return c, nil
+}
+
+// defaultBaseURL is the URL of the listening address, used when base-url is unset.
+func (c *Config) defaultBaseURL(addr string) string {
+	scheme := "http"
+	if c.TLSCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + addr
+}
+
+// displayValue hides connection strings (they may hold passwords) in error messages.
+func displayValue(env, v string) string {
+	if env == "MONGODB_URI" {
+		return "[redacted]"
+	}
+	return v
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// writeHelp lists every subcommand and setting.
+func writeHelp(w io.Writer) {
+	fmt.Fprint(w, `portal: the personal data rights portal (PDPA Art. 3)
+
+Usage:
+  portal [serve] [flags]                 serve the portal (the default)
+  portal create-admin --email E [--name N] [flags]
+                                         create an administrator; the password is read from standard input
+  portal help                            show this help
+
+Settings (a flag wins over its environment variable):
+`)
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "none"
+		}
+		fmt.Fprintf(w, "  -%-22s %-28s %s (default: %s)\n", s.flag, s.env, s.usage, def)
+	}
+	fmt.Fprint(w, "\nSecrets (environment only; generated into <data-dir>/secrets.json, mode 0600, when unset):\n")
+	for _, s := range secretSettings {
+		fmt.Fprintf(w, "  %-28s %s\n", s.env, s.usage)
+	}
+}

@@ -1,0 +1,341 @@
+// Command portal serves the personal data rights portal and runs its administrative
+// subcommands. main only wires; run returns an exit status so tests can drive it.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+func run(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, env, stdout, stderr)
+	case "create-admin":
+		err = createAdmin(ctx, args, env, stdin, stdout, stderr)
+	case "help":
+		writeHelp(stdout)
+		return exitOK
+	default:
+		err = &usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		writeHelp(stdout)
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "portal: %v\nRun 'portal --help' for the list of settings.\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "portal: %v\n", err)
+		return exitError
+	}
+}
+
+func newLogger(c *Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// engineLogger passes on only the engine's errors: at info and warn level it logs every
+// connection and protocol detail. PORTAL_LOG_LEVEL=debug shows everything.
+func engineLogger(c *Config, log *slog.Logger) *slog.Logger {
+	if c.LogLevel == "debug" {
+		return log.With("component", "ferretdb")
+	}
+	return slog.New(minLevel{log.Handler(), slog.LevelError}).With("component", "ferretdb")
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler { return minLevel{m.Handler.WithAttrs(a), m.min} }
+func (m minLevel) WithGroup(g string) slog.Handler      { return minLevel{m.Handler.WithGroup(g), m.min} }
+
+// app is the opened database and the stores over it.
+type app struct {
+	cfg      *Config
+	log      *slog.Logger
+	engine   *store.Engine
+	db       *store.DB
+	users    *store.Users
+	sessions *store.Sessions
+	notices  *store.Notices
+	setup    *account.Setup
+}
+
+// open prepares the data directory and keys, starts the embedded engine unless a MongoDB
+// URI is set, and connects. With shareEngine, a directory already served by a running
+// portal is reached through that portal's socket instead of failing.
+func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
+	if err := store.PrepareDataDir(c.DataDir); err != nil {
+		return nil, err
+	}
+	if err := loadSecrets(c); err != nil {
+		return nil, err
+	}
+	a := &app{cfg: c, log: log}
+	uri := string(c.MongoURI)
+	if uri == "" {
+		eng, err := store.StartEngine(c.DataDir, engineLogger(c, log))
+		switch {
+		case err == nil:
+			a.engine, uri = eng, eng.URI()
+		case errors.Is(err, store.ErrLocked) && shareEngine:
+			uri = store.SocketURI(c.DataDir)
+		case errors.Is(err, store.ErrLocked):
+			return nil, fmt.Errorf("%w; stop the other portal first, or give this one its own PORTAL_DATA_DIR", err)
+		default:
+			return nil, err
+		}
+	}
+	db, err := store.Connect(context.Background(), uri, c.DBName)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.db = db
+	emailKey := hmac.New(sha256.New, []byte(c.MasterKey))
+	emailKey.Write([]byte("email-index-v1"))
+	a.users = store.NewUsers(db, emailKey.Sum(nil))
+	a.sessions = store.NewSessions(db)
+	a.notices = store.NewNotices(db)
+	a.setup = &account.Setup{Users: a.users, Tokens: store.NewSetupTokens(db), Policy: account.PasswordPolicy{MinLength: c.PasswordMin}, Now: time.Now}
+	return a, nil
+}
+
+func (a *app) close() {
+	if a.db != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.db.Close(ctx)
+		cancel()
+	}
+	if a.engine != nil {
+		a.engine.Close()
+	}
+}
+
+// bootstrap makes a fresh or upgraded database usable: indexes, the first notice.
+// Every step is idempotent, so concurrent instances may run it together.
+func (a *app) bootstrap(ctx context.Context) error {
+	if err := a.db.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	if _, err := a.notices.Current(ctx); errors.Is(err, apperr.ErrNotFound) {
+		n, err := consent.DefaultNotice(time.Now())
+		if err != nil {
+			return err
+		}
+		if err := a.notices.Publish(ctx, n); err != nil && !errors.Is(err, apperr.ErrConflict) {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	c, err := parseConfig("portal", args, env, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c, stderr)
+	// Listen first: a busy port is reported before anything else is touched.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %v (is another program using it? choose another with PORTAL_ADDR)", c.Addr, err)
+	}
+	defer ln.Close()
+	if c.BaseURL == c.defaultBaseURL(c.Addr) {
+		c.BaseURL = c.defaultBaseURL(ln.Addr().String())
+	}
+	a, err := open(c, log, false)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	srv, err := handlers.New(handlers.Deps{
+		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Notices: a.notices, Now: time.Now,
+	}, handlers.Options{
+		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody,
+		Sessions: account.SessionPolicy{Idle: c.SessionIdle, Absolute: c.SessionMax},
+	})
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		if c.TLSCert != "" {
+			serveErr <- httpSrv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+		} else {
+			serveErr <- httpSrv.Serve(ln)
+		}
+	}()
+	engine := "MongoDB (MONGODB_URI)"
+	if a.engine != nil {
+		engine = "embedded FerretDB, " + a.engine.URI()
+	}
+	fmt.Fprintf(stdout, "Portal serving at %s\nDatabase: %s, database %q\n", c.BaseURL, engine, c.DBName)
+	go a.prepare(ctx, stdout)
+
+	select {
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight", "timeout", c.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		log.Warn("requests still running at shutdown were cut off", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// prepare runs bootstrap until the database answers, then prints the setup link while
+// no administrator exists. Pages answer 503 meanwhile; nothing needs a restart.
+func (a *app) prepare(ctx context.Context, stdout io.Writer) {
+	for attempt := 0; ; attempt++ {
+		bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := a.bootstrap(bctx)
+		if err == nil {
+			var token string
+			token, err = a.setup.NewLink(bctx)
+			if err == nil && token != "" {
+				fmt.Fprintf(stdout, "No administrator exists yet. Create the first one within 24 hours at (single use):\n  %s/setup?token=%s\n", a.cfg.BaseURL, token)
+			}
+		}
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		a.log.Warn("database not ready; retrying", "err", err, "attempt", attempt+1)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+func createAdmin(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var email, name string
+	c, err := parseConfig("portal create-admin", args, env, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the administrator's e-mail address")
+		fs.StringVar(&name, "name", "", "the administrator's name (default: the part of the e-mail before @)")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return &usageError{"create-admin needs --email"}
+	}
+	if name == "" {
+		name, _, _ = strings.Cut(email, "@")
+	}
+	// One line from standard input: a pipe or a terminal (where it echoes; prefer a pipe).
+	pw, err := bufio.NewReader(io.LimitReader(stdin, 1024)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from standard input: %w", err)
+	}
+	pw = strings.TrimRight(pw, "\r\n")
+	if pw == "" {
+		return &usageError{"create-admin reads the password from standard input, and it was empty"}
+	}
+	log := newLogger(c, stderr)
+	a, err := open(c, log, true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := a.bootstrap(cctx); err != nil {
+		return fmt.Errorf("prepare database: %w", err)
+	}
+	u, err := a.setup.CreateAdmin(cctx, "", email, name, pw)
+	var inv *apperr.Invalid
+	switch {
+	case errors.As(err, &inv):
+		cat := i18n.MustLoad()
+		var msgs []string
+		for _, p := range inv.Problems {
+			msgs = append(msgs, cat.T(i18n.EN, p.Key, p.Args...))
+		}
+		return &usageError{"the administrator was not created: " + strings.Join(msgs, "; ")}
+	case errors.Is(err, apperr.ErrConflict):
+		return fmt.Errorf("an account with e-mail %s already exists", account.NormalizeEmail(email))
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "Administrator %s created (id %s).\n", u.Email, u.ID)
+	return nil
+}

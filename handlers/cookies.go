@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+)
+
+const (
+	sessionCookie = "portal_session"
+	flashCookie   = "portal_flash"
+)
+
+// Flash kinds.
+const (
+	flashInfo    = "info"
+	flashSuccess = "success"
+	flashError   = "error"
+)
+
+// flash is a one-shot message shown on the next page, kept in a signed cookie so it
+// needs no database and survives the redirect after a form.
+type flash struct {
+	Kind string
+	Key  string
+}
+
+func (s *Server) setCookie(c *gin.Context, name, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.isTLS(c.Request), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// startSession signs the user in with a fresh session id (never one the browser sent),
+// which defeats session fixation.
+func (s *Server) startSession(c *gin.Context, u *account.User) error {
+	if old, ok := c.Get(keySession); ok {
+		_ = s.Sessions.Delete(c.Request.Context(), old.(*account.Session).ID)
+	}
+	token := account.RandomToken(32)
+	now := s.Now()
+	if err := s.Sessions.Create(c.Request.Context(), &account.Session{ID: account.TokenHash(token), UserID: u.ID, Created: now, LastSeen: now}); err != nil {
+		return err
+	}
+	enc, err := s.cookies.Encode(sessionCookie, token)
+	if err != nil {
+		return err
+	}
+	s.setCookie(c, sessionCookie, enc, int(s.opt.Sessions.Absolute/time.Second))
+	return nil
+}
+
+func (s *Server) readSessionCookie(r *http.Request) (string, bool) {
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return "", false
+	}
+	var token string
+	if err := s.cookies.Decode(sessionCookie, ck.Value, &token); err != nil || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+func (s *Server) clearSessionCookie(c *gin.Context) { s.setCookie(c, sessionCookie, "", -1) }
+
+func (s *Server) addFlash(c *gin.Context, kind, key string) {
+	fl := append(s.readFlashes(c.Request), flash{Kind: kind, Key: key})
+	if enc, err := s.cookies.Encode(flashCookie, fl); err == nil {
+		s.setCookie(c, flashCookie, enc, 300)
+	}
+}
+
+func (s *Server) readFlashes(r *http.Request) []flash {
+	ck, err := r.Cookie(flashCookie)
+	if err != nil {
+		return nil
+	}
+	var fl []flash
+	if err := s.cookies.Decode(flashCookie, ck.Value, &fl); err != nil {
+		return nil
+	}
+	return fl
+}
+
+// takeFlashes returns the pending messages and clears them.
+func (s *Server) takeFlashes(c *gin.Context) []flash {
+	fl := s.readFlashes(c.Request)
+	if len(fl) > 0 {
+		s.setCookie(c, flashCookie, "", -1)
+	}
+	return fl
+}

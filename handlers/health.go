@@ -1,0 +1,34 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// healthz answers while the process runs.
+func (s *Server) healthz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz answers 200 only while the database does, so a load balancer stops sending
+// traffic to an instance that cannot serve it.
+func (s *Server) readyz(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "database unavailable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// gpc declares that the site honours Global Privacy Control.
+func (s *Server) gpc(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.JSON(http.StatusOK, gin.H{"gpc": true, "lastUpdate": "2026-11-23"})
+}

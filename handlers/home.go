@@ -1,0 +1,26 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/rights"
+)
+
+type homePage struct {
+	Rights []rightSummary
+}
+
+type rightSummary struct {
+	Kind rights.Kind
+	Days int
+}
+
+func (s *Server) home(c *gin.Context) {
+	p := homePage{}
+	for _, k := range rights.Kinds {
+		p.Rights = append(p.Rights, rightSummary{Kind: k, Days: k.DecisionDays()})
+	}
+	s.render(c, http.StatusOK, "home", s.view(c, "home.title", p))
+}

@@ -1,0 +1,191 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"runtime/debug"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/i18n"
+)
+
+// Context keys.
+const (
+	keyRequestID = "request_id"
+	keyLang      = "lang"
+	keyUser      = "user"
+	keySession   = "session"
+)
+
+// recoverer turns a panic into the 500 page; the stack goes to the log, never the page.
+func (s *Server) recoverer(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.Log.Error("panic", "request_id", c.GetString(keyRequestID), "panic", v, "stack", string(debug.Stack()))
+			if !c.Writer.Written() {
+				s.renderError(c, http.StatusInternalServerError, "")
+			}
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
+// accessLog gives each request an id and logs one line for it. The query string is left
+// out: it can carry one-time tokens.
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	id := newRequestID()
+	c.Set(keyRequestID, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelWarn
+	}
+	s.Log.Log(c.Request.Context(), level, "request",
+		"request_id", id, "method", c.Request.Method, "path", c.Request.URL.Path,
+		"status", c.Writer.Status(), "bytes", c.Writer.Size(), "duration_ms", time.Since(start).Milliseconds())
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// contentSecurityPolicy allows no inline script, no framing and no foreign origins.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) securityHeaders(c *gin.Context) {
+	setSecurityHeaders(c.Writer.Header(), s.isTLS(c.Request))
+	c.Next()
+}
+
+func setSecurityHeaders(h http.Header, tls bool) {
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if tls {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+}
+
+// isTLS reports whether the browser reached us over TLS: directly, or through a trusted
+// proxy that says so. Forwarded headers from anyone else are ignored.
+func (s *Server) isTLS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if r.Header.Get("X-Forwarded-Proto") != "https" || len(s.opt.TrustedProxies) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.opt.TrustedProxies {
+		if p.Contains(ap.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// limitBody refuses bodies over the limit: at once when the declared length is too big,
+// and when reading past it otherwise (the form parser then reports *http.MaxBytesError).
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.opt.MaxBody {
+		s.renderError(c, http.StatusRequestEntityTooLarge, "")
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opt.MaxBody)
+	c.Next()
+}
+
+// langCookie remembers the visitor's choice of language (an essential cookie).
+const langCookie = "lang"
+
+func (s *Server) language(c *gin.Context) {
+	c.Set(keyLang, requestLang(c.Request))
+	c.Next()
+}
+
+func requestLang(r *http.Request) string {
+	if ck, err := r.Cookie(langCookie); err == nil {
+		if l := i18n.Normalize(ck.Value); l != "" {
+			return l
+		}
+	}
+	return i18n.Match(r.Header.Get("Accept-Language"))
+}
+
+// session loads the signed-in user, if the request carries a valid session cookie.
+func (s *Server) session(c *gin.Context) {
+	token, ok := s.readSessionCookie(c.Request)
+	if !ok {
+		c.Next()
+		return
+	}
+	ctx := c.Request.Context()
+	now := s.Now()
+	se, err := s.Sessions.Get(ctx, account.TokenHash(token))
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		s.clearSessionCookie(c)
+		c.Next()
+		return
+	case err != nil:
+		s.fail(c, err)
+		return
+	}
+	if !s.opt.Sessions.Valid(se, now) {
+		_ = s.Sessions.Delete(ctx, se.ID)
+		s.clearSessionCookie(c)
+		s.addFlash(c, flashInfo, "flash.session_expired")
+		c.Next()
+		return
+	}
+	user, err := s.Users.ByID(ctx, se.UserID)
+	if err != nil || user.Disabled {
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+		_ = s.Sessions.Delete(ctx, se.ID)
+		s.clearSessionCookie(c)
+		c.Next()
+		return
+	}
+	if s.opt.Sessions.NeedsTouch(se, now) {
+		if err := s.Sessions.Touch(ctx, se.ID, now); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+	}
+	c.Set(keySession, se)
+	c.Set(keyUser, user)
+	c.Next()
+}
+
+func currentUser(c *gin.Context) *account.User {
+	if v, ok := c.Get(keyUser); ok {
+		return v.(*account.User)
+	}
+	return nil
+}

@@ -1,0 +1,28 @@
+package handlers
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/consent"
+)
+
+type privacyPage struct {
+	Notice *consent.Notice
+}
+
+// Art8Item returns the number (1–6) of the PDPA Art. 8 item a section answers, or 0.
+func (p privacyPage) Art8Item(key string) int {
+	return slices.Index(consent.Art8Sections, key) + 1
+}
+
+func (s *Server) privacy(c *gin.Context) {
+	n, err := s.Notices.Current(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n}))
+}

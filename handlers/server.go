@@ -1,0 +1,118 @@
+// Package handlers is the web layer: one route table, the middleware, one error mapper
+// and a file per area. It sees domain types only, never bson.
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/securecookie"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/static"
+	"github.com/example/pdpa-portal/templates"
+)
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are what the handlers need, wired by cmd/portal.
+type Deps struct {
+	Log      *slog.Logger
+	DB       Pinger
+	Users    account.Users
+	Sessions account.Sessions
+	Setup    *account.Setup
+	Notices  consent.Notices
+	Now      func() time.Time
+}
+
+// Options are the web settings from the configuration.
+type Options struct {
+	HashKey        []byte // securecookie HMAC key (32 or 64 bytes)
+	BlockKey       []byte // securecookie AES key (32 bytes)
+	TrustedProxies []netip.Prefix
+	MaxBody        int64
+	Sessions       account.SessionPolicy
+}
+
+// Server holds the parsed templates, catalogues and dependencies.
+type Server struct {
+	Deps
+	opt     Options
+	cat     *i18n.Catalog
+	pages   *templates.Set
+	hashes  map[string]string
+	cookies *securecookie.SecureCookie
+	engine  *gin.Engine
+}
+
+// New builds the server; it fails only on a build defect (a template that does not parse).
+func New(d Deps, opt Options) (*Server, error) {
+	gin.SetMode(gin.ReleaseMode)
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if opt.MaxBody <= 0 {
+		opt.MaxBody = 1 << 20
+	}
+	if opt.Sessions.Idle == 0 {
+		opt.Sessions = account.SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * time.Hour}
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	hashes, err := static.Hashes()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, opt: opt, cat: cat, hashes: hashes}
+	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
+	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
+	s.pages, err = templates.Parse(template.FuncMap{"dict": dict})
+	if err != nil {
+		return nil, err
+	}
+	s.engine = s.routes()
+	return s, nil
+}
+
+// Handler is the whole site: cross-origin protection around the Gin engine.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header(), s.isTLS(r))
+		s.writeError(w, r, "", newRequestID(), http.StatusForbidden, "error.cross_origin")
+	}))
+	return cop.Handler(s.engine)
+}
+
+// Pages exposes the template set so tests can check every page is rendered.
+func (s *Server) Pages() *templates.Set { return s.pages }
+
+// dict builds a map for passing several values to a partial.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}

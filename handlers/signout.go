@@ -1,0 +1,22 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+)
+
+// signOut ends the session on the server, not just in the browser.
+func (s *Server) signOut(c *gin.Context) {
+	if v, ok := c.Get(keySession); ok {
+		if err := s.Sessions.Delete(c.Request.Context(), v.(*account.Session).ID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	s.clearSessionCookie(c)
+	s.addFlash(c, flashInfo, "flash.signed_out")
+	c.Redirect(http.StatusSeeOther, "/")
+}

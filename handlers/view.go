@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/i18n"
+)
+
+// View is what every page template receives: the language, the user, flash messages,
+// asset URLs and the page's own data in Page.
+type View struct {
+	Lang       string
+	AltLang    string
+	AltLangURL string
+	Path       string
+	TitleKey   string
+	RequestID  string
+	User       *account.User
+	Flashes    []flash
+	Problems   []apperr.Problem
+	Page       any
+
+	s *Server
+}
+
+// T translates a catalogue key into the page's language.
+func (v *View) T(key string, args ...any) string { return v.s.cat.T(v.Lang, key, args...) }
+
+// Asset returns the content-hashed URL of a static file.
+func (v *View) Asset(name string) string { return "/static/" + v.s.hashes[name] + "/" + name }
+
+// Date formats a date the way readers of the page's language expect (Asia/Taipei).
+func (v *View) Date(t time.Time) string {
+	t = t.In(taipei)
+	if v.Lang == i18n.EN {
+		return t.Format("2 January 2006")
+	}
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// Problem renders a validation problem in the page's language.
+func (v *View) Problem(p apperr.Problem) string { return v.T(p.Key, p.Args...) }
+
+// FieldError returns the first problem for a form field, or "".
+func (v *View) FieldError(field string) string {
+	for _, p := range v.Problems {
+		if p.Field == field {
+			return v.Problem(p)
+		}
+	}
+	return ""
+}
+
+var taipei = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Taipei"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600) // Taiwan has no daylight saving
+}()
+
+// view builds the common part of every page from the request.
+func (s *Server) view(c *gin.Context, titleKey string, page any) *View {
+	v := s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), titleKey, page)
+	v.User = currentUser(c)
+	v.Flashes = s.takeFlashes(c)
+	return v
+}
+
+func (s *Server) newView(r *http.Request, lang, requestID, titleKey string, page any) *View {
+	if lang == "" {
+		lang = requestLang(r)
+	}
+	alt := i18n.EN
+	if lang == i18n.EN {
+		alt = i18n.ZH
+	}
+	return &View{
+		Lang: lang, AltLang: alt, Path: r.URL.Path, TitleKey: titleKey, RequestID: requestID, Page: page, s: s,
+		AltLangURL: "/lang?" + url.Values{"to": {alt}, "next": {r.URL.RequestURI()}}.Encode(),
+	}
+}
+
+// render writes a page for a Gin handler.
+func (s *Server) render(c *gin.Context, status int, page string, v *View) {
+	s.writePage(c.Writer, status, page, v)
+}
+
+// writePage executes a page into a buffer first, so a template failure becomes a clean
+// 500 instead of half a page.
+func (s *Server) writePage(w http.ResponseWriter, status int, page string, v *View) {
+	var buf bytes.Buffer
+	if err := s.pages.Execute(&buf, page, v); err != nil {
+		s.Log.Error("render", "page", page, "request_id", v.RequestID, "err", err)
+		buf.Reset()
+		status = http.StatusInternalServerError
+		v.Page = errorPage{Status: status}
+		v.TitleKey = "error.500.title"
+		if page == "error" || s.pages.Execute(&buf, "error", v) != nil {
+			buf.Reset()
+			buf.WriteString("500 Internal Server Error")
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
