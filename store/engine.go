@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -28,6 +29,7 @@ type Engine struct {
 	fdb    *ferretdb.FerretDB
 	cancel context.CancelFunc
 	done   chan struct{}
+	once   sync.Once
 }
 
 // SocketPath is where the embedded engine listens for a given data directory.
@@ -119,10 +121,12 @@ func SocketURI(dataDir string) string {
 // Close stops the listener, waits for connections to finish and the SQLite files to
 // close, then releases the directory lock.
 func (e *Engine) Close() {
-	e.cancel()
-	<-e.done
-	_ = os.Remove(SocketPath(e.dir))
-	_ = e.lock.Close()
+	e.once.Do(func() {
+		e.cancel()
+		<-e.done
+		_ = os.Remove(SocketPath(e.dir))
+		_ = e.lock.Close()
+	})
 }
 
 func lockDir(dir string) (*os.File, error) {

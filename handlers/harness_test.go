@@ -1,0 +1,161 @@
+package handlers_test
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
+)
+
+// clock is an injected, settable time.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type harness struct {
+	t       *testing.T
+	db      *storetest.DB
+	srv     *handlers.Server
+	h       http.Handler
+	clock   *clock
+	users   *store.Users
+	setup   *account.Setup
+	notices *store.Notices
+	logs    *strings.Builder
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	db := storetest.New(t)
+	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	users := store.NewUsers(db.DB, []byte("email-key"))
+	notices := store.NewNotices(db.DB)
+	n, err := consent.DefaultNotice(clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := notices.Publish(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	setup := &account.Setup{Users: users, Tokens: store.NewSetupTokens(db.DB), Policy: account.PasswordPolicy{}, Now: clk.Now}
+	logs := &strings.Builder{}
+	srv, err := handlers.New(handlers.Deps{
+		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), DB: db.DB, Users: users,
+		Sessions: store.NewSessions(db.DB), Setup: setup, Notices: notices, Now: clk.Now,
+	}, handlers.Options{HashKey: make64(1), BlockKey: make32(2), MaxBody: 64 << 10,
+		Sessions: account.SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), clock: clk, users: users, setup: setup, notices: notices, logs: logs}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func make64(b byte) []byte { return []byte(strings.Repeat(string(rune('a'+b)), 64)) }
+func make32(b byte) []byte { return []byte(strings.Repeat(string(rune('a'+b)), 32)) }
+
+// response is a served response with its parsed document.
+type response struct {
+	*httptest.ResponseRecorder
+	doc *goquery.Document
+}
+
+func (r *response) text(sel string) string { return strings.TrimSpace(r.doc.Find(sel).First().Text()) }
+
+// do serves one request; opts adjust it (headers, cookies).
+func (h *harness) do(method, target string, body io.Reader, opts ...func(*http.Request)) *response {
+	h.t.Helper()
+	req := httptest.NewRequest(method, target, body)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for _, o := range opts {
+		o(req)
+	}
+	rec := httptest.NewRecorder()
+	h.h.ServeHTTP(rec, req)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return &response{ResponseRecorder: rec, doc: doc}
+}
+
+func (h *harness) get(target string, opts ...func(*http.Request)) *response {
+	return h.do(http.MethodGet, target, nil, opts...)
+}
+
+func (h *harness) post(target string, form url.Values, opts ...func(*http.Request)) *response {
+	return h.do(http.MethodPost, target, strings.NewReader(form.Encode()), opts...)
+}
+
+func header(k, v string) func(*http.Request) { return func(r *http.Request) { r.Header.Set(k, v) } }
+
+func english(r *http.Request) { r.Header.Set("Accept-Language", "en-US,en;q=0.9") }
+
+// withCookies sends the cookies a previous response set.
+func withCookies(rs ...*response) func(*http.Request) {
+	return func(r *http.Request) {
+		for _, res := range rs {
+			for _, c := range res.Result().Cookies() {
+				if c.MaxAge >= 0 {
+					r.AddCookie(c)
+				}
+			}
+		}
+	}
+}
+
+func cookieNamed(r *response, name string) *http.Cookie {
+	for _, c := range r.Result().Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func tlsState() *tls.ConnectionState { return &tls.ConnectionState{HandshakeComplete: true} }
+
+// restartEngine starts the embedded engine again on the same directory.
+func (h *harness) restartEngine(dir string) {
+	eng, err := store.StartEngine(dir, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(eng.Close)
+	h.db.Engine = eng
+}

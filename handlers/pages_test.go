@@ -1,0 +1,184 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/example/pdpa-portal/consent"
+)
+
+func TestHomeSpeaksChineseByDefaultAndEnglishOnRequest(t *testing.T) {
+	h := newHarness(t)
+	zh := h.get("/")
+	if zh.Code != http.StatusOK {
+		t.Fatalf("status %d", zh.Code)
+	}
+	if lang, _ := zh.doc.Find("html").Attr("lang"); lang != "zh-TW" {
+		t.Fatalf("html lang = %q, want zh-TW", lang)
+	}
+	if got := zh.text("h1"); got != "行使您的個人資料權利" {
+		t.Fatalf("h1 = %q", got)
+	}
+	if n := zh.doc.Find(".cards .card").Length(); n != 5 {
+		t.Fatalf("%d rights described, want the five of Art. 3", n)
+	}
+	if !strings.Contains(zh.doc.Find(".cards").Text(), "15 日內") || !strings.Contains(zh.doc.Find(".cards").Text(), "30 日內") {
+		t.Fatal("the decision periods (15 and 30 days) are not shown")
+	}
+
+	en := h.get("/", english)
+	if lang, _ := en.doc.Find("html").Attr("lang"); lang != "en" {
+		t.Fatalf("html lang = %q, want en", lang)
+	}
+	if got := en.text("h1"); got != "Exercise your personal data rights" {
+		t.Fatalf("h1 = %q", got)
+	}
+	// A language the portal does not speak falls back to zh-TW.
+	if lang, _ := h.get("/", header("Accept-Language", "fr-FR")).doc.Find("html").Attr("lang"); lang != "zh-TW" {
+		t.Fatalf("fallback lang = %q", lang)
+	}
+}
+
+func TestLanguageSwitchRemembersChoiceAndStaysOnSite(t *testing.T) {
+	h := newHarness(t)
+	home := h.get("/privacy")
+	href, ok := home.doc.Find("a.lang-switch").Attr("href")
+	if !ok {
+		t.Fatal("no visible language switch")
+	}
+	sw := h.get(href)
+	if sw.Code != http.StatusSeeOther || sw.Header().Get("Location") != "/privacy" {
+		t.Fatalf("switch: %d to %q, want 303 back to /privacy", sw.Code, sw.Header().Get("Location"))
+	}
+	ck := cookieNamed(sw, "lang")
+	if ck == nil || ck.Value != "en" || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("lang cookie = %+v", ck)
+	}
+	after := h.get("/privacy", withCookies(sw), header("Accept-Language", "zh-TW"))
+	if lang, _ := after.doc.Find("html").Attr("lang"); lang != "en" {
+		t.Fatalf("the choice must win over Accept-Language; lang = %q", lang)
+	}
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"} {
+		r := h.get("/lang?" + url.Values{"to": {"en"}, "next": {next}}.Encode())
+		if loc := r.Header().Get("Location"); loc != "/" {
+			t.Errorf("next=%q redirected to %q, want /", next, loc)
+		}
+	}
+	if r := h.get("/lang?to=xx"); r.Code != http.StatusBadRequest {
+		t.Fatalf("unsupported language: status %d, want 400", r.Code)
+	}
+}
+
+func TestLayoutHasSkipLinkGuideBricksAndNavigation(t *testing.T) {
+	h := newHarness(t)
+	for _, lang := range []func(*http.Request){func(*http.Request) {}, english} {
+		r := h.get("/", lang)
+		first := r.doc.Find("body a").First()
+		if href, _ := first.Attr("href"); href != "#C" || !first.HasClass("skip-link") {
+			t.Fatalf("first link must skip to the content, got %q", href)
+		}
+		if r.doc.Find("#C").Length() != 1 || goquery1(r, "main#C") != 1 {
+			t.Fatal("the skip link target must be the main element")
+		}
+		for key, region := range map[string]string{"U": "header", "C": "main", "Z": "footer"} {
+			b := r.doc.Find(region + ` a.brick[accesskey="` + key + `"]`)
+			if b.Length() != 1 || strings.TrimSpace(b.Text()) != ":::" {
+				t.Fatalf("no ::: guide brick with accesskey %s in %s", key, region)
+			}
+			if title, _ := b.Attr("title"); title == "" {
+				t.Fatalf("brick %s has no title", key)
+			}
+		}
+		if r.doc.Find(`nav[aria-label] a[href="/privacy"]`).Length() == 0 {
+			t.Fatal("navigation lacks the privacy notice")
+		}
+	}
+}
+
+func goquery1(r *response, sel string) int { return r.doc.Find(sel).Length() }
+
+func TestPrivacyNoticeHasTheSixArticle8ItemsAndSeedSections(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct {
+		opt   func(*http.Request)
+		title string
+	}{{func(*http.Request) {}, "隱私權"}, {english, "Privacy"}} {
+		r := h.get("/privacy", tc.opt)
+		if r.Code != http.StatusOK {
+			t.Fatalf("status %d", r.Code)
+		}
+		if !strings.Contains(r.text("h1"), tc.title) {
+			t.Fatalf("h1 = %q", r.text("h1"))
+		}
+		var keys []string
+		r.doc.Find("section.notice-section").Each(func(_ int, s *goquery.Selection) {
+			id, _ := s.Attr("id")
+			keys = append(keys, strings.TrimPrefix(id, "s-"))
+		})
+		want := append(append([]string{}, consent.Art8Sections...), "security", "cookies", "logs", "outsourcing", "changes", "contact")
+		if strings.Join(keys, ",") != strings.Join(want, ",") {
+			t.Fatalf("sections %v, want %v", keys, want)
+		}
+		if n := r.doc.Find("p.art8").Length(); n != 6 {
+			t.Fatalf("%d sections marked as Art. 8 items, want 6", n)
+		}
+		if n := r.doc.Find("#s-use ol li").Length(); n != 8 {
+			t.Fatalf("%d disclosure exceptions listed, want the notice's eight", n)
+		}
+		if r.doc.Find(".toc a").Length() != len(want) {
+			t.Fatal("the table of contents does not list every section")
+		}
+	}
+}
+
+func TestGPCDeclaration(t *testing.T) {
+	h := newHarness(t)
+	r := h.get("/.well-known/gpc.json")
+	if r.Code != 200 || !strings.HasPrefix(r.Header().Get("Content-Type"), "application/json") || !strings.Contains(r.Body.String(), `"gpc":true`) {
+		t.Fatalf("gpc.json: %d %s %s", r.Code, r.Header().Get("Content-Type"), r.Body.String())
+	}
+}
+
+func TestStaticFilesHaveContentHashedURLsAndLongCache(t *testing.T) {
+	h := newHarness(t)
+	href, _ := h.get("/").doc.Find(`link[rel="stylesheet"]`).Attr("href")
+	if !strings.HasPrefix(href, "/static/") || !strings.HasSuffix(href, "/css/site.css") || len(strings.Split(href, "/")[2]) != 12 {
+		t.Fatalf("stylesheet URL %q is not content-hashed", href)
+	}
+	r := h.get(href)
+	if r.Code != 200 || !strings.HasPrefix(r.Header().Get("Content-Type"), "text/css") {
+		t.Fatalf("css: %d %s", r.Code, r.Header().Get("Content-Type"))
+	}
+	if cc := r.Header().Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") || !strings.Contains(cc, "immutable") {
+		t.Fatalf("Cache-Control %q", cc)
+	}
+	old := h.get("/static/000000000000/css/site.css")
+	if old.Code != 200 || strings.Contains(old.Header().Get("Cache-Control"), "31536000") {
+		t.Fatalf("an old hash must still serve the file, briefly cached: %d %q", old.Code, old.Header().Get("Cache-Control"))
+	}
+	for _, p := range []string{"/static/x/../../go.mod", "/static/x/nothing.css", "/static/x/static.go"} {
+		if r := h.get(p); r.Code != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", p, r.Code)
+		}
+	}
+}
+
+// A page template that no route renders is dead or untested: visiting the site's pages
+// must use every one.
+func TestEveryPageTemplateIsRendered(t *testing.T) {
+	h := newHarness(t)
+	for _, p := range []string{"/", "/privacy", "/setup?token=" + h.setupLink(), "/missing"} {
+		if r := h.get(p); r.Code >= 500 {
+			t.Fatalf("%s: %d", p, r.Code)
+		}
+	}
+	for _, name := range h.srv.Pages().Names() {
+		if !h.srv.Pages().Used(name) {
+			t.Errorf("template %q was never rendered", name)
+		}
+	}
+}
