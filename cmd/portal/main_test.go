@@ -1,0 +1,302 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+type runResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func runOnce(t *testing.T, args []string, env map[string]string, stdin string) runResult {
+	t.Helper()
+	var out, errb syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	code := run(ctx, args, envOf(env), strings.NewReader(stdin), &out, &errb)
+	return runResult{code, out.String(), errb.String()}
+}
+
+// portal is a portal serving in the background of a test.
+type portal struct {
+	url    string
+	stdout *syncBuffer
+	stderr *syncBuffer
+	stop   func() int
+}
+
+var servingAt = regexp.MustCompile(`Portal serving at (http://\S+)`)
+
+func startPortal(t *testing.T, dir string, extra ...string) *portal {
+	t.Helper()
+	p := &portal{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	args := append([]string{"-addr", "127.0.0.1:0", "-data-dir", dir, "-shutdown-timeout", "5s"}, extra...)
+	go func() { done <- run(ctx, args, envOf(nil), strings.NewReader(""), p.stdout, p.stderr) }()
+	var once sync.Once
+	code := -1
+	p.stop = func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(30 * time.Second):
+				t.Error("portal did not shut down within 30 s")
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { p.stop() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := servingAt.FindStringSubmatch(p.stdout.String()); m != nil {
+			p.url = m[1]
+			break
+		}
+		select {
+		case c := <-done:
+			t.Fatalf("portal exited with %d: %s", c, p.stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("portal did not start: %s %s", p.stdout.String(), p.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return p
+}
+
+var setupLinkRE = regexp.MustCompile(`(http://\S+/setup\?token=(\w+))`)
+
+// waitSetupLink waits for the link the portal prints once the database is ready.
+func (p *portal) waitSetupLink(t *testing.T) (link, token string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := setupLinkRE.FindStringSubmatch(p.stdout.String()); m != nil {
+			return m[1], m[2]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no setup link printed: %s", p.stdout.String())
+	return "", ""
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestHelpListsSubcommandsAndEverySetting(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		r := runOnce(t, args, nil, "")
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d", args, r.code)
+		}
+		for _, want := range []string{"serve", "create-admin", "help"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: help lacks %q", args, want)
+			}
+		}
+		for _, s := range settings {
+			if !strings.Contains(r.stdout, "-"+s.flag) || !strings.Contains(r.stdout, s.env) {
+				t.Errorf("help lacks -%s / %s", s.flag, s.env)
+			}
+		}
+		for _, s := range secretSettings {
+			if !strings.Contains(r.stdout, s.env) {
+				t.Errorf("help lacks %s", s.env)
+			}
+		}
+	}
+}
+
+func TestBadSettingsExitWithStatus2NamingTheSetting(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{nil, map[string]string{"PORTAL_ADDR": "nonsense"}, "PORTAL_ADDR"},
+		{[]string{"-addr", "nonsense"}, nil, "-addr"},
+		{nil, map[string]string{"PORTAL_SESSION_IDLE": "forever"}, "session-idle"},
+		{nil, map[string]string{"PORTAL_LOG_FORMAT": "xml"}, "log-format"},
+		{nil, map[string]string{"PORTAL_PASSWORD_MIN_LENGTH": "6"}, "password-min-length"},
+		{nil, map[string]string{"PORTAL_TRUSTED_PROXIES": "10.0.0.0/8,bogus"}, "trusted-proxies"},
+		{nil, map[string]string{"PORTAL_HASH_KEY": "c2hvcnQ="}, "PORTAL_HASH_KEY"},
+		{nil, map[string]string{"PORTAL_BASE_URL": "ftp://x"}, "base-url"},
+		{[]string{"-tls-cert", "c.pem"}, nil, "tls-key"},
+		{[]string{"frobnicate"}, nil, "unknown command"},
+		{[]string{"-no-such-flag"}, nil, "no-such-flag"},
+		{[]string{"create-admin"}, nil, "--email"},
+	}
+	for _, tc := range cases {
+		r := runOnce(t, tc.args, tc.env, "")
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v %v: exit %d, stderr %q; want 2 naming %q", tc.args, tc.env, r.code, r.stderr, tc.want)
+		}
+	}
+	// A connection string may hold a password: it is never echoed.
+	r := runOnce(t, nil, map[string]string{"MONGODB_URI": "postgres://user:hunter2@db"}, "")
+	if r.code != exitUsage || strings.Contains(r.stderr, "hunter2") || !strings.Contains(r.stderr, "MONGODB_URI") {
+		t.Fatalf("bad MONGODB_URI: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+func TestServeOnAFreshDataDirectory(t *testing.T) {
+	dir := filepath.Join(storetest.ShortTempDir(t), "data")
+	p := startPortal(t, dir)
+	link, token := p.waitSetupLink(t)
+
+	if code, body := httpGet(t, p.url+"/"); code != 200 || !strings.Contains(body, "個人資料") {
+		t.Fatalf("home: %d", code)
+	}
+	if code, body := httpGet(t, p.url+"/privacy"); code != 200 || !strings.Contains(body, "範例市政府數位服務處") {
+		t.Fatalf("privacy notice not seeded: %d", code)
+	}
+	if code, _ := httpGet(t, link); code != 200 {
+		t.Fatalf("setup link: %d", code)
+	}
+	if code, _ := httpGet(t, p.url+"/readyz"); code != 200 {
+		t.Fatalf("readyz: %d", code)
+	}
+
+	// The data directory is private, the socket is in it, and the keys are 0600.
+	for path, mode := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "secrets.json"): 0o600} {
+		info, err := os.Stat(path)
+		if err != nil || info.Mode().Perm() != mode {
+			t.Fatalf("%s: %v %v, want %v", path, info.Mode().Perm(), err, mode)
+		}
+	}
+	if info, err := os.Stat(store.SocketPath(dir)); err != nil || info.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("no Unix socket at %s: %v", store.SocketPath(dir), err)
+	}
+
+	// Secrets and the setup token never reach the log.
+	var keys secretsFile
+	b, _ := os.ReadFile(filepath.Join(dir, "secrets.json"))
+	if err := json.Unmarshal(b, &keys); err != nil || len(keys.HashKey) != 64 || len(keys.BlockKey) != 32 || len(keys.MasterKey) != 32 {
+		t.Fatalf("secrets.json: %v", err)
+	}
+	logs := p.stderr.String()
+	for _, s := range []string{base64.StdEncoding.EncodeToString(keys.HashKey), base64.StdEncoding.EncodeToString(keys.MasterKey), token} {
+		if strings.Contains(logs, s) {
+			t.Fatal("a secret appeared in the log")
+		}
+	}
+	if !strings.Contains(logs, `msg=request`) || !strings.Contains(logs, "request_id=") {
+		t.Fatal("no access log line with a request id")
+	}
+
+	// A second portal on the same directory refuses instead of corrupting it.
+	second := runOnce(t, []string{"-addr", "127.0.0.1:0", "-data-dir", dir}, nil, "")
+	if second.code != exitError || !strings.Contains(second.stderr, "in use by another portal") {
+		t.Fatalf("second portal: exit %d, %q", second.code, second.stderr)
+	}
+	// A busy port is a clear message.
+	busy := runOnce(t, []string{"-addr", strings.TrimPrefix(p.url, "http://"), "-data-dir", t.TempDir()}, nil, "")
+	if busy.code != exitError || !strings.Contains(busy.stderr, "cannot listen on") {
+		t.Fatalf("busy port: exit %d, %q", busy.code, busy.stderr)
+	}
+
+	// create-admin works beside the running portal, through its socket.
+	ca := runOnce(t, []string{"create-admin", "-email", "root@agency.example", "-name", "系統管理者", "-data-dir", dir}, nil, "Adm1n!strator\n")
+	if ca.code != 0 || !strings.Contains(ca.stdout, "root@agency.example") {
+		t.Fatalf("create-admin: exit %d, %q %q", ca.code, ca.stdout, ca.stderr)
+	}
+	if code, _ := httpGet(t, link); code == 200 {
+		t.Fatal("the setup link still works after an administrator was created")
+	}
+
+	if code := p.stop(); code != 0 {
+		t.Fatalf("shutdown exit %d: %s", code, p.stderr.String())
+	}
+	if _, err := os.Stat(store.SocketPath(dir)); !os.IsNotExist(err) {
+		t.Fatal("socket left behind after a clean shutdown")
+	}
+
+	// Restart: the administrator survived, so no setup link is printed.
+	p2 := startPortal(t, dir)
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if code, _ := httpGet(t, p2.url+"/readyz"); code == 200 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if strings.Contains(p2.stdout.String(), "/setup?token=") {
+		t.Fatal("a setup link was printed although an administrator exists")
+	}
+}
+
+func TestCreateAdminAppliesThePasswordPolicy(t *testing.T) {
+	dir := filepath.Join(storetest.ShortTempDir(t), "data")
+	for _, tc := range []struct{ pw, want string }{
+		{"short1!A\n", ""},
+		{"alllowercase1!\n", "upper case"},
+		{"Root@agency.example1\n", "e-mail"},
+		{"\n", "standard input"},
+	} {
+		r := runOnce(t, []string{"create-admin", "-email", "root@agency.example", "-data-dir", dir}, nil, tc.pw)
+		if tc.want == "" {
+			if r.code != 0 {
+				t.Fatalf("valid password refused: %q", r.stderr)
+			}
+			continue
+		}
+		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("password %q: exit %d, %q; want 2 mentioning %q", tc.pw, r.code, r.stderr, tc.want)
+		}
+	}
+	dup := runOnce(t, []string{"create-admin", "-email", "ROOT@agency.example", "-data-dir", dir}, nil, "An0ther!Pass\n")
+	if dup.code != exitError || !strings.Contains(dup.stderr, "already exists") {
+		t.Fatalf("duplicate: exit %d %q", dup.code, dup.stderr)
+	}
+}
+
+func TestUnwritableDataDirectoryIsAClearMessage(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(f, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runOnce(t, []string{"-addr", "127.0.0.1:0", "-data-dir", filepath.Join(f, "data")}, nil, "")
+	if r.code != exitError || !strings.Contains(r.stderr, "cannot create data directory") {
+		t.Fatalf("exit %d, %q", r.code, r.stderr)
+	}
+}
+
