@@ -14,7 +14,9 @@ import (
 // panicking stands in for a store with a bug, to prove a panic becomes a clean 500.
 type panicking struct{ consent.Notices }
 
-func (panicking) Current(context.Context) (*consent.Notice, error) { panic("boom: secret internal detail") }
+func (panicking) Current(context.Context) (*consent.Notice, error) {
+	panic("boom: secret internal detail")
+}
 
 func TestPanicBecomesA500PageWithoutInternals(t *testing.T) {
 	var logs strings.Builder

@@ -25,8 +25,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -299,4 +303,3 @@ func TestUnwritableDataDirectoryIsAClearMessage(t *testing.T) {
 		t.Fatalf("exit %d, %q", r.code, r.stderr)
 	}
 }
-

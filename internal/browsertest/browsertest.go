@@ -61,6 +61,9 @@ func New(t testing.TB, width, height int) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// The portal's users are Taiwanese: the browser asks for zh-TW first.
+		chromedp.Flag("lang", "zh-TW"),
+		chromedp.Flag("accept-lang", "zh-TW,zh;q=0.9,en;q=0.5"),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(width, height),
 	)

@@ -1,0 +1,98 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/example/pdpa-portal/internal/browsertest"
+)
+
+func evalString(t *testing.T, ctx context.Context, js string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+func must(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserLanguageSkipLinkAndAccessibility drives a real Chromium: the home page in
+// zh-TW, the skip link by keyboard, the language switch, and axe-core on every page
+// reached, on a desktop and a phone viewport.
+func TestBrowserLanguageSkipLinkAndAccessibility(t *testing.T) {
+	h := newHarness(t)
+	site := httptest.NewServer(h.h)
+	defer site.Close()
+	ctx := browsertest.New(t, 1280, 900)
+
+	must(t, ctx, chromedp.Navigate(site.URL+"/"), chromedp.WaitVisible("h1"))
+	if lang := evalString(t, ctx, "document.documentElement.lang"); lang != "zh-TW" {
+		t.Fatalf("default language %q, want zh-TW", lang)
+	}
+	browsertest.Axe(t, ctx, "home zh-TW")
+	browsertest.Screenshot(t, ctx, "home-zh-desktop")
+
+	// Keyboard: the first Tab lands on the skip link, Enter moves to the content.
+	must(t, ctx, chromedp.KeyEvent(kb.Tab))
+	if cls := evalString(t, ctx, "document.activeElement.className"); cls != "skip-link" {
+		t.Fatalf("first Tab focused %q, want the skip link", cls)
+	}
+	browsertest.Screenshot(t, ctx, "skip-link-focused")
+	must(t, ctx, chromedp.KeyEvent(kb.Enter))
+	if hash := evalString(t, ctx, "location.hash"); hash != "#C" {
+		t.Fatalf("skip link went to %q", hash)
+	}
+	if id := evalString(t, ctx, "document.activeElement.id"); id != "C" {
+		t.Fatalf("after the skip link, focus is on %q, want the main content", id)
+	}
+
+	// The visible switch changes the language, and the choice sticks.
+	must(t, ctx, chromedp.Click("a.lang-switch"), chromedp.WaitVisible("html[lang=en] h1"))
+	if h1 := evalString(t, ctx, "document.querySelector('h1').textContent"); h1 != "Exercise your personal data rights" {
+		t.Fatalf("h1 after switching: %q", h1)
+	}
+	browsertest.Axe(t, ctx, "home en")
+	browsertest.Screenshot(t, ctx, "home-en-desktop")
+
+	must(t, ctx, chromedp.Navigate(site.URL+"/privacy"), chromedp.WaitVisible("html[lang=en] #s-agency"))
+	browsertest.Axe(t, ctx, "privacy en")
+	browsertest.Screenshot(t, ctx, "privacy-en-desktop")
+	must(t, ctx, chromedp.Click("a.lang-switch"), chromedp.WaitVisible("html[lang=zh-TW] #s-agency"))
+	browsertest.Axe(t, ctx, "privacy zh-TW")
+	browsertest.Screenshot(t, ctx, "privacy-zh-desktop")
+
+	// The setup form, and its error state after an empty submission.
+	must(t, ctx, chromedp.Navigate(site.URL+"/setup?token="+h.setupLink()), chromedp.WaitVisible("form"))
+	browsertest.Axe(t, ctx, "setup")
+	must(t, ctx, chromedp.Click("form button[type=submit]"), chromedp.WaitVisible(".error-summary"))
+	if msg := evalString(t, ctx, "document.querySelector('#e-email').textContent"); !strings.Contains(msg, "必須填寫") {
+		t.Fatalf("empty e-mail message %q", msg)
+	}
+	browsertest.Axe(t, ctx, "setup with errors")
+	browsertest.Screenshot(t, ctx, "setup-errors-zh")
+
+	must(t, ctx, chromedp.Navigate(site.URL+"/no/such/page"), chromedp.WaitVisible("h1"))
+	browsertest.Axe(t, ctx, "404")
+
+	phone := browsertest.New(t, 390, 844)
+	for _, p := range []string{"/", "/privacy"} {
+		must(t, phone, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
+		if overflow := evalString(t, phone, "String(document.documentElement.scrollWidth > window.innerWidth)"); overflow != "false" {
+			t.Errorf("%s scrolls sideways on a phone", p)
+		}
+		browsertest.Axe(t, phone, p+" phone")
+		browsertest.Screenshot(t, phone, "phone"+strings.ReplaceAll(p, "/", "-"))
+	}
+}
