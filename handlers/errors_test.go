@@ -2,10 +2,13 @@ package handlers_test
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/example/pdpa-portal/handlers"
 )
 
 // checkErrorPage asserts an error page in both languages: status, title, no internal text.
@@ -142,5 +145,17 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 	}
 	if r := h.get("/readyz"); r.Code != 200 {
 		t.Fatalf("readyz after recovery: %d", r.Code)
+	}
+}
+
+func TestTrustedProxyDecidesHTTPS(t *testing.T) {
+	h := newHarnessWith(t, func(o *handlers.Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} })
+	fromProxy := func(r *http.Request) { r.RemoteAddr = "10.1.2.3:5555"; r.Header.Set("X-Forwarded-Proto", "https") }
+	if h.get("/", fromProxy).Header().Get("Strict-Transport-Security") == "" {
+		t.Fatal("https via a trusted proxy: no HSTS")
+	}
+	fromElsewhere := func(r *http.Request) { r.RemoteAddr = "203.0.113.9:5555"; r.Header.Set("X-Forwarded-Proto", "https") }
+	if h.get("/", fromElsewhere).Header().Get("Strict-Transport-Security") != "" {
+		t.Fatal("an untrusted peer switched HSTS on")
 	}
 }

@@ -47,7 +47,9 @@ type harness struct {
 	logs    *strings.Builder
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
+
+func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 	t.Helper()
 	db := storetest.New(t)
 	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
@@ -62,11 +64,15 @@ func newHarness(t *testing.T) *harness {
 	}
 	setup := &account.Setup{Users: users, Tokens: store.NewSetupTokens(db.DB), Policy: account.PasswordPolicy{}, Now: clk.Now}
 	logs := &strings.Builder{}
+	opts := handlers.Options{HashKey: make64(1), BlockKey: make32(2), MaxBody: 64 << 10,
+		Sessions: account.SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * time.Hour}}
+	if adjust != nil {
+		adjust(&opts)
+	}
 	srv, err := handlers.New(handlers.Deps{
 		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), DB: db.DB, Users: users,
 		Sessions: store.NewSessions(db.DB), Setup: setup, Notices: notices, Now: clk.Now,
-	}, handlers.Options{HashKey: make64(1), BlockKey: make32(2), MaxBody: 64 << 10,
-		Sessions: account.SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * time.Hour}})
+	}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -230,6 +230,22 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// The listener is bound, so connections queue from now on.
+	engine := "MongoDB (MONGODB_URI)"
+	if a.engine != nil {
+		engine = "embedded FerretDB, " + a.engine.URI()
+	}
+	fmt.Fprintf(stdout, "Portal serving at %s\nDatabase: %s, database %q\n", c.BaseURL, engine, c.DBName)
+	// Prepare the database before serving, so the first visitor finds the notice; if the
+	// database is down, serve 503s meanwhile and keep trying in the background.
+	prepared := make(chan struct{})
+	go func() { a.prepare(ctx, stdout); close(prepared) }()
+	select {
+	case <-prepared:
+	case <-time.After(10 * time.Second):
+		log.Warn("database not ready yet; serving 503 until it is")
+	case <-ctx.Done():
+	}
 	serveErr := make(chan error, 1)
 	go func() {
 		if c.TLSCert != "" {
@@ -238,12 +254,6 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 			serveErr <- httpSrv.Serve(ln)
 		}
 	}()
-	engine := "MongoDB (MONGODB_URI)"
-	if a.engine != nil {
-		engine = "embedded FerretDB, " + a.engine.URI()
-	}
-	fmt.Fprintf(stdout, "Portal serving at %s\nDatabase: %s, database %q\n", c.BaseURL, engine, c.DBName)
-	go a.prepare(ctx, stdout)
 
 	select {
 	case err := <-serveErr:

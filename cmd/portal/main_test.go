@@ -8,10 +8,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -301,5 +303,86 @@ func TestUnwritableDataDirectoryIsAClearMessage(t *testing.T) {
 	r := runOnce(t, []string{"-addr", "127.0.0.1:0", "-data-dir", filepath.Join(f, "data")}, nil, "")
 	if r.code != exitError || !strings.Contains(r.stderr, "cannot create data directory") {
 		t.Fatalf("exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestMain lets a test run the real main in a child process, to deliver real signals.
+func TestMain(m *testing.M) {
+	if os.Getenv("PORTAL_TEST_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func TestSIGTERMShutsDownCleanly(t *testing.T) {
+	dir := filepath.Join(storetest.ShortTempDir(t), "data")
+	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-data-dir", dir)
+	cmd.Env = append(os.Environ(), "PORTAL_TEST_RUN_MAIN=1")
+	var out, errb syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	var url string
+	for url == "" {
+		if m := servingAt.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+		} else if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("did not start: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code, _ := httpGet(t, url+"/"); code != 200 {
+		t.Fatalf("home: %d", code)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("no exit within 30 s of SIGTERM")
+	}
+	if !strings.Contains(errb.String(), "stopped") {
+		t.Fatalf("no shutdown message: %s", errb.String())
+	}
+	if _, err := os.Stat(store.SocketPath(dir)); !os.IsNotExist(err) {
+		t.Fatal("the engine was not closed cleanly: socket left behind")
+	}
+	// The directory lock is released: a new portal starts on it at once.
+	p := startPortal(t, dir)
+	if code, _ := httpGet(t, p.url+"/readyz"); code != 200 {
+		t.Fatalf("restart readyz: %d", code)
+	}
+}
+
+func TestJSONLogsAreOneObjectPerLine(t *testing.T) {
+	p := startPortal(t, filepath.Join(storetest.ShortTempDir(t), "data"), "-log-format", "json")
+	if code, _ := httpGet(t, p.url+"/privacy"); code != 200 {
+		t.Fatalf("privacy: %d", code)
+	}
+	p.stop()
+	lines := strings.Split(strings.TrimSpace(p.stderr.String()), "\n")
+	requests := 0
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		if m["msg"] == "request" && m["path"] == "/privacy" && m["request_id"] != "" {
+			requests++
+		}
+	}
+	if requests != 1 {
+		t.Fatalf("%d access log lines for /privacy, want 1", requests)
 	}
 }
