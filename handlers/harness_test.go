@@ -53,7 +53,7 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 	t.Helper()
 	db := storetest.New(t)
 	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	users := store.NewUsers(db.DB, []byte("email-key"))
+	users := storetest.Users(db.DB)
 	notices := store.NewNotices(db.DB)
 	n, err := consent.DefaultNotice(clk.Now())
 	if err != nil {

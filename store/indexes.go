@@ -16,6 +16,7 @@ const (
 	collSessions    = "sessions"
 	collNotices     = "notices"
 	collSetupTokens = "setup_tokens"
+	collKeys        = "subject_keys"
 )
 
 type index struct {

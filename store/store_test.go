@@ -25,7 +25,7 @@ func ctx(t *testing.T) context.Context {
 
 func TestUsersByEmailAndConflict(t *testing.T) {
 	db := storetest.New(t)
-	users := store.NewUsers(db.DB, []byte("k"))
+	users := storetest.Users(db.DB)
 	c := ctx(t)
 	u := &account.User{ID: account.NewID("u"), Email: "Officer@Agency.Example", Name: "測試 一", Roles: []account.Role{account.RoleOfficer}, Created: time.Now()}
 	if err := users.Create(c, u); err != nil {
@@ -52,7 +52,7 @@ func TestUsersByEmailAndConflict(t *testing.T) {
 
 func TestConcurrentSignUpsForOneAddressYieldOneAccount(t *testing.T) {
 	db := storetest.New(t)
-	users := store.NewUsers(db.DB, []byte("k"))
+	users := storetest.Users(db.DB)
 	c := ctx(t)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -199,7 +199,7 @@ func TestRestartAfterCrashAndOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close(context.Background())
-	users := store.NewUsers(db, []byte("k"))
+	users := storetest.Users(db)
 	if err := users.Create(c, &account.User{ID: "u_1", Email: "a@agency.example", Name: "A"}); err != nil {
 		t.Fatal(err)
 	}

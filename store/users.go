@@ -13,25 +13,30 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/vault"
 )
 
 // Users implements account.Users. Sign-in looks an address up by _id in user_emails,
 // keyed by an HMAC of the address, so it never scans and the key reveals no address.
 type Users struct {
-	db  *DB
-	key []byte
+	db    *DB
+	key   []byte
+	vault *vault.Vault
 }
 
 var _ account.Users = (*Users)(nil)
 
-// NewUsers returns the user store; emailKey keys the address hash.
-func NewUsers(db *DB, emailKey []byte) *Users { return &Users{db: db, key: emailKey} }
+// NewUsers returns the user store; emailKey keys the address hash, and the e-mail
+// address and name are stored sealed with the person's data key.
+func NewUsers(db *DB, emailKey []byte, v *vault.Vault) *Users {
+	return &Users{db: db, key: emailKey, vault: v}
+}
 
 type userDoc struct {
 	ID              string    `bson:"_id"`
-	Email           string    `bson:"email"`
+	Email           []byte    `bson:"email"` // sealed
 	EmailKey        string    `bson:"email_key"`
-	Name            string    `bson:"name"`
+	Name            []byte    `bson:"name"` // sealed
 	Roles           []string  `bson:"roles"`
 	PasswordHash    string    `bson:"password_hash"`
 	PasswordChanged time.Time `bson:"password_changed"`
@@ -58,17 +63,23 @@ func (s *Users) Create(ctx context.Context, u *account.User) error {
 	if _, err := s.db.coll(collEmails).InsertOne(ctx, emailDoc{Key: key, UserID: u.ID}); err != nil {
 		return fmt.Errorf("claim e-mail: %w", translate(err))
 	}
+	sealer, err := s.vault.NewSubject(ctx, u.ID)
+	if err != nil {
+		_, _ = s.db.coll(collEmails).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "user_id", Value: u.ID}})
+		return fmt.Errorf("create user: %w", err)
+	}
 	roles := make([]string, len(u.Roles))
 	for i, r := range u.Roles {
 		roles[i] = string(r)
 	}
 	doc := userDoc{
-		ID: u.ID, Email: account.NormalizeEmail(u.Email), EmailKey: key, Name: u.Name, Roles: roles,
+		ID: u.ID, Email: sealer.Seal("email", account.NormalizeEmail(u.Email)), EmailKey: key, Name: sealer.Seal("name", u.Name), Roles: roles,
 		PasswordHash: u.PasswordHash, PasswordChanged: u.PasswordChanged.UTC(), Created: u.Created.UTC(),
 		EmailVerified: u.EmailVerified, Disabled: u.Disabled,
 	}
 	if _, err := s.db.coll(collUsers).InsertOne(ctx, doc); err != nil {
 		_, _ = s.db.coll(collEmails).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "user_id", Value: u.ID}})
+		_ = s.vault.Destroy(ctx, u.ID)
 		return fmt.Errorf("create user: %w", translate(err))
 	}
 	return nil
@@ -80,7 +91,7 @@ func (s *Users) ByID(ctx context.Context, id string) (*account.User, error) {
 	if err := s.db.coll(collUsers).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		return nil, fmt.Errorf("user %s: %w", id, translate(err))
 	}
-	return d.toDomain(), nil
+	return s.toDomain(ctx, &d)
 }
 
 // ByEmail returns the user holding an address.
@@ -112,13 +123,25 @@ func (s *Users) AdminExists(ctx context.Context) (bool, error) {
 	}
 }
 
-func (d *userDoc) toDomain() *account.User {
+func (s *Users) toDomain(ctx context.Context, d *userDoc) (*account.User, error) {
+	sealer, err := s.vault.For(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	email, err := sealer.Open("email", d.Email)
+	if err != nil {
+		return nil, err
+	}
+	name, err := sealer.Open("name", d.Name)
+	if err != nil {
+		return nil, err
+	}
 	roles := make([]account.Role, len(d.Roles))
 	for i, r := range d.Roles {
 		roles[i] = account.Role(r)
 	}
 	return &account.User{
-		ID: d.ID, Email: d.Email, Name: d.Name, Roles: roles, PasswordHash: d.PasswordHash,
+		ID: d.ID, Email: email, Name: name, Roles: roles, PasswordHash: d.PasswordHash,
 		PasswordChanged: d.PasswordChanged, Created: d.Created, EmailVerified: d.EmailVerified, Disabled: d.Disabled,
-	}
+	}, nil
 }

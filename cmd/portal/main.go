@@ -26,6 +26,7 @@ import (
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/vault"
 )
 
 func main() {
@@ -153,7 +154,12 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 	a.db = db
 	emailKey := hmac.New(sha256.New, []byte(c.MasterKey))
 	emailKey.Write([]byte("email-index-v1"))
-	a.users = store.NewUsers(db, emailKey.Sum(nil))
+	v, err := vault.New([]byte(c.MasterKey), store.NewKeys(db))
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.users = store.NewUsers(db, emailKey.Sum(nil), v)
 	a.sessions = store.NewSessions(db)
 	a.notices = store.NewNotices(db)
 	a.setup = &account.Setup{Users: a.users, Tokens: store.NewSetupTokens(db), Policy: account.PasswordPolicy{MinLength: c.PasswordMin}, Now: time.Now}

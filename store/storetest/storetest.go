@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/vault"
 )
 
 var seq atomic.Int64
@@ -76,4 +77,16 @@ func ShortTempDir(t testing.TB) string {
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	return dir
+}
+
+// TestMasterKey is the fixed master key tests use.
+var TestMasterKey = []byte("0123456789abcdef0123456789abcdef")
+
+// Users returns a user store over db with a test vault.
+func Users(db *store.DB) *store.Users {
+	v, err := vault.New(TestMasterKey, store.NewKeys(db))
+	if err != nil {
+		panic(err)
+	}
+	return store.NewUsers(db, []byte("email-index-key"), v)
 }

@@ -1,0 +1,97 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
+	"github.com/example/pdpa-portal/vault"
+)
+
+// dumpAll reads every document of every collection with a separate client, as an
+// operator with mongosh would.
+func dumpAll(t *testing.T, db *storetest.DB) string {
+	t.Helper()
+	c, err := mongo.Connect(options.Client().ApplyURI(db.URI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect(context.Background())
+	d := c.Database(db.Name)
+	names, err := d.ListCollectionNames(context.Background(), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, n := range names {
+		cur, err := d.Collection(n).Find(context.Background(), bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cur.Next(context.Background()) {
+			all.WriteString(cur.Current.String())
+			all.Write(cur.Current) // raw bytes too: strings inside binary fields
+		}
+	}
+	return all.String()
+}
+
+func TestNoPlaintextEmailOrNameAtRest(t *testing.T) {
+	db := storetest.New(t)
+	users := storetest.Users(db.DB)
+	ctx := context.Background()
+	u := &account.User{ID: account.NewID("u"), Email: "citizen.wang@agency.example", Name: "王大明", Created: time.Now()}
+	if err := users.Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	dump := dumpAll(t, db)
+	if !strings.Contains(dump, u.ID) {
+		t.Fatal("the dump did not read the user at all")
+	}
+	for _, plain := range []string{"citizen.wang", "agency.example", "王大明"} {
+		if strings.Contains(dump, plain) {
+			t.Errorf("%q stored in plaintext", plain)
+		}
+	}
+	got, err := users.ByEmail(ctx, "CITIZEN.WANG@agency.example")
+	if err != nil || got.Email != "citizen.wang@agency.example" || got.Name != "王大明" {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+}
+
+// Destroying the person's key makes their record unreadable: this is how a deletion will
+// reach backups.
+func TestDestroyedKeyMakesRecordUnreadable(t *testing.T) {
+	db := storetest.New(t)
+	ctx := context.Background()
+	v, _ := vault.New(storetest.TestMasterKey, store.NewKeys(db.DB))
+	users := storetest.Users(db.DB)
+	u := &account.User{ID: account.NewID("u"), Email: "gone@agency.example", Name: "Gone"}
+	if err := users.Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Destroy(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.ByID(ctx, u.ID); !errors.Is(err, vault.ErrKeyDestroyed) {
+		t.Fatalf("after destroying the key: %v, want ErrKeyDestroyed", err)
+	}
+	// A wrong master key cannot open anyone's data.
+	other, _ := vault.New([]byte("ffffffffffffffffffffffffffffffff"), store.NewKeys(db.DB))
+	u2 := &account.User{ID: account.NewID("u"), Email: "kept@agency.example", Name: "Kept"}
+	if err := users.Create(ctx, u2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.For(ctx, u2.ID); err == nil {
+		t.Fatal("a wrong master key unwrapped a data key")
+	}
+}
