@@ -94,7 +94,9 @@ func (v *Vault) For(ctx context.Context, subject string) (*Sealer, error) {
 }
 
 // Destroy deletes the subject's data key: crypto-shredding.
-func (v *Vault) Destroy(ctx context.Context, subject string) error { return v.keys.Destroy(ctx, subject) }
+func (v *Vault) Destroy(ctx context.Context, subject string) error {
+	return v.keys.Destroy(ctx, subject)
+}
 
 // Seal encrypts a field; the subject and field name are bound in, so a ciphertext moved
 // to another person or field does not open.
