@@ -14,15 +14,24 @@ type Session struct {
 	LastSeen time.Time
 }
 
-// SessionPolicy holds the idle and absolute lifetimes.
+// SessionPolicy holds the idle and absolute lifetimes. Staff sessions idle out sooner:
+// they reach other people's data.
 type SessionPolicy struct {
-	Idle     time.Duration
-	Absolute time.Duration
+	Idle      time.Duration // citizens (default 2 hours)
+	StaffIdle time.Duration // staff (default 30 minutes)
+	Absolute  time.Duration // everyone (default 12 hours)
 }
 
-// Valid reports whether s may still be used at now.
-func (p SessionPolicy) Valid(s *Session, now time.Time) bool {
-	return now.Sub(s.LastSeen) < p.Idle && now.Sub(s.Created) < p.Absolute
+// DefaultSessionPolicy is the platform's policy.
+var DefaultSessionPolicy = SessionPolicy{Idle: 2 * time.Hour, StaffIdle: 30 * time.Minute, Absolute: 12 * time.Hour}
+
+// Valid reports whether s of a staff member or citizen may still be used at now.
+func (p SessionPolicy) Valid(s *Session, staff bool, now time.Time) bool {
+	idle := p.Idle
+	if staff && p.StaffIdle > 0 {
+		idle = p.StaffIdle
+	}
+	return now.Sub(s.LastSeen) < idle && now.Sub(s.Created) < p.Absolute
 }
 
 // touchEvery limits writes: the last-seen time is refreshed at most once a minute.
@@ -39,4 +48,5 @@ type Sessions interface {
 	Get(ctx context.Context, id string) (*Session, error)
 	Touch(ctx context.Context, id string, at time.Time) error
 	Delete(ctx context.Context, id string) error
+	SessionAdmin
 }

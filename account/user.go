@@ -25,17 +25,56 @@ const (
 	RoleAdmin     Role = "administrator"
 )
 
-// User is anyone who signs in.
+// Roles lists every staff role, in the order pages show them.
+var Roles = []Role{RoleOfficer, RoleWebmaster, RoleAdmin}
+
+// ValidRole reports whether r is a staff role.
+func ValidRole(r Role) bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// User is anyone who signs in. Email, Name, Phone and Address are personal data: the
+// store keeps them sealed with the person's own key.
 type User struct {
-	ID              string
-	Email           string
-	Name            string
-	Roles           []Role
-	PasswordHash    string
-	PasswordChanged time.Time
-	Created         time.Time
-	EmailVerified   bool
-	Disabled        bool
+	ID      string
+	Email   string
+	Name    string
+	Phone   string
+	Address string
+	Lang    string // language of the mail the person receives
+	Roles   []Role
+
+	PasswordHash string
+	// PasswordHistory holds the hashes of the last passwords, newest first, the current
+	// one included, so a change can refuse a recent one.
+	PasswordHistory    []string
+	PasswordChanged    time.Time
+	MustChangePassword bool
+
+	Created       time.Time
+	EmailVerified bool
+	Disabled      bool
+	LastSignIn    time.Time
+	// Contractor accounts always carry an expiry; sign-in is refused after it.
+	Contractor bool
+	Expires    time.Time
+
+	// Version guards read-modify-write: Update fails with apperr.ErrStale when the stored
+	// document has moved on.
+	Version int64
+}
+
+// IsStaff reports whether the user holds any staff role.
+func (u *User) IsStaff() bool { return len(u.Roles) > 0 }
+
+// Expired reports whether a contractor account is past its expiry at now.
+func (u *User) Expired(now time.Time) bool {
+	return !u.Expires.IsZero() && !now.Before(u.Expires)
 }
 
 // Has reports whether the user holds role r.
@@ -56,6 +95,11 @@ type Users interface {
 	ByEmail(ctx context.Context, email string) (*User, error)
 	// AdminExists reports whether any enabled administrator account exists.
 	AdminExists(ctx context.Context) (bool, error)
+	// Update writes u if its Version is still the stored one, and increments it;
+	// apperr.ErrStale otherwise. The e-mail address cannot change this way.
+	Update(ctx context.Context, u *User) error
+	// Staff lists every account holding a staff role, disabled ones included.
+	Staff(ctx context.Context) ([]*User, error)
 }
 
 // NormalizeEmail lower-cases and trims an address so one mailbox has one account.

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/internal/browsertest"
 )
 
@@ -76,7 +77,7 @@ func TestBrowserLanguageSkipLinkAndAccessibility(t *testing.T) {
 	// The setup form, and its error state after an empty submission.
 	must(t, ctx, chromedp.Navigate(site.URL+"/setup?token="+h.setupLink()), chromedp.WaitVisible("form"))
 	browsertest.Axe(t, ctx, "setup")
-	must(t, ctx, chromedp.Click("form button[type=submit]"), chromedp.WaitVisible(".error-summary"))
+	must(t, ctx, chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible(".error-summary"))
 	if msg := evalString(t, ctx, "document.querySelector('#e-email').textContent"); !strings.Contains(msg, "必須填寫") {
 		t.Fatalf("empty e-mail message %q", msg)
 	}
@@ -88,6 +89,77 @@ func TestBrowserLanguageSkipLinkAndAccessibility(t *testing.T) {
 
 	phone := browsertest.New(t, 390, 844)
 	for _, p := range []string{"/", "/privacy"} {
+		must(t, phone, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
+		if overflow := evalString(t, phone, "String(document.documentElement.scrollWidth > window.innerWidth)"); overflow != "false" {
+			t.Errorf("%s scrolls sideways on a phone", p)
+		}
+		browsertest.Axe(t, phone, p+" phone")
+		browsertest.Screenshot(t, phone, "phone"+strings.ReplaceAll(p, "/", "-"))
+	}
+}
+
+// TestBrowserAccountPages signs a citizen up and in through the real forms, and walks
+// the administrator's pages, with axe-core on each page and a phone-sized check.
+func TestBrowserAccountPages(t *testing.T) {
+	h := newHarness(t)
+	site := httptest.NewServer(h.h)
+	defer site.Close()
+	h.makeUser("adm@agency.example", "系統管理者甲", staffPassword, account.RoleAdmin)
+	off := h.makeUser("off@agency.example", "承辦人乙", staffPassword, account.RoleOfficer)
+	ctx := browsertest.New(t, 1280, 900)
+
+	// Sign up with a mistake first: the error summary appears and passes axe.
+	must(t, ctx, chromedp.Navigate(site.URL+"/signup"), chromedp.WaitVisible("#f-email"))
+	browsertest.Axe(t, ctx, "signup")
+	must(t, ctx,
+		chromedp.SendKeys("#f-email", "mei@example.tw"),
+		chromedp.SendKeys("#f-name", "王美美"),
+		chromedp.SendKeys("#f-password", "short"),
+		chromedp.Click("main form button[type=submit]"),
+		chromedp.WaitVisible(".error-summary"))
+	browsertest.Axe(t, ctx, "signup with errors")
+	browsertest.Screenshot(t, ctx, "signup-errors-zh")
+	must(t, ctx,
+		chromedp.SendKeys("#f-password", citizenPassword),
+		chromedp.SendKeys("#f-password_confirm", citizenPassword),
+		chromedp.Click("main form button[type=submit]"),
+		chromedp.WaitVisible("#mail-sent"))
+	if u := evalString(t, ctx, "location.pathname"); u != "/mail-sent" {
+		t.Fatalf("after sign-up: %s", u)
+	}
+	browsertest.Axe(t, ctx, "mail sent")
+	link, _ := h.lastLink("mei@example.tw")
+	must(t, ctx, chromedp.Navigate(site.URL+link), chromedp.WaitVisible("#f-email"))
+	browsertest.Axe(t, ctx, "signin after verify")
+	must(t, ctx,
+		chromedp.SendKeys("#f-email", "mei@example.tw"),
+		chromedp.SendKeys("#f-password", citizenPassword+"\r"),
+		chromedp.WaitVisible("#f-phone"))
+	browsertest.Axe(t, ctx, "account")
+	browsertest.Screenshot(t, ctx, "account-zh-desktop")
+	must(t, ctx, chromedp.Navigate(site.URL+"/account/inbox"), chromedp.WaitVisible("article.message"))
+	browsertest.Axe(t, ctx, "inbox")
+	must(t, ctx, chromedp.Navigate(site.URL+"/account/password"), chromedp.WaitVisible("#f-current_password"))
+	browsertest.Axe(t, ctx, "password")
+	must(t, ctx, chromedp.Click("form[action='/signout'] button"), chromedp.WaitVisible("a[href='/signup']"))
+
+	// The administrator's pages, in English.
+	must(t, ctx, chromedp.Navigate(site.URL+"/lang?to=en&next=/signin"), chromedp.WaitVisible("html[lang=en] #f-email"),
+		chromedp.SendKeys("#f-email", "adm@agency.example"),
+		chromedp.SendKeys("#f-password", staffPassword+"\r"),
+		chromedp.WaitVisible("html[lang=en] .cards"))
+	browsertest.Axe(t, ctx, "staff home")
+	for _, p := range []string{"/admin/staff", "/admin/staff/new", "/admin/users", "/admin/users/" + off.ID} {
+		must(t, ctx, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
+		browsertest.Axe(t, ctx, p)
+		browsertest.Screenshot(t, ctx, "admin"+strings.ReplaceAll(p, "/", "-"))
+	}
+	must(t, ctx, chromedp.Navigate(site.URL+"/admin/staff/new"), chromedp.WaitVisible("#f-email"),
+		chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible(".error-summary"))
+	browsertest.Axe(t, ctx, "new staff with errors")
+
+	phone := browsertest.New(t, 390, 844)
+	for _, p := range []string{"/signup", "/signin", "/forgot"} {
 		must(t, phone, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 		if overflow := evalString(t, phone, "String(document.documentElement.scrollWidth > window.innerWidth)"); overflow != "false" {
 			t.Errorf("%s scrolls sideways on a phone", p)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/forms"
 )
 
 // errorPage is the data of the error template.
@@ -36,7 +37,7 @@ func statusOf(err error) (int, string) {
 		return pe.status, pe.key
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, ""
-	case errors.As(err, &inv):
+	case errors.As(err, &inv), errors.Is(err, forms.ErrMalformed):
 		return http.StatusBadRequest, ""
 	case errors.Is(err, account.ErrAdminExists):
 		return http.StatusForbidden, "error.setup_done"

@@ -18,6 +18,9 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/notify"
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -36,15 +39,18 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type harness struct {
-	t       *testing.T
-	db      *storetest.DB
-	srv     *handlers.Server
-	h       http.Handler
-	clock   *clock
-	users   *store.Users
-	setup   *account.Setup
-	notices *store.Notices
-	logs    *strings.Builder
+	t        *testing.T
+	db       *storetest.DB
+	srv      *handlers.Server
+	h        http.Handler
+	clock    *clock
+	users    *store.Users
+	sessions *store.Sessions
+	setup    *account.Setup
+	accounts *account.Service
+	mail     *store.Outbox
+	notices  *store.Notices
+	logs     *strings.Builder
 }
 
 func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
@@ -63,20 +69,29 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 		t.Fatal(err)
 	}
 	setup := &account.Setup{Users: users, Tokens: store.NewSetupTokens(db.DB), Policy: account.PasswordPolicy{}, Now: clk.Now}
+	sessions := store.NewSessions(db.DB)
+	mail := store.NewOutbox(db.DB, storetest.Vault(db.DB))
+	accounts := &account.Service{
+		Users: users, Tokens: store.NewTokens(db.DB), Guard: store.NewGuard(db.DB, storetest.EmailKey), Sessions: sessions,
+		Mailer: &notify.Mailer{Outbox: mail, Cat: i18n.MustLoad(), BaseURL: "https://portal.example", Now: clk.Now},
+		Now:    clk.Now,
+	}
 	logs := &strings.Builder{}
 	opts := handlers.Options{HashKey: make64(1), BlockKey: make32(2), MaxBody: 64 << 10,
-		Sessions: account.SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * time.Hour}}
+		Sessions: account.DefaultSessionPolicy, RateLimit: 1000}
 	if adjust != nil {
 		adjust(&opts)
 	}
 	srv, err := handlers.New(handlers.Deps{
 		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), DB: db.DB, Users: users,
-		Sessions: store.NewSessions(db.DB), Setup: setup, Notices: notices, Now: clk.Now,
+		Sessions: sessions, Setup: setup, Accounts: accounts, Reviews: store.NewReviews(db.DB), Mail: mail,
+		Notices: notices, Now: clk.Now,
 	}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), clock: clk, users: users, setup: setup, notices: notices, logs: logs}
+	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), clock: clk, users: users, sessions: sessions, setup: setup,
+		accounts: accounts, mail: mail, notices: notices, logs: logs}
 }
 
 type lockedWriter struct {
@@ -164,4 +179,115 @@ func (h *harness) restartEngine(dir string) {
 	}
 	h.t.Cleanup(eng.Close)
 	h.db.Engine = eng
+}
+
+// browser keeps cookies between requests, as a real one does.
+type browser struct {
+	h    *harness
+	jar  map[string]*http.Cookie
+	opts []func(*http.Request)
+}
+
+func (h *harness) browser(opts ...func(*http.Request)) *browser {
+	return &browser{h: h, jar: map[string]*http.Cookie{}, opts: opts}
+}
+
+func (b *browser) send(method, target string, form url.Values) *response {
+	b.h.t.Helper()
+	opts := append([]func(*http.Request){func(r *http.Request) {
+		for _, c := range b.jar {
+			r.AddCookie(c)
+		}
+	}}, b.opts...)
+	var r *response
+	if form != nil {
+		r = b.h.do(method, target, strings.NewReader(form.Encode()), opts...)
+	} else {
+		r = b.h.do(method, target, nil, opts...)
+	}
+	for _, c := range r.Result().Cookies() {
+		if c.MaxAge < 0 {
+			delete(b.jar, c.Name)
+		} else {
+			b.jar[c.Name] = c
+		}
+	}
+	return r
+}
+
+func (b *browser) get(target string) *response { return b.send(http.MethodGet, target, nil) }
+func (b *browser) post(target string, form url.Values) *response {
+	return b.send(http.MethodPost, target, form)
+}
+
+// follow GETs the Location of a redirect.
+func (b *browser) follow(r *response) *response {
+	b.h.t.Helper()
+	loc := r.Header().Get("Location")
+	if loc == "" {
+		b.h.t.Fatalf("no redirect: status %d", r.Code)
+	}
+	return b.get(loc)
+}
+
+// makeUser stores an account directly, verified, with the given roles.
+func (h *harness) makeUser(email, name, password string, roles ...account.Role) *account.User {
+	h.t.Helper()
+	hash, err := account.HashPassword(password)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	now := h.clock.Now()
+	u := &account.User{ID: account.NewID("u"), Email: email, Name: name, Roles: roles, PasswordHash: hash,
+		PasswordHistory: []string{hash}, PasswordChanged: now, Created: now, EmailVerified: true}
+	if err := h.users.Create(context.Background(), u); err != nil {
+		h.t.Fatal(err)
+	}
+	return u
+}
+
+// signIn returns a browser signed in as email.
+func (h *harness) signIn(email, password string, opts ...func(*http.Request)) *browser {
+	h.t.Helper()
+	b := h.browser(opts...)
+	r := b.post("/signin", url.Values{"email": {email}, "password": {password}})
+	if r.Code != http.StatusSeeOther {
+		h.t.Fatalf("sign in %s: status %d: %s", email, r.Code, r.text(".error-summary"))
+	}
+	return b
+}
+
+// mails returns the pending messages to an address, oldest first.
+func (h *harness) mails(to string) []*outbox.Message {
+	h.t.Helper()
+	all, err := h.mail.Due(context.Background(), h.clock.Now().Add(1000*time.Hour), 1000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []*outbox.Message
+	for _, m := range all {
+		if m.To == to {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// lastLink returns the portal path in the newest message to an address.
+func (h *harness) lastLink(to string) (string, *outbox.Message) {
+	h.t.Helper()
+	ms := h.mails(to)
+	if len(ms) == 0 {
+		h.t.Fatalf("no mail to %s", to)
+	}
+	m := ms[len(ms)-1]
+	i := strings.Index(m.Body, "https://portal.example/")
+	if i < 0 {
+		h.t.Fatalf("no link in %q", m.Body)
+	}
+	rest := m.Body[i+len("https://portal.example"):]
+	if j := strings.IndexAny(rest, " \n"); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest, m
 }

@@ -154,21 +154,17 @@ func (s *Server) session(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if !s.opt.Sessions.Valid(se, now) {
-		_ = s.Sessions.Delete(ctx, se.ID)
-		s.clearSessionCookie(c)
-		s.addFlash(c, flashInfo, "flash.session_expired")
-		c.Next()
+	user, err := s.Users.ByID(ctx, se.UserID)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		s.fail(c, err)
 		return
 	}
-	user, err := s.Users.ByID(ctx, se.UserID)
-	if err != nil || user.Disabled {
-		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-			s.fail(c, err)
-			return
-		}
+	if err != nil || user.Disabled || user.Expired(now) || !s.opt.Sessions.Valid(se, user.IsStaff(), now) {
 		_ = s.Sessions.Delete(ctx, se.ID)
 		s.clearSessionCookie(c)
+		if err == nil && !user.Disabled {
+			s.addFlash(c, flashInfo, "flash.session_expired")
+		}
 		c.Next()
 		return
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
 )
 
@@ -174,6 +175,30 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	for _, p := range []string{"/", "/privacy", "/setup?token=" + h.setupLink(), "/missing"} {
 		if r := h.get(p); r.Code >= 500 {
 			t.Fatalf("%s: %d", p, r.Code)
+		}
+	}
+	off := h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	for _, lang := range []func(*http.Request){func(*http.Request) {}, english} {
+		anon := h.browser(lang)
+		anon.post("/forgot", url.Values{"email": {"off@agency.example"}})
+		link, _ := h.lastLink("off@agency.example")
+		admin := h.signIn("adm@agency.example", staffPassword, lang)
+		visits := []struct {
+			b    *browser
+			path string
+		}{
+			{anon, "/signup"}, {anon, "/signin"}, {anon, "/forgot"}, {anon, "/mail-sent?about=reset"}, {anon, link},
+			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/staff"},
+			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID},
+		}
+		for _, v := range visits {
+			if r := v.b.get(v.path); r.Code != 200 {
+				t.Fatalf("%s: %d", v.path, r.Code)
+			}
+		}
+		if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{}); r.Code != 200 || r.text(".temp-password") == "" {
+			t.Fatalf("temporary password page: %d", r.Code)
 		}
 	}
 	for _, name := range h.srv.Pages().Names() {

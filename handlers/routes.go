@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
 )
 
 // routes is the one route table.
@@ -28,12 +30,49 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/static/:hash/*path", s.static)
 	r.GET("/lang", s.switchLanguage)
 
-	site := r.Group("/", s.session)
+	site := r.Group("/", s.session, s.forcePasswordChange)
 	site.GET("/", s.home)
 	site.GET("/privacy", s.privacy)
 	site.GET("/setup", s.setupForm)
 	site.POST("/setup", s.setupSubmit)
+	site.GET("/signup", s.signUpPage)
+	site.POST("/signup", s.signUpSubmit)
+	site.GET("/mail-sent", s.mailSent)
+	site.GET("/verify", s.verify)
+	site.GET("/signin", s.signInPage)
+	site.POST("/signin", s.signInSubmit)
 	site.POST("/signout", s.signOut)
+	site.GET("/forgot", s.forgotPage)
+	site.POST("/forgot", s.forgotSubmit)
+	site.GET("/reset", s.resetPage)
+	site.POST("/reset", s.resetSubmit)
+
+	// Anyone signed in: their own account.
+	me := site.Group("/account", s.requireUser)
+	me.GET("", s.accountPage)
+	me.POST("/profile", s.profileSubmit)
+	me.POST("/verify", s.resendVerification)
+	me.GET("/password", s.passwordPage)
+	me.POST("/password", s.passwordSubmit)
+	me.GET("/inbox", s.inbox)
+
+	// Staff of any role.
+	staff := site.Group("/staff", s.requireRole(account.Roles...))
+	staff.GET("", s.staffHome)
+
+	// Administrators.
+	admin := site.Group("/admin", s.requireRole(account.RoleAdmin))
+	admin.GET("/staff", s.staffList)
+	admin.GET("/staff/new", s.newStaffPage)
+	admin.POST("/staff", s.createStaff)
+	admin.GET("/staff.csv", s.staffCSV)
+	admin.POST("/staff/review", s.recordReview)
+	admin.GET("/users", s.findUser)
+	admin.GET("/users/:id", s.userPage)
+	admin.POST("/users/:id", s.updateStaff)
+	admin.POST("/users/:id/unlock", s.unlockUser)
+	admin.POST("/users/:id/password", s.resetStaffPassword)
+	admin.POST("/users/:id/sessions", s.revokeSessions)
 
 	r.NoRoute(func(c *gin.Context) { s.renderError(c, http.StatusNotFound, "") })
 	r.NoMethod(func(c *gin.Context) { s.renderError(c, http.StatusMethodNotAllowed, "") })

@@ -17,6 +17,8 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/static"
 	"github.com/example/pdpa-portal/templates"
 )
@@ -33,6 +35,9 @@ type Deps struct {
 	Users    account.Users
 	Sessions account.Sessions
 	Setup    *account.Setup
+	Accounts *account.Service
+	Reviews  account.Reviews
+	Mail     outbox.Store
 	Notices  consent.Notices
 	Now      func() time.Time
 }
@@ -44,6 +49,10 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	MaxBody        int64
 	Sessions       account.SessionPolicy
+	// RateLimit is the number of sign-in, sign-up and reset attempts one address may make
+	// per RateWindow, for each of the three forms (defaults 10 per 15 minutes).
+	RateLimit  int
+	RateWindow time.Duration
 }
 
 // Server holds the parsed templates, catalogues and dependencies.
@@ -55,6 +64,8 @@ type Server struct {
 	hashes  map[string]string
 	cookies *securecookie.SecureCookie
 	engine  *gin.Engine
+
+	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 }
 
 // New builds the server; it fails only on a build defect (a template that does not parse).
@@ -67,7 +78,7 @@ func New(d Deps, opt Options) (*Server, error) {
 		opt.MaxBody = 1 << 20
 	}
 	if opt.Sessions.Idle == 0 {
-		opt.Sessions = account.SessionPolicy{Idle: 30 * time.Minute, Absolute: 12 * time.Hour}
+		opt.Sessions = account.DefaultSessionPolicy
 	}
 	cat, err := i18n.Load()
 	if err != nil {
@@ -77,10 +88,19 @@ func New(d Deps, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.RateLimit <= 0 {
+		opt.RateLimit = 10
+	}
+	if opt.RateWindow <= 0 {
+		opt.RateWindow = 15 * time.Minute
+	}
 	s := &Server{Deps: d, opt: opt, cat: cat, hashes: hashes}
+	s.signInLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
-	s.pages, err = templates.Parse(template.FuncMap{"dict": dict})
+	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole})
 	if err != nil {
 		return nil, err
 	}
@@ -115,4 +135,19 @@ func dict(kv ...any) (map[string]any, error) {
 		m[k] = kv[i+1]
 	}
 	return m, nil
+}
+
+// hasRole lets templates ask about a role by name.
+func hasRole(u *account.User, role string) bool { return u != nil && u.Has(account.Role(role)) }
+
+// Route is one entry of the route table.
+type Route struct{ Method, Path string }
+
+// Routes lists the route table, so tests can check every route against the access rules.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path})
+	}
+	return out
 }

@@ -69,6 +69,7 @@ func (s *Server) setupSubmit(c *gin.Context) {
 	}
 	if len(inv.Problems) > 0 {
 		v := s.view(c, "setup.title", page)
+		inFormOrder(inv, &f)
 		v.Problems = inv.Problems
 		s.render(c, http.StatusBadRequest, "setup", v)
 		return

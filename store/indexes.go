@@ -17,6 +17,11 @@ const (
 	collNotices     = "notices"
 	collSetupTokens = "setup_tokens"
 	collKeys        = "subject_keys"
+	collOutbox      = "outbox"
+	collMail        = "mail"
+	collTokens      = "tokens"
+	collGuard       = "signin_failures"
+	collReviews     = "staff_reviews"
 )
 
 type index struct {
@@ -38,6 +43,20 @@ var indexes = map[string][]index{
 	collSessions: {
 		{name: "user_id", keys: bson.D{{Key: "user_id", Value: 1}}},
 		{name: "last_seen", keys: bson.D{{Key: "last_seen", Value: 1}}},
+	},
+	collOutbox: {
+		{name: "next_attempt", keys: bson.D{{Key: "next_attempt", Value: 1}}},
+		{name: "user_id", keys: bson.D{{Key: "user_id", Value: 1}}},
+	},
+	collMail: {
+		{name: "user_id_created", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "created", Value: -1}}},
+	},
+	collTokens: {
+		{name: "user_id_purpose", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "purpose", Value: 1}}},
+		{name: "expires", keys: bson.D{{Key: "expires", Value: 1}}},
+	},
+	collReviews: {
+		{name: "at", keys: bson.D{{Key: "at", Value: -1}}},
 	},
 	collSetupTokens: {
 		{name: "expires", keys: bson.D{{Key: "expires", Value: 1}}},

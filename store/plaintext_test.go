@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/store"
@@ -17,33 +14,7 @@ import (
 	"github.com/example/pdpa-portal/vault"
 )
 
-// dumpAll reads every document of every collection with a separate client, as an
-// operator with mongosh would.
-func dumpAll(t *testing.T, db *storetest.DB) string {
-	t.Helper()
-	c, err := mongo.Connect(options.Client().ApplyURI(db.URI))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Disconnect(context.Background())
-	d := c.Database(db.Name)
-	names, err := d.ListCollectionNames(context.Background(), bson.D{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all strings.Builder
-	for _, n := range names {
-		cur, err := d.Collection(n).Find(context.Background(), bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for cur.Next(context.Background()) {
-			all.WriteString(cur.Current.String())
-			all.Write(cur.Current) // raw bytes too: strings inside binary fields
-		}
-	}
-	return all.String()
-}
+func dumpAll(t *testing.T, db *storetest.DB) string { return storetest.Dump(t, db) }
 
 func TestNoPlaintextEmailOrNameAtRest(t *testing.T) {
 	db := storetest.New(t)

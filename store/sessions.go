@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
@@ -60,6 +61,35 @@ func (s *Sessions) Touch(ctx context.Context, id string, at time.Time) error {
 func (s *Sessions) Delete(ctx context.Context, id string) error {
 	if _, err := s.db.coll(collSessions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
 		return fmt.Errorf("delete session: %w", translate(err))
+	}
+	return nil
+}
+
+// ForUser lists a user's sessions, newest first.
+func (s *Sessions) ForUser(ctx context.Context, userID string) ([]*account.Session, error) {
+	cur, err := s.db.coll(collSessions).Find(ctx, bson.D{{Key: "user_id", Value: userID}}, options.Find().SetSort(bson.D{{Key: "last_seen", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", translate(err))
+	}
+	var docs []sessionDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("list sessions: %w", translate(err))
+	}
+	out := make([]*account.Session, len(docs))
+	for i, d := range docs {
+		out[i] = &account.Session{ID: d.ID, UserID: d.UserID, Created: d.Created, LastSeen: d.LastSeen}
+	}
+	return out, nil
+}
+
+// DeleteForUser ends every session of a user except keep.
+func (s *Sessions) DeleteForUser(ctx context.Context, userID, keep string) error {
+	filter := bson.D{{Key: "user_id", Value: userID}}
+	if keep != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: keep}}})
+	}
+	if _, err := s.db.coll(collSessions).DeleteMany(ctx, filter); err != nil {
+		return fmt.Errorf("end sessions: %w", translate(err))
 	}
 	return nil
 }

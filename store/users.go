@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -33,16 +30,25 @@ func NewUsers(db *DB, emailKey []byte, v *vault.Vault) *Users {
 }
 
 type userDoc struct {
-	ID              string    `bson:"_id"`
-	Email           []byte    `bson:"email"` // sealed
-	EmailKey        string    `bson:"email_key"`
-	Name            []byte    `bson:"name"` // sealed
-	Roles           []string  `bson:"roles"`
-	PasswordHash    string    `bson:"password_hash"`
-	PasswordChanged time.Time `bson:"password_changed"`
-	Created         time.Time `bson:"created"`
-	EmailVerified   bool      `bson:"email_verified"`
-	Disabled        bool      `bson:"disabled"`
+	ID                 string    `bson:"_id"`
+	Email              []byte    `bson:"email"` // sealed
+	EmailKey           string    `bson:"email_key"`
+	Name               []byte    `bson:"name"`              // sealed
+	Phone              []byte    `bson:"phone,omitempty"`   // sealed
+	Address            []byte    `bson:"address,omitempty"` // sealed
+	Lang               string    `bson:"lang,omitempty"`
+	Roles              []string  `bson:"roles"`
+	PasswordHash       string    `bson:"password_hash"`
+	PasswordHistory    []string  `bson:"password_history,omitempty"`
+	PasswordChanged    time.Time `bson:"password_changed"`
+	MustChangePassword bool      `bson:"must_change_password,omitempty"`
+	Created            time.Time `bson:"created"`
+	EmailVerified      bool      `bson:"email_verified"`
+	Disabled           bool      `bson:"disabled"`
+	LastSignIn         time.Time `bson:"last_sign_in,omitempty"`
+	Contractor         bool      `bson:"contractor,omitempty"`
+	Expires            time.Time `bson:"expires,omitempty"`
+	Version            int64     `bson:"version"`
 }
 
 type emailDoc struct {
@@ -50,11 +56,7 @@ type emailDoc struct {
 	UserID string `bson:"user_id"`
 }
 
-func (s *Users) emailKey(email string) string {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(account.NormalizeEmail(email)))
-	return hex.EncodeToString(m.Sum(nil))
-}
+func (s *Users) emailKey(email string) string { return keyedEmail(s.key, email) }
 
 // Create claims the address first (its _id is unique), then writes the user. If the
 // second write fails the claim is released, so the address can be used again.
@@ -68,21 +70,88 @@ func (s *Users) Create(ctx context.Context, u *account.User) error {
 		_, _ = s.db.coll(collEmails).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "user_id", Value: u.ID}})
 		return fmt.Errorf("create user: %w", err)
 	}
-	roles := make([]string, len(u.Roles))
-	for i, r := range u.Roles {
-		roles[i] = string(r)
-	}
-	doc := userDoc{
-		ID: u.ID, Email: sealer.Seal("email", account.NormalizeEmail(u.Email)), EmailKey: key, Name: sealer.Seal("name", u.Name), Roles: roles,
-		PasswordHash: u.PasswordHash, PasswordChanged: u.PasswordChanged.UTC(), Created: u.Created.UTC(),
-		EmailVerified: u.EmailVerified, Disabled: u.Disabled,
-	}
+	u.Version = 1
+	doc := toDoc(u, sealer, key)
 	if _, err := s.db.coll(collUsers).InsertOne(ctx, doc); err != nil {
 		_, _ = s.db.coll(collEmails).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "user_id", Value: u.ID}})
 		_ = s.vault.Destroy(ctx, u.ID)
 		return fmt.Errorf("create user: %w", translate(err))
 	}
 	return nil
+}
+
+func toDoc(u *account.User, sealer *vault.Sealer, key string) *userDoc {
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	d := &userDoc{
+		ID: u.ID, Email: sealer.Seal("email", account.NormalizeEmail(u.Email)), EmailKey: key, Name: sealer.Seal("name", u.Name),
+		Lang: u.Lang, Roles: roles, PasswordHash: u.PasswordHash, PasswordHistory: u.PasswordHistory,
+		PasswordChanged: u.PasswordChanged.UTC(), MustChangePassword: u.MustChangePassword, Created: u.Created.UTC(),
+		EmailVerified: u.EmailVerified, Disabled: u.Disabled, LastSignIn: u.LastSignIn.UTC(),
+		Contractor: u.Contractor, Expires: u.Expires.UTC(), Version: u.Version,
+	}
+	if u.Phone != "" {
+		d.Phone = sealer.Seal("phone", u.Phone)
+	}
+	if u.Address != "" {
+		d.Address = sealer.Seal("address", u.Address)
+	}
+	return d
+}
+
+// Update replaces the stored user if its version is still u.Version. The lock makes the
+// compare-and-set atomic on the embedded engine (see doclock.go).
+func (s *Users) Update(ctx context.Context, u *account.User) error {
+	defer s.db.locks.lock(collUsers, u.ID)()
+	var cur userDoc
+	if err := s.db.coll(collUsers).FindOne(ctx, bson.D{{Key: "_id", Value: u.ID}}).Decode(&cur); err != nil {
+		return fmt.Errorf("update user: %w", translate(err))
+	}
+	if cur.Version != u.Version {
+		return fmt.Errorf("update user %s: %w", u.ID, apperr.ErrStale)
+	}
+	sealer, err := s.vault.For(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	next := *u
+	next.Version = u.Version + 1
+	next.Email = "" // the address never changes here; keep the stored one
+	doc := toDoc(&next, sealer, cur.EmailKey)
+	doc.Email = cur.Email
+	res, err := s.db.coll(collUsers).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: u.Version}}, doc)
+	if err != nil {
+		return fmt.Errorf("update user: %w", translate(err))
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("update user %s: %w", u.ID, apperr.ErrStale)
+	}
+	u.Version = next.Version
+	return nil
+}
+
+// Staff lists every account with a staff role.
+func (s *Users) Staff(ctx context.Context) ([]*account.User, error) {
+	filter := bson.D{{Key: "roles.0", Value: bson.D{{Key: "$exists", Value: true}}}}
+	cur, err := s.db.coll(collUsers).Find(ctx, filter)
+	if err != nil {
+		return nil, fmt.Errorf("list staff: %w", translate(err))
+	}
+	var docs []userDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("list staff: %w", translate(err))
+	}
+	out := make([]*account.User, 0, len(docs))
+	for i := range docs {
+		u, err := s.toDomain(ctx, &docs[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
 }
 
 // ByID returns a user by id.
@@ -136,12 +205,34 @@ func (s *Users) toDomain(ctx context.Context, d *userDoc) (*account.User, error)
 	if err != nil {
 		return nil, err
 	}
+	var phone, address string
+	if len(d.Phone) > 0 {
+		if phone, err = sealer.Open("phone", d.Phone); err != nil {
+			return nil, err
+		}
+	}
+	if len(d.Address) > 0 {
+		if address, err = sealer.Open("address", d.Address); err != nil {
+			return nil, err
+		}
+	}
 	roles := make([]account.Role, len(d.Roles))
 	for i, r := range d.Roles {
 		roles[i] = account.Role(r)
 	}
 	return &account.User{
-		ID: d.ID, Email: email, Name: name, Roles: roles, PasswordHash: d.PasswordHash,
-		PasswordChanged: d.PasswordChanged, Created: d.Created, EmailVerified: d.EmailVerified, Disabled: d.Disabled,
+		ID: d.ID, Email: email, Name: name, Phone: phone, Address: address, Lang: d.Lang, Roles: roles,
+		PasswordHash: d.PasswordHash, PasswordHistory: d.PasswordHistory, PasswordChanged: d.PasswordChanged,
+		MustChangePassword: d.MustChangePassword, Created: d.Created, EmailVerified: d.EmailVerified, Disabled: d.Disabled,
+		LastSignIn: zeroIfEpoch(d.LastSignIn), Contractor: d.Contractor, Expires: zeroIfEpoch(d.Expires), Version: d.Version,
 	}, nil
+}
+
+// zeroIfEpoch undoes the round trip of a zero time.Time, which BSON stores as year 1
+// in UTC and reads back as a non-zero local value on some servers.
+func zeroIfEpoch(t time.Time) time.Time {
+	if t.Year() <= 1 {
+		return time.Time{}
+	}
+	return t
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/outbox"
 )
 
 // Config is every setting, from flags and PORTAL_* variables (flags win), validated once.
@@ -29,10 +31,13 @@ type Config struct {
 	TLSCert         string
 	TLSKey          string
 	SessionIdle     time.Duration
+	StaffIdle       time.Duration
 	SessionMax      time.Duration
 	MaxBody         int64
 	PasswordMin     int
 	ShutdownTimeout time.Duration
+	SMTPURL         secret // empty: no mail server, mail stays in the outbox and is logged
+	MailFrom        string
 
 	// Secrets come only from the environment (never flags: argv is visible to every user
 	// of the machine) or from the data directory.
@@ -140,7 +145,8 @@ var settings = []setting{
 	}},
 	{"tls-cert", "PORTAL_TLS_CERT", "", "TLS certificate file; with tls-key, serve HTTPS directly", func(c *Config, v string) error { c.TLSCert = v; return nil }},
 	{"tls-key", "PORTAL_TLS_KEY", "", "TLS private key file", func(c *Config, v string) error { c.TLSKey = v; return nil }},
-	{"session-idle", "PORTAL_SESSION_IDLE", "30m", "sign-out after this much inactivity", durationSetting(func(c *Config) *time.Duration { return &c.SessionIdle }, time.Minute, 24*time.Hour)},
+	{"session-idle", "PORTAL_SESSION_IDLE", "2h", "citizens are signed out after this much inactivity", durationSetting(func(c *Config) *time.Duration { return &c.SessionIdle }, time.Minute, 24*time.Hour)},
+	{"staff-session-idle", "PORTAL_STAFF_SESSION_IDLE", "30m", "staff are signed out after this much inactivity", durationSetting(func(c *Config) *time.Duration { return &c.StaffIdle }, time.Minute, 24*time.Hour)},
 	{"session-max", "PORTAL_SESSION_MAX", "12h", "sign-out this long after sign-in, active or not", durationSetting(func(c *Config) *time.Duration { return &c.SessionMax }, time.Minute, 30*24*time.Hour)},
 	{"max-body", "PORTAL_MAX_BODY", "1048576", "largest request body in bytes for forms (uploads have their own limit)", func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -159,6 +165,23 @@ var settings = []setting{
 		return nil
 	}},
 	{"shutdown-timeout", "PORTAL_SHUTDOWN_TIMEOUT", "15s", "how long to let requests finish at shutdown", durationSetting(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Second, 5*time.Minute)},
+	{"smtp-url", "PORTAL_SMTP_URL", "", "mail server: smtp://[user:pass@]host[:port] (STARTTLS), smtps://… (TLS) or smtp://host:port?tls=none; prefer the variable, the URL may hold a password. When empty, mail stays in the outbox and is written to the log", func(c *Config, v string) error {
+		if v != "" {
+			// The same parsing the mail sender does; nothing is dialled.
+			if _, err := outbox.NewSMTP(v, "portal@localhost"); err != nil {
+				return err
+			}
+		}
+		c.SMTPURL = secret(v)
+		return nil
+	}},
+	{"mail-from", "PORTAL_MAIL_FROM", "portal@localhost", "sender address of the portal's mail, for example privacy@agency.gov.tw", func(c *Config, v string) error {
+		if _, err := mail.ParseAddress(v); err != nil {
+			return errors.New("must be an e-mail address, for example privacy@agency.gov.tw or 個資服務 <privacy@agency.gov.tw>")
+		}
+		c.MailFrom = v
+		return nil
+	}},
 }
 
 // secretSettings are read from the environment only.
@@ -236,6 +259,9 @@ func parseConfig(name string, args []string, env func(string) string, stderr io.
 	if c.SessionIdle > c.SessionMax {
 		return nil, &usageError{"invalid session-idle: must not exceed session-max"}
 	}
+	if c.StaffIdle > c.SessionMax {
+		return nil, &usageError{"invalid staff-session-idle: must not exceed session-max"}
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = c.defaultBaseURL(c.Addr)
 	}
@@ -253,7 +279,7 @@ func (c *Config) defaultBaseURL(addr string) string {
 
 // displayValue hides connection strings (they may hold passwords) in error messages.
 func displayValue(env, v string) string {
-	if env == "MONGODB_URI" {
+	if env == "MONGODB_URI" || env == "PORTAL_SMTP_URL" {
 		return "[redacted]"
 	}
 	return v

@@ -25,6 +25,8 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/notify"
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -119,6 +121,10 @@ type app struct {
 	sessions *store.Sessions
 	notices  *store.Notices
 	setup    *account.Setup
+	mail     *store.Outbox
+	accounts *account.Service
+	reviews  *store.Reviews
+	kick     chan struct{} // wakes the mail worker after a message is queued
 }
 
 // open prepares the data directory and keys, starts the embedded engine unless a MongoDB
@@ -159,10 +165,20 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 		a.close()
 		return nil, err
 	}
-	a.users = store.NewUsers(db, emailKey.Sum(nil), v)
+	key := emailKey.Sum(nil)
+	a.users = store.NewUsers(db, key, v)
 	a.sessions = store.NewSessions(db)
 	a.notices = store.NewNotices(db)
-	a.setup = &account.Setup{Users: a.users, Tokens: store.NewSetupTokens(db), Policy: account.PasswordPolicy{MinLength: c.PasswordMin}, Now: time.Now}
+	a.reviews = store.NewReviews(db)
+	a.mail = store.NewOutbox(db, v)
+	a.kick = make(chan struct{}, 1)
+	policy := account.PasswordPolicy{MinLength: c.PasswordMin}
+	a.setup = &account.Setup{Users: a.users, Tokens: store.NewSetupTokens(db), Policy: policy, Now: time.Now}
+	a.accounts = &account.Service{
+		Users: a.users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, key), Sessions: a.sessions,
+		Mailer: &notify.Mailer{Outbox: a.mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: time.Now, Kick: a.kick},
+		Policy: policy, Now: time.Now,
+	}
 	return a, nil
 }
 
@@ -218,15 +234,33 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	}
 	defer a.close()
 
+	a.accounts.Init()
 	srv, err := handlers.New(handlers.Deps{
-		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Notices: a.notices, Now: time.Now,
+		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Accounts: a.accounts,
+		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Now: time.Now,
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody,
-		Sessions: account.SessionPolicy{Idle: c.SessionIdle, Absolute: c.SessionMax},
+		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
 	})
 	if err != nil {
 		return err
 	}
+	worker := &outbox.Worker{Store: a.mail, Log: log, Now: time.Now}
+	if c.SMTPURL != "" {
+		sender, err := outbox.NewSMTP(string(c.SMTPURL), c.MailFrom)
+		if err != nil {
+			return &usageError{"invalid smtp-url: " + err.Error()}
+		}
+		worker.Sender = sender
+	} else {
+		log.Warn("no mail server (PORTAL_SMTP_URL): mail stays in the outbox and is written to this log")
+	}
+	workerCtx, stopWorker := context.WithCancel(context.Background())
+	workerDone := make(chan struct{})
+	go func() { worker.Run(workerCtx, a.kick); close(workerDone) }()
+	// The worker stops after the HTTP server has drained, so mail queued by the last
+	// requests is still attempted once; what remains stays in the outbox for next time.
+	defer func() { stopWorker(); <-workerDone }()
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -169,6 +171,10 @@ func TestBadSettingsExitWithStatus2NamingTheSetting(t *testing.T) {
 		{[]string{"frobnicate"}, nil, "unknown command"},
 		{[]string{"-no-such-flag"}, nil, "no-such-flag"},
 		{[]string{"create-admin"}, nil, "--email"},
+		{nil, map[string]string{"PORTAL_SMTP_URL": "mail.agency.example:587"}, "PORTAL_SMTP_URL"},
+		{nil, map[string]string{"PORTAL_SMTP_URL": "smtp://mail.agency.example?tls=maybe"}, "smtp-url"},
+		{[]string{"-smtp-url", "http://mail.agency.example"}, nil, "-smtp-url"},
+		{nil, map[string]string{"PORTAL_MAIL_FROM": "not an address"}, "PORTAL_MAIL_FROM"},
 	}
 	for _, tc := range cases {
 		r := runOnce(t, tc.args, tc.env, "")
@@ -180,6 +186,34 @@ func TestBadSettingsExitWithStatus2NamingTheSetting(t *testing.T) {
 	r := runOnce(t, nil, map[string]string{"MONGODB_URI": "postgres://user:hunter2@db"}, "")
 	if r.code != exitUsage || strings.Contains(r.stderr, "hunter2") || !strings.Contains(r.stderr, "MONGODB_URI") {
 		t.Fatalf("bad MONGODB_URI: exit %d, %q", r.code, r.stderr)
+	}
+	r = runOnce(t, nil, map[string]string{"PORTAL_SMTP_URL": "smtp://mailer:hunter2@mail.agency.example:99999"}, "")
+	if r.code != exitUsage || strings.Contains(r.stderr, "hunter2") || !strings.Contains(r.stderr, "PORTAL_SMTP_URL") {
+		t.Fatalf("bad PORTAL_SMTP_URL: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+func TestMailSettings(t *testing.T) {
+	c, err := parseConfig("portal", nil, envOf(nil), io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTPURL != "" || c.MailFrom != "portal@localhost" {
+		t.Fatalf("defaults: smtp-url %q, mail-from %q", string(c.SMTPURL), c.MailFrom)
+	}
+	const url = "smtps://mailer:hunter2@mail.agency.example"
+	c, err = parseConfig("portal", []string{"-mail-from", "個資服務 <privacy@agency.example>"}, envOf(map[string]string{"PORTAL_SMTP_URL": url}), io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c.SMTPURL) != url || c.MailFrom != "個資服務 <privacy@agency.example>" {
+		t.Fatalf("smtp-url %q, mail-from %q", string(c.SMTPURL), c.MailFrom)
+	}
+	if s := fmt.Sprintf("%v %+v", c.SMTPURL, c); strings.Contains(s, "hunter2") {
+		t.Fatalf("the SMTP password shows in %s", s)
+	}
+	if _, err := outbox.NewSMTP(string(c.SMTPURL), c.MailFrom); err != nil {
+		t.Fatalf("the mail sender refuses what the configuration accepted: %v", err)
 	}
 }
 

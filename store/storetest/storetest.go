@@ -4,7 +4,12 @@ package storetest
 
 import (
 	"context"
+	"strings"
+
 	"fmt"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -82,11 +87,47 @@ func ShortTempDir(t testing.TB) string {
 // TestMasterKey is the fixed master key tests use.
 var TestMasterKey = []byte("0123456789abcdef0123456789abcdef")
 
-// Users returns a user store over db with a test vault.
-func Users(db *store.DB) *store.Users {
+// EmailKey is the fixed e-mail index key tests use.
+var EmailKey = []byte("email-index-key")
+
+// Vault returns a vault over db with the test master key.
+func Vault(db *store.DB) *vault.Vault {
 	v, err := vault.New(TestMasterKey, store.NewKeys(db))
 	if err != nil {
 		panic(err)
 	}
-	return store.NewUsers(db, []byte("email-index-key"), v)
+	return v
+}
+
+// Users returns a user store over db with a test vault.
+func Users(db *store.DB) *store.Users {
+	return store.NewUsers(db, EmailKey, Vault(db))
+}
+
+// Dump reads every document of every collection with a separate client, as an
+// operator with mongosh would.
+func Dump(t testing.TB, db *DB) string {
+	t.Helper()
+	c, err := mongo.Connect(options.Client().ApplyURI(db.URI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect(context.Background())
+	d := c.Database(db.Name)
+	names, err := d.ListCollectionNames(context.Background(), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, n := range names {
+		cur, err := d.Collection(n).Find(context.Background(), bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cur.Next(context.Background()) {
+			all.WriteString(cur.Current.String())
+			all.Write(cur.Current) // raw bytes too: strings inside binary fields
+		}
+	}
+	return all.String()
 }

@@ -1,0 +1,505 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/example/pdpa-portal/apperr"
+)
+
+// The platform's account rules (DOMAIN.md, seeds 001 and 002).
+const (
+	MaxFailedSignIns      = 3
+	StaffPasswordMaxAge   = 90 * 24 * time.Hour
+	PasswordHistoryLength = 3
+	VerifyLinkLifetime    = 24 * time.Hour
+	ResetLinkLifetime     = 30 * time.Minute
+	ReviewInterval        = 6 // months between staff account reviews
+	// MaxContractorTerm bounds a contractor account: never long-term.
+	MaxContractorTerm = 366 * 24 * time.Hour
+)
+
+// Token purposes.
+const (
+	PurposeVerify = "verify"
+	PurposeReset  = "reset"
+)
+
+// Token is a single-use link sent by mail; the store keeps only its hash.
+type Token struct {
+	Hash    string
+	Purpose string
+	UserID  string
+	Expires time.Time
+}
+
+// Tokens stores single-use tokens.
+type Tokens interface {
+	Create(ctx context.Context, t *Token) error
+	// Use spends a token atomically and returns it; apperr.ErrNotFound when it is
+	// unknown, already used, expired at now, or for another purpose.
+	Use(ctx context.Context, hash, purpose string, now time.Time) (*Token, error)
+	// Peek returns a usable token without spending it.
+	Peek(ctx context.Context, hash, purpose string, now time.Time) (*Token, error)
+	// DeleteFor removes a person's unspent tokens of a purpose (a newer link replaces them).
+	DeleteFor(ctx context.Context, userID, purpose string) error
+}
+
+// Guard counts consecutive failed sign-ins per e-mail address, whether or not an
+// account holds it, so that locking cannot reveal which addresses have accounts.
+type Guard interface {
+	// Fail records a failure and returns the consecutive count.
+	Fail(ctx context.Context, email string, now time.Time) (int, error)
+	Failures(ctx context.Context, email string) (int, error)
+	Clear(ctx context.Context, email string) error
+}
+
+// Mail is a message the account rules send; the mailer words it in Lang.
+type Mail struct {
+	UserID string
+	To     string
+	Lang   string
+	Kind   string // mail.<kind>.subject / mail.<kind>.body in the catalogues
+	Link   string // a path on the portal; the mailer makes it absolute
+	Args   []any
+}
+
+// Mail kinds.
+const (
+	MailVerify       = "verify"
+	MailSignupExists = "signup_exists"
+	MailReset        = "reset"
+	MailPasswordSet  = "password_changed"
+	MailUnlocked     = "unlocked"
+)
+
+// Mailer queues mail in the outbox.
+type Mailer interface {
+	Send(ctx context.Context, m Mail) error
+}
+
+// Sessions beyond the basics: listing and revoking a person's sessions.
+type SessionAdmin interface {
+	ForUser(ctx context.Context, userID string) ([]*Session, error)
+	// DeleteForUser ends every session of a user except keep ("" keeps none).
+	DeleteForUser(ctx context.Context, userID, keep string) error
+}
+
+// Errors of signing in. ErrBadCredentials and ErrLocked are the only answers for an
+// address that has no account, so neither reveals whether one exists.
+var (
+	ErrBadCredentials = errors.New("wrong e-mail address or password")
+	ErrLocked         = errors.New("account locked after failed sign-ins")
+	ErrDisabled       = errors.New("account disabled")
+	ErrExpired        = errors.New("contractor account expired")
+)
+
+// Service applies the account rules.
+type Service struct {
+	Users    Users
+	Tokens   Tokens
+	Guard    Guard
+	Sessions SessionAdmin
+	Mailer   Mailer
+	Policy   PasswordPolicy
+	Now      func() time.Time
+
+	dummyOnce sync.Once
+	dummyHash string
+}
+
+// dummy is a hash verified when no account matches, so that answer takes as long as
+// a real check. Concurrent first sign-ins may all ask for it: it is made once.
+func (s *Service) dummy() string {
+	s.dummyOnce.Do(func() {
+		s.dummyHash, _ = HashPassword(RandomToken(16))
+	})
+	return s.dummyHash
+}
+
+// Init prepares what must exist before the first request (the timing-equaliser hash).
+func (s *Service) Init() { s.dummy() }
+
+// SignUp is a citizen's registration.
+type SignUp struct {
+	Email    string
+	Name     string
+	Password string
+	Lang     string
+}
+
+// Validate checks a registration against the account rules.
+func (s *Service) Validate(su SignUp) *apperr.Invalid {
+	v := ValidateNewUser(su.Email, su.Name)
+	var inv *apperr.Invalid
+	if errors.As(s.Policy.Check(su.Password, su.Email, su.Name), &inv) {
+		v.Problems = append(v.Problems, inv.Problems...)
+	}
+	return v
+}
+
+// Register creates a citizen account and mails a verification link. If the address
+// already has an account, that account's holder is told instead and the caller sees
+// the same outcome, so the form cannot be used to find out who has an account.
+func (s *Service) Register(ctx context.Context, su SignUp) error {
+	if err := s.Validate(su).OrNil(); err != nil {
+		return err
+	}
+	// Hash first on both paths: the answer takes as long either way.
+	hash, err := HashPassword(su.Password)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	u := &User{
+		ID: NewID("u"), Email: NormalizeEmail(su.Email), Name: strings.TrimSpace(su.Name), Lang: su.Lang,
+		PasswordHash: hash, PasswordHistory: []string{hash}, PasswordChanged: now, Created: now,
+	}
+	err = s.Users.Create(ctx, u)
+	if errors.Is(err, apperr.ErrConflict) {
+		existing, err := s.Users.ByEmail(ctx, su.Email)
+		if err != nil {
+			return err
+		}
+		return s.Mailer.Send(ctx, Mail{UserID: existing.ID, To: existing.Email, Lang: mailLang(existing, su.Lang), Kind: MailSignupExists, Link: "/signin"})
+	}
+	if err != nil {
+		return err
+	}
+	return s.sendVerify(ctx, u)
+}
+
+func mailLang(u *User, fallback string) string {
+	if u.Lang != "" {
+		return u.Lang
+	}
+	return fallback
+}
+
+func (s *Service) sendVerify(ctx context.Context, u *User) error {
+	token := RandomToken(24)
+	if err := s.Tokens.DeleteFor(ctx, u.ID, PurposeVerify); err != nil {
+		return err
+	}
+	if err := s.Tokens.Create(ctx, &Token{Hash: TokenHash(token), Purpose: PurposeVerify, UserID: u.ID, Expires: s.Now().Add(VerifyLinkLifetime)}); err != nil {
+		return err
+	}
+	return s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: MailVerify, Link: "/verify?token=" + token})
+}
+
+// ResendVerification mails a new link to a signed-in person whose address is unverified.
+func (s *Service) ResendVerification(ctx context.Context, u *User) error {
+	if u.EmailVerified {
+		return nil
+	}
+	return s.sendVerify(ctx, u)
+}
+
+// Verify spends a verification link and marks the address verified.
+func (s *Service) Verify(ctx context.Context, token string) (*User, error) {
+	t, err := s.useToken(ctx, token, PurposeVerify)
+	if err != nil {
+		return nil, err
+	}
+	return s.modify(ctx, t.UserID, func(u *User) error {
+		u.EmailVerified = true
+		return nil
+	})
+}
+
+func (s *Service) useToken(ctx context.Context, token, purpose string) (*Token, error) {
+	if token == "" || len(token) > 100 {
+		return nil, fmt.Errorf("token: %w", apperr.ErrNotFound)
+	}
+	return s.Tokens.Use(ctx, TokenHash(token), purpose, s.Now())
+}
+
+// SignIn checks an address and password. Every path verifies one argon2id hash and
+// writes at most one guard record, so timing does not tell accounts from strangers.
+// Disabled and expired accounts are reported only to someone who knows the password.
+func (s *Service) SignIn(ctx context.Context, email, password string) (*User, error) {
+	email = NormalizeEmail(email)
+	if email == "" || len(email) > 254 || len(password) > maxPasswordLength {
+		VerifyPassword(s.dummy(), password)
+		return nil, ErrBadCredentials
+	}
+	failures, err := s.Guard.Failures(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.Users.ByEmail(ctx, email)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return nil, err
+	}
+	hash := s.dummy()
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok := VerifyPassword(hash, password) && u != nil
+	if failures >= MaxFailedSignIns {
+		return nil, ErrLocked
+	}
+	if !ok {
+		n, err := s.Guard.Fail(ctx, email, s.Now())
+		if err != nil {
+			return nil, err
+		}
+		if n >= MaxFailedSignIns {
+			return nil, ErrLocked
+		}
+		return nil, ErrBadCredentials
+	}
+	if failures > 0 {
+		if err := s.Guard.Clear(ctx, email); err != nil {
+			return nil, err
+		}
+	}
+	now := s.Now()
+	switch {
+	case u.Disabled:
+		return nil, ErrDisabled
+	case u.Expired(now):
+		return nil, ErrExpired
+	}
+	return s.modify(ctx, u.ID, func(u *User) error {
+		u.LastSignIn = now
+		if u.IsStaff() && now.Sub(u.PasswordChanged) >= StaffPasswordMaxAge {
+			u.MustChangePassword = true
+		}
+		return nil
+	})
+}
+
+// Locked reports whether sign-in is locked for an address.
+func (s *Service) Locked(ctx context.Context, email string) (bool, error) {
+	n, err := s.Guard.Failures(ctx, email)
+	return n >= MaxFailedSignIns, err
+}
+
+// RequestReset mails a reset link valid 30 minutes if the address has an account; the
+// caller shows the same answer either way.
+func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
+	email = NormalizeEmail(email)
+	u, err := s.Users.ByEmail(ctx, email)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if u.Disabled {
+		return nil
+	}
+	token := RandomToken(24)
+	if err := s.Tokens.DeleteFor(ctx, u.ID, PurposeReset); err != nil {
+		return err
+	}
+	if err := s.Tokens.Create(ctx, &Token{Hash: TokenHash(token), Purpose: PurposeReset, UserID: u.ID, Expires: s.Now().Add(ResetLinkLifetime)}); err != nil {
+		return err
+	}
+	return s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: mailLang(u, lang), Kind: MailReset, Link: "/reset?token=" + token, Args: []any{int(ResetLinkLifetime.Minutes())}})
+}
+
+// CheckReset reports whether a reset link is still usable, without spending it.
+func (s *Service) CheckReset(ctx context.Context, token string) error {
+	if token == "" || len(token) > 100 {
+		return fmt.Errorf("token: %w", apperr.ErrNotFound)
+	}
+	_, err := s.Tokens.Peek(ctx, TokenHash(token), PurposeReset, s.Now())
+	return err
+}
+
+// ResetPassword spends a reset link and sets a new password. Completing it unlocks a
+// citizen's account (the mailbox proved who they are) and proves the address; staff
+// stay locked until an administrator unlocks them. Every session ends.
+func (s *Service) ResetPassword(ctx context.Context, token, password string) (*User, error) {
+	if token == "" || len(token) > 100 {
+		return nil, fmt.Errorf("token: %w", apperr.ErrNotFound)
+	}
+	t, err := s.Tokens.Peek(ctx, TokenHash(token), PurposeReset, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	// Check the password before spending the link, so a weak one does not burn it.
+	u, err := s.Users.ByID(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkNewPassword(u, password); err != nil {
+		return nil, err
+	}
+	if t, err = s.useToken(ctx, token, PurposeReset); err != nil {
+		return nil, err
+	}
+	// Checked above: checking again would verify every hash in the history twice.
+	u, err = s.storePassword(ctx, t.UserID, password, false, true)
+	if err != nil {
+		return nil, err
+	}
+	if !u.IsStaff() {
+		if err := s.Guard.Clear(ctx, u.Email); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Sessions.DeleteForUser(ctx, u.ID, ""); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (s *Service) checkNewPassword(u *User, password string) error {
+	if err := s.Policy.Check(password, u.Email, u.Name); err != nil {
+		return err
+	}
+	for _, h := range u.PasswordHistory {
+		if VerifyPassword(h, password) {
+			return (&apperr.Invalid{}).Add("password", "password.reused", PasswordHistoryLength)
+		}
+	}
+	if len(u.PasswordHistory) == 0 && VerifyPassword(u.PasswordHash, password) {
+		return (&apperr.Invalid{}).Add("password", "password.reused", PasswordHistoryLength)
+	}
+	return nil
+}
+
+// setPassword stores a new password after checking the policy and history. temporary
+// marks a password an administrator issued, which must be changed at first sign-in;
+// mailboxProven records that a link sent to the address was used.
+func (s *Service) setPassword(ctx context.Context, userID, password string, temporary, mailboxProven bool) (*User, error) {
+	u, err := s.Users.ByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkNewPassword(u, password); err != nil {
+		return nil, err
+	}
+	return s.storePassword(ctx, userID, password, temporary, mailboxProven)
+}
+
+// storePassword stores a new password already checked by checkNewPassword.
+func (s *Service) storePassword(ctx context.Context, userID, password string, temporary, mailboxProven bool) (*User, error) {
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	return s.modify(ctx, userID, func(u *User) error {
+		u.PasswordHash = hash
+		u.PasswordHistory = append([]string{hash}, u.PasswordHistory...)
+		if len(u.PasswordHistory) > PasswordHistoryLength {
+			u.PasswordHistory = u.PasswordHistory[:PasswordHistoryLength]
+		}
+		u.PasswordChanged = now
+		u.MustChangePassword = temporary
+		u.EmailVerified = u.EmailVerified || mailboxProven
+		return nil
+	})
+}
+
+// ChangePassword is the signed-in person's own change: the current password is asked
+// again, and every other session of the account ends.
+func (s *Service) ChangePassword(ctx context.Context, u *User, keepSession, current, password string) (*User, error) {
+	if !VerifyPassword(u.PasswordHash, current) {
+		return nil, (&apperr.Invalid{}).Add("current_password", "password.current_wrong")
+	}
+	nu, err := s.setPassword(ctx, u.ID, password, false, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Sessions.DeleteForUser(ctx, u.ID, keepSession); err != nil {
+		return nil, err
+	}
+	_ = s.Mailer.Send(ctx, Mail{UserID: nu.ID, To: nu.Email, Lang: nu.Lang, Kind: MailPasswordSet, Link: "/forgot"})
+	return nu, nil
+}
+
+// NeedsPasswordChange reports whether u must choose a new password before anything
+// else: a temporary password, or a staff password older than 90 days.
+func (s *Service) NeedsPasswordChange(u *User) bool {
+	return u.MustChangePassword || (u.IsStaff() && s.Now().Sub(u.PasswordChanged) >= StaffPasswordMaxAge)
+}
+
+// Profile is what a person may change about themselves.
+type Profile struct {
+	Name    string
+	Phone   string
+	Address string
+	Lang    string
+}
+
+// ValidateProfile checks profile fields.
+func ValidateProfile(p Profile) *apperr.Invalid {
+	v := &apperr.Invalid{}
+	name := strings.TrimSpace(p.Name)
+	switch {
+	case name == "":
+		v.Add("name", "field.required")
+	case utf8.RuneCountInString(name) > 100:
+		v.Add("name", "field.too_long", 100)
+	}
+	if p.Phone != "" {
+		if utf8.RuneCountInString(p.Phone) > 30 || !validPhone(p.Phone) {
+			v.Add("phone", "phone.invalid")
+		}
+	}
+	if utf8.RuneCountInString(p.Address) > 200 {
+		v.Add("address", "field.too_long", 200)
+	}
+	return v
+}
+
+// validPhone accepts Taiwanese and international numbers as people write them.
+func validPhone(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0, r == ' ', r == '-', r == '(', r == ')', r == '#':
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 20
+}
+
+// UpdateProfile saves the person's own details.
+func (s *Service) UpdateProfile(ctx context.Context, userID string, p Profile) (*User, error) {
+	if err := ValidateProfile(p).OrNil(); err != nil {
+		return nil, err
+	}
+	return s.modify(ctx, userID, func(u *User) error {
+		u.Name, u.Phone, u.Address = strings.TrimSpace(p.Name), strings.TrimSpace(p.Phone), strings.TrimSpace(p.Address)
+		if p.Lang != "" {
+			u.Lang = p.Lang
+		}
+		return nil
+	})
+}
+
+// modify applies fn to the stored user and writes it, retrying when a concurrent
+// change got there first.
+func (s *Service) modify(ctx context.Context, id string, fn func(u *User) error) (*User, error) {
+	for attempt := 0; ; attempt++ {
+		u, err := s.Users.ByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(u); err != nil {
+			return nil, err
+		}
+		err = s.Users.Update(ctx, u)
+		if errors.Is(err, apperr.ErrStale) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return u, nil
+	}
+}

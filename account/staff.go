@@ -1,0 +1,256 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/example/pdpa-portal/apperr"
+)
+
+// StaffInput is what an administrator sets on a staff account.
+type StaffInput struct {
+	Email      string // only when creating
+	Name       string
+	Roles      []Role
+	Contractor bool
+	Expires    time.Time // required for contractors
+	Disabled   bool
+}
+
+// validateStaff checks roles and the contractor rule.
+func (s *Service) validateStaff(in StaffInput, creating bool) *apperr.Invalid {
+	v := &apperr.Invalid{}
+	if creating {
+		v = ValidateNewUser(in.Email, in.Name)
+	} else if strings.TrimSpace(in.Name) == "" {
+		v.Add("name", "field.required")
+	}
+	if len(in.Roles) == 0 {
+		v.Add("roles", "staff.roles_required")
+	}
+	for _, r := range in.Roles {
+		if !ValidRole(r) {
+			v.Add("roles", "staff.role_unknown")
+			break
+		}
+	}
+	now := s.Now()
+	switch {
+	case in.Contractor && in.Expires.IsZero():
+		v.Add("expires", "staff.expiry_required")
+	case !in.Expires.IsZero() && !in.Expires.After(now):
+		v.Add("expires", "staff.expiry_past")
+	case !in.Expires.IsZero() && in.Expires.Sub(now) > MaxContractorTerm:
+		v.Add("expires", "staff.expiry_too_far", int(MaxContractorTerm.Hours()/24))
+	}
+	return v
+}
+
+// CreateStaff opens a staff account with a temporary password, returned once for the
+// administrator to hand over; it must be changed at first sign-in.
+func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (*User, string, error) {
+	if err := s.validateStaff(in, true).OrNil(); err != nil {
+		return nil, "", err
+	}
+	temp := s.temporaryPassword(in.Email, in.Name)
+	hash, err := HashPassword(temp)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.Now()
+	u := &User{
+		ID: NewID("u"), Email: NormalizeEmail(in.Email), Name: strings.TrimSpace(in.Name), Roles: uniqueRoles(in.Roles),
+		PasswordHash: hash, PasswordHistory: []string{hash}, PasswordChanged: now, MustChangePassword: true,
+		Created: now, EmailVerified: true, Contractor: in.Contractor, Expires: in.Expires,
+	}
+	if err := s.Users.Create(ctx, u); err != nil {
+		if isConflict(err) {
+			return nil, "", (&apperr.Invalid{}).Add("email", "email.taken")
+		}
+		return nil, "", err
+	}
+	return u, temp, nil
+}
+
+func isConflict(err error) bool { return errors.Is(err, apperr.ErrConflict) }
+
+// UpdateStaff changes a staff account's name, roles, expiry and state. An update that
+// would leave no enabled administrator is refused. Disabling ends the person's sessions.
+func (s *Service) UpdateStaff(ctx context.Context, id string, version int64, in StaffInput) (*User, error) {
+	if err := s.validateStaff(in, false).OrNil(); err != nil {
+		return nil, err
+	}
+	current, err := s.Users.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !current.IsStaff() {
+		return nil, apperr.ErrNotFound
+	}
+	if current.Version != version {
+		return nil, apperr.ErrStale
+	}
+	stillAdmin := slices.Contains(in.Roles, RoleAdmin) && !in.Disabled
+	if current.Has(RoleAdmin) && !stillAdmin {
+		if err := s.keepOneAdmin(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	current.Name = strings.TrimSpace(in.Name)
+	current.Roles = uniqueRoles(in.Roles)
+	current.Contractor = in.Contractor
+	current.Expires = in.Expires
+	current.Disabled = in.Disabled
+	if err := s.Users.Update(ctx, current); err != nil {
+		return nil, err
+	}
+	if in.Disabled {
+		if err := s.Sessions.DeleteForUser(ctx, id, ""); err != nil {
+			return nil, err
+		}
+	}
+	return current, nil
+}
+
+// keepOneAdmin fails when no enabled administrator other than id would remain.
+func (s *Service) keepOneAdmin(ctx context.Context, id string) error {
+	staff, err := s.Users.Staff(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	for _, u := range staff {
+		if u.ID != id && u.Has(RoleAdmin) && !u.Disabled && !u.Expired(now) {
+			return nil
+		}
+	}
+	return (&apperr.Invalid{}).Add("roles", "staff.last_admin")
+}
+
+// Unlock clears the failed sign-ins of an account (an administrator's action).
+func (s *Service) Unlock(ctx context.Context, id string) (*User, error) {
+	u, err := s.Users.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Guard.Clear(ctx, u.Email); err != nil {
+		return nil, err
+	}
+	_ = s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: MailUnlocked, Link: "/signin"})
+	return u, nil
+}
+
+// ResetStaffPassword issues a new temporary password (a forgotten staff password).
+func (s *Service) ResetStaffPassword(ctx context.Context, id string) (*User, string, error) {
+	u, err := s.Users.ByID(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	temp := s.temporaryPassword(u.Email, u.Name)
+	u, err = s.setPassword(ctx, id, temp, true, false)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.Sessions.DeleteForUser(ctx, id, ""); err != nil {
+		return nil, "", err
+	}
+	return u, temp, nil
+}
+
+func uniqueRoles(in []Role) []Role {
+	var out []Role
+	for _, r := range Roles {
+		if slices.Contains(in, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// temporaryPassword returns a temporary password that meets the configured policy for
+// this person: at least its minimum length, and not containing their name or address
+// (a random password contains a short name now and then; another is drawn).
+func (s *Service) temporaryPassword(email, name string) string {
+	length := max(16, s.Policy.MinLength)
+	temp := randomPassword(length)
+	for range 100 {
+		if s.Policy.Check(temp, email, name) == nil {
+			break
+		}
+		temp = randomPassword(length)
+	}
+	return temp
+}
+
+// TemporaryPassword returns a random 16-character password meeting the default policy,
+// from an alphabet without look-alike characters, so it can be read out over the phone.
+func TemporaryPassword() string { return randomPassword(16) }
+
+// randomPassword returns length (at least 4) characters with one of each class.
+func randomPassword(length int) string {
+	const (
+		upper  = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+		lower  = "abcdefghijkmnpqrstuvwxyz"
+		digits = "23456789"
+		symbol = "-_!#%+=?"
+	)
+	pick := func(set string) byte {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
+		if err != nil {
+			panic(err)
+		}
+		return set[n.Int64()]
+	}
+	all := upper + lower + digits + symbol
+	b := []byte{pick(upper), pick(lower), pick(digits), pick(symbol)}
+	for len(b) < length {
+		b = append(b, pick(all))
+	}
+	// Shuffle so the classes are not always in the same places.
+	for i := len(b) - 1; i > 0; i-- {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(i+1)))
+		j := n.Int64()
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
+}
+
+// Review is one six-monthly review of the staff accounts.
+type Review struct {
+	ID           string
+	ReviewerID   string
+	ReviewerName string
+	At           time.Time
+	Accounts     int
+	Note         string
+}
+
+// Reviews stores the account reviews.
+type Reviews interface {
+	Record(ctx context.Context, r *Review) error
+	// List returns reviews newest first.
+	List(ctx context.Context, limit int) ([]*Review, error)
+}
+
+// NextReviewDue is six months after the last review; with none, six months after the
+// oldest staff account was created.
+func NextReviewDue(last *Review, staff []*User) time.Time {
+	if last != nil {
+		return last.At.AddDate(0, ReviewInterval, 0)
+	}
+	var first time.Time
+	for _, u := range staff {
+		if first.IsZero() || u.Created.Before(first) {
+			first = u.Created
+		}
+	}
+	if first.IsZero() {
+		return time.Time{}
+	}
+	return first.AddDate(0, ReviewInterval, 0)
+}

@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/ratelimit"
+)
+
+// requireUser sends anonymous visitors to sign in, returning them here afterwards.
+func (s *Server) requireUser(c *gin.Context) {
+	if currentUser(c) == nil {
+		target := "/signin"
+		if c.Request.Method == http.MethodGet {
+			target += "?" + url.Values{"next": {c.Request.URL.RequestURI()}}.Encode()
+		}
+		c.Redirect(http.StatusSeeOther, target)
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// requireRole lets through only users holding one of roles; others get 403, anonymous
+// visitors are sent to sign in.
+func (s *Server) requireRole(roles ...account.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := currentUser(c)
+		if u == nil {
+			s.requireUser(c)
+			return
+		}
+		for _, r := range roles {
+			if u.Has(r) {
+				c.Next()
+				return
+			}
+		}
+		s.renderError(c, http.StatusForbidden, "error.role")
+	}
+}
+
+// forcePasswordChange keeps a user with a temporary or expired staff password on the
+// change-password page until they choose a new one.
+func (s *Server) forcePasswordChange(c *gin.Context) {
+	u := currentUser(c)
+	if u == nil || !s.Accounts.NeedsPasswordChange(u) {
+		c.Next()
+		return
+	}
+	switch c.Request.URL.Path {
+	case "/account/password", "/signout":
+		c.Next()
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/account/password")
+	c.Abort()
+}
+
+// limited counts an attempt from the client's address; over the limit it renders the
+// 429 page and reports true.
+func (s *Server) limited(c *gin.Context, l *ratelimit.Limiter) bool {
+	if l == nil {
+		return false
+	}
+	ok, wait := l.Allow(ratelimit.Key(c.ClientIP()))
+	if ok {
+		return false
+	}
+	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	s.renderError(c, http.StatusTooManyRequests, "")
+	return true
+}
+
+// localPath returns next if it is a path on this site, else fallback: a sign-in link
+// must not become an open redirect.
+func localPath(next, fallback string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") || len(next) > 500 {
+		return fallback
+	}
+	return next
+}

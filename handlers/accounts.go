@@ -1,0 +1,257 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+)
+
+// formPage is the data of the simple account forms: what the user typed (never a
+// password) and the field-label prefix for the error summary.
+type formPage struct {
+	Prefix string
+	Values map[string]string
+	Token  string
+	Next   string
+	Locked bool
+}
+
+type signUpForm struct {
+	Email           string `form:"email" validate:"required,email,max=254" label:"signup.email"`
+	Name            string `form:"name" validate:"required,max=100" label:"signup.name"`
+	Password        string `form:"password,notrim" validate:"required,max=256" label:"signup.password"`
+	PasswordConfirm string `form:"password_confirm,notrim" validate:"required,max=256" label:"signup.password_confirm"`
+	// The consent issue adds the purpose checkboxes here, as Purposes []string.
+}
+
+func (s *Server) signUpPage(c *gin.Context) {
+	if currentUser(c) != nil {
+		c.Redirect(http.StatusSeeOther, "/account")
+		return
+	}
+	s.render(c, http.StatusOK, "signup", s.view(c, "signup.title", formPage{Prefix: "signup"}))
+}
+
+// signUpSubmit registers a citizen. Whether or not the address already has an account,
+// the visitor sees the same "check your mail" page; the mailbox learns which it was.
+func (s *Server) signUpSubmit(c *gin.Context) {
+	if s.limited(c, s.signUpLimit) {
+		return
+	}
+	var f signUpForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}}
+	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(keyLang)}
+	// The domain's rules run even when the form already has problems, so the user sees
+	// everything to fix at once.
+	inv, err := merge(inv, s.Accounts.Validate(su).OrNil())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if f.Password != f.PasswordConfirm {
+		addOnce(inv, "password_confirm", "password.mismatch")
+	}
+	if len(inv.Problems) == 0 {
+		if err := s.Accounts.Register(c.Request.Context(), su); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/mail-sent?about=signup")
+		return
+	}
+	v := s.view(c, "signup.title", page)
+	inFormOrder(inv, &f)
+	v.Problems = inv.Problems
+	s.render(c, http.StatusBadRequest, "signup", v)
+}
+
+// mailSent tells the visitor to look in their mailbox, without saying whether the
+// address has an account.
+func (s *Server) mailSent(c *gin.Context) {
+	about := c.Query("about")
+	if about != "signup" && about != "reset" {
+		about = "signup"
+	}
+	s.render(c, http.StatusOK, "mail_sent", s.view(c, "mail_sent."+about+".title", about))
+}
+
+var errLink = &pageError{status: http.StatusNotFound, key: "error.link"}
+
+// verify spends an e-mail verification link.
+func (s *Server) verify(c *gin.Context) {
+	u, err := s.Accounts.Verify(c.Request.Context(), c.Query("token"))
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		s.fail(c, errLink)
+		return
+	case err != nil:
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.email_verified")
+	if cu := currentUser(c); cu != nil && cu.ID == u.ID {
+		c.Redirect(http.StatusSeeOther, "/account")
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/signin")
+}
+
+type signInForm struct {
+	Email    string `form:"email" validate:"required,max=254" label:"signin.email"`
+	Password string `form:"password,notrim" validate:"required,max=256" label:"signin.password"`
+	Next     string `form:"next"`
+}
+
+func (s *Server) signInPage(c *gin.Context) {
+	next := localPath(c.Query("next"), "")
+	if currentUser(c) != nil {
+		c.Redirect(http.StatusSeeOther, localPath(next, "/account"))
+		return
+	}
+	s.render(c, http.StatusOK, "signin", s.view(c, "signin.title", formPage{Prefix: "signin", Next: next}))
+}
+
+// signInSubmit signs in. A wrong password and an unknown address get the same answer;
+// a locked address (known or not) says how to unlock.
+func (s *Server) signInSubmit(c *gin.Context) {
+	if s.limited(c, s.signInLimit) {
+		return
+	}
+	var f signInForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: localPath(f.Next, "")}
+	status := http.StatusBadRequest
+	if len(inv.Problems) == 0 {
+		u, err := s.Accounts.SignIn(c.Request.Context(), f.Email, f.Password)
+		switch {
+		case err == nil:
+			if err := s.startSession(c, u); err != nil {
+				s.fail(c, err)
+				return
+			}
+			target := localPath(page.Next, "/account")
+			if u.IsStaff() && page.Next == "" {
+				target = "/staff"
+			}
+			c.Redirect(http.StatusSeeOther, target)
+			return
+		case errors.Is(err, account.ErrBadCredentials):
+			status = http.StatusUnauthorized
+			inv.Add("", "signin.bad_credentials")
+		case errors.Is(err, account.ErrLocked):
+			status = http.StatusUnauthorized
+			page.Locked = true
+		case errors.Is(err, account.ErrDisabled):
+			status = http.StatusForbidden
+			inv.Add("", "signin.disabled")
+		case errors.Is(err, account.ErrExpired):
+			status = http.StatusForbidden
+			inv.Add("", "signin.expired")
+		default:
+			s.fail(c, err)
+			return
+		}
+	}
+	v := s.view(c, "signin.title", page)
+	inFormOrder(inv, &f)
+	v.Problems = inv.Problems
+	s.render(c, status, "signin", v)
+}
+
+type forgotForm struct {
+	Email string `form:"email" validate:"required,email,max=254" label:"forgot.email"`
+}
+
+func (s *Server) forgotPage(c *gin.Context) {
+	s.render(c, http.StatusOK, "forgot", s.view(c, "forgot.title", formPage{Prefix: "forgot"}))
+}
+
+// forgotSubmit mails a reset link if the address has an account; the answer is the same
+// either way.
+func (s *Server) forgotSubmit(c *gin.Context) {
+	if s.limited(c, s.resetLimit) {
+		return
+	}
+	var f forgotForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		v := s.view(c, "forgot.title", formPage{Prefix: "forgot", Values: map[string]string{"email": f.Email}})
+		inFormOrder(inv, &f)
+		v.Problems = inv.Problems
+		s.render(c, http.StatusBadRequest, "forgot", v)
+		return
+	}
+	if err := s.Accounts.RequestReset(c.Request.Context(), f.Email, c.GetString(keyLang)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/mail-sent?about=reset")
+}
+
+type resetForm struct {
+	Token           string `form:"token" validate:"required,max=100" label:"reset.password"`
+	Password        string `form:"password,notrim" validate:"required,max=256" label:"reset.password"`
+	PasswordConfirm string `form:"password_confirm,notrim" validate:"required,max=256" label:"reset.password_confirm"`
+}
+
+func (s *Server) resetPage(c *gin.Context) {
+	token := c.Query("token")
+	if err := s.Accounts.CheckReset(c.Request.Context(), token); err != nil {
+		if errors.Is(err, apperr.ErrNotFound) {
+			err = errLink
+		}
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "reset", s.view(c, "reset.title", formPage{Prefix: "reset", Token: token}))
+}
+
+// resetSubmit sets a new password from a reset link; it unlocks a citizen's account.
+func (s *Server) resetSubmit(c *gin.Context) {
+	if s.limited(c, s.resetLimit) {
+		return
+	}
+	var f resetForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if f.Password != f.PasswordConfirm {
+		addOnce(inv, "password_confirm", "password.mismatch")
+	}
+	if len(inv.Problems) == 0 {
+		_, err := s.Accounts.ResetPassword(c.Request.Context(), f.Token, f.Password)
+		if errors.Is(err, apperr.ErrNotFound) {
+			s.fail(c, errLink)
+			return
+		}
+		if inv, err = merge(inv, err); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if len(inv.Problems) == 0 {
+			s.clearSessionCookie(c)
+			s.addFlash(c, flashSuccess, "flash.password_reset")
+			c.Redirect(http.StatusSeeOther, "/signin")
+			return
+		}
+	}
+	v := s.view(c, "reset.title", formPage{Prefix: "reset", Token: f.Token})
+	inFormOrder(inv, &f)
+	v.Problems = inv.Problems
+	s.render(c, http.StatusBadRequest, "reset", v)
+}

@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"errors"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/forms"
+)
+
+// bind decodes and validates a form. It returns the problems the user can fix (empty
+// when there are none); on anything else (413, a malformed body) it renders the error
+// page and returns ok=false.
+func (s *Server) bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
+	err := forms.Decode(c.Request, dst, c.GetString(keyLang))
+	if err == nil {
+		return &apperr.Invalid{}, true
+	}
+	if errors.As(err, &inv) {
+		return inv, true
+	}
+	s.fail(c, err)
+	return nil, false
+}
+
+// addOnce adds a problem unless the field already has one: one message per field.
+func addOnce(inv *apperr.Invalid, field, key string, args ...any) {
+	for _, p := range inv.Problems {
+		if p.Field == field {
+			return
+		}
+	}
+	inv.Add(field, key, args...)
+}
+
+// inFormOrder sorts problems into the order of the form's fields (dst's struct fields),
+// so the summary reads top to bottom like the form; problems of no field come first.
+func inFormOrder(inv *apperr.Invalid, dst any) {
+	rank := map[string]int{}
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("form"), ",")
+		rank[name] = i + 1
+	}
+	sort.SliceStable(inv.Problems, func(i, j int) bool { return rank[inv.Problems[i].Field] < rank[inv.Problems[j].Field] })
+}
+
+// merge adds the domain's problems to the form's, keeping one problem per field.
+func merge(inv *apperr.Invalid, err error) (*apperr.Invalid, error) {
+	var more *apperr.Invalid
+	if !errors.As(err, &more) {
+		return inv, err
+	}
+	seen := map[string]bool{}
+	for _, p := range inv.Problems {
+		seen[p.Field] = true
+	}
+	for _, p := range more.Problems {
+		if p.Field == "" || !seen[p.Field] {
+			inv.Problems = append(inv.Problems, p)
+			seen[p.Field] = true
+		}
+	}
+	return inv, nil
+}

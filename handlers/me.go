@@ -1,0 +1,161 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/outbox"
+)
+
+type profileForm struct {
+	Name    string `form:"name" validate:"required,max=100" label:"profile.name"`
+	Phone   string `form:"phone" validate:"max=30" label:"profile.phone"`
+	Address string `form:"address" validate:"max=200" label:"profile.address"`
+	Lang    string `form:"lang" validate:"omitempty,oneof=zh-TW en" label:"profile.lang"`
+}
+
+type profilePage struct {
+	Prefix  string
+	Values  map[string]string
+	Langs   []string
+	Session *account.Session
+}
+
+func (s *Server) profileValues(u *account.User) map[string]string {
+	lang := u.Lang
+	if lang == "" {
+		lang = i18n.ZH
+	}
+	return map[string]string{"name": u.Name, "phone": u.Phone, "address": u.Address, "lang": lang}
+}
+
+// accountPage shows the signed-in person's details and the form to change them.
+func (s *Server) accountPage(c *gin.Context) {
+	u := currentUser(c)
+	p := profilePage{Prefix: "profile", Values: s.profileValues(u), Langs: []string{i18n.ZH, i18n.EN}}
+	s.render(c, http.StatusOK, "account", s.view(c, "account.title", p))
+}
+
+func (s *Server) profileSubmit(c *gin.Context) {
+	u := currentUser(c)
+	var f profileForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) == 0 {
+		_, err := s.Accounts.UpdateProfile(c.Request.Context(), u.ID, account.Profile{Name: f.Name, Phone: f.Phone, Address: f.Address, Lang: f.Lang})
+		if inv, err = merge(inv, err); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if len(inv.Problems) == 0 {
+			s.addFlash(c, flashSuccess, "flash.profile_saved")
+			c.Redirect(http.StatusSeeOther, "/account")
+			return
+		}
+	}
+	p := profilePage{Prefix: "profile", Values: map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang}, Langs: []string{i18n.ZH, i18n.EN}}
+	v := s.view(c, "account.title", p)
+	inFormOrder(inv, &f)
+	v.Problems = inv.Problems
+	s.render(c, http.StatusBadRequest, "account", v)
+}
+
+// resendVerification mails a fresh verification link.
+func (s *Server) resendVerification(c *gin.Context) {
+	if s.limited(c, s.signUpLimit) {
+		return
+	}
+	if err := s.Accounts.ResendVerification(c.Request.Context(), currentUser(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.verification_sent")
+	c.Redirect(http.StatusSeeOther, "/account")
+}
+
+type passwordForm struct {
+	Current         string `form:"current_password,notrim" validate:"required,max=256" label:"password.current_password"`
+	Password        string `form:"password,notrim" validate:"required,max=256" label:"password.password"`
+	PasswordConfirm string `form:"password_confirm,notrim" validate:"required,max=256" label:"password.password_confirm"`
+}
+
+type passwordPage struct {
+	Prefix string
+	Forced bool
+}
+
+func (s *Server) passwordPage(c *gin.Context) {
+	p := passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(currentUser(c))}
+	s.render(c, http.StatusOK, "password", s.view(c, "password.title", p))
+}
+
+// passwordSubmit changes the password; the account's other sessions end.
+func (s *Server) passwordSubmit(c *gin.Context) {
+	u := currentUser(c)
+	var f passwordForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if f.Password != f.PasswordConfirm {
+		addOnce(inv, "password_confirm", "password.mismatch")
+	}
+	if len(inv.Problems) == 0 {
+		keep := ""
+		if se, ok := c.Get(keySession); ok {
+			keep = se.(*account.Session).ID
+		}
+		_, err := s.Accounts.ChangePassword(c.Request.Context(), u, keep, f.Current, f.Password)
+		if inv, err = merge(inv, err); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if len(inv.Problems) == 0 {
+			s.addFlash(c, flashSuccess, "flash.password_changed")
+			target := "/account"
+			if u.IsStaff() {
+				target = "/staff"
+			}
+			c.Redirect(http.StatusSeeOther, target)
+			return
+		}
+	}
+	v := s.view(c, "password.title", passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(u)})
+	inFormOrder(inv, &f)
+	v.Problems = inv.Problems
+	s.render(c, http.StatusBadRequest, "password", v)
+}
+
+// inboxMessage is a message as the inbox shows it.
+type inboxMessage struct {
+	*outbox.Message
+	Hidden bool // the body carries a link meant only for the mailbox
+}
+
+// secretKinds are mails whose link must be opened from the mailbox itself: showing it
+// here would let whoever signed up with someone else's address verify it.
+var secretKinds = map[string]bool{account.MailVerify: true, account.MailReset: true}
+
+// inbox lists every message the portal sent the person.
+func (s *Server) inbox(c *gin.Context) {
+	u := currentUser(c)
+	msgs, err := s.Mail.ForUser(c.Request.Context(), u.ID, 100)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]inboxMessage, len(msgs))
+	for i, m := range msgs {
+		out[i] = inboxMessage{Message: m, Hidden: secretKinds[m.Kind]}
+		if !out[i].Hidden {
+			out[i].Body = strings.TrimSpace(m.Body)
+		}
+	}
+	s.render(c, http.StatusOK, "inbox", s.view(c, "inbox.title", out))
+}

@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/vault"
+)
+
+// Outbox implements outbox.Store. Pending mail lives in "outbox" (kept small, so the
+// worker's scan stays cheap on the embedded engine); sent mail moves to "mail", where the
+// recipient's inbox page reads it. Address, subject and body are sealed with the
+// recipient's data key.
+type Outbox struct {
+	db    *DB
+	vault *vault.Vault
+}
+
+var _ outbox.Store = (*Outbox)(nil)
+
+// NewOutbox returns the mail store.
+func NewOutbox(db *DB, v *vault.Vault) *Outbox { return &Outbox{db: db, vault: v} }
+
+type mailDoc struct {
+	ID          string    `bson:"_id"`
+	UserID      string    `bson:"user_id"`
+	To          []byte    `bson:"to"`
+	Subject     []byte    `bson:"subject"`
+	Body        []byte    `bson:"body"`
+	Lang        string    `bson:"lang"`
+	Kind        string    `bson:"kind"`
+	Created     time.Time `bson:"created"`
+	Attempts    int       `bson:"attempts"`
+	NextAttempt time.Time `bson:"next_attempt"`
+	SentAt      time.Time `bson:"sent_at,omitempty"`
+	LastError   string    `bson:"last_error,omitempty"`
+}
+
+// Enqueue stores a pending message.
+func (o *Outbox) Enqueue(ctx context.Context, m *outbox.Message) error {
+	s, err := o.vault.For(ctx, m.UserID)
+	if err != nil {
+		return fmt.Errorf("enqueue mail: %w", err)
+	}
+	d := mailDoc{
+		ID: m.ID, UserID: m.UserID, To: s.Seal("mail.to", m.To), Subject: s.Seal("mail.subject", m.Subject), Body: s.Seal("mail.body", m.Body),
+		Lang: m.Lang, Kind: m.Kind, Created: m.Created.UTC(), NextAttempt: m.NextAttempt.UTC(),
+	}
+	if _, err := o.db.coll(collOutbox).InsertOne(ctx, d); err != nil {
+		return fmt.Errorf("enqueue mail: %w", translate(err))
+	}
+	return nil
+}
+
+// Due returns pending messages ready for an attempt, oldest first. Along the way it
+// tidies two kinds of pending mail that must never be sent: a message already in the sent
+// mail (MarkSent was interrupted between its two steps) is removed rather than delivered
+// again, and a message whose recipient's key was destroyed (the person was erased) is
+// deleted, since nobody can ever read or deliver it. Neither counts towards limit, so
+// they cannot crowd out deliverable mail.
+func (o *Outbox) Due(ctx context.Context, now time.Time, limit int) ([]*outbox.Message, error) {
+	docs, err := o.docs(ctx, collOutbox, bson.D{{Key: "next_attempt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(docs, func(i, j int) bool { return docs[i].Created.Before(docs[j].Created) })
+	var out []*outbox.Message
+	for i := range docs {
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		d := &docs[i]
+		sent, err := o.isSent(ctx, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		if sent {
+			if err := o.dropPending(ctx, d.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		m, err := o.open(ctx, d)
+		if errors.Is(err, vault.ErrKeyDestroyed) {
+			if err := o.dropPending(ctx, d.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// ForUser lists a person's mail, pending and sent, newest first. Mail of a person whose
+// key was destroyed is unreadable and left out.
+func (o *Outbox) ForUser(ctx context.Context, userID string, limit int) ([]*outbox.Message, error) {
+	filter := bson.D{{Key: "user_id", Value: userID}}
+	pending, err := o.docs(ctx, collOutbox, filter)
+	if err != nil {
+		return nil, err
+	}
+	sent, err := o.docs(ctx, collMail, filter)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(sent))
+	all := sent
+	for _, d := range sent {
+		seen[d.ID] = true
+	}
+	for _, d := range pending {
+		if !seen[d.ID] { // an interrupted MarkSent leaves a copy in each: show the sent one
+			all = append(all, d)
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Created.After(all[j].Created) })
+	var out []*outbox.Message
+	for i := range all {
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		m, err := o.open(ctx, &all[i])
+		if errors.Is(err, vault.ErrKeyDestroyed) {
+			continue // the person was erased: their mail is unreadable
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (o *Outbox) docs(ctx context.Context, coll string, filter bson.D) ([]mailDoc, error) {
+	cur, err := o.db.coll(coll).Find(ctx, filter)
+	if err != nil {
+		return nil, fmt.Errorf("read mail: %w", translate(err))
+	}
+	var docs []mailDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read mail: %w", translate(err))
+	}
+	return docs, nil
+}
+
+// isSent reports whether the message is already in the sent mail (an _id lookup).
+func (o *Outbox) isSent(ctx context.Context, id string) (bool, error) {
+	err := translate(o.db.coll(collMail).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Err())
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, apperr.ErrNotFound):
+		return false, nil
+	default:
+		return false, fmt.Errorf("read mail: %w", err)
+	}
+}
+
+func (o *Outbox) dropPending(ctx context.Context, id string) error {
+	if _, err := o.db.coll(collOutbox).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return fmt.Errorf("drop mail: %w", translate(err))
+	}
+	return nil
+}
+
+func (o *Outbox) open(ctx context.Context, d *mailDoc) (*outbox.Message, error) {
+	s, err := o.vault.For(ctx, d.UserID)
+	if err != nil {
+		return nil, err
+	}
+	m := &outbox.Message{ID: d.ID, UserID: d.UserID, Lang: d.Lang, Kind: d.Kind, Created: d.Created,
+		Attempts: d.Attempts, NextAttempt: d.NextAttempt, SentAt: d.SentAt, LastError: d.LastError}
+	if m.To, err = s.Open("mail.to", d.To); err != nil {
+		return nil, err
+	}
+	if m.Subject, err = s.Open("mail.subject", d.Subject); err != nil {
+		return nil, err
+	}
+	if m.Body, err = s.Open("mail.body", d.Body); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// MarkSent copies the message to the sent mail, then removes it from the outbox. A
+// crash between the two leaves a copy in each; Due then finds the sent copy and removes
+// the pending one instead of returning it, so the message is not delivered twice.
+func (o *Outbox) MarkSent(ctx context.Context, m *outbox.Message, at time.Time) error {
+	var d mailDoc
+	err := o.db.coll(collOutbox).FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Decode(&d)
+	if err = translate(err); errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("mark sent: %w", err)
+	}
+	d.SentAt, d.Attempts, d.LastError = at.UTC(), m.Attempts+1, ""
+	if _, err := o.db.coll(collMail).InsertOne(ctx, d); err != nil && !errors.Is(translate(err), apperr.ErrConflict) {
+		return fmt.Errorf("mark sent: %w", translate(err))
+	}
+	if _, err := o.db.coll(collOutbox).DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
+		return fmt.Errorf("mark sent: %w", translate(err))
+	}
+	return nil
+}
+
+// Retry records a failed attempt.
+func (o *Outbox) Retry(ctx context.Context, m *outbox.Message) error {
+	set := bson.D{{Key: "attempts", Value: m.Attempts}, {Key: "next_attempt", Value: m.NextAttempt.UTC()}, {Key: "last_error", Value: m.LastError}}
+	if _, err := o.db.coll(collOutbox).UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		return fmt.Errorf("retry mail: %w", translate(err))
+	}
+	return nil
+}
