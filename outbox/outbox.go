@@ -37,7 +37,13 @@ type Store interface {
 	Retry(ctx context.Context, m *Message) error
 	// ForUser lists a person's messages, pending and sent, newest first.
 	ForUser(ctx context.Context, userID string, limit int) ([]*Message, error)
+	// Release makes messages parked for reason due again at now.
+	Release(ctx context.Context, reason string, now time.Time) (int, error)
 }
+
+// NoSender is why a message waits when no mail server is configured. Such messages are
+// released as soon as the portal starts with one.
+const NoSender = "no SMTP server configured"
 
 // Sender delivers a message.
 type Sender interface {
@@ -76,7 +82,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			w.Log.Warn("no SMTP server configured; message kept in the outbox", "to_user", m.UserID, "subject", m.Subject, "body", m.Body)
 			m.Attempts++
 			m.NextAttempt = w.Now().Add(100 * 365 * 24 * time.Hour)
-			m.LastError = "no SMTP server configured"
+			m.LastError = NoSender
 			if err := w.Store.Retry(ctx, m); err != nil {
 				return sent, err
 			}
@@ -108,6 +114,13 @@ func (w *Worker) Run(ctx context.Context, kick <-chan struct{}) {
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	if w.Sender != nil {
+		if n, err := w.Store.Release(ctx, NoSender, w.Now()); err != nil {
+			w.Log.Warn("mail worker: release parked mail", "err", err)
+		} else if n > 0 {
+			w.Log.Info("mail server configured: sending mail that waited for one", "messages", n)
+		}
+	}
 	for {
 		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			w.Log.Warn("mail worker", "err", err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -326,4 +328,47 @@ func TestWorkerRunWakesOnKickAndStopsWithContext(t *testing.T) {
 	r.enqueue("second@example.tw", "en", "Second", "2")
 	kick <- struct{}{}
 	waitFor(2)
+}
+
+// Mail queued while no server was configured goes out once the portal starts with one;
+// the account rules' mail arrives worded in the recipient's language.
+func TestParkedMailIsSentOnceAMailServerIsConfigured(t *testing.T) {
+	r := newRig(t, nil)
+	userID := account.NewID("u")
+	if _, err := r.vault.NewSubject(r.ctx, userID); err != nil {
+		t.Fatal(err)
+	}
+	mailer := &notify.Mailer{Outbox: r.store, Cat: i18n.MustLoad(), BaseURL: "https://privacy.example.gov.tw", Now: func() time.Time { return r.now }}
+	if err := mailer.Send(r.ctx, account.Mail{UserID: userID, To: "amy@example.com", Lang: "en", Kind: account.MailReset,
+		Link: "/reset?token=abc", Args: []any{30}}); err != nil {
+		t.Fatal(err)
+	}
+	r.runOnce(0) // parked: no server
+
+	srv := startMailServer(t, "", "")
+	sender, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.now = r.now.Add(24 * time.Hour)
+	r.worker.Sender = sender
+	r.worker.Interval = time.Hour
+	ctx, cancel := context.WithCancel(r.ctx)
+	done := make(chan struct{})
+	go func() { r.worker.Run(ctx, nil); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(srv.Received()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	got := srv.Received()
+	if len(got) != 1 {
+		t.Fatalf("%d delivered after the server appeared, want 1; log:\n%s", len(got), r.log.String())
+	}
+	p := decode(t, got[0].Data)
+	if p.Subject != "Reset your password" || p.Header.Get("Content-Language") != "en" ||
+		!strings.Contains(p.Body, "https://privacy.example.gov.tw/reset?token=abc") || !strings.Contains(p.Body, "30 minutes") {
+		t.Fatalf("delivered %q / %q:\n%s", p.Subject, p.Header.Get("Content-Language"), p.Body)
+	}
 }

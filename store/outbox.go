@@ -222,3 +222,13 @@ func (o *Outbox) Retry(ctx context.Context, m *outbox.Message) error {
 	}
 	return nil
 }
+
+// Release makes the messages parked for reason due at now.
+func (o *Outbox) Release(ctx context.Context, reason string, now time.Time) (int, error) {
+	res, err := o.db.coll(collOutbox).UpdateMany(ctx, bson.D{{Key: "last_error", Value: reason}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "next_attempt", Value: now.UTC()}}}})
+	if err != nil {
+		return 0, fmt.Errorf("release mail: %w", translate(err))
+	}
+	return int(res.ModifiedCount), nil
+}

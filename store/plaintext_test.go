@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
