@@ -110,6 +110,7 @@ type Service struct {
 	Now      func() time.Time
 
 	dummyOnce sync.Once
+	adminMu   sync.Mutex
 	dummyHash string
 }
 

@@ -97,6 +97,11 @@ func (s *Service) UpdateStaff(ctx context.Context, id string, version int64, in 
 	}
 	stillAdmin := slices.Contains(in.Roles, RoleAdmin) && !in.Disabled
 	if current.Has(RoleAdmin) && !stillAdmin {
+		// Serialise administrator removals, so two administrators demoting each other at
+		// once cannot both pass the check. (One process per embedded database; several
+		// instances on MongoDB share this gap.)
+		s.adminMu.Lock()
+		defer s.adminMu.Unlock()
 		if err := s.keepOneAdmin(ctx, id); err != nil {
 			return nil, err
 		}
