@@ -132,6 +132,9 @@ type SignUp struct {
 	Name     string
 	Password string
 	Lang     string
+	// OnCreated runs once the new account exists, before its verification mail (the
+	// consent decisions made on the same form are recorded here).
+	OnCreated func(ctx context.Context, u *User) error
 }
 
 // Validate checks a registration against the account rules.
@@ -171,6 +174,11 @@ func (s *Service) Register(ctx context.Context, su SignUp) error {
 	}
 	if err != nil {
 		return err
+	}
+	if su.OnCreated != nil {
+		if err := su.OnCreated(ctx, u); err != nil {
+			return err
+		}
 	}
 	return s.sendVerify(ctx, u)
 }

@@ -36,11 +36,13 @@ type Section struct {
 
 // Notice is one version of the privacy notice.
 type Notice struct {
-	Version     int       `json:"version"`
-	Title       Text      `json:"title"`
-	Summary     Text      `json:"summary"`
-	Intro       Text      `json:"intro"`
-	Sections    []Section `json:"sections"`
+	Version  int       `json:"version"`
+	Title    Text      `json:"title"`
+	Summary  Text      `json:"summary"`
+	Intro    Text      `json:"intro"`
+	Sections []Section `json:"sections"`
+	// Purposes are the purposes this version asks consent for, as worded in it.
+	Purposes    []Purpose `json:"purposes"`
 	PublishedAt time.Time `json:"published_at"`
 }
 
@@ -61,8 +63,12 @@ var defaultNotice []byte
 // DefaultNotice is the demo agency's first notice, published on an empty database.
 func DefaultNotice(now time.Time) (*Notice, error) {
 	var n Notice
-	if err := json.Unmarshal(defaultNotice, &n); err != nil {
+	var err error
+	if err = json.Unmarshal(defaultNotice, &n); err != nil {
 		return nil, fmt.Errorf("default notice: %w", err)
+	}
+	if n.Purposes, err = loadDefaultPurposes(); err != nil {
+		return nil, err
 	}
 	n.PublishedAt = now
 	return &n, nil

@@ -8,24 +8,27 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/consent"
 )
 
 // formPage is the data of the simple account forms: what the user typed (never a
 // password) and the field-label prefix for the error summary.
 type formPage struct {
-	Prefix string
-	Values map[string]string
-	Token  string
-	Next   string
-	Locked bool
+	Prefix  string
+	Values  map[string]string
+	Token   string
+	Next    string
+	Locked  bool
+	Consent consentForm // the sign-up form's purposes
 }
 
 type signUpForm struct {
-	Email           string `form:"email" validate:"required,email,max=254" label:"signup.email"`
-	Name            string `form:"name" validate:"required,max=100" label:"signup.name"`
-	Password        string `form:"password,notrim" validate:"required,max=256" label:"signup.password"`
-	PasswordConfirm string `form:"password_confirm,notrim" validate:"required,max=256" label:"signup.password_confirm"`
-	// The consent issue adds the purpose checkboxes here, as Purposes []string.
+	Email           string   `form:"email" validate:"required,email,max=254" label:"signup.email"`
+	Name            string   `form:"name" validate:"required,max=100" label:"signup.name"`
+	Password        string   `form:"password,notrim" validate:"required,max=256" label:"signup.password"`
+	PasswordConfirm string   `form:"password_confirm,notrim" validate:"required,max=256" label:"signup.password_confirm"`
+	Purposes        []string `form:"purposes" validate:"max=50,dive,max=40" label:"consents.purpose"`
+	Version         int      `form:"version"`
 }
 
 func (s *Server) signUpPage(c *gin.Context) {
@@ -33,7 +36,12 @@ func (s *Server) signUpPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
-	s.render(c, http.StatusOK, "signup", s.view(c, "signup.title", formPage{Prefix: "signup"}))
+	n, err := s.Notices.Current(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "signup", s.view(c, "signup.title", formPage{Prefix: "signup", Consent: newConsentForm(n, nil, nil)}))
 }
 
 // signUpSubmit registers a citizen. Whether or not the address already has an account,
@@ -47,14 +55,28 @@ func (s *Server) signUpSubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}}
-	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(keyLang)}
-	// The domain's rules run even when the form already has problems, so the user sees
-	// everything to fix at once.
-	inv, err := merge(inv, s.Accounts.Validate(su).OrNil())
+	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: newConsentForm(n, nil, f.Purposes)}
+	d := decision(c, n, f.Purposes, nil)
+	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(keyLang), OnCreated: s.recordOnCreate(d)}
+	// The domain's rules run even when the form already has problems, so the user sees
+	// everything to fix at once.
+	inv, err = merge(inv, s.Accounts.Validate(su).OrNil())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if inv, err = merge(inv, consent.CheckDecision(d).OrNil()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if f.Version != 0 && f.Version != n.Version {
+		// The notice changed while the form was open: the person must see the new one.
+		addOnce(inv, "", "consent.notice_changed")
 	}
 	if f.Password != f.PasswordConfirm {
 		addOnce(inv, "password_confirm", "password.mismatch")
@@ -143,6 +165,13 @@ func (s *Server) signInSubmit(c *gin.Context) {
 			target := localPath(page.Next, "/account")
 			if u.IsStaff() && page.Next == "" {
 				target = "/staff"
+			}
+			// A new or changed purpose is asked at the next sign-in.
+			if pending, err := s.pendingConsents(c.Request.Context(), u); err != nil {
+				s.fail(c, err)
+				return
+			} else if pending {
+				target = "/account/consents"
 			}
 			c.Redirect(http.StatusSeeOther, target)
 			return

@@ -15,8 +15,12 @@ import (
 
 const citizenPassword = "Tea-Leaf-2026!"
 
-func signUpForm(email, name, pw string) url.Values {
-	return url.Values{"email": {email}, "name": {name}, "password": {pw}, "password_confirm": {pw}}
+// requiredPurposes are the default notice's required purposes.
+var requiredPurposes = []string{"account", "progress", "online", "systems", "stats"}
+
+func signUpForm(email, name, pw string, optional ...string) url.Values {
+	return url.Values{"email": {email}, "name": {name}, "password": {pw}, "password_confirm": {pw},
+		"purposes": append(append([]string{}, requiredPurposes...), optional...)}
 }
 
 // A citizen signs up, verifies the address from the mail, signs in and sees the account,

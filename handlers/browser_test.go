@@ -119,6 +119,9 @@ func TestBrowserAccountPages(t *testing.T) {
 		chromedp.WaitVisible(".error-summary"))
 	browsertest.Axe(t, ctx, "signup with errors")
 	browsertest.Screenshot(t, ctx, "signup-errors-zh")
+	for _, id := range requiredPurposes {
+		must(t, ctx, chromedp.Click("#f-purpose-"+id))
+	}
 	must(t, ctx,
 		chromedp.SendKeys("#f-password", citizenPassword),
 		chromedp.SendKeys("#f-password_confirm", citizenPassword),
@@ -141,6 +144,20 @@ func TestBrowserAccountPages(t *testing.T) {
 	browsertest.Axe(t, ctx, "inbox")
 	must(t, ctx, chromedp.Navigate(site.URL+"/account/password"), chromedp.WaitVisible("#f-current_password"))
 	browsertest.Axe(t, ctx, "password")
+	must(t, ctx, chromedp.Navigate(site.URL+"/account/consents"), chromedp.WaitVisible("#c-newsletter"))
+	browsertest.Axe(t, ctx, "consents")
+	browsertest.Screenshot(t, ctx, "consents-zh-desktop")
+	must(t, ctx, chromedp.Click("#c-newsletter button"), chromedp.WaitVisible(".flash"))
+	if state := evalString(t, ctx, "document.querySelector('#c-newsletter .state').textContent"); !strings.Contains(state, "已同意") {
+		t.Fatalf("newsletter after granting: %q", state)
+	}
+	must(t, ctx, chromedp.Click(`a[href^="/account/consents/receipts/"]`), chromedp.WaitVisible("pre.jws"))
+	browsertest.Axe(t, ctx, "receipt")
+	browsertest.Screenshot(t, ctx, "receipt-zh")
+	jws := evalString(t, ctx, "document.querySelector('pre.jws').textContent")
+	must(t, ctx, chromedp.Navigate(site.URL+"/receipts/verify"), chromedp.WaitVisible("#f-receipt"),
+		chromedp.SetValue("#f-receipt", jws), chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible("#verify-result"))
+	browsertest.Axe(t, ctx, "verify receipt")
 	must(t, ctx, chromedp.Click("form[action='/signout'] button"), chromedp.WaitVisible("a[href='/signup']"))
 
 	// The administrator's pages, in English.
@@ -159,7 +176,7 @@ func TestBrowserAccountPages(t *testing.T) {
 	browsertest.Axe(t, ctx, "new staff with errors")
 
 	phone := browsertest.New(t, 390, 844)
-	for _, p := range []string{"/signup", "/signin", "/forgot"} {
+	for _, p := range []string{"/signup", "/signin", "/forgot", "/receipts/verify"} {
 		must(t, phone, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 		if overflow := evalString(t, phone, "String(document.documentElement.scrollWidth > window.innerWidth)"); overflow != "false" {
 			t.Errorf("%s scrolls sideways on a phone", p)

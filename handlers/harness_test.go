@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"io"
 	"log/slog"
@@ -21,9 +22,13 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
+
+// testSigner signs the consent receipts of every test server.
+var testSigner = receipt.NewSigner(ed25519.NewKeyFromSeed(make32(7)))
 
 // clock is an injected, settable time.
 type clock struct {
@@ -86,6 +91,9 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), DB: db.DB, Users: users,
 		Sessions: sessions, Setup: setup, Accounts: accounts, Reviews: store.NewReviews(db.DB), Mail: mail,
 		Notices: notices, Now: clk.Now,
+		Consents: &consent.Service{Store: store.NewConsents(db.DB), Notices: notices, NewID: func() string { return account.NewID("ce") }, Now: clk.Now,
+			Signer: &consent.ReceiptSigner{Signer: testSigner, Controller: consent.DefaultController("https://portal.example"), PolicyURL: "https://portal.example/privacy"}},
+		ReceiptKeys: receipt.Trusted(testSigner.PublicKey()),
 	}, opts)
 	if err != nil {
 		t.Fatal(err)

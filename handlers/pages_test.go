@@ -188,8 +188,8 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			b    *browser
 			path string
 		}{
-			{anon, "/signup"}, {anon, "/signin"}, {anon, "/forgot"}, {anon, "/mail-sent?about=reset"}, {anon, link},
-			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/staff"},
+			{anon, "/signup"}, {anon, "/receipts/verify"}, {anon, "/signin"}, {anon, "/forgot"}, {anon, "/mail-sent?about=reset"}, {anon, link},
+			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/account/consents"}, {admin, "/staff"},
 			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID},
 		}
 		for _, v := range visits {
@@ -200,6 +200,12 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 		if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{}); r.Code != 200 || r.text(".temp-password") == "" {
 			t.Fatalf("temporary password page: %d", r.Code)
 		}
+	}
+	h.browser().post("/signup", signUpForm("c@example.tw", "民眾", citizenPassword))
+	cit := h.signIn("c@example.tw", citizenPassword)
+	link, _ := cit.get("/account/consents").doc.Find(`a[href^="/account/consents/receipts/"]`).First().Attr("href")
+	if r := cit.get(link); r.Code != 200 {
+		t.Fatalf("receipt %q: %d", link, r.Code)
 	}
 	for _, name := range h.srv.Pages().Names() {
 		if !h.srv.Pages().Used(name) {

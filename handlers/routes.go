@@ -46,6 +46,8 @@ func (s *Server) routes() *gin.Engine {
 	site.POST("/forgot", s.forgotSubmit)
 	site.GET("/reset", s.resetPage)
 	site.POST("/reset", s.resetSubmit)
+	site.GET("/receipts/verify", s.verifyReceiptPage)
+	site.POST("/receipts/verify", s.verifyReceipt)
 
 	// Anyone signed in: their own account.
 	me := site.Group("/account", s.requireUser)
@@ -55,6 +57,11 @@ func (s *Server) routes() *gin.Engine {
 	me.GET("/password", s.passwordPage)
 	me.POST("/password", s.passwordSubmit)
 	me.GET("/inbox", s.inbox)
+	me.GET("/consents", s.consentsPage)
+	me.POST("/consents", s.changeConsent)
+	me.POST("/consents/review", s.reviewConsents)
+	me.GET("/consents/receipts/:id", s.receiptView)
+	me.GET("/consents/receipts/:id/download", s.receiptDownload)
 
 	// Staff of any role.
 	staff := site.Group("/staff", s.requireRole(account.Roles...))

@@ -4,11 +4,13 @@ package handlers
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,7 +41,10 @@ type Deps struct {
 	Reviews  account.Reviews
 	Mail     outbox.Store
 	Notices  consent.Notices
-	Now      func() time.Time
+	Consents *consent.Service
+	// ReceiptKeys verifies consent receipts: the signing key and any retired ones.
+	ReceiptKeys map[string]ed25519.PublicKey
+	Now         func() time.Time
 }
 
 // Options are the web settings from the configuration.
@@ -100,7 +105,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
-	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole})
+	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix})
 	if err != nil {
 		return nil, err
 	}

@@ -11,17 +11,18 @@ import (
 
 // Collection names.
 const (
-	collUsers       = "users"
-	collEmails      = "user_emails"
-	collSessions    = "sessions"
-	collNotices     = "notices"
-	collSetupTokens = "setup_tokens"
-	collKeys        = "subject_keys"
-	collOutbox      = "outbox"
-	collMail        = "mail"
-	collTokens      = "tokens"
-	collGuard       = "signin_failures"
-	collReviews     = "staff_reviews"
+	collUsers         = "users"
+	collEmails        = "user_emails"
+	collSessions      = "sessions"
+	collNotices       = "notices"
+	collSetupTokens   = "setup_tokens"
+	collKeys          = "subject_keys"
+	collOutbox        = "outbox"
+	collMail          = "mail"
+	collTokens        = "tokens"
+	collGuard         = "signin_failures"
+	collReviews       = "staff_reviews"
+	collConsentEvents = "consent_events"
 )
 
 type index struct {
@@ -54,6 +55,9 @@ var indexes = map[string][]index{
 	collTokens: {
 		{name: "user_id_purpose", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "purpose", Value: 1}}},
 		{name: "expires", keys: bson.D{{Key: "expires", Value: 1}}},
+	},
+	collConsentEvents: {
+		{name: "subject_at", keys: bson.D{{Key: "subject", Value: 1}, {Key: "at", Value: -1}}},
 	},
 	collReviews: {
 		{name: "at", keys: bson.D{{Key: "at", Value: -1}}},

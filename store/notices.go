@@ -25,6 +25,7 @@ type noticeDoc struct {
 	Summary     consent.Text      `bson:"summary"`
 	Intro       consent.Text      `bson:"intro"`
 	Sections    []consent.Section `bson:"sections"`
+	Purposes    []consent.Purpose `bson:"purposes"`
 	PublishedAt time.Time         `bson:"published_at"`
 }
 
@@ -35,12 +36,12 @@ func (s *Notices) Current(ctx context.Context) (*consent.Notice, error) {
 	if err := s.db.coll(collNotices).FindOne(ctx, bson.D{}, opts).Decode(&d); err != nil {
 		return nil, fmt.Errorf("current notice: %w", translate(err))
 	}
-	return &consent.Notice{Version: d.Version, Title: d.Title, Summary: d.Summary, Intro: d.Intro, Sections: d.Sections, PublishedAt: d.PublishedAt}, nil
+	return &consent.Notice{Version: d.Version, Title: d.Title, Summary: d.Summary, Intro: d.Intro, Sections: d.Sections, Purposes: d.Purposes, PublishedAt: d.PublishedAt}, nil
 }
 
 // Publish stores a version.
 func (s *Notices) Publish(ctx context.Context, n *consent.Notice) error {
-	d := noticeDoc{Version: n.Version, Title: n.Title, Summary: n.Summary, Intro: n.Intro, Sections: n.Sections, PublishedAt: n.PublishedAt.UTC()}
+	d := noticeDoc{Version: n.Version, Title: n.Title, Summary: n.Summary, Intro: n.Intro, Sections: n.Sections, Purposes: n.Purposes, PublishedAt: n.PublishedAt.UTC()}
 	if _, err := s.db.coll(collNotices).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("publish notice %d: %w", n.Version, translate(err))
 	}

@@ -121,7 +121,27 @@ func (s *Users) Update(ctx context.Context, u *account.User) error {
 	next.Email = "" // the address never changes here; keep the stored one
 	doc := toDoc(&next, sealer, cur.EmailKey)
 	doc.Email = cur.Email
-	res, err := s.db.coll(collUsers).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: u.Version}}, doc)
+	// $set rather than replace: other stores keep their own fields on the person's
+	// document (the consent state), which this update must not erase.
+	raw, err := bson.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	var fields bson.D
+	if err := bson.Unmarshal(raw, &fields); err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	set := fields[:0]
+	for _, f := range fields {
+		if f.Key != "_id" {
+			set = append(set, f)
+		}
+	}
+	update := bson.D{{Key: "$set", Value: set}}
+	if unset := clearedFields(doc); len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	res, err := s.db.coll(collUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: u.Version}}, update)
 	if err != nil {
 		return fmt.Errorf("update user: %w", translate(err))
 	}
@@ -235,4 +255,26 @@ func zeroIfEpoch(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// clearedFields names the optional fields a $set leaves behind when they become empty
+// (omitempty drops them from the document), so an update can remove them.
+func clearedFields(d *userDoc) bson.D {
+	var out bson.D
+	if len(d.Phone) == 0 {
+		out = append(out, bson.E{Key: "phone", Value: ""})
+	}
+	if len(d.Address) == 0 {
+		out = append(out, bson.E{Key: "address", Value: ""})
+	}
+	if d.Expires.IsZero() {
+		out = append(out, bson.E{Key: "expires", Value: ""})
+	}
+	if !d.MustChangePassword {
+		out = append(out, bson.E{Key: "must_change_password", Value: ""})
+	}
+	if !d.Contractor {
+		out = append(out, bson.E{Key: "contractor", Value: ""})
+	}
+	return out
 }

@@ -44,6 +44,8 @@ type Config struct {
 	HashKey   secret
 	BlockKey  secret
 	MasterKey secret
+	// ReceiptKey is the Ed25519 seed that signs consent receipts.
+	ReceiptKey secret
 }
 
 // secret hides its value from logs and %v.
@@ -193,6 +195,7 @@ var secretSettings = []struct {
 	{"PORTAL_HASH_KEY", "base64 key signing cookies (32 or 64 bytes)", func(c *Config) *secret { return &c.HashKey }, []int{32, 64}},
 	{"PORTAL_BLOCK_KEY", "base64 key encrypting cookies (32 bytes)", func(c *Config) *secret { return &c.BlockKey }, []int{32}},
 	{"PORTAL_MASTER_KEY", "base64 master key wrapping the per-person data keys (32 bytes)", func(c *Config) *secret { return &c.MasterKey }, []int{32}},
+	{"PORTAL_RECEIPT_KEY", "base64 Ed25519 seed signing consent receipts (32 bytes); keep it as long as receipts must verify", func(c *Config) *secret { return &c.ReceiptKey }, []int{32}},
 }
 
 func durationSetting(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {

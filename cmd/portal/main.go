@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
@@ -27,6 +28,7 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -125,6 +127,9 @@ type app struct {
 	accounts *account.Service
 	reviews  *store.Reviews
 	kick     chan struct{} // wakes the mail worker after a message is queued
+	consents *consent.Service
+	// receiptKeys verifies consent receipts (the signing key's public half).
+	receiptKeys map[string]ed25519.PublicKey
 }
 
 // open prepares the data directory and keys, starts the embedded engine unless a MongoDB
@@ -174,6 +179,12 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 	a.kick = make(chan struct{}, 1)
 	policy := account.PasswordPolicy{MinLength: c.PasswordMin}
 	a.setup = &account.Setup{Users: a.users, Tokens: store.NewSetupTokens(db), Policy: policy, Now: time.Now}
+	signer := receipt.NewSigner(ed25519.NewKeyFromSeed([]byte(c.ReceiptKey)))
+	a.receiptKeys = receipt.Trusted(signer.PublicKey())
+	a.consents = &consent.Service{
+		Store: store.NewConsents(db), Notices: a.notices, NewID: func() string { return account.NewID("ce") }, Now: time.Now,
+		Signer: &consent.ReceiptSigner{Signer: signer, Controller: consent.DefaultController(c.BaseURL), PolicyURL: strings.TrimRight(c.BaseURL, "/") + "/privacy"},
+	}
 	a.accounts = &account.Service{
 		Users: a.users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, key), Sessions: a.sessions,
 		Mailer: &notify.Mailer{Outbox: a.mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: time.Now, Kick: a.kick},
@@ -199,7 +210,24 @@ func (a *app) bootstrap(ctx context.Context) error {
 	if err := a.db.EnsureIndexes(ctx); err != nil {
 		return err
 	}
-	if _, err := a.notices.Current(ctx); errors.Is(err, apperr.ErrNotFound) {
+	cur, err := a.notices.Current(ctx)
+	if err == nil && len(cur.Purposes) == 0 {
+		// A database from before purposes were part of the notice: publish the default
+		// notice, with its purposes, as the next version.
+		n, err := consent.DefaultNotice(time.Now())
+		if err != nil {
+			return err
+		}
+		n.Version = cur.Version + 1
+		for i := range n.Purposes {
+			n.Purposes[i].Since = n.Version
+		}
+		if err := a.notices.Publish(ctx, n); err != nil && !errors.Is(err, apperr.ErrConflict) {
+			return err
+		}
+		return nil
+	}
+	if errors.Is(err, apperr.ErrNotFound) {
 		n, err := consent.DefaultNotice(time.Now())
 		if err != nil {
 			return err
@@ -237,7 +265,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	a.accounts.Init()
 	srv, err := handlers.New(handlers.Deps{
 		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Accounts: a.accounts,
-		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Now: time.Now,
+		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now,
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody,
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},

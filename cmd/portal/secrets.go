@@ -11,16 +11,17 @@ import (
 
 // secretsFile holds generated keys, base64-encoded by encoding/json.
 type secretsFile struct {
-	HashKey   []byte `json:"hash_key"`
-	BlockKey  []byte `json:"block_key"`
-	MasterKey []byte `json:"master_key"`
+	HashKey    []byte `json:"hash_key"`
+	BlockKey   []byte `json:"block_key"`
+	MasterKey  []byte `json:"master_key"`
+	ReceiptKey []byte `json:"receipt_key"`
 }
 
 // loadSecrets fills the keys the environment did not give from <dataDir>/secrets.json,
 // generating and saving (mode 0600) any that are missing. Several instances sharing a
 // database must share the keys: set them in the environment for those.
 func loadSecrets(c *Config) error {
-	if c.HashKey != "" && c.BlockKey != "" && c.MasterKey != "" {
+	if c.HashKey != "" && c.BlockKey != "" && c.MasterKey != "" && c.ReceiptKey != "" {
 		return nil
 	}
 	path := filepath.Join(c.DataDir, "secrets.json")
@@ -39,7 +40,7 @@ func loadSecrets(c *Config) error {
 	for _, k := range []struct {
 		dst  *[]byte
 		size int
-	}{{&f.HashKey, 64}, {&f.BlockKey, 32}, {&f.MasterKey, 32}} {
+	}{{&f.HashKey, 64}, {&f.BlockKey, 32}, {&f.MasterKey, 32}, {&f.ReceiptKey, 32}} {
 		if len(*k.dst) == 0 {
 			*k.dst = make([]byte, k.size)
 			if _, err := rand.Read(*k.dst); err != nil {
@@ -66,6 +67,9 @@ func loadSecrets(c *Config) error {
 	}
 	if c.MasterKey == "" {
 		c.MasterKey = secret(f.MasterKey)
+	}
+	if c.ReceiptKey == "" {
+		c.ReceiptKey = secret(f.ReceiptKey)
 	}
 	return nil
 }

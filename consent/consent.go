@@ -1,0 +1,236 @@
+package consent
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/example/pdpa-portal/apperr"
+)
+
+// Action is what a consent event does.
+type Action string
+
+const (
+	Grant    Action = "grant"
+	Withdraw Action = "withdraw"
+	// Decline records an optional purpose left unticked when it was asked, so the person
+	// is not asked again until the purpose changes.
+	Decline Action = "decline"
+)
+
+// Channels and methods of consent (the burden of proof is the agency's, Art. 7(4)).
+const (
+	ChannelWeb   = "web"
+	ChannelAPI   = "api"
+	ChannelPaper = "paper"
+
+	MethodExplicit = "explicit"
+	MethodGPC      = "gpc"
+)
+
+// Event is one append-only consent record.
+type Event struct {
+	ID            string
+	Subject       string // the person's user id
+	Purpose       string
+	Action        Action
+	NoticeVersion int
+	At            time.Time
+	Channel       string
+	Method        string
+	Lang          string
+	WordingHash   string // hash of the exact wording shown
+	Receipt       string // the signed receipt (compact JWS)
+}
+
+// State is the current decision on one purpose.
+type State struct {
+	Purpose       string
+	Granted       bool
+	Action        Action
+	NoticeVersion int
+	At            time.Time
+	EventID       string
+}
+
+// Store keeps the events and, on the person's document, the current state per purpose.
+type Store interface {
+	// Append records e and sets the state, unless the state already says e.Action; then
+	// it records nothing and returns (false, nil). Concurrent appends for one person are
+	// serialised, so two identical grants at once yield one event.
+	Append(ctx context.Context, e *Event) (bool, error)
+	States(ctx context.Context, subject string) (map[string]State, error)
+	// History lists a person's events, newest first.
+	History(ctx context.Context, subject string, limit int) ([]*Event, error)
+	Event(ctx context.Context, id string) (*Event, error)
+}
+
+// Signer turns an event into a signed receipt.
+type Signer interface {
+	SignEvent(e *Event, n *Notice, p *Purpose) (string, error)
+}
+
+// Service applies the consent rules.
+type Service struct {
+	Store   Store
+	Notices Notices
+	Signer  Signer // nil: events carry no receipt
+	NewID   func() string
+	Now     func() time.Time
+}
+
+// WordingHash binds the exact text a person saw when deciding on a purpose.
+func WordingHash(n *Notice, p *Purpose, lang string) string {
+	h := sha256.New()
+	for _, s := range []string{lang, p.ID, p.Code, p.Name.In(lang), p.Description.In(lang), p.DeclineEffect.In(lang),
+		p.LegalBasis.In(lang), p.Retention.In(lang), n.Title.In(lang)} {
+		var l [8]byte
+		binary.BigEndian.PutUint64(l[:], uint64(len(s)))
+		h.Write(l[:])
+		h.Write([]byte(s))
+	}
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(n.Version))
+	h.Write(v[:])
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Decision is what a person ticked for the purposes of a notice version.
+type Decision struct {
+	Subject string
+	Notice  *Notice // the version shown
+	Lang    string
+	Granted map[string]bool
+	Channel string
+	GPC     bool // the browser sent Sec-GPC: 1
+	// Only limits the decision to these purposes (the re-consent page); nil means all.
+	Only []string
+}
+
+// CheckDecision reports the problems of a decision: every required purpose must be
+// ticked, and only the notice's purposes exist.
+func CheckDecision(d Decision) *apperr.Invalid {
+	v := &apperr.Invalid{}
+	for id := range d.Granted {
+		if d.Notice.Purpose(id) == nil {
+			v.Add("purposes", "consent.unknown_purpose")
+			break
+		}
+	}
+	for _, p := range d.Notice.Purposes {
+		if !d.includes(p.ID) {
+			continue
+		}
+		if p.Required && !d.Granted[p.ID] {
+			v.Add("purpose-"+p.ID, "consent.required", p.Name.In(d.Lang))
+		}
+	}
+	return v
+}
+
+func (d Decision) includes(id string) bool {
+	if d.Only == nil {
+		return true
+	}
+	for _, x := range d.Only {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Record stores a decision: a grant for each ticked purpose, a decline for each optional
+// one left unticked (method "gpc" when the browser asked for it and the purpose follows
+// GPC). An explicit tick always wins over GPC.
+func (s *Service) Record(ctx context.Context, d Decision) ([]*Event, error) {
+	if err := CheckDecision(d).OrNil(); err != nil {
+		return nil, err
+	}
+	var out []*Event
+	for i := range d.Notice.Purposes {
+		p := &d.Notice.Purposes[i]
+		if !d.includes(p.ID) {
+			continue
+		}
+		action, method := Decline, MethodExplicit
+		if d.Granted[p.ID] {
+			action = Grant
+		} else if d.GPC && p.GPC {
+			method = MethodGPC
+		}
+		e, err := s.append(ctx, d.Subject, d.Notice, p, action, d.Lang, d.Channel, method)
+		if err != nil {
+			return out, err
+		}
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// ErrRequired: a required purpose cannot be withdrawn on its own; the account rests on it.
+var ErrRequired = errors.New("a required purpose cannot be withdrawn on its own")
+
+// Change grants or withdraws one purpose of the current notice. Doing what is already
+// in effect records nothing and returns nil.
+func (s *Service) Change(ctx context.Context, subject, purposeID string, grant bool, lang, channel string) (*Event, error) {
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := n.Purpose(purposeID)
+	if p == nil {
+		return nil, apperr.ErrNotFound
+	}
+	action := Grant
+	if !grant {
+		if p.Required {
+			return nil, ErrRequired
+		}
+		action = Withdraw
+	}
+	return s.append(ctx, subject, n, p, action, lang, channel, MethodExplicit)
+}
+
+func (s *Service) append(ctx context.Context, subject string, n *Notice, p *Purpose, action Action, lang, channel, method string) (*Event, error) {
+	e := &Event{
+		ID: s.NewID(), Subject: subject, Purpose: p.ID, Action: action, NoticeVersion: n.Version, At: s.Now().UTC(),
+		Channel: channel, Method: method, Lang: lang, WordingHash: WordingHash(n, p, lang),
+	}
+	if s.Signer != nil {
+		r, err := s.Signer.SignEvent(e, n, p)
+		if err != nil {
+			return nil, err
+		}
+		e.Receipt = r
+	}
+	added, err := s.Store.Append(ctx, e)
+	if err != nil || !added {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Pending lists the purposes of n a person has not decided on since they last changed
+// (a new or changed purpose, or a required one not granted).
+func Pending(n *Notice, states map[string]State) []string {
+	var out []string
+	for _, p := range n.Purposes {
+		st, ok := states[p.ID]
+		switch {
+		case !ok, st.NoticeVersion < p.Since, p.Required && !st.Granted:
+			out = append(out, p.ID)
+		}
+	}
+	return out
+}
+
+// Granted reports whether a person currently consents to purpose id (for the agency's
+// other uses: no newsletter without it).
+func Granted(states map[string]State, id string) bool { return states[id].Granted }

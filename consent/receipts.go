@@ -1,0 +1,58 @@
+package consent
+
+import (
+	"strings"
+
+	"github.com/example/pdpa-portal/receipt"
+)
+
+// ReceiptSigner signs every consent event as a Kantara consent receipt, so the person
+// can prove later what they agreed to and under which wording.
+type ReceiptSigner struct {
+	Signer     *receipt.Signer
+	Controller receipt.Controller
+	PolicyURL  string
+}
+
+var _ Signer = (*ReceiptSigner)(nil)
+
+// Build makes the receipt of an event (exported so pages can show what was signed).
+func (r *ReceiptSigner) Build(e *Event, n *Notice, p *Purpose) *receipt.Receipt {
+	lang := e.Lang
+	if lang == "" {
+		lang = "zh-TW"
+	}
+	termination := p.Retention.In(lang)
+	if termination == "" {
+		termination = "withdrawal of consent"
+	}
+	consentType := "EXPLICIT"
+	if e.Method == MethodGPC {
+		consentType = "GPC"
+	}
+	return &receipt.Receipt{
+		Version: receipt.Version, Jurisdiction: "TW", ConsentTimestamp: e.At.Unix(),
+		CollectionMethod: "web form, " + e.Channel, ConsentReceiptID: e.ID, Language: lang,
+		PIIPrincipalID: e.Subject, PIIControllers: []receipt.Controller{r.Controller}, PolicyURL: r.PolicyURL,
+		Services: []receipt.Service{{Service: n.Title.In(lang), Purposes: []receipt.Purpose{{
+			Purpose: p.Name.In(lang) + ": " + p.Description.In(lang), PurposeCategory: []string{p.Code},
+			ConsentType: consentType, PIICategory: p.Categories, PrimaryPurpose: !p.Outside, Termination: termination,
+		}}}},
+		Portal: &receipt.Portal{Action: string(e.Action), NoticeVersion: n.Version, WordingHash: e.WordingHash, Channel: e.Channel, Method: e.Method},
+	}
+}
+
+// SignEvent returns the compact JWS of the event's receipt.
+func (r *ReceiptSigner) SignEvent(e *Event, n *Notice, p *Purpose) (string, error) {
+	return r.Signer.Sign(r.Build(e, n, p))
+}
+
+// DefaultController is the demo agency as its receipts name it.
+func DefaultController(baseURL string) receipt.Controller {
+	return receipt.Controller{
+		PIIController: "範例市政府數位服務處 Example City Government Digital Services Office",
+		Contact:       "個人資料保護窗口 Privacy contact", Email: "privacy@agency.example", Phone: "0800-000-123",
+		Address:          receipt.Address{StreetAddress: "範例市中正區示範路 1 號", AddressCountry: "TW"},
+		PIIControllerURL: strings.TrimRight(baseURL, "/") + "/privacy",
+	}
+}

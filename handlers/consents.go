@@ -1,0 +1,247 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/consent"
+)
+
+// purposeGroups splits a notice's purposes the way the form shows them: required ones,
+// optional ones, and uses outside the original purpose in their own section (Art. 7(2)).
+type purposeGroups struct {
+	Required, Optional, Outside []consent.Purpose
+}
+
+func groupPurposes(n *consent.Notice, only []string) purposeGroups {
+	var g purposeGroups
+	for _, p := range n.Purposes {
+		if only != nil && !contains(only, p.ID) {
+			continue
+		}
+		switch {
+		case p.Outside:
+			g.Outside = append(g.Outside, p)
+		case p.Required:
+			g.Required = append(g.Required, p)
+		default:
+			g.Optional = append(g.Optional, p)
+		}
+	}
+	return g
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// consentForm is the purpose part of the sign-up and review forms.
+type consentForm struct {
+	Notice  *consent.Notice
+	Groups  purposeGroups
+	Checked map[string]bool
+}
+
+func newConsentForm(n *consent.Notice, only []string, ticked []string) consentForm {
+	f := consentForm{Notice: n, Groups: groupPurposes(n, only), Checked: map[string]bool{}}
+	for _, id := range ticked {
+		f.Checked[id] = true
+	}
+	return f
+}
+
+// gpc reports whether the browser asks not to sell or share (Global Privacy Control).
+func gpc(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1" }
+
+// decision builds the consent decision from the ticked boxes.
+func decision(c *gin.Context, n *consent.Notice, ticked []string, only []string) consent.Decision {
+	granted := map[string]bool{}
+	for _, id := range ticked {
+		granted[id] = true
+	}
+	return consent.Decision{Notice: n, Lang: c.GetString(keyLang), Granted: granted, Channel: consent.ChannelWeb, GPC: gpc(c.Request), Only: only}
+}
+
+// recordOnCreate returns the sign-up hook that records the decision for the new account.
+func (s *Server) recordOnCreate(d consent.Decision) func(ctx context.Context, u *account.User) error {
+	return func(ctx context.Context, u *account.User) error {
+		d.Subject = u.ID
+		_, err := s.Consents.Record(ctx, d)
+		return err
+	}
+}
+
+// consentRow is one purpose on the "my consents" page.
+type consentRow struct {
+	consent.Purpose
+	State   consent.State
+	Decided bool
+	Pending bool
+}
+
+type consentsPage struct {
+	Notice  *consent.Notice
+	Rows    []consentRow
+	History []*consent.Event
+	Review  consentForm
+	Pending bool
+	Names   map[string]consent.Text
+}
+
+// consentsPage shows each purpose's state with one action, the decisions still owed,
+// and the full history with receipts.
+func (s *Server) consentsPage(c *gin.Context) {
+	p, err := s.loadConsents(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "consents", s.view(c, "consents.title", p))
+}
+
+func (s *Server) loadConsents(c *gin.Context) (*consentsPage, error) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	states, err := s.Consents.Store.States(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	history, err := s.Consents.Store.History(ctx, u.ID, 200)
+	if err != nil {
+		return nil, err
+	}
+	pending := consent.Pending(n, states)
+	p := &consentsPage{Notice: n, History: history, Pending: len(pending) > 0, Names: map[string]consent.Text{}}
+	for _, pu := range n.Purposes {
+		st, ok := states[pu.ID]
+		p.Rows = append(p.Rows, consentRow{Purpose: pu, State: st, Decided: ok, Pending: contains(pending, pu.ID)})
+		p.Names[pu.ID] = pu.Name
+	}
+	if p.Pending {
+		var ticked []string
+		for _, id := range pending {
+			if states[id].Granted {
+				ticked = append(ticked, id)
+			}
+		}
+		p.Review = newConsentForm(n, pending, ticked)
+	}
+	return p, nil
+}
+
+type consentChangeForm struct {
+	Purpose string `form:"purpose" validate:"required,max=40" label:"consents.purpose"`
+	Grant   bool   `form:"grant"`
+}
+
+// changeConsent grants or withdraws one purpose; withdrawal takes effect at once.
+func (s *Server) changeConsent(c *gin.Context) {
+	var f consentChangeForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		s.fail(c, inv)
+		return
+	}
+	_, err := s.Consents.Change(c.Request.Context(), currentUser(c).ID, f.Purpose, f.Grant, c.GetString(keyLang), consent.ChannelWeb)
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		s.fail(c, &pageError{status: http.StatusBadRequest, key: "consent.unknown_purpose"})
+		return
+	case errors.Is(err, consent.ErrRequired):
+		s.fail(c, &pageError{status: http.StatusBadRequest, key: "consent.required_withdraw"})
+		return
+	case err != nil:
+		s.fail(c, err)
+		return
+	}
+	key := "flash.consent_granted"
+	if !f.Grant {
+		key = "flash.consent_withdrawn"
+	}
+	s.addFlash(c, flashSuccess, key)
+	c.Redirect(http.StatusSeeOther, "/account/consents")
+}
+
+type consentReviewForm struct {
+	Purposes []string `form:"purposes" validate:"max=50,dive,max=40" label:"consents.purpose"`
+	Version  int      `form:"version"`
+}
+
+// reviewConsents records the decisions a new or changed notice asked for.
+func (s *Server) reviewConsents(c *gin.Context) {
+	var f consentReviewForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	p, err := s.loadConsents(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if f.Version != p.Notice.Version {
+		// The notice changed while the page was open: show the new wording.
+		s.addFlash(c, flashInfo, "flash.notice_changed")
+		c.Redirect(http.StatusSeeOther, "/account/consents")
+		return
+	}
+	if len(inv.Problems) == 0 && p.Pending {
+		var only []string
+		for _, r := range p.Rows {
+			if r.Pending {
+				only = append(only, r.ID)
+			}
+		}
+		d := decision(c, p.Notice, f.Purposes, only)
+		d.Subject = currentUser(c).ID
+		_, err := s.Consents.Record(c.Request.Context(), d)
+		if inv, err = merge(inv, err); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if len(inv.Problems) == 0 {
+			s.addFlash(c, flashSuccess, "flash.consents_saved")
+			c.Redirect(http.StatusSeeOther, "/account/consents")
+			return
+		}
+		p.Review = newConsentForm(p.Notice, only, f.Purposes)
+	}
+	v := s.view(c, "consents.title", p)
+	v.Problems = inv.Problems
+	s.render(c, http.StatusBadRequest, "consents", v)
+}
+
+// pendingConsents reports whether the signed-in person owes decisions on the current
+// notice (asked at sign-in).
+func (s *Server) pendingConsents(ctx context.Context, u *account.User) (bool, error) {
+	if u.IsStaff() && len(u.Roles) > 0 {
+		return false, nil
+	}
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		return false, err
+	}
+	states, err := s.Consents.Store.States(ctx, u.ID)
+	if err != nil {
+		return false, err
+	}
+	return len(consent.Pending(n, states)) > 0, nil
+}

@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/receipt"
+)
+
+type receiptPage struct {
+	Event   *consent.Event
+	Receipt *receipt.Receipt
+	Time    time.Time
+}
+
+// ownEvent loads a consent event of the signed-in person; anyone else's is not found.
+func (s *Server) ownEvent(c *gin.Context) (*consent.Event, bool) {
+	id := c.Param("id")
+	if len(id) > 40 || !strings.HasPrefix(id, "ce_") {
+		s.fail(c, apperr.ErrNotFound)
+		return nil, false
+	}
+	e, err := s.Consents.Store.Event(c.Request.Context(), id)
+	if err == nil && e.Subject != currentUser(c).ID {
+		err = apperr.ErrNotFound
+	}
+	if err == nil && e.Receipt == "" {
+		err = apperr.ErrNotFound
+	}
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return e, true
+}
+
+// receiptView is the printable receipt of one consent event.
+func (s *Server) receiptView(c *gin.Context) {
+	e, ok := s.ownEvent(c)
+	if !ok {
+		return
+	}
+	r, err := receipt.Verify(e.Receipt, s.ReceiptKeys)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "receipt", s.view(c, "receipt.title", receiptPage{Event: e, Receipt: r, Time: time.Unix(r.ConsentTimestamp, 0)}))
+}
+
+// receiptDownload gives the signed receipt as a JSON file: the receipt and its JWS.
+func (s *Server) receiptDownload(c *gin.Context) {
+	e, ok := s.ownEvent(c)
+	if !ok {
+		return
+	}
+	r, err := receipt.Verify(e.Receipt, s.ReceiptKeys)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	body, err := json.MarshalIndent(struct {
+		Receipt *receipt.Receipt `json:"receipt"`
+		JWS     string           `json:"jws"`
+	}{r, e.Receipt}, "", "  ")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="consent-receipt-`+e.ID+`.json"`)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+type verifyForm struct {
+	JWS string `form:"receipt" validate:"required,max=20000" label:"verify.receipt"`
+}
+
+type verifyPage struct {
+	Prefix  string
+	Values  map[string]string
+	Checked bool
+	Genuine bool
+	Reason  string
+	Receipt *receipt.Receipt
+	Time    time.Time
+}
+
+// verifyReceiptPage is the public form that checks a receipt.
+func (s *Server) verifyReceiptPage(c *gin.Context) {
+	s.render(c, http.StatusOK, "verify_receipt", s.view(c, "verify.title", verifyPage{Prefix: "verify"}))
+}
+
+// verifyReceipt says whether a receipt is genuine and unaltered. A receipt is accepted
+// pasted alone (the JWS) or as the downloaded JSON file's text.
+func (s *Server) verifyReceipt(c *gin.Context) {
+	var f verifyForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	p := verifyPage{Prefix: "verify", Values: map[string]string{"receipt": f.JWS}}
+	if len(inv.Problems) > 0 {
+		v := s.view(c, "verify.title", p)
+		v.Problems = inv.Problems
+		s.render(c, http.StatusBadRequest, "verify_receipt", v)
+		return
+	}
+	jws := strings.TrimSpace(f.JWS)
+	var file struct {
+		JWS string `json:"jws"`
+	}
+	if strings.HasPrefix(jws, "{") && json.Unmarshal([]byte(jws), &file) == nil && file.JWS != "" {
+		jws = file.JWS
+	}
+	p.Checked = true
+	r, err := receipt.Verify(jws, s.ReceiptKeys)
+	switch {
+	case err == nil:
+		p.Genuine, p.Receipt, p.Time = true, r, time.Unix(r.ConsentTimestamp, 0)
+	case errors.Is(err, receipt.ErrBadSignature):
+		p.Reason = "verify.altered"
+	case errors.Is(err, receipt.ErrUnknownKey):
+		p.Reason = "verify.unknown_key"
+	default:
+		p.Reason = "verify.malformed"
+	}
+	status := http.StatusOK
+	if !p.Genuine {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(c, status, "verify_receipt", s.view(c, "verify.title", p))
+}
+
+// TrustedKeys builds the verification key set: the current key and any retired ones.
+func TrustedKeys(keys ...ed25519.PublicKey) map[string]ed25519.PublicKey {
+	return receipt.Trusted(keys...)
+}
