@@ -234,3 +234,21 @@ func Pending(n *Notice, states map[string]State) []string {
 // Granted reports whether a person currently consents to purpose id (for the agency's
 // other uses: no newsletter without it).
 func Granted(states map[string]State, id string) bool { return states[id].Granted }
+
+// Stats are aggregate counts: how many consent now per purpose, and grants and
+// withdrawals per month ("2026-11") keyed "<purpose>|grant" and "<purpose>|withdraw".
+type Stats struct {
+	Current map[string]int
+	Months  map[string]map[string]int
+}
+
+// StatsSource computes the aggregates.
+type StatsSource interface {
+	Stats(ctx context.Context, since time.Time) (*Stats, error)
+}
+
+// Acks records acknowledgements of notice versions.
+type Acks interface {
+	Ack(ctx context.Context, userID string, version int, at time.Time) error
+	Acked(ctx context.Context, userID string, version int) (bool, error)
+}

@@ -166,7 +166,12 @@ func TestBrowserAccountPages(t *testing.T) {
 		chromedp.SendKeys("#f-password", staffPassword+"\r"),
 		chromedp.WaitVisible("html[lang=en] .cards"))
 	browsertest.Axe(t, ctx, "staff home")
-	for _, p := range []string{"/admin/staff", "/admin/staff/new", "/admin/users", "/admin/users/" + off.ID} {
+	must(t, ctx, chromedp.Navigate(site.URL+"/admin/notices"), chromedp.WaitVisible("h1"),
+		chromedp.Click(`form[action="/admin/notices/draft/start"] button`), chromedp.WaitVisible("#f-title-en"))
+	browsertest.Axe(t, ctx, "notice draft")
+	browsertest.Screenshot(t, ctx, "admin-notice-draft")
+	for _, p := range []string{"/admin/staff", "/admin/staff/new", "/admin/users", "/admin/users/" + off.ID,
+		"/admin/notices", "/admin/notices/draft/preview", "/admin/purposes/newsletter", "/admin/purposes/new", "/admin/notices/stats", "/privacy/changes", "/admin/tokens"} {
 		must(t, ctx, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 		browsertest.Axe(t, ctx, p)
 		browsertest.Screenshot(t, ctx, "admin"+strings.ReplaceAll(p, "/", "-"))

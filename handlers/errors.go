@@ -1,14 +1,17 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/forms"
 )
 
@@ -27,16 +30,31 @@ type pageError struct {
 func (e *pageError) Error() string { return e.key }
 
 // statusOf is the one place that maps errors to status codes and user messages. Only
-// 5xx are logged; the user never sees internal text.
+// 5xx are logged; the user never sees internal text. The JSON API answers with the same
+// status and a stable code derived from it (codeOf).
 func statusOf(err error) (int, string) {
 	var pe *pageError
 	var inv *apperr.Invalid
 	var mbe *http.MaxBytesError
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &pe):
 		return pe.status, pe.key
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, ""
+	case errors.Is(err, errNotJSON):
+		return http.StatusUnsupportedMediaType, "api.error.unsupported_media_type"
+	case errors.Is(err, errUnknownField):
+		return http.StatusBadRequest, "api.error.unknown_field"
+	case errors.Is(err, errMissingField):
+		return http.StatusBadRequest, "api.error.missing_field"
+	case errors.As(err, &typ):
+		return http.StatusBadRequest, "api.error.invalid_field"
+	case errors.As(err, &syn), errors.Is(err, errMalformedJSON):
+		return http.StatusBadRequest, "api.error.malformed_json"
+	case errors.Is(err, consent.ErrRequired):
+		return http.StatusConflict, "api.error.required_purpose"
 	case errors.As(err, &inv), errors.Is(err, forms.ErrMalformed):
 		return http.StatusBadRequest, ""
 	case errors.Is(err, account.ErrAdminExists):
@@ -75,15 +93,66 @@ func (s *Server) renderError(c *gin.Context, status int, key string) {
 // writeError writes an error page; it needs no Gin context, so the cross-origin guard
 // in front of Gin uses it too.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string) {
-	if !knownStatus[status] {
-		status = http.StatusInternalServerError
-	}
 	if lang == "" {
 		lang = requestLang(r)
 	}
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")
 	}
+	if isAPI(r) {
+		s.writeJSONError(w, lang, requestID, status, key)
+		return
+	}
+	if !knownStatus[status] {
+		status = http.StatusInternalServerError
+	}
 	v := s.newView(r, lang, requestID, fmt.Sprintf("error.%d.title", status), errorPage{Status: status, MessageKey: key})
 	s.writePage(w, status, "error", v)
+}
+
+// isAPI reports whether a request is for the JSON API, whose errors are JSON too.
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, apiPrefix+"/") }
+
+// apiCodes are the API's error codes by status, for errors without a code of their own.
+var apiCodes = map[int]string{
+	400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+	409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited",
+	500: "internal", 503: "unavailable",
+}
+
+// pageKeyCodes give the page messages that have an API meaning of their own a code.
+var pageKeyCodes = map[string]string{"error.cross_origin": "cross_origin"}
+
+// codeOf is the API's stable error code for what statusOf returned: the code in an
+// "api.error.<code>" key, or the status's own code. Unknown statuses read as 500.
+func codeOf(status int, key string) (int, string) {
+	if _, ok := apiCodes[status]; !ok {
+		return http.StatusInternalServerError, apiCodes[http.StatusInternalServerError]
+	}
+	if code, ok := strings.CutPrefix(key, "api.error."); ok {
+		return status, code
+	}
+	if code, ok := pageKeyCodes[key]; ok {
+		return status, code
+	}
+	return status, apiCodes[status]
+}
+
+// apiErrorBody is every API error: {"error": {"code", "message", "requestId"}}.
+type apiErrorBody struct {
+	Error apiErrorDetail `json:"error"`
+}
+
+type apiErrorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// writeJSONError is writeError for the API: the stable code, the message in the
+// caller's language (catalogue key api.error.<code>) and the request id.
+func (s *Server) writeJSONError(w http.ResponseWriter, lang, requestID string, status int, key string) {
+	status, code := codeOf(status, key)
+	w.Header().Set("Content-Language", lang)
+	writeJSON(w, status, apiErrorBody{Error: apiErrorDetail{Code: code, Message: s.cat.T(lang, "api.error."+code), RequestID: requestID}})
 }

@@ -94,6 +94,8 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 		Consents: &consent.Service{Store: store.NewConsents(db.DB), Notices: notices, NewID: func() string { return account.NewID("ce") }, Now: clk.Now,
 			Signer: &consent.ReceiptSigner{Signer: testSigner, Controller: consent.DefaultController("https://portal.example"), PolicyURL: "https://portal.example/privacy"}},
 		ReceiptKeys: receipt.Trusted(testSigner.PublicKey()),
+		Drafts:      notices, Catalogue: seedCatalogue(t, db.DB), Acks: store.NewAcks(db.DB), ConsentStats: store.NewConsents(db.DB),
+		APITokens: store.NewAPITokens(db.DB),
 	}, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -298,4 +300,20 @@ func (h *harness) lastLink(to string) (string, *outbox.Message) {
 		rest = rest[:j]
 	}
 	return rest, m
+}
+
+// seedCatalogue fills the purpose catalogue from the default notice, as start-up does.
+func seedCatalogue(t *testing.T, db *store.DB) *store.Purposes {
+	t.Helper()
+	cat := store.NewPurposes(db)
+	n, err := consent.DefaultNotice(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n.Purposes {
+		if err := cat.SavePurpose(context.Background(), &n.Purposes[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cat
 }

@@ -190,12 +190,17 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 		}{
 			{anon, "/signup"}, {anon, "/receipts/verify"}, {anon, "/signin"}, {anon, "/forgot"}, {anon, "/mail-sent?about=reset"}, {anon, link},
 			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/account/consents"}, {admin, "/staff"},
-			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID},
+			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID}, {admin, "/admin/tokens"},
+			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"},
 		}
 		for _, v := range visits {
 			if r := v.b.get(v.path); r.Code != 200 {
 				t.Fatalf("%s: %d", v.path, r.Code)
 			}
+		}
+		admin.post("/admin/notices/draft/start", url.Values{})
+		if r := admin.get("/admin/notices/draft"); r.Code != 200 {
+			t.Fatalf("draft editor: %d", r.Code)
 		}
 		if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{}); r.Code != 200 || r.text(".temp-password") == "" {
 			t.Fatalf("temporary password page: %d", r.Code)

@@ -10,7 +10,8 @@ import (
 )
 
 type privacyPage struct {
-	Notice *consent.Notice
+	Notice  *consent.Notice
+	Preview bool // an administrator's preview of the draft
 }
 
 // Art8Item returns the number (1–6) of the PDPA Art. 8 item a section answers, or 0.

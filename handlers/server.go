@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/outbox"
@@ -42,9 +43,17 @@ type Deps struct {
 	Mail     outbox.Store
 	Notices  consent.Notices
 	Consents *consent.Service
+	// Notice administration: the draft and published versions, the purpose catalogue,
+	// acknowledgements of new versions, and consent statistics.
+	Drafts       consent.Drafts
+	Catalogue    consent.Catalogue
+	Acks         consent.Acks
+	ConsentStats consent.StatsSource
 	// ReceiptKeys verifies consent receipts: the signing key and any retired ones.
 	ReceiptKeys map[string]ed25519.PublicKey
 	Now         func() time.Time
+	// APITokens are the bearer tokens of the agency's other systems (the consent API).
+	APITokens apitoken.Store
 }
 
 // Options are the web settings from the configuration.
@@ -71,6 +80,7 @@ type Server struct {
 	engine  *gin.Engine
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
+	notice                               noticeCache
 }
 
 // New builds the server; it fails only on a build defect (a template that does not parse).
@@ -105,7 +115,8 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
-	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix})
+	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
+		"list": func(xs ...string) []string { return xs }})
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +129,9 @@ func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSecurityHeaders(w.Header(), s.isTLS(r))
-		s.writeError(w, r, "", newRequestID(), http.StatusForbidden, "error.cross_origin")
+		id := newRequestID()
+		w.Header().Set("X-Request-ID", id)
+		s.writeError(w, r, "", id, http.StatusForbidden, "error.cross_origin")
 	}))
 	return cop.Handler(s.engine)
 }

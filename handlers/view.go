@@ -27,12 +27,17 @@ type View struct {
 	Flashes    []flash
 	Problems   []apperr.Problem
 	Page       any
+	// Banner is a new notice version to announce prominently (0: none).
+	Banner int
 
 	s *Server
 }
 
 // T translates a catalogue key into the page's language.
 func (v *View) T(key string, args ...any) string { return v.s.cat.T(v.Lang, key, args...) }
+
+// Has reports whether the catalogue has key in the page's language.
+func (v *View) Has(key string) bool { return v.s.cat.Has(v.Lang, key) }
 
 // Asset returns the content-hashed URL of a static file.
 func (v *View) Asset(name string) string { return "/static/" + v.s.hashes[name] + "/" + name }
@@ -71,6 +76,7 @@ func (s *Server) view(c *gin.Context, titleKey string, page any) *View {
 	v := s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), titleKey, page)
 	v.User = currentUser(c)
 	v.Flashes = s.takeFlashes(c)
+	v.Banner = s.noticeBanner(c)
 	return v
 }
 

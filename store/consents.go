@@ -140,3 +140,56 @@ func eventFromDoc(d *consentEventDoc) *consent.Event {
 	return &consent.Event{ID: d.ID, Subject: d.Subject, Purpose: d.Purpose, Action: consent.Action(d.Action), NoticeVersion: d.NoticeVersion,
 		At: d.At, Channel: d.Channel, Method: d.Method, Lang: d.Lang, WordingHash: d.WordingHash, Receipt: d.Receipt}
 }
+
+var _ consent.StatsSource = (*Consents)(nil)
+
+// Stats counts current consents from the people's documents and grants and withdrawals
+// per month (Asia/Taipei) from the events since a date. Only counts leave this function.
+func (c *Consents) Stats(ctx context.Context, since time.Time) (*consent.Stats, error) {
+	out := &consent.Stats{Current: map[string]int{}, Months: map[string]map[string]int{}}
+	cur, err := c.db.coll(collUsers).Find(ctx, bson.D{{Key: "consents", Value: bson.D{{Key: "$exists", Value: true}}}},
+		options.Find().SetProjection(bson.D{{Key: "consents", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("consent statistics: %w", translate(err))
+	}
+	for cur.Next(ctx) {
+		var d struct {
+			Consents map[string]consentStateDoc `bson:"consents"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			return nil, fmt.Errorf("consent statistics: %w", err)
+		}
+		for p, st := range d.Consents {
+			if st.Granted {
+				out.Current[p]++
+			}
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("consent statistics: %w", translate(err))
+	}
+	ev, err := c.db.coll(collConsentEvents).Find(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$gte", Value: since.UTC()}}}},
+		options.Find().SetProjection(bson.D{{Key: "purpose", Value: 1}, {Key: "action", Value: 1}, {Key: "at", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("consent statistics: %w", translate(err))
+	}
+	taipei := time.FixedZone("Asia/Taipei", 8*3600)
+	for ev.Next(ctx) {
+		var d consentEventDoc
+		if err := ev.Decode(&d); err != nil {
+			return nil, fmt.Errorf("consent statistics: %w", err)
+		}
+		if d.Action != string(consent.Grant) && d.Action != string(consent.Withdraw) {
+			continue
+		}
+		k := d.Purpose + "|" + d.Action
+		if out.Months[k] == nil {
+			out.Months[k] = map[string]int{}
+		}
+		out.Months[k][d.At.In(taipei).Format("2006-01")]++
+	}
+	if err := ev.Err(); err != nil {
+		return nil, fmt.Errorf("consent statistics: %w", translate(err))
+	}
+	return out, nil
+}

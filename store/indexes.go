@@ -23,6 +23,10 @@ const (
 	collGuard         = "signin_failures"
 	collReviews       = "staff_reviews"
 	collConsentEvents = "consent_events"
+	collAPITokens     = "api_tokens"
+	collNoticeDrafts  = "notice_drafts"
+	collPurposes      = "purposes"
+	collNoticeAcks    = "notice_acks"
 )
 
 type index struct {
@@ -59,11 +63,17 @@ var indexes = map[string][]index{
 	collConsentEvents: {
 		{name: "subject_at", keys: bson.D{{Key: "subject", Value: 1}, {Key: "at", Value: -1}}},
 	},
+	collPurposes: {
+		{name: "order", keys: bson.D{{Key: "order", Value: 1}}},
+	},
 	collReviews: {
 		{name: "at", keys: bson.D{{Key: "at", Value: -1}}},
 	},
 	collSetupTokens: {
 		{name: "expires", keys: bson.D{{Key: "expires", Value: 1}}},
+	},
+	collAPITokens: {
+		{name: "created", keys: bson.D{{Key: "created", Value: -1}}},
 	},
 }
 

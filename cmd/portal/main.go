@@ -130,6 +130,7 @@ type app struct {
 	consents *consent.Service
 	// receiptKeys verifies consent receipts (the signing key's public half).
 	receiptKeys map[string]ed25519.PublicKey
+	apiTokens   *store.APITokens
 }
 
 // open prepares the data directory and keys, starts the embedded engine unless a MongoDB
@@ -175,6 +176,7 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 	a.sessions = store.NewSessions(db)
 	a.notices = store.NewNotices(db)
 	a.reviews = store.NewReviews(db)
+	a.apiTokens = store.NewAPITokens(db)
 	a.mail = store.NewOutbox(db, v)
 	a.kick = make(chan struct{}, 1)
 	policy := account.PasswordPolicy{MinLength: c.PasswordMin}
@@ -204,12 +206,36 @@ func (a *app) close() {
 	}
 }
 
-// bootstrap makes a fresh or upgraded database usable: indexes, the first notice.
-// Every step is idempotent, so concurrent instances may run it together.
+// bootstrap makes a fresh or upgraded database usable: indexes, the first notice, the
+// purpose catalogue. Every step is idempotent, so concurrent instances may run it together.
 func (a *app) bootstrap(ctx context.Context) error {
 	if err := a.db.EnsureIndexes(ctx); err != nil {
 		return err
 	}
+	if err := a.publishFirstNotice(ctx); err != nil {
+		return err
+	}
+	// The catalogue starts as the current notice's purposes.
+	cat := store.NewPurposes(a.db)
+	have, err := cat.Purposes(ctx)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	cur, err := a.notices.Current(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range cur.Purposes {
+		if err := cat.SavePurpose(ctx, &cur.Purposes[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publishFirstNotice publishes the default notice on an empty database, or as the next
+// version on one whose notice predates purposes.
+func (a *app) publishFirstNotice(ctx context.Context) error {
 	cur, err := a.notices.Current(ctx)
 	if err == nil && len(cur.Purposes) == 0 {
 		// A database from before purposes were part of the notice: publish the default
@@ -265,7 +291,8 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	a.accounts.Init()
 	srv, err := handlers.New(handlers.Deps{
 		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Accounts: a.accounts,
-		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now,
+		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
+		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody,
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},

@@ -1,0 +1,125 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/apperr"
+)
+
+// scopeOption is one scope checkbox of the issue form.
+type scopeOption struct {
+	Value   string // e.g. "consent:read"
+	ID      string // the same, usable in an HTML id
+	Key     string // catalogue key of its description
+	Checked bool
+}
+
+type tokensPage struct {
+	Prefix string
+	Values map[string]string
+	Scopes []scopeOption
+	Rows   []*apitoken.Token
+	// After issuing: the new token, shown this once.
+	Created *apitoken.Token
+	Secret  string
+}
+
+func scopeOptions(checked []string) []scopeOption {
+	out := make([]scopeOption, len(apitoken.Scopes))
+	for i, sc := range apitoken.Scopes {
+		id := strings.NewReplacer(":", "-", ".", "-").Replace(string(sc))
+		out[i] = scopeOption{Value: string(sc), ID: id, Key: "tokens.scope." + strings.ReplaceAll(id, "-", "_"), Checked: contains(checked, string(sc))}
+	}
+	return out
+}
+
+func (s *Server) loadTokensPage(c *gin.Context, p *tokensPage) error {
+	rows, err := s.APITokens.List(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	p.Prefix, p.Rows = "tokens", rows
+	if p.Scopes == nil {
+		p.Scopes = scopeOptions(nil)
+	}
+	return nil
+}
+
+// tokensPage lists the API tokens with the form to issue one.
+func (s *Server) tokensPage(c *gin.Context) {
+	var p tokensPage
+	if err := s.loadTokensPage(c, &p); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "tokens", s.view(c, "tokens.title", p))
+}
+
+type tokenForm struct {
+	Name   string   `form:"name" validate:"required,max=100" label:"tokens.name"`
+	Scopes []string `form:"scopes" validate:"max=10,dive,max=40" label:"tokens.scopes"`
+}
+
+// issueToken creates a token and shows it once; only its hash is stored.
+func (s *Server) issueToken(c *gin.Context) {
+	var f tokenForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	p := tokensPage{Values: map[string]string{"name": f.Name}, Scopes: scopeOptions(f.Scopes)}
+	status := http.StatusBadRequest
+	if len(inv.Problems) == 0 {
+		scopes := make([]apitoken.Scope, len(f.Scopes))
+		for i, sc := range f.Scopes {
+			scopes[i] = apitoken.Scope(sc)
+		}
+		secret, t, err := apitoken.Issue(c.Request.Context(), s.APITokens, f.Name, scopes, currentUser(c).ID, s.Now())
+		if inv, err = merge(inv, err); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if len(inv.Problems) == 0 {
+			p = tokensPage{Created: t, Secret: secret}
+			status = http.StatusCreated
+		}
+	}
+	if err := s.loadTokensPage(c, &p); err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := s.view(c, "tokens.title", p)
+	inFormOrder(inv, &f)
+	v.Problems = inv.Problems
+	s.render(c, status, "tokens", v)
+}
+
+// revokeToken stops a token at once. Pages name tokens by Ref, never the hash or token.
+func (s *Server) revokeToken(c *gin.Context) {
+	ref := c.Param("id")
+	rows, err := s.APITokens.List(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var hit *apitoken.Token
+	for _, t := range rows {
+		if len(ref) == 16 && t.Ref() == ref {
+			hit = t
+		}
+	}
+	if hit == nil {
+		s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	if err := s.APITokens.Revoke(c.Request.Context(), hit.Hash, s.Now()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.token_revoked")
+	c.Redirect(http.StatusSeeOther, "/admin/tokens")
+}

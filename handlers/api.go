@@ -1,0 +1,424 @@
+package handlers
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/receipt"
+)
+
+// apiPrefix is where the JSON API lives; openapi.json describes every route under it.
+const apiPrefix = "/api/v1"
+
+// apiMaxBody is the largest API request body: a receipt's JWS is a few kilobytes.
+const apiMaxBody = 64 << 10
+
+// openAPIDocument is the hand-written OpenAPI 3.1 description of the API.
+//
+//go:embed openapi.json
+var openAPIDocument []byte
+
+// Errors of a request body the API cannot read; statusOf maps them.
+var (
+	errNotJSON       = errors.New("api: the body is not application/json")
+	errMalformedJSON = errors.New("api: malformed JSON")
+	errUnknownField  = errors.New("api: unknown field")
+	errMissingField  = errors.New("api: missing field")
+)
+
+// apiRoutes is the JSON API: a citizen's own consents (session cookie), the public
+// receipt check, and the consent look-up for the agency's systems (bearer token).
+// Every error is JSON (writeError knows the API by its path).
+func (s *Server) apiRoutes(r *gin.Engine) {
+	api := r.Group(apiPrefix)
+	api.GET("/openapi.json", s.openAPI)
+	api.POST("/receipts/verify", s.apiVerifyReceipt)
+	api.GET("/consents/:subject/:purpose", s.requireToken(apitoken.ScopeConsentRead), s.apiLookupConsent)
+
+	me := api.Group("/me", s.session, s.requireAPIUser)
+	me.GET("/consents", s.apiMyConsents)
+	me.GET("/consents/history", s.apiMyHistory)
+	me.POST("/consents/:purpose", s.apiChangeConsent)
+	me.GET("/receipts/:id", s.apiMyReceipt)
+}
+
+// writeJSON writes v as the response; API answers are never cached.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"internal","message":"internal error"}}` + "\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// decodeJSON reads the body into dst, a pointer to a struct: exactly one JSON object of
+// at most apiMaxBody bytes, with no names dst does not have. Typed decoding is also what
+// refuses operators: {"granted": {"$ne": 1}} is not a bool. On failure it answers with
+// the JSON error and returns false.
+func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
+		s.fail(c, errNotJSON)
+		return false
+	}
+	d := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, apiMaxBody))
+	d.DisallowUnknownFields()
+	err := d.Decode(dst)
+	if err == nil {
+		if _, terr := d.Token(); terr != io.EOF {
+			err = fmt.Errorf("%w: data after the object", errMalformedJSON)
+			var mbe *http.MaxBytesError
+			if errors.As(terr, &mbe) {
+				err = terr
+			}
+		}
+	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe), errors.As(err, &syn), errors.As(err, &typ), errors.Is(err, errMalformedJSON):
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			err = fmt.Errorf("%w: %v", errUnknownField, err)
+		default: // io.EOF, io.ErrUnexpectedEOF, a literal that is not an object …
+			err = fmt.Errorf("%w: %v", errMalformedJSON, err)
+		}
+		s.fail(c, err)
+		return false
+	}
+	return true
+}
+
+// requireAPIUser is requireUser for the API: 401 instead of the sign-in page.
+func (s *Server) requireAPIUser(c *gin.Context) {
+	u := currentUser(c)
+	if u == nil {
+		s.fail(c, &pageError{status: http.StatusUnauthorized, key: "api.error.unauthenticated"})
+		return
+	}
+	if s.Accounts != nil && s.Accounts.NeedsPasswordChange(u) {
+		s.fail(c, &pageError{status: http.StatusForbidden, key: "api.error.password_change_required"})
+		return
+	}
+	c.Next()
+}
+
+const keyAPIToken = "api_token"
+
+// requireToken admits requests carrying "Authorization: Bearer <token>" of a token that
+// is not revoked and holds scope (RFC 6750 answers: 401 without a valid token, 403 for
+// a revoked one or one lacking the scope). A use is recorded at most once a minute.
+func (s *Server) requireToken(scope apitoken.Scope) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		const realm = `Bearer realm="pdpa-portal"`
+		scheme, secret, _ := strings.Cut(c.GetHeader("Authorization"), " ")
+		secret = strings.TrimSpace(secret)
+		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+			c.Header("WWW-Authenticate", realm)
+			s.fail(c, &pageError{status: http.StatusUnauthorized, key: "api.error.token_missing"})
+			return
+		}
+		var tok *apitoken.Token
+		err := apperr.ErrNotFound
+		if apitoken.Plausible(secret) && s.APITokens != nil {
+			tok, err = s.APITokens.Get(c.Request.Context(), account.TokenHash(secret))
+		}
+		switch {
+		case errors.Is(err, apperr.ErrNotFound):
+			c.Header("WWW-Authenticate", realm+`, error="invalid_token"`)
+			s.fail(c, &pageError{status: http.StatusUnauthorized, key: "api.error.token_invalid"})
+			return
+		case err != nil:
+			s.fail(c, err)
+			return
+		case tok.Revoked():
+			c.Header("WWW-Authenticate", realm+`, error="invalid_token"`)
+			s.fail(c, &pageError{status: http.StatusForbidden, key: "api.error.token_revoked"})
+			return
+		case !tok.Has(scope):
+			c.Header("WWW-Authenticate", realm+`, error="insufficient_scope", scope="`+string(scope)+`"`)
+			s.fail(c, &pageError{status: http.StatusForbidden, key: "api.error.insufficient_scope"})
+			return
+		}
+		if now := s.Now(); tok.NeedsTouch(now) {
+			if err := s.APITokens.Touch(c.Request.Context(), tok.Hash, now); err != nil {
+				// The answer does not depend on it; the next use tries again.
+				s.Log.Warn("record API token use", "request_id", c.GetString(keyRequestID), "err", err)
+			}
+		}
+		c.Set(keyAPIToken, tok)
+		c.Next()
+	}
+}
+
+// openAPI serves the API's description.
+func (s *Server) openAPI(c *gin.Context) {
+	c.Header("Cache-Control", "no-cache")
+	c.Data(http.StatusOK, "application/json; charset=utf-8", openAPIDocument)
+}
+
+// apiConsentState is one purpose's current state for its owner.
+type apiConsentState struct {
+	Purpose  string `json:"purpose"`
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	Required bool   `json:"required"`
+	Outside  bool   `json:"outside"`
+	Granted  bool   `json:"granted"`
+	// The last decision: nil while there is none.
+	Action        *consent.Action `json:"action"`
+	NoticeVersion *int            `json:"noticeVersion"`
+	Since         *time.Time      `json:"since"`
+	EventID       *string         `json:"eventId"`
+	// Pending: the current notice asks the person to decide (again).
+	Pending bool `json:"pending"`
+}
+
+type apiMyConsentsBody struct {
+	NoticeVersion int               `json:"noticeVersion"`
+	Purposes      []apiConsentState `json:"purposes"`
+}
+
+func stateOf(p *consent.Purpose, lang string, states map[string]consent.State, pending []string) apiConsentState {
+	out := apiConsentState{Purpose: p.ID, Code: p.Code, Name: p.Name.In(lang), Required: p.Required, Outside: p.Outside, Pending: contains(pending, p.ID)}
+	if st, ok := states[p.ID]; ok {
+		at := st.At.UTC()
+		out.Granted, out.Action, out.NoticeVersion, out.Since, out.EventID = st.Granted, &st.Action, &st.NoticeVersion, &at, &st.EventID
+	}
+	return out
+}
+
+// myStates loads the current notice and the signed-in person's states.
+func (s *Server) myStates(c *gin.Context) (*consent.Notice, map[string]consent.State, error) {
+	ctx := c.Request.Context()
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	states, err := s.Consents.Store.States(ctx, currentUser(c).ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, states, nil
+}
+
+// apiMyConsents is the state of every purpose of the current notice.
+func (s *Server) apiMyConsents(c *gin.Context) {
+	n, states, err := s.myStates(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	pending := consent.Pending(n, states)
+	body := apiMyConsentsBody{NoticeVersion: n.Version, Purposes: []apiConsentState{}}
+	for i := range n.Purposes {
+		body.Purposes = append(body.Purposes, stateOf(&n.Purposes[i], c.GetString(keyLang), states, pending))
+	}
+	writeJSON(c.Writer, http.StatusOK, body)
+}
+
+type apiChangeRequest struct {
+	Granted *bool `json:"granted"`
+}
+
+type apiChangeBody struct {
+	// Changed is false when the decision was already in effect (nothing recorded).
+	Changed bool            `json:"changed"`
+	Consent apiConsentState `json:"consent"`
+}
+
+// apiChangeConsent grants or withdraws one purpose, as the my-consents page does.
+func (s *Server) apiChangeConsent(c *gin.Context) {
+	var req apiChangeRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	if req.Granted == nil {
+		s.fail(c, fmt.Errorf("%w: granted", errMissingField))
+		return
+	}
+	id := c.Param("purpose")
+	if len(id) > 40 {
+		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
+		return
+	}
+	e, err := s.Consents.Change(c.Request.Context(), currentUser(c).ID, id, *req.Granted, c.GetString(keyLang), consent.ChannelAPI)
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
+		return
+	case err != nil: // consent.ErrRequired is 409 required_purpose (statusOf)
+		s.fail(c, err)
+		return
+	}
+	n, states, err := s.myStates(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := n.Purpose(id)
+	if p == nil { // a new notice without it, published in between
+		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
+		return
+	}
+	writeJSON(c.Writer, http.StatusOK, apiChangeBody{Changed: e != nil, Consent: stateOf(p, c.GetString(keyLang), states, consent.Pending(n, states))})
+}
+
+// apiEvent is one entry of a person's consent history.
+type apiEvent struct {
+	ID            string         `json:"id"`
+	Purpose       string         `json:"purpose"`
+	Action        consent.Action `json:"action"`
+	NoticeVersion int            `json:"noticeVersion"`
+	At            time.Time      `json:"at"`
+	Channel       string         `json:"channel"`
+	Method        string         `json:"method"`
+	Lang          string         `json:"lang"`
+	WordingHash   string         `json:"wordingHash"`
+	// Receipt is the path of the signed receipt, if the event has one.
+	Receipt *string `json:"receipt"`
+}
+
+// historyLimit is how many events the history returns, as the my-consents page.
+const historyLimit = 200
+
+// apiMyHistory lists the person's consent events, newest first.
+func (s *Server) apiMyHistory(c *gin.Context) {
+	events, err := s.Consents.Store.History(c.Request.Context(), currentUser(c).ID, historyLimit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]apiEvent, len(events))
+	for i, e := range events {
+		out[i] = apiEvent{ID: e.ID, Purpose: e.Purpose, Action: e.Action, NoticeVersion: e.NoticeVersion, At: e.At.UTC(),
+			Channel: e.Channel, Method: e.Method, Lang: e.Lang, WordingHash: e.WordingHash}
+		if e.Receipt != "" {
+			link := apiPrefix + "/me/receipts/" + e.ID
+			out[i].Receipt = &link
+		}
+	}
+	writeJSON(c.Writer, http.StatusOK, struct {
+		Events []apiEvent `json:"events"`
+	}{out})
+}
+
+type apiReceiptBody struct {
+	Receipt *receipt.Receipt `json:"receipt"`
+	JWS     string           `json:"jws"`
+}
+
+// apiMyReceipt is the signed receipt of one of the person's events (anyone else's is
+// not found), as the download gives it.
+func (s *Server) apiMyReceipt(c *gin.Context) {
+	e, ok := s.ownEvent(c)
+	if !ok {
+		return
+	}
+	r, err := receipt.Verify(e.Receipt, s.ReceiptKeys)
+	if err != nil {
+		s.fail(c, err) // a stored receipt that does not verify is the portal's fault: 500, logged
+		return
+	}
+	writeJSON(c.Writer, http.StatusOK, apiReceiptBody{Receipt: r, JWS: e.Receipt})
+}
+
+type apiVerifyRequest struct {
+	JWS *string `json:"jws"`
+}
+
+type apiVerifyBody struct {
+	Genuine bool             `json:"genuine"`
+	Receipt *receipt.Receipt `json:"receipt"`
+}
+
+// apiVerifyReceipt checks a receipt for anyone: 200 if genuine, 422 saying why not.
+func (s *Server) apiVerifyReceipt(c *gin.Context) {
+	var req apiVerifyRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	if req.JWS == nil {
+		s.fail(c, fmt.Errorf("%w: jws", errMissingField))
+		return
+	}
+	r, err := receipt.Verify(strings.TrimSpace(*req.JWS), s.ReceiptKeys)
+	key := "api.error.receipt_malformed"
+	switch {
+	case err == nil:
+		writeJSON(c.Writer, http.StatusOK, apiVerifyBody{Genuine: true, Receipt: r})
+		return
+	case errors.Is(err, receipt.ErrBadSignature):
+		key = "api.error.receipt_altered"
+	case errors.Is(err, receipt.ErrUnknownKey):
+		key = "api.error.receipt_unknown_key"
+	}
+	s.fail(c, &pageError{status: http.StatusUnprocessableEntity, key: key})
+}
+
+// apiLookup is whether a person consents to a purpose now.
+type apiLookup struct {
+	Subject string `json:"subject"`
+	Purpose string `json:"purpose"`
+	Granted bool   `json:"granted"`
+	// The version of the notice under which the decision was made, and when: nil while
+	// the person has not decided.
+	NoticeVersion *int       `json:"noticeVersion"`
+	Since         *time.Time `json:"since"`
+}
+
+// apiLookupConsent answers the agency's other systems: may they use a person's data for
+// a purpose (no newsletter without consent)? The subject is the person's user id.
+func (s *Server) apiLookupConsent(c *gin.Context) {
+	subject, id := c.Param("subject"), c.Param("purpose")
+	ctx := c.Request.Context()
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(id) > 40 || n.Purpose(id) == nil {
+		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
+		return
+	}
+	if len(subject) > 40 || !strings.HasPrefix(subject, "u_") {
+		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_subject"})
+		return
+	}
+	states, err := s.Consents.Store.States(ctx, subject)
+	if errors.Is(err, apperr.ErrNotFound) {
+		err = &pageError{status: http.StatusNotFound, key: "api.error.unknown_subject"}
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := apiLookup{Subject: subject, Purpose: id}
+	if st, ok := states[id]; ok {
+		at := st.At.UTC()
+		out.Granted, out.NoticeVersion, out.Since = st.Granted, &st.NoticeVersion, &at
+	}
+	writeJSON(c.Writer, http.StatusOK, out)
+}

@@ -1,0 +1,542 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/forms"
+)
+
+// noticeCache keeps the current notice a few seconds: the banner needs it on every page.
+type noticeCache struct {
+	mu sync.Mutex
+	n  *consent.Notice
+	at time.Time
+}
+
+const noticeCacheTTL = 5 * time.Second
+
+func (s *Server) currentNotice(ctx context.Context) (*consent.Notice, error) {
+	s.notice.mu.Lock()
+	defer s.notice.mu.Unlock()
+	if s.notice.n != nil && time.Since(s.notice.at) < noticeCacheTTL {
+		return s.notice.n, nil
+	}
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.notice.n, s.notice.at = n, time.Now()
+	return n, nil
+}
+
+func (s *Server) forgetNotice() {
+	s.notice.mu.Lock()
+	s.notice.n = nil
+	s.notice.mu.Unlock()
+}
+
+// noticeSeenCookie remembers the last version an anonymous visitor dismissed.
+const noticeSeenCookie = "notice_seen"
+
+// noticeBanner returns the version to announce, or 0: a version after the first that
+// this visitor has not dismissed, or this user has not acknowledged.
+func (s *Server) noticeBanner(c *gin.Context) int {
+	if s.Acks == nil {
+		return 0
+	}
+	n, err := s.currentNotice(c.Request.Context())
+	if err != nil || n.Version <= 1 {
+		return 0
+	}
+	if u := currentUser(c); u != nil {
+		acked, err := s.Acks.Acked(c.Request.Context(), u.ID, n.Version)
+		if err != nil || acked {
+			return 0
+		}
+		return n.Version
+	}
+	if ck, err := c.Request.Cookie(noticeSeenCookie); err == nil {
+		if v, err := strconv.Atoi(ck.Value); err == nil && v >= n.Version {
+			return 0
+		}
+	}
+	return n.Version
+}
+
+// dismissNotice hides the banner: recorded as an acknowledgement for a signed-in user,
+// remembered in a cookie for a visitor.
+func (s *Server) dismissNotice(c *gin.Context) {
+	n, err := s.currentNotice(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if u := currentUser(c); u != nil {
+		if err := s.Acks.Ack(c.Request.Context(), u.ID, n.Version, s.Now()); err != nil {
+			s.fail(c, err)
+			return
+		}
+	} else {
+		s.setCookie(c, noticeSeenCookie, strconv.Itoa(n.Version), 365*24*3600)
+	}
+	c.Redirect(http.StatusSeeOther, localPath(c.PostForm("next"), "/"))
+}
+
+type changesPage struct {
+	Versions []*consent.Notice
+}
+
+// noticeChanges lists every published version with its summary of changes.
+func (s *Server) noticeChanges(c *gin.Context) {
+	vs, err := s.Drafts.Versions(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "notice_changes", s.view(c, "changes.title", changesPage{Versions: vs}))
+}
+
+// --- administrators ---
+
+type noticesAdminPage struct {
+	Versions  []*consent.Notice
+	Draft     *consent.Notice
+	Catalogue []consent.Purpose
+}
+
+func (s *Server) noticesAdmin(c *gin.Context) {
+	ctx := c.Request.Context()
+	vs, err := s.Drafts.Versions(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d, err := s.Drafts.Draft(ctx)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		s.fail(c, err)
+		return
+	}
+	cat, err := s.Catalogue.Purposes(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "notices_admin", s.view(c, "notices.title", noticesAdminPage{Versions: vs, Draft: d, Catalogue: cat}))
+}
+
+// startDraft opens a draft from the current version, unless one is open.
+func (s *Server) startDraft(c *gin.Context) {
+	ctx := c.Request.Context()
+	if _, err := s.Drafts.Draft(ctx); err == nil {
+		c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
+		return
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		s.fail(c, err)
+		return
+	}
+	cur, err := s.Notices.Current(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d := *cur
+	d.Summary = consent.Text{}
+	if err := s.Drafts.SaveDraft(ctx, &d); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
+}
+
+// draftPage is the editor: each text in both languages, sections as plain text.
+type draftPage struct {
+	Values    map[string]string
+	Sections  []consent.Section
+	Catalogue []consent.Purpose
+	Included  map[string]bool
+	Langs     []string
+}
+
+func (p *draftPage) Val(key string) string { return p.Values[key] }
+
+func (s *Server) draftValues(d *consent.Notice) (map[string]string, map[string]bool) {
+	vals := map[string]string{}
+	for _, l := range consent.Langs {
+		vals["title-"+l] = d.Title[l]
+		vals["summary-"+l] = d.Summary[l]
+		vals["intro-"+l] = d.Intro[l]
+		for _, sec := range d.Sections {
+			vals["heading-"+sec.Key+"-"+l] = sec.Heading[l]
+			vals["section-"+sec.Key+"-"+l] = consent.SectionText(sec, l)
+		}
+	}
+	inc := map[string]bool{}
+	for _, p := range d.Purposes {
+		inc[p.ID] = true
+	}
+	return vals, inc
+}
+
+func (s *Server) draftEditor(c *gin.Context) {
+	ctx := c.Request.Context()
+	d, err := s.Drafts.Draft(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cat, err := s.Catalogue.Purposes(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	vals, inc := s.draftValues(d)
+	s.render(c, http.StatusOK, "notice_draft", s.view(c, "notices.draft_title", &draftPage{Values: vals, Sections: d.Sections, Catalogue: cat, Included: inc, Langs: consent.Langs}))
+}
+
+// cleanText refuses text a person could not have typed (invalid UTF-8, NUL, controls).
+func cleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// readDraft builds a draft from the editor form, with every problem found.
+func (s *Server) readDraft(c *gin.Context, base *consent.Notice, cat []consent.Purpose) (*consent.Notice, map[string]string, map[string]bool, *apperr.Invalid, error) {
+	if err := c.Request.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, nil, nil, nil, err
+		}
+		return nil, nil, nil, nil, forms.ErrMalformed
+	}
+	form := c.Request.PostForm
+	inv := &apperr.Invalid{}
+	vals := map[string]string{}
+	get := func(key string, max int) string {
+		v := strings.TrimSpace(form.Get(key))
+		vals[key] = v
+		switch {
+		case !cleanText(v):
+			inv.Add(key, "validation.invalid_text")
+		case utf8.RuneCountInString(v) > max:
+			inv.Add(key, "field.too_long", max)
+		}
+		return v
+	}
+	d := &consent.Notice{Title: consent.Text{}, Summary: consent.Text{}, Intro: consent.Text{}}
+	for _, l := range consent.Langs {
+		d.Title[l] = get("title-"+l, 200)
+		d.Summary[l] = get("summary-"+l, 2000)
+		d.Intro[l] = get("intro-"+l, 5000)
+	}
+	for _, sec := range base.Sections {
+		heading := consent.Text{}
+		texts := map[string]string{}
+		for _, l := range consent.Langs {
+			heading[l] = get("heading-"+sec.Key+"-"+l, 200)
+			if heading[l] == "" {
+				inv.Add("heading-"+sec.Key+"-"+l, "field.required")
+			}
+			texts[l] = get("section-"+sec.Key+"-"+l, 20000)
+		}
+		ns, problems := consent.ParseSection(sec.Key, heading, texts)
+		inv.Problems = append(inv.Problems, problems.Problems...)
+		d.Sections = append(d.Sections, ns)
+	}
+	inc := map[string]bool{}
+	for _, id := range form["purposes"] {
+		inc[id] = true
+	}
+	for _, p := range cat {
+		if inc[p.ID] {
+			d.Purposes = append(d.Purposes, p)
+		}
+	}
+	if len(d.Purposes) != len(inc) {
+		inv.Add("purposes", "consent.unknown_purpose")
+	}
+	return d, vals, inc, inv, nil
+}
+
+// saveDraft stores the editor's changes; what was typed is kept when there are problems.
+func (s *Server) saveDraft(c *gin.Context) {
+	ctx := c.Request.Context()
+	base, err := s.Drafts.Draft(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cat, err := s.Catalogue.Purposes(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d, vals, inc, inv, err := s.readDraft(c, base, cat)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(inv.Problems) == 0 {
+		if err := s.Drafts.SaveDraft(ctx, d); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.addFlash(c, flashSuccess, "flash.draft_saved")
+		c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
+		return
+	}
+	v := s.view(c, "notices.draft_title", &draftPage{Values: vals, Sections: base.Sections, Catalogue: cat, Included: inc, Langs: consent.Langs})
+	v.Problems = inv.Problems
+	s.render(c, http.StatusBadRequest, "notice_draft", v)
+}
+
+// previewDraft shows the draft exactly as the privacy page will.
+func (s *Server) previewDraft(c *gin.Context) {
+	ctx := c.Request.Context()
+	d, err := s.Drafts.Draft(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cur, err := s.Notices.Current(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	n := consent.NextVersion(cur, d, s.Now())
+	s.render(c, http.StatusOK, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n, Preview: true}))
+}
+
+// publishDraft makes the draft the current notice. Its purposes keep their "since"
+// version when unchanged, so only new or changed ones are asked again.
+func (s *Server) publishDraft(c *gin.Context) {
+	ctx := c.Request.Context()
+	d, err := s.Drafts.Draft(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if inv := consent.ValidateNotice(d); len(inv.Problems) > 0 {
+		cat, err := s.Catalogue.Purposes(ctx)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		vals, inc := s.draftValues(d)
+		v := s.view(c, "notices.draft_title", &draftPage{Values: vals, Sections: d.Sections, Catalogue: cat, Included: inc, Langs: consent.Langs})
+		v.Problems = inv.Problems
+		s.render(c, http.StatusBadRequest, "notice_draft", v)
+		return
+	}
+	cur, err := s.Notices.Current(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	n := consent.NextVersion(cur, d, s.Now())
+	if err := s.Notices.Publish(ctx, n); err != nil {
+		if errors.Is(err, apperr.ErrConflict) {
+			err = &pageError{status: http.StatusConflict, key: "notices.publish_conflict"}
+		}
+		s.fail(c, err)
+		return
+	}
+	if err := s.Drafts.DeleteDraft(ctx); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.forgetNotice()
+	s.addFlash(c, flashSuccess, "flash.notice_published")
+	c.Redirect(http.StatusSeeOther, "/admin/notices")
+}
+
+func (s *Server) discardDraft(c *gin.Context) {
+	if err := s.Drafts.DeleteDraft(c.Request.Context()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashInfo, "flash.draft_discarded")
+	c.Redirect(http.StatusSeeOther, "/admin/notices")
+}
+
+// --- purpose catalogue ---
+
+type purposePage struct {
+	Values map[string]string
+	Flags  map[string]bool
+	IsNew  bool
+}
+
+func purposeValues(p *consent.Purpose) (map[string]string, map[string]bool) {
+	vals := map[string]string{"id": p.ID, "code": p.Code, "categories": strings.Join(p.Categories, ", ")}
+	for _, l := range consent.Langs {
+		vals["name-"+l], vals["description-"+l] = p.Name[l], p.Description[l]
+		vals["basis-"+l], vals["retention-"+l], vals["decline-"+l] = p.LegalBasis[l], p.Retention[l], p.DeclineEffect[l]
+	}
+	return vals, map[string]bool{"required": p.Required, "outside": p.Outside, "gpc": p.GPC}
+}
+
+func (s *Server) purposeEditor(c *gin.Context) {
+	id := c.Param("id")
+	p := &consent.Purpose{}
+	isNew := id == "new"
+	if !isNew {
+		cat, err := s.Catalogue.Purposes(c.Request.Context())
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p = nil
+		for i := range cat {
+			if cat[i].ID == id {
+				p = &cat[i]
+			}
+		}
+		if p == nil {
+			s.fail(c, apperr.ErrNotFound)
+			return
+		}
+	}
+	vals, flags := purposeValues(p)
+	s.render(c, http.StatusOK, "purpose", s.view(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew}))
+}
+
+// savePurpose adds or changes a catalogue entry. A change reaches people only when a
+// notice version that includes it is published.
+func (s *Server) savePurpose(c *gin.Context) {
+	if err := c.Request.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(c, err)
+			return
+		}
+		s.fail(c, forms.ErrMalformed)
+		return
+	}
+	f := c.Request.PostForm
+	inv := &apperr.Invalid{}
+	txt := func(key string) string {
+		v := strings.TrimSpace(f.Get(key))
+		if !cleanText(v) {
+			inv.Add(key, "validation.invalid_text")
+		} else if utf8.RuneCountInString(v) > 1000 {
+			inv.Add(key, "field.too_long", 1000)
+		}
+		return v
+	}
+	text := func(prefix string) consent.Text {
+		t := consent.Text{}
+		for _, l := range consent.Langs {
+			if v := txt(prefix + "-" + l); v != "" {
+				t[l] = v
+			}
+		}
+		return t
+	}
+	p := &consent.Purpose{ID: txt("id"), Code: txt("code"), Name: text("name"), Description: text("description"),
+		LegalBasis: text("basis"), Retention: text("retention"), DeclineEffect: text("decline"),
+		Required: f.Get("required") == "on", Outside: f.Get("outside") == "on", GPC: f.Get("gpc") == "on"}
+	for _, cat := range strings.FieldsFunc(txt("categories"), func(r rune) bool { return r == ',' || r == ' ' || r == '、' }) {
+		p.Categories = append(p.Categories, strings.ToUpper(cat))
+	}
+	sort.Strings(p.Categories)
+	if p.Required {
+		p.DeclineEffect = nil
+	}
+	inv.Problems = append(inv.Problems, consent.ValidatePurpose(p).Problems...)
+	isNew := f.Get("new") == "1"
+	if len(inv.Problems) == 0 && isNew {
+		cat, err := s.Catalogue.Purposes(c.Request.Context())
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		for _, x := range cat {
+			if x.ID == p.ID {
+				inv.Add("id", "purpose.id_taken")
+			}
+		}
+	}
+	if len(inv.Problems) == 0 {
+		if err := s.Catalogue.SavePurpose(c.Request.Context(), p); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.addFlash(c, flashSuccess, "flash.purpose_saved")
+		c.Redirect(http.StatusSeeOther, "/admin/notices")
+		return
+	}
+	vals, flags := purposeValues(p)
+	vals["categories"] = f.Get("categories")
+	v := s.view(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew})
+	v.Problems = inv.Problems
+	s.render(c, http.StatusBadRequest, "purpose", v)
+}
+
+// --- statistics ---
+
+type statsPage struct {
+	Rows   []purposeStats
+	Months []string
+}
+
+type purposeStats struct {
+	Purpose consent.Purpose
+	Current int
+	Grants  map[string]int
+	Withd   map[string]int
+}
+
+// consentStats shows, per purpose, how many consent now and the grants and withdrawals
+// per month: counts only, never a person.
+func (s *Server) consentStats(c *gin.Context) {
+	ctx := c.Request.Context()
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	st, err := s.ConsentStats.Stats(ctx, s.Now().AddDate(-1, 0, 0))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	months := map[string]bool{}
+	for _, m := range st.Months {
+		for k := range m {
+			months[k] = true
+		}
+	}
+	p := statsPage{}
+	for k := range months {
+		p.Months = append(p.Months, k)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(p.Months)))
+	for _, pu := range n.Purposes {
+		row := purposeStats{Purpose: pu, Current: st.Current[pu.ID], Grants: map[string]int{}, Withd: map[string]int{}}
+		for _, m := range p.Months {
+			row.Grants[m] = st.Months[pu.ID+"|grant"][m]
+			row.Withd[m] = st.Months[pu.ID+"|withdraw"][m]
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	s.render(c, http.StatusOK, "consent_stats", s.view(c, "stats.title", p))
+}

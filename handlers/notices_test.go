@@ -1,0 +1,155 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/example/pdpa-portal/account"
+)
+
+// formValues reads a form as a browser would submit it: inputs, ticked boxes, text areas.
+func formValues(doc *goquery.Document, sel string) url.Values {
+	v := url.Values{}
+	form := doc.Find(sel).First()
+	form.Find("input").Each(func(_ int, in *goquery.Selection) {
+		name, _ := in.Attr("name")
+		typ, _ := in.Attr("type")
+		val, _ := in.Attr("value")
+		if name == "" || ((typ == "checkbox" || typ == "radio") && in.AttrOr("checked", "-") == "-") {
+			return
+		}
+		if (typ == "checkbox" || typ == "radio") && val == "" {
+			val = "on"
+		}
+		v.Add(name, val)
+	})
+	form.Find("textarea").Each(func(_ int, ta *goquery.Selection) {
+		name, _ := ta.Attr("name")
+		v.Add(name, strings.TrimPrefix(ta.Text(), "\n"))
+	})
+	return v
+}
+
+// An administrator drafts, previews and publishes a version with a new purpose: the
+// banner appears until dismissed or acknowledged, and the citizen is asked about the
+// new purpose only at the next sign-in.
+func TestNoticeDraftPreviewPublish(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.browser().post("/signup", signUpForm("cit@example.tw", "民眾", citizenPassword, "newsletter"))
+	admin := h.signIn("adm@agency.example", staffPassword, english)
+
+	// A new purpose in the catalogue: bad input first.
+	bad := admin.post("/admin/purposes", url.Values{"new": {"1"}, "id": {"Events!"}, "code": {"40"}, "categories": {"X1"}})
+	if bad.Code != http.StatusBadRequest || bad.doc.Find(".error-summary li").Length() < 5 {
+		t.Fatalf("bad purpose: %d, %d problems", bad.Code, bad.doc.Find(".error-summary li").Length())
+	}
+	p := url.Values{"new": {"1"}, "id": {"events"}, "code": {"040"}, "categories": {"C001"}, "gpc": {"on"}}
+	for _, f := range []string{"name", "description", "basis", "retention", "decline"} {
+		p.Set(f+"-zh-TW", "活動邀請 "+f)
+		p.Set(f+"-en", "Event invitations "+f)
+	}
+	if r := admin.post("/admin/purposes", p); r.Code != http.StatusSeeOther {
+		t.Fatalf("new purpose: %d %s", r.Code, r.text(".error-summary"))
+	}
+	if r := admin.post("/admin/purposes", p); r.Code != http.StatusBadRequest {
+		t.Fatalf("the same id twice: %d", r.Code)
+	}
+
+	if r := admin.post("/admin/notices/draft/start", url.Values{}); r.Code != http.StatusSeeOther {
+		t.Fatalf("start draft: %d", r.Code)
+	}
+	editor := admin.get("/admin/notices/draft")
+	form := formValues(editor.doc, `main form[action="/admin/notices/draft"]`)
+	if form.Get("section-agency-en") == "" || len(form["purposes"]) != 7 {
+		t.Fatalf("the draft does not start from the current version: %d purposes", len(form["purposes"]))
+	}
+	// Mismatched languages are refused, and what was typed is kept.
+	broken := url.Values{}
+	for k, v := range form {
+		broken[k] = v
+	}
+	broken.Set("section-agency-en", form.Get("section-agency-en")+"\n\nAn extra paragraph only in English.")
+	r := admin.post("/admin/notices/draft", broken)
+	if r.Code != http.StatusBadRequest || !strings.Contains(r.text("#f-section-agency-en"), "extra paragraph") {
+		t.Fatalf("mismatched draft: %d", r.Code)
+	}
+	// Publishing without a summary of changes is refused.
+	if r := admin.post("/admin/notices/draft/publish", url.Values{}); r.Code != http.StatusBadRequest {
+		t.Fatalf("publish without a summary: %d", r.Code)
+	}
+	form.Set("summary-zh-TW", "新增活動邀請目的。")
+	form.Set("summary-en", "Adds the event invitations purpose.")
+	form.Add("purposes", "events")
+	if r := admin.post("/admin/notices/draft", form); r.Code != http.StatusSeeOther {
+		t.Fatalf("save draft: %d %s", r.Code, r.text(".error-summary"))
+	}
+	preview := admin.get("/admin/notices/draft/preview")
+	if preview.Code != 200 || !strings.Contains(preview.text(".notice"), "version 2") {
+		t.Fatalf("preview: %d %q", preview.Code, preview.text(".notice"))
+	}
+	// Nobody else sees the draft.
+	if r := h.get("/privacy", english); strings.Contains(r.text(".meta"), "Version 2") {
+		t.Fatal("the draft is public before publishing")
+	}
+	if r := admin.post("/admin/notices/draft/publish", url.Values{}); r.Code != http.StatusSeeOther {
+		t.Fatalf("publish: %d %s", r.Code, r.text(".error-summary"))
+	}
+
+	// A visitor sees the banner on every page until dismissing it.
+	visitor := h.browser(english)
+	for _, path := range []string{"/", "/privacy", "/signin"} {
+		if !strings.Contains(visitor.get(path).text(".notice-banner"), "version 2") {
+			t.Fatalf("%s: no banner for version 2", path)
+		}
+	}
+	if !strings.Contains(visitor.get("/privacy/changes").text("main"), "Adds the event invitations purpose.") {
+		t.Fatal("the changes page lacks the summary")
+	}
+	visitor.post("/notice/dismiss", url.Values{"next": {"/"}})
+	if visitor.get("/").doc.Find(".notice-banner").Length() != 0 {
+		t.Fatal("the banner stays after dismissing")
+	}
+
+	// The citizen: asked about the new purpose only, then acknowledges the banner.
+	b := h.browser()
+	r = b.post("/signin", url.Values{"email": {"cit@example.tw"}, "password": {citizenPassword}})
+	if r.Header().Get("Location") != "/account/consents" {
+		t.Fatalf("sign-in after the new version went to %q", r.Header().Get("Location"))
+	}
+	page := b.get("/account/consents")
+	boxes := page.doc.Find(`form[action="/account/consents/review"] input[name=purposes]`)
+	if boxes.Length() != 1 || boxes.AttrOr("value", "") != "events" {
+		t.Fatalf("asked about %d purposes, want only the new one", boxes.Length())
+	}
+	if page.doc.Find(".notice-banner").Length() != 1 {
+		t.Fatal("a signed-in citizen sees no banner")
+	}
+	b.post("/notice/dismiss", url.Values{"next": {"/account"}})
+	if b.get("/account").doc.Find(".notice-banner").Length() != 0 {
+		t.Fatal("the banner stays after acknowledging")
+	}
+	// The acknowledgement belongs to the person: another browser of theirs sees no banner.
+	if h.signIn("cit@example.tw", citizenPassword).get("/account").doc.Find(".notice-banner").Length() != 0 {
+		t.Fatal("the acknowledgement was not recorded for the person")
+	}
+
+	// Statistics: counts only.
+	stats := admin.get("/admin/notices/stats")
+	if stats.Code != 200 {
+		t.Fatalf("stats: %d", stats.Code)
+	}
+	row := stats.doc.Find("tbody tr").FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return strings.Contains(s.Find("th").Text(), "newsletter")
+	})
+	if strings.TrimSpace(row.Find("td").First().Text()) != "1" || !strings.Contains(row.Text(), "+1") {
+		t.Fatalf("newsletter row %q", row.Text())
+	}
+	if strings.Contains(stats.Body.String(), "cit@example.tw") || strings.Contains(stats.Body.String(), "民眾") {
+		t.Fatal("the statistics name a person")
+	}
+}
