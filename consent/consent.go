@@ -45,6 +45,9 @@ type Event struct {
 	Lang          string
 	WordingHash   string // hash of the exact wording shown
 	Receipt       string // the signed receipt (compact JWS)
+	// A consent given on paper is entered by an officer: who, and the document's reference.
+	RecordedBy string
+	Reference  string
 }
 
 // State is the current decision on one purpose.
@@ -199,10 +202,43 @@ func (s *Service) Change(ctx context.Context, subject, purposeID string, grant b
 }
 
 func (s *Service) append(ctx context.Context, subject string, n *Notice, p *Purpose, action Action, lang, channel, method string) (*Event, error) {
-	e := &Event{
-		ID: s.NewID(), Subject: subject, Purpose: p.ID, Action: action, NoticeVersion: n.Version, At: s.Now().UTC(),
-		Channel: channel, Method: method, Lang: lang, WordingHash: WordingHash(n, p, lang),
+	return s.appendEvent(ctx, n, p, &Event{Subject: subject, Action: action, Lang: lang, Channel: channel, Method: method})
+}
+
+// Paper is a consent or withdrawal signed on paper and entered by an officer.
+type Paper struct {
+	Subject   string
+	Purpose   string
+	Grant     bool
+	Lang      string // the language of the form the person signed
+	Officer   string // the officer's user id
+	Reference string // the document's number or file reference
+}
+
+// RecordPaper enters a decision made on paper for a purpose of the current notice.
+func (s *Service) RecordPaper(ctx context.Context, pp Paper) (*Event, error) {
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		return nil, err
 	}
+	p := n.Purpose(pp.Purpose)
+	if p == nil {
+		return nil, apperr.ErrNotFound
+	}
+	action := Grant
+	if !pp.Grant {
+		if p.Required {
+			return nil, ErrRequired
+		}
+		action = Withdraw
+	}
+	return s.appendEvent(ctx, n, p, &Event{Subject: pp.Subject, Action: action, Lang: pp.Lang, Channel: ChannelPaper,
+		Method: MethodExplicit, RecordedBy: pp.Officer, Reference: pp.Reference})
+}
+
+func (s *Service) appendEvent(ctx context.Context, n *Notice, p *Purpose, e *Event) (*Event, error) {
+	e.ID, e.Purpose, e.NoticeVersion, e.At = s.NewID(), p.ID, n.Version, s.Now().UTC()
+	e.WordingHash = WordingHash(n, p, e.Lang)
 	if s.Signer != nil {
 		r, err := s.Signer.SignEvent(e, n, p)
 		if err != nil {

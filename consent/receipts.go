@@ -16,6 +16,13 @@ type ReceiptSigner struct {
 
 var _ Signer = (*ReceiptSigner)(nil)
 
+// collectionMethods says how each channel collects consent, in the receipt's words.
+var collectionMethods = map[string]string{
+	ChannelWeb:   "web form on the privacy rights portal",
+	ChannelAPI:   "privacy rights portal API",
+	ChannelPaper: "signed paper form, entered by a privacy officer",
+}
+
 // Build makes the receipt of an event (exported so pages can show what was signed).
 func (r *ReceiptSigner) Build(e *Event, n *Notice, p *Purpose) *receipt.Receipt {
 	lang := e.Lang
@@ -32,7 +39,7 @@ func (r *ReceiptSigner) Build(e *Event, n *Notice, p *Purpose) *receipt.Receipt 
 	}
 	return &receipt.Receipt{
 		Version: receipt.Version, Jurisdiction: "TW", ConsentTimestamp: e.At.Unix(),
-		CollectionMethod: "web form, " + e.Channel, ConsentReceiptID: e.ID, Language: lang,
+		CollectionMethod: collectionMethods[e.Channel], ConsentReceiptID: e.ID, Language: lang,
 		PIIPrincipalID: e.Subject, PIIControllers: []receipt.Controller{r.Controller}, PolicyURL: r.PolicyURL,
 		Services: []receipt.Service{{Service: n.Title.In(lang), Purposes: []receipt.Purpose{{
 			Purpose: p.Name.In(lang) + ": " + p.Description.In(lang), PurposeCategory: []string{p.Code},

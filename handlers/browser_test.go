@@ -104,7 +104,7 @@ func TestBrowserAccountPages(t *testing.T) {
 	h := newHarness(t)
 	site := httptest.NewServer(h.h)
 	defer site.Close()
-	h.makeUser("adm@agency.example", "系統管理者甲", staffPassword, account.RoleAdmin)
+	h.makeUser("adm@agency.example", "系統管理者甲", staffPassword, account.RoleAdmin, account.RoleOfficer)
 	off := h.makeUser("off@agency.example", "承辦人乙", staffPassword, account.RoleOfficer)
 	ctx := browsertest.New(t, 1280, 900)
 
@@ -171,7 +171,7 @@ func TestBrowserAccountPages(t *testing.T) {
 	browsertest.Axe(t, ctx, "notice draft")
 	browsertest.Screenshot(t, ctx, "admin-notice-draft")
 	for _, p := range []string{"/admin/staff", "/admin/staff/new", "/admin/users", "/admin/users/" + off.ID,
-		"/admin/notices", "/admin/notices/draft/preview", "/admin/purposes/newsletter", "/admin/purposes/new", "/admin/notices/stats", "/privacy/changes", "/admin/tokens"} {
+		"/admin/notices", "/admin/notices/draft/preview", "/admin/purposes/newsletter", "/admin/purposes/new", "/admin/notices/stats", "/privacy/changes", "/admin/tokens", "/officer/consents"} {
 		must(t, ctx, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 		browsertest.Axe(t, ctx, p)
 		browsertest.Screenshot(t, ctx, "admin"+strings.ReplaceAll(p, "/", "-"))

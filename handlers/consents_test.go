@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/store"
@@ -280,5 +281,42 @@ func TestConsentReceiptsAreSignedAndVerifiable(t *testing.T) {
 		if r := anon.post("/receipts/verify", url.Values{"receipt": {junk}}); r.Code >= 500 || r.Code == 200 {
 			t.Fatalf("junk %.20q: %d", junk, r.Code)
 		}
+	}
+}
+
+// An officer enters a consent given on paper; the person sees it with its channel and
+// a receipt saying how it was collected.
+func TestOfficerEntersPaperConsent(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	h.browser().post("/signup", signUpForm("p@example.tw", "紙本", citizenPassword))
+	off := h.signIn("off@agency.example", staffPassword, english)
+	if r := off.get("/officer/consents"); r.Code != 200 || r.doc.Find("select[name=purpose] option").Length() != 7 {
+		t.Fatalf("paper form: %d", r.Code)
+	}
+	form := url.Values{"email": {"p@example.tw"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"1150012345"}}
+	for _, bad := range []url.Values{
+		{"email": {"nobody@example.tw"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"x"}},
+		{"email": {"off@agency.example"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"x"}},
+		{"email": {"p@example.tw"}, "purpose": {"account"}, "action": {"withdraw"}, "form_lang": {"zh-TW"}, "reference": {"x"}},
+		{"email": {"p@example.tw"}, "purpose": {"nope"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"x"}},
+		{"email": {"p@example.tw"}, "purpose": {"newsletter"}, "action": {"$set"}, "form_lang": {"zh-TW"}, "reference": {""}},
+	} {
+		if r := off.post("/officer/consents", bad); r.Code != http.StatusBadRequest {
+			t.Fatalf("%v: %d", bad, r.Code)
+		}
+	}
+	if r := off.post("/officer/consents", form); r.Code != http.StatusSeeOther {
+		t.Fatalf("record: %d", r.Code)
+	}
+	cit := h.signIn("p@example.tw", citizenPassword)
+	page := cit.get("/account/consents")
+	if !strings.Contains(page.text("#c-newsletter .state"), "已同意") || !strings.Contains(page.doc.Find("tbody tr").First().Text(), "書面") {
+		t.Fatalf("the citizen does not see the paper consent: %q", page.doc.Find("tbody tr").First().Text())
+	}
+	link, _ := page.doc.Find(`tbody tr a[href^="/account/consents/receipts/"]`).First().Attr("href")
+	dl := cit.get(link + "/download")
+	if !strings.Contains(dl.Body.String(), "signed paper form") || !strings.Contains(dl.Body.String(), `"channel": "paper"`) {
+		t.Fatalf("receipt of a paper consent: %s", dl.Body.String())
 	}
 }

@@ -206,6 +206,10 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			t.Fatalf("temporary password page: %d", r.Code)
 		}
 	}
+	h.makeUser("off2@agency.example", "承辦二", staffPassword, account.RoleOfficer)
+	if r := h.signIn("off2@agency.example", staffPassword).get("/officer/consents"); r.Code != 200 {
+		t.Fatalf("paper consent form: %d", r.Code)
+	}
 	h.browser().post("/signup", signUpForm("c@example.tw", "民眾", citizenPassword))
 	cit := h.signIn("c@example.tw", citizenPassword)
 	link, _ := cit.get("/account/consents").doc.Find(`a[href^="/account/consents/receipts/"]`).First().Attr("href")

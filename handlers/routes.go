@@ -69,6 +69,11 @@ func (s *Server) routes() *gin.Engine {
 	staff := site.Group("/staff", s.requireRole(account.Roles...))
 	staff.GET("", s.staffHome)
 
+	// Privacy officers.
+	officer := site.Group("/officer", s.requireRole(account.RoleOfficer))
+	officer.GET("/consents", s.paperConsentForm)
+	officer.POST("/consents", s.paperConsentSubmit)
+
 	// Administrators.
 	admin := site.Group("/admin", s.requireRole(account.RoleAdmin))
 	admin.GET("/staff", s.staffList)

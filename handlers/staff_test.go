@@ -31,6 +31,7 @@ func TestEveryStaffRouteChecksTheRole(t *testing.T) {
 	areas := map[string][]string{
 		"/staff":   {"officer", "webmaster", "admin"},
 		"/admin":   {"admin"},
+		"/officer": {"officer"},
 		"/account": {"citizen", "officer", "webmaster", "admin"},
 	}
 	publicRoutes := map[string]bool{

@@ -35,6 +35,8 @@ type consentEventDoc struct {
 	Lang          string    `bson:"lang"`
 	WordingHash   string    `bson:"wording_hash"`
 	Receipt       string    `bson:"receipt,omitempty"`
+	RecordedBy    string    `bson:"recorded_by,omitempty"`
+	Reference     string    `bson:"reference,omitempty"`
 	// Seq orders events recorded in the same instant: it only ever grows.
 	Seq int64 `bson:"seq"`
 }
@@ -74,7 +76,7 @@ func (c *Consents) Append(ctx context.Context, e *consent.Event) (bool, error) {
 		}
 	}
 	d := consentEventDoc{ID: e.ID, Subject: e.Subject, Purpose: e.Purpose, Action: string(e.Action), NoticeVersion: e.NoticeVersion,
-		At: e.At.UTC(), Channel: e.Channel, Method: e.Method, Lang: e.Lang, WordingHash: e.WordingHash, Receipt: e.Receipt, Seq: nextSeq()}
+		At: e.At.UTC(), Channel: e.Channel, Method: e.Method, Lang: e.Lang, WordingHash: e.WordingHash, Receipt: e.Receipt, RecordedBy: e.RecordedBy, Reference: e.Reference, Seq: nextSeq()}
 	if _, err := c.db.coll(collConsentEvents).InsertOne(ctx, d); err != nil {
 		return false, fmt.Errorf("record consent: %w", translate(err))
 	}
@@ -138,7 +140,7 @@ func (c *Consents) Event(ctx context.Context, id string) (*consent.Event, error)
 
 func eventFromDoc(d *consentEventDoc) *consent.Event {
 	return &consent.Event{ID: d.ID, Subject: d.Subject, Purpose: d.Purpose, Action: consent.Action(d.Action), NoticeVersion: d.NoticeVersion,
-		At: d.At, Channel: d.Channel, Method: d.Method, Lang: d.Lang, WordingHash: d.WordingHash, Receipt: d.Receipt}
+		At: d.At, Channel: d.Channel, Method: d.Method, Lang: d.Lang, WordingHash: d.WordingHash, Receipt: d.Receipt, RecordedBy: d.RecordedBy, Reference: d.Reference}
 }
 
 var _ consent.StatsSource = (*Consents)(nil)
