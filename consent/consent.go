@@ -177,15 +177,23 @@ func (s *Service) Record(ctx context.Context, d Decision) ([]*Event, error) {
 	return out, nil
 }
 
+// ErrStaleNotice: the person decided on a notice version that is no longer current, so
+// the wording they saw is not the wording a record would bind.
+var ErrStaleNotice = errors.New("the notice changed since the page was shown")
+
 // ErrRequired: a required purpose cannot be withdrawn on its own; the account rests on it.
 var ErrRequired = errors.New("a required purpose cannot be withdrawn on its own")
 
-// Change grants or withdraws one purpose of the current notice. Doing what is already
-// in effect records nothing and returns nil.
-func (s *Service) Change(ctx context.Context, subject, purposeID string, grant bool, lang, channel string) (*Event, error) {
+// Change grants or withdraws one purpose of the current notice, which must be the
+// version the person saw (shown). Doing what is already in effect records nothing and
+// returns nil.
+func (s *Service) Change(ctx context.Context, subject, purposeID string, grant bool, shown int, lang, channel string) (*Event, error) {
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if shown != n.Version {
+		return nil, ErrStaleNotice
 	}
 	p := n.Purpose(purposeID)
 	if p == nil {

@@ -19,7 +19,7 @@ const citizenPassword = "Tea-Leaf-2026!"
 var requiredPurposes = []string{"account", "progress", "online", "systems", "stats"}
 
 func signUpForm(email, name, pw string, optional ...string) url.Values {
-	return url.Values{"email": {email}, "name": {name}, "password": {pw}, "password_confirm": {pw},
+	return url.Values{"email": {email}, "name": {name}, "password": {pw}, "password_confirm": {pw}, "version": {"1"},
 		"purposes": append(append([]string{}, requiredPurposes...), optional...)}
 }
 
@@ -414,5 +414,54 @@ func TestInboxShowsMailButHidesLinks(t *testing.T) {
 	page = s.get("/account/inbox")
 	if page.doc.Find("article.message").Length() != 2 || !strings.Contains(page.text("article .mail-body"), "密碼") {
 		t.Fatal("the password-changed mail is not readable in the inbox")
+	}
+}
+
+// Sign-up and reset answer no sooner than their floor whether or not the address has an
+// account, so the extra work done for one kind does not show in the timing.
+func TestSignUpAndResetAnswerNoSoonerThanTheirFloor(t *testing.T) {
+	const floor = 300 * time.Millisecond
+	h := newHarnessWith(t, func(o *handlers.Options) { o.SignUpFloor, o.ResetFloor = floor, floor })
+	h.makeUser("known@example.tw", "已註冊", citizenPassword)
+	timed := func(path string, form url.Values) time.Duration {
+		start := time.Now()
+		if r := h.post(path, form); r.Code != http.StatusSeeOther {
+			t.Fatalf("%s: %d", path, r.Code)
+		}
+		return time.Since(start)
+	}
+	for name, d := range map[string]time.Duration{
+		"sign-up, new address":   timed("/signup", signUpForm("new@example.tw", "新", citizenPassword)),
+		"sign-up, taken address": timed("/signup", signUpForm("known@example.tw", "冒", citizenPassword)),
+		"reset, known address":   timed("/forgot", url.Values{"email": {"known@example.tw"}}),
+		"reset, unknown address": timed("/forgot", url.Values{"email": {"nobody@example.tw"}}),
+	} {
+		if d < floor {
+			t.Errorf("%s answered in %v, before the %v floor", name, d, floor)
+		}
+	}
+}
+
+// The return path after sign-in or a language switch stays on this site, whatever
+// characters a browser would drop or reinterpret.
+func TestReturnPathsStayOnSite(t *testing.T) {
+	h := newHarness(t)
+	h.browser().post("/signup", signUpForm("n@example.tw", "某", citizenPassword))
+	for _, next := range []string{"//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example",
+		"/\x7f/evil.example", "/ok\r\nSet-Cookie: x=1", "javascript:alert(1)"} {
+		b := h.browser()
+		r := b.post("/signin", url.Values{"email": {"n@example.tw"}, "password": {citizenPassword}, "next": {next}})
+		if loc := r.Header().Get("Location"); loc != "" && loc != "/account" {
+			t.Errorf("next=%q redirected to %q", next, loc)
+		}
+		l := h.get("/lang?" + url.Values{"to": {"en"}, "next": {next}}.Encode())
+		if loc := l.Header().Get("Location"); loc != "/" {
+			t.Errorf("lang next=%q redirected to %q", next, loc)
+		}
+	}
+	b := h.browser()
+	r := b.post("/signin", url.Values{"email": {"n@example.tw"}, "password": {citizenPassword}, "next": {"/account/inbox?x=1"}})
+	if r.Header().Get("Location") != "/account/inbox?x=1" {
+		t.Fatalf("a good next was dropped: %q", r.Header().Get("Location"))
 	}
 }

@@ -241,6 +241,8 @@ func (s *Server) apiMyConsents(c *gin.Context) {
 
 type apiChangeRequest struct {
 	Granted *bool `json:"granted"`
+	// NoticeVersion is the version whose wording the person was shown (GET me/consents).
+	NoticeVersion *int `json:"noticeVersion"`
 }
 
 type apiChangeBody struct {
@@ -259,12 +261,16 @@ func (s *Server) apiChangeConsent(c *gin.Context) {
 		s.fail(c, fmt.Errorf("%w: granted", errMissingField))
 		return
 	}
+	if req.NoticeVersion == nil {
+		s.fail(c, fmt.Errorf("%w: noticeVersion", errMissingField))
+		return
+	}
 	id := c.Param("purpose")
 	if len(id) > 40 {
 		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
 		return
 	}
-	e, err := s.Consents.Change(c.Request.Context(), currentUser(c).ID, id, *req.Granted, c.GetString(keyLang), consent.ChannelAPI)
+	e, err := s.Consents.Change(c.Request.Context(), currentUser(c).ID, id, *req.Granted, *req.NoticeVersion, c.GetString(keyLang), consent.ChannelAPI)
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
 		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
@@ -383,6 +389,9 @@ type apiLookup struct {
 	Subject string `json:"subject"`
 	Purpose string `json:"purpose"`
 	Granted bool   `json:"granted"`
+	// Pending: the purpose is new or changed since the person decided; until they decide
+	// again, granted is false.
+	Pending bool `json:"pending"`
 	// The version of the notice under which the decision was made, and when: nil while
 	// the person has not decided.
 	NoticeVersion *int       `json:"noticeVersion"`
@@ -415,10 +424,11 @@ func (s *Server) apiLookupConsent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := apiLookup{Subject: subject, Purpose: id}
+	out := apiLookup{Subject: subject, Purpose: id, Pending: true}
 	if st, ok := states[id]; ok {
 		at := st.At.UTC()
-		out.Granted, out.NoticeVersion, out.Since = st.Granted, &st.NoticeVersion, &at
+		current := st.NoticeVersion >= n.Purpose(id).Since
+		out.Granted, out.Pending, out.NoticeVersion, out.Since = st.Granted && current, !current, &st.NoticeVersion, &at
 	}
 	writeJSON(c.Writer, http.StatusOK, out)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/store"
@@ -113,7 +114,7 @@ func TestAPIMyConsentsChangeHistoryAndReceipts(t *testing.T) {
 	anon := h.browser()
 
 	apiError(t, anon.api("GET", "/api/v1/me/consents", ""), 401, "unauthenticated")
-	apiError(t, anon.api("POST", "/api/v1/me/consents/newsletter", `{"granted":true}`), 401, "unauthenticated")
+	apiError(t, anon.api("POST", "/api/v1/me/consents/newsletter", `{"granted":true,"noticeVersion":1}`), 401, "unauthenticated")
 
 	mine := decodeAs[struct {
 		NoticeVersion int        `json:"noticeVersion"`
@@ -137,17 +138,17 @@ func TestAPIMyConsentsChangeHistoryAndReceipts(t *testing.T) {
 		Changed bool     `json:"changed"`
 		Consent apiState `json:"consent"`
 	}
-	c := decodeAs[change](t, b.api("POST", "/api/v1/me/consents/newsletter", `{"granted": false}`), 200)
+	c := decodeAs[change](t, b.api("POST", "/api/v1/me/consents/newsletter", `{"granted": false, "noticeVersion": 1}`), 200)
 	if !c.Changed || c.Consent.Granted || *c.Consent.Action != "withdraw" {
 		t.Fatalf("withdraw: %+v", c)
 	}
-	if c := decodeAs[change](t, b.api("POST", "/api/v1/me/consents/newsletter", `{"granted": false}`), 200); c.Changed {
+	if c := decodeAs[change](t, b.api("POST", "/api/v1/me/consents/newsletter", `{"granted": false, "noticeVersion": 1}`), 200); c.Changed {
 		t.Fatal("withdrawing twice recorded a second event")
 	}
-	apiError(t, b.api("POST", "/api/v1/me/consents/account", `{"granted": false}`), 409, "required_purpose")
-	apiError(t, b.api("POST", "/api/v1/me/consents/$where", `{"granted": true}`), 404, "unknown_purpose")
+	apiError(t, b.api("POST", "/api/v1/me/consents/account", `{"granted": false, "noticeVersion": 1}`), 409, "required_purpose")
+	apiError(t, b.api("POST", "/api/v1/me/consents/$where", `{"granted": true, "noticeVersion": 1}`), 404, "unknown_purpose")
 	// The cross-origin guard still stands in front of the API's cookie requests.
-	apiError(t, b.api("POST", "/api/v1/me/consents/newsletter", `{"granted": true}`, header("Sec-Fetch-Site", "cross-site")), 403, "cross_origin")
+	apiError(t, b.api("POST", "/api/v1/me/consents/newsletter", `{"granted": true, "noticeVersion": 1}`, header("Sec-Fetch-Site", "cross-site")), 403, "cross_origin")
 
 	// Granting six times at once records one grant.
 	var wg sync.WaitGroup
@@ -155,7 +156,7 @@ func TestAPIMyConsentsChangeHistoryAndReceipts(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.api("POST", "/api/v1/me/consents/newsletter", `{"granted": true}`)
+			b.api("POST", "/api/v1/me/consents/newsletter", `{"granted": true, "noticeVersion": 1}`)
 		}()
 	}
 	wg.Wait()
@@ -231,6 +232,7 @@ func TestAPIRefusesBadBodies(t *testing.T) {
 		`{"granted": "true"}`:                   "invalid_field",
 		`[true]`:                                "invalid_field",
 		`{}`:                                    "missing_field",
+		`{"granted":false}`:                     "missing_field",
 		`null`:                                  "missing_field",
 	} {
 		apiError(t, b.api("POST", change, body), 400, code)
@@ -490,5 +492,34 @@ func TestAPIDatabaseOutageIs503(t *testing.T) {
 	}
 	if r.Header().Get("Retry-After") == "" || strings.Contains(r.Body.String(), "mongo") {
 		t.Fatalf("503: %v %s", r.Header(), r.Body.String())
+	}
+}
+
+// A purpose reworded after the person consented is reported pending, not granted, until
+// they decide on the new wording.
+func TestAPILookupReportsChangedPurposeAsPending(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	admin := h.signIn("adm@agency.example", staffPassword)
+	h.browser().post("/signup", signUpForm("s@example.tw", "某", citizenPassword, "newsletter"))
+	subject := mustUser(t, h, "s@example.tw").ID
+	token, _ := admin.post("/admin/tokens", url.Values{"name": {"CRM"}, "scopes": {"consent:read"}}).doc.Find("#new-token").Attr("value")
+	type lookup struct {
+		Granted bool `json:"granted"`
+		Pending bool `json:"pending"`
+	}
+	path := "/api/v1/consents/" + subject + "/newsletter"
+	if l := decodeAs[lookup](t, h.browser().api("GET", path, "", bearer(token)), 200); !l.Granted || l.Pending {
+		t.Fatalf("before the change: %+v", l)
+	}
+	n, _ := consent.DefaultNotice(h.clock.Now())
+	n.Version = 2
+	n.Purpose("newsletter").Description = consent.Text{"zh-TW": "每週寄送。", "en": "Weekly."}
+	n.Purpose("newsletter").Since = 2
+	if err := h.notices.Publish(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	if l := decodeAs[lookup](t, h.browser().api("GET", path, "", bearer(token)), 200); l.Granted || !l.Pending {
+		t.Fatalf("after rewording: %+v, want pending and not granted", l)
 	}
 }

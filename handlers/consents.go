@@ -147,6 +147,7 @@ func (s *Server) loadConsents(c *gin.Context) (*consentsPage, error) {
 type consentChangeForm struct {
 	Purpose string `form:"purpose" validate:"required,max=40" label:"consents.purpose"`
 	Grant   bool   `form:"grant"`
+	Version int    `form:"version"`
 }
 
 // changeConsent grants or withdraws one purpose; withdrawal takes effect at once.
@@ -160,8 +161,13 @@ func (s *Server) changeConsent(c *gin.Context) {
 		s.fail(c, inv)
 		return
 	}
-	_, err := s.Consents.Change(c.Request.Context(), currentUser(c).ID, f.Purpose, f.Grant, c.GetString(keyLang), consent.ChannelWeb)
+	_, err := s.Consents.Change(c.Request.Context(), currentUser(c).ID, f.Purpose, f.Grant, f.Version, c.GetString(keyLang), consent.ChannelWeb)
 	switch {
+	case errors.Is(err, consent.ErrStaleNotice):
+		// The page showed an older wording: show the current one and let them decide.
+		s.addFlash(c, flashInfo, "flash.notice_changed")
+		c.Redirect(http.StatusSeeOther, "/account/consents")
+		return
 	case errors.Is(err, apperr.ErrNotFound):
 		s.fail(c, &pageError{status: http.StatusBadRequest, key: "consent.unknown_purpose"})
 		return

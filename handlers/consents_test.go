@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
@@ -104,7 +105,7 @@ func TestMyConsentsGrantWithdrawAndHistory(t *testing.T) {
 	if page.doc.Find(`#c-account form`).Length() != 0 {
 		t.Fatal("a required purpose offers a withdraw button")
 	}
-	if r := b.post("/account/consents", url.Values{"purpose": {"newsletter"}}); r.Code != http.StatusSeeOther {
+	if r := b.post("/account/consents", url.Values{"purpose": {"newsletter"}, "version": {"1"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("withdraw: %d", r.Code)
 	}
 	page = b.get("/account/consents")
@@ -115,10 +116,10 @@ func TestMyConsentsGrantWithdrawAndHistory(t *testing.T) {
 	if rows.Length() != 8 || !strings.Contains(rows.First().Text(), "withdrew") {
 		t.Fatalf("history: %d rows, newest %q", rows.Length(), rows.First().Text())
 	}
-	if r := b.post("/account/consents", url.Values{"purpose": {"account"}}); r.Code != http.StatusBadRequest {
+	if r := b.post("/account/consents", url.Values{"purpose": {"account"}, "version": {"1"}}); r.Code != http.StatusBadRequest {
 		t.Fatalf("withdrawing a required purpose: %d", r.Code)
 	}
-	if r := b.post("/account/consents", url.Values{"purpose": {"$where"}, "grant": {"on"}}); r.Code != http.StatusBadRequest {
+	if r := b.post("/account/consents", url.Values{"purpose": {"$where"}, "grant": {"on"}, "version": {"1"}}); r.Code != http.StatusBadRequest {
 		t.Fatalf("a forged purpose: %d", r.Code)
 	}
 	// Granting twice at once records one grant.
@@ -127,7 +128,7 @@ func TestMyConsentsGrantWithdrawAndHistory(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.post("/account/consents", url.Values{"purpose": {"newsletter"}, "grant": {"on"}})
+			b.post("/account/consents", url.Values{"purpose": {"newsletter"}, "grant": {"on"}, "version": {"1"}})
 		}()
 	}
 	wg.Wait()
@@ -142,14 +143,14 @@ func TestConsentStateAgreesWithEvents(t *testing.T) {
 	h := newHarness(t)
 	h.browser().post("/signup", signUpForm("s@example.tw", "某丁", citizenPassword))
 	u, _ := h.users.ByEmail(context.Background(), "s@example.tw")
-	svc := &consent.Service{Store: store.NewConsents(h.db.DB), Notices: h.notices, NewID: func() string { return "ce_" + randomID() }, Now: h.clock.Now}
+	svc := &consent.Service{Store: store.NewConsents(h.db.DB), Notices: h.notices, NewID: func() string { return "ce_" + randomID() }, Now: time.Now}
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			p := []string{"newsletter", "survey"}[i%2]
-			_, _ = svc.Change(context.Background(), u.ID, p, i%3 != 0, "zh-TW", consent.ChannelWeb)
+			_, _ = svc.Change(context.Background(), u.ID, p, i%3 != 0, 1, "zh-TW", consent.ChannelWeb)
 		}()
 	}
 	wg.Wait()
@@ -318,5 +319,55 @@ func TestOfficerEntersPaperConsent(t *testing.T) {
 	dl := cit.get(link + "/download")
 	if !strings.Contains(dl.Body.String(), "signed paper form") || !strings.Contains(dl.Body.String(), `"channel": "paper"`) {
 		t.Fatalf("receipt of a paper consent: %s", dl.Body.String())
+	}
+}
+
+// A decision made on a page showing an older notice is not recorded against the new
+// wording; the other systems' look-up reports a changed purpose as pending, not granted.
+func TestDecisionsBindTheVersionShown(t *testing.T) {
+	h := newHarness(t)
+	h.browser().post("/signup", signUpForm("v@example.tw", "某", citizenPassword, "newsletter"))
+	b := h.signIn("v@example.tw", citizenPassword, english)
+	n, _ := consent.DefaultNotice(h.clock.Now())
+	n.Version = 2
+	n.Summary = consent.Text{"zh-TW": "電子報改版", "en": "Newsletter reworded"}
+	nl := n.Purpose("newsletter")
+	nl.Description = consent.Text{"zh-TW": "每週寄送電子報。", "en": "A weekly newsletter."}
+	nl.Since = 2
+	if err := h.notices.Publish(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	r := b.post("/account/consents", url.Values{"purpose": {"survey"}, "grant": {"on"}, "version": {"1"}})
+	if r.Code != http.StatusSeeOther || !strings.Contains(b.follow(r).text(".flash"), "changed") {
+		t.Fatalf("a grant from an old page: %d", r.Code)
+	}
+	u, _ := h.users.ByEmail(context.Background(), "v@example.tw")
+	states, _ := store.NewConsents(h.db.DB).States(context.Background(), u.ID)
+	if states["survey"].Granted {
+		t.Fatal("a grant made on version 1's page was recorded")
+	}
+	// A sign-up form from before the change is refused too.
+	if r := h.post("/signup", signUpForm("late@example.tw", "晚", citizenPassword)); r.Code != http.StatusBadRequest {
+		t.Fatalf("sign-up on an old notice: %d", r.Code)
+	}
+}
+
+// Editing the readable copy inside a downloaded receipt file is caught.
+func TestEditedReceiptFileIsNotGenuine(t *testing.T) {
+	h := newHarness(t)
+	h.browser().post("/signup", signUpForm("e@example.tw", "某", citizenPassword))
+	b := h.signIn("e@example.tw", citizenPassword, english)
+	link, _ := b.get("/account/consents").doc.Find(`a[href^="/account/consents/receipts/"]`).First().Attr("href")
+	file := b.get(link + "/download").Body.String()
+	edited := strings.Replace(file, `"piiPrincipalId": "u_`, `"piiPrincipalId": "x_`, 1)
+	if edited == file {
+		t.Fatal("no principal in the file")
+	}
+	anon := h.browser(english)
+	if r := anon.post("/receipts/verify", url.Values{"receipt": {file}}); r.Code != 200 {
+		t.Fatalf("the untouched file: %d", r.Code)
+	}
+	if r := anon.post("/receipts/verify", url.Values{"receipt": {edited}}); r.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("an edited file verified: %d %q", r.Code, r.text("#verify-result"))
 	}
 }

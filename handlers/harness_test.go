@@ -83,7 +83,7 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 	}
 	logs := &strings.Builder{}
 	opts := handlers.Options{HashKey: make64(1), BlockKey: make32(2), MaxBody: 64 << 10,
-		Sessions: account.DefaultSessionPolicy, RateLimit: 1000}
+		Sessions: account.DefaultSessionPolicy, RateLimit: 1000, SignUpFloor: time.Nanosecond, ResetFloor: time.Nanosecond}
 	if adjust != nil {
 		adjust(&opts)
 	}

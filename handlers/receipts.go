@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -116,13 +117,19 @@ func (s *Server) verifyReceipt(c *gin.Context) {
 	}
 	jws := strings.TrimSpace(f.JWS)
 	var file struct {
-		JWS string `json:"jws"`
+		Receipt json.RawMessage `json:"receipt"`
+		JWS     string          `json:"jws"`
 	}
-	if strings.HasPrefix(jws, "{") && json.Unmarshal([]byte(jws), &file) == nil && file.JWS != "" {
+	fromFile := strings.HasPrefix(jws, "{") && json.Unmarshal([]byte(jws), &file) == nil && file.JWS != ""
+	if fromFile {
 		jws = file.JWS
 	}
 	p.Checked = true
 	r, err := receipt.Verify(jws, s.ReceiptKeys)
+	if err == nil && fromFile && len(file.Receipt) > 0 && !sameJSON(file.Receipt, r) {
+		// The signature holds, but the readable copy beside it was edited.
+		err = receipt.ErrBadSignature
+	}
 	switch {
 	case err == nil:
 		p.Genuine, p.Receipt, p.Time = true, r, time.Unix(r.ConsentTimestamp, 0)
@@ -143,4 +150,14 @@ func (s *Server) verifyReceipt(c *gin.Context) {
 // TrustedKeys builds the verification key set: the current key and any retired ones.
 func TrustedKeys(keys ...ed25519.PublicKey) map[string]ed25519.PublicKey {
 	return receipt.Trusted(keys...)
+}
+
+// sameJSON reports whether raw says exactly what v says.
+func sameJSON(raw json.RawMessage, v any) bool {
+	var a, b any
+	want, err := json.Marshal(v)
+	if err != nil || json.Unmarshal(raw, &a) != nil || json.Unmarshal(want, &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
 }

@@ -67,6 +67,10 @@ type Options struct {
 	// per RateWindow, for each of the three forms (defaults 10 per 15 minutes).
 	RateLimit  int
 	RateWindow time.Duration
+	// SignUpFloor and ResetFloor are the least time a sign-up or reset request takes to
+	// answer, so the extra work done for a new (or existing) address does not show in the
+	// timing (defaults 800 ms and 400 ms).
+	SignUpFloor, ResetFloor time.Duration
 }
 
 // Server holds the parsed templates, catalogues and dependencies.
@@ -105,6 +109,12 @@ func New(d Deps, opt Options) (*Server, error) {
 	}
 	if opt.RateLimit <= 0 {
 		opt.RateLimit = 10
+	}
+	if opt.SignUpFloor == 0 {
+		opt.SignUpFloor = 800 * time.Millisecond
+	}
+	if opt.ResetFloor == 0 {
+		opt.ResetFloor = 400 * time.Millisecond
 	}
 	if opt.RateWindow <= 0 {
 		opt.RateWindow = 15 * time.Minute

@@ -67,6 +67,9 @@ type Worker struct {
 	Log      *slog.Logger
 	Now      func() time.Time
 	Interval time.Duration
+	// LogBodies writes a parked message's text to the log (it may hold a live link).
+	// Only for a portal on this machine, where the log is the developer's mailbox.
+	LogBodies bool
 }
 
 // RunOnce delivers what is due and returns how many were sent.
@@ -79,7 +82,11 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	for _, m := range due {
 		if w.Sender == nil {
 			// Development mode: show the message (it may hold a link) and park it.
-			w.Log.Warn("no SMTP server configured; message kept in the outbox", "to_user", m.UserID, "subject", m.Subject, "body", m.Body)
+			if w.LogBodies {
+				w.Log.Warn("no SMTP server configured; message kept in the outbox", "to_user", m.UserID, "subject", m.Subject, "body", m.Body)
+			} else {
+				w.Log.Warn("no SMTP server configured; message kept in the outbox (set PORTAL_SMTP_URL)", "to_user", m.UserID, "kind", m.Kind)
+			}
 			m.Attempts++
 			m.NextAttempt = w.Now().Add(100 * 365 * 24 * time.Hour)
 			m.LastError = NoSender

@@ -240,6 +240,7 @@ func TestWorkerRetriesWithBackoffThenDelivers(t *testing.T) {
 
 func TestWorkerWithoutSenderLogsAndParksTheMessage(t *testing.T) {
 	r := newRig(t, nil)
+	r.worker.LogBodies = true // a developer's portal on this machine
 	m := r.enqueue("citizen.huang@example.tw", "zh-TW", "請驗證您的電子郵件", zhBody)
 
 	r.runOnce(0)
@@ -370,5 +371,17 @@ func TestParkedMailIsSentOnceAMailServerIsConfigured(t *testing.T) {
 	if p.Subject != "Reset your password" || p.Header.Get("Content-Language") != "en" ||
 		!strings.Contains(p.Body, "https://privacy.example.gov.tw/reset?token=abc") || !strings.Contains(p.Body, "30 minutes") {
 		t.Fatalf("delivered %q / %q:\n%s", p.Subject, p.Header.Get("Content-Language"), p.Body)
+	}
+}
+
+// A public portal without a mail server never writes a message's text (live links) to
+// its log.
+func TestWorkerKeepsBodiesOutOfAPublicPortalsLog(t *testing.T) {
+	r := newRig(t, nil)
+	r.enqueue("citizen.huang@example.tw", "zh-TW", "請驗證您的電子郵件", zhBody)
+	r.runOnce(0)
+	log := r.log.String()
+	if strings.Contains(log, "verify?token=") || strings.Contains(log, "citizen.huang") || !strings.Contains(log, "PORTAL_SMTP_URL") {
+		t.Fatalf("log of a public portal:\n%s", log)
 	}
 }

@@ -108,10 +108,11 @@ func (c *Consents) States(ctx context.Context, subject string) (map[string]conse
 	return out, nil
 }
 
-// History lists a person's events, newest first.
+// History lists a person's events, newest first: in the order they were appended under
+// the person's lock (seq), which is the order the state followed.
 func (c *Consents) History(ctx context.Context, subject string, limit int) ([]*consent.Event, error) {
 	cur, err := c.db.coll(collConsentEvents).Find(ctx, bson.D{{Key: "subject", Value: subject}},
-		options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "seq", Value: -1}}).SetLimit(int64(limit)))
+		options.Find().SetSort(bson.D{{Key: "seq", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("consent history: %w", translate(err))
 	}

@@ -321,3 +321,17 @@ Settings (a flag wins over its environment variable):
 		fmt.Fprintf(w, "  %-28s %s\n", s.env, s.usage)
 	}
 }
+
+// isLocal reports whether the portal's public URL is this machine (a developer's portal).
+func (c *Config) isLocal() bool {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}

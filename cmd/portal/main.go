@@ -300,7 +300,9 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	if err != nil {
 		return err
 	}
-	worker := &outbox.Worker{Store: a.mail, Log: log, Now: time.Now}
+	// Without a mail server, a portal serving only this machine prints its mail (links
+	// included) to the log so a developer can follow them; a public one never does.
+	worker := &outbox.Worker{Store: a.mail, Log: log, Now: time.Now, LogBodies: c.isLocal()}
 	if c.SMTPURL != "" {
 		sender, err := outbox.NewSMTP(string(c.SMTPURL), c.MailFrom)
 		if err != nil {
