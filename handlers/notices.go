@@ -189,20 +189,36 @@ func (s *Server) draftValues(d *consent.Notice) (map[string]string, map[string]b
 	return vals, inc
 }
 
-func (s *Server) draftEditor(c *gin.Context) {
+// loadDraft reads the draft and the catalogue; on failure it has answered.
+func (s *Server) loadDraft(c *gin.Context) (*consent.Notice, []consent.Purpose, bool) {
 	ctx := c.Request.Context()
 	d, err := s.Drafts.Draft(ctx)
 	if err != nil {
 		s.fail(c, err)
-		return
+		return nil, nil, false
 	}
 	cat, err := s.Catalogue.Purposes(ctx)
 	if err != nil {
 		s.fail(c, err)
+		return nil, nil, false
+	}
+	return d, cat, true
+}
+
+// renderDraft shows the editor with the given values and problems.
+func (s *Server) renderDraft(c *gin.Context, status int, sections []consent.Section, cat []consent.Purpose, vals map[string]string, inc map[string]bool, problems []apperr.Problem) {
+	v := s.view(c, "notices.draft_title", &draftPage{Values: vals, Sections: sections, Catalogue: cat, Included: inc, Langs: consent.Langs})
+	v.Problems = problems
+	s.render(c, status, "notice_draft", v)
+}
+
+func (s *Server) draftEditor(c *gin.Context) {
+	d, cat, ok := s.loadDraft(c)
+	if !ok {
 		return
 	}
 	vals, inc := s.draftValues(d)
-	s.render(c, http.StatusOK, "notice_draft", s.view(c, "notices.draft_title", &draftPage{Values: vals, Sections: d.Sections, Catalogue: cat, Included: inc, Langs: consent.Langs}))
+	s.renderDraft(c, http.StatusOK, d.Sections, cat, vals, inc, nil)
 }
 
 // cleanText refuses text a person could not have typed (invalid UTF-8, NUL, controls).
@@ -278,15 +294,8 @@ func (s *Server) readDraft(c *gin.Context, base *consent.Notice, cat []consent.P
 
 // saveDraft stores the editor's changes; what was typed is kept when there are problems.
 func (s *Server) saveDraft(c *gin.Context) {
-	ctx := c.Request.Context()
-	base, err := s.Drafts.Draft(ctx)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	cat, err := s.Catalogue.Purposes(ctx)
-	if err != nil {
-		s.fail(c, err)
+	base, cat, ok := s.loadDraft(c)
+	if !ok {
 		return
 	}
 	d, vals, inc, inv, err := s.readDraft(c, base, cat)
@@ -294,18 +303,16 @@ func (s *Server) saveDraft(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if len(inv.Problems) == 0 {
-		if err := s.Drafts.SaveDraft(ctx, d); err != nil {
-			s.fail(c, err)
-			return
-		}
-		s.addFlash(c, flashSuccess, "flash.draft_saved")
-		c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
+	if len(inv.Problems) > 0 {
+		s.renderDraft(c, http.StatusBadRequest, base.Sections, cat, vals, inc, inv.Problems)
 		return
 	}
-	v := s.view(c, "notices.draft_title", &draftPage{Values: vals, Sections: base.Sections, Catalogue: cat, Included: inc, Langs: consent.Langs})
-	v.Problems = inv.Problems
-	s.render(c, http.StatusBadRequest, "notice_draft", v)
+	if err := s.Drafts.SaveDraft(c.Request.Context(), d); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.draft_saved")
+	c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
 }
 
 // previewDraft shows the draft exactly as the privacy page will.
@@ -329,21 +336,13 @@ func (s *Server) previewDraft(c *gin.Context) {
 // version when unchanged, so only new or changed ones are asked again.
 func (s *Server) publishDraft(c *gin.Context) {
 	ctx := c.Request.Context()
-	d, err := s.Drafts.Draft(ctx)
-	if err != nil {
-		s.fail(c, err)
+	d, cat, ok := s.loadDraft(c)
+	if !ok {
 		return
 	}
 	if inv := consent.ValidateNotice(d); len(inv.Problems) > 0 {
-		cat, err := s.Catalogue.Purposes(ctx)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
 		vals, inc := s.draftValues(d)
-		v := s.view(c, "notices.draft_title", &draftPage{Values: vals, Sections: d.Sections, Catalogue: cat, Included: inc, Langs: consent.Langs})
-		v.Problems = inv.Problems
-		s.render(c, http.StatusBadRequest, "notice_draft", v)
+		s.renderDraft(c, http.StatusBadRequest, d.Sections, cat, vals, inc, inv.Problems)
 		return
 	}
 	cur, err := s.Notices.Current(ctx)
