@@ -371,3 +371,27 @@ func TestEditedReceiptFileIsNotGenuine(t *testing.T) {
 		t.Fatalf("an edited file verified: %d %q", r.Code, r.text("#verify-result"))
 	}
 }
+
+// After a key rotation, receipts signed by the old key verify while it is listed as
+// retired, and the owner's page explains rather than failing when it is not.
+func TestReceiptKeyRotation(t *testing.T) {
+	old := testSigner.PublicKey()
+	rotated := receipt.NewSigner(ed25519.NewKeyFromSeed(make32(11)))
+	h := newHarness(t)
+	h.browser().post("/signup", signUpForm("k@example.tw", "某", citizenPassword))
+	b := h.signIn("k@example.tw", citizenPassword, english)
+	link, _ := b.get("/account/consents").doc.Find(`a[href^="/account/consents/receipts/"]`).First().Attr("href")
+	jws := b.get(link).text("pre.jws")
+
+	h.srv.SetReceiptKeys(receipt.Trusted(rotated.PublicKey(), old))
+	if r := h.browser(english).post("/receipts/verify", url.Values{"receipt": {jws}}); r.Code != 200 {
+		t.Fatalf("a receipt of a retired key: %d", r.Code)
+	}
+	h.srv.SetReceiptKeys(receipt.Trusted(rotated.PublicKey()))
+	if r := h.browser(english).post("/receipts/verify", url.Values{"receipt": {jws}}); r.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("a receipt of a forgotten key: %d", r.Code)
+	}
+	if r := b.get(link); r.Code != http.StatusConflict || !strings.Contains(r.text("main"), "contact us") {
+		t.Fatalf("the owner's page with a forgotten key: %d %q", r.Code, r.text("main"))
+	}
+}

@@ -49,7 +49,7 @@ func (s *Server) receiptView(c *gin.Context) {
 	if !ok {
 		return
 	}
-	r, err := receipt.Verify(e.Receipt, s.ReceiptKeys)
+	r, err := s.ownReceipt(e)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -63,7 +63,7 @@ func (s *Server) receiptDownload(c *gin.Context) {
 	if !ok {
 		return
 	}
-	r, err := receipt.Verify(e.Receipt, s.ReceiptKeys)
+	r, err := s.ownReceipt(e)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -79,6 +79,20 @@ func (s *Server) receiptDownload(c *gin.Context) {
 	c.Header("Content-Disposition", `attachment; filename="consent-receipt-`+e.ID+`.json"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// errKeyRetired: a stored receipt was signed by a key this portal no longer trusts (a
+// rotation without PORTAL_RECEIPT_RETIRED_KEYS).
+var errKeyRetired = &pageError{status: http.StatusConflict, key: "receipt.key_retired"}
+
+// ownReceipt verifies a stored receipt before showing it.
+func (s *Server) ownReceipt(e *consent.Event) (*receipt.Receipt, error) {
+	r, err := receipt.Verify(e.Receipt, s.ReceiptKeys)
+	if errors.Is(err, receipt.ErrUnknownKey) {
+		s.Log.Error("a stored consent receipt is signed by an untrusted key; list the old public key in PORTAL_RECEIPT_RETIRED_KEYS", "event", e.ID)
+		return nil, errKeyRetired
+	}
+	return r, err
 }
 
 type verifyForm struct {

@@ -179,3 +179,6 @@ func (s *Server) Routes() []Route {
 	}
 	return out
 }
+
+// SetReceiptKeys replaces the trusted receipt keys (tests of key rotation).
+func (s *Server) SetReceiptKeys(keys map[string]ed25519.PublicKey) { s.ReceiptKeys = keys }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -46,6 +47,8 @@ type Config struct {
 	MasterKey secret
 	// ReceiptKey is the Ed25519 seed that signs consent receipts.
 	ReceiptKey secret
+	// ReceiptRetired are the public keys of earlier receipt keys, still trusted.
+	ReceiptRetired []ed25519.PublicKey
 }
 
 // secret hides its value from logs and %v.
@@ -142,6 +145,23 @@ var settings = []setting{
 				p = netip.PrefixFrom(a, a.BitLen())
 			}
 			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
+		return nil
+	}},
+	{"receipt-retired-keys", "PORTAL_RECEIPT_RETIRED_KEYS", "", "comma-separated base64 Ed25519 public keys that signed receipts before a key rotation; receipts they signed still verify", func(c *Config, v string) error {
+		c.ReceiptRetired = nil
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			b, err := base64.StdEncoding.DecodeString(f)
+			if err != nil {
+				b, err = base64.RawURLEncoding.DecodeString(f)
+			}
+			if err != nil || len(b) != ed25519.PublicKeySize {
+				return fmt.Errorf("%q is not a base64 Ed25519 public key (32 bytes)", f)
+			}
+			c.ReceiptRetired = append(c.ReceiptRetired, ed25519.PublicKey(b))
 		}
 		return nil
 	}},

@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -182,7 +183,10 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 	policy := account.PasswordPolicy{MinLength: c.PasswordMin}
 	a.setup = &account.Setup{Users: a.users, Tokens: store.NewSetupTokens(db), Policy: policy, Now: time.Now}
 	signer := receipt.NewSigner(ed25519.NewKeyFromSeed([]byte(c.ReceiptKey)))
-	a.receiptKeys = receipt.Trusted(signer.PublicKey())
+	a.receiptKeys = receipt.Trusted(append([]ed25519.PublicKey{signer.PublicKey()}, c.ReceiptRetired...)...)
+	// The public half is not secret: an operator rotating the key lists it in
+	// PORTAL_RECEIPT_RETIRED_KEYS so receipts already issued keep verifying.
+	log.Info("consent receipts are signed with", "key_id", signer.KeyID(), "public_key", base64.StdEncoding.EncodeToString(signer.PublicKey()))
 	a.consents = &consent.Service{
 		Store: store.NewConsents(db), Notices: a.notices, NewID: func() string { return account.NewID("ce") }, Now: time.Now,
 		Signer: &consent.ReceiptSigner{Signer: signer, Controller: consent.DefaultController(c.BaseURL), PolicyURL: strings.TrimRight(c.BaseURL, "/") + "/privacy"},

@@ -162,6 +162,7 @@ func TestBadSettingsExitWithStatus2NamingTheSetting(t *testing.T) {
 		{nil, map[string]string{"PORTAL_ADDR": "nonsense"}, "PORTAL_ADDR"},
 		{[]string{"-addr", "nonsense"}, nil, "-addr"},
 		{nil, map[string]string{"PORTAL_SESSION_IDLE": "forever"}, "session-idle"},
+		{nil, map[string]string{"PORTAL_RECEIPT_RETIRED_KEYS": "bm90IGEga2V5"}, "receipt-retired-keys"},
 		{nil, map[string]string{"PORTAL_LOG_FORMAT": "xml"}, "log-format"},
 		{nil, map[string]string{"PORTAL_PASSWORD_MIN_LENGTH": "6"}, "password-min-length"},
 		{nil, map[string]string{"PORTAL_TRUSTED_PROXIES": "10.0.0.0/8,bogus"}, "trusted-proxies"},
