@@ -221,11 +221,14 @@ type Paper struct {
 	Lang      string // the language of the form the person signed
 	Officer   string // the officer's user id
 	Reference string // the document's number or file reference
+	// Version is the notice version printed on the signed form; the record binds its
+	// wording. A purpose changed since then is put to the person again.
+	Version int
 }
 
-// RecordPaper enters a decision made on paper for a purpose of the current notice.
+// RecordPaper enters a decision made on paper under the notice version the form showed.
 func (s *Service) RecordPaper(ctx context.Context, pp Paper) (*Event, error) {
-	n, err := s.Notices.Current(ctx)
+	n, err := s.Notices.Version(ctx, pp.Version)
 	if err != nil {
 		return nil, err
 	}

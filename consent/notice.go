@@ -55,6 +55,8 @@ type Notices interface {
 	Current(ctx context.Context) (*Notice, error)
 	// Publish stores n as a new version; apperr.ErrConflict if that version exists.
 	Publish(ctx context.Context, n *Notice) error
+	// Version returns one published version; apperr.ErrNotFound if there is none.
+	Version(ctx context.Context, v int) (*Notice, error)
 }
 
 //go:embed defaultnotice.json

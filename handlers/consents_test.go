@@ -295,13 +295,13 @@ func TestOfficerEntersPaperConsent(t *testing.T) {
 	if r := off.get("/officer/consents"); r.Code != 200 || r.doc.Find("select[name=purpose] option").Length() != 7 {
 		t.Fatalf("paper form: %d", r.Code)
 	}
-	form := url.Values{"email": {"p@example.tw"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"1150012345"}}
+	form := url.Values{"email": {"p@example.tw"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"1150012345"}, "version": {"1"}}
 	for _, bad := range []url.Values{
-		{"email": {"nobody@example.tw"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"x"}},
-		{"email": {"off@agency.example"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"x"}},
-		{"email": {"p@example.tw"}, "purpose": {"account"}, "action": {"withdraw"}, "form_lang": {"zh-TW"}, "reference": {"x"}},
-		{"email": {"p@example.tw"}, "purpose": {"nope"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"x"}},
-		{"email": {"p@example.tw"}, "purpose": {"newsletter"}, "action": {"$set"}, "form_lang": {"zh-TW"}, "reference": {""}},
+		{"email": {"nobody@example.tw"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"x"}, "version": {"1"}},
+		{"email": {"off@agency.example"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"x"}, "version": {"1"}},
+		{"email": {"p@example.tw"}, "purpose": {"account"}, "action": {"withdraw"}, "form_lang": {"zh-TW"}, "reference": {"x"}, "version": {"1"}},
+		{"email": {"p@example.tw"}, "purpose": {"nope"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"x"}, "version": {"1"}},
+		{"email": {"p@example.tw"}, "purpose": {"newsletter"}, "action": {"$set"}, "form_lang": {"zh-TW"}, "reference": {""}, "version": {"1"}},
 	} {
 		if r := off.post("/officer/consents", bad); r.Code != http.StatusBadRequest {
 			t.Fatalf("%v: %d", bad, r.Code)
@@ -316,6 +316,11 @@ func TestOfficerEntersPaperConsent(t *testing.T) {
 		t.Fatalf("the citizen does not see the paper consent: %q", page.doc.Find("tbody tr").First().Text())
 	}
 	link, _ := page.doc.Find(`tbody tr a[href^="/account/consents/receipts/"]`).First().Attr("href")
+	// A form signed under an unknown version is refused.
+	form.Set("version", "9")
+	if r := off.post("/officer/consents", form); r.Code != http.StatusBadRequest {
+		t.Fatalf("an unknown notice version: %d", r.Code)
+	}
 	dl := cit.get(link + "/download")
 	if !strings.Contains(dl.Body.String(), "signed paper form") || !strings.Contains(dl.Body.String(), `"channel": "paper"`) {
 		t.Fatalf("receipt of a paper consent: %s", dl.Body.String())

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,6 +18,7 @@ type paperForm struct {
 	Action    string `form:"action" validate:"required,oneof=grant withdraw" label:"paper.action"`
 	FormLang  string `form:"form_lang" validate:"required,oneof=zh-TW en" label:"paper.form_lang"`
 	Reference string `form:"reference" validate:"required,max=100" label:"paper.reference"`
+	Version   int    `form:"version" validate:"min=1" label:"paper.version"`
 }
 
 type paperPage struct {
@@ -24,6 +26,7 @@ type paperPage struct {
 	Values   map[string]string
 	Purposes []consent.Purpose
 	Langs    []string
+	Versions []*consent.Notice
 	Recorded *consent.Event
 }
 
@@ -33,9 +36,14 @@ func (s *Server) paperPage(c *gin.Context, status int, p paperPage, inv *apperr.
 		s.fail(c, err)
 		return
 	}
-	p.Prefix, p.Purposes, p.Langs = "paper", n.Purposes, []string{i18n.ZH, i18n.EN}
+	vs, err := s.Drafts.Versions(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Prefix, p.Purposes, p.Langs, p.Versions = "paper", n.Purposes, []string{i18n.ZH, i18n.EN}, vs
 	if p.Values == nil {
-		p.Values = map[string]string{"form_lang": i18n.ZH, "action": "grant"}
+		p.Values = map[string]string{"form_lang": i18n.ZH, "action": "grant", "version": strconv.Itoa(n.Version)}
 	}
 	v := s.view(c, "paper.title", p)
 	if inv != nil {
@@ -54,7 +62,7 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	vals := map[string]string{"email": f.Email, "purpose": f.Purpose, "action": f.Action, "form_lang": f.FormLang, "reference": f.Reference}
+	vals := map[string]string{"email": f.Email, "purpose": f.Purpose, "action": f.Action, "form_lang": f.FormLang, "reference": f.Reference, "version": strconv.Itoa(f.Version)}
 	if len(inv.Problems) == 0 {
 		ctx := c.Request.Context()
 		u, err := s.Users.ByEmail(ctx, f.Email)
@@ -67,10 +75,10 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 		}
 		if len(inv.Problems) == 0 {
 			e, err := s.Consents.RecordPaper(ctx, consent.Paper{Subject: u.ID, Purpose: f.Purpose, Grant: f.Action == "grant",
-				Lang: f.FormLang, Officer: currentUser(c).ID, Reference: f.Reference})
+				Lang: f.FormLang, Officer: currentUser(c).ID, Reference: f.Reference, Version: f.Version})
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
-				inv.Add("purpose", "consent.unknown_purpose")
+				inv.Add("purpose", "paper.not_in_version")
 			case errors.Is(err, consent.ErrRequired):
 				inv.Add("action", "consent.required_withdraw")
 			case err != nil:

@@ -186,3 +186,12 @@ func (a *Acks) Acked(ctx context.Context, userID string, version int) (bool, err
 		return false, fmt.Errorf("notice acknowledgement: %w", err)
 	}
 }
+
+// Version returns one published version (an _id look-up).
+func (s *Notices) Version(ctx context.Context, v int) (*consent.Notice, error) {
+	var d noticeDoc
+	if err := s.db.coll(collNotices).FindOne(ctx, bson.D{{Key: "_id", Value: v}}).Decode(&d); err != nil {
+		return nil, fmt.Errorf("notice %d: %w", v, translate(err))
+	}
+	return noticeFromDoc(&d), nil
+}
