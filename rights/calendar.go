@@ -74,7 +74,7 @@ func (d Date) AddDays(n int) Date { return NewDate(d.Year, d.Month, d.Day+n) }
 
 // Sub returns the number of calendar days from e to d (d - e).
 func (d Date) Sub(e Date) int {
-	return int(d.utc().Sub(e.utc()).Round(time.Hour) / (24 * time.Hour))
+	return int((d.utc().Unix() - e.utc().Unix()) / (24 * 60 * 60))
 }
 
 // Weekday is the day of the week of d.

@@ -27,6 +27,7 @@ const (
 	collNoticeDrafts  = "notice_drafts"
 	collPurposes      = "purposes"
 	collNoticeAcks    = "notice_acks"
+	collCalendar      = "calendar_days"
 )
 
 type index struct {

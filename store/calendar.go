@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/rights"
+)
+
+// Calendar keeps the agency's office calendar in calendar_days, one document per listed
+// date with the ISO date as _id ("2026-01-01"): ISO dates of four-digit years sort as
+// strings in date order, so a range of dates is a range of _id.
+type Calendar struct{ db *DB }
+
+// NewCalendar returns the calendar store.
+func NewCalendar(db *DB) *Calendar { return &Calendar{db: db} }
+
+type calendarDoc struct {
+	ID     string `bson:"_id"`
+	DayOff bool   `bson:"day_off"`
+	Note   string `bson:"note"`
+}
+
+// calendarLock serialises imports: FerretDB applies an upsert as read-modify-write, so
+// two imports of one date at once could both try to insert it.
+const calendarLock = "import"
+
+func storableDate(d rights.Date) bool { return d.Valid() && d.Year >= 1000 && d.Year <= 9999 }
+
+// Import adds or replaces each entry (of two entries for one date the later wins) and
+// returns how many dates the calendar now holds as the entries say.
+//
+// One upsert per date is slow on the embedded engine (about 5 ms each, so half a minute
+// for a file of 5000 dates), so Import reads what is stored in the entries' range,
+// inserts the new dates in one request and replaces only the dates that changed: a
+// repeated import of a yearly file costs one read and a few writes.
+func (c *Calendar) Import(ctx context.Context, entries []rights.DayEntry) (int, error) {
+	want := make(map[string]calendarDoc, len(entries))
+	var order []string
+	from, to := rights.Date{}, rights.Date{}
+	for i, e := range entries {
+		if !storableDate(e.Date) {
+			return 0, fmt.Errorf("import calendar: entry %d has no valid date (%+v)", i+1, e.Date)
+		}
+		id := e.Date.String()
+		if _, dup := want[id]; !dup {
+			order = append(order, id)
+		}
+		want[id] = calendarDoc{ID: id, DayOff: e.DayOff, Note: e.Note}
+		if from.IsZero() || e.Date.Before(from) {
+			from = e.Date
+		}
+		if to.IsZero() || e.Date.After(to) {
+			to = e.Date
+		}
+	}
+	if len(want) == 0 {
+		return 0, nil
+	}
+	defer c.db.locks.lock(collCalendar, calendarLock)()
+	for attempt := 0; ; attempt++ {
+		have, err := c.find(ctx, from, to)
+		if err != nil {
+			return 0, fmt.Errorf("import calendar: %w", err)
+		}
+		stored := make(map[string]calendarDoc, len(have))
+		for _, e := range have {
+			stored[e.Date.String()] = calendarDoc{ID: e.Date.String(), DayOff: e.DayOff, Note: e.Note}
+		}
+		var fresh []any
+		var changed []string
+		for _, id := range order {
+			old, ok := stored[id]
+			switch {
+			case !ok:
+				fresh = append(fresh, want[id])
+			case old != want[id]:
+				changed = append(changed, id)
+			}
+		}
+		if len(fresh) > 0 {
+			_, err := c.db.coll(collCalendar).InsertMany(ctx, fresh, options.InsertMany().SetOrdered(false))
+			if err != nil {
+				// Someone else stored some of these dates meanwhile (another instance on
+				// a shared MongoDB): read again and replace what differs.
+				if attempt == 0 && onlyDuplicates(err) {
+					continue
+				}
+				return 0, fmt.Errorf("import calendar: %w", translate(err))
+			}
+		}
+		// Replacing is one write per date: fast enough for the few dates a repeated
+		// import changes.
+		for _, id := range changed {
+			_, err := c.db.coll(collCalendar).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, want[id], options.Replace().SetUpsert(true))
+			if err != nil {
+				return 0, fmt.Errorf("import calendar %s: %w", id, translate(err))
+			}
+		}
+		break
+	}
+	return len(want), nil
+}
+
+// Days returns the listed dates from from to to (both included) as a calendar; dates
+// outside the range, and unlisted ones, count as weekends only.
+func (c *Calendar) Days(ctx context.Context, from, to rights.Date) (*rights.Days, error) {
+	if !storableDate(from) || !storableDate(to) {
+		return nil, fmt.Errorf("calendar days: invalid range %v to %v", from, to)
+	}
+	entries, err := c.find(ctx, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("calendar days: %w", err)
+	}
+	return rights.NewDays(entries), nil
+}
+
+// List returns the listed dates of one year in date order.
+func (c *Calendar) List(ctx context.Context, year int) ([]rights.DayEntry, error) {
+	if year < 1000 || year > 9999 {
+		return nil, fmt.Errorf("calendar of year %d: no such year", year)
+	}
+	entries, err := c.find(ctx, rights.NewDate(year, 1, 1), rights.NewDate(year, 12, 31))
+	if err != nil {
+		return nil, fmt.Errorf("calendar of %d: %w", year, err)
+	}
+	return entries, nil
+}
+
+func (c *Calendar) find(ctx context.Context, from, to rights.Date) ([]rights.DayEntry, error) {
+	if to.Before(from) {
+		return nil, nil
+	}
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: from.String()}, {Key: "$lte", Value: to.String()}}}}
+	cur, err := c.db.coll(collCalendar).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, translate(err)
+	}
+	var docs []calendarDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]rights.DayEntry, 0, len(docs))
+	for _, d := range docs {
+		day, err := rights.ParseDate(d.ID)
+		if err != nil {
+			return nil, fmt.Errorf("stored date: %w", err)
+		}
+		out = append(out, rights.DayEntry{Date: day, DayOff: d.DayOff, Note: d.Note})
+	}
+	return out, nil
+}
+
+// onlyDuplicates reports whether an unordered insert failed only on dates already stored.
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) {
+			return false
+		}
+	}
+	return true
+}
