@@ -26,6 +26,7 @@ const (
 type flash struct {
 	Kind string
 	Key  string
+	Args []any
 }
 
 func (s *Server) setCookie(c *gin.Context, name, value string, maxAge int) {
@@ -68,8 +69,12 @@ func (s *Server) readSessionCookie(r *http.Request) (string, bool) {
 
 func (s *Server) clearSessionCookie(c *gin.Context) { s.setCookie(c, sessionCookie, "", -1) }
 
-func (s *Server) addFlash(c *gin.Context, kind, key string) {
-	fl := append(s.readFlashes(c.Request), flash{Kind: kind, Key: key})
+func (s *Server) addFlash(c *gin.Context, kind, key string) { s.addFlashArgs(c, kind, key) }
+
+// addFlashArgs adds a message with values for its placeholders (counts and the like,
+// never personal data: flashes live in a cookie).
+func (s *Server) addFlashArgs(c *gin.Context, kind, key string, args ...any) {
+	fl := append(s.readFlashes(c.Request), flash{Kind: kind, Key: key, Args: args})
 	if enc, err := s.cookies.Encode(flashCookie, fl); err == nil {
 		s.setCookie(c, flashCookie, enc, 300)
 	}

@@ -191,7 +191,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			{anon, "/signup"}, {anon, "/receipts/verify"}, {anon, "/signin"}, {anon, "/forgot"}, {anon, "/mail-sent?about=reset"}, {anon, link},
 			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/account/consents"}, {admin, "/staff"},
 			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID}, {admin, "/admin/tokens"},
-			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"},
+			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"}, {admin, "/admin/calendar"},
 		}
 		for _, v := range visits {
 			if r := v.b.get(v.path); r.Code != 200 {

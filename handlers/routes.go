@@ -90,6 +90,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/tokens", s.tokensPage)
 	admin.POST("/tokens", s.issueToken)
 	admin.POST("/tokens/:id/revoke", s.revokeToken)
+	admin.GET("/calendar", s.calendarAdmin)
+	admin.POST("/calendar", s.importCalendar)
 	admin.GET("/notices", s.noticesAdmin)
 	admin.POST("/notices/draft/start", s.startDraft)
 	admin.GET("/notices/draft", s.draftEditor)

@@ -22,6 +22,7 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
+	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/static"
 	"github.com/example/pdpa-portal/templates"
 )
@@ -49,6 +50,8 @@ type Deps struct {
 	Catalogue    consent.Catalogue
 	Acks         consent.Acks
 	ConsentStats consent.StatsSource
+	// Calendar is the agency's office calendar (days off) for the deadline rules.
+	Calendar rights.CalendarStore
 	// ReceiptKeys verifies consent receipts: the signing key and any retired ones.
 	ReceiptKeys map[string]ed25519.PublicKey
 	Now         func() time.Time

@@ -36,6 +36,9 @@ type View struct {
 // T translates a catalogue key into the page's language.
 func (v *View) T(key string, args ...any) string { return v.s.cat.T(v.Lang, key, args...) }
 
+// Flash renders a flash message with its values.
+func (v *View) Flash(f flash) string { return v.T(f.Key, f.Args...) }
+
 // Has reports whether the catalogue has key in the page's language.
 func (v *View) Has(key string) bool { return v.s.cat.Has(v.Lang, key) }
 

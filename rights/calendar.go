@@ -2,6 +2,7 @@ package rights
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -539,4 +540,14 @@ func WriteCalendarCSV(w io.Writer, entries []DayEntry) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// CalendarStore keeps the agency's office calendar.
+type CalendarStore interface {
+	// Import adds or replaces the entries and returns how many dates it stored.
+	Import(ctx context.Context, entries []DayEntry) (int, error)
+	// Days returns the calendar between two dates (inclusive) for the deadline rules.
+	Days(ctx context.Context, from, to Date) (*Days, error)
+	// List returns one year's listed dates in order.
+	List(ctx context.Context, year int) ([]DayEntry, error)
 }
