@@ -28,6 +28,9 @@ const (
 	collPurposes      = "purposes"
 	collNoticeAcks    = "notice_acks"
 	collCalendar      = "calendar_days"
+	collRequests      = "requests"
+	collOpenRequests  = "open_requests"
+	collCounters      = "counters"
 )
 
 type index struct {
@@ -66,6 +69,9 @@ var indexes = map[string][]index{
 	},
 	collPurposes: {
 		{name: "order", keys: bson.D{{Key: "order", Value: 1}}},
+	},
+	collRequests: {
+		{name: "subject_filed", keys: bson.D{{Key: "subject", Value: 1}, {Key: "filed", Value: -1}}},
 	},
 	collReviews: {
 		{name: "at", keys: bson.D{{Key: "at", Value: -1}}},

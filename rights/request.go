@@ -1,0 +1,152 @@
+package rights
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/example/pdpa-portal/apperr"
+)
+
+// State is where a request stands.
+type State string
+
+const (
+	Submitted State = "submitted" // received, identity not yet checked
+	Identity  State = "identity"  // waiting for a stronger identity check
+	Review    State = "review"    // an officer is examining it
+	Extended  State = "extended"  // the one extension was taken
+	Decided   State = "decided"   // granted, partly granted or refused
+	Fulfilled State = "fulfilled" // what was granted has been carried out
+	Closed    State = "closed"
+	Withdrawn State = "withdrawn" // by the requester
+	Duplicate State = "duplicate" // closed as a duplicate of another request
+)
+
+// Open reports whether a request in state s still needs the agency's work, so it
+// belongs in the officers' queue.
+func (s State) Open() bool {
+	switch s {
+	case Submitted, Identity, Review, Extended, Decided:
+		return true
+	}
+	return false
+}
+
+// Channels a request arrives by.
+const (
+	ChannelWeb     = "web"
+	ChannelPaper   = "paper"   // entered by an officer; Received may be a postmark date
+	ChannelCounter = "counter" // filed in person
+)
+
+// Request is one exercise of an Art. 3 right.
+type Request struct {
+	Ref      string // "2026-000123": the year received and a sequence number
+	Kind     Kind
+	Subject  string // the requester's user id
+	State    State
+	Channel  string
+	Received Date // the day of receipt (not counted)
+	Due      Date // the decision due date, moved by an extension
+	Filed    time.Time
+
+	// What is asked. Scope describes the data concerned in the requester's words;
+	// Purposes limits a stop or delete request; a correction names the field, the
+	// proposed value and why (Enforcement Rules Art. 19).
+	Scope       string
+	Purposes    []string
+	Field       string
+	Proposed    string
+	Explanation string
+
+	Version int64
+}
+
+// Fields a correction may concern: the personal data the portal itself holds.
+var CorrectableFields = []string{"name", "phone", "address", "email", "other"}
+
+// Limits on what a requester types.
+const (
+	MaxScope       = 2000
+	MaxProposed    = 500
+	MaxExplanation = 2000
+)
+
+// Validate checks a request as filed: the form adapts to the kind, so what each kind
+// needs is checked here. known reports whether a purpose id exists.
+func Validate(r *Request, known func(purpose string) bool) *apperr.Invalid {
+	v := &apperr.Invalid{}
+	switch r.Kind {
+	case View, Copy, Correct, Stop, Delete:
+	default:
+		v.Add("kind", "request.kind_invalid")
+		return v
+	}
+	text := func(field, value string, max int, required bool) {
+		switch {
+		case required && strings.TrimSpace(value) == "":
+			v.Add(field, "field.required")
+		case utf8.RuneCountInString(value) > max:
+			v.Add(field, "field.too_long", max)
+		}
+	}
+	text("scope", r.Scope, MaxScope, r.Kind == View || r.Kind == Copy)
+	if r.Kind == Correct {
+		ok := false
+		for _, f := range CorrectableFields {
+			ok = ok || f == r.Field
+		}
+		if !ok {
+			v.Add("field", "request.field_invalid")
+		}
+		text("proposed", r.Proposed, MaxProposed, true)
+		text("explanation", r.Explanation, MaxExplanation, true)
+	}
+	if r.Kind == Stop || r.Kind == Delete {
+		if len(r.Purposes) == 0 && strings.TrimSpace(r.Scope) == "" {
+			v.Add("purposes", "request.purposes_required")
+		}
+		for _, p := range r.Purposes {
+			if !known(p) {
+				v.Add("purposes", "consent.unknown_purpose")
+				break
+			}
+		}
+	}
+	return v
+}
+
+var refPattern = regexp.MustCompile(`^\d{4}-\d{6}$`)
+
+// ValidRef reports whether s has the form of a reference number, so a malformed one is
+// "not found" without a look-up.
+func ValidRef(s string) bool { return refPattern.MatchString(s) }
+
+// FormatRef makes the reference of the n-th request received in year.
+func FormatRef(year int, n int64) string { return fmt.Sprintf("%04d-%06d", year, n) }
+
+// Requests stores requests. Create allocates the reference number.
+type Requests interface {
+	// Create numbers r (r.Ref) and stores it; once it returns nil the request is durable.
+	Create(ctx context.Context, r *Request) error
+	ByRef(ctx context.Context, ref string) (*Request, error)
+	// ForSubject lists a person's requests, newest first.
+	ForSubject(ctx context.Context, subject string) ([]*Request, error)
+	// Open lists the requests still in the agency's hands, soonest due first.
+	Open(ctx context.Context) ([]*Request, error)
+}
+
+// File prepares a request received now: its state, date of receipt and due date under
+// the calendar. The caller stores it.
+func File(r *Request, now time.Time, cal Calendar) {
+	r.State = Submitted
+	r.Filed = now
+	if r.Received.IsZero() {
+		r.Received = DateOf(now)
+	}
+	r.Due = DueDate(r.Kind, r.Received, cal)
+}

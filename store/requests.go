@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/vault"
+)
+
+// Requests implements rights.Requests. A request lives in "requests" under its
+// reference; while open, a small copy of what the queue shows lives in "open_requests",
+// so the officers' queue reads a few hundred documents, not every request ever filed
+// (the embedded engine scans a collection for anything but an _id look-up).
+type Requests struct {
+	db    *DB
+	vault *vault.Vault
+}
+
+var _ rights.Requests = (*Requests)(nil)
+
+// NewRequests returns the request store; what the requester typed is sealed with their key.
+func NewRequests(db *DB, v *vault.Vault) *Requests { return &Requests{db: db, vault: v} }
+
+type requestDoc struct {
+	Ref         string    `bson:"_id"`
+	Kind        string    `bson:"kind"`
+	Subject     string    `bson:"subject"`
+	State       string    `bson:"state"`
+	Channel     string    `bson:"channel"`
+	Received    string    `bson:"received"` // YYYY-MM-DD, Taiwan date
+	Due         string    `bson:"due"`
+	Filed       time.Time `bson:"filed"`
+	Scope       []byte    `bson:"scope,omitempty"` // sealed
+	Purposes    []string  `bson:"purposes,omitempty"`
+	Field       string    `bson:"field,omitempty"`
+	Proposed    []byte    `bson:"proposed,omitempty"`    // sealed
+	Explanation []byte    `bson:"explanation,omitempty"` // sealed
+	Version     int64     `bson:"version"`
+}
+
+type openDoc struct {
+	Ref      string `bson:"_id"`
+	Kind     string `bson:"kind"`
+	Subject  string `bson:"subject"`
+	State    string `bson:"state"`
+	Received string `bson:"received"`
+	Due      string `bson:"due"`
+}
+
+type counterDoc struct {
+	ID string `bson:"_id"`
+	N  int64  `bson:"n"`
+}
+
+// nextRef numbers requests per year of receipt. A number taken by a request whose
+// insert then failed stays unused: references may have gaps, never repeats.
+func (s *Requests) nextRef(ctx context.Context, year int) (string, error) {
+	id := fmt.Sprintf("requests-%04d", year)
+	defer s.db.locks.lock(collCounters, id)()
+	_, err := s.db.coll(collCounters).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return "", fmt.Errorf("number request: %w", translate(err))
+	}
+	var c counterDoc
+	if err := s.db.coll(collCounters).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+		return "", fmt.Errorf("number request: %w", translate(err))
+	}
+	return rights.FormatRef(year, c.N), nil
+}
+
+// Create numbers and stores a request. The queue entry is written first: if the second
+// write fails, the requester saw no confirmation, and the queue drops the orphan entry.
+func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
+	ref, err := s.nextRef(ctx, r.Received.Year)
+	if err != nil {
+		return err
+	}
+	sealer, err := s.vault.For(ctx, r.Subject)
+	if err != nil {
+		return fmt.Errorf("create request: %w", err)
+	}
+	r.Ref, r.Version = ref, 1
+	d := requestDoc{Ref: ref, Kind: string(r.Kind), Subject: r.Subject, State: string(r.State), Channel: r.Channel,
+		Received: r.Received.String(), Due: r.Due.String(), Filed: r.Filed.UTC(), Purposes: r.Purposes, Field: r.Field, Version: 1}
+	if r.Scope != "" {
+		d.Scope = sealer.Seal("request.scope", r.Scope)
+	}
+	if r.Proposed != "" {
+		d.Proposed = sealer.Seal("request.proposed", r.Proposed)
+	}
+	if r.Explanation != "" {
+		d.Explanation = sealer.Seal("request.explanation", r.Explanation)
+	}
+	if r.State.Open() {
+		o := openDoc{Ref: ref, Kind: d.Kind, Subject: d.Subject, State: d.State, Received: d.Received, Due: d.Due}
+		if _, err := s.db.coll(collOpenRequests).InsertOne(ctx, o); err != nil {
+			return fmt.Errorf("create request: %w", translate(err))
+		}
+	}
+	if _, err := s.db.coll(collRequests).InsertOne(ctx, d); err != nil {
+		return fmt.Errorf("create request: %w", translate(err))
+	}
+	return nil
+}
+
+// ByRef returns a request by its reference.
+func (s *Requests) ByRef(ctx context.Context, ref string) (*rights.Request, error) {
+	var d requestDoc
+	if err := s.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d); err != nil {
+		return nil, fmt.Errorf("request %s: %w", ref, translate(err))
+	}
+	return s.toDomain(ctx, &d)
+}
+
+// ForSubject lists a person's requests, newest first.
+func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Request, error) {
+	cur, err := s.db.coll(collRequests).Find(ctx, bson.D{{Key: "subject", Value: subject}}, options.Find().SetSort(bson.D{{Key: "filed", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("requests: %w", translate(err))
+	}
+	var docs []requestDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("requests: %w", translate(err))
+	}
+	out := make([]*rights.Request, 0, len(docs))
+	for i := range docs {
+		r, err := s.toDomain(ctx, &docs[i])
+		if errors.Is(err, vault.ErrKeyDestroyed) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Open lists the open requests, soonest due first, from the queue collection alone (no
+// personal data is opened for the list).
+func (s *Requests) Open(ctx context.Context) ([]*rights.Request, error) {
+	cur, err := s.db.coll(collOpenRequests).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("open requests: %w", translate(err))
+	}
+	var docs []openDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("open requests: %w", translate(err))
+	}
+	sort.Slice(docs, func(i, j int) bool {
+		if docs[i].Due != docs[j].Due {
+			return docs[i].Due < docs[j].Due
+		}
+		return docs[i].Ref < docs[j].Ref
+	})
+	out := make([]*rights.Request, 0, len(docs))
+	for _, d := range docs {
+		received, err1 := rights.ParseDate(d.Received)
+		due, err2 := rights.ParseDate(d.Due)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("open request %s: bad date", d.Ref)
+		}
+		out = append(out, &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Received: received, Due: due})
+	}
+	return out, nil
+}
+
+func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request, error) {
+	received, err := rights.ParseDate(d.Received)
+	if err != nil {
+		return nil, fmt.Errorf("request %s: %w", d.Ref, err)
+	}
+	due, err := rights.ParseDate(d.Due)
+	if err != nil {
+		return nil, fmt.Errorf("request %s: %w", d.Ref, err)
+	}
+	r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Channel: d.Channel,
+		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, Field: d.Field, Version: d.Version}
+	sealer, err := s.vault.For(ctx, d.Subject)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		src  []byte
+		dst  *string
+	}{{"request.scope", d.Scope, &r.Scope}, {"request.proposed", d.Proposed, &r.Proposed}, {"request.explanation", d.Explanation, &r.Explanation}} {
+		if len(f.src) == 0 {
+			continue
+		}
+		if *f.dst, err = sealer.Open(f.name, f.src); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}

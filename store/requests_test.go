@@ -1,0 +1,77 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
+)
+
+// Concurrent filings get distinct, consecutive references; what the requester typed is
+// sealed at rest; the queue lists open requests soonest due first.
+func TestRequestsNumberSealAndQueue(t *testing.T) {
+	db := storetest.New(t)
+	v := storetest.Vault(db.DB)
+	ctx := context.Background()
+	subject := "u_requester"
+	if _, err := v.NewSubject(ctx, subject); err != nil {
+		t.Fatal(err)
+	}
+	reqs := store.NewRequests(db.DB, v)
+	received := rights.NewDate(2026, time.November, 23)
+	var wg sync.WaitGroup
+	refs := make([]string, 20)
+	errs := make([]error, 20)
+	for i := range refs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			kind := []rights.Kind{rights.View, rights.Delete}[i%2]
+			r := &rights.Request{Kind: kind, Subject: subject, Channel: rights.ChannelWeb, Received: received,
+				Scope: "我在 2025 年申請補助的資料 0912-345-678", Purposes: []string{"newsletter"}}
+			rights.File(r, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), nil)
+			errs[i] = reqs.Create(ctx, r)
+			refs[i] = r.Ref
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, ref := range refs {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if seen[ref] || !rights.ValidRef(ref) || !strings.HasPrefix(ref, "2026-") {
+			t.Fatalf("reference %q repeated or malformed (%v)", ref, refs)
+		}
+		seen[ref] = true
+	}
+	for n := 1; n <= 20; n++ {
+		if !seen[rights.FormatRef(2026, int64(n))] {
+			t.Fatalf("reference number %d missing: %v", n, refs)
+		}
+	}
+	got, err := reqs.ByRef(ctx, refs[0])
+	if err != nil || !strings.Contains(got.Scope, "0912-345-678") {
+		t.Fatalf("read back: %v %+v", err, got)
+	}
+	if strings.Contains(storetest.Dump(t, db), "0912-345-678") {
+		t.Fatal("the request's text is stored in plaintext")
+	}
+	open, err := reqs.Open(ctx)
+	if err != nil || len(open) != 20 {
+		t.Fatalf("queue: %v, %d", err, len(open))
+	}
+	// View requests are due in 15 days (8 December), delete in 30 (23 December): view first.
+	if open[0].Kind != rights.View || open[0].Due != rights.NewDate(2026, time.December, 8) || open[19].Due != rights.NewDate(2026, time.December, 23) {
+		t.Fatalf("queue order: first %+v, last %+v", open[0], open[19])
+	}
+	mine, err := reqs.ForSubject(ctx, subject)
+	if err != nil || len(mine) != 20 {
+		t.Fatalf("the requester's list: %v %d", err, len(mine))
+	}
+}
