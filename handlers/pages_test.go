@@ -191,7 +191,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			{anon, "/signup"}, {anon, "/receipts/verify"}, {anon, "/signin"}, {anon, "/forgot"}, {anon, "/mail-sent?about=reset"}, {anon, link},
 			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/account/consents"}, {admin, "/staff"},
 			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID}, {admin, "/admin/tokens"},
-			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"}, {admin, "/admin/calendar"},
+			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"}, {admin, "/admin/calendar"}, {admin, "/requests"}, {admin, "/requests/new"}, {admin, "/requests/new?kind=correct"},
 		}
 		for _, v := range visits {
 			if r := v.b.get(v.path); r.Code != 200 {
@@ -207,8 +207,17 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 		}
 	}
 	h.makeUser("off2@agency.example", "承辦二", staffPassword, account.RoleOfficer)
-	if r := h.signIn("off2@agency.example", staffPassword).get("/officer/consents"); r.Code != 200 {
+	off2 := h.signIn("off2@agency.example", staffPassword)
+	if r := off2.get("/officer/consents"); r.Code != 200 {
 		t.Fatalf("paper consent form: %d", r.Code)
+	}
+	if r := off2.post("/requests", url.Values{"kind": {"view"}, "scope": {"全部"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("file a request: %d", r.Code)
+	}
+	for _, p := range []string{"/requests/2026-000001", "/officer/queue"} {
+		if r := off2.get(p); r.Code != 200 {
+			t.Fatalf("%s: %d", p, r.Code)
+		}
 	}
 	h.browser().post("/signup", signUpForm("c@example.tw", "民眾", citizenPassword))
 	cit := h.signIn("c@example.tw", citizenPassword)

@@ -65,12 +65,20 @@ func (s *Server) routes() *gin.Engine {
 	me.GET("/consents/receipts/:id", s.receiptView)
 	me.GET("/consents/receipts/:id/download", s.receiptDownload)
 
+	// Requests: a signed-in person's own.
+	reqs := site.Group("/requests", s.requireUser)
+	reqs.GET("", s.myRequests)
+	reqs.GET("/new", s.newRequestPage)
+	reqs.POST("", s.fileRequest)
+	reqs.GET("/:ref", s.requestDetail)
+
 	// Staff of any role.
 	staff := site.Group("/staff", s.requireRole(account.Roles...))
 	staff.GET("", s.staffHome)
 
 	// Privacy officers.
 	officer := site.Group("/officer", s.requireRole(account.RoleOfficer))
+	officer.GET("/queue", s.queue)
 	officer.GET("/consents", s.paperConsentForm)
 	officer.POST("/consents", s.paperConsentSubmit)
 

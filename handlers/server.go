@@ -52,6 +52,7 @@ type Deps struct {
 	ConsentStats consent.StatsSource
 	// Calendar is the agency's office calendar (days off) for the deadline rules.
 	Calendar rights.CalendarStore
+	Requests rights.Requests
 	// ReceiptKeys verifies consent receipts: the signing key and any retired ones.
 	ReceiptKeys map[string]ed25519.PublicKey
 	Now         func() time.Time
@@ -129,7 +130,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
 	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
-		"list": func(xs ...string) []string { return xs }})
+		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }})
 	if err != nil {
 		return nil, err
 	}

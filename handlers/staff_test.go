@@ -29,10 +29,11 @@ func TestEveryStaffRouteChecksTheRole(t *testing.T) {
 	}
 	// Which signed-in kinds may reach each area.
 	areas := map[string][]string{
-		"/staff":   {"officer", "webmaster", "admin"},
-		"/admin":   {"admin"},
-		"/officer": {"officer"},
-		"/account": {"citizen", "officer", "webmaster", "admin"},
+		"/staff":    {"officer", "webmaster", "admin"},
+		"/admin":    {"admin"},
+		"/officer":  {"officer"},
+		"/account":  {"citizen", "officer", "webmaster", "admin"},
+		"/requests": {"citizen", "officer", "webmaster", "admin"},
 	}
 	publicRoutes := map[string]bool{
 		"/": true, "/privacy": true, "/setup": true, "/signup": true, "/mail-sent": true, "/verify": true, "/signin": true,

@@ -129,6 +129,7 @@ type app struct {
 	reviews  *store.Reviews
 	kick     chan struct{} // wakes the mail worker after a message is queued
 	consents *consent.Service
+	vault    *vault.Vault
 	// receiptKeys verifies consent receipts (the signing key's public half).
 	receiptKeys map[string]ed25519.PublicKey
 	apiTokens   *store.APITokens
@@ -172,6 +173,7 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 		a.close()
 		return nil, err
 	}
+	a.vault = v
 	key := emailKey.Sum(nil)
 	a.users = store.NewUsers(db, key, v)
 	a.sessions = store.NewSessions(db)
@@ -296,8 +298,8 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	srv, err := handlers.New(handlers.Deps{
 		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Accounts: a.accounts,
 		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
-		Calendar: store.NewCalendar(a.db),
-		Drafts:   a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
+		Calendar: store.NewCalendar(a.db), Requests: store.NewRequests(a.db, a.vault),
+		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody,
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},

@@ -1,0 +1,95 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+)
+
+// A verified citizen files a request and sees its reference and due date at once; the
+// same arrive by mail; it is in their list and in the officers' queue, and no one else
+// can open it.
+func TestCitizenFilesARequest(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("f@example.tw", "申請人", citizenPassword)
+	h.makeUser("other@example.tw", "旁人", citizenPassword)
+	h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	b := h.signIn("f@example.tw", citizenPassword, english)
+	if r := b.get("/requests/new"); r.Code != 200 || r.doc.Find(`a[href="/requests/new?kind=copy"]`).Length() != 1 {
+		t.Fatalf("choose a kind: %d", r.Code)
+	}
+	if r := b.get("/requests/new?kind=copy"); r.Code != 200 || r.doc.Find(`textarea[name=scope]`).Length() != 1 || r.doc.Find(`select[name=field]`).Length() != 0 {
+		t.Fatalf("copy form: %d", r.Code)
+	}
+	if r := b.post("/requests", url.Values{"kind": {"copy"}}); r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-scope"]`).Length() != 1 {
+		t.Fatalf("a copy request without a scope: %d", r.Code)
+	}
+	r := b.post("/requests", url.Values{"kind": {"copy"}, "scope": {"All the data in my account, 0912-345-678"}})
+	if r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/requests/2026-000001" {
+		t.Fatalf("file: %d %s %s\n%s", r.Code, r.Header().Get("Location"), r.text(".error-summary"), h.logs.String())
+	}
+	page := b.follow(r)
+	// Received Monday 23 November 2026; 15 days: Tuesday 8 December.
+	if !strings.Contains(page.text(".facts"), "2026-000001") || !strings.Contains(page.text(".facts"), "8 December 2026") ||
+		!strings.Contains(page.text(".facts"), "15 day(s) left") || !strings.Contains(page.text(".flash"), "received your request") {
+		t.Fatalf("confirmation: %q / %q", page.text(".facts"), page.text(".flash"))
+	}
+	ms := h.mails("f@example.tw")
+	if len(ms) == 0 || !strings.Contains(ms[len(ms)-1].Body, "2026-000001") || !strings.Contains(ms[len(ms)-1].Body, "2026-12-08") {
+		t.Fatalf("no confirmation mail: %+v", ms)
+	}
+	if list := b.get("/requests"); !strings.Contains(list.text("tbody"), "2026-000001") {
+		t.Fatal("the request is not in the citizen's list")
+	}
+	other := h.signIn("other@example.tw", citizenPassword)
+	if r := other.get("/requests/2026-000001"); r.Code != http.StatusNotFound {
+		t.Fatalf("another citizen opened the request: %d", r.Code)
+	}
+	if r := b.get("/requests/../admin"); r.Code != http.StatusNotFound && r.Code != http.StatusMovedPermanently {
+		t.Fatalf("a malformed reference: %d", r.Code)
+	}
+	if r := b.get("/requests/2026-999999"); r.Code != http.StatusNotFound {
+		t.Fatalf("an unknown reference: %d", r.Code)
+	}
+	// A correction needs its field, value and reason; a deletion refuses forged purposes.
+	r = b.post("/requests", url.Values{"kind": {"correct"}, "proposed": {"臺北市"}})
+	if r.Code != http.StatusBadRequest || r.doc.Find(".error-summary li").Length() != 2 {
+		t.Fatalf("an incomplete correction: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if v, _ := r.doc.Find("#f-proposed").Html(); !strings.Contains(v, "臺北市") {
+		t.Fatal("the typed value was lost")
+	}
+	if r := b.post("/requests", url.Values{"kind": {"delete"}, "purposes": {"$where"}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("a forged purpose: %d", r.Code)
+	}
+	b.post("/requests", url.Values{"kind": {"delete"}, "purposes": {"newsletter"}})
+	// The queue: soonest due first, in words as well as colour.
+	h.clock.Advance(16 * 24 * time.Hour)
+	off := h.signIn("off@agency.example", staffPassword, english)
+	q := off.get("/officer/queue")
+	rows := q.doc.Find("tbody tr")
+	if q.Code != 200 || rows.Length() != 2 || !strings.Contains(rows.First().Text(), "2026-000001") || !strings.Contains(rows.First().Text(), "overdue by 1 day(s)") {
+		t.Fatalf("queue: %d rows, first %q", rows.Length(), rows.First().Text())
+	}
+	if strings.Contains(q.Body.String(), "0912-345-678") {
+		t.Fatal("the queue shows what the requester wrote")
+	}
+}
+
+// An account whose address is not verified cannot file yet, and is told how to proceed.
+func TestUnverifiedAccountCannotFile(t *testing.T) {
+	h := newHarness(t)
+	h.browser().post("/signup", signUpForm("u@example.tw", "未驗證", citizenPassword))
+	b := h.signIn("u@example.tw", citizenPassword)
+	r := b.post("/requests", url.Values{"kind": {"view"}, "scope": {"全部"}})
+	if r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "驗證") {
+		t.Fatalf("unverified filing: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if list := b.get("/requests"); list.doc.Find("tbody tr").Length() != 0 {
+		t.Fatal("an unverified account filed a request")
+	}
+}
