@@ -143,6 +143,7 @@ type requestPage struct {
 	Request *rights.Request
 	Today   rights.Date
 	Names   map[string]consent.Text
+	Steps   []rights.Step
 }
 
 // requestDetail shows one of the person's requests; anyone else's is not found.
@@ -170,7 +171,48 @@ func (s *Server) requestDetail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "request", s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names}))
+	steps, err := s.Timeline.Steps(ctx, r.Ref, false)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "request", s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps}))
+}
+
+type withdrawForm struct {
+	Version int64 `form:"version"`
+}
+
+// withdrawRequest lets the requester withdraw an open request. If an officer acted on it
+// since the page was shown, nothing happens and the page says so.
+func (s *Server) withdrawRequest(c *gin.Context) {
+	ref := c.Param("ref")
+	if !rights.ValidRef(ref) {
+		s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	var f withdrawForm
+	if _, ok := s.bind(c, &f); !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	r, err := s.Requests.ByRef(ctx, ref)
+	if err == nil && r.Subject != u.ID {
+		err = apperr.ErrNotFound
+	}
+	if err == nil {
+		err = s.Timeline.Move(ctx, ref, f.Version, rights.Withdrawn, rights.Step{Ref: ref, At: s.Now(), Action: "withdrawn", ActorID: u.ID, Role: "requester"})
+	}
+	if errors.Is(err, rights.ErrChanged) {
+		err = &pageError{status: http.StatusConflict, key: "request.changed"}
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.request_withdrawn")
+	c.Redirect(http.StatusSeeOther, "/requests/"+ref)
 }
 
 type queuePage struct {

@@ -93,3 +93,40 @@ func TestUnverifiedAccountCannotFile(t *testing.T) {
 		t.Fatal("an unverified account filed a request")
 	}
 }
+
+// The requester withdraws an open request: it leaves the queue and the timeline shows
+// it; of two withdrawals sent from the same page at once, one wins and the other is told
+// the request changed; nobody else can withdraw it.
+func TestRequesterWithdraws(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("w@example.tw", "撤回", citizenPassword)
+	h.makeUser("x@example.tw", "旁人", citizenPassword)
+	h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	b := h.signIn("w@example.tw", citizenPassword, english)
+	b.post("/requests", url.Values{"kind": {"view"}, "scope": {"everything"}})
+	page := b.get("/requests/2026-000001")
+	version, _ := page.doc.Find(`form[action$="/withdraw"] input[name=version]`).Attr("value")
+	if version == "" || !strings.Contains(page.text(".timeline"), "Received") {
+		t.Fatalf("no withdraw form or timeline: %q", page.text(".timeline"))
+	}
+	if r := h.signIn("x@example.tw", citizenPassword).post("/requests/2026-000001/withdraw", url.Values{"version": {version}}); r.Code != http.StatusNotFound {
+		t.Fatalf("another citizen withdrew it: %d", r.Code)
+	}
+	codes := make(chan int, 2)
+	for i := 0; i < 2; i++ {
+		go func() { codes <- b.post("/requests/2026-000001/withdraw", url.Values{"version": {version}}).Code }()
+	}
+	got := map[int]int{<-codes: 1}
+	got[<-codes]++
+	if got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 1 {
+		t.Fatalf("two withdrawals at once: %v", got)
+	}
+	page = b.get("/requests/2026-000001")
+	if !strings.Contains(page.text(".facts"), "withdrawn") || !strings.Contains(page.text(".timeline"), "Withdrawn by the requester") ||
+		page.doc.Find(`form[action$="/withdraw"]`).Length() != 0 {
+		t.Fatalf("after withdrawing: %q / %q", page.text(".facts"), page.text(".timeline"))
+	}
+	if q := h.signIn("off@agency.example", staffPassword).get("/officer/queue"); strings.Contains(q.text("main"), "2026-000001") {
+		t.Fatal("a withdrawn request is still in the queue")
+	}
+}

@@ -71,6 +71,7 @@ func (s *Server) routes() *gin.Engine {
 	reqs.GET("/new", s.newRequestPage)
 	reqs.POST("", s.fileRequest)
 	reqs.GET("/:ref", s.requestDetail)
+	reqs.POST("/:ref/withdraw", s.withdrawRequest)
 
 	// Staff of any role.
 	staff := site.Group("/staff", s.requireRole(account.Roles...))

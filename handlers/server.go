@@ -53,6 +53,7 @@ type Deps struct {
 	// Calendar is the agency's office calendar (days off) for the deadline rules.
 	Calendar rights.CalendarStore
 	Requests rights.Requests
+	Timeline rights.Timeline
 	// ReceiptKeys verifies consent receipts: the signing key and any retired ones.
 	ReceiptKeys map[string]ed25519.PublicKey
 	Now         func() time.Time

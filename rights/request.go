@@ -150,3 +150,46 @@ func File(r *Request, now time.Time, cal Calendar) {
 	}
 	r.Due = DueDate(r.Kind, r.Received, cal)
 }
+
+// Step is one entry of a request's timeline. Internal notes are kept from the requester.
+type Step struct {
+	Ref      string
+	At       time.Time
+	Action   string // "filed", "withdrawn", …: a catalogue key under timeline.
+	ActorID  string
+	Role     string // "requester", "officer"
+	Note     string
+	Internal bool
+}
+
+// ErrChanged: the request changed since the page was shown; nothing was done.
+var ErrChanged = fmt.Errorf("the request changed meanwhile: %w", apperr.ErrStale)
+
+// transitions lists the states each state may move to.
+var transitions = map[State][]State{
+	Submitted: {Identity, Review, Withdrawn, Duplicate},
+	Identity:  {Review, Withdrawn, Duplicate},
+	Review:    {Extended, Decided, Withdrawn, Duplicate},
+	Extended:  {Decided, Withdrawn},
+	Decided:   {Fulfilled, Closed},
+	Fulfilled: {Closed},
+}
+
+// CanMove reports whether a request may go from one state to another.
+func CanMove(from, to State) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Timeline stores the steps of requests.
+type Timeline interface {
+	// Move changes a request's state if it is still at version and may move there, and
+	// records the step; ErrChanged otherwise.
+	Move(ctx context.Context, ref string, version int64, to State, step Step) error
+	Steps(ctx context.Context, ref string, withInternal bool) ([]Step, error)
+	Record(ctx context.Context, step Step) error
+}

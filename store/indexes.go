@@ -31,6 +31,7 @@ const (
 	collRequests      = "requests"
 	collOpenRequests  = "open_requests"
 	collCounters      = "counters"
+	collRequestSteps  = "request_steps"
 )
 
 type index struct {
@@ -69,6 +70,9 @@ var indexes = map[string][]index{
 	},
 	collPurposes: {
 		{name: "order", keys: bson.D{{Key: "order", Value: 1}}},
+	},
+	collRequestSteps: {
+		{name: "ref_seq", keys: bson.D{{Key: "ref", Value: 1}, {Key: "seq", Value: 1}}},
 	},
 	collRequests: {
 		{name: "subject_filed", keys: bson.D{{Key: "subject", Value: 1}, {Key: "filed", Value: -1}}},

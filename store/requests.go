@@ -108,7 +108,7 @@ func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
 	if _, err := s.db.coll(collRequests).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("create request: %w", translate(err))
 	}
-	return nil
+	return s.record(ctx, r.Subject, rights.Step{Ref: ref, At: r.Filed, Action: "filed", ActorID: r.Subject, Role: "requester"})
 }
 
 // ByRef returns a request by its reference.

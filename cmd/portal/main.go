@@ -295,10 +295,11 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	defer a.close()
 
 	a.accounts.Init()
+	requests := store.NewRequests(a.db, a.vault)
 	srv, err := handlers.New(handlers.Deps{
 		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Accounts: a.accounts,
 		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
-		Calendar: store.NewCalendar(a.db), Requests: store.NewRequests(a.db, a.vault),
+		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests,
 		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody,
