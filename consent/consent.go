@@ -278,10 +278,6 @@ func Pending(n *Notice, states map[string]State) []string {
 	return out
 }
 
-// Granted reports whether a person currently consents to purpose id (for the agency's
-// other uses: no newsletter without it).
-func Granted(states map[string]State, id string) bool { return states[id].Granted }
-
 // Stats are aggregate counts: how many consent now per purpose, and grants and
 // withdrawals per month ("2026-11") keyed "<purpose>|grant" and "<purpose>|withdraw".
 type Stats struct {

@@ -193,8 +193,12 @@ func samePurpose(a, b Purpose) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// purposeID is the form of a purpose's stable id.
-var purposeID = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
+// The forms of a purpose's stable id, its official purpose code and a data-category code.
+var (
+	purposeID    = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
+	purposeCode  = regexp.MustCompile(`^\d{3}$`)
+	categoryCode = regexp.MustCompile(`^C\d{3}$`)
+)
 
 // ValidatePurpose checks a catalogue entry.
 func ValidatePurpose(p *Purpose) *apperr.Invalid {
@@ -202,7 +206,7 @@ func ValidatePurpose(p *Purpose) *apperr.Invalid {
 	if !purposeID.MatchString(p.ID) {
 		v.Add("id", "purpose.id_invalid")
 	}
-	if !regexp.MustCompile(`^\d{3}$`).MatchString(p.Code) {
+	if !purposeCode.MatchString(p.Code) {
 		v.Add("code", "purpose.code_invalid")
 	}
 	for _, l := range Langs {
@@ -229,7 +233,7 @@ func ValidatePurpose(p *Purpose) *apperr.Invalid {
 		v.Add("categories", "purpose.categories_required")
 	}
 	for _, c := range p.Categories {
-		if !regexp.MustCompile(`^C\d{3}$`).MatchString(c) {
+		if !categoryCode.MatchString(c) {
 			v.Add("categories", "purpose.category_invalid")
 			break
 		}

@@ -28,9 +28,6 @@ type Purpose struct {
 	Since int `json:"since"`
 }
 
-// Optional reports whether a person may decline the purpose and still use the portal.
-func (p *Purpose) Optional() bool { return !p.Required }
-
 //go:embed defaultpurposes.json
 var defaultPurposes []byte
 

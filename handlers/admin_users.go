@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -483,6 +482,3 @@ func (v *View) DateTime(t time.Time) string {
 	}
 	return v.Date(t) + " " + t.In(taipei).Format("15:04")
 }
-
-// Itoa is strconv.Itoa for templates.
-func (v *View) Itoa(n int) string { return strconv.Itoa(n) }

@@ -60,7 +60,7 @@ func (s *Server) importCalendar(c *gin.Context) {
 		case errors.As(err, &mbe):
 			s.fail(c, err)
 		case errors.Is(err, http.ErrMissingFile):
-			s.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no file"})
+			s.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no file", Key: "no_file"})
 		default:
 			s.fail(c, forms.ErrMalformed)
 		}
@@ -78,7 +78,7 @@ func (s *Server) importCalendar(c *gin.Context) {
 		return
 	}
 	if len(entries) == 0 {
-		s.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no dates"})
+		s.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no dates", Key: "no_dates"})
 		return
 	}
 	n, err := s.Calendar.Import(c.Request.Context(), entries)
@@ -91,4 +91,13 @@ func (s *Server) importCalendar(c *gin.Context) {
 	}
 	s.addFlashArgs(c, flashSuccess, "flash.calendar_imported", n)
 	c.Redirect(http.StatusSeeOther, "/admin/calendar?year="+strconv.Itoa(entries[0].Date.Year))
+}
+
+// ImportProblem words a calendar import problem in the page's language.
+func (v *View) ImportProblem(e *rights.ImportError) string {
+	msg := v.T("calendar.err."+e.Key, e.Args...)
+	if e.Line > 0 {
+		return v.T("calendar.import_line", e.Line, msg)
+	}
+	return msg
 }

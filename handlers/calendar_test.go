@@ -67,6 +67,14 @@ func TestCalendarImportMovesDueDates(t *testing.T) {
 	if !strings.Contains(page.text("tbody"), "測試假日") {
 		t.Fatal("the imported day is not listed")
 	}
+	// A problem with the whole file is named too, in the administrator's language.
+	zh := h.signIn("adm@agency.example", staffPassword)
+	if r := zh.upload("/admin/calendar", "csv", "utf16.csv", []byte{0xff, 0xfe, 'd', 0, 'a', 0}); r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "UTF-16 編碼") {
+		t.Fatalf("a UTF-16 file: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := zh.upload("/admin/calendar", "csv", "bad.csv", []byte("date,day_off,note\n2026-12-08,maybe,x\n")); !strings.Contains(r.text(".error-summary"), "第 2 行") || !strings.Contains(r.text(".error-summary"), "須為 true") {
+		t.Fatalf("a bad line in Chinese: %q", r.text(".error-summary"))
+	}
 	if r := admin.upload("/admin/calendar", "wrong", "x.csv", []byte("x")); r.Code != http.StatusBadRequest {
 		t.Fatalf("no file: %d", r.Code)
 	}

@@ -27,7 +27,6 @@ type paperPage struct {
 	Purposes []consent.Purpose
 	Langs    []string
 	Versions []*consent.Notice
-	Recorded *consent.Event
 }
 
 func (s *Server) paperPage(c *gin.Context, status int, p paperPage, inv *apperr.Invalid) {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -159,11 +158,6 @@ func (s *Server) verifyReceipt(c *gin.Context) {
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(c, status, "verify_receipt", s.view(c, "verify.title", p))
-}
-
-// TrustedKeys builds the verification key set: the current key and any retired ones.
-func TrustedKeys(keys ...ed25519.PublicKey) map[string]ed25519.PublicKey {
-	return receipt.Trusted(keys...)
 }
 
 // sameJSON reports whether raw says exactly what v says.

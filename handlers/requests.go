@@ -117,9 +117,12 @@ func (s *Server) fileRequest(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	// The confirmation holds the reference and due date even if the mail is late.
-	_ = s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: c.GetString(keyLang), Kind: "request_received",
-		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}})
+	// The request is stored: the confirmation shows its reference and due date even if
+	// queuing the mail fails, which is logged for the operator rather than shown as an error.
+	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: c.GetString(keyLang), Kind: "request_received",
+		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}}); err != nil {
+		s.Log.Error("request filed but its confirmation mail was not queued", "request_id", c.GetString(keyRequestID), "ref", r.Ref, "err", err)
+	}
 	s.addFlash(c, flashSuccess, "flash.request_filed")
 	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
 }

@@ -225,10 +225,13 @@ const (
 )
 
 // ImportError is a problem in a calendar file. Line is the 1-based line of the file (0
-// when the problem is the file as a whole); Problem says what is wrong, in English.
+// when the problem is the file as a whole); Problem says what is wrong, in English (for
+// logs); Key and Args say it again for the message catalogue (calendar.err.<Key>).
 type ImportError struct {
 	Line    int
 	Problem string
+	Key     string
+	Args    []any
 }
 
 func (e *ImportError) Error() string {
@@ -238,8 +241,8 @@ func (e *ImportError) Error() string {
 	return fmt.Sprintf("calendar file, line %d: %s", e.Line, e.Problem)
 }
 
-func importErr(line int, format string, args ...any) *ImportError {
-	return &ImportError{Line: line, Problem: fmt.Sprintf(format, args...)}
+func importErr(line int, key, format string, args ...any) *ImportError {
+	return &ImportError{Line: line, Problem: fmt.Sprintf(format, args...), Key: key, Args: args}
 }
 
 // calendar file layouts
@@ -270,10 +273,10 @@ type columns struct {
 func ParseCalendarCSV(r io.Reader) ([]DayEntry, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, MaxCalendarFileBytes+1))
 	if err != nil {
-		return nil, importErr(0, "cannot read the file: %v", err)
+		return nil, importErr(0, "read", "cannot read the file: %v", err)
 	}
 	if len(raw) > MaxCalendarFileBytes {
-		return nil, importErr(0, "the file is larger than %d MiB", MaxCalendarFileBytes>>20)
+		return nil, importErr(0, "too_large", "the file is larger than %d MiB", MaxCalendarFileBytes>>20)
 	}
 	text, err := decodeCalendarText(raw)
 	if err != nil {
@@ -296,17 +299,17 @@ func ParseCalendarCSV(r io.Reader) ([]DayEntry, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, importErr(pe.Line, "%v", pe.Err)
+				return nil, importErr(pe.Line, "csv", "%v", pe.Err)
 			}
-			return nil, importErr(0, "%v", err)
+			return nil, importErr(0, "csv", "%v", err)
 		}
 		line, _ := cr.FieldPos(0)
 		for i, f := range rec {
 			if len(f) > MaxCalendarFieldBytes {
-				return nil, importErr(line, "field %d is longer than %d bytes", i+1, MaxCalendarFieldBytes)
+				return nil, importErr(line, "field_long", "field %d is longer than %d bytes", i+1, MaxCalendarFieldBytes)
 			}
 			if strings.IndexFunc(f, unicode.IsControl) >= 0 {
-				return nil, importErr(line, "field %d contains a control character", i+1)
+				return nil, importErr(line, "field_control", "field %d contains a control character", i+1)
 			}
 			rec[i] = strings.TrimSpace(f)
 		}
@@ -325,23 +328,23 @@ func ParseCalendarCSV(r io.Reader) ([]DayEntry, error) {
 			}
 		}
 		if len(out) == MaxCalendarRows {
-			return nil, importErr(line, "more than %d dates in one file", MaxCalendarRows)
+			return nil, importErr(line, "too_many", "more than %d dates in one file", MaxCalendarRows)
 		}
 		e, err := cols.entry(rec, line)
 		if err != nil {
 			return nil, err
 		}
 		if first, dup := seen[e.Date]; dup {
-			return nil, importErr(line, "date %s is already on line %d", e.Date, first)
+			return nil, importErr(line, "duplicate", "date %s is already on line %d", e.Date, first)
 		}
 		seen[e.Date] = line
 		out = append(out, e)
 	}
 	if cols == nil {
-		return nil, importErr(0, "the file is empty")
+		return nil, importErr(0, "empty", "the file is empty")
 	}
 	if len(out) == 0 {
-		return nil, importErr(0, "the file lists no dates")
+		return nil, importErr(0, "no_dates", "the file lists no dates")
 	}
 	return out, nil
 }
@@ -349,11 +352,11 @@ func ParseCalendarCSV(r io.Reader) ([]DayEntry, error) {
 // decodeCalendarText returns the file as UTF-8 without a byte-order mark.
 func decodeCalendarText(raw []byte) ([]byte, error) {
 	if bytes.HasPrefix(raw, []byte{0xFF, 0xFE}) || bytes.HasPrefix(raw, []byte{0xFE, 0xFF}) {
-		return nil, importErr(0, "the file is UTF-16; save it as UTF-8 (or Big5)")
+		return nil, importErr(0, "utf16", "the file is UTF-16; save it as UTF-8 (or Big5)")
 	}
 	if text, ok := bytes.CutPrefix(raw, []byte("\uFEFF")); ok {
 		if !utf8.Valid(text) {
-			return nil, importErr(lineOfInvalidUTF8(text), "the file starts with a UTF-8 byte-order mark but is not valid UTF-8")
+			return nil, importErr(lineOfInvalidUTF8(text), "bad_bom", "the file starts with a UTF-8 byte-order mark but is not valid UTF-8")
 		}
 		return text, nil
 	}
@@ -362,10 +365,10 @@ func decodeCalendarText(raw []byte) ([]byte, error) {
 	}
 	text, err := traditionalchinese.Big5.NewDecoder().Bytes(raw)
 	if err != nil {
-		return nil, importErr(0, "the file is neither UTF-8 nor Big5 text: %v", err)
+		return nil, importErr(0, "encoding_err", "the file is neither UTF-8 nor Big5 text: %v", err)
 	}
 	if i := bytes.IndexRune(text, utf8.RuneError); i >= 0 {
-		return nil, importErr(1+bytes.Count(text[:i], []byte("\n")), "the file is neither UTF-8 nor Big5 text")
+		return nil, importErr(1+bytes.Count(text[:i], []byte("\n")), "encoding", "the file is neither UTF-8 nor Big5 text")
 	}
 	return text, nil
 }
@@ -404,7 +407,7 @@ func readHeader(rec []string, line int) (*columns, bool, error) {
 			continue
 		}
 		if *p >= 0 {
-			return nil, false, importErr(line, "column %q appears twice in the header", f)
+			return nil, false, importErr(line, "column_twice", "column %q appears twice in the header", f)
 		}
 		*p = i
 		if name == "date" || name == "day_off" || name == "note" {
@@ -415,26 +418,26 @@ func readHeader(rec []string, line int) (*columns, bool, error) {
 	}
 	switch {
 	case gov && simple:
-		return nil, false, importErr(line, "the header mixes the government columns (西元日期, 是否放假) with date, day_off")
+		return nil, false, importErr(line, "header_mixed", "the header mixes the government columns (西元日期, 是否放假) with date, day_off")
 	case gov:
 		c.layout = layoutGov
 		if c.date < 0 || c.dayOff < 0 {
-			return nil, false, importErr(line, "the header needs the columns 西元日期 and 是否放假")
+			return nil, false, importErr(line, "header_gov", "the header needs the columns 西元日期 and 是否放假")
 		}
 	case simple:
 		c.layout = layoutSimple
 		if c.date < 0 || c.dayOff < 0 {
-			return nil, false, importErr(line, "the header needs the columns date and day_off")
+			return nil, false, importErr(line, "header_simple", "the header needs the columns date and day_off")
 		}
 	default:
-		return nil, false, importErr(line, "no header: expected 西元日期,星期,是否放假,備註 or date,day_off,note")
+		return nil, false, importErr(line, "no_header", "no header: expected 西元日期,星期,是否放假,備註 or date,day_off,note")
 	}
 	return c, true, nil
 }
 
 func (c *columns) entry(rec []string, line int) (DayEntry, error) {
 	if len(rec) > c.n {
-		return DayEntry{}, importErr(line, "%d fields but the header has %d", len(rec), c.n)
+		return DayEntry{}, importErr(line, "field_count", "%d fields but the header has %d", len(rec), c.n)
 	}
 	field := func(i int) string {
 		if i < 0 || i >= len(rec) {
@@ -449,11 +452,11 @@ func (c *columns) entry(rec []string, line int) (DayEntry, error) {
 	var e DayEntry
 	ds := field(c.date)
 	if ds == "" {
-		return e, importErr(line, "%s is empty", dateName)
+		return e, importErr(line, "date_empty", "%s is empty", dateName)
 	}
 	d, ok := parseCalendarDate(ds)
 	if !ok {
-		return e, importErr(line, "%s %q is not a date (write 20260101 or 2026-01-01, years %d-%d)", dateName, ds, minCalendarYear, maxCalendarYear)
+		return e, importErr(line, "date_bad", "%s %q is not a date (write 20260101 or 2026-01-01, years %d-%d)", dateName, ds, minCalendarYear, maxCalendarYear)
 	}
 	e.Date = d
 	off := field(c.dayOff)
@@ -464,7 +467,7 @@ func (c *columns) entry(rec []string, line int) (DayEntry, error) {
 			e.DayOff = true
 		case "0":
 		default:
-			return e, importErr(line, "是否放假 %q must be 2 (day off) or 0 (working day)", off)
+			return e, importErr(line, "gov_flag", "是否放假 %q must be 2 (day off) or 0 (working day)", off)
 		}
 		if w := field(c.weekday); w != "" {
 			if err := checkWeekday(w, d, line); err != nil {
@@ -477,7 +480,7 @@ func (c *columns) entry(rec []string, line int) (DayEntry, error) {
 			e.DayOff = true
 		case "false", "0":
 		default:
-			return e, importErr(line, "%s %q must be true, false, 1 or 0", offName, off)
+			return e, importErr(line, "flag", "%s %q must be true, false, 1 or 0", offName, off)
 		}
 	}
 	e.Note = field(c.note)
@@ -518,10 +521,10 @@ func checkWeekday(w string, d Date, line int) error {
 		name = "日"
 	}
 	if !slices.Contains(weekdayNames[:], name) {
-		return importErr(line, "星期 %q is not a day of the week (一 to 日)", w)
+		return importErr(line, "weekday_bad", "星期 %q is not a day of the week (一 to 日)", w)
 	}
 	if want := weekdayNames[d.Weekday()]; name != want {
-		return importErr(line, "星期 %q does not match %s, which is a %s (星期%s)", w, d, d.Weekday(), want)
+		return importErr(line, "weekday_mismatch", "星期 %q does not match %s, which is a %s (星期%s)", w, d, d.Weekday(), want)
 	}
 	return nil
 }

@@ -191,5 +191,4 @@ type Timeline interface {
 	// records the step; ErrChanged otherwise.
 	Move(ctx context.Context, ref string, version int64, to State, step Step) error
 	Steps(ctx context.Context, ref string, withInternal bool) ([]Step, error)
-	Record(ctx context.Context, step Step) error
 }

@@ -25,15 +25,6 @@ type stepDoc struct {
 	Internal bool      `bson:"internal"`
 }
 
-// Record appends a step to a request's timeline.
-func (s *Requests) Record(ctx context.Context, st rights.Step) error {
-	r, err := s.ByRef(ctx, st.Ref)
-	if err != nil {
-		return err
-	}
-	return s.record(ctx, r.Subject, st)
-}
-
 func (s *Requests) record(ctx context.Context, subject string, st rights.Step) error {
 	seq := nextSeq()
 	d := stepDoc{ID: fmt.Sprintf("%s:%d", st.Ref, seq), Ref: st.Ref, At: st.At.UTC(), Seq: seq, Action: st.Action, ActorID: st.ActorID, Role: st.Role, Internal: st.Internal}
