@@ -32,6 +32,10 @@ const (
 	collOpenRequests  = "open_requests"
 	collCounters      = "counters"
 	collRequestSteps  = "request_steps"
+	collRequestFiles  = "request_files"
+	collFileChunks    = "file_chunks"
+	collRequestStats  = "request_stats"
+	collSettings      = "settings"
 )
 
 type index struct {

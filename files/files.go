@@ -1,0 +1,74 @@
+// Package files describes the attachments of a rights request: identity documents, an
+// agent's authorisation, papers sent with a message. It imports neither gin nor mongo.
+package files
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// MaxPerRequest is the total size of one request's attachments: the agency's message
+// size cap, so everything a request carries can still be sent on by mail.
+const MaxPerRequest = 20 << 20
+
+// MaxFiles bounds the number of attachments of one request, so the list stays one small
+// document however small the files are.
+const MaxFiles = 100
+
+// Who uploaded a file.
+const (
+	RoleRequester = "requester"
+	RoleAgent     = "agent"
+	RoleOfficer   = "officer"
+)
+
+// What a file is for.
+const (
+	PurposeRequest       = "request"       // filed with the request (e.g. identity proof)
+	PurposeAuthorisation = "authorisation" // an agent's power of attorney
+	PurposeMessage       = "message"       // attached to a message on the request
+)
+
+var (
+	// ErrTooLarge: the request's attachments would exceed MaxPerRequest.
+	ErrTooLarge = errors.New("attachments exceed the size limit")
+	// ErrTooMany: the request already has MaxFiles attachments. It is an ErrTooLarge too.
+	ErrTooMany = fmt.Errorf("more than %d attachments: %w", MaxFiles, ErrTooLarge)
+	// ErrType: the content is not a PDF, JPEG or PNG, whatever its name says.
+	ErrType = errors.New("only PDF, JPEG and PNG files are accepted")
+)
+
+// File is one attachment's metadata.
+type File struct {
+	ID         string
+	Ref        string // the request's reference
+	Subject    string // the requester, whose key seals the name and content
+	Name       string // cleaned by CleanName
+	Type       string // sniffed from the content
+	Size       int64
+	Created    time.Time
+	Role       string // RoleRequester, RoleAgent or RoleOfficer
+	Purpose    string // PurposeRequest, PurposeAuthorisation or PurposeMessage
+	MessageID  string // with PurposeMessage
+	UploadedBy string // user id
+}
+
+// Store keeps attachments per request.
+type Store interface {
+	// Put stores r's content as a new file of f.Ref, sealed with f.Subject's key. It
+	// sets f.ID, Name (cleaned), Type, Size, and Created if zero. ErrType if the content
+	// is not allowed, ErrTooLarge if the request's total would exceed MaxPerRequest.
+	Put(ctx context.Context, f *File, r io.Reader) error
+	// Open returns a file of the request ref and its content, read with ctx as it is
+	// consumed; apperr.ErrNotFound if ref has no file id.
+	Open(ctx context.Context, ref, id string) (*File, io.ReadCloser, error)
+	// List returns the request's files in upload order (none: an empty list).
+	List(ctx context.Context, ref string) ([]File, error)
+	// Used returns the total size of the request's files.
+	Used(ctx context.Context, ref string) (int64, error)
+	// DeleteRef removes every file of the request; deleting nothing is not an error.
+	DeleteRef(ctx context.Context, ref string) error
+}
