@@ -16,7 +16,8 @@
 //
 // Supported field types: string, bool (a checkbox: "on", "true" or "1" is true, absence is
 // false), int and its sized variants (full-width digits are accepted), []string (every
-// value of a repeated key, for checkbox groups; blank values are dropped; cap the count
+// value of a repeated key, for checkbox groups; blank values are dropped unless the tag
+// says keepblank, which keeps repeated text areas aligned by position; cap the count
 // with max=N), and time.Time for <input type="date"> (2006-01-02, a calendar date at
 // midnight UTC).
 //
@@ -242,11 +243,12 @@ const (
 
 // field is how one struct field is bound.
 type field struct {
-	index  int
-	name   string // form key
-	label  string // catalogue key
-	notrim bool
-	kind   kind
+	index     int
+	name      string // form key
+	label     string // catalogue key
+	notrim    bool
+	keepblank bool
+	kind      kind
 }
 
 type spec struct {
@@ -302,6 +304,8 @@ func buildSpec(t reflect.Type) (*spec, error) {
 			switch o {
 			case "notrim":
 				f.notrim = true
+			case "keepblank":
+				f.keepblank = true
 			default:
 				return nil, fmt.Errorf("forms: %s.%s: unknown form tag option %q", t, sf.Name, o)
 			}
@@ -345,7 +349,7 @@ func (f *field) bind(v reflect.Value, vals []string) string {
 			if !cleanText(s) {
 				return KeyInvalidText
 			}
-			if s = f.trim(s); s != "" {
+			if s = f.trim(s); s != "" || f.keepblank {
 				out = append(out, s)
 			}
 		}

@@ -214,9 +214,21 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	if r := off2.post("/requests", url.Values{"kind": {"view"}, "scope": {"全部"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("file a request: %d", r.Code)
 	}
-	for _, p := range []string{"/requests/2026-000001", "/officer/queue"} {
+	for _, p := range []string{"/requests/2026-000001", "/officer/queue", "/officer/requests/2026-000001"} {
 		if r := off2.get(p); r.Code != 200 {
 			t.Fatalf("%s: %d", p, r.Code)
+		}
+	}
+	act(t, off2, "2026-000001", "review", nil)
+	d := off2.get("/officer/requests/2026-000001/decide")
+	off2.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}})
+	admin := h.signIn("adm@agency.example", staffPassword)
+	for _, v := range []struct {
+		b    *browser
+		path string
+	}{{off2, "/requests/2026-000001/letters/decision"}, {admin, "/admin/fees"}, {admin, "/admin/requests/stats"}} {
+		if r := v.b.get(v.path); r.Code != 200 {
+			t.Fatalf("%s: %d", v.path, r.Code)
 		}
 	}
 	h.browser().post("/signup", signUpForm("c@example.tw", "民眾", citizenPassword))

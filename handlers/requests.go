@@ -1,8 +1,13 @@
 package handlers
 
 import (
+	"encoding/csv"
 	"errors"
+	"html/template"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -205,7 +210,7 @@ func (s *Server) withdrawRequest(c *gin.Context) {
 		err = apperr.ErrNotFound
 	}
 	if err == nil {
-		err = s.Timeline.Move(ctx, ref, f.Version, rights.Withdrawn, rights.Step{Ref: ref, At: s.Now(), Action: "withdrawn", ActorID: u.ID, Role: "requester"})
+		_, err = s.Timeline.Update(ctx, ref, f.Version, s.Now(), rights.Withdraw(u.ID))
 	}
 	if errors.Is(err, rights.ErrChanged) {
 		err = &pageError{status: http.StatusConflict, key: "request.changed"}
@@ -218,19 +223,172 @@ func (s *Server) withdrawRequest(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/requests/"+ref)
 }
 
+type queueFilter struct {
+	Kind     string `form:"kind" validate:"omitempty,oneof=view copy correct stop delete" label:"request.kind"`
+	State    string `form:"state" validate:"omitempty,oneof=submitted identity review extended decided" label:"request.state"`
+	Assignee string `form:"assignee" validate:"max=64" label:"queue.assignee"`
+	Due      string `form:"due" validate:"omitempty,oneof=overdue today 3 7 14" label:"queue.due"`
+	Q        string `form:"q" validate:"max=40" label:"queue.search"`
+	Page     int    `form:"page" validate:"min=0,max=100000" label:"queue.page"`
+}
+
 type queuePage struct {
 	Requests []*rights.Request
 	Today    rights.Date
+	Filter   queueFilter
+	Counts   map[rights.State]int
+	Total    int // open requests before filtering
+	Matched  int
+	Page     int
+	Pages    int
+	Prev     template.URL // query strings of the neighbouring pages ("" at an end)
+	Next     template.URL
+	CSV      template.URL
+	People   map[string]string
+	Officers []*account.User
+	States   []rights.State
+	Kinds    []rights.Kind
+	NotFound string // a searched reference that does not exist
 }
 
-// queue is the officers' list of open requests, soonest due first.
+const queuePageSize = 50
+
+// openStates are the states of the queue, in workflow order.
+var openStates = []rights.State{rights.Submitted, rights.Identity, rights.Review, rights.Extended, rights.Decided}
+
+// queueRows reads the open requests and applies the filter. The open requests are one
+// small document each in their own collection, so filtering them in memory reads a few
+// hundred documents however many requests were ever filed.
+func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.Request, err error) {
+	all, err = s.Requests.Open(c.Request.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	today := rights.DateOf(s.Now())
+	me := currentUser(c).ID
+	for _, r := range all {
+		switch {
+		case f.Kind != "" && string(r.Kind) != f.Kind,
+			f.State != "" && string(r.State) != f.State,
+			f.Assignee == "me" && r.Assignee != me,
+			f.Assignee == "none" && r.Assignee != "",
+			f.Assignee != "" && f.Assignee != "me" && f.Assignee != "none" && r.Assignee != f.Assignee,
+			f.Due == "overdue" && rights.DaysLeft(r.Due, today) >= 0,
+			f.Due == "today" && rights.DaysLeft(r.Due, today) != 0:
+			continue
+		}
+		if n, err := strconv.Atoi(f.Due); err == nil && rights.DaysLeft(r.Due, today) > n {
+			continue
+		}
+		rows = append(rows, r)
+	}
+	return all, rows, nil
+}
+
+// queue is the officers' list of open requests, soonest due first, with filters, counts
+// per state, a search by reference and pages of 50.
 func (s *Server) queue(c *gin.Context) {
-	rs, err := s.Requests.Open(c.Request.Context())
+	var f queueFilter
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		f = queueFilter{} // a hand-edited address falls back to the whole queue
+	}
+	ctx := c.Request.Context()
+	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{},
+		States: openStates, Kinds: rights.Kinds}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		// A reference is looked up by _id, open or not; anything else is not a reference.
+		if rights.ValidRef(q) {
+			if _, err := s.Requests.ByRef(ctx, q); err == nil {
+				c.Redirect(http.StatusSeeOther, "/officer/requests/"+q)
+				return
+			} else if !errors.Is(err, apperr.ErrNotFound) {
+				s.fail(c, err)
+				return
+			}
+		}
+		p.NotFound = q
+	}
+	all, rows, err := s.queueRows(c, f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "queue", s.view(c, "queue.title", queuePage{Requests: rs, Today: rights.DateOf(s.Now())}))
+	for _, r := range all {
+		p.Counts[r.State]++
+	}
+	p.Total, p.Matched = len(all), len(rows)
+	p.Pages = max(1, (len(rows)+queuePageSize-1)/queuePageSize)
+	p.Page = min(max(f.Page, 1), p.Pages)
+	p.Requests = rows[(p.Page-1)*queuePageSize : min(p.Page*queuePageSize, len(rows))]
+	q := url.Values{}
+	for k, v := range map[string]string{"kind": f.Kind, "state": f.State, "assignee": f.Assignee, "due": f.Due} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	p.CSV = template.URL(q.Encode())
+	if p.Page > 1 {
+		q.Set("page", strconv.Itoa(p.Page-1))
+		p.Prev = template.URL(q.Encode())
+	}
+	if p.Page < p.Pages {
+		q.Set("page", strconv.Itoa(p.Page+1))
+		p.Next = template.URL(q.Encode())
+	}
+	if p.Officers, err = s.officers.list(ctx, s.Users, s.Now()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, o := range p.Officers {
+		p.People[o.ID] = o.Name
+	}
+	s.render(c, http.StatusOK, "queue", s.view(c, "queue.title", p))
+}
+
+// queueCSV exports the filtered queue, every page of it.
+func (s *Server) queueCSV(c *gin.Context) {
+	var f queueFilter
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		s.fail(c, inv)
+		return
+	}
+	_, rows, err := s.queueRows(c, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	officers, err := s.officers.list(c.Request.Context(), s.Users, s.Now())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	names := map[string]string{}
+	for _, o := range officers {
+		names[o.ID] = o.Name
+	}
+	v := s.view(c, "", nil)
+	today := rights.DateOf(s.Now())
+	var b strings.Builder
+	b.WriteString("\ufeff")
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{v.T("request.ref"), v.T("request.kind"), v.T("request.state"), v.T("request.received"), v.T("request.due"),
+		v.T("queue.days_left"), v.T("queue.assignee"), v.T("queue.channel")})
+	for _, r := range rows {
+		_ = w.Write([]string{r.Ref, v.T("right." + string(r.Kind) + ".name"), v.T("state." + string(r.State)), r.Received.String(), r.Due.String(),
+			strconv.Itoa(rights.DaysLeft(r.Due, today)), csvCell(names[r.Assignee]), v.T("channel." + r.Channel)})
+	}
+	w.Flush()
+	c.Header("Content-Disposition", `attachment; filename="request-queue-`+today.String()+`.csv"`)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
 }
 
 // DaysLeft and DueStatus let templates describe a deadline in words as well as colour.

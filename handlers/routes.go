@@ -72,6 +72,7 @@ func (s *Server) routes() *gin.Engine {
 	reqs.POST("", s.fileRequest)
 	reqs.GET("/:ref", s.requestDetail)
 	reqs.POST("/:ref/withdraw", s.withdrawRequest)
+	reqs.GET("/:ref/letters/:letter", s.requesterLetter)
 
 	// Staff of any role.
 	staff := site.Group("/staff", s.requireRole(account.Roles...))
@@ -80,6 +81,11 @@ func (s *Server) routes() *gin.Engine {
 	// Privacy officers.
 	officer := site.Group("/officer", s.requireRole(account.RoleOfficer))
 	officer.GET("/queue", s.queue)
+	officer.GET("/queue.csv", s.queueCSV)
+	officer.GET("/requests/:ref", s.officerRequest)
+	officer.GET("/requests/:ref/decide", s.decidePage)
+	officer.POST("/requests/:ref/:action", s.officerAct)
+	officer.GET("/requests/:ref/letters/:letter", s.officerLetter)
 	officer.GET("/consents", s.paperConsentForm)
 	officer.POST("/consents", s.paperConsentSubmit)
 
@@ -100,6 +106,10 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/tokens", s.issueToken)
 	admin.POST("/tokens/:id/revoke", s.revokeToken)
 	admin.GET("/calendar", s.calendarAdmin)
+	admin.GET("/fees", s.feesPage)
+	admin.POST("/fees", s.saveFees)
+	admin.GET("/requests/stats", s.requestStats)
+	admin.GET("/requests/stats.csv", s.requestStatsCSV)
 	admin.POST("/calendar", s.importCalendar)
 	admin.GET("/notices", s.noticesAdmin)
 	admin.POST("/notices/draft/start", s.startDraft)

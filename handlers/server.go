@@ -22,6 +22,7 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
+	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/static"
 	"github.com/example/pdpa-portal/templates"
@@ -54,6 +55,13 @@ type Deps struct {
 	Calendar rights.CalendarStore
 	Requests rights.Requests
 	Timeline rights.Timeline
+	Fees     rights.FeeSchedule
+	// Agency is the letterhead of written notices (the same details as consent receipts).
+	Agency receipt.Controller
+	// RequestStats reads the monthly request statistics.
+	RequestStats interface {
+		Stats(ctx context.Context, from, to string) ([]rights.MonthStats, error)
+	}
 	// ReceiptKeys verifies consent receipts: the signing key and any retired ones.
 	ReceiptKeys map[string]ed25519.PublicKey
 	Now         func() time.Time
@@ -90,6 +98,7 @@ type Server struct {
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	notice                               noticeCache
+	officers                             officerCache
 }
 
 // New builds the server; it fails only on a build defect (a template that does not parse).
@@ -131,7 +140,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
 	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
-		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }})
+		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }, "inc": func(n int) int { return n + 1 }})
 	if err != nil {
 		return nil, err
 	}

@@ -37,10 +37,15 @@ func (n *Mailer) Send(ctx context.Context, m account.Mail) error {
 	}
 	args := append([]any{link}, m.Args...)
 	body := n.Cat.T(lang, "mail."+m.Kind+".body", args...) + "\n\n-- \n" + n.Cat.T(lang, "mail.footer")
+	// A subject may name the request too; most have no verbs and take no arguments.
+	subject := n.Cat.T(lang, "mail."+m.Kind+".subject")
+	if strings.Contains(subject, "%") {
+		subject = n.Cat.T(lang, "mail."+m.Kind+".subject", args...)
+	}
 	now := n.Now()
 	msg := &outbox.Message{
 		ID: account.NewID("m"), UserID: m.UserID, To: m.To, Lang: lang, Kind: m.Kind,
-		Subject: n.Cat.T(lang, "mail."+m.Kind+".subject"), Body: body, Created: now, NextAttempt: now,
+		Subject: subject, Body: body, Created: now, NextAttempt: now,
 	}
 	if err := n.Outbox.Enqueue(ctx, msg); err != nil {
 		return err

@@ -63,6 +63,15 @@ type Request struct {
 	Proposed    string
 	Explanation string
 
+	// The agency's work on it.
+	Assignee      string // the officer's user id
+	IdentityLevel IdentityLevel
+	IdentityNote  string
+	Extension     *Extension
+	Decision      *Decision
+	Fee           *Fee
+	DuplicateOf   string
+
 	Version int64
 }
 
@@ -187,8 +196,8 @@ func CanMove(from, to State) bool {
 
 // Timeline stores the steps of requests.
 type Timeline interface {
-	// Move changes a request's state if it is still at version and may move there, and
-	// records the step; ErrChanged otherwise.
-	Move(ctx context.Context, ref string, version int64, to State, step Step) error
+	// Update applies act to the request if it is still at version, stores the result and
+	// records the step the action returns; ErrChanged if the request moved on meanwhile.
+	Update(ctx context.Context, ref string, version int64, now time.Time, act Action) (*Request, error)
 	Steps(ctx context.Context, ref string, withInternal bool) ([]Step, error)
 }

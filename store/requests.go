@@ -43,6 +43,47 @@ type requestDoc struct {
 	Proposed    []byte    `bson:"proposed,omitempty"`    // sealed
 	Explanation []byte    `bson:"explanation,omitempty"` // sealed
 	Version     int64     `bson:"version"`
+
+	Assignee      string       `bson:"assignee,omitempty"`
+	IdentityLevel string       `bson:"identity_level,omitempty"`
+	IdentityNote  []byte       `bson:"identity_note,omitempty"` // sealed
+	Extension     *extDoc      `bson:"extension,omitempty"`
+	Decision      *decisionDoc `bson:"decision,omitempty"`
+	Fee           *feeDoc      `bson:"fee,omitempty"`
+	DuplicateOf   string       `bson:"duplicate_of,omitempty"`
+}
+
+type extDoc struct {
+	Reason []byte    `bson:"reason"` // sealed
+	At     time.Time `bson:"at"`
+	By     string    `bson:"by"`
+	OldDue string    `bson:"old_due"`
+}
+
+type decisionDoc struct {
+	Items   []itemDoc `bson:"items"`
+	Outcome string    `bson:"outcome"`
+	At      time.Time `bson:"at"`
+	By      string    `bson:"by"`
+}
+
+type itemDoc struct {
+	Key     string   `bson:"key"`
+	Granted bool     `bson:"granted"`
+	Grounds []string `bson:"grounds,omitempty"`
+	Reason  []byte   `bson:"reason,omitempty"` // sealed
+}
+
+type feeDoc struct {
+	Lines  []feeLineDoc `bson:"lines"`
+	Total  int          `bson:"total"`
+	Status string       `bson:"status"`
+}
+
+type feeLineDoc struct {
+	Item     string `bson:"item"`
+	Unit     int    `bson:"unit"`
+	Quantity int    `bson:"quantity"`
 }
 
 type openDoc struct {
@@ -52,6 +93,12 @@ type openDoc struct {
 	State    string `bson:"state"`
 	Received string `bson:"received"`
 	Due      string `bson:"due"`
+	Assignee string `bson:"assignee,omitempty"`
+	Channel  string `bson:"channel,omitempty"`
+}
+
+func openOf(d *requestDoc) openDoc {
+	return openDoc{Ref: d.Ref, Kind: d.Kind, Subject: d.Subject, State: d.State, Received: d.Received, Due: d.Due, Assignee: d.Assignee, Channel: d.Channel}
 }
 
 type counterDoc struct {
@@ -88,27 +135,46 @@ func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
 		return fmt.Errorf("create request: %w", err)
 	}
 	r.Ref, r.Version = ref, 1
-	d := requestDoc{Ref: ref, Kind: string(r.Kind), Subject: r.Subject, State: string(r.State), Channel: r.Channel,
-		Received: r.Received.String(), Due: r.Due.String(), Filed: r.Filed.UTC(), Purposes: r.Purposes, Field: r.Field, Version: 1}
-	if r.Scope != "" {
-		d.Scope = sealer.Seal("request.scope", r.Scope)
-	}
-	if r.Proposed != "" {
-		d.Proposed = sealer.Seal("request.proposed", r.Proposed)
-	}
-	if r.Explanation != "" {
-		d.Explanation = sealer.Seal("request.explanation", r.Explanation)
-	}
+	d := requestToDoc(r, sealer)
 	if r.State.Open() {
-		o := openDoc{Ref: ref, Kind: d.Kind, Subject: d.Subject, State: d.State, Received: d.Received, Due: d.Due}
-		if _, err := s.db.coll(collOpenRequests).InsertOne(ctx, o); err != nil {
+		if _, err := s.db.coll(collOpenRequests).InsertOne(ctx, openOf(d)); err != nil {
 			return fmt.Errorf("create request: %w", translate(err))
 		}
 	}
 	if _, err := s.db.coll(collRequests).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("create request: %w", translate(err))
 	}
-	return s.record(ctx, r.Subject, rights.Step{Ref: ref, At: r.Filed, Action: "filed", ActorID: r.Subject, Role: "requester"})
+	return s.record(ctx, r, rights.Step{Ref: ref, At: r.Filed, Action: "filed", ActorID: r.Subject, Role: "requester"})
+}
+
+// requestToDoc converts a request, sealing what the requester and the officers typed.
+func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
+	seal := func(field, v string) []byte {
+		if v == "" {
+			return nil
+		}
+		return sealer.Seal(field, v)
+	}
+	d := &requestDoc{Ref: r.Ref, Kind: string(r.Kind), Subject: r.Subject, State: string(r.State), Channel: r.Channel,
+		Received: r.Received.String(), Due: r.Due.String(), Filed: r.Filed.UTC(), Purposes: r.Purposes, Field: r.Field, Version: r.Version,
+		Scope: seal("request.scope", r.Scope), Proposed: seal("request.proposed", r.Proposed), Explanation: seal("request.explanation", r.Explanation),
+		Assignee: r.Assignee, IdentityLevel: string(r.IdentityLevel), IdentityNote: seal("request.identity_note", r.IdentityNote), DuplicateOf: r.DuplicateOf}
+	if e := r.Extension; e != nil {
+		d.Extension = &extDoc{Reason: seal("request.extension", e.Reason), At: e.At.UTC(), By: e.By, OldDue: e.OldDue.String()}
+	}
+	if x := r.Decision; x != nil {
+		d.Decision = &decisionDoc{Outcome: string(x.Outcome), At: x.At.UTC(), By: x.By}
+		for _, it := range x.Items {
+			d.Decision.Items = append(d.Decision.Items, itemDoc{Key: it.Key, Granted: it.Granted, Grounds: it.Grounds, Reason: seal("request.item", it.Reason)})
+		}
+	}
+	if f := r.Fee; f != nil {
+		d.Fee = &feeDoc{Total: f.Total, Status: string(f.Status)}
+		for _, l := range f.Lines {
+			d.Fee.Lines = append(d.Fee.Lines, feeLineDoc(l))
+		}
+	}
+	return d
 }
 
 // ByRef returns a request by its reference.
@@ -168,7 +234,8 @@ func (s *Requests) Open(ctx context.Context) ([]*rights.Request, error) {
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("open request %s: bad date", d.Ref)
 		}
-		out = append(out, &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Received: received, Due: due})
+		out = append(out, &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Received: received, Due: due,
+			Assignee: d.Assignee, Channel: d.Channel})
 	}
 	return out, nil
 }
@@ -183,22 +250,43 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 		return nil, fmt.Errorf("request %s: %w", d.Ref, err)
 	}
 	r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Channel: d.Channel,
-		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, Field: d.Field, Version: d.Version}
+		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, Field: d.Field, Version: d.Version,
+		Assignee: d.Assignee, IdentityLevel: rights.IdentityLevel(d.IdentityLevel), DuplicateOf: d.DuplicateOf}
 	sealer, err := s.vault.For(ctx, d.Subject)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range []struct {
-		name string
-		src  []byte
-		dst  *string
-	}{{"request.scope", d.Scope, &r.Scope}, {"request.proposed", d.Proposed, &r.Proposed}, {"request.explanation", d.Explanation, &r.Explanation}} {
-		if len(f.src) == 0 {
-			continue
+	open := func(field string, src []byte, dst *string) {
+		if len(src) == 0 || err != nil {
+			return
 		}
-		if *f.dst, err = sealer.Open(f.name, f.src); err != nil {
-			return nil, err
+		*dst, err = sealer.Open(field, src)
+	}
+	open("request.scope", d.Scope, &r.Scope)
+	open("request.proposed", d.Proposed, &r.Proposed)
+	open("request.explanation", d.Explanation, &r.Explanation)
+	open("request.identity_note", d.IdentityNote, &r.IdentityNote)
+	if e := d.Extension; e != nil {
+		r.Extension = &rights.Extension{At: e.At, By: e.By}
+		r.Extension.OldDue, _ = rights.ParseDate(e.OldDue)
+		open("request.extension", e.Reason, &r.Extension.Reason)
+	}
+	if x := d.Decision; x != nil {
+		r.Decision = &rights.Decision{Outcome: rights.Outcome(x.Outcome), At: x.At, By: x.By}
+		r.Decision.Items = make([]rights.Item, len(x.Items))
+		for i, it := range x.Items {
+			r.Decision.Items[i] = rights.Item{Key: it.Key, Granted: it.Granted, Grounds: it.Grounds}
+			open("request.item", it.Reason, &r.Decision.Items[i].Reason)
 		}
+	}
+	if f := d.Fee; f != nil {
+		r.Fee = &rights.Fee{Total: f.Total, Status: rights.FeeStatus(f.Status)}
+		for _, l := range f.Lines {
+			r.Fee.Lines = append(r.Fee.Lines, rights.FeeLine(l))
+		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -25,11 +27,14 @@ type stepDoc struct {
 	Internal bool      `bson:"internal"`
 }
 
-func (s *Requests) record(ctx context.Context, subject string, st rights.Step) error {
+// record stores a step and adds it to the monthly statistics. Counters are $inc upserts
+// on documents keyed by month and kind, so the statistics page reads a few dozen _ids
+// and never scans the requests.
+func (s *Requests) record(ctx context.Context, r *rights.Request, st rights.Step) error {
 	seq := nextSeq()
 	d := stepDoc{ID: fmt.Sprintf("%s:%d", st.Ref, seq), Ref: st.Ref, At: st.At.UTC(), Seq: seq, Action: st.Action, ActorID: st.ActorID, Role: st.Role, Internal: st.Internal}
 	if st.Note != "" {
-		sealer, err := s.vault.For(ctx, subject)
+		sealer, err := s.vault.For(ctx, r.Subject)
 		if err != nil {
 			return err
 		}
@@ -38,38 +43,66 @@ func (s *Requests) record(ctx context.Context, subject string, st rights.Step) e
 	if _, err := s.db.coll(collRequestSteps).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("record step: %w", translate(err))
 	}
+	t, ok := rights.TallyOf(r, st)
+	if !ok {
+		return nil
+	}
+	inc := bson.D{}
+	for _, k := range t.Inc {
+		inc = append(inc, bson.E{Key: "counts." + k, Value: 1})
+	}
+	if t.Days >= 0 {
+		inc = append(inc, bson.E{Key: fmt.Sprintf("days.%d", t.Days), Value: 1})
+	}
+	_, err := s.db.coll(collRequestStats).UpdateOne(ctx, bson.D{{Key: "_id", Value: t.Month + ":" + string(t.Kind)}},
+		bson.D{{Key: "$inc", Value: inc}, {Key: "$setOnInsert", Value: bson.D{{Key: "month", Value: t.Month}, {Key: "kind", Value: string(t.Kind)}}}},
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("request statistics: %w", translate(err))
+	}
 	return nil
 }
 
-// Move is a conditional update under the request's lock: the embedded engine does not
-// make a read-then-write atomic, and two officers (or a requester and an officer) acting
-// at once must not both win.
-func (s *Requests) Move(ctx context.Context, ref string, version int64, to rights.State, st rights.Step) error {
+// Update applies an action as a conditional update under the request's lock: the
+// embedded engine does not make a read-then-write atomic, and two officers (or a
+// requester and an officer) acting at once must not both win. The request document is
+// written first; the queue entry and the timeline step follow it.
+func (s *Requests) Update(ctx context.Context, ref string, version int64, now time.Time, act rights.Action) (*rights.Request, error) {
 	defer s.db.locks.lock(collRequests, ref)()
 	r, err := s.ByRef(ctx, ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if r.Version != version || !rights.CanMove(r.State, to) {
-		return rights.ErrChanged
+	if r.Version != version {
+		return nil, rights.ErrChanged
 	}
-	res, err := s.db.coll(collRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}, {Key: "version", Value: version}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: string(to)}, {Key: "version", Value: version + 1}}}})
+	st, err := act(r, now)
 	if err != nil {
-		return fmt.Errorf("move request: %w", translate(err))
+		return nil, err
+	}
+	st.Ref, st.At = ref, now
+	sealer, err := s.vault.For(ctx, r.Subject)
+	if err != nil {
+		return nil, err
+	}
+	r.Version = version + 1
+	d := requestToDoc(r, sealer)
+	res, err := s.db.coll(collRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}, {Key: "version", Value: version}}, d)
+	if err != nil {
+		return nil, fmt.Errorf("update request: %w", translate(err))
 	}
 	if res.MatchedCount == 0 {
-		return rights.ErrChanged
+		return nil, rights.ErrChanged
 	}
-	if to.Open() {
-		_, err = s.db.coll(collOpenRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: string(to)}}}})
+	if r.State.Open() {
+		_, err = s.db.coll(collOpenRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, openOf(d), options.Replace().SetUpsert(true))
 	} else {
 		_, err = s.db.coll(collOpenRequests).DeleteOne(ctx, bson.D{{Key: "_id", Value: ref}})
 	}
 	if err != nil {
-		return fmt.Errorf("move request: %w", translate(err))
+		return nil, fmt.Errorf("update request: %w", translate(err))
 	}
-	return s.record(ctx, r.Subject, st)
+	return r, s.record(ctx, r, st)
 }
 
 // Steps lists a request's timeline, oldest first.
@@ -103,5 +136,47 @@ func (s *Requests) Steps(ctx context.Context, ref string, withInternal bool) ([]
 			}
 		}
 	}
+	return out, nil
+}
+
+type statsDoc struct {
+	ID     string         `bson:"_id"`
+	Month  string         `bson:"month"`
+	Kind   string         `bson:"kind"`
+	Counts map[string]int `bson:"counts"`
+	Days   map[string]int `bson:"days"`
+}
+
+// Stats returns the monthly counts from month from to month to ("2026-01"), inclusive.
+// The collection holds one small document per month and kind, so reading it whole is
+// cheap for decades.
+func (s *Requests) Stats(ctx context.Context, from, to string) ([]rights.MonthStats, error) {
+	cur, err := s.db.coll(collRequestStats).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("request statistics: %w", translate(err))
+	}
+	var docs []statsDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("request statistics: %w", translate(err))
+	}
+	var out []rights.MonthStats
+	for _, d := range docs {
+		if d.Month < from || d.Month > to {
+			continue
+		}
+		m := rights.MonthStats{Month: d.Month, Kind: rights.Kind(d.Kind), Counts: d.Counts, DaysToDecision: map[int]int{}}
+		for k, v := range d.Days {
+			if n, err := strconv.Atoi(k); err == nil {
+				m.DaysToDecision[n] = v
+			}
+		}
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Month != out[j].Month {
+			return out[i].Month < out[j].Month
+		}
+		return out[i].Kind < out[j].Kind
+	})
 	return out, nil
 }

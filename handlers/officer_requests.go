@@ -1,0 +1,469 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/rights"
+)
+
+type officerRequestPage struct {
+	Request   *rights.Request
+	Today     rights.Date
+	Names     map[string]consent.Text
+	Steps     []rights.Step
+	Requester *account.User
+	Officers  []*account.User
+	People    map[string]string // user id → name, for the timeline
+	Levels    []rights.IdentityLevel
+	Values    map[string]string
+	// Form names the action whose form had problems, so its fields show them.
+	Form string
+}
+
+// requestByRef reads a request named in the URL; a malformed reference is not found.
+func (s *Server) requestByRef(c *gin.Context) (*rights.Request, bool) {
+	ref := c.Param("ref")
+	if !rights.ValidRef(ref) {
+		s.fail(c, apperr.ErrNotFound)
+		return nil, false
+	}
+	r, err := s.Requests.ByRef(c.Request.Context(), ref)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return r, true
+}
+
+// purposeNames maps purpose ids to their names in the current notice.
+func (s *Server) purposeNames(ctx context.Context) (map[string]consent.Text, error) {
+	names := map[string]consent.Text{}
+	n, err := s.Notices.Current(ctx)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return names, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range n.Purposes {
+		names[p.ID] = p.Name
+	}
+	return names, nil
+}
+
+// officerRequest shows a request with everything the officer needs to act on it: the
+// facts, the whole timeline with internal notes, and the actions its state allows.
+func (s *Server) officerRequest(c *gin.Context) {
+	r, ok := s.requestByRef(c)
+	if !ok {
+		return
+	}
+	s.renderOfficerRequest(c, http.StatusOK, r, "", nil, nil)
+}
+
+func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Request, form string, vals map[string]string, inv *apperr.Invalid) {
+	ctx := c.Request.Context()
+	names, err := s.purposeNames(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	steps, err := s.Timeline.Steps(ctx, r.Ref, true)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	officers, err := s.officers.list(ctx, s.Users, s.Now())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := officerRequestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Officers: officers,
+		People: map[string]string{}, Levels: rights.IdentityLevels, Values: vals, Form: form}
+	if p.Values == nil {
+		p.Values = map[string]string{}
+	}
+	if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
+		p.Requester = u
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		s.fail(c, err)
+		return
+	}
+	for _, o := range officers {
+		p.People[o.ID] = o.Name
+	}
+	for _, st := range steps {
+		if _, ok := p.People[st.ActorID]; !ok && st.ActorID != r.Subject {
+			if u, err := s.Users.ByID(ctx, st.ActorID); err == nil {
+				p.People[u.ID] = u.Name
+			}
+		}
+	}
+	v := s.view(c, "officer.request_title", p)
+	if inv != nil {
+		v.Problems = inv.Problems
+	}
+	s.render(c, status, "officer_request", v)
+}
+
+type officerActForm struct {
+	Version      int64  `form:"version"`
+	Note         string `form:"note" validate:"max=4000" label:"officer.note"`
+	AskNote      string `form:"ask_note" validate:"max=4000" label:"officer.ask_note"`
+	IdentityNote string `form:"identity_note" validate:"max=4000" label:"officer.identity_note"`
+	FulfilNote   string `form:"fulfil_note" validate:"max=4000" label:"officer.fulfil_note"`
+	DupNote      string `form:"dup_note" validate:"max=4000" label:"officer.dup_note"`
+	Reason       string `form:"reason" validate:"max=2000" label:"officer.extend_reason"`
+	Level        string `form:"level" validate:"max=20" label:"officer.identity_level"`
+	Of           string `form:"of" validate:"max=20" label:"officer.duplicate_of"`
+	To           string `form:"to" validate:"max=64" label:"officer.assign_to"`
+	Fee          string `form:"fee" validate:"omitempty,oneof=paid waived" label:"officer.fee"`
+}
+
+// officerAct applies one action to a request. Every action is a conditional update: if
+// the request changed since the page was shown (another officer, or the requester
+// withdrawing), nothing is done and the officer is told.
+func (s *Server) officerAct(c *gin.Context) {
+	r, ok := s.requestByRef(c)
+	if !ok {
+		return
+	}
+	action := c.Param("action")
+	if action == "decide" {
+		s.decideSubmit(c, r)
+		return
+	}
+	var f officerActForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	vals := map[string]string{"note": f.Note, "ask_note": f.AskNote, "identity_note": f.IdentityNote, "fulfil_note": f.FulfilNote,
+		"dup_note": f.DupNote, "reason": f.Reason, "level": f.Level, "of": f.Of, "to": f.To}
+	ctx := c.Request.Context()
+	me := currentUser(c).ID
+	var act rights.Action
+	var mail string // the requester is told of this step by mail
+	switch action {
+	case "review":
+		act = rights.StartReview(me)
+	case "identity-ask":
+		act, mail = rights.AskIdentity(me, f.AskNote), "request_identity"
+	case "identity":
+		act = rights.RecordIdentity(me, rights.IdentityLevel(f.Level), f.IdentityNote)
+	case "extend":
+		today := rights.DateOf(s.Now())
+		cal, err := s.Calendar.Days(ctx, today.AddDays(-60), r.Due.AddDays(120))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		act, mail = rights.ExtendOnce(me, f.Reason, cal), "request_extended"
+	case "fee":
+		act = rights.SettleFee(me, rights.FeeStatus(f.Fee))
+	case "fulfil":
+		act, mail = rights.Fulfil(me, f.FulfilNote), "request_fulfilled"
+	case "close":
+		act = rights.Close(me)
+	case "duplicate":
+		if rights.ValidRef(f.Of) && f.Of != r.Ref {
+			o, err := s.Requests.ByRef(ctx, f.Of)
+			if errors.Is(err, apperr.ErrNotFound) || (err == nil && o.Subject != r.Subject) {
+				inv.Add("of", "officer.duplicate_not_theirs")
+			} else if err != nil {
+				s.fail(c, err)
+				return
+			}
+		}
+		act, mail = rights.MarkDuplicate(me, f.Of, f.DupNote), "request_duplicate"
+	case "assign":
+		if f.To != "" {
+			u, err := s.Users.ByID(ctx, f.To)
+			if errors.Is(err, apperr.ErrNotFound) || (err == nil && (!u.Has(account.RoleOfficer) || u.Disabled || u.Expired(s.Now()))) {
+				inv.Add("to", "officer.assign_not_officer")
+			} else if err != nil {
+				s.fail(c, err)
+				return
+			}
+		}
+		act = rights.Assign(me, f.To)
+	case "note":
+		act = rights.AddNote(me, f.Note)
+	default:
+		s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	if len(inv.Problems) > 0 {
+		s.renderOfficerRequest(c, http.StatusBadRequest, r, action, vals, inv)
+		return
+	}
+	updated, err := s.Timeline.Update(ctx, r.Ref, f.Version, s.Now(), act)
+	if s.actFailed(c, r, action, vals, err) {
+		return
+	}
+	if mail != "" {
+		s.tellRequester(c, updated, mail)
+	}
+	s.addFlash(c, flashSuccess, "flash.request_updated")
+	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+}
+
+// actFailed shows what went wrong with an action: the form's problems on the page, a
+// conflict when the request moved on, anything else through the error mapper.
+func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals map[string]string, err error) bool {
+	var inv *apperr.Invalid
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &inv):
+		// Each form on the page has its own note field, so the domain's "note" is the
+		// one of the form that was sent.
+		if f, ok := noteFields[form]; ok {
+			for i := range inv.Problems {
+				if inv.Problems[i].Field == "note" {
+					inv.Problems[i].Field = f
+				}
+			}
+		}
+		s.renderOfficerRequest(c, http.StatusBadRequest, r, form, vals, inv)
+	case errors.Is(err, rights.ErrChanged):
+		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
+	default:
+		s.fail(c, err)
+	}
+	return true
+}
+
+var noteFields = map[string]string{"identity-ask": "ask_note", "identity": "identity_note", "fulfil": "fulfil_note", "duplicate": "dup_note"}
+
+// tellRequester mails the requester about a step, in the language of their account.
+// The step is stored already, so a mail that cannot be queued is logged, not shown.
+func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
+	ctx := c.Request.Context()
+	u, err := s.Users.ByID(ctx, r.Subject)
+	if err != nil {
+		s.Log.Error("request updated but the requester could not be found to tell", "ref", r.Ref, "err", err)
+		return
+	}
+	lang := u.Lang
+	if lang == "" {
+		lang = i18n.ZH
+	}
+	link := "/requests/" + r.Ref
+	switch kind {
+	case "request_extended":
+		link += "/letters/extension"
+	case "request_decided":
+		link += "/letters/decision"
+	}
+	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: lang, Kind: kind, Link: link,
+		Args: []any{r.Ref, r.Due.String()}}); err != nil {
+		s.Log.Error("request updated but the mail to the requester was not queued", "ref", r.Ref, "kind", kind, "err", err)
+	}
+}
+
+type decidePage struct {
+	Request  *rights.Request
+	Items    []string
+	Grounds  []string
+	Names    map[string]consent.Text
+	Fees     []rights.FeeItem
+	Chosen   map[string]string // item index → "grant" / "refuse"
+	Ticked   map[string]bool   // "i:ground"
+	Reasons  []string
+	Quantity map[string]string // fee item id → quantity
+	FeeAsked bool
+}
+
+// decideForm is the item-by-item decision. Outcome and grounds carry their item's index
+// ("2:refuse", "2:art10-1"); the reasons are one text area per item, in order.
+type decideForm struct {
+	Version  int64    `form:"version"`
+	Outcome  []string `form:"outcome" validate:"max=60,dive,max=20" label:"decide.outcome"`
+	Grounds  []string `form:"grounds" validate:"max=300,dive,max=40" label:"decide.grounds"`
+	Reason   []string `form:"reason,keepblank" validate:"max=60,dive,max=2000" label:"decide.reason"`
+	Quantity []string `form:"quantity,keepblank" validate:"max=20,dive,max=6" label:"decide.quantity"`
+}
+
+func (s *Server) decidePage(c *gin.Context) {
+	r, ok := s.requestByRef(c)
+	if !ok {
+		return
+	}
+	if r.State != rights.Review && r.State != rights.Extended {
+		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+		return
+	}
+	s.renderDecide(c, http.StatusOK, r, decidePage{}, nil)
+}
+
+func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p decidePage, inv *apperr.Invalid) {
+	ctx := c.Request.Context()
+	names, err := s.purposeNames(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Request, p.Items, p.Grounds, p.Names = r, rights.Items(r), rights.Grounds[r.Kind], names
+	if r.Kind == rights.View || r.Kind == rights.Copy {
+		if p.Fees, err = s.Fees.Fees(ctx); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if p.Chosen == nil {
+		p.Chosen, p.Ticked, p.Quantity = map[string]string{}, map[string]bool{}, map[string]string{}
+	}
+	if len(p.Reasons) < len(p.Items) {
+		p.Reasons = append(p.Reasons, make([]string, len(p.Items)-len(p.Reasons))...)
+	}
+	v := s.view(c, "decide.title", p)
+	if inv != nil {
+		v.Problems = inv.Problems
+	}
+	s.render(c, status, "decide", v)
+}
+
+// decideSubmit records the decision item by item, then tells the requester with the
+// decision letter.
+func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
+	var f decideForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	keys := rights.Items(r)
+	p := decidePage{Chosen: map[string]string{}, Ticked: map[string]bool{}, Reasons: f.Reason, Quantity: map[string]string{}}
+	items := make([]rights.Item, len(keys))
+	for i, k := range keys {
+		items[i].Key = k
+	}
+	for _, o := range f.Outcome {
+		i, val, ok := indexed(o, len(keys))
+		if !ok || (val != "grant" && val != "refuse") {
+			continue
+		}
+		p.Chosen[strconv.Itoa(i)] = val
+		items[i].Granted = val == "grant"
+	}
+	for i := range keys {
+		if p.Chosen[strconv.Itoa(i)] == "" {
+			addOnce(inv, "item"+strconv.Itoa(i)+"_outcome", "decide.choose")
+		}
+	}
+	for _, g := range f.Grounds {
+		if i, val, ok := indexed(g, len(keys)); ok {
+			p.Ticked[g] = true
+			items[i].Grounds = append(items[i].Grounds, val)
+		}
+	}
+	for i := range keys {
+		if i < len(f.Reason) {
+			items[i].Reason = f.Reason[i]
+		}
+	}
+	var fee *rights.Fee
+	if r.Kind == rights.View || r.Kind == rights.Copy {
+		schedule, err := s.Fees.Fees(c.Request.Context())
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		fee = &rights.Fee{}
+		for i, it := range schedule {
+			if i >= len(f.Quantity) || f.Quantity[i] == "" {
+				continue
+			}
+			p.Quantity[it.ID] = f.Quantity[i]
+			n, err := strconv.Atoi(f.Quantity[i])
+			if err != nil || n < 0 || n > 10000 {
+				addOnce(inv, "quantity"+strconv.Itoa(i), "decide.quantity_invalid")
+				continue
+			}
+			if n > 0 {
+				fee.Lines = append(fee.Lines, rights.FeeLine{Item: it.ID, Unit: it.Unit, Quantity: n})
+			}
+		}
+	}
+	if len(inv.Problems) > 0 {
+		s.renderDecide(c, http.StatusBadRequest, r, p, inv)
+		return
+	}
+	updated, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Decide(currentUser(c).ID, items, fee))
+	var more *apperr.Invalid
+	if errors.As(err, &more) {
+		s.renderDecide(c, http.StatusBadRequest, r, p, more)
+		return
+	}
+	if s.actFailed(c, r, "decide", nil, err) {
+		return
+	}
+	s.tellRequester(c, updated, "request_decided")
+	s.addFlash(c, flashSuccess, "flash.request_decided")
+	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+}
+
+// indexed splits "3:value" into 3 and "value" when 0 ≤ 3 < n.
+func indexed(s string, n int) (int, string, bool) {
+	a, b, ok := strings.Cut(s, ":")
+	i, err := strconv.Atoi(a)
+	if !ok || err != nil || i < 0 || i >= n || b == "" {
+		return 0, "", false
+	}
+	return i, b, true
+}
+
+// officerCache keeps the list of officers for a minute: finding staff scans the users
+// collection, which the request pages must not do on every view.
+type officerCache struct {
+	mu    sync.Mutex
+	at    time.Time
+	items []*account.User
+}
+
+func (o *officerCache) list(ctx context.Context, users account.Users, now time.Time) ([]*account.User, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.items != nil && now.Sub(o.at) < time.Minute && now.After(o.at) {
+		return o.items, nil
+	}
+	staff, err := users.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*account.User
+	for _, u := range staff {
+		if u.Has(account.RoleOfficer) && !u.Disabled && !u.Expired(now) {
+			out = append(out, u)
+		}
+	}
+	o.items, o.at = out, now
+	return out, nil
+}
+
+// ItemName names a decision item in the page's language.
+func (v *View) ItemName(key string, names map[string]consent.Text) string {
+	switch {
+	case strings.HasPrefix(key, "purpose:"):
+		id := strings.TrimPrefix(key, "purpose:")
+		if n, ok := names[id]; ok {
+			return v.T("item.purpose", n.In(v.Lang))
+		}
+		return v.T("item.purpose", id)
+	case strings.HasPrefix(key, "field:"):
+		return v.T("item.field", v.T("request.field."+strings.TrimPrefix(key, "field:")))
+	}
+	return v.T("item." + key)
+}

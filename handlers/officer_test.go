@@ -1,0 +1,326 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/example/pdpa-portal/account"
+)
+
+// version reads the version a form on the page carries.
+func version(t *testing.T, r *response, action string) string {
+	t.Helper()
+	v, ok := r.doc.Find(`form[action$="` + action + `"] input[name=version]`).Attr("value")
+	if !ok {
+		t.Fatalf("no %s form on the page (status %d)", action, r.Code)
+	}
+	return v
+}
+
+// act posts an officer action from the request's page as it is now.
+func act(t *testing.T, b *browser, ref, action string, form url.Values) *response {
+	t.Helper()
+	page := b.get("/officer/requests/" + ref)
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("version", version(t, page, "/"+action))
+	return b.post("/officer/requests/"+ref+"/"+action, form)
+}
+
+// A copy request from filing to closing: review, the one extension with its written
+// notice, an item-by-item decision whose refusal names its ground, the fee, the identity
+// check that must come before data is released, fulfilment; the requester follows it all
+// and reads the letters; the statistics count it.
+func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	h.makeUser("x@example.tw", "旁人", citizenPassword)
+	h.makeUser("off@agency.example", "王承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("admin@agency.example", "管理者", staffPassword, account.RoleAdmin)
+	admin := h.signIn("admin@agency.example", staffPassword, english)
+	if r := admin.post("/admin/fees", url.Values{"id": {"", ""}, "name_zh": {"影印每頁", ""}, "name_en": {"Copy, per page", ""}, "unit": {"2", ""}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("fee schedule: %d %s", r.Code, r.text(".error-summary"))
+	}
+	citizen := h.signIn("c@example.tw", citizenPassword, english)
+	citizen.post("/requests", url.Values{"kind": {"copy"}, "scope": {"my account data"}})
+	const ref = "2026-000001"
+	off := h.signIn("off@agency.example", staffPassword, english)
+
+	page := off.get("/officer/requests/" + ref)
+	if page.Code != 200 || !strings.Contains(page.text(".facts"), "陳小明") || page.doc.Find(`form[action$="/fulfil"]`).Length() != 0 {
+		t.Fatalf("officer's page: %d %q", page.Code, page.text(".facts"))
+	}
+	if r := act(t, off, ref, "review", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("review: %d", r.Code)
+	}
+	// The extension needs its written reason; it moves the due date by at most 15 days.
+	if r := act(t, off, ref, "extend", url.Values{"reason": {"  "}}); r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-reason"]`).Length() != 1 {
+		t.Fatalf("extension without a reason: %d %q", r.Code, r.text(".error-summary"))
+	}
+	r := act(t, off, ref, "extend", url.Values{"reason": {"The records are kept in two archives."}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("extend: %d %s", r.Code, r.text(".error-summary"))
+	}
+	page = off.get("/officer/requests/" + ref)
+	// Received Monday 23 November: due Tuesday 8 December, extended by 15 days to Wednesday 23 December.
+	if !strings.Contains(page.text(".facts"), "23 December 2026") || page.doc.Find(`form[action$="/extend"]`).Length() != 0 {
+		t.Fatalf("after the extension: %q", page.text(".facts"))
+	}
+	if r := off.post("/officer/requests/"+ref+"/extend", url.Values{"version": {version(t, page, "/note")}, "reason": {"again"}}); r.Code != http.StatusConflict {
+		t.Fatalf("a second extension: %d", r.Code)
+	}
+	ms := h.mails("c@example.tw")
+	if last := ms[len(ms)-1]; !strings.Contains(last.Subject, "延長決定期間通知（案號 2026-000001）") || !strings.Contains(last.Body, "/requests/"+ref+"/letters/extension") {
+		t.Fatalf("extension mail: %q %q", last.Subject, last.Body)
+	}
+	letter := citizen.get("/requests/" + ref + "/letters/extension")
+	if letter.Code != 200 || !strings.Contains(letter.text(".letter"), "two archives") || !strings.Contains(letter.text(".letter"), "23 December 2026") ||
+		!strings.Contains(letter.text(".letterhead"), "Example City") {
+		t.Fatalf("extension notice: %d %q", letter.Code, letter.text(".letter"))
+	}
+	if r := h.signIn("x@example.tw", citizenPassword).get("/requests/" + ref + "/letters/extension"); r.Code != http.StatusNotFound {
+		t.Fatalf("another citizen read the notice: %d", r.Code)
+	}
+
+	// The decision: five items; a refusal without a ground does not go through.
+	d := off.get("/officer/requests/" + ref + "/decide")
+	if d.Code != 200 || d.doc.Find(`select[name=outcome]`).Length() != 5 || d.doc.Find(`input[name=quantity]`).Length() != 1 {
+		t.Fatalf("decision form: %d, %d items", d.Code, d.doc.Find(`select[name=outcome]`).Length())
+	}
+	v := version(t, d, "/decide")
+	form := url.Values{"version": {v}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
+		"reason": {"", "", "", "", "The archive file names a third party."}, "quantity": {"10"}}
+	if r := off.post("/officer/requests/"+ref+"/decide", form); r.Code != http.StatusBadRequest ||
+		!strings.Contains(r.text(".error-summary"), "at least one legal ground") || !strings.Contains(r.doc.Find("#f-item4_reason").Text(), "third party") {
+		t.Fatalf("refusal without a ground: %d %q", r.Code, r.text(".error-summary"))
+	}
+	form.Set("grounds", "4:art11-3-consent") // a ground of another kind
+	if r := off.post("/officer/requests/"+ref+"/decide", form); r.Code != http.StatusBadRequest {
+		t.Fatalf("a ground that does not apply: %d", r.Code)
+	}
+	form.Set("grounds", "4:art10-3")
+	if r := off.post("/officer/requests/"+ref+"/decide", form); r.Code != http.StatusSeeOther {
+		t.Fatalf("decide: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page = off.get("/officer/requests/" + ref)
+	if !strings.Contains(page.text(".facts"), "Partly granted") || !strings.Contains(page.text(".facts"), "NT$20") {
+		t.Fatalf("after deciding: %q", page.text(".facts"))
+	}
+	letter = citizen.get("/requests/" + ref + "/letters/decision")
+	for _, want := range []string{"in part", "PDPA Art. 10(3)", "names a third party", "administrative appeal", "NT$2 × 10", "NT$20"} {
+		if !strings.Contains(letter.text(".letter"), want) {
+			t.Fatalf("decision letter lacks %q: %q", want, letter.text(".letter"))
+		}
+	}
+	if ms := h.mails("c@example.tw"); !strings.Contains(ms[len(ms)-1].Subject, "決定通知") {
+		t.Fatalf("decision mail: %q", ms[len(ms)-1].Subject)
+	}
+	if mine := citizen.get("/requests/" + ref); !strings.Contains(mine.text(".facts"), "Partly granted") || !strings.Contains(mine.text(".facts"), "NT$20") {
+		t.Fatalf("the requester's page: %q", mine.text(".facts"))
+	}
+
+	// Data is released only after a stronger identity check and once the fee is settled.
+	if r := act(t, off, ref, "fulfil", nil); r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "stronger identity check") ||
+		!strings.Contains(r.text(".error-summary"), "neither paid nor waived") {
+		t.Fatalf("fulfil too early: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := act(t, off, ref, "identity", url.Values{"level": {"document"}, "identity_note": {"ID card copy checked, A123"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("identity: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := act(t, off, ref, "fee", url.Values{"fee": {"paid"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("fee paid: %d", r.Code)
+	}
+	if r := act(t, off, ref, "fulfil", url.Values{"fulfil_note": {"Copy mailed on a CD."}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := act(t, off, ref, "note", url.Values{"note": {"Called the requester, all fine."}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("note: %d", r.Code)
+	}
+	if r := act(t, off, ref, "close", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("close: %d", r.Code)
+	}
+	mine := citizen.get("/requests/" + ref)
+	tl := mine.text(".timeline")
+	for _, want := range []string{"Review started", "Period extended", "Decided: partly granted", "Fee paid", "Copy mailed on a CD", "Closed"} {
+		if !strings.Contains(tl, want) {
+			t.Fatalf("the requester's timeline lacks %q: %q", want, tl)
+		}
+	}
+	if strings.Contains(mine.Body.String(), "A123") || strings.Contains(mine.Body.String(), "all fine") {
+		t.Fatal("the requester sees internal notes")
+	}
+	if officerTL := off.get("/officer/requests/" + ref).text(".timeline"); !strings.Contains(officerTL, "all fine") || !strings.Contains(officerTL, "王承辦") {
+		t.Fatalf("the officer's timeline: %q", officerTL)
+	}
+	if q := off.get("/officer/queue"); strings.Contains(q.text("main table"), ref) {
+		t.Fatal("a closed request is still in the queue")
+	}
+	st := admin.get("/admin/requests/stats")
+	row := st.doc.Find("tbody tr").First().Text()
+	if st.Code != 200 || !strings.Contains(row, "2026-11") || !strings.Contains(row, "Get a copy") || !strings.Contains(row, "100%") {
+		t.Fatalf("statistics: %d %q", st.Code, row)
+	}
+	csv := admin.get("/admin/requests/stats.csv")
+	if !strings.HasPrefix(csv.Body.String(), "\ufeff") || !strings.Contains(csv.Body.String(), "2026-11,Get a copy,1,0,1,0,0,0,100,1") {
+		t.Fatalf("statistics CSV:\n%s", csv.Body.String())
+	}
+}
+
+// Two officers acting on the same page at once: one wins, the other is told the request
+// changed, and the request shows one outcome.
+func TestTwoOfficersAtOnce(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "申請人", citizenPassword)
+	h.makeUser("a@agency.example", "甲", staffPassword, account.RoleOfficer)
+	h.makeUser("b@agency.example", "乙", staffPassword, account.RoleOfficer)
+	h.signIn("c@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"delete"}, "purposes": {"newsletter"}})
+	a, b := h.signIn("a@agency.example", staffPassword, english), h.signIn("b@agency.example", staffPassword, english)
+	act(t, a, "2026-000001", "review", nil)
+	page := a.get("/officer/requests/2026-000001")
+	v := version(t, page, "/extend")
+	codes := make(chan int, 2)
+	go func() {
+		codes <- a.post("/officer/requests/2026-000001/extend", url.Values{"version": {v}, "reason": {"busy"}}).Code
+	}()
+	go func() {
+		codes <- b.post("/officer/requests/2026-000001/decide", url.Values{"version": {v}, "outcome": {"0:grant"}, "reason": {""}}).Code
+	}()
+	got := map[int]int{<-codes: 1}
+	got[<-codes]++
+	if got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 1 {
+		t.Fatalf("two actions at once: %v", got)
+	}
+	facts := a.get("/officer/requests/2026-000001").text(".facts")
+	if strings.Contains(facts, "Originally due") == strings.Contains(facts, "Granted") {
+		t.Fatalf("both or neither action took effect: %q", facts)
+	}
+}
+
+// Refusals of stop and delete requests name the Art. 11 provisos; a decided refusal is
+// closed without fulfilment; duplicates close only against the same requester's request.
+func TestRefusalAndDuplicate(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "申請人", citizenPassword)
+	h.makeUser("d@example.tw", "別人", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c := h.signIn("c@example.tw", citizenPassword)
+	c.post("/requests", url.Values{"kind": {"stop"}, "purposes": {"newsletter"}, "scope": {"and the survey"}})
+	h.signIn("d@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+	c.post("/requests", url.Values{"kind": {"stop"}, "purposes": {"newsletter"}})
+	o := h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2026-000001", "review", nil)
+	d := o.get("/officer/requests/2026-000001/decide")
+	if d.doc.Find(`select[name=outcome]`).Length() != 2 || d.doc.Find(`input[value="0:er21-1"]`).Length() != 1 || d.doc.Find(`input[value="0:art10-1"]`).Length() != 0 {
+		t.Fatalf("stop decision form: %d items", d.doc.Find(`select[name=outcome]`).Length())
+	}
+	form := url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:refuse", "1:refuse"}, "grounds": {"0:er21-1", "1:art11-3-purpose"},
+		"reason": {"Kept 5 years under the Archives Act.", ""}}
+	if r := o.post("/officer/requests/2026-000001/decide", form); r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-item1_reason"]`).Length() != 1 {
+		t.Fatalf("a refused item without reasons: %d %q", r.Code, r.text(".error-summary"))
+	}
+	form["reason"] = []string{"Kept 5 years under the Archives Act.", "The survey is still running."}
+	if r := o.post("/officer/requests/2026-000001/decide", form); r.Code != http.StatusSeeOther {
+		t.Fatalf("refuse: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page := o.get("/officer/requests/2026-000001")
+	if page.doc.Find(`form[action$="/fulfil"]`).Length() != 0 || page.doc.Find(`form[action$="/close"]`).Length() != 1 {
+		t.Fatal("a refused request offers fulfilment, or no way to close it")
+	}
+	if r := act(t, o, "2026-000001", "close", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("close: %d", r.Code)
+	}
+	if r := act(t, o, "2026-000003", "duplicate", url.Values{"of": {"2026-000002"}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("a duplicate of someone else's request: %d", r.Code)
+	}
+	if r := act(t, o, "2026-000003", "duplicate", url.Values{"of": {"2026-000001"}, "dup_note": {"Same as 2026-000001."}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("duplicate: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if ms := h.mails("c@example.tw"); !strings.Contains(ms[len(ms)-1].Subject, "重複申請") {
+		t.Fatalf("duplicate mail: %q", ms[len(ms)-1].Subject)
+	}
+	for _, bad := range []string{"/officer/requests/2026-000002/launch", "/officer/requests/..%2f/review", "/officer/requests/2026-999999/review"} {
+		if r := o.post(bad, url.Values{"version": {"1"}}); r.Code != http.StatusNotFound {
+			t.Fatalf("%s: %d", bad, r.Code)
+		}
+	}
+	if r := o.post("/officer/requests/2026-000002/review", url.Values{"version": {"x"}}); r.Code != http.StatusBadRequest && r.Code != http.StatusConflict {
+		t.Fatalf("a malformed version: %d", r.Code)
+	}
+}
+
+// The queue at work: counts per state, filters, assignment, search by reference (closed
+// ones too), pages of 50 and a CSV of everything the filter matches.
+func TestQueueFiltersPagesAndExports(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "申請人", citizenPassword)
+	h.makeUser("o@agency.example", "承辦甲", staffPassword, account.RoleOfficer)
+	c := h.signIn("c@example.tw", citizenPassword)
+	for i := 0; i < 53; i++ {
+		kind := []string{"view", "copy"}[i%2]
+		if r := c.post("/requests", url.Values{"kind": {kind}, "scope": {fmt.Sprintf("item %d", i)}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("file %d: %d", i, r.Code)
+		}
+	}
+	c.post("/requests", url.Values{"kind": {"delete"}, "purposes": {"newsletter"}})
+	o := h.signIn("o@agency.example", staffPassword, english)
+	q := o.get("/officer/queue")
+	if q.doc.Find("tbody tr").Length() != 50 || !strings.Contains(q.text(".counts"), "All: 54") || !strings.Contains(q.text("caption"), "page 1 of 2") {
+		t.Fatalf("first page: %d rows, %q, %q", q.doc.Find("tbody tr").Length(), q.text(".counts"), q.text("caption"))
+	}
+	next, _ := q.doc.Find(`a[rel=next]`).Attr("href")
+	if p2 := o.get(next); p2.doc.Find("tbody tr").Length() != 4 {
+		t.Fatalf("second page: %d rows", p2.doc.Find("tbody tr").Length())
+	}
+	if r := o.get("/officer/queue?kind=delete"); r.doc.Find("tbody tr").Length() != 1 || !strings.Contains(r.text("tbody"), "2026-000054") {
+		t.Fatalf("filter by kind: %d", r.doc.Find("tbody tr").Length())
+	}
+	act(t, o, "2026-000054", "assign", url.Values{"to": {o.meID(t)}})
+	act(t, o, "2026-000054", "review", nil)
+	if r := o.get("/officer/queue?assignee=me&state=review"); r.doc.Find("tbody tr").Length() != 1 || !strings.Contains(r.text("tbody"), "承辦甲") {
+		t.Fatalf("mine in review: %d %q", r.doc.Find("tbody tr").Length(), r.text("tbody"))
+	}
+	if r := o.get("/officer/queue?due=overdue"); r.doc.Find("tbody tr").Length() != 0 {
+		t.Fatal("nothing is overdue yet")
+	}
+	h.clock.Advance(20 * 24 * time.Hour)
+	o = h.signIn("o@agency.example", staffPassword, english) // the staff session has timed out meanwhile
+	if r := o.get("/officer/queue?due=overdue"); !strings.HasPrefix(r.text("caption"), "53 matching") || !strings.Contains(r.text("tbody"), "overdue by") {
+		t.Fatalf("overdue after 20 days: %q", r.text("caption"))
+	}
+	if r := o.get("/officer/queue?state=$ne&due=999"); r.Code != 200 || r.doc.Find("tbody tr").Length() != 50 {
+		t.Fatalf("a hand-edited filter: %d", r.Code)
+	}
+	csv := o.get("/officer/queue.csv?kind=view")
+	if lines := strings.Count(csv.Body.String(), "\n"); !strings.HasPrefix(csv.Body.String(), "\ufeff") || lines != 28 {
+		t.Fatalf("CSV of 27 view requests has %d lines", lines)
+	}
+	if r := o.get("/officer/queue?q=2026-000007"); r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/officer/requests/2026-000007" {
+		t.Fatalf("search by reference: %d", r.Code)
+	}
+	if r := o.get("/officer/queue?q=2026-999999"); !strings.Contains(r.text(".notice"), "2026-999999") {
+		t.Fatalf("an unknown reference: %q", r.text(".notice"))
+	}
+}
+
+// meID reads the signed-in officer's id from the assign form.
+func (b *browser) meID(t *testing.T) string {
+	t.Helper()
+	page := b.get("/officer/requests/2026-000001")
+	id := ""
+	page.doc.Find(`select[name=to] option`).Each(func(_ int, s *goquery.Selection) {
+		if strings.Contains(s.Text(), "(me)") {
+			id, _ = s.Attr("value")
+		}
+	})
+	if id == "" {
+		t.Fatal("the assign form does not offer me")
+	}
+	return id
+}

@@ -1,0 +1,122 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/rights"
+)
+
+type statsFilter struct {
+	From string `form:"from" validate:"omitempty,datetime=2006-01" label:"stats.from"`
+	To   string `form:"to" validate:"omitempty,datetime=2006-01" label:"stats.to"`
+}
+
+type requestStatsPage struct {
+	From, To string
+	Rows     []rights.MonthStats
+	Totals   []rights.MonthStats // per kind over the whole range
+	All      rights.MonthStats
+	Query    string
+}
+
+// statsRange reads the month range, by default the twelve months to this one.
+func (s *Server) statsRange(c *gin.Context) (from, to string, ok bool) {
+	var f statsFilter
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return "", "", false
+	}
+	now := s.Now().In(taipei)
+	to, from = now.Format("2006-01"), now.AddDate(0, -11, 0).Format("2006-01")
+	if len(inv.Problems) == 0 {
+		if f.To != "" {
+			to = f.To
+		}
+		if f.From != "" {
+			from = f.From
+		}
+	}
+	if from > to {
+		from, to = to, from
+	}
+	return from, to, true
+}
+
+func (s *Server) loadStats(c *gin.Context) (*requestStatsPage, bool) {
+	from, to, ok := s.statsRange(c)
+	if !ok {
+		return nil, false
+	}
+	rows, err := s.RequestStats.Stats(c.Request.Context(), from, to)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	p := &requestStatsPage{From: from, To: to, Rows: rows, Query: "from=" + from + "&to=" + to}
+	byKind := map[rights.Kind]*rights.MonthStats{}
+	for _, k := range rights.Kinds {
+		byKind[k] = &rights.MonthStats{Kind: k}
+	}
+	for _, r := range rows {
+		if t := byKind[r.Kind]; t != nil {
+			t.Add(r)
+		}
+		p.All.Add(r)
+	}
+	for _, k := range rights.Kinds {
+		if byKind[k].Counts != nil {
+			p.Totals = append(p.Totals, *byKind[k])
+		}
+	}
+	return p, true
+}
+
+// requestStats shows administrators, per month and kind, how requests were answered:
+// received, granted, partly granted, refused, withdrawn, the median days to decide, the
+// share decided on time and the extensions taken.
+func (s *Server) requestStats(c *gin.Context) {
+	p, ok := s.loadStats(c)
+	if !ok {
+		return
+	}
+	s.render(c, http.StatusOK, "request_stats", s.view(c, "stats.title", p))
+}
+
+// requestStatsCSV exports the same figures as the page.
+func (s *Server) requestStatsCSV(c *gin.Context) {
+	p, ok := s.loadStats(c)
+	if !ok {
+		return
+	}
+	v := s.view(c, "", nil)
+	var b strings.Builder
+	b.WriteString("\ufeff")
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{v.T("stats.month"), v.T("request.kind"), v.T("stats.received"), v.T("stats.granted"), v.T("stats.partly"),
+		v.T("stats.refused"), v.T("stats.withdrawn"), v.T("stats.median_days"), v.T("stats.on_time"), v.T("stats.extended")})
+	row := func(month string, m rights.MonthStats) {
+		kind := v.T("stats.all_kinds")
+		if m.Kind != "" {
+			kind = v.T("right." + string(m.Kind) + ".name")
+		}
+		n := func(k string) string { return strconv.Itoa(m.Counts[k]) }
+		_ = w.Write([]string{month, kind, n(rights.CountReceived), n(rights.CountGranted), n(rights.CountPartly), n(rights.CountRefused),
+			n(rights.CountWithdrawn), m.MedianDays(), m.OnTimePercent(), n(rights.CountExtended)})
+	}
+	for _, r := range p.Rows {
+		row(r.Month, r)
+	}
+	for _, t := range p.Totals {
+		row(p.From+"–"+p.To, t)
+	}
+	row(p.From+"–"+p.To, p.All)
+	w.Flush()
+	c.Header("Content-Disposition", `attachment; filename="request-statistics-`+p.From+`-`+p.To+`.csv"`)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
+}

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// Fees keeps the fee schedule as one settings document.
+type Fees struct{ db *DB }
+
+var _ rights.FeeSchedule = (*Fees)(nil)
+
+// NewFees returns the fee schedule store.
+func NewFees(db *DB) *Fees { return &Fees{db: db} }
+
+type feeItemDoc struct {
+	ID     string `bson:"id"`
+	NameZH string `bson:"name_zh"`
+	NameEN string `bson:"name_en"`
+	Unit   int    `bson:"unit"`
+}
+
+type feesDoc struct {
+	ID    string       `bson:"_id"`
+	Items []feeItemDoc `bson:"items"`
+}
+
+// Fees returns the schedule (empty until an administrator sets one).
+func (f *Fees) Fees(ctx context.Context) ([]rights.FeeItem, error) {
+	var d feesDoc
+	err := f.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: "fee_schedule"}}).Decode(&d)
+	if err = translate(err); errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("fee schedule: %w", err)
+	}
+	out := make([]rights.FeeItem, len(d.Items))
+	for i, it := range d.Items {
+		out[i] = rights.FeeItem(it)
+	}
+	return out, nil
+}
+
+// SaveFees replaces the schedule.
+func (f *Fees) SaveFees(ctx context.Context, items []rights.FeeItem) error {
+	d := feesDoc{ID: "fee_schedule", Items: make([]feeItemDoc, len(items))}
+	for i, it := range items {
+		d.Items[i] = feeItemDoc(it)
+	}
+	_, err := f.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("save fee schedule: %w", translate(err))
+	}
+	return nil
+}
