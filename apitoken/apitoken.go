@@ -23,8 +23,11 @@ type Scope string
 // ScopeConsentRead allows looking up whether a person consents to a purpose.
 const ScopeConsentRead Scope = "consent:read"
 
+// ScopeRequestsRead allows reading the request queue and any request's status.
+const ScopeRequestsRead Scope = "requests:read"
+
 // Scopes lists every scope an administrator may grant, in the order the form shows them.
-var Scopes = []Scope{ScopeConsentRead}
+var Scopes = []Scope{ScopeConsentRead, ScopeRequestsRead}
 
 // Known reports whether s is one of Scopes.
 func Known(s Scope) bool {

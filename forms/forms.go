@@ -214,7 +214,20 @@ func formValues(r *http.Request) (url.Values, error) {
 	body := r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch
 	if body {
 		ct := r.Header.Get("Content-Type")
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
+		mt, _, err := mime.ParseMediaType(ct)
+		switch {
+		case err == nil && mt == "multipart/form-data":
+			// A form with file inputs: the text fields bind as usual; the files stay in
+			// r.MultipartForm for the handler. Parts beyond 1 MiB go to temporary files.
+			if err := r.ParseMultipartForm(1 << 20); err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return nil, mbe
+				}
+				return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+			}
+			return url.Values(r.MultipartForm.Value), nil
+		case err != nil || mt != "application/x-www-form-urlencoded":
 			return nil, fmt.Errorf("%w: content type %q", ErrMalformed, ct)
 		}
 	}

@@ -357,8 +357,13 @@ func TestMalformedRequests(t *testing.T) {
 	for name, r := range map[string]*http.Request{
 		"bad escape": post("email=%zz"),
 		"semicolon":  post("email=a;name=b"),
-		"multipart": func() *http.Request {
+		"multipart without a boundary": func() *http.Request {
 			r := post("--x\r\n")
+			r.Header.Set("Content-Type", "multipart/form-data")
+			return r
+		}(),
+		"multipart cut short": func() *http.Request {
+			r := post("--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@b")
 			r.Header.Set("Content-Type", "multipart/form-data; boundary=x")
 			return r
 		}(),
@@ -371,6 +376,21 @@ func TestMalformedRequests(t *testing.T) {
 		if err := forms.Decode(r, &signupForm{}, "en"); !errors.Is(err, forms.ErrMalformed) {
 			t.Errorf("%s: got %v, want ErrMalformed", name, err)
 		}
+	}
+}
+
+// A form with a file input arrives as multipart: its text fields bind and are checked
+// exactly as in an ordinary form.
+func TestMultipartTextFieldsBind(t *testing.T) {
+	body := "--x\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n a@b.example \r\n" +
+		"--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nbad\x00name\r\n--x--\r\n"
+	r := post(body)
+	r.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	var f signupForm
+	err := forms.Decode(r, &f, "en")
+	var inv *apperr.Invalid
+	if !errors.As(err, &inv) || f.Email != "a@b.example" || inv.Problems[0].Key != forms.KeyInvalidText {
+		t.Fatalf("multipart: %v %+v", err, f)
 	}
 }
 

@@ -54,6 +54,7 @@ func (s *Server) apiRoutes(r *gin.Engine) {
 	me.GET("/consents/history", s.apiMyHistory)
 	me.POST("/consents/:purpose", s.apiChangeConsent)
 	me.GET("/receipts/:id", s.apiMyReceipt)
+	s.apiRequestRoutes(api, me)
 }
 
 // writeJSON writes v as the response; API answers are never cached.

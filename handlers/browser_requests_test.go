@@ -36,6 +36,8 @@ func TestBrowserRequestPages(t *testing.T) {
 	o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
 		"grounds": {"4:art10-2"}, "reason": {"", "", "", "", "調查中。"}, "quantity": {"1"}})
 	act(t, o, "2026-000002", "review", nil)
+	o.multipart("/officer/requests/2026-000001/message", url.Values{"body": {"請補寄身分證明文件。"}}, upload{"說明.pdf", pdfFile})
+	citizen.multipart("/requests/2026-000001/messages", url.Values{"body": {"已附上。"}}, upload{"證明.png", pngFile})
 
 	ctx := browsertest.New(t, 1280, 900)
 	for _, lang := range []string{"zh-TW", "en"} {
@@ -43,7 +45,7 @@ func TestBrowserRequestPages(t *testing.T) {
 			chromedp.SendKeys("#f-email", "o@agency.example"), chromedp.SendKeys("#f-password", staffPassword+"\r"), chromedp.WaitVisible(".cards"))
 		for _, p := range []string{"/officer/queue", "/officer/requests/2026-000001", "/officer/requests/2026-000002", "/officer/requests/2026-000003",
 			"/officer/requests/2026-000002/decide", "/officer/requests/2026-000001/letters/extension", "/officer/requests/2026-000001/letters/decision",
-			"/admin/fees", "/admin/requests/stats"} {
+			"/admin/fees", "/admin/requests/stats", "/officer/intake"} {
 			must(t, ctx, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 			browsertest.Axe(t, ctx, lang+" "+p)
 			browsertest.Screenshot(t, ctx, "officer-"+lang+strings.ReplaceAll(p, "/", "-"))

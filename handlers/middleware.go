@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -110,11 +111,15 @@ func (s *Server) isTLS(r *http.Request) bool {
 // limitBody refuses bodies over the limit: at once when the declared length is too big,
 // and when reading past it otherwise (the form parser then reports *http.MaxBytesError).
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > s.opt.MaxBody {
-		s.renderError(c, http.StatusRequestEntityTooLarge, "")
+	limit, key := s.opt.MaxBody, ""
+	if uploadRoutes[c.Request.Method+" "+c.FullPath()] && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		limit, key = uploadMaxBody, "files.too_large"
+	}
+	if c.Request.ContentLength > limit {
+		s.renderError(c, http.StatusRequestEntityTooLarge, key)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opt.MaxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 

@@ -28,6 +28,7 @@ type officerRequestPage struct {
 	People    map[string]string // user id → name, for the timeline
 	Levels    []rights.IdentityLevel
 	Values    map[string]string
+	Files     *attachmentList
 	// Form names the action whose form had problems, so its fields show them.
 	Form string
 }
@@ -104,6 +105,10 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	for _, o := range officers {
 		p.People[o.ID] = o.Name
 	}
+	if p.Files, err = s.loadAttachments(c, r.Ref); err != nil {
+		s.fail(c, err)
+		return
+	}
 	for _, st := range steps {
 		if _, ok := p.People[st.ActorID]; !ok && st.ActorID != r.Subject {
 			if u, err := s.Users.ByID(ctx, st.ActorID); err == nil {
@@ -141,8 +146,12 @@ func (s *Server) officerAct(c *gin.Context) {
 		return
 	}
 	action := c.Param("action")
-	if action == "decide" {
+	switch action {
+	case "decide":
 		s.decideSubmit(c, r)
+		return
+	case "message":
+		s.postMessage(c, r, "officer")
 		return
 	}
 	var f officerActForm

@@ -324,3 +324,35 @@ func (b *browser) meID(t *testing.T) string {
 	}
 	return id
 }
+
+// An officer enters a request that came by registered mail: the period counts from the
+// postmark date, the requester is told by mail, and the timeline says who entered it.
+func TestOfficerEntersAPaperRequest(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("p@example.tw", "紙本", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	o := h.signIn("o@agency.example", staffPassword, english)
+	if r := o.get("/officer/intake"); r.Code != 200 || r.doc.Find(`input[name=received][type=date]`).Length() != 1 {
+		t.Fatalf("intake form: %d", r.Code)
+	}
+	form := url.Values{"email": {"nobody@example.tw"}, "channel": {"paper"}, "received": {"2026-11-30"}, "kind": {"delete"}, "purposes": {"newsletter"}}
+	if r := o.post("/officer/intake", form); r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-email"]`).Length() != 1 ||
+		r.doc.Find(`.error-summary a[href="#f-received"]`).Length() != 1 {
+		t.Fatalf("unknown address and a future date: %d %q", r.Code, r.text(".error-summary"))
+	}
+	form.Set("email", "p@example.tw")
+	form.Set("received", "2026-11-13") // the postmark: a Friday
+	r := o.post("/officer/intake", form)
+	if r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/officer/requests/2026-000001" {
+		t.Fatalf("enter: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page := o.follow(r)
+	// 30 days from 13 November is Sunday 13 December: due Monday 14 December.
+	if !strings.Contains(page.text(".facts"), "14 December 2026") || !strings.Contains(page.text(".facts"), "on paper") ||
+		!strings.Contains(page.text(".timeline"), "Received on paper") || !strings.Contains(page.text(".timeline"), "承辦") {
+		t.Fatalf("entered request: %q / %q", page.text(".facts"), page.text(".timeline"))
+	}
+	if ms := h.mails("p@example.tw"); len(ms) == 0 || !strings.Contains(ms[len(ms)-1].Body, "2026-000001") {
+		t.Fatal("the requester was not told")
+	}
+}

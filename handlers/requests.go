@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"html/template"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -24,6 +26,10 @@ type requestForm struct {
 	Field       string   `form:"field" validate:"omitempty,oneof=name phone address email other" label:"request.field"`
 	Proposed    string   `form:"proposed" validate:"max=500" label:"request.proposed"`
 	Explanation string   `form:"explanation" validate:"max=2000" label:"request.explanation"`
+	// An agent files for someone else with a written authorisation (APA Art. 24).
+	OnBehalf         bool   `form:"on_behalf"`
+	Principal        string `form:"principal" validate:"max=200" label:"request.principal"`
+	PrincipalContact string `form:"principal_contact" validate:"max=200" label:"request.principal_contact"`
 }
 
 type requestFormPage struct {
@@ -85,7 +91,11 @@ func (s *Server) fileRequest(c *gin.Context) {
 		return
 	}
 	kind := rights.Kind(f.Kind)
-	vals := map[string]string{"scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation}
+	vals := map[string]string{"scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation,
+		"principal": f.Principal, "principal_contact": f.PrincipalContact}
+	if f.OnBehalf {
+		vals["on_behalf"] = "on"
+	}
 	if !validKind(kind) {
 		s.fail(c, &pageError{status: http.StatusBadRequest, key: "request.kind_invalid"})
 		return
@@ -101,9 +111,36 @@ func (s *Server) fileRequest(c *gin.Context) {
 	}
 	r := &rights.Request{Kind: kind, Subject: u.ID, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
 		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
+	if f.OnBehalf {
+		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
+		if r.Principal == "" {
+			inv.Add("principal", "field.required")
+		}
+	}
 	if inv, err = merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
 		s.fail(c, err)
 		return
+	}
+	// Attachments are checked (total size, type by content) before anything is stored.
+	fhs, err := uploads(c, 0)
+	if err != nil && !uploadProblem(inv, err) {
+		s.fail(c, err)
+		return
+	}
+	var auth []*multipart.FileHeader
+	if f.OnBehalf {
+		var used int64
+		for _, fh := range fhs {
+			used += fh.Size
+		}
+		auth, err = uploadsOf(c, "authorisation", used)
+		if err != nil && !uploadProblemOf(inv, "authorisation", err) {
+			s.fail(c, err)
+			return
+		}
+		if err == nil && len(auth) == 0 {
+			inv.Add("authorisation", "request.authorisation_required")
+		}
 	}
 	if len(inv.Problems) > 0 {
 		inFormOrder(inv, &f)
@@ -121,6 +158,16 @@ func (s *Server) fileRequest(c *gin.Context) {
 	if err := s.Requests.Create(ctx, r); err != nil {
 		s.fail(c, err)
 		return
+	}
+	// The request is stored and will be confirmed; an attachment that fails to store is
+	// reported on the request's page, where it can be sent again as a message.
+	_, err = s.storeUploads(c, r, auth, files.RoleAgent, files.PurposeAuthorisation, "")
+	if err == nil {
+		_, err = s.storeUploads(c, r, fhs, files.RoleRequester, files.PurposeRequest, "")
+	}
+	if err != nil {
+		s.Log.Error("request filed but an attachment was not stored", "request_id", c.GetString(keyRequestID), "ref", r.Ref, "err", err)
+		s.addFlash(c, flashError, "flash.attachment_failed")
 	}
 	// The request is stored: the confirmation shows its reference and due date even if
 	// queuing the mail fails, which is logged for the operator rather than shown as an error.
@@ -152,30 +199,27 @@ type requestPage struct {
 	Today   rights.Date
 	Names   map[string]consent.Text
 	Steps   []rights.Step
+	Files   *attachmentList
+	Values  map[string]string
 }
 
 // requestDetail shows one of the person's requests; anyone else's is not found.
 func (s *Server) requestDetail(c *gin.Context) {
-	ref := c.Param("ref")
-	if !rights.ValidRef(ref) {
+	r, ok := s.requestByRef(c)
+	if !ok {
+		return
+	}
+	if r.Subject != currentUser(c).ID {
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}
+	s.renderRequestPage(c, http.StatusOK, r, nil, nil)
+}
+
+func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request, vals map[string]string, inv *apperr.Invalid) {
 	ctx := c.Request.Context()
-	r, err := s.Requests.ByRef(ctx, ref)
-	if err == nil && r.Subject != currentUser(c).ID {
-		err = apperr.ErrNotFound
-	}
+	names, err := s.purposeNames(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	names := map[string]consent.Text{}
-	if n, err := s.Notices.Current(ctx); err == nil {
-		for _, p := range n.Purposes {
-			names[p.ID] = p.Name
-		}
-	} else if !errors.Is(err, apperr.ErrNotFound) {
 		s.fail(c, err)
 		return
 	}
@@ -184,7 +228,19 @@ func (s *Server) requestDetail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "request", s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps}))
+	att, err := s.loadAttachments(c, r.Ref)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if vals == nil {
+		vals = map[string]string{}
+	}
+	v := s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals})
+	if inv != nil {
+		v.Problems = inv.Problems
+	}
+	s.render(c, status, "request", v)
 }
 
 type withdrawForm struct {

@@ -73,6 +73,8 @@ func (s *Server) routes() *gin.Engine {
 	reqs.GET("/:ref", s.requestDetail)
 	reqs.POST("/:ref/withdraw", s.withdrawRequest)
 	reqs.GET("/:ref/letters/:letter", s.requesterLetter)
+	reqs.POST("/:ref/messages", s.requesterMessage)
+	reqs.GET("/:ref/files/:id", s.requesterDownload)
 
 	// Staff of any role.
 	staff := site.Group("/staff", s.requireRole(account.Roles...))
@@ -82,10 +84,13 @@ func (s *Server) routes() *gin.Engine {
 	officer := site.Group("/officer", s.requireRole(account.RoleOfficer))
 	officer.GET("/queue", s.queue)
 	officer.GET("/queue.csv", s.queueCSV)
+	officer.GET("/intake", s.intakePage)
+	officer.POST("/intake", s.intakeSubmit)
 	officer.GET("/requests/:ref", s.officerRequest)
 	officer.GET("/requests/:ref/decide", s.decidePage)
 	officer.POST("/requests/:ref/:action", s.officerAct)
 	officer.GET("/requests/:ref/letters/:letter", s.officerLetter)
+	officer.GET("/requests/:ref/files/:id", s.officerDownload)
 	officer.GET("/consents", s.paperConsentForm)
 	officer.POST("/consents", s.paperConsentSubmit)
 

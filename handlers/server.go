@@ -19,6 +19,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
@@ -56,6 +57,9 @@ type Deps struct {
 	Requests rights.Requests
 	Timeline rights.Timeline
 	Fees     rights.FeeSchedule
+	Messages rights.Messages
+	// Files are the attachments of requests.
+	Files files.Store
 	// Agency is the letterhead of written notices (the same details as consent receipts).
 	Agency receipt.Controller
 	// RequestStats reads the monthly request statistics.

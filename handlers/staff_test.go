@@ -43,6 +43,8 @@ func TestEveryStaffRouteChecksTheRole(t *testing.T) {
 		// The API answers a JSON 401 rather than the sign-in redirect: api_test.go checks it.
 		"/api/v1/openapi.json": true, "/api/v1/receipts/verify": true, "/api/v1/me/consents": true, "/api/v1/me/consents/history": true,
 		"/api/v1/me/consents/:purpose": true, "/api/v1/me/receipts/:id": true, "/api/v1/consents/:subject/:purpose": true,
+		"/api/v1/me/requests": true, "/api/v1/me/requests/:ref": true, "/api/v1/me/requests/:ref/messages": true,
+		"/api/v1/requests": true, "/api/v1/requests/:ref": true,
 	}
 	checked := 0
 	for _, rt := range h.srv.Routes() {

@@ -53,6 +53,13 @@ type Request struct {
 	Received Date // the day of receipt (not counted)
 	Due      Date // the decision due date, moved by an extension
 	Filed    time.Time
+	// Principal is the data subject an agent files for (APA Art. 24: the agent shows a
+	// written authorisation, attached to the request); empty when people file for
+	// themselves.
+	Principal        string
+	PrincipalContact string
+	// EnteredBy is the officer who entered a paper or counter request ("" online).
+	EnteredBy string
 
 	// What is asked. Scope describes the data concerned in the requester's words;
 	// Purposes limits a stop or delete request; a correction names the field, the
@@ -83,6 +90,7 @@ const (
 	MaxScope       = 2000
 	MaxProposed    = 500
 	MaxExplanation = 2000
+	MaxPrincipal   = 200
 )
 
 // Validate checks a request as filed: the form adapts to the kind, so what each kind
@@ -114,6 +122,10 @@ func Validate(r *Request, known func(purpose string) bool) *apperr.Invalid {
 		}
 		text("proposed", r.Proposed, MaxProposed, true)
 		text("explanation", r.Explanation, MaxExplanation, true)
+	}
+	if r.Principal != "" || r.PrincipalContact != "" {
+		text("principal", r.Principal, MaxPrincipal, true)
+		text("principal_contact", r.PrincipalContact, MaxPrincipal, false)
 	}
 	if r.Kind == Stop || r.Kind == Delete {
 		if len(r.Purposes) == 0 && strings.TrimSpace(r.Scope) == "" {
@@ -200,4 +212,30 @@ type Timeline interface {
 	// records the step the action returns; ErrChanged if the request moved on meanwhile.
 	Update(ctx context.Context, ref string, version int64, now time.Time, act Action) (*Request, error)
 	Steps(ctx context.Context, ref string, withInternal bool) ([]Step, error)
+}
+
+// Message is a note between the requester and the officers about a request, with any
+// attached files (by id).
+type Message struct {
+	ID       string
+	At       time.Time
+	Role     string // "requester" or "officer"
+	AuthorID string
+	Body     string
+	Files    []string
+}
+
+// Limits on messages.
+const (
+	MaxMessage  = 4000
+	MaxMessages = 200
+)
+
+// ErrTooManyMessages: the request has as many messages as it may hold.
+var ErrTooManyMessages = fmt.Errorf("too many messages on one request: %w", apperr.ErrConflict)
+
+// Messages stores the messages of requests.
+type Messages interface {
+	AddMessage(ctx context.Context, ref string, m *Message) error
+	Messages(ctx context.Context, ref string) ([]Message, error)
 }

@@ -35,7 +35,7 @@ func TallyOf(r *Request, st Step) (t Tally, ok bool) {
 	d := DateOf(st.At)
 	t = Tally{Month: monthOf(d), Kind: r.Kind, Days: -1}
 	switch {
-	case st.Action == "filed":
+	case st.Action == "filed", st.Action == "filed_paper", st.Action == "filed_counter":
 		t.Month = monthOf(r.Received)
 		t.Inc = []string{CountReceived}
 	case st.Action == "withdrawn":

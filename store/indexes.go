@@ -11,31 +11,31 @@ import (
 
 // Collection names.
 const (
-	collUsers         = "users"
-	collEmails        = "user_emails"
-	collSessions      = "sessions"
-	collNotices       = "notices"
-	collSetupTokens   = "setup_tokens"
-	collKeys          = "subject_keys"
-	collOutbox        = "outbox"
-	collMail          = "mail"
-	collTokens        = "tokens"
-	collGuard         = "signin_failures"
-	collReviews       = "staff_reviews"
-	collConsentEvents = "consent_events"
-	collAPITokens     = "api_tokens"
-	collNoticeDrafts  = "notice_drafts"
-	collPurposes      = "purposes"
-	collNoticeAcks    = "notice_acks"
-	collCalendar      = "calendar_days"
-	collRequests      = "requests"
-	collOpenRequests  = "open_requests"
-	collCounters      = "counters"
-	collRequestSteps  = "request_steps"
-	collRequestFiles  = "request_files"
-	collFileChunks    = "file_chunks"
-	collRequestStats  = "request_stats"
-	collSettings      = "settings"
+	collUsers           = "users"
+	collEmails          = "user_emails"
+	collSessions        = "sessions"
+	collNotices         = "notices"
+	collSetupTokens     = "setup_tokens"
+	collKeys            = "subject_keys"
+	collOutbox          = "outbox"
+	collMail            = "mail"
+	collTokens          = "tokens"
+	collGuard           = "signin_failures"
+	collReviews         = "staff_reviews"
+	collConsentEvents   = "consent_events"
+	collAPITokens       = "api_tokens"
+	collNoticeDrafts    = "notice_drafts"
+	collPurposes        = "purposes"
+	collNoticeAcks      = "notice_acks"
+	collCalendar        = "calendar_days"
+	collRequests        = "requests"
+	collOpenRequests    = "open_requests"
+	collCounters        = "counters"
+	collSubjectRequests = "subject_requests"
+	collRequestFiles    = "request_files"
+	collFileChunks      = "file_chunks"
+	collRequestStats    = "request_stats"
+	collSettings        = "settings"
 )
 
 type index struct {
@@ -74,9 +74,6 @@ var indexes = map[string][]index{
 	},
 	collPurposes: {
 		{name: "order", keys: bson.D{{Key: "order", Value: 1}}},
-	},
-	collRequestSteps: {
-		{name: "ref_seq", keys: bson.D{{Key: "ref", Value: 1}, {Key: "seq", Value: 1}}},
 	},
 	collRequests: {
 		{name: "subject_filed", keys: bson.D{{Key: "subject", Value: 1}, {Key: "filed", Value: -1}}},

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -43,6 +44,9 @@ type requestDoc struct {
 	Proposed    []byte    `bson:"proposed,omitempty"`    // sealed
 	Explanation []byte    `bson:"explanation,omitempty"` // sealed
 	Version     int64     `bson:"version"`
+	EnteredBy   string    `bson:"entered_by,omitempty"`
+	Principal   []byte    `bson:"principal,omitempty"`         // sealed
+	PrincipalOf []byte    `bson:"principal_contact,omitempty"` // sealed
 
 	Assignee      string       `bson:"assignee,omitempty"`
 	IdentityLevel string       `bson:"identity_level,omitempty"`
@@ -51,6 +55,11 @@ type requestDoc struct {
 	Decision      *decisionDoc `bson:"decision,omitempty"`
 	Fee           *feeDoc      `bson:"fee,omitempty"`
 	DuplicateOf   string       `bson:"duplicate_of,omitempty"`
+
+	// The timeline and the messages live in the request's document: one read shows a
+	// request, and a state change and its step are one atomic write.
+	Steps    []stepDoc    `bson:"steps"`
+	Messages []messageDoc `bson:"messages,omitempty"`
 }
 
 type extDoc struct {
@@ -136,15 +145,35 @@ func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
 	}
 	r.Ref, r.Version = ref, 1
 	d := requestToDoc(r, sealer)
+	st := rights.Step{Ref: ref, At: r.Filed, Action: "filed", ActorID: r.Subject, Role: "requester"}
+	if r.EnteredBy != "" {
+		st.Action, st.ActorID, st.Role = "filed_"+r.Channel, r.EnteredBy, "officer"
+	}
+	d.Steps = []stepDoc{stepToDoc(st, sealer)}
 	if r.State.Open() {
 		if _, err := s.db.coll(collOpenRequests).InsertOne(ctx, openOf(d)); err != nil {
 			return fmt.Errorf("create request: %w", translate(err))
 		}
 	}
+	// The person's list of references, so "my requests" is two _id look-ups deep rather
+	// than a scan of every request ever filed.
+	// The embedded engine's updates are read-modify-write (doclock.go).
+	unlock := s.db.locks.lock(collSubjectRequests, r.Subject)
+	_, err = s.db.coll(collSubjectRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: r.Subject}},
+		bson.D{{Key: "$addToSet", Value: bson.D{{Key: "refs", Value: ref}}}}, options.UpdateOne().SetUpsert(true))
+	unlock()
+	if err != nil {
+		return fmt.Errorf("create request: %w", translate(err))
+	}
 	if _, err := s.db.coll(collRequests).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("create request: %w", translate(err))
 	}
-	return s.record(ctx, r, rights.Step{Ref: ref, At: r.Filed, Action: "filed", ActorID: r.Subject, Role: "requester"})
+	return s.tally(ctx, r, st)
+}
+
+type subjectRequestsDoc struct {
+	ID   string   `bson:"_id"`
+	Refs []string `bson:"refs"`
 }
 
 // requestToDoc converts a request, sealing what the requester and the officers typed.
@@ -157,8 +186,9 @@ func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 	}
 	d := &requestDoc{Ref: r.Ref, Kind: string(r.Kind), Subject: r.Subject, State: string(r.State), Channel: r.Channel,
 		Received: r.Received.String(), Due: r.Due.String(), Filed: r.Filed.UTC(), Purposes: r.Purposes, Field: r.Field, Version: r.Version,
+		Principal: seal("request.principal", r.Principal), PrincipalOf: seal("request.principal_contact", r.PrincipalContact),
 		Scope: seal("request.scope", r.Scope), Proposed: seal("request.proposed", r.Proposed), Explanation: seal("request.explanation", r.Explanation),
-		Assignee: r.Assignee, IdentityLevel: string(r.IdentityLevel), IdentityNote: seal("request.identity_note", r.IdentityNote), DuplicateOf: r.DuplicateOf}
+		Assignee: r.Assignee, IdentityLevel: string(r.IdentityLevel), EnteredBy: r.EnteredBy, IdentityNote: seal("request.identity_note", r.IdentityNote), DuplicateOf: r.DuplicateOf}
 	if e := r.Extension; e != nil {
 		d.Extension = &extDoc{Reason: seal("request.extension", e.Reason), At: e.At.UTC(), By: e.By, OldDue: e.OldDue.String()}
 	}
@@ -179,27 +209,33 @@ func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 
 // ByRef returns a request by its reference.
 func (s *Requests) ByRef(ctx context.Context, ref string) (*rights.Request, error) {
-	var d requestDoc
-	if err := s.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d); err != nil {
-		return nil, fmt.Errorf("request %s: %w", ref, translate(err))
-	}
-	return s.toDomain(ctx, &d)
+	_, r, err := s.load(ctx, ref)
+	return r, err
 }
 
-// ForSubject lists a person's requests, newest first.
+func (s *Requests) load(ctx context.Context, ref string) (*requestDoc, *rights.Request, error) {
+	var d requestDoc
+	if err := s.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d); err != nil {
+		return nil, nil, fmt.Errorf("request %s: %w", ref, translate(err))
+	}
+	r, err := s.toDomain(ctx, &d)
+	return &d, r, err
+}
+
+// ForSubject lists a person's requests, newest first. A reference listed whose request
+// document is missing (a filing that failed half-way, never confirmed) is skipped.
 func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Request, error) {
-	cur, err := s.db.coll(collRequests).Find(ctx, bson.D{{Key: "subject", Value: subject}}, options.Find().SetSort(bson.D{{Key: "filed", Value: -1}}))
-	if err != nil {
-		return nil, fmt.Errorf("requests: %w", translate(err))
+	var idx subjectRequestsDoc
+	err := s.db.coll(collSubjectRequests).FindOne(ctx, bson.D{{Key: "_id", Value: subject}}).Decode(&idx)
+	if err = translate(err); errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("requests: %w", err)
 	}
-	var docs []requestDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("requests: %w", translate(err))
-	}
-	out := make([]*rights.Request, 0, len(docs))
-	for i := range docs {
-		r, err := s.toDomain(ctx, &docs[i])
-		if errors.Is(err, vault.ErrKeyDestroyed) {
+	out := make([]*rights.Request, 0, len(idx.Refs))
+	for _, ref := range idx.Refs {
+		r, err := s.ByRef(ctx, ref)
+		if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
 			continue
 		}
 		if err != nil {
@@ -207,6 +243,7 @@ func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Re
 		}
 		out = append(out, r)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Filed.After(out[j].Filed) })
 	return out, nil
 }
 
@@ -251,7 +288,7 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 	}
 	r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Channel: d.Channel,
 		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, Field: d.Field, Version: d.Version,
-		Assignee: d.Assignee, IdentityLevel: rights.IdentityLevel(d.IdentityLevel), DuplicateOf: d.DuplicateOf}
+		Assignee: d.Assignee, IdentityLevel: rights.IdentityLevel(d.IdentityLevel), DuplicateOf: d.DuplicateOf, EnteredBy: d.EnteredBy}
 	sealer, err := s.vault.For(ctx, d.Subject)
 	if err != nil {
 		return nil, err
@@ -266,6 +303,8 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 	open("request.proposed", d.Proposed, &r.Proposed)
 	open("request.explanation", d.Explanation, &r.Explanation)
 	open("request.identity_note", d.IdentityNote, &r.IdentityNote)
+	open("request.principal", d.Principal, &r.Principal)
+	open("request.principal_contact", d.PrincipalOf, &r.PrincipalContact)
 	if e := d.Extension; e != nil {
 		r.Extension = &rights.Extension{At: e.At, By: e.By}
 		r.Extension.OldDue, _ = rights.ParseDate(e.OldDue)

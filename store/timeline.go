@@ -11,15 +11,13 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/vault"
 )
 
 var _ rights.Timeline = (*Requests)(nil)
 
 type stepDoc struct {
-	ID       string    `bson:"_id"`
-	Ref      string    `bson:"ref"`
 	At       time.Time `bson:"at"`
-	Seq      int64     `bson:"seq"`
 	Action   string    `bson:"action"`
 	ActorID  string    `bson:"actor_id"`
 	Role     string    `bson:"role"`
@@ -27,22 +25,19 @@ type stepDoc struct {
 	Internal bool      `bson:"internal"`
 }
 
-// record stores a step and adds it to the monthly statistics. Counters are $inc upserts
-// on documents keyed by month and kind, so the statistics page reads a few dozen _ids
-// and never scans the requests.
-func (s *Requests) record(ctx context.Context, r *rights.Request, st rights.Step) error {
-	seq := nextSeq()
-	d := stepDoc{ID: fmt.Sprintf("%s:%d", st.Ref, seq), Ref: st.Ref, At: st.At.UTC(), Seq: seq, Action: st.Action, ActorID: st.ActorID, Role: st.Role, Internal: st.Internal}
+func stepToDoc(st rights.Step, sealer *vault.Sealer) stepDoc {
+	d := stepDoc{At: st.At.UTC(), Action: st.Action, ActorID: st.ActorID, Role: st.Role, Internal: st.Internal}
 	if st.Note != "" {
-		sealer, err := s.vault.For(ctx, r.Subject)
-		if err != nil {
-			return err
-		}
 		d.Note = sealer.Seal("request.step", st.Note)
 	}
-	if _, err := s.db.coll(collRequestSteps).InsertOne(ctx, d); err != nil {
-		return fmt.Errorf("record step: %w", translate(err))
-	}
+	return d
+}
+
+// tally adds a step to the monthly statistics. Counters are $inc upserts on documents
+// keyed by month and kind, so the statistics page reads a few dozen _ids and never scans
+// the requests. (A crash between the request's write and this one loses one count; the
+// request itself is whole.)
+func (s *Requests) tally(ctx context.Context, r *rights.Request, st rights.Step) error {
 	t, ok := rights.TallyOf(r, st)
 	if !ok {
 		return nil
@@ -65,11 +60,11 @@ func (s *Requests) record(ctx context.Context, r *rights.Request, st rights.Step
 
 // Update applies an action as a conditional update under the request's lock: the
 // embedded engine does not make a read-then-write atomic, and two officers (or a
-// requester and an officer) acting at once must not both win. The request document is
-// written first; the queue entry and the timeline step follow it.
+// requester and an officer) acting at once must not both win. The new state and its
+// step are one write; the queue entry follows it.
 func (s *Requests) Update(ctx context.Context, ref string, version int64, now time.Time, act rights.Action) (*rights.Request, error) {
 	defer s.db.locks.lock(collRequests, ref)()
-	r, err := s.ByRef(ctx, ref)
+	old, r, err := s.load(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +82,7 @@ func (s *Requests) Update(ctx context.Context, ref string, version int64, now ti
 	}
 	r.Version = version + 1
 	d := requestToDoc(r, sealer)
+	d.Steps, d.Messages = append(old.Steps, stepToDoc(st, sealer)), old.Messages
 	res, err := s.db.coll(collRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}, {Key: "version", Value: version}}, d)
 	if err != nil {
 		return nil, fmt.Errorf("update request: %w", translate(err))
@@ -102,36 +98,85 @@ func (s *Requests) Update(ctx context.Context, ref string, version int64, now ti
 	if err != nil {
 		return nil, fmt.Errorf("update request: %w", translate(err))
 	}
-	return r, s.record(ctx, r, st)
+	return r, s.tally(ctx, r, st)
 }
 
 // Steps lists a request's timeline, oldest first.
 func (s *Requests) Steps(ctx context.Context, ref string, withInternal bool) ([]rights.Step, error) {
-	r, err := s.ByRef(ctx, ref)
+	d, r, err := s.load(ctx, ref)
 	if err != nil {
 		return nil, err
-	}
-	filter := bson.D{{Key: "ref", Value: ref}}
-	if !withInternal {
-		filter = append(filter, bson.E{Key: "internal", Value: false})
-	}
-	cur, err := s.db.coll(collRequestSteps).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("timeline: %w", translate(err))
-	}
-	var docs []stepDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("timeline: %w", translate(err))
 	}
 	sealer, err := s.vault.For(ctx, r.Subject)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]rights.Step, len(docs))
-	for i, d := range docs {
-		out[i] = rights.Step{Ref: d.Ref, At: d.At, Action: d.Action, ActorID: d.ActorID, Role: d.Role, Internal: d.Internal}
-		if len(d.Note) > 0 {
-			if out[i].Note, err = sealer.Open("request.step", d.Note); err != nil {
+	out := make([]rights.Step, 0, len(d.Steps))
+	for _, sd := range d.Steps {
+		if sd.Internal && !withInternal {
+			continue
+		}
+		st := rights.Step{Ref: ref, At: sd.At, Action: sd.Action, ActorID: sd.ActorID, Role: sd.Role, Internal: sd.Internal}
+		if len(sd.Note) > 0 {
+			if st.Note, err = sealer.Open("request.step", sd.Note); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+type messageDoc struct {
+	ID       string    `bson:"id"`
+	At       time.Time `bson:"at"`
+	Role     string    `bson:"role"`
+	AuthorID string    `bson:"author_id"`
+	Body     []byte    `bson:"body,omitempty"` // sealed
+	Files    []string  `bson:"files,omitempty"`
+}
+
+// AddMessage appends a message to a request under its lock. It does not change the
+// request's version, so a message never makes an officer's open page stale.
+func (s *Requests) AddMessage(ctx context.Context, ref string, m *rights.Message) error {
+	defer s.db.locks.lock(collRequests, ref)()
+	d, r, err := s.load(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if len(d.Messages) >= rights.MaxMessages {
+		return rights.ErrTooManyMessages
+	}
+	sealer, err := s.vault.For(ctx, r.Subject)
+	if err != nil {
+		return err
+	}
+	md := messageDoc{ID: m.ID, At: m.At.UTC(), Role: m.Role, AuthorID: m.AuthorID, Files: m.Files}
+	if m.Body != "" {
+		md.Body = sealer.Seal("request.message", m.Body)
+	}
+	_, err = s.db.coll(collRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, bson.D{{Key: "$push", Value: bson.D{{Key: "messages", Value: md}}}})
+	if err != nil {
+		return fmt.Errorf("add message: %w", translate(err))
+	}
+	return nil
+}
+
+// Messages lists a request's messages, oldest first.
+func (s *Requests) Messages(ctx context.Context, ref string) ([]rights.Message, error) {
+	d, r, err := s.load(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := s.vault.For(ctx, r.Subject)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rights.Message, len(d.Messages))
+	for i, md := range d.Messages {
+		out[i] = rights.Message{ID: md.ID, At: md.At, Role: md.Role, AuthorID: md.AuthorID, Files: md.Files}
+		if len(md.Body) > 0 {
+			if out[i].Body, err = sealer.Open("request.message", md.Body); err != nil {
 				return nil, err
 			}
 		}

@@ -1,0 +1,329 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// apiRequestRoutes are the rights requests in the JSON API: a citizen's own (session
+// cookie) and the queue for the agency's systems (bearer token with requests:read).
+func (s *Server) apiRequestRoutes(api *gin.RouterGroup, me *gin.RouterGroup) {
+	me.GET("/requests", s.apiMyRequests)
+	me.POST("/requests", s.apiFileRequest)
+	me.GET("/requests/:ref", s.apiMyRequest)
+	me.GET("/requests/:ref/messages", s.apiMyMessages)
+	me.POST("/requests/:ref/messages", s.apiPostMessage)
+	api.GET("/requests", s.requireToken(apitoken.ScopeRequestsRead), s.apiQueue)
+	api.GET("/requests/:ref", s.requireToken(apitoken.ScopeRequestsRead), s.apiRequest)
+}
+
+type apiRequestSummary struct {
+	Ref      string `json:"ref"`
+	Kind     string `json:"kind"`
+	State    string `json:"state"`
+	Channel  string `json:"channel,omitempty"`
+	Received string `json:"received"`
+	Due      string `json:"due"`
+	DaysLeft *int   `json:"daysLeft,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+}
+
+type apiItem struct {
+	Key     string   `json:"key"`
+	Granted bool     `json:"granted"`
+	Grounds []string `json:"grounds,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+}
+
+type apiRequest struct {
+	apiRequestSummary
+	Subject     string    `json:"subject,omitempty"`
+	Scope       string    `json:"scope,omitempty"`
+	Purposes    []string  `json:"purposes,omitempty"`
+	Field       string    `json:"field,omitempty"`
+	Proposed    string    `json:"proposed,omitempty"`
+	Explanation string    `json:"explanation,omitempty"`
+	Extension   *apiExt   `json:"extension,omitempty"`
+	Decision    *apiDec   `json:"decision,omitempty"`
+	Fee         *apiFee   `json:"fee,omitempty"`
+	Timeline    []apiStep `json:"timeline"`
+	Version     int64     `json:"version"`
+	Filed       time.Time `json:"filed"`
+	DuplicateOf string    `json:"duplicateOf,omitempty"`
+	Identity    string    `json:"identityLevel,omitempty"`
+	Letters     []string  `json:"letters,omitempty"`
+}
+
+type apiExt struct {
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+	OldDue string    `json:"originalDue"`
+}
+
+type apiDec struct {
+	Outcome string    `json:"outcome"`
+	At      time.Time `json:"at"`
+	Items   []apiItem `json:"items"`
+}
+
+type apiFee struct {
+	Total  int    `json:"totalNTD"`
+	Status string `json:"status"`
+}
+
+type apiStep struct {
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
+	Note   string    `json:"note,omitempty"`
+}
+
+type apiNote struct {
+	ID    string    `json:"id"`
+	At    time.Time `json:"at"`
+	From  string    `json:"from"`
+	Body  string    `json:"body,omitempty"`
+	Files []string  `json:"files,omitempty"`
+}
+
+func summaryOf(r *rights.Request, today rights.Date) apiRequestSummary {
+	out := apiRequestSummary{Ref: r.Ref, Kind: string(r.Kind), State: string(r.State), Channel: r.Channel, Received: r.Received.String(),
+		Due: r.Due.String(), Assignee: r.Assignee}
+	if r.State.Open() {
+		n := rights.DaysLeft(r.Due, today)
+		out.DaysLeft = &n
+	}
+	return out
+}
+
+func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject bool) (*apiRequest, error) {
+	steps, err := s.Timeline.Steps(c.Request.Context(), r.Ref, false)
+	if err != nil {
+		return nil, err
+	}
+	out := &apiRequest{apiRequestSummary: summaryOf(r, rights.DateOf(s.Now())), Scope: r.Scope, Purposes: r.Purposes, Field: r.Field,
+		Proposed: r.Proposed, Explanation: r.Explanation, Version: r.Version, Filed: r.Filed, DuplicateOf: r.DuplicateOf,
+		Timeline: make([]apiStep, len(steps))}
+	out.Assignee = ""
+	if withSubject {
+		out.Subject, out.Assignee, out.Identity = r.Subject, r.Assignee, string(r.IdentityLevel)
+	}
+	for i, st := range steps {
+		out.Timeline[i] = apiStep{At: st.At, Action: st.Action, Note: st.Note}
+	}
+	if e := r.Extension; e != nil {
+		out.Extension = &apiExt{Reason: e.Reason, At: e.At, OldDue: e.OldDue.String()}
+		out.Letters = append(out.Letters, "/requests/"+r.Ref+"/letters/extension")
+	}
+	if d := r.Decision; d != nil {
+		out.Decision = &apiDec{Outcome: string(d.Outcome), At: d.At}
+		for _, it := range d.Items {
+			out.Decision.Items = append(out.Decision.Items, apiItem(it))
+		}
+		out.Letters = append(out.Letters, "/requests/"+r.Ref+"/letters/decision")
+	}
+	if f := r.Fee; f != nil {
+		out.Fee = &apiFee{Total: f.Total, Status: string(f.Status)}
+	}
+	return out, nil
+}
+
+// apiMyRequests lists the signed-in person's requests, newest first.
+func (s *Server) apiMyRequests(c *gin.Context) {
+	rs, err := s.Requests.ForSubject(c.Request.Context(), currentUser(c).ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	today := rights.DateOf(s.Now())
+	out := make([]apiRequestSummary, len(rs))
+	for i, r := range rs {
+		out[i] = summaryOf(r, today)
+	}
+	writeJSON(c.Writer, http.StatusOK, gin.H{"requests": out})
+}
+
+// myRequestByRef reads one of the signed-in person's requests; anyone else's is not found.
+func (s *Server) myRequestByRef(c *gin.Context) (*rights.Request, bool) {
+	r, ok := s.requestByRef(c)
+	if ok && r.Subject != currentUser(c).ID {
+		s.fail(c, apperr.ErrNotFound)
+		return nil, false
+	}
+	return r, ok
+}
+
+func (s *Server) apiMyRequest(c *gin.Context) {
+	r, ok := s.myRequestByRef(c)
+	if !ok {
+		return
+	}
+	out, err := s.apiRequestOf(c, r, false)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c.Writer, http.StatusOK, out)
+}
+
+type apiFiling struct {
+	Kind        string   `json:"kind"`
+	Scope       string   `json:"scope"`
+	Purposes    []string `json:"purposes"`
+	Field       string   `json:"field"`
+	Proposed    string   `json:"proposed"`
+	Explanation string   `json:"explanation"`
+}
+
+// apiFileRequest files a request for the signed-in person: the same rules as the form,
+// the same confirmation mail; 201 with the reference and due date once it is stored.
+func (s *Server) apiFileRequest(c *gin.Context) {
+	var f apiFiling
+	if !s.decodeJSON(c, &f) {
+		return
+	}
+	u := currentUser(c)
+	if !u.EmailVerified {
+		s.fail(c, &pageError{status: http.StatusForbidden, key: "request.verify_first"})
+		return
+	}
+	if len(f.Purposes) > 50 {
+		f.Purposes = f.Purposes[:51] // more than any notice has: Validate refuses the unknown ones
+	}
+	ctx := c.Request.Context()
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	r := &rights.Request{Kind: rights.Kind(f.Kind), Subject: u.ID, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
+		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
+	for _, t := range []string{f.Scope, f.Field, f.Proposed, f.Explanation, strings.Join(f.Purposes, "")} {
+		if strings.ContainsRune(t, 0) {
+			s.fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Key: "validation.invalid_text"}}})
+			return
+		}
+	}
+	if err := rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	now := s.Now()
+	today := rights.DateOf(now)
+	cal, err := s.Calendar.Days(ctx, today, today.AddDays(120))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rights.File(r, now, cal)
+	if err := s.Requests.Create(ctx, r); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: c.GetString(keyLang), Kind: "request_received",
+		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}}); err != nil {
+		s.Log.Error("request filed but its confirmation mail was not queued", "ref", r.Ref, "err", err)
+	}
+	c.Header("Location", apiPrefix+"/me/requests/"+r.Ref)
+	writeJSON(c.Writer, http.StatusCreated, summaryOf(r, today))
+}
+
+func (s *Server) apiMyMessages(c *gin.Context) {
+	r, ok := s.myRequestByRef(c)
+	if !ok {
+		return
+	}
+	ms, err := s.Messages.Messages(c.Request.Context(), r.Ref)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]apiNote, len(ms))
+	for i, m := range ms {
+		out[i] = apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body, Files: m.Files}
+	}
+	writeJSON(c.Writer, http.StatusOK, gin.H{"messages": out})
+}
+
+type apiMessage struct {
+	Body string `json:"body"`
+}
+
+// apiPostMessage adds a text message to the person's request (files go through the
+// web form, which checks them by content).
+func (s *Server) apiPostMessage(c *gin.Context) {
+	r, ok := s.myRequestByRef(c)
+	if !ok {
+		return
+	}
+	var f apiMessage
+	if !s.decodeJSON(c, &f) {
+		return
+	}
+	v := &apperr.Invalid{}
+	textProblemAPI(v, "body", f.Body, rights.MaxMessage)
+	if err := v.OrNil(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	m := &rights.Message{ID: account.NewID("msg"), At: s.Now(), Role: "requester", AuthorID: currentUser(c).ID, Body: f.Body}
+	if err := s.Messages.AddMessage(c.Request.Context(), r.Ref, m); err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c.Writer, http.StatusCreated, apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body})
+}
+
+func textProblemAPI(v *apperr.Invalid, field, value string, max int) {
+	switch {
+	case strings.TrimSpace(value) == "":
+		v.Add(field, "field.required")
+	case len([]rune(value)) > max:
+		v.Add(field, "field.too_long", max)
+	case strings.ContainsRune(value, 0):
+		v.Add(field, "validation.invalid_text")
+	}
+}
+
+// apiQueue is the open requests for the agency's systems, soonest due first, optionally
+// of one kind or state.
+func (s *Server) apiQueue(c *gin.Context) {
+	rs, err := s.Requests.Open(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	kind, state := c.Query("kind"), c.Query("state")
+	today := rights.DateOf(s.Now())
+	out := []apiRequestSummary{}
+	counts := map[string]int{}
+	for _, r := range rs {
+		counts[string(r.State)]++
+		if (kind == "" || string(r.Kind) == kind) && (state == "" || string(r.State) == state) {
+			out = append(out, summaryOf(r, today))
+		}
+	}
+	writeJSON(c.Writer, http.StatusOK, gin.H{"requests": out, "counts": counts})
+}
+
+// apiRequest is one request for the agency's systems, with the subject's id and the
+// timeline the requester sees (internal notes stay in the portal).
+func (s *Server) apiRequest(c *gin.Context) {
+	r, ok := s.requestByRef(c)
+	if !ok {
+		return
+	}
+	out, err := s.apiRequestOf(c, r, true)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c.Writer, http.StatusOK, out)
+}
