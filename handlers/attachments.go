@@ -24,6 +24,8 @@ var uploadRoutes = map[string]bool{
 	"POST /requests":                      true,
 	"POST /requests/:ref/messages":        true,
 	"POST /officer/requests/:ref/:action": true,
+	"POST /guest/requests":                true,
+	"POST /guest/requests/:ref/messages":  true,
 }
 
 // uploadMaxBody is the body limit of an upload route: 20 MB of files and room for the
@@ -186,6 +188,9 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 		inv.Add("body", "message.empty")
 	}
 	back := "/requests/" + r.Ref
+	if rights.IsGuest(r.Subject) {
+		back = "/guest/requests/" + r.Ref
+	}
 	if role == "officer" {
 		back = "/officer/requests/" + r.Ref
 	}

@@ -36,6 +36,7 @@ func TestBrowserRequestPages(t *testing.T) {
 	o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
 		"grounds": {"4:art10-2"}, "reason": {"", "", "", "", "調查中。"}, "quantity": {"1"}})
 	act(t, o, "2026-000002", "review", nil)
+	o.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}})
 	o.multipart("/officer/requests/2026-000001/message", url.Values{"body": {"請補寄身分證明文件。"}}, upload{"說明.pdf", pdfFile})
 	citizen.multipart("/requests/2026-000001/messages", url.Values{"body": {"已附上。"}}, upload{"證明.png", pngFile})
 
@@ -45,7 +46,7 @@ func TestBrowserRequestPages(t *testing.T) {
 			chromedp.SendKeys("#f-email", "o@agency.example"), chromedp.SendKeys("#f-password", staffPassword+"\r"), chromedp.WaitVisible(".cards"))
 		for _, p := range []string{"/officer/queue", "/officer/requests/2026-000001", "/officer/requests/2026-000002", "/officer/requests/2026-000003",
 			"/officer/requests/2026-000002/decide", "/officer/requests/2026-000001/letters/extension", "/officer/requests/2026-000001/letters/decision",
-			"/admin/fees", "/admin/requests/stats", "/officer/intake"} {
+			"/admin/fees", "/admin/requests/stats", "/officer/intake", "/transparency"} {
 			must(t, ctx, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 			browsertest.Axe(t, ctx, lang+" "+p)
 			browsertest.Screenshot(t, ctx, "officer-"+lang+strings.ReplaceAll(p, "/", "-"))
@@ -76,4 +77,18 @@ func TestBrowserRequestPages(t *testing.T) {
 	if text := evalString(t, phone, "document.querySelector('.letter').textContent"); !strings.Contains(text, "延長") {
 		t.Errorf("the extension notice in Chinese: %q", text)
 	}
+
+	// A guest on a phone, in Chinese: the form, the code, the request.
+	guest := browsertest.New(t, 390, 844)
+	must(t, guest, chromedp.Navigate(site.URL+"/guest/requests/new?kind=view"), chromedp.WaitVisible("#f-email"))
+	browsertest.Axe(t, guest, "guest form")
+	must(t, guest, chromedp.SendKeys("#f-email", "guest@example.tw"), chromedp.SendKeys("#f-scope", "全部資料"),
+		chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible("#f-code"))
+	browsertest.Axe(t, guest, "guest confirm")
+	browsertest.Screenshot(t, guest, "guest-confirm")
+	must(t, guest, chromedp.SendKeys("#f-code", lastCode(t, h, "guest@example.tw")), chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible(".facts"))
+	browsertest.Axe(t, guest, "guest request")
+	browsertest.Screenshot(t, guest, "guest-request")
+	must(t, guest, chromedp.Navigate(site.URL+"/guest/track"), chromedp.WaitVisible("#f-ref"))
+	browsertest.Axe(t, guest, "guest track")
 }

@@ -261,26 +261,78 @@ var noteFields = map[string]string{"identity-ask": "ask_note", "identity": "iden
 // The step is stored already, so a mail that cannot be queued is logged, not shown.
 func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
 	ctx := c.Request.Context()
-	u, err := s.Users.ByID(ctx, r.Subject)
-	if err != nil {
-		s.Log.Error("request updated but the requester could not be found to tell", "ref", r.Ref, "err", err)
-		return
+	var to, lang string
+	link := "/requests/" + r.Ref
+	if rights.IsGuest(r.Subject) {
+		g, err := s.Guests.Guest(ctx, r.Subject)
+		if err != nil {
+			s.Log.Error("request updated but the guest could not be found to tell", "ref", r.Ref, "err", err)
+			return
+		}
+		to, lang, link = g.Email, g.Lang, "/guest/requests/"+r.Ref
+	} else {
+		u, err := s.Users.ByID(ctx, r.Subject)
+		if err != nil {
+			s.Log.Error("request updated but the requester could not be found to tell", "ref", r.Ref, "err", err)
+			return
+		}
+		to, lang = u.Email, u.Lang
 	}
-	lang := u.Lang
 	if lang == "" {
 		lang = i18n.ZH
 	}
-	link := "/requests/" + r.Ref
 	switch kind {
 	case "request_extended":
 		link += "/letters/extension"
 	case "request_decided":
 		link += "/letters/decision"
 	}
-	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: lang, Kind: kind, Link: link,
-		Args: []any{r.Ref, r.Due.String()}}); err != nil {
+	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: r.Subject, To: to, Lang: lang, Kind: kind, Link: link,
+		Args: []any{r.Ref, r.Due.String(), s.mailDetail(ctx, r, kind, lang)}}); err != nil {
 		s.Log.Error("request updated but the mail to the requester was not queued", "ref", r.Ref, "kind", kind, "err", err)
 	}
+}
+
+// mailDetail is the substance of a notice in plain text, so the mail is itself the
+// written notice (Art. 13): the extension's reason, the decision item by item, or the
+// note the officer wrote for the requester.
+func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang string) string {
+	t := func(key string, args ...any) string { return s.cat.T(lang, key, args...) }
+	var b strings.Builder
+	switch {
+	case kind == "request_extended" && r.Extension != nil:
+		b.WriteString(t("letter.reason") + ":\n" + r.Extension.Reason)
+	case kind == "request_decided" && r.Decision != nil:
+		names, _ := s.purposeNames(ctx)
+		v := &View{Lang: lang, s: s}
+		b.WriteString(t("outcome."+string(r.Decision.Outcome)) + "\n")
+		for _, it := range r.Decision.Items {
+			b.WriteString("\n- " + v.ItemName(it.Key, names) + ": ")
+			if it.Granted {
+				b.WriteString(t("decide.grant"))
+				continue
+			}
+			b.WriteString(t("decide.refuse"))
+			for _, g := range it.Grounds {
+				b.WriteString("\n  " + t("ground."+g))
+			}
+			if it.Reason != "" {
+				b.WriteString("\n  " + strings.ReplaceAll(it.Reason, "\n", "\n  "))
+			}
+		}
+		if r.Fee != nil {
+			b.WriteString("\n\n" + t("request.fee") + ": " + t("request.fee_total", r.Fee.Total))
+		}
+		if r.Decision.Outcome != rights.Granted {
+			b.WriteString("\n\n" + t("letter.remedy"))
+		}
+	default:
+		steps, err := s.Timeline.Steps(ctx, r.Ref, false)
+		if err == nil && len(steps) > 0 {
+			b.WriteString(steps[len(steps)-1].Note)
+		}
+	}
+	return b.String()
 }
 
 type decidePage struct {

@@ -77,7 +77,8 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 		t.Fatalf("a second extension: %d", r.Code)
 	}
 	ms := h.mails("c@example.tw")
-	if last := ms[len(ms)-1]; !strings.Contains(last.Subject, "延長決定期間通知（案號 2026-000001）") || !strings.Contains(last.Body, "/requests/"+ref+"/letters/extension") {
+	if last := ms[len(ms)-1]; !strings.Contains(last.Subject, "延長決定期間通知（案號 2026-000001）") || !strings.Contains(last.Body, "/requests/"+ref+"/letters/extension") ||
+		!strings.Contains(last.Body, "two archives") || !strings.Contains(last.Body, "2026-12-23") {
 		t.Fatalf("extension mail: %q %q", last.Subject, last.Body)
 	}
 	letter := citizen.get("/requests/" + ref + "/letters/extension")
@@ -119,8 +120,9 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 			t.Fatalf("decision letter lacks %q: %q", want, letter.text(".letter"))
 		}
 	}
-	if ms := h.mails("c@example.tw"); !strings.Contains(ms[len(ms)-1].Subject, "決定通知") {
-		t.Fatalf("decision mail: %q", ms[len(ms)-1].Subject)
+	if ms := h.mails("c@example.tw"); !strings.Contains(ms[len(ms)-1].Subject, "決定通知") || !strings.Contains(ms[len(ms)-1].Body, "個資法第10條第3款") ||
+		!strings.Contains(ms[len(ms)-1].Body, "names a third party") || !strings.Contains(ms[len(ms)-1].Body, "訴願") {
+		t.Fatalf("decision mail: %q\n%s", ms[len(ms)-1].Subject, ms[len(ms)-1].Body)
 	}
 	if mine := citizen.get("/requests/" + ref); !strings.Contains(mine.text(".facts"), "Partly granted") || !strings.Contains(mine.text(".facts"), "NT$20") {
 		t.Fatalf("the requester's page: %q", mine.text(".facts"))
@@ -170,6 +172,17 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 	csv := admin.get("/admin/requests/stats.csv")
 	if !strings.HasPrefix(csv.Body.String(), "\ufeff") || !strings.Contains(csv.Body.String(), "2026-11,Get a copy,1,0,1,0,0,0,100,1") {
 		t.Fatalf("statistics CSV:\n%s", csv.Body.String())
+	}
+	// The public page exists only once an administrator publishes it.
+	if r := h.browser().get("/transparency"); r.Code != http.StatusNotFound {
+		t.Fatalf("unpublished transparency page: %d", r.Code)
+	}
+	if r := admin.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("publish: %d", r.Code)
+	}
+	pub := h.browser(english).get("/transparency")
+	if pub.Code != 200 || !strings.Contains(pub.text("tbody"), "Get a copy") || strings.Contains(pub.Body.String(), "陳小明") {
+		t.Fatalf("transparency page: %d %q", pub.Code, pub.text("tbody"))
 	}
 }
 

@@ -188,7 +188,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			b    *browser
 			path string
 		}{
-			{anon, "/signup"}, {anon, "/receipts/verify"}, {anon, "/signin"}, {anon, "/forgot"}, {anon, "/mail-sent?about=reset"}, {anon, link},
+			{anon, "/signup"}, {anon, "/receipts/verify"}, {anon, "/guest/track"}, {anon, "/guest/requests/2026-000001/confirm"}, {anon, "/guest/requests/new?kind=stop"}, {anon, "/signin"}, {anon, "/forgot"}, {anon, "/mail-sent?about=reset"}, {anon, link},
 			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/account/consents"}, {admin, "/staff"},
 			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID}, {admin, "/admin/tokens"},
 			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"}, {admin, "/admin/calendar"}, {admin, "/requests"}, {admin, "/requests/new"}, {admin, "/requests/new?kind=correct"},
@@ -227,6 +227,15 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 		b    *browser
 		path string
 	}{{off2, "/requests/2026-000001/letters/decision"}, {admin, "/admin/fees"}, {admin, "/admin/requests/stats"}} {
+		if r := v.b.get(v.path); r.Code != 200 {
+			t.Fatalf("%s: %d", v.path, r.Code)
+		}
+	}
+	admin.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}})
+	for _, v := range []struct {
+		b    *browser
+		path string
+	}{{h.browser(), "/transparency"}} {
 		if r := v.b.get(v.path); r.Code != 200 {
 			t.Fatalf("%s: %d", v.path, r.Code)
 		}

@@ -41,17 +41,27 @@ type requestFormPage struct {
 	Purposes []consent.Purpose
 	Fields   []string
 	Days     int
+	// Base is where the form posts and the kind links lead: "/requests" for people
+	// signed in, "/guest/requests" for guests, who also give their e-mail address.
+	Base  string
+	Guest bool
 }
 
 // newRequestPage shows the form for one kind of request; the kind is chosen first, so
 // the form asks only what that kind needs, without script.
-func (s *Server) newRequestPage(c *gin.Context) {
+func (s *Server) newRequestPage(c *gin.Context) { s.requestFormFor(c, false) }
+
+func (s *Server) requestFormFor(c *gin.Context, guest bool) {
 	kind := rights.Kind(c.Query("kind"))
 	if !validKind(kind) {
-		s.render(c, http.StatusOK, "request_new", s.view(c, "request.new_title", requestFormPage{Prefix: "request", Kinds: rights.Kinds}))
+		p := requestFormPage{Prefix: "request", Kinds: rights.Kinds, Base: "/requests", Guest: guest}
+		if guest {
+			p.Base = "/guest/requests"
+		}
+		s.render(c, http.StatusOK, "request_new", s.view(c, "request.new_title", p))
 		return
 	}
-	s.renderRequestForm(c, http.StatusOK, kind, map[string]string{}, nil, nil)
+	s.renderRequestForm(c, http.StatusOK, kind, map[string]string{}, nil, nil, guest)
 }
 
 func validKind(k rights.Kind) bool {
@@ -63,14 +73,17 @@ func validKind(k rights.Kind) bool {
 	return false
 }
 
-func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind, vals map[string]string, checked []string, inv *apperr.Invalid) {
+func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind, vals map[string]string, checked []string, inv *apperr.Invalid, guest bool) {
 	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	p := requestFormPage{Prefix: "request", Kind: kind, Kinds: rights.Kinds, Values: vals, Checked: map[string]bool{},
-		Purposes: n.Purposes, Fields: rights.CorrectableFields, Days: kind.DecisionDays()}
+		Purposes: n.Purposes, Fields: rights.CorrectableFields, Days: kind.DecisionDays(), Base: "/requests", Guest: guest}
+	if guest {
+		p.Base = "/guest/requests"
+	}
 	for _, id := range checked {
 		p.Checked[id] = true
 	}
@@ -81,8 +94,15 @@ func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind,
 	s.render(c, status, "request_new", v)
 }
 
-// fileRequest files a request for the signed-in person. Once the confirmation shows,
-// the request is stored durably (the embedded engine syncs every write).
+// requester is who files: an account, or a guest created once the form is valid.
+type requester struct {
+	email, lang string
+	guest       bool
+	// subject returns the request's subject id; for a guest it stores the guest first.
+	subject func() (string, error)
+}
+
+// fileRequest files a request for the signed-in person.
 func (s *Server) fileRequest(c *gin.Context) {
 	u := currentUser(c)
 	var f requestForm
@@ -90,18 +110,27 @@ func (s *Server) fileRequest(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if !u.EmailVerified {
+		inv.Add("", "request.verify_first")
+	}
+	s.submitRequest(c, &f, inv, requester{email: u.Email, lang: c.GetString(keyLang), subject: func() (string, error) { return u.ID, nil }})
+}
+
+// submitRequest checks and stores a request. Once the confirmation shows, the request
+// is stored durably (the embedded engine syncs every write).
+func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Invalid, who requester) {
 	kind := rights.Kind(f.Kind)
 	vals := map[string]string{"scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation,
 		"principal": f.Principal, "principal_contact": f.PrincipalContact}
 	if f.OnBehalf {
 		vals["on_behalf"] = "on"
 	}
+	if who.guest {
+		vals["email"] = who.email
+	}
 	if !validKind(kind) {
 		s.fail(c, &pageError{status: http.StatusBadRequest, key: "request.kind_invalid"})
 		return
-	}
-	if !u.EmailVerified {
-		inv.Add("", "request.verify_first")
 	}
 	ctx := c.Request.Context()
 	n, err := s.Notices.Current(ctx)
@@ -109,7 +138,7 @@ func (s *Server) fileRequest(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	r := &rights.Request{Kind: kind, Subject: u.ID, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
+	r := &rights.Request{Kind: kind, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
 		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
 	if f.OnBehalf {
 		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
@@ -143,8 +172,12 @@ func (s *Server) fileRequest(c *gin.Context) {
 		}
 	}
 	if len(inv.Problems) > 0 {
-		inFormOrder(inv, &f)
-		s.renderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv)
+		inFormOrder(inv, f)
+		s.renderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.guest)
+		return
+	}
+	if r.Subject, err = who.subject(); err != nil {
+		s.fail(c, err)
 		return
 	}
 	now := s.Now()
@@ -169,9 +202,15 @@ func (s *Server) fileRequest(c *gin.Context) {
 		s.Log.Error("request filed but an attachment was not stored", "request_id", c.GetString(keyRequestID), "ref", r.Ref, "err", err)
 		s.addFlash(c, flashError, "flash.attachment_failed")
 	}
+	if who.guest {
+		s.sendGuestCode(c, r, who.email, who.lang, "guest_request_received")
+		s.addFlashArgs(c, flashSuccess, "flash.guest_request_filed", r.Ref, r.Due.String())
+		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
+		return
+	}
 	// The request is stored: the confirmation shows its reference and due date even if
 	// queuing the mail fails, which is logged for the operator rather than shown as an error.
-	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: c.GetString(keyLang), Kind: "request_received",
+	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: r.Subject, To: who.email, Lang: who.lang, Kind: "request_received",
 		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}}); err != nil {
 		s.Log.Error("request filed but its confirmation mail was not queued", "request_id", c.GetString(keyRequestID), "ref", r.Ref, "err", err)
 	}
@@ -201,6 +240,8 @@ type requestPage struct {
 	Steps   []rights.Step
 	Files   *attachmentList
 	Values  map[string]string
+	// Base is "/requests" for an account holder, "/guest/requests" for a guest.
+	Base string
 }
 
 // requestDetail shows one of the person's requests; anyone else's is not found.
@@ -236,7 +277,11 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 	if vals == nil {
 		vals = map[string]string{}
 	}
-	v := s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals})
+	base := "/requests"
+	if rights.IsGuest(r.Subject) {
+		base = "/guest/requests"
+	}
+	v := s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base})
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
@@ -247,27 +292,22 @@ type withdrawForm struct {
 	Version int64 `form:"version"`
 }
 
-// withdrawRequest lets the requester withdraw an open request. If an officer acted on it
-// since the page was shown, nothing happens and the page says so.
+// withdrawRequest lets the requester withdraw an open request.
 func (s *Server) withdrawRequest(c *gin.Context) {
-	ref := c.Param("ref")
-	if !rights.ValidRef(ref) {
-		s.fail(c, apperr.ErrNotFound)
-		return
+	r, ok := s.myRequestByRef(c)
+	if ok {
+		s.withdraw(c, r, currentUser(c).ID, "/requests/"+r.Ref)
 	}
+}
+
+// withdraw withdraws a request for its requester. If an officer acted on it since the
+// page was shown, nothing happens and the page says so.
+func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string) {
 	var f withdrawForm
 	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	u := currentUser(c)
-	r, err := s.Requests.ByRef(ctx, ref)
-	if err == nil && r.Subject != u.ID {
-		err = apperr.ErrNotFound
-	}
-	if err == nil {
-		_, err = s.Timeline.Update(ctx, ref, f.Version, s.Now(), rights.Withdraw(u.ID))
-	}
+	_, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Withdraw(actor))
 	if errors.Is(err, rights.ErrChanged) {
 		err = &pageError{status: http.StatusConflict, key: "request.changed"}
 	}
@@ -276,7 +316,7 @@ func (s *Server) withdrawRequest(c *gin.Context) {
 		return
 	}
 	s.addFlash(c, flashSuccess, "flash.request_withdrawn")
-	c.Redirect(http.StatusSeeOther, "/requests/"+ref)
+	c.Redirect(http.StatusSeeOther, back)
 }
 
 type queueFilter struct {

@@ -49,6 +49,19 @@ func (s *Server) routes() *gin.Engine {
 	site.GET("/privacy/changes", s.noticeChanges)
 	site.POST("/notice/dismiss", s.dismissNotice)
 	site.GET("/receipts/verify", s.verifyReceiptPage)
+	site.GET("/transparency", s.transparency)
+	// Guests: requests without an account, followed with a mailed code.
+	site.GET("/guest/requests/new", s.guestNewPage)
+	site.POST("/guest/requests", s.guestFileRequest)
+	site.GET("/guest/requests/:ref/confirm", s.guestConfirmPage)
+	site.POST("/guest/requests/:ref/confirm", s.guestConfirm)
+	site.GET("/guest/requests/:ref", s.guestDetail)
+	site.POST("/guest/requests/:ref/withdraw", s.guestWithdraw)
+	site.POST("/guest/requests/:ref/messages", s.guestMessage)
+	site.GET("/guest/requests/:ref/letters/:letter", s.guestLetter)
+	site.GET("/guest/requests/:ref/files/:id", s.guestDownload)
+	site.GET("/guest/track", s.guestTrackPage)
+	site.POST("/guest/track", s.guestTrack)
 	site.POST("/receipts/verify", s.verifyReceipt)
 
 	// Anyone signed in: their own account.
@@ -115,6 +128,7 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/fees", s.saveFees)
 	admin.GET("/requests/stats", s.requestStats)
 	admin.GET("/requests/stats.csv", s.requestStatsCSV)
+	admin.POST("/requests/stats/publish", s.publishStats)
 	admin.POST("/calendar", s.importCalendar)
 	admin.GET("/notices", s.noticesAdmin)
 	admin.POST("/notices/draft/start", s.startDraft)

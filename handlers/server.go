@@ -58,6 +58,12 @@ type Deps struct {
 	Timeline rights.Timeline
 	Fees     rights.FeeSchedule
 	Messages rights.Messages
+	Guests   rights.Guests
+	// Flags are on/off settings (the public transparency page).
+	Flags interface {
+		Flag(ctx context.Context, name string) (bool, error)
+		SetFlag(ctx context.Context, name string, on bool) error
+	}
 	// Files are the attachments of requests.
 	Files files.Store
 	// Agency is the letterhead of written notices (the same details as consent receipts).

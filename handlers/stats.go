@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -17,11 +18,12 @@ type statsFilter struct {
 }
 
 type requestStatsPage struct {
-	From, To string
-	Rows     []rights.MonthStats
-	Totals   []rights.MonthStats // per kind over the whole range
-	All      rights.MonthStats
-	Query    string
+	From, To  string
+	Rows      []rights.MonthStats
+	Totals    []rights.MonthStats // per kind over the whole range
+	All       rights.MonthStats
+	Query     string
+	Published bool
 }
 
 // statsRange reads the month range, by default the twelve months to this one.
@@ -84,7 +86,57 @@ func (s *Server) requestStats(c *gin.Context) {
 	if !ok {
 		return
 	}
+	var err error
+	if p.Published, err = s.Flags.Flag(c.Request.Context(), flagPublishStats); err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, "request_stats", s.view(c, "stats.title", p))
+}
+
+// flagPublishStats turns on the public transparency page.
+const flagPublishStats = "publish_request_stats"
+
+type publishForm struct {
+	Publish string `form:"publish" validate:"required,oneof=on off" label:"stats.publish"`
+}
+
+// publishStats turns the public transparency page on or off.
+func (s *Server) publishStats(c *gin.Context) {
+	var f publishForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		s.fail(c, inv)
+		return
+	}
+	if err := s.Flags.SetFlag(c.Request.Context(), flagPublishStats, f.Publish == "on"); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.stats_"+f.Publish)
+	c.Redirect(http.StatusSeeOther, "/admin/requests/stats")
+}
+
+// transparency is the public page of the same aggregates, when administrators publish
+// it: counts per month and kind only, nothing about any one request.
+func (s *Server) transparency(c *gin.Context) {
+	on, err := s.Flags.Flag(c.Request.Context(), flagPublishStats)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !on {
+		s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	p, ok := s.loadStats(c)
+	if !ok {
+		return
+	}
+	s.render(c, http.StatusOK, "transparency", s.view(c, "transparency.title", p))
 }
 
 // requestStatsCSV exports the same figures as the page.

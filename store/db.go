@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -21,6 +22,24 @@ type DB struct {
 	client *mongo.Client
 	db     *mongo.Database
 	locks  *docLocks
+	single bool // one process writes (the embedded engine): the document locks suffice
+}
+
+// SingleWriter says this process is the only one writing (the embedded engine, whose
+// data directory is locked to one process), so conditional updates made under a
+// document lock, after re-reading the version, may filter on _id alone. The embedded
+// engine answers only {_id: x} from an index; any other filter decodes every document
+// of the collection (measured 2.5 s per update among 10 000 requests).
+func (d *DB) SingleWriter() { d.single = true }
+
+// atVersion is the filter of a compare-and-set the caller makes under the document's
+// lock after checking the version itself: {_id, version}, or {_id} alone when this
+// process is the only writer.
+func (d *DB) atVersion(id string, version int64) bson.D {
+	if d.single {
+		return bson.D{{Key: "_id", Value: id}}
+	}
+	return bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}
 }
 
 // Connect opens a client. It does not fail when the server is down: the driver keeps

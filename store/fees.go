@@ -60,3 +60,36 @@ func (f *Fees) SaveFees(ctx context.Context, items []rights.FeeItem) error {
 	}
 	return nil
 }
+
+// Flags are the portal's on/off settings, one document each in "settings".
+type Flags struct{ db *DB }
+
+// NewFlags returns the settings flags.
+func NewFlags(db *DB) *Flags { return &Flags{db: db} }
+
+type flagDoc struct {
+	ID string `bson:"_id"`
+	On bool   `bson:"on"`
+}
+
+// Flag reports whether the named setting is on (off until set).
+func (f *Flags) Flag(ctx context.Context, name string) (bool, error) {
+	var d flagDoc
+	err := translate(f.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: "flag:" + name}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("setting %s: %w", name, err)
+	}
+	return d.On, nil
+}
+
+// SetFlag turns the named setting on or off.
+func (f *Flags) SetFlag(ctx context.Context, name string, on bool) error {
+	_, err := f.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: "flag:" + name}}, flagDoc{ID: "flag:" + name, On: on}, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("setting %s: %w", name, translate(err))
+	}
+	return nil
+}

@@ -194,7 +194,7 @@ func (s *Files) add(ctx context.Context, ref, subject string, d fileDoc) error {
 		// With no match the upsert inserts, and a second document with this _id is a
 		// duplicate key: someone else added a file meanwhile.
 		_, err = s.db.coll(collRequestFiles).UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: ref}, {Key: "version", Value: set.Version}},
+			s.db.atVersion(ref, set.Version),
 			bson.D{
 				{Key: "$push", Value: bson.D{{Key: "files", Value: d}}},
 				{Key: "$inc", Value: bson.D{{Key: "total", Value: d.Size}, {Key: "version", Value: int64(1)}}},

@@ -2,11 +2,15 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/apperr"
 )
 
 // Collection names.
@@ -36,7 +40,15 @@ const (
 	collFileChunks      = "file_chunks"
 	collRequestStats    = "request_stats"
 	collSettings        = "settings"
+	collGuests          = "guests"
+	collGuestCodes      = "guest_codes"
 )
+
+// allCollections lists every collection the portal uses.
+var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
+	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
+	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
+	collRequestStats, collSettings, collGuests, collGuestCodes}
 
 type index struct {
 	name   string
@@ -93,6 +105,19 @@ var indexes = map[string][]index{
 // creates only what is missing, one at a time: FerretDB 1.24 drops the connection when
 // asked to create several indexes on a collection that already has them.
 func (d *DB) EnsureIndexes(ctx context.Context) error {
+	// Every collection exists from the start, so the embedded engine's _id index
+	// (Engine.IndexIDs) covers collections the portal has not written to yet.
+	existing, err := d.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", translate(err))
+	}
+	for _, name := range allCollections {
+		if !slices.Contains(existing, name) {
+			if err := d.db.CreateCollection(ctx, name); err != nil && !errors.Is(translate(err), apperr.ErrConflict) {
+				return fmt.Errorf("create collection %s: %w", name, translate(err))
+			}
+		}
+	}
 	for coll, models := range indexes {
 		specs, err := d.coll(coll).Indexes().ListSpecifications(ctx)
 		if err != nil {

@@ -133,7 +133,8 @@ func (s *Requests) nextRef(ctx context.Context, year int) (string, error) {
 }
 
 // Create numbers and stores a request. The queue entry is written first: if the second
-// write fails, the requester saw no confirmation, and the queue drops the orphan entry.
+// write fails, the requester saw no confirmation, and what is left is a queue entry whose
+// page answers "not found" (an officer's nuisance, never a lost request).
 func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
 	ref, err := s.nextRef(ctx, r.Received.Year)
 	if err != nil {

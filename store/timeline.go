@@ -83,7 +83,7 @@ func (s *Requests) Update(ctx context.Context, ref string, version int64, now ti
 	r.Version = version + 1
 	d := requestToDoc(r, sealer)
 	d.Steps, d.Messages = append(old.Steps, stepToDoc(st, sealer)), old.Messages
-	res, err := s.db.coll(collRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}, {Key: "version", Value: version}}, d)
+	res, err := s.db.coll(collRequests).ReplaceOne(ctx, s.db.atVersion(ref, version), d)
 	if err != nil {
 		return nil, fmt.Errorf("update request: %w", translate(err))
 	}

@@ -43,9 +43,13 @@ func (t *Tokens) Create(ctx context.Context, tk *account.Token) error {
 // Peek returns a usable token without spending it.
 func (t *Tokens) Peek(ctx context.Context, hash, purpose string, now time.Time) (*account.Token, error) {
 	var d tokenDoc
-	err := t.db.coll(collTokens).FindOne(ctx, bson.D{{Key: "_id", Value: hash}, {Key: "purpose", Value: purpose}}).Decode(&d)
+	// By _id alone (the embedded engine's only indexed filter), then the purpose.
+	err := t.db.coll(collTokens).FindOne(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&d)
 	if err != nil {
 		return nil, fmt.Errorf("token: %w", translate(err))
+	}
+	if d.Purpose != purpose {
+		return nil, fmt.Errorf("token for another purpose: %w", apperr.ErrNotFound)
 	}
 	if !now.Before(d.Expires) {
 		return nil, fmt.Errorf("token expired: %w", apperr.ErrNotFound)

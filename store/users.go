@@ -141,7 +141,7 @@ func (s *Users) Update(ctx context.Context, u *account.User) error {
 	if unset := clearedFields(doc); len(unset) > 0 {
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
-	res, err := s.db.coll(collUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}, {Key: "version", Value: u.Version}}, update)
+	res, err := s.db.coll(collUsers).UpdateOne(ctx, s.db.atVersion(u.ID, u.Version), update)
 	if err != nil {
 		return fmt.Errorf("update user: %w", translate(err))
 	}

@@ -32,6 +32,8 @@ type Config struct {
 	TLSCert         string
 	TLSKey          string
 	SessionIdle     time.Duration
+	GuestRemind     time.Duration
+	GuestClose      time.Duration
 	StaffIdle       time.Duration
 	SessionMax      time.Duration
 	MaxBody         int64
@@ -169,6 +171,8 @@ var settings = []setting{
 	{"tls-key", "PORTAL_TLS_KEY", "", "TLS private key file", func(c *Config, v string) error { c.TLSKey = v; return nil }},
 	{"session-idle", "PORTAL_SESSION_IDLE", "2h", "citizens are signed out after this much inactivity", durationSetting(func(c *Config) *time.Duration { return &c.SessionIdle }, time.Minute, 24*time.Hour)},
 	{"staff-session-idle", "PORTAL_STAFF_SESSION_IDLE", "30m", "staff are signed out after this much inactivity", durationSetting(func(c *Config) *time.Duration { return &c.StaffIdle }, time.Minute, 24*time.Hour)},
+	{"guest-remind", "PORTAL_GUEST_REMIND", "72h", "a guest who has not confirmed their e-mail is reminded once after this long", durationSetting(func(c *Config) *time.Duration { return &c.GuestRemind }, time.Hour, 30*24*time.Hour)},
+	{"guest-close", "PORTAL_GUEST_CLOSE", "336h", "a guest request whose e-mail is still not confirmed is closed after this long", durationSetting(func(c *Config) *time.Duration { return &c.GuestClose }, time.Hour, 90*24*time.Hour)},
 	{"session-max", "PORTAL_SESSION_MAX", "12h", "sign-out this long after sign-in, active or not", durationSetting(func(c *Config) *time.Duration { return &c.SessionMax }, time.Minute, 30*24*time.Hour)},
 	{"max-body", "PORTAL_MAX_BODY", "1048576", "largest request body in bytes for forms (uploads have their own limit)", func(c *Config, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -278,6 +282,9 @@ func parseConfig(name string, args []string, env func(string) string, stderr io.
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, &usageError{"invalid tls-cert/tls-key: set both or neither"}
+	}
+	if c.GuestRemind >= c.GuestClose {
+		return nil, &usageError{"invalid guest-remind: must be shorter than guest-close"}
 	}
 	if c.SessionIdle > c.SessionMax {
 		return nil, &usageError{"invalid session-idle: must not exceed session-max"}

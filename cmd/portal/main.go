@@ -30,6 +30,7 @@ import (
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -133,6 +134,7 @@ type app struct {
 	// receiptKeys verifies consent receipts (the signing key's public half).
 	receiptKeys map[string]ed25519.PublicKey
 	apiTokens   *store.APITokens
+	guests      *store.Guests
 }
 
 // open prepares the data directory and keys, starts the embedded engine unless a MongoDB
@@ -180,6 +182,7 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 	a.notices = store.NewNotices(db)
 	a.reviews = store.NewReviews(db)
 	a.apiTokens = store.NewAPITokens(db)
+	a.guests = store.NewGuests(db, v, key)
 	a.mail = store.NewOutbox(db, v)
 	a.kick = make(chan struct{}, 1)
 	policy := account.PasswordPolicy{MinLength: c.PasswordMin}
@@ -217,6 +220,12 @@ func (a *app) close() {
 func (a *app) bootstrap(ctx context.Context) error {
 	if err := a.db.EnsureIndexes(ctx); err != nil {
 		return err
+	}
+	if a.engine != nil {
+		if err := a.engine.IndexIDs(ctx, a.cfg.DBName); err != nil {
+			return err
+		}
+		a.db.SingleWriter()
 	}
 	if err := a.publishFirstNotice(ctx); err != nil {
 		return err
@@ -299,7 +308,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	srv, err := handlers.New(handlers.Deps{
 		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Accounts: a.accounts,
 		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
-		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: store.NewFiles(a.db, a.vault), Agency: consent.DefaultController(c.BaseURL),
+		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: store.NewFiles(a.db, a.vault), Agency: consent.DefaultController(c.BaseURL), Guests: a.guests, Flags: store.NewFlags(a.db),
 		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody,
@@ -326,6 +335,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	// The worker stops after the HTTP server has drained, so mail queued by the last
 	// requests is still attempted once; what remains stays in the outbox for next time.
 	defer func() { stopWorker(); <-workerDone }()
+	go sweepGuests(workerCtx, srv, rights.GuestPolicy{RemindAfter: c.GuestRemind, CloseAfter: c.GuestClose}, log)
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -455,4 +465,29 @@ func createAdmin(ctx context.Context, args []string, env func(string) string, st
 	}
 	fmt.Fprintf(stdout, "Administrator %s created (id %s).\n", u.Email, u.ID)
 	return nil
+}
+
+// sweepGuests reminds and closes unconfirmed guest requests every hour. (With several
+// instances each runs it; a reminder may then go twice — a lease is the retention job's
+// issue.)
+func sweepGuests(ctx context.Context, srv *handlers.Server, p rights.GuestPolicy, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	first := time.After(time.Minute) // soon after start, then hourly
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-first:
+			first = nil
+		case <-t.C:
+		}
+		reminded, closed, err := srv.SweepGuests(ctx, p)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("guest request sweep", "err", err)
+		case reminded+closed > 0:
+			log.Info("guest request sweep", "reminded", reminded, "closed", closed)
+		}
+	}
 }

@@ -64,6 +64,12 @@ func New(t testing.TB) *DB {
 	if err := db.EnsureIndexes(ctx); err != nil {
 		t.Fatalf("indexes: %v", err)
 	}
+	if out.Engine != nil {
+		if err := out.Engine.IndexIDs(ctx, name); err != nil {
+			t.Fatalf("_id indexes: %v", err)
+		}
+		db.SingleWriter()
+	}
 	out.DB = db
 	return out
 }

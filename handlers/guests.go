@@ -1,0 +1,313 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// Guests file without an account: they give an e-mail address, get the reference and due
+// date at once, and prove the address with a six-digit code mailed to it. The same code
+// (a fresh one on asking, by reference and address) lets them follow the request. Access
+// lasts an hour, in a signed cookie naming the one request.
+
+const (
+	guestCookie = "portal_guest"
+	guestAccess = time.Hour
+)
+
+type guestForm struct {
+	Email string `form:"email" validate:"required,email,max=254" label:"guest.email"`
+	Name  string `form:"name" validate:"max=100" label:"guest.name"`
+}
+
+// guestNewPage is the request form for guests.
+func (s *Server) guestNewPage(c *gin.Context) { s.requestFormFor(c, true) }
+
+// guestFileRequest files a guest's request: the guest is created only once the form is
+// valid, with a data key of their own.
+func (s *Server) guestFileRequest(c *gin.Context) {
+	if s.limited(c, s.signUpLimit) {
+		return
+	}
+	var f requestForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	var g guestForm
+	more, ok := s.bind(c, &g)
+	if !ok {
+		return
+	}
+	inv.Problems = append(more.Problems, inv.Problems...)
+	email, lang := account.NormalizeEmail(g.Email), c.GetString(keyLang)
+	ctx := c.Request.Context()
+	s.submitRequest(c, &f, inv, requester{email: email, lang: lang, guest: true, subject: func() (string, error) {
+		guest := &rights.Guest{ID: account.NewID("g"), Email: email, Name: g.Name, Lang: lang, Created: s.Now()}
+		return guest.ID, s.Guests.Create(ctx, guest)
+	}})
+}
+
+// sendGuestCode issues a fresh code for the request and mails it with the reference and
+// due date. The request is stored already, so a mail that cannot be queued is logged.
+func (s *Server) sendGuestCode(c *gin.Context, r *rights.Request, email, lang, kind string) {
+	ctx := c.Request.Context()
+	code := rights.NewCode()
+	if err := s.Guests.IssueCode(ctx, r.Ref, code, s.Now()); err != nil {
+		s.Log.Error("guest code not issued", "ref", r.Ref, "err", err)
+		return
+	}
+	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: r.Subject, To: email, Lang: lang, Kind: kind,
+		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []any{r.Ref, r.Due.String(), code}}); err != nil {
+		s.Log.Error("guest code not mailed", "ref", r.Ref, "err", err)
+	}
+}
+
+type guestConfirmPage struct {
+	Ref string
+}
+
+// guestConfirmPage asks for the code. It says nothing about the request itself, so a
+// guessed reference reveals nothing.
+func (s *Server) guestConfirmPage(c *gin.Context) {
+	ref := c.Param("ref")
+	if !rights.ValidRef(ref) {
+		s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	s.render(c, http.StatusOK, "guest_confirm", s.view(c, "guest.confirm_title", guestConfirmPage{Ref: ref}))
+}
+
+type codeForm struct {
+	Code string `form:"code" validate:"required,len=6,numeric" label:"guest.code"`
+}
+
+// guestConfirm checks the code; the first right code confirms the guest's address, and
+// every right code opens the request for an hour in this browser.
+func (s *Server) guestConfirm(c *gin.Context) {
+	ref := c.Param("ref")
+	if !rights.ValidRef(ref) {
+		s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	if s.limited(c, s.signInLimit) {
+		return
+	}
+	var f codeForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if len(inv.Problems) == 0 {
+		err := s.Guests.CheckCode(ctx, ref, f.Code, s.Now())
+		switch {
+		case errors.Is(err, rights.ErrCodeWrong):
+			inv.Add("code", "guest.code_wrong")
+		case errors.Is(err, rights.ErrCodeExpired):
+			inv.Add("code", "guest.code_expired")
+		case err != nil:
+			s.fail(c, err)
+			return
+		}
+	}
+	if len(inv.Problems) > 0 {
+		v := s.view(c, "guest.confirm_title", guestConfirmPage{Ref: ref})
+		v.Problems = inv.Problems
+		s.render(c, http.StatusBadRequest, "guest_confirm", v)
+		return
+	}
+	r, err := s.Requests.ByRef(ctx, ref)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Guests.SetFlags(ctx, r.Subject, true, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	enc, err := s.cookies.Encode(guestCookie, guestPass{Ref: ref, Until: s.Now().Add(guestAccess).Unix()})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.setCookie(c, guestCookie, enc, int(guestAccess/time.Second))
+	s.addFlash(c, flashSuccess, "flash.guest_confirmed")
+	c.Redirect(http.StatusSeeOther, "/guest/requests/"+ref)
+}
+
+// guestPass is the guest's access to one request, until a time.
+type guestPass struct {
+	Ref   string
+	Until int64
+}
+
+// guestRequest admits a guest holding a pass for the request in the URL.
+func (s *Server) guestRequest(c *gin.Context) (*rights.Request, bool) {
+	ref := c.Param("ref")
+	var pass guestPass
+	ck, err := c.Request.Cookie(guestCookie)
+	if err != nil || s.cookies.Decode(guestCookie, ck.Value, &pass) != nil || pass.Ref != ref || s.Now().Unix() > pass.Until {
+		c.Redirect(http.StatusSeeOther, "/guest/track?ref="+strings.TrimSpace(refOrEmpty(ref)))
+		c.Abort()
+		return nil, false
+	}
+	r, ok := s.requestByRef(c)
+	if ok && !rights.IsGuest(r.Subject) {
+		s.fail(c, apperr.ErrNotFound)
+		return nil, false
+	}
+	return r, ok
+}
+
+func refOrEmpty(ref string) string {
+	if rights.ValidRef(ref) {
+		return ref
+	}
+	return ""
+}
+
+// guestDetail is the guest's view of their request.
+func (s *Server) guestDetail(c *gin.Context) {
+	if r, ok := s.guestRequest(c); ok {
+		s.renderRequestPage(c, http.StatusOK, r, nil, nil)
+	}
+}
+
+func (s *Server) guestWithdraw(c *gin.Context) {
+	if r, ok := s.guestRequest(c); ok {
+		s.withdraw(c, r, r.Subject, "/guest/requests/"+r.Ref)
+	}
+}
+
+func (s *Server) guestLetter(c *gin.Context) {
+	if r, ok := s.guestRequest(c); ok {
+		s.renderLetter(c, r, false)
+	}
+}
+
+func (s *Server) guestMessage(c *gin.Context) {
+	if r, ok := s.guestRequest(c); ok {
+		s.postMessage(c, r, "requester")
+	}
+}
+
+func (s *Server) guestDownload(c *gin.Context) {
+	if r, ok := s.guestRequest(c); ok {
+		s.download(c, r)
+	}
+}
+
+type trackForm struct {
+	Ref   string `form:"ref" validate:"required,max=20" label:"guest.ref"`
+	Email string `form:"email" validate:"required,email,max=254" label:"guest.email"`
+}
+
+type trackPage struct {
+	Values map[string]string
+}
+
+// guestTrackPage asks for the reference and the address to send a code to.
+func (s *Server) guestTrackPage(c *gin.Context) {
+	s.render(c, http.StatusOK, "guest_track", s.view(c, "guest.track_title", trackPage{Values: map[string]string{"ref": refOrEmpty(c.Query("ref"))}}))
+}
+
+// guestTrack mails a fresh code when the reference and the address belong together. The
+// answer is the same either way, so the form does not tell who filed what.
+func (s *Server) guestTrack(c *gin.Context) {
+	if s.limited(c, s.resetLimit) {
+		return
+	}
+	var f trackForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) == 0 && !rights.ValidRef(f.Ref) {
+		inv.Add("ref", "guest.ref_invalid")
+	}
+	if len(inv.Problems) > 0 {
+		v := s.view(c, "guest.track_title", trackPage{Values: map[string]string{"ref": f.Ref, "email": f.Email}})
+		v.Problems = inv.Problems
+		s.render(c, http.StatusBadRequest, "guest_track", v)
+		return
+	}
+	ctx := c.Request.Context()
+	r, err := s.Requests.ByRef(ctx, f.Ref)
+	if err == nil && rights.IsGuest(r.Subject) {
+		g, gerr := s.Guests.Guest(ctx, r.Subject)
+		if gerr == nil && g.Email == account.NormalizeEmail(f.Email) {
+			s.sendGuestCode(c, r, g.Email, c.GetString(keyLang), "guest_code")
+		} else if gerr != nil && !errors.Is(gerr, apperr.ErrNotFound) {
+			err = gerr
+		}
+	}
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashInfo, "flash.guest_code_sent")
+	c.Redirect(http.StatusSeeOther, "/guest/requests/"+f.Ref+"/confirm")
+}
+
+// SweepGuests reminds guests who have not confirmed their address after the policy's
+// first period (once, with a fresh code) and closes their requests after the second. It
+// reads the open-request queue, so it costs a few hundred _id look-ups; cmd/portal runs
+// it every hour.
+func (s *Server) SweepGuests(ctx context.Context, p rights.GuestPolicy) (reminded, closed int, err error) {
+	open, err := s.Requests.Open(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	now := s.Now()
+	for _, o := range open {
+		if !rights.IsGuest(o.Subject) || o.State != rights.Submitted {
+			continue
+		}
+		g, err := s.Guests.Guest(ctx, o.Subject)
+		if err != nil || g.Confirmed {
+			continue
+		}
+		age := now.Sub(g.Created)
+		switch {
+		case age >= p.CloseAfter:
+			r, err := s.Requests.ByRef(ctx, o.Ref)
+			if err != nil {
+				return reminded, closed, err
+			}
+			if _, err := s.Timeline.Update(ctx, o.Ref, r.Version, now, rights.ExpireUnconfirmed()); err != nil && !errors.Is(err, rights.ErrChanged) {
+				return reminded, closed, err
+			}
+			closed++
+		case age >= p.RemindAfter && !g.Reminded:
+			code := rights.NewCode()
+			if err := s.Guests.IssueCode(ctx, o.Ref, code, now); err != nil {
+				return reminded, closed, err
+			}
+			lang := g.Lang
+			if lang == "" {
+				lang = i18n.ZH
+			}
+			days := int((p.CloseAfter - age).Hours() / 24)
+			if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: g.ID, To: g.Email, Lang: lang, Kind: "guest_reminder",
+				Link: "/guest/requests/" + o.Ref + "/confirm", Args: []any{o.Ref, code, days}}); err != nil {
+				return reminded, closed, err
+			}
+			if err := s.Guests.SetFlags(ctx, g.ID, false, true); err != nil {
+				return reminded, closed, err
+			}
+			reminded++
+		}
+	}
+	return reminded, closed, nil
+}

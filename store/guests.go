@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/vault"
+)
+
+// Guests implements rights.Guests: guest requesters by id, their address sealed with
+// their own key, and one code per request kept as a keyed hash.
+type Guests struct {
+	db    *DB
+	vault *vault.Vault
+	key   []byte
+}
+
+var _ rights.Guests = (*Guests)(nil)
+
+// NewGuests returns the guest store; key makes the codes' hashes useless without it.
+func NewGuests(db *DB, v *vault.Vault, key []byte) *Guests {
+	return &Guests{db: db, vault: v, key: key}
+}
+
+type guestDoc struct {
+	ID        string    `bson:"_id"`
+	Email     []byte    `bson:"email"`
+	Name      []byte    `bson:"name,omitempty"`
+	Lang      string    `bson:"lang"`
+	Confirmed bool      `bson:"confirmed"`
+	Reminded  bool      `bson:"reminded"`
+	Created   time.Time `bson:"created"`
+}
+
+// Create stores a new guest with a data key of their own.
+func (s *Guests) Create(ctx context.Context, g *rights.Guest) error {
+	sealer, err := s.vault.NewSubject(ctx, g.ID)
+	if err != nil {
+		return fmt.Errorf("create guest: %w", err)
+	}
+	d := guestDoc{ID: g.ID, Email: sealer.Seal("guest.email", g.Email), Lang: g.Lang, Created: g.Created.UTC()}
+	if g.Name != "" {
+		d.Name = sealer.Seal("guest.name", g.Name)
+	}
+	if _, err := s.db.coll(collGuests).InsertOne(ctx, d); err != nil {
+		return fmt.Errorf("create guest: %w", translate(err))
+	}
+	return nil
+}
+
+// Guest returns a guest by id.
+func (s *Guests) Guest(ctx context.Context, id string) (*rights.Guest, error) {
+	var d guestDoc
+	if err := s.db.coll(collGuests).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return nil, fmt.Errorf("guest: %w", translate(err))
+	}
+	sealer, err := s.vault.For(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	g := &rights.Guest{ID: d.ID, Lang: d.Lang, Confirmed: d.Confirmed, Reminded: d.Reminded, Created: d.Created}
+	if g.Email, err = sealer.Open("guest.email", d.Email); err != nil {
+		return nil, err
+	}
+	if len(d.Name) > 0 {
+		if g.Name, err = sealer.Open("guest.name", d.Name); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// SetFlags sets the confirmed and reminded flags (never clears them).
+func (s *Guests) SetFlags(ctx context.Context, id string, confirmed, reminded bool) error {
+	set := bson.D{}
+	if confirmed {
+		set = append(set, bson.E{Key: "confirmed", Value: true})
+	}
+	if reminded {
+		set = append(set, bson.E{Key: "reminded", Value: true})
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	if _, err := s.db.coll(collGuests).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		return fmt.Errorf("guest: %w", translate(err))
+	}
+	return nil
+}
+
+type codeDoc struct {
+	Ref      string    `bson:"_id"`
+	Hash     string    `bson:"hash"`
+	Expires  time.Time `bson:"expires"`
+	Attempts int       `bson:"attempts"`
+}
+
+func (s *Guests) hash(ref, code string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("guest-code-v1\x00" + ref + "\x00" + code))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// IssueCode replaces any code of the request with a new one.
+func (s *Guests) IssueCode(ctx context.Context, ref, code string, now time.Time) error {
+	defer s.db.locks.lock(collGuestCodes, ref)()
+	d := codeDoc{Ref: ref, Hash: s.hash(ref, code), Expires: now.Add(rights.CodeTTL).UTC()}
+	if _, err := s.db.coll(collGuestCodes).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("issue code: %w", translate(err))
+	}
+	return nil
+}
+
+// CheckCode spends the request's code if it matches; a wrong try counts against it.
+func (s *Guests) CheckCode(ctx context.Context, ref, code string, now time.Time) error {
+	defer s.db.locks.lock(collGuestCodes, ref)()
+	var d codeDoc
+	err := translate(s.db.coll(collGuestCodes).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return rights.ErrCodeExpired
+	}
+	if err != nil {
+		return fmt.Errorf("check code: %w", err)
+	}
+	if now.After(d.Expires) || d.Attempts >= rights.CodeAttempts {
+		return rights.ErrCodeExpired
+	}
+	if !hmac.Equal([]byte(d.Hash), []byte(s.hash(ref, code))) {
+		_, err := s.db.coll(collGuestCodes).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}})
+		if err != nil {
+			return fmt.Errorf("check code: %w", translate(err))
+		}
+		return rights.ErrCodeWrong
+	}
+	if _, err := s.db.coll(collGuestCodes).DeleteOne(ctx, bson.D{{Key: "_id", Value: ref}}); err != nil {
+		return fmt.Errorf("check code: %w", translate(err))
+	}
+	return nil
+}
