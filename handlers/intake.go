@@ -17,6 +17,7 @@ import (
 // a person with an account.
 type intakeForm struct {
 	Email       string    `form:"email" validate:"required,email,max=254" label:"intake.email"`
+	Name        string    `form:"name" validate:"max=100" label:"intake.name"`
 	Channel     string    `form:"channel" validate:"required,oneof=paper counter" label:"intake.channel"`
 	Received    time.Time `form:"received" validate:"required" label:"intake.received"`
 	Kind        string    `form:"kind" validate:"required,oneof=view copy correct stop delete" label:"request.kind"`
@@ -69,7 +70,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	vals := map[string]string{"email": f.Email, "channel": f.Channel, "kind": f.Kind, "scope": f.Scope, "field": f.Field,
+	vals := map[string]string{"email": f.Email, "name": f.Name, "channel": f.Channel, "kind": f.Kind, "scope": f.Scope, "field": f.Field,
 		"proposed": f.Proposed, "explanation": f.Explanation}
 	if !f.Received.IsZero() {
 		vals["received"] = f.Received.Format("2006-01-02")
@@ -86,8 +87,10 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		var err error
 		u, err = s.Users.ByEmail(ctx, f.Email)
 		switch {
-		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
-			inv.Add("email", "intake.no_account")
+		case errors.Is(err, apperr.ErrNotFound):
+			u = nil // no account: the request is a guest's, followed by reference and code
+		case err == nil && u.IsStaff():
+			inv.Add("email", "intake.staff_email")
 		case err != nil:
 			s.fail(c, err)
 			return
@@ -111,7 +114,18 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		s.renderIntake(c, http.StatusBadRequest, vals, f.Purposes, inv)
 		return
 	}
-	r.Subject = u.ID
+	if u != nil {
+		r.Subject = u.ID
+	} else {
+		// The officer took the request on paper or in person: the address is the one the
+		// requester wrote, so the guest counts as confirmed and is never swept.
+		g := &rights.Guest{ID: account.NewID("g"), Email: account.NormalizeEmail(f.Email), Name: f.Name, Lang: c.GetString(keyLang), Confirmed: true, Created: now}
+		if err := s.Guests.Create(ctx, g); err != nil {
+			s.fail(c, err)
+			return
+		}
+		r.Subject = g.ID
+	}
 	cal, err := s.Calendar.Days(ctx, received, received.AddDays(120))
 	if err != nil {
 		s.fail(c, err)

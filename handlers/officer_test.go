@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/rights"
 )
 
 // version reads the version a form on the page carries.
@@ -348,10 +350,10 @@ func TestOfficerEntersAPaperRequest(t *testing.T) {
 	if r := o.get("/officer/intake"); r.Code != 200 || r.doc.Find(`input[name=received][type=date]`).Length() != 1 {
 		t.Fatalf("intake form: %d", r.Code)
 	}
-	form := url.Values{"email": {"nobody@example.tw"}, "channel": {"paper"}, "received": {"2026-11-30"}, "kind": {"delete"}, "purposes": {"newsletter"}}
+	form := url.Values{"email": {"o@agency.example"}, "channel": {"paper"}, "received": {"2026-11-30"}, "kind": {"delete"}, "purposes": {"newsletter"}}
 	if r := o.post("/officer/intake", form); r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-email"]`).Length() != 1 ||
 		r.doc.Find(`.error-summary a[href="#f-received"]`).Length() != 1 {
-		t.Fatalf("unknown address and a future date: %d %q", r.Code, r.text(".error-summary"))
+		t.Fatalf("a staff address and a future date: %d %q", r.Code, r.text(".error-summary"))
 	}
 	form.Set("email", "p@example.tw")
 	form.Set("received", "2026-11-13") // the postmark: a Friday
@@ -367,5 +369,24 @@ func TestOfficerEntersAPaperRequest(t *testing.T) {
 	}
 	if ms := h.mails("p@example.tw"); len(ms) == 0 || !strings.Contains(ms[len(ms)-1].Body, "2026-000001") {
 		t.Fatal("the requester was not told")
+	}
+	// Someone without an account: a guest who follows it by reference and code.
+	r = o.post("/officer/intake", url.Values{"email": {"letter@example.tw"}, "name": {"寄信人"}, "channel": {"counter"}, "received": {"2026-11-23"}, "kind": {"view"}, "scope": {"all"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("enter for someone without an account: %d %q", r.Code, r.text(".error-summary"))
+	}
+	ms := h.mails("letter@example.tw")
+	if len(ms) != 1 || !strings.Contains(ms[0].Body, "/guest/requests/2026-000002") {
+		t.Fatalf("the guest's mail: %+v", ms)
+	}
+	g := h.browser(english)
+	g.post("/guest/track", url.Values{"ref": {"2026-000002"}, "email": {"letter@example.tw"}})
+	g.post("/guest/requests/2026-000002/confirm", url.Values{"code": {lastCode(t, h, "letter@example.tw")}})
+	if page := g.get("/guest/requests/2026-000002"); page.Code != 200 || !strings.Contains(page.text(".timeline"), "Received at the counter") {
+		t.Fatalf("the guest follows the counter request: %d %q", page.Code, page.text(".timeline"))
+	}
+	h.clock.Advance(15 * 24 * time.Hour)
+	if r, c, _ := h.srv.SweepGuests(context.Background(), rights.DefaultGuestPolicy); r+c != 0 {
+		t.Fatal("a counter request was swept as unconfirmed")
 	}
 }
