@@ -459,13 +459,13 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 		}
 	}
 	if len(inv.Problems) > 0 {
-		s.renderDecide(c, http.StatusBadRequest, r, p, inv)
+		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, inv))
 		return
 	}
 	updated, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Decide(currentUser(c).ID, items, fee))
 	var more *apperr.Invalid
 	if errors.As(err, &more) {
-		s.renderDecide(c, http.StatusBadRequest, r, p, more)
+		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, more))
 		return
 	}
 	if s.actFailed(c, r, "decide", nil, err) {
@@ -474,6 +474,27 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 	s.tellRequester(c, updated, "request_decided")
 	s.addFlash(c, flashSuccess, "flash.request_decided")
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+}
+
+// nameItems puts the item's name in front of each problem of an item ("item2_reason"),
+// so the summary at the top says which item needs attention.
+func (s *Server) nameItems(c *gin.Context, r *rights.Request, inv *apperr.Invalid) *apperr.Invalid {
+	names, _ := s.purposeNames(c.Request.Context())
+	v := &View{Lang: c.GetString(keyLang), s: s}
+	keys := rights.Items(r)
+	for i := range inv.Problems {
+		p := &inv.Problems[i]
+		rest, ok := strings.CutPrefix(p.Field, "item")
+		if !ok {
+			continue
+		}
+		n, _, _ := strings.Cut(rest, "_")
+		if k, err := strconv.Atoi(n); err == nil && k >= 0 && k < len(keys) {
+			p.Args = []any{v.ItemName(keys[k], names), v.Problem(*p)}
+			p.Key = "decide.item_problem"
+		}
+	}
+	return inv
 }
 
 // indexed splits "3:value" into 3 and "value" when 0 ≤ 3 < n.
