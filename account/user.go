@@ -63,6 +63,13 @@ type User struct {
 	// Contractor accounts always carry an expiry; sign-in is refused after it.
 	Contractor bool
 	Expires    time.Time
+	// Restricted is when an approved request to stop processing took effect (PDPA Art.
+	// 11): optional purposes withdrawn, no mail but about the person's own requests.
+	// Only the person can lift it. Zero: no restriction.
+	Restricted time.Time
+	// Disputed lists the fields whose accuracy a pending correction request disputes
+	// (Art. 11(2)): officers see them marked until the request is settled.
+	Disputed []string
 
 	// Version guards read-modify-write: Update fails with apperr.ErrStale when the stored
 	// document has moved on.

@@ -27,6 +27,8 @@ const (
 	ChannelWeb   = "web"
 	ChannelAPI   = "api"
 	ChannelPaper = "paper"
+	// ChannelRequest: withdrawn by fulfilling the person's own stop or delete request.
+	ChannelRequest = "request"
 
 	MethodExplicit = "explicit"
 	MethodGPC      = "gpc"
@@ -211,6 +213,26 @@ func (s *Service) Change(ctx context.Context, subject, purposeID string, grant b
 
 func (s *Service) append(ctx context.Context, subject string, n *Notice, p *Purpose, action Action, lang, channel, method string) (*Event, error) {
 	return s.appendEvent(ctx, n, p, &Event{Subject: subject, Action: action, Lang: lang, Channel: channel, Method: method})
+}
+
+// WithdrawOnRequest withdraws an optional purpose because the person's approved stop or
+// delete request says so; the event names the officer and the request. A purpose not
+// (or no longer) in the notice, or one already withdrawn, records nothing; a required
+// one returns ErrRequired (the processing restriction covers it instead).
+func (s *Service) WithdrawOnRequest(ctx context.Context, subject, purposeID, officer, ref, lang string) (*Event, error) {
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := n.Purpose(purposeID)
+	if p == nil {
+		return nil, nil
+	}
+	if p.Required {
+		return nil, ErrRequired
+	}
+	return s.appendEvent(ctx, n, p, &Event{Subject: subject, Action: Withdraw, Lang: lang, Channel: ChannelRequest,
+		Method: MethodExplicit, RecordedBy: officer, Reference: ref})
 }
 
 // Paper is a consent or withdrawal signed on paper and entered by an officer.

@@ -18,9 +18,10 @@ var _ Signer = (*ReceiptSigner)(nil)
 
 // collectionMethods says how each channel collects consent, in the receipt's words.
 var collectionMethods = map[string]string{
-	ChannelWeb:   "web form on the privacy rights portal",
-	ChannelAPI:   "privacy rights portal API",
-	ChannelPaper: "signed paper form, entered by a privacy officer",
+	ChannelWeb:     "web form on the privacy rights portal",
+	ChannelAPI:     "privacy rights portal API",
+	ChannelPaper:   "signed paper form, entered by a privacy officer",
+	ChannelRequest: "the person's request to stop or delete (PDPA Art. 3), carried out by a privacy officer",
 }
 
 // Build makes the receipt of an event (exported so pages can show what was signed).

@@ -231,6 +231,7 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}}); err != nil {
 		s.Log.Error("request filed but its confirmation mail was not queued", "ref", r.Ref, "err", err)
 	}
+	s.setDisputed(c, r, true)
 	c.Header("Location", apiPrefix+"/me/requests/"+r.Ref)
 	writeJSON(c.Writer, http.StatusCreated, summaryOf(r, today))
 }

@@ -136,6 +136,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.setDisputed(c, r, true)
 	s.tellRequester(c, r, "request_received")
 	s.addFlashArgs(c, flashSuccess, "flash.intake_filed", r.Ref)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)

@@ -29,6 +29,9 @@ type officerRequestPage struct {
 	Levels    []rights.IdentityLevel
 	Values    map[string]string
 	Files     *attachmentList
+	Guest     *rights.Guest
+	CanErase  bool
+	Effects   []string // what fulfilling the decision will do, in words
 	// Form names the action whose form had problems, so its fields show them.
 	Form string
 }
@@ -96,11 +99,34 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	if p.Values == nil {
 		p.Values = map[string]string{}
 	}
-	if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
-		p.Requester = u
-	} else if !errors.Is(err, apperr.ErrNotFound) {
-		s.fail(c, err)
-		return
+	switch {
+	case r.Erased:
+	case rights.IsGuest(r.Subject):
+		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil {
+			p.Guest = g
+		}
+	default:
+		if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
+			p.Requester = u
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+	}
+	eff := rights.EffectsOf(r)
+	p.CanErase = r.Kind == rights.Delete && !r.Erased && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
+	v0 := &View{Lang: c.GetString(keyLang), s: s}
+	if eff.Correct != nil {
+		p.Effects = append(p.Effects, v0.T("fulfil.will_correct", v0.T("request.field."+eff.Correct.Field), eff.Correct.Value))
+	}
+	for _, id := range eff.Withdraw {
+		p.Effects = append(p.Effects, v0.T("fulfil.will_withdraw", v0.ItemName("purpose:"+id, names)))
+	}
+	if eff.Restrict {
+		p.Effects = append(p.Effects, v0.T("fulfil.will_restrict"))
+	}
+	if eff.Erase {
+		p.Effects = append(p.Effects, v0.T("fulfil.will_erase"))
 	}
 	for _, o := range officers {
 		p.People[o.ID] = o.Name
@@ -183,7 +209,13 @@ func (s *Server) officerAct(c *gin.Context) {
 	case "fee":
 		act = rights.SettleFee(me, rights.FeeStatus(f.Fee))
 	case "fulfil":
-		act, mail = rights.Fulfil(me, f.FulfilNote), "request_fulfilled"
+		if len(inv.Problems) == 0 {
+			s.fulfil(c, r, &f, vals)
+			return
+		}
+	case "erase":
+		s.eraseAgain(c, r)
+		return
 	case "close":
 		act = rights.Close(me)
 	case "duplicate":
@@ -222,6 +254,7 @@ func (s *Server) officerAct(c *gin.Context) {
 	if s.actFailed(c, r, action, vals, err) {
 		return
 	}
+	s.setDisputed(c, updated, updated.State.Open() && updated.Decision == nil)
 	if mail != "" {
 		s.tellRequester(c, updated, mail)
 	}

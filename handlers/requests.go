@@ -214,6 +214,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}}); err != nil {
 		s.Log.Error("request filed but its confirmation mail was not queued", "request_id", c.GetString(keyRequestID), "ref", r.Ref, "err", err)
 	}
+	s.setDisputed(c, r, true)
 	s.addFlash(c, flashSuccess, "flash.request_filed")
 	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
 }
@@ -307,7 +308,10 @@ func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string)
 	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
-	_, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Withdraw(actor))
+	updated, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Withdraw(actor))
+	if err == nil {
+		s.setDisputed(c, updated, false)
+	}
 	if errors.Is(err, rights.ErrChanged) {
 		err = &pageError{status: http.StatusConflict, key: "request.changed"}
 	}

@@ -71,6 +71,7 @@ func (s *Server) routes() *gin.Engine {
 	me.POST("/verify", s.resendVerification)
 	me.GET("/password", s.passwordPage)
 	me.POST("/password", s.passwordSubmit)
+	me.POST("/restriction/lift", s.liftRestriction)
 	me.GET("/inbox", s.inbox)
 	me.GET("/consents", s.consentsPage)
 	me.POST("/consents", s.changeConsent)

@@ -59,6 +59,7 @@ type Deps struct {
 	Fees     rights.FeeSchedule
 	Messages rights.Messages
 	Guests   rights.Guests
+	Eraser   rights.Eraser
 	// Flags are on/off settings (the public transparency page).
 	Flags interface {
 		Flag(ctx context.Context, name string) (bool, error)

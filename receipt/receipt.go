@@ -63,6 +63,8 @@ const (
 	ChannelWeb   = "web"
 	ChannelAPI   = "api"
 	ChannelPaper = "paper"
+	// ChannelRequest: withdrawn by fulfilling the person's own stop or delete request.
+	ChannelRequest = "request"
 
 	MethodExplicit = "explicit"
 	MethodGPC      = "gpc" // a Global Privacy Control signal sent by the browser
@@ -131,7 +133,7 @@ type Portal struct {
 	Action        string `json:"action"`        // ActionGrant, ActionWithdraw or ActionDecline
 	NoticeVersion int    `json:"noticeVersion"` // consent.Notice.Version
 	WordingHash   string `json:"wordingHash"`   // WordingHash of the texts shown
-	Channel       string `json:"channel"`       // ChannelWeb, ChannelAPI or ChannelPaper
+	Channel       string `json:"channel"`       // ChannelWeb, ChannelAPI, ChannelPaper or ChannelRequest
 	Method        string `json:"method"`        // MethodExplicit or MethodGPC
 }
 
@@ -396,7 +398,7 @@ func (r *Receipt) check() error {
 	}
 	if p := r.Portal; p != nil {
 		need(p.Action == ActionGrant || p.Action == ActionWithdraw || p.Action == ActionDecline, "x-portal.action")
-		need(p.Channel == ChannelWeb || p.Channel == ChannelAPI || p.Channel == ChannelPaper, "x-portal.channel")
+		need(p.Channel == ChannelWeb || p.Channel == ChannelAPI || p.Channel == ChannelPaper || p.Channel == ChannelRequest, "x-portal.channel")
 		need(p.Method == MethodExplicit || p.Method == MethodGPC, "x-portal.method")
 		need(validHash(p.WordingHash), "x-portal.wordingHash")
 	}

@@ -58,6 +58,9 @@ type Request struct {
 	// themselves.
 	Principal        string
 	PrincipalContact string
+	// Erased: the requester was erased; this is an anonymous record (reference, kind,
+	// dates, outcome) kept for statistics and accountability.
+	Erased bool
 	// EnteredBy is the officer who entered a paper or counter request ("" online).
 	EnteredBy string
 

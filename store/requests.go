@@ -45,6 +45,7 @@ type requestDoc struct {
 	Explanation []byte    `bson:"explanation,omitempty"` // sealed
 	Version     int64     `bson:"version"`
 	EnteredBy   string    `bson:"entered_by,omitempty"`
+	Erased      bool      `bson:"erased,omitempty"` // the person was erased: an anonymous record
 	Principal   []byte    `bson:"principal,omitempty"`         // sealed
 	PrincipalOf []byte    `bson:"principal_contact,omitempty"` // sealed
 
@@ -180,13 +181,14 @@ type subjectRequestsDoc struct {
 // requestToDoc converts a request, sealing what the requester and the officers typed.
 func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 	seal := func(field, v string) []byte {
-		if v == "" {
+		if v == "" || sealer == nil {
 			return nil
 		}
 		return sealer.Seal(field, v)
 	}
 	d := &requestDoc{Ref: r.Ref, Kind: string(r.Kind), Subject: r.Subject, State: string(r.State), Channel: r.Channel,
 		Received: r.Received.String(), Due: r.Due.String(), Filed: r.Filed.UTC(), Purposes: r.Purposes, Field: r.Field, Version: r.Version,
+		Erased:    r.Erased,
 		Principal: seal("request.principal", r.Principal), PrincipalOf: seal("request.principal_contact", r.PrincipalContact),
 		Scope: seal("request.scope", r.Scope), Proposed: seal("request.proposed", r.Proposed), Explanation: seal("request.explanation", r.Explanation),
 		Assignee: r.Assignee, IdentityLevel: string(r.IdentityLevel), EnteredBy: r.EnteredBy, IdentityNote: seal("request.identity_note", r.IdentityNote), DuplicateOf: r.DuplicateOf}
@@ -289,13 +291,16 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 	}
 	r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Channel: d.Channel,
 		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, Field: d.Field, Version: d.Version,
-		Assignee: d.Assignee, IdentityLevel: rights.IdentityLevel(d.IdentityLevel), DuplicateOf: d.DuplicateOf, EnteredBy: d.EnteredBy}
-	sealer, err := s.vault.For(ctx, d.Subject)
-	if err != nil {
-		return nil, err
+		Assignee: d.Assignee, IdentityLevel: rights.IdentityLevel(d.IdentityLevel), DuplicateOf: d.DuplicateOf, EnteredBy: d.EnteredBy,
+		Erased: d.Erased}
+	var sealer *vault.Sealer
+	if !d.Erased {
+		if sealer, err = s.vault.For(ctx, d.Subject); err != nil {
+			return nil, err
+		}
 	}
 	open := func(field string, src []byte, dst *string) {
-		if len(src) == 0 || err != nil {
+		if len(src) == 0 || err != nil || sealer == nil {
 			return
 		}
 		*dst, err = sealer.Open(field, src)

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -27,10 +28,19 @@ type stepDoc struct {
 
 func stepToDoc(st rights.Step, sealer *vault.Sealer) stepDoc {
 	d := stepDoc{At: st.At.UTC(), Action: st.Action, ActorID: st.ActorID, Role: st.Role, Internal: st.Internal}
-	if st.Note != "" {
+	if st.Note != "" && sealer != nil {
 		d.Note = sealer.Seal("request.step", st.Note)
 	}
 	return d
+}
+
+// sealerOf is the sealer of a request's subject; an erased request has none and needs
+// none (it holds nothing sealed).
+func (s *Requests) sealerOf(ctx context.Context, r *rights.Request) (*vault.Sealer, error) {
+	if r.Erased {
+		return nil, nil
+	}
+	return s.vault.For(ctx, r.Subject)
 }
 
 // tally adds a step to the monthly statistics. Counters are $inc upserts on documents
@@ -76,7 +86,7 @@ func (s *Requests) Update(ctx context.Context, ref string, version int64, now ti
 		return nil, err
 	}
 	st.Ref, st.At = ref, now
-	sealer, err := s.vault.For(ctx, r.Subject)
+	sealer, err := s.sealerOf(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +117,7 @@ func (s *Requests) Steps(ctx context.Context, ref string, withInternal bool) ([]
 	if err != nil {
 		return nil, err
 	}
-	sealer, err := s.vault.For(ctx, r.Subject)
+	sealer, err := s.sealerOf(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +127,7 @@ func (s *Requests) Steps(ctx context.Context, ref string, withInternal bool) ([]
 			continue
 		}
 		st := rights.Step{Ref: ref, At: sd.At, Action: sd.Action, ActorID: sd.ActorID, Role: sd.Role, Internal: sd.Internal}
-		if len(sd.Note) > 0 {
+		if len(sd.Note) > 0 && sealer != nil {
 			if st.Note, err = sealer.Open("request.step", sd.Note); err != nil {
 				return nil, err
 			}
@@ -147,6 +157,9 @@ func (s *Requests) AddMessage(ctx context.Context, ref string, m *rights.Message
 	if len(d.Messages) >= rights.MaxMessages {
 		return rights.ErrTooManyMessages
 	}
+	if r.Erased {
+		return fmt.Errorf("request %s: the requester was erased: %w", ref, apperr.ErrConflict)
+	}
 	sealer, err := s.vault.For(ctx, r.Subject)
 	if err != nil {
 		return err
@@ -168,14 +181,14 @@ func (s *Requests) Messages(ctx context.Context, ref string) ([]rights.Message, 
 	if err != nil {
 		return nil, err
 	}
-	sealer, err := s.vault.For(ctx, r.Subject)
+	sealer, err := s.sealerOf(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]rights.Message, len(d.Messages))
 	for i, md := range d.Messages {
 		out[i] = rights.Message{ID: md.ID, At: md.At, Role: md.Role, AuthorID: md.AuthorID, Files: md.Files}
-		if len(md.Body) > 0 {
+		if len(md.Body) > 0 && sealer != nil {
 			if out[i].Body, err = sealer.Open("request.message", md.Body); err != nil {
 				return nil, err
 			}

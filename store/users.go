@@ -48,6 +48,8 @@ type userDoc struct {
 	LastSignIn         time.Time `bson:"last_sign_in,omitempty"`
 	Contractor         bool      `bson:"contractor,omitempty"`
 	Expires            time.Time `bson:"expires,omitempty"`
+	Restricted         time.Time `bson:"restricted,omitempty"`
+	Disputed           []string  `bson:"disputed,omitempty"`
 	Version            int64     `bson:"version"`
 }
 
@@ -91,6 +93,7 @@ func toDoc(u *account.User, sealer *vault.Sealer, key string) *userDoc {
 		PasswordChanged: u.PasswordChanged.UTC(), MustChangePassword: u.MustChangePassword, Created: u.Created.UTC(),
 		EmailVerified: u.EmailVerified, Disabled: u.Disabled, LastSignIn: u.LastSignIn.UTC(),
 		Contractor: u.Contractor, Expires: u.Expires.UTC(), Version: u.Version,
+		Restricted: u.Restricted.UTC(), Disputed: u.Disputed,
 	}
 	if u.Phone != "" {
 		d.Phone = sealer.Seal("phone", u.Phone)
@@ -245,6 +248,7 @@ func (s *Users) toDomain(ctx context.Context, d *userDoc) (*account.User, error)
 		PasswordHash: d.PasswordHash, PasswordHistory: d.PasswordHistory, PasswordChanged: d.PasswordChanged,
 		MustChangePassword: d.MustChangePassword, Created: d.Created, EmailVerified: d.EmailVerified, Disabled: d.Disabled,
 		LastSignIn: zeroIfEpoch(d.LastSignIn), Contractor: d.Contractor, Expires: zeroIfEpoch(d.Expires), Version: d.Version,
+		Restricted: zeroIfEpoch(d.Restricted), Disputed: d.Disputed,
 	}, nil
 }
 
@@ -275,6 +279,12 @@ func clearedFields(d *userDoc) bson.D {
 	}
 	if !d.Contractor {
 		out = append(out, bson.E{Key: "contractor", Value: ""})
+	}
+	if d.Restricted.IsZero() {
+		out = append(out, bson.E{Key: "restricted", Value: ""})
+	}
+	if len(d.Disputed) == 0 {
+		out = append(out, bson.E{Key: "disputed", Value: ""})
 	}
 	return out
 }

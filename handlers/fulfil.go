@@ -1,0 +1,213 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// fulfil carries out a decided request, then records that it did. The effects come
+// from the decision (rights.EffectsOf): a correction is applied to the person's data, a
+// stop withdraws the granted purposes and restricts processing, a deletion erases the
+// person. Corrections, withdrawals and the restriction are idempotent and happen first,
+// so a failure leaves the request decided and the officer tries again; an erasure comes
+// after the request is recorded as fulfilled, because afterwards there is nobody left
+// to record it for, and it too can be run again (the "erase" action).
+func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, vals map[string]string) {
+	ctx := c.Request.Context()
+	me := currentUser(c).ID
+	now := s.Now()
+	act := rights.Fulfil(me, f.FulfilNote)
+	// Check on a copy first, so nothing is done for a request that cannot be fulfilled.
+	probe := *r
+	if _, err := act(&probe, now); err != nil {
+		s.actFailed(c, r, "fulfil", vals, err)
+		return
+	}
+	eff := rights.EffectsOf(r)
+	var done []string
+	v := &View{Lang: c.GetString(keyLang), s: s}
+	if eff.Correct != nil && !rights.IsGuest(r.Subject) {
+		before, err := s.applyCorrection(c, r.Subject, eff.Correct)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		done = append(done, v.T("fulfil.corrected", v.T("request.field."+eff.Correct.Field), before, eff.Correct.Value))
+	}
+	for _, p := range eff.Withdraw {
+		if rights.IsGuest(r.Subject) {
+			break
+		}
+		e, err := s.Consents.WithdrawOnRequest(ctx, r.Subject, p, me, r.Ref, c.GetString(keyLang))
+		if err != nil && !errors.Is(err, consent.ErrRequired) {
+			s.fail(c, err)
+			return
+		}
+		if e != nil {
+			done = append(done, v.T("fulfil.withdrawn", p))
+		}
+	}
+	if eff.Restrict && !rights.IsGuest(r.Subject) {
+		if err := s.setRestriction(c, r.Subject, true); err != nil {
+			s.fail(c, err)
+			return
+		}
+		done = append(done, v.T("fulfil.restricted"))
+	}
+	if eff.Erase {
+		done = append(done, v.T("fulfil.erased"))
+	}
+	note := f.FulfilNote
+	if len(done) > 0 {
+		note = strings.TrimSpace(strings.Join(done, "\n") + "\n" + note)
+	}
+	updated, err := s.Timeline.Update(ctx, r.Ref, f.Version, now, rights.Fulfil(me, note))
+	if s.actFailed(c, r, "fulfil", vals, err) {
+		return
+	}
+	if eff.Erase {
+		// Tell the person first: after the erasure there is no address to write to.
+		s.tellRequester(c, updated, "request_fulfilled")
+		if rep, err := s.Eraser.Erase(ctx, r.Subject); err != nil {
+			s.Log.Error("erasure incomplete", "ref", r.Ref, "err", err)
+			s.addFlash(c, flashError, "flash.erasure_incomplete")
+		} else {
+			s.Log.Info("person erased", "ref", r.Ref, "requests", rep.Requests, "consent_events", rep.ConsentEvents, "mail", rep.Mail, "sessions", rep.Sessions, "files", rep.Files)
+			s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
+		}
+		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+		return
+	}
+	s.setDisputed(c, r, false)
+	s.tellRequester(c, updated, "request_fulfilled")
+	s.addFlash(c, flashSuccess, "flash.request_updated")
+	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+}
+
+// eraseAgain finishes an erasure that failed half-way (it is safe to repeat).
+func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
+	if r.Kind != rights.Delete || r.Erased || (r.State != rights.Fulfilled && r.State != rights.Closed) || !rights.EffectsOf(r).Erase {
+		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
+		return
+	}
+	rep, err := s.Eraser.Erase(c.Request.Context(), r.Subject)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
+	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+}
+
+// applyCorrection sets the corrected field on the person's account and returns the
+// value it replaced, for the timeline.
+func (s *Server) applyCorrection(c *gin.Context, subject string, cr *rights.Correction) (string, error) {
+	ctx := c.Request.Context()
+	for range 3 { // a concurrent change of the account: read again and retry
+		u, err := s.Users.ByID(ctx, subject)
+		if err != nil {
+			return "", err
+		}
+		var before string
+		switch cr.Field {
+		case "name":
+			before, u.Name = u.Name, cr.Value
+		case "phone":
+			before, u.Phone = u.Phone, cr.Value
+		case "address":
+			before, u.Address = u.Address, cr.Value
+		default:
+			return "", fmt.Errorf("correction of %q is done by hand", cr.Field)
+		}
+		u.Disputed = without(u.Disputed, cr.Field)
+		err = s.Users.Update(ctx, u)
+		if !errors.Is(err, apperr.ErrStale) {
+			return before, err
+		}
+	}
+	return "", apperr.ErrStale
+}
+
+// setRestriction puts the person under a processing restriction, or lifts it.
+func (s *Server) setRestriction(c *gin.Context, subject string, on bool) error {
+	ctx := c.Request.Context()
+	for range 3 {
+		u, err := s.Users.ByID(ctx, subject)
+		if err != nil {
+			return err
+		}
+		switch {
+		case on && !u.Restricted.IsZero(), !on && u.Restricted.IsZero():
+			return nil
+		case on:
+			u.Restricted = s.Now()
+		default:
+			u.Restricted = time.Time{}
+		}
+		err = s.Users.Update(ctx, u)
+		if !errors.Is(err, apperr.ErrStale) {
+			return err
+		}
+	}
+	return apperr.ErrStale
+}
+
+// setDisputed marks the field a correction request disputes on the person's account
+// while the request is open (Art. 11(2)), and clears it when it is settled.
+func (s *Server) setDisputed(c *gin.Context, r *rights.Request, on bool) {
+	if r.Kind != rights.Correct || r.Field == "" || rights.IsGuest(r.Subject) || r.Erased {
+		return
+	}
+	ctx := c.Request.Context()
+	for range 3 {
+		u, err := s.Users.ByID(ctx, r.Subject)
+		if err != nil {
+			return
+		}
+		has := contains(u.Disputed, r.Field)
+		if has == on {
+			return
+		}
+		if on {
+			u.Disputed = append(u.Disputed, r.Field)
+		} else {
+			u.Disputed = without(u.Disputed, r.Field)
+		}
+		if err := s.Users.Update(ctx, u); !errors.Is(err, apperr.ErrStale) {
+			if err != nil {
+				s.Log.Error("disputed mark not updated", "ref", r.Ref, "err", err)
+			}
+			return
+		}
+	}
+}
+
+func without(xs []string, x string) []string {
+	out := xs[:0:0]
+	for _, v := range xs {
+		if v != x {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// liftRestriction lets the person lift their own processing restriction; nobody else can.
+func (s *Server) liftRestriction(c *gin.Context) {
+	if err := s.setRestriction(c, currentUser(c).ID, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.restriction_lifted")
+	c.Redirect(http.StatusSeeOther, "/account")
+}
+

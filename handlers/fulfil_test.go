@@ -1,0 +1,236 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
+	"github.com/example/pdpa-portal/vault"
+)
+
+// decideAll grants (or refuses, with a ground) every item of a request in review.
+func decideAll(t *testing.T, o *browser, ref string, grant bool, ground string) {
+	t.Helper()
+	d := o.get("/officer/requests/" + ref + "/decide")
+	n := d.doc.Find(`select[name=outcome]`).Length()
+	form := url.Values{"version": {version(t, d, "/decide")}}
+	for i := 0; i < n; i++ {
+		idx := string(rune('0' + i))
+		if grant {
+			form.Add("outcome", idx+":grant")
+			form.Add("reason", "")
+		} else {
+			form.Add("outcome", idx+":refuse")
+			form.Add("grounds", idx+":"+ground)
+			form.Add("reason", "reason")
+		}
+	}
+	if r := o.post("/officer/requests/"+ref+"/decide", form); r.Code != http.StatusSeeOther {
+		t.Fatalf("decide %s: %d %q", ref, r.Code, r.text(".error-summary"))
+	}
+}
+
+// A granted correction is applied to the person's data, shown before and after in the
+// timeline, and the field is marked disputed wherever officers see it until then.
+func TestFulfilledCorrectionIsApplied(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "陳", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c := h.signIn("c@example.tw", citizenPassword, english)
+	c.post("/account/profile", url.Values{"name": {"陳"}, "address": {"新北市板橋區"}})
+	c.post("/requests", url.Values{"kind": {"correct"}, "field": {"address"}, "proposed": {"臺北市信義區"}, "explanation": {"我搬家了"}})
+	if a := c.get("/account"); !strings.Contains(a.text(".notice"), "Postal address") {
+		t.Fatalf("the citizen does not see the disputed field: %q", a.text("main"))
+	}
+	o := h.signIn("o@agency.example", staffPassword, english)
+	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".facts"), "Accuracy disputed") {
+		t.Fatalf("the officer does not see the dispute: %q", p.text(".facts"))
+	}
+	act(t, o, "2026-000001", "review", nil)
+	decideAll(t, o, "2026-000001", true, "")
+	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".notice"), "臺北市信義區") {
+		t.Fatalf("the officer is not told what fulfilling does: %q", p.text("main"))
+	}
+	if r := act(t, o, "2026-000001", "fulfil", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil: %d %q\n%s", r.Code, r.text(".error-summary"), h.logs.String())
+	}
+	a := c.get("/account")
+	if v := a.doc.Find("#f-address").Text(); v != "臺北市信義區" || strings.Contains(a.text("main"), "still pending") {
+		t.Fatalf("after fulfilment the address is %q", v)
+	}
+	if tl := c.get("/requests/2026-000001").text(".timeline"); !strings.Contains(tl, "新北市板橋區") || !strings.Contains(tl, "臺北市信義區") {
+		t.Fatalf("no before and after in the timeline: %q", tl)
+	}
+	if p := o.get("/officer/requests/2026-000001"); strings.Contains(p.text(".facts"), "Accuracy disputed") {
+		t.Fatal("still marked disputed after the correction")
+	}
+}
+
+// An approved stop withdraws the purposes and restricts processing; only the person
+// can lift the restriction.
+func TestFulfilledStopRestricts(t *testing.T) {
+	h := newHarness(t)
+	h.browser(english).post("/signup", signUpForm("s@example.tw", "停止", citizenPassword, "newsletter"))
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c := h.signIn("s@example.tw", citizenPassword, english)
+	c.post("/account/verify", url.Values{})
+	link, _ := h.lastLink("s@example.tw")
+	c.get(link)
+	if r := c.post("/requests", url.Values{"kind": {"stop"}, "purposes": {"newsletter"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("file: %d %q", r.Code, r.text(".error-summary"))
+	}
+	o := h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2026-000001", "review", nil)
+	decideAll(t, o, "2026-000001", true, "")
+	if r := act(t, o, "2026-000001", "fulfil", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil: %d %q\n%s", r.Code, r.text(".error-summary"), h.logs.String())
+	}
+	if state := c.get("/account/consents").text("#c-newsletter .state"); !strings.Contains(state, "withdrawn") {
+		t.Fatalf("newsletter after the stop: %q", state)
+	}
+	if a := c.get("/account"); !strings.Contains(a.text(".notice"), "restricted") {
+		t.Fatalf("no restriction notice: %q", a.text("main"))
+	}
+	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".facts"), "Processing restricted") {
+		t.Fatalf("officers are not shown the restriction: %q", p.text(".facts"))
+	}
+	if r := c.post("/account/restriction/lift", url.Values{}); r.Code != http.StatusSeeOther {
+		t.Fatalf("lift: %d", r.Code)
+	}
+	if a := c.get("/account"); strings.Contains(a.text("main"), "Lift the restriction") {
+		t.Fatal("the restriction was not lifted")
+	}
+}
+
+// snapshot copies every collection but the key store, as a data backup would.
+func snapshot(t *testing.T, db *storetest.DB) map[string][]bson.Raw {
+	t.Helper()
+	client, err := mongo.Connect(options.Client().ApplyURI(db.URI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(context.Background())
+	ctx := context.Background()
+	names, err := client.Database(db.Name).ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]bson.Raw{}
+	for _, n := range names {
+		if n == "subject_keys" {
+			continue // backed up separately, with deletions applied (DESIGN.md)
+		}
+		cur, err := client.Database(db.Name).Collection(n).Find(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []bson.Raw
+		if err := cur.All(ctx, &docs); err != nil {
+			t.Fatal(err)
+		}
+		out[n] = docs
+	}
+	return out
+}
+
+// restore puts a snapshot back over the database, as restoring an old backup would.
+func restore(t *testing.T, db *storetest.DB, snap map[string][]bson.Raw) {
+	t.Helper()
+	client, err := mongo.Connect(options.Client().ApplyURI(db.URI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(context.Background())
+	ctx := context.Background()
+	for n, docs := range snap {
+		for _, d := range docs {
+			id := d.Lookup("_id")
+			if _, err := client.Database(db.Name).Collection(n).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, d, options.Replace().SetUpsert(true)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// An approved deletion erases the person: account, consents, request contents,
+// attachments, sessions and mail; their requests stay as anonymous records; other people
+// are untouched; and a backup taken before the deletion, restored, reveals nothing.
+func TestFulfilledDeletionErasesEvenFromBackups(t *testing.T) {
+	h := newHarness(t)
+	h.browser(english).post("/signup", signUpForm("gone@example.tw", "Gone Person", citizenPassword, "newsletter"))
+	link, _ := h.lastLink("gone@example.tw")
+	h.browser().get(link)
+	h.makeUser("stay@example.tw", "Stays", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c := h.signIn("gone@example.tw", citizenPassword, english)
+	c.post("/account/profile", url.Values{"name": {"Gone Person"}, "phone": {"0987-654-321"}})
+	c.multipart("/requests", url.Values{"kind": {"copy"}, "scope": {"secret scope text"}}, upload{"my-id.pdf", pdfFile})
+	c.post("/requests", url.Values{"kind": {"delete"}, "purposes": {"newsletter"}, "scope": {"everything about me"}})
+	stay := h.signIn("stay@example.tw", citizenPassword, english)
+	stay.post("/requests", url.Values{"kind": {"view"}, "scope": {"mine"}})
+
+	backup := snapshot(t, h.db)
+	users := store.NewUsers(h.db.DB, storetest.EmailKey, storetest.Vault(h.db.DB))
+	u, err := users.ByEmail(context.Background(), "gone@example.tw")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	o := h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2026-000002", "review", nil)
+	decideAll(t, o, "2026-000002", true, "")
+	if p := o.get("/officer/requests/2026-000002"); !strings.Contains(p.text(".notice"), "cannot be undone") {
+		t.Fatalf("the officer is not warned: %q", p.text("main"))
+	}
+	if r := act(t, o, "2026-000002", "fulfil", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil: %d %q\n%s", r.Code, r.text(".error-summary"), h.logs.String())
+	}
+	page := o.get("/officer/requests/2026-000002")
+	if !strings.Contains(page.text(".flash"), "Erased") || !strings.Contains(page.text(".facts"), "Erased (anonymous record)") {
+		t.Fatalf("after erasing: %q / %q", page.text(".flash"), page.text(".facts"))
+	}
+	if first := o.get("/officer/requests/2026-000001"); first.Code != 200 || strings.Contains(first.Body.String(), "secret scope text") {
+		t.Fatalf("the person's other request is not an anonymous record: %d", first.Code)
+	}
+	dump := storetest.Dump(t, h.db)
+	for _, s := range []string{"Gone Person", "gone@example.tw", "0987-654-321", "secret scope text", "everything about me", u.ID} {
+		if strings.Contains(dump, s) {
+			t.Fatalf("%q is still in the database", s)
+		}
+	}
+	if r := h.browser().post("/signin", url.Values{"email": {"gone@example.tw"}, "password": {citizenPassword}}); r.Code == http.StatusSeeOther {
+		t.Fatal("the erased person can still sign in")
+	}
+	if r := c.get("/requests"); r.Code == 200 {
+		t.Fatal("the erased person's session still works")
+	}
+	if r := stay.get("/requests/2026-000003"); r.Code != 200 || !strings.Contains(r.text(".facts"), "mine") {
+		t.Fatal("another person's request was touched")
+	}
+	if q := o.get("/officer/queue"); strings.Contains(q.text("tbody"), "2026-000001") || !strings.Contains(q.text("tbody"), "2026-000003") {
+		t.Fatalf("queue after erasure: %q", q.text("tbody"))
+	}
+
+	// Restore the backup taken before the deletion: the person's data cannot be read.
+	restore(t, h.db, backup)
+	if _, err := users.ByID(context.Background(), u.ID); !errors.Is(err, vault.ErrKeyDestroyed) {
+		t.Fatalf("the restored account opens: %v", err)
+	}
+	reqs := store.NewRequests(h.db.DB, storetest.Vault(h.db.DB))
+	if _, err := reqs.ByRef(context.Background(), "2026-000001"); !errors.Is(err, vault.ErrKeyDestroyed) {
+		t.Fatalf("the restored request opens: %v", err)
+	}
+	if _, err := reqs.ByRef(context.Background(), "2026-000003"); err != nil {
+		t.Fatalf("the other person's restored request: %v", err)
+	}
+}

@@ -1,0 +1,91 @@
+package rights
+
+import (
+	"context"
+	"strings"
+)
+
+// Effects are what fulfilling a decided request does to the person's data, derived from
+// the decision item by item. A decision the portal records but does not carry out is
+// worth nothing: fulfilment applies these, then records what it did.
+type Effects struct {
+	// Erase: an approved deletion of everything the portal holds on the person.
+	Erase bool
+	// Withdraw lists purposes whose consent the request withdraws (stop or delete items
+	// granted); required purposes cannot be withdrawn one by one and are left to Restrict.
+	Withdraw []string
+	// Restrict puts the person under a processing restriction (an approved stop).
+	Restrict bool
+	// Correct applies an approved correction to the field the portal holds, when it is
+	// one the portal can set (name, phone, address); others are done by hand.
+	Correct *Correction
+}
+
+// Correction is one approved correction.
+type Correction struct {
+	Field string
+	Value string
+}
+
+// AppliedFields are the correctable fields the portal itself can change.
+var AppliedFields = []string{"name", "phone", "address"}
+
+// EffectsOf derives the effects of fulfilling r; a request that granted nothing has none.
+func EffectsOf(r *Request) Effects {
+	var e Effects
+	if r.Decision == nil || r.Decision.Outcome == Refused {
+		return e
+	}
+	granted := func(key string) bool {
+		for _, it := range r.Decision.Items {
+			if it.Key == key {
+				return it.Granted
+			}
+		}
+		return false
+	}
+	switch r.Kind {
+	case Delete:
+		if r.Decision.Outcome == Granted {
+			e.Erase = true
+			return e
+		}
+		e.Withdraw = grantedPurposes(r)
+	case Stop:
+		e.Restrict = true
+		e.Withdraw = grantedPurposes(r)
+	case Correct:
+		if granted("field:"+r.Field) && r.Proposed != "" {
+			for _, f := range AppliedFields {
+				if f == r.Field {
+					e.Correct = &Correction{Field: r.Field, Value: r.Proposed}
+				}
+			}
+		}
+	}
+	return e
+}
+
+func grantedPurposes(r *Request) []string {
+	var out []string
+	for _, it := range r.Decision.Items {
+		if id, ok := strings.CutPrefix(it.Key, "purpose:"); ok && it.Granted {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Eraser erases a person's personal data from the portal: their requests become minimal
+// anonymous records (reference, kind, dates, outcome), everything else goes, and the
+// person's data key is destroyed, so no earlier backup can reveal them (crypto-shredding,
+// Enforcement Rules Arts. 5 and 6).
+type Eraser interface {
+	Erase(ctx context.Context, subject string) (ErasureReport, error)
+}
+
+// ErasureReport counts what an erasure removed.
+type ErasureReport struct {
+	Requests, ConsentEvents, Mail, Sessions, Files int
+	Account                                        bool
+}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/vault"
+)
+
+// Eraser implements rights.Eraser over every collection that holds personal data.
+type Eraser struct {
+	db    *DB
+	vault *vault.Vault
+	files *Files
+}
+
+var _ rights.Eraser = (*Eraser)(nil)
+
+// NewEraser returns the eraser.
+func NewEraser(db *DB, v *vault.Vault, f *Files) *Eraser { return &Eraser{db: db, vault: v, files: f} }
+
+// Erase removes a person. The order makes it safe to run again after a failure: the
+// requests are first reduced to anonymous records (so they stay readable without the
+// key), then the data key is destroyed — from that moment nothing left, in the database
+// or in any backup, can be opened — then the remaining documents are deleted.
+func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureReport, error) {
+	var rep rights.ErasureReport
+	if subject == "" {
+		return rep, errors.New("erase: no subject")
+	}
+	var idx subjectRequestsDoc
+	err := translate(e.db.coll(collSubjectRequests).FindOne(ctx, bson.D{{Key: "_id", Value: subject}}).Decode(&idx))
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return rep, fmt.Errorf("erase: %w", err)
+	}
+	for _, ref := range idx.Refs {
+		fs, err := e.files.List(ctx, ref)
+		if err != nil && !errors.Is(err, vault.ErrKeyDestroyed) {
+			return rep, err
+		}
+		n := len(fs)
+		if err := e.anonymise(ctx, ref); err != nil {
+			return rep, err
+		}
+		if err := e.files.DeleteRef(ctx, ref); err != nil {
+			return rep, err
+		}
+		if _, err := e.db.coll(collGuestCodes).DeleteOne(ctx, bson.D{{Key: "_id", Value: ref}}); err != nil {
+			return rep, fmt.Errorf("erase: %w", translate(err))
+		}
+		rep.Requests++
+		rep.Files += n
+	}
+	if err := e.vault.Destroy(ctx, subject); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return rep, fmt.Errorf("erase: destroy key: %w", err)
+	}
+	// What remains is ciphertext and ids; delete it all.
+	var u struct {
+		EmailKey string `bson:"email_key"`
+	}
+	err = translate(e.db.coll(collUsers).FindOne(ctx, bson.D{{Key: "_id", Value: subject}}).Decode(&u))
+	switch {
+	case err == nil:
+		rep.Account = true
+		if u.EmailKey != "" {
+			if _, err := e.db.coll(collEmails).DeleteOne(ctx, bson.D{{Key: "_id", Value: u.EmailKey}}); err != nil {
+				return rep, fmt.Errorf("erase: %w", translate(err))
+			}
+			_, _ = e.db.coll(collGuard).DeleteOne(ctx, bson.D{{Key: "_id", Value: u.EmailKey}})
+		}
+	case !errors.Is(err, apperr.ErrNotFound):
+		return rep, fmt.Errorf("erase: %w", err)
+	}
+	byUser := bson.D{{Key: "user_id", Value: subject}}
+	for _, step := range []struct {
+		coll   string
+		filter bson.D
+		count  *int
+	}{
+		{collSessions, byUser, &rep.Sessions},
+		{collTokens, byUser, nil},
+		{collOutbox, byUser, &rep.Mail},
+		{collMail, byUser, &rep.Mail},
+		{collConsentEvents, bson.D{{Key: "subject", Value: subject}}, &rep.ConsentEvents},
+	} {
+		res, err := e.db.coll(step.coll).DeleteMany(ctx, step.filter)
+		if err != nil {
+			return rep, fmt.Errorf("erase %s: %w", step.coll, translate(err))
+		}
+		if step.count != nil {
+			*step.count += int(res.DeletedCount)
+		}
+	}
+	for _, c := range []string{collUsers, collGuests, collSubjectRequests} {
+		if _, err := e.db.coll(c).DeleteOne(ctx, bson.D{{Key: "_id", Value: subject}}); err != nil {
+			return rep, fmt.Errorf("erase %s: %w", c, translate(err))
+		}
+	}
+	return rep, nil
+}
+
+// anonymise reduces a request to what accountability and statistics need: reference,
+// kind, channel, dates, state, outcome and the timeline's actions without notes or
+// actors. Messages, texts, the extension's reason and the decision's explanations go.
+func (e *Eraser) anonymise(ctx context.Context, ref string) error {
+	defer e.db.locks.lock(collRequests, ref)()
+	var d requestDoc
+	err := translate(e.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("anonymise %s: %w", ref, err)
+	}
+	a := requestDoc{Ref: d.Ref, Kind: d.Kind, State: d.State, Channel: d.Channel, Received: d.Received, Due: d.Due,
+		Filed: d.Filed, Version: d.Version + 1, Erased: true, DuplicateOf: d.DuplicateOf, Assignee: d.Assignee}
+	if d.Extension != nil {
+		a.Extension = &extDoc{At: d.Extension.At, By: d.Extension.By, OldDue: d.Extension.OldDue}
+	}
+	if d.Decision != nil {
+		a.Decision = &decisionDoc{Outcome: d.Decision.Outcome, At: d.Decision.At, By: d.Decision.By}
+		for _, it := range d.Decision.Items {
+			a.Decision.Items = append(a.Decision.Items, itemDoc{Key: it.Key, Granted: it.Granted, Grounds: it.Grounds})
+		}
+	}
+	if d.Fee != nil {
+		f := *d.Fee
+		a.Fee = &f
+	}
+	for _, st := range d.Steps {
+		actor := st.ActorID
+		if st.Role != "officer" {
+			actor = ""
+		}
+		a.Steps = append(a.Steps, stepDoc{At: st.At, Action: st.Action, ActorID: actor, Role: st.Role, Internal: st.Internal})
+	}
+	if _, err := e.db.coll(collRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, a); err != nil {
+		return fmt.Errorf("anonymise %s: %w", ref, translate(err))
+	}
+	// An erased request is not in anyone's hands any more.
+	if _, err := e.db.coll(collOpenRequests).DeleteOne(ctx, bson.D{{Key: "_id", Value: ref}}); err != nil {
+		return fmt.Errorf("anonymise %s: %w", ref, translate(err))
+	}
+	return nil
+}
+
