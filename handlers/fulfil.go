@@ -210,4 +210,3 @@ func (s *Server) liftRestriction(c *gin.Context) {
 	s.addFlash(c, flashSuccess, "flash.restriction_lifted")
 	c.Redirect(http.StatusSeeOther, "/account")
 }
-

@@ -148,4 +148,3 @@ func (e *Eraser) anonymise(ctx context.Context, ref string) error {
 	}
 	return nil
 }
-

@@ -45,7 +45,7 @@ type requestDoc struct {
 	Explanation []byte    `bson:"explanation,omitempty"` // sealed
 	Version     int64     `bson:"version"`
 	EnteredBy   string    `bson:"entered_by,omitempty"`
-	Erased      bool      `bson:"erased,omitempty"` // the person was erased: an anonymous record
+	Erased      bool      `bson:"erased,omitempty"`            // the person was erased: an anonymous record
 	Principal   []byte    `bson:"principal,omitempty"`         // sealed
 	PrincipalOf []byte    `bson:"principal_contact,omitempty"` // sealed
 
