@@ -66,7 +66,7 @@ func TestBrowserRequestPages(t *testing.T) {
 	phone := browsertest.New(t, 390, 844)
 	must(t, phone, chromedp.Navigate(site.URL+"/signin"), chromedp.WaitVisible("#f-email"),
 		chromedp.SendKeys("#f-email", "c@example.tw"), chromedp.SendKeys("#f-password", citizenPassword+"\r"), chromedp.WaitNotPresent("#f-password"))
-	for _, p := range []string{"/requests", "/requests/2026-000001", "/requests/2026-000001/letters/decision", "/requests/2026-000001/letters/extension"} {
+	for _, p := range []string{"/account/data", "/requests", "/requests/2026-000001", "/requests/2026-000001/letters/decision", "/requests/2026-000001/letters/extension"} {
 		must(t, phone, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 		if overflow := evalString(t, phone, "String(document.documentElement.scrollWidth > window.innerWidth)"); overflow != "false" {
 			t.Errorf("%s scrolls sideways on a phone", p)

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -232,5 +233,44 @@ func TestFulfilledDeletionErasesEvenFromBackups(t *testing.T) {
 	}
 	if _, err := reqs.ByRef(context.Background(), "2026-000003"); err != nil {
 		t.Fatalf("the other person's restored request: %v", err)
+	}
+}
+
+// The view right: one page of everything the portal holds on the person, and the same
+// as a JSON download that follows export/SCHEMA.md.
+func TestMyDataShowsEverything(t *testing.T) {
+	h := newHarness(t)
+	h.browser(english).post("/signup", signUpForm("v@example.tw", "View Person", citizenPassword, "newsletter"))
+	link, _ := h.lastLink("v@example.tw")
+	h.browser().get(link)
+	c := h.signIn("v@example.tw", citizenPassword, english)
+	c.post("/account/profile", url.Values{"name": {"View Person"}, "phone": {"02-1234-5678"}})
+	c.multipart("/requests", url.Values{"kind": {"view"}, "scope": {"all my records"}}, upload{"id.pdf", pdfFile})
+	page := c.get("/account/data")
+	main := page.text("main")
+	for _, want := range []string{"View Person", "v@example.tw", "02-1234-5678", "2026-000001", "all my records", "id.pdf", "Newsletter"} {
+		if !strings.Contains(main, want) && !strings.Contains(strings.ToLower(main), strings.ToLower(want)) {
+			t.Fatalf("the view page lacks %q", want)
+		}
+	}
+	js := c.get("/account/data.json")
+	var d struct {
+		Schema  int `json:"schema"`
+		Profile struct {
+			Email, Phone string
+		} `json:"profile"`
+		Consents       []struct{ Purpose string }
+		ConsentHistory []struct{ Action string }
+		Requests       []struct {
+			Ref   string
+			Files []struct{ Name string }
+		}
+	}
+	if err := json.Unmarshal(js.Body.Bytes(), &d); err != nil || d.Schema != 1 || d.Profile.Phone != "02-1234-5678" || len(d.Requests) != 1 ||
+		len(d.Requests[0].Files) != 1 || len(d.ConsentHistory) == 0 || !strings.HasPrefix(js.Header().Get("Content-Disposition"), "attachment") {
+		t.Fatalf("data.json: %v %+v", err, d)
+	}
+	if r := h.browser().get("/account/data.json"); r.Code == 200 {
+		t.Fatal("anyone can download the data")
 	}
 }

@@ -76,3 +76,11 @@ func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 	}
 	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+letter+"_title", p))
 }
+
+// agency is the letterhead: the configured controller, or the demo agency.
+func (s *Server) agency() receipt.Controller {
+	if s.Agency.PIIController == "" {
+		return consent.DefaultController("")
+	}
+	return s.Agency
+}

@@ -72,6 +72,8 @@ func (s *Server) routes() *gin.Engine {
 	me.GET("/password", s.passwordPage)
 	me.POST("/password", s.passwordSubmit)
 	me.POST("/restriction/lift", s.liftRestriction)
+	me.GET("/data", s.myData)
+	me.GET("/data.json", s.myDataJSON)
 	me.GET("/inbox", s.inbox)
 	me.GET("/consents", s.consentsPage)
 	me.POST("/consents", s.changeConsent)

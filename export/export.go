@@ -1,0 +1,97 @@
+// Package export describes everything the portal holds on one person, for the view page
+// and the copy package (data.json). It imports neither gin nor mongo; the schema is
+// documented in SCHEMA.md beside this file.
+package export
+
+import "time"
+
+// SchemaVersion changes when a field changes meaning or disappears.
+const SchemaVersion = 1
+
+// PersonalData is one person's data as the portal holds it.
+type PersonalData struct {
+	Schema    int       `json:"schema"`
+	Generated time.Time `json:"generated"`
+	Agency    string    `json:"agency"`
+	Profile   Profile   `json:"profile"`
+	// Consents is the current decision per purpose of the current notice.
+	Consents []ConsentState `json:"consents"`
+	// ConsentHistory is every consent event, newest first.
+	ConsentHistory []ConsentEvent `json:"consentHistory"`
+	Requests       []Request      `json:"requests"`
+}
+
+// Profile is the account.
+type Profile struct {
+	Email         string     `json:"email"`
+	EmailVerified bool       `json:"emailVerified"`
+	Name          string     `json:"name"`
+	Phone         string     `json:"phone,omitempty"`
+	Address       string     `json:"address,omitempty"`
+	MailLanguage  string     `json:"mailLanguage,omitempty"`
+	Created       time.Time  `json:"created"`
+	LastSignIn    *time.Time `json:"lastSignIn,omitempty"`
+	Restricted    *time.Time `json:"processingRestrictedSince,omitempty"`
+	Disputed      []string   `json:"disputedFields,omitempty"`
+}
+
+// ConsentState is the decision on one purpose.
+type ConsentState struct {
+	Purpose string     `json:"purpose"`
+	Name    string     `json:"name"`
+	Granted bool       `json:"granted"`
+	Since   *time.Time `json:"since,omitempty"`
+}
+
+// ConsentEvent is one grant or withdrawal.
+type ConsentEvent struct {
+	At            time.Time `json:"at"`
+	Purpose       string    `json:"purpose"`
+	Action        string    `json:"action"`
+	Channel       string    `json:"channel"`
+	NoticeVersion int       `json:"noticeVersion"`
+	ReceiptID     string    `json:"receiptId,omitempty"`
+}
+
+// Request is one rights request with what was said and decided.
+type Request struct {
+	Ref         string    `json:"ref"`
+	Kind        string    `json:"kind"`
+	State       string    `json:"state"`
+	Received    string    `json:"received"`
+	Due         string    `json:"due"`
+	Scope       string    `json:"scope,omitempty"`
+	Purposes    []string  `json:"purposes,omitempty"`
+	Field       string    `json:"field,omitempty"`
+	Proposed    string    `json:"proposed,omitempty"`
+	Explanation string    `json:"explanation,omitempty"`
+	Principal   string    `json:"principal,omitempty"`
+	Outcome     string    `json:"outcome,omitempty"`
+	Timeline    []Step    `json:"timeline"`
+	Messages    []Message `json:"messages,omitempty"`
+	Files       []File    `json:"files,omitempty"`
+}
+
+// Step is one public step of a request.
+type Step struct {
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
+	Note   string    `json:"note,omitempty"`
+}
+
+// Message is one message on a request.
+type Message struct {
+	At    time.Time `json:"at"`
+	From  string    `json:"from"`
+	Body  string    `json:"body,omitempty"`
+	Files []string  `json:"files,omitempty"`
+}
+
+// File is an attachment; in a copy package its content is under files/<ref>/<id>-<name>.
+type File struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Size int64  `json:"size"`
+	Path string `json:"path,omitempty"`
+}
