@@ -3,7 +3,11 @@
 // documented in SCHEMA.md beside this file.
 package export
 
-import "time"
+import (
+	"context"
+	"io"
+	"time"
+)
 
 // SchemaVersion changes when a field changes meaning or disappears.
 const SchemaVersion = 1
@@ -94,4 +98,51 @@ type File struct {
 	Type string `json:"type"`
 	Size int64  `json:"size"`
 	Path string `json:"path,omitempty"`
+}
+
+// Package is a copy package: a ZIP of data.json, an offline index.html and the files,
+// built in the background, downloadable by the requester until it expires.
+type Package struct {
+	Ref       string
+	Subject   string
+	State     string // PackageBuilding, PackageReady or PackageFailed
+	Done      int    // parts written so far, of Total
+	Total     int
+	Size      int64
+	Created   time.Time
+	Expires   time.Time
+	Downloads []time.Time
+}
+
+// Package states.
+const (
+	PackageBuilding = "building"
+	PackageReady    = "ready"
+	PackageFailed   = "failed"
+)
+
+// Percent is the share of the package built.
+func (p *Package) Percent() int {
+	if p.Total == 0 {
+		return 0
+	}
+	return p.Done * 100 / p.Total
+}
+
+// PackageWriter receives a package as it is built.
+type PackageWriter interface {
+	io.Writer
+	// Progress records how many parts are written.
+	Progress(done int) error
+	// Finish makes the package downloadable, or with an error marks it failed.
+	Finish(buildErr error) error
+}
+
+// Packages stores copy packages.
+type Packages interface {
+	Create(ctx context.Context, ref, subject string, total int, now, expires time.Time) (PackageWriter, error)
+	Get(ctx context.Context, ref string) (*Package, error)
+	// Open streams a ready, unexpired package and records the download.
+	Open(ctx context.Context, ref string, now time.Time) (*Package, io.ReadCloser, error)
+	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 }

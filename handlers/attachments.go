@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -239,7 +240,10 @@ type attachmentList struct {
 }
 
 func (s *Server) loadAttachments(c *gin.Context, ref string) (*attachmentList, error) {
-	ctx := c.Request.Context()
+	return s.attachmentsOf(c.Request.Context(), ref)
+}
+
+func (s *Server) attachmentsOf(ctx context.Context, ref string) (*attachmentList, error) {
 	fs, err := s.Files.List(ctx, ref)
 	if err != nil {
 		return nil, err

@@ -88,9 +88,25 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		return
 	}
 	s.setDisputed(c, r, false)
+	if updated.Kind == rights.Copy {
+		s.startPackage(updated, s.requesterLang(c, updated))
+	}
 	s.tellRequester(c, updated, "request_fulfilled")
 	s.addFlash(c, flashSuccess, "flash.request_updated")
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+}
+
+// requesterLang is the language the requester reads: their account's or guest's choice.
+func (s *Server) requesterLang(c *gin.Context, r *rights.Request) string {
+	ctx := c.Request.Context()
+	if rights.IsGuest(r.Subject) {
+		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil && g.Lang != "" {
+			return g.Lang
+		}
+	} else if u, err := s.Users.ByID(ctx, r.Subject); err == nil && u.Lang != "" {
+		return u.Lang
+	}
+	return c.GetString(keyLang)
 }
 
 // eraseAgain finishes an erasure that failed half-way (it is safe to repeat).

@@ -1,13 +1,17 @@
 package handlers_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -272,5 +276,88 @@ func TestMyDataShowsEverything(t *testing.T) {
 	}
 	if r := h.browser().get("/account/data.json"); r.Code == 200 {
 		t.Fatal("anyone can download the data")
+	}
+}
+
+// The copy right: fulfilling a granted copy request builds a package in the background
+// (progress visible to the officer); only the requester downloads it; it holds only the
+// granted items, the files and an offline page; downloads are recorded; it is deleted
+// when it expires.
+func TestCopyPackage(t *testing.T) {
+	h := newHarness(t)
+	h.browser(english).post("/signup", signUpForm("p@example.tw", "Package Person", citizenPassword))
+	link, _ := h.lastLink("p@example.tw")
+	h.browser().get(link)
+	h.makeUser("x@example.tw", "Other", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c := h.signIn("p@example.tw", citizenPassword, english)
+	c.multipart("/requests", url.Values{"kind": {"copy"}, "scope": {"everything"}}, upload{"id-card.pdf", pdfFile})
+	o := h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2026-000001", "review", nil)
+	act(t, o, "2026-000001", "identity", url.Values{"level": {"in_person"}})
+	d := o.get("/officer/requests/2026-000001/decide")
+	form := url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:refuse", "2:grant", "3:grant", "4:grant"},
+		"grounds": {"1:art10-2"}, "reason": {"", "Under audit.", "", "", ""}}
+	if r := o.post("/officer/requests/2026-000001/decide", form); r.Code != http.StatusSeeOther {
+		t.Fatalf("decide: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := act(t, o, "2026-000001", "fulfil", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.srv.Wait()
+	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".facts"), "Ready") {
+		t.Fatalf("the officer does not see the package: %q", p.text(".facts"))
+	}
+	page := c.get("/requests/2026-000001")
+	href, ok := page.doc.Find(`a[href="/requests/2026-000001/package"]`).Attr("href")
+	if !ok {
+		t.Fatalf("no download link: %q", page.text(".facts"))
+	}
+	if r := h.signIn("x@example.tw", citizenPassword).get(href); r.Code != http.StatusNotFound {
+		t.Fatalf("another citizen downloaded it: %d", r.Code)
+	}
+	dl := c.get(href)
+	if dl.Code != 200 || dl.Header().Get("Content-Type") != "application/zip" {
+		t.Fatalf("download: %d %q", dl.Code, dl.Header().Get("Content-Type"))
+	}
+	zr, err := zip.NewReader(bytes.NewReader(dl.Body.Bytes()), int64(dl.Body.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		_ = rc.Close()
+		entries[f.Name] = b
+	}
+	var data struct {
+		Profile  struct{ Name string }
+		Consents []any
+		Requests []struct {
+			Ref   string
+			Files []struct{ Path string }
+		}
+	}
+	if err := json.Unmarshal(entries["data.json"], &data); err != nil || data.Profile.Name != "Package Person" || len(data.Consents) != 0 ||
+		len(data.Requests) != 1 || len(data.Requests[0].Files) != 1 {
+		t.Fatalf("data.json: %v %+v", err, data)
+	}
+	if !bytes.Equal(entries[data.Requests[0].Files[0].Path], pdfFile) {
+		t.Fatalf("the attached file is missing or changed: %v", data.Requests[0].Files[0].Path)
+	}
+	if idx := string(entries["index.html"]); !strings.Contains(idx, "Package Person") || !strings.Contains(idx, `lang="en"`) && !strings.Contains(idx, `lang="zh-TW"`) {
+		t.Fatalf("index.html: %.300s", idx)
+	}
+	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".facts"), "downloaded 1 times") {
+		t.Fatalf("the download is not recorded: %q", p.text(".facts"))
+	}
+	h.clock.Advance(31 * 24 * time.Hour)
+	if n, err := h.srv.DeleteExpiredPackages(context.Background()); err != nil || n != 1 {
+		t.Fatalf("expiry: %d %v", n, err)
+	}
+	c = h.signIn("p@example.tw", citizenPassword, english)
+	if r := c.get(href); r.Code != http.StatusNotFound {
+		t.Fatalf("an expired package: %d", r.Code)
 	}
 }

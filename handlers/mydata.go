@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -14,9 +15,7 @@ import (
 )
 
 // personalData gathers everything the portal holds on a person with an account.
-func (s *Server) personalData(c *gin.Context, u *account.User) (*export.PersonalData, error) {
-	ctx := c.Request.Context()
-	lang := c.GetString(keyLang)
+func (s *Server) personalData(ctx context.Context, lang string, u *account.User) (*export.PersonalData, error) {
 	d := &export.PersonalData{Schema: export.SchemaVersion, Generated: s.Now().UTC(), Agency: s.agency().PIIController,
 		Profile: export.Profile{Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, Phone: u.Phone, Address: u.Address,
 			MailLanguage: u.Lang, Created: u.Created.UTC(), Disputed: u.Disputed},
@@ -61,7 +60,7 @@ func (s *Server) personalData(c *gin.Context, u *account.User) (*export.Personal
 		return nil, err
 	}
 	for _, r := range rs {
-		er, err := s.exportRequest(c, r)
+		er, err := s.exportRequest(ctx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -70,8 +69,7 @@ func (s *Server) personalData(c *gin.Context, u *account.User) (*export.Personal
 	return d, nil
 }
 
-func (s *Server) exportRequest(c *gin.Context, r *rights.Request) (*export.Request, error) {
-	ctx := c.Request.Context()
+func (s *Server) exportRequest(ctx context.Context, r *rights.Request) (*export.Request, error) {
 	er := &export.Request{Ref: r.Ref, Kind: string(r.Kind), State: string(r.State), Received: r.Received.String(), Due: r.Due.String(),
 		Scope: r.Scope, Purposes: r.Purposes, Field: r.Field, Proposed: r.Proposed, Explanation: r.Explanation, Principal: r.Principal,
 		Timeline: []export.Step{}}
@@ -85,7 +83,7 @@ func (s *Server) exportRequest(c *gin.Context, r *rights.Request) (*export.Reque
 	for _, st := range steps {
 		er.Timeline = append(er.Timeline, export.Step{At: st.At.UTC(), Action: st.Action, Note: st.Note})
 	}
-	att, err := s.loadAttachments(c, r.Ref)
+	att, err := s.attachmentsOf(ctx, r.Ref)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +98,7 @@ func (s *Server) exportRequest(c *gin.Context, r *rights.Request) (*export.Reque
 
 // myData shows the signed-in person, on one page, everything the portal holds on them.
 func (s *Server) myData(c *gin.Context) {
-	d, err := s.personalData(c, currentUser(c))
+	d, err := s.personalData(c.Request.Context(), c.GetString(keyLang), currentUser(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -110,7 +108,7 @@ func (s *Server) myData(c *gin.Context) {
 
 // myDataJSON downloads the same as data.json (schema: export/SCHEMA.md).
 func (s *Server) myDataJSON(c *gin.Context) {
-	d, err := s.personalData(c, currentUser(c))
+	d, err := s.personalData(c.Request.Context(), c.GetString(keyLang), currentUser(c))
 	if err != nil {
 		s.fail(c, err)
 		return

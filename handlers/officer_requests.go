@@ -14,6 +14,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -30,6 +31,7 @@ type officerRequestPage struct {
 	Values    map[string]string
 	Files     *attachmentList
 	Guest     *rights.Guest
+	Package   *export.Package
 	CanErase  bool
 	Effects   []string // what fulfilling the decision will do, in words
 	// Form names the action whose form had problems, so its fields show them.
@@ -112,6 +114,10 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 			s.fail(c, err)
 			return
 		}
+	}
+	if p.Package, err = s.packageOf(ctx, r); err != nil {
+		s.fail(c, err)
+		return
 	}
 	eff := rights.EffectsOf(r)
 	p.CanErase = r.Kind == rights.Delete && !r.Erased && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
@@ -215,6 +221,9 @@ func (s *Server) officerAct(c *gin.Context) {
 		}
 	case "erase":
 		s.eraseAgain(c, r)
+		return
+	case "package":
+		s.rebuildPackage(c, r)
 		return
 	case "close":
 		act = rights.Close(me)

@@ -231,6 +231,16 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			t.Fatalf("%s: %d", v.path, r.Code)
 		}
 	}
+	// A copy request fulfilled: its package renders the offline index page.
+	off2.post("/requests", url.Values{"kind": {"copy"}, "scope": {"全部"}})
+	act(t, off2, "2026-000002", "review", nil)
+	act(t, off2, "2026-000002", "identity", url.Values{"level": {"in_person"}})
+	decideAll(t, off2, "2026-000002", true, "")
+	act(t, off2, "2026-000002", "fulfil", nil)
+	h.srv.Wait()
+	if r := off2.get("/requests/2026-000002"); r.Code != 200 || r.doc.Find(`a[href="/requests/2026-000002/package"]`).Length() != 1 {
+		t.Fatalf("the copy package is not offered: %d", r.Code)
+	}
 	admin.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}})
 	for _, v := range []struct {
 		b    *browser

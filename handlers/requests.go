@@ -15,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -242,7 +243,8 @@ type requestPage struct {
 	Files   *attachmentList
 	Values  map[string]string
 	// Base is "/requests" for an account holder, "/guest/requests" for a guest.
-	Base string
+	Base    string
+	Package *export.Package
 }
 
 // requestDetail shows one of the person's requests; anyone else's is not found.
@@ -282,7 +284,12 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 	if rights.IsGuest(r.Subject) {
 		base = "/guest/requests"
 	}
-	v := s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base})
+	pkg, err := s.packageOf(ctx, r)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base, Package: pkg})
 	if inv != nil {
 		v.Problems = inv.Problems
 	}

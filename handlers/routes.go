@@ -60,6 +60,7 @@ func (s *Server) routes() *gin.Engine {
 	site.POST("/guest/requests/:ref/messages", s.guestMessage)
 	site.GET("/guest/requests/:ref/letters/:letter", s.guestLetter)
 	site.GET("/guest/requests/:ref/files/:id", s.guestDownload)
+	site.GET("/guest/requests/:ref/package", s.guestPackage)
 	site.GET("/guest/track", s.guestTrackPage)
 	site.POST("/guest/track", s.guestTrack)
 	site.POST("/receipts/verify", s.verifyReceipt)
@@ -91,6 +92,7 @@ func (s *Server) routes() *gin.Engine {
 	reqs.GET("/:ref/letters/:letter", s.requesterLetter)
 	reqs.POST("/:ref/messages", s.requesterMessage)
 	reqs.GET("/:ref/files/:id", s.requesterDownload)
+	reqs.GET("/:ref/package", s.requesterPackage)
 
 	// Staff of any role.
 	staff := site.Group("/staff", s.requireRole(account.Roles...))

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,6 +20,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/outbox"
@@ -60,6 +62,7 @@ type Deps struct {
 	Messages rights.Messages
 	Guests   rights.Guests
 	Eraser   rights.Eraser
+	Packages export.Packages
 	// Flags are on/off settings (the public transparency page).
 	Flags interface {
 		Flag(ctx context.Context, name string) (bool, error)
@@ -95,6 +98,8 @@ type Options struct {
 	// answer, so the extra work done for a new (or existing) address does not show in the
 	// timing (defaults 800 ms and 400 ms).
 	SignUpFloor, ResetFloor time.Duration
+	// PackageTTL is how long a copy package can be downloaded (default 30 days).
+	PackageTTL time.Duration
 }
 
 // Server holds the parsed templates, catalogues and dependencies.
@@ -110,6 +115,7 @@ type Server struct {
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	notice                               noticeCache
 	officers                             officerCache
+	jobs                                 sync.WaitGroup // background work (copy packages)
 }
 
 // New builds the server; it fails only on a build defect (a template that does not parse).
@@ -117,6 +123,9 @@ func New(d Deps, opt Options) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if opt.PackageTTL <= 0 {
+		opt.PackageTTL = 30 * 24 * time.Hour
 	}
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = 1 << 20

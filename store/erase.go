@@ -14,15 +14,18 @@ import (
 
 // Eraser implements rights.Eraser over every collection that holds personal data.
 type Eraser struct {
-	db    *DB
-	vault *vault.Vault
-	files *Files
+	db       *DB
+	vault    *vault.Vault
+	files    *Files
+	packages *Packages
 }
 
 var _ rights.Eraser = (*Eraser)(nil)
 
 // NewEraser returns the eraser.
-func NewEraser(db *DB, v *vault.Vault, f *Files) *Eraser { return &Eraser{db: db, vault: v, files: f} }
+func NewEraser(db *DB, v *vault.Vault, f *Files) *Eraser {
+	return &Eraser{db: db, vault: v, files: f, packages: NewPackages(db, v, f)}
+}
 
 // Erase removes a person. The order makes it safe to run again after a failure: the
 // requests are first reduced to anonymous records (so they stay readable without the
@@ -48,6 +51,9 @@ func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureRepor
 			return rep, err
 		}
 		if err := e.files.DeleteRef(ctx, ref); err != nil {
+			return rep, err
+		}
+		if err := e.packages.DeleteRef(ctx, ref); err != nil {
 			return rep, err
 		}
 		if _, err := e.db.coll(collGuestCodes).DeleteOne(ctx, bson.D{{Key: "_id", Value: ref}}); err != nil {

@@ -42,13 +42,14 @@ const (
 	collSettings        = "settings"
 	collGuests          = "guests"
 	collGuestCodes      = "guest_codes"
+	collPackages        = "packages"
 )
 
 // allCollections lists every collection the portal uses.
 var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
-	collRequestStats, collSettings, collGuests, collGuestCodes}
+	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages}
 
 type index struct {
 	name   string

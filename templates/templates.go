@@ -13,7 +13,7 @@ import (
 	"sync"
 )
 
-//go:embed layout.html partials/*.html pages/*.html
+//go:embed layout.html partials/*.html pages/*.html standalone/*.html
 var files embed.FS
 
 // Page names, one per file in pages/.
@@ -41,6 +41,20 @@ func Parse(funcs template.FuncMap) (*Set, error) {
 	for _, p := range names {
 		name := strings.TrimSuffix(path.Base(p), ".html")
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "layout.html", "partials/*.html", p)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	// Standalone documents (the offline index.html of a copy package) have no site
+	// layout: each file is the whole document, with the partials available.
+	alone, err := fs.Glob(files, "standalone/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range alone {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		t, err := template.New(path.Base(p)).Funcs(funcs).ParseFS(files, "partials/*.html", p)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}

@@ -309,7 +309,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	srv, err := handlers.New(handlers.Deps{
 		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Accounts: a.accounts,
 		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
-		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(a.db, a.vault, files), Agency: consent.DefaultController(c.BaseURL), Guests: a.guests, Flags: store.NewFlags(a.db),
+		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(a.db, a.vault, files), Packages: store.NewPackages(a.db, a.vault, files), Agency: consent.DefaultController(c.BaseURL), Guests: a.guests, Flags: store.NewFlags(a.db),
 		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody,
@@ -337,6 +337,8 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	// requests is still attempted once; what remains stays in the outbox for next time.
 	defer func() { stopWorker(); <-workerDone }()
 	go sweepGuests(workerCtx, srv, rights.GuestPolicy{RemindAfter: c.GuestRemind, CloseAfter: c.GuestClose}, log)
+	// Copy packages being built finish before the database closes.
+	defer srv.Wait()
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -482,6 +484,11 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, p rights.GuestPolicy
 		case <-first:
 			first = nil
 		case <-t.C:
+		}
+		if n, err := srv.DeleteExpiredPackages(ctx); err != nil && ctx.Err() == nil {
+			log.Error("expired copy packages", "err", err)
+		} else if n > 0 {
+			log.Info("expired copy packages deleted", "count", n)
 		}
 		reminded, closed, err := srv.SweepGuests(ctx, p)
 		switch {

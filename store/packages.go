@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/vault"
+)
+
+// Packages keeps copy packages: one document per request (_id: the reference) with the
+// progress and the downloads, the ZIP in sealed chunks of file_chunks.
+type Packages struct {
+	db    *DB
+	vault *vault.Vault
+	files *Files
+}
+
+var _ export.Packages = (*Packages)(nil)
+
+// NewPackages returns the package store; files reads the chunks the same way.
+func NewPackages(db *DB, v *vault.Vault, f *Files) *Packages {
+	return &Packages{db: db, vault: v, files: f}
+}
+
+type packageDoc struct {
+	Ref       string      `bson:"_id"`
+	Subject   string      `bson:"subject"`
+	State     string      `bson:"state"`
+	Done      int         `bson:"done"`
+	Total     int         `bson:"total"`
+	Size      int64       `bson:"size"`
+	Chunks    int64       `bson:"chunks"`
+	Build     string      `bson:"build"` // the chunks' file id: a rebuild writes new ones
+	Created   time.Time   `bson:"created"`
+	Expires   time.Time   `bson:"expires"`
+	Downloads []time.Time `bson:"downloads,omitempty"`
+}
+
+func (d *packageDoc) domain() *export.Package {
+	return &export.Package{Ref: d.Ref, Subject: d.Subject, State: d.State, Done: d.Done, Total: d.Total, Size: d.Size,
+		Created: d.Created, Expires: d.Expires, Downloads: d.Downloads}
+}
+
+// Get returns a request's package.
+func (p *Packages) Get(ctx context.Context, ref string) (*export.Package, error) {
+	d, err := p.doc(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return d.domain(), nil
+}
+
+func (p *Packages) doc(ctx context.Context, ref string) (*packageDoc, error) {
+	var d packageDoc
+	if err := p.db.coll(collPackages).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d); err != nil {
+		return nil, fmt.Errorf("package %s: %w", ref, translate(err))
+	}
+	return &d, nil
+}
+
+// Create starts a package: any earlier one of the request is replaced.
+func (p *Packages) Create(ctx context.Context, ref, subject string, total int, now, expires time.Time) (export.PackageWriter, error) {
+	sealer, err := p.vault.For(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	old, err := p.doc(ctx, ref)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return nil, err
+	}
+	build := "pkg_" + newFileID()
+	d := packageDoc{Ref: ref, Subject: subject, State: export.PackageBuilding, Total: total, Build: build,
+		Created: now.UTC(), Expires: expires.UTC()}
+	if _, err := p.db.coll(collPackages).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, d, options.Replace().SetUpsert(true)); err != nil {
+		return nil, fmt.Errorf("package %s: %w", ref, translate(err))
+	}
+	if old != nil {
+		_ = p.files.deleteChunks(ctx, old.Build, old.Chunks)
+	}
+	return &PackageWriter{p: p, ctx: ctx, ref: ref, id: build, sealer: sealer}, nil
+}
+
+// PackageWriter writes the ZIP into sealed chunks as it is produced.
+type PackageWriter struct {
+	p      *Packages
+	ctx    context.Context
+	ref    string
+	id     string
+	sealer *vault.Sealer
+	buf    []byte
+	n      int64
+	size   int64
+}
+
+func (w *PackageWriter) Write(b []byte) (int, error) {
+	w.buf = append(w.buf, b...)
+	for len(w.buf) >= chunkSize {
+		if err := w.flush(w.buf[:chunkSize]); err != nil {
+			return 0, err
+		}
+		w.buf = append(w.buf[:0], w.buf[chunkSize:]...)
+	}
+	return len(b), nil
+}
+
+func (w *PackageWriter) flush(b []byte) error {
+	cid := chunkID(w.id, w.n)
+	d := chunkDoc{ID: cid, Ref: w.ref, Data: w.sealer.Seal(dataField(cid), string(b))}
+	if _, err := w.p.db.coll(collFileChunks).InsertOne(w.ctx, d); err != nil {
+		return fmt.Errorf("package chunk: %w", translate(err))
+	}
+	w.n++
+	w.size += int64(len(b))
+	return nil
+}
+
+// Progress records that done of the package's parts are written.
+func (w *PackageWriter) Progress(done int) error {
+	_, err := w.p.db.coll(collPackages).UpdateOne(w.ctx, bson.D{{Key: "_id", Value: w.ref}}, bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: done}}}})
+	return translate(err)
+}
+
+// Finish writes the last chunk and makes the package downloadable; with a build error
+// it marks the package failed and deletes what was written.
+func (w *PackageWriter) Finish(buildErr error) error {
+	if buildErr == nil && len(w.buf) > 0 {
+		buildErr = w.flush(w.buf)
+	}
+	d, err := w.p.doc(w.ctx, w.ref)
+	if err != nil {
+		return errors.Join(buildErr, err)
+	}
+	set := bson.D{{Key: "state", Value: export.PackageReady}, {Key: "size", Value: w.size}, {Key: "chunks", Value: w.n}, {Key: "done", Value: d.Total}}
+	if buildErr != nil {
+		_ = w.p.files.deleteChunks(context.WithoutCancel(w.ctx), w.id, w.n)
+		set = bson.D{{Key: "state", Value: export.PackageFailed}, {Key: "size", Value: 0}, {Key: "chunks", Value: 0}}
+	}
+	if _, err := w.p.db.coll(collPackages).UpdateOne(w.ctx, bson.D{{Key: "_id", Value: w.ref}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		return errors.Join(buildErr, fmt.Errorf("package %s: %w", w.ref, translate(err)))
+	}
+	return buildErr
+}
+
+// Open streams a ready package and records the download.
+func (p *Packages) Open(ctx context.Context, ref string, now time.Time) (*export.Package, io.ReadCloser, error) {
+	d, err := p.doc(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d.State != export.PackageReady || !now.Before(d.Expires) {
+		return nil, nil, fmt.Errorf("package %s is not ready or has expired: %w", ref, apperr.ErrNotFound)
+	}
+	sealer, err := p.vault.For(ctx, d.Subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, err = p.db.coll(collPackages).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, bson.D{{Key: "$push", Value: bson.D{{Key: "downloads", Value: now.UTC()}}}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("record download: %w", translate(err))
+	}
+	return d.domain(), &chunkReader{ctx: ctx, s: p.files, sealer: sealer, id: d.Build, chunks: d.Chunks, size: d.Size}, nil
+}
+
+// DeleteExpired deletes the packages whose time is up and returns how many. The
+// collection holds one small document per copy request ever fulfilled and not yet
+// expired, so reading it whole is cheap.
+func (p *Packages) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+	cur, err := p.db.coll(collPackages).Find(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("packages: %w", translate(err))
+	}
+	var docs []packageDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, fmt.Errorf("packages: %w", translate(err))
+	}
+	n := 0
+	for _, d := range docs {
+		if now.Before(d.Expires) {
+			continue
+		}
+		if err := p.delete(ctx, &d); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// DeleteRef deletes a request's package (an erasure).
+func (p *Packages) DeleteRef(ctx context.Context, ref string) error {
+	d, err := p.doc(ctx, ref)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return p.delete(ctx, d)
+}
+
+func (p *Packages) delete(ctx context.Context, d *packageDoc) error {
+	if err := p.files.deleteChunks(ctx, d.Build, d.Chunks); err != nil {
+		return err
+	}
+	if _, err := p.db.coll(collPackages).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.Ref}}); err != nil {
+		return fmt.Errorf("package %s: %w", d.Ref, translate(err))
+	}
+	return nil
+}
