@@ -213,6 +213,9 @@ func TestFulfilledDeletionErasesEvenFromBackups(t *testing.T) {
 			t.Fatalf("%q is still in the database", s)
 		}
 	}
+	if !strings.Contains(dump, `"n"`) || !strings.Contains(dump, "newsletter:grant:2026-11") {
+		t.Fatal("the consent history was not kept as anonymous counts")
+	}
 	if r := h.browser().post("/signin", url.Values{"email": {"gone@example.tw"}, "password": {citizenPassword}}); r.Code == http.StatusSeeOther {
 		t.Fatal("the erased person can still sign in")
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/rights"
@@ -82,6 +84,9 @@ func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureRepor
 	case !errors.Is(err, apperr.ErrNotFound):
 		return rep, fmt.Errorf("erase: %w", err)
 	}
+	if err := e.tallyConsents(ctx, subject); err != nil {
+		return rep, err
+	}
 	byUser := bson.D{{Key: "user_id", Value: subject}}
 	for _, step := range []struct {
 		coll   string
@@ -108,6 +113,37 @@ func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureRepor
 		}
 	}
 	return rep, nil
+}
+
+// tallyConsents keeps the person's consent history as anonymous counts per purpose,
+// action and month (erased_consent_counts) before the events themselves go.
+func (e *Eraser) tallyConsents(ctx context.Context, subject string) error {
+	cur, err := e.db.coll(collConsentEvents).Find(ctx, bson.D{{Key: "subject", Value: subject}})
+	if err != nil {
+		return fmt.Errorf("erase: %w", translate(err))
+	}
+	var evs []struct {
+		Purpose string    `bson:"purpose"`
+		Action  string    `bson:"action"`
+		At      time.Time `bson:"at"`
+	}
+	if err := cur.All(ctx, &evs); err != nil {
+		return fmt.Errorf("erase: %w", translate(err))
+	}
+	counts := map[string]int{}
+	for _, ev := range evs {
+		counts[ev.Purpose+":"+ev.Action+":"+ev.At.UTC().Format("2006-01")]++
+	}
+	for id, n := range counts {
+		unlock := e.db.locks.lock(collErasedConsents, id)
+		_, err := e.db.coll(collErasedConsents).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: n}}}}, options.UpdateOne().SetUpsert(true))
+		unlock()
+		if err != nil {
+			return fmt.Errorf("erase: %w", translate(err))
+		}
+	}
+	return nil
 }
 
 // anonymise reduces a request to what accountability and statistics need: reference,

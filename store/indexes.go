@@ -43,13 +43,14 @@ const (
 	collGuests          = "guests"
 	collGuestCodes      = "guest_codes"
 	collPackages        = "packages"
+	collErasedConsents  = "erased_consent_counts"
 )
 
 // allCollections lists every collection the portal uses.
 var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
-	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages}
+	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents}
 
 type index struct {
 	name   string
