@@ -23,6 +23,20 @@ type PersonalData struct {
 	// ConsentHistory is every consent event, newest first.
 	ConsentHistory []ConsentEvent `json:"consentHistory"`
 	Requests       []Request      `json:"requests"`
+	// Disclosures are the disclosures of the person's data to others that they may see.
+	Disclosures []Disclosure `json:"disclosures"`
+}
+
+// Disclosure is one record of the register naming the person.
+type Disclosure struct {
+	Date          string   `json:"date"`
+	Last          string   `json:"lastDate,omitempty"`
+	Frequency     string   `json:"frequency,omitempty"`
+	Recipient     string   `json:"recipient"`
+	RecipientKind string   `json:"recipientKind"`
+	Categories    []string `json:"categories"`
+	Ground        string   `json:"ground"`
+	GroundText    string   `json:"groundText"`
 }
 
 // Profile is the account.

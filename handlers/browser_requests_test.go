@@ -37,6 +37,9 @@ func TestBrowserRequestPages(t *testing.T) {
 		"grounds": {"4:art10-2"}, "reason": {"", "", "", "", "調查中。"}, "quantity": {"1"}})
 	act(t, o, "2026-000002", "review", nil)
 	o.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}})
+	rec := o.post("/officer/disclosures", url.Values{"first": {"2026-11-20"}, "recipient_name": {"臺北地檢署"}, "recipient_address": {"臺北市"},
+		"recipient_kind": {"judicial"}, "categories": {"C001"}, "description": {"帳號資料"}, "ground": {"notice-1"}, "reference": {"北檢函"}, "subjects": {"c@example.tw"}})
+	recLoc := rec.Header().Get("Location")
 	o.multipart("/officer/requests/2026-000001/message", url.Values{"body": {"請補寄身分證明文件。"}}, upload{"說明.pdf", pdfFile})
 	citizen.multipart("/requests/2026-000001/messages", url.Values{"body": {"已附上。"}}, upload{"證明.png", pngFile})
 
@@ -46,7 +49,8 @@ func TestBrowserRequestPages(t *testing.T) {
 			chromedp.SendKeys("#f-email", "o@agency.example"), chromedp.SendKeys("#f-password", staffPassword+"\r"), chromedp.WaitVisible(".cards"))
 		for _, p := range []string{"/officer/queue", "/officer/requests/2026-000001", "/officer/requests/2026-000002", "/officer/requests/2026-000003",
 			"/officer/requests/2026-000002/decide", "/officer/requests/2026-000001/letters/extension", "/officer/requests/2026-000001/letters/decision",
-			"/admin/fees", "/admin/requests/stats", "/officer/intake", "/transparency"} {
+			"/admin/fees", "/admin/requests/stats", "/officer/intake", "/transparency", "/officer/disclosures", "/officer/disclosures/new",
+			"/officer/disclosures/report", recLoc} {
 			must(t, ctx, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 			browsertest.Axe(t, ctx, lang+" "+p)
 			browsertest.Screenshot(t, ctx, "officer-"+lang+strings.ReplaceAll(p, "/", "-"))

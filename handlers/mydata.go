@@ -55,6 +55,20 @@ func (s *Server) personalData(ctx context.Context, lang string, u *account.User)
 		}
 		d.ConsentHistory = append(d.ConsentHistory, ev)
 	}
+	ds, err := s.Disclosures.ForSubject(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Disclosures = []export.Disclosure{}
+	today := rights.DateOf(s.Now())
+	for _, r := range ds {
+		if !r.Visible(today) {
+			continue
+		}
+		d.Disclosures = append(d.Disclosures, export.Disclosure{Date: r.First.String(), Last: dateOrBlank(r.Last), Frequency: r.Frequency,
+			Recipient: r.RecipientName, RecipientKind: r.RecipientKind, Categories: r.Categories, Ground: r.Ground,
+			GroundText: s.cat.T(lang, "dground."+r.Ground)})
+	}
 	rs, err := s.Requests.ForSubject(ctx, u.ID)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/rights"
@@ -34,6 +35,10 @@ type officerRequestPage struct {
 	Package   *export.Package
 	CanErase  bool
 	Effects   []string // what fulfilling the decision will do, in words
+	// Recipients are the disclosures of the requester's data: after a correction each
+	// must be told (PDPA Art. 11(5)); Notified holds the record ids already told.
+	Recipients []*disclosure.Record
+	Notified   map[string]bool
 	// Form names the action whose form had problems, so its fields show them.
 	Form string
 }
@@ -118,6 +123,18 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	if p.Package, err = s.packageOf(ctx, r); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if r.Kind == rights.Correct && !r.Erased && !rights.IsGuest(r.Subject) && r.Decision != nil && r.Decision.Outcome != rights.Refused {
+		if p.Recipients, err = s.Disclosures.ForSubject(ctx, r.Subject); err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Notified = map[string]bool{}
+		for _, st := range steps {
+			if st.Action == "recipient_notified" {
+				p.Notified[strings.SplitN(st.Note, " ", 2)[0]] = true
+			}
+		}
 	}
 	eff := rights.EffectsOf(r)
 	p.CanErase = r.Kind == rights.Delete && !r.Erased && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
@@ -251,6 +268,21 @@ func (s *Server) officerAct(c *gin.Context) {
 		act = rights.Assign(me, f.To)
 	case "note":
 		act = rights.AddNote(me, f.Note)
+	case "notified":
+		// After a correction, each recipient of the person's data is told (Art. 11(5)).
+		d, err := s.Disclosures.Get(ctx, f.To)
+		if err != nil || !contains(d.Subjects, r.Subject) || r.Kind != rights.Correct {
+			s.fail(c, apperr.ErrNotFound)
+			return
+		}
+		note := d.ID + " " + d.RecipientName
+		act = func(req *rights.Request, now time.Time) (rights.Step, error) {
+			if req.Decision == nil || req.Decision.Outcome == rights.Refused {
+				return rights.Step{}, rights.ErrChanged
+			}
+			// A disclosure still withheld from the person stays out of their timeline.
+			return rights.Step{Action: "recipient_notified", ActorID: me, Role: "officer", Note: note, Internal: !d.Visible(rights.DateOf(now))}, nil
+		}
 	default:
 		s.fail(c, apperr.ErrNotFound)
 		return

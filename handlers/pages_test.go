@@ -241,6 +241,13 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	if r := off2.get("/requests/2026-000002"); r.Code != 200 || r.doc.Find(`a[href="/requests/2026-000002/package"]`).Length() != 1 {
 		t.Fatalf("the copy package is not offered: %d", r.Code)
 	}
+	rec := off2.post("/officer/disclosures", url.Values{"first": {"2026-11-20"}, "recipient_name": {"地檢署"}, "recipient_address": {"臺北市"},
+		"recipient_kind": {"judicial"}, "categories": {"C001"}, "description": {"資料"}, "ground": {"notice-1"}, "reference": {"函"}, "count": {"3"}})
+	for _, p := range []string{"/officer/disclosures", "/officer/disclosures/new", "/officer/disclosures/report", rec.Header().Get("Location")} {
+		if r := off2.get(p); r.Code != 200 {
+			t.Fatalf("%s: %d", p, r.Code)
+		}
+	}
 	admin.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}})
 	for _, v := range []struct {
 		b    *browser

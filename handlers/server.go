@@ -20,6 +20,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
@@ -63,6 +64,8 @@ type Deps struct {
 	Guests   rights.Guests
 	Eraser   rights.Eraser
 	Packages export.Packages
+	// Disclosures is the register of disclosures to others.
+	Disclosures disclosure.Register
 	// Flags are on/off settings (the public transparency page).
 	Flags interface {
 		Flag(ctx context.Context, name string) (bool, error)

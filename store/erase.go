@@ -87,6 +87,9 @@ func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureRepor
 	if err := e.tallyConsents(ctx, subject); err != nil {
 		return rep, err
 	}
+	if err := (&Disclosures{db: e.db}).forget(ctx, subject); err != nil {
+		return rep, fmt.Errorf("erase: %w", err)
+	}
 	byUser := bson.D{{Key: "user_id", Value: subject}}
 	for _, step := range []struct {
 		coll   string

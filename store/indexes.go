@@ -15,42 +15,45 @@ import (
 
 // Collection names.
 const (
-	collUsers           = "users"
-	collEmails          = "user_emails"
-	collSessions        = "sessions"
-	collNotices         = "notices"
-	collSetupTokens     = "setup_tokens"
-	collKeys            = "subject_keys"
-	collOutbox          = "outbox"
-	collMail            = "mail"
-	collTokens          = "tokens"
-	collGuard           = "signin_failures"
-	collReviews         = "staff_reviews"
-	collConsentEvents   = "consent_events"
-	collAPITokens       = "api_tokens"
-	collNoticeDrafts    = "notice_drafts"
-	collPurposes        = "purposes"
-	collNoticeAcks      = "notice_acks"
-	collCalendar        = "calendar_days"
-	collRequests        = "requests"
-	collOpenRequests    = "open_requests"
-	collCounters        = "counters"
-	collSubjectRequests = "subject_requests"
-	collRequestFiles    = "request_files"
-	collFileChunks      = "file_chunks"
-	collRequestStats    = "request_stats"
-	collSettings        = "settings"
-	collGuests          = "guests"
-	collGuestCodes      = "guest_codes"
-	collPackages        = "packages"
-	collErasedConsents  = "erased_consent_counts"
+	collUsers              = "users"
+	collEmails             = "user_emails"
+	collSessions           = "sessions"
+	collNotices            = "notices"
+	collSetupTokens        = "setup_tokens"
+	collKeys               = "subject_keys"
+	collOutbox             = "outbox"
+	collMail               = "mail"
+	collTokens             = "tokens"
+	collGuard              = "signin_failures"
+	collReviews            = "staff_reviews"
+	collConsentEvents      = "consent_events"
+	collAPITokens          = "api_tokens"
+	collNoticeDrafts       = "notice_drafts"
+	collPurposes           = "purposes"
+	collNoticeAcks         = "notice_acks"
+	collCalendar           = "calendar_days"
+	collRequests           = "requests"
+	collOpenRequests       = "open_requests"
+	collCounters           = "counters"
+	collSubjectRequests    = "subject_requests"
+	collRequestFiles       = "request_files"
+	collFileChunks         = "file_chunks"
+	collRequestStats       = "request_stats"
+	collSettings           = "settings"
+	collGuests             = "guests"
+	collGuestCodes         = "guest_codes"
+	collPackages           = "packages"
+	collErasedConsents     = "erased_consent_counts"
+	collDisclosures        = "disclosures"
+	collDisclosureHistory  = "disclosure_history"
+	collSubjectDisclosures = "subject_disclosures"
 )
 
 // allCollections lists every collection the portal uses.
 var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
-	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents}
+	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures}
 
 type index struct {
 	name   string

@@ -1,0 +1,112 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+)
+
+// The disclosure register: officers record disclosures naming people by their account,
+// never silently changed (versions with who and when); lists filter, export and report
+// per month; people see the disclosures of their data unless withheld until a date; a
+// correction lists every recipient to tell (Art. 11(5)).
+func TestDisclosureRegister(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("a@example.tw", "甲", citizenPassword)
+	h.makeUser("b@example.tw", "乙", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	o := h.signIn("o@agency.example", staffPassword, english)
+	if r := o.get("/officer/disclosures/new"); r.Code != 200 {
+		t.Fatalf("new form: %d", r.Code)
+	}
+	bad := url.Values{"first": {"2026-11-20"}, "recipient_name": {"Police"}, "recipient_kind": {"judicial"}, "categories": {"X1"},
+		"description": {"records"}, "ground": {"notice-1"}, "reference": {"A-1"}, "subjects": {"nobody@example.tw"}}
+	if r := o.post("/officer/disclosures", bad); r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "nobody@example.tw") ||
+		r.doc.Find(`.error-summary a[href="#f-recipient_address"]`).Length() != 1 || r.doc.Find(`.error-summary a[href="#f-categories"]`).Length() != 1 {
+		t.Fatalf("a bad record: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := o.post("/officer/disclosures", url.Values{"first": {"2026-11-20"}, "recipient_name": {"X"}, "recipient_address": {"Y"}, "recipient_kind": {"other"},
+		"categories": {"C001"}, "description": {"d"}, "ground": {"notice-1"}, "reference": {"r"}, "subjects": {"a@example.tw"}, "count": {"5"}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("people and a count at once: %d", r.Code)
+	}
+	good := url.Values{"first": {"2026-11-20"}, "recipient_name": {"Taipei District Prosecutors Office"}, "recipient_address": {"Taipei"},
+		"recipient_kind": {"judicial"}, "categories": {"C001, C003"}, "description": {"Account records for case 115-1"}, "ground": {"notice-1"},
+		"reference": {"北檢115偵1字第1號"}, "subjects": {"a@example.tw\nb@example.tw"}}
+	r := o.post("/officer/disclosures", good)
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("record: %d %q", r.Code, r.text(".error-summary"))
+	}
+	loc := r.Header().Get("Location")
+	withheld := url.Values{"first": {"2026-11-21"}, "recipient_name": {"Investigation Bureau"}, "recipient_address": {"New Taipei"},
+		"recipient_kind": {"government"}, "categories": {"C001"}, "description": {"Phone number"}, "ground": {"notice-2"},
+		"reference": {"調查局函"}, "subjects": {"a@example.tw"}, "withheld_until": {"2026-12-31"}}
+	if r := o.post("/officer/disclosures", withheld); r.Code != http.StatusSeeOther {
+		t.Fatalf("record withheld: %d %q", r.Code, r.text(".error-summary"))
+	}
+	list := o.get("/officer/disclosures")
+	if list.doc.Find("tbody tr").Length() != 2 {
+		t.Fatalf("list: %d rows", list.doc.Find("tbody tr").Length())
+	}
+	if r := o.get("/officer/disclosures?ground=notice-2"); r.doc.Find("tbody tr").Length() != 1 || !strings.Contains(r.text("tbody"), "Investigation Bureau") {
+		t.Fatalf("filter by ground: %q", r.text("tbody"))
+	}
+	if csv := o.get("/officer/disclosures.csv?recipient=prosecutors"); !strings.HasPrefix(csv.Body.String(), "\ufeff") || strings.Count(csv.Body.String(), "\n") != 2 {
+		t.Fatalf("CSV:\n%s", csv.Body.String())
+	}
+	if rep := o.get("/officer/disclosures/report"); !strings.Contains(rep.text("tbody"), "2026-11") || rep.doc.Find("tbody tr").Length() != 2 {
+		t.Fatalf("report: %q", rep.text("tbody"))
+	}
+
+	// A change is a new version; a stale page is refused.
+	page := o.get(loc)
+	v, _ := page.doc.Find(`input[name=version]`).Attr("value")
+	good.Set("version", v)
+	good.Set("description", "Account records and sign-in times for case 115-1")
+	if r := o.post(loc, good); r.Code != http.StatusSeeOther {
+		t.Fatalf("new version: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := o.post(loc, good); r.Code != http.StatusConflict {
+		t.Fatalf("a stale version: %d", r.Code)
+	}
+	if p := o.get(loc); p.doc.Find("tbody tr").Length() != 2 || !strings.Contains(p.text("tbody"), "承辦") {
+		t.Fatalf("versions: %q", p.text("tbody"))
+	}
+
+	// The people concerned see it; the withheld one only after its date.
+	a := h.signIn("a@example.tw", citizenPassword, english)
+	mine := a.get("/account/data").text("main")
+	if !strings.Contains(mine, "Taipei District Prosecutors Office") || strings.Contains(mine, "Investigation Bureau") ||
+		!strings.Contains(mine, "lawful investigation by judicial authorities") {
+		t.Fatalf("the citizen's view before the date: %q", mine)
+	}
+	h.clock.Advance(40 * 24 * time.Hour)
+	a = h.signIn("a@example.tw", citizenPassword, english)
+	if !strings.Contains(a.get("/account/data").text("main"), "Investigation Bureau") {
+		t.Fatal("a withheld disclosure is not shown after its date")
+	}
+
+	// A correction lists the recipients to tell, and records each notification (a new
+	// year by now: the reference starts again).
+	a.post("/requests", url.Values{"kind": {"correct"}, "field": {"phone"}, "proposed": {"02-0000-0000"}, "explanation": {"new number"}})
+	o = h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2027-000001", "review", nil)
+	decideAll(t, o, "2027-000001", true, "")
+	p := o.get("/officer/requests/2027-000001")
+	if p.doc.Find(".recipients li").Length() != 2 {
+		t.Fatalf("recipients to tell: %q", p.text(".recipients"))
+	}
+	id, _ := p.doc.Find(`.recipients form input[name=to]`).First().Attr("value")
+	if r := act(t, o, "2027-000001", "notified", url.Values{"to": {id}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("record notified: %d", r.Code)
+	}
+	if p := o.get("/officer/requests/2027-000001"); !strings.Contains(p.text(".recipients"), "Notified") {
+		t.Fatalf("notification not recorded: %q", p.text(".recipients"))
+	}
+	if r := act(t, o, "2027-000001", "notified", url.Values{"to": {"d_nosuchrecord"}}); r.Code != http.StatusNotFound {
+		t.Fatalf("an unknown record: %d", r.Code)
+	}
+}

@@ -1,0 +1,252 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// Disclosures implements disclosure.Register. The current version of a record lives in
+// "disclosures" under its id, every version (the current one included) in
+// "disclosure_history" under the same id, and each person's record ids in
+// "subject_disclosures" under the person's id, so a person's page is two _id look-ups
+// deep.
+type Disclosures struct{ db *DB }
+
+var _ disclosure.Register = (*Disclosures)(nil)
+
+// NewDisclosures returns the register.
+func NewDisclosures(db *DB) *Disclosures { return &Disclosures{db: db} }
+
+type disclosureDoc struct {
+	ID               string    `bson:"_id"`
+	First            string    `bson:"first"`
+	Last             string    `bson:"last,omitempty"`
+	Frequency        string    `bson:"frequency,omitempty"`
+	RecipientName    string    `bson:"recipient_name"`
+	RecipientAddress string    `bson:"recipient_address"`
+	RecipientKind    string    `bson:"recipient_kind"`
+	Categories       []string  `bson:"categories"`
+	Description      string    `bson:"description"`
+	Ground           string    `bson:"ground"`
+	Reference        string    `bson:"reference"`
+	Subjects         []string  `bson:"subjects,omitempty"`
+	Erased           int       `bson:"erased,omitempty"` // subjects since erased
+	Count            int       `bson:"count,omitempty"`
+	WithheldUntil    string    `bson:"withheld_until,omitempty"`
+	Officer          string    `bson:"officer"`
+	Version          int       `bson:"version"`
+	Changed          time.Time `bson:"changed"`
+	ChangedBy        string    `bson:"changed_by"`
+}
+
+type historyDoc struct {
+	ID       string          `bson:"_id"`
+	Versions []disclosureDoc `bson:"versions"`
+}
+
+func dateOrEmpty(d rights.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+func parseOrZero(s string) rights.Date {
+	d, _ := rights.ParseDate(s)
+	return d
+}
+
+func disclosureToDoc(r *disclosure.Record) disclosureDoc {
+	return disclosureDoc{ID: r.ID, First: r.First.String(), Last: dateOrEmpty(r.Last), Frequency: r.Frequency, RecipientName: r.RecipientName,
+		RecipientAddress: r.RecipientAddress, RecipientKind: r.RecipientKind, Categories: r.Categories, Description: r.Description,
+		Ground: r.Ground, Reference: r.Reference, Subjects: r.Subjects, Count: r.Count, WithheldUntil: dateOrEmpty(r.WithheldUntil),
+		Officer: r.Officer, Version: r.Version, Changed: r.Changed.UTC(), ChangedBy: r.ChangedBy}
+}
+
+func (d *disclosureDoc) domain() *disclosure.Record {
+	return &disclosure.Record{ID: d.ID, First: parseOrZero(d.First), Last: parseOrZero(d.Last), Frequency: d.Frequency,
+		RecipientName: d.RecipientName, RecipientAddress: d.RecipientAddress, RecipientKind: d.RecipientKind, Categories: d.Categories,
+		Description: d.Description, Ground: d.Ground, Reference: d.Reference, Subjects: d.Subjects, Count: d.Count,
+		WithheldUntil: parseOrZero(d.WithheldUntil), Officer: d.Officer, Version: d.Version, Changed: d.Changed, ChangedBy: d.ChangedBy}
+}
+
+// Save stores a new record or a new version, under the record's lock; the history gets
+// every version, and the people newly named get the record in their list.
+func (s *Disclosures) Save(ctx context.Context, r *disclosure.Record) error {
+	if r.ID == "" {
+		r.ID = account.NewID("d")
+		r.Version = 0
+	}
+	defer s.db.locks.lock(collDisclosures, r.ID)()
+	var old *disclosureDoc
+	var cur disclosureDoc
+	err := translate(s.db.coll(collDisclosures).FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}}).Decode(&cur))
+	switch {
+	case err == nil:
+		if cur.Version != r.Version {
+			return fmt.Errorf("disclosure %s: %w", r.ID, apperr.ErrStale)
+		}
+		old = &cur
+	case errors.Is(err, apperr.ErrNotFound):
+		if r.Version != 0 {
+			return fmt.Errorf("disclosure %s: %w", r.ID, apperr.ErrNotFound)
+		}
+	default:
+		return fmt.Errorf("disclosure: %w", err)
+	}
+	r.Version++
+	d := disclosureToDoc(r)
+	if old != nil {
+		d.Erased = old.Erased
+	}
+	if _, err := s.db.coll(collDisclosureHistory).UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}},
+		bson.D{{Key: "$push", Value: bson.D{{Key: "versions", Value: d}}}}, options.UpdateOne().SetUpsert(true)); err != nil {
+		return fmt.Errorf("disclosure history: %w", translate(err))
+	}
+	if _, err := s.db.coll(collDisclosures).ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("disclosure: %w", translate(err))
+	}
+	for _, subj := range r.Subjects {
+		unlock := s.db.locks.lock(collSubjectDisclosures, subj)
+		_, err := s.db.coll(collSubjectDisclosures).UpdateOne(ctx, bson.D{{Key: "_id", Value: subj}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "ids", Value: r.ID}}}}, options.UpdateOne().SetUpsert(true))
+		unlock()
+		if err != nil {
+			return fmt.Errorf("disclosure subjects: %w", translate(err))
+		}
+	}
+	return nil
+}
+
+// Get returns the current version of a record.
+func (s *Disclosures) Get(ctx context.Context, id string) (*disclosure.Record, error) {
+	var d disclosureDoc
+	if err := s.db.coll(collDisclosures).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return nil, fmt.Errorf("disclosure %s: %w", id, translate(err))
+	}
+	return d.domain(), nil
+}
+
+// List returns every record, the most recent disclosure first. (An agency records
+// hundreds a year; the list is a staff page.)
+func (s *Disclosures) List(ctx context.Context) ([]*disclosure.Record, error) {
+	cur, err := s.db.coll(collDisclosures).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("disclosures: %w", translate(err))
+	}
+	var docs []disclosureDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("disclosures: %w", translate(err))
+	}
+	out := make([]*disclosure.Record, len(docs))
+	for i := range docs {
+		out[i] = docs[i].domain()
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].First.After(out[j].First) || out[i].First == out[j].First && out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// Versions returns every version of a record, oldest first.
+func (s *Disclosures) Versions(ctx context.Context, id string) ([]*disclosure.Record, error) {
+	var h historyDoc
+	if err := s.db.coll(collDisclosureHistory).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h); err != nil {
+		return nil, fmt.Errorf("disclosure %s: %w", id, translate(err))
+	}
+	out := make([]*disclosure.Record, len(h.Versions))
+	for i := range h.Versions {
+		out[i] = h.Versions[i].domain()
+	}
+	return out, nil
+}
+
+// ForSubject lists the current records that name a person, most recent first.
+func (s *Disclosures) ForSubject(ctx context.Context, subject string) ([]*disclosure.Record, error) {
+	var idx struct {
+		IDs []string `bson:"ids"`
+	}
+	err := translate(s.db.coll(collSubjectDisclosures).FindOne(ctx, bson.D{{Key: "_id", Value: subject}}).Decode(&idx))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("disclosures: %w", err)
+	}
+	var out []*disclosure.Record
+	for _, id := range idx.IDs {
+		r, err := s.Get(ctx, id)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, subj := range r.Subjects {
+			if subj == subject { // a later version may have removed the person
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].First.After(out[j].First) })
+	return out, nil
+}
+
+// forget removes an erased person from the records that name them, counting them
+// instead, and from the history (whose versions named them too).
+func (s *Disclosures) forget(ctx context.Context, subject string) error {
+	var idx struct {
+		IDs []string `bson:"ids"`
+	}
+	err := translate(s.db.coll(collSubjectDisclosures).FindOne(ctx, bson.D{{Key: "_id", Value: subject}}).Decode(&idx))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, id := range idx.IDs {
+		unlock := s.db.locks.lock(collDisclosures, id)
+		_, err := s.db.coll(collDisclosures).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$pull", Value: bson.D{{Key: "subjects", Value: subject}}}, {Key: "$inc", Value: bson.D{{Key: "erased", Value: 1}}}})
+		if err == nil {
+			var h historyDoc
+			if err = translate(s.db.coll(collDisclosureHistory).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h)); err == nil {
+				for i := range h.Versions {
+					h.Versions[i].Subjects = without(h.Versions[i].Subjects, subject)
+				}
+				_, err = s.db.coll(collDisclosureHistory).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, h)
+			} else if errors.Is(err, apperr.ErrNotFound) {
+				err = nil
+			}
+		}
+		unlock()
+		if err != nil {
+			return fmt.Errorf("forget in disclosure %s: %w", id, translate(err))
+		}
+	}
+	_, err = s.db.coll(collSubjectDisclosures).DeleteOne(ctx, bson.D{{Key: "_id", Value: subject}})
+	return translate(err)
+}
+
+func without(xs []string, x string) []string {
+	out := xs[:0:0]
+	for _, v := range xs {
+		if v != x {
+			out = append(out, v)
+		}
+	}
+	return out
+}
