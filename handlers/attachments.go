@@ -110,7 +110,7 @@ func (s *Server) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipar
 			return ids, err
 		}
 		meta := &files.File{Ref: r.Ref, Subject: r.Subject, Name: fh.Filename, Role: role, Purpose: purpose, MessageID: messageID,
-			UploadedBy: currentUser(c).ID, Created: s.Now()}
+			UploadedBy: actorID(c, r), Created: s.Now()}
 		err = s.Files.Put(c.Request.Context(), meta, f)
 		_ = f.Close()
 		if err != nil {
@@ -140,6 +140,14 @@ func (s *Server) download(c *gin.Context, r *rights.Request) {
 	if _, err := io.Copy(c.Writer, rc); err != nil {
 		s.Log.Error("download cut short", "ref", r.Ref, "err", err)
 	}
+}
+
+// actorID is who acts: the signed-in person, or a guest (no account) on their request.
+func actorID(c *gin.Context, r *rights.Request) string {
+	if u := currentUser(c); u != nil {
+		return u.ID
+	}
+	return r.Subject
 }
 
 // requesterDownload serves an attachment of the requester's own request.
@@ -203,7 +211,7 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 		}
 		return
 	}
-	m := &rights.Message{ID: account.NewID("msg"), At: s.Now(), Role: role, AuthorID: currentUser(c).ID, Body: f.Body}
+	m := &rights.Message{ID: account.NewID("msg"), At: s.Now(), Role: role, AuthorID: actorID(c, r), Body: f.Body}
 	if m.Files, err = s.storeUploads(c, r, fhs, role, files.PurposeMessage, m.ID); err != nil {
 		s.fail(c, err)
 		return

@@ -20,6 +20,12 @@ type upload struct {
 // multipart posts a multipart form, as a browser does for a form with a file input.
 func (b *browser) multipart(target string, form url.Values, files ...upload) *response {
 	b.h.t.Helper()
+	return b.multipartField(target, form, "files", files...)
+}
+
+// multipartField is multipart with the files under another input's name.
+func (b *browser) multipartField(target string, form url.Values, field string, files ...upload) *response {
+	b.h.t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
 	for k, vs := range form {
@@ -28,7 +34,7 @@ func (b *browser) multipart(target string, form url.Values, files ...upload) *re
 		}
 	}
 	for _, f := range files {
-		part, _ := w.CreateFormFile("files", f.name)
+		part, _ := w.CreateFormFile(field, f.name)
 		_, _ = part.Write(f.content)
 	}
 	_ = w.Close()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/rights"
@@ -26,7 +27,12 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 	me := currentUser(c).ID
 	now := s.Now()
 	act := rights.Fulfil(me, f.FulfilNote)
-	// Check on a copy first, so nothing is done for a request that cannot be fulfilled.
+	// Nothing is done for a page that is out of date, or for a request that cannot be
+	// fulfilled: the checks run on a copy before any effect.
+	if f.Version != r.Version {
+		s.actFailed(c, r, "fulfil", vals, rights.ErrChanged)
+		return
+	}
 	probe := *r
 	if _, err := act(&probe, now); err != nil {
 		s.actFailed(c, r, "fulfil", vals, err)
@@ -75,25 +81,55 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		return
 	}
 	if eff.Erase {
-		// Tell the person first: after the erasure there is no address to write to.
-		s.tellRequester(c, updated, "request_fulfilled")
+		// The confirmation goes under a key of its own: the person's key and their queued
+		// mail go with the erasure.
+		to, lang := s.requesterAddress(c, updated)
 		if rep, err := s.Eraser.Erase(ctx, r.Subject); err != nil {
 			s.Log.Error("erasure incomplete", "ref", r.Ref, "err", err)
 			s.addFlash(c, flashError, "flash.erasure_incomplete")
 		} else {
 			s.Log.Info("person erased", "ref", r.Ref, "requests", rep.Requests, "consent_events", rep.ConsentEvents, "mail", rep.Mail, "sessions", rep.Sessions, "files", rep.Files)
 			s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
+			if to != "" {
+				s.farewell(c, updated, to, lang)
+			}
 		}
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 		return
 	}
 	s.setDisputed(c, r, false)
-	if updated.Kind == rights.Copy {
+	if updated.Kind == rights.Copy && updated.Principal == "" {
 		s.startPackage(updated, s.requesterLang(c, updated))
 	}
 	s.tellRequester(c, updated, "request_fulfilled")
 	s.addFlash(c, flashSuccess, "flash.request_updated")
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+}
+
+// requesterAddress is where and in which language the requester reads mail.
+func (s *Server) requesterAddress(c *gin.Context, r *rights.Request) (to, lang string) {
+	ctx := c.Request.Context()
+	if rights.IsGuest(r.Subject) {
+		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil {
+			return g.Email, g.Lang
+		}
+	} else if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
+		return u.Email, u.Lang
+	}
+	return "", ""
+}
+
+// farewell confirms an erasure to the address the person had, under a fresh key of its
+// own (theirs is destroyed). It names the reference only.
+func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang string) {
+	ctx := c.Request.Context()
+	id, err := s.Eraser.Farewell(ctx)
+	if err == nil {
+		err = s.Accounts.Mailer.Send(ctx, account.Mail{UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []any{r.Ref}})
+	}
+	if err != nil {
+		s.Log.Error("erasure done but its confirmation was not queued", "ref", r.Ref, "err", err)
+	}
 }
 
 // requesterLang is the language the requester reads: their account's or guest's choice.

@@ -204,8 +204,12 @@ func TestFulfilledDeletionErasesEvenFromBackups(t *testing.T) {
 	if !strings.Contains(page.text(".flash"), "Erased") || !strings.Contains(page.text(".facts"), "Erased (anonymous record)") {
 		t.Fatalf("after erasing: %q / %q", page.text(".flash"), page.text(".facts"))
 	}
-	if first := o.get("/officer/requests/2026-000001"); first.Code != 200 || strings.Contains(first.Body.String(), "secret scope text") {
-		t.Fatalf("the person's other request is not an anonymous record: %d", first.Code)
+	if first := o.get("/officer/requests/2026-000001"); first.Code != 200 || strings.Contains(first.Body.String(), "secret scope text") ||
+		!strings.Contains(first.text(".facts"), "closed") || first.doc.Find(`form[action$="/review"]`).Length() != 0 {
+		t.Fatalf("the person's other request is not a closed anonymous record: %d %q", first.Code, first.text(".facts"))
+	}
+	if ms := h.mails("gone@example.tw"); len(ms) != 1 || !strings.Contains(ms[0].Subject, "deleted") || !strings.Contains(ms[0].Body, "2026-000002") {
+		t.Fatalf("the erasure is not confirmed to the person: %d mails", len(ms))
 	}
 	dump := storetest.Dump(t, h.db)
 	for _, s := range []string{"Gone Person", "gone@example.tw", "0987-654-321", "secret scope text", "everything about me", u.ID} {

@@ -285,10 +285,13 @@ func (s *Server) SweepGuests(ctx context.Context, p rights.GuestPolicy) (reminde
 			if err != nil {
 				return reminded, closed, err
 			}
-			if _, err := s.Timeline.Update(ctx, o.Ref, r.Version, now, rights.ExpireUnconfirmed()); err != nil && !errors.Is(err, rights.ErrChanged) {
+			_, err = s.Timeline.Update(ctx, o.Ref, r.Version, now, rights.ExpireUnconfirmed())
+			switch {
+			case err == nil:
+				closed++
+			case !errors.Is(err, rights.ErrChanged):
 				return reminded, closed, err
 			}
-			closed++
 		case age >= p.RemindAfter && !g.Reminded:
 			code := rights.NewCode()
 			if err := s.Guests.IssueCode(ctx, o.Ref, code, now); err != nil {

@@ -87,8 +87,10 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		var err error
 		u, err = s.Users.ByEmail(ctx, f.Email)
 		switch {
-		case errors.Is(err, apperr.ErrNotFound):
-			u = nil // no account: the request is a guest's, followed by reference and code
+		case errors.Is(err, apperr.ErrNotFound), err == nil && !u.EmailVerified && !u.IsStaff():
+			// No account, or one whose address was never proven: the request is a guest's,
+			// followed by reference and code, so an unverified sign-up cannot read it.
+			u = nil
 		case err == nil && u.IsStaff():
 			inv.Add("email", "intake.staff_email")
 		case err != nil:

@@ -151,6 +151,9 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	if eff.Erase {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_erase"))
 	}
+	if eff.Manual {
+		p.Effects = append(p.Effects, v0.T("fulfil.manual"))
+	}
 	for _, o := range officers {
 		p.People[o.ID] = o.Name
 	}

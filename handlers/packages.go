@@ -195,7 +195,13 @@ func (s *Server) guestPackage(c *gin.Context) {
 
 // rebuildPackage builds a failed or expired package again.
 func (s *Server) rebuildPackage(c *gin.Context, r *rights.Request) {
-	if r.Kind != rights.Copy || r.Erased || (r.State != rights.Fulfilled && r.State != rights.Closed) || r.Decision == nil || r.Decision.Outcome == rights.Refused {
+	p, err := s.packageOf(c.Request.Context(), r)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if r.Kind != rights.Copy || r.Erased || r.Principal != "" || (r.State != rights.Fulfilled && r.State != rights.Closed) || r.Decision == nil ||
+		r.Decision.Outcome == rights.Refused || (p != nil && p.State == export.PackageBuilding) {
 		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
 		return
 	}

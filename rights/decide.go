@@ -219,6 +219,11 @@ func ExtendOnce(officer, reason string, cal Calendar) Action {
 		if r.Extension != nil {
 			return Step{}, ErrChanged
 		}
+		// Art. 13: the extension is notified within the original period.
+		if DateOf(now).After(r.Due) {
+			v.Add("reason", "request.extend_late")
+			return Step{}, v
+		}
 		if err := move(r, Extended); err != nil {
 			return Step{}, err
 		}

@@ -19,6 +19,10 @@ type Effects struct {
 	// Correct applies an approved correction to the field the portal holds, when it is
 	// one the portal can set (name, phone, address); others are done by hand.
 	Correct *Correction
+	// Manual: the request was filed by an agent for someone else; the portal's records
+	// of the filer are not the data subject's, so nothing is done automatically and the
+	// officer carries the decision out by hand.
+	Manual bool
 }
 
 // Correction is one approved correction.
@@ -34,6 +38,10 @@ var AppliedFields = []string{"name", "phone", "address"}
 func EffectsOf(r *Request) Effects {
 	var e Effects
 	if r.Decision == nil || r.Decision.Outcome == Refused {
+		return e
+	}
+	if r.Principal != "" {
+		e.Manual = true
 		return e
 	}
 	granted := func(key string) bool {
@@ -82,6 +90,9 @@ func grantedPurposes(r *Request) []string {
 // Enforcement Rules Arts. 5 and 6).
 type Eraser interface {
 	Erase(ctx context.Context, subject string) (ErasureReport, error)
+	// Farewell returns a fresh subject with a key of its own, to seal the mail that
+	// confirms an erasure to the address the person had.
+	Farewell(ctx context.Context) (string, error)
 }
 
 // ErasureReport counts what an erasure removed.

@@ -118,6 +118,15 @@ func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureRepor
 	return rep, nil
 }
 
+// Farewell creates a subject key for the one mail that confirms an erasure.
+func (e *Eraser) Farewell(ctx context.Context) (string, error) {
+	id := "farewell_" + newFileID()
+	if _, err := e.vault.NewSubject(ctx, id); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
 // tallyConsents keeps the person's consent history as anonymous counts per purpose,
 // action and month (erased_consent_counts) before the events themselves go.
 func (e *Eraser) tallyConsents(ctx context.Context, subject string) error {
@@ -162,7 +171,12 @@ func (e *Eraser) anonymise(ctx context.Context, ref string) error {
 	if err != nil {
 		return fmt.Errorf("anonymise %s: %w", ref, err)
 	}
-	a := requestDoc{Ref: d.Ref, Kind: d.Kind, State: d.State, Channel: d.Channel, Received: d.Received, Due: d.Due,
+	// Nobody is left to answer: an erased request is closed, whatever it was.
+	state := d.State
+	if rights.State(state).Open() || state == string(rights.Fulfilled) {
+		state = string(rights.Closed)
+	}
+	a := requestDoc{Ref: d.Ref, Kind: d.Kind, State: state, Channel: d.Channel, Received: d.Received, Due: d.Due,
 		Filed: d.Filed, Version: d.Version + 1, Erased: true, DuplicateOf: d.DuplicateOf, Assignee: d.Assignee}
 	if d.Extension != nil {
 		a.Extension = &extDoc{At: d.Extension.At, By: d.Extension.By, OldDue: d.Extension.OldDue}
@@ -183,6 +197,9 @@ func (e *Eraser) anonymise(ctx context.Context, ref string) error {
 			actor = ""
 		}
 		a.Steps = append(a.Steps, stepDoc{At: st.At, Action: st.Action, ActorID: actor, Role: st.Role, Internal: st.Internal})
+	}
+	if state != d.State {
+		a.Steps = append(a.Steps, stepDoc{At: time.Now().UTC(), Action: "closed_erased", Role: "system"})
 	}
 	if _, err := e.db.coll(collRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, a); err != nil {
 		return fmt.Errorf("anonymise %s: %w", ref, translate(err))
