@@ -50,7 +50,7 @@ func TestBrowserRequestPages(t *testing.T) {
 		for _, p := range []string{"/officer/queue", "/officer/requests/2026-000001", "/officer/requests/2026-000002", "/officer/requests/2026-000003",
 			"/officer/requests/2026-000002/decide", "/officer/requests/2026-000001/letters/extension", "/officer/requests/2026-000001/letters/decision",
 			"/admin/fees", "/admin/requests/stats", "/officer/intake", "/transparency", "/officer/disclosures", "/officer/disclosures/new",
-			"/officer/disclosures/report", recLoc} {
+			"/officer/disclosures/report", recLoc, "/admin/files", "/admin/files/new", "/privacy/files"} {
 			must(t, ctx, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 			browsertest.Axe(t, ctx, lang+" "+p)
 			browsertest.Screenshot(t, ctx, "officer-"+lang+strings.ReplaceAll(p, "/", "-"))

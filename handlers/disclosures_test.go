@@ -110,3 +110,41 @@ func TestDisclosureRegister(t *testing.T) {
 		t.Fatalf("an unknown record: %d", r.Code)
 	}
 }
+
+// The inventory of personal data files: administrators keep it (versions, stale pages
+// refused), the public page lists each file in both languages with its dates.
+func TestInventory(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	a := h.signIn("adm@agency.example", staffPassword, english)
+	bad := url.Values{"name_zh": {"會員資料"}, "purposes": {"abc"}, "categories": {"C1"}}
+	if r := a.post("/admin/files", bad); r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-purposes"]`).Length() != 1 {
+		t.Fatalf("a bad file: %d %q", r.Code, r.text(".error-summary"))
+	}
+	good := url.Values{"name_zh": {"網站會員資料檔"}, "name_en": {"Portal members"}, "unit": {"數位服務處"}, "contact": {"0800-000-123"},
+		"legal_basis": {"個資法第15條"}, "purposes": {"069, 135"}, "categories": {"C001"}, "retention_zh": {"帳號存續期間"},
+		"retention_en": {"While the account exists"}, "systems": {"Privacy rights portal"}}
+	if r := a.post("/admin/files", good); r.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d %q", r.Code, r.text(".error-summary"))
+	}
+	list := a.get("/admin/files")
+	href, _ := list.doc.Find(`tbody a`).Attr("href")
+	page := a.get(href)
+	v, _ := page.doc.Find(`input[name=version]`).Attr("value")
+	good.Set("version", v)
+	good.Set("retention_en", "Until the account is closed")
+	if r := a.post(href, good); r.Code != http.StatusSeeOther {
+		t.Fatalf("new version: %d", r.Code)
+	}
+	if r := a.post(href, good); r.Code != http.StatusConflict {
+		t.Fatalf("a stale page: %d", r.Code)
+	}
+	pub := h.browser(english).get("/privacy/files")
+	if pub.Code != 200 || !strings.Contains(pub.text("main"), "Portal members") || !strings.Contains(pub.text("main"), "Until the account is closed") ||
+		!strings.Contains(pub.text("main"), "23 November 2026") {
+		t.Fatalf("public page: %d %q", pub.Code, pub.text("main"))
+	}
+	if zh := h.browser().get("/privacy/files"); !strings.Contains(zh.text("main"), "網站會員資料檔") {
+		t.Fatal("the public page in Chinese")
+	}
+}

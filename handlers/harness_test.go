@@ -96,7 +96,7 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 		Consents: &consent.Service{Store: store.NewConsents(db.DB), Notices: notices, NewID: func() string { return account.NewID("ce") }, Now: clk.Now,
 			Signer: &consent.ReceiptSigner{Signer: testSigner, Controller: consent.DefaultController("https://portal.example"), PolicyURL: "https://portal.example/privacy"}},
 		ReceiptKeys: receipt.Trusted(testSigner.PublicKey()),
-		Calendar:    store.NewCalendar(db.DB), Requests: requests, Timeline: requests, Fees: store.NewFees(db.DB), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(db.DB, storetest.Vault(db.DB), files), Packages: store.NewPackages(db.DB, storetest.Vault(db.DB), files), Disclosures: store.NewDisclosures(db.DB), Agency: consent.DefaultController("http://portal.test"), Guests: store.NewGuests(db.DB, storetest.Vault(db.DB), storetest.EmailKey), Flags: store.NewFlags(db.DB),
+		Calendar:    store.NewCalendar(db.DB), Requests: requests, Timeline: requests, Fees: store.NewFees(db.DB), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(db.DB, storetest.Vault(db.DB), files), Packages: store.NewPackages(db.DB, storetest.Vault(db.DB), files), Disclosures: store.NewDisclosures(db.DB), Inventory: store.NewInventory(db.DB), Agency: consent.DefaultController("http://portal.test"), Guests: store.NewGuests(db.DB, storetest.Vault(db.DB), storetest.EmailKey), Flags: store.NewFlags(db.DB),
 		Drafts: notices, Catalogue: seedCatalogue(t, db.DB), Acks: store.NewAcks(db.DB), ConsentStats: store.NewConsents(db.DB),
 		APITokens: store.NewAPITokens(db.DB),
 	}, opts)

@@ -248,6 +248,14 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			t.Fatalf("%s: %d", p, r.Code)
 		}
 	}
+	admin.post("/admin/files", url.Values{"name_zh": {"會員"}, "name_en": {"Members"}, "unit": {"處"}, "contact": {"電話"}, "legal_basis": {"依據"},
+		"purposes": {"069"}, "categories": {"C001"}, "retention_zh": {"期間"}, "retention_en": {"period"}})
+	fileHref, _ := admin.get("/admin/files").doc.Find(`tbody a`).Attr("href")
+	for _, p := range []string{"/admin/files", "/admin/files/new", fileHref, "/privacy/files"} {
+		if r := admin.get(p); r.Code != 200 {
+			t.Fatalf("%s: %d", p, r.Code)
+		}
+	}
 	admin.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}})
 	for _, v := range []struct {
 		b    *browser

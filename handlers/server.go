@@ -24,6 +24,7 @@ import (
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/receipt"
@@ -66,6 +67,8 @@ type Deps struct {
 	Packages export.Packages
 	// Disclosures is the register of disclosures to others.
 	Disclosures disclosure.Register
+	// Inventory is the agency's personal data files (Art. 17).
+	Inventory inventory.Inventory
 	// Flags are on/off settings (the public transparency page).
 	Flags interface {
 		Flag(ctx context.Context, name string) (bool, error)

@@ -48,7 +48,7 @@ func TestEveryStaffRouteChecksTheRole(t *testing.T) {
 		// Guests: public, the request pages behind a mailed code (guests_test.go checks it).
 		"/guest/requests/new": true, "/guest/requests": true, "/guest/requests/:ref": true, "/guest/requests/:ref/confirm": true,
 		"/guest/requests/:ref/letters/:letter": true, "/guest/requests/:ref/files/:id": true, "/guest/requests/:ref/withdraw": true,
-		"/guest/requests/:ref/messages": true, "/guest/track": true, "/transparency": true, "/guest/requests/:ref/package": true,
+		"/guest/requests/:ref/messages": true, "/guest/track": true, "/transparency": true, "/privacy/files": true, "/guest/requests/:ref/package": true,
 	}
 	checked := 0
 	for _, rt := range h.srv.Routes() {

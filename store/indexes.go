@@ -47,13 +47,15 @@ const (
 	collDisclosures        = "disclosures"
 	collDisclosureHistory  = "disclosure_history"
 	collSubjectDisclosures = "subject_disclosures"
+	collPDFiles            = "pd_files"
+	collPDFileHistory      = "pd_file_history"
 )
 
 // allCollections lists every collection the portal uses.
 var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
-	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures}
+	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory}
 
 type index struct {
 	name   string

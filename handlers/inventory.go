@@ -1,0 +1,133 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/inventory"
+)
+
+// Administrators keep the inventory of the agency's personal data files; the public
+// page lists them in both languages with the date each was created or last changed.
+
+type inventoryForm struct {
+	Version     int    `form:"version"`
+	NameZH      string `form:"name_zh" validate:"max=200" label:"inventory.name_zh"`
+	NameEN      string `form:"name_en" validate:"max=200" label:"inventory.name_en"`
+	Unit        string `form:"unit" validate:"max=200" label:"inventory.unit"`
+	Contact     string `form:"contact" validate:"max=200" label:"inventory.contact"`
+	LegalBasis  string `form:"legal_basis" validate:"max=1000" label:"inventory.legal_basis"`
+	Purposes    string `form:"purposes" validate:"max=400" label:"inventory.purposes"`
+	Categories  string `form:"categories" validate:"max=400" label:"inventory.categories"`
+	RetentionZH string `form:"retention_zh" validate:"max=200" label:"inventory.retention_zh"`
+	RetentionEN string `form:"retention_en" validate:"max=200" label:"inventory.retention_en"`
+	Systems     string `form:"systems" validate:"max=3000" label:"inventory.systems"`
+}
+
+type inventoryPage struct {
+	Files  []*inventory.File
+	File   *inventory.File
+	Values map[string]string
+	New    bool
+}
+
+func splitCodes(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '\n' || r == '\r' || r == '，' })
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// inventoryAdmin lists the files for administrators, with the form for a new one.
+func (s *Server) inventoryAdmin(c *gin.Context) {
+	fs, err := s.Inventory.List(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "inventory_admin", s.view(c, "inventory.title", inventoryPage{Files: fs}))
+}
+
+func (s *Server) renderInventoryFile(c *gin.Context, status int, p inventoryPage, inv *apperr.Invalid) {
+	if p.Values == nil {
+		p.Values = map[string]string{}
+	}
+	v := s.view(c, "inventory.file_title", p)
+	if inv != nil {
+		v.Problems = inv.Problems
+	}
+	s.render(c, status, "inventory_file", v)
+}
+
+func (s *Server) newInventoryFile(c *gin.Context) {
+	s.renderInventoryFile(c, http.StatusOK, inventoryPage{New: true}, nil)
+}
+
+func (s *Server) inventoryFile(c *gin.Context) {
+	f, err := s.Inventory.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderInventoryFile(c, http.StatusOK, inventoryPage{File: f, Values: map[string]string{"version": strconv.Itoa(f.Version),
+		"name_zh": f.NameZH, "name_en": f.NameEN, "unit": f.Unit, "contact": f.Contact, "legal_basis": f.LegalBasis,
+		"purposes": strings.Join(f.Purposes, ", "), "categories": strings.Join(f.Categories, ", "), "retention_zh": f.RetentionZH,
+		"retention_en": f.RetentionEN, "systems": strings.Join(f.Systems, "\n")}}, nil)
+}
+
+// saveInventoryFile stores a new file or a new version of one.
+func (s *Server) saveInventoryFile(c *gin.Context) {
+	var f inventoryForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	id := c.Param("id")
+	vals := map[string]string{"version": strconv.Itoa(f.Version), "name_zh": f.NameZH, "name_en": f.NameEN, "unit": f.Unit, "contact": f.Contact,
+		"legal_basis": f.LegalBasis, "purposes": f.Purposes, "categories": f.Categories, "retention_zh": f.RetentionZH, "retention_en": f.RetentionEN, "systems": f.Systems}
+	file := &inventory.File{ID: id, Version: f.Version, NameZH: f.NameZH, NameEN: f.NameEN, Unit: f.Unit, Contact: f.Contact, LegalBasis: f.LegalBasis,
+		Purposes: splitCodes(f.Purposes), Categories: splitCodes(strings.ToUpper(f.Categories)), RetentionZH: f.RetentionZH, RetentionEN: f.RetentionEN,
+		Systems: splitLines(f.Systems), Changed: s.Now(), ChangedBy: currentUser(c).ID}
+	inv, err := merge(inv, inventory.Validate(file).OrNil())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(inv.Problems) > 0 {
+		inFormOrder(inv, &f)
+		s.renderInventoryFile(c, http.StatusBadRequest, inventoryPage{Values: vals, New: id == "", File: &inventory.File{ID: id}}, inv)
+		return
+	}
+	err = s.Inventory.Save(c.Request.Context(), file)
+	if errors.Is(err, apperr.ErrStale) {
+		err = &pageError{status: http.StatusConflict, key: "disclosure.changed_meanwhile"}
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.inventory_saved")
+	c.Redirect(http.StatusSeeOther, "/admin/files")
+}
+
+// publicFiles is the published inventory (/privacy/files).
+func (s *Server) publicFiles(c *gin.Context) {
+	fs, err := s.Inventory.List(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "files_public", s.view(c, "inventory.public_title", inventoryPage{Files: fs}))
+}
