@@ -26,8 +26,11 @@ const ScopeConsentRead Scope = "consent:read"
 // ScopeRequestsRead allows reading the request queue and any request's status.
 const ScopeRequestsRead Scope = "requests:read"
 
+// ScopeRecordsRead allows reading the disclosure register and the inventory of files.
+const ScopeRecordsRead Scope = "records:read"
+
 // Scopes lists every scope an administrator may grant, in the order the form shows them.
-var Scopes = []Scope{ScopeConsentRead, ScopeRequestsRead}
+var Scopes = []Scope{ScopeConsentRead, ScopeRequestsRead, ScopeRecordsRead}
 
 // Known reports whether s is one of Scopes.
 func Known(s Scope) bool {

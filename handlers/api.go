@@ -55,6 +55,7 @@ func (s *Server) apiRoutes(r *gin.Engine) {
 	me.POST("/consents/:purpose", s.apiChangeConsent)
 	me.GET("/receipts/:id", s.apiMyReceipt)
 	s.apiRequestRoutes(api, me)
+	s.apiRecordRoutes(api)
 }
 
 // writeJSON writes v as the response; API answers are never cached.

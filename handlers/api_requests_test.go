@@ -95,3 +95,40 @@ func TestAPIRequests(t *testing.T) {
 	}
 	apiError(t, h.browser().api("GET", "/api/v1/requests/2026-999999", "", bearer(reader)), 404, "not_found")
 }
+
+// The register and the inventory in the API, for tokens with records:read only.
+func TestAPIRecords(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin, account.RoleOfficer)
+	h.makeUser("a@example.tw", "甲", citizenPassword)
+	admin := h.signIn("adm@agency.example", staffPassword, english)
+	admin.post("/officer/disclosures", url.Values{"first": {"2026-11-20"}, "recipient_name": {"Court"}, "recipient_address": {"Taipei"},
+		"recipient_kind": {"judicial"}, "categories": {"C001"}, "description": {"records"}, "ground": {"notice-1"}, "reference": {"R-1"}, "subjects": {"a@example.tw"}})
+	admin.post("/admin/files", url.Values{"name_zh": {"會員"}, "name_en": {"Members"}, "unit": {"處"}, "contact": {"電話"}, "legal_basis": {"依據"},
+		"purposes": {"069"}, "categories": {"C001"}, "retention_zh": {"期間"}, "retention_en": {"period"}})
+	issue := func(scope string) string {
+		r := admin.post("/admin/tokens", url.Values{"name": {"sys " + scope}, "scopes": {scope}})
+		tok, _ := r.doc.Find("#new-token").Attr("value")
+		return tok
+	}
+	reader, other := issue("records:read"), issue("requests:read")
+	apiError(t, h.browser().api("GET", "/api/v1/disclosures", "", bearer(other)), 403, "insufficient_scope")
+	ds := decodeAs[struct {
+		Disclosures []struct {
+			ID, RecipientName string
+			Subjects          []string
+		}
+	}](t, h.browser().api("GET", "/api/v1/disclosures?ground=notice-1", "", bearer(reader)), 200)
+	if len(ds.Disclosures) != 1 || ds.Disclosures[0].RecipientName != "Court" || len(ds.Disclosures[0].Subjects) != 1 {
+		t.Fatalf("disclosures: %+v", ds)
+	}
+	one := decodeAs[struct{ Versions []any }](t, h.browser().api("GET", "/api/v1/disclosures/"+ds.Disclosures[0].ID, "", bearer(reader)), 200)
+	if len(one.Versions) != 1 {
+		t.Fatalf("versions: %+v", one)
+	}
+	fs := decodeAs[struct{ Files []struct{ ID, NameEn string } }](t, h.browser().api("GET", "/api/v1/files", "", bearer(reader)), 200)
+	if len(fs.Files) != 1 || fs.Files[0].NameEn != "Members" {
+		t.Fatalf("files: %+v", fs)
+	}
+	apiError(t, h.browser().api("GET", "/api/v1/files/nosuch", "", bearer(reader)), 404, "not_found")
+}

@@ -44,7 +44,8 @@ func TestEveryStaffRouteChecksTheRole(t *testing.T) {
 		"/api/v1/openapi.json": true, "/api/v1/receipts/verify": true, "/api/v1/me/consents": true, "/api/v1/me/consents/history": true,
 		"/api/v1/me/consents/:purpose": true, "/api/v1/me/receipts/:id": true, "/api/v1/consents/:subject/:purpose": true,
 		"/api/v1/me/requests": true, "/api/v1/me/requests/:ref": true, "/api/v1/me/requests/:ref/messages": true,
-		"/api/v1/requests": true, "/api/v1/requests/:ref": true,
+		"/api/v1/requests": true, "/api/v1/requests/:ref": true, "/api/v1/disclosures": true, "/api/v1/disclosures/:id": true,
+		"/api/v1/files": true, "/api/v1/files/:id": true,
 		// Guests: public, the request pages behind a mailed code (guests_test.go checks it).
 		"/guest/requests/new": true, "/guest/requests": true, "/guest/requests/:ref": true, "/guest/requests/:ref/confirm": true,
 		"/guest/requests/:ref/letters/:letter": true, "/guest/requests/:ref/files/:id": true, "/guest/requests/:ref/withdraw": true,

@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/inventory"
+)
+
+// apiRecordRoutes put the disclosure register and the inventory of personal data files in
+// the JSON API for the agency's systems (bearer token with records:read).
+func (s *Server) apiRecordRoutes(api *gin.RouterGroup) {
+	read := s.requireToken(apitoken.ScopeRecordsRead)
+	api.GET("/disclosures", read, s.apiDisclosures)
+	api.GET("/disclosures/:id", read, s.apiDisclosure)
+	api.GET("/files", read, s.apiFiles)
+	api.GET("/files/:id", read, s.apiFile)
+}
+
+type apiDisclosureJSON struct {
+	ID               string    `json:"id"`
+	First            string    `json:"date"`
+	Last             string    `json:"lastDate,omitempty"`
+	Frequency        string    `json:"frequency,omitempty"`
+	RecipientName    string    `json:"recipientName"`
+	RecipientAddress string    `json:"recipientAddress"`
+	RecipientKind    string    `json:"recipientKind"`
+	Categories       []string  `json:"categories"`
+	Description      string    `json:"description"`
+	Ground           string    `json:"ground"`
+	Reference        string    `json:"reference"`
+	Subjects         []string  `json:"subjects,omitempty"`
+	Count            int       `json:"count,omitempty"`
+	WithheldUntil    string    `json:"withheldUntil,omitempty"`
+	Version          int       `json:"version"`
+	Changed          time.Time `json:"changed"`
+	ChangedBy        string    `json:"changedBy"`
+}
+
+func disclosureJSON(r *disclosure.Record) apiDisclosureJSON {
+	return apiDisclosureJSON{ID: r.ID, First: r.First.String(), Last: dateOrBlank(r.Last), Frequency: r.Frequency, RecipientName: r.RecipientName,
+		RecipientAddress: r.RecipientAddress, RecipientKind: r.RecipientKind, Categories: r.Categories, Description: r.Description,
+		Ground: r.Ground, Reference: r.Reference, Subjects: r.Subjects, Count: r.Count, WithheldUntil: dateOrBlank(r.WithheldUntil),
+		Version: r.Version, Changed: r.Changed, ChangedBy: r.ChangedBy}
+}
+
+// apiDisclosures lists the register, filtered like the officers' page.
+func (s *Server) apiDisclosures(c *gin.Context) {
+	rs, _, _, ok := s.filteredDisclosures(c)
+	if !ok {
+		return
+	}
+	out := make([]apiDisclosureJSON, len(rs))
+	for i, r := range rs {
+		out[i] = disclosureJSON(r)
+	}
+	writeJSON(c.Writer, http.StatusOK, gin.H{"disclosures": out})
+}
+
+// apiDisclosure is one record with every version, oldest first.
+func (s *Server) apiDisclosure(c *gin.Context) {
+	ctx := c.Request.Context()
+	r, err := s.Disclosures.Get(ctx, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	vs, err := s.Disclosures.Versions(ctx, r.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	versions := make([]apiDisclosureJSON, len(vs))
+	for i, v := range vs {
+		versions[i] = disclosureJSON(v)
+	}
+	writeJSON(c.Writer, http.StatusOK, gin.H{"disclosure": disclosureJSON(r), "versions": versions})
+}
+
+type apiFileJSON struct {
+	ID          string    `json:"id"`
+	NameZH      string    `json:"nameZh"`
+	NameEN      string    `json:"nameEn"`
+	Unit        string    `json:"unit"`
+	Contact     string    `json:"contact"`
+	LegalBasis  string    `json:"legalBasis"`
+	Purposes    []string  `json:"purposes"`
+	Categories  []string  `json:"categories"`
+	RetentionZH string    `json:"retentionZh"`
+	RetentionEN string    `json:"retentionEn"`
+	Systems     []string  `json:"systems,omitempty"`
+	Created     time.Time `json:"created"`
+	Changed     time.Time `json:"changed"`
+	Version     int       `json:"version"`
+}
+
+func fileJSON(f *inventory.File) apiFileJSON {
+	return apiFileJSON{ID: f.ID, NameZH: f.NameZH, NameEN: f.NameEN, Unit: f.Unit, Contact: f.Contact, LegalBasis: f.LegalBasis,
+		Purposes: f.Purposes, Categories: f.Categories, RetentionZH: f.RetentionZH, RetentionEN: f.RetentionEN, Systems: f.Systems,
+		Created: f.Created, Changed: f.Changed, Version: f.Version}
+}
+
+func (s *Server) apiFiles(c *gin.Context) {
+	fs, err := s.Inventory.List(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]apiFileJSON, len(fs))
+	for i, f := range fs {
+		out[i] = fileJSON(f)
+	}
+	writeJSON(c.Writer, http.StatusOK, gin.H{"files": out})
+}
+
+func (s *Server) apiFile(c *gin.Context) {
+	f, err := s.Inventory.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c.Writer, http.StatusOK, fileJSON(f))
+}
