@@ -29,6 +29,7 @@ const (
 const (
 	PurposeRequest       = "request"       // filed with the request (e.g. identity proof)
 	PurposeAuthorisation = "authorisation" // an agent's power of attorney
+	PurposeTask          = "task"          // found in another of the agency's files by an officer
 	PurposeMessage       = "message"       // attached to a message on the request
 )
 

@@ -40,6 +40,8 @@ func TestBrowserRequestPages(t *testing.T) {
 	rec := o.post("/officer/disclosures", url.Values{"first": {"2026-11-20"}, "recipient_name": {"臺北地檢署"}, "recipient_address": {"臺北市"},
 		"recipient_kind": {"judicial"}, "categories": {"C001"}, "description": {"帳號資料"}, "ground": {"notice-1"}, "reference": {"北檢函"}, "subjects": {"c@example.tw"}})
 	recLoc := rec.Header().Get("Location")
+	o.post("/admin/files", url.Values{"name_zh": {"人事檔"}, "name_en": {"HR records"}, "unit": {"人事室"}, "contact": {"分機 1"}, "legal_basis": {"法"},
+		"purposes": {"002"}, "categories": {"C001"}, "retention_zh": {"十年"}, "retention_en": {"ten years"}})
 	o.multipart("/officer/requests/2026-000001/message", url.Values{"body": {"請補寄身分證明文件。"}}, upload{"說明.pdf", pdfFile})
 	citizen.multipart("/requests/2026-000001/messages", url.Values{"body": {"已附上。"}}, upload{"證明.png", pngFile})
 

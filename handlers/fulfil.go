@@ -33,6 +33,25 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		s.actFailed(c, r, "fulfil", vals, rights.ErrChanged)
 		return
 	}
+	// Every file of the agency is searched before the answer is final.
+	steps, err := s.Timeline.Steps(ctx, r.Ref, true)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	tasks, err := s.tasksOf(ctx, r, steps)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, t := range tasks {
+		if t.Done == "" && r.Decision != nil && r.Decision.Outcome != rights.Refused {
+			inv := &apperr.Invalid{}
+			inv.Add("", "officer.tasks_open", t.File.Name(c.GetString(keyLang)))
+			s.actFailed(c, r, "fulfil", vals, inv)
+			return
+		}
+	}
 	probe := *r
 	if _, err := act(&probe, now); err != nil {
 		s.actFailed(c, r, "fulfil", vals, err)

@@ -103,3 +103,35 @@ func TestStaleFulfilLateExtensionUnverifiedIntake(t *testing.T) {
 func rightsToday(h *harness) string {
 	return h.clock.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
 }
+
+// A request carries one task per personal data file of the agency: fulfilment waits for
+// each result, and what the officer found (notes and files) reaches the requester.
+func TestTasksForTheAgencysOtherFiles(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "陳", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer, account.RoleAdmin)
+	o := h.signIn("o@agency.example", staffPassword, english)
+	o.post("/admin/files", url.Values{"name_zh": {"人事檔"}, "name_en": {"HR records"}, "unit": {"人事室"}, "contact": {"分機 1"}, "legal_basis": {"法"},
+		"purposes": {"002"}, "categories": {"C001"}, "retention_zh": {"十年"}, "retention_en": {"ten years"}})
+	c := h.signIn("c@example.tw", citizenPassword, english)
+	c.post("/requests", url.Values{"kind": {"view"}, "scope": {"everything"}})
+	act(t, o, "2026-000001", "review", nil)
+	act(t, o, "2026-000001", "identity", url.Values{"level": {"in_person"}})
+	decideAll(t, o, "2026-000001", true, "")
+	if r := act(t, o, "2026-000001", "fulfil", nil); r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "HR records") {
+		t.Fatalf("fulfil before the task: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page := o.get("/officer/requests/2026-000001")
+	fileID, _ := page.doc.Find(`form[action$="/task"] input[name=task_file]`).Attr("value")
+	form := url.Values{"version": {version(t, page, "/task")}, "task_file": {fileID}, "task_note": {"One leave record found; copy attached."}}
+	if r := o.multipart("/officer/requests/2026-000001/task", form, upload{"leave.pdf", pdfFile}); r.Code != http.StatusSeeOther {
+		t.Fatalf("record the task: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := act(t, o, "2026-000001", "fulfil", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil: %d %q", r.Code, r.text(".error-summary"))
+	}
+	mine := c.get("/requests/2026-000001")
+	if !strings.Contains(mine.text(".timeline"), "One leave record found") || !strings.Contains(mine.text(".files"), "leave.pdf") {
+		t.Fatalf("the requester does not get the result: %q / %q", mine.text(".timeline"), mine.text(".files"))
+	}
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -39,6 +42,9 @@ type officerRequestPage struct {
 	// must be told (PDPA Art. 11(5)); Notified holds the record ids already told.
 	Recipients []*disclosure.Record
 	Notified   map[string]bool
+	// Tasks are the agency's personal data files to search for this request, and what
+	// was recorded for each.
+	Tasks []taskRow
 	// Form names the action whose form had problems, so its fields show them.
 	Form string
 }
@@ -136,6 +142,10 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 			}
 		}
 	}
+	if p.Tasks, err = s.tasksOf(ctx, r, steps); err != nil {
+		s.fail(c, err)
+		return
+	}
 	eff := rights.EffectsOf(r)
 	p.CanErase = r.Kind == rights.Delete && !r.Erased && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
 	v0 := &View{Lang: c.GetString(keyLang), s: s}
@@ -182,6 +192,8 @@ type officerActForm struct {
 	IdentityNote string `form:"identity_note" validate:"max=4000" label:"officer.identity_note"`
 	FulfilNote   string `form:"fulfil_note" validate:"max=4000" label:"officer.fulfil_note"`
 	DupNote      string `form:"dup_note" validate:"max=4000" label:"officer.dup_note"`
+	TaskFile     string `form:"task_file" validate:"max=64" label:"officer.task_file"`
+	TaskNote     string `form:"task_note" validate:"max=4000" label:"officer.task_note"`
 	Reason       string `form:"reason" validate:"max=2000" label:"officer.extend_reason"`
 	Level        string `form:"level" validate:"max=20" label:"officer.identity_level"`
 	Of           string `form:"of" validate:"max=20" label:"officer.duplicate_of"`
@@ -271,6 +283,45 @@ func (s *Server) officerAct(c *gin.Context) {
 		act = rights.Assign(me, f.To)
 	case "note":
 		act = rights.AddNote(me, f.Note)
+	case "task":
+		// One task per personal data file of the agency: what was found or done there,
+		// with any files, so the answer covers everything the agency holds.
+		pf, err := s.Inventory.Get(ctx, f.TaskFile)
+		if errors.Is(err, apperr.ErrNotFound) {
+			s.fail(c, apperr.ErrNotFound)
+			return
+		} else if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if strings.TrimSpace(f.TaskNote) == "" {
+			inv.Add("", "officer.task_note_required", pf.Name(c.GetString(keyLang)))
+		}
+		var fhs []*multipart.FileHeader
+		if len(inv.Problems) == 0 {
+			used, err := s.Files.Used(ctx, r.Ref)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if fhs, err = uploads(c, used); err != nil && !uploadProblem(inv, err) {
+				s.fail(c, err)
+				return
+			}
+		}
+		if len(inv.Problems) == 0 {
+			if _, err := s.storeUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, ""); err != nil {
+				s.fail(c, err)
+				return
+			}
+			note := pf.ID + " " + pf.Name(c.GetString(keyLang)) + ": " + f.TaskNote
+			act = func(req *rights.Request, now time.Time) (rights.Step, error) {
+				if !req.State.Open() {
+					return rights.Step{}, rights.ErrChanged
+				}
+				return rights.Step{Action: "file_task", ActorID: me, Role: "officer", Note: note}, nil
+			}
+		}
 	case "notified":
 		// After a correction, each recipient of the person's data is told (Art. 11(5)).
 		d, err := s.Disclosures.Get(ctx, f.To)
@@ -333,6 +384,34 @@ func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals 
 }
 
 var noteFields = map[string]string{"identity-ask": "ask_note", "identity": "identity_note", "fulfil": "fulfil_note", "duplicate": "dup_note"}
+
+type taskRow struct {
+	File *inventory.File
+	Done string // the note recorded, "" while open
+}
+
+// tasksOf pairs each file of the inventory with what was recorded for it.
+func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.Step) ([]taskRow, error) {
+	if r.Erased {
+		return nil, nil
+	}
+	fs, err := s.Inventory.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	done := map[string]string{}
+	for _, st := range steps {
+		if st.Action == "file_task" {
+			id, rest, _ := strings.Cut(st.Note, " ")
+			done[id] = rest
+		}
+	}
+	out := make([]taskRow, len(fs))
+	for i, f := range fs {
+		out[i] = taskRow{File: f, Done: done[f.ID]}
+	}
+	return out, nil
+}
 
 // tellRequester mails the requester about a step, in the language of their account.
 // The step is stored already, so a mail that cannot be queued is logged, not shown.

@@ -88,6 +88,24 @@ func (s *Disclosures) Save(ctx context.Context, r *disclosure.Record) error {
 		r.ID = account.NewID("d")
 		r.Version = 0
 	}
+	if err := s.saveRecord(ctx, r); err != nil {
+		return err
+	}
+	// The people's lists are updated after the record's lock is released: the locks are
+	// striped, and holding two at once could wait on itself.
+	for _, subj := range r.Subjects {
+		unlock := s.db.locks.lock(collSubjectDisclosures, subj)
+		_, err := s.db.coll(collSubjectDisclosures).UpdateOne(ctx, bson.D{{Key: "_id", Value: subj}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "ids", Value: r.ID}}}}, options.UpdateOne().SetUpsert(true))
+		unlock()
+		if err != nil {
+			return fmt.Errorf("disclosure subjects: %w", translate(err))
+		}
+	}
+	return nil
+}
+
+func (s *Disclosures) saveRecord(ctx context.Context, r *disclosure.Record) error {
 	defer s.db.locks.lock(collDisclosures, r.ID)()
 	var old *disclosureDoc
 	var cur disclosureDoc
@@ -116,15 +134,6 @@ func (s *Disclosures) Save(ctx context.Context, r *disclosure.Record) error {
 	}
 	if _, err := s.db.coll(collDisclosures).ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, d, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("disclosure: %w", translate(err))
-	}
-	for _, subj := range r.Subjects {
-		unlock := s.db.locks.lock(collSubjectDisclosures, subj)
-		_, err := s.db.coll(collSubjectDisclosures).UpdateOne(ctx, bson.D{{Key: "_id", Value: subj}},
-			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "ids", Value: r.ID}}}}, options.UpdateOne().SetUpsert(true))
-		unlock()
-		if err != nil {
-			return fmt.Errorf("disclosure subjects: %w", translate(err))
-		}
 	}
 	return nil
 }

@@ -16,6 +16,8 @@ type docLocks struct {
 	stripes [256]sync.Mutex
 }
 
+// A caller holds at most one lock at a time: two documents may share a stripe, and a
+// second lock taken while holding the first could then wait on itself.
 func (l *docLocks) lock(coll, id string) (unlock func()) {
 	h := fnv.New32a()
 	h.Write([]byte(coll))
