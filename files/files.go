@@ -14,6 +14,10 @@ import (
 // size cap, so everything a request carries can still be sent on by mail.
 const MaxPerRequest = 20 << 20
 
+// RecordsSubject seals the files of the agency's own records (a disclosure's documents),
+// which belong to no one person.
+const RecordsSubject = "agency-records"
+
 // MaxFiles bounds the number of attachments of one request, so the list stays one small
 // document however small the files are.
 const MaxFiles = 100
@@ -30,7 +34,9 @@ const (
 	PurposeRequest       = "request"       // filed with the request (e.g. identity proof)
 	PurposeAuthorisation = "authorisation" // an agent's power of attorney
 	PurposeTask          = "task"          // found in another of the agency's files by an officer
-	PurposeMessage       = "message"       // attached to a message on the request
+	// PurposeRecord: a document of a disclosure record.
+	PurposeRecord  = "record"
+	PurposeMessage = "message" // attached to a message on the request
 )
 
 var (

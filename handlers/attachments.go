@@ -26,6 +26,8 @@ var uploadRoutes = map[string]bool{
 	"POST /requests/:ref/messages":        true,
 	"POST /officer/requests/:ref/:action": true,
 	"POST /guest/requests":                true,
+	"POST /officer/disclosures":           true,
+	"POST /officer/disclosures/:id":       true,
 	"POST /guest/requests/:ref/messages":  true,
 }
 
@@ -123,8 +125,11 @@ func (s *Server) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipar
 
 // download serves one attachment of a request the caller may see, always as a download
 // with the type found from its content, so a file never renders in the portal's origin.
-func (s *Server) download(c *gin.Context, r *rights.Request) {
-	meta, rc, err := s.Files.Open(c.Request.Context(), r.Ref, c.Param("id"))
+func (s *Server) download(c *gin.Context, r *rights.Request) { s.serveFile(c, r.Ref, c.Param("id")) }
+
+// serveFile streams one stored file of a request or record as a download.
+func (s *Server) serveFile(c *gin.Context, ref, id string) {
+	meta, rc, err := s.Files.Open(c.Request.Context(), ref, id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -138,7 +143,7 @@ func (s *Server) download(c *gin.Context, r *rights.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	c.Status(http.StatusOK)
 	if _, err := io.Copy(c.Writer, rc); err != nil {
-		s.Log.Error("download cut short", "ref", r.Ref, "err", err)
+		s.Log.Error("download cut short", "ref", ref, "err", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"html/template"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"sort"
@@ -16,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -48,6 +50,7 @@ type disclosurePage struct {
 	People   map[string]string
 	Emails   map[string]string // subject id → e-mail, for the officer
 	New      bool
+	Files    []files.File
 }
 
 func dateOf(t time.Time) rights.Date {
@@ -91,7 +94,12 @@ func (s *Server) disclosurePageFor(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p := disclosurePage{Record: r, Versions: versions, People: map[string]string{}, Emails: map[string]string{}}
+	fs, err := s.Files.List(ctx, r.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := disclosurePage{Record: r, Versions: versions, People: map[string]string{}, Emails: map[string]string{}, Files: fs}
 	var emails []string
 	for _, id := range r.Subjects {
 		if u, err := s.Users.ByID(ctx, id); err == nil {
@@ -168,6 +176,19 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		}
 		r.Officer = old.Officer
 	}
+	var used int64
+	if id != "" {
+		var err error
+		if used, err = s.Files.Used(ctx, id); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	fhs, err := uploads(c, used)
+	if err != nil && !uploadProblem(inv, err) {
+		s.fail(c, err)
+		return
+	}
 	if inv, err := merge(inv, disclosure.Validate(r).OrNil()); err != nil {
 		s.fail(c, err)
 		return
@@ -176,7 +197,14 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		s.renderDisclosure(c, http.StatusBadRequest, disclosurePage{Values: vals, New: id == "", Record: &disclosure.Record{ID: id}}, inv)
 		return
 	}
-	err := s.Disclosures.Save(ctx, r)
+	err = s.Disclosures.Save(ctx, r)
+	if err == nil {
+		for _, fh := range fhs {
+			if err = s.storeRecordFile(c, r.ID, fh); err != nil {
+				break
+			}
+		}
+	}
 	if errors.Is(err, apperr.ErrStale) {
 		err = &pageError{status: http.StatusConflict, key: "disclosure.changed_meanwhile"}
 	}
@@ -187,6 +215,20 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	s.addFlash(c, flashSuccess, "flash.disclosure_saved")
 	c.Redirect(http.StatusSeeOther, "/officer/disclosures/"+r.ID)
 }
+
+// storeRecordFile keeps a document of a disclosure (the request letter, the reply).
+func (s *Server) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHeader) error {
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return s.Files.Put(c.Request.Context(), &files.File{Ref: id, Subject: files.RecordsSubject, Name: fh.Filename, Role: files.RoleOfficer,
+		Purpose: files.PurposeRecord, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
+}
+
+// disclosureFile serves a document of a disclosure record to an officer.
+func (s *Server) disclosureFile(c *gin.Context) { s.serveFile(c, c.Param("id"), c.Param("fid")) }
 
 type disclosureFilter struct {
 	Recipient string    `form:"recipient" validate:"max=100" label:"disclosure.recipient_name"`

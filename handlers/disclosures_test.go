@@ -44,8 +44,20 @@ func TestDisclosureRegister(t *testing.T) {
 	withheld := url.Values{"first": {"2026-11-21"}, "recipient_name": {"Investigation Bureau"}, "recipient_address": {"New Taipei"},
 		"recipient_kind": {"government"}, "categories": {"C001"}, "description": {"Phone number"}, "ground": {"notice-2"},
 		"reference": {"調查局函"}, "subjects": {"a@example.tw"}, "withheld_until": {"2026-12-31"}}
-	if r := o.post("/officer/disclosures", withheld); r.Code != http.StatusSeeOther {
-		t.Fatalf("record withheld: %d %q", r.Code, r.text(".error-summary"))
+	wr := o.multipart("/officer/disclosures", withheld, upload{"request-letter.pdf", pdfFile})
+	if wr.Code != http.StatusSeeOther {
+		t.Fatalf("record withheld: %d %q", wr.Code, wr.text(".error-summary"))
+	}
+	docs := o.get(wr.Header().Get("Location"))
+	docHref, ok := docs.doc.Find(`.files a`).Attr("href")
+	if !ok || !strings.Contains(docs.text(".files"), "request-letter.pdf") {
+		t.Fatalf("the record's document is not listed: %q", docs.text("main"))
+	}
+	if d := o.get(docHref); d.Code != 200 || d.Body.String() != string(pdfFile) {
+		t.Fatalf("document download: %d", d.Code)
+	}
+	if r := h.signIn("b@example.tw", citizenPassword).get(docHref); r.Code != http.StatusForbidden && r.Code != http.StatusNotFound {
+		t.Fatalf("a citizen downloaded a record's document: %d", r.Code)
 	}
 	list := o.get("/officer/disclosures")
 	if list.doc.Find("tbody tr").Length() != 2 {

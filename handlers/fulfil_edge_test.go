@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/example/pdpa-portal/account"
 )
 
@@ -113,8 +115,25 @@ func TestTasksForTheAgencysOtherFiles(t *testing.T) {
 	o := h.signIn("o@agency.example", staffPassword, english)
 	o.post("/admin/files", url.Values{"name_zh": {"人事檔"}, "name_en": {"HR records"}, "unit": {"人事室"}, "contact": {"分機 1"}, "legal_basis": {"法"},
 		"purposes": {"002"}, "categories": {"C001"}, "retention_zh": {"十年"}, "retention_en": {"ten years"}})
+	o.post("/admin/files", url.Values{"name_zh": {"薪資檔"}, "name_en": {"Payroll"}, "unit": {"會計室"}, "contact": {"分機 2"}, "legal_basis": {"法"},
+		"purposes": {"002"}, "categories": {"C001"}, "retention_zh": {"五年"}, "retention_en": {"five years"}})
+	var hrID string
+	o.get("/admin/files").doc.Find("tbody a").Each(func(_ int, a *goquery.Selection) {
+		if a.Text() == "HR records" {
+			hrID = strings.TrimPrefix(a.AttrOr("href", ""), "/admin/files/")
+		}
+	})
 	c := h.signIn("c@example.tw", citizenPassword, english)
-	c.post("/requests", url.Values{"kind": {"view"}, "scope": {"everything"}})
+	if form := c.get("/requests/new?kind=view"); form.doc.Find(`input[name=scope_files]`).Length() != 2 {
+		t.Fatal("the form does not offer the agency's files")
+	}
+	if r := c.post("/requests", url.Values{"kind": {"view"}, "scope": {"everything"}, "scope_files": {"pf_forged"}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("a forged file: %d", r.Code)
+	}
+	c.post("/requests", url.Values{"kind": {"view"}, "scope": {"everything"}, "scope_files": {hrID}})
+	if tasks := o.get("/officer/requests/2026-000001").doc.Find(".tasks li").Length(); tasks != 1 {
+		t.Fatalf("%d tasks for a request naming one file", tasks)
+	}
 	act(t, o, "2026-000001", "review", nil)
 	act(t, o, "2026-000001", "identity", url.Values{"level": {"in_person"}})
 	decideAll(t, o, "2026-000001", true, "")

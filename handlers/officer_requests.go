@@ -406,9 +406,11 @@ func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.
 			done[id] = rest
 		}
 	}
-	out := make([]taskRow, len(fs))
-	for i, f := range fs {
-		out[i] = taskRow{File: f, Done: done[f.ID]}
+	var out []taskRow
+	for _, f := range fs {
+		if len(r.ScopeFiles) == 0 || contains(r.ScopeFiles, f.ID) {
+			out = append(out, taskRow{File: f, Done: done[f.ID]})
+		}
 	}
 	return out, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -27,6 +28,7 @@ type requestForm struct {
 	Field       string   `form:"field" validate:"omitempty,oneof=name phone address email other" label:"request.field"`
 	Proposed    string   `form:"proposed" validate:"max=500" label:"request.proposed"`
 	Explanation string   `form:"explanation" validate:"max=2000" label:"request.explanation"`
+	ScopeFiles  []string `form:"scope_files" validate:"max=50,dive,max=64" label:"request.scope_files"`
 	// An agent files for someone else with a written authorisation (APA Art. 24).
 	OnBehalf         bool   `form:"on_behalf"`
 	Principal        string `form:"principal" validate:"max=200" label:"request.principal"`
@@ -46,6 +48,8 @@ type requestFormPage struct {
 	// signed in, "/guest/requests" for guests, who also give their e-mail address.
 	Base  string
 	Guest bool
+	// Files are the agency's personal data files the requester may name.
+	Files []*inventory.File
 }
 
 // newRequestPage shows the form for one kind of request; the kind is chosen first, so
@@ -74,19 +78,27 @@ func validKind(k rights.Kind) bool {
 	return false
 }
 
-func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind, vals map[string]string, checked []string, inv *apperr.Invalid, guest bool) {
+func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind, vals map[string]string, checked []string, inv *apperr.Invalid, guest bool, scopeFiles ...string) {
 	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	fs, err := s.Inventory.List(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	p := requestFormPage{Prefix: "request", Kind: kind, Kinds: rights.Kinds, Values: vals, Checked: map[string]bool{},
-		Purposes: n.Purposes, Fields: rights.CorrectableFields, Days: kind.DecisionDays(), Base: "/requests", Guest: guest}
+		Purposes: n.Purposes, Fields: rights.CorrectableFields, Days: kind.DecisionDays(), Base: "/requests", Guest: guest, Files: fs}
 	if guest {
 		p.Base = "/guest/requests"
 	}
 	for _, id := range checked {
 		p.Checked[id] = true
+	}
+	for _, id := range scopeFiles {
+		p.Checked["file:"+id] = true
 	}
 	v := s.view(c, "request.new_title", p)
 	if inv != nil {
@@ -140,7 +152,15 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		return
 	}
 	r := &rights.Request{Kind: kind, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
-		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
+		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, ScopeFiles: f.ScopeFiles}
+	for _, id := range f.ScopeFiles {
+		if _, err := s.Inventory.Get(ctx, id); errors.Is(err, apperr.ErrNotFound) {
+			addOnce(inv, "scope_files", "request.scope_file_unknown")
+		} else if err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	if f.OnBehalf {
 		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
 		if r.Principal == "" {
@@ -174,7 +194,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 	}
 	if len(inv.Problems) > 0 {
 		inFormOrder(inv, f)
-		s.renderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.guest)
+		s.renderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.guest, f.ScopeFiles...)
 		return
 	}
 	if r.Subject, err = who.subject(); err != nil {

@@ -111,6 +111,7 @@ func (s *Server) routes() *gin.Engine {
 	officer.POST("/disclosures", s.saveDisclosure)
 	officer.GET("/disclosures/:id", s.disclosurePageFor)
 	officer.POST("/disclosures/:id", s.saveDisclosure)
+	officer.GET("/disclosures/:id/files/:fid", s.disclosureFile)
 	officer.POST("/intake", s.intakeSubmit)
 	officer.GET("/requests/:ref", s.officerRequest)
 	officer.GET("/requests/:ref/decide", s.decidePage)

@@ -67,8 +67,11 @@ type Request struct {
 	// What is asked. Scope describes the data concerned in the requester's words;
 	// Purposes limits a stop or delete request; a correction names the field, the
 	// proposed value and why (Enforcement Rules Art. 19).
-	Scope       string
-	Purposes    []string
+	Scope    string
+	Purposes []string
+	// ScopeFiles are the agency's personal data files (inventory ids) the requester
+	// named; none means all of them.
+	ScopeFiles  []string
 	Field       string
 	Proposed    string
 	Explanation string

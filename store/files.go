@@ -71,6 +71,20 @@ func chunkID(fileID string, n int64) string { return fmt.Sprintf("%s:%04d", file
 func nameField(fileID string) string { return "file.name/" + fileID }
 func dataField(id string) string     { return "file.data/" + id }
 
+// sealerFor is the subject's sealer; the agency's own records (files.RecordsSubject)
+// get their key on first use.
+func (s *Files) sealerFor(ctx context.Context, subject string) (*vault.Sealer, error) {
+	sealer, err := s.vault.For(ctx, subject)
+	if errors.Is(err, vault.ErrKeyDestroyed) && subject == files.RecordsSubject {
+		unlock := s.db.locks.lock(collKeys, subject)
+		defer unlock()
+		if sealer, err = s.vault.For(ctx, subject); errors.Is(err, vault.ErrKeyDestroyed) {
+			return s.vault.NewSubject(ctx, subject)
+		}
+	}
+	return sealer, err
+}
+
 func newFileID() string { return "f_" + strings.ToLower(rand.Text()) }
 
 // Put streams r into chunks, then records the file under the request's lock. The chunks
@@ -80,7 +94,7 @@ func (s *Files) Put(ctx context.Context, f *files.File, r io.Reader) error {
 	if f.Ref == "" || f.Subject == "" {
 		return errors.New("store file: no request or subject")
 	}
-	sealer, err := s.vault.For(ctx, f.Subject)
+	sealer, err := s.sealerFor(ctx, f.Subject)
 	if err != nil {
 		return fmt.Errorf("store file: %w", err)
 	}

@@ -40,6 +40,7 @@ type requestDoc struct {
 	Filed       time.Time `bson:"filed"`
 	Scope       []byte    `bson:"scope,omitempty"` // sealed
 	Purposes    []string  `bson:"purposes,omitempty"`
+	ScopeFiles  []string  `bson:"scope_files,omitempty"`
 	Field       string    `bson:"field,omitempty"`
 	Proposed    []byte    `bson:"proposed,omitempty"`    // sealed
 	Explanation []byte    `bson:"explanation,omitempty"` // sealed
@@ -187,7 +188,7 @@ func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 		return sealer.Seal(field, v)
 	}
 	d := &requestDoc{Ref: r.Ref, Kind: string(r.Kind), Subject: r.Subject, State: string(r.State), Channel: r.Channel,
-		Received: r.Received.String(), Due: r.Due.String(), Filed: r.Filed.UTC(), Purposes: r.Purposes, Field: r.Field, Version: r.Version,
+		Received: r.Received.String(), Due: r.Due.String(), Filed: r.Filed.UTC(), Purposes: r.Purposes, ScopeFiles: r.ScopeFiles, Field: r.Field, Version: r.Version,
 		Erased:    r.Erased,
 		Principal: seal("request.principal", r.Principal), PrincipalOf: seal("request.principal_contact", r.PrincipalContact),
 		Scope: seal("request.scope", r.Scope), Proposed: seal("request.proposed", r.Proposed), Explanation: seal("request.explanation", r.Explanation),
@@ -290,7 +291,7 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 		return nil, fmt.Errorf("request %s: %w", d.Ref, err)
 	}
 	r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Channel: d.Channel,
-		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, Field: d.Field, Version: d.Version,
+		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, ScopeFiles: d.ScopeFiles, Field: d.Field, Version: d.Version,
 		Assignee: d.Assignee, IdentityLevel: rights.IdentityLevel(d.IdentityLevel), DuplicateOf: d.DuplicateOf, EnteredBy: d.EnteredBy,
 		Erased: d.Erased}
 	var sealer *vault.Sealer
