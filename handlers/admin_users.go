@@ -122,9 +122,8 @@ func (s *Server) staffCSV(c *gin.Context) {
 		return
 	}
 	v := s.view(c, "", nil)
-	var b strings.Builder
-	b.WriteString("\ufeff") // so spreadsheet programs read the Chinese as UTF-8
-	w := csv.NewWriter(&b)
+	out := newCSV()
+	w := out.w
 	_ = w.Write([]string{v.T("staff.col.name"), v.T("staff.col.email"), v.T("staff.col.roles"), v.T("staff.col.created"),
 		v.T("staff.col.last_sign_in"), v.T("staff.col.expires"), v.T("staff.col.state")})
 	for _, r := range rows {
@@ -135,10 +134,29 @@ func (s *Server) staffCSV(c *gin.Context) {
 		_ = w.Write([]string{csvCell(r.Name), csvCell(r.Email), strings.Join(roles, "、"), isoDate(r.Created),
 			isoDate(r.LastSignIn), isoDate(r.Expires), v.T(stateKey(r))})
 	}
-	w.Flush()
-	c.Header("Content-Disposition", `attachment; filename="staff-accounts-`+s.Now().In(taipei).Format("2006-01-02")+`.csv"`)
+	s.sendCSV(c, "staff-accounts-"+s.Now().In(taipei).Format("2006-01-02")+".csv", out)
+}
+
+// csvFile is a CSV export being written: it starts with a byte-order mark so spreadsheet
+// programs read the Chinese as UTF-8.
+type csvFile struct {
+	b strings.Builder
+	w *csv.Writer
+}
+
+func newCSV() *csvFile {
+	f := &csvFile{}
+	f.b.WriteString("\ufeff")
+	f.w = csv.NewWriter(&f.b)
+	return f
+}
+
+// sendCSV answers with the file as a download that is never cached.
+func (s *Server) sendCSV(c *gin.Context, name string, f *csvFile) {
+	f.w.Flush()
+	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(f.b.String()))
 }
 
 func csvCell(s string) string {

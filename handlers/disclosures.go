@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"errors"
 	"html/template"
 	"mime/multipart"
@@ -287,9 +286,8 @@ func (s *Server) disclosuresCSV(c *gin.Context) {
 		return
 	}
 	v := s.view(c, "", nil)
-	var b strings.Builder
-	b.WriteString("\ufeff")
-	w := csv.NewWriter(&b)
+	out := newCSV()
+	w := out.w
 	_ = w.Write([]string{v.T("disclosure.first"), v.T("disclosure.last"), v.T("disclosure.frequency"), v.T("disclosure.recipient_name"),
 		v.T("disclosure.recipient_address"), v.T("disclosure.recipient_kind"), v.T("disclosure.categories"), v.T("disclosure.description"),
 		v.T("disclosure.ground"), v.T("disclosure.reference"), v.T("disclosure.people"), v.T("disclosure.withheld_until"), v.T("disclosure.version")})
@@ -302,10 +300,7 @@ func (s *Server) disclosuresCSV(c *gin.Context) {
 			v.T("recipient." + r.RecipientKind), strings.Join(r.Categories, " "), csvCell(r.Description), v.T("dground." + r.Ground),
 			csvCell(r.Reference), strconv.Itoa(people), dateOrBlank(r.WithheldUntil), strconv.Itoa(r.Version)})
 	}
-	w.Flush()
-	c.Header("Content-Disposition", `attachment; filename="disclosures-`+rights.DateOf(s.Now()).String()+`.csv"`)
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
+	s.sendCSV(c, "disclosures-"+rights.DateOf(s.Now()).String()+".csv", out)
 }
 
 type reportRow struct {

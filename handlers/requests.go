@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"errors"
 	"html/template"
 	"mime/multipart"
@@ -503,19 +502,15 @@ func (s *Server) queueCSV(c *gin.Context) {
 	}
 	v := s.view(c, "", nil)
 	today := rights.DateOf(s.Now())
-	var b strings.Builder
-	b.WriteString("\ufeff")
-	w := csv.NewWriter(&b)
+	out := newCSV()
+	w := out.w
 	_ = w.Write([]string{v.T("request.ref"), v.T("request.kind"), v.T("request.state"), v.T("request.received"), v.T("request.due"),
 		v.T("queue.days_left"), v.T("queue.assignee"), v.T("queue.channel")})
 	for _, r := range rows {
 		_ = w.Write([]string{r.Ref, v.T("right." + string(r.Kind) + ".name"), v.T("state." + string(r.State)), r.Received.String(), r.Due.String(),
 			strconv.Itoa(rights.DaysLeft(r.Due, today)), csvCell(names[r.Assignee]), v.T("channel." + r.Channel)})
 	}
-	w.Flush()
-	c.Header("Content-Disposition", `attachment; filename="request-queue-`+today.String()+`.csv"`)
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
+	s.sendCSV(c, "request-queue-"+today.String()+".csv", out)
 }
 
 // DaysLeft and DueStatus let templates describe a deadline in words as well as colour.

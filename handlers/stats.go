@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -146,9 +144,8 @@ func (s *Server) requestStatsCSV(c *gin.Context) {
 		return
 	}
 	v := s.view(c, "", nil)
-	var b strings.Builder
-	b.WriteString("\ufeff")
-	w := csv.NewWriter(&b)
+	out := newCSV()
+	w := out.w
 	_ = w.Write([]string{v.T("stats.month"), v.T("request.kind"), v.T("stats.received"), v.T("stats.granted"), v.T("stats.partly"),
 		v.T("stats.refused"), v.T("stats.withdrawn"), v.T("stats.median_days"), v.T("stats.on_time"), v.T("stats.extended")})
 	row := func(month string, m rights.MonthStats) {
@@ -167,8 +164,5 @@ func (s *Server) requestStatsCSV(c *gin.Context) {
 		row(p.From+"–"+p.To, t)
 	}
 	row(p.From+"–"+p.To, p.All)
-	w.Flush()
-	c.Header("Content-Disposition", `attachment; filename="request-statistics-`+p.From+`-`+p.To+`.csv"`)
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(b.String()))
+	s.sendCSV(c, "request-statistics-"+p.From+"-"+p.To+".csv", out)
 }
