@@ -419,6 +419,10 @@ func (f *field) trim(s string) string {
 
 // cleanText reports whether s is valid UTF-8 without control characters other than tab,
 // line feed and carriage return (which a textarea may send).
+// ValidText reports whether s is acceptable text: valid UTF-8 without NUL or other
+// control characters (tab and line breaks excepted). The JSON API applies the same rule.
+func ValidText(s string) bool { return cleanText(s) }
+
 func cleanText(s string) bool {
 	if !utf8.ValidString(s) {
 		return false

@@ -10,6 +10,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -194,8 +195,17 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 		s.fail(c, &pageError{status: http.StatusForbidden, key: "request.verify_first"})
 		return
 	}
+	// The same text rule as the forms: no invalid UTF-8, NUL or other control characters.
+	texts := append([]string{f.Kind, f.Scope, f.Field, f.Proposed, f.Explanation}, f.Purposes...)
+	for _, t := range texts {
+		if !forms.ValidText(t) {
+			s.fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Key: forms.KeyInvalidText}}})
+			return
+		}
+	}
 	if len(f.Purposes) > 50 {
-		f.Purposes = f.Purposes[:51] // more than any notice has: Validate refuses the unknown ones
+		s.fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Field: "purposes", Key: "field.too_many", Args: []any{50}}}})
+		return
 	}
 	ctx := c.Request.Context()
 	n, err := s.Notices.Current(ctx)
@@ -205,35 +215,17 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Subject: u.ID, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
 		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
-	for _, t := range []string{f.Scope, f.Field, f.Proposed, f.Explanation, strings.Join(f.Purposes, "")} {
-		if strings.ContainsRune(t, 0) {
-			s.fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Key: "validation.invalid_text"}}})
-			return
-		}
-	}
 	if err := rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil(); err != nil {
 		s.fail(c, err)
 		return
 	}
-	now := s.Now()
-	today := rights.DateOf(now)
-	cal, err := s.Calendar.Days(ctx, today, today.AddDays(120))
-	if err != nil {
+	if err := s.storeFiled(ctx, r); err != nil {
 		s.fail(c, err)
 		return
 	}
-	rights.File(r, now, cal)
-	if err := s.Requests.Create(ctx, r); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: c.GetString(keyLang), Kind: "request_received",
-		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}}); err != nil {
-		s.Log.Error("request filed but its confirmation mail was not queued", "ref", r.Ref, "err", err)
-	}
-	s.setDisputed(c, r, true)
+	s.confirmFiled(c, r, u.Email, c.GetString(keyLang))
 	c.Header("Location", apiPrefix+"/me/requests/"+r.Ref)
-	writeJSON(c.Writer, http.StatusCreated, summaryOf(r, today))
+	writeJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(s.Now())))
 }
 
 func (s *Server) apiMyMessages(c *gin.Context) {
@@ -288,8 +280,8 @@ func textProblemAPI(v *apperr.Invalid, field, value string, max int) {
 		v.Add(field, "field.required")
 	case len([]rune(value)) > max:
 		v.Add(field, "field.too_long", max)
-	case strings.ContainsRune(value, 0):
-		v.Add(field, "validation.invalid_text")
+	case !forms.ValidText(value):
+		v.Add(field, forms.KeyInvalidText)
 	}
 }
 

@@ -30,7 +30,8 @@ func TestAPIRequests(t *testing.T) {
 	b := h.signIn("b@example.tw", citizenPassword)
 
 	apiError(t, h.browser().api("POST", "/api/v1/me/requests", `{"kind":"view","scope":"all"}`), 401, "unauthenticated")
-	for _, body := range []string{`{"kind":{"$ne":"x"}}`, `{"kind":"view","scope":"all","$where":"1"}`, `{"kind":"view","purposes":{"$ne":1}}`, `{"kind":"view"}`, `{"kind":"sell"}`, `[]`} {
+	for _, body := range []string{`{"kind":{"$ne":"x"}}`, `{"kind":"view","scope":"all","$where":"1"}`, `{"kind":"view","purposes":{"$ne":1}}`, `{"kind":"view"}`, `{"kind":"sell"}`, `[]`,
+		`{"kind":"view","scope":"bell\u0007ring"}`, `{"kind":"stop","purposes":[` + strings.Repeat(`"x",`, 50) + `"x"]}`} {
 		if r := a.api("POST", "/api/v1/me/requests", body); r.Code != http.StatusBadRequest {
 			t.Fatalf("%s: %d %s", body, r.Code, r.Body.String())
 		}

@@ -152,9 +152,15 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	for _, cat := range strings.FieldsFunc(strings.ToUpper(f.Categories), func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '\n' }) {
 		r.Categories = append(r.Categories, strings.TrimSpace(cat))
 	}
-	// The people concerned are named by their account's e-mail; each must have one.
+	// The people concerned are named by their account's e-mail; each must have one. Too
+	// many are refused before any is looked up.
 	seen := map[string]bool{}
-	for _, line := range strings.FieldsFunc(f.Subjects, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' }) {
+	lines := strings.FieldsFunc(f.Subjects, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' })
+	if len(lines) > disclosure.MaxSubjects {
+		inv.Add("subjects", "field.too_many", disclosure.MaxSubjects)
+		lines = nil
+	}
+	for _, line := range lines {
 		u, err := s.Users.ByEmail(ctx, line)
 		switch {
 		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):

@@ -151,15 +151,11 @@ func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang string) {
 	}
 }
 
-// requesterLang is the language the requester reads: their account's or guest's choice.
+// requesterLang is the language the requester reads: their account's or guest's choice,
+// else the page's.
 func (s *Server) requesterLang(c *gin.Context, r *rights.Request) string {
-	ctx := c.Request.Context()
-	if rights.IsGuest(r.Subject) {
-		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil && g.Lang != "" {
-			return g.Lang
-		}
-	} else if u, err := s.Users.ByID(ctx, r.Subject); err == nil && u.Lang != "" {
-		return u.Lang
+	if _, lang := s.requesterAddress(c, r); lang != "" {
+		return lang
 	}
 	return c.GetString(keyLang)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -158,7 +157,7 @@ func (s *Server) guestRequest(c *gin.Context) (*rights.Request, bool) {
 	var pass guestPass
 	ck, err := c.Request.Cookie(guestCookie)
 	if err != nil || s.cookies.Decode(guestCookie, ck.Value, &pass) != nil || pass.Ref != ref || s.Now().Unix() > pass.Until {
-		c.Redirect(http.StatusSeeOther, "/guest/track?ref="+strings.TrimSpace(refOrEmpty(ref)))
+		c.Redirect(http.StatusSeeOther, "/guest/track?ref="+refOrEmpty(ref))
 		c.Abort()
 		return nil, false
 	}

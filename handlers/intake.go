@@ -128,13 +128,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		}
 		r.Subject = g.ID
 	}
-	cal, err := s.Calendar.Days(ctx, received, received.AddDays(120))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	rights.File(r, now, cal)
-	if err := s.Requests.Create(ctx, r); err != nil {
+	if err := s.storeFiled(ctx, r); err != nil {
 		s.fail(c, err)
 		return
 	}

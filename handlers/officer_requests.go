@@ -484,7 +484,9 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang s
 		if r.Decision.Outcome != rights.Granted {
 			b.WriteString("\n\n" + t("letter.remedy"))
 		}
-	default:
+	case kind == "request_identity", kind == "request_fulfilled", kind == "request_duplicate":
+		// The note the officer wrote for the requester on this step. (Other mails do not
+		// print a detail, so they cost no read.)
 		steps, err := s.Timeline.Steps(ctx, r.Ref, false)
 		if err == nil && len(steps) > 0 {
 			b.WriteString(steps[len(steps)-1].Note)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"mime/multipart"
@@ -128,6 +129,34 @@ func (s *Server) fileRequest(c *gin.Context) {
 	s.submitRequest(c, &f, inv, requester{email: u.Email, lang: c.GetString(keyLang), subject: func() (string, error) { return u.ID, nil }})
 }
 
+// storeFiled dates a request received now (or on r.Received: a paper request's postmark)
+// under the office calendar and stores it; once it returns nil the request is durable
+// (the embedded engine syncs every write).
+func (s *Server) storeFiled(ctx context.Context, r *rights.Request) error {
+	now := s.Now()
+	from := r.Received
+	if from.IsZero() {
+		from = rights.DateOf(now)
+	}
+	cal, err := s.Calendar.Days(ctx, from, from.AddDays(120))
+	if err != nil {
+		return err
+	}
+	rights.File(r, now, cal)
+	return s.Requests.Create(ctx, r)
+}
+
+// confirmFiled mails the reference and due date of a stored request and marks a disputed
+// field. The request is stored: a mail that cannot be queued is logged for the operator,
+// not shown as an error.
+func (s *Server) confirmFiled(c *gin.Context, r *rights.Request, to, lang string) {
+	if err := s.Accounts.Mailer.Send(c.Request.Context(), account.Mail{UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
+		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}}); err != nil {
+		s.Log.Error("request filed but its confirmation mail was not queued", "request_id", c.GetString(keyRequestID), "ref", r.Ref, "err", err)
+	}
+	s.setDisputed(c, r, true)
+}
+
 // submitRequest checks and stores a request. Once the confirmation shows, the request
 // is stored durably (the embedded engine syncs every write).
 func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Invalid, who requester) {
@@ -200,15 +229,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		s.fail(c, err)
 		return
 	}
-	now := s.Now()
-	today := rights.DateOf(now)
-	cal, err := s.Calendar.Days(ctx, today, today.AddDays(120))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	rights.File(r, now, cal)
-	if err := s.Requests.Create(ctx, r); err != nil {
+	if err := s.storeFiled(ctx, r); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -228,13 +249,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
 		return
 	}
-	// The request is stored: the confirmation shows its reference and due date even if
-	// queuing the mail fails, which is logged for the operator rather than shown as an error.
-	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: r.Subject, To: who.email, Lang: who.lang, Kind: "request_received",
-		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}}); err != nil {
-		s.Log.Error("request filed but its confirmation mail was not queued", "request_id", c.GetString(keyRequestID), "ref", r.Ref, "err", err)
-	}
-	s.setDisputed(c, r, true)
+	s.confirmFiled(c, r, who.email, who.lang)
 	s.addFlash(c, flashSuccess, "flash.request_filed")
 	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
 }
