@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -59,11 +60,23 @@ func (s *Requests) tally(ctx context.Context, r *rights.Request, st rights.Step)
 	if t.Days >= 0 {
 		inc = append(inc, bson.E{Key: fmt.Sprintf("days.%d", t.Days), Value: 1})
 	}
-	_, err := s.db.coll(collRequestStats).UpdateOne(ctx, bson.D{{Key: "_id", Value: t.Month + ":" + string(t.Kind)}},
-		bson.D{{Key: "$inc", Value: inc}, {Key: "$setOnInsert", Value: bson.D{{Key: "month", Value: t.Month}, {Key: "kind", Value: string(t.Kind)}}}},
-		options.UpdateOne().SetUpsert(true))
+	id := t.Month + ":" + string(t.Kind)
+	// The embedded engine's $inc is a read-modify-write: the document lock keeps two
+	// filings at once from losing a count. Two upserts racing to create the document
+	// (several instances) make one fail on the unique _id: that one is simply retried.
+	unlock := s.db.locks.lock(collRequestStats, id)
+	defer unlock()
+	var err error
+	for range 3 {
+		_, err = s.db.coll(collRequestStats).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$inc", Value: inc}, {Key: "$setOnInsert", Value: bson.D{{Key: "month", Value: t.Month}, {Key: "kind", Value: string(t.Kind)}}}},
+			options.UpdateOne().SetUpsert(true))
+		if err = translate(err); !errors.Is(err, apperr.ErrConflict) {
+			break
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("request statistics: %w", translate(err))
+		return fmt.Errorf("request statistics: %w", err)
 	}
 	return nil
 }
@@ -73,32 +86,41 @@ func (s *Requests) tally(ctx context.Context, r *rights.Request, st rights.Step)
 // requester and an officer) acting at once must not both win. The new state and its
 // step are one write; the queue entry follows it.
 func (s *Requests) Update(ctx context.Context, ref string, version int64, now time.Time, act rights.Action) (*rights.Request, error) {
+	r, st, err := s.update(ctx, ref, version, now, act)
+	if err != nil {
+		return nil, err
+	}
+	// Counted after the request's lock is released: one lock at a time.
+	return r, s.tally(ctx, r, st)
+}
+
+func (s *Requests) update(ctx context.Context, ref string, version int64, now time.Time, act rights.Action) (*rights.Request, rights.Step, error) {
 	defer s.db.locks.lock(collRequests, ref)()
 	old, r, err := s.load(ctx, ref)
 	if err != nil {
-		return nil, err
+		return nil, rights.Step{}, err
 	}
 	if r.Version != version {
-		return nil, rights.ErrChanged
+		return nil, rights.Step{}, rights.ErrChanged
 	}
 	st, err := act(r, now)
 	if err != nil {
-		return nil, err
+		return nil, rights.Step{}, err
 	}
 	st.Ref, st.At = ref, now
 	sealer, err := s.sealerOf(ctx, r)
 	if err != nil {
-		return nil, err
+		return nil, rights.Step{}, err
 	}
 	r.Version = version + 1
 	d := requestToDoc(r, sealer)
 	d.Steps, d.Messages = append(old.Steps, stepToDoc(st, sealer)), old.Messages
 	res, err := s.db.coll(collRequests).ReplaceOne(ctx, s.db.atVersion(ref, version), d)
 	if err != nil {
-		return nil, fmt.Errorf("update request: %w", translate(err))
+		return nil, rights.Step{}, fmt.Errorf("update request: %w", translate(err))
 	}
 	if res.MatchedCount == 0 {
-		return nil, rights.ErrChanged
+		return nil, rights.Step{}, rights.ErrChanged
 	}
 	if r.State.Open() {
 		_, err = s.db.coll(collOpenRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, openOf(d), options.Replace().SetUpsert(true))
@@ -106,9 +128,9 @@ func (s *Requests) Update(ctx context.Context, ref string, version int64, now ti
 		_, err = s.db.coll(collOpenRequests).DeleteOne(ctx, bson.D{{Key: "_id", Value: ref}})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("update request: %w", translate(err))
+		return nil, rights.Step{}, fmt.Errorf("update request: %w", translate(err))
 	}
-	return r, s.tally(ctx, r, st)
+	return r, st, nil
 }
 
 // Steps lists a request's timeline, oldest first.
