@@ -192,6 +192,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/account/data"}, {admin, "/account/consents"}, {admin, "/staff"},
 			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID}, {admin, "/admin/tokens"},
 			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"}, {admin, "/admin/calendar"}, {admin, "/requests"}, {admin, "/requests/new"}, {admin, "/requests/new?kind=correct"},
+			{anon, "/cookies"},
 		}
 		for _, v := range visits {
 			if r := v.b.get(v.path); r.Code != 200 {
@@ -205,6 +206,10 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 		if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{}); r.Code != 200 || r.text(".temp-password") == "" {
 			t.Fatalf("temporary password page: %d", r.Code)
 		}
+	}
+	h.makeUser("web@agency.example", "網管", staffPassword, account.RoleWebmaster)
+	if r := h.signIn("web@agency.example", staffPassword).get("/webmaster/traffic"); r.Code != 200 {
+		t.Fatalf("traffic report: %d", r.Code)
 	}
 	h.makeUser("off2@agency.example", "承辦二", staffPassword, account.RoleOfficer)
 	off2 := h.signIn("off2@agency.example", staffPassword)

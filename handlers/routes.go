@@ -22,7 +22,7 @@ func (s *Server) routes() *gin.Engine {
 	}
 	_ = r.SetTrustedProxies(proxies) // already validated by the configuration
 
-	r.Use(s.recoverer, s.accessLog, s.securityHeaders, s.limitBody, s.language)
+	r.Use(s.recoverer, s.accessLog, s.securityHeaders, s.limitBody, s.language, s.count)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
@@ -51,6 +51,8 @@ func (s *Server) routes() *gin.Engine {
 	site.GET("/receipts/verify", s.verifyReceiptPage)
 	site.GET("/transparency", s.transparency)
 	site.GET("/privacy/files", s.publicFiles)
+	site.GET("/cookies", s.cookiesPage)
+	site.POST("/cookies", s.saveCookieChoice)
 	// Guests: requests without an account, followed with a mailed code.
 	site.GET("/guest/requests/new", s.guestNewPage)
 	site.POST("/guest/requests", s.guestFileRequest)
@@ -120,6 +122,11 @@ func (s *Server) routes() *gin.Engine {
 	officer.GET("/requests/:ref/files/:id", s.officerDownload)
 	officer.GET("/consents", s.paperConsentForm)
 	officer.POST("/consents", s.paperConsentSubmit)
+
+	// Webmasters: the traffic report, aggregates only.
+	web := site.Group("/webmaster", s.requireRole(account.RoleWebmaster))
+	web.GET("/traffic", s.traffic)
+	web.GET("/traffic.csv", s.trafficCSV)
 
 	// Administrators.
 	admin := site.Group("/admin", s.requireRole(account.RoleAdmin))

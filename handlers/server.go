@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
@@ -87,6 +88,8 @@ type Deps struct {
 	Now         func() time.Time
 	// APITokens are the bearer tokens of the agency's other systems (the consent API).
 	APITokens apitoken.Store
+	// Counter counts page views for the traffic report (nil: counting is off).
+	Counter *analytics.Counter
 }
 
 // Options are the web settings from the configuration.
@@ -106,6 +109,9 @@ type Options struct {
 	SignUpFloor, ResetFloor time.Duration
 	// PackageTTL is how long a copy package can be downloaded (default 30 days).
 	PackageTTL time.Duration
+	// AnalyticsK is the traffic report's threshold: a figure under it is hidden (default
+	// 5, never below analytics.MinK).
+	AnalyticsK int
 }
 
 // Server holds the parsed templates, catalogues and dependencies.
@@ -116,7 +122,9 @@ type Server struct {
 	pages   *templates.Set
 	hashes  map[string]string
 	cookies *securecookie.SecureCookie
-	engine  *gin.Engine
+	// visitorCodec encodes the analytics cookie, which outlives any session.
+	visitorCodec *securecookie.SecureCookie
+	engine       *gin.Engine
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	notice                               noticeCache
@@ -156,6 +164,10 @@ func New(d Deps, opt Options) (*Server, error) {
 	if opt.ResetFloor == 0 {
 		opt.ResetFloor = 400 * time.Millisecond
 	}
+	if opt.AnalyticsK == 0 {
+		opt.AnalyticsK = analytics.DefaultK
+	}
+	opt.AnalyticsK = max(opt.AnalyticsK, analytics.MinK)
 	if opt.RateWindow <= 0 {
 		opt.RateWindow = 15 * time.Minute
 	}
@@ -165,6 +177,8 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
+	s.visitorCodec = securecookie.New(opt.HashKey, opt.BlockKey)
+	s.visitorCodec.MaxAge(int(visitorAge / time.Second))
 	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
 		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }, "inc": func(n int) int { return n + 1 }})
 	if err != nil {

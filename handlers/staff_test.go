@@ -29,11 +29,12 @@ func TestEveryStaffRouteChecksTheRole(t *testing.T) {
 	}
 	// Which signed-in kinds may reach each area.
 	areas := map[string][]string{
-		"/staff":    {"officer", "webmaster", "admin"},
-		"/admin":    {"admin"},
-		"/officer":  {"officer"},
-		"/account":  {"citizen", "officer", "webmaster", "admin"},
-		"/requests": {"citizen", "officer", "webmaster", "admin"},
+		"/staff":     {"officer", "webmaster", "admin"},
+		"/admin":     {"admin"},
+		"/officer":   {"officer"},
+		"/account":   {"citizen", "officer", "webmaster", "admin"},
+		"/requests":  {"citizen", "officer", "webmaster", "admin"},
+		"/webmaster": {"webmaster"},
 	}
 	publicRoutes := map[string]bool{
 		"/": true, "/privacy": true, "/setup": true, "/signup": true, "/mail-sent": true, "/verify": true, "/signin": true,
@@ -50,6 +51,8 @@ func TestEveryStaffRouteChecksTheRole(t *testing.T) {
 		"/guest/requests/new": true, "/guest/requests": true, "/guest/requests/:ref": true, "/guest/requests/:ref/confirm": true,
 		"/guest/requests/:ref/letters/:letter": true, "/guest/requests/:ref/files/:id": true, "/guest/requests/:ref/withdraw": true,
 		"/guest/requests/:ref/messages": true, "/guest/track": true, "/transparency": true, "/privacy/files": true, "/guest/requests/:ref/package": true,
+		// The cookie choice: anyone, with or without cookies (analytics_test.go checks it).
+		"/cookies": true,
 	}
 	checked := 0
 	for _, rt := range h.srv.Routes() {

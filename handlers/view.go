@@ -29,6 +29,8 @@ type View struct {
 	Page       any
 	// Banner is a new notice version to announce prominently (0: none).
 	Banner int
+	// CookieBanner asks about the analytics cookie (not asked yet, no browser signal).
+	CookieBanner bool
 
 	s *Server
 }
@@ -80,6 +82,7 @@ func (s *Server) view(c *gin.Context, titleKey string, page any) *View {
 	v.User = currentUser(c)
 	v.Flashes = s.takeFlashes(c)
 	v.Banner = s.noticeBanner(c)
+	v.CookieBanner = s.Counter != nil && s.analyticsChoice(c.Request) == choiceNone && c.FullPath() != "/cookies"
 	return v
 }
 

@@ -49,13 +49,14 @@ const (
 	collSubjectDisclosures = "subject_disclosures"
 	collPDFiles            = "pd_files"
 	collPDFileHistory      = "pd_file_history"
+	collAnalytics          = "analytics"
 )
 
 // allCollections lists every collection the portal uses.
 var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
-	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory}
+	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics}
 
 type index struct {
 	name   string

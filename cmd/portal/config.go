@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/outbox"
 )
 
@@ -39,8 +40,13 @@ type Config struct {
 	MaxBody         int64
 	PasswordMin     int
 	ShutdownTimeout time.Duration
-	SMTPURL         secret // empty: no mail server, mail stays in the outbox and is logged
-	MailFrom        string
+	// Analytics turns the aggregate traffic counting on; AnalyticsK is the report's
+	// threshold and AnalyticsFlush how often buffered counts are written.
+	Analytics      bool
+	AnalyticsK     int
+	AnalyticsFlush time.Duration
+	SMTPURL        secret // empty: no mail server, mail stays in the outbox and is logged
+	MailFrom       string
 
 	// Secrets come only from the environment (never flags: argv is visible to every user
 	// of the machine) or from the data directory.
@@ -190,6 +196,26 @@ var settings = []setting{
 		c.PasswordMin = n
 		return nil
 	}},
+	{"analytics", "PORTAL_ANALYTICS", "on", "count page views for the webmaster's aggregate traffic report: on or off", func(c *Config, v string) error {
+		switch strings.ToLower(v) {
+		case "on", "true", "1":
+			c.Analytics = true
+		case "off", "false", "0":
+			c.Analytics = false
+		default:
+			return errors.New("must be on or off")
+		}
+		return nil
+	}},
+	{"analytics-k", "PORTAL_ANALYTICS_K", "5", "the traffic report hides every figure below this (never below 3)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < analytics.MinK || n > 1000 {
+			return fmt.Errorf("must be a whole number from %d to 1000", analytics.MinK)
+		}
+		c.AnalyticsK = n
+		return nil
+	}},
+	{"analytics-flush", "PORTAL_ANALYTICS_FLUSH", "5s", "how often counted page views are written to the database", durationSetting(func(c *Config) *time.Duration { return &c.AnalyticsFlush }, time.Second, 10*time.Minute)},
 	{"shutdown-timeout", "PORTAL_SHUTDOWN_TIMEOUT", "15s", "how long to let requests finish at shutdown", durationSetting(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Second, 5*time.Minute)},
 	{"smtp-url", "PORTAL_SMTP_URL", "", "mail server: smtp://[user:pass@]host[:port] (STARTTLS), smtps://… (TLS) or smtp://host:port?tls=none; prefer the variable, the URL may hold a password. When empty, mail stays in the outbox and is written to the log", func(c *Config, v string) error {
 		if v != "" {

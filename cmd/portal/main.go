@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
@@ -168,15 +169,13 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 		return nil, err
 	}
 	a.db = db
-	emailKey := hmac.New(sha256.New, []byte(c.MasterKey))
-	emailKey.Write([]byte("email-index-v1"))
 	v, err := vault.New([]byte(c.MasterKey), store.NewKeys(db))
 	if err != nil {
 		a.close()
 		return nil, err
 	}
 	a.vault = v
-	key := emailKey.Sum(nil)
+	key := deriveKey(c.MasterKey, "email-index-v1")
 	a.users = store.NewUsers(db, key, v)
 	a.sessions = store.NewSessions(db)
 	a.notices = store.NewNotices(db)
@@ -306,13 +305,20 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	a.accounts.Init()
 	requests := store.NewRequests(a.db, a.vault)
 	files := store.NewFiles(a.db, a.vault)
+	var counter *analytics.Counter
+	if c.Analytics {
+		// The sketches' hash key is derived from the master key, so every instance
+		// hashes alike (their sketches merge) and no new secret needs keeping.
+		counter = &analytics.Counter{Buffer: analytics.NewBuffer(deriveKey(c.MasterKey, "analytics-sketch-v1")), Store: store.NewAnalytics(a.db, time.Now)}
+	}
 	srv, err := handlers.New(handlers.Deps{
 		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Accounts: a.accounts,
 		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
 		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(a.db, a.vault, files), Packages: store.NewPackages(a.db, a.vault, files), Disclosures: store.NewDisclosures(a.db), Inventory: store.NewInventory(a.db), Agency: consent.DefaultController(c.BaseURL), Guests: a.guests, Flags: store.NewFlags(a.db),
 		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
+		Counter: counter,
 	}, handlers.Options{
-		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody,
+		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
 	})
 	if err != nil {
@@ -336,9 +342,17 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	// The worker stops after the HTTP server has drained, so mail queued by the last
 	// requests is still attempted once; what remains stays in the outbox for next time.
 	defer func() { stopWorker(); <-workerDone }()
-	go sweepGuests(workerCtx, srv, rights.GuestPolicy{RemindAfter: c.GuestRemind, CloseAfter: c.GuestClose}, log)
+	go sweepGuests(workerCtx, srv, counter, rights.GuestPolicy{RemindAfter: c.GuestRemind, CloseAfter: c.GuestClose}, log)
 	// Copy packages being built finish before the database closes.
 	defer srv.Wait()
+	if counter != nil {
+		// Counts are written every few seconds, and once more after the last request
+		// has drained (deferred: runs after the HTTP server's shutdown below).
+		flushCtx, stopFlush := context.WithCancel(context.Background())
+		flushDone := make(chan struct{})
+		go func() { flushCounts(flushCtx, counter, c.AnalyticsFlush, log); close(flushDone) }()
+		defer func() { stopFlush(); <-flushDone }()
+	}
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -470,10 +484,40 @@ func createAdmin(ctx context.Context, args []string, env func(string) string, st
 	return nil
 }
 
+// deriveKey makes a key for one use from the master key.
+func deriveKey(master secret, use string) []byte {
+	m := hmac.New(sha256.New, []byte(master))
+	m.Write([]byte(use))
+	return m.Sum(nil)
+}
+
+// flushCounts writes the buffered page-view counts every interval, and a last time when
+// ctx ends (after the HTTP server has drained). Counts that cannot be written stay
+// buffered for the next attempt.
+func flushCounts(ctx context.Context, counter *analytics.Counter, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := counter.Flush(fctx, time.Now()); err != nil {
+				log.Error("traffic counts not written at shutdown", "err", err, "days", counter.Buffer.Pending())
+			}
+			cancel()
+			return
+		case <-t.C:
+			if err := counter.Flush(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				log.Warn("traffic counts not written; kept for the next attempt", "err", err)
+			}
+		}
+	}
+}
+
 // sweepGuests reminds and closes unconfirmed guest requests every hour. (With several
 // instances each runs it; a reminder may then go twice — a lease is the retention job's
 // issue.)
-func sweepGuests(ctx context.Context, srv *handlers.Server, p rights.GuestPolicy, log *slog.Logger) {
+func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.Counter, p rights.GuestPolicy, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	first := time.After(time.Minute) // soon after start, then hourly
@@ -489,6 +533,11 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, p rights.GuestPolicy
 			log.Error("expired copy packages", "err", err)
 		} else if n > 0 {
 			log.Info("expired copy packages deleted", "count", n)
+		}
+		if counter != nil {
+			if err := counter.Store.Roll(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				log.Error("traffic month summaries", "err", err)
+			}
 		}
 		reminded, closed, err := srv.SweepGuests(ctx, p)
 		switch {

@@ -1,0 +1,110 @@
+package analytics
+
+import (
+	"sync"
+	"time"
+)
+
+// Hit is one counted page view. It carries nothing that identifies the visitor beyond
+// the moment it is recorded: the visitor id and network are hashed into sketches at once.
+type Hit struct {
+	Time     time.Time
+	Path     string // the route pattern, never the query or a reference number
+	Lang     string
+	Referrer string // a domain, or Direct
+	Agent    Agent
+	// Network is the address prefix (IPv4 /24, IPv6 /48); nil when unknown.
+	Network []byte
+	// Visit is set when the visitor accepted the analytics cookie.
+	Visit *Step
+}
+
+// Buffer collects counts in memory between flushes, so counting a page view costs no
+// database write.
+type Buffer struct {
+	mu     sync.Mutex
+	days   map[string]*Day
+	hasher Hasher
+}
+
+// NewBuffer returns an empty buffer hashing ids and networks with the given key.
+func NewBuffer(key []byte) *Buffer {
+	return &Buffer{days: map[string]*Day{}, hasher: NewHasher(key)}
+}
+
+func (b *Buffer) day(date string) *Day {
+	d := b.days[date]
+	if d == nil {
+		d = NewDay(date)
+		b.days[date] = d
+	}
+	return d
+}
+
+// Record counts one page view.
+func (b *Buffer) Record(h Hit) {
+	date := DayOf(h.Time)
+	var visitor, network uint64
+	if h.Visit != nil {
+		visitor = b.hasher.Sum([]byte("visitor"), h.Visit.Next.ID[:])
+	}
+	if h.Network != nil {
+		network = b.hasher.Sum([]byte("network"), h.Network)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d := b.day(date)
+	d.Views++
+	d.Hours[h.Time.In(Taipei).Hour()]++
+	d.Count(DimPath, h.Path, 1)
+	d.Count(DimReferrer, h.Referrer, 1)
+	d.Count(DimBrowser, h.Agent.Browser, 1)
+	d.Count(DimOS, h.Agent.OS, 1)
+	d.Count(DimDevice, h.Agent.Device, 1)
+	d.Count(DimLang, h.Lang, 1)
+	if h.Network != nil {
+		d.Networks.Add(network)
+	}
+	if s := h.Visit; s != nil {
+		d.Visitors.Add(visitor)
+		d.Online += int64(s.Online / time.Second)
+		vd := b.day(s.VisitDay)
+		if s.NewVisit {
+			vd.Visits++
+		}
+		if s.From != s.To {
+			if s.From >= 0 {
+				vd.Lengths[s.From]--
+			}
+			vd.Lengths[s.To]++
+		}
+	}
+}
+
+// Take returns the counts gathered since the last Take and starts afresh.
+func (b *Buffer) Take() []*Day {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]*Day, 0, len(b.days))
+	for _, d := range b.days {
+		out = append(out, d)
+	}
+	b.days = map[string]*Day{}
+	return out
+}
+
+// Restore puts back counts a flush could not write, so they go out with the next one.
+func (b *Buffer) Restore(days []*Day) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, d := range days {
+		_ = b.day(d.Date).Add(d) // sketches from Take always have the right length
+	}
+}
+
+// Pending reports how many days wait to be written (zero after a successful flush).
+func (b *Buffer) Pending() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.days)
+}

@@ -1,0 +1,239 @@
+package handlers
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/analytics"
+)
+
+// Cookies of the analytics: the visitor's choice (kept either way, so the banner is not
+// asked again) and, only after Accept, the visitor cookie.
+const (
+	choiceCookie  = "portal_cookies"
+	visitorCookie = "portal_visit"
+	choiceAccept  = "analytics"
+	choiceRefuse  = "essential"
+	// choiceAge: the choice is asked again after six months; visitorAge: a visitor is
+	// told apart for at most as long.
+	choiceAge  = 180 * 24 * time.Hour
+	visitorAge = 180 * 24 * time.Hour
+)
+
+// cookieChoice is what the visitor has said about the analytics cookie.
+type cookieChoice int
+
+const (
+	choiceNone     cookieChoice = iota // not asked yet: the banner shows
+	choiceAccepted                     // Accept
+	choiceRefused                      // Refuse
+	choiceSignal                       // the browser sends DNT: 1 or Sec-GPC: 1, which always wins
+)
+
+func (s *Server) analyticsChoice(r *http.Request) cookieChoice {
+	if strings.TrimSpace(r.Header.Get("DNT")) == "1" || gpc(r) {
+		return choiceSignal
+	}
+	ck, err := r.Cookie(choiceCookie)
+	if err != nil {
+		return choiceNone
+	}
+	switch ck.Value {
+	case choiceAccept:
+		return choiceAccepted
+	case choiceRefuse:
+		return choiceRefused
+	}
+	return choiceNone
+}
+
+// uncounted are the route prefixes never counted: staff pages, the API, files and
+// machine endpoints.
+var uncounted = []string{"/staff", "/officer", "/admin", "/webmaster", "/api/", "/static/", "/healthz", "/readyz", "/.well-known/", "/lang"}
+
+// count is the counting middleware. It decides from the request whether the page could
+// be counted (a GET of a public page by a browser, not a prefetch), and then counts it
+// when the page is written: a 200 HTML answer, to someone not under a processing
+// restriction. The count goes into memory; the database sees it at the next flush.
+func (s *Server) count(c *gin.Context) {
+	if s.Counter == nil || !countable(c) {
+		c.Next()
+		return
+	}
+	w := &countingWriter{ResponseWriter: c.Writer, hit: func(status int, h http.Header) {
+		if status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+			s.countView(c, h)
+		}
+	}}
+	c.Writer = w
+	c.Next()
+	c.Writer = w.ResponseWriter
+}
+
+func countable(c *gin.Context) bool {
+	r := c.Request
+	path := c.FullPath()
+	if r.Method != http.MethodGet || path == "" {
+		return false
+	}
+	for _, p := range uncounted {
+		if strings.HasPrefix(path, p) {
+			return false
+		}
+	}
+	// Prefetches and prerenders are not views; neither is a page loaded into a frame.
+	for _, h := range []string{"Sec-Purpose", "Purpose", "X-Purpose", "X-Moz"} {
+		v := strings.ToLower(r.Header.Get(h))
+		if strings.Contains(v, "prefetch") || strings.Contains(v, "prerender") || strings.Contains(v, "preview") {
+			return false
+		}
+	}
+	if d := r.Header.Get("Sec-Fetch-Dest"); d != "" && d != "document" {
+		return false
+	}
+	return true
+}
+
+// countView counts one page view; with the visitor's consent it also advances the
+// visitor cookie, written into the headers before they are sent.
+func (s *Server) countView(c *gin.Context, h http.Header) {
+	if u := currentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero()) {
+		return
+	}
+	r := c.Request
+	agent := analytics.Classify(r.UserAgent())
+	if agent.Bot {
+		return
+	}
+	now := s.Now()
+	hit := analytics.Hit{Time: now, Path: c.FullPath(), Lang: browserLang(r.Header.Get("Accept-Language")),
+		Referrer: referrerDomain(r), Agent: agent, Network: network(c.ClientIP())}
+	switch s.analyticsChoice(r) {
+	case choiceAccepted:
+		var prev *analytics.Visitor
+		if ck, err := r.Cookie(visitorCookie); err == nil {
+			var v analytics.Visitor
+			if s.visitorCodec.Decode(visitorCookie, ck.Value, &v) == nil {
+				prev = &v
+			}
+		}
+		step := analytics.Advance(prev, now, analytics.NewVisitorID)
+		if enc, err := s.visitorCodec.Encode(visitorCookie, step.Next); err == nil {
+			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: enc, Path: "/", MaxAge: int(visitorAge / time.Second),
+				HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode}).String())
+			hit.Visit = &step
+		}
+	default:
+		// Refused (or a signal, or not asked yet): a visitor cookie left from before goes.
+		if _, err := r.Cookie(visitorCookie); err == nil {
+			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true}).String())
+		}
+	}
+	s.Counter.Buffer.Record(hit)
+}
+
+// countingWriter calls hit once, when the status and headers are final but not sent.
+type countingWriter struct {
+	gin.ResponseWriter
+	hit  func(status int, h http.Header)
+	done bool
+}
+
+func (w *countingWriter) fire(status int) {
+	if !w.done {
+		w.done = true
+		w.hit(status, w.Header())
+	}
+}
+
+func (w *countingWriter) WriteHeader(code int) { w.fire(code); w.ResponseWriter.WriteHeader(code) }
+func (w *countingWriter) WriteHeaderNow()      { w.fire(w.Status()); w.ResponseWriter.WriteHeaderNow() }
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.fire(w.Status())
+	return w.ResponseWriter.Write(b)
+}
+func (w *countingWriter) WriteString(s string) (int, error) {
+	w.fire(w.Status())
+	return w.ResponseWriter.WriteString(s)
+}
+
+// network is the address's network (IPv4 /24, IPv6 /48), the only part of it that is
+// used, and only as a hash in a sketch.
+func network(ip string) []byte {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return nil
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		b := a.As4()
+		return b[:3]
+	}
+	b := a.As16()
+	return b[:6]
+}
+
+// referrerDomain is the other site a visitor came from: its domain name only, "internal"
+// within this site, Direct without a referrer, and Other for an address or anything
+// that is not a plain domain name.
+func referrerDomain(r *http.Request) string {
+	ref := r.Referer()
+	if ref == "" {
+		return analytics.Direct
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.Host == "" {
+		return analytics.Other
+	}
+	host := strings.ToLower(u.Hostname())
+	self := r.Host
+	if h, _, err := net.SplitHostPort(self); err == nil {
+		self = h
+	}
+	if host == strings.ToLower(self) {
+		return "internal"
+	}
+	host = strings.TrimPrefix(host, "www.")
+	if len(host) > 100 || !strings.Contains(host, ".") {
+		return analytics.Other
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return analytics.Other
+	}
+	for _, ch := range host {
+		if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '-') {
+			return analytics.Other
+		}
+	}
+	return host
+}
+
+// browserLanguages are the languages the report names; any other counts as Other.
+var browserLanguages = map[string]string{
+	"zh-tw": "zh-TW", "zh-hant": "zh-TW", "zh-hant-tw": "zh-TW", "zh-hk": "zh-HK", "zh-hant-hk": "zh-HK", "zh-mo": "zh-HK",
+	"zh-cn": "zh-CN", "zh-hans": "zh-CN", "zh-hans-cn": "zh-CN", "zh-sg": "zh-CN", "zh": "zh",
+	"en": "en", "ja": "ja", "ko": "ko", "vi": "vi", "th": "th", "id": "id", "ms": "ms", "tl": "tl", "fil": "tl",
+	"fr": "fr", "de": "de", "es": "es",
+}
+
+// browserLang is the visitor's first preferred language, reduced to the report's list.
+func browserLang(accept string) string {
+	first, _, _ := strings.Cut(accept, ",")
+	first, _, _ = strings.Cut(first, ";")
+	first = strings.ToLower(strings.TrimSpace(first))
+	if l, ok := browserLanguages[first]; ok {
+		return l
+	}
+	if base, _, ok := strings.Cut(first, "-"); ok && base != "zh" {
+		if l, ok := browserLanguages[base]; ok {
+			return l
+		}
+	}
+	return analytics.Other
+}

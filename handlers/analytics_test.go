@@ -1,0 +1,468 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gorilla/securecookie"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
+)
+
+const chromeUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+
+func withUA(ua string) func(*http.Request) {
+	return func(r *http.Request) { r.Header.Set("User-Agent", ua) }
+}
+
+func withHeader(k, v string) func(*http.Request) { return func(r *http.Request) { r.Header.Set(k, v) } }
+
+// flush writes the buffered counts and reads them back for one day.
+func (h *harness) traffic(date string) *analytics.Range {
+	h.t.Helper()
+	ctx := context.Background()
+	if err := h.srv.Counter.Flush(ctx, h.clock.Now()); err != nil {
+		h.t.Fatal(err)
+	}
+	r, err := h.srv.Counter.Store.Range(ctx, date, date)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return r
+}
+
+// The banner offers Accept and Refuse alike; the choice is kept in the visitor's own
+// cookie, Refuse removes the visitor cookie, and DNT or GPC always win.
+func TestCookieChoice(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser(withUA(chromeUA))
+	r := b.get("/")
+	buttons := r.doc.Find(`.cookie-banner form[action="/cookies"] button[name=choice]`)
+	if buttons.Length() != 2 {
+		t.Fatalf("banner buttons: %d", buttons.Length())
+	}
+	if a, _ := buttons.Eq(0).Attr("class"); a != "button" || buttons.Eq(1).AttrOr("class", "") != a {
+		t.Fatalf("the two answers do not look alike: %q %q", a, buttons.Eq(1).AttrOr("class", ""))
+	}
+	if r.doc.Find(`.cookie-banner[role=region][aria-labelledby]`).Length() != 1 {
+		t.Fatal("the banner is not a labelled region")
+	}
+	if _, ok := b.jar["portal_visit"]; ok {
+		t.Fatal("a visitor cookie before any choice")
+	}
+	r = b.post("/cookies", url.Values{"choice": {"accept"}, "next": {"/privacy"}})
+	if r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/privacy" || b.jar["portal_cookies"].Value != "analytics" {
+		t.Fatalf("accept: %d %q", r.Code, r.Header().Get("Location"))
+	}
+	r = b.get("/privacy")
+	if r.doc.Find(".cookie-banner").Length() != 0 {
+		t.Fatal("the banner stays after a choice")
+	}
+	if _, ok := b.jar["portal_visit"]; !ok {
+		t.Fatal("no visitor cookie after Accept")
+	}
+	if ck := b.jar["portal_visit"]; !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+		t.Fatal("the visitor cookie is readable by script or sent cross-site")
+	}
+	r = b.post("/cookies", url.Values{"choice": {"refuse"}, "next": {"/"}})
+	if _, ok := b.jar["portal_visit"]; ok || b.jar["portal_cookies"].Value != "essential" {
+		t.Fatalf("refuse kept the visitor cookie (%d)", r.Code)
+	}
+	b.get("/")
+	if _, ok := b.jar["portal_visit"]; ok {
+		t.Fatal("a visitor cookie after Refuse")
+	}
+	for _, signal := range []func(*http.Request){withHeader("DNT", "1"), withHeader("Sec-GPC", "1")} {
+		s := h.browser(withUA(chromeUA), signal)
+		if r := s.get("/"); r.doc.Find(".cookie-banner").Length() != 0 {
+			t.Fatal("the banner asks a browser that already said no")
+		}
+		s.post("/cookies", url.Values{"choice": {"accept"}})
+		s.get("/")
+		if _, ok := s.jar["portal_visit"]; ok {
+			t.Fatal("a visitor cookie despite DNT or GPC")
+		}
+		if r := s.get("/cookies"); !strings.Contains(r.text("main"), "GPC") {
+			t.Fatal("the cookies page does not say the signal is honoured")
+		}
+	}
+	if r := b.post("/cookies", url.Values{"choice": {"maybe"}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("an unknown choice: %d", r.Code)
+	}
+	if r := b.post("/cookies", url.Values{"choice": {"accept"}, "next": {"//evil.example/"}}); r.Header().Get("Location") != "/cookies" {
+		t.Fatalf("open redirect: %q", r.Header().Get("Location"))
+	}
+	en := h.browser(english).get("/")
+	if !strings.Contains(en.text(".cookie-banner"), "Accept analytics cookie") {
+		t.Fatalf("English banner: %q", en.text(".cookie-banner"))
+	}
+}
+
+// The Cookies page names every cookie the portal sets.
+func TestCookiesPageListsEveryCookie(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("cit@example.tw", "民眾", citizenPassword)
+	b := h.signIn("cit@example.tw", citizenPassword, withUA(chromeUA))
+	seen := map[string]bool{}
+	note := func() {
+		for n := range b.jar {
+			seen[n] = true
+		}
+	}
+	note()
+	b.get("/lang?to=en&next=/")
+	b.post("/cookies", url.Values{"choice": {"accept"}})
+	note()
+	b.get("/")
+	note()
+	g := h.browser()
+	g.post("/guest/requests", url.Values{"kind": {"view"}, "scope": {"all"}, "email": {"g@example.tw"}})
+	g.post("/guest/requests/2026-000001/confirm", url.Values{"code": {lastCode(t, h, "g@example.tw")}})
+	for n := range g.jar {
+		seen[n] = true
+	}
+	page := h.browser().get("/cookies")
+	listed := map[string]bool{}
+	page.doc.Find("table code").Each(func(_ int, s *goquery.Selection) { listed[s.Text()] = true })
+	for _, want := range []string{"portal_session", "lang", "portal_cookies", "portal_visit", "portal_guest", "portal_flash"} {
+		if !seen[want] && want != "portal_flash" {
+			t.Errorf("the flows did not set %s (test out of date?)", want)
+		}
+	}
+	for n := range seen {
+		if !listed[n] {
+			t.Errorf("cookie %s is set but not explained on /cookies", n)
+		}
+	}
+	if !listed["notice_seen"] || !listed["portal_flash"] {
+		t.Error("the notice and flash cookies are not explained")
+	}
+}
+
+// Filing a request needs no optional cookie: a guest with cookies refused (and a
+// browser that keeps none at all) files and gets the reference at once.
+func TestFilingWorksWithCookiesRefused(t *testing.T) {
+	h := newHarness(t)
+	r := h.do(http.MethodPost, "/guest/requests", strings.NewReader(url.Values{"kind": {"delete"}, "scope": {"all"}, "email": {"nocookie@example.tw"}}.Encode()),
+		withUA(chromeUA), withHeader("Cookie", "portal_cookies=essential"))
+	if r.Code != http.StatusSeeOther || !strings.HasPrefix(r.Header().Get("Location"), "/guest/requests/2026-") {
+		t.Fatalf("guest filing with cookies refused: %d", r.Code)
+	}
+	h.makeUser("cit@example.tw", "民眾", citizenPassword)
+	b := h.signIn("cit@example.tw", citizenPassword, withUA(chromeUA))
+	b.post("/cookies", url.Values{"choice": {"refuse"}})
+	if r := b.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("signed-in filing with cookies refused: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if _, ok := b.jar["portal_visit"]; ok {
+		t.Fatal("a visitor cookie after Refuse")
+	}
+}
+
+// What is counted: public HTML pages that answer 200 to a browser; never bots,
+// prefetches, staff pages, errors, static files, API calls, form posts or people under
+// a processing restriction. Paths are route patterns without query strings.
+func TestWhatIsCounted(t *testing.T) {
+	h := newHarness(t)
+	day := analytics.DayOf(h.clock.Now())
+	b := h.browser(withUA(chromeUA))
+	b.get("/")
+	b.get("/privacy?utm_source=mail&token=secret")
+	b.get("/guest/requests/2026-000123/confirm")
+	// Not counted:
+	h.browser(withUA("Googlebot/2.1 (+http://www.google.com/bot.html)")).get("/")
+	h.browser(withUA("")).get("/")
+	h.browser(withUA(chromeUA), withHeader("Sec-Purpose", "prefetch")).get("/")
+	h.browser(withUA(chromeUA), withHeader("Sec-Fetch-Dest", "iframe")).get("/")
+	b.get("/no-such-page")
+	b.get("/static/x/css/site.css")
+	b.get("/api/v1/openapi.json")
+	b.post("/cookies", url.Values{"choice": {"refuse"}, "next": {"/"}})
+	h.makeUser("web@agency.example", "網管", staffPassword, account.RoleWebmaster)
+	staff := h.signIn("web@agency.example", staffPassword, withUA(chromeUA))
+	staff.get("/webmaster/traffic")
+	staff.get("/")
+	u := h.makeUser("stop@example.tw", "停止", citizenPassword)
+	u.Restricted = h.clock.Now()
+	if err := h.users.Update(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	h.signIn("stop@example.tw", citizenPassword, withUA(chromeUA)).get("/privacy")
+
+	r := h.traffic(day)
+	paths := r.Sum.Tables[analytics.DimPath]
+	// Sign-in pages viewed on the way are counted like any public page.
+	signins := paths["/signin"]
+	if r.Sum.Views != 3+signins || paths["/"] != 1 || paths["/privacy"] != 1 || paths["/guest/requests/:ref/confirm"] != 1 {
+		t.Fatalf("views %d, paths %v", r.Sum.Views, paths)
+	}
+	for p := range paths {
+		if strings.Contains(p, "?") || strings.Contains(p, "2026-000123") || strings.HasPrefix(p, "/webmaster") {
+			t.Errorf("stored path %q", p)
+		}
+	}
+	if r.Sum.Tables[analytics.DimBrowser]["chrome"] != r.Sum.Views || r.Sum.Tables[analytics.DimOS]["windows"] != r.Sum.Views {
+		t.Fatalf("browser/os: %v %v", r.Sum.Tables[analytics.DimBrowser], r.Sum.Tables[analytics.DimOS])
+	}
+}
+
+// With the cookie, visits and time online are decided from the cookie and the clock:
+// views 10 minutes apart are one visit of 10 minutes; after 30 minutes a new visit.
+func TestVisitsAndTimeOnline(t *testing.T) {
+	h := newHarness(t)
+	day := analytics.DayOf(h.clock.Now())
+	b := h.browser(withUA(chromeUA), withHeader("Referer", "https://www.google.com/search?q=secret"))
+	b.post("/cookies", url.Values{"choice": {"accept"}})
+	b.get("/")
+	h.clock.Advance(10 * time.Minute)
+	b.get("/privacy")
+	h.clock.Advance(40 * time.Minute)
+	b.get("/")
+	r := h.traffic(day)
+	s := r.Sum
+	if s.Views != 3 || s.Visits != 2 || s.Online != 600 || s.Visitors.Estimate() != 1 {
+		t.Fatalf("views %d visits %d online %d visitors %d", s.Views, s.Visits, s.Online, s.Visitors.Estimate())
+	}
+	if s.Lengths[0] != 1 || s.Lengths[analytics.Bucket(10*time.Minute)] != 1 {
+		t.Fatalf("visit lengths %v", s.Lengths)
+	}
+	if s.Tables[analytics.DimReferrer]["google.com"] != 3 {
+		t.Fatalf("referrers %v", s.Tables[analytics.DimReferrer])
+	}
+	// A tampered cookie counts as a new visitor, never as an error.
+	b.jar["portal_visit"].Value = "garbage"
+	if r := b.get("/"); r.Code != 200 {
+		t.Fatalf("tampered cookie: %d", r.Code)
+	}
+	if v := h.traffic(day).Sum.Visitors.Estimate(); v != 2 {
+		t.Fatalf("visitors after a tampered cookie: %d", v)
+	}
+}
+
+// The proof the notice's promise holds: 1 000 page views from varied addresses
+// (through the trusted proxy) and browsers, half with the analytics cookie; afterwards
+// no IP address, visitor id or user-agent string is anywhere in the database.
+func TestNoVisitorDataIsStored(t *testing.T) {
+	h := newHarnessWith(t, func(o *handlers.Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} })
+	day := analytics.DayOf(h.clock.Now())
+	codec := securecookie.New(make64(1), make32(2))
+	codec.MaxAge(180 * 24 * 3600)
+	var ips, uas, ids []string
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for v := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ip := fmt.Sprintf("203.%d.%d.%d", 64+v%50, v, 10+v)
+			if v%3 == 0 {
+				ip = fmt.Sprintf("2001:db8:%x:%x::%x", v, v*7, v+1)
+			}
+			ua := fmt.Sprintf("Mozilla/5.0 (Linux; Android 14; Pixel %d) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/13%d.0.%d.0 Mobile Safari/537.36", v, v%10, 6000+v)
+			b := h.browser(withUA(ua), func(r *http.Request) {
+				r.RemoteAddr = "10.0.0.7:4444"
+				r.Header.Set("X-Forwarded-For", ip)
+			})
+			if v%2 == 0 {
+				b.post("/cookies", url.Values{"choice": {"accept"}})
+			}
+			for i := range 10 {
+				b.get([]string{"/", "/privacy", "/privacy/files", "/guest/track", "/cookies"}[i%5])
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			ips, uas = append(ips, ip), append(uas, ua)
+			if ck, ok := b.jar["portal_visit"]; ok {
+				var vis analytics.Visitor
+				if err := codec.Decode("portal_visit", ck.Value, &vis); err != nil {
+					t.Errorf("decode visitor cookie: %v", err)
+					return
+				}
+				ids = append(ids, string(vis.ID[:]))
+			}
+		}()
+	}
+	wg.Wait()
+	r := h.traffic(day)
+	if r.Sum.Views != 1000 {
+		t.Fatalf("views %d, want 1000", r.Sum.Views)
+	}
+	if len(ids) != 50 || r.Sum.Visitors.Estimate() < 48 || r.Sum.Visitors.Estimate() > 52 {
+		t.Fatalf("visitors: %d cookies, estimate %d", len(ids), r.Sum.Visitors.Estimate())
+	}
+	if n := r.Sum.Networks.Estimate(); n < 95 || n > 105 {
+		t.Fatalf("networks estimate %d, want about 100", n)
+	}
+	dump := storetest.Dump(t, h.db)
+	for _, ip := range ips {
+		a := netip.MustParseAddr(ip)
+		for _, form := range []string{ip, a.StringExpanded(), string(a.AsSlice())} {
+			if strings.Contains(dump, form) {
+				t.Fatalf("address %s stored", ip)
+			}
+		}
+	}
+	for _, ua := range uas {
+		if strings.Contains(dump, ua) || strings.Contains(dump, ua[strings.Index(ua, "Pixel"):strings.Index(ua, ")")]) {
+			t.Fatalf("user agent stored: %s", ua)
+		}
+	}
+	for _, id := range ids {
+		for _, form := range []string{id, hex.EncodeToString([]byte(id)), base64.StdEncoding.EncodeToString([]byte(id)),
+			base64.RawURLEncoding.EncodeToString([]byte(id)), base64.StdEncoding.EncodeToString([]byte(id))[:20]} {
+			if strings.Contains(dump, form) {
+				t.Fatalf("visitor id stored (as %q)", form)
+			}
+		}
+	}
+	if !strings.Contains(dump, "/privacy/files") {
+		t.Fatal("the dump holds no counters: the scan proves nothing")
+	}
+}
+
+// Counting under load from many browsers at once loses nothing, also while flushes run.
+func TestConcurrentCountingLosesNothing(t *testing.T) {
+	h := newHarness(t)
+	day := analytics.DayOf(h.clock.Now())
+	stop := make(chan struct{})
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				_ = h.srv.Counter.Flush(context.Background(), h.clock.Now())
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := h.browser(withUA(chromeUA))
+			b.post("/cookies", url.Values{"choice": {"accept"}})
+			for range 25 {
+				b.get("/privacy")
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-flushed
+	r := h.traffic(day)
+	if r.Sum.Views != 500 || r.Sum.Visits != 20 || r.Sum.Tables[analytics.DimPath]["/privacy"] != 500 {
+		t.Fatalf("views %d visits %d", r.Sum.Views, r.Sum.Visits)
+	}
+}
+
+// seedTraffic stores counts for the days before the harness's today.
+func (h *harness) seedTraffic(days ...*analytics.Day) {
+	h.t.Helper()
+	st := h.srv.Counter.Store.(*store.Analytics)
+	for _, d := range days {
+		if err := st.Put(context.Background(), d); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+func trafficDay(date string, views int64, paths map[string]int64) *analytics.Day {
+	d := analytics.NewDay(date)
+	d.Views, d.Visits, d.Online = views, views/2, views*30
+	for p, n := range paths {
+		d.Count(analytics.DimPath, p, n)
+		d.Count(analytics.DimBrowser, "chrome", n)
+	}
+	return d
+}
+
+// The webmaster's report: presets and a custom range, totals, the chart with its table,
+// one table per dimension; small figures hidden as "< 5", with a complementary figure
+// hidden too; the CSV holds exactly what the page shows.
+func TestTrafficReport(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("web@agency.example", "網管", staffPassword, account.RoleWebmaster)
+	// Today is 2026-11-23 in Taipei.
+	h.seedTraffic(
+		trafficDay("2026-11-20", 120, map[string]int64{"/": 100, "/privacy": 12, "/cookies": 6, "/privacy/files": 2}),
+		trafficDay("2026-11-21", 80, map[string]int64{"/": 80}),
+		trafficDay("2026-11-22", 2, map[string]int64{"/": 2}),
+	)
+	web := h.signIn("web@agency.example", staffPassword)
+	r := web.get("/webmaster/traffic?from=2026-11-20&to=2026-11-22")
+	if r.Code != 200 {
+		t.Fatalf("report: %d", r.Code)
+	}
+	if got := r.text(".totals div:first-child dd"); got != "202" {
+		t.Fatalf("views total %q", got)
+	}
+	rows := map[string]string{}
+	r.doc.Find(`section[aria-labelledby="t-path"] tbody tr`).Each(func(_ int, s *goquery.Selection) {
+		rows[strings.TrimSpace(s.Find("th").Text())] = strings.TrimSpace(s.Find("td").Text())
+	})
+	if rows["/"] != "182" || rows["/cookies"] != "6" || rows["/privacy/files"] != "< 5" {
+		t.Fatalf("pages table %v", rows)
+	}
+	// 2 is hidden under a known total of 202. Withholding 6 as well would leave a hidden
+	// sum of 8, so the small one could only be 1..3: 12 is withheld instead.
+	if rows["/privacy"] != "—" {
+		t.Fatalf("no complementary suppression: %v", rows)
+	}
+	daily := map[string]string{}
+	r.doc.Find(".daily-table tbody tr").Each(func(_ int, s *goquery.Selection) {
+		daily[strings.TrimSpace(s.Find("th").Text())] = strings.TrimSpace(s.Find("td").First().Text())
+	})
+	if daily["2026-11-22"] != "< 5" || daily["2026-11-20"] != "120" || daily["2026-11-21"] != "—" {
+		t.Fatalf("daily views %v", daily)
+	}
+	if r.doc.Find("figure.chart svg[role=img] title").Length() == 0 || r.doc.Find("svg rect.bar-hidden").Length() != 1 || r.doc.Find("svg rect.bar-withheld").Length() != 1 {
+		t.Fatal("the chart is missing or does not mark the hidden day")
+	}
+	// The CSV is the page.
+	csv := web.get("/webmaster/traffic.csv?from=2026-11-20&to=2026-11-22")
+	body := csv.Body.String()
+	if csv.Code != 200 || !strings.Contains(body, "/privacy/files,< 5") || !strings.Contains(body, "/privacy,—") || !strings.Contains(body, "/,182") || strings.Contains(body, ",2\n") {
+		t.Fatalf("csv %d:\n%s", csv.Code, body)
+	}
+	// Presets and English.
+	en := h.signIn("web@agency.example", staffPassword, english)
+	if r := en.get("/webmaster/traffic?preset=7d"); r.Code != 200 || !strings.Contains(r.text("h1"), "Traffic report") ||
+		r.doc.Find(`.presets a[aria-current]`).Text() != "Last 7 days" {
+		t.Fatalf("English preset: %d %q", r.Code, r.text("h1"))
+	}
+	// Bad ranges: a clear message in the page's language, 400, never a 500.
+	for _, q := range []string{"from=2026-11-22&to=2026-11-01", "from=2020-01-01&to=2026-11-01", "from=2026-13-45&to=x", "from=2026-11-01",
+		"preset=forever", "from=" + strings.Repeat("9", 5000), "from=2027-01-01&to=2027-01-02"} {
+		r := web.get("/webmaster/traffic?" + q)
+		if r.Code != http.StatusBadRequest || r.doc.Find(".error-summary li").Length() == 0 {
+			t.Errorf("%s: %d %q", q, r.Code, r.text(".error-summary"))
+		}
+		if c := web.get("/webmaster/traffic.csv?" + q); c.Code != http.StatusBadRequest {
+			t.Errorf("csv %s: %d", q, c.Code)
+		}
+	}
+	if r := en.get("/webmaster/traffic?from=2026-11-22&to=2026-11-01"); !strings.Contains(r.text(".error-summary"), "cannot be before") {
+		t.Fatalf("English message: %q", r.text(".error-summary"))
+	}
+	// A range with nothing counted shows zeros, not an error.
+	if r := web.get("/webmaster/traffic?from=2024-01-01&to=2024-12-31"); r.Code != 200 || r.text(".totals div:first-child dd") != "0" {
+		t.Fatalf("empty range: %d %q", r.Code, r.text(".totals dd"))
+	}
+}

@@ -1,0 +1,263 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/i18n"
+)
+
+// trafficPresets are the ranges offered with one click, in order.
+var trafficPresets = []string{"7d", "30d", "month", "lastmonth", "365d", "year"}
+
+// maxTrafficDays bounds a custom range (three years and a day).
+const maxTrafficDays = 1097
+
+type trafficFilter struct {
+	Preset string `form:"preset" validate:"omitempty,oneof=7d 30d month lastmonth 365d year" label:"traffic.preset"`
+	From   string `form:"from" validate:"omitempty,datetime=2006-01-02" label:"traffic.from"`
+	To     string `form:"to" validate:"omitempty,datetime=2006-01-02" label:"traffic.to"`
+}
+
+type presetLink struct {
+	Key, URL string
+	Current  bool
+}
+
+type trafficPage struct {
+	Presets  []presetLink
+	From, To string
+	Query    string
+	Rep      *analytics.Report
+	Chart    *trafficChart
+	lang     string
+}
+
+// Cell shows a figure: the number, "< k" below the threshold, or "—" when withheld to
+// protect a smaller one.
+func (p trafficPage) Cell(c analytics.Cell) string {
+	switch c.State {
+	case analytics.Below:
+		return "< " + strconv.Itoa(p.Rep.K)
+	case analytics.Withheld:
+		return "—"
+	}
+	return groupDigits(c.Value)
+}
+
+// Duration shows seconds as minutes and seconds (or hours for long totals).
+func (p trafficPage) Duration(c analytics.Cell) string {
+	if c.State != analytics.Shown {
+		return p.Cell(c)
+	}
+	d := time.Duration(c.Value) * time.Second
+	if p.lang == i18n.EN {
+		if d >= time.Hour {
+			return fmt.Sprintf("%.1f h", d.Hours())
+		}
+		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	if d >= time.Hour {
+		return fmt.Sprintf("%.1f 小時", d.Hours())
+	}
+	return fmt.Sprintf("%d 分 %d 秒", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	out := make([]byte, 0, len(s)+len(s)/3)
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// trafficRange reads the range: a preset (30 days by default) or a custom from..to.
+func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bool) {
+	var f trafficFilter
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return nil, nil, false
+	}
+	today := s.Now().In(analytics.Taipei)
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, analytics.Taipei)
+	preset := f.Preset
+	if preset == "" && f.From == "" && f.To == "" {
+		preset = "30d"
+	}
+	var from, to time.Time
+	switch preset {
+	case "7d":
+		from, to = today.AddDate(0, 0, -6), today
+	case "30d":
+		from, to = today.AddDate(0, 0, -29), today
+	case "month":
+		from, to = today.AddDate(0, 0, 1-today.Day()), today
+	case "lastmonth":
+		to = today.AddDate(0, 0, -today.Day())
+		from = to.AddDate(0, 0, 1-to.Day())
+	case "365d":
+		from, to = today.AddDate(0, 0, -364), today
+	case "year":
+		from, to = time.Date(today.Year(), 1, 1, 0, 0, 0, 0, analytics.Taipei), today
+	default:
+		if len(inv.Problems) == 0 {
+			if f.From == "" {
+				inv.Add("from", "traffic.from_required")
+			}
+			if f.To == "" {
+				inv.Add("to", "traffic.to_required")
+			}
+		}
+		if len(inv.Problems) == 0 {
+			from, _ = time.ParseInLocation(time.DateOnly, f.From, analytics.Taipei)
+			to, _ = time.ParseInLocation(time.DateOnly, f.To, analytics.Taipei)
+			switch {
+			case to.Before(from):
+				inv.Add("to", "traffic.range_order")
+			case to.Sub(from) >= maxTrafficDays*24*time.Hour:
+				inv.Add("to", "traffic.range_long", maxTrafficDays/365)
+			case from.After(today):
+				inv.Add("from", "traffic.range_future")
+			}
+		}
+	}
+	p := &trafficPage{lang: c.GetString(keyLang), From: f.From, To: f.To}
+	for _, k := range trafficPresets {
+		p.Presets = append(p.Presets, presetLink{Key: "traffic.preset." + k, URL: "/webmaster/traffic?preset=" + k, Current: k == preset})
+	}
+	if len(inv.Problems) > 0 {
+		return p, inv, true
+	}
+	if to.After(today) {
+		to = today
+	}
+	p.From, p.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
+	p.Query = url.Values{"from": {p.From}, "to": {p.To}}.Encode()
+	return p, inv, true
+}
+
+func (s *Server) loadTraffic(c *gin.Context) (*trafficPage, *apperr.Invalid, bool) {
+	p, inv, ok := s.trafficRange(c)
+	if !ok || len(inv.Problems) > 0 {
+		return p, inv, ok
+	}
+	if s.Counter == nil {
+		p.Rep = analytics.Build(&analytics.Range{From: p.From, To: p.To}, s.opt.AnalyticsK)
+		return p, inv, true
+	}
+	r, err := s.Counter.Store.Range(c.Request.Context(), p.From, p.To)
+	if err != nil {
+		s.fail(c, err)
+		return nil, nil, false
+	}
+	p.Rep = analytics.Build(r, s.opt.AnalyticsK)
+	p.Chart = newTrafficChart(p.Rep)
+	return p, inv, true
+}
+
+// traffic is the webmaster's report: totals, a daily chart with its table, and one table
+// per dimension, every figure under k hidden.
+func (s *Server) traffic(c *gin.Context) {
+	p, inv, ok := s.loadTraffic(c)
+	if !ok {
+		return
+	}
+	v := s.view(c, "traffic.title", *p)
+	status := http.StatusOK
+	if len(inv.Problems) > 0 {
+		v.Problems, status = inv.Problems, http.StatusBadRequest
+	}
+	s.render(c, status, "traffic", v)
+}
+
+// trafficCSV exports exactly the figures the page shows, hidden ones as on the page.
+func (s *Server) trafficCSV(c *gin.Context) {
+	p, inv, ok := s.loadTraffic(c)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		s.renderError(c, http.StatusBadRequest, inv.Problems[0].Key)
+		return
+	}
+	v := s.view(c, "", nil)
+	rep := p.Rep
+	out := newCSV()
+	w := out.w
+	_ = w.Write([]string{v.T("traffic.csv.section"), v.T("traffic.csv.key"), v.T("traffic.csv.value")})
+	_ = w.Write([]string{v.T("traffic.range_title"), v.T("traffic.from"), rep.From})
+	_ = w.Write([]string{v.T("traffic.range_title"), v.T("traffic.to"), rep.To})
+	_ = w.Write([]string{v.T("traffic.range_title"), v.T("traffic.k"), strconv.Itoa(rep.K)})
+	totals := v.T("traffic.totals")
+	for _, t := range []struct {
+		key  string
+		cell analytics.Cell
+		dur  bool
+	}{{"traffic.views", rep.Views, false}, {"traffic.visitors", rep.Visitors, false}, {"traffic.visits", rep.Visits, false},
+		{"traffic.avg_visit", rep.AvgVisit, true}, {"traffic.online", rep.Online, true}, {"traffic.networks", rep.Networks, false}} {
+		val := p.Cell(t.cell)
+		if t.dur {
+			val = p.Duration(t.cell)
+		}
+		_ = w.Write([]string{totals, v.T(t.key), val})
+	}
+	daily := v.T("traffic.daily")
+	if rep.DailyWithheld {
+		_ = w.Write([]string{daily, "", v.T("traffic.withheld")})
+	}
+	for _, d := range rep.Daily {
+		_ = w.Write([]string{daily + " · " + v.T("traffic.views"), d.Date, p.Cell(d.Views)})
+		_ = w.Write([]string{daily + " · " + v.T("traffic.visits"), d.Date, p.Cell(d.Visits)})
+		_ = w.Write([]string{daily + " · " + v.T("traffic.visitors"), d.Date, p.Cell(d.Visitors)})
+	}
+	for _, t := range p.AllTables() {
+		name := v.T("traffic.dim." + t.Dim)
+		if t.Withheld {
+			_ = w.Write([]string{name, "", v.T("traffic.withheld")})
+		}
+		for _, r := range t.Rows {
+			_ = w.Write([]string{name, csvCell(p.Label(v, t.Dim, r.Key)), p.Cell(r.Cell)})
+		}
+	}
+	s.sendCSV(c, "traffic-"+rep.From+"-"+rep.To+".csv", out)
+}
+
+// AllTables lists the report's tables in the page's order.
+func (p trafficPage) AllTables() []analytics.Table {
+	return append(append([]analytics.Table(nil), p.Rep.Tables...), p.Rep.Hours, p.Rep.Lengths)
+}
+
+// Label names a table row: catalogue names for fixed values, the value itself for paths
+// and referring domains.
+func (p trafficPage) Label(v *View, dim, key string) string {
+	if key == analytics.Other || key == analytics.Direct || key == "internal" {
+		return v.T("traffic.value." + key)
+	}
+	switch dim {
+	case analytics.DimBrowser, analytics.DimOS, analytics.DimDevice, analytics.DimLang, "length":
+		if k := "traffic." + dim + "." + key; v.Has(k) {
+			return v.T(k)
+		}
+	case "hour":
+		return v.T("traffic.hour_of_day", key)
+	}
+	return key
+}

@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/example/pdpa-portal/analytics"
+)
+
+// trafficChart is the daily page views drawn on the server as SVG (no script): bars on
+// a fixed canvas, a few gridlines, and a marker for days whose figure is hidden.
+type trafficChart struct {
+	W, H, Left, Bottom float64
+	Bars               []chartBar
+	Ticks              []chartTick
+	Labels             []chartTick // dates under the axis, a handful
+}
+
+type chartBar struct {
+	X, Y, W, H float64
+	// Class is bar, bar-hidden (under k: drawn k high, the most it could be) or
+	// bar-withheld (unknown: a faint band the plot's height).
+	Class string
+	Date  string
+	Text  string
+}
+
+type chartTick struct {
+	Pos   float64
+	Label string
+}
+
+func newTrafficChart(rep *analytics.Report) *trafficChart {
+	if rep.DailyWithheld || len(rep.Daily) == 0 {
+		return nil
+	}
+	ch := &trafficChart{W: 720, H: 240, Left: 48, Bottom: 24}
+	plotW, plotH := ch.W-ch.Left-8, ch.H-ch.Bottom-8
+	var top int64
+	for _, d := range rep.Daily {
+		if d.Views.State == analytics.Shown {
+			top = max(top, d.Views.Value)
+		}
+	}
+	top = niceCeiling(max(top, int64(rep.K)))
+	step := plotW / float64(len(rep.Daily))
+	gap := min(step*0.2, 2)
+	for i, d := range rep.Daily {
+		b := chartBar{X: ch.Left + float64(i)*step + gap/2, W: max(step-gap, 0.5), Date: d.Date, Class: "bar"}
+		v := d.Views.Value
+		switch d.Views.State {
+		case analytics.Below:
+			v, b.Class, b.Text = int64(rep.K), "bar-hidden", "< "+strconv.Itoa(rep.K)
+		case analytics.Withheld:
+			v, b.Class, b.Text = top, "bar-withheld", "—"
+		default:
+			b.Text = groupDigits(v)
+		}
+		b.H = plotH * float64(v) / float64(top)
+		b.Y = 8 + plotH - b.H
+		ch.Bars = append(ch.Bars, b)
+	}
+	for i := 0; i <= 4; i++ {
+		val := top * int64(i) / 4
+		ch.Ticks = append(ch.Ticks, chartTick{Pos: 8 + plotH - plotH*float64(i)/4, Label: groupDigits(val)})
+	}
+	every := max(1, len(rep.Daily)/6)
+	for i := 0; i < len(rep.Daily); i += every {
+		ch.Labels = append(ch.Labels, chartTick{Pos: ch.Left + float64(i)*step, Label: rep.Daily[i].Date[5:]})
+	}
+	return ch
+}
+
+// niceCeiling rounds up to 1, 2 or 5 times a power of ten, then to a multiple of four
+// so the quarter gridlines are whole numbers.
+func niceCeiling(n int64) int64 {
+	for p := int64(1); ; p *= 10 {
+		for _, m := range []int64{1, 2, 5} {
+			if m*p >= n {
+				return (m*p + 3) / 4 * 4
+			}
+		}
+	}
+}
