@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -353,7 +354,9 @@ func TestMain(m *testing.M) {
 func TestSIGTERMShutsDownCleanly(t *testing.T) {
 	dir := filepath.Join(storetest.ShortTempDir(t), "data")
 	cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-data-dir", dir)
-	cmd.Env = append(os.Environ(), "PORTAL_TEST_RUN_MAIN=1")
+	// Counts would be written only every ten minutes: the ones below must be written at
+	// shutdown.
+	cmd.Env = append(os.Environ(), "PORTAL_TEST_RUN_MAIN=1", "PORTAL_ANALYTICS_FLUSH=10m")
 	var out, errb syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -374,6 +377,15 @@ func TestSIGTERMShutsDownCleanly(t *testing.T) {
 	}
 	if code, _ := httpGet(t, url+"/"); code != 200 {
 		t.Fatalf("home: %d", code)
+	}
+	for range 3 {
+		req, _ := http.NewRequest(http.MethodGet, url+"/privacy", nil)
+		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("privacy: %v", err)
+		}
+		res.Body.Close()
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -397,6 +409,20 @@ func TestSIGTERMShutsDownCleanly(t *testing.T) {
 	p := startPortal(t, dir)
 	if code, _ := httpGet(t, p.url+"/readyz"); code != 200 {
 		t.Fatalf("restart readyz: %d", code)
+	}
+	// The page views counted before SIGTERM were written on the way out.
+	db, err := store.Connect(context.Background(), store.SocketURI(dir), "portal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	today := analytics.DayOf(time.Now())
+	r, err := store.NewAnalytics(db, time.Now).Range(context.Background(), today, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Sum.Tables[analytics.DimPath]["/privacy"] != 3 || r.Sum.Tables[analytics.DimBrowser]["firefox"] != 3 {
+		t.Fatalf("counts at shutdown lost: %v", r.Sum.Tables)
 	}
 }
 
