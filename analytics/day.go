@@ -32,7 +32,10 @@ const MaxKeys = 2000
 
 // Day is one day's counts (Asia/Taipei), or an increment of them waiting to be added.
 type Day struct {
-	Date   string // YYYY-MM-DD
+	Date string // YYYY-MM-DD
+	// Batch names an increment, so a write retried after an unclear failure (a timeout
+	// after the database applied it) is applied once.
+	Batch  string
 	Views  int64
 	Visits int64
 	Online int64 // seconds
@@ -74,6 +77,10 @@ func (d *Day) Add(o *Day) error { return d.add(o, true) }
 // into Other (the bound is per day, so a flood on one day hides nothing on the others).
 func (d *Day) Sum(o *Day) error { return d.add(o, false) }
 
+// maxSumKeys bounds a total over many days, so a flood of invented values over months
+// cannot make a summary without limit (the per-day bound is MaxKeys).
+const maxSumKeys = 10 * MaxKeys
+
 func (d *Day) add(o *Day, bounded bool) error {
 	d.Views += o.Views
 	d.Visits += o.Visits
@@ -97,8 +104,12 @@ func (d *Day) add(o *Day, bounded bool) error {
 		if d.Tables[dim] == nil {
 			d.Tables[dim] = map[string]int64{}
 		}
+		dt := d.Tables[dim]
 		for k, n := range t {
-			d.Tables[dim][k] += n
+			if _, ok := dt[k]; !ok && len(dt) >= maxSumKeys {
+				k = Other
+			}
+			dt[k] += n
 		}
 	}
 	if _, err := d.Visitors.Merge(o.Visitors); err != nil {

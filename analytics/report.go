@@ -76,12 +76,16 @@ func Build(r *Range, k int) *Report {
 	for i, d := range r.Days {
 		views[i], visits[i] = d.Views, d.Visits
 	}
-	vc, okViews := Protect(views, k)
-	sc, okVisits := Protect(visits, k)
+	vc, okViews := ProtectSeries(views, k)
+	sc, okVisits := ProtectSeries(visits, k)
 	rep.DailyWithheld = !okViews || !okVisits
 	if !rep.DailyWithheld {
 		for i, d := range r.Days {
-			rep.Daily = append(rep.Daily, DailyRow{Date: d.Date, Views: vc[i], Visits: sc[i], Visitors: Primary(d.Visitors, k)})
+			visitors := Primary(d.Visitors, k)
+			if d.Visitors == 0 {
+				visitors.State = Below
+			}
+			rep.Daily = append(rep.Daily, DailyRow{Date: d.Date, Views: vc[i], Visits: sc[i], Visitors: visitors})
 		}
 	}
 	for _, dim := range Dimensions {
@@ -94,7 +98,8 @@ func Build(r *Range, k int) *Report {
 	rep.Hours = table("hour", hours, k, false)
 	lengths := map[string]int64{}
 	for b, n := range s.Lengths {
-		lengths[string(rune('0'+b))] = n
+		// Tabs opened at once from one visit can move a visit out of a bucket twice.
+		lengths[string(rune('0'+b))] = max(n, 0)
 	}
 	rep.Lengths = table("length", lengths, k, false)
 	return rep
@@ -108,8 +113,9 @@ var hourKeys = func() []string {
 	return out
 }()
 
-// table lists a dimension: by count (top values, the rest as Other) or, for hours and
-// lengths, in key order with every key.
+// table lists a dimension: by count (top values; values under k and the rest folded
+// into Other, so a rare value is never named) or, for hours and lengths, in key order
+// with every key, zeros hidden like small figures.
 func table(dim string, counts map[string]int64, k int, byCount bool) Table {
 	type kv struct {
 		key string
@@ -121,7 +127,7 @@ func table(dim string, counts map[string]int64, k int, byCount bool) Table {
 		if n <= 0 && byCount {
 			continue
 		}
-		if key == Other {
+		if key == Other || byCount && n < int64(k) {
 			other += n
 			continue
 		}
@@ -150,7 +156,11 @@ func table(dim string, counts map[string]int64, k int, byCount bool) Table {
 	for i, r := range rows {
 		values[i] = r.n
 	}
-	cells, ok := Protect(values, k)
+	protect := Protect
+	if !byCount {
+		protect = ProtectSeries
+	}
+	cells, ok := protect(values, k)
 	t := Table{Dim: dim, Withheld: !ok}
 	if ok {
 		for i, r := range rows {

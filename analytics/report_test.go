@@ -136,7 +136,8 @@ func TestBuildTablesSortedAndFolded(t *testing.T) {
 	paths[Other] = 7
 	r.Sum.Tables[DimPath] = paths
 	r.Sum.Tables[DimBrowser] = map[string]int64{"chrome": 60, "firefox": 3, "safari": 40, "edge": 0}
-	r.Sum.Tables[DimLang] = map[string]int64{"en": 4, "zh-TW": 4} // cannot be protected
+	r.Sum.Tables[DimLang] = map[string]int64{"en": 4, "zh-TW": 4}        // both small: one Other row
+	r.Sum.Tables[DimDevice] = map[string]int64{"mobile": 1, "tablet": 5} // cannot be protected
 	rep := Build(r, 5)
 	if len(rep.Tables) != len(Dimensions) {
 		t.Fatalf("%d tables", len(rep.Tables))
@@ -172,7 +173,8 @@ func TestBuildTablesSortedAndFolded(t *testing.T) {
 	}
 
 	browser := rep.Tables[slices.Index(Dimensions, DimBrowser)]
-	wantKeys := []string{"chrome", "safari", "firefox"}
+	// A value under k is never named: it goes into Other.
+	wantKeys := []string{"chrome", "safari", Other}
 	var keys []string
 	for _, row := range browser.Rows {
 		keys = append(keys, row.Key)
@@ -185,8 +187,12 @@ func TestBuildTablesSortedAndFolded(t *testing.T) {
 	}
 
 	lang := rep.Tables[slices.Index(Dimensions, DimLang)]
-	if !lang.Withheld || lang.Rows != nil {
-		t.Fatalf("an unprotectable table was shown: %+v", lang)
+	if lang.Withheld || len(lang.Rows) != 1 || lang.Rows[0] != (Row{Key: Other, Cell: Cell{Value: 8}}) {
+		t.Fatalf("small values not folded into one Other row: %+v", lang)
+	}
+	device := rep.Tables[slices.Index(Dimensions, DimDevice)]
+	if !device.Withheld || device.Rows != nil {
+		t.Fatalf("an unprotectable table was shown: %+v", device)
 	}
 	ref := rep.Tables[slices.Index(Dimensions, DimReferrer)]
 	if ref.Withheld || len(ref.Rows) != 0 {
@@ -237,10 +243,12 @@ func TestBuildHoursAndLengths(t *testing.T) {
 		}
 		lengthCells[b] = row.Cell
 	}
-	if lengthCells[5] != (Cell{}) {
-		t.Fatalf("an empty bucket: %+v", lengthCells[5])
+	if lengthCells[5].State != Below {
+		t.Fatalf("an empty bucket beside small ones is shown: %+v", lengthCells[5])
 	}
-	checkProtected(t, r.Sum.Lengths[:], lengthCells, 5)
+	if err := safeTableFrom(r.Sum.Lengths[:], statesOf(lengthCells), 5, 0); err != nil {
+		t.Fatal(err)
+	}
 
 	// An empty range still lists every hour and bucket, all zero.
 	rep = Build(&Range{From: "2026-11-01", To: "2026-11-01"}, 5)

@@ -2,6 +2,8 @@ package analytics
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"sync"
 	"time"
@@ -32,27 +34,41 @@ type Counter struct {
 	Store  Store
 
 	mu        sync.Mutex
+	pending   []*Day // increments whose write failed, retried under the same batch name
 	lastFlush time.Time
 }
 
-// Flush writes what the buffer holds. Days that could not be written go back into the
-// buffer for the next flush; the error says why.
+// Flush writes what the buffer holds, and what earlier flushes could not write. An
+// increment that fails stays pending under its batch name: if the database did apply
+// it (a timeout after the write), the store recognises the name and does not add it
+// twice. Flushes run one at a time.
 func (c *Counter) Flush(ctx context.Context, now time.Time) error {
-	var failed []*Day
-	var errs []error
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	todo := c.pending
 	for _, d := range c.Buffer.Take() {
+		d.Batch = newBatch()
+		todo = append(todo, d)
+	}
+	c.pending = nil
+	var errs []error
+	for _, d := range todo {
 		if err := c.Store.Add(ctx, d); err != nil {
-			failed = append(failed, d)
+			c.pending = append(c.pending, d)
 			errs = append(errs, err)
 		}
 	}
-	c.Buffer.Restore(failed)
 	if len(errs) == 0 {
-		c.mu.Lock()
 		c.lastFlush = now
-		c.mu.Unlock()
 	}
 	return errors.Join(errs...)
+}
+
+// Pending is how many day increments wait to be written.
+func (c *Counter) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending) + c.Buffer.Pending()
 }
 
 // LastFlush is when every buffered count was last written.
@@ -60,4 +76,10 @@ func (c *Counter) LastFlush() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastFlush
+}
+
+func newBatch() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

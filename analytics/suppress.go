@@ -41,12 +41,23 @@ func Primary(v int64, k int) Cell {
 // figure can be narrowed down, from the total and what is shown, beyond what "< k"
 // already says. It reports false when no choice of figures achieves that: the whole
 // table must then be withheld.
-func Protect(values []int64, k int) ([]Cell, bool) {
+func Protect(values []int64, k int) ([]Cell, bool) { return protect(values, k, 1) }
+
+// ProtectSeries is Protect for a series whose every key is listed (hours of the day,
+// visit lengths, the days of a range): a zero is hidden as well, or the zeros around a
+// lone small figure would show when one visitor came.
+func ProtectSeries(values []int64, k int) ([]Cell, bool) { return protect(values, k, 0) }
+
+// protect hides figures under k whose true value could be from lo to k-1.
+func protect(values []int64, k int, lo int64) ([]Cell, bool) {
 	cells := make([]Cell, len(values))
 	var total int64
 	primaries := 0
 	for i, v := range values {
 		cells[i] = Primary(v, k)
+		if v == 0 && lo == 0 {
+			cells[i].State = Below
+		}
 		total += v
 		if cells[i].State == Below {
 			primaries++
@@ -56,8 +67,8 @@ func Protect(values []int64, k int) ([]Cell, bool) {
 	if primaries == 0 || total < int64(k) {
 		return cells, true
 	}
-	for !protected(cells, k) {
-		pick := complement(cells, k)
+	for !protected(cells, k, lo) {
+		pick := complement(cells, k, lo)
 		if pick < 0 {
 			return cells, false
 		}
@@ -68,7 +79,7 @@ func Protect(values []int64, k int) ([]Cell, bool) {
 
 // complement chooses the next figure to withhold: the smallest that protects the table
 // on its own, or else the largest, which adds the most doubt.
-func complement(cells []Cell, k int) int {
+func complement(cells []Cell, k int, lo int64) int {
 	var order []int
 	for i, c := range cells {
 		if c.State == Shown && c.Value >= int64(k) {
@@ -81,7 +92,7 @@ func complement(cells []Cell, k int) int {
 	slices.SortStableFunc(order, func(a, b int) int { return int(cells[a].Value - cells[b].Value) })
 	for _, i := range order {
 		cells[i].State = Withheld
-		ok := protected(cells, k)
+		ok := protected(cells, k, lo)
 		cells[i].State = Shown
 		if ok {
 			return i
@@ -92,8 +103,8 @@ func complement(cells []Cell, k int) int {
 
 // protected reports whether every hidden figure keeps its full range of doubt given
 // the sum of the hidden figures (the total minus what is shown): a figure under k could
-// still be any of 1..k-1, and a withheld one is not pinned to a single value.
-func protected(cells []Cell, k int) bool {
+// still be any of lo..k-1, and a withheld one is not pinned to a single value.
+func protected(cells []Cell, k int, lo int64) bool {
 	var sum int64
 	var prim, with int64
 	for _, c := range cells {
@@ -108,19 +119,19 @@ func protected(cells []Cell, k int) bool {
 		sum += c.Value
 	}
 	kk := int64(k)
-	// check one hidden figure given the others' bounds: primaries lie in 1..k-1,
+	// check one hidden figure given the others' bounds: primaries lie in lo..k-1,
 	// withheld figures in k..(no upper bound).
-	check := func(ownLo, ownHi int64, p, w int64) (lo, hi int64) {
-		othersLo := p + w*kk
-		lo = ownLo
+	check := func(ownLo, ownHi int64, p, w int64) (l, h int64) {
+		othersLo := p*lo + w*kk
+		l = ownLo
 		if w == 0 { // the others are bounded above: the sum bounds this one below
-			lo = max(ownLo, sum-p*(kk-1))
+			l = max(ownLo, sum-p*(kk-1))
 		}
-		hi = min(ownHi, sum-othersLo)
-		return lo, hi
+		h = min(ownHi, sum-othersLo)
+		return l, h
 	}
 	if prim > 0 {
-		if lo, hi := check(1, kk-1, prim-1, with); lo != 1 || hi != kk-1 {
+		if l, h := check(lo, kk-1, prim-1, with); l != lo || h != kk-1 {
 			return false
 		}
 	}

@@ -43,6 +43,12 @@ func reachable(lo, hi []int64, limit int64) []bool {
 // Withheld figure is pinned to a single value, or the true values are not even
 // consistent with what is displayed.
 func safeTable(values []int64, states []CellState, k int) error {
+	return safeTableFrom(values, states, k, 1)
+}
+
+// safeTableFrom is safeTable where a figure under k may be as low as lo (0 for series
+// that hide their zeros too).
+func safeTableFrom(values []int64, states []CellState, k int, primaryLo int64) error {
 	kk := int64(k)
 	var total, shown int64
 	var hidden []int
@@ -52,7 +58,7 @@ func safeTable(values []int64, states []CellState, k int) error {
 		case Shown:
 			shown += v
 		case Below:
-			if v < 1 || v >= kk {
+			if v < primaryLo || v >= kk {
 				return fmt.Errorf("cell %d = %d marked below %d", i, v, k)
 			}
 			hidden = append(hidden, i)
@@ -66,7 +72,7 @@ func safeTable(values []int64, states []CellState, k int) error {
 	rest := total - shown // what the hidden figures add up to, as anyone can work out
 	bounds := func(i int) (int64, int64) {
 		if states[i] == Below {
-			return 1, kk - 1
+			return primaryLo, kk - 1
 		}
 		return kk, rest
 	}
@@ -89,7 +95,7 @@ func safeTable(values []int64, states []CellState, k int) error {
 		if !slices.Contains(possible, values[i]) {
 			return fmt.Errorf("cell %d: its true value %d is not among %v", i, values[i], possible)
 		}
-		if states[i] == Below && int64(len(possible)) != kk-1 {
+		if states[i] == Below && int64(len(possible)) != kk-primaryLo {
 			return fmt.Errorf("cell %d (%d, below %d) can only be %v", i, values[i], k, possible)
 		}
 		if states[i] == Withheld && len(possible) < 2 {
@@ -319,5 +325,46 @@ func TestProtectOtherK(t *testing.T) {
 			}
 			checkProtected(t, values, cells, k)
 		}
+	}
+}
+
+// Series (hours, visit lengths, days) hide their zeros as well: checked by brute force
+// with hidden figures anywhere in 0..k-1.
+func TestProtectSeriesAgainstBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 8))
+	const k = 5
+	var withComplement int
+	for n := 0; n < 1500; n++ {
+		values := make([]int64, 2+rng.IntN(5))
+		for i := range values {
+			switch r := rng.IntN(10); {
+			case r < 2:
+				values[i] = 0
+			case r < 5:
+				values[i] = 1 + rng.Int64N(k-1)
+			default:
+				values[i] = rng.Int64N(41)
+			}
+		}
+		cells, ok := ProtectSeries(slices.Clone(values), k)
+		var total int64
+		for i, v := range values {
+			total += v
+			if v < k && cells[i].State != Below {
+				t.Fatalf("%v: cell %d = %d shown", values, i, v)
+			}
+		}
+		if !ok || total < k {
+			continue
+		}
+		if err := safeTableFrom(values, statesOf(cells), k, 0); err != nil {
+			t.Fatalf("%v protected as %v but unsafe: %v", values, statesOf(cells), err)
+		}
+		if slices.Contains(statesOf(cells), Withheld) {
+			withComplement++
+		}
+	}
+	if withComplement < 100 {
+		t.Fatalf("only %d tables needed a complement: the test proves little", withComplement)
 	}
 }

@@ -9,6 +9,10 @@ import (
 // pause does not count as time online.
 const VisitGap = 30 * time.Minute
 
+// ClockSkew is how far (in seconds) a cookie's last view may lie in the future, from
+// another instance whose clock runs ahead, and still count as this visitor.
+const ClockSkew = 5
+
 // Taipei is the time zone of the report's days and hours (Taiwan keeps no summer time).
 var Taipei = time.FixedZone("Asia/Taipei", 8*3600)
 
@@ -45,12 +49,16 @@ type Step struct {
 
 // Advance decides a page view at now for the visitor in the cookie (nil when the
 // browser sent none or it did not decode). A cookie from the future or with an
-// impossible visit is treated as absent, so a forged or stale value cannot push odd
-// durations into the counts.
+// impossible visit is treated as absent, so a stale value cannot push odd durations
+// into the counts.
 func Advance(prev *Visitor, now time.Time, newID func() [16]byte) Step {
 	t := now.Unix()
-	if prev != nil && (prev.Last > t || prev.Start > prev.Last || prev.Start <= 0) {
+	if prev != nil && (prev.Last > t+ClockSkew || prev.Start > prev.Last || prev.Start <= 0) {
 		prev = nil
+	}
+	if prev != nil && prev.Last > t {
+		// Another instance's clock runs a little ahead: the same moment, not a new visitor.
+		t = prev.Last
 	}
 	if prev == nil {
 		v := Visitor{ID: newID(), Start: t, Last: t}

@@ -120,7 +120,7 @@ func TestAdvanceImpossibleCookieIsAbsent(t *testing.T) {
 	t1 := now.Unix()
 	old := idOf(0xEE, nil)()
 	for name, prev := range map[string]Visitor{
-		"last in the future":  {ID: old, Start: t1 - 60, Last: t1 + 1},
+		"last in the future":  {ID: old, Start: t1 - 60, Last: t1 + ClockSkew + 1},
 		"start after last":    {ID: old, Start: t1 - 10, Last: t1 - 20},
 		"start zero":          {ID: old, Start: 0, Last: t1 - 20},
 		"start negative":      {ID: old, Start: -5, Last: t1 - 20},
@@ -211,5 +211,17 @@ func TestDayOfIsTaipei(t *testing.T) {
 		if got := DayOf(in); got != want {
 			t.Errorf("DayOf(%v) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// Another instance's clock a few seconds ahead: the same visitor and visit, no time.
+func TestAdvanceToleratesClockSkew(t *testing.T) {
+	now := visitT0
+	t1 := now.Unix()
+	old := idOf(0xEE, nil)()
+	prev := Visitor{ID: old, Start: t1 - 60, Last: t1 + ClockSkew}
+	s := Advance(&prev, now, idOf(0x11, nil))
+	if s.Next.ID != old || s.NewVisit || s.Online != 0 || s.Next.Last != t1+ClockSkew {
+		t.Fatalf("%+v", s)
 	}
 }

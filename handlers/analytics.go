@@ -67,7 +67,8 @@ func (s *Server) count(c *gin.Context) {
 		return
 	}
 	w := &countingWriter{ResponseWriter: c.Writer, hit: func(status int, h http.Header) {
-		if status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+		// A page, not a download (an attachment is never a page view).
+		if status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") && h.Get("Content-Disposition") == "" {
 			s.countView(c, h)
 		}
 	}}
@@ -103,10 +104,14 @@ func countable(c *gin.Context) bool {
 // countView counts one page view; with the visitor's consent it also advances the
 // visitor cookie, written into the headers before they are sent.
 func (s *Server) countView(c *gin.Context, h http.Header) {
+	r := c.Request
 	if u := currentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero()) {
+		if _, err := r.Cookie(visitorCookie); err == nil && !u.Restricted.IsZero() {
+			// Not counted, and not told apart later either (after signing out).
+			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true}).String())
+		}
 		return
 	}
-	r := c.Request
 	agent := analytics.Classify(r.UserAgent())
 	if agent.Bot {
 		return

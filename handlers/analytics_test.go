@@ -106,6 +106,15 @@ func TestCookieChoice(t *testing.T) {
 	if r := b.post("/cookies", url.Values{"choice": {"accept"}, "next": {"//evil.example/"}}); r.Header().Get("Location") != "/cookies" {
 		t.Fatalf("open redirect: %q", r.Header().Get("Location"))
 	}
+	// The banner returns to the very page, query included, and is not shown on a page
+	// answering a form (answering it there would lose what was typed).
+	q := h.browser().get("/guest/requests/new?kind=stop")
+	if next, _ := q.doc.Find(`.cookie-banner input[name=next]`).Attr("value"); next != "/guest/requests/new?kind=stop" {
+		t.Fatalf("banner next = %q", next)
+	}
+	if r := h.browser().post("/guest/requests", url.Values{"kind": {"view"}, "email": {"bad"}}); r.Code != http.StatusBadRequest || r.doc.Find(".cookie-banner").Length() != 0 {
+		t.Fatalf("banner on a form's error page: %d", r.Code)
+	}
 	en := h.browser(english).get("/")
 	if !strings.Contains(en.text(".cookie-banner"), "Accept analytics cookie") {
 		t.Fatalf("English banner: %q", en.text(".cookie-banner"))
@@ -180,6 +189,7 @@ func TestWhatIsCounted(t *testing.T) {
 	h := newHarness(t)
 	day := analytics.DayOf(h.clock.Now())
 	b := h.browser(withUA(chromeUA))
+	b.post("/cookies", url.Values{"choice": {"accept"}})
 	b.get("/")
 	b.get("/privacy?utm_source=mail&token=secret")
 	b.get("/guest/requests/2026-000123/confirm")
@@ -191,7 +201,6 @@ func TestWhatIsCounted(t *testing.T) {
 	b.get("/no-such-page")
 	b.get("/static/x/css/site.css")
 	b.get("/api/v1/openapi.json")
-	b.post("/cookies", url.Values{"choice": {"refuse"}, "next": {"/"}})
 	h.makeUser("web@agency.example", "網管", staffPassword, account.RoleWebmaster)
 	staff := h.signIn("web@agency.example", staffPassword, withUA(chromeUA))
 	staff.get("/webmaster/traffic")
@@ -201,7 +210,13 @@ func TestWhatIsCounted(t *testing.T) {
 	if err := h.users.Update(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
-	h.signIn("stop@example.tw", citizenPassword, withUA(chromeUA)).get("/privacy")
+	stopped := h.signIn("stop@example.tw", citizenPassword, withUA(chromeUA))
+	stopped.jar["portal_cookies"] = &http.Cookie{Name: "portal_cookies", Value: "analytics"}
+	stopped.jar["portal_visit"] = b.jar["portal_visit"]
+	stopped.get("/privacy")
+	if _, ok := stopped.jar["portal_visit"]; ok {
+		t.Fatal("a person under a restriction keeps a visitor cookie")
+	}
 
 	r := h.traffic(day)
 	paths := r.Sum.Tables[analytics.DimPath]
@@ -417,7 +432,8 @@ func TestTrafficReport(t *testing.T) {
 	r.doc.Find(`section[aria-labelledby="t-path"] tbody tr`).Each(func(_ int, s *goquery.Selection) {
 		rows[strings.TrimSpace(s.Find("th").Text())] = strings.TrimSpace(s.Find("td").Text())
 	})
-	if rows["/"] != "182" || rows["/cookies"] != "6" || rows["/privacy/files"] != "< 5" {
+	// A page under k is not named: its 2 views go into Other, shown as "< 5".
+	if rows["/"] != "182" || rows["/cookies"] != "6" || rows["其他"] != "< 5" || len(rows) != 4 {
 		t.Fatalf("pages table %v", rows)
 	}
 	// 2 is hidden under a known total of 202. Withholding 6 as well would leave a hidden
@@ -432,13 +448,16 @@ func TestTrafficReport(t *testing.T) {
 	if daily["2026-11-22"] != "< 5" || daily["2026-11-20"] != "120" || daily["2026-11-21"] != "—" {
 		t.Fatalf("daily views %v", daily)
 	}
+	if r.doc.Find(`abbr[title="少於 5，不顯示"]`).Length() == 0 || r.doc.Find(`abbr[title="為保護其他較小的數字而不顯示"]`).Length() == 0 {
+		t.Fatal("hidden figures carry no spoken explanation")
+	}
 	if r.doc.Find("figure.chart svg[role=img] title").Length() == 0 || r.doc.Find("svg rect.bar-hidden").Length() != 1 || r.doc.Find("svg rect.bar-withheld").Length() != 1 {
 		t.Fatal("the chart is missing or does not mark the hidden day")
 	}
 	// The CSV is the page.
 	csv := web.get("/webmaster/traffic.csv?from=2026-11-20&to=2026-11-22")
 	body := csv.Body.String()
-	if csv.Code != 200 || !strings.Contains(body, "/privacy/files,< 5") || !strings.Contains(body, "/privacy,—") || !strings.Contains(body, "/,182") || strings.Contains(body, ",2\n") {
+	if csv.Code != 200 || !strings.Contains(body, "其他,< 5") || strings.Contains(body, "/privacy/files") || !strings.Contains(body, "/privacy,—") || !strings.Contains(body, "/,182") || strings.Contains(body, ",2\n") {
 		t.Fatalf("csv %d:\n%s", csv.Code, body)
 	}
 	// Presets and English.
@@ -460,6 +479,18 @@ func TestTrafficReport(t *testing.T) {
 	}
 	if r := en.get("/webmaster/traffic?from=2026-11-22&to=2026-11-01"); !strings.Contains(r.text(".error-summary"), "cannot be before") {
 		t.Fatalf("English message: %q", r.text(".error-summary"))
+	}
+	// Today is still being counted: it is in no range, so two looks a minute apart
+	// cannot differ by one visitor's views.
+	b := h.browser(withUA(chromeUA))
+	b.get("/")
+	h.traffic("2026-11-23")
+	r = web.get("/webmaster/traffic?preset=7d")
+	if r.doc.Find(`.daily-table th:contains("2026-11-23")`).Length() != 0 || r.doc.Find(`.daily-table th:contains("2026-11-22")`).Length() != 1 {
+		t.Fatal("the report includes the day still being counted")
+	}
+	if r := web.get("/webmaster/traffic?from=2026-11-23&to=2026-11-23"); r.Code != http.StatusBadRequest {
+		t.Fatalf("a range of today alone: %d", r.Code)
 	}
 	// A range with nothing counted shows zeros, not an error.
 	if r := web.get("/webmaster/traffic?from=2024-01-01&to=2024-12-31"); r.Code != 200 || r.text(".totals div:first-child dd") != "0" {

@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,7 +11,6 @@ import (
 
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/i18n"
 )
 
 // trafficPresets are the ranges offered with one click, in order.
@@ -35,9 +34,9 @@ type trafficPage struct {
 	Presets  []presetLink
 	From, To string
 	Query    string
+	Latest   string // the last finished day
 	Rep      *analytics.Report
 	Chart    *trafficChart
-	lang     string
 }
 
 // Cell shows a figure: the number, "< k" below the threshold, or "—" when withheld to
@@ -52,22 +51,40 @@ func (p trafficPage) Cell(c analytics.Cell) string {
 	return groupDigits(c.Value)
 }
 
-// Duration shows seconds as minutes and seconds (or hours for long totals).
-func (p trafficPage) Duration(c analytics.Cell) string {
+// Show is a figure for the page: hidden ones carry their explanation, which screen
+// readers speak instead of "less than" or a dash.
+func (p trafficPage) Show(v *View, c analytics.Cell) template.HTML {
+	return p.explain(v, c, p.Cell(c))
+}
+
+// ShowDuration is Show for seconds, as minutes and seconds (hours for long totals).
+func (p trafficPage) ShowDuration(v *View, c analytics.Cell) template.HTML {
+	return p.explain(v, c, p.Duration(v, c))
+}
+
+func (p trafficPage) explain(v *View, c analytics.Cell, text string) template.HTML {
+	var title string
+	switch c.State {
+	case analytics.Below:
+		title = v.T("traffic.hidden_below", p.Rep.K)
+	case analytics.Withheld:
+		title = v.T("traffic.hidden_withheld")
+	default:
+		return template.HTML(template.HTMLEscapeString(text))
+	}
+	return template.HTML(`<abbr title="` + template.HTMLEscapeString(title) + `">` + template.HTMLEscapeString(text) + `</abbr>`)
+}
+
+// Duration writes seconds as minutes and seconds, or hours for long totals.
+func (p trafficPage) Duration(v *View, c analytics.Cell) string {
 	if c.State != analytics.Shown {
 		return p.Cell(c)
 	}
 	d := time.Duration(c.Value) * time.Second
-	if p.lang == i18n.EN {
-		if d >= time.Hour {
-			return fmt.Sprintf("%.1f h", d.Hours())
-		}
-		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
-	}
 	if d >= time.Hour {
-		return fmt.Sprintf("%.1f 小時", d.Hours())
+		return v.T("traffic.duration_h", strconv.FormatFloat(d.Hours(), 'f', 1, 64))
 	}
-	return fmt.Sprintf("%d 分 %d 秒", int(d.Minutes()), int(d.Seconds())%60)
+	return v.T("traffic.duration_ms", int(d.Minutes()), int(d.Seconds())%60)
 }
 
 func groupDigits(n int64) string {
@@ -96,8 +113,10 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 	if !ok {
 		return nil, nil, false
 	}
-	today := s.Now().In(analytics.Taipei)
-	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, analytics.Taipei)
+	// The report covers finished days only: a day still being counted would change
+	// between two looks, and the difference would be one visitor's views.
+	now := s.Now().In(analytics.Taipei)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, analytics.Taipei).AddDate(0, 0, -1)
 	preset := f.Preset
 	if preset == "" && f.From == "" && f.To == "" {
 		preset = "30d"
@@ -108,7 +127,7 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 		from, to = today.AddDate(0, 0, -6), today
 	case "30d":
 		from, to = today.AddDate(0, 0, -29), today
-	case "month":
+	case "month": // this month up to yesterday (on the 1st: the month just ended)
 		from, to = today.AddDate(0, 0, 1-today.Day()), today
 	case "lastmonth":
 		to = today.AddDate(0, 0, -today.Day())
@@ -139,7 +158,7 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 			}
 		}
 	}
-	p := &trafficPage{lang: c.GetString(keyLang), From: f.From, To: f.To}
+	p := &trafficPage{From: f.From, To: f.To, Latest: today.Format(time.DateOnly)}
 	for _, k := range trafficPresets {
 		p.Presets = append(p.Presets, presetLink{Key: "traffic.preset." + k, URL: "/webmaster/traffic?preset=" + k, Current: k == preset})
 	}
@@ -151,6 +170,7 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 	}
 	p.From, p.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
 	p.Query = url.Values{"from": {p.From}, "to": {p.To}}.Encode()
+	p.Latest = today.Format(time.DateOnly)
 	return p, inv, true
 }
 
@@ -215,7 +235,7 @@ func (s *Server) trafficCSV(c *gin.Context) {
 		{"traffic.avg_visit", rep.AvgVisit, true}, {"traffic.online", rep.Online, true}, {"traffic.networks", rep.Networks, false}} {
 		val := p.Cell(t.cell)
 		if t.dur {
-			val = p.Duration(t.cell)
+			val = p.Duration(v, t.cell)
 		}
 		_ = w.Write([]string{totals, v.T(t.key), val})
 	}

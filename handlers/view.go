@@ -29,8 +29,10 @@ type View struct {
 	Page       any
 	// Banner is a new notice version to announce prominently (0: none).
 	Banner int
-	// CookieBanner asks about the analytics cookie (not asked yet, no browser signal).
+	// CookieBanner asks about the analytics cookie (not asked yet, no browser signal),
+	// on pages reached by GET, so answering returns to RequestURI.
 	CookieBanner bool
+	RequestURI   string
 
 	s *Server
 }
@@ -82,7 +84,8 @@ func (s *Server) view(c *gin.Context, titleKey string, page any) *View {
 	v.User = currentUser(c)
 	v.Flashes = s.takeFlashes(c)
 	v.Banner = s.noticeBanner(c)
-	v.CookieBanner = s.Counter != nil && s.analyticsChoice(c.Request) == choiceNone && c.FullPath() != "/cookies"
+	v.CookieBanner = s.Counter != nil && c.Request.Method == http.MethodGet && s.analyticsChoice(c.Request) == choiceNone && c.FullPath() != "/cookies"
+	v.RequestURI = c.Request.URL.RequestURI()
 	return v
 }
 

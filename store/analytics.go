@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -60,7 +61,14 @@ type analyticsDoc struct {
 	Networks []byte           `bson:"networks,omitempty"`
 	Days     string           `bson:"days,omitempty"`  // months: JSON []analytics.Totals
 	Built    map[string]int64 `bson:"built,omitempty"` // months: the day versions summed
+	// Batches are the names of the latest increments applied, so one retried after an
+	// unclear failure is recognised.
+	Batches []string `bson:"batches,omitempty"`
 }
+
+// keptBatches is how many increment names a day remembers: minutes of flushes from
+// every instance, far longer than the gap before a failed increment is retried.
+const keptBatches = 64
 
 func analyticsToDoc(id string, version int64, d *analytics.Day) (*analyticsDoc, error) {
 	tables, err := json.Marshal(d.Tables)
@@ -81,7 +89,16 @@ func (doc *analyticsDoc) day() (*analytics.Day, error) {
 			return nil, fmt.Errorf("analytics %s: %w", doc.ID, err)
 		}
 	}
-	d.Visitors, d.Networks = doc.Visitors, doc.Networks
+	// A sketch of the wrong length (damaged by hand) is dropped rather than failing every
+	// flush and report that touches the day: distinct counts restart, counts stay.
+	for _, sk := range []struct {
+		dst *analytics.Sketch
+		src []byte
+	}{{&d.Visitors, doc.Visitors}, {&d.Networks, doc.Networks}} {
+		if len(sk.src) == analytics.Registers {
+			*sk.dst = sk.src
+		}
+	}
 	return d, nil
 }
 
@@ -132,6 +149,9 @@ func (s *Analytics) Add(ctx context.Context, inc *analytics.Day) error {
 			if err != nil {
 				return false, err
 			}
+			if inc.Batch != "" {
+				doc.Batches = []string{inc.Batch}
+			}
 			_, err = s.db.coll(collAnalytics).InsertOne(ctx, doc)
 			if err = translate(err); errors.Is(err, apperr.ErrConflict) {
 				return false, nil // another instance created it first
@@ -139,6 +159,9 @@ func (s *Analytics) Add(ctx context.Context, inc *analytics.Day) error {
 			return err == nil, err
 		case err != nil:
 			return false, err
+		}
+		if inc.Batch != "" && slices.Contains(cur.Batches, inc.Batch) {
+			return true, nil // applied already: the earlier attempt's reply was lost
 		}
 		d, err := cur.day()
 		if err != nil {
@@ -150,6 +173,11 @@ func (s *Analytics) Add(ctx context.Context, inc *analytics.Day) error {
 		doc, err := analyticsToDoc(id, cur.Version+1, d)
 		if err != nil {
 			return false, err
+		}
+		doc.Batches = cur.Batches
+		if inc.Batch != "" {
+			doc.Batches = append(doc.Batches, inc.Batch)
+			doc.Batches = doc.Batches[max(0, len(doc.Batches)-keptBatches):]
 		}
 		res, err := s.db.coll(collAnalytics).ReplaceOne(ctx, s.db.atVersion(id, cur.Version), doc)
 		if err != nil {

@@ -499,3 +499,47 @@ func TestAnalyticsAddCorruptDay(t *testing.T) {
 		t.Fatalf("corrupt day changed: %v %d", err, doc.Views)
 	}
 }
+
+// lostReply applies a write and then reports a failure, as a timeout after the database
+// applied it would.
+type lostReply struct {
+	analytics.Store
+	lose int
+}
+
+func (l *lostReply) Add(ctx context.Context, d *analytics.Day) error {
+	if err := l.Store.Add(ctx, d); err != nil {
+		return err
+	}
+	if l.lose > 0 {
+		l.lose--
+		return fmt.Errorf("reply lost")
+	}
+	return nil
+}
+
+// An increment retried after an unclear failure is applied once: the flush keeps it
+// under its batch name and the day recognises the name.
+func TestAnalyticsRetriedBatchCountsOnce(t *testing.T) {
+	now := taipei(2026, 11, 23, 10, 0)
+	_, st, _ := newAnalyticsStore(t, now)
+	ctx := context.Background()
+	c := &analytics.Counter{Buffer: analytics.NewBuffer([]byte("k")), Store: &lostReply{Store: st, lose: 2}}
+	for range 7 {
+		c.Buffer.Record(analytics.Hit{Time: now, Path: "/", Referrer: analytics.Direct, Agent: analytics.Agent{Browser: "chrome", OS: "ios", Device: "mobile"}})
+	}
+	if err := c.Flush(ctx, now); err == nil {
+		t.Fatal("the lost reply was not reported")
+	}
+	c.Buffer.Record(analytics.Hit{Time: now, Path: "/privacy", Referrer: analytics.Direct, Agent: analytics.Agent{Browser: "chrome", OS: "ios", Device: "mobile"}})
+	if err := c.Flush(ctx, now); err == nil || c.Pending() == 0 {
+		t.Fatal("the second lost reply was not kept for a retry")
+	}
+	if err := c.Flush(ctx, now); err != nil || c.Pending() != 0 {
+		t.Fatalf("retry: %v, %d pending", err, c.Pending())
+	}
+	r := mustRange(t, st, "2026-11-23", "2026-11-23")
+	if r.Sum.Views != 8 || r.Sum.Tables[analytics.DimPath]["/"] != 7 {
+		t.Fatalf("views %d, paths %v: a retried increment was counted twice", r.Sum.Views, r.Sum.Tables[analytics.DimPath])
+	}
+}

@@ -13,11 +13,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -348,10 +350,9 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	if counter != nil {
 		// Counts are written every few seconds, and once more after the last request
 		// has drained (deferred: runs after the HTTP server's shutdown below).
-		flushCtx, stopFlush := context.WithCancel(context.Background())
-		flushDone := make(chan struct{})
-		go func() { flushCounts(flushCtx, counter, c.AnalyticsFlush, log); close(flushDone) }()
-		defer func() { stopFlush(); <-flushDone }()
+		stopFlush, flushDone := make(chan struct{}), make(chan struct{})
+		go func() { flushCounts(stopFlush, counter, c.AnalyticsFlush, log); close(flushDone) }()
+		defer func() { close(stopFlush); <-flushDone }()
 	}
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
@@ -360,7 +361,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          stdlog.New(addressRedactor{log}, "", 0),
 	}
 	// The listener is bound, so connections queue from now on.
 	engine := "MongoDB (MONGODB_URI)"
@@ -491,23 +492,41 @@ func deriveKey(master secret, use string) []byte {
 	return m.Sum(nil)
 }
 
+// addressRedactor passes net/http's own error lines to the log without the client's
+// address ("TLS handshake error from 203.0.113.5:51234"): the portal's logs hold no IP
+// addresses, as the Cookies page says.
+type addressRedactor struct{ log *slog.Logger }
+
+var clientAddress = regexp.MustCompile(`\b(from|serving) \S+`)
+
+func (a addressRedactor) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(clientAddress.ReplaceAllString(string(p), "$1 [address]"))
+	a.log.Warn(msg)
+	return len(p), nil
+}
+
 // flushCounts writes the buffered page-view counts every interval, and a last time when
-// ctx ends (after the HTTP server has drained). Counts that cannot be written stay
-// buffered for the next attempt.
-func flushCounts(ctx context.Context, counter *analytics.Counter, every time.Duration, log *slog.Logger) {
+// stop closes (after the HTTP server has drained). Each flush has its own deadline and
+// is never cut off half-way by the stop: a write the database applied but whose reply
+// was lost would otherwise be retried (the batch names make that harmless, but there is
+// no need to provoke it).
+func flushCounts(stop <-chan struct{}, counter *analytics.Counter, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	flush := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return counter.Flush(ctx, time.Now())
+	}
 	for {
 		select {
-		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := counter.Flush(fctx, time.Now()); err != nil {
-				log.Error("traffic counts not written at shutdown", "err", err, "days", counter.Buffer.Pending())
+		case <-stop:
+			if err := flush(); err != nil {
+				log.Error("traffic counts not written at shutdown", "err", err, "days", counter.Pending())
 			}
-			cancel()
 			return
 		case <-t.C:
-			if err := counter.Flush(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			if err := flush(); err != nil {
 				log.Warn("traffic counts not written; kept for the next attempt", "err", err)
 			}
 		}

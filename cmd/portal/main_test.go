@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -445,5 +446,20 @@ func TestJSONLogsAreOneObjectPerLine(t *testing.T) {
 	}
 	if requests != 1 {
 		t.Fatalf("%d access log lines for /privacy, want 1", requests)
+	}
+}
+
+// net/http's own error lines reach the log without the client's address.
+func TestServerErrorLogHoldsNoAddress(t *testing.T) {
+	var buf bytes.Buffer
+	w := addressRedactor{slog.New(slog.NewTextHandler(&buf, nil))}
+	for _, line := range []string{"http: TLS handshake error from 203.0.113.5:51234: EOF\n",
+		"http: panic serving [2001:db8::7]:443: boom\n"} {
+		if _, err := w.Write([]byte(line)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out := buf.String(); strings.Contains(out, "203.0.113.5") || strings.Contains(out, "2001:db8") || !strings.Contains(out, "handshake error from [address]") {
+		t.Fatalf("log: %s", out)
 	}
 }
