@@ -84,7 +84,9 @@ func (s *Server) view(c *gin.Context, titleKey string, page any) *View {
 	v.User = currentUser(c)
 	v.Flashes = s.takeFlashes(c)
 	v.Banner = s.noticeBanner(c)
-	v.CookieBanner = s.Counter != nil && c.Request.Method == http.MethodGet && s.analyticsChoice(c.Request) == choiceNone && c.FullPath() != "/cookies"
+	// Staff are never counted, so they are not asked.
+	v.CookieBanner = s.Counter != nil && c.Request.Method == http.MethodGet && s.analyticsChoice(c.Request) == choiceNone &&
+		c.FullPath() != "/cookies" && (v.User == nil || !v.User.IsStaff())
 	v.RequestURI = c.Request.URL.RequestURI()
 	return v
 }
