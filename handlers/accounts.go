@@ -172,6 +172,7 @@ func (s *Server) signInSubmit(c *gin.Context) {
 				s.fail(c, err)
 				return
 			}
+			c.Set(keyAuditActor, u)
 			target := localPath(page.Next, "/account")
 			if u.IsStaff() && page.Next == "" {
 				target = "/staff"

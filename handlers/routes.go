@@ -22,7 +22,7 @@ func (s *Server) routes() *gin.Engine {
 	}
 	_ = r.SetTrustedProxies(proxies) // already validated by the configuration
 
-	r.Use(s.recoverer, s.accessLog, s.securityHeaders, s.limitBody, s.language, s.count)
+	r.Use(s.recoverer, s.accessLog, s.securityHeaders, s.limitBody, s.language, s.count, s.auditTrail)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
@@ -166,6 +166,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/notices/stats", s.consentStats)
 	admin.GET("/purposes/:id", s.purposeEditor)
 	admin.POST("/purposes", s.savePurpose)
+	admin.GET("/audit", s.auditList)
+	admin.GET("/audit.csv", s.auditCSV)
 
 	s.apiRoutes(r)
 

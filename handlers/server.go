@@ -20,6 +20,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
@@ -90,6 +91,8 @@ type Deps struct {
 	APITokens apitoken.Store
 	// Counter counts page views for the traffic report (nil: counting is off).
 	Counter *analytics.Counter
+	// Audit is the hash-chained audit trail (nil: nothing is recorded, in a few tests).
+	Audit audit.Trail
 }
 
 // Options are the web settings from the configuration.

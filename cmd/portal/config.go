@@ -358,6 +358,7 @@ Usage:
   portal [serve] [flags]                 serve the portal (the default)
   portal create-admin --email E [--name N] [flags]
                                          create an administrator; the password is read from standard input
+  portal audit verify [flags]            check the audit trail's hash chain; exit 1 naming the first broken event
   portal help                            show this help
 
 Settings (a flag wins over its environment variable):

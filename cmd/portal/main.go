@@ -27,6 +27,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
@@ -63,6 +64,12 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		err = serve(ctx, args, env, stdout, stderr)
 	case "create-admin":
 		err = createAdmin(ctx, args, env, stdin, stdout, stderr)
+	case "audit":
+		if len(args) == 0 || args[0] != "verify" {
+			err = &usageError{"audit needs a subcommand: portal audit verify"}
+			break
+		}
+		err = auditVerify(ctx, args[1:], env, stdout, stderr)
 	case "help":
 		writeHelp(stdout)
 		return exitOK
@@ -318,7 +325,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
 		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(a.db, a.vault, files), Packages: store.NewPackages(a.db, a.vault, files), Disclosures: store.NewDisclosures(a.db), Inventory: store.NewInventory(a.db), Agency: consent.DefaultController(c.BaseURL), Guests: a.guests, Flags: store.NewFlags(a.db),
 		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
-		Counter: counter,
+		Counter: counter, Audit: store.NewAudit(a.db),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
@@ -429,6 +436,33 @@ func (a *app) prepare(ctx context.Context, stdout io.Writer) {
 		case <-time.After(5 * time.Second):
 		}
 	}
+}
+
+// errBrokenTrail is a verification that found the chain broken (exit status 1).
+var errBrokenTrail = errors.New("the audit trail is broken")
+
+// auditVerify checks the whole hash chain, beside a running portal or on its own.
+func auditVerify(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	c, err := parseConfig("portal audit verify", args, env, stderr, nil)
+	if err != nil {
+		return err
+	}
+	a, err := open(c, newLogger(c, stderr), true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	start := time.Now()
+	n, brk, err := audit.Verify(ctx, store.NewAudit(a.db))
+	if err != nil {
+		return fmt.Errorf("read the audit trail: %w", err)
+	}
+	if brk != nil {
+		fmt.Fprintf(stdout, "BROKEN: %v\n%d events before it verified.\n", brk, n)
+		return errBrokenTrail
+	}
+	fmt.Fprintf(stdout, "The audit trail is whole: %d events verified in %s.\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func createAdmin(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -19,6 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
@@ -461,5 +465,40 @@ func TestServerErrorLogHoldsNoAddress(t *testing.T) {
 	}
 	if out := buf.String(); strings.Contains(out, "203.0.113.5") || strings.Contains(out, "2001:db8") || !strings.Contains(out, "handshake error from [address]") {
 		t.Fatalf("log: %s", out)
+	}
+}
+
+// portal audit verify beside a running portal: whole, then broken once an event is
+// changed in the database, naming the event.
+func TestAuditVerifyCommand(t *testing.T) {
+	dir := filepath.Join(storetest.ShortTempDir(t), "data")
+	p := startPortal(t, dir)
+	p.waitSetupLink(t)
+	for range 3 {
+		res, err := http.PostForm(p.url+"/signin", map[string][]string{"email": {"nobody@example.tw"}, "password": {"Wrong-pass-1!"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	ok := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, "")
+	if ok.code != 0 || !strings.Contains(ok.stdout, "whole: 3 events") {
+		t.Fatalf("verify: exit %d, %q %q", ok.code, ok.stdout, ok.stderr)
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(store.SocketURI(dir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(context.Background())
+	if _, err := client.Database("portal").Collection("audit_events").UpdateOne(context.Background(),
+		bson.D{{Key: "_id", Value: int64(2)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	broken := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, "")
+	if broken.code != exitError || !strings.Contains(broken.stdout, "broken at event 2") {
+		t.Fatalf("tampered: exit %d, %q %q", broken.code, broken.stdout, broken.stderr)
+	}
+	if u := runOnce(t, []string{"audit"}, nil, ""); u.code != exitUsage {
+		t.Fatalf("audit without verify: exit %d", u.code)
 	}
 }

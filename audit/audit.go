@@ -1,0 +1,147 @@
+// Package audit is the append-only trail of what people and the portal did: every staff
+// action, citizen request and consent change, sign-in and administrative change, each
+// event chained to the one before by a SHA-256 hash, so that changing, removing or
+// reordering any stored event shows when the chain is verified.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Outcomes of an action.
+const (
+	OK      = "ok"      // done
+	Refused = "refused" // refused: bad input, no permission, a conflict, wrong password
+	Failed  = "failed"  // the portal failed (5xx)
+)
+
+// Actors that are not an account.
+const (
+	ActorAnonymous = "anonymous"
+	ActorSystem    = "system"
+)
+
+// Event is one entry of the trail.
+type Event struct {
+	Seq     int64
+	At      time.Time
+	Actor   string // account id, "token:<id>", "guest:<reference>", anonymous or system
+	Role    string // the actor's roles, comma-separated (citizen for none)
+	Action  string // what was asked, e.g. "POST /officer/requests/:ref/:action"
+	Target  string // the record acted on (a reference, an account id), if any
+	Outcome string
+	// Details are small facts about the action (the route's parameters, the status
+	// code, counts): never form contents or personal data.
+	Details map[string]string
+	// Addr is the network address, kept for staff only.
+	Addr string
+	Prev string // the previous event's hash (hex), "" for the first
+	Hash string // this event's hash (hex)
+}
+
+// canonical is what the hash covers, in a fixed field order (map keys are sorted by
+// encoding/json).
+type canonical struct {
+	Seq     int64             `json:"seq"`
+	At      string            `json:"at"`
+	Actor   string            `json:"actor"`
+	Role    string            `json:"role"`
+	Action  string            `json:"action"`
+	Target  string            `json:"target"`
+	Outcome string            `json:"outcome"`
+	Details map[string]string `json:"details"`
+	Addr    string            `json:"addr"`
+	Prev    string            `json:"prev"`
+}
+
+// Sum computes the event's hash from its fields and Prev.
+func (e *Event) Sum() string {
+	details := e.Details
+	if len(details) == 0 {
+		details = nil // stored or not, an empty map reads back as none
+	}
+	b, _ := json.Marshal(canonical{Seq: e.Seq, At: e.At.UTC().Format(time.RFC3339Nano), Actor: e.Actor, Role: e.Role,
+		Action: e.Action, Target: e.Target, Outcome: e.Outcome, Details: details, Addr: e.Addr, Prev: e.Prev})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// Seal numbers the event after the chain's head and hashes it.
+func (e *Event) Seal(headSeq int64, headHash string) {
+	e.Seq, e.Prev = headSeq+1, headHash
+	e.At = e.At.UTC().Truncate(time.Millisecond) // what the database keeps
+	e.Hash = e.Sum()
+}
+
+// Trail stores the events.
+type Trail interface {
+	// Append seals the event after the current head and stores it.
+	Append(ctx context.Context, e *Event) error
+	// Head is the newest event's sequence number and hash (0, "" when empty).
+	Head(ctx context.Context) (int64, string, error)
+	// Get returns one event by sequence number (apperr.ErrNotFound when absent).
+	Get(ctx context.Context, seq int64) (*Event, error)
+	// Walk calls fn for every event in sequence order, from the first stored.
+	Walk(ctx context.Context, fn func(*Event) error) error
+}
+
+// Break is where verification found the chain broken.
+type Break struct {
+	Seq    int64  // the first event that does not verify (or the missing one)
+	Reason string // in English, for the operator
+}
+
+func (b *Break) Error() string {
+	return fmt.Sprintf("audit trail broken at event %d: %s", b.Seq, b.Reason)
+}
+
+// Verify walks the whole trail and checks every link: numbers without gaps, each event
+// pointing at the previous hash, each hash matching its fields, and the head naming
+// the last event. It returns how many events it checked and the first break (nil
+// when the chain is whole).
+func Verify(ctx context.Context, t Trail) (int64, *Break, error) {
+	var n, want int64 = 0, 1
+	prev := ""
+	var brk *Break
+	errStop := errors.New("stop")
+	err := t.Walk(ctx, func(e *Event) error {
+		switch {
+		case e.Seq != want:
+			brk = &Break{Seq: want, Reason: fmt.Sprintf("event %d is missing (next stored is %d)", want, e.Seq)}
+		case e.Prev != prev:
+			brk = &Break{Seq: e.Seq, Reason: "it does not point at the previous event's hash"}
+		case e.Sum() != e.Hash:
+			brk = &Break{Seq: e.Seq, Reason: "its contents do not match its hash (changed after it was written)"}
+		}
+		if brk != nil {
+			return errStop
+		}
+		n, want, prev = n+1, want+1, e.Hash
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return n, nil, err
+	}
+	if brk != nil {
+		return n, brk, nil
+	}
+	headSeq, headHash, err := t.Head(ctx)
+	if err != nil {
+		return n, nil, err
+	}
+	// A head one behind is an append interrupted between storing the event and moving
+	// the head (the next append repairs it); anything else means events went missing.
+	if headSeq == n-1 && n > 0 {
+		return n, nil, nil
+	}
+	if headSeq != n || headHash != prev {
+		return n, &Break{Seq: n + 1, Reason: fmt.Sprintf("the head names event %d but the trail ends at %d (events removed from the end?)", headSeq, n)}, nil
+	}
+	return n, nil, nil
+}

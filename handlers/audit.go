@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/audit"
+)
+
+// keyAuditActor names who acted when the session did not know yet (a sign-in, a
+// sign-up): set by those handlers on success.
+const keyAuditActor = "audit_actor"
+
+// targetParams are the route parameters that name the record acted on, in preference.
+var targetParams = []string{"ref", "id", "purpose", "subject", "letter"}
+
+// unaudited are requests that change nothing of anyone's: the analytics cookie choice
+// is the visitor's own cookie.
+var unaudited = map[string]bool{"POST /cookies": true}
+
+// auditTrail records, after the handler, every request that changes something (any
+// method but GET and HEAD: staff actions, citizens' requests and consents, sign-ins
+// and their failures, administrative changes, API writes) and every page where staff
+// look at one person's record. Details are the route's parameters and the status: never
+// form contents.
+func (s *Server) auditTrail(c *gin.Context) {
+	c.Next()
+	if s.Audit == nil {
+		return
+	}
+	r := c.Request
+	route := c.FullPath()
+	if route == "" || unaudited[r.Method+" "+route] {
+		return
+	}
+	u := currentUser(c)
+	if v, ok := c.Get(keyAuditActor); ok {
+		u = v.(*account.User)
+	}
+	staffView := false
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// Reading: only staff opening one record (a request, an account, a disclosure).
+		staffView = u != nil && u.IsStaff() && len(c.Params) > 0 &&
+			(strings.HasPrefix(route, "/officer/") || strings.HasPrefix(route, "/admin/"))
+		if !staffView {
+			return
+		}
+	}
+	e := &audit.Event{At: s.Now(), Action: r.Method + " " + route, Actor: audit.ActorAnonymous, Role: "", Details: map[string]string{}}
+	switch status := c.Writer.Status(); {
+	case status >= 500:
+		e.Outcome = audit.Failed
+	case status >= 400:
+		e.Outcome = audit.Refused
+	default:
+		e.Outcome = audit.OK
+	}
+	e.Details["status"] = strconv.Itoa(c.Writer.Status())
+	for _, p := range c.Params {
+		e.Details[p.Key] = clip(p.Value, 64)
+	}
+	for _, k := range targetParams {
+		if v := c.Param(k); v != "" {
+			e.Target = clip(v, 64)
+			break
+		}
+	}
+	switch {
+	case u != nil:
+		e.Actor, e.Role = u.ID, rolesOf(u)
+		if u.IsStaff() {
+			e.Addr = c.ClientIP()
+		}
+	case tokenOf(c) != nil:
+		tok := tokenOf(c)
+		e.Actor, e.Role = "token:"+tok.Hash[:min(12, len(tok.Hash))], "api"
+	case strings.HasPrefix(route, "/guest/requests/:ref"):
+		e.Actor, e.Role = "guest", "guest"
+	}
+	// The request's own context may be cancelled once the answer is sent.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
+	defer cancel()
+	if err := s.Audit.Append(ctx, e); err != nil {
+		s.Log.Error("audit event not recorded", "request_id", c.GetString(keyRequestID), "action", e.Action, "err", err)
+	}
+}
+
+// auditTimeout bounds recording one event after the answer is sent.
+const auditTimeout = 10 * time.Second
+
+func tokenOf(c *gin.Context) *apitoken.Token {
+	if v, ok := c.Get(keyAPIToken); ok {
+		return v.(*apitoken.Token)
+	}
+	return nil
+}
+
+func rolesOf(u *account.User) string {
+	if len(u.Roles) == 0 {
+		return "citizen"
+	}
+	rs := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		rs[i] = string(r)
+	}
+	sort.Strings(rs)
+	return strings.Join(rs, ",")
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -1,0 +1,163 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/store"
+)
+
+// events reads the whole trail, oldest first.
+func (h *harness) events() []*audit.Event {
+	h.t.Helper()
+	var out []*audit.Event
+	if err := h.srv.Audit.Walk(context.Background(), func(e *audit.Event) error { out = append(out, e); return nil }); err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+func findEvent(events []*audit.Event, match func(*audit.Event) bool) *audit.Event {
+	for _, e := range events {
+		if match(e) {
+			return e
+		}
+	}
+	return nil
+}
+
+// What the trail records: a citizen's request, an officer's action and the staff member's
+// address, a failed and a successful sign-in, staff opening a record; never a citizen's
+// reading, never form contents. The chain verifies afterwards.
+func TestAuditTrailRecordsActions(t *testing.T) {
+	h := newHarness(t)
+	cit := h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	off := h.makeUser("off@agency.example", "王承辦", staffPassword, account.RoleOfficer)
+	h.browser().post("/signin", url.Values{"email": {"off@agency.example"}, "password": {"wrong-Password-1!"}})
+	citizen := h.signIn("c@example.tw", citizenPassword)
+	citizen.post("/requests", url.Values{"kind": {"view"}, "scope": {"我的申請資料 0912-345-678"}})
+	citizen.get("/requests/2026-000001")
+	o := h.signIn("off@agency.example", staffPassword)
+	if r := act(t, o, "2026-000001", "review", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("review: %d", r.Code)
+	}
+	events := h.events()
+
+	failed := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /signin" && e.Outcome == audit.Refused })
+	if failed == nil || failed.Actor != audit.ActorAnonymous || failed.Addr != "" {
+		t.Fatalf("failed sign-in: %+v", failed)
+	}
+	signin := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /signin" && e.Actor == off.ID })
+	if signin == nil || signin.Outcome != audit.OK || signin.Role != "officer" || signin.Addr == "" {
+		t.Fatalf("staff sign-in: %+v", signin)
+	}
+	filed := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /requests" })
+	if filed == nil || filed.Actor != cit.ID || filed.Role != "citizen" || filed.Addr != "" || filed.Outcome != audit.OK {
+		t.Fatalf("filing: %+v", filed)
+	}
+	review := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /officer/requests/:ref/:action" })
+	if review == nil || review.Actor != off.ID || review.Target != "2026-000001" || review.Details["action"] != "review" || review.Addr != "192.0.2.1" {
+		t.Fatalf("officer action: %+v", review)
+	}
+	viewed := findEvent(events, func(e *audit.Event) bool { return e.Action == "GET /officer/requests/:ref" })
+	if viewed == nil || viewed.Actor != off.ID || viewed.Target != "2026-000001" {
+		t.Fatalf("staff opening a request: %+v", viewed)
+	}
+	if findEvent(events, func(e *audit.Event) bool { return e.Action == "GET /requests/:ref" }) != nil {
+		t.Fatal("a citizen reading their own request was recorded")
+	}
+	dump := strings.Builder{}
+	for _, e := range events {
+		dump.WriteString(e.Action + e.Target + e.Actor)
+		for k, v := range e.Details {
+			dump.WriteString(k + v)
+		}
+	}
+	if strings.Contains(dump.String(), "0912-345-678") || strings.Contains(dump.String(), "wrong-Password") || strings.Contains(dump.String(), "off@agency.example") {
+		t.Fatal("form contents in the audit trail")
+	}
+	if n, brk, err := audit.Verify(context.Background(), h.srv.Audit); err != nil || brk != nil || n != int64(len(events)) {
+		t.Fatalf("verify: %d %+v %v", n, brk, err)
+	}
+}
+
+// The administrators' page: newest first, filters by actor (e-mail), action and dates,
+// pages that continue by sequence number, CSV; bad input is a 400 with a message.
+func TestAuditPage(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理者", staffPassword, account.RoleAdmin)
+	cit := h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	a := h.srv.Audit.(*store.Audit)
+	start := h.clock.Now().Add(-72 * time.Hour)
+	for i := range 120 {
+		actor := "u-other"
+		if i%3 == 0 {
+			actor = cit.ID
+		}
+		if err := a.Append(context.Background(), &audit.Event{At: start.Add(time.Duration(i) * 30 * time.Minute), Actor: actor, Role: "citizen",
+			Action: "POST /account/consents", Outcome: audit.OK, Details: map[string]string{"status": "303"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := h.signIn("adm@agency.example", staffPassword)
+	r := admin.get("/admin/audit")
+	rows := r.doc.Find("table.audit tbody tr")
+	if r.Code != 200 || rows.Length() != 50 {
+		t.Fatalf("first page: %d, %d rows", r.Code, rows.Length())
+	}
+	first := strings.TrimSpace(rows.First().Find("th").Text())
+	second := strings.TrimSpace(rows.Eq(1).Find("th").Text())
+	if first <= second && len(first) == len(second) {
+		t.Fatalf("not newest first: %s then %s", first, second)
+	}
+	older, ok := r.doc.Find(`a[href*="before="]`).Attr("href")
+	if !ok {
+		t.Fatal("no link to older events")
+	}
+	if r2 := admin.get(older); r2.doc.Find("table.audit tbody tr").Length() != 50 {
+		t.Fatalf("second page: %d rows", r2.doc.Find("table.audit tbody tr").Length())
+	}
+	// By the citizen's e-mail address: only their 40 events, each naming them.
+	r = admin.get("/admin/audit?actor=c@example.tw&action=consents")
+	names := 0
+	r.doc.Find("table.audit tbody tr").Each(func(_ int, s *goquery.Selection) {
+		if strings.Contains(s.Text(), "陳小明") {
+			names++
+		}
+	})
+	if names != 40 || r.doc.Find("table.audit tbody tr").Length() != 40 {
+		t.Fatalf("actor filter: %d rows, %d naming the citizen", r.doc.Find("table.audit tbody tr").Length(), names)
+	}
+	// A day: the events of 2026-11-21 (Taipei) only.
+	day := "2026-11-21"
+	r = admin.get("/admin/audit?from=" + day + "&to=" + day)
+	count := 0
+	for _, e := range h.events() {
+		if e.At.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) == day {
+			count++
+		}
+	}
+	if got := r.doc.Find("table.audit tbody tr").Length(); got != min(count, 50) || count == 0 {
+		t.Fatalf("date filter: %d rows, want %d", got, count)
+	}
+	csv := admin.get("/admin/audit.csv?actor=c@example.tw")
+	if csv.Code != 200 || strings.Count(csv.Body.String(), "POST /account/consents") != 40 {
+		t.Fatalf("csv: %d", csv.Code)
+	}
+	for _, q := range []string{"from=2026-13-01", "from=2026-11-22&to=2026-11-01", "before=-4", "actor=" + strings.Repeat("x", 300)} {
+		if r := admin.get("/admin/audit?" + q); r.Code != http.StatusBadRequest || r.doc.Find(".error-summary").Length() == 0 {
+			t.Errorf("%s: %d", q, r.Code)
+		}
+	}
+	if r := h.signIn("c@example.tw", citizenPassword).get("/admin/audit"); r.Code != http.StatusForbidden {
+		t.Fatalf("a citizen reached the audit page: %d", r.Code)
+	}
+}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/audit"
+)
+
+// Audit keeps the audit trail: one document per event with its sequence number as _id
+// (so reading back is a look-up, never a scan), and a head document naming the newest
+// event. Appending claims the next number with a unique insert, then moves the head
+// with a compare-and-set: several instances append safely, and a crash between the two
+// steps is repaired by the next append.
+type Audit struct{ db *DB }
+
+var _ audit.Trail = (*Audit)(nil)
+
+// NewAudit returns the audit trail store.
+func NewAudit(db *DB) *Audit { return &Audit{db: db} }
+
+const auditHeadID = "head"
+
+type auditDoc struct {
+	Seq     int64             `bson:"_id"`
+	At      time.Time         `bson:"at"`
+	Actor   string            `bson:"actor"`
+	Role    string            `bson:"role"`
+	Action  string            `bson:"action"`
+	Target  string            `bson:"target,omitempty"`
+	Outcome string            `bson:"outcome"`
+	Details map[string]string `bson:"details,omitempty"`
+	Addr    string            `bson:"addr,omitempty"`
+	Prev    string            `bson:"prev"`
+	Hash    string            `bson:"hash"`
+}
+
+type auditHead struct {
+	ID   string `bson:"_id"`
+	Seq  int64  `bson:"seq"`
+	Hash string `bson:"hash"`
+}
+
+func (d *auditDoc) event() *audit.Event {
+	return &audit.Event{Seq: d.Seq, At: d.At.UTC(), Actor: d.Actor, Role: d.Role, Action: d.Action, Target: d.Target,
+		Outcome: d.Outcome, Details: d.Details, Addr: d.Addr, Prev: d.Prev, Hash: d.Hash}
+}
+
+// Head returns the newest event's number and hash.
+func (a *Audit) Head(ctx context.Context) (int64, string, error) {
+	var h auditHead
+	err := translate(a.db.coll(collAuditHead).FindOne(ctx, bson.D{{Key: "_id", Value: auditHeadID}}).Decode(&h))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("audit head: %w", err)
+	}
+	return h.Seq, h.Hash, nil
+}
+
+// Append seals e after the head and stores it.
+func (a *Audit) Append(ctx context.Context, e *audit.Event) error {
+	for range 50 {
+		done, err := a.tryAppend(ctx, e)
+		if err != nil || done {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: audit trail head kept moving", apperr.ErrConflict)
+}
+
+func (a *Audit) tryAppend(ctx context.Context, e *audit.Event) (bool, error) {
+	unlock := a.db.locks.lock(collAuditHead, auditHeadID)
+	defer unlock()
+	seq, hash, err := a.Head(ctx)
+	if err != nil {
+		return false, err
+	}
+	e.Seal(seq, hash)
+	d := auditDoc{Seq: e.Seq, At: e.At, Actor: e.Actor, Role: e.Role, Action: e.Action, Target: e.Target, Outcome: e.Outcome,
+		Details: e.Details, Addr: e.Addr, Prev: e.Prev, Hash: e.Hash}
+	_, err = a.db.coll(collAuditEvents).InsertOne(ctx, d)
+	if err = translate(err); errors.Is(err, apperr.ErrConflict) {
+		// The number is taken: another instance appended, or an append stopped before
+		// moving the head. Move the head to that event and try again.
+		taken, err := a.Get(ctx, e.Seq)
+		if err != nil {
+			return false, err
+		}
+		return false, a.moveHead(ctx, seq, taken.Seq, taken.Hash)
+	} else if err != nil {
+		return false, fmt.Errorf("audit event: %w", err)
+	}
+	return true, a.moveHead(ctx, seq, e.Seq, e.Hash)
+}
+
+// moveHead sets the head from seq "from" to the given event; if another instance moved
+// it first, nothing changes (the next append reads the new head).
+func (a *Audit) moveHead(ctx context.Context, from, seq int64, hash string) error {
+	next := auditHead{ID: auditHeadID, Seq: seq, Hash: hash}
+	if from == 0 {
+		_, err := a.db.coll(collAuditHead).InsertOne(ctx, next)
+		if err = translate(err); err != nil && !errors.Is(err, apperr.ErrConflict) {
+			return fmt.Errorf("audit head: %w", err)
+		}
+		return nil
+	}
+	filter := bson.D{{Key: "_id", Value: auditHeadID}}
+	if !a.db.single {
+		filter = append(filter, bson.E{Key: "seq", Value: from})
+	}
+	if _, err := a.db.coll(collAuditHead).ReplaceOne(ctx, filter, next); err != nil {
+		return fmt.Errorf("audit head: %w", translate(err))
+	}
+	return nil
+}
+
+// Get returns one event.
+func (a *Audit) Get(ctx context.Context, seq int64) (*audit.Event, error) {
+	var d auditDoc
+	if err := translate(a.db.coll(collAuditEvents).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&d)); err != nil {
+		return nil, fmt.Errorf("audit event %d: %w", seq, err)
+	}
+	return d.event(), nil
+}
+
+// Walk reads every event in order.
+func (a *Audit) Walk(ctx context.Context, fn func(*audit.Event) error) error {
+	cur, err := a.db.coll(collAuditEvents).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("audit trail: %w", translate(err))
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d auditDoc
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("audit trail: %w", err)
+		}
+		if err := fn(d.event()); err != nil {
+			return err
+		}
+	}
+	return translate(cur.Err())
+}

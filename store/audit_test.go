@@ -1,0 +1,135 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
+)
+
+func appendEvents(t *testing.T, a *store.Audit, n int, at time.Time) {
+	t.Helper()
+	for i := range n {
+		e := &audit.Event{At: at.Add(time.Duration(i) * time.Second), Actor: "u1", Role: "officer", Action: "POST /officer/requests/:ref/:action",
+			Target: fmt.Sprintf("2026-%06d", i), Outcome: audit.OK, Details: map[string]string{"action": "review", "status": "303"}, Addr: "10.0.0.1"}
+		if err := a.Append(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// rawEvents is the collection as an operator with mongosh (or an intruder) reaches it.
+func rawEvents(t *testing.T, db *storetest.DB) *mongo.Collection {
+	t.Helper()
+	c, err := mongo.Connect(options.Client().ApplyURI(db.URI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
+	return c.Database(db.Name).Collection("audit_events")
+}
+
+// Appends from many goroutines make one unbroken chain numbered 1..n.
+func TestAuditConcurrentAppendsChain(t *testing.T) {
+	db := storetest.New(t)
+	a := store.NewAudit(db.DB)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				e := &audit.Event{At: time.Now(), Actor: fmt.Sprintf("u%d", g), Action: "POST /requests", Outcome: audit.OK, Details: map[string]string{"i": fmt.Sprint(i)}}
+				if err := a.Append(context.Background(), e); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	n, brk, err := audit.Verify(context.Background(), a)
+	if err != nil || brk != nil || n != 200 {
+		t.Fatalf("verify: %d events, %v, %v", n, brk, err)
+	}
+	if seq, _, _ := a.Head(context.Background()); seq != 200 {
+		t.Fatalf("head %d", seq)
+	}
+}
+
+// Changing, removing or reordering a stored event is found, and the first broken event
+// is named; so is an event removed from the end.
+func TestAuditVerifyFindsTampering(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for name, tamper := range map[string]func(c *mongo.Collection) int64{
+		"changed": func(c *mongo.Collection) int64 {
+			_, _ = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: int64(7)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else"}}}})
+			return 7
+		},
+		"removed": func(c *mongo.Collection) int64 {
+			_, _ = c.DeleteOne(ctx, bson.D{{Key: "_id", Value: int64(5)}})
+			return 5
+		},
+		"rehashed": func(c *mongo.Collection) int64 {
+			// Changed and re-hashed by someone who knows the scheme: the next link breaks.
+			var e audit.Event
+			var d bson.M
+			_ = c.FindOne(ctx, bson.D{{Key: "_id", Value: int64(4)}}).Decode(&d)
+			e = audit.Event{Seq: 4, At: d["at"].(bson.DateTime).Time(), Actor: "forged", Role: d["role"].(string), Action: d["action"].(string),
+				Target: d["target"].(string), Outcome: d["outcome"].(string), Addr: d["addr"].(string), Prev: d["prev"].(string),
+				Details: map[string]string{"action": "review", "status": "303"}}
+			e.Hash = e.Sum()
+			_, _ = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: int64(4)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "forged"}, {Key: "hash", Value: e.Hash}}}})
+			return 5
+		},
+		"truncated": func(c *mongo.Collection) int64 {
+			_, _ = c.DeleteOne(ctx, bson.D{{Key: "_id", Value: int64(10)}})
+			_, _ = c.DeleteOne(ctx, bson.D{{Key: "_id", Value: int64(9)}})
+			return 9
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := storetest.New(t)
+			a := store.NewAudit(db.DB)
+			appendEvents(t, a, 10, at)
+			want := tamper(rawEvents(t, db))
+			_, brk, err := audit.Verify(ctx, a)
+			if err != nil || brk == nil || brk.Seq != want {
+				t.Fatalf("verify: %+v, %v; want a break at %d", brk, err, want)
+			}
+		})
+	}
+}
+
+// An append that stopped after storing its event but before moving the head (a crash)
+// is repaired by the next append, and the chain stays whole.
+func TestAuditInterruptedAppendIsRepaired(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	a := store.NewAudit(db.DB)
+	appendEvents(t, a, 3, time.Now())
+	seq, hash, _ := a.Head(ctx)
+	orphan := &audit.Event{At: time.Now(), Actor: "u9", Action: "POST /requests", Outcome: audit.OK}
+	orphan.Seal(seq, hash)
+	if _, err := rawEvents(t, db).InsertOne(ctx, bson.D{{Key: "_id", Value: orphan.Seq}, {Key: "at", Value: orphan.At}, {Key: "actor", Value: orphan.Actor},
+		{Key: "role", Value: ""}, {Key: "action", Value: orphan.Action}, {Key: "outcome", Value: orphan.Outcome}, {Key: "prev", Value: orphan.Prev}, {Key: "hash", Value: orphan.Hash}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, brk, err := audit.Verify(ctx, a); err != nil || brk != nil {
+		t.Fatalf("an interrupted append reads as a break: %+v %v", brk, err)
+	}
+	appendEvents(t, a, 1, time.Now())
+	n, brk, err := audit.Verify(ctx, a)
+	if err != nil || brk != nil || n != 5 {
+		t.Fatalf("after the repair: %d, %+v, %v", n, brk, err)
+	}
+}
