@@ -22,7 +22,7 @@ func (s *Server) routes() *gin.Engine {
 	}
 	_ = r.SetTrustedProxies(proxies) // already validated by the configuration
 
-	r.Use(s.recoverer, s.accessLog, s.securityHeaders, s.limitBody, s.language, s.count, s.auditTrail)
+	r.Use(s.measure, s.recoverer, s.accessLog, s.securityHeaders, s.limitBody, s.language, s.count, s.auditTrail)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)

@@ -133,6 +133,7 @@ type Server struct {
 	notice                               noticeCache
 	officers                             officerCache
 	jobs                                 sync.WaitGroup // background work (copy packages)
+	metrics                              *metrics
 }
 
 // New builds the server; it fails only on a build defect (a template that does not parse).
@@ -187,6 +188,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.metrics = newMetrics(s)
 	s.engine = s.routes()
 	return s, nil
 }

@@ -59,6 +59,15 @@ func (o *Outbox) Enqueue(ctx context.Context, m *outbox.Message) error {
 	return nil
 }
 
+// Backlog counts the mail waiting to be sent (the metrics).
+func (o *Outbox) Backlog(ctx context.Context) (int64, error) {
+	n, err := o.db.coll(collOutbox).CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return 0, fmt.Errorf("outbox backlog: %w", translate(err))
+	}
+	return n, nil
+}
+
 // Due returns pending messages ready for an attempt, oldest first. Along the way it
 // tidies two kinds of pending mail that must never be sent: a message already in the sent
 // mail (MarkSent was interrupted between its two steps) is removed rather than delivered

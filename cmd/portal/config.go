@@ -40,6 +40,8 @@ type Config struct {
 	MaxBody         int64
 	PasswordMin     int
 	ShutdownTimeout time.Duration
+	// MetricsAddr is where /metrics is served, on a listener of its own (empty: nowhere).
+	MetricsAddr string
 	// Analytics turns the aggregate traffic counting on; AnalyticsK is the report's
 	// threshold and AnalyticsFlush how often buffered counts are written.
 	Analytics      bool
@@ -194,6 +196,15 @@ var settings = []setting{
 			return fmt.Errorf("must be a whole number from %d to 128", account.MinPasswordLength)
 		}
 		c.PasswordMin = n
+		return nil
+	}},
+	{"metrics-addr", "PORTAL_METRICS_ADDR", "", "serve Prometheus /metrics on this address only (keep it private: e.g. 127.0.0.1:9090)", func(c *Config, v string) error {
+		if v != "" {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return errors.New("must be host:port")
+			}
+		}
+		c.MetricsAddr = v
 		return nil
 	}},
 	{"analytics", "PORTAL_ANALYTICS", "on", "count page views for the webmaster's aggregate traffic report: on or off", func(c *Config, v string) error {

@@ -370,6 +370,17 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          stdlog.New(addressRedactor{log}, "", 0),
 	}
+	if c.MetricsAddr != "" {
+		// Metrics on their own listener, so they are never public by accident.
+		mln, err := net.Listen("tcp", c.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("cannot listen on %s for metrics: %v (choose another with PORTAL_METRICS_ADDR)", c.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		fmt.Fprintf(stdout, "Metrics at http://%s/metrics\n", mln.Addr())
+	}
 	// The listener is bound, so connections queue from now on.
 	engine := "MongoDB (MONGODB_URI)"
 	if a.engine != nil {

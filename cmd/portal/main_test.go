@@ -502,3 +502,22 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatalf("audit without verify: exit %d", u.code)
 	}
 }
+
+// PORTAL_METRICS_ADDR serves /metrics on a listener of its own.
+func TestMetricsListener(t *testing.T) {
+	dir := filepath.Join(storetest.ShortTempDir(t), "data")
+	p := startPortal(t, dir, "-metrics-addr", "127.0.0.1:0")
+	p.waitSetupLink(t)
+	m := regexp.MustCompile(`Metrics at (http://\S+/metrics)`).FindStringSubmatch(p.stdout.String())
+	if m == nil {
+		t.Fatalf("no metrics address printed: %s", p.stdout.String())
+	}
+	httpGet(t, p.url+"/")
+	code, body := httpGet(t, m[1])
+	if code != 200 || !strings.Contains(body, `portal_http_requests_total{code="200",method="GET",route="/"}`) || !strings.Contains(body, "portal_database_up 1") {
+		t.Fatalf("metrics: %d\n%s", code, body)
+	}
+	if code, _ := httpGet(t, p.url+"/metrics"); code != http.StatusNotFound {
+		t.Fatalf("the site serves /metrics: %d", code)
+	}
+}

@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/example/pdpa-portal/rights"
+)
+
+// metrics are the portal's Prometheus metrics. They are served by MetricsHandler on a
+// listener of their own (PORTAL_METRICS_ADDR), never by the site.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portal_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status code."}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "portal_http_request_duration_seconds",
+			Help: "Time to answer, by route pattern and method.", Buckets: prometheus.DefBuckets}, []string{"route", "method"}),
+	}
+	m.reg.MustRegister(m.requests, m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&stateCollector{s: s})
+	return m
+}
+
+// measure counts every request by its route pattern (never the path: no references or
+// ids become label values).
+func (s *Server) measure(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
+	s.metrics.duration.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+}
+
+// MetricsHandler serves /metrics for Prometheus.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{Timeout: 20 * time.Second}))
+	return mux
+}
+
+// stateCollector reads the portal's state at each scrape: open requests per state,
+// overdue ones, the mail waiting to go out, how long ago traffic counts were written.
+type stateCollector struct{ s *Server }
+
+var (
+	descOpen = prometheus.NewDesc("portal_open_requests", "Requests in the agency's hands, by state.", []string{"state"}, nil)
+	descOver = prometheus.NewDesc("portal_overdue_requests", "Open requests not yet decided whose due date has passed.", nil, nil)
+	descMail = prometheus.NewDesc("portal_outbox_backlog", "Mail waiting to be sent.", nil, nil)
+	descLag  = prometheus.NewDesc("portal_analytics_flush_lag_seconds", "Seconds since the traffic counts were last all written.", nil, nil)
+	descUp   = prometheus.NewDesc("portal_database_up", "1 when the database answered this scrape's questions.", nil, nil)
+)
+
+func (sc *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descOpen, descOver, descMail, descLag, descUp} {
+		ch <- d
+	}
+}
+
+func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	s := sc.s
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	up := 1.0
+	if s.Requests != nil {
+		open, err := s.Requests.Open(ctx)
+		if err != nil {
+			up = 0
+		} else {
+			byState := map[rights.State]int{}
+			overdue := 0
+			today := rights.DateOf(s.Now())
+			for _, r := range open {
+				byState[r.State]++
+				if undecided(r.State) && rights.Status(r.Due, today) == rights.StatusOverdue {
+					overdue++
+				}
+			}
+			for _, st := range openStates {
+				ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(byState[st]), string(st))
+			}
+			ch <- prometheus.MustNewConstMetric(descOver, prometheus.GaugeValue, float64(overdue))
+		}
+	}
+	if b, ok := s.Mail.(interface {
+		Backlog(context.Context) (int64, error)
+	}); ok {
+		if n, err := b.Backlog(ctx); err != nil {
+			up = 0
+		} else {
+			ch <- prometheus.MustNewConstMetric(descMail, prometheus.GaugeValue, float64(n))
+		}
+	}
+	if s.Counter != nil {
+		if last := s.Counter.LastFlush(); !last.IsZero() {
+			ch <- prometheus.MustNewConstMetric(descLag, prometheus.GaugeValue, time.Since(last).Seconds())
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, up)
+}
+
+// undecided: the request still waits for its decision (the due date binds).
+func undecided(st rights.State) bool {
+	switch st {
+	case rights.Submitted, rights.Identity, rights.Review, rights.Extended:
+		return true
+	}
+	return false
+}
