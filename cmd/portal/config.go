@@ -369,6 +369,9 @@ Usage:
   portal [serve] [flags]                 serve the portal (the default)
   portal create-admin --email E [--name N] [flags]
                                          create an administrator; the password is read from standard input
+  portal backup -o FILE [--keys]         write a compressed, checksummed archive of the database
+                                         (--keys: the key store only, to keep apart from data backups)
+  portal restore FILE [--force]          verify an archive, then restore it into an empty database
   portal audit verify [flags]            check the audit trail's hash chain; exit 1 naming the first broken event
   portal help                            show this help
 

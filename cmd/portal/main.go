@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -64,6 +65,10 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		err = serve(ctx, args, env, stdout, stderr)
 	case "create-admin":
 		err = createAdmin(ctx, args, env, stdin, stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, args, env, stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, args, env, stdout, stderr)
 	case "audit":
 		if len(args) == 0 || args[0] != "verify" {
 			err = &usageError{"audit needs a subcommand: portal audit verify"}
@@ -445,6 +450,138 @@ func (a *app) prepare(ctx context.Context, stdout io.Writer) {
 		case <-ctx.Done():
 			return
 		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// backupCmd writes the database (or, with --keys, the key store) to an archive.
+func backupCmd(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	var out string
+	var keys bool
+	c, err := parseConfig("portal backup", args, env, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "o", "", "the archive to write (.tar.gz)")
+		fs.BoolVar(&keys, "keys", false, "back up the key store only (keep it apart from the data backups)")
+	})
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		return &usageError{"backup needs -o FILE"}
+	}
+	a, err := open(c, newLogger(c, stderr), true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	tmp := out + ".part"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", out, err)
+	}
+	defer os.Remove(tmp)
+	start := time.Now()
+	m, err := store.Backup(ctx, a.db, f, store.BackupOptions{Keys: keys, Progress: progressBar(stderr)})
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	// Renamed only when complete: a backup cut short never looks like a good one.
+	if err := os.Rename(tmp, out); err != nil {
+		return err
+	}
+	var docs int64
+	for _, c := range m.Collections {
+		docs += c.Docs
+	}
+	what := "data (without the key store: back that up with --keys, and keep it apart)"
+	if keys {
+		what = "key store"
+	}
+	fmt.Fprintf(stdout, "Backed up the %s: %d collections, %d documents to %s in %s.\n", what, len(m.Collections), docs, out, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// restoreCmd verifies an archive, then restores it into an empty database (or, with
+// --force, over the collections it holds).
+func restoreCmd(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	var force bool
+	// The archive: first (portal restore FILE [flags]) or last (portal restore [flags] FILE).
+	var file string
+	switch {
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
+		file, args = args[0], args[1:]
+	case len(args) > 1 && !strings.HasPrefix(args[len(args)-1], "-") && !takesValue(args[len(args)-2]):
+		file, args = args[len(args)-1], args[:len(args)-1]
+	}
+	c, err := parseConfig("portal restore", args, env, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&force, "force", false, "replace what the archive's collections hold in a database that is not empty")
+	})
+	if err != nil {
+		return err
+	}
+	if file == "" {
+		return &usageError{"restore needs the archive: portal restore [flags] FILE"}
+	}
+	m, err := store.VerifyBackup(file)
+	if err != nil {
+		return err
+	}
+	// Restored data is encrypted under the master key of the portal it came from: with
+	// fresh keys it could never be read. Refuse rather than generate them.
+	if env("PORTAL_MASTER_KEY") == "" {
+		if _, err := os.Stat(filepath.Join(c.DataDir, "secrets.json")); err != nil {
+			return fmt.Errorf("no keys in %s (secrets.json) or the environment: copy the original secrets.json there (or set PORTAL_MASTER_KEY and the others) before restoring", c.DataDir)
+		}
+	}
+	a, err := open(c, newLogger(c, stderr), true)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	start := time.Now()
+	if _, err := store.Restore(ctx, a.db, file, store.RestoreOptions{Force: force, Progress: progressBar(stderr)}); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	var docs int64
+	for _, c := range m.Collections {
+		docs += c.Docs
+	}
+	fmt.Fprintf(stdout, "Restored %d collections, %d documents from %s (made %s) in %s.\n", len(m.Collections), docs, file,
+		m.Created.Format(time.RFC3339), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// takesValue reports whether an argument is a flag whose value is the next argument
+// (every setting but the boolean --force; "-flag=value" carries its own).
+func takesValue(arg string) bool {
+	name := strings.TrimLeft(arg, "-")
+	return strings.HasPrefix(arg, "-") && !strings.Contains(arg, "=") && name != "force"
+}
+
+// progressBar draws one line per collection on a terminal, and nothing elsewhere (a
+// cron job's mail stays clean).
+func progressBar(w io.Writer) func(string, int64, int64) {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return func(coll string, n, total int64) {
+		const width = 30
+		filled := width
+		if total > 0 {
+			filled = int(int64(width) * n / total)
+		}
+		fmt.Fprintf(w, "\r%-24s [%s%s] %d/%d", coll, strings.Repeat("#", filled), strings.Repeat(" ", width-filled), n, total)
+		if n >= total {
+			fmt.Fprintln(w)
 		}
 	}
 }

@@ -1,0 +1,354 @@
+package store
+
+import (
+	"archive/tar"
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// BackupFormat names the archive layout, so a future change is recognised.
+const BackupFormat = "pdpa-portal-backup/1"
+
+// Manifest describes a backup archive: what it holds and each collection's checksum.
+type Manifest struct {
+	Format      string               `json:"format"`
+	Created     time.Time            `json:"created"`
+	Database    string               `json:"database"`
+	Keys        bool                 `json:"keys"` // the key store (subject_keys) rather than the data
+	Collections []ManifestCollection `json:"collections"`
+}
+
+// ManifestCollection is one collection of a backup.
+type ManifestCollection struct {
+	Name   string `json:"name"`
+	File   string `json:"file"`
+	Docs   int64  `json:"docs"`
+	SHA256 string `json:"sha256"`
+}
+
+// BackupOptions choose what a backup holds and report progress.
+type BackupOptions struct {
+	// Keys backs up the key store alone. The data backup never holds it: a data backup
+	// restored later must not bring back the key of a person erased since (deletion
+	// reaches backups because the key is gone).
+	Keys     bool
+	Progress func(collection string, docs, total int64)
+}
+
+// backupCollections are the collections a backup holds.
+func backupCollections(keys bool) []string {
+	if keys {
+		return []string{collKeys}
+	}
+	var out []string
+	for _, c := range allCollections {
+		if c != collKeys {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Backup writes a gzip-compressed tar archive: one file of canonical extended JSON per
+// collection (a document a line, every BSON type kept) and manifest.json with the counts
+// and SHA-256 checksums. Collections are read one after another, each in _id order.
+func Backup(ctx context.Context, d *DB, w io.Writer, opt BackupOptions) (*Manifest, error) {
+	gz := gzip.NewWriter(w)
+	tw := tar.NewWriter(gz)
+	m := &Manifest{Format: BackupFormat, Created: time.Now().UTC(), Database: d.db.Name(), Keys: opt.Keys}
+	for _, name := range backupCollections(opt.Keys) {
+		mc, err := backupCollection(ctx, d, tw, name, opt.Progress)
+		if err != nil {
+			return nil, err
+		}
+		m.Collections = append(m.Collections, *mc)
+	}
+	mb, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := writeTarFile(tw, "manifest.json", mb); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func backupCollection(ctx context.Context, d *DB, tw *tar.Writer, name string, progress func(string, int64, int64)) (*ManifestCollection, error) {
+	coll := d.coll(name)
+	total, err := coll.CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("backup %s: %w", name, translate(err))
+	}
+	// The collection is written to a temporary file first: a tar entry needs its size.
+	tmp, err := os.CreateTemp("", "portal-backup-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	sum := sha256.New()
+	bw := bufio.NewWriter(io.MultiWriter(tmp, sum))
+	cur, err := coll.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("backup %s: %w", name, translate(err))
+	}
+	defer cur.Close(ctx)
+	var n int64
+	for cur.Next(ctx) {
+		line, err := bson.MarshalExtJSON(cur.Current, true, false)
+		if err != nil {
+			return nil, fmt.Errorf("backup %s: %w", name, err)
+		}
+		bw.Write(line)
+		bw.WriteByte('\n')
+		n++
+		if progress != nil && n%500 == 0 {
+			progress(name, n, max(total, n))
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("backup %s: %w", name, translate(err))
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		progress(name, n, n)
+	}
+	size, err := tmp.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	file := "collections/" + name + ".jsonl"
+	if err := tw.WriteHeader(&tar.Header{Name: file, Mode: 0o600, Size: size, ModTime: time.Now()}); err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(tw, tmp); err != nil {
+		return nil, err
+	}
+	return &ManifestCollection{Name: name, File: file, Docs: n, SHA256: hex.EncodeToString(sum.Sum(nil))}, nil
+}
+
+func writeTarFile(tw *tar.Writer, name string, b []byte) error {
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(b)), ModTime: time.Now()}); err != nil {
+		return err
+	}
+	_, err := tw.Write(b)
+	return err
+}
+
+// ErrNotEmpty is a restore refused because the database already holds data.
+var ErrNotEmpty = errors.New("the database is not empty")
+
+// ErrBadBackup is an archive that does not verify: nothing was restored.
+var ErrBadBackup = errors.New("the backup does not verify")
+
+// RestoreOptions control a restore.
+type RestoreOptions struct {
+	// Force restores into a database that holds data, after deleting the collections the
+	// archive holds.
+	Force    bool
+	Progress func(collection string, docs, total int64)
+}
+
+// VerifyBackup reads the whole archive and checks it against its manifest.
+func VerifyBackup(path string) (*Manifest, error) {
+	m, sums, counts, err := scanBackup(path)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, fmt.Errorf("%w: no manifest.json", ErrBadBackup)
+	}
+	if m.Format != BackupFormat {
+		return nil, fmt.Errorf("%w: format %q, this portal reads %q", ErrBadBackup, m.Format, BackupFormat)
+	}
+	for _, c := range m.Collections {
+		got, ok := sums[c.File]
+		if !ok {
+			return nil, fmt.Errorf("%w: %s is missing", ErrBadBackup, c.File)
+		}
+		if got != c.SHA256 {
+			return nil, fmt.Errorf("%w: %s has checksum %s, the manifest says %s", ErrBadBackup, c.File, got[:12], c.SHA256[:min(12, len(c.SHA256))])
+		}
+		if counts[c.File] != c.Docs {
+			return nil, fmt.Errorf("%w: %s holds %d documents, the manifest says %d", ErrBadBackup, c.File, counts[c.File], c.Docs)
+		}
+	}
+	return m, nil
+}
+
+func scanBackup(path string) (*Manifest, map[string]string, map[string]int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: not a gzip archive: %v", ErrBadBackup, err)
+	}
+	tr := tar.NewReader(gz)
+	sums, counts := map[string]string{}, map[string]int64{}
+	var m *Manifest
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%w: %v", ErrBadBackup, err)
+		}
+		if h.Name == "manifest.json" {
+			m = &Manifest{}
+			if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(m); err != nil {
+				return nil, nil, nil, fmt.Errorf("%w: manifest: %v", ErrBadBackup, err)
+			}
+			continue
+		}
+		var sum hash.Hash = sha256.New()
+		lines := &lineCounter{}
+		if _, err := io.Copy(io.MultiWriter(sum, lines), tr); err != nil {
+			return nil, nil, nil, fmt.Errorf("%w: %s: %v", ErrBadBackup, h.Name, err)
+		}
+		sums[h.Name], counts[h.Name] = hex.EncodeToString(sum.Sum(nil)), lines.n
+	}
+	return m, sums, counts, nil
+}
+
+type lineCounter struct{ n int64 }
+
+func (l *lineCounter) Write(p []byte) (int, error) {
+	l.n += int64(strings.Count(string(p), "\n"))
+	return len(p), nil
+}
+
+// Restore verifies the archive completely, then writes its collections into the
+// database: only an empty one (every collection the archive holds has no documents)
+// unless Force, which first deletes what those collections hold.
+func Restore(ctx context.Context, d *DB, path string, opt RestoreOptions) (*Manifest, error) {
+	m, err := VerifyBackup(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range m.Collections {
+		if !slices.Contains(allCollections, c.Name) {
+			return nil, fmt.Errorf("%w: unknown collection %q", ErrBadBackup, c.Name)
+		}
+	}
+	if !opt.Force {
+		for _, c := range m.Collections {
+			n, err := d.coll(c.Name).CountDocuments(ctx, bson.D{})
+			if err != nil {
+				return nil, fmt.Errorf("restore: %w", translate(err))
+			}
+			if n > 0 {
+				return nil, fmt.Errorf("%w: %s holds %d documents (restore with --force to replace them)", ErrNotEmpty, c.Name, n)
+			}
+		}
+	} else {
+		for _, c := range m.Collections {
+			if _, err := d.coll(c.Name).DeleteMany(ctx, bson.D{}); err != nil {
+				return nil, fmt.Errorf("restore: clear %s: %w", c.Name, translate(err))
+			}
+		}
+	}
+	byFile := map[string]ManifestCollection{}
+	for _, c := range m.Collections {
+		byFile[c.File] = c
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		c, ok := byFile[h.Name]
+		if !ok {
+			continue
+		}
+		if err := restoreCollection(ctx, d, tr, c, opt.Progress); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func restoreCollection(ctx context.Context, d *DB, r io.Reader, c ManifestCollection, progress func(string, int64, int64)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<20), 64<<20) // a document is at most 16 MB; its JSON somewhat more
+	var batch []any
+	var n int64
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if _, err := d.coll(c.Name).InsertMany(ctx, batch); err != nil {
+			return fmt.Errorf("restore %s: %w", c.Name, translate(err))
+		}
+		n += int64(len(batch))
+		batch = batch[:0]
+		if progress != nil {
+			progress(c.Name, n, c.Docs)
+		}
+		return nil
+	}
+	for sc.Scan() {
+		var doc bson.D
+		if err := bson.UnmarshalExtJSON(sc.Bytes(), true, &doc); err != nil {
+			return fmt.Errorf("restore %s: %w", c.Name, err)
+		}
+		batch = append(batch, doc)
+		if len(batch) == 200 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("restore %s: %w", c.Name, err)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if progress != nil && n == 0 {
+		progress(c.Name, 0, 0)
+	}
+	return nil
+}
