@@ -101,6 +101,7 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 		Drafts: notices, Catalogue: seedCatalogue(t, db.DB), Acks: store.NewAcks(db.DB), ConsentStats: store.NewConsents(db.DB),
 		APITokens: store.NewAPITokens(db.DB),
 		Audit:     store.NewAudit(db.DB),
+		Retention: store.NewRetention(db.DB, requests, files),
 		Counter:   &analytics.Counter{Buffer: analytics.NewBuffer([]byte("test sketch key")), Store: store.NewAnalytics(db.DB, clk.Now)},
 	}, opts)
 	if err != nil {

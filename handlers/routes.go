@@ -167,6 +167,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/purposes/:id", s.purposeEditor)
 	admin.POST("/purposes", s.savePurpose)
 	admin.GET("/audit", s.auditList)
+	admin.GET("/retention", s.retentionAdmin)
+	admin.POST("/retention", s.saveRetention)
 	admin.GET("/audit.csv", s.auditCSV)
 
 	s.apiRoutes(r)

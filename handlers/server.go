@@ -93,6 +93,8 @@ type Deps struct {
 	Counter *analytics.Counter
 	// Audit is the hash-chained audit trail (nil: nothing is recorded, in a few tests).
 	Audit audit.Trail
+	// Retention keeps the retention periods and runs the scheduled deletion.
+	Retention RetentionStore
 }
 
 // Options are the web settings from the configuration.

@@ -330,7 +330,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
 		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(a.db, a.vault, files), Packages: store.NewPackages(a.db, a.vault, files), Disclosures: store.NewDisclosures(a.db), Inventory: store.NewInventory(a.db), Agency: consent.DefaultController(c.BaseURL), Guests: a.guests, Flags: store.NewFlags(a.db),
 		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
-		Counter: counter, Audit: store.NewAudit(a.db),
+		Counter: counter, Audit: store.NewAudit(a.db), Retention: store.NewRetention(a.db, requests, files),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
@@ -715,10 +715,12 @@ func flushCounts(stop <-chan struct{}, counter *analytics.Counter, every time.Du
 	}
 }
 
-// sweepGuests reminds and closes unconfirmed guest requests every hour. (With several
-// instances each runs it; a reminder may then go twice — a lease is the retention job's
-// issue.)
+// sweepGuests runs the hourly jobs: the traffic month summaries, and under the
+// retention lease the deletion of what expired (which also reminds and closes
+// unconfirmed guest requests, so with several instances a reminder goes once).
 func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.Counter, p rights.GuestPolicy, log *slog.Logger) {
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("%s:%d", host, os.Getpid())
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	first := time.After(time.Minute) // soon after start, then hourly
@@ -730,22 +732,22 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.C
 			first = nil
 		case <-t.C:
 		}
-		if n, err := srv.DeleteExpiredPackages(ctx); err != nil && ctx.Err() == nil {
-			log.Error("expired copy packages", "err", err)
-		} else if n > 0 {
-			log.Info("expired copy packages deleted", "count", n)
-		}
 		if counter != nil {
 			if err := counter.Store.Roll(ctx, time.Now()); err != nil && ctx.Err() == nil {
 				log.Error("traffic month summaries", "err", err)
 			}
 		}
-		reminded, closed, err := srv.SweepGuests(ctx, p)
-		switch {
+		// Deleting what expired (including the guest and package sweeps) takes a lease:
+		// with several instances, one runs it at a time.
+		switch run, err := srv.RunRetention(ctx, holder, p); {
 		case err != nil && ctx.Err() == nil:
-			log.Error("guest request sweep", "err", err)
-		case reminded+closed > 0:
-			log.Info("guest request sweep", "reminded", reminded, "closed", closed)
+			log.Error("retention run", "err", err)
+		case run == nil:
+			log.Debug("retention run skipped: another instance holds the lease")
+		case run.Error != "":
+			log.Error("retention run stopped", "err", run.Error, "deleted", run.Deleted)
+		default:
+			log.Info("retention run", "deleted", run.Deleted)
 		}
 	}
 }

@@ -1,0 +1,141 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/retention"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// The scheduled deletion: ended sessions, old sent mail and the attachments of requests
+// closed long ago go, what is still within its period stays; the run is listed on the
+// administrators' page and in the audit trail; two instances at once run it once.
+func TestRetentionRun(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	cit := h.makeUser("c@example.tw", "申請人", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	c := h.signIn("c@example.tw", citizenPassword)
+	if r := c.multipart("/requests", url.Values{"kind": {"view"}, "scope": {"all"}}, upload{"id.pdf", pdfFile}); r.Code != http.StatusSeeOther {
+		t.Fatalf("file: %d", r.Code)
+	}
+	c.post("/requests", url.Values{"kind": {"copy"}, "scope": {"all"}})
+	if r := c.post("/requests/2026-000001/withdraw", url.Values{"version": {"1"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d %s", r.Code, r.text("main"))
+	}
+	// A session and a mail from long ago, and recent ones.
+	old := h.clock.Now().Add(-400 * 24 * time.Hour)
+	if err := h.sessions.Create(ctx, &account.Session{ID: "old-session", UserID: "u-x", Created: old, LastSeen: old}); err != nil {
+		t.Fatal(err)
+	}
+	m := &outbox.Message{ID: "m-old", UserID: cit.ID, To: "c@example.tw", Subject: "s", Body: "b", Lang: "zh-TW", Created: old, NextAttempt: old}
+	if err := h.mail.Enqueue(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.mail.MarkSent(ctx, m, old); err != nil {
+		t.Fatal(err)
+	}
+	admin := h.signIn("adm@agency.example", staffPassword)
+	if r := admin.post("/admin/retention", url.Values{"sessions": {"30"}, "sent_mail": {"365"}, "closed_attachments": {"30"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("save periods: %d %q", r.Code, r.text(".error-summary"))
+	}
+	// Not yet: the withdrawn request's file is within its 30 days.
+	run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy)
+	if err != nil || run == nil || run.Error != "" {
+		t.Fatalf("run: %+v %v", run, err)
+	}
+	if run.Deleted["sessions"] != 1 || run.Deleted["sent_mail"] != 1 || run.Deleted["closed_attachments"] != 0 {
+		t.Fatalf("first run deleted %v", run.Deleted)
+	}
+	if _, err := h.sessions.Get(ctx, "old-session"); err == nil {
+		t.Fatal("the old session is still there")
+	}
+	if r := c.get("/requests/2026-000001"); r.Code != 200 {
+		t.Fatalf("the requester lost access: %d", r.Code)
+	}
+	// 31 days later the attachment goes; the request and its timeline stay.
+	h.clock.Advance(31 * 24 * time.Hour)
+	var wg sync.WaitGroup
+	runs := make([]*retention.Run, 2)
+	for i, holder := range []string{"instance-a", "instance-b"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := h.srv.RunRetention(ctx, holder, rights.DefaultGuestPolicy)
+			if err != nil {
+				t.Error(err)
+			}
+			runs[i] = r
+		}()
+	}
+	wg.Wait()
+	ran := 0
+	for _, r := range runs {
+		if r != nil {
+			ran++
+			if r.Deleted["closed_attachments"] != 1 {
+				t.Fatalf("second run deleted %v", r.Deleted)
+			}
+		}
+	}
+	if ran == 0 {
+		t.Fatal("neither instance ran")
+	}
+	if files, err := h.srv.Files.List(ctx, "2026-000001"); err != nil || len(files) != 0 {
+		t.Fatalf("attachments left: %d %v", len(files), err)
+	}
+	c = h.signIn("c@example.tw", citizenPassword) // a month on: signed out meanwhile
+	if r := c.get("/requests/2026-000001"); r.Code != 200 {
+		t.Fatalf("the closed request itself went: %d", r.Code)
+	}
+	admin = h.signIn("adm@agency.example", staffPassword)
+	page := admin.get("/admin/retention")
+	if page.Code != 200 || page.doc.Find("tbody tr").Length() < 1+len(retention.Items) || !strings.Contains(page.text("main"), "instance-") {
+		t.Fatalf("retention page: %d %q", page.Code, page.text("main"))
+	}
+	events := h.events()
+	n := 0
+	for _, e := range events {
+		if e.Action == "retention run" && e.Actor == audit.ActorSystem {
+			n++
+		}
+	}
+	if n != 1+ran {
+		t.Fatalf("%d runs in the audit trail, want %d", n, 1+ran)
+	}
+	// Periods out of bounds, or not numbers: 400 with a message per field, nothing saved.
+	r := admin.post("/admin/retention", url.Values{"sessions": {"0"}, "sent_mail": {"abc"}, "closed_attachments": {"99999"}})
+	if r.Code != http.StatusBadRequest || r.doc.Find(".error-summary li").Length() != 3 {
+		t.Fatalf("bad periods: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if p, _ := h.srv.Retention.Periods(ctx); p.Days("sessions") != 30 {
+		t.Fatalf("a refused form changed the periods: %v", p)
+	}
+}
+
+// A lease held by another instance stops a run until it runs out.
+func TestRetentionLease(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	now := h.clock.Now()
+	if ok, err := h.srv.Retention.Acquire(ctx, "retention", "other", time.Hour, now); !ok || err != nil {
+		t.Fatalf("acquire: %v %v", ok, err)
+	}
+	if run, err := h.srv.RunRetention(ctx, "me", rights.DefaultGuestPolicy); run != nil || err != nil {
+		t.Fatalf("ran despite the lease: %+v %v", run, err)
+	}
+	h.clock.Advance(61 * time.Minute)
+	if run, err := h.srv.RunRetention(ctx, "me", rights.DefaultGuestPolicy); run == nil || err != nil {
+		t.Fatalf("an expired lease still blocks: %v", err)
+	}
+}

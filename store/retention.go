@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/retention"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// Retention keeps the retention periods and the record of runs, hands out the lease
+// that lets one instance run the scheduled deletion at a time, and deletes what has
+// expired.
+type Retention struct {
+	db    *DB
+	reqs  *Requests
+	files *Files
+}
+
+// NewRetention returns the retention store; it deletes attachments through files.
+func NewRetention(db *DB, reqs *Requests, files *Files) *Retention {
+	return &Retention{db: db, reqs: reqs, files: files}
+}
+
+type leaseDoc struct {
+	ID      string    `bson:"_id"`
+	Holder  string    `bson:"holder"`
+	Until   time.Time `bson:"until"`
+	Version int64     `bson:"version"`
+}
+
+// Acquire takes the named lease for holder until now+ttl: when nobody holds it, it has
+// run out, or holder already has it. It reports false when another instance holds it.
+func (r *Retention) Acquire(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error) {
+	id := "lease:" + name
+	unlock := r.db.locks.lock(collSettings, id)
+	defer unlock()
+	var d leaseDoc
+	err := translate(r.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
+	next := leaseDoc{ID: id, Holder: holder, Until: now.Add(ttl).UTC(), Version: d.Version + 1}
+	switch {
+	case errors.Is(err, apperr.ErrNotFound):
+		_, err := r.db.coll(collSettings).InsertOne(ctx, next)
+		if err = translate(err); errors.Is(err, apperr.ErrConflict) {
+			return false, nil
+		}
+		return err == nil, err
+	case err != nil:
+		return false, fmt.Errorf("lease %s: %w", name, err)
+	case d.Holder != holder && d.Until.After(now):
+		return false, nil
+	}
+	res, err := r.db.coll(collSettings).ReplaceOne(ctx, r.db.atVersion(id, d.Version), next)
+	if err != nil {
+		return false, fmt.Errorf("lease %s: %w", name, translate(err))
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// Release gives the lease up if holder has it.
+func (r *Retention) Release(ctx context.Context, name, holder string) error {
+	_, err := r.db.coll(collSettings).DeleteOne(ctx, bson.D{{Key: "_id", Value: "lease:" + name}, {Key: "holder", Value: holder}})
+	return translate(err)
+}
+
+// Lease says who holds the named lease and until when (zero when nobody).
+func (r *Retention) Lease(ctx context.Context, name string) (string, time.Time, error) {
+	var d leaseDoc
+	err := translate(r.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: "lease:" + name}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return "", time.Time{}, nil
+	}
+	return d.Holder, d.Until, err
+}
+
+type periodsDoc struct {
+	ID      string         `bson:"_id"`
+	Periods map[string]int `bson:"periods"`
+}
+
+// Periods returns the periods set (the defaults for the rest).
+func (r *Retention) Periods(ctx context.Context) (retention.Periods, error) {
+	var d periodsDoc
+	err := translate(r.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: "retention"}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return retention.Periods{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("retention periods: %w", err)
+	}
+	return d.Periods, nil
+}
+
+// SavePeriods replaces the periods.
+func (r *Retention) SavePeriods(ctx context.Context, p retention.Periods) error {
+	_, err := r.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: "retention"}}, periodsDoc{ID: "retention", Periods: p},
+		options.Replace().SetUpsert(true))
+	return translate(err)
+}
+
+type runDoc struct {
+	At       time.Time      `bson:"at"`
+	Holder   string         `bson:"holder"`
+	Deleted  map[string]int `bson:"deleted"`
+	Error    string         `bson:"error,omitempty"`
+	Duration int64          `bson:"ms"`
+}
+
+type runsDoc struct {
+	ID   string   `bson:"_id"`
+	Runs []runDoc `bson:"runs"`
+}
+
+// keptRuns is how many runs the page lists.
+const keptRuns = 30
+
+// RecordRun adds a run to the list (the newest keptRuns are kept).
+func (r *Retention) RecordRun(ctx context.Context, run *retention.Run) error {
+	unlock := r.db.locks.lock(collSettings, "retention_runs")
+	defer unlock()
+	var d runsDoc
+	err := translate(r.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: "retention_runs"}}).Decode(&d))
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return err
+	}
+	d.ID = "retention_runs"
+	d.Runs = append([]runDoc{{At: run.At.UTC(), Holder: run.Holder, Deleted: run.Deleted, Error: run.Error, Duration: run.Duration.Milliseconds()}}, d.Runs...)
+	d.Runs = d.Runs[:min(len(d.Runs), keptRuns)]
+	_, err = r.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, options.Replace().SetUpsert(true))
+	return translate(err)
+}
+
+// Runs lists the recorded runs, newest first.
+func (r *Retention) Runs(ctx context.Context) ([]retention.Run, error) {
+	var d runsDoc
+	err := translate(r.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: "retention_runs"}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]retention.Run, len(d.Runs))
+	for i, x := range d.Runs {
+		out[i] = retention.Run{At: x.At, Holder: x.Holder, Deleted: x.Deleted, Error: x.Error, Duration: time.Duration(x.Duration) * time.Millisecond}
+	}
+	return out, nil
+}
+
+// DeleteSessionsBefore deletes sessions last used before t (long ended: the absolute
+// limit is hours).
+func (r *Retention) DeleteSessionsBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := r.db.coll(collSessions).DeleteMany(ctx, bson.D{{Key: "last_seen", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}})
+	if err != nil {
+		return 0, fmt.Errorf("old sessions: %w", translate(err))
+	}
+	return int(res.DeletedCount), nil
+}
+
+// DeleteSentMailBefore deletes mail sent before t.
+func (r *Retention) DeleteSentMailBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := r.db.coll(collMail).DeleteMany(ctx, bson.D{{Key: "sent_at", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}})
+	if err != nil {
+		return 0, fmt.Errorf("old mail: %w", translate(err))
+	}
+	return int(res.DeletedCount), nil
+}
+
+// DeleteClosedAttachments deletes the files of requests closed or withdrawn before t
+// (the request itself, its decision and timeline stay).
+func (r *Retention) DeleteClosedAttachments(ctx context.Context, t time.Time) (int, error) {
+	reqs, files := r.reqs, r.files
+	cur, err := r.db.coll(collRequestFiles).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("closed attachments: %w", translate(err))
+	}
+	var refs []struct {
+		Ref string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &refs); err != nil {
+		return 0, fmt.Errorf("closed attachments: %w", translate(err))
+	}
+	n := 0
+	for _, x := range refs {
+		req, err := reqs.ByRef(ctx, x.Ref)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return n, err
+		}
+		if req.State != rights.Closed && req.State != rights.Withdrawn {
+			continue
+		}
+		steps, err := reqs.Steps(ctx, x.Ref, true)
+		if err != nil || len(steps) == 0 || !steps[len(steps)-1].At.Before(t) {
+			continue
+		}
+		list, err := files.List(ctx, x.Ref)
+		if err != nil {
+			return n, err
+		}
+		if err := files.DeleteRef(ctx, x.Ref); err != nil {
+			return n, err
+		}
+		n += len(list)
+	}
+	return n, nil
+}
