@@ -102,6 +102,7 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 		APITokens: store.NewAPITokens(db.DB),
 		Audit:     store.NewAudit(db.DB),
 		Retention: store.NewRetention(db.DB, requests, files),
+		Incidents: store.NewIncidents(db.DB),
 		Counter:   &analytics.Counter{Buffer: analytics.NewBuffer([]byte("test sketch key")), Store: store.NewAnalytics(db.DB, clk.Now)},
 	}, opts)
 	if err != nil {

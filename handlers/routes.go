@@ -168,6 +168,13 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/purposes", s.savePurpose)
 	admin.GET("/audit", s.auditList)
 	admin.GET("/retention", s.retentionAdmin)
+	admin.GET("/incidents", s.incidentsList)
+	admin.GET("/incidents/new", s.newIncidentPage)
+	admin.POST("/incidents", s.saveIncident)
+	admin.GET("/incidents/:id", s.incidentPage)
+	admin.POST("/incidents/:id", s.saveIncident)
+	admin.POST("/incidents/:id/reported", s.incidentReported)
+	admin.POST("/incidents/:id/notify", s.incidentNotify)
 	admin.POST("/retention", s.saveRetention)
 	admin.GET("/audit.csv", s.auditCSV)
 

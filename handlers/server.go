@@ -26,6 +26,7 @@ import (
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
@@ -95,6 +96,8 @@ type Deps struct {
 	Audit audit.Trail
 	// Retention keeps the retention periods and runs the scheduled deletion.
 	Retention RetentionStore
+	// Incidents are the security incident records (Art. 12).
+	Incidents incident.Store
 }
 
 // Options are the web settings from the configuration.
@@ -186,7 +189,14 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.visitorCodec = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.visitorCodec.MaxAge(int(visitorAge / time.Second))
 	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
-		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }, "inc": func(n int) int { return n + 1 }})
+		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }, "inc": func(n int) int { return n + 1 },
+		// hours is a duration in whole hours, counted away from zero (for the 72-hour clocks).
+		"hours": func(d time.Duration) int {
+			if d < 0 {
+				d = -d
+			}
+			return int((d + time.Hour - 1) / time.Hour)
+		}})
 	if err != nil {
 		return nil, err
 	}

@@ -52,13 +52,14 @@ const (
 	collAnalytics          = "analytics"
 	collAuditEvents        = "audit_events"
 	collAuditHead          = "audit_head"
+	collIncidents          = "incidents"
 )
 
 // allCollections lists every collection the portal uses.
 var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
-	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics, collAuditEvents, collAuditHead}
+	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics, collAuditEvents, collAuditHead, collIncidents}
 
 type index struct {
 	name   string

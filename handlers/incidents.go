@@ -1,0 +1,264 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/incident"
+)
+
+// localMinute is the form's date-and-time format (an <input type="datetime-local">).
+const localMinute = "2006-01-02T15:04"
+
+type incidentPage struct {
+	Incident *incident.Incident
+	New      bool
+	Values   map[string]string
+	Now      time.Time
+	Names    []string // the people affected, as the administrator entered them
+}
+
+type incidentsPage struct {
+	Incidents []*incident.Incident
+	Now       time.Time
+}
+
+// incidentsList shows every incident with its two 72-hour clocks.
+func (s *Server) incidentsList(c *gin.Context) {
+	list, err := s.Incidents.List(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "incidents", s.view(c, "incident.list_title", incidentsPage{Incidents: list, Now: s.Now()}))
+}
+
+func (s *Server) newIncidentPage(c *gin.Context) {
+	s.renderIncident(c, http.StatusOK, incidentPage{New: true, Values: map[string]string{"discovered": s.Now().In(taipei).Format(localMinute)}}, nil)
+}
+
+func (s *Server) renderIncident(c *gin.Context, status int, p incidentPage, inv *apperr.Invalid) {
+	p.Now = s.Now()
+	title := "incident.new_title"
+	if !p.New {
+		title = "incident.title"
+	}
+	v := s.view(c, title, p)
+	if inv != nil {
+		v.Problems = inv.Problems
+	}
+	s.render(c, status, "incident", v)
+}
+
+func (s *Server) incidentPage(c *gin.Context) {
+	i, err := s.Incidents.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderIncident(c, http.StatusOK, incidentPage{Incident: i, Values: s.incidentValues(c.Request.Context(), i)}, nil)
+}
+
+func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[string]string {
+	var emails []string
+	for _, id := range i.Affected {
+		if u, err := s.Users.ByID(ctx, id); err == nil {
+			emails = append(emails, u.Email)
+		}
+	}
+	return map[string]string{"discovered": i.Discovered.In(taipei).Format(localMinute), "title": i.Title, "what": i.What, "data": i.Data,
+		"people": strconv.Itoa(i.People), "measures": i.Measures, "affected": strings.Join(emails, "\n"), "version": strconv.FormatInt(i.Version, 10),
+		"report_ref": i.ReportRef}
+}
+
+// saveIncident creates or updates a record from the form; the people affected are
+// entered as e-mail addresses, one a line, and must all be accounts.
+func (s *Server) saveIncident(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	id := c.Param("id")
+	i := &incident.Incident{}
+	if id != "" {
+		cur, err := s.Incidents.Get(ctx, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		i = cur
+		if c.PostForm("version") != strconv.FormatInt(cur.Version, 10) {
+			s.fail(c, apperr.ErrStale)
+			return
+		}
+	}
+	f := func(k string) string { return strings.TrimSpace(c.PostForm(k)) }
+	values := map[string]string{}
+	for _, k := range []string{"discovered", "title", "what", "data", "people", "measures", "affected", "version"} {
+		values[k] = c.PostForm(k)
+	}
+	inv := &apperr.Invalid{}
+	i.Title, i.What, i.Data, i.Measures = f("title"), f("what"), f("data"), f("measures")
+	if t, err := time.ParseInLocation(localMinute, f("discovered"), taipei); err == nil {
+		i.Discovered = t
+	} else {
+		i.Discovered = time.Time{}
+	}
+	if n, err := strconv.Atoi(f("people")); err == nil {
+		i.People = n
+	} else {
+		i.People = -1
+	}
+	i.Affected = nil
+	lines := strings.Fields(f("affected"))
+	if len(lines) > 10_000 {
+		inv.Add("affected", "incident.too_many", 10_000)
+	} else {
+		var unknown []string
+		for _, e := range lines {
+			acc, err := s.Users.ByEmail(ctx, e)
+			switch {
+			case errors.Is(err, apperr.ErrNotFound):
+				unknown = append(unknown, clip(e, 100))
+			case err != nil:
+				s.fail(c, err)
+				return
+			default:
+				i.Affected = append(i.Affected, acc.ID)
+			}
+		}
+		if len(unknown) > 0 {
+			inv.Add("affected", "incident.unknown_people", strings.Join(unknown[:min(len(unknown), 10)], ", "))
+		}
+	}
+	if err := i.Validate(s.Now()); err != nil {
+		var v *apperr.Invalid
+		if errors.As(err, &v) {
+			inv.Problems = append(inv.Problems, v.Problems...)
+		}
+	}
+	if len(inv.Problems) > 0 {
+		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: nilIfNew(i, id), New: id == "", Values: values}, inv)
+		return
+	}
+	now := s.Now()
+	if id == "" {
+		i.ID, i.Recorded, i.RecordedBy = account.NewID("inc"), now, u.ID
+	}
+	i.Updated, i.UpdatedBy = now, u.ID
+	if err := s.Incidents.Save(ctx, i); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "incident.saved")
+	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+}
+
+func nilIfNew(i *incident.Incident, id string) *incident.Incident {
+	if id == "" {
+		return nil
+	}
+	return i
+}
+
+// incidentReported records the report to the authority: when and its reference.
+func (s *Server) incidentReported(c *gin.Context) {
+	ctx := c.Request.Context()
+	i, err := s.Incidents.Get(ctx, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	inv := &apperr.Invalid{}
+	at, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm("reported_at")), taipei)
+	switch {
+	case err != nil:
+		inv.Add("reported_at", "incident.required")
+	case at.Before(i.Discovered) || at.After(s.Now()):
+		inv.Add("reported_at", "incident.reported_range")
+	}
+	ref := strings.TrimSpace(c.PostForm("report_ref"))
+	if ref == "" || len(ref) > 200 {
+		inv.Add("report_ref", "incident.required")
+	}
+	if c.PostForm("version") != strconv.FormatInt(i.Version, 10) {
+		s.fail(c, apperr.ErrStale)
+		return
+	}
+	if len(inv.Problems) > 0 {
+		values := s.incidentValues(ctx, i)
+		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), clip(ref, 200)
+		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
+		return
+	}
+	i.ReportedAt, i.ReportRef, i.Updated, i.UpdatedBy = at, ref, s.Now(), currentUser(c).ID
+	if err := s.Incidents.Save(ctx, i); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "incident.reported")
+	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+}
+
+// incidentNotify tells every person affected, by mail in their own language, what
+// happened and what was done (ER Art. 22), once; the time and count are recorded first,
+// so a second press cannot send the notice twice.
+func (s *Server) incidentNotify(c *gin.Context) {
+	ctx := c.Request.Context()
+	i, err := s.Incidents.Get(ctx, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if c.PostForm("version") != strconv.FormatInt(i.Version, 10) {
+		s.fail(c, apperr.ErrStale)
+		return
+	}
+	if !i.NotifiedAt.IsZero() {
+		s.addFlash(c, flashError, "incident.already_notified")
+		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+		return
+	}
+	if strings.TrimSpace(i.Measures) == "" || len(i.Affected) == 0 {
+		inv := &apperr.Invalid{}
+		if strings.TrimSpace(i.Measures) == "" {
+			inv.Add("measures", "incident.measures_first")
+		}
+		if len(i.Affected) == 0 {
+			inv.Add("affected", "incident.nobody")
+		}
+		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: s.incidentValues(ctx, i)}, inv)
+		return
+	}
+	i.NotifiedAt, i.Notified, i.Updated, i.UpdatedBy = s.Now(), len(i.Affected), s.Now(), currentUser(c).ID
+	if err := s.Incidents.Save(ctx, i); err != nil {
+		s.fail(c, err)
+		return
+	}
+	sent := 0
+	for _, id := range i.Affected {
+		u, err := s.Users.ByID(ctx, id)
+		if err != nil {
+			continue // erased since: nobody left to tell
+		}
+		lang := u.Lang
+		if lang == "" {
+			lang = i18n.ZH
+		}
+		if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: lang, Kind: "incident", Link: "/account",
+			Args: []any{i.What, i.Measures, i.Discovered.In(taipei).Format("2006-01-02 15:04")}}); err != nil {
+			s.Log.Error("incident notice not queued", "incident", i.ID, "err", err)
+			continue
+		}
+		sent++
+	}
+	s.addFlashArgs(c, flashSuccess, "incident.notified", sent)
+	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+}

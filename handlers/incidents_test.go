@@ -1,0 +1,99 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+)
+
+// An incident from discovery to notice: recorded with the people affected, the 72-hour
+// clocks running and then overdue, the report to the authority recorded (late), each
+// person told in their own language of the facts and the measures, once.
+func TestIncidentClocksAndNotice(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	zh := h.makeUser("mei@example.tw", "王美美", citizenPassword)
+	en := h.makeUser("john@example.tw", "John", citizenPassword)
+	en.Lang = "en"
+	if err := h.users.Update(ctx, en); err != nil {
+		t.Fatal(err)
+	}
+	_ = zh
+	admin := h.signIn("adm@agency.example", staffPassword)
+	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	form := url.Values{"title": {"誤寄名冊"}, "discovered": {discovered}, "what": {"一份含姓名與電話的名冊被誤寄給另一機關。"},
+		"data": {"姓名、電話"}, "people": {"2"}, "measures": {""}, "affected": {"mei@example.tw\njohn@example.tw\nghost@example.tw"}}
+	r := admin.post("/admin/incidents", form)
+	if r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "ghost@example.tw") {
+		t.Fatalf("unknown person: %d %q", r.Code, r.text(".error-summary"))
+	}
+	bad := url.Values{"title": {""}, "discovered": {"2099-01-01T00:00"}, "what": {strings.Repeat("字", 5001)}, "data": {"x"}, "people": {"-3"}}
+	if r := admin.post("/admin/incidents", bad); r.Code != http.StatusBadRequest || r.doc.Find(".error-summary li").Length() != 4 {
+		t.Fatalf("bad form: %d %q", r.Code, r.text(".error-summary"))
+	}
+	form.Set("affected", "mei@example.tw\njohn@example.tw")
+	r = admin.post("/admin/incidents", form)
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("record: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page := admin.follow(r)
+	if !strings.Contains(page.text("#clocks-title + dl"), "剩餘 70 小時") {
+		t.Fatalf("clocks: %q", page.text("#clocks-title + dl"))
+	}
+	// Without the measures the notice cannot go.
+	ver, _ := page.doc.Find(`form[action$="/notify"] input[name=version]`).Attr("value")
+	id := strings.TrimPrefix(r.Header().Get("Location"), "/admin/incidents/")
+	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}}); r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "措施") {
+		t.Fatalf("notice without measures: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.clock.Advance(80 * time.Hour)
+	admin = h.signIn("adm@agency.example", staffPassword)
+	list := admin.get("/admin/incidents")
+	if !strings.Contains(list.text("tbody"), "已逾期 10 小時") {
+		t.Fatalf("overdue clocks: %q", list.text("tbody"))
+	}
+	page = admin.get("/admin/incidents/" + id)
+	ver, _ = page.doc.Find(`form[action$="/reported"] input[name=version]`).Attr("value")
+	at := h.clock.Now().Add(-time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	if r := admin.post("/admin/incidents/"+id+"/reported", url.Values{"version": {ver}, "reported_at": {at}, "report_ref": {"府數字第 1140001 號"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("report: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page = admin.get("/admin/incidents/" + id)
+	if !strings.Contains(page.text("#clocks-title + dl"), "逾期") || !strings.Contains(page.text("#clocks-title + dl"), "府數字第 1140001 號") {
+		t.Fatalf("after the report: %q", page.text("#clocks-title + dl"))
+	}
+	ver, _ = page.doc.Find(`form[method=post][action="/admin/incidents/` + id + `"] input[name=version]`).Attr("value")
+	form.Set("version", ver)
+	form.Set("measures", "已請對方刪除並確認；已檢討寄送流程。")
+	if r := admin.post("/admin/incidents/"+id, form); r.Code != http.StatusSeeOther {
+		t.Fatalf("update: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page = admin.get("/admin/incidents/" + id)
+	ver, _ = page.doc.Find(`form[action$="/notify"] input[name=version]`).Attr("value")
+	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("notify: %d", r.Code)
+	}
+	mz, me := h.mails("mei@example.tw"), h.mails("john@example.tw")
+	if len(mz) == 0 || !strings.Contains(mz[len(mz)-1].Body, "誤寄給另一機關") || !strings.Contains(mz[len(mz)-1].Body, "已請對方刪除") || !strings.Contains(mz[len(mz)-1].Subject, "事故") {
+		t.Fatalf("the zh notice: %+v", mz)
+	}
+	if len(me) == 0 || !strings.Contains(me[len(me)-1].Subject, "incident") || !strings.Contains(me[len(me)-1].Body, "What the agency has done") {
+		t.Fatalf("the en notice: %+v", me)
+	}
+	page = admin.get("/admin/incidents/" + id)
+	if page.doc.Find(`form[action$="/notify"]`).Length() != 0 || !strings.Contains(page.text("#clocks-title + dl"), "已通知 2 人") {
+		t.Fatalf("after the notice: %q", page.text("#clocks-title + dl"))
+	}
+	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}}); r.Code == http.StatusSeeOther && len(h.mails("mei@example.tw")) != len(mz) {
+		t.Fatal("the notice went twice")
+	}
+	if r := h.signIn("adm@agency.example", staffPassword, english).get("/admin/incidents/" + id); !strings.Contains(r.text("h1"), "Incident record") {
+		t.Fatalf("English: %q", r.text("h1"))
+	}
+}
