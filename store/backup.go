@@ -352,3 +352,18 @@ func restoreCollection(ctx context.Context, d *DB, r io.Reader, c ManifestCollec
 	}
 	return nil
 }
+
+// HoldsNoPeople reports whether the database has no accounts, requests or guests yet
+// (what a fresh portal creates — the first notice, the purposes — does not count).
+func HoldsNoPeople(ctx context.Context, d *DB) (bool, error) {
+	for _, c := range []string{collUsers, collRequests, collGuests, collDisclosures} {
+		n, err := d.coll(c).CountDocuments(ctx, bson.D{})
+		if err != nil {
+			return false, fmt.Errorf("check %s: %w", c, translate(err))
+		}
+		if n > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}

@@ -369,6 +369,7 @@ Usage:
   portal [serve] [flags]                 serve the portal (the default)
   portal create-admin --email E [--name N] [flags]
                                          create an administrator; the password is read from standard input
+  portal demo [-people N]                fill an empty database with obviously fake demo data
   portal backup -o FILE [--keys]         write a compressed, checksummed archive of the database
                                          (--keys: the key store only, to keep apart from data backups)
   portal restore FILE [--force]          verify an archive, then restore it into an empty database

@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		err = serve(ctx, args, env, stdout, stderr)
 	case "create-admin":
 		err = createAdmin(ctx, args, env, stdin, stdout, stderr)
+	case "demo":
+		err = demoCmd(ctx, args, env, stdout, stderr)
 	case "backup":
 		err = backupCmd(ctx, args, env, stdout, stderr)
 	case "restore":

@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -584,5 +586,39 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	}
 	if u := runOnce(t, []string{"backup", "-data-dir", dst}, nil, ""); u.code != exitUsage {
 		t.Fatalf("backup without -o: exit %d", u.code)
+	}
+}
+
+// portal demo fills an empty database with fake people that sign in and show on every
+// kind of page, and refuses a database that already holds people.
+func TestDemoCommand(t *testing.T) {
+	dir := filepath.Join(storetest.ShortTempDir(t), "data")
+	r := runOnce(t, []string{"demo", "-people", "20", "-data-dir", dir}, nil, "")
+	if r.code != 0 || !strings.Contains(r.stdout, "20 citizens") || !strings.Contains(r.stdout, "admin@demo.invalid") {
+		t.Fatalf("demo: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	again := runOnce(t, []string{"demo", "-data-dir", dir}, nil, "")
+	if again.code != exitError || !strings.Contains(again.stderr, "empty") {
+		t.Fatalf("demo twice: exit %d %q", again.code, again.stderr)
+	}
+	p := startPortal(t, dir)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	res, err := client.PostForm(p.url+"/signin", url.Values{"email": {"officer@demo.invalid"}, "password": {"Demo-Portal-2026!"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	res, err = client.Get(p.url + "/officer/queue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || strings.Count(string(body), `href="/officer/requests/`) < 20 {
+		t.Fatalf("queue after demo: %d, %d requests listed", res.StatusCode, strings.Count(string(body), `href="/officer/requests/`))
+	}
+	if v := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, ""); v.code != 0 {
+		t.Fatalf("audit verify: %q", v.stdout)
 	}
 }
