@@ -102,15 +102,20 @@ func (b *Break) Error() string {
 }
 
 // Verify walks the whole trail and checks every link: numbers without gaps, each event
-// pointing at the previous hash, each hash matching its fields, and the head naming
-// the last event. It returns how many events it checked and the first break (nil
-// when the chain is whole).
+// pointing at the previous hash, each hash matching its fields, and the head naming an
+// event that is there. The head is read first, so events appended while it runs (a live
+// portal) are checked too and never mistaken for a break. It returns how many events it
+// checked and the first break (nil when the chain is whole).
 func Verify(ctx context.Context, t Trail) (int64, *Break, error) {
+	headSeq, headHash, err := t.Head(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
 	var n, want int64 = 0, 1
-	prev := ""
+	prev, atHead := "", ""
 	var brk *Break
 	errStop := errors.New("stop")
-	err := t.Walk(ctx, func(e *Event) error {
+	err = t.Walk(ctx, func(e *Event) error {
 		switch {
 		case e.Seq != want:
 			brk = &Break{Seq: want, Reason: fmt.Sprintf("event %d is missing (next stored is %d)", want, e.Seq)}
@@ -122,6 +127,9 @@ func Verify(ctx context.Context, t Trail) (int64, *Break, error) {
 		if brk != nil {
 			return errStop
 		}
+		if e.Seq == headSeq {
+			atHead = e.Hash
+		}
 		n, want, prev = n+1, want+1, e.Hash
 		return nil
 	})
@@ -131,17 +139,13 @@ func Verify(ctx context.Context, t Trail) (int64, *Break, error) {
 	if brk != nil {
 		return n, brk, nil
 	}
-	headSeq, headHash, err := t.Head(ctx)
-	if err != nil {
-		return n, nil, err
-	}
-	// A head one behind is an append interrupted between storing the event and moving
-	// the head (the next append repairs it); anything else means events went missing.
-	if headSeq == n-1 && n > 0 {
-		return n, nil, nil
-	}
-	if headSeq != n || headHash != prev {
+	// Events beyond the head are appends not yet (or never, after a crash) recorded in
+	// it; events missing up to the head were removed.
+	if headSeq > n {
 		return n, &Break{Seq: n + 1, Reason: fmt.Sprintf("the head names event %d but the trail ends at %d (events removed from the end?)", headSeq, n)}, nil
+	}
+	if headSeq > 0 && atHead != headHash {
+		return n, &Break{Seq: headSeq, Reason: "the head's hash does not match the event it names"}, nil
 	}
 	return n, nil, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -115,9 +116,16 @@ func rolesOf(u *account.User) string {
 	return strings.Join(rs, ",")
 }
 
+// clip makes s valid UTF-8 (a route parameter can carry any bytes, and the database
+// would store a replacement character, breaking the event's hash) and at most n bytes,
+// cut on a character boundary.
 func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -87,6 +87,12 @@ func TestAuditTrailRecordsActions(t *testing.T) {
 	if n, brk, err := audit.Verify(context.Background(), h.srv.Audit); err != nil || brk != nil || n != int64(len(events)) {
 		t.Fatalf("verify: %d %+v %v", n, brk, err)
 	}
+	// Bytes that are not UTF-8 in a route parameter do not break the chain.
+	h.browser().post("/guest/requests/%FF%FEab/withdraw", url.Values{})
+	o.get("/officer/requests/" + strings.Repeat("字", 40))
+	if _, brk, err := audit.Verify(context.Background(), h.srv.Audit); err != nil || brk != nil {
+		t.Fatalf("verify after odd bytes: %+v %v", brk, err)
+	}
 }
 
 // The administrators' page: newest first, filters by actor (e-mail), action and dates,

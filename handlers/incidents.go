@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,7 +131,7 @@ func (s *Server) saveIncident(c *gin.Context) {
 			case err != nil:
 				s.fail(c, err)
 				return
-			default:
+			case !slices.Contains(i.Affected, acc.ID): // one notice per person, however typed
 				i.Affected = append(i.Affected, acc.ID)
 			}
 		}
@@ -185,8 +186,11 @@ func (s *Server) incidentReported(c *gin.Context) {
 		inv.Add("reported_at", "incident.reported_range")
 	}
 	ref := strings.TrimSpace(c.PostForm("report_ref"))
-	if ref == "" || len(ref) > 200 {
+	switch {
+	case ref == "":
 		inv.Add("report_ref", "incident.required")
+	case len([]rune(ref)) > 200:
+		inv.Add("report_ref", "incident.too_long", 200)
 	}
 	if c.PostForm("version") != strconv.FormatInt(i.Version, 10) {
 		s.fail(c, apperr.ErrStale)
@@ -242,6 +246,8 @@ func (s *Server) incidentNotify(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// Queued to the end even if the administrator's browser goes away meanwhile.
+	ctx = context.WithoutCancel(ctx)
 	sent := 0
 	for _, id := range i.Affected {
 		u, err := s.Users.ByID(ctx, id)

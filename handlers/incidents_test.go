@@ -37,7 +37,7 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 	if r := admin.post("/admin/incidents", bad); r.Code != http.StatusBadRequest || r.doc.Find(".error-summary li").Length() != 4 {
 		t.Fatalf("bad form: %d %q", r.Code, r.text(".error-summary"))
 	}
-	form.Set("affected", "mei@example.tw\njohn@example.tw")
+	form.Set("affected", "mei@example.tw\njohn@example.tw\nMEI@Example.tw") // the same person twice: one notice
 	r = admin.post("/admin/incidents", form)
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("record: %d %q", r.Code, r.text(".error-summary"))

@@ -43,9 +43,16 @@ func (s *Server) measure(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
-	s.metrics.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
-	s.metrics.duration.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+	method := c.Request.Method
+	if !knownMethods[method] {
+		method = "other" // a client may send any word: label values must stay few
+	}
+	s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
+	s.metrics.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 }
+
+var knownMethods = map[string]bool{http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true}
 
 // MetricsHandler serves /metrics for Prometheus.
 func (s *Server) MetricsHandler() http.Handler {

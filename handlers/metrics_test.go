@@ -19,6 +19,9 @@ func TestMetrics(t *testing.T) {
 	c.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
 	c.get("/requests/2026-000001")
 	h.clock.Advance(40 * 24 * time.Hour) // past the due date, still undecided
+	for _, m := range []string{"X0", "X1", "BREW"} {
+		h.do(m, "/", nil)
+	}
 	if r := h.get("/metrics"); r.Code != http.StatusNotFound {
 		t.Fatalf("the site serves /metrics: %d", r.Code)
 	}
@@ -38,6 +41,9 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("missing %s", want)
 		}
+	}
+	if strings.Contains(body, `method="X0"`) || !strings.Contains(body, `method="other"`) {
+		t.Error("a client's invented method became a label value")
 	}
 	if strings.Contains(body, "2026-000001") {
 		t.Error("a reference number in the metrics")

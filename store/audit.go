@@ -67,9 +67,15 @@ func (a *Audit) Head(ctx context.Context) (int64, string, error) {
 
 // Append seals e after the head and stores it.
 func (a *Audit) Append(ctx context.Context, e *audit.Event) error {
-	for range 50 {
+	// Each failed try moves the head forward by one stored event (another instance's, or
+	// one stored before a crash or a restore left the head behind), so the loop ends
+	// once the head has caught up; the bound only guards against a runaway.
+	for range 100_000 {
 		done, err := a.tryAppend(ctx, e)
 		if err != nil || done {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}

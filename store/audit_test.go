@@ -133,3 +133,58 @@ func TestAuditInterruptedAppendIsRepaired(t *testing.T) {
 		t.Fatalf("after the repair: %d, %+v, %v", n, brk, err)
 	}
 }
+
+// Verification beside a live portal: events appended while it walks are not a break.
+func TestAuditVerifyWhileAppending(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	a := store.NewAudit(db.DB)
+	appendEvents(t, a, 50, time.Now())
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				appendEvents(t, a, 1, time.Now())
+			}
+		}
+	}()
+	for range 5 {
+		if _, brk, err := audit.Verify(ctx, a); err != nil || brk != nil {
+			close(stop)
+			<-done
+			t.Fatalf("verify beside appends: %+v %v", brk, err)
+		}
+	}
+	close(stop)
+	<-done
+}
+
+// A head left behind by several events (a backup taken while events were appended)
+// catches up at the next append, and the chain verifies throughout.
+func TestAuditHeadBehindCatchesUp(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	a := store.NewAudit(db.DB)
+	appendEvents(t, a, 3, time.Now())
+	seq, hash, _ := a.Head(ctx)
+	c, _ := mongo.Connect(options.Client().ApplyURI(db.URI))
+	defer c.Disconnect(ctx)
+	appendEvents(t, a, 120, time.Now())
+	if _, err := c.Database(db.Name).Collection("audit_head").ReplaceOne(ctx, bson.D{{Key: "_id", Value: "head"}},
+		bson.D{{Key: "_id", Value: "head"}, {Key: "seq", Value: seq}, {Key: "hash", Value: hash}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, brk, err := audit.Verify(ctx, a); err != nil || brk != nil {
+		t.Fatalf("head behind: %+v %v", brk, err)
+	}
+	appendEvents(t, a, 1, time.Now())
+	n, brk, err := audit.Verify(ctx, a)
+	if err != nil || brk != nil || n != 124 {
+		t.Fatalf("after catching up: %d %+v %v", n, brk, err)
+	}
+}

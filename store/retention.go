@@ -186,29 +186,41 @@ func (r *Retention) DeleteClosedAttachments(ctx context.Context, t time.Time) (i
 	if err := cur.All(ctx, &refs); err != nil {
 		return 0, fmt.Errorf("closed attachments: %w", translate(err))
 	}
+	// One request that cannot be handled (its key gone after a data-only restore, say)
+	// must not stop the others, or every later step of the run: it is skipped and named.
 	n := 0
+	var failed []error
 	for _, x := range refs {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
 		req, err := reqs.ByRef(ctx, x.Ref)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue
 		} else if err != nil {
-			return n, err
+			failed = append(failed, fmt.Errorf("%s: %w", x.Ref, err))
+			continue
 		}
-		if req.State != rights.Closed && req.State != rights.Withdrawn {
+		if req.State != rights.Closed && req.State != rights.Withdrawn && req.State != rights.Duplicate {
 			continue
 		}
 		steps, err := reqs.Steps(ctx, x.Ref, true)
 		if err != nil || len(steps) == 0 || !steps[len(steps)-1].At.Before(t) {
 			continue
 		}
-		list, err := files.List(ctx, x.Ref)
+		set, err := files.set(ctx, x.Ref)
 		if err != nil {
-			return n, err
+			failed = append(failed, fmt.Errorf("%s: %w", x.Ref, err))
+			continue
 		}
 		if err := files.DeleteRef(ctx, x.Ref); err != nil {
-			return n, err
+			failed = append(failed, fmt.Errorf("%s: %w", x.Ref, err))
+			continue
 		}
-		n += len(list)
+		n += len(set.Files)
+	}
+	if len(failed) > 0 {
+		return n, fmt.Errorf("%d requests' attachments not deleted, first %v", len(failed), failed[0])
 	}
 	return n, nil
 }

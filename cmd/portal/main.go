@@ -721,8 +721,10 @@ func flushCounts(stop <-chan struct{}, counter *analytics.Counter, every time.Du
 // retention lease the deletion of what expired (which also reminds and closes
 // unconfirmed guest requests, so with several instances a reminder goes once).
 func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.Counter, p rights.GuestPolicy, log *slog.Logger) {
+	// The lease holder names this process: host and pid for the operator, and a random
+	// part, since two containers can share both.
 	host, _ := os.Hostname()
-	holder := fmt.Sprintf("%s:%d", host, os.Getpid())
+	holder := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), account.RandomToken(4))
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	first := time.After(time.Minute) // soon after start, then hourly
