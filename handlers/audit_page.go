@@ -52,7 +52,7 @@ type auditPage struct {
 // action, target and dates, a page at a time. It never scans: events are read by their
 // sequence number, and a date range is found by bisecting the numbers (times only grow).
 func (s *Server) auditList(c *gin.Context) {
-	p, status, ok := s.loadAudit(c, auditPageSize)
+	p, status, ok := s.loadAudit(c, auditPageSize, auditBudget)
 	if !ok {
 		return
 	}
@@ -68,7 +68,7 @@ type auditLoaded struct {
 	problems []apperr.Problem
 }
 
-func (s *Server) loadAudit(c *gin.Context, limit int) (*auditLoaded, int, bool) {
+func (s *Server) loadAudit(c *gin.Context, limit, budget int) (*auditLoaded, int, bool) {
 	var f auditFilter
 	inv, ok := s.bind(c, &f)
 	if !ok {
@@ -127,7 +127,7 @@ func (s *Server) loadAudit(c *gin.Context, limit int) (*auditLoaded, int, bool) 
 	names := map[string]string{}
 	examined := 0
 	seq := hi
-	for ; seq >= lo && len(p.Rows) < limit && examined < auditBudget; seq-- {
+	for ; seq >= lo && len(p.Rows) < limit && examined < budget; seq-- {
 		e, err := s.Audit.Get(ctx, seq)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue
@@ -194,7 +194,7 @@ func (s *Server) actorName(ctx context.Context, cache map[string]string, id stri
 
 // auditCSV exports what the filters select, up to 10 000 events.
 func (s *Server) auditCSV(c *gin.Context) {
-	p, status, ok := s.loadAudit(c, 10_000)
+	p, status, ok := s.loadAudit(c, 10_000, 20*auditBudget)
 	if !ok {
 		return
 	}

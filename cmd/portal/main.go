@@ -540,7 +540,9 @@ func restoreCmd(ctx context.Context, args []string, env func(string) string, std
 			return fmt.Errorf("no keys in %s (secrets.json) or the environment: copy the original secrets.json there (or set PORTAL_MASTER_KEY and the others) before restoring", c.DataDir)
 		}
 	}
-	a, err := open(c, newLogger(c, stderr), true)
+	// Never beside a running portal: it would serve (and write) while the data is
+	// replaced. On the embedded engine the data directory's lock enforces it.
+	a, err := open(c, newLogger(c, stderr), false)
 	if err != nil {
 		return err
 	}

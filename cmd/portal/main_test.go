@@ -547,6 +547,9 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	if k := runOnce(t, []string{"backup", "-keys", "-o", keys, "-data-dir", src}, nil, ""); k.code != 0 {
 		t.Fatalf("key backup: exit %d %q", k.code, k.stderr)
 	}
+	if live := runOnce(t, []string{"restore", archive, "-force", "-data-dir", src}, nil, ""); live.code != exitError || !strings.Contains(live.stderr, "stop the other portal first") {
+		t.Fatalf("restore beside a running portal: exit %d %q", live.code, live.stderr)
+	}
 	if code := p.stop(); code != 0 {
 		t.Fatalf("stop: %d", code)
 	}
