@@ -79,8 +79,27 @@ func (e *Event) Seal(headSeq int64, headHash string) {
 	e.Hash = e.Sum()
 }
 
+// MinKeep is the least time events are kept: older ones may be purged, behind a
+// checkpoint.
+const MinKeep = 3 * 365 * 24 * time.Hour
+
+// Checkpoint stands for the events purged from the start of the trail: the last purged
+// event's number and hash, sealed with a key only the portal holds, so verification
+// resumes after it and a forged checkpoint shows.
+type Checkpoint struct {
+	Seq  int64
+	Hash string
+	At   time.Time
+}
+
+// ErrBadCheckpoint is a checkpoint whose seal does not verify.
+var ErrBadCheckpoint = errors.New("the audit checkpoint's seal does not verify")
+
 // Trail stores the events.
 type Trail interface {
+	// Checkpoint returns the verified checkpoint (nil when nothing was purged), or
+	// ErrBadCheckpoint.
+	Checkpoint(ctx context.Context) (*Checkpoint, error)
 	// Append seals the event after the current head and stores it.
 	Append(ctx context.Context, e *Event) error
 	// Head is the newest event's sequence number and hash (0, "" when empty).
@@ -111,14 +130,26 @@ func Verify(ctx context.Context, t Trail) (int64, *Break, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	var n, want int64 = 0, 1
+	cp, err := t.Checkpoint(ctx)
+	if errors.Is(err, ErrBadCheckpoint) {
+		return 0, &Break{Seq: 0, Reason: "the checkpoint of purged events has a seal that does not verify"}, nil
+	} else if err != nil {
+		return 0, nil, err
+	}
+	var n, last int64
 	prev, atHead := "", ""
+	if cp != nil {
+		last, prev = cp.Seq, cp.Hash
+	}
 	var brk *Break
 	errStop := errors.New("stop")
 	err = t.Walk(ctx, func(e *Event) error {
+		if cp != nil && e.Seq <= cp.Seq {
+			return nil // purged, or about to be: the checkpoint stands for them
+		}
 		switch {
-		case e.Seq != want:
-			brk = &Break{Seq: want, Reason: fmt.Sprintf("event %d is missing (next stored is %d)", want, e.Seq)}
+		case e.Seq != last+1:
+			brk = &Break{Seq: last + 1, Reason: fmt.Sprintf("event %d is missing (next stored is %d)", last+1, e.Seq)}
 		case e.Prev != prev:
 			brk = &Break{Seq: e.Seq, Reason: "it does not point at the previous event's hash"}
 		case e.Sum() != e.Hash:
@@ -130,7 +161,7 @@ func Verify(ctx context.Context, t Trail) (int64, *Break, error) {
 		if e.Seq == headSeq {
 			atHead = e.Hash
 		}
-		n, want, prev = n+1, want+1, e.Hash
+		n, last, prev = n+1, e.Seq, e.Hash
 		return nil
 	})
 	if err != nil && !errors.Is(err, errStop) {
@@ -141,10 +172,10 @@ func Verify(ctx context.Context, t Trail) (int64, *Break, error) {
 	}
 	// Events beyond the head are appends not yet (or never, after a crash) recorded in
 	// it; events missing up to the head were removed.
-	if headSeq > n {
-		return n, &Break{Seq: n + 1, Reason: fmt.Sprintf("the head names event %d but the trail ends at %d (events removed from the end?)", headSeq, n)}, nil
+	if headSeq > last {
+		return n, &Break{Seq: last + 1, Reason: fmt.Sprintf("the head names event %d but the trail ends at %d (events removed from the end?)", headSeq, last)}, nil
 	}
-	if headSeq > 0 && atHead != headHash {
+	if headSeq > 0 && (cp == nil || headSeq > cp.Seq) && atHead != headHash {
 		return n, &Break{Seq: headSeq, Reason: "the head's hash does not match the event it names"}, nil
 	}
 	return n, nil, nil

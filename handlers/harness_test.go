@@ -100,7 +100,7 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 		Calendar:    store.NewCalendar(db.DB), Requests: requests, Timeline: requests, Fees: store.NewFees(db.DB), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(db.DB, storetest.Vault(db.DB), files), Packages: store.NewPackages(db.DB, storetest.Vault(db.DB), files), Disclosures: store.NewDisclosures(db.DB), Inventory: store.NewInventory(db.DB), Agency: consent.DefaultController("http://portal.test"), Guests: store.NewGuests(db.DB, storetest.Vault(db.DB), storetest.EmailKey), Flags: store.NewFlags(db.DB),
 		Drafts: notices, Catalogue: seedCatalogue(t, db.DB), Acks: store.NewAcks(db.DB), ConsentStats: store.NewConsents(db.DB),
 		APITokens: store.NewAPITokens(db.DB),
-		Audit:     store.NewAudit(db.DB),
+		Audit:     store.NewAudit(db.DB).WithKey([]byte("test audit checkpoint key")),
 		Retention: store.NewRetention(db.DB, requests, files),
 		Incidents: store.NewIncidents(db.DB),
 		Counter:   &analytics.Counter{Buffer: analytics.NewBuffer([]byte("test sketch key")), Store: store.NewAnalytics(db.DB, clk.Now)},

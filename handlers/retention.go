@@ -66,6 +66,15 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 		{"sent_mail", func() (int, error) { return s.Retention.DeleteSentMailBefore(ctx, before("sent_mail")) }},
 		{"closed_attachments", func() (int, error) { return s.Retention.DeleteClosedAttachments(ctx, before("closed_attachments")) }},
 		{"packages", func() (int, error) { return s.DeleteExpiredPackages(ctx) }},
+		{"audit", func() (int, error) {
+			p, ok := s.Audit.(interface {
+				Purge(ctx context.Context, t, now time.Time) (int, error)
+			})
+			if !ok {
+				return 0, nil
+			}
+			return p.Purge(ctx, before("audit"), now)
+		}},
 		{"guests", func() (int, error) {
 			_, closed, err := s.SweepGuests(ctx, guests)
 			return closed, err
@@ -162,6 +171,9 @@ func (s *Server) saveRetention(c *gin.Context) {
 		if it.Fixed {
 			continue
 		}
+		if _, sent := c.GetPostForm(it.Key); !sent {
+			continue // not on the form sent: unchanged
+		}
 		raw := strings.TrimSpace(c.PostForm(it.Key))
 		values[it.Key] = clip(raw, 12)
 		n, err := strconv.Atoi(raw)
@@ -179,7 +191,18 @@ func (s *Server) saveRetention(c *gin.Context) {
 		s.renderRetention(c, http.StatusBadRequest, values, inv)
 		return
 	}
-	if err := s.Retention.SavePeriods(c.Request.Context(), periods); err != nil {
+	current, err := s.Retention.Periods(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for k, d := range periods {
+		current[k] = d
+	}
+	if current == nil {
+		current = periods
+	}
+	if err := s.Retention.SavePeriods(c.Request.Context(), current); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -139,3 +139,27 @@ func TestRetentionLease(t *testing.T) {
 		t.Fatalf("an expired lease still blocks: %v", err)
 	}
 }
+
+// Audit events older than the period (never under three years) are purged by the run,
+// and the trail still verifies behind its checkpoint.
+func TestRetentionPurgesOldAuditEvents(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for i := range 6 {
+		if err := h.srv.Audit.Append(ctx, &audit.Event{At: h.clock.Now().AddDate(-4, 0, i), Actor: "u-old", Action: "POST /requests", Outcome: audit.OK}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	admin := h.signIn("adm@agency.example", staffPassword)
+	if r := admin.post("/admin/retention", url.Values{"audit": {"365"}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("an audit period under three years: %d", r.Code)
+	}
+	run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy)
+	if err != nil || run == nil || run.Deleted["audit"] != 6 || run.Error != "" {
+		t.Fatalf("run: %+v %v", run, err)
+	}
+	if _, brk, err := audit.Verify(ctx, h.srv.Audit); err != nil || brk != nil {
+		t.Fatalf("verify after the purge: %+v %v", brk, err)
+	}
+}

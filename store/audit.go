@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -18,12 +21,114 @@ import (
 // event. Appending claims the next number with a unique insert, then moves the head
 // with a compare-and-set: several instances append safely, and a crash between the two
 // steps is repaired by the next append.
-type Audit struct{ db *DB }
+type Audit struct {
+	db  *DB
+	key []byte // seals the checkpoint of purged events
+}
 
 var _ audit.Trail = (*Audit)(nil)
 
 // NewAudit returns the audit trail store.
 func NewAudit(db *DB) *Audit { return &Audit{db: db} }
+
+// WithKey returns the store sealing and checking checkpoints with key (derived from the
+// master key): without it, nothing can be purged and a checkpoint does not verify.
+func (a *Audit) WithKey(key []byte) *Audit { return &Audit{db: a.db, key: key} }
+
+const auditCheckpointID = "checkpoint"
+
+type checkpointDoc struct {
+	ID   string    `bson:"_id"`
+	Seq  int64     `bson:"seq"`
+	Hash string    `bson:"hash"`
+	At   time.Time `bson:"at"`
+	Seal string    `bson:"seal"`
+}
+
+func (a *Audit) seal(seq int64, hash string, at time.Time) string {
+	m := hmac.New(sha256.New, a.key)
+	fmt.Fprintf(m, "audit-checkpoint\x00%d\x00%s\x00%s", seq, hash, at.UTC().Format(time.RFC3339Nano))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Checkpoint returns the checkpoint of purged events, after checking its seal.
+func (a *Audit) Checkpoint(ctx context.Context) (*audit.Checkpoint, error) {
+	var d checkpointDoc
+	err := translate(a.db.coll(collAuditHead).FindOne(ctx, bson.D{{Key: "_id", Value: auditCheckpointID}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit checkpoint: %w", err)
+	}
+	if len(a.key) == 0 || !hmac.Equal([]byte(d.Seal), []byte(a.seal(d.Seq, d.Hash, d.At))) {
+		return nil, audit.ErrBadCheckpoint
+	}
+	return &audit.Checkpoint{Seq: d.Seq, Hash: d.Hash, At: d.At}, nil
+}
+
+// Purge deletes the events from before t, which must be at least audit.MinKeep before
+// now. The checkpoint is written first (the last purged event's number and hash,
+// sealed), then the events go: a crash between leaves events the checkpoint already
+// stands for, which verification skips and the next purge deletes.
+func (a *Audit) Purge(ctx context.Context, t, now time.Time) (int, error) {
+	if len(a.key) == 0 {
+		return 0, errors.New("audit purge: no key to seal the checkpoint")
+	}
+	if t.After(now.Add(-audit.MinKeep)) {
+		return 0, fmt.Errorf("audit purge: events are kept at least %v", audit.MinKeep)
+	}
+	head, _, err := a.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cp, err := a.Checkpoint(ctx)
+	if err != nil {
+		return 0, err
+	}
+	from := int64(1)
+	if cp != nil {
+		from = cp.Seq + 1
+	}
+	// The first event at or after t, by bisection (numbers grow with time).
+	lo, hi := from, head+1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		e, err := a.Get(ctx, mid)
+		if err != nil {
+			return 0, err
+		}
+		if e.At.Before(t) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	last := lo - 1
+	if last < from {
+		if cp != nil { // finish a purge a crash interrupted
+			res, err := a.db.coll(collAuditEvents).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$lte", Value: cp.Seq}}}})
+			if err != nil {
+				return 0, fmt.Errorf("audit purge: %w", translate(err))
+			}
+			return int(res.DeletedCount), nil
+		}
+		return 0, nil
+	}
+	e, err := a.Get(ctx, last)
+	if err != nil {
+		return 0, err
+	}
+	d := checkpointDoc{ID: auditCheckpointID, Seq: last, Hash: e.Hash, At: e.At.UTC(), Seal: a.seal(last, e.Hash, e.At)}
+	if _, err := a.db.coll(collAuditHead).ReplaceOne(ctx, bson.D{{Key: "_id", Value: auditCheckpointID}}, d, options.Replace().SetUpsert(true)); err != nil {
+		return 0, fmt.Errorf("audit checkpoint: %w", translate(err))
+	}
+	res, err := a.db.coll(collAuditEvents).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$lte", Value: last}}}})
+	if err != nil {
+		return 0, fmt.Errorf("audit purge: %w", translate(err))
+	}
+	return int(res.DeletedCount), nil
+}
 
 const auditHeadID = "head"
 

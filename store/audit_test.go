@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,5 +187,44 @@ func TestAuditHeadBehindCatchesUp(t *testing.T) {
 	n, brk, err := audit.Verify(ctx, a)
 	if err != nil || brk != nil || n != 124 {
 		t.Fatalf("after catching up: %d %+v %v", n, brk, err)
+	}
+}
+
+// Purging events older than three years leaves a sealed checkpoint: the rest still
+// verifies, a purge too soon is refused, and a forged checkpoint is found.
+func TestAuditPurgeBehindACheckpoint(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	a := store.NewAudit(db.DB).WithKey([]byte("checkpoint key"))
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	appendEvents(t, a, 10, now.AddDate(-4, 0, 0)) // four years ago
+	appendEvents(t, a, 5, now.AddDate(-1, 0, 0))
+	if _, err := a.Purge(ctx, now.AddDate(-2, 0, 0), now); err == nil {
+		t.Fatal("events younger than three years were purged")
+	}
+	n, err := a.Purge(ctx, now.AddDate(-3, 0, 0), now)
+	if err != nil || n != 10 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+	checked, brk, err := audit.Verify(ctx, a)
+	if err != nil || brk != nil || checked != 5 {
+		t.Fatalf("after the purge: %d %+v %v", checked, brk, err)
+	}
+	appendEvents(t, a, 2, now)
+	if _, brk, _ := audit.Verify(ctx, a); brk != nil {
+		t.Fatalf("appending after a purge: %+v", brk)
+	}
+	// Without the key the checkpoint cannot be trusted; with a forged one it is refused.
+	if _, brk, _ := audit.Verify(ctx, store.NewAudit(db.DB)); brk == nil {
+		t.Fatal("a checkpoint verified without the key")
+	}
+	c, _ := mongo.Connect(options.Client().ApplyURI(db.URI))
+	defer c.Disconnect(ctx)
+	if _, err := c.Database(db.Name).Collection("audit_head").UpdateOne(ctx, bson.D{{Key: "_id", Value: "checkpoint"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: int64(12)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, brk, _ := audit.Verify(ctx, a); brk == nil || !strings.Contains(brk.Reason, "seal") {
+		t.Fatalf("a forged checkpoint: %+v", brk)
 	}
 }
