@@ -48,9 +48,11 @@ func (s *Server) auditTrail(c *gin.Context) {
 	}
 	staffView := false
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		// Reading: only staff opening one record (a request, an account, a disclosure).
-		staffView = u != nil && u.IsStaff() && len(c.Params) > 0 &&
-			(strings.HasPrefix(route, "/officer/") || strings.HasPrefix(route, "/admin/"))
+		// Reading: staff opening one record (a request, an account, a disclosure),
+		// exporting a list (CSV) or searching one.
+		staffArea := strings.HasPrefix(route, "/officer/") || strings.HasPrefix(route, "/admin/") || strings.HasPrefix(route, "/webmaster/")
+		staffView = u != nil && u.IsStaff() && staffArea &&
+			(len(c.Params) > 0 || strings.HasSuffix(route, ".csv") || r.URL.Query().Get("q") != "")
 		if !staffView {
 			return
 		}
@@ -67,6 +69,9 @@ func (s *Server) auditTrail(c *gin.Context) {
 	e.Details["status"] = strconv.Itoa(c.Writer.Status())
 	for _, p := range c.Params {
 		e.Details[p.Key] = clip(p.Value, 64)
+	}
+	if strings.HasSuffix(route, ".csv") {
+		e.Details["export"] = "csv"
 	}
 	for _, k := range targetParams {
 		if v := c.Param(k); v != "" {

@@ -49,7 +49,12 @@ func TestAuditTrailRecordsActions(t *testing.T) {
 	if r := act(t, o, "2026-000001", "review", nil); r.Code != http.StatusSeeOther {
 		t.Fatalf("review: %d", r.Code)
 	}
+	// A form refused as too large is recorded too (the trail wraps the body limit).
+	citizen.post("/requests", url.Values{"kind": {"view"}, "scope": {strings.Repeat("x", 70<<10)}})
 	events := h.events()
+	if big := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /requests" && e.Details["status"] == "413" }); big == nil || big.Outcome != audit.Refused {
+		t.Fatalf("an oversize form: %+v", big)
+	}
 
 	failed := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /signin" && e.Outcome == audit.Refused })
 	if failed == nil || failed.Actor != audit.ActorAnonymous || failed.Addr != "" {
@@ -59,7 +64,7 @@ func TestAuditTrailRecordsActions(t *testing.T) {
 	if signin == nil || signin.Outcome != audit.OK || signin.Role != "officer" || signin.Addr == "" {
 		t.Fatalf("staff sign-in: %+v", signin)
 	}
-	filed := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /requests" })
+	filed := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /requests" && e.Outcome == audit.OK })
 	if filed == nil || filed.Actor != cit.ID || filed.Role != "citizen" || filed.Addr != "" || filed.Outcome != audit.OK {
 		t.Fatalf("filing: %+v", filed)
 	}
@@ -157,6 +162,10 @@ func TestAuditPage(t *testing.T) {
 	csv := admin.get("/admin/audit.csv?actor=c@example.tw")
 	if csv.Code != 200 || strings.Count(csv.Body.String(), "POST /account/consents") != 40 {
 		t.Fatalf("csv: %d", csv.Code)
+	}
+	// The export itself is on the trail: staff took a list out.
+	if findEvent(h.events(), func(e *audit.Event) bool { return e.Action == "GET /admin/audit.csv" && e.Details["export"] == "csv" }) == nil {
+		t.Fatal("a CSV export was not recorded")
 	}
 	for _, q := range []string{"from=2026-13-01", "from=2026-11-22&to=2026-11-01", "before=-4", "actor=" + strings.Repeat("x", 300)} {
 		if r := admin.get("/admin/audit?" + q); r.Code != http.StatusBadRequest || r.doc.Find(".error-summary").Length() == 0 {

@@ -52,6 +52,9 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 		return nil, err
 	}
 	defer func() { _ = s.Retention.Release(context.WithoutCancel(ctx), retentionLease, holder) }()
+	// The run must end before the lease does, or another instance could start beside it.
+	ctx, cancel := context.WithTimeout(ctx, retentionLeaseTTL-5*time.Minute)
+	defer cancel()
 	run := &retention.Run{At: now, Holder: holder, Deleted: map[string]int{}}
 	periods, err := s.Retention.Periods(ctx)
 	if err != nil {

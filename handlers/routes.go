@@ -22,7 +22,9 @@ func (s *Server) routes() *gin.Engine {
 	}
 	_ = r.SetTrustedProxies(proxies) // already validated by the configuration
 
-	r.Use(s.measure, s.recoverer, s.accessLog, s.securityHeaders, s.limitBody, s.language, s.count, s.auditTrail)
+	// The audit trail wraps the recoverer and the body limit, so a request that ends in a
+	// panic or is refused as too large is recorded too.
+	r.Use(s.measure, s.auditTrail, s.recoverer, s.accessLog, s.securityHeaders, s.limitBody, s.language, s.count)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)

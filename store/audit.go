@@ -147,9 +147,10 @@ type auditDoc struct {
 }
 
 type auditHead struct {
-	ID   string `bson:"_id"`
-	Seq  int64  `bson:"seq"`
-	Hash string `bson:"hash"`
+	ID   string    `bson:"_id"`
+	Seq  int64     `bson:"seq"`
+	Hash string    `bson:"hash"`
+	At   time.Time `bson:"at"`
 }
 
 func (d *auditDoc) event() *audit.Event {
@@ -190,9 +191,16 @@ func (a *Audit) Append(ctx context.Context, e *audit.Event) error {
 func (a *Audit) tryAppend(ctx context.Context, e *audit.Event) (bool, error) {
 	unlock := a.db.locks.lock(collAuditHead, auditHeadID)
 	defer unlock()
-	seq, hash, err := a.Head(ctx)
-	if err != nil {
-		return false, err
+	var head auditHead
+	err := translate(a.db.coll(collAuditHead).FindOne(ctx, bson.D{{Key: "_id", Value: auditHeadID}}).Decode(&head))
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return false, fmt.Errorf("audit head: %w", err)
+	}
+	seq, hash := head.Seq, head.Hash
+	// Times never go backwards along the chain (an event stamped before it waited for
+	// the lock takes the previous one's time), so dates can be found by bisection.
+	if e.At.Before(head.At) {
+		e.At = head.At
 	}
 	e.Seal(seq, hash)
 	d := auditDoc{Seq: e.Seq, At: e.At, Actor: e.Actor, Role: e.Role, Action: e.Action, Target: e.Target, Outcome: e.Outcome,
@@ -205,17 +213,17 @@ func (a *Audit) tryAppend(ctx context.Context, e *audit.Event) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		return false, a.moveHead(ctx, seq, taken.Seq, taken.Hash)
+		return false, a.moveHead(ctx, seq, taken.Seq, taken.Hash, taken.At)
 	} else if err != nil {
 		return false, fmt.Errorf("audit event: %w", err)
 	}
-	return true, a.moveHead(ctx, seq, e.Seq, e.Hash)
+	return true, a.moveHead(ctx, seq, e.Seq, e.Hash, e.At)
 }
 
 // moveHead sets the head from seq "from" to the given event; if another instance moved
 // it first, nothing changes (the next append reads the new head).
-func (a *Audit) moveHead(ctx context.Context, from, seq int64, hash string) error {
-	next := auditHead{ID: auditHeadID, Seq: seq, Hash: hash}
+func (a *Audit) moveHead(ctx context.Context, from, seq int64, hash string, at time.Time) error {
+	next := auditHead{ID: auditHeadID, Seq: seq, Hash: hash, At: at.UTC()}
 	if from == 0 {
 		_, err := a.db.coll(collAuditHead).InsertOne(ctx, next)
 		if err = translate(err); err != nil && !errors.Is(err, apperr.ErrConflict) {

@@ -192,3 +192,63 @@ func TestRestoreRefusesADamagedBackup(t *testing.T) {
 		t.Fatalf("garbage: %v", err)
 	}
 }
+
+// A snapshot of the embedded database taken while a portal writes is of one instant:
+// two collections written in lockstep (a, then b) never show b ahead of a, nor a more
+// than one ahead.
+func TestSnapshotIsOneInstant(t *testing.T) {
+	if os.Getenv("PORTAL_TEST_MONGODB_URI") != "" {
+		t.Skip("snapshots are of the embedded engine; this run uses MongoDB")
+	}
+	ctx := context.Background()
+	src := storetest.New(t)
+	c, err := mongo.Connect(options.Client().ApplyURI(src.URI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect(ctx)
+	a, b := c.Database(src.Name).Collection("users"), c.Database(src.Name).Collection("requests")
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := a.InsertOne(ctx, bson.D{{Key: "_id", Value: i}}); err != nil {
+				return
+			}
+			if _, err := b.InsertOne(ctx, bson.D{{Key: "_id", Value: i}}); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	for range 3 {
+		dst := storetest.ShortTempDir(t)
+		if err := store.SnapshotEmbedded(ctx, src.Dir, src.Name, dst); err != nil {
+			t.Fatal(err)
+		}
+		eng, err := store.StartEngine(dst, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := mongo.Connect(options.Client().ApplyURI(eng.URI()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		na, _ := sc.Database(src.Name).Collection("users").CountDocuments(ctx, bson.D{})
+		nb, _ := sc.Database(src.Name).Collection("requests").CountDocuments(ctx, bson.D{})
+		_ = sc.Disconnect(ctx)
+		eng.Close()
+		if na == 0 || nb > na || na > nb+1 {
+			close(stop)
+			<-done
+			t.Fatalf("snapshot not of one instant: %d and %d", na, nb)
+		}
+	}
+	close(stop)
+	<-done
+}

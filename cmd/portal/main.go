@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -470,11 +471,36 @@ func backupCmd(ctx context.Context, args []string, env func(string) string, stdo
 	if out == "" {
 		return &usageError{"backup needs -o FILE"}
 	}
-	a, err := open(c, newLogger(c, stderr), true)
-	if err != nil {
-		return err
+	log := newLogger(c, stderr)
+	var db *store.DB
+	if c.MongoURI == "" {
+		// The embedded database is copied at one instant first, so every collection of
+		// the backup is from the same moment, even while the portal runs.
+		snap, err := os.MkdirTemp("", "portal-snapshot-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(snap)
+		if err := store.SnapshotEmbedded(ctx, c.DataDir, c.DBName, snap); err != nil {
+			return err
+		}
+		eng, err := store.StartEngine(snap, engineLogger(c, log))
+		if err != nil {
+			return err
+		}
+		defer eng.Close()
+		if db, err = store.Connect(ctx, eng.URI(), c.DBName); err != nil {
+			return err
+		}
+		defer db.Close(context.Background())
+	} else {
+		a, err := open(c, log, true)
+		if err != nil {
+			return err
+		}
+		defer a.close()
+		db = a.db
 	}
-	defer a.close()
 	tmp := out + ".part"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -482,7 +508,7 @@ func backupCmd(ctx context.Context, args []string, env func(string) string, stdo
 	}
 	defer os.Remove(tmp)
 	start := time.Now()
-	m, err := store.Backup(ctx, a.db, f, store.BackupOptions{Keys: keys, Progress: progressBar(stderr)})
+	m, err := store.Backup(ctx, db, f, store.BackupOptions{Keys: keys, Progress: progressBar(stderr)})
 	if err == nil {
 		err = f.Sync()
 	}
@@ -555,6 +581,8 @@ func restoreCmd(ctx context.Context, args []string, env func(string) string, std
 	for _, c := range m.Collections {
 		docs += c.Docs
 	}
+	cliEvent(ctx, a, "cli restore", "", map[string]string{"file": filepath.Base(file), "made": m.Created.Format(time.RFC3339),
+		"documents": strconv.FormatInt(docs, 10), "force": strconv.FormatBool(force)})
 	fmt.Fprintf(stdout, "Restored %d collections, %d documents from %s (made %s) in %s.\n", len(m.Collections), docs, file,
 		m.Created.Format(time.RFC3339), time.Since(start).Round(time.Millisecond))
 	return nil
@@ -587,6 +615,16 @@ func progressBar(w io.Writer) func(string, int64, int64) {
 		if n >= total {
 			fmt.Fprintln(w)
 		}
+	}
+}
+
+// cliEvent records a command an operator ran in the audit trail (a failure to record is
+// reported, not fatal: the command itself has been done).
+func cliEvent(ctx context.Context, a *app, action, target string, details map[string]string) {
+	t := store.NewAudit(a.db).WithKey(deriveKey(a.cfg.MasterKey, "audit-checkpoint-v1"))
+	if err := t.Append(ctx, &audit.Event{At: time.Now(), Actor: audit.ActorSystem, Role: "cli", Action: action, Target: target,
+		Outcome: audit.OK, Details: details}); err != nil {
+		a.log.Error("audit event not recorded", "action", action, "err", err)
 	}
 }
 
@@ -667,6 +705,7 @@ func createAdmin(ctx context.Context, args []string, env func(string) string, st
 	case err != nil:
 		return err
 	}
+	cliEvent(cctx, a, "cli create-admin", u.ID, nil)
 	fmt.Fprintf(stdout, "Administrator %s created (id %s).\n", u.Email, u.ID)
 	return nil
 }
