@@ -77,7 +77,7 @@ func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[s
 		}
 	}
 	return map[string]string{"discovered": i.Discovered.In(taipei).Format(localMinute), "title": i.Title, "what": i.What, "data": i.Data,
-		"people": strconv.Itoa(i.People), "measures": i.Measures, "affected": strings.Join(emails, "\n"), "version": strconv.FormatInt(i.Version, 10),
+		"people": strconv.Itoa(i.People), "measures": i.Measures, "what_en": i.WhatEN, "measures_en": i.MeasuresEN, "affected": strings.Join(emails, "\n"), "version": strconv.FormatInt(i.Version, 10),
 		"report_ref": i.ReportRef}
 }
 
@@ -102,11 +102,12 @@ func (s *Server) saveIncident(c *gin.Context) {
 	}
 	f := func(k string) string { return strings.TrimSpace(c.PostForm(k)) }
 	values := map[string]string{}
-	for _, k := range []string{"discovered", "title", "what", "data", "people", "measures", "affected", "version"} {
+	for _, k := range []string{"discovered", "title", "what", "data", "people", "measures", "what_en", "measures_en", "affected", "version"} {
 		values[k] = c.PostForm(k)
 	}
 	inv := &apperr.Invalid{}
 	i.Title, i.What, i.Data, i.Measures = f("title"), f("what"), f("data"), f("measures")
+	i.WhatEN, i.MeasuresEN = f("what_en"), f("measures_en")
 	if t, err := time.ParseInLocation(localMinute, f("discovered"), taipei); err == nil {
 		i.Discovered = t
 	} else {
@@ -258,8 +259,9 @@ func (s *Server) incidentNotify(c *gin.Context) {
 		if lang == "" {
 			lang = i18n.ZH
 		}
+		what, measures := i.Texts(lang)
 		if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: lang, Kind: "incident", Link: "/account",
-			Args: []any{i.What, i.Measures, i.Discovered.In(taipei).Format("2006-01-02 15:04")}}); err != nil {
+			Args: []any{what, measures, i.Discovered.In(taipei).Format("2006-01-02 15:04")}}); err != nil {
 			s.Log.Error("incident notice not queued", "incident", i.ID, "err", err)
 			continue
 		}

@@ -71,6 +71,8 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 	ver, _ = page.doc.Find(`form[method=post][action="/admin/incidents/` + id + `"] input[name=version]`).Attr("value")
 	form.Set("version", ver)
 	form.Set("measures", "已請對方刪除並確認；已檢討寄送流程。")
+	form.Set("what_en", "A list with names and phone numbers was sent to another agency by mistake.")
+	form.Set("measures_en", "The agency asked for its deletion and confirmed it.")
 	if r := admin.post("/admin/incidents/"+id, form); r.Code != http.StatusSeeOther {
 		t.Fatalf("update: %d %q", r.Code, r.text(".error-summary"))
 	}
@@ -83,7 +85,8 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 	if len(mz) == 0 || !strings.Contains(mz[len(mz)-1].Body, "誤寄給另一機關") || !strings.Contains(mz[len(mz)-1].Body, "已請對方刪除") || !strings.Contains(mz[len(mz)-1].Subject, "事故") {
 		t.Fatalf("the zh notice: %+v", mz)
 	}
-	if len(me) == 0 || !strings.Contains(me[len(me)-1].Subject, "incident") || !strings.Contains(me[len(me)-1].Body, "What the agency has done") {
+	if len(me) == 0 || !strings.Contains(me[len(me)-1].Subject, "incident") || !strings.Contains(me[len(me)-1].Body, "What the agency has done") ||
+		!strings.Contains(me[len(me)-1].Body, "sent to another agency by mistake") || strings.Contains(me[len(me)-1].Body, "誤寄") {
 		t.Fatalf("the en notice: %+v", me)
 	}
 	page = admin.get("/admin/incidents/" + id)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/retention"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -77,6 +78,12 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 				return 0, nil
 			}
 			return p.Purge(ctx, before("audit"), now)
+		}},
+		{"incidents", func() (int, error) {
+			if s.Incidents == nil {
+				return 0, nil
+			}
+			return s.Incidents.DeleteRecordedBefore(ctx, now.Add(-incident.KeepFor))
 		}},
 		{"guests", func() (int, error) {
 			_, closed, err := s.SweepGuests(ctx, guests)

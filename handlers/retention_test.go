@@ -11,6 +11,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/retention"
 	"github.com/example/pdpa-portal/rights"
@@ -161,5 +162,25 @@ func TestRetentionPurgesOldAuditEvents(t *testing.T) {
 	}
 	if _, brk, err := audit.Verify(ctx, h.srv.Audit); err != nil || brk != nil {
 		t.Fatalf("verify after the purge: %+v %v", brk, err)
+	}
+}
+
+// Incident records go after their five years, not before.
+func TestRetentionDeletesIncidentsAfterFiveYears(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for _, age := range []int{6, 4} {
+		i := &incident.Incident{ID: account.NewID("inc"), Discovered: h.clock.Now().AddDate(-age, 0, 0), Recorded: h.clock.Now().AddDate(-age, 0, 0),
+			Title: "t", What: "w", Data: "d"}
+		if err := h.srv.Incidents.Save(ctx, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy)
+	if err != nil || run == nil || run.Deleted["incidents"] != 1 {
+		t.Fatalf("run: %+v %v", run, err)
+	}
+	if list, _ := h.srv.Incidents.List(ctx); len(list) != 1 {
+		t.Fatalf("%d incidents left, want the 4-year-old one", len(list))
 	}
 }

@@ -33,6 +33,10 @@ type Incident struct {
 	Data       string // which personal data
 	People     int    // how many people are affected (estimated)
 	Measures   string // measures taken: told to the people too
+	// WhatEN and MeasuresEN are the same in English, for the people who read the portal
+	// in English (empty: they get the text above).
+	WhatEN     string
+	MeasuresEN string
 	Affected   []string
 	// The report to the authority.
 	ReportedAt time.Time
@@ -65,6 +69,8 @@ func (i *Incident) Validate(now time.Time) error {
 	text("what", i.What, MaxText, true)
 	text("data", i.Data, MaxText, true)
 	text("measures", i.Measures, MaxText, false)
+	text("what_en", i.WhatEN, MaxText, false)
+	text("measures_en", i.MeasuresEN, MaxText, false)
 	switch {
 	case i.Discovered.IsZero():
 		inv.Add("discovered", "incident.required")
@@ -106,6 +112,20 @@ func (i *Incident) ReportClock(now time.Time) Clock { return clock(i.ReportedAt,
 // NotifyClock is the notice to the people affected.
 func (i *Incident) NotifyClock(now time.Time) Clock { return clock(i.NotifiedAt, i.Due(), now) }
 
+// Texts returns the facts and measures for a reader of lang.
+func (i *Incident) Texts(lang string) (what, measures string) {
+	what, measures = i.What, i.Measures
+	if lang == "en" {
+		if strings.TrimSpace(i.WhatEN) != "" {
+			what = i.WhatEN
+		}
+		if strings.TrimSpace(i.MeasuresEN) != "" {
+			measures = i.MeasuresEN
+		}
+	}
+	return what, measures
+}
+
 // KeepUntil is when the record may be destroyed.
 func (i *Incident) KeepUntil() time.Time { return i.Recorded.Add(KeepFor) }
 
@@ -115,4 +135,6 @@ type Store interface {
 	Save(ctx context.Context, i *Incident) error
 	Get(ctx context.Context, id string) (*Incident, error)
 	List(ctx context.Context) ([]*Incident, error)
+	// DeleteRecordedBefore destroys the records kept their five years.
+	DeleteRecordedBefore(ctx context.Context, t time.Time) (int, error)
 }

@@ -27,8 +27,9 @@ var Items = []Item{
 	{Key: "sent_mail", Default: 730, Min: 90, Max: 3650},           // mail sent to people (their inbox)
 	{Key: "closed_attachments", Default: 1095, Min: 30, Max: 3650}, // files of requests closed or withdrawn
 	{Key: "packages", Default: 30, Min: 1, Max: 90, Fixed: true},   // copy packages (PORTAL: 30 days from building)
-	{Key: "guests", Default: 14, Min: 1, Max: 90, Fixed: true},     // unconfirmed guest requests (PORTAL_GUEST_CLOSE)
-	{Key: "audit", Default: 1095, Min: 1095, Max: 3650},            // audit events: never under 3 years; a sealed checkpoint stands for the purged
+	{Key: "guests", Default: 14, Min: 1, Max: 90, Fixed: true},
+	{Key: "incidents", Default: 1825, Min: 1825, Max: 1825, Fixed: true}, // security incident records: five years     // unconfirmed guest requests (PORTAL_GUEST_CLOSE)
+	{Key: "audit", Default: 1095, Min: 1095, Max: 3650},                  // audit events: never under 3 years; a sealed checkpoint stands for the purged
 }
 
 // Periods are the days set for each item (missing: the default).

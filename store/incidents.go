@@ -33,6 +33,8 @@ type incidentDoc struct {
 	Data       string    `bson:"data"`
 	People     int       `bson:"people"`
 	Measures   string    `bson:"measures"`
+	WhatEN     string    `bson:"what_en,omitempty"`
+	MeasuresEN string    `bson:"measures_en,omitempty"`
 	Affected   []string  `bson:"affected"`
 	ReportedAt time.Time `bson:"reported_at,omitempty"`
 	ReportRef  string    `bson:"report_ref,omitempty"`
@@ -103,4 +105,13 @@ func (s *Incidents) List(ctx context.Context) ([]*incident.Incident, error) {
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Discovered.After(out[b].Discovered) })
 	return out, nil
+}
+
+// DeleteRecordedBefore destroys the records made before t.
+func (s *Incidents) DeleteRecordedBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := s.db.coll(collIncidents).DeleteMany(ctx, bson.D{{Key: "recorded", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}})
+	if err != nil {
+		return 0, fmt.Errorf("old incidents: %w", translate(err))
+	}
+	return int(res.DeletedCount), nil
 }
