@@ -33,8 +33,10 @@ type Counter struct {
 	Buffer *Buffer
 	Store  Store
 
-	mu        sync.Mutex
-	pending   []*Day // increments whose write failed, retried under the same batch name
+	flushing  sync.Mutex // one flush at a time
+	pending   []*Day     // increments whose write failed, retried under the same batch name (under flushing)
+	mu        sync.Mutex // guards lastFlush and the pending count, so readers never wait on the database
+	npending  int
 	lastFlush time.Time
 }
 
@@ -43,8 +45,8 @@ type Counter struct {
 // it (a timeout after the write), the store recognises the name and does not add it
 // twice. Flushes run one at a time.
 func (c *Counter) Flush(ctx context.Context, now time.Time) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.flushing.Lock()
+	defer c.flushing.Unlock()
 	todo := c.pending
 	for _, d := range c.Buffer.Take() {
 		d.Batch = newBatch()
@@ -58,9 +60,12 @@ func (c *Counter) Flush(ctx context.Context, now time.Time) error {
 			errs = append(errs, err)
 		}
 	}
+	c.mu.Lock()
+	c.npending = len(c.pending)
 	if len(errs) == 0 {
 		c.lastFlush = now
 	}
+	c.mu.Unlock()
 	return errors.Join(errs...)
 }
 
@@ -68,7 +73,7 @@ func (c *Counter) Flush(ctx context.Context, now time.Time) error {
 func (c *Counter) Pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.pending) + c.Buffer.Pending()
+	return c.npending + c.Buffer.Pending()
 }
 
 // LastFlush is when every buffered count was last written.

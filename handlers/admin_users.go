@@ -121,7 +121,7 @@ func (s *Server) staffCSV(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v := s.view(c, "", nil)
+	v := s.textView(c)
 	out := newCSV()
 	w := out.w
 	_ = w.Write([]string{v.T("staff.col.name"), v.T("staff.col.email"), v.T("staff.col.roles"), v.T("staff.col.created"),

@@ -182,11 +182,9 @@ func (s *Server) actorName(ctx context.Context, cache map[string]string, id stri
 	if n, ok := cache[id]; ok {
 		return n
 	}
-	name := id
+	name := id // tokens, guests, the system, and erased accounts: only the id remains
 	if u, err := s.Users.ByID(ctx, id); err == nil {
 		name = u.Name + " <" + u.Email + ">"
-	} else if errors.Is(err, apperr.ErrNotFound) && strings.HasPrefix(id, "u") {
-		name = id // an erased account: only its id remains
 	}
 	cache[id] = name
 	return name
@@ -203,7 +201,7 @@ func (s *Server) auditCSV(c *gin.Context) {
 		return
 	}
 	out := newCSV()
-	v := s.view(c, "", nil)
+	v := s.textView(c)
 	_ = out.w.Write([]string{v.T("audit.seq"), v.T("audit.at"), v.T("audit.actor"), v.T("audit.role"), v.T("audit.action"),
 		v.T("audit.target"), v.T("audit.outcome"), v.T("audit.details"), v.T("audit.addr"), v.T("audit.hash")})
 	for _, r := range p.Rows {

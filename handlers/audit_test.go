@@ -176,3 +176,19 @@ func TestAuditPage(t *testing.T) {
 		t.Fatalf("a citizen reached the audit page: %d", r.Code)
 	}
 }
+
+// A CSV download is not a page: the message waiting for the next page survives it.
+func TestCSVKeepsThePendingMessage(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理者", staffPassword, account.RoleAdmin)
+	admin := h.signIn("adm@agency.example", staffPassword)
+	if r := admin.post("/admin/retention", url.Values{"sessions": {"40"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.Code)
+	}
+	if csv := admin.get("/admin/audit.csv"); csv.Code != 200 {
+		t.Fatalf("csv: %d", csv.Code)
+	}
+	if r := admin.get("/admin/retention"); r.text(".flash") == "" {
+		t.Fatal("the CSV download swallowed the message meant for the next page")
+	}
+}

@@ -291,7 +291,7 @@ func (s *Server) disclosuresCSV(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v := s.view(c, "", nil)
+	v := s.textView(c)
 	out := newCSV()
 	w := out.w
 	_ = w.Write([]string{v.T("disclosure.first"), v.T("disclosure.last"), v.T("disclosure.frequency"), v.T("disclosure.recipient_name"),

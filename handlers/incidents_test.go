@@ -18,13 +18,12 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
-	zh := h.makeUser("mei@example.tw", "王美美", citizenPassword)
+	h.makeUser("mei@example.tw", "王美美", citizenPassword)
 	en := h.makeUser("john@example.tw", "John", citizenPassword)
 	en.Lang = "en"
 	if err := h.users.Update(ctx, en); err != nil {
 		t.Fatal(err)
 	}
-	_ = zh
 	admin := h.signIn("adm@agency.example", staffPassword)
 	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
 	form := url.Values{"title": {"誤寄名冊"}, "discovered": {discovered}, "what": {"一份含姓名與電話的名冊被誤寄給另一機關。"},

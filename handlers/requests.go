@@ -515,7 +515,7 @@ func (s *Server) queueCSV(c *gin.Context) {
 	for _, o := range officers {
 		names[o.ID] = o.Name
 	}
-	v := s.view(c, "", nil)
+	v := s.textView(c)
 	today := rights.DateOf(s.Now())
 	out := newCSV()
 	w := out.w

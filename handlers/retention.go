@@ -206,11 +206,11 @@ func (s *Server) saveRetention(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if current == nil {
+		current = retention.Periods{}
+	}
 	for k, d := range periods {
 		current[k] = d
-	}
-	if current == nil {
-		current = periods
 	}
 	if err := s.Retention.SavePeriods(c.Request.Context(), current); err != nil {
 		s.fail(c, err)

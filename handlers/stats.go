@@ -143,7 +143,7 @@ func (s *Server) requestStatsCSV(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v := s.view(c, "", nil)
+	v := s.textView(c)
 	out := newCSV()
 	w := out.w
 	_ = w.Write([]string{v.T("stats.month"), v.T("request.kind"), v.T("stats.received"), v.T("stats.granted"), v.T("stats.partly"),

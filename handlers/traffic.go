@@ -218,7 +218,7 @@ func (s *Server) trafficCSV(c *gin.Context) {
 		s.renderError(c, http.StatusBadRequest, inv.Problems[0].Key)
 		return
 	}
-	v := s.view(c, "", nil)
+	v := s.textView(c)
 	rep := p.Rep
 	out := newCSV()
 	w := out.w

@@ -91,6 +91,13 @@ func (s *Server) view(c *gin.Context, titleKey string, page any) *View {
 	return v
 }
 
+// textView is the catalogue in the request's language, for answers that are not pages
+// (CSV exports): unlike view it neither takes the pending flash messages nor looks up
+// the notice and cookie banners.
+func (s *Server) textView(c *gin.Context) *View {
+	return s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), "", nil)
+}
+
 func (s *Server) newView(r *http.Request, lang, requestID, titleKey string, page any) *View {
 	if lang == "" {
 		lang = requestLang(r)
