@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -45,7 +46,7 @@ type auditPage struct {
 	// page looked when it stopped early.
 	Older    int64
 	Searched int64
-	Query    string
+	Query    template.URL // typed so the template does not escape its & and = into one parameter
 }
 
 // auditList is the administrators' view of the trail: newest first, filtered by actor,
@@ -154,7 +155,7 @@ func (s *Server) loadAudit(c *gin.Context, limit, budget int) (*auditLoaded, int
 			q.Set(k, v)
 		}
 	}
-	p.Query = q.Encode()
+	p.Query = template.URL(q.Encode())
 	return p, http.StatusOK, true
 }
 

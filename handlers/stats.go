@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -20,7 +22,7 @@ type requestStatsPage struct {
 	Rows      []rights.MonthStats
 	Totals    []rights.MonthStats // per kind over the whole range
 	All       rights.MonthStats
-	Query     string
+	Query     template.URL // typed so the template does not escape its & and = into one parameter
 	Published bool
 }
 
@@ -57,7 +59,7 @@ func (s *Server) loadStats(c *gin.Context) (*requestStatsPage, bool) {
 		s.fail(c, err)
 		return nil, false
 	}
-	p := &requestStatsPage{From: from, To: to, Rows: rows, Query: "from=" + from + "&to=" + to}
+	p := &requestStatsPage{From: from, To: to, Rows: rows, Query: template.URL(url.Values{"from": {from}, "to": {to}}.Encode())}
 	byKind := map[rights.Kind]*rights.MonthStats{}
 	for _, k := range rights.Kinds {
 		byKind[k] = &rights.MonthStats{Kind: k}

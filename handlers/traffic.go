@@ -33,8 +33,8 @@ type presetLink struct {
 type trafficPage struct {
 	Presets  []presetLink
 	From, To string
-	Query    string
-	Latest   string // the last finished day
+	Query    template.URL // typed so the template does not escape its & and = into one parameter
+	Latest   string       // the last finished day
 	Rep      *analytics.Report
 	Chart    *trafficChart
 }
@@ -169,7 +169,7 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 		to = today
 	}
 	p.From, p.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
-	p.Query = url.Values{"from": {p.From}, "to": {p.To}}.Encode()
+	p.Query = template.URL(url.Values{"from": {p.From}, "to": {p.To}}.Encode())
 	p.Latest = today.Format(time.DateOnly)
 	return p, inv, true
 }
