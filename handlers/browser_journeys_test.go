@@ -409,3 +409,268 @@ func TestBrowserJourneyCitizenKeyboard(t *testing.T) {
 	}
 	j.check("consent-withdrawn")
 }
+
+// staffSignIn signs a member of staff in through the form and opens a card on their
+// home page.
+func staffSignIn(t *testing.T, ctx context.Context, site, lang, email, card string) {
+	t.Helper()
+	must(t, ctx, chromedp.Navigate(site+"/lang?to="+lang+"&next=/signin"), chromedp.WaitVisible("html[lang="+lang+"] #f-email"),
+		chromedp.SendKeys("#f-email", email),
+		chromedp.SendKeys("#f-password", staffPassword+"\r"),
+		chromedp.WaitVisible(".cards"),
+		chromedp.Click(`.cards a[href="`+card+`"]`),
+		chromedp.WaitVisible("h1"))
+}
+
+// TestBrowserJourneyOfficer: a privacy officer takes a copy request from the queue to
+// fulfilment — review, identity, an extension with its reason, a decision refusing one
+// item on a legal ground — seeing the state and due date change at each step; the
+// citizen, on a phone, then reads the decision.
+func TestBrowserJourneyOfficer(t *testing.T) {
+	h := newHarness(t)
+	site := httptest.NewServer(h.h)
+	defer site.Close()
+	h.makeUser("c@example.tw", "林小華", citizenPassword)
+	h.makeUser("off@agency.example", "承辦人丙", staffPassword, account.RoleOfficer)
+	const ref = "2026-000001"
+	if r := h.signIn("c@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"copy"}, "scope": {"全部個人資料"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("file: %d %q", r.Code, r.text(".error-summary"))
+	}
+	want := journeyWords["zh-TW"]
+	j := newJourney(t, "officer", "zh-TW", 1280, 900)
+	ctx := j.ctx
+	facts := func() string { return textOf(t, ctx, ".facts") }
+
+	staffSignIn(t, ctx, site.URL, "zh-TW", "off@agency.example", "/officer/queue")
+	row := textOf(t, ctx, "main table tbody tr")
+	if !strings.Contains(row, ref) || !strings.Contains(row, "已收件") || !strings.Contains(row, want.due) {
+		t.Fatalf("the queue row: %q", row)
+	}
+	j.check("queue")
+	must(t, ctx, chromedp.Click(`main table a[href="/officer/requests/`+ref+`"]`), chromedp.WaitVisible(".facts"))
+	if f := facts(); !strings.Contains(f, "已收件") || !strings.Contains(f, "林小華") {
+		t.Fatalf("the request as opened: %q", f)
+	}
+	j.check("request")
+
+	must(t, ctx, chromedp.Click(`form[action$="/review"] button`), chromedp.WaitVisible(`form[action$="/extend"]`))
+	if f := facts(); !strings.Contains(f, "審查中") {
+		t.Errorf("after starting the review: %q", f)
+	}
+	must(t, ctx, chromedp.Click("#lvl-document"), chromedp.SendKeys("#f-identity_note", "身分證影本已核對"),
+		chromedp.Click("#identity-form button[type=submit]"), chromedp.WaitVisible(".flash"))
+	if f := facts(); !strings.Contains(f, "身分證明文件影本") || !strings.Contains(f, "身分證影本已核對") {
+		t.Errorf("the identity check is not shown: %q", f)
+	}
+	j.check("identity")
+
+	// An extension without a reason is refused and says so at the field.
+	must(t, ctx, chromedp.Click(`form[action$="/extend"] button`), chromedp.WaitVisible(".error-summary"))
+	if n := evalString(t, ctx, `String(document.querySelectorAll('.error-summary a[href="#f-reason"]').length)`); n != "1" {
+		t.Error("the missing reason is not linked from the error summary")
+	}
+	j.check("extend-errors")
+	must(t, ctx, chromedp.SendKeys("#f-reason", "資料分散於兩個檔案室，需調閱。"),
+		chromedp.Click(`form[action$="/extend"] button`), chromedp.WaitVisible(".flash"))
+	// Due 8 December, extended by 15 days to Wednesday 23 December.
+	if due := textOf(t, ctx, ".facts .due"); !strings.Contains(due, want.extendedDue) {
+		t.Errorf("due after the extension %q, want %s", due, want.extendedDue)
+	}
+	if f := facts(); !strings.Contains(f, "已延長") || !strings.Contains(f, "原決定期限 "+want.due) || !strings.Contains(f, "兩個檔案室") {
+		t.Errorf("after the extension: %q", f)
+	}
+	if n := evalString(t, ctx, `String(document.querySelectorAll('form[action$="/extend"]').length)`); n != "0" {
+		t.Error("a second extension is still offered")
+	}
+	j.check("extended")
+
+	must(t, ctx, chromedp.Click(`a[href="/officer/requests/`+ref+`/decide"]`), chromedp.WaitVisible("#f-item0_outcome"))
+	j.check("decide")
+	items := evalString(t, ctx, "String(document.querySelectorAll('select[name=outcome]').length)")
+	n := 0
+	fmt.Sscan(items, &n)
+	if n < 2 {
+		t.Fatalf("%d items to decide", n)
+	}
+	for i := 0; i < n; i++ {
+		outcome := fmt.Sprintf("%d:grant", i)
+		if i == 1 {
+			outcome = "1:refuse"
+		}
+		must(t, ctx, chromedp.SetValue(fmt.Sprintf("#f-item%d_outcome", i), outcome))
+	}
+	must(t, ctx, chromedp.Click("#g-1-art10-2"), chromedp.SendKeys("#f-item1_reason", "相關資料正由稽核單位調查中。"),
+		chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible(".flash"))
+	if f := facts(); !strings.Contains(f, "已決定") || !strings.Contains(f, want.partly) || !strings.Contains(f, "個資法第10條第2款") {
+		t.Errorf("after deciding: %q", f)
+	}
+	j.check("decided")
+
+	must(t, ctx, chromedp.SendKeys("#f-fulfil_note", "已備妥電子複製本。"),
+		chromedp.Click(`form[action$="/fulfil"] button`), chromedp.WaitVisible(".flash"))
+	if f := facts(); !strings.Contains(f, want.fulfilled) {
+		t.Errorf("after fulfilling: %q", f)
+	}
+	h.srv.Wait()
+	must(t, ctx, chromedp.Reload(), chromedp.WaitVisible(`form[action$="/close"]`))
+	if f := facts(); !strings.Contains(f, "已備妥") && !strings.Contains(textOf(t, ctx, ".timeline"), "已備妥電子複製本") {
+		t.Errorf("the fulfilment note is not in the record: %q", f)
+	}
+	j.check("fulfilled")
+
+	// The citizen's side, in English on a phone.
+	c := newJourney(t, "officer-citizen", "en", 390, 844)
+	must(t, c.ctx, chromedp.Navigate(site.URL+"/lang?to=en&next=/signin"), chromedp.WaitVisible("html[lang=en] #f-email"),
+		chromedp.SendKeys("#f-email", "c@example.tw"), chromedp.SendKeys("#f-password", citizenPassword+"\r"), chromedp.WaitNotPresent("#f-password"),
+		chromedp.Navigate(site.URL+"/requests/"+ref), chromedp.WaitVisible(".facts"))
+	if f := textOf(t, c.ctx, ".facts"); !strings.Contains(f, "Partly granted") || !strings.Contains(f, "23 December 2026") || !strings.Contains(f, "Originally due 8 December 2026") {
+		t.Errorf("the citizen's view of the decision: %q", f)
+	}
+	c.check("request")
+	must(t, c.ctx, chromedp.Click(`a[href="/requests/`+ref+`/letters/decision"]`), chromedp.WaitVisible(".letter"))
+	if l := textOf(t, c.ctx, ".letter"); !strings.Contains(l, "PDPA Art. 10(2)") || !strings.Contains(l, "相關資料正由稽核單位調查中") {
+		t.Errorf("the decision letter: %q", l)
+	}
+	c.check("decision-letter")
+}
+
+// TestBrowserJourneyWebmaster: the webmaster opens the traffic report, changes the range
+// with the form, and exports the figures shown as CSV.
+func TestBrowserJourneyWebmaster(t *testing.T) {
+	h := newHarness(t)
+	site := httptest.NewServer(h.h)
+	defer site.Close()
+	h.seedTraffic(
+		trafficDay("2026-10-20", 120, map[string]int64{"/": 120}),
+		trafficDay("2026-11-02", 340, map[string]int64{"/": 200, "/privacy": 90, "/guest/requests/new": 50}),
+		trafficDay("2026-11-10", 410, map[string]int64{"/": 250, "/privacy": 100, "/guest/track": 60}),
+		trafficDay("2026-11-20", 280, map[string]int64{"/": 180, "/privacy": 100}),
+	)
+	h.makeUser("web@agency.example", "網管丙", staffPassword, account.RoleWebmaster)
+	j := newJourney(t, "webmaster", "zh-TW", 1280, 900)
+	ctx := j.ctx
+
+	staffSignIn(t, ctx, site.URL, "zh-TW", "web@agency.example", "/webmaster/traffic")
+	must(t, ctx, chromedp.WaitVisible("figure.chart svg"))
+	j.check("traffic")
+	must(t, ctx, chromedp.SetValue("#f-from", "2026-11-01"), chromedp.SetValue("#f-to", "2026-11-15"),
+		chromedp.Click(".range-form button[type=submit]"), chromedp.WaitVisible(`#f-from[value="2026-11-01"]`))
+	if title := textOf(t, ctx, "#range-title"); !strings.Contains(title, "2026-11-01") || !strings.Contains(title, "2026-11-15") {
+		t.Fatalf("the range after the form: %q", title)
+	}
+	// 340 + 410 views fall in the range; 20 October and 20 November do not.
+	if views := textOf(t, ctx, ".totals div:first-child dd"); strings.ReplaceAll(views, ",", "") != "750" {
+		t.Errorf("views in the range: %q, want 750", views)
+	}
+	j.check("traffic-range")
+	csv := fetchInPage(t, ctx, `a[href^="/webmaster/traffic.csv"]`)
+	if csv.Status != 200 || !strings.HasPrefix(csv.Type, "text/csv") || !strings.Contains(csv.Text, "2026-11-01") ||
+		!strings.Contains(csv.Text, "750") || !strings.Contains(csv.Text, "/,450") || strings.Contains(csv.Text, "2026-11-20") {
+		t.Errorf("the CSV: %d %q\n%s", csv.Status, csv.Type, csv.Text)
+	}
+
+	phone := newJourney(t, "webmaster", "en", 390, 844)
+	staffSignIn(t, phone.ctx, site.URL, "en", "web@agency.example", "/webmaster/traffic")
+	must(t, phone.ctx, chromedp.SetValue("#f-from", "2026-11-01"), chromedp.SetValue("#f-to", "2026-11-15"),
+		chromedp.Click(".range-form button[type=submit]"), chromedp.WaitVisible(`#f-from[value="2026-11-01"]`))
+	phone.check("traffic-range")
+}
+
+// TestBrowserJourneyAdministrator: an administrator creates a contractor with an
+// expiry date, unlocks an account locked by three failed sign-ins, and drafts, previews
+// and publishes a notice version, after which a citizen's page shows the banner.
+func TestBrowserJourneyAdministrator(t *testing.T) {
+	h := newHarness(t)
+	site := httptest.NewServer(h.h)
+	defer site.Close()
+	h.makeUser("adm@agency.example", "系統管理者甲", staffPassword, account.RoleAdmin)
+	h.makeUser("locked@example.tw", "陳鎖", citizenPassword)
+	j := newJourney(t, "admin", "en", 1280, 900)
+	ctx := j.ctx
+
+	staffSignIn(t, ctx, site.URL, "en", "adm@agency.example", "/admin/staff")
+	j.check("staff")
+	must(t, ctx, chromedp.Navigate(site.URL+"/admin/staff/new"), chromedp.WaitVisible("#f-email"))
+	j.check("staff-new")
+	must(t, ctx, chromedp.SendKeys("#f-email", "contractor@vendor.example"), chromedp.SendKeys("#f-name", "外包廠商丁"),
+		chromedp.Click("#role-webmaster"), chromedp.Click("#f-contractor"), chromedp.SetValue("#f-expires", "2027-05-31"),
+		chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible(".temp-password"))
+	if pw := textOf(t, ctx, ".temp-password"); len(pw) < 12 {
+		t.Errorf("temporary password shown: %q", pw)
+	}
+	j.check("staff-created")
+	must(t, ctx, chromedp.Click(`main a[href^="/admin/users/"]`), chromedp.WaitVisible("#f-expires"))
+	if v := evalString(t, ctx, "document.querySelector('#f-expires').value + ' ' + document.querySelector('#f-contractor').checked + ' ' + document.querySelector('#role-webmaster').checked"); v != "2027-05-31 true true" {
+		t.Errorf("the contractor's account as saved: %q", v)
+	}
+	j.check("contractor")
+
+	// Three failed sign-ins lock the address; even the right password is then refused.
+	for i := 0; i < 3; i++ {
+		h.browser().post("/signin", url.Values{"email": {"locked@example.tw"}, "password": {"Wrong-Pass-1!"}})
+	}
+	if r := h.browser().post("/signin", url.Values{"email": {"locked@example.tw"}, "password": {citizenPassword}}); r.Code == http.StatusSeeOther {
+		t.Fatal("three failed sign-ins did not lock the account")
+	}
+	must(t, ctx, chromedp.Navigate(site.URL+"/admin/users"), chromedp.WaitVisible("#f-email"))
+	j.check("users")
+	must(t, ctx, chromedp.SendKeys("#f-email", "locked@example.tw"), chromedp.Click("main form button[type=submit]"),
+		chromedp.WaitVisible(".facts"))
+	if f := textOf(t, ctx, ".facts"); !strings.Contains(f, "locked") || strings.Contains(f, "not locked") {
+		t.Fatalf("the locked account: %q", f)
+	}
+	j.check("user-locked")
+	must(t, ctx, chromedp.Click(`form[action$="/unlock"] button`), chromedp.WaitVisible(".flash"))
+	if f := textOf(t, ctx, ".facts"); !strings.Contains(f, "not locked") {
+		t.Errorf("after unlocking: %q", f)
+	}
+	j.check("user-unlocked")
+	// Signing in again works (h.signIn fails the test otherwise); a request filed now
+	// gives the statistics below a row.
+	h.signIn("locked@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"view"}, "scope": {"全部"}})
+
+	// A citizen signed in before the new version.
+	cit := newJourney(t, "admin-citizen", "zh-TW", 390, 844)
+	must(t, cit.ctx, chromedp.Navigate(site.URL+"/signin"), chromedp.WaitVisible("#f-email"),
+		chromedp.SendKeys("#f-email", "locked@example.tw"), chromedp.SendKeys("#f-password", citizenPassword+"\r"), chromedp.WaitNotPresent("#f-password"))
+	if n := evalString(t, cit.ctx, "String(document.querySelectorAll('.notice-banner').length)"); n != "0" {
+		t.Fatal("a banner before any new version")
+	}
+
+	must(t, ctx, chromedp.Navigate(site.URL+"/admin/notices"), chromedp.WaitVisible(`form[action="/admin/notices/draft/start"]`))
+	j.check("notices")
+	must(t, ctx, chromedp.Click(`form[action="/admin/notices/draft/start"] button`), chromedp.WaitVisible("#f-summary-en"))
+	j.check("notice-draft")
+	must(t, ctx, chromedp.SendKeys("#f-summary-zh-TW", "更新聯絡窗口。"), chromedp.SendKeys("#f-summary-en", "Updates the contact point."),
+		chromedp.Click(`main form[action="/admin/notices/draft"] button[type=submit]`), chromedp.WaitVisible(".flash"))
+	must(t, ctx, chromedp.Click(`main a[href="/admin/notices/draft/preview"]`), chromedp.WaitVisible("h1"))
+	if p := textOf(t, ctx, "main .notice"); !strings.Contains(p, "version 2") {
+		t.Errorf("the preview: %q", p)
+	}
+	j.check("notice-preview")
+	must(t, ctx, chromedp.Navigate(site.URL+"/admin/notices"), chromedp.WaitVisible(`form[action="/admin/notices/draft/publish"]`),
+		chromedp.Click(`form[action="/admin/notices/draft/publish"] button`), chromedp.WaitVisible(".flash"))
+	if v := textOf(t, ctx, "main table tbody"); !strings.Contains(v, "Updates the contact point.") {
+		t.Errorf("the published version is not listed: %q", v)
+	}
+	j.check("notice-published")
+
+	// The CSV links of filtered staff reports keep the filter (their query strings were
+	// once escaped into a single parameter, so the export ignored the range).
+	for _, c := range []struct{ page, link, query string }{
+		{"/admin/audit?action=user.unlock&from=2026-11-01&to=2026-11-23", `a[href^="/admin/audit.csv"]`, "action=user.unlock&from=2026-11-01&to=2026-11-23"},
+		{"/admin/requests/stats?from=2026-01&to=2026-11", `a[href^="/admin/requests/stats.csv"]`, "from=2026-01&to=2026-11"},
+	} {
+		must(t, ctx, chromedp.Navigate(site.URL+c.page), chromedp.WaitVisible(c.link))
+		got := evalString(t, ctx, fmt.Sprintf("[...new URL(document.querySelector(%q).href).searchParams].map(([k, v]) => k + '=' + v).sort().join('&')", c.link))
+		if got != c.query {
+			t.Errorf("%s: the CSV link asks for %q, want %q", c.page, got, c.query)
+		}
+	}
+
+	must(t, cit.ctx, chromedp.Navigate(site.URL+"/account"), chromedp.WaitVisible(".notice-banner"))
+	if b := textOf(t, cit.ctx, ".notice-banner"); !strings.Contains(b, "第 2 版") {
+		t.Errorf("the citizen's banner: %q", b)
+	}
+	cit.check("banner")
+}
