@@ -35,7 +35,8 @@ import (
 )
 
 type sample struct {
-	at     time.Duration // since the load started
+	at     time.Duration // answered, since the load started
+	took   time.Duration // from sending to the answer
 	target string
 	status int // 0: no HTTP answer
 	clear  bool
@@ -95,8 +96,9 @@ func main() {
 	record := func(s sample) { mu.Lock(); samples = append(samples, s); mu.Unlock() }
 	get := func(c *loadkit.Client, target string, t0 time.Time) {
 		req, _ := http.NewRequest(http.MethodGet, base+target, nil)
+		sent := time.Now()
 		res, err := c.Do(req)
-		s := sample{at: time.Since(t0), target: target}
+		s := sample{at: time.Since(t0), took: time.Since(sent), target: target}
 		if err == nil {
 			body, _ := io.ReadAll(res.Body)
 			res.Body.Close()
@@ -151,9 +153,10 @@ func main() {
 				default:
 				}
 				tag := fmt.Sprintf("outage-%d-%d-%04d", t0.Unix(), w, i)
+				sent := time.Now()
 				f := citizens[w].File(base, tag)
 				at := time.Since(t0)
-				s := sample{at: at, target: "POST /api/v1/me/requests", status: f.Status, clear: true}
+				s := sample{at: at, took: time.Since(sent), target: "POST /api/v1/me/requests", status: f.Status, clear: true}
 				if f.Ref != "" {
 					s.status = 201
 					mu.Lock()
@@ -237,11 +240,14 @@ func main() {
 		}
 		fmt.Printf("| %d%s | %d | %d | %d | %d | %d |\n", i, mark, r.ok, r.unavailable, r.server, r.other, r.noAnswer)
 	}
-	// Per target, while the database was away.
-	type tally struct{ ok, unavailable, other int }
+	// Per target, for the requests sent while the database was away.
+	type tally struct {
+		ok, unavailable, other int
+		slowest                time.Duration
+	}
 	during := map[string]*tally{}
 	for _, s := range samples {
-		if s.at < killAt || s.at > restartAt {
+		if sentAt := s.at - s.took; sentAt < killAt || sentAt > restartAt {
 			continue
 		}
 		t := during[s.target]
@@ -257,16 +263,17 @@ func main() {
 		default:
 			t.other++
 		}
+		t.slowest = max(t.slowest, s.took)
 	}
 	names := make([]string, 0, len(during))
 	for k := range during {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	fmt.Printf("\nWhile the database was away:\n\n| target | 200/201 | 503 | other |\n| --- | ---: | ---: | ---: |\n")
+	fmt.Printf("\nRequests sent while the database was away (per-second table: by time of answer):\n\n| target | 200/201 | 503 | other | slowest answer |\n| --- | ---: | ---: | ---: | ---: |\n")
 	for _, k := range names {
 		t := during[k]
-		fmt.Printf("| `%s` | %d | %d | %d |\n", k, t.ok, t.unavailable, t.other)
+		fmt.Printf("| `%s` | %d | %d | %d | %s |\n", k, t.ok, t.unavailable, t.other, t.slowest.Round(time.Millisecond))
 	}
 	recovered := lastBad - restartAt
 	fmt.Printf("\n- answers: %d; 500 or other 5xx: **%d**; 503 without Retry-After and the unavailable message: **%d**\n", len(samples), n500, unclear)

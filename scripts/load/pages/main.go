@@ -183,10 +183,14 @@ func main() {
 		}
 		fmt.Printf("| %s | `%s` | %.0f | %s | %s | %s | %d | %s |\n", r.server, r.page, r.rps, r.p50, r.p90, r.p99, r.non2xx, ratio)
 	}
-	on, off := rpsOf(results, "portal, analytics on"), rpsOf(results, "portal, analytics off")
-	if off > 0 {
-		fmt.Printf("\nCounting on vs off (both pages' req/s summed): %.1f %%.\n", 100*on/off)
+	fmt.Printf("\nCounting on vs off, req/s:")
+	for _, path := range paths {
+		on, off := rpsOf(results, "portal, analytics on", path), rpsOf(results, "portal, analytics off", path)
+		if off > 0 {
+			fmt.Printf(" `%s` %.0f %%;", path, 100*on/off)
+		}
 	}
+	fmt.Println()
 	fmt.Printf("\nMemory (VmRSS; peak VmHWM), MiB:\n\n| server | idle | highest sampled under load | VmHWM after |\n| --- | ---: | ---: | ---: |\n")
 	for _, srv := range []string{"portal, analytics on", "portal, analytics off", "bare Gin"} {
 		var idle, maxRSS, hwm float64
@@ -216,14 +220,13 @@ func headers2args(hs []string) []string {
 	return out
 }
 
-func rpsOf(rs []result, server string) float64 {
-	var sum float64
+func rpsOf(rs []result, server, page string) float64 {
 	for _, r := range rs {
-		if r.server == server {
-			sum += r.rps
+		if r.server == server && r.page == page {
+			return r.rps
 		}
 	}
-	return sum
+	return 0
 }
 
 // pageSize is the size of the page's body as a browser gets it.
