@@ -148,6 +148,38 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 	}
 }
 
+// While the database is away, every page's notice banner fails to read the current
+// notice. Those reads must not queue behind one another's server-selection timeouts: the
+// home page (which needs nothing else from the database) answers each visitor while the
+// database is still away, instead of all of them when it returns.
+func TestPagesDoNotQueueBehindTheNoticeDuringAnOutage(t *testing.T) {
+	h := newHarness(t)
+	if h.db.Engine == nil {
+		t.Skip("outage is simulated by stopping the embedded engine; PORTAL_TEST_MONGODB_URI is set")
+	}
+	dir := h.db.Dir
+	h.db.Engine.Close() // before any page: the notice is not cached
+	const visitors = 8
+	answered := make(chan int, visitors)
+	for range visitors {
+		go func() { answered <- h.get("/").Code }()
+	}
+	// Each read gives up after the driver's 3 s; queued one behind another, the eighth
+	// visitor would wait 24 s.
+	outage := time.After(12 * time.Second)
+	for i := 0; i < visitors; i++ {
+		select {
+		case code := <-answered:
+			if code != http.StatusOK && code != http.StatusServiceUnavailable {
+				t.Errorf("home during the outage: %d", code)
+			}
+		case <-outage:
+			t.Fatalf("%d of %d visitors answered while the database was away", i, visitors)
+		}
+	}
+	h.restartEngine(dir)
+}
+
 func TestTrustedProxyDecidesHTTPS(t *testing.T) {
 	h := newHarnessWith(t, func(o *handlers.Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} })
 	fromProxy := func(r *http.Request) { r.RemoteAddr = "10.1.2.3:5555"; r.Header.Set("X-Forwarded-Proto", "https") }

@@ -23,27 +23,38 @@ type noticeCache struct {
 	mu sync.Mutex
 	n  *consent.Notice
 	at time.Time
+	// gen counts forgetNotice calls: a read begun before one is not cached after it.
+	gen uint64
 }
 
 const noticeCacheTTL = 5 * time.Second
 
+// currentNotice reads the notice through the cache. The read is made without holding
+// the lock: while the database is away each read waits for the driver's timeout, and
+// pages queued behind one another's reads would all wait until it returned.
 func (s *Server) currentNotice(ctx context.Context) (*consent.Notice, error) {
 	s.notice.mu.Lock()
-	defer s.notice.mu.Unlock()
-	if s.notice.n != nil && time.Since(s.notice.at) < noticeCacheTTL {
-		return s.notice.n, nil
+	n, at, gen := s.notice.n, s.notice.at, s.notice.gen
+	s.notice.mu.Unlock()
+	if n != nil && time.Since(at) < noticeCacheTTL {
+		return n, nil
 	}
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.notice.n, s.notice.at = n, time.Now()
+	s.notice.mu.Lock()
+	if s.notice.gen == gen {
+		s.notice.n, s.notice.at = n, time.Now()
+	}
+	s.notice.mu.Unlock()
 	return n, nil
 }
 
 func (s *Server) forgetNotice() {
 	s.notice.mu.Lock()
 	s.notice.n = nil
+	s.notice.gen++
 	s.notice.mu.Unlock()
 }
 

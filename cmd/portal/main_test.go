@@ -349,10 +349,15 @@ func TestUnwritableDataDirectoryIsAClearMessage(t *testing.T) {
 	}
 }
 
-// TestMain lets a test run the real main in a child process, to deliver real signals.
+// TestMain lets a test run the real main in a child process, to deliver real signals,
+// or the database engine alone, to stop it under a running portal.
 func TestMain(m *testing.M) {
 	if os.Getenv("PORTAL_TEST_RUN_MAIN") == "1" {
 		main()
+		return
+	}
+	if dir := os.Getenv("PORTAL_TEST_RUN_ENGINE"); dir != "" {
+		runEngine(dir)
 		return
 	}
 	os.Exit(m.Run())

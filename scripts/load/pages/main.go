@@ -1,0 +1,279 @@
+// Command pages measures the public pages under load with wrk, beside a bare Gin server
+// measured in the same run, and the portal's memory at idle and under load.
+//
+//	apt-get install -y wrk                # once
+//	go run ./scripts/load/pages           # -d 10s -c 8 -t 2
+//
+// Three servers, one after the other, each a real binary on a fresh data directory:
+//   - bare: scripts/load/bare, plain Gin rendering a page of the portal page's size;
+//   - portal, analytics on: every request is a browser (Firefox user agent) that accepted
+//     the analytics cookie and carries a visitor cookie, so every view is counted (the
+//     buffer is flushed every second meanwhile); the counts are read back afterwards;
+//   - portal, analytics off (PORTAL_ANALYTICS=off), the same requests.
+//
+// wrk rather than hey: hey 0.1.4 replaces any User-Agent given with its own, and the
+// counting path needs a browser's. Prints a summary ready to paste into BENCHMARKS.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/scripts/load/loadkit"
+	"github.com/example/pdpa-portal/store"
+)
+
+const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+type result struct {
+	rps                float64
+	p50, p90, p99      string
+	requests, non2xx   int
+	maxRSS, hwm, idle  float64
+	server, page, note string
+}
+
+var (
+	rpsRE   = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	latRE   = regexp.MustCompile(`(?m)^\s+(50|90|99)%\s+([\d.]+\w+)`)
+	reqsRE  = regexp.MustCompile(`(\d+) requests in`)
+	non2xRE = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+func main() {
+	dur := flag.Duration("d", 10*time.Second, "duration of each measurement")
+	conns := flag.Int("c", 8, "connections")
+	threads := flag.Int("t", 2, "wrk threads")
+	flag.Parse()
+	if _, err := exec.LookPath("wrk"); err != nil {
+		loadkit.Fatalf("wrk is not installed (apt-get install -y wrk)")
+	}
+	env := loadkit.Setup("pages")
+	machine := loadkit.Machine()
+	env.Build("./cmd/portal", "./scripts/load/bare")
+
+	wrk := func(url string, headers []string, pid int) result {
+		args := []string{"-t", strconv.Itoa(*threads), "-c", strconv.Itoa(*conns), "-d", dur.String(), "--latency"}
+		for _, h := range headers {
+			args = append(args, "-H", h)
+		}
+		// Warm up (templates, connection pools, the page cache) before measuring.
+		_ = exec.Command("wrk", append([]string{"-t", "1", "-c", "2", "-d", "2s"}, append(headers2args(headers), url)...)...).Run()
+		var maxRSS float64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		if pid > 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					if rss, _ := loadkit.Memory(pid); rss > maxRSS {
+						maxRSS = rss
+					}
+					select {
+					case <-stop:
+						return
+					case <-time.After(200 * time.Millisecond):
+					}
+				}
+			}()
+		}
+		out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+		close(stop)
+		wg.Wait()
+		if err != nil {
+			loadkit.Fatalf("wrk: %v\n%s", err, out)
+		}
+		r := result{maxRSS: maxRSS}
+		if m := rpsRE.FindSubmatch(out); m != nil {
+			r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+		}
+		for _, m := range latRE.FindAllSubmatch(out, -1) {
+			switch string(m[1]) {
+			case "50":
+				r.p50 = string(m[2])
+			case "90":
+				r.p90 = string(m[2])
+			case "99":
+				r.p99 = string(m[2])
+			}
+		}
+		if m := reqsRE.FindSubmatch(out); m != nil {
+			r.requests, _ = strconv.Atoi(string(m[1]))
+		}
+		if m := non2xRE.FindSubmatch(out); m != nil {
+			r.non2xx, _ = strconv.Atoi(string(m[1]))
+		}
+		if pid > 0 {
+			_, r.hwm = loadkit.Memory(pid)
+		}
+		return r
+	}
+
+	paths := []string{"/", "/privacy"}
+	var results []result
+	sizes := map[string]int{}
+
+	// The portal twice: analytics on, then off.
+	for _, mode := range []string{"on", "off"} {
+		dir := filepath.Join(env.Out, "data-"+mode)
+		p := env.StartPortal("portal-"+mode, dir, "PORTAL_ANALYTICS="+mode, "PORTAL_ANALYTICS_FLUSH=1s")
+		p.MustReady()
+		time.Sleep(2 * time.Second)
+		idle, _ := loadkit.Memory(p.Pid())
+		headers := []string{"User-Agent: " + firefox, "Accept-Language: zh-TW,zh;q=0.9,en;q=0.5"}
+		if mode == "on" {
+			headers = append(headers, "Cookie: portal_cookies=analytics; portal_visit="+visitorCookie(p.URL))
+		}
+		var served int
+		for _, path := range paths {
+			sizes[path] = pageSize(p.URL + path)
+			r := wrk(p.URL+path, headers, p.Pid())
+			r.server, r.page, r.idle = "portal, analytics "+mode, path, idle
+			served += r.requests
+			results = append(results, r)
+		}
+		if mode == "on" {
+			time.Sleep(2500 * time.Millisecond) // one more flush
+			counted := countedViews(dir)
+			results[len(results)-1].note = fmt.Sprintf("views counted today (wrk, warm-ups and the set-up requests): %d; wrk's requests measured: %d", counted, served)
+		}
+		p.Stop()
+		if panics, _, sample := loadkit.LogFindings(p.LogPath); panics > 0 {
+			loadkit.Fatalf("panic in the portal's log: %s", sample)
+		}
+	}
+
+	// The bare baseline with pages of the same sizes.
+	addr := loadkit.FreeAddr()
+	bare := env.Start("bare", "bare", []string{"-addr", addr, "-home-bytes", strconv.Itoa(sizes["/"]), "-privacy-bytes", strconv.Itoa(sizes["/privacy"])}, nil)
+	bare.URL = "http://" + addr
+	bare.MustReady()
+	for _, path := range paths {
+		r := wrk(bare.URL+path, []string{"User-Agent: " + firefox}, bare.Pid())
+		r.server, r.page = "bare Gin", path
+		results = append(results, r)
+	}
+	bare.Stop()
+
+	baseline := map[string]float64{}
+	for _, r := range results {
+		if r.server == "bare Gin" {
+			baseline[r.page] = r.rps
+		}
+	}
+	fmt.Printf("\n### Public pages under load, beside a bare Gin server\n\n")
+	fmt.Printf("```sh\napt-get install -y wrk\ngo run ./scripts/load/pages -d %s -c %d -t %d\n```\n\n", *dur, *conns, *threads)
+	fmt.Printf("Machine: %s. wrk on the same machine; page sizes: / %d B, /privacy %d B (the bare pages are made as large).\n\n", machine, sizes["/"], sizes["/privacy"])
+	fmt.Printf("| server | page | req/s | p50 | p90 | p99 | non-2xx | portal/bare |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, r := range results {
+		ratio := "—"
+		if b := baseline[r.page]; b > 0 && r.server != "bare Gin" {
+			ratio = fmt.Sprintf("%.2f", r.rps/b)
+		}
+		fmt.Printf("| %s | `%s` | %.0f | %s | %s | %s | %d | %s |\n", r.server, r.page, r.rps, r.p50, r.p90, r.p99, r.non2xx, ratio)
+	}
+	fmt.Printf("\nCounting on vs off, req/s:")
+	for _, path := range paths {
+		on, off := rpsOf(results, "portal, analytics on", path), rpsOf(results, "portal, analytics off", path)
+		if off > 0 {
+			fmt.Printf(" `%s` %.0f %%;", path, 100*on/off)
+		}
+	}
+	fmt.Println()
+	fmt.Printf("\nMemory (VmRSS; peak VmHWM), MiB:\n\n| server | idle | highest sampled under load | VmHWM after |\n| --- | ---: | ---: | ---: |\n")
+	for _, srv := range []string{"portal, analytics on", "portal, analytics off", "bare Gin"} {
+		var idle, maxRSS, hwm float64
+		for _, r := range results {
+			if r.server == srv {
+				idle, maxRSS, hwm = max(idle, r.idle), max(maxRSS, r.maxRSS), max(hwm, r.hwm)
+			}
+		}
+		idleS := fmt.Sprintf("%.1f", idle)
+		if srv == "bare Gin" {
+			idleS = "—"
+		}
+		fmt.Printf("| %s | %s | %.1f | %.1f |\n", srv, idleS, maxRSS, hwm)
+	}
+	for _, r := range results {
+		if r.note != "" {
+			fmt.Printf("\n%s.\n", r.note)
+		}
+	}
+}
+
+func headers2args(hs []string) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, "-H", h)
+	}
+	return out
+}
+
+func rpsOf(rs []result, server, page string) float64 {
+	for _, r := range rs {
+		if r.server == server && r.page == page {
+			return r.rps
+		}
+	}
+	return 0
+}
+
+// pageSize is the size of the page's body as a browser gets it.
+func pageSize(url string) int {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("User-Agent", firefox)
+	res, err := http.DefaultClient.Do(req)
+	loadkit.Must(err)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return len(b)
+}
+
+// visitorCookie is the visitor cookie the portal gives a browser that accepted analytics.
+func visitorCookie(base string) string {
+	req, _ := http.NewRequest(http.MethodGet, base+"/privacy", nil)
+	req.Header.Set("User-Agent", firefox)
+	req.Header.Set("Cookie", "portal_cookies=analytics")
+	res, err := http.DefaultClient.Do(req)
+	loadkit.Must(err)
+	res.Body.Close()
+	for _, c := range res.Cookies() {
+		if c.Name == "portal_visit" {
+			return c.Value
+		}
+	}
+	loadkit.Fatalf("no visitor cookie: analytics not counting")
+	return ""
+}
+
+// countedViews reads today's stored page views of the stopped-or-running portal's
+// database through the portal's own socket.
+func countedViews(dir string) int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := store.Connect(ctx, store.SocketURI(dir), "portal")
+	loadkit.Must(err)
+	defer db.Close(ctx)
+	today := analytics.DayOf(time.Now())
+	r, err := store.NewAnalytics(db, time.Now).Range(ctx, today, today)
+	loadkit.Must(err)
+	var n int64
+	for _, v := range r.Sum.Tables[analytics.DimPath] {
+		n += v
+	}
+	if n == 0 {
+		loadkit.Fatalf("no views counted with analytics on")
+	}
+	return n
+}
