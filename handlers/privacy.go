@@ -20,7 +20,10 @@ func (p privacyPage) Art8Item(key string) int {
 }
 
 func (s *Server) privacy(c *gin.Context) {
-	n, err := s.Notices.Current(c.Request.Context())
+	// Read through the banner's cache: the notice is the most visited page, and a version
+	// changes only by publishing (which clears the cache on this instance; others within
+	// noticeCacheTTL).
+	n, err := s.currentNotice(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
