@@ -8,6 +8,15 @@ import (
 	"testing"
 )
 
+// The route table's tests share one world, built once: the first two change nothing,
+// the third only reads before its last checks.
+func TestSecurityRouteTable(t *testing.T) {
+	w := newWorld(t, "甲方祕密")
+	t.Run("CrossOrigin", func(t *testing.T) { crossOriginOnEveryUnsafeRoute(t, w) })
+	t.Run("OtherCitizensObjects", func(t *testing.T) { noRouteServesAnotherCitizensObject(t, w) })
+	t.Run("StoredXSSAndHeaders", func(t *testing.T) { storedXSSAndHeadersOnEveryResponse(t, w) })
+}
+
 // unsafeMethod reports whether a method changes state, so the cross-origin guard applies.
 func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
@@ -19,8 +28,7 @@ func unsafeMethod(m string) bool {
 // (or the bearer token) of someone who could otherwise do it, and name real objects.
 // The API is not exempt: a browser's cross-site call is refused there too; its own
 // clients send neither header and are not affected (api_test.go).
-func TestSecurityCrossOriginPostOnEveryUnsafeRoute(t *testing.T) {
-	w := newWorld(t, "")
+func crossOriginOnEveryUnsafeRoute(t *testing.T, w *world) {
 	h := w.h
 	before := snapshot(t, h.db)
 	checked := 0
@@ -78,9 +86,8 @@ var notOwned = map[string]string{
 // the answer; the staff routes refuse B as a citizen. Unsafe ones change nothing of A's.
 // A route with a parameter the world has no object for fails, so a new route needs a
 // case (or a reason in notOwned).
-func TestSecurityNoRouteServesAnotherCitizensObject(t *testing.T) {
-	const mark = "甲方祕密"
-	w := newWorld(t, mark)
+func noRouteServesAnotherCitizensObject(t *testing.T, w *world) {
+	mark := w.mark
 	h := w.h
 	before := snapshot(t, h.db)
 	checked := 0

@@ -23,7 +23,7 @@ const xssPayload = `=1+1<script>alert(1)</script>"'><img src=x onerror=alert(1)>
 // objects (A's, where the object has an owner).
 type world struct {
 	h                 *harness
-	text              string
+	mark, text        string
 	a, b              *account.User
 	citizenA, citizen *browser // A and B (B also follows a guest request of their own)
 	boss              *browser // administrator, officer and webmaster at once
@@ -53,7 +53,7 @@ func newWorld(t *testing.T, mark string) *world {
 	t.Helper()
 	h := newHarness(t)
 	text := mark + xssPayload
-	w := &world{h: h, text: text}
+	w := &world{h: h, mark: mark, text: text}
 	h.makeUser("boss@agency.example", "主管", staffPassword, account.RoleAdmin, account.RoleOfficer, account.RoleWebmaster)
 	w.a = h.makeUser("a@example.tw", "甲", citizenPassword)
 	w.b = h.makeUser("b@example.tw", "乙", citizenPassword)

@@ -147,13 +147,12 @@ func checkExport(t *testing.T, what string, r *response) bool {
 // export; every response, error pages included, carries the security headers. The
 // pages and exports known to show the texts must show them, so an escape that dropped
 // the text would fail too.
-func TestSecurityStoredXSSAndHeadersOnEveryResponse(t *testing.T) {
+func storedXSSAndHeadersOnEveryResponse(t *testing.T, w *world) {
 	// The detector finds the payload when it is not escaped.
 	raw, _ := goquery.NewDocumentFromReader(strings.NewReader("<p>" + xssPayload + `<a href=" JavaScript:alert(1)">x</a></p>`))
 	if len(injected(raw)) != 4 {
 		t.Fatalf("the detector misses the raw payload: %v", injected(raw))
 	}
-	w := newWorld(t, "")
 	h := w.h
 	shows := map[string]bool{}
 	for _, rt := range h.srv.Routes() {
