@@ -101,6 +101,12 @@ func countable(c *gin.Context) bool {
 	return true
 }
 
+// dropVisitorCookie deletes the visitor cookie, with the flags it was set with.
+func (s *Server) dropVisitorCookie(r *http.Request) string {
+	return (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode}).String()
+}
+
 // countView counts one page view; with the visitor's consent it also advances the
 // visitor cookie, written into the headers before they are sent.
 func (s *Server) countView(c *gin.Context, h http.Header) {
@@ -108,7 +114,7 @@ func (s *Server) countView(c *gin.Context, h http.Header) {
 	if u := currentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero()) {
 		if _, err := r.Cookie(visitorCookie); err == nil && !u.Restricted.IsZero() {
 			// Not counted, and not told apart later either (after signing out).
-			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true}).String())
+			h.Add("Set-Cookie", s.dropVisitorCookie(r))
 		}
 		return
 	}
@@ -137,7 +143,7 @@ func (s *Server) countView(c *gin.Context, h http.Header) {
 	default:
 		// Refused (or a signal, or not asked yet): a visitor cookie left from before goes.
 		if _, err := r.Cookie(visitorCookie); err == nil {
-			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true}).String())
+			h.Add("Set-Cookie", s.dropVisitorCookie(r))
 		}
 	}
 	s.Counter.Buffer.Record(hit)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
@@ -136,7 +137,8 @@ func (s *Requests) nextRef(ctx context.Context, year int) (string, error) {
 
 // Create numbers and stores a request. The queue entry is written first: if the second
 // write fails, the requester saw no confirmation, and what is left is a queue entry whose
-// page answers "not found" (an officer's nuisance, never a lost request).
+// page answers "not found" (an officer's nuisance, never a lost request), which the
+// hourly run drops a day later (DropUnfinished).
 func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
 	ref, err := s.nextRef(ctx, r.Received.Year)
 	if err != nil {
@@ -335,4 +337,37 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 		return nil, err
 	}
 	return r, nil
+}
+
+// DropUnfinished deletes the queue entries received before the given day whose request
+// was never stored: a filing cut off between its two writes (see Create). Nobody was
+// given a confirmation for them, and the officer's page for one only answers "not
+// found". A day's margin keeps it clear of a filing still in flight.
+func (s *Requests) DropUnfinished(ctx context.Context, before rights.Date) (int, error) {
+	cur, err := s.db.coll(collOpenRequests).Find(ctx, bson.D{{Key: "received", Value: bson.D{{Key: "$lt", Value: before.String()}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("unfinished filings: %w", translate(err))
+	}
+	var refs []struct {
+		Ref string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &refs); err != nil {
+		return 0, fmt.Errorf("unfinished filings: %w", translate(err))
+	}
+	n := 0
+	for _, r := range refs {
+		err := s.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: r.Ref}}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, mongo.ErrNoDocuments) {
+			return n, fmt.Errorf("unfinished filings: %w", translate(err))
+		}
+		if _, err := s.db.coll(collOpenRequests).DeleteOne(ctx, bson.D{{Key: "_id", Value: r.Ref}}); err != nil {
+			return n, fmt.Errorf("unfinished filings: %w", translate(err))
+		}
+		n++
+	}
+	return n, nil
 }

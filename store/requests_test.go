@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -73,5 +77,51 @@ func TestRequestsNumberSealAndQueue(t *testing.T) {
 	mine, err := reqs.ForSubject(ctx, subject)
 	if err != nil || len(mine) != 20 {
 		t.Fatalf("the requester's list: %v %d", err, len(mine))
+	}
+}
+
+// A filing cut off between its queue entry and its request leaves an entry that answers
+// "not found"; the hourly run drops it once a day old, and never a stored request's.
+func TestDropUnfinishedFilings(t *testing.T) {
+	db := storetest.New(t)
+	v := storetest.Vault(db.DB)
+	ctx := context.Background()
+	if _, err := v.NewSubject(ctx, "u_a"); err != nil {
+		t.Fatal(err)
+	}
+	reqs := store.NewRequests(db.DB, v)
+	file := func(day int) string {
+		r := &rights.Request{Kind: rights.View, Subject: "u_a", Channel: rights.ChannelWeb, Received: rights.NewDate(2026, time.November, day), Scope: "全部"}
+		rights.File(r, time.Date(2026, 11, day, 9, 0, 0, 0, time.UTC), nil)
+		if err := reqs.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Ref
+	}
+	kept, cutOld, cutNew := file(20), file(20), file(23)
+	client, err := mongo.Connect(options.Client().ApplyURI(db.URI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(ctx)
+	for _, ref := range []string{cutOld, cutNew} { // as if the portal died before the second write
+		if _, err := client.Database(db.Name).Collection("requests").DeleteOne(ctx, bson.D{{Key: "_id", Value: ref}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := reqs.DropUnfinished(ctx, rights.NewDate(2026, time.November, 22))
+	if err != nil || n != 1 {
+		t.Fatalf("dropped %d (%v), want 1", n, err)
+	}
+	open, err := reqs.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, r := range open {
+		refs = append(refs, r.Ref)
+	}
+	if strings.Join(refs, ",") != kept+","+cutNew && strings.Join(refs, ",") != cutNew+","+kept {
+		t.Fatalf("queue after the run: %v, want %s and the recent %s", refs, kept, cutNew)
 	}
 }
