@@ -13,7 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/files"
@@ -349,20 +348,4 @@ func (s *Server) disclosuresReport(c *gin.Context) {
 		return out[i].Ground < out[j].Ground
 	})
 	s.render(c, http.StatusOK, "disclosure_report", s.view(c, "disclosures.report_title", out))
-}
-
-// myDisclosures are the records naming the person that they may see now.
-func (s *Server) myDisclosures(c *gin.Context, u *account.User) ([]*disclosure.Record, error) {
-	all, err := s.Disclosures.ForSubject(c.Request.Context(), u.ID)
-	if err != nil {
-		return nil, err
-	}
-	today := rights.DateOf(s.Now())
-	var out []*disclosure.Record
-	for _, r := range all {
-		if r.Visible(today) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
 }
