@@ -287,8 +287,9 @@ func scanDocuments(r io.Reader) (int64, error) {
 func newLineScanner(r io.Reader) *bufio.Scanner {
 	sc := bufio.NewScanner(r)
 	// A document is at most 16 MB; as canonical extended JSON a byte can take six
-	// (\u0001), so a line may be near 100 MB.
-	sc.Buffer(make([]byte, 0, 1<<20), 128<<20)
+	// (\u0001), so a line may be near 100 MB. The buffer grows to that only when a line
+	// needs it: verification opens a scanner per file.
+	sc.Buffer(make([]byte, 0, 64<<10), 128<<20)
 	return sc
 }
 
