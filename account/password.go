@@ -113,6 +113,6 @@ func VerifyPassword(hash, password string) bool {
 	if err != nil || len(want) == 0 || len(want) > 64 || t == 0 || t > 16 || threads == 0 || mem > 1<<21 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, t, mem, threads, uint32(len(want)))
+	got := argon2.IDKey([]byte(password), salt, t, mem, threads, uint32(len(want))) // #nosec G115 -- at most 64, checked above
 	return subtle.ConstantTimeCompare(got, want) == 1
 }

@@ -108,7 +108,7 @@ func (s *Server) countView(c *gin.Context, h http.Header) {
 	if u := currentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero()) {
 		if _, err := r.Cookie(visitorCookie); err == nil && !u.Restricted.IsZero() {
 			// Not counted, and not told apart later either (after signing out).
-			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true}).String())
+			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true}).String()) // #nosec G124 -- expires the cookie; it carries nothing
 		}
 		return
 	}
@@ -130,14 +130,14 @@ func (s *Server) countView(c *gin.Context, h http.Header) {
 		}
 		step := analytics.Advance(prev, now, analytics.NewVisitorID)
 		if enc, err := s.visitorCodec.Encode(visitorCookie, step.Next); err == nil {
-			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: enc, Path: "/", MaxAge: int(visitorAge / time.Second),
+			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: enc, Path: "/", MaxAge: int(visitorAge / time.Second), // #nosec G124 -- Secure when served over TLS (a plain-HTTP portal's browser would drop it), HttpOnly, SameSite=Lax
 				HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode}).String())
 			hit.Visit = &step
 		}
 	default:
 		// Refused (or a signal, or not asked yet): a visitor cookie left from before goes.
 		if _, err := r.Cookie(visitorCookie); err == nil {
-			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true}).String())
+			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true}).String()) // #nosec G124 -- expires the cookie; it carries nothing
 		}
 	}
 	s.Counter.Buffer.Record(hit)

@@ -279,7 +279,7 @@ func (s *Server) disclosuresList(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q := template.URL(url.Values{"recipient": {f.Recipient}, "ground": {f.Ground}, "from": {formDate(f.From)}, "to": {formDate(f.To)}}.Encode())
+	q := template.URL(url.Values{"recipient": {f.Recipient}, "ground": {f.Ground}, "from": {formDate(f.From)}, "to": {formDate(f.To)}}.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
 	s.render(c, http.StatusOK, "disclosures", s.view(c, "disclosures.title", disclosuresPage{Records: rs, Total: total, Grounds: disclosure.Grounds, Query: q,
 		Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": formDate(f.From), "to": formDate(f.To)}}))
 }
