@@ -63,7 +63,11 @@ func TestPasswordHashIsArgon2idAndVerifies(t *testing.T) {
 	if !account.VerifyPassword(h, "Str0ng!Pass") || account.VerifyPassword(h, "Str0ng!PasS") {
 		t.Fatal("verification is wrong")
 	}
-	for _, bad := range []string{"", "$argon2id$", "$argon2id$v=19$m=1,t=1,p=1$!!$!!", "$bcrypt$x$y$z$w"} {
+	// Zero rounds or threads made argon2 panic; the others would allocate without bound.
+	for _, bad := range []string{"", "$argon2id$", "$argon2id$v=19$m=1,t=1,p=1$!!$!!", "$bcrypt$x$y$z$w",
+		"$argon2id$v=19$m=64,t=0,p=1$c2FsdHNhbHQ$a2V5a2V5", "$argon2id$v=19$m=64,t=1,p=0$c2FsdHNhbHQ$a2V5a2V5",
+		"$argon2id$v=19$m=4294967295,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5", "$argon2id$v=19$m=64,t=4294967295,p=1$c2FsdHNhbHQ$a2V5a2V5",
+		"$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$" + strings.Repeat("A", 200)} {
 		if account.VerifyPassword(bad, "x") {
 			t.Fatalf("malformed hash %q verified", bad)
 		}

@@ -35,6 +35,7 @@ func (s *Sketch) Add(h uint64) bool {
 		*s = make(Sketch, Registers)
 	}
 	i := h >> (64 - Precision)
+	// #nosec G115 -- at most 65
 	r := uint8(bits.LeadingZeros64(h<<Precision) + 1)
 	if r > maxRank { // the remaining bits were all zero
 		r = maxRank

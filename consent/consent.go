@@ -99,7 +99,7 @@ func WordingHash(n *Notice, p *Purpose, lang string) string {
 		h.Write([]byte(s))
 	}
 	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(n.Version))
+	binary.BigEndian.PutUint64(v[:], uint64(n.Version)) // #nosec G115 -- the bits are hashed; a negative version still hashes apart
 	h.Write(v[:])
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -3,6 +3,7 @@ package files
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -76,7 +77,9 @@ func TestCleanName(t *testing.T) {
 }
 
 // FuzzCleanName: any name gives valid UTF-8 of at most 120 characters, without a path
-// separator or control character, ending in the type's extension.
+// separator, control or format character (a right-to-left override could disguise the
+// extension), not starting with a dot nor ending in a space, ending in the type's
+// extension, and unchanged when cleaned again. Seeds are in testdata/fuzz/FuzzCleanName.
 func FuzzCleanName(f *testing.F) {
 	for _, s := range []string{"scan.pdf", `..\..\x.PNG`, "a\x00b/c\xff.jpeg", "\u202Egnp.exe", strings.Repeat("é", 130) + ".pdf", ""} {
 		f.Add(s, uint8(0))
@@ -95,9 +98,12 @@ func FuzzCleanName(f *testing.F) {
 			t.Fatalf("CleanName(%q) = %q: path separator", name, got)
 		}
 		for _, r := range got {
-			if r < 0x20 || r == 0x7f {
-				t.Fatalf("CleanName(%q) = %q: control character", name, got)
+			if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+				t.Fatalf("CleanName(%q) = %q: control or format character %U", name, got, r)
 			}
+		}
+		if strings.HasPrefix(got, ".") || strings.TrimRightFunc(got, unicode.IsSpace) != got {
+			t.Fatalf("CleanName(%q) = %q: hidden or with trailing space", name, got)
 		}
 		if ext := Ext(mime); !strings.HasSuffix(got, ext) && !(mime == JPEG && strings.HasSuffix(got, ".jpeg")) {
 			t.Fatalf("CleanName(%q, %q) = %q: does not end in %s", name, mime, got, ext)

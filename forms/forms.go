@@ -219,7 +219,7 @@ func formValues(r *http.Request) (url.Values, error) {
 		case err == nil && mt == "multipart/form-data":
 			// A form with file inputs: the text fields bind as usual; the files stay in
 			// r.MultipartForm for the handler. Parts beyond 1 MiB go to temporary files.
-			if err := r.ParseMultipartForm(1 << 20); err != nil {
+			if err := r.ParseMultipartForm(1 << 20); err != nil { // #nosec G120 -- the body is capped by the server's MaxBytesReader (PORTAL_MAX_BODY)
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
 					return nil, mbe

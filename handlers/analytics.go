@@ -103,7 +103,7 @@ func countable(c *gin.Context) bool {
 
 // dropVisitorCookie deletes the visitor cookie, with the flags it was set with.
 func (s *Server) dropVisitorCookie(r *http.Request) string {
-	return (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1,
+	return (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, // #nosec G124 -- Secure when served over TLS, as when it was set
 		HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode}).String()
 }
 
@@ -136,7 +136,7 @@ func (s *Server) countView(c *gin.Context, h http.Header) {
 		}
 		step := analytics.Advance(prev, now, analytics.NewVisitorID)
 		if enc, err := s.visitorCodec.Encode(visitorCookie, step.Next); err == nil {
-			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: enc, Path: "/", MaxAge: int(visitorAge / time.Second),
+			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: enc, Path: "/", MaxAge: int(visitorAge / time.Second), // #nosec G124 -- Secure when served over TLS (a plain-HTTP portal's browser would drop it), HttpOnly, SameSite=Lax
 				HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode}).String())
 			hit.Visit = &step
 		}

@@ -30,7 +30,7 @@ type flash struct {
 }
 
 func (s *Server) setCookie(c *gin.Context, name, value string, maxAge int) {
-	http.SetCookie(c.Writer, &http.Cookie{
+	http.SetCookie(c.Writer, &http.Cookie{ // #nosec G124 -- Secure when served over TLS (a plain-HTTP portal's browser would drop it), HttpOnly, SameSite=Lax
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.isTLS(c.Request), SameSite: http.SameSiteLaxMode,
 	})

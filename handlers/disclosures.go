@@ -13,7 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/files"
@@ -280,7 +279,7 @@ func (s *Server) disclosuresList(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q := template.URL(url.Values{"recipient": {f.Recipient}, "ground": {f.Ground}, "from": {formDate(f.From)}, "to": {formDate(f.To)}}.Encode())
+	q := template.URL(url.Values{"recipient": {f.Recipient}, "ground": {f.Ground}, "from": {formDate(f.From)}, "to": {formDate(f.To)}}.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
 	s.render(c, http.StatusOK, "disclosures", s.view(c, "disclosures.title", disclosuresPage{Records: rs, Total: total, Grounds: disclosure.Grounds, Query: q,
 		Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": formDate(f.From), "to": formDate(f.To)}}))
 }
@@ -349,20 +348,4 @@ func (s *Server) disclosuresReport(c *gin.Context) {
 		return out[i].Ground < out[j].Ground
 	})
 	s.render(c, http.StatusOK, "disclosure_report", s.view(c, "disclosures.report_title", out))
-}
-
-// myDisclosures are the records naming the person that they may see now.
-func (s *Server) myDisclosures(c *gin.Context, u *account.User) ([]*disclosure.Record, error) {
-	all, err := s.Disclosures.ForSubject(c.Request.Context(), u.ID)
-	if err != nil {
-		return nil, err
-	}
-	today := rights.DateOf(s.Now())
-	var out []*disclosure.Record
-	for _, r := range all {
-		if r.Visible(today) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
 }

@@ -11,7 +11,10 @@ import (
 
 // FuzzDueDate: for any received date (2000-2099), kind and calendar around the due
 // date, DueDate and Extend do not panic and their results have the properties of
-// checkDue. Seeds are in testdata/fuzz/FuzzDueDate.
+// checkDue (at least the statutory days after filing, a working weekday, the first such
+// day), also without a calendar; a later filing or a longer period never gives an
+// earlier due date; the zero date has no due date. Seeds are in
+// testdata/fuzz/FuzzDueDate.
 func FuzzDueDate(f *testing.F) {
 	f.Add(9497, uint8(0), 10, []byte{1, 1, 1, 1, 2, 0, 1})
 	f.Fuzz(func(t *testing.T, day int, kind uint8, calStart int, flags []byte) {
@@ -32,6 +35,23 @@ func FuzzDueDate(f *testing.F) {
 		checkDue(t, k, received, cal, due)
 		ext := Extend(due, k, cal)
 		checkDue(t, k, due, cal, ext)
+
+		// Monotonic: filing a day later, or under the 30-day period, is never due earlier.
+		if later := DueDate(k, received.AddDays(1), cal); later.Before(due) {
+			t.Fatalf("%s: received %s due %s, received a day later due %s", k, received, due, later)
+		}
+		if long := DueDate(Delete, received, cal); long.Before(DueDate(View, received, cal)) {
+			t.Fatalf("received %s: the 30-day period ends before the 15-day one", received)
+		}
+		// No calendar is plain weekends, the same as an empty one.
+		plain := DueDate(k, received, nil)
+		checkDue(t, k, received, nil, plain)
+		if plain != DueDate(k, received, NewDays(nil)) {
+			t.Fatalf("%s received %s: nil and empty calendars disagree", k, received)
+		}
+		if !DueDate(k, Date{}, cal).IsZero() || !Extend(Date{}, k, cal).IsZero() {
+			t.Fatal("the zero date has a due date")
+		}
 	})
 }
 

@@ -123,8 +123,9 @@ func backupCollection(ctx context.Context, d *DB, tw *tar.Writer, name string, p
 		if err != nil {
 			return nil, fmt.Errorf("backup %s: %w", name, err)
 		}
-		bw.Write(line)
-		bw.WriteByte('\n')
+		if _, err := bw.Write(append(line, '\n')); err != nil {
+			return nil, err
+		}
 		n++
 		if progress != nil && n%500 == 0 {
 			progress(name, n, max(total, n))
@@ -190,7 +191,20 @@ func VerifyBackup(path string) (*Manifest, error) {
 	if m.Format != BackupFormat {
 		return nil, fmt.Errorf("%w: format %q, this portal reads %q", ErrBadBackup, m.Format, BackupFormat)
 	}
+	listed := map[string]bool{}
 	for _, c := range m.Collections {
+		// Restore writes each listed file into the collection its entry names: the pair
+		// must be one Backup writes, so a file cannot land in another collection, a
+		// collection cannot be filled twice, and the key store stays out of data backups.
+		switch {
+		case !slices.Contains(allCollections, c.Name):
+			return nil, fmt.Errorf("%w: unknown collection %q", ErrBadBackup, c.Name)
+		case c.File != "collections/"+c.Name+".jsonl" || listed[c.File]:
+			return nil, fmt.Errorf("%w: collection %q listed twice or as file %q", ErrBadBackup, c.Name, c.File)
+		case (c.Name == collKeys) != m.Keys:
+			return nil, fmt.Errorf("%w: the key store and the data are mixed", ErrBadBackup)
+		}
+		listed[c.File] = true
 		got, ok := sums[c.File]
 		if !ok {
 			return nil, fmt.Errorf("%w: %s is missing", ErrBadBackup, c.File)
@@ -202,11 +216,16 @@ func VerifyBackup(path string) (*Manifest, error) {
 			return nil, fmt.Errorf("%w: %s holds %d documents, the manifest says %d", ErrBadBackup, c.File, counts[c.File], c.Docs)
 		}
 	}
+	for name := range sums {
+		if !listed[name] {
+			return nil, fmt.Errorf("%w: %s is not in the manifest", ErrBadBackup, name)
+		}
+	}
 	return m, nil
 }
 
 func scanBackup(path string) (*Manifest, map[string]string, map[string]int64, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) // #nosec G304 -- the operator names the archive
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -226,6 +245,10 @@ func scanBackup(path string) (*Manifest, map[string]string, map[string]int64, er
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("%w: %v", ErrBadBackup, err)
 		}
+		// Restore reads every copy of a name, so a second copy would be restored unchecked.
+		if _, dup := sums[h.Name]; dup || (h.Name == "manifest.json" && m != nil) {
+			return nil, nil, nil, fmt.Errorf("%w: %s appears twice", ErrBadBackup, h.Name)
+		}
 		if h.Name == "manifest.json" {
 			m = &Manifest{}
 			if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(m); err != nil {
@@ -235,12 +258,40 @@ func scanBackup(path string) (*Manifest, map[string]string, map[string]int64, er
 		}
 		var sum hash.Hash = sha256.New()
 		lines := &lineCounter{}
-		if _, err := io.Copy(io.MultiWriter(sum, lines), tr); err != nil {
+		n, err := scanDocuments(io.TeeReader(tr, io.MultiWriter(sum, lines)))
+		if err != nil {
 			return nil, nil, nil, fmt.Errorf("%w: %s: %v", ErrBadBackup, h.Name, err)
+		}
+		if n != lines.n {
+			return nil, nil, nil, fmt.Errorf("%w: %s ends inside a line", ErrBadBackup, h.Name)
 		}
 		sums[h.Name], counts[h.Name] = hex.EncodeToString(sum.Sum(nil)), lines.n
 	}
 	return m, sums, counts, nil
+}
+
+// scanDocuments reads lines as restoreCollection does and checks that each is a document,
+// so a restore that has begun (and with --force has deleted) cannot stop at a bad line.
+func scanDocuments(r io.Reader) (int64, error) {
+	sc := newLineScanner(r)
+	var n int64
+	for sc.Scan() {
+		n++
+		var doc bson.D
+		if err := bson.UnmarshalExtJSON(sc.Bytes(), true, &doc); err != nil {
+			return n, fmt.Errorf("line %d: %w", n, err)
+		}
+	}
+	return n, sc.Err()
+}
+
+func newLineScanner(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	// A document is at most 16 MB; as canonical extended JSON a byte can take six
+	// (\u0001), so a line may be near 100 MB. The buffer grows to that only when a line
+	// needs it: verification opens a scanner per file.
+	sc.Buffer(make([]byte, 0, 64<<10), 128<<20)
+	return sc
 }
 
 type lineCounter struct{ n int64 }
@@ -257,11 +308,6 @@ func Restore(ctx context.Context, d *DB, path string, opt RestoreOptions) (*Mani
 	m, err := VerifyBackup(path)
 	if err != nil {
 		return nil, err
-	}
-	for _, c := range m.Collections {
-		if !slices.Contains(allCollections, c.Name) {
-			return nil, fmt.Errorf("%w: unknown collection %q", ErrBadBackup, c.Name)
-		}
 	}
 	if !opt.Force {
 		for _, c := range m.Collections {
@@ -284,7 +330,7 @@ func Restore(ctx context.Context, d *DB, path string, opt RestoreOptions) (*Mani
 	for _, c := range m.Collections {
 		byFile[c.File] = c
 	}
-	f, err := os.Open(path)
+	f, err := os.Open(path) // #nosec G304 -- the operator names the archive
 	if err != nil {
 		return nil, err
 	}
@@ -319,10 +365,7 @@ func Restore(ctx context.Context, d *DB, path string, opt RestoreOptions) (*Mani
 }
 
 func restoreCollection(ctx context.Context, d *DB, r io.Reader, c ManifestCollection, progress func(string, int64, int64)) error {
-	sc := bufio.NewScanner(r)
-	// A document is at most 16 MB; as canonical extended JSON a byte can take six
-	// (\u0001), so a line may be near 100 MB.
-	sc.Buffer(make([]byte, 0, 1<<20), 128<<20)
+	sc := newLineScanner(r)
 	var batch []any
 	var n int64
 	flush := func() error {

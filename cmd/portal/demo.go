@@ -52,7 +52,7 @@ func demoCmd(ctx context.Context, args []string, env func(string) string, stdout
 	if progress == nil {
 		progress = func(string, int64, int64) {}
 	}
-	d := &demo{a: a, rng: rand.New(rand.NewPCG(2026, 11)), now: time.Now(), progress: progress}
+	d := &demo{a: a, rng: rand.New(rand.NewPCG(2026, 11)), now: time.Now(), progress: progress} // #nosec G404 -- fake data, the same every run on purpose
 	steps := []func(context.Context) error{d.staff, func(ctx context.Context) error { return d.citizens(ctx, people) }, d.requests, d.disclosures, d.traffic}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -284,7 +284,7 @@ func (d *demo) traffic(ctx context.Context) error {
 		a.Lengths[0] += visits - visits/analytics.NumBuckets*analytics.NumBuckets
 		for v := int64(0); v < visits*2/3; v++ {
 			a.Visitors.Add(h.Sum([]byte(a.Date), []byte{byte(v), byte(v >> 8)}))
-			a.Networks.Add(h.Sum([]byte("net"), []byte{byte(v % 97), byte(i)}))
+			a.Networks.Add(h.Sum([]byte("net"), []byte{byte(v % 97), byte(i)})) // #nosec G115 -- the low byte names a fake network
 		}
 		if err := st.Put(ctx, a); err != nil {
 			return fmt.Errorf("demo traffic: %w", err)

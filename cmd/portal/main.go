@@ -502,7 +502,7 @@ func backupCmd(ctx context.Context, args []string, env func(string) string, stdo
 		db = a.db
 	}
 	tmp := out + ".part"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) // #nosec G304 -- the operator names the backup file
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", out, err)
 	}

@@ -138,10 +138,10 @@ func Screenshot(t testing.TB, ctx context.Context, name string) string {
 		t.Fatalf("browsertest: screenshot %q: %v", name, err)
 	}
 	path := filepath.Join(ModuleRoot(t), "tmp", "screenshots", name+".png")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		t.Fatalf("browsertest: %v", err)
 	}
-	if err := os.WriteFile(path, png, 0o644); err != nil {
+	if err := os.WriteFile(path, png, 0o600); err != nil {
 		t.Fatalf("browsertest: %v", err)
 	}
 	return path
