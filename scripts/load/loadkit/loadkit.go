@@ -55,7 +55,7 @@ func Setup(name string) *Env {
 	e := &Env{Root: dir, Out: filepath.Join(dir, "out", "load", name), Bin: filepath.Join(dir, "out", "load", "bin")}
 	must(os.RemoveAll(e.Out))
 	must(os.MkdirAll(e.Out, 0o700))
-	must(os.MkdirAll(e.Bin, 0o755))
+	must(os.MkdirAll(e.Bin, 0o750))
 	return e
 }
 
@@ -63,7 +63,7 @@ func Setup(name string) *Env {
 // their last path element, so what is measured is a real binary, not `go run`.
 func (e *Env) Build(pkgs ...string) {
 	for _, p := range pkgs {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(e.Bin, filepath.Base(p)), p)
+		cmd := exec.Command("go", "build", "-o", filepath.Join(e.Bin, filepath.Base(p)), p) // #nosec G204 -- the script runs its own freshly built binaries, go and wrk, with arguments it builds
 		cmd.Dir, cmd.Stdout, cmd.Stderr = e.Root, os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			Fatalf("go build %s: %v", p, err)
@@ -94,9 +94,9 @@ type Proc struct {
 // so a restarted process's log follows the killed one's).
 func (e *Env) Start(name, bin string, args, env []string) *Proc {
 	logPath := filepath.Join(e.Out, name+".log")
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600) // #nosec G304 -- a file under the run's own output directory
 	must(err)
-	cmd := exec.Command(filepath.Join(e.Bin, bin), args...)
+	cmd := exec.Command(filepath.Join(e.Bin, bin), args...) // #nosec G204 -- the script runs its own freshly built binaries, go and wrk, with arguments it builds
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	p := &Proc{Name: name, Cmd: cmd, LogPath: logPath, done: make(chan struct{})}
@@ -104,7 +104,7 @@ func (e *Env) Start(name, bin string, args, env []string) *Proc {
 	if err := cmd.Start(); err != nil {
 		Fatalf("start %s: %v", bin, err)
 	}
-	go func() { p.err = cmd.Wait(); f.Close(); close(p.done) }()
+	go func() { p.err = cmd.Wait(); _ = f.Close(); close(p.done) }()
 	return p
 }
 
@@ -138,7 +138,7 @@ func (p *Proc) WaitReady(timeout time.Duration) (time.Duration, error) {
 			return 0, fmt.Errorf("%s exited: %v (log %s)", p.Name, p.err, p.LogPath)
 		}
 		if res, err := c.Get(p.URL + "/readyz"); err == nil {
-			res.Body.Close()
+			_ = res.Body.Close()
 			if res.StatusCode == 200 {
 				return time.Since(p.Started), nil
 			}
@@ -204,7 +204,7 @@ func Memory(pid int) (rss, hwm float64) {
 // Demo fills an empty database with `portal demo` (verified citizens person001… and
 // staff admin@demo.invalid…, all with DemoPassword).
 func (e *Env) Demo(dataDir string, people int, env ...string) {
-	cmd := exec.Command(filepath.Join(e.Bin, "portal"), "demo", "-people", strconv.Itoa(people), "-data-dir", dataDir)
+	cmd := exec.Command(filepath.Join(e.Bin, "portal"), "demo", "-people", strconv.Itoa(people), "-data-dir", dataDir) // #nosec G204 -- the script runs its own freshly built binaries, go and wrk, with arguments it builds
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -247,7 +247,7 @@ func (c *Client) SignIn(base, email, password string) error {
 		return err
 	}
 	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	u, _ := url.Parse(base)
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
 		if strings.Contains(ck.Name, "session") {
@@ -270,7 +270,7 @@ func (c *Client) IssueToken(base, name string, scopes ...string) (string, error)
 		return "", err
 	}
 	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	_ = res.Body.Close()
 	m := tokenRE.FindSubmatch(body)
 	if m == nil {
 		return "", fmt.Errorf("no token on the page (status %d)", res.StatusCode)
@@ -370,7 +370,7 @@ func (c *Client) OpenRefs(base, token string) ([]string, error) {
 // LogFindings counts lines of a log that must not appear: panics and stack traces, and
 // errors logged by the portal.
 func LogFindings(path string) (panics, errorLines int, sample string) {
-	b, _ := os.ReadFile(path)
+	b, _ := os.ReadFile(path) // #nosec G304 -- a file under the run's own output directory
 	for _, l := range strings.Split(string(b), "\n") {
 		switch {
 		case strings.Contains(l, "panic") || strings.HasPrefix(l, "goroutine ") || strings.Contains(l, ".go:") && strings.HasPrefix(l, "\t"):

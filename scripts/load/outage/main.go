@@ -59,7 +59,7 @@ func main() {
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
 			if c, err := net.Dial("unix", store.SocketPath(dbDir)); err == nil {
-				c.Close()
+				_ = c.Close()
 				return db
 			}
 			time.Sleep(10 * time.Millisecond)
@@ -101,7 +101,7 @@ func main() {
 		s := sample{at: time.Since(t0), took: time.Since(sent), target: target}
 		if err == nil {
 			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			_ = res.Body.Close()
 			s.status = res.StatusCode
 			// A clear 503: Retry-After and the page saying the database is away, in the
 			// visitor's language; /readyz is for load balancers and says it in JSON.

@@ -68,7 +68,7 @@ func main() {
 			args = append(args, "-H", h)
 		}
 		// Warm up (templates, connection pools, the page cache) before measuring.
-		_ = exec.Command("wrk", append([]string{"-t", "1", "-c", "2", "-d", "2s"}, append(headers2args(headers), url)...)...).Run()
+		_ = exec.Command("wrk", append([]string{"-t", "1", "-c", "2", "-d", "2s"}, append(headers2args(headers), url)...)...).Run() // #nosec G204 -- the script runs its own freshly built binaries, go and wrk, with arguments it builds
 		var maxRSS float64
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
@@ -88,7 +88,7 @@ func main() {
 				}
 			}()
 		}
-		out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+		out, err := exec.Command("wrk", append(args, url)...).CombinedOutput() // #nosec G204 -- the script runs its own freshly built binaries, go and wrk, with arguments it builds
 		close(stop)
 		wg.Wait()
 		if err != nil {
@@ -247,7 +247,7 @@ func visitorCookie(base string) string {
 	req.Header.Set("Cookie", "portal_cookies=analytics")
 	res, err := http.DefaultClient.Do(req)
 	loadkit.Must(err)
-	res.Body.Close()
+	_ = res.Body.Close()
 	for _, c := range res.Cookies() {
 		if c.Name == "portal_visit" {
 			return c.Value

@@ -31,9 +31,9 @@ func main() {
 	env.Build("./cmd/portal")
 
 	type measured struct {
-		ready       []time.Duration
-		idle, hwm   []float64
-		name, notes string
+		ready     []time.Duration
+		idle, hwm []float64
+		name      string
 	}
 	start := func(m *measured, dir string) {
 		p := env.StartPortal("portal", dir)
