@@ -87,6 +87,28 @@ const wideJS = `[...document.querySelectorAll('body *')].filter(e => {
 }).slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : '') + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')`
 
 // textOf is the text of the first element matching sel, white space collapsed.
+// submitted runs steps that submit a form and waits for the next page's message. The
+// page before often shows a message too, so waiting for ".flash" alone could return
+// before the browser has left it: the old page is marked and must be gone first.
+func submitted(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.__stale = true")); err != nil {
+		t.Fatal(err)
+	}
+	must(t, ctx, steps...)
+	for {
+		stale, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.__stale === true"))
+		if err == nil && !stale {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the form's next page never came")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	must(t, ctx, chromedp.WaitVisible(".flash"))
+}
+
 func textOf(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
 	s := evalString(t, ctx, fmt.Sprintf("(document.querySelector(%q) || {textContent: ''}).textContent", sel))
@@ -224,7 +246,7 @@ func TestBrowserJourneyCitizen(t *testing.T) {
 				t.Fatalf("newsletter after signing up with it ticked: %q", s)
 			}
 			j.check("consents")
-			must(t, ctx, chromedp.Click("#c-newsletter button"), chromedp.WaitVisible(".flash"))
+			submitted(t, ctx, chromedp.Click("#c-newsletter button"))
 			if s := textOf(t, ctx, "#c-newsletter .state"); !strings.Contains(s, want.withdrawn) {
 				t.Errorf("newsletter after withdrawing: %q", s)
 			}
@@ -403,7 +425,7 @@ func TestBrowserJourneyCitizenKeyboard(t *testing.T) {
 	tabTo(t, ctx, "#c-newsletter button", false)
 	focusVisible(t, ctx, "withdraw button")
 	j.check("consents-focus")
-	must(t, ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(".flash"))
+	submitted(t, ctx, chromedp.KeyEvent(kb.Enter))
 	if s := textOf(t, ctx, "#c-newsletter .state"); !strings.Contains(s, want.withdrawn) {
 		t.Errorf("newsletter after withdrawing by keyboard: %q", s)
 	}
@@ -457,8 +479,8 @@ func TestBrowserJourneyOfficer(t *testing.T) {
 	if f := facts(); !strings.Contains(f, "審查中") {
 		t.Errorf("after starting the review: %q", f)
 	}
-	must(t, ctx, chromedp.Click("#lvl-document"), chromedp.SendKeys("#f-identity_note", "身分證影本已核對"),
-		chromedp.Click("#identity-form button[type=submit]"), chromedp.WaitVisible(".flash"))
+	submitted(t, ctx, chromedp.Click("#lvl-document"), chromedp.SendKeys("#f-identity_note", "身分證影本已核對"),
+		chromedp.Click("#identity-form button[type=submit]"))
 	if f := facts(); !strings.Contains(f, "身分證明文件影本") || !strings.Contains(f, "身分證影本已核對") {
 		t.Errorf("the identity check is not shown: %q", f)
 	}
@@ -470,8 +492,8 @@ func TestBrowserJourneyOfficer(t *testing.T) {
 		t.Error("the missing reason is not linked from the error summary")
 	}
 	j.check("extend-errors")
-	must(t, ctx, chromedp.SendKeys("#f-reason", "資料分散於兩個檔案室，需調閱。"),
-		chromedp.Click(`form[action$="/extend"] button`), chromedp.WaitVisible(".flash"))
+	submitted(t, ctx, chromedp.SendKeys("#f-reason", "資料分散於兩個檔案室，需調閱。"),
+		chromedp.Click(`form[action$="/extend"] button`))
 	// Due 8 December, extended by 15 days to Wednesday 23 December.
 	if due := textOf(t, ctx, ".facts .due"); !strings.Contains(due, want.extendedDue) {
 		t.Errorf("due after the extension %q, want %s", due, want.extendedDue)
@@ -499,15 +521,15 @@ func TestBrowserJourneyOfficer(t *testing.T) {
 		}
 		must(t, ctx, chromedp.SetValue(fmt.Sprintf("#f-item%d_outcome", i), outcome))
 	}
-	must(t, ctx, chromedp.Click("#g-1-art10-2"), chromedp.SendKeys("#f-item1_reason", "相關資料正由稽核單位調查中。"),
-		chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible(".flash"))
+	submitted(t, ctx, chromedp.Click("#g-1-art10-2"), chromedp.SendKeys("#f-item1_reason", "相關資料正由稽核單位調查中。"),
+		chromedp.Click("main form button[type=submit]"))
 	if f := facts(); !strings.Contains(f, "已決定") || !strings.Contains(f, want.partly) || !strings.Contains(f, "個資法第10條第2款") {
 		t.Errorf("after deciding: %q", f)
 	}
 	j.check("decided")
 
-	must(t, ctx, chromedp.SendKeys("#f-fulfil_note", "已備妥電子複製本。"),
-		chromedp.Click(`form[action$="/fulfil"] button`), chromedp.WaitVisible(".flash"))
+	submitted(t, ctx, chromedp.SendKeys("#f-fulfil_note", "已備妥電子複製本。"),
+		chromedp.Click(`form[action$="/fulfil"] button`))
 	if f := facts(); !strings.Contains(f, want.fulfilled) {
 		t.Errorf("after fulfilling: %q", f)
 	}
@@ -620,7 +642,7 @@ func TestBrowserJourneyAdministrator(t *testing.T) {
 		t.Fatalf("the locked account: %q", f)
 	}
 	j.check("user-locked")
-	must(t, ctx, chromedp.Click(`form[action$="/unlock"] button`), chromedp.WaitVisible(".flash"))
+	submitted(t, ctx, chromedp.Click(`form[action$="/unlock"] button`))
 	if f := textOf(t, ctx, ".facts"); !strings.Contains(f, "not locked") {
 		t.Errorf("after unlocking: %q", f)
 	}
@@ -641,15 +663,15 @@ func TestBrowserJourneyAdministrator(t *testing.T) {
 	j.check("notices")
 	must(t, ctx, chromedp.Click(`form[action="/admin/notices/draft/start"] button`), chromedp.WaitVisible("#f-summary-en"))
 	j.check("notice-draft")
-	must(t, ctx, chromedp.SendKeys("#f-summary-zh-TW", "更新聯絡窗口。"), chromedp.SendKeys("#f-summary-en", "Updates the contact point."),
-		chromedp.Click(`main form[action="/admin/notices/draft"] button[type=submit]`), chromedp.WaitVisible(".flash"))
+	submitted(t, ctx, chromedp.SendKeys("#f-summary-zh-TW", "更新聯絡窗口。"), chromedp.SendKeys("#f-summary-en", "Updates the contact point."),
+		chromedp.Click(`main form[action="/admin/notices/draft"] button[type=submit]`))
 	must(t, ctx, chromedp.Click(`main a[href="/admin/notices/draft/preview"]`), chromedp.WaitVisible("h1"))
 	if p := textOf(t, ctx, "main .notice"); !strings.Contains(p, "version 2") {
 		t.Errorf("the preview: %q", p)
 	}
 	j.check("notice-preview")
-	must(t, ctx, chromedp.Navigate(site.URL+"/admin/notices"), chromedp.WaitVisible(`form[action="/admin/notices/draft/publish"]`),
-		chromedp.Click(`form[action="/admin/notices/draft/publish"] button`), chromedp.WaitVisible(".flash"))
+	submitted(t, ctx, chromedp.Navigate(site.URL+"/admin/notices"), chromedp.WaitVisible(`form[action="/admin/notices/draft/publish"]`),
+		chromedp.Click(`form[action="/admin/notices/draft/publish"] button`))
 	if v := textOf(t, ctx, "main table tbody"); !strings.Contains(v, "Updates the contact point.") {
 		t.Errorf("the published version is not listed: %q", v)
 	}
