@@ -61,6 +61,9 @@ type Guard interface {
 
 // Mail is a message the account rules send; the mailer words it in Lang.
 type Mail struct {
+	// ID, when set, names the message: queuing the same one again fails with
+	// apperr.ErrConflict, and one already delivered is not delivered again.
+	ID     string
 	UserID string
 	To     string
 	Lang   string

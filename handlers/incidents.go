@@ -15,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
+	"github.com/example/pdpa-portal/vault"
 )
 
 // localMinute is the form's date-and-time format (an <input type="datetime-local">).
@@ -213,8 +214,10 @@ func (s *Server) incidentReported(c *gin.Context) {
 }
 
 // incidentNotify tells every person affected, by mail in their own language, what
-// happened and what was done (ER Art. 22), once; the time and count are recorded first,
-// so a second press cannot send the notice twice.
+// happened and what was done (ER Art. 22). Each person's notice is named after the
+// incident and the account, so pressing again — after a send cut off part-way, or for
+// people added to the record since — queues only the notices not queued yet, and two
+// presses at once send nobody two. Who was told is recorded after the mail is queued.
 func (s *Server) incidentNotify(c *gin.Context) {
 	ctx := c.Request.Context()
 	i, err := s.Incidents.Get(ctx, c.Param("id"))
@@ -226,7 +229,8 @@ func (s *Server) incidentNotify(c *gin.Context) {
 		s.fail(c, apperr.ErrStale)
 		return
 	}
-	if !i.NotifiedAt.IsZero() {
+	untold := i.Untold()
+	if !i.NotifiedAt.IsZero() && len(untold) == 0 {
 		s.addFlash(c, flashError, "incident.already_notified")
 		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 		return
@@ -242,31 +246,48 @@ func (s *Server) incidentNotify(c *gin.Context) {
 		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: s.incidentValues(ctx, i)}, inv)
 		return
 	}
-	i.NotifiedAt, i.Notified, i.Updated, i.UpdatedBy = s.Now(), len(i.Affected), s.Now(), currentUser(c).ID
-	if err := s.Incidents.Save(ctx, i); err != nil {
-		s.fail(c, err)
-		return
-	}
 	// Queued to the end even if the administrator's browser goes away meanwhile.
 	ctx = context.WithoutCancel(ctx)
-	sent := 0
-	for _, id := range i.Affected {
+	sent, failed := 0, 0
+	for _, id := range untold {
 		u, err := s.Users.ByID(ctx, id)
 		if err != nil {
-			continue // erased since: nobody left to tell
+			if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
+				i.Told = append(i.Told, id) // erased since: nobody left to tell
+			} else {
+				failed++
+			}
+			continue
 		}
 		lang := u.Lang
 		if lang == "" {
 			lang = i18n.ZH
 		}
 		what, measures := i.Texts(lang)
-		if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: lang, Kind: "incident", Link: "/account",
-			Args: []any{what, measures, i.Discovered.In(taipei).Format("2006-01-02 15:04")}}); err != nil {
+		err = s.Accounts.Mailer.Send(ctx, account.Mail{ID: "incident-" + i.ID + "-" + u.ID, UserID: u.ID, To: u.Email, Lang: lang, Kind: "incident", Link: "/account",
+			Args: []any{what, measures, i.Discovered.In(taipei).Format("2006-01-02 15:04")}})
+		switch {
+		case err == nil:
+			sent++
+		case errors.Is(err, apperr.ErrConflict): // queued by an earlier press
+		default:
 			s.Log.Error("incident notice not queued", "incident", i.ID, "err", err)
+			failed++
 			continue
 		}
-		sent++
+		i.Told = append(i.Told, u.ID)
+	}
+	if i.NotifiedAt.IsZero() {
+		i.NotifiedAt = s.Now()
+	}
+	i.Notified, i.Updated, i.UpdatedBy = len(i.Told), s.Now(), currentUser(c).ID
+	if err := s.Incidents.Save(ctx, i); err != nil {
+		s.fail(c, err)
+		return
 	}
 	s.addFlashArgs(c, flashSuccess, "incident.notified", sent)
+	if failed > 0 {
+		s.addFlashArgs(c, flashError, "incident.notify_incomplete", failed)
+	}
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }

@@ -99,3 +99,80 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 		t.Fatalf("English: %q", r.text("h1"))
 	}
 }
+
+// A send cut off part-way (one notice queued, the record not yet saved) is finished by
+// pressing again without telling anyone twice; a person added to the record after the
+// notice is offered, and told, alone.
+func TestIncidentNoticeResumesAndReachesPeopleAddedLater(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.makeUser("mei@example.tw", "王美美", citizenPassword)
+	john := h.makeUser("john@example.tw", "John", citizenPassword)
+	h.makeUser("lin@example.tw", "林小華", citizenPassword)
+	admin := h.signIn("adm@agency.example", staffPassword)
+	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	form := url.Values{"title": {"誤寄名冊"}, "discovered": {discovered}, "what": {"名冊誤寄。"}, "data": {"姓名"}, "people": {"3"},
+		"measures": {"已請對方刪除。"}, "affected": {"mei@example.tw\njohn@example.tw"}}
+	r := admin.post("/admin/incidents", form)
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("record: %d %q", r.Code, r.text(".error-summary"))
+	}
+	id := strings.TrimPrefix(r.Header().Get("Location"), "/admin/incidents/")
+	// An earlier press queued John's notice and stopped before recording it.
+	if err := h.srv.Accounts.Mailer.Send(ctx, account.Mail{ID: "incident-" + id + "-" + john.ID, UserID: john.ID, To: "john@example.tw", Lang: "zh-TW", Kind: "incident", Link: "/account",
+		Args: []any{"名冊誤寄。", "已請對方刪除。", "2026-11-23 10:00"}}); err != nil {
+		t.Fatal(err)
+	}
+	notices := func(to string) int {
+		n := 0
+		for _, m := range h.mails(to) {
+			if m.Kind == "incident" {
+				n++
+			}
+		}
+		return n
+	}
+	press := func() *response {
+		page := admin.get("/admin/incidents/" + id)
+		ver, ok := page.doc.Find(`form[action$="/notify"] input[name=version]`).Attr("value")
+		if !ok {
+			t.Fatalf("no send button: %q", page.text("#notify-title ~ *"))
+		}
+		return admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}})
+	}
+	if r := press(); r.Code != http.StatusSeeOther {
+		t.Fatalf("notify: %d", r.Code)
+	}
+	if notices("mei@example.tw") != 1 || notices("john@example.tw") != 1 {
+		t.Fatalf("notices: mei %d, john %d; want one each", notices("mei@example.tw"), notices("john@example.tw"))
+	}
+	page := admin.get("/admin/incidents/" + id)
+	if page.doc.Find(`form[action$="/notify"]`).Length() != 0 || !strings.Contains(page.text("#clocks-title + dl"), "已通知 2 人") {
+		t.Fatalf("after the notice: %q", page.text("#clocks-title + dl"))
+	}
+
+	ver, _ := page.doc.Find(`form[method=post][action="/admin/incidents/` + id + `"] input[name=version]`).Attr("value")
+	form.Set("version", ver)
+	form.Set("affected", "mei@example.tw\njohn@example.tw\nlin@example.tw")
+	if r := admin.post("/admin/incidents/"+id, form); r.Code != http.StatusSeeOther {
+		t.Fatalf("add a person: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page = admin.get("/admin/incidents/" + id)
+	if b := page.text(`form[action$="/notify"] button`); !strings.Contains(b, "1 人") {
+		t.Fatalf("the button for the person added: %q", b)
+	}
+	if r := press(); r.Code != http.StatusSeeOther {
+		t.Fatalf("notify the rest: %d", r.Code)
+	}
+	if notices("lin@example.tw") != 1 || notices("mei@example.tw") != 1 || notices("john@example.tw") != 1 {
+		t.Fatalf("after telling the rest: lin %d, mei %d, john %d", notices("lin@example.tw"), notices("mei@example.tw"), notices("john@example.tw"))
+	}
+	page = admin.get("/admin/incidents/" + id)
+	if page.doc.Find(`form[action$="/notify"]`).Length() != 0 || !strings.Contains(page.text("#clocks-title + dl"), "已通知 3 人") {
+		t.Fatalf("after the rest: %q", page.text("#clocks-title + dl"))
+	}
+	if en := h.signIn("adm@agency.example", staffPassword, english).get("/admin/incidents/" + id); !strings.Contains(en.text("#clocks-title + dl"), "3 people notified") {
+		t.Fatalf("English: %q", en.text("#clocks-title + dl"))
+	}
+}

@@ -7,6 +7,7 @@ package incident
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,8 +45,11 @@ type Incident struct {
 	// The notice to the people affected.
 	NotifiedAt time.Time
 	Notified   int
-	Updated    time.Time
-	UpdatedBy  string
+	// Told are the accounts whose notice is queued (or who were erased since: nobody left
+	// to tell). People added later, or missed by a send cut off part-way, are not in it.
+	Told      []string
+	Updated   time.Time
+	UpdatedBy string
 }
 
 // Limits of the texts.
@@ -137,4 +141,15 @@ type Store interface {
 	List(ctx context.Context) ([]*Incident, error)
 	// DeleteRecordedBefore destroys the records kept their five years.
 	DeleteRecordedBefore(ctx context.Context, t time.Time) (int, error)
+}
+
+// Untold returns the affected accounts whose notice has not been queued yet.
+func (i *Incident) Untold() []string {
+	var out []string
+	for _, id := range i.Affected {
+		if !slices.Contains(i.Told, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }

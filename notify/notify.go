@@ -43,8 +43,12 @@ func (n *Mailer) Send(ctx context.Context, m account.Mail) error {
 		subject = n.Cat.T(lang, "mail."+m.Kind+".subject", args...)
 	}
 	now := n.Now()
+	id := m.ID
+	if id == "" {
+		id = account.NewID("m")
+	}
 	msg := &outbox.Message{
-		ID: account.NewID("m"), UserID: m.UserID, To: m.To, Lang: lang, Kind: m.Kind,
+		ID: id, UserID: m.UserID, To: m.To, Lang: lang, Kind: m.Kind,
 		Subject: subject, Body: body, Created: now, NextAttempt: now,
 	}
 	if err := n.Outbox.Enqueue(ctx, msg); err != nil {

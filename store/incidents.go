@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -40,6 +41,7 @@ type incidentDoc struct {
 	ReportRef  string    `bson:"report_ref,omitempty"`
 	NotifiedAt time.Time `bson:"notified_at,omitempty"`
 	Notified   int       `bson:"notified"`
+	Told       []string  `bson:"told"`
 	Updated    time.Time `bson:"updated"`
 	UpdatedBy  string    `bson:"updated_by"`
 }
@@ -84,8 +86,17 @@ func (s *Incidents) Get(ctx context.Context, id string) (*incident.Incident, err
 		}
 		return nil, fmt.Errorf("incident %s: %w", id, err)
 	}
-	i := incident.Incident(d)
-	return &i, nil
+	return incidentOf(&d), nil
+}
+
+// incidentOf converts a stored record. One notified before Told was kept told everyone
+// then affected, all at once.
+func incidentOf(d *incidentDoc) *incident.Incident {
+	i := incident.Incident(*d)
+	if !i.NotifiedAt.IsZero() && i.Told == nil {
+		i.Told = slices.Clone(i.Affected)
+	}
+	return &i
 }
 
 // List returns every record, newest discovery first (a handful a year: a scan is fine).
@@ -100,8 +111,7 @@ func (s *Incidents) List(ctx context.Context) ([]*incident.Incident, error) {
 	}
 	out := make([]*incident.Incident, len(docs))
 	for k := range docs {
-		i := incident.Incident(docs[k])
-		out[k] = &i
+		out[k] = incidentOf(&docs[k])
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Discovered.After(out[b].Discovered) })
 	return out, nil
