@@ -37,15 +37,6 @@ type journey struct {
 	step  int
 }
 
-// longBrowser starts a browser for a journey: a journey outlives the default timeout.
-func longBrowser(t *testing.T, w, hgt int) context.Context {
-	t.Helper()
-	old := browsertest.Timeout
-	browsertest.Timeout = 3 * time.Minute
-	t.Cleanup(func() { browsertest.Timeout = old })
-	return browsertest.New(t, w, hgt)
-}
-
 func newJourney(t *testing.T, name, lang string, w, hgt int) *journey {
 	t.Helper()
 	form := "desktop"
@@ -56,7 +47,7 @@ func newJourney(t *testing.T, name, lang string, w, hgt int) *journey {
 	if lang == "en" {
 		short = "en"
 	}
-	return &journey{t: t, ctx: longBrowser(t, w, hgt), name: name, lang: short, form: form, phone: w < 600}
+	return &journey{t: t, ctx: browsertest.New(t, w, hgt), name: name, lang: short, form: form, phone: w < 600}
 }
 
 // check runs the checks every page of a journey must pass.
