@@ -248,7 +248,7 @@ func (s *Server) incidentNotify(c *gin.Context) {
 	}
 	// Queued to the end even if the administrator's browser goes away meanwhile.
 	ctx = context.WithoutCancel(ctx)
-	sent, failed := 0, 0
+	sent, queued, failed := 0, 0, 0 // queued counts those queued by an earlier press too
 	for _, id := range untold {
 		u, err := s.Users.ByID(ctx, id)
 		if err != nil {
@@ -275,12 +275,14 @@ func (s *Server) incidentNotify(c *gin.Context) {
 			failed++
 			continue
 		}
+		queued++
 		i.Told = append(i.Told, u.ID)
 	}
-	if i.NotifiedAt.IsZero() {
+	if queued > 0 && i.NotifiedAt.IsZero() { // the clock stops at the first notice queued, not at a press that reached nobody
 		i.NotifiedAt = s.Now()
 	}
-	i.Notified, i.Updated, i.UpdatedBy = len(i.Told), s.Now(), currentUser(c).ID
+	i.Notified += queued // people erased since are in Told but were not told
+	i.Updated, i.UpdatedBy = s.Now(), currentUser(c).ID
 	if err := s.Incidents.Save(ctx, i); err != nil {
 		s.fail(c, err)
 		return

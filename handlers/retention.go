@@ -85,15 +85,7 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 			}
 			return s.Incidents.DeleteRecordedBefore(ctx, now.Add(-incident.KeepFor))
 		}},
-		{"unfinished_filings", func() (int, error) {
-			d, ok := s.Requests.(interface {
-				DropUnfinished(ctx context.Context, before rights.Date) (int, error)
-			})
-			if !ok {
-				return 0, nil
-			}
-			return d.DropUnfinished(ctx, rights.DateOf(now).AddDays(-1))
-		}},
+		{"unfinished_filings", func() (int, error) { return s.Requests.DropUnfinished(ctx, rights.DateOf(now).AddDays(-1)) }},
 		{"guests", func() (int, error) {
 			_, closed, err := s.SweepGuests(ctx, guests)
 			return closed, err

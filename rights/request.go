@@ -165,6 +165,9 @@ type Requests interface {
 	ForSubject(ctx context.Context, subject string) ([]*Request, error)
 	// Open lists the requests still in the agency's hands, soonest due first.
 	Open(ctx context.Context) ([]*Request, error)
+	// DropUnfinished removes what a filing cut off part-way left in the queue, for
+	// filings received before the given day; it returns how many.
+	DropUnfinished(ctx context.Context, before Date) (int, error)
 }
 
 // File prepares a request received now: its state, date of receipt and due date under
