@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/example/pdpa-portal/internal/background"
 )
 
 // Outcomes of an action.
@@ -126,6 +128,7 @@ func (b *Break) Error() string {
 // portal) are checked too and never mistaken for a break. It returns how many events it
 // checked and the first break (nil when the chain is whole).
 func Verify(ctx context.Context, t Trail) (int64, *Break, error) {
+	ctx = background.Job(ctx, "audit verify") // it reads every event: never on a page
 	headSeq, headHash, err := t.Head(ctx)
 	if err != nil {
 		return 0, nil, err

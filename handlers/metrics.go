@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -107,7 +108,8 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	if b, ok := s.Mail.(interface {
 		Backlog(context.Context) (int64, error)
 	}); ok {
-		if n, err := b.Backlog(ctx); err != nil {
+		// Counting pending mail reads the outbox; the scrape is not a page.
+		if n, err := b.Backlog(background.Job(ctx, "metrics")); err != nil {
 			up = 0
 		} else {
 			ch <- prometheus.MustNewConstMetric(descMail, prometheus.GaugeValue, float64(n))

@@ -14,6 +14,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/incident"
+	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/retention"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -47,6 +48,7 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 	if s.Retention == nil {
 		return nil, nil
 	}
+	ctx = background.Job(ctx, "retention")
 	now := s.Now()
 	ok, err := s.Retention.Acquire(ctx, retentionLease, holder, retentionLeaseTTL, now)
 	if err != nil || !ok {

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"regexp"
 	"time"
+
+	"github.com/example/pdpa-portal/internal/background"
 )
 
 // Message is one e-mail to one person.
@@ -74,6 +76,7 @@ type Worker struct {
 
 // RunOnce delivers what is due and returns how many were sent.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	ctx = background.Job(ctx, "mail")
 	due, err := w.Store.Due(ctx, w.Now(), 50)
 	if err != nil {
 		return 0, err
@@ -115,6 +118,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 
 // Run delivers until ctx ends; Kick wakes it early (after an Enqueue).
 func (w *Worker) Run(ctx context.Context, kick <-chan struct{}) {
+	ctx = background.Job(ctx, "mail")
 	interval := w.Interval
 	if interval <= 0 {
 		interval = 10 * time.Second

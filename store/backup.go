@@ -19,6 +19,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/internal/background"
 )
 
 // BackupFormat names the archive layout, so a future change is recognised.
@@ -71,6 +73,7 @@ func backupCollections(keys bool) []string {
 // collection (a document a line, every BSON type kept) and manifest.json with the counts
 // and SHA-256 checksums. Collections are read one after another, each in _id order.
 func Backup(ctx context.Context, d *DB, w io.Writer, opt BackupOptions) (*Manifest, error) {
+	ctx = background.Job(ctx, "backup")
 	gz := gzip.NewWriter(w)
 	tw := tar.NewWriter(gz)
 	m := &Manifest{Format: BackupFormat, Created: time.Now().UTC(), Database: d.db.Name(), Keys: opt.Keys}
@@ -305,6 +308,7 @@ func (l *lineCounter) Write(p []byte) (int, error) {
 // database: only an empty one (every collection the archive holds has no documents)
 // unless Force, which first deletes what those collections hold.
 func Restore(ctx context.Context, d *DB, path string, opt RestoreOptions) (*Manifest, error) {
+	ctx = background.Job(ctx, "restore")
 	m, err := VerifyBackup(path)
 	if err != nil {
 		return nil, err

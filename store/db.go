@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -44,11 +45,15 @@ func (d *DB) atVersion(id string, version int64) bson.D {
 
 // Connect opens a client. It does not fail when the server is down: the driver keeps
 // trying, and every operation reports apperr.ErrUnavailable until it is back.
-func Connect(ctx context.Context, uri, name string) (*DB, error) {
+// A monitor, if given, sees every command (the query watcher).
+func Connect(ctx context.Context, uri, name string, monitor ...*event.CommandMonitor) (*DB, error) {
 	opts := options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(3 * time.Second).
 		SetConnectTimeout(3 * time.Second).
 		SetAppName("pdpa-portal")
+	if len(monitor) > 0 {
+		opts.SetMonitor(monitor[0])
+	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("database connection string: %w", err)

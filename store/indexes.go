@@ -83,10 +83,12 @@ var indexes = map[string][]index{
 	},
 	collOutbox: {
 		{name: "next_attempt", keys: bson.D{{Key: "next_attempt", Value: 1}}},
+		{name: "last_error", keys: bson.D{{Key: "last_error", Value: 1}}},
 		{name: "user_id", keys: bson.D{{Key: "user_id", Value: 1}}},
 	},
 	collMail: {
 		{name: "user_id_created", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "created", Value: -1}}},
+		{name: "sent_at", keys: bson.D{{Key: "sent_at", Value: 1}}},
 	},
 	collTokens: {
 		{name: "user_id_purpose", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "purpose", Value: 1}}},
