@@ -162,7 +162,9 @@ type Register interface {
 	// r.Version; apperr.ErrStale otherwise.
 	Save(ctx context.Context, r *Record) error
 	Get(ctx context.Context, id string) (*Record, error)
-	List(ctx context.Context) ([]*Record, error)
+	// List returns the records that may fall between from and to (a zero date leaves
+	// that end open), the most recent first; Filter selects among them exactly.
+	List(ctx context.Context, from, to rights.Date) ([]*Record, error)
 	Versions(ctx context.Context, id string) ([]*Record, error)
 	// ForSubject lists the records naming a person, newest first.
 	ForSubject(ctx context.Context, subject string) ([]*Record, error)

@@ -258,7 +258,11 @@ func (s *Server) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, disc
 	if len(inv.Problems) > 0 {
 		f = disclosureFilter{}
 	}
-	all, err := s.Disclosures.List(c.Request.Context())
+	if f.From.IsZero() && f.To.IsZero() {
+		// The register is read a period at a time: without dates, the last twelve months.
+		f.From = s.Now().In(taipei).AddDate(-1, 0, 0)
+	}
+	all, err := s.Disclosures.List(c.Request.Context(), dateOf(f.From), dateOf(f.To))
 	if err != nil {
 		s.fail(c, err)
 		return nil, f, 0, false

@@ -62,21 +62,27 @@ type consentStateDoc struct {
 	EventID       string    `bson:"event_id"`
 }
 
-// Append writes the event, then the state, under the person's lock: the embedded engine
-// does not make a read-then-write atomic by itself (doclock.go).
+// Append writes the event, then the state, then the counters, under the person's lock:
+// the embedded engine does not make a read-then-write atomic by itself (doclock.go). The
+// person's list names the event first, so a crash leaves at worst a listed id without
+// its event (skipped by History), never an event History cannot find.
 func (c *Consents) Append(ctx context.Context, e *consent.Event) (bool, error) {
 	defer c.db.locks.lock(collUsers, e.Subject)()
 	states, err := c.States(ctx, e.Subject)
 	if err != nil {
 		return false, err
 	}
-	if cur, ok := states[e.Purpose]; ok {
+	cur, had := states[e.Purpose]
+	if had {
 		if (cur.Action == e.Action && cur.NoticeVersion == e.NoticeVersion) || (e.Action == consent.Withdraw && !cur.Granted) {
 			return false, nil
 		}
 	}
 	d := consentEventDoc{ID: e.ID, Subject: e.Subject, Purpose: e.Purpose, Action: string(e.Action), NoticeVersion: e.NoticeVersion,
 		At: e.At.UTC(), Channel: e.Channel, Method: e.Method, Lang: e.Lang, WordingHash: e.WordingHash, Receipt: e.Receipt, RecordedBy: e.RecordedBy, Reference: e.Reference, Seq: nextSeq()}
+	if err := c.db.listAdd(ctx, listConsents, e.Subject, e.ID); err != nil {
+		return false, fmt.Errorf("record consent: %w", err)
+	}
 	if _, err := c.db.coll(collConsentEvents).InsertOne(ctx, d); err != nil {
 		return false, fmt.Errorf("record consent: %w", translate(err))
 	}
@@ -89,7 +95,60 @@ func (c *Consents) Append(ctx context.Context, e *consent.Event) (bool, error) {
 	if res.MatchedCount == 0 {
 		return false, fmt.Errorf("record consent of %s: %w", e.Subject, apperr.ErrNotFound)
 	}
+	delta := 0
+	switch {
+	case st.Granted && !(had && cur.Granted):
+		delta = 1
+	case !st.Granted && had && cur.Granted:
+		delta = -1
+	}
+	if err := c.count(ctx, e.Purpose, d.Action, d.At, delta); err != nil {
+		return true, err
+	}
 	return true, nil
+}
+
+// consentCountsCurrent is the counter document of current consents per purpose; the
+// others are one per month (Asia/Taipei), "2026-12", with grants and withdrawals per
+// purpose. The statistics page reads these, never the events.
+const consentCountsCurrent = "current"
+
+// count moves the counters for one recorded event: the month's grants or withdrawals,
+// and the current consents when the person's state turned. (The counters follow the
+// events; a crash between an event and its count leaves the count one short, which the
+// administrators' page would show as a small difference, never a wrong state.)
+func (c *Consents) count(ctx context.Context, purpose, action string, at time.Time, delta int) error {
+	if action == string(consent.Grant) || action == string(consent.Withdraw) {
+		month := at.In(taipeiZone).Format("2006-01")
+		unlock := c.db.locks.lock(collConsentCounts, month)
+		_, err := c.db.coll(collConsentCounts).UpdateOne(ctx, bson.D{{Key: "_id", Value: month}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: action + "." + purpose, Value: 1}}}}, options.UpdateOne().SetUpsert(true))
+		unlock()
+		if err != nil {
+			return fmt.Errorf("count consent: %w", translate(err))
+		}
+	}
+	return c.moveCurrent(ctx, map[string]int{purpose: delta})
+}
+
+// moveCurrent adds to the current consents per purpose.
+func (c *Consents) moveCurrent(ctx context.Context, deltas map[string]int) error {
+	inc := bson.D{}
+	for p, n := range deltas {
+		if n != 0 {
+			inc = append(inc, bson.E{Key: "n." + p, Value: n})
+		}
+	}
+	if len(inc) == 0 {
+		return nil
+	}
+	defer c.db.locks.lock(collConsentCounts, consentCountsCurrent)()
+	_, err := c.db.coll(collConsentCounts).UpdateOne(ctx, bson.D{{Key: "_id", Value: consentCountsCurrent}},
+		bson.D{{Key: "$inc", Value: inc}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("count consent: %w", translate(err))
+	}
+	return nil
 }
 
 // States reads the current state per purpose from the person's document (an _id lookup).
@@ -109,20 +168,23 @@ func (c *Consents) States(ctx context.Context, subject string) (map[string]conse
 }
 
 // History lists a person's events, newest first: in the order they were appended under
-// the person's lock (seq), which is the order the state followed.
+// the person's lock, which is the order the state followed. It reads the person's list,
+// then the newest events by _id.
 func (c *Consents) History(ctx context.Context, subject string, limit int) ([]*consent.Event, error) {
-	cur, err := c.db.coll(collConsentEvents).Find(ctx, bson.D{{Key: "subject", Value: subject}},
-		options.Find().SetSort(bson.D{{Key: "seq", Value: -1}}).SetLimit(int64(limit)))
+	ids, err := c.db.listIDs(ctx, listConsents, subject)
 	if err != nil {
-		return nil, fmt.Errorf("consent history: %w", translate(err))
+		return nil, fmt.Errorf("consent history: %w", err)
 	}
-	var docs []consentEventDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("consent history: %w", translate(err))
-	}
-	out := make([]*consent.Event, len(docs))
-	for i := range docs {
-		out[i] = eventFromDoc(&docs[i])
+	var out []*consent.Event
+	for i := len(ids) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
+		e, err := c.Event(ctx, ids[i])
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue // listed by an append that did not finish
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }
@@ -146,53 +208,61 @@ func eventFromDoc(d *consentEventDoc) *consent.Event {
 
 var _ consent.StatsSource = (*Consents)(nil)
 
-// Stats counts current consents from the people's documents and grants and withdrawals
-// per month (Asia/Taipei) from the events since a date. Only counts leave this function.
+type consentCountsDoc struct {
+	ID       string         `bson:"_id"`
+	N        map[string]int `bson:"n,omitempty"`        // current consents (the "current" document)
+	Grant    map[string]int `bson:"grant,omitempty"`    // a month's grants per purpose
+	Withdraw map[string]int `bson:"withdraw,omitempty"` // a month's withdrawals per purpose
+}
+
+// Stats reads the counters: current consents per purpose, and grants and withdrawals
+// per month (Asia/Taipei) from since's month to this one. Only counts are stored there.
 func (c *Consents) Stats(ctx context.Context, since time.Time) (*consent.Stats, error) {
 	out := &consent.Stats{Current: map[string]int{}, Months: map[string]map[string]int{}}
-	cur, err := c.db.coll(collUsers).Find(ctx, bson.D{{Key: "consents", Value: bson.D{{Key: "$exists", Value: true}}}},
-		options.Find().SetProjection(bson.D{{Key: "consents", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("consent statistics: %w", translate(err))
-	}
-	for cur.Next(ctx) {
-		var d struct {
-			Consents map[string]consentStateDoc `bson:"consents"`
+	read := func(id string) (*consentCountsDoc, error) {
+		var d consentCountsDoc
+		err := translate(c.db.coll(collConsentCounts).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
+		if errors.Is(err, apperr.ErrNotFound) {
+			return &d, nil
 		}
-		if err := cur.Decode(&d); err != nil {
+		if err != nil {
 			return nil, fmt.Errorf("consent statistics: %w", err)
 		}
-		for p, st := range d.Consents {
-			if st.Granted {
-				out.Current[p]++
+		return &d, nil
+	}
+	cur, err := read(consentCountsCurrent)
+	if err != nil {
+		return nil, err
+	}
+	for p, n := range cur.N {
+		if n > 0 {
+			out.Current[p] = n
+		}
+	}
+	last := time.Now()
+	if y := since.AddDate(1, 0, 0); y.After(last) {
+		last = y
+	}
+	end := last.In(taipeiZone).Format("2006-01")
+	start := since.In(taipeiZone)
+	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, taipeiZone); ; m = m.AddDate(0, 1, 0) {
+		month := m.Format("2006-01")
+		d, err := read(month)
+		if err != nil {
+			return nil, err
+		}
+		for action, counts := range map[string]map[string]int{string(consent.Grant): d.Grant, string(consent.Withdraw): d.Withdraw} {
+			for p, n := range counts {
+				k := p + "|" + action
+				if out.Months[k] == nil {
+					out.Months[k] = map[string]int{}
+				}
+				out.Months[k][month] += n
 			}
 		}
-	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("consent statistics: %w", translate(err))
-	}
-	ev, err := c.db.coll(collConsentEvents).Find(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$gte", Value: since.UTC()}}}},
-		options.Find().SetProjection(bson.D{{Key: "purpose", Value: 1}, {Key: "action", Value: 1}, {Key: "at", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("consent statistics: %w", translate(err))
-	}
-	taipei := time.FixedZone("Asia/Taipei", 8*3600)
-	for ev.Next(ctx) {
-		var d consentEventDoc
-		if err := ev.Decode(&d); err != nil {
-			return nil, fmt.Errorf("consent statistics: %w", err)
+		if month >= end {
+			break
 		}
-		if d.Action != string(consent.Grant) && d.Action != string(consent.Withdraw) {
-			continue
-		}
-		k := d.Purpose + "|" + d.Action
-		if out.Months[k] == nil {
-			out.Months[k] = map[string]int{}
-		}
-		out.Months[k][d.At.In(taipei).Format("2006-01")]++
-	}
-	if err := ev.Err(); err != nil {
-		return nil, fmt.Errorf("consent statistics: %w", translate(err))
 	}
 	return out, nil
 }

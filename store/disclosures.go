@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -20,7 +22,8 @@ import (
 // "disclosures" under its id, every version (the current one included) in
 // "disclosure_history" under the same id, and each person's record ids in
 // "subject_disclosures" under the person's id, so a person's page is two _id look-ups
-// deep.
+// deep. The register is read a period at a time through lists of the ids disclosed in
+// each year and of the series still running (lists.go), never by reading every record.
 type Disclosures struct{ db *DB }
 
 var _ disclosure.Register = (*Disclosures)(nil)
@@ -88,11 +91,26 @@ func (s *Disclosures) Save(ctx context.Context, r *disclosure.Record) error {
 		r.ID = account.NewID("d")
 		r.Version = 0
 	}
-	if err := s.saveRecord(ctx, r); err != nil {
+	// The record joins its years' lists before it is written (intent first); lists it
+	// no longer belongs to (a corrected date) let it go afterwards.
+	if err := s.addToPeriods(ctx, r); err != nil {
 		return err
 	}
-	// The people's lists are updated after the record's lock is released: the locks are
-	// striped, and holding two at once could wait on itself.
+	old, err := s.saveRecord(ctx, r)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		for _, key := range periodKeys(old.domain()) {
+			if !slices.Contains(periodKeys(r), key) {
+				if err := s.db.listRemove(ctx, listDisclosures, key, r.ID); err != nil {
+					return fmt.Errorf("disclosure periods: %w", err)
+				}
+			}
+		}
+	}
+	// The people's lists are updated after the record's lock is released: nothing needs
+	// both at once.
 	for _, subj := range r.Subjects {
 		unlock := s.db.locks.lock(collSubjectDisclosures, subj)
 		_, err := s.db.coll(collSubjectDisclosures).UpdateOne(ctx, bson.D{{Key: "_id", Value: subj}},
@@ -105,7 +123,7 @@ func (s *Disclosures) Save(ctx context.Context, r *disclosure.Record) error {
 	return nil
 }
 
-func (s *Disclosures) saveRecord(ctx context.Context, r *disclosure.Record) error {
+func (s *Disclosures) saveRecord(ctx context.Context, r *disclosure.Record) (*disclosureDoc, error) {
 	defer s.db.locks.lock(collDisclosures, r.ID)()
 	var old *disclosureDoc
 	var cur disclosureDoc
@@ -113,15 +131,15 @@ func (s *Disclosures) saveRecord(ctx context.Context, r *disclosure.Record) erro
 	switch {
 	case err == nil:
 		if cur.Version != r.Version {
-			return fmt.Errorf("disclosure %s: %w", r.ID, apperr.ErrStale)
+			return nil, fmt.Errorf("disclosure %s: %w", r.ID, apperr.ErrStale)
 		}
 		old = &cur
 	case errors.Is(err, apperr.ErrNotFound):
 		if r.Version != 0 {
-			return fmt.Errorf("disclosure %s: %w", r.ID, apperr.ErrNotFound)
+			return nil, fmt.Errorf("disclosure %s: %w", r.ID, apperr.ErrNotFound)
 		}
 	default:
-		return fmt.Errorf("disclosure: %w", err)
+		return nil, fmt.Errorf("disclosure: %w", err)
 	}
 	r.Version++
 	d := disclosureToDoc(r)
@@ -130,12 +148,12 @@ func (s *Disclosures) saveRecord(ctx context.Context, r *disclosure.Record) erro
 	}
 	if _, err := s.db.coll(collDisclosureHistory).UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}},
 		bson.D{{Key: "$push", Value: bson.D{{Key: "versions", Value: d}}}}, options.UpdateOne().SetUpsert(true)); err != nil {
-		return fmt.Errorf("disclosure history: %w", translate(err))
+		return nil, fmt.Errorf("disclosure history: %w", translate(err))
 	}
 	if _, err := s.db.coll(collDisclosures).ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, d, options.Replace().SetUpsert(true)); err != nil {
-		return fmt.Errorf("disclosure: %w", translate(err))
+		return nil, fmt.Errorf("disclosure: %w", translate(err))
 	}
-	return nil
+	return old, nil
 }
 
 // Get returns the current version of a record.
@@ -147,20 +165,71 @@ func (s *Disclosures) Get(ctx context.Context, id string) (*disclosure.Record, e
 	return d.domain(), nil
 }
 
-// List returns every record, the most recent disclosure first. (An agency records
-// hundreds a year; the list is a staff page.)
-func (s *Disclosures) List(ctx context.Context) ([]*disclosure.Record, error) {
-	cur, err := s.db.coll(collDisclosures).Find(ctx, bson.D{})
+// periodYears is the list of the years that have a list.
+const periodYears = "years"
+
+// periodKeys names the lists a record belongs to: each year from its first disclosure to
+// its last (a record without a last date is one disclosure, as disclosure.Filter reads it).
+func periodKeys(r *disclosure.Record) []string {
+	last := r.Last
+	if last.IsZero() || last.Before(r.First) {
+		last = r.First
+	}
+	var keys []string
+	for y := r.First.Year; y <= last.Year && y > 0; y++ {
+		keys = append(keys, strconv.Itoa(y))
+	}
+	return keys
+}
+
+func (s *Disclosures) addToPeriods(ctx context.Context, r *disclosure.Record) error {
+	for _, key := range periodKeys(r) {
+		if err := s.db.listAdd(ctx, listDisclosures, periodYears, key); err != nil {
+			return fmt.Errorf("disclosure periods: %w", err)
+		}
+		if err := s.db.listAdd(ctx, listDisclosures, key, r.ID); err != nil {
+			return fmt.Errorf("disclosure periods: %w", err)
+		}
+	}
+	return nil
+}
+
+// List returns the records that may fall in the period from..to (a zero date leaves
+// that end open), the most recent disclosure first: those of the period's years. The
+// caller applies the exact filter (disclosure.Filter).
+func (s *Disclosures) List(ctx context.Context, from, to rights.Date) ([]*disclosure.Record, error) {
+	years, err := s.db.listIDs(ctx, listDisclosures, periodYears)
 	if err != nil {
-		return nil, fmt.Errorf("disclosures: %w", translate(err))
+		return nil, fmt.Errorf("disclosures: %w", err)
 	}
-	var docs []disclosureDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("disclosures: %w", translate(err))
+	var keys []string
+	for _, y := range years {
+		n, _ := strconv.Atoi(y)
+		if (from.IsZero() || n >= from.Year) && (to.IsZero() || n <= to.Year) {
+			keys = append(keys, y)
+		}
 	}
-	out := make([]*disclosure.Record, len(docs))
-	for i := range docs {
-		out[i] = docs[i].domain()
+	seen := map[string]bool{}
+	var out []*disclosure.Record
+	for _, key := range keys {
+		ids, err := s.db.listIDs(ctx, listDisclosures, key)
+		if err != nil {
+			return nil, fmt.Errorf("disclosures: %w", err)
+		}
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			r, err := s.Get(ctx, id)
+			if errors.Is(err, apperr.ErrNotFound) {
+				continue // listed by a save that did not finish
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].First.After(out[j].First) || out[i].First == out[j].First && out[i].ID < out[j].ID

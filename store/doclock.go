@@ -1,9 +1,6 @@
 package store
 
-import (
-	"hash/fnv"
-	"sync"
-)
+import "sync"
 
 // docLocks serialise conditional updates to one document within this process.
 //
@@ -12,16 +9,40 @@ import (
 // spent three times by six racing requests). The embedded engine is only ever used by one
 // process (the data-directory lock), so a process-wide lock per document restores the
 // atomicity MongoDB gives natively; on MongoDB it costs a mutex and changes nothing.
+//
+// One lock per document (not stripes shared by several), so locks may nest; they nest in
+// one order only: a person's or a record's document first, then the lists and counters
+// it updates (lists.go), never the other way round.
 type docLocks struct {
-	stripes [256]sync.Mutex
+	mu sync.Mutex
+	m  map[string]*docLock
 }
 
-// A caller holds at most one lock at a time: two documents may share a stripe, and a
-// second lock taken while holding the first could then wait on itself.
+type docLock struct {
+	sync.Mutex
+	users int // holders and waiters; the entry goes when none is left
+}
+
 func (l *docLocks) lock(coll, id string) (unlock func()) {
-	h := fnv.New32a()
-	h.Write([]byte(coll + "\x00" + id)) // #nosec G104 -- a hash.Hash never returns an error
-	m := &l.stripes[h.Sum32()%uint32(len(l.stripes))]
-	m.Lock()
-	return m.Unlock
+	k := coll + "\x00" + id
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*docLock{}
+	}
+	e := l.m[k]
+	if e == nil {
+		e = &docLock{}
+		l.m[k] = e
+	}
+	e.users++
+	l.mu.Unlock()
+	e.Lock()
+	return func() {
+		e.Unlock()
+		l.mu.Lock()
+		if e.users--; e.users == 0 {
+			delete(l.m, k)
+		}
+		l.mu.Unlock()
+	}
 }

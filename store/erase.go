@@ -69,7 +69,8 @@ func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureRepor
 	}
 	// What remains is ciphertext and ids; delete it all.
 	var u struct {
-		EmailKey string `bson:"email_key"`
+		EmailKey string                     `bson:"email_key"`
+		Consents map[string]consentStateDoc `bson:"consents"`
 	}
 	err = translate(e.db.coll(collUsers).FindOne(ctx, bson.D{{Key: "_id", Value: subject}}).Decode(&u))
 	switch {
@@ -90,25 +91,55 @@ func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureRepor
 	if err := (&Disclosures{db: e.db}).forget(ctx, subject); err != nil {
 		return rep, fmt.Errorf("erase: %w", err)
 	}
-	byUser := bson.D{{Key: "user_id", Value: subject}}
+	// Everything else of the person is found through their lists (lists.go).
 	for _, step := range []struct {
-		coll   string
-		filter bson.D
-		count  *int
+		list  string
+		colls []string
+		count *int
 	}{
-		{collSessions, byUser, &rep.Sessions},
-		{collTokens, byUser, nil},
-		{collOutbox, byUser, &rep.Mail},
-		{collMail, byUser, &rep.Mail},
-		{collConsentEvents, bson.D{{Key: "subject", Value: subject}}, &rep.ConsentEvents},
+		{listSessions, []string{collSessions}, &rep.Sessions},
+		{listTokens, []string{collTokens}, nil},
+		{listMail, []string{collOutbox, collMail}, &rep.Mail},
+		{listConsents, []string{collConsentEvents}, &rep.ConsentEvents},
 	} {
-		res, err := e.db.coll(step.coll).DeleteMany(ctx, step.filter)
+		ids, err := e.db.listIDs(ctx, step.list, subject)
 		if err != nil {
-			return rep, fmt.Errorf("erase %s: %w", step.coll, translate(err))
+			return rep, fmt.Errorf("erase: %w", err)
 		}
-		if step.count != nil {
-			*step.count += int(res.DeletedCount)
+		for _, id := range ids {
+			for _, c := range step.colls {
+				res, err := e.db.coll(c).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+				if err != nil {
+					return rep, fmt.Errorf("erase %s: %w", c, translate(err))
+				}
+				if step.count != nil {
+					*step.count += int(res.DeletedCount)
+				}
+			}
 		}
+		if err := e.db.listDrop(ctx, step.list, subject); err != nil {
+			return rep, fmt.Errorf("erase: %w", err)
+		}
+	}
+	// The person no longer counts among those who consent now. Their states go first, so
+	// a run repeated after a failure cannot count them out twice.
+	less := map[string]int{}
+	for p, st := range u.Consents {
+		if st.Granted {
+			less[p] = -1
+		}
+	}
+	if len(u.Consents) > 0 {
+		if _, err := e.db.coll(collUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: subject}},
+			bson.D{{Key: "$unset", Value: bson.D{{Key: "consents", Value: ""}}}}); err != nil {
+			return rep, fmt.Errorf("erase: %w", translate(err))
+		}
+		if err := (&Consents{db: e.db}).moveCurrent(ctx, less); err != nil {
+			return rep, fmt.Errorf("erase: %w", err)
+		}
+	}
+	if err := e.db.listRemove(ctx, listStaff, staffKey, subject); err != nil {
+		return rep, fmt.Errorf("erase: %w", err)
 	}
 	for _, c := range []string{collUsers, collGuests, collSubjectRequests} {
 		if _, err := e.db.coll(c).DeleteOne(ctx, bson.D{{Key: "_id", Value: subject}}); err != nil {
@@ -130,17 +161,21 @@ func (e *Eraser) Farewell(ctx context.Context) (string, error) {
 // tallyConsents keeps the person's consent history as anonymous counts per purpose,
 // action and month (erased_consent_counts) before the events themselves go.
 func (e *Eraser) tallyConsents(ctx context.Context, subject string) error {
-	cur, err := e.db.coll(collConsentEvents).Find(ctx, bson.D{{Key: "subject", Value: subject}})
+	ids, err := e.db.listIDs(ctx, listConsents, subject)
 	if err != nil {
-		return fmt.Errorf("erase: %w", translate(err))
+		return fmt.Errorf("erase: %w", err)
 	}
-	var evs []struct {
-		Purpose string    `bson:"purpose"`
-		Action  string    `bson:"action"`
-		At      time.Time `bson:"at"`
-	}
-	if err := cur.All(ctx, &evs); err != nil {
-		return fmt.Errorf("erase: %w", translate(err))
+	var evs []consentEventDoc
+	for _, id := range ids {
+		var d consentEventDoc
+		err := translate(e.db.coll(collConsentEvents).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("erase: %w", err)
+		}
+		evs = append(evs, d)
 	}
 	counts := map[string]int{}
 	for _, ev := range evs {

@@ -10,14 +10,15 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/vault"
 )
 
 // Outbox implements outbox.Store. Pending mail lives in "outbox" (kept small, so the
 // worker's scan stays cheap on the embedded engine); sent mail moves to "mail", where the
-// recipient's inbox page reads it. Address, subject and body are sealed with the
-// recipient's data key.
+// recipient's inbox page reads it through the recipient's list (lists.go). Address,
+// subject and body are sealed with the recipient's data key.
 type Outbox struct {
 	db    *DB
 	vault *vault.Vault
@@ -53,6 +54,9 @@ func (o *Outbox) Enqueue(ctx context.Context, m *outbox.Message) error {
 		ID: m.ID, UserID: m.UserID, To: s.Seal("mail.to", m.To), Subject: s.Seal("mail.subject", m.Subject), Body: s.Seal("mail.body", m.Body),
 		Lang: m.Lang, Kind: m.Kind, Created: m.Created.UTC(), NextAttempt: m.NextAttempt.UTC(),
 	}
+	if err := o.db.listAdd(ctx, listMail, m.UserID, m.ID); err != nil {
+		return fmt.Errorf("enqueue mail: %w", err)
+	}
 	if _, err := o.db.coll(collOutbox).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("enqueue mail: %w", translate(err))
 	}
@@ -75,6 +79,7 @@ func (o *Outbox) Backlog(ctx context.Context) (int64, error) {
 // deleted, since nobody can ever read or deliver it. Neither counts towards limit, so
 // they cannot crowd out deliverable mail.
 func (o *Outbox) Due(ctx context.Context, now time.Time, limit int) ([]*outbox.Message, error) {
+	ctx = background.Job(ctx, "mail") // the worker's read of the pending mail, never a page's
 	docs, err := o.docs(ctx, collOutbox, bson.D{{Key: "next_attempt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
 	if err != nil {
 		return nil, err
@@ -101,6 +106,9 @@ func (o *Outbox) Due(ctx context.Context, now time.Time, limit int) ([]*outbox.M
 			if err := o.dropPending(ctx, d.ID); err != nil {
 				return nil, err
 			}
+			if err := o.db.listRemove(ctx, listMail, d.UserID, d.ID); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if err != nil {
@@ -111,34 +119,28 @@ func (o *Outbox) Due(ctx context.Context, now time.Time, limit int) ([]*outbox.M
 	return out, nil
 }
 
-// ForUser lists a person's mail, pending and sent, newest first. Mail of a person whose
-// key was destroyed is unreadable and left out.
+// ForUser lists a person's mail, pending and sent, newest first, at most limit (0: all):
+// the newest ids of the person's list, each read by _id from the sent mail, else from
+// the outbox. Mail of a person whose key was destroyed is unreadable and left out.
 func (o *Outbox) ForUser(ctx context.Context, userID string, limit int) ([]*outbox.Message, error) {
-	filter := bson.D{{Key: "user_id", Value: userID}}
-	pending, err := o.docs(ctx, collOutbox, filter)
+	ids, err := o.db.listIDs(ctx, listMail, userID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read mail: %w", err)
 	}
-	sent, err := o.docs(ctx, collMail, filter)
-	if err != nil {
-		return nil, err
-	}
-	seen := make(map[string]bool, len(sent))
-	all := sent
-	for _, d := range sent {
-		seen[d.ID] = true
-	}
-	for _, d := range pending {
-		if !seen[d.ID] { // an interrupted MarkSent leaves a copy in each: show the sent one
-			all = append(all, d)
+	var all []mailDoc
+	for i := len(ids) - 1; i >= 0 && (limit <= 0 || len(all) < limit); i-- {
+		d, err := o.one(ctx, ids[i])
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue // deleted by retention, or queued by a request that did not finish
 		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, *d)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Created.After(all[j].Created) })
 	var out []*outbox.Message
 	for i := range all {
-		if limit > 0 && len(out) == limit {
-			break
-		}
 		m, err := o.open(ctx, &all[i])
 		if errors.Is(err, vault.ErrKeyDestroyed) {
 			continue // the person was erased: their mail is unreadable
@@ -149,6 +151,22 @@ func (o *Outbox) ForUser(ctx context.Context, userID string, limit int) ([]*outb
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// one reads a message by id: the sent copy if there is one (an interrupted MarkSent
+// leaves a copy in each), else the pending one.
+func (o *Outbox) one(ctx context.Context, id string) (*mailDoc, error) {
+	for _, coll := range []string{collMail, collOutbox} {
+		var d mailDoc
+		err := translate(o.db.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
+		if err == nil {
+			return &d, nil
+		}
+		if !errors.Is(err, apperr.ErrNotFound) {
+			return nil, fmt.Errorf("read mail: %w", err)
+		}
+	}
+	return nil, fmt.Errorf("mail %s: %w", id, apperr.ErrNotFound)
 }
 
 func (o *Outbox) docs(ctx context.Context, coll string, filter bson.D) ([]mailDoc, error) {
@@ -234,6 +252,7 @@ func (o *Outbox) Retry(ctx context.Context, m *outbox.Message) error {
 
 // Release makes the messages parked for reason due at now.
 func (o *Outbox) Release(ctx context.Context, reason string, now time.Time) (int, error) {
+	ctx = background.Job(ctx, "mail")
 	res, err := o.db.coll(collOutbox).UpdateMany(ctx, bson.D{{Key: "last_error", Value: reason}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "next_attempt", Value: now.UTC()}}}})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/vault"
 )
 
@@ -173,6 +174,7 @@ func (p *Packages) Open(ctx context.Context, ref string, now time.Time) (*export
 // collection holds one small document per copy request ever fulfilled and not yet
 // expired, so reading it whole is cheap.
 func (p *Packages) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+	ctx = background.Job(ctx, "package expiry") // the hourly sweep of every package, never a page's
 	cur, err := p.db.coll(collPackages).Find(ctx, bson.D{})
 	if err != nil {
 		return 0, fmt.Errorf("packages: %w", translate(err))

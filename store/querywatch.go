@@ -55,6 +55,7 @@ var bounded = map[string]string{
 	collSetupTokens:  "first-administrator links (one)",
 	collSettings:     "settings, leases and flags (tens)",
 	collAuditHead:    "the audit trail's head and checkpoint (two)",
+	collReviews:      "staff reviews (two a year per staff member)",
 }
 
 // Problem says what is wrong with q, or "" when it is fine: on a request path, any

@@ -154,22 +154,54 @@ func (r *Retention) Runs(ctx context.Context) ([]retention.Run, error) {
 }
 
 // DeleteSessionsBefore deletes sessions last used before t (long ended: the absolute
-// limit is hours).
+// limit is hours), and takes them off their owners' lists.
 func (r *Retention) DeleteSessionsBefore(ctx context.Context, t time.Time) (int, error) {
-	res, err := r.db.coll(collSessions).DeleteMany(ctx, bson.D{{Key: "last_seen", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}})
-	if err != nil {
-		return 0, fmt.Errorf("old sessions: %w", translate(err))
-	}
-	return int(res.DeletedCount), nil
+	return r.deleteOwned(ctx, collSessions, "last_seen", t, func(owner string, ids []string) error {
+		return (&Sessions{db: r.db}).deleteOf(ctx, owner, ids...)
+	})
 }
 
-// DeleteSentMailBefore deletes mail sent before t.
+// DeleteSentMailBefore deletes mail sent before t, and takes it off the recipients'
+// lists.
 func (r *Retention) DeleteSentMailBefore(ctx context.Context, t time.Time) (int, error) {
-	res, err := r.db.coll(collMail).DeleteMany(ctx, bson.D{{Key: "sent_at", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}})
+	return r.deleteOwned(ctx, collMail, "sent_at", t, func(owner string, ids []string) error {
+		for _, id := range ids {
+			if _, err := r.db.coll(collMail).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+				return translate(err)
+			}
+		}
+		return r.db.listRemove(ctx, listMail, owner, ids...)
+	})
+}
+
+// deleteOwned finds the documents of coll whose field is before t (a scan on the
+// embedded engine: this is the hourly background run) and hands them, grouped by owner
+// (user_id), to del.
+func (r *Retention) deleteOwned(ctx context.Context, coll, field string, t time.Time, del func(owner string, ids []string) error) (int, error) {
+	cur, err := r.db.coll(coll).Find(ctx, bson.D{{Key: field, Value: bson.D{{Key: "$lt", Value: t.UTC()}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "user_id", Value: 1}}))
 	if err != nil {
-		return 0, fmt.Errorf("old mail: %w", translate(err))
+		return 0, fmt.Errorf("old %s: %w", coll, translate(err))
 	}
-	return int(res.DeletedCount), nil
+	var docs []struct {
+		ID     string `bson:"_id"`
+		UserID string `bson:"user_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, fmt.Errorf("old %s: %w", coll, translate(err))
+	}
+	byOwner := map[string][]string{}
+	for _, d := range docs {
+		byOwner[d.UserID] = append(byOwner[d.UserID], d.ID)
+	}
+	n := 0
+	for owner, ids := range byOwner {
+		if err := del(owner, ids); err != nil {
+			return n, fmt.Errorf("old %s: %w", coll, err)
+		}
+		n += len(ids)
+	}
+	return n, nil
 }
 
 // DeleteClosedAttachments deletes the files of requests closed or withdrawn before t

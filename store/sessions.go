@@ -2,17 +2,20 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 )
 
-// Sessions implements account.Sessions; every operation is by _id.
+// Sessions implements account.Sessions; every operation is by _id, a person's sessions
+// found through their list (lists.go).
 type Sessions struct{ db *DB }
 
 var _ account.Sessions = (*Sessions)(nil)
@@ -29,6 +32,9 @@ type sessionDoc struct {
 
 // Create stores a new session.
 func (s *Sessions) Create(ctx context.Context, se *account.Session) error {
+	if err := s.db.listAdd(ctx, listSessions, se.UserID, se.ID); err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
 	_, err := s.db.coll(collSessions).InsertOne(ctx, sessionDoc{ID: se.ID, UserID: se.UserID, Created: se.Created.UTC(), LastSeen: se.LastSeen.UTC()})
 	if err != nil {
 		return fmt.Errorf("create session: %w", translate(err))
@@ -59,37 +65,54 @@ func (s *Sessions) Touch(ctx context.Context, id string, at time.Time) error {
 
 // Delete ends a session; deleting one already gone is not an error.
 func (s *Sessions) Delete(ctx context.Context, id string) error {
-	if _, err := s.db.coll(collSessions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return fmt.Errorf("delete session: %w", translate(err))
+	var d sessionDoc
+	err := translate(s.db.coll(collSessions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
 	}
-	return nil
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return s.deleteOf(ctx, d.UserID, id)
+}
+
+// deleteOf deletes a user's sessions, then takes them off the user's list.
+func (s *Sessions) deleteOf(ctx context.Context, userID string, ids ...string) error {
+	for _, id := range ids {
+		if _, err := s.db.coll(collSessions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+			return fmt.Errorf("delete session: %w", translate(err))
+		}
+	}
+	return s.db.listRemove(ctx, listSessions, userID, ids...)
 }
 
 // ForUser lists a user's sessions, newest first.
 func (s *Sessions) ForUser(ctx context.Context, userID string) ([]*account.Session, error) {
-	cur, err := s.db.coll(collSessions).Find(ctx, bson.D{{Key: "user_id", Value: userID}}, options.Find().SetSort(bson.D{{Key: "last_seen", Value: -1}}))
+	ids, err := s.db.listIDs(ctx, listSessions, userID)
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", translate(err))
+		return nil, fmt.Errorf("list sessions: %w", err)
 	}
-	var docs []sessionDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list sessions: %w", translate(err))
+	var out []*account.Session
+	for _, id := range ids {
+		se, err := s.Get(ctx, id)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue // ended, or never finished starting
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list sessions: %w", err)
+		}
+		out = append(out, se)
 	}
-	out := make([]*account.Session, len(docs))
-	for i, d := range docs {
-		out[i] = &account.Session{ID: d.ID, UserID: d.UserID, Created: d.Created, LastSeen: d.LastSeen}
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LastSeen.After(out[j].LastSeen) })
 	return out, nil
 }
 
 // DeleteForUser ends every session of a user except keep.
 func (s *Sessions) DeleteForUser(ctx context.Context, userID, keep string) error {
-	filter := bson.D{{Key: "user_id", Value: userID}}
-	if keep != "" {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: keep}}})
+	ids, err := s.db.listIDs(ctx, listSessions, userID)
+	if err != nil {
+		return fmt.Errorf("end sessions: %w", err)
 	}
-	if _, err := s.db.coll(collSessions).DeleteMany(ctx, filter); err != nil {
-		return fmt.Errorf("end sessions: %w", translate(err))
-	}
-	return nil
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id == keep })
+	return s.deleteOf(ctx, userID, ids...)
 }

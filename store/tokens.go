@@ -33,6 +33,9 @@ type tokenDoc struct {
 
 // Create stores a token.
 func (t *Tokens) Create(ctx context.Context, tk *account.Token) error {
+	if err := t.db.listAdd(ctx, listTokens, tk.UserID, tk.Hash); err != nil {
+		return fmt.Errorf("create token: %w", err)
+	}
 	d := tokenDoc{Hash: tk.Hash, Purpose: tk.Purpose, UserID: tk.UserID, Expires: tk.Expires.UTC()}
 	if _, err := t.db.coll(collTokens).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("create token: %w", translate(err))
@@ -71,15 +74,35 @@ func (t *Tokens) Use(ctx context.Context, hash, purpose string, now time.Time) (
 	if res.DeletedCount == 0 {
 		return nil, fmt.Errorf("token already used: %w", apperr.ErrNotFound)
 	}
+	if err := t.db.listRemove(ctx, listTokens, tk.UserID, hash); err != nil {
+		return nil, fmt.Errorf("use token: %w", err)
+	}
 	return tk, nil
 }
 
-// DeleteFor removes a person's tokens of one purpose.
+// DeleteFor removes a person's tokens of one purpose, found through their list.
 func (t *Tokens) DeleteFor(ctx context.Context, userID, purpose string) error {
-	if _, err := t.db.coll(collTokens).DeleteMany(ctx, bson.D{{Key: "user_id", Value: userID}, {Key: "purpose", Value: purpose}}); err != nil {
-		return fmt.Errorf("delete tokens: %w", translate(err))
+	hashes, err := t.db.listIDs(ctx, listTokens, userID)
+	if err != nil {
+		return fmt.Errorf("delete tokens: %w", err)
 	}
-	return nil
+	var gone []string
+	for _, h := range hashes {
+		var d tokenDoc
+		err := translate(t.db.coll(collTokens).FindOne(ctx, bson.D{{Key: "_id", Value: h}}).Decode(&d))
+		switch {
+		case errors.Is(err, apperr.ErrNotFound):
+			gone = append(gone, h) // used or never stored: only the list remembered it
+		case err != nil:
+			return fmt.Errorf("delete tokens: %w", err)
+		case d.Purpose == purpose:
+			if _, err := t.db.coll(collTokens).DeleteOne(ctx, bson.D{{Key: "_id", Value: h}}); err != nil {
+				return fmt.Errorf("delete tokens: %w", translate(err))
+			}
+			gone = append(gone, h)
+		}
+	}
+	return t.db.listRemove(ctx, listTokens, userID, gone...)
 }
 
 // Guard implements account.Guard: consecutive failed sign-ins per address, keyed by the

@@ -73,6 +73,13 @@ func (s *Users) Create(ctx context.Context, u *account.User) error {
 		return fmt.Errorf("create user: %w", err)
 	}
 	u.Version = 1
+	if len(u.Roles) > 0 {
+		if err := s.db.listAdd(ctx, listStaff, staffKey, u.ID); err != nil {
+			_, _ = s.db.coll(collEmails).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "user_id", Value: u.ID}})
+			_ = s.vault.Destroy(ctx, u.ID)
+			return fmt.Errorf("create user: %w", err)
+		}
+	}
 	doc := toDoc(u, sealer, key)
 	if _, err := s.db.coll(collUsers).InsertOne(ctx, doc); err != nil {
 		_, _ = s.db.coll(collEmails).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "user_id", Value: u.ID}})
@@ -119,6 +126,11 @@ func (s *Users) Update(ctx context.Context, u *account.User) error {
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}
+	if len(u.Roles) > 0 && len(cur.Roles) == 0 {
+		if err := s.db.listAdd(ctx, listStaff, staffKey, u.ID); err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
+	}
 	next := *u
 	next.Version = u.Version + 1
 	next.Email = "" // the address never changes here; keep the stored one
@@ -152,27 +164,36 @@ func (s *Users) Update(ctx context.Context, u *account.User) error {
 		return fmt.Errorf("update user %s: %w", u.ID, apperr.ErrStale)
 	}
 	u.Version = next.Version
+	if len(u.Roles) == 0 && len(cur.Roles) > 0 {
+		if err := s.db.listRemove(ctx, listStaff, staffKey, u.ID); err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
+	}
 	return nil
 }
 
-// Staff lists every account with a staff role.
+// staffKey names the one list of staff accounts.
+const staffKey = "all"
+
+// Staff lists every account with a staff role: the staff list, then each account by _id
+// (an account on the list that no longer holds a role, or was never finished, is left out).
 func (s *Users) Staff(ctx context.Context) ([]*account.User, error) {
-	filter := bson.D{{Key: "roles.0", Value: bson.D{{Key: "$exists", Value: true}}}}
-	cur, err := s.db.coll(collUsers).Find(ctx, filter)
+	ids, err := s.db.listIDs(ctx, listStaff, staffKey)
 	if err != nil {
-		return nil, fmt.Errorf("list staff: %w", translate(err))
+		return nil, fmt.Errorf("list staff: %w", err)
 	}
-	var docs []userDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list staff: %w", translate(err))
-	}
-	out := make([]*account.User, 0, len(docs))
-	for i := range docs {
-		u, err := s.toDomain(ctx, &docs[i])
-		if err != nil {
-			return nil, err
+	out := make([]*account.User, 0, len(ids))
+	for _, id := range ids {
+		u, err := s.ByID(ctx, id)
+		if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
+			continue
 		}
-		out = append(out, u)
+		if err != nil {
+			return nil, fmt.Errorf("list staff: %w", err)
+		}
+		if len(u.Roles) > 0 {
+			out = append(out, u)
+		}
 	}
 	return out, nil
 }
@@ -200,19 +221,18 @@ func (s *Users) ByEmail(ctx context.Context, email string) (*account.User, error
 	return u, err
 }
 
-// AdminExists reports whether an enabled administrator exists. It scans the users
-// collection on the embedded engine, so it runs only at start-up and on the setup page.
+// AdminExists reports whether an enabled administrator exists, from the staff list.
 func (s *Users) AdminExists(ctx context.Context) (bool, error) {
-	filter := bson.D{{Key: "roles", Value: string(account.RoleAdmin)}, {Key: "disabled", Value: false}}
-	err := s.db.coll(collUsers).FindOne(ctx, filter).Err()
-	switch err = translate(err); {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, apperr.ErrNotFound):
-		return false, nil
-	default:
+	staff, err := s.Staff(ctx)
+	if err != nil {
 		return false, fmt.Errorf("look for an administrator: %w", err)
 	}
+	for _, u := range staff {
+		if u.Has(account.RoleAdmin) && !u.Disabled {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (s *Users) toDomain(ctx context.Context, d *userDoc) (*account.User, error) {

@@ -243,6 +243,11 @@ func (a *app) bootstrap(ctx context.Context) error {
 		}
 		a.db.SingleWriter()
 	}
+	// A database written by an earlier version gets the lists and counters this one
+	// reads (once; later starts cost one look-up).
+	if err := a.db.Upgrade(ctx, func(step string) { a.log.Info("upgrading the data layout", "step", step) }); err != nil {
+		return err
+	}
 	if err := a.publishFirstNotice(ctx); err != nil {
 		return err
 	}
