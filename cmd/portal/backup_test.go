@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -173,5 +174,92 @@ func TestBackupFromTheWorkingDirectoryAsCronRunsIt(t *testing.T) {
 	restored := servePortalIn(t, fresh)
 	if page := staffPage(t, restored.url); !strings.Contains(page, "Staff area") {
 		t.Fatalf("the restored administrator's staff home:\n%s", page)
+	}
+}
+
+// backupStatus reads the record of backups of the data directory dir: through the
+// running portal's socket, or on an engine started for the moment.
+func backupStatus(t *testing.T, dir string, kind backup.Kind) backup.Status {
+	t.Helper()
+	uri := store.SocketURI(dir)
+	if eng, err := store.StartEngine(dir, nil); err == nil {
+		defer eng.Close()
+		uri = eng.URI()
+	} else if !errors.Is(err, store.ErrLocked) {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := store.Connect(ctx, uri, "portal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	s, err := store.NewBackupRuns(db).BackupStatus(ctx, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// logLines are the non-empty lines a command wrote to its log.
+func logLines(stderr string) []string {
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// A backup that fails exits 1 with one log line giving the reason, and its outcome is
+// recorded in the database (through the running portal's socket, or directly with the
+// portal stopped); a later success is recorded too, and the key store's runs apart.
+func TestFailedBackupIsLoudAndRecorded(t *testing.T) {
+	work := storetest.ShortTempDir(t)
+	data := filepath.Join(work, "data")
+	p := servePortalIn(t, work)
+
+	bad := runIn(t, work, "", "backup", "-o", "missing/data.tar.gz")
+	lines := logLines(bad.stderr)
+	if bad.code != exitError || len(lines) != 1 || !strings.Contains(lines[0], "backup failed") ||
+		!strings.Contains(lines[0], filepath.Join(work, "missing", "data.tar.gz")) || !strings.Contains(lines[0], "no such file or directory") {
+		t.Fatalf("a failed backup: exit %d, log %q; want 1 and one line with the reason", bad.code, bad.stderr)
+	}
+	s := backupStatus(t, data, backup.Data)
+	if s.Last.At.IsZero() || s.Last.OK || !strings.Contains(s.Last.Error, "no such file or directory") || !s.LastOK.At.IsZero() {
+		t.Fatalf("recorded beside the running portal: %+v", s)
+	}
+
+	good := runIn(t, work, "", "backup", "-o", "data.tar.gz")
+	if good.code != 0 {
+		t.Fatalf("backup: exit %d %q", good.code, good.stderr)
+	}
+	st, err := os.Stat(filepath.Join(work, "data.tar.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = backupStatus(t, data, backup.Data)
+	if !s.Last.OK || s.Last.Error != "" || !s.LastOK.At.Equal(s.Last.At) || s.LastOK.Size != st.Size() {
+		t.Fatalf("a success recorded as %+v (archive of %d bytes)", s, st.Size())
+	}
+	lastOK := s.LastOK
+
+	p.term(t)
+	if r := runIn(t, work, "", "backup", "-o", "missing/data.tar.gz"); r.code != exitError {
+		t.Fatalf("a failed backup with the portal stopped: exit %d", r.code)
+	}
+	s = backupStatus(t, data, backup.Data)
+	if s.Last.OK || !s.Last.At.After(lastOK.At) || !s.LastOK.At.Equal(lastOK.At) {
+		t.Fatalf("recorded with the portal stopped: %+v", s)
+	}
+	if r := runIn(t, work, "", "backup", "--keys", "-o", "keys.tar.gz"); r.code != 0 {
+		t.Fatalf("key store backup: exit %d %q", r.code, r.stderr)
+	}
+	if k := backupStatus(t, data, backup.Keys); !k.Last.OK || k.LastOK.Size == 0 {
+		t.Fatalf("the key store backup recorded as %+v", k)
+	}
+	if d := backupStatus(t, data, backup.Data); d.Last.OK {
+		t.Fatal("the key store backup counted as a data backup")
 	}
 }
