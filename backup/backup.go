@@ -3,10 +3,7 @@
 // whose backups silently stopped loses everything at the first disk failure.
 package backup
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // Kind is what a backup holds.
 type Kind string
@@ -56,10 +53,4 @@ func (s Status) Attention(now time.Time) Attention {
 		Stale:  !s.LastOK.At.IsZero() && now.Sub(s.LastOK.At) > MaxAge,
 		Failed: !s.Last.At.IsZero() && !s.Last.OK,
 	}
-}
-
-// Store keeps each kind's latest run and latest success.
-type Store interface {
-	RecordBackup(ctx context.Context, kind Kind, run Run) error
-	BackupStatus(ctx context.Context, kind Kind) (Status, error)
 }
