@@ -214,11 +214,18 @@ func logLines(stderr string) []string {
 
 // A backup that fails exits 1 with one log line giving the reason, and its outcome is
 // recorded in the database (through the running portal's socket, or directly with the
-// portal stopped); a later success is recorded too, and the key store's runs apart.
+// portal stopped), so the administrator's staff home tells of it; a later success is
+// recorded too and clears the warning, and the key store's runs are kept apart.
 func TestFailedBackupIsLoudAndRecorded(t *testing.T) {
 	work := storetest.ShortTempDir(t)
 	data := filepath.Join(work, "data")
 	p := servePortalIn(t, work)
+	if ca := runIn(t, work, rootPassword+"\n", "create-admin", "-email", "root@agency.example"); ca.code != 0 {
+		t.Fatalf("create-admin: exit %d %q", ca.code, ca.stderr)
+	}
+	if page := staffPage(t, p.url); !strings.Contains(page, "No backup of the data has ever succeeded") {
+		t.Fatalf("before any backup, the administrator is not warned:\n%s", page)
+	}
 
 	bad := runIn(t, work, "", "backup", "-o", "missing/data.tar.gz")
 	lines := logLines(bad.stderr)
@@ -229,6 +236,9 @@ func TestFailedBackupIsLoudAndRecorded(t *testing.T) {
 	s := backupStatus(t, data, backup.Data)
 	if s.Last.At.IsZero() || s.Last.OK || !strings.Contains(s.Last.Error, "no such file or directory") || !s.LastOK.At.IsZero() {
 		t.Fatalf("recorded beside the running portal: %+v", s)
+	}
+	if page := staffPage(t, p.url); !strings.Contains(page, "failed. Reason given: cannot write "+filepath.Join(work, "missing", "data.tar.gz")) {
+		t.Fatalf("the administrator is not told of the failed backup:\n%s", page)
 	}
 
 	good := runIn(t, work, "", "backup", "-o", "data.tar.gz")
@@ -244,6 +254,9 @@ func TestFailedBackupIsLoudAndRecorded(t *testing.T) {
 		t.Fatalf("a success recorded as %+v (archive of %d bytes)", s, st.Size())
 	}
 	lastOK := s.LastOK
+	if page := staffPage(t, p.url); strings.Contains(page, "backup-warning") {
+		t.Fatalf("still warned after a successful backup:\n%s", page)
+	}
 
 	p.term(t)
 	if r := runIn(t, work, "", "backup", "-o", "missing/data.tar.gz"); r.code != exitError {
