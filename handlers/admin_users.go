@@ -13,11 +13,38 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/backup"
 )
 
+// staffHomePage is the staff home: for administrators, a warning about the backups.
+type staffHomePage struct {
+	Backup *backupWarning
+}
+
+// backupWarning is why the data backups need attention.
+type backupWarning struct {
+	backup.Attention
+	backup.Status
+	Days int // whole days since the last success started
+}
+
 // staffHome is the starting page of every staff member: the areas their roles open.
+// Administrators are the ones to notice that the nightly backup stopped working: the
+// operator's cron mail is easily ignored, this page is not.
 func (s *Server) staffHome(c *gin.Context) {
-	s.render(c, http.StatusOK, "staff_home", s.view(c, "staff.title", nil))
+	var p staffHomePage
+	if u := currentUser(c); s.Backups != nil && u != nil && u.Has(account.RoleAdmin) {
+		st, err := s.Backups.BackupStatus(c.Request.Context(), backup.Data)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		now := s.Now()
+		if a := st.Attention(now); a.Any() {
+			p.Backup = &backupWarning{Attention: a, Status: st, Days: int(now.Sub(st.LastOK.At) / (24 * time.Hour))}
+		}
+	}
+	s.render(c, http.StatusOK, "staff_home", s.view(c, "staff.title", p))
 }
 
 // staffRow is one staff account as the list and the review show it.

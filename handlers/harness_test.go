@@ -103,6 +103,7 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 		Audit:     store.NewAudit(db.DB).WithKey([]byte("test audit checkpoint key")),
 		Retention: store.NewRetention(db.DB, requests, files),
 		Incidents: store.NewIncidents(db.DB),
+		Backups:   store.NewBackupRuns(db.DB),
 		Counter:   &analytics.Counter{Buffer: analytics.NewBuffer([]byte("test sketch key")), Store: store.NewAnalytics(db.DB, clk.Now)},
 	}, opts)
 	if err != nil {

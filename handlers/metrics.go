@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -63,7 +65,8 @@ func (s *Server) MetricsHandler() http.Handler {
 }
 
 // stateCollector reads the portal's state at each scrape: open requests per state,
-// overdue ones, the mail waiting to go out, how long ago traffic counts were written.
+// overdue ones, the mail waiting to go out, how long ago traffic counts were written,
+// how old the last successful backup is.
 type stateCollector struct{ s *Server }
 
 var (
@@ -72,10 +75,13 @@ var (
 	descMail = prometheus.NewDesc("portal_outbox_backlog", "Mail waiting to be sent.", nil, nil)
 	descLag  = prometheus.NewDesc("portal_analytics_flush_lag_seconds", "Seconds since the traffic counts were last all written.", nil, nil)
 	descUp   = prometheus.NewDesc("portal_database_up", "1 when the database answered this scrape's questions.", nil, nil)
+	// +Inf when no backup ever succeeded, so one threshold alert covers both cases.
+	descBackupAge = prometheus.NewDesc("portal_backup_last_success_age_seconds",
+		"Seconds since the last successful data backup (portal backup) started; +Inf when none has succeeded.", nil, nil)
 )
 
 func (sc *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descOpen, descOver, descMail, descLag, descUp} {
+	for _, d := range []*prometheus.Desc{descOpen, descOver, descMail, descLag, descBackupAge, descUp} {
 		ch <- d
 	}
 }
@@ -118,6 +124,17 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	if s.Counter != nil {
 		if last := s.Counter.LastFlush(); !last.IsZero() {
 			ch <- prometheus.MustNewConstMetric(descLag, prometheus.GaugeValue, time.Since(last).Seconds())
+		}
+	}
+	if s.Backups != nil {
+		if st, err := s.Backups.BackupStatus(ctx, backup.Data); err != nil {
+			up = 0
+		} else {
+			age := math.Inf(1)
+			if !st.LastOK.At.IsZero() {
+				age = s.Now().Sub(st.LastOK.At).Seconds()
+			}
+			ch <- prometheus.MustNewConstMetric(descBackupAge, prometheus.GaugeValue, age)
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, up)

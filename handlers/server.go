@@ -21,6 +21,7 @@ import (
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
@@ -98,6 +99,10 @@ type Deps struct {
 	Retention RetentionStore
 	// Incidents are the security incident records (Art. 12).
 	Incidents incident.Store
+	// Backups is the record of the operator's `portal backup` runs (nil: not shown).
+	Backups interface {
+		BackupStatus(ctx context.Context, kind backup.Kind) (backup.Status, error)
+	}
 }
 
 // Options are the web settings from the configuration.

@@ -252,3 +252,44 @@ func TestSnapshotIsOneInstant(t *testing.T) {
 	close(stop)
 	<-done
 }
+
+// The snapshot of a data directory named relative to the working directory (the default
+// ./data, as cron's "cd /srv/portal && ./portal backup" finds it) is taken, not refused
+// as a malformed SQLite URI, and holds the data.
+func TestBackupSnapshotOfARelativeDataDirectory(t *testing.T) {
+	if os.Getenv("PORTAL_TEST_MONGODB_URI") != "" {
+		t.Skip("snapshots are of the embedded engine; this run uses MongoDB")
+	}
+	ctx := context.Background()
+	t.Chdir(storetest.ShortTempDir(t))
+	eng, err := store.StartEngine("data", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := mongo.Connect(options.Client().ApplyURI(eng.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Database("portal").Collection("calendar_days").InsertOne(ctx, bson.D{{Key: "_id", Value: "2026-12-25"}, {Key: "off", Value: true}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Disconnect(ctx)
+	eng.Close()
+
+	if err := store.SnapshotEmbedded(ctx, "data", "portal", "snap"); err != nil {
+		t.Fatalf("snapshot of ./data: %v", err)
+	}
+	snap, err := store.StartEngine("snap", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	sc, err := mongo.Connect(options.Client().ApplyURI(snap.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Disconnect(ctx)
+	if n, err := sc.Database("portal").Collection("calendar_days").CountDocuments(ctx, bson.D{}); err != nil || n != 1 {
+		t.Fatalf("the snapshot holds %d days (%v), want 1", n, err)
+	}
+}

@@ -9,12 +9,24 @@ import (
 	"path/filepath"
 )
 
+// EmbeddedFile is the SQLite file holding the embedded engine's database dbName.
+func EmbeddedFile(dataDir, dbName string) string {
+	return filepath.Join(dataDir, "db", dbName+".sqlite")
+}
+
 // SnapshotEmbedded copies the embedded engine's database file of dataDir into the data
 // directory dst as it stands at one instant (SQLite's VACUUM INTO runs in one read
 // transaction), while a portal may be writing to it. Starting an engine on dst then
 // gives a backup every collection of which is from the same moment.
 func SnapshotEmbedded(ctx context.Context, dataDir, dbName, dst string) error {
-	src := filepath.Join(dataDir, "db", dbName+".sqlite")
+	// A file: URI holds an absolute path only: url.URL writes a relative one as
+	// file://data/db/…, whose "data" SQLite takes for a host and refuses (reported by
+	// modernc.org/sqlite as "out of memory").
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", dataDir, err)
+	}
+	src := EmbeddedFile(abs, dbName)
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("no embedded database at %s: %w", src, err)
 	}
@@ -30,7 +42,7 @@ func SnapshotEmbedded(ctx context.Context, dataDir, dbName, dst string) error {
 		return fmt.Errorf("open %s: %w", src, err)
 	}
 	defer db.Close()
-	out := filepath.Join(dst, "db", dbName+".sqlite")
+	out := EmbeddedFile(dst, dbName)
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
 		return fmt.Errorf("snapshot %s: %w", src, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -108,7 +109,14 @@ var settings = []setting{
 		if strings.TrimSpace(v) == "" {
 			return errors.New("must not be empty")
 		}
-		c.DataDir = v
+		// Made absolute once, here: every path built from it (SQLite URIs, the socket,
+		// secrets.json) then means the same file whatever the working directory (cron's
+		// "cd /srv/portal && ./portal backup" takes the default ./data).
+		abs, err := filepath.Abs(v)
+		if err != nil {
+			return fmt.Errorf("cannot resolve it against the working directory: %w", err)
+		}
+		c.DataDir = abs
 		return nil
 	}},
 	{"mongodb-uri", "MONGODB_URI", "", "MongoDB connection string; when empty the embedded engine is used", func(c *Config, v string) error {

@@ -47,7 +47,14 @@ type child struct {
 // database engine alone (PORTAL_TEST_RUN_ENGINE=dir), with extra environment.
 func startChild(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(os.Args[0], args...), out: &syncBuffer{}, errb: &syncBuffer{}, done: make(chan struct{})}
+	return startChildIn(t, "", env, args...)
+}
+
+// startChildIn is startChild with the working directory wd ("": the test's own).
+func startChildIn(t *testing.T, wd string, env []string, args ...string) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(testBinary(t), args...), out: &syncBuffer{}, errb: &syncBuffer{}, done: make(chan struct{})}
+	c.cmd.Dir = wd
 	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.errb
 	if err := c.cmd.Start(); err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
@@ -85,9 +86,12 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		err = &usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
 	var ue *usageError
+	var logged loggedError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &logged):
+		return exitError // its one line is in the log already
 	case errors.Is(err, flag.ErrHelp):
 		writeHelp(stdout)
 		return exitOK
@@ -99,6 +103,14 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 		return exitError
 	}
 }
+
+// loggedError is a failure the command has written to the log itself, as one line
+// with its context (a scheduled job's log is read by machines and tired people): run
+// only sets the exit status.
+type loggedError struct{ err error }
+
+func (e loggedError) Error() string { return e.err.Error() }
+func (e loggedError) Unwrap() error { return e.err }
 
 func newLogger(c *Config, w io.Writer) *slog.Logger {
 	var level slog.Level
@@ -338,7 +350,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
 		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(a.db, a.vault, files), Packages: store.NewPackages(a.db, a.vault, files), Disclosures: store.NewDisclosures(a.db), Inventory: store.NewInventory(a.db), Agency: consent.DefaultController(c.BaseURL), Guests: a.guests, Flags: store.NewFlags(a.db),
 		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
-		Counter: counter, Audit: store.NewAudit(a.db).WithKey(deriveKey(c.MasterKey, "audit-checkpoint-v1")), Retention: store.NewRetention(a.db, requests, files), Incidents: store.NewIncidents(a.db),
+		Counter: counter, Audit: store.NewAudit(a.db).WithKey(deriveKey(c.MasterKey, "audit-checkpoint-v1")), Retention: store.NewRetention(a.db, requests, files), Incidents: store.NewIncidents(a.db), Backups: store.NewBackupRuns(a.db),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
@@ -462,7 +474,9 @@ func (a *app) prepare(ctx context.Context, stdout io.Writer) {
 	}
 }
 
-// backupCmd writes the database (or, with --keys, the key store) to an archive.
+// backupCmd writes the database (or, with --keys, the key store) to an archive and
+// records the outcome in the database, so a failed night shows on the administrators'
+// page and not only in a cron mail nobody reads. A failure is one log line and exit 1.
 func backupCmd(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	var out string
 	var keys bool
@@ -476,56 +490,32 @@ func backupCmd(ctx context.Context, args []string, env func(string) string, stdo
 	if out == "" {
 		return &usageError{"backup needs -o FILE"}
 	}
+	// Absolute in the log and in the record the administrators read, who do not know
+	// the directory cron ran in.
+	if out, err = filepath.Abs(out); err != nil {
+		return fmt.Errorf("backup file: %w", err)
+	}
 	log := newLogger(c, stderr)
-	var db *store.DB
-	if c.MongoURI == "" {
-		// The embedded database is copied at one instant first, so every collection of
-		// the backup is from the same moment, even while the portal runs.
-		snap, err := os.MkdirTemp("", "portal-snapshot-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(snap)
-		if err := store.SnapshotEmbedded(ctx, c.DataDir, c.DBName, snap); err != nil {
-			return err
-		}
-		eng, err := store.StartEngine(snap, engineLogger(c, log))
-		if err != nil {
-			return err
-		}
-		defer eng.Close()
-		if db, err = store.Connect(ctx, eng.URI(), c.DBName); err != nil {
-			return err
-		}
-		defer db.Close(context.Background())
-	} else {
-		a, err := open(c, log, true)
-		if err != nil {
-			return err
-		}
-		defer a.close()
-		db = a.db
+	kind := backup.Data
+	if keys {
+		kind = backup.Keys
 	}
-	tmp := out + ".part"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) // #nosec G304 -- the operator names the backup file
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", out, err)
-	}
-	defer os.Remove(tmp)
 	start := time.Now()
-	m, err := store.Backup(ctx, db, f, store.BackupOptions{Keys: keys, Progress: progressBar(stderr)})
+	m, err := writeBackup(ctx, c, log, out, keys, stderr)
+	run := backup.Run{At: start, OK: err == nil, Duration: time.Since(start)}
 	if err == nil {
-		err = f.Sync()
+		if st, serr := os.Stat(out); serr == nil {
+			run.Size = st.Size()
+		}
+	} else {
+		run.Error = failureReason(c, err)
+		log.Error("backup failed", "kind", string(kind), "file", out, "err", run.Error)
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if rerr := recordBackup(ctx, c, log, kind, run); rerr != nil {
+		log.Error("the backup's outcome was not recorded in the database; the administrators' page cannot show it", "kind", string(kind), "err", rerr)
 	}
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	// Renamed only when complete: a backup cut short never looks like a good one.
-	if err := os.Rename(tmp, out); err != nil {
-		return err
+		return loggedError{err}
 	}
 	var docs int64
 	for _, c := range m.Collections {
@@ -535,8 +525,114 @@ func backupCmd(ctx context.Context, args []string, env func(string) string, stdo
 	if keys {
 		what = "key store"
 	}
-	fmt.Fprintf(stdout, "Backed up the %s: %d collections, %d documents to %s in %s.\n", what, len(m.Collections), docs, out, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "Backed up the %s: %d collections, %d documents to %s in %s.\n", what, len(m.Collections), docs, out, run.Duration.Round(time.Millisecond))
 	return nil
+}
+
+// writeBackup writes the archive to out (through out.part, renamed when complete).
+func writeBackup(ctx context.Context, c *Config, log *slog.Logger, out string, keys bool, stderr io.Writer) (*store.Manifest, error) {
+	var db *store.DB
+	if c.MongoURI == "" {
+		// The embedded database is copied at one instant first, so every collection of
+		// the backup is from the same moment, even while the portal runs.
+		snap, err := os.MkdirTemp("", "portal-snapshot-")
+		if err != nil {
+			return nil, fmt.Errorf("snapshot directory: %w", err)
+		}
+		defer os.RemoveAll(snap)
+		if err := store.SnapshotEmbedded(ctx, c.DataDir, c.DBName, snap); err != nil {
+			return nil, err
+		}
+		eng, err := store.StartEngine(snap, engineLogger(c, log))
+		if err != nil {
+			return nil, err
+		}
+		defer eng.Close()
+		if db, err = store.Connect(ctx, eng.URI(), c.DBName); err != nil {
+			return nil, err
+		}
+		defer db.Close(context.Background())
+	} else {
+		a, err := open(c, log, true)
+		if err != nil {
+			return nil, err
+		}
+		defer a.close()
+		db = a.db
+	}
+	tmp := out + ".part"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) // #nosec G304 -- the operator names the backup file
+	if err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", out, err)
+	}
+	defer os.Remove(tmp)
+	m, err := store.Backup(ctx, db, f, store.BackupOptions{Keys: keys, Progress: progressBar(stderr)})
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	// Renamed only when complete: a backup cut short never looks like a good one.
+	if err := os.Rename(tmp, out); err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", out, err)
+	}
+	return m, nil
+}
+
+// recordBackup stores a run's outcome in the portal's database: through the running
+// portal's socket when it serves the data directory, or on an engine started for the
+// moment when it is stopped.
+func recordBackup(ctx context.Context, c *Config, log *slog.Logger, kind backup.Kind, run backup.Run) error {
+	// Recorded even when the backup was interrupted (SIGTERM cancels ctx), within a
+	// deadline of its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	uri := string(c.MongoURI)
+	if uri == "" {
+		if _, err := os.Stat(store.EmbeddedFile(c.DataDir, c.DBName)); errors.Is(err, os.ErrNotExist) {
+			// No database to record in (the failure logged says so); starting an engine
+			// here would create an empty one.
+			return nil
+		}
+		eng, err := store.StartEngine(c.DataDir, engineLogger(c, log))
+		switch {
+		case err == nil:
+			defer eng.Close()
+			uri = eng.URI()
+		case errors.Is(err, store.ErrLocked):
+			uri = store.SocketURI(c.DataDir)
+		default:
+			return err
+		}
+	}
+	db, err := store.Connect(ctx, uri, c.DBName)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.Background())
+	return store.NewBackupRuns(db).RecordBackup(ctx, kind, run)
+}
+
+// maxReason bounds the failure reason kept in the database and shown on the page.
+const maxReason = 300
+
+// failureReason is the error as administrators see it: one line, bounded, without the
+// MongoDB connection string (it may hold a password). The errors of a backup name
+// files, collections and the database, never a person's data.
+func failureReason(c *Config, err error) string {
+	msg := err.Error()
+	if c.MongoURI != "" {
+		msg = strings.ReplaceAll(msg, string(c.MongoURI), "[database]")
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	if r := []rune(msg); len(r) > maxReason {
+		msg = string(r[:maxReason-1]) + "…"
+	}
+	return msg
 }
 
 // restoreCmd verifies an archive, then restores it into an empty database (or, with
