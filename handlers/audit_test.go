@@ -12,14 +12,16 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/store"
 )
 
-// events reads the whole trail, oldest first.
+// events reads the whole trail, oldest first (reading it all is a background job's
+// work, as verification does).
 func (h *harness) events() []*audit.Event {
 	h.t.Helper()
 	var out []*audit.Event
-	if err := h.srv.Audit.Walk(context.Background(), func(e *audit.Event) error { out = append(out, e); return nil }); err != nil {
+	if err := h.srv.Audit.Walk(background.Job(context.Background(), "test: read the trail"), func(e *audit.Event) error { out = append(out, e); return nil }); err != nil {
 		h.t.Fatal(err)
 	}
 	return out

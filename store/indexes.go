@@ -52,6 +52,7 @@ const (
 	collAnalytics          = "analytics"
 	collAuditEvents        = "audit_events"
 	collAuditHead          = "audit_head"
+	collAuditIndex         = "audit_index"
 	collIncidents          = "incidents"
 )
 
@@ -59,7 +60,8 @@ const (
 var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
-	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics, collAuditEvents, collAuditHead, collIncidents}
+	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics, collAuditEvents, collAuditHead, collIncidents,
+	collAuditIndex}
 
 type index struct {
 	name   string
@@ -111,6 +113,11 @@ var indexes = map[string][]index{
 	},
 	collAPITokens: {
 		{name: "created", keys: bson.D{{Key: "created", Value: -1}}},
+	},
+	// Pruning the postings of purged events (a background job).
+	collAuditIndex: {
+		{name: "block", keys: bson.D{{Key: "block", Value: 1}}},
+		{name: "last", keys: bson.D{{Key: "last", Value: 1}}},
 	},
 }
 

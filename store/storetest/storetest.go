@@ -206,9 +206,6 @@ func caller() string {
 // pending names the store methods still known to scan on a request path; the list only
 // shrinks.
 var pending = map[string]bool{
-	"store.(*Audit).Get":              true,
-	"store.(*Audit).Purge":            true,
-	"store.(*Audit).Walk":             true,
 	"store.(*Consents).History":       true,
 	"store.(*Consents).Stats":         true,
 	"store.(*Eraser).Erase":           true,
