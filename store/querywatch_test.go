@@ -38,8 +38,12 @@ func TestQueryWatcherJudgesEachFilter(t *testing.T) {
 		run     func() error
 		problem string // a fragment of the expected problem, "" for none
 	}{
-		{"a string _id", func() error { return ignoreNone(d.Collection("users").FindOne(c, bson.D{{Key: "_id", Value: "u1"}}).Err()) }, ""},
-		{"a numeric _id scans", func() error { return ignoreNone(d.Collection("users").FindOne(c, bson.D{{Key: "_id", Value: 7}}).Err()) }, "request path"},
+		{"a string _id", func() error {
+			return ignoreNone(d.Collection("users").FindOne(c, bson.D{{Key: "_id", Value: "u1"}}).Err())
+		}, ""},
+		{"a numeric _id scans", func() error {
+			return ignoreNone(d.Collection("users").FindOne(c, bson.D{{Key: "_id", Value: 7}}).Err())
+		}, "request path"},
 		{"a field with an index, on a page", func() error {
 			return ignoreNone(d.Collection("sessions").FindOne(c, bson.D{{Key: "last_seen", Value: 1}}).Err())
 		}, "request path"},
