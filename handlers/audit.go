@@ -23,9 +23,24 @@ const keyAuditActor = "audit_actor"
 // targetParams are the route parameters that name the record acted on, in preference.
 var targetParams = []string{"ref", "id", "purpose", "subject", "letter"}
 
+// keyAuditOutcome overrides the outcome the status gives (a CSV cut short after its
+// 200 was sent failed).
+const keyAuditOutcome = "audit_outcome"
+
 // unaudited are requests that change nothing of anyone's: the analytics cookie choice
 // is the visitor's own cookie.
 var unaudited = map[string]bool{"POST /cookies": true}
+
+// anonymousNoOps change nothing stored when nobody is signed in, so from an anonymous
+// visitor they are not events (they would only bury the ones that are): dismissing the
+// notice sets a cookie (a signed-in person's dismissal records an acknowledgement),
+// signing out without a session deletes nothing, checking a receipt stores nothing.
+var anonymousNoOps = map[string]bool{
+	"POST /notice/dismiss":         true,
+	"POST /signout":                true,
+	"POST /receipts/verify":        true,
+	"POST /api/v1/receipts/verify": true,
+}
 
 // auditTrail records, after the handler, every request that changes something (any
 // method but GET and HEAD: staff actions, citizens' requests and consents, sign-ins
@@ -57,6 +72,9 @@ func (s *Server) auditTrail(c *gin.Context) {
 			return
 		}
 	}
+	if u == nil && tokenOf(c) == nil && anonymousNoOps[r.Method+" "+route] {
+		return
+	}
 	e := &audit.Event{At: s.Now(), Action: r.Method + " " + route, Actor: audit.ActorAnonymous, Role: "", Details: map[string]string{}}
 	switch status := c.Writer.Status(); {
 	case status >= 500:
@@ -65,6 +83,9 @@ func (s *Server) auditTrail(c *gin.Context) {
 		e.Outcome = audit.Refused
 	default:
 		e.Outcome = audit.OK
+	}
+	if o := c.GetString(keyAuditOutcome); o != "" {
+		e.Outcome = o
 	}
 	e.Details["status"] = strconv.Itoa(c.Writer.Status())
 	for _, p := range c.Params {

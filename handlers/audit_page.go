@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"html/template"
 	"net/http"
@@ -27,10 +28,20 @@ type auditFilter struct {
 }
 
 // auditPageSize is how many events a page lists; auditBudget how many events one page
-// may examine when filters skip most of them (each is one _id look-up).
+// may read when filters skip most of them (each is one _id look-up).
 const (
 	auditPageSize = 50
 	auditBudget   = 5000
+)
+
+// The CSV holds at most auditCSVRows events and reads at most auditCSVBudget. It is
+// streamed, so memory stays flat whatever the cap; the cap is for time: each row is one
+// _id look-up (about 0.5 ms, more with the actor's name), and the server ends any
+// response after its write timeout (120 s, cmd/portal), so 10 000 rows (some seconds)
+// always finish. A longer period is exported a date range at a time.
+const (
+	auditCSVRows   = 10_000
+	auditCSVBudget = 20 * auditBudget
 )
 
 type auditRow struct {
@@ -50,132 +61,80 @@ type auditPage struct {
 }
 
 // auditList is the administrators' view of the trail: newest first, filtered by actor,
-// action, target and dates, a page at a time. It never scans: events are read by their
-// sequence number, and a date range is found by bisecting the numbers (times only grow).
+// action, target and dates, a page at a time (the store's Search never scans).
 func (s *Server) auditList(c *gin.Context) {
-	p, status, ok := s.loadAudit(c, auditPageSize, auditBudget)
+	f, q, problems, ok := s.auditQuery(c)
 	if !ok {
 		return
 	}
-	v := s.view(c, "audit.title", p)
-	if status != http.StatusOK {
-		v.Problems = p.problems
+	p := &auditPage{Filter: f, Query: auditQueryString(f)}
+	if len(problems) > 0 {
+		v := s.view(c, "audit.title", p)
+		v.Problems = problems
+		s.render(c, http.StatusBadRequest, "audit", v)
+		return
 	}
-	s.render(c, status, "audit", v)
+	ctx := c.Request.Context()
+	q.Limit, q.Budget = auditPageSize, auditBudget
+	names := map[string]string{}
+	res, err := s.Audit.Search(ctx, q, func(e *audit.Event) error {
+		p.Rows = append(p.Rows, auditRow{Event: e, ActorName: s.actorName(ctx, names, e.Actor)})
+		return nil
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Head, p.Older, p.Searched = res.Head, res.Older, res.Searched
+	s.render(c, http.StatusOK, "audit", s.view(c, "audit.title", p))
 }
 
-type auditLoaded struct {
-	auditPage
-	problems []apperr.Problem
-}
-
-func (s *Server) loadAudit(c *gin.Context, limit, budget int) (*auditLoaded, int, bool) {
+// auditQuery decodes the filters into a search; problems are the visitor's mistakes
+// (a 400 naming them), !ok an answer already sent.
+func (s *Server) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apperr.Problem, bool) {
 	var f auditFilter
 	inv, ok := s.bind(c, &f)
 	if !ok {
-		return nil, 0, false
+		return f, audit.Query{}, nil, false
 	}
-	p := &auditLoaded{}
-	if len(inv.Problems) > 0 {
-		p.Filter, p.problems = f, inv.Problems
-		return p, http.StatusBadRequest, true
-	}
-	if f.From != "" && f.To != "" && f.To < f.From {
+	if len(inv.Problems) == 0 && f.From != "" && f.To != "" && f.To < f.From {
 		inv.Add("to", "audit.range_order")
-		p.Filter, p.problems = f, inv.Problems
-		return p, http.StatusBadRequest, true
 	}
-	ctx := c.Request.Context()
-	actor := strings.TrimSpace(f.Actor)
-	if strings.Contains(actor, "@") {
+	if len(inv.Problems) > 0 {
+		return f, audit.Query{}, inv.Problems, true
+	}
+	q := audit.Query{Actor: strings.TrimSpace(f.Actor), Action: strings.TrimSpace(f.Action), Target: strings.TrimSpace(f.Target), Before: f.Before}
+	if strings.Contains(q.Actor, "@") {
 		// An e-mail address names an account: match its id.
-		if u, err := s.Users.ByEmail(ctx, actor); err == nil {
-			actor = u.ID
+		if u, err := s.Users.ByEmail(c.Request.Context(), q.Actor); err == nil {
+			q.Actor = u.ID
 		} else if errors.Is(err, apperr.ErrNotFound) {
-			actor = "\x00none"
+			q.Actor = "\x00none" // no account: nothing matches
 		} else {
 			s.fail(c, err)
-			return nil, 0, false
+			return f, q, nil, false
 		}
 	}
-	head, _, err := s.Audit.Head(ctx)
-	if err != nil {
-		s.fail(c, err)
-		return nil, 0, false
-	}
-	hi, lo := head, int64(1)
-	if f.Before > 0 && f.Before-1 < hi {
-		hi = f.Before - 1
+	if f.From != "" {
+		q.From, _ = time.ParseInLocation(time.DateOnly, f.From, taipei)
 	}
 	if f.To != "" {
 		end, _ := time.ParseInLocation(time.DateOnly, f.To, taipei)
-		n, err := s.firstAtOrAfter(ctx, head, end.AddDate(0, 0, 1))
-		if err != nil {
-			s.fail(c, err)
-			return nil, 0, false
-		}
-		hi = min(hi, n-1)
+		q.To = end.AddDate(0, 0, 1)
 	}
-	if f.From != "" {
-		start, _ := time.ParseInLocation(time.DateOnly, f.From, taipei)
-		if lo, err = s.firstAtOrAfter(ctx, head, start); err != nil {
-			s.fail(c, err)
-			return nil, 0, false
-		}
-	}
-	p.Filter, p.Head = f, head
-	action, target := strings.TrimSpace(f.Action), strings.TrimSpace(f.Target)
-	names := map[string]string{}
-	examined := 0
-	seq := hi
-	for ; seq >= lo && len(p.Rows) < limit && examined < budget; seq-- {
-		e, err := s.Audit.Get(ctx, seq)
-		if errors.Is(err, apperr.ErrNotFound) {
-			continue
-		} else if err != nil {
-			s.fail(c, err)
-			return nil, 0, false
-		}
-		examined++
-		if actor != "" && e.Actor != actor || action != "" && !strings.Contains(strings.ToLower(e.Action), strings.ToLower(action)) ||
-			target != "" && e.Target != target {
-			continue
-		}
-		p.Rows = append(p.Rows, auditRow{Event: e, ActorName: s.actorName(ctx, names, e.Actor)})
-	}
-	if seq >= lo {
-		p.Older = seq + 1
-		if len(p.Rows) < limit {
-			p.Searched = seq + 1
-		}
-	}
+	return f, q, nil, true
+}
+
+// auditQueryString is the filters as a query string, for the links to the next page
+// and the CSV.
+func auditQueryString(f auditFilter) template.URL {
 	q := url.Values{}
 	for k, v := range map[string]string{"actor": f.Actor, "action": f.Action, "target": f.Target, "from": f.From, "to": f.To} {
 		if v != "" {
 			q.Set(k, v)
 		}
 	}
-	p.Query = template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode output: every byte escaped for a query
-	return p, http.StatusOK, true
-}
-
-// firstAtOrAfter is the smallest sequence number whose event is at or after t (head+1
-// when none is), by bisection.
-func (s *Server) firstAtOrAfter(ctx context.Context, head int64, t time.Time) (int64, error) {
-	lo, hi := int64(1), head+1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		e, err := s.Audit.Get(ctx, mid)
-		if err != nil {
-			return 0, err
-		}
-		if e.At.Before(t) {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
+	return template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode output: every byte escaped for a query
 }
 
 // actorName shows an account by name and e-mail; other actors as they are.
@@ -191,25 +150,53 @@ func (s *Server) actorName(ctx context.Context, cache map[string]string, id stri
 	return name
 }
 
-// auditCSV exports what the filters select, up to 10 000 events.
+// auditCSV exports what the filters select, newest first, as it reads it: the header
+// leaves at once and rows follow as they are read, so neither the first byte nor the
+// memory waits for the whole export.
 func (s *Server) auditCSV(c *gin.Context) {
-	p, status, ok := s.loadAudit(c, 10_000, 20*auditBudget)
+	_, q, problems, ok := s.auditQuery(c)
 	if !ok {
 		return
 	}
-	if status != http.StatusOK {
-		s.renderError(c, status, p.problems[0].Key)
+	if len(problems) > 0 {
+		s.renderError(c, http.StatusBadRequest, problems[0].Key)
 		return
 	}
-	out := newCSV()
+	q.Limit, q.Budget = auditCSVRows, auditCSVBudget
 	v := s.textView(c)
-	_ = out.w.Write([]string{v.T("audit.seq"), v.T("audit.at"), v.T("audit.actor"), v.T("audit.role"), v.T("audit.action"),
+	c.Header("Content-Disposition", `attachment; filename="audit-`+s.Now().In(taipei).Format("2006-01-02")+`.csv"`)
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.WriteString("\ufeff") // so spreadsheet programs read UTF-8
+	w := csv.NewWriter(c.Writer)
+	_ = w.Write([]string{v.T("audit.seq"), v.T("audit.at"), v.T("audit.actor"), v.T("audit.role"), v.T("audit.action"),
 		v.T("audit.target"), v.T("audit.outcome"), v.T("audit.details"), v.T("audit.addr"), v.T("audit.hash")})
-	for _, r := range p.Rows {
-		_ = out.w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(taipei).Format(time.RFC3339), csvCell(r.ActorName), r.Role,
-			csvCell(r.Action), csvCell(r.Target), r.Outcome, csvCell(detailsText(r.Details)), r.Addr, r.Hash})
+	flush := func() error {
+		w.Flush()
+		c.Writer.Flush()
+		return w.Error()
 	}
-	s.sendCSV(c, "audit-"+s.Now().In(taipei).Format("2006-01-02")+".csv", out)
+	_ = flush()
+	ctx := c.Request.Context()
+	names := map[string]string{}
+	rows := 0
+	_, err := s.Audit.Search(ctx, q, func(r *audit.Event) error {
+		_ = w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(taipei).Format(time.RFC3339), csvCell(s.actorName(ctx, names, r.Actor)), r.Role,
+			csvCell(r.Action), csvCell(r.Target), r.Outcome, csvCell(detailsText(r.Details)), r.Addr, r.Hash})
+		if rows++; rows%100 == 0 {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		// The header is sent: say in the file that it is incomplete, and record the export
+		// as failed.
+		s.Log.Error("audit CSV cut short", "request_id", c.GetString(keyRequestID), "rows", rows, "err", err)
+		_ = w.Write([]string{v.T("audit.csv_cut")})
+		c.Set(keyAuditOutcome, audit.Failed)
+	}
+	_ = flush()
 }
 
 func detailsText(d map[string]string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,14 +13,16 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/store"
 )
 
-// events reads the whole trail, oldest first.
+// events reads the whole trail, oldest first (reading it all is a background job's
+// work, as verification does).
 func (h *harness) events() []*audit.Event {
 	h.t.Helper()
 	var out []*audit.Event
-	if err := h.srv.Audit.Walk(context.Background(), func(e *audit.Event) error { out = append(out, e); return nil }); err != nil {
+	if err := h.srv.Audit.Walk(background.Job(context.Background(), "test: read the trail"), func(e *audit.Event) error { out = append(out, e); return nil }); err != nil {
 		h.t.Fatal(err)
 	}
 	return out
@@ -190,5 +193,59 @@ func TestCSVKeepsThePendingMessage(t *testing.T) {
 	}
 	if r := admin.get("/admin/retention"); r.text(".flash") == "" {
 		t.Fatal("the CSV download swallowed the message meant for the next page")
+	}
+}
+
+// Anonymous requests that change nothing stored are not events: a thousand dismissals
+// of the notice by visitors add none, nor do sign-outs without a session or receipt
+// checks; a signed-in person's dismissal (an acknowledgement) still is one.
+func TestAnonymousNoOpsAreNotEvents(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	before := len(h.events())
+	for range 1000 {
+		if r := h.browser().post("/notice/dismiss", url.Values{"next": {"/"}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("dismiss: %d", r.Code)
+		}
+	}
+	visitor := h.browser()
+	visitor.post("/signout", url.Values{})
+	visitor.post("/receipts/verify", url.Values{"jws": {"a.b.c"}})
+	if got := len(h.events()); got != before {
+		t.Fatalf("anonymous no-ops added %d events", got-before)
+	}
+	h.signIn("c@example.tw", citizenPassword).post("/notice/dismiss", url.Values{"next": {"/"}})
+	if findEvent(h.events(), func(e *audit.Event) bool {
+		return e.Action == "POST /notice/dismiss" && e.Actor != audit.ActorAnonymous
+	}) == nil {
+		t.Fatal("a signed-in person's dismissal was not recorded")
+	}
+}
+
+// The CSV is sent as it is read: the header row first, flushed before the rows, every
+// row of the filter, newest first, in the visitor's language.
+func TestAuditCSVStreams(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "Admin", staffPassword, account.RoleAdmin)
+	a := h.srv.Audit.(*store.Audit)
+	events := make([]*audit.Event, 450)
+	for i := range events {
+		events[i] = &audit.Event{At: h.clock.Now().Add(time.Duration(i-500) * time.Minute), Actor: "u-" + strconv.Itoa(i%3), Role: "citizen",
+			Action: "POST /requests", Target: "2026-" + strconv.Itoa(i%7), Outcome: audit.OK}
+	}
+	if err := a.Seed(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+	admin := h.signIn("adm@agency.example", staffPassword, func(r *http.Request) { r.Header.Set("Accept-Language", "en") })
+	r := admin.get("/admin/audit.csv?actor=u-1&action=requests")
+	lines := strings.Split(strings.TrimSpace(r.Body.String()), "\n")
+	if r.Code != 200 || !r.Flushed || !strings.HasPrefix(lines[0], "\ufeffNo.,Time,Actor") || len(lines) != 151 {
+		t.Fatalf("csv: %d, flushed %v, %d lines, header %q", r.Code, r.Flushed, len(lines), lines[0])
+	}
+	if !strings.HasPrefix(lines[1], "449,") || !strings.HasPrefix(lines[150], "2,") {
+		t.Fatalf("not newest first: %q … %q", lines[1], lines[150])
+	}
+	if r := admin.get("/admin/audit.csv?from=2026-02-30"); r.Code != http.StatusBadRequest {
+		t.Fatalf("a bad date: %d", r.Code)
 	}
 }

@@ -94,7 +94,7 @@ type Deps struct {
 	// Counter counts page views for the traffic report (nil: counting is off).
 	Counter *analytics.Counter
 	// Audit is the hash-chained audit trail (nil: nothing is recorded, in a few tests).
-	Audit audit.Trail
+	Audit audit.Store
 	// Retention keeps the retention periods and runs the scheduled deletion.
 	Retention RetentionStore
 	// Incidents are the security incident records (Art. 12).

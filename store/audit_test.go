@@ -73,28 +73,28 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	for name, tamper := range map[string]func(c *mongo.Collection) int64{
 		"changed": func(c *mongo.Collection) int64 {
-			_, _ = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: int64(7)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else"}}}})
+			_, _ = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: "000000000007"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else"}}}})
 			return 7
 		},
 		"removed": func(c *mongo.Collection) int64 {
-			_, _ = c.DeleteOne(ctx, bson.D{{Key: "_id", Value: int64(5)}})
+			_, _ = c.DeleteOne(ctx, bson.D{{Key: "_id", Value: "000000000005"}})
 			return 5
 		},
 		"rehashed": func(c *mongo.Collection) int64 {
 			// Changed and re-hashed by someone who knows the scheme: the next link breaks.
 			var e audit.Event
 			var d bson.M
-			_ = c.FindOne(ctx, bson.D{{Key: "_id", Value: int64(4)}}).Decode(&d)
+			_ = c.FindOne(ctx, bson.D{{Key: "_id", Value: "000000000004"}}).Decode(&d)
 			e = audit.Event{Seq: 4, At: d["at"].(bson.DateTime).Time(), Actor: "forged", Role: d["role"].(string), Action: d["action"].(string),
 				Target: d["target"].(string), Outcome: d["outcome"].(string), Addr: d["addr"].(string), Prev: d["prev"].(string),
 				Details: map[string]string{"action": "review", "status": "303"}}
 			e.Hash = e.Sum()
-			_, _ = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: int64(4)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "forged"}, {Key: "hash", Value: e.Hash}}}})
+			_, _ = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: "000000000004"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "forged"}, {Key: "hash", Value: e.Hash}}}})
 			return 5
 		},
 		"truncated": func(c *mongo.Collection) int64 {
-			_, _ = c.DeleteOne(ctx, bson.D{{Key: "_id", Value: int64(10)}})
-			_, _ = c.DeleteOne(ctx, bson.D{{Key: "_id", Value: int64(9)}})
+			_, _ = c.DeleteOne(ctx, bson.D{{Key: "_id", Value: "000000000010"}})
+			_, _ = c.DeleteOne(ctx, bson.D{{Key: "_id", Value: "000000000009"}})
 			return 9
 		},
 	} {
@@ -121,7 +121,7 @@ func TestAuditInterruptedAppendIsRepaired(t *testing.T) {
 	seq, hash, _ := a.Head(ctx)
 	orphan := &audit.Event{At: time.Now(), Actor: "u9", Action: "POST /requests", Outcome: audit.OK}
 	orphan.Seal(seq, hash)
-	if _, err := rawEvents(t, db).InsertOne(ctx, bson.D{{Key: "_id", Value: orphan.Seq}, {Key: "at", Value: orphan.At}, {Key: "actor", Value: orphan.Actor},
+	if _, err := rawEvents(t, db).InsertOne(ctx, bson.D{{Key: "_id", Value: fmt.Sprintf("%012d", orphan.Seq)}, {Key: "seq", Value: orphan.Seq}, {Key: "at", Value: orphan.At}, {Key: "actor", Value: orphan.Actor},
 		{Key: "role", Value: ""}, {Key: "action", Value: orphan.Action}, {Key: "outcome", Value: orphan.Outcome}, {Key: "prev", Value: orphan.Prev}, {Key: "hash", Value: orphan.Hash}}); err != nil {
 		t.Fatal(err)
 	}

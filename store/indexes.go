@@ -52,6 +52,7 @@ const (
 	collAnalytics          = "analytics"
 	collAuditEvents        = "audit_events"
 	collAuditHead          = "audit_head"
+	collAuditIndex         = "audit_index"
 	collIncidents          = "incidents"
 	collLists              = "lists"
 	collConsentCounts      = "consent_counts"
@@ -62,7 +63,7 @@ var allCollections = []string{collUsers, collEmails, collSessions, collNotices, 
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
 	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics, collAuditEvents, collAuditHead, collIncidents,
-	collLists, collConsentCounts}
+	collAuditIndex, collLists, collConsentCounts}
 
 type index struct {
 	name   string
@@ -114,6 +115,11 @@ var indexes = map[string][]index{
 	},
 	collAPITokens: {
 		{name: "created", keys: bson.D{{Key: "created", Value: -1}}},
+	},
+	// Pruning the postings of purged events (a background job).
+	collAuditIndex: {
+		{name: "block", keys: bson.D{{Key: "block", Value: 1}}},
+		{name: "last", keys: bson.D{{Key: "last", Value: 1}}},
 	},
 }
 

@@ -34,6 +34,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/receipt"
@@ -259,6 +260,15 @@ func (a *app) bootstrap(ctx context.Context) error {
 	// reads (once; later starts cost one look-up).
 	if err := a.db.Upgrade(ctx, func(step string) { a.log.Info("upgrading the data layout", "step", step) }); err != nil {
 		return err
+	}
+	// An audit trail from before string _ids (an older data directory or backup) is
+	// converted once, whatever bootstrap's own deadline: a conversion cut off would start
+	// again from the beginning. Later start-ups see the head's mark in one look-up.
+	mctx := background.Job(context.WithoutCancel(ctx), "audit migration")
+	if n, err := store.NewAudit(a.db).MigrateIDs(mctx); err != nil {
+		return fmt.Errorf("convert the audit trail: %w", err)
+	} else if n > 0 {
+		a.log.Info("audit trail converted to string ids", "events", n)
 	}
 	if err := a.publishFirstNotice(ctx); err != nil {
 		return err

@@ -498,7 +498,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	}
 	defer client.Disconnect(context.Background())
 	if _, err := client.Database("portal").Collection("audit_events").UpdateOne(context.Background(),
-		bson.D{{Key: "_id", Value: int64(2)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else"}}}}); err != nil {
+		bson.D{{Key: "_id", Value: "000000000002"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	broken := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, "")
@@ -507,6 +507,90 @@ func TestAuditVerifyCommand(t *testing.T) {
 	}
 	if u := runOnce(t, []string{"audit"}, nil, ""); u.code != exitUsage {
 		t.Fatalf("audit without verify: exit %d", u.code)
+	}
+}
+
+// A data directory whose audit trail has numeric _ids (written before they were strings)
+// is converted at start-up: the chain verifies, no numeric _id is left, the head is
+// marked, and the next start-up has nothing to do.
+func TestAuditTrailConvertedAtStartUp(t *testing.T) {
+	dir := filepath.Join(storetest.ShortTempDir(t), "data")
+	p := startPortal(t, dir)
+	p.waitSetupLink(t)
+	for range 3 {
+		res, err := http.PostForm(p.url+"/signin", map[string][]string{"email": {"nobody@example.tw"}, "password": {"Wrong-pass-1!"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	if code := p.stop(); code != 0 {
+		t.Fatalf("stop: %d", code)
+	}
+	// Rewrite the trail as the portal used to store it.
+	ctx := context.Background()
+	eng, err := store.StartEngine(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(eng.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := client.Database("portal")
+	var docs []bson.M
+	cur, err := db.Collection("audit_events").Find(ctx, bson.D{})
+	if err != nil || cur.All(ctx, &docs) != nil || len(docs) != 3 {
+		t.Fatalf("events: %d %v", len(docs), err)
+	}
+	for _, d := range docs {
+		if _, err := db.Collection("audit_events").DeleteOne(ctx, bson.D{{Key: "_id", Value: d["_id"]}}); err != nil {
+			t.Fatal(err)
+		}
+		d["_id"] = d["seq"]
+		delete(d, "seq")
+		if _, err := db.Collection("audit_events").InsertOne(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Collection("audit_head").UpdateOne(ctx, bson.D{{Key: "_id", Value: "head"}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "format", Value: ""}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("audit_index").DeleteMany(ctx, bson.D{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = client.Disconnect(ctx)
+	eng.Close()
+
+	p = startPortal(t, dir)
+	p.waitSetupLink(t)
+	if !strings.Contains(p.stderr.String(), "audit trail converted") {
+		t.Fatalf("no conversion logged: %s", p.stderr.String())
+	}
+	v := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, "")
+	if v.code != 0 || !strings.Contains(v.stdout, "whole: 3 events") {
+		t.Fatalf("verify after conversion: exit %d %q %q", v.code, v.stdout, v.stderr)
+	}
+	client, err = mongo.Connect(options.Client().ApplyURI(store.SocketURI(dir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(ctx)
+	db = client.Database("portal")
+	if n, _ := db.Collection("audit_events").CountDocuments(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$type", Value: "number"}}}}); n != 0 {
+		t.Fatalf("%d numeric _ids left", n)
+	}
+	var head bson.M
+	if err := db.Collection("audit_head").FindOne(ctx, bson.D{{Key: "_id", Value: "head"}}).Decode(&head); err != nil || head["format"] != int32(2) {
+		t.Fatalf("head: %v %v", head, err)
+	}
+	if code := p.stop(); code != 0 {
+		t.Fatalf("stop: %d", code)
+	}
+	p = startPortal(t, dir)
+	p.waitSetupLink(t)
+	if strings.Contains(p.stderr.String(), "audit trail converted") {
+		t.Fatal("converted again at the next start-up")
 	}
 }
 

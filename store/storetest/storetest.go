@@ -158,9 +158,6 @@ func watch(t testing.TB) *event.CommandMonitor {
 			return
 		}
 		where := caller()
-		if pending[strings.SplitN(where, " < ", 2)[0]] {
-			return
-		}
 		key := q.String() + " at " + where
 		mu.Lock()
 		defer mu.Unlock()
@@ -201,12 +198,4 @@ func caller() string {
 		}
 	}
 	return strings.Join(out, " < ")
-}
-
-// pending names the store methods still known to scan on a request path; the list only
-// shrinks.
-var pending = map[string]bool{
-	"store.(*Audit).Get":   true,
-	"store.(*Audit).Purge": true,
-	"store.(*Audit).Walk":  true,
 }

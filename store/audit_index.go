@@ -1,0 +1,446 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/audit"
+)
+
+// The audit trail's postings (audit_index) find events by actor, action and target
+// with _id look-ups only. Each event has the keys "actor:<id>", "action:<action>" and,
+// when it has one, "target:<target>". For each key and block of 1 000 numbers, a
+// document "<key>#<block>" lists the events of the block carrying the key; a directory
+// "<key>#dir" lists the blocks that have entries; the vocabulary lists the distinct
+// actions, so a search for part of an action becomes a few keys.
+//
+// Numbers are kept as one binary value (little-endian offsets within the block, block
+// numbers in the directory), not as arrays: the embedded engine decodes an array element
+// by element (measured: reading a document with 1 000 numbers in an array 9.5 ms,
+// appending one 8.6 ms).
+//
+// Writes are read-modify-write, made under the head's lock (every writer — Append,
+// Seed, the migration — holds it), which serialises them within this process, as the
+// embedded engine needs (its updates are not atomic; doclock.go); across MongoDB
+// instances the replace is conditional on the version read.
+//
+// Postings are written before the event (intent first). One without its event, or
+// pointing at another event (an append that lost its number to another instance), is
+// harmless: a search reads every candidate by _id and checks that it matches.
+
+const auditBlock = 1000
+
+func blockOf(seq int64) int64 { return seq / auditBlock }
+
+func blockID(key string, block int64) string { return fmt.Sprintf("%s#%09d", key, block) }
+
+// dirID cannot equal a blockID: those end in "#" and nine digits.
+func dirID(key string) string { return key + "#dir" }
+
+const vocabularyID = "vocabulary"
+
+// indexKeys are the keys an event is found by.
+func indexKeys(e *audit.Event) []string {
+	keys := []string{"actor:" + e.Actor, "action:" + e.Action}
+	if e.Target != "" {
+		keys = append(keys, "target:"+e.Target)
+	}
+	return keys
+}
+
+type postingDoc struct {
+	ID      string `bson:"_id"`
+	Block   int64  `bson:"block"` // for pruning after a purge
+	Offs    []byte `bson:"offs"`  // uint16 offsets within the block, ascending
+	Version int64  `bson:"version"`
+}
+
+type dirDoc struct {
+	ID      string `bson:"_id"`
+	Blocks  []byte `bson:"blocks"` // uint32 block numbers, ascending
+	Last    int64  `bson:"last"`   // the highest block, for pruning after a purge
+	Version int64  `bson:"version"`
+}
+
+type vocabularyDoc struct {
+	ID      string `bson:"_id"`
+	Actions string `bson:"actions"` // a JSON array of strings: one value, whatever they hold
+	Version int64  `bson:"version"`
+}
+
+func packOffsets(offs []uint16) []byte {
+	b := make([]byte, 2*len(offs))
+	for i, o := range offs {
+		binary.LittleEndian.PutUint16(b[2*i:], o)
+	}
+	return b
+}
+
+func unpackOffsets(b []byte) []uint16 {
+	out := make([]uint16, len(b)/2)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return out
+}
+
+func packBlocks(blocks []int64) []byte {
+	b := make([]byte, 4*len(blocks))
+	for i, n := range blocks {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(n)) // #nosec G115 -- a block is a 12-digit number / 1000: below 2^30
+	}
+	return b
+}
+
+func unpackBlocks(b []byte) []int64 {
+	out := make([]int64, len(b)/4)
+	for i := range out {
+		out[i] = int64(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+// union merges add into have (both ascending, without repeats); changed is false when
+// have held them all.
+func union[T int64 | uint16](have, add []T) (out []T, changed bool) {
+	out = slices.Clone(have)
+	for _, v := range add {
+		if i, found := slices.BinarySearch(out, v); !found {
+			out = slices.Insert(out, i, v)
+			changed = true
+		}
+	}
+	return out, changed
+}
+
+// postings are what a batch of events adds: key → block → offsets (ascending).
+type postings map[string]map[int64][]uint16
+
+func (p postings) add(e *audit.Event) {
+	b, off := blockOf(e.Seq), uint16(e.Seq%auditBlock) // #nosec G115 -- below 1000
+	for _, k := range indexKeys(e) {
+		if p[k] == nil {
+			p[k] = map[int64][]uint16{}
+		}
+		p[k][b], _ = union(p[k][b], []uint16{off})
+	}
+}
+
+// actions are the actions the postings name.
+func (p postings) actions() []string {
+	var out []string
+	for k := range p {
+		if a, ok := cutPrefix(k, "action:"); ok {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func cutPrefix(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):], true
+	}
+	return "", false
+}
+
+// seenSet remembers the actions this process has put in the vocabulary, so an append
+// reads the vocabulary only for an action it has not met (routes are a bounded set).
+type seenSet struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func newSeenSet() *seenSet { return &seenSet{seen: map[string]bool{}} }
+
+func (s *seenSet) unseen(actions []string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, a := range actions {
+		if !s.seen[a] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *seenSet) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.seen)
+}
+
+func (s *seenSet) mark(actions []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.seen) > 10_000 { // a bound, should actions ever stop being routes
+		clear(s.seen)
+	}
+	for _, a := range actions {
+		s.seen[a] = true
+	}
+}
+
+// post writes one event's postings (the caller holds the head's lock).
+func (a *Audit) post(ctx context.Context, e *audit.Event) error {
+	p := postings{}
+	p.add(e)
+	if err := a.addActions(ctx, p.actions()); err != nil {
+		return err
+	}
+	for key, blocks := range p {
+		for b, offs := range blocks {
+			if err := a.mergeBlock(ctx, key, b, offs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// casTries bounds the retries of a conditional replace that lost a race (MongoDB, other
+// instances writing the same document).
+const casTries = 20
+
+var errPostingRace = fmt.Errorf("%w: audit postings kept changing", apperr.ErrConflict)
+
+// addActions puts actions into the vocabulary.
+func (a *Audit) addActions(ctx context.Context, actions []string) error {
+	actions = a.known.unseen(actions)
+	if len(actions) == 0 {
+		return nil
+	}
+	for range casTries {
+		have, version, err := a.vocabulary(ctx)
+		if err != nil {
+			return err
+		}
+		slices.Sort(have)
+		merged := have
+		for _, act := range actions {
+			if i, found := slices.BinarySearch(merged, act); !found {
+				merged = slices.Insert(merged, i, act)
+			}
+		}
+		if len(merged) == len(have) {
+			a.known.mark(actions)
+			return nil
+		}
+		js, err := json.Marshal(merged)
+		if err != nil {
+			return err
+		}
+		ok, err := a.replaceIndexDoc(ctx, vocabularyID, version, vocabularyDoc{ID: vocabularyID, Actions: string(js), Version: version + 1})
+		if err != nil {
+			return err
+		}
+		if ok {
+			a.known.mark(actions)
+			return nil
+		}
+	}
+	return errPostingRace
+}
+
+// vocabulary reads the distinct actions and the document's version (0: none yet).
+func (a *Audit) vocabulary(ctx context.Context) ([]string, int64, error) {
+	var d vocabularyDoc
+	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: vocabularyID}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit vocabulary: %w", err)
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(d.Actions), &out); err != nil {
+		return nil, 0, fmt.Errorf("audit vocabulary: %w", err)
+	}
+	return out, d.Version, nil
+}
+
+// replaceIndexDoc writes doc in place of the version read (0: there was none, so it is
+// inserted); false when another writer got there first.
+func (a *Audit) replaceIndexDoc(ctx context.Context, id string, version int64, doc any) (bool, error) {
+	c := a.db.coll(collAuditIndex)
+	if version == 0 {
+		_, err := c.InsertOne(ctx, doc)
+		if err = translate(err); errors.Is(err, apperr.ErrConflict) {
+			return false, nil
+		} else if err != nil {
+			return false, fmt.Errorf("audit postings: %w", err)
+		}
+		return true, nil
+	}
+	res, err := c.ReplaceOne(ctx, a.db.atVersion(id, version), doc)
+	if err != nil {
+		return false, fmt.Errorf("audit postings: %w", translate(err))
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// mergeBlock adds offsets to a key's block, and the block to the key's directory first
+// when the block is new: every block document is then listed.
+func (a *Audit) mergeBlock(ctx context.Context, key string, block int64, offs []uint16) error {
+	id := blockID(key, block)
+	for range casTries {
+		var d postingDoc
+		err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
+		if errors.Is(err, apperr.ErrNotFound) {
+			if err := a.mergeDir(ctx, key, []int64{block}); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return fmt.Errorf("audit postings: %w", err)
+		}
+		merged, changed := union(unpackOffsets(d.Offs), offs)
+		if !changed {
+			return nil
+		}
+		ok, err := a.replaceIndexDoc(ctx, id, d.Version, postingDoc{ID: id, Block: block, Offs: packOffsets(merged), Version: d.Version + 1})
+		if err != nil || ok {
+			return err
+		}
+	}
+	return errPostingRace
+}
+
+// mergeDir adds blocks (ascending) to a key's directory.
+func (a *Audit) mergeDir(ctx context.Context, key string, blocks []int64) error {
+	id := dirID(key)
+	for range casTries {
+		var d dirDoc
+		err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return fmt.Errorf("audit postings: %w", err)
+		}
+		merged, changed := union(unpackBlocks(d.Blocks), blocks)
+		if !changed {
+			return nil
+		}
+		ok, err := a.replaceIndexDoc(ctx, id, d.Version, dirDoc{ID: id, Blocks: packBlocks(merged), Last: merged[len(merged)-1], Version: d.Version + 1})
+		if err != nil || ok {
+			return err
+		}
+	}
+	return errPostingRace
+}
+
+// postBulk writes the postings of many events at once (seeding, migration; the caller
+// holds the head's lock): directories, then blocks, each inserted in batches, and
+// merged one by one only where the document already exists.
+func (a *Audit) postBulk(ctx context.Context, p postings) error {
+	if err := a.addActions(ctx, p.actions()); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var dirs []any
+	var dirMerge []func() error
+	for _, k := range keys {
+		blocks := make([]int64, 0, len(p[k]))
+		for b := range p[k] {
+			blocks = append(blocks, b)
+		}
+		slices.Sort(blocks)
+		dirs = append(dirs, dirDoc{ID: dirID(k), Blocks: packBlocks(blocks), Last: blocks[len(blocks)-1], Version: 1})
+		dirMerge = append(dirMerge, func() error { return a.mergeDir(ctx, k, blocks) })
+	}
+	if err := a.insertOrMerge(ctx, dirs, dirMerge); err != nil {
+		return err
+	}
+	var docs []any
+	var blockMerge []func() error
+	for _, k := range keys {
+		for b, offs := range p[k] {
+			docs = append(docs, postingDoc{ID: blockID(k, b), Block: b, Offs: packOffsets(offs), Version: 1})
+			blockMerge = append(blockMerge, func() error { return a.mergeBlock(ctx, k, b, offs) })
+		}
+	}
+	return a.insertOrMerge(ctx, docs, blockMerge)
+}
+
+// insertOrMerge inserts docs in batches; for each one whose _id exists, it calls the
+// matching merge instead.
+func (a *Audit) insertOrMerge(ctx context.Context, docs []any, merge []func() error) error {
+	const batch = 1000
+	for start := 0; start < len(docs); start += batch {
+		end := min(start+batch, len(docs))
+		_, err := a.db.coll(collAuditIndex).InsertMany(ctx, docs[start:end], options.InsertMany().SetOrdered(false))
+		if err == nil {
+			continue
+		}
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			return fmt.Errorf("audit postings: %w", translate(err))
+		}
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we.WriteError) {
+				return fmt.Errorf("audit postings: %w", translate(err))
+			}
+			if err := merge[start+we.Index](); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// prunePostings deletes the postings wholly below block (after a purge): a background
+// job's scan of audit_index, done once per thousand events purged.
+func (a *Audit) prunePostings(ctx context.Context, block int64) error {
+	c := a.db.coll(collAuditIndex)
+	if _, err := c.DeleteMany(ctx, bson.D{{Key: "block", Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
+		return fmt.Errorf("audit postings: %w", translate(err))
+	}
+	if _, err := c.DeleteMany(ctx, bson.D{{Key: "last", Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
+		return fmt.Errorf("audit postings: %w", translate(err))
+	}
+	return nil
+}
+
+// readDir returns a key's blocks, ascending (none when the key has no postings).
+func (a *Audit) readDir(ctx context.Context, key string) ([]int64, error) {
+	var d dirDoc
+	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: dirID(key)}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit postings: %w", err)
+	}
+	return unpackBlocks(d.Blocks), nil
+}
+
+// readBlock returns the numbers a key's block lists, ascending.
+func (a *Audit) readBlock(ctx context.Context, key string, block int64) ([]int64, error) {
+	var d postingDoc
+	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: blockID(key, block)}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil // listed, but its writer stopped before writing it
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit postings: %w", err)
+	}
+	offs := unpackOffsets(d.Offs)
+	out := make([]int64, len(offs))
+	for i, o := range offs {
+		out[i] = block*auditBlock + int64(o)
+	}
+	return out, nil
+}
