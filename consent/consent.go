@@ -270,20 +270,30 @@ func (s *Service) RecordPaper(ctx context.Context, pp Paper) (*Event, error) {
 }
 
 func (s *Service) appendEvent(ctx context.Context, n *Notice, p *Purpose, e *Event) (*Event, error) {
-	e.ID, e.Purpose, e.NoticeVersion, e.At = s.NewID(), p.ID, n.Version, s.Now().UTC()
-	e.WordingHash = WordingHash(n, p, e.Lang)
-	if s.Signer != nil {
-		r, err := s.Signer.SignEvent(e, n, p)
-		if err != nil {
-			return nil, err
-		}
-		e.Receipt = r
+	if err := s.Prepare(n, p, e, s.Now()); err != nil {
+		return nil, err
 	}
 	added, err := s.Store.Append(ctx, e)
 	if err != nil || !added {
 		return nil, err
 	}
 	return e, nil
+}
+
+// Prepare completes an event about purpose p of notice n made at a given time — its id,
+// the hash of the wording and the signed receipt — without recording it (the demo
+// records many at once).
+func (s *Service) Prepare(n *Notice, p *Purpose, e *Event, at time.Time) error {
+	e.ID, e.Purpose, e.NoticeVersion, e.At = s.NewID(), p.ID, n.Version, at.UTC()
+	e.WordingHash = WordingHash(n, p, e.Lang)
+	if s.Signer != nil {
+		r, err := s.Signer.SignEvent(e, n, p)
+		if err != nil {
+			return err
+		}
+		e.Receipt = r
+	}
+	return nil
 }
 
 // Pending lists the purposes of n a person has not decided on since they last changed

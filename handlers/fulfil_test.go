@@ -212,9 +212,9 @@ func TestFulfilledDeletionErasesEvenFromBackups(t *testing.T) {
 		t.Fatalf("the erasure is not confirmed to the person: %d mails", len(ms))
 	}
 	// The audit trail keeps the account's random id (the evidence that the request was
-	// made and honoured, ER12 item 10): with the account gone it names nobody, and the
-	// trail holds nothing else of the person.
-	dump := storetest.Dump(t, h.db, "audit_events")
+	// made and honoured, ER12 item 10) in its events and their index by actor: with the
+	// account gone it names nobody, and the trail holds nothing else of the person.
+	dump := storetest.Dump(t, h.db, "audit_events", "audit_index")
 	for _, s := range []string{"Gone Person", "gone@example.tw", "0987-654-321", "secret scope text", "everything about me", u.ID} {
 		if strings.Contains(dump, s) {
 			t.Fatalf("%q is still in the database", s)

@@ -20,6 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/background"
 )
 
@@ -414,12 +415,13 @@ func restoreCollection(ctx context.Context, d *DB, r io.Reader, c ManifestCollec
 // (what a fresh portal creates — the first notice, the purposes — does not count).
 func HoldsNoPeople(ctx context.Context, d *DB) (bool, error) {
 	for _, c := range []string{collUsers, collRequests, collGuests, collDisclosures} {
-		n, err := d.coll(c).CountDocuments(ctx, bson.D{})
-		if err != nil {
-			return false, fmt.Errorf("check %s: %w", c, translate(err))
-		}
-		if n > 0 {
+		// The first document, if any (a limit the embedded engine applies, not a count).
+		err := translate(d.coll(c).FindOne(ctx, bson.D{}).Err())
+		if err == nil {
 			return false, nil
+		}
+		if !errors.Is(err, apperr.ErrNotFound) {
+			return false, fmt.Errorf("check %s: %w", c, err)
 		}
 	}
 	return true, nil

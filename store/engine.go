@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -83,7 +82,9 @@ func StartEngine(dir string, logger *slog.Logger) (*Engine, error) {
 		return nil, fmt.Errorf("cannot create %s: %w", dbDir, err)
 	}
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		// Discarded without formatting: the engine adds each statement's arguments to its
+		// logger, which a text handler would format even for io.Discard.
+		logger = slog.New(slog.DiscardHandler)
 	}
 	// synchronous(full): a write acknowledged to a citizen survives a power cut.
 	sqliteURL := (&url.URL{Scheme: "file", Path: dbDir + "/", RawQuery: "_pragma=synchronous(full)"}).String()

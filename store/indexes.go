@@ -75,43 +75,26 @@ type index struct {
 // hot paths are _id lookups by design.)
 var indexes = map[string][]index{
 	collUsers: {
+		// A second guard beside the address claim in user_emails.
 		{name: "email_key_unique", keys: bson.D{{Key: "email_key", Value: 1}}, unique: true},
-		{name: "roles", keys: bson.D{{Key: "roles", Value: 1}}},
 	},
-	collEmails: {
-		{name: "user_id", keys: bson.D{{Key: "user_id", Value: 1}}},
-	},
+	// The retention run and the mail worker (background jobs).
 	collSessions: {
-		{name: "user_id", keys: bson.D{{Key: "user_id", Value: 1}}},
 		{name: "last_seen", keys: bson.D{{Key: "last_seen", Value: 1}}},
 	},
 	collOutbox: {
 		{name: "next_attempt", keys: bson.D{{Key: "next_attempt", Value: 1}}},
 		{name: "last_error", keys: bson.D{{Key: "last_error", Value: 1}}},
-		{name: "user_id", keys: bson.D{{Key: "user_id", Value: 1}}},
 	},
 	collMail: {
-		{name: "user_id_created", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "created", Value: -1}}},
 		{name: "sent_at", keys: bson.D{{Key: "sent_at", Value: 1}}},
 	},
-	collTokens: {
-		{name: "user_id_purpose", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "purpose", Value: 1}}},
-		{name: "expires", keys: bson.D{{Key: "expires", Value: 1}}},
-	},
-	collConsentEvents: {
-		{name: "subject_at", keys: bson.D{{Key: "subject", Value: 1}, {Key: "at", Value: -1}}},
-	},
+	// Small collections read whole, in order.
 	collPurposes: {
 		{name: "order", keys: bson.D{{Key: "order", Value: 1}}},
 	},
-	collRequests: {
-		{name: "subject_filed", keys: bson.D{{Key: "subject", Value: 1}, {Key: "filed", Value: -1}}},
-	},
 	collReviews: {
 		{name: "at", keys: bson.D{{Key: "at", Value: -1}}},
-	},
-	collSetupTokens: {
-		{name: "expires", keys: bson.D{{Key: "expires", Value: 1}}},
 	},
 	collAPITokens: {
 		{name: "created", keys: bson.D{{Key: "created", Value: -1}}},
@@ -121,6 +104,21 @@ var indexes = map[string][]index{
 		{name: "block", keys: bson.D{{Key: "block", Value: 1}}},
 		{name: "last", keys: bson.D{{Key: "last", Value: 1}}},
 	},
+}
+
+// obsoleteIndexes served queries the portal no longer makes (a person's documents are
+// found through their lists now); EnsureIndexes drops them where they exist, since every
+// index costs each write.
+var obsoleteIndexes = map[string][]string{
+	collUsers:         {"roles"},
+	collEmails:        {"user_id"},
+	collSessions:      {"user_id"},
+	collOutbox:        {"user_id"},
+	collMail:          {"user_id_created"},
+	collTokens:        {"user_id_purpose", "expires"},
+	collConsentEvents: {"subject_at"},
+	collRequests:      {"subject_filed"},
+	collSetupTokens:   {"expires"},
 }
 
 // EnsureIndexes creates every missing index; running it again changes nothing. It
@@ -140,7 +138,8 @@ func (d *DB) EnsureIndexes(ctx context.Context) error {
 			}
 		}
 	}
-	for coll, models := range indexes {
+	for _, coll := range allCollections {
+		models := indexes[coll]
 		specs, err := d.coll(coll).Indexes().ListSpecifications(ctx)
 		if err != nil {
 			return fmt.Errorf("list indexes on %s: %w", coll, translate(err))
@@ -148,6 +147,13 @@ func (d *DB) EnsureIndexes(ctx context.Context) error {
 		have := make(map[string]bool, len(specs))
 		for _, s := range specs {
 			have[s.Name] = true
+		}
+		for _, name := range obsoleteIndexes[coll] {
+			if have[name] {
+				if err := d.coll(coll).Indexes().DropOne(ctx, name); err != nil {
+					return fmt.Errorf("drop index %s on %s: %w", name, coll, translate(err))
+				}
+			}
 		}
 		for _, ix := range models {
 			if have[ix.name] {

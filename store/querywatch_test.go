@@ -65,6 +65,13 @@ func TestQueryWatcherJudgesEachFilter(t *testing.T) {
 			}
 			return err
 		}, ""},
+		{"the first document of a growing collection", func() error {
+			return ignoreNone(d.Collection("consent_events").FindOne(c, bson.D{}).Err())
+		}, ""},
+		{"counting a growing collection", func() error {
+			_, err := d.Collection("consent_events").CountDocuments(c, bson.D{})
+			return err
+		}, "request path"},
 		{"everything of a growing collection", func() error {
 			cur, err := d.Collection("consent_events").Find(c, bson.D{})
 			if err == nil {

@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
@@ -149,6 +153,31 @@ func TestEnsureIndexesIsIdempotent(t *testing.T) {
 	for range 2 {
 		if err := db.EnsureIndexes(ctx(t)); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// An index an earlier version declared, which no query uses any more, is dropped: every
+// index costs each write.
+func TestEnsureIndexesDropsObsoleteOnes(t *testing.T) {
+	db := storetest.New(t)
+	raw := rawDB(t, db)
+	c := ctx(t)
+	_, err := raw.Collection("consent_events").Indexes().CreateOne(c, mongo.IndexModel{Keys: bson.D{{Key: "subject", Value: 1}, {Key: "at", Value: -1}},
+		Options: options.Index().SetName("subject_at")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnsureIndexes(c); err != nil {
+		t.Fatal(err)
+	}
+	specs, err := raw.Collection("consent_events").Indexes().ListSpecifications(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sp := range specs {
+		if sp.Name == "subject_at" {
+			t.Fatal("the obsolete index subject_at is still there")
 		}
 	}
 }

@@ -49,6 +49,21 @@ func (d *DB) Upgrade(ctx context.Context, progress func(step string)) error {
 	if progress == nil {
 		progress = func(string) {}
 	}
+	// A new database has nothing to upgrade: one look-up, and the layout is recorded.
+	empty := true
+	for _, c := range []string{collUsers, collConsentEvents, collDisclosures} {
+		err := translate(d.coll(c).FindOne(ctx, bson.D{}).Err())
+		if err == nil {
+			empty = false
+			break
+		}
+		if !errors.Is(err, apperr.ErrNotFound) {
+			return fmt.Errorf("data layout: %w", err)
+		}
+	}
+	if empty {
+		progress = func(string) {}
+	}
 	steps := []struct {
 		name string
 		run  func(context.Context) error

@@ -62,15 +62,28 @@ type Sealer struct {
 
 // NewSubject creates and stores a fresh data key for subject.
 func (v *Vault) NewSubject(ctx context.Context, subject string) (*Sealer, error) {
-	dk := make([]byte, 32)
-	if _, err := rand.Read(dk); err != nil {
+	s, wrapped, err := v.Prepare(subject)
+	if err != nil {
 		return nil, err
 	}
-	if err := v.keys.Create(ctx, subject, seal(v.master, dk, []byte("key:"+subject))); err != nil {
+	if err := v.keys.Create(ctx, subject, wrapped); err != nil {
 		return nil, fmt.Errorf("store data key: %w", err)
 	}
-	aead, _ := newAEAD(dk)
-	return &Sealer{subject: subject, aead: aead}, nil
+	return s, nil
+}
+
+// Prepare makes a fresh data key for subject without storing it: the sealer, and the
+// key wrapped by the master key, which the caller stores (many at once, when seeding).
+func (v *Vault) Prepare(subject string) (*Sealer, []byte, error) {
+	dk := make([]byte, 32)
+	if _, err := rand.Read(dk); err != nil {
+		return nil, nil, err
+	}
+	aead, err := newAEAD(dk)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Sealer{subject: subject, aead: aead}, seal(v.master, dk, []byte("key:"+subject)), nil
 }
 
 // For returns the sealer of an existing subject; ErrKeyDestroyed if the key is gone.
