@@ -94,7 +94,10 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 		}},
 	}
 	for _, st := range steps {
+		t0 := time.Now()
 		n, err := st.do()
+		// Each step reads whole collections: its progress is in the log.
+		s.Log.Info("retention step", "step", st.key, "deleted", n, "took", time.Since(t0).Round(time.Millisecond))
 		run.Deleted[st.key] = n
 		if err != nil {
 			run.Error = fmt.Sprintf("%s: %v", st.key, err)

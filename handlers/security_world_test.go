@@ -30,6 +30,7 @@ type world struct {
 	guest             *browser // follows the guest request R3
 	token             string   // a bearer token with every scope
 	paths             map[string]string
+	r1, r2, r3, r4    string // the references of worldR1..worldR4 (those numbers on a new portal)
 }
 
 const (
@@ -51,7 +52,29 @@ func mustStatus(t *testing.T, what string, r *response, want int) *response {
 
 func newWorld(t *testing.T, mark string) *world {
 	t.Helper()
-	h := newHarness(t)
+	w := newWorldOn(t, newHarness(t), mark)
+	if w.r1 != worldR1 || w.r2 != worldR2 || w.r3 != worldR3 || w.r4 != worldR4 {
+		t.Fatalf("a new portal numbered the world's requests %s %s %s %s", w.r1, w.r2, w.r3, w.r4)
+	}
+	return w
+}
+
+// refOf is the reference a filing redirected to (/requests/<ref>, /guest/requests/<ref>/confirm).
+var refOf = regexp.MustCompile(`/(\d{4}-\d{6})([/?#]|$)`)
+
+func redirectRef(t *testing.T, r *response) string {
+	t.Helper()
+	m := refOf.FindStringSubmatch(r.Header().Get("Location"))
+	if m == nil {
+		t.Fatalf("no reference in the redirect to %q", r.Header().Get("Location"))
+	}
+	return m[1]
+}
+
+// newWorldOn builds the world on a portal that may already hold other people and
+// requests (the benchmarks at an agency's size).
+func newWorldOn(t *testing.T, h *harness, mark string) *world {
+	t.Helper()
 	text := mark + xssPayload
 	w := &world{h: h, mark: mark, text: text}
 	h.makeUser("boss@agency.example", "主管", staffPassword, account.RoleAdmin, account.RoleOfficer, account.RoleWebmaster)
@@ -64,16 +87,16 @@ func newWorld(t *testing.T, mark string) *world {
 
 	// Citizen A: profile, two requests, a message, a consent with its receipt.
 	mustStatus(t, "profile", A.post("/account/profile", url.Values{"name": {text}, "address": {text}, "phone": {"02-1234-5678"}}), http.StatusSeeOther)
-	mustStatus(t, "file R1", A.multipart("/requests", url.Values{"kind": {"copy"}, "scope": {text}}, upload{text + ".pdf", pdfFile}), http.StatusSeeOther)
-	mustStatus(t, "file R2", A.post("/requests", url.Values{"kind": {"correct"}, "field": {"address"}, "proposed": {text}, "explanation": {text}}), http.StatusSeeOther)
-	mustStatus(t, "A's message", A.multipart("/requests/"+worldR1+"/messages", url.Values{"body": {text}}, upload{"m.png", pngFile}), http.StatusSeeOther)
+	w.r1 = redirectRef(t, mustStatus(t, "file R1", A.multipart("/requests", url.Values{"kind": {"copy"}, "scope": {text}}, upload{text + ".pdf", pdfFile}), http.StatusSeeOther))
+	w.r2 = redirectRef(t, mustStatus(t, "file R2", A.post("/requests", url.Values{"kind": {"correct"}, "field": {"address"}, "proposed": {text}, "explanation": {text}}), http.StatusSeeOther))
+	mustStatus(t, "A's message", A.multipart("/requests/"+w.r1+"/messages", url.Values{"body": {text}}, upload{"m.png", pngFile}), http.StatusSeeOther)
 	mustStatus(t, "consent", A.post("/account/consents", url.Values{"purpose": {"newsletter"}, "grant": {"on"}, "version": {"1"}}), http.StatusSeeOther)
 	receiptLink, ok := A.get("/account/consents").doc.Find(`a[href^="/account/consents/receipts/"]`).Attr("href")
 	if !ok {
 		t.Fatal("no receipt link")
 	}
 	receiptID := strings.TrimPrefix(receiptLink, "/account/consents/receipts/")
-	fileLink, ok := A.get("/requests/" + worldR1).doc.Find(`.files a[href^="/requests/` + worldR1 + `/files/"]`).Attr("href")
+	fileLink, ok := A.get("/requests/" + w.r1).doc.Find(`.files a[href^="/requests/` + w.r1 + `/files/"]`).Attr("href")
 	if !ok {
 		t.Fatal("no file link on R1")
 	}
@@ -81,12 +104,12 @@ func newWorld(t *testing.T, mark string) *world {
 
 	// A guest's request, followed with the mailed code; B follows one of their own.
 	w.guest = h.browser()
-	mustStatus(t, "guest R3", w.guest.multipart("/guest/requests", url.Values{"kind": {"copy"}, "scope": {text}, "email": {"g@example.tw"}, "name": {text}},
-		upload{"g.pdf", pdfFile}), http.StatusSeeOther)
-	mustStatus(t, "guest confirm", w.guest.post("/guest/requests/"+worldR3+"/confirm", url.Values{"code": {lastCode(t, h, "g@example.tw")}}), http.StatusSeeOther)
-	mustStatus(t, "guest R4", w.citizen.post("/guest/requests", url.Values{"kind": {"view"}, "scope": {"B's own"}, "email": {"bguest@example.tw"}}), http.StatusSeeOther)
-	mustStatus(t, "guest R4 confirm", w.citizen.post("/guest/requests/"+worldR4+"/confirm", url.Values{"code": {lastCode(t, h, "bguest@example.tw")}}), http.StatusSeeOther)
-	guestFile, ok := w.guest.get("/guest/requests/" + worldR3).doc.Find(`.files a[href*="/files/"]`).Attr("href")
+	w.r3 = redirectRef(t, mustStatus(t, "guest R3", w.guest.multipart("/guest/requests", url.Values{"kind": {"copy"}, "scope": {text}, "email": {"g@example.tw"}, "name": {text}},
+		upload{"g.pdf", pdfFile}), http.StatusSeeOther))
+	mustStatus(t, "guest confirm", w.guest.post("/guest/requests/"+w.r3+"/confirm", url.Values{"code": {lastCode(t, h, "g@example.tw")}}), http.StatusSeeOther)
+	w.r4 = redirectRef(t, mustStatus(t, "guest R4", w.citizen.post("/guest/requests", url.Values{"kind": {"view"}, "scope": {"B's own"}, "email": {"bguest@example.tw"}}), http.StatusSeeOther))
+	mustStatus(t, "guest R4 confirm", w.citizen.post("/guest/requests/"+w.r4+"/confirm", url.Values{"code": {lastCode(t, h, "bguest@example.tw")}}), http.StatusSeeOther)
+	guestFile, ok := w.guest.get("/guest/requests/" + w.r3).doc.Find(`.files a[href*="/files/"]`).Attr("href")
 	if !ok {
 		t.Fatal("no file link on the guest's request")
 	}
@@ -94,7 +117,7 @@ func newWorld(t *testing.T, mark string) *world {
 
 	// The officer works R1 and R3 to the end: notes, an extension with its reason, a
 	// message, a decision with a refused item and its reason, the package.
-	for _, ref := range []string{worldR1, worldR3} {
+	for _, ref := range []string{w.r1, w.r3} {
 		mustStatus(t, "review "+ref, act(t, boss, ref, "review", nil), http.StatusSeeOther)
 		mustStatus(t, "note "+ref, act(t, boss, ref, "note", url.Values{"note": {text}}), http.StatusSeeOther)
 		mustStatus(t, "extend "+ref, act(t, boss, ref, "extend", url.Values{"reason": {text}}), http.StatusSeeOther)
@@ -175,28 +198,28 @@ func newWorld(t *testing.T, mark string) *world {
 	css, _ := h.get("/").doc.Find(`link[rel="stylesheet"]`).Attr("href")
 	w.paths = map[string]string{
 		"/static/:hash/*path":                     css,
-		"/guest/requests/:ref/confirm":            "/guest/requests/" + worldR3 + "/confirm",
-		"/guest/requests/:ref":                    "/guest/requests/" + worldR3,
-		"/guest/requests/:ref/withdraw":           "/guest/requests/" + worldR3 + "/withdraw",
-		"/guest/requests/:ref/messages":           "/guest/requests/" + worldR3 + "/messages",
-		"/guest/requests/:ref/letters/:letter":    "/guest/requests/" + worldR3 + "/letters/extension",
-		"/guest/requests/:ref/files/:id":          "/guest/requests/" + worldR3 + "/files/" + guestFileID,
-		"/guest/requests/:ref/package":            "/guest/requests/" + worldR3 + "/package",
+		"/guest/requests/:ref/confirm":            "/guest/requests/" + w.r3 + "/confirm",
+		"/guest/requests/:ref":                    "/guest/requests/" + w.r3,
+		"/guest/requests/:ref/withdraw":           "/guest/requests/" + w.r3 + "/withdraw",
+		"/guest/requests/:ref/messages":           "/guest/requests/" + w.r3 + "/messages",
+		"/guest/requests/:ref/letters/:letter":    "/guest/requests/" + w.r3 + "/letters/extension",
+		"/guest/requests/:ref/files/:id":          "/guest/requests/" + w.r3 + "/files/" + guestFileID,
+		"/guest/requests/:ref/package":            "/guest/requests/" + w.r3 + "/package",
 		"/account/consents/receipts/:id":          "/account/consents/receipts/" + receiptID,
 		"/account/consents/receipts/:id/download": "/account/consents/receipts/" + receiptID + "/download",
-		"/requests/:ref":                          "/requests/" + worldR1,
-		"/requests/:ref/withdraw":                 "/requests/" + worldR2 + "/withdraw",
-		"/requests/:ref/letters/:letter":          "/requests/" + worldR1 + "/letters/decision",
-		"/requests/:ref/messages":                 "/requests/" + worldR1 + "/messages",
-		"/requests/:ref/files/:id":                "/requests/" + worldR1 + "/files/" + fileID,
-		"/requests/:ref/package":                  "/requests/" + worldR1 + "/package",
+		"/requests/:ref":                          "/requests/" + w.r1,
+		"/requests/:ref/withdraw":                 "/requests/" + w.r2 + "/withdraw",
+		"/requests/:ref/letters/:letter":          "/requests/" + w.r1 + "/letters/decision",
+		"/requests/:ref/messages":                 "/requests/" + w.r1 + "/messages",
+		"/requests/:ref/files/:id":                "/requests/" + w.r1 + "/files/" + fileID,
+		"/requests/:ref/package":                  "/requests/" + w.r1 + "/package",
 		"/officer/disclosures/:id":                "/officer/disclosures/" + disclosureID,
 		"/officer/disclosures/:id/files/:fid":     docLink,
-		"/officer/requests/:ref":                  "/officer/requests/" + worldR1,
-		"/officer/requests/:ref/decide":           "/officer/requests/" + worldR2 + "/decide",
-		"/officer/requests/:ref/:action":          "/officer/requests/" + worldR2 + "/note",
-		"/officer/requests/:ref/letters/:letter":  "/officer/requests/" + worldR1 + "/letters/extension",
-		"/officer/requests/:ref/files/:id":        "/officer/requests/" + worldR1 + "/files/" + fileID,
+		"/officer/requests/:ref":                  "/officer/requests/" + w.r1,
+		"/officer/requests/:ref/decide":           "/officer/requests/" + w.r2 + "/decide",
+		"/officer/requests/:ref/:action":          "/officer/requests/" + w.r2 + "/note",
+		"/officer/requests/:ref/letters/:letter":  "/officer/requests/" + w.r1 + "/letters/extension",
+		"/officer/requests/:ref/files/:id":        "/officer/requests/" + w.r1 + "/files/" + fileID,
 		"/admin/users/:id":                        "/admin/users/" + w.a.ID,
 		"/admin/users/:id/unlock":                 "/admin/users/" + w.a.ID + "/unlock",
 		"/admin/users/:id/password":               "/admin/users/" + w.a.ID + "/password",
@@ -210,9 +233,9 @@ func newWorld(t *testing.T, mark string) *world {
 		"/api/v1/consents/:subject/:purpose":      "/api/v1/consents/" + w.a.ID + "/newsletter",
 		"/api/v1/me/consents/:purpose":            "/api/v1/me/consents/newsletter",
 		"/api/v1/me/receipts/:id":                 "/api/v1/me/receipts/" + receiptID,
-		"/api/v1/me/requests/:ref":                "/api/v1/me/requests/" + worldR1,
-		"/api/v1/me/requests/:ref/messages":       "/api/v1/me/requests/" + worldR1 + "/messages",
-		"/api/v1/requests/:ref":                   "/api/v1/requests/" + worldR1,
+		"/api/v1/me/requests/:ref":                "/api/v1/me/requests/" + w.r1,
+		"/api/v1/me/requests/:ref/messages":       "/api/v1/me/requests/" + w.r1 + "/messages",
+		"/api/v1/requests/:ref":                   "/api/v1/requests/" + w.r1,
 		"/api/v1/disclosures/:id":                 "/api/v1/disclosures/" + disclosureID,
 		"/api/v1/files/:id":                       "/api/v1/files/" + inventoryID,
 	}

@@ -56,6 +56,12 @@ type Deps struct {
 	Progress func(what string, done, total int64)
 	// Now is the demo's present (default: the clock).
 	Now time.Time
+	// What grows with the agency's activity rather than with its citizens (zero: as the
+	// demo scales them): officers besides the named staff (one per 2 000 citizens, 50
+	// staff at most), open requests (a third of them, at least 30, at most 300) and
+	// disclosure records (one per 500 citizens, at least 12). Benchmarks hold them fixed
+	// to compare sizes of population alone.
+	Officers, Open, Disclosures int
 }
 
 // Result says what was made.
@@ -145,7 +151,7 @@ func (d *demo) staff(ctx context.Context) error {
 	for _, s := range Staff {
 		all = append(all, member{s.Email, s.Name, s.Role})
 	}
-	for i := 3; len(all) < 50 && len(all) < 4+d.extraOfficers(); i++ {
+	for i := 3; len(all) < 4+min(46, d.extraOfficers()); i++ {
 		all = append(all, member{fmt.Sprintf("officer%d@demo.invalid", i), fmt.Sprintf("示範承辦人%d Demo Officer %d", i, i), "officer"})
 	}
 	for i, s := range all {
@@ -166,7 +172,12 @@ func (d *demo) staff(ctx context.Context) error {
 	return nil
 }
 
-func (d *demo) extraOfficers() int { return d.people / 2000 }
+func (d *demo) extraOfficers() int {
+	if d.deps.Officers > 0 {
+		return d.deps.Officers
+	}
+	return d.people / 2000
+}
 
 var demoSurnames = []string{"王", "李", "張", "陳", "林", "黃", "吳", "劉", "蔡", "楊"}
 
@@ -199,6 +210,10 @@ var (
 func (d *demo) plan(n int) ([]*demoReq, error) {
 	total := max(70, n*3/10)
 	open := min(300, max(30, total/3))
+	if d.deps.Open > 0 {
+		open = d.deps.Open
+	}
+	total = max(total, 2*open) // some closed ones beside the open, whatever the size
 	reqs := make([]*demoReq, total)
 	for i := range reqs {
 		r := &demoReq{person: d.rng.IntN(n), kind: rights.Kinds[i%len(rights.Kinds)]}
@@ -500,6 +515,9 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 func (d *demo) disclosures(ctx context.Context) error {
 	reg := store.NewDisclosures(d.deps.DB)
 	n := max(12, len(d.citizens)/500)
+	if d.deps.Disclosures > 0 {
+		n = d.deps.Disclosures
+	}
 	for i := range n {
 		first := rights.DateOf(d.at(d.from, d.now.AddDate(0, 0, -10)))
 		rec := &disclosure.Record{First: first, RecipientName: fmt.Sprintf("示範地方法院 Demo District Court %d", i%40+1),
