@@ -32,7 +32,9 @@ import (
 // Writes are read-modify-write, made under the head's lock (every writer — Append,
 // Seed, the migration — holds it), which serialises them within this process, as the
 // embedded engine needs (its updates are not atomic; doclock.go); across MongoDB
-// instances the replace is conditional on the version read.
+// instances the replace is conditional on the version read. On the embedded engine an
+// append does not read its keys' documents back but keeps them as it last wrote them
+// (postingCache).
 //
 // Postings are written before the event (intent first). One without its event, or
 // pointing at another event (an append that lost its number to another instance), is
@@ -295,23 +297,29 @@ func (a *Audit) replaceIndexDoc(ctx context.Context, id string, version int64, d
 // when the block is new: every block document is then listed.
 func (a *Audit) mergeBlock(ctx context.Context, key string, block int64, offs []uint16) error {
 	id := blockID(key, block)
-	for range casTries {
-		var d postingDoc
-		err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
-		if errors.Is(err, apperr.ErrNotFound) {
+	for try := range casTries {
+		data, version, err := a.loadPosting(ctx, id, try > 0)
+		if err != nil {
+			return err
+		}
+		if version == 0 {
 			if err := a.mergeDir(ctx, key, []int64{block}); err != nil {
 				return err
 			}
-		} else if err != nil {
-			return fmt.Errorf("audit postings: %w", err)
 		}
-		merged, changed := union(unpackOffsets(d.Offs), offs)
+		merged, changed := union(unpackOffsets(data), offs)
 		if !changed {
 			return nil
 		}
-		ok, err := a.replaceIndexDoc(ctx, id, d.Version, postingDoc{ID: id, Block: block, Offs: packOffsets(merged), Version: d.Version + 1})
-		if err != nil || ok {
+		packed := packOffsets(merged)
+		ok, err := a.replaceIndexDoc(ctx, id, version, postingDoc{ID: id, Block: block, Offs: packed, Version: version + 1})
+		if err != nil {
+			a.db.postings.drop(id)
 			return err
+		}
+		if ok {
+			a.db.postings.put(id, packed, version+1)
+			return nil
 		}
 	}
 	return errPostingRace
@@ -320,28 +328,111 @@ func (a *Audit) mergeBlock(ctx context.Context, key string, block int64, offs []
 // mergeDir adds blocks (ascending) to a key's directory.
 func (a *Audit) mergeDir(ctx context.Context, key string, blocks []int64) error {
 	id := dirID(key)
-	for range casTries {
-		var d dirDoc
-		err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
-		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-			return fmt.Errorf("audit postings: %w", err)
+	for try := range casTries {
+		data, version, err := a.loadPosting(ctx, id, try > 0)
+		if err != nil {
+			return err
 		}
-		merged, changed := union(unpackBlocks(d.Blocks), blocks)
+		merged, changed := union(unpackBlocks(data), blocks)
 		if !changed {
 			return nil
 		}
-		ok, err := a.replaceIndexDoc(ctx, id, d.Version, dirDoc{ID: id, Blocks: packBlocks(merged), Last: merged[len(merged)-1], Version: d.Version + 1})
-		if err != nil || ok {
+		packed := packBlocks(merged)
+		ok, err := a.replaceIndexDoc(ctx, id, version, dirDoc{ID: id, Blocks: packed, Last: merged[len(merged)-1], Version: version + 1})
+		if err != nil {
+			a.db.postings.drop(id)
 			return err
+		}
+		if ok {
+			a.db.postings.put(id, packed, version+1)
+			return nil
 		}
 	}
 	return errPostingRace
+}
+
+// loadPosting returns a block's offsets or a directory's blocks, packed, and the
+// document's version (0: there is none): from the cache unless fresh.
+func (a *Audit) loadPosting(ctx context.Context, id string, fresh bool) ([]byte, int64, error) {
+	if !fresh && a.db.single {
+		if data, version, ok := a.db.postings.get(id); ok {
+			return data, version, nil
+		}
+	}
+	var d struct {
+		Offs    []byte `bson:"offs"`
+		Blocks  []byte `bson:"blocks"`
+		Version int64  `bson:"version"`
+	}
+	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit postings: %w", err)
+	}
+	data := d.Offs
+	if data == nil {
+		data = d.Blocks
+	}
+	return data, d.Version, nil
+}
+
+// postingCache keeps the postings documents as this process last wrote them, so an
+// append does not read back its keys' documents (three look-ups of the ~9 round trips
+// it makes). It is used only where this process is the only writer (the embedded
+// engine, DB.SingleWriter), and only by writers holding the head's lock, as every writer
+// of audit_index does; a document pruned meanwhile shows as a replace that matched
+// nothing, and is read again. Bulk writes and pruning empty it.
+type postingCache struct {
+	mu   sync.Mutex
+	docs map[string]cachedPosting
+}
+
+type cachedPosting struct {
+	data    []byte
+	version int64
+}
+
+// postingCacheSize bounds the cache: hot keys (actors, actions) stay; rare targets come
+// and go.
+const postingCacheSize = 20_000
+
+func newPostingCache() *postingCache { return &postingCache{docs: map[string]cachedPosting{}} }
+
+func (c *postingCache) get(id string) ([]byte, int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.docs[id]
+	return p.data, p.version, ok
+}
+
+func (c *postingCache) put(id string, data []byte, version int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.docs) >= postingCacheSize {
+		clear(c.docs)
+	}
+	c.docs[id] = cachedPosting{data: data, version: version}
+}
+
+func (c *postingCache) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.docs, id)
+}
+
+func (c *postingCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.docs)
 }
 
 // postBulk writes the postings of many events at once (seeding, migration; the caller
 // holds the head's lock): directories, then blocks, each inserted in batches, and
 // merged one by one only where the document already exists.
 func (a *Audit) postBulk(ctx context.Context, p postings) error {
+	a.db.postings.reset() // what it inserts is not cached
 	if err := a.addActions(ctx, p.actions()); err != nil {
 		return err
 	}
@@ -404,6 +495,7 @@ func (a *Audit) insertOrMerge(ctx context.Context, docs []any, merge []func() er
 // prunePostings deletes the postings wholly below block (after a purge): a background
 // job's scan of audit_index, done once per thousand events purged.
 func (a *Audit) prunePostings(ctx context.Context, block int64) error {
+	defer a.db.postings.reset()
 	c := a.db.coll(collAuditIndex)
 	if _, err := c.DeleteMany(ctx, bson.D{{Key: "block", Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
 		return fmt.Errorf("audit postings: %w", translate(err))
