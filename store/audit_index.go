@@ -134,7 +134,12 @@ func (p postings) add(e *audit.Event) {
 		if p[k] == nil {
 			p[k] = map[int64][]uint16{}
 		}
-		p[k][b], _ = union(p[k][b], []uint16{off})
+		switch offs := p[k][b]; {
+		case len(offs) == 0 || offs[len(offs)-1] < off: // events come in order: append
+			p[k][b] = append(offs, off)
+		default:
+			p[k][b], _ = union(offs, []uint16{off})
+		}
 	}
 }
 
