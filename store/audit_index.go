@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
@@ -147,57 +145,12 @@ func (p postings) add(e *audit.Event) {
 func (p postings) actions() []string {
 	var out []string
 	for k := range p {
-		if a, ok := cutPrefix(k, "action:"); ok {
+		if a, ok := strings.CutPrefix(k, "action:"); ok {
 			out = append(out, a)
 		}
 	}
 	slices.Sort(out)
 	return out
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
-}
-
-// seenSet remembers the actions this process has put in the vocabulary, so an append
-// reads the vocabulary only for an action it has not met (routes are a bounded set).
-type seenSet struct {
-	mu   sync.Mutex
-	seen map[string]bool
-}
-
-func newSeenSet() *seenSet { return &seenSet{seen: map[string]bool{}} }
-
-func (s *seenSet) unseen(actions []string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, a := range actions {
-		if !s.seen[a] {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func (s *seenSet) reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.seen)
-}
-
-func (s *seenSet) mark(actions []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.seen) > 10_000 { // a bound, should actions ever stop being routes
-		clear(s.seen)
-	}
-	for _, a := range actions {
-		s.seen[a] = true
-	}
 }
 
 // post writes one event's postings (the caller holds the head's lock).
@@ -381,163 +334,4 @@ func (a *Audit) loadPosting(ctx context.Context, id string, fresh bool) ([]byte,
 		data = d.Blocks
 	}
 	return data, d.Version, nil
-}
-
-// postingCache keeps the postings documents as this process last wrote them, so an
-// append does not read back its keys' documents (three look-ups of the ~9 round trips
-// it makes). It is used only where this process is the only writer (the embedded
-// engine, DB.SingleWriter), and only by writers holding the head's lock, as every writer
-// of audit_index does; a document pruned meanwhile shows as a replace that matched
-// nothing, and is read again. Bulk writes and pruning empty it.
-type postingCache struct {
-	mu   sync.Mutex
-	docs map[string]cachedPosting
-}
-
-type cachedPosting struct {
-	data    []byte
-	version int64
-}
-
-// postingCacheSize bounds the cache: hot keys (actors, actions) stay; rare targets come
-// and go.
-const postingCacheSize = 20_000
-
-func newPostingCache() *postingCache { return &postingCache{docs: map[string]cachedPosting{}} }
-
-func (c *postingCache) get(id string) ([]byte, int64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p, ok := c.docs[id]
-	return p.data, p.version, ok
-}
-
-func (c *postingCache) put(id string, data []byte, version int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.docs) >= postingCacheSize {
-		clear(c.docs)
-	}
-	c.docs[id] = cachedPosting{data: data, version: version}
-}
-
-func (c *postingCache) drop(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.docs, id)
-}
-
-func (c *postingCache) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	clear(c.docs)
-}
-
-// postBulk writes the postings of many events at once (seeding, migration; the caller
-// holds the head's lock): directories, then blocks, each inserted in batches, and
-// merged one by one only where the document already exists.
-func (a *Audit) postBulk(ctx context.Context, p postings) error {
-	a.db.postings.reset() // what it inserts is not cached
-	if err := a.addActions(ctx, p.actions()); err != nil {
-		return err
-	}
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var dirs []any
-	var dirMerge []func() error
-	for _, k := range keys {
-		blocks := make([]int64, 0, len(p[k]))
-		for b := range p[k] {
-			blocks = append(blocks, b)
-		}
-		slices.Sort(blocks)
-		dirs = append(dirs, dirDoc{ID: dirID(k), Blocks: packBlocks(blocks), Last: blocks[len(blocks)-1], Version: 1})
-		dirMerge = append(dirMerge, func() error { return a.mergeDir(ctx, k, blocks) })
-	}
-	if err := a.insertOrMerge(ctx, dirs, dirMerge); err != nil {
-		return err
-	}
-	var docs []any
-	var blockMerge []func() error
-	for _, k := range keys {
-		for b, offs := range p[k] {
-			docs = append(docs, postingDoc{ID: blockID(k, b), Block: b, Offs: packOffsets(offs), Version: 1})
-			blockMerge = append(blockMerge, func() error { return a.mergeBlock(ctx, k, b, offs) })
-		}
-	}
-	return a.insertOrMerge(ctx, docs, blockMerge)
-}
-
-// insertOrMerge inserts docs in batches; for each one whose _id exists, it calls the
-// matching merge instead.
-func (a *Audit) insertOrMerge(ctx context.Context, docs []any, merge []func() error) error {
-	const batch = 1000
-	for start := 0; start < len(docs); start += batch {
-		end := min(start+batch, len(docs))
-		_, err := a.db.coll(collAuditIndex).InsertMany(ctx, docs[start:end], options.InsertMany().SetOrdered(false))
-		if err == nil {
-			continue
-		}
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return fmt.Errorf("audit postings: %w", translate(err))
-		}
-		for _, we := range bwe.WriteErrors {
-			if !mongo.IsDuplicateKeyError(we.WriteError) {
-				return fmt.Errorf("audit postings: %w", translate(err))
-			}
-			if err := merge[start+we.Index](); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// prunePostings deletes the postings wholly below block (after a purge): a background
-// job's scan of audit_index, done once per thousand events purged.
-func (a *Audit) prunePostings(ctx context.Context, block int64) error {
-	defer a.db.postings.reset()
-	c := a.db.coll(collAuditIndex)
-	if _, err := c.DeleteMany(ctx, bson.D{{Key: "block", Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
-		return fmt.Errorf("audit postings: %w", translate(err))
-	}
-	if _, err := c.DeleteMany(ctx, bson.D{{Key: "last", Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
-		return fmt.Errorf("audit postings: %w", translate(err))
-	}
-	return nil
-}
-
-// readDir returns a key's blocks, ascending (none when the key has no postings).
-func (a *Audit) readDir(ctx context.Context, key string) ([]int64, error) {
-	var d dirDoc
-	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: dirID(key)}}).Decode(&d))
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("audit postings: %w", err)
-	}
-	return unpackBlocks(d.Blocks), nil
-}
-
-// readBlock returns the numbers a key's block lists, ascending.
-func (a *Audit) readBlock(ctx context.Context, key string, block int64) ([]int64, error) {
-	var d postingDoc
-	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: blockID(key, block)}}).Decode(&d))
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil // listed, but its writer stopped before writing it
-	}
-	if err != nil {
-		return nil, fmt.Errorf("audit postings: %w", err)
-	}
-	offs := unpackOffsets(d.Offs)
-	out := make([]int64, len(offs))
-	for i, o := range offs {
-		out[i] = block*auditBlock + int64(o)
-	}
-	return out, nil
 }
