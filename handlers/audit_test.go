@@ -249,3 +249,24 @@ func TestAuditCSVStreams(t *testing.T) {
 		t.Fatalf("a bad date: %d", r.Code)
 	}
 }
+
+// Odd filters are searches like any other (200); impossible ones are a 400 naming the
+// field in the visitor's language, English here.
+func TestAuditPageOddInput(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "Admin", staffPassword, account.RoleAdmin)
+	admin := h.signIn("adm@agency.example", staffPassword, func(r *http.Request) { r.Header.Set("Accept-Language", "en") })
+	for _, q := range []string{"actor=@", "actor=a@b@c", "actor=nobody@example.tw", "action=%25", "action=.*", "target=x%23000000001", "before=99999999999999",
+		"target=" + url.QueryEscape(strings.Repeat("字", 21))} {
+		if r := admin.get("/admin/audit?" + q); r.Code != http.StatusOK {
+			t.Errorf("%s: %d", q, r.Code)
+		}
+	}
+	if r := admin.get("/admin/audit?actor=%00"); r.Code != http.StatusBadRequest || r.text(".error-summary") == "" {
+		t.Fatalf("a control character: %d", r.Code)
+	}
+	r := admin.get("/admin/audit?from=2026-11-22&to=2026-11-01")
+	if r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "The last day cannot be before the first.") {
+		t.Fatalf("dates in the wrong order: %d %q", r.Code, r.text(".error-summary"))
+	}
+}

@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
@@ -32,7 +30,9 @@ import (
 // Writes are read-modify-write, made under the head's lock (every writer — Append,
 // Seed, the migration — holds it), which serialises them within this process, as the
 // embedded engine needs (its updates are not atomic; doclock.go); across MongoDB
-// instances the replace is conditional on the version read.
+// instances the replace is conditional on the version read. On the embedded engine an
+// append does not read its keys' documents back but keeps them as it last wrote them
+// (postingCache).
 //
 // Postings are written before the event (intent first). One without its event, or
 // pointing at another event (an append that lost its number to another instance), is
@@ -132,7 +132,12 @@ func (p postings) add(e *audit.Event) {
 		if p[k] == nil {
 			p[k] = map[int64][]uint16{}
 		}
-		p[k][b], _ = union(p[k][b], []uint16{off})
+		switch offs := p[k][b]; {
+		case len(offs) == 0 || offs[len(offs)-1] < off: // events come in order: append
+			p[k][b] = append(offs, off)
+		default:
+			p[k][b], _ = union(offs, []uint16{off})
+		}
 	}
 }
 
@@ -140,57 +145,12 @@ func (p postings) add(e *audit.Event) {
 func (p postings) actions() []string {
 	var out []string
 	for k := range p {
-		if a, ok := cutPrefix(k, "action:"); ok {
+		if a, ok := strings.CutPrefix(k, "action:"); ok {
 			out = append(out, a)
 		}
 	}
 	slices.Sort(out)
 	return out
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
-}
-
-// seenSet remembers the actions this process has put in the vocabulary, so an append
-// reads the vocabulary only for an action it has not met (routes are a bounded set).
-type seenSet struct {
-	mu   sync.Mutex
-	seen map[string]bool
-}
-
-func newSeenSet() *seenSet { return &seenSet{seen: map[string]bool{}} }
-
-func (s *seenSet) unseen(actions []string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, a := range actions {
-		if !s.seen[a] {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func (s *seenSet) reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.seen)
-}
-
-func (s *seenSet) mark(actions []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.seen) > 10_000 { // a bound, should actions ever stop being routes
-		clear(s.seen)
-	}
-	for _, a := range actions {
-		s.seen[a] = true
-	}
 }
 
 // post writes one event's postings (the caller holds the head's lock).
@@ -295,23 +255,29 @@ func (a *Audit) replaceIndexDoc(ctx context.Context, id string, version int64, d
 // when the block is new: every block document is then listed.
 func (a *Audit) mergeBlock(ctx context.Context, key string, block int64, offs []uint16) error {
 	id := blockID(key, block)
-	for range casTries {
-		var d postingDoc
-		err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
-		if errors.Is(err, apperr.ErrNotFound) {
+	for try := range casTries {
+		data, version, err := a.loadPosting(ctx, id, try > 0)
+		if err != nil {
+			return err
+		}
+		if version == 0 {
 			if err := a.mergeDir(ctx, key, []int64{block}); err != nil {
 				return err
 			}
-		} else if err != nil {
-			return fmt.Errorf("audit postings: %w", err)
 		}
-		merged, changed := union(unpackOffsets(d.Offs), offs)
+		merged, changed := union(unpackOffsets(data), offs)
 		if !changed {
 			return nil
 		}
-		ok, err := a.replaceIndexDoc(ctx, id, d.Version, postingDoc{ID: id, Block: block, Offs: packOffsets(merged), Version: d.Version + 1})
-		if err != nil || ok {
+		packed := packOffsets(merged)
+		ok, err := a.replaceIndexDoc(ctx, id, version, postingDoc{ID: id, Block: block, Offs: packed, Version: version + 1})
+		if err != nil {
+			a.db.postings.drop(id)
 			return err
+		}
+		if ok {
+			a.db.postings.put(id, packed, version+1)
+			return nil
 		}
 	}
 	return errPostingRace
@@ -320,127 +286,52 @@ func (a *Audit) mergeBlock(ctx context.Context, key string, block int64, offs []
 // mergeDir adds blocks (ascending) to a key's directory.
 func (a *Audit) mergeDir(ctx context.Context, key string, blocks []int64) error {
 	id := dirID(key)
-	for range casTries {
-		var d dirDoc
-		err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
-		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-			return fmt.Errorf("audit postings: %w", err)
+	for try := range casTries {
+		data, version, err := a.loadPosting(ctx, id, try > 0)
+		if err != nil {
+			return err
 		}
-		merged, changed := union(unpackBlocks(d.Blocks), blocks)
+		merged, changed := union(unpackBlocks(data), blocks)
 		if !changed {
 			return nil
 		}
-		ok, err := a.replaceIndexDoc(ctx, id, d.Version, dirDoc{ID: id, Blocks: packBlocks(merged), Last: merged[len(merged)-1], Version: d.Version + 1})
-		if err != nil || ok {
+		packed := packBlocks(merged)
+		ok, err := a.replaceIndexDoc(ctx, id, version, dirDoc{ID: id, Blocks: packed, Last: merged[len(merged)-1], Version: version + 1})
+		if err != nil {
+			a.db.postings.drop(id)
 			return err
+		}
+		if ok {
+			a.db.postings.put(id, packed, version+1)
+			return nil
 		}
 	}
 	return errPostingRace
 }
 
-// postBulk writes the postings of many events at once (seeding, migration; the caller
-// holds the head's lock): directories, then blocks, each inserted in batches, and
-// merged one by one only where the document already exists.
-func (a *Audit) postBulk(ctx context.Context, p postings) error {
-	if err := a.addActions(ctx, p.actions()); err != nil {
-		return err
-	}
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var dirs []any
-	var dirMerge []func() error
-	for _, k := range keys {
-		blocks := make([]int64, 0, len(p[k]))
-		for b := range p[k] {
-			blocks = append(blocks, b)
-		}
-		slices.Sort(blocks)
-		dirs = append(dirs, dirDoc{ID: dirID(k), Blocks: packBlocks(blocks), Last: blocks[len(blocks)-1], Version: 1})
-		dirMerge = append(dirMerge, func() error { return a.mergeDir(ctx, k, blocks) })
-	}
-	if err := a.insertOrMerge(ctx, dirs, dirMerge); err != nil {
-		return err
-	}
-	var docs []any
-	var blockMerge []func() error
-	for _, k := range keys {
-		for b, offs := range p[k] {
-			docs = append(docs, postingDoc{ID: blockID(k, b), Block: b, Offs: packOffsets(offs), Version: 1})
-			blockMerge = append(blockMerge, func() error { return a.mergeBlock(ctx, k, b, offs) })
+// loadPosting returns a block's offsets or a directory's blocks, packed, and the
+// document's version (0: there is none): from the cache unless fresh.
+func (a *Audit) loadPosting(ctx context.Context, id string, fresh bool) ([]byte, int64, error) {
+	if !fresh && a.db.single {
+		if data, version, ok := a.db.postings.get(id); ok {
+			return data, version, nil
 		}
 	}
-	return a.insertOrMerge(ctx, docs, blockMerge)
-}
-
-// insertOrMerge inserts docs in batches; for each one whose _id exists, it calls the
-// matching merge instead.
-func (a *Audit) insertOrMerge(ctx context.Context, docs []any, merge []func() error) error {
-	const batch = 1000
-	for start := 0; start < len(docs); start += batch {
-		end := min(start+batch, len(docs))
-		_, err := a.db.coll(collAuditIndex).InsertMany(ctx, docs[start:end], options.InsertMany().SetOrdered(false))
-		if err == nil {
-			continue
-		}
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return fmt.Errorf("audit postings: %w", translate(err))
-		}
-		for _, we := range bwe.WriteErrors {
-			if !mongo.IsDuplicateKeyError(we.WriteError) {
-				return fmt.Errorf("audit postings: %w", translate(err))
-			}
-			if err := merge[start+we.Index](); err != nil {
-				return err
-			}
-		}
+	var d struct {
+		Offs    []byte `bson:"offs"`
+		Blocks  []byte `bson:"blocks"`
+		Version int64  `bson:"version"`
 	}
-	return nil
-}
-
-// prunePostings deletes the postings wholly below block (after a purge): a background
-// job's scan of audit_index, done once per thousand events purged.
-func (a *Audit) prunePostings(ctx context.Context, block int64) error {
-	c := a.db.coll(collAuditIndex)
-	if _, err := c.DeleteMany(ctx, bson.D{{Key: "block", Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
-		return fmt.Errorf("audit postings: %w", translate(err))
-	}
-	if _, err := c.DeleteMany(ctx, bson.D{{Key: "last", Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
-		return fmt.Errorf("audit postings: %w", translate(err))
-	}
-	return nil
-}
-
-// readDir returns a key's blocks, ascending (none when the key has no postings).
-func (a *Audit) readDir(ctx context.Context, key string) ([]int64, error) {
-	var d dirDoc
-	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: dirID(key)}}).Decode(&d))
+	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
 	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("audit postings: %w", err)
+		return nil, 0, fmt.Errorf("audit postings: %w", err)
 	}
-	return unpackBlocks(d.Blocks), nil
-}
-
-// readBlock returns the numbers a key's block lists, ascending.
-func (a *Audit) readBlock(ctx context.Context, key string, block int64) ([]int64, error) {
-	var d postingDoc
-	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: blockID(key, block)}}).Decode(&d))
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil // listed, but its writer stopped before writing it
+	data := d.Offs
+	if data == nil {
+		data = d.Blocks
 	}
-	if err != nil {
-		return nil, fmt.Errorf("audit postings: %w", err)
-	}
-	offs := unpackOffsets(d.Offs)
-	out := make([]int64, len(offs))
-	for i, o := range offs {
-		out[i] = block*auditBlock + int64(o)
-	}
-	return out, nil
+	return data, d.Version, nil
 }

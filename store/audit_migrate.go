@@ -55,6 +55,7 @@ func (a *Audit) migrateLocked(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("audit migration: %w", translate(err))
 	}
 	a.known.reset()
+	a.db.postings.reset()
 	cur, err := events.Find(ctx, bson.D{})
 	if err != nil {
 		return 0, fmt.Errorf("audit migration: %w", translate(err))

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
@@ -191,4 +194,35 @@ func (m *merged) next(ctx context.Context) (int64, bool, error) {
 	s := m.cur[0]
 	m.cur = m.cur[1:]
 	return s, true, nil
+}
+
+// readDir returns a key's blocks, ascending (none when the key has no postings).
+func (a *Audit) readDir(ctx context.Context, key string) ([]int64, error) {
+	var d dirDoc
+	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: dirID(key)}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit postings: %w", err)
+	}
+	return unpackBlocks(d.Blocks), nil
+}
+
+// readBlock returns the numbers a key's block lists, ascending.
+func (a *Audit) readBlock(ctx context.Context, key string, block int64) ([]int64, error) {
+	var d postingDoc
+	err := translate(a.db.coll(collAuditIndex).FindOne(ctx, bson.D{{Key: "_id", Value: blockID(key, block)}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil // listed, but its writer stopped before writing it
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit postings: %w", err)
+	}
+	offs := unpackOffsets(d.Offs)
+	out := make([]int64, len(offs))
+	for i, o := range offs {
+		out[i] = block*auditBlock + int64(o)
+	}
+	return out, nil
 }

@@ -280,6 +280,13 @@ func TestAuditPurgeRemovesPostings(t *testing.T) {
 	if checked, brk, err := audit.Verify(ctx, a); err != nil || brk != nil || checked != 200 {
 		t.Fatalf("verify: %d %+v %v", checked, brk, err)
 	}
+	// A key whose postings were pruned is found again once it has a new event.
+	if err := a.Append(ctx, &audit.Event{At: now, Actor: "u1", Action: "POST /signin", Target: "2026-000150", Outcome: audit.OK}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := search(t, a, audit.Query{Target: "2026-000150"}); !slices.Equal(seqs(got), []int64{2301}) {
+		t.Fatalf("a pruned target appended again: %v", seqs(got))
+	}
 }
 
 // writeOldTrail writes events as the portal did before string _ids: the number as _id,

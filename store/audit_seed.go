@@ -9,6 +9,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/internal/background"
 )
 
 // seedChunk is how many events Seed writes between moves of the head.
@@ -29,7 +30,7 @@ func (a *Audit) Seed(ctx context.Context, events []*audit.Event) error {
 		return err
 	}
 	if head.Seq > 0 && head.Format < auditFormat {
-		if _, err := a.migrateLocked(ctx); err != nil {
+		if _, err := a.migrateLocked(background.Job(ctx, "audit migration")); err != nil {
 			return err
 		}
 		if head, err = a.head(ctx); err != nil {

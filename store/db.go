@@ -27,6 +27,8 @@ type DB struct {
 	db     *mongo.Database
 	locks  *docLocks
 	single bool // one process writes (the embedded engine): the document locks suffice
+	// postings caches the audit postings this process wrote (audit_index.go).
+	postings *postingCache
 }
 
 // SingleWriter says this process is the only one writing (the embedded engine, whose
@@ -61,7 +63,7 @@ func Connect(ctx context.Context, uri, name string, monitor ...*event.CommandMon
 	if err != nil {
 		return nil, fmt.Errorf("database connection string: %w", err)
 	}
-	return &DB{client: client, db: client.Database(name), locks: &docLocks{}}, nil
+	return &DB{client: client, db: client.Database(name), locks: &docLocks{}, postings: newPostingCache()}, nil
 }
 
 // Close disconnects the client.
