@@ -11,11 +11,45 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// postBulk writes the postings of many events at once (seeding, migration; the caller
-// holds the head's lock): directories, then blocks, each inserted in batches, and
-// merged one by one only where the document already exists.
+// postBulk writes the postings of many events at once (the conversion of an older
+// trail; the caller holds the head's lock): directories, then blocks, each inserted in
+// batches, and merged one by one only where the document already exists.
 func (a *Audit) postBulk(ctx context.Context, p postings) error {
+	dirs := make(map[string][]int64, len(p))
+	for k, blocks := range p {
+		for b := range blocks {
+			dirs[k] = append(dirs[k], b)
+		}
+		slices.Sort(dirs[k])
+	}
+	if err := a.postDirs(ctx, dirs); err != nil {
+		return err
+	}
+	return a.postBlocks(ctx, p)
+}
+
+// postDirs adds blocks (ascending) to the keys' directories: inserted in batches, merged
+// one by one where a directory exists.
+func (a *Audit) postDirs(ctx context.Context, dirs map[string][]int64) error {
 	a.db.postings.reset() // what it inserts is not cached
+	keys := make([]string, 0, len(dirs))
+	for k := range dirs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	docs := make([]any, 0, len(keys))
+	merge := make([]func() error, 0, len(keys))
+	for _, k := range keys {
+		blocks := dirs[k]
+		docs = append(docs, dirDoc{ID: dirID(k), Blocks: packBlocks(blocks), Last: blocks[len(blocks)-1], Version: 1})
+		merge = append(merge, func() error { return a.mergeDir(ctx, k, blocks) })
+	}
+	return a.insertOrMerge(ctx, docs, merge)
+}
+
+// postBlocks writes the blocks of postings and adds new actions to the vocabulary.
+func (a *Audit) postBlocks(ctx context.Context, p postings) error {
+	a.db.postings.reset()
 	if err := a.addActions(ctx, p.actions()); err != nil {
 		return err
 	}
@@ -24,29 +58,15 @@ func (a *Audit) postBulk(ctx context.Context, p postings) error {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var dirs []any
-	var dirMerge []func() error
-	for _, k := range keys {
-		blocks := make([]int64, 0, len(p[k]))
-		for b := range p[k] {
-			blocks = append(blocks, b)
-		}
-		slices.Sort(blocks)
-		dirs = append(dirs, dirDoc{ID: dirID(k), Blocks: packBlocks(blocks), Last: blocks[len(blocks)-1], Version: 1})
-		dirMerge = append(dirMerge, func() error { return a.mergeDir(ctx, k, blocks) })
-	}
-	if err := a.insertOrMerge(ctx, dirs, dirMerge); err != nil {
-		return err
-	}
 	var docs []any
-	var blockMerge []func() error
+	var merge []func() error
 	for _, k := range keys {
 		for b, offs := range p[k] {
 			docs = append(docs, postingDoc{ID: blockID(k, b), Block: b, Offs: packOffsets(offs), Version: 1})
-			blockMerge = append(blockMerge, func() error { return a.mergeBlock(ctx, k, b, offs) })
+			merge = append(merge, func() error { return a.mergeBlock(ctx, k, b, offs) })
 		}
 	}
-	return a.insertOrMerge(ctx, docs, blockMerge)
+	return a.insertOrMerge(ctx, docs, merge)
 }
 
 // insertOrMerge inserts docs in batches; for each one whose _id exists, it calls the

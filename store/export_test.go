@@ -13,3 +13,11 @@ func (a *Audit) PostForTest(ctx context.Context, e *audit.Event) error {
 	defer unlock()
 	return a.post(ctx, e)
 }
+
+// SetSeedChunkForTest makes Seed write in chunks of about n events (so a test's few
+// thousand take several) until the returned function is called.
+func SetSeedChunkForTest(n int) (restore func()) {
+	old := seedChunk
+	seedChunk = n
+	return func() { seedChunk = old }
+}

@@ -573,20 +573,19 @@ func (d *demo) event(at time.Time, kind uint8, person, req int) {
 	d.events = append(d.events, demoEvent{at: at.UnixMilli(), kind: kind, person: int32(person), req: int32(req)}) // #nosec G115 -- at most 100 000 people and requests
 }
 
-// auditTrail writes the events in order of time, in batches.
+// auditTrail writes the events in order of time, as one sequence (store.Audit.SeedAll).
 func (d *demo) auditTrail(ctx context.Context) error {
 	slices.SortStableFunc(d.events, func(a, b demoEvent) int { return cmp.Compare(a.at, b.at) })
-	const batch = 20_000
-	out := make([]*audit.Event, 0, batch)
-	for i, ev := range d.events {
-		out = append(out, d.auditEvent(ev))
-		if len(out) == batch || i == len(d.events)-1 {
-			if err := d.deps.Audit.Seed(ctx, out); err != nil {
-				return fmt.Errorf("demo audit trail: %w", err)
+	all := func(yield func(*audit.Event) bool) {
+		for i, ev := range d.events {
+			if !yield(d.auditEvent(ev)) {
+				return
 			}
-			out = out[:0]
+			d.progress("audit events", int64(i+1), int64(len(d.events)))
 		}
-		d.progress("audit events", int64(i+1), int64(len(d.events)))
+	}
+	if err := d.deps.Audit.SeedAll(ctx, all); err != nil {
+		return fmt.Errorf("demo audit trail: %w", err)
 	}
 	return nil
 }
