@@ -99,12 +99,10 @@ func (a *Audit) insertOrMerge(ctx context.Context, docs []any, merge []func() er
 // job's scan of audit_index, done once per thousand events purged.
 func (a *Audit) prunePostings(ctx context.Context, block int64) error {
 	defer a.db.postings.reset()
-	c := a.db.coll(collAuditIndex)
-	if _, err := c.DeleteMany(ctx, bson.D{{Key: "block", Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
-		return fmt.Errorf("audit postings: %w", translate(err))
-	}
-	if _, err := c.DeleteMany(ctx, bson.D{{Key: "last", Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
-		return fmt.Errorf("audit postings: %w", translate(err))
+	for _, field := range []string{"block", "last"} {
+		if _, err := a.db.deleteMatching(ctx, collAuditIndex, bson.D{{Key: field, Value: bson.D{{Key: "$lt", Value: block}}}}); err != nil {
+			return fmt.Errorf("audit postings: %w", err)
+		}
 	}
 	return nil
 }

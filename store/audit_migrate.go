@@ -51,8 +51,8 @@ func (a *Audit) migrateLocked(ctx context.Context) (int, error) {
 	}
 	// Postings come only from this run: a restore over a converted trail (--force) may
 	// have left the replaced trail's.
-	if _, err := a.db.coll(collAuditIndex).DeleteMany(ctx, bson.D{}); err != nil {
-		return 0, fmt.Errorf("audit migration: %w", translate(err))
+	if _, err := a.db.deleteMatching(ctx, collAuditIndex, bson.D{}); err != nil {
+		return 0, fmt.Errorf("audit migration: %w", err)
 	}
 	a.known.reset()
 	a.db.postings.reset()
@@ -114,8 +114,8 @@ func (a *Audit) migrateLocked(ctx context.Context) (int, error) {
 	if err := flush(); err != nil {
 		return n, err
 	}
-	if _, err := events.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$type", Value: "number"}}}}); err != nil {
-		return n, fmt.Errorf("audit migration: %w", translate(err))
+	if _, err := a.db.deleteMatching(ctx, collAuditEvents, bson.D{{Key: "_id", Value: bson.D{{Key: "$type", Value: "number"}}}}); err != nil {
+		return n, fmt.Errorf("audit migration: %w", err)
 	}
 	if head.Seq > 0 {
 		head.Format = auditFormat

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/background"
@@ -72,7 +72,7 @@ func backupCollections(keys bool) []string {
 
 // Backup writes a gzip-compressed tar archive: one file of canonical extended JSON per
 // collection (a document a line, every BSON type kept) and manifest.json with the counts
-// and SHA-256 checksums. Collections are read one after another, each in _id order.
+// and SHA-256 checksums. Collections are read one after another, each in stored order.
 func Backup(ctx context.Context, d *DB, w io.Writer, opt BackupOptions) (*Manifest, error) {
 	ctx = background.Job(ctx, "backup")
 	gz := gzip.NewWriter(w)
@@ -101,12 +101,26 @@ func Backup(ctx context.Context, d *DB, w io.Writer, opt BackupOptions) (*Manife
 	return m, nil
 }
 
+// estimatedCount is the collection's size as the engine estimates it without reading it
+// (for the progress bar; 0 when unknown): counting would read every document once more.
+func estimatedCount(ctx context.Context, coll *mongo.Collection) int64 {
+	cur, err := coll.Aggregate(ctx, mongo.Pipeline{{{Key: "$collStats", Value: bson.D{{Key: "count", Value: bson.D{}}}}}})
+	if err != nil {
+		return 0
+	}
+	defer cur.Close(ctx)
+	var st struct {
+		Count int64 `bson:"count"`
+	}
+	if !cur.Next(ctx) || cur.Decode(&st) != nil {
+		return 0
+	}
+	return st.Count
+}
+
 func backupCollection(ctx context.Context, d *DB, tw *tar.Writer, name string, progress func(string, int64, int64)) (*ManifestCollection, error) {
 	coll := d.coll(name)
-	total, err := coll.CountDocuments(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("backup %s: %w", name, translate(err))
-	}
+	total := estimatedCount(ctx, coll)
 	// The collection is written to a temporary file first: a tar entry needs its size.
 	tmp, err := os.CreateTemp("", "portal-backup-*")
 	if err != nil {
@@ -116,7 +130,9 @@ func backupCollection(ctx context.Context, d *DB, tw *tar.Writer, name string, p
 	defer tmp.Close()
 	sum := sha256.New()
 	bw := bufio.NewWriter(io.MultiWriter(tmp, sum))
-	cur, err := coll.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	// In stored order: sorting by _id, the embedded engine held every document of the
+	// collection in memory at once (4.5 GB for the audit trail of 100 000 citizens).
+	cur, err := coll.Find(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("backup %s: %w", name, translate(err))
 	}
@@ -316,18 +332,20 @@ func Restore(ctx context.Context, d *DB, path string, opt RestoreOptions) (*Mani
 	}
 	if !opt.Force {
 		for _, c := range m.Collections {
-			n, err := d.coll(c.Name).CountDocuments(ctx, bson.D{})
-			if err != nil {
-				return nil, fmt.Errorf("restore: %w", translate(err))
+			err := translate(d.coll(c.Name).FindOne(ctx, bson.D{}).Err())
+			if err == nil {
+				return nil, fmt.Errorf("%w: %s holds documents (restore with --force to replace them)", ErrNotEmpty, c.Name)
 			}
-			if n > 0 {
-				return nil, fmt.Errorf("%w: %s holds %d documents (restore with --force to replace them)", ErrNotEmpty, c.Name, n)
+			if !errors.Is(err, apperr.ErrNotFound) {
+				return nil, fmt.Errorf("restore: %w", err)
 			}
 		}
 	} else {
+		// Dropped, not emptied document by document: the embedded engine cannot delete
+		// more than 32 766 documents in one command.
 		for _, c := range m.Collections {
-			if _, err := d.coll(c.Name).DeleteMany(ctx, bson.D{}); err != nil {
-				return nil, fmt.Errorf("restore: clear %s: %w", c.Name, translate(err))
+			if err := d.dropAndCreate(ctx, c.Name); err != nil {
+				return nil, fmt.Errorf("restore: %w", err)
 			}
 		}
 	}
@@ -361,7 +379,7 @@ func Restore(ctx context.Context, d *DB, path string, opt RestoreOptions) (*Mani
 			// Never leave half a database: empty what was restored, so the operator can
 			// run it again once the cause is fixed.
 			for _, mc := range m.Collections {
-				_, _ = d.coll(mc.Name).DeleteMany(context.WithoutCancel(ctx), bson.D{})
+				_ = d.dropAndCreate(context.WithoutCancel(ctx), mc.Name)
 			}
 			return nil, fmt.Errorf("%w (the restored collections were emptied again)", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -100,3 +101,68 @@ func translate(err error) error {
 
 // Drop deletes the whole database (tests against a shared server use it).
 func (d *DB) Drop(ctx context.Context) error { return translate(d.db.Drop(ctx)) }
+
+// deleteMatching deletes the documents of coll that filter selects, in a background job.
+// The embedded engine turns a DeleteMany into one SQL statement with a parameter per
+// document, which SQLite refuses beyond 32 766 (measured: the first audit purge at 100 000
+// citizens stopped there). So the ids are looked up once; a string _id is then deleted by
+// itself, through its index; other _ids (the numbers of an older audit trail) in ranges
+// of at most 30 000, each a pass over the collection.
+func (d *DB) deleteMatching(ctx context.Context, coll string, filter bson.D) (int, error) {
+	cur, err := d.coll(coll).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("delete from %s: %w", coll, translate(err))
+	}
+	var docs []struct {
+		ID any `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, fmt.Errorf("delete from %s: %w", coll, translate(err))
+	}
+	n := 0
+	var numbers []int64
+	for _, doc := range docs {
+		var id any
+		switch v := doc.ID.(type) {
+		case string:
+			id = v
+		case int64:
+			numbers = append(numbers, v)
+			continue
+		case int32:
+			numbers = append(numbers, int64(v))
+			continue
+		default:
+			id = v
+		}
+		res, err := d.coll(coll).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+		if err != nil {
+			return n, fmt.Errorf("delete from %s: %w", coll, translate(err))
+		}
+		n += int(res.DeletedCount)
+	}
+	slices.Sort(numbers)
+	for len(numbers) > 0 {
+		k := min(len(numbers), 30_000)
+		rng := bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: numbers[0]}, {Key: "$lte", Value: numbers[k-1]}}}}
+		res, err := d.coll(coll).DeleteMany(ctx, bson.D{{Key: "$and", Value: bson.A{filter, rng}}})
+		if err != nil {
+			return n, fmt.Errorf("delete from %s: %w", coll, translate(err))
+		}
+		n += int(res.DeletedCount)
+		numbers = numbers[k:]
+	}
+	return n, nil
+}
+
+// dropAndCreate empties a collection at once (a restore, with no portal running): its
+// indexes come back at the next start (EnsureIndexes, Engine.IndexIDs).
+func (d *DB) dropAndCreate(ctx context.Context, coll string) error {
+	if err := d.coll(coll).Drop(ctx); err != nil {
+		return fmt.Errorf("empty %s: %w", coll, translate(err))
+	}
+	if err := d.db.CreateCollection(ctx, coll); err != nil && !errors.Is(translate(err), apperr.ErrConflict) {
+		return fmt.Errorf("empty %s: %w", coll, translate(err))
+	}
+	return nil
+}

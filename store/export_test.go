@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/example/pdpa-portal/audit"
 )
 
@@ -20,4 +22,9 @@ func SetSeedChunkForTest(n int) (restore func()) {
 	old := seedChunk
 	seedChunk = n
 	return func() { seedChunk = old }
+}
+
+// DeleteMatchingForTest is deleteMatching, for a test of its size limit.
+func (d *DB) DeleteMatchingForTest(ctx context.Context, coll string, filter any) (int, error) {
+	return d.deleteMatching(ctx, coll, filter.(bson.D))
 }

@@ -176,10 +176,22 @@ func queriesOf(name string, cmd bson.Raw) []Query {
 	return nil
 }
 
+// keysOf lists a document's keys; the parts of an $and count as the filter's own keys.
 func keysOf(d bson.Raw) []string {
 	els, _ := d.Elements()
 	out := make([]string, 0, len(els))
 	for _, e := range els {
+		if e.Key() == "$and" {
+			parts, _ := e.Value().Array().Values()
+			for _, p := range parts {
+				for _, k := range keysOf(p.Document()) {
+					if !slices.Contains(out, k) {
+						out = append(out, k)
+					}
+				}
+			}
+			continue
+		}
 		out = append(out, e.Key())
 	}
 	return out

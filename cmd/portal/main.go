@@ -708,6 +708,11 @@ func restoreCmd(ctx context.Context, args []string, env func(string) string, std
 	if _, err := store.Restore(ctx, a.db, file, store.RestoreOptions{Force: force, Progress: progressBar(stderr)}); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	// The collections replaced were dropped with their indexes, and an older backup has
+	// an older layout: both are put right now, as the next start would.
+	if err := a.bootstrap(ctx); err != nil {
+		return fmt.Errorf("restore: prepare the restored database: %w", err)
+	}
 	var docs int64
 	for _, c := range m.Collections {
 		docs += c.Docs
