@@ -126,7 +126,7 @@ var apiCodes = map[int]string{
 }
 
 // pageKeyCodes give the page messages that have an API meaning of their own a code.
-var pageKeyCodes = map[string]string{"error.cross_origin": "cross_origin"}
+var pageKeyCodes = map[string]string{"error.cross_origin": "cross_origin", "error.preparing": "preparing"}
 
 // codeOf is the API's stable error code for what statusOf returned: the code in an
 // "api.error.<code>" key, or the status's own code. Unknown statuses read as 500.

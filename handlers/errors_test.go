@@ -191,3 +191,34 @@ func TestTrustedProxyDecidesHTTPS(t *testing.T) {
 		t.Fatal("an untrusted peer switched HSTS on")
 	}
 }
+
+// While the database is prepared at start-up (a one-time upgrade can take minutes at an
+// agency's size), pages and the API say so with a 503 and Retry-After, readiness is
+// withheld, and liveness and the static files go on.
+func TestPagesWaitWhileTheDatabaseIsPrepared(t *testing.T) {
+	h := newHarness(t)
+	h.srv.SetPreparing(true)
+	page := h.get("/privacy")
+	if page.Code != http.StatusServiceUnavailable || page.Header().Get("Retry-After") == "" || !strings.Contains(page.text("main"), "整理資料庫") {
+		t.Fatalf("page while preparing: %d %q", page.Code, page.text("main"))
+	}
+	if en := h.get("/privacy", english); !strings.Contains(en.text("main"), "preparing its database") {
+		t.Fatalf("English page while preparing: %q", en.text("main"))
+	}
+	if api := h.get("/api/v1/me/consents", english); api.Code != http.StatusServiceUnavailable || !strings.Contains(api.Body.String(), `"code":"preparing"`) {
+		t.Fatalf("API while preparing: %d %s", api.Code, api.Body.String())
+	}
+	if r := h.get("/readyz"); r.Code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz while preparing: %d", r.Code)
+	}
+	if r := h.get("/healthz"); r.Code != http.StatusOK {
+		t.Fatalf("healthz while preparing: %d", r.Code)
+	}
+	h.srv.SetPreparing(false)
+	if r := h.get("/privacy"); r.Code != http.StatusOK {
+		t.Fatalf("page once prepared: %d", r.Code)
+	}
+	if r := h.get("/readyz"); r.Code != http.StatusOK {
+		t.Fatalf("readyz once prepared: %d", r.Code)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -142,6 +143,7 @@ type Server struct {
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	notice                               noticeCache
 	officers                             officerCache
+	preparing                            atomic.Bool    // the database is being prepared (SetPreparing)
 	jobs                                 sync.WaitGroup // background work (copy packages)
 	metrics                              *metrics
 }
@@ -258,3 +260,11 @@ func (s *Server) Routes() []Route {
 
 // SetReceiptKeys replaces the trusted receipt keys (tests of key rotation).
 func (s *Server) SetReceiptKeys(keys map[string]ed25519.PublicKey) { s.ReceiptKeys = keys }
+
+// SetPreparing says whether the database is still being prepared at start-up (indexes, a
+// one-time upgrade of an older layout): meanwhile pages and the API answer 503 with
+// Retry-After and /readyz says not ready, so nobody sees a person's page half built.
+func (s *Server) SetPreparing(on bool) { s.preparing.Store(on) }
+
+// Preparing reports whether the database is still being prepared.
+func (s *Server) Preparing() bool { return s.preparing.Load() }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
@@ -82,6 +83,52 @@ func (d *DB) listIDs(ctx context.Context, kind, key string) ([]string, error) {
 func (d *DB) listDrop(ctx context.Context, kind, key string) error {
 	if _, err := d.coll(collLists).DeleteOne(ctx, bson.D{{Key: "_id", Value: listID(kind, key)}}); err != nil {
 		return fmt.Errorf("list %s: %w", kind, translate(err))
+	}
+	return nil
+}
+
+// addToAll adds ids to many documents {_id, field: [ids]} at once: those not known to
+// exist are inserted in batches (a duplicate falls back to an update), the others updated
+// with $addToSet. known, if not nil, records what was written (a seeder's later batches).
+func (d *DB) addToAll(ctx context.Context, coll, field string, byID map[string][]string, known map[string]bool) error {
+	var fresh []any
+	var old []string
+	for id, ids := range byID {
+		if known != nil && known[coll+"\x00"+id] {
+			old = append(old, id)
+		} else {
+			fresh = append(fresh, bson.D{{Key: "_id", Value: id}, {Key: field, Value: ids}})
+		}
+	}
+	for len(fresh) > 0 {
+		n := min(len(fresh), 1000)
+		_, err := d.coll(coll).InsertMany(ctx, fresh[:n], options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		if errors.As(err, &bwe) {
+			for _, we := range bwe.WriteErrors {
+				if !mongo.IsDuplicateKeyError(we) {
+					return fmt.Errorf("add to %s: %w", coll, translate(err))
+				}
+				old = append(old, fresh[we.Index].(bson.D)[0].Value.(string))
+			}
+		} else if err != nil {
+			return fmt.Errorf("add to %s: %w", coll, translate(err))
+		}
+		if known != nil {
+			for _, doc := range fresh[:n] {
+				known[coll+"\x00"+doc.(bson.D)[0].Value.(string)] = true
+			}
+		}
+		fresh = fresh[n:]
+	}
+	for _, id := range old {
+		unlock := d.locks.lock(coll, id)
+		_, err := d.coll(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: field, Value: bson.D{{Key: "$each", Value: byID[id]}}}}}}, options.UpdateOne().SetUpsert(true))
+		unlock()
+		if err != nil {
+			return fmt.Errorf("add to %s: %w", coll, translate(err))
+		}
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
@@ -247,47 +246,9 @@ func (s *Seeder) maybeFlush(ctx context.Context) error {
 	return s.Flush(ctx)
 }
 
-// addAll adds ids to documents {_id, field: [ids]}: new ones in batches, and those that
-// exist already (an earlier batch's, or written one at a time) with $addToSet.
+// addAll adds ids to documents {_id, field: [ids]}, remembering which it has written.
 func (s *Seeder) addAll(ctx context.Context, coll, field string, byID map[string][]string) error {
-	var fresh []any
-	var old []string
-	for id, ids := range byID {
-		if s.written[coll+"\x00"+id] {
-			old = append(old, id)
-		} else {
-			fresh = append(fresh, bson.D{{Key: "_id", Value: id}, {Key: field, Value: ids}})
-		}
-	}
-	for len(fresh) > 0 {
-		n := min(len(fresh), 1000)
-		_, err := s.db.coll(coll).InsertMany(ctx, fresh[:n], options.InsertMany().SetOrdered(false))
-		var bwe mongo.BulkWriteException
-		if errors.As(err, &bwe) {
-			for _, we := range bwe.WriteErrors {
-				if !mongo.IsDuplicateKeyError(we) {
-					return fmt.Errorf("seed %s: %w", coll, translate(err))
-				}
-				old = append(old, fresh[we.Index].(bson.D)[0].Value.(string))
-			}
-		} else if err != nil {
-			return fmt.Errorf("seed %s: %w", coll, translate(err))
-		}
-		for _, d := range fresh[:n] {
-			s.written[coll+"\x00"+d.(bson.D)[0].Value.(string)] = true
-		}
-		fresh = fresh[n:]
-	}
-	for _, id := range old {
-		unlock := s.db.locks.lock(coll, id)
-		_, err := s.db.coll(coll).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$addToSet", Value: bson.D{{Key: field, Value: bson.D{{Key: "$each", Value: byID[id]}}}}}}, options.UpdateOne().SetUpsert(true))
-		unlock()
-		if err != nil {
-			return fmt.Errorf("seed %s: %w", coll, translate(err))
-		}
-	}
-	return nil
+	return s.db.addToAll(ctx, coll, field, byID, s.written)
 }
 
 // Flush writes what is buffered: lists first (they name documents before the documents

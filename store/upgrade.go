@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"time"
 
@@ -68,14 +67,13 @@ func (d *DB) Upgrade(ctx context.Context, progress func(step string)) error {
 		name string
 		run  func(context.Context) error
 	}{
-		{"consent history lists", d.upgradeConsentLists},
+		{"consent history lists and monthly counts", d.upgradeConsentEvents},
 		{"session lists", func(ctx context.Context) error { return d.upgradeOwned(ctx, collSessions, listSessions, "created") }},
 		{"mail lists (pending)", func(ctx context.Context) error { return d.upgradeOwned(ctx, collOutbox, listMail, "created") }},
 		{"mail lists (sent)", func(ctx context.Context) error { return d.upgradeOwned(ctx, collMail, listMail, "created") }},
 		{"token lists", func(ctx context.Context) error { return d.upgradeOwned(ctx, collTokens, listTokens, "expires") }},
-		{"staff list", d.upgradeStaff},
+		{"staff list and current consents", d.upgradeUsers},
 		{"disclosure register by year", d.upgradeDisclosures},
-		{"consent counters", d.upgradeConsentCounts},
 	}
 	for _, st := range steps {
 		progress(st.name)
@@ -91,39 +89,57 @@ func (d *DB) Upgrade(ctx context.Context, progress func(step string)) error {
 	return nil
 }
 
-// mergeList adds ids (in order) to a list, keeping what it held.
-func (d *DB) mergeList(ctx context.Context, kind, key string, ids []string) error {
-	have, err := d.listIDs(ctx, kind, key)
-	if err != nil {
-		return err
+// mergeLists adds ids (in order) to many lists of one kind at once, keeping what they
+// held: new lists in batches, existing ones with $addToSet.
+func (d *DB) mergeLists(ctx context.Context, kind string, byKey map[string][]string) error {
+	byID := make(map[string][]string, len(byKey))
+	for key, ids := range byKey {
+		byID[listID(kind, key)] = ids
 	}
-	merged := slices.Clone(have)
-	for _, id := range ids {
-		if !slices.Contains(merged, id) {
-			merged = append(merged, id)
-		}
-	}
-	if len(merged) == len(have) {
-		return nil
-	}
-	lid := listID(kind, key)
-	defer d.locks.lock(collLists, lid)()
-	_, err = d.coll(collLists).ReplaceOne(ctx, bson.D{{Key: "_id", Value: lid}}, listDoc{ID: lid, IDs: merged}, options.Replace().SetUpsert(true))
-	return translate(err)
+	return d.addToAll(ctx, collLists, "ids", byID, nil)
 }
 
-func (d *DB) upgradeConsentLists(ctx context.Context) error {
+// upgradeConsentEvents reads the consent events once: each person's list, in the order
+// they were appended, and the grants and withdrawals per month.
+func (d *DB) upgradeConsentEvents(ctx context.Context) error {
 	cur, err := d.coll(collConsentEvents).Find(ctx, bson.D{},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "subject", Value: 1}, {Key: "seq", Value: 1}}))
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "subject", Value: 1}, {Key: "seq", Value: 1},
+			{Key: "purpose", Value: 1}, {Key: "action", Value: 1}, {Key: "at", Value: 1}}))
 	if err != nil {
 		return translate(err)
 	}
-	var evs []struct {
-		ID      string `bson:"_id"`
-		Subject string `bson:"subject"`
-		Seq     int64  `bson:"seq"`
+	type ev struct {
+		ID      string    `bson:"_id"`
+		Subject string    `bson:"subject"`
+		Seq     int64     `bson:"seq"`
+		Purpose string    `bson:"purpose"`
+		Action  string    `bson:"action"`
+		At      time.Time `bson:"at"`
 	}
-	if err := cur.All(ctx, &evs); err != nil {
+	var evs []ev
+	months := map[string]*consentCountsDoc{}
+	for cur.Next(ctx) {
+		var e ev
+		if err := cur.Decode(&e); err != nil {
+			return err
+		}
+		evs = append(evs, ev{ID: e.ID, Subject: e.Subject, Seq: e.Seq})
+		if e.Action != string(consent.Grant) && e.Action != string(consent.Withdraw) {
+			continue
+		}
+		m := e.At.In(taipeiZone).Format("2006-01")
+		doc := months[m]
+		if doc == nil {
+			doc = &consentCountsDoc{ID: m, Grant: map[string]int{}, Withdraw: map[string]int{}}
+			months[m] = doc
+		}
+		if e.Action == string(consent.Grant) {
+			doc.Grant[e.Purpose]++
+		} else {
+			doc.Withdraw[e.Purpose]++
+		}
+	}
+	if err := cur.Err(); err != nil {
 		return translate(err)
 	}
 	sort.Slice(evs, func(i, j int) bool { return evs[i].Seq < evs[j].Seq })
@@ -131,12 +147,21 @@ func (d *DB) upgradeConsentLists(ctx context.Context) error {
 	for _, e := range evs {
 		bySubject[e.Subject] = append(bySubject[e.Subject], e.ID)
 	}
-	for subj, ids := range bySubject {
-		if err := d.mergeList(ctx, listConsents, subj, ids); err != nil {
+	if err := d.mergeLists(ctx, listConsents, bySubject); err != nil {
+		return err
+	}
+	for _, doc := range months {
+		if err := d.putConsentCounts(ctx, doc); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (d *DB) putConsentCounts(ctx context.Context, doc *consentCountsDoc) error {
+	defer d.locks.lock(collConsentCounts, doc.ID)()
+	_, err := d.coll(collConsentCounts).ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true))
+	return translate(err)
 }
 
 // upgradeOwned lists every document of coll under its owner (user_id), ordered by field.
@@ -165,49 +190,30 @@ func (d *DB) upgradeOwned(ctx context.Context, coll, kind, field string) error {
 			byOwner[owner] = append(byOwner[owner], id)
 		}
 	}
-	for owner, ids := range byOwner {
-		if err := d.mergeList(ctx, kind, owner, ids); err != nil {
-			return err
-		}
-	}
-	return nil
+	return d.mergeLists(ctx, kind, byOwner)
 }
 
-func (d *DB) upgradeStaff(ctx context.Context) error {
-	cur, err := d.coll(collUsers).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "roles", Value: 1}}))
+// upgradeUsers reads the people once: the staff list, and the current consents per
+// purpose from each person's states.
+func (d *DB) upgradeUsers(ctx context.Context) error {
+	cur, err := d.coll(collUsers).Find(ctx, bson.D{},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "roles", Value: 1}, {Key: "consents", Value: 1}}))
 	if err != nil {
-		return translate(err)
-	}
-	var users []struct {
-		ID    string   `bson:"_id"`
-		Roles []string `bson:"roles"`
-	}
-	if err := cur.All(ctx, &users); err != nil {
 		return translate(err)
 	}
 	var staff []string
-	for _, u := range users {
-		if len(u.Roles) > 0 {
-			staff = append(staff, u.ID)
-		}
-	}
-	return d.mergeList(ctx, listStaff, staffKey, staff)
-}
-
-// upgradeConsentCounts recomputes the counters: current consents from the people's
-// states, grants and withdrawals per month from the events.
-func (d *DB) upgradeConsentCounts(ctx context.Context) error {
-	cur, err := d.coll(collUsers).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "consents", Value: 1}}))
-	if err != nil {
-		return translate(err)
-	}
 	current := map[string]int{}
 	for cur.Next(ctx) {
 		var u struct {
+			ID       string                     `bson:"_id"`
+			Roles    []string                   `bson:"roles"`
 			Consents map[string]consentStateDoc `bson:"consents"`
 		}
 		if err := cur.Decode(&u); err != nil {
 			return err
+		}
+		if len(u.Roles) > 0 {
+			staff = append(staff, u.ID)
 		}
 		for p, st := range u.Consents {
 			if st.Granted {
@@ -218,49 +224,12 @@ func (d *DB) upgradeConsentCounts(ctx context.Context) error {
 	if err := cur.Err(); err != nil {
 		return translate(err)
 	}
-	ev, err := d.coll(collConsentEvents).Find(ctx, bson.D{},
-		options.Find().SetProjection(bson.D{{Key: "purpose", Value: 1}, {Key: "action", Value: 1}, {Key: "at", Value: 1}}))
-	if err != nil {
-		return translate(err)
-	}
-	months := map[string]*consentCountsDoc{}
-	for ev.Next(ctx) {
-		var e consentEventDoc
-		if err := ev.Decode(&e); err != nil {
-			return err
-		}
-		if e.Action != string(consent.Grant) && e.Action != string(consent.Withdraw) {
-			continue
-		}
-		m := e.At.In(taipeiZone).Format("2006-01")
-		doc := months[m]
-		if doc == nil {
-			doc = &consentCountsDoc{ID: m, Grant: map[string]int{}, Withdraw: map[string]int{}}
-			months[m] = doc
-		}
-		if e.Action == string(consent.Grant) {
-			doc.Grant[e.Purpose]++
-		} else {
-			doc.Withdraw[e.Purpose]++
-		}
-	}
-	if err := ev.Err(); err != nil {
-		return translate(err)
-	}
-	put := func(doc *consentCountsDoc) error {
-		defer d.locks.lock(collConsentCounts, doc.ID)()
-		_, err := d.coll(collConsentCounts).ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true))
-		return translate(err)
-	}
-	if err := put(&consentCountsDoc{ID: consentCountsCurrent, N: current}); err != nil {
-		return err
-	}
-	for _, doc := range months {
-		if err := put(doc); err != nil {
+	if len(staff) > 0 {
+		if err := d.mergeLists(ctx, listStaff, map[string][]string{staffKey: staff}); err != nil {
 			return err
 		}
 	}
-	return nil
+	return d.putConsentCounts(ctx, &consentCountsDoc{ID: consentCountsCurrent, N: current})
 }
 
 func (d *DB) upgradeDisclosures(ctx context.Context) error {

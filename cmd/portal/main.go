@@ -445,7 +445,12 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	// Prepare the database before serving, so the first visitor finds the notice; if the
 	// database is down, serve 503s meanwhile and keep trying in the background.
 	prepared := make(chan struct{})
-	go func() { a.prepare(ctx, stdout); close(prepared) }()
+	srv.SetPreparing(true)
+	go func() {
+		a.prepare(ctx, stdout)
+		srv.SetPreparing(false)
+		close(prepared)
+	}()
 	select {
 	case <-prepared:
 	case <-time.After(10 * time.Second):
@@ -479,7 +484,8 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 }
 
 // prepare runs bootstrap until the database answers, then prints the setup link while
-// no administrator exists. Pages answer 503 meanwhile; nothing needs a restart.
+// no administrator exists. Pages answer 503 meanwhile (Server.SetPreparing), a one-time
+// upgrade of an older database included; nothing needs a restart.
 func (a *app) prepare(ctx context.Context, stdout io.Writer) {
 	for attempt := 0; ; attempt++ {
 		bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -912,6 +918,10 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.C
 		case <-first:
 			first = nil
 		case <-t.C:
+		}
+		if srv.Preparing() { // a one-time upgrade is still reading the collections
+			first = time.After(time.Minute)
+			continue
 		}
 		if counter != nil {
 			if err := counter.Store.Roll(ctx, time.Now()); err != nil && ctx.Err() == nil {
