@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -113,12 +114,20 @@ func measureScale(t *testing.T, h *harness, people int) *scaleRun {
 		made.AuditEvents, run.seeded.Round(time.Second), strings.Join(made.Took, ", "))
 	w := newWorldOn(t, h, "規模")
 	h.srv.Wait()
+	// What the world leaves unshown: the published statistics, a notice draft (the
+	// world published its own), the language switch with its parameters.
+	mustStatus(t, "publish statistics", w.boss.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}}), http.StatusSeeOther)
+	mustStatus(t, "draft", w.boss.post("/admin/notices/draft/start", url.Values{}), http.StatusSeeOther)
+	w.paths["/lang"] = "/lang?to=en&next=/privacy"
 
 	for _, rt := range h.srv.Routes() {
 		if rt.Method != http.MethodGet {
 			continue
 		}
 		path := w.path(rt.Path)
+		if p, ok := w.paths[rt.Path]; ok {
+			path = p
+		}
 		if path == "" {
 			t.Errorf("no path for %s: give the world one", rt.Path)
 			continue
