@@ -43,7 +43,7 @@ func (q Query) String() string {
 // bounded lists the collections whose size does not grow with the number of people or
 // with time beyond a small bound, so reading all of them is cheap on both engines; each
 // says what bounds it.
-var bounded = map[string]string{
+var bounded = map[string]string{ // #nosec G101 -- collection names and descriptions, no credentials
 	collOpenRequests: "requests still open (a few hundred)",
 	collNotices:      "published notice versions (a few a year)",
 	collNoticeDrafts: "notice drafts (one at a time)",
