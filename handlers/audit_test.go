@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"github.com/example/pdpa-portal/handlers"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -247,6 +248,18 @@ func TestAuditCSVStreams(t *testing.T) {
 	}
 	if r := admin.get("/admin/audit.csv?from=2026-02-30"); r.Code != http.StatusBadRequest {
 		t.Fatalf("a bad date: %d", r.Code)
+	}
+
+	if strings.Contains(r.Body.String(), "newest") {
+		t.Fatalf("a whole export says it is capped: %q", lines[len(lines)-1])
+	}
+
+	// At the cap the file says it is not the whole trail, and where the rest begins.
+	defer handlers.SetAuditCSVRows(100)()
+	lines = strings.Split(strings.TrimSpace(admin.get("/admin/audit.csv?actor=u-1").Body.String()), "\n")
+	if len(lines) != 102 || !strings.HasPrefix(lines[100], "152,") || !strings.Contains(lines[101], "newest 100 events") ||
+		!strings.Contains(lines[101], "below 152") {
+		t.Fatalf("capped: %d lines, ending %q", len(lines), lines[len(lines)-2:])
 	}
 }
 
