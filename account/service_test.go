@@ -153,7 +153,7 @@ func (e *svcEnv) sessionIDs(userID string) []string {
 // pending returns every queued message, oldest first.
 func (e *svcEnv) pending() []*outbox.Message {
 	e.t.Helper()
-	ms, err := e.mail.Due(e.t.Context(), svcFarFuture, 1000)
+	ms, err := e.mail.Pending(e.t.Context(), svcFarFuture, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}

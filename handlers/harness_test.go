@@ -63,17 +63,47 @@ func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
 
 func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 	t.Helper()
-	db := storetest.New(t)
+	return newHarnessIn(t, storetest.Mode(), adjust)
+}
+
+// newHarnessIn is newHarnessWith on a database in the given mode.
+func newHarnessIn(t *testing.T, mode store.Mode, adjust func(*handlers.Options)) *harness {
+	t.Helper()
+	db := storetest.NewIn(t, mode)
 	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	users := storetest.Users(db.DB)
-	notices := store.NewNotices(db.DB)
 	n, err := consent.DefaultNotice(clk.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := notices.Publish(context.Background(), n); err != nil {
+	if err := store.NewNotices(db.DB).Publish(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}
+	seedCatalogue(t, db.DB)
+	return harnessOver(t, db, clk, adjust)
+}
+
+// twin is a second complete portal instance on h's database, as another process on
+// the same MongoDB would be: its own connection, stores, caches and server, sharing only
+// the database (and, on the embedded engine, the document locks, standing in for
+// MongoDB's atomic update of one document) and the clock. h must be in Shared mode.
+func (h *harness) twin() *harness {
+	h.t.Helper()
+	if h.db.SingleWriter() {
+		h.t.Fatal("two instances need a database in Shared mode")
+	}
+	other, err := store.Connect(context.Background(), h.db.URI, h.db.Name, store.Options{Mode: store.Shared, Locks: h.db.DB})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = other.Close(context.Background()) })
+	return harnessOver(h.t, &storetest.DB{DB: other, Engine: h.db.Engine, URI: h.db.URI, Name: h.db.Name, Dir: h.db.Dir}, h.clock, nil)
+}
+
+// harnessOver builds the portal's stores and server over db (with a notice published).
+func harnessOver(t *testing.T, db *storetest.DB, clk *clock, adjust func(*handlers.Options)) *harness {
+	t.Helper()
+	users := storetest.Users(db.DB)
+	notices := store.NewNotices(db.DB)
 	setup := &account.Setup{Users: users, Tokens: store.NewSetupTokens(db.DB), Policy: account.PasswordPolicy{}, Now: clk.Now}
 	sessions := store.NewSessions(db.DB)
 	mail := store.NewOutbox(db.DB, storetest.Vault(db.DB))
@@ -98,7 +128,7 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 			Signer: &consent.ReceiptSigner{Signer: testSigner, Controller: consent.DefaultController("https://portal.example"), PolicyURL: "https://portal.example/privacy"}},
 		ReceiptKeys: receipt.Trusted(testSigner.PublicKey()),
 		Calendar:    store.NewCalendar(db.DB), Requests: requests, Timeline: requests, Fees: store.NewFees(db.DB), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(db.DB, storetest.Vault(db.DB), files), Packages: store.NewPackages(db.DB, storetest.Vault(db.DB), files), Disclosures: store.NewDisclosures(db.DB), Inventory: store.NewInventory(db.DB), Agency: consent.DefaultController("http://portal.test"), Guests: store.NewGuests(db.DB, storetest.Vault(db.DB), storetest.EmailKey), Flags: store.NewFlags(db.DB),
-		Drafts: notices, Catalogue: seedCatalogue(t, db.DB), Acks: store.NewAcks(db.DB), ConsentStats: store.NewConsents(db.DB),
+		Drafts: notices, Catalogue: store.NewPurposes(db.DB), Acks: store.NewAcks(db.DB), ConsentStats: store.NewConsents(db.DB),
 		APITokens: store.NewAPITokens(db.DB),
 		Audit:     store.NewAudit(db.DB).WithKey([]byte("test audit checkpoint key")),
 		Retention: store.NewRetention(db.DB, requests, files),
@@ -279,7 +309,7 @@ func (h *harness) signIn(email, password string, opts ...func(*http.Request)) *b
 // mails returns the pending messages to an address, oldest first.
 func (h *harness) mails(to string) []*outbox.Message {
 	h.t.Helper()
-	all, err := h.mail.Due(context.Background(), h.clock.Now().Add(1000*time.Hour), 1000)
+	all, err := h.mail.Pending(context.Background(), h.clock.Now().Add(1000*time.Hour), 0)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -385,3 +385,86 @@ func TestWorkerKeepsBodiesOutOfAPublicPortalsLog(t *testing.T) {
 		t.Fatalf("log of a public portal:\n%s", log)
 	}
 }
+
+// Two instances on one database, each with its own worker and connection, deliver the
+// same outbox at the same time through a real SMTP server: every message arrives
+// exactly once. (On the embedded engine the two share the document locks, standing in
+// for MongoDB's atomic update of one document; the claim itself is a compare-and-set.)
+func TestTwoWorkersSendEachMessageOnce(t *testing.T) {
+	srv := startMailServer(t, "", "")
+	sender, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.NewIn(t, store.Shared)
+	other, err := store.Connect(context.Background(), db.URI, db.Name, store.Options{Mode: store.Shared, Locks: db.DB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Close(context.Background()) })
+	v, err := vault.New(storetest.TestMasterKey, store.NewKeys(db.DB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := vault.New(storetest.TestMasterKey, store.NewKeys(other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	first := store.NewOutbox(db.DB, v)
+	const n = 40
+	want := map[string]bool{}
+	for i := range n {
+		userID := account.NewID("u")
+		if _, err := v.NewSubject(ctx, userID); err != nil {
+			t.Fatal(err)
+		}
+		to := account.NewID("p") + "@example.tw"
+		want[to] = true
+		m := &outbox.Message{ID: account.NewID("m"), UserID: userID, To: to, Lang: "en", Kind: "verify",
+			Subject: "Message " + to, Body: "body", Created: now.Add(time.Duration(i) * time.Millisecond), NextAttempt: now}
+		if err := first.Enqueue(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(&syncBuffer{}, nil))
+	workers := []*outbox.Worker{
+		{Store: first, Sender: sender, Log: log, Now: func() time.Time { return now }},
+		{Store: store.NewOutbox(other, v2), Sender: sender, Log: log, Now: func() time.Time { return now }},
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sentBy := make([]int, len(workers))
+	for i, w := range workers {
+		wg.Go(func() {
+			for range 5 {
+				k, err := w.RunOnce(ctx)
+				if err != nil {
+					t.Errorf("worker %d: %v", i, err)
+					return
+				}
+				mu.Lock()
+				sentBy[i] += k
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	got := map[string]int{}
+	for _, d := range srv.Received() {
+		for _, to := range d.To {
+			got[to]++
+		}
+	}
+	for to := range want {
+		if got[to] != 1 {
+			t.Errorf("%s received %d times, want once", to, got[to])
+		}
+	}
+	if len(got) != n || sentBy[0]+sentBy[1] != n {
+		t.Fatalf("%d addresses received mail, workers report %v sent; want %d in all", len(got), sentBy, n)
+	}
+	t.Logf("sent by each worker: %v", sentBy)
+}

@@ -189,7 +189,7 @@ func TestAnalyticsConcurrentInstances(t *testing.T) {
 	// Two more instances, each over its own connection with its own document locks:
 	// only the version check keeps them apart, as against a server.
 	connect := func() *store.DB {
-		other, err := store.Connect(c, db.URI, db.Name)
+		other, err := store.Connect(c, db.URI, db.Name, store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

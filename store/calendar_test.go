@@ -144,7 +144,7 @@ func TestCalendarImportLargeAndConcurrent(t *testing.T) {
 		t.Fatalf("importing 4000 dates took %v", took)
 	}
 
-	other, err := store.Connect(c, db.URI, db.Name)
+	other, err := store.Connect(c, db.URI, db.Name, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,11 @@ import (
 
 // Consents implements consent.Store: events in consent_events (insert only), the current
 // state per purpose in the person's users document under "consents".
-type Consents struct{ db *DB }
+type Consents struct {
+	db *DB
+	// beforeState, in tests, runs between an append's read of the state and its write.
+	beforeState func()
+}
 
 var _ consent.Store = (*Consents)(nil)
 
@@ -66,34 +70,65 @@ type consentStateDoc struct {
 // the embedded engine does not make a read-then-write atomic by itself (doclock.go). The
 // person's list names the event first, so a crash leaves at worst a listed id without
 // its event (skipped by History), never an event History cannot find.
+//
+// In Shared mode (several instances) the lock holds only within this process, so the
+// state is a compare-and-set on the purpose's last event: an instance that loses the
+// race removes the event it wrote and decides again on the state that won.
 func (c *Consents) Append(ctx context.Context, e *consent.Event) (bool, error) {
 	defer c.db.locks.lock(collUsers, e.Subject)()
+	for range 10 {
+		done, changed, err := c.tryAppend(ctx, e)
+		if done || err != nil {
+			return changed, err
+		}
+	}
+	return false, fmt.Errorf("record consent of %s: %w", e.Subject, apperr.ErrConflict)
+}
+
+func (c *Consents) tryAppend(ctx context.Context, e *consent.Event) (done, changed bool, err error) {
 	states, err := c.States(ctx, e.Subject)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	cur, had := states[e.Purpose]
 	if had {
 		if (cur.Action == e.Action && cur.NoticeVersion == e.NoticeVersion) || (e.Action == consent.Withdraw && !cur.Granted) {
-			return false, nil
+			return true, false, nil
 		}
 	}
 	d := consentEventDoc{ID: e.ID, Subject: e.Subject, Purpose: e.Purpose, Action: string(e.Action), NoticeVersion: e.NoticeVersion,
 		At: e.At.UTC(), Channel: e.Channel, Method: e.Method, Lang: e.Lang, WordingHash: e.WordingHash, Receipt: e.Receipt, RecordedBy: e.RecordedBy, Reference: e.Reference, Seq: nextSeq()}
 	if err := c.db.listAdd(ctx, listConsents, e.Subject, e.ID); err != nil {
-		return false, fmt.Errorf("record consent: %w", err)
+		return false, false, fmt.Errorf("record consent: %w", err)
 	}
 	if _, err := c.db.coll(collConsentEvents).InsertOne(ctx, d); err != nil {
-		return false, fmt.Errorf("record consent: %w", translate(err))
+		return false, false, fmt.Errorf("record consent: %w", translate(err))
 	}
 	st := consentStateDoc{Granted: e.Action == consent.Grant, Action: string(e.Action), NoticeVersion: e.NoticeVersion, At: e.At.UTC(), EventID: e.ID}
-	res, err := c.db.coll(collUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: e.Subject}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "consents." + e.Purpose, Value: st}}}})
+	if c.beforeState != nil {
+		c.beforeState()
+	}
+	filter := bson.D{{Key: "_id", Value: e.Subject}}
+	if !c.db.single {
+		if had {
+			filter = append(filter, bson.E{Key: "consents." + e.Purpose + ".event_id", Value: cur.EventID})
+		} else {
+			filter = append(filter, bson.E{Key: "consents." + e.Purpose, Value: bson.D{{Key: "$exists", Value: false}}})
+		}
+	}
+	res, err := c.db.coll(collUsers).UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "consents." + e.Purpose, Value: st}}}})
 	if err != nil {
-		return false, fmt.Errorf("record consent state: %w", translate(err))
+		return false, false, fmt.Errorf("record consent state: %w", translate(err))
 	}
 	if res.MatchedCount == 0 {
-		return false, fmt.Errorf("record consent of %s: %w", e.Subject, apperr.ErrNotFound)
+		if _, err := c.States(ctx, e.Subject); err != nil {
+			return false, false, fmt.Errorf("record consent of %s: %w", e.Subject, err) // the person is gone
+		}
+		// Another instance changed this purpose first: the event did not happen.
+		if _, err := c.db.coll(collConsentEvents).DeleteOne(ctx, bson.D{{Key: "_id", Value: e.ID}}); err != nil {
+			return false, false, fmt.Errorf("record consent: %w", translate(err))
+		}
+		return false, false, nil
 	}
 	delta := 0
 	switch {
@@ -103,9 +138,9 @@ func (c *Consents) Append(ctx context.Context, e *consent.Event) (bool, error) {
 		delta = -1
 	}
 	if err := c.count(ctx, e.Purpose, d.Action, d.At, delta); err != nil {
-		return true, err
+		return true, true, err
 	}
-	return true, nil
+	return true, true, nil
 }
 
 // consentCountsCurrent is the counter document of current consents per purpose; the

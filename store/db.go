@@ -32,12 +32,33 @@ type DB struct {
 	postings *postingCache
 }
 
-// SingleWriter says this process is the only one writing (the embedded engine, whose
-// data directory is locked to one process), so conditional updates made under a
-// document lock, after re-reading the version, may filter on _id alone. The embedded
-// engine answers only {_id: x} from an index; any other filter decodes every document
-// of the collection (measured 2.5 s per update among 10 000 requests).
-func (d *DB) SingleWriter() { d.single = true }
+// Mode is how many processes write the database; it is fixed when the DB is made.
+type Mode int
+
+const (
+	// Shared: several instances on one MongoDB (or a command beside a running portal).
+	// Conditional updates filter on {_id, version}; caches of documents are not trusted.
+	Shared Mode = iota
+	// SingleWriter: this process is the only one writing (the embedded engine, whose
+	// data directory is locked to one process), so conditional updates made under a
+	// document lock, after re-reading the version, may filter on _id alone. The embedded
+	// engine answers only {_id: x} from an index; any other filter decodes every
+	// document of the collection (measured 2.5 s per update among 10 000 requests).
+	SingleWriter
+)
+
+// Options are fixed for a DB's life.
+type Options struct {
+	Mode Mode
+	// Monitor, if set, sees every command (the tests' query watcher).
+	Monitor *event.CommandMonitor
+	// Locks, if set, is another DB's lock table: two DBs of one process (a test's two
+	// instances) then serialise their conditional updates as MongoDB would for them.
+	Locks *DB
+}
+
+// SingleWriter reports the DB's mode.
+func (d *DB) SingleWriter() bool { return d.single }
 
 // atVersion is the filter of a compare-and-set the caller makes under the document's
 // lock after checking the version itself: {_id, version}, or {_id} alone when this
@@ -51,20 +72,23 @@ func (d *DB) atVersion(id string, version int64) bson.D {
 
 // Connect opens a client. It does not fail when the server is down: the driver keeps
 // trying, and every operation reports apperr.ErrUnavailable until it is back.
-// A monitor, if given, sees every command (the query watcher).
-func Connect(ctx context.Context, uri, name string, monitor ...*event.CommandMonitor) (*DB, error) {
+func Connect(ctx context.Context, uri, name string, o Options) (*DB, error) {
 	opts := options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(3 * time.Second).
 		SetConnectTimeout(3 * time.Second).
 		SetAppName("pdpa-portal")
-	if len(monitor) > 0 {
-		opts.SetMonitor(monitor[0])
+	if o.Monitor != nil {
+		opts.SetMonitor(o.Monitor)
 	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("database connection string: %w", err)
 	}
-	return &DB{client: client, db: client.Database(name), locks: &docLocks{}, postings: newPostingCache()}, nil
+	locks := &docLocks{}
+	if o.Locks != nil {
+		locks = o.Locks.locks
+	}
+	return &DB{client: client, db: client.Database(name), locks: locks, single: o.Mode == SingleWriter, postings: newPostingCache()}, nil
 }
 
 // Close disconnects the client.

@@ -28,3 +28,7 @@ func SetSeedChunkForTest(n int) (restore func()) {
 func (d *DB) DeleteMatchingForTest(ctx context.Context, coll string, filter any) (int, error) {
 	return d.deleteMatching(ctx, coll, filter.(bson.D))
 }
+
+// BeforeStateForTest makes fn run inside each append, between reading the person's
+// state and writing it: where another instance's append can come between.
+func (c *Consents) BeforeStateForTest(fn func()) { c.beforeState = fn }

@@ -72,13 +72,29 @@ func (o *Outbox) Backlog(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// Due returns pending messages ready for an attempt, oldest first. Along the way it
+// mailLease is how long a claimed message is kept from other workers: longer than any
+// delivery takes (the SMTP client's timeouts), so only a worker that died mid-delivery
+// lets a message be tried again, by whichever instance comes next.
+const mailLease = 10 * time.Minute
+
+// Due claims pending messages ready for an attempt, oldest first, for mailLease: each is
+// returned to one caller only, whichever instance asks. Along the way it
 // tidies two kinds of pending mail that must never be sent: a message already in the sent
 // mail (MarkSent was interrupted between its two steps) is removed rather than delivered
 // again, and a message whose recipient's key was destroyed (the person was erased) is
 // deleted, since nobody can ever read or deliver it. Neither counts towards limit, so
 // they cannot crowd out deliverable mail.
 func (o *Outbox) Due(ctx context.Context, now time.Time, limit int) ([]*outbox.Message, error) {
+	return o.pending(ctx, now, limit, true)
+}
+
+// Pending is what Due would return, without claiming it: what waits to be sent, for
+// an operator's look (and tests), at most limit (0: all).
+func (o *Outbox) Pending(ctx context.Context, now time.Time, limit int) ([]*outbox.Message, error) {
+	return o.pending(ctx, now, limit, false)
+}
+
+func (o *Outbox) pending(ctx context.Context, now time.Time, limit int, claim bool) ([]*outbox.Message, error) {
 	ctx = background.Job(ctx, "mail") // the worker's read of the pending mail, never a page's
 	docs, err := o.docs(ctx, collOutbox, bson.D{{Key: "next_attempt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
 	if err != nil {
@@ -101,6 +117,15 @@ func (o *Outbox) Due(ctx context.Context, now time.Time, limit int) ([]*outbox.M
 			}
 			continue
 		}
+		if claim {
+			ok, err := o.claim(ctx, d, now)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue // another worker has it
+			}
+		}
 		m, err := o.open(ctx, d)
 		if errors.Is(err, vault.ErrKeyDestroyed) {
 			if err := o.dropPending(ctx, d.ID); err != nil {
@@ -117,6 +142,38 @@ func (o *Outbox) Due(ctx context.Context, now time.Time, limit int) ([]*outbox.M
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// claim moves a message's next attempt past the lease if it is still what the scan read:
+// a compare-and-set on next_attempt (Shared mode), or a check under the message's lock
+// (the single writer, which filters on _id alone).
+func (o *Outbox) claim(ctx context.Context, d *mailDoc, now time.Time) (bool, error) {
+	defer o.db.locks.lock(collOutbox, d.ID)()
+	filter := bson.D{{Key: "_id", Value: d.ID}}
+	if o.db.single {
+		var cur mailDoc
+		err := translate(o.db.coll(collOutbox).FindOne(ctx, filter).Decode(&cur))
+		if errors.Is(err, apperr.ErrNotFound) {
+			return false, nil
+		} else if err != nil {
+			return false, fmt.Errorf("claim mail: %w", err)
+		}
+		if !cur.NextAttempt.Equal(d.NextAttempt) {
+			return false, nil
+		}
+	} else {
+		filter = append(filter, bson.E{Key: "next_attempt", Value: d.NextAttempt})
+	}
+	until := now.Add(mailLease).UTC()
+	res, err := o.db.coll(collOutbox).UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "next_attempt", Value: until}}}})
+	if err != nil {
+		return false, fmt.Errorf("claim mail: %w", translate(err))
+	}
+	if res.MatchedCount == 0 {
+		return false, nil
+	}
+	d.NextAttempt = until
+	return true, nil
 }
 
 // ForUser lists a person's mail, pending and sent, newest first, at most limit (0: all):

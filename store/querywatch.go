@@ -25,6 +25,11 @@ type Query struct {
 	Keys       []string // the filter's top-level keys (operators inside values are not keys)
 	Sort       []string
 	IDString   bool   // the filter is exactly {_id: <string or ObjectId>}
+	// IDAnd: the filter is {_id: <string>, …} with more conditions: a compare-and-set
+	// in shared mode, served by the _id index on MongoDB (the embedded engine, the
+	// single writer, filters on _id alone, DB.atVersion).
+	IDAnd  bool
+	Shared bool // sent by a DB in Shared mode
 	Limit      int64  // a find's limit (0: none)
 	Job        string // the background job that sent it (background.Job), or ""
 }
@@ -63,7 +68,7 @@ var bounded = map[string]string{ // #nosec G101 -- collection names and descript
 // filter but {_id: string} on a collection that grows with people or time; anywhere, a
 // filter MongoDB has no index for.
 func (q Query) Problem() string {
-	if q.IDString {
+	if q.IDString || (q.IDAnd && q.Shared) {
 		return ""
 	}
 	if _, ok := bounded[q.Collection]; ok {
@@ -111,11 +116,12 @@ func hasIndex(q Query) bool {
 	return false
 }
 
-// WatchQueries returns a command monitor that reports every filtered command to fn.
-func WatchQueries(fn func(context.Context, Query)) *event.CommandMonitor {
+// WatchQueries returns a command monitor that reports every filtered command a DB of
+// the given mode sends to fn.
+func WatchQueries(mode Mode, fn func(context.Context, Query)) *event.CommandMonitor {
 	return &event.CommandMonitor{Started: func(ctx context.Context, e *event.CommandStartedEvent) {
 		for _, q := range queriesOf(e.CommandName, e.Command) {
-			q.Job = background.Name(ctx)
+			q.Job, q.Shared = background.Name(ctx), mode == Shared
 			fn(ctx, q)
 		}
 	}}
@@ -125,10 +131,11 @@ func queriesOf(name string, cmd bson.Raw) []Query {
 	coll, _ := cmd.Lookup(name).StringValueOK()
 	one := func(filter, sort bson.Raw) Query {
 		q := Query{Collection: coll, Command: name, Keys: keysOf(filter), Sort: keysOf(sort)}
-		if len(q.Keys) == 1 && q.Keys[0] == "_id" {
+		if slices.Contains(q.Keys, "_id") {
 			switch filter.Lookup("_id").Type {
 			case bson.TypeString, bson.TypeObjectID:
-				q.IDString = true
+				q.IDString = len(q.Keys) == 1
+				q.IDAnd = len(q.Keys) > 1
 			}
 		}
 		return q

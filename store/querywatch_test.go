@@ -21,7 +21,7 @@ func TestQueryWatcherJudgesEachFilter(t *testing.T) {
 	db := storetest.New(t)
 	var mu sync.Mutex
 	var seen []store.Query
-	client, err := mongo.Connect(options.Client().ApplyURI(db.URI).SetMonitor(store.WatchQueries(func(_ context.Context, q store.Query) {
+	client, err := mongo.Connect(options.Client().ApplyURI(db.URI).SetMonitor(store.WatchQueries(store.SingleWriter, func(_ context.Context, q store.Query) {
 		mu.Lock()
 		seen = append(seen, q)
 		mu.Unlock()

@@ -223,7 +223,7 @@ func TestRestartAfterCrashAndOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := ctx(t)
-	db, err := store.Connect(c, e1.URI(), "portal")
+	db, err := store.Connect(c, e1.URI(), "portal", store.Options{Mode: store.SingleWriter})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -189,7 +189,7 @@ func backupStatus(t *testing.T, dir string, kind backup.Kind) backup.Status {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	db, err := store.Connect(ctx, uri, "portal")
+	db, err := store.Connect(ctx, uri, "portal", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

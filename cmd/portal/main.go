@@ -213,7 +213,14 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 			return nil, err
 		}
 	}
-	db, err := store.Connect(context.Background(), uri, c.DBName)
+	// The mode is fixed here, before anything is served: only an engine this process
+	// started (the data directory's lock held) makes it the single writer; a portal
+	// reached through its socket, or MongoDB, is shared.
+	mode := store.Shared
+	if a.engine != nil {
+		mode = store.SingleWriter
+	}
+	db, err := store.Connect(context.Background(), uri, c.DBName, store.Options{Mode: mode})
 	if err != nil {
 		a.close()
 		return nil, err
@@ -274,7 +281,6 @@ func (a *app) bootstrap(ctx context.Context) error {
 		if err := a.engine.IndexIDs(ctx, a.cfg.DBName); err != nil {
 			return err
 		}
-		a.db.SingleWriter()
 	}
 	// A database written by an earlier version gets the lists and counters this one
 	// reads (once, whatever bootstrap's own deadline; later starts cost one look-up).
@@ -584,7 +590,7 @@ func writeBackup(ctx context.Context, c *Config, log *slog.Logger, out string, k
 			return nil, err
 		}
 		defer eng.Close()
-		if db, err = store.Connect(ctx, eng.URI(), c.DBName); err != nil {
+		if db, err = store.Connect(ctx, eng.URI(), c.DBName, store.Options{Mode: store.SingleWriter}); err != nil {
 			return nil, err
 		}
 		defer db.Close(context.Background())
@@ -627,7 +633,7 @@ func recordBackup(ctx context.Context, c *Config, log *slog.Logger, kind backup.
 	// deadline of its own.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	uri := string(c.MongoURI)
+	uri, mode := string(c.MongoURI), store.Shared
 	if uri == "" {
 		if _, err := os.Stat(store.EmbeddedFile(c.DataDir, c.DBName)); errors.Is(err, os.ErrNotExist) { // #nosec G703 -- the operator's own data directory
 			// No database to record in (the failure logged says so); starting an engine
@@ -638,14 +644,14 @@ func recordBackup(ctx context.Context, c *Config, log *slog.Logger, kind backup.
 		switch {
 		case err == nil:
 			defer eng.Close()
-			uri = eng.URI()
+			uri, mode = eng.URI(), store.SingleWriter
 		case errors.Is(err, store.ErrLocked):
 			uri = store.SocketURI(c.DataDir)
 		default:
 			return err
 		}
 	}
-	db, err := store.Connect(ctx, uri, c.DBName)
+	db, err := store.Connect(ctx, uri, c.DBName, store.Options{Mode: mode})
 	if err != nil {
 		return err
 	}

@@ -423,7 +423,7 @@ func TestSIGTERMShutsDownCleanly(t *testing.T) {
 		t.Fatalf("restart readyz: %d", code)
 	}
 	// The page views counted before SIGTERM were written on the way out.
-	db, err := store.Connect(context.Background(), store.SocketURI(dir), "portal")
+	db, err := store.Connect(context.Background(), store.SocketURI(dir), "portal", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,8 +35,16 @@ type DB struct {
 	Dir    string
 }
 
-// New returns an empty database with indexes, closed at the end of the test.
+// New returns an empty database with indexes, closed at the end of the test, in this
+// run's mode (Mode).
 func New(t testing.TB) *DB {
+	t.Helper()
+	return NewIn(t, Mode())
+}
+
+// NewIn is New in the given mode: a test of what several instances do runs Shared on
+// the embedded engine too.
+func NewIn(t testing.TB, mode store.Mode) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -53,7 +61,10 @@ func New(t testing.TB) *DB {
 		t.Cleanup(eng.Close)
 		out.Engine, out.URI = eng, eng.URI()
 	}
-	db, err := store.Connect(ctx, out.URI, name, watch(t))
+	if out.Engine == nil {
+		mode = store.Shared // MongoDB: always several possible writers
+	}
+	db, err := store.Connect(ctx, out.URI, name, store.Options{Mode: mode, Monitor: watch(t, mode)})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
@@ -72,10 +83,23 @@ func New(t testing.TB) *DB {
 		if err := out.Engine.IndexIDs(ctx, name); err != nil {
 			t.Fatalf("_id indexes: %v", err)
 		}
-		db.SingleWriter()
 	}
 	out.DB = db
 	return out
+}
+
+// sharedMode reports whether PORTAL_TEST_DB_MODE=shared asks for the embedded engine's
+// databases in Shared mode (what several instances on MongoDB run: compare-and-set
+// filters on {_id, version}), so the store's tests exercise both modes on one engine.
+// On MongoDB (PORTAL_TEST_MONGODB_URI) the mode is always Shared.
+func sharedMode() bool { return os.Getenv("PORTAL_TEST_DB_MODE") == "shared" }
+
+// Mode is the mode New gives a database in this run.
+func Mode() store.Mode {
+	if sharedMode() || os.Getenv("PORTAL_TEST_MONGODB_URI") != "" {
+		return store.Shared
+	}
+	return store.SingleWriter
 }
 
 // ShortTempDir is t.TempDir() unless its path is too long for a Unix socket, in which
@@ -148,11 +172,11 @@ func Dump(t testing.TB, db *DB, except ...string) string {
 // watch reports every query the embedded engine cannot serve from an index on a request
 // path, or MongoDB from a declared index (store.Query.Problem), as a test failure naming
 // the code that sent it.
-func watch(t testing.TB) *event.CommandMonitor {
+func watch(t testing.TB, mode store.Mode) *event.CommandMonitor {
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	logPath := os.Getenv("PORTAL_QUERY_LOG")
-	return store.WatchQueries(func(ctx context.Context, q store.Query) {
+	return store.WatchQueries(mode, func(ctx context.Context, q store.Query) {
 		problem := q.Problem()
 		if problem == "" {
 			return

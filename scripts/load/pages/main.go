@@ -262,7 +262,7 @@ func visitorCookie(base string) string {
 func countedViews(dir string) int64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := store.Connect(ctx, store.SocketURI(dir), "portal")
+	db, err := store.Connect(ctx, store.SocketURI(dir), "portal", store.Options{})
 	loadkit.Must(err)
 	defer db.Close(ctx)
 	today := analytics.DayOf(time.Now())
