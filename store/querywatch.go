@@ -24,14 +24,14 @@ type Query struct {
 	Command    string   // find, update, delete, count, aggregate, findAndModify
 	Keys       []string // the filter's top-level keys (operators inside values are not keys)
 	Sort       []string
-	IDString   bool   // the filter is exactly {_id: <string or ObjectId>}
+	IDString   bool // the filter is exactly {_id: <string or ObjectId>}
 	// IDAnd: the filter is {_id: <string>, …} with more conditions: a compare-and-set
 	// in shared mode, served by the _id index on MongoDB (the embedded engine, the
 	// single writer, filters on _id alone, DB.atVersion).
 	IDAnd  bool
-	Shared bool // sent by a DB in Shared mode
-	Limit      int64  // a find's limit (0: none)
-	Job        string // the background job that sent it (background.Job), or ""
+	Shared bool   // sent by a DB in Shared mode
+	Limit  int64  // a find's limit (0: none)
+	Job    string // the background job that sent it (background.Job), or ""
 }
 
 func (q Query) String() string {
