@@ -3,6 +3,8 @@ package analytics
 import (
 	"sync"
 	"time"
+
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // Hit is one counted page view. It carries nothing that identifies the visitor beyond
@@ -55,7 +57,7 @@ func (b *Buffer) Record(h Hit) {
 	defer b.mu.Unlock()
 	d := b.day(date)
 	d.Views++
-	d.Hours[h.Time.In(Taipei).Hour()]++
+	d.Hours[h.Time.In(twtime.Zone).Hour()]++
 	d.Count(DimPath, h.Path, 1)
 	d.Count(DimReferrer, h.Referrer, 1)
 	d.Count(DimBrowser, h.Agent.Browser, 1)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 var bufKey = []byte("buffer test key, thirty-two bytes!!")
@@ -33,7 +35,7 @@ func visitorID(n int) [16]byte {
 
 func TestBufferCountsViewsHoursAndDimensions(t *testing.T) {
 	b := NewBuffer(bufKey)
-	day := time.Date(2026, 11, 23, 0, 0, 0, 0, Taipei)
+	day := time.Date(2026, 11, 23, 0, 0, 0, 0, twtime.Zone)
 	chrome := Agent{Browser: "chrome", OS: "windows", Device: "desktop"}
 	safari := Agent{Browser: "safari", OS: "ios", Device: "mobile"}
 	hits := []Hit{
@@ -89,25 +91,25 @@ func TestBufferCountsViewsHoursAndDimensions(t *testing.T) {
 	}
 }
 
-// The hour is Taipei's, and the day too: 16:30 UTC is 00:30 the next day.
+// The hour is twtime.Zone's, and the day too: 16:30 UTC is 00:30 the next day.
 func TestBufferHourAndDayAreTaipei(t *testing.T) {
 	b := NewBuffer(bufKey)
 	b.Record(Hit{Time: time.Date(2026, 11, 23, 16, 30, 0, 0, time.UTC), Path: "/"})
 	b.Record(Hit{Time: time.Date(2026, 11, 23, 15, 30, 0, 0, time.UTC), Path: "/"})
 	days := byDate(t, b.Take())
 	if d := days["2026-11-24"]; d == nil || d.Hours[0] != 1 || d.Views != 1 {
-		t.Fatalf("00:30 Taipei: %+v", d)
+		t.Fatalf("00:30 twtime.Zone: %+v", d)
 	}
 	if d := days["2026-11-23"]; d == nil || d.Hours[23] != 1 || d.Views != 1 {
-		t.Fatalf("23:30 Taipei: %+v", d)
+		t.Fatalf("23:30 twtime.Zone: %+v", d)
 	}
 }
 
-// A visit that starts before Taipei midnight and goes on after it: the visit and its
+// A visit that starts before twtime.Zone midnight and goes on after it: the visit and its
 // length count on the start day, each view and its time online on its own day.
 func TestBufferVisitAcrossMidnight(t *testing.T) {
 	b := NewBuffer(bufKey)
-	start := time.Date(2026, 11, 23, 15, 50, 0, 0, time.UTC) // 23:50 Taipei
+	start := time.Date(2026, 11, 23, 15, 50, 0, 0, time.UTC) // 23:50 twtime.Zone
 	s1 := Advance(nil, start, func() [16]byte { return visitorID(1) })
 	b.Record(Hit{Time: start, Path: "/", Visit: &s1})
 	s2 := Advance(&s1.Next, start.Add(20*time.Minute), nil)
@@ -170,7 +172,7 @@ func TestBufferHistogramHoldsEachVisitOnce(t *testing.T) {
 			}
 		}
 	}
-	now := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC) // 22:00 Taipei: visits cross midnight
+	now := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC) // 22:00 twtime.Zone: visits cross midnight
 	views := 0
 	for step := 0; step < 5000; step++ {
 		now = now.Add(time.Duration(rng.IntN(20)) * time.Second)
@@ -239,7 +241,7 @@ func TestBufferHistogramHoldsEachVisitOnce(t *testing.T) {
 
 func TestBufferTakeEmptiesAndRestoreMerges(t *testing.T) {
 	b := NewBuffer(bufKey)
-	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC) // 11:00 Taipei
+	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC) // 11:00 twtime.Zone
 	rec := func(n int, path string, idBase int) {
 		for i := 0; i < n; i++ {
 			s := Advance(nil, at, func() [16]byte { return visitorID(idBase + i) })
@@ -325,7 +327,7 @@ func TestBufferMaxKeysFoldsIntoOther(t *testing.T) {
 // Recording from many goroutines while another takes: nothing is lost or counted twice.
 func TestBufferConcurrentRecordAndTake(t *testing.T) {
 	b := NewBuffer(bufKey)
-	base := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC) // 23:00 Taipei: two days
+	base := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC) // 23:00 twtime.Zone: two days
 	const workers, each = 8, 1000
 	var views, hours, paths int64
 	days := map[string]bool{}

@@ -30,7 +30,7 @@ const Direct = "direct"
 // referrers cannot grow a day's counters without limit; the rest count as Other.
 const MaxKeys = 2000
 
-// Day is one day's counts (Asia/Taipei), or an increment of them waiting to be added.
+// Day is one day's counts (Asia/twtime.Zone), or an increment of them waiting to be added.
 type Day struct {
 	Date string // YYYY-MM-DD
 	// Batch names an increment, so a write retried after an unclear failure (a timeout

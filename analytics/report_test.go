@@ -5,12 +5,14 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // rangeOf makes a Range of consecutive days from 2026-11-01 with the given views and
 // visits per day, its Sum holding their totals.
 func rangeOf(views, visits []int64) *Range {
-	start := time.Date(2026, 11, 1, 0, 0, 0, 0, Taipei)
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, twtime.Zone)
 	r := &Range{Sum: NewDay("")}
 	for i := range views {
 		date := start.AddDate(0, 0, i).Format(time.DateOnly)

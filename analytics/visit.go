@@ -3,6 +3,8 @@ package analytics
 import (
 	"crypto/rand"
 	"time"
+
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // VisitGap ends a visit: a page view after a longer pause starts a new one, and the
@@ -12,9 +14,6 @@ const VisitGap = 30 * time.Minute
 // ClockSkew is how far (in seconds) a cookie's last view may lie in the future, from
 // another instance whose clock runs ahead, and still count as this visitor.
 const ClockSkew = 5
-
-// Taipei is the time zone of the report's days and hours (Taiwan keeps no summer time).
-var Taipei = time.FixedZone("Asia/Taipei", 8*3600)
 
 // Visitor is the analytics cookie's content: a random id that tells this browser apart
 // from others (never stored on the server) and the current visit's start and last page
@@ -43,7 +42,7 @@ type Step struct {
 	// The visit's length moved from one histogram bucket to another; both count on the
 	// day the visit started. From is -1 for a new visit; From == To means no change.
 	From, To int
-	// VisitDay is the day (Asia/Taipei) the visit started.
+	// VisitDay is the day (Asia/twtime.Zone) the visit started.
 	VisitDay string
 }
 
@@ -92,5 +91,5 @@ func Bucket(d time.Duration) int {
 	return len(Buckets)
 }
 
-// DayOf is the report day (Asia/Taipei) of a time, as YYYY-MM-DD.
-func DayOf(t time.Time) string { return t.In(Taipei).Format(time.DateOnly) }
+// DayOf is the report day (Asia/twtime.Zone) of a time, as YYYY-MM-DD.
+func DayOf(t time.Time) string { return t.In(twtime.Zone).Format(time.DateOnly) }

@@ -20,7 +20,7 @@ func idOf(b byte, calls *int) func() [16]byte {
 	}
 }
 
-// t0 is 01:00 on 24 November in Taipei, still 23 November in UTC.
+// t0 is 01:00 on 24 November in twtime.Zone, still 23 November in UTC.
 var visitT0 = time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)
 
 func TestAdvanceFirstViewStartsVisitorAndVisit(t *testing.T) {
@@ -37,7 +37,7 @@ func TestAdvanceFirstViewStartsVisitorAndVisit(t *testing.T) {
 		t.Fatalf("first view: %+v", s)
 	}
 	if s.VisitDay != "2026-11-24" {
-		t.Fatalf("visit day %q, want the Taipei day 2026-11-24", s.VisitDay)
+		t.Fatalf("visit day %q, want the twtime.Zone day 2026-11-24", s.VisitDay)
 	}
 }
 
@@ -71,9 +71,9 @@ func TestAdvanceContinuesVisit(t *testing.T) {
 	}
 }
 
-// A visit that began before Taipei midnight stays on its start day.
+// A visit that began before twtime.Zone midnight stays on its start day.
 func TestAdvanceVisitDayIsStartDay(t *testing.T) {
-	start := time.Date(2026, 11, 23, 15, 50, 0, 0, time.UTC) // 23:50 in Taipei
+	start := time.Date(2026, 11, 23, 15, 50, 0, 0, time.UTC) // 23:50 in twtime.Zone
 	first := Advance(nil, start, idOf(1, nil))
 	if first.VisitDay != "2026-11-23" {
 		t.Fatalf("start day %q", first.VisitDay)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // trafficPresets are the ranges offered with one click, in order.
@@ -115,8 +116,8 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 	}
 	// The report covers finished days only: a day still being counted would change
 	// between two looks, and the difference would be one visitor's views.
-	now := s.Now().In(analytics.Taipei)
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, analytics.Taipei).AddDate(0, 0, -1)
+	now := s.Now().In(twtime.Zone)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, twtime.Zone).AddDate(0, 0, -1)
 	preset := f.Preset
 	if preset == "" && f.From == "" && f.To == "" {
 		preset = "30d"
@@ -135,7 +136,7 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 	case "365d":
 		from, to = today.AddDate(0, 0, -364), today
 	case "year":
-		from, to = time.Date(today.Year(), 1, 1, 0, 0, 0, 0, analytics.Taipei), today
+		from, to = time.Date(today.Year(), 1, 1, 0, 0, 0, 0, twtime.Zone), today
 	default:
 		if len(inv.Problems) == 0 {
 			if f.From == "" {
@@ -146,8 +147,8 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 			}
 		}
 		if len(inv.Problems) == 0 {
-			from, _ = time.ParseInLocation(time.DateOnly, f.From, analytics.Taipei)
-			to, _ = time.ParseInLocation(time.DateOnly, f.To, analytics.Taipei)
+			from, _ = time.ParseInLocation(time.DateOnly, f.From, twtime.Zone)
+			to, _ = time.ParseInLocation(time.DateOnly, f.To, twtime.Zone)
 			switch {
 			case to.Before(from):
 				inv.Add("to", "traffic.range_order")

@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // View is what every page template receives: the language, the user, flash messages,
@@ -71,12 +72,8 @@ func (v *View) FieldError(field string) string {
 	return ""
 }
 
-var taipei = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Taipei"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600) // Taiwan has no daylight saving
-}()
+// taipei is the zone pages show times in (the portal's one zone, twtime).
+var taipei = twtime.Zone
 
 // view builds the common part of every page from the request.
 func (s *Server) view(c *gin.Context, titleKey string, page any) *View {

@@ -14,17 +14,17 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/example/pdpa-portal/internal/twtime"
 	"golang.org/x/text/encoding/traditionalchinese"
 )
-
-// Taipei is the agency's time zone. Taiwan has kept UTC+8 without daylight saving since
-// 1980, so a fixed zone gives the same dates as the tz database for every date the portal
-// handles, and does not depend on the host having tzdata installed.
-var Taipei = time.FixedZone("Asia/Taipei", 8*60*60)
 
 // Date is a civil (calendar) date in Taiwan, without a time or a zone: statutory periods
 // are counted in whole days, so a date never drifts with the zone of a server or a
 // browser. Build one with NewDate, DateOf or ParseDate; the zero Date means "no date".
+//
+// Dates are of Taiwan's time, twtime.Zone: Taiwan has kept UTC+8 without daylight saving
+// since 1980, so a fixed zone gives the same dates as the tz database for every date the
+// portal handles, and does not depend on the host having tzdata installed.
 type Date struct {
 	Year  int
 	Month time.Month
@@ -36,9 +36,9 @@ func NewDate(y int, m time.Month, d int) Date {
 	return dateFromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 }
 
-// DateOf returns the date in Taipei at the instant t.
+// DateOf returns the date in twtime.Zone at the instant t.
 func DateOf(t time.Time) Date {
-	y, m, d := t.In(Taipei).Date()
+	y, m, d := t.In(twtime.Zone).Date()
 	return Date{y, m, d}
 }
 
@@ -61,8 +61,8 @@ func ParseDate(s string) (Date, error) {
 // zone offsets, so adding 24 hours is always one day.
 func (d Date) utc() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
 
-// Start is the instant the date begins in Taipei.
-func (d Date) Start() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, Taipei) }
+// Start is the instant the date begins in twtime.Zone.
+func (d Date) Start() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, twtime.Zone) }
 
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }

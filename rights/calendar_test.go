@@ -35,7 +35,7 @@ func TestDate(t *testing.T) {
 	if !d(2026, 1, 1).Valid() || (Date{2026, 2, 30}).Valid() || (Date{}).Valid() {
 		t.Fatal("validity")
 	}
-	// The date in Taipei, whatever the zone of the instant.
+	// The date in twtime.Zone, whatever the zone of the instant.
 	for _, tc := range []struct {
 		at   time.Time
 		want Date
@@ -50,7 +50,7 @@ func TestDate(t *testing.T) {
 		}
 	}
 	if s := d(2026, 1, 2).Start(); !s.Equal(time.Date(2026, 1, 1, 16, 0, 0, 0, time.UTC)) {
-		t.Fatalf("start of day in Taipei: %v", s)
+		t.Fatalf("start of day in twtime.Zone: %v", s)
 	}
 	for _, bad := range []string{"2026-02-30", "2026-1-1", "20260101", "", "2026-01-01T00:00:00Z"} {
 		if _, err := ParseDate(bad); err == nil {

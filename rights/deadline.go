@@ -98,7 +98,7 @@ const (
 	StatusOverdue  DueStatus = "overdue"
 )
 
-// Status compares today (the date in Taipei: DateOf(now)) with a due date.
+// Status compares today (the date in twtime.Zone: DateOf(now)) with a due date.
 func Status(due, today Date) DueStatus {
 	switch n := DaysLeft(due, today); {
 	case n < 0:

@@ -159,7 +159,7 @@ func TestDaysLeftAndStatus(t *testing.T) {
 			t.Errorf("Status(%s, %s) = %s, want %s", due, tc.today, got, tc.status)
 		}
 	}
-	// Today is the date in Taipei: 23:30 UTC on the 18th is already the 19th there.
+	// Today is the date in twtime.Zone: 23:30 UTC on the 18th is already the 19th there.
 	now := time.Date(2026, 1, 18, 23, 30, 0, 0, time.UTC)
 	if got := Status(due, DateOf(now)); got != StatusDueToday {
 		t.Fatalf("status at %v: %s", now, got)

@@ -38,7 +38,7 @@ func TestValidateRequestByKind(t *testing.T) {
 
 func TestFileSetsReceiptAndDueDate(t *testing.T) {
 	r := &Request{Kind: Copy}
-	// 23:30 on 23 November in Taipei is still the 23rd there (15:30 UTC).
+	// 23:30 on 23 November in twtime.Zone is still the 23rd there (15:30 UTC).
 	File(r, time.Date(2026, 11, 23, 15, 30, 0, 0, time.UTC), nil)
 	if r.State != Submitted || r.Received != NewDate(2026, time.November, 23) || r.Due != NewDate(2026, time.December, 8) {
 		t.Fatalf("%+v", r)

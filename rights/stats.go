@@ -6,7 +6,7 @@ import (
 )
 
 // Counter names the statistics keep per month and kind. Each event counts in the month
-// it happened (Taipei time): a request received in March and decided in April counts as
+// it happened (twtime.Zone time): a request received in March and decided in April counts as
 // received in March and decided in April, as monthly reports read.
 const (
 	CountReceived  = "received"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // Analytics keeps the traffic counters: one document per day ("d:2026-11-23") and, for
@@ -263,11 +264,11 @@ func (s *Analytics) first(ctx context.Context) (string, error) {
 // Range reads the days from..to: finished months from their summaries, other days one
 // by one, and nothing before the first counted day or after today.
 func (s *Analytics) Range(ctx context.Context, from, to string) (*analytics.Range, error) {
-	start, err := time.ParseInLocation(time.DateOnly, from, analytics.Taipei)
+	start, err := time.ParseInLocation(time.DateOnly, from, twtime.Zone)
 	if err != nil {
 		return nil, fmt.Errorf("analytics range: from %q: %w", from, err)
 	}
-	end, err := time.ParseInLocation(time.DateOnly, to, analytics.Taipei)
+	end, err := time.ParseInLocation(time.DateOnly, to, twtime.Zone)
 	if err != nil || end.Before(start) {
 		return nil, fmt.Errorf("analytics range: to %q before from or not a date", to)
 	}
@@ -278,7 +279,7 @@ func (s *Analytics) Range(ctx context.Context, from, to string) (*analytics.Rang
 	today := analytics.DayOf(s.now())
 	r := &analytics.Range{From: from, To: to, Sum: analytics.NewDay("")}
 	byDate := map[string]analytics.Totals{}
-	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, analytics.Taipei); !m.After(end); m = m.AddDate(0, 1, 0) {
+	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, twtime.Zone); !m.After(end); m = m.AddDate(0, 1, 0) {
 		month := m.Format("2006-01")
 		last := m.AddDate(0, 1, -1).Format(time.DateOnly)
 		if first == "" || last < first || m.Format(time.DateOnly) > today {
@@ -352,12 +353,12 @@ func (s *Analytics) Roll(ctx context.Context, now time.Time) error {
 	if err != nil || first == "" {
 		return err
 	}
-	start, err := time.ParseInLocation(time.DateOnly, first, analytics.Taipei)
+	start, err := time.ParseInLocation(time.DateOnly, first, twtime.Zone)
 	if err != nil {
 		return fmt.Errorf("analytics first day %q: %w", first, err)
 	}
-	local := now.In(analytics.Taipei)
-	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, analytics.Taipei); !m.AddDate(0, 1, 0).Add(time.Hour).After(local); m = m.AddDate(0, 1, 0) {
+	local := now.In(twtime.Zone)
+	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, twtime.Zone); !m.AddDate(0, 1, 0).Add(time.Hour).After(local); m = m.AddDate(0, 1, 0) {
 		month := m.Format("2006-01")
 		if doc, err := s.load(ctx, "m:"+month); err == nil {
 			// The last finished month is checked against its days: a late increment

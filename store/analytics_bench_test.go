@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -19,7 +20,7 @@ import (
 func BenchmarkTrafficReport(b *testing.B) {
 	db := storetest.New(b)
 	ctx := context.Background()
-	today := time.Date(2026, 11, 23, 12, 0, 0, 0, analytics.Taipei)
+	today := time.Date(2026, 11, 23, 12, 0, 0, 0, twtime.Zone)
 	st := store.NewAnalytics(db.DB, func() time.Time { return today })
 	start := time.Now()
 	hasher := analytics.NewHasher([]byte("bench"))
@@ -92,7 +93,7 @@ func BenchmarkWritesPer10kViews(b *testing.B) {
 	for _, perSecond := range []int{2, 20, 200} {
 		b.Run(fmt.Sprintf("%d-views-per-s", perSecond), func(b *testing.B) {
 			for b.Loop() {
-				now := time.Date(2026, 11, 23, 9, 0, 0, 0, analytics.Taipei)
+				now := time.Date(2026, 11, 23, 9, 0, 0, 0, twtime.Zone)
 				cs := &countingStore{Store: store.NewAnalytics(db.DB, func() time.Time { return now })}
 				c := &analytics.Counter{Buffer: analytics.NewBuffer([]byte("k")), Store: cs}
 				next := now.Add(5 * time.Second)

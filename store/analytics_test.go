@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -38,7 +39,7 @@ func (c *anClock) Set(t time.Time) {
 
 // taipei is a wall-clock time in Taipei.
 func taipei(y int, m time.Month, d, h, min int) time.Time {
-	return time.Date(y, m, d, h, min, 0, 0, analytics.Taipei)
+	return time.Date(y, m, d, h, min, 0, 0, twtime.Zone)
 }
 
 func newAnalyticsStore(t *testing.T, now time.Time) (*storetest.DB, *store.Analytics, *anClock) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // Consents implements consent.Store: events in consent_events (insert only), the current
@@ -154,7 +155,7 @@ const consentCountsCurrent = "current"
 // administrators' page would show as a small difference, never a wrong state.)
 func (c *Consents) count(ctx context.Context, purpose, action string, at time.Time, delta int) error {
 	if action == string(consent.Grant) || action == string(consent.Withdraw) {
-		month := at.In(taipeiZone).Format("2006-01")
+		month := at.In(twtime.Zone).Format("2006-01")
 		unlock := c.db.locks.lock(collConsentCounts, month)
 		_, err := c.db.coll(collConsentCounts).UpdateOne(ctx, bson.D{{Key: "_id", Value: month}},
 			bson.D{{Key: "$inc", Value: bson.D{{Key: action + "." + purpose, Value: 1}}}}, options.UpdateOne().SetUpsert(true))
@@ -278,9 +279,9 @@ func (c *Consents) Stats(ctx context.Context, since time.Time) (*consent.Stats, 
 	if y := since.AddDate(1, 0, 0); y.After(last) {
 		last = y
 	}
-	end := last.In(taipeiZone).Format("2006-01")
-	start := since.In(taipeiZone)
-	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, taipeiZone); ; m = m.AddDate(0, 1, 0) {
+	end := last.In(twtime.Zone).Format("2006-01")
+	start := since.In(twtime.Zone)
+	for m := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, twtime.Zone); ; m = m.AddDate(0, 1, 0) {
 		month := m.Format("2006-01")
 		d, err := read(month)
 		if err != nil {

@@ -19,9 +19,6 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 )
 
-// taipeiZone is Taiwan's time (no daylight saving): months and days of counters.
-var taipeiZone = time.FixedZone("Asia/Taipei", 8*3600)
-
 // DB is a connected database.
 type DB struct {
 	client *mongo.Client

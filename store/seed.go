@@ -13,6 +13,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/internal/background"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/vault"
@@ -105,7 +106,7 @@ func (s *Seeder) Person(ctx context.Context, p SeedPerson) error {
 		st := consentStateDoc{Granted: e.Action == consent.Grant, Action: string(e.Action), NoticeVersion: e.NoticeVersion, At: e.At.UTC(), EventID: e.ID}
 		states[e.Purpose] = st
 		if e.Action == consent.Grant || e.Action == consent.Withdraw {
-			m := e.At.In(taipeiZone).Format("2006-01")
+			m := e.At.In(twtime.Zone).Format("2006-01")
 			md := s.months[m]
 			if md == nil {
 				md = &consentCountsDoc{ID: m, Grant: map[string]int{}, Withdraw: map[string]int{}}

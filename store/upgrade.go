@@ -13,6 +13,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/internal/background"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // layoutVersion is the shape of the data this version writes. Version 2 added the
@@ -127,7 +128,7 @@ func (d *DB) upgradeConsentEvents(ctx context.Context) error {
 		if e.Action != string(consent.Grant) && e.Action != string(consent.Withdraw) {
 			continue
 		}
-		m := e.At.In(taipeiZone).Format("2006-01")
+		m := e.At.In(twtime.Zone).Format("2006-01")
 		doc := months[m]
 		if doc == nil {
 			doc = &consentCountsDoc{ID: m, Grant: map[string]int{}, Withdraw: map[string]int{}}

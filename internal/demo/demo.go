@@ -19,6 +19,7 @@ import (
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
@@ -637,7 +638,7 @@ func (d *demo) traffic(ctx context.Context) error {
 	for i := 365; i >= 1; i-- {
 		day := d.now.AddDate(0, 0, -i)
 		base := 300 + d.rng.IntN(200)
-		if wd := day.In(analytics.Taipei).Weekday(); wd == time.Saturday || wd == time.Sunday {
+		if wd := day.In(twtime.Zone).Weekday(); wd == time.Saturday || wd == time.Sunday {
 			base /= 3
 		}
 		a := analytics.NewDay(analytics.DayOf(day))
