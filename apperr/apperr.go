@@ -14,6 +14,10 @@ var (
 	ErrStale = errors.New("stale")
 	// ErrUnavailable: the database cannot be reached right now.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrStorageFull: the database has no room for a write (its disk, or its cap, is
+	// full). Nothing was stored by the failed write; reads still work, and writes work
+	// again as soon as space is freed, so it is a 503 and never a 500.
+	ErrStorageFull = errors.New("storage full")
 	// ErrForbidden: the caller may not do this.
 	ErrForbidden = errors.New("forbidden")
 )
