@@ -63,7 +63,13 @@ func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
 
 func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 	t.Helper()
-	db := storetest.New(t)
+	return newHarnessOn(t, storetest.New(t), nil, adjust)
+}
+
+// newHarnessOn is newHarnessWith on a given database, with deps adjusting the
+// dependencies too.
+func newHarnessOn(t *testing.T, db *storetest.DB, deps func(*handlers.Deps), adjust func(*handlers.Options)) *harness {
+	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	users := storetest.Users(db.DB)
 	notices := store.NewNotices(db.DB)
@@ -90,7 +96,7 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 	if adjust != nil {
 		adjust(&opts)
 	}
-	srv, err := handlers.New(handlers.Deps{
+	d := handlers.Deps{
 		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), DB: db.DB, Users: users,
 		Sessions: sessions, Setup: setup, Accounts: accounts, Reviews: store.NewReviews(db.DB), Mail: mail,
 		Notices: notices, Now: clk.Now,
@@ -105,7 +111,11 @@ func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 		Incidents: store.NewIncidents(db.DB),
 		Backups:   store.NewBackupRuns(db.DB),
 		Counter:   &analytics.Counter{Buffer: analytics.NewBuffer([]byte("test sketch key")), Store: store.NewAnalytics(db.DB, clk.Now)},
-	}, opts)
+	}
+	if deps != nil {
+		deps(&d)
+	}
+	srv, err := handlers.New(d, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

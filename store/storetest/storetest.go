@@ -36,8 +36,16 @@ type DB struct {
 }
 
 // New returns an empty database with indexes, closed at the end of the test.
-func New(t testing.TB) *DB {
+func New(t testing.TB) *DB { t.Helper(); return NewCapped(t, 0) }
+
+// NewCapped is New on an embedded engine whose database may grow to at most maxPages
+// pages of 4 KiB (0: no cap; store.StartEngineCapped). It skips the test against a
+// shared server, which cannot be capped.
+func NewCapped(t testing.TB, maxPages int64) *DB {
 	t.Helper()
+	if maxPages > 0 && os.Getenv("PORTAL_TEST_MONGODB_URI") != "" {
+		t.Skip("the database cap needs the embedded engine")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name := fmt.Sprintf("test_%d_%d", os.Getpid(), seq.Add(1))
@@ -46,7 +54,7 @@ func New(t testing.TB) *DB {
 		out.URI = uri
 	} else {
 		out.Dir = ShortTempDir(t)
-		eng, err := store.StartEngine(out.Dir, nil)
+		eng, err := store.StartEngineCapped(out.Dir, nil, maxPages)
 		if err != nil {
 			t.Fatalf("start embedded engine: %v", err)
 		}
