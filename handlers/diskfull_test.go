@@ -19,6 +19,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
@@ -167,15 +168,19 @@ func TestDiskFullLosesNothingAcknowledged(t *testing.T) {
 	if _, err := ballast.DeleteOne(ctx, bson.D{{Key: "_id", Value: "2"}}); err != nil {
 		t.Fatal(err)
 	}
-	refused := 0
+	fullText := i18n.MustLoad().T(i18n.ZH, "error.storage_full")
+	refused, refusedWithFile := 0, 0
 	for k := 1; k < 60 && refused < 6; k++ {
-		if r := file(k, k, k%2 == 0); r.Code == http.StatusServiceUnavailable {
+		if r := file(k, k, k%2 == 0); r.Code == http.StatusServiceUnavailable && strings.Contains(r.Body.String(), fullText) {
 			refused++
+			if k%2 == 0 {
+				refusedWithFile++
+			}
 		}
 		reviewOne()
 	}
-	if refused == 0 {
-		t.Fatalf("the full database refused nothing (%d bytes free)", free())
+	if refused == 0 || refusedWithFile == 0 {
+		t.Fatalf("the full database refused %d filings, %d with a file (%d bytes free)", refused, refusedWithFile, free())
 	}
 	for _, p := range []string{"/requests", "/account", "/staff", "/api/v1/me/requests"} {
 		r := citizens[0].get(p)
@@ -298,4 +303,27 @@ func TestDiskFullLosesNothingAcknowledged(t *testing.T) {
 	}
 	t.Logf("acknowledged %d filings, %d reviews; refused %d for want of space; uploads paused at step %d, not ready at %d",
 		len(acknowledged), len(acted), refused, uploadsPaused, notReady)
+}
+
+// fullUsers is a user store whose updates find the disk full.
+type fullUsers struct{ account.Users }
+
+func (fullUsers) Update(context.Context, *account.User) error {
+	return fmt.Errorf("update user: %w", apperr.ErrStorageFull)
+}
+
+// Only the last sign-in time cannot be written: the person who knows the password is
+// let in all the same.
+func TestSignInWhenTheLastSignInCannotBeWritten(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	h.accounts.Users = fullUsers{h.users}
+	b := h.browser()
+	r := b.post("/signin", url.Values{"email": {"c@example.tw"}, "password": {citizenPassword}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d %s", r.Code, r.text(".error-summary"))
+	}
+	if r := b.get("/account"); r.Code != http.StatusOK {
+		t.Fatalf("signed in: %d", r.Code)
+	}
 }
