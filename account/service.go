@@ -286,7 +286,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*User, er
 		return nil
 	}
 	signedIn, err := s.modify(ctx, u.ID, mark)
-	if errors.Is(err, apperr.ErrStorageFull) {
+	if apperr.IsStorageFull(err) {
 		// With the disk full only the last sign-in time is lost: the person who knows
 		// the password is let in (with the forced password change applied in memory).
 		_ = mark(u)

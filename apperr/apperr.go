@@ -3,7 +3,10 @@
 // one place.
 package apperr
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 var (
 	// ErrNotFound: the object does not exist (or the caller may not know it does).
@@ -54,4 +57,19 @@ func (e *Invalid) OrNil() error {
 		return nil
 	}
 	return e
+}
+
+// IsStorageFull reports ErrStorageFull, or an error whose text is a full disk's (SQLite's
+// "database or disk is full", the system's ENOSPC) that some path passed on without
+// translating it: a full disk is never a 500.
+func IsStorageFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrStorageFull) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database or disk is full") || strings.Contains(msg, "SQLITE_FULL") ||
+		strings.Contains(msg, "no space left on device")
 }

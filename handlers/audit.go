@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -116,7 +115,7 @@ func (s *Server) auditBegin(c *gin.Context) bool {
 	if err := s.Audit.Append(ctx, e); err != nil {
 		c.Set(keyAuditRefused, true)
 		s.Log.Error("audit trail not writable: request refused", "request_id", c.GetString(keyRequestID), "action", e.Action, "err", err)
-		if !errors.Is(err, apperr.ErrStorageFull) {
+		if !apperr.IsStorageFull(err) {
 			err = fmt.Errorf("%w: audit trail: %v", apperr.ErrUnavailable, err)
 		}
 		s.fail(c, err)

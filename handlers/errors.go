@@ -70,7 +70,7 @@ func statusOf(err error) (int, string) {
 		return http.StatusForbidden, ""
 	case errors.Is(err, apperr.ErrConflict), errors.Is(err, apperr.ErrStale):
 		return http.StatusConflict, ""
-	case errors.Is(err, apperr.ErrStorageFull):
+	case apperr.IsStorageFull(err):
 		return http.StatusServiceUnavailable, "error.storage_full"
 	case errors.Is(err, apperr.ErrUnavailable):
 		return http.StatusServiceUnavailable, ""

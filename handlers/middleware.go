@@ -180,7 +180,7 @@ func (s *Server) loadSession(c *gin.Context) bool {
 	}
 	if s.opt.Sessions.NeedsTouch(se, now) {
 		// With the disk full the idle clock is not moved forward; reading still works.
-		if err := s.Sessions.Touch(ctx, se.ID, now); err != nil && !errors.Is(err, apperr.ErrNotFound) && !errors.Is(err, apperr.ErrStorageFull) {
+		if err := s.Sessions.Touch(ctx, se.ID, now); err != nil && !errors.Is(err, apperr.ErrNotFound) && !apperr.IsStorageFull(err) {
 			s.fail(c, err)
 			return false
 		}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -113,9 +112,7 @@ func isStorageFull(err error) bool {
 	if errors.As(err, &se) && se.HasErrorCode(codeOutOfDiskSpace) {
 		return true
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "database or disk is full") || strings.Contains(msg, "SQLITE_FULL") ||
-		strings.Contains(msg, "no space left on device")
+	return apperr.IsStorageFull(err)
 }
 
 // Drop deletes the whole database (tests against a shared server use it).
