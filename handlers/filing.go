@@ -38,6 +38,11 @@ type mailWithdrawer interface {
 // refusal.
 func (s *Server) fileWhole(c *gin.Context, r *rights.Request, attached []filingFiles, mail func(ctx context.Context, r *rights.Request) (string, error)) error {
 	ctx := c.Request.Context()
+	for _, a := range attached {
+		if len(a.fhs) > 0 && s.uploadsPaused(ctx) {
+			return errUploadsPaused // before a number is taken
+		}
+	}
 	if err := s.dateFiled(ctx, r); err != nil {
 		return err
 	}
