@@ -278,13 +278,21 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*User, er
 	case u.Expired(now):
 		return nil, ErrExpired
 	}
-	return s.modify(ctx, u.ID, func(u *User) error {
+	mark := func(u *User) error {
 		u.LastSignIn = now
 		if u.IsStaff() && now.Sub(u.PasswordChanged) >= StaffPasswordMaxAge {
 			u.MustChangePassword = true
 		}
 		return nil
-	})
+	}
+	signedIn, err := s.modify(ctx, u.ID, mark)
+	if apperr.IsStorageFull(err) {
+		// With the disk full only the last sign-in time is lost: the person who knows
+		// the password is let in (with the forced password change applied in memory).
+		_ = mark(u)
+		return u, nil
+	}
+	return signedIn, err
 }
 
 // Locked reports whether sign-in is locked for an address.

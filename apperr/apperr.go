@@ -3,7 +3,10 @@
 // one place.
 package apperr
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 var (
 	// ErrNotFound: the object does not exist (or the caller may not know it does).
@@ -14,6 +17,10 @@ var (
 	ErrStale = errors.New("stale")
 	// ErrUnavailable: the database cannot be reached right now.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrStorageFull: the database has no room for a write (its disk, or its cap, is
+	// full). Nothing was stored by the failed write; reads still work, and writes work
+	// again as soon as space is freed, so it is a 503 and never a 500.
+	ErrStorageFull = errors.New("storage full")
 	// ErrForbidden: the caller may not do this.
 	ErrForbidden = errors.New("forbidden")
 )
@@ -50,4 +57,19 @@ func (e *Invalid) OrNil() error {
 		return nil
 	}
 	return e
+}
+
+// IsStorageFull reports ErrStorageFull, or an error whose text is a full disk's (SQLite's
+// "database or disk is full", the system's ENOSPC) that some path passed on without
+// translating it: a full disk is never a 500.
+func IsStorageFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrStorageFull) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database or disk is full") || strings.Contains(msg, "SQLITE_FULL") ||
+		strings.Contains(msg, "no space left on device")
 }

@@ -21,6 +21,9 @@ const (
 	OK      = "ok"      // done
 	Refused = "refused" // refused: bad input, no permission, a conflict, wrong password
 	Failed  = "failed"  // the portal failed (5xx)
+	// Pending opens a request that may change something, written before it acts; the
+	// event with its outcome follows and names it (details "opened").
+	Pending = "pending"
 )
 
 // Actors that are not an account.

@@ -19,6 +19,7 @@ import (
 // staffHomePage is the staff home: for administrators, a warning about the backups.
 type staffHomePage struct {
 	Backup *backupWarning
+	Disk   *diskWarning
 }
 
 // backupWarning is why the data backups need attention.
@@ -43,6 +44,9 @@ func (s *Server) staffHome(c *gin.Context) {
 		if a := st.Attention(now); a.Any() {
 			p.Backup = &backupWarning{Attention: a, Status: st, Days: int(now.Sub(st.LastOK.At) / (24 * time.Hour))}
 		}
+	}
+	if u := currentUser(c); u != nil && u.Has(account.RoleAdmin) {
+		p.Disk = s.diskWarningFor(c.Request.Context())
 	}
 	s.render(c, http.StatusOK, "staff_home", s.view(c, "staff.title", p))
 }

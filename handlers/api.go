@@ -171,6 +171,10 @@ func (s *Server) requireToken(scope apitoken.Scope) gin.HandlerFunc {
 			}
 		}
 		c.Set(keyAPIToken, tok)
+		// The token names the actor: a write is recorded as pending before it acts.
+		if !s.auditBegin(c) {
+			return
+		}
 		c.Next()
 	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -219,11 +220,16 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.storeFiled(ctx, r); err != nil {
+	// The confirmation mail is queued before the request is stored, and the request is
+	// filed only with it (fileWhole).
+	lang := c.GetString(keyLang)
+	if err := s.fileWhole(c, r, nil, func(ctx context.Context, r *rights.Request) (string, error) {
+		return s.queueReceived(ctx, r, u.Email, lang)
+	}); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.confirmFiled(c, r, u.Email, c.GetString(keyLang))
+	s.setDisputed(c, r, true)
 	c.Header("Location", apiPrefix+"/me/requests/"+r.Ref)
 	writeJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(s.Now())))
 }

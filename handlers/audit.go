@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
 )
 
@@ -42,40 +44,36 @@ var anonymousNoOps = map[string]bool{
 	"POST /api/v1/receipts/verify": true,
 }
 
+// keyAuditBegun holds the sequence number of the request's opening event (auditBegin);
+// keyAuditRefused marks a request refused because that event could not be written.
+const (
+	keyAuditBegun   = "audit_begun"
+	keyAuditRefused = "audit_refused"
+)
+
 // auditTrail records, after the handler, every request that changes something (any
 // method but GET and HEAD: staff actions, citizens' requests and consents, sign-ins
 // and their failures, administrative changes, API writes) and every page where staff
 // look at one person's record. Details are the route's parameters and the status: never
 // form contents.
+//
+// The trail fails closed: a request that may change something is first recorded as
+// "pending" (auditBegin, once the session names the actor) and refused with a 503 if
+// that cannot be written, so nothing is done that the trail does not show. The event
+// written here afterwards names the pending one (details "opened") and carries the
+// outcome; if it is lost (the disk filled in between), the pending event still says who
+// tried what, and when. Two events per change cost one more append (about 5 ms) and
+// leave the hash chain and its verification as they were: an event is never changed
+// after it is written.
 func (s *Server) auditTrail(c *gin.Context) {
 	c.Next()
-	if s.Audit == nil {
+	if s.Audit == nil || c.GetBool(keyAuditRefused) {
 		return
 	}
-	r := c.Request
-	route := c.FullPath()
-	if route == "" || unaudited[r.Method+" "+route] {
+	if !s.audited(c) {
 		return
 	}
-	u := currentUser(c)
-	if v, ok := c.Get(keyAuditActor); ok {
-		u = v.(*account.User)
-	}
-	staffView := false
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		// Reading: staff opening one record (a request, an account, a disclosure),
-		// exporting a list (CSV) or searching one.
-		staffArea := strings.HasPrefix(route, "/officer/") || strings.HasPrefix(route, "/admin/") || strings.HasPrefix(route, "/webmaster/")
-		staffView = u != nil && u.IsStaff() && staffArea &&
-			(len(c.Params) > 0 || strings.HasSuffix(route, ".csv") || r.URL.Query().Get("q") != "")
-		if !staffView {
-			return
-		}
-	}
-	if u == nil && tokenOf(c) == nil && anonymousNoOps[r.Method+" "+route] {
-		return
-	}
-	e := &audit.Event{At: s.Now(), Action: r.Method + " " + route, Actor: audit.ActorAnonymous, Role: "", Details: map[string]string{}}
+	e := s.auditEvent(c)
 	switch status := c.Writer.Status(); {
 	case status >= 500:
 		e.Outcome = audit.Failed
@@ -88,6 +86,78 @@ func (s *Server) auditTrail(c *gin.Context) {
 		e.Outcome = o
 	}
 	e.Details["status"] = strconv.Itoa(c.Writer.Status())
+	if v, ok := c.Get(keyAuditBegun); ok {
+		e.Details["opened"] = strconv.FormatInt(v.(int64), 10)
+	}
+	// The request's own context may be cancelled once the answer is sent.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), auditTimeout)
+	defer cancel()
+	if err := s.Audit.Append(ctx, e); err != nil {
+		s.Log.Error("audit outcome not recorded (its pending event stands)", "request_id", c.GetString(keyRequestID), "action", e.Action, "err", err)
+	}
+}
+
+// auditBegin writes the pending event of a request that may change something, before
+// its handler runs; when that fails the request is refused (503) and false returned.
+// Reading requests, and anonymous ones that change nothing, pass without an event.
+func (s *Server) auditBegin(c *gin.Context) bool {
+	r := c.Request
+	if s.Audit == nil || r.Method == http.MethodGet || r.Method == http.MethodHead || !s.audited(c) {
+		return true
+	}
+	if _, ok := c.Get(keyAuditBegun); ok {
+		return true
+	}
+	e := s.auditEvent(c)
+	e.Outcome = audit.Pending
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
+	defer cancel()
+	if err := s.Audit.Append(ctx, e); err != nil {
+		c.Set(keyAuditRefused, true)
+		s.Log.Error("audit trail not writable: request refused", "request_id", c.GetString(keyRequestID), "action", e.Action, "err", err)
+		if !apperr.IsStorageFull(err) {
+			err = fmt.Errorf("%w: audit trail: %v", apperr.ErrUnavailable, err)
+		}
+		s.fail(c, err)
+		return false
+	}
+	c.Set(keyAuditBegun, e.Seq)
+	return true
+}
+
+// audited reports whether the request becomes an event: anything that may change
+// something, and staff opening one record, exporting or searching.
+func (s *Server) audited(c *gin.Context) bool {
+	r := c.Request
+	route := c.FullPath()
+	if route == "" || unaudited[r.Method+" "+route] {
+		return false
+	}
+	u := actorOf(c)
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// Reading: staff opening one record (a request, an account, a disclosure),
+		// exporting a list (CSV) or searching one.
+		staffArea := strings.HasPrefix(route, "/officer/") || strings.HasPrefix(route, "/admin/") || strings.HasPrefix(route, "/webmaster/")
+		return u != nil && u.IsStaff() && staffArea &&
+			(len(c.Params) > 0 || strings.HasSuffix(route, ".csv") || r.URL.Query().Get("q") != "")
+	}
+	return u != nil || tokenOf(c) != nil || !anonymousNoOps[r.Method+" "+route]
+}
+
+// actorOf is who acts: the one a sign-in or sign-up named, else the session's user.
+func actorOf(c *gin.Context) *account.User {
+	if v, ok := c.Get(keyAuditActor); ok {
+		return v.(*account.User)
+	}
+	return currentUser(c)
+}
+
+// auditEvent is the request's event without its outcome and status.
+func (s *Server) auditEvent(c *gin.Context) *audit.Event {
+	r := c.Request
+	route := c.FullPath()
+	u := actorOf(c)
+	e := &audit.Event{At: s.Now(), Action: r.Method + " " + route, Actor: audit.ActorAnonymous, Role: "", Details: map[string]string{}}
 	for _, p := range c.Params {
 		e.Details[p.Key] = clip(p.Value, 64)
 	}
@@ -112,12 +182,7 @@ func (s *Server) auditTrail(c *gin.Context) {
 	case strings.HasPrefix(route, "/guest/requests/:ref"):
 		e.Actor, e.Role = "guest", "guest"
 	}
-	// The request's own context may be cancelled once the answer is sent.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
-	defer cancel()
-	if err := s.Audit.Append(ctx, e); err != nil {
-		s.Log.Error("audit event not recorded", "request_id", c.GetString(keyRequestID), "action", e.Action, "err", err)
-	}
+	return e
 }
 
 // auditTimeout bounds recording one event after the answer is sent.

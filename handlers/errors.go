@@ -70,6 +70,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusForbidden, ""
 	case errors.Is(err, apperr.ErrConflict), errors.Is(err, apperr.ErrStale):
 		return http.StatusConflict, ""
+	case apperr.IsStorageFull(err):
+		return http.StatusServiceUnavailable, "error.storage_full"
 	case errors.Is(err, apperr.ErrUnavailable):
 		return http.StatusServiceUnavailable, ""
 	default:
@@ -126,7 +128,8 @@ var apiCodes = map[int]string{
 }
 
 // pageKeyCodes give the page messages that have an API meaning of their own a code.
-var pageKeyCodes = map[string]string{"error.cross_origin": "cross_origin", "error.preparing": "preparing"}
+var pageKeyCodes = map[string]string{"error.cross_origin": "cross_origin", "error.preparing": "preparing",
+	"error.storage_full": "storage_full", "error.uploads_paused": "uploads_paused"}
 
 // codeOf is the API's stable error code for what statusOf returned: the code in an
 // "api.error.<code>" key, or the status's own code. Unknown statuses read as 500.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -60,16 +61,21 @@ func (s *Server) guestFileRequest(c *gin.Context) {
 // sendGuestCode issues a fresh code for the request and mails it with the reference and
 // due date. The request is stored already, so a mail that cannot be queued is logged.
 func (s *Server) sendGuestCode(c *gin.Context, r *rights.Request, email, lang, kind string) {
-	ctx := c.Request.Context()
-	code := rights.NewCode()
-	if err := s.Guests.IssueCode(ctx, r.Ref, code, s.Now()); err != nil {
-		s.Log.Error("guest code not issued", "ref", r.Ref, "err", err)
-		return
-	}
-	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: r.Subject, To: email, Lang: lang, Kind: kind,
-		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []any{r.Ref, r.Due.String(), code}}); err != nil {
+	if _, err := s.queueGuestCode(c.Request.Context(), r, email, lang, kind); err != nil {
 		s.Log.Error("guest code not mailed", "ref", r.Ref, "err", err)
 	}
+}
+
+// queueGuestCode issues a fresh code for the request and queues the mail carrying it,
+// the reference and the due date; it returns the mail's id.
+func (s *Server) queueGuestCode(ctx context.Context, r *rights.Request, email, lang, kind string) (string, error) {
+	code := rights.NewCode()
+	if err := s.Guests.IssueCode(ctx, r.Ref, code, s.Now()); err != nil {
+		return "", fmt.Errorf("guest code: %w", err)
+	}
+	id := account.NewID("m")
+	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: email, Lang: lang, Kind: kind,
+		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []any{r.Ref, r.Due.String(), code}})
 }
 
 type guestConfirmPage struct {

@@ -63,13 +63,19 @@ func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
 
 func newHarnessWith(t *testing.T, adjust func(*handlers.Options)) *harness {
 	t.Helper()
-	return newHarnessIn(t, storetest.Mode(), adjust)
+	return newHarnessOn(t, storetest.New(t), nil, adjust)
 }
 
 // newHarnessIn is newHarnessWith on a database in the given mode.
 func newHarnessIn(t *testing.T, mode store.Mode, adjust func(*handlers.Options)) *harness {
 	t.Helper()
-	db := storetest.NewIn(t, mode)
+	return newHarnessOn(t, storetest.NewIn(t, mode), nil, adjust)
+}
+
+// newHarnessOn is newHarnessWith on a given database, with deps adjusting the
+// dependencies too.
+func newHarnessOn(t *testing.T, db *storetest.DB, deps func(*handlers.Deps), adjust func(*handlers.Options)) *harness {
+	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	n, err := consent.DefaultNotice(clk.Now())
 	if err != nil {
@@ -79,7 +85,7 @@ func newHarnessIn(t *testing.T, mode store.Mode, adjust func(*handlers.Options))
 		t.Fatal(err)
 	}
 	seedCatalogue(t, db.DB)
-	return harnessOver(t, db, clk, adjust)
+	return harnessOver(t, db, clk, deps, adjust)
 }
 
 // twin is a second complete portal instance on h's database, as another process on
@@ -96,11 +102,11 @@ func (h *harness) twin() *harness {
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(func() { _ = other.Close(context.Background()) })
-	return harnessOver(h.t, &storetest.DB{DB: other, Engine: h.db.Engine, URI: h.db.URI, Name: h.db.Name, Dir: h.db.Dir}, h.clock, nil)
+	return harnessOver(h.t, &storetest.DB{DB: other, Engine: h.db.Engine, URI: h.db.URI, Name: h.db.Name, Dir: h.db.Dir}, h.clock, nil, nil)
 }
 
 // harnessOver builds the portal's stores and server over db (with a notice published).
-func harnessOver(t *testing.T, db *storetest.DB, clk *clock, adjust func(*handlers.Options)) *harness {
+func harnessOver(t *testing.T, db *storetest.DB, clk *clock, deps func(*handlers.Deps), adjust func(*handlers.Options)) *harness {
 	t.Helper()
 	users := storetest.Users(db.DB)
 	notices := store.NewNotices(db.DB)
@@ -120,7 +126,7 @@ func harnessOver(t *testing.T, db *storetest.DB, clk *clock, adjust func(*handle
 	if adjust != nil {
 		adjust(&opts)
 	}
-	srv, err := handlers.New(handlers.Deps{
+	d := handlers.Deps{
 		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), DB: db.DB, Users: users,
 		Sessions: sessions, Setup: setup, Accounts: accounts, Reviews: store.NewReviews(db.DB), Mail: mail,
 		Notices: notices, Now: clk.Now,
@@ -135,7 +141,11 @@ func harnessOver(t *testing.T, db *storetest.DB, clk *clock, adjust func(*handle
 		Incidents: store.NewIncidents(db.DB),
 		Backups:   store.NewBackupRuns(db.DB),
 		Counter:   &analytics.Counter{Buffer: analytics.NewBuffer([]byte("test sketch key")), Store: store.NewAnalytics(db.DB, clk.Now)},
-	}, opts)
+	}
+	if deps != nil {
+		deps(&d)
+	}
+	srv, err := handlers.New(d, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

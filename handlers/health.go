@@ -30,6 +30,13 @@ func (s *Server) readyz(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "database unavailable"})
 		return
 	}
+	// An instance that cannot write soon should get no new visitors: they would be the
+	// ones refused.
+	if s.diskLow(ctx) {
+		c.Header("Retry-After", "30")
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "low on disk space"})
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -128,12 +129,14 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		}
 		r.Subject = g.ID
 	}
-	if err := s.storeFiled(ctx, r); err != nil {
+	// Filed only with its confirmation mail queued (fileWhole).
+	if err := s.fileWhole(c, r, nil, func(ctx context.Context, r *rights.Request) (string, error) {
+		return s.queueToRequester(ctx, r, "request_received")
+	}); err != nil {
 		s.fail(c, err)
 		return
 	}
 	s.setDisputed(c, r, true)
-	s.tellRequester(c, r, "request_received")
 	s.addFlashArgs(c, flashSuccess, "flash.intake_filed", r.Ref)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }

@@ -75,13 +75,18 @@ var (
 	descMail = prometheus.NewDesc("portal_outbox_backlog", "Mail waiting to be sent.", nil, nil)
 	descLag  = prometheus.NewDesc("portal_analytics_flush_lag_seconds", "Seconds since the traffic counts were last all written.", nil, nil)
 	descUp   = prometheus.NewDesc("portal_database_up", "1 when the database answered this scrape's questions.", nil, nil)
+	// The embedded engine's disk: alert well before free reaches PORTAL_DISK_LOW.
+	descDiskFree  = prometheus.NewDesc("portal_data_dir_free_bytes", "Bytes free on the data directory's filesystem (to the portal's user).", nil, nil)
+	descDiskTotal = prometheus.NewDesc("portal_data_dir_size_bytes", "Size of the data directory's filesystem in bytes.", nil, nil)
+	descDBSize    = prometheus.NewDesc("portal_database_file_bytes", "Size of the embedded database's files (with its write-ahead log) in bytes.", nil, nil)
+	descDiskLow   = prometheus.NewDesc("portal_disk_low", "1 when free space is under PORTAL_DISK_LOW (then /readyz reports not ready).", nil, nil)
 	// +Inf when no backup ever succeeded, so one threshold alert covers both cases.
 	descBackupAge = prometheus.NewDesc("portal_backup_last_success_age_seconds",
 		"Seconds since the last successful data backup (portal backup) started; +Inf when none has succeeded.", nil, nil)
 )
 
 func (sc *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descOpen, descOver, descMail, descLag, descBackupAge, descUp} {
+	for _, d := range []*prometheus.Desc{descOpen, descOver, descMail, descLag, descBackupAge, descUp, descDiskFree, descDiskTotal, descDBSize, descDiskLow} {
 		ch <- d
 	}
 }
@@ -136,6 +141,16 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			ch <- prometheus.MustNewConstMetric(descBackupAge, prometheus.GaugeValue, age)
 		}
+	}
+	if d, ok := s.disk(ctx); ok {
+		low := 0.0
+		if s.opt.DiskLow.Below(d) {
+			low = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descDiskFree, prometheus.GaugeValue, float64(d.Free))
+		ch <- prometheus.MustNewConstMetric(descDiskTotal, prometheus.GaugeValue, float64(d.Total))
+		ch <- prometheus.MustNewConstMetric(descDBSize, prometheus.GaugeValue, float64(d.Database))
+		ch <- prometheus.MustNewConstMetric(descDiskLow, prometheus.GaugeValue, low)
 	}
 	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, up)
 }

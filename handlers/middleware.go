@@ -140,12 +140,19 @@ func requestLang(r *http.Request) string {
 	return i18n.Match(r.Header.Get("Accept-Language"))
 }
 
-// session loads the signed-in user, if the request carries a valid session cookie.
+// session loads the signed-in user, if the request carries a valid session cookie, then
+// opens the request's audit event (auditBegin): the actor is known from here on.
 func (s *Server) session(c *gin.Context) {
+	if s.loadSession(c) && s.auditBegin(c) {
+		c.Next()
+	}
+}
+
+// loadSession is session's look-up; false when it has answered with an error.
+func (s *Server) loadSession(c *gin.Context) bool {
 	token, ok := s.readSessionCookie(c.Request)
 	if !ok {
-		c.Next()
-		return
+		return true
 	}
 	ctx := c.Request.Context()
 	now := s.Now()
@@ -153,16 +160,15 @@ func (s *Server) session(c *gin.Context) {
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
 		s.clearSessionCookie(c)
-		c.Next()
-		return
+		return true
 	case err != nil:
 		s.fail(c, err)
-		return
+		return false
 	}
 	user, err := s.Users.ByID(ctx, se.UserID)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		s.fail(c, err)
-		return
+		return false
 	}
 	if err != nil || user.Disabled || user.Expired(now) || !s.opt.Sessions.Valid(se, user.IsStaff(), now) {
 		_ = s.Sessions.Delete(ctx, se.ID)
@@ -170,18 +176,18 @@ func (s *Server) session(c *gin.Context) {
 		if err == nil && !user.Disabled {
 			s.addFlash(c, flashInfo, "flash.session_expired")
 		}
-		c.Next()
-		return
+		return true
 	}
 	if s.opt.Sessions.NeedsTouch(se, now) {
-		if err := s.Sessions.Touch(ctx, se.ID, now); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		// With the disk full the idle clock is not moved forward; reading still works.
+		if err := s.Sessions.Touch(ctx, se.ID, now); err != nil && !errors.Is(err, apperr.ErrNotFound) && !apperr.IsStorageFull(err) {
 			s.fail(c, err)
-			return
+			return false
 		}
 	}
 	c.Set(keySession, se)
 	c.Set(keyUser, user)
-	c.Next()
+	return true
 }
 
 func currentUser(c *gin.Context) *account.User {

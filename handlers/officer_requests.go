@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -418,21 +419,26 @@ func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.
 // tellRequester mails the requester about a step, in the language of their account.
 // The step is stored already, so a mail that cannot be queued is logged, not shown.
 func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
-	ctx := c.Request.Context()
+	if _, err := s.queueToRequester(c.Request.Context(), r, kind); err != nil {
+		s.Log.Error("request updated but the mail to the requester was not queued", "ref", r.Ref, "kind", kind, "err", err)
+	}
+}
+
+// queueToRequester queues the mail of kind about r to its requester (an account or a
+// guest) and returns the mail's id.
+func (s *Server) queueToRequester(ctx context.Context, r *rights.Request, kind string) (string, error) {
 	var to, lang string
 	link := "/requests/" + r.Ref
 	if rights.IsGuest(r.Subject) {
 		g, err := s.Guests.Guest(ctx, r.Subject)
 		if err != nil {
-			s.Log.Error("request updated but the guest could not be found to tell", "ref", r.Ref, "err", err)
-			return
+			return "", fmt.Errorf("the guest to tell: %w", err)
 		}
 		to, lang, link = g.Email, g.Lang, "/guest/requests/"+r.Ref
 	} else {
 		u, err := s.Users.ByID(ctx, r.Subject)
 		if err != nil {
-			s.Log.Error("request updated but the requester could not be found to tell", "ref", r.Ref, "err", err)
-			return
+			return "", fmt.Errorf("the requester to tell: %w", err)
 		}
 		to, lang = u.Email, u.Lang
 	}
@@ -445,10 +451,9 @@ func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
 	case "request_decided":
 		link += "/letters/decision"
 	}
-	if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: r.Subject, To: to, Lang: lang, Kind: kind, Link: link,
-		Args: []any{r.Ref, r.Due.String(), s.mailDetail(ctx, r, kind, lang)}}); err != nil {
-		s.Log.Error("request updated but the mail to the requester was not queued", "ref", r.Ref, "kind", kind, "err", err)
-	}
+	id := account.NewID("m")
+	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: kind, Link: link,
+		Args: []any{r.Ref, r.Due.String(), s.mailDetail(ctx, r, kind, lang)}})
 }
 
 // mailDetail is the substance of a notice in plain text, so the mail is itself the

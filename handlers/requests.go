@@ -129,34 +129,6 @@ func (s *Server) fileRequest(c *gin.Context) {
 	s.submitRequest(c, &f, inv, requester{email: u.Email, lang: c.GetString(keyLang), subject: func() (string, error) { return u.ID, nil }})
 }
 
-// storeFiled dates a request received now (or on r.Received: a paper request's postmark)
-// under the office calendar and stores it; once it returns nil the request is durable
-// (the embedded engine syncs every write).
-func (s *Server) storeFiled(ctx context.Context, r *rights.Request) error {
-	now := s.Now()
-	from := r.Received
-	if from.IsZero() {
-		from = rights.DateOf(now)
-	}
-	cal, err := s.Calendar.Days(ctx, from, from.AddDays(120))
-	if err != nil {
-		return err
-	}
-	rights.File(r, now, cal)
-	return s.Requests.Create(ctx, r)
-}
-
-// confirmFiled mails the reference and due date of a stored request and marks a disputed
-// field. The request is stored: a mail that cannot be queued is logged for the operator,
-// not shown as an error.
-func (s *Server) confirmFiled(c *gin.Context, r *rights.Request, to, lang string) {
-	if err := s.Accounts.Mailer.Send(c.Request.Context(), account.Mail{UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
-		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}}); err != nil {
-		s.Log.Error("request filed but its confirmation mail was not queued", "request_id", c.GetString(keyRequestID), "ref", r.Ref, "err", err)
-	}
-	s.setDisputed(c, r, true)
-}
-
 // submitRequest checks and stores a request. Once the confirmation shows, the request
 // is stored durably (the embedded engine syncs every write).
 func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Invalid, who requester) {
@@ -225,31 +197,46 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		s.renderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.guest, f.ScopeFiles...)
 		return
 	}
+	// What cannot be stored brings the form back as it was sent, with the reason.
+	refuse := func(err error) {
+		status, key := statusOf(err)
+		if status >= 500 {
+			s.Log.Error("filing refused: nothing stored", "request_id", c.GetString(keyRequestID), "status", status, "err", err)
+		}
+		if key == "" {
+			key = "request.not_stored"
+		}
+		if status == http.StatusServiceUnavailable {
+			c.Header("Retry-After", "30")
+		}
+		s.renderRequestForm(c, status, kind, vals, f.Purposes, (&apperr.Invalid{}).Add("", key), who.guest, f.ScopeFiles...)
+	}
 	if r.Subject, err = who.subject(); err != nil {
-		s.fail(c, err)
+		refuse(err)
 		return
 	}
-	if err := s.storeFiled(ctx, r); err != nil {
-		s.fail(c, err)
-		return
-	}
-	// The request is stored and will be confirmed; an attachment that fails to store is
-	// reported on the request's page, where it can be sent again as a message.
-	_, err = s.storeUploads(c, r, auth, files.RoleAgent, files.PurposeAuthorisation, "")
-	if err == nil {
-		_, err = s.storeUploads(c, r, fhs, files.RoleRequester, files.PurposeRequest, "")
-	}
-	if err != nil {
-		s.Log.Error("request filed but an attachment was not stored", "request_id", c.GetString(keyRequestID), "ref", r.Ref, "err", err)
-		s.addFlash(c, flashError, "flash.attachment_failed")
+	// The files and the confirmation mail are stored before the request, which is filed
+	// only with all of them (fileWhole); otherwise the form comes back as it was sent,
+	// with the reason, and nothing is filed.
+	attached := []filingFiles{{auth, files.RoleAgent, files.PurposeAuthorisation}, {fhs, files.RoleRequester, files.PurposeRequest}}
+	mail := func(ctx context.Context, r *rights.Request) (string, error) {
+		return s.queueReceived(ctx, r, who.email, who.lang)
 	}
 	if who.guest {
-		s.sendGuestCode(c, r, who.email, who.lang, "guest_request_received")
+		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+			return s.queueGuestCode(ctx, r, who.email, who.lang, "guest_request_received")
+		}
+	}
+	if err := s.fileWhole(c, r, attached, mail); err != nil {
+		refuse(err)
+		return
+	}
+	if who.guest {
 		s.addFlashArgs(c, flashSuccess, "flash.guest_request_filed", r.Ref, r.Due.String())
 		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
 		return
 	}
-	s.confirmFiled(c, r, who.email, who.lang)
+	s.setDisputed(c, r, true)
 	s.addFlash(c, flashSuccess, "flash.request_filed")
 	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
 }

@@ -45,7 +45,10 @@ type Pinger interface {
 
 // Deps are what the handlers need, wired by cmd/portal.
 type Deps struct {
-	Log      *slog.Logger
+	Log *slog.Logger
+	// Disk reads the free space of the data directory and the database's size (nil: a
+	// MongoDB elsewhere, whose disk its operator watches).
+	Disk     func(ctx context.Context) (DiskSpace, error)
 	DB       Pinger
 	Users    account.Users
 	Sessions account.Sessions
@@ -108,6 +111,13 @@ type Deps struct {
 
 // Options are the web settings from the configuration.
 type Options struct {
+	// DiskLow: under this much free space /readyz reports not ready (PORTAL_DISK_LOW);
+	// UploadsLow, a higher floor: new attachments are refused (PORTAL_UPLOADS_LOW);
+	// DiskWarnPercent: administrators are warned on /staff at this much use.
+	DiskLow, UploadsLow Threshold
+	DiskWarnPercent     int
+	// DiskInterval is how long a reading of the disk is reused (default 2 s).
+	DiskInterval   time.Duration
 	HashKey        []byte // securecookie HMAC key (32 or 64 bytes)
 	BlockKey       []byte // securecookie AES key (32 bytes)
 	TrustedProxies []netip.Prefix
@@ -142,10 +152,15 @@ type Server struct {
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	notice                               noticeCache
-	officers                             officerCache
-	preparing                            atomic.Bool    // the database is being prepared (SetPreparing)
-	jobs                                 sync.WaitGroup // background work (copy packages)
-	metrics                              *metrics
+	// The latest reading of the disk (disk.go).
+	diskMu    sync.Mutex
+	diskAt    time.Time
+	diskLast  DiskSpace
+	diskOK    bool
+	officers  officerCache
+	preparing atomic.Bool    // the database is being prepared (SetPreparing)
+	jobs      sync.WaitGroup // background work (copy packages)
+	metrics   *metrics
 }
 
 // New builds the server; it fails only on a build defect (a template that does not parse).

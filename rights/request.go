@@ -158,7 +158,11 @@ func FormatRef(year int, n int64) string { return fmt.Sprintf("%04d-%06d", year,
 
 // Requests stores requests. Create allocates the reference number.
 type Requests interface {
-	// Create numbers r (r.Ref) and stores it; once it returns nil the request is durable.
+	// Number gives r its reference (r.Ref) before anything of it is stored, so that its
+	// attachments and mail can be stored first. A number never used leaves a gap.
+	Number(ctx context.Context, r *Request) error
+	// Create stores r under its reference, numbering it first if it has none; once it
+	// returns nil the request is durable.
 	Create(ctx context.Context, r *Request) error
 	ByRef(ctx context.Context, ref string) (*Request, error)
 	// ForSubject lists a person's requests, newest first.

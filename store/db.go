@@ -107,6 +107,8 @@ func translate(err error) error {
 		return fmt.Errorf("%w", apperr.ErrNotFound)
 	case mongo.IsDuplicateKeyError(err):
 		return fmt.Errorf("%w: %v", apperr.ErrConflict, err)
+	case isStorageFull(err):
+		return fmt.Errorf("%w: %v", apperr.ErrStorageFull, err)
 	case mongo.IsTimeout(err), mongo.IsNetworkError(err), errors.Is(err, mongo.ErrClientDisconnected):
 		return fmt.Errorf("%w: %v", apperr.ErrUnavailable, err)
 	default:
@@ -118,6 +120,20 @@ func translate(err error) error {
 		// else from the driver at this level means the database is not usable now.
 		return fmt.Errorf("%w: %v", apperr.ErrUnavailable, err)
 	}
+}
+
+// codeOutOfDiskSpace is MongoDB's OutOfDiskSpace error code.
+const codeOutOfDiskSpace = 14031
+
+// isStorageFull reports a write refused for want of space. The embedded engine passes
+// SQLite's SQLITE_FULL on as an internal error whose text is all that identifies it
+// ("database or disk is full (13)"); MongoDB has a code of its own.
+func isStorageFull(err error) bool {
+	var se mongo.ServerError
+	if errors.As(err, &se) && se.HasErrorCode(codeOutOfDiskSpace) {
+		return true
+	}
+	return apperr.IsStorageFull(err)
 }
 
 // Drop deletes the whole database (tests against a shared server use it).

@@ -55,6 +55,18 @@ func PrepareDataDir(dir string) error {
 // StartEngine locks the data directory, then starts FerretDB on <dir>/mongodb.sock with
 // its SQLite files under <dir>/db. logger receives the engine's own messages.
 func StartEngine(dir string, logger *slog.Logger) (*Engine, error) {
+	return startEngine(dir, logger, 0)
+}
+
+// StartEngineCapped is StartEngine with every SQLite database file limited to maxPages
+// pages (SQLite's max_page_count, 4 KiB a page): a write beyond it fails as a full disk
+// does ("database or disk is full"), and deleting documents makes room again, as freeing
+// disk space does. Tests use it to fill the database without a small filesystem.
+func StartEngineCapped(dir string, logger *slog.Logger, maxPages int64) (*Engine, error) {
+	return startEngine(dir, logger, maxPages)
+}
+
+func startEngine(dir string, logger *slog.Logger, maxPages int64) (*Engine, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
@@ -87,7 +99,11 @@ func StartEngine(dir string, logger *slog.Logger) (*Engine, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	// synchronous(full): a write acknowledged to a citizen survives a power cut.
-	sqliteURL := (&url.URL{Scheme: "file", Path: dbDir + "/", RawQuery: "_pragma=synchronous(full)"}).String()
+	q := url.Values{"_pragma": {"synchronous(full)"}}
+	if maxPages > 0 {
+		q.Add("_pragma", fmt.Sprintf("max_page_count(%d)", maxPages))
+	}
+	sqliteURL := (&url.URL{Scheme: "file", Path: dbDir + "/", RawQuery: q.Encode()}).String()
 	fdb, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Logger:    logger,
@@ -143,4 +159,24 @@ func lockDir(dir string) (*os.File, error) {
 		return nil, fmt.Errorf("cannot lock %s: %w", dir, err)
 	}
 	return f, nil
+}
+
+// DiskUsage reads the filesystem of the data directory (bytes free to an unprivileged
+// user, bytes in all) and the size of database dbName's files, its write-ahead log
+// included.
+func DiskUsage(dataDir, dbName string) (free, total, database int64, err error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dataDir, &st); err != nil {
+		return 0, 0, 0, fmt.Errorf("free space of %s: %w", dataDir, err)
+	}
+	bs := int64(st.Bsize)         // #nosec G115 -- a block size is small and positive
+	free = int64(st.Bavail) * bs  // #nosec G115 -- block counts fit in int64
+	total = int64(st.Blocks) * bs // #nosec G115 -- as above
+	base := filepath.Join(dataDir, "db", dbName+".sqlite")
+	for _, p := range []string{base, base + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			database += fi.Size()
+		}
+	}
+	return free, total, database, nil
 }

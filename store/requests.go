@@ -135,15 +135,27 @@ func (s *Requests) nextRef(ctx context.Context, year int) (string, error) {
 	return rights.FormatRef(year, c.N), nil
 }
 
-// Create numbers and stores a request. The queue entry is written first: if the second
-// write fails, the requester saw no confirmation, and what is left is a queue entry whose
-// page answers "not found" (an officer's nuisance, never a lost request), which the
-// hourly run drops a day later (DropUnfinished).
-func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
+// Number takes the next reference of the year the request was received.
+func (s *Requests) Number(ctx context.Context, r *rights.Request) error {
 	ref, err := s.nextRef(ctx, r.Received.Year)
 	if err != nil {
 		return err
 	}
+	r.Ref = ref
+	return nil
+}
+
+// Create numbers (unless Number did) and stores a request. The queue entry is written first: if the second
+// write fails, the requester saw no confirmation, and what is left is a queue entry whose
+// page answers "not found" (an officer's nuisance, never a lost request), which the
+// hourly run drops a day later (DropUnfinished).
+func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
+	if r.Ref == "" {
+		if err := s.Number(ctx, r); err != nil {
+			return err
+		}
+	}
+	ref := r.Ref
 	sealer, err := s.vault.For(ctx, r.Subject)
 	if err != nil {
 		return fmt.Errorf("create request: %w", err)

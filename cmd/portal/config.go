@@ -18,6 +18,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/outbox"
 )
 
@@ -50,6 +51,10 @@ type Config struct {
 	AnalyticsFlush time.Duration
 	SMTPURL        secret // empty: no mail server, mail stays in the outbox and is logged
 	MailFrom       string
+	// DiskLow, UploadsLow and DiskWarn: the free-space floors of the data directory
+	// (readiness, new attachments) and the use at which administrators are warned.
+	DiskLow, UploadsLow handlers.Threshold
+	DiskWarn            int
 
 	// Secrets come only from the environment (never flags: argv is visible to every user
 	// of the machine) or from the data directory.
@@ -234,6 +239,16 @@ var settings = []setting{
 		c.AnalyticsK = n
 		return nil
 	}},
+	{"disk-low", "PORTAL_DISK_LOW", "5%,500MB", "embedded database: /readyz reports not ready when the data directory has less free space than this share of its disk or this size, whichever is more (0: never)", thresholdSetting(func(c *Config) *handlers.Threshold { return &c.DiskLow })},
+	{"uploads-low", "PORTAL_UPLOADS_LOW", "10%,1GB", "embedded database: new attachments are refused under this much free space (set it above disk-low)", thresholdSetting(func(c *Config) *handlers.Threshold { return &c.UploadsLow })},
+	{"disk-warn", "PORTAL_DISK_WARN", "80", "embedded database: administrators are warned on /staff when the data directory's disk is this many percent full (0: never)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100 {
+			return errors.New("must be a whole number from 0 to 100")
+		}
+		c.DiskWarn = n
+		return nil
+	}},
 	{"analytics-flush", "PORTAL_ANALYTICS_FLUSH", "5s", "how often counted page views are written to the database", durationSetting(func(c *Config) *time.Duration { return &c.AnalyticsFlush }, time.Second, 10*time.Minute)},
 	{"shutdown-timeout", "PORTAL_SHUTDOWN_TIMEOUT", "15s", "how long to let requests finish at shutdown", durationSetting(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Second, 5*time.Minute)},
 	{"smtp-url", "PORTAL_SMTP_URL", "", "mail server: smtp://[user:pass@]host[:port] (STARTTLS), smtps://… (TLS) or smtp://host:port?tls=none; prefer the variable, the URL may hold a password. When empty, mail stays in the outbox and is written to the log", func(c *Config, v string) error {
@@ -265,6 +280,52 @@ var secretSettings = []struct {
 	{"PORTAL_BLOCK_KEY", "base64 key encrypting cookies (32 bytes)", func(c *Config) *secret { return &c.BlockKey }, []int{32}},
 	{"PORTAL_MASTER_KEY", "base64 master key wrapping the per-person data keys (32 bytes)", func(c *Config) *secret { return &c.MasterKey }, []int{32}},
 	{"PORTAL_RECEIPT_KEY", "base64 Ed25519 seed signing consent receipts (32 bytes); keep it as long as receipts must verify", func(c *Config) *secret { return &c.ReceiptKey }, []int{32}},
+}
+
+// thresholdSetting parses a free-space floor: a percentage, a size (500MB, 2GB, bytes)
+// or both separated by a comma ("5%,500MB": whichever is more); "0" is no floor.
+func thresholdSetting(field func(*Config) *handlers.Threshold) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var t handlers.Threshold
+		for part := range strings.SplitSeq(v, ",") {
+			part = strings.TrimSpace(part)
+			if p, ok := strings.CutSuffix(part, "%"); ok {
+				f, err := strconv.ParseFloat(p, 64)
+				if err != nil || f < 0 || f >= 100 {
+					return errors.New("a percentage must be from 0 to 99 (like 5%)")
+				}
+				t.Percent = f
+				continue
+			}
+			n, err := parseSize(part)
+			if err != nil {
+				return err
+			}
+			t.Bytes = n
+		}
+		*field(c) = t
+		return nil
+	}
+}
+
+// parseSize reads 500MB, 2GB, 1024KB or a number of bytes (units of 1024).
+func parseSize(v string) (int64, error) {
+	mult := int64(1)
+	u := strings.ToUpper(v)
+	for _, s := range []struct {
+		suffix string
+		mult   int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"TB", 1 << 40}} {
+		if n, ok := strings.CutSuffix(u, s.suffix); ok {
+			u, mult = n, s.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(u), 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, errors.New("must be a percentage (5%), a size (500MB, 2GB) or both (5%,500MB)")
+	}
+	return n * mult, nil
 }
 
 func durationSetting(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {

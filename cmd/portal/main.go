@@ -386,10 +386,11 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
 		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(a.db, a.vault, files), Packages: store.NewPackages(a.db, a.vault, files), Disclosures: store.NewDisclosures(a.db), Inventory: store.NewInventory(a.db), Agency: consent.DefaultController(c.BaseURL), Guests: a.guests, Flags: store.NewFlags(a.db),
 		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
-		Counter: counter, Audit: store.NewAudit(a.db).WithKey(deriveKey(c.MasterKey, "audit-checkpoint-v1")), Retention: store.NewRetention(a.db, requests, files), Incidents: store.NewIncidents(a.db), Backups: store.NewBackupRuns(a.db),
+		Disk: a.diskProbe(), Counter: counter, Audit: store.NewAudit(a.db).WithKey(deriveKey(c.MasterKey, "audit-checkpoint-v1")), Retention: store.NewRetention(a.db, requests, files), Incidents: store.NewIncidents(a.db), Backups: store.NewBackupRuns(a.db),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
+		DiskLow:  c.DiskLow, UploadsLow: c.UploadsLow, DiskWarnPercent: c.DiskWarn,
 	})
 	if err != nil {
 		return err
@@ -946,5 +947,17 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.C
 		default:
 			log.Info("retention run", "deleted", run.Deleted)
 		}
+	}
+}
+
+// diskProbe reads the data directory's disk for the embedded engine; a MongoDB elsewhere
+// is watched by its own operator (nil).
+func (a *app) diskProbe() func(context.Context) (handlers.DiskSpace, error) {
+	if a.cfg.MongoURI != "" {
+		return nil
+	}
+	return func(context.Context) (handlers.DiskSpace, error) {
+		free, total, db, err := store.DiskUsage(a.cfg.DataDir, a.cfg.DBName)
+		return handlers.DiskSpace{Free: free, Total: total, Database: db}, err
 	}
 }

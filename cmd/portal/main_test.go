@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/example/pdpa-portal/handlers"
 	"io"
 	"log/slog"
 	"net/http"
@@ -184,6 +185,9 @@ func TestBadSettingsExitWithStatus2NamingTheSetting(t *testing.T) {
 		{nil, map[string]string{"PORTAL_SMTP_URL": "smtp://mail.agency.example?tls=maybe"}, "smtp-url"},
 		{[]string{"-smtp-url", "http://mail.agency.example"}, nil, "-smtp-url"},
 		{nil, map[string]string{"PORTAL_MAIL_FROM": "not an address"}, "PORTAL_MAIL_FROM"},
+		{nil, map[string]string{"PORTAL_DISK_LOW": "lots"}, "PORTAL_DISK_LOW"},
+		{[]string{"-uploads-low", "150%"}, nil, "-uploads-low"},
+		{nil, map[string]string{"PORTAL_DISK_WARN": "101"}, "PORTAL_DISK_WARN"},
 	}
 	for _, tc := range cases {
 		r := runOnce(t, tc.args, tc.env, "")
@@ -714,5 +718,28 @@ func TestDemoCommand(t *testing.T) {
 	}
 	if v := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, ""); v.code != 0 {
 		t.Fatalf("audit verify: %q", v.stdout)
+	}
+}
+
+// Free-space floors: a share, a size or both; the larger applies.
+func TestThresholdSettings(t *testing.T) {
+	cases := map[string]handlers.Threshold{
+		"5%,500MB": {Percent: 5, Bytes: 500 << 20},
+		"2GB":      {Bytes: 2 << 30},
+		"0":        {},
+		"12.5%":    {Percent: 12.5},
+	}
+	for in, want := range cases {
+		var c Config
+		if err := thresholdSetting(func(c *Config) *handlers.Threshold { return &c.DiskLow })(&c, in); err != nil || c.DiskLow != want {
+			t.Errorf("%q: %+v %v, want %+v", in, c.DiskLow, err, want)
+		}
+	}
+	d := handlers.DiskSpace{Free: 600 << 20, Total: 100 << 30}
+	if !(handlers.Threshold{Percent: 5, Bytes: 500 << 20}).Below(d) {
+		t.Errorf("600 MB free of 100 GB is under 5%%")
+	}
+	if (handlers.Threshold{Percent: 0.1, Bytes: 500 << 20}).Below(d) {
+		t.Errorf("600 MB free is above 500 MB and 0.1%%")
 	}
 }

@@ -39,12 +39,28 @@ type DB struct {
 // run's mode (Mode).
 func New(t testing.TB) *DB {
 	t.Helper()
-	return NewIn(t, Mode())
+	return open(t, Mode(), 0)
 }
 
 // NewIn is New in the given mode: a test of what several instances do runs Shared on
 // the embedded engine too.
 func NewIn(t testing.TB, mode store.Mode) *DB {
+	t.Helper()
+	return open(t, mode, 0)
+}
+
+// NewCapped is New on an embedded engine whose database may grow to at most maxPages
+// pages of 4 KiB (0: no cap; store.StartEngineCapped). It skips the test against a
+// shared server, which cannot be capped.
+func NewCapped(t testing.TB, maxPages int64) *DB {
+	t.Helper()
+	if maxPages > 0 && os.Getenv("PORTAL_TEST_MONGODB_URI") != "" {
+		t.Skip("the database cap needs the embedded engine")
+	}
+	return open(t, Mode(), maxPages)
+}
+
+func open(t testing.TB, mode store.Mode, maxPages int64) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -54,7 +70,7 @@ func NewIn(t testing.TB, mode store.Mode) *DB {
 		out.URI = uri
 	} else {
 		out.Dir = ShortTempDir(t)
-		eng, err := store.StartEngine(out.Dir, nil)
+		eng, err := store.StartEngineCapped(out.Dir, nil, maxPages)
 		if err != nil {
 			t.Fatalf("start embedded engine: %v", err)
 		}

@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// DiskSpace is the state of the disk holding the database: bytes free (to the portal's
+// user) and in all, and the size of the database files.
+type DiskSpace struct {
+	Free, Total, Database int64
+}
+
+// UsedPercent is how full the disk is, 0 to 100.
+func (d DiskSpace) UsedPercent() int {
+	if d.Total <= 0 {
+		return 0
+	}
+	return int(100 - d.Free*100/d.Total)
+}
+
+// Threshold is a floor of free space: a share of the disk or a number of bytes, whichever
+// is more (5 % of a 2 TB disk is plenty, 500 MB of a 4 GB one is not enough). The zero
+// value is never crossed.
+type Threshold struct {
+	Percent float64
+	Bytes   int64
+}
+
+// Below reports whether d has less free space than t asks.
+func (t Threshold) Below(d DiskSpace) bool {
+	return d.Free < t.Bytes || float64(d.Free) < t.Percent/100*float64(d.Total)
+}
+
+func (t Threshold) String() string { return fmt.Sprintf("%g%%,%d", t.Percent, t.Bytes) }
+
+// diskInterval is how long a reading of the disk is reused by default: a page then
+// costs no system call, and a disk filling at 100 MB/s moves 200 MB in between.
+const diskInterval = 2 * time.Second
+
+// disk returns the latest reading of the disk (ok false when it is not watched or
+// cannot be read: nothing is refused on a guess).
+func (s *Server) disk(ctx context.Context) (DiskSpace, bool) {
+	if s.Disk == nil {
+		return DiskSpace{}, false
+	}
+	s.diskMu.Lock()
+	defer s.diskMu.Unlock()
+	every := s.opt.DiskInterval
+	if every <= 0 {
+		every = diskInterval
+	}
+	if now := time.Now(); now.Sub(s.diskAt) >= every {
+		d, err := s.Disk(ctx)
+		if err != nil {
+			s.Log.Warn("cannot read the free space of the data directory", "err", err)
+		}
+		s.diskLast, s.diskOK, s.diskAt = d, err == nil, now
+	}
+	return s.diskLast, s.diskOK
+}
+
+// diskLow: free space is under the readiness floor (PORTAL_DISK_LOW).
+func (s *Server) diskLow(ctx context.Context) bool {
+	d, ok := s.disk(ctx)
+	return ok && s.opt.DiskLow.Below(d)
+}
+
+// errUploadsPaused refuses new attachments while free space is under PORTAL_UPLOADS_LOW,
+// before the database itself runs out (a 4 MB file fills what a thousand filings need).
+var errUploadsPaused = &pageError{status: http.StatusServiceUnavailable, key: "error.uploads_paused"}
+
+func (s *Server) uploadsPaused(ctx context.Context) bool {
+	d, ok := s.disk(ctx)
+	return ok && s.opt.UploadsLow.Below(d)
+}
+
+// diskWarning is the administrators' warning that the disk is filling.
+type diskWarning struct {
+	Percent int
+	Free    string
+}
+
+func (s *Server) diskWarningFor(ctx context.Context) *diskWarning {
+	d, ok := s.disk(ctx)
+	if !ok || s.opt.DiskWarnPercent <= 0 || d.UsedPercent() < s.opt.DiskWarnPercent {
+		return nil
+	}
+	return &diskWarning{Percent: d.UsedPercent(), Free: humanBytes(d.Free)}
+}
+
+// humanBytes writes n in the largest binary unit under it, with one decimal.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
