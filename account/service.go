@@ -70,6 +70,10 @@ type Mail struct {
 	Kind   string // mail.<kind>.subject / mail.<kind>.body in the catalogues
 	Link   string // a path on the portal; the mailer makes it absolute
 	Args   []any
+	// Hold delays the first attempt: a mail queued before the change it reports is
+	// stored (a filing's confirmation) waits until that change has been written, or
+	// withdrawn with it.
+	Hold time.Duration
 }
 
 // Mail kinds.

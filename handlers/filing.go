@@ -30,12 +30,8 @@ type mailWithdrawer interface {
 // request, and if anything fails, what was written before is taken away again (a number
 // taken and not used leaves a gap). So an acknowledged filing always has every file the
 // person attached and its confirmation in the outbox; a refused one has neither. mail
-// queues the confirmation and returns its id.
-//
-// One window stays: the mail worker may send the confirmation in the milliseconds
-// between its queuing and the request's last write; should that write then fail, the
-// person has a mail naming a reference whose page says "not found" and, on screen, the
-// refusal.
+// queues the confirmation, held a few seconds so the worker cannot send it before the
+// request's last write (or its withdrawal), and returns its id.
 func (s *Server) fileWhole(c *gin.Context, r *rights.Request, attached []filingFiles, mail func(ctx context.Context, r *rights.Request) (string, error)) error {
 	ctx := c.Request.Context()
 	for _, a := range attached {
@@ -108,9 +104,15 @@ func (s *Server) dateFiled(ctx context.Context, r *rights.Request) error {
 	return nil
 }
 
-// queueReceived queues the mail confirming a filing (reference and due date) to to.
+// queueReceived queues the mail confirming a filing (reference and due date) to to. It
+// is queued before the request is stored, so it is held a little: the worker cannot send
+// it before the request exists, or before a refused filing withdraws it.
 func (s *Server) queueReceived(ctx context.Context, r *rights.Request, to, lang string) (string, error) {
 	id := account.NewID("m")
 	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
-		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}})
+		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}, Hold: receivedMailHold})
 }
+
+// receivedMailHold is far longer than storing a request takes, and short beside the
+// mail worker's own ten-second round.
+const receivedMailHold = 5 * time.Second

@@ -49,12 +49,12 @@ func (n *Mailer) Send(ctx context.Context, m account.Mail) error {
 	}
 	msg := &outbox.Message{
 		ID: id, UserID: m.UserID, To: m.To, Lang: lang, Kind: m.Kind,
-		Subject: subject, Body: body, Created: now, NextAttempt: now,
+		Subject: subject, Body: body, Created: now, NextAttempt: now.Add(m.Hold),
 	}
 	if err := n.Outbox.Enqueue(ctx, msg); err != nil {
 		return err
 	}
-	if n.Kick != nil {
+	if n.Kick != nil && m.Hold == 0 {
 		select {
 		case n.Kick <- struct{}{}:
 		default:
