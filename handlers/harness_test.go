@@ -17,11 +17,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
-	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/notify"
+	"github.com/example/pdpa-portal/internal/wire"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/store"
@@ -108,40 +106,21 @@ func (h *harness) twin() *harness {
 // harnessOver builds the portal's stores and server over db (with a notice published).
 func harnessOver(t *testing.T, db *storetest.DB, clk *clock, deps func(*handlers.Deps), adjust func(*handlers.Options)) *harness {
 	t.Helper()
-	users := storetest.Users(db.DB)
-	notices := store.NewNotices(db.DB)
-	setup := &account.Setup{Users: users, Tokens: store.NewSetupTokens(db.DB), Policy: account.PasswordPolicy{}, Now: clk.Now}
-	sessions := store.NewSessions(db.DB)
-	mail := store.NewOutbox(db.DB, storetest.Vault(db.DB))
-	accounts := &account.Service{
-		Users: users, Tokens: store.NewTokens(db.DB), Guard: store.NewGuard(db.DB, storetest.EmailKey), Sessions: sessions,
-		Mailer: &notify.Mailer{Outbox: mail, Cat: i18n.MustLoad(), BaseURL: "https://portal.example", Now: clk.Now},
-		Now:    clk.Now,
-	}
-	requests := store.NewRequests(db.DB, storetest.Vault(db.DB))
-	files := store.NewFiles(db.DB, storetest.Vault(db.DB))
 	logs := &strings.Builder{}
 	opts := handlers.Options{HashKey: make64(1), BlockKey: make32(2), MaxBody: 64 << 10,
 		Sessions: account.DefaultSessionPolicy, RateLimit: 1000, SignUpFloor: time.Nanosecond, ResetFloor: time.Nanosecond}
 	if adjust != nil {
 		adjust(&opts)
 	}
-	d := handlers.Deps{
-		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), DB: db.DB, Users: users,
-		Sessions: sessions, Setup: setup, Accounts: accounts, Reviews: store.NewReviews(db.DB), Mail: mail,
-		Notices: notices, Now: clk.Now,
-		Consents: &consent.Service{Store: store.NewConsents(db.DB), Notices: notices, NewID: func() string { return account.NewID("ce") }, Now: clk.Now,
-			Signer: &consent.ReceiptSigner{Signer: testSigner, Controller: consent.DefaultController("https://portal.example"), PolicyURL: "https://portal.example/privacy"}},
-		ReceiptKeys: receipt.Trusted(testSigner.PublicKey()),
-		Calendar:    store.NewCalendar(db.DB), Requests: requests, Timeline: requests, Fees: store.NewFees(db.DB), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(db.DB, storetest.Vault(db.DB), files), Packages: store.NewPackages(db.DB, storetest.Vault(db.DB), files), Disclosures: store.NewDisclosures(db.DB), Inventory: store.NewInventory(db.DB), Agency: consent.DefaultController("http://portal.test"), Guests: store.NewGuests(db.DB, storetest.Vault(db.DB), storetest.EmailKey), Flags: store.NewFlags(db.DB),
-		Drafts: notices, Catalogue: store.NewPurposes(db.DB), Acks: store.NewAcks(db.DB), ConsentStats: store.NewConsents(db.DB),
-		APITokens: store.NewAPITokens(db.DB),
-		Audit:     store.NewAudit(db.DB).WithKey([]byte("test audit checkpoint key")),
-		Retention: store.NewRetention(db.DB, requests, files),
-		Incidents: store.NewIncidents(db.DB),
-		Backups:   store.NewBackupRuns(db.DB),
-		Counter:   &analytics.Counter{Buffer: analytics.NewBuffer([]byte("test sketch key")), Store: store.NewAnalytics(db.DB, clk.Now)},
+	p, err := wire.New(db.DB, wire.Config{
+		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), Now: clk.Now,
+		MasterKey: storetest.TestMasterKey, EmailKey: storetest.EmailKey, AuditKey: []byte("test audit checkpoint key"), SketchKey: []byte("test sketch key"),
+		Signer: testSigner, BaseURL: "https://portal.example",
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	d := p.Deps
 	if deps != nil {
 		deps(&d)
 	}
@@ -149,8 +128,8 @@ func harnessOver(t *testing.T, db *storetest.DB, clk *clock, deps func(*handlers
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), clock: clk, users: users, sessions: sessions, setup: setup,
-		accounts: accounts, mail: mail, notices: notices, logs: logs}
+	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), clock: clk, users: p.Users, sessions: p.Sessions, setup: p.Setup,
+		accounts: p.Accounts, mail: p.Mail, notices: p.Notices, logs: logs}
 }
 
 type lockedWriter struct {

@@ -155,7 +155,7 @@ func seedCitizens(t *testing.T, dir string, env map[string]string, n int) []*acc
 		now := time.Now()
 		users[i] = &account.User{ID: account.NewID("u"), Email: fmt.Sprintf("citizen%d@example.tw", i), Name: fmt.Sprintf("測試市民 %d", i),
 			PasswordHash: hash, PasswordHistory: []string{hash}, PasswordChanged: now, Created: now, EmailVerified: true, Lang: "zh-TW"}
-		if err := a.users.Create(ctx, users[i]); err != nil {
+		if err := a.Users.Create(ctx, users[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -278,7 +278,7 @@ func TestSIGKILLWhileFilingLosesNoConfirmedRequest(t *testing.T) {
 	}
 	defer a.close()
 	ctx := context.Background()
-	requests := store.NewRequests(a.db, a.vault)
+	requests := store.NewRequests(a.db, a.Vault)
 	stored := map[string][]string{} // tag → references
 	for _, u := range users {
 		rs, err := requests.ForSubject(ctx, u.ID)

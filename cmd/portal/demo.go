@@ -39,8 +39,8 @@ func demoCmd(ctx context.Context, args []string, env func(string) string, stdout
 		return errors.New("the database already holds accounts or requests: demo data goes only into an empty one (use a new PORTAL_DATA_DIR)")
 	}
 	start := time.Now()
-	res, err := demo.Generate(ctx, demo.Deps{DB: a.db, Vault: a.vault, EmailKey: deriveKey(c.MasterKey, "email-index-v1"), Users: a.users,
-		Notices: a.notices, Consents: a.consents, Audit: store.NewAudit(a.db).WithKey(deriveKey(c.MasterKey, "audit-checkpoint-v1")),
+	res, err := demo.Generate(ctx, demo.Deps{DB: a.db, Vault: a.Vault, EmailKey: deriveKey(c.MasterKey, "email-index-v1"), Users: a.Users,
+		Notices: a.Notices, Consents: a.Consents, Audit: a.Audit,
 		Progress: demoProgress(stderr)}, people)
 	if err != nil {
 		return err

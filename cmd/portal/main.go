@@ -36,12 +36,11 @@ import (
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/background"
-	"github.com/example/pdpa-portal/notify"
+	"github.com/example/pdpa-portal/internal/wire"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
-	"github.com/example/pdpa-portal/vault"
 )
 
 func main() {
@@ -168,24 +167,12 @@ func (m minLevel) WithGroup(g string) slog.Handler {
 
 // app is the opened database and the stores over it.
 type app struct {
-	cfg      *Config
-	log      *slog.Logger
-	engine   *store.Engine
-	db       *store.DB
-	users    *store.Users
-	sessions *store.Sessions
-	notices  *store.Notices
-	setup    *account.Setup
-	mail     *store.Outbox
-	accounts *account.Service
-	reviews  *store.Reviews
-	kick     chan struct{} // wakes the mail worker after a message is queued
-	consents *consent.Service
-	vault    *vault.Vault
-	// receiptKeys verifies consent receipts (the signing key's public half).
-	receiptKeys map[string]ed25519.PublicKey
-	apiTokens   *store.APITokens
-	guests      *store.Guests
+	cfg    *Config
+	log    *slog.Logger
+	engine *store.Engine
+	db     *store.DB
+	kick   chan struct{} // wakes the mail worker after a message is queued
+	*wire.Portal
 }
 
 // open prepares the data directory and keys, starts the embedded engine unless a MongoDB
@@ -226,37 +213,28 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 		return nil, err
 	}
 	a.db = db
-	v, err := vault.New([]byte(c.MasterKey), store.NewKeys(db))
+	a.kick = make(chan struct{}, 1)
+	signer := receipt.NewSigner(ed25519.NewKeyFromSeed([]byte(c.ReceiptKey)))
+	// The public half is not secret: an operator rotating the key lists it in
+	// PORTAL_RECEIPT_RETIRED_KEYS so receipts already issued keep verifying.
+	log.Info("consent receipts are signed with", "key_id", signer.KeyID(), "public_key", base64.StdEncoding.EncodeToString(signer.PublicKey()))
+	wc := wire.Config{
+		Log: log, Now: time.Now,
+		MasterKey: []byte(c.MasterKey), EmailKey: deriveKey(c.MasterKey, "email-index-v1"), AuditKey: deriveKey(c.MasterKey, "audit-checkpoint-v1"),
+		Signer: signer, Retired: c.ReceiptRetired, BaseURL: c.BaseURL,
+		Password: account.PasswordPolicy{MinLength: c.PasswordMin}, Kick: a.kick,
+	}
+	if c.Analytics {
+		// The sketches' hash key is derived from the master key, so every instance
+		// hashes alike (their sketches merge) and no new secret needs keeping.
+		wc.SketchKey = deriveKey(c.MasterKey, "analytics-sketch-v1")
+	}
+	p, err := wire.New(db, wc)
 	if err != nil {
 		a.close()
 		return nil, err
 	}
-	a.vault = v
-	key := deriveKey(c.MasterKey, "email-index-v1")
-	a.users = store.NewUsers(db, key, v)
-	a.sessions = store.NewSessions(db)
-	a.notices = store.NewNotices(db)
-	a.reviews = store.NewReviews(db)
-	a.apiTokens = store.NewAPITokens(db)
-	a.guests = store.NewGuests(db, v, key)
-	a.mail = store.NewOutbox(db, v)
-	a.kick = make(chan struct{}, 1)
-	policy := account.PasswordPolicy{MinLength: c.PasswordMin}
-	a.setup = &account.Setup{Users: a.users, Tokens: store.NewSetupTokens(db), Policy: policy, Now: time.Now}
-	signer := receipt.NewSigner(ed25519.NewKeyFromSeed([]byte(c.ReceiptKey)))
-	a.receiptKeys = receipt.Trusted(append([]ed25519.PublicKey{signer.PublicKey()}, c.ReceiptRetired...)...)
-	// The public half is not secret: an operator rotating the key lists it in
-	// PORTAL_RECEIPT_RETIRED_KEYS so receipts already issued keep verifying.
-	log.Info("consent receipts are signed with", "key_id", signer.KeyID(), "public_key", base64.StdEncoding.EncodeToString(signer.PublicKey()))
-	a.consents = &consent.Service{
-		Store: store.NewConsents(db), Notices: a.notices, NewID: func() string { return account.NewID("ce") }, Now: time.Now,
-		Signer: &consent.ReceiptSigner{Signer: signer, Controller: consent.DefaultController(c.BaseURL), PolicyURL: strings.TrimRight(c.BaseURL, "/") + "/privacy"},
-	}
-	a.accounts = &account.Service{
-		Users: a.users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, key), Sessions: a.sessions,
-		Mailer: &notify.Mailer{Outbox: a.mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: time.Now, Kick: a.kick},
-		Policy: policy, Now: time.Now,
-	}
+	a.Portal = p
 	return a, nil
 }
 
@@ -305,7 +283,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 	if err != nil || len(have) > 0 {
 		return err
 	}
-	cur, err := a.notices.Current(ctx)
+	cur, err := a.Notices.Current(ctx)
 	if err != nil {
 		return err
 	}
@@ -320,7 +298,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 // publishFirstNotice publishes the default notice on an empty database, or as the next
 // version on one whose notice predates purposes.
 func (a *app) publishFirstNotice(ctx context.Context) error {
-	cur, err := a.notices.Current(ctx)
+	cur, err := a.Notices.Current(ctx)
 	if err == nil && len(cur.Purposes) == 0 {
 		// A database from before purposes were part of the notice: publish the default
 		// notice, with its purposes, as the next version.
@@ -332,7 +310,7 @@ func (a *app) publishFirstNotice(ctx context.Context) error {
 		for i := range n.Purposes {
 			n.Purposes[i].Since = n.Version
 		}
-		if err := a.notices.Publish(ctx, n); err != nil && !errors.Is(err, apperr.ErrConflict) {
+		if err := a.Notices.Publish(ctx, n); err != nil && !errors.Is(err, apperr.ErrConflict) {
 			return err
 		}
 		return nil
@@ -342,7 +320,7 @@ func (a *app) publishFirstNotice(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := a.notices.Publish(ctx, n); err != nil && !errors.Is(err, apperr.ErrConflict) {
+		if err := a.Notices.Publish(ctx, n); err != nil && !errors.Is(err, apperr.ErrConflict) {
 			return err
 		}
 	} else if err != nil {
@@ -372,22 +350,11 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	}
 	defer a.close()
 
-	a.accounts.Init()
-	requests := store.NewRequests(a.db, a.vault)
-	files := store.NewFiles(a.db, a.vault)
-	var counter *analytics.Counter
-	if c.Analytics {
-		// The sketches' hash key is derived from the master key, so every instance
-		// hashes alike (their sketches merge) and no new secret needs keeping.
-		counter = &analytics.Counter{Buffer: analytics.NewBuffer(deriveKey(c.MasterKey, "analytics-sketch-v1")), Store: store.NewAnalytics(a.db, time.Now)}
-	}
-	srv, err := handlers.New(handlers.Deps{
-		Log: log, DB: a.db, Users: a.users, Sessions: a.sessions, Setup: a.setup, Accounts: a.accounts,
-		Reviews: a.reviews, Mail: a.mail, Notices: a.notices, Consents: a.consents, ReceiptKeys: a.receiptKeys, Now: time.Now, APITokens: a.apiTokens,
-		Calendar: store.NewCalendar(a.db), Requests: requests, Timeline: requests, Fees: store.NewFees(a.db), RequestStats: requests, Messages: requests, Files: files, Eraser: store.NewEraser(a.db, a.vault, files), Packages: store.NewPackages(a.db, a.vault, files), Disclosures: store.NewDisclosures(a.db), Inventory: store.NewInventory(a.db), Agency: consent.DefaultController(c.BaseURL), Guests: a.guests, Flags: store.NewFlags(a.db),
-		Drafts: a.notices, Catalogue: store.NewPurposes(a.db), Acks: store.NewAcks(a.db), ConsentStats: store.NewConsents(a.db),
-		Disk: a.diskProbe(), Counter: counter, Audit: store.NewAudit(a.db).WithKey(deriveKey(c.MasterKey, "audit-checkpoint-v1")), Retention: store.NewRetention(a.db, requests, files), Incidents: store.NewIncidents(a.db), Backups: store.NewBackupRuns(a.db),
-	}, handlers.Options{
+	a.Accounts.Init()
+	counter := a.Counter
+	deps := a.Deps
+	deps.Disk = a.diskProbe()
+	srv, err := handlers.New(deps, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
 		DiskLow:  c.DiskLow, UploadsLow: c.UploadsLow, DiskWarnPercent: c.DiskWarn,
@@ -397,7 +364,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	}
 	// Without a mail server, a portal serving only this machine prints its mail (links
 	// included) to the log so a developer can follow them; a public one never does.
-	worker := &outbox.Worker{Store: a.mail, Log: log, Now: time.Now, LogBodies: c.isLocal()}
+	worker := &outbox.Worker{Store: a.Mail, Log: log, Now: time.Now, LogBodies: c.isLocal()}
 	if c.SMTPURL != "" {
 		sender, err := outbox.NewSMTP(string(c.SMTPURL), c.MailFrom)
 		if err != nil {
@@ -499,7 +466,7 @@ func (a *app) prepare(ctx context.Context, stdout io.Writer) {
 		err := a.bootstrap(bctx)
 		if err == nil {
 			var token string
-			token, err = a.setup.NewLink(bctx)
+			token, err = a.Setup.NewLink(bctx)
 			if err == nil && token != "" {
 				fmt.Fprintf(stdout, "No administrator exists yet. Create the first one within 24 hours at (single use):\n  %s/setup?token=%s\n", a.cfg.BaseURL, token)
 			}
@@ -839,7 +806,7 @@ func createAdmin(ctx context.Context, args []string, env func(string) string, st
 	if err := a.bootstrap(cctx); err != nil {
 		return fmt.Errorf("prepare database: %w", err)
 	}
-	u, err := a.setup.CreateAdmin(cctx, "", email, name, pw)
+	u, err := a.Setup.CreateAdmin(cctx, "", email, name, pw)
 	var inv *apperr.Invalid
 	switch {
 	case errors.As(err, &inv):

@@ -493,7 +493,8 @@ func TestAuditVerifyCommand(t *testing.T) {
 		res.Body.Close()
 	}
 	ok := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, "")
-	if ok.code != 0 || !strings.Contains(ok.stdout, "whole: 3 events") {
+	// Each sign-in: its pending event, then its outcome (the trail fails closed).
+	if ok.code != 0 || !strings.Contains(ok.stdout, "whole: 6 events") {
 		t.Fatalf("verify: exit %d, %q %q", ok.code, ok.stdout, ok.stderr)
 	}
 	client, err := mongo.Connect(options.Client().ApplyURI(store.SocketURI(dir)))
@@ -544,7 +545,7 @@ func TestAuditTrailConvertedAtStartUp(t *testing.T) {
 	db := client.Database("portal")
 	var docs []bson.M
 	cur, err := db.Collection("audit_events").Find(ctx, bson.D{})
-	if err != nil || cur.All(ctx, &docs) != nil || len(docs) != 3 {
+	if err != nil || cur.All(ctx, &docs) != nil || len(docs) != 6 {
 		t.Fatalf("events: %d %v", len(docs), err)
 	}
 	for _, d := range docs {
@@ -572,7 +573,7 @@ func TestAuditTrailConvertedAtStartUp(t *testing.T) {
 		t.Fatalf("no conversion logged: %s", p.stderr.String())
 	}
 	v := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, "")
-	if v.code != 0 || !strings.Contains(v.stdout, "whole: 3 events") {
+	if v.code != 0 || !strings.Contains(v.stdout, "whole: 6 events") {
 		t.Fatalf("verify after conversion: exit %d %q %q", v.code, v.stdout, v.stderr)
 	}
 	client, err = mongo.Connect(options.Client().ApplyURI(store.SocketURI(dir)))
@@ -676,10 +677,10 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	if f := runOnce(t, []string{"restore", archive, "-force", "-data-dir", dst}, nil, ""); f.code != 0 {
 		t.Fatalf("forced restore: exit %d %q", f.code, f.stderr)
 	}
-	// The 4 sign-in failures, and the restore itself (the forced one: the restores before
-	// it were replaced by it).
+	// The 4 sign-in failures (each pending, then refused), and the restore itself (the
+	// forced one: the restores before it were replaced by it).
 	v := runOnce(t, []string{"audit", "verify", "-data-dir", dst}, nil, "")
-	if v.code != 0 || !strings.Contains(v.stdout, "whole: 5 events") {
+	if v.code != 0 || !strings.Contains(v.stdout, "whole: 9 events") {
 		t.Fatalf("the restored audit trail: exit %d %q %q", v.code, v.stdout, v.stderr)
 	}
 	if u := runOnce(t, []string{"backup", "-data-dir", dst}, nil, ""); u.code != exitUsage {

@@ -1,0 +1,114 @@
+// Package wire puts the portal's parts together over one database: the stores, the
+// services and the web server's dependencies. It is the one place they are wired, for
+// the server, the command-line tools, the demo and the tests alike, so a new store is
+// added here once.
+package wire
+
+import (
+	"crypto/ed25519"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/notify"
+	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/vault"
+)
+
+// Config is what the parts need besides the database.
+type Config struct {
+	Log *slog.Logger
+	Now func() time.Time
+	// MasterKey seals every person's data key (the vault); EmailKey makes the keyed
+	// hashes of e-mail addresses; AuditKey seals the audit trail's checkpoint;
+	// SketchKey hashes visitors into the traffic sketches (nil: no traffic counting).
+	MasterKey, EmailKey, AuditKey, SketchKey []byte
+	// Signer signs consent receipts; Retired are earlier signing keys whose receipts
+	// still verify.
+	Signer  *receipt.Signer
+	Retired []ed25519.PublicKey
+	// BaseURL is where the portal is reached: links in mail, receipts, letterheads.
+	BaseURL  string
+	Password account.PasswordPolicy
+	// Kick, when set, wakes the mail worker after a message is queued.
+	Kick chan struct{}
+}
+
+// Portal is the wired parts. Deps is what the web server takes; the concrete stores are
+// there for the command-line tools and the tests.
+type Portal struct {
+	DB          *store.DB
+	Vault       *vault.Vault
+	Users       *store.Users
+	Sessions    *store.Sessions
+	Notices     *store.Notices
+	Setup       *account.Setup
+	Mail        *store.Outbox
+	Accounts    *account.Service
+	Reviews     *store.Reviews
+	Consents    *consent.Service
+	ReceiptKeys map[string]ed25519.PublicKey
+	APITokens   *store.APITokens
+	Guests      *store.Guests
+	Requests    *store.Requests
+	Files       *store.Files
+	Audit       *store.Audit
+	Counter     *analytics.Counter
+	Deps        handlers.Deps
+}
+
+// New wires the parts over db.
+func New(db *store.DB, c Config) (*Portal, error) {
+	v, err := vault.New(c.MasterKey, store.NewKeys(db))
+	if err != nil {
+		return nil, err
+	}
+	now := c.Now
+	if now == nil {
+		now = time.Now
+	}
+	p := &Portal{DB: db, Vault: v}
+	p.Users = store.NewUsers(db, c.EmailKey, v)
+	p.Sessions = store.NewSessions(db)
+	p.Notices = store.NewNotices(db)
+	p.Reviews = store.NewReviews(db)
+	p.APITokens = store.NewAPITokens(db)
+	p.Guests = store.NewGuests(db, v, c.EmailKey)
+	p.Mail = store.NewOutbox(db, v)
+	p.Setup = &account.Setup{Users: p.Users, Tokens: store.NewSetupTokens(db), Policy: c.Password, Now: now}
+	p.ReceiptKeys = receipt.Trusted(append([]ed25519.PublicKey{c.Signer.PublicKey()}, c.Retired...)...)
+	agency := consent.DefaultController(c.BaseURL)
+	p.Consents = &consent.Service{
+		Store: store.NewConsents(db), Notices: p.Notices, NewID: func() string { return account.NewID("ce") }, Now: now,
+		Signer: &consent.ReceiptSigner{Signer: c.Signer, Controller: agency, PolicyURL: strings.TrimRight(c.BaseURL, "/") + "/privacy"},
+	}
+	p.Accounts = &account.Service{
+		Users: p.Users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, c.EmailKey), Sessions: p.Sessions,
+		Mailer: &notify.Mailer{Outbox: p.Mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: now, Kick: c.Kick},
+		Policy: c.Password, Now: now,
+	}
+	p.Requests = store.NewRequests(db, v)
+	p.Files = store.NewFiles(db, v)
+	p.Audit = store.NewAudit(db).WithKey(c.AuditKey)
+	if c.SketchKey != nil {
+		p.Counter = &analytics.Counter{Buffer: analytics.NewBuffer(c.SketchKey), Store: store.NewAnalytics(db, now)}
+	}
+	p.Deps = handlers.Deps{
+		Log: c.Log, DB: db, Now: now,
+		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail,
+		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
+		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
+		Calendar: store.NewCalendar(db), Requests: p.Requests, Timeline: p.Requests, Fees: store.NewFees(db), RequestStats: p.Requests,
+		Messages: p.Requests, Files: p.Files, Eraser: store.NewEraser(db, v, p.Files), Packages: store.NewPackages(db, v, p.Files),
+		Disclosures: store.NewDisclosures(db), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
+		Flags: store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
+		Incidents: store.NewIncidents(db), Backups: store.NewBackupRuns(db), Counter: p.Counter,
+	}
+	return p, nil
+}
