@@ -167,6 +167,10 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		case err != nil:
 			s.fail(c, err)
 			return
+		case !u.EmailVerified:
+			// Anyone can sign up with another person's address: the record would show
+			// on the squatter's /account/data. Only a proven mailbox is the person.
+			addOnce(inv, "subjects", "disclosure.subject_unverified", line)
 		case !seen[u.ID]:
 			seen[u.ID] = true
 			r.Subjects = append(r.Subjects, u.ID)
