@@ -64,6 +64,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, ""
 	case errors.Is(err, account.ErrAdminExists):
 		return http.StatusForbidden, "error.setup_done"
+	case errors.Is(err, account.ErrOwnAccess):
+		return http.StatusForbidden, "staff.own_access"
 	case errors.Is(err, apperr.ErrNotFound):
 		return http.StatusNotFound, ""
 	case errors.Is(err, apperr.ErrForbidden):

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -50,5 +51,49 @@ func TestSecurityUnverifiedAccountReceivesNoRecords(t *testing.T) {
 	squatter := h.signIn("victim@example.tw", citizenPassword)
 	if page := squatter.get("/account/data"); strings.Contains(page.Body.String(), "Police") {
 		t.Fatal("the unverified account sees the disclosure")
+	}
+}
+
+// A contractor administrator cannot lift their own expiry, drop the contractor flag or
+// grant themselves roles: another administrator must. The name stays theirs to change.
+func TestSecurityStaffCannotChangeTheirOwnAccess(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.makeUser("boss@agency.example", "主管", staffPassword, account.RoleAdmin)
+	c := h.makeUser("temp@agency.example", "約聘", staffPassword, account.RoleAdmin)
+	c.Contractor, c.Expires = true, time.Date(2026, 12, 31, 16, 0, 0, 0, time.UTC) // the end of 2026-12-31, Taiwan time
+	if err := h.users.Update(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	version := func(b *browser) string {
+		v, _ := b.get("/admin/users/" + c.ID).doc.Find(`input[name=version]`).Attr("value")
+		return v
+	}
+	self := h.signIn("temp@agency.example", staffPassword)
+	if hint := self.get("/admin/users/" + c.ID).text("main .hint"); !strings.Contains(hint, "另一位系統管理者") {
+		t.Fatalf("the own account's page does not say who changes its access: %q", hint)
+	}
+	for name, form := range map[string]url.Values{
+		"every role":         {"name": {"約聘"}, "roles": {"administrator", "officer", "webmaster"}, "contractor": {"on"}, "expires": {"2026-12-31"}},
+		"no contractor flag": {"name": {"約聘"}, "roles": {"administrator"}, "expires": {"2026-12-31"}},
+		"a later expiry":     {"name": {"約聘"}, "roles": {"administrator"}, "contractor": {"on"}, "expires": {"2027-06-30"}},
+	} {
+		form.Set("version", version(self))
+		r := self.post("/admin/users/"+c.ID, form)
+		if r.Code != http.StatusForbidden || !strings.Contains(r.text("main"), "另一位系統管理者") {
+			t.Fatalf("%s: %d %q", name, r.Code, r.text("main"))
+		}
+	}
+	if u, _ := h.users.ByID(ctx, c.ID); len(u.Roles) != 1 || !u.Contractor || !u.Expires.Equal(c.Expires) {
+		t.Fatalf("the contractor changed their own access: %+v", u)
+	}
+	same := url.Values{"name": {"約聘 王"}, "roles": {"administrator"}, "contractor": {"on"}, "expires": {"2026-12-31"}, "version": {version(self)}}
+	if r := self.post("/admin/users/"+c.ID, same); r.Code != http.StatusSeeOther {
+		t.Fatalf("their own name: %d %q", r.Code, r.text(".error-summary"))
+	}
+	boss := h.signIn("boss@agency.example", staffPassword)
+	other := url.Values{"name": {"約聘 王"}, "roles": {"administrator", "officer"}, "contractor": {"on"}, "expires": {"2027-06-30"}, "version": {version(boss)}}
+	if r := boss.post("/admin/users/"+c.ID, other); r.Code != http.StatusSeeOther {
+		t.Fatalf("another administrator: %d %q", r.Code, r.text(".error-summary"))
 	}
 }
