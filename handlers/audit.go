@@ -75,7 +75,11 @@ func (s *Server) auditTrail(c *gin.Context) {
 	if u == nil && tokenOf(c) == nil && anonymousNoOps[r.Method+" "+route] {
 		return
 	}
-	e := &audit.Event{At: s.Now(), Action: r.Method + " " + route, Actor: audit.ActorAnonymous, Role: "", Details: map[string]string{}}
+	method := r.Method
+	if isHead(r) {
+		method = http.MethodHead
+	}
+	e := &audit.Event{At: s.Now(), Action: method + " " + route, Actor: audit.ActorAnonymous, Role: "", Details: map[string]string{}}
 	switch status := c.Writer.Status(); {
 	case status >= 500:
 		e.Outcome = audit.Failed

@@ -97,3 +97,38 @@ func TestSecurityStaffCannotChangeTheirOwnAccess(t *testing.T) {
 		t.Fatalf("another administrator: %d %q", r.Code, r.text(".error-summary"))
 	}
 }
+
+// HEAD answers wherever GET does — the health checks, public pages, a signed-in page,
+// a static file — with the same status and headers and no body.
+func TestSecurityHeadWorksWhereGetDoes(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "民眾", citizenPassword)
+	cit := h.signIn("c@example.tw", citizenPassword)
+	paths := []string{"/account", "/account/data.json"}
+	for _, rt := range h.srv.Routes() {
+		if rt.Method == http.MethodGet && !strings.ContainsAny(rt.Path, ":*") {
+			paths = append(paths, rt.Path)
+		}
+	}
+	paths = append(paths, cssHref(t, h))
+	for _, p := range paths {
+		g := cit.get(p)
+		hd := cit.send(http.MethodHead, p, nil)
+		if hd.Code != g.Code || hd.Body.Len() != 0 || hd.Header().Get("Content-Type") != g.Header().Get("Content-Type") {
+			t.Errorf("HEAD %s: %d with %d bytes (%q); GET: %d (%q)", p, hd.Code, hd.Body.Len(), hd.Header().Get("Content-Type"), g.Code, g.Header().Get("Content-Type"))
+		}
+	}
+	if r := h.do(http.MethodHead, "/healthz", nil); r.Code != http.StatusOK || r.Body.Len() != 0 {
+		t.Fatalf("HEAD /healthz: %d %q", r.Code, r.Body.String())
+	}
+}
+
+// cssHref is the content-hashed address of the style sheet.
+func cssHref(t *testing.T, h *harness) string {
+	t.Helper()
+	href, ok := h.get("/").doc.Find(`link[rel=stylesheet]`).Attr("href")
+	if !ok {
+		t.Fatal("no style sheet")
+	}
+	return href
+}

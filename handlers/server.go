@@ -221,7 +221,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("X-Request-ID", id)
 		s.writeError(w, r, "", id, http.StatusForbidden, "error.cross_origin")
 	}))
-	return cop.Handler(s.engine)
+	return cop.Handler(headAsGet(s.engine))
 }
 
 // Pages exposes the template set so tests can check every page is rendered.
