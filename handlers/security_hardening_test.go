@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +132,116 @@ func cssHref(t *testing.T, h *harness) string {
 		t.Fatal("no style sheet")
 	}
 	return href
+}
+
+// Every date field of every form, given year 0001 or 9999, is refused with 400 and a
+// message in the visitor's language — never a 500, never stored, never silently
+// replaced by another period.
+func TestSecurityDatesOutOfRangeAreRefused(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.makeUser("boss@agency.example", "主管", staffPassword, account.RoleAdmin, account.RoleOfficer, account.RoleWebmaster)
+	h.makeUser("c@example.tw", "民眾", citizenPassword)
+	staff := h.makeUser("staff@agency.example", "職員", staffPassword, account.RoleOfficer)
+	b := h.signIn("boss@agency.example", staffPassword)
+	if r := b.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("publish: %d", r.Code)
+	}
+	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	inc := url.Values{"title": {"Misdirected list"}, "discovered": {discovered}, "what": {"A list went astray."}, "data": {"names"}, "people": {"1"}, "measures": {"Recalled."}}
+	r := b.post("/admin/incidents", inc)
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("incident: %d %q", r.Code, r.text(".error-summary"))
+	}
+	incPath := r.Header().Get("Location")
+	incVersion := func() string {
+		v, _ := b.get(incPath).doc.Find(`form[action$="/reported"] input[name=version]`).Attr("value")
+		return v
+	}
+	staffVersion := func() string {
+		v, _ := b.get("/admin/users/" + staff.ID).doc.Find(`input[name=version]`).Attr("value")
+		return v
+	}
+	disclosure := func(field, date string) url.Values {
+		f := url.Values{"first": {"2026-11-20"}, "recipient_name": {"Court"}, "recipient_address": {"Taipei"}, "recipient_kind": {"judicial"},
+			"categories": {"C001"}, "description": {"records"}, "ground": {"notice-1"}, "reference": {"A-1"}, "subjects": {"c@example.tw"}}
+		if field == "last" {
+			f.Set("frequency", "monthly")
+		}
+		f.Set(field, date)
+		return f
+	}
+	type dates struct{ early, late string }
+	day, month, minute := dates{"0001-01-01", "9999-12-31"}, dates{"0001-01", "9999-12"}, dates{"0001-01-01T00:00", "9999-12-31T23:59"}
+	cases := []struct {
+		name   string
+		kind   dates
+		post   func(date string) *response
+		stored func() bool
+	}{
+		{"staff expiry (new)", day, func(d string) *response {
+			return b.post("/admin/staff", url.Values{"email": {"new@agency.example"}, "name": {"新人"}, "roles": {"officer"}, "contractor": {"on"}, "expires": {d}})
+		}, func() bool { _, err := h.users.ByEmail(ctx, "new@agency.example"); return err == nil }},
+		{"staff expiry (edit)", day, func(d string) *response {
+			return b.post("/admin/users/"+staff.ID, url.Values{"name": {"職員"}, "roles": {"officer"}, "contractor": {"on"}, "expires": {d}, "version": {staffVersion()}})
+		}, func() bool { u, _ := h.users.ByID(ctx, staff.ID); return u.Contractor }},
+		{"incident discovered", minute, func(d string) *response {
+			f := url.Values{}
+			for k, v := range inc {
+				f[k] = v
+			}
+			f.Set("discovered", d)
+			f.Set("title", "Year "+d)
+			return b.post("/admin/incidents", f)
+		}, func() bool { return strings.Contains(b.get("/admin/incidents").text("main"), "Year ") }},
+		{"incident reported", minute, func(d string) *response {
+			return b.post(incPath+"/reported", url.Values{"reported_at": {d}, "report_ref": {"R-1"}, "version": {incVersion()}})
+		}, func() bool { return strings.Contains(b.get(incPath).text("main"), "R-1") }},
+		{"intake received", day, func(d string) *response {
+			return b.post("/officer/intake", url.Values{"email": {"c@example.tw"}, "channel": {"paper"}, "received": {d}, "kind": {"view"}, "scope": {"all"}})
+		}, func() bool { return b.get("/officer/queue").doc.Find("tbody tr").Length() > 0 }},
+		{"disclosure first", day, func(d string) *response { return b.post("/officer/disclosures", disclosure("first", d)) },
+			func() bool { return b.get("/officer/disclosures?from=1970-01-01").doc.Find("tbody tr").Length() > 0 }},
+		{"disclosure last", day, func(d string) *response { return b.post("/officer/disclosures", disclosure("last", d)) },
+			func() bool { return b.get("/officer/disclosures?from=1970-01-01").doc.Find("tbody tr").Length() > 0 }},
+		{"disclosure withheld until", day, func(d string) *response { return b.post("/officer/disclosures", disclosure("withheld_until", d)) },
+			func() bool { return b.get("/officer/disclosures?from=1970-01-01").doc.Find("tbody tr").Length() > 0 }},
+		{"disclosures from", day, func(d string) *response { return b.get("/officer/disclosures?from=" + d) }, nil},
+		{"disclosures to", day, func(d string) *response { return b.get("/officer/disclosures?to=" + d) }, nil},
+		{"disclosures CSV", day, func(d string) *response { return b.get("/officer/disclosures.csv?from=" + d) }, nil},
+		{"disclosures report", day, func(d string) *response { return b.get("/officer/disclosures/report?to=" + d) }, nil},
+		{"audit from", day, func(d string) *response { return b.get("/admin/audit?from=" + d) }, nil},
+		{"audit to", day, func(d string) *response { return b.get("/admin/audit?to=" + d) }, nil},
+		{"audit CSV", day, func(d string) *response { return b.get("/admin/audit.csv?from=" + d) }, nil},
+		{"traffic from", day, func(d string) *response { return b.get("/webmaster/traffic?to=2026-11-01&from=" + d) }, nil},
+		{"traffic to", day, func(d string) *response { return b.get("/webmaster/traffic?from=2026-11-01&to=" + d) }, nil},
+		{"traffic CSV", day, func(d string) *response { return b.get("/webmaster/traffic.csv?to=2026-11-01&from=" + d) }, nil},
+		{"request statistics from", month, func(d string) *response { return b.get("/admin/requests/stats?from=" + d) }, nil},
+		{"request statistics to", month, func(d string) *response { return b.get("/admin/requests/stats?to=" + d) }, nil},
+		{"request statistics CSV", month, func(d string) *response { return b.get("/admin/requests/stats.csv?from=" + d) }, nil},
+		{"transparency", month, func(d string) *response { return h.browser(b.opts...).get("/transparency?from=" + d) }, nil},
+	}
+	han := regexp.MustCompile(`\p{Han}`)
+	for _, tc := range cases {
+		for _, d := range []string{tc.kind.early, tc.kind.late} {
+			for _, lang := range []string{"zh-TW", "en"} {
+				b.opts = nil
+				if lang == "en" {
+					b.opts = []func(*http.Request){english}
+				}
+				r := tc.post(d)
+				msg := strings.TrimSpace(r.doc.Find(".error-summary li, .error-list li").Text())
+				if r.Code != http.StatusBadRequest || msg == "" || han.MatchString(msg) != (lang == "zh-TW") {
+					t.Errorf("%s %s (%s): %d %q", tc.name, d, lang, r.Code, msg)
+				}
+				if tc.stored != nil && tc.stored() {
+					t.Fatalf("%s %s was stored", tc.name, d)
+				}
+			}
+		}
+	}
+	b.opts = nil
+	if page := b.get(incPath); strings.Contains(page.text("main"), "-2562046") {
+		t.Fatalf("the clocks overflowed: %q", page.text("main"))
+	}
 }

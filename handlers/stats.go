@@ -26,38 +26,43 @@ type requestStatsPage struct {
 	Published bool
 }
 
-// statsRange reads the month range, by default the twelve months to this one.
-func (s *Server) statsRange(c *gin.Context) (from, to string, ok bool) {
+// statsRange reads the month range, by default the twelve months to this one. A month
+// the visitor typed wrong (or out of range) is a problem to show, not ignored.
+func (s *Server) statsRange(c *gin.Context) (from, to string, inv *apperr.Invalid, ok bool) {
 	var f statsFilter
-	inv, ok := s.bind(c, &f)
+	inv, ok = s.bind(c, &f)
 	if !ok {
-		return "", "", false
+		return "", "", nil, false
+	}
+	if len(inv.Problems) > 0 {
+		inFormOrder(inv, &f)
+		return c.Query("from"), c.Query("to"), inv, true
 	}
 	now := s.Now().In(taipei)
 	to, from = now.Format("2006-01"), now.AddDate(0, -11, 0).Format("2006-01")
-	if len(inv.Problems) == 0 {
-		if f.To != "" {
-			to = f.To
-		}
-		if f.From != "" {
-			from = f.From
-		}
+	if f.To != "" {
+		to = f.To
+	}
+	if f.From != "" {
+		from = f.From
 	}
 	if from > to {
 		from, to = to, from
 	}
-	return from, to, true
+	return from, to, nil, true
 }
 
-func (s *Server) loadStats(c *gin.Context) (*requestStatsPage, bool) {
-	from, to, ok := s.statsRange(c)
-	if !ok {
-		return nil, false
+// loadStats reads the figures of the range asked for; with problems in the range, the
+// page comes back with them and no figures.
+func (s *Server) loadStats(c *gin.Context) (*requestStatsPage, *apperr.Invalid, bool) {
+	from, to, inv, ok := s.statsRange(c)
+	if !ok || inv != nil {
+		return &requestStatsPage{From: from, To: to}, inv, ok
 	}
 	rows, err := s.RequestStats.Stats(c.Request.Context(), from, to)
 	if err != nil {
 		s.fail(c, err)
-		return nil, false
+		return nil, nil, false
 	}
 	p := &requestStatsPage{From: from, To: to, Rows: rows, Query: template.URL(url.Values{"from": {from}, "to": {to}}.Encode())} // #nosec G203 -- url.Values.Encode output: every byte escaped for a query
 	byKind := map[rights.Kind]*rights.MonthStats{}
@@ -75,14 +80,14 @@ func (s *Server) loadStats(c *gin.Context) (*requestStatsPage, bool) {
 			p.Totals = append(p.Totals, *byKind[k])
 		}
 	}
-	return p, true
+	return p, nil, true
 }
 
 // requestStats shows administrators, per month and kind, how requests were answered:
 // received, granted, partly granted, refused, withdrawn, the median days to decide, the
 // share decided on time and the extensions taken.
 func (s *Server) requestStats(c *gin.Context) {
-	p, ok := s.loadStats(c)
+	p, inv, ok := s.loadStats(c)
 	if !ok {
 		return
 	}
@@ -91,7 +96,17 @@ func (s *Server) requestStats(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "request_stats", s.view(c, "stats.title", p))
+	s.renderStats(c, "request_stats", "stats.title", p, inv)
+}
+
+// renderStats shows a statistics page, with its problems and 400 when the range had any.
+func (s *Server) renderStats(c *gin.Context, page, title string, p *requestStatsPage, inv *apperr.Invalid) {
+	v := s.view(c, title, p)
+	status := http.StatusOK
+	if inv != nil {
+		v.Problems, status = inv.Problems, http.StatusBadRequest
+	}
+	s.render(c, status, page, v)
 }
 
 // flagPublishStats turns on the public transparency page.
@@ -132,17 +147,21 @@ func (s *Server) transparency(c *gin.Context) {
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}
-	p, ok := s.loadStats(c)
+	p, inv, ok := s.loadStats(c)
 	if !ok {
 		return
 	}
-	s.render(c, http.StatusOK, "transparency", s.view(c, "transparency.title", p))
+	s.renderStats(c, "transparency", "transparency.title", p, inv)
 }
 
 // requestStatsCSV exports the same figures as the page.
 func (s *Server) requestStatsCSV(c *gin.Context) {
-	p, ok := s.loadStats(c)
+	p, inv, ok := s.loadStats(c)
 	if !ok {
+		return
+	}
+	if inv != nil {
+		s.fail(c, inv)
 		return
 	}
 	v := s.textView(c)

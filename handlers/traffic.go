@@ -215,7 +215,7 @@ func (s *Server) trafficCSV(c *gin.Context) {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		s.renderError(c, http.StatusBadRequest, inv.Problems[0].Key)
+		s.fail(c, inv) // the page lists them, their arguments filled in
 		return
 	}
 	v := s.textView(c)
