@@ -5,9 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
 )
@@ -243,5 +247,56 @@ func TestSecurityDatesOutOfRangeAreRefused(t *testing.T) {
 	b.opts = nil
 	if page := b.get(incPath); strings.Contains(page.text("main"), "-2562046") {
 		t.Fatalf("the clocks overflowed: %q", page.text("main"))
+	}
+}
+
+// The public statistics hide small figures as the traffic report does: one request of
+// a kind in a month shows as "< k", and neither its kind's total nor the total of all
+// gives it away; the administrators' own page keeps the exact figures.
+func TestSecurityTransparencySuppressesSmallCells(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.makeUser("lone@example.tw", "單一", citizenPassword)
+	for i := range 13 {
+		email := "many" + strconv.Itoa(i) + "@example.tw"
+		h.makeUser(email, "多數", citizenPassword)
+		kind := "copy"
+		if i >= 7 {
+			kind = "delete"
+		}
+		if r := h.signIn(email, citizenPassword).post("/requests", url.Values{"kind": {kind}, "scope": {"all"}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("file %s: %d %q", kind, r.Code, r.text(".error-summary"))
+		}
+	}
+	if r := h.signIn("lone@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("file: %d", r.Code)
+	}
+	admin := h.signIn("adm@agency.example", staffPassword)
+	if r := admin.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("publish: %d", r.Code)
+	}
+	received := func(r *response, sel string) []string {
+		var out []string
+		r.doc.Find(sel).Each(func(_ int, tr *goquery.Selection) {
+			out = append(out, strings.TrimSpace(tr.Find("td.num").First().Text()))
+		})
+		return out
+	}
+	if got := received(admin.get("/admin/requests/stats"), "tbody tr"); !slices.Contains(got, "1") || !slices.Contains(got, "7") {
+		t.Fatalf("the administrators' figures: %q", got)
+	}
+	pub := h.browser(english).get("/transparency")
+	rows, totals := received(pub, "tbody tr"), received(pub, "tfoot tr")
+	// 7 copies, 6 deletions and 1 view: the view's 1 is "< 5", so the 7 and the 6 are
+	// withheld, or the total of 14 would give the 1 away.
+	if slices.Contains(rows, "1") || slices.Contains(rows, "7") || slices.Contains(rows, "6") || !slices.Contains(rows, "< 5") ||
+		slices.Contains(totals, "1") || slices.Contains(totals, "7") || slices.Contains(totals, "6") || !slices.Contains(totals, "14") {
+		t.Fatalf("a lone request can be read off the public page: rows %q, totals %q", rows, totals)
+	}
+	if title, _ := pub.doc.Find(`tbody abbr[title^="fewer"]`).First().Attr("title"); !strings.Contains(title, "fewer than 5") {
+		t.Fatalf("a hidden figure without its explanation: %q", title)
+	}
+	if !strings.Contains(pub.text("main"), "< 5") || !strings.Contains(pub.text("main"), "worked out") {
+		t.Fatalf("the page does not explain the hidden figures: %q", pub.text("main"))
 	}
 }
