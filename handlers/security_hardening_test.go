@@ -14,6 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/handlers"
 )
 
 // Someone who signs up with another person's address and never verifies it receives
@@ -298,5 +299,32 @@ func TestSecurityTransparencySuppressesSmallCells(t *testing.T) {
 	}
 	if !strings.Contains(pub.text("main"), "< 5") || !strings.Contains(pub.text("main"), "worked out") {
 		t.Fatalf("the page does not explain the hidden figures: %q", pub.text("main"))
+	}
+}
+
+// The current password cannot be guessed without limit from a session: like sign-in,
+// more than the allowed attempts in the window answer 429 with Retry-After — the right
+// password too — whatever address they come from, until the window has passed.
+func TestSecurityCurrentPasswordCheckIsRateLimited(t *testing.T) {
+	h := newHarnessWith(t, func(o *handlers.Options) { o.RateLimit = 10; o.RateWindow = 15 * time.Minute })
+	h.makeUser("c@example.tw", "民眾", citizenPassword)
+	b := h.signIn("c@example.tw", citizenPassword)
+	change := func(current string, addr int) *response {
+		b.opts = []func(*http.Request){func(r *http.Request) { r.RemoteAddr = "198.51.100." + strconv.Itoa(addr) + ":1234" }}
+		return b.post("/account/password", url.Values{"current_password": {current}, "password": {"New-Kettle-2027!"}, "password_confirm": {"New-Kettle-2027!"}})
+	}
+	for i := range 10 {
+		if r := change("Wrong-Guess-"+strconv.Itoa(i), i); r.Code != http.StatusBadRequest {
+			t.Fatalf("guess %d: %d", i, r.Code)
+		}
+	}
+	r := change(citizenPassword, 99)
+	if r.Code != http.StatusTooManyRequests || r.Header().Get("Retry-After") == "" {
+		t.Fatalf("the 11th attempt, from a new address: %d, Retry-After %q", r.Code, r.Header().Get("Retry-After"))
+	}
+	h.clock.Advance(16 * time.Minute)
+	b = h.signIn("c@example.tw", citizenPassword)
+	if r := change(citizenPassword, 100); r.Code != http.StatusSeeOther {
+		t.Fatalf("after the window: %d %q", r.Code, r.text(".error-summary"))
 	}
 }

@@ -141,6 +141,7 @@ type Server struct {
 	engine       *gin.Engine
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
+	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
 	notice                               noticeCache
 	officers                             officerCache
 	preparing                            atomic.Bool    // the database is being prepared (SetPreparing)
@@ -191,6 +192,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.signInLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
 	s.visitorCodec = securecookie.New(opt.HashKey, opt.BlockKey)
