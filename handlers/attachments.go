@@ -123,6 +123,18 @@ func (s *Server) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipar
 	return ids, nil
 }
 
+// dropUploads removes files stored for an action that was then refused, so the
+// requester never sees them. The request's own context may be ending: the removal
+// finishes regardless. A failure is logged; the files stay listed.
+func (s *Server) dropUploads(c *gin.Context, ref string, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	if err := s.Files.Delete(context.WithoutCancel(c.Request.Context()), ref, ids); err != nil {
+		s.Log.Error("refused action: files not removed", "ref", ref, "files", len(ids), "request_id", c.GetString(keyRequestID), "err", err)
+	}
+}
+
 // download serves one attachment of a request the caller may see, always as a download
 // with the type found from its content, so a file never renders in the portal's origin.
 func (s *Server) download(c *gin.Context, r *rights.Request) { s.serveFile(c, r.Ref, c.Param("id")) }
@@ -201,6 +213,12 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 	if strings.TrimSpace(f.Body) == "" && len(fhs) == 0 && len(inv.Problems) == 0 {
 		inv.Add("body", "message.empty")
 	}
+	status := http.StatusBadRequest
+	if len(fhs) > 0 && r.State.Ended() {
+		// The request is over: its files are kept only for their retention period.
+		inv.Add("files", "message.files_ended")
+		status = http.StatusConflict
+	}
 	back := "/requests/" + r.Ref
 	if rights.IsGuest(r.Subject) {
 		back = "/guest/requests/" + r.Ref
@@ -210,18 +228,20 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 	}
 	if len(inv.Problems) > 0 {
 		if role == "officer" {
-			s.renderOfficerRequest(c, http.StatusBadRequest, r, "message", map[string]string{"body": f.Body}, inv)
+			s.renderOfficerRequest(c, status, r, "message", map[string]string{"body": f.Body}, inv)
 		} else {
-			s.renderRequestPage(c, http.StatusBadRequest, r, map[string]string{"body": f.Body}, inv)
+			s.renderRequestPage(c, status, r, map[string]string{"body": f.Body}, inv)
 		}
 		return
 	}
 	m := &rights.Message{ID: account.NewID("msg"), At: s.Now(), Role: role, AuthorID: actorID(c, r), Body: f.Body}
 	if m.Files, err = s.storeUploads(c, r, fhs, role, files.PurposeMessage, m.ID); err != nil {
+		s.dropUploads(c, r.Ref, m.Files)
 		s.fail(c, err)
 		return
 	}
 	if err := s.Messages.AddMessage(ctx, r.Ref, m); err != nil {
+		s.dropUploads(c, r.Ref, m.Files)
 		s.fail(c, err)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/store"
 )
 
 // Someone who signs up with another person's address and never verifies it receives
@@ -327,4 +328,70 @@ func TestSecurityCurrentPasswordCheckIsRateLimited(t *testing.T) {
 	if r := change(citizenPassword, 100); r.Code != http.StatusSeeOther {
 		t.Fatalf("after the window: %d %q", r.Code, r.text(".error-summary"))
 	}
+}
+
+// Files sent with an officer's action that is refused (the request changed meanwhile,
+// or is over) are not kept: neither the requester nor the officer sees them, and they
+// take none of the request's room. A message with files on a withdrawn request is
+// refused with a message, its text kept; without files it still goes.
+func TestSecurityRefusedActionsLeaveNoFiles(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.makeUser("c@example.tw", "陳", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer, account.RoleAdmin)
+	o := h.signIn("o@agency.example", staffPassword, english)
+	o.post("/admin/files", url.Values{"name_zh": {"人事檔"}, "name_en": {"HR records"}, "unit": {"人事室"}, "contact": {"分機 1"}, "legal_basis": {"法"},
+		"purposes": {"002"}, "categories": {"C001"}, "retention_zh": {"十年"}, "retention_en": {"ten years"}})
+	c := h.signIn("c@example.tw", citizenPassword, english)
+	if r := c.post("/requests", url.Values{"kind": {"view"}, "scope": {"everything"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("file: %d", r.Code)
+	}
+	const ref = "2026-000001"
+	stalePage := o.get("/officer/requests/" + ref)
+	fileID, _ := stalePage.doc.Find(`form[action$="/task"] input[name=task_file]`).Attr("value")
+	task := url.Values{"version": {version(t, stalePage, "/task")}, "task_file": {fileID}, "task_note": {"Found one record."}}
+	act(t, o, ref, "review", nil) // someone else moves the request on
+	if r := o.multipart("/officer/requests/"+ref+"/task", task, upload{"stale.pdf", pdfFile}); r.Code != http.StatusConflict {
+		t.Fatalf("a task on a stale page: %d", r.Code)
+	}
+	page := c.get("/requests/" + ref)
+	wv := version(t, page, "/withdraw")
+	if r := c.post("/requests/"+ref+"/withdraw", url.Values{"version": {wv}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", r.Code)
+	}
+	// The page offers no task on a withdrawn request; a form kept open from before, with
+	// the request's current version, is refused all the same.
+	task.Set("version", strconv.Itoa(mustAtoi(t, wv)+1))
+	if r := o.multipart("/officer/requests/"+ref+"/task", task, upload{"late.pdf", pdfFile}); r.Code != http.StatusConflict {
+		t.Fatalf("a task on a withdrawn request: %d", r.Code)
+	}
+	r := c.multipart("/requests/"+ref+"/messages", url.Values{"body": {"Here is the form after all."}}, upload{"form.pdf", pdfFile})
+	if r.Code != http.StatusConflict || !strings.Contains(r.text(".error-summary"), "no longer be attached") || !strings.Contains(r.text("textarea"), "after all") {
+		t.Fatalf("a message with files on a withdrawn request: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := o.multipart("/officer/requests/"+ref+"/message", url.Values{"body": {"Noted."}}, upload{"officer.pdf", pdfFile}); r.Code != http.StatusConflict {
+		t.Fatalf("an officer's message with files on a withdrawn request: %d", r.Code)
+	}
+	if r := c.post("/requests/"+ref+"/messages", url.Values{"body": {"Thank you."}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("a message without files: %d %q", r.Code, r.text(".error-summary"))
+	}
+	for who, p := range map[string]*response{"requester": c.get("/requests/" + ref), "officer": o.get("/officer/requests/" + ref)} {
+		for _, name := range []string{"stale.pdf", "late.pdf", "form.pdf", "officer.pdf"} {
+			if strings.Contains(p.Body.String(), name) {
+				t.Errorf("the %s sees %s", who, name)
+			}
+		}
+	}
+	if used, err := store.NewFiles(h.db.DB, nil).Used(ctx, ref); err != nil || used != 0 {
+		t.Fatalf("the refused files take %d bytes (%v)", used, err)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

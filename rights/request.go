@@ -36,6 +36,10 @@ func (s State) Open() bool {
 	return false
 }
 
+// Ended reports whether a request in state s is over — closed, withdrawn, or closed as
+// a duplicate — so nothing more is attached to it.
+func (s State) Ended() bool { return s == Closed || s == Withdrawn || s == Duplicate }
+
 // Channels a request arrives by.
 const (
 	ChannelWeb     = "web"
