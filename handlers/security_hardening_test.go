@@ -15,7 +15,9 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
 )
 
 // Someone who signs up with another person's address and never verifies it receives
@@ -394,4 +396,51 @@ func mustAtoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A correction proposes a name or phone the profile itself would accept, at filing (on
+// the web, through the API and at the counter) and again at fulfilment: a request
+// filed before the rule cannot write "call me maybe" into the phone.
+func TestSecurityCorrectionsFollowTheProfileRules(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	u := h.makeUser("c@example.tw", "陳", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c := h.signIn("c@example.tw", citizenPassword, english)
+	for want, bad := range map[string]url.Values{
+		"valid phone number": {"kind": {"correct"}, "field": {"phone"}, "proposed": {"call me maybe"}, "explanation": {"new number"}},
+		"at most 100":        {"kind": {"correct"}, "field": {"name"}, "proposed": {strings.Repeat("名", 101)}, "explanation": {"my full name"}},
+	} {
+		r := c.post("/requests", bad)
+		if r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), want) {
+			t.Fatalf("%s %q: %d %q", bad.Get("field"), bad.Get("proposed"), r.Code, r.text(".error-summary"))
+		}
+	}
+	if r := c.api("POST", "/api/v1/me/requests", `{"kind":"correct","field":"phone","proposed":"call me maybe","explanation":"new number"}`); r.Code != http.StatusBadRequest {
+		t.Fatalf("the API took a phone number of words: %d %s", r.Code, r.Body.String())
+	}
+	o := h.signIn("o@agency.example", staffPassword, english)
+	if r := o.post("/officer/intake", url.Values{"email": {"c@example.tw"}, "channel": {"paper"}, "received": {rightsToday(h)}, "kind": {"correct"},
+		"field": {"phone"}, "proposed": {"call me maybe"}, "explanation": {"new number"}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("the counter took a phone number of words: %d", r.Code)
+	}
+	if r := c.post("/requests", url.Values{"kind": {"correct"}, "field": {"phone"}, "proposed": {"02-2345-6789"}, "explanation": {"new number"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("a real number: %d %q", r.Code, r.text(".error-summary"))
+	}
+	// A request stored before the rule existed.
+	reqs := store.NewRequests(h.db.DB, storetest.Vault(h.db.DB))
+	today := rights.DateOf(h.clock.Now())
+	old := &rights.Request{Kind: rights.Correct, Subject: u.ID, Channel: rights.ChannelWeb, State: rights.Submitted, Received: today, Filed: h.clock.Now(),
+		Due: today.AddDays(30), Field: "phone", Proposed: "call me maybe", Explanation: "new number"}
+	if err := reqs.Create(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	act(t, o, old.Ref, "review", nil)
+	decideAll(t, o, old.Ref, true, "")
+	if r := act(t, o, old.Ref, "fulfil", nil); r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "cannot be written") {
+		t.Fatalf("fulfilling a phone number of words: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if got, _ := h.users.ByID(ctx, u.ID); got.Phone != "" {
+		t.Fatalf("the phone became %q", got.Phone)
+	}
 }
