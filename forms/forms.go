@@ -251,11 +251,15 @@ func formValues(r *http.Request) (url.Values, error) {
 	body := r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch
 	if body {
 		ct := r.Header.Get("Content-Type")
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		switch {
 		case err == nil && mt == "multipart/form-data":
 			// A form with file inputs: the text fields bind as usual; the files stay in
 			// r.MultipartForm for the handler. Parts beyond 1 MiB go to temporary files.
+			// A control character in a part's headers would lose the whole form.
+			if boundary := params["boundary"]; boundary != "" && r.Body != nil {
+				r.Body = readCloser{cleanPartHeaders(r.Body, boundary), r.Body}
+			}
 			if err := r.ParseMultipartForm(1 << 20); err != nil { // #nosec G120 -- the body is capped by the server's MaxBytesReader (PORTAL_MAX_BODY)
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {

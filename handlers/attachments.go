@@ -16,6 +16,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -54,6 +55,9 @@ func uploadsOf(c *gin.Context, key string, already int64) ([]*multipart.FileHead
 		if fh.Size == 0 && fh.Filename == "" {
 			continue // the empty file input of a form sent without a file
 		}
+		if forms.HasBadName(fh.Filename) || !utf8.ValidString(fh.Filename) {
+			return nil, &nameError{name: fh.Filename}
+		}
 		total += fh.Size
 		if total > files.MaxPerRequest {
 			return nil, files.ErrTooLarge
@@ -82,13 +86,26 @@ type typeError struct{ name string }
 func (e *typeError) Error() string { return "not a PDF, JPEG or PNG: " + e.name }
 func (e *typeError) Unwrap() error { return files.ErrType }
 
+// nameError names a file whose name held a control character: the rest of the form
+// is kept, and the visitor renames the file.
+type nameError struct{ name string }
+
+func (e *nameError) Error() string { return "file name with a control character: " + e.name }
+
 // uploadProblem turns a refused upload into a problem on the form's file field.
 func uploadProblem(inv *apperr.Invalid, err error) bool { return uploadProblemOf(inv, "files", err) }
 
 // uploadProblemOf is uploadProblem for the file input named field.
 func uploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
 	var te *typeError
+	var ne *nameError
 	switch {
+	case errors.As(err, &ne):
+		name := strings.ToValidUTF8(strings.ReplaceAll(ne.name, string(forms.BadNameRune), "?"), "?")
+		if utf8.RuneCountInString(name) > 60 {
+			name = string([]rune(name)[:59]) + "…"
+		}
+		inv.Add(field, "files.name_invalid", name)
 	case errors.As(err, &te):
 		name := te.name
 		if utf8.RuneCountInString(name) > 60 || !utf8.ValidString(name) {

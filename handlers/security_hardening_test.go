@@ -444,3 +444,40 @@ func TestSecurityCorrectionsFollowTheProfileRules(t *testing.T) {
 		t.Fatalf("the phone became %q", got.Phone)
 	}
 }
+
+// A control character in an attachment's name no longer loses the whole filing: the
+// form comes back with what was typed and names the file to rename; nothing is filed.
+// A file whose name is fine, its content full of control bytes, still goes through.
+func TestSecurityControlCharacterInFileNameKeepsTheForm(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "陳", citizenPassword)
+	for _, lang := range []string{"zh-TW", "en"} {
+		var opts []func(*http.Request)
+		if lang == "en" {
+			opts = append(opts, english)
+		}
+		c := h.signIn("c@example.tw", citizenPassword, opts...)
+		r := c.multipart("/requests", url.Values{"kind": {"view"}, "scope": {"my typed scope text"}}, upload{"scan\x07of\x1bid.pdf", pdfFile})
+		summary := r.text(".error-summary")
+		if r.Code != http.StatusBadRequest || !strings.Contains(summary, "scan?of?id.pdf") || !strings.Contains(r.text("textarea"), "my typed scope text") ||
+			regexp.MustCompile(`\p{Han}`).MatchString(summary) != (lang == "zh-TW") {
+			t.Fatalf("%s: %d %q, typed text %q", lang, r.Code, summary, r.text("textarea"))
+		}
+	}
+	c := h.signIn("c@example.tw", citizenPassword)
+	if list := c.get("/requests"); strings.Contains(list.text("main"), "2026-000001") {
+		t.Fatal("a request was filed with the refused file")
+	}
+	binary := append(append([]byte{}, pdfFile...), []byte("\x00\x07\r\n--not-a-boundary\r\nContent-Disposition: \x01\r\n\r\n")...)
+	if r := c.multipart("/requests", url.Values{"kind": {"view"}, "scope": {"all"}}, upload{"scan.pdf", binary}); r.Code != http.StatusSeeOther {
+		t.Fatalf("a good name with control bytes in the content: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page := c.get("/requests/2026-000001")
+	href, ok := page.doc.Find(`.files a`).Attr("href")
+	if !ok {
+		t.Fatalf("the file is not listed: %q", page.text("main"))
+	}
+	if d := c.get(href); d.Body.String() != string(binary) {
+		t.Fatalf("the content changed on the way: %q", d.Body.String())
+	}
+}
