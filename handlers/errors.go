@@ -14,6 +14,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/rights"
 )
 
 // errorPage is the data of the error template.
@@ -65,6 +66,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, ""
 	case errors.Is(err, account.ErrAdminExists):
 		return http.StatusForbidden, "error.setup_done"
+	case errors.As(err, new(*rights.QuotaError)):
+		return http.StatusTooManyRequests, "api.error.quota"
 	case errors.Is(err, account.ErrOwnAccess):
 		return http.StatusForbidden, "staff.own_access"
 	case errors.Is(err, apperr.ErrNotFound):

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -479,5 +480,53 @@ func TestSecurityControlCharacterInFileNameKeepsTheForm(t *testing.T) {
 	}
 	if d := c.get(href); d.Body.String() != string(binary) {
 		t.Fatalf("the content changed on the way: %q", d.Body.String())
+	}
+}
+
+// One person cannot flood the queue: filings beyond the day's quota — on the web or
+// through the API, even sent all at once — are refused with 429 and a message saying
+// which limit was reached (the form keeps what was typed); the next day they go again.
+// Requests an officer enters from paper do not count.
+func TestSecurityFilingQuota(t *testing.T) {
+	h := newHarnessWith(t, func(o *handlers.Options) { o.Quota = rights.Quota{Open: 6, PerDay: 4} })
+	h.makeUser("c@example.tw", "陳", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c := h.signIn("c@example.tw", citizenPassword, english)
+	var wg sync.WaitGroup
+	codes := make(chan int, 10)
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- c.api("POST", "/api/v1/me/requests", `{"kind":"view","scope":"all"}`).Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for code := range codes {
+		got[code]++
+	}
+	if got[http.StatusCreated] != 4 || got[http.StatusTooManyRequests] != 6 {
+		t.Fatalf("ten filings at once: %v", got)
+	}
+	r := c.post("/requests", url.Values{"kind": {"view"}, "scope": {"my typed scope"}})
+	if r.Code != http.StatusTooManyRequests || !strings.Contains(r.text(".error-summary"), "4 requests in the last 24 hours") || !strings.Contains(r.text("textarea"), "my typed scope") {
+		t.Fatalf("over the day's quota on the web: %d %q", r.Code, r.text(".error-summary"))
+	}
+	o := h.signIn("o@agency.example", staffPassword)
+	if r := o.post("/officer/intake", url.Values{"email": {"c@example.tw"}, "channel": {"paper"}, "received": {rightsToday(h)}, "kind": {"view"}, "scope": {"paper"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("a paper request over the citizen's quota: %d", r.Code)
+	}
+	h.clock.Advance(25 * time.Hour)
+	c = h.signIn("c@example.tw", citizenPassword, english)
+	for i := range 3 {
+		r := c.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+		if i < 2 && r.Code != http.StatusSeeOther {
+			t.Fatalf("the next day, filing %d: %d %q", i, r.Code, r.text(".error-summary"))
+		}
+		if i == 2 && (r.Code != http.StatusTooManyRequests || !strings.Contains(r.text(".error-summary"), "6 requests the agency has not finished")) {
+			t.Fatalf("over the open quota: %d %q", r.Code, r.text(".error-summary"))
+		}
 	}
 }

@@ -123,6 +123,8 @@ type Options struct {
 	SignUpFloor, ResetFloor time.Duration
 	// PackageTTL is how long a copy package can be downloaded (default 30 days).
 	PackageTTL time.Duration
+	// Quota bounds one person's filings; a zero field sets no limit.
+	Quota rights.Quota
 	// AnalyticsK is the traffic report's threshold: a figure under it is hidden (default
 	// 5, never below analytics.MinK).
 	AnalyticsK int
@@ -142,6 +144,7 @@ type Server struct {
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
+	filingLocks                          [64]sync.Mutex     // one person's filings, by stripe (storeFiled)
 	notice                               noticeCache
 	officers                             officerCache
 	preparing                            atomic.Bool    // the database is being prepared (SetPreparing)

@@ -383,6 +383,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 		Counter: counter, Audit: store.NewAudit(a.db).WithKey(deriveKey(c.MasterKey, "audit-checkpoint-v1")), Retention: store.NewRetention(a.db, requests, files), Incidents: store.NewIncidents(a.db), Backups: store.NewBackupRuns(a.db),
 	}, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
+		Quota:    rights.Quota{Open: c.QuotaOpen, PerDay: c.QuotaPerDay},
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
 	})
 	if err != nil {
