@@ -477,6 +477,34 @@ func ValidateProfile(p Profile) *apperr.Invalid {
 	return v
 }
 
+// ValidateProfileField checks one profile field (name, phone or address) by the
+// profile's own rules, as a correction proposes it; fields the profile does not hold
+// (e-mail, "other") pass, being corrected by hand.
+func ValidateProfileField(field, value string) *apperr.Invalid {
+	p := Profile{Name: "-"}
+	switch field {
+	case "name":
+		p.Name = value
+	case "phone":
+		p.Phone = value
+		if strings.TrimSpace(value) == "" {
+			// An empty phone clears the profile's, but a correction proposes a number.
+			return (&apperr.Invalid{}).Add(field, "phone.invalid")
+		}
+	case "address":
+		p.Address = value
+	default:
+		return &apperr.Invalid{}
+	}
+	v := &apperr.Invalid{}
+	for _, pr := range ValidateProfile(p).Problems {
+		if pr.Field == field {
+			v.Problems = append(v.Problems, pr)
+		}
+	}
+	return v
+}
+
 // validPhone accepts Taiwanese and international numbers as people write them.
 func validPhone(s string) bool {
 	digits := 0

@@ -737,7 +737,7 @@ func TestServiceStaffAccounts(t *testing.T) {
 				create.Email = "invalid@agency.example"
 				_, _, err := e.svc.CreateStaff(ctx, create)
 				wantInvalid(t, "create", err, c.field, c.key)
-				_, err = e.svc.UpdateStaff(ctx, admin.ID, e.reload(admin.ID).Version, c.in)
+				_, err = e.svc.UpdateStaff(ctx, "u_another_admin", admin.ID, e.reload(admin.ID).Version, c.in)
 				wantInvalid(t, "update", err, c.field, c.key)
 			})
 		}
@@ -761,17 +761,17 @@ func TestServiceStaffAccounts(t *testing.T) {
 	t.Run("a stale form is refused", func(t *testing.T) {
 		u := e.seedStaff("stale@agency.example", "過期表單", account.RoleOfficer)
 		in := account.StaffInput{Name: "改名", Roles: []account.Role{account.RoleOfficer, account.RoleWebmaster}}
-		if _, err := e.svc.UpdateStaff(ctx, u.ID, u.Version, in); err != nil {
+		if _, err := e.svc.UpdateStaff(ctx, "u_another_admin", u.ID, u.Version, in); err != nil {
 			t.Fatal(err)
 		}
 		in.Name = "再改名"
-		_, err := e.svc.UpdateStaff(ctx, u.ID, u.Version, in)
+		_, err := e.svc.UpdateStaff(ctx, "u_another_admin", u.ID, u.Version, in)
 		wantErr(t, "update with the old version", err, apperr.ErrStale)
 		if got := e.reload(u.ID); got.Name != "改名" || !got.Has(account.RoleWebmaster) {
 			t.Fatalf("stored %q %v", got.Name, got.Roles)
 		}
 		citizen := e.seed("notstaff@example.tw", "民眾", nil)
-		_, err = e.svc.UpdateStaff(ctx, citizen.ID, citizen.Version, in)
+		_, err = e.svc.UpdateStaff(ctx, "u_another_admin", citizen.ID, citizen.Version, in)
 		wantErr(t, "a citizen through the staff form", err, apperr.ErrNotFound)
 	})
 
@@ -781,7 +781,7 @@ func TestServiceStaffAccounts(t *testing.T) {
 			{Name: a.Name, Roles: []account.Role{account.RoleOfficer}},
 			{Name: a.Name, Roles: []account.Role{account.RoleAdmin}, Disabled: true},
 		} {
-			_, err := e.svc.UpdateStaff(ctx, a.ID, a.Version, in)
+			_, err := e.svc.UpdateStaff(ctx, "u_another_admin", a.ID, a.Version, in)
 			wantInvalid(t, "demoting the last administrator", err, "roles", "staff.last_admin")
 		}
 		// A disabled or expired administrator does not count.
@@ -789,18 +789,18 @@ func TestServiceStaffAccounts(t *testing.T) {
 		e.seed("expadmin@agency.example", "過期管理者", func(u *account.User) {
 			u.Roles, u.Contractor, u.Expires = []account.Role{account.RoleAdmin}, true, e.clk.Now().Add(-time.Minute)
 		})
-		_, err := e.svc.UpdateStaff(ctx, a.ID, a.Version, account.StaffInput{Name: a.Name, Roles: []account.Role{account.RoleOfficer}})
+		_, err := e.svc.UpdateStaff(ctx, "u_another_admin", a.ID, a.Version, account.StaffInput{Name: a.Name, Roles: []account.Role{account.RoleOfficer}})
 		wantInvalid(t, "only disabled and expired administrators besides", err, "roles", "staff.last_admin")
 
 		second := e.seedStaff("admin2@agency.example", "第二管理者", account.RoleAdmin)
-		got, err := e.svc.UpdateStaff(ctx, a.ID, a.Version, account.StaffInput{Name: a.Name, Roles: []account.Role{account.RoleOfficer}})
+		got, err := e.svc.UpdateStaff(ctx, "u_another_admin", a.ID, a.Version, account.StaffInput{Name: a.Name, Roles: []account.Role{account.RoleOfficer}})
 		if err != nil {
 			t.Fatalf("demoting one of two administrators: %v", err)
 		}
 		if got.Has(account.RoleAdmin) || e.reload(a.ID).Has(account.RoleAdmin) {
 			t.Fatal("the role was not removed")
 		}
-		_, err = e.svc.UpdateStaff(ctx, second.ID, second.Version, account.StaffInput{Name: second.Name, Roles: []account.Role{account.RoleAdmin}, Disabled: true})
+		_, err = e.svc.UpdateStaff(ctx, "u_another_admin", second.ID, second.Version, account.StaffInput{Name: second.Name, Roles: []account.Role{account.RoleAdmin}, Disabled: true})
 		wantInvalid(t, "disabling the now last administrator", err, "roles", "staff.last_admin")
 	})
 
@@ -810,7 +810,7 @@ func TestServiceStaffAccounts(t *testing.T) {
 		e.openSession(u.ID)
 		e.openSession(u.ID)
 		kept := e.openSession(other.ID)
-		if _, err := e.svc.UpdateStaff(ctx, u.ID, u.Version, account.StaffInput{Name: u.Name, Roles: u.Roles, Disabled: true}); err != nil {
+		if _, err := e.svc.UpdateStaff(ctx, "u_another_admin", u.ID, u.Version, account.StaffInput{Name: u.Name, Roles: u.Roles, Disabled: true}); err != nil {
 			t.Fatal(err)
 		}
 		if ids := e.sessionIDs(u.ID); len(ids) != 0 {
@@ -919,7 +919,7 @@ func TestServiceLastAdministratorSurvivesMutualDemotion(t *testing.T) {
 	errs := make(chan error, 2)
 	for _, u := range []*account.User{a, b} {
 		go func() {
-			_, err := e.svc.UpdateStaff(ctx, u.ID, u.Version, account.StaffInput{Name: u.Name, Roles: []account.Role{account.RoleOfficer}})
+			_, err := e.svc.UpdateStaff(ctx, "u_another_admin", u.ID, u.Version, account.StaffInput{Name: u.Name, Roles: []account.Role{account.RoleOfficer}})
 			errs <- err
 		}()
 	}

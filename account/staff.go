@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"math/big"
 	"slices"
 	"strings"
@@ -79,9 +80,13 @@ func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (*User, string
 
 func isConflict(err error) bool { return errors.Is(err, apperr.ErrConflict) }
 
-// UpdateStaff changes a staff account's name, roles, expiry and state. An update that
-// would leave no enabled administrator is refused. Disabling ends the person's sessions.
-func (s *Service) UpdateStaff(ctx context.Context, id string, version int64, in StaffInput) (*User, error) {
+// ErrOwnAccess: staff may not change their own roles, expiry or contractor status.
+var ErrOwnAccess = fmt.Errorf("%w: own roles, expiry or contractor status", apperr.ErrForbidden)
+
+// UpdateStaff changes a staff account's name, roles, expiry and state on behalf of the
+// administrator by. An update that would leave no enabled administrator is refused.
+// Disabling ends the person's sessions.
+func (s *Service) UpdateStaff(ctx context.Context, by, id string, version int64, in StaffInput) (*User, error) {
 	if err := s.validateStaff(in, false).OrNil(); err != nil {
 		return nil, err
 	}
@@ -94,6 +99,11 @@ func (s *Service) UpdateStaff(ctx context.Context, id string, version int64, in 
 	}
 	if current.Version != version {
 		return nil, apperr.ErrStale
+	}
+	if by == id && accessChanged(current, in) {
+		// Four eyes: otherwise a contractor administrator could lift their own expiry
+		// or grant themselves every role.
+		return nil, ErrOwnAccess
 	}
 	stillAdmin := slices.Contains(in.Roles, RoleAdmin) && !in.Disabled
 	if current.Has(RoleAdmin) && !stillAdmin {
@@ -120,6 +130,11 @@ func (s *Service) UpdateStaff(ctx context.Context, id string, version int64, in 
 		}
 	}
 	return current, nil
+}
+
+// accessChanged reports whether in changes u's roles, expiry or contractor status.
+func accessChanged(u *User, in StaffInput) bool {
+	return !slices.Equal(uniqueRoles(in.Roles), uniqueRoles(u.Roles)) || in.Contractor != u.Contractor || !in.Expires.Equal(u.Expires)
 }
 
 // keepOneAdmin fails when no enabled administrator other than id would remain.

@@ -142,3 +142,44 @@ func protected(cells []Cell, k int, lo int64) bool {
 	}
 	return true
 }
+
+// ProtectGroups protects figures published in groups, each group shown with its total
+// and the totals with a grand total (the public request statistics: the months of each
+// kind of request, each kind's total, all kinds). Each group is protected against its
+// total as Protect does, and the totals against the grand total. A group whose total is
+// hidden, or that cannot be protected, shows none of its figures, zeros included, since
+// any of them would bound the hidden total and so narrow the other totals: under a
+// total below k every figure is Below (each is), otherwise every one is Withheld. The
+// grand total is shown unless under k.
+func ProtectGroups(groups [][]int64, k int) (cells [][]Cell, totals []Cell, grand Cell) {
+	sums := make([]int64, len(groups))
+	var all int64
+	for g, vs := range groups {
+		for _, v := range vs {
+			sums[g] += v
+		}
+		all += sums[g]
+	}
+	grand = Primary(all, k)
+	totals, ok := Protect(sums, k)
+	if !ok {
+		for g := range totals {
+			totals[g].State = Withheld
+		}
+	}
+	cells = make([][]Cell, len(groups))
+	for g, vs := range groups {
+		cs, ok := Protect(vs, k)
+		if !ok || totals[g].State != Shown {
+			hidden := Withheld
+			if totals[g].State == Below {
+				hidden = Below
+			}
+			for i := range cs {
+				cs[i].State = hidden
+			}
+		}
+		cells[g] = cs
+	}
+	return cells, totals, grand
+}

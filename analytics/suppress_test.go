@@ -368,3 +368,40 @@ func TestProtectSeriesAgainstBruteForce(t *testing.T) {
 		t.Fatalf("only %d tables needed a complement: the test proves little", withComplement)
 	}
 }
+
+// A group's figures are protected against its total, the totals against the grand
+// total, and a group whose total is hidden shows nothing that would bound it.
+func TestProtectGroups(t *testing.T) {
+	groups := [][]int64{{20, 1, 30}, {2, 0, 1}, {40, 50, 0}, {60, 2, 70}}
+	cells, totals, grand := ProtectGroups(groups, 5)
+	if grand.State != Shown || grand.Value != 276 {
+		t.Fatalf("grand total: %+v", grand)
+	}
+	checkProtected(t, []int64{51, 3, 90, 132}, totals, 5)
+	if totals[1].State == Shown {
+		t.Fatalf("a total of 3 is shown: %+v", totals)
+	}
+	for g, cs := range cells {
+		if totals[g].State != Shown {
+			want := Withheld
+			if totals[g].State == Below {
+				want = Below
+			}
+			for _, c := range cs {
+				if c.State != want {
+					t.Fatalf("group %d: its total is hidden, yet it shows %+v", g, cs)
+				}
+			}
+			continue
+		}
+		checkProtected(t, groups[g], cs, 5)
+	}
+	if totals[3].State != Shown || cells[3][1].State != Below {
+		t.Fatalf("a 2 beside a shown total: %+v %+v", totals[3], cells[3])
+	}
+	// Everything under k: the grand total says "< k" and nothing is shown.
+	_, totals, grand = ProtectGroups([][]int64{{1}, {2}}, 5)
+	if grand.State != Below || totals[0].State == Shown || totals[1].State == Shown {
+		t.Fatalf("tiny: %+v %+v", totals, grand)
+	}
+}

@@ -76,6 +76,9 @@ type Store interface {
 	List(ctx context.Context, ref string) ([]File, error)
 	// Used returns the total size of the request's files.
 	Used(ctx context.Context, ref string) (int64, error)
+	// Delete removes the files ids of the request (an upload whose action was refused);
+	// ids it does not hold are ignored.
+	Delete(ctx context.Context, ref string, ids []string) error
 	// DeleteRef removes every file of the request; deleting nothing is not an error.
 	DeleteRef(ctx context.Context, ref string) error
 }

@@ -19,7 +19,9 @@
 // value of a repeated key, for checkbox groups; blank values are dropped unless the tag
 // says keepblank, which keeps repeated text areas aligned by position; cap the count
 // with max=N), and time.Time for <input type="date"> (2006-01-02, a calendar date at
-// midnight UTC).
+// midnight UTC). Every date read — a time.Time field, or a string field checked with
+// validator's datetime=LAYOUT — must lie within EarliestDate and LatestDate, so no year
+// 0001 or 9999 reaches the domain, where it would overflow durations or read for ever.
 //
 // Binding is deliberately narrow, because the input is hostile: a scalar takes the first
 // value of a repeated key; keys the struct does not name (extra fields, "email[$ne]",
@@ -30,7 +32,8 @@
 //
 // Problems use these catalogue keys: "validation.message" (validator's own sentence, in the
 // visitor's language, as the single argument), "validation.invalid_text",
-// "validation.invalid_value", "validation.integer" and "validation.date". A field gets at
+// "validation.invalid_value", "validation.integer", "validation.date" and
+// "validation.date_range" (with the two bounds as arguments). A field gets at
 // most one problem; problems follow the struct's field order.
 package forms
 
@@ -74,7 +77,26 @@ const (
 	KeyInvalidValue = "validation.invalid_value"
 	KeyInteger      = "validation.integer"
 	KeyDate         = "validation.date"
+	KeyDateRange    = "validation.date_range"
 )
+
+// EarliestDate and LatestDate bound every date a form gives: nothing the portal records
+// happened before 1970, and nothing it schedules is later than 2099.
+var (
+	EarliestDate = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	LatestDate   = time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// DateInRange reports whether t's calendar date lies within EarliestDate and LatestDate.
+func DateInRange(t time.Time) bool {
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return !d.Before(EarliestDate) && !d.After(LatestDate)
+}
+
+// rangeProblem is the problem of a date outside the bounds, naming them.
+func rangeProblem(field string) *apperr.Problem {
+	return &apperr.Problem{Field: field, Key: KeyDateRange, Args: []any{EarliestDate.Format(DateLayout), LatestDate.Format(DateLayout)}}
+}
 
 // Decode reads r's form into dst, a non-nil pointer to a struct tagged as the package
 // documentation describes, trims and checks the text and validates the result. It returns
@@ -112,7 +134,9 @@ func Decode(r *http.Request, dst any, lang string) error {
 	sv := rv.Elem()
 	for i := range sp.fields {
 		f := &sp.fields[i]
-		if key := f.bind(sv.Field(f.index), vals[f.name]); key != "" {
+		if key := f.bind(sv.Field(f.index), vals[f.name]); key == KeyDateRange {
+			problems[i] = rangeProblem(f.name)
+		} else if key != "" {
 			problems[i] = &apperr.Problem{Field: f.name, Key: key}
 		}
 	}
@@ -139,6 +163,19 @@ func Decode(r *http.Request, dst any, lang string) error {
 			}
 			p.Field = sp.fields[i].name
 			problems[i] = &p
+		}
+	}
+
+	// A date string the validator accepted must still lie within the bounds.
+	for i := range sp.fields {
+		f := &sp.fields[i]
+		if f.layout == "" || problems[i] != nil {
+			continue
+		}
+		if s := sv.Field(f.index).String(); s != "" {
+			if d, err := time.Parse(f.layout, s); err == nil && !DateInRange(d) {
+				problems[i] = rangeProblem(f.name)
+			}
 		}
 	}
 
@@ -214,11 +251,15 @@ func formValues(r *http.Request) (url.Values, error) {
 	body := r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch
 	if body {
 		ct := r.Header.Get("Content-Type")
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		switch {
 		case err == nil && mt == "multipart/form-data":
 			// A form with file inputs: the text fields bind as usual; the files stay in
 			// r.MultipartForm for the handler. Parts beyond 1 MiB go to temporary files.
+			// A control character in a part's headers would lose the whole form.
+			if boundary := params["boundary"]; boundary != "" && r.Body != nil {
+				r.Body = readCloser{cleanPartHeaders(r.Body, boundary), r.Body}
+			}
 			if err := r.ParseMultipartForm(1 << 20); err != nil { // #nosec G120 -- the body is capped by the server's MaxBytesReader (PORTAL_MAX_BODY)
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
@@ -262,6 +303,7 @@ type field struct {
 	notrim    bool
 	keepblank bool
 	kind      kind
+	layout    string // a string field's date layout, from validator's datetime=
 }
 
 type spec struct {
@@ -328,6 +370,11 @@ func buildSpec(t reflect.Type) (*spec, error) {
 			f.kind = kindDate
 		case k == reflect.String:
 			f.kind = kindString
+			for _, rule := range strings.Split(validate, ",") {
+				if l, ok := strings.CutPrefix(rule, "datetime="); ok {
+					f.layout = l
+				}
+			}
 		case k == reflect.Bool:
 			f.kind = kindBool
 		case k >= reflect.Int && k <= reflect.Int64:
@@ -404,6 +451,9 @@ func (f *field) bind(v reflect.Value, vals []string) string {
 		d, err := time.Parse(DateLayout, width.Narrow.String(s))
 		if err != nil {
 			return KeyDate
+		}
+		if !DateInRange(d) {
+			return KeyDateRange
 		}
 		v.Set(reflect.ValueOf(d))
 	}

@@ -63,13 +63,18 @@ func (s *Server) forcePasswordChange(c *gin.Context) {
 	c.Abort()
 }
 
-// limited counts an attempt from the client's address; over the limit it renders the
-// 429 page and reports true.
-func (s *Server) limited(c *gin.Context, l *ratelimit.Limiter) bool {
+// limited counts an attempt from the client's address and under each of keys (an
+// account); over the limit of any it renders the 429 page and reports true.
+func (s *Server) limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) bool {
 	if l == nil {
 		return false
 	}
 	ok, wait := l.Allow(ratelimit.Key(c.ClientIP()))
+	for _, k := range keys {
+		if kok, kwait := l.Allow(k); !kok {
+			ok, wait = false, max(wait, kwait)
+		}
+	}
 	if ok {
 		return false
 	}

@@ -251,6 +251,7 @@ type staffFormPage struct {
 	Version  int64
 	// On the edit page:
 	User     *account.User
+	Own      bool // the administrator's own account: roles, expiry and contractor status are another's to change
 	Locked   bool
 	Sessions []*account.Session
 	// After creating or resetting: the temporary password, shown once.
@@ -382,7 +383,7 @@ func (s *Server) userFormPage(c *gin.Context, u *account.User) (staffFormPage, e
 	}
 	return staffFormPage{
 		Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(roles), Contract: u.Contractor, Disabled: u.Disabled,
-		Version: u.Version, User: u, Locked: locked, Sessions: sessions,
+		Version: u.Version, User: u, Own: u.ID == currentUser(c).ID, Locked: locked, Sessions: sessions,
 		Values: map[string]string{"name": u.Name, "expires": dateValue(u.Expires)},
 	}, nil
 }
@@ -404,7 +405,7 @@ func (s *Server) updateStaff(c *gin.Context) {
 		return
 	}
 	if len(inv.Problems) == 0 {
-		_, err := s.Accounts.UpdateStaff(c.Request.Context(), u.ID, f.Version, f.input())
+		_, err := s.Accounts.UpdateStaff(c.Request.Context(), currentUser(c).ID, u.ID, f.Version, f.input())
 		if errors.Is(err, apperr.ErrStale) {
 			inv.Add("", "staff.stale")
 			err = nil

@@ -80,7 +80,7 @@ func (s *Server) count(c *gin.Context) {
 func countable(c *gin.Context) bool {
 	r := c.Request
 	path := c.FullPath()
-	if r.Method != http.MethodGet || path == "" {
+	if r.Method != http.MethodGet || isHead(r) || path == "" {
 		return false
 	}
 	for _, p := range uncounted {

@@ -16,6 +16,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -54,6 +55,9 @@ func uploadsOf(c *gin.Context, key string, already int64) ([]*multipart.FileHead
 		if fh.Size == 0 && fh.Filename == "" {
 			continue // the empty file input of a form sent without a file
 		}
+		if forms.HasBadName(fh.Filename) || !utf8.ValidString(fh.Filename) {
+			return nil, &nameError{name: fh.Filename}
+		}
 		total += fh.Size
 		if total > files.MaxPerRequest {
 			return nil, files.ErrTooLarge
@@ -82,13 +86,26 @@ type typeError struct{ name string }
 func (e *typeError) Error() string { return "not a PDF, JPEG or PNG: " + e.name }
 func (e *typeError) Unwrap() error { return files.ErrType }
 
+// nameError names a file whose name held a control character: the rest of the form
+// is kept, and the visitor renames the file.
+type nameError struct{ name string }
+
+func (e *nameError) Error() string { return "file name with a control character: " + e.name }
+
 // uploadProblem turns a refused upload into a problem on the form's file field.
 func uploadProblem(inv *apperr.Invalid, err error) bool { return uploadProblemOf(inv, "files", err) }
 
 // uploadProblemOf is uploadProblem for the file input named field.
 func uploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
 	var te *typeError
+	var ne *nameError
 	switch {
+	case errors.As(err, &ne):
+		name := strings.ToValidUTF8(strings.ReplaceAll(ne.name, string(forms.BadNameRune), "?"), "?")
+		if utf8.RuneCountInString(name) > 60 {
+			name = string([]rune(name)[:59]) + "…"
+		}
+		inv.Add(field, "files.name_invalid", name)
 	case errors.As(err, &te):
 		name := te.name
 		if utf8.RuneCountInString(name) > 60 || !utf8.ValidString(name) {
@@ -124,6 +141,18 @@ func (s *Server) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipar
 		ids = append(ids, meta.ID)
 	}
 	return ids, nil
+}
+
+// dropUploads removes files stored for an action that was then refused, so the
+// requester never sees them. The request's own context may be ending: the removal
+// finishes regardless. A failure is logged; the files stay listed.
+func (s *Server) dropUploads(c *gin.Context, ref string, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	if err := s.Files.Delete(context.WithoutCancel(c.Request.Context()), ref, ids); err != nil {
+		s.Log.Error("refused action: files not removed", "ref", ref, "files", len(ids), "request_id", c.GetString(keyRequestID), "err", err)
+	}
 }
 
 // download serves one attachment of a request the caller may see, always as a download
@@ -204,6 +233,12 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 	if strings.TrimSpace(f.Body) == "" && len(fhs) == 0 && len(inv.Problems) == 0 {
 		inv.Add("body", "message.empty")
 	}
+	status := http.StatusBadRequest
+	if len(fhs) > 0 && r.State.Ended() {
+		// The request is over: its files are kept only for their retention period.
+		inv.Add("files", "message.files_ended")
+		status = http.StatusConflict
+	}
 	back := "/requests/" + r.Ref
 	if rights.IsGuest(r.Subject) {
 		back = "/guest/requests/" + r.Ref
@@ -213,18 +248,20 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 	}
 	if len(inv.Problems) > 0 {
 		if role == "officer" {
-			s.renderOfficerRequest(c, http.StatusBadRequest, r, "message", map[string]string{"body": f.Body}, inv)
+			s.renderOfficerRequest(c, status, r, "message", map[string]string{"body": f.Body}, inv)
 		} else {
-			s.renderRequestPage(c, http.StatusBadRequest, r, map[string]string{"body": f.Body}, inv)
+			s.renderRequestPage(c, status, r, map[string]string{"body": f.Body}, inv)
 		}
 		return
 	}
 	m := &rights.Message{ID: account.NewID("msg"), At: s.Now(), Role: role, AuthorID: actorID(c, r), Body: f.Body}
 	if m.Files, err = s.storeUploads(c, r, fhs, role, files.PurposeMessage, m.ID); err != nil {
+		s.dropUploads(c, r.Ref, m.Files)
 		s.fail(c, err)
 		return
 	}
 	if err := s.Messages.AddMessage(ctx, r.Ref, m); err != nil {
+		s.dropUploads(c, r.Ref, m.Files)
 		s.fail(c, err)
 		return
 	}

@@ -157,7 +157,11 @@ func (s *Server) auditEvent(c *gin.Context) *audit.Event {
 	r := c.Request
 	route := c.FullPath()
 	u := actorOf(c)
-	e := &audit.Event{At: s.Now(), Action: r.Method + " " + route, Actor: audit.ActorAnonymous, Role: "", Details: map[string]string{}}
+	method := r.Method
+	if isHead(r) {
+		method = http.MethodHead // served as a GET without its body
+	}
+	e := &audit.Event{At: s.Now(), Action: method + " " + route, Actor: audit.ActorAnonymous, Role: "", Details: map[string]string{}}
 	for _, p := range c.Params {
 		e.Details[p.Key] = clip(p.Value, 64)
 	}

@@ -162,7 +162,7 @@ func (s *Server) auditCSV(c *gin.Context) {
 		return
 	}
 	if len(problems) > 0 {
-		s.renderError(c, http.StatusBadRequest, problems[0].Key)
+		s.fail(c, &apperr.Invalid{Problems: problems}) // the page lists them, their arguments filled in
 		return
 	}
 	q.Limit, q.Budget = auditCSVRows, auditCSVBudget

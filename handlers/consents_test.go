@@ -291,6 +291,9 @@ func TestOfficerEntersPaperConsent(t *testing.T) {
 	h := newHarness(t)
 	h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
 	h.browser().post("/signup", signUpForm("p@example.tw", "紙本", citizenPassword))
+	if link, _ := h.lastLink("p@example.tw"); h.browser().get(link).Code >= 400 { // paper consents reach verified accounts only
+		t.Fatal("verify")
+	}
 	off := h.signIn("off@agency.example", staffPassword, english)
 	if r := off.get("/officer/consents"); r.Code != 200 || r.doc.Find("select[name=purpose] option").Length() != 7 {
 		t.Fatalf("paper form: %d", r.Code)

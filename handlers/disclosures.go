@@ -167,6 +167,10 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		case err != nil:
 			s.fail(c, err)
 			return
+		case !u.EmailVerified:
+			// Anyone can sign up with another person's address: the record would show
+			// on the squatter's /account/data. Only a proven mailbox is the person.
+			addOnce(inv, "subjects", "disclosure.subject_unverified", line)
 		case !seen[u.ID]:
 			seen[u.ID] = true
 			r.Subjects = append(r.Subjects, u.ID)
@@ -256,7 +260,18 @@ func (s *Server) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, disc
 		return nil, f, 0, false
 	}
 	if len(inv.Problems) > 0 {
-		f = disclosureFilter{}
+		// A date out of range is the officer's to correct, not a reason to show
+		// another period as if it were the one asked for.
+		if c.FullPath() != "/officer/disclosures" {
+			s.fail(c, inv)
+			return nil, f, 0, false
+		}
+		inFormOrder(inv, &f)
+		v := s.view(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
+			Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": c.Query("from"), "to": c.Query("to")}})
+		v.Problems = inv.Problems
+		s.render(c, http.StatusBadRequest, "disclosures", v)
+		return nil, f, 0, false
 	}
 	if f.From.IsZero() && f.To.IsZero() {
 		// The register is read a period at a time: without dates, the last twelve months.

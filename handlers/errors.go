@@ -14,12 +14,14 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/rights"
 )
 
 // errorPage is the data of the error template.
 type errorPage struct {
 	Status     int
 	MessageKey string
+	Problems   []apperr.Problem // what was wrong with the input, when a form cannot be shown again
 }
 
 // pageError is an error with a status and a specific message for the user.
@@ -64,6 +66,10 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, ""
 	case errors.Is(err, account.ErrAdminExists):
 		return http.StatusForbidden, "error.setup_done"
+	case errors.As(err, new(*rights.QuotaError)):
+		return http.StatusTooManyRequests, "api.error.quota"
+	case errors.Is(err, account.ErrOwnAccess):
+		return http.StatusForbidden, "staff.own_access"
 	case errors.Is(err, apperr.ErrNotFound):
 		return http.StatusNotFound, ""
 	case errors.Is(err, apperr.ErrForbidden):
@@ -84,6 +90,14 @@ func (s *Server) fail(c *gin.Context, err error) {
 	status, key := statusOf(err)
 	if status >= 500 {
 		s.Log.Error("request failed", "request_id", c.GetString(keyRequestID), "path", c.Request.URL.Path, "status", status, "err", err)
+	}
+	var inv *apperr.Invalid
+	if errors.As(err, &inv) && !isAPI(c.Request) {
+		// A link or export without its form (a CSV, a report): say what was wrong.
+		v := s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), "error.400.title", errorPage{Status: status, Problems: inv.Problems})
+		s.writePage(c.Writer, status, "error", v)
+		c.Abort()
+		return
 	}
 	s.renderError(c, status, key)
 }

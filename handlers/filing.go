@@ -34,6 +34,21 @@ type mailWithdrawer interface {
 // request's last write (or its withdrawal), and returns its id.
 func (s *Server) fileWhole(c *gin.Context, r *rights.Request, attached []filingFiles, mail func(ctx context.Context, r *rights.Request) (string, error)) error {
 	ctx := c.Request.Context()
+	if r.EnteredBy == "" && !rights.IsGuest(r.Subject) {
+		// One person's filings are checked against the quota and stored one at a time,
+		// so forty sent at once cannot all pass the check. (One process: instances
+		// sharing a MongoDB can each let one more through.)
+		mu := &s.filingLocks[stripe(r.Subject, len(s.filingLocks))]
+		mu.Lock()
+		defer mu.Unlock()
+		mine, err := s.Requests.ForSubject(ctx, r.Subject)
+		if err != nil {
+			return err
+		}
+		if err := s.opt.Quota.Check(mine, s.Now()); err != nil {
+			return err
+		}
+	}
 	for _, a := range attached {
 		if len(a.fhs) > 0 && s.uploadsPaused(ctx) {
 			return errUploadsPaused // before a number is taken

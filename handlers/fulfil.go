@@ -61,6 +61,15 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 	var done []string
 	v := &View{Lang: c.GetString(keyLang), s: s}
 	if eff.Correct != nil && !rights.IsGuest(r.Subject) {
+		// Checked again here: a request filed before the rule, or a rule since changed,
+		// must not write to the profile what the profile itself would refuse.
+		if bad := account.ValidateProfileField(eff.Correct.Field, eff.Correct.Value); len(bad.Problems) > 0 {
+			inv := (&apperr.Invalid{}).Add("", "fulfil.correction_invalid", v.T("request.field."+eff.Correct.Field), v.Problem(bad.Problems[0]))
+			s.actFailed(c, r, "fulfil", vals, inv)
+			return
+		}
+	}
+	if eff.Correct != nil && !rights.IsGuest(r.Subject) {
 		before, err := s.applyCorrection(c, r.Subject, eff.Correct)
 		if err != nil {
 			s.fail(c, err)

@@ -124,7 +124,7 @@ func (s *Server) saveIncident(c *gin.Context) {
 	if len(lines) > 10_000 {
 		inv.Add("affected", "incident.too_many", 10_000)
 	} else {
-		var unknown []string
+		var unknown, unverified []string
 		for _, e := range lines {
 			acc, err := s.Users.ByEmail(ctx, e)
 			switch {
@@ -133,12 +133,19 @@ func (s *Server) saveIncident(c *gin.Context) {
 			case err != nil:
 				s.fail(c, err)
 				return
+			case !acc.EmailVerified:
+				// The notice names the incident and lands in the inbox: an account
+				// never proven to own the address is not the person.
+				unverified = append(unverified, clip(e, 100))
 			case !slices.Contains(i.Affected, acc.ID): // one notice per person, however typed
 				i.Affected = append(i.Affected, acc.ID)
 			}
 		}
 		if len(unknown) > 0 {
 			inv.Add("affected", "incident.unknown_people", strings.Join(unknown[:min(len(unknown), 10)], ", "))
+		}
+		if len(unverified) > 0 {
+			inv.Add("affected", "incident.unverified_people", strings.Join(unverified[:min(len(unverified), 10)], ", "))
 		}
 	}
 	if err := i.Validate(s.Now()); err != nil {

@@ -98,6 +98,11 @@ func (s *Server) passwordPage(c *gin.Context) {
 // passwordSubmit changes the password; the account's other sessions end.
 func (s *Server) passwordSubmit(c *gin.Context) {
 	u := currentUser(c)
+	// The current password is checked here as at sign-in: whoever holds a session
+	// (a borrowed computer) must not guess it without limit, from any number of addresses.
+	if s.limited(c, s.passwordLimit, "account:"+u.ID) {
+		return
+	}
 	var f passwordForm
 	inv, ok := s.bind(c, &f)
 	if !ok {

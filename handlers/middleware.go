@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -196,3 +197,38 @@ func currentUser(c *gin.Context) *account.User {
 	}
 	return nil
 }
+
+// headKey marks a HEAD request served as its GET.
+type headKey struct{}
+
+// headAsGet answers HEAD wherever GET is answered (RFC 9110 §9.3.2): the request is
+// routed as its GET and the body is dropped, so monitors and link checkers see the
+// same status and headers. The route table keeps GET only.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		g := r.WithContext(context.WithValue(r.Context(), headKey{}, true))
+		g.Method = http.MethodGet
+		next.ServeHTTP(&headWriter{ResponseWriter: w}, g)
+	})
+}
+
+// isHead reports whether the request came as HEAD (served by its GET).
+func isHead(r *http.Request) bool { return r.Context().Value(headKey{}) != nil }
+
+// headWriter keeps the headers and status of a response and drops its body.
+type headWriter struct{ http.ResponseWriter }
+
+func (w *headWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// Flush passes on, so a streamed response (a CSV) works as its GET does.
+func (w *headWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

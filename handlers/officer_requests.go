@@ -229,7 +229,8 @@ func (s *Server) officerAct(c *gin.Context) {
 	ctx := c.Request.Context()
 	me := currentUser(c).ID
 	var act rights.Action
-	var mail string // the requester is told of this step by mail
+	var mail string     // the requester is told of this step by mail
+	var stored []string // files stored with the action: removed again if it is refused
 	switch action {
 	case "review":
 		act = rights.StartReview(me)
@@ -299,6 +300,11 @@ func (s *Server) officerAct(c *gin.Context) {
 			inv.Add("", "officer.task_note_required", pf.Name(c.GetString(keyLang)))
 		}
 		var fhs []*multipart.FileHeader
+		if f.Version != r.Version || !r.State.Open() {
+			// Refused below anyway: nothing is stored for it.
+			s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
+			return
+		}
 		if len(inv.Problems) == 0 {
 			used, err := s.Files.Used(ctx, r.Ref)
 			if err != nil {
@@ -311,7 +317,9 @@ func (s *Server) officerAct(c *gin.Context) {
 			}
 		}
 		if len(inv.Problems) == 0 {
-			if _, err := s.storeUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, ""); err != nil {
+			var err error
+			if stored, err = s.storeUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, ""); err != nil {
+				s.dropUploads(c, r.Ref, stored)
 				s.fail(c, err)
 				return
 			}
@@ -347,6 +355,9 @@ func (s *Server) officerAct(c *gin.Context) {
 		return
 	}
 	updated, err := s.Timeline.Update(ctx, r.Ref, f.Version, s.Now(), act)
+	if err != nil {
+		s.dropUploads(c, r.Ref, stored)
+	}
 	if s.actFailed(c, r, action, vals, err) {
 		return
 	}

@@ -71,6 +71,9 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 		case err != nil:
 			s.fail(c, err)
 			return
+		case !u.EmailVerified:
+			// The receipt would land with whoever signed up with the address.
+			inv.Add("email", "paper.unverified")
 		}
 		if len(inv.Problems) == 0 {
 			e, err := s.Consents.RecordPaper(ctx, consent.Paper{Subject: u.ID, Purpose: f.Purpose, Grant: f.Action == "grant",

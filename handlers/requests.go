@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"html/template"
 	"mime/multipart"
 	"net/http"
@@ -209,7 +210,11 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		if status == http.StatusServiceUnavailable {
 			c.Header("Retry-After", "30")
 		}
-		s.renderRequestForm(c, status, kind, vals, f.Purposes, (&apperr.Invalid{}).Add("", key), who.guest, f.ScopeFiles...)
+		why := (&apperr.Invalid{}).Add("", key)
+		if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
+			why = (&apperr.Invalid{}).Add("", qe.Key, qe.Limit) // which limit, and how many
+		}
+		s.renderRequestForm(c, status, kind, vals, f.Purposes, why, who.guest, f.ScopeFiles...)
 	}
 	if r.Subject, err = who.subject(); err != nil {
 		refuse(err)
@@ -519,4 +524,11 @@ func (s *Server) queueCSV(c *gin.Context) {
 func (v *View) DaysLeft(due, today rights.Date) int { return rights.DaysLeft(due, today) }
 func (v *View) DueStatus(due, today rights.Date) string {
 	return string(rights.Status(due, today))
+}
+
+// stripe picks one of n locks for key.
+func stripe(key string, n int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	return int(h.Sum32() % uint32(n)) // #nosec G115 -- n is a small positive array length
 }

@@ -133,6 +133,8 @@ type Options struct {
 	SignUpFloor, ResetFloor time.Duration
 	// PackageTTL is how long a copy package can be downloaded (default 30 days).
 	PackageTTL time.Duration
+	// Quota bounds one person's filings; a zero field sets no limit.
+	Quota rights.Quota
 	// AnalyticsK is the traffic report's threshold: a figure under it is hidden (default
 	// 5, never below analytics.MinK).
 	AnalyticsK int
@@ -151,6 +153,8 @@ type Server struct {
 	engine       *gin.Engine
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
+	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
+	filingLocks                          [64]sync.Mutex     // one person's filings, by stripe (storeFiled)
 	notice                               noticeCache
 	// The latest reading of the disk (disk.go).
 	diskMu    sync.Mutex
@@ -206,6 +210,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.signInLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
 	s.visitorCodec = securecookie.New(opt.HashKey, opt.BlockKey)
@@ -236,7 +241,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("X-Request-ID", id)
 		s.writeError(w, r, "", id, http.StatusForbidden, "error.cross_origin")
 	}))
-	return cop.Handler(s.engine)
+	return cop.Handler(headAsGet(s.engine))
 }
 
 // Pages exposes the template set so tests can check every page is rendered.

@@ -42,15 +42,7 @@ type trafficPage struct {
 
 // Cell shows a figure: the number, "< k" below the threshold, or "—" when withheld to
 // protect a smaller one.
-func (p trafficPage) Cell(c analytics.Cell) string {
-	switch c.State {
-	case analytics.Below:
-		return "< " + strconv.Itoa(p.Rep.K)
-	case analytics.Withheld:
-		return "—"
-	}
-	return groupDigits(c.Value)
-}
+func (p trafficPage) Cell(c analytics.Cell) string { return cellText(c, p.Rep.K) }
 
 // Show is a figure for the page: hidden ones carry their explanation, which screen
 // readers speak instead of "less than" or a dash.
@@ -64,10 +56,28 @@ func (p trafficPage) ShowDuration(v *View, c analytics.Cell) template.HTML {
 }
 
 func (p trafficPage) explain(v *View, c analytics.Cell, text string) template.HTML {
+	return explainCell(v, c, p.Rep.K, text)
+}
+
+// cellText is a figure as shown: the number, "< k" below the threshold, or "—" when
+// withheld to protect a smaller one.
+func cellText(c analytics.Cell, k int) string {
+	switch c.State {
+	case analytics.Below:
+		return "< " + strconv.Itoa(k)
+	case analytics.Withheld:
+		return "—"
+	}
+	return groupDigits(c.Value)
+}
+
+// explainCell gives a hidden figure's text its explanation, which screen readers speak
+// instead of "less than" or a dash.
+func explainCell(v *View, c analytics.Cell, k int, text string) template.HTML {
 	var title string
 	switch c.State {
 	case analytics.Below:
-		title = v.T("traffic.hidden_below", p.Rep.K)
+		title = v.T("traffic.hidden_below", k)
 	case analytics.Withheld:
 		title = v.T("traffic.hidden_withheld")
 	default:
@@ -216,7 +226,7 @@ func (s *Server) trafficCSV(c *gin.Context) {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		s.renderError(c, http.StatusBadRequest, inv.Problems[0].Key)
+		s.fail(c, inv) // the page lists them, their arguments filled in
 		return
 	}
 	v := s.textView(c)

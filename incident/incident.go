@@ -22,6 +22,9 @@ const Window = 72 * time.Hour
 // KeepFor is how long a record is kept.
 const KeepFor = 5 * 365 * 24 * time.Hour
 
+// MaxAgeYears bounds how long ago, when the record is saved, the incident was discovered.
+const MaxAgeYears = 10
+
 // Incident is one recorded incident.
 type Incident struct {
 	ID         string
@@ -80,6 +83,10 @@ func (i *Incident) Validate(now time.Time) error {
 		inv.Add("discovered", "incident.required")
 	case i.Discovered.After(now):
 		inv.Add("discovered", "incident.future")
+	case i.Discovered.Before(now.AddDate(-MaxAgeYears, 0, 0)):
+		// Older is a typing mistake (year 0001 would overflow the clocks), and the
+		// record is destroyed after KeepFor anyway.
+		inv.Add("discovered", "incident.too_old", MaxAgeYears)
 	}
 	if i.People < 0 || i.People > 100_000_000 {
 		inv.Add("people", "incident.people")

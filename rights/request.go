@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 )
 
@@ -35,6 +36,10 @@ func (s State) Open() bool {
 	}
 	return false
 }
+
+// Ended reports whether a request in state s is over — closed, withdrawn, or closed as
+// a duplicate — so nothing more is attached to it.
+func (s State) Ended() bool { return s == Closed || s == Withdrawn || s == Duplicate }
 
 // Channels a request arrives by.
 const (
@@ -127,6 +132,13 @@ func Validate(r *Request, known func(purpose string) bool) *apperr.Invalid {
 			v.Add("field", "request.field_invalid")
 		}
 		text("proposed", r.Proposed, MaxProposed, true)
+		if ok && strings.TrimSpace(r.Proposed) != "" && utf8.RuneCountInString(r.Proposed) <= MaxProposed {
+			// What fulfilment would write to the profile must be a value the profile
+			// itself accepts (a phone number, a name of at most 100 characters).
+			for _, p := range account.ValidateProfileField(r.Field, r.Proposed).Problems {
+				v.Add("proposed", p.Key, p.Args...)
+			}
+		}
 		text("explanation", r.Explanation, MaxExplanation, true)
 	}
 	if r.Principal != "" || r.PrincipalContact != "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -310,6 +311,62 @@ func (s *Files) Used(ctx context.Context, ref string) (int64, error) {
 		return 0, err
 	}
 	return set.Total, nil
+}
+
+// Delete takes the files off the request's list, under the same lock and version check
+// as add, then deletes their chunks: a failure part-way leaves unreferenced chunks, never
+// a listed file without its content.
+func (s *Files) Delete(ctx context.Context, ref string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	gone, err := s.unlist(ctx, ref, ids)
+	if err != nil {
+		return err
+	}
+	for _, d := range gone {
+		if err := s.deleteChunks(ctx, d.ID, d.Chunks); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unlist removes ids from the request's list and its total, returning what it removed.
+func (s *Files) unlist(ctx context.Context, ref string, ids []string) ([]fileDoc, error) {
+	defer s.db.locks.lock(collRequestFiles, ref)()
+	for range 5 {
+		set, err := s.set(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		var keep, gone []fileDoc
+		var size int64
+		for _, d := range set.Files {
+			if slices.Contains(ids, d.ID) {
+				gone, size = append(gone, d), size+d.Size
+			} else {
+				keep = append(keep, d)
+			}
+		}
+		if len(gone) == 0 {
+			return nil, nil
+		}
+		if keep == nil {
+			keep = []fileDoc{}
+		}
+		res, err := s.db.coll(collRequestFiles).UpdateOne(ctx, s.db.atVersion(ref, set.Version), bson.D{
+			{Key: "$set", Value: bson.D{{Key: "files", Value: keep}, {Key: "total", Value: set.Total - size}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("delete files of %s: %w", ref, translate(err))
+		}
+		if res.MatchedCount == 1 {
+			return gone, nil
+		}
+	}
+	return nil, fmt.Errorf("delete files of %s: %w", ref, apperr.ErrStale)
 }
 
 // DeleteRef deletes the chunks, then the list: a failure part-way leaves the list, so

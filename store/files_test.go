@@ -487,3 +487,39 @@ func TestFilesDeleteRef(t *testing.T) {
 		t.Fatal("another request's file was touched")
 	}
 }
+
+// Delete takes the named files off the request with their chunks and their room; the
+// others stay whole, and ids the request does not hold change nothing.
+func TestFilesDeleteSome(t *testing.T) {
+	db, v, fs := newFileStore(t)
+	c := ctx(t)
+	subject := person(t, v)
+	ref := "2026-000001"
+	keep, err := putFile(c, fs, ref, subject, "keep.pdf", fileContent(files.PDF, 300<<10, 1)) // two chunks
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop, err := putFile(c, fs, ref, subject, "drop.pdf", fileContent(files.PDF, 300<<10, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Delete(c, ref, []string{drop.ID, "f_elsewhere"}); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := fs.List(c, ref); err != nil || len(list) != 1 || list[0].ID != keep.ID {
+		t.Fatalf("list after delete: %v %+v", err, list)
+	}
+	if used, err := fs.Used(c, ref); err != nil || used != keep.Size {
+		t.Fatalf("used after delete: %d %v", used, err)
+	}
+	if _, _, err := fs.Open(c, ref, drop.ID); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("open a deleted file: %v", err)
+	}
+	if n := countChunks(t, db); n != 2 {
+		t.Fatalf("%d chunks left, want the kept file's 2", n)
+	}
+	readFile(t, fs, ref, keep.ID)
+	if err := fs.Delete(c, "2026-000099", []string{keep.ID}); err != nil {
+		t.Fatalf("delete from a request without files: %v", err)
+	}
+}

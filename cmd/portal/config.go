@@ -55,6 +55,8 @@ type Config struct {
 	// (readiness, new attachments) and the use at which administrators are warned.
 	DiskLow, UploadsLow handlers.Threshold
 	DiskWarn            int
+	// Quota bounds one person's filings (0: no limit).
+	QuotaOpen, QuotaPerDay int
 
 	// Secrets come only from the environment (never flags: argv is visible to every user
 	// of the machine) or from the data directory.
@@ -249,6 +251,8 @@ var settings = []setting{
 		c.DiskWarn = n
 		return nil
 	}},
+	{"quota-open", "PORTAL_QUOTA_OPEN", "20", "a person may have at most this many requests open at once (0: no limit; paper and counter requests do not count)", quotaSetting(func(c *Config) *int { return &c.QuotaOpen })},
+	{"quota-per-day", "PORTAL_QUOTA_PER_DAY", "10", "a person may file at most this many requests in 24 hours (0: no limit)", quotaSetting(func(c *Config) *int { return &c.QuotaPerDay })},
 	{"analytics-flush", "PORTAL_ANALYTICS_FLUSH", "5s", "how often counted page views are written to the database", durationSetting(func(c *Config) *time.Duration { return &c.AnalyticsFlush }, time.Second, 10*time.Minute)},
 	{"shutdown-timeout", "PORTAL_SHUTDOWN_TIMEOUT", "15s", "how long to let requests finish at shutdown", durationSetting(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Second, 5*time.Minute)},
 	{"smtp-url", "PORTAL_SMTP_URL", "", "mail server: smtp://[user:pass@]host[:port] (STARTTLS), smtps://… (TLS) or smtp://host:port?tls=none; prefer the variable, the URL may hold a password. When empty, mail stays in the outbox and is written to the log", func(c *Config, v string) error {
@@ -472,4 +476,16 @@ func (c *Config) isLocal() bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
+}
+
+// quotaSetting reads a quota: a whole number from 0 (no limit) to 1000.
+func quotaSetting(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1000 {
+			return errors.New("must be a whole number from 0 (no limit) to 1000")
+		}
+		*field(c) = n
+		return nil
+	}
 }

@@ -97,7 +97,8 @@ func (c *child) term(t *testing.T) {
 // waits until it serves.
 func startPortalProcess(t *testing.T, dir, addr string, env ...string) *child {
 	t.Helper()
-	c := startChild(t, append([]string{"PORTAL_TEST_RUN_MAIN=1"}, env...), "-addr", addr, "-data-dir", dir, "-shutdown-timeout", "5s")
+	// The filing quotas are off: the crash test files 50 requests per citizen.
+	c := startChild(t, append([]string{"PORTAL_TEST_RUN_MAIN=1"}, env...), "-addr", addr, "-data-dir", dir, "-shutdown-timeout", "5s", "-quota-open", "0", "-quota-per-day", "0")
 	deadline := time.Now().Add(60 * time.Second)
 	for c.url == "" {
 		if m := servingAt.FindStringSubmatch(c.out.String()); m != nil {

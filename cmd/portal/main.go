@@ -356,6 +356,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	deps.Disk = a.diskProbe()
 	srv, err := handlers.New(deps, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
+		Quota:    rights.Quota{Open: c.QuotaOpen, PerDay: c.QuotaPerDay},
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
 		DiskLow:  c.DiskLow, UploadsLow: c.UploadsLow, DiskWarnPercent: c.DiskWarn,
 	})
