@@ -505,7 +505,9 @@ func (s *Server) savePurpose(c *gin.Context) {
 
 type statsPage struct {
 	Rows   []purposeStats
-	Months []string
+	Months []string // newest first
+	// First and Last are the months shown ("" when nothing was counted).
+	First, Last string
 }
 
 type purposeStats struct {
@@ -540,6 +542,9 @@ func (s *Server) consentStats(c *gin.Context) {
 		p.Months = append(p.Months, k)
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(p.Months)))
+	if len(p.Months) > 0 {
+		p.First, p.Last = p.Months[len(p.Months)-1], p.Months[0]
+	}
 	for _, pu := range n.Purposes {
 		row := purposeStats{Purpose: pu, Current: st.Current[pu.ID], Grants: map[string]int{}, Withd: map[string]int{}}
 		for _, m := range p.Months {
@@ -548,5 +553,5 @@ func (s *Server) consentStats(c *gin.Context) {
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	s.render(c, http.StatusOK, "consent_stats", s.view(c, "stats.title", p))
+	s.render(c, http.StatusOK, "consent_stats", s.view(c, "consent_stats.title", p))
 }

@@ -143,6 +143,12 @@ func TestNoticeDraftPreviewPublish(t *testing.T) {
 	if stats.Code != 200 {
 		t.Fatalf("stats: %d", stats.Code)
 	}
+	// Its own heading, and the period it shows (it once showed the request statistics'
+	// heading and a literal "%s to %s").
+	if h1, caption := stats.text("h1"), stats.text("caption"); (h1 != "同意統計" && h1 != "Consent statistics") ||
+		!strings.Contains(caption, "2026-11") || strings.Contains(caption, "%") {
+		t.Fatalf("stats page: heading %q, caption %q", h1, caption)
+	}
 	row := stats.doc.Find("tbody tr").FilterFunction(func(_ int, s *goquery.Selection) bool {
 		return strings.Contains(s.Find("th").Text(), "newsletter")
 	})

@@ -177,6 +177,7 @@ func storedXSSAndHeadersOnEveryResponse(t *testing.T, w *world) {
 				if bad := injected(r.doc); len(bad) > 0 {
 					t.Errorf("%s: injected %v", what, bad)
 				}
+				checkWording(t, what, r.doc)
 				if shown(r.doc) {
 					shows[rt.Path] = true
 				}

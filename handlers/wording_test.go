@@ -1,0 +1,54 @@
+package handlers_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/example/pdpa-portal/i18n"
+)
+
+// keyLike matches what a catalogue key looks like ("stats.caption").
+var keyLike = regexp.MustCompile(`[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+`)
+
+// catalogueKeys are every key of both catalogues.
+var catalogueKeys = func() map[string]bool {
+	cat := i18n.MustLoad()
+	m := map[string]bool{}
+	for _, lang := range []string{i18n.ZH, i18n.EN} {
+		for _, k := range cat.Keys(lang) {
+			m[k] = true
+		}
+	}
+	return m
+}()
+
+// checkWording fails when a page shows a reader what was meant for the program: a
+// format verb left unfilled or mangled ("%s", "%!d(MISSING)") or a catalogue key in
+// place of its text (a missing or misnamed key), in the text or in the attributes a
+// reader hears or sees (titles, labels, placeholders, alternative texts).
+func checkWording(t *testing.T, what string, doc *goquery.Document) {
+	t.Helper()
+	var parts []string
+	parts = append(parts, doc.Find("body").Text())
+	doc.Find("[title],[aria-label],[placeholder],[alt]").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range []string{"title", "aria-label", "placeholder", "alt"} {
+			if v, ok := s.Attr(a); ok {
+				parts = append(parts, v)
+			}
+		}
+	})
+	text := strings.Join(parts, "\n")
+	for _, verb := range []string{"%s", "%d", "%v", "%q", "%!"} {
+		if i := strings.Index(text, verb); i >= 0 {
+			t.Errorf("%s: shows %q: …%s…", what, verb, text[max(0, i-40):min(len(text), i+40)])
+		}
+	}
+	for _, tok := range keyLike.FindAllString(text, -1) {
+		if catalogueKeys[tok] {
+			t.Errorf("%s: shows the catalogue key %q instead of its text", what, tok)
+		}
+	}
+}
