@@ -1,9 +1,12 @@
 package handlers_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -397,23 +400,61 @@ func TestAccountFormsRefuseHostileInput(t *testing.T) {
 	}
 }
 
-// The inbox shows the person's mail, but not the body of a link meant for the mailbox.
+// The inbox lists the person's mail by subject, newest first, a page at a time; each
+// opens on its own page, but not the body of a link meant for the mailbox; another
+// person's mail is not found.
 func TestInboxShowsMailButHidesLinks(t *testing.T) {
 	h := newHarness(t)
 	b := h.browser()
 	b.post("/signup", signUpForm("in@example.tw", "馮九", citizenPassword))
 	s := h.signIn("in@example.tw", citizenPassword)
 	page := s.get("/account/inbox")
-	if page.Code != 200 || page.doc.Find("article.message").Length() != 1 {
-		t.Fatalf("inbox: %d, %d messages", page.Code, page.doc.Find("article.message").Length())
+	links := page.doc.Find("ul.inbox a")
+	if page.Code != 200 || links.Length() != 1 || !strings.Contains(links.Text(), "驗證") {
+		t.Fatalf("inbox: %d, %d subjects %q", page.Code, links.Length(), links.Text())
 	}
-	if strings.Contains(page.Body.String(), "/verify?token=") || !strings.Contains(page.text("article h2"), "驗證") {
-		t.Fatal("the verification link is shown in the inbox, or the subject is missing")
+	verify, _ := links.Attr("href")
+	if m := s.get(verify); m.Code != 200 || strings.Contains(m.Body.String(), "/verify?token=") || !strings.Contains(m.text("h1"), "驗證") {
+		t.Fatalf("the verification mail: %d, or its link is shown", m.Code)
 	}
 	s.post("/account/password", url.Values{"current_password": {citizenPassword}, "password": {"Brand-New-2026!"}, "password_confirm": {"Brand-New-2026!"}})
 	page = s.get("/account/inbox")
-	if page.doc.Find("article.message").Length() != 2 || !strings.Contains(page.text("article .mail-body"), "密碼") {
-		t.Fatal("the password-changed mail is not readable in the inbox")
+	newest, _ := page.doc.Find("ul.inbox a").First().Attr("href")
+	if page.doc.Find("ul.inbox a").Length() != 2 || !strings.Contains(s.get(newest).text(".mail-body"), "密碼") {
+		t.Fatal("the password-changed mail is not the newest, or not readable")
+	}
+	// Another person's mail, and ids that are no mail at all, are not found.
+	h.makeUser("other@example.tw", "旁人", citizenPassword)
+	other := h.signIn("other@example.tw", citizenPassword)
+	for _, path := range []string{newest, "/account/inbox/x", "/account/inbox/m_" + strings.Repeat("a", 60)} {
+		if r := other.get(path); r.Code != http.StatusNotFound {
+			t.Fatalf("%s read by another person: %d", path, r.Code)
+		}
+	}
+
+	// Paged: 45 messages are three pages of 20, 20 and 5, newest first.
+	u, err := h.users.ByEmail(context.Background(), "in@example.tw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 43 {
+		h.clock.Advance(time.Minute)
+		if err := h.accounts.Mailer.Send(context.Background(), account.Mail{UserID: u.ID, To: u.Email, Lang: "en", Kind: "password_changed", Args: []any{strconv.Itoa(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var counts []int
+	next := "/account/inbox"
+	for next != "" && len(counts) < 5 {
+		p := s.get(next)
+		counts = append(counts, p.doc.Find("ul.inbox a").Length())
+		next, _ = p.doc.Find(`.pager a[rel="next"]`).Attr("href")
+	}
+	if fmt.Sprint(counts) != "[20 20 5]" {
+		t.Fatalf("pages of %v, want [20 20 5]", counts)
+	}
+	if r := s.get("/account/inbox?page=x"); r.Code != 200 || r.doc.Find("ul.inbox a").Length() != 20 {
+		t.Fatalf("a hand-edited page number: %d", r.Code)
 	}
 }
 

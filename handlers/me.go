@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/outbox"
 )
@@ -147,20 +148,58 @@ type inboxMessage struct {
 // here would let whoever signed up with someone else's address verify it.
 var secretKinds = map[string]bool{account.MailVerify: true, account.MailReset: true}
 
-// inbox lists every message the portal sent the person.
+// inboxPageSize is how many subjects one page of the inbox lists.
+const inboxPageSize = 20
+
+type inboxFilter struct {
+	Page int `form:"page" validate:"min=0,max=100000" label:"queue.page"`
+}
+
+type inboxPage struct {
+	Messages []*outbox.Message
+	// Newer and Older are the neighbouring pages' numbers (-1: none).
+	Newer, Older int
+}
+
+// inbox lists the subjects of the person's mail, newest first, a page at a time; each
+// opens on its own page (inboxMessage).
 func (s *Server) inbox(c *gin.Context) {
+	var f inboxFilter
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		f = inboxFilter{} // a hand-edited address falls back to the newest page
+	}
 	u := currentUser(c)
-	msgs, err := s.Mail.ForUser(c.Request.Context(), u.ID, 100)
+	msgs, more, err := s.Mail.ForUserPage(c.Request.Context(), u.ID, f.Page*inboxPageSize, inboxPageSize)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := make([]inboxMessage, len(msgs))
-	for i, m := range msgs {
-		out[i] = inboxMessage{Message: m, Hidden: secretKinds[m.Kind]}
-		if !out[i].Hidden {
-			out[i].Body = strings.TrimSpace(m.Body)
-		}
+	p := inboxPage{Messages: msgs, Newer: f.Page - 1, Older: -1}
+	if more {
+		p.Older = f.Page + 1
 	}
-	s.render(c, http.StatusOK, "inbox", s.view(c, "inbox.title", out))
+	s.render(c, http.StatusOK, "inbox", s.view(c, "inbox.title", p))
+}
+
+// inboxMessage shows one of the person's messages; anyone else's is not found.
+func (s *Server) inboxMessage(c *gin.Context) {
+	id := c.Param("id")
+	if len(id) > 40 || !strings.HasPrefix(id, "m_") {
+		s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	m, err := s.Mail.Message(c.Request.Context(), currentUser(c).ID, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := inboxMessage{Message: m, Hidden: secretKinds[m.Kind]}
+	if !out.Hidden {
+		out.Body = strings.TrimSpace(m.Body)
+	}
+	s.render(c, http.StatusOK, "inbox_message", s.view(c, "inbox.title", out))
 }

@@ -81,6 +81,7 @@ func (s *Server) routes() *gin.Engine {
 	me.GET("/data", s.myData)
 	me.GET("/data.json", s.myDataJSON)
 	me.GET("/inbox", s.inbox)
+	me.GET("/inbox/:id", s.inboxMessage)
 	me.GET("/consents", s.consentsPage)
 	me.POST("/consents", s.changeConsent)
 	me.POST("/consents/review", s.reviewConsents)

@@ -196,7 +196,12 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 	mustStatus(t, "publish", boss.post("/admin/notices/draft/publish", url.Values{}), http.StatusSeeOther)
 
 	css, _ := h.get("/").doc.Find(`link[rel="stylesheet"]`).Attr("href")
+	mailLink, ok := w.citizenA.get("/account/inbox").doc.Find("ul.inbox a").First().Attr("href")
+	if !ok {
+		t.Fatal("no mail in A's inbox")
+	}
 	w.paths = map[string]string{
+		"/account/inbox/:id":                      mailLink,
 		"/static/:hash/*path":                     css,
 		"/guest/requests/:ref/confirm":            "/guest/requests/" + w.r3 + "/confirm",
 		"/guest/requests/:ref":                    "/guest/requests/" + w.r3,

@@ -39,6 +39,10 @@ type Store interface {
 	Retry(ctx context.Context, m *Message) error
 	// ForUser lists a person's messages, pending and sent, newest first.
 	ForUser(ctx context.Context, userID string, limit int) ([]*Message, error)
+	// ForUserPage is limit of them after the newest skip, and whether older ones remain.
+	ForUserPage(ctx context.Context, userID string, skip, limit int) ([]*Message, bool, error)
+	// Message is one of the person's messages (another person's is apperr.ErrNotFound).
+	Message(ctx context.Context, userID, id string) (*Message, error)
 	// Release makes messages parked for reason due again at now.
 	Release(ctx context.Context, reason string, now time.Time) (int, error)
 }

@@ -176,26 +176,36 @@ func (o *Outbox) claim(ctx context.Context, d *mailDoc, now time.Time) (bool, er
 	return true, nil
 }
 
-// ForUser lists a person's mail, pending and sent, newest first, at most limit (0: all):
-// the newest ids of the person's list, each read by _id from the sent mail, else from
-// the outbox. Mail of a person whose key was destroyed is unreadable and left out.
+// ForUser lists a person's mail, pending and sent, newest first, at most limit (0: all).
 func (o *Outbox) ForUser(ctx context.Context, userID string, limit int) ([]*outbox.Message, error) {
+	out, _, err := o.ForUserPage(ctx, userID, 0, limit)
+	return out, err
+}
+
+// ForUserPage is one page of a person's mail, newest first: limit messages after the
+// newest skip (0: all), and whether older ones remain. It reads the person's list, then
+// only the page's messages by _id, from the sent mail, else from the outbox. Mail of a
+// person whose key was destroyed is unreadable and left out.
+func (o *Outbox) ForUserPage(ctx context.Context, userID string, skip, limit int) ([]*outbox.Message, bool, error) {
 	ids, err := o.db.listIDs(ctx, listMail, userID)
 	if err != nil {
-		return nil, fmt.Errorf("read mail: %w", err)
+		return nil, false, fmt.Errorf("read mail: %w", err)
 	}
 	var all []mailDoc
-	for i := len(ids) - 1; i >= 0 && (limit <= 0 || len(all) < limit); i-- {
+	i := len(ids) - 1
+	for ; i >= 0 && (limit <= 0 || len(all) < skip+limit); i-- {
 		d, err := o.one(ctx, ids[i])
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue // deleted by retention, or queued by a request that did not finish
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		all = append(all, *d)
 	}
+	more := i >= 0
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Created.After(all[j].Created) })
+	all = all[min(skip, len(all)):]
 	var out []*outbox.Message
 	for i := range all {
 		m, err := o.open(ctx, &all[i])
@@ -203,11 +213,27 @@ func (o *Outbox) ForUser(ctx context.Context, userID string, limit int) ([]*outb
 			continue // the person was erased: their mail is unreadable
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		out = append(out, m)
 	}
-	return out, nil
+	return out, more, nil
+}
+
+// Message returns one of the person's messages by id; another person's is not found.
+func (o *Outbox) Message(ctx context.Context, userID, id string) (*outbox.Message, error) {
+	d, err := o.one(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.UserID != userID {
+		return nil, fmt.Errorf("mail %s: %w", id, apperr.ErrNotFound)
+	}
+	m, err := o.open(ctx, d)
+	if errors.Is(err, vault.ErrKeyDestroyed) {
+		return nil, fmt.Errorf("mail %s: %w", id, apperr.ErrNotFound)
+	}
+	return m, err
 }
 
 // one reads a message by id: the sent copy if there is one (an interrupted MarkSent
