@@ -117,12 +117,23 @@ func answerNoSoonerThan(start time.Time, d time.Duration) {
 
 var errLink = &pageError{status: http.StatusNotFound, key: "error.link"}
 
+// errVerifyLink is a verification link that no longer works.
+var errVerifyLink = &pageError{status: http.StatusNotFound, key: "error.verify_link"}
+
 // verify spends an e-mail verification link.
 func (s *Server) verify(c *gin.Context) {
 	u, err := s.Accounts.Verify(c.Request.Context(), c.Query("token"))
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
-		s.fail(c, errLink)
+		// A link used once already is the likeliest case (clicked twice, or opened by
+		// a mail scanner first): a verified person is told so; anyone else is told
+		// what to do next rather than only that the link does not work.
+		if cu := currentUser(c); cu != nil && cu.EmailVerified {
+			s.addFlash(c, flashSuccess, "flash.email_already_verified")
+			c.Redirect(http.StatusSeeOther, "/account")
+			return
+		}
+		s.fail(c, errVerifyLink)
 		return
 	case err != nil:
 		s.fail(c, err)

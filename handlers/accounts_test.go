@@ -73,8 +73,14 @@ func TestCitizenSignUpVerifyAndSignIn(t *testing.T) {
 		if got := b.follow(v).text(".flash"); got != tc.flash {
 			t.Fatalf("flash %q, want %q", got, tc.flash)
 		}
-		if again := b.get(link); again.Code != http.StatusNotFound {
-			t.Fatalf("a verification link used twice: %d", again.Code)
+		// Used twice: signed out, the page says what to do next; signed in and verified,
+		// the person is told the address is verified already.
+		if again := b.get(link); again.Code != http.StatusNotFound || !strings.Contains(again.text("main"), map[bool]string{true: "sign in", false: "登入"}[tc.email == "lee@example.com"]) {
+			t.Fatalf("a verification link used twice: %d %q", again.Code, again.text("main"))
+		}
+		if again := b2.get(link); again.Code != http.StatusSeeOther || again.Header().Get("Location") != "/account" ||
+			b2.follow(again).doc.Find(".flash").Length() != 1 {
+			t.Fatalf("a verification link used twice by the verified person: %d %s", again.Code, again.Header().Get("Location"))
 		}
 		acc = b2.get("/account")
 		if acc.doc.Find(`form[action="/account/verify"]`).Length() != 0 || acc.doc.Find(".tag.ok").Length() != 1 {
