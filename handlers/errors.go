@@ -107,13 +107,19 @@ var knownStatus = map[int]bool{400: true, 403: true, 404: true, 405: true, 409: 
 
 // renderError renders the error page for status and stops the handler chain.
 func (s *Server) renderError(c *gin.Context, status int, key string) {
-	s.writeError(c.Writer, c.Request, c.GetString(keyLang), c.GetString(keyRequestID), status, key)
+	// The page's header shows who is signed in, as every other page does.
+	s.writeErrorAs(c.Writer, c.Request, c.GetString(keyLang), c.GetString(keyRequestID), status, key, currentUser(c))
 	c.Abort()
 }
 
 // writeError writes an error page; it needs no Gin context, so the cross-origin guard
 // in front of Gin uses it too.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string) {
+	s.writeErrorAs(w, r, lang, requestID, status, key, nil)
+}
+
+// writeErrorAs is writeError for a known visitor (nil: as signed out).
+func (s *Server) writeErrorAs(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string, u *account.User) {
 	if lang == "" {
 		lang = requestLang(r)
 	}
@@ -128,6 +134,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, lang, reques
 		status = http.StatusInternalServerError
 	}
 	v := s.newView(r, lang, requestID, fmt.Sprintf("error.%d.title", status), errorPage{Status: status, MessageKey: key})
+	v.User = u
 	s.writePage(w, status, "error", v)
 }
 

@@ -282,3 +282,21 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 		}
 	}
 }
+
+// An error page shown to a signed-in person has the signed-in header (their menu and
+// the sign-out button), as every other page does: a 404 of an unknown address or of
+// another's request, and a 403 of a staff area.
+func TestErrorPagesKnowWhoIsSignedIn(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "陳", citizenPassword)
+	b := h.signIn("c@example.tw", citizenPassword, english)
+	for path, status := range map[string]int{"/no-such-page": 404, "/requests/2026-999999": 404, "/officer/queue": 403, "/admin/staff": 403} {
+		r := b.get(path)
+		if r.Code != status || r.doc.Find(`form[action="/signout"]`).Length() != 1 || !strings.Contains(r.text("header"), "My requests") {
+			t.Errorf("%s: %d, header %q", path, r.Code, r.text("header"))
+		}
+	}
+	if r := h.browser().get("/no-such-page"); r.doc.Find(`form[action="/signout"]`).Length() != 0 {
+		t.Error("a visitor's 404 shows a sign-out button")
+	}
+}

@@ -183,7 +183,8 @@ func (s *Server) routes() *gin.Engine {
 
 	s.apiRoutes(r)
 
-	r.NoRoute(func(c *gin.Context) { s.renderError(c, http.StatusNotFound, "") })
+	// The session is read so the page shows who is signed in, as every page does.
+	r.NoRoute(s.session, func(c *gin.Context) { s.renderError(c, http.StatusNotFound, "") })
 	r.NoMethod(func(c *gin.Context) { s.renderError(c, http.StatusMethodNotAllowed, "") })
 	return r
 }
