@@ -232,6 +232,13 @@ func TestBrowserJourneyCitizen(t *testing.T) {
 				t.Errorf("package download: %+v", fetched{Status: dl.Status, Type: dl.Type, Disp: dl.Disp, Size: dl.Size, Magic: dl.Magic})
 			}
 
+			// The list of requests and the data held: on a phone each row is a card and each
+			// label sits above its value (checked by the screenshots and the width check).
+			must(t, ctx, chromedp.Navigate(site.URL+"/requests"), chromedp.WaitVisible(`a[href="/requests/`+ref+`"]`))
+			j.check("my-requests")
+			must(t, ctx, chromedp.Navigate(site.URL+"/account/data"), chromedp.WaitVisible(".facts"))
+			j.check("my-data")
+
 			must(t, ctx, chromedp.Navigate(site.URL+"/account/consents"), chromedp.WaitVisible("#c-newsletter"))
 			if s := textOf(t, ctx, "#c-newsletter .state"); !strings.Contains(s, want.agreed) {
 				t.Fatalf("newsletter after signing up with it ticked: %q", s)
