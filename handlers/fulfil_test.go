@@ -268,6 +268,10 @@ func TestMyDataShowsEverything(t *testing.T) {
 	c.multipart("/requests", url.Values{"kind": {"view"}, "scope": {"all my records"}}, upload{"id.pdf", pdfFile})
 	page := c.get("/account/data")
 	main := page.text("main")
+	// The agency is named in the page's language only.
+	if lead := page.text(".lead"); !strings.Contains(lead, "Example City Government Digital Services Office") || strings.Contains(lead, "範例市") {
+		t.Fatalf("the lead names the agency in two languages: %q", lead)
+	}
 	for _, want := range []string{"View Person", "v@example.tw", "02-1234-5678", "2026-000001", "all my records", "id.pdf", "Newsletter"} {
 		if !strings.Contains(main, want) && !strings.Contains(strings.ToLower(main), strings.ToLower(want)) {
 			t.Fatalf("the view page lacks %q", want)
