@@ -507,6 +507,16 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang s
 		if err == nil && len(steps) > 0 {
 			b.WriteString(steps[len(steps)-1].Note)
 		}
+		if kind == "request_fulfilled" && r.Kind == rights.Copy && r.Principal == "" {
+			// Where the copy is and until when, which the requester needs most.
+			if b.Len() > 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString(t("mail.copy_ready", int(s.opt.PackageTTL/(24*time.Hour))))
+		}
+	}
+	if b.Len() == 0 {
+		b.WriteString(t("mail.see_page")) // never an empty paragraph
 	}
 	return b.String()
 }

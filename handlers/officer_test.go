@@ -144,6 +144,13 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 	if r := act(t, off, ref, "fulfil", url.Values{"fulfil_note": {"Copy mailed on a CD."}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("fulfil: %d %q", r.Code, r.text(".error-summary"))
 	}
+	// The mails name the request in their subjects; the fulfilment's says where the copy
+	// is and for how long.
+	ms = h.mails("c@example.tw")
+	if first, last := ms[0], ms[len(ms)-1]; !strings.Contains(first.Subject, ref) || !strings.Contains(last.Subject, ref) ||
+		!strings.Contains(last.Body, "Copy mailed on a CD.") || !strings.Contains(last.Body, "30 日") || strings.Contains(last.Body, "\n\n\n") {
+		t.Fatalf("filing mail %q; fulfilment mail %q\n%s", first.Subject, last.Subject, last.Body)
+	}
 	if r := act(t, off, ref, "note", url.Values{"note": {"Called the requester, all fine."}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("note: %d", r.Code)
 	}
