@@ -300,3 +300,23 @@ func TestErrorPagesKnowWhoIsSignedIn(t *testing.T) {
 		t.Error("a visitor's 404 shows a sign-out button")
 	}
 }
+
+// A citizen whose address is not verified is told so before the request form, with the
+// button that sends the link again, instead of after filling the form in; filing is
+// still refused.
+func TestUnverifiedCitizenIsToldBeforeTheForm(t *testing.T) {
+	h := newHarness(t)
+	h.browser().post("/signup", signUpForm("new@example.tw", "新人", citizenPassword))
+	b := h.signIn("new@example.tw", citizenPassword, english)
+	page := b.get("/requests/new?kind=view")
+	if page.Code != 200 || page.doc.Find(`form[action="/requests"]`).Length() != 0 || page.doc.Find(`.notice form[action="/account/verify"]`).Length() != 1 {
+		t.Fatalf("form page for an unverified citizen: %d, %d request forms", page.Code, page.doc.Find(`form[action="/requests"]`).Length())
+	}
+	if r := b.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("filing unverified: %d", r.Code)
+	}
+	h.makeUser("ok@example.tw", "已驗證", citizenPassword)
+	if n := h.signIn("ok@example.tw", citizenPassword).get("/requests/new?kind=view").doc.Find(`form[action="/requests"]`).Length(); n != 1 {
+		t.Fatalf("a verified citizen sees %d forms", n)
+	}
+}
