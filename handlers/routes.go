@@ -141,6 +141,7 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/users/:id", s.userPage)
 	admin.POST("/users/:id", s.updateStaff)
 	admin.POST("/users/:id/unlock", s.unlockUser)
+	admin.POST("/users/:id/unlock-code", s.issueUnlockCode)
 	admin.POST("/users/:id/password", s.resetStaffPassword)
 	admin.POST("/users/:id/sessions", s.revokeSessions)
 	admin.GET("/tokens", s.tokensPage)

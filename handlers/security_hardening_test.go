@@ -530,3 +530,69 @@ func TestSecurityFilingQuota(t *testing.T) {
 		}
 	}
 }
+
+// Anyone can lock a staff account with three wrong passwords (the seeds' rule stands),
+// but not for free: a client that failed twice for an address waits before its third
+// try (429 saying how long), the holder is mailed when the account locks, the
+// administrators' home page says so, and an administrator's one-time unlock code lets
+// the staff member unlock it with a password reset.
+func TestSecurityStaffLockoutIsExpensiveToAbuse(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	off := h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	from := func(addr string) func(*http.Request) { return func(r *http.Request) { r.RemoteAddr = addr + ":4711" } }
+	wrong := url.Values{"email": {"off@agency.example"}, "password": {"Wrong-Pass-1!"}}
+	attacker := h.browser(from("203.0.113.9"))
+	for i := range 2 {
+		if r := attacker.post("/signin", wrong); r.Code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, r.Code)
+		}
+	}
+	third := attacker.post("/signin", wrong)
+	if third.Code != http.StatusTooManyRequests || third.Header().Get("Retry-After") == "" || !strings.Contains(third.text(".error-summary"), "1 分鐘") {
+		t.Fatalf("the third try from the same address came at once: %d %q %q", third.Code, third.Header().Get("Retry-After"), third.text(".error-summary"))
+	}
+	if r := attacker.post("/signin", url.Values{"email": {"off@agency.example"}, "password": {staffPassword}}); r.Code != http.StatusTooManyRequests {
+		t.Fatalf("a right password during the wait: %d", r.Code)
+	}
+	if len(h.mails("off@agency.example")) != 0 {
+		t.Fatal("mail before the account locked")
+	}
+	if r := h.browser(from("198.51.100.7")).post("/signin", wrong); r.Code != http.StatusUnauthorized || r.doc.Find("#error-summary h2").Length() == 0 {
+		t.Fatalf("the third failure did not lock: %d", r.Code)
+	}
+	ms := h.mails("off@agency.example")
+	if len(ms) != 1 || !strings.Contains(ms[0].Subject, "鎖定") || !strings.Contains(ms[0].Body, "/forgot") {
+		t.Fatalf("the holder was not told of the lock: %+v", ms)
+	}
+	admin := h.signIn("adm@agency.example", staffPassword, from("192.0.2.50"))
+	if line := admin.get("/staff").text("#locked-staff"); !strings.Contains(line, "off@agency.example") {
+		t.Fatalf("the administrators' home page does not show the lock: %q", line)
+	}
+	issued := admin.post("/admin/users/"+off.ID+"/unlock-code", url.Values{})
+	code := issued.text(".unlock-code code")
+	if issued.Code != http.StatusOK || len(code) != 19 {
+		t.Fatalf("unlock code: %d %q", issued.Code, code)
+	}
+
+	staff := h.browser(from("192.0.2.77"))
+	staff.post("/forgot", url.Values{"email": {"off@agency.example"}})
+	link, _ := h.lastLink("off@agency.example")
+	page := staff.get(link)
+	token, _ := page.doc.Find("input[name=token]").Attr("value")
+	if page.doc.Find("input[name=unlock_code]").Length() != 1 {
+		t.Fatal("the staff member's reset form asks for no unlock code")
+	}
+	reset := url.Values{"token": {token}, "password": {"Other-Desk-2026#"}, "password_confirm": {"Other-Desk-2026#"}, "unlock_code": {"aaaa-bbbb-cccc-dddd"}}
+	if r := staff.post("/reset", reset); r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "解鎖碼不正確") {
+		t.Fatalf("a wrong unlock code: %d %q", r.Code, r.text(".error-summary"))
+	}
+	reset.Set("unlock_code", strings.ToUpper(code))
+	if r := staff.post("/reset", reset); r.Code != http.StatusSeeOther {
+		t.Fatalf("reset with the unlock code: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.signIn("off@agency.example", "Other-Desk-2026#", from("192.0.2.77"))
+	if line := admin.get("/staff").text("#locked-staff"); line != "" {
+		t.Fatalf("the home page still shows the lock: %q", line)
+	}
+}
