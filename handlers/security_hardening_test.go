@@ -15,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
@@ -594,5 +595,63 @@ func TestSecurityStaffLockoutIsExpensiveToAbuse(t *testing.T) {
 	h.signIn("off@agency.example", "Other-Desk-2026#", from("192.0.2.77"))
 	if line := admin.get("/staff").text("#locked-staff"); line != "" {
 		t.Fatalf("the home page still shows the lock: %q", line)
+	}
+}
+
+// The trail holds an API token's reads of one person's records (who read whose, with
+// which token) and unsafe requests refused as cross-origin (outcome refused, naming the
+// signed-in person, with no pending event: nothing was begun). An anonymous no-op
+// refused as cross-origin adds nothing, as it would add nothing if allowed.
+func TestSecurityAuditTokenReadsAndCrossOriginRefusals(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	cit := h.makeUser("c@example.tw", "民眾", citizenPassword)
+	admin := h.signIn("adm@agency.example", staffPassword)
+	issued := admin.post("/admin/tokens", url.Values{"name": {"CRM"}, "scopes": {"consent:read", "requests:read"}})
+	token, _ := issued.doc.Find("#new-token").Attr("value")
+	if issued.Code != http.StatusCreated {
+		t.Fatalf("issue a token: %d", issued.Code)
+	}
+	citizen := h.signIn("c@example.tw", citizenPassword)
+	citizen.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+	before := len(h.events())
+
+	bearer := header("Authorization", "Bearer "+token)
+	if r := h.get("/api/v1/consents/"+cit.ID+"/newsletter", bearer); r.Code != http.StatusOK {
+		t.Fatalf("consent look-up: %d %s", r.Code, r.Body.String())
+	}
+	if r := h.get("/api/v1/requests/2026-000001", bearer); r.Code != http.StatusOK {
+		t.Fatalf("request read: %d %s", r.Code, r.Body.String())
+	}
+	evil := header("Origin", "https://evil.example")
+	citizen.opts = append(citizen.opts, evil)
+	if r := citizen.post("/account/profile", url.Values{"name": {"x"}}); r.Code != http.StatusForbidden {
+		t.Fatalf("cross-origin profile change: %d", r.Code)
+	}
+	for _, path := range []string{"/signout", "/cookies", "/notice/dismiss"} {
+		if r := h.post(path, url.Values{}, evil); r.Code != http.StatusForbidden {
+			t.Fatalf("anonymous cross-origin %s: %d", path, r.Code)
+		}
+	}
+
+	events := h.events()[before:]
+	actor := "token:" + account.TokenHash(token)[:12]
+	consent := findEvent(events, func(e *audit.Event) bool { return e.Action == "GET /api/v1/consents/:subject/:purpose" })
+	if consent == nil || consent.Actor != actor || consent.Target != cit.ID || consent.Outcome != audit.OK {
+		t.Fatalf("the token's consent look-up: %+v", consent)
+	}
+	read := findEvent(events, func(e *audit.Event) bool { return e.Action == "GET /api/v1/requests/:ref" })
+	if read == nil || read.Actor != actor || read.Target != "2026-000001" {
+		t.Fatalf("the token's read of a request: %+v", read)
+	}
+	refused := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /account/profile" })
+	if refused == nil || refused.Actor != cit.ID || refused.Outcome != audit.Refused || refused.Details["status"] != "403" || refused.Details["refused"] != "cross-origin" {
+		t.Fatalf("the cross-origin refusal: %+v", refused)
+	}
+	if len(events) != 3 {
+		for _, e := range events {
+			t.Logf("%s %s %s", e.Action, e.Actor, e.Outcome)
+		}
+		t.Fatalf("%d events, want the two reads and the one refusal", len(events))
 	}
 }
