@@ -15,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/rights"
@@ -653,5 +654,36 @@ func TestSecurityAuditTokenReadsAndCrossOriginRefusals(t *testing.T) {
 			t.Logf("%s %s %s", e.Action, e.Actor, e.Outcome)
 		}
 		t.Fatalf("%d events, want the two reads and the one refusal", len(events))
+	}
+}
+
+// A referring domain is a string the visitor chooses: it is stored only once seen k
+// times in the day (k the report's threshold), counted as "other" until then, so a
+// one-off such as tracker0.evil.example never reaches the database (nor its backups).
+// The referrer table still adds up to the views at every flush.
+func TestSecurityRareReferrersNeverStored(t *testing.T) {
+	h := newHarness(t)
+	day := analytics.DayOf(h.clock.Now())
+	from := func(ref string) *browser {
+		return h.browser(withUA(chromeUA), withHeader("Referer", "https://"+ref+"/page"))
+	}
+	from("tracker0.evil.example").get("/")
+	for range analytics.DefaultK - 1 {
+		from("news.example").get("/privacy")
+	}
+	r := h.traffic(day)
+	if refs := r.Sum.Tables[analytics.DimReferrer]; refs[analytics.Other] != analytics.DefaultK || len(refs) != 1 {
+		t.Fatalf("referrers before any reached k: %v", refs)
+	}
+	if dump := storetest.Dump(t, h.db); strings.Contains(dump, "tracker0") || strings.Contains(dump, "news.example") {
+		t.Fatal("a referrer seen fewer than k times was stored")
+	}
+	from("news.example").get("/privacy")
+	refs := h.traffic(day).Sum.Tables[analytics.DimReferrer]
+	if refs["news.example"] != analytics.DefaultK || refs[analytics.Other] != 1 || len(refs) != 2 {
+		t.Fatalf("referrers once news.example reached k: %v", refs)
+	}
+	if strings.Contains(storetest.Dump(t, h.db), "tracker0") {
+		t.Fatal("the one-off referrer was stored")
 	}
 }

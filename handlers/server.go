@@ -203,6 +203,9 @@ func New(d Deps, opt Options) (*Server, error) {
 		opt.AnalyticsK = analytics.DefaultK
 	}
 	opt.AnalyticsK = max(opt.AnalyticsK, analytics.MinK)
+	if d.Counter != nil {
+		d.Counter.Buffer.SetReferrerK(opt.AnalyticsK)
+	}
 	if opt.RateWindow <= 0 {
 		opt.RateWindow = 15 * time.Minute
 	}
