@@ -1,8 +1,14 @@
 package handlers_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -685,5 +691,72 @@ func TestSecurityRareReferrersNeverStored(t *testing.T) {
 	}
 	if strings.Contains(storetest.Dump(t, h.db), "tracker0") {
 		t.Fatal("the one-off referrer was stored")
+	}
+}
+
+// An upload over a slow line is not cut off by a fixed read timeout: its deadline moves
+// on while bytes arrive at the minimum rate. One that stalls is cut off, and the form
+// comes back with what was typed and a message saying why. (The server here stands in
+// for cmd/portal's, with its timeouts scaled down: 1 s read, 2 s write.)
+func TestSecuritySlowUploadsAreNotCutOff(t *testing.T) {
+	h := newHarnessWith(t, func(o *handlers.Options) { o.UploadGrace = time.Second })
+	h.makeUser("c@example.tw", "申請人", citizenPassword)
+	c := h.signIn("c@example.tw", citizenPassword)
+	srv := httptest.NewUnstartedServer(h.h)
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = time.Second, 2*time.Second
+	srv.Start()
+	defer srv.Close()
+
+	pdf := []byte("%PDF-1.4\n" + strings.Repeat("% padding to make the file larger\n", 3000) + "trailer<<>>\n%%EOF\n") // about 100 KB
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("kind", "view")
+	_ = mw.WriteField("scope", "慢速上傳的說明文字")
+	part, _ := mw.CreateFormFile("files", "id.pdf")
+	_, _ = part.Write(pdf)
+	_ = mw.Close()
+	send := func(upTo int, pace time.Duration) *http.Response {
+		t.Helper()
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		head := "POST /requests HTTP/1.1\r\nHost: " + srv.Listener.Addr().String() + "\r\nContent-Type: " + mw.FormDataContentType() +
+			"\r\nContent-Length: " + strconv.Itoa(body.Len()) + "\r\n"
+		for _, ck := range c.jar {
+			head += "Cookie: " + ck.Name + "=" + ck.Value + "\r\n"
+		}
+		if _, err := conn.Write([]byte(head + "\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		b := body.Bytes()[:upTo]
+		for len(b) > 0 { // about 64 KB/s: 8 KB every 125 ms
+			n := min(len(b), 8<<10)
+			if _, err := conn.Write(b[:n]); err != nil {
+				t.Fatalf("the server stopped reading after %d bytes: %v", upTo-len(b), err)
+			}
+			b = b[n:]
+			time.Sleep(pace)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body = io.NopCloser(bytes.NewReader(page))
+		return res
+	}
+	if res := send(body.Len(), 125*time.Millisecond); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a 100 KB upload at 64 KB/s: %d", res.StatusCode)
+	}
+	// Stalled after the text and a little of the file.
+	res := send(bytes.Index(body.Bytes(), []byte("% padding"))+4<<10, 0)
+	page, _ := io.ReadAll(res.Body)
+	doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(page))
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(doc.Find(".error-summary").Text(), "沒有傳完") ||
+		!strings.Contains(doc.Find("#f-scope").Text(), "慢速上傳的說明文字") {
+		t.Fatalf("a stalled upload: %d %q %q", res.StatusCode, doc.Find(".error-summary").Text(), doc.Find("#f-scope").Text())
 	}
 }
