@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // The platform's account rules (DOMAIN.md, seeds 001 and 002).
@@ -28,7 +29,37 @@ const (
 const (
 	PurposeVerify = "verify"
 	PurposeReset  = "reset"
+	// PurposeUnlock is a one-time code an administrator gives a locked staff member,
+	// who enters it with a reset link: the mailbox and the administrator together
+	// unlock the account.
+	PurposeUnlock = "unlock"
 )
+
+// UnlockCodeLifetime bounds an unlock code an administrator issued.
+const UnlockCodeLifetime = 7 * 24 * time.Hour
+
+// SignInPairWindow: the failures from one client address for one e-mail address are
+// forgotten this long after the last of them.
+const SignInPairWindow = 24 * time.Hour
+
+// SignInDelay is how long a client address must wait before trying an e-mail address
+// again after failing pairFailures times with it: nothing after the first failure, a
+// minute before the third strike, then eight times longer each time, up to an hour.
+func SignInDelay(pairFailures int) time.Duration {
+	if pairFailures < 2 {
+		return 0
+	}
+	d := time.Minute
+	for i := 2; i < pairFailures && d < time.Hour; i++ {
+		d *= 8
+	}
+	return min(d, time.Hour)
+}
+
+// TooSoon refuses a sign-in attempt made before the address's delay has passed.
+type TooSoon struct{ Wait time.Duration }
+
+func (e *TooSoon) Error() string { return fmt.Sprintf("sign-in attempt too soon: wait %s", e.Wait) }
 
 // Token is a single-use link sent by mail; the store keeps only its hash.
 type Token struct {
@@ -50,13 +81,21 @@ type Tokens interface {
 	DeleteFor(ctx context.Context, userID, purpose string) error
 }
 
-// Guard counts consecutive failed sign-ins per e-mail address, whether or not an
-// account holds it, so that locking cannot reveal which addresses have accounts.
+// Guard counts failed sign-ins per e-mail address (consecutive, for the lock) and per
+// e-mail address and client address (recent, for the delay), whether or not an
+// account holds the address, so that neither reveals which addresses have accounts.
 type Guard interface {
-	// Fail records a failure and returns the consecutive count.
-	Fail(ctx context.Context, email string, now time.Time) (int, error)
-	Failures(ctx context.Context, email string) (int, error)
-	Clear(ctx context.Context, email string) error
+	// Fail records a failure from a client address ("" for none) and returns the
+	// consecutive count for the e-mail address and the recent count from the client.
+	// Each count is set atomically: exactly one caller sees each value.
+	Fail(ctx context.Context, email, from string, now time.Time) (failures, fromClient int, err error)
+	// Failures returns the consecutive count and the time of the last failure.
+	Failures(ctx context.Context, email string) (int, time.Time, error)
+	// FromClient returns the failures from a client address within SignInPairWindow
+	// of now, and the time of the last.
+	FromClient(ctx context.Context, email, from string, now time.Time) (int, time.Time, error)
+	// Clear forgets the consecutive failures and, when from is set, the client's.
+	Clear(ctx context.Context, email, from string) error
 }
 
 // Mail is a message the account rules send; the mailer words it in Lang.
@@ -83,6 +122,7 @@ const (
 	MailReset        = "reset"
 	MailPasswordSet  = "password_changed"
 	MailUnlocked     = "unlocked"
+	MailStaffLocked  = "staff_locked"
 )
 
 // Mailer queues mail in the outbox.
@@ -235,18 +275,41 @@ func (s *Service) useToken(ctx context.Context, token, purpose string) (*Token, 
 	return s.Tokens.Use(ctx, TokenHash(token), purpose, s.Now())
 }
 
-// SignIn checks an address and password. Every path verifies one argon2id hash and
-// writes at most one guard record, so timing does not tell accounts from strangers.
-// Disabled and expired accounts are reported only to someone who knows the password.
+// SignIn checks an address and password with no client address known: only the
+// consecutive failures count.
 func (s *Service) SignIn(ctx context.Context, email, password string) (*User, error) {
+	return s.SignInFrom(ctx, email, password, "")
+}
+
+// SignInFrom checks an address and password sent from a client address. Every path
+// that checks a password verifies one argon2id hash and writes at most one guard
+// record per counter, so timing does not tell accounts from strangers. A client that
+// failed recently waits (TooSoon) before its next attempt; the wait depends only on
+// the counters, which exist for strangers too. Disabled and expired accounts are
+// reported only to someone who knows the password.
+func (s *Service) SignInFrom(ctx context.Context, email, password, from string) (*User, error) {
 	email = NormalizeEmail(email)
 	if email == "" || len(email) > 254 || len(password) > maxPasswordLength {
 		VerifyPassword(s.dummy(), password)
 		return nil, ErrBadCredentials
 	}
-	failures, err := s.Guard.Failures(ctx, email)
+	failures, _, err := s.Guard.Failures(ctx, email)
 	if err != nil {
 		return nil, err
+	}
+	if failures >= MaxFailedSignIns {
+		VerifyPassword(s.dummy(), password)
+		return nil, ErrLocked
+	}
+	if from != "" {
+		n, last, err := s.Guard.FromClient(ctx, email, from, s.Now())
+		if err != nil {
+			return nil, err
+		}
+		if wait := last.Add(SignInDelay(n)).Sub(s.Now()); wait > 0 {
+			// Refused before the password is looked at: a guess made too soon is no guess.
+			return nil, &TooSoon{Wait: wait}
+		}
 	}
 	u, err := s.Users.ByEmail(ctx, email)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
@@ -257,21 +320,22 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*User, er
 		hash = u.PasswordHash
 	}
 	ok := VerifyPassword(hash, password) && u != nil
-	if failures >= MaxFailedSignIns {
-		return nil, ErrLocked
-	}
 	if !ok {
-		n, err := s.Guard.Fail(ctx, email, s.Now())
+		now := s.Now()
+		n, _, err := s.Guard.Fail(ctx, email, from, now)
 		if err != nil {
 			return nil, err
 		}
-		if n >= MaxFailedSignIns {
-			return nil, ErrLocked
+		if n < MaxFailedSignIns {
+			return nil, ErrBadCredentials
 		}
-		return nil, ErrBadCredentials
+		if n == MaxFailedSignIns && u != nil && u.IsStaff() {
+			s.tellLocked(ctx, u, now)
+		}
+		return nil, ErrLocked
 	}
-	if failures > 0 {
-		if err := s.Guard.Clear(ctx, email); err != nil {
+	if failures > 0 || from != "" {
+		if err := s.Guard.Clear(ctx, email, from); err != nil {
 			return nil, err
 		}
 	}
@@ -299,10 +363,28 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*User, er
 	return signedIn, err
 }
 
+// tellLocked mails a staff member whose account just locked: anyone can lock a staff
+// account by guessing, so its holder must hear of it (and how to get back in). The
+// guard's atomic count means one request sees the lock; the mail's ID makes a retry
+// harmless. A failure to queue it does not change the answer.
+func (s *Service) tellLocked(ctx context.Context, u *User, at time.Time) {
+	_ = s.Mailer.Send(ctx, Mail{ID: "staff-locked:" + u.ID + ":" + at.UTC().Format(time.RFC3339Nano), UserID: u.ID, To: u.Email,
+		Lang: u.Lang, Kind: MailStaffLocked, Link: "/forgot", Args: []any{at.In(twtime.Zone).Format("2006-01-02 15:04")}})
+}
+
 // Locked reports whether sign-in is locked for an address.
 func (s *Service) Locked(ctx context.Context, email string) (bool, error) {
-	n, err := s.Guard.Failures(ctx, email)
+	n, _, err := s.Guard.Failures(ctx, email)
 	return n >= MaxFailedSignIns, err
+}
+
+// LockedSince reports when sign-in locked for an address (zero when it is not locked).
+func (s *Service) LockedSince(ctx context.Context, email string) (time.Time, error) {
+	n, last, err := s.Guard.Failures(ctx, email)
+	if err != nil || n < MaxFailedSignIns {
+		return time.Time{}, err
+	}
+	return last, nil
 }
 
 // RequestReset mails a reset link valid 30 minutes if the address has an account; the
@@ -342,6 +424,14 @@ func (s *Service) CheckReset(ctx context.Context, token string) error {
 // citizen's account (the mailbox proved who they are) and proves the address; staff
 // stay locked until an administrator unlocks them. Every session ends.
 func (s *Service) ResetPassword(ctx context.Context, token, password string) (*User, error) {
+	return s.ResetPasswordWithCode(ctx, token, password, "")
+}
+
+// ResetPasswordWithCode is ResetPassword with a staff member's unlock code: a valid
+// code an administrator issued for the same account unlocks it too (the reset link
+// proves the mailbox, the code the administrator's consent). A wrong code changes
+// nothing and leaves the link usable.
+func (s *Service) ResetPasswordWithCode(ctx context.Context, token, password, code string) (*User, error) {
 	if token == "" || len(token) > 100 {
 		return nil, fmt.Errorf("token: %w", apperr.ErrNotFound)
 	}
@@ -354,6 +444,16 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*U
 	if err != nil {
 		return nil, err
 	}
+	code = normalizeCode(code)
+	if code != "" {
+		ct, err := s.Tokens.Peek(ctx, TokenHash(code), PurposeUnlock, s.Now())
+		if errors.Is(err, apperr.ErrNotFound) || (err == nil && ct.UserID != u.ID) {
+			return nil, (&apperr.Invalid{}).Add("unlock_code", "reset.unlock_code_wrong")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := s.checkNewPassword(u, password); err != nil {
 		return nil, err
 	}
@@ -365,8 +465,16 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*U
 	if err != nil {
 		return nil, err
 	}
-	if !u.IsStaff() {
-		if err := s.Guard.Clear(ctx, u.Email); err != nil {
+	unlock := !u.IsStaff()
+	if code != "" {
+		if _, err := s.Tokens.Use(ctx, TokenHash(code), PurposeUnlock, s.Now()); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return nil, err
+		} else if err == nil {
+			unlock = true
+		}
+	}
+	if unlock {
+		if err := s.Guard.Clear(ctx, u.Email, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -374,6 +482,59 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*U
 		return nil, err
 	}
 	return u, nil
+}
+
+// ResetForStaff reports whether a usable reset link belongs to a staff account (whose
+// reset form then asks for an unlock code).
+func (s *Service) ResetForStaff(ctx context.Context, token string) (bool, error) {
+	if token == "" || len(token) > 100 {
+		return false, fmt.Errorf("token: %w", apperr.ErrNotFound)
+	}
+	t, err := s.Tokens.Peek(ctx, TokenHash(token), PurposeReset, s.Now())
+	if err != nil {
+		return false, err
+	}
+	u, err := s.Users.ByID(ctx, t.UserID)
+	if err != nil {
+		return false, err
+	}
+	return u.IsStaff(), nil
+}
+
+// IssueUnlockCode gives an administrator a one-time code for a staff account, shown
+// once: the staff member enters it with a password reset to unlock the account. A new
+// code replaces an earlier one.
+func (s *Service) IssueUnlockCode(ctx context.Context, id string) (*User, string, error) {
+	u, err := s.Users.ByID(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if !u.IsStaff() {
+		return nil, "", fmt.Errorf("unlock code for a citizen: %w", apperr.ErrNotFound)
+	}
+	if err := s.Tokens.DeleteFor(ctx, u.ID, PurposeUnlock); err != nil {
+		return nil, "", err
+	}
+	raw := RandomToken(10) // 80 bits: 16 characters, read out in groups of four
+	code := raw[:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
+	if err := s.Tokens.Create(ctx, &Token{Hash: TokenHash(normalizeCode(code)), Purpose: PurposeUnlock, UserID: u.ID, Expires: s.Now().Add(UnlockCodeLifetime)}); err != nil {
+		return nil, "", err
+	}
+	return u, code, nil
+}
+
+// normalizeCode drops what people add or change when typing a code read to them.
+func normalizeCode(code string) string {
+	if len(code) > 100 {
+		return code
+	}
+	var b strings.Builder
+	for _, r := range strings.ToLower(code) {
+		if r != '-' && r != ' ' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func (s *Service) checkNewPassword(u *User, password string) error {

@@ -365,8 +365,8 @@ type barrierGuard struct {
 	release chan struct{}
 }
 
-func (g *barrierGuard) Failures(ctx context.Context, email string) (int, error) {
-	n, err := g.Guard.Failures(ctx, email)
+func (g *barrierGuard) Failures(ctx context.Context, email string) (int, time.Time, error) {
+	n, last, err := g.Guard.Failures(ctx, email)
 	g.mu.Lock()
 	g.arrived++
 	if g.arrived == g.n {
@@ -377,7 +377,7 @@ func (g *barrierGuard) Failures(ctx context.Context, email string) (int, error) 
 	case <-g.release:
 	case <-time.After(20 * time.Second):
 	}
-	return n, err
+	return n, last, err
 }
 
 func TestServiceSignIn(t *testing.T) {
@@ -477,7 +477,7 @@ func TestServiceSignIn(t *testing.T) {
 				t.Errorf("unexpected answer %v", err)
 			}
 		}
-		count, err := e.guard.Failures(ctx, "burst@example.tw")
+		count, _, err := e.guard.Failures(ctx, "burst@example.tw")
 		if err != nil {
 			t.Fatal(err)
 		}

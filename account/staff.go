@@ -158,7 +158,7 @@ func (s *Service) Unlock(ctx context.Context, id string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Guard.Clear(ctx, u.Email); err != nil {
+	if err := s.Guard.Clear(ctx, u.Email, ""); err != nil {
 		return nil, err
 	}
 	_ = s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: MailUnlocked, Link: "/signin"})
@@ -273,4 +273,31 @@ func NextReviewDue(last *Review, staff []*User) time.Time {
 		return time.Time{}
 	}
 	return first.AddDate(0, ReviewInterval, 0)
+}
+
+// LockedAccount is a staff account whose sign-in is locked, and since when.
+type LockedAccount struct {
+	User  *User
+	Since time.Time
+}
+
+// LockedStaff lists the locked staff accounts, for the administrators' home page: a
+// lock may be someone else's doing, so administrators see it without looking.
+func (s *Service) LockedStaff(ctx context.Context) ([]LockedAccount, error) {
+	staff, err := s.Users.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []LockedAccount
+	for _, u := range staff {
+		since, err := s.LockedSince(ctx, u.Email)
+		if err != nil {
+			return nil, err
+		}
+		if !since.IsZero() && !u.Disabled {
+			out = append(out, LockedAccount{User: u, Since: since})
+		}
+	}
+	slices.SortFunc(out, func(a, b LockedAccount) int { return b.Since.Compare(a.Since) })
+	return out, nil
 }

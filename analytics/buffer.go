@@ -23,15 +23,70 @@ type Hit struct {
 
 // Buffer collects counts in memory between flushes, so counting a page view costs no
 // database write.
+//
+// A referring domain is a string the visitor chooses (tracker0.evil.example), so it is
+// written only once this process has seen it k times on the day (k the report's
+// threshold): until then its views count as Other, and the view that reaches k moves
+// them from Other to the domain (an increment may hold a negative Other). The stored
+// referrer table so always adds up, and a rare domain never reaches the database or
+// its backups. Each instance counts on its own, so with several a domain may stay
+// Other longer than needed: the error is on the side of naming less.
 type Buffer struct {
 	mu     sync.Mutex
 	days   map[string]*Day
 	hasher Hasher
+	k      int64
+	// refDate's referring domains and their views so far (at most MaxKeys of them).
+	refDate string
+	refSeen map[string]int64
 }
 
-// NewBuffer returns an empty buffer hashing ids and networks with the given key.
+// NewBuffer returns an empty buffer hashing ids and networks with the given key,
+// naming referrers seen DefaultK times.
 func NewBuffer(key []byte) *Buffer {
-	return &Buffer{days: map[string]*Day{}, hasher: NewHasher(key)}
+	return &Buffer{days: map[string]*Day{}, hasher: NewHasher(key), k: DefaultK}
+}
+
+// SetReferrerK sets how many views of a day name a referring domain: the report's
+// threshold, so nothing stored is a value the report would never name.
+func (b *Buffer) SetReferrerK(k int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.k = int64(max(k, 1))
+}
+
+// countReferrer counts one view from ref on d's day (under b.mu).
+func (b *Buffer) countReferrer(d *Day, ref string) {
+	if ref == Direct || ref == Other || ref == "" {
+		d.Count(DimReferrer, ref, 1)
+		return
+	}
+	if d.Date != b.refDate {
+		if d.Date < b.refDate {
+			// A late view of a day already left behind: its domain's count is gone.
+			d.Count(DimReferrer, Other, 1)
+			return
+		}
+		b.refDate, b.refSeen = d.Date, map[string]int64{}
+	}
+	n, ok := b.refSeen[ref]
+	if !ok && len(b.refSeen) >= MaxKeys {
+		d.Count(DimReferrer, Other, 1)
+		return
+	}
+	n++
+	b.refSeen[ref] = n
+	switch {
+	case n < b.k:
+		d.Count(DimReferrer, Other, 1)
+	case n == b.k:
+		if n > 1 {
+			d.Count(DimReferrer, Other, -(n - 1))
+		}
+		d.Count(DimReferrer, ref, n)
+	default:
+		d.Count(DimReferrer, ref, 1)
+	}
 }
 
 func (b *Buffer) day(date string) *Day {
@@ -59,7 +114,7 @@ func (b *Buffer) Record(h Hit) {
 	d.Views++
 	d.Hours[h.Time.In(twtime.Zone).Hour()]++
 	d.Count(DimPath, h.Path, 1)
-	d.Count(DimReferrer, h.Referrer, 1)
+	b.countReferrer(d, h.Referrer)
 	d.Count(DimBrowser, h.Agent.Browser, 1)
 	d.Count(DimOS, h.Agent.OS, 1)
 	d.Count(DimDevice, h.Agent.Device, 1)

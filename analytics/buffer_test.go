@@ -38,6 +38,7 @@ func TestBufferCountsViewsHoursAndDimensions(t *testing.T) {
 	day := time.Date(2026, 11, 23, 0, 0, 0, 0, twtime.Zone)
 	chrome := Agent{Browser: "chrome", OS: "windows", Device: "desktop"}
 	safari := Agent{Browser: "safari", OS: "ios", Device: "mobile"}
+	b.SetReferrerK(1) // every referrer named at once (TestBufferNamesReferrersSeenKTimes)
 	hits := []Hit{
 		{Time: day.Add(9 * time.Hour), Path: "/", Lang: "zh-TW", Referrer: Direct, Agent: chrome},
 		{Time: day.Add(9*time.Hour + 59*time.Minute), Path: "/", Lang: "zh-TW", Referrer: "google.com", Agent: safari},
@@ -289,6 +290,7 @@ func TestBufferTakeEmptiesAndRestoreMerges(t *testing.T) {
 
 func TestBufferMaxKeysFoldsIntoOther(t *testing.T) {
 	b := NewBuffer(bufKey)
+	b.SetReferrerK(1)
 	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
 	const extra = 37
 	for i := 0; i < MaxKeys+extra; i++ {
@@ -412,5 +414,31 @@ func TestBufferDistinctVisitorsAndNetworks(t *testing.T) {
 	x, y := b.Take()[0].Visitors, b2.Take()[0].Visitors
 	if string(x) == string(y) {
 		t.Fatal("the sketch does not depend on the key")
+	}
+}
+
+// A referrer counts as Other until its k-th view of the day, which moves the earlier
+// views to it, also across Takes (flushes); a new day starts counting afresh.
+func TestBufferNamesReferrersSeenKTimes(t *testing.T) {
+	b := NewBuffer(bufKey)
+	b.SetReferrerK(3)
+	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	hit := func(ref string, when time.Time) { b.Record(Hit{Time: when, Path: "/", Referrer: ref}) }
+	hit("a.example", at)
+	hit("a.example", at)
+	hit("once.example", at)
+	first := b.Take()[0].Tables[DimReferrer]
+	if len(first) != 1 || first[Other] != 3 {
+		t.Fatalf("before k: %v", first)
+	}
+	hit("a.example", at)
+	hit("a.example", at)
+	second := b.Take()[0].Tables[DimReferrer]
+	if second["a.example"] != 4 || second[Other] != -2 || len(second) != 2 {
+		t.Fatalf("reaching k: %v", second)
+	}
+	hit("a.example", at.Add(24*time.Hour))
+	if next := b.Take()[0].Tables[DimReferrer]; next[Other] != 1 || len(next) != 1 {
+		t.Fatalf("the next day: %v", next)
 	}
 }

@@ -41,8 +41,10 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -66,6 +68,17 @@ import (
 // ErrMalformed wraps a request whose form cannot be read at all (wrong content type, broken
 // percent-encoding). Answer it with 400; the user cannot fix it by editing fields.
 var ErrMalformed = errors.New("forms: malformed form")
+
+// errUploadCut is a multipart body that stopped arriving before its end (the server's
+// read deadline for uploads passed): the text typed is read back, the files are lost.
+var errUploadCut = errors.New("forms: upload cut short")
+
+// KeyUploadCut is the problem of an upload cut short; its argument is MinUploadRate in KB/s.
+const KeyUploadCut = "files.upload_cut"
+
+// MinUploadRate is the slowest upload (bytes a second, on average) the server waits for
+// beyond its first minute.
+const MinUploadRate = 20 << 10
 
 // DateLayout is the value format of <input type="date">.
 const DateLayout = "2006-01-02"
@@ -122,7 +135,8 @@ func Decode(r *http.Request, dst any, lang string) error {
 		return err
 	}
 	vals, err := formValues(r)
-	if err != nil {
+	cut := errors.Is(err, errUploadCut)
+	if err != nil && !cut {
 		return err
 	}
 	if lang = i18n.Normalize(lang); lang == "" {
@@ -180,6 +194,9 @@ func Decode(r *http.Request, dst any, lang string) error {
 	}
 
 	inv := &apperr.Invalid{}
+	if cut {
+		inv.Add("", KeyUploadCut, MinUploadRate>>10)
+	}
 	for _, p := range problems {
 		if p != nil {
 			inv.Problems = append(inv.Problems, *p)
@@ -257,13 +274,23 @@ func formValues(r *http.Request) (url.Values, error) {
 			// A form with file inputs: the text fields bind as usual; the files stay in
 			// r.MultipartForm for the handler. Parts beyond 1 MiB go to temporary files.
 			// A control character in a part's headers would lose the whole form.
-			if boundary := params["boundary"]; boundary != "" && r.Body != nil {
-				r.Body = readCloser{cleanPartHeaders(r.Body, boundary), r.Body}
+			var cleaner *headerCleaner
+			boundary := params["boundary"]
+			if boundary != "" && r.Body != nil {
+				cleaner = cleanPartHeaders(r.Body, boundary)
+				r.Body = readCloser{cleaner, r.Body}
 			}
 			if err := r.ParseMultipartForm(1 << 20); err != nil { // #nosec G120 -- the body is capped by the server's MaxBytesReader (PORTAL_MAX_BODY)
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
 					return nil, mbe
+				}
+				if cleaner != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+					// The upload was too slow and cut off: no file is kept, but what was
+					// typed comes back to the form.
+					vals := typedValues(cleaner.text.Bytes(), boundary)
+					r.MultipartForm = &multipart.Form{Value: vals, File: map[string][]*multipart.FileHeader{}}
+					return url.Values(vals), errUploadCut
 				}
 				return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 			}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"mime/multipart"
+	"net/url"
 )
 
 // BadNameRune replaces each control character in the headers of a multipart part (a
@@ -27,7 +29,17 @@ type headerCleaner struct {
 	inHeaders bool
 	pending   []byte
 	err       error
+	// text keeps the body without the files' contents (delimiters, headers and text
+	// parts, up to maxText bytes), so what was typed can be read back when the upload
+	// is cut short (typedValues).
+	text   bytes.Buffer
+	part   bytes.Buffer // the current part's delimiter and headers so far
+	isFile bool         // the current part is a file
 }
+
+// maxText bounds the text kept of a multipart body: the forms' text fields are far
+// smaller.
+const maxText = 1 << 20
 
 // readCloser reads through a cleaner and closes the body beneath.
 type readCloser struct {
@@ -35,7 +47,7 @@ type readCloser struct {
 	io.Closer
 }
 
-func cleanPartHeaders(r io.Reader, boundary string) io.Reader {
+func cleanPartHeaders(r io.Reader, boundary string) *headerCleaner {
 	return &headerCleaner{src: bufio.NewReaderSize(r, 64<<10), delim: []byte("--" + boundary), lineStart: true}
 }
 
@@ -48,11 +60,39 @@ func (h *headerCleaner) Read(p []byte) (int, error) {
 		if err != nil && err != bufio.ErrBufferFull {
 			h.err = err
 		}
+		wasHeaders := h.inHeaders
 		h.pending = h.next(line)
+		h.keep(h.pending, wasHeaders)
 	}
 	n := copy(p, h.pending)
 	h.pending = h.pending[n:]
 	return n, nil
+}
+
+// keep records a line passed on, unless it is a file's content: a part's delimiter and
+// headers wait in h.part until the headers end, then go to h.text, followed by its
+// content unless a file name shows it is a file.
+func (h *headerCleaner) keep(out []byte, wasHeaders bool) {
+	switch {
+	case h.inHeaders && !wasHeaders: // a delimiter: a new part begins
+		h.part.Reset()
+		h.part.Write(out)
+		h.isFile = false
+	case h.inHeaders:
+		h.part.Write(out)
+		if bytes.Contains(bytes.ToLower(out), []byte("filename=")) {
+			h.isFile = true
+		}
+	case wasHeaders: // the empty line ending the headers
+		// A file's delimiter and headers are kept without its content: they end the
+		// text part before it.
+		h.part.Write(out)
+		if h.text.Len()+h.part.Len() <= maxText {
+			h.text.Write(h.part.Bytes())
+		}
+	case !h.isFile && h.text.Len()+len(out) <= maxText:
+		h.text.Write(out) // a text part's content, or the closing delimiter
+	}
 }
 
 // next is a line (or the part of one that fit the buffer) as passed on.
@@ -80,4 +120,27 @@ func (h *headerCleaner) next(line []byte) []byte {
 		out = append(out, b)
 	}
 	return out
+}
+
+// typedValues reads the text parts back from what headerCleaner kept of a body cut
+// short; a part cut in the middle is dropped.
+func typedValues(text []byte, boundary string) url.Values {
+	vals := url.Values{}
+	mr := multipart.NewReader(bytes.NewReader(text), boundary)
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return vals
+		}
+		if p.FileName() != "" {
+			continue // kept without its content
+		}
+		b, err := io.ReadAll(io.LimitReader(p, maxText))
+		if err != nil {
+			return vals
+		}
+		if p.FormName() != "" {
+			vals.Add(p.FormName(), string(b))
+		}
+	}
 }

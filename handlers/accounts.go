@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -10,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/ratelimit"
 )
 
 // formPage is the data of the simple account forms: what the user typed (never a
@@ -20,6 +23,7 @@ type formPage struct {
 	Token   string
 	Next    string
 	Locked  bool
+	Staff   bool        // the reset form asks for an administrator's unlock code
 	Consent consentForm // the sign-up form's purposes
 }
 
@@ -176,7 +180,8 @@ func (s *Server) signInSubmit(c *gin.Context) {
 	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: localPath(f.Next, "")}
 	status := http.StatusBadRequest
 	if len(inv.Problems) == 0 {
-		u, err := s.Accounts.SignIn(c.Request.Context(), f.Email, f.Password)
+		u, err := s.Accounts.SignInFrom(c.Request.Context(), f.Email, f.Password, ratelimit.Key(c.ClientIP()))
+		var tooSoon *account.TooSoon
 		switch {
 		case err == nil:
 			if err := s.startSession(c, u); err != nil {
@@ -200,6 +205,11 @@ func (s *Server) signInSubmit(c *gin.Context) {
 		case errors.Is(err, account.ErrBadCredentials):
 			status = http.StatusUnauthorized
 			inv.Add("", "signin.bad_credentials")
+		case errors.As(err, &tooSoon):
+			status = http.StatusTooManyRequests
+			secs := int(math.Ceil(tooSoon.Wait.Seconds()))
+			c.Header("Retry-After", strconv.Itoa(secs))
+			inv.Add("", "signin.wait", (secs+59)/60)
 		case errors.Is(err, account.ErrLocked):
 			status = http.StatusUnauthorized
 			page.Locked = true
@@ -258,6 +268,7 @@ type resetForm struct {
 	Token           string `form:"token" validate:"required,max=100" label:"reset.password"`
 	Password        string `form:"password,notrim" validate:"required,max=256" label:"reset.password"`
 	PasswordConfirm string `form:"password_confirm,notrim" validate:"required,max=256" label:"reset.password_confirm"`
+	UnlockCode      string `form:"unlock_code" validate:"max=100" label:"reset.unlock_code"`
 }
 
 func (s *Server) resetPage(c *gin.Context) {
@@ -269,7 +280,12 @@ func (s *Server) resetPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "reset", s.view(c, "reset.title", formPage{Prefix: "reset", Token: token}))
+	staff, err := s.Accounts.ResetForStaff(c.Request.Context(), token)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "reset", s.view(c, "reset.title", formPage{Prefix: "reset", Token: token, Staff: staff}))
 }
 
 // resetSubmit sets a new password from a reset link; it unlocks a citizen's account.
@@ -286,7 +302,7 @@ func (s *Server) resetSubmit(c *gin.Context) {
 		addOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) == 0 {
-		_, err := s.Accounts.ResetPassword(c.Request.Context(), f.Token, f.Password)
+		_, err := s.Accounts.ResetPasswordWithCode(c.Request.Context(), f.Token, f.Password, f.UnlockCode)
 		if errors.Is(err, apperr.ErrNotFound) {
 			s.fail(c, errLink)
 			return
@@ -302,7 +318,15 @@ func (s *Server) resetSubmit(c *gin.Context) {
 			return
 		}
 	}
-	v := s.view(c, "reset.title", formPage{Prefix: "reset", Token: f.Token})
+	staff, err := s.Accounts.ResetForStaff(c.Request.Context(), f.Token)
+	if errors.Is(err, apperr.ErrNotFound) {
+		s.fail(c, errLink)
+		return
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := s.view(c, "reset.title", formPage{Prefix: "reset", Token: f.Token, Staff: staff})
 	inFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.render(c, http.StatusBadRequest, "reset", v)

@@ -160,8 +160,9 @@ func TestLockoutLooksTheSameForStrangers(t *testing.T) {
 	norm := regexp.MustCompile(`(known|unknown)@example\.tw|[0-9a-f]{16}`)
 	var pages [2][]string
 	for i, email := range []string{"known@example.tw", "unknown@example.tw"} {
-		b := h.browser()
 		for try := 0; try < 4; try++ {
+			// Each from its own address: one address waits before its third try.
+			b := h.browser(func(r *http.Request) { r.RemoteAddr = fmt.Sprintf("198.51.100.%d:4711", try+1) })
 			r := b.post("/signin", url.Values{"email": {email}, "password": {"Wrong-Pass-1!"}})
 			if r.Code != http.StatusUnauthorized {
 				t.Fatalf("%s try %d: %d", email, try, r.Code)

@@ -20,6 +20,7 @@ import (
 type staffHomePage struct {
 	Backup *backupWarning
 	Disk   *diskWarning
+	Locked []account.LockedAccount // staff accounts locked by failed sign-ins
 }
 
 // backupWarning is why the data backups need attention.
@@ -47,6 +48,12 @@ func (s *Server) staffHome(c *gin.Context) {
 	}
 	if u := currentUser(c); u != nil && u.Has(account.RoleAdmin) {
 		p.Disk = s.diskWarningFor(c.Request.Context())
+		locked, err := s.Accounts.LockedStaff(c.Request.Context())
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Locked = locked
 	}
 	s.render(c, http.StatusOK, "staff_home", s.view(c, "staff.title", p))
 }
@@ -256,6 +263,7 @@ type staffFormPage struct {
 	Sessions []*account.Session
 	// After creating or resetting: the temporary password, shown once.
 	TempPassword string
+	UnlockCode   string
 }
 
 func (s *Server) newStaffPage(c *gin.Context) {
@@ -449,6 +457,20 @@ func (s *Server) unlockUser(c *gin.Context) {
 	}
 	s.addFlash(c, flashSuccess, "flash.unlocked")
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
+}
+
+// issueUnlockCode shows a one-time unlock code for a staff account, once.
+func (s *Server) issueUnlockCode(c *gin.Context) {
+	u, ok := s.userByParam(c)
+	if !ok {
+		return
+	}
+	nu, code, err := s.Accounts.IssueUnlockCode(c.Request.Context(), u.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "staff_created", s.view(c, "user.unlock_code_title", staffFormPage{User: nu, UnlockCode: code}))
 }
 
 // resetStaffPassword issues a new temporary password for a staff account.

@@ -23,7 +23,8 @@ import (
 const keyAuditActor = "audit_actor"
 
 // targetParams are the route parameters that name the record acted on, in preference.
-var targetParams = []string{"ref", "id", "purpose", "subject", "letter"}
+// A person (subject) names the record better than a purpose of the public catalogue.
+var targetParams = []string{"ref", "id", "subject", "purpose", "letter"}
 
 // keyAuditOutcome overrides the outcome the status gives (a CSV cut short after its
 // 200 was sent failed).
@@ -86,6 +87,9 @@ func (s *Server) auditTrail(c *gin.Context) {
 		e.Outcome = o
 	}
 	e.Details["status"] = strconv.Itoa(c.Writer.Status())
+	if crossOrigin(c.Request) {
+		e.Details["refused"] = "cross-origin"
+	}
 	if v, ok := c.Get(keyAuditBegun); ok {
 		e.Details["opened"] = strconv.FormatInt(v.(int64), 10)
 	}
@@ -135,13 +139,56 @@ func (s *Server) audited(c *gin.Context) bool {
 	}
 	u := actorOf(c)
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		// Reading: staff opening one record (a request, an account, a disclosure),
-		// exporting a list (CSV) or searching one.
+		// Reading: an API token reading one record (a person's consent, a request, a
+		// disclosure, a file: the route names it), or staff opening one record (a
+		// request, an account, a disclosure), exporting a list (CSV) or searching one.
+		if tokenOf(c) != nil && len(c.Params) > 0 {
+			return true
+		}
 		staffArea := strings.HasPrefix(route, "/officer/") || strings.HasPrefix(route, "/admin/") || strings.HasPrefix(route, "/webmaster/")
 		return u != nil && u.IsStaff() && staffArea &&
 			(len(c.Params) > 0 || strings.HasSuffix(route, ".csv") || r.URL.Query().Get("q") != "")
 	}
 	return u != nil || tokenOf(c) != nil || !anonymousNoOps[r.Method+" "+route]
+}
+
+// crossOriginKey marks a request the cross-origin guard refused (Server.Handler).
+type crossOriginKey struct{}
+
+func crossOrigin(r *http.Request) bool { return r.Context().Value(crossOriginKey{}) != nil }
+
+// refuseCrossOrigin answers a request the cross-origin guard refused, inside Gin so
+// that the route is known and the refusal becomes an event like any refused request
+// (an anonymous no-op stays none). The event names the signed-in person, found without
+// the session middleware's side effects (touching or clearing the session); no
+// pending event is written, as nothing is begun.
+func (s *Server) refuseCrossOrigin(c *gin.Context) {
+	if !crossOrigin(c.Request) {
+		c.Next()
+		return
+	}
+	if u := s.sessionUser(c); u != nil {
+		c.Set(keyAuditActor, u)
+	}
+	s.renderError(c, http.StatusForbidden, "error.cross_origin")
+}
+
+// sessionUser is the person a valid session cookie names, read only; nil otherwise.
+func (s *Server) sessionUser(c *gin.Context) *account.User {
+	token, ok := s.readSessionCookie(c.Request)
+	if !ok {
+		return nil
+	}
+	ctx := c.Request.Context()
+	se, err := s.Sessions.Get(ctx, account.TokenHash(token))
+	if err != nil {
+		return nil
+	}
+	u, err := s.Users.ByID(ctx, se.UserID)
+	if err != nil || u.Disabled || u.Expired(s.Now()) || !s.opt.Sessions.Valid(se, u.IsStaff(), s.Now()) {
+		return nil
+	}
+	return u
 }
 
 // actorOf is who acts: the one a sign-in or sign-up named, else the session's user.

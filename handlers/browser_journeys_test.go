@@ -627,7 +627,9 @@ func TestBrowserJourneyAdministrator(t *testing.T) {
 
 	// Three failed sign-ins lock the address; even the right password is then refused.
 	for i := 0; i < 3; i++ {
-		h.browser().post("/signin", url.Values{"email": {"locked@example.tw"}, "password": {"Wrong-Pass-1!"}})
+		// From three addresses: one address waits between its tries.
+		from := func(r *http.Request) { r.RemoteAddr = fmt.Sprintf("198.51.100.%d:4711", i+1) }
+		h.browser(from).post("/signin", url.Values{"email": {"locked@example.tw"}, "password": {"Wrong-Pass-1!"}})
 	}
 	if r := h.browser().post("/signin", url.Values{"email": {"locked@example.tw"}, "password": {citizenPassword}}); r.Code == http.StatusSeeOther {
 		t.Fatal("three failed sign-ins did not lock the account")

@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,11 +24,22 @@ func (s *Server) bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
 		return &apperr.Invalid{}, true
 	}
 	if errors.As(err, &inv) {
+		if slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Key == forms.KeyUploadCut }) {
+			// The server cancels a request whose body read failed; the form still has to
+			// be answered, with what was typed (limitBody ends this context).
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 30*time.Second)
+			c.Request = c.Request.WithContext(ctx)
+			c.Set(keyDetached, cancel)
+		}
 		return inv, true
 	}
 	s.fail(c, err)
 	return nil, false
 }
+
+// keyDetached holds the cancel function of a request context detached from the
+// connection (bind), called once the handler is done.
+const keyDetached = "detached"
 
 // addOnce adds a problem unless the field already has one: one message per field.
 func addOnce(inv *apperr.Invalid, field, key string, args ...any) {

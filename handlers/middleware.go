@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -113,7 +114,8 @@ func (s *Server) isTLS(r *http.Request) bool {
 // and when reading past it otherwise (the form parser then reports *http.MaxBytesError).
 func (s *Server) limitBody(c *gin.Context) {
 	limit, key := s.opt.MaxBody, ""
-	if uploadRoutes[c.Request.Method+" "+c.FullPath()] && strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+	upload := uploadRoutes[c.Request.Method+" "+c.FullPath()] && strings.HasPrefix(c.ContentType(), "multipart/form-data")
+	if upload {
 		limit, key = uploadMaxBody, "files.too_large"
 	}
 	if c.Request.ContentLength > limit {
@@ -121,7 +123,59 @@ func (s *Server) limitBody(c *gin.Context) {
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	if upload {
+		c.Request.Body = newPacedBody(c.Request.Body, http.NewResponseController(c.Writer), s.opt.UploadGrace, s.opt.UploadMinRate)
+	}
 	c.Next()
+	if cancel, ok := c.Get(keyDetached); ok {
+		cancel.(context.CancelFunc)()
+	}
+}
+
+// pacedBody is an upload's body whose read deadline moves on while bytes arrive: the
+// server's fixed ReadTimeout would cut a 7 MB attachment at 100 KB/s. The upload may
+// take grace plus its size at the minimum rate, so a slow but steady line gets through
+// while a stalled or trickling one is still cut off. The write deadline follows, so
+// the answer to a long upload can still be sent.
+type pacedBody struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	start time.Time
+	grace time.Duration
+	rate  int64 // bytes a second
+	total int64
+	set   time.Time // the deadline last set
+}
+
+// writeGrace is the time left to answer once an upload has been read.
+const writeGrace = 120 * time.Second
+
+func newPacedBody(body io.ReadCloser, rc *http.ResponseController, grace time.Duration, rate int64) *pacedBody {
+	p := &pacedBody{ReadCloser: body, rc: rc, start: time.Now(), grace: grace, rate: rate}
+	p.extend()
+	return p
+}
+
+func (p *pacedBody) Read(b []byte) (int, error) {
+	n, err := p.ReadCloser.Read(b)
+	if n > 0 {
+		p.total += int64(n)
+		p.extend()
+	}
+	return n, err
+}
+
+// extend sets the deadlines for what has arrived; a move under a second is not worth
+// the system calls. Connections that cannot take deadlines (tests' recorders) keep the
+// server's.
+func (p *pacedBody) extend() {
+	d := p.start.Add(p.grace + time.Duration(p.total)*time.Second/time.Duration(p.rate))
+	if d.Sub(p.set) < time.Second {
+		return
+	}
+	p.set = d
+	_ = p.rc.SetReadDeadline(d)
+	_ = p.rc.SetWriteDeadline(d.Add(writeGrace))
 }
 
 // langCookie remembers the visitor's choice of language (an essential cookie).

@@ -24,7 +24,7 @@ func (s *Server) routes() *gin.Engine {
 
 	// The audit trail wraps the recoverer and the body limit, so a request that ends in a
 	// panic or is refused as too large is recorded too.
-	r.Use(s.measure, s.auditTrail, s.recoverer, s.accessLog, s.securityHeaders, s.limitBody, s.language, s.whilePreparing, s.count)
+	r.Use(s.measure, s.auditTrail, s.recoverer, s.accessLog, s.securityHeaders, s.refuseCrossOrigin, s.limitBody, s.language, s.whilePreparing, s.count)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
@@ -142,6 +142,7 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/users/:id", s.userPage)
 	admin.POST("/users/:id", s.updateStaff)
 	admin.POST("/users/:id/unlock", s.unlockUser)
+	admin.POST("/users/:id/unlock-code", s.issueUnlockCode)
 	admin.POST("/users/:id/password", s.resetStaffPassword)
 	admin.POST("/users/:id/sessions", s.revokeSessions)
 	admin.GET("/tokens", s.tokensPage)

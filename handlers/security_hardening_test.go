@@ -1,8 +1,14 @@
 package handlers_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -15,6 +21,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
@@ -528,5 +536,227 @@ func TestSecurityFilingQuota(t *testing.T) {
 		if i == 2 && (r.Code != http.StatusTooManyRequests || !strings.Contains(r.text(".error-summary"), "6 requests the agency has not finished")) {
 			t.Fatalf("over the open quota: %d %q", r.Code, r.text(".error-summary"))
 		}
+	}
+}
+
+// Anyone can lock a staff account with three wrong passwords (the seeds' rule stands),
+// but not for free: a client that failed twice for an address waits before its third
+// try (429 saying how long), the holder is mailed when the account locks, the
+// administrators' home page says so, and an administrator's one-time unlock code lets
+// the staff member unlock it with a password reset.
+func TestSecurityStaffLockoutIsExpensiveToAbuse(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	off := h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	from := func(addr string) func(*http.Request) { return func(r *http.Request) { r.RemoteAddr = addr + ":4711" } }
+	wrong := url.Values{"email": {"off@agency.example"}, "password": {"Wrong-Pass-1!"}}
+	attacker := h.browser(from("203.0.113.9"))
+	for i := range 2 {
+		if r := attacker.post("/signin", wrong); r.Code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, r.Code)
+		}
+	}
+	third := attacker.post("/signin", wrong)
+	if third.Code != http.StatusTooManyRequests || third.Header().Get("Retry-After") == "" || !strings.Contains(third.text(".error-summary"), "1 分鐘") {
+		t.Fatalf("the third try from the same address came at once: %d %q %q", third.Code, third.Header().Get("Retry-After"), third.text(".error-summary"))
+	}
+	if r := attacker.post("/signin", url.Values{"email": {"off@agency.example"}, "password": {staffPassword}}); r.Code != http.StatusTooManyRequests {
+		t.Fatalf("a right password during the wait: %d", r.Code)
+	}
+	if len(h.mails("off@agency.example")) != 0 {
+		t.Fatal("mail before the account locked")
+	}
+	if r := h.browser(from("198.51.100.7")).post("/signin", wrong); r.Code != http.StatusUnauthorized || r.doc.Find("#error-summary h2").Length() == 0 {
+		t.Fatalf("the third failure did not lock: %d", r.Code)
+	}
+	ms := h.mails("off@agency.example")
+	if len(ms) != 1 || !strings.Contains(ms[0].Subject, "鎖定") || !strings.Contains(ms[0].Body, "/forgot") {
+		t.Fatalf("the holder was not told of the lock: %+v", ms)
+	}
+	admin := h.signIn("adm@agency.example", staffPassword, from("192.0.2.50"))
+	if line := admin.get("/staff").text("#locked-staff"); !strings.Contains(line, "off@agency.example") {
+		t.Fatalf("the administrators' home page does not show the lock: %q", line)
+	}
+	issued := admin.post("/admin/users/"+off.ID+"/unlock-code", url.Values{})
+	code := issued.text(".unlock-code code")
+	if issued.Code != http.StatusOK || len(code) != 19 {
+		t.Fatalf("unlock code: %d %q", issued.Code, code)
+	}
+
+	staff := h.browser(from("192.0.2.77"))
+	staff.post("/forgot", url.Values{"email": {"off@agency.example"}})
+	link, _ := h.lastLink("off@agency.example")
+	page := staff.get(link)
+	token, _ := page.doc.Find("input[name=token]").Attr("value")
+	if page.doc.Find("input[name=unlock_code]").Length() != 1 {
+		t.Fatal("the staff member's reset form asks for no unlock code")
+	}
+	reset := url.Values{"token": {token}, "password": {"Other-Desk-2026#"}, "password_confirm": {"Other-Desk-2026#"}, "unlock_code": {"aaaa-bbbb-cccc-dddd"}}
+	if r := staff.post("/reset", reset); r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "解鎖碼不正確") {
+		t.Fatalf("a wrong unlock code: %d %q", r.Code, r.text(".error-summary"))
+	}
+	reset.Set("unlock_code", strings.ToUpper(code))
+	if r := staff.post("/reset", reset); r.Code != http.StatusSeeOther {
+		t.Fatalf("reset with the unlock code: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.signIn("off@agency.example", "Other-Desk-2026#", from("192.0.2.77"))
+	if line := admin.get("/staff").text("#locked-staff"); line != "" {
+		t.Fatalf("the home page still shows the lock: %q", line)
+	}
+}
+
+// The trail holds an API token's reads of one person's records (who read whose, with
+// which token) and unsafe requests refused as cross-origin (outcome refused, naming the
+// signed-in person, with no pending event: nothing was begun). An anonymous no-op
+// refused as cross-origin adds nothing, as it would add nothing if allowed.
+func TestSecurityAuditTokenReadsAndCrossOriginRefusals(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	cit := h.makeUser("c@example.tw", "民眾", citizenPassword)
+	admin := h.signIn("adm@agency.example", staffPassword)
+	issued := admin.post("/admin/tokens", url.Values{"name": {"CRM"}, "scopes": {"consent:read", "requests:read"}})
+	token, _ := issued.doc.Find("#new-token").Attr("value")
+	if issued.Code != http.StatusCreated {
+		t.Fatalf("issue a token: %d", issued.Code)
+	}
+	citizen := h.signIn("c@example.tw", citizenPassword)
+	citizen.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+	before := len(h.events())
+
+	bearer := header("Authorization", "Bearer "+token)
+	if r := h.get("/api/v1/consents/"+cit.ID+"/newsletter", bearer); r.Code != http.StatusOK {
+		t.Fatalf("consent look-up: %d %s", r.Code, r.Body.String())
+	}
+	if r := h.get("/api/v1/requests/2026-000001", bearer); r.Code != http.StatusOK {
+		t.Fatalf("request read: %d %s", r.Code, r.Body.String())
+	}
+	evil := header("Origin", "https://evil.example")
+	citizen.opts = append(citizen.opts, evil)
+	if r := citizen.post("/account/profile", url.Values{"name": {"x"}}); r.Code != http.StatusForbidden {
+		t.Fatalf("cross-origin profile change: %d", r.Code)
+	}
+	for _, path := range []string{"/signout", "/cookies", "/notice/dismiss"} {
+		if r := h.post(path, url.Values{}, evil); r.Code != http.StatusForbidden {
+			t.Fatalf("anonymous cross-origin %s: %d", path, r.Code)
+		}
+	}
+
+	events := h.events()[before:]
+	actor := "token:" + account.TokenHash(token)[:12]
+	consent := findEvent(events, func(e *audit.Event) bool { return e.Action == "GET /api/v1/consents/:subject/:purpose" })
+	if consent == nil || consent.Actor != actor || consent.Target != cit.ID || consent.Outcome != audit.OK {
+		t.Fatalf("the token's consent look-up: %+v", consent)
+	}
+	read := findEvent(events, func(e *audit.Event) bool { return e.Action == "GET /api/v1/requests/:ref" })
+	if read == nil || read.Actor != actor || read.Target != "2026-000001" {
+		t.Fatalf("the token's read of a request: %+v", read)
+	}
+	refused := findEvent(events, func(e *audit.Event) bool { return e.Action == "POST /account/profile" })
+	if refused == nil || refused.Actor != cit.ID || refused.Outcome != audit.Refused || refused.Details["status"] != "403" || refused.Details["refused"] != "cross-origin" {
+		t.Fatalf("the cross-origin refusal: %+v", refused)
+	}
+	if len(events) != 3 {
+		for _, e := range events {
+			t.Logf("%s %s %s", e.Action, e.Actor, e.Outcome)
+		}
+		t.Fatalf("%d events, want the two reads and the one refusal", len(events))
+	}
+}
+
+// A referring domain is a string the visitor chooses: it is stored only once seen k
+// times in the day (k the report's threshold), counted as "other" until then, so a
+// one-off such as tracker0.evil.example never reaches the database (nor its backups).
+// The referrer table still adds up to the views at every flush.
+func TestSecurityRareReferrersNeverStored(t *testing.T) {
+	h := newHarness(t)
+	day := analytics.DayOf(h.clock.Now())
+	from := func(ref string) *browser {
+		return h.browser(withUA(chromeUA), withHeader("Referer", "https://"+ref+"/page"))
+	}
+	from("tracker0.evil.example").get("/")
+	for range analytics.DefaultK - 1 {
+		from("news.example").get("/privacy")
+	}
+	r := h.traffic(day)
+	if refs := r.Sum.Tables[analytics.DimReferrer]; refs[analytics.Other] != analytics.DefaultK || len(refs) != 1 {
+		t.Fatalf("referrers before any reached k: %v", refs)
+	}
+	if dump := storetest.Dump(t, h.db); strings.Contains(dump, "tracker0") || strings.Contains(dump, "news.example") {
+		t.Fatal("a referrer seen fewer than k times was stored")
+	}
+	from("news.example").get("/privacy")
+	refs := h.traffic(day).Sum.Tables[analytics.DimReferrer]
+	if refs["news.example"] != analytics.DefaultK || refs[analytics.Other] != 1 || len(refs) != 2 {
+		t.Fatalf("referrers once news.example reached k: %v", refs)
+	}
+	if strings.Contains(storetest.Dump(t, h.db), "tracker0") {
+		t.Fatal("the one-off referrer was stored")
+	}
+}
+
+// An upload over a slow line is not cut off by a fixed read timeout: its deadline moves
+// on while bytes arrive at the minimum rate. One that stalls is cut off, and the form
+// comes back with what was typed and a message saying why. (The server here stands in
+// for cmd/portal's, with its timeouts scaled down: 1 s read, 2 s write.)
+func TestSecuritySlowUploadsAreNotCutOff(t *testing.T) {
+	h := newHarnessWith(t, func(o *handlers.Options) { o.UploadGrace = time.Second })
+	h.makeUser("c@example.tw", "申請人", citizenPassword)
+	c := h.signIn("c@example.tw", citizenPassword)
+	srv := httptest.NewUnstartedServer(h.h)
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = time.Second, 2*time.Second
+	srv.Start()
+	defer srv.Close()
+
+	pdf := []byte("%PDF-1.4\n" + strings.Repeat("% padding to make the file larger\n", 3000) + "trailer<<>>\n%%EOF\n") // about 100 KB
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("kind", "view")
+	_ = mw.WriteField("scope", "慢速上傳的說明文字")
+	part, _ := mw.CreateFormFile("files", "id.pdf")
+	_, _ = part.Write(pdf)
+	_ = mw.Close()
+	send := func(upTo int, pace time.Duration) *http.Response {
+		t.Helper()
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		head := "POST /requests HTTP/1.1\r\nHost: " + srv.Listener.Addr().String() + "\r\nContent-Type: " + mw.FormDataContentType() +
+			"\r\nContent-Length: " + strconv.Itoa(body.Len()) + "\r\n"
+		for _, ck := range c.jar {
+			head += "Cookie: " + ck.Name + "=" + ck.Value + "\r\n"
+		}
+		if _, err := conn.Write([]byte(head + "\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		b := body.Bytes()[:upTo]
+		for len(b) > 0 { // about 64 KB/s: 8 KB every 125 ms
+			n := min(len(b), 8<<10)
+			if _, err := conn.Write(b[:n]); err != nil {
+				t.Fatalf("the server stopped reading after %d bytes: %v", upTo-len(b), err)
+			}
+			b = b[n:]
+			time.Sleep(pace)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body = io.NopCloser(bytes.NewReader(page))
+		return res
+	}
+	if res := send(body.Len(), 125*time.Millisecond); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a 100 KB upload at 64 KB/s: %d", res.StatusCode)
+	}
+	// Stalled after the text and a little of the file.
+	res := send(bytes.Index(body.Bytes(), []byte("% padding"))+4<<10, 0)
+	page, _ := io.ReadAll(res.Body)
+	doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(page))
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(doc.Find(".error-summary").Text(), "沒有傳完") ||
+		!strings.Contains(doc.Find("#f-scope").Text(), "慢速上傳的說明文字") {
+		t.Fatalf("a stalled upload: %d %q %q", res.StatusCode, doc.Find(".error-summary").Text(), doc.Find("#f-scope").Text())
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/example/pdpa-portal/audit"
 )
 
-// The route table's tests share one world, built once: the first two change nothing,
-// the third only reads before its last checks.
+// The route table's tests share one world, built once: the first two change nothing
+// but the audit trail, the third only reads before its last checks.
 func TestSecurityRouteTable(t *testing.T) {
 	w := newWorld(t, "甲方祕密")
 	t.Run("CrossOrigin", func(t *testing.T) { crossOriginOnEveryUnsafeRoute(t, w) })
@@ -24,14 +26,16 @@ func unsafeMethod(m string) bool {
 
 // Every unsafe route of the route table refuses a cross-origin request, told by Origin
 // or by Sec-Fetch-Site, before any handler runs: 403 with the page (or the API's JSON)
-// saying why, and no document in the database changes. The requests carry the session
+// saying why, and no document in the database changes but the audit trail, which has
+// one refused event per refusal. The requests carry the session
 // (or the bearer token) of someone who could otherwise do it, and name real objects.
 // The API is not exempt: a browser's cross-site call is refused there too; its own
 // clients send neither header and are not affected (api_test.go).
 func crossOriginOnEveryUnsafeRoute(t *testing.T, w *world) {
 	h := w.h
 	before := snapshot(t, h.db)
-	checked := 0
+	trail := len(h.events())
+	checked, refusals := 0, 0
 	for _, rt := range h.srv.Routes() {
 		if !unsafeMethod(rt.Method) {
 			continue
@@ -52,6 +56,9 @@ func crossOriginOnEveryUnsafeRoute(t *testing.T, w *world) {
 				t.Errorf("%s %s (%s): status %d, want 403", rt.Method, path, name, r.Code)
 				continue
 			}
+			if !anonymousNoOp[rt.Method+" "+rt.Path] {
+				refusals++
+			}
 			if strings.HasPrefix(path, "/api/") {
 				if !strings.Contains(r.Body.String(), `"code":"cross_origin"`) {
 					t.Errorf("%s %s (%s): %s", rt.Method, path, name, r.Body.String())
@@ -65,7 +72,23 @@ func crossOriginOnEveryUnsafeRoute(t *testing.T, w *world) {
 	if checked < 50 {
 		t.Fatalf("only %d unsafe routes", checked)
 	}
-	if after := snapshot(t, h.db); !reflect.DeepEqual(before, after) {
+	// Each refusal is one audit event, refused, but for the anonymous no-ops (their
+	// owner in the world is nobody); nothing else changes.
+	events := h.events()[trail:]
+	for _, e := range events {
+		if e.Outcome != audit.Refused || e.Details["refused"] != "cross-origin" {
+			t.Errorf("event of a cross-origin refusal: %+v", e)
+		}
+	}
+	if len(events) != refusals {
+		t.Errorf("%d refusals, %d audit events", refusals, len(events))
+	}
+	after := snapshot(t, h.db)
+	for _, coll := range []string{"audit_events", "audit_head", "audit_index"} {
+		delete(before, coll)
+		delete(after, coll)
+	}
+	if !reflect.DeepEqual(before, after) {
 		for coll := range after {
 			if !reflect.DeepEqual(before[coll], after[coll]) {
 				t.Errorf("collection %s changed", coll)
@@ -73,6 +96,11 @@ func crossOriginOnEveryUnsafeRoute(t *testing.T, w *world) {
 		}
 	}
 }
+
+// anonymousNoOp are the unsafe routes whose requests from nobody signed in are no audit
+// events (handlers/audit.go), refused as cross-origin or not.
+var anonymousNoOp = map[string]bool{"POST /cookies": true, "POST /notice/dismiss": true, "POST /signout": true,
+	"POST /receipts/verify": true, "POST /api/v1/receipts/verify": true}
 
 // notOwned are the routes with a parameter that names no one's object.
 var notOwned = map[string]string{

@@ -227,6 +227,7 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 		"/officer/requests/:ref/files/:id":        "/officer/requests/" + w.r1 + "/files/" + fileID,
 		"/admin/users/:id":                        "/admin/users/" + w.a.ID,
 		"/admin/users/:id/unlock":                 "/admin/users/" + w.a.ID + "/unlock",
+		"/admin/users/:id/unlock-code":            "/admin/users/" + w.a.ID + "/unlock-code",
 		"/admin/users/:id/password":               "/admin/users/" + w.a.ID + "/password",
 		"/admin/users/:id/sessions":               "/admin/users/" + w.a.ID + "/sessions",
 		"/admin/tokens/:id/revoke":                revoke,

@@ -27,6 +27,7 @@ import (
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/inventory"
@@ -138,6 +139,11 @@ type Options struct {
 	// AnalyticsK is the traffic report's threshold: a figure under it is hidden (default
 	// 5, never below analytics.MinK).
 	AnalyticsK int
+	// UploadGrace and UploadMinRate pace the attachment routes' read deadline: an upload
+	// may take UploadGrace plus its size at UploadMinRate bytes a second (defaults 60 s
+	// and 20 KB/s), whatever the server's ReadTimeout.
+	UploadGrace   time.Duration
+	UploadMinRate int64
 }
 
 // Server holds the parsed templates, catalogues and dependencies.
@@ -199,10 +205,19 @@ func New(d Deps, opt Options) (*Server, error) {
 	if opt.ResetFloor == 0 {
 		opt.ResetFloor = 400 * time.Millisecond
 	}
+	if opt.UploadGrace <= 0 {
+		opt.UploadGrace = 60 * time.Second
+	}
+	if opt.UploadMinRate <= 0 {
+		opt.UploadMinRate = forms.MinUploadRate
+	}
 	if opt.AnalyticsK == 0 {
 		opt.AnalyticsK = analytics.DefaultK
 	}
 	opt.AnalyticsK = max(opt.AnalyticsK, analytics.MinK)
+	if d.Counter != nil {
+		d.Counter.Buffer.SetReferrerK(opt.AnalyticsK)
+	}
 	if opt.RateWindow <= 0 {
 		opt.RateWindow = 15 * time.Minute
 	}
@@ -236,10 +251,8 @@ func New(d Deps, opt Options) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setSecurityHeaders(w.Header(), s.isTLS(r))
-		id := newRequestID()
-		w.Header().Set("X-Request-ID", id)
-		s.writeError(w, r, "", id, http.StatusForbidden, "error.cross_origin")
+		// Answered by refuseCrossOrigin inside Gin, where the refusal is audited.
+		s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), crossOriginKey{}, true)))
 	}))
 	return cop.Handler(headAsGet(s.engine))
 }

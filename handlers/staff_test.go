@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -187,7 +188,9 @@ func TestAdministratorUnlocksAndRevokes(t *testing.T) {
 	off := h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
 	session := h.signIn("off@agency.example", staffPassword)
 	for i := 0; i < 3; i++ {
-		h.browser().post("/signin", url.Values{"email": {"off@agency.example"}, "password": {"nope"}})
+		// From three addresses: one address waits between its tries.
+		from := func(r *http.Request) { r.RemoteAddr = fmt.Sprintf("198.51.100.%d:4711", i+1) }
+		h.browser(from).post("/signin", url.Values{"email": {"off@agency.example"}, "password": {"nope"}})
 	}
 	h.browser().post("/forgot", url.Values{"email": {"off@agency.example"}})
 	link, _ := h.lastLink("off@agency.example")

@@ -106,7 +106,9 @@ func (t *Tokens) DeleteFor(ctx context.Context, userID, purpose string) error {
 }
 
 // Guard implements account.Guard: consecutive failed sign-ins per address, keyed by the
-// same keyed hash as user_emails, so it holds no address and exists for strangers too.
+// same keyed hash as user_emails, so it holds no address and exists for strangers too;
+// and recent failures per address and client ("c:" and a keyed hash of both, so the
+// client address is not stored either).
 type Guard struct {
 	db  *DB
 	key []byte
@@ -129,42 +131,105 @@ func keyedEmail(key []byte, email string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Fail counts one more failure and returns the total.
-func (g *Guard) Fail(ctx context.Context, email string, now time.Time) (int, error) {
-	k := keyedEmail(g.key, email)
-	defer g.db.locks.lock(collGuard, k)()
-	_, err := g.db.coll(collGuard).UpdateOne(ctx, bson.D{{Key: "_id", Value: k}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "failures", Value: 1}}}, {Key: "$set", Value: bson.D{{Key: "last", Value: now.UTC()}}}},
-		options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		return 0, fmt.Errorf("count failed sign-in: %w", translate(err))
+func keyedClient(key []byte, email, from string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(account.NormalizeEmail(email) + "\x00" + from))
+	return "c:" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Fail counts one more failure for the address and, when from is set, for the client.
+func (g *Guard) Fail(ctx context.Context, email, from string, now time.Time) (int, int, error) {
+	n, err := g.bump(ctx, keyedEmail(g.key, email), now, 0)
+	if err != nil || from == "" {
+		return n, 0, err
 	}
-	return g.failures(ctx, k)
+	c, err := g.bump(ctx, keyedClient(g.key, email, from), now, account.SignInPairWindow)
+	return n, c, err
 }
 
-// Failures returns the consecutive failures for an address.
-func (g *Guard) Failures(ctx context.Context, email string) (int, error) {
-	return g.failures(ctx, keyedEmail(g.key, email))
+// bump adds one failure as a compare-and-set on the last failure's time, so each count
+// is returned to exactly one caller across instances; a count whose last failure is
+// older than window (when set) starts again.
+func (g *Guard) bump(ctx context.Context, id string, now time.Time, window time.Duration) (int, error) {
+	defer g.db.locks.lock(collGuard, id)()
+	now = now.UTC().Truncate(time.Millisecond) // as stored, so the next compare matches
+	c := g.db.coll(collGuard)
+	for range 20 {
+		var cur guardDoc
+		err := translate(c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur))
+		if errors.Is(err, apperr.ErrNotFound) {
+			_, err := c.InsertOne(ctx, guardDoc{Key: id, Failures: 1, Last: now})
+			if errors.Is(translate(err), apperr.ErrConflict) {
+				continue // another instance counted first
+			}
+			if err != nil {
+				return 0, fmt.Errorf("count failed sign-in: %w", translate(err))
+			}
+			return 1, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("count failed sign-in: %w", err)
+		}
+		next := guardDoc{Key: id, Failures: cur.Failures + 1, Last: now}
+		if window > 0 && now.Sub(cur.Last) >= window {
+			next.Failures = 1
+		}
+		filter := bson.D{{Key: "_id", Value: id}}
+		if !g.db.single {
+			filter = append(filter, bson.E{Key: "last", Value: cur.Last}, bson.E{Key: "failures", Value: cur.Failures})
+		}
+		res, err := c.ReplaceOne(ctx, filter, next)
+		if err != nil {
+			return 0, fmt.Errorf("count failed sign-in: %w", translate(err))
+		}
+		if res.MatchedCount == 1 {
+			return next.Failures, nil
+		}
+	}
+	return 0, fmt.Errorf("count failed sign-in: %w", apperr.ErrStale)
 }
 
-func (g *Guard) failures(ctx context.Context, k string) (int, error) {
+// Failures returns the consecutive failures for an address and the last one's time.
+func (g *Guard) Failures(ctx context.Context, email string) (int, time.Time, error) {
+	d, err := g.read(ctx, keyedEmail(g.key, email))
+	return d.Failures, d.Last, err
+}
+
+// FromClient returns the recent failures for an address from one client.
+func (g *Guard) FromClient(ctx context.Context, email, from string, now time.Time) (int, time.Time, error) {
+	d, err := g.read(ctx, keyedClient(g.key, email, from))
+	if err != nil || now.Sub(d.Last) >= account.SignInPairWindow {
+		return 0, time.Time{}, err
+	}
+	return d.Failures, d.Last, nil
+}
+
+func (g *Guard) read(ctx context.Context, k string) (guardDoc, error) {
 	var d guardDoc
 	err := translate(g.db.coll(collGuard).FindOne(ctx, bson.D{{Key: "_id", Value: k}}).Decode(&d))
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
-		return 0, nil
+		return guardDoc{}, nil
 	case err != nil:
-		return 0, fmt.Errorf("failed sign-ins: %w", err)
+		return guardDoc{}, fmt.Errorf("failed sign-ins: %w", err)
 	}
-	return d.Failures, nil
+	return d, nil
 }
 
-// Clear forgets the failures (a successful sign-in, an unlock, a completed reset).
-func (g *Guard) Clear(ctx context.Context, email string) error {
-	k := keyedEmail(g.key, email)
-	defer g.db.locks.lock(collGuard, k)()
-	if _, err := g.db.coll(collGuard).DeleteOne(ctx, bson.D{{Key: "_id", Value: k}}); err != nil {
-		return fmt.Errorf("clear failed sign-ins: %w", translate(err))
+// Clear forgets the failures (a successful sign-in, an unlock, a completed reset), and
+// the client's when from is set.
+func (g *Guard) Clear(ctx context.Context, email, from string) error {
+	ids := []string{keyedEmail(g.key, email)}
+	if from != "" {
+		ids = append(ids, keyedClient(g.key, email, from))
+	}
+	for _, k := range ids {
+		unlock := g.db.locks.lock(collGuard, k)
+		_, err := g.db.coll(collGuard).DeleteOne(ctx, bson.D{{Key: "_id", Value: k}})
+		unlock()
+		if err != nil {
+			return fmt.Errorf("clear failed sign-ins: %w", translate(err))
+		}
 	}
 	return nil
 }

@@ -394,11 +394,13 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          stdlog.New(addressRedactor{log}, "", 0),
+		// The attachment routes move both deadlines on while an upload arrives at 20 KB/s
+		// or more (handlers' pacedBody): 60 s would cut 7 MB at 100 KB/s.
+		ReadTimeout:    60 * time.Second,
+		WriteTimeout:   120 * time.Second,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       stdlog.New(addressRedactor{log}, "", 0),
 	}
 	if c.MetricsAddr != "" {
 		// Metrics on their own listener, so they are never public by accident.
