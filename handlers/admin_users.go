@@ -14,12 +14,16 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/backup"
+	"github.com/example/pdpa-portal/rights"
 )
 
 // staffHomePage is the staff home: for administrators, a warning about the backups.
 type staffHomePage struct {
 	Backup *backupWarning
 	Disk   *diskWarning
+	// CalendarMissing is next year, from 1 November while its calendar lists no date:
+	// requests filed in December fall due in January, on holidays nobody loaded.
+	CalendarMissing int
 }
 
 // backupWarning is why the data backups need attention.
@@ -47,6 +51,18 @@ func (s *Server) staffHome(c *gin.Context) {
 	}
 	if u := currentUser(c); u != nil && u.Has(account.RoleAdmin) {
 		p.Disk = s.diskWarningFor(c.Request.Context())
+	}
+	if u := currentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
+		if today := rights.DateOf(s.Now()); today.Month >= time.November {
+			next, err := s.Calendar.List(c.Request.Context(), today.Year+1)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if len(next) == 0 {
+				p.CalendarMissing = today.Year + 1
+			}
+		}
 	}
 	s.render(c, http.StatusOK, "staff_home", s.view(c, "staff.title", p))
 }

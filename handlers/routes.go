@@ -158,6 +158,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/requests/stats.csv", s.requestStatsCSV)
 	admin.POST("/requests/stats/publish", s.publishStats)
 	admin.POST("/calendar", s.importCalendar)
+	admin.POST("/calendar/day-off", s.addDayOff)
+	admin.POST("/calendar/remove", s.removeCalendarDay)
 	admin.GET("/notices", s.noticesAdmin)
 	admin.POST("/notices/draft/start", s.startDraft)
 	admin.GET("/notices/draft", s.draftEditor)

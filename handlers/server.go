@@ -66,13 +66,15 @@ type Deps struct {
 	ConsentStats consent.StatsSource
 	// Calendar is the agency's office calendar (days off) for the deadline rules.
 	Calendar rights.CalendarStore
-	Requests rights.Requests
-	Timeline rights.Timeline
-	Fees     rights.FeeSchedule
-	Messages rights.Messages
-	Guests   rights.Guests
-	Eraser   rights.Eraser
-	Packages export.Packages
+	// CalendarDays changes the calendar and re-computes the due dates it moves.
+	CalendarDays *rights.CalendarService
+	Requests     rights.Requests
+	Timeline     rights.Timeline
+	Fees         rights.FeeSchedule
+	Messages     rights.Messages
+	Guests       rights.Guests
+	Eraser       rights.Eraser
+	Packages     export.Packages
 	// Disclosures is the register of disclosures to others.
 	Disclosures disclosure.Register
 	// Inventory is the agency's personal data files (Art. 17).
