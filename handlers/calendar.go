@@ -23,6 +23,8 @@ type calendarPage struct {
 	ImportError  *rights.ImportError
 	// The day-off form as sent, when it comes back with a problem.
 	DayOffDate, DayOffReason string
+	// FulfilDays is the fulfilment target (as typed, when it comes back with a problem).
+	FulfilDays string
 }
 
 // calendarRow is a listed date and what kind of day it is: a day off, a make-up working
@@ -78,6 +80,16 @@ func (s *Server) renderCalendarPage(c *gin.Context, status int, importErr *right
 	p := calendarPage{Year: year, Prev: year - 1, Next: year + 1, Today: today,
 		Due15: rights.DueDate(rights.View, today, cal), Due30: rights.DueDate(rights.Delete, today, cal), ImportError: importErr,
 		DayOffDate: date, DayOffReason: reason}
+	if days, ok := c.Get(keyFulfilTyped); ok {
+		p.FulfilDays, _ = days.(string)
+	} else {
+		n, err := s.Fulfil.FulfilDays(ctx)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.FulfilDays = strconv.Itoa(n)
+	}
 	for _, e := range entries {
 		p.Entries = append(p.Entries, calendarRowOf(e))
 	}
@@ -222,4 +234,40 @@ func yearOf(date string) string {
 		return ""
 	}
 	return strconv.Itoa(d.Year)
+}
+
+// keyFulfilTyped carries the fulfilment target as typed back to the page that refused it.
+const keyFulfilTyped = "fulfil_typed"
+
+type fulfilForm struct {
+	Days string `form:"fulfil_days" validate:"max=10" label:"calendar.fulfil_days"`
+}
+
+// setFulfilDays sets how many days after the decision (or the payment of a fee) a
+// decided request should be carried out: the queue's second clock.
+func (s *Server) setFulfilDays(c *gin.Context) {
+	var f fulfilForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(f.Days))
+	if len(inv.Problems) == 0 {
+		if err != nil {
+			inv.Add("fulfil_days", "calendar.fulfil_range", rights.MinFulfilDays, rights.MaxFulfilDays)
+		} else {
+			inv = rights.ValidFulfilDays(n)
+		}
+	}
+	if len(inv.Problems) > 0 {
+		c.Set(keyFulfilTyped, f.Days)
+		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
+		return
+	}
+	if err := s.Fulfil.SetFulfilDays(c.Request.Context(), n); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlashArgs(c, flashSuccess, "flash.fulfil_days", n)
+	c.Redirect(http.StatusSeeOther, "/admin/calendar")
 }

@@ -390,3 +390,70 @@ func TestOfficerEntersAPaperRequest(t *testing.T) {
 		t.Fatal("a counter request was swept as unconfirmed")
 	}
 }
+
+// The queue's two clocks: an undecided request runs against its decision deadline; once
+// decided, against the fulfilment target the administrator sets (days after the
+// decision), with its own label and filter — a request decided late no longer shows as
+// overdue against the deadline it had.
+func TestQueueShowsTheDecisionAndFulfilmentClocks(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("p@example.tw", "紙本", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	o := h.signIn("o@agency.example", staffPassword, english)
+	// Two letters received on Monday 14 September: due Tuesday 29 September (view) and
+	// Wednesday 14 October (stop), both long past on 23 November.
+	for _, form := range []url.Values{
+		{"email": {"p@example.tw"}, "channel": {"paper"}, "received": {"2026-09-14"}, "kind": {"stop"}, "purposes": {"newsletter"}},
+		{"email": {"p@example.tw"}, "channel": {"paper"}, "received": {"2026-09-14"}, "kind": {"view"}, "scope": {"all"}},
+	} {
+		if r := o.post("/officer/intake", form); r.Code != http.StatusSeeOther {
+			t.Fatalf("intake: %d %q", r.Code, r.text(".error-summary"))
+		}
+	}
+	act(t, o, "2026-000001", "review", nil)
+	d := o.get("/officer/requests/2026-000001/decide")
+	if r := o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("decide: %d %q", r.Code, r.text(".error-summary"))
+	}
+	row := func(page *response, ref string) string {
+		return page.doc.Find(`tbody tr:has(a[href="/officer/requests/` + ref + `"])`).Text()
+	}
+	q := o.get("/officer/queue")
+	// Decided today (23 November): the fulfilment target is 15 days later, 8 December.
+	if got := row(q, "2026-000001"); !strings.Contains(got, "Fulfilment target") || !strings.Contains(got, "8 December 2026") || strings.Contains(got, "overdue") {
+		t.Fatalf("the decided request: %q", got)
+	}
+	if got := row(q, "2026-000002"); !strings.Contains(got, "Decision deadline") || !strings.Contains(got, "29 September 2026") || !strings.Contains(got, "overdue") {
+		t.Fatalf("the undecided request: %q", got)
+	}
+	if r := o.get("/officer/queue?clock=fulfil"); row(r, "2026-000001") == "" || row(r, "2026-000002") != "" {
+		t.Fatal("the fulfilment filter")
+	}
+	if r := o.get("/officer/queue?clock=decision"); row(r, "2026-000001") != "" || row(r, "2026-000002") == "" {
+		t.Fatal("the decision filter")
+	}
+	if r := o.get("/officer/queue?due=overdue"); row(r, "2026-000001") != "" || row(r, "2026-000002") == "" {
+		t.Fatal("the overdue filter counts a decided request against its decision deadline")
+	}
+	if r := o.get("/officer/queue.csv?clock=fulfil"); !strings.Contains(r.Body.String(), "Fulfilment target,2026-12-08,15,") {
+		t.Fatalf("CSV: %s", r.Body.String())
+	}
+	// The administrator sets the target; a bad value is named, nothing changes.
+	admin := h.signIn("adm@agency.example", staffPassword)
+	for _, bad := range []string{"0", "91", "x", ""} {
+		if r := admin.post("/admin/calendar/fulfilment", url.Values{"fulfil_days": {bad}}); r.Code != http.StatusBadRequest || !strings.Contains(r.text("#e-fulfil_days"), "請填寫 1 至 90 的整數日數") {
+			t.Errorf("target %q: %d %q", bad, r.Code, r.text("#e-fulfil_days"))
+		}
+	}
+	if r := admin.post("/admin/calendar/fulfilment", url.Values{"fulfil_days": {"30"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("set the target: %d", r.Code)
+	}
+	if got := row(o.get("/officer/queue"), "2026-000001"); !strings.Contains(got, "23 December 2026") {
+		t.Fatalf("after a 30-day target: %q", got)
+	}
+	// The requester's page no longer counts the decided request against its old deadline.
+	if r := h.signIn("p@example.tw", citizenPassword, english).get("/requests/2026-000001"); strings.Contains(r.text("main"), "overdue") {
+		t.Fatalf("the requester sees an overdue decided request: %q", r.text("main"))
+	}
+}

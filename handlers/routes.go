@@ -160,6 +160,7 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/calendar", s.importCalendar)
 	admin.POST("/calendar/day-off", s.addDayOff)
 	admin.POST("/calendar/remove", s.removeCalendarDay)
+	admin.POST("/calendar/fulfilment", s.setFulfilDays)
 	admin.GET("/notices", s.noticesAdmin)
 	admin.POST("/notices/draft/start", s.startDraft)
 	admin.GET("/notices/draft", s.draftEditor)

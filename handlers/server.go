@@ -68,13 +68,15 @@ type Deps struct {
 	Calendar rights.CalendarStore
 	// CalendarDays changes the calendar and re-computes the due dates it moves.
 	CalendarDays *rights.CalendarService
-	Requests     rights.Requests
-	Timeline     rights.Timeline
-	Fees         rights.FeeSchedule
-	Messages     rights.Messages
-	Guests       rights.Guests
-	Eraser       rights.Eraser
-	Packages     export.Packages
+	// Fulfil keeps the fulfilment target of decided requests (the queue's second clock).
+	Fulfil   rights.FulfilSetting
+	Requests rights.Requests
+	Timeline rights.Timeline
+	Fees     rights.FeeSchedule
+	Messages rights.Messages
+	Guests   rights.Guests
+	Eraser   rights.Eraser
+	Packages export.Packages
 	// Disclosures is the register of disclosures to others.
 	Disclosures disclosure.Register
 	// Inventory is the agency's personal data files (Art. 17).

@@ -269,3 +269,28 @@ func TestDueDateBrokenCalendar(t *testing.T) {
 	}()
 	DueDate(View, d(2026, 1, 1), allOff{})
 }
+
+// The clock a request runs against: the decision due date until decided; then the
+// fulfilment target from the decision, or from the fee's settlement when one was due.
+func TestClockOf(t *testing.T) {
+	decided := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	paid := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
+	due := d(2026, 9, 29)
+	tests := []struct {
+		name string
+		r    Request
+		want Clock
+	}{
+		{"in review", Request{State: Review, Due: due}, Clock{ClockDecision, due}},
+		{"granted", Request{State: Decided, Due: due, Decision: &Decision{Outcome: Granted, At: decided}}, Clock{ClockFulfil, d(2026, 12, 8)}},
+		{"fee due: no target yet", Request{State: Decided, Due: due, Decision: &Decision{Outcome: Partly, At: decided}, Fee: &Fee{Status: FeeDue}}, Clock{Kind: ClockPayment}},
+		{"fee paid a week later", Request{State: Decided, Due: due, Decision: &Decision{Outcome: Granted, At: decided}, Fee: &Fee{Status: FeePaid, Settled: paid}}, Clock{ClockFulfil, d(2026, 12, 15)}},
+		{"refused: to be closed", Request{State: Decided, Due: due, Decision: &Decision{Outcome: Refused, At: decided}}, Clock{Kind: ClockClose}},
+		{"closed", Request{State: Closed, Due: due}, Clock{}},
+	}
+	for _, tc := range tests {
+		if got := ClockOf(&tc.r, 15); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -115,13 +115,7 @@ func DueUnder(r *Request, cal Calendar) Date {
 }
 
 // awaitsDecision reports whether r still runs against its decision due date.
-func awaitsDecision(r *Request) bool {
-	switch r.State {
-	case Submitted, Identity, Review, Extended:
-		return r.Decision == nil
-	}
-	return false
-}
+func awaitsDecision(r *Request) bool { return r.State.Deciding() && r.Decision == nil }
 
 // recompute moves the due date of each open, undecided request whose period the changed
 // dates touch: received before the last changed date, due on or after the first. A
