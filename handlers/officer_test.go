@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -455,5 +456,41 @@ func TestQueueShowsTheDecisionAndFulfilmentClocks(t *testing.T) {
 	// The requester's page no longer counts the decided request against its old deadline.
 	if r := h.signIn("p@example.tw", citizenPassword, english).get("/requests/2026-000001"); strings.Contains(r.text("main"), "overdue") {
 		t.Fatalf("the requester sees an overdue decided request: %q", r.text("main"))
+	}
+}
+
+// A caller is found by the beginning of a reference (the open requests) or by their
+// e-mail: the account through its keyed hash, then the person's own requests, open or
+// closed — nobody else's.
+func TestQueueSearchByReferencePrefixAndEmail(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("a@example.tw", "甲", citizenPassword)
+	h.makeUser("b@example.tw", "乙", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	a := h.signIn("a@example.tw", citizenPassword)
+	a.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+	h.signIn("b@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+	a.post("/requests", url.Values{"kind": {"copy"}, "scope": {"all"}})
+	if r := a.post("/requests/2026-000003/withdraw", url.Values{"version": {"1"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", r.Code)
+	}
+	o := h.signIn("o@agency.example", staffPassword, english)
+	r := o.get("/officer/queue?q=" + url.QueryEscape(" A@Example.TW "))
+	found := r.doc.Find(`#found-h + .table-wrap tbody a`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	sort.Strings(found)
+	if r.Code != 200 || !strings.Contains(r.text("#found-h"), "A@Example.TW") || len(found) != 2 || found[0] != "2026-000001" || found[1] != "2026-000003" {
+		t.Fatalf("by e-mail: %d %q %v", r.Code, r.text("#found-h"), found)
+	}
+	if r := o.get("/officer/queue?q=nobody@example.tw"); !strings.Contains(r.text(".notice"), "No request matches nobody@example.tw") || r.doc.Find("#found-h").Length() != 0 {
+		t.Fatalf("an unknown address: %q", r.text(".notice"))
+	}
+	if r := o.get("/officer/queue?q=2026-00000"); r.doc.Find(`#queue-caption + thead + tbody tr`).Length() != 2 || !strings.Contains(r.text("main"), "begins with 2026-00000") {
+		t.Fatalf("a reference prefix: %d rows", r.doc.Find(`#queue-caption + thead + tbody tr`).Length())
+	}
+	if r := o.get("/officer/queue?q=2025-"); r.doc.Find(`#queue-caption`).Length() != 0 {
+		t.Fatal("a prefix no reference has")
+	}
+	if r := o.get("/officer/queue?q=王小明"); r.Code != 200 || !strings.Contains(r.text(".notice"), "No request matches 王小明") {
+		t.Fatalf("a name: %d %q", r.Code, r.text(".notice"))
 	}
 }

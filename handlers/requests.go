@@ -363,7 +363,7 @@ type queueFilter struct {
 	Assignee string `form:"assignee" validate:"max=64" label:"queue.assignee"`
 	Due      string `form:"due" validate:"omitempty,oneof=overdue today 3 7 14" label:"queue.due"`
 	Clock    string `form:"clock" validate:"omitempty,oneof=decision fulfil payment close" label:"queue.clock"`
-	Q        string `form:"q" validate:"max=40" label:"queue.search"`
+	Q        string `form:"q" validate:"max=254" label:"queue.search"`
 	Page     int    `form:"page" validate:"min=0,max=100000" label:"queue.page"`
 }
 
@@ -388,7 +388,13 @@ type queuePage struct {
 	Officers   []*account.User
 	States     []rights.State
 	Kinds      []rights.Kind
-	NotFound   string // a searched reference that does not exist
+	NotFound   string // a searched reference or address that matches nothing
+	// Found are the requests of the person whose e-mail was searched (open or not);
+	// FoundFor is that address.
+	Found    []*rights.Request
+	FoundFor string
+	// Prefix narrows the open requests to references beginning with it.
+	Prefix string
 }
 
 const queuePageSize = 50
@@ -466,8 +472,11 @@ func (s *Server) queue(c *gin.Context) {
 	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{},
 		States: openStates, Kinds: rights.Kinds}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		// A reference is looked up by _id, open or not; anything else is not a reference.
-		if rights.ValidRef(q) {
+		// A reference is looked up by _id, open or not; the beginning of one narrows the
+		// open requests; an e-mail address finds its account through the keyed hash and
+		// lists the person's own requests. Nothing is searched by reading everyone's.
+		switch {
+		case rights.ValidRef(q):
 			if _, err := s.Requests.ByRef(ctx, q); err == nil {
 				c.Redirect(http.StatusSeeOther, "/officer/requests/"+q)
 				return
@@ -475,8 +484,22 @@ func (s *Server) queue(c *gin.Context) {
 				s.fail(c, err)
 				return
 			}
+			p.NotFound = q
+		case rights.IsRefPrefix(q):
+			p.Prefix = q
+		case strings.Contains(q, "@"):
+			found, err := s.Search.ByEmail(ctx, q)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if len(found) == 0 {
+				p.NotFound = q
+			}
+			p.Found, p.FoundFor = found, q
+		default:
+			p.NotFound = q
 		}
-		p.NotFound = q
 	}
 	all, rows, clocks, err := s.queueRows(c, f)
 	if err != nil {
@@ -484,6 +507,15 @@ func (s *Server) queue(c *gin.Context) {
 		return
 	}
 	p.Clocks, p.ClockKinds = clocks, queueClocks
+	if p.Prefix != "" {
+		kept := rows[:0:0]
+		for _, r := range rows {
+			if strings.HasPrefix(r.Ref, p.Prefix) {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
 	if p.FulfilDays, err = s.Fulfil.FulfilDays(ctx); err != nil {
 		s.fail(c, err)
 		return
