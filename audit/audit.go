@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"time"
 
 	"github.com/example/pdpa-portal/internal/background"
@@ -84,9 +85,13 @@ func (e *Event) Seal(headSeq int64, headHash string) {
 	e.Hash = e.Sum()
 }
 
-// MinKeep is the least time events are kept: older ones may be purged, behind a
-// checkpoint.
-const MinKeep = 3 * 365 * 24 * time.Hour
+// MinYears is the least time events are kept, in calendar years: older ones may be
+// purged, behind a checkpoint.
+const MinYears = 3
+
+// KeepFrom is the oldest instant the trail must still hold at now: MinYears calendar
+// years back (twtime.YearsBefore).
+func KeepFrom(now time.Time) time.Time { return twtime.YearsBefore(now, MinYears) }
 
 // Checkpoint stands for the events purged from the start of the trail: the last purged
 // event's number and hash, sealed with a key only the portal holds, so verification

@@ -14,6 +14,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/backup"
+	"github.com/example/pdpa-portal/rights"
 )
 
 // staffHomePage is the staff home: for administrators, a warning about the backups.
@@ -21,6 +22,9 @@ type staffHomePage struct {
 	Backup *backupWarning
 	Disk   *diskWarning
 	Locked []account.LockedAccount // staff accounts locked by failed sign-ins
+	// CalendarMissing is next year, from 1 November while its calendar lists no date:
+	// requests filed in December fall due in January, on holidays nobody loaded.
+	CalendarMissing int
 }
 
 // backupWarning is why the data backups need attention.
@@ -54,6 +58,18 @@ func (s *Server) staffHome(c *gin.Context) {
 			return
 		}
 		p.Locked = locked
+	}
+	if u := currentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
+		if today := rights.DateOf(s.Now()); today.Month >= time.November {
+			next, err := s.Calendar.List(c.Request.Context(), today.Year+1)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if len(next) == 0 {
+				p.CalendarMissing = today.Year + 1
+			}
+		}
 	}
 	s.render(c, http.StatusOK, "staff_home", s.view(c, "staff.title", p))
 }

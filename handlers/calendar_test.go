@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
 )
@@ -80,5 +84,139 @@ func TestCalendarImportMovesDueDates(t *testing.T) {
 	}
 	if r := admin.upload("/admin/calendar", "csv", "big.csv", bytes.Repeat([]byte("2026-12-08,true,x\n"), 5000)); r.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("an oversize file: %d", r.Code)
+	}
+}
+
+// A typhoon day added by hand, an import and a removal each re-compute the due dates of
+// the open requests whose period they touch — only those — with a timeline entry and a
+// mail to the requester; a period ending on a make-up working Saturday ends that
+// Saturday; the year's list names only real make-up days 「補行上班」; bad input is
+// named in the administrator's language.
+func TestCalendarChangesMoveOpenRequestsAndTellRequesters(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	admin := h.signIn("adm@agency.example", staffPassword, english)
+	citizen := h.signIn("c@example.tw", citizenPassword, english)
+	// Received Monday 23 November: view due Tuesday 8 December, correct due Wednesday 23 December.
+	citizen.post("/requests", url.Values{"kind": {"view"}, "scope": {"my account"}})
+	citizen.post("/requests", url.Values{"kind": {"correct"}, "field": {"phone"}, "proposed": {"0912345678"}, "explanation": {"new number"}})
+	if r := citizen.get("/requests/2026-000002"); !strings.Contains(r.text("main"), "23 December 2026") {
+		t.Fatalf("the correction's due date: %q", r.text("main"))
+	}
+	before := len(h.mails("c@example.tw"))
+
+	r := admin.post("/admin/calendar/day-off", url.Values{"date": {"2026-12-08"}, "reason": {"颱風停止上班"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("typhoon day: %d %s", r.Code, r.text(".error-summary"))
+	}
+	if page := admin.follow(r); !strings.Contains(page.text(".flashes"), "2026-12-08 recorded as a day off") || !strings.Contains(page.text(".flashes"), "of 1 open requests changed") {
+		t.Fatalf("flash: %q", page.text(".flashes"))
+	}
+	view := citizen.get("/requests/2026-000001")
+	if !strings.Contains(view.text("main"), "9 December 2026") || !strings.Contains(view.text("main"), "Due date re-computed after a change to the office calendar") ||
+		!strings.Contains(view.text("main"), "2026-12-08 → 2026-12-09 (颱風停止上班)") {
+		t.Fatalf("the view request after the typhoon day: %q", view.text("main"))
+	}
+	if r := citizen.get("/requests/2026-000002"); !strings.Contains(r.text("main"), "23 December 2026") || strings.Contains(r.text("main"), "re-computed") {
+		t.Fatalf("a request the day does not touch moved: %q", r.text("main"))
+	}
+	ms := h.mails("c@example.tw")
+	if len(ms) != before+1 || !strings.Contains(ms[len(ms)-1].Subject, "2026-000001") || !strings.Contains(ms[len(ms)-1].Body, "2026-12-09") {
+		t.Fatalf("mail after the typhoon day: %d→%d %+v", before, len(ms), ms[len(ms)-1])
+	}
+
+	// The official file: the 23rd to the 25th off, Saturday the 26th a make-up working
+	// day, so the correction's period ends on that Saturday. The 22nd is an ordinary
+	// working day, and is not labelled a make-up day.
+	csv := "西元日期,星期,是否放假,備註\n20261222,二,0,\n20261223,三,2,測試假日\n20261224,四,2,測試假日\n20261225,五,2,行憲紀念日\n20261226,六,0,補行上班\n20261227,日,2,\n"
+	if r := admin.upload("/admin/calendar", "csv", "gov.csv", []byte(csv)); r.Code != http.StatusSeeOther {
+		t.Fatalf("import: %d %s", r.Code, r.text(".error-summary"))
+	}
+	if r := citizen.get("/requests/2026-000002"); !strings.Contains(r.text("main"), "26 December 2026") || !strings.Contains(r.text("main"), "2026-12-23 → 2026-12-26") {
+		t.Fatalf("a period ending on a make-up Saturday: %q", r.text("main"))
+	}
+	if ms := h.mails("c@example.tw"); len(ms) != before+2 || !strings.Contains(ms[len(ms)-1].Body, "2026-12-26") {
+		t.Fatalf("mail after the import: %d", len(ms))
+	}
+	zh := h.signIn("adm@agency.example", staffPassword)
+	rows := zh.get("/admin/calendar?year=2026").doc.Find("tbody tr")
+	labels := map[string]string{}
+	rows.Each(func(_ int, s *goquery.Selection) { labels[s.Find("td").First().Text()] = s.Find("td").Eq(1).Text() })
+	if got := rows.FilterFunction(func(_ int, s *goquery.Selection) bool { return s.Find("td").Eq(1).Text() == "補行上班" }).Length(); got != 1 {
+		t.Fatalf("%d rows labelled 補行上班, want only the Saturday: %v", got, labels)
+	}
+	if got := rows.FilterFunction(func(_ int, s *goquery.Selection) bool { return s.Find("td").Eq(1).Text() == "上班" }).Length(); got != 1 {
+		t.Fatalf("the ordinary working day: %v", labels)
+	}
+
+	// Removing the typhoon day brings the view request back to the 8th.
+	if r := admin.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("remove: %d %s", r.Code, r.text(".error-summary"))
+	}
+	if r := citizen.get("/requests/2026-000001"); !strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08") {
+		t.Fatalf("after the removal: %q", r.text("main"))
+	}
+	if ms := h.mails("c@example.tw"); len(ms) != before+3 {
+		t.Fatalf("mail after the removal: %d", len(ms))
+	}
+
+	// Bad input: a clear message, 400, nothing stored.
+	for _, tc := range []struct {
+		path string
+		form url.Values
+		want string
+	}{
+		{"/admin/calendar/day-off", url.Values{"date": {"2026-02-30"}, "reason": {"颱風"}}, "請填寫 2026-07-29 這樣的日期"},
+		{"/admin/calendar/day-off", url.Values{"date": {"2026-12-10"}, "reason": {" "}}, "此欄位必須填寫"},
+		{"/admin/calendar/day-off", url.Values{"date": {"2026-12-10"}, "reason": {strings.Repeat("颱", 101)}}, "100"},
+		{"/admin/calendar/remove", url.Values{"date": {"2026-12-10"}}, "2026-12-10 不在日曆上"},
+		{"/admin/calendar/remove", url.Values{"date": {"x"}}, "請填寫 2026-07-29 這樣的日期"},
+	} {
+		r := zh.post(tc.path, tc.form)
+		if r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), tc.want) {
+			t.Errorf("%s %v: %d %q", tc.path, tc.form, r.Code, r.text(".error-summary"))
+		}
+	}
+	if r := citizen.get("/requests/2026-000001"); !strings.Contains(r.text("main"), "8 December 2026") {
+		t.Fatalf("bad input moved a date: %q", r.text("main"))
+	}
+}
+
+// From 1 November, administrators and officers are warned on /staff while next year's
+// calendar lists no date; the warning goes once a date of next year is loaded.
+func TestStaffWarnedWhenNextYearsCalendarIsMissing(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("web@agency.example", "網管", staffPassword, account.RoleWebmaster)
+	admin := h.signIn("adm@agency.example", staffPassword, english)
+	off := h.signIn("off@agency.example", staffPassword)
+	web := h.signIn("web@agency.example", staffPassword)
+	if r := admin.get("/staff"); !strings.Contains(r.text("#calendar-warning"), "The office calendar for 2027 is not loaded") || r.doc.Find(`#calendar-warning a[href="/admin/calendar?year=2027"]`).Length() != 1 {
+		t.Fatalf("administrator: %q", r.text("#calendar-warning"))
+	}
+	if r := off.get("/staff"); !strings.Contains(r.text("#calendar-warning"), "2027 年的辦公日曆尚未登錄") {
+		t.Fatalf("officer: %q", r.text("#calendar-warning"))
+	}
+	if r := web.get("/staff"); r.doc.Find("#calendar-warning").Length() != 0 {
+		t.Fatal("the webmaster is warned")
+	}
+	// In October it is too early to warn.
+	h.clock.mu.Lock()
+	saved := h.clock.now
+	h.clock.now = time.Date(2026, 10, 31, 9, 0, 0, 0, time.UTC)
+	h.clock.mu.Unlock()
+	if r := off.get("/staff"); r.doc.Find("#calendar-warning").Length() != 0 {
+		t.Fatal("warned in October")
+	}
+	h.clock.mu.Lock()
+	h.clock.now = saved
+	h.clock.mu.Unlock()
+	if r := admin.upload("/admin/calendar", "csv", "2027.csv", []byte("date,day_off,note\n2027-01-01,true,開國紀念日\n")); r.Code != http.StatusSeeOther {
+		t.Fatalf("import: %d", r.Code)
+	}
+	if r := off.get("/staff"); r.doc.Find("#calendar-warning").Length() != 0 {
+		t.Fatal("still warned after next year's calendar was loaded")
 	}
 }

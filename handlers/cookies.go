@@ -74,7 +74,13 @@ func (s *Server) addFlash(c *gin.Context, kind, key string) { s.addFlashArgs(c, 
 // addFlashArgs adds a message with values for its placeholders (counts and the like,
 // never personal data: flashes live in a cookie).
 func (s *Server) addFlashArgs(c *gin.Context, kind, key string, args ...any) {
-	fl := append(s.readFlashes(c.Request), flash{Kind: kind, Key: key, Args: args})
+	s.addFlashes(c, flash{Kind: kind, Key: key, Args: args})
+}
+
+// addFlashes adds several messages at once (each call replaces the cookie the last one
+// set in this response).
+func (s *Server) addFlashes(c *gin.Context, add ...flash) {
+	fl := append(s.readFlashes(c.Request), add...)
 	if enc, err := s.cookies.Encode(flashCookie, fl); err == nil {
 		s.setCookie(c, flashCookie, enc, 300)
 	}

@@ -500,7 +500,7 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang s
 		if r.Decision.Outcome != rights.Granted {
 			b.WriteString("\n\n" + t("letter.remedy"))
 		}
-	case kind == "request_identity", kind == "request_fulfilled", kind == "request_duplicate":
+	case kind == "request_identity", kind == "request_fulfilled", kind == "request_duplicate", kind == "request_due_moved":
 		// The note the officer wrote for the requester on this step. (Other mails do not
 		// print a detail, so they cost no read.)
 		steps, err := s.Timeline.Steps(ctx, r.Ref, false)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -395,5 +396,108 @@ func TestOfficerEntersAPaperRequest(t *testing.T) {
 	h.clock.Advance(15 * 24 * time.Hour)
 	if r, c, _ := h.srv.SweepGuests(context.Background(), rights.DefaultGuestPolicy); r+c != 0 {
 		t.Fatal("a counter request was swept as unconfirmed")
+	}
+}
+
+// The queue's two clocks: an undecided request runs against its decision deadline; once
+// decided, against the fulfilment target the administrator sets (days after the
+// decision), with its own label and filter — a request decided late no longer shows as
+// overdue against the deadline it had.
+func TestQueueShowsTheDecisionAndFulfilmentClocks(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("p@example.tw", "紙本", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	o := h.signIn("o@agency.example", staffPassword, english)
+	// Two letters received on Monday 14 September: due Tuesday 29 September (view) and
+	// Wednesday 14 October (stop), both long past on 23 November.
+	for _, form := range []url.Values{
+		{"email": {"p@example.tw"}, "channel": {"paper"}, "received": {"2026-09-14"}, "kind": {"stop"}, "purposes": {"newsletter"}},
+		{"email": {"p@example.tw"}, "channel": {"paper"}, "received": {"2026-09-14"}, "kind": {"view"}, "scope": {"all"}},
+	} {
+		if r := o.post("/officer/intake", form); r.Code != http.StatusSeeOther {
+			t.Fatalf("intake: %d %q", r.Code, r.text(".error-summary"))
+		}
+	}
+	act(t, o, "2026-000001", "review", nil)
+	d := o.get("/officer/requests/2026-000001/decide")
+	if r := o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("decide: %d %q", r.Code, r.text(".error-summary"))
+	}
+	row := func(page *response, ref string) string {
+		return page.doc.Find(`tbody tr:has(a[href="/officer/requests/` + ref + `"])`).Text()
+	}
+	q := o.get("/officer/queue")
+	// Decided today (23 November): the fulfilment target is 15 days later, 8 December.
+	if got := row(q, "2026-000001"); !strings.Contains(got, "Fulfilment target") || !strings.Contains(got, "8 December 2026") || strings.Contains(got, "overdue") {
+		t.Fatalf("the decided request: %q", got)
+	}
+	if got := row(q, "2026-000002"); !strings.Contains(got, "Decision deadline") || !strings.Contains(got, "29 September 2026") || !strings.Contains(got, "overdue") {
+		t.Fatalf("the undecided request: %q", got)
+	}
+	if r := o.get("/officer/queue?clock=fulfil"); row(r, "2026-000001") == "" || row(r, "2026-000002") != "" {
+		t.Fatal("the fulfilment filter")
+	}
+	if r := o.get("/officer/queue?clock=decision"); row(r, "2026-000001") != "" || row(r, "2026-000002") == "" {
+		t.Fatal("the decision filter")
+	}
+	if r := o.get("/officer/queue?due=overdue"); row(r, "2026-000001") != "" || row(r, "2026-000002") == "" {
+		t.Fatal("the overdue filter counts a decided request against its decision deadline")
+	}
+	if r := o.get("/officer/queue.csv?clock=fulfil"); !strings.Contains(r.Body.String(), "Fulfilment target,2026-12-08,15,") {
+		t.Fatalf("CSV: %s", r.Body.String())
+	}
+	// The administrator sets the target; a bad value is named, nothing changes.
+	admin := h.signIn("adm@agency.example", staffPassword)
+	for _, bad := range []string{"0", "91", "x", ""} {
+		if r := admin.post("/admin/calendar/fulfilment", url.Values{"fulfil_days": {bad}}); r.Code != http.StatusBadRequest || !strings.Contains(r.text("#e-fulfil_days"), "請填寫 1 至 90 的整數日數") {
+			t.Errorf("target %q: %d %q", bad, r.Code, r.text("#e-fulfil_days"))
+		}
+	}
+	if r := admin.post("/admin/calendar/fulfilment", url.Values{"fulfil_days": {"30"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("set the target: %d", r.Code)
+	}
+	if got := row(o.get("/officer/queue"), "2026-000001"); !strings.Contains(got, "23 December 2026") {
+		t.Fatalf("after a 30-day target: %q", got)
+	}
+	// The requester's page no longer counts the decided request against its old deadline.
+	if r := h.signIn("p@example.tw", citizenPassword, english).get("/requests/2026-000001"); strings.Contains(r.text("main"), "overdue") {
+		t.Fatalf("the requester sees an overdue decided request: %q", r.text("main"))
+	}
+}
+
+// A caller is found by the beginning of a reference (the open requests) or by their
+// e-mail: the account through its keyed hash, then the person's own requests, open or
+// closed — nobody else's.
+func TestQueueSearchByReferencePrefixAndEmail(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("a@example.tw", "甲", citizenPassword)
+	h.makeUser("b@example.tw", "乙", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	a := h.signIn("a@example.tw", citizenPassword)
+	a.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+	h.signIn("b@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+	a.post("/requests", url.Values{"kind": {"copy"}, "scope": {"all"}})
+	if r := a.post("/requests/2026-000003/withdraw", url.Values{"version": {"1"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", r.Code)
+	}
+	o := h.signIn("o@agency.example", staffPassword, english)
+	r := o.get("/officer/queue?q=" + url.QueryEscape(" A@Example.TW "))
+	found := r.doc.Find(`#found-h + .table-wrap tbody a`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	sort.Strings(found)
+	if r.Code != 200 || !strings.Contains(r.text("#found-h"), "A@Example.TW") || len(found) != 2 || found[0] != "2026-000001" || found[1] != "2026-000003" {
+		t.Fatalf("by e-mail: %d %q %v", r.Code, r.text("#found-h"), found)
+	}
+	if r := o.get("/officer/queue?q=nobody@example.tw"); !strings.Contains(r.text(".notice"), "No request matches nobody@example.tw") || r.doc.Find("#found-h").Length() != 0 {
+		t.Fatalf("an unknown address: %q", r.text(".notice"))
+	}
+	if r := o.get("/officer/queue?q=2026-00000"); r.doc.Find(`#queue-caption + thead + tbody tr`).Length() != 2 || !strings.Contains(r.text("main"), "begins with 2026-00000") {
+		t.Fatalf("a reference prefix: %d rows", r.doc.Find(`#queue-caption + thead + tbody tr`).Length())
+	}
+	if r := o.get("/officer/queue?q=2025-"); r.doc.Find(`#queue-caption`).Length() != 0 {
+		t.Fatal("a prefix no reference has")
+	}
+	if r := o.get("/officer/queue?q=王小明"); r.Code != 200 || !strings.Contains(r.text(".notice"), "No request matches 王小明") {
+		t.Fatalf("a name: %d %q", r.Code, r.text(".notice"))
 	}
 }

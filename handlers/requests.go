@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -361,27 +362,39 @@ type queueFilter struct {
 	State    string `form:"state" validate:"omitempty,oneof=submitted identity review extended decided" label:"request.state"`
 	Assignee string `form:"assignee" validate:"max=64" label:"queue.assignee"`
 	Due      string `form:"due" validate:"omitempty,oneof=overdue today 3 7 14" label:"queue.due"`
-	Q        string `form:"q" validate:"max=40" label:"queue.search"`
+	Clock    string `form:"clock" validate:"omitempty,oneof=decision fulfil payment close" label:"queue.clock"`
+	Q        string `form:"q" validate:"max=254" label:"queue.search"`
 	Page     int    `form:"page" validate:"min=0,max=100000" label:"queue.page"`
 }
 
 type queuePage struct {
 	Requests []*rights.Request
-	Today    rights.Date
-	Filter   queueFilter
-	Counts   map[rights.State]int
-	Total    int // open requests before filtering
-	Matched  int
-	Page     int
-	Pages    int
-	Prev     template.URL // query strings of the neighbouring pages ("" at an end)
-	Next     template.URL
-	CSV      template.URL
-	People   map[string]string
-	Officers []*account.User
-	States   []rights.State
-	Kinds    []rights.Kind
-	NotFound string // a searched reference that does not exist
+	// Clocks are what each request runs against now (by reference): the decision due
+	// date, or once decided the fulfilment target.
+	Clocks     map[string]rights.Clock
+	FulfilDays int
+	ClockKinds []string
+	Today      rights.Date
+	Filter     queueFilter
+	Counts     map[rights.State]int
+	Total      int // open requests before filtering
+	Matched    int
+	Page       int
+	Pages      int
+	Prev       template.URL // query strings of the neighbouring pages ("" at an end)
+	Next       template.URL
+	CSV        template.URL
+	People     map[string]string
+	Officers   []*account.User
+	States     []rights.State
+	Kinds      []rights.Kind
+	NotFound   string // a searched reference or address that matches nothing
+	// Found are the requests of the person whose e-mail was searched (open or not);
+	// FoundFor is that address.
+	Found    []*rights.Request
+	FoundFor string
+	// Prefix narrows the open requests to references beginning with it.
+	Prefix string
 }
 
 const queuePageSize = 50
@@ -392,31 +405,57 @@ var openStates = []rights.State{rights.Submitted, rights.Identity, rights.Review
 // queueRows reads the open requests and applies the filter. The open requests are one
 // small document each in their own collection, so filtering them in memory reads a few
 // hundred documents however many requests were ever filed.
-func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.Request, err error) {
+func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.Request, clocks map[string]rights.Clock, err error) {
 	all, err = s.Requests.Open(c.Request.Context())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	days, err := s.Fulfil.FulfilDays(c.Request.Context())
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	today := rights.DateOf(s.Now())
 	me := currentUser(c).ID
+	clocks = make(map[string]rights.Clock, len(all))
 	for _, r := range all {
+		clocks[r.Ref] = rights.ClockOf(r, days)
+	}
+	// Soonest first by the clock each request runs against; those without a target
+	// (awaiting payment, refused) after the rest.
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := clocks[all[i].Ref].Due, clocks[all[j].Ref].Due
+		if a.IsZero() || b.IsZero() {
+			return !a.IsZero() && b.IsZero()
+		}
+		return a.Before(b)
+	})
+	for _, r := range all {
+		due := clocks[r.Ref].Due
+		switch {
+		case f.Clock != "" && clocks[r.Ref].Kind != f.Clock,
+			f.Due != "" && due.IsZero():
+			continue
+		}
 		switch {
 		case f.Kind != "" && string(r.Kind) != f.Kind,
 			f.State != "" && string(r.State) != f.State,
 			f.Assignee == "me" && r.Assignee != me,
 			f.Assignee == "none" && r.Assignee != "",
 			f.Assignee != "" && f.Assignee != "me" && f.Assignee != "none" && r.Assignee != f.Assignee,
-			f.Due == "overdue" && rights.DaysLeft(r.Due, today) >= 0,
-			f.Due == "today" && rights.DaysLeft(r.Due, today) != 0:
+			f.Due == "overdue" && rights.DaysLeft(due, today) >= 0,
+			f.Due == "today" && rights.DaysLeft(due, today) != 0:
 			continue
 		}
-		if n, err := strconv.Atoi(f.Due); err == nil && rights.DaysLeft(r.Due, today) > n {
+		if n, err := strconv.Atoi(f.Due); err == nil && rights.DaysLeft(due, today) > n {
 			continue
 		}
 		rows = append(rows, r)
 	}
-	return all, rows, nil
+	return all, rows, clocks, nil
 }
+
+// queueClocks are the clocks the queue filters by, in workflow order.
+var queueClocks = []string{rights.ClockDecision, rights.ClockPayment, rights.ClockFulfil, rights.ClockClose}
 
 // queue is the officers' list of open requests, soonest due first, with filters, counts
 // per state, a search by reference and pages of 50.
@@ -433,8 +472,11 @@ func (s *Server) queue(c *gin.Context) {
 	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{},
 		States: openStates, Kinds: rights.Kinds}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		// A reference is looked up by _id, open or not; anything else is not a reference.
-		if rights.ValidRef(q) {
+		// A reference is looked up by _id, open or not; the beginning of one narrows the
+		// open requests; an e-mail address finds its account through the keyed hash and
+		// lists the person's own requests. Nothing is searched by reading everyone's.
+		switch {
+		case rights.ValidRef(q):
 			if _, err := s.Requests.ByRef(ctx, q); err == nil {
 				c.Redirect(http.StatusSeeOther, "/officer/requests/"+q)
 				return
@@ -442,11 +484,39 @@ func (s *Server) queue(c *gin.Context) {
 				s.fail(c, err)
 				return
 			}
+			p.NotFound = q
+		case rights.IsRefPrefix(q):
+			p.Prefix = q
+		case strings.Contains(q, "@"):
+			found, err := s.Search.ByEmail(ctx, q)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if len(found) == 0 {
+				p.NotFound = q
+			}
+			p.Found, p.FoundFor = found, q
+		default:
+			p.NotFound = q
 		}
-		p.NotFound = q
 	}
-	all, rows, err := s.queueRows(c, f)
+	all, rows, clocks, err := s.queueRows(c, f)
 	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Clocks, p.ClockKinds = clocks, queueClocks
+	if p.Prefix != "" {
+		kept := rows[:0:0]
+		for _, r := range rows {
+			if strings.HasPrefix(r.Ref, p.Prefix) {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
+	if p.FulfilDays, err = s.Fulfil.FulfilDays(ctx); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -458,7 +528,7 @@ func (s *Server) queue(c *gin.Context) {
 	p.Page = min(max(f.Page, 1), p.Pages)
 	p.Requests = rows[(p.Page-1)*queuePageSize : min(p.Page*queuePageSize, len(rows))]
 	q := url.Values{}
-	for k, v := range map[string]string{"kind": f.Kind, "state": f.State, "assignee": f.Assignee, "due": f.Due} {
+	for k, v := range map[string]string{"kind": f.Kind, "state": f.State, "assignee": f.Assignee, "due": f.Due, "clock": f.Clock} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -493,7 +563,7 @@ func (s *Server) queueCSV(c *gin.Context) {
 		s.fail(c, inv)
 		return
 	}
-	_, rows, err := s.queueRows(c, f)
+	_, rows, clocks, err := s.queueRows(c, f)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -512,10 +582,15 @@ func (s *Server) queueCSV(c *gin.Context) {
 	out := newCSV()
 	w := out.w
 	_ = w.Write([]string{v.T("request.ref"), v.T("request.kind"), v.T("request.state"), v.T("request.received"), v.T("request.due"),
-		v.T("queue.days_left"), v.T("queue.assignee"), v.T("queue.channel")})
+		v.T("queue.clock"), v.T("queue.clock_due"), v.T("queue.days_left"), v.T("queue.assignee"), v.T("queue.channel")})
 	for _, r := range rows {
+		ck := clocks[r.Ref]
+		left := ""
+		if !ck.Due.IsZero() {
+			left = strconv.Itoa(rights.DaysLeft(ck.Due, today))
+		}
 		_ = w.Write([]string{r.Ref, v.T("right." + string(r.Kind) + ".name"), v.T("state." + string(r.State)), r.Received.String(), r.Due.String(),
-			strconv.Itoa(rights.DaysLeft(r.Due, today)), csvCell(names[r.Assignee]), v.T("channel." + r.Channel)})
+			v.T("clock." + ck.Kind), ck.Due.String(), left, csvCell(names[r.Assignee]), v.T("channel." + r.Channel)})
 	}
 	s.sendCSV(c, "request-queue-"+today.String()+".csv", out)
 }

@@ -63,7 +63,7 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 	if err != nil {
 		return nil, err
 	}
-	before := func(key string) time.Time { return now.Add(-time.Duration(periods.Days(key)) * retention.Day) }
+	before := func(key string) time.Time { return periods.Before(key, now) }
 	steps := []struct {
 		key string
 		do  func() (int, error)

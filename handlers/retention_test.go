@@ -151,13 +151,25 @@ func TestRetentionPurgesOldAuditEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Three calendar years back from 17:00 on 23 November 2026 (Taiwan) is 17:00 on 23
+	// November 2023 (1 096 days, across 29 February 2024): an event an hour younger is
+	// kept, one an hour older is not. (1 095 days would have deleted both.)
+	tw := time.FixedZone("TW", 8*3600)
+	for _, at := range []time.Time{time.Date(2023, 11, 23, 16, 0, 0, 0, tw), time.Date(2023, 11, 23, 18, 0, 0, 0, tw)} {
+		if err := h.srv.Audit.Append(ctx, &audit.Event{At: at, Actor: "u-edge", Action: "POST /requests", Outcome: audit.OK}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
 	admin := h.signIn("adm@agency.example", staffPassword)
-	if r := admin.post("/admin/retention", url.Values{"audit": {"365"}}); r.Code != http.StatusBadRequest {
-		t.Fatalf("an audit period under three years: %d", r.Code)
+	if r := admin.post("/admin/retention", url.Values{"audit": {"1095"}}); r.Code != http.StatusBadRequest || !strings.Contains(r.text("#e-audit"), "請填寫 3 至 10 年") {
+		t.Fatalf("an audit period in days: %d %q", r.Code, r.text("#e-audit"))
+	}
+	if page := admin.get("/admin/retention"); page.doc.Find("#f-audit").AttrOr("value", "") != "3" || !strings.Contains(page.text("tbody"), "3 至 10 年（依曆計算）") {
+		t.Fatalf("the audit period on the page: %q", page.doc.Find("#f-audit").AttrOr("value", ""))
 	}
 	run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy)
-	if err != nil || run == nil || run.Deleted["audit"] != 6 || run.Error != "" {
+	if err != nil || run == nil || run.Deleted["audit"] != 7 || run.Error != "" {
 		t.Fatalf("run: %+v %v", run, err)
 	}
 	if _, brk, err := audit.Verify(ctx, h.srv.Audit); err != nil || brk != nil {

@@ -67,6 +67,12 @@ type Deps struct {
 	ConsentStats consent.StatsSource
 	// Calendar is the agency's office calendar (days off) for the deadline rules.
 	Calendar rights.CalendarStore
+	// CalendarDays changes the calendar and re-computes the due dates it moves.
+	CalendarDays *rights.CalendarService
+	// Search finds requests by the requester's e-mail (keyed hash, then their own list).
+	Search *rights.Search
+	// Fulfil keeps the fulfilment target of decided requests (the queue's second clock).
+	Fulfil   rights.FulfilSetting
 	Requests rights.Requests
 	Timeline rights.Timeline
 	Fees     rights.FeeSchedule

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // Day is the unit of every period.
@@ -15,8 +16,10 @@ const Day = 24 * time.Hour
 // Item is one kind of record with a retention period an administrator may set.
 type Item struct {
 	Key      string
-	Default  int // days
-	Min, Max int // days
+	Default  int // days, or years when Years
+	Min, Max int
+	// Years: the period is in calendar years (APA Art. 48(3)), not a count of days.
+	Years bool
 	// Fixed items are shown but set elsewhere (configuration) or not yet destroyed.
 	Fixed bool
 }
@@ -29,23 +32,44 @@ var Items = []Item{
 	{Key: "packages", Default: 30, Min: 1, Max: 90, Fixed: true},   // copy packages (PORTAL: 30 days from building)
 	{Key: "guests", Default: 14, Min: 1, Max: 90, Fixed: true},
 	{Key: "incidents", Default: 1825, Min: 1825, Max: 1825, Fixed: true}, // security incident records: five years     // unconfirmed guest requests (PORTAL_GUEST_CLOSE)
-	{Key: "audit", Default: 1095, Min: 1095, Max: 3650},                  // audit events: never under 3 years; a sealed checkpoint stands for the purged
+	{Key: "audit", Default: 3, Min: 3, Max: 10, Years: true},             // audit events: never under 3 calendar years; a sealed checkpoint stands for the purged
 }
 
-// Periods are the days set for each item (missing: the default).
+// Periods are the periods set for each item in its unit (missing: the default).
 type Periods map[string]int
 
-// Days returns an item's period.
-func (p Periods) Days(key string) int {
-	if d, ok := p[key]; ok && d > 0 {
-		return d
-	}
+func itemOf(key string) (Item, bool) {
 	for _, it := range Items {
 		if it.Key == key {
-			return it.Default
+			return it, true
 		}
 	}
-	return 0
+	return Item{}, false
+}
+
+// Days returns an item's period in its unit: days, or years for an item in years.
+func (p Periods) Days(key string) int {
+	it, _ := itemOf(key)
+	d, ok := p[key]
+	if !ok || d <= 0 {
+		return it.Default
+	}
+	if it.Years && d > it.Max {
+		// Saved when the period was a number of days (1 095 for three years): the
+		// years it covers, rounded up so nothing is kept for less than was set.
+		return min(max((d+364)/365, it.Min), it.Max)
+	}
+	return d
+}
+
+// Before is the cut-off of an item's period at now: what is older may be deleted. A
+// period in years runs by the calendar (three years back from 2026-12-06 is 2023-12-06).
+func (p Periods) Before(key string, now time.Time) time.Time {
+	n := p.Days(key)
+	if it, _ := itemOf(key); it.Years {
+		return twtime.YearsBefore(now, n)
+	}
+	return now.Add(-time.Duration(n) * Day)
 }
 
 // Validate checks every editable period lies within its bounds.
@@ -56,7 +80,10 @@ func (p Periods) Validate() error {
 		if !ok || it.Fixed {
 			continue
 		}
-		if d < it.Min || d > it.Max {
+		switch {
+		case (d < it.Min || d > it.Max) && it.Years:
+			inv.Add(it.Key, "retention.out_of_range_years", it.Min, it.Max)
+		case d < it.Min || d > it.Max:
 			inv.Add(it.Key, "retention.out_of_range", it.Min, it.Max)
 		}
 	}

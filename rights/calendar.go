@@ -547,8 +547,12 @@ func WriteCalendarCSV(w io.Writer, entries []DayEntry) error {
 
 // CalendarStore keeps the agency's office calendar.
 type CalendarStore interface {
-	// Import adds or replaces the entries and returns how many dates it stored.
-	Import(ctx context.Context, entries []DayEntry) (int, error)
+	// Import adds or replaces the entries and returns how many dates it stored and the
+	// dates whose day off or working day changed (an unlisted date counts as a weekend
+	// day off or a working weekday).
+	Import(ctx context.Context, entries []DayEntry) (int, []Date, error)
+	// Remove deletes a listed date (false: it was not listed).
+	Remove(ctx context.Context, d Date) (bool, error)
 	// Days returns the calendar between two dates (inclusive) for the deadline rules.
 	Days(ctx context.Context, from, to Date) (*Days, error)
 	// List returns one year's listed dates in order.

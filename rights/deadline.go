@@ -20,14 +20,13 @@ import (
 //     a Saturday moves to the following Monday. The moved-to day is the period's last day
 //     and the paragraph applies to it again (Monday a holiday: Tuesday, and so on).
 //
-// The result is therefore the first day on or after received + N that is a Monday to
-// Friday and not a day off in the calendar. Saturday and Sunday are named by the article
-// as days of the week, so a make-up working Saturday (補行上班) still moves the period to
-// Monday, exactly as the text of Art. 48(4) and DOMAIN.md read; so does a Sunday the
-// calendar marks as a working day. (The Ministry of Justice has read this differently:
-// letter 法律字第0990004718號 of 2010-02-03 holds that a make-up working Saturday is not a
-// rest day and the period then ends on that Saturday. To follow it, drop the Saturday
-// test from mustMove and rely on Calendar.DayOff alone.)
+// Which days are rest days is the office calendar's to say (Calendar.DayOff): a make-up
+// working Saturday (補行上班) is a working day, so a period ending on it ends that
+// Saturday. This is the reading DOMAIN.md decides on, after the Ministry of Justice
+// letter 法律字第0990004718號 of 2010-02-03: whether a day is a rest day is judged for the
+// agencies as a whole, and on a make-up Saturday they work. A Saturday the calendar
+// leaves off moves to the following Monday, any other day off to the next day. A
+// Sunday the calendar marks as a working day is, by the same reasoning, a working day.
 //
 // Art. 48(4) ends a Saturday-moved period on Monday morning (上午); dates here carry no
 // time, so the due date is that Monday. Art. 48(5) (periods of penalties) does not apply
@@ -37,14 +36,12 @@ import (
 // broken, not a long holiday.
 const maxShift = 3660
 
-// mustMove reports whether Art. 48(4) moves a period ending on d to a later day.
+// mustMove reports whether Art. 48(4) moves a period ending on d to a later day: d is a
+// rest day in the office calendar (without one, a Saturday or a Sunday).
 func mustMove(d Date, cal Calendar) bool {
-	switch d.Weekday() {
-	case time.Saturday, time.Sunday:
-		return true
-	}
 	if cal == nil {
-		return false
+		wd := d.Weekday()
+		return wd == time.Saturday || wd == time.Sunday
 	}
 	return cal.DayOff(d)
 }

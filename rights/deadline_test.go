@@ -60,9 +60,11 @@ func TestDueDate(t *testing.T) {
 		{"Friday holiday, Saturday, Sunday, Monday holiday", View, d(2026, 3, 19), d(2026, 4, 7)},
 		{"Saturday → Monday, Monday a holiday → Tuesday", View, d(2026, 3, 20), d(2026, 4, 7)},
 		{"typhoon day on a Wednesday", View, d(2026, 7, 14), d(2026, 7, 30)},
-		{"make-up working Saturday still moves to Monday (Art. 48(4) names Saturday)", View, d(2026, 1, 16), d(2026, 2, 2)},
-		{"Friday holiday → make-up Saturday → Monday holiday → Tuesday", View, d(2026, 9, 10), d(2026, 9, 29)},
-		{"a Sunday marked working still moves (Art. 48(4) names Sunday)", View, d(2026, 10, 24), d(2026, 11, 9)},
+		{"a period ending on a make-up working Saturday ends that Saturday", View, d(2026, 1, 16), d(2026, 1, 31)},
+		{"30 days ending on a make-up working Saturday", Correct, d(2026, 1, 1), d(2026, 1, 31)},
+		{"Friday holiday → make-up working Saturday, which ends it", View, d(2026, 9, 10), d(2026, 9, 26)},
+		{"the Saturday after a make-up one is off again → Monday", View, d(2026, 9, 18), d(2026, 10, 5)},
+		{"a Sunday the calendar marks as working ends the period", View, d(2026, 10, 24), d(2026, 11, 8)},
 		{"observed National Day", View, d(2026, 9, 24), d(2026, 10, 12)},
 		{"year boundary: New Year's Day on a Friday", View, d(2026, 12, 17), d(2027, 1, 4)},
 		{"year boundary: 30 days into January", Correct, d(2026, 12, 11), d(2027, 1, 11)},
@@ -169,26 +171,24 @@ func TestDaysLeftAndStatus(t *testing.T) {
 	}
 }
 
-// checkDue asserts the properties every due date has: it is a Monday to Friday and not
-// a day off; it is at least N days after receipt; every day from received+N up to it is
-// one Art. 48(4) moves past (so it is at most N + the longest run of days off).
+// checkDue asserts the properties every due date has: it is not a rest day (a working
+// Saturday counts as a working day); it is at least N days after receipt; every day from
+// received+N up to it is one Art. 48(4) moves past (a rest day, or the Sunday a
+// Saturday off jumps over), so it is at most N + the longest run of days off.
 func checkDue(t testing.TB, kind Kind, received Date, cal Calendar, due Date) {
 	t.Helper()
 	n := kind.DecisionDays()
-	if wd := due.Weekday(); wd == time.Saturday || wd == time.Sunday {
-		t.Fatalf("%s received %s: due %s is a %s", kind, received, due, wd)
-	}
-	if cal != nil && cal.DayOff(due) {
-		t.Fatalf("%s received %s: due %s is a day off", kind, received, due)
+	if restDay(due, cal) {
+		t.Fatalf("%s received %s: due %s (%s) is a rest day", kind, received, due, due.Weekday())
 	}
 	if due.Sub(received) < n {
 		t.Fatalf("%s received %s: due %s is fewer than %d days later", kind, received, due, n)
 	}
 	raw := received.AddDays(n)
 	for x := raw; x.Before(due); x = x.AddDays(1) {
-		wd := x.Weekday()
-		if wd != time.Saturday && wd != time.Sunday && (cal == nil || !cal.DayOff(x)) {
-			t.Fatalf("%s received %s: due %s, but %s before it is a working weekday", kind, received, due, x)
+		jumped := x.Weekday() == time.Sunday && x != raw && restDay(x.AddDays(-1), cal)
+		if !restDay(x, cal) && !jumped {
+			t.Fatalf("%s received %s: due %s, but %s before it is a working day", kind, received, due, x)
 		}
 	}
 	if run := longestRunOff(raw.AddDays(-maxShift/10), due, cal); due.Sub(received) > n+run {
@@ -196,12 +196,20 @@ func checkDue(t testing.TB, kind Kind, received Date, cal Calendar, due Date) {
 	}
 }
 
-// longestRunOff is the longest run of Saturdays, Sundays and days off in [from, to].
+// restDay is a day off in cal; without a calendar, a Saturday or Sunday.
+func restDay(x Date, cal Calendar) bool {
+	if cal == nil {
+		return x.Weekday() == time.Saturday || x.Weekday() == time.Sunday
+	}
+	return cal.DayOff(x)
+}
+
+// longestRunOff is the longest run of rest days in [from, to], a working Sunday after a
+// Saturday off counted in it (Art. 48(4) jumps from that Saturday to Monday).
 func longestRunOff(from, to Date, cal Calendar) int {
 	best, run := 0, 0
 	for x := from; !x.After(to); x = x.AddDays(1) {
-		wd := x.Weekday()
-		if wd == time.Saturday || wd == time.Sunday || (cal != nil && cal.DayOff(x)) {
+		if restDay(x, cal) || x.Weekday() == time.Sunday && restDay(x.AddDays(-1), cal) {
 			run++
 			best = max(best, run)
 		} else {
@@ -260,4 +268,29 @@ func TestDueDateBrokenCalendar(t *testing.T) {
 		}
 	}()
 	DueDate(View, d(2026, 1, 1), allOff{})
+}
+
+// The clock a request runs against: the decision due date until decided; then the
+// fulfilment target from the decision, or from the fee's settlement when one was due.
+func TestClockOf(t *testing.T) {
+	decided := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	paid := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
+	due := d(2026, 9, 29)
+	tests := []struct {
+		name string
+		r    Request
+		want Clock
+	}{
+		{"in review", Request{State: Review, Due: due}, Clock{ClockDecision, due}},
+		{"granted", Request{State: Decided, Due: due, Decision: &Decision{Outcome: Granted, At: decided}}, Clock{ClockFulfil, d(2026, 12, 8)}},
+		{"fee due: no target yet", Request{State: Decided, Due: due, Decision: &Decision{Outcome: Partly, At: decided}, Fee: &Fee{Status: FeeDue}}, Clock{Kind: ClockPayment}},
+		{"fee paid a week later", Request{State: Decided, Due: due, Decision: &Decision{Outcome: Granted, At: decided}, Fee: &Fee{Status: FeePaid, Settled: paid}}, Clock{ClockFulfil, d(2026, 12, 15)}},
+		{"refused: to be closed", Request{State: Decided, Due: due, Decision: &Decision{Outcome: Refused, At: decided}}, Clock{Kind: ClockClose}},
+		{"closed", Request{State: Closed, Due: due}, Clock{}},
+	}
+	for _, tc := range tests {
+		if got := ClockOf(&tc.r, 15); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
 }

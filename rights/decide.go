@@ -64,6 +64,8 @@ type Fee struct {
 	Lines  []FeeLine
 	Total  int // New Taiwan dollars
 	Status FeeStatus
+	// Settled is when the fee was marked paid or waived: the fulfilment clock starts then.
+	Settled time.Time
 }
 
 // FeeLine is one item of the administrators' fee schedule times a quantity.
@@ -311,7 +313,7 @@ func SettleFee(officer string, status FeeStatus) Action {
 		if r.Fee == nil || r.Fee.Status != FeeDue || r.State != Decided || (status != FeePaid && status != FeeWaived) {
 			return Step{}, ErrChanged
 		}
-		r.Fee.Status = status
+		r.Fee.Status, r.Fee.Settled = status, now
 		return Step{Action: "fee_" + string(status), ActorID: officer, Role: "officer"}, nil
 	}
 }

@@ -37,6 +37,16 @@ func (s State) Open() bool {
 	return false
 }
 
+// Deciding reports whether a request in state s still runs against its decision due
+// date (Art. 13); once decided, the fulfilment clock (ClockOf) takes over.
+func (s State) Deciding() bool {
+	switch s {
+	case Submitted, Identity, Review, Extended:
+		return true
+	}
+	return false
+}
+
 // Ended reports whether a request in state s is over — closed, withdrawn, or closed as
 // a duplicate — so nothing more is attached to it.
 func (s State) Ended() bool { return s == Closed || s == Withdrawn || s == Duplicate }

@@ -151,8 +151,8 @@ func (a *Audit) firstKept(ctx context.Context) (int64, error) {
 	return cp.Seq + 1, nil
 }
 
-// Purge deletes the events from before t, which must be at least audit.MinKeep before
-// now. The checkpoint is written first (the last purged event's number and hash,
+// Purge deletes the events from before t, which must be no later than audit.KeepFrom(now)
+// (three calendar years back). The checkpoint is written first (the last purged event's number and hash,
 // sealed), then the events go, oldest first, each by its _id: a crash between leaves
 // events the checkpoint already stands for, which verification skips and the next purge
 // deletes. It is a background job's work.
@@ -163,8 +163,8 @@ func (a *Audit) Purge(ctx context.Context, t, now time.Time) (int, error) {
 	if len(a.key) == 0 {
 		return 0, errors.New("audit purge: no key to seal the checkpoint")
 	}
-	if t.After(now.Add(-audit.MinKeep)) {
-		return 0, fmt.Errorf("audit purge: events are kept at least %v", audit.MinKeep)
+	if t.After(audit.KeepFrom(now)) {
+		return 0, fmt.Errorf("audit purge: events are kept at least %d calendar years (from %s)", audit.MinYears, audit.KeepFrom(now).Format(time.DateOnly))
 	}
 	head, _, err := a.Head(ctx)
 	if err != nil {

@@ -33,19 +33,21 @@ const calendarLock = "import"
 func storableDate(d rights.Date) bool { return d.Valid() && d.Year >= 1000 && d.Year <= 9999 }
 
 // Import adds or replaces each entry (of two entries for one date the later wins) and
-// returns how many dates the calendar now holds as the entries say.
+// returns how many dates the calendar now holds as the entries say, and the dates that
+// changed between day off and working day (what due dates depend on; a new note alone
+// changes none).
 //
 // One upsert per date is slow on the embedded engine (about 5 ms each, so half a minute
 // for a file of 5000 dates), so Import reads what is stored in the entries' range,
 // inserts the new dates in one request and replaces only the dates that changed: a
 // repeated import of a yearly file costs one read and a few writes.
-func (c *Calendar) Import(ctx context.Context, entries []rights.DayEntry) (int, error) {
+func (c *Calendar) Import(ctx context.Context, entries []rights.DayEntry) (int, []rights.Date, error) {
 	want := make(map[string]calendarDoc, len(entries))
 	var order []string
 	from, to := rights.Date{}, rights.Date{}
 	for i, e := range entries {
 		if !storableDate(e.Date) {
-			return 0, fmt.Errorf("import calendar: entry %d has no valid date (%+v)", i+1, e.Date)
+			return 0, nil, fmt.Errorf("import calendar: entry %d has no valid date (%+v)", i+1, e.Date)
 		}
 		id := e.Date.String()
 		if _, dup := want[id]; !dup {
@@ -60,13 +62,14 @@ func (c *Calendar) Import(ctx context.Context, entries []rights.DayEntry) (int, 
 		}
 	}
 	if len(want) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
 	defer c.db.locks.lock(collCalendar, calendarLock)()
+	var moved []rights.Date
 	for attempt := 0; ; attempt++ {
 		have, err := c.find(ctx, from, to)
 		if err != nil {
-			return 0, fmt.Errorf("import calendar: %w", err)
+			return 0, nil, fmt.Errorf("import calendar: %w", err)
 		}
 		stored := make(map[string]calendarDoc, len(have))
 		for _, e := range have {
@@ -74,8 +77,13 @@ func (c *Calendar) Import(ctx context.Context, entries []rights.DayEntry) (int, 
 		}
 		var fresh []any
 		var changed []string
+		moved = moved[:0]
 		for _, id := range order {
 			old, ok := stored[id]
+			day, _ := rights.ParseDate(id)
+			if was := (&rights.Days{}).DayOff(day); ok && old.DayOff != want[id].DayOff || !ok && was != want[id].DayOff {
+				moved = append(moved, day)
+			}
 			switch {
 			case !ok:
 				fresh = append(fresh, want[id])
@@ -91,7 +99,7 @@ func (c *Calendar) Import(ctx context.Context, entries []rights.DayEntry) (int, 
 				if attempt == 0 && onlyDuplicates(err) {
 					continue
 				}
-				return 0, fmt.Errorf("import calendar: %w", translate(err))
+				return 0, nil, fmt.Errorf("import calendar: %w", translate(err))
 			}
 		}
 		// Replacing is one write per date: fast enough for the few dates a repeated
@@ -99,12 +107,25 @@ func (c *Calendar) Import(ctx context.Context, entries []rights.DayEntry) (int, 
 		for _, id := range changed {
 			_, err := c.db.coll(collCalendar).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, want[id], options.Replace().SetUpsert(true))
 			if err != nil {
-				return 0, fmt.Errorf("import calendar %s: %w", id, translate(err))
+				return 0, nil, fmt.Errorf("import calendar %s: %w", id, translate(err))
 			}
 		}
 		break
 	}
-	return len(want), nil
+	return len(want), moved, nil
+}
+
+// Remove deletes a listed date; it reports false when the date was not listed.
+func (c *Calendar) Remove(ctx context.Context, d rights.Date) (bool, error) {
+	if !storableDate(d) {
+		return false, fmt.Errorf("remove calendar date %v: invalid date", d)
+	}
+	defer c.db.locks.lock(collCalendar, calendarLock)()
+	res, err := c.db.coll(collCalendar).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.String()}})
+	if err != nil {
+		return false, fmt.Errorf("remove calendar date %s: %w", d, translate(err))
+	}
+	return res.DeletedCount > 0, nil
 }
 
 // Days returns the listed dates from from to to (both included) as a calendar; dates

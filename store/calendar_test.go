@@ -32,7 +32,7 @@ func TestCalendarImportDaysList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := cal.Import(c, entries)
+	n, _, err := cal.Import(c, entries)
 	if err != nil || n != len(entries) {
 		t.Fatalf("import: %d %v", n, err)
 	}
@@ -78,7 +78,7 @@ func TestCalendarImportDaysList(t *testing.T) {
 	if _, err := cal.Days(c, rights.Date{}, rights.NewDate(2026, 1, 1)); err == nil {
 		t.Fatal("no from date")
 	}
-	if _, err := cal.Import(c, []rights.DayEntry{{Date: rights.Date{Year: 2026, Month: 2, Day: 30}}}); err == nil {
+	if _, _, err := cal.Import(c, []rights.DayEntry{{Date: rights.Date{Year: 2026, Month: 2, Day: 30}}}); err == nil {
 		t.Fatal("an impossible date imported")
 	}
 }
@@ -87,7 +87,7 @@ func TestCalendarReimportUpdates(t *testing.T) {
 	db := storetest.New(t)
 	cal := store.NewCalendar(db.DB)
 	c := ctx(t)
-	if _, err := cal.Import(c, []rights.DayEntry{
+	if _, _, err := cal.Import(c, []rights.DayEntry{
 		{Date: rights.NewDate(2026, 7, 29), DayOff: false},
 		{Date: rights.NewDate(2026, 9, 25), DayOff: true, Note: "中秋節"},
 	}); err != nil {
@@ -95,7 +95,7 @@ func TestCalendarReimportUpdates(t *testing.T) {
 	}
 	// A typhoon closes the offices; the import is repeated with the change and a
 	// corrected note, and one date twice (the later wins).
-	n, err := cal.Import(c, []rights.DayEntry{
+	n, _, err := cal.Import(c, []rights.DayEntry{
 		{Date: rights.NewDate(2026, 7, 29), DayOff: true, Note: "颱風停止上班"},
 		{Date: rights.NewDate(2026, 9, 25), DayOff: true, Note: "中秋節（星期五）"},
 		{Date: rights.NewDate(2026, 10, 9), DayOff: false, Note: "first"},
@@ -113,7 +113,7 @@ func TestCalendarReimportUpdates(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(list, want) {
 		t.Fatalf("after re-import:\n%+v\n%+v %v", list, want, err)
 	}
-	if n, err := cal.Import(c, nil); err != nil || n != 0 {
+	if n, _, err := cal.Import(c, nil); err != nil || n != 0 {
 		t.Fatalf("empty import: %d %v", n, err)
 	}
 
@@ -137,7 +137,7 @@ func TestCalendarImportLargeAndConcurrent(t *testing.T) {
 		entries[i] = rights.DayEntry{Date: day, DayOff: day.Weekday() == time.Saturday || day.Weekday() == time.Sunday}
 	}
 	start := time.Now()
-	if n, err := store.NewCalendar(db.DB).Import(c, entries[:4000]); err != nil || n != 4000 {
+	if n, _, err := store.NewCalendar(db.DB).Import(c, entries[:4000]); err != nil || n != 4000 {
 		t.Fatalf("import: %d %v", n, err)
 	}
 	if took := time.Since(start); took > 10*time.Second {
@@ -158,7 +158,7 @@ func TestCalendarImportLargeAndConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, err := store.NewCalendar(h).Import(c, entries)
+			n, _, err := store.NewCalendar(h).Import(c, entries)
 			if err == nil && n != len(entries) {
 				err = fmt.Errorf("imported %d", n)
 			}
@@ -184,5 +184,40 @@ func TestCalendarImportLargeAndConcurrent(t *testing.T) {
 	n, err := store.NewCalendar(db.DB).List(c, 2026)
 	if err != nil || len(n) != 365 {
 		t.Fatalf("2026: %d %v", len(n), err)
+	}
+}
+
+// An import reports the dates whose day off or working day changed, so only the due
+// dates those touch are re-computed: an ordinary weekday or weekend listed as it already
+// was, or a new note, changes none. A removed date is a plain weekday or weekend again.
+func TestCalendarImportReportsChangedDatesAndRemoves(t *testing.T) {
+	db := storetest.New(t)
+	cal := store.NewCalendar(db.DB)
+	c := ctx(t)
+	entries, err := rights.ParseCalendarCSV(strings.NewReader(calendarCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, changed, err := cal.Import(c, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []rights.Date{rights.NewDate(2026, 1, 1), rights.NewDate(2026, 1, 31), rights.NewDate(2026, 2, 16), rights.NewDate(2026, 2, 27), rights.NewDate(2026, 12, 25), rights.NewDate(2027, 1, 1)}
+	if !reflect.DeepEqual(changed, want) {
+		t.Fatalf("changed %v, want %v", changed, want)
+	}
+	_, changed, err = cal.Import(c, []rights.DayEntry{{Date: rights.NewDate(2026, 1, 1), DayOff: true, Note: "元旦"}, {Date: rights.NewDate(2026, 7, 29), DayOff: true, Note: "颱風"}})
+	if err != nil || !reflect.DeepEqual(changed, []rights.Date{rights.NewDate(2026, 7, 29)}) {
+		t.Fatalf("a new note and a typhoon day: %v %v", changed, err)
+	}
+	if ok, err := cal.Remove(c, rights.NewDate(2026, 7, 29)); !ok || err != nil {
+		t.Fatalf("remove: %v %v", ok, err)
+	}
+	if ok, err := cal.Remove(c, rights.NewDate(2026, 7, 29)); ok || err != nil {
+		t.Fatalf("remove again: %v %v", ok, err)
+	}
+	days, err := cal.Days(c, rights.NewDate(2026, 7, 1), rights.NewDate(2026, 7, 31))
+	if err != nil || days.DayOff(rights.NewDate(2026, 7, 29)) {
+		t.Fatalf("the removed typhoon day is still off: %v", err)
 	}
 }

@@ -93,3 +93,33 @@ func (f *Flags) SetFlag(ctx context.Context, name string, on bool) error {
 	}
 	return nil
 }
+
+// FulfilDays is the administrator's fulfilment target in days (rights.DefaultFulfilDays
+// until set).
+func (f *Fees) FulfilDays(ctx context.Context) (int, error) {
+	var d fulfilDoc
+	err := translate(f.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: fulfilID}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return rights.DefaultFulfilDays, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("fulfilment target: %w", err)
+	}
+	return d.Days, nil
+}
+
+// SetFulfilDays sets the fulfilment target.
+func (f *Fees) SetFulfilDays(ctx context.Context, days int) error {
+	_, err := f.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: fulfilID}}, fulfilDoc{ID: fulfilID, Days: days}, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("fulfilment target: %w", translate(err))
+	}
+	return nil
+}
+
+const fulfilID = "fulfil_target"
+
+type fulfilDoc struct {
+	ID   string `bson:"_id"`
+	Days int    `bson:"days"`
+}

@@ -87,9 +87,10 @@ type itemDoc struct {
 }
 
 type feeDoc struct {
-	Lines  []feeLineDoc `bson:"lines"`
-	Total  int          `bson:"total"`
-	Status string       `bson:"status"`
+	Lines   []feeLineDoc `bson:"lines"`
+	Total   int          `bson:"total"`
+	Status  string       `bson:"status"`
+	Settled time.Time    `bson:"settled,omitempty"`
 }
 
 type feeLineDoc struct {
@@ -107,10 +108,22 @@ type openDoc struct {
 	Due      string `bson:"due"`
 	Assignee string `bson:"assignee,omitempty"`
 	Channel  string `bson:"channel,omitempty"`
+	// What the fulfilment clock of a decided request needs (rights.ClockOf).
+	Outcome    string    `bson:"outcome,omitempty"`
+	DecidedAt  time.Time `bson:"decided_at,omitempty"`
+	FeeStatus  string    `bson:"fee_status,omitempty"`
+	FeeSettled time.Time `bson:"fee_settled,omitempty"`
 }
 
 func openOf(d *requestDoc) openDoc {
-	return openDoc{Ref: d.Ref, Kind: d.Kind, Subject: d.Subject, State: d.State, Received: d.Received, Due: d.Due, Assignee: d.Assignee, Channel: d.Channel}
+	o := openDoc{Ref: d.Ref, Kind: d.Kind, Subject: d.Subject, State: d.State, Received: d.Received, Due: d.Due, Assignee: d.Assignee, Channel: d.Channel}
+	if d.Decision != nil {
+		o.Outcome, o.DecidedAt = d.Decision.Outcome, d.Decision.At
+	}
+	if d.Fee != nil {
+		o.FeeStatus, o.FeeSettled = d.Fee.Status, d.Fee.Settled
+	}
+	return o
 }
 
 type counterDoc struct {
@@ -217,7 +230,7 @@ func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 		}
 	}
 	if f := r.Fee; f != nil {
-		d.Fee = &feeDoc{Total: f.Total, Status: string(f.Status)}
+		d.Fee = &feeDoc{Total: f.Total, Status: string(f.Status), Settled: f.Settled.UTC()}
 		for _, l := range f.Lines {
 			d.Fee.Lines = append(d.Fee.Lines, feeLineDoc(l))
 		}
@@ -284,15 +297,50 @@ func (s *Requests) Open(ctx context.Context) ([]*rights.Request, error) {
 	})
 	out := make([]*rights.Request, 0, len(docs))
 	for _, d := range docs {
+		if d.State == string(rights.Decided) && d.DecidedAt.IsZero() {
+			// Queued before the queue kept the decision: bring the entry up to date from
+			// its request (an _id look-up, once per such entry).
+			if fixed, err := s.refreshOpen(ctx, d.Ref); err != nil {
+				return nil, err
+			} else if fixed != nil {
+				d = *fixed
+			}
+		}
 		received, err1 := rights.ParseDate(d.Received)
 		due, err2 := rights.ParseDate(d.Due)
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("open request %s: bad date", d.Ref)
 		}
-		out = append(out, &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Received: received, Due: due,
-			Assignee: d.Assignee, Channel: d.Channel})
+		r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Received: received, Due: due,
+			Assignee: d.Assignee, Channel: d.Channel}
+		if d.Outcome != "" {
+			r.Decision = &rights.Decision{Outcome: rights.Outcome(d.Outcome), At: d.DecidedAt}
+		}
+		if d.FeeStatus != "" {
+			r.Fee = &rights.Fee{Status: rights.FeeStatus(d.FeeStatus), Settled: d.FeeSettled}
+		}
+		out = append(out, r)
 	}
 	return out, nil
+}
+
+// refreshOpen rewrites a queue entry from its request; nil when the request is missing
+// (an unfinished filing) or no longer open.
+func (s *Requests) refreshOpen(ctx context.Context, ref string) (*openDoc, error) {
+	defer s.db.locks.lock(collRequests, ref)()
+	var d requestDoc
+	err := translate(s.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) || err == nil && !rights.State(d.State).Open() {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open request %s: %w", ref, err)
+	}
+	o := openOf(&d)
+	if _, err := s.db.coll(collOpenRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, o); err != nil {
+		return nil, fmt.Errorf("open request %s: %w", ref, translate(err))
+	}
+	return &o, nil
 }
 
 func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request, error) {
@@ -340,7 +388,7 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 		}
 	}
 	if f := d.Fee; f != nil {
-		r.Fee = &rights.Fee{Total: f.Total, Status: rights.FeeStatus(f.Status)}
+		r.Fee = &rights.Fee{Total: f.Total, Status: rights.FeeStatus(f.Status), Settled: f.Settled}
 		for _, l := range f.Lines {
 			r.Fee.Lines = append(r.Fee.Lines, rights.FeeLine(l))
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -99,12 +100,14 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	if c.SketchKey != nil {
 		p.Counter = &analytics.Counter{Buffer: analytics.NewBuffer(c.SketchKey), Store: store.NewAnalytics(db, now)}
 	}
+	calendar, fees := store.NewCalendar(db), store.NewFees(db)
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail,
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
-		Calendar: store.NewCalendar(db), Requests: p.Requests, Timeline: p.Requests, Fees: store.NewFees(db), RequestStats: p.Requests,
+		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Requests: p.Requests, Timeline: p.Requests, Now: now},
+		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Search: &rights.Search{Users: p.Users, Requests: p.Requests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Eraser: store.NewEraser(db, v, p.Files), Packages: store.NewPackages(db, v, p.Files),
 		Disclosures: store.NewDisclosures(db), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
 		Flags: store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
