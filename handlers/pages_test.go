@@ -179,11 +179,16 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	}
 	off := h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
 	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
-	for _, lang := range []func(*http.Request){func(*http.Request) {}, english} {
+	for i, lang := range []func(*http.Request){func(*http.Request) {}, english} {
 		anon := h.browser(lang)
 		anon.post("/forgot", url.Values{"email": {"off@agency.example"}})
 		link, _ := h.lastLink("off@agency.example")
 		admin := h.signIn("adm@agency.example", staffPassword, lang)
+		// A new citizen's verification mail, to open one message of the inbox.
+		reader := "reader" + string(rune('a'+i)) + "@example.tw"
+		anon.post("/signup", signUpForm(reader, "讀者", citizenPassword))
+		citizen := h.signIn(reader, citizenPassword, lang)
+		mail, _ := citizen.get("/account/inbox").doc.Find("ul.inbox a").First().Attr("href")
 		visits := []struct {
 			b    *browser
 			path string
@@ -192,7 +197,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/account/data"}, {admin, "/account/consents"}, {admin, "/staff"},
 			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID}, {admin, "/admin/tokens"},
 			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"}, {admin, "/admin/calendar"}, {admin, "/requests"}, {admin, "/requests/new"}, {admin, "/requests/new?kind=correct"},
-			{anon, "/cookies"}, {admin, "/admin/audit"}, {admin, "/admin/retention"}, {admin, "/admin/incidents"}, {admin, "/admin/incidents/new"},
+			{citizen, mail}, {anon, "/cookies"}, {admin, "/admin/audit"}, {admin, "/admin/retention"}, {admin, "/admin/incidents"}, {admin, "/admin/incidents/new"},
 		}
 		for _, v := range visits {
 			if r := v.b.get(v.path); r.Code != 200 {
