@@ -79,7 +79,7 @@ func (s *Server) limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) b
 		return false
 	}
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	s.renderError(c, http.StatusTooManyRequests, "")
+	s.renderError(c, http.StatusTooManyRequests, "error.429.wait", int(math.Ceil(wait.Minutes()))) // how long, not only "later"
 	return true
 }
 

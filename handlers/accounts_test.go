@@ -365,8 +365,8 @@ func TestRateLimitsPerAddress(t *testing.T) {
 		if last.Code != http.StatusTooManyRequests || last.Header().Get("Retry-After") == "" {
 			t.Fatalf("%s: 4th attempt %d, Retry-After %q", path, last.Code, last.Header().Get("Retry-After"))
 		}
-		if !strings.Contains(last.text("h1"), "過多") {
-			t.Fatalf("429 page heading %q", last.text("h1"))
+		if !strings.Contains(last.text("h1"), "過多") || !strings.Contains(last.text(".lead"), "1 分鐘") {
+			t.Fatalf("429 page heading %q, text %q (it says how long to wait)", last.text("h1"), last.text(".lead"))
 		}
 		other := h.post(path, url.Values{"email": {"x@example.tw"}}, func(r *http.Request) { r.RemoteAddr = "203.0.113.9:1234" })
 		if other.Code == http.StatusTooManyRequests {

@@ -21,6 +21,7 @@ import (
 type errorPage struct {
 	Status     int
 	MessageKey string
+	Args       []any // the message's values
 	Problems   []apperr.Problem // what was wrong with the input, when a form cannot be shown again
 }
 
@@ -106,9 +107,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 var knownStatus = map[int]bool{400: true, 403: true, 404: true, 405: true, 409: true, 413: true, 429: true, 500: true, 503: true}
 
 // renderError renders the error page for status and stops the handler chain.
-func (s *Server) renderError(c *gin.Context, status int, key string) {
+func (s *Server) renderError(c *gin.Context, status int, key string, args ...any) {
 	// The page's header shows who is signed in, as every other page does.
-	s.writeErrorAs(c.Writer, c.Request, c.GetString(keyLang), c.GetString(keyRequestID), status, key, currentUser(c))
+	s.writeErrorAs(c.Writer, c.Request, c.GetString(keyLang), c.GetString(keyRequestID), status, key, currentUser(c), args...)
 	c.Abort()
 }
 
@@ -119,7 +120,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, lang, reques
 }
 
 // writeErrorAs is writeError for a known visitor (nil: as signed out).
-func (s *Server) writeErrorAs(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string, u *account.User) {
+func (s *Server) writeErrorAs(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string, u *account.User, args ...any) {
 	if lang == "" {
 		lang = requestLang(r)
 	}
@@ -133,7 +134,7 @@ func (s *Server) writeErrorAs(w http.ResponseWriter, r *http.Request, lang, requ
 	if !knownStatus[status] {
 		status = http.StatusInternalServerError
 	}
-	v := s.newView(r, lang, requestID, fmt.Sprintf("error.%d.title", status), errorPage{Status: status, MessageKey: key})
+	v := s.newView(r, lang, requestID, fmt.Sprintf("error.%d.title", status), errorPage{Status: status, MessageKey: key, Args: args})
 	v.User = u
 	s.writePage(w, status, "error", v)
 }

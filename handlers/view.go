@@ -41,6 +41,9 @@ type View struct {
 // T translates a catalogue key into the page's language.
 func (v *View) T(key string, args ...any) string { return v.s.cat.T(v.Lang, key, args...) }
 
+// TArgs is T with the values in a slice, for templates.
+func (v *View) TArgs(key string, args []any) string { return v.T(key, args...) }
+
 // Flash renders a flash message with its values.
 func (v *View) Flash(f flash) string { return v.T(f.Key, f.Args...) }
 
