@@ -21,7 +21,7 @@ import (
 type errorPage struct {
 	Status     int
 	MessageKey string
-	Args       []any // the message's values
+	Args       []any            // the message's values
 	Problems   []apperr.Problem // what was wrong with the input, when a form cannot be shown again
 }
 
