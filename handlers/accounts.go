@@ -189,6 +189,9 @@ func (s *Server) signInSubmit(c *gin.Context) {
 				return
 			}
 			c.Set(keyAuditActor, u)
+			// Only failures count against the address: many people share one (an
+			// office, a carrier's CGNAT).
+			s.signInLimit.Refund(ratelimit.Key(c.ClientIP()))
 			target := localPath(page.Next, "/account")
 			if u.IsStaff() && page.Next == "" {
 				target = "/staff"

@@ -377,6 +377,16 @@ func TestRateLimitsPerAddress(t *testing.T) {
 	if r := h.post("/signin", url.Values{"email": {"x@example.tw"}}, func(r *http.Request) { r.RemoteAddr = "198.51.100.7:1234" }); r.Code == http.StatusTooManyRequests {
 		t.Fatal("still limited after the window")
 	}
+	// Successful sign-ins do not count: a whole office behind one address signs in.
+	h.clock.Advance(time.Minute)
+	for i := range 8 {
+		email := "staff" + string(rune('a'+i)) + "@example.tw"
+		h.makeUser(email, "同事", citizenPassword)
+		r := h.post("/signin", url.Values{"email": {email}, "password": {citizenPassword}}, func(r *http.Request) { r.RemoteAddr = "192.0.2.44:1234" })
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("colleague %d signing in from the office's address: %d", i+1, r.Code)
+		}
+	}
 }
 
 // Hostile input never causes a 500 and never binds operators.

@@ -115,6 +115,25 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	return true, 0
 }
 
+// Refund takes back one event of key that turned out harmless (a sign-in with the right
+// password), so that many people behind one address (an office, a mobile carrier's
+// shared address) are limited only by their failures. It never gives more than a full
+// quota back.
+func (l *Limiter) Refund(key string) {
+	if l == nil {
+		return
+	}
+	t := int64(l.now().Sub(l.base))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.entries[key]
+	if e == nil {
+		return
+	}
+	e.tat = max(e.tat-l.interval, t)
+	heap.Fix(&l.byTAT, e.index)
+}
+
 func roundUpSecond(d time.Duration) time.Duration {
 	if d <= time.Second {
 		return time.Second

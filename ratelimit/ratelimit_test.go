@@ -234,3 +234,27 @@ func BenchmarkAllow(b *testing.B) {
 		})
 	})
 }
+
+// A refunded event does not count: twelve successes from one address, each refunded,
+// leave its whole quota; a refund never gives more than a full quota back.
+func TestRefund(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := New(10, 15*time.Minute, func() time.Time { return now })
+	for i := range 12 {
+		if ok, _ := l.Allow("office"); !ok {
+			t.Fatalf("success %d refused", i+1)
+		}
+		l.Refund("office")
+	}
+	l.Refund("office")
+	l.Refund("stranger")
+	allowed := 0
+	for range 20 {
+		if ok, _ := l.Allow("office"); ok {
+			allowed++
+		}
+	}
+	if allowed != 10 {
+		t.Fatalf("after refunds %d of 20 allowed, want the quota of 10", allowed)
+	}
+}
