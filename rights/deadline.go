@@ -52,7 +52,9 @@ func lastDay(d Date, cal Calendar) Date {
 		if i > maxShift {
 			panic(fmt.Sprintf("rights: the calendar has no working day in the %d days after %s", maxShift, d.AddDays(-i)))
 		}
-		if d.Weekday() == time.Saturday {
+		// A Saturday moves to Monday, unless the calendar makes the Sunday between a
+		// working day: the period never ends after a day the agency works.
+		if d.Weekday() == time.Saturday && mustMove(d.AddDays(1), cal) {
 			d = d.AddDays(2) // 以其次星期一上午為期間末日
 		} else {
 			d = d.AddDays(1) // 以該日之次日為期間之末日
