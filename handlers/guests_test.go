@@ -106,7 +106,7 @@ func TestGuestFilesAndFollows(t *testing.T) {
 		t.Fatalf("the guest's letter: %d", r.Code)
 	}
 	page = g.get("/guest/requests/2026-000001")
-	if r := g.post("/guest/requests/2026-000001/withdraw", url.Values{"version": {version(t, page, "/withdraw")}}); r.Code != http.StatusSeeOther {
+	if r := g.post("/guest/requests/2026-000001/withdraw", url.Values{"confirm": {"yes"}, "version": {version(t, page, "/withdraw")}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("withdraw: %d", r.Code)
 	}
 	if !strings.Contains(g.get("/guest/requests/2026-000001").text(".facts"), "withdrawn") {

@@ -478,7 +478,7 @@ func TestQueueSearchByReferencePrefixAndEmail(t *testing.T) {
 	a.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
 	h.signIn("b@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
 	a.post("/requests", url.Values{"kind": {"copy"}, "scope": {"all"}})
-	if r := a.post("/requests/2026-000003/withdraw", url.Values{"version": {"1"}}); r.Code != http.StatusSeeOther {
+	if r := a.post("/requests/2026-000003/withdraw", url.Values{"confirm": {"yes"}, "version": {"1"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("withdraw: %d", r.Code)
 	}
 	o := h.signIn("o@agency.example", staffPassword, english)

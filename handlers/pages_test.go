@@ -229,6 +229,10 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			t.Fatalf("%s: %d", p, r.Code)
 		}
 	}
+	// Withdrawing asks first (the confirmation page); not confirmed, nothing changes.
+	if r := off2.post("/requests/2026-000001/withdraw", url.Values{"version": {"1"}}); r.Code != 200 {
+		t.Fatalf("withdrawal's confirmation: %d", r.Code)
+	}
 	act(t, off2, "2026-000001", "review", nil)
 	d := off2.get("/officer/requests/2026-000001/decide")
 	off2.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}})

@@ -342,6 +342,14 @@ func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string)
 	if _, ok := s.bind(c, &f); !ok {
 		return
 	}
+	if !r.State.Open() {
+		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
+		return
+	}
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.withdraw_title", TextKey: "confirm.withdraw_text", TextArgs: []any{r.Ref},
+		Action: back + "/withdraw", Back: back}) {
+		return
+	}
 	updated, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Withdraw(actor))
 	if err == nil {
 		s.setDisputed(c, updated, false)

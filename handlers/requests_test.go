@@ -109,12 +109,23 @@ func TestRequesterWithdraws(t *testing.T) {
 	if version == "" || !strings.Contains(page.text(".timeline"), "Received") {
 		t.Fatalf("no withdraw form or timeline: %q", page.text(".timeline"))
 	}
-	if r := h.signIn("x@example.tw", citizenPassword).post("/requests/2026-000001/withdraw", url.Values{"version": {version}}); r.Code != http.StatusNotFound {
+	if r := h.signIn("x@example.tw", citizenPassword).post("/requests/2026-000001/withdraw", url.Values{"confirm": {"yes"}, "version": {version}}); r.Code != http.StatusNotFound {
 		t.Fatalf("another citizen withdrew it: %d", r.Code)
+	}
+	// The first click asks: the consequences, and the same form to confirm; nothing
+	// changes until the confirmed one comes back.
+	ask := b.post("/requests/2026-000001/withdraw", url.Values{"version": {version}})
+	again, _ := ask.doc.Find(`main form[action="/requests/2026-000001/withdraw"] input[name=confirm]`).Attr("value")
+	kept, _ := ask.doc.Find(`main form input[name=version]`).Attr("value")
+	if ask.Code != 200 || again != "yes" || kept != version || !strings.Contains(ask.text(".notice"), "cannot be undone") {
+		t.Fatalf("withdraw without confirming: %d %q", ask.Code, ask.text("main"))
+	}
+	if !strings.Contains(b.get("/requests/2026-000001").text(".facts"), "Received") {
+		t.Fatal("the request changed before the withdrawal was confirmed")
 	}
 	codes := make(chan int, 2)
 	for i := 0; i < 2; i++ {
-		go func() { codes <- b.post("/requests/2026-000001/withdraw", url.Values{"version": {version}}).Code }()
+		go func() { codes <- b.post("/requests/2026-000001/withdraw", url.Values{"confirm": {"yes"}, "version": {version}}).Code }()
 	}
 	got := map[int]int{<-codes: 1}
 	got[<-codes]++

@@ -31,7 +31,7 @@ func TestRetentionRun(t *testing.T) {
 		t.Fatalf("file: %d", r.Code)
 	}
 	c.post("/requests", url.Values{"kind": {"copy"}, "scope": {"all"}})
-	if r := c.post("/requests/2026-000001/withdraw", url.Values{"version": {"1"}}); r.Code != http.StatusSeeOther {
+	if r := c.post("/requests/2026-000001/withdraw", url.Values{"confirm": {"yes"}, "version": {"1"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("withdraw: %d %s", r.Code, r.text("main"))
 	}
 	// A session and a mail from long ago, and recent ones.

@@ -367,7 +367,7 @@ func TestSecurityRefusedActionsLeaveNoFiles(t *testing.T) {
 	}
 	page := c.get("/requests/" + ref)
 	wv := version(t, page, "/withdraw")
-	if r := c.post("/requests/"+ref+"/withdraw", url.Values{"version": {wv}}); r.Code != http.StatusSeeOther {
+	if r := c.post("/requests/"+ref+"/withdraw", url.Values{"confirm": {"yes"}, "version": {wv}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("withdraw: %d", r.Code)
 	}
 	// The page offers no task on a withdrawn request; a form kept open from before, with
