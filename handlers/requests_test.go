@@ -125,7 +125,9 @@ func TestRequesterWithdraws(t *testing.T) {
 	}
 	codes := make(chan int, 2)
 	for i := 0; i < 2; i++ {
-		go func() { codes <- b.post("/requests/2026-000001/withdraw", url.Values{"confirm": {"yes"}, "version": {version}}).Code }()
+		go func() {
+			codes <- b.post("/requests/2026-000001/withdraw", url.Values{"confirm": {"yes"}, "version": {version}}).Code
+		}()
 	}
 	got := map[int]int{<-codes: 1}
 	got[<-codes]++
