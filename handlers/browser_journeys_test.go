@@ -670,8 +670,14 @@ func TestBrowserJourneyAdministrator(t *testing.T) {
 		t.Errorf("the preview: %q", p)
 	}
 	j.check("notice-preview")
-	submitted(t, ctx, chromedp.Navigate(site.URL+"/admin/notices"), chromedp.WaitVisible(`form[action="/admin/notices/draft/publish"]`),
-		chromedp.Click(`form[action="/admin/notices/draft/publish"] button`))
+	must(t, ctx, chromedp.Navigate(site.URL+"/admin/notices"), chromedp.WaitVisible(`form[action="/admin/notices/draft/publish"]`),
+		chromedp.Click(`form[action="/admin/notices/draft/publish"] button`), chromedp.WaitReady(`input[name=confirm]`))
+	// Publishing asks first, saying what it means; the second submission publishes.
+	if p := textOf(t, ctx, "main .notice"); !strings.Contains(p, "cannot be unpublished") {
+		t.Errorf("the publication's confirmation: %q", p)
+	}
+	j.check("notice-publish-confirm")
+	submitted(t, ctx, chromedp.Click(`main form[action="/admin/notices/draft/publish"] button`))
 	if v := textOf(t, ctx, "main table tbody"); !strings.Contains(v, "Updates the contact point.") {
 		t.Errorf("the published version is not listed: %q", v)
 	}

@@ -362,6 +362,11 @@ func (s *Server) publishDraft(c *gin.Context) {
 		return
 	}
 	n := consent.NextVersion(cur, d, s.Now())
+	// Published is for good: people are asked to acknowledge it and it stays readable.
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.publish_title", TextKey: "confirm.publish_text", TextArgs: []any{n.Version},
+		Action: "/admin/notices/draft/publish", Back: "/admin/notices/draft"}) {
+		return
+	}
 	if err := s.Notices.Publish(ctx, n); err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
 			err = &pageError{status: http.StatusConflict, key: "notices.publish_conflict"}
@@ -379,6 +384,13 @@ func (s *Server) publishDraft(c *gin.Context) {
 }
 
 func (s *Server) discardDraft(c *gin.Context) {
+	if _, _, ok := s.loadDraft(c); !ok {
+		return
+	}
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.discard_title", TextKey: "confirm.discard_text",
+		Action: "/admin/notices/draft/discard", Back: "/admin/notices/draft"}) {
+		return
+	}
 	if err := s.Drafts.DeleteDraft(c.Request.Context()); err != nil {
 		s.fail(c, err)
 		return

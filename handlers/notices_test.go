@@ -96,7 +96,18 @@ func TestNoticeDraftPreviewPublish(t *testing.T) {
 	if r := h.get("/privacy", english); strings.Contains(r.text(".meta"), "Version 2") {
 		t.Fatal("the draft is public before publishing")
 	}
-	if r := admin.post("/admin/notices/draft/publish", url.Values{}); r.Code != http.StatusSeeOther {
+	// Publishing and discarding ask first; unconfirmed, nothing changes.
+	if r := admin.post("/admin/notices/draft/publish", url.Values{}); r.Code != 200 || !strings.Contains(r.text(".notice"), "Version 2") ||
+		r.doc.Find(`main form[action="/admin/notices/draft/publish"] input[name=confirm][value=yes]`).Length() != 1 {
+		t.Fatalf("publish unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if r := admin.post("/admin/notices/draft/discard", url.Values{}); r.Code != 200 || !strings.Contains(r.text(".notice"), "cannot be recovered") {
+		t.Fatalf("discard unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if r := h.get("/privacy", english); strings.Contains(r.text(".meta"), "Version 2") || admin.get("/admin/notices/draft").Code != 200 {
+		t.Fatal("an unconfirmed publication or discard changed something")
+	}
+	if r := admin.post("/admin/notices/draft/publish", url.Values{"confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("publish: %d %s", r.Code, r.text(".error-summary"))
 	}
 

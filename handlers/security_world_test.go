@@ -193,7 +193,7 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 	form.Set("summary-en", text)
 	form.Add("purposes", "xss")
 	mustStatus(t, "save draft", boss.post("/admin/notices/draft", form), http.StatusSeeOther)
-	mustStatus(t, "publish", boss.post("/admin/notices/draft/publish", url.Values{}), http.StatusSeeOther)
+	mustStatus(t, "publish", boss.post("/admin/notices/draft/publish", url.Values{"confirm": {"yes"}}), http.StatusSeeOther)
 
 	css, _ := h.get("/").doc.Find(`link[rel="stylesheet"]`).Attr("href")
 	mailLink, ok := w.citizenA.get("/account/inbox").doc.Find("ul.inbox a").First().Attr("href")
