@@ -99,6 +99,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(uint8(1), "", []byte("due=today&q=%E5%85%A8%E5%8F%B0&page=100001&from=2026-02-30&roles=officer&roles=root&code=12345%C3%A9"))
 	f.Add(uint8(0), urlencoded, []byte("id=&id=a&unit=&unit=%E4%BB%B6%E4%BB%B6%E4%BB%B6%E4%BB%B6%E4%BB%B6%E4%BB%B6%E4%BB%B6%E4%BB%B6&scope=%FF%FE&name=%E2%80%AE"))
 	f.Add(uint8(0), urlencoded, []byte("kind=%zz&scope=1"))
+	f.Add(uint8(0), urlencoded, []byte("expires=0001-01-01&received=9999-12-31&code=123456"))
 	f.Add(uint8(0), "text/plain", []byte("kind=view"))
 	f.Add(uint8(0), urlencoded, bytes.Repeat([]byte("purposes=%F0%9F%98%80&"), 60))
 	ct, body := multipartBody("kind", "delete", "roles", "webmaster", "$set", "x", "code", "０１２３４５")
@@ -125,7 +126,7 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-var knownProblemKeys = []string{forms.KeyMessage, forms.KeyInvalidText, forms.KeyInvalidValue, forms.KeyInteger, forms.KeyDate}
+var knownProblemKeys = []string{forms.KeyMessage, forms.KeyInvalidText, forms.KeyInvalidValue, forms.KeyInteger, forms.KeyDate, forms.KeyDateRange}
 
 func checkDecoded(t *testing.T, method, lang, ct string, body []byte, dst any, err error) {
 	t.Helper()
@@ -181,6 +182,9 @@ func checkDecoded(t *testing.T, method, lang, ct string, body []byte, dst any, e
 			if opts != "notrim" && s != strings.TrimSpace(s) {
 				t.Fatalf("%T.%s: accepted untrimmed text %q", dst, sf.Name, s)
 			}
+		}
+		if d, ok := fv.Interface().(time.Time); ok && !d.IsZero() && (d.Before(forms.EarliestDate) || d.After(forms.LatestDate)) {
+			t.Fatalf("%T.%s: accepted date %v outside the bounds", dst, sf.Name, d)
 		}
 		if sent != nil {
 			checkBound(t, dst, sf, fv, sent[name], opts)
