@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -421,6 +423,7 @@ func TestTrafficReport(t *testing.T) {
 		trafficDay("2026-11-21", 80, map[string]int64{"/": 80}),
 		trafficDay("2026-11-22", 2, map[string]int64{"/": 2}),
 	)
+	cat := i18n.MustLoad()
 	web := h.signIn("web@agency.example", staffPassword)
 	r := web.get("/webmaster/traffic?from=2026-11-20&to=2026-11-22")
 	if r.Code != 200 {
@@ -429,10 +432,19 @@ func TestTrafficReport(t *testing.T) {
 	if got := r.text(".totals div:first-child dd"); got != "202" {
 		t.Fatalf("views total %q", got)
 	}
-	rows := map[string]string{}
+	rows, titles := map[string]string{}, map[string]string{}
 	r.doc.Find(`section[aria-labelledby="t-path"] tbody tr`).Each(func(_ int, s *goquery.Selection) {
-		rows[strings.TrimSpace(s.Find("th").Text())] = strings.TrimSpace(s.Find("td").Text())
+		key := strings.TrimSpace(s.Find("th").Text())
+		if route := s.Find("th .route"); route.Length() > 0 {
+			key = strings.TrimSpace(route.Text())
+			titles[key] = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s.Find("th").Text()), key))
+		}
+		rows[key] = strings.TrimSpace(s.Find("td").Text())
 	})
+	// Pages are named by their titles beside their route patterns.
+	if titles["/"] != cat.T(i18n.ZH, "home.title") || titles["/cookies"] != cat.T(i18n.ZH, "cookies.title") {
+		t.Fatalf("page titles %v", titles)
+	}
 	// A page under k is not named: its 2 views go into Other, shown as "< 5".
 	if rows["/"] != "182" || rows["/cookies"] != "6" || rows["其他"] != "< 5" || len(rows) != 4 {
 		t.Fatalf("pages table %v", rows)
@@ -456,10 +468,38 @@ func TestTrafficReport(t *testing.T) {
 		t.Fatal("the chart is missing or does not mark the hidden day")
 	}
 	// The CSV is the page.
-	csv := web.get("/webmaster/traffic.csv?from=2026-11-20&to=2026-11-22")
-	body := csv.Body.String()
-	if csv.Code != 200 || !strings.Contains(body, "其他,< 5") || strings.Contains(body, "/privacy/files") || !strings.Contains(body, "/privacy,—") || !strings.Contains(body, "/,182") || strings.Contains(body, ",2\n") {
-		t.Fatalf("csv %d:\n%s", csv.Code, body)
+	// The CSV is the page, in tidy columns: figures as plain numbers (seconds for
+	// durations), hidden ones empty with the reason beside them.
+	res := web.get("/webmaster/traffic.csv?from=2026-11-20&to=2026-11-22")
+	body := res.Body.String()
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if res.Code != 200 || err != nil || len(recs) < 2 || len(recs[0]) != 6 {
+		t.Fatalf("csv %d %v:\n%s", res.Code, err, body)
+	}
+	pages, totals := map[string][]string{}, map[string][]string{}
+	for _, rec := range recs[1:] {
+		switch rec[0] {
+		case cat.T(i18n.ZH, "traffic.dim.path"):
+			pages[rec[1]] = rec
+		case cat.T(i18n.ZH, "traffic.totals"):
+			totals[rec[1]] = rec
+		}
+		if rec[3] == "2" {
+			t.Fatalf("the CSV shows a hidden figure: %v", rec)
+		}
+	}
+	if p := pages["/"]; p == nil || p[2] != cat.T(i18n.ZH, "home.title") || p[3] != "182" || p[4] != "次" || p[5] != "" {
+		t.Fatalf("csv row for /: %v\n%s", p, body)
+	}
+	if p := pages["其他"]; p == nil || p[3] != "" || p[5] != cat.T(i18n.ZH, "traffic.hidden_below", 5) {
+		t.Fatalf("csv row for other: %v", p)
+	}
+	if p := pages["/privacy"]; p == nil || p[3] != "" || p[5] != cat.T(i18n.ZH, "traffic.hidden_withheld") || pages["/privacy/files"] != nil {
+		t.Fatalf("csv rows for /privacy: %v %v", p, pages["/privacy/files"])
+	}
+	// 202 views' visits last 60 s each: the average visit is 60 seconds, a number.
+	if v := totals[cat.T(i18n.ZH, "traffic.avg_visit")]; v == nil || v[3] != "60" || v[4] != "秒" {
+		t.Fatalf("csv average visit: %v\n%s", v, body)
 	}
 	// Presets and English.
 	en := h.signIn("web@agency.example", staffPassword, english)

@@ -219,7 +219,10 @@ func (s *Server) traffic(c *gin.Context) {
 	s.render(c, status, "traffic", v)
 }
 
-// trafficCSV exports exactly the figures the page shows, hidden ones as on the page.
+// trafficCSV exports exactly the figures the page shows, as tidy columns a spreadsheet
+// reads as numbers: section, name, page title (pages only), the figure as a plain integer
+// (seconds for durations), its unit, and for a hidden figure an empty figure and the
+// reason it is hidden.
 func (s *Server) trafficCSV(c *gin.Context) {
 	p, inv, ok := s.loadTraffic(c)
 	if !ok {
@@ -233,42 +236,76 @@ func (s *Server) trafficCSV(c *gin.Context) {
 	rep := p.Rep
 	out := newCSV()
 	w := out.w
-	_ = w.Write([]string{v.T("traffic.csv.section"), v.T("traffic.csv.key"), v.T("traffic.csv.value")})
-	_ = w.Write([]string{v.T("traffic.range_title"), v.T("traffic.from"), rep.From})
-	_ = w.Write([]string{v.T("traffic.range_title"), v.T("traffic.to"), rep.To})
-	_ = w.Write([]string{v.T("traffic.range_title"), v.T("traffic.k"), strconv.Itoa(rep.K)})
+	count, seconds := v.T("traffic.csv.unit_count"), v.T("traffic.csv.unit_seconds")
+	row := func(section, name, title string, cell analytics.Cell, unit string) {
+		fig, hidden := strconv.FormatInt(cell.Value, 10), ""
+		switch cell.State {
+		case analytics.Below:
+			fig, hidden = "", v.T("traffic.hidden_below", rep.K)
+		case analytics.Withheld:
+			fig, hidden = "", v.T("traffic.hidden_withheld")
+		}
+		_ = w.Write([]string{section, csvCell(name), csvCell(title), fig, unit, hidden})
+	}
+	_ = w.Write([]string{v.T("traffic.csv.section"), v.T("traffic.csv.key"), v.T("traffic.csv.title"),
+		v.T("traffic.csv.value"), v.T("traffic.csv.unit"), v.T("traffic.csv.hidden")})
+	rng := v.T("traffic.range_title")
+	_ = w.Write([]string{rng, v.T("traffic.from"), "", rep.From, "", ""})
+	_ = w.Write([]string{rng, v.T("traffic.to"), "", rep.To, "", ""})
+	_ = w.Write([]string{rng, v.T("traffic.k"), "", strconv.Itoa(rep.K), count, ""})
 	totals := v.T("traffic.totals")
 	for _, t := range []struct {
 		key  string
 		cell analytics.Cell
-		dur  bool
-	}{{"traffic.views", rep.Views, false}, {"traffic.visitors", rep.Visitors, false}, {"traffic.visits", rep.Visits, false},
-		{"traffic.avg_visit", rep.AvgVisit, true}, {"traffic.online", rep.Online, true}, {"traffic.networks", rep.Networks, false}} {
-		val := p.Cell(t.cell)
-		if t.dur {
-			val = p.Duration(v, t.cell)
-		}
-		_ = w.Write([]string{totals, v.T(t.key), val})
+		unit string
+	}{{"traffic.views", rep.Views, count}, {"traffic.visitors", rep.Visitors, count}, {"traffic.visits", rep.Visits, count},
+		{"traffic.avg_visit", rep.AvgVisit, seconds}, {"traffic.online", rep.Online, seconds}, {"traffic.networks", rep.Networks, count}} {
+		row(totals, v.T(t.key), "", t.cell, t.unit)
 	}
 	daily := v.T("traffic.daily")
 	if rep.DailyWithheld {
-		_ = w.Write([]string{daily, "", v.T("traffic.withheld")})
+		_ = w.Write([]string{daily, "", "", "", "", v.T("traffic.withheld")})
 	}
 	for _, d := range rep.Daily {
-		_ = w.Write([]string{daily + " · " + v.T("traffic.views"), d.Date, p.Cell(d.Views)})
-		_ = w.Write([]string{daily + " · " + v.T("traffic.visits"), d.Date, p.Cell(d.Visits)})
-		_ = w.Write([]string{daily + " · " + v.T("traffic.visitors"), d.Date, p.Cell(d.Visitors)})
+		row(daily+" · "+v.T("traffic.views"), d.Date, "", d.Views, count)
+		row(daily+" · "+v.T("traffic.visits"), d.Date, "", d.Visits, count)
+		row(daily+" · "+v.T("traffic.visitors"), d.Date, "", d.Visitors, count)
 	}
 	for _, t := range p.AllTables() {
 		name := v.T("traffic.dim." + t.Dim)
 		if t.Withheld {
-			_ = w.Write([]string{name, "", v.T("traffic.withheld")})
+			_ = w.Write([]string{name, "", "", "", "", v.T("traffic.withheld")})
 		}
 		for _, r := range t.Rows {
-			_ = w.Write([]string{name, csvCell(p.Label(v, t.Dim, r.Key)), p.Cell(r.Cell)})
+			row(name, p.Label(v, t.Dim, r.Key), p.PageTitle(v, t.Dim, r.Key), r.Cell, count)
 		}
 	}
 	s.sendCSV(c, "traffic-"+rep.From+"-"+rep.To+".csv", out)
+}
+
+// pageTitles names the counted pages by their route pattern, so the report can say
+// "Privacy notice" beside "/privacy". TestEveryCountedPageHasATitle keeps it complete.
+var pageTitles = map[string]string{
+	"/": "home.title", "/privacy": "privacy.title", "/privacy/changes": "changes.title", "/privacy/files": "inventory.public_title",
+	"/cookies": "cookies.title", "/transparency": "transparency.title", "/receipts/verify": "verify.title",
+	"/setup": "setup.title", "/signup": "signup.title", "/mail-sent": "mail_sent.signup.title", "/verify": "signin.title",
+	"/signin": "signin.title", "/forgot": "forgot.title", "/reset": "reset.title",
+	"/guest/requests/new": "request.new_title", "/guest/requests/:ref/confirm": "guest.confirm_title",
+	"/guest/requests/:ref": "request.title", "/guest/requests/:ref/letters/:letter": "letter.decision_title",
+	"/guest/track": "guest.track_title",
+	"/account":     "account.title", "/account/password": "password.title", "/account/data": "mydata.title",
+	"/account/inbox": "inbox.title", "/account/inbox/:id": "message.title", "/account/consents": "consents.title",
+	"/account/consents/receipts/:id": "receipt.title",
+	"/requests":                      "requests.title", "/requests/new": "request.new_title", "/requests/:ref": "request.title",
+	"/requests/:ref/letters/:letter": "letter.decision_title",
+}
+
+// PageTitle is the title of a counted page, for the pages table; "" for other rows.
+func (p trafficPage) PageTitle(v *View, dim, key string) string {
+	if k, ok := pageTitles[key]; ok && dim == analytics.DimPath {
+		return v.T(k)
+	}
+	return ""
 }
 
 // AllTables lists the report's tables in the page's order.

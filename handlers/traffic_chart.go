@@ -25,8 +25,9 @@ type chartBar struct {
 }
 
 type chartTick struct {
-	Pos   float64
-	Label string
+	Pos    float64
+	Label  string
+	Anchor string // text-anchor of a date label
 }
 
 func newTrafficChart(rep *analytics.Report) *trafficChart {
@@ -63,11 +64,41 @@ func newTrafficChart(rep *analytics.Report) *trafficChart {
 		val := top * int64(i) / 4
 		ch.Ticks = append(ch.Ticks, chartTick{Pos: 8 + plotH - plotH*float64(i)/4, Label: groupDigits(val)})
 	}
-	every := max(1, len(rep.Daily)/6)
-	for i := 0; i < len(rep.Daily); i += every {
-		ch.Labels = append(ch.Labels, chartTick{Pos: ch.Left + float64(i)*step, Label: rep.Daily[i].Date[5:]})
-	}
+	ch.Labels = dateLabels(rep.Daily, ch.Left, step, ch.W)
 	return ch
+}
+
+// dateLabels places a handful of dates under the axis: every few days (MM-DD) for a
+// range up to two months, else the first day of every month or few months (YYYY-MM). A
+// label that would run past the canvas ends at its edge instead of being cut off.
+func dateLabels(days []analytics.DailyRow, left, step, width float64) []chartTick {
+	const charW = 8.5 // a digit at the tick's 14 px, generously
+	var out []chartTick
+	add := func(i int, label string) {
+		t := chartTick{Pos: left + float64(i)*step, Label: label, Anchor: "start"}
+		if t.Pos+charW*float64(len(label)) > width {
+			t.Pos, t.Anchor = width-2, "end"
+		}
+		out = append(out, t)
+	}
+	if len(days) <= 62 {
+		every := max(1, len(days)/6)
+		for i := 0; i < len(days); i += every {
+			add(i, days[i].Date[5:])
+		}
+		return out
+	}
+	var firsts []int
+	for i, d := range days {
+		if i == 0 || d.Date[8:] == "01" {
+			firsts = append(firsts, i)
+		}
+	}
+	every := (len(firsts) + 6) / 7 // at most seven labels
+	for n := 0; n < len(firsts); n += every {
+		add(firsts[n], days[firsts[n]].Date[:7])
+	}
+	return out
 }
 
 // niceCeiling rounds up to 1, 2 or 5 times a power of ten, then to a multiple of four

@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/i18n"
+)
+
+// TestEveryCountedPageHasATitle: every page the counter can count (a GET route outside
+// the uncounted prefixes, not a download) is named in the traffic report by a title
+// both catalogues hold, so a page added later cannot show up as a bare pattern.
+func TestEveryCountedPageHasATitle(t *testing.T) {
+	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)}, Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := i18n.MustLoad()
+	routes := map[string]bool{}
+	for _, r := range s.Routes() {
+		if r.Method != http.MethodGet {
+			continue
+		}
+		routes[r.Path] = true
+		counted := true
+		for _, p := range uncounted {
+			counted = counted && !strings.HasPrefix(r.Path, p)
+		}
+		download := strings.HasSuffix(r.Path, ".csv") || strings.HasSuffix(r.Path, ".json") || strings.HasSuffix(r.Path, "/download") ||
+			strings.HasSuffix(r.Path, "/package") || strings.Contains(r.Path, "/files/:")
+		if counted && !download && pageTitles[r.Path] == "" {
+			t.Errorf("%s can be counted but has no title in pageTitles", r.Path)
+		}
+	}
+	for path, key := range pageTitles {
+		if !routes[path] {
+			t.Errorf("pageTitles names %s, which is not a page", path)
+		}
+		for _, lang := range []string{i18n.ZH, i18n.EN} {
+			if got := cat.T(lang, key); got == "" || got == key || strings.Contains(got, "%") {
+				t.Errorf("%s: title %s in %s is %q", path, key, lang, got)
+			}
+		}
+	}
+}
+
+// TestChartDateLabelsStayOnTheCanvas: a year's chart labels months (not 365 crowded
+// dates), at most seven, and no label runs past the right edge; a week's labels days.
+func TestChartDateLabelsStayOnTheCanvas(t *testing.T) {
+	days := func(n int) []analytics.DailyRow {
+		var out []analytics.DailyRow
+		for i := range n {
+			d := fmt.Sprintf("2026-%02d-%02d", 1+i/31%12, 1+i%31) // shape only: 31-day months
+			out = append(out, analytics.DailyRow{Date: d})
+		}
+		return out
+	}
+	const left, width = 48.0, 720.0
+	for _, n := range []int{1, 7, 30, 62, 63, 365, 1096} {
+		step := (width - left - 8) / float64(n)
+		labels := dateLabels(days(n), left, step, width)
+		if len(labels) == 0 || len(labels) > 8 {
+			t.Errorf("%d days: %d labels", n, len(labels))
+		}
+		for _, l := range labels {
+			if end := l.Pos + 8.5*float64(len(l.Label)); l.Anchor == "start" && end > width || l.Pos > width {
+				t.Errorf("%d days: label %q at %.0f runs past %v", n, l.Label, l.Pos, width)
+			}
+			if n > 62 && len(l.Label) != 7 {
+				t.Errorf("%d days: label %q is not a month", n, l.Label)
+			}
+		}
+	}
+}
