@@ -717,6 +717,16 @@ func TestDemoCommand(t *testing.T) {
 	if res.StatusCode != 200 || strings.Count(string(body), `href="/officer/requests/`) < 20 {
 		t.Fatalf("queue after demo: %d, %d requests listed", res.StatusCode, strings.Count(string(body), `href="/officer/requests/`))
 	}
+	// The register of personal data files is filled, as an agency's would be.
+	res, err = client.Get(p.url + "/privacy/files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "個人資料權利請求案件檔") || !strings.Contains(string(body), "市政電子報訂閱名單") {
+		t.Fatalf("public register of files after demo: %d\n%s", res.StatusCode, body)
+	}
 	if v := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, ""); v.code != 0 {
 		t.Fatalf("audit verify: %q", v.stdout)
 	}

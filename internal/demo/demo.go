@@ -20,6 +20,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
@@ -95,7 +96,7 @@ func Generate(ctx context.Context, deps Deps, people int) (*Result, error) {
 		run  func(context.Context) error
 	}{
 		{"staff", d.staff}, {"citizens", func(ctx context.Context) error { return d.makeCitizens(ctx, people) }},
-		{"disclosures", d.disclosures}, {"audit trail", d.auditTrail}, {"traffic", d.traffic},
+		{"inventory", d.inventory}, {"disclosures", d.disclosures}, {"audit trail", d.auditTrail}, {"traffic", d.traffic},
 	}
 	res := &Result{}
 	for _, st := range steps {
@@ -217,12 +218,14 @@ func (d *demo) plan(n int) ([]*demoReq, error) {
 	total = max(total, 2*open) // some closed ones beside the open, whatever the size
 	reqs := make([]*demoReq, total)
 	for i := range reqs {
+		// Kind and ending vary independently, so every kind is seen in every state.
 		r := &demoReq{person: d.rng.IntN(n), kind: rights.Kinds[i%len(rights.Kinds)]}
+		turn := i / len(rights.Kinds)
 		if i < open {
-			r.ending = demoOpenEndings[i%len(demoOpenEndings)]
+			r.ending = demoOpenEndings[turn%len(demoOpenEndings)]
 			r.filed = d.at(d.now.AddDate(0, 0, -35), d.now.Add(-time.Hour))
 		} else {
-			r.ending = demoClosedEndings[i%len(demoClosedEndings)]
+			r.ending = demoClosedEndings[turn%len(demoClosedEndings)]
 			r.filed = d.at(d.from.AddDate(0, 1, 0), d.now.AddDate(0, 0, -40))
 		}
 		reqs[i] = r
@@ -463,6 +466,13 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 		}
 		return out
 	}
+	// About one closed request in twelve was decided a few days late, as happens.
+	decideIn := func(days int) int {
+		if d.rng.IntN(12) == 0 {
+			return max(days, rights.DaysLeft(r.Due, rights.DateOf(at))+1+d.rng.IntN(4))
+		}
+		return days
+	}
 	identity := func() {
 		if plan.kind == rights.View || plan.kind == rights.Copy {
 			step(1, rights.RecordIdentity(officer, rights.IdentityDocument, "示範：證件已核對"))
@@ -484,12 +494,12 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 		step(3, rights.Decide(officer, items(true), nil))
 	case "refused":
 		step(1, rights.StartReview(officer))
-		step(4, rights.Decide(officer, items(false), nil))
+		step(decideIn(4), rights.Decide(officer, items(false), nil))
 		step(2, rights.Close(officer))
 	case "fulfilled", "closed":
 		step(1, rights.StartReview(officer))
 		identity()
-		step(5, rights.Decide(officer, items(true), nil))
+		step(decideIn(5), rights.Decide(officer, items(true), nil))
 		step(2, rights.Fulfil(officer, "示範：已完成（demo: done）"))
 		if ending == "closed" {
 			step(7, rights.Close(officer))
@@ -511,8 +521,70 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 	return demoWork{r: r, acts: acts}
 }
 
+// inventory fills the agency's register of personal data files (PDPA Art. 17) with the
+// files the portal itself keeps, as an administrator would on the first day.
+func (d *demo) inventory(ctx context.Context) error {
+	inv := store.NewInventory(d.deps.DB)
+	const unit, contact = "示範市政府數位服務處資訊科 Demo Digital Services Office, IT Section", "privacy@agency.example, 0800-000-123"
+	files := []inventory.File{
+		{NameZH: "個人資料權利服務網會員帳號資料檔", NameEN: "Privacy rights portal accounts", LegalBasis: "個人資料保護法第15條第1款、第2款 PDPA Art. 15(1), (2)",
+			Purposes: []string{"069", "135", "136"}, Categories: []string{"C001", "C011"},
+			RetentionZH: "帳號存續期間", RetentionEN: "While the account exists", Systems: []string{"個人資料權利服務網 Privacy rights portal"}},
+		{NameZH: "個人資料權利請求案件檔", NameEN: "Personal data rights requests", LegalBasis: "個人資料保護法第3條、第10條、第11條、第13條 PDPA Arts. 3, 10, 11, 13",
+			Purposes: []string{"090"}, Categories: []string{"C001", "C011"},
+			RetentionZH: "依檔案法及本府文書保存年限", RetentionEN: "As the Archives Act and the city's records schedule require", Systems: []string{"個人資料權利服務網 Privacy rights portal", "公文系統 Document management"}},
+		{NameZH: "市政電子報訂閱名單", NameEN: "City newsletter subscribers", LegalBasis: "當事人同意（個人資料保護法第15條第2款） Consent (PDPA Art. 15(2))",
+			Purposes: []string{"040"}, Categories: []string{"C001"},
+			RetentionZH: "至當事人撤回同意為止", RetentionEN: "Until the person withdraws consent", Systems: []string{"電子報發送系統 Newsletter system"}},
+		{NameZH: "網站服務滿意度調查回覆", NameEN: "Website satisfaction survey answers", LegalBasis: "當事人同意（個人資料保護法第16條第7款） Consent (PDPA Art. 16(7))",
+			Purposes: []string{"157"}, Categories: []string{"C001", "C011"},
+			RetentionZH: "調查結束後一年", RetentionEN: "One year after the survey ends", Systems: []string{"問卷系統 Survey system"}},
+	}
+	for i := range files {
+		f := &files[i]
+		f.Unit, f.Contact, f.Changed, f.ChangedBy = unit, contact, d.from, d.admin
+		if err := inventory.Validate(f).OrNil(); err != nil {
+			return fmt.Errorf("demo inventory %s: %w", f.NameEN, err)
+		}
+		if err := inv.Save(ctx, f); err != nil {
+			return fmt.Errorf("demo inventory: %w", err)
+		}
+	}
+	return nil
+}
+
+// demoDisclosure is a plausible disclosure: the ground it rests on, who receives the data
+// under it and what they asked for.
+type demoDisclosure struct {
+	ground, kind, name, address, description string
+	categories                               []string
+	count                                    bool // de-identified: a count, no people named
+}
+
+var demoDisclosures = []demoDisclosure{
+	{"notice-1", "judicial", "示範地方檢察署 Demo District Prosecutors Office", "示範市示範路 100 號（demo address）",
+		"示範：偵查案件來函調閱申請人聯絡資料（demo: contact details for an investigation）", []string{"C001"}, false},
+	{"notice-1", "judicial", "示範地方法院 Demo District Court", "示範市法院路 1 號（demo address）",
+		"示範：民事事件調查，提供帳號註冊資料（demo: account details for a civil case）", []string{"C001", "C011"}, false},
+	{"notice-2", "government", "示範市政府警察局 Demo City Police Department", "示範市警政路 5 號（demo address）",
+		"示範：依警察職權行使法查詢聯絡方式（demo: contact details under police powers）", []string{"C001"}, false},
+	{"notice-8", "contractor", "示範資訊服務股份有限公司 Demo IT Services Co., Ltd.", "示範市科技路 20 號（demo address）",
+		"示範：系統維運委外，受託處理帳號資料（demo: running the portal under contract）", []string{"C001", "C011"}, false},
+	{"notice-5", "research", "示範大學公共政策研究所 Demo University Institute of Public Policy", "示範市大學路 1 號（demo address）",
+		"示範：服務滿意度研究，去識別化統計資料（demo: de-identified figures for a study）", []string{"C011"}, true},
+	{"art16-1", "government", "示範市政府社會局 Demo City Social Welfare Department", "示範市社福路 3 號（demo address）",
+		"示範：依社會救助法查核資格（demo: eligibility check required by law）", []string{"C001"}, false},
+	{"art16-3", "government", "示範市政府消防局 Demo City Fire Department", "示範市消防路 119 號（demo address）",
+		"示範：緊急救護聯絡當事人家屬（demo: reaching family in an emergency）", []string{"C001"}, false},
+	{"art16-5", "research", "示範統計處 Demo Statistics Office", "示範市統計路 8 號（demo address）",
+		"示範：年度公務統計，去識別化（demo: official statistics, de-identified）", []string{"C011"}, true},
+	{"notice-7", "individual", "當事人指定之代理人（示範） An agent the person named (demo)", "示範市示範路 2 號（demo address）",
+		"示範：經當事人書面同意提供申請紀錄（demo: request records with the person's written consent）", []string{"C001"}, false},
+}
+
 // disclosures records one disclosure per 500 citizens (at least 12) over the three
-// years through the ordinary register; most name a few people, some only a count.
+// years through the ordinary register, each a plausible pairing of ground and recipient;
+// most name a few people, de-identified ones only a count.
 func (d *demo) disclosures(ctx context.Context) error {
 	reg := store.NewDisclosures(d.deps.DB)
 	n := max(12, len(d.citizens)/500)
@@ -520,19 +592,24 @@ func (d *demo) disclosures(ctx context.Context) error {
 		n = d.deps.Disclosures
 	}
 	for i := range n {
+		k := demoDisclosures[i%len(demoDisclosures)]
 		first := rights.DateOf(d.at(d.from, d.now.AddDate(0, 0, -10)))
-		rec := &disclosure.Record{First: first, RecipientName: fmt.Sprintf("示範地方法院 Demo District Court %d", i%40+1),
-			RecipientAddress: "示範市示範路 100 號（demo address）", RecipientKind: disclosure.RecipientKinds[i%len(disclosure.RecipientKinds)],
-			Categories: []string{"C001"}, Description: "示範：依來函提供聯絡資料（demo: contact details on request）",
-			Ground: disclosure.Grounds[i%len(disclosure.Grounds)], Reference: fmt.Sprintf("示範字第 %04d 號", i+1),
-			Officer: d.officers[i%len(d.officers)], Changed: d.now, ChangedBy: d.officers[i%len(d.officers)]}
-		for range 1 + d.rng.IntN(3) {
-			rec.Subjects = append(rec.Subjects, d.citizens[d.rng.IntN(len(d.citizens))])
+		officer := d.officers[i%len(d.officers)]
+		rec := &disclosure.Record{First: first, RecipientName: k.name, RecipientAddress: k.address, RecipientKind: k.kind,
+			Categories: k.categories, Description: k.description, Ground: k.ground,
+			Reference: fmt.Sprintf("示範字第 %04d 號", i+1), Officer: officer, Changed: d.now, ChangedBy: officer}
+		if k.count {
+			rec.Count = 40 + d.rng.IntN(2000)
+		} else {
+			for range 1 + d.rng.IntN(3) {
+				rec.Subjects = append(rec.Subjects, d.citizens[d.rng.IntN(len(d.citizens))])
+			}
 		}
-		if i%4 == 3 {
-			rec.Subjects, rec.Count = nil, 40+i // de-identified: a count, no links
+		if k.kind == "contractor" {
+			// Running the service under contract is a monthly series, not one event.
+			rec.Frequency, rec.Last = "每月 monthly", rights.DateOf(d.now.AddDate(0, 0, -1))
 		}
-		if i == 5 {
+		if i == 2 {
 			rec.WithheldUntil = rights.DateOf(d.now).AddDays(60) // an investigation asked for silence
 		}
 		if err := reg.Save(ctx, rec); err != nil {
@@ -628,36 +705,78 @@ func (d *demo) auditEvent(ev demoEvent) *audit.Event {
 	return e
 }
 
-var demoPaths = []string{"/", "/privacy", "/privacy/files", "/cookies", "/signin", "/signup", "/guest/requests/new", "/guest/track", "/requests", "/requests/new", "/account", "/account/consents", "/transparency"}
+// demoPaths are the counted pages with how often each is seen: the home page and the
+// notice most, the citizen's own pages less, the public statistics rarely.
+var demoPaths = []struct {
+	path   string
+	weight int
+}{{"/", 30}, {"/privacy", 16}, {"/signin", 10}, {"/account", 8}, {"/requests", 7}, {"/signup", 5}, {"/requests/new", 5},
+	{"/account/consents", 4}, {"/guest/track", 4}, {"/cookies", 3}, {"/guest/requests/new", 3}, {"/transparency", 3}, {"/privacy/files", 2}}
 
-// traffic writes a year of plausible daily counters (weekday peaks, a dip on weekends),
-// then the month summaries.
+// demoHours is the shape of a day in Taipei: little at night, a morning and an afternoon
+// peak in office hours, some in the evening.
+var demoHours = [24]int{1, 1, 0, 0, 0, 1, 2, 4, 8, 12, 14, 12, 7, 10, 13, 12, 10, 8, 6, 6, 6, 5, 3, 2}
+
+// pick draws an index by weight.
+func (d *demo) pick(weights func(int) int, n, total int) int {
+	x := d.rng.IntN(total)
+	for i := range n {
+		if x -= weights(i); x < 0 {
+			return i
+		}
+	}
+	return n - 1
+}
+
+// traffic writes a year of plausible daily counters: a weekly rhythm (weekdays busy,
+// weekends a third), noise from day to day, a slow rise over the year, and one day of a
+// news story that sends five times the usual crowd to the notice; then the month summaries.
 func (d *demo) traffic(ctx context.Context) error {
 	st := store.NewAnalytics(d.deps.DB, time.Now)
 	h := analytics.NewHasher([]byte("demo"))
+	pathTotal, hourTotal := 0, 0
+	for _, p := range demoPaths {
+		pathTotal += p.weight
+	}
+	for _, w := range demoHours {
+		hourTotal += w
+	}
+	spike := 100 + d.rng.IntN(200) // days ago
 	for i := 365; i >= 1; i-- {
 		day := d.now.AddDate(0, 0, -i)
-		base := 300 + d.rng.IntN(200)
+		base := float64(250+(365-i)/3) * (0.75 + 0.5*d.rng.Float64())
 		if wd := day.In(twtime.Zone).Weekday(); wd == time.Saturday || wd == time.Sunday {
 			base /= 3
 		}
+		if i == spike {
+			base *= 5
+		}
 		a := analytics.NewDay(analytics.DayOf(day))
 		a.Views = int64(base)
-		visits := int64(base / 3)
+		visits := max(1, a.Views*10/(28+int64(d.rng.IntN(8))))
 		a.Visits, a.Online = visits, visits*int64(60+d.rng.IntN(180))
 		for v := int64(0); v < a.Views; v++ {
-			a.Hours[8+int(v)%12]++
-			a.Count(analytics.DimPath, demoPaths[d.rng.IntN(len(demoPaths))], 1)
-			a.Count(analytics.DimBrowser, []string{"chrome", "safari", "edge", "firefox", "samsung", "line"}[d.rng.IntN(6)], 1)
-			a.Count(analytics.DimOS, []string{"windows", "ios", "android", "macos"}[d.rng.IntN(4)], 1)
-			a.Count(analytics.DimDevice, []string{"desktop", "mobile", "mobile", "tablet"}[d.rng.IntN(4)], 1)
-			a.Count(analytics.DimLang, []string{"zh-TW", "zh-TW", "zh-TW", "en", "ja"}[d.rng.IntN(5)], 1)
-			a.Count(analytics.DimReferrer, []string{analytics.Direct, "internal", "google.com", "gov.tw", "facebook.com"}[d.rng.IntN(5)], 1)
+			a.Hours[d.pick(func(h int) int { return demoHours[h] }, 24, hourTotal)]++
+			path := demoPaths[d.pick(func(p int) int { return demoPaths[p].weight }, len(demoPaths), pathTotal)].path
+			if i == spike && d.rng.IntN(2) == 0 {
+				path = "/privacy"
+			}
+			a.Count(analytics.DimPath, path, 1)
+			a.Count(analytics.DimBrowser, []string{"chrome", "chrome", "chrome", "safari", "safari", "edge", "firefox", "samsung", "line"}[d.rng.IntN(9)], 1)
+			a.Count(analytics.DimOS, []string{"windows", "windows", "ios", "ios", "android", "android", "macos"}[d.rng.IntN(7)], 1)
+			a.Count(analytics.DimDevice, []string{"desktop", "desktop", "mobile", "mobile", "mobile", "tablet"}[d.rng.IntN(6)], 1)
+			a.Count(analytics.DimLang, []string{"zh-TW", "zh-TW", "zh-TW", "zh-TW", "zh-TW", "zh-TW", "en", "en", "ja"}[d.rng.IntN(9)], 1)
+			a.Count(analytics.DimReferrer, []string{analytics.Direct, analytics.Direct, "internal", "internal", "google.com", "google.com", "gov.tw", "facebook.com", "line.me"}[d.rng.IntN(9)], 1)
 		}
+		// Most visits are short; a few are long (a form filled in, a letter read).
+		left := visits
 		for b := range a.Lengths {
-			a.Lengths[b] = visits / analytics.NumBuckets
+			n := left / 2
+			if b == len(a.Lengths)-1 {
+				n = left
+			}
+			a.Lengths[b], left = n, left-n
 		}
-		a.Lengths[0] += visits - visits/analytics.NumBuckets*analytics.NumBuckets
 		for v := int64(0); v < visits*2/3; v++ {
 			a.Visitors.Add(h.Sum([]byte(a.Date), []byte{byte(v), byte(v >> 8)}))
 			a.Networks.Add(h.Sum([]byte("net"), []byte{byte(v % 97), byte(i)})) // #nosec G115 -- the low byte names a fake network
