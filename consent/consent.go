@@ -20,7 +20,15 @@ const (
 	// Decline records an optional purpose left unticked when it was asked, so the person
 	// is not asked again until the purpose changes.
 	Decline Action = "decline"
+	// Acknowledge records that the person was told of a required purpose — one resting on
+	// the law or on providing the service (PDPA Art. 15(1), (2)), not on consent — and
+	// read the notice (Art. 8). It is not a consent: there is nothing to withdraw, and
+	// objecting takes a stop or delete request.
+	Acknowledge Action = "acknowledge"
 )
+
+// Holds reports whether an action leaves the purpose in effect for the person.
+func (a Action) Holds() bool { return a == Grant || a == Acknowledge }
 
 // Channels and methods of consent (the burden of proof is the agency's, Art. 7(4)).
 const (
@@ -112,12 +120,19 @@ type Decision struct {
 	Granted map[string]bool
 	Channel string
 	GPC     bool // the browser sent Sec-GPC: 1
+	// Acknowledged: the person ticked the one acknowledgement of the required purposes
+	// (they are not consents). A required purpose listed in Granted counts too, so clients
+	// that name every purpose keep working.
+	Acknowledged bool
 	// Only limits the decision to these purposes (the re-consent page); nil means all.
 	Only []string
 }
 
-// CheckDecision reports the problems of a decision: every required purpose must be
-// ticked, and only the notice's purposes exist.
+// acknowledges reports whether the decision accepts required purpose id.
+func (d Decision) acknowledges(id string) bool { return d.Acknowledged || d.Granted[id] }
+
+// CheckDecision reports the problems of a decision: the required purposes must be
+// acknowledged, and only the notice's purposes exist.
 func CheckDecision(d Decision) *apperr.Invalid {
 	v := &apperr.Invalid{}
 	for id := range d.Granted {
@@ -130,8 +145,9 @@ func CheckDecision(d Decision) *apperr.Invalid {
 		if !d.includes(p.ID) {
 			continue
 		}
-		if p.Required && !d.Granted[p.ID] {
-			v.Add("purpose-"+p.ID, "consent.required", p.Name.In(d.Lang))
+		if p.Required && !d.acknowledges(p.ID) {
+			v.Add("acknowledge", "consent.acknowledge_required")
+			break
 		}
 	}
 	return v
@@ -149,9 +165,10 @@ func (d Decision) includes(id string) bool {
 	return false
 }
 
-// Record stores a decision: a grant for each ticked purpose, a decline for each optional
-// one left unticked (method "gpc" when the browser asked for it and the purpose follows
-// GPC). An explicit tick always wins over GPC.
+// Record stores a decision: an acknowledgement for each required purpose, a grant for
+// each ticked optional one, a decline for each optional one left unticked (method "gpc"
+// when the browser asked for it and the purpose follows GPC). An explicit tick always
+// wins over GPC.
 func (s *Service) Record(ctx context.Context, d Decision) ([]*Event, error) {
 	if err := CheckDecision(d).OrNil(); err != nil {
 		return nil, err
@@ -163,9 +180,12 @@ func (s *Service) Record(ctx context.Context, d Decision) ([]*Event, error) {
 			continue
 		}
 		action, method := Decline, MethodExplicit
-		if d.Granted[p.ID] {
+		switch {
+		case p.Required:
+			action = Acknowledge // CheckDecision saw it acknowledged
+		case d.Granted[p.ID]:
 			action = Grant
-		} else if d.GPC && p.GPC {
+		case d.GPC && p.GPC:
 			method = MethodGPC
 		}
 		e, err := s.append(ctx, d.Subject, d.Notice, p, action, d.Lang, d.Channel, method)
@@ -202,10 +222,12 @@ func (s *Service) Change(ctx context.Context, subject, purposeID string, grant b
 		return nil, apperr.ErrNotFound
 	}
 	action := Grant
-	if !grant {
-		if p.Required {
-			return nil, ErrRequired
-		}
+	switch {
+	case p.Required && !grant:
+		return nil, ErrRequired
+	case p.Required:
+		action = Acknowledge
+	case !grant:
 		action = Withdraw
 	}
 	return s.append(ctx, subject, n, p, action, lang, channel, MethodExplicit)
@@ -259,10 +281,12 @@ func (s *Service) RecordPaper(ctx context.Context, pp Paper) (*Event, error) {
 		return nil, apperr.ErrNotFound
 	}
 	action := Grant
-	if !pp.Grant {
-		if p.Required {
-			return nil, ErrRequired
-		}
+	switch {
+	case p.Required && !pp.Grant:
+		return nil, ErrRequired
+	case p.Required:
+		action = Acknowledge
+	case !pp.Grant:
 		action = Withdraw
 	}
 	return s.appendEvent(ctx, n, p, &Event{Subject: pp.Subject, Action: action, Lang: pp.Lang, Channel: ChannelPaper,

@@ -35,7 +35,12 @@ func (r *ReceiptSigner) Build(e *Event, n *Notice, p *Purpose) *receipt.Receipt 
 		termination = "withdrawal of consent"
 	}
 	consentType := "EXPLICIT"
-	if e.Method == MethodGPC {
+	switch {
+	case e.Action == Acknowledge:
+		// Not a consent: the purpose rests on its legal basis, which the receipt names.
+		consentType = "NOT_CONSENT"
+		termination += " (" + p.LegalBasis.In(lang) + ")"
+	case e.Method == MethodGPC:
 		consentType = "GPC"
 	}
 	return &receipt.Receipt{

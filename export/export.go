@@ -59,6 +59,8 @@ type ConsentState struct {
 	Name    string     `json:"name"`
 	Granted bool       `json:"granted"`
 	Since   *time.Time `json:"since,omitempty"`
+	// LegalBasis is set for a purpose that rests on the law or the service, not consent.
+	LegalBasis string `json:"legalBasis,omitempty"`
 }
 
 // ConsentEvent is one grant or withdrawal.

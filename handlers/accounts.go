@@ -32,6 +32,7 @@ type signUpForm struct {
 	Name            string   `form:"name" validate:"required,max=100" label:"signup.name"`
 	Password        string   `form:"password,notrim" validate:"required,max=256" label:"signup.password"`
 	PasswordConfirm string   `form:"password_confirm,notrim" validate:"required,max=256" label:"signup.password_confirm"`
+	Acknowledge     bool     `form:"acknowledge"`
 	Purposes        []string `form:"purposes" validate:"max=50,dive,max=40" label:"consents.purpose"`
 	Version         int      `form:"version"`
 }
@@ -46,7 +47,7 @@ func (s *Server) signUpPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "signup", s.view(c, "signup.title", formPage{Prefix: "signup", Consent: newConsentForm(n, nil, nil)}))
+	s.render(c, http.StatusOK, "signup", s.view(c, "signup.title", formPage{Prefix: "signup", Consent: newConsentForm(n, nil, nil, false)}))
 }
 
 // signUpSubmit registers a citizen. Whether or not the address already has an account,
@@ -65,8 +66,8 @@ func (s *Server) signUpSubmit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: newConsentForm(n, nil, f.Purposes)}
-	d := decision(c, n, f.Purposes, nil)
+	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: newConsentForm(n, nil, f.Purposes, f.Acknowledge)}
+	d := decision(c, n, f.Purposes, f.Acknowledge, nil)
 	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(keyLang), OnCreated: s.recordOnCreate(d)}
 	// The domain's rules run even when the form already has problems, so the user sees
 	// everything to fix at once.

@@ -188,9 +188,7 @@ func TestBrowserJourneyCitizen(t *testing.T) {
 				chromedp.SendKeys("#f-name", "王美美"),
 				chromedp.SendKeys("#f-password", citizenPassword),
 				chromedp.SendKeys("#f-password_confirm", citizenPassword))
-			for _, id := range append(requiredPurposes, "newsletter") {
-				must(t, ctx, chromedp.Click("#f-purpose-"+id))
-			}
+			must(t, ctx, chromedp.Click("#f-acknowledge"), chromedp.Click("#f-purpose-newsletter"))
 			must(t, ctx, chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible("#mail-sent"))
 			j.check("mail-sent")
 
@@ -324,13 +322,13 @@ func TestBrowserJourneyCitizenKeyboard(t *testing.T) {
 	typeKeys(t, ctx, citizenPassword)
 	tabTo(t, ctx, "#f-password_confirm", false)
 	typeKeys(t, ctx, citizenPassword)
-	for _, id := range append(requiredPurposes, "newsletter") {
-		tabTo(t, ctx, "#f-purpose-"+id, false)
+	for _, id := range []string{"#f-acknowledge", "#f-purpose-newsletter"} {
+		tabTo(t, ctx, id, false)
 		must(t, ctx, chromedp.KeyEvent(" "))
 	}
 	focusVisible(t, ctx, "consent checkbox")
-	if n := evalString(t, ctx, "String(document.querySelectorAll('input[name=purposes]:checked').length)"); n != "6" {
-		t.Fatalf("%s purposes ticked with Space, want 6", n)
+	if n := evalString(t, ctx, "String(document.querySelectorAll('#f-acknowledge:checked, input[name=purposes]:checked').length)"); n != "2" {
+		t.Fatalf("%s boxes ticked with Space, want the acknowledgement and the newsletter", n)
 	}
 	j.check("signup-focus")
 	tabTo(t, ctx, "main form button[type=submit]", false)

@@ -119,9 +119,7 @@ func TestBrowserAccountPages(t *testing.T) {
 		chromedp.WaitVisible(".error-summary"))
 	browsertest.Axe(t, ctx, "signup with errors")
 	browsertest.Screenshot(t, ctx, "signup-errors-zh")
-	for _, id := range requiredPurposes {
-		must(t, ctx, chromedp.Click("#f-purpose-"+id))
-	}
+	must(t, ctx, chromedp.Click("#f-acknowledge"))
 	must(t, ctx,
 		chromedp.SendKeys("#f-password", citizenPassword),
 		chromedp.SendKeys("#f-password_confirm", citizenPassword),

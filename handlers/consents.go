@@ -46,15 +46,17 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// consentForm is the purpose part of the sign-up and review forms.
+// consentForm is the purpose part of the sign-up and review forms: the required
+// purposes with one acknowledgement, the optional ones a checkbox each.
 type consentForm struct {
-	Notice  *consent.Notice
-	Groups  purposeGroups
-	Checked map[string]bool
+	Notice       *consent.Notice
+	Groups       purposeGroups
+	Checked      map[string]bool
+	Acknowledged bool
 }
 
-func newConsentForm(n *consent.Notice, only []string, ticked []string) consentForm {
-	f := consentForm{Notice: n, Groups: groupPurposes(n, only), Checked: map[string]bool{}}
+func newConsentForm(n *consent.Notice, only []string, ticked []string, acknowledged bool) consentForm {
+	f := consentForm{Notice: n, Groups: groupPurposes(n, only), Checked: map[string]bool{}, Acknowledged: acknowledged}
 	for _, id := range ticked {
 		f.Checked[id] = true
 	}
@@ -64,13 +66,14 @@ func newConsentForm(n *consent.Notice, only []string, ticked []string) consentFo
 // gpc reports whether the browser asks not to sell or share (Global Privacy Control).
 func gpc(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1" }
 
-// decision builds the consent decision from the ticked boxes.
-func decision(c *gin.Context, n *consent.Notice, ticked []string, only []string) consent.Decision {
+// decision builds the consent decision from the ticked boxes and the acknowledgement.
+func decision(c *gin.Context, n *consent.Notice, ticked []string, acknowledged bool, only []string) consent.Decision {
 	granted := map[string]bool{}
 	for _, id := range ticked {
 		granted[id] = true
 	}
-	return consent.Decision{Notice: n, Lang: c.GetString(keyLang), Granted: granted, Channel: consent.ChannelWeb, GPC: gpc(c.Request), Only: only}
+	return consent.Decision{Notice: n, Lang: c.GetString(keyLang), Granted: granted, Acknowledged: acknowledged,
+		Channel: consent.ChannelWeb, GPC: gpc(c.Request), Only: only}
 }
 
 // recordOnCreate returns the sign-up hook that records the decision for the new account.
@@ -139,7 +142,7 @@ func (s *Server) loadConsents(c *gin.Context) (*consentsPage, error) {
 				ticked = append(ticked, id)
 			}
 		}
-		p.Review = newConsentForm(n, pending, ticked)
+		p.Review = newConsentForm(n, pending, ticked, false)
 	}
 	return p, nil
 }
@@ -187,8 +190,9 @@ func (s *Server) changeConsent(c *gin.Context) {
 }
 
 type consentReviewForm struct {
-	Purposes []string `form:"purposes" validate:"max=50,dive,max=40" label:"consents.purpose"`
-	Version  int      `form:"version"`
+	Acknowledge bool     `form:"acknowledge"`
+	Purposes    []string `form:"purposes" validate:"max=50,dive,max=40" label:"consents.purpose"`
+	Version     int      `form:"version"`
 }
 
 // reviewConsents records the decisions a new or changed notice asked for.
@@ -216,7 +220,7 @@ func (s *Server) reviewConsents(c *gin.Context) {
 				only = append(only, r.ID)
 			}
 		}
-		d := decision(c, p.Notice, f.Purposes, only)
+		d := decision(c, p.Notice, f.Purposes, f.Acknowledge, only)
 		d.Subject = currentUser(c).ID
 		_, err := s.Consents.Record(c.Request.Context(), d)
 		if inv, err = merge(inv, err); err != nil {
@@ -228,7 +232,7 @@ func (s *Server) reviewConsents(c *gin.Context) {
 			c.Redirect(http.StatusSeeOther, "/account/consents")
 			return
 		}
-		p.Review = newConsentForm(p.Notice, only, f.Purposes)
+		p.Review = newConsentForm(p.Notice, only, f.Purposes, f.Acknowledge)
 	}
 	v := s.view(c, "consents.title", p)
 	v.Problems = inv.Problems

@@ -20,19 +20,28 @@ import (
 	"github.com/example/pdpa-portal/store"
 )
 
-// The sign-up form asks per purpose, nothing pre-ticked, required apart from optional,
-// the out-of-purpose use in its own section; a missing required tick is named.
+// The sign-up form asks consent only for the optional purposes, a box each, nothing
+// pre-ticked; the purposes that rest on the law or the service are listed with their
+// legal basis under one acknowledgement, which is not a consent; the out-of-purpose use
+// has its own section; a missing acknowledgement is named.
 func TestSignUpAsksConsentPerPurpose(t *testing.T) {
 	h := newHarness(t)
 	for _, lang := range []func(*http.Request){func(*http.Request) {}, english} {
 		b := h.browser(lang)
 		form := b.get("/signup")
 		boxes := form.doc.Find(`input[name=purposes]`)
-		if boxes.Length() != 7 {
-			t.Fatalf("%d purpose boxes, want 7", boxes.Length())
+		if boxes.Length() != 2 || form.doc.Find(`input[name=purposes][value=account]`).Length() != 0 {
+			t.Fatalf("%d purpose boxes, want the 2 optional ones", boxes.Length())
 		}
-		if form.doc.Find(`input[name=purposes][checked]`).Length() != 0 {
-			t.Fatal("a purpose box is pre-ticked")
+		if form.doc.Find(`input[name=purposes][checked], #f-acknowledge[checked]`).Length() != 0 {
+			t.Fatal("a box is pre-ticked")
+		}
+		required := form.doc.Find(`fieldset.required li.purpose`)
+		if required.Length() != len(requiredPurposes) || form.doc.Find(`fieldset.required #f-acknowledge`).Length() != 1 {
+			t.Fatalf("%d required purposes listed under the acknowledgement, want %d", required.Length(), len(requiredPurposes))
+		}
+		if basis := form.text(`#p-account .meta`); !strings.Contains(basis, map[bool]string{true: "PDPA Art. 15", false: "個資法第15條"}[form.doc.Find("html[lang=en]").Length() == 1]) {
+			t.Fatalf("the required purpose does not show its legal basis: %q", basis)
 		}
 		if form.doc.Find(`fieldset.outside input[value=survey]`).Length() != 1 || form.doc.Find(`fieldset.outside > p`).Text() == "" {
 			t.Fatal("the out-of-purpose use is not a separate section with its own statement")
@@ -40,11 +49,16 @@ func TestSignUpAsksConsentPerPurpose(t *testing.T) {
 		if !strings.Contains(form.text(`#d-purpose-newsletter`), map[bool]string{true: "Nothing else changes", false: "不影響其他服務"}[form.doc.Find("html[lang=en]").Length() == 1]) {
 			t.Fatalf("the newsletter's effect of declining is not shown: %q", form.text(`#d-purpose-newsletter`))
 		}
-		f := signUpForm("x@example.tw", "某甲", citizenPassword)
-		f["purposes"] = []string{"account", "newsletter"}
+		f := signUpForm("x@example.tw", "某甲", citizenPassword, "newsletter")
+		f.Del("acknowledge")
 		r := b.post("/signup", f)
-		if r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-purpose-progress"]`).Length() != 1 {
-			t.Fatalf("missing required purposes: %d %q", r.Code, r.text(".error-summary"))
+		if r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-acknowledge"]`).Length() != 1 {
+			t.Fatalf("missing acknowledgement: %d %q", r.Code, r.text(".error-summary"))
+		}
+		// Ticking one required purpose as if it were a consent is not the acknowledgement.
+		f["purposes"] = []string{"account", "newsletter"}
+		if r := b.post("/signup", f); r.Code != http.StatusBadRequest || len(h.mails("x@example.tw")) != 0 {
+			t.Fatalf("one required purpose ticked instead of the acknowledgement: %d", r.Code)
 		}
 		if r.doc.Find(`#f-purpose-newsletter[checked]`).Length() != 1 || r.doc.Find(`#f-purpose-survey[checked]`).Length() != 0 {
 			t.Fatal("the ticks the person made were not kept")
@@ -77,8 +91,14 @@ func TestSignUpRecordsConsentsAndHonoursGPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !states["newsletter"].Granted || !states["account"].Granted || states["survey"].Granted || states["survey"].Action != consent.Decline {
+	if !states["newsletter"].Granted || states["newsletter"].Action != consent.Grant || states["survey"].Granted || states["survey"].Action != consent.Decline {
 		t.Fatalf("states %+v", states)
+	}
+	// The required purposes are in effect, recorded as acknowledged, never as consents.
+	for _, id := range requiredPurposes {
+		if !states[id].Granted || states[id].Action != consent.Acknowledge {
+			t.Fatalf("required purpose %s: %+v", id, states[id])
+		}
 	}
 	history, _ := cs.History(context.Background(), u.ID, 100)
 	methods := map[string]string{}
@@ -104,6 +124,10 @@ func TestMyConsentsGrantWithdrawAndHistory(t *testing.T) {
 	}
 	if page.doc.Find(`#c-account form`).Length() != 0 {
 		t.Fatal("a required purpose offers a withdraw button")
+	}
+	if st, note := page.text("#c-account .state"), page.text("#c-account p.meta"); !strings.Contains(st, "not a consent") || strings.Contains(st, "agreed") ||
+		!strings.Contains(note, "PDPA Art. 15") {
+		t.Fatalf("a required purpose is shown as a consent or without its basis: %q / %q", st, note)
 	}
 	if r := b.post("/account/consents", url.Values{"purpose": {"newsletter"}, "version": {"1"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("withdraw: %d", r.Code)
@@ -133,8 +157,9 @@ func TestMyConsentsGrantWithdrawAndHistory(t *testing.T) {
 	}
 	wg.Wait()
 	page = b.get("/account/consents")
-	if n := strings.Count(page.text("tbody"), "gave consent"); n != 7 {
-		t.Fatalf("%d grants in the history after six concurrent grants, want 7 (6 at sign-up + 1)", n)
+	// Sign-up acknowledged the 5 required purposes and gave 1 consent; one more now.
+	if n, acks := strings.Count(page.text("tbody"), "gave consent"), strings.Count(page.text("tbody"), "acknowledged the notice"); n != 2 || acks != 5 {
+		t.Fatalf("%d grants and %d acknowledgements in the history after six concurrent grants, want 2 (1 at sign-up + 1) and 5", n, acks)
 	}
 }
 

@@ -38,6 +38,9 @@ func (s *Server) personalData(ctx context.Context, lang string, u *account.User)
 	}
 	for _, p := range n.Purposes {
 		cs := export.ConsentState{Purpose: p.ID, Name: p.Name.In(lang)}
+		if p.Required {
+			cs.LegalBasis = p.LegalBasis.In(lang)
+		}
 		if st, ok := states[p.ID]; ok {
 			at := st.At.UTC()
 			cs.Granted, cs.Since = st.Granted, &at

@@ -59,6 +59,9 @@ const (
 	ActionGrant    = "grant"
 	ActionWithdraw = "withdraw"
 	ActionDecline  = "decline" // an optional purpose left unticked when it was asked
+	// ActionAcknowledge: told of a purpose that rests on the law or the service, not on
+	// consent (its consentType is NOT_CONSENT); nothing to withdraw.
+	ActionAcknowledge = "acknowledge"
 
 	ChannelWeb   = "web"
 	ChannelAPI   = "api"
@@ -130,7 +133,7 @@ type Purpose struct {
 
 // Portal is the portal's extension: what happened and exactly what the citizen was shown.
 type Portal struct {
-	Action        string `json:"action"`        // ActionGrant, ActionWithdraw or ActionDecline
+	Action        string `json:"action"`        // ActionGrant, ActionWithdraw, ActionDecline or ActionAcknowledge
 	NoticeVersion int    `json:"noticeVersion"` // consent.Notice.Version
 	WordingHash   string `json:"wordingHash"`   // WordingHash of the texts shown
 	Channel       string `json:"channel"`       // ChannelWeb, ChannelAPI, ChannelPaper or ChannelRequest
@@ -397,7 +400,7 @@ func (r *Receipt) check() error {
 		}
 	}
 	if p := r.Portal; p != nil {
-		need(p.Action == ActionGrant || p.Action == ActionWithdraw || p.Action == ActionDecline, "x-portal.action")
+		need(p.Action == ActionGrant || p.Action == ActionWithdraw || p.Action == ActionDecline || p.Action == ActionAcknowledge, "x-portal.action")
 		need(p.Channel == ChannelWeb || p.Channel == ChannelAPI || p.Channel == ChannelPaper || p.Channel == ChannelRequest, "x-portal.channel")
 		need(p.Method == MethodExplicit || p.Method == MethodGPC, "x-portal.method")
 		need(validHash(p.WordingHash), "x-portal.wordingHash")

@@ -105,7 +105,7 @@ func (c *Consents) tryAppend(ctx context.Context, e *consent.Event) (done, chang
 	if _, err := c.db.coll(collConsentEvents).InsertOne(ctx, d); err != nil {
 		return false, false, fmt.Errorf("record consent: %w", translate(err))
 	}
-	st := consentStateDoc{Granted: e.Action == consent.Grant, Action: string(e.Action), NoticeVersion: e.NoticeVersion, At: e.At.UTC(), EventID: e.ID}
+	st := consentStateDoc{Granted: e.Action.Holds(), Action: string(e.Action), NoticeVersion: e.NoticeVersion, At: e.At.UTC(), EventID: e.ID}
 	if c.beforeState != nil {
 		c.beforeState()
 	}

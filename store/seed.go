@@ -103,7 +103,7 @@ func (s *Seeder) Person(ctx context.Context, p SeedPerson) error {
 		s.add(collConsentEvents, consentEventDoc{ID: e.ID, Subject: u.ID, Purpose: e.Purpose, Action: string(e.Action), NoticeVersion: e.NoticeVersion,
 			At: e.At.UTC(), Channel: e.Channel, Method: e.Method, Lang: e.Lang, WordingHash: e.WordingHash, Receipt: e.Receipt,
 			RecordedBy: e.RecordedBy, Reference: e.Reference, Seq: nextSeq()})
-		st := consentStateDoc{Granted: e.Action == consent.Grant, Action: string(e.Action), NoticeVersion: e.NoticeVersion, At: e.At.UTC(), EventID: e.ID}
+		st := consentStateDoc{Granted: e.Action.Holds(), Action: string(e.Action), NoticeVersion: e.NoticeVersion, At: e.At.UTC(), EventID: e.ID}
 		states[e.Purpose] = st
 		if e.Action == consent.Grant || e.Action == consent.Withdraw {
 			m := e.At.In(twtime.Zone).Format("2006-01")

@@ -354,7 +354,10 @@ func (d *demo) consentHistory(p *store.SeedPerson, n *consent.Notice, created ti
 	for k := range n.Purposes {
 		pu := &n.Purposes[k]
 		e := &consent.Event{Subject: p.User.ID, Action: consent.Decline, Lang: lang, Channel: consent.ChannelWeb, Method: consent.MethodExplicit}
-		if pu.Required || d.rng.IntN(3) > 0 {
+		switch {
+		case pu.Required:
+			e.Action = consent.Acknowledge // told, not asked
+		case d.rng.IntN(3) > 0:
 			e.Action = consent.Grant
 		}
 		if err := d.deps.Consents.Prepare(n, pu, e, created); err != nil {
