@@ -156,6 +156,12 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	for _, id := range eff.Withdraw {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_withdraw", v0.ItemName("purpose:"+id, names)))
 	}
+	for _, id := range eff.Stop {
+		p.Effects = append(p.Effects, v0.T("fulfil.will_stop", v0.ItemName("purpose:"+id, names)))
+	}
+	if eff.ByHand {
+		p.Effects = append(p.Effects, v0.T("fulfil.will_by_hand"))
+	}
 	if eff.Restrict {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_restrict"))
 	}

@@ -3,6 +3,7 @@ package rights
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // Effects are what fulfilling a decided request does to the person's data, derived from
@@ -103,7 +104,10 @@ func grantedPurposes(r *Request) []string {
 // person's data key is destroyed, so no earlier backup can reveal them (crypto-shredding,
 // Enforcement Rules Arts. 5 and 6).
 type Eraser interface {
-	Erase(ctx context.Context, subject string) (ErasureReport, error)
+	// Erase erases subject; the requests named in keepLetters (decisions still open to
+	// appeal) keep their decision's reasons in the anonymous record, so the letter can
+	// still be printed without the person's name.
+	Erase(ctx context.Context, subject string, keepLetters []string) (ErasureReport, error)
 	// Farewell returns a fresh subject with a key of its own, to seal the mail that
 	// confirms an erasure to the address the person had.
 	Farewell(ctx context.Context) (string, error)
@@ -113,4 +117,22 @@ type Eraser interface {
 type ErasureReport struct {
 	Requests, ConsentEvents, Mail, Sessions, Files int
 	Account                                        bool
+}
+
+// AppealDays is the period for an appeal against a refusal (訴願法 Art. 14: 30 days from
+// the day after service); AppealServiceDays allows for a letter served by post, whose
+// service date the portal does not learn.
+const (
+	AppealDays        = 30
+	AppealServiceDays = 10
+)
+
+// AppealOpen reports whether r's decision refused something and may still be appealed
+// at now: before an erasure such a request keeps its decision letter in its anonymous
+// record, so the appeal can still be heard.
+func AppealOpen(r *Request, now time.Time) bool {
+	if r.Decision == nil || r.Decision.Outcome == Granted || r.Decision.At.IsZero() {
+		return false
+	}
+	return !DateOf(now).After(DateOf(r.Decision.At).AddDays(AppealDays + AppealServiceDays))
 }

@@ -3,6 +3,7 @@ package rights
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func decided(r Request, items ...Item) *Request {
@@ -59,5 +60,22 @@ func TestWholeRequestIsOneItem(t *testing.T) {
 	}
 	if got := Items(&Request{Kind: Stop, Purposes: []string{"newsletter"}}); !slices.Equal(got, []string{"purpose:newsletter"}) {
 		t.Fatalf("items %v", got)
+	}
+}
+
+// A refusal keeps its letter for the appeal period and a margin for service by post; a
+// grant is not appealed by the person who asked for it.
+func TestAppealOpen(t *testing.T) {
+	at := time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)
+	refused := &Request{Decision: &Decision{Outcome: Partly, At: at}}
+	last := at.AddDate(0, 0, AppealDays+AppealServiceDays)
+	if !AppealOpen(refused, at) || !AppealOpen(refused, last) {
+		t.Fatal("a partial refusal is not open to appeal within its period")
+	}
+	if AppealOpen(refused, last.AddDate(0, 0, 1)) {
+		t.Fatal("a partial refusal is still open to appeal after its period")
+	}
+	if AppealOpen(&Request{Decision: &Decision{Outcome: Granted, At: at}}, at) || AppealOpen(&Request{}, at) {
+		t.Fatal("a grant or an undecided request counts as open to appeal")
 	}
 }
