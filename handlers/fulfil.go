@@ -115,6 +115,25 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		done = append(done, v.T("fulfil.by_hand"))
 	}
 	if eff.Restrict && !rights.IsGuest(r.Subject) {
+		// A stop of everything withdraws every optional purpose the person still grants.
+		n, err := s.Notices.Current(ctx)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		for _, p := range n.Purposes {
+			if p.Required {
+				continue
+			}
+			e, err := s.Consents.WithdrawOnRequest(ctx, r.Subject, p.ID, me, r.Ref, c.GetString(keyLang))
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if e != nil {
+				done = append(done, v.T("fulfil.withdrawn", p.ID))
+			}
+		}
 		if err := s.setRestriction(c, r.Subject, true); err != nil {
 			s.fail(c, err)
 			return

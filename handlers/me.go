@@ -47,7 +47,7 @@ func (s *Server) stoppedRows(c *gin.Context, u *account.User) ([]stoppedRow, err
 	v := &View{Lang: c.GetString(keyLang), s: s}
 	var out []stoppedRow
 	for id, at := range u.Stopped {
-		out = append(out, stoppedRow{ID: id, Name: v.ItemName("purpose:"+id, names), Since: at})
+		out = append(out, stoppedRow{ID: id, Name: v.PurposeName(id, names), Since: at})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil

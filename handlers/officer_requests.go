@@ -727,6 +727,15 @@ func (o *officerCache) list(ctx context.Context, users account.Users, now time.T
 	return out, nil
 }
 
+// PurposeName is a purpose's name in the page's language (its id if it is no longer in
+// the catalogue).
+func (v *View) PurposeName(id string, names map[string]consent.Text) string {
+	if n, ok := names[id]; ok {
+		return n.In(v.Lang)
+	}
+	return id
+}
+
 // ItemName names a decision item in the page's language.
 func (v *View) ItemName(key string, names map[string]consent.Text) string {
 	switch {
