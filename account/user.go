@@ -67,6 +67,9 @@ type User struct {
 	// 11): optional purposes withdrawn, no mail but about the person's own requests.
 	// Only the person can lift it. Zero: no restriction.
 	Restricted time.Time
+	// Stopped holds the purposes an approved stop request restricted one by one (purpose
+	// id → when), the rest of the relationship going on. Only the person lifts them.
+	Stopped map[string]time.Time
 	// Disputed lists the fields whose accuracy a pending correction request disputes
 	// (Art. 11(2)): officers see them marked until the request is settled.
 	Disputed []string

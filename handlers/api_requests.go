@@ -50,6 +50,7 @@ type apiRequest struct {
 	Subject     string    `json:"subject,omitempty"`
 	Scope       string    `json:"scope,omitempty"`
 	Purposes    []string  `json:"purposes,omitempty"`
+	Whole       bool      `json:"whole,omitempty"`
 	Field       string    `json:"field,omitempty"`
 	Proposed    string    `json:"proposed,omitempty"`
 	Explanation string    `json:"explanation,omitempty"`
@@ -110,7 +111,7 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 	if err != nil {
 		return nil, err
 	}
-	out := &apiRequest{apiRequestSummary: summaryOf(r, rights.DateOf(s.Now())), Scope: r.Scope, Purposes: r.Purposes, Field: r.Field,
+	out := &apiRequest{apiRequestSummary: summaryOf(r, rights.DateOf(s.Now())), Scope: r.Scope, Purposes: r.Purposes, Whole: r.Whole, Field: r.Field,
 		Proposed: r.Proposed, Explanation: r.Explanation, Version: r.Version, Filed: r.Filed, DuplicateOf: r.DuplicateOf,
 		Timeline: make([]apiStep, len(steps))}
 	out.Assignee = ""
@@ -176,12 +177,15 @@ func (s *Server) apiMyRequest(c *gin.Context) {
 }
 
 type apiFiling struct {
-	Kind        string   `json:"kind"`
-	Scope       string   `json:"scope"`
-	Purposes    []string `json:"purposes"`
-	Field       string   `json:"field"`
-	Proposed    string   `json:"proposed"`
-	Explanation string   `json:"explanation"`
+	Kind     string   `json:"kind"`
+	Scope    string   `json:"scope"`
+	Purposes []string `json:"purposes"`
+	// Whole: a stop or delete about the whole account (a deletion closes it), instead
+	// of purposes.
+	Whole       bool   `json:"whole"`
+	Field       string `json:"field"`
+	Proposed    string `json:"proposed"`
+	Explanation string `json:"explanation"`
 }
 
 // apiFileRequest files a request for the signed-in person: the same rules as the form,
@@ -215,7 +219,7 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 		return
 	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Subject: u.ID, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
-		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
+		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
 	if err := rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil(); err != nil {
 		s.fail(c, err)
 		return

@@ -93,6 +93,19 @@ func (s *Server) fail(c *gin.Context, err error) {
 		s.Log.Error("request failed", "request_id", c.GetString(keyRequestID), "path", c.Request.URL.Path, "status", status, "err", err)
 	}
 	var inv *apperr.Invalid
+	if errors.As(err, &inv) && isAPI(c.Request) {
+		// The API says what was wrong too, field by field, not only "not valid".
+		lang := c.GetString(keyLang)
+		v := &View{Lang: lang, s: s}
+		body := apiErrorBody{Error: apiErrorDetail{Code: apiCodes[status], Message: s.cat.T(lang, "api.error."+apiCodes[status]), RequestID: c.GetString(keyRequestID)}}
+		for _, p := range inv.Problems {
+			body.Error.Problems = append(body.Error.Problems, apiProblem{Field: p.Field, Message: v.Problem(p)})
+		}
+		c.Header("Content-Language", lang)
+		writeJSON(c.Writer, status, body)
+		c.Abort()
+		return
+	}
 	if errors.As(err, &inv) && !isAPI(c.Request) {
 		// A link or export without its form (a CSV, a report): say what was wrong.
 		v := s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), "error.400.title", errorPage{Status: status, Problems: inv.Problems})
@@ -177,6 +190,13 @@ type apiErrorDetail struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
 	RequestID string `json:"requestId,omitempty"`
+	// Problems: what was wrong with a request body, by field.
+	Problems []apiProblem `json:"problems,omitempty"`
+}
+
+type apiProblem struct {
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
 }
 
 // writeJSONError is writeError for the API: the stable code, the message in the

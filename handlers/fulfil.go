@@ -13,12 +13,15 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/vault"
 )
 
 // fulfil carries out a decided request, then records that it did. The effects come
-// from the decision (rights.EffectsOf): a correction is applied to the person's data, a
-// stop withdraws the granted purposes and restricts processing, a deletion erases the
-// person. Corrections, withdrawals and the restriction are idempotent and happen first,
+// from the decision (rights.EffectsOf) and reach exactly the granted scope: a correction
+// is applied to the person's data; a stop withdraws the granted purposes and restricts
+// processing for them (for everything only when the whole account was asked); a
+// deletion of purposes withdraws them, and only a deletion of the whole account erases
+// the person, after a confirmation page. Corrections, withdrawals and the restriction are idempotent and happen first,
 // so a failure leaves the request decided and the officer tries again; an erasure comes
 // after the request is recorded as fulfilled, because afterwards there is nobody left
 // to record it for, and it too can be run again (the "erase" action).
@@ -58,6 +61,10 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		return
 	}
 	eff := rights.EffectsOf(r)
+	if eff.Erase && !s.confirmed(c, confirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+		Action: "/officer/requests/" + r.Ref + "/fulfil", Back: "/officer/requests/" + r.Ref}) {
+		return
+	}
 	var done []string
 	v := &View{Lang: c.GetString(keyLang), s: s}
 	if eff.Correct != nil && !rights.IsGuest(r.Subject) {
@@ -90,7 +97,43 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 			done = append(done, v.T("fulfil.withdrawn", p))
 		}
 	}
+	if len(eff.Stop) > 0 && !rights.IsGuest(r.Subject) {
+		if err := s.setStopped(c, r.Subject, eff.Stop, true); err != nil {
+			s.fail(c, err)
+			return
+		}
+		names, err := s.purposeNames(ctx)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		for _, p := range eff.Stop {
+			done = append(done, v.T("fulfil.stopped", v.ItemName("purpose:"+p, names)))
+		}
+	}
+	if eff.ByHand {
+		done = append(done, v.T("fulfil.by_hand"))
+	}
 	if eff.Restrict && !rights.IsGuest(r.Subject) {
+		// A stop of everything withdraws every optional purpose the person still grants.
+		n, err := s.Notices.Current(ctx)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		for _, p := range n.Purposes {
+			if p.Required {
+				continue
+			}
+			e, err := s.Consents.WithdrawOnRequest(ctx, r.Subject, p.ID, me, r.Ref, c.GetString(keyLang))
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if e != nil {
+				done = append(done, v.T("fulfil.withdrawn", p.ID))
+			}
+		}
 		if err := s.setRestriction(c, r.Subject, true); err != nil {
 			s.fail(c, err)
 			return
@@ -110,16 +153,22 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 	}
 	if eff.Erase {
 		// The confirmation goes under a key of its own: the person's key and their queued
-		// mail go with the erasure.
+		// mail go with the erasure. What they are owed — the list of their requests and
+		// decisions, and where a letter still open to appeal stays — is gathered first.
 		to, lang := s.requesterAddress(c, updated)
-		if rep, err := s.Eraser.Erase(ctx, r.Subject); err != nil {
+		owed, keep, err := s.owedBeforeErasure(c, r.Subject, lang)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if rep, err := s.Eraser.Erase(ctx, r.Subject, keep); err != nil {
 			s.Log.Error("erasure incomplete", "ref", r.Ref, "err", err)
 			s.addFlash(c, flashError, "flash.erasure_incomplete")
 		} else {
 			s.Log.Info("person erased", "ref", r.Ref, "requests", rep.Requests, "consent_events", rep.ConsentEvents, "mail", rep.Mail, "sessions", rep.Sessions, "files", rep.Files)
 			s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
 			if to != "" {
-				s.farewell(c, updated, to, lang)
+				s.farewell(c, updated, to, lang, owed)
 			}
 		}
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
@@ -147,13 +196,40 @@ func (s *Server) requesterAddress(c *gin.Context, r *rights.Request) (to, lang s
 	return "", ""
 }
 
+// owedBeforeErasure lists, in the person's language, each of their requests with its
+// decision — what they are owed before their account goes — and names the requests
+// whose decision is still open to appeal, which keep their letter without the name.
+func (s *Server) owedBeforeErasure(c *gin.Context, subject, lang string) (string, []string, error) {
+	rs, err := s.Requests.ForSubject(c.Request.Context(), subject)
+	if err != nil {
+		return "", nil, err
+	}
+	if lang == "" {
+		lang = c.GetString(keyLang)
+	}
+	v := &View{Lang: lang, s: s}
+	var lines, keep []string
+	for _, r := range rs {
+		line := v.T("erase.owed_request", r.Ref, v.T("right."+string(r.Kind)+".name"), v.T("state."+string(r.State)))
+		if d := r.Decision; d != nil {
+			line += " " + v.T("erase.owed_decision", v.T("outcome."+string(d.Outcome)), rights.DateOf(d.At).String())
+		}
+		if rights.AppealOpen(r, s.Now()) {
+			keep = append(keep, r.Ref)
+			line += " " + v.T("erase.owed_appeal", rights.DateOf(r.Decision.At).AddDays(rights.AppealDays+rights.AppealServiceDays).String())
+		}
+		lines = append(lines, "- "+line)
+	}
+	return strings.Join(lines, "\n"), keep, nil
+}
+
 // farewell confirms an erasure to the address the person had, under a fresh key of its
-// own (theirs is destroyed). It names the reference only.
-func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang string) {
+// own (theirs is destroyed): the reference, and each of their requests with its decision.
+func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang, owed string) {
 	ctx := c.Request.Context()
 	id, err := s.Eraser.Farewell(ctx)
 	if err == nil {
-		err = s.Accounts.Mailer.Send(ctx, account.Mail{UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []any{r.Ref}})
+		err = s.Accounts.Mailer.Send(ctx, account.Mail{UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []any{r.Ref, owed}})
 	}
 	if err != nil {
 		s.Log.Error("erasure done but its confirmation was not queued", "ref", r.Ref, "err", err)
@@ -175,7 +251,17 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
 		return
 	}
-	rep, err := s.Eraser.Erase(c.Request.Context(), r.Subject)
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+		Action: "/officer/requests/" + r.Ref + "/erase", Back: "/officer/requests/" + r.Ref}) {
+		return
+	}
+	// A repeated run: the letters open to appeal were kept by the first, or are kept now.
+	_, keep, err := s.owedBeforeErasure(c, r.Subject, "")
+	if err != nil && !errors.Is(err, vault.ErrKeyDestroyed) {
+		s.fail(c, err)
+		return
+	}
+	rep, err := s.Eraser.Erase(c.Request.Context(), r.Subject, keep)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -237,6 +323,41 @@ func (s *Server) setRestriction(c *gin.Context, subject string, on bool) error {
 	return apperr.ErrStale
 }
 
+// setStopped records an approved stop for each purpose, or lifts it: processing for
+// those purposes is restricted, the rest goes on.
+func (s *Server) setStopped(c *gin.Context, subject string, purposes []string, on bool) error {
+	ctx := c.Request.Context()
+	for range 3 {
+		u, err := s.Users.ByID(ctx, subject)
+		if err != nil {
+			return err
+		}
+		changed := false
+		for _, p := range purposes {
+			_, has := u.Stopped[p]
+			switch {
+			case on && !has:
+				if u.Stopped == nil {
+					u.Stopped = map[string]time.Time{}
+				}
+				u.Stopped[p] = s.Now()
+				changed = true
+			case !on && has:
+				delete(u.Stopped, p)
+				changed = true
+			}
+		}
+		if !changed {
+			return nil
+		}
+		err = s.Users.Update(ctx, u)
+		if !errors.Is(err, apperr.ErrStale) {
+			return err
+		}
+	}
+	return apperr.ErrStale
+}
+
 // setDisputed marks the field a correction request disputes on the person's account
 // while the request is open (Art. 11(2)), and clears it when it is settled.
 func (s *Server) setDisputed(c *gin.Context, r *rights.Request, on bool) {
@@ -277,8 +398,31 @@ func without(xs []string, x string) []string {
 	return out
 }
 
-// liftRestriction lets the person lift their own processing restriction; nobody else can.
+type liftForm struct {
+	// Purpose names one stopped purpose to lift; empty lifts the restriction of
+	// everything.
+	Purpose string `form:"purpose" validate:"max=40" label:"request.purposes"`
+}
+
+// liftRestriction lets the person lift their own processing restriction, of everything
+// or of one purpose; nobody else can.
 func (s *Server) liftRestriction(c *gin.Context) {
+	var f liftForm
+	if inv, ok := s.bind(c, &f); !ok {
+		return
+	} else if err := inv.OrNil(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if f.Purpose != "" {
+		if err := s.setStopped(c, currentUser(c).ID, []string{f.Purpose}, false); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.addFlash(c, flashSuccess, "flash.restriction_lifted")
+		c.Redirect(http.StatusSeeOther, "/account")
+		return
+	}
 	if err := s.setRestriction(c, currentUser(c).ID, false); err != nil {
 		s.fail(c, err)
 		return

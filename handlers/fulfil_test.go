@@ -81,8 +81,8 @@ func TestFulfilledCorrectionIsApplied(t *testing.T) {
 	}
 }
 
-// An approved stop withdraws the purposes and restricts processing; only the person
-// can lift the restriction.
+// An approved stop of everything withdraws the optional purposes and restricts all
+// processing; only the person can lift the restriction.
 func TestFulfilledStopRestricts(t *testing.T) {
 	h := newHarness(t)
 	h.browser(english).post("/signup", signUpForm("s@example.tw", "停止", citizenPassword, "newsletter"))
@@ -91,7 +91,7 @@ func TestFulfilledStopRestricts(t *testing.T) {
 	c.post("/account/verify", url.Values{})
 	link, _ := h.lastLink("s@example.tw")
 	c.get(link)
-	if r := c.post("/requests", url.Values{"kind": {"stop"}, "purposes": {"newsletter"}}); r.Code != http.StatusSeeOther {
+	if r := c.post("/requests", url.Values{"kind": {"stop"}, "whole": {"on"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("file: %d %q", r.Code, r.text(".error-summary"))
 	}
 	o := h.signIn("o@agency.example", staffPassword, english)
@@ -180,7 +180,7 @@ func TestFulfilledDeletionErasesEvenFromBackups(t *testing.T) {
 	c := h.signIn("gone@example.tw", citizenPassword, english)
 	c.post("/account/profile", url.Values{"name": {"Gone Person"}, "phone": {"0987-654-321"}})
 	c.multipart("/requests", url.Values{"kind": {"copy"}, "scope": {"secret scope text"}}, upload{"my-id.pdf", pdfFile})
-	c.post("/requests", url.Values{"kind": {"delete"}, "purposes": {"newsletter"}, "scope": {"everything about me"}})
+	c.post("/requests", url.Values{"kind": {"delete"}, "whole": {"on"}, "scope": {"everything about me"}})
 	stay := h.signIn("stay@example.tw", citizenPassword, english)
 	stay.post("/requests", url.Values{"kind": {"view"}, "scope": {"mine"}})
 
@@ -197,7 +197,7 @@ func TestFulfilledDeletionErasesEvenFromBackups(t *testing.T) {
 	if p := o.get("/officer/requests/2026-000002"); !strings.Contains(p.text(".notice"), "cannot be undone") {
 		t.Fatalf("the officer is not warned: %q", p.text("main"))
 	}
-	if r := act(t, o, "2026-000002", "fulfil", nil); r.Code != http.StatusSeeOther {
+	if r := confirmForm(t, o, act(t, o, "2026-000002", "fulfil", nil)); r.Code != http.StatusSeeOther {
 		t.Fatalf("fulfil: %d %q\n%s", r.Code, r.text(".error-summary"), h.logs.String())
 	}
 	page := o.get("/officer/requests/2026-000002")

@@ -24,6 +24,7 @@ type intakeForm struct {
 	Kind        string    `form:"kind" validate:"required,oneof=view copy correct stop delete" label:"request.kind"`
 	Scope       string    `form:"scope" validate:"max=2000" label:"request.scope"`
 	Purposes    []string  `form:"purposes" validate:"max=50,dive,max=40" label:"request.purposes"`
+	Whole       bool      `form:"whole"`
 	Field       string    `form:"field" validate:"omitempty,oneof=name phone address email other" label:"request.field"`
 	Proposed    string    `form:"proposed" validate:"max=500" label:"request.proposed"`
 	Explanation string    `form:"explanation" validate:"max=2000" label:"request.explanation"`
@@ -73,6 +74,9 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	}
 	vals := map[string]string{"email": f.Email, "name": f.Name, "channel": f.Channel, "kind": f.Kind, "scope": f.Scope, "field": f.Field,
 		"proposed": f.Proposed, "explanation": f.Explanation}
+	if f.Whole {
+		vals["whole"] = "on"
+	}
 	if !f.Received.IsZero() {
 		vals["received"] = f.Received.Format("2006-01-02")
 	}
@@ -105,7 +109,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		return
 	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Channel: f.Channel, Received: received, Scope: f.Scope, Purposes: f.Purposes,
-		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: currentUser(c).ID}
+		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: currentUser(c).ID}
 	if validKind(r.Kind) {
 		if inv, err = merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
 			s.fail(c, err)

@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"net/http"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,6 +26,31 @@ type profilePage struct {
 	Values  map[string]string
 	Langs   []string
 	Session *account.Session
+	// Stopped are the purposes an approved stop request restricted, each liftable.
+	Stopped []stoppedRow
+}
+
+type stoppedRow struct {
+	ID, Name string
+	Since    time.Time
+}
+
+// stoppedRows names the person's stopped purposes in the page's language.
+func (s *Server) stoppedRows(c *gin.Context, u *account.User) ([]stoppedRow, error) {
+	if len(u.Stopped) == 0 {
+		return nil, nil
+	}
+	names, err := s.purposeNames(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Lang: c.GetString(keyLang), s: s}
+	var out []stoppedRow
+	for id, at := range u.Stopped {
+		out = append(out, stoppedRow{ID: id, Name: v.PurposeName(id, names), Since: at})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }
 
 func (s *Server) profileValues(u *account.User) map[string]string {
@@ -38,6 +65,11 @@ func (s *Server) profileValues(u *account.User) map[string]string {
 func (s *Server) accountPage(c *gin.Context) {
 	u := currentUser(c)
 	p := profilePage{Prefix: "profile", Values: s.profileValues(u), Langs: []string{i18n.ZH, i18n.EN}}
+	var err error
+	if p.Stopped, err = s.stoppedRows(c, u); err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, "account", s.view(c, "account.title", p))
 }
 
@@ -61,6 +93,7 @@ func (s *Server) profileSubmit(c *gin.Context) {
 		}
 	}
 	p := profilePage{Prefix: "profile", Values: map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang}, Langs: []string{i18n.ZH, i18n.EN}}
+	p.Stopped, _ = s.stoppedRows(c, u) // the form's problems matter more than this list
 	v := s.view(c, "account.title", p)
 	inFormOrder(inv, &f)
 	v.Problems = inv.Problems

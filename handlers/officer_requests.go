@@ -156,6 +156,12 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	for _, id := range eff.Withdraw {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_withdraw", v0.ItemName("purpose:"+id, names)))
 	}
+	for _, id := range eff.Stop {
+		p.Effects = append(p.Effects, v0.T("fulfil.will_stop", v0.ItemName("purpose:"+id, names)))
+	}
+	if eff.ByHand {
+		p.Effects = append(p.Effects, v0.T("fulfil.will_by_hand"))
+	}
 	if eff.Restrict {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_restrict"))
 	}
@@ -719,6 +725,15 @@ func (o *officerCache) list(ctx context.Context, users account.Users, now time.T
 	}
 	o.items, o.at = out, now
 	return out, nil
+}
+
+// PurposeName is a purpose's name in the page's language (its id if it is no longer in
+// the catalogue).
+func (v *View) PurposeName(id string, names map[string]consent.Text) string {
+	if n, ok := names[id]; ok {
+		return n.In(v.Lang)
+	}
+	return id
 }
 
 // ItemName names a decision item in the page's language.

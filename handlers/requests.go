@@ -24,9 +24,11 @@ import (
 )
 
 type requestForm struct {
-	Kind        string   `form:"kind" validate:"required,oneof=view copy correct stop delete" label:"request.kind"`
-	Scope       string   `form:"scope" validate:"max=2000" label:"request.scope"`
-	Purposes    []string `form:"purposes" validate:"max=50,dive,max=40" label:"request.purposes"`
+	Kind     string   `form:"kind" validate:"required,oneof=view copy correct stop delete" label:"request.kind"`
+	Scope    string   `form:"scope" validate:"max=2000" label:"request.scope"`
+	Purposes []string `form:"purposes" validate:"max=50,dive,max=40" label:"request.purposes"`
+	// Whole: a stop or delete about the whole account, ticked on its own.
+	Whole       bool     `form:"whole"`
 	Field       string   `form:"field" validate:"omitempty,oneof=name phone address email other" label:"request.field"`
 	Proposed    string   `form:"proposed" validate:"max=500" label:"request.proposed"`
 	Explanation string   `form:"explanation" validate:"max=2000" label:"request.explanation"`
@@ -140,6 +142,9 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 	if f.OnBehalf {
 		vals["on_behalf"] = "on"
 	}
+	if f.Whole {
+		vals["whole"] = "on"
+	}
 	if who.guest {
 		vals["email"] = who.email
 	}
@@ -153,7 +158,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		s.fail(c, err)
 		return
 	}
-	r := &rights.Request{Kind: kind, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
+	r := &rights.Request{Kind: kind, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes, Whole: f.Whole,
 		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, ScopeFiles: f.ScopeFiles}
 	for _, id := range f.ScopeFiles {
 		if _, err := s.Inventory.Get(ctx, id); errors.Is(err, apperr.ErrNotFound) {

@@ -108,6 +108,11 @@ func Items(r *Request) []string {
 	case Correct:
 		return []string{"field:" + r.Field}
 	}
+	if r.Whole {
+		// Everything is one item: granting it in part would be one of the narrower
+		// requests the person did not make.
+		return []string{ItemWhole}
+	}
 	var out []string
 	for _, p := range r.Purposes {
 		out = append(out, "purpose:"+p)
@@ -117,6 +122,9 @@ func Items(r *Request) []string {
 	}
 	return out
 }
+
+// ItemWhole is the one item of a stop or delete request about everything.
+const ItemWhole = "whole"
 
 // Limits on what an officer types.
 const (

@@ -84,6 +84,10 @@ type Request struct {
 	// proposed value and why (Enforcement Rules Art. 19).
 	Scope    string
 	Purposes []string
+	// Whole: a stop or delete request about everything rather than named purposes or
+	// data — a deletion closes the account and erases the person, a stop restricts all
+	// processing. It is a choice of its own, never inferred from the purposes ticked.
+	Whole bool
 	// ScopeFiles are the agency's personal data files (inventory ids) the requester
 	// named; none means all of them.
 	ScopeFiles  []string
@@ -155,8 +159,16 @@ func Validate(r *Request, known func(purpose string) bool) *apperr.Invalid {
 		text("principal", r.Principal, MaxPrincipal, true)
 		text("principal_contact", r.PrincipalContact, MaxPrincipal, false)
 	}
+	if r.Whole && r.Kind != Stop && r.Kind != Delete {
+		v.Add("whole", "request.whole_kind")
+	}
 	if r.Kind == Stop || r.Kind == Delete {
-		if len(r.Purposes) == 0 && strings.TrimSpace(r.Scope) == "" {
+		switch {
+		case r.Whole && len(r.Purposes) > 0:
+			// Either named purposes or everything: a request that says both would leave
+			// the officer guessing which the person meant.
+			v.Add("whole", "request.whole_or_purposes")
+		case !r.Whole && len(r.Purposes) == 0 && strings.TrimSpace(r.Scope) == "":
 			v.Add("purposes", "request.purposes_required")
 		}
 		for _, p := range r.Purposes {

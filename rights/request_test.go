@@ -22,6 +22,10 @@ func TestValidateRequestByKind(t *testing.T) {
 		{"delete needs purposes or a description", Request{Kind: Delete}, []string{"purposes"}},
 		{"delete with a forged purpose", Request{Kind: Delete, Purposes: []string{"$where"}}, []string{"purposes"}},
 		{"stop with a known purpose", Request{Kind: Stop, Purposes: []string{"newsletter"}}, nil},
+		{"delete of the whole account", Request{Kind: Delete, Whole: true}, nil},
+		{"whole account and purposes at once", Request{Kind: Delete, Whole: true, Purposes: []string{"newsletter"}}, []string{"whole"}},
+		{"stop of everything", Request{Kind: Stop, Whole: true, Scope: "所有處理"}, nil},
+		{"whole account on a view", Request{Kind: View, Scope: "全部", Whole: true}, []string{"whole"}},
 		{"oversize scope", Request{Kind: Copy, Scope: strings.Repeat("長", MaxScope+1)}, []string{"scope"}},
 	}
 	for _, tc := range cases {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -33,7 +34,7 @@ func NewEraser(db *DB, v *vault.Vault, f *Files) *Eraser {
 // requests are first reduced to anonymous records (so they stay readable without the
 // key), then the data key is destroyed — from that moment nothing left, in the database
 // or in any backup, can be opened — then the remaining documents are deleted.
-func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureReport, error) {
+func (e *Eraser) Erase(ctx context.Context, subject string, keepLetters []string) (rights.ErasureReport, error) {
 	var rep rights.ErasureReport
 	if subject == "" {
 		return rep, errors.New("erase: no subject")
@@ -49,7 +50,7 @@ func (e *Eraser) Erase(ctx context.Context, subject string) (rights.ErasureRepor
 			return rep, err
 		}
 		n := len(fs)
-		if err := e.anonymise(ctx, ref); err != nil {
+		if err := e.anonymise(ctx, ref, slices.Contains(keepLetters, ref)); err != nil {
 			return rep, err
 		}
 		if err := e.files.DeleteRef(ctx, ref); err != nil {
@@ -195,8 +196,10 @@ func (e *Eraser) tallyConsents(ctx context.Context, subject string) error {
 
 // anonymise reduces a request to what accountability and statistics need: reference,
 // kind, channel, dates, state, outcome and the timeline's actions without notes or
-// actors. Messages, texts, the extension's reason and the decision's explanations go.
-func (e *Eraser) anonymise(ctx context.Context, ref string) error {
+// actors. Messages, texts and the extension's reason go; the decision's explanations go
+// too unless keepLetter (a decision still open to appeal), when they are kept in the
+// clear, without the person's name, so the letter can still be printed for the appeal.
+func (e *Eraser) anonymise(ctx context.Context, ref string, keepLetter bool) error {
 	defer e.db.locks.lock(collRequests, ref)()
 	var d requestDoc
 	err := translate(e.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d))
@@ -216,10 +219,27 @@ func (e *Eraser) anonymise(ctx context.Context, ref string) error {
 	if d.Extension != nil {
 		a.Extension = &extDoc{At: d.Extension.At, By: d.Extension.By, OldDue: d.Extension.OldDue}
 	}
+	var sealer *vault.Sealer
+	if keepLetter && d.Decision != nil && !d.Erased {
+		// Before the key goes; a run repeated after that finds the record already made.
+		sealer, err = e.vault.For(ctx, d.Subject)
+		if errors.Is(err, vault.ErrKeyDestroyed) {
+			sealer, err = nil, nil
+		}
+		if err != nil {
+			return fmt.Errorf("anonymise %s: %w", ref, err)
+		}
+	}
 	if d.Decision != nil {
 		a.Decision = &decisionDoc{Outcome: d.Decision.Outcome, At: d.Decision.At, By: d.Decision.By}
 		for _, it := range d.Decision.Items {
-			a.Decision.Items = append(a.Decision.Items, itemDoc{Key: it.Key, Granted: it.Granted, Grounds: it.Grounds})
+			kept := itemDoc{Key: it.Key, Granted: it.Granted, Grounds: it.Grounds, Kept: it.Kept}
+			if sealer != nil && len(it.Reason) > 0 {
+				if kept.Kept, err = sealer.Open("request.item", it.Reason); err != nil {
+					return fmt.Errorf("anonymise %s: %w", ref, err)
+				}
+			}
+			a.Decision.Items = append(a.Decision.Items, kept)
 		}
 	}
 	if d.Fee != nil {

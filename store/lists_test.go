@@ -183,7 +183,7 @@ func TestErasureLeavesTheCountsOfOthers(t *testing.T) {
 	v := storetest.Vault(w.db.DB)
 	files := store.NewFiles(w.db.DB, v)
 	gone := w.people[1].ID
-	rep, err := store.NewEraser(w.db.DB, v, files).Erase(ctx(t), gone)
+	rep, err := store.NewEraser(w.db.DB, v, files).Erase(ctx(t), gone, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ type requestDoc struct {
 	Filed       time.Time `bson:"filed"`
 	Scope       []byte    `bson:"scope,omitempty"` // sealed
 	Purposes    []string  `bson:"purposes,omitempty"`
+	Whole       bool      `bson:"whole,omitempty"`
 	ScopeFiles  []string  `bson:"scope_files,omitempty"`
 	Field       string    `bson:"field,omitempty"`
 	Proposed    []byte    `bson:"proposed,omitempty"`    // sealed
@@ -84,6 +85,9 @@ type itemDoc struct {
 	Granted bool     `bson:"granted"`
 	Grounds []string `bson:"grounds,omitempty"`
 	Reason  []byte   `bson:"reason,omitempty"` // sealed
+	// Kept is the reason of an erased person's decision still open to appeal, kept in
+	// the anonymous record (Eraser.anonymise).
+	Kept string `bson:"kept,omitempty"`
 }
 
 type feeDoc struct {
@@ -216,7 +220,7 @@ func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 	}
 	d := &requestDoc{Ref: r.Ref, Kind: string(r.Kind), Subject: r.Subject, State: string(r.State), Channel: r.Channel,
 		Received: r.Received.String(), Due: r.Due.String(), Filed: r.Filed.UTC(), Purposes: r.Purposes, ScopeFiles: r.ScopeFiles, Field: r.Field, Version: r.Version,
-		Erased:    r.Erased,
+		Erased: r.Erased, Whole: r.Whole,
 		Principal: seal("request.principal", r.Principal), PrincipalOf: seal("request.principal_contact", r.PrincipalContact),
 		Scope: seal("request.scope", r.Scope), Proposed: seal("request.proposed", r.Proposed), Explanation: seal("request.explanation", r.Explanation),
 		Assignee: r.Assignee, IdentityLevel: string(r.IdentityLevel), EnteredBy: r.EnteredBy, IdentityNote: seal("request.identity_note", r.IdentityNote), DuplicateOf: r.DuplicateOf}
@@ -353,7 +357,7 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 		return nil, fmt.Errorf("request %s: %w", d.Ref, err)
 	}
 	r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Channel: d.Channel,
-		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, ScopeFiles: d.ScopeFiles, Field: d.Field, Version: d.Version,
+		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, Whole: d.Whole, ScopeFiles: d.ScopeFiles, Field: d.Field, Version: d.Version,
 		Assignee: d.Assignee, IdentityLevel: rights.IdentityLevel(d.IdentityLevel), DuplicateOf: d.DuplicateOf, EnteredBy: d.EnteredBy,
 		Erased: d.Erased}
 	var sealer *vault.Sealer
@@ -383,7 +387,7 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 		r.Decision = &rights.Decision{Outcome: rights.Outcome(x.Outcome), At: x.At, By: x.By}
 		r.Decision.Items = make([]rights.Item, len(x.Items))
 		for i, it := range x.Items {
-			r.Decision.Items[i] = rights.Item{Key: it.Key, Granted: it.Granted, Grounds: it.Grounds}
+			r.Decision.Items[i] = rights.Item{Key: it.Key, Granted: it.Granted, Grounds: it.Grounds, Reason: it.Kept}
 			open("request.item", it.Reason, &r.Decision.Items[i].Reason)
 		}
 	}

@@ -30,27 +30,28 @@ func NewUsers(db *DB, emailKey []byte, v *vault.Vault) *Users {
 }
 
 type userDoc struct {
-	ID                 string    `bson:"_id"`
-	Email              []byte    `bson:"email"` // sealed
-	EmailKey           string    `bson:"email_key"`
-	Name               []byte    `bson:"name"`              // sealed
-	Phone              []byte    `bson:"phone,omitempty"`   // sealed
-	Address            []byte    `bson:"address,omitempty"` // sealed
-	Lang               string    `bson:"lang,omitempty"`
-	Roles              []string  `bson:"roles"`
-	PasswordHash       string    `bson:"password_hash"`
-	PasswordHistory    []string  `bson:"password_history,omitempty"`
-	PasswordChanged    time.Time `bson:"password_changed"`
-	MustChangePassword bool      `bson:"must_change_password,omitempty"`
-	Created            time.Time `bson:"created"`
-	EmailVerified      bool      `bson:"email_verified"`
-	Disabled           bool      `bson:"disabled"`
-	LastSignIn         time.Time `bson:"last_sign_in,omitempty"`
-	Contractor         bool      `bson:"contractor,omitempty"`
-	Expires            time.Time `bson:"expires,omitempty"`
-	Restricted         time.Time `bson:"restricted,omitempty"`
-	Disputed           []string  `bson:"disputed,omitempty"`
-	Version            int64     `bson:"version"`
+	ID                 string               `bson:"_id"`
+	Email              []byte               `bson:"email"` // sealed
+	EmailKey           string               `bson:"email_key"`
+	Name               []byte               `bson:"name"`              // sealed
+	Phone              []byte               `bson:"phone,omitempty"`   // sealed
+	Address            []byte               `bson:"address,omitempty"` // sealed
+	Lang               string               `bson:"lang,omitempty"`
+	Roles              []string             `bson:"roles"`
+	PasswordHash       string               `bson:"password_hash"`
+	PasswordHistory    []string             `bson:"password_history,omitempty"`
+	PasswordChanged    time.Time            `bson:"password_changed"`
+	MustChangePassword bool                 `bson:"must_change_password,omitempty"`
+	Created            time.Time            `bson:"created"`
+	EmailVerified      bool                 `bson:"email_verified"`
+	Disabled           bool                 `bson:"disabled"`
+	LastSignIn         time.Time            `bson:"last_sign_in,omitempty"`
+	Contractor         bool                 `bson:"contractor,omitempty"`
+	Expires            time.Time            `bson:"expires,omitempty"`
+	Restricted         time.Time            `bson:"restricted,omitempty"`
+	Stopped            map[string]time.Time `bson:"stopped,omitempty"`
+	Disputed           []string             `bson:"disputed,omitempty"`
+	Version            int64                `bson:"version"`
 }
 
 type emailDoc struct {
@@ -100,7 +101,7 @@ func toDoc(u *account.User, sealer *vault.Sealer, key string) *userDoc {
 		PasswordChanged: u.PasswordChanged.UTC(), MustChangePassword: u.MustChangePassword, Created: u.Created.UTC(),
 		EmailVerified: u.EmailVerified, Disabled: u.Disabled, LastSignIn: u.LastSignIn.UTC(),
 		Contractor: u.Contractor, Expires: u.Expires.UTC(), Version: u.Version,
-		Restricted: u.Restricted.UTC(), Disputed: u.Disputed,
+		Restricted: u.Restricted.UTC(), Disputed: u.Disputed, Stopped: u.Stopped,
 	}
 	if u.Phone != "" {
 		d.Phone = sealer.Seal("phone", u.Phone)
@@ -268,7 +269,7 @@ func (s *Users) toDomain(ctx context.Context, d *userDoc) (*account.User, error)
 		PasswordHash: d.PasswordHash, PasswordHistory: d.PasswordHistory, PasswordChanged: d.PasswordChanged,
 		MustChangePassword: d.MustChangePassword, Created: d.Created, EmailVerified: d.EmailVerified, Disabled: d.Disabled,
 		LastSignIn: zeroIfEpoch(d.LastSignIn), Contractor: d.Contractor, Expires: zeroIfEpoch(d.Expires), Version: d.Version,
-		Restricted: zeroIfEpoch(d.Restricted), Disputed: d.Disputed,
+		Restricted: zeroIfEpoch(d.Restricted), Disputed: d.Disputed, Stopped: d.Stopped,
 	}, nil
 }
 
@@ -305,6 +306,9 @@ func clearedFields(d *userDoc) bson.D {
 	}
 	if len(d.Disputed) == 0 {
 		out = append(out, bson.E{Key: "disputed", Value: ""})
+	}
+	if len(d.Stopped) == 0 {
+		out = append(out, bson.E{Key: "stopped", Value: ""})
 	}
 	return out
 }
