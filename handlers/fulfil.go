@@ -279,7 +279,17 @@ func without(xs []string, x string) []string {
 
 // liftRestriction lets the person lift their own processing restriction; nobody else can.
 func (s *Server) liftRestriction(c *gin.Context) {
-	if err := s.setRestriction(c, currentUser(c).ID, false); err != nil {
+	u := currentUser(c)
+	if u.Restricted.IsZero() {
+		c.Redirect(http.StatusSeeOther, "/account")
+		return
+	}
+	// Restricting again takes a new stop request and its period: ask first.
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.lift_title", TextKey: "confirm.lift_text",
+		Action: "/account/restriction/lift", Back: "/account"}) {
+		return
+	}
+	if err := s.setRestriction(c, u.ID, false); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -120,7 +120,7 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 	for _, ref := range []string{w.r1, w.r3} {
 		mustStatus(t, "review "+ref, act(t, boss, ref, "review", nil), http.StatusSeeOther)
 		mustStatus(t, "note "+ref, act(t, boss, ref, "note", url.Values{"note": {text}}), http.StatusSeeOther)
-		mustStatus(t, "extend "+ref, act(t, boss, ref, "extend", url.Values{"reason": {text}}), http.StatusSeeOther)
+		mustStatus(t, "extend "+ref, act(t, boss, ref, "extend", url.Values{"reason": {text}, "confirm": {"yes"}}), http.StatusSeeOther)
 		mustStatus(t, "message "+ref, boss.multipart("/officer/requests/"+ref+"/message", url.Values{"body": {text}}), http.StatusSeeOther)
 		mustStatus(t, "identity "+ref, act(t, boss, ref, "identity", url.Values{"level": {"in_person"}, "identity_note": {text}}), http.StatusSeeOther)
 		d := boss.get("/officer/requests/" + ref + "/decide")
