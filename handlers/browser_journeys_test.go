@@ -490,8 +490,8 @@ func TestBrowserJourneyOfficer(t *testing.T) {
 		t.Error("the missing reason is not linked from the error summary")
 	}
 	j.check("extend-errors")
-	submitted(t, ctx, chromedp.SendKeys("#f-reason", "資料分散於兩個檔案室，需調閱。"),
-		chromedp.Click(`form[action$="/extend"] button`))
+	must(t, ctx, chromedp.SendKeys("#f-reason", "資料分散於兩個檔案室，需調閱。"),
+		chromedp.Click(`form[action$="/extend"] button`), chromedp.WaitReady(`input[name=confirm]`))
 	// The one extension asks first, naming the new due date; the second submission extends.
 	if p := textOf(t, ctx, "main .notice"); !strings.Contains(p, want.extendedDue) || !strings.Contains(p, "只能延長一次") {
 		t.Errorf("the extension's confirmation: %q", p)
