@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/example/pdpa-portal/receipt"
@@ -11,7 +12,9 @@ import (
 type ReceiptSigner struct {
 	Signer     *receipt.Signer
 	Controller receipt.Controller
-	PolicyURL  string
+	// PolicyURL is the notice's address (…/privacy); a receipt names the page of the
+	// version it was given under (…/privacy/versions/3), which stays readable as published.
+	PolicyURL string
 }
 
 var _ Signer = (*ReceiptSigner)(nil)
@@ -46,7 +49,7 @@ func (r *ReceiptSigner) Build(e *Event, n *Notice, p *Purpose) *receipt.Receipt 
 	return &receipt.Receipt{
 		Version: receipt.Version, Jurisdiction: "TW", ConsentTimestamp: e.At.Unix(),
 		CollectionMethod: collectionMethods[e.Channel], ConsentReceiptID: e.ID, Language: lang,
-		PIIPrincipalID: e.Subject, PIIControllers: []receipt.Controller{r.Controller}, PolicyURL: r.PolicyURL,
+		PIIPrincipalID: e.Subject, PIIControllers: []receipt.Controller{r.Controller}, PolicyURL: r.PolicyURL + "/versions/" + strconv.Itoa(n.Version),
 		Services: []receipt.Service{{Service: n.Title.In(lang), Purposes: []receipt.Purpose{{
 			Purpose: p.Name.In(lang) + ": " + p.Description.In(lang), PurposeCategory: []string{p.Code},
 			ConsentType: consentType, PIICategory: p.Categories, PrimaryPurpose: !p.Outside, Termination: termination,

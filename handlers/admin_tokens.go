@@ -116,6 +116,11 @@ func (s *Server) revokeToken(c *gin.Context) {
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}
+	// A revoked token cannot be restored: the calling system stops until given a new one.
+	if hit.RevokedAt.IsZero() && !s.confirmed(c, confirmPage{TitleKey: "confirm.revoke_token_title", TextKey: "confirm.revoke_token_text", TextArgs: []any{hit.Name},
+		Action: "/admin/tokens/" + ref + "/revoke", Back: "/admin/tokens"}) {
+		return
+	}
 	if err := s.APITokens.Revoke(c.Request.Context(), hit.Hash, s.Now()); err != nil {
 		s.fail(c, err)
 		return

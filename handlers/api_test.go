@@ -386,7 +386,15 @@ func TestAPITokensAndConsentLookup(t *testing.T) {
 
 	// Revoked: refused at once.
 	ref := stored.Ref()
-	if r := admin.post("/admin/tokens/"+ref+"/revoke", url.Values{}); r.Code != http.StatusSeeOther {
+	// Revoking asks first; unconfirmed, the token still works.
+	if r := admin.post("/admin/tokens/"+ref+"/revoke", url.Values{}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "cannot be restored") ||
+		r.doc.Find(`main form[action="/admin/tokens/`+ref+`/revoke"] input[name=confirm][value=yes]`).Length() != 1 {
+		t.Fatalf("revoke unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if r := anon.api("GET", path, "", bearer(token)); r.Code != http.StatusOK {
+		t.Fatalf("the token stopped working without confirmation: %d", r.Code)
+	}
+	if r := admin.post("/admin/tokens/"+ref+"/revoke", url.Values{"confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", r.Code)
 	}
 	apiError(t, anon.api("GET", path, "", bearer(token)), 403, "token_revoked")

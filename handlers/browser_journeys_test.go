@@ -489,8 +489,14 @@ func TestBrowserJourneyOfficer(t *testing.T) {
 		t.Error("the missing reason is not linked from the error summary")
 	}
 	j.check("extend-errors")
-	submitted(t, ctx, chromedp.SendKeys("#f-reason", "資料分散於兩個檔案室，需調閱。"),
-		chromedp.Click(`form[action$="/extend"] button`))
+	must(t, ctx, chromedp.SendKeys("#f-reason", "資料分散於兩個檔案室，需調閱。"),
+		chromedp.Click(`form[action$="/extend"] button`), chromedp.WaitReady(`input[name=confirm]`))
+	// The one extension asks first, naming the new due date; the second submission extends.
+	if p := textOf(t, ctx, "main .notice"); !strings.Contains(p, want.extendedDue) || !strings.Contains(p, "只能延長一次") {
+		t.Errorf("the extension's confirmation: %q", p)
+	}
+	j.check("extend-confirm")
+	submitted(t, ctx, chromedp.Click(`main form[action$="/extend"] button[type=submit]`))
 	// Due 8 December, extended by 15 days to Wednesday 23 December.
 	if due := textOf(t, ctx, ".facts .due"); !strings.Contains(due, want.extendedDue) {
 		t.Errorf("due after the extension %q, want %s", due, want.extendedDue)

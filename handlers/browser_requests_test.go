@@ -31,7 +31,7 @@ func TestBrowserRequestPages(t *testing.T) {
 	o := h.signIn("o@agency.example", staffPassword)
 	o.post("/admin/fees", url.Values{"id": {""}, "name_zh": {"光碟"}, "name_en": {"CD"}, "unit": {"50"}})
 	act(t, o, "2026-000001", "review", nil)
-	act(t, o, "2026-000001", "extend", url.Values{"reason": {"資料分散於兩個檔案室。"}})
+	act(t, o, "2026-000001", "extend", url.Values{"reason": {"資料分散於兩個檔案室。"}, "confirm": {"yes"}})
 	d := o.get("/officer/requests/2026-000001/decide")
 	o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
 		"grounds": {"4:art10-2"}, "reason": {"", "", "", "", "調查中。"}, "quantity": {"1"}})

@@ -172,7 +172,7 @@ func TestBrowserAccountPages(t *testing.T) {
 	browsertest.Axe(t, ctx, "notice draft")
 	browsertest.Screenshot(t, ctx, "admin-notice-draft")
 	for _, p := range []string{"/admin/staff", "/admin/staff/new", "/admin/users", "/admin/users/" + off.ID,
-		"/admin/notices", "/admin/notices/draft/preview", "/admin/purposes/newsletter", "/admin/purposes/new", "/admin/notices/stats", "/privacy/changes", "/admin/tokens", "/officer/consents", "/admin/calendar", "/requests", "/requests/new", "/requests/new?kind=correct", "/officer/queue"} {
+		"/admin/notices", "/admin/notices/draft/preview", "/admin/purposes/newsletter", "/admin/purposes/new", "/admin/notices/stats", "/privacy/changes", "/privacy/versions/1", "/admin/tokens", "/officer/consents", "/admin/calendar", "/requests", "/requests/new", "/requests/new?kind=correct", "/officer/queue"} {
 		must(t, ctx, chromedp.Navigate(site.URL+p), chromedp.WaitVisible("h1"))
 		browsertest.Axe(t, ctx, p)
 		browsertest.Screenshot(t, ctx, "admin"+strings.ReplaceAll(p, "/", "-"))

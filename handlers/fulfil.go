@@ -414,8 +414,18 @@ func (s *Server) liftRestriction(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	u := currentUser(c)
+	if f.Purpose == "" && u.Restricted.IsZero() {
+		c.Redirect(http.StatusSeeOther, "/account")
+		return
+	}
+	// Stopping again takes a new stop request and its period: ask first.
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.lift_title", TextKey: "confirm.lift_text",
+		Action: "/account/restriction/lift", Back: "/account"}) {
+		return
+	}
 	if f.Purpose != "" {
-		if err := s.setStopped(c, currentUser(c).ID, []string{f.Purpose}, false); err != nil {
+		if err := s.setStopped(c, u.ID, []string{f.Purpose}, false); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -423,7 +433,7 @@ func (s *Server) liftRestriction(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
-	if err := s.setRestriction(c, currentUser(c).ID, false); err != nil {
+	if err := s.setRestriction(c, u.ID, false); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -109,7 +109,15 @@ func TestFulfilledStopRestricts(t *testing.T) {
 	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".facts"), "Processing restricted") {
 		t.Fatalf("officers are not shown the restriction: %q", p.text(".facts"))
 	}
-	if r := c.post("/account/restriction/lift", url.Values{}); r.Code != http.StatusSeeOther {
+	// Lifting asks first; unconfirmed, the restriction stays.
+	if r := c.post("/account/restriction/lift", url.Values{}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "new stop request") ||
+		r.doc.Find(`main form[action="/account/restriction/lift"] input[name=confirm][value=yes]`).Length() != 1 {
+		t.Fatalf("lift unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if a := c.get("/account"); !strings.Contains(a.text("main"), "Lift the restriction") {
+		t.Fatal("an unconfirmed lift lifted the restriction")
+	}
+	if r := c.post("/account/restriction/lift", url.Values{"confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("lift: %d", r.Code)
 	}
 	if a := c.get("/account"); strings.Contains(a.text("main"), "Lift the restriction") {

@@ -97,7 +97,7 @@ func TestGuestFilesAndFollows(t *testing.T) {
 	// The officer's steps reach the guest by mail, with links guests can open.
 	o := h.signIn("o@agency.example", staffPassword, english)
 	act(t, o, "2026-000001", "review", nil)
-	act(t, o, "2026-000001", "extend", url.Values{"reason": {"Archive search."}})
+	act(t, o, "2026-000001", "extend", url.Values{"reason": {"Archive search."}, "confirm": {"yes"}})
 	ms := h.mails("guest@example.tw")
 	if !strings.Contains(ms[len(ms)-1].Body, "/guest/requests/2026-000001/letters/extension") {
 		t.Fatalf("extension mail to the guest: %q", ms[len(ms)-1].Body)

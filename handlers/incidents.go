@@ -253,6 +253,11 @@ func (s *Server) incidentNotify(c *gin.Context) {
 		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: s.incidentValues(ctx, i)}, inv)
 		return
 	}
+	// Mail once sent cannot be recalled: say to how many people it goes, then send.
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text", TextArgs: []any{len(untold)},
+		Action: "/admin/incidents/" + i.ID + "/notify", Back: "/admin/incidents/" + i.ID}) {
+		return
+	}
 	// Queued to the end even if the administrator's browser goes away meanwhile.
 	ctx = context.WithoutCancel(ctx)
 	sent, queued, failed := 0, 0, 0 // queued counts those queued by an earlier press too

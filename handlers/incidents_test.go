@@ -77,7 +77,16 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 	}
 	page = admin.get("/admin/incidents/" + id)
 	ver, _ = page.doc.Find(`form[action$="/notify"] input[name=version]`).Attr("value")
-	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}}); r.Code != http.StatusSeeOther {
+	// Sending asks first, saying to how many people; unconfirmed, nobody is mailed.
+	before := len(h.mails("mei@example.tw"))
+	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "2 位") ||
+		r.doc.Find(`main form[action="/admin/incidents/`+id+`/notify"] input[name=confirm][value=yes]`).Length() != 1 {
+		t.Fatalf("notify unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if len(h.mails("mei@example.tw")) != before || admin.get("/admin/incidents/"+id).doc.Find(`form[action$="/notify"]`).Length() != 1 {
+		t.Fatal("an unconfirmed notice was sent")
+	}
+	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("notify: %d", r.Code)
 	}
 	mz, me := h.mails("mei@example.tw"), h.mails("john@example.tw")
@@ -92,7 +101,7 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 	if page.doc.Find(`form[action$="/notify"]`).Length() != 0 || !strings.Contains(page.text("#clocks-title + dl"), "已通知 2 人") {
 		t.Fatalf("after the notice: %q", page.text("#clocks-title + dl"))
 	}
-	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}}); r.Code == http.StatusSeeOther && len(h.mails("mei@example.tw")) != len(mz) {
+	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}, "confirm": {"yes"}}); r.Code == http.StatusSeeOther && len(h.mails("mei@example.tw")) != len(mz) {
 		t.Fatal("the notice went twice")
 	}
 	if r := h.signIn("adm@agency.example", staffPassword, english).get("/admin/incidents/" + id); !strings.Contains(r.text("h1"), "Incident record") {
@@ -139,7 +148,7 @@ func TestIncidentNoticeResumesAndReachesPeopleAddedLater(t *testing.T) {
 		if !ok {
 			t.Fatalf("no send button: %q", page.text("#notify-title ~ *"))
 		}
-		return admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}})
+		return admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}, "confirm": {"yes"}})
 	}
 	if r := press(); r.Code != http.StatusSeeOther {
 		t.Fatalf("notify: %d", r.Code)

@@ -170,3 +170,78 @@ func TestNoticeDraftPreviewPublish(t *testing.T) {
 		t.Fatal("the statistics name a person")
 	}
 }
+
+// Every published version stays readable in full, as published, in both languages: the
+// history of changes, each consent history row and each receipt link to the version
+// they name, and a version never published is not found in the reader's language.
+func TestEveryNoticeVersionReadableInFull(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.browser().post("/signup", signUpForm("cit@example.tw", "民眾", citizenPassword, "newsletter"))
+	admin := h.signIn("adm@agency.example", staffPassword, english)
+	admin.post("/admin/notices/draft/start", url.Values{})
+	form := formValues(admin.get("/admin/notices/draft").doc, `main form[action="/admin/notices/draft"]`)
+	oldEN, oldZH := form.Get("section-agency-en"), form.Get("section-agency-zh-TW")
+	if oldEN == "" || oldZH == "" {
+		t.Fatal("the draft has no agency section")
+	}
+	form.Set("section-agency-en", "The Office has moved to 99 New Road.")
+	form.Set("section-agency-zh-TW", "本處已遷至新路 99 號。")
+	form.Set("summary-en", "New address.")
+	form.Set("summary-zh-TW", "新地址。")
+	if r := admin.post("/admin/notices/draft", form); r.Code != http.StatusSeeOther {
+		t.Fatalf("save draft: %d %s", r.Code, r.text(".error-summary"))
+	}
+	if r := admin.post("/admin/notices/draft/publish", url.Values{"confirm": {"yes"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("publish: %d %s", r.Code, r.text(".error-summary"))
+	}
+	firstLine := func(s string) string { return strings.TrimSpace(strings.SplitN(s, "\n", 2)[0]) }
+
+	// Version 1 as published, in each language, saying it is not the one in force.
+	en := h.get("/privacy/versions/1", english)
+	if en.Code != 200 || !strings.Contains(en.text(".meta"), "Version 1") || !strings.Contains(en.text("#s-agency"), firstLine(oldEN)) ||
+		strings.Contains(en.text("main"), "99 New Road") || !strings.Contains(en.text("#version-status"), "in force now is version 2") ||
+		en.doc.Find(`#version-status a[href="/privacy"]`).Length() != 1 {
+		t.Fatalf("version 1 in English: %d %q", en.Code, en.text("main"))
+	}
+	zh := h.get("/privacy/versions/1")
+	if zh.Code != 200 || !strings.Contains(zh.text(".meta"), "第 1 版") || !strings.Contains(zh.text("#s-agency"), firstLine(oldZH)) ||
+		!strings.Contains(zh.text("#version-status"), "目前施行的是第 2 版") {
+		t.Fatalf("version 1 in Chinese: %d %q", zh.Code, zh.text("main"))
+	}
+	if r := h.get("/privacy/versions/2", english); r.Code != 200 || !strings.Contains(r.text("#s-agency"), "99 New Road") ||
+		!strings.Contains(r.text("#version-status"), "in force now") {
+		t.Fatalf("version 2: %d %q", r.Code, r.text("main"))
+	}
+	for _, bad := range []string{"3", "0", "-1", "01", "x", "99999999999999999999"} {
+		if r := h.get("/privacy/versions/"+bad, english); r.Code != http.StatusNotFound || !strings.Contains(r.text("h1"), "Page not found") {
+			t.Errorf("version %q: %d %q", bad, r.Code, r.text("h1"))
+		}
+	}
+	if r := h.get("/privacy/versions/3"); r.Code != http.StatusNotFound || !strings.Contains(r.text("h1"), "找不到網頁") {
+		t.Errorf("unknown version in Chinese: %d %q", r.Code, r.text("h1"))
+	}
+
+	// The history of changes links each version's full text.
+	changes := h.get("/privacy/changes", english)
+	for _, v := range []string{"1", "2"} {
+		if a := changes.doc.Find(`main a[href="/privacy/versions/` + v + `"]`); a.Length() != 1 || !strings.Contains(a.Text(), "version "+v) {
+			t.Errorf("the changes page does not link version %s: %q", v, changes.text("main"))
+		}
+	}
+
+	// The citizen's consent history and receipts name version 1 and link to it.
+	cit := h.signIn("cit@example.tw", citizenPassword, english)
+	page := cit.get("/account/consents")
+	rows := page.doc.Find("table tbody tr")
+	if rows.Length() == 0 || rows.Find(`a[href="/privacy/versions/1"]`).Length() != rows.Length() {
+		t.Fatalf("history rows linking version 1: %d of %d", rows.Find(`a[href="/privacy/versions/1"]`).Length(), rows.Length())
+	}
+	link, _ := page.doc.Find(`a[href^="/account/consents/receipts/"]`).First().Attr("href")
+	if r := cit.get(link); r.Code != 200 || r.doc.Find(`.facts a[href="/privacy/versions/1"]`).Length() != 1 {
+		t.Fatalf("the receipt does not link its version: %d %q", r.Code, r.text(".facts"))
+	}
+	if r := cit.get(link + "/download"); !strings.Contains(r.Body.String(), `/privacy/versions/1"`) {
+		t.Fatalf("the receipt's policyUrl is not its version's page: %s", r.Body.String())
+	}
+}

@@ -360,6 +360,9 @@ func (s *Server) officerAct(c *gin.Context) {
 		s.renderOfficerRequest(c, http.StatusBadRequest, r, action, vals, inv)
 		return
 	}
+	if ask, ok := officerConfirms[action]; ok && !s.officerConfirmed(c, r, &f, act, action, vals, ask) {
+		return
+	}
 	updated, err := s.Timeline.Update(ctx, r.Ref, f.Version, s.Now(), act)
 	if err != nil {
 		s.dropUploads(c, r.Ref, stored)
@@ -399,6 +402,37 @@ func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals 
 		s.fail(c, err)
 	}
 	return true
+}
+
+// officerConfirms are the actions that cannot be taken back, each with what its
+// confirmation says: the one extension sends its notice and is spent; marking a duplicate
+// closes the request undecided and tells the requester.
+var officerConfirms = map[string][2]string{
+	"extend":    {"confirm.extend_title", "confirm.extend_text"},
+	"duplicate": {"confirm.duplicate_title", "confirm.duplicate_text"},
+}
+
+// officerConfirmed asks before an irreversible action. The action is first tried on a
+// copy of the request, so a form the step would refuse (no reason, too late, moved on)
+// is answered at once rather than after a confirmation it could never honour.
+func (s *Server) officerConfirmed(c *gin.Context, r *rights.Request, f *officerActForm, act rights.Action, action string, vals map[string]string, ask [2]string) bool {
+	if f.Version != r.Version {
+		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
+		return false
+	}
+	trial := *r
+	if _, err := act(&trial, s.Now()); s.actFailed(c, r, action, vals, err) {
+		return false
+	}
+	v := &View{Lang: c.GetString(keyLang), s: s}
+	args := []any{r.Ref}
+	if action == "extend" {
+		args = append(args, v.Date(r.Due.Start()), v.Date(trial.Due.Start()))
+	} else {
+		args = append(args, trial.DuplicateOf)
+	}
+	return s.confirmed(c, confirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
+		Action: "/officer/requests/" + r.Ref + "/" + action, Back: "/officer/requests/" + r.Ref})
 }
 
 var noteFields = map[string]string{"identity-ask": "ask_note", "identity": "identity_note", "fulfil": "fulfil_note", "duplicate": "dup_note"}

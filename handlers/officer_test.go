@@ -67,7 +67,19 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 	if r := act(t, off, ref, "extend", url.Values{"reason": {"  "}}); r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-reason"]`).Length() != 1 {
 		t.Fatalf("extension without a reason: %d %q", r.Code, r.text(".error-summary"))
 	}
+	// The one extension asks first, saying the new due date and that it is spent;
+	// unconfirmed, nothing changes and nobody is mailed.
+	mailed := len(h.mails("c@example.tw"))
 	r := act(t, off, ref, "extend", url.Values{"reason": {"The records are kept in two archives."}})
+	if r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "from 8 December 2026 to 23 December 2026") || !strings.Contains(r.text(".notice"), "only once") ||
+		r.doc.Find(`main form[action="/officer/requests/`+ref+`/extend"] input[name=confirm][value=yes]`).Length() != 1 ||
+		r.doc.Find(`main form input[name=reason][value="The records are kept in two archives."]`).Length() != 1 {
+		t.Fatalf("extend unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if p := off.get("/officer/requests/" + ref); strings.Contains(p.text(".facts"), "23 December 2026") || len(h.mails("c@example.tw")) != mailed {
+		t.Fatal("an unconfirmed extension changed something")
+	}
+	r = act(t, off, ref, "extend", url.Values{"reason": {"The records are kept in two archives."}, "confirm": {"yes"}})
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("extend: %d %s", r.Code, r.text(".error-summary"))
 	}
@@ -210,7 +222,7 @@ func TestTwoOfficersAtOnce(t *testing.T) {
 	v := version(t, page, "/extend")
 	codes := make(chan int, 2)
 	go func() {
-		codes <- a.post("/officer/requests/2026-000001/extend", url.Values{"version": {v}, "reason": {"busy"}}).Code
+		codes <- a.post("/officer/requests/2026-000001/extend", url.Values{"version": {v}, "reason": {"busy"}, "confirm": {"yes"}}).Code
 	}()
 	go func() {
 		codes <- b.post("/officer/requests/2026-000001/decide", url.Values{"version": {v}, "outcome": {"0:grant"}, "reason": {""}}).Code
@@ -262,7 +274,15 @@ func TestRefusalAndDuplicate(t *testing.T) {
 	if r := act(t, o, "2026-000003", "duplicate", url.Values{"of": {"2026-000002"}}); r.Code != http.StatusBadRequest {
 		t.Fatalf("a duplicate of someone else's request: %d", r.Code)
 	}
-	if r := act(t, o, "2026-000003", "duplicate", url.Values{"of": {"2026-000001"}, "dup_note": {"Same as 2026-000001."}}); r.Code != http.StatusSeeOther {
+	// Closing as a duplicate asks first; unconfirmed, the request stays open.
+	if r := act(t, o, "2026-000003", "duplicate", url.Values{"of": {"2026-000001"}, "dup_note": {"Same as 2026-000001."}}); r.Code != http.StatusOK ||
+		!strings.Contains(r.text(".notice"), "repeat of 2026-000001") || r.doc.Find(`main form input[name=confirm][value=yes]`).Length() != 1 {
+		t.Fatalf("duplicate unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if o.get("/officer/requests/2026-000003").doc.Find(`form[action$="/duplicate"]`).Length() != 1 {
+		t.Fatal("an unconfirmed duplicate closed the request")
+	}
+	if r := act(t, o, "2026-000003", "duplicate", url.Values{"of": {"2026-000001"}, "dup_note": {"Same as 2026-000001."}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("duplicate: %d %q", r.Code, r.text(".error-summary"))
 	}
 	if ms := h.mails("c@example.tw"); !strings.Contains(ms[len(ms)-1].Subject, "重複申請") {

@@ -3,15 +3,20 @@ package handlers
 import (
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 )
 
 type privacyPage struct {
 	Notice  *consent.Notice
 	Preview bool // an administrator's preview of the draft
+	// Current is the version in force when an earlier one is read at
+	// /privacy/versions/{n}; 0 on /privacy itself.
+	Current int
 }
 
 // Art8Item returns the number (1–6) of the PDPA Art. 8 item a section answers, or 0.
@@ -29,4 +34,27 @@ func (s *Server) privacy(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n}))
+}
+
+// noticeVersion shows one published version in full, as it was published, so a person
+// can read what they agreed to under it. Anything but a published version's number is
+// not found.
+func (s *Server) noticeVersion(c *gin.Context) {
+	v, err := strconv.Atoi(c.Param("n"))
+	if err != nil || v < 1 || strconv.Itoa(v) != c.Param("n") {
+		s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	ctx := c.Request.Context()
+	n, err := s.Notices.Version(ctx, v)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cur, err := s.currentNotice(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n, Current: cur.Version}))
 }

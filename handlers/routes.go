@@ -49,6 +49,7 @@ func (s *Server) routes() *gin.Engine {
 	site.GET("/reset", s.resetPage)
 	site.POST("/reset", s.resetSubmit)
 	site.GET("/privacy/changes", s.noticeChanges)
+	site.GET("/privacy/versions/:n", s.noticeVersion)
 	site.POST("/notice/dismiss", s.dismissNotice)
 	site.GET("/receipts/verify", s.verifyReceiptPage)
 	site.GET("/transparency", s.transparency)

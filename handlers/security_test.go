@@ -106,6 +106,7 @@ var anonymousNoOp = map[string]bool{"POST /cookies": true, "POST /notice/dismiss
 var notOwned = map[string]string{
 	"/static/:hash/*path":          "a content-hashed asset, the same for everyone",
 	"/api/v1/me/consents/:purpose": "a purpose of the public catalogue; the route acts on the caller's own consent",
+	"/privacy/versions/:n":         "a published version of the privacy notice, public to everyone",
 }
 
 // Every route that names an object refuses citizen B when the object is citizen A's (or

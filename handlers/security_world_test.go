@@ -120,7 +120,7 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 	for _, ref := range []string{w.r1, w.r3} {
 		mustStatus(t, "review "+ref, act(t, boss, ref, "review", nil), http.StatusSeeOther)
 		mustStatus(t, "note "+ref, act(t, boss, ref, "note", url.Values{"note": {text}}), http.StatusSeeOther)
-		mustStatus(t, "extend "+ref, act(t, boss, ref, "extend", url.Values{"reason": {text}}), http.StatusSeeOther)
+		mustStatus(t, "extend "+ref, act(t, boss, ref, "extend", url.Values{"reason": {text}, "confirm": {"yes"}}), http.StatusSeeOther)
 		mustStatus(t, "message "+ref, boss.multipart("/officer/requests/"+ref+"/message", url.Values{"body": {text}}), http.StatusSeeOther)
 		mustStatus(t, "identity "+ref, act(t, boss, ref, "identity", url.Values{"level": {"in_person"}, "identity_note": {text}}), http.StatusSeeOther)
 		d := boss.get("/officer/requests/" + ref + "/decide")
@@ -191,6 +191,8 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 	form := formValues(boss.get("/admin/notices/draft").doc, `main form[action="/admin/notices/draft"]`)
 	form.Set("summary-zh-TW", text)
 	form.Set("summary-en", text)
+	form.Set("section-agency-zh-TW", text)
+	form.Set("section-agency-en", text)
 	form.Add("purposes", "xss")
 	mustStatus(t, "save draft", boss.post("/admin/notices/draft", form), http.StatusSeeOther)
 	mustStatus(t, "publish", boss.post("/admin/notices/draft/publish", url.Values{"confirm": {"yes"}}), http.StatusSeeOther)
@@ -210,6 +212,7 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 		"/guest/requests/:ref/letters/:letter":    "/guest/requests/" + w.r3 + "/letters/extension",
 		"/guest/requests/:ref/files/:id":          "/guest/requests/" + w.r3 + "/files/" + guestFileID,
 		"/guest/requests/:ref/package":            "/guest/requests/" + w.r3 + "/package",
+		"/privacy/versions/:n":                    "/privacy/versions/2",
 		"/account/consents/receipts/:id":          "/account/consents/receipts/" + receiptID,
 		"/account/consents/receipts/:id/download": "/account/consents/receipts/" + receiptID + "/download",
 		"/requests/:ref":                          "/requests/" + w.r1,
