@@ -136,10 +136,19 @@ func (l *Letters) letterNumber(ctx context.Context, id string) (letters.Number, 
 func (l *Letters) nextSerial(ctx context.Context, year int) (int64, error) {
 	id := fmt.Sprintf("letters-%04d", year)
 	defer l.db.locks.lock(collCounters, id)()
-	_, err := l.db.coll(collCounters).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}, options.UpdateOne().SetUpsert(true))
+	inc := func() error {
+		_, err := l.db.coll(collCounters).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}}, options.UpdateOne().SetUpsert(true))
+		return translate(err)
+	}
+	// Two instances creating the year's counter at once: one insert wins, the other's
+	// upsert fails as a duplicate and, tried again, finds the counter to move.
+	err := inc()
+	if errors.Is(err, apperr.ErrConflict) {
+		err = inc()
+	}
 	if err != nil {
-		return 0, fmt.Errorf("letter number: %w", translate(err))
+		return 0, fmt.Errorf("letter number: %w", err)
 	}
 	var c counterDoc
 	if err := l.db.coll(collCounters).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
