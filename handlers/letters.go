@@ -1,25 +1,43 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
 )
 
 type letterPage struct {
-	Letter    string // "extension" or "decision"
-	Request   *rights.Request
-	Agency    receipt.Controller
-	Requester *account.User
+	Letter  string // "extension" or "decision"
+	Request *rights.Request
+	// L is the letter's own language, the requester's: the page around it (the print
+	// hint, the way back) stays in the reader's.
+	L         *View
+	Set       letters.Settings
+	Number    string
+	Date      time.Time
+	Agency    receipt.Controller // the contact line
+	Recipient recipient
 	Names     map[string]consent.Text
 	Fees      map[string]rights.FeeItem
 	Officer   bool
+	// AppealDays is the appeal's time limit (訴願法 Art. 14).
+	AppealDays int
+}
+
+// recipient is who a letter is addressed to (受文者), with a postal address when the
+// portal holds one, for a window envelope.
+type recipient struct {
+	Name, Address, Lang string
 }
 
 // requesterLetter shows the requester a written notice about their own request: the
@@ -45,25 +63,40 @@ func (s *Server) officerLetter(c *gin.Context) {
 	s.renderLetter(c, r, true)
 }
 
+// letterDate is the date a letter bears (發文日期): when the extension or the decision
+// was made. The zero time: the request has no such letter.
+func letterDate(r *rights.Request, letter string) time.Time {
+	switch {
+	case letter == letters.Extension && r.Extension != nil:
+		return r.Extension.At
+	case letter == letters.Decision && r.Decision != nil:
+		return r.Decision.At
+	}
+	return time.Time{}
+}
+
 func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 	letter := c.Param("letter")
-	if (letter != "extension" || r.Extension == nil) && (letter != "decision" || r.Decision == nil) {
+	at := letterDate(r, letter)
+	if at.IsZero() {
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}
 	ctx := c.Request.Context()
+	issued, err := s.Letters.Issue(ctx, r.Ref, letter, at)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	names, err := s.purposeNames(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	p := letterPage{Letter: letter, Request: r, Agency: s.Agency, Names: names, Fees: map[string]rights.FeeItem{}, Officer: officer}
-	if p.Agency.PIIController == "" {
-		p.Agency = consent.DefaultController("")
-	}
-	if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
-		p.Requester = u
-	}
+	to := s.recipientOf(ctx, r)
+	p := letterPage{Letter: letter, Request: r, L: &View{Lang: to.Lang, s: s}, Set: issued.Settings, Date: at,
+		Number: issued.Number.Format(issued.Settings.Prefix, to.Lang), Agency: s.agency(), Recipient: to,
+		Names: names, Fees: map[string]rights.FeeItem{}, Officer: officer, AppealDays: letters.AppealDays}
 	if r.Fee != nil {
 		items, err := s.Fees.Fees(ctx)
 		if err != nil {
@@ -76,6 +109,38 @@ func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 	}
 	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+letter+"_title", p))
 }
+
+// issueLetter numbers a letter as it is sent, so numbers follow the order letters go
+// out in; the letter's page numbers it too if this fails (a letter sent before numbering
+// existed, or the database away for a moment), so the failure is only logged.
+func (s *Server) issueLetter(ctx context.Context, r *rights.Request, letter string) {
+	if _, err := s.Letters.Issue(ctx, r.Ref, letter, letterDate(r, letter)); err != nil {
+		s.Log.Error("the letter was not numbered as it was sent", "ref", r.Ref, "letter", letter, "err", err)
+	}
+}
+
+// recipientOf is the requester of r as a letter addresses them: an account's name and
+// postal address, or a guest's name, in the language of the mail they receive. A
+// requester no longer on file (erased) is addressed by role.
+func (s *Server) recipientOf(ctx context.Context, r *rights.Request) recipient {
+	var to recipient
+	if rights.IsGuest(r.Subject) {
+		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil {
+			to = recipient{Name: g.Name, Lang: g.Lang}
+		}
+	} else if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
+		to = recipient{Name: u.Name, Address: u.Address, Lang: u.Lang}
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		s.Log.Warn("letter: the requester could not be read", "ref", r.Ref, "err", err)
+	}
+	if to.Lang != i18n.EN {
+		to.Lang = i18n.ZH
+	}
+	return to
+}
+
+// LetterDate writes a date as the page's letters do: the ROC calendar in Chinese.
+func (v *View) LetterDate(t time.Time) string { return letters.Date(t, v.Lang) }
 
 // agency is the letterhead: the configured controller, or the demo agency.
 func (s *Server) agency() receipt.Controller {

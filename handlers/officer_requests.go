@@ -21,6 +21,7 @@ import (
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/inventory"
+	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -470,6 +471,13 @@ func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.
 // tellRequester mails the requester about a step, in the language of their account.
 // The step is stored already, so a mail that cannot be queued is logged, not shown.
 func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
+	// The mail carries the link to a letter: the letter takes its number as it goes out.
+	switch kind {
+	case "request_extended":
+		s.issueLetter(c.Request.Context(), r, letters.Extension)
+	case "request_decided":
+		s.issueLetter(c.Request.Context(), r, letters.Decision)
+	}
 	if _, err := s.queueToRequester(c.Request.Context(), r, kind); err != nil {
 		s.Log.Error("request updated but the mail to the requester was not queued", "ref", r.Ref, "kind", kind, "err", err)
 	}

@@ -96,9 +96,10 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 		!strings.Contains(last.Body, "two archives") || !strings.Contains(last.Body, "2026-12-23") {
 		t.Fatalf("extension mail: %q %q", last.Subject, last.Body)
 	}
+	// The letter is in the requester's language (their mail's), not the browser's.
 	letter := citizen.get("/requests/" + ref + "/letters/extension")
-	if letter.Code != 200 || !strings.Contains(letter.text(".letter"), "two archives") || !strings.Contains(letter.text(".letter"), "23 December 2026") ||
-		!strings.Contains(letter.text(".letterhead"), "Example City") {
+	if letter.Code != 200 || !strings.Contains(letter.text(".letter"), "two archives") || !strings.Contains(letter.text(".letter"), "中華民國115年12月23日") ||
+		!strings.Contains(letter.text(".letterhead"), "範例市政府數位服務處") {
 		t.Fatalf("extension notice: %d %q", letter.Code, letter.text(".letter"))
 	}
 	if r := h.signIn("x@example.tw", citizenPassword).get("/requests/" + ref + "/letters/extension"); r.Code != http.StatusNotFound {
@@ -130,7 +131,7 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 		t.Fatalf("after deciding: %q", page.text(".facts"))
 	}
 	letter = citizen.get("/requests/" + ref + "/letters/decision")
-	for _, want := range []string{"in part", "PDPA Art. 10(3)", "names a third party", "administrative appeal", "NT$2 × 10", "NT$20"} {
+	for _, want := range []string{"部分准予", "個資法第10條第3款", "names a third party", "提起訴願", "2 元 × 10", "新臺幣 20 元"} {
 		if !strings.Contains(letter.text(".letter"), want) {
 			t.Fatalf("decision letter lacks %q: %q", want, letter.text(".letter"))
 		}

@@ -157,6 +157,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/files/:id", s.inventoryFile)
 	admin.POST("/files/:id", s.saveInventoryFile)
 	admin.POST("/fees", s.saveFees)
+	admin.GET("/letters", s.letterSettings)
+	admin.POST("/letters", s.saveLetterSettings)
 	admin.GET("/requests/stats", s.requestStats)
 	admin.GET("/requests/stats.csv", s.requestStatsCSV)
 	admin.POST("/requests/stats/publish", s.publishStats)

@@ -177,6 +177,12 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 
 	// The administrators' texts: fees, the calendar, a purpose and a published notice.
 	mustStatus(t, "fees", boss.post("/admin/fees", url.Values{"id": {""}, "name_zh": {text}, "name_en": {text}, "unit": {"2"}}), http.StatusSeeOther)
+	letterSettings := url.Values{"prefix_zh": {"府個資字"}, "prefix_en": {"DSO-PD"}}
+	for _, f := range []string{"agency", "address", "head_title", "head_name", "appeal"} {
+		letterSettings.Set(f+"_zh", text)
+		letterSettings.Set(f+"_en", text)
+	}
+	mustStatus(t, "letter settings", boss.post("/admin/letters", letterSettings), http.StatusSeeOther)
 	var cal bytes.Buffer
 	cw := csv.NewWriter(&cal)
 	_ = cw.WriteAll([][]string{{"date", "day_off", "note"}, {"2026-12-08", "true", text}})

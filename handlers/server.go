@@ -31,6 +31,7 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/inventory"
+	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/receipt"
@@ -91,8 +92,10 @@ type Deps struct {
 	}
 	// Files are the attachments of requests.
 	Files files.Store
-	// Agency is the letterhead of written notices (the same details as consent receipts).
+	// Agency is the contact line of written notices (the same details as consent receipts).
 	Agency receipt.Controller
+	// Letters numbers written notices and keeps what the administrator sets for them.
+	Letters *letters.Service
 	// RequestStats reads the monthly request statistics.
 	RequestStats interface {
 		Stats(ctx context.Context, from, to string) ([]rights.MonthStats, error)

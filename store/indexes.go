@@ -56,6 +56,8 @@ const (
 	collIncidents          = "incidents"
 	collLists              = "lists"
 	collConsentCounts      = "consent_counts"
+	collLetters            = "letters"
+	collLetterNumbers      = "letter_numbers"
 )
 
 // allCollections lists every collection the portal uses.
@@ -63,7 +65,7 @@ var allCollections = []string{collUsers, collEmails, collSessions, collNotices, 
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
 	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics, collAuditEvents, collAuditHead, collIncidents,
-	collAuditIndex, collLists, collConsentCounts}
+	collAuditIndex, collLists, collConsentCounts, collLetters, collLetterNumbers}
 
 type index struct {
 	name   string

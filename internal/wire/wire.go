@@ -15,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
@@ -110,7 +111,8 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Search: &rights.Search{Users: p.Users, Requests: p.Requests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Eraser: store.NewEraser(db, v, p.Files), Packages: store.NewPackages(db, v, p.Files),
 		Disclosures: store.NewDisclosures(db), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
-		Flags: store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
+		Letters: &letters.Service{Store: store.NewLetters(db)},
+		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
 		Incidents: store.NewIncidents(db), Backups: store.NewBackupRuns(db), Counter: p.Counter,
 	}
 	return p, nil

@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/letters"
+)
+
+type letterSettingsForm struct {
+	PrefixZH    string `form:"prefix_zh" validate:"max=100" label:"letters.prefix_zh"`
+	PrefixEN    string `form:"prefix_en" validate:"max=100" label:"letters.prefix_en"`
+	AgencyZH    string `form:"agency_zh" validate:"max=400" label:"letters.agency_zh"`
+	AgencyEN    string `form:"agency_en" validate:"max=400" label:"letters.agency_en"`
+	AddressZH   string `form:"address_zh" validate:"max=400" label:"letters.address_zh"`
+	AddressEN   string `form:"address_en" validate:"max=400" label:"letters.address_en"`
+	HeadTitleZH string `form:"head_title_zh" validate:"max=400" label:"letters.head_title_zh"`
+	HeadTitleEN string `form:"head_title_en" validate:"max=400" label:"letters.head_title_en"`
+	HeadNameZH  string `form:"head_name_zh" validate:"max=400" label:"letters.head_name_zh"`
+	HeadNameEN  string `form:"head_name_en" validate:"max=400" label:"letters.head_name_en"`
+	AppealZH    string `form:"appeal_zh" validate:"max=400" label:"letters.appeal_zh"`
+	AppealEN    string `form:"appeal_en" validate:"max=400" label:"letters.appeal_en"`
+}
+
+func (f *letterSettingsForm) settings() letters.Settings {
+	return letters.Settings{
+		Prefix: letters.Text{ZH: f.PrefixZH, EN: f.PrefixEN}, Agency: letters.Text{ZH: f.AgencyZH, EN: f.AgencyEN},
+		Address: letters.Text{ZH: f.AddressZH, EN: f.AddressEN}, HeadTitle: letters.Text{ZH: f.HeadTitleZH, EN: f.HeadTitleEN},
+		HeadName: letters.Text{ZH: f.HeadNameZH, EN: f.HeadNameEN}, Appeal: letters.Text{ZH: f.AppealZH, EN: f.AppealEN},
+	}
+}
+
+// letterSettingsPage shows the settings in both languages with a sample number.
+type letterSettingsPage struct {
+	Set    letters.Settings
+	Sample letters.Number
+}
+
+// letterSettings shows what every letter carries: the document number's prefix, the
+// letterhead, who signs and the authority that hears appeals.
+func (s *Server) letterSettings(c *gin.Context) {
+	set, err := s.Letters.Settings(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderLetterSettings(c, http.StatusOK, set, nil)
+}
+
+func (s *Server) renderLetterSettings(c *gin.Context, status int, set letters.Settings, inv *apperr.Invalid) {
+	v := s.view(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: s.Now().In(taipei).Year(), Serial: 123}})
+	if inv != nil {
+		v.Problems = inv.Problems
+	}
+	s.render(c, status, "letter_settings", v)
+}
+
+// saveLetterSettings replaces the settings. Letters keep the numbers they were given;
+// the other settings show as they now are whenever a letter is printed again.
+func (s *Server) saveLetterSettings(c *gin.Context) {
+	var f letterSettingsForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	set := f.settings()
+	if len(inv.Problems) > 0 {
+		s.renderLetterSettings(c, http.StatusBadRequest, set, inv)
+		return
+	}
+	err := s.Letters.Save(c.Request.Context(), set)
+	if errors.As(err, &inv) {
+		s.renderLetterSettings(c, http.StatusBadRequest, set, inv)
+		return
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "letters.saved")
+	c.Redirect(http.StatusSeeOther, "/admin/letters")
+}
