@@ -90,7 +90,16 @@ func (s *Server) SendDigests(ctx context.Context) (int, error) {
 		if lang == "" {
 			lang = i18n.ZH
 		}
-		m := account.Mail{ID: "digest-" + today.String() + "-" + u.ID, UserID: u.ID, To: u.Email, Lang: lang, Kind: "digest",
+		id := "digest-" + today.String() + "-" + u.ID
+		// Already stored, pending or sent (an instance that ran before the day was
+		// recorded): the outbox's unique id only guards the pending mail.
+		switch _, err := s.Mail.Message(ctx, u.ID, id); {
+		case err == nil:
+			continue
+		case !errors.Is(err, apperr.ErrNotFound):
+			return sent, fmt.Errorf("digest to %s: %w", u.ID, err)
+		}
+		m := account.Mail{ID: id, UserID: u.ID, To: u.Email, Lang: lang, Kind: "digest",
 			Link: "/officer/queue", Args: []any{today.String(), s.digestText(lang, mine, lead, clocks)}}
 		switch err := s.Accounts.Mailer.Send(ctx, m); {
 		case errors.Is(err, apperr.ErrConflict):
