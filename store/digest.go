@@ -40,11 +40,18 @@ func (d *Digests) LastDigest(ctx context.Context) (rights.Date, error) {
 	return rights.ParseDate(doc.Day)
 }
 
-// SetLastDigest records that day's digest as sent.
+// SetLastDigest records that day's digest as sent. Two instances creating the document
+// at once make one upsert fail on the unique _id: that one is simply retried.
 func (d *Digests) SetLastDigest(ctx context.Context, day rights.Date) error {
-	_, err := d.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: digestID}}, digestDoc{ID: digestID, Day: day.String()}, options.Replace().SetUpsert(true))
+	var err error
+	for range 3 {
+		_, err = d.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: digestID}}, digestDoc{ID: digestID, Day: day.String()}, options.Replace().SetUpsert(true))
+		if err = translate(err); !errors.Is(err, apperr.ErrConflict) {
+			break
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("last digest: %w", translate(err))
+		return fmt.Errorf("last digest: %w", err)
 	}
 	return nil
 }
