@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"net/http"
@@ -25,6 +26,41 @@ type staffHomePage struct {
 	// CalendarMissing is next year, from 1 November while its calendar lists no date:
 	// requests filed in December fall due in January, on holidays nobody loaded.
 	CalendarMissing int
+	// Counts are the open requests needing attention, for officers and administrators.
+	Counts *requestCounts
+}
+
+// requestCounts are the staff home's figures on the open requests: all of them, and
+// those assigned to the person looking.
+type requestCounts struct {
+	Overdue, Today, Unread             int
+	MineOverdue, MineToday, MineUnread int
+}
+
+// countRequests counts the open requests overdue, due today and with unread replies,
+// each against the clock it runs on now.
+func (s *Server) countRequests(ctx context.Context, me string) (*requestCounts, error) {
+	open, clocks, err := s.openWithClocks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := rights.DateOf(s.Now())
+	var n requestCounts
+	add := func(all, mine *int, yes bool, r *rights.Request) {
+		if yes {
+			*all++
+			if r.Assignee == me {
+				*mine++
+			}
+		}
+	}
+	for _, r := range open {
+		due := clocks[r.Ref].Due
+		add(&n.Overdue, &n.MineOverdue, !due.IsZero() && due.Before(today), r)
+		add(&n.Today, &n.MineToday, due == today, r)
+		add(&n.Unread, &n.MineUnread, r.Unread > 0, r)
+	}
+	return &n, nil
 }
 
 // backupWarning is why the data backups need attention.
@@ -60,6 +96,12 @@ func (s *Server) staffHome(c *gin.Context) {
 		p.Locked = locked
 	}
 	if u := currentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
+		counts, err := s.countRequests(c.Request.Context(), u.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Counts = counts
 		if today := rights.DateOf(s.Now()); today.Month >= time.November {
 			next, err := s.Calendar.List(c.Request.Context(), today.Year+1)
 			if err != nil {

@@ -281,6 +281,7 @@ func (s *Server) apiPostMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.tellAssignee(c.Request.Context(), r)
 	writeJSON(c.Writer, http.StatusCreated, apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body})
 }
 

@@ -267,9 +267,34 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 	}
 	if role == "officer" {
 		s.tellRequester(c, r, "request_message")
+	} else {
+		s.tellAssignee(ctx, r)
 	}
 	s.addFlash(c, flashSuccess, "flash.message_sent")
 	c.Redirect(http.StatusSeeOther, back+"#messages")
+}
+
+// tellAssignee mails the officer a request is assigned to that its requester wrote. One
+// mail until an officer opens the request: later replies only raise the queue's count.
+// The message is stored already, so a mail that cannot be queued is logged, not shown.
+func (s *Server) tellAssignee(ctx context.Context, r *rights.Request) {
+	if r.Assignee == "" || r.Unread > 0 {
+		return // unassigned requests reach the administrators in the daily digest
+	}
+	err := func() error {
+		u, err := s.Users.ByID(ctx, r.Assignee)
+		if err != nil {
+			return err
+		}
+		if u.Disabled || u.Expired(s.Now()) {
+			return nil
+		}
+		return s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: "request_reply",
+			Link: "/officer/requests/" + r.Ref, Args: []any{r.Ref}})
+	}()
+	if err != nil {
+		s.Log.Error("reply stored but the mail to the assignee was not queued", "ref", r.Ref, "err", err)
+	}
 }
 
 // requesterMessage is the requester's message on their own request.

@@ -89,6 +89,13 @@ func (s *Server) officerRequest(c *gin.Context) {
 	if !ok {
 		return
 	}
+	if r.Unread > 0 {
+		// The officer now sees the replies: the queue's marker goes.
+		if err := s.Messages.MarkRead(c.Request.Context(), r.Ref); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	s.renderOfficerRequest(c, http.StatusOK, r, "", nil, nil)
 }
 

@@ -376,6 +376,7 @@ type queueFilter struct {
 	Assignee string `form:"assignee" validate:"max=64" label:"queue.assignee"`
 	Due      string `form:"due" validate:"omitempty,oneof=overdue today 3 7 14" label:"queue.due"`
 	Clock    string `form:"clock" validate:"omitempty,oneof=decision fulfil payment close" label:"queue.clock"`
+	Unread   string `form:"unread" validate:"omitempty,oneof=1" label:"queue.unread_filter"`
 	Q        string `form:"q" validate:"max=254" label:"queue.search"`
 	Page     int    `form:"page" validate:"min=0,max=100000" label:"queue.page"`
 }
@@ -390,6 +391,7 @@ type queuePage struct {
 	Today      rights.Date
 	Filter     queueFilter
 	Counts     map[rights.State]int
+	Unread     int // open requests with replies no officer has opened
 	Total      int // open requests before filtering
 	Matched    int
 	Page       int
@@ -456,7 +458,8 @@ func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.R
 			f.Assignee == "none" && r.Assignee != "",
 			f.Assignee != "" && f.Assignee != "me" && f.Assignee != "none" && r.Assignee != f.Assignee,
 			f.Due == "overdue" && rights.DaysLeft(due, today) >= 0,
-			f.Due == "today" && rights.DaysLeft(due, today) != 0:
+			f.Due == "today" && rights.DaysLeft(due, today) != 0,
+			f.Unread != "" && r.Unread == 0:
 			continue
 		}
 		if n, err := strconv.Atoi(f.Due); err == nil && rights.DaysLeft(due, today) > n {
@@ -535,13 +538,16 @@ func (s *Server) queue(c *gin.Context) {
 	}
 	for _, r := range all {
 		p.Counts[r.State]++
+		if r.Unread > 0 {
+			p.Unread++
+		}
 	}
 	p.Total, p.Matched = len(all), len(rows)
 	p.Pages = max(1, (len(rows)+queuePageSize-1)/queuePageSize)
 	p.Page = min(max(f.Page, 1), p.Pages)
 	p.Requests = rows[(p.Page-1)*queuePageSize : min(p.Page*queuePageSize, len(rows))]
 	q := url.Values{}
-	for k, v := range map[string]string{"kind": f.Kind, "state": f.State, "assignee": f.Assignee, "due": f.Due, "clock": f.Clock} {
+	for k, v := range map[string]string{"kind": f.Kind, "state": f.State, "assignee": f.Assignee, "due": f.Due, "clock": f.Clock, "unread": f.Unread} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -595,7 +601,7 @@ func (s *Server) queueCSV(c *gin.Context) {
 	out := newCSV()
 	w := out.w
 	_ = w.Write([]string{v.T("request.ref"), v.T("request.kind"), v.T("request.state"), v.T("request.received"), v.T("request.due"),
-		v.T("queue.clock"), v.T("queue.clock_due"), v.T("queue.days_left"), v.T("queue.assignee"), v.T("queue.channel")})
+		v.T("queue.clock"), v.T("queue.clock_due"), v.T("queue.days_left"), v.T("queue.assignee"), v.T("queue.channel"), v.T("queue.unread_col")})
 	for _, r := range rows {
 		ck := clocks[r.Ref]
 		left := ""
@@ -603,7 +609,7 @@ func (s *Server) queueCSV(c *gin.Context) {
 			left = strconv.Itoa(rights.DaysLeft(ck.Due, today))
 		}
 		_ = w.Write([]string{r.Ref, v.T("right." + string(r.Kind) + ".name"), v.T("state." + string(r.State)), r.Received.String(), r.Due.String(),
-			v.T("clock." + ck.Kind), ck.Due.String(), left, csvCell(names[r.Assignee]), v.T("channel." + r.Channel)})
+			v.T("clock." + ck.Kind), ck.Due.String(), left, csvCell(names[r.Assignee]), v.T("channel." + r.Channel), strconv.Itoa(r.Unread)})
 	}
 	s.sendCSV(c, "request-queue-"+today.String()+".csv", out)
 }

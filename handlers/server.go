@@ -73,7 +73,9 @@ type Deps struct {
 	// Search finds requests by the requester's e-mail (keyed hash, then their own list).
 	Search *rights.Search
 	// Fulfil keeps the fulfilment target of decided requests (the queue's second clock).
-	Fulfil   rights.FulfilSetting
+	Fulfil rights.FulfilSetting
+	// Digests records the last day the officers' daily digest went out.
+	Digests  rights.DigestLog
 	Requests rights.Requests
 	Timeline rights.Timeline
 	Fees     rights.FeeSchedule

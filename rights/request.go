@@ -104,6 +104,11 @@ type Request struct {
 	Fee           *Fee
 	DuplicateOf   string
 
+	// Unread counts the requester's messages (and the files sent with them) since an
+	// officer last opened the request; it is not part of the version, so a reply never
+	// makes an officer's open page stale.
+	Unread int
+
 	Version int64
 }
 
@@ -283,6 +288,12 @@ var ErrTooManyMessages = fmt.Errorf("too many messages on one request: %w", appe
 
 // Messages stores the messages of requests.
 type Messages interface {
+	// AddMessage appends m; a requester's message counts as unread for the officers.
 	AddMessage(ctx context.Context, ref string, m *Message) error
 	Messages(ctx context.Context, ref string) ([]Message, error)
+	// MarkRead clears the unread count: an officer opened the request.
+	MarkRead(ctx context.Context, ref string) error
 }
+
+// RoleRequester is the role of the requester's own messages and steps.
+const RoleRequester = "requester"

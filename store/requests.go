@@ -59,6 +59,7 @@ type requestDoc struct {
 	Decision      *decisionDoc `bson:"decision,omitempty"`
 	Fee           *feeDoc      `bson:"fee,omitempty"`
 	DuplicateOf   string       `bson:"duplicate_of,omitempty"`
+	Unread        int          `bson:"unread,omitempty"` // the requester's messages no officer has opened
 
 	// The timeline and the messages live in the request's document: one read shows a
 	// request, and a state change and its step are one atomic write.
@@ -117,10 +118,13 @@ type openDoc struct {
 	DecidedAt  time.Time `bson:"decided_at,omitempty"`
 	FeeStatus  string    `bson:"fee_status,omitempty"`
 	FeeSettled time.Time `bson:"fee_settled,omitempty"`
+	// Unread is the request's count, kept here too so the queue shows it without
+	// opening the requests.
+	Unread int `bson:"unread,omitempty"`
 }
 
 func openOf(d *requestDoc) openDoc {
-	o := openDoc{Ref: d.Ref, Kind: d.Kind, Subject: d.Subject, State: d.State, Received: d.Received, Due: d.Due, Assignee: d.Assignee, Channel: d.Channel}
+	o := openDoc{Ref: d.Ref, Kind: d.Kind, Subject: d.Subject, State: d.State, Received: d.Received, Due: d.Due, Assignee: d.Assignee, Channel: d.Channel, Unread: d.Unread}
 	if d.Decision != nil {
 		o.Outcome, o.DecidedAt = d.Decision.Outcome, d.Decision.At
 	}
@@ -223,7 +227,7 @@ func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 		Erased: r.Erased, Whole: r.Whole,
 		Principal: seal("request.principal", r.Principal), PrincipalOf: seal("request.principal_contact", r.PrincipalContact),
 		Scope: seal("request.scope", r.Scope), Proposed: seal("request.proposed", r.Proposed), Explanation: seal("request.explanation", r.Explanation),
-		Assignee: r.Assignee, IdentityLevel: string(r.IdentityLevel), EnteredBy: r.EnteredBy, IdentityNote: seal("request.identity_note", r.IdentityNote), DuplicateOf: r.DuplicateOf}
+		Assignee: r.Assignee, IdentityLevel: string(r.IdentityLevel), EnteredBy: r.EnteredBy, IdentityNote: seal("request.identity_note", r.IdentityNote), DuplicateOf: r.DuplicateOf, Unread: r.Unread}
 	if e := r.Extension; e != nil {
 		d.Extension = &extDoc{Reason: seal("request.extension", e.Reason), At: e.At.UTC(), By: e.By, OldDue: e.OldDue.String()}
 	}
@@ -316,7 +320,7 @@ func (s *Requests) Open(ctx context.Context) ([]*rights.Request, error) {
 			return nil, fmt.Errorf("open request %s: bad date", d.Ref)
 		}
 		r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Received: received, Due: due,
-			Assignee: d.Assignee, Channel: d.Channel}
+			Assignee: d.Assignee, Channel: d.Channel, Unread: d.Unread}
 		if d.Outcome != "" {
 			r.Decision = &rights.Decision{Outcome: rights.Outcome(d.Outcome), At: d.DecidedAt}
 		}
@@ -359,7 +363,7 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 	r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Channel: d.Channel,
 		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, Whole: d.Whole, ScopeFiles: d.ScopeFiles, Field: d.Field, Version: d.Version,
 		Assignee: d.Assignee, IdentityLevel: rights.IdentityLevel(d.IdentityLevel), DuplicateOf: d.DuplicateOf, EnteredBy: d.EnteredBy,
-		Erased: d.Erased}
+		Erased: d.Erased, Unread: d.Unread}
 	var sealer *vault.Sealer
 	if !d.Erased {
 		if sealer, err = s.vault.For(ctx, d.Subject); err != nil {

@@ -190,9 +190,49 @@ func (s *Requests) AddMessage(ctx context.Context, ref string, m *rights.Message
 	if m.Body != "" {
 		md.Body = sealer.Seal("request.message", m.Body)
 	}
-	_, err = s.db.coll(collRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, bson.D{{Key: "$push", Value: bson.D{{Key: "messages", Value: md}}}})
+	update := bson.D{{Key: "$push", Value: bson.D{{Key: "messages", Value: md}}}}
+	if m.Role == rights.RoleRequester {
+		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "unread", Value: 1}}})
+	}
+	_, err = s.db.coll(collRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, update)
 	if err != nil {
 		return fmt.Errorf("add message: %w", translate(err))
+	}
+	if m.Role == rights.RoleRequester && r.State.Open() {
+		// The queue's copy follows; a crash before it leaves the queue one short until
+		// the next action on the request rewrites the entry from the request.
+		_, err = s.db.coll(collOpenRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "unread", Value: 1}}}})
+		if err != nil {
+			return fmt.Errorf("add message: %w", translate(err))
+		}
+	}
+	return nil
+}
+
+// MarkRead clears a request's unread count, on the request and its queue entry. It
+// writes only when there is something to clear, so opening a read request costs no write.
+func (s *Requests) MarkRead(ctx context.Context, ref string) error {
+	defer s.db.locks.lock(collRequests, ref)()
+	var d struct {
+		Unread int    `bson:"unread"`
+		State  string `bson:"state"`
+	}
+	err := s.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}},
+		options.FindOne().SetProjection(bson.D{{Key: "unread", Value: 1}, {Key: "state", Value: 1}})).Decode(&d)
+	if err != nil {
+		return fmt.Errorf("mark read %s: %w", ref, translate(err))
+	}
+	if d.Unread == 0 {
+		return nil
+	}
+	clear := bson.D{{Key: "$set", Value: bson.D{{Key: "unread", Value: 0}}}}
+	if _, err := s.db.coll(collRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, clear); err != nil {
+		return fmt.Errorf("mark read %s: %w", ref, translate(err))
+	}
+	if rights.State(d.State).Open() {
+		if _, err := s.db.coll(collOpenRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, clear); err != nil {
+			return fmt.Errorf("mark read %s: %w", ref, translate(err))
+		}
 	}
 	return nil
 }

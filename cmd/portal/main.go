@@ -877,9 +877,9 @@ func flushCounts(stop <-chan struct{}, counter *analytics.Counter, every time.Du
 	}
 }
 
-// sweepGuests runs the hourly jobs: the traffic month summaries, and under the
-// retention lease the deletion of what expired (which also reminds and closes
-// unconfirmed guest requests, so with several instances a reminder goes once).
+// sweepGuests runs the hourly jobs: the traffic month summaries, under the retention
+// lease the deletion of what expired (which also reminds and closes unconfirmed guest
+// requests, so with several instances a reminder goes once), and the daily digest.
 func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.Counter, p rights.GuestPolicy, log *slog.Logger) {
 	// The lease holder names this process: host and pid for the operator, and a random
 	// part, since two containers can share both.
@@ -916,6 +916,12 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.C
 			log.Error("retention run stopped", "err", run.Error, "deleted", run.Deleted)
 		default:
 			log.Info("retention run", "deleted", run.Deleted)
+		}
+		// The officers' daily digest: every instance tries, each mail is stored once.
+		if n, err := srv.SendDigests(ctx); err != nil && ctx.Err() == nil {
+			log.Error("daily digest", "err", err)
+		} else if n > 0 {
+			log.Info("daily digest", "queued", n)
 		}
 	}
 }

@@ -108,7 +108,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Requests: p.Requests, Timeline: p.Requests, Now: now},
-		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Search: &rights.Search{Users: p.Users, Requests: p.Requests}, RequestStats: p.Requests,
+		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Digests: store.NewDigests(db), Search: &rights.Search{Users: p.Users, Requests: p.Requests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Eraser: store.NewEraser(db, v, p.Files), Packages: store.NewPackages(db, v, p.Files),
 		Disclosures: store.NewDisclosures(db), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
 		Letters: &letters.Service{Store: store.NewLetters(db)},
