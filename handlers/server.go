@@ -166,6 +166,7 @@ type Server struct {
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
+	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
 	filingLocks                          [64]sync.Mutex     // one person's filings, by stripe (storeFiled)
 	notice                               noticeCache
 	// The latest reading of the disk (disk.go).
@@ -232,6 +233,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
 	s.visitorCodec = securecookie.New(opt.HashKey, opt.BlockKey)
