@@ -265,6 +265,13 @@ func (a *app) bootstrap(ctx context.Context) error {
 	if err := a.db.Upgrade(context.WithoutCancel(ctx), func(step string) { a.log.Info("upgrading the data layout", "step", step) }); err != nil {
 		return fmt.Errorf("upgrade the data layout: %w", err)
 	}
+	// Records written before their texts were sealed with the agency records key are
+	// sealed once; later starts see the mark in one look-up.
+	if n, err := store.SealRecords(context.WithoutCancel(ctx), a.db, a.Vault); err != nil {
+		return fmt.Errorf("seal the agency's records: %w", err)
+	} else if n > 0 {
+		a.log.Info("agency records sealed", "records", n)
+	}
 	// An audit trail from before string _ids (an older data directory or backup) is
 	// converted once, whatever bootstrap's own deadline: a conversion cut off would start
 	// again from the beginning. Later start-ups see the head's mark in one look-up.

@@ -514,7 +514,7 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 // disclosures records one disclosure per 500 citizens (at least 12) over the three
 // years through the ordinary register; most name a few people, some only a count.
 func (d *demo) disclosures(ctx context.Context) error {
-	reg := store.NewDisclosures(d.deps.DB)
+	reg := store.NewDisclosures(d.deps.DB, d.deps.Vault)
 	n := max(12, len(d.citizens)/500)
 	if d.deps.Disclosures > 0 {
 		n = d.deps.Disclosures
