@@ -89,6 +89,9 @@ var indexes = map[string][]index{
 	collMail: {
 		{name: "sent_at", keys: bson.D{{Key: "sent_at", Value: 1}}},
 	},
+	collGuard: {
+		{name: "last", keys: bson.D{{Key: "last", Value: 1}}},
+	},
 	// Small collections read whole, in order.
 	collPurposes: {
 		{name: "order", keys: bson.D{{Key: "order", Value: 1}}},

@@ -296,3 +296,15 @@ func (r *Reviews) List(ctx context.Context, limit int) ([]*account.Review, error
 	}
 	return out, nil
 }
+
+// DeleteClientFailuresBefore forgets the failures of an address from one client whose
+// last one came before t (their window has passed: they count for nothing), so records
+// of passing attackers do not pile up. The consecutive failures per address stay: they
+// are the lock itself, kept until a sign-in, an unlock or a reset clears them. The "c:"
+// keys are a range of _id, so only those records are read.
+func (r *Retention) DeleteClientFailuresBefore(ctx context.Context, t time.Time) (int, error) {
+	return r.db.deleteMatching(ctx, collGuard, bson.D{
+		{Key: "_id", Value: bson.D{{Key: "$gte", Value: "c:"}, {Key: "$lt", Value: "c;"}}},
+		{Key: "last", Value: bson.D{{Key: "$lt", Value: t.UTC()}}},
+	})
+}
