@@ -90,7 +90,9 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 			return s.Incidents.DeleteRecordedBefore(ctx, now.Add(-incident.KeepFor))
 		}},
 		// Failed sign-ins from one client for one address count for SignInPairWindow only.
-		{"signin_failures", func() (int, error) { return s.Retention.DeleteClientFailuresBefore(ctx, now.Add(-account.SignInPairWindow)) }},
+		{"signin_failures", func() (int, error) {
+			return s.Retention.DeleteClientFailuresBefore(ctx, now.Add(-account.SignInPairWindow))
+		}},
 		{"unfinished_filings", func() (int, error) { return s.Requests.DropUnfinished(ctx, rights.DateOf(now).AddDays(-1)) }},
 		{"guests", func() (int, error) {
 			_, closed, err := s.SweepGuests(ctx, guests)
