@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -79,7 +80,16 @@ func (s *Server) guestFileRequest(c *gin.Context) {
 	inv.Problems = append(more.Problems, inv.Problems...)
 	email, lang := account.NormalizeEmail(g.Email), c.GetString(keyLang)
 	ctx := c.Request.Context()
+	client := ratelimit.Key(c.ClientIP())
 	s.submitRequest(c, &f, inv, requester{email: email, lang: lang, guest: true, subject: func() (string, error) {
+		// Counted once the form is valid; over the quota the form comes back as typed.
+		q, err := s.quota(ctx)
+		if err != nil {
+			return "", err
+		}
+		if err := s.takeGuestFiling(ctx, q, client, email); err != nil {
+			return "", err
+		}
 		guest := &rights.Guest{ID: account.NewID("g"), Email: email, Name: g.Name, Lang: lang, Created: s.Now()}
 		return guest.ID, s.Guests.Create(ctx, guest)
 	}})

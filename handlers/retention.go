@@ -33,6 +33,7 @@ type RetentionStore interface {
 	DeleteSentMailBefore(ctx context.Context, t time.Time) (int, error)
 	DeleteClosedAttachments(ctx context.Context, t time.Time) (int, error)
 	DeleteClientFailuresBefore(ctx context.Context, t time.Time) (int, error)
+	DeleteIdleUsageBefore(ctx context.Context, t time.Time) (int, error)
 }
 
 // retentionLease is the lease's name and length: longer than any run, shorter than the
@@ -93,6 +94,8 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 		{"signin_failures", func() (int, error) {
 			return s.Retention.DeleteClientFailuresBefore(ctx, now.Add(-account.SignInPairWindow))
 		}},
+		// A quota's window is at most a day: usage idle for longer counts for nothing.
+		{"quota_usage", func() (int, error) { return s.Retention.DeleteIdleUsageBefore(ctx, now.Add(-24*time.Hour)) }},
 		{"unfinished_filings", func() (int, error) { return s.Requests.DropUnfinished(ctx, rights.DateOf(now).AddDays(-1)) }},
 		{"guests", func() (int, error) {
 			_, closed, err := s.SweepGuests(ctx, guests)

@@ -72,7 +72,11 @@ type Deps struct {
 	// Search finds requests by the requester's e-mail (keyed hash, then their own list).
 	Search *rights.Search
 	// Fulfil keeps the fulfilment target of decided requests (the queue's second clock).
-	Fulfil   rights.FulfilSetting
+	Fulfil rights.FulfilSetting
+	// Quotas keeps the administrator's quota, Usage what each requester used of it (nil:
+	// Options.Quota applies, and only to filings).
+	Quotas   rights.QuotaSetting
+	Usage    rights.Usage
 	Requests rights.Requests
 	Timeline rights.Timeline
 	Fees     rights.FeeSchedule

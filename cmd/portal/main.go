@@ -363,7 +363,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	deps.Disk = a.diskProbe()
 	srv, err := handlers.New(deps, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
-		Quota:    rights.Quota{Open: c.QuotaOpen, PerDay: c.QuotaPerDay},
+		Quota:    quotaDefaults(c),
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
 		DiskLow:  c.DiskLow, UploadsLow: c.UploadsLow, DiskWarnPercent: c.DiskWarn,
 	})
@@ -937,4 +937,12 @@ func (a *app) diskProbe() func(context.Context) (handlers.DiskSpace, error) {
 		free, total, db, err := store.DiskUsage(a.cfg.DataDir, a.cfg.DBName)
 		return handlers.DiskSpace{Free: free, Total: total, Database: db}, err
 	}
+}
+
+// quotaDefaults is the quota until an administrator saves one: the two configured limits
+// and the portal's defaults for the rest.
+func quotaDefaults(c *Config) rights.Quota {
+	q := rights.DefaultQuota
+	q.Open, q.PerDay = c.QuotaOpen, c.QuotaPerDay
+	return q
 }
