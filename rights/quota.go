@@ -10,10 +10,10 @@ import (
 
 // Quota bounds what one person files, so that nobody (or a script with their session)
 // floods the officers' queue: requests still in the agency's hands, and filings in any
-// 24 hours. Requests an officer enters from paper or the counter do not count against
-// it, and neither do guests' (they have no account to count by). The portal's defaults
-// (PORTAL_QUOTA_OPEN 20, PORTAL_QUOTA_PER_DAY 10) are generous for a person and small
-// for a script.
+// 24 hours (Check), and through Usage the messages, attachments and guest filings.
+// Requests an officer enters from paper or the counter do not count against it; guests
+// have no account, so their filings count per client and e-mail address instead. The
+// administrator sets it at /admin/quotas, from the configured defaults.
 type Quota struct {
 	Open   int
 	PerDay int
