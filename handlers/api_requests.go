@@ -276,6 +276,10 @@ func (s *Server) apiPostMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := s.requesterQuota(c.Request.Context(), r.Subject, nil); err != nil {
+		s.fail(c, err)
+		return
+	}
 	m := &rights.Message{ID: account.NewID("msg"), At: s.Now(), Role: "requester", AuthorID: currentUser(c).ID, Body: f.Body}
 	if err := s.Messages.AddMessage(c.Request.Context(), r.Ref, m); err != nil {
 		s.fail(c, err)

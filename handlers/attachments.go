@@ -246,6 +246,18 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 	if role == "officer" {
 		back = "/officer/requests/" + r.Ref
 	}
+	if len(inv.Problems) == 0 && role != "officer" {
+		// The requester's messages and attachments count against their quota; over it,
+		// the page comes back with what was typed and says which limit was reached.
+		err := s.requesterQuota(ctx, r.Subject, fhs)
+		if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
+			inv.Add("body", qe.Key, qe.Limit)
+			status = http.StatusTooManyRequests
+		} else if err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	if len(inv.Problems) > 0 {
 		if role == "officer" {
 			s.renderOfficerRequest(c, status, r, "message", map[string]string{"body": f.Body}, inv)
@@ -295,6 +307,18 @@ func (s *Server) tellAssignee(ctx context.Context, r *rights.Request) {
 	if err != nil {
 		s.Log.Error("reply stored but the mail to the assignee was not queued", "ref", r.Ref, "err", err)
 	}
+}
+
+// requesterQuota counts one message, and its attachments, against the requester's quota.
+func (s *Server) requesterQuota(ctx context.Context, subject string, fhs []*multipart.FileHeader) error {
+	q, err := s.quota(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.takeMessage(ctx, q, subject); err != nil {
+		return err
+	}
+	return s.takeAttachments(ctx, q, subject, fhs)
 }
 
 // requesterMessage is the requester's message on their own request.

@@ -44,7 +44,9 @@ func (b *browser) multipartField(target string, form url.Values, field string, f
 			r.AddCookie(c)
 		}
 	}}, b.opts...)
-	return b.h.do(http.MethodPost, target, &body, opts...)
+	r := b.h.do(http.MethodPost, target, &body, opts...)
+	b.keep(r)
+	return r
 }
 
 var (

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/rights"
 )
 
 // cookieInfo describes one cookie the portal sets, for the Cookies page.
@@ -22,6 +24,7 @@ var portalCookies = []cookieInfo{
 	{Name: sessionCookie, Kind: "essential", Key: "cookies.purpose.session"}, // lifetime from the session policy
 	{Name: flashCookie, Kind: "essential", Key: "cookies.purpose.flash", Mins: 5},
 	{Name: guestCookie, Kind: "essential", Key: "cookies.purpose.guest", Mins: int(guestAccess / time.Minute)},
+	{Name: guestBindCookie, Kind: "essential", Key: "cookies.purpose.guest_bind", Mins: int(rights.CodeTTL / time.Minute)},
 	{Name: langCookie, Kind: "preference", Key: "cookies.purpose.lang", Days: 365},
 	{Name: noticeSeenCookie, Kind: "preference", Key: "cookies.purpose.notice", Days: 365},
 	{Name: choiceCookie, Kind: "preference", Key: "cookies.purpose.choice", Days: int(choiceAge / (24 * time.Hour))},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/store/storetest"
 )
 
 // The disclosure register: officers record disclosures naming people by their account,
@@ -158,5 +159,51 @@ func TestInventory(t *testing.T) {
 	}
 	if zh := h.browser().get("/privacy/files"); !strings.Contains(zh.text("main"), "網站會員資料檔") {
 		t.Fatal("the public page in Chinese")
+	}
+}
+
+// The agency's records are sealed with its records key: the recipient's details and the
+// description of a disclosure, an incident's texts and the reviewer's name in a staff
+// review are nowhere in the database in clear, and the pages show them all.
+func TestAgencyRecordsAreSealedAtRest(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("a@example.tw", "甲", citizenPassword)
+	h.makeUser("adm@agency.example", "審查官林", staffPassword, account.RoleAdmin, account.RoleOfficer)
+	admin := h.signIn("adm@agency.example", staffPassword, english)
+	r := admin.post("/officer/disclosures", url.Values{"first": {"2026-11-20"}, "recipient_name": {"Kaohsiung Recipient Bureau"},
+		"recipient_address": {"Zhongzheng Road 99"}, "recipient_kind": {"government"}, "categories": {"C001"},
+		"description": {"Ledger of household visits"}, "ground": {"notice-1"}, "reference": {"ref-1"}, "subjects": {"a@example.tw"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("disclosure: %d %q", r.Code, r.text(".error-summary"))
+	}
+	disc := r.Header().Get("Location")
+	discovered := h.clock.Now().Add(-time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	r = admin.post("/admin/incidents", url.Values{"title": {"Misdirected roster"}, "discovered": {discovered}, "what": {"A roster went astray"},
+		"data": {"Names and phone numbers"}, "people": {"1"}, "measures": {"Recalled the envelope"}, "affected": {"a@example.tw"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("incident: %d %q", r.Code, r.text(".error-summary"))
+	}
+	inc := r.Header().Get("Location")
+	if r := admin.post("/admin/staff/review", url.Values{"note": {"ok"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("review: %d", r.Code)
+	}
+	dump := storetest.Dump(t, h.db, "outbox", "mail", "audit_events")
+	for _, s := range []string{"Kaohsiung Recipient", "Zhongzheng Road", "household visits", "Misdirected roster", "went astray", "phone numbers", "Recalled the envelope", "審查官林"} {
+		if strings.Contains(dump, s) {
+			t.Errorf("%q stored in clear", s)
+		}
+	}
+	// The edit forms carry the texts in their fields.
+	if page := admin.get(disc).Body.String(); !strings.Contains(page, "Kaohsiung Recipient Bureau") || !strings.Contains(page, "Zhongzheng Road 99") || !strings.Contains(page, "Ledger of household visits") {
+		t.Errorf("the disclosure's page: %q", page)
+	}
+	if page := admin.get(inc).Body.String(); !strings.Contains(page, "Misdirected roster") || !strings.Contains(page, "A roster went astray") || !strings.Contains(page, "Recalled the envelope") {
+		t.Errorf("the incident's page: %q", page)
+	}
+	if page := admin.get("/admin/staff").text(".notice"); !strings.Contains(page, "審查官林") {
+		t.Errorf("the review: %q", page)
+	}
+	if page := h.signIn("a@example.tw", citizenPassword, english).get("/account/data").text("main"); !strings.Contains(page, "Kaohsiung Recipient Bureau") {
+		t.Errorf("the person's data page: %q", page)
 	}
 }

@@ -92,6 +92,19 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if status >= 500 {
 		s.Log.Error("request failed", "request_id", c.GetString(keyRequestID), "path", c.Request.URL.Path, "status", status, "err", err)
 	}
+	if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
+		// Which limit, and how far: in the page, and in the API's message under the
+		// stable code "quota".
+		if isAPI(c.Request) {
+			lang := c.GetString(keyLang)
+			c.Header("Content-Language", lang)
+			writeJSON(c.Writer, status, apiErrorBody{Error: apiErrorDetail{Code: "quota", Message: s.cat.T(lang, qe.Key, qe.Limit), RequestID: c.GetString(keyRequestID)}})
+			c.Abort()
+			return
+		}
+		s.renderError(c, status, qe.Key, qe.Limit)
+		return
+	}
 	var inv *apperr.Invalid
 	if errors.As(err, &inv) && isAPI(c.Request) {
 		// The API says what was wrong too, field by field, not only "not valid".

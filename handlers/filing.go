@@ -34,6 +34,10 @@ type mailWithdrawer interface {
 // request's last write (or its withdrawal), and returns its id.
 func (s *Server) fileWhole(c *gin.Context, r *rights.Request, attached []filingFiles, mail func(ctx context.Context, r *rights.Request) (string, error)) error {
 	ctx := c.Request.Context()
+	q, err := s.quota(ctx)
+	if err != nil {
+		return err
+	}
 	if r.EnteredBy == "" && !rights.IsGuest(r.Subject) {
 		// One person's filings are checked against the quota and stored one at a time,
 		// so forty sent at once cannot all pass the check. (One process: instances
@@ -45,7 +49,16 @@ func (s *Server) fileWhole(c *gin.Context, r *rights.Request, attached []filingF
 		if err != nil {
 			return err
 		}
-		if err := s.opt.Quota.Check(mine, s.Now()); err != nil {
+		if err := q.Check(mine, s.Now()); err != nil {
+			return err
+		}
+	}
+	if r.EnteredBy == "" {
+		var all []*multipart.FileHeader
+		for _, a := range attached {
+			all = append(all, a.fhs...)
+		}
+		if err := s.takeAttachments(ctx, q, r.Subject, all); err != nil {
 			return err
 		}
 	}

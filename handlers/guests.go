@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -23,7 +24,34 @@ import (
 const (
 	guestCookie = "portal_guest"
 	guestAccess = time.Hour
+	// guestBindCookie holds the browser's binding: a code mailed on this browser's
+	// behalf is accepted only with it, so a stranger who knows a (sequential) reference
+	// cannot use up the guest's tries. It lives as long as a code does.
+	guestBindCookie = "portal_guest_bind"
+	// guestCodeMails is how many codes one request may be sent an hour.
+	guestCodeMails = 5
 )
+
+// guestBinding returns this browser's binding; with create, it makes one when the browser
+// has none and (re)sets its cookie for a code's lifetime.
+func (s *Server) guestBinding(c *gin.Context, create bool) string {
+	var bind string
+	if ck, err := c.Request.Cookie(guestBindCookie); err == nil {
+		if s.cookies.Decode(guestBindCookie, ck.Value, &bind) != nil {
+			bind = ""
+		}
+	}
+	if !create {
+		return bind
+	}
+	if bind == "" {
+		bind = account.RandomToken(16)
+	}
+	if enc, err := s.cookies.Encode(guestBindCookie, bind); err == nil {
+		s.setCookie(c, guestBindCookie, enc, int(rights.CodeTTL/time.Second))
+	}
+	return bind
+}
 
 type guestForm struct {
 	Email string `form:"email" validate:"required,email,max=254" label:"guest.email"`
@@ -52,7 +80,16 @@ func (s *Server) guestFileRequest(c *gin.Context) {
 	inv.Problems = append(more.Problems, inv.Problems...)
 	email, lang := account.NormalizeEmail(g.Email), c.GetString(keyLang)
 	ctx := c.Request.Context()
+	client := ratelimit.Key(c.ClientIP())
 	s.submitRequest(c, &f, inv, requester{email: email, lang: lang, guest: true, subject: func() (string, error) {
+		// Counted once the form is valid; over the quota the form comes back as typed.
+		q, err := s.quota(ctx)
+		if err != nil {
+			return "", err
+		}
+		if err := s.takeGuestFiling(ctx, q, client, email); err != nil {
+			return "", err
+		}
 		guest := &rights.Guest{ID: account.NewID("g"), Email: email, Name: g.Name, Lang: lang, Created: s.Now()}
 		return guest.ID, s.Guests.Create(ctx, guest)
 	}})
@@ -60,17 +97,23 @@ func (s *Server) guestFileRequest(c *gin.Context) {
 
 // sendGuestCode issues a fresh code for the request and mails it with the reference and
 // due date. The request is stored already, so a mail that cannot be queued is logged.
-func (s *Server) sendGuestCode(c *gin.Context, r *rights.Request, email, lang, kind string) {
-	if _, err := s.queueGuestCode(c.Request.Context(), r, email, lang, kind); err != nil {
+func (s *Server) sendGuestCode(c *gin.Context, r *rights.Request, bind, email, lang, kind string) {
+	// Past the hourly allowance nothing is sent, silently: a different answer would tell
+	// a stranger that the reference and the address belong together.
+	if ok, _ := s.guestCodeLimit.Allow("guest-code:" + r.Ref); !ok {
+		s.Log.Info("guest code not mailed: hourly allowance spent", "ref", r.Ref)
+		return
+	}
+	if _, err := s.queueGuestCode(c.Request.Context(), r, bind, email, lang, kind); err != nil {
 		s.Log.Error("guest code not mailed", "ref", r.Ref, "err", err)
 	}
 }
 
-// queueGuestCode issues a fresh code for the request and queues the mail carrying it,
-// the reference and the due date; it returns the mail's id.
-func (s *Server) queueGuestCode(ctx context.Context, r *rights.Request, email, lang, kind string) (string, error) {
+// queueGuestCode issues a fresh code for the request, usable by the browser bind, and
+// queues the mail carrying it, the reference and the due date; it returns the mail's id.
+func (s *Server) queueGuestCode(ctx context.Context, r *rights.Request, bind, email, lang, kind string) (string, error) {
 	code := rights.NewCode()
-	if err := s.Guests.IssueCode(ctx, r.Ref, code, s.Now()); err != nil {
+	if err := s.Guests.IssueCode(ctx, r.Ref, bind, code, s.Now()); err != nil {
 		return "", fmt.Errorf("guest code: %w", err)
 	}
 	id := account.NewID("m")
@@ -115,8 +158,10 @@ func (s *Server) guestConfirm(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if len(inv.Problems) == 0 {
-		err := s.Guests.CheckCode(ctx, ref, f.Code, s.Now())
+		err := s.Guests.CheckCode(ctx, ref, s.guestBinding(c, false), f.Code, s.Now())
 		switch {
+		case errors.Is(err, rights.ErrCodeNone):
+			inv.Add("code", "guest.code_none")
 		case errors.Is(err, rights.ErrCodeWrong):
 			inv.Add("code", "guest.code_wrong")
 		case errors.Is(err, rights.ErrCodeExpired):
@@ -248,11 +293,12 @@ func (s *Server) guestTrack(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	bind := s.guestBinding(c, true) // whether or not the pair matches, so the cookie tells nothing
 	r, err := s.Requests.ByRef(ctx, f.Ref)
 	if err == nil && rights.IsGuest(r.Subject) {
 		g, gerr := s.Guests.Guest(ctx, r.Subject)
 		if gerr == nil && g.Email == account.NormalizeEmail(f.Email) {
-			s.sendGuestCode(c, r, g.Email, c.GetString(keyLang), "guest_code")
+			s.sendGuestCode(c, r, bind, g.Email, c.GetString(keyLang), "guest_code")
 		} else if gerr != nil && !errors.Is(gerr, apperr.ErrNotFound) {
 			err = gerr
 		}
@@ -298,8 +344,10 @@ func (s *Server) SweepGuests(ctx context.Context, p rights.GuestPolicy) (reminde
 				return reminded, closed, err
 			}
 		case age >= p.RemindAfter && !g.Reminded:
+			// The reminder reaches whatever browser the guest reads mail in, so its code is
+			// unbound; one a stranger used up is replaced by asking for a new one.
 			code := rights.NewCode()
-			if err := s.Guests.IssueCode(ctx, o.Ref, code, now); err != nil {
+			if err := s.Guests.IssueCode(ctx, o.Ref, "", code, now); err != nil {
 				return reminded, closed, err
 			}
 			lang := g.Lang

@@ -154,3 +154,66 @@ func TestUnconfirmedGuestRequestsAreRemindedThenClosed(t *testing.T) {
 		t.Fatalf("queue after closing: %q", q.text("tbody"))
 	}
 }
+
+// A stranger who knows a guest's reference cannot use up the guest's code: the code works
+// only in the browser it was mailed for, so wrong tries elsewhere spend nothing, and the
+// guest still gets in. A stranger who also knows the address gets a code of their own
+// (mailed to the guest, bound to the stranger's browser), which leaves the guest's alone.
+func TestStrangersCannotBurnAGuestCode(t *testing.T) {
+	h := newHarness(t)
+	g := h.browser(english)
+	g.post("/guest/requests", url.Values{"kind": {"view"}, "scope": {"all"}, "email": {"guest@example.tw"}})
+	code := lastCode(t, h, "guest@example.tw")
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	stranger := h.browser(english)
+	for i := 0; i < rights.CodeAttempts+2; i++ {
+		r := stranger.post("/guest/requests/2026-000001/confirm", url.Values{"code": {wrong}})
+		if r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "No code was sent to this browser") {
+			t.Fatalf("stranger's try %d: %d %q", i, r.Code, r.text(".error-summary"))
+		}
+	}
+	// Even the right code is no use in another browser.
+	if r := stranger.post("/guest/requests/2026-000001/confirm", url.Values{"code": {code}}); r.Code != http.StatusBadRequest {
+		t.Fatalf("the guest's code in a stranger's browser: %d", r.Code)
+	}
+	// The stranger who knows the address too asks for a code, and spends it.
+	stranger.post("/guest/track", url.Values{"ref": {"2026-000001"}, "email": {"guest@example.tw"}})
+	for i := 0; i < rights.CodeAttempts+1; i++ {
+		stranger.post("/guest/requests/2026-000001/confirm", url.Values{"code": {wrong}})
+	}
+	if r := g.post("/guest/requests/2026-000001/confirm", url.Values{"code": {code}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("the guest's own code after a stranger's tries: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if r := g.get("/guest/requests/2026-000001"); r.Code != 200 {
+		t.Fatalf("guest's page: %d", r.Code)
+	}
+}
+
+// Codes are mailed on request, at most five an hour for one request, and the answer is
+// the same when the allowance is spent, so it reveals nothing.
+func TestGuestCodesOnRequestAreLimited(t *testing.T) {
+	h := newHarness(t)
+	g := h.browser(english)
+	g.post("/guest/requests", url.Values{"kind": {"view"}, "scope": {"all"}, "email": {"guest@example.tw"}})
+	for i := 0; i < 7; i++ {
+		r := g.post("/guest/track", url.Values{"ref": {"2026-000001"}, "email": {"guest@example.tw"}})
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("track %d: %d", i, r.Code)
+		}
+	}
+	if n := len(h.mails("guest@example.tw")); n != 1+5 {
+		t.Fatalf("mails: %d, want the filing's and five codes", n)
+	}
+	// The newest code works in the browser that asked for it.
+	if r := g.post("/guest/requests/2026-000001/confirm", url.Values{"code": {lastCode(t, h, "guest@example.tw")}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("the newest code: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.clock.Advance(time.Hour)
+	g.post("/guest/track", url.Values{"ref": {"2026-000001"}, "email": {"guest@example.tw"}})
+	if n := len(h.mails("guest@example.tw")); n != 7 {
+		t.Fatalf("after an hour: %d mails", n)
+	}
+}

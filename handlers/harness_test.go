@@ -243,6 +243,12 @@ func (b *browser) send(method, target string, form url.Values) *response {
 	} else {
 		r = b.h.do(method, target, nil, opts...)
 	}
+	b.keep(r)
+	return r
+}
+
+// keep stores the cookies a response sets, as a browser does.
+func (b *browser) keep(r *response) {
 	for _, c := range r.Result().Cookies() {
 		if c.MaxAge < 0 {
 			delete(b.jar, c.Name)
@@ -250,7 +256,6 @@ func (b *browser) send(method, target string, form url.Values) *response {
 			b.jar[c.Name] = c
 		}
 	}
-	return r
 }
 
 func (b *browser) get(target string) *response { return b.send(http.MethodGet, target, nil) }

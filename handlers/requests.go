@@ -234,8 +234,9 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		return s.queueReceived(ctx, r, who.email, who.lang)
 	}
 	if who.guest {
+		bind := s.guestBinding(c, true)
 		mail = func(ctx context.Context, r *rights.Request) (string, error) {
-			return s.queueGuestCode(ctx, r, who.email, who.lang, "guest_request_received")
+			return s.queueGuestCode(ctx, r, bind, who.email, who.lang, "guest_request_received")
 		}
 	}
 	if err := s.fileWhole(c, r, attached, mail); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/incident"
@@ -31,6 +32,8 @@ type RetentionStore interface {
 	DeleteSessionsBefore(ctx context.Context, t time.Time) (int, error)
 	DeleteSentMailBefore(ctx context.Context, t time.Time) (int, error)
 	DeleteClosedAttachments(ctx context.Context, t time.Time) (int, error)
+	DeleteClientFailuresBefore(ctx context.Context, t time.Time) (int, error)
+	DeleteIdleUsageBefore(ctx context.Context, t time.Time) (int, error)
 }
 
 // retentionLease is the lease's name and length: longer than any run, shorter than the
@@ -87,6 +90,12 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 			}
 			return s.Incidents.DeleteRecordedBefore(ctx, now.Add(-incident.KeepFor))
 		}},
+		// Failed sign-ins from one client for one address count for SignInPairWindow only.
+		{"signin_failures", func() (int, error) {
+			return s.Retention.DeleteClientFailuresBefore(ctx, now.Add(-account.SignInPairWindow))
+		}},
+		// A quota's window is at most a day: usage idle for longer counts for nothing.
+		{"quota_usage", func() (int, error) { return s.Retention.DeleteIdleUsageBefore(ctx, now.Add(-24*time.Hour)) }},
 		{"unfinished_filings", func() (int, error) { return s.Requests.DropUnfinished(ctx, rights.DateOf(now).AddDays(-1)) }},
 		{"guests", func() (int, error) {
 			_, closed, err := s.SweepGuests(ctx, guests)

@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/incident"
@@ -194,5 +198,52 @@ func TestRetentionDeletesIncidentsAfterFiveYears(t *testing.T) {
 	}
 	if list, _ := h.srv.Incidents.List(ctx); len(list) != 1 {
 		t.Fatalf("%d incidents left, want the 4-year-old one", len(list))
+	}
+}
+
+// The hourly run forgets an address's failures from one client once their 24 hours have
+// passed, so such records do not pile up; the consecutive failures that make the lock
+// stay, and a third failure still locks the account.
+func TestRetentionForgetsClientFailuresAfterTheirWindow(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.makeUser("c@example.tw", "陳", citizenPassword)
+	from := func(addr string) func(*http.Request) { return func(r *http.Request) { r.RemoteAddr = addr + ":4711" } }
+	wrong := url.Values{"email": {"c@example.tw"}, "password": {"Wrong-Pass-1!"}}
+	for _, addr := range []string{"203.0.113.9", "198.51.100.7"} {
+		if r := h.browser(from(addr)).post("/signin", wrong); r.Code != http.StatusUnauthorized {
+			t.Fatalf("failure from %s: %d", addr, r.Code)
+		}
+	}
+	records := func() int64 {
+		t.Helper()
+		c, err := mongo.Connect(options.Client().ApplyURI(h.db.URI))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Disconnect(ctx)
+		n, err := c.Database(h.db.Name).Collection("signin_failures").CountDocuments(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := records(); n != 3 {
+		t.Fatalf("%d failure records, want the address's and one per client", n)
+	}
+	h.clock.Advance(23 * time.Hour)
+	if run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy); err != nil || run.Deleted["signin_failures"] != 0 {
+		t.Fatalf("within the window: %+v %v", run, err)
+	}
+	h.clock.Advance(2 * time.Hour)
+	if run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy); err != nil || run.Deleted["signin_failures"] != 2 {
+		t.Fatalf("after the window: %+v %v", run, err)
+	}
+	if n := records(); n != 1 {
+		t.Fatalf("%d failure records left, want the address's own", n)
+	}
+	h.browser(from("192.0.2.1")).post("/signin", wrong)
+	if r := h.browser(from("192.0.2.2")).post("/signin", url.Values{"email": {"c@example.tw"}, "password": {citizenPassword}}); r.Code == http.StatusSeeOther {
+		t.Fatal("the third failure did not lock the account")
 	}
 }

@@ -186,6 +186,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/incidents/:id/reported", s.incidentReported)
 	admin.POST("/incidents/:id/notify", s.incidentNotify)
 	admin.POST("/retention", s.saveRetention)
+	admin.GET("/quotas", s.quotaAdmin)
+	admin.POST("/quotas", s.saveQuota)
 	admin.GET("/audit.csv", s.auditCSV)
 
 	s.apiRoutes(r)

@@ -138,7 +138,7 @@ func withCookie(c *http.Cookie) func(*http.Request) {
 	return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value}) }
 }
 
-// Every cookie the portal sets — the seven the cookie page names — is HttpOnly,
+// Every cookie the portal sets — the eight the cookie page names — is HttpOnly,
 // SameSite, for the whole site, and Secure when the browser came over TLS, directly or
 // through a trusted proxy; over plain HTTP none is Secure (it would never come back).
 func TestSecurityCookieFlags(t *testing.T) {
@@ -183,7 +183,7 @@ func TestSecurityCookieFlags(t *testing.T) {
 			got = append(got, n)
 		}
 		sort.Strings(got)
-		want := []string{"lang", "notice_seen", "portal_cookies", "portal_flash", "portal_guest", "portal_session", "portal_visit"}
+		want := []string{"lang", "notice_seen", "portal_cookies", "portal_flash", "portal_guest", "portal_guest_bind", "portal_session", "portal_visit"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: cookies set %v, want every one the cookie page names %v", name, got, want)
 		}

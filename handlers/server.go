@@ -75,7 +75,11 @@ type Deps struct {
 	// Fulfil keeps the fulfilment target of decided requests (the queue's second clock).
 	Fulfil rights.FulfilSetting
 	// Digests records the last day the officers' daily digest went out.
-	Digests  rights.DigestLog
+	Digests rights.DigestLog
+	// Quotas keeps the administrator's quota, Usage what each requester used of it (nil:
+	// Options.Quota applies, and only to filings).
+	Quotas   rights.QuotaSetting
+	Usage    rights.Usage
 	Requests rights.Requests
 	Timeline rights.Timeline
 	Fees     rights.FeeSchedule
@@ -171,6 +175,7 @@ type Server struct {
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
+	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
 	filingLocks                          [64]sync.Mutex     // one person's filings, by stripe (storeFiled)
 	notice                               noticeCache
 	// The latest reading of the disk (disk.go).
@@ -237,6 +242,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
 	s.visitorCodec = securecookie.New(opt.HashKey, opt.BlockKey)

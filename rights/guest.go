@@ -52,8 +52,10 @@ func NewCode() string {
 	return fmt.Sprintf("%06d", n.Int64())
 }
 
-// Code errors: the code is wrong (with tries left), or no longer usable.
+// Code errors: the code is wrong (with tries left), no longer usable, or none was mailed
+// on this browser's behalf.
 var (
+	ErrCodeNone    = errors.New("no code was sent for this browser")
 	ErrCodeWrong   = fmt.Errorf("the code does not match: %w", apperr.ErrForbidden)
 	ErrCodeExpired = errors.New("the code has expired or was tried too often")
 )
@@ -64,9 +66,11 @@ type Guests interface {
 	Guest(ctx context.Context, id string) (*Guest, error)
 	// SetFlags records that the guest confirmed their address or was reminded.
 	SetFlags(ctx context.Context, id string, confirmed, reminded bool) error
-	// IssueCode replaces the code for a request; CheckCode spends it.
-	IssueCode(ctx context.Context, ref, code string, now time.Time) error
-	CheckCode(ctx context.Context, ref, code string, now time.Time) error
+	// IssueCode replaces the request's code held for one browser (bind, a secret the
+	// browser keeps; "" for a code any browser may try); CheckCode spends the request's
+	// codes when code matches the browser's own, so strangers cannot use up its tries.
+	IssueCode(ctx context.Context, ref, bind, code string, now time.Time) error
+	CheckCode(ctx context.Context, ref, bind, code string, now time.Time) error
 }
 
 // ExpireUnconfirmed closes a guest request whose address was never confirmed.

@@ -16,6 +16,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/vault"
 )
 
 // Disclosures implements disclosure.Register. The current version of a record lives in
@@ -24,23 +25,35 @@ import (
 // "subject_disclosures" under the person's id, so a person's page is two _id look-ups
 // deep. The register is read a period at a time through lists of the ids disclosed in
 // each year and of the series still running (lists.go), never by reading every record.
-type Disclosures struct{ db *DB }
+//
+// The recipient's name and address and the description are sealed with the agency
+// records key: they may name people, and a backup or a look into the database should not
+// show them.
+type Disclosures struct {
+	db   *DB
+	keys *recordsKey
+}
 
 var _ disclosure.Register = (*Disclosures)(nil)
 
 // NewDisclosures returns the register.
-func NewDisclosures(db *DB) *Disclosures { return &Disclosures{db: db} }
+func NewDisclosures(db *DB, v *vault.Vault) *Disclosures {
+	return &Disclosures{db: db, keys: newRecordsKey(db, v)}
+}
 
 type disclosureDoc struct {
 	ID               string    `bson:"_id"`
 	First            string    `bson:"first"`
 	Last             string    `bson:"last,omitempty"`
 	Frequency        string    `bson:"frequency,omitempty"`
-	RecipientName    string    `bson:"recipient_name"`
-	RecipientAddress string    `bson:"recipient_address"`
+	RecipientName    string    `bson:"recipient_name,omitempty"` // clear: records written before sealing
+	RecipientAddress string    `bson:"recipient_address,omitempty"`
 	RecipientKind    string    `bson:"recipient_kind"`
 	Categories       []string  `bson:"categories"`
-	Description      string    `bson:"description"`
+	Description      string    `bson:"description,omitempty"`
+	SealedName       []byte    `bson:"recipient_name_sealed,omitempty"`
+	SealedAddress    []byte    `bson:"recipient_address_sealed,omitempty"`
+	SealedDesc       []byte    `bson:"description_sealed,omitempty"`
 	Ground           string    `bson:"ground"`
 	Reference        string    `bson:"reference"`
 	Subjects         []string  `bson:"subjects,omitempty"`
@@ -70,18 +83,44 @@ func parseOrZero(s string) rights.Date {
 	return d
 }
 
-func disclosureToDoc(r *disclosure.Record) disclosureDoc {
-	return disclosureDoc{ID: r.ID, First: r.First.String(), Last: dateOrEmpty(r.Last), Frequency: r.Frequency, RecipientName: r.RecipientName,
-		RecipientAddress: r.RecipientAddress, RecipientKind: r.RecipientKind, Categories: r.Categories, Description: r.Description,
+// Sealed field names bind each text to its record.
+func discField(name, id string) string { return "disclosure." + name + "/" + id }
+
+func disclosureToDoc(r *disclosure.Record, sl *vault.Sealer) disclosureDoc {
+	return disclosureDoc{ID: r.ID, First: r.First.String(), Last: dateOrEmpty(r.Last), Frequency: r.Frequency,
+		SealedName: sl.Seal(discField("recipient_name", r.ID), r.RecipientName), SealedAddress: sl.Seal(discField("recipient_address", r.ID), r.RecipientAddress),
+		RecipientKind: r.RecipientKind, Categories: r.Categories, SealedDesc: sl.Seal(discField("description", r.ID), r.Description),
 		Ground: r.Ground, Reference: r.Reference, Subjects: r.Subjects, Count: r.Count, WithheldUntil: dateOrEmpty(r.WithheldUntil),
 		Officer: r.Officer, Version: r.Version, Changed: r.Changed.UTC(), ChangedBy: r.ChangedBy}
 }
 
-func (d *disclosureDoc) domain() *disclosure.Record {
-	return &disclosure.Record{ID: d.ID, First: parseOrZero(d.First), Last: parseOrZero(d.Last), Frequency: d.Frequency,
-		RecipientName: d.RecipientName, RecipientAddress: d.RecipientAddress, RecipientKind: d.RecipientKind, Categories: d.Categories,
-		Description: d.Description, Ground: d.Ground, Reference: d.Reference, Subjects: d.Subjects, Count: d.Count,
+// domain converts a stored record; without a sealer (sl nil) the sealed texts stay empty,
+// which is enough where only the dates count.
+func (d *disclosureDoc) domain(sl *vault.Sealer) (*disclosure.Record, error) {
+	r := &disclosure.Record{ID: d.ID, First: parseOrZero(d.First), Last: parseOrZero(d.Last), Frequency: d.Frequency,
+		RecipientKind: d.RecipientKind, Categories: d.Categories,
+		Ground: d.Ground, Reference: d.Reference, Subjects: d.Subjects, Count: d.Count,
 		WithheldUntil: parseOrZero(d.WithheldUntil), Officer: d.Officer, Version: d.Version, Changed: d.Changed, ChangedBy: d.ChangedBy}
+	if sl == nil {
+		return r, nil
+	}
+	var err error
+	if r.RecipientName, err = openOr(sl, discField("recipient_name", d.ID), d.SealedName, d.RecipientName); err != nil {
+		return nil, err
+	}
+	if r.RecipientAddress, err = openOr(sl, discField("recipient_address", d.ID), d.SealedAddress, d.RecipientAddress); err != nil {
+		return nil, err
+	}
+	if r.Description, err = openOr(sl, discField("description", d.ID), d.SealedDesc, d.Description); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// dates is the record as far as its periods go.
+func (d *disclosureDoc) dates() *disclosure.Record {
+	r, _ := d.domain(nil)
+	return r
 }
 
 // Save stores a new record or a new version, under the record's lock; the history gets
@@ -101,7 +140,7 @@ func (s *Disclosures) Save(ctx context.Context, r *disclosure.Record) error {
 		return err
 	}
 	if old != nil {
-		for _, key := range periodKeys(old.domain()) {
+		for _, key := range periodKeys(old.dates()) {
 			if !slices.Contains(periodKeys(r), key) {
 				if err := s.db.listRemove(ctx, listDisclosures, key, r.ID); err != nil {
 					return fmt.Errorf("disclosure periods: %w", err)
@@ -141,8 +180,12 @@ func (s *Disclosures) saveRecord(ctx context.Context, r *disclosure.Record) (*di
 	default:
 		return nil, fmt.Errorf("disclosure: %w", err)
 	}
+	sl, err := s.keys.sealer(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("disclosure: %w", err)
+	}
 	r.Version++
-	d := disclosureToDoc(r)
+	d := disclosureToDoc(r, sl)
 	if old != nil {
 		d.Erased = old.Erased
 	}
@@ -162,7 +205,11 @@ func (s *Disclosures) Get(ctx context.Context, id string) (*disclosure.Record, e
 	if err := s.db.coll(collDisclosures).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		return nil, fmt.Errorf("disclosure %s: %w", id, translate(err))
 	}
-	return d.domain(), nil
+	sl, err := s.keys.sealer(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("disclosure: %w", err)
+	}
+	return d.domain(sl)
 }
 
 // periodYears is the list of the years that have a list.
@@ -243,9 +290,15 @@ func (s *Disclosures) Versions(ctx context.Context, id string) ([]*disclosure.Re
 	if err := s.db.coll(collDisclosureHistory).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h); err != nil {
 		return nil, fmt.Errorf("disclosure %s: %w", id, translate(err))
 	}
+	sl, err := s.keys.sealer(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("disclosure: %w", err)
+	}
 	out := make([]*disclosure.Record, len(h.Versions))
 	for i := range h.Versions {
-		out[i] = h.Versions[i].domain()
+		if out[i], err = h.Versions[i].domain(sl); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -75,15 +75,10 @@ func dataField(id string) string     { return "file.data/" + id }
 // sealerFor is the subject's sealer; the agency's own records (files.RecordsSubject)
 // get their key on first use.
 func (s *Files) sealerFor(ctx context.Context, subject string) (*vault.Sealer, error) {
-	sealer, err := s.vault.For(ctx, subject)
-	if errors.Is(err, vault.ErrKeyDestroyed) && subject == files.RecordsSubject {
-		unlock := s.db.locks.lock(collKeys, subject)
-		defer unlock()
-		if sealer, err = s.vault.For(ctx, subject); errors.Is(err, vault.ErrKeyDestroyed) {
-			return s.vault.NewSubject(ctx, subject)
-		}
+	if subject == files.RecordsSubject {
+		return recordsSealer(ctx, s.db, s.vault)
 	}
-	return sealer, err
+	return s.vault.For(ctx, subject)
 }
 
 func newFileID() string { return "f_" + strings.ToLower(rand.Text()) }

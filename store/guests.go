@@ -98,12 +98,27 @@ func (s *Guests) SetFlags(ctx context.Context, id string, confirmed, reminded bo
 	return nil
 }
 
+// codeDoc holds a request's codes: the codes mailed on a browser's behalf, each usable only
+// with that browser's binding (so a stranger who knows the reference cannot spend their
+// tries), and at most one unbound code (the reminder's, or one issued before codes were
+// bound), which any browser may try. One document per request keeps erasure one delete.
 type codeDoc struct {
-	Ref      string    `bson:"_id"`
+	Ref      string      `bson:"_id"`
+	Hash     string      `bson:"hash,omitempty"`
+	Expires  time.Time   `bson:"expires,omitempty"`
+	Attempts int         `bson:"attempts"`
+	Bound    []boundCode `bson:"bound,omitempty"`
+}
+
+type boundCode struct {
+	Bind     string    `bson:"bind"` // keyed hash of the browser's binding
 	Hash     string    `bson:"hash"`
 	Expires  time.Time `bson:"expires"`
 	Attempts int       `bson:"attempts"`
 }
+
+// maxBound caps the browsers holding a code for one request at once; the oldest go first.
+const maxBound = 5
 
 func (s *Guests) hash(ref, code string) string {
 	m := hmac.New(sha256.New, s.key)
@@ -111,34 +126,82 @@ func (s *Guests) hash(ref, code string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// IssueCode replaces any code of the request with a new one.
-func (s *Guests) IssueCode(ctx context.Context, ref, code string, now time.Time) error {
+func (s *Guests) bindHash(ref, bind string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("guest-bind-v1\x00" + ref + "\x00" + bind))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (s *Guests) codes(ctx context.Context, ref string) (*codeDoc, error) {
+	d := &codeDoc{Ref: ref}
+	err := translate(s.db.coll(collGuestCodes).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(d))
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (s *Guests) save(ctx context.Context, d *codeDoc) error {
+	_, err := s.db.coll(collGuestCodes).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.Ref}}, d, options.Replace().SetUpsert(true))
+	return translate(err)
+}
+
+// IssueCode replaces the code of the request held for the browser bind ("" for the
+// unbound code), keeping the other browsers' codes that are still valid.
+func (s *Guests) IssueCode(ctx context.Context, ref, bind, code string, now time.Time) error {
 	defer s.db.locks.lock(collGuestCodes, ref)()
-	d := codeDoc{Ref: ref, Hash: s.hash(ref, code), Expires: now.Add(rights.CodeTTL).UTC()}
-	if _, err := s.db.coll(collGuestCodes).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, d, options.Replace().SetUpsert(true)); err != nil {
-		return fmt.Errorf("issue code: %w", translate(err))
+	d, err := s.codes(ctx, ref)
+	if err != nil {
+		return fmt.Errorf("issue code: %w", err)
+	}
+	expires := now.Add(rights.CodeTTL).UTC()
+	if bind == "" {
+		d.Hash, d.Expires, d.Attempts = s.hash(ref, code), expires, 0
+	} else {
+		b := s.bindHash(ref, bind)
+		kept := []boundCode{}
+		for _, e := range d.Bound {
+			if e.Bind != b && now.Before(e.Expires) {
+				kept = append(kept, e)
+			}
+		}
+		kept = append(kept, boundCode{Bind: b, Hash: s.hash(ref, code), Expires: expires})
+		d.Bound = kept[max(0, len(kept)-maxBound):]
+	}
+	if err := s.save(ctx, d); err != nil {
+		return fmt.Errorf("issue code: %w", err)
 	}
 	return nil
 }
 
-// CheckCode spends the request's code if it matches; a wrong try counts against it.
-func (s *Guests) CheckCode(ctx context.Context, ref, code string, now time.Time) error {
+// CheckCode spends the request's codes if code matches the one held for the browser bind,
+// or else the unbound one; a wrong try counts against the code tried only. A browser
+// holding no code learns so (ErrCodeNone) and spends nothing.
+func (s *Guests) CheckCode(ctx context.Context, ref, bind, code string, now time.Time) error {
 	defer s.db.locks.lock(collGuestCodes, ref)()
-	var d codeDoc
-	err := translate(s.db.coll(collGuestCodes).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d))
-	if errors.Is(err, apperr.ErrNotFound) {
-		return rights.ErrCodeExpired
-	}
+	d, err := s.codes(ctx, ref)
 	if err != nil {
 		return fmt.Errorf("check code: %w", err)
 	}
-	if now.After(d.Expires) || d.Attempts >= rights.CodeAttempts {
+	hash, expires, attempts := d.Hash, d.Expires, &d.Attempts
+	if bind != "" {
+		b := s.bindHash(ref, bind)
+		for i := range d.Bound {
+			if d.Bound[i].Bind == b {
+				hash, expires, attempts = d.Bound[i].Hash, d.Bound[i].Expires, &d.Bound[i].Attempts
+			}
+		}
+	}
+	if hash == "" {
+		return rights.ErrCodeNone
+	}
+	if now.After(expires) || *attempts >= rights.CodeAttempts {
 		return rights.ErrCodeExpired
 	}
-	if !hmac.Equal([]byte(d.Hash), []byte(s.hash(ref, code))) {
-		_, err := s.db.coll(collGuestCodes).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}}})
-		if err != nil {
-			return fmt.Errorf("check code: %w", translate(err))
+	if !hmac.Equal([]byte(hash), []byte(s.hash(ref, code))) {
+		*attempts++
+		if err := s.save(ctx, d); err != nil {
+			return fmt.Errorf("check code: %w", err)
 		}
 		return rights.ErrCodeWrong
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,16 +13,23 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/incident"
+	"github.com/example/pdpa-portal/vault"
 )
 
 // Incidents keeps the security incident records, one document each, replaced on their
-// version.
-type Incidents struct{ db *DB }
+// version. Their texts are sealed with the agency records key: they describe what
+// happened to people's data, often naming them.
+type Incidents struct {
+	db   *DB
+	keys *recordsKey
+}
 
 var _ incident.Store = (*Incidents)(nil)
 
 // NewIncidents returns the incident store.
-func NewIncidents(db *DB) *Incidents { return &Incidents{db: db} }
+func NewIncidents(db *DB, v *vault.Vault) *Incidents {
+	return &Incidents{db: db, keys: newRecordsKey(db, v)}
+}
 
 type incidentDoc struct {
 	ID         string    `bson:"_id"`
@@ -29,13 +37,15 @@ type incidentDoc struct {
 	Discovered time.Time `bson:"discovered"`
 	Recorded   time.Time `bson:"recorded"`
 	RecordedBy string    `bson:"recorded_by"`
-	Title      string    `bson:"title"`
-	What       string    `bson:"what"`
-	Data       string    `bson:"data"`
+	// The texts, in clear only in records written before they were sealed.
+	Title      string    `bson:"title,omitempty"`
+	What       string    `bson:"what,omitempty"`
+	Data       string    `bson:"data,omitempty"`
 	People     int       `bson:"people"`
-	Measures   string    `bson:"measures"`
+	Measures   string    `bson:"measures,omitempty"`
 	WhatEN     string    `bson:"what_en,omitempty"`
 	MeasuresEN string    `bson:"measures_en,omitempty"`
+	Sealed     []byte    `bson:"sealed,omitempty"` // the texts above as JSON, sealed
 	Affected   []string  `bson:"affected"`
 	ReportedAt time.Time `bson:"reported_at,omitempty"`
 	ReportRef  string    `bson:"report_ref,omitempty"`
@@ -46,9 +56,35 @@ type incidentDoc struct {
 	UpdatedBy  string    `bson:"updated_by"`
 }
 
+// incidentTexts are the sealed part of a record.
+type incidentTexts struct {
+	Title, What, Data, Measures, WhatEN, MeasuresEN string
+}
+
+func incidentField(id string) string { return "incident.texts/" + id }
+
+// toDoc seals the record's texts.
+func (s *Incidents) toDoc(ctx context.Context, i *incident.Incident) (incidentDoc, error) {
+	sl, err := s.keys.sealer(ctx)
+	if err != nil {
+		return incidentDoc{}, fmt.Errorf("incident: %w", err)
+	}
+	b, err := json.Marshal(incidentTexts{i.Title, i.What, i.Data, i.Measures, i.WhatEN, i.MeasuresEN})
+	if err != nil {
+		return incidentDoc{}, err
+	}
+	d := incidentDoc{ID: i.ID, Version: i.Version, Discovered: i.Discovered, Recorded: i.Recorded, RecordedBy: i.RecordedBy,
+		People: i.People, Affected: i.Affected, ReportedAt: i.ReportedAt, ReportRef: i.ReportRef, NotifiedAt: i.NotifiedAt,
+		Notified: i.Notified, Told: i.Told, Updated: i.Updated, UpdatedBy: i.UpdatedBy, Sealed: sl.Seal(incidentField(i.ID), string(b))}
+	return d, nil
+}
+
 // Save creates or replaces a record on its version.
 func (s *Incidents) Save(ctx context.Context, i *incident.Incident) error {
-	d := incidentDoc(*i)
+	d, err := s.toDoc(ctx, i)
+	if err != nil {
+		return err
+	}
 	d.Version = i.Version + 1
 	if i.Version == 0 {
 		if _, err := s.db.coll(collIncidents).InsertOne(ctx, d); err != nil {
@@ -86,17 +122,36 @@ func (s *Incidents) Get(ctx context.Context, id string) (*incident.Incident, err
 		}
 		return nil, fmt.Errorf("incident %s: %w", id, err)
 	}
-	return incidentOf(&d), nil
+	return s.incidentOf(ctx, &d)
 }
 
-// incidentOf converts a stored record. One notified before Told was kept told everyone
-// then affected, all at once.
-func incidentOf(d *incidentDoc) *incident.Incident {
-	i := incident.Incident(*d)
+// incidentOf converts a stored record, opening its texts (a record from before they were
+// sealed has them in clear). One notified before Told was kept told everyone then
+// affected, all at once.
+func (s *Incidents) incidentOf(ctx context.Context, d *incidentDoc) (*incident.Incident, error) {
+	i := &incident.Incident{ID: d.ID, Version: d.Version, Discovered: d.Discovered, Recorded: d.Recorded, RecordedBy: d.RecordedBy,
+		Title: d.Title, What: d.What, Data: d.Data, People: d.People, Measures: d.Measures, WhatEN: d.WhatEN, MeasuresEN: d.MeasuresEN,
+		Affected: d.Affected, ReportedAt: d.ReportedAt, ReportRef: d.ReportRef, NotifiedAt: d.NotifiedAt, Notified: d.Notified,
+		Told: d.Told, Updated: d.Updated, UpdatedBy: d.UpdatedBy}
+	if len(d.Sealed) > 0 {
+		sl, err := s.keys.sealer(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("incident: %w", err)
+		}
+		plain, err := sl.Open(incidentField(d.ID), d.Sealed)
+		if err != nil {
+			return nil, err
+		}
+		var t incidentTexts
+		if err := json.Unmarshal([]byte(plain), &t); err != nil {
+			return nil, fmt.Errorf("incident %s: %w", d.ID, err)
+		}
+		i.Title, i.What, i.Data, i.Measures, i.WhatEN, i.MeasuresEN = t.Title, t.What, t.Data, t.Measures, t.WhatEN, t.MeasuresEN
+	}
 	if !i.NotifiedAt.IsZero() && i.Told == nil {
 		i.Told = slices.Clone(i.Affected)
 	}
-	return &i
+	return i, nil
 }
 
 // List returns every record, newest discovery first (a handful a year: a scan is fine).
@@ -111,7 +166,9 @@ func (s *Incidents) List(ctx context.Context) ([]*incident.Incident, error) {
 	}
 	out := make([]*incident.Incident, len(docs))
 	for k := range docs {
-		out[k] = incidentOf(&docs[k])
+		if out[k], err = s.incidentOf(ctx, &docs[k]); err != nil {
+			return nil, err
+		}
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Discovered.After(out[b].Discovered) })
 	return out, nil

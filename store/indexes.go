@@ -42,6 +42,7 @@ const (
 	collSettings           = "settings"
 	collGuests             = "guests"
 	collGuestCodes         = "guest_codes"
+	collUsage              = "usage"
 	collPackages           = "packages"
 	collErasedConsents     = "erased_consent_counts"
 	collDisclosures        = "disclosures"
@@ -64,7 +65,7 @@ const (
 var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
 	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
-	collRequestStats, collSettings, collGuests, collGuestCodes, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics, collAuditEvents, collAuditHead, collIncidents,
+	collRequestStats, collSettings, collGuests, collGuestCodes, collUsage, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics, collAuditEvents, collAuditHead, collIncidents,
 	collAuditIndex, collLists, collConsentCounts, collLetters, collLetterNumbers}
 
 type index struct {
@@ -90,6 +91,12 @@ var indexes = map[string][]index{
 	},
 	collMail: {
 		{name: "sent_at", keys: bson.D{{Key: "sent_at", Value: 1}}},
+	},
+	collGuard: {
+		{name: "last", keys: bson.D{{Key: "last", Value: 1}}},
+	},
+	collUsage: {
+		{name: "last", keys: bson.D{{Key: "last", Value: 1}}},
 	},
 	// Small collections read whole, in order.
 	collPurposes: {

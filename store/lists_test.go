@@ -255,7 +255,7 @@ func count(t *testing.T, db *storetest.DB, coll string) int64 {
 // date moves a record between years, and an upgrade builds the lists from the records.
 func TestDisclosureRegisterByYear(t *testing.T) {
 	db := storetest.New(t)
-	reg := store.NewDisclosures(db.DB)
+	reg := store.NewDisclosures(db.DB, storetest.Vault(db.DB))
 	c := ctx(t)
 	save := func(name string, first, last rights.Date) *disclosure.Record {
 		r := &disclosure.Record{First: first, Last: last, RecipientName: name, RecipientAddress: "臺北市", RecipientKind: disclosure.RecipientKinds[0],

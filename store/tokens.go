@@ -14,6 +14,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/vault"
 )
 
 // Tokens implements account.Tokens: single-use links, stored by the hash of the token.
@@ -234,18 +235,25 @@ func (g *Guard) Clear(ctx context.Context, email, from string) error {
 	return nil
 }
 
-// Reviews implements account.Reviews.
-type Reviews struct{ db *DB }
+// Reviews implements account.Reviews. The reviewer's name is sealed with the agency
+// records key.
+type Reviews struct {
+	db   *DB
+	keys *recordsKey
+}
 
 var _ account.Reviews = (*Reviews)(nil)
 
 // NewReviews returns the staff-review store.
-func NewReviews(db *DB) *Reviews { return &Reviews{db: db} }
+func NewReviews(db *DB, v *vault.Vault) *Reviews { return &Reviews{db: db, keys: newRecordsKey(db, v)} }
+
+func reviewerField(id string) string { return "review.reviewer_name/" + id }
 
 type reviewDoc struct {
 	ID           string    `bson:"_id"`
 	ReviewerID   string    `bson:"reviewer_id"`
-	ReviewerName string    `bson:"reviewer_name"`
+	ReviewerName string    `bson:"reviewer_name,omitempty"` // clear: reviews recorded before sealing
+	SealedName   []byte    `bson:"reviewer_name_sealed,omitempty"`
 	At           time.Time `bson:"at"`
 	Accounts     int       `bson:"accounts"`
 	Note         string    `bson:"note,omitempty"`
@@ -253,7 +261,11 @@ type reviewDoc struct {
 
 // Record stores a review.
 func (r *Reviews) Record(ctx context.Context, rv *account.Review) error {
-	d := reviewDoc{ID: rv.ID, ReviewerID: rv.ReviewerID, ReviewerName: rv.ReviewerName, At: rv.At.UTC(), Accounts: rv.Accounts, Note: rv.Note}
+	sl, err := r.keys.sealer(ctx)
+	if err != nil {
+		return fmt.Errorf("record review: %w", err)
+	}
+	d := reviewDoc{ID: rv.ID, ReviewerID: rv.ReviewerID, SealedName: sl.Seal(reviewerField(rv.ID), rv.ReviewerName), At: rv.At.UTC(), Accounts: rv.Accounts, Note: rv.Note}
 	if _, err := r.db.coll(collReviews).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("record review: %w", translate(err))
 	}
@@ -270,9 +282,29 @@ func (r *Reviews) List(ctx context.Context, limit int) ([]*account.Review, error
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("list reviews: %w", translate(err))
 	}
+	sl, err := r.keys.sealer(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list reviews: %w", err)
+	}
 	out := make([]*account.Review, len(docs))
 	for i, d := range docs {
-		out[i] = &account.Review{ID: d.ID, ReviewerID: d.ReviewerID, ReviewerName: d.ReviewerName, At: d.At, Accounts: d.Accounts, Note: d.Note}
+		name, err := openOr(sl, reviewerField(d.ID), d.SealedName, d.ReviewerName)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = &account.Review{ID: d.ID, ReviewerID: d.ReviewerID, ReviewerName: name, At: d.At, Accounts: d.Accounts, Note: d.Note}
 	}
 	return out, nil
+}
+
+// DeleteClientFailuresBefore forgets the failures of an address from one client whose
+// last one came before t (their window has passed: they count for nothing), so records
+// of passing attackers do not pile up. The consecutive failures per address stay: they
+// are the lock itself, kept until a sign-in, an unlock or a reset clears them. The "c:"
+// keys are a range of _id, so only those records are read.
+func (r *Retention) DeleteClientFailuresBefore(ctx context.Context, t time.Time) (int, error) {
+	return r.db.deleteMatching(ctx, collGuard, bson.D{
+		{Key: "_id", Value: bson.D{{Key: "$gte", Value: "c:"}, {Key: "$lt", Value: "c;"}}},
+		{Key: "last", Value: bson.D{{Key: "$lt", Value: t.UTC()}}},
+	})
 }

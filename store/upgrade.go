@@ -244,7 +244,7 @@ func (d *DB) upgradeDisclosures(ctx context.Context) error {
 	}
 	reg := &Disclosures{db: d}
 	for i := range docs {
-		if err := reg.addToPeriods(ctx, docs[i].domain()); err != nil {
+		if err := reg.addToPeriods(ctx, docs[i].dates()); err != nil {
 			return err
 		}
 	}

@@ -265,6 +265,13 @@ func (a *app) bootstrap(ctx context.Context) error {
 	if err := a.db.Upgrade(context.WithoutCancel(ctx), func(step string) { a.log.Info("upgrading the data layout", "step", step) }); err != nil {
 		return fmt.Errorf("upgrade the data layout: %w", err)
 	}
+	// Records written before their texts were sealed with the agency records key are
+	// sealed once; later starts see the mark in one look-up.
+	if n, err := store.SealRecords(context.WithoutCancel(ctx), a.db, a.Vault); err != nil {
+		return fmt.Errorf("seal the agency's records: %w", err)
+	} else if n > 0 {
+		a.log.Info("agency records sealed", "records", n)
+	}
 	// An audit trail from before string _ids (an older data directory or backup) is
 	// converted once, whatever bootstrap's own deadline: a conversion cut off would start
 	// again from the beginning. Later start-ups see the head's mark in one look-up.
@@ -356,7 +363,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	deps.Disk = a.diskProbe()
 	srv, err := handlers.New(deps, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
-		Quota:    rights.Quota{Open: c.QuotaOpen, PerDay: c.QuotaPerDay},
+		Quota:    quotaDefaults(c),
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
 		DiskLow:  c.DiskLow, UploadsLow: c.UploadsLow, DiskWarnPercent: c.DiskWarn,
 	})
@@ -936,4 +943,12 @@ func (a *app) diskProbe() func(context.Context) (handlers.DiskSpace, error) {
 		free, total, db, err := store.DiskUsage(a.cfg.DataDir, a.cfg.DBName)
 		return handlers.DiskSpace{Free: free, Total: total, Database: db}, err
 	}
+}
+
+// quotaDefaults is the quota until an administrator saves one: the two configured limits
+// and the portal's defaults for the rest.
+func quotaDefaults(c *Config) rights.Quota {
+	q := rights.DefaultQuota
+	q.Open, q.PerDay = c.QuotaOpen, c.QuotaPerDay
+	return q
 }

@@ -589,7 +589,7 @@ var demoDisclosures = []demoDisclosure{
 // years through the ordinary register, each a plausible pairing of ground and recipient;
 // most name a few people, de-identified ones only a count.
 func (d *demo) disclosures(ctx context.Context) error {
-	reg := store.NewDisclosures(d.deps.DB)
+	reg := store.NewDisclosures(d.deps.DB, d.deps.Vault)
 	n := max(12, len(d.citizens)/500)
 	if d.deps.Disclosures > 0 {
 		n = d.deps.Disclosures

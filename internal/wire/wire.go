@@ -79,7 +79,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	p.Users = store.NewUsers(db, c.EmailKey, v)
 	p.Sessions = store.NewSessions(db)
 	p.Notices = store.NewNotices(db)
-	p.Reviews = store.NewReviews(db)
+	p.Reviews = store.NewReviews(db, v)
 	p.APITokens = store.NewAPITokens(db)
 	p.Guests = store.NewGuests(db, v, c.EmailKey)
 	p.Mail = store.NewOutbox(db, v)
@@ -108,12 +108,12 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Requests: p.Requests, Timeline: p.Requests, Now: now},
-		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Digests: store.NewDigests(db), Search: &rights.Search{Users: p.Users, Requests: p.Requests}, RequestStats: p.Requests,
+		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Digests: store.NewDigests(db), Search: &rights.Search{Users: p.Users, Requests: p.Requests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Eraser: store.NewEraser(db, v, p.Files), Packages: store.NewPackages(db, v, p.Files),
-		Disclosures: store.NewDisclosures(db), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
+		Disclosures: store.NewDisclosures(db, v), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
 		Letters: &letters.Service{Store: store.NewLetters(db)},
 		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
-		Incidents: store.NewIncidents(db), Backups: store.NewBackupRuns(db), Counter: p.Counter,
+		Incidents: store.NewIncidents(db, v), Backups: store.NewBackupRuns(db), Counter: p.Counter,
 	}
 	return p, nil
 }

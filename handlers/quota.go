@@ -1,0 +1,139 @@
+package handlers
+
+import (
+	"context"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// quota is the administrator's quota (Options.Quota, the configuration, until one is
+// saved at /admin/quotas).
+func (s *Server) quota(ctx context.Context) (rights.Quota, error) {
+	if s.Quotas == nil {
+		return s.opt.Quota, nil
+	}
+	return s.Quotas.Quota(ctx, s.opt.Quota)
+}
+
+// take counts n against key's limit within window; over it, err is the *QuotaError
+// over. A zero limit, or no usage store, counts nothing.
+func (s *Server) take(ctx context.Context, key string, n int64, limit int64, window time.Duration, over *rights.QuotaError) error {
+	if limit <= 0 || s.Usage == nil {
+		return nil
+	}
+	ok, err := s.Usage.Take(ctx, key, n, limit, window, s.Now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return over
+	}
+	return nil
+}
+
+// takeAttachments counts the attachments' bytes against the requester's day.
+func (s *Server) takeAttachments(ctx context.Context, q rights.Quota, subject string, fhs []*multipart.FileHeader) error {
+	var size int64
+	for _, fh := range fhs {
+		size += fh.Size
+	}
+	if size == 0 {
+		return nil
+	}
+	return s.take(ctx, "bytes:"+subject, size, int64(q.AttachmentMBPerDay)<<20, 24*time.Hour, rights.AttachmentQuota(q.AttachmentMBPerDay))
+}
+
+// takeGuestFiling counts a guest filing against its client address and e-mail address.
+func (s *Server) takeGuestFiling(ctx context.Context, q rights.Quota, client, email string) error {
+	if err := s.take(ctx, "guest-addr:"+client, 1, int64(q.GuestsPerAddress), 24*time.Hour, rights.GuestAddressQuota(q.GuestsPerAddress)); err != nil {
+		return err
+	}
+	return s.take(ctx, "guest-email:"+email, 1, int64(q.GuestsPerEmail), 24*time.Hour, rights.GuestEmailQuota(q.GuestsPerEmail))
+}
+
+// takeMessage counts a requester's message against their hour.
+func (s *Server) takeMessage(ctx context.Context, q rights.Quota, subject string) error {
+	return s.take(ctx, "messages:"+subject, 1, int64(q.MessagesPerHour), time.Hour, rights.MessagesQuota(q.MessagesPerHour))
+}
+
+type quotaRow struct {
+	Key string
+	Max int
+}
+
+type quotaPage struct {
+	Rows   []quotaRow
+	Values map[string]string
+}
+
+// quotaAdmin shows the quota form with the values in force.
+func (s *Server) quotaAdmin(c *gin.Context) { s.renderQuota(c, http.StatusOK, nil, nil) }
+
+func (s *Server) renderQuota(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) {
+	q, err := s.quota(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := quotaPage{Values: values}
+	if p.Values == nil {
+		p.Values = map[string]string{}
+	}
+	for _, f := range rights.QuotaFields {
+		p.Rows = append(p.Rows, quotaRow{Key: f.Key, Max: f.Max})
+		if values == nil {
+			p.Values[f.Key] = strconv.Itoa(f.Value(q))
+		}
+	}
+	v := s.view(c, "quota.title", p)
+	if inv != nil {
+		v.Problems = inv.Problems
+	}
+	s.render(c, status, "quotas", v)
+}
+
+// saveQuota sets every limit at once; a problem brings the form back as typed.
+func (s *Server) saveQuota(c *gin.Context) {
+	if s.Quotas == nil {
+		s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	q, err := s.quota(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	values := map[string]string{}
+	inv := &apperr.Invalid{}
+	for _, f := range rights.QuotaFields {
+		raw := strings.TrimSpace(c.PostForm(f.Key))
+		values[f.Key] = clip(raw, 12)
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			inv.Add(f.Key, "quota.not_a_number")
+			continue
+		}
+		f.Set(&q, n)
+	}
+	if len(inv.Problems) == 0 {
+		inv = q.Valid()
+	}
+	if len(inv.Problems) > 0 {
+		s.renderQuota(c, http.StatusBadRequest, values, inv)
+		return
+	}
+	if err := s.Quotas.SetQuota(c.Request.Context(), q); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.quota_saved")
+	c.Redirect(http.StatusSeeOther, "/admin/quotas")
+}
