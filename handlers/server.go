@@ -244,7 +244,8 @@ func New(d Deps, opt Options) (*Server, error) {
 				d = -d
 			}
 			return int((d + time.Hour - 1) / time.Hour)
-		}})
+		}}, templates.Constants{Langs: i18n.Supported, T: func(lang, key string) string { return cat.T(lang, key) },
+		Asset: func(name string) string { return assetURL(hashes, name) }})
 	if err != nil {
 		return nil, err
 	}
