@@ -68,7 +68,9 @@ func (s *Server) count(c *gin.Context) {
 	}
 	w := &countingWriter{ResponseWriter: c.Writer, hit: func(status int, h http.Header) {
 		// A page, not a download (an attachment is never a page view).
-		if status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") && h.Get("Content-Disposition") == "" {
+		page := status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") && h.Get("Content-Disposition") == ""
+		// A page the browser already held and revalidated is seen again: a view too.
+		if page || status == http.StatusNotModified && c.GetBool(keyRevalidated) {
 			s.countView(c, h)
 		}
 	}}

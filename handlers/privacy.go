@@ -1,8 +1,8 @@
 package handlers
 
 import (
-	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,5 +28,5 @@ func (s *Server) privacy(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n}))
+	s.renderPublic(c, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n}), strconv.Itoa(n.Version))
 }

@@ -168,6 +168,7 @@ type Server struct {
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
 	filingLocks                          [64]sync.Mutex     // one person's filings, by stripe (storeFiled)
 	notice                               noticeCache
+	public                               publicPages
 	// The latest reading of the disk (disk.go).
 	diskMu    sync.Mutex
 	diskAt    time.Time
