@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
 )
 
@@ -143,4 +144,24 @@ func (b *browser) send304(etag string, opts ...func(*http.Request)) *response {
 		}
 	}}, b.opts...)
 	return b.h.do(http.MethodGet, "/privacy", nil, append(all, opts...)...)
+}
+
+// The public inventory is cached too; a file saved here is listed at once.
+func TestPublicInventoryShowsASavedFileAtOnce(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	admin := h.signIn("adm@agency.example", staffPassword)
+	visitor := h.browser(withUA(chromeUA))
+	before := visitor.get("/privacy/files")
+	if before.Code != http.StatusOK || before.Header().Get("ETag") == "" || strings.Contains(before.Body.String(), "會員資料") {
+		t.Fatalf("before: %d, ETag %q", before.Code, before.Header().Get("ETag"))
+	}
+	if r := admin.post("/admin/files", url.Values{"name_zh": {"會員資料"}, "name_en": {"Members"}, "unit": {"處"}, "contact": {"電話"}, "legal_basis": {"依據"},
+		"purposes": {"069"}, "categories": {"C001"}, "retention_zh": {"期間"}, "retention_en": {"period"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.Code, r.text(".error-summary"))
+	}
+	after := visitor.get("/privacy/files")
+	if !strings.Contains(after.Body.String(), "會員資料") || after.Header().Get("ETag") == before.Header().Get("ETag") {
+		t.Fatal("the saved file is not on the public page")
+	}
 }

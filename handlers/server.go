@@ -169,6 +169,7 @@ type Server struct {
 	filingLocks                          [64]sync.Mutex     // one person's filings, by stripe (storeFiled)
 	notice                               noticeCache
 	public                               publicPages
+	inventory                            inventoryCache
 	// The latest reading of the disk (disk.go).
 	diskMu    sync.Mutex
 	diskAt    time.Time
