@@ -72,7 +72,7 @@ func TestPublicPagesAreCachedPerVisitorState(t *testing.T) {
 		v.post("/cookies", url.Values{"choice": {"accept"}, "next": {"/"}})
 		v.get("/")
 		r := v.get("/")
-		ck := cookieNamed(r, "portal_visit")
+		ck := v.jar["portal_visit"]
 		if ck == nil || r.Header().Get("ETag") == "" {
 			t.Fatalf("an accepting visitor's page: visit cookie %v, ETag %q", ck, r.Header().Get("ETag"))
 		}

@@ -160,9 +160,11 @@ type Server struct {
 	pages   *templates.Set
 	hashes  map[string]string
 	cookies *securecookie.SecureCookie
-	// visitorCodec encodes the analytics cookie, which outlives any session.
-	visitorCodec *securecookie.SecureCookie
-	engine       *gin.Engine
+	// visitorCodec seals the analytics cookie, which outlives any session; visitorLegacy
+	// reads the cookies sealed before it, which are sealed anew at their next view.
+	visitorCodec  *analytics.VisitorCodec
+	visitorLegacy *securecookie.SecureCookie
+	engine        *gin.Engine
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
@@ -236,8 +238,11 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
-	s.visitorCodec = securecookie.New(opt.HashKey, opt.BlockKey)
-	s.visitorCodec.MaxAge(int(visitorAge / time.Second))
+	s.visitorLegacy = securecookie.New(opt.HashKey, opt.BlockKey)
+	s.visitorLegacy.MaxAge(int(visitorAge / time.Second))
+	if s.visitorCodec, err = analytics.NewVisitorCodec(append(append([]byte(nil), opt.HashKey...), opt.BlockKey...), visitorCookie, visitorAge); err != nil {
+		return nil, err
+	}
 	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
 		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }, "inc": func(n int) int { return n + 1 },
 		// hours is a duration in whole hours, counted away from zero (for the 72-hour clocks).
