@@ -155,11 +155,13 @@ type Options struct {
 // Server holds the parsed templates, catalogues and dependencies.
 type Server struct {
 	Deps
-	opt     Options
-	cat     *i18n.Catalog
-	pages   *templates.Set
-	hashes  map[string]string
-	cookies *securecookie.SecureCookie
+	opt    Options
+	cat    *i18n.Catalog
+	pages  *templates.Set
+	hashes map[string]string
+	// staticFiles are the embedded files with their compressed bodies.
+	staticFiles map[string]*staticFile
+	cookies     *securecookie.SecureCookie
 	// visitorCodec seals the analytics cookie, which outlives any session; visitorLegacy
 	// reads the cookies sealed before it, which are sealed anew at their next view.
 	visitorCodec  *analytics.VisitorCodec
@@ -232,6 +234,9 @@ func New(d Deps, opt Options) (*Server, error) {
 		opt.RateWindow = 15 * time.Minute
 	}
 	s := &Server{Deps: d, opt: opt, cat: cat, hashes: hashes}
+	if s.staticFiles, err = loadStatic(); err != nil {
+		return nil, err
+	}
 	s.signInLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
