@@ -120,7 +120,7 @@ func main() {
 		return r
 	}
 
-	paths := []string{"/", "/privacy"}
+	paths := []string{"/", "/privacy", "/cookies", "/privacy/files"}
 	var results []result
 	sizes := map[string]int{}
 
@@ -156,7 +156,11 @@ func main() {
 
 	// The bare baseline with pages of the same sizes.
 	addr := loadkit.FreeAddr()
-	bare := env.Start("bare", "bare", []string{"-addr", addr, "-home-bytes", strconv.Itoa(sizes["/"]), "-privacy-bytes", strconv.Itoa(sizes["/privacy"])}, nil)
+	bareArgs := []string{"-addr", addr, "-home-bytes", strconv.Itoa(sizes["/"]), "-privacy-bytes", strconv.Itoa(sizes["/privacy"])}
+	for _, path := range paths[2:] {
+		bareArgs = append(bareArgs, "-page", path+"="+strconv.Itoa(sizes[path]))
+	}
+	bare := env.Start("bare", "bare", bareArgs, nil)
 	bare.URL = "http://" + addr
 	bare.MustReady()
 	for _, path := range paths {
@@ -174,7 +178,11 @@ func main() {
 	}
 	fmt.Printf("\n### Public pages under load, beside a bare Gin server\n\n")
 	fmt.Printf("```sh\napt-get install -y wrk\ngo run ./scripts/load/pages -d %s -c %d -t %d\n```\n\n", *dur, *conns, *threads)
-	fmt.Printf("Machine: %s. wrk on the same machine; page sizes: / %d B, /privacy %d B (the bare pages are made as large).\n\n", machine, sizes["/"], sizes["/privacy"])
+	fmt.Printf("Machine: %s. wrk on the same machine; page sizes:", machine)
+	for _, path := range paths {
+		fmt.Printf(" %s %d B,", path, sizes[path])
+	}
+	fmt.Printf(" (the bare pages are made as large).\n\n")
 	fmt.Printf("| server | page | req/s | p50 | p90 | p99 | non-2xx | portal/bare |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range results {
 		ratio := "—"
