@@ -98,15 +98,18 @@ func (b *Buffer) day(date string) *Day {
 	return d
 }
 
+// The hash labels, made once.
+var labelVisitor, labelNetwork = []byte("visitor"), []byte("network")
+
 // Record counts one page view.
 func (b *Buffer) Record(h Hit) {
 	date := DayOf(h.Time)
 	var visitor, network uint64
 	if h.Visit != nil {
-		visitor = b.hasher.Sum([]byte("visitor"), h.Visit.Next.ID[:])
+		visitor = b.hasher.Sum(labelVisitor, h.Visit.Next.ID[:])
 	}
 	if h.Network != nil {
-		network = b.hasher.Sum([]byte("network"), h.Network)
+		network = b.hasher.Sum(labelNetwork, h.Network)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"math"
 	"math/bits"
+	"sync"
 )
 
 // Precision is the number of index bits: 2^12 = 4096 one-byte registers (standard error
@@ -110,23 +112,39 @@ func (s Sketch) Clone() Sketch {
 // key. The zero Hasher uses an empty key: usable, but offers no such protection.
 type Hasher struct {
 	key []byte
+	// macs reuse keyed HMAC states and their output buffers: every counted view hashes
+	// twice, and a fresh HMAC costs allocations and two extra blocks for the key.
+	macs *sync.Pool
+}
+
+type pooledMAC struct {
+	mac hash.Hash
+	n   [8]byte
+	sum [sha256.Size]byte
 }
 
 // NewHasher returns a Hasher for key; the key is copied so later changes to the caller's
 // slice do not silently change every hash. It should be secret and at least 32 bytes.
 func NewHasher(key []byte) Hasher {
-	return Hasher{key: append([]byte(nil), key...)}
+	key = append([]byte(nil), key...)
+	return Hasher{key: key, macs: &sync.Pool{New: func() any { return &pooledMAC{mac: hmac.New(sha256.New, key)} }}}
 }
 
 // Sum returns the keyed hash of parts. Each part is length-prefixed so ("ab","c") and
 // ("a","bc") hash differently.
 func (h Hasher) Sum(parts ...[]byte) uint64 {
-	mac := hmac.New(sha256.New, h.key)
-	var n [8]byte
-	for _, p := range parts {
-		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-		mac.Write(n[:])
-		mac.Write(p)
+	var m *pooledMAC
+	if h.macs != nil {
+		m = h.macs.Get().(*pooledMAC)
+		m.mac.Reset()
+		defer h.macs.Put(m)
+	} else {
+		m = &pooledMAC{mac: hmac.New(sha256.New, h.key)}
 	}
-	return binary.BigEndian.Uint64(mac.Sum(nil))
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(m.n[:], uint64(len(p)))
+		m.mac.Write(m.n[:])
+		m.mac.Write(p)
+	}
+	return binary.BigEndian.Uint64(m.mac.Sum(m.sum[:0]))
 }

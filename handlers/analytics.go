@@ -68,7 +68,9 @@ func (s *Server) count(c *gin.Context) {
 	}
 	w := &countingWriter{ResponseWriter: c.Writer, hit: func(status int, h http.Header) {
 		// A page, not a download (an attachment is never a page view).
-		if status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") && h.Get("Content-Disposition") == "" {
+		page := status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") && h.Get("Content-Disposition") == ""
+		// A page the browser already held and revalidated is seen again: a view too.
+		if page || status == http.StatusNotModified && c.GetBool(keyRevalidated) {
 			s.countView(c, h)
 		}
 	}}
@@ -128,17 +130,24 @@ func (s *Server) countView(c *gin.Context, h http.Header) {
 	switch s.analyticsChoice(r) {
 	case choiceAccepted:
 		var prev *analytics.Visitor
+		resend := true
 		if ck, err := r.Cookie(visitorCookie); err == nil {
-			var v analytics.Visitor
-			if s.visitorCodec.Decode(visitorCookie, ck.Value, &v) == nil {
-				prev = &v
+			if v, ok := s.visitorCodec.Decode(ck.Value, now); ok {
+				prev, resend = &v, false
+			} else if !analytics.IsVisitorCodec(ck.Value) {
+				var v analytics.Visitor
+				if s.visitorLegacy.Decode(visitorCookie, ck.Value, &v) == nil {
+					prev = &v
+				}
 			}
 		}
 		step := analytics.Advance(prev, now, analytics.NewVisitorID)
-		if enc, err := s.visitorCodec.Encode(visitorCookie, step.Next); err == nil {
-			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: enc, Path: "/", MaxAge: int(visitorAge / time.Second), // #nosec G124 -- Secure when served over TLS (a plain-HTTP portal's browser would drop it), HttpOnly, SameSite=Lax
+		hit.Visit = &step
+		// Sealed and sent again only when it changed: a view within the same second
+		// leaves the cookie the browser holds as it is.
+		if resend || *prev != step.Next {
+			h.Add("Set-Cookie", (&http.Cookie{Name: visitorCookie, Value: s.visitorCodec.Encode(step.Next), Path: "/", MaxAge: int(visitorAge / time.Second), // #nosec G124 -- Secure when served over TLS (a plain-HTTP portal's browser would drop it), HttpOnly, SameSite=Lax
 				HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode}).String())
-			hit.Visit = &step
 		}
 	default:
 		// Refused (or a signal, or not asked yet): a visitor cookie left from before goes.

@@ -277,8 +277,10 @@ func TestVisitsAndTimeOnline(t *testing.T) {
 func TestNoVisitorDataIsStored(t *testing.T) {
 	h := newHarnessWith(t, func(o *handlers.Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} })
 	day := analytics.DayOf(h.clock.Now())
-	codec := securecookie.New(make64(1), make32(2))
-	codec.MaxAge(180 * 24 * 3600)
+	codec, err := analytics.NewVisitorCodec(append(make64(1), make32(2)...), "portal_visit", 180*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var ips, uas, ids []string
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -305,9 +307,9 @@ func TestNoVisitorDataIsStored(t *testing.T) {
 			defer mu.Unlock()
 			ips, uas = append(ips, ip), append(uas, ua)
 			if ck, ok := b.jar["portal_visit"]; ok {
-				var vis analytics.Visitor
-				if err := codec.Decode("portal_visit", ck.Value, &vis); err != nil {
-					t.Errorf("decode visitor cookie: %v", err)
+				vis, ok := codec.Decode(ck.Value, h.clock.Now())
+				if !ok {
+					t.Errorf("visitor cookie %q does not decode", ck.Value)
 					return
 				}
 				ids = append(ids, string(vis.ID[:]))
@@ -536,5 +538,28 @@ func TestTrafficReport(t *testing.T) {
 	// A range with nothing counted shows zeros, not an error.
 	if r := web.get("/webmaster/traffic?from=2024-01-01&to=2024-12-31"); r.Code != 200 || r.text(".totals div:first-child dd") != "0" {
 		t.Fatalf("empty range: %d %q", r.Code, r.text(".totals dd"))
+	}
+}
+
+// A visitor cookie sealed by the earlier codec still tells its visitor apart: the next
+// view reads it and sends it back in the new format, with the same visitor.
+func TestVisitorCookieOfTheEarlierFormatKeepsItsVisitor(t *testing.T) {
+	h := newHarness(t)
+	old := securecookie.New(make64(1), make32(2))
+	old.MaxAge(180 * 24 * 3600)
+	id := analytics.NewVisitorID()
+	start := h.clock.Now().Add(-time.Minute).Unix()
+	enc, err := old.Encode("portal_visit", analytics.Visitor{ID: id, Start: start, Last: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser(withUA(chromeUA))
+	b.post("/cookies", url.Values{"choice": {"accept"}, "next": {"/"}})
+	b.jar["portal_visit"] = &http.Cookie{Name: "portal_visit", Value: enc}
+	b.get("/")
+	codec, _ := analytics.NewVisitorCodec(append(make64(1), make32(2)...), "portal_visit", 180*24*time.Hour)
+	v, ok := codec.Decode(b.jar["portal_visit"].Value, h.clock.Now())
+	if !ok || v.ID != id || v.Start != start || v.Last != h.clock.Now().Unix() {
+		t.Fatalf("after the view: decoded %v, %+v", ok, v)
 	}
 }

@@ -43,8 +43,8 @@ var choiceNames = map[cookieChoice]string{choiceNone: "none", choiceAccepted: "a
 func (s *Server) cookiesPage(c *gin.Context) {
 	list := append([]cookieInfo(nil), portalCookies...)
 	list[0].Mins = int(s.opt.Sessions.Absolute / time.Minute)
-	s.render(c, http.StatusOK, "cookies", s.view(c, "cookies.title",
-		cookiesPage{Cookies: list, Choice: choiceNames[s.analyticsChoice(c.Request)], Enabled: s.Counter != nil}))
+	p := cookiesPage{Cookies: list, Choice: choiceNames[s.analyticsChoice(c.Request)], Enabled: s.Counter != nil}
+	s.renderPublic(c, "cookies", s.view(c, "cookies.title", p), p.Choice)
 }
 
 // saveCookieChoice records Accept or Refuse. Refusing also removes the visitor cookie.

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/rights"
@@ -22,5 +20,5 @@ func (s *Server) home(c *gin.Context) {
 	for _, k := range rights.Kinds {
 		p.Rights = append(p.Rights, rightSummary{Kind: k, Days: k.DecisionDays()})
 	}
-	s.render(c, http.StatusOK, "home", s.view(c, "home.title", p))
+	s.renderPublic(c, "home", s.view(c, "home.title", p), "")
 }

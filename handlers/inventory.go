@@ -1,10 +1,15 @@
 package handlers
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -111,6 +116,7 @@ func (s *Server) saveInventoryFile(c *gin.Context) {
 		return
 	}
 	err = s.Inventory.Save(c.Request.Context(), file)
+	s.forgetInventory()
 	if errors.Is(err, apperr.ErrStale) {
 		err = &pageError{status: http.StatusConflict, key: "disclosure.changed_meanwhile"}
 	}
@@ -124,10 +130,54 @@ func (s *Server) saveInventoryFile(c *gin.Context) {
 
 // publicFiles is the published inventory (/privacy/files).
 func (s *Server) publicFiles(c *gin.Context) {
-	fs, err := s.Inventory.List(c.Request.Context())
+	fs, version, err := s.publicInventory(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "files_public", s.view(c, "inventory.public_title", inventoryPage{Files: fs}))
+	s.renderPublic(c, "files_public", s.view(c, "inventory.public_title", inventoryPage{Files: fs}), version)
+}
+
+// inventoryCache keeps the public inventory as the notice is kept (noticeCacheTTL): a
+// public page read by anyone, changed rarely; a save here forgets it at once, a save
+// on another instance is seen within the TTL.
+type inventoryCache struct {
+	mu      sync.Mutex
+	files   []*inventory.File
+	version string // names the list's content: each file's id and version
+	at      time.Time
+	gen     uint64
+}
+
+func (s *Server) publicInventory(ctx context.Context) ([]*inventory.File, string, error) {
+	s.inventory.mu.Lock()
+	fs, version, at, gen := s.inventory.files, s.inventory.version, s.inventory.at, s.inventory.gen
+	s.inventory.mu.Unlock()
+	if age := s.Now().Sub(at); version != "" && age >= 0 && age < noticeCacheTTL {
+		return fs, version, nil
+	}
+	fs, err := s.Inventory.List(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	var b strings.Builder
+	b.WriteString("files")
+	for _, f := range fs {
+		b.WriteString("," + f.ID + ":" + strconv.Itoa(f.Version))
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	version = hex.EncodeToString(sum[:12])
+	s.inventory.mu.Lock()
+	if s.inventory.gen == gen {
+		s.inventory.files, s.inventory.version, s.inventory.at = fs, version, s.Now()
+	}
+	s.inventory.mu.Unlock()
+	return fs, version, nil
+}
+
+func (s *Server) forgetInventory() {
+	s.inventory.mu.Lock()
+	s.inventory.files, s.inventory.version = nil, ""
+	s.inventory.gen++
+	s.inventory.mu.Unlock()
 }

@@ -137,7 +137,7 @@ func (s *Server) writePackage(ctx context.Context, w export.PackageWriter, d *ex
 	}
 	var page bytes.Buffer
 	v := &View{Lang: lang, s: s, Page: d, TitleKey: "package.title"}
-	if err := s.pages.Execute(&page, "package_index", v); err != nil {
+	if err := s.pages.Execute(&page, lang, "package_index", v); err != nil {
 		return err
 	}
 	if err := zipFile(zw, "index.html", page.Bytes()); err != nil {

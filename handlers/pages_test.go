@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -156,6 +158,14 @@ func TestStaticFilesHaveContentHashedURLsAndLongCache(t *testing.T) {
 	}
 	if cc := r.Header().Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") || !strings.Contains(cc, "immutable") {
 		t.Fatalf("Cache-Control %q", cc)
+	}
+	gz := h.get(href, header("Accept-Encoding", "gzip"))
+	zr, err := gzip.NewReader(gz.Body)
+	if err != nil || gz.Header().Get("Content-Encoding") != "gzip" || gz.Header().Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("gzip: %v, Content-Encoding %q, Vary %q", err, gz.Header().Get("Content-Encoding"), gz.Header().Get("Vary"))
+	}
+	if plain, _ := io.ReadAll(zr); string(plain) != r.Body.String() || r.Header().Get("Content-Encoding") != "" {
+		t.Fatal("the compressed stylesheet is not the stylesheet, or was sent to a browser that did not ask")
 	}
 	old := h.get("/static/000000000000/css/site.css")
 	if old.Code != 200 || strings.Contains(old.Header().Get("Cache-Control"), "31536000") {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"net/http"
 	"slices"
 	"strconv"
 
@@ -33,7 +32,7 @@ func (s *Server) privacy(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n}))
+	s.renderPublic(c, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n}), strconv.Itoa(n.Version))
 }
 
 // noticeVersion shows one published version in full, as it was published, so a person

@@ -164,20 +164,26 @@ type Options struct {
 // Server holds the parsed templates, catalogues and dependencies.
 type Server struct {
 	Deps
-	opt     Options
-	cat     *i18n.Catalog
-	pages   *templates.Set
-	hashes  map[string]string
-	cookies *securecookie.SecureCookie
-	// visitorCodec encodes the analytics cookie, which outlives any session.
-	visitorCodec *securecookie.SecureCookie
-	engine       *gin.Engine
+	opt    Options
+	cat    *i18n.Catalog
+	pages  *templates.Set
+	hashes map[string]string
+	// staticFiles are the embedded files with their compressed bodies.
+	staticFiles map[string]*staticFile
+	cookies     *securecookie.SecureCookie
+	// visitorCodec seals the analytics cookie, which outlives any session; visitorLegacy
+	// reads the cookies sealed before it, which are sealed anew at their next view.
+	visitorCodec  *analytics.VisitorCodec
+	visitorLegacy *securecookie.SecureCookie
+	engine        *gin.Engine
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
 	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
 	filingLocks                          [64]sync.Mutex     // one person's filings, by stripe (storeFiled)
 	notice                               noticeCache
+	public                               publicPages
+	inventory                            inventoryCache
 	// The latest reading of the disk (disk.go).
 	diskMu    sync.Mutex
 	diskAt    time.Time
@@ -238,6 +244,9 @@ func New(d Deps, opt Options) (*Server, error) {
 		opt.RateWindow = 15 * time.Minute
 	}
 	s := &Server{Deps: d, opt: opt, cat: cat, hashes: hashes}
+	if s.staticFiles, err = loadStatic(); err != nil {
+		return nil, err
+	}
 	s.signInLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
@@ -245,8 +254,11 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
-	s.visitorCodec = securecookie.New(opt.HashKey, opt.BlockKey)
-	s.visitorCodec.MaxAge(int(visitorAge / time.Second))
+	s.visitorLegacy = securecookie.New(opt.HashKey, opt.BlockKey)
+	s.visitorLegacy.MaxAge(int(visitorAge / time.Second))
+	if s.visitorCodec, err = analytics.NewVisitorCodec(append(append([]byte(nil), opt.HashKey...), opt.BlockKey...), visitorCookie, visitorAge); err != nil {
+		return nil, err
+	}
 	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
 		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }, "inc": func(n int) int { return n + 1 },
 		// hours is a duration in whole hours, counted away from zero (for the 72-hour clocks).
@@ -255,7 +267,8 @@ func New(d Deps, opt Options) (*Server, error) {
 				d = -d
 			}
 			return int((d + time.Hour - 1) / time.Hour)
-		}})
+		}}, templates.Constants{Langs: i18n.Supported, T: func(lang, key string) string { return cat.T(lang, key) },
+		Asset: func(name string) string { return assetURL(hashes, name) }})
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,11 @@ func (v *View) Flash(f flash) string { return v.T(f.Key, f.Args...) }
 func (v *View) Has(key string) bool { return v.s.cat.Has(v.Lang, key) }
 
 // Asset returns the content-hashed URL of a static file.
-func (v *View) Asset(name string) string { return "/static/" + v.s.hashes[name] + "/" + name }
+func (v *View) Asset(name string) string { return assetURL(v.s.hashes, name) }
+
+func assetURL(hashes map[string]string, name string) string {
+	return "/static/" + hashes[name] + "/" + name
+}
 
 // Date formats a date the way readers of the page's language expect (Asia/Taipei).
 func (v *View) Date(t time.Time) string {
@@ -121,13 +125,13 @@ func (s *Server) render(c *gin.Context, status int, page string, v *View) {
 // 500 instead of half a page.
 func (s *Server) writePage(w http.ResponseWriter, status int, page string, v *View) {
 	var buf bytes.Buffer
-	if err := s.pages.Execute(&buf, page, v); err != nil {
+	if err := s.pages.Execute(&buf, v.Lang, page, v); err != nil {
 		s.Log.Error("render", "page", page, "request_id", v.RequestID, "err", err)
 		buf.Reset()
 		status = http.StatusInternalServerError
 		v.Page = errorPage{Status: status}
 		v.TitleKey = "error.500.title"
-		if page == "error" || s.pages.Execute(&buf, "error", v) != nil {
+		if page == "error" || s.pages.Execute(&buf, v.Lang, "error", v) != nil {
 			buf.Reset()
 			buf.WriteString("500 Internal Server Error")
 		}

@@ -1,9 +1,13 @@
 // Package templates parses the portal's pages once at start-up: each page is its own set
 // of the layout, the partials and the page file, so pages cannot clash on block names.
+// Each page is parsed once per language with its words already in place (fold.go), so
+// rendering does not look every word up again through reflection.
 package templates
 
 import (
+	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -24,27 +28,78 @@ const (
 	Error   = "error"
 )
 
+// Constants are what a page's calls with constant arguments resolve to in one language:
+// `.T "key"` (any receiver) to the catalogue's message, `.Asset "name"` to the asset's
+// URL. Both must be pure: the same arguments give the same text for the life of the
+// process.
+type Constants struct {
+	Langs []string
+	T     func(lang, key string) string
+	Asset func(name string) string
+}
+
+// VerifyFolding makes every Execute also render the page as parsed without folding and
+// fail on any difference (tests set it; it doubles the cost of a page).
+var VerifyFolding bool
+
 // Set is the parsed pages.
 type Set struct {
-	pages map[string]*template.Template
+	pages map[string]map[string]*template.Template // language → page
+	def   string                                   // the first language, for any other
+	plain map[string]*template.Template            // unfolded, kept only to verify
 	mu    sync.Mutex
 	used  map[string]bool
 }
 
-// Parse parses every page with the layout and partials.
-func Parse(funcs template.FuncMap) (*Set, error) {
+// Parse parses every page with the layout and partials, once per language of consts.
+func Parse(funcs template.FuncMap, consts Constants) (*Set, error) {
+	if len(consts.Langs) == 0 {
+		return nil, errors.New("templates: no language")
+	}
+	s := &Set{pages: map[string]map[string]*template.Template{}, def: consts.Langs[0], used: map[string]bool{}}
+	for _, lang := range consts.Langs {
+		pages, err := parseAll(funcs, func(method, arg string) (string, bool) {
+			switch method {
+			case "T":
+				if consts.T != nil {
+					return consts.T(lang, arg), true
+				}
+			case "Asset":
+				if consts.Asset != nil {
+					return consts.Asset(arg), true
+				}
+			}
+			return "", false
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.pages[lang] = pages
+	}
+	if VerifyFolding {
+		plain, err := parseAll(funcs, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.plain = plain
+	}
+	return s, nil
+}
+
+// parseAll parses every page; resolve (when not nil) folds constant calls.
+func parseAll(funcs template.FuncMap, resolve resolver) (map[string]*template.Template, error) {
+	out := map[string]*template.Template{}
 	names, err := fs.Glob(files, "pages/*.html")
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{pages: map[string]*template.Template{}, used: map[string]bool{}}
 	for _, p := range names {
 		name := strings.TrimSuffix(path.Base(p), ".html")
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "layout.html", "partials/*.html", p)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
-		s.pages[name] = t
+		out[name] = t
 	}
 	// Standalone documents (the offline index.html of a copy package) have no site
 	// layout: each file is the whole document, with the partials available.
@@ -58,27 +113,61 @@ func Parse(funcs template.FuncMap) (*Set, error) {
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
-		s.pages[name] = t
+		out[name] = t
 	}
-	return s, nil
+	if resolve == nil {
+		return out, nil
+	}
+	for name, t := range out {
+		if err := fold(t, resolve); err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+	}
+	return out, nil
 }
 
-// Execute renders page with data.
-func (s *Set) Execute(w io.Writer, page string, data any) error {
-	t, ok := s.pages[page]
+// Execute renders page in lang with data.
+func (s *Set) Execute(w io.Writer, lang, page string, data any) error {
+	pages, ok := s.pages[lang]
 	if !ok {
-		return fmt.Errorf("no template %q", page)
+		// The catalogue answers an unknown language in the first one, word by word.
+		lang, pages = s.def, s.pages[s.def]
+	}
+	t, ok := pages[page]
+	if !ok {
+		return fmt.Errorf("no template %q in %q", page, lang)
 	}
 	s.mu.Lock()
 	s.used[page] = true
 	s.mu.Unlock()
-	return t.Execute(w, data)
+	if s.plain == nil {
+		return t.Execute(w, data)
+	}
+	var folded, plain bytes.Buffer
+	errF, errP := t.Execute(&folded, data), s.plain[page].Execute(&plain, data)
+	if (errF == nil) != (errP == nil) {
+		return fmt.Errorf("page %s in %s: folded: %v, as written: %v", page, lang, errF, errP)
+	}
+	if errF == nil && !bytes.Equal(folded.Bytes(), plain.Bytes()) {
+		return fmt.Errorf("page %s in %s: folded page differs from the page as written: %w", page, lang, firstDifference(folded.Bytes(), plain.Bytes()))
+	}
+	_, err := w.Write(folded.Bytes())
+	return errors.Join(errF, err)
+}
+
+func firstDifference(a, b []byte) error {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-60)
+	return fmt.Errorf("at byte %d: %q vs %q", i, a[from:min(len(a), i+60)], b[from:min(len(b), i+60)])
 }
 
 // Names lists the pages.
 func (s *Set) Names() []string {
-	out := make([]string, 0, len(s.pages))
-	for n := range s.pages {
+	out := make([]string, 0, len(s.pages[s.def]))
+	for n := range s.pages[s.def] {
 		out = append(out, n)
 	}
 	return out

@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -370,6 +371,9 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	if err != nil {
 		return err
 	}
+	// Parsing the pages (once per language) leaves tens of MiB of garbage; hand it back
+	// now rather than when the scavenger gets to it, so an idle portal stays small.
+	debug.FreeOSMemory()
 	// Without a mail server, a portal serving only this machine prints its mail (links
 	// included) to the log so a developer can follow them; a public one never does.
 	worker := &outbox.Worker{Store: a.Mail, Log: log, Now: time.Now, LogBodies: c.isLocal()}

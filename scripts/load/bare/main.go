@@ -3,14 +3,17 @@
 // middleware, sessions or database.
 //
 //	go run ./scripts/load/bare -addr 127.0.0.1:8090 -home-bytes 9000 -privacy-bytes 30000
+//	go run ./scripts/load/bare -page /cookies=12000 -page /privacy/files=8000   # any other path
 //
 // scripts/load/pages starts it beside the portal, with the sizes of the portal's pages.
 package main
 
 import (
 	"flag"
+	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -42,10 +45,23 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
 	home := flag.Int("home-bytes", 9000, "size of / in bytes")
 	privacy := flag.Int("privacy-bytes", 30000, "size of /privacy in bytes")
+	more := map[string]int{}
+	flag.Func("page", "another page as path=bytes (repeatable)", func(v string) error {
+		path, n, ok := strings.Cut(v, "=")
+		size, err := strconv.Atoi(n)
+		if !ok || err != nil || !strings.HasPrefix(path, "/") {
+			return fmt.Errorf("want /path=bytes, got %q", v)
+		}
+		more[path] = size
+		return nil
+	})
 	flag.Parse()
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	pages := map[string]data{"/": content("個人資料權利服務網", *home), "/privacy": content("隱私權政策", *privacy)}
+	for path, n := range more {
+		pages[path] = content("個人資料權利服務網", n)
+	}
 	for path, d := range pages {
 		r.GET(path, func(c *gin.Context) {
 			var b strings.Builder

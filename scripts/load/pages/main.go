@@ -9,7 +9,9 @@
 //   - portal, analytics on: every request is a browser (Firefox user agent) that accepted
 //     the analytics cookie and carries a visitor cookie, so every view is counted (the
 //     buffer is flushed every second meanwhile); the counts are read back afterwards;
-//   - portal, analytics off (PORTAL_ANALYTICS=off), the same requests.
+//   - portal, analytics off (PORTAL_ANALYTICS=off), the same requests;
+//   - portal on the demo agency (`portal demo`), signed-in pages: a citizen's /account and
+//     /requests, an officer's /officer/queue.
 //
 // wrk rather than hey: hey 0.1.4 replaces any User-Agent given with its own, and the
 // counting path needs a browser's. Prints a summary ready to paste into BENCHMARKS.md.
@@ -21,10 +23,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,7 +124,7 @@ func main() {
 		return r
 	}
 
-	paths := []string{"/", "/privacy"}
+	paths := []string{"/", "/privacy", "/cookies", "/privacy/files"}
 	var results []result
 	sizes := map[string]int{}
 
@@ -137,7 +141,7 @@ func main() {
 		}
 		var served int
 		for _, path := range paths {
-			sizes[path] = pageSize(p.URL + path)
+			sizes[path] = pageSize(p.URL+path, "")
 			r := wrk(p.URL+path, headers, p.Pid())
 			r.server, r.page, r.idle = "portal, analytics "+mode, path, idle
 			served += r.requests
@@ -154,9 +158,41 @@ func main() {
 		}
 	}
 
+	// Signed-in pages, on the demo agency: its first citizen's account and requests, and
+	// an officer's queue, each browser with its session cookie (counting on).
+	signedIn := []struct{ email, path string }{{loadkit.Citizen(1), "/account"}, {loadkit.Citizen(1), "/requests"}, {"officer@demo.invalid", "/officer/queue"}}
+	{
+		dir := filepath.Join(env.Out, "data-signed-in")
+		env.Demo(dir, 10)
+		p := env.StartPortal("portal-signed-in", dir, "PORTAL_ANALYTICS=on", "PORTAL_ANALYTICS_FLUSH=1s")
+		p.MustReady()
+		cookies := map[string]string{}
+		for _, s := range signedIn {
+			ck, ok := cookies[s.email]
+			if !ok {
+				ck = sessionCookie(p.URL, s.email)
+				cookies[s.email] = ck
+			}
+			headers := []string{"User-Agent: " + firefox, "Accept-Language: zh-TW,zh;q=0.9,en;q=0.5", "Cookie: portal_cookies=analytics; " + ck}
+			sizes[s.path] = pageSize(p.URL+s.path, ck)
+			r := wrk(p.URL+s.path, headers, p.Pid())
+			r.server, r.page = "portal, signed in", s.path
+			results = append(results, r)
+			paths = append(paths, s.path)
+		}
+		p.Stop()
+		if panics, _, sample := loadkit.LogFindings(p.LogPath); panics > 0 {
+			loadkit.Fatalf("panic in the portal's log: %s", sample)
+		}
+	}
+
 	// The bare baseline with pages of the same sizes.
 	addr := loadkit.FreeAddr()
-	bare := env.Start("bare", "bare", []string{"-addr", addr, "-home-bytes", strconv.Itoa(sizes["/"]), "-privacy-bytes", strconv.Itoa(sizes["/privacy"])}, nil)
+	bareArgs := []string{"-addr", addr, "-home-bytes", strconv.Itoa(sizes["/"]), "-privacy-bytes", strconv.Itoa(sizes["/privacy"])}
+	for _, path := range paths[2:] {
+		bareArgs = append(bareArgs, "-page", path+"="+strconv.Itoa(sizes[path]))
+	}
+	bare := env.Start("bare", "bare", bareArgs, nil)
 	bare.URL = "http://" + addr
 	bare.MustReady()
 	for _, path := range paths {
@@ -174,7 +210,11 @@ func main() {
 	}
 	fmt.Printf("\n### Public pages under load, beside a bare Gin server\n\n")
 	fmt.Printf("```sh\napt-get install -y wrk\ngo run ./scripts/load/pages -d %s -c %d -t %d\n```\n\n", *dur, *conns, *threads)
-	fmt.Printf("Machine: %s. wrk on the same machine; page sizes: / %d B, /privacy %d B (the bare pages are made as large).\n\n", machine, sizes["/"], sizes["/privacy"])
+	fmt.Printf("Machine: %s. wrk on the same machine; page sizes:", machine)
+	for _, path := range paths {
+		fmt.Printf(" %s %d B,", path, sizes[path])
+	}
+	fmt.Printf(" (the bare pages are made as large).\n\n")
 	fmt.Printf("| server | page | req/s | p50 | p90 | p99 | non-2xx | portal/bare |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range results {
 		ratio := "—"
@@ -192,7 +232,7 @@ func main() {
 	}
 	fmt.Println()
 	fmt.Printf("\nMemory (VmRSS; peak VmHWM), MiB:\n\n| server | idle | highest sampled under load | VmHWM after |\n| --- | ---: | ---: | ---: |\n")
-	for _, srv := range []string{"portal, analytics on", "portal, analytics off", "bare Gin"} {
+	for _, srv := range []string{"portal, analytics on", "portal, analytics off", "portal, signed in", "bare Gin"} {
 		var idle, maxRSS, hwm float64
 		for _, r := range results {
 			if r.server == srv {
@@ -229,15 +269,36 @@ func rpsOf(rs []result, server, page string) float64 {
 	return 0
 }
 
-// pageSize is the size of the page's body as a browser gets it.
-func pageSize(url string) int {
+// pageSize is the size of the page's body as a browser gets it (with cookie, if any);
+// anything but 200 stops the run, as wrk would measure a redirect.
+func pageSize(url, cookie string) int {
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("User-Agent", firefox)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
 	res, err := http.DefaultClient.Do(req)
 	loadkit.Must(err)
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		loadkit.Fatalf("%s: status %d", url, res.StatusCode)
+	}
 	return len(b)
+}
+
+// sessionCookie signs a demo person in and returns their session cookie as name=value.
+func sessionCookie(base, email string) string {
+	c := loadkit.NewClient(30*time.Second, "")
+	loadkit.Must(c.SignIn(base, email, loadkit.DemoPassword))
+	u, _ := url.Parse(base)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if strings.Contains(ck.Name, "session") {
+			return ck.Name + "=" + ck.Value
+		}
+	}
+	loadkit.Fatalf("no session cookie for %s", email)
+	return ""
 }
 
 // visitorCookie is the visitor cookie the portal gives a browser that accepted analytics.

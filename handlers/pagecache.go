@@ -1,0 +1,130 @@
+package handlers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+)
+
+// publicPages keeps the public pages as an anonymous visitor gets them, rendered once
+// per variant: the same words go to every visitor, and rendering them is most of a
+// page's cost. A variant's key holds everything the page shows that can differ: the
+// page and its path, the language, the notice banner (the version not yet dismissed),
+// the cookie banner, whether counting is on, and the page's own content version (the
+// notice's version, the visitor's cookie choice). Per-visitor headers (the visitor
+// cookie, Set-Cookie of any kind) are written per request and never kept.
+//
+// Nothing has to be invalidated: a change of what a page shows is a change of its key.
+// A notice published on another instance is seen here when the notice cache (5 s)
+// reads the new version, no later than the uncached pages saw it before.
+type publicPages struct {
+	mu sync.RWMutex
+	m  map[string]*cachedPage
+}
+
+// publicPagesMax bounds the variants kept; past it the cache starts again (the keys in
+// use come back at once; old notice versions do not).
+const publicPagesMax = 512
+
+type cachedPage struct {
+	body, gz []byte
+	etag     string // of body; gz is the same etag marked -gz
+	modified string // when this variant was rendered
+}
+
+// keyRevalidated marks a 304 from the page cache: the visitor saw the page again.
+const keyRevalidated = "page_revalidated"
+
+// renderPublic renders a public page through the cache when the visitor is anonymous
+// and nothing on the page is theirs alone; anyone else gets it rendered as usual.
+// content names the version of what the page shows beyond the layout.
+func (s *Server) renderPublic(c *gin.Context, page string, v *View, content string) {
+	r := c.Request
+	if r.Method != http.MethodGet || r.URL.RawQuery != "" || v.User != nil || len(v.Flashes) > 0 || len(v.Problems) > 0 {
+		s.render(c, http.StatusOK, page, v)
+		return
+	}
+	key := strings.Join([]string{page, v.Lang, v.Path, strconv.Itoa(v.Banner), strconv.FormatBool(v.CookieBanner),
+		strconv.FormatBool(s.Counter != nil), content}, "\x00")
+	s.public.mu.RLock()
+	e := s.public.m[key]
+	s.public.mu.RUnlock()
+	if e == nil {
+		var buf bytes.Buffer
+		if err := s.pages.Execute(&buf, v.Lang, page, v); err != nil {
+			s.render(c, http.StatusOK, page, v) // renders the error page and logs
+			return
+		}
+		e = newCachedPage(buf.Bytes(), s.Now().UTC().Format(http.TimeFormat))
+		s.public.mu.Lock()
+		if s.public.m == nil || len(s.public.m) >= publicPagesMax {
+			s.public.m = map[string]*cachedPage{}
+		}
+		s.public.m[key] = e
+		s.public.mu.Unlock()
+	}
+	body, etag := e.body, e.etag
+	h := c.Writer.Header()
+	h.Set("Vary", "Accept-Encoding")
+	if acceptsGzip(r) {
+		body, etag = e.gz, strings.TrimSuffix(e.etag, `"`)+`-gz"`
+		h.Set("Content-Encoding", "gzip")
+	}
+	// Each visit asks again (no-cache), and only the visitor's own browser keeps it.
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("ETag", etag)
+	// Informational only: the date cannot tell which variant a browser holds (the
+	// same page with or without a banner), so only the ETag answers 304.
+	h.Set("Last-Modified", e.modified)
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		c.Set(keyRevalidated, true)
+		h.Del("Content-Encoding")
+		c.Status(http.StatusNotModified)
+		c.Writer.WriteHeaderNow()
+		return
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.Write(body)
+}
+
+func newCachedPage(body []byte, modified string) *cachedPage {
+	sum := sha256.Sum256(body)
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	return &cachedPage{body: bytes.Clone(body), gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified}
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip (not refused with q=0).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
+}
+
+// etagMatches is If-None-Match's weak comparison against one ETag.
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,239 @@
+package templates
+
+import (
+	"errors"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+	"text/template/parse"
+	"unicode/utf8"
+)
+
+// resolver gives the text of a call with one constant argument (`.T "key"`), or false
+// when the call is not one that can be resolved at parse time.
+type resolver func(method, arg string) (string, bool)
+
+// fold resolves a page's constant calls in two steps. Before html/template escapes the
+// page, each `X.T "key"` or `X.Asset "name"` at the head of a pipeline becomes the
+// string constant it returns, so the escaper still picks the escaping its context needs.
+// After escaping, an action printing a constant through escapers whose effect is known
+// becomes plain text: nothing is left to evaluate through reflection.
+func fold(t *template.Template, resolve resolver) error {
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil {
+			foldCalls(tt.Tree.Root, resolve)
+		}
+	}
+	// Escaping happens at the first Execute. Run without data: the page fails at its
+	// first field, which is expected; an escaping error is a defect of the page.
+	var escErr *template.Error
+	if err := t.Execute(io.Discard, nil); errors.As(err, &escErr) {
+		return err
+	}
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil {
+			foldText(tt.Tree.Root)
+		}
+	}
+	return nil
+}
+
+func foldCalls(n parse.Node, resolve resolver) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			foldCalls(c, resolve)
+		}
+	case *parse.ActionNode:
+		foldPipe(n.Pipe, resolve)
+	case *parse.TemplateNode:
+		foldPipe(n.Pipe, resolve)
+	case *parse.IfNode:
+		foldBranch(&n.BranchNode, resolve)
+	case *parse.RangeNode:
+		foldBranch(&n.BranchNode, resolve)
+	case *parse.WithNode:
+		foldBranch(&n.BranchNode, resolve)
+	}
+}
+
+func foldBranch(b *parse.BranchNode, resolve resolver) {
+	foldPipe(b.Pipe, resolve)
+	foldCalls(b.List, resolve)
+	foldCalls(b.ElseList, resolve)
+}
+
+func foldPipe(p *parse.PipeNode, resolve resolver) {
+	if p == nil {
+		return
+	}
+	for i, cmd := range p.Cmds {
+		for _, a := range cmd.Args {
+			if sub, ok := a.(*parse.PipeNode); ok {
+				foldPipe(sub, resolve)
+			}
+		}
+		// Only the head of a pipeline: a later command also receives the value before it.
+		if i > 0 || len(cmd.Args) != 2 {
+			continue
+		}
+		arg, ok := cmd.Args[1].(*parse.StringNode)
+		if !ok {
+			continue
+		}
+		if text, ok := resolve(methodName(cmd.Args[0]), arg.Text); ok {
+			cmd.Args = []parse.Node{&parse.StringNode{NodeType: parse.NodeString, Pos: arg.Pos, Quoted: strconv.Quote(text), Text: text}}
+		}
+	}
+}
+
+// methodName is the method a command calls on a value (`.T`, `$.T`, `.V.T`, `$v.T`), or "".
+func methodName(n parse.Node) string {
+	var idents []string
+	switch n := n.(type) {
+	case *parse.FieldNode:
+		idents = n.Ident
+	case *parse.VariableNode:
+		if len(n.Ident) < 2 {
+			return ""
+		}
+		idents = n.Ident
+	case *parse.ChainNode:
+		idents = n.Field
+	}
+	if len(idents) == 0 {
+		return ""
+	}
+	return idents[len(idents)-1]
+}
+
+func foldText(n parse.Node) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for i, c := range n.Nodes {
+			if a, ok := c.(*parse.ActionNode); ok {
+				if text, ok := constantOutput(a.Pipe); ok {
+					n.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: a.Pos, Text: []byte(text)}
+					continue
+				}
+			}
+			foldText(c)
+		}
+		n.Nodes = mergeText(n.Nodes)
+	case *parse.IfNode:
+		foldText(n.List)
+		foldText(n.ElseList)
+	case *parse.RangeNode:
+		foldText(n.List)
+		foldText(n.ElseList)
+	case *parse.WithNode:
+		foldText(n.List)
+		foldText(n.ElseList)
+	}
+}
+
+// constantOutput is what an action prints when it is a string constant passed through
+// escapers this file can apply exactly; false for anything else.
+func constantOutput(p *parse.PipeNode) (string, bool) {
+	if p == nil || len(p.Decl) > 0 || len(p.Cmds) == 0 || len(p.Cmds[0].Args) != 1 {
+		return "", false
+	}
+	s, ok := p.Cmds[0].Args[0].(*parse.StringNode)
+	if !ok {
+		return "", false
+	}
+	out := s.Text
+	for _, cmd := range p.Cmds[1:] {
+		if len(cmd.Args) != 1 {
+			return "", false
+		}
+		id, ok := cmd.Args[0].(*parse.IdentifierNode)
+		if !ok {
+			return "", false
+		}
+		switch id.Ident {
+		case "_html_template_htmlescaper", "_html_template_attrescaper", "_html_template_rcdataescaper":
+			out = escapeHTML(out)
+		case "_html_template_urlfilter", "_html_template_urlnormalizer", "_html_template_urlescaper":
+			// Identity on a plain relative path; anything else is left to the escaper.
+			if !plainPath(out) {
+				return "", false
+			}
+		default:
+			return "", false
+		}
+	}
+	return out, true
+}
+
+// escapeHTML is html/template's escaping of a plain string in text, attribute values and
+// RCDATA: the same replacements, invalid UTF-8 passed through.
+func escapeHTML(s string) string {
+	var b strings.Builder
+	written := 0
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		var repl string
+		switch r {
+		case 0:
+			repl = "\uFFFD"
+		case '"':
+			repl = "&#34;"
+		case '&':
+			repl = "&amp;"
+		case '\'':
+			repl = "&#39;"
+		case '+':
+			repl = "&#43;"
+		case '<':
+			repl = "&lt;"
+		case '>':
+			repl = "&gt;"
+		}
+		if repl != "" {
+			b.WriteString(s[written:i])
+			b.WriteString(repl)
+			written = i + w
+		}
+		i += w
+	}
+	if written == 0 {
+		return s
+	}
+	b.WriteString(s[written:])
+	return b.String()
+}
+
+// plainPath: letters, digits and / . _ ~ - only, which no URL filter or normaliser changes.
+func plainPath(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/._~-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeText joins neighbouring text so a page is written in fewer, larger pieces.
+func mergeText(nodes []parse.Node) []parse.Node {
+	out := nodes[:0]
+	for _, n := range nodes {
+		if t, ok := n.(*parse.TextNode); ok && len(out) > 0 {
+			if prev, ok := out[len(out)-1].(*parse.TextNode); ok {
+				merged := make([]byte, 0, len(prev.Text)+len(t.Text))
+				out[len(out)-1] = &parse.TextNode{NodeType: parse.NodeText, Pos: prev.Pos, Text: append(append(merged, prev.Text...), t.Text...)}
+				continue
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
