@@ -174,7 +174,14 @@ func TestStopOnOnePurposeRestrictsOnlyIt(t *testing.T) {
 	if n := a.text("#stopped"); !strings.Contains(n, "e-newsletter") || strings.Contains(a.text("main"), "Lift the restriction") {
 		t.Fatalf("the account page: %q", a.text("main"))
 	}
-	if r := c.post("/account/restriction/lift", url.Values{"purpose": {"newsletter"}}); r.Code != http.StatusSeeOther {
+	// Lifting asks first; unconfirmed, the stop stays.
+	if r := c.post("/account/restriction/lift", url.Values{"purpose": {"newsletter"}}); r.Code != http.StatusOK || r.doc.Find(`input[name=confirm][value=yes]`).Length() != 1 {
+		t.Fatalf("lift unconfirmed: %d", r.Code)
+	}
+	if a := c.get("/account"); a.doc.Find("#stopped").Length() != 1 {
+		t.Fatal("an unconfirmed lift lifted the stop")
+	}
+	if r := c.post("/account/restriction/lift", url.Values{"purpose": {"newsletter"}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("lift: %d", r.Code)
 	}
 	if a := c.get("/account"); a.doc.Find("#stopped").Length() != 0 {
