@@ -79,7 +79,7 @@ func TestLettersAreOfficialLetters(t *testing.T) {
 	off := h.signIn("off@agency.example", staffPassword)
 	for _, ref := range []string{"2026-000001", "2026-000002"} {
 		act(t, off, ref, "review", nil)
-		if r := act(t, off, ref, "extend", url.Values{"reason": {"檔案分存兩處 / records in two archives"}}); r.Code != http.StatusSeeOther {
+		if r := act(t, off, ref, "extend", url.Values{"reason": {"檔案分存兩處 / records in two archives"}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 			t.Fatalf("extend %s: %d", ref, r.Code)
 		}
 		d := off.get("/officer/requests/" + ref + "/decide")

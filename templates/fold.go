@@ -91,14 +91,17 @@ func foldPipe(p *parse.PipeNode, resolve resolver) {
 	}
 }
 
-// methodName is the method a command calls on a value (`.T`, `$.T`, `.V.T`, `$v.T`), or "".
+// methodName is the method a command calls on the page's view (`.T`, `$.T`, `.V.T`, `$v.T`), or "".
 func methodName(n parse.Node) string {
 	var idents []string
 	switch n := n.(type) {
 	case *parse.FieldNode:
 		idents = n.Ident
 	case *parse.VariableNode:
-		if len(n.Ident) < 2 {
+		// Only the page's own view ($, or $v in partials) speaks the page's language; a
+		// variable holding another view (a letter's $L, in the requester's language) is
+		// left to run.
+		if len(n.Ident) < 2 || (n.Ident[0] != "$" && n.Ident[0] != "$v") {
 			return ""
 		}
 		idents = n.Ident
