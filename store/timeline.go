@@ -114,8 +114,12 @@ func (s *Requests) update(ctx context.Context, ref string, version int64, now ti
 	}
 	r.Version = version + 1
 	d := requestToDoc(r, sealer)
-	d.Steps, d.Messages = append(old.Steps, stepToDoc(st, sealer)), old.Messages
-	res, err := s.db.coll(collRequests).ReplaceOne(ctx, s.db.atVersion(ref, version), d)
+	d.Steps, d.Messages, d.Unread = append(old.Steps, stepToDoc(st, sealer)), old.Messages, old.Unread
+	set, err := replacingAllBut(old, d, "messages", "unread")
+	if err != nil {
+		return nil, rights.Step{}, fmt.Errorf("update request: %w", err)
+	}
+	res, err := s.db.coll(collRequests).UpdateOne(ctx, s.db.atVersion(ref, version), set)
 	if err != nil {
 		return nil, rights.Step{}, fmt.Errorf("update request: %w", translate(err))
 	}
@@ -299,4 +303,50 @@ func (s *Requests) Stats(ctx context.Context, from, to string) ([]rights.MonthSt
 		return out[i].Kind < out[j].Kind
 	})
 	return out, nil
+}
+
+// replacingAllBut is the update that turns the stored document old into d, except for the
+// fields named: those are left as they stand in the database. A message is added with
+// $push and its unread count with $inc, without the version the officers' actions
+// compare (a reply must not fail an officer's form); another instance's message between
+// this one's read and its write would be lost by a replace of the whole document.
+func replacingAllBut(old, d any, keep ...string) (bson.D, error) {
+	fields := func(v any) (bson.D, error) {
+		raw, err := bson.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		var out bson.D
+		return out, bson.Unmarshal(raw, &out)
+	}
+	was, err := fields(old)
+	if err != nil {
+		return nil, err
+	}
+	now, err := fields(d)
+	if err != nil {
+		return nil, err
+	}
+	skip := map[string]bool{"_id": true}
+	for _, k := range keep {
+		skip[k] = true
+	}
+	set, present := bson.D{}, map[string]bool{}
+	for _, e := range now {
+		present[e.Key] = true
+		if !skip[e.Key] {
+			set = append(set, e)
+		}
+	}
+	unset := bson.D{}
+	for _, e := range was {
+		if !present[e.Key] && !skip[e.Key] {
+			unset = append(unset, bson.E{Key: e.Key, Value: ""})
+		}
+	}
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	return update, nil
 }
