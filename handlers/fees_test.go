@@ -229,6 +229,9 @@ func TestFeePaymentFromLetterToFulfilment(t *testing.T) {
 	if o := off.get("/officer/requests/" + ref); !strings.Contains(o.text(".timeline"), "TX-778") || o.doc.Find(`form[action$="/payment"]`).Length() != 0 {
 		t.Errorf("the officer's page after payment: %q", o.text(".timeline"))
 	}
+	if api := citizen.get("/api/v1/me/requests/" + ref).Body.String(); !strings.Contains(api, `"payBy":"2026-12-23"`) || !strings.Contains(api, `"paidOn":"2026-11-23"`) {
+		t.Errorf("the API's fee: %s", api)
+	}
 	if r := act(t, off, ref, "fulfil", url.Values{"fulfil_note": {"Copy ready."}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("fulfil after payment: %d %q", r.Code, r.text(".error-summary"))
 	}
