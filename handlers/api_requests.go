@@ -80,6 +80,9 @@ type apiDec struct {
 type apiFee struct {
 	Total  int    `json:"totalNTD"`
 	Status string `json:"status"`
+	// PayBy is the last day to pay (YYYY-MM-DD); PaidOn the day a recorded payment was made.
+	PayBy  string `json:"payBy,omitempty"`
+	PaidOn string `json:"paidOn,omitempty"`
 }
 
 type apiStep struct {
@@ -134,6 +137,12 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 	}
 	if f := r.Fee; f != nil {
 		out.Fee = &apiFee{Total: f.Total, Status: string(f.Status)}
+		if !f.PayBy.IsZero() {
+			out.Fee.PayBy = f.PayBy.String()
+		}
+		if f.Payment != nil {
+			out.Fee.PaidOn = f.Payment.On.String()
+		}
 	}
 	return out, nil
 }

@@ -22,7 +22,12 @@ type feeRow struct {
 	ID, NameZH, NameEN, Unit string
 }
 
-type feesPage struct{ Rows []feeRow }
+type feesPage struct {
+	Rows []feeRow
+	Pay  rights.PaymentInfo
+	// Form names the form whose problems are shown: "fees" or "payment".
+	Form string
+}
 
 // feesPage shows the fee schedule for view and copy with room for two more items.
 func (s *Server) feesPage(c *gin.Context) {
@@ -31,16 +36,28 @@ func (s *Server) feesPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	pay, err := s.Fees.PaymentInfo(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderFees(c, http.StatusOK, feesPage{Rows: rowsOf(items), Pay: pay}, nil)
+}
+
+func rowsOf(items []rights.FeeItem) []feeRow {
 	var rows []feeRow
 	for _, it := range items {
 		rows = append(rows, feeRow{ID: it.ID, NameZH: it.NameZH, NameEN: it.NameEN, Unit: strconv.Itoa(it.Unit)})
 	}
-	s.renderFees(c, http.StatusOK, rows, nil)
+	return rows
 }
 
-func (s *Server) renderFees(c *gin.Context, status int, rows []feeRow, inv *apperr.Invalid) {
-	rows = append(rows, feeRow{}, feeRow{})
-	v := s.view(c, "fees.title", feesPage{Rows: rows})
+func (s *Server) renderFees(c *gin.Context, status int, p feesPage, inv *apperr.Invalid) {
+	p.Rows = append(p.Rows, feeRow{}, feeRow{})
+	if p.Form == "" {
+		p.Form = "fees"
+	}
+	v := s.view(c, "fees.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
@@ -86,7 +103,12 @@ func (s *Server) saveFees(c *gin.Context) {
 		}
 	}
 	if len(inv.Problems) > 0 {
-		s.renderFees(c, http.StatusBadRequest, rows, inv)
+		pay, err := s.Fees.PaymentInfo(c.Request.Context())
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.renderFees(c, http.StatusBadRequest, feesPage{Rows: rows, Pay: pay}, inv)
 		return
 	}
 	if err := s.Fees.SaveFees(c.Request.Context(), items); err != nil {
@@ -95,4 +117,74 @@ func (s *Server) saveFees(c *gin.Context) {
 	}
 	s.addFlash(c, flashSuccess, "flash.fees_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/fees")
+}
+
+type paymentForm struct {
+	BankZH        string `form:"bank_zh" validate:"max=400" label:"payment.bank_zh"`
+	BankEN        string `form:"bank_en" validate:"max=400" label:"payment.bank_en"`
+	BranchZH      string `form:"branch_zh" validate:"max=400" label:"payment.branch_zh"`
+	BranchEN      string `form:"branch_en" validate:"max=400" label:"payment.branch_en"`
+	AccountNameZH string `form:"account_name_zh" validate:"max=400" label:"payment.account_name_zh"`
+	AccountNameEN string `form:"account_name_en" validate:"max=400" label:"payment.account_name_en"`
+	AccountNo     string `form:"account_no" validate:"max=100" label:"payment.account_no"`
+	CounterZH     string `form:"counter_zh" validate:"max=400" label:"payment.counter_zh"`
+	CounterEN     string `form:"counter_en" validate:"max=400" label:"payment.counter_en"`
+	HoursZH       string `form:"hours_zh" validate:"max=400" label:"payment.hours_zh"`
+	HoursEN       string `form:"hours_en" validate:"max=400" label:"payment.hours_en"`
+	EPayURL       string `form:"epay_url" validate:"max=1000" label:"payment.epay_url"`
+	DueDays       int    `form:"due_days" label:"payment.due_days"`
+}
+
+// savePayment replaces how fees are paid. Decisions already made keep the last day to
+// pay they were given; the ways of paying show as they now are.
+func (s *Server) savePayment(c *gin.Context) {
+	var f paymentForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	pay := rights.PaymentInfo{Bank: rights.Text{ZH: f.BankZH, EN: f.BankEN}, Branch: rights.Text{ZH: f.BranchZH, EN: f.BranchEN},
+		AccountName: rights.Text{ZH: f.AccountNameZH, EN: f.AccountNameEN}, AccountNo: f.AccountNo,
+		Counter: rights.Text{ZH: f.CounterZH, EN: f.CounterEN}, Hours: rights.Text{ZH: f.HoursZH, EN: f.HoursEN}, EPayURL: f.EPayURL, DueDays: f.DueDays}
+	if len(inv.Problems) == 0 {
+		inv = rights.ValidatePayment(pay)
+	}
+	if len(inv.Problems) > 0 {
+		items, err := s.Fees.Fees(c.Request.Context())
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.renderFees(c, http.StatusBadRequest, feesPage{Rows: rowsOf(items), Pay: pay, Form: "payment"}, inv)
+		return
+	}
+	if err := s.Fees.SavePaymentInfo(c.Request.Context(), pay); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "flash.payment_saved")
+	c.Redirect(http.StatusSeeOther, "/admin/fees")
+}
+
+// publicFeesPage is the fee schedule as anyone may read it before filing.
+type publicFeesPage struct {
+	Items []rights.FeeItem
+	Pay   rights.PaymentInfo
+}
+
+// publicFees shows what view and copy cost and how fees are paid (Art. 14: the schedule
+// is public before anyone files).
+func (s *Server) publicFees(c *gin.Context) {
+	ctx := c.Request.Context()
+	items, err := s.Fees.Fees(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	pay, err := s.Fees.PaymentInfo(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "fees_public", s.view(c, "fees.public_title", publicFeesPage{Items: items, Pay: pay}))
 }

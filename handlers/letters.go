@@ -29,6 +29,7 @@ type letterPage struct {
 	Recipient recipient
 	Names     map[string]consent.Text
 	Fees      map[string]rights.FeeItem
+	Pay       rights.PaymentInfo // how a fee is paid, when there is one
 	Officer   bool
 	// AppealDays is the appeal's time limit (訴願法 Art. 14).
 	AppealDays int
@@ -105,6 +106,10 @@ func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 		}
 		for _, it := range items {
 			p.Fees[it.ID] = it
+		}
+		if p.Pay, err = s.Fees.PaymentInfo(ctx); err != nil {
+			s.fail(c, err)
+			return
 		}
 	}
 	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+letter+"_title", p))

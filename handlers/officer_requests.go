@@ -19,6 +19,7 @@ import (
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
@@ -49,6 +50,8 @@ type officerRequestPage struct {
 	Tasks []taskRow
 	// Form names the action whose form had problems, so its fields show them.
 	Form string
+	// PayMethods are the ways a payment may be recorded.
+	PayMethods []string
 }
 
 // requestByRef reads a request named in the URL; a malformed reference is not found.
@@ -116,7 +119,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 		s.fail(c, err)
 		return
 	}
-	p := officerRequestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Officers: officers,
+	p := officerRequestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Officers: officers, PayMethods: rights.PayMethods,
 		People: map[string]string{}, Levels: rights.IdentityLevels, Values: vals, Form: form}
 	if p.Values == nil {
 		p.Values = map[string]string{}
@@ -213,7 +216,22 @@ type officerActForm struct {
 	Level        string `form:"level" validate:"max=20" label:"officer.identity_level"`
 	Of           string `form:"of" validate:"max=20" label:"officer.duplicate_of"`
 	To           string `form:"to" validate:"max=64" label:"officer.assign_to"`
-	Fee          string `form:"fee" validate:"omitempty,oneof=paid waived" label:"officer.fee"`
+	Fee          string `form:"fee" validate:"omitempty,oneof=waived" label:"officer.fee"`
+	// The payment of a fee, as the bank statement, the counter's receipt or the
+	// e-payment confirmation shows it.
+	PayOn      time.Time `form:"pay_on" label:"officer.pay_on"`
+	PayAmount  int       `form:"pay_amount" label:"officer.pay_amount"`
+	PayMethod  string    `form:"pay_method" validate:"max=20" label:"officer.pay_method"`
+	PayReceipt string    `form:"pay_receipt" validate:"max=200" label:"officer.pay_receipt"`
+}
+
+// payment is the payment the form records.
+func (f *officerActForm) payment() rights.Payment {
+	p := rights.Payment{Amount: f.PayAmount, Method: f.PayMethod, Receipt: f.PayReceipt}
+	if !f.PayOn.IsZero() {
+		p.On = rights.NewDate(f.PayOn.Year(), f.PayOn.Month(), f.PayOn.Day())
+	}
+	return p
 }
 
 // officerAct applies one action to a request. Every action is a conditional update: if
@@ -239,7 +257,14 @@ func (s *Server) officerAct(c *gin.Context) {
 		return
 	}
 	vals := map[string]string{"note": f.Note, "ask_note": f.AskNote, "identity_note": f.IdentityNote, "fulfil_note": f.FulfilNote,
-		"dup_note": f.DupNote, "reason": f.Reason, "level": f.Level, "of": f.Of, "to": f.To}
+		"dup_note": f.DupNote, "reason": f.Reason, "level": f.Level, "of": f.Of, "to": f.To,
+		"pay_method": f.PayMethod, "pay_receipt": f.PayReceipt}
+	if !f.PayOn.IsZero() {
+		vals["pay_on"] = f.PayOn.Format(forms.DateLayout)
+	}
+	if f.PayAmount != 0 {
+		vals["pay_amount"] = strconv.Itoa(f.PayAmount)
+	}
 	ctx := c.Request.Context()
 	me := currentUser(c).ID
 	var act rights.Action
@@ -261,7 +286,9 @@ func (s *Server) officerAct(c *gin.Context) {
 		}
 		act, mail = rights.ExtendOnce(me, f.Reason, cal), "request_extended"
 	case "fee":
-		act = rights.SettleFee(me, rights.FeeStatus(f.Fee))
+		act = rights.WaiveFee(me)
+	case "payment":
+		act = rights.RecordPayment(me, f.payment())
 	case "fulfil":
 		if len(inv.Problems) == 0 {
 			s.fulfil(c, r, &f, vals)
@@ -550,7 +577,7 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang s
 			}
 		}
 		if r.Fee != nil {
-			b.WriteString("\n\n" + t("request.fee") + ": " + t("request.fee_total", r.Fee.Total))
+			b.WriteString("\n\n" + t("request.fee") + ": " + t("request.fee_total", r.Fee.Total) + "\n" + s.payText(ctx, r, lang))
 		}
 		if r.Decision.Outcome != rights.Granted {
 			b.WriteString("\n\n" + t("letter.remedy"))
@@ -574,6 +601,32 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang s
 		b.WriteString(t("mail.see_page")) // never an empty paragraph
 	}
 	return b.String()
+}
+
+// payText says in plain text by when and how to pay r's fee, as the decision letter does.
+func (s *Server) payText(ctx context.Context, r *rights.Request, lang string) string {
+	t := func(key string, args ...any) string { return s.cat.T(lang, key, args...) }
+	lines := []string{t("letter.fee_quote", r.Ref)}
+	if !r.Fee.PayBy.IsZero() {
+		lines[0] = t("letter.fee_pay_by", letters.Date(r.Fee.PayBy.Start(), lang), r.Ref)
+	}
+	pay, err := s.Fees.PaymentInfo(ctx)
+	if err != nil {
+		s.Log.Error("decision mail: the payment instructions could not be read", "ref", r.Ref, "err", err)
+	}
+	if pay.HasTransfer() {
+		lines = append(lines, "- "+t("payment.transfer_line", pay.Bank.In(lang), pay.Branch.In(lang), pay.AccountName.In(lang), pay.AccountNo))
+	}
+	if pay.HasCounter() {
+		lines = append(lines, "- "+t("payment.counter_line", pay.Counter.In(lang), pay.Hours.In(lang)))
+	}
+	if pay.EPayURL != "" {
+		lines = append(lines, "- "+t("payment.online_line")+" "+pay.EPayURL)
+	}
+	if !pay.Offered() {
+		lines = append(lines, t("payment.ask_us"))
+	}
+	return strings.Join(lines, "\n")
 }
 
 type decidePage struct {
@@ -683,7 +736,19 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 			s.fail(c, err)
 			return
 		}
-		fee = &rights.Fee{}
+		// The last day to pay is fixed now, so the letter says the same whenever it is read.
+		pay, err := s.Fees.PaymentInfo(c.Request.Context())
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		today := rights.DateOf(s.Now())
+		cal, err := s.Calendar.Days(c.Request.Context(), today, today.AddDays(pay.DueDays+60))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		fee = &rights.Fee{PayBy: rights.PayBy(today, pay.DueDays, cal)}
 		for i, it := range schedule {
 			if i >= len(f.Quantity) || f.Quantity[i] == "" {
 				continue

@@ -152,7 +152,7 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 	if r := act(t, off, ref, "identity", url.Values{"level": {"document"}, "identity_note": {"ID card copy checked, A123"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("identity: %d %q", r.Code, r.text(".error-summary"))
 	}
-	if r := act(t, off, ref, "fee", url.Values{"fee": {"paid"}}); r.Code != http.StatusSeeOther {
+	if r := act(t, off, ref, "payment", url.Values{"pay_on": {"2026-11-23"}, "pay_amount": {"20"}, "pay_method": {"counter"}, "pay_receipt": {"R-1"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("fee paid: %d", r.Code)
 	}
 	if r := act(t, off, ref, "fulfil", url.Values{"fulfil_note": {"Copy mailed on a CD."}}); r.Code != http.StatusSeeOther {

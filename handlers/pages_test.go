@@ -206,7 +206,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 			{anon, "/signup"}, {anon, "/receipts/verify"}, {anon, "/guest/track"}, {anon, "/guest/requests/2026-000001/confirm"}, {anon, "/guest/requests/new?kind=stop"}, {anon, "/signin"}, {anon, "/forgot"}, {anon, "/mail-sent?about=reset"}, {anon, link},
 			{admin, "/account"}, {admin, "/account/password"}, {admin, "/account/inbox"}, {admin, "/account/data"}, {admin, "/account/consents"}, {admin, "/staff"},
 			{admin, "/admin/staff"}, {admin, "/admin/staff/new"}, {admin, "/admin/users"}, {admin, "/admin/users/" + off.ID}, {admin, "/admin/tokens"},
-			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"}, {anon, "/privacy/versions/1"}, {admin, "/admin/calendar"}, {admin, "/requests"}, {admin, "/requests/new"}, {admin, "/requests/new?kind=correct"},
+			{admin, "/admin/notices"}, {admin, "/admin/purposes/newsletter"}, {admin, "/admin/notices/stats"}, {anon, "/privacy/changes"}, {anon, "/privacy/versions/1"}, {anon, "/fees"}, {admin, "/admin/calendar"}, {admin, "/requests"}, {admin, "/requests/new"}, {admin, "/requests/new?kind=correct"},
 			{citizen, mail}, {anon, "/cookies"}, {admin, "/admin/audit"}, {admin, "/admin/retention"}, {admin, "/admin/letters"}, {admin, "/admin/quotas"}, {admin, "/admin/incidents"}, {admin, "/admin/incidents/new"},
 		}
 		for _, v := range visits {

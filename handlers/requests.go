@@ -278,6 +278,8 @@ type requestPage struct {
 	// Base is "/requests" for an account holder, "/guest/requests" for a guest.
 	Base    string
 	Package *export.Package
+	// Pay is how a fee is paid, read only when the request has one.
+	Pay rights.PaymentInfo
 }
 
 // requestDetail shows one of the person's requests; anyone else's is not found.
@@ -322,7 +324,14 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 		s.fail(c, err)
 		return
 	}
-	v := s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base, Package: pkg})
+	p := requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base, Package: pkg}
+	if r.Fee != nil {
+		if p.Pay, err = s.Fees.PaymentInfo(ctx); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	v := s.view(c, "request.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}

@@ -54,6 +54,7 @@ func (s *Server) routes() *gin.Engine {
 	site.GET("/receipts/verify", s.verifyReceiptPage)
 	site.GET("/transparency", s.transparency)
 	site.GET("/privacy/files", s.publicFiles)
+	site.GET("/fees", s.publicFees)
 	site.GET("/cookies", s.cookiesPage)
 	site.POST("/cookies", s.saveCookieChoice)
 	// Guests: requests without an account, followed with a mailed code.
@@ -157,6 +158,7 @@ func (s *Server) routes() *gin.Engine {
 	admin.GET("/files/:id", s.inventoryFile)
 	admin.POST("/files/:id", s.saveInventoryFile)
 	admin.POST("/fees", s.saveFees)
+	admin.POST("/fees/payment", s.savePayment)
 	admin.GET("/letters", s.letterSettings)
 	admin.POST("/letters", s.saveLetterSettings)
 	admin.GET("/requests/stats", s.requestStats)

@@ -177,6 +177,12 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 
 	// The administrators' texts: fees, the calendar, a purpose and a published notice.
 	mustStatus(t, "fees", boss.post("/admin/fees", url.Values{"id": {""}, "name_zh": {text}, "name_en": {text}, "unit": {"2"}}), http.StatusSeeOther)
+	pay := url.Values{"account_no": {"0123-456789"}, "epay_url": {"https://pay.example.gov.tw/?q=%3Cscript%3E"}, "due_days": {"30"}}
+	for _, f := range []string{"bank", "branch", "account_name", "counter", "hours"} {
+		pay.Set(f+"_zh", text)
+		pay.Set(f+"_en", text)
+	}
+	mustStatus(t, "payment instructions", boss.post("/admin/fees/payment", pay), http.StatusSeeOther)
 	letterSettings := url.Values{"prefix_zh": {"府個資字"}, "prefix_en": {"DSO-PD"}}
 	for _, f := range []string{"agency", "address", "head_title", "head_name", "appeal"} {
 		letterSettings.Set(f+"_zh", text)

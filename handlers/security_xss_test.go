@@ -194,7 +194,7 @@ func storedXSSAndHeadersOnEveryResponse(t *testing.T, w *world) {
 	t.Logf("the payload is shown by %v", seen)
 	for _, p := range []string{
 		"/account", "/account/data", "/account/data.json", "/requests", "/requests/:ref", "/requests/:ref/letters/:letter", "/requests/:ref/package",
-		"/guest/requests/:ref", "/guest/requests/:ref/package", "/signup", "/account/consents", "/privacy/changes", "/privacy/versions/:n", "/privacy/files",
+		"/guest/requests/:ref", "/guest/requests/:ref/package", "/signup", "/account/consents", "/privacy/changes", "/privacy/versions/:n", "/privacy/files", "/fees",
 		"/officer/queue", "/officer/intake", "/officer/consents", "/officer/requests/:ref", "/officer/requests/:ref/letters/:letter",
 		"/officer/disclosures", "/officer/disclosures.csv", "/officer/disclosures/:id",
 		"/admin/staff", "/admin/staff.csv", "/admin/users/:id", "/admin/tokens", "/admin/files", "/admin/files/:id", "/admin/fees", "/admin/letters", "/admin/calendar",

@@ -66,6 +66,12 @@ type Fee struct {
 	Status FeeStatus
 	// Settled is when the fee was marked paid or waived: the fulfilment clock starts then.
 	Settled time.Time
+	// PayBy is the last day to pay, fixed with the decision so the letter never changes
+	// (zero for fees decided before it was kept).
+	PayBy Date
+	// Payment is the payment recorded, once paid (nil for fees marked paid before
+	// payments were recorded).
+	Payment *Payment
 }
 
 // FeeLine is one item of the administrators' fee schedule times a quantity.
@@ -315,14 +321,14 @@ func Decide(officer string, items []Item, fee *Fee) Action {
 	}
 }
 
-// SettleFee marks the fee paid or waived.
-func SettleFee(officer string, status FeeStatus) Action {
+// WaiveFee waives a fee still due (a payment is recorded with RecordPayment).
+func WaiveFee(officer string) Action {
 	return func(r *Request, now time.Time) (Step, error) {
-		if r.Fee == nil || r.Fee.Status != FeeDue || r.State != Decided || (status != FeePaid && status != FeeWaived) {
+		if r.Fee == nil || r.Fee.Status != FeeDue || r.State != Decided {
 			return Step{}, ErrChanged
 		}
-		r.Fee.Status, r.Fee.Settled = status, now
-		return Step{Action: "fee_" + string(status), ActorID: officer, Role: "officer"}, nil
+		r.Fee.Status, r.Fee.Settled = FeeWaived, now
+		return Step{Action: "fee_waived", ActorID: officer, Role: "officer"}, nil
 	}
 }
 

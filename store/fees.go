@@ -61,6 +61,45 @@ func (f *Fees) SaveFees(ctx context.Context, items []rights.FeeItem) error {
 	return nil
 }
 
+const paymentID = "fee_payment"
+
+type paymentInfoDoc struct {
+	ID          string  `bson:"_id"`
+	Bank        textDoc `bson:"bank"`
+	Branch      textDoc `bson:"branch"`
+	AccountName textDoc `bson:"account_name"`
+	AccountNo   string  `bson:"account_no"`
+	Counter     textDoc `bson:"counter"`
+	Hours       textDoc `bson:"hours"`
+	EPayURL     string  `bson:"epay_url"`
+	DueDays     int     `bson:"due_days"`
+}
+
+// PaymentInfo returns how fees are paid: nothing offered and the default period until
+// an administrator sets it.
+func (f *Fees) PaymentInfo(ctx context.Context) (rights.PaymentInfo, error) {
+	var d paymentInfoDoc
+	err := translate(f.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: paymentID}}).Decode(&d))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return rights.PaymentInfo{DueDays: rights.DefaultPayDays}, nil
+	}
+	if err != nil {
+		return rights.PaymentInfo{}, fmt.Errorf("payment instructions: %w", err)
+	}
+	return rights.PaymentInfo{Bank: rights.Text(d.Bank), Branch: rights.Text(d.Branch), AccountName: rights.Text(d.AccountName), AccountNo: d.AccountNo,
+		Counter: rights.Text(d.Counter), Hours: rights.Text(d.Hours), EPayURL: d.EPayURL, DueDays: d.DueDays}, nil
+}
+
+// SavePaymentInfo replaces the payment instructions.
+func (f *Fees) SavePaymentInfo(ctx context.Context, p rights.PaymentInfo) error {
+	d := paymentInfoDoc{ID: paymentID, Bank: textDoc(p.Bank), Branch: textDoc(p.Branch), AccountName: textDoc(p.AccountName), AccountNo: p.AccountNo,
+		Counter: textDoc(p.Counter), Hours: textDoc(p.Hours), EPayURL: p.EPayURL, DueDays: p.DueDays}
+	if _, err := f.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: paymentID}}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("save payment instructions: %w", translate(err))
+	}
+	return nil
+}
+
 // Flags are the portal's on/off settings, one document each in "settings".
 type Flags struct{ db *DB }
 

@@ -96,6 +96,15 @@ type feeDoc struct {
 	Total   int          `bson:"total"`
 	Status  string       `bson:"status"`
 	Settled time.Time    `bson:"settled,omitempty"`
+	PayBy   string       `bson:"pay_by,omitempty"` // YYYY-MM-DD
+	Payment *paymentDoc  `bson:"payment,omitempty"`
+}
+
+type paymentDoc struct {
+	On      string `bson:"on"` // YYYY-MM-DD
+	Amount  int    `bson:"amount"`
+	Method  string `bson:"method"`
+	Receipt string `bson:"receipt"`
 }
 
 type feeLineDoc struct {
@@ -239,6 +248,12 @@ func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 	}
 	if f := r.Fee; f != nil {
 		d.Fee = &feeDoc{Total: f.Total, Status: string(f.Status), Settled: f.Settled.UTC()}
+		if !f.PayBy.IsZero() {
+			d.Fee.PayBy = f.PayBy.String()
+		}
+		if p := f.Payment; p != nil {
+			d.Fee.Payment = &paymentDoc{On: p.On.String(), Amount: p.Amount, Method: p.Method, Receipt: p.Receipt}
+		}
 		for _, l := range f.Lines {
 			d.Fee.Lines = append(d.Fee.Lines, feeLineDoc(l))
 		}
@@ -397,6 +412,13 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 	}
 	if f := d.Fee; f != nil {
 		r.Fee = &rights.Fee{Total: f.Total, Status: rights.FeeStatus(f.Status), Settled: f.Settled}
+		if f.PayBy != "" {
+			r.Fee.PayBy, _ = rights.ParseDate(f.PayBy)
+		}
+		if p := f.Payment; p != nil {
+			r.Fee.Payment = &rights.Payment{Amount: p.Amount, Method: p.Method, Receipt: p.Receipt}
+			r.Fee.Payment.On, _ = rights.ParseDate(p.On)
+		}
 		for _, l := range f.Lines {
 			r.Fee.Lines = append(r.Fee.Lines, rights.FeeLine(l))
 		}
