@@ -49,6 +49,16 @@ type officerRequestPage struct {
 	Tasks []taskRow
 	// Form names the action whose form had problems, so its fields show them.
 	Form string
+	// Letters are the request's letters with how each was delivered; Mailable: the
+	// requester has an e-mail address (else everything goes by post).
+	Letters  []letterRow
+	Methods  []string
+	Mailable bool
+}
+
+type letterRow struct {
+	Letter   string
+	Delivery *rights.Delivery
 }
 
 // requestByRef reads a request named in the URL; a malformed reference is not found.
@@ -126,13 +136,23 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	case rights.IsGuest(r.Subject):
 		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil {
 			p.Guest = g
+			p.Mailable = g.Email != ""
 		}
 	default:
 		if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
 			p.Requester = u
+			p.Mailable = u.Email != ""
 		} else if !errors.Is(err, apperr.ErrNotFound) {
 			s.fail(c, err)
 			return
+		}
+	}
+	if !r.Erased {
+		p.Methods = rights.DeliveryMethods
+		for _, l := range []string{rights.LetterExtension, rights.LetterDecision} {
+			if !r.LetterAt(l).IsZero() {
+				p.Letters = append(p.Letters, letterRow{Letter: l, Delivery: r.DeliveryOf(l)})
+			}
 		}
 	}
 	if p.Package, err = s.packageOf(ctx, r); err != nil {
@@ -214,6 +234,10 @@ type officerActForm struct {
 	Of           string `form:"of" validate:"max=20" label:"officer.duplicate_of"`
 	To           string `form:"to" validate:"max=64" label:"officer.assign_to"`
 	Fee          string `form:"fee" validate:"omitempty,oneof=paid waived" label:"officer.fee"`
+	// How a letter was delivered.
+	Letter string    `form:"letter" validate:"omitempty,oneof=extension decision" label:"delivery.letter"`
+	Method string    `form:"method" validate:"max=20" label:"delivery.method"`
+	On     time.Time `form:"on" label:"delivery.on"`
 }
 
 // officerAct applies one action to a request. Every action is a conditional update: if
@@ -239,7 +263,10 @@ func (s *Server) officerAct(c *gin.Context) {
 		return
 	}
 	vals := map[string]string{"note": f.Note, "ask_note": f.AskNote, "identity_note": f.IdentityNote, "fulfil_note": f.FulfilNote,
-		"dup_note": f.DupNote, "reason": f.Reason, "level": f.Level, "of": f.Of, "to": f.To}
+		"dup_note": f.DupNote, "reason": f.Reason, "level": f.Level, "of": f.Of, "to": f.To, "letter": f.Letter, "method": f.Method}
+	if !f.On.IsZero() {
+		vals["on"] = f.On.Format("2006-01-02")
+	}
 	ctx := c.Request.Context()
 	me := currentUser(c).ID
 	var act rights.Action
@@ -299,6 +326,17 @@ func (s *Server) officerAct(c *gin.Context) {
 		act = rights.Assign(me, f.To)
 	case "note":
 		act = rights.AddNote(me, f.Note)
+	case "delivery":
+		mailable, err := s.mailable(ctx, r)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		var on rights.Date
+		if !f.On.IsZero() {
+			on = rights.NewDate(f.On.Year(), f.On.Month(), f.On.Day())
+		}
+		act = rights.RecordDelivery(me, f.Letter, f.Method, on, mailable)
 	case "task":
 		// One task per personal data file of the agency: what was found or done there,
 		// with any files, so the answer covers everything the agency holds.
@@ -379,6 +417,9 @@ func (s *Server) officerAct(c *gin.Context) {
 		return
 	}
 	s.setDisputed(c, updated, updated.State.Open() && updated.Decision == nil)
+	if action == "delivery" {
+		s.delivered(c, updated, f.Letter)
+	}
 	if mail != "" {
 		s.tellRequester(c, updated, mail)
 	}
@@ -479,14 +520,26 @@ func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.
 // The step is stored already, so a mail that cannot be queued is logged, not shown.
 func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
 	// The mail carries the link to a letter: the letter takes its number as it goes out.
+	letter := ""
 	switch kind {
 	case "request_extended":
-		s.issueLetter(c.Request.Context(), r, letters.Extension)
+		letter = letters.Extension
 	case "request_decided":
-		s.issueLetter(c.Request.Context(), r, letters.Decision)
+		letter = letters.Decision
 	}
-	if _, err := s.queueToRequester(c.Request.Context(), r, kind); err != nil {
+	if letter != "" {
+		s.issueLetter(c.Request.Context(), r, letter)
+	}
+	id, err := s.queueToRequester(c.Request.Context(), r, kind)
+	if err != nil {
 		s.Log.Error("request updated but the mail to the requester was not queued", "ref", r.Ref, "kind", kind, "err", err)
+		return
+	}
+	if id == "" && letter != "" {
+		// Nobody to mail: the letter goes to the day's post run.
+		if err := s.Letters.Store.QueuePost(c.Request.Context(), letters.PostID(r.Ref, letter)); err != nil {
+			s.Log.Error("the letter was not put in the post run", "ref", r.Ref, "letter", letter, "err", err)
+		}
 	}
 }
 
@@ -507,6 +560,11 @@ func (s *Server) queueToRequester(ctx context.Context, r *rights.Request, kind s
 			return "", fmt.Errorf("the requester to tell: %w", err)
 		}
 		to, lang = u.Email, u.Lang
+	}
+	if to == "" {
+		// A person who gave no e-mail address (on paper, at the counter) is written to
+		// by post: their letters are in the post run.
+		return "", nil
 	}
 	if lang == "" {
 		lang = i18n.ZH

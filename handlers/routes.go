@@ -119,6 +119,8 @@ func (s *Server) routes() *gin.Engine {
 	officer.POST("/disclosures/:id", s.saveDisclosure)
 	officer.GET("/disclosures/:id/files/:fid", s.disclosureFile)
 	officer.POST("/intake", s.intakeSubmit)
+	officer.GET("/post", s.postList)
+	officer.GET("/post/print", s.postPrint)
 	officer.GET("/requests/:ref", s.officerRequest)
 	officer.GET("/requests/:ref/decide", s.decidePage)
 	officer.POST("/requests/:ref/:action", s.officerAct)
