@@ -23,7 +23,7 @@ import (
 // the date received or the postmark, the identity check actually done, and the scans.
 type intakeForm struct {
 	Name    string `form:"name" validate:"max=100" label:"intake.name"`
-	Address string `form:"address" validate:"max=300" label:"intake.address"`
+	Address string `form:"address" validate:"max=200" label:"intake.address"`
 	Email   string `form:"email" validate:"omitempty,email,max=254" label:"intake.email"`
 	Phone   string `form:"phone" validate:"max=30" label:"intake.phone"`
 	// Lang is the language the person's letters are written in.

@@ -130,7 +130,7 @@ type Contact struct {
 const (
 	MaxContactName    = 100
 	MaxContactPhone   = 30
-	MaxContactAddress = 300
+	MaxContactAddress = 200
 )
 
 // Reachable reports whether the agency has any way to answer: a postal address, an
