@@ -207,3 +207,37 @@ func TestPaperRequestMatchingAnAccountKeepsWhatWasWritten(t *testing.T) {
 		t.Errorf("a mailed letter is in the post run: %q", post.text("main"))
 	}
 }
+
+// A consent signed on paper is recorded with the scan of the signed form: a file that is
+// no scan is refused by name with nothing recorded, and the scan kept is served back to
+// officers only.
+func TestPaperConsentKeepsTheScanOfTheSignedForm(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("off@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("p@example.tw", "紙本", citizenPassword)
+	off := h.signIn("off@agency.example", staffPassword, english)
+	form := url.Values{"email": {"p@example.tw"}, "purpose": {"newsletter"}, "action": {"grant"}, "form_lang": {"zh-TW"}, "reference": {"1150012345"}, "version": {"1"}}
+	if r := off.multipart("/officer/consents", form, upload{"signed.png", []byte("not an image")}); r.Code != http.StatusBadRequest ||
+		!strings.Contains(r.text(".error-summary"), "signed.png") {
+		t.Fatalf("a file that is no scan: %d %q", r.Code, r.text(".error-summary"))
+	}
+	cit := h.signIn("p@example.tw", citizenPassword, english)
+	if page := cit.get("/account/consents"); strings.Contains(page.text("tbody"), "paper") {
+		t.Fatal("a refused paper consent was recorded")
+	}
+	r := off.multipart("/officer/consents", form, upload{"signed-form.pdf", pdfFile})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("record: %d %q", r.Code, r.text(".error-summary"))
+	}
+	page := off.follow(r)
+	link, ok := page.doc.Find(`a[href^="/officer/consents/"]`).Attr("href")
+	if !ok || !strings.Contains(page.text("main"), "signed-form.pdf") {
+		t.Fatalf("the scan is not shown with the record: %q", page.text("main"))
+	}
+	if got := off.get(link); got.Code != 200 || got.Body.String() != string(pdfFile) {
+		t.Fatalf("the scan served back: %d", got.Code)
+	}
+	if got := cit.get(link); got.Code != http.StatusForbidden && got.Code != http.StatusNotFound {
+		t.Fatalf("a citizen reached the scan: %d", got.Code)
+	}
+}

@@ -128,6 +128,7 @@ func (s *Server) routes() *gin.Engine {
 	officer.GET("/requests/:ref/files/:id", s.officerDownload)
 	officer.GET("/consents", s.paperConsentForm)
 	officer.POST("/consents", s.paperConsentSubmit)
+	officer.GET("/consents/:id/files/:fid", s.paperScan)
 
 	// Webmasters: the traffic report, aggregates only.
 	web := site.Group("/webmaster", s.requireRole(account.RoleWebmaster))
