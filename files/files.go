@@ -18,6 +18,9 @@ const MaxPerRequest = 20 << 20
 // which belong to no one person.
 const RecordsSubject = "agency-records"
 
+// ConsentRef is where the scans of a paper consent event are kept.
+func ConsentRef(eventID string) string { return "consent-" + eventID }
+
 // MaxFiles bounds the number of attachments of one request, so the list stays one small
 // document however small the files are.
 const MaxFiles = 100
@@ -35,7 +38,10 @@ const (
 	PurposeAuthorisation = "authorisation" // an agent's power of attorney
 	PurposeTask          = "task"          // found in another of the agency's files by an officer
 	// PurposeRecord: a document of a disclosure record.
-	PurposeRecord  = "record"
+	PurposeRecord = "record"
+	// PurposeConsent: the scan of a consent or withdrawal signed on paper, kept under
+	// ConsentRef of its event with the person's key.
+	PurposeConsent = "consent"
 	PurposeMessage = "message" // attached to a message on the request
 )
 

@@ -30,6 +30,8 @@ var uploadRoutes = map[string]bool{
 	"POST /officer/disclosures":           true,
 	"POST /officer/disclosures/:id":       true,
 	"POST /guest/requests/:ref/messages":  true,
+	"POST /officer/intake":                true,
+	"POST /officer/consents":              true,
 }
 
 // uploadMaxBody is the body limit of an upload route: 20 MB of files and room for the

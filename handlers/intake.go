@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"mime/multipart"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -11,16 +13,25 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/rights"
 )
 
-// intakeForm is a request received on paper or at the counter, entered by an officer for
-// a person with an account.
+// intakeForm is a request received on paper or at the counter, entered by an officer:
+// the person as the letter or the counter gave them (at least one way to reach them),
+// the date received or the postmark, the identity check actually done, and the scans.
 type intakeForm struct {
-	Email       string    `form:"email" validate:"required,email,max=254" label:"intake.email"`
-	Name        string    `form:"name" validate:"max=100" label:"intake.name"`
+	Name    string `form:"name" validate:"max=100" label:"intake.name"`
+	Address string `form:"address" validate:"max=200" label:"intake.address"`
+	Email   string `form:"email" validate:"omitempty,email,max=254" label:"intake.email"`
+	Phone   string `form:"phone" validate:"max=30" label:"intake.phone"`
+	// Lang is the language the person's letters are written in.
+	Lang        string    `form:"lang" validate:"omitempty,oneof=zh-TW en" label:"intake.lang"`
 	Channel     string    `form:"channel" validate:"required,oneof=paper counter" label:"intake.channel"`
 	Received    time.Time `form:"received" validate:"required" label:"intake.received"`
+	Basis       string    `form:"basis" validate:"omitempty,oneof=received postmark" label:"intake.basis"`
+	Identity    string    `form:"identity" validate:"omitempty,oneof=none id_card signature document" label:"intake.identity"`
 	Kind        string    `form:"kind" validate:"required,oneof=view copy correct stop delete" label:"request.kind"`
 	Scope       string    `form:"scope" validate:"max=2000" label:"request.scope"`
 	Purposes    []string  `form:"purposes" validate:"max=50,dive,max=40" label:"request.purposes"`
@@ -28,6 +39,10 @@ type intakeForm struct {
 	Field       string    `form:"field" validate:"omitempty,oneof=name phone address email other" label:"request.field"`
 	Proposed    string    `form:"proposed" validate:"max=500" label:"request.proposed"`
 	Explanation string    `form:"explanation" validate:"max=2000" label:"request.explanation"`
+	// An agent's letter: the data subject and the written authorisation (APA Art. 24).
+	OnBehalf         bool   `form:"on_behalf"`
+	Principal        string `form:"principal" validate:"max=200" label:"request.principal"`
+	PrincipalContact string `form:"principal_contact" validate:"max=200" label:"request.principal_contact"`
 }
 
 type intakePage struct {
@@ -36,6 +51,8 @@ type intakePage struct {
 	Kinds    []rights.Kind
 	Purposes []consent.Purpose
 	Fields   []string
+	Checks   []string
+	Langs    []string
 	Today    string
 }
 
@@ -47,9 +64,10 @@ func (s *Server) renderIntake(c *gin.Context, status int, vals map[string]string
 	}
 	today := rights.DateOf(s.Now()).String()
 	if vals == nil {
-		vals = map[string]string{"channel": rights.ChannelPaper, "received": today}
+		vals = map[string]string{"channel": rights.ChannelPaper, "received": today, "basis": "received", "identity": rights.IntakeNone, "lang": i18n.ZH}
 	}
-	p := intakePage{Values: vals, Checked: map[string]bool{}, Kinds: rights.Kinds, Purposes: n.Purposes, Fields: rights.CorrectableFields, Today: today}
+	p := intakePage{Values: vals, Checked: map[string]bool{}, Kinds: rights.Kinds, Purposes: n.Purposes, Fields: rights.CorrectableFields,
+		Checks: rights.IntakeChecks, Langs: []string{i18n.ZH, i18n.EN}, Today: today}
 	for _, id := range checked {
 		p.Checked[id] = true
 	}
@@ -63,19 +81,33 @@ func (s *Server) renderIntake(c *gin.Context, status int, vals map[string]string
 // intakePage shows the form for a paper or counter request.
 func (s *Server) intakePage(c *gin.Context) { s.renderIntake(c, http.StatusOK, nil, nil, nil) }
 
-// intakeSubmit files a paper or counter request for the person. The received date may be
-// earlier than today (APA Art. 49: a request sent by registered mail counts from the
-// postmark), so the due date is counted from it.
+// intakeSubmit files a paper or counter request. The received date may be earlier than
+// today (APA Art. 49: a request sent by registered mail counts from the postmark), so the
+// due date is counted from it. A person who gave no e-mail address is written to by post.
 func (s *Server) intakeSubmit(c *gin.Context) {
 	var f intakeForm
 	inv, ok := s.bind(c, &f)
 	if !ok {
 		return
 	}
-	vals := map[string]string{"email": f.Email, "name": f.Name, "channel": f.Channel, "kind": f.Kind, "scope": f.Scope, "field": f.Field,
-		"proposed": f.Proposed, "explanation": f.Explanation}
+	f.Name, f.Address, f.Email, f.Phone = strings.TrimSpace(f.Name), strings.TrimSpace(f.Address), strings.TrimSpace(f.Email), strings.TrimSpace(f.Phone)
+	if f.Identity == "" {
+		f.Identity = rights.IntakeNone
+	}
+	if f.Basis == "" {
+		f.Basis = "received"
+	}
+	if f.Lang == "" {
+		f.Lang = i18n.ZH
+	}
+	vals := map[string]string{"email": f.Email, "name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang, "channel": f.Channel,
+		"basis": f.Basis, "identity": f.Identity, "kind": f.Kind, "scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation,
+		"principal": f.Principal, "principal_contact": f.PrincipalContact}
 	if f.Whole {
 		vals["whole"] = "on"
+	}
+	if f.OnBehalf {
+		vals["on_behalf"] = "on"
 	}
 	if !f.Received.IsZero() {
 		vals["received"] = f.Received.Format("2006-01-02")
@@ -83,9 +115,39 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
 	now := s.Now()
 	today := rights.DateOf(now)
+	contact := rights.Contact{Name: f.Name, Email: account.NormalizeEmail(f.Email), Phone: f.Phone, Address: f.Address}
+	if f.Email == "" {
+		contact.Email = ""
+	}
+	if !contact.Reachable() {
+		addOnce(inv, "address", "intake.no_contact")
+	}
+	if f.Name == "" && (f.Email == "" || f.Address != "") {
+		// A letter by post needs a name to go to.
+		addOnce(inv, "name", "intake.name_required")
+	}
+	for field, value := range map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address} {
+		if value == "" {
+			continue
+		}
+		for _, p := range account.ValidateProfileField(field, value).Problems {
+			addOnce(inv, field, p.Key, p.Args...)
+		}
+	}
 	received := rights.NewDate(f.Received.Year(), f.Received.Month(), f.Received.Day())
-	if !f.Received.IsZero() && (received.After(today) || received.Before(today.AddDays(-365))) {
-		inv.Add("received", "intake.received_range")
+	if !f.Received.IsZero() {
+		switch {
+		case received.After(today):
+			addOnce(inv, "received", "intake.received_future")
+		case received.Before(today.AddDays(-365)):
+			addOnce(inv, "received", "intake.received_range")
+		}
+	}
+	if f.Basis == "postmark" && f.Channel == rights.ChannelCounter {
+		addOnce(inv, "basis", "intake.postmark_counter")
+	}
+	if f.Identity == rights.IntakeIDCard && f.Channel != rights.ChannelCounter {
+		addOnce(inv, "identity", "intake.id_card_counter")
 	}
 	var u *account.User
 	if f.Email != "" {
@@ -109,11 +171,40 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		return
 	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Channel: f.Channel, Received: received, Scope: f.Scope, Purposes: f.Purposes,
-		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: currentUser(c).ID}
+		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: currentUser(c).ID,
+		Contact: contact, Postmarked: f.Basis == "postmark"}
+	if f.OnBehalf {
+		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
+		if r.Principal == "" {
+			addOnce(inv, "principal", "field.required")
+		}
+	}
 	if validKind(r.Kind) {
 		if inv, err = merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
 			s.fail(c, err)
 			return
+		}
+	}
+	// The scans are checked (size, type by content) as an online filing's are, before
+	// anything is stored.
+	letter, err := uploads(c, 0)
+	if err != nil && !uploadProblem(inv, err) {
+		s.fail(c, err)
+		return
+	}
+	var auth []*multipart.FileHeader
+	if f.OnBehalf {
+		var used int64
+		for _, fh := range letter {
+			used += fh.Size
+		}
+		auth, err = uploadsOf(c, "authorisation", used)
+		if err != nil && !uploadProblemOf(inv, "authorisation", err) {
+			s.fail(c, err)
+			return
+		}
+		if err == nil && len(auth) == 0 {
+			addOnce(inv, "authorisation", "request.authorisation_required")
 		}
 	}
 	if len(inv.Problems) > 0 {
@@ -126,19 +217,33 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	} else {
 		// The officer took the request on paper or in person: the address is the one the
 		// requester wrote, so the guest counts as confirmed and is never swept.
-		g := &rights.Guest{ID: account.NewID("g"), Email: account.NormalizeEmail(f.Email), Name: f.Name, Lang: c.GetString(keyLang), Confirmed: true, Created: now}
+		g := &rights.Guest{ID: account.NewID("g"), Email: contact.Email, Name: f.Name, Lang: f.Lang, Confirmed: true, Created: now}
 		if err := s.Guests.Create(ctx, g); err != nil {
 			s.fail(c, err)
 			return
 		}
 		r.Subject = g.ID
 	}
-	// Filed only with its confirmation mail queued (fileWhole).
-	if err := s.fileWhole(c, r, nil, func(ctx context.Context, r *rights.Request) (string, error) {
+	attached := []filingFiles{{auth, files.RoleAgent, files.PurposeAuthorisation}, {letter, files.RoleRequester, files.PurposeRequest}}
+	// Filed only with its confirmation mail queued (fileWhole); a person without e-mail
+	// is sent none.
+	if err := s.fileWhole(c, r, attached, func(ctx context.Context, r *rights.Request) (string, error) {
 		return s.queueToRequester(ctx, r, "request_received")
 	}); err != nil {
-		s.fail(c, err)
+		status, key := statusOf(err)
+		if status >= 500 {
+			s.Log.Error("paper request refused: nothing stored", "request_id", c.GetString(keyRequestID), "status", status, "err", err)
+		}
+		if key == "" {
+			key = "request.not_stored"
+		}
+		s.renderIntake(c, status, vals, f.Purposes, (&apperr.Invalid{}).Add("", key))
 		return
+	}
+	// The check actually done, "none yet" included, goes on the timeline at once.
+	if _, err := s.Timeline.Update(ctx, r.Ref, r.Version, s.Now(), rights.RecordIntakeCheck(currentUser(c).ID, f.Identity)); err != nil {
+		s.Log.Error("paper request filed, its identity check not recorded", "ref", r.Ref, "err", err)
+		s.addFlash(c, flashError, "flash.intake_check_not_recorded")
 	}
 	s.setDisputed(c, r, true)
 	s.addFlashArgs(c, flashSuccess, "flash.intake_filed", r.Ref)

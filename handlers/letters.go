@@ -78,21 +78,29 @@ func letterDate(r *rights.Request, letter string) time.Time {
 
 func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 	letter := c.Param("letter")
+	p, err := s.letterPageOf(c, r, letter, officer)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+letter+"_title", *p))
+}
+
+// letterPageOf is one letter of r as printed: numbered (once), in the requester's
+// language, addressed for a window envelope. Not found: r has no such letter.
+func (s *Server) letterPageOf(c *gin.Context, r *rights.Request, letter string, officer bool) (*letterPage, error) {
 	at := letterDate(r, letter)
 	if at.IsZero() {
-		s.fail(c, apperr.ErrNotFound)
-		return
+		return nil, apperr.ErrNotFound
 	}
 	ctx := c.Request.Context()
 	issued, err := s.Letters.Issue(ctx, r.Ref, letter, at)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	names, err := s.purposeNames(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	to := s.recipientOf(ctx, r)
 	p := letterPage{Letter: letter, Request: r, L: &View{Lang: to.Lang, s: s}, Set: issued.Settings, Date: at,
@@ -101,18 +109,16 @@ func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 	if r.Fee != nil {
 		items, err := s.Fees.Fees(ctx)
 		if err != nil {
-			s.fail(c, err)
-			return
+			return nil, err
 		}
 		for _, it := range items {
 			p.Fees[it.ID] = it
 		}
 		if p.Pay, err = s.Fees.PaymentInfo(ctx); err != nil {
-			s.fail(c, err)
-			return
+			return nil, err
 		}
 	}
-	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+letter+"_title", p))
+	return &p, nil
 }
 
 // issueLetter numbers a letter as it is sent, so numbers follow the order letters go
@@ -137,6 +143,13 @@ func (s *Server) recipientOf(ctx context.Context, r *rights.Request) recipient {
 		to = recipient{Name: u.Name, Address: u.Address, Lang: u.Lang}
 	} else if !errors.Is(err, apperr.ErrNotFound) {
 		s.Log.Warn("letter: the requester could not be read", "ref", r.Ref, "err", err)
+	}
+	// A paper or counter request goes to the name and address the person gave with it.
+	if r.Contact.Name != "" {
+		to.Name = r.Contact.Name
+	}
+	if r.Contact.Address != "" {
+		to.Address = r.Contact.Address
 	}
 	if to.Lang != i18n.EN {
 		to.Lang = i18n.ZH

@@ -52,6 +52,16 @@ type officerRequestPage struct {
 	Form string
 	// PayMethods are the ways a payment may be recorded.
 	PayMethods []string
+	// Letters are the request's letters with how each was delivered; Mailable: the
+	// requester has an e-mail address (else everything goes by post).
+	Letters  []letterRow
+	Methods  []string
+	Mailable bool
+}
+
+type letterRow struct {
+	Letter   string
+	Delivery *rights.Delivery
 }
 
 // requestByRef reads a request named in the URL; a malformed reference is not found.
@@ -129,13 +139,23 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	case rights.IsGuest(r.Subject):
 		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil {
 			p.Guest = g
+			p.Mailable = g.Email != ""
 		}
 	default:
 		if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
 			p.Requester = u
+			p.Mailable = u.Email != ""
 		} else if !errors.Is(err, apperr.ErrNotFound) {
 			s.fail(c, err)
 			return
+		}
+	}
+	if !r.Erased {
+		p.Methods = rights.DeliveryMethods
+		for _, l := range []string{rights.LetterExtension, rights.LetterDecision} {
+			if !r.LetterAt(l).IsZero() {
+				p.Letters = append(p.Letters, letterRow{Letter: l, Delivery: r.DeliveryOf(l)})
+			}
 		}
 	}
 	if p.Package, err = s.packageOf(ctx, r); err != nil {
@@ -223,6 +243,10 @@ type officerActForm struct {
 	PayAmount  int       `form:"pay_amount" label:"officer.pay_amount"`
 	PayMethod  string    `form:"pay_method" validate:"max=20" label:"officer.pay_method"`
 	PayReceipt string    `form:"pay_receipt" validate:"max=200" label:"officer.pay_receipt"`
+	// How a letter was delivered.
+	Letter string    `form:"letter" validate:"omitempty,oneof=extension decision" label:"delivery.letter"`
+	Method string    `form:"method" validate:"max=20" label:"delivery.method"`
+	On     time.Time `form:"on" label:"delivery.on"`
 }
 
 // payment is the payment the form records.
@@ -258,9 +282,12 @@ func (s *Server) officerAct(c *gin.Context) {
 	}
 	vals := map[string]string{"note": f.Note, "ask_note": f.AskNote, "identity_note": f.IdentityNote, "fulfil_note": f.FulfilNote,
 		"dup_note": f.DupNote, "reason": f.Reason, "level": f.Level, "of": f.Of, "to": f.To,
-		"pay_method": f.PayMethod, "pay_receipt": f.PayReceipt}
+		"pay_method": f.PayMethod, "pay_receipt": f.PayReceipt, "letter": f.Letter, "method": f.Method}
 	if !f.PayOn.IsZero() {
 		vals["pay_on"] = f.PayOn.Format(forms.DateLayout)
+	}
+	if !f.On.IsZero() {
+		vals["on"] = f.On.Format(forms.DateLayout)
 	}
 	if f.PayAmount != 0 {
 		vals["pay_amount"] = strconv.Itoa(f.PayAmount)
@@ -326,6 +353,17 @@ func (s *Server) officerAct(c *gin.Context) {
 		act = rights.Assign(me, f.To)
 	case "note":
 		act = rights.AddNote(me, f.Note)
+	case "delivery":
+		mailable, err := s.mailable(ctx, r)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		var on rights.Date
+		if !f.On.IsZero() {
+			on = rights.NewDate(f.On.Year(), f.On.Month(), f.On.Day())
+		}
+		act = rights.RecordDelivery(me, f.Letter, f.Method, on, mailable)
 	case "task":
 		// One task per personal data file of the agency: what was found or done there,
 		// with any files, so the answer covers everything the agency holds.
@@ -406,6 +444,9 @@ func (s *Server) officerAct(c *gin.Context) {
 		return
 	}
 	s.setDisputed(c, updated, updated.State.Open() && updated.Decision == nil)
+	if action == "delivery" {
+		s.delivered(c, updated, f.Letter)
+	}
 	if mail != "" {
 		s.tellRequester(c, updated, mail)
 	}
@@ -506,14 +547,26 @@ func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.
 // The step is stored already, so a mail that cannot be queued is logged, not shown.
 func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
 	// The mail carries the link to a letter: the letter takes its number as it goes out.
+	letter := ""
 	switch kind {
 	case "request_extended":
-		s.issueLetter(c.Request.Context(), r, letters.Extension)
+		letter = letters.Extension
 	case "request_decided":
-		s.issueLetter(c.Request.Context(), r, letters.Decision)
+		letter = letters.Decision
 	}
-	if _, err := s.queueToRequester(c.Request.Context(), r, kind); err != nil {
+	if letter != "" {
+		s.issueLetter(c.Request.Context(), r, letter)
+	}
+	id, err := s.queueToRequester(c.Request.Context(), r, kind)
+	if err != nil {
 		s.Log.Error("request updated but the mail to the requester was not queued", "ref", r.Ref, "kind", kind, "err", err)
+		return
+	}
+	if id == "" && letter != "" {
+		// Nobody to mail: the letter goes to the day's post run.
+		if err := s.Letters.Store.QueuePost(c.Request.Context(), letters.PostID(r.Ref, letter)); err != nil {
+			s.Log.Error("the letter was not put in the post run", "ref", r.Ref, "letter", letter, "err", err)
+		}
 	}
 }
 
@@ -534,6 +587,11 @@ func (s *Server) queueToRequester(ctx context.Context, r *rights.Request, kind s
 			return "", fmt.Errorf("the requester to tell: %w", err)
 		}
 		to, lang = u.Email, u.Lang
+	}
+	if to == "" {
+		// A person who gave no e-mail address (on paper, at the counter) is written to
+		// by post: their letters are in the post run.
+		return "", nil
 	}
 	if lang == "" {
 		lang = i18n.ZH

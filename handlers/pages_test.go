@@ -234,7 +234,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	if r := off2.post("/requests", url.Values{"kind": {"view"}, "scope": {"全部"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("file a request: %d", r.Code)
 	}
-	for _, p := range []string{"/requests/2026-000001", "/officer/queue", "/officer/requests/2026-000001", "/officer/intake"} {
+	for _, p := range []string{"/requests/2026-000001", "/officer/queue", "/officer/requests/2026-000001", "/officer/intake", "/officer/post", "/officer/post/print"} {
 		if r := off2.get(p); r.Code != 200 {
 			t.Fatalf("%s: %d", p, r.Code)
 		}

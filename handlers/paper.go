@@ -2,13 +2,16 @@ package handlers
 
 import (
 	"errors"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
 )
 
@@ -22,7 +25,10 @@ type paperForm struct {
 }
 
 type paperPage struct {
-	Prefix   string
+	Prefix string
+	// Recorded is the event just recorded, with its scans, to check them.
+	Recorded string
+	Scans    []files.File
 	Values   map[string]string
 	Purposes []consent.Purpose
 	Langs    []string
@@ -52,8 +58,25 @@ func (s *Server) paperPage(c *gin.Context, status int, p paperPage, inv *apperr.
 }
 
 // paperConsentForm lets an officer enter a consent or withdrawal the person signed on
-// paper, so every channel ends in the same record and receipt.
-func (s *Server) paperConsentForm(c *gin.Context) { s.paperPage(c, http.StatusOK, paperPage{}, nil) }
+// paper, so every channel ends in the same record and receipt. After a recording it
+// lists the scans kept with it.
+func (s *Server) paperConsentForm(c *gin.Context) {
+	p := paperPage{}
+	if id := c.Query("recorded"); id != "" && len(id) <= 64 {
+		fs, err := s.Files.List(c.Request.Context(), files.ConsentRef(id))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Recorded, p.Scans = id, fs
+	}
+	s.paperPage(c, http.StatusOK, p, nil)
+}
+
+// paperScan serves a scan kept with a paper consent, to officers only.
+func (s *Server) paperScan(c *gin.Context) {
+	s.serveFile(c, files.ConsentRef(c.Param("id")), c.Param("fid"))
+}
 
 func (s *Server) paperConsentSubmit(c *gin.Context) {
 	var f paperForm
@@ -62,6 +85,17 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 		return
 	}
 	vals := map[string]string{"email": f.Email, "purpose": f.Purpose, "action": f.Action, "form_lang": f.FormLang, "reference": f.Reference, "version": strconv.Itoa(f.Version)}
+	// The scan of the signed form is checked (size, type by content) before anything is
+	// recorded.
+	scans, err := uploadsOf(c, "files", 0)
+	if err != nil && !uploadProblemOf(inv, "files", err) {
+		s.fail(c, err)
+		return
+	}
+	if len(scans) > 0 && s.uploadsPaused(c.Request.Context()) {
+		s.fail(c, errUploadsPaused)
+		return
+	}
 	if len(inv.Problems) == 0 {
 		ctx := c.Request.Context()
 		u, err := s.Users.ByEmail(ctx, f.Email)
@@ -89,14 +123,34 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 			default:
 				if e == nil {
 					s.addFlash(c, flashInfo, "flash.paper_unchanged")
-				} else {
-					s.addFlash(c, flashSuccess, "flash.paper_recorded")
+					c.Redirect(http.StatusSeeOther, "/officer/consents")
+					return
 				}
-				c.Redirect(http.StatusSeeOther, "/officer/consents")
+				s.addFlash(c, flashSuccess, "flash.paper_recorded")
+				for _, fh := range scans {
+					// Sealed with the person's own key: erasing them shreds the scan too.
+					if err := s.putScan(c, e.ID, u.ID, fh); err != nil {
+						s.Log.Error("paper consent recorded, its scan not stored", "event", e.ID, "err", err)
+						s.addFlash(c, flashError, "flash.paper_scan_not_stored")
+						break
+					}
+				}
+				c.Redirect(http.StatusSeeOther, "/officer/consents?recorded="+url.QueryEscape(e.ID))
 				return
 			}
 		}
 	}
 	inFormOrder(inv, &f)
 	s.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, inv)
+}
+
+// putScan stores one scan of a paper consent event.
+func (s *Server) putScan(c *gin.Context, eventID, subject string, fh *multipart.FileHeader) error {
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return s.Files.Put(c.Request.Context(), &files.File{Ref: files.ConsentRef(eventID), Subject: subject, Name: fh.Filename, Role: files.RoleOfficer,
+		Purpose: files.PurposeConsent, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
 }

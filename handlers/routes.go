@@ -120,6 +120,8 @@ func (s *Server) routes() *gin.Engine {
 	officer.POST("/disclosures/:id", s.saveDisclosure)
 	officer.GET("/disclosures/:id/files/:fid", s.disclosureFile)
 	officer.POST("/intake", s.intakeSubmit)
+	officer.GET("/post", s.postList)
+	officer.GET("/post/print", s.postPrint)
 	officer.GET("/requests/:ref", s.officerRequest)
 	officer.GET("/requests/:ref/decide", s.decidePage)
 	officer.POST("/requests/:ref/:action", s.officerAct)
@@ -127,6 +129,7 @@ func (s *Server) routes() *gin.Engine {
 	officer.GET("/requests/:ref/files/:id", s.officerDownload)
 	officer.GET("/consents", s.paperConsentForm)
 	officer.POST("/consents", s.paperConsentSubmit)
+	officer.GET("/consents/:id/files/:fid", s.paperScan)
 
 	// Webmasters: the traffic report, aggregates only.
 	web := site.Group("/webmaster", s.requireRole(account.RoleWebmaster))

@@ -162,8 +162,12 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 	r = mustStatus(t, "incident", boss.post("/admin/incidents", url.Values{"title": {text}, "discovered": {"2026-11-23T10:00"}, "what": {text},
 		"data": {text}, "people": {"1"}, "measures": {text}, "what_en": {text}, "measures_en": {text}, "affected": {"a@example.tw"}}), http.StatusSeeOther)
 	incidentID := locationID.FindStringSubmatch(r.Header().Get("Location"))[1]
-	mustStatus(t, "paper consent", boss.post("/officer/consents", url.Values{"email": {"a@example.tw"}, "purpose": {"newsletter"}, "action": {"withdraw"},
-		"form_lang": {"zh-TW"}, "reference": {text}, "version": {"1"}}), http.StatusSeeOther)
+	r = mustStatus(t, "paper consent", boss.multipart("/officer/consents", url.Values{"email": {"a@example.tw"}, "purpose": {"newsletter"}, "action": {"withdraw"},
+		"form_lang": {"zh-TW"}, "reference": {text}, "version": {"1"}}, upload{text + ".pdf", pdfFile}), http.StatusSeeOther)
+	scanLink, ok := boss.get(r.Header().Get("Location")).doc.Find(`a[href^="/officer/consents/"]`).Attr("href")
+	if !ok {
+		t.Fatal("no scan link after the paper consent")
+	}
 	mustStatus(t, "intake", boss.post("/officer/intake", url.Values{"email": {"paper@example.tw"}, "name": {text}, "channel": {"paper"},
 		"received": {"2026-11-20"}, "kind": {"view"}, "scope": {text}}), http.StatusSeeOther)
 	r = mustStatus(t, "token", boss.post("/admin/tokens", url.Values{"name": {text}, "scopes": {"consent:read", "requests:read", "records:read"}}), http.StatusCreated)
@@ -235,6 +239,7 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 		"/requests/:ref/package":                  "/requests/" + w.r1 + "/package",
 		"/officer/disclosures/:id":                "/officer/disclosures/" + disclosureID,
 		"/officer/disclosures/:id/files/:fid":     docLink,
+		"/officer/consents/:id/files/:fid":        scanLink,
 		"/officer/requests/:ref":                  "/officer/requests/" + w.r1,
 		"/officer/requests/:ref/decide":           "/officer/requests/" + w.r2 + "/decide",
 		"/officer/requests/:ref/:action":          "/officer/requests/" + w.r2 + "/note",

@@ -157,6 +157,30 @@ type Store interface {
 	// year the first time; it never gives one number to two letters, whatever number
 	// of portal instances ask at once.
 	LetterNumber(ctx context.Context, ref, letter string, year int) (Number, error)
+	Post
+}
+
+// Post is the run of letters printed and posted to requesters the portal cannot mail.
+// A letter is named "<ref>/<letter>".
+type Post interface {
+	// QueuePost puts a letter on the list of those still to post.
+	QueuePost(ctx context.Context, id string) error
+	// Posted takes a letter off that list and, when day is not empty (a date,
+	// YYYY-MM-DD), puts it on the day's list of letters posted.
+	Posted(ctx context.Context, id, day string) error
+	// PendingPost lists the letters still to post, oldest first.
+	PendingPost(ctx context.Context) ([]string, error)
+	// PostedOn lists the letters posted on day.
+	PostedOn(ctx context.Context, day string) ([]string, error)
+}
+
+// PostID names a letter in the post run.
+func PostID(ref, letter string) string { return ref + "/" + letter }
+
+// ParsePostID splits a post run id; ok is false for anything else.
+func ParsePostID(id string) (ref, letter string, ok bool) {
+	ref, letter, ok = strings.Cut(id, "/")
+	return ref, letter, ok && (letter == Extension || letter == Decision)
 }
 
 // Service issues letters.

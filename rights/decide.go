@@ -19,11 +19,12 @@ const (
 	IdentityInPerson    IdentityLevel = "in_person"   // seen at the counter with an identity card
 	IdentityCertificate IdentityLevel = "certificate" // citizen digital certificate (自然人憑證)
 	IdentityDocument    IdentityLevel = "document"    // a copy of an identity document
+	IdentitySignature   IdentityLevel = "signature"   // the letter's signature compared with one on file
 	IdentityNotNeeded   IdentityLevel = "not_needed"  // with the reason in the note
 )
 
 // IdentityLevels lists the levels an officer may record.
-var IdentityLevels = []IdentityLevel{IdentityInPerson, IdentityCertificate, IdentityDocument, IdentityNotNeeded}
+var IdentityLevels = []IdentityLevel{IdentityInPerson, IdentityCertificate, IdentityDocument, IdentitySignature, IdentityNotNeeded}
 
 // Outcome of a decision.
 type Outcome string

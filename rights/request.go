@@ -78,6 +78,15 @@ type Request struct {
 	Erased bool
 	// EnteredBy is the officer who entered a paper or counter request ("" online).
 	EnteredBy string
+	// Contact is the requester of a paper or counter request as the letter or the
+	// counter gave them: the name and postal address its letters go to, and the e-mail
+	// address or phone number, if any, they may be reached at.
+	Contact Contact
+	// Postmarked: Received is the postmark of a letter sent by registered mail (APA
+	// Art. 49), not the day it arrived.
+	Postmarked bool
+	// Deliveries record how each letter reached the requester, as the officer set it.
+	Deliveries []Delivery
 
 	// What is asked. Scope describes the data concerned in the requester's words;
 	// Purposes limits a stop or delete request; a correction names the field, the
@@ -110,6 +119,24 @@ type Request struct {
 	Unread int
 
 	Version int64
+}
+
+// Contact is how a requester who came on paper or to the counter is reached.
+type Contact struct {
+	Name, Email, Phone, Address string
+}
+
+// Limits on a contact's fields.
+const (
+	MaxContactName    = 100
+	MaxContactPhone   = 30
+	MaxContactAddress = 200
+)
+
+// Reachable reports whether the agency has any way to answer: a postal address, an
+// e-mail address or a phone number.
+func (c Contact) Reachable() bool {
+	return strings.TrimSpace(c.Address) != "" || strings.TrimSpace(c.Email) != "" || strings.TrimSpace(c.Phone) != ""
 }
 
 // Fields a correction may concern: the personal data the portal itself holds.

@@ -215,7 +215,9 @@ func (e *Eraser) anonymise(ctx context.Context, ref string, keepLetter bool) err
 		state = string(rights.Closed)
 	}
 	a := requestDoc{Ref: d.Ref, Kind: d.Kind, State: state, Channel: d.Channel, Received: d.Received, Due: d.Due,
-		Filed: d.Filed, Version: d.Version + 1, Erased: true, DuplicateOf: d.DuplicateOf, Assignee: d.Assignee}
+		Filed: d.Filed, Version: d.Version + 1, Erased: true, DuplicateOf: d.DuplicateOf, Assignee: d.Assignee, Postmarked: d.Postmarked}
+	// How each letter went out stays (the appeal period ran from it); where to is gone.
+	a.Deliveries = d.Deliveries
 	if d.Extension != nil {
 		a.Extension = &extDoc{At: d.Extension.At, By: d.Extension.By, OldDue: d.Extension.OldDue}
 	}

@@ -156,3 +156,32 @@ func (l *Letters) nextSerial(ctx context.Context, year int) (int64, error) {
 	}
 	return c.N, nil
 }
+
+var _ letters.Post = (*Letters)(nil)
+
+// QueuePost puts a letter on the list of those to post.
+func (l *Letters) QueuePost(ctx context.Context, id string) error {
+	return l.db.listAdd(ctx, listPost, "pending", id)
+}
+
+// Posted moves a letter from the pending list to the day's. The day's list is written
+// first: a crash between the two leaves the letter on both, and the page checks each
+// pending letter's request, so it is not posted twice.
+func (l *Letters) Posted(ctx context.Context, id, day string) error {
+	if day != "" {
+		if err := l.db.listAdd(ctx, listPost, day, id); err != nil {
+			return err
+		}
+	}
+	return l.db.listRemove(ctx, listPost, "pending", id)
+}
+
+// PendingPost lists the letters still to post.
+func (l *Letters) PendingPost(ctx context.Context) ([]string, error) {
+	return l.db.listIDs(ctx, listPost, "pending")
+}
+
+// PostedOn lists the letters posted on day.
+func (l *Letters) PostedOn(ctx context.Context, day string) ([]string, error) {
+	return l.db.listIDs(ctx, listPost, day)
+}

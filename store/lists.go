@@ -29,6 +29,9 @@ const (
 	// disclosure record ids per year of disclosure ("2026"), and the years that have a
 	// list (key "years")
 	listDisclosures = "disclosures"
+	// letters to post ("<ref>/<letter>"): those still to post (key "pending") and those
+	// posted on a day (key "2026-11-23")
+	listPost = "post"
 )
 
 type listDoc struct {

@@ -51,6 +51,13 @@ type requestDoc struct {
 	Erased      bool      `bson:"erased,omitempty"`            // the person was erased: an anonymous record
 	Principal   []byte    `bson:"principal,omitempty"`         // sealed
 	PrincipalOf []byte    `bson:"principal_contact,omitempty"` // sealed
+	// The paper or counter requester's contact as given (sealed).
+	ContactName    []byte        `bson:"contact_name,omitempty"`
+	ContactEmail   []byte        `bson:"contact_email,omitempty"`
+	ContactPhone   []byte        `bson:"contact_phone,omitempty"`
+	ContactAddress []byte        `bson:"contact_address,omitempty"`
+	Postmarked     bool          `bson:"postmarked,omitempty"`
+	Deliveries     []deliveryDoc `bson:"deliveries,omitempty"`
 
 	Assignee      string       `bson:"assignee,omitempty"`
 	IdentityLevel string       `bson:"identity_level,omitempty"`
@@ -65,6 +72,13 @@ type requestDoc struct {
 	// request, and a state change and its step are one atomic write.
 	Steps    []stepDoc    `bson:"steps"`
 	Messages []messageDoc `bson:"messages,omitempty"`
+}
+
+type deliveryDoc struct {
+	Letter string `bson:"letter"`
+	Method string `bson:"method"`
+	On     string `bson:"on"`
+	By     string `bson:"by"`
 }
 
 type extDoc struct {
@@ -236,7 +250,12 @@ func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 		Erased: r.Erased, Whole: r.Whole,
 		Principal: seal("request.principal", r.Principal), PrincipalOf: seal("request.principal_contact", r.PrincipalContact),
 		Scope: seal("request.scope", r.Scope), Proposed: seal("request.proposed", r.Proposed), Explanation: seal("request.explanation", r.Explanation),
-		Assignee: r.Assignee, IdentityLevel: string(r.IdentityLevel), EnteredBy: r.EnteredBy, IdentityNote: seal("request.identity_note", r.IdentityNote), DuplicateOf: r.DuplicateOf, Unread: r.Unread}
+		Assignee: r.Assignee, IdentityLevel: string(r.IdentityLevel), EnteredBy: r.EnteredBy, IdentityNote: seal("request.identity_note", r.IdentityNote), DuplicateOf: r.DuplicateOf, Unread: r.Unread,
+		ContactName: seal("request.contact_name", r.Contact.Name), ContactEmail: seal("request.contact_email", r.Contact.Email),
+		ContactPhone: seal("request.contact_phone", r.Contact.Phone), ContactAddress: seal("request.contact_address", r.Contact.Address), Postmarked: r.Postmarked}
+	for _, dl := range r.Deliveries {
+		d.Deliveries = append(d.Deliveries, deliveryDoc{Letter: dl.Letter, Method: dl.Method, On: dl.On.String(), By: dl.By})
+	}
 	if e := r.Extension; e != nil {
 		d.Extension = &extDoc{Reason: seal("request.extension", e.Reason), At: e.At.UTC(), By: e.By, OldDue: e.OldDue.String()}
 	}
@@ -378,7 +397,11 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 	r := &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State), Channel: d.Channel,
 		Received: received, Due: due, Filed: d.Filed, Purposes: d.Purposes, Whole: d.Whole, ScopeFiles: d.ScopeFiles, Field: d.Field, Version: d.Version,
 		Assignee: d.Assignee, IdentityLevel: rights.IdentityLevel(d.IdentityLevel), DuplicateOf: d.DuplicateOf, EnteredBy: d.EnteredBy,
-		Erased: d.Erased, Unread: d.Unread}
+		Erased: d.Erased, Unread: d.Unread, Postmarked: d.Postmarked}
+	for _, dl := range d.Deliveries {
+		on, _ := rights.ParseDate(dl.On)
+		r.Deliveries = append(r.Deliveries, rights.Delivery{Letter: dl.Letter, Method: dl.Method, On: on, By: dl.By})
+	}
 	var sealer *vault.Sealer
 	if !d.Erased {
 		if sealer, err = s.vault.For(ctx, d.Subject); err != nil {
@@ -397,6 +420,10 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 	open("request.identity_note", d.IdentityNote, &r.IdentityNote)
 	open("request.principal", d.Principal, &r.Principal)
 	open("request.principal_contact", d.PrincipalOf, &r.PrincipalContact)
+	open("request.contact_name", d.ContactName, &r.Contact.Name)
+	open("request.contact_email", d.ContactEmail, &r.Contact.Email)
+	open("request.contact_phone", d.ContactPhone, &r.Contact.Phone)
+	open("request.contact_address", d.ContactAddress, &r.Contact.Address)
 	if e := d.Extension; e != nil {
 		r.Extension = &rights.Extension{At: e.At, By: e.By}
 		r.Extension.OldDue, _ = rights.ParseDate(e.OldDue)

@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sort"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/letters"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// mailable reports whether the requester of r has an e-mail address the portal writes to.
+func (s *Server) mailable(ctx context.Context, r *rights.Request) (bool, error) {
+	if r.Erased {
+		return false, nil
+	}
+	if rights.IsGuest(r.Subject) {
+		g, err := s.Guests.Guest(ctx, r.Subject)
+		if err != nil {
+			return false, err
+		}
+		return g.Email != "", nil
+	}
+	u, err := s.Users.ByID(ctx, r.Subject)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return u.Email != "", nil
+}
+
+// delivered moves a letter whose delivery was just recorded out of the letters still
+// to post (onto the day's list when it was posted). The request holds the record: a
+// failure here only leaves the letter listed, and the post page checks the request.
+func (s *Server) delivered(c *gin.Context, r *rights.Request, letter string) {
+	d := r.DeliveryOf(letter)
+	if d == nil {
+		return
+	}
+	day := ""
+	if d.Method == rights.DeliveryPost {
+		day = d.On.String()
+	}
+	if err := s.Letters.Store.Posted(c.Request.Context(), letters.PostID(r.Ref, letter), day); err != nil {
+		s.Log.Error("delivery recorded, the post run not updated", "ref", r.Ref, "letter", letter, "err", err)
+	}
+}
+
+// postRow is one letter of the post run.
+type postRow struct {
+	Letter    string
+	Request   *rights.Request
+	Date      rights.Date // the letter's date
+	Recipient recipient
+}
+
+type postPage struct {
+	Today rights.Date
+	// Due are the letters still to post, oldest first; Posted those posted today.
+	Due    []postRow
+	Posted []postRow
+}
+
+// postRows reads the letters named by ids (each an _id look-up of its request), leaving
+// out those no longer to post when pending: delivered meanwhile, or their requester
+// erased.
+func (s *Server) postRows(ctx context.Context, ids []string, pending bool) ([]postRow, error) {
+	var out []postRow
+	for _, id := range ids {
+		ref, letter, ok := letters.ParsePostID(id)
+		if !ok || !rights.ValidRef(ref) {
+			continue
+		}
+		r, err := s.Requests.ByRef(ctx, ref)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		at := r.LetterAt(letter)
+		if at.IsZero() || r.Erased || pending && r.DeliveryOf(letter) != nil {
+			continue
+		}
+		out = append(out, postRow{Letter: letter, Request: r, Date: rights.DateOf(at), Recipient: s.recipientOf(ctx, r)})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
+	return out, nil
+}
+
+func (s *Server) loadPost(c *gin.Context) (*postPage, bool) {
+	ctx := c.Request.Context()
+	p := &postPage{Today: rights.DateOf(s.Now())}
+	pending, err := s.Letters.Store.PendingPost(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	if p.Due, err = s.postRows(ctx, pending, true); err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	posted, err := s.Letters.Store.PostedOn(ctx, p.Today.String())
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	if p.Posted, err = s.postRows(ctx, posted, false); err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return p, true
+}
+
+// postList shows the officers the letters to post: those to requesters without e-mail
+// not yet recorded as delivered, and those posted today.
+func (s *Server) postList(c *gin.Context) {
+	p, ok := s.loadPost(c)
+	if !ok {
+		return
+	}
+	s.render(c, http.StatusOK, "post", s.view(c, "post.title", p))
+}
+
+// postPrint prints every letter still to post, one A4 page each with the address in the
+// window of a DL envelope.
+func (s *Server) postPrint(c *gin.Context) {
+	p, ok := s.loadPost(c)
+	if !ok {
+		return
+	}
+	var pages []letterPage
+	for _, row := range p.Due {
+		lp, err := s.letterPageOf(c, row.Request, row.Letter, true)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		pages = append(pages, *lp)
+	}
+	s.render(c, http.StatusOK, "post_print", s.view(c, "post.print_title", pages))
+}
