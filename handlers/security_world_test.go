@@ -160,8 +160,16 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 	}
 	inventoryID := strings.TrimPrefix(inventoryLink, "/admin/files/")
 	r = mustStatus(t, "incident", boss.post("/admin/incidents", url.Values{"title": {text}, "discovered": {"2026-11-23T10:00"}, "what": {text},
-		"data": {text}, "people": {"1"}, "measures": {text}, "what_en": {text}, "measures_en": {text}, "affected": {"a@example.tw"}}), http.StatusSeeOther)
+		"data": {text}, "people": {"1"}, "measures": {text}, "what_en": {text}, "measures_en": {text}, "affected": {"a@example.tw"},
+		"emails": {"reader@example.org"}, "letters": {text + " | " + text}}), http.StatusSeeOther)
 	incidentID := locationID.FindStringSubmatch(r.Header().Get("Location"))[1]
+	incidentVersion := func() string {
+		v, _ := boss.get("/admin/incidents/" + incidentID).doc.Find(`form[action$="/reported"] input[name=version]`).Attr("value")
+		return v
+	}
+	mustStatus(t, "incident notice", boss.post("/admin/incidents/"+incidentID+"/notify", url.Values{"version": {incidentVersion()}, "confirm": {"yes"}}), http.StatusSeeOther)
+	mustStatus(t, "incident announcement", boss.post("/admin/incidents/"+incidentID+"/announce", url.Values{"version": {incidentVersion()},
+		"impracticable": {text}, "confirm": {"yes"}}), http.StatusSeeOther)
 	mustStatus(t, "paper consent", boss.post("/officer/consents", url.Values{"email": {"a@example.tw"}, "purpose": {"newsletter"}, "action": {"withdraw"},
 		"form_lang": {"zh-TW"}, "reference": {text}, "version": {"1"}}), http.StatusSeeOther)
 	mustStatus(t, "intake", boss.post("/officer/intake", url.Values{"email": {"paper@example.tw"}, "name": {text}, "channel": {"paper"},
@@ -245,6 +253,9 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 		"/admin/incidents/:id":                    "/admin/incidents/" + incidentID,
 		"/admin/incidents/:id/reported":           "/admin/incidents/" + incidentID + "/reported",
 		"/admin/incidents/:id/notify":             "/admin/incidents/" + incidentID + "/notify",
+		"/admin/incidents/:id/announce":           "/admin/incidents/" + incidentID + "/announce",
+		"/admin/incidents/:id/letters":            "/admin/incidents/" + incidentID + "/letters",
+		"/announcements/:id":                      "/announcements/" + incidentID,
 		"/api/v1/consents/:subject/:purpose":      "/api/v1/consents/" + w.a.ID + "/newsletter",
 		"/api/v1/me/consents/:purpose":            "/api/v1/me/consents/newsletter",
 		"/api/v1/me/receipts/:id":                 "/api/v1/me/receipts/" + receiptID,

@@ -186,6 +186,7 @@ type Server struct {
 	notice                               noticeCache
 	public                               publicPages
 	inventory                            inventoryCache
+	announced                            announcementCache
 	// The latest reading of the disk (disk.go).
 	diskMu    sync.Mutex
 	diskAt    time.Time
