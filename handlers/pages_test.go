@@ -218,7 +218,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 		if r := admin.get("/admin/notices/draft"); r.Code != 200 {
 			t.Fatalf("draft editor: %d", r.Code)
 		}
-		if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{}); r.Code != 200 || r.text(".temp-password") == "" {
+		if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{"confirm": {"yes"}}); r.Code != 200 || r.text(".temp-password") == "" {
 			t.Fatalf("temporary password page: %d", r.Code)
 		}
 	}
@@ -245,7 +245,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	}
 	act(t, off2, "2026-000001", "review", nil)
 	d := off2.get("/officer/requests/2026-000001/decide")
-	off2.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}})
+	off2.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}})
 	admin := h.signIn("adm@agency.example", staffPassword)
 	for _, v := range []struct {
 		b    *browser

@@ -125,7 +125,7 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 		mustStatus(t, "identity "+ref, act(t, boss, ref, "identity", url.Values{"level": {"in_person"}, "identity_note": {text}}), http.StatusSeeOther)
 		d := boss.get("/officer/requests/" + ref + "/decide")
 		n := d.doc.Find(`select[name=outcome]`).Length()
-		form := url.Values{"version": {version(t, d, "/decide")}}
+		form := url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}}
 		for i := 0; i < n; i++ {
 			idx := string(rune('0' + i))
 			if i == 1 {
