@@ -295,6 +295,22 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	if r := cit.get(link); r.Code != 200 {
 		t.Fatalf("receipt %q: %d", link, r.Code)
 	}
+	// An incident told by post and announced: its letters and its public page.
+	boss := h.signIn("adm@agency.example", staffPassword)
+	inc := incidentForm(h)
+	inc.Del("affected")
+	r := boss.post("/admin/incidents", inc)
+	id := strings.TrimPrefix(r.Header().Get("Location"), "/admin/incidents/")
+	boss.post("/admin/incidents/"+id+"/notify", url.Values{"version": {incidentVersion(boss, id)}, "confirm": {"yes"}})
+	boss.post("/admin/incidents/"+id+"/announce", url.Values{"version": {incidentVersion(boss, id)}, "impracticable": {"人數眾多"}, "confirm": {"yes"}})
+	for _, v := range []struct {
+		b    *browser
+		path string
+	}{{boss, "/admin/incidents/" + id + "/letters"}, {h.browser(), "/announcements"}, {h.browser(), "/announcements/" + id}} {
+		if r := v.b.get(v.path); r.Code != 200 {
+			t.Fatalf("%s: %d", v.path, r.Code)
+		}
+	}
 	for _, name := range h.srv.Pages().Names() {
 		if !h.srv.Pages().Used(name) {
 			t.Errorf("template %q was never rendered", name)
