@@ -541,6 +541,11 @@ func (s *Server) resetStaffPassword(c *gin.Context) {
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}
+	// The holder is signed out and their password stops working: ask first.
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
+		Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID}) {
+		return
+	}
 	nu, temp, err := s.Accounts.ResetStaffPassword(c.Request.Context(), u.ID)
 	if err != nil {
 		s.fail(c, err)
@@ -570,6 +575,10 @@ func (s *Server) revokeSessions(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if f.Session == "" {
+		if !s.confirmed(c, confirmPage{TitleKey: "confirm.end_sessions_title", TextKey: "confirm.end_sessions_text", TextArgs: []any{u.Email},
+			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
+			return
+		}
 		if err := s.Sessions.DeleteForUser(ctx, u.ID, ""); err != nil {
 			s.fail(c, err)
 			return
@@ -583,6 +592,10 @@ func (s *Server) revokeSessions(c *gin.Context) {
 		}
 		if !slices.ContainsFunc(sessions, func(se *account.Session) bool { return sessionRef(se) == f.Session }) {
 			s.fail(c, apperr.ErrNotFound)
+			return
+		}
+		if !s.confirmed(c, confirmPage{TitleKey: "confirm.end_session_title", TextKey: "confirm.end_session_text", TextArgs: []any{u.Email},
+			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
 			return
 		}
 		for _, se := range sessions {

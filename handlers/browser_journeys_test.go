@@ -524,8 +524,14 @@ func TestBrowserJourneyOfficer(t *testing.T) {
 		}
 		must(t, ctx, chromedp.SetValue(fmt.Sprintf("#f-item%d_outcome", i), outcome))
 	}
-	submitted(t, ctx, chromedp.Click("#g-1-art10-2"), chromedp.SendKeys("#f-item1_reason", "相關資料正由稽核單位調查中。"),
-		chromedp.Click("main form button[type=submit]"))
+	must(t, ctx, chromedp.Click("#g-1-art10-2"), chromedp.SendKeys("#f-item1_reason", "相關資料正由稽核單位調查中。"),
+		chromedp.Click("main form button[type=submit]"), chromedp.WaitReady(`input[name=confirm]`))
+	// The decision asks first, item by item; the second submission sends the letter.
+	if p := textOf(t, ctx, "main .notice"); !strings.Contains(p, "個資法第10條第2款") || !strings.Contains(p, "稽核單位調查中") {
+		t.Errorf("the decision's confirmation: %q", p)
+	}
+	j.check("decide-confirm")
+	submitted(t, ctx, chromedp.Click(`main form[action$="/decide"] button[type=submit]`))
 	if f := facts(); !strings.Contains(f, "已決定") || !strings.Contains(f, want.partly) || !strings.Contains(f, "個資法第10條第2款") {
 		t.Errorf("after deciding: %q", f)
 	}

@@ -31,7 +31,7 @@ func TestBrowserPrintedLetter(t *testing.T) {
 	o := h.signIn("o@agency.example", staffPassword)
 	act(t, o, "2026-000001", "review", nil)
 	d := o.get("/officer/requests/2026-000001/decide")
-	o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
+	o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
 		"grounds": {"4:art10-2"}, "reason": {"", "", "", "", "相關資料屬進行中之調查案件。"}})
 
 	// The viewport is the printable width of the sheet: 210 mm less 2 × 20 mm margins.

@@ -33,7 +33,7 @@ func TestBrowserRequestPages(t *testing.T) {
 	act(t, o, "2026-000001", "review", nil)
 	act(t, o, "2026-000001", "extend", url.Values{"reason": {"資料分散於兩個檔案室。"}, "confirm": {"yes"}})
 	d := o.get("/officer/requests/2026-000001/decide")
-	o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
+	o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
 		"grounds": {"4:art10-2"}, "reason": {"", "", "", "", "調查中。"}, "quantity": {"1"}})
 	act(t, o, "2026-000002", "review", nil)
 	o.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}})

@@ -161,6 +161,20 @@ func (s *Server) addDayOff(c *gin.Context) {
 		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
 		return
 	}
+	// The change moves due dates and mails requesters: say how many first.
+	n, err := s.CalendarDays.Preview(c.Request.Context(), f.Date, f.Reason, true)
+	if errors.As(err, &inv) {
+		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.day_off_title", TextKey: "confirm.day_off_text", TextArgs: []any{strings.TrimSpace(f.Date), n},
+		Action: "/admin/calendar/day-off", Back: "/admin/calendar?year=" + yearOf(f.Date)}) {
+		return
+	}
 	moved, err := s.CalendarDays.AddDayOff(c.Request.Context(), f.Date, f.Reason, currentUser(c).ID)
 	s.tellMoved(c, moved)
 	if errors.As(err, &inv) {
@@ -184,6 +198,19 @@ func (s *Server) removeCalendarDay(c *gin.Context) {
 	}
 	if len(inv.Problems) > 0 {
 		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
+		return
+	}
+	n, err := s.CalendarDays.Preview(c.Request.Context(), f.Date, "", false)
+	if errors.As(err, &inv) {
+		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.day_remove_title", TextKey: "confirm.day_remove_text", TextArgs: []any{strings.TrimSpace(f.Date), n},
+		Action: "/admin/calendar/remove", Back: "/admin/calendar?year=" + yearOf(f.Date)}) {
 		return
 	}
 	moved, err := s.CalendarDays.Remove(c.Request.Context(), f.Date, currentUser(c).ID)

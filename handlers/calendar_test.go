@@ -106,7 +106,16 @@ func TestCalendarChangesMoveOpenRequestsAndTellRequesters(t *testing.T) {
 	}
 	before := len(h.mails("c@example.tw"))
 
+	// Unconfirmed: the page says how many open requests move, and nothing changes.
 	r := admin.post("/admin/calendar/day-off", url.Values{"date": {"2026-12-08"}, "reason": {"颱風停止上班"}})
+	if r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "due dates of 1 open requests move") ||
+		r.doc.Find(`main form[action="/admin/calendar/day-off"] input[name=confirm][value=yes]`).Length() != 1 {
+		t.Fatalf("typhoon day unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if view := citizen.get("/requests/2026-000001"); !strings.Contains(view.text("main"), "8 December 2026") || len(h.mails("c@example.tw")) != before {
+		t.Fatalf("an unconfirmed day off moved a date: %q", view.text("main"))
+	}
+	r = admin.post("/admin/calendar/day-off", url.Values{"date": {"2026-12-08"}, "reason": {"颱風停止上班"}, "confirm": {"yes"}})
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("typhoon day: %d %s", r.Code, r.text(".error-summary"))
 	}
@@ -151,7 +160,13 @@ func TestCalendarChangesMoveOpenRequestsAndTellRequesters(t *testing.T) {
 	}
 
 	// Removing the typhoon day brings the view request back to the 8th.
-	if r := admin.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}}); r.Code != http.StatusSeeOther {
+	if r := zh.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "1 件處理中申請") {
+		t.Fatalf("remove unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if r := citizen.get("/requests/2026-000001"); strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08") {
+		t.Fatal("an unconfirmed removal moved a date")
+	}
+	if r := admin.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("remove: %d %s", r.Code, r.text(".error-summary"))
 	}
 	if r := citizen.get("/requests/2026-000001"); !strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08") {

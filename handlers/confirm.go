@@ -15,6 +15,7 @@ import (
 type confirmPage struct {
 	TitleKey, TextKey string
 	TextArgs          []any
+	Lines             []string   // worded details listed under the text (a decision's items)
 	Action            string     // where the confirmed form is sent
 	Fields            url.Values // the first form's fields, sent again with confirm=yes
 	Back              string     // where "cancel" leads, nothing done

@@ -28,7 +28,7 @@ func decideAll(t *testing.T, o *browser, ref string, grant bool, ground string) 
 	t.Helper()
 	d := o.get("/officer/requests/" + ref + "/decide")
 	n := d.doc.Find(`select[name=outcome]`).Length()
-	form := url.Values{"version": {version(t, d, "/decide")}}
+	form := url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}}
 	for i := 0; i < n; i++ {
 		idx := string(rune('0' + i))
 		if grant {
@@ -324,7 +324,7 @@ func TestCopyPackage(t *testing.T) {
 	act(t, o, "2026-000001", "review", nil)
 	act(t, o, "2026-000001", "identity", url.Values{"level": {"in_person"}})
 	d := o.get("/officer/requests/2026-000001/decide")
-	form := url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:refuse", "2:grant", "3:grant", "4:grant"},
+	form := url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}, "outcome": {"0:grant", "1:refuse", "2:grant", "3:grant", "4:grant"},
 		"grounds": {"1:art10-2"}, "reason": {"", "Under audit.", "", "", ""}}
 	if r := o.post("/officer/requests/2026-000001/decide", form); r.Code != http.StatusSeeOther {
 		t.Fatalf("decide: %d %q", r.Code, r.text(".error-summary"))

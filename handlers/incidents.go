@@ -15,7 +15,8 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
-	"github.com/example/pdpa-portal/vault"
+	"github.com/example/pdpa-portal/letters"
+	"github.com/example/pdpa-portal/receipt"
 )
 
 // localMinute is the form's date-and-time format (an <input type="datetime-local">).
@@ -79,11 +80,12 @@ func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[s
 	}
 	return map[string]string{"discovered": i.Discovered.In(taipei).Format(localMinute), "title": i.Title, "what": i.What, "data": i.Data,
 		"people": strconv.Itoa(i.People), "measures": i.Measures, "what_en": i.WhatEN, "measures_en": i.MeasuresEN, "affected": strings.Join(emails, "\n"), "version": strconv.FormatInt(i.Version, 10),
-		"report_ref": i.ReportRef}
+		"report_ref": i.ReportRef, "emails": incident.EmailLines(i.Emails), "letters": incident.LetterLines(i.Letters)}
 }
 
-// saveIncident creates or updates a record from the form; the people affected are
-// entered as e-mail addresses, one a line, and must all be accounts.
+// saveIncident creates or updates a record from the form. The people affected are
+// entered three ways: accounts by their e-mail address, addresses without an account
+// (told by e-mail), and names with postal addresses (told by letter).
 func (s *Server) saveIncident(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
@@ -103,7 +105,7 @@ func (s *Server) saveIncident(c *gin.Context) {
 	}
 	f := func(k string) string { return strings.TrimSpace(c.PostForm(k)) }
 	values := map[string]string{}
-	for _, k := range []string{"discovered", "title", "what", "data", "people", "measures", "what_en", "measures_en", "affected", "version"} {
+	for _, k := range []string{"discovered", "title", "what", "data", "people", "measures", "what_en", "measures_en", "affected", "emails", "letters", "version"} {
 		values[k] = c.PostForm(k)
 	}
 	inv := &apperr.Invalid{}
@@ -148,6 +150,11 @@ func (s *Server) saveIncident(c *gin.Context) {
 			inv.Add("affected", "incident.unverified_people", strings.Join(unverified[:min(len(unverified), 10)], ", "))
 		}
 	}
+	emails, err := incident.ParseEmails(c.PostForm("emails"))
+	addProblems(inv, err)
+	letters, err := incident.ParseLetters(c.PostForm("letters"))
+	addProblems(inv, err)
+	i.Emails, i.Letters = incident.KeepTold(i.Emails, emails), incident.KeepTold(i.Letters, letters)
 	if err := i.Validate(s.Now()); err != nil {
 		var v *apperr.Invalid
 		if errors.As(err, &v) {
@@ -169,6 +176,13 @@ func (s *Server) saveIncident(c *gin.Context) {
 	}
 	s.addFlash(c, flashSuccess, "incident.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+}
+
+func addProblems(inv *apperr.Invalid, err error) {
+	var v *apperr.Invalid
+	if errors.As(err, &v) {
+		inv.Problems = append(inv.Problems, v.Problems...)
+	}
 }
 
 func nilIfNew(i *incident.Incident, id string) *incident.Incident {
@@ -220,11 +234,10 @@ func (s *Server) incidentReported(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
 
-// incidentNotify tells every person affected, by mail in their own language, what
-// happened and what was done (ER Art. 22). Each person's notice is named after the
-// incident and the account, so pressing again — after a send cut off part-way, or for
-// people added to the record since — queues only the notices not queued yet, and two
-// presses at once send nobody two. Who was told is recorded after the mail is queued.
+// incidentNotify tells everyone not told yet — accounts and addresses by mail in their
+// own language, people with a postal address by a letter for the print run — of what
+// happened and what was done (ER Art. 22), after a confirmation saying how many by each
+// channel.
 func (s *Server) incidentNotify(c *gin.Context) {
 	ctx := c.Request.Context()
 	i, err := s.Incidents.Get(ctx, c.Param("id"))
@@ -232,76 +245,117 @@ func (s *Server) incidentNotify(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if c.PostForm("version") != strconv.FormatInt(i.Version, 10) {
+	version := c.PostForm("version")
+	if version != strconv.FormatInt(i.Version, 10) {
 		s.fail(c, apperr.ErrStale)
 		return
 	}
-	untold := i.Untold()
-	if !i.NotifiedAt.IsZero() && len(untold) == 0 {
+	pending := i.Pending()
+	if !i.NotifiedAt.IsZero() && pending.Total() == 0 {
 		s.addFlash(c, flashError, "incident.already_notified")
 		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 		return
 	}
-	if strings.TrimSpace(i.Measures) == "" || len(i.Affected) == 0 {
-		inv := &apperr.Invalid{}
-		if strings.TrimSpace(i.Measures) == "" {
-			inv.Add("measures", "incident.measures_first")
-		}
-		if len(i.Affected) == 0 {
-			inv.Add("affected", "incident.nobody")
-		}
-		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: s.incidentValues(ctx, i)}, inv)
+	if err := i.CheckNotify(); err != nil {
+		s.incidentProblem(c, i, err)
 		return
 	}
 	// Mail once sent cannot be recalled: say to how many people it goes, then send.
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text", TextArgs: []any{len(untold)},
-		Action: "/admin/incidents/" + i.ID + "/notify", Back: "/admin/incidents/" + i.ID}) {
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
+		TextArgs: []any{pending.Accounts, pending.Emails, pending.Letters},
+		Action:   "/admin/incidents/" + i.ID + "/notify", Back: "/admin/incidents/" + i.ID}) {
 		return
 	}
 	// Queued to the end even if the administrator's browser goes away meanwhile.
-	ctx = context.WithoutCancel(ctx)
-	sent, queued, failed := 0, 0, 0 // queued counts those queued by an earlier press too
-	for _, id := range untold {
-		u, err := s.Users.ByID(ctx, id)
-		if err != nil {
-			if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
-				i.Told = append(i.Told, id) // erased since: nobody left to tell
-			} else {
-				failed++
-			}
-			continue
-		}
-		lang := u.Lang
-		if lang == "" {
-			lang = i18n.ZH
-		}
-		what, measures := i.Texts(lang)
-		err = s.Accounts.Mailer.Send(ctx, account.Mail{ID: "incident-" + i.ID + "-" + u.ID, UserID: u.ID, To: u.Email, Lang: lang, Kind: "incident", Link: "/account",
-			Args: []any{what, measures, i.Discovered.In(taipei).Format("2006-01-02 15:04")}})
-		switch {
-		case err == nil:
-			sent++
-		case errors.Is(err, apperr.ErrConflict): // queued by an earlier press
-		default:
-			s.Log.Error("incident notice not queued", "incident", i.ID, "err", err)
-			failed++
-			continue
-		}
-		queued++
-		i.Told = append(i.Told, u.ID)
+	i, res, err := s.IncidentNotices.Notify(context.WithoutCancel(ctx), i.ID, i.Version, currentUser(c).ID)
+	if err != nil {
+		s.incidentProblem(c, i, err)
+		return
 	}
-	if queued > 0 && i.NotifiedAt.IsZero() { // the clock stops at the first notice queued, not at a press that reached nobody
-		i.NotifiedAt = s.Now()
+	s.addFlashArgs(c, flashSuccess, "incident.notified", res.Accounts, res.Emails, res.Letters)
+	if res.Failed > 0 {
+		s.addFlashArgs(c, flashError, "incident.notify_incomplete", res.Failed)
 	}
-	i.Notified += queued // people erased since are in Told but were not told
-	i.Updated, i.UpdatedBy = s.Now(), currentUser(c).ID
-	if err := s.Incidents.Save(ctx, i); err != nil {
+	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+}
+
+// incidentProblem shows the record again with what stops an action, or fails as usual.
+func (s *Server) incidentProblem(c *gin.Context, i *incident.Incident, err error) {
+	var inv *apperr.Invalid
+	if i == nil || !errors.As(err, &inv) {
 		s.fail(c, err)
 		return
 	}
-	s.addFlashArgs(c, flashSuccess, "incident.notified", sent)
-	if failed > 0 {
-		s.addFlashArgs(c, flashError, "incident.notify_incomplete", failed)
+	values := s.incidentValues(c.Request.Context(), i)
+	values["impracticable"] = clip(c.PostForm("impracticable"), incident.MaxText)
+	s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
+}
+
+// incidentAnnounce publishes the incident on /announcements when telling each person
+// would cost too much (ER Art. 22), after a confirmation: it cannot be withdrawn.
+func (s *Server) incidentAnnounce(c *gin.Context) {
+	ctx := c.Request.Context()
+	i, err := s.Incidents.Get(ctx, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
+	version, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
+	if err != nil || version != i.Version {
+		s.fail(c, apperr.ErrStale)
+		return
+	}
+	reason := c.PostForm("impracticable")
+	if err := i.CheckAnnounce(reason); err != nil {
+		s.incidentProblem(c, i, err)
+		return
+	}
+	if !s.confirmed(c, confirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
+		Action: "/admin/incidents/" + i.ID + "/announce", Back: "/admin/incidents/" + i.ID}) {
+		return
+	}
+	i, err = s.IncidentNotices.Announce(ctx, i.ID, version, reason, currentUser(c).ID)
+	if err != nil {
+		s.incidentProblem(c, i, err)
+		return
+	}
+	s.forgetAnnouncements()
+	s.addFlash(c, flashSuccess, "incident.announced")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+}
+
+// incidentLetters is the print run of the incident's letters: one A4 page each, the
+// address placed for a window envelope.
+func (s *Server) incidentLetters(c *gin.Context) {
+	i, err := s.Incidents.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	set, err := s.Letters.Settings(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := incidentLettersPage{Incident: i, Agency: s.agency(), Set: set}
+	for _, l := range i.LettersDue() {
+		lang := l.LangOr(i18n.ZH)
+		what, measures := i.Texts(lang)
+		p.Letters = append(p.Letters, incidentLetter{Contact: l, L: &View{Lang: lang, s: s}, What: what, Measures: measures})
+	}
+	s.render(c, http.StatusOK, "incident_letters", s.view(c, "incident.letters_title", p))
+}
+
+type incidentLettersPage struct {
+	Incident *incident.Incident
+	Agency   receipt.Controller
+	Set      letters.Settings
+	Letters  []incidentLetter
+}
+
+// incidentLetter is one letter, worded in its reader's language (L).
+type incidentLetter struct {
+	incident.Contact
+	L              *View
+	What, Measures string
 }

@@ -79,7 +79,7 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 	ver, _ = page.doc.Find(`form[action$="/notify"] input[name=version]`).Attr("value")
 	// Sending asks first, saying to how many people; unconfirmed, nobody is mailed.
 	before := len(h.mails("mei@example.tw"))
-	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "2 位") ||
+	if r := admin.post("/admin/incidents/"+id+"/notify", url.Values{"version": {ver}}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "帳號 2 封") ||
 		r.doc.Find(`main form[action="/admin/incidents/`+id+`/notify"] input[name=confirm][value=yes]`).Length() != 1 {
 		t.Fatalf("notify unconfirmed: %d %q", r.Code, r.text("main"))
 	}

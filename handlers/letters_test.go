@@ -83,7 +83,7 @@ func TestLettersAreOfficialLetters(t *testing.T) {
 			t.Fatalf("extend %s: %d", ref, r.Code)
 		}
 		d := off.get("/officer/requests/" + ref + "/decide")
-		form := url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
+		form := url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:refuse"},
 			"reason": {"", "", "", "", "涉及第三人 / names a third party"}, "grounds": {"4:art10-3"}}
 		if r := off.post("/officer/requests/"+ref+"/decide", form); r.Code != http.StatusSeeOther {
 			t.Fatalf("decide %s: %d %q", ref, r.Code, r.text(".error-summary"))
@@ -241,7 +241,7 @@ func TestLetterNumbersAreUniqueAcrossInstances(t *testing.T) {
 		ref := fmt.Sprintf("2026-%06d", i+1)
 		act(t, offA, ref, "review", nil)
 		d := offA.get("/officer/requests/" + ref + "/decide")
-		forms[i] = url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}}
+		forms[i] = url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}}
 		refs = append(refs, ref)
 	}
 	var wg sync.WaitGroup

@@ -482,10 +482,11 @@ func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals 
 
 // officerConfirms are the actions that cannot be taken back, each with what its
 // confirmation says: the one extension sends its notice and is spent; marking a duplicate
-// closes the request undecided and tells the requester.
+// closes the request undecided and tells the requester; closing ends the work for good.
 var officerConfirms = map[string][2]string{
 	"extend":    {"confirm.extend_title", "confirm.extend_text"},
 	"duplicate": {"confirm.duplicate_title", "confirm.duplicate_text"},
+	"close":     {"confirm.close_title", "confirm.close_text"},
 }
 
 // officerConfirmed asks before an irreversible action. The action is first tried on a
@@ -502,9 +503,10 @@ func (s *Server) officerConfirmed(c *gin.Context, r *rights.Request, f *officerA
 	}
 	v := &View{Lang: c.GetString(keyLang), s: s}
 	args := []any{r.Ref}
-	if action == "extend" {
+	switch action {
+	case "extend":
 		args = append(args, v.Date(r.Due.Start()), v.Date(trial.Due.Start()))
-	} else {
+	case "duplicate":
 		args = append(args, trial.DuplicateOf)
 	}
 	return s.confirmed(c, confirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
@@ -826,7 +828,11 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, inv))
 		return
 	}
-	updated, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Decide(currentUser(c).ID, items, fee))
+	decide := rights.Decide(currentUser(c).ID, items, fee)
+	if !s.decideConfirmed(c, r, p, f.Version, decide, items, fee) {
+		return
+	}
+	updated, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), decide)
 	var more *apperr.Invalid
 	if errors.As(err, &more) {
 		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, more))
@@ -838,6 +844,56 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 	s.tellRequester(c, updated, "request_decided")
 	s.addFlash(c, flashSuccess, "flash.request_decided")
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+}
+
+// decideConfirmed asks before the decision letter goes out, summarising the decision
+// item by item (and the fee). The decision is first tried on a copy of the request, so
+// one it would refuse is answered at once rather than after the confirmation.
+func (s *Server) decideConfirmed(c *gin.Context, r *rights.Request, p decidePage, version int64, decide rights.Action, items []rights.Item, fee *rights.Fee) bool {
+	if version != r.Version {
+		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
+		return false
+	}
+	trial := *r
+	_, err := decide(&trial, s.Now())
+	var more *apperr.Invalid
+	if errors.As(err, &more) {
+		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, more))
+		return false
+	}
+	if s.actFailed(c, r, "decide", nil, err) {
+		return false
+	}
+	if c.PostForm("confirm") == "yes" {
+		return true
+	}
+	names, err := s.purposeNames(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return false
+	}
+	v := &View{Lang: c.GetString(keyLang), s: s}
+	var lines []string
+	for _, it := range items {
+		line := v.ItemName(it.Key, names) + ": "
+		if it.Granted {
+			line += v.T("decide.grant")
+		} else {
+			line += v.T("decide.refuse")
+			for _, g := range it.Grounds {
+				line += " · " + v.T("ground."+g)
+			}
+		}
+		if strings.TrimSpace(it.Reason) != "" {
+			line += " · " + strings.TrimSpace(it.Reason)
+		}
+		lines = append(lines, line)
+	}
+	if trial.Fee != nil && trial.Fee.Total > 0 {
+		lines = append(lines, v.T("confirm.decide_fee", v.T("request.fee_total", trial.Fee.Total)))
+	}
+	return s.confirmed(c, confirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
+		Action: "/officer/requests/" + r.Ref + "/decide", Back: "/officer/requests/" + r.Ref + "/decide"})
 }
 
 // nameItems puts the item's name in front of each problem of an item ("item2_reason"),

@@ -123,6 +123,17 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 		t.Fatalf("a ground that does not apply: %d", r.Code)
 	}
 	form.Set("grounds", "4:art10-3")
+	// Unconfirmed: the decision item by item and the fee, and no letter yet.
+	r = off.post("/officer/requests/"+ref+"/decide", form)
+	if lines := r.doc.Find(".confirm-lines li"); r.Code != http.StatusOK || lines.Length() != 6 || !strings.Contains(lines.Eq(0).Text(), "Granted") ||
+		!strings.Contains(lines.Eq(4).Text(), "Refused") || !strings.Contains(lines.Eq(4).Text(), "Art. 10(3)") || !strings.Contains(lines.Eq(4).Text(), "third party") ||
+		!strings.Contains(lines.Eq(5).Text(), "NT$20") || r.doc.Find(`main form[action$="/decide"] input[name=confirm][value=yes]`).Length() != 1 {
+		t.Fatalf("the decision's confirmation: %d %q", r.Code, r.text("main"))
+	}
+	if f := off.get("/officer/requests/" + ref).text(".facts"); strings.Contains(f, "Partly granted") {
+		t.Fatalf("an unconfirmed decision was recorded: %q", f)
+	}
+	form.Set("confirm", "yes")
 	if r := off.post("/officer/requests/"+ref+"/decide", form); r.Code != http.StatusSeeOther {
 		t.Fatalf("decide: %d %q", r.Code, r.text(".error-summary"))
 	}
@@ -168,7 +179,14 @@ func TestOfficerWorksACopyRequestToTheEnd(t *testing.T) {
 	if r := act(t, off, ref, "note", url.Values{"note": {"Called the requester, all fine."}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("note: %d", r.Code)
 	}
-	if r := act(t, off, ref, "close", nil); r.Code != http.StatusSeeOther {
+	// Closing asks first; unconfirmed, the request stays open.
+	if r := act(t, off, ref, "close", nil); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "cannot be reopened") {
+		t.Fatalf("close unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if off.get("/officer/requests/"+ref).doc.Find(`form[action$="/close"]`).Length() != 1 {
+		t.Fatal("an unconfirmed close closed the request")
+	}
+	if r := act(t, off, ref, "close", url.Values{"confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("close: %d", r.Code)
 	}
 	mine := citizen.get("/requests/" + ref)
@@ -226,7 +244,7 @@ func TestTwoOfficersAtOnce(t *testing.T) {
 		codes <- a.post("/officer/requests/2026-000001/extend", url.Values{"version": {v}, "reason": {"busy"}, "confirm": {"yes"}}).Code
 	}()
 	go func() {
-		codes <- b.post("/officer/requests/2026-000001/decide", url.Values{"version": {v}, "outcome": {"0:grant"}, "reason": {""}}).Code
+		codes <- b.post("/officer/requests/2026-000001/decide", url.Values{"version": {v}, "outcome": {"0:grant"}, "reason": {""}, "confirm": {"yes"}}).Code
 	}()
 	got := map[int]int{<-codes: 1}
 	got[<-codes]++
@@ -256,7 +274,7 @@ func TestRefusalAndDuplicate(t *testing.T) {
 	if d.doc.Find(`select[name=outcome]`).Length() != 2 || d.doc.Find(`input[value="0:er21-1"]`).Length() != 1 || d.doc.Find(`input[value="0:art10-1"]`).Length() != 0 {
 		t.Fatalf("stop decision form: %d items", d.doc.Find(`select[name=outcome]`).Length())
 	}
-	form := url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:refuse", "1:refuse"}, "grounds": {"0:er21-1", "1:art11-3-purpose"},
+	form := url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}, "outcome": {"0:refuse", "1:refuse"}, "grounds": {"0:er21-1", "1:art11-3-purpose"},
 		"reason": {"Kept 5 years under the Archives Act.", ""}}
 	if r := o.post("/officer/requests/2026-000001/decide", form); r.Code != http.StatusBadRequest || r.doc.Find(`.error-summary a[href="#f-item1_reason"]`).Length() != 1 {
 		t.Fatalf("a refused item without reasons: %d %q", r.Code, r.text(".error-summary"))
@@ -269,7 +287,7 @@ func TestRefusalAndDuplicate(t *testing.T) {
 	if page.doc.Find(`form[action$="/fulfil"]`).Length() != 0 || page.doc.Find(`form[action$="/close"]`).Length() != 1 {
 		t.Fatal("a refused request offers fulfilment, or no way to close it")
 	}
-	if r := act(t, o, "2026-000001", "close", nil); r.Code != http.StatusSeeOther {
+	if r := act(t, o, "2026-000001", "close", url.Values{"confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("close: %d", r.Code)
 	}
 	if r := act(t, o, "2026-000003", "duplicate", url.Values{"of": {"2026-000002"}}); r.Code != http.StatusBadRequest {
@@ -442,7 +460,7 @@ func TestQueueShowsTheDecisionAndFulfilmentClocks(t *testing.T) {
 	}
 	act(t, o, "2026-000001", "review", nil)
 	d := o.get("/officer/requests/2026-000001/decide")
-	if r := o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant"}}); r.Code != http.StatusSeeOther {
+	if r := o.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}, "outcome": {"0:grant"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("decide: %d %q", r.Code, r.text(".error-summary"))
 	}
 	row := func(page *response, ref string) string {

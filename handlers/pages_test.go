@@ -218,7 +218,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 		if r := admin.get("/admin/notices/draft"); r.Code != 200 {
 			t.Fatalf("draft editor: %d", r.Code)
 		}
-		if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{}); r.Code != 200 || r.text(".temp-password") == "" {
+		if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{"confirm": {"yes"}}); r.Code != 200 || r.text(".temp-password") == "" {
 			t.Fatalf("temporary password page: %d", r.Code)
 		}
 	}
@@ -245,7 +245,7 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	}
 	act(t, off2, "2026-000001", "review", nil)
 	d := off2.get("/officer/requests/2026-000001/decide")
-	off2.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}})
+	off2.post("/officer/requests/2026-000001/decide", url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}})
 	admin := h.signIn("adm@agency.example", staffPassword)
 	for _, v := range []struct {
 		b    *browser
@@ -294,6 +294,22 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	link, _ := cit.get("/account/consents").doc.Find(`a[href^="/account/consents/receipts/"]`).First().Attr("href")
 	if r := cit.get(link); r.Code != 200 {
 		t.Fatalf("receipt %q: %d", link, r.Code)
+	}
+	// An incident told by post and announced: its letters and its public page.
+	boss := h.signIn("adm@agency.example", staffPassword)
+	inc := incidentForm(h)
+	inc.Del("affected")
+	r := boss.post("/admin/incidents", inc)
+	id := strings.TrimPrefix(r.Header().Get("Location"), "/admin/incidents/")
+	boss.post("/admin/incidents/"+id+"/notify", url.Values{"version": {incidentVersion(boss, id)}, "confirm": {"yes"}})
+	boss.post("/admin/incidents/"+id+"/announce", url.Values{"version": {incidentVersion(boss, id)}, "impracticable": {"人數眾多"}, "confirm": {"yes"}})
+	for _, v := range []struct {
+		b    *browser
+		path string
+	}{{boss, "/admin/incidents/" + id + "/letters"}, {h.browser(), "/announcements"}, {h.browser(), "/announcements/" + id}} {
+		if r := v.b.get(v.path); r.Code != 200 {
+			t.Fatalf("%s: %d", v.path, r.Code)
+		}
 	}
 	for _, name := range h.srv.Pages().Names() {
 		if !h.srv.Pages().Used(name) {

@@ -55,6 +55,8 @@ func (s *Server) routes() *gin.Engine {
 	site.GET("/transparency", s.transparency)
 	site.GET("/privacy/files", s.publicFiles)
 	site.GET("/fees", s.publicFees)
+	site.GET("/announcements", s.announcementsList)
+	site.GET("/announcements/:id", s.announcementPage)
 	site.GET("/cookies", s.cookiesPage)
 	site.POST("/cookies", s.saveCookieChoice)
 	// Guests: requests without an account, followed with a mailed code.
@@ -190,6 +192,8 @@ func (s *Server) routes() *gin.Engine {
 	admin.POST("/incidents/:id", s.saveIncident)
 	admin.POST("/incidents/:id/reported", s.incidentReported)
 	admin.POST("/incidents/:id/notify", s.incidentNotify)
+	admin.POST("/incidents/:id/announce", s.incidentAnnounce)
+	admin.GET("/incidents/:id/letters", s.incidentLetters)
 	admin.POST("/retention", s.saveRetention)
 	admin.GET("/quotas", s.quotaAdmin)
 	admin.POST("/quotas", s.saveQuota)

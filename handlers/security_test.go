@@ -107,6 +107,7 @@ var notOwned = map[string]string{
 	"/static/:hash/*path":          "a content-hashed asset, the same for everyone",
 	"/api/v1/me/consents/:purpose": "a purpose of the public catalogue; the route acts on the caller's own consent",
 	"/privacy/versions/:n":         "a published version of the privacy notice, public to everyone",
+	"/announcements/:id":           "an incident announcement, published for everyone (ER Art. 22); unpublished ones are 404",
 }
 
 // Every route that names an object refuses citizen B when the object is citizen A's (or

@@ -125,7 +125,7 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 		mustStatus(t, "identity "+ref, act(t, boss, ref, "identity", url.Values{"level": {"in_person"}, "identity_note": {text}}), http.StatusSeeOther)
 		d := boss.get("/officer/requests/" + ref + "/decide")
 		n := d.doc.Find(`select[name=outcome]`).Length()
-		form := url.Values{"version": {version(t, d, "/decide")}}
+		form := url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}}
 		for i := 0; i < n; i++ {
 			idx := string(rune('0' + i))
 			if i == 1 {
@@ -160,8 +160,16 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 	}
 	inventoryID := strings.TrimPrefix(inventoryLink, "/admin/files/")
 	r = mustStatus(t, "incident", boss.post("/admin/incidents", url.Values{"title": {text}, "discovered": {"2026-11-23T10:00"}, "what": {text},
-		"data": {text}, "people": {"1"}, "measures": {text}, "what_en": {text}, "measures_en": {text}, "affected": {"a@example.tw"}}), http.StatusSeeOther)
+		"data": {text}, "people": {"1"}, "measures": {text}, "what_en": {text}, "measures_en": {text}, "affected": {"a@example.tw"},
+		"emails": {"reader@example.org"}, "letters": {text + " | " + text}}), http.StatusSeeOther)
 	incidentID := locationID.FindStringSubmatch(r.Header().Get("Location"))[1]
+	incidentVersion := func() string {
+		v, _ := boss.get("/admin/incidents/" + incidentID).doc.Find(`form[action$="/reported"] input[name=version]`).Attr("value")
+		return v
+	}
+	mustStatus(t, "incident notice", boss.post("/admin/incidents/"+incidentID+"/notify", url.Values{"version": {incidentVersion()}, "confirm": {"yes"}}), http.StatusSeeOther)
+	mustStatus(t, "incident announcement", boss.post("/admin/incidents/"+incidentID+"/announce", url.Values{"version": {incidentVersion()},
+		"impracticable": {text}, "confirm": {"yes"}}), http.StatusSeeOther)
 	r = mustStatus(t, "paper consent", boss.multipart("/officer/consents", url.Values{"email": {"a@example.tw"}, "purpose": {"newsletter"}, "action": {"withdraw"},
 		"form_lang": {"zh-TW"}, "reference": {text}, "version": {"1"}}, upload{text + ".pdf", pdfFile}), http.StatusSeeOther)
 	scanLink, ok := boss.get(r.Header().Get("Location")).doc.Find(`a[href^="/officer/consents/"]`).Attr("href")
@@ -256,6 +264,9 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 		"/admin/incidents/:id":                    "/admin/incidents/" + incidentID,
 		"/admin/incidents/:id/reported":           "/admin/incidents/" + incidentID + "/reported",
 		"/admin/incidents/:id/notify":             "/admin/incidents/" + incidentID + "/notify",
+		"/admin/incidents/:id/announce":           "/admin/incidents/" + incidentID + "/announce",
+		"/admin/incidents/:id/letters":            "/admin/incidents/" + incidentID + "/letters",
+		"/announcements/:id":                      "/announcements/" + incidentID,
 		"/api/v1/consents/:subject/:purpose":      "/api/v1/consents/" + w.a.ID + "/newsletter",
 		"/api/v1/me/consents/:purpose":            "/api/v1/me/consents/newsletter",
 		"/api/v1/me/receipts/:id":                 "/api/v1/me/receipts/" + receiptID,

@@ -198,7 +198,7 @@ func storedXSSAndHeadersOnEveryResponse(t *testing.T, w *world) {
 		"/officer/queue", "/officer/intake", "/officer/consents", "/officer/requests/:ref", "/officer/requests/:ref/letters/:letter",
 		"/officer/disclosures", "/officer/disclosures.csv", "/officer/disclosures/:id",
 		"/admin/staff", "/admin/staff.csv", "/admin/users/:id", "/admin/tokens", "/admin/files", "/admin/files/:id", "/admin/fees", "/admin/letters", "/admin/calendar",
-		"/admin/purposes/:id", "/admin/notices", "/admin/audit.csv", "/admin/incidents", "/admin/incidents/:id",
+		"/admin/purposes/:id", "/admin/notices", "/admin/audit.csv", "/admin/incidents", "/admin/incidents/:id", "/admin/incidents/:id/letters", "/announcements/:id",
 		"/api/v1/me/requests/:ref", "/api/v1/disclosures/:id", "/api/v1/files/:id",
 	} {
 		if !shows[p] {

@@ -119,6 +119,8 @@ type Deps struct {
 	Retention RetentionStore
 	// Incidents are the security incident records (Art. 12).
 	Incidents incident.Store
+	// IncidentNotices tells the people affected: by mail, by post, by announcement.
+	IncidentNotices *incident.Service
 	// Backups is the record of the operator's `portal backup` runs (nil: not shown).
 	Backups interface {
 		BackupStatus(ctx context.Context, kind backup.Kind) (backup.Status, error)
@@ -184,6 +186,7 @@ type Server struct {
 	notice                               noticeCache
 	public                               publicPages
 	inventory                            inventoryCache
+	announced                            announcementCache
 	// The latest reading of the disk (disk.go).
 	diskMu    sync.Mutex
 	diskAt    time.Time

@@ -54,6 +54,8 @@ func TestEveryStaffRouteChecksTheRole(t *testing.T) {
 		"/guest/requests/:ref/messages": true, "/guest/track": true, "/transparency": true, "/privacy/files": true, "/guest/requests/:ref/package": true,
 		// The cookie choice: anyone, with or without cookies (analytics_test.go checks it).
 		"/cookies": true,
+		// Incident announcements are published for everyone (incident_channels_test.go).
+		"/announcements": true, "/announcements/:id": true,
 	}
 	checked := 0
 	for _, rt := range h.srv.Routes() {
@@ -222,7 +224,15 @@ func TestAdministratorUnlocksAndRevokes(t *testing.T) {
 	if !ok || page.doc.Find(`input[name=session]`).Length() != 1 {
 		t.Fatalf("sessions listed: %d", page.doc.Find(`input[name=session]`).Length())
 	}
-	if r := admin.post("/admin/users/"+off.ID+"/sessions", url.Values{"session": {ref}}); r.Code != http.StatusSeeOther {
+	// Ending a session asks first; unconfirmed, the session goes on.
+	if r := admin.post("/admin/users/"+off.ID+"/sessions", url.Values{"session": {ref}}); r.Code != http.StatusOK ||
+		!strings.Contains(r.text(".notice"), "off@agency.example") || r.doc.Find(`main form input[name=confirm][value=yes]`).Length() != 1 {
+		t.Fatalf("revoke unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if again.get("/staff").Code != 200 {
+		t.Fatal("an unconfirmed revocation ended the session")
+	}
+	if r := admin.post("/admin/users/"+off.ID+"/sessions", url.Values{"session": {ref}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", r.Code)
 	}
 	if again.get("/staff").Code == 200 {
@@ -230,6 +240,24 @@ func TestAdministratorUnlocksAndRevokes(t *testing.T) {
 	}
 	if r := admin.post("/admin/users/"+off.ID+"/sessions", url.Values{"session": {"0123456789abcdef"}}); r.Code != http.StatusNotFound {
 		t.Fatalf("revoking a session of nobody: %d", r.Code)
+	}
+	// Every session at once, and a new temporary password: each asks first.
+	third := h.signIn("off@agency.example", "Other-Desk-2026#")
+	if r := admin.post("/admin/users/"+off.ID+"/sessions", url.Values{}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "所有裝置") {
+		t.Fatalf("end all sessions unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{}); r.Code != http.StatusOK || r.text(".temp-password") != "" ||
+		!strings.Contains(r.text(".notice"), "密碼將立即失效") {
+		t.Fatalf("reset unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if third.get("/staff").Code != 200 {
+		t.Fatal("an unconfirmed action signed the staff member out")
+	}
+	if r := admin.post("/admin/users/"+off.ID+"/sessions", url.Values{"confirm": {"yes"}}); r.Code != http.StatusSeeOther || third.get("/staff").Code == 200 {
+		t.Fatalf("end all sessions: %d", r.Code)
+	}
+	if r := admin.post("/admin/users/"+off.ID+"/password", url.Values{"confirm": {"yes"}}); r.Code != http.StatusOK || r.text(".temp-password") == "" {
+		t.Fatalf("reset: %d %q", r.Code, r.text("main"))
 	}
 	if r := admin.get("/admin/users/u_doesnotexist"); r.Code != http.StatusNotFound {
 		t.Fatalf("unknown account: %d", r.Code)

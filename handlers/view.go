@@ -34,6 +34,9 @@ type View struct {
 	// on pages reached by GET, so answering returns to RequestURI.
 	CookieBanner bool
 	RequestURI   string
+	// Announcing links the public incident announcements from the footer (the home
+	// page while one is recent, and the announcements themselves).
+	Announcing bool
 
 	s *Server
 }

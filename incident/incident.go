@@ -50,9 +50,44 @@ type Incident struct {
 	Notified   int
 	// Told are the accounts whose notice is queued (or who were erased since: nobody left
 	// to tell). People added later, or missed by a send cut off part-way, are not in it.
-	Told      []string
+	Told []string
+	// Emails and Letters are people without a portal account, told by e-mail or by a
+	// letter printed for post (personal data: sealed at rest with the texts).
+	Emails  []Contact
+	Letters []Contact
+	// AnnouncedAt is when the public announcement was published (zero: none);
+	// Impracticable says why individual notice would not do (ER Art. 22).
+	AnnouncedAt   time.Time
+	Impracticable string
+	// Rounds are the notices given, one per channel and press, oldest first.
+	Rounds    []Round
 	Updated   time.Time
 	UpdatedBy string
+}
+
+// The channels by which people are told.
+const (
+	ByAccount      = "account"      // mail to a portal account: its inbox and its address
+	ByEmail        = "email"        // e-mail to an address, no account needed
+	ByPost         = "post"         // a letter printed for post
+	ByAnnouncement = "announcement" // a public announcement on the portal
+)
+
+// Contact is one person without a portal account.
+type Contact struct {
+	Name    string
+	Email   string // told by e-mail
+	Address string // told by post
+	Lang    string // the language of the mail or letter
+	ToldAt  time.Time
+}
+
+// Round is one notice given: by which channel, to how many, when and by whom.
+type Round struct {
+	Channel string
+	Count   int
+	At      time.Time
+	By      string
 }
 
 // Limits of the texts.
@@ -88,6 +123,7 @@ func (i *Incident) Validate(now time.Time) error {
 		// record is destroyed after KeepFor anyway.
 		inv.Add("discovered", "incident.too_old", MaxAgeYears)
 	}
+	text("impracticable", i.Impracticable, MaxText, false)
 	if i.People < 0 || i.People > 100_000_000 {
 		inv.Add("people", "incident.people")
 	}

@@ -46,6 +46,19 @@ func (s *CalendarService) Import(ctx context.Context, entries []DayEntry, by str
 // AddDayOff marks one date as a day off with its reason (a typhoon day, a day the agency
 // closes), written as YYYY-MM-DD.
 func (s *CalendarService) AddDayOff(ctx context.Context, date, reason, by string) ([]Moved, error) {
+	d, reason, err := checkDayOff(date, reason)
+	if err != nil {
+		return nil, err
+	}
+	_, changed, err := s.Store.Import(ctx, []DayEntry{{Date: d, DayOff: true, Note: reason}})
+	if err != nil {
+		return nil, err
+	}
+	return s.recompute(ctx, changed, by, reason)
+}
+
+// checkDayOff reads a day off added by hand: its date and its reason.
+func checkDayOff(date, reason string) (Date, string, error) {
 	v := &apperr.Invalid{}
 	d, ok := dayOffDate(v, date)
 	reason = strings.TrimSpace(reason)
@@ -58,16 +71,67 @@ func (s *CalendarService) AddDayOff(ctx context.Context, date, reason, by string
 		v.Add("reason", "calendar.reason_control")
 	}
 	if err := v.OrNil(); err != nil {
-		return nil, err
+		return Date{}, "", err
 	}
 	if !ok {
-		return nil, v
+		return Date{}, "", v
 	}
-	_, changed, err := s.Store.Import(ctx, []DayEntry{{Date: d, DayOff: true, Note: reason}})
+	return d, reason, nil
+}
+
+// Preview counts the open requests whose due date a change would move — date made a
+// day off with reason (off), or taken off the calendar — so the administrator is told
+// before it happens. It checks the input as the change does and changes nothing.
+func (s *CalendarService) Preview(ctx context.Context, date, reason string, off bool) (int, error) {
+	var d Date
+	if off {
+		var err error
+		if d, _, err = checkDayOff(date, reason); err != nil {
+			return 0, err
+		}
+	} else {
+		v := &apperr.Invalid{}
+		var ok bool
+		if d, ok = dayOffDate(v, date); !ok {
+			return 0, v
+		}
+	}
+	open, err := s.Requests.Open(ctx)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	return s.recompute(ctx, changed, by, reason)
+	todo, from, to := touched(open, d, d)
+	if len(todo) == 0 || d.Before(from) {
+		from = d
+	}
+	if to.Before(d) {
+		to = d
+	}
+	cal, err := s.Store.Days(ctx, from, to.AddDays(60))
+	if err != nil {
+		return 0, err
+	}
+	after := NewDays(nil)
+	if cal != nil {
+		for k, e := range cal.m {
+			after.m[k] = e
+		}
+	}
+	if off {
+		after.Set(DayEntry{Date: d, DayOff: true, Note: reason})
+	} else {
+		if _, listed := after.Entry(d); !listed {
+			return 0, (&apperr.Invalid{}).Add("date", "calendar.not_listed", d.String())
+		}
+		delete(after.m, d)
+	}
+	n := 0
+	for _, r := range todo {
+		if DueUnder(r, after) != r.Due {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Remove takes a listed date off the calendar (a day off that did not happen, a date
@@ -130,20 +194,7 @@ func (s *CalendarService) recompute(ctx context.Context, changed []Date, by, rea
 	if err != nil {
 		return nil, err
 	}
-	var todo []*Request
-	var from, to Date
-	for _, r := range open {
-		if !awaitsDecision(r) || !r.Received.Before(hi) || r.Due.Before(lo) {
-			continue
-		}
-		todo = append(todo, r)
-		if from.IsZero() || r.Received.Before(from) {
-			from = r.Received
-		}
-		if to.IsZero() || r.Due.After(to) {
-			to = r.Due
-		}
-	}
+	todo, from, to := touched(open, lo, hi)
 	if len(todo) == 0 {
 		return nil, nil
 	}
@@ -164,6 +215,24 @@ func (s *CalendarService) recompute(ctx context.Context, changed []Date, by, rea
 		}
 	}
 	return moved, nil
+}
+
+// touched are the open, undecided requests whose period dates from lo to hi touch, and
+// the span of their periods.
+func touched(open []*Request, lo, hi Date) (todo []*Request, from, to Date) {
+	for _, r := range open {
+		if !awaitsDecision(r) || !r.Received.Before(hi) || r.Due.Before(lo) {
+			continue
+		}
+		todo = append(todo, r)
+		if from.IsZero() || r.Received.Before(from) {
+			from = r.Received
+		}
+		if to.IsZero() || r.Due.After(to) {
+			to = r.Due
+		}
+	}
+	return todo, from, to
 }
 
 // redate re-computes one request's due date as a conditional update, reading it again if

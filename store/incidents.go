@@ -52,13 +52,26 @@ type incidentDoc struct {
 	NotifiedAt time.Time `bson:"notified_at,omitempty"`
 	Notified   int       `bson:"notified"`
 	Told       []string  `bson:"told"`
-	Updated    time.Time `bson:"updated"`
-	UpdatedBy  string    `bson:"updated_by"`
+	// When the announcement was published and each notice given (no personal data).
+	AnnouncedAt time.Time  `bson:"announced_at,omitempty"`
+	Rounds      []roundDoc `bson:"rounds,omitempty"`
+	Updated     time.Time  `bson:"updated"`
+	UpdatedBy   string     `bson:"updated_by"`
 }
 
 // incidentTexts are the sealed part of a record.
 type incidentTexts struct {
 	Title, What, Data, Measures, WhatEN, MeasuresEN string
+	// The people without an account: names, addresses and e-mail addresses.
+	Emails, Letters []incident.Contact `json:",omitempty"`
+	Impracticable   string             `json:",omitempty"`
+}
+
+type roundDoc struct {
+	Channel string    `bson:"channel"`
+	Count   int       `bson:"count"`
+	At      time.Time `bson:"at"`
+	By      string    `bson:"by"`
 }
 
 func incidentField(id string) string { return "incident.texts/" + id }
@@ -69,13 +82,17 @@ func (s *Incidents) toDoc(ctx context.Context, i *incident.Incident) (incidentDo
 	if err != nil {
 		return incidentDoc{}, fmt.Errorf("incident: %w", err)
 	}
-	b, err := json.Marshal(incidentTexts{i.Title, i.What, i.Data, i.Measures, i.WhatEN, i.MeasuresEN})
+	b, err := json.Marshal(incidentTexts{i.Title, i.What, i.Data, i.Measures, i.WhatEN, i.MeasuresEN, i.Emails, i.Letters, i.Impracticable})
 	if err != nil {
 		return incidentDoc{}, err
 	}
 	d := incidentDoc{ID: i.ID, Version: i.Version, Discovered: i.Discovered, Recorded: i.Recorded, RecordedBy: i.RecordedBy,
 		People: i.People, Affected: i.Affected, ReportedAt: i.ReportedAt, ReportRef: i.ReportRef, NotifiedAt: i.NotifiedAt,
-		Notified: i.Notified, Told: i.Told, Updated: i.Updated, UpdatedBy: i.UpdatedBy, Sealed: sl.Seal(incidentField(i.ID), string(b))}
+		Notified: i.Notified, Told: i.Told, Updated: i.Updated, UpdatedBy: i.UpdatedBy, Sealed: sl.Seal(incidentField(i.ID), string(b)),
+		AnnouncedAt: i.AnnouncedAt}
+	for _, r := range i.Rounds {
+		d.Rounds = append(d.Rounds, roundDoc(r))
+	}
 	return d, nil
 }
 
@@ -132,7 +149,10 @@ func (s *Incidents) incidentOf(ctx context.Context, d *incidentDoc) (*incident.I
 	i := &incident.Incident{ID: d.ID, Version: d.Version, Discovered: d.Discovered, Recorded: d.Recorded, RecordedBy: d.RecordedBy,
 		Title: d.Title, What: d.What, Data: d.Data, People: d.People, Measures: d.Measures, WhatEN: d.WhatEN, MeasuresEN: d.MeasuresEN,
 		Affected: d.Affected, ReportedAt: d.ReportedAt, ReportRef: d.ReportRef, NotifiedAt: d.NotifiedAt, Notified: d.Notified,
-		Told: d.Told, Updated: d.Updated, UpdatedBy: d.UpdatedBy}
+		Told: d.Told, Updated: d.Updated, UpdatedBy: d.UpdatedBy, AnnouncedAt: d.AnnouncedAt}
+	for _, r := range d.Rounds {
+		i.Rounds = append(i.Rounds, incident.Round(r))
+	}
 	if len(d.Sealed) > 0 {
 		sl, err := s.keys.sealer(ctx)
 		if err != nil {
@@ -147,6 +167,7 @@ func (s *Incidents) incidentOf(ctx context.Context, d *incidentDoc) (*incident.I
 			return nil, fmt.Errorf("incident %s: %w", d.ID, err)
 		}
 		i.Title, i.What, i.Data, i.Measures, i.WhatEN, i.MeasuresEN = t.Title, t.What, t.Data, t.Measures, t.WhatEN, t.MeasuresEN
+		i.Emails, i.Letters, i.Impracticable = t.Emails, t.Letters, t.Impracticable
 	}
 	if !i.NotifiedAt.IsZero() && i.Told == nil {
 		i.Told = slices.Clone(i.Affected)
@@ -174,9 +195,26 @@ func (s *Incidents) List(ctx context.Context) ([]*incident.Incident, error) {
 	return out, nil
 }
 
-// DeleteRecordedBefore destroys the records made before t.
+// DeleteRecordedBefore destroys the records made before t, and the data key that
+// sealed their mail to people without an account.
 func (s *Incidents) DeleteRecordedBefore(ctx context.Context, t time.Time) (int, error) {
-	res, err := s.db.coll(collIncidents).DeleteMany(ctx, bson.D{{Key: "recorded", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}})
+	old := bson.D{{Key: "recorded", Value: bson.D{{Key: "$lt", Value: t.UTC()}}}}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	cur, err := s.db.coll(collIncidents).Find(ctx, old)
+	if err == nil {
+		err = cur.All(ctx, &docs)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("old incidents: %w", translate(err))
+	}
+	for _, d := range docs {
+		if err := s.keys.v.Destroy(ctx, d.ID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return 0, fmt.Errorf("old incident %s: %w", d.ID, err)
+		}
+	}
+	res, err := s.db.coll(collIncidents).DeleteMany(ctx, old)
 	if err != nil {
 		return 0, fmt.Errorf("old incidents: %w", translate(err))
 	}

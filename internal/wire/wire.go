@@ -15,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/receipt"
@@ -102,6 +103,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		p.Counter = &analytics.Counter{Buffer: analytics.NewBuffer(c.SketchKey), Store: store.NewAnalytics(db, now)}
 	}
 	calendar, fees := store.NewCalendar(db), store.NewFees(db)
+	incidents := store.NewIncidents(db, v)
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail,
@@ -113,7 +115,8 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Disclosures: store.NewDisclosures(db, v), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
 		Letters: &letters.Service{Store: store.NewLetters(db)},
 		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
-		Incidents: store.NewIncidents(db, v), Backups: store.NewBackupRuns(db), Counter: p.Counter,
+		Incidents: incidents, IncidentNotices: &incident.Service{Store: incidents, Users: p.Users, Mailer: p.Accounts.Mailer, Vault: v, Now: now},
+		Backups: store.NewBackupRuns(db), Counter: p.Counter,
 	}
 	return p, nil
 }

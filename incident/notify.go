@@ -1,0 +1,258 @@
+package incident
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/vault"
+)
+
+// Service gives the notices of an incident (PDPA Art. 12, ER Art. 22): mail to portal
+// accounts and to addresses without one, letters for post, and the public announcement
+// when individual notice would cost too much.
+type Service struct {
+	Store Store
+	Users interface {
+		ByID(ctx context.Context, id string) (*account.User, error)
+	}
+	Mailer account.Mailer
+	// Vault holds the incident's own data key, which seals the mail to addresses
+	// without an account (there is no person's key to use).
+	Vault *vault.Vault
+	Now   func() time.Time
+}
+
+// Pending counts who a notice sent now would reach, per channel.
+type Pending struct{ Accounts, Emails, Letters int }
+
+// Total is everyone a notice sent now would reach.
+func (p Pending) Total() int { return p.Accounts + p.Emails + p.Letters }
+
+// Pending is who has not been told yet.
+func (i *Incident) Pending() Pending {
+	return Pending{Accounts: len(i.Untold()), Emails: len(Untold(i.Emails)), Letters: len(Untold(i.Letters))}
+}
+
+// Recipients is everyone entered, told or not.
+func (i *Incident) Recipients() int { return len(i.Affected) + len(i.Emails) + len(i.Letters) }
+
+// CheckNotify says what must be entered before people are told: the measures (the
+// notice states them) and someone to tell.
+func (i *Incident) CheckNotify() error {
+	inv := &apperr.Invalid{}
+	if strings.TrimSpace(i.Measures) == "" {
+		inv.Add("measures", "incident.measures_first")
+	}
+	if i.Recipients() == 0 {
+		inv.Add("affected", "incident.nobody")
+	}
+	return inv.OrNil()
+}
+
+// Result is what one notice did.
+type Result struct {
+	Accounts, Emails, Letters int // newly queued mail and letters produced
+	Failed                    int // mail that could not be queued: sending again retries it
+}
+
+// Notify tells everyone not told yet. Each mail is named after the incident and the
+// person, so sending again — after a send cut off part-way, or for people added since —
+// queues only what was not queued, and two presses at once send nobody two. Letters are
+// produced for the print run (LettersDue). The record says who was told, how and when.
+func (s *Service) Notify(ctx context.Context, id string, version int64, by string) (*Incident, Result, error) {
+	var res Result
+	i, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return nil, res, err
+	}
+	if i.Version != version {
+		return nil, res, fmt.Errorf("incident %s: %w", id, apperr.ErrStale)
+	}
+	if err := i.CheckNotify(); err != nil {
+		return i, res, err
+	}
+	now := s.Now()
+	queued := 0 // accounts queued now or by an earlier press
+	for _, uid := range i.Untold() {
+		u, err := s.Users.ByID(ctx, uid)
+		if err != nil {
+			if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
+				i.Told = append(i.Told, uid) // erased since: nobody left to tell
+			} else {
+				res.Failed++
+			}
+			continue
+		}
+		lang := langOr(u.Lang)
+		what, measures := i.Texts(lang)
+		err = s.Mailer.Send(ctx, account.Mail{ID: "incident-" + i.ID + "-" + u.ID, UserID: u.ID, To: u.Email, Lang: lang, Kind: "incident", Link: "/account",
+			Args: []any{what, measures, discoveredText(i)}})
+		switch {
+		case err == nil:
+			res.Accounts++
+		case errors.Is(err, apperr.ErrConflict): // queued by an earlier press
+		default:
+			res.Failed++
+			continue
+		}
+		queued++
+		i.Told = append(i.Told, u.ID)
+	}
+	if untold := Untold(i.Emails); len(untold) > 0 {
+		if err := s.incidentKey(ctx, i.ID); err != nil {
+			return nil, res, err
+		}
+		for _, k := range untold {
+			c := &i.Emails[k]
+			lang := langOr(c.Lang)
+			what, measures := i.Texts(lang)
+			err := s.Mailer.Send(ctx, account.Mail{ID: "incident-" + i.ID + "-e" + addressID(c.Email), UserID: i.ID, To: c.Email, Lang: lang, Kind: "incident_email", Link: "/",
+				Args: []any{what, measures, discoveredText(i)}})
+			switch {
+			case err == nil:
+				res.Emails++
+			case errors.Is(err, apperr.ErrConflict):
+			default:
+				res.Failed++
+				continue
+			}
+			queued++
+			c.ToldAt = now
+		}
+	}
+	for _, k := range Untold(i.Letters) {
+		i.Letters[k].ToldAt = now
+		res.Letters++
+		queued++
+	}
+	if queued > 0 && i.NotifiedAt.IsZero() { // the clock stops at the first notice given, not at a press that reached nobody
+		i.NotifiedAt = now
+	}
+	i.Notified += queued // people erased since are in Told but were not told
+	for _, r := range []Round{{ByAccount, res.Accounts, now, by}, {ByEmail, res.Emails, now, by}, {ByPost, res.Letters, now, by}} {
+		if r.Count > 0 {
+			i.Rounds = append(i.Rounds, r)
+		}
+	}
+	i.Updated, i.UpdatedBy = now, by
+	if err := s.Store.Save(ctx, i); err != nil {
+		return nil, res, err
+	}
+	return i, res, nil
+}
+
+// Announce publishes the incident's facts and measures on the portal's public
+// announcements, for when telling each person would cost too much (ER Art. 22). It
+// cannot be withdrawn: the announcement is itself the notice given.
+func (s *Service) Announce(ctx context.Context, id string, version int64, reason, by string) (*Incident, error) {
+	i, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if i.Version != version {
+		return nil, fmt.Errorf("incident %s: %w", id, apperr.ErrStale)
+	}
+	if err := i.CheckAnnounce(reason); err != nil {
+		return i, err
+	}
+	now := s.Now()
+	i.AnnouncedAt, i.Impracticable = now, strings.TrimSpace(reason)
+	if i.NotifiedAt.IsZero() {
+		i.NotifiedAt = now
+	}
+	i.Rounds = append(i.Rounds, Round{Channel: ByAnnouncement, Count: i.People, At: now, By: by})
+	i.Updated, i.UpdatedBy = now, by
+	if err := s.Store.Save(ctx, i); err != nil {
+		return nil, err
+	}
+	return i, nil
+}
+
+// CheckAnnounce says what stops the announcement: the measures and the reason
+// individual notice will not do are required, and it is published once.
+func (i *Incident) CheckAnnounce(reason string) error {
+	inv := &apperr.Invalid{}
+	if !i.AnnouncedAt.IsZero() {
+		inv.Add("impracticable", "incident.already_announced")
+		return inv
+	}
+	if strings.TrimSpace(i.Measures) == "" {
+		inv.Add("measures", "incident.measures_first")
+	}
+	switch n := len([]rune(strings.TrimSpace(reason))); {
+	case n == 0:
+		inv.Add("impracticable", "incident.required")
+	case n > MaxText:
+		inv.Add("impracticable", "incident.too_long", MaxText)
+	}
+	return inv.OrNil()
+}
+
+// Announced reports whether the incident is on the public announcements.
+func (i *Incident) Announced() bool { return !i.AnnouncedAt.IsZero() }
+
+// RecentFor is how long an announcement is linked from the home page.
+const RecentFor = 90 * 24 * time.Hour
+
+// Announcements are the published announcements, newest first, and whether one is
+// recent enough to be linked from the home page.
+func Announcements(all []*Incident, now time.Time) (list []*Incident, recent bool) {
+	for _, i := range all {
+		if i.Announced() {
+			list = append(list, i)
+			recent = recent || now.Sub(i.AnnouncedAt) < RecentFor
+		}
+	}
+	sort.SliceStable(list, func(a, b int) bool { return list[a].AnnouncedAt.After(list[b].AnnouncedAt) })
+	return list, recent
+}
+
+// LettersDue are the letters produced for post, oldest first as entered.
+func (i *Incident) LettersDue() []Contact {
+	var out []Contact
+	for _, c := range i.Letters {
+		if !c.ToldAt.IsZero() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// incidentKey makes sure the incident has its data key (made at its first e-mail).
+func (s *Service) incidentKey(ctx context.Context, id string) error {
+	_, err := s.Vault.For(ctx, id)
+	if !errors.Is(err, vault.ErrKeyDestroyed) {
+		return err
+	}
+	if _, err := s.Vault.NewSubject(ctx, id); err != nil && !errors.Is(err, apperr.ErrConflict) {
+		return err
+	}
+	return nil
+}
+
+// addressID names an address in a mail id without writing it in clear.
+func addressID(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(email)))
+	return hex.EncodeToString(sum[:12])
+}
+
+func langOr(lang string) string {
+	if lang == "" {
+		return i18n.ZH
+	}
+	return lang
+}
+
+func discoveredText(i *Incident) string {
+	return i.Discovered.In(twtime.Zone).Format("2006-01-02 15:04")
+}
