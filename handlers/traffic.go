@@ -286,7 +286,7 @@ func (s *Server) trafficCSV(c *gin.Context) {
 // pageTitles names the counted pages by their route pattern, so the report can say
 // "Privacy notice" beside "/privacy". TestEveryCountedPageHasATitle keeps it complete.
 var pageTitles = map[string]string{
-	"/": "home.title", "/privacy": "privacy.title", "/privacy/changes": "changes.title", "/privacy/versions/:n": "privacy.title", "/fees": "fees.public_title", "/privacy/files": "inventory.public_title",
+	"/": "home.title", "/privacy": "privacy.title", "/privacy/changes": "changes.title", "/privacy/versions/:n": "privacy.title", "/fees": "fees.public_title", "/announcements": "announce.list_title", "/announcements/:id": "announce.title", "/privacy/files": "inventory.public_title",
 	"/cookies": "cookies.title", "/transparency": "transparency.title", "/receipts/verify": "verify.title",
 	"/setup": "setup.title", "/signup": "signup.title", "/mail-sent": "mail_sent.signup.title", "/verify": "signin.title",
 	"/signin": "signin.title", "/forgot": "forgot.title", "/reset": "reset.title",
