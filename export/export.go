@@ -97,6 +97,25 @@ type Step struct {
 	At     time.Time `json:"at"`
 	Action string    `json:"action"`
 	Note   string    `json:"note,omitempty"`
+	// Said is what the portal recorded (what fulfilling did), as message keys and their
+	// parameters, so the file holds no wording of one language.
+	Said []Said `json:"said,omitempty"`
+}
+
+// Said is one sentence of the portal's: a message key and its parameters.
+type Said struct {
+	Key  string `json:"key"`
+	Args []Word `json:"args,omitempty"`
+}
+
+// Word is one parameter: a text, a message key, a purpose's id, or a name in both
+// languages.
+type Word struct {
+	Text    string `json:"text,omitempty"`
+	Key     string `json:"key,omitempty"`
+	Purpose string `json:"purpose,omitempty"`
+	ZH      string `json:"zh-TW,omitempty"`
+	EN      string `json:"en,omitempty"`
 }
 
 // Message is one message on a request.

@@ -227,7 +227,7 @@ func (s *Server) staffCSV(c *gin.Context) {
 		for i, ro := range r.Roles {
 			roles[i] = v.T("role." + string(ro))
 		}
-		_ = w.Write([]string{csvCell(r.Name), csvCell(r.Email), strings.Join(roles, "、"), isoDate(r.Created),
+		_ = w.Write([]string{csvCell(r.Name), csvCell(r.Email), strings.Join(roles, v.T("list.sep")), isoDate(r.Created),
 			isoDate(r.LastSignIn), isoDate(r.Expires), v.T(stateKey(r))})
 	}
 	s.sendCSV(c, "staff-accounts-"+s.Now().In(taipei).Format("2006-01-02")+".csv", out)

@@ -89,6 +89,8 @@ type apiStep struct {
 	At     time.Time `json:"at"`
 	Action string    `json:"action"`
 	Note   string    `json:"note,omitempty"`
+	// Said: what the portal recorded (what fulfilling did), in the caller's language.
+	Said []string `json:"said,omitempty"`
 }
 
 type apiNote struct {
@@ -121,8 +123,17 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 	if withSubject {
 		out.Subject, out.Assignee, out.Identity = r.Subject, r.Assignee, string(r.IdentityLevel)
 	}
+	names, err := s.purposeNames(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	v := s.textView(c)
 	for i, st := range steps {
-		out.Timeline[i] = apiStep{At: st.At, Action: st.Action, Note: st.Note}
+		said, note := s.saidOf(st)
+		out.Timeline[i] = apiStep{At: st.At, Action: st.Action, Note: note}
+		for _, sd := range said {
+			out.Timeline[i].Said = append(out.Timeline[i].Said, v.SayText(sd, names))
+		}
 	}
 	if e := r.Extension; e != nil {
 		out.Extension = &apiExt{Reason: e.Reason, At: e.At, OldDue: e.OldDue.String()}

@@ -141,7 +141,7 @@ func TestFeePaymentFromLetterToFulfilment(t *testing.T) {
 			t.Fatalf("review %s: %d", ref, r.Code)
 		}
 		d := off.get("/officer/requests/" + ref + "/decide")
-		form := url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}, "quantity": {"10"}}
+		form := url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}, "quantity": {"10"}, "confirm": {"yes"}}
 		if r := off.post("/officer/requests/"+ref+"/decide", form); r.Code != http.StatusSeeOther {
 			t.Fatalf("decide %s: %d %q", ref, r.Code, r.text(".error-summary"))
 		}

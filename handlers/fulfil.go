@@ -65,7 +65,8 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		Action: "/officer/requests/" + r.Ref + "/fulfil", Back: "/officer/requests/" + r.Ref}) {
 		return
 	}
-	var done []string
+	// What was done is recorded as catalogue keys and parameters, worded for each reader.
+	var done []rights.Said
 	v := &View{Lang: c.GetString(keyLang), s: s}
 	if eff.Correct != nil && !rights.IsGuest(r.Subject) {
 		// Checked again here: a request filed before the rule, or a rule since changed,
@@ -82,7 +83,7 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 			s.fail(c, err)
 			return
 		}
-		done = append(done, v.T("fulfil.corrected", v.T("request.field."+eff.Correct.Field), before, eff.Correct.Value))
+		done = append(done, rights.Say("fulfil.corrected", rights.Keyed("request.field."+eff.Correct.Field), rights.Typed(before), rights.Typed(eff.Correct.Value)))
 	}
 	for _, p := range eff.Withdraw {
 		if rights.IsGuest(r.Subject) {
@@ -94,7 +95,7 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 			return
 		}
 		if e != nil {
-			done = append(done, v.T("fulfil.withdrawn", p))
+			done = append(done, rights.Say("fulfil.withdrawn", rights.PurposeWord(p)))
 		}
 	}
 	if len(eff.Stop) > 0 && !rights.IsGuest(r.Subject) {
@@ -102,17 +103,12 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 			s.fail(c, err)
 			return
 		}
-		names, err := s.purposeNames(ctx)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
 		for _, p := range eff.Stop {
-			done = append(done, v.T("fulfil.stopped", v.ItemName("purpose:"+p, names)))
+			done = append(done, rights.Say("fulfil.stopped", rights.PurposeWord(p)))
 		}
 	}
 	if eff.ByHand {
-		done = append(done, v.T("fulfil.by_hand"))
+		done = append(done, rights.Say("fulfil.by_hand"))
 	}
 	if eff.Restrict && !rights.IsGuest(r.Subject) {
 		// A stop of everything withdraws every optional purpose the person still grants.
@@ -131,23 +127,19 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 				return
 			}
 			if e != nil {
-				done = append(done, v.T("fulfil.withdrawn", p.ID))
+				done = append(done, rights.Say("fulfil.withdrawn", rights.PurposeWord(p.ID)))
 			}
 		}
 		if err := s.setRestriction(c, r.Subject, true); err != nil {
 			s.fail(c, err)
 			return
 		}
-		done = append(done, v.T("fulfil.restricted"))
+		done = append(done, rights.Say("fulfil.restricted"))
 	}
 	if eff.Erase {
-		done = append(done, v.T("fulfil.erased"))
+		done = append(done, rights.Say("fulfil.erased"))
 	}
-	note := f.FulfilNote
-	if len(done) > 0 {
-		note = strings.TrimSpace(strings.Join(done, "\n") + "\n" + note)
-	}
-	updated, err := s.Timeline.Update(ctx, r.Ref, f.Version, now, rights.Fulfil(me, note))
+	updated, err := s.Timeline.Update(ctx, r.Ref, f.Version, now, rights.Saying(act, done...))
 	if s.actFailed(c, r, "fulfil", vals, err) {
 		return
 	}

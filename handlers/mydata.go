@@ -98,7 +98,16 @@ func (s *Server) exportRequest(ctx context.Context, r *rights.Request) (*export.
 		return nil, err
 	}
 	for _, st := range steps {
-		er.Timeline = append(er.Timeline, export.Step{At: st.At.UTC(), Action: st.Action, Note: st.Note})
+		said, note := s.saidOf(st)
+		es := export.Step{At: st.At.UTC(), Action: st.Action, Note: note}
+		for _, sd := range said {
+			ex := export.Said{Key: sd.Key}
+			for _, w := range sd.Args {
+				ex.Args = append(ex.Args, export.Word{Text: w.Text, Key: w.Key, Purpose: w.Purpose, ZH: w.ZH, EN: w.EN})
+			}
+			es.Said = append(es.Said, ex)
+		}
+		er.Timeline = append(er.Timeline, es)
 	}
 	att, err := s.attachmentsOf(ctx, r.Ref)
 	if err != nil {

@@ -402,12 +402,14 @@ func (s *Server) officerAct(c *gin.Context) {
 				s.fail(c, err)
 				return
 			}
-			note := pf.ID + " " + pf.Name(c.GetString(keyLang)) + ": " + f.TaskNote
+			// The file is named in both languages; the finding is the officer's text.
+			task := rights.Say("timeline.task_file", rights.Typed(pf.ID), rights.Both(pf.Name(i18n.ZH), pf.Name(i18n.EN)))
+			note := f.TaskNote
 			act = func(req *rights.Request, now time.Time) (rights.Step, error) {
 				if !req.State.Open() {
 					return rights.Step{}, rights.ErrChanged
 				}
-				return rights.Step{Action: "file_task", ActorID: me, Role: "officer", Note: note}, nil
+				return rights.Step{Action: "file_task", ActorID: me, Role: "officer", Note: note, Said: []rights.Said{task}}, nil
 			}
 		}
 	case "notified":
@@ -531,10 +533,16 @@ func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.
 	}
 	done := map[string]string{}
 	for _, st := range steps {
-		if st.Action == "file_task" {
-			id, rest, _ := strings.Cut(st.Note, " ")
-			done[id] = rest
+		if st.Action != "file_task" {
+			continue
 		}
+		if len(st.Said) > 0 && len(st.Said[0].Args) > 0 {
+			done[st.Said[0].Args[0].Text] = st.Note
+			continue
+		}
+		// Written before the file was kept apart from the finding: "<id> <name>: <finding>".
+		id, rest, _ := strings.Cut(st.Note, " ")
+		done[id] = rest
 	}
 	var out []taskRow
 	for _, f := range fs {

@@ -19,6 +19,9 @@ type receiptPage struct {
 	Event   *consent.Event
 	Receipt *receipt.Receipt
 	Time    time.Time
+	// Purpose is the purpose's name and description in the reader's language, from the
+	// notice version the receipt was given under ("" if that version cannot be read).
+	Purpose string
 }
 
 // ownEvent loads a consent event of the signed-in person; anyone else's is not found.
@@ -53,7 +56,15 @@ func (s *Server) receiptView(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "receipt", s.view(c, "receipt.title", receiptPage{Event: e, Receipt: r, Time: time.Unix(r.ConsentTimestamp, 0)}))
+	page := receiptPage{Event: e, Receipt: r, Time: time.Unix(r.ConsentTimestamp, 0)}
+	// The receipt is signed in the language of the moment; the page words it for its reader.
+	if n, err := s.Notices.Version(c.Request.Context(), e.NoticeVersion); err == nil {
+		if p := n.Purpose(e.Purpose); p != nil {
+			lang := c.GetString(keyLang)
+			page.Purpose = p.Name.In(lang) + ": " + p.Description.In(lang)
+		}
+	}
+	s.render(c, http.StatusOK, "receipt", s.view(c, "receipt.title", page))
 }
 
 // receiptDownload gives the signed receipt as a JSON file: the receipt and its JWS.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"time"
@@ -44,8 +45,44 @@ type View struct {
 // T translates a catalogue key into the page's language.
 func (v *View) T(key string, args ...any) string { return v.s.cat.T(v.Lang, key, args...) }
 
+// TIn translates a key into another language than the page's: a language's own name in
+// a list of languages, marked with its lang.
+func (v *View) TIn(lang, key string) string { return v.s.cat.T(lang, key) }
+
 // TArgs is T with the values in a slice, for templates.
 func (v *View) TArgs(key string, args []any) string { return v.T(key, args...) }
+
+// Entered marks text a person typed (a name, a note): it is shown as typed, in whatever
+// language it was written, isolated from the sentence around it; class "entered" tells
+// readers and tests it is no word of the portal's.
+func (v *View) Entered(s string) template.HTML {
+	return template.HTML(`<bdi class="entered">` + template.HTMLEscapeString(s) + `</bdi>`) // #nosec G203 -- escaped just above
+}
+
+// TE is T whose text arguments are texts people typed, each marked as Entered.
+func (v *View) TE(key string, args ...any) template.HTML { return v.marked(key, v.Entered, args) }
+
+// TZH is T whose text arguments are Chinese whatever the page's language (a Chinese
+// document number), each marked as such for screen readers.
+func (v *View) TZH(key string, args ...any) template.HTML {
+	return v.marked(key, func(s string) template.HTML {
+		return template.HTML(`<span lang="zh-TW">` + template.HTMLEscapeString(s) + `</span>`) // #nosec G203 -- escaped
+	}, args)
+}
+
+// marked formats key's escaped message with its text arguments marked by mark; other
+// arguments (numbers) are formatted as they are.
+func (v *View) marked(key string, mark func(string) template.HTML, args []any) template.HTML {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			out[i] = mark(s)
+		} else {
+			out[i] = a
+		}
+	}
+	return template.HTML(fmt.Sprintf(template.HTMLEscapeString(v.T(key)), out...)) // #nosec G203 -- the message is escaped, the texts by mark
+}
 
 // Flash renders a flash message with its values.
 func (v *View) Flash(f flash) string { return v.T(f.Key, f.Args...) }

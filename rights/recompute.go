@@ -253,16 +253,17 @@ func (s *CalendarService) redate(ctx context.Context, ref string, cal Calendar, 
 		if due == old {
 			return nil, nil
 		}
-		note := old.String() + " → " + due.String()
+		// The dates are worded for each reader; the reason is the administrator's own text.
+		moved := Say("timeline.due_moved", Typed(old.String()), Typed(due.String()))
 		if reason != "" {
-			note += " (" + reason + ")"
+			moved = Say("timeline.due_moved_because", Typed(old.String()), Typed(due.String()), Typed(reason))
 		}
 		updated, err := s.Timeline.Update(ctx, ref, r.Version, s.Now(), func(r *Request, now time.Time) (Step, error) {
 			if r.Due != old || !awaitsDecision(r) {
 				return Step{}, ErrChanged
 			}
 			r.Due = due
-			return Step{Action: "due_recomputed", ActorID: by, Role: "officer", Note: note}, nil
+			return Step{Action: "due_recomputed", ActorID: by, Role: "officer", Said: []Said{moved}}, nil
 		})
 		if errors.Is(err, ErrChanged) && attempt < 3 {
 			continue

@@ -253,12 +253,14 @@ func File(r *Request, now time.Time, cal Calendar) {
 
 // Step is one entry of a request's timeline. Internal notes are kept from the requester.
 type Step struct {
-	Ref      string
-	At       time.Time
-	Action   string // "filed", "withdrawn", …: a catalogue key under timeline.
-	ActorID  string
-	Role     string // "requester", "officer"
-	Note     string
+	Ref     string
+	At      time.Time
+	Action  string // "filed", "withdrawn", …: a catalogue key under timeline.
+	ActorID string
+	Role    string // "requester", "officer"
+	Note    string // what a person typed
+	// Said is what the portal itself records, worded when read (Said).
+	Said     []Said
 	Internal bool
 }
 

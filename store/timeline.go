@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -19,18 +20,26 @@ import (
 var _ rights.Timeline = (*Requests)(nil)
 
 type stepDoc struct {
-	At       time.Time `bson:"at"`
-	Action   string    `bson:"action"`
-	ActorID  string    `bson:"actor_id"`
-	Role     string    `bson:"role"`
-	Note     []byte    `bson:"note,omitempty"` // sealed with the requester's key
-	Internal bool      `bson:"internal"`
+	At      time.Time `bson:"at"`
+	Action  string    `bson:"action"`
+	ActorID string    `bson:"actor_id"`
+	Role    string    `bson:"role"`
+	Note    []byte    `bson:"note,omitempty"` // sealed with the requester's key
+	// Said holds the step's rights.Said as JSON, sealed too: its parameters may be personal
+	// (a corrected address). Steps written before it have none.
+	Said     []byte `bson:"said,omitempty"`
+	Internal bool   `bson:"internal"`
 }
 
 func stepToDoc(st rights.Step, sealer *vault.Sealer) stepDoc {
 	d := stepDoc{At: st.At.UTC(), Action: st.Action, ActorID: st.ActorID, Role: st.Role, Internal: st.Internal}
 	if st.Note != "" && sealer != nil {
 		d.Note = sealer.Seal("request.step", st.Note)
+	}
+	if len(st.Said) > 0 && sealer != nil {
+		if b, err := json.Marshal(st.Said); err == nil {
+			d.Said = sealer.Seal("request.step_said", string(b))
+		}
 	}
 	return d
 }
@@ -156,6 +165,15 @@ func (s *Requests) Steps(ctx context.Context, ref string, withInternal bool) ([]
 		if len(sd.Note) > 0 && sealer != nil {
 			if st.Note, err = sealer.Open("request.step", sd.Note); err != nil {
 				return nil, err
+			}
+		}
+		if len(sd.Said) > 0 && sealer != nil {
+			said, err := sealer.Open("request.step_said", sd.Said)
+			if err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(said), &st.Said); err != nil {
+				return nil, fmt.Errorf("step of %s: %w", ref, err)
 			}
 		}
 		out = append(out, st)
