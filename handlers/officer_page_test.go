@@ -41,7 +41,7 @@ func TestOfficerPageShowsTheNextStepFirst(t *testing.T) {
 	if page.doc.Find("details.action[open]").Length() != 0 || page.doc.Find(`details.action form[action$="/review"]`).Length() != 1 {
 		t.Fatal("the other actions are not folded, or the review is not among them")
 	}
-	if got := zh.get("/officer/requests/" + ref).text(".next-step h2"); got != "下一步: 登錄身分核對結果" {
+	if got := zh.get("/officer/requests/" + ref).text(".next-step h2"); got != "下一步：登錄身分核對結果" {
 		t.Fatalf("next step in Chinese: %q", got)
 	}
 
@@ -62,7 +62,7 @@ func TestOfficerPageShowsTheNextStepFirst(t *testing.T) {
 	if page.doc.Find(`details#act-extend form[action$="/extend"]`).Length() != 1 {
 		t.Fatal("the extension is not offered among the other actions")
 	}
-	if got := zh.get("/officer/requests/" + ref).text(".next-step h2"); got != "下一步: 作成決定" {
+	if got := zh.get("/officer/requests/" + ref).text(".next-step h2"); got != "下一步：作成決定" {
 		t.Fatalf("decide next in Chinese: %q", got)
 	}
 
@@ -80,7 +80,7 @@ func TestOfficerPageShowsTheNextStepFirst(t *testing.T) {
 	if r := act(t, en, ref, "fulfil", url.Values{"fulfil_note": {"sent"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("fulfil: %d %s", r.Code, r.text(".error-summary"))
 	}
-	if got := zh.get("/officer/requests/" + ref).text(".next-step h2"); got != "下一步: 結案" {
+	if got := zh.get("/officer/requests/" + ref).text(".next-step h2"); got != "下一步：結案" {
 		t.Fatalf("close next in Chinese: %q", got)
 	}
 	if r := act(t, en, ref, "close", nil); r.Code != http.StatusSeeOther {
