@@ -112,13 +112,13 @@ func ParseSection(key string, heading Text, texts map[string]string) (Section, *
 	zh, en := parsed["zh-TW"], parsed["en"]
 	if len(zh) != len(en) {
 		if len(v.Problems) == 0 {
-			v.Add(field+"-en", "notice.shape_mismatch")
+			v.Add(field+"-en", "notice.shape_count", len(zh), len(en))
 		}
 		return s, v
 	}
 	for i := range zh {
 		if zh[i].Kind != en[i].Kind || len(zh[i].Items) != len(en[i].Items) {
-			v.Add(field+"-en", "notice.shape_mismatch")
+			v.Add(field+"-en", "notice.shape_block", i+1)
 			return s, v
 		}
 		b := Block{Kind: zh[i].Kind}

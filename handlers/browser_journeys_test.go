@@ -472,11 +472,17 @@ func TestBrowserJourneyOfficer(t *testing.T) {
 	}
 	j.check("request")
 
-	must(t, ctx, chromedp.Click(`form[action$="/review"] button`), chromedp.WaitVisible(`form[action$="/extend"]`))
+	// A copy waits for a stronger identity check: that is the next step, the review and
+	// the rest are folded under their names.
+	if next := textOf(t, ctx, ".next-step h2"); !strings.Contains(next, "登錄身分核對結果") {
+		t.Errorf("the next step of a new copy request: %q", next)
+	}
+	must(t, ctx, chromedp.Click(`details#act-review > summary`), chromedp.Click(`form[action$="/review"] button`),
+		chromedp.WaitVisible(`.next-step a[href$="/decide"]`))
 	if f := facts(); !strings.Contains(f, "審查中") {
 		t.Errorf("after starting the review: %q", f)
 	}
-	submitted(t, ctx, chromedp.Click("#lvl-document"), chromedp.SendKeys("#f-identity_note", "身分證影本已核對"),
+	submitted(t, ctx, chromedp.Click(`details#act-identity > summary`), chromedp.Click("#lvl-document"), chromedp.SendKeys("#f-identity_note", "身分證影本已核對"),
 		chromedp.Click("#identity-form button[type=submit]"))
 	if f := facts(); !strings.Contains(f, "身分證明文件影本") || !strings.Contains(f, "身分證影本已核對") {
 		t.Errorf("the identity check is not shown: %q", f)
@@ -484,7 +490,7 @@ func TestBrowserJourneyOfficer(t *testing.T) {
 	j.check("identity")
 
 	// An extension without a reason is refused and says so at the field.
-	must(t, ctx, chromedp.Click(`form[action$="/extend"] button`), chromedp.WaitVisible(".error-summary"))
+	must(t, ctx, chromedp.Click(`details#act-extend > summary`), chromedp.Click(`form[action$="/extend"] button`), chromedp.WaitVisible(".error-summary"))
 	if n := evalString(t, ctx, `String(document.querySelectorAll('.error-summary a[href="#f-reason"]').length)`); n != "1" {
 		t.Error("the missing reason is not linked from the error summary")
 	}

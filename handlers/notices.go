@@ -180,6 +180,80 @@ type draftPage struct {
 	Catalogue []consent.Purpose
 	Included  map[string]bool
 	Langs     []string
+	// Published is the version the draft is compared with (0: none yet); Compare holds
+	// each section's comparison by key, Changed the sections that differ, in order.
+	Published int
+	Compare   map[string]*sectionCompare
+	Changed   []consent.Section
+}
+
+// sectionCompare is a section of the draft beside the published one, per language.
+type sectionCompare struct {
+	Changed bool
+	Langs   []langCompare
+}
+
+type langCompare struct {
+	Lang string
+	Rows []consent.Change
+}
+
+// compareDraft sets each section of the editor (as typed) beside the published version.
+func (p *draftPage) compareDraft(cur *consent.Notice) {
+	p.Compare = map[string]*sectionCompare{}
+	published := map[string]consent.Section{}
+	if cur != nil {
+		p.Published = cur.Version
+		for _, sec := range cur.Sections {
+			published[sec.Key] = sec
+		}
+	}
+	for _, sec := range p.Sections {
+		sc := &sectionCompare{}
+		for _, l := range p.Langs {
+			old := ""
+			if ps, ok := published[sec.Key]; ok {
+				old = consent.SectionText(ps, l)
+			}
+			rows := consent.Compare(old, p.Values["section-"+sec.Key+"-"+l])
+			sc.Changed = sc.Changed || consent.Changed(rows)
+			sc.Langs = append(sc.Langs, langCompare{Lang: l, Rows: rows})
+		}
+		p.Compare[sec.Key] = sc
+		if sc.Changed {
+			p.Changed = append(p.Changed, sec)
+		}
+	}
+}
+
+// nameSections puts the section's heading and the text's language in front of each
+// problem of a section's field ("section-purposes-en"): the editor has two dozen text
+// areas, and the summary at the top must say which one to fix.
+func (s *Server) nameSections(c *gin.Context, sections []consent.Section, vals map[string]string, problems []apperr.Problem) []apperr.Problem {
+	v := &View{Lang: c.GetString(keyLang), s: s}
+	out := make([]apperr.Problem, len(problems))
+	for i, p := range problems {
+		out[i] = p
+		for _, sec := range sections {
+			for _, l := range consent.Langs {
+				for _, kind := range []string{"section", "heading"} {
+					if p.Field != kind+"-"+sec.Key+"-"+l {
+						continue
+					}
+					heading := vals["heading-"+sec.Key+"-"+v.Lang]
+					if heading == "" {
+						heading = sec.Heading.In(v.Lang)
+					}
+					label := "draft.text-" + l
+					if kind == "heading" {
+						label = "draft.heading-" + l
+					}
+					out[i].Key, out[i].Args = "draft.section_problem", []any{heading, v.T(label), v.Problem(p)}
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (p *draftPage) Val(key string) string { return p.Values[key] }
@@ -220,8 +294,15 @@ func (s *Server) loadDraft(c *gin.Context) (*consent.Notice, []consent.Purpose, 
 
 // renderDraft shows the editor with the given values and problems.
 func (s *Server) renderDraft(c *gin.Context, status int, sections []consent.Section, cat []consent.Purpose, vals map[string]string, inc map[string]bool, problems []apperr.Problem) {
-	v := s.view(c, "notices.draft_title", &draftPage{Values: vals, Sections: sections, Catalogue: cat, Included: inc, Langs: consent.Langs})
-	v.Problems = problems
+	cur, err := s.Notices.Current(c.Request.Context())
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		s.fail(c, err)
+		return
+	}
+	p := &draftPage{Values: vals, Sections: sections, Catalogue: cat, Included: inc, Langs: consent.Langs}
+	p.compareDraft(cur)
+	v := s.view(c, "notices.draft_title", p)
+	v.Problems = s.nameSections(c, sections, vals, problems)
 	s.render(c, status, "notice_draft", v)
 }
 
@@ -325,6 +406,11 @@ func (s *Server) saveDraft(c *gin.Context) {
 		return
 	}
 	s.addFlash(c, flashSuccess, "flash.draft_saved")
+	if c.PostForm("then") == "preview" {
+		// The preview shows what was just typed: it is saved first.
+		c.Redirect(http.StatusSeeOther, "/admin/notices/draft/preview")
+		return
+	}
 	c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
 }
 

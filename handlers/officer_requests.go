@@ -57,6 +57,10 @@ type officerRequestPage struct {
 	Letters  []letterRow
 	Methods  []string
 	Mailable bool
+	// Next is the action that moves the request on, shown first; Others are the rest
+	// the state allows, each folded under its name so the page stays short.
+	Next   string
+	Others []string
 }
 
 type letterRow struct {
@@ -180,6 +184,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	}
 	eff := rights.EffectsOf(r)
 	p.CanErase = r.Kind == rights.Delete && !r.Erased && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
+	p.Next, p.Others = nextAndOthers(r, p.Tasks, p.CanErase)
 	v0 := &View{Lang: c.GetString(keyLang), s: s}
 	if eff.Correct != nil {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_correct", v0.T("request.field."+eff.Correct.Field), eff.Correct.Value))
@@ -517,6 +522,48 @@ func (s *Server) officerConfirmed(c *gin.Context, r *rights.Request, f *officerA
 
 var noteFields = map[string]string{"identity-ask": "ask_note", "identity": "identity_note", "fulfil": "fulfil_note", "duplicate": "dup_note"}
 
+// nextAndOthers splits the actions the request allows into the next step and the rest.
+func nextAndOthers(r *rights.Request, tasks []taskRow, canErase bool) (string, []string) {
+	open := false
+	for _, t := range tasks {
+		open = open || t.Done == ""
+	}
+	next := rights.NextStep(r, open)
+	if canErase {
+		// An erasure that did not finish is all that is left to do.
+		next = rights.ActErase
+	}
+	acts := rights.Actions(r)
+	if len(tasks) > 0 && (r.State.Open() || r.State == rights.Fulfilled) {
+		acts = append(acts, rights.ActTasks)
+	}
+	acts = append(acts, rights.ActNote)
+	var others []string
+	for _, a := range acts {
+		if a != next {
+			others = append(others, a)
+		}
+	}
+	return next, others
+}
+
+// requesterName names the requester of r for staff ("" once erased or gone).
+func (s *Server) requesterName(ctx context.Context, r *rights.Request) string {
+	switch {
+	case r.Erased:
+		return ""
+	case rights.IsGuest(r.Subject):
+		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil {
+			return g.Name
+		}
+	default:
+		if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
+			return u.Name
+		}
+	}
+	return ""
+}
+
 type taskRow struct {
 	File *inventory.File
 	Done string // the note recorded, "" while open
@@ -708,6 +755,10 @@ type decidePage struct {
 	Reasons  []string
 	Quantity map[string]string // fee item id → quantity
 	FeeAsked bool
+	// What was asked, beside the form: the requester's name, the attachments and the
+	// messages exchanged so far.
+	Requester string
+	Files     *attachmentList
 }
 
 // decideForm is the item-by-item decision. Outcome and grounds carry their item's index
@@ -752,6 +803,11 @@ func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p d
 	if len(p.Reasons) < len(p.Items) {
 		p.Reasons = append(p.Reasons, make([]string, len(p.Items)-len(p.Reasons))...)
 	}
+	if p.Files, err = s.loadAttachments(c, r.Ref); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p.Requester = s.requesterName(ctx, r)
 	v := s.view(c, "decide.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems

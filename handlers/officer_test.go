@@ -522,7 +522,7 @@ func TestQueueSearchByReferencePrefixAndEmail(t *testing.T) {
 	}
 	o := h.signIn("o@agency.example", staffPassword, english)
 	r := o.get("/officer/queue?q=" + url.QueryEscape(" A@Example.TW "))
-	found := r.doc.Find(`#found-h + .table-wrap tbody a`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	found := r.doc.Find(`.found .table-wrap tbody a`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
 	sort.Strings(found)
 	if r.Code != 200 || !strings.Contains(r.text("#found-h"), "A@Example.TW") || len(found) != 2 || found[0] != "2026-000001" || found[1] != "2026-000003" {
 		t.Fatalf("by e-mail: %d %q %v", r.Code, r.text("#found-h"), found)
@@ -537,6 +537,69 @@ func TestQueueSearchByReferencePrefixAndEmail(t *testing.T) {
 		t.Fatal("a prefix no reference has")
 	}
 	if r := o.get("/officer/queue?q=王小明"); r.Code != 200 || !strings.Contains(r.text(".notice"), "No request matches 王小明") {
-		t.Fatalf("a name: %d %q", r.Code, r.text(".notice"))
+		t.Fatalf("a name nobody has: %d %q", r.Code, r.text(".notice"))
+	}
+}
+
+// A caller is found by name or phone as they say it — spaces, full-width letters, +886 —
+// through the keyed index written with the account: the person's own requests, open or
+// closed, nobody else's; a changed name finds them under the new one only.
+func TestQueueSearchByNameAndPhone(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("w@example.tw", "王小明", citizenPassword)
+	h.makeUser("m@example.tw", "Mary Chen", citizenPassword)
+	h.makeUser("n@example.tw", "王小華", citizenPassword)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	w := h.signIn("w@example.tw", citizenPassword)
+	if r := w.post("/account/profile", url.Values{"name": {"王小明"}, "phone": {"0912-345-678"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("profile: %d %s", r.Code, r.text(".error-summary"))
+	}
+	w.post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+	h.signIn("m@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"copy"}, "scope": {"all"}})
+	h.signIn("n@example.tw", citizenPassword).post("/requests", url.Values{"kind": {"view"}, "scope": {"all"}})
+	w.post("/requests", url.Values{"kind": {"copy"}, "scope": {"all"}})
+	if r := w.post("/requests/2026-000004/withdraw", url.Values{"confirm": {"yes"}, "version": {"1"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", r.Code)
+	}
+	found := func(r *response) []string {
+		refs := r.doc.Find(`.found .table-wrap tbody a`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+		sort.Strings(refs)
+		return refs
+	}
+	en := h.signIn("o@agency.example", staffPassword, english)
+	zh := h.signIn("o@agency.example", staffPassword)
+	for _, q := range []string{"王小明", " 王 小明 ", "0912345678", "+886 912 345 678", "(09)1234-5678"} {
+		r := en.get("/officer/queue?q=" + url.QueryEscape(q))
+		if got := found(r); r.Code != 200 || strings.Join(got, ",") != "2026-000001,2026-000004" || !strings.Contains(r.text(".found h3"), "王小明") {
+			t.Errorf("%q found %v (%d) %q", q, got, r.Code, r.text(".found"))
+		}
+	}
+	// A name written with spaces is found by either part, case and width aside.
+	for _, q := range []string{"Mary Chen", "chen", "ＣＨＥＮ", "mary"} {
+		if got := found(en.get("/officer/queue?q=" + url.QueryEscape(q))); strings.Join(got, ",") != "2026-000002" {
+			t.Errorf("%q found %v", q, got)
+		}
+	}
+	r := en.get("/officer/queue?q=" + url.QueryEscape("王小明"))
+	if got := r.text("#found-h"); got != "Requests found for 王小明" {
+		t.Errorf("English heading %q", got)
+	}
+	r = zh.get("/officer/queue?q=" + url.QueryEscape("王小明"))
+	if got := r.text("#found-h"); got != "符合 王小明 的請求" || !strings.Contains(r.text(".found"), "已撤回") {
+		t.Errorf("Chinese: %q %q", got, r.text(".found"))
+	}
+	// Part of a name without spaces is no search term: nobody else is listed.
+	if r := zh.get("/officer/queue?q=" + url.QueryEscape("小明")); !strings.Contains(r.text(".notice"), "找不到符合 小明 的請求") || len(found(r)) != 0 {
+		t.Errorf("a part of a Chinese name: %q %v", r.text(".notice"), found(r))
+	}
+	// A new name: found under it, no longer under the old one.
+	if r := w.post("/account/profile", url.Values{"name": {"王大明"}, "phone": {"0912-345-678"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("rename: %d", r.Code)
+	}
+	if got := found(en.get("/officer/queue?q=" + url.QueryEscape("王大明"))); len(got) != 2 {
+		t.Errorf("under the new name: %v", got)
+	}
+	if r := en.get("/officer/queue?q=" + url.QueryEscape("王小明")); len(found(r)) != 0 || !strings.Contains(r.text(".notice"), "No request matches 王小明") {
+		t.Errorf("still under the old name: %v", found(r))
 	}
 }

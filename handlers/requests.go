@@ -413,11 +413,13 @@ type queuePage struct {
 	Officers   []*account.User
 	States     []rights.State
 	Kinds      []rights.Kind
-	NotFound   string // a searched reference or address that matches nothing
-	// Found are the requests of the person whose e-mail was searched (open or not);
-	// FoundFor is that address.
-	Found    []*rights.Request
-	FoundFor string
+	NotFound   string // a searched reference, address, name or number that matches nothing
+	// Found are the people a search by e-mail, name or phone found, each with their
+	// requests (open or not); FoundFor is what was searched, FoundMore that more people
+	// match than are listed.
+	Found     []rights.Found
+	FoundFor  string
+	FoundMore bool
 	// Prefix narrows the open requests to references beginning with it.
 	Prefix string
 }
@@ -499,8 +501,9 @@ func (s *Server) queue(c *gin.Context) {
 		States: openStates, Kinds: rights.Kinds}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		// A reference is looked up by _id, open or not; the beginning of one narrows the
-		// open requests; an e-mail address finds its account through the keyed hash and
-		// lists the person's own requests. Nothing is searched by reading everyone's.
+		// open requests; an e-mail address, a name or a phone number finds the account
+		// through a keyed index and lists the person's own requests. Nothing is searched
+		// by reading everyone's (rights.Search says why not the open requests either).
 		switch {
 		case rights.ValidRef(q):
 			if _, err := s.Requests.ByRef(ctx, q); err == nil {
@@ -513,8 +516,8 @@ func (s *Server) queue(c *gin.Context) {
 			p.NotFound = q
 		case rights.IsRefPrefix(q):
 			p.Prefix = q
-		case strings.Contains(q, "@"):
-			found, err := s.Search.ByEmail(ctx, q)
+		default:
+			found, more, err := s.Search.ByPerson(ctx, q)
 			if err != nil {
 				s.fail(c, err)
 				return
@@ -522,9 +525,7 @@ func (s *Server) queue(c *gin.Context) {
 			if len(found) == 0 {
 				p.NotFound = q
 			}
-			p.Found, p.FoundFor = found, q
-		default:
-			p.NotFound = q
+			p.Found, p.FoundFor, p.FoundMore = found, q, more
 		}
 	}
 	all, rows, clocks, err := s.queueRows(c, f)

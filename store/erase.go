@@ -70,8 +70,9 @@ func (e *Eraser) Erase(ctx context.Context, subject string, keepLetters []string
 	}
 	// What remains is ciphertext and ids; delete it all.
 	var u struct {
-		EmailKey string                     `bson:"email_key"`
-		Consents map[string]consentStateDoc `bson:"consents"`
+		EmailKey   string                     `bson:"email_key"`
+		Consents   map[string]consentStateDoc `bson:"consents"`
+		SearchKeys []string                   `bson:"search_keys"`
 	}
 	err = translate(e.db.coll(collUsers).FindOne(ctx, bson.D{{Key: "_id", Value: subject}}).Decode(&u))
 	switch {
@@ -141,6 +142,12 @@ func (e *Eraser) Erase(ctx context.Context, subject string, keepLetters []string
 	}
 	if err := e.db.listRemove(ctx, listStaff, staffKey, subject); err != nil {
 		return rep, fmt.Errorf("erase: %w", err)
+	}
+	// Off the lists officers search by name and phone.
+	for _, k := range u.SearchKeys {
+		if err := e.db.listRemove(ctx, listPeople, k, subject); err != nil {
+			return rep, fmt.Errorf("erase: %w", err)
+		}
 	}
 	for _, c := range []string{collUsers, collGuests, collSubjectRequests} {
 		if _, err := e.db.coll(c).DeleteOne(ctx, bson.D{{Key: "_id", Value: subject}}); err != nil {

@@ -26,6 +26,7 @@ const (
 	listMail     = "mail"     // mail ids (pending or sent), in the order queued
 	listTokens   = "tokens"   // single-use token hashes
 	listStaff    = "staff"    // ids of accounts holding a staff role (key "all")
+	listPeople   = "people"   // ids of accounts per keyed search term (name, phone: users.go)
 	// disclosure record ids per year of disclosure ("2026"), and the years that have a
 	// list (key "years")
 	listDisclosures = "disclosures"

@@ -89,6 +89,12 @@ func (s *Seeder) Person(ctx context.Context, p SeedPerson) error {
 	s.add(collEmails, emailDoc{Key: key, UserID: u.ID})
 	u.Version = 1
 	doc := toDoc(u, sealer, key)
+	// Listed under name and phone for the officers' search, as Users.Create would.
+	users := &Users{key: s.emailKey}
+	doc.SearchKeys = users.searchKeys(u)
+	for _, k := range doc.SearchKeys {
+		s.list(listPeople, k, u.ID)
+	}
 	if len(u.Roles) > 0 {
 		s.list(listStaff, staffKey, u.ID)
 	}

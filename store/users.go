@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/vault"
 )
 
@@ -51,7 +54,11 @@ type userDoc struct {
 	Restricted         time.Time            `bson:"restricted,omitempty"`
 	Stopped            map[string]time.Time `bson:"stopped,omitempty"`
 	Disputed           []string             `bson:"disputed,omitempty"`
-	Version            int64                `bson:"version"`
+	// SearchKeys are the keyed hashes under which the person is listed for officers'
+	// searches by name and phone (searchKey), kept so an update or an erasure knows
+	// which lists to leave without unsealing the old values.
+	SearchKeys []string `bson:"search_keys,omitempty"`
+	Version    int64    `bson:"version"`
 }
 
 type emailDoc struct {
@@ -60,6 +67,72 @@ type emailDoc struct {
 }
 
 func (s *Users) emailKey(email string) string { return keyedEmail(s.key, email) }
+
+// searchKey keys a search term (account.SearchTerms) with the e-mail index's key, apart
+// from addresses by its prefix: the lists name no name or number.
+func (s *Users) searchKey(term string) string { return keyedEmail(s.key, "search\x00"+term) }
+
+func (s *Users) searchKeys(u *account.User) []string {
+	var out []string
+	for _, t := range account.SearchTerms(u.Name, u.Phone) {
+		out = append(out, s.searchKey(t))
+	}
+	return out
+}
+
+// listPeople adds id to the list of each key (written before the account, intent
+// first: a reader checks the account it finds).
+func (s *Users) listPeople(ctx context.Context, id string, keys []string) error {
+	for _, k := range keys {
+		if err := s.db.listAdd(ctx, listPeople, k, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Users) unlistPeople(ctx context.Context, id string, keys []string) error {
+	for _, k := range keys {
+		if err := s.db.listRemove(ctx, listPeople, k, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxFound bounds the people one search lists: a common family name must not turn a
+// search into a read of thousands of accounts.
+const maxFound = 20
+
+// ByTerm lists the accounts a search term (account.QueryTerm) finds: one list by _id,
+// then each account by _id, checked against its name and phone (a list may still name
+// an account whose name has since changed). At most maxFound, and whether more exist.
+func (s *Users) ByTerm(ctx context.Context, term string) ([]*account.User, bool, error) {
+	if term == "" {
+		return nil, false, nil
+	}
+	ids, err := s.db.listIDs(ctx, listPeople, s.searchKey(term))
+	if err != nil {
+		return nil, false, fmt.Errorf("find people: %w", err)
+	}
+	var out []*account.User
+	for _, id := range ids {
+		if len(out) == maxFound {
+			return out, true, nil
+		}
+		u, err := s.ByID(ctx, id)
+		if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
+			continue
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("find people: %w", err)
+		}
+		if account.Matches(u.Name, u.Phone, term) {
+			out = append(out, u)
+		}
+	}
+	return out, false, nil
+}
 
 // Create claims the address first (its _id is unique), then writes the user. If the
 // second write fails the claim is released, so the address can be used again.
@@ -82,7 +155,14 @@ func (s *Users) Create(ctx context.Context, u *account.User) error {
 		}
 	}
 	doc := toDoc(u, sealer, key)
+	doc.SearchKeys = s.searchKeys(u)
+	if err := s.listPeople(ctx, u.ID, doc.SearchKeys); err != nil {
+		_, _ = s.db.coll(collEmails).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "user_id", Value: u.ID}})
+		_ = s.vault.Destroy(ctx, u.ID)
+		return fmt.Errorf("create user: %w", err)
+	}
 	if _, err := s.db.coll(collUsers).InsertOne(ctx, doc); err != nil {
+		_ = s.unlistPeople(ctx, u.ID, doc.SearchKeys)
 		_, _ = s.db.coll(collEmails).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "user_id", Value: u.ID}})
 		_ = s.vault.Destroy(ctx, u.ID)
 		return fmt.Errorf("create user: %w", translate(err))
@@ -137,6 +217,12 @@ func (s *Users) Update(ctx context.Context, u *account.User) error {
 	next.Email = "" // the address never changes here; keep the stored one
 	doc := toDoc(&next, sealer, cur.EmailKey)
 	doc.Email = cur.Email
+	doc.SearchKeys = s.searchKeys(&next)
+	// The new name and number are listed before the account says them, the old ones
+	// taken off after: a search never misses the person, and a stale entry is checked.
+	if err := s.listPeople(ctx, u.ID, notIn(doc.SearchKeys, cur.SearchKeys)); err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
 	// $set rather than replace: other stores keep their own fields on the person's
 	// document (the consent state), which this update must not erase.
 	raw, err := bson.Marshal(doc)
@@ -165,6 +251,9 @@ func (s *Users) Update(ctx context.Context, u *account.User) error {
 		return fmt.Errorf("update user %s: %w", u.ID, apperr.ErrStale)
 	}
 	u.Version = next.Version
+	if err := s.unlistPeople(ctx, u.ID, notIn(cur.SearchKeys, doc.SearchKeys)); err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
 	if len(u.Roles) == 0 && len(cur.Roles) > 0 {
 		if err := s.db.listRemove(ctx, listStaff, staffKey, u.ID); err != nil {
 			return fmt.Errorf("update user: %w", err)
@@ -311,4 +400,76 @@ func clearedFields(d *userDoc) bson.D {
 		out = append(out, bson.E{Key: "stopped", Value: ""})
 	}
 	return out
+}
+
+// notIn is a less the elements of b.
+func notIn(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+const peopleIndexedID = "people_indexed"
+
+// IndexPeople lists every account written before the search index under its name and
+// phone, once: later starts see the mark in one look-up. It reads the users whole (a
+// background job at start) and unseals each name; running it twice, or on two
+// instances at once, lists each person once (the lists are sets).
+func (s *Users) IndexPeople(ctx context.Context) (int, error) {
+	ctx = background.Job(ctx, "index people")
+	err := translate(s.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: peopleIndexedID}}).Err())
+	if err == nil {
+		return 0, nil
+	}
+	if !errors.Is(err, apperr.ErrNotFound) {
+		return 0, fmt.Errorf("index people: %w", err)
+	}
+	cur, err := s.db.coll(collUsers).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "search_keys", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("index people: %w", translate(err))
+	}
+	var todo []string
+	for cur.Next(ctx) {
+		var d struct {
+			ID         string   `bson:"_id"`
+			SearchKeys []string `bson:"search_keys"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			return 0, fmt.Errorf("index people: %w", err)
+		}
+		if d.SearchKeys == nil {
+			todo = append(todo, d.ID)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return 0, fmt.Errorf("index people: %w", translate(err))
+	}
+	n := 0
+	for _, id := range todo {
+		u, err := s.ByID(ctx, id)
+		if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("index people: %w", err)
+		}
+		keys := s.searchKeys(u)
+		if err := s.listPeople(ctx, id, keys); err != nil {
+			return n, fmt.Errorf("index people: %w", err)
+		}
+		if _, err := s.db.coll(collUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "search_keys", Value: keys}}}}); err != nil {
+			return n, fmt.Errorf("index people: %w", translate(err))
+		}
+		n++
+	}
+	if _, err := s.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: peopleIndexedID}},
+		bson.D{{Key: "_id", Value: peopleIndexedID}, {Key: "at", Value: time.Now().UTC()}}, options.Replace().SetUpsert(true)); err != nil {
+		return n, fmt.Errorf("index people: %w", translate(err))
+	}
+	return n, nil
 }

@@ -273,6 +273,13 @@ func (a *app) bootstrap(ctx context.Context) error {
 	} else if n > 0 {
 		a.log.Info("agency records sealed", "records", n)
 	}
+	// Accounts written before the officers' search by name and phone are listed under
+	// them once; later starts see the mark in one look-up.
+	if n, err := a.Users.IndexPeople(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("index people for search: %w", err)
+	} else if n > 0 {
+		a.log.Info("accounts indexed for search by name and phone", "accounts", n)
+	}
 	// An audit trail from before string _ids (an older data directory or backup) is
 	// converted once, whatever bootstrap's own deadline: a conversion cut off would start
 	// again from the beginning. Later start-ups see the head's mark in one look-up.
