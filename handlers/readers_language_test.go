@@ -95,8 +95,12 @@ func TestEveryPageSpeaksTheReadersLanguage(t *testing.T) {
 			default:
 				// Downloads and the API keep codes and what people wrote; only the
 				// format verbs are checked.
-				if strings.Contains(r.Body.String(), "%!") {
-					t.Errorf("%s: a mangled format verb", what)
+				// (A ZIP or an image is compressed bytes: any two may read "%!".)
+				if !strings.Contains(ctype, "json") && !strings.HasPrefix(ctype, "text/") {
+					continue
+				}
+				if i := strings.Index(r.Body.String(), "%!"); i >= 0 {
+					t.Errorf("%s: a mangled format verb: %q", what, r.Body.String()[max(0, i-80):min(len(r.Body.String()), i+40)])
 				}
 				continue
 			}
