@@ -243,13 +243,13 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		refuse(err)
 		return
 	}
+	// The next page opens on the confirmation panel: reference, due date, what happens next.
+	s.addFlashArgs(c, flashFiled, "", r.Ref, r.Due.String(), string(r.Kind), who.guest)
 	if who.guest {
-		s.addFlashArgs(c, flashSuccess, "flash.guest_request_filed", r.Ref, r.Due.String())
 		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
 		return
 	}
 	s.setDisputed(c, r, true)
-	s.addFlash(c, flashSuccess, "flash.request_filed")
 	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
 }
 
@@ -278,6 +278,8 @@ type requestPage struct {
 	// Base is "/requests" for an account holder, "/guest/requests" for a guest.
 	Base    string
 	Package *export.Package
+	// Stopped are the purposes of a stop request that are stopped now (an account's).
+	Stopped []stoppedRow
 }
 
 // requestDetail shows one of the person's requests; anyone else's is not found.
@@ -322,7 +324,20 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 		s.fail(c, err)
 		return
 	}
-	v := s.view(c, "request.title", requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base, Package: pkg})
+	p := requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base, Package: pkg}
+	if u := currentUser(c); u != nil && u.ID == r.Subject && r.Kind == rights.Stop {
+		all, err := s.stoppedRows(c, u)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		for _, row := range all {
+			if contains(r.Purposes, row.ID) {
+				p.Stopped = append(p.Stopped, row)
+			}
+		}
+	}
+	v := s.view(c, "request.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}

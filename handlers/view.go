@@ -13,6 +13,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/rights"
 )
 
 // View is what every page template receives: the language, the user, flash messages,
@@ -43,6 +44,43 @@ func (v *View) T(key string, args ...any) string { return v.s.cat.T(v.Lang, key,
 
 // TArgs is T with the values in a slice, for templates.
 func (v *View) TArgs(key string, args []any) string { return v.T(key, args...) }
+
+// filedPanel is what the confirmation panel of a filing shows.
+type filedPanel struct {
+	Ref, Kind string
+	Due       time.Time
+	Guest     bool
+}
+
+// Filed is the filing this page confirms, if the form before it filed one.
+func (v *View) Filed() *filedPanel {
+	for _, f := range v.Flashes {
+		if f.Kind != flashFiled || len(f.Args) != 4 {
+			continue
+		}
+		ref, _ := f.Args[0].(string)
+		due, _ := f.Args[1].(string)
+		kind, _ := f.Args[2].(string)
+		guest, _ := f.Args[3].(bool)
+		d, err := rights.ParseDate(due)
+		if err != nil || !rights.ValidRef(ref) {
+			continue
+		}
+		return &filedPanel{Ref: ref, Kind: kind, Due: d.Start(), Guest: guest}
+	}
+	return nil
+}
+
+// Messages are the flashes shown as messages (a filing's panel is shown on its own).
+func (v *View) Messages() []flash {
+	var out []flash
+	for _, f := range v.Flashes {
+		if f.Kind != flashFiled {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Flash renders a flash message with its values.
 func (v *View) Flash(f flash) string { return v.T(f.Key, f.Args...) }
