@@ -84,16 +84,16 @@ type ConsentEvent struct {
 
 // Request is one rights request with what was said and decided.
 type Request struct {
-	Ref         string    `json:"ref"`
-	Kind        string    `json:"kind"`
-	State       string    `json:"state"`
-	Received    string    `json:"received"`
-	Due         string    `json:"due"`
-	Scope       string    `json:"scope,omitempty"`
-	Purposes    []string  `json:"purposes,omitempty"`
+	Ref      string   `json:"ref"`
+	Kind     string   `json:"kind"`
+	State    string   `json:"state"`
+	Received string   `json:"received"`
+	Due      string   `json:"due"`
+	Scope    string   `json:"scope,omitempty"`
+	Purposes []string `json:"purposes,omitempty"`
 	// Whole: the request concerns the whole account (a deletion closes it, a stop
 	// restricts everything) rather than the purposes named.
-	Whole bool `json:"wholeAccount,omitempty"`
+	Whole       bool      `json:"wholeAccount,omitempty"`
 	Field       string    `json:"field,omitempty"`
 	Proposed    string    `json:"proposed,omitempty"`
 	Explanation string    `json:"explanation,omitempty"`
