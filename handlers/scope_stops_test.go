@@ -1,0 +1,88 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/analytics"
+)
+
+// A stopped purpose stops what the portal itself does for it: no more progress mail,
+// no counting of the person's views, and the consent look-up the agency's mailing
+// systems ask answers "stopped". A purpose the portal does nothing for on its own is
+// stopped in the agency's files, and the officer is told so before fulfilling.
+func TestStoppedPurposesStopWhatThePortalDoes(t *testing.T) {
+	h := newHarness(t)
+	verifiedCitizen(t, h, "q@example.tw", "Quiet Person", "newsletter", "survey")
+	subject := mustUser(t, h, "q@example.tw").ID
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	c := h.signIn("q@example.tw", citizenPassword, english, withUA(chromeUA))
+	if r := c.post("/requests", url.Values{"kind": {"stop"}, "purposes": {"progress", "stats", "newsletter", "systems"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("file: %d %q", r.Code, r.text(".error-summary"))
+	}
+	o := h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2026-000001", "review", nil)
+	decideAll(t, o, "2026-000001", true, "")
+	eff := o.get("/officer/requests/2026-000001").text("#fulfil-effects")
+	for _, want := range []string{"no longer mail reports", "no longer count this person's page views", "consent look-up are told no",
+		"carry the stop out in the agency's personal data files"} {
+		if !strings.Contains(eff, want) {
+			t.Errorf("the officer is not told %q: %q", want, eff)
+		}
+	}
+	before := len(h.mails("q@example.tw"))
+	if r := act(t, o, "2026-000001", "fulfil", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil: %d %q", r.Code, r.text("main"))
+	}
+	if ms := h.mails("q@example.tw"); len(ms) != before {
+		t.Fatalf("a progress report was mailed after progress mail was stopped: %q", ms[len(ms)-1].Subject)
+	}
+
+	// Views are not counted, and the visitor cookie goes.
+	day := analytics.DayOf(h.clock.Now())
+	c.jar["portal_cookies"] = &http.Cookie{Name: "portal_cookies", Value: "analytics"}
+	c.get("/privacy")
+	if _, ok := c.jar["portal_visit"]; ok {
+		t.Fatal("a person who stopped the statistics purpose keeps a visitor cookie")
+	}
+	if n := h.traffic(day).Sum.Tables[analytics.DimPath]["/privacy"]; n != 0 {
+		t.Fatalf("views of a person who stopped the statistics purpose were counted: %d", n)
+	}
+
+	// The agency's newsletter system asks first and is told no; the survey goes on.
+	admin := h.signIn("adm@agency.example", staffPassword, english)
+	token, _ := admin.post("/admin/tokens", url.Values{"name": {"Newsletter system"}, "scopes": {"consent:read"}}).doc.Find("#new-token").Attr("value")
+	type lookup struct {
+		Granted bool `json:"granted"`
+		Stopped bool `json:"stopped"`
+	}
+	if l := decodeAs[lookup](t, h.browser().api("GET", "/api/v1/consents/"+subject+"/newsletter", "", bearer(token)), 200); l.Granted || !l.Stopped {
+		t.Fatalf("newsletter look-up after the stop: %+v", l)
+	}
+	if l := decodeAs[lookup](t, h.browser().api("GET", "/api/v1/consents/"+subject+"/survey", "", bearer(token)), 200); !l.Granted || l.Stopped {
+		t.Fatalf("survey look-up, not stopped: %+v", l)
+	}
+	// Even a consent given again after the stop is not a yes while the stop lasts.
+	if r := c.post("/account/consents", url.Values{"purpose": {"newsletter"}, "grant": {"on"}, "version": {"1"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("grant again: %d %q", r.Code, r.text(".error-summary"))
+	}
+	if st := c.get("/account/consents").text("#c-newsletter .state"); !strings.Contains(st, "agreed") {
+		t.Fatalf("newsletter not granted again: %q", st)
+	}
+	if l := decodeAs[lookup](t, h.browser().api("GET", "/api/v1/consents/"+subject+"/newsletter", "", bearer(token)), 200); l.Granted {
+		t.Fatalf("a stopped purpose answered yes: %+v", l)
+	}
+
+	// Lifted by the person, the statistics count them again.
+	c.post("/account/restriction/lift", url.Values{"purpose": {"stats"}, "confirm": {"yes"}})
+	h.clock.Advance(time.Minute)
+	c.get("/privacy")
+	if n := h.traffic(day).Sum.Tables[analytics.DimPath]["/privacy"]; n != 1 {
+		t.Fatalf("views after lifting the stop: %d", n)
+	}
+}
