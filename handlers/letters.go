@@ -1,19 +1,23 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/static"
 )
 
 type letterPage struct {
@@ -32,6 +36,8 @@ type letterPage struct {
 	Officer   bool
 	// AppealDays is the appeal's time limit (訴願法 Art. 14).
 	AppealDays int
+	// CSS is the site's stylesheet, inlined in a letter sent as a document of its own.
+	CSS template.CSS
 }
 
 // recipient is who a letter is addressed to (受文者), with a postal address when the
@@ -76,38 +82,68 @@ func letterDate(r *rights.Request, letter string) time.Time {
 }
 
 func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
-	letter := c.Param("letter")
-	at := letterDate(r, letter)
-	if at.IsZero() {
-		s.fail(c, apperr.ErrNotFound)
-		return
-	}
-	ctx := c.Request.Context()
-	issued, err := s.Letters.Issue(ctx, r.Ref, letter, at)
+	p, err := s.letterOf(c.Request.Context(), r, c.Param("letter"), officer)
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+p.Letter+"_title", p))
+}
+
+// letterOf gathers one of r's letters; a letter r does not have is not found.
+func (s *Server) letterOf(ctx context.Context, r *rights.Request, letter string, officer bool) (*letterPage, error) {
+	at := letterDate(r, letter)
+	if at.IsZero() {
+		return nil, apperr.ErrNotFound
+	}
+	issued, err := s.Letters.Issue(ctx, r.Ref, letter, at)
+	if err != nil {
+		return nil, err
 	}
 	names, err := s.purposeNames(ctx)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	to := s.recipientOf(ctx, r)
-	p := letterPage{Letter: letter, Request: r, L: &View{Lang: to.Lang, s: s}, Set: issued.Settings, Date: at,
+	p := &letterPage{Letter: letter, Request: r, L: &View{Lang: to.Lang, s: s}, Set: issued.Settings, Date: at,
 		Number: issued.Number.Format(issued.Settings.Prefix, to.Lang), Agency: s.agency(), Recipient: to,
 		Names: names, Fees: map[string]rights.FeeItem{}, Officer: officer, AppealDays: letters.AppealDays}
 	if r.Fee != nil {
 		items, err := s.Fees.Fees(ctx)
 		if err != nil {
-			s.fail(c, err)
-			return
+			return nil, err
 		}
 		for _, it := range items {
 			p.Fees[it.ID] = it
 		}
 	}
-	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+letter+"_title", p))
+	return p, nil
+}
+
+// letterFiles are r's letters as HTML documents of their own (the stylesheet inlined),
+// in the requester's language, to be mailed before the data behind them is erased.
+func (s *Server) letterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
+	css, err := static.Files.ReadFile("css/site.css")
+	if err != nil {
+		return nil, err
+	}
+	var out []account.MailFile
+	for _, letter := range []string{letters.Extension, letters.Decision} {
+		p, err := s.letterOf(ctx, r, letter, false)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		p.CSS = template.CSS(css) // #nosec G203 -- the portal's own stylesheet, embedded at build time
+		var b bytes.Buffer
+		v := &View{Lang: p.L.Lang, s: s, Page: p, TitleKey: "letter." + letter + "_title"}
+		if err := s.pages.Execute(&b, p.L.Lang, "letter_doc", v); err != nil {
+			return nil, err
+		}
+		out = append(out, account.MailFile{Name: r.Ref + "-" + letter + ".html", Type: "text/html; charset=utf-8", Data: b.Bytes()})
+	}
+	return out, nil
 }
 
 // issueLetter numbers a letter as it is sent, so numbers follow the order letters go

@@ -9,6 +9,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/outbox"
 )
 
 // A stopped purpose stops what the portal itself does for it: no more progress mail,
@@ -84,5 +85,61 @@ func TestStoppedPurposesStopWhatThePortalDoes(t *testing.T) {
 	c.get("/privacy")
 	if n := h.traffic(day).Sum.Tables[analytics.DimPath]["/privacy"]; n != 1 {
 		t.Fatalf("views after lifting the stop: %d", n)
+	}
+}
+
+// Before a whole account is erased, the person is handed what they are owed: the
+// farewell carries every decision letter as a document of its own, and the copy package
+// they had not yet downloaded.
+func TestFarewellCarriesTheLettersAndThePackage(t *testing.T) {
+	h := newHarness(t)
+	c := verifiedCitizen(t, h, "f@example.tw", "Farewell Person")
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c.multipart("/requests", url.Values{"kind": {"copy"}, "scope": {"everything"}}, upload{"id-card.pdf", pdfFile})
+	c.post("/requests", url.Values{"kind": {"view"}, "scope": {"my profile"}})
+	c.post("/requests", url.Values{"kind": {"delete"}, "whole": {"on"}})
+	o := h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2026-000001", "review", nil)
+	act(t, o, "2026-000001", "identity", url.Values{"level": {"in_person"}})
+	decideAll(t, o, "2026-000001", true, "")
+	if r := act(t, o, "2026-000001", "fulfil", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil the copy: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.srv.Wait()
+	act(t, o, "2026-000002", "review", nil)
+	decideAll(t, o, "2026-000002", false, "art10-2")
+	act(t, o, "2026-000003", "review", nil)
+	decideAll(t, o, "2026-000003", true, "")
+	ask := act(t, o, "2026-000003", "fulfil", nil)
+	if r := confirmForm(t, o, ask); r.Code != http.StatusSeeOther {
+		t.Fatalf("confirmed erasure: %d %q", r.Code, r.text("main"))
+	}
+	var farewell *outbox.Message
+	for _, m := range h.mails("f@example.tw") {
+		if m.Kind == "request_erased" {
+			farewell = m
+		}
+	}
+	if farewell == nil {
+		t.Fatal("no farewell")
+	}
+	got := map[string][]byte{}
+	for _, a := range farewell.Attachments {
+		got[a.Name] = a.Data
+	}
+	for _, ref := range []string{"2026-000001", "2026-000002", "2026-000003"} {
+		letter := string(got[ref+"-decision.html"])
+		if !strings.Contains(letter, ref) || !strings.Contains(letter, "Farewell Person") || !strings.Contains(letter, `class="letter"`) || !strings.Contains(letter, "<style>") {
+			t.Errorf("decision letter of %s not attached whole: %.300q", ref, letter)
+		}
+	}
+	if !strings.Contains(string(got["2026-000002-decision.html"]), "appeal") {
+		t.Error("the refusal's letter lacks its appeal paragraph")
+	}
+	if zip := got["personal-data-2026-000001.zip"]; len(zip) < 4 || string(zip[:2]) != "PK" {
+		t.Errorf("the copy package was not handed over: %d bytes", len(zip))
+	}
+	if !strings.Contains(farewell.Body, "Attached to this mail") {
+		t.Errorf("the farewell does not mention its attachments: %q", farewell.Body)
 	}
 }
