@@ -91,6 +91,8 @@ type Request struct {
 	Due      string   `json:"due"`
 	Scope    string   `json:"scope,omitempty"`
 	Purposes []string `json:"purposes,omitempty"`
+	// PurposeNames name Purposes, in the reader's language.
+	PurposeNames []string `json:"purposeNames,omitempty"`
 	// Whole: the request concerns the whole account (a deletion closes it, a stop
 	// restricts everything) rather than the purposes named.
 	Whole       bool      `json:"wholeAccount,omitempty"`

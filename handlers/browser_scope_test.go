@@ -83,7 +83,7 @@ func TestBrowserScopedRequests(t *testing.T) {
 				chromedp.SendKeys("#f-email", "o@agency.example"), chromedp.SendKeys("#f-password", staffPassword+"\r"), chromedp.WaitNotPresent("#f-password"))
 			must(t, ctx, chromedp.Navigate(site.URL+"/officer/requests/"+whole), chromedp.WaitVisible("#fulfil-effects"))
 			shot("officer-whole")
-			must(t, ctx, chromedp.Click("form[action='/officer/requests/"+whole+"/fulfil'] button[type=submit]"), chromedp.WaitVisible("input[name=confirm]"))
+			must(t, ctx, chromedp.Click("form[action='/officer/requests/"+whole+"/fulfil'] button[type=submit]"), chromedp.WaitReady("input[name=confirm]"))
 			shot("officer-whole-confirm")
 			must(t, ctx, chromedp.Click("main form button[type=submit]"), chromedp.WaitVisible(".flash-success"))
 			shot("officer-whole-erased")

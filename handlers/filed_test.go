@@ -92,6 +92,9 @@ func TestOwnPagesShowTheScope(t *testing.T) {
 	if st := data.text("#stopped-purposes"); !strings.Contains(st, "e-newsletter") {
 		t.Fatalf("/account/data does not list the stopped purpose: %q", data.text("main"))
 	}
+	if p := data.text("#r-2026-000001 + .facts .purposes"); !strings.Contains(p, "e-newsletter") {
+		t.Fatalf("/account/data does not name the stop's purposes: %q", p)
+	}
 	if w := data.text("#r-2026-000002 + .facts .whole"); !strings.Contains(w, "Delete my whole account") {
 		t.Fatalf("/account/data does not show the whole-account choice: %q", w)
 	}

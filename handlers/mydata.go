@@ -90,6 +90,13 @@ func (s *Server) personalData(ctx context.Context, lang string, u *account.User)
 		if err != nil {
 			return nil, err
 		}
+		for _, id := range er.Purposes {
+			name := id
+			if p := n.Purpose(id); p != nil {
+				name = p.Name.In(lang)
+			}
+			er.PurposeNames = append(er.PurposeNames, name)
+		}
 		d.Requests = append(d.Requests, *er)
 	}
 	return d, nil
