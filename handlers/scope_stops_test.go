@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
 )
 
 // A stopped purpose stops what the portal itself does for it: no more progress mail,
@@ -141,5 +144,48 @@ func TestFarewellCarriesTheLettersAndThePackage(t *testing.T) {
 	}
 	if !strings.Contains(farewell.Body, "Attached to this mail") {
 		t.Errorf("the farewell does not mention its attachments: %q", farewell.Body)
+	}
+}
+
+// A copy package still being built stops the erasure, saying which, so it is not lost
+// with the account; once ready, it goes with the farewell and counts as downloaded.
+func TestErasureWaitsForACopyPackageBeingBuilt(t *testing.T) {
+	h := newHarness(t)
+	c := verifiedCitizen(t, h, "b@example.tw", "Building Person")
+	subject := mustUser(t, h, "b@example.tw").ID
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c.post("/requests", url.Values{"kind": {"copy"}, "scope": {"everything"}})
+	c.post("/requests", url.Values{"kind": {"delete"}, "whole": {"on"}})
+	pkgs := store.NewPackages(h.db.DB, storetest.Vault(h.db.DB), store.NewFiles(h.db.DB, storetest.Vault(h.db.DB)))
+	w, err := pkgs.Create(context.Background(), "2026-000001", subject, 1, h.clock.Now(), h.clock.Now().Add(30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2026-000002", "review", nil)
+	decideAll(t, o, "2026-000002", true, "")
+	r := act(t, o, "2026-000002", "fulfil", nil)
+	if r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "2026-000001 is still being built") {
+		t.Fatalf("erasure with a package being built: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.signIn("b@example.tw", citizenPassword) // nothing happened: the person still signs in
+
+	if _, err := w.Write([]byte("PK\x03\x04 a package")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Finish(nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := confirmForm(t, o, act(t, o, "2026-000002", "fulfil", nil)); r.Code != http.StatusSeeOther {
+		t.Fatalf("confirmed erasure: %d %q", r.Code, r.text("main"))
+	}
+	ms := h.mails("b@example.tw")
+	farewell := ms[len(ms)-1]
+	var handed bool
+	for _, a := range farewell.Attachments {
+		handed = handed || (a.Name == "personal-data-2026-000001.zip" && string(a.Data) == "PK\x03\x04 a package")
+	}
+	if farewell.Kind != "request_erased" || !handed {
+		t.Fatalf("the ready package was not handed over: %s %d attachments", farewell.Kind, len(farewell.Attachments))
 	}
 }
