@@ -113,6 +113,14 @@ type Mail struct {
 	// stored (a filing's confirmation) waits until that change has been written, or
 	// withdrawn with it.
 	Hold time.Duration
+	// Files go with the mail as attachments (a farewell's letters).
+	Files []MailFile
+}
+
+// MailFile is one attachment of a mail.
+type MailFile struct {
+	Name, Type string
+	Data       []byte
 }
 
 // Mail kinds.

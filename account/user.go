@@ -79,6 +79,12 @@ type User struct {
 	Version int64
 }
 
+// StoppedFor reports whether an approved stop restricts processing for purpose.
+func (u *User) StoppedFor(purpose string) bool {
+	_, ok := u.Stopped[purpose]
+	return ok
+}
+
 // IsStaff reports whether the user holds any staff role.
 func (u *User) IsStaff() bool { return len(u.Roles) > 0 }
 

@@ -50,7 +50,16 @@ type Profile struct {
 	Created       time.Time  `json:"created"`
 	LastSignIn    *time.Time `json:"lastSignIn,omitempty"`
 	Restricted    *time.Time `json:"processingRestrictedSince,omitempty"`
-	Disputed      []string   `json:"disputedFields,omitempty"`
+	// Stopped are the purposes an approved stop request restricted one by one.
+	Stopped  []StoppedPurpose `json:"stoppedPurposes,omitempty"`
+	Disputed []string         `json:"disputedFields,omitempty"`
+}
+
+// StoppedPurpose is one purpose whose processing an approved stop request restricts.
+type StoppedPurpose struct {
+	Purpose string    `json:"purpose"`
+	Name    string    `json:"name"`
+	Since   time.Time `json:"since"`
 }
 
 // ConsentState is the decision on one purpose.
@@ -75,13 +84,18 @@ type ConsentEvent struct {
 
 // Request is one rights request with what was said and decided.
 type Request struct {
-	Ref         string    `json:"ref"`
-	Kind        string    `json:"kind"`
-	State       string    `json:"state"`
-	Received    string    `json:"received"`
-	Due         string    `json:"due"`
-	Scope       string    `json:"scope,omitempty"`
-	Purposes    []string  `json:"purposes,omitempty"`
+	Ref      string   `json:"ref"`
+	Kind     string   `json:"kind"`
+	State    string   `json:"state"`
+	Received string   `json:"received"`
+	Due      string   `json:"due"`
+	Scope    string   `json:"scope,omitempty"`
+	Purposes []string `json:"purposes,omitempty"`
+	// PurposeNames name Purposes, in the reader's language.
+	PurposeNames []string `json:"purposeNames,omitempty"`
+	// Whole: the request concerns the whole account (a deletion closes it, a stop
+	// restricts everything) rather than the purposes named.
+	Whole       bool      `json:"wholeAccount,omitempty"`
 	Field       string    `json:"field,omitempty"`
 	Proposed    string    `json:"proposed,omitempty"`
 	Explanation string    `json:"explanation,omitempty"`

@@ -10,7 +10,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/rights"
 )
 
 // Cookies of the analytics: the visitor's choice (kept either way, so the banner is not
@@ -109,12 +111,24 @@ func (s *Server) dropVisitorCookie(r *http.Request) string {
 		HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode}).String()
 }
 
+// stopsReach reports whether one of u's stopped purposes reaches r on the portal.
+func stopsReach(u *account.User, r rights.StopReach) bool {
+	for p := range u.Stopped {
+		if rights.ReachOf(p) == r {
+			return true
+		}
+	}
+	return false
+}
+
 // countView counts one page view; with the visitor's consent it also advances the
 // visitor cookie, written into the headers before they are sent.
 func (s *Server) countView(c *gin.Context, h http.Header) {
 	r := c.Request
-	if u := currentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero()) {
-		if _, err := r.Cookie(visitorCookie); err == nil && !u.Restricted.IsZero() {
+	// A restriction of everything, or a stop of the statistics purpose, leaves the person
+	// out of the counts.
+	if u := currentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero() || stopsReach(u, rights.ReachCounting)) {
+		if _, err := r.Cookie(visitorCookie); err == nil && !u.IsStaff() {
 			// Not counted, and not told apart later either (after signing out).
 			h.Add("Set-Cookie", s.dropVisitorCookie(r))
 		}

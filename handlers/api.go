@@ -402,6 +402,9 @@ type apiLookup struct {
 	// the person has not decided.
 	NoticeVersion *int       `json:"noticeVersion"`
 	Since         *time.Time `json:"since"`
+	// Stopped: an approved stop request (of this purpose, or of everything) restricts
+	// processing for it; granted is false until the person lifts it.
+	Stopped bool `json:"stopped"`
 }
 
 // apiLookupConsent answers the agency's other systems: may they use a person's data for
@@ -430,11 +433,16 @@ func (s *Server) apiLookupConsent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := apiLookup{Subject: subject, Purpose: id, Pending: true}
+	u, err := s.Users.ByID(ctx, subject)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := apiLookup{Subject: subject, Purpose: id, Pending: true, Stopped: u.StoppedFor(id) || !u.Restricted.IsZero()}
 	if st, ok := states[id]; ok {
 		at := st.At.UTC()
 		current := st.NoticeVersion >= n.Purpose(id).Since
-		out.Granted, out.Pending, out.NoticeVersion, out.Since = st.Granted && current, !current, &st.NoticeVersion, &at
+		out.Granted, out.Pending, out.NoticeVersion, out.Since = st.Granted && current && !out.Stopped, !current, &st.NoticeVersion, &at
 	}
 	writeJSON(c.Writer, http.StatusOK, out)
 }

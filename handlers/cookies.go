@@ -19,6 +19,9 @@ const (
 	flashInfo    = "info"
 	flashSuccess = "success"
 	flashError   = "error"
+	// flashFiled carries a filing's reference, due date and kind to the confirmation
+	// panel of the next page; it is not shown as a message.
+	flashFiled = "filed"
 )
 
 // flash is a one-shot message shown on the next page, kept in a signed cookie so it

@@ -61,6 +61,13 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		return
 	}
 	eff := rights.EffectsOf(r)
+	if eff.Erase {
+		// What the person is owed must be deliverable before the confirmation is asked.
+		if _, err := s.owedFiles(ctx, r.Subject, false); err != nil {
+			s.actFailed(c, r, "fulfil", vals, err)
+			return
+		}
+	}
 	if eff.Erase && !s.confirmed(c, confirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
 		Action: "/officer/requests/" + r.Ref + "/fulfil", Back: "/officer/requests/" + r.Ref}) {
 		return
@@ -139,6 +146,16 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 	if eff.Erase {
 		done = append(done, rights.Say("fulfil.erased"))
 	}
+	// The letters and any copy package not yet downloaded go with the farewell: they are
+	// gathered before anything is recorded, while the person's data can still be read.
+	var files []account.MailFile
+	if eff.Erase {
+		var err error
+		if files, err = s.owedFiles(ctx, r.Subject, true); err != nil {
+			s.actFailed(c, r, "fulfil", vals, err)
+			return
+		}
+	}
 	updated, err := s.Timeline.Update(ctx, r.Ref, f.Version, now, rights.Saying(act, done...))
 	if s.actFailed(c, r, "fulfil", vals, err) {
 		return
@@ -153,6 +170,9 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 			s.fail(c, err)
 			return
 		}
+		if len(files) > 0 {
+			owed += "\n\n" + (&View{Lang: lang, s: s}).T("erase.owed_attached", len(files))
+		}
 		if rep, err := s.Eraser.Erase(ctx, r.Subject, keep); err != nil {
 			s.Log.Error("erasure incomplete", "ref", r.Ref, "err", err)
 			s.addFlash(c, flashError, "flash.erasure_incomplete")
@@ -160,7 +180,7 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 			s.Log.Info("person erased", "ref", r.Ref, "requests", rep.Requests, "consent_events", rep.ConsentEvents, "mail", rep.Mail, "sessions", rep.Sessions, "files", rep.Files)
 			s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
 			if to != "" {
-				s.farewell(c, updated, to, lang, owed)
+				s.farewell(c, updated, to, lang, owed, files)
 			}
 		}
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
@@ -217,11 +237,11 @@ func (s *Server) owedBeforeErasure(c *gin.Context, subject, lang string) (string
 
 // farewell confirms an erasure to the address the person had, under a fresh key of its
 // own (theirs is destroyed): the reference, and each of their requests with its decision.
-func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang, owed string) {
+func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang, owed string, files []account.MailFile) {
 	ctx := c.Request.Context()
 	id, err := s.Eraser.Farewell(ctx)
 	if err == nil {
-		err = s.Accounts.Mailer.Send(ctx, account.Mail{UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []any{r.Ref, owed}})
+		err = s.Accounts.Mailer.Send(ctx, account.Mail{UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []any{r.Ref, owed}, Files: files})
 	}
 	if err != nil {
 		s.Log.Error("erasure done but its confirmation was not queued", "ref", r.Ref, "err", err)

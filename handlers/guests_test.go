@@ -49,7 +49,7 @@ func TestGuestFilesAndFollows(t *testing.T) {
 		t.Fatalf("file: %d %q %q", r.Code, r.Header().Get("Location"), r.text(".error-summary"))
 	}
 	confirm := g.follow(r)
-	if flash := confirm.text(".flash"); !strings.Contains(flash, "2026-000001") || !strings.Contains(flash, "2026-12-08") {
+	if flash := confirm.text("#filed"); !strings.Contains(flash, "2026-000001") || !strings.Contains(flash, "8 December 2026") {
 		t.Fatalf("the reference and due date are not shown at once: %q", flash)
 	}
 	code := lastCode(t, h, "guest@example.tw")

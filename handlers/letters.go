@@ -1,19 +1,23 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/static"
 )
 
 type letterPage struct {
@@ -33,6 +37,8 @@ type letterPage struct {
 	Officer   bool
 	// AppealDays is the appeal's time limit (訴願法 Art. 14).
 	AppealDays int
+	// CSS is the site's stylesheet, inlined in a letter sent as a document of its own.
+	CSS template.CSS
 }
 
 // recipient is who a letter is addressed to (受文者), with a postal address when the
@@ -78,7 +84,7 @@ func letterDate(r *rights.Request, letter string) time.Time {
 
 func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 	letter := c.Param("letter")
-	p, err := s.letterPageOf(c, r, letter, officer)
+	p, err := s.letterPageOf(c.Request.Context(), r, letter, officer)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -88,12 +94,11 @@ func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 
 // letterPageOf is one letter of r as printed: numbered (once), in the requester's
 // language, addressed for a window envelope. Not found: r has no such letter.
-func (s *Server) letterPageOf(c *gin.Context, r *rights.Request, letter string, officer bool) (*letterPage, error) {
+func (s *Server) letterPageOf(ctx context.Context, r *rights.Request, letter string, officer bool) (*letterPage, error) {
 	at := letterDate(r, letter)
 	if at.IsZero() {
 		return nil, apperr.ErrNotFound
 	}
-	ctx := c.Request.Context()
 	issued, err := s.Letters.Issue(ctx, r.Ref, letter, at)
 	if err != nil {
 		return nil, err
@@ -103,7 +108,7 @@ func (s *Server) letterPageOf(c *gin.Context, r *rights.Request, letter string, 
 		return nil, err
 	}
 	to := s.recipientOf(ctx, r)
-	p := letterPage{Letter: letter, Request: r, L: &View{Lang: to.Lang, s: s}, Set: issued.Settings, Date: at,
+	p := &letterPage{Letter: letter, Request: r, L: &View{Lang: to.Lang, s: s}, Set: issued.Settings, Date: at,
 		Number: issued.Number.Format(issued.Settings.Prefix, to.Lang), Agency: s.agency(), Recipient: to,
 		Names: names, Fees: map[string]rights.FeeItem{}, Officer: officer, AppealDays: letters.AppealDays}
 	if r.Fee != nil {
@@ -118,7 +123,33 @@ func (s *Server) letterPageOf(c *gin.Context, r *rights.Request, letter string, 
 			return nil, err
 		}
 	}
-	return &p, nil
+	return p, nil
+}
+
+// letterFiles are r's letters as HTML documents of their own (the stylesheet inlined),
+// in the requester's language, to be mailed before the data behind them is erased.
+func (s *Server) letterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
+	css, err := static.Files.ReadFile("css/site.css")
+	if err != nil {
+		return nil, err
+	}
+	var out []account.MailFile
+	for _, letter := range []string{letters.Extension, letters.Decision} {
+		p, err := s.letterPageOf(ctx, r, letter, false)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		p.CSS = template.CSS(css) // #nosec G203 -- the portal's own stylesheet, embedded at build time
+		var b bytes.Buffer
+		v := &View{Lang: p.L.Lang, s: s, Page: p, TitleKey: "letter." + letter + "_title"}
+		if err := s.pages.Execute(&b, p.L.Lang, "letter_doc", v); err != nil {
+			return nil, err
+		}
+		out = append(out, account.MailFile{Name: r.Ref + "-" + letter + ".html", Type: "text/html; charset=utf-8", Data: b.Bytes()})
+	}
+	return out, nil
 }
 
 // issueLetter numbers a letter as it is sent, so numbers follow the order letters go

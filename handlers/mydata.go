@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,6 +33,14 @@ func (s *Server) personalData(ctx context.Context, lang string, u *account.User)
 	if err != nil {
 		return nil, err
 	}
+	for id, at := range u.Stopped {
+		name := id
+		if p := n.Purpose(id); p != nil {
+			name = p.Name.In(lang)
+		}
+		d.Profile.Stopped = append(d.Profile.Stopped, export.StoppedPurpose{Purpose: id, Name: name, Since: at.UTC()})
+	}
+	sort.Slice(d.Profile.Stopped, func(i, j int) bool { return d.Profile.Stopped[i].Purpose < d.Profile.Stopped[j].Purpose })
 	states, err := s.Consents.Store.States(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -81,6 +90,13 @@ func (s *Server) personalData(ctx context.Context, lang string, u *account.User)
 		if err != nil {
 			return nil, err
 		}
+		for _, id := range er.Purposes {
+			name := id
+			if p := n.Purpose(id); p != nil {
+				name = p.Name.In(lang)
+			}
+			er.PurposeNames = append(er.PurposeNames, name)
+		}
 		d.Requests = append(d.Requests, *er)
 	}
 	return d, nil
@@ -88,7 +104,7 @@ func (s *Server) personalData(ctx context.Context, lang string, u *account.User)
 
 func (s *Server) exportRequest(ctx context.Context, r *rights.Request) (*export.Request, error) {
 	er := &export.Request{Ref: r.Ref, Kind: string(r.Kind), State: string(r.State), Received: r.Received.String(), Due: r.Due.String(),
-		Scope: r.Scope, Purposes: r.Purposes, Field: r.Field, Proposed: r.Proposed, Explanation: r.Explanation, Principal: r.Principal,
+		Scope: r.Scope, Purposes: r.Purposes, Whole: r.Whole, Field: r.Field, Proposed: r.Proposed, Explanation: r.Explanation, Principal: r.Principal,
 		Timeline: []export.Step{}}
 	if r.Decision != nil {
 		er.Outcome = string(r.Decision.Outcome)

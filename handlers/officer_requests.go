@@ -193,7 +193,8 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 		p.Effects = append(p.Effects, v0.T("fulfil.will_withdraw", v0.ItemName("purpose:"+id, names)))
 	}
 	for _, id := range eff.Stop {
-		p.Effects = append(p.Effects, v0.T("fulfil.will_stop", v0.ItemName("purpose:"+id, names)))
+		// Each stop says what the portal itself will stop, or that it is done in the files.
+		p.Effects = append(p.Effects, v0.T("fulfil.will_stop", v0.ItemName("purpose:"+id, names))+" "+v0.T("stop.reach."+string(rights.ReachOf(id))))
 	}
 	if eff.ByHand {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_by_hand"))
@@ -642,6 +643,9 @@ func (s *Server) queueToRequester(ctx context.Context, r *rights.Request, kind s
 		u, err := s.Users.ByID(ctx, r.Subject)
 		if err != nil {
 			return "", fmt.Errorf("the requester to tell: %w", err)
+		}
+		if p := rights.MailPurpose(kind); p != "" && u.StoppedFor(p) {
+			return "", nil // the person stopped these reports; the request page still shows the step
 		}
 		to, lang = u.Email, u.Lang
 	}

@@ -135,7 +135,7 @@ func (s *Server) postPrint(c *gin.Context) {
 	}
 	var pages []letterPage
 	for _, row := range p.Due {
-		lp, err := s.letterPageOf(c, row.Request, row.Letter, true)
+		lp, err := s.letterPageOf(c.Request.Context(), row.Request, row.Letter, true)
 		if err != nil {
 			s.fail(c, err)
 			return

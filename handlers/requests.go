@@ -243,13 +243,13 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		refuse(err)
 		return
 	}
+	// The next page opens on the confirmation panel: reference, due date, what happens next.
+	s.addFlashArgs(c, flashFiled, "", r.Ref, r.Due.String(), string(r.Kind), who.guest)
 	if who.guest {
-		s.addFlashArgs(c, flashSuccess, "flash.guest_request_filed", r.Ref, r.Due.String())
 		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
 		return
 	}
 	s.setDisputed(c, r, true)
-	s.addFlash(c, flashSuccess, "flash.request_filed")
 	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
 }
 
@@ -280,6 +280,8 @@ type requestPage struct {
 	Package *export.Package
 	// Pay is how a fee is paid, read only when the request has one.
 	Pay rights.PaymentInfo
+	// Stopped are the purposes of a stop request that are stopped now (an account's).
+	Stopped []stoppedRow
 }
 
 // requestDetail shows one of the person's requests; anyone else's is not found.
@@ -329,6 +331,18 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 		if p.Pay, err = s.Fees.PaymentInfo(ctx); err != nil {
 			s.fail(c, err)
 			return
+		}
+	}
+	if u := currentUser(c); u != nil && u.ID == r.Subject && r.Kind == rights.Stop {
+		all, err := s.stoppedRows(c, u)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		for _, row := range all {
+			if contains(r.Purposes, row.ID) {
+				p.Stopped = append(p.Stopped, row)
+			}
 		}
 	}
 	v := s.view(c, "request.title", p)

@@ -14,6 +14,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/rights"
 )
 
 // View is what every page template receives: the language, the user, flash messages,
@@ -82,6 +83,43 @@ func (v *View) marked(key string, mark func(string) template.HTML, args []any) t
 		}
 	}
 	return template.HTML(fmt.Sprintf(template.HTMLEscapeString(v.T(key)), out...)) // #nosec G203 -- the message is escaped, the texts by mark
+}
+
+// filedPanel is what the confirmation panel of a filing shows.
+type filedPanel struct {
+	Ref, Kind string
+	Due       time.Time
+	Guest     bool
+}
+
+// Filed is the filing this page confirms, if the form before it filed one.
+func (v *View) Filed() *filedPanel {
+	for _, f := range v.Flashes {
+		if f.Kind != flashFiled || len(f.Args) != 4 {
+			continue
+		}
+		ref, _ := f.Args[0].(string)
+		due, _ := f.Args[1].(string)
+		kind, _ := f.Args[2].(string)
+		guest, _ := f.Args[3].(bool)
+		d, err := rights.ParseDate(due)
+		if err != nil || !rights.ValidRef(ref) {
+			continue
+		}
+		return &filedPanel{Ref: ref, Kind: kind, Due: d.Start(), Guest: guest}
+	}
+	return nil
+}
+
+// Messages are the flashes shown as messages (a filing's panel is shown on its own).
+func (v *View) Messages() []flash {
+	var out []flash
+	for _, f := range v.Flashes {
+		if f.Kind != flashFiled {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Flash renders a flash message with its values.

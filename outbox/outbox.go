@@ -26,6 +26,15 @@ type Message struct {
 	NextAttempt time.Time
 	SentAt      time.Time
 	LastError   string
+	// Attachments go with the text (a farewell's decision letters); most mail has none.
+	Attachments []Attachment
+}
+
+// Attachment is one file sent with a message.
+type Attachment struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Data []byte `json:"data"`
 }
 
 // Store keeps pending and sent messages.

@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/url"
@@ -83,7 +84,7 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	return &SMTP{From: from, client: c}, nil
 }
 
-// Send delivers one message as UTF-8 plain text.
+// Send delivers one message as UTF-8 plain text, with its attachments.
 func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	msg := gomail.NewMsg()
 	if err := msg.From(s.From); err != nil {
@@ -98,5 +99,10 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	}
 	msg.SetMessageIDWithValue(m.ID + "@portal")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.Type))); err != nil {
+			return fmt.Errorf("attach %s: %w", a.Name, err)
+		}
+	}
 	return s.client.DialAndSendWithContext(ctx, msg)
 }

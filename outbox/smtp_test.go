@@ -1,11 +1,13 @@
 package outbox_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
@@ -416,4 +418,63 @@ func TestSMTPDefaultRequiresSTARTTLS(t *testing.T) {
 	if n := len(srv.Received()); n != 0 {
 		t.Fatalf("%d messages delivered", n)
 	}
+}
+
+// Attachments travel as MIME parts with their names and types, the text first.
+func TestSMTPSendsAttachments(t *testing.T) {
+	srv := startMailServer(t, "", "")
+	s, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	letter := "<!DOCTYPE html><title>決定通知</title><p>2026-000001</p>"
+	m := &outbox.Message{ID: "m2", UserID: "u1", To: "a@example.tw", Lang: "en", Kind: "request_erased", Subject: "Deleted", Body: "Your letters are attached.",
+		Attachments: []outbox.Attachment{{Name: "2026-000001-decision.html", Type: "text/html; charset=utf-8", Data: []byte(letter)}}}
+	if err := s.Send(sendCtx(t), m); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	got := srv.Received()
+	if len(got) != 1 {
+		t.Fatalf("received %d", len(got))
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(got[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/mixed" {
+		t.Fatalf("content type %q: %v", msg.Header.Get("Content-Type"), err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	var names []string
+	var html string
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(decodePart(p))
+		if p.FileName() != "" {
+			names = append(names, p.FileName())
+			html = string(b)
+		} else if !strings.Contains(string(b), "Your letters are attached.") {
+			t.Errorf("text part %q", b)
+		}
+	}
+	if len(names) != 1 || names[0] != "2026-000001-decision.html" || html != letter {
+		t.Fatalf("attachments %v, content %q", names, html)
+	}
+}
+
+// decodePart undoes a part's transfer encoding.
+func decodePart(p *multipart.Part) io.Reader {
+	if strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "base64") {
+		return base64.NewDecoder(base64.StdEncoding, p)
+	}
+	if strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+		return quotedprintable.NewReader(p)
+	}
+	return p
 }

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/background"
@@ -42,6 +44,10 @@ type mailDoc struct {
 	NextAttempt time.Time `bson:"next_attempt"`
 	SentAt      time.Time `bson:"sent_at,omitempty"`
 	LastError   string    `bson:"last_error,omitempty"`
+	// Attached counts the sealed attachments, which the worker's scan leaves unread and
+	// reads by _id only for a message it delivers.
+	Attached    int    `bson:"attached,omitempty"`
+	Attachments []byte `bson:"attachments,omitempty"`
 }
 
 // Enqueue stores a pending message.
@@ -53,6 +59,13 @@ func (o *Outbox) Enqueue(ctx context.Context, m *outbox.Message) error {
 	d := mailDoc{
 		ID: m.ID, UserID: m.UserID, To: s.Seal("mail.to", m.To), Subject: s.Seal("mail.subject", m.Subject), Body: s.Seal("mail.body", m.Body),
 		Lang: m.Lang, Kind: m.Kind, Created: m.Created.UTC(), NextAttempt: m.NextAttempt.UTC(),
+	}
+	if len(m.Attachments) > 0 {
+		b, err := json.Marshal(m.Attachments)
+		if err != nil {
+			return fmt.Errorf("enqueue mail: %w", err)
+		}
+		d.Attached, d.Attachments = len(m.Attachments), s.Seal("mail.attachments", string(b))
 	}
 	if err := o.db.listAdd(ctx, listMail, m.UserID, m.ID); err != nil {
 		return fmt.Errorf("enqueue mail: %w", err)
@@ -96,7 +109,7 @@ func (o *Outbox) Pending(ctx context.Context, now time.Time, limit int) ([]*outb
 
 func (o *Outbox) pending(ctx context.Context, now time.Time, limit int, claim bool) ([]*outbox.Message, error) {
 	ctx = background.Job(ctx, "mail") // the worker's read of the pending mail, never a page's
-	docs, err := o.docs(ctx, collOutbox, bson.D{{Key: "next_attempt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
+	docs, err := o.docs(ctx, collOutbox, bson.D{{Key: "next_attempt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}}, "attachments")
 	if err != nil {
 		return nil, err
 	}
@@ -252,8 +265,16 @@ func (o *Outbox) one(ctx context.Context, id string) (*mailDoc, error) {
 	return nil, fmt.Errorf("mail %s: %w", id, apperr.ErrNotFound)
 }
 
-func (o *Outbox) docs(ctx context.Context, coll string, filter bson.D) ([]mailDoc, error) {
-	cur, err := o.db.coll(coll).Find(ctx, filter)
+func (o *Outbox) docs(ctx context.Context, coll string, filter bson.D, leave ...string) ([]mailDoc, error) {
+	opts := options.Find()
+	if len(leave) > 0 {
+		proj := bson.D{}
+		for _, f := range leave {
+			proj = append(proj, bson.E{Key: f, Value: 0})
+		}
+		opts.SetProjection(proj)
+	}
+	cur, err := o.db.coll(coll).Find(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("read mail: %w", translate(err))
 	}
@@ -303,6 +324,22 @@ func (o *Outbox) open(ctx context.Context, d *mailDoc) (*outbox.Message, error) 
 	}
 	if m.Body, err = s.Open("mail.body", d.Body); err != nil {
 		return nil, err
+	}
+	if d.Attached > 0 && d.Attachments == nil { // left out of the scan: read it now
+		full, err := o.one(ctx, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.Attachments = full.Attachments
+	}
+	if len(d.Attachments) > 0 {
+		b, err := s.Open("mail.attachments", d.Attachments)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(b), &m.Attachments); err != nil {
+			return nil, fmt.Errorf("mail %s attachments: %w", d.ID, err)
+		}
 	}
 	return m, nil
 }

@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// mailPackageMax is the largest copy package mailed with a farewell: mail servers
+// commonly refuse messages over 25 MB, and attachments grow by a third in transit.
+const mailPackageMax = 15 << 20
+
+// owedFiles are what a person is handed before their account is erased: every letter
+// of their requests (extensions and decisions), and each copy package they have not yet
+// downloaded. A package still being built, or one too large to mail and not yet
+// downloaded, stops the erasure (apperr.Invalid, saying which): it would otherwise go
+// with the account, undelivered. Without take, it only checks, reading nothing.
+func (s *Server) owedFiles(ctx context.Context, subject string, take bool) ([]account.MailFile, error) {
+	rs, err := s.Requests.ForSubject(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	inv := &apperr.Invalid{}
+	var out []account.MailFile
+	for _, r := range rs {
+		if r.Erased {
+			continue
+		}
+		if take {
+			fs, err := s.letterFiles(ctx, r)
+			if err != nil {
+				return nil, fmt.Errorf("letters of %s: %w", r.Ref, err)
+			}
+			out = append(out, fs...)
+		}
+		if r.Principal != "" {
+			continue // an agent's copy package is the agent's, handed over by hand
+		}
+		p, err := s.packageOf(ctx, r)
+		switch {
+		case err != nil:
+			return nil, err
+		case p == nil || p.State == export.PackageFailed || len(p.Downloads) > 0 || !s.Now().Before(p.Expires) && p.State == export.PackageReady:
+			continue // none, failed, handed over already, or expired
+		case p.State == export.PackageBuilding:
+			inv.Add("", "erase.package_building", r.Ref)
+			continue
+		case p.Size > mailPackageMax:
+			inv.Add("", "erase.package_too_large", r.Ref, p.Expires.In(taipei).Format("2006-01-02"))
+			continue
+		case !take:
+			continue
+		}
+		f, err := s.packageFile(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	if len(inv.Problems) > 0 {
+		return nil, inv
+	}
+	return out, nil
+}
+
+// packageFile reads a ready package for the farewell; reading it records a download,
+// which it is: the package is handed over.
+func (s *Server) packageFile(ctx context.Context, r *rights.Request) (account.MailFile, error) {
+	_, rc, err := s.Packages.Open(ctx, r.Ref, s.Now())
+	if err != nil {
+		return account.MailFile{}, fmt.Errorf("package of %s: %w", r.Ref, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, mailPackageMax+1))
+	if err != nil {
+		return account.MailFile{}, fmt.Errorf("package of %s: %w", r.Ref, err)
+	}
+	return account.MailFile{Name: "personal-data-" + r.Ref + ".zip", Type: "application/zip", Data: b}, nil
+}
