@@ -312,6 +312,11 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 		}
 	}
 	for _, name := range h.srv.Pages().Names() {
+		// A letter as a document of its own goes only into the farewell mail before an
+		// erasure: TestFarewellCarriesTheLettersAndThePackage renders and reads it.
+		if name == "letter_doc" {
+			continue
+		}
 		if !h.srv.Pages().Used(name) {
 			t.Errorf("template %q was never rendered", name)
 		}
