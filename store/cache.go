@@ -320,3 +320,18 @@ func decodeAll(raws []bson.Raw, out any) error {
 	}
 	return nil
 }
+
+// ForgetCached drops every document kept in memory, as a restart would: for tests that
+// change the database around the store (an older layout, a backup put back), which a
+// running portal never sees happen.
+func (d *DB) ForgetCached() {
+	if d.cache == nil {
+		return
+	}
+	d.cache.mu.Lock()
+	defer d.cache.mu.Unlock()
+	for _, cc := range d.cache.colls {
+		cc.gen++
+		clear(cc.docs)
+	}
+}
