@@ -255,7 +255,14 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 
 type myRequestsPage struct {
 	Requests []*rights.Request
+	Rows     []requestRow // Requests in words (see queueRow)
 	Today    rights.Date
+}
+
+// requestRow is one row of a person's list of requests in words.
+type requestRow struct {
+	Ref, Kind, Received, State   string
+	DueDate, DueStatus, DueWords string // "" once the request is decided
 }
 
 // myRequests lists the person's requests with their due dates.
@@ -265,7 +272,19 @@ func (s *Server) myRequests(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "requests", s.view(c, "requests.title", myRequestsPage{Requests: rs, Today: rights.DateOf(s.Now())}))
+	p := myRequestsPage{Requests: rs, Today: rights.DateOf(s.Now())}
+	v := s.view(c, "requests.title", nil)
+	p.Rows = make([]requestRow, len(rs))
+	for i, r := range rs {
+		row := requestRow{Ref: r.Ref, Kind: v.T("right." + string(r.Kind) + ".name"), Received: v.Date(r.Received.Start()),
+			State: v.T("state." + string(r.State))}
+		if r.State.Deciding() {
+			row.DueDate, row.DueStatus, row.DueWords = dueInWords(v, r.Due, p.Today)
+		}
+		p.Rows[i] = row
+	}
+	v.Page = p
+	s.render(c, http.StatusOK, "requests", v)
 }
 
 type requestPage struct {
@@ -604,19 +623,26 @@ func queueRowsFor(v *View, p *queuePage) []queueRow {
 			row.Assignee = v.T("officer.someone")
 		}
 		if !ck.Due.IsZero() {
-			row.DueDate, row.DueStatus = v.Date(ck.Due.Start()), v.DueStatus(ck.Due, p.Today)
-			switch left := v.DaysLeft(ck.Due, p.Today); row.DueStatus {
-			case "overdue":
-				row.DueWords = v.T("due.overdue", -left)
-			case "due_today":
-				row.DueWords = v.T("due.today")
-			default:
-				row.DueWords = v.T("due.left", left)
-			}
+			row.DueDate, row.DueStatus, row.DueWords = dueInWords(v, ck.Due, p.Today)
 		}
 		rows[i] = row
 	}
 	return rows
+}
+
+// dueInWords is what the "due" partial shows: the date, its status (the class) and how
+// many days are left or past.
+func dueInWords(v *View, due, today rights.Date) (date, status, words string) {
+	date, status = v.Date(due.Start()), v.DueStatus(due, today)
+	switch left := v.DaysLeft(due, today); status {
+	case "overdue":
+		words = v.T("due.overdue", -left)
+	case "due_today":
+		words = v.T("due.today")
+	default:
+		words = v.T("due.left", left)
+	}
+	return date, status, words
 }
 
 // queueCSV exports the filtered queue, every page of it.
