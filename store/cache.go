@@ -31,9 +31,10 @@ import (
 // cacheTTL bounds how long a document written by another process may be served stale.
 const cacheTTL = 5 * time.Second
 
-// cacheMax bounds the entries per collection (a few MB at most): past it the
-// collection's entries are dropped and the cache fills again from what is read.
-const cacheMax = 4096
+// cacheMax bounds the entries per collection (requests are the largest, a few KB each:
+// a few MB at most). When it is reached the entries older than cacheTTL go, and if that
+// is not enough all of the collection's, and the cache fills again from what is read.
+const cacheMax = 1024
 
 // allDocs is the key under which a whole (bounded) collection read is kept.
 const allDocs = "\x00all"
@@ -243,7 +244,14 @@ func (c *docCache) put(coll, key string, ticket uint64, raw []bson.Raw, at time.
 		return
 	}
 	if len(cc.docs) >= cacheMax {
-		clear(cc.docs)
+		for k, e := range cc.docs {
+			if at.Sub(e.at) >= cacheTTL {
+				delete(cc.docs, k)
+			}
+		}
+		if len(cc.docs) >= cacheMax {
+			clear(cc.docs)
+		}
 	}
 	cc.docs[key] = cacheEntry{raw: raw, at: at}
 }
