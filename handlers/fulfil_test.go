@@ -173,6 +173,7 @@ func restore(t *testing.T, db *storetest.DB, snap map[string][]bson.Raw) {
 			}
 		}
 	}
+	db.ForgetCached() // a restore is made with the portal stopped
 }
 
 // An approved deletion erases the person: account, consents, request contents,

@@ -44,6 +44,9 @@ func TestCitizenFilesARequest(t *testing.T) {
 	}
 	if list := b.get("/requests"); !strings.Contains(list.text("tbody"), "2026-000001") {
 		t.Fatal("the request is not in the citizen's list")
+	} else if row := strings.Join(strings.Fields(list.text("tbody tr")), " "); !strings.Contains(row, "Get a copy") || !strings.Contains(row, "received") ||
+		!strings.Contains(row, "23 November 2026") || !strings.Contains(row, "8 December 2026 · 15 day(s) left") {
+		t.Fatalf("the list's row: %q", row)
 	}
 	other := h.signIn("other@example.tw", citizenPassword)
 	if r := other.get("/requests/2026-000001"); r.Code != http.StatusNotFound {

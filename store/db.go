@@ -27,6 +27,9 @@ type DB struct {
 	single bool // one process writes (the embedded engine): the document locks suffice
 	// postings caches the audit postings this process wrote (audit_index.go).
 	postings *postingCache
+	// cache keeps the documents pages read most, when this process is the only writer
+	// (cache.go); nil in Shared mode.
+	cache *docCache
 }
 
 // Mode is how many processes write the database; it is fixed when the DB is made.
@@ -74,18 +77,30 @@ func Connect(ctx context.Context, uri, name string, o Options) (*DB, error) {
 		SetServerSelectionTimeout(3 * time.Second).
 		SetConnectTimeout(3 * time.Second).
 		SetAppName("pdpa-portal")
-	if o.Monitor != nil {
+	locks := &docLocks{}
+	var cache *docCache
+	if o.Mode == SingleWriter {
+		cache = newDocCache()
+	}
+	if o.Locks != nil {
+		// Two DBs of one process share their locks and, so each sees the other's
+		// writes, their cache.
+		locks = o.Locks.locks
+		if cache != nil && o.Locks.cache != nil {
+			cache = o.Locks.cache
+		}
+	}
+	switch {
+	case cache != nil:
+		opts.SetMonitor(cache.monitor(o.Monitor))
+	case o.Monitor != nil:
 		opts.SetMonitor(o.Monitor)
 	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("database connection string: %w", err)
 	}
-	locks := &docLocks{}
-	if o.Locks != nil {
-		locks = o.Locks.locks
-	}
-	return &DB{client: client, db: client.Database(name), locks: locks, single: o.Mode == SingleWriter, postings: newPostingCache()}, nil
+	return &DB{client: client, db: client.Database(name), locks: locks, single: o.Mode == SingleWriter, postings: newPostingCache(), cache: cache}, nil
 }
 
 // Close disconnects the client.

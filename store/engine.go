@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 
@@ -99,7 +100,11 @@ func startEngine(dir string, logger *slog.Logger, maxPages int64) (*Engine, erro
 		logger = slog.New(slog.DiscardHandler)
 	}
 	// synchronous(full): a write acknowledged to a citizen survives a power cut.
-	q := url.Values{"_pragma": {"synchronous(full)"}}
+	// cache_size: FerretDB keeps up to 100 SQLite connections open, each with its own
+	// page cache (2 MiB by default); the file's pages are in the system's cache anyway,
+	// so each keeps 512 KiB and the connections together stay small (socketPool bounds
+	// how many the portal opens).
+	q := url.Values{"_pragma": {"synchronous(full)", fmt.Sprintf("cache_size(-%d)", sqliteCacheKiB)}}
 	if maxPages > 0 {
 		q.Add("_pragma", fmt.Sprintf("max_page_count(%d)", maxPages))
 	}
@@ -132,8 +137,17 @@ func SocketURI(dataDir string) string {
 	if abs, err := filepath.Abs(dataDir); err == nil {
 		dataDir = abs
 	}
-	return "mongodb://" + url.PathEscape(SocketPath(dataDir))
+	return "mongodb://" + url.PathEscape(SocketPath(dataDir)) + "/?maxPoolSize=" + strconv.Itoa(socketPool)
 }
+
+// sqliteCacheKiB is each SQLite connection's page cache, in KiB.
+const sqliteCacheKiB = 512
+
+// socketPool bounds the driver's connections to the embedded engine (the driver's
+// default is 100). Each is a FerretDB connection with its buffers and, while busy, an
+// SQLite connection; with the pages' documents kept in memory (cache.go) and SQLite
+// writing one transaction at a time, more than this only queue inside the engine.
+const socketPool = 16
 
 // Close stops the listener, waits for connections to finish and the SQLite files to
 // close, then releases the directory lock.

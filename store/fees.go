@@ -137,7 +137,7 @@ func (f *Flags) SetFlag(ctx context.Context, name string, on bool) error {
 // until set).
 func (f *Fees) FulfilDays(ctx context.Context) (int, error) {
 	var d fulfilDoc
-	err := translate(f.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: fulfilID}}).Decode(&d))
+	err := f.db.byID(ctx, collSettings, fulfilID, &d)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return rights.DefaultFulfilDays, nil
 	}

@@ -34,8 +34,8 @@ func (k *Keys) Create(ctx context.Context, subject string, wrapped []byte) error
 // Get returns a wrapped key.
 func (k *Keys) Get(ctx context.Context, subject string) ([]byte, error) {
 	var d keyDoc
-	if err := k.db.coll(collKeys).FindOne(ctx, bson.D{{Key: "_id", Value: subject}}).Decode(&d); err != nil {
-		return nil, fmt.Errorf("key of %s: %w", subject, translate(err))
+	if err := k.db.byID(ctx, collKeys, subject, &d); err != nil {
+		return nil, fmt.Errorf("key of %s: %w", subject, err)
 	}
 	return d.Wrapped, nil
 }

@@ -73,7 +73,7 @@ func (d *DB) listRemove(ctx context.Context, kind, key string, ids ...string) er
 // listIDs reads a list, oldest first; a list never written is empty.
 func (d *DB) listIDs(ctx context.Context, kind, key string) ([]string, error) {
 	var l listDoc
-	err := translate(d.coll(collLists).FindOne(ctx, bson.D{{Key: "_id", Value: listID(kind, key)}}).Decode(&l))
+	err := d.byID(ctx, collLists, listID(kind, key), &l)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil, nil
 	}

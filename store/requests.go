@@ -288,8 +288,8 @@ func (s *Requests) ByRef(ctx context.Context, ref string) (*rights.Request, erro
 
 func (s *Requests) load(ctx context.Context, ref string) (*requestDoc, *rights.Request, error) {
 	var d requestDoc
-	if err := s.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d); err != nil {
-		return nil, nil, fmt.Errorf("request %s: %w", ref, translate(err))
+	if err := s.db.byID(ctx, collRequests, ref, &d); err != nil {
+		return nil, nil, fmt.Errorf("request %s: %w", ref, err)
 	}
 	r, err := s.toDomain(ctx, &d)
 	return &d, r, err
@@ -299,8 +299,8 @@ func (s *Requests) load(ctx context.Context, ref string) (*requestDoc, *rights.R
 // document is missing (a filing that failed half-way, never confirmed) is skipped.
 func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Request, error) {
 	var idx subjectRequestsDoc
-	err := s.db.coll(collSubjectRequests).FindOne(ctx, bson.D{{Key: "_id", Value: subject}}).Decode(&idx)
-	if err = translate(err); errors.Is(err, apperr.ErrNotFound) {
+	err := s.db.byID(ctx, collSubjectRequests, subject, &idx)
+	if errors.Is(err, apperr.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("requests: %w", err)
@@ -323,13 +323,9 @@ func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Re
 // Open lists the open requests, soonest due first, from the queue collection alone (no
 // personal data is opened for the list).
 func (s *Requests) Open(ctx context.Context) ([]*rights.Request, error) {
-	cur, err := s.db.coll(collOpenRequests).Find(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("open requests: %w", translate(err))
-	}
 	var docs []openDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("open requests: %w", translate(err))
+	if err := s.db.all(ctx, collOpenRequests, &docs); err != nil {
+		return nil, fmt.Errorf("open requests: %w", err)
 	}
 	sort.Slice(docs, func(i, j int) bool {
 		if docs[i].Due != docs[j].Due {

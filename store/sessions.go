@@ -45,8 +45,8 @@ func (s *Sessions) Create(ctx context.Context, se *account.Session) error {
 // Get returns a session by id.
 func (s *Sessions) Get(ctx context.Context, id string) (*account.Session, error) {
 	var d sessionDoc
-	if err := s.db.coll(collSessions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-		return nil, fmt.Errorf("session: %w", translate(err))
+	if err := s.db.byID(ctx, collSessions, id, &d); err != nil {
+		return nil, fmt.Errorf("session: %w", err)
 	}
 	return &account.Session{ID: d.ID, UserID: d.UserID, Created: d.Created, LastSeen: d.LastSeen}, nil
 }

@@ -291,8 +291,8 @@ func (s *Users) Staff(ctx context.Context) ([]*account.User, error) {
 // ByID returns a user by id.
 func (s *Users) ByID(ctx context.Context, id string) (*account.User, error) {
 	var d userDoc
-	if err := s.db.coll(collUsers).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-		return nil, fmt.Errorf("user %s: %w", id, translate(err))
+	if err := s.db.byID(ctx, collUsers, id, &d); err != nil {
+		return nil, fmt.Errorf("user %s: %w", id, err)
 	}
 	return s.toDomain(ctx, &d)
 }

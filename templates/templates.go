@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"regexp"
 	"strings"
 	"sync"
 )
@@ -93,9 +94,13 @@ func parseAll(funcs template.FuncMap, resolve resolver) (map[string]*template.Te
 	if err != nil {
 		return nil, err
 	}
+	partials, err := partialFiles()
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range names {
 		name := strings.TrimSuffix(path.Base(p), ".html")
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "layout.html", "partials/*.html", p)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, partials.of("layout.html", p)...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -109,7 +114,7 @@ func parseAll(funcs template.FuncMap, resolve resolver) (map[string]*template.Te
 	}
 	for _, p := range alone {
 		name := strings.TrimSuffix(path.Base(p), ".html")
-		t, err := template.New(path.Base(p)).Funcs(funcs).ParseFS(files, "partials/*.html", p)
+		t, err := template.New(path.Base(p)).Funcs(funcs).ParseFS(files, partials.of(p)...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -178,4 +183,71 @@ func (s *Set) Used(page string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.used[page]
+}
+
+// partialIndex maps each template a partial file defines to the file, and each file to
+// the templates it calls.
+type partialIndex struct {
+	defines map[string]string   // template name → partial file
+	calls   map[string][]string // any file → the templates it calls
+}
+
+var (
+	defineRE = regexp.MustCompile(`\{\{-?\s*define\s+"([^"]+)"`)
+	callRE   = regexp.MustCompile(`\{\{-?\s*template\s+"([^"]+)"`)
+)
+
+func partialFiles() (*partialIndex, error) {
+	ix := &partialIndex{defines: map[string]string{}, calls: map[string][]string{}}
+	names, err := fs.Glob(files, "partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range names {
+		b, err := fs.ReadFile(files, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range defineRE.FindAllSubmatch(b, -1) {
+			ix.defines[string(m[1])] = p
+		}
+	}
+	return ix, nil
+}
+
+// of lists the files to parse for a page: its own and the partial files it calls,
+// directly or through one another. Every page once carried every partial, which held
+// each partial's parsed and escaped tree once per page and language (about half of the
+// templates' memory) for the few each page uses.
+func (ix *partialIndex) of(own ...string) []string {
+	out := append([]string(nil), own...)
+	seen := map[string]bool{}
+	for _, f := range own {
+		seen[f] = true
+	}
+	for i := 0; i < len(out); i++ {
+		for _, name := range ix.callsOf(out[i]) {
+			if f, ok := ix.defines[name]; ok && !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func (ix *partialIndex) callsOf(file string) []string {
+	if c, ok := ix.calls[file]; ok {
+		return c
+	}
+	b, err := fs.ReadFile(files, file)
+	if err != nil {
+		return nil // ParseFS reports the missing file
+	}
+	var c []string
+	for _, m := range callRE.FindAllSubmatch(b, -1) {
+		c = append(c, string(m[1]))
+	}
+	ix.calls[file] = c
+	return c
 }

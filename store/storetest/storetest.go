@@ -33,6 +33,27 @@ type DB struct {
 	URI    string
 	Name   string
 	Dir    string
+
+	cmdMu    sync.Mutex
+	commands map[string]int // "<command> <collection>" → how many were sent
+}
+
+// Commands returns how many of each command ("find sessions", "insert audit_events")
+// the portal has sent this database since the last call, and starts counting again:
+// a benchmark reports the round-trips a page costs.
+func (d *DB) Commands() map[string]int {
+	d.cmdMu.Lock()
+	defer d.cmdMu.Unlock()
+	out := d.commands
+	d.commands = map[string]int{}
+	return out
+}
+
+func (d *DB) countCommand(name string, cmd bson.Raw) {
+	coll, _ := cmd.Lookup(name).StringValueOK()
+	d.cmdMu.Lock()
+	d.commands[name+" "+coll]++
+	d.cmdMu.Unlock()
 }
 
 // New returns an empty database with indexes, closed at the end of the test, in this
@@ -65,7 +86,7 @@ func open(t testing.TB, mode store.Mode, maxPages int64) *DB {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name := fmt.Sprintf("test_%d_%d", os.Getpid(), seq.Add(1))
-	out := &DB{Name: name}
+	out := &DB{Name: name, commands: map[string]int{}}
 	if uri := os.Getenv("PORTAL_TEST_MONGODB_URI"); uri != "" {
 		out.URI = uri
 	} else {
@@ -80,7 +101,13 @@ func open(t testing.TB, mode store.Mode, maxPages int64) *DB {
 	if out.Engine == nil {
 		mode = store.Shared // MongoDB: always several possible writers
 	}
-	db, err := store.Connect(ctx, out.URI, name, store.Options{Mode: mode, Monitor: watch(t, mode)})
+	monitor := watch(t, mode)
+	started := monitor.Started
+	monitor.Started = func(ctx context.Context, e *event.CommandStartedEvent) {
+		out.countCommand(e.CommandName, e.Command)
+		started(ctx, e)
+	}
+	db, err := store.Connect(ctx, out.URI, name, store.Options{Mode: mode, Monitor: monitor})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
