@@ -16,8 +16,6 @@ import (
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
-const citizenPassword = "Tea-Leaf-2026!"
-
 // requiredPurposes are the default notice's required purposes.
 var requiredPurposes = []string{"account", "progress", "online", "systems", "stats"}
 

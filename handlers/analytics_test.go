@@ -21,7 +21,6 @@ import (
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
@@ -390,27 +389,6 @@ func TestConcurrentCountingLosesNothing(t *testing.T) {
 	if r.Sum.Views != 500 || r.Sum.Visits != 20 || r.Sum.Tables[analytics.DimPath]["/privacy"] != 500 {
 		t.Fatalf("views %d visits %d", r.Sum.Views, r.Sum.Visits)
 	}
-}
-
-// seedTraffic stores counts for the days before the harness's today.
-func (h *harness) seedTraffic(days ...*analytics.Day) {
-	h.t.Helper()
-	st := h.srv.Counter.Store.(*store.Analytics)
-	for _, d := range days {
-		if err := st.Put(context.Background(), d); err != nil {
-			h.t.Fatal(err)
-		}
-	}
-}
-
-func trafficDay(date string, views int64, paths map[string]int64) *analytics.Day {
-	d := analytics.NewDay(date)
-	d.Views, d.Visits, d.Online = views, views/2, views*30
-	for p, n := range paths {
-		d.Count(analytics.DimPath, p, n)
-		d.Count(analytics.DimBrowser, "chrome", n)
-	}
-	return d
 }
 
 // The webmaster's report: presets and a custom range, totals, the chart with its table,

@@ -12,48 +12,6 @@ import (
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
-type upload struct {
-	name    string
-	content []byte
-}
-
-// multipart posts a multipart form, as a browser does for a form with a file input.
-func (b *browser) multipart(target string, form url.Values, files ...upload) *response {
-	b.h.t.Helper()
-	return b.multipartField(target, form, "files", files...)
-}
-
-// multipartField is multipart with the files under another input's name.
-func (b *browser) multipartField(target string, form url.Values, field string, files ...upload) *response {
-	b.h.t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	for k, vs := range form {
-		for _, v := range vs {
-			_ = w.WriteField(k, v)
-		}
-	}
-	for _, f := range files {
-		part, _ := w.CreateFormFile(field, f.name)
-		_, _ = part.Write(f.content)
-	}
-	_ = w.Close()
-	opts := append([]func(*http.Request){func(r *http.Request) {
-		r.Header.Set("Content-Type", w.FormDataContentType())
-		for _, c := range b.jar {
-			r.AddCookie(c)
-		}
-	}}, b.opts...)
-	r := b.h.do(http.MethodPost, target, &body, opts...)
-	b.keep(r)
-	return r
-}
-
-var (
-	pdfFile = []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-	pngFile = append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{0}, 64)...)
-)
-
 // Attachments on filing and in messages: stored whole, served only as downloads to the
 // requester and officers, refused by content when not a PDF, JPEG or PNG, refused whole
 // (nothing stored) over 20 MB; messages both ways, the officer's mailed to the requester.

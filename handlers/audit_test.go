@@ -2,13 +2,14 @@ package handlers_test
 
 import (
 	"context"
-	"github.com/example/pdpa-portal/handlers"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/example/pdpa-portal/handlers"
 
 	"github.com/PuerkitoBio/goquery"
 

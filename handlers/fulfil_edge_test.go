@@ -102,10 +102,6 @@ func TestStaleFulfilLateExtensionUnverifiedIntake(t *testing.T) {
 	}
 }
 
-func rightsToday(h *harness) string {
-	return h.clock.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
-}
-
 // A request carries one task per personal data file of the agency: fulfilment waits for
 // each result, and what the officer found (notes and files) reaches the requester.
 func TestTasksForTheAgencysOtherFiles(t *testing.T) {

@@ -23,28 +23,6 @@ import (
 	"github.com/example/pdpa-portal/vault"
 )
 
-// decideAll grants (or refuses, with a ground) every item of a request in review.
-func decideAll(t *testing.T, o *browser, ref string, grant bool, ground string) {
-	t.Helper()
-	d := o.get("/officer/requests/" + ref + "/decide")
-	n := d.doc.Find(`select[name=outcome]`).Length()
-	form := url.Values{"version": {version(t, d, "/decide")}, "confirm": {"yes"}}
-	for i := 0; i < n; i++ {
-		idx := string(rune('0' + i))
-		if grant {
-			form.Add("outcome", idx+":grant")
-			form.Add("reason", "")
-		} else {
-			form.Add("outcome", idx+":refuse")
-			form.Add("grounds", idx+":"+ground)
-			form.Add("reason", "reason")
-		}
-	}
-	if r := o.post("/officer/requests/"+ref+"/decide", form); r.Code != http.StatusSeeOther {
-		t.Fatalf("decide %s: %d %q", ref, r.Code, r.text(".error-summary"))
-	}
-}
-
 // A granted correction is applied to the person's data, shown before and after in the
 // timeline, and the field is marked disputed wherever officers see it until then.
 func TestFulfilledCorrectionIsApplied(t *testing.T) {

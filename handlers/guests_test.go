@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,23 +11,6 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/rights"
 )
-
-// A code is six digits standing alone; the six digits of a reference follow a hyphen.
-var codePattern = regexp.MustCompile(`(?:^|[^-\d])(\d{6})(?:\D|$)`)
-
-// lastCode is the six-digit code in the newest mail to an address.
-func lastCode(t *testing.T, h *harness, to string) string {
-	t.Helper()
-	ms := h.mails(to)
-	if len(ms) == 0 {
-		t.Fatalf("no mail to %s", to)
-	}
-	m := codePattern.FindStringSubmatch(ms[len(ms)-1].Body)
-	if m == nil {
-		t.Fatalf("no code in %q", ms[len(ms)-1].Body)
-	}
-	return m[1]
-}
 
 // A guest files without an account, sees the reference and due date at once, confirms
 // the address with the mailed code, follows and withdraws the request; without the code

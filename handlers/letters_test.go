@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,15 +14,6 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/store"
 )
-
-// withAddress gives a test person a postal address and the language of their mail.
-func (h *harness) withAddress(u *account.User, address, lang string) {
-	h.t.Helper()
-	u.Address, u.Lang = address, lang
-	if err := h.users.Update(context.Background(), u); err != nil {
-		h.t.Fatal(err)
-	}
-}
 
 var (
 	zhNumber = regexp.MustCompile(`^府個資字第115(\d{7})號$`)

@@ -16,27 +16,6 @@ import (
 	"github.com/example/pdpa-portal/rights"
 )
 
-// version reads the version a form on the page carries.
-func version(t *testing.T, r *response, action string) string {
-	t.Helper()
-	v, ok := r.doc.Find(`form[action$="` + action + `"] input[name=version]`).Attr("value")
-	if !ok {
-		t.Fatalf("no %s form on the page (status %d)", action, r.Code)
-	}
-	return v
-}
-
-// act posts an officer action from the request's page as it is now.
-func act(t *testing.T, b *browser, ref, action string, form url.Values) *response {
-	t.Helper()
-	page := b.get("/officer/requests/" + ref)
-	if form == nil {
-		form = url.Values{}
-	}
-	form.Set("version", version(t, page, "/"+action))
-	return b.post("/officer/requests/"+ref+"/"+action, form)
-}
-
 // A copy request from filing to closing: review, the one extension with its written
 // notice, an item-by-item decision whose refusal names its ground, the fee, the identity
 // check that must come before data is released, fulfilment; the requester follows it all

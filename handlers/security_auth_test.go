@@ -3,8 +3,6 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"github.com/example/pdpa-portal/account"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -14,6 +12,9 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/example/pdpa-portal/account"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/example/pdpa-portal/handlers"
 )

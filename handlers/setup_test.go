@@ -14,15 +14,6 @@ import (
 
 const goodPassword = "Str0ng!Passw0rd"
 
-func (h *harness) setupLink() string {
-	h.t.Helper()
-	token, err := h.setup.NewLink(context.Background())
-	if err != nil || token == "" {
-		h.t.Fatalf("new link: %q %v", token, err)
-	}
-	return token
-}
-
 func setupForm(token, email, name, pw, confirm string) url.Values {
 	return url.Values{"token": {token}, "email": {email}, "name": {name}, "password": {pw}, "password_confirm": {confirm}}
 }

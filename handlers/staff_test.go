@@ -11,8 +11,6 @@ import (
 	"github.com/example/pdpa-portal/account"
 )
 
-const staffPassword = "Desk-Lamp-2026#"
-
 // Every staff route, taken from the route table, refuses anonymous visitors (sign in),
 // citizens and staff without the role (403). A new staff route is covered automatically;
 // a route outside the known areas must be added to publicRoutes or the test fails.
