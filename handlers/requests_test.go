@@ -35,8 +35,12 @@ func TestCitizenFilesARequest(t *testing.T) {
 	page := b.follow(r)
 	// Received Monday 23 November 2026; 15 days: Tuesday 8 December.
 	if !strings.Contains(page.text(".facts"), "2026-000001") || !strings.Contains(page.text(".facts"), "8 December 2026") ||
-		!strings.Contains(page.text(".facts"), "15 day(s) left") || !strings.Contains(page.text(".flash"), "received your request") {
-		t.Fatalf("confirmation: %q / %q", page.text(".facts"), page.text(".flash"))
+		!strings.Contains(page.text(".facts"), "15 day(s) left") || !strings.Contains(page.text("#filed .ref"), "2026-000001") ||
+		!strings.Contains(page.text("#filed .filed-facts"), "8 December 2026") {
+		t.Fatalf("confirmation: %q / %q", page.text(".facts"), page.text("#filed"))
+	}
+	if again := b.get("/requests/2026-000001"); again.doc.Find("#filed").Length() != 0 {
+		t.Fatal("the filing's confirmation panel shows again on a later visit")
 	}
 	ms := h.mails("f@example.tw")
 	if len(ms) == 0 || !strings.Contains(ms[len(ms)-1].Body, "2026-000001") || !strings.Contains(ms[len(ms)-1].Body, "2026-12-08") {

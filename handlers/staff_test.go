@@ -39,7 +39,7 @@ func TestEveryStaffRouteChecksTheRole(t *testing.T) {
 		"/": true, "/privacy": true, "/setup": true, "/signup": true, "/mail-sent": true, "/verify": true, "/signin": true,
 		"/signout": true, "/forgot": true, "/reset": true, "/healthz": true, "/readyz": true, "/.well-known/gpc.json": true,
 		"/static/:hash/*path": true, "/lang": true, "/receipts/verify": true,
-		"/privacy/changes": true, "/privacy/versions/:n": true, "/notice/dismiss": true,
+		"/privacy/changes": true, "/privacy/versions/:n": true, "/notice/dismiss": true, "/fees": true,
 		// The API answers a JSON 401 rather than the sign-in redirect: api_test.go checks it.
 		"/api/v1/openapi.json": true, "/api/v1/receipts/verify": true, "/api/v1/me/consents": true, "/api/v1/me/consents/history": true,
 		"/api/v1/me/consents/:purpose": true, "/api/v1/me/receipts/:id": true, "/api/v1/consents/:subject/:purpose": true,
