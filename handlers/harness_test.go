@@ -1,3 +1,5 @@
+//lint:file-ignore U1000 this harness is compiled into two packages (handlers and, through a symbolic link, handlers/browser); each uses part of it
+
 package handlers_test
 
 import (
