@@ -264,6 +264,23 @@ func (s *Service) ResendVerification(ctx context.Context, u *User) error {
 	return s.sendVerify(ctx, u)
 }
 
+// ResendVerificationTo mails a new link to the address if it has an account still
+// awaiting verification; the caller shows the same answer either way, so the form
+// reveals no accounts.
+func (s *Service) ResendVerificationTo(ctx context.Context, email string) error {
+	u, err := s.Users.ByEmail(ctx, NormalizeEmail(email))
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if u.Disabled || u.EmailVerified {
+		return nil
+	}
+	return s.sendVerify(ctx, u)
+}
+
 // Verify spends a verification link and marks the address verified.
 func (s *Service) Verify(ctx context.Context, token string) (*User, error) {
 	t, err := s.useToken(ctx, token, PurposeVerify)

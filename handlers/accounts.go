@@ -112,6 +112,37 @@ func (s *Server) mailSent(c *gin.Context) {
 	s.render(c, http.StatusOK, "mail_sent", s.view(c, "mail_sent."+about+".title", about))
 }
 
+type resendForm struct {
+	Email string `form:"email" validate:"required,email,max=254" label:"signup.email"`
+}
+
+// resendFromMailSent mails a new verification link to an address awaiting one, from the
+// page that says the first was sent: for someone who has not signed in yet. Limited per
+// client and per address, and answered alike whether or not the address has an account.
+func (s *Server) resendFromMailSent(c *gin.Context) {
+	var f resendForm
+	inv, ok := s.bind(c, &f)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		v := s.view(c, "mail_sent.signup.title", "signup")
+		v.Problems = inv.Problems
+		s.render(c, http.StatusBadRequest, "mail_sent", v)
+		return
+	}
+	if s.limited(c, s.signUpLimit, "resend:"+account.NormalizeEmail(f.Email)) {
+		return
+	}
+	defer answerNoSoonerThan(time.Now(), s.opt.SignUpFloor)
+	if err := s.Accounts.ResendVerificationTo(c.Request.Context(), f.Email); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.addFlash(c, flashSuccess, "mail_sent.resent")
+	c.Redirect(http.StatusSeeOther, "/mail-sent?about=signup")
+}
+
 // answerNoSoonerThan waits until d has passed since start (real time, not the injected
 // clock): an address with an account and one without then answer alike.
 func answerNoSoonerThan(start time.Time, d time.Duration) {

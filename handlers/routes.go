@@ -40,6 +40,7 @@ func (s *Server) routes() *gin.Engine {
 	site.GET("/signup", s.signUpPage)
 	site.POST("/signup", s.signUpSubmit)
 	site.GET("/mail-sent", s.mailSent)
+	site.POST("/mail-sent", s.resendFromMailSent)
 	site.GET("/verify", s.verify)
 	site.GET("/signin", s.signInPage)
 	site.POST("/signin", s.signInSubmit)
