@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -144,3 +145,29 @@ func (s *Server) queueReceived(ctx context.Context, r *rights.Request, to, lang 
 // receivedMailHold is far longer than storing a request takes, and short beside the
 // mail worker's own ten-second round.
 const receivedMailHold = 5 * time.Second
+
+// filingUploads reads a filing's attachments and, for a request made on someone's behalf,
+// the written authorisation, each checked (total size, type by content) before anything
+// is stored; their problems join inv. ok is false when the answer was already written.
+func (s *Server) filingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf bool) (files, auth []*multipart.FileHeader, ok bool) {
+	files, err := uploads(c, 0)
+	if err != nil && !uploadProblem(inv, err) {
+		s.fail(c, err)
+		return nil, nil, false
+	}
+	if onBehalf {
+		var used int64
+		for _, fh := range files {
+			used += fh.Size
+		}
+		auth, err = uploadsOf(c, "authorisation", used)
+		if err != nil && !uploadProblemOf(inv, "authorisation", err) {
+			s.fail(c, err)
+			return nil, nil, false
+		}
+		if err == nil && len(auth) == 0 {
+			addOnce(inv, "authorisation", "request.authorisation_required")
+		}
+	}
+	return files, auth, true
+}

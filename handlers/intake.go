@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"strings"
 	"time"
@@ -187,25 +186,9 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	}
 	// The scans are checked (size, type by content) as an online filing's are, before
 	// anything is stored.
-	letter, err := uploads(c, 0)
-	if err != nil && !uploadProblem(inv, err) {
-		s.fail(c, err)
+	letter, auth, ok := s.filingUploads(c, inv, f.OnBehalf)
+	if !ok {
 		return
-	}
-	var auth []*multipart.FileHeader
-	if f.OnBehalf {
-		var used int64
-		for _, fh := range letter {
-			used += fh.Size
-		}
-		auth, err = uploadsOf(c, "authorisation", used)
-		if err != nil && !uploadProblemOf(inv, "authorisation", err) {
-			s.fail(c, err)
-			return
-		}
-		if err == nil && len(auth) == 0 {
-			addOnce(inv, "authorisation", "request.authorisation_required")
-		}
 	}
 	if len(inv.Problems) > 0 {
 		inFormOrder(inv, &f)

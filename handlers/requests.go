@@ -5,7 +5,6 @@ import (
 	"errors"
 	"hash/fnv"
 	"html/template"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"sort"
@@ -179,25 +178,9 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		return
 	}
 	// Attachments are checked (total size, type by content) before anything is stored.
-	fhs, err := uploads(c, 0)
-	if err != nil && !uploadProblem(inv, err) {
-		s.fail(c, err)
+	fhs, auth, ok := s.filingUploads(c, inv, f.OnBehalf)
+	if !ok {
 		return
-	}
-	var auth []*multipart.FileHeader
-	if f.OnBehalf {
-		var used int64
-		for _, fh := range fhs {
-			used += fh.Size
-		}
-		auth, err = uploadsOf(c, "authorisation", used)
-		if err != nil && !uploadProblemOf(inv, "authorisation", err) {
-			s.fail(c, err)
-			return
-		}
-		if err == nil && len(auth) == 0 {
-			inv.Add("authorisation", "request.authorisation_required")
-		}
 	}
 	if len(inv.Problems) > 0 {
 		inFormOrder(inv, f)
