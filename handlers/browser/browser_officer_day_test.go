@@ -174,7 +174,7 @@ func TestBrowserOfficerDayCalendarImport(t *testing.T) {
 		chromedp.Click(`.cards a[href="/admin/calendar"]`), chromedp.WaitVisible("#f-csv"))
 	a.check("calendar")
 	submitted(t, a.ctx, chromedp.SetUploadFiles("#f-csv", []string{csv}), chromedp.Click(`form[action="/admin/calendar"] button[type=submit]`))
-	if f := textOf(t, a.ctx, ".flashes"); !strings.Contains(f, "已匯入 3 個日期") || !strings.Contains(f, "1") {
+	if f := textOf(t, a.ctx, ".flashes"); !strings.Contains(f, "已匯入 3 個日期") || !strings.Contains(f, "1 件處理中請求的決定期限因此變更") {
 		t.Errorf("after the import: %q", f)
 	}
 	if row := textOf(t, a.ctx, "main table tbody"); !strings.Contains(row, "颱風停止上班") {
