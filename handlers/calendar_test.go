@@ -131,7 +131,7 @@ func TestCalendarChangesMoveOpenRequestsAndTellRequesters(t *testing.T) {
 		t.Fatalf("a request the day does not touch moved: %q", r.text("main"))
 	}
 	ms := h.mails("c@example.tw")
-	if len(ms) != before+1 || !strings.Contains(ms[len(ms)-1].Subject, "2026-000001") || !strings.Contains(ms[len(ms)-1].Body, "2026-12-09") {
+	if len(ms) != before+1 || !strings.Contains(ms[len(ms)-1].Subject, "2026-000001") || !strings.Contains(ms[len(ms)-1].Body, "2026-12-08 → 2026-12-09 (颱風停止上班)") {
 		t.Fatalf("mail after the typhoon day: %d→%d %+v", before, len(ms), ms[len(ms)-1])
 	}
 

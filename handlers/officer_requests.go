@@ -706,7 +706,16 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang s
 		// print a detail, so they cost no read.)
 		steps, err := s.Timeline.Steps(ctx, r.Ref, false)
 		if err == nil && len(steps) > 0 {
-			b.WriteString(steps[len(steps)-1].Note)
+			last := steps[len(steps)-1]
+			b.WriteString(last.Note)
+			if kind == "request_due_moved" {
+				// The change is recorded as worded dates, not a note: the mail's
+				// "previous → new" line would otherwise point to the page.
+				v := &View{Lang: lang, s: s}
+				for _, x := range last.Said {
+					b.WriteString(v.SayText(x, nil))
+				}
+			}
 		}
 		if kind == "request_fulfilled" && r.Kind == rights.Copy && r.Principal == "" {
 			// Where the copy is and until when, which the requester needs most.
