@@ -21,13 +21,16 @@ type Eraser struct {
 	vault    *vault.Vault
 	files    *Files
 	packages *Packages
+	// Now stamps the timeline entry closing an erased person's open request: the portal's
+	// clock, like every other entry.
+	Now func() time.Time
 }
 
 var _ rights.Eraser = (*Eraser)(nil)
 
 // NewEraser returns the eraser.
 func NewEraser(db *DB, v *vault.Vault, f *Files) *Eraser {
-	return &Eraser{db: db, vault: v, files: f, packages: NewPackages(db, v, f)}
+	return &Eraser{db: db, vault: v, files: f, packages: NewPackages(db, v, f), Now: time.Now}
 }
 
 // Erase removes a person. The order makes it safe to run again after a failure: the
@@ -263,7 +266,7 @@ func (e *Eraser) anonymise(ctx context.Context, ref string, keepLetter bool) err
 		a.Steps = append(a.Steps, stepDoc{At: st.At, Action: st.Action, ActorID: actor, Role: st.Role, Internal: st.Internal})
 	}
 	if state != d.State {
-		a.Steps = append(a.Steps, stepDoc{At: time.Now().UTC(), Action: "closed_erased", Role: "system"})
+		a.Steps = append(a.Steps, stepDoc{At: e.Now().UTC(), Action: "closed_erased", Role: "system"})
 	}
 	if _, err := e.db.coll(collRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, a); err != nil {
 		return fmt.Errorf("anonymise %s: %w", ref, translate(err))

@@ -104,6 +104,8 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	}
 	calendar, fees := store.NewCalendar(db), store.NewFees(db)
 	incidents := store.NewIncidents(db, v)
+	eraser := store.NewEraser(db, v, p.Files)
+	eraser.Now = now
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail,
@@ -111,7 +113,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Requests: p.Requests, Timeline: p.Requests, Now: now},
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Digests: store.NewDigests(db), Search: &rights.Search{Users: p.Users, Requests: p.Requests}, RequestStats: p.Requests,
-		Messages: p.Requests, Files: p.Files, Eraser: store.NewEraser(db, v, p.Files), Packages: store.NewPackages(db, v, p.Files),
+		Messages: p.Requests, Files: p.Files, Eraser: eraser, Packages: store.NewPackages(db, v, p.Files),
 		Disclosures: store.NewDisclosures(db, v), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
 		Letters: &letters.Service{Store: store.NewLetters(db)},
 		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
