@@ -193,5 +193,8 @@ type Packages interface {
 	Get(ctx context.Context, ref string) (*Package, error)
 	// Open streams a ready, unexpired package and records the download.
 	Open(ctx context.Context, ref string, now time.Time) (*Package, io.ReadCloser, error)
+	// Read streams a ready, unexpired package without recording a download (the
+	// farewell before an erasure, which may still fail and be tried again).
+	Read(ctx context.Context, ref string, now time.Time) (*Package, io.ReadCloser, error)
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/vault"
 )
 
 // apiPrefix is where the JSON API lives; openapi.json describes every route under it.
@@ -434,6 +435,9 @@ func (s *Server) apiLookupConsent(c *gin.Context) {
 		return
 	}
 	u, err := s.Users.ByID(ctx, subject)
+	if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
+		err = &pageError{status: http.StatusNotFound, key: "api.error.unknown_subject"} // gone, or erased
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

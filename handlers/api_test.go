@@ -346,6 +346,12 @@ func TestAPITokensAndConsentLookup(t *testing.T) {
 	apiError(t, anon.api("GET", "/api/v1/consents/"+subject+"/marketing", "", bearer(token)), 404, "unknown_purpose")
 	apiError(t, anon.api("GET", "/api/v1/consents/u_nobody/newsletter", "", bearer(token)), 404, "unknown_subject")
 	apiError(t, anon.api("GET", "/api/v1/consents/$where/newsletter", "", bearer(token)), 404, "unknown_subject")
+	// An erased person (their data key destroyed) is unknown too, never a 500.
+	gone := h.makeUser("gone@example.tw", "已刪除", citizenPassword)
+	if err := storetest.Vault(h.db.DB).Destroy(context.Background(), gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	apiError(t, anon.api("GET", "/api/v1/consents/"+gone.ID+"/newsletter", "", bearer(token)), 404, "unknown_subject")
 
 	// Last use is recorded, at most once a minute.
 	tokens := store.NewAPITokens(h.db.DB)

@@ -68,10 +68,11 @@ func (s *Server) owedFiles(ctx context.Context, subject string, take bool) ([]ac
 	return out, nil
 }
 
-// packageFile reads a ready package for the farewell; reading it records a download,
-// which it is: the package is handed over.
+// packageFile reads a ready package for the farewell without recording a download: the
+// erasure may still fail before the mail is queued, and a second try must find the
+// package not yet handed over. (An erasure that succeeds deletes the package.)
 func (s *Server) packageFile(ctx context.Context, r *rights.Request) (account.MailFile, error) {
-	_, rc, err := s.Packages.Open(ctx, r.Ref, s.Now())
+	_, rc, err := s.Packages.Read(ctx, r.Ref, s.Now())
 	if err != nil {
 		return account.MailFile{}, fmt.Errorf("package of %s: %w", r.Ref, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/rights"
+	"github.com/example/pdpa-portal/vault"
 )
 
 // mailable reports whether the requester of r has an e-mail address the portal writes to.
@@ -26,8 +27,8 @@ func (s *Server) mailable(ctx context.Context, r *rights.Request) (bool, error) 
 		return g.Email != "", nil
 	}
 	u, err := s.Users.ByID(ctx, r.Subject)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return false, nil
+	if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
+		return false, nil // gone or erased: nothing is mailed
 	} else if err != nil {
 		return false, err
 	}

@@ -148,7 +148,7 @@ func TestFarewellCarriesTheLettersAndThePackage(t *testing.T) {
 }
 
 // A copy package still being built stops the erasure, saying which, so it is not lost
-// with the account; once ready, it goes with the farewell and counts as downloaded.
+// with the account; once ready, it goes with the farewell.
 func TestErasureWaitsForACopyPackageBeingBuilt(t *testing.T) {
 	h := newHarness(t)
 	c := verifiedCitizen(t, h, "b@example.tw", "Building Person")

@@ -285,6 +285,13 @@ func (d *DB) byID(ctx context.Context, coll, id string, out any) error {
 	return translate(bson.Unmarshal(raw, out))
 }
 
+// fresh decodes the document {_id: id} of coll from the database, never from memory:
+// for a read under the document's lock that decides a write (another process's write,
+// or one whose caller gave up after sending it, may not have reached the cache yet).
+func (d *DB) fresh(ctx context.Context, coll, id string, out any) error {
+	return translate(d.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out))
+}
+
 // all decodes every document of a bounded collection into out (a pointer to a slice),
 // through the cache as byID does.
 func (d *DB) all(ctx context.Context, coll string, out any) error {

@@ -79,7 +79,7 @@ type paymentInfoDoc struct {
 // an administrator sets it.
 func (f *Fees) PaymentInfo(ctx context.Context) (rights.PaymentInfo, error) {
 	var d paymentInfoDoc
-	err := translate(f.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: paymentID}}).Decode(&d))
+	err := f.db.byID(ctx, collSettings, paymentID, &d)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return rights.PaymentInfo{DueDays: rights.DefaultPayDays}, nil
 	}

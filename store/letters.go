@@ -43,7 +43,7 @@ type letterSettingsDoc struct {
 // LetterSettings returns the saved settings, or the defaults.
 func (l *Letters) LetterSettings(ctx context.Context) (letters.Settings, error) {
 	var d letterSettingsDoc
-	err := translate(l.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: letterSettingsID}}).Decode(&d))
+	err := l.db.byID(ctx, collSettings, letterSettingsID, &d)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return letters.Defaults(), nil
 	} else if err != nil {

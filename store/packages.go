@@ -152,6 +152,20 @@ func (w *PackageWriter) Finish(buildErr error) error {
 
 // Open streams a ready package and records the download.
 func (p *Packages) Open(ctx context.Context, ref string, now time.Time) (*export.Package, io.ReadCloser, error) {
+	pkg, rc, err := p.Read(ctx, ref, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, err = p.db.coll(collPackages).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, bson.D{{Key: "$push", Value: bson.D{{Key: "downloads", Value: now.UTC()}}}})
+	if err != nil {
+		_ = rc.Close()
+		return nil, nil, fmt.Errorf("record download: %w", translate(err))
+	}
+	return pkg, rc, nil
+}
+
+// Read streams a ready package without recording a download.
+func (p *Packages) Read(ctx context.Context, ref string, now time.Time) (*export.Package, io.ReadCloser, error) {
 	d, err := p.doc(ctx, ref)
 	if err != nil {
 		return nil, nil, err
@@ -162,10 +176,6 @@ func (p *Packages) Open(ctx context.Context, ref string, now time.Time) (*export
 	sealer, err := p.vault.For(ctx, d.Subject)
 	if err != nil {
 		return nil, nil, err
-	}
-	_, err = p.db.coll(collPackages).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}}, bson.D{{Key: "$push", Value: bson.D{{Key: "downloads", Value: now.UTC()}}}})
-	if err != nil {
-		return nil, nil, fmt.Errorf("record download: %w", translate(err))
 	}
 	return d.domain(), &chunkReader{ctx: ctx, s: p.files, sealer: sealer, id: d.Build, chunks: d.Chunks, size: d.Size}, nil
 }

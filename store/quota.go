@@ -27,7 +27,7 @@ type quotaDoc struct {
 // default.
 func (f *Fees) Quota(ctx context.Context, defaults rights.Quota) (rights.Quota, error) {
 	var d quotaDoc
-	err := translate(f.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: quotaID}}).Decode(&d))
+	err := f.db.byID(ctx, collSettings, quotaID, &d)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return defaults, nil
 	}

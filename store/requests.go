@@ -287,8 +287,17 @@ func (s *Requests) ByRef(ctx context.Context, ref string) (*rights.Request, erro
 }
 
 func (s *Requests) load(ctx context.Context, ref string) (*requestDoc, *rights.Request, error) {
+	return s.loadWith(ctx, ref, s.db.byID)
+}
+
+// loadForWrite is load for a caller holding the request's lock about to write it.
+func (s *Requests) loadForWrite(ctx context.Context, ref string) (*requestDoc, *rights.Request, error) {
+	return s.loadWith(ctx, ref, s.db.fresh)
+}
+
+func (s *Requests) loadWith(ctx context.Context, ref string, read func(context.Context, string, string, any) error) (*requestDoc, *rights.Request, error) {
 	var d requestDoc
-	if err := s.db.byID(ctx, collRequests, ref, &d); err != nil {
+	if err := read(ctx, collRequests, ref, &d); err != nil {
 		return nil, nil, fmt.Errorf("request %s: %w", ref, err)
 	}
 	r, err := s.toDomain(ctx, &d)

@@ -105,7 +105,7 @@ func (s *Requests) Update(ctx context.Context, ref string, version int64, now ti
 
 func (s *Requests) update(ctx context.Context, ref string, version int64, now time.Time, act rights.Action) (*rights.Request, rights.Step, error) {
 	defer s.db.locks.lock(collRequests, ref)()
-	old, r, err := s.load(ctx, ref)
+	old, r, err := s.loadForWrite(ctx, ref)
 	if err != nil {
 		return nil, rights.Step{}, err
 	}
@@ -194,7 +194,7 @@ type messageDoc struct {
 // request's version, so a message never makes an officer's open page stale.
 func (s *Requests) AddMessage(ctx context.Context, ref string, m *rights.Message) error {
 	defer s.db.locks.lock(collRequests, ref)()
-	d, r, err := s.load(ctx, ref)
+	d, r, err := s.loadForWrite(ctx, ref)
 	if err != nil {
 		return err
 	}
