@@ -25,6 +25,7 @@ import (
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
@@ -213,7 +214,7 @@ func tlsState() *tls.ConnectionState { return &tls.ConnectionState{HandshakeComp
 
 // restartEngine starts the embedded engine again on the same directory.
 func (h *harness) restartEngine(dir string) {
-	eng, err := store.StartEngine(dir, nil)
+	eng, err := embedded.Start(dir, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
@@ -228,10 +229,10 @@ func TestSnapshotIsOneInstant(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	for range 3 {
 		dst := storetest.ShortTempDir(t)
-		if err := store.SnapshotEmbedded(ctx, src.Dir, src.Name, dst); err != nil {
+		if err := embedded.Snapshot(ctx, src.Dir, src.Name, dst); err != nil {
 			t.Fatal(err)
 		}
-		eng, err := store.StartEngine(dst, nil)
+		eng, err := embedded.Start(dst, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +263,7 @@ func TestBackupSnapshotOfARelativeDataDirectory(t *testing.T) {
 	}
 	ctx := context.Background()
 	t.Chdir(storetest.ShortTempDir(t))
-	eng, err := store.StartEngine("data", nil)
+	eng, err := embedded.Start("data", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,10 +277,10 @@ func TestBackupSnapshotOfARelativeDataDirectory(t *testing.T) {
 	_ = c.Disconnect(ctx)
 	eng.Close()
 
-	if err := store.SnapshotEmbedded(ctx, "data", "portal", "snap"); err != nil {
+	if err := embedded.Snapshot(ctx, "data", "portal", "snap"); err != nil {
 		t.Fatalf("snapshot of ./data: %v", err)
 	}
-	snap, err := store.StartEngine("snap", nil)
+	snap, err := embedded.Start("snap", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -208,7 +208,7 @@ func (d *DB) deleteMatching(ctx context.Context, coll string, filter bson.D) (in
 }
 
 // dropAndCreate empties a collection at once (a restore, with no portal running): its
-// indexes come back at the next start (EnsureIndexes, Engine.IndexIDs).
+// indexes come back at the next start (EnsureIndexes, embedded.Engine.IndexIDs).
 func (d *DB) dropAndCreate(ctx context.Context, coll string) error {
 	if err := d.coll(coll).Drop(ctx); err != nil {
 		return fmt.Errorf("empty %s: %w", coll, translate(err))

@@ -135,7 +135,7 @@ var obsoleteIndexes = map[string][]string{
 // asked to create several indexes on a collection that already has them.
 func (d *DB) EnsureIndexes(ctx context.Context) error {
 	// Every collection exists from the start, so the embedded engine's _id index
-	// (Engine.IndexIDs) covers collections the portal has not written to yet.
+	// (embedded.Engine.IndexIDs) covers collections the portal has not written to yet.
 	existing, err := d.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("list collections: %w", translate(err))

@@ -18,6 +18,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
@@ -184,12 +185,12 @@ func TestEnsureIndexesDropsObsoleteOnes(t *testing.T) {
 
 func TestSecondEngineOnSameDirRefuses(t *testing.T) {
 	dir := storetest.ShortTempDir(t)
-	e1, err := store.StartEngine(dir, nil)
+	e1, err := embedded.Start(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e1.Close()
-	if _, err := store.StartEngine(dir, nil); !errors.Is(err, store.ErrLocked) {
+	if _, err := embedded.Start(dir, nil); !errors.Is(err, embedded.ErrLocked) {
 		t.Fatalf("second engine: want ErrLocked, got %v", err)
 	}
 	info, err := os.Stat(dir)
@@ -207,7 +208,7 @@ func TestUnwritableDataDirIsAClearError(t *testing.T) {
 	if err := os.WriteFile(f, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := store.StartEngine(filepath.Join(f, "data"), nil)
+	_, err := embedded.Start(filepath.Join(f, "data"), nil)
 	if err == nil || !strings.Contains(err.Error(), "cannot create data directory") {
 		t.Fatalf("want a clear message naming the directory, got %v", err)
 	}
@@ -218,7 +219,7 @@ func TestUnwritableDataDirIsAClearError(t *testing.T) {
 // through the outage recovers by itself.
 func TestRestartAfterCrashAndOutage(t *testing.T) {
 	dir := storetest.ShortTempDir(t)
-	e1, err := store.StartEngine(dir, nil)
+	e1, err := embedded.Start(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func TestRestartAfterCrashAndOutage(t *testing.T) {
 	}
 	e1.Close()
 	// A crash leaves the socket file behind.
-	if err := os.WriteFile(store.SocketPath(dir), nil, 0o600); err != nil {
+	if err := os.WriteFile(embedded.SocketPath(dir), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(c, 5*time.Second)
@@ -242,7 +243,7 @@ func TestRestartAfterCrashAndOutage(t *testing.T) {
 	if err := db.Ping(short); !errors.Is(err, apperr.ErrUnavailable) {
 		t.Fatalf("while down: want ErrUnavailable, got %v", err)
 	}
-	e2, err := store.StartEngine(dir, nil)
+	e2, err := embedded.Start(dir, nil)
 	if err != nil {
 		t.Fatalf("restart over a stale socket: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
@@ -181,11 +182,11 @@ func TestBackupFromTheWorkingDirectoryAsCronRunsIt(t *testing.T) {
 // running portal's socket, or on an engine started for the moment.
 func backupStatus(t *testing.T, dir string, kind backup.Kind) backup.Status {
 	t.Helper()
-	uri := store.SocketURI(dir)
-	if eng, err := store.StartEngine(dir, nil); err == nil {
+	uri := embedded.SocketURI(dir)
+	if eng, err := embedded.Start(dir, nil); err == nil {
 		defer eng.Close()
 		uri = eng.URI()
-	} else if !errors.Is(err, store.ErrLocked) {
+	} else if !errors.Is(err, embedded.ErrLocked) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

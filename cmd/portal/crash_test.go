@@ -25,6 +25,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
@@ -330,7 +331,7 @@ func TestSIGKILLWhileFilingLosesNoConfirmedRequest(t *testing.T) {
 // runEngine serves the database engine alone (PORTAL_TEST_RUN_ENGINE), so a test can stop
 // the database without stopping the portal.
 func runEngine(dir string) {
-	eng, err := store.StartEngine(dir, nil)
+	eng, err := embedded.Start(dir, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -346,7 +347,7 @@ func startEngineProcess(t *testing.T, dir string) *child {
 	c := startChild(t, []string{"PORTAL_TEST_RUN_ENGINE=" + dir})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if conn, err := net.Dial("unix", store.SocketPath(dir)); err == nil {
+		if conn, err := net.Dial("unix", embedded.SocketPath(dir)); err == nil {
 			conn.Close()
 			return c
 		}
@@ -364,8 +365,8 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 	root := storetest.ShortTempDir(t)
 	dbDir, dir := filepath.Join(root, "db"), filepath.Join(root, "portal")
 	eng := startEngineProcess(t, dbDir)
-	uri := "MONGODB_URI=" + store.SocketURI(dbDir)
-	users := seedCitizens(t, dir, map[string]string{"MONGODB_URI": store.SocketURI(dbDir)}, 1)
+	uri := "MONGODB_URI=" + embedded.SocketURI(dbDir)
+	users := seedCitizens(t, dir, map[string]string{"MONGODB_URI": embedded.SocketURI(dbDir)}, 1)
 	p := startPortalProcess(t, dir, "127.0.0.1:0", uri)
 	cl := signIn(t, p.url, users[0].Email)
 	status, before, _ := fileOnce(cl, p.url, "before the outage")

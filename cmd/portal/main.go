@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -42,6 +41,7 @@ import (
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 )
 
 func main() {
@@ -124,53 +124,17 @@ func newLogger(c *Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// engineLogger passes on only the engine's errors: at info and warn level it logs every
-// connection and protocol detail. PORTAL_LOG_LEVEL=debug shows everything.
+// engineLogger passes on only the engine's errors; PORTAL_LOG_LEVEL=debug shows
+// everything it logs.
 func engineLogger(c *Config, log *slog.Logger) *slog.Logger {
-	if c.LogLevel == "debug" {
-		return log.With("component", "ferretdb")
-	}
-	return slog.New(minLevel{Handler: log.Handler(), min: slog.LevelError}).With("component", "ferretdb")
-}
-
-// minLevel passes on records at min or above. Attributes added with With are kept as
-// they are and handed over only with a record that is passed on: the embedded engine adds
-// every SQL statement's arguments (whole documents) to its logger for a debug line, and
-// a text handler would format them at once, for nothing (15 % of the demo's CPU).
-type minLevel struct {
-	slog.Handler
-	min   slog.Level
-	attrs []slog.Attr
-}
-
-func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= m.min && m.Handler.Enabled(ctx, l)
-}
-
-// applied is the wrapped handler with the attributes kept so far.
-func (m minLevel) applied() slog.Handler {
-	if len(m.attrs) == 0 {
-		return m.Handler
-	}
-	return m.Handler.WithAttrs(m.attrs)
-}
-
-func (m minLevel) Handle(ctx context.Context, r slog.Record) error { return m.applied().Handle(ctx, r) }
-
-func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler {
-	return minLevel{Handler: m.Handler, min: m.min, attrs: append(slices.Clip(m.attrs), a...)}
-}
-
-// WithGroup applies what came before: groups are rare, statements' arguments are not.
-func (m minLevel) WithGroup(g string) slog.Handler {
-	return minLevel{Handler: m.applied().WithGroup(g), min: m.min}
+	return embedded.Logger(log, c.LogLevel == "debug")
 }
 
 // app is the opened database and the stores over it.
 type app struct {
 	cfg    *Config
 	log    *slog.Logger
-	engine *store.Engine
+	engine *embedded.Engine
 	db     *store.DB
 	kick   chan struct{} // wakes the mail worker after a message is queued
 	*wire.Portal
@@ -180,7 +144,7 @@ type app struct {
 // URI is set, and connects. With shareEngine, a directory already served by a running
 // portal is reached through that portal's socket instead of failing.
 func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
-	if err := store.PrepareDataDir(c.DataDir); err != nil {
+	if err := embedded.PrepareDataDir(c.DataDir); err != nil {
 		return nil, err
 	}
 	if err := loadSecrets(c); err != nil {
@@ -189,13 +153,13 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 	a := &app{cfg: c, log: log}
 	uri := string(c.MongoURI)
 	if uri == "" {
-		eng, err := store.StartEngine(c.DataDir, engineLogger(c, log))
+		eng, err := embedded.Start(c.DataDir, engineLogger(c, log))
 		switch {
 		case err == nil:
 			a.engine, uri = eng, eng.URI()
-		case errors.Is(err, store.ErrLocked) && shareEngine:
-			uri = store.SocketURI(c.DataDir)
-		case errors.Is(err, store.ErrLocked):
+		case errors.Is(err, embedded.ErrLocked) && shareEngine:
+			uri = embedded.SocketURI(c.DataDir)
+		case errors.Is(err, embedded.ErrLocked):
 			return nil, fmt.Errorf("%w; stop the other portal first, or give this one its own PORTAL_DATA_DIR", err)
 		default:
 			return nil, err
@@ -571,10 +535,10 @@ func writeBackup(ctx context.Context, c *Config, log *slog.Logger, out string, k
 			return nil, fmt.Errorf("snapshot directory: %w", err)
 		}
 		defer os.RemoveAll(snap)
-		if err := store.SnapshotEmbedded(ctx, c.DataDir, c.DBName, snap); err != nil {
+		if err := embedded.Snapshot(ctx, c.DataDir, c.DBName, snap); err != nil {
 			return nil, err
 		}
-		eng, err := store.StartEngine(snap, engineLogger(c, log))
+		eng, err := embedded.Start(snap, engineLogger(c, log))
 		if err != nil {
 			return nil, err
 		}
@@ -624,18 +588,18 @@ func recordBackup(ctx context.Context, c *Config, log *slog.Logger, kind backup.
 	defer cancel()
 	uri, mode := string(c.MongoURI), store.Shared
 	if uri == "" {
-		if _, err := os.Stat(store.EmbeddedFile(c.DataDir, c.DBName)); errors.Is(err, os.ErrNotExist) { // #nosec G703 -- the operator's own data directory
+		if _, err := os.Stat(embedded.File(c.DataDir, c.DBName)); errors.Is(err, os.ErrNotExist) { // #nosec G703 -- the operator's own data directory
 			// No database to record in (the failure logged says so); starting an engine
 			// here would create an empty one.
 			return nil
 		}
-		eng, err := store.StartEngine(c.DataDir, engineLogger(c, log))
+		eng, err := embedded.Start(c.DataDir, engineLogger(c, log))
 		switch {
 		case err == nil:
 			defer eng.Close()
 			uri, mode = eng.URI(), store.SingleWriter
-		case errors.Is(err, store.ErrLocked):
-			uri = store.SocketURI(c.DataDir)
+		case errors.Is(err, embedded.ErrLocked):
+			uri = embedded.SocketURI(c.DataDir)
 		default:
 			return err
 		}
@@ -951,7 +915,7 @@ func (a *app) diskProbe() func(context.Context) (handlers.DiskSpace, error) {
 		return nil
 	}
 	return func(context.Context) (handlers.DiskSpace, error) {
-		free, total, db, err := store.DiskUsage(a.cfg.DataDir, a.cfg.DBName)
+		free, total, db, err := embedded.DiskUsage(a.cfg.DataDir, a.cfg.DBName)
 		return handlers.DiskSpace{Free: free, Total: total, Database: db}, err
 	}
 }

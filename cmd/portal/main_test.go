@@ -29,6 +29,7 @@ import (
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
@@ -255,8 +256,8 @@ func TestServeOnAFreshDataDirectory(t *testing.T) {
 			t.Fatalf("%s: %v %v, want %v", path, info.Mode().Perm(), err, mode)
 		}
 	}
-	if info, err := os.Stat(store.SocketPath(dir)); err != nil || info.Mode()&os.ModeSocket == 0 {
-		t.Fatalf("no Unix socket at %s: %v", store.SocketPath(dir), err)
+	if info, err := os.Stat(embedded.SocketPath(dir)); err != nil || info.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("no Unix socket at %s: %v", embedded.SocketPath(dir), err)
 	}
 
 	// Secrets and the setup token never reach the log.
@@ -298,7 +299,7 @@ func TestServeOnAFreshDataDirectory(t *testing.T) {
 	if code := p.stop(); code != 0 {
 		t.Fatalf("shutdown exit %d: %s", code, p.stderr.String())
 	}
-	if _, err := os.Stat(store.SocketPath(dir)); !os.IsNotExist(err) {
+	if _, err := os.Stat(embedded.SocketPath(dir)); !os.IsNotExist(err) {
 		t.Fatal("socket left behind after a clean shutdown")
 	}
 
@@ -418,7 +419,7 @@ func TestSIGTERMShutsDownCleanly(t *testing.T) {
 	if !strings.Contains(errb.String(), "stopped") {
 		t.Fatalf("no shutdown message: %s", errb.String())
 	}
-	if _, err := os.Stat(store.SocketPath(dir)); !os.IsNotExist(err) {
+	if _, err := os.Stat(embedded.SocketPath(dir)); !os.IsNotExist(err) {
 		t.Fatal("the engine was not closed cleanly: socket left behind")
 	}
 	// The directory lock is released: a new portal starts on it at once.
@@ -427,7 +428,7 @@ func TestSIGTERMShutsDownCleanly(t *testing.T) {
 		t.Fatalf("restart readyz: %d", code)
 	}
 	// The page views counted before SIGTERM were written on the way out.
-	db, err := store.Connect(context.Background(), store.SocketURI(dir), "portal", store.Options{})
+	db, err := store.Connect(context.Background(), embedded.SocketURI(dir), "portal", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -497,7 +498,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if ok.code != 0 || !strings.Contains(ok.stdout, "whole: 6 events") {
 		t.Fatalf("verify: exit %d, %q %q", ok.code, ok.stdout, ok.stderr)
 	}
-	client, err := mongo.Connect(options.Client().ApplyURI(store.SocketURI(dir)))
+	client, err := mongo.Connect(options.Client().ApplyURI(embedded.SocketURI(dir)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +535,7 @@ func TestAuditTrailConvertedAtStartUp(t *testing.T) {
 	}
 	// Rewrite the trail as the portal used to store it.
 	ctx := context.Background()
-	eng, err := store.StartEngine(dir, nil)
+	eng, err := embedded.Start(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -576,7 +577,7 @@ func TestAuditTrailConvertedAtStartUp(t *testing.T) {
 	if v.code != 0 || !strings.Contains(v.stdout, "whole: 6 events") {
 		t.Fatalf("verify after conversion: exit %d %q %q", v.code, v.stdout, v.stderr)
 	}
-	client, err = mongo.Connect(options.Client().ApplyURI(store.SocketURI(dir)))
+	client, err = mongo.Connect(options.Client().ApplyURI(embedded.SocketURI(dir)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,3 +66,23 @@ func TestDomainPackagesImportNoWebOrDatabase(t *testing.T) {
 		t.Fatalf("go list described %d packages, want %d", seen, len(domain))
 	}
 }
+
+// The store speaks only the MongoDB protocol, so it runs unchanged on MongoDB; what only
+// the embedded engine needs (starting it, its SQLite files) lives in store/embedded.
+func TestStoreImportsNoEmbeddedEngine(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", "../../store").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var p pkg
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range p.Deps {
+		for _, bad := range []string{"github.com/FerretDB/", "modernc.org/sqlite", module + "store/embedded"} {
+			if strings.HasPrefix(dep, bad) {
+				t.Errorf("store imports %s (engine-specific code belongs in store/embedded)", dep)
+			}
+		}
+	}
+}

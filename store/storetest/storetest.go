@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/vault"
 )
 
@@ -29,7 +30,7 @@ var seq atomic.Int64
 // DB is a test database and, when embedded, the engine serving it.
 type DB struct {
 	*store.DB
-	Engine *store.Engine
+	Engine *embedded.Engine
 	URI    string
 	Name   string
 	Dir    string
@@ -71,7 +72,7 @@ func NewIn(t testing.TB, mode store.Mode) *DB {
 }
 
 // NewCapped is New on an embedded engine whose database may grow to at most maxPages
-// pages of 4 KiB (0: no cap; store.StartEngineCapped). It skips the test against a
+// pages of 4 KiB (0: no cap; embedded.StartCapped). It skips the test against a
 // shared server, which cannot be capped.
 func NewCapped(t testing.TB, maxPages int64) *DB {
 	t.Helper()
@@ -91,7 +92,7 @@ func open(t testing.TB, mode store.Mode, maxPages int64) *DB {
 		out.URI = uri
 	} else {
 		out.Dir = ShortTempDir(t)
-		eng, err := store.StartEngineCapped(out.Dir, nil, maxPages)
+		eng, err := embedded.StartCapped(out.Dir, nil, maxPages)
 		if err != nil {
 			t.Fatalf("start embedded engine: %v", err)
 		}

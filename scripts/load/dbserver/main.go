@@ -1,5 +1,5 @@
 // Command dbserver runs the portal's database engine (FerretDB 1.24 with SQLite, set up
-// exactly as the portal embeds it: store.StartEngine) in a process of its own, so a load
+// exactly as the portal embeds it: embedded.Start) in a process of its own, so a load
 // test can stop the database without stopping the portal:
 //
 //	go run ./scripts/load/dbserver -dir out/load/db     # serves mongodb://<dir>/mongodb.sock
@@ -17,13 +17,13 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 )
 
 func main() {
 	dir := flag.String("dir", "out/load/db", "data directory (SQLite files and the socket)")
 	flag.Parse()
-	eng, err := store.StartEngine(*dir, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	eng, err := embedded.Start(*dir, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dbserver:", err)
 		os.Exit(1)

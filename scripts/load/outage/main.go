@@ -6,7 +6,7 @@
 //	go run ./scripts/load/outage          # -down 10s -before 5s -after 20s -c 8
 //
 // The embedded engine lives inside the portal's process, so here the same engine runs in
-// a process of its own (scripts/load/dbserver, store.StartEngine on a Unix socket) and
+// a process of its own (scripts/load/dbserver, embedded.Start on a Unix socket) and
 // the portal reaches it with MONGODB_URI. The outage is a SIGKILL of that process (no
 // clean shutdown, sockets reset), and a restart on the same files 10 s later.
 //
@@ -31,7 +31,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/scripts/load/loadkit"
-	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 )
 
 type sample struct {
@@ -53,12 +53,12 @@ func main() {
 	machine := loadkit.Machine()
 	env.Build("./cmd/portal", "./scripts/load/dbserver")
 	dbDir, portalDir := filepath.Join(env.Out, "db"), filepath.Join(env.Out, "portal")
-	uri := store.SocketURI(dbDir)
+	uri := embedded.SocketURI(dbDir)
 	startDB := func() *loadkit.Proc {
 		db := env.Start("dbserver", "dbserver", []string{"-dir", dbDir}, nil)
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
-			if c, err := net.Dial("unix", store.SocketPath(dbDir)); err == nil {
+			if c, err := net.Dial("unix", embedded.SocketPath(dbDir)); err == nil {
 				_ = c.Close()
 				return db
 			}

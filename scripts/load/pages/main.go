@@ -35,6 +35,7 @@ import (
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/scripts/load/loadkit"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 )
 
 const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -327,7 +328,7 @@ func visitorCookie(base string) string {
 func countedViews(dir string) int64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := store.Connect(ctx, store.SocketURI(dir), "portal", store.Options{})
+	db, err := store.Connect(ctx, embedded.SocketURI(dir), "portal", store.Options{})
 	loadkit.Must(err)
 	defer db.Close(ctx)
 	today := analytics.DayOf(time.Now())

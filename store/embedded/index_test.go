@@ -1,4 +1,4 @@
-package store_test
+package embedded_test
 
 import (
 	"context"

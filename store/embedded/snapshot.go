@@ -1,4 +1,4 @@
-package store
+package embedded
 
 import (
 	"context"
@@ -9,16 +9,16 @@ import (
 	"path/filepath"
 )
 
-// EmbeddedFile is the SQLite file holding the embedded engine's database dbName.
-func EmbeddedFile(dataDir, dbName string) string {
+// File is the SQLite file holding the embedded engine's database dbName.
+func File(dataDir, dbName string) string {
 	return filepath.Join(dataDir, "db", dbName+".sqlite")
 }
 
-// SnapshotEmbedded copies the embedded engine's database file of dataDir into the data
+// Snapshot copies the embedded engine's database file of dataDir into the data
 // directory dst as it stands at one instant (SQLite's VACUUM INTO runs in one read
 // transaction), while a portal may be writing to it. Starting an engine on dst then
 // gives a backup every collection of which is from the same moment.
-func SnapshotEmbedded(ctx context.Context, dataDir, dbName, dst string) error {
+func Snapshot(ctx context.Context, dataDir, dbName, dst string) error {
 	// A file: URI holds an absolute path only: url.URL writes a relative one as
 	// file://data/db/…, whose "data" SQLite takes for a host and refuses (reported by
 	// modernc.org/sqlite as "out of memory").
@@ -26,7 +26,7 @@ func SnapshotEmbedded(ctx context.Context, dataDir, dbName, dst string) error {
 	if err != nil {
 		return fmt.Errorf("data directory %s: %w", dataDir, err)
 	}
-	src := EmbeddedFile(abs, dbName)
+	src := File(abs, dbName)
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("no embedded database at %s: %w", src, err)
 	}
@@ -42,7 +42,7 @@ func SnapshotEmbedded(ctx context.Context, dataDir, dbName, dst string) error {
 		return fmt.Errorf("open %s: %w", src, err)
 	}
 	defer db.Close()
-	out := EmbeddedFile(dst, dbName)
+	out := File(dst, dbName)
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
 		return fmt.Errorf("snapshot %s: %w", src, err)
 	}

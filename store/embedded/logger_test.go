@@ -1,10 +1,12 @@
-package main
+package embedded_test
 
 import (
 	"bytes"
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/example/pdpa-portal/store/embedded"
 )
 
 // The engine's logger drops what is below the level, formats nothing it drops, and
@@ -12,7 +14,7 @@ import (
 func TestEngineLoggerKeepsErrorsOnly(t *testing.T) {
 	var buf bytes.Buffer
 	base := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	l := engineLogger(&Config{LogLevel: "info"}, base)
+	l := embedded.Logger(base, false)
 	l.With("args", strings.Repeat("x", 10)).Debug(">>> INSERT")
 	l.With("args", "y").Info("connected")
 	if buf.Len() != 0 {
@@ -26,8 +28,8 @@ func TestEngineLoggerKeepsErrorsOnly(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	engineLogger(&Config{LogLevel: "debug"}, base).Debug(">>> SELECT")
+	embedded.Logger(base, true).Debug(">>> SELECT")
 	if !strings.Contains(buf.String(), "SELECT") {
-		t.Errorf("debug level hides the engine's lines: %q", buf.String())
+		t.Errorf("all hides the engine's lines: %q", buf.String())
 	}
 }

@@ -1,4 +1,9 @@
-package store
+// Package embedded starts and tunes the embedded database engine (FerretDB 1.24 on
+// SQLite) that serves a data directory over a Unix socket, and does what only that
+// engine needs: the data directory's lock, the SQLite pragmas, the _id indexes FerretDB
+// does not make usable, one-instant snapshots of its file, its disk usage and its log.
+// Everything else reaches the engine as it would MongoDB, through package store.
+package embedded
 
 import (
 	"context"
@@ -53,21 +58,21 @@ func PrepareDataDir(dir string) error {
 	return os.Remove(name)
 }
 
-// StartEngine locks the data directory, then starts FerretDB on <dir>/mongodb.sock with
+// Start locks the data directory, then starts FerretDB on <dir>/mongodb.sock with
 // its SQLite files under <dir>/db. logger receives the engine's own messages.
-func StartEngine(dir string, logger *slog.Logger) (*Engine, error) {
-	return startEngine(dir, logger, 0)
+func Start(dir string, logger *slog.Logger) (*Engine, error) {
+	return start(dir, logger, 0)
 }
 
-// StartEngineCapped is StartEngine with every SQLite database file limited to maxPages
-// pages (SQLite's max_page_count, 4 KiB a page): a write beyond it fails as a full disk
-// does ("database or disk is full"), and deleting documents makes room again, as freeing
-// disk space does. Tests use it to fill the database without a small filesystem.
-func StartEngineCapped(dir string, logger *slog.Logger, maxPages int64) (*Engine, error) {
-	return startEngine(dir, logger, maxPages)
+// StartCapped is Start with every SQLite database file limited to maxPages pages
+// (SQLite's max_page_count, 4 KiB a page): a write beyond it fails as a full disk does
+// ("database or disk is full"), and deleting documents makes room again, as freeing disk
+// space does. Tests use it to fill the database without a small filesystem.
+func StartCapped(dir string, logger *slog.Logger, maxPages int64) (*Engine, error) {
+	return start(dir, logger, maxPages)
 }
 
-func startEngine(dir string, logger *slog.Logger, maxPages int64) (*Engine, error) {
+func start(dir string, logger *slog.Logger, maxPages int64) (*Engine, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
