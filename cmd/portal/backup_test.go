@@ -121,13 +121,14 @@ func staffPage(t *testing.T, base string) string {
 // portal the administrator signs in to, with its audit trail whole.
 func TestBackupFromTheWorkingDirectoryAsCronRunsIt(t *testing.T) {
 	work := storetest.ShortTempDir(t)
-	p := servePortalIn(t, work)
-	if _, err := os.Stat(filepath.Join(work, "data", "secrets.json")); err != nil {
-		t.Fatalf("the portal did not make ./data in its working directory: %v", err)
-	}
+	// The administrator first: create-admin writes only while no portal runs.
 	if ca := runIn(t, work, rootPassword+"\n", "create-admin", "-email", "root@agency.example"); ca.code != 0 {
-		t.Fatalf("create-admin beside the portal: exit %d %q", ca.code, ca.stderr)
+		t.Fatalf("create-admin: exit %d %q", ca.code, ca.stderr)
 	}
+	if _, err := os.Stat(filepath.Join(work, "data", "secrets.json")); err != nil {
+		t.Fatalf("./data was not made in the working directory: %v", err)
+	}
+	p := servePortalIn(t, work)
 
 	live := runIn(t, work, "", "backup", "-o", "data-live.tar.gz")
 	if live.code != 0 || !strings.Contains(live.stdout, "Backed up the data") {
@@ -220,10 +221,10 @@ func logLines(stderr string) []string {
 func TestFailedBackupIsLoudAndRecorded(t *testing.T) {
 	work := storetest.ShortTempDir(t)
 	data := filepath.Join(work, "data")
-	p := servePortalIn(t, work)
 	if ca := runIn(t, work, rootPassword+"\n", "create-admin", "-email", "root@agency.example"); ca.code != 0 {
 		t.Fatalf("create-admin: exit %d %q", ca.code, ca.stderr)
 	}
+	p := servePortalIn(t, work)
 	if page := staffPage(t, p.url); !strings.Contains(page, "No backup of the data has ever succeeded") {
 		t.Fatalf("before any backup, the administrator is not warned:\n%s", page)
 	}

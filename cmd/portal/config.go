@@ -442,6 +442,7 @@ Usage:
   portal [serve] [flags]                 serve the portal (the default)
   portal create-admin --email E [--name N] [flags]
                                          create an administrator; the password is read from standard input
+                                         (the embedded database: only while no portal serves the data directory)
   portal demo [-people N]                fill an empty database with obviously fake demo data
   portal backup -o FILE [--keys]         write a compressed, checksummed archive of the database
                                          (--keys: the key store only, to keep apart from data backups)

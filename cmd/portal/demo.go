@@ -11,6 +11,7 @@ import (
 
 	"github.com/example/pdpa-portal/internal/demo"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/embedded"
 )
 
 // demoCmd fills an empty database with the demo agency (internal/demo).
@@ -25,7 +26,10 @@ func demoCmd(ctx context.Context, args []string, env func(string) string, stdout
 	if people < 10 || people > demo.MaxPeople {
 		return &usageError{fmt.Sprintf("-people must be from 10 to %d", demo.MaxPeople)}
 	}
-	a, err := open(c, newLogger(c, stderr), true)
+	a, err := open(c, newLogger(c, stderr), false)
+	if errors.Is(err, embedded.ErrLocked) {
+		return refusedBesidePortal("demo", c.DataDir, "stop it and run demo again (demo data goes only into an empty database)")
+	}
 	if err != nil {
 		return err
 	}

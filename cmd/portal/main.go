@@ -142,7 +142,9 @@ type app struct {
 
 // open prepares the data directory and keys, starts the embedded engine unless a MongoDB
 // URI is set, and connects. With shareEngine, a directory already served by a running
-// portal is reached through that portal's socket instead of failing.
+// portal is reached through that portal's socket instead of failing: only for commands
+// that read (audit verify). A command that writes takes the directory's lock, since the
+// running portal's document locks and cache count on it being the only writer.
 func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 	if err := embedded.PrepareDataDir(c.DataDir); err != nil {
 		return nil, err
@@ -781,7 +783,11 @@ func createAdmin(ctx context.Context, args []string, env func(string) string, st
 		return &usageError{"create-admin reads the password from standard input, and it was empty"}
 	}
 	log := newLogger(c, stderr)
-	a, err := open(c, log, true)
+	a, err := open(c, log, false)
+	if errors.Is(err, embedded.ErrLocked) {
+		return refusedBesidePortal("create-admin", c.DataDir,
+			"create the administrator in it (with the setup link it printed at start, which a restart prints again while no administrator exists, or at /admin/staff as an administrator), or stop it and run create-admin again")
+	}
 	if err != nil {
 		return err
 	}
@@ -809,6 +815,16 @@ func createAdmin(ctx context.Context, args []string, env func(string) string, st
 	cliEvent(cctx, a, "cli create-admin", u.ID, nil)
 	fmt.Fprintf(stdout, "Administrator %s created (id %s).\n", u.Email, u.ID)
 	return nil
+}
+
+// refusedBesidePortal is the answer of a command that writes accounts or records when
+// a portal serves the data directory: that portal is the only writer (its document locks
+// and its cache assume so), so the command takes the directory's lock or does nothing.
+func refusedBesidePortal(cmd, dataDir, instead string) error {
+	if abs, err := filepath.Abs(dataDir); err == nil {
+		dataDir = abs
+	}
+	return fmt.Errorf("%s changed nothing: a running portal serves the data directory %s, and %s never writes beside it; %s", cmd, dataDir, cmd, instead)
 }
 
 // deriveKey makes a key for one use from the master key.

@@ -287,13 +287,20 @@ func TestServeOnAFreshDataDirectory(t *testing.T) {
 		t.Fatalf("busy port: exit %d, %q", busy.code, busy.stderr)
 	}
 
-	// create-admin works beside the running portal, through its socket.
-	ca := runOnce(t, []string{"create-admin", "-email", "root@agency.example", "-name", "系統管理者", "-data-dir", dir}, nil, "Adm1n!strator\n")
-	if ca.code != 0 || !strings.Contains(ca.stdout, "root@agency.example") {
-		t.Fatalf("create-admin: exit %d, %q %q", ca.code, ca.stdout, ca.stderr)
+	// create-admin beside the running portal is refused, saying what to do instead, and
+	// writes nothing: the portal still offers its setup link.
+	createAdmin := []string{"create-admin", "-email", "root@agency.example", "-name", "系統管理者", "-data-dir", dir}
+	beside := runOnce(t, createAdmin, nil, "Adm1n!strator\n")
+	if beside.code != exitError || beside.stdout != "" {
+		t.Fatalf("create-admin beside the portal: exit %d, %q %q; want 1 and nothing done", beside.code, beside.stdout, beside.stderr)
 	}
-	if code, _ := httpGet(t, link); code == 200 {
-		t.Fatal("the setup link still works after an administrator was created")
+	for _, want := range []string{"changed nothing", "running portal", dir, "setup link", "/admin/staff", "stop it"} {
+		if !strings.Contains(beside.stderr, want) {
+			t.Errorf("create-admin beside the portal says %q, without %q", beside.stderr, want)
+		}
+	}
+	if code, _ := httpGet(t, link); code != 200 {
+		t.Fatalf("after the refused create-admin the setup link answers %d: an administrator was made", code)
 	}
 
 	if code := p.stop(); code != 0 {
@@ -301,6 +308,11 @@ func TestServeOnAFreshDataDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(embedded.SocketPath(dir)); !os.IsNotExist(err) {
 		t.Fatal("socket left behind after a clean shutdown")
+	}
+	// With the portal stopped, the same command works.
+	ca := runOnce(t, createAdmin, nil, "Adm1n!strator\n")
+	if ca.code != 0 || !strings.Contains(ca.stdout, "root@agency.example") {
+		t.Fatalf("create-admin: exit %d, %q %q", ca.code, ca.stdout, ca.stderr)
 	}
 
 	// Restart: the administrator survived, so no setup link is printed.
