@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
 )
 
@@ -173,7 +174,7 @@ type Service struct {
 // a real check. Concurrent first sign-ins may all ask for it: it is made once.
 func (s *Service) dummy() string {
 	s.dummyOnce.Do(func() {
-		s.dummyHash, _ = HashPassword(RandomToken(16))
+		s.dummyHash, _ = HashPassword(ids.Token(16))
 	})
 	return s.dummyHash
 }
@@ -216,7 +217,7 @@ func (s *Service) Register(ctx context.Context, su SignUp) error {
 	}
 	now := s.Now()
 	u := &User{
-		ID: NewID("u"), Email: NormalizeEmail(su.Email), Name: strings.TrimSpace(su.Name), Lang: su.Lang,
+		ID: ids.New("u"), Email: NormalizeEmail(su.Email), Name: strings.TrimSpace(su.Name), Lang: su.Lang,
 		PasswordHash: hash, PasswordHistory: []string{hash}, PasswordChanged: now, Created: now,
 	}
 	err = s.Users.Create(ctx, u)
@@ -246,7 +247,7 @@ func mailLang(u *User, fallback string) string {
 }
 
 func (s *Service) sendVerify(ctx context.Context, u *User) error {
-	token := RandomToken(24)
+	token := ids.Token(24)
 	if err := s.Tokens.DeleteFor(ctx, u.ID, PurposeVerify); err != nil {
 		return err
 	}
@@ -394,7 +395,7 @@ func (s *Service) SignInFrom(ctx context.Context, email, password, from string) 
 // harmless. A failure to queue it does not change the answer.
 func (s *Service) tellLocked(ctx context.Context, u *User, at time.Time) {
 	_ = s.Mailer.Send(ctx, Mail{ID: "staff-locked:" + u.ID + ":" + at.UTC().Format(time.RFC3339Nano), UserID: u.ID, To: u.Email,
-		Lang: u.Lang, Kind: MailStaffLocked, Link: "/forgot", Args: []any{at.In(twtime.Zone).Format("2006-01-02 15:04")}})
+		Lang: u.Lang, Kind: MailStaffLocked, Link: "/forgot", Args: []any{twtime.Minute(at)}})
 }
 
 // Locked reports whether sign-in is locked for an address.
@@ -426,7 +427,7 @@ func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
 	if u.Disabled {
 		return nil
 	}
-	token := RandomToken(24)
+	token := ids.Token(24)
 	if err := s.Tokens.DeleteFor(ctx, u.ID, PurposeReset); err != nil {
 		return err
 	}
@@ -540,7 +541,7 @@ func (s *Service) IssueUnlockCode(ctx context.Context, id string) (*User, string
 	if err := s.Tokens.DeleteFor(ctx, u.ID, PurposeUnlock); err != nil {
 		return nil, "", err
 	}
-	raw := RandomToken(10) // 80 bits: 16 characters, read out in groups of four
+	raw := ids.Token(10) // 80 bits: 16 characters, read out in groups of four
 	code := raw[:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
 	if err := s.Tokens.Create(ctx, &Token{Hash: TokenHash(normalizeCode(code)), Purpose: PurposeUnlock, UserID: u.ID, Expires: s.Now().Add(UnlockCodeLifetime)}); err != nil {
 		return nil, "", err

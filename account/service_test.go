@@ -16,6 +16,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
@@ -100,7 +101,7 @@ func (e *svcEnv) seed(email, name string, adjust func(u *account.User)) *account
 	e.t.Helper()
 	now := e.clk.Now()
 	u := &account.User{
-		ID: account.NewID("u"), Email: email, Name: name, Lang: i18n.ZH, PasswordHash: e.hash,
+		ID: ids.New("u"), Email: email, Name: name, Lang: i18n.ZH, PasswordHash: e.hash,
 		PasswordHistory: []string{e.hash}, PasswordChanged: now, Created: now, EmailVerified: true,
 	}
 	if adjust != nil {
@@ -130,7 +131,7 @@ func (e *svcEnv) reload(id string) *account.User {
 func (e *svcEnv) openSession(userID string) string {
 	e.t.Helper()
 	now := e.clk.Now()
-	s := &account.Session{ID: account.TokenHash(account.RandomToken(16)), UserID: userID, Created: now, LastSeen: now}
+	s := &account.Session{ID: account.TokenHash(ids.Token(16)), UserID: userID, Created: now, LastSeen: now}
 	if err := e.sessions.Create(e.t.Context(), s); err != nil {
 		e.t.Fatal(err)
 	}

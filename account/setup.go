@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 )
 
 // SetupLinkLifetime is how long the first-administrator link stays valid.
@@ -44,7 +45,7 @@ func (s *Setup) NewLink(ctx context.Context) (string, error) {
 	if exists {
 		return "", s.Tokens.DeleteAll(ctx)
 	}
-	token := RandomToken(24)
+	token := ids.Token(24)
 	if err := s.Tokens.Create(ctx, TokenHash(token), s.Now().Add(SetupLinkLifetime)); err != nil {
 		return "", err
 	}
@@ -100,7 +101,7 @@ func (s *Setup) CreateAdmin(ctx context.Context, token, email, name, password st
 	}
 	now := s.Now()
 	u := &User{
-		ID: NewID("u"), Email: NormalizeEmail(email), Name: name, Roles: []Role{RoleAdmin},
+		ID: ids.New("u"), Email: NormalizeEmail(email), Name: name, Roles: []Role{RoleAdmin},
 		PasswordHash: hash, PasswordChanged: now, Created: now, EmailVerified: true,
 	}
 	if err := s.Users.Create(ctx, u); err != nil {

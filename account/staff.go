@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 )
 
 // StaffInput is what an administrator sets on a staff account.
@@ -65,7 +66,7 @@ func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (*User, string
 	}
 	now := s.Now()
 	u := &User{
-		ID: NewID("u"), Email: NormalizeEmail(in.Email), Name: strings.TrimSpace(in.Name), Roles: uniqueRoles(in.Roles),
+		ID: ids.New("u"), Email: NormalizeEmail(in.Email), Name: strings.TrimSpace(in.Name), Roles: uniqueRoles(in.Roles),
 		PasswordHash: hash, PasswordHistory: []string{hash}, PasswordChanged: now, MustChangePassword: true,
 		Created: now, EmailVerified: true, Contractor: in.Contractor, Expires: in.Expires,
 	}

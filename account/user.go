@@ -4,9 +4,7 @@ package account
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base32"
 	"encoding/hex"
 	"net/mail"
 	"strings"
@@ -137,20 +135,6 @@ func ValidateNewUser(email, name string) *apperr.Invalid {
 		v.Add("name", "field.too_long", 100)
 	}
 	return v
-}
-
-// NewID returns a random identifier with a short type prefix.
-func NewID(prefix string) string {
-	return prefix + "_" + RandomToken(10)
-}
-
-// RandomToken returns n random bytes as lower-case base32 without padding.
-func RandomToken(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on Linux; a failure means the system is unusable
-	}
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
 // TokenHash is what the database keeps of a secret token, so a leaked database does

@@ -2,9 +2,8 @@ package analytics
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
+	"github.com/example/pdpa-portal/internal/ids"
 	"sync"
 	"time"
 )
@@ -83,8 +82,4 @@ func (c *Counter) LastFlush() time.Time {
 	return c.lastFlush
 }
 
-func newBatch() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func newBatch() string { return ids.Hex(12) }

@@ -1,9 +1,9 @@
 package analytics
 
 import (
-	"crypto/rand"
 	"time"
 
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
 )
 
@@ -27,7 +27,7 @@ type Visitor struct {
 // NewVisitorID returns a random visitor id.
 func NewVisitorID() [16]byte {
 	var id [16]byte
-	_, _ = rand.Read(id[:])
+	copy(id[:], ids.Bytes(16))
 	return id
 }
 

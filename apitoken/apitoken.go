@@ -15,6 +15,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 )
 
 // Scope is one thing a token may do.
@@ -101,7 +102,7 @@ type Store interface {
 }
 
 // Generate returns a new random token: Prefix and 32 random bytes (256 bits).
-func Generate() string { return Prefix + account.RandomToken(32) }
+func Generate() string { return Prefix + ids.Token(32) }
 
 // Plausible reports whether s looks like a token Generate made, so junk is refused
 // without a database look-up.

@@ -15,6 +15,8 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/backup"
+	"github.com/example/pdpa-portal/internal/ids"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -200,7 +202,7 @@ func (s *Server) recordReview(c *gin.Context) {
 		return
 	}
 	u := currentUser(c)
-	rv := &account.Review{ID: account.NewID("rv"), ReviewerID: u.ID, ReviewerName: u.Name, At: s.Now(), Accounts: len(rows), Note: f.Note}
+	rv := &account.Review{ID: ids.New("rv"), ReviewerID: u.ID, ReviewerName: u.Name, At: s.Now(), Accounts: len(rows), Note: f.Note}
 	if err := s.Reviews.Record(c.Request.Context(), rv); err != nil {
 		s.fail(c, err)
 		return
@@ -230,7 +232,7 @@ func (s *Server) staffCSV(c *gin.Context) {
 		_ = w.Write([]string{csvCell(r.Name), csvCell(r.Email), strings.Join(roles, v.T("list.sep")), isoDate(r.Created),
 			isoDate(r.LastSignIn), isoDate(r.Expires), v.T(stateKey(r))})
 	}
-	s.sendCSV(c, "staff-accounts-"+s.Now().In(taipei).Format("2006-01-02")+".csv", out)
+	s.sendCSV(c, "staff-accounts-"+twtime.Day(s.Now())+".csv", out)
 }
 
 // csvFile is a CSV export being written: it starts with a byte-order mark so spreadsheet
@@ -266,7 +268,7 @@ func isoDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(taipei).Format("2006-01-02")
+	return twtime.Day(t)
 }
 
 func stateKey(r staffRow) string {

@@ -8,10 +8,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -300,7 +300,7 @@ func (s *Server) apiPostMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	m := &rights.Message{ID: account.NewID("msg"), At: s.Now(), Role: "requester", AuthorID: currentUser(c).ID, Body: f.Body}
+	m := &rights.Message{ID: ids.New("msg"), At: s.Now(), Role: "requester", AuthorID: currentUser(c).ID, Body: f.Body}
 	if err := s.Messages.AddMessage(c.Request.Context(), r.Ref, m); err != nil {
 		s.fail(c, err)
 		return

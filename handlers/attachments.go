@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -268,7 +269,7 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 		}
 		return
 	}
-	m := &rights.Message{ID: account.NewID("msg"), At: s.Now(), Role: role, AuthorID: actorID(c, r), Body: f.Body}
+	m := &rights.Message{ID: ids.New("msg"), At: s.Now(), Role: role, AuthorID: actorID(c, r), Body: f.Body}
 	if m.Files, err = s.storeUploads(c, r, fhs, role, files.PurposeMessage, m.ID); err != nil {
 		s.dropUploads(c, r.Ref, m.Files)
 		s.fail(c, err)

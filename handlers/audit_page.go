@@ -17,6 +17,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 type auditFilter struct {
@@ -167,7 +168,7 @@ func (s *Server) auditCSV(c *gin.Context) {
 	}
 	q.Limit, q.Budget = auditCSVRows, auditCSVBudget
 	v := s.textView(c)
-	c.Header("Content-Disposition", `attachment; filename="audit-`+s.Now().In(taipei).Format("2006-01-02")+`.csv"`)
+	c.Header("Content-Disposition", `attachment; filename="audit-`+twtime.Day(s.Now())+`.csv"`)
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Status(http.StatusOK)

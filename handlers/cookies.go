@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/internal/ids"
 )
 
 const (
@@ -45,7 +46,7 @@ func (s *Server) startSession(c *gin.Context, u *account.User) error {
 	if old, ok := c.Get(keySession); ok {
 		_ = s.Sessions.Delete(c.Request.Context(), old.(*account.Session).ID)
 	}
-	token := account.RandomToken(32)
+	token := ids.Token(32)
 	now := s.Now()
 	if err := s.Sessions.Create(c.Request.Context(), &account.Session{ID: account.TokenHash(token), UserID: u.ID, Created: now, LastSeen: now}); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -51,7 +52,7 @@ func (s *Server) owedFiles(ctx context.Context, subject string, take bool) ([]ac
 			inv.Add("", "erase.package_building", r.Ref)
 			continue
 		case p.Size > mailPackageMax:
-			inv.Add("", "erase.package_too_large", r.Ref, p.Expires.In(taipei).Format("2006-01-02"))
+			inv.Add("", "erase.package_too_large", r.Ref, twtime.Day(p.Expires))
 			continue
 		case !take:
 			continue

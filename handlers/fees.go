@@ -6,8 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -87,7 +87,7 @@ func (s *Server) saveFees(c *gin.Context) {
 		}
 		it := rights.FeeItem{ID: row.ID, NameZH: row.NameZH, NameEN: row.NameEN}
 		if it.ID == "" {
-			it.ID = account.NewID("fee")
+			it.ID = ids.New("fee")
 		}
 		n, err := strconv.Atoi(row.Unit)
 		if err != nil {

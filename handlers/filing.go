@@ -10,6 +10,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -137,7 +138,7 @@ func (s *Server) dateFiled(ctx context.Context, r *rights.Request) error {
 // is queued before the request is stored, so it is held a little: the worker cannot send
 // it before the request exists, or before a refused filing withdraws it.
 func (s *Server) queueReceived(ctx context.Context, r *rights.Request, to, lang string) (string, error) {
-	id := account.NewID("m")
+	id := ids.New("m")
 	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
 		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}, Hold: receivedMailHold})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -45,7 +46,7 @@ func (s *Server) guestBinding(c *gin.Context, create bool) string {
 		return bind
 	}
 	if bind == "" {
-		bind = account.RandomToken(16)
+		bind = ids.Token(16)
 	}
 	if enc, err := s.cookies.Encode(guestBindCookie, bind); err == nil {
 		s.setCookie(c, guestBindCookie, enc, int(rights.CodeTTL/time.Second))
@@ -90,7 +91,7 @@ func (s *Server) guestFileRequest(c *gin.Context) {
 		if err := s.takeGuestFiling(ctx, q, client, email); err != nil {
 			return "", err
 		}
-		guest := &rights.Guest{ID: account.NewID("g"), Email: email, Name: g.Name, Lang: lang, Created: s.Now()}
+		guest := &rights.Guest{ID: ids.New("g"), Email: email, Name: g.Name, Lang: lang, Created: s.Now()}
 		return guest.ID, s.Guests.Create(ctx, guest)
 	}})
 }
@@ -116,7 +117,7 @@ func (s *Server) queueGuestCode(ctx context.Context, r *rights.Request, bind, em
 	if err := s.Guests.IssueCode(ctx, r.Ref, bind, code, s.Now()); err != nil {
 		return "", fmt.Errorf("guest code: %w", err)
 	}
-	id := account.NewID("m")
+	id := ids.New("m")
 	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: email, Lang: lang, Kind: kind,
 		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []any{r.Ref, r.Due.String(), code}})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/wire"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/receipt"
@@ -284,7 +285,7 @@ func (h *harness) makeUser(email, name, password string, roles ...account.Role) 
 		h.t.Fatal(err)
 	}
 	now := h.clock.Now()
-	u := &account.User{ID: account.NewID("u"), Email: email, Name: name, Roles: roles, PasswordHash: hash,
+	u := &account.User{ID: ids.New("u"), Email: email, Name: name, Roles: roles, PasswordHash: hash,
 		PasswordHistory: []string{hash}, PasswordChanged: now, Created: now, EmailVerified: true}
 	if err := h.users.Create(context.Background(), u); err != nil {
 		h.t.Fatal(err)

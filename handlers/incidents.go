@@ -11,10 +11,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/receipt"
 )
@@ -167,7 +167,7 @@ func (s *Server) saveIncident(c *gin.Context) {
 	}
 	now := s.Now()
 	if id == "" {
-		i.ID, i.Recorded, i.RecordedBy = account.NewID("inc"), now, u.ID
+		i.ID, i.Recorded, i.RecordedBy = ids.New("inc"), now, u.ID
 	}
 	i.Updated, i.UpdatedBy = now, u.ID
 	if err := s.Incidents.Save(ctx, i); err != nil {

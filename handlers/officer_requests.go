@@ -21,6 +21,7 @@ import (
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/rights"
@@ -663,7 +664,7 @@ func (s *Server) queueToRequester(ctx context.Context, r *rights.Request, kind s
 	case "request_decided":
 		link += "/letters/decision"
 	}
-	id := account.NewID("m")
+	id := ids.New("m")
 	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: kind, Link: link,
 		Args: []any{r.Ref, r.Due.String(), s.mailDetail(ctx, r, kind, lang)}})
 }

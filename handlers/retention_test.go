@@ -16,6 +16,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/incident"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/retention"
 	"github.com/example/pdpa-portal/rights"
@@ -186,7 +187,7 @@ func TestRetentionDeletesIncidentsAfterFiveYears(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	for _, age := range []int{6, 4} {
-		i := &incident.Incident{ID: account.NewID("inc"), Discovered: h.clock.Now().AddDate(-age, 0, 0), Recorded: h.clock.Now().AddDate(-age, 0, 0),
+		i := &incident.Incident{ID: ids.New("inc"), Discovered: h.clock.Now().AddDate(-age, 0, 0), Recorded: h.clock.Now().AddDate(-age, 0, 0),
 			Title: "t", What: "w", Data: "d"}
 		if err := h.srv.Incidents.Save(ctx, i); err != nil {
 			t.Fatal(err)

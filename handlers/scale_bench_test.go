@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/internal/demo"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -97,7 +97,7 @@ func measureScale(t *testing.T, h *harness, people int) *scaleRun {
 	v := storetest.Vault(h.db.DB)
 	start := time.Now()
 	made, err := demo.Generate(ctx, demo.Deps{DB: h.db.DB, Vault: v, EmailKey: storetest.EmailKey, Users: h.users, Notices: h.notices,
-		Consents: &consent.Service{Store: store.NewConsents(h.db.DB), Notices: h.notices, NewID: func() string { return account.NewID("ce") }, Now: h.clock.Now,
+		Consents: &consent.Service{Store: store.NewConsents(h.db.DB), Notices: h.notices, NewID: func() string { return ids.New("ce") }, Now: h.clock.Now,
 			Signer: &consent.ReceiptSigner{Signer: testSigner, Controller: consent.DefaultController("https://portal.example"), PolicyURL: "https://portal.example/privacy"}},
 		Audit: store.NewAudit(h.db.DB).WithKey([]byte("test audit checkpoint key")), Now: h.clock.Now(),
 		Officers: 45, Open: 300, Disclosures: 200,

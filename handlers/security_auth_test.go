@@ -17,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/internal/ids"
 )
 
 // unchanged fails if a collection that holds what people save differs from before.
@@ -226,7 +227,7 @@ func TestSecuritySignInDoesNotRevealAccounts(t *testing.T) {
 	}
 	for i := 0; i < n; i++ {
 		now := h.clock.Now()
-		u := &account.User{ID: account.NewID("u"), Email: fmt.Sprintf("known%d@example.tw", i), Name: "甲", PasswordHash: hash,
+		u := &account.User{ID: ids.New("u"), Email: fmt.Sprintf("known%d@example.tw", i), Name: "甲", PasswordHash: hash,
 			PasswordHistory: []string{hash}, PasswordChanged: now, Created: now, EmailVerified: true}
 		if err := h.users.Create(context.Background(), u); err != nil {
 			t.Fatal(err)

@@ -254,5 +254,5 @@ func langOr(lang string) string {
 }
 
 func discoveredText(i *Incident) string {
-	return i.Discovered.In(twtime.Zone).Format("2006-01-02 15:04")
+	return twtime.Minute(i.Discovered)
 }

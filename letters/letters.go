@@ -121,13 +121,10 @@ type Number struct {
 	Serial int64
 }
 
-// ROCYear is the year of the Republic of China: 2026 is 115.
-func ROCYear(year int) int { return year - 1911 }
-
 // Format writes the number the way 公文 do: the prefix, the ROC year in three digits and
 // a seven-digit serial (府個資字第1150000123號); in English, "DSO-PD No. 1150000123".
 func (n Number) Format(prefix Text, lang string) string {
-	digits := fmt.Sprintf("%03d%07d", ROCYear(n.Year), n.Serial)
+	digits := fmt.Sprintf("%03d%07d", twtime.ROCYear(n.Year), n.Serial)
 	if lang == "en" {
 		return prefix.EN + " No. " + digits
 	}
@@ -141,7 +138,7 @@ func Date(t time.Time, lang string) string {
 	if lang == "en" {
 		return t.Format("2 January 2006")
 	}
-	return fmt.Sprintf("中華民國%d年%d月%d日", ROCYear(t.Year()), int(t.Month()), t.Day())
+	return fmt.Sprintf("中華民國%d年%d月%d日", twtime.ROCYear(t.Year()), int(t.Month()), t.Day())
 }
 
 // AppealDays is the time limit of an appeal, from the day after the letter is served

@@ -9,6 +9,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/outbox"
 )
 
@@ -45,7 +46,7 @@ func (n *Mailer) Send(ctx context.Context, m account.Mail) error {
 	now := n.Now()
 	id := m.ID
 	if id == "" {
-		id = account.NewID("m")
+		id = ids.New("m")
 	}
 	msg := &outbox.Message{
 		ID: id, UserID: m.UserID, To: m.To, Lang: lang, Kind: m.Kind,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
@@ -91,11 +92,11 @@ func newRig(t *testing.T, sender outbox.Sender) *rig {
 // enqueue stores a message for a new person (with a fresh data key), due now.
 func (r *rig) enqueue(to, lang, subject, body string) *outbox.Message {
 	r.t.Helper()
-	userID := account.NewID("u")
+	userID := ids.New("u")
 	if _, err := r.vault.NewSubject(r.ctx, userID); err != nil {
 		r.t.Fatal(err)
 	}
-	m := &outbox.Message{ID: account.NewID("m"), UserID: userID, To: to, Lang: lang, Kind: "verify",
+	m := &outbox.Message{ID: ids.New("m"), UserID: userID, To: to, Lang: lang, Kind: "verify",
 		Subject: subject, Body: body, Created: r.now, NextAttempt: r.now}
 	if err := r.store.Enqueue(r.ctx, m); err != nil {
 		r.t.Fatal(err)
@@ -335,7 +336,7 @@ func TestWorkerRunWakesOnKickAndStopsWithContext(t *testing.T) {
 // the account rules' mail arrives worded in the recipient's language.
 func TestParkedMailIsSentOnceAMailServerIsConfigured(t *testing.T) {
 	r := newRig(t, nil)
-	userID := account.NewID("u")
+	userID := ids.New("u")
 	if _, err := r.vault.NewSubject(r.ctx, userID); err != nil {
 		t.Fatal(err)
 	}
@@ -417,13 +418,13 @@ func TestTwoWorkersSendEachMessageOnce(t *testing.T) {
 	const n = 40
 	want := map[string]bool{}
 	for i := range n {
-		userID := account.NewID("u")
+		userID := ids.New("u")
 		if _, err := v.NewSubject(ctx, userID); err != nil {
 			t.Fatal(err)
 		}
-		to := account.NewID("p") + "@example.tw"
+		to := ids.New("p") + "@example.tw"
 		want[to] = true
-		m := &outbox.Message{ID: account.NewID("m"), UserID: userID, To: to, Lang: "en", Kind: "verify",
+		m := &outbox.Message{ID: ids.New("m"), UserID: userID, To: to, Lang: "en", Kind: "verify",
 			Subject: "Message " + to, Body: "body", Created: now.Add(time.Duration(i) * time.Millisecond), NextAttempt: now}
 		if err := first.Enqueue(ctx, m); err != nil {
 			t.Fatal(err)

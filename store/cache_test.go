@@ -8,6 +8,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -23,7 +24,7 @@ func TestCachedReadsFollowEveryWrite(t *testing.T) {
 	c := ctx(t)
 	users, sessions, fees := storetest.Users(db.DB), store.NewSessions(db.DB), store.NewFees(db.DB)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	u := &account.User{ID: account.NewID("u"), Email: "chen@example.tw", Name: "陳小明", Created: now}
+	u := &account.User{ID: ids.New("u"), Email: "chen@example.tw", Name: "陳小明", Created: now}
 	if err := users.Create(c, u); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestCachedReadsRacingWrites(t *testing.T) {
 	db := storetest.New(t)
 	c := ctx(t)
 	users := storetest.Users(db.DB)
-	u := &account.User{ID: account.NewID("u"), Email: "lin@example.tw", Name: "name 0", Created: time.Now()}
+	u := &account.User{ID: ids.New("u"), Email: "lin@example.tw", Name: "name 0", Created: time.Now()}
 	if err := users.Create(c, u); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -19,7 +20,7 @@ func TestConsentAppendAcrossInstances(t *testing.T) {
 	db := storetest.NewIn(t, store.Shared)
 	c := ctx(t)
 	users := storetest.Users(db.DB)
-	u := &account.User{ID: account.NewID("u"), Email: "p@example.tw", Name: "王小明", Created: time.Now()}
+	u := &account.User{ID: ids.New("u"), Email: "p@example.tw", Name: "王小明", Created: time.Now()}
 	if err := users.Create(c, u); err != nil {
 		t.Fatal(err)
 	}

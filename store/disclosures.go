@@ -12,9 +12,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -127,7 +127,7 @@ func (d *disclosureDoc) dates() *disclosure.Record {
 // every version, and the people newly named get the record in their list.
 func (s *Disclosures) Save(ctx context.Context, r *disclosure.Record) error {
 	if r.ID == "" {
-		r.ID = account.NewID("d")
+		r.ID = ids.New("d")
 		r.Version = 0
 	}
 	// The record joins its years' lists before it is written (intent first); lists it

@@ -10,8 +10,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/inventory"
 )
 
@@ -45,7 +45,7 @@ type pdFileDoc struct {
 // Save stores a new file or a new version under the file's lock.
 func (s *Inventory) Save(ctx context.Context, f *inventory.File) error {
 	if f.ID == "" {
-		f.ID, f.Version = account.NewID("pf"), 0
+		f.ID, f.Version = ids.New("pf"), 0
 	}
 	defer s.db.locks.lock(collPDFiles, f.ID)()
 	var cur pdFileDoc

@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -37,7 +38,7 @@ func newPersonWorld(t *testing.T, n int) *personWorld {
 	c := ctx(t)
 	at := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 	for i := range n {
-		u := &account.User{ID: account.NewID("u"), Email: fmt.Sprintf("p%d@example.tw", i), Name: fmt.Sprintf("測試%d", i), Created: at}
+		u := &account.User{ID: ids.New("u"), Email: fmt.Sprintf("p%d@example.tw", i), Name: fmt.Sprintf("測試%d", i), Created: at}
 		if i == 0 {
 			u.Roles = []account.Role{account.RoleOfficer}
 		}
@@ -53,12 +54,12 @@ func newPersonWorld(t *testing.T, n int) *personWorld {
 			w.append(t, u.ID, "newsletter", consent.Withdraw, at.AddDate(0, 2, 0))
 		}
 		for k := range 2 {
-			if err := w.sessions.Create(c, &account.Session{ID: account.NewID("s"), UserID: u.ID, Created: at, LastSeen: at.Add(time.Duration(k) * time.Hour)}); err != nil {
+			if err := w.sessions.Create(c, &account.Session{ID: ids.New("s"), UserID: u.ID, Created: at, LastSeen: at.Add(time.Duration(k) * time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		mailTo(t, w.mail, u.ID, u.Email, at)
-		if err := w.tokens.Create(c, &account.Token{Hash: account.NewID("h"), Purpose: "verify", UserID: u.ID, Expires: at.Add(24 * time.Hour)}); err != nil {
+		if err := w.tokens.Create(c, &account.Token{Hash: ids.New("h"), Purpose: "verify", UserID: u.ID, Expires: at.Add(24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -67,7 +68,7 @@ func newPersonWorld(t *testing.T, n int) *personWorld {
 
 func (w *personWorld) append(t *testing.T, subject, purpose string, a consent.Action, at time.Time) {
 	t.Helper()
-	e := &consent.Event{ID: account.NewID("ce"), Subject: subject, Purpose: purpose, Action: a, NoticeVersion: 1, At: at, Channel: "web", Method: "checkbox"}
+	e := &consent.Event{ID: ids.New("ce"), Subject: subject, Purpose: purpose, Action: a, NoticeVersion: 1, At: at, Channel: "web", Method: "checkbox"}
 	if _, err := w.consents.Append(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -35,7 +35,7 @@ func newOutbox(t *testing.T) (*storetest.DB, *vault.Vault, *store.Outbox) {
 // person gives a new person a data key, as account creation does.
 func person(t *testing.T, v *vault.Vault) string {
 	t.Helper()
-	id := account.NewID("u")
+	id := ids.New("u")
 	if _, err := v.NewSubject(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func person(t *testing.T, v *vault.Vault) string {
 
 func mailTo(t *testing.T, o *store.Outbox, userID, to string, created time.Time) *outbox.Message {
 	t.Helper()
-	m := &outbox.Message{ID: account.NewID("m"), UserID: userID, To: to, Lang: "zh-TW", Kind: "verify",
+	m := &outbox.Message{ID: ids.New("m"), UserID: userID, To: to, Lang: "zh-TW", Kind: "verify",
 		Subject: "請驗證您的電子郵件 " + to, Body: "請開啟 https://privacy.example.gov.tw/verify?token=" + to, Created: created, NextAttempt: created}
 	if err := o.Enqueue(context.Background(), m); err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func mailTo(t *testing.T, o *store.Outbox, userID, to string, created time.Time)
 	return m
 }
 
-func ids(ms []*outbox.Message) []string {
+func msgIDs(ms []*outbox.Message) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, m.ID)
@@ -61,7 +61,7 @@ func ids(ms []*outbox.Message) []string {
 }
 
 func sameIDs(got []*outbox.Message, want ...*outbox.Message) bool {
-	return fmt.Sprint(ids(got)) == fmt.Sprint(ids(want))
+	return fmt.Sprint(msgIDs(got)) == fmt.Sprint(msgIDs(want))
 }
 
 func TestOutboxEnqueueDueRetryMarkSentForUser(t *testing.T) {
@@ -81,7 +81,7 @@ func TestOutboxEnqueueDueRetryMarkSentForUser(t *testing.T) {
 
 	due, err := o.Due(c, t0.Add(time.Second), 50)
 	if err != nil || !sameIDs(due, a1, bm) {
-		t.Fatalf("due at t0+1s: %v %v, want [a1 b] oldest first", ids(due), err)
+		t.Fatalf("due at t0+1s: %v %v, want [a1 b] oldest first", msgIDs(due), err)
 	}
 	got := due[0]
 	if got.To != "a1@example.tw" || got.Subject != a1.Subject || got.Body != a1.Body || got.Lang != "zh-TW" ||
@@ -90,7 +90,7 @@ func TestOutboxEnqueueDueRetryMarkSentForUser(t *testing.T) {
 	}
 	// Claimed: not handed out again while the first worker delivers.
 	if due, _ := o.Due(c, t0.Add(time.Second), 50); len(due) != 0 {
-		t.Fatalf("claimed mail handed out twice: %v", ids(due))
+		t.Fatalf("claimed mail handed out twice: %v", msgIDs(due))
 	}
 
 	// A failed attempt.
@@ -99,16 +99,16 @@ func TestOutboxEnqueueDueRetryMarkSentForUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	if due, _ := o.Due(c, t0.Add(59*time.Second), 50); !sameIDs(due, a2) {
-		t.Fatalf("due before a1's next attempt, b still claimed: %v", ids(due))
+		t.Fatalf("due before a1's next attempt, b still claimed: %v", msgIDs(due))
 	}
 	due, _ = o.Due(c, t0.Add(time.Minute), 50)
 	if !sameIDs(due, a1) || due[0].Attempts != 1 || due[0].LastError != "451 try again later" {
-		t.Fatalf("due at a1's next attempt: %v %+v", ids(due), due)
+		t.Fatalf("due at a1's next attempt: %v %+v", msgIDs(due), due)
 	}
 	// A worker that died with messages claimed: after the lease they are due again,
 	// oldest first, at most the limit.
 	if due, _ := o.Due(c, t0.Add(time.Hour), 2); !sameIDs(due, a1, bm) {
-		t.Fatalf("after the lease, limit 2: %v", ids(due))
+		t.Fatalf("after the lease, limit 2: %v", msgIDs(due))
 	}
 
 	// Delivered on the second attempt.
@@ -120,11 +120,11 @@ func TestOutboxEnqueueDueRetryMarkSentForUser(t *testing.T) {
 		t.Fatalf("MarkSent twice: %v", err)
 	}
 	if due, _ := o.Due(c, t0.Add(24*time.Hour), 50); !sameIDs(due, bm, a2) {
-		t.Fatalf("sent mail still due: %v", ids(due))
+		t.Fatalf("sent mail still due: %v", msgIDs(due))
 	}
 	mine, err := o.ForUser(c, a, 10)
 	if err != nil || !sameIDs(mine, a2, a1) {
-		t.Fatalf("ForUser: %v %v, want [a2 a1] newest first, each once", ids(mine), err)
+		t.Fatalf("ForUser: %v %v, want [a2 a1] newest first, each once", msgIDs(mine), err)
 	}
 	s := mine[1]
 	if !s.SentAt.Equal(sentAt) || s.Attempts != 2 || s.LastError != "" || s.To != "a1@example.tw" || s.Body != a1.Body {
@@ -134,10 +134,10 @@ func TestOutboxEnqueueDueRetryMarkSentForUser(t *testing.T) {
 		t.Fatalf("pending message shown as sent: %+v", mine[0])
 	}
 	if theirs, _ := o.ForUser(c, b, 10); !sameIDs(theirs, bm) {
-		t.Fatalf("ForUser(b): %v", ids(theirs))
+		t.Fatalf("ForUser(b): %v", msgIDs(theirs))
 	}
 	if none, err := o.ForUser(c, "u_nobody", 10); err != nil || len(none) != 0 {
-		t.Fatalf("ForUser(nobody): %v %v", ids(none), err)
+		t.Fatalf("ForUser(nobody): %v %v", msgIDs(none), err)
 	}
 	// Retry of a message no longer pending is harmless.
 	if err := o.Retry(c, s); err != nil {
@@ -161,7 +161,7 @@ func TestOutboxForUserGivesTheNewestFirst(t *testing.T) {
 	}
 	got, err := o.ForUser(c, u, 3)
 	if err != nil || !sameIDs(got, ms[5], ms[4], ms[3]) {
-		t.Fatalf("ForUser limit 3: %v %v, want the three newest", ids(got), err)
+		t.Fatalf("ForUser limit 3: %v %v, want the three newest", msgIDs(got), err)
 	}
 }
 
@@ -169,9 +169,9 @@ func TestOutboxStoresNoPlaintextAddressSubjectOrBody(t *testing.T) {
 	db, v, o := newOutbox(t)
 	c := ctx(t)
 	u := person(t, v)
-	pending := &outbox.Message{ID: account.NewID("m"), UserID: u, To: "citizen.wu@agency.example", Lang: "zh-TW", Kind: "verify",
+	pending := &outbox.Message{ID: ids.New("m"), UserID: u, To: "citizen.wu@agency.example", Lang: "zh-TW", Kind: "verify",
 		Subject: "請驗證您的電子郵件", Body: "吳先生您好，請開啟 https://privacy.example.gov.tw/verify?token=SeCrEtToKeN", Created: t0, NextAttempt: t0}
-	sent := &outbox.Message{ID: account.NewID("m"), UserID: u, To: "citizen.wu@agency.example", Lang: "en", Kind: "reset",
+	sent := &outbox.Message{ID: ids.New("m"), UserID: u, To: "citizen.wu@agency.example", Lang: "en", Kind: "reset",
 		Subject: "Reset your password", Body: "Dear Mr Wu, open https://privacy.example.gov.tw/reset?token=ReSeTtOkEn", Created: t0, NextAttempt: t0}
 	for _, m := range []*outbox.Message{pending, sent} {
 		if err := o.Enqueue(c, m); err != nil {
@@ -196,7 +196,7 @@ func TestOutboxStoresNoPlaintextAddressSubjectOrBody(t *testing.T) {
 	}
 	got, err := o.ForUser(c, u, 10)
 	if err != nil || len(got) != 2 {
-		t.Fatalf("ForUser: %v %v", ids(got), err)
+		t.Fatalf("ForUser: %v %v", msgIDs(got), err)
 	}
 }
 
@@ -240,11 +240,11 @@ func TestOutboxMailOfAnErasedPerson(t *testing.T) {
 	}
 
 	if got, err := o.ForUser(c, gone, 10); err != nil || len(got) != 0 {
-		t.Fatalf("ForUser of the erased person: %v %v, want nothing and no error", ids(got), err)
+		t.Fatalf("ForUser of the erased person: %v %v, want nothing and no error", msgIDs(got), err)
 	}
 	due, err := o.Due(c, t0.Add(time.Hour), 1)
 	if err != nil || !sameIDs(due, k) {
-		t.Fatalf("Due limit 1: %v %v, want the kept person's message", ids(due), err)
+		t.Fatalf("Due limit 1: %v %v, want the kept person's message", msgIDs(due), err)
 	}
 	if n := pendingCount(t, db); n != 1 {
 		t.Fatalf("%d pending messages left, want 1 (the erased person's are undeliverable)", n)
@@ -253,7 +253,7 @@ func TestOutboxMailOfAnErasedPerson(t *testing.T) {
 		t.Error("the erased person's pending mail is still stored")
 	}
 	if got, _ := o.ForUser(c, kept, 10); !sameIDs(got, k) {
-		t.Fatalf("ForUser(kept): %v", ids(got))
+		t.Fatalf("ForUser(kept): %v", msgIDs(got))
 	}
 }
 
@@ -275,15 +275,15 @@ func TestOutboxInterruptedMarkSentIsNotSentAgain(t *testing.T) {
 	}
 
 	if got, err := o.ForUser(c, u, 10); err != nil || len(got) != 1 || got[0].SentAt.IsZero() {
-		t.Fatalf("ForUser with a copy in each collection: %v %v, want the sent one once", ids(got), err)
+		t.Fatalf("ForUser with a copy in each collection: %v %v, want the sent one once", msgIDs(got), err)
 	}
 	if due, err := o.Due(c, t0.Add(time.Hour), 50); err != nil || len(due) != 0 {
-		t.Fatalf("Due: %v %v, want nothing (already sent)", ids(due), err)
+		t.Fatalf("Due: %v %v, want nothing (already sent)", msgIDs(due), err)
 	}
 	if n := pendingCount(t, db); n != 0 {
 		t.Fatalf("%d pending, want the leftover removed", n)
 	}
 	if got, _ := o.ForUser(c, u, 10); len(got) != 1 || got[0].To != "twice@example.tw" {
-		t.Fatalf("ForUser afterwards: %v", ids(got))
+		t.Fatalf("ForUser afterwards: %v", msgIDs(got))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -19,7 +20,7 @@ func TestPeopleIndexFromBeforeAndAfterErasure(t *testing.T) {
 	db := storetest.New(t)
 	users := storetest.Users(db.DB)
 	c := ctx(t)
-	u := &account.User{ID: account.NewID("u"), Email: "old@example.tw", Name: "林舊戶", Phone: "02-2345-6789", Created: time.Now()}
+	u := &account.User{ID: ids.New("u"), Email: "old@example.tw", Name: "林舊戶", Phone: "02-2345-6789", Created: time.Now()}
 	if err := users.Create(c, u); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 	"github.com/example/pdpa-portal/vault"
@@ -19,7 +20,7 @@ func TestNoPlaintextEmailOrNameAtRest(t *testing.T) {
 	db := storetest.New(t)
 	users := storetest.Users(db.DB)
 	ctx := context.Background()
-	u := &account.User{ID: account.NewID("u"), Email: "citizen.wang@agency.example", Name: "王大明", Created: time.Now()}
+	u := &account.User{ID: ids.New("u"), Email: "citizen.wang@agency.example", Name: "王大明", Created: time.Now()}
 	if err := users.Create(ctx, u); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestDestroyedKeyMakesRecordUnreadable(t *testing.T) {
 	ctx := context.Background()
 	v, _ := vault.New(storetest.TestMasterKey, store.NewKeys(db.DB))
 	users := storetest.Users(db.DB)
-	u := &account.User{ID: account.NewID("u"), Email: "gone@agency.example", Name: "Gone"}
+	u := &account.User{ID: ids.New("u"), Email: "gone@agency.example", Name: "Gone"}
 	if err := users.Create(ctx, u); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestDestroyedKeyMakesRecordUnreadable(t *testing.T) {
 	}
 	// A wrong master key cannot open anyone's data.
 	other, _ := vault.New([]byte("ffffffffffffffffffffffffffffffff"), store.NewKeys(db.DB))
-	u2 := &account.User{ID: account.NewID("u"), Email: "kept@agency.example", Name: "Kept"}
+	u2 := &account.User{ID: ids.New("u"), Email: "kept@agency.example", Name: "Kept"}
 	if err := users.Create(ctx, u2); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -32,7 +33,7 @@ func TestUsersByEmailAndConflict(t *testing.T) {
 	db := storetest.New(t)
 	users := storetest.Users(db.DB)
 	c := ctx(t)
-	u := &account.User{ID: account.NewID("u"), Email: "Officer@Agency.Example", Name: "測試 一", Roles: []account.Role{account.RoleOfficer}, Created: time.Now()}
+	u := &account.User{ID: ids.New("u"), Email: "Officer@Agency.Example", Name: "測試 一", Roles: []account.Role{account.RoleOfficer}, Created: time.Now()}
 	if err := users.Create(c, u); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestUsersByEmailAndConflict(t *testing.T) {
 	if got.ID != u.ID || got.Name != "測試 一" || !got.Has(account.RoleOfficer) {
 		t.Fatalf("got %+v", got)
 	}
-	dup := &account.User{ID: account.NewID("u"), Email: "officer@agency.example", Name: "x"}
+	dup := &account.User{ID: ids.New("u"), Email: "officer@agency.example", Name: "x"}
 	if err := users.Create(c, dup); !errors.Is(err, apperr.ErrConflict) {
 		t.Fatalf("second account for one address: want ErrConflict, got %v", err)
 	}
@@ -66,7 +67,7 @@ func TestConcurrentSignUpsForOneAddressYieldOneAccount(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := users.Create(c, &account.User{ID: account.NewID("u"), Email: "same@agency.example", Name: "n"})
+			err := users.Create(c, &account.User{ID: ids.New("u"), Email: "same@agency.example", Name: "n"})
 			if err == nil {
 				mu.Lock()
 				ok++

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -155,7 +156,7 @@ func seedCitizens(t *testing.T, dir string, env map[string]string, n int) []*acc
 	users := make([]*account.User, n)
 	for i := range users {
 		now := time.Now()
-		users[i] = &account.User{ID: account.NewID("u"), Email: fmt.Sprintf("citizen%d@example.tw", i), Name: fmt.Sprintf("測試市民 %d", i),
+		users[i] = &account.User{ID: ids.New("u"), Email: fmt.Sprintf("citizen%d@example.tw", i), Name: fmt.Sprintf("測試市民 %d", i),
 			PasswordHash: hash, PasswordHistory: []string{hash}, PasswordChanged: now, Created: now, EmailVerified: true, Lang: "zh-TW"}
 		if err := a.Users.Create(ctx, users[i]); err != nil {
 			t.Fatal(err)

@@ -36,6 +36,7 @@ import (
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/background"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/wire"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/receipt"
@@ -882,7 +883,7 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.C
 	// The lease holder names this process: host and pid for the operator, and a random
 	// part, since two containers can share both.
 	host, _ := os.Hostname()
-	holder := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), account.RandomToken(4))
+	holder := fmt.Sprintf("%s:%d:%s", host, os.Getpid(), ids.Token(4))
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	first := time.After(time.Minute) // soon after start, then hourly

@@ -17,7 +17,7 @@ const module = "github.com/example/pdpa-portal/"
 var domain = []string{
 	"account", "analytics", "apitoken", "apperr", "audit", "backup", "consent", "disclosure", "export", "files",
 	"i18n", "incident", "inventory", "notify", "outbox", "ratelimit", "receipt", "retention", "rights", "vault",
-	"internal/background", "internal/twtime",
+	"internal/background", "internal/ids", "internal/twtime",
 }
 
 // What a domain package may not import, directly or through another package; and what

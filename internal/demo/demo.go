@@ -19,6 +19,7 @@ import (
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/outbox"
@@ -157,7 +158,7 @@ func (d *demo) staff(ctx context.Context) error {
 		all = append(all, member{fmt.Sprintf("officer%d@demo.invalid", i), fmt.Sprintf("示範承辦人%d Demo Officer %d", i, i), "officer"})
 	}
 	for i, s := range all {
-		u := &account.User{ID: account.NewID("u"), Email: s.email, Name: s.name, Roles: []account.Role{account.Role(s.role)}, PasswordHash: hash,
+		u := &account.User{ID: ids.New("u"), Email: s.email, Name: s.name, Roles: []account.Role{account.Role(s.role)}, PasswordHash: hash,
 			PasswordHistory: []string{hash}, PasswordChanged: d.now, Created: d.from, EmailVerified: true, Lang: "zh-TW",
 			Expires: d.now.AddDate(0, 6, 0)} // staff accounts carry an end date, like contractors'
 		if err := d.deps.Users.Create(ctx, u); err != nil {
@@ -324,7 +325,7 @@ func (d *demo) person(i, n int, hash string, notice *consent.Notice, reqs []*dem
 	}
 	// Obviously fake: numbered names and addresses under the reserved .invalid domain.
 	created := d.from.Add(time.Duration(int64(d.now.Sub(d.from)-40*24*time.Hour) * int64(i-1) / int64(n))).Add(time.Duration(d.rng.IntN(3600)) * time.Second)
-	u := &account.User{ID: account.NewID("u"), Email: Email(i), Name: fmt.Sprintf("測試%s%03d (Test Person %03d)", demoSurnames[i%len(demoSurnames)], i, i),
+	u := &account.User{ID: ids.New("u"), Email: Email(i), Name: fmt.Sprintf("測試%s%03d (Test Person %03d)", demoSurnames[i%len(demoSurnames)], i, i),
 		PasswordHash: hash, PasswordHistory: []string{hash}, PasswordChanged: created, Created: created, EmailVerified: true, Lang: lang}
 	if i%7 == 0 {
 		u.Phone = fmt.Sprintf("09%08d", i)
@@ -417,7 +418,7 @@ func (d *demo) activity(p *store.SeedPerson, created time.Time, person int) {
 }
 
 func (d *demo) mail(u *account.User, kind string, at time.Time, subject string) *outbox.Message {
-	return &outbox.Message{ID: account.NewID("m"), UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: kind, Subject: subject,
+	return &outbox.Message{ID: ids.New("m"), UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: kind, Subject: subject,
 		Body: subject + "\n\n（示範郵件 demo mail）", Created: at, NextAttempt: at, SentAt: at.Add(time.Duration(1+d.rng.IntN(60)) * time.Second), Attempts: 1}
 }
 

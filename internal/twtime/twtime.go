@@ -15,3 +15,13 @@ var Zone = time.FixedZone("Asia/Taipei", 8*3600)
 func YearsBefore(t time.Time, n int) time.Time {
 	return t.In(Zone).AddDate(-n, 0, 0)
 }
+
+// Day writes t's date in Taiwan as 2006-01-02 (file names, form values, CSV cells).
+func Day(t time.Time) string { return t.In(Zone).Format("2006-01-02") }
+
+// Minute writes t in Taiwan to the minute, 2006-01-02 15:04 (mail and notices that name
+// a moment).
+func Minute(t time.Time) string { return t.In(Zone).Format("2006-01-02 15:04") }
+
+// ROCYear is the year of the Republic of China (民國) of a Gregorian year: 2026 is 115.
+func ROCYear(year int) int { return year - 1911 }

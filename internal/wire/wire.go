@@ -16,6 +16,7 @@ import (
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/receipt"
@@ -88,7 +89,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	p.ReceiptKeys = receipt.Trusted(append([]ed25519.PublicKey{c.Signer.PublicKey()}, c.Retired...)...)
 	agency := consent.DefaultController(c.BaseURL)
 	p.Consents = &consent.Service{
-		Store: store.NewConsents(db), Notices: p.Notices, NewID: func() string { return account.NewID("ce") }, Now: now,
+		Store: store.NewConsents(db), Notices: p.Notices, NewID: func() string { return ids.New("ce") }, Now: now,
 		Signer: &consent.ReceiptSigner{Signer: c.Signer, Controller: agency, PolicyURL: strings.TrimRight(c.BaseURL, "/") + "/privacy"},
 	}
 	p.Accounts = &account.Service{
