@@ -24,7 +24,9 @@ type DB struct {
 	client *mongo.Client
 	db     *mongo.Database
 	locks  *docLocks
-	single bool // one process writes (the embedded engine): the document locks suffice
+	// single: one process writes (the embedded engine), so the document locks suffice.
+	// Set by Connect only and never changed, so it is read without a lock.
+	single bool
 	// postings caches the audit postings this process wrote (audit_index.go).
 	postings *postingCache
 	// cache keeps the documents pages read most, when this process is the only writer

@@ -583,7 +583,9 @@ func writeBackup(ctx context.Context, c *Config, log *slog.Logger, out string, k
 
 // recordBackup stores a run's outcome in the portal's database: through the running
 // portal's socket when it serves the data directory, or on an engine started for the
-// moment when it is stopped.
+// moment when it is stopped. Unlike create-admin it may write beside the portal: it sets
+// one document that only this command writes, unconditionally, and the portal reads it
+// from the database, not its cache, so no lock or cached copy of the portal's is passed by.
 func recordBackup(ctx context.Context, c *Config, log *slog.Logger, kind backup.Kind, run backup.Run) error {
 	// Recorded even when the backup was interrupted (SIGTERM cancels ctx), within a
 	// deadline of its own.
