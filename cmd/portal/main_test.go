@@ -302,6 +302,10 @@ func TestServeOnAFreshDataDirectory(t *testing.T) {
 	if code, _ := httpGet(t, link); code != 200 {
 		t.Fatalf("after the refused create-admin the setup link answers %d: an administrator was made", code)
 	}
+	// So is demo, which would write thousands of documents beside the portal.
+	if d := runOnce(t, []string{"demo", "-people", "10", "-data-dir", dir}, nil, ""); d.code != exitError || !strings.Contains(d.stderr, "demo changed nothing") {
+		t.Fatalf("demo beside the portal: exit %d, %q", d.code, d.stderr)
+	}
 
 	if code := p.stop(); code != 0 {
 		t.Fatalf("shutdown exit %d: %s", code, p.stderr.String())
