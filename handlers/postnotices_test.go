@@ -117,3 +117,42 @@ func TestPostRunCarriesEveryWrittenNotice(t *testing.T) {
 		t.Errorf("after posting: %d due, %q", n, post.text("main"))
 	}
 }
+
+// A person with e-mail is mailed the same notices, and nothing of theirs goes on the
+// post run; their request page lists each notice's letter, which they can open and print
+// in both languages.
+func TestNoticeLettersOnTheRequestersPage(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	o := h.signIn("o@agency.example", staffPassword, english)
+	citizen := h.signIn("c@example.tw", citizenPassword, english)
+	citizen.post("/requests", url.Values{"kind": {"view"}, "scope": {"my account"}})
+	if r := act(t, o, "2026-000001", "identity-ask", url.Values{"ask_note": {"Please send a copy of your ID card."}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("ask for identity: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.signIn("adm@agency.example", staffPassword).post("/admin/calendar/day-off", url.Values{"date": {"2026-12-08"}, "reason": {"颱風停止上班"}, "confirm": {"yes"}})
+	if post := o.get("/officer/post"); post.doc.Find("table.post-due").Length() != 0 {
+		t.Errorf("a mailed person's letters are on the post run: %q", post.text("main"))
+	}
+	for _, b := range []*browser{citizen, h.signIn("c@example.tw", citizenPassword)} {
+		page := b.get("/requests/2026-000001")
+		links := page.doc.Find("ul.notices a")
+		if links.Length() != 2 {
+			t.Fatalf("the notices on the request page: %q", page.text("main"))
+		}
+		checkWording(t, "request page", page.doc)
+		for i := range links.Length() {
+			href, _ := links.Eq(i).Attr("href")
+			l := b.get(href)
+			if l.Code != http.StatusOK || l.doc.Find("article.letter .doc-number").Text() == "" || l.doc.Find("article.letter .subject p").Text() == "" {
+				t.Errorf("%s: %d %q", href, l.Code, l.text("main"))
+			}
+			checkWording(t, href, l.doc)
+		}
+	}
+	if l := citizen.get("/requests/2026-000001/letters/identity"); !strings.Contains(l.text("article.letter"), "Please send a copy of your ID card.") {
+		t.Errorf("the identity letter lacks what was asked: %q", l.text("article.letter"))
+	}
+}
