@@ -8,12 +8,13 @@ import (
 )
 
 // The written notices a request can have besides the extension and the decision letters.
-// A person is owed these in writing (APA Arts. 43, 48 and the agency's practice for a
-// 函): being asked for proof of identity (what is missing and why), a due date moved by
-// the office calendar, and a request closed as a duplicate without a decision of its
-// own. The other steps — a fee payment recorded, fulfilment, closing, a withdrawal, the
-// officer's messages — inform about what the decision letter already said or what the
-// person did themselves: they are shown on the request page only.
+// A person is owed these in writing, by post when they have no e-mail: being asked for
+// proof of identity sets them something to do before the data is released; a due date
+// moved by the office calendar changes the period they count on (APA Art. 48); a
+// request closed as a duplicate ends without a decision of its own. The other steps — a
+// fee payment recorded, fulfilment, closing, a withdrawal, the officer's messages —
+// report what the decision letter already said or what the person did themselves: they
+// are shown on the request page only.
 const (
 	LetterIdentity  = "identity"
 	LetterDueMoved  = "due_moved"
