@@ -341,7 +341,15 @@ func (s *Server) incidentLetters(c *gin.Context) {
 	for _, l := range i.LettersDue() {
 		lang := l.LangOr(i18n.ZH)
 		what, measures := i.Texts(lang)
-		p.Letters = append(p.Letters, incidentLetter{Contact: l, L: &View{Lang: lang, s: s}, What: what, Measures: measures})
+		// An official letter (函) like a request's: its number from the same per-year
+		// sequence, taken the first time the run is printed and kept.
+		issued, err := s.Letters.Issue(c.Request.Context(), i.ID, i.LetterOf(l), l.ToldAt)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Letters = append(p.Letters, incidentLetter{Contact: l, L: &View{Lang: lang, s: s}, What: what, Measures: measures,
+			Number: issued.Number.Format(set.Prefix, lang)})
 	}
 	s.render(c, http.StatusOK, "incident_letters", s.view(c, "incident.letters_title", p))
 }
@@ -358,4 +366,5 @@ type incidentLetter struct {
 	incident.Contact
 	L              *View
 	What, Measures string
+	Number         string // 發文字號, in the letter's language
 }

@@ -201,7 +201,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	} else {
 		// The officer took the request on paper or in person: the address is the one the
 		// requester wrote, so the guest counts as confirmed and is never swept.
-		g := &rights.Guest{ID: ids.New("g"), Email: contact.Email, Name: f.Name, Lang: f.Lang, Confirmed: true, Created: now}
+		g := &rights.Guest{ID: ids.New("g"), Email: contact.Email, Name: f.Name, Phone: contact.Phone, Lang: f.Lang, Confirmed: true, Created: now}
 		if err := s.Guests.Create(ctx, g); err != nil {
 			s.fail(c, err)
 			return

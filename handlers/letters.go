@@ -21,8 +21,15 @@ import (
 )
 
 type letterPage struct {
-	Letter  string // "extension" or "decision"
+	Letter string // its name: "extension", "decision", "due_moved-2", …
+	// Kind is what the letter is: the name without its ordinal ("due_moved").
+	Kind    string
 	Request *rights.Request
+	// Notice is the notice the letter gives, for the kinds other than the extension
+	// and the decision; Note is what the officer wrote with it (the identity asked for,
+	// the duplicate's note), in the requester's own words.
+	Notice *rights.Notice
+	Note   string
 	// L is the letter's own language, the requester's: the page around it (the print
 	// hint, the way back) stays in the reader's.
 	L         *View
@@ -70,16 +77,36 @@ func (s *Server) officerLetter(c *gin.Context) {
 	s.renderLetter(c, r, true)
 }
 
-// letterDate is the date a letter bears (發文日期): when the extension or the decision
-// was made. The zero time: the request has no such letter.
+// letterDate is the date a letter bears (發文日期): when the extension, the decision or
+// the notice was made. The zero time: the request has no such letter.
 func letterDate(r *rights.Request, letter string) time.Time {
-	switch {
-	case letter == letters.Extension && r.Extension != nil:
-		return r.Extension.At
-	case letter == letters.Decision && r.Decision != nil:
-		return r.Decision.At
+	if !letters.ValidName(letter) {
+		return time.Time{}
 	}
-	return time.Time{}
+	return r.LetterAt(letter)
+}
+
+// noticeActions are the timeline steps that give each kind of notice: the letter quotes
+// the note the officer wrote on it.
+var noticeActions = map[string]string{rights.LetterIdentity: "identity_asked", rights.LetterDuplicate: "duplicate"}
+
+// noticeNote is the note of the step that gave notice n (one read of the request's
+// timeline), "" when the kind has none.
+func (s *Server) noticeNote(ctx context.Context, r *rights.Request, n *rights.Notice) (string, error) {
+	action, ok := noticeActions[n.Kind()]
+	if !ok || r.Erased {
+		return "", nil
+	}
+	steps, err := s.Timeline.Steps(ctx, r.Ref, false)
+	if err != nil {
+		return "", err
+	}
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].Action == action && steps[i].At.Equal(n.At) {
+			return steps[i].Note, nil
+		}
+	}
+	return "", nil
 }
 
 func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
@@ -89,7 +116,7 @@ func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+letter+"_title", *p))
+	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+p.Kind+"_title", *p))
 }
 
 // letterPageOf is one letter of r as printed: numbered (once), in the requester's
@@ -108,9 +135,14 @@ func (s *Server) letterPageOf(ctx context.Context, r *rights.Request, letter str
 		return nil, err
 	}
 	to := s.recipientOf(ctx, r)
-	p := &letterPage{Letter: letter, Request: r, L: &View{Lang: to.Lang, s: s}, Set: issued.Settings, Date: at,
+	p := &letterPage{Letter: letter, Kind: rights.LetterKind(letter), Request: r, L: &View{Lang: to.Lang, s: s}, Set: issued.Settings, Date: at,
 		Number: issued.Number.Format(issued.Settings.Prefix, to.Lang), Agency: s.agency(), Recipient: to,
 		Names: names, Fees: map[string]rights.FeeItem{}, Officer: officer, AppealDays: letters.AppealDays}
+	if p.Notice = r.NoticeOf(letter); p.Notice != nil {
+		if p.Note, err = s.noticeNote(ctx, r, p.Notice); err != nil {
+			return nil, err
+		}
+	}
 	if r.Fee != nil {
 		items, err := s.Fees.Fees(ctx)
 		if err != nil {
@@ -134,7 +166,7 @@ func (s *Server) letterFiles(ctx context.Context, r *rights.Request) ([]account.
 		return nil, err
 	}
 	var out []account.MailFile
-	for _, letter := range []string{letters.Extension, letters.Decision} {
+	for _, letter := range r.Letters() {
 		p, err := s.letterPageOf(ctx, r, letter, false)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue
@@ -143,7 +175,7 @@ func (s *Server) letterFiles(ctx context.Context, r *rights.Request) ([]account.
 		}
 		p.CSS = template.CSS(css) // #nosec G203 -- the portal's own stylesheet, embedded at build time
 		var b bytes.Buffer
-		v := &View{Lang: p.L.Lang, s: s, Page: p, TitleKey: "letter." + letter + "_title"}
+		v := &View{Lang: p.L.Lang, s: s, Page: p, TitleKey: "letter." + p.Kind + "_title"}
 		if err := s.pages.Execute(&b, p.L.Lang, "letter_doc", v); err != nil {
 			return nil, err
 		}

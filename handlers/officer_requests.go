@@ -66,6 +66,7 @@ type officerRequestPage struct {
 
 type letterRow struct {
 	Letter   string
+	Kind     string // what the letter is (letter.<kind>_title)
 	Delivery *rights.Delivery
 }
 
@@ -157,10 +158,8 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	}
 	if !r.Erased {
 		p.Methods = rights.DeliveryMethods
-		for _, l := range []string{rights.LetterExtension, rights.LetterDecision} {
-			if !r.LetterAt(l).IsZero() {
-				p.Letters = append(p.Letters, letterRow{Letter: l, Delivery: r.DeliveryOf(l)})
-			}
+		for _, l := range r.Letters() {
+			p.Letters = append(p.Letters, letterRow{Letter: l, Kind: rights.LetterKind(l), Delivery: r.DeliveryOf(l)})
 		}
 	}
 	if p.Package, err = s.packageOf(ctx, r); err != nil {
@@ -251,7 +250,7 @@ type officerActForm struct {
 	PayMethod  string    `form:"pay_method" validate:"max=20" label:"officer.pay_method"`
 	PayReceipt string    `form:"pay_receipt" validate:"max=200" label:"officer.pay_receipt"`
 	// How a letter was delivered.
-	Letter string    `form:"letter" validate:"omitempty,oneof=extension decision" label:"delivery.letter"`
+	Letter string    `form:"letter" validate:"omitempty,max=40" label:"delivery.letter"`
 	Method string    `form:"method" validate:"max=20" label:"delivery.method"`
 	On     time.Time `form:"on" label:"delivery.on"`
 }
@@ -369,6 +368,9 @@ func (s *Server) officerAct(c *gin.Context) {
 		var on rights.Date
 		if !f.On.IsZero() {
 			on = rights.NewDate(f.On.Year(), f.On.Month(), f.On.Day())
+		}
+		if !rights.ValidLetter(f.Letter) {
+			inv.Add("letter", "delivery.letter_unknown")
 		}
 		act = rights.RecordDelivery(me, f.Letter, f.Method, on, mailable)
 	case "task":
@@ -606,13 +608,7 @@ func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.
 // The step is stored already, so a mail that cannot be queued is logged, not shown.
 func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
 	// The mail carries the link to a letter: the letter takes its number as it goes out.
-	letter := ""
-	switch kind {
-	case "request_extended":
-		letter = letters.Extension
-	case "request_decided":
-		letter = letters.Decision
-	}
+	letter := letterOfMail(r, kind)
 	if letter != "" {
 		s.issueLetter(c.Request.Context(), r, letter)
 	}
@@ -622,10 +618,7 @@ func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
 		return
 	}
 	if id == "" && letter != "" {
-		// Nobody to mail: the letter goes to the day's post run.
-		if err := s.Letters.Store.QueuePost(c.Request.Context(), letters.PostID(r.Ref, letter)); err != nil {
-			s.Log.Error("the letter was not put in the post run", "ref", r.Ref, "letter", letter, "err", err)
-		}
+		s.postLetter(c.Request.Context(), r, letter)
 	}
 }
 

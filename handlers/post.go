@@ -55,6 +55,7 @@ func (s *Server) delivered(c *gin.Context, r *rights.Request, letter string) {
 // postRow is one letter of the post run.
 type postRow struct {
 	Letter    string
+	Kind      string // what the letter is (letter.<kind>_title)
 	Request   *rights.Request
 	Date      rights.Date // the letter's date
 	Recipient recipient
@@ -87,7 +88,7 @@ func (s *Server) postRows(ctx context.Context, ids []string, pending bool) ([]po
 		if at.IsZero() || r.Erased || pending && r.DeliveryOf(letter) != nil {
 			continue
 		}
-		out = append(out, postRow{Letter: letter, Request: r, Date: rights.DateOf(at), Recipient: s.recipientOf(ctx, r)})
+		out = append(out, postRow{Letter: letter, Kind: rights.LetterKind(letter), Request: r, Date: rights.DateOf(at), Recipient: s.recipientOf(ctx, r)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
 	return out, nil
@@ -144,4 +145,47 @@ func (s *Server) postPrint(c *gin.Context) {
 		pages = append(pages, *lp)
 	}
 	s.render(c, http.StatusOK, "post_print", s.view(c, "post.print_title", pages))
+}
+
+// mailLetters are the mails that give a written notice, and the kind of its letter.
+// The other mails to a requester (a fee payment recorded, fulfilment, a message) only
+// report on the page what the decision letter said or the person did: someone without
+// e-mail is not written to about them (rights/notices.go says why).
+var mailLetters = map[string]string{
+	"request_extended":  rights.LetterExtension,
+	"request_decided":   rights.LetterDecision,
+	"request_identity":  rights.LetterIdentity,
+	"request_due_moved": rights.LetterDueMoved,
+	"request_duplicate": rights.LetterDuplicate,
+}
+
+// letterOfMail is the letter that the mail of kind about r gives in writing: the latest
+// notice of its kind on r, "" for a mail that is no written notice.
+func letterOfMail(r *rights.Request, kind string) string {
+	l := mailLetters[kind]
+	switch l {
+	case "", rights.LetterExtension, rights.LetterDecision:
+		return l
+	}
+	for i := len(r.Notices) - 1; i >= 0; i-- {
+		if r.Notices[i].Kind() == l {
+			return r.Notices[i].Letter
+		}
+	}
+	return ""
+}
+
+// postLetter puts a letter on the day's post run when its requester has no e-mail
+// address (a person who has one but stopped progress mail is not sent paper instead).
+func (s *Server) postLetter(ctx context.Context, r *rights.Request, letter string) {
+	mailable, err := s.mailable(ctx, r)
+	if err == nil && mailable {
+		return
+	}
+	if err != nil {
+		s.Log.Warn("post run: whether the requester has e-mail is unknown, the letter is listed", "ref", r.Ref, "err", err)
+	}
+	if err := s.Letters.Store.QueuePost(ctx, letters.PostID(r.Ref, letter)); err != nil {
+		s.Log.Error("the letter was not put in the post run", "ref", r.Ref, "letter", letter, "err", err)
+	}
 }

@@ -3,7 +3,6 @@ package incident
 import (
 	"net/mail"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/example/pdpa-portal/apperr"
@@ -111,14 +110,15 @@ func LetterLines(cs []Contact) string {
 // KeepTold carries over when each person already told was told, so editing the list
 // never tells anyone twice.
 func KeepTold(old, updated []Contact) []Contact {
-	at := map[string]time.Time{}
+	told := map[string]Contact{}
 	for _, c := range old {
 		if !c.ToldAt.IsZero() {
-			at[c.key()] = c.ToldAt
+			told[c.key()] = c
 		}
 	}
 	for k := range updated {
-		updated[k].ToldAt = at[updated[k].key()]
+		c := told[updated[k].key()]
+		updated[k].ToldAt, updated[k].Letter = c.ToldAt, c.Letter
 	}
 	return updated
 }

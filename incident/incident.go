@@ -80,6 +80,9 @@ type Contact struct {
 	Address string // told by post
 	Lang    string // the language of the mail or letter
 	ToldAt  time.Time
+	// Letter names the letter posted to the person (LetterName), so its document
+	// number stays the same however often the print run is opened.
+	Letter string
 }
 
 // Round is one notice given: by which channel, to how many, when and by whom.

@@ -130,8 +130,9 @@ func (s *Service) Notify(ctx context.Context, id string, version int64, by strin
 			c.ToldAt = now
 		}
 	}
-	for _, k := range Untold(i.Letters) {
+	for n, k := range Untold(i.Letters) {
 		i.Letters[k].ToldAt = now
+		i.Letters[k].Letter = LetterName(version, n)
 		res.Letters++
 		queued++
 	}
@@ -215,6 +216,31 @@ func Announcements(all []*Incident, now time.Time) (list []*Incident, recent boo
 	}
 	sort.SliceStable(list, func(a, b int) bool { return list[a].AnnouncedAt.After(list[b].AnnouncedAt) })
 	return list, recent
+}
+
+// LetterName names the nth letter produced by the notice given on the record's version:
+// each notice is given on a version of its own (Notify), so names are never reused,
+// and they hold nothing of the person (they are part of the number's record).
+func LetterName(version int64, n int) string {
+	return fmt.Sprintf("v%d-%d", version, n+1)
+}
+
+// LetterOf is the name of c's letter; a letter produced before letters were named is
+// named by when it was produced and its place among the letters produced then.
+func (i *Incident) LetterOf(c Contact) string {
+	if c.Letter != "" {
+		return c.Letter
+	}
+	n := 0
+	for _, x := range i.Letters {
+		if x.key() == c.key() {
+			break
+		}
+		if x.ToldAt.Equal(c.ToldAt) {
+			n++
+		}
+	}
+	return fmt.Sprintf("told-%d-%d", c.ToldAt.UnixMilli(), n+1)
 }
 
 // LettersDue are the letters produced for post, oldest first as entered.

@@ -1,5 +1,5 @@
-// Package letters gives the agency's written notices (the extension notice and the
-// decision letter) what the official document format of the 文書處理手冊 asks of a 函:
+// Package letters gives the agency's written notices (the extension notice, the
+// decision letter, the other notices on a request, an incident's letters) what the official document format of the 文書處理手冊 asks of a 函:
 // a document number (發文字號) from a per-year sequence under the agency's prefix, the
 // date in the calendar of the Republic of China, the agency head who signs, and the
 // authority that hears an appeal against a refusal (訴願管轄機關).
@@ -174,10 +174,25 @@ type Post interface {
 // PostID names a letter in the post run.
 func PostID(ref, letter string) string { return ref + "/" + letter }
 
-// ParsePostID splits a post run id; ok is false for anything else.
+// ParsePostID splits a post run id; ok is false for anything else. Which letters a
+// request has is the request's to say (rights.Request.Letters).
 func ParsePostID(id string) (ref, letter string, ok bool) {
 	ref, letter, ok = strings.Cut(id, "/")
-	return ref, letter, ok && (letter == Extension || letter == Decision)
+	return ref, letter, ok && ValidName(letter)
+}
+
+// ValidName reports whether name can name a letter: lower-case letters, digits, "_" and
+// "-", at most 40 of them ("extension", "due_moved-2", "notice-1765000000000-3").
+func ValidName(name string) bool {
+	if name == "" || len(name) > 40 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Service issues letters.
@@ -191,10 +206,10 @@ type Issued struct {
 	Number   Number
 }
 
-// Issue numbers the letter of request ref dated at (once: later calls return the same
+// Issue numbers the letter of request ref (or of another record: an incident) dated at (once: later calls return the same
 // number) and returns it with the settings to print.
 func (s *Service) Issue(ctx context.Context, ref, letter string, at time.Time) (*Issued, error) {
-	if letter != Extension && letter != Decision {
+	if !ValidName(letter) {
 		return nil, apperr.ErrNotFound
 	}
 	set, err := s.Store.LetterSettings(ctx)

@@ -192,6 +192,7 @@ func AskIdentity(officer, note string) Action {
 		if err := move(r, Identity); err != nil {
 			return Step{}, err
 		}
+		addNotice(r, LetterIdentity, now)
 		return Step{Action: "identity_asked", ActorID: officer, Role: "officer", Note: note}, nil
 	}
 }
@@ -388,6 +389,7 @@ func MarkDuplicate(officer, of, note string) Action {
 			return Step{}, err
 		}
 		r.DuplicateOf = of
+		addNotice(r, LetterDuplicate, now)
 		return Step{Action: "duplicate", ActorID: officer, Role: "officer", Note: note}, nil
 	}
 }

@@ -39,6 +39,9 @@ func (r *Request) LetterAt(letter string) time.Time {
 	case letter == LetterDecision && r.Decision != nil:
 		return r.Decision.At
 	}
+	if n := r.NoticeOf(letter); n != nil {
+		return n.At
+	}
 	return time.Time{}
 }
 
@@ -89,7 +92,7 @@ func RecordDelivery(officer, letter, method string, on Date, mailable bool) Acti
 		} else {
 			r.Deliveries = append(r.Deliveries, d)
 		}
-		return Step{Action: "delivered_" + letter + "_" + method, ActorID: officer, Role: "officer", Note: on.String()}, nil
+		return Step{Action: "delivered_" + LetterKind(letter) + "_" + method, ActorID: officer, Role: "officer", Note: on.String()}, nil
 	}
 }
 

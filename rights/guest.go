@@ -16,9 +16,11 @@ import (
 // request and proves it with a code mailed there. Each guest request has its own guest,
 // so nothing links one guest request to another.
 type Guest struct {
-	ID        string // "g_…": also the subject of the request and of its data key
-	Email     string
-	Name      string
+	ID    string // "g_…": also the subject of the request and of its data key
+	Email string
+	Name  string
+	// Phone is the number a paper or counter requester gave (none online).
+	Phone     string
 	Lang      string
 	Confirmed bool // the address answered with a code
 	Reminded  bool // the one reminder to confirm was sent

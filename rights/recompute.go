@@ -263,6 +263,8 @@ func (s *CalendarService) redate(ctx context.Context, ref string, cal Calendar, 
 				return Step{}, ErrChanged
 			}
 			r.Due = due
+			n := addNotice(r, LetterDueMoved, now)
+			n.OldDue, n.NewDue = old, due
 			return Step{Action: "due_recomputed", ActorID: by, Role: "officer", Said: []Said{moved}}, nil
 		})
 		if errors.Is(err, ErrChanged) && attempt < 3 {

@@ -87,6 +87,9 @@ type Request struct {
 	Postmarked bool
 	// Deliveries record how each letter reached the requester, as the officer set it.
 	Deliveries []Delivery
+	// Notices are the written notices given besides the extension and the decision
+	// (notices.go): each is a letter too.
+	Notices []Notice
 
 	// What is asked. Scope describes the data concerned in the requester's words;
 	// Purposes limits a stop or delete request; a correction names the field, the

@@ -152,6 +152,9 @@ func (e *Eraser) Erase(ctx context.Context, subject string, keepLetters []string
 			return rep, fmt.Errorf("erase: %w", err)
 		}
 	}
+	if err := e.unlistGuest(ctx, subject); err != nil {
+		return rep, err
+	}
 	for _, c := range []string{collUsers, collGuests, collSubjectRequests} {
 		if _, err := e.db.coll(c).DeleteOne(ctx, bson.D{{Key: "_id", Value: subject}}); err != nil {
 			return rep, fmt.Errorf("erase %s: %w", c, translate(err))

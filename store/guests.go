@@ -36,10 +36,14 @@ type guestDoc struct {
 	ID        string    `bson:"_id"`
 	Email     []byte    `bson:"email"`
 	Name      []byte    `bson:"name,omitempty"`
+	Phone     []byte    `bson:"phone,omitempty"` // sealed
 	Lang      string    `bson:"lang"`
 	Confirmed bool      `bson:"confirmed"`
 	Reminded  bool      `bson:"reminded"`
 	Created   time.Time `bson:"created"`
+	// SearchKeys are the keyed search terms the guest is listed under (guest_search.go);
+	// none: a guest from before the search, listed once at start.
+	SearchKeys []string `bson:"search_keys,omitempty"`
 }
 
 // Create stores a new guest with a data key of their own.
@@ -51,6 +55,15 @@ func (s *Guests) Create(ctx context.Context, g *rights.Guest) error {
 	d := guestDoc{ID: g.ID, Email: sealer.Seal("guest.email", g.Email), Lang: g.Lang, Created: g.Created.UTC()}
 	if g.Name != "" {
 		d.Name = sealer.Seal("guest.name", g.Name)
+	}
+	if g.Phone != "" {
+		d.Phone = sealer.Seal("guest.phone", g.Phone)
+	}
+	// Listed for the officers' search before the guest is written (intent first: a
+	// search checks the guest it finds).
+	d.SearchKeys = s.searchKeys(g.Name, g.Phone)
+	if err := s.listSearch(ctx, g.ID, d.SearchKeys); err != nil {
+		return fmt.Errorf("create guest: %w", err)
 	}
 	if _, err := s.db.coll(collGuests).InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("create guest: %w", translate(err))
@@ -74,6 +87,11 @@ func (s *Guests) Guest(ctx context.Context, id string) (*rights.Guest, error) {
 	}
 	if len(d.Name) > 0 {
 		if g.Name, err = sealer.Open("guest.name", d.Name); err != nil {
+			return nil, err
+		}
+	}
+	if len(d.Phone) > 0 {
+		if g.Phone, err = sealer.Open("guest.phone", d.Phone); err != nil {
 			return nil, err
 		}
 	}

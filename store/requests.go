@@ -52,12 +52,13 @@ type requestDoc struct {
 	Principal   []byte    `bson:"principal,omitempty"`         // sealed
 	PrincipalOf []byte    `bson:"principal_contact,omitempty"` // sealed
 	// The paper or counter requester's contact as given (sealed).
-	ContactName    []byte        `bson:"contact_name,omitempty"`
-	ContactEmail   []byte        `bson:"contact_email,omitempty"`
-	ContactPhone   []byte        `bson:"contact_phone,omitempty"`
-	ContactAddress []byte        `bson:"contact_address,omitempty"`
-	Postmarked     bool          `bson:"postmarked,omitempty"`
-	Deliveries     []deliveryDoc `bson:"deliveries,omitempty"`
+	ContactName    []byte             `bson:"contact_name,omitempty"`
+	ContactEmail   []byte             `bson:"contact_email,omitempty"`
+	ContactPhone   []byte             `bson:"contact_phone,omitempty"`
+	ContactAddress []byte             `bson:"contact_address,omitempty"`
+	Postmarked     bool               `bson:"postmarked,omitempty"`
+	Deliveries     []deliveryDoc      `bson:"deliveries,omitempty"`
+	Notices        []requestNoticeDoc `bson:"notices,omitempty"`
 
 	Assignee      string       `bson:"assignee,omitempty"`
 	IdentityLevel string       `bson:"identity_level,omitempty"`
@@ -79,6 +80,14 @@ type deliveryDoc struct {
 	Method string `bson:"method"`
 	On     string `bson:"on"`
 	By     string `bson:"by"`
+}
+
+// requestNoticeDoc is a written notice given on the request (rights.Notice).
+type requestNoticeDoc struct {
+	Letter string    `bson:"letter"`
+	At     time.Time `bson:"at"`
+	OldDue string    `bson:"old_due,omitempty"`
+	NewDue string    `bson:"new_due,omitempty"`
 }
 
 type extDoc struct {
@@ -256,6 +265,13 @@ func requestToDoc(r *rights.Request, sealer *vault.Sealer) *requestDoc {
 	for _, dl := range r.Deliveries {
 		d.Deliveries = append(d.Deliveries, deliveryDoc{Letter: dl.Letter, Method: dl.Method, On: dl.On.String(), By: dl.By})
 	}
+	for _, n := range r.Notices {
+		nd := requestNoticeDoc{Letter: n.Letter, At: n.At.UTC()}
+		if !n.OldDue.IsZero() {
+			nd.OldDue, nd.NewDue = n.OldDue.String(), n.NewDue.String()
+		}
+		d.Notices = append(d.Notices, nd)
+	}
 	if e := r.Extension; e != nil {
 		d.Extension = &extDoc{Reason: seal("request.extension", e.Reason), At: e.At.UTC(), By: e.By, OldDue: e.OldDue.String()}
 	}
@@ -406,6 +422,12 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 	for _, dl := range d.Deliveries {
 		on, _ := rights.ParseDate(dl.On)
 		r.Deliveries = append(r.Deliveries, rights.Delivery{Letter: dl.Letter, Method: dl.Method, On: on, By: dl.By})
+	}
+	for _, nd := range d.Notices {
+		n := rights.Notice{Letter: nd.Letter, At: nd.At}
+		n.OldDue, _ = rights.ParseDate(nd.OldDue)
+		n.NewDue, _ = rights.ParseDate(nd.NewDue)
+		r.Notices = append(r.Notices, n)
 	}
 	var sealer *vault.Sealer
 	if !d.Erased {

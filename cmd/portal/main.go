@@ -247,6 +247,12 @@ func (a *app) bootstrap(ctx context.Context) error {
 	} else if n > 0 {
 		a.log.Info("accounts indexed for search by name and phone", "accounts", n)
 	}
+	// Guests and paper requesters from before the search likewise.
+	if n, err := a.Guests.IndexGuests(context.WithoutCancel(ctx), a.Requests); err != nil {
+		return fmt.Errorf("index guests for search: %w", err)
+	} else if n > 0 {
+		a.log.Info("guests indexed for search by name and phone", "guests", n)
+	}
 	// An audit trail from before string _ids (an older data directory or backup) is
 	// converted once, whatever bootstrap's own deadline: a conversion cut off would start
 	// again from the beginning. Later start-ups see the head's mark in one look-up.
