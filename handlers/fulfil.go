@@ -270,15 +270,31 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 		return
 	}
 	// A repeated run: the letters open to appeal were kept by the first, or are kept now.
-	_, keep, err := s.owedBeforeErasure(c, r.Subject, "")
+	// The first run mailed no farewell; while the person's address can still be read
+	// (their key not yet destroyed), this one does, with what they are owed.
+	to, lang := s.requesterAddress(c, r)
+	owed, keep, err := s.owedBeforeErasure(c, r.Subject, lang)
 	if err != nil && !errors.Is(err, vault.ErrKeyDestroyed) {
 		s.fail(c, err)
 		return
+	}
+	var files []account.MailFile
+	if to != "" {
+		if files, err = s.owedFiles(c.Request.Context(), r.Subject, lang, true); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if len(files) > 0 {
+			owed += "\n\n" + (&View{Lang: lang, s: s}).T("erase.owed_attached", len(files))
+		}
 	}
 	rep, err := s.Eraser.Erase(c.Request.Context(), r.Subject, keep)
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if to != "" {
+		s.farewell(c, r, to, lang, owed, files)
 	}
 	s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
