@@ -1,40 +1,13 @@
 package handlers_test
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/handlers"
-	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/store/storetest"
 )
-
-// eraserFailingOnce is the portal's eraser whose first run fails before it erases
-// anything, as when the database goes away at that moment: the request is recorded as
-// fulfilled and the person is still there, for the officer to finish the erasure.
-type eraserFailingOnce struct {
-	rights.Eraser
-	failed atomic.Bool
-}
-
-func (e *eraserFailingOnce) Erase(ctx context.Context, subject string, keep []string) (rights.ErasureReport, error) {
-	if e.failed.CompareAndSwap(false, true) {
-		return rights.ErasureReport{}, errors.New("connection reset by peer")
-	}
-	return e.Eraser.Erase(ctx, subject, keep)
-}
-
-// newHarnessFailingFirstErasure is a portal whose first erasure fails.
-func newHarnessFailingFirstErasure(t *testing.T) *harness {
-	t.Helper()
-	return newHarnessOn(t, storetest.New(t), func(d *handlers.Deps) { d.Eraser = &eraserFailingOnce{Eraser: d.Eraser} }, nil)
-}
 
 // An erasure that failed after the request was recorded as fulfilled is finished from
 // the request's page: a confirmation first (nothing happens without it), then the person
