@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,8 +193,9 @@ func TestErasureWaitsForACopyPackageBeingBuilt(t *testing.T) {
 }
 
 // A copy package is named in its reader's language: in a Chinese reader's farewell mail
-// (with an ASCII name for mail programs that cannot show it), and when a Chinese reader
-// downloads it (filename* for the browser, filename for older ones).
+// (with an ASCII name for mail programs that cannot show it), as the letters with it are,
+// and when a Chinese reader downloads it (filename* for the browser, filename for older
+// ones).
 func TestFarewellNamesThePackageInTheReadersLanguage(t *testing.T) {
 	h := newHarness(t)
 	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
@@ -246,11 +248,10 @@ func TestFarewellNamesThePackageInTheReadersLanguage(t *testing.T) {
 	farewell := ms[len(ms)-1]
 	var names []string
 	for _, a := range farewell.Attachments {
-		if strings.HasSuffix(a.Name, ".zip") {
-			names = append(names, a.Name+" / "+a.ASCIIName)
-		}
+		names = append(names, a.Name+" / "+a.ASCIIName)
 	}
-	if farewell.Kind != "request_erased" || len(names) != 1 || names[0] != "個人資料-2026-000002.zip / personal-data-2026-000002.zip" {
-		t.Fatalf("the farewell's package: %s %q", farewell.Kind, names)
+	slices.Sort(names)
+	if want := []string{"2026-000003-決定通知書.html / 2026-000003-decision.html", "個人資料-2026-000002.zip / personal-data-2026-000002.zip"}; farewell.Kind != "request_erased" || strings.Join(names, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the farewell's files: %s %q, want %q", farewell.Kind, names, want)
 	}
 }
