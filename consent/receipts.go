@@ -36,6 +36,9 @@ func (r *ReceiptSigner) Build(e *Event, n *Notice, p *Purpose) *receipt.Receipt 
 	termination := p.Retention.In(lang)
 	if termination == "" {
 		termination = "withdrawal of consent"
+		if strings.HasPrefix(lang, "zh") {
+			termination = "撤回同意時"
+		}
 	}
 	consentType := "EXPLICIT"
 	switch {
