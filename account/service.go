@@ -122,6 +122,9 @@ type Mail struct {
 type MailFile struct {
 	Name, Type string
 	Data       []byte
+	// ASCIIName stands in for a Name that is not plain ASCII (a Chinese one) in mail
+	// programs that cannot show it.
+	ASCIIName string
 }
 
 // Mail kinds.

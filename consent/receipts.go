@@ -36,13 +36,16 @@ func (r *ReceiptSigner) Build(e *Event, n *Notice, p *Purpose) *receipt.Receipt 
 	termination := p.Retention.In(lang)
 	if termination == "" {
 		termination = "withdrawal of consent"
+		if strings.HasPrefix(lang, "zh") {
+			termination = "撤回同意時"
+		}
 	}
 	consentType := "EXPLICIT"
 	switch {
 	case e.Action == Acknowledge:
 		// Not a consent: the purpose rests on its legal basis, which the receipt names.
 		consentType = "NOT_CONSENT"
-		termination += " (" + p.LegalBasis.In(lang) + ")"
+		termination = aside(lang, termination, p.LegalBasis.In(lang))
 	case e.Method == MethodGPC:
 		consentType = "GPC"
 	}
@@ -51,11 +54,28 @@ func (r *ReceiptSigner) Build(e *Event, n *Notice, p *Purpose) *receipt.Receipt 
 		CollectionMethod: collectionMethods[e.Channel], ConsentReceiptID: e.ID, Language: lang,
 		PIIPrincipalID: e.Subject, PIIControllers: []receipt.Controller{r.Controller}, PolicyURL: r.PolicyURL + "/versions/" + strconv.Itoa(n.Version),
 		Services: []receipt.Service{{Service: n.Title.In(lang), Purposes: []receipt.Purpose{{
-			Purpose: p.Name.In(lang) + ": " + p.Description.In(lang), PurposeCategory: []string{p.Code},
+			Purpose: labelled(lang, p.Name.In(lang), p.Description.In(lang)), PurposeCategory: []string{p.Code},
 			ConsentType: consentType, PIICategory: p.Categories, PrimaryPurpose: !p.Outside, Termination: termination,
 		}}}},
 		Portal: &receipt.Portal{Action: string(e.Action), NoticeVersion: n.Version, WordingHash: e.WordingHash, Channel: e.Channel, Method: e.Method},
 	}
+}
+
+// labelled and aside join two texts of the receipt with the punctuation of its language:
+// Chinese takes the full-width colon and parentheses, without spaces. The receipt is
+// signed as a whole, so its text is set here rather than worded later by the catalogue.
+func labelled(lang, label, text string) string {
+	if strings.HasPrefix(lang, "zh") {
+		return label + "：" + text
+	}
+	return label + ": " + text
+}
+
+func aside(lang, text, note string) string {
+	if strings.HasPrefix(lang, "zh") {
+		return text + "（" + note + "）"
+	}
+	return text + " (" + note + ")"
 }
 
 // SignEvent returns the compact JWS of the event's receipt.

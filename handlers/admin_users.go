@@ -608,6 +608,9 @@ func (s *Server) revokeSessions(c *gin.Context) {
 				}
 			}
 		}
+		s.addFlash(c, flashSuccess, "flash.session_revoked")
+		c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
+		return
 	}
 	s.addFlash(c, flashSuccess, "flash.sessions_revoked")
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)

@@ -8,6 +8,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -20,8 +21,9 @@ const mailPackageMax = 15 << 20
 // of their requests (extensions and decisions), and each copy package they have not yet
 // downloaded. A package still being built, or one too large to mail and not yet
 // downloaded, stops the erasure (apperr.Invalid, saying which): it would otherwise go
-// with the account, undelivered. Without take, it only checks, reading nothing.
-func (s *Server) owedFiles(ctx context.Context, subject string, take bool) ([]account.MailFile, error) {
+// with the account, undelivered. Without take, it only checks, reading nothing. A
+// package is named in lang, the language the person reads their mail in.
+func (s *Server) owedFiles(ctx context.Context, subject, lang string, take bool) ([]account.MailFile, error) {
 	rs, err := s.Requests.ForSubject(ctx, subject)
 	if err != nil {
 		return nil, err
@@ -57,7 +59,7 @@ func (s *Server) owedFiles(ctx context.Context, subject string, take bool) ([]ac
 		case !take:
 			continue
 		}
-		f, err := s.packageFile(ctx, r)
+		f, err := s.packageFile(ctx, r, lang)
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +74,7 @@ func (s *Server) owedFiles(ctx context.Context, subject string, take bool) ([]ac
 // packageFile reads a ready package for the farewell without recording a download: the
 // erasure may still fail before the mail is queued, and a second try must find the
 // package not yet handed over. (An erasure that succeeds deletes the package.)
-func (s *Server) packageFile(ctx context.Context, r *rights.Request) (account.MailFile, error) {
+func (s *Server) packageFile(ctx context.Context, r *rights.Request, lang string) (account.MailFile, error) {
 	_, rc, err := s.Packages.Read(ctx, r.Ref, s.Now())
 	if err != nil {
 		return account.MailFile{}, fmt.Errorf("package of %s: %w", r.Ref, err)
@@ -82,5 +84,12 @@ func (s *Server) packageFile(ctx context.Context, r *rights.Request) (account.Ma
 	if err != nil {
 		return account.MailFile{}, fmt.Errorf("package of %s: %w", r.Ref, err)
 	}
-	return account.MailFile{Name: "personal-data-" + r.Ref + ".zip", Type: "application/zip", Data: b}, nil
+	name, ascii := s.packageName(lang, r.Ref)
+	return account.MailFile{Name: name, ASCIIName: ascii, Type: "application/zip", Data: b}, nil
+}
+
+// packageName is the file name of a copy package in lang, and the ASCII name that stands
+// in for it where a Chinese name cannot be shown.
+func (s *Server) packageName(lang, ref string) (name, ascii string) {
+	return s.cat.T(lang, "package.file_name", ref), s.cat.T(i18n.EN, "package.file_name", ref)
 }

@@ -63,7 +63,7 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 	eff := rights.EffectsOf(r)
 	if eff.Erase {
 		// What the person is owed must be deliverable before the confirmation is asked.
-		if _, err := s.owedFiles(ctx, r.Subject, false); err != nil {
+		if _, err := s.owedFiles(ctx, r.Subject, "", false); err != nil {
 			s.actFailed(c, r, "fulfil", vals, err)
 			return
 		}
@@ -147,11 +147,14 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		done = append(done, rights.Say("fulfil.erased"))
 	}
 	// The letters and any copy package not yet downloaded go with the farewell: they are
-	// gathered before anything is recorded, while the person's data can still be read.
+	// gathered before anything is recorded, while the person's data can still be read,
+	// and named in the language the person reads their mail in.
 	var files []account.MailFile
+	var to, lang string
 	if eff.Erase {
+		to, lang = s.requesterAddress(c, r)
 		var err error
-		if files, err = s.owedFiles(ctx, r.Subject, true); err != nil {
+		if files, err = s.owedFiles(ctx, r.Subject, lang, true); err != nil {
 			s.actFailed(c, r, "fulfil", vals, err)
 			return
 		}
@@ -164,7 +167,6 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		// The confirmation goes under a key of its own: the person's key and their queued
 		// mail go with the erasure. What they are owed — the list of their requests and
 		// decisions, and where a letter still open to appeal stays — is gathered first.
-		to, lang := s.requesterAddress(c, updated)
 		owed, keep, err := s.owedBeforeErasure(c, r.Subject, lang)
 		if err != nil {
 			s.fail(c, err)
@@ -268,15 +270,31 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 		return
 	}
 	// A repeated run: the letters open to appeal were kept by the first, or are kept now.
-	_, keep, err := s.owedBeforeErasure(c, r.Subject, "")
+	// The first run mailed no farewell; while the person's address can still be read
+	// (their key not yet destroyed), this one does, with what they are owed.
+	to, lang := s.requesterAddress(c, r)
+	owed, keep, err := s.owedBeforeErasure(c, r.Subject, lang)
 	if err != nil && !errors.Is(err, vault.ErrKeyDestroyed) {
 		s.fail(c, err)
 		return
+	}
+	var files []account.MailFile
+	if to != "" {
+		if files, err = s.owedFiles(c.Request.Context(), r.Subject, lang, true); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if len(files) > 0 {
+			owed += "\n\n" + (&View{Lang: lang, s: s}).T("erase.owed_attached", len(files))
+		}
 	}
 	rep, err := s.Eraser.Erase(c.Request.Context(), r.Subject, keep)
 	if err != nil {
 		s.fail(c, err)
 		return
+	}
+	if to != "" {
+		s.farewell(c, r, to, lang, owed, files)
 	}
 	s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)

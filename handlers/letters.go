@@ -179,7 +179,10 @@ func (s *Server) letterFiles(ctx context.Context, r *rights.Request) ([]account.
 		if err := s.pages.Execute(&b, p.L.Lang, "letter_doc", v); err != nil {
 			return nil, err
 		}
-		out = append(out, account.MailFile{Name: r.Ref + "-" + letter + ".html", Type: "text/html; charset=utf-8", Data: b.Bytes()})
+		// Named in the reader's language, with the English name for mail programs that
+		// cannot show a Chinese one.
+		out = append(out, account.MailFile{Name: s.cat.T(p.L.Lang, "letter.file_"+letter, r.Ref), ASCIIName: s.cat.T(i18n.EN, "letter.file_"+letter, r.Ref),
+			Type: "text/html; charset=utf-8", Data: b.Bytes()})
 	}
 	return out, nil
 }

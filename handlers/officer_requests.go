@@ -670,13 +670,13 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang s
 	var b strings.Builder
 	switch {
 	case kind == "request_extended" && r.Extension != nil:
-		b.WriteString(t("letter.reason") + ":\n" + r.Extension.Reason)
+		b.WriteString(t("letter.reason") + strings.TrimSpace(t("punct.colon")) + "\n" + r.Extension.Reason)
 	case kind == "request_decided" && r.Decision != nil:
 		names, _ := s.purposeNames(ctx)
 		v := &View{Lang: lang, s: s}
 		b.WriteString(t("outcome."+string(r.Decision.Outcome)) + "\n")
 		for _, it := range r.Decision.Items {
-			b.WriteString("\n- " + v.ItemName(it.Key, names) + ": ")
+			b.WriteString("\n- " + v.ItemName(it.Key, names) + t("punct.colon"))
 			if it.Granted {
 				b.WriteString(t("decide.grant"))
 				continue
@@ -690,7 +690,7 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang s
 			}
 		}
 		if r.Fee != nil {
-			b.WriteString("\n\n" + t("request.fee") + ": " + t("request.fee_total", r.Fee.Total) + "\n" + s.payText(ctx, r, lang))
+			b.WriteString("\n\n" + t("punct.labelled", t("request.fee"), t("request.fee_total", r.Fee.Total)) + "\n" + s.payText(ctx, r, lang))
 		}
 		if r.Decision.Outcome != rights.Granted {
 			b.WriteString("\n\n" + t("letter.remedy"))
@@ -946,7 +946,7 @@ func (s *Server) decideConfirmed(c *gin.Context, r *rights.Request, p decidePage
 	v := &View{Lang: c.GetString(keyLang), s: s}
 	var lines []string
 	for _, it := range items {
-		line := v.ItemName(it.Key, names) + ": "
+		line := v.ItemName(it.Key, names) + v.T("punct.colon")
 		if it.Granted {
 			line += v.T("decide.grant")
 		} else {

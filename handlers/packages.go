@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/internal/filename"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -173,7 +173,7 @@ func (s *Server) packageDownload(c *gin.Context, r *rights.Request) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/zip")
 	h.Set("Content-Length", strconv.FormatInt(p.Size, 10))
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "personal-data-" + r.Ref + ".zip"}))
+	h.Set("Content-Disposition", filename.Disposition(s.packageName(c.GetString(keyLang), r.Ref)))
 	h.Set("Cache-Control", "private, no-store")
 	c.Status(http.StatusOK)
 	if _, err := io.Copy(c.Writer, rc); err != nil {

@@ -61,7 +61,7 @@ func (s *Server) receiptView(c *gin.Context) {
 	if n, err := s.Notices.Version(c.Request.Context(), e.NoticeVersion); err == nil {
 		if p := n.Purpose(e.Purpose); p != nil {
 			lang := c.GetString(keyLang)
-			page.Purpose = p.Name.In(lang) + ": " + p.Description.In(lang)
+			page.Purpose = s.cat.T(lang, "punct.labelled", p.Name.In(lang), p.Description.In(lang))
 		}
 	}
 	s.render(c, http.StatusOK, "receipt", s.view(c, "receipt.title", page))

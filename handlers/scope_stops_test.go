@@ -2,8 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +189,69 @@ func TestErasureWaitsForACopyPackageBeingBuilt(t *testing.T) {
 	}
 	if farewell.Kind != "request_erased" || !handed {
 		t.Fatalf("the ready package was not handed over: %s %d attachments", farewell.Kind, len(farewell.Attachments))
+	}
+}
+
+// A copy package is named in its reader's language: in a Chinese reader's farewell mail
+// (with an ASCII name for mail programs that cannot show it), as the letters with it are,
+// and when a Chinese reader downloads it (filename* for the browser, filename for older
+// ones).
+func TestFarewellNamesThePackageInTheReadersLanguage(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	v := storetest.Vault(h.db.DB)
+	pkgs := store.NewPackages(h.db.DB, v, store.NewFiles(h.db.DB, v))
+	chinese := func(email, name string) *browser {
+		h.browser().post("/signup", signUpForm(email, name, citizenPassword))
+		link, _ := h.lastLink(email)
+		h.browser().get(link)
+		return h.signIn(email, citizenPassword)
+	}
+	ready := func(ref, subject string) {
+		w, err := pkgs.Create(context.Background(), ref, subject, 1, h.clock.Now(), h.clock.Now().Add(30*24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte("PK\x03\x04 a package")); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Finish(nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Downloaded from the request's page.
+	dl := chinese("d@example.tw", "陳下載")
+	dl.post("/requests", url.Values{"kind": {"copy"}, "scope": {"全部資料"}})
+	ready("2026-000001", mustUser(t, h, "d@example.tw").ID)
+	r := dl.get("/requests/2026-000001/package")
+	_, params, err := mime.ParseMediaType(r.Header().Get("Content-Disposition"))
+	if r.Code != http.StatusOK || err != nil || params["filename"] != "個人資料-2026-000001.zip" {
+		t.Errorf("download: %d, named %q (%v) in %q", r.Code, params["filename"], err, r.Header().Get("Content-Disposition"))
+	}
+	if d := r.Header().Get("Content-Disposition"); !strings.Contains(d, "filename=personal-data-2026-000001.zip;") {
+		t.Errorf("download: no ASCII name for older browsers in %q", d)
+	}
+
+	// Handed over with the farewell.
+	c := chinese("f@example.tw", "林道別")
+	c.post("/requests", url.Values{"kind": {"copy"}, "scope": {"全部資料"}})
+	c.post("/requests", url.Values{"kind": {"delete"}, "whole": {"on"}})
+	ready("2026-000002", mustUser(t, h, "f@example.tw").ID)
+	o := h.signIn("o@agency.example", staffPassword)
+	act(t, o, "2026-000003", "review", nil)
+	decideAll(t, o, "2026-000003", true, "")
+	if r := confirmForm(t, o, act(t, o, "2026-000003", "fulfil", nil)); r.Code != http.StatusSeeOther {
+		t.Fatalf("confirmed erasure: %d %q", r.Code, r.text("main"))
+	}
+	ms := h.mails("f@example.tw")
+	farewell := ms[len(ms)-1]
+	var names []string
+	for _, a := range farewell.Attachments {
+		names = append(names, a.Name+" / "+a.ASCIIName)
+	}
+	slices.Sort(names)
+	if want := []string{"2026-000003-決定通知書.html / 2026-000003-decision.html", "個人資料-2026-000002.zip / personal-data-2026-000002.zip"}; farewell.Kind != "request_erased" || strings.Join(names, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the farewell's files: %s %q, want %q", farewell.Kind, names, want)
 	}
 }

@@ -178,6 +178,7 @@ func storedXSSAndHeadersOnEveryResponse(t *testing.T, w *world) {
 					t.Errorf("%s: injected %v", what, bad)
 				}
 				checkWording(t, what, r.doc)
+				checkChinesePunctuation(t, what, r.doc)
 				if shown(r.doc) {
 					shows[rt.Path] = true
 				}

@@ -6,16 +6,23 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
+	"github.com/example/pdpa-portal/store/storetest"
 )
 
 const citizenPassword = "Tea-Leaf-2026!"
@@ -165,4 +172,42 @@ const staffPassword = "Desk-Lamp-2026#"
 
 func rightsToday(h *harness) string {
 	return h.clock.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+}
+
+// eraserFailingOnce is the portal's eraser whose first run fails before it erases
+// anything, as when the database goes away at that moment: the request is recorded as
+// fulfilled and the person is still there, for the officer to finish the erasure.
+type eraserFailingOnce struct {
+	rights.Eraser
+	failed atomic.Bool
+}
+
+func (e *eraserFailingOnce) Erase(ctx context.Context, subject string, keep []string) (rights.ErasureReport, error) {
+	if e.failed.CompareAndSwap(false, true) {
+		return rights.ErasureReport{}, errors.New("connection reset by peer")
+	}
+	return e.Eraser.Erase(ctx, subject, keep)
+}
+
+// newHarnessFailingFirstErasure is a portal whose first erasure fails.
+func newHarnessFailingFirstErasure(t *testing.T) *harness {
+	t.Helper()
+	return newHarnessOn(t, storetest.New(t), func(d *handlers.Deps) { d.Eraser = &eraserFailingOnce{Eraser: d.Eraser} }, nil)
+}
+
+// confirmForm resends the confirmation page's form, as pressing its button does.
+func confirmForm(t *testing.T, b *browser, page *response) *response {
+	t.Helper()
+	form := page.doc.Find(`main form`).First()
+	action, _ := form.Attr("action")
+	vals := url.Values{}
+	form.Find(`input[type=hidden]`).Each(func(_ int, in *goquery.Selection) {
+		n, _ := in.Attr("name")
+		v, _ := in.Attr("value")
+		vals.Add(n, v)
+	})
+	if vals.Get("confirm") != "yes" {
+		t.Fatalf("the confirmation form lacks confirm=yes: %v", vals)
+	}
+	return b.post(action, vals)
 }

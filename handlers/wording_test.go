@@ -52,3 +52,34 @@ func checkWording(t *testing.T, what string, doc *goquery.Document) {
 		}
 	}
 }
+
+// checkChinesePunctuation fails when a Chinese page puts a Latin comma, colon, semicolon
+// or parenthesis beside a Chinese character in the portal's own words: Chinese takes
+// ，：；（）. What people typed (class "entered"), text in another language, code and
+// form values are theirs or quoted exactly, and are left out.
+func checkChinesePunctuation(t *testing.T, what string, doc *goquery.Document) {
+	t.Helper()
+	if lang, _ := doc.Find("html").Attr("lang"); lang != i18n.ZH {
+		return
+	}
+	body := doc.Find("body").Clone()
+	body.Find(`.entered, [lang]:not([lang="zh-TW"]), code, pre, .pre, textarea, input, select, script, style, kbd, samp`).Remove()
+	text := body.Text()
+	for _, k := range csvQuoted {
+		text = strings.ReplaceAll(text, wordingCat.T(i18n.ZH, k), "")
+	}
+	for _, m := range latinBesideHan.FindAllString(text, -1) {
+		t.Errorf("%s: Latin punctuation in Chinese text: …%s…", what, m)
+	}
+}
+
+// csvQuoted are the texts whose commas separate the columns of the CSV file they quote
+// (latinAllowed in i18n/punct_test.go).
+var (
+	csvQuoted  = []string{"calendar.file_hint", "calendar.err.no_header"}
+	wordingCat = i18n.MustLoad()
+)
+
+// latinBesideHan is a Latin , : ; ( or ) with a Han character or full-width mark right
+// beside it, spaces between allowed.
+var latinBesideHan = regexp.MustCompile(`[\p{Han}\x{3000}-\x{303f}\x{ff00}-\x{ffef}] *[,:;()]|[,:;()] *[\p{Han}\x{3000}-\x{303f}\x{ff00}-\x{ffef}]`)

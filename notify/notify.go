@@ -53,7 +53,7 @@ func (n *Mailer) Send(ctx context.Context, m account.Mail) error {
 		Subject: subject, Body: body, Created: now, NextAttempt: now.Add(m.Hold),
 	}
 	for _, f := range m.Files {
-		msg.Attachments = append(msg.Attachments, outbox.Attachment{Name: f.Name, Type: f.Type, Data: f.Data})
+		msg.Attachments = append(msg.Attachments, outbox.Attachment{Name: f.Name, ASCIIName: f.ASCIIName, Type: f.Type, Data: f.Data})
 	}
 	if err := n.Outbox.Enqueue(ctx, msg); err != nil {
 		return err

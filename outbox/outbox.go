@@ -33,8 +33,11 @@ type Message struct {
 // Attachment is one file sent with a message.
 type Attachment struct {
 	Name string `json:"name"`
-	Type string `json:"type"`
-	Data []byte `json:"data"`
+	// ASCIIName, for a Name that is not plain ASCII, is what mail programs that cannot
+	// read Name show.
+	ASCIIName string `json:"ascii_name,omitempty"`
+	Type      string `json:"type"`
+	Data      []byte `json:"data"`
 }
 
 // Store keeps pending and sent messages.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/example/pdpa-portal/internal/filename"
 )
 
 // SMTP sends through a mail server given as a URL:
@@ -100,7 +102,9 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	msg.SetMessageIDWithValue(m.ID + "@portal")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	for _, a := range m.Attachments {
-		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.Type))); err != nil {
+		// The name in the reader's language, with an ASCII one for older programs.
+		disposition := func(f *gomail.File) { f.Header.Set("Content-Disposition", filename.Disposition(a.Name, a.ASCIIName)) }
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.Type)), disposition); err != nil {
 			return fmt.Errorf("attach %s: %w", a.Name, err)
 		}
 	}

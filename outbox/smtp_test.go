@@ -420,7 +420,8 @@ func TestSMTPDefaultRequiresSTARTTLS(t *testing.T) {
 	}
 }
 
-// Attachments travel as MIME parts with their names and types, the text first.
+// Attachments travel as MIME parts with their names and types, the text first; a
+// Chinese name arrives as the recipient reads it, with an ASCII name for older programs.
 func TestSMTPSendsAttachments(t *testing.T) {
 	srv := startMailServer(t, "", "")
 	s, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
@@ -429,7 +430,8 @@ func TestSMTPSendsAttachments(t *testing.T) {
 	}
 	letter := "<!DOCTYPE html><title>決定通知</title><p>2026-000001</p>"
 	m := &outbox.Message{ID: "m2", UserID: "u1", To: "a@example.tw", Lang: "en", Kind: "request_erased", Subject: "Deleted", Body: "Your letters are attached.",
-		Attachments: []outbox.Attachment{{Name: "2026-000001-decision.html", Type: "text/html; charset=utf-8", Data: []byte(letter)}}}
+		Attachments: []outbox.Attachment{{Name: "2026-000001-decision.html", Type: "text/html; charset=utf-8", Data: []byte(letter)},
+			{Name: "個人資料-2026-000001.zip", ASCIIName: "personal-data-2026-000001.zip", Type: "application/zip", Data: []byte("PK\x03\x04")}}}
 	if err := s.Send(sendCtx(t), m); err != nil {
 		t.Fatalf("send: %v", err)
 	}
@@ -446,7 +448,7 @@ func TestSMTPSendsAttachments(t *testing.T) {
 		t.Fatalf("content type %q: %v", msg.Header.Get("Content-Type"), err)
 	}
 	mr := multipart.NewReader(msg.Body, params["boundary"])
-	var names []string
+	var names, fallbacks []string
 	var html string
 	for {
 		p, err := mr.NextPart()
@@ -458,13 +460,21 @@ func TestSMTPSendsAttachments(t *testing.T) {
 		b, _ := io.ReadAll(decodePart(p))
 		if p.FileName() != "" {
 			names = append(names, p.FileName())
-			html = string(b)
+			if strings.HasSuffix(p.FileName(), ".html") {
+				html = string(b)
+			}
+			if d := p.Header.Get("Content-Disposition"); strings.Contains(d, "filename=personal-data-") {
+				fallbacks = append(fallbacks, d)
+			}
 		} else if !strings.Contains(string(b), "Your letters are attached.") {
 			t.Errorf("text part %q", b)
 		}
 	}
-	if len(names) != 1 || names[0] != "2026-000001-decision.html" || html != letter {
+	if len(names) != 2 || names[0] != "2026-000001-decision.html" || html != letter || names[1] != "個人資料-2026-000001.zip" {
 		t.Fatalf("attachments %v, content %q", names, html)
+	}
+	if len(fallbacks) != 1 {
+		t.Errorf("the Chinese name has no ASCII fallback: %v", fallbacks)
 	}
 }
 
