@@ -12,8 +12,8 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/rights"
 )
 

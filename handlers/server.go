@@ -62,8 +62,8 @@ type Deps struct {
 	// MailWords words mail kept as codes in a reader's language: the inbox's, as the
 	// delivery worker does for the recipient.
 	MailWords *notify.Mailer
-	Notices  consent.Notices
-	Consents *consent.Service
+	Notices   consent.Notices
+	Consents  *consent.Service
 	// Notice administration: the draft and published versions, the purpose catalogue,
 	// acknowledgements of new versions, and consent statistics.
 	Drafts       consent.Drafts

@@ -14,11 +14,11 @@ import (
 
 // Message is one e-mail to one person.
 type Message struct {
-	ID          string
-	UserID      string // whose data key seals the address and text
-	To          string
-	Lang        string
-	Kind        string // "verify", "reset", ... for the inbox and statistics
+	ID     string
+	UserID string // whose data key seals the address and text
+	To     string
+	Lang   string
+	Kind   string // "verify", "reset", ... for the inbox and statistics
 	// Coded: the message keeps Link and Args and is worded in its reader's language
 	// when it is sent or read (notify.Mailer.Word). Messages stored before that keep
 	// Subject and Body as they were worded when queued, in Lang.
