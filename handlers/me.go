@@ -197,17 +197,19 @@ func inboxText(t notify.Text) template.HTML {
 }
 
 // worded words m for the inbox in lang, the same wording as the mail sent.
+// A list words subjects only (body false): bodies may name purposes, which costs a read.
 func (s *Server) worded(ctx context.Context, m *outbox.Message, lang string, body bool) (*inboxMessage, error) {
-	subject, text, in, err := s.MailWords.Word(ctx, m, lang)
-	if err != nil {
-		return nil, err
-	}
+	subject, in := s.MailWords.Subject(ctx, m, lang)
 	out := &inboxMessage{Message: m, Subject: inboxText(subject), Hidden: secretKinds[m.Kind]}
+	if body && !out.Hidden {
+		_, text, _, err := s.MailWords.Word(ctx, m, lang)
+		if err != nil {
+			return nil, err
+		}
+		out.Body = inboxText(trimText(text))
+	}
 	if in != lang {
 		out.Lang = in
-	}
-	if body && !out.Hidden {
-		out.Body = inboxText(trimText(text))
 	}
 	return out, nil
 }

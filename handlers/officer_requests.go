@@ -700,7 +700,13 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind string)
 			add(nl("\n\n"), outbox.Key("request.fee"), nl(": "), outbox.Key("request.fee_total", outbox.Num(r.Fee.Total)), nl("\n"), s.payText(ctx, r))
 		}
 		if r.Decision.Outcome != rights.Granted {
-			add(nl("\n\n"), outbox.Key("letter.remedy"))
+			// The remedy as the letter states it: the time limit and the authority.
+			set, err := s.Letters.Store.LetterSettings(ctx)
+			if err != nil {
+				s.Log.Error("decision mail: the letter settings could not be read", "ref", r.Ref, "err", err)
+				set = letters.Defaults()
+			}
+			add(nl("\n\n"), outbox.Key("letter.remedy", outbox.Num(letters.AppealDays), outbox.Both(set.Appeal.ZH, set.Appeal.EN)))
 		}
 	case kind == "request_identity", kind == "request_fulfilled", kind == "request_duplicate", kind == "request_due_moved":
 		// The note the officer wrote for the requester on this step. (Other mails do not

@@ -48,16 +48,35 @@ func (n *Mailer) Word(ctx context.Context, m *outbox.Message, lang string) (subj
 		lang = i18n.ZH
 	}
 	w := &wording{n: n, ctx: ctx, lang: lang}
-	// The link comes first; the kind's sentences name the rest from 2 on.
-	args := append([]outbox.Arg{outbox.Text(m.Link)}, m.Args...)
-	body = w.sentence("mail."+m.Kind+".body", args)
-	body = append(body, Run{S: "\n\n-- \n" + n.Cat.T(lang, "mail.footer")})
+	body = w.sentence("mail."+m.Kind+".body", mailArgs(m))
+	body = body.add(Run{S: "\n\n-- \n" + n.Cat.T(lang, "mail.footer")})
+	subject, _ = n.Subject(ctx, m, lang)
+	return subject, body, lang, w.err
+}
+
+// Subject words m's subject alone (a list of mail), as Word does.
+func (n *Mailer) Subject(ctx context.Context, m *outbox.Message, lang string) (subject Text, in string) {
+	if !m.Coded {
+		s, _, in, _ := n.Word(ctx, m, lang)
+		return s, in
+	}
+	lang = i18n.Normalize(lang)
+	if lang == "" {
+		lang = i18n.ZH
+	}
 	// A subject may name the request too; most have no verbs and take no arguments.
+	// Subjects name no purpose, so this reads nothing.
 	subject = Text{{S: n.Cat.T(lang, "mail."+m.Kind+".subject")}}
 	if strings.Contains(subject.String(), "%") {
-		subject = w.sentence("mail."+m.Kind+".subject", args)
+		subject = (&wording{n: n, ctx: ctx, lang: lang}).sentence("mail."+m.Kind+".subject", mailArgs(m))
 	}
-	return subject, body, lang, w.err
+	return subject, lang
+}
+
+// mailArgs are the parameters of a kind's sentences: the link first, then the mail's
+// arguments from 2 on.
+func mailArgs(m *outbox.Message) []outbox.Arg {
+	return append([]outbox.Arg{outbox.Text(m.Link)}, m.Args...)
 }
 
 // Fill words a coded message for sending: in the language its recipient has now (they
