@@ -11,7 +11,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/outbox"
 )
 
 // The platform's account rules (DOMAIN.md, seeds 001 and 002).
@@ -107,9 +107,9 @@ type Mail struct {
 	UserID string
 	To     string
 	Lang   string
-	Kind   string // mail.<kind>.subject / mail.<kind>.body in the catalogues
-	Link   string // a path on the portal; the mailer makes it absolute
-	Args   []any
+	Kind   string       // mail.<kind>.subject / mail.<kind>.body in the catalogues
+	Link   string       // a path on the portal; the mailer makes it absolute
+	Args   []outbox.Arg // codes and plain values, never words: see outbox.Arg
 	// Hold delays the first attempt: a mail queued before the change it reports is
 	// stored (a filing's confirmation) waits until that change has been written, or
 	// withdrawn with it.
@@ -398,7 +398,7 @@ func (s *Service) SignInFrom(ctx context.Context, email, password, from string) 
 // harmless. A failure to queue it does not change the answer.
 func (s *Service) tellLocked(ctx context.Context, u *User, at time.Time) {
 	_ = s.Mailer.Send(ctx, Mail{ID: "staff-locked:" + u.ID + ":" + at.UTC().Format(time.RFC3339Nano), UserID: u.ID, To: u.Email,
-		Lang: u.Lang, Kind: MailStaffLocked, Link: "/forgot", Args: []any{twtime.Minute(at)}})
+		Lang: u.Lang, Kind: MailStaffLocked, Link: "/forgot", Args: []outbox.Arg{outbox.Time(at.UTC().Format(time.RFC3339))}})
 }
 
 // Locked reports whether sign-in is locked for an address.
@@ -437,7 +437,7 @@ func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
 	if err := s.Tokens.Create(ctx, &Token{Hash: TokenHash(token), Purpose: PurposeReset, UserID: u.ID, Expires: s.Now().Add(ResetLinkLifetime)}); err != nil {
 		return err
 	}
-	return s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: mailLang(u, lang), Kind: MailReset, Link: "/reset?token=" + token, Args: []any{int(ResetLinkLifetime.Minutes())}})
+	return s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: mailLang(u, lang), Kind: MailReset, Link: "/reset?token=" + token, Args: []outbox.Arg{outbox.Num(int(ResetLinkLifetime.Minutes()))}})
 }
 
 // CheckReset reports whether a reset link is still usable, without spending it.

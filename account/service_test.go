@@ -158,6 +158,11 @@ func (e *svcEnv) pending() []*outbox.Message {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	for _, m := range ms {
+		if err := e.mailer.Fill(e.t.Context(), m); err != nil { // as it would be sent
+			e.t.Fatal(err)
+		}
+	}
 	return ms
 }
 

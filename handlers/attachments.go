@@ -18,6 +18,7 @@ import (
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/internal/ids"
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -305,7 +306,7 @@ func (s *Server) tellAssignee(ctx context.Context, r *rights.Request) {
 			return nil
 		}
 		return s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: "request_reply",
-			Link: "/officer/requests/" + r.Ref, Args: []any{r.Ref}})
+			Link: "/officer/requests/" + r.Ref, Args: []outbox.Arg{outbox.Text(r.Ref)}})
 	}()
 	if err != nil {
 		s.Log.Error("reply stored but the mail to the assignee was not queued", "ref", r.Ref, "err", err)

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -100,7 +100,7 @@ func (s *Server) SendDigests(ctx context.Context) (int, error) {
 			return sent, fmt.Errorf("digest to %s: %w", u.ID, err)
 		}
 		m := account.Mail{ID: id, UserID: u.ID, To: u.Email, Lang: lang, Kind: "digest",
-			Link: "/officer/queue", Args: []any{today.String(), s.digestText(lang, mine, lead, clocks)}}
+			Link: "/officer/queue", Args: []outbox.Arg{outbox.Date(today.String()), digestList(mine, lead, clocks)}}
 		switch err := s.Accounts.Mailer.Send(ctx, m); {
 		case errors.Is(err, apperr.ErrConflict):
 			// Another instance stored this one first.
@@ -113,22 +113,22 @@ func (s *Server) SendDigests(ctx context.Context) (int, error) {
 	return sent, s.Digests.SetLastDigest(ctx, today)
 }
 
-// digestText lists the requests of a digest in lang, a section a list.
-func (s *Server) digestText(lang string, mine *rights.Digest, unassigned []*rights.Request, clocks map[string]rights.Clock) string {
-	t := func(key string, args ...any) string { return s.cat.T(lang, key, args...) }
-	var b strings.Builder
+// digestList lists the requests of a digest, a section a list, as codes worded in the
+// reader's language when the mail is sent or read.
+func digestList(mine *rights.Digest, unassigned []*rights.Request, clocks map[string]rights.Clock) outbox.Arg {
+	var parts []outbox.Arg
 	section := func(key string, rs []*rights.Request) {
 		if len(rs) == 0 {
 			return
 		}
-		b.WriteString("\n" + t(key, len(rs)) + "\n")
+		parts = append(parts, outbox.Text("\n"), outbox.Key(key, outbox.Num(len(rs))), outbox.Text("\n"))
 		for _, r := range rs {
-			ck, kind := clocks[r.Ref], t("right."+string(r.Kind)+".name")
-			if ck.Due.IsZero() {
-				b.WriteString("- " + t("digest.line_nodate", r.Ref, kind, t("clock."+ck.Kind)) + "\n")
-			} else {
-				b.WriteString("- " + t("digest.line", r.Ref, kind, t("clock."+ck.Kind), ck.Due.String()) + "\n")
+			ck, kind := clocks[r.Ref], outbox.Key("right."+string(r.Kind)+".name")
+			line := outbox.Key("digest.line_nodate", outbox.Text(r.Ref), kind, outbox.Key("clock."+ck.Kind))
+			if !ck.Due.IsZero() {
+				line = outbox.Key("digest.line", outbox.Text(r.Ref), kind, outbox.Key("clock."+ck.Kind), outbox.Date(ck.Due.String()))
 			}
+			parts = append(parts, outbox.Text("- "), line, outbox.Text("\n"))
 		}
 	}
 	if mine != nil {
@@ -137,5 +137,5 @@ func (s *Server) digestText(lang string, mine *rights.Digest, unassigned []*righ
 		section("digest.unread", mine.Unread)
 	}
 	section("digest.unassigned", unassigned)
-	return b.String()
+	return outbox.Seq(parts...)
 }

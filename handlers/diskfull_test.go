@@ -274,6 +274,9 @@ func TestDiskFullLosesNothingAcknowledged(t *testing.T) {
 		}
 		mailed := false
 		for _, m := range ms {
+			if err := h.words.Fill(ctx, m); err != nil {
+				t.Fatal(err)
+			}
 			mailed = mailed || (m.Kind == "request_received" && strings.Contains(m.Body, ref))
 		}
 		if !mailed {

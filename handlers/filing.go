@@ -11,6 +11,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/ids"
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -140,7 +141,7 @@ func (s *Server) dateFiled(ctx context.Context, r *rights.Request) error {
 func (s *Server) queueReceived(ctx context.Context, r *rights.Request, to, lang string) (string, error) {
 	id := ids.New("m")
 	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
-		Link: "/requests/" + r.Ref, Args: []any{r.Ref, r.Due.String()}, Hold: receivedMailHold})
+		Link: "/requests/" + r.Ref, Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String())}, Hold: receivedMailHold})
 }
 
 // receivedMailHold is far longer than storing a request takes, and short beside the

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -12,6 +11,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -167,13 +167,13 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		// The confirmation goes under a key of its own: the person's key and their queued
 		// mail go with the erasure. What they are owed — the list of their requests and
 		// decisions, and where a letter still open to appeal stays — is gathered first.
-		owed, keep, err := s.owedBeforeErasure(c, r.Subject, lang)
+		owed, keep, err := s.owedBeforeErasure(c, r.Subject)
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
 		if len(files) > 0 {
-			owed += "\n\n" + (&View{Lang: lang, s: s}).T("erase.owed_attached", len(files))
+			owed = outbox.Seq(owed, outbox.Text("\n\n"), outbox.Key("erase.owed_attached", outbox.Num(len(files))))
 		}
 		if rep, err := s.Eraser.Erase(ctx, r.Subject, keep); err != nil {
 			s.Log.Error("erasure incomplete", "ref", r.Ref, "err", err)
@@ -210,40 +210,40 @@ func (s *Server) requesterAddress(c *gin.Context, r *rights.Request) (to, lang s
 	return "", ""
 }
 
-// owedBeforeErasure lists, in the person's language, each of their requests with its
-// decision — what they are owed before their account goes — and names the requests
-// whose decision is still open to appeal, which keep their letter without the name.
-func (s *Server) owedBeforeErasure(c *gin.Context, subject, lang string) (string, []string, error) {
+// owedBeforeErasure lists each of the person's requests with its decision — what they
+// are owed before their account goes — as codes worded in the reader's language, and
+// names the requests whose decision is still open to appeal, which keep their letter
+// without the name.
+func (s *Server) owedBeforeErasure(c *gin.Context, subject string) (outbox.Arg, []string, error) {
 	rs, err := s.Requests.ForSubject(c.Request.Context(), subject)
 	if err != nil {
-		return "", nil, err
+		return outbox.Arg{}, nil, err
 	}
-	if lang == "" {
-		lang = c.GetString(keyLang)
-	}
-	v := &View{Lang: lang, s: s}
-	var lines, keep []string
-	for _, r := range rs {
-		line := v.T("erase.owed_request", r.Ref, v.T("right."+string(r.Kind)+".name"), v.T("state."+string(r.State)))
+	var lines []outbox.Arg
+	var keep []string
+	for i, r := range rs {
+		if i > 0 {
+			lines = append(lines, outbox.Text("\n"))
+		}
+		lines = append(lines, outbox.Text("- "), outbox.Key("erase.owed_request", outbox.Text(r.Ref), outbox.Key("right."+string(r.Kind)+".name"), outbox.Key("state."+string(r.State))))
 		if d := r.Decision; d != nil {
-			line += " " + v.T("erase.owed_decision", v.T("outcome."+string(d.Outcome)), rights.DateOf(d.At).String())
+			lines = append(lines, outbox.Text(" "), outbox.Key("erase.owed_decision", outbox.Key("outcome."+string(d.Outcome)), outbox.Date(rights.DateOf(d.At).String())))
 		}
 		if rights.AppealOpen(r, s.Now()) {
 			keep = append(keep, r.Ref)
-			line += " " + v.T("erase.owed_appeal", rights.DateOf(r.Decision.At).AddDays(rights.AppealDays+rights.AppealServiceDays).String())
+			lines = append(lines, outbox.Text(" "), outbox.Key("erase.owed_appeal", outbox.Date(rights.DateOf(r.Decision.At).AddDays(rights.AppealDays+rights.AppealServiceDays).String())))
 		}
-		lines = append(lines, "- "+line)
 	}
-	return strings.Join(lines, "\n"), keep, nil
+	return outbox.Seq(lines...), keep, nil
 }
 
 // farewell confirms an erasure to the address the person had, under a fresh key of its
 // own (theirs is destroyed): the reference, and each of their requests with its decision.
-func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang, owed string, files []account.MailFile) {
+func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang string, owed outbox.Arg, files []account.MailFile) {
 	ctx := c.Request.Context()
 	id, err := s.Eraser.Farewell(ctx)
 	if err == nil {
-		err = s.Accounts.Mailer.Send(ctx, account.Mail{UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []any{r.Ref, owed}, Files: files})
+		err = s.Accounts.Mailer.Send(ctx, account.Mail{UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []outbox.Arg{outbox.Text(r.Ref), owed}, Files: files})
 	}
 	if err != nil {
 		s.Log.Error("erasure done but its confirmation was not queued", "ref", r.Ref, "err", err)
@@ -273,7 +273,7 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 	// The first run mailed no farewell; while the person's address can still be read
 	// (their key not yet destroyed), this one does, with what they are owed.
 	to, lang := s.requesterAddress(c, r)
-	owed, keep, err := s.owedBeforeErasure(c, r.Subject, lang)
+	owed, keep, err := s.owedBeforeErasure(c, r.Subject)
 	if err != nil && !errors.Is(err, vault.ErrKeyDestroyed) {
 		s.fail(c, err)
 		return
@@ -285,7 +285,7 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 			return
 		}
 		if len(files) > 0 {
-			owed += "\n\n" + (&View{Lang: lang, s: s}).T("erase.owed_attached", len(files))
+			owed = outbox.Seq(owed, outbox.Text("\n\n"), outbox.Key("erase.owed_attached", outbox.Num(len(files))))
 		}
 	}
 	rep, err := s.Eraser.Erase(c.Request.Context(), r.Subject, keep)

@@ -13,6 +13,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -119,7 +120,7 @@ func (s *Server) queueGuestCode(ctx context.Context, r *rights.Request, bind, em
 	}
 	id := ids.New("m")
 	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: email, Lang: lang, Kind: kind,
-		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []any{r.Ref, r.Due.String(), code}})
+		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String()), outbox.Text(code)}})
 }
 
 type guestConfirmPage struct {
@@ -357,7 +358,7 @@ func (s *Server) SweepGuests(ctx context.Context, p rights.GuestPolicy) (reminde
 			}
 			days := int((p.CloseAfter - age).Hours() / 24)
 			if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: g.ID, To: g.Email, Lang: lang, Kind: "guest_reminder",
-				Link: "/guest/requests/" + o.Ref + "/confirm", Args: []any{o.Ref, code, days}}); err != nil {
+				Link: "/guest/requests/" + o.Ref + "/confirm", Args: []outbox.Arg{outbox.Text(o.Ref), outbox.Text(code), outbox.Num(days)}}); err != nil {
 				return reminded, closed, err
 			}
 			if err := s.Guests.SetFlags(ctx, g.ID, false, true); err != nil {

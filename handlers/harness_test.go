@@ -23,6 +23,7 @@ import (
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/wire"
+	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/store"
@@ -57,6 +58,7 @@ type harness struct {
 	setup    *account.Setup
 	accounts *account.Service
 	mail     *store.Outbox
+	words    *notify.Mailer // words stored mail as the delivery worker does
 	notices  *store.Notices
 	logs     *strings.Builder
 }
@@ -133,7 +135,7 @@ func harnessOver(t *testing.T, db *storetest.DB, clk *clock, deps func(*handlers
 		t.Fatal(err)
 	}
 	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), clock: clk, users: p.Users, sessions: p.Sessions, setup: p.Setup,
-		accounts: p.Accounts, mail: p.Mail, notices: p.Notices, logs: logs}
+		accounts: p.Accounts, mail: p.Mail, words: p.Deps.MailWords, notices: p.Notices, logs: logs}
 }
 
 type lockedWriter struct {
@@ -304,7 +306,8 @@ func (h *harness) signIn(email, password string, opts ...func(*http.Request)) *b
 	return b
 }
 
-// mails returns the pending messages to an address, oldest first.
+// mails returns the pending messages to an address, oldest first, each worded as it
+// would be sent now.
 func (h *harness) mails(to string) []*outbox.Message {
 	h.t.Helper()
 	all, err := h.mail.Pending(context.Background(), h.clock.Now().Add(1000*time.Hour), 0)
@@ -314,6 +317,9 @@ func (h *harness) mails(to string) []*outbox.Message {
 	var out []*outbox.Message
 	for _, m := range all {
 		if m.To == to {
+			if err := h.words.Fill(context.Background(), m); err != nil {
+				h.t.Fatal(err)
+			}
 			out = append(out, m)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/outbox"
 )
 
 // An incident from discovery to notice: recorded with the people affected, the 72-hour
@@ -130,7 +131,7 @@ func TestIncidentNoticeResumesAndReachesPeopleAddedLater(t *testing.T) {
 	id := strings.TrimPrefix(r.Header().Get("Location"), "/admin/incidents/")
 	// An earlier press queued John's notice and stopped before recording it.
 	if err := h.srv.Accounts.Mailer.Send(ctx, account.Mail{ID: "incident-" + id + "-" + john.ID, UserID: john.ID, To: "john@example.tw", Lang: "zh-TW", Kind: "incident", Link: "/account",
-		Args: []any{"名冊誤寄。", "已請對方刪除。", "2026-11-23 10:00"}}); err != nil {
+		Args: []outbox.Arg{outbox.Both("名冊誤寄。", ""), outbox.Both("已請對方刪除。", ""), outbox.Time("2026-11-23T02:00:00Z")}}); err != nil {
 		t.Fatal(err)
 	}
 	notices := func(to string) int {

@@ -137,7 +137,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	}
 	sender := &countingSender{sent: map[string]int{}}
 	for _, h := range instances {
-		w := &outbox.Worker{Store: h.mail, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
+		w := &outbox.Worker{Store: h.mail, Word: h.words.Fill, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
 		wg.Go(func() {
 			for range 3 {
 				if _, err := w.RunOnce(context.Background()); err != nil {

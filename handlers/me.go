@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"html/template"
 	"net/http"
 	"sort"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
 )
 
@@ -171,10 +174,55 @@ func (s *Server) passwordSubmit(c *gin.Context) {
 	s.render(c, http.StatusBadRequest, "password", v)
 }
 
-// inboxMessage is a message as the inbox shows it.
+// inboxMessage is a message as the inbox shows it: worded in the page's language, or,
+// for one stored worded, in the language it was sent in (Lang, then marked on the page).
 type inboxMessage struct {
 	*outbox.Message
-	Hidden bool // the body carries a link meant only for the mailbox
+	Subject, Body template.HTML
+	Lang          string // "" when worded in the page's language
+	Hidden        bool   // the body carries a link meant only for the mailbox
+}
+
+// inboxText marks what people wrote in a worded mail as such.
+func inboxText(t notify.Text) template.HTML {
+	var b strings.Builder
+	for _, r := range t {
+		if r.Entered {
+			b.WriteString(`<bdi class="entered">` + template.HTMLEscapeString(r.S) + `</bdi>`)
+		} else {
+			b.WriteString(template.HTMLEscapeString(r.S))
+		}
+	}
+	return template.HTML(b.String()) // #nosec G203 -- every run escaped just above
+}
+
+// worded words m for the inbox in lang, the same wording as the mail sent.
+// A list words subjects only (body false): bodies may name purposes, which costs a read.
+func (s *Server) worded(ctx context.Context, m *outbox.Message, lang string, body bool) (*inboxMessage, error) {
+	subject, in := s.MailWords.Subject(ctx, m, lang)
+	out := &inboxMessage{Message: m, Subject: inboxText(subject), Hidden: secretKinds[m.Kind]}
+	if body && !out.Hidden {
+		_, text, _, err := s.MailWords.Word(ctx, m, lang)
+		if err != nil {
+			return nil, err
+		}
+		out.Body = inboxText(trimText(text))
+	}
+	if in != lang {
+		out.Lang = in
+	}
+	return out, nil
+}
+
+// trimText drops the blank lines around a body.
+func trimText(t notify.Text) notify.Text {
+	if len(t) == 0 {
+		return t
+	}
+	t = append(notify.Text(nil), t...)
+	t[0].S = strings.TrimLeft(t[0].S, " \n")
+	t[len(t)-1].S = strings.TrimRight(t[len(t)-1].S, " \n")
+	return t
 }
 
 // secretKinds are mails whose link must be opened from the mailbox itself: showing it
@@ -189,7 +237,7 @@ type inboxFilter struct {
 }
 
 type inboxPage struct {
-	Messages []*outbox.Message
+	Messages []*inboxMessage
 	// Newer and Older are the neighbouring pages' numbers (-1: none).
 	Newer, Older int
 }
@@ -211,7 +259,15 @@ func (s *Server) inbox(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p := inboxPage{Messages: msgs, Newer: f.Page - 1, Older: -1}
+	p := inboxPage{Newer: f.Page - 1, Older: -1}
+	for _, m := range msgs {
+		w, err := s.worded(c.Request.Context(), m, c.GetString(keyLang), false)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Messages = append(p.Messages, w)
+	}
 	if more {
 		p.Older = f.Page + 1
 	}
@@ -230,9 +286,10 @@ func (s *Server) inboxMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := inboxMessage{Message: m, Hidden: secretKinds[m.Kind]}
-	if !out.Hidden {
-		out.Body = strings.TrimSpace(m.Body)
+	out, err := s.worded(c.Request.Context(), m, c.GetString(keyLang), true)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	s.render(c, http.StatusOK, "inbox_message", s.view(c, "inbox.title", out))
 }

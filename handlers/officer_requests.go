@@ -24,6 +24,7 @@ import (
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -659,41 +660,47 @@ func (s *Server) queueToRequester(ctx context.Context, r *rights.Request, kind s
 	}
 	id := ids.New("m")
 	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: kind, Link: link,
-		Args: []any{r.Ref, r.Due.String(), s.mailDetail(ctx, r, kind, lang)}})
+		Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String()), s.mailDetail(ctx, r, kind)}})
 }
 
-// mailDetail is the substance of a notice in plain text, so the mail is itself the
-// written notice (Art. 13): the extension's reason, the decision item by item, or the
-// note the officer wrote for the requester.
-func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang string) string {
-	t := func(key string, args ...any) string { return s.cat.T(lang, key, args...) }
-	var b strings.Builder
+// mailDetail is the substance of a notice, so the mail is itself the written notice
+// (Art. 13): the extension's reason, the decision item by item, or the note the officer
+// wrote for the requester. It is kept as codes and values, worded when the mail is sent
+// and whenever it is read, each time in its reader's language.
+func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind string) outbox.Arg {
+	var parts []outbox.Arg
+	add := func(a ...outbox.Arg) { parts = append(parts, a...) }
+	nl := func(s string) outbox.Arg { return outbox.Text(s) }
 	switch {
 	case kind == "request_extended" && r.Extension != nil:
-		b.WriteString(t("letter.reason") + strings.TrimSpace(t("punct.colon")) + "\n" + r.Extension.Reason)
+		add(outbox.Key("letter.reason"), outbox.Key("punct.colon"), nl("\n"), outbox.Entered(r.Extension.Reason))
 	case kind == "request_decided" && r.Decision != nil:
-		names, _ := s.purposeNames(ctx)
-		v := &View{Lang: lang, s: s}
-		b.WriteString(t("outcome."+string(r.Decision.Outcome)) + "\n")
+		add(outbox.Key("outcome."+string(r.Decision.Outcome)), nl("\n"))
 		for _, it := range r.Decision.Items {
-			b.WriteString("\n- " + v.ItemName(it.Key, names) + t("punct.colon"))
+			add(nl("\n- "), outbox.Item(it.Key), outbox.Key("punct.colon"))
 			if it.Granted {
-				b.WriteString(t("decide.grant"))
+				add(outbox.Key("decide.grant"))
 				continue
 			}
-			b.WriteString(t("decide.refuse"))
+			add(outbox.Key("decide.refuse"))
 			for _, g := range it.Grounds {
-				b.WriteString("\n  " + t("ground."+g))
+				add(nl("\n  "), outbox.Key("ground."+g))
 			}
 			if it.Reason != "" {
-				b.WriteString("\n  " + strings.ReplaceAll(it.Reason, "\n", "\n  "))
+				add(nl("\n  "), outbox.Entered(strings.ReplaceAll(it.Reason, "\n", "\n  ")))
 			}
 		}
 		if r.Fee != nil {
-			b.WriteString("\n\n" + t("punct.labelled", t("request.fee"), t("request.fee_total", r.Fee.Total)) + "\n" + s.payText(ctx, r, lang))
+			add(nl("\n\n"), outbox.Key("punct.labelled", outbox.Key("request.fee"), outbox.Key("request.fee_total", outbox.Num(r.Fee.Total))), nl("\n"), s.payText(ctx, r))
 		}
 		if r.Decision.Outcome != rights.Granted {
-			b.WriteString("\n\n" + t("letter.remedy"))
+			// The remedy as the letter states it: the time limit and the authority.
+			set, err := s.Letters.Store.LetterSettings(ctx)
+			if err != nil {
+				s.Log.Error("decision mail: the letter settings could not be read", "ref", r.Ref, "err", err)
+				set = letters.Defaults()
+			}
+			add(nl("\n\n"), outbox.Key("letter.remedy", outbox.Num(letters.AppealDays), outbox.Both(set.Appeal.ZH, set.Appeal.EN)))
 		}
 	case kind == "request_identity", kind == "request_fulfilled", kind == "request_duplicate", kind == "request_due_moved":
 		// The note the officer wrote for the requester on this step. (Other mails do not
@@ -701,54 +708,76 @@ func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind, lang s
 		steps, err := s.Timeline.Steps(ctx, r.Ref, false)
 		if err == nil && len(steps) > 0 {
 			last := steps[len(steps)-1]
-			b.WriteString(last.Note)
+			if last.Note != "" {
+				add(outbox.Entered(last.Note))
+			}
 			if kind == "request_due_moved" {
 				// The change is recorded as worded dates, not a note: the mail's
 				// "previous → new" line would otherwise point to the page.
-				v := &View{Lang: lang, s: s}
 				for _, x := range last.Said {
-					b.WriteString(v.SayText(x, nil))
+					add(saidArg(x))
 				}
 			}
 		}
 		if kind == "request_fulfilled" && r.Kind == rights.Copy && r.Principal == "" {
 			// Where the copy is and until when, which the requester needs most.
-			if b.Len() > 0 {
-				b.WriteString("\n\n")
+			if len(parts) > 0 {
+				add(nl("\n\n"))
 			}
-			b.WriteString(t("mail.copy_ready", int(s.opt.PackageTTL/(24*time.Hour))))
+			add(outbox.Key("mail.copy_ready", outbox.Num(int(s.opt.PackageTTL/(24*time.Hour)))))
 		}
 	}
-	if b.Len() == 0 {
-		b.WriteString(t("mail.see_page")) // never an empty paragraph
+	if len(parts) == 0 {
+		add(outbox.Key("mail.see_page")) // never an empty paragraph
 	}
-	return b.String()
+	return outbox.Seq(parts...)
 }
 
-// payText says in plain text by when and how to pay r's fee, as the decision letter does.
-func (s *Server) payText(ctx context.Context, r *rights.Request, lang string) string {
-	t := func(key string, args ...any) string { return s.cat.T(lang, key, args...) }
-	lines := []string{t("letter.fee_quote", r.Ref)}
+// saidArg keeps a timeline sentence in a mail as it is kept on the timeline: a key
+// with its parameters.
+func saidArg(x rights.Said) outbox.Arg {
+	args := make([]outbox.Arg, len(x.Args))
+	for i, w := range x.Args {
+		switch {
+		case w.Key != "":
+			args[i] = outbox.Key(w.Key)
+		case w.Purpose != "":
+			args[i] = outbox.Purpose(w.Purpose)
+		case w.ZH != "" || w.EN != "":
+			args[i] = outbox.Both(w.ZH, w.EN)
+		default:
+			args[i] = outbox.Text(w.Text)
+		}
+	}
+	return outbox.Key(x.Key, args...)
+}
+
+// payText says by when and how to pay r's fee, as the decision letter does. The
+// payment details are the agency's as they stand at the decision, kept in both
+// languages.
+func (s *Server) payText(ctx context.Context, r *rights.Request) outbox.Arg {
+	lines := []outbox.Arg{outbox.Key("letter.fee_quote", outbox.Text(r.Ref))}
 	if !r.Fee.PayBy.IsZero() {
-		lines[0] = t("letter.fee_pay_by", letters.Date(r.Fee.PayBy.Start(), lang), r.Ref)
+		lines[0] = outbox.Key("letter.fee_pay_by", outbox.LongDate(r.Fee.PayBy.String()), outbox.Text(r.Ref))
 	}
 	pay, err := s.Fees.PaymentInfo(ctx)
 	if err != nil {
 		s.Log.Error("decision mail: the payment instructions could not be read", "ref", r.Ref, "err", err)
 	}
+	both := func(t rights.Text) outbox.Arg { return outbox.Both(t.ZH, t.EN) }
 	if pay.HasTransfer() {
-		lines = append(lines, "- "+t("payment.transfer_line", pay.Bank.In(lang), pay.Branch.In(lang), pay.AccountName.In(lang), pay.AccountNo))
+		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.transfer_line", both(pay.Bank), both(pay.Branch), both(pay.AccountName), outbox.Text(pay.AccountNo)))
 	}
 	if pay.HasCounter() {
-		lines = append(lines, "- "+t("payment.counter_line", pay.Counter.In(lang), pay.Hours.In(lang)))
+		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.counter_line", both(pay.Counter), both(pay.Hours)))
 	}
 	if pay.EPayURL != "" {
-		lines = append(lines, "- "+t("payment.online_line")+" "+pay.EPayURL)
+		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.online_line"), outbox.Text(" "+pay.EPayURL))
 	}
 	if !pay.Offered() {
-		lines = append(lines, t("payment.ask_us"))
+		lines = append(lines, outbox.Text("\n"), outbox.Key("payment.ask_us"))
 	}
-	return strings.Join(lines, "\n")
+	return outbox.Seq(lines...)
 }
 
 type decidePage struct {

@@ -195,7 +195,7 @@ func TestDailyDigestIsSentOnceByTwoInstances(t *testing.T) {
 	deliver := func() {
 		var wg sync.WaitGroup
 		for _, h := range []*harness{a, b} {
-			w := &outbox.Worker{Store: h.mail, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
+			w := &outbox.Worker{Store: h.mail, Word: h.words.Fill, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
 			wg.Go(func() {
 				if _, err := w.RunOnce(context.Background()); err != nil {
 					t.Errorf("mail worker: %v", err)

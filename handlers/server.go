@@ -32,6 +32,7 @@ import (
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
+	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/receipt"
@@ -58,8 +59,11 @@ type Deps struct {
 	Accounts *account.Service
 	Reviews  account.Reviews
 	Mail     outbox.Store
-	Notices  consent.Notices
-	Consents *consent.Service
+	// MailWords words mail kept as codes in a reader's language: the inbox's, as the
+	// delivery worker does for the recipient.
+	MailWords *notify.Mailer
+	Notices   consent.Notices
+	Consents  *consent.Service
 	// Notice administration: the draft and published versions, the purpose catalogue,
 	// acknowledgements of new versions, and consent statistics.
 	Drafts       consent.Drafts

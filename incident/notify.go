@@ -13,7 +13,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/vault"
 )
 
@@ -94,9 +94,8 @@ func (s *Service) Notify(ctx context.Context, id string, version int64, by strin
 			continue
 		}
 		lang := langOr(u.Lang)
-		what, measures := i.Texts(lang)
 		err = s.Mailer.Send(ctx, account.Mail{ID: "incident-" + i.ID + "-" + u.ID, UserID: u.ID, To: u.Email, Lang: lang, Kind: "incident", Link: "/account",
-			Args: []any{what, measures, discoveredText(i)}})
+			Args: mailArgs(i)})
 		switch {
 		case err == nil:
 			res.Accounts++
@@ -115,9 +114,8 @@ func (s *Service) Notify(ctx context.Context, id string, version int64, by strin
 		for _, k := range untold {
 			c := &i.Emails[k]
 			lang := langOr(c.Lang)
-			what, measures := i.Texts(lang)
 			err := s.Mailer.Send(ctx, account.Mail{ID: "incident-" + i.ID + "-e" + addressID(c.Email), UserID: i.ID, To: c.Email, Lang: lang, Kind: "incident_email", Link: "/",
-				Args: []any{what, measures, discoveredText(i)}})
+				Args: mailArgs(i)})
 			switch {
 			case err == nil:
 				res.Emails++
@@ -279,6 +277,14 @@ func langOr(lang string) string {
 	return lang
 }
 
-func discoveredText(i *Incident) string {
-	return twtime.Minute(i.Discovered)
+// mailArgs are what a notice mail says of the incident: its account in both languages
+// as written (each reader gets theirs, as Texts chooses), and when it was discovered.
+func mailArgs(i *Incident) []outbox.Arg {
+	both := func(zh, en string) outbox.Arg {
+		if strings.TrimSpace(en) == "" {
+			en = ""
+		}
+		return outbox.Both(zh, en)
+	}
+	return []outbox.Arg{both(i.What, i.WhatEN), both(i.Measures, i.MeasuresEN), outbox.Time(i.Discovered.UTC().Format(time.RFC3339))}
 }

@@ -1,5 +1,5 @@
-// Package notify words the portal's mail in the recipient's language and queues it in
-// the outbox. It imports neither gin nor mongo.
+// Package notify queues the portal's mail in the outbox and words it in its reader's
+// language. It imports neither gin nor mongo.
 package notify
 
 import (
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/outbox"
@@ -21,12 +22,16 @@ type Mailer struct {
 	Now     func() time.Time
 	// Kick, when set, wakes the delivery worker; a full channel means it is already awake.
 	Kick chan struct{}
+	// Purposes names the purposes a mail may mention (the current notice's).
+	Purposes func(ctx context.Context) (map[string]consent.Text, error)
+	// LangOf is the language a recipient reads now ("": unknown, keep the mail's own).
+	LangOf func(ctx context.Context, userID string) string
 }
 
 var _ account.Mailer = (*Mailer)(nil)
 
-// Send queues one message. Subject and body come from mail.<kind>.subject and
-// mail.<kind>.body; the body receives the absolute link first, then m.Args.
+// Send queues one message: its kind, absolute link and arguments, worded by Word when
+// it is sent and whenever it is read.
 func (n *Mailer) Send(ctx context.Context, m account.Mail) error {
 	lang := i18n.Normalize(m.Lang)
 	if lang == "" {
@@ -36,21 +41,14 @@ func (n *Mailer) Send(ctx context.Context, m account.Mail) error {
 	if m.Link != "" {
 		link = strings.TrimRight(n.BaseURL, "/") + m.Link
 	}
-	args := append([]any{link}, m.Args...)
-	body := n.Cat.T(lang, "mail."+m.Kind+".body", args...) + "\n\n-- \n" + n.Cat.T(lang, "mail.footer")
-	// A subject may name the request too; most have no verbs and take no arguments.
-	subject := n.Cat.T(lang, "mail."+m.Kind+".subject")
-	if strings.Contains(subject, "%") {
-		subject = n.Cat.T(lang, "mail."+m.Kind+".subject", args...)
-	}
 	now := n.Now()
 	id := m.ID
 	if id == "" {
 		id = ids.New("m")
 	}
 	msg := &outbox.Message{
-		ID: id, UserID: m.UserID, To: m.To, Lang: lang, Kind: m.Kind,
-		Subject: subject, Body: body, Created: now, NextAttempt: now.Add(m.Hold),
+		ID: id, UserID: m.UserID, To: m.To, Lang: lang, Kind: m.Kind, Coded: true, Link: link, Args: m.Args,
+		Created: now, NextAttempt: now.Add(m.Hold),
 	}
 	for _, f := range m.Files {
 		msg.Attachments = append(msg.Attachments, outbox.Attachment{Name: f.Name, ASCIIName: f.ASCIIName, Type: f.Type, Data: f.Data})

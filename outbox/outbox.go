@@ -14,11 +14,17 @@ import (
 
 // Message is one e-mail to one person.
 type Message struct {
-	ID          string
-	UserID      string // whose data key seals the address and text
-	To          string
-	Lang        string
-	Kind        string // "verify", "reset", ... for the inbox and statistics
+	ID     string
+	UserID string // whose data key seals the address and text
+	To     string
+	Lang   string
+	Kind   string // "verify", "reset", ... for the inbox and statistics
+	// Coded: the message keeps Link and Args and is worded in its reader's language
+	// when it is sent or read (notify.Mailer.Word). Messages stored before that keep
+	// Subject and Body as they were worded when queued, in Lang.
+	Coded       bool
+	Link        string // absolute
+	Args        []Arg
 	Subject     string
 	Body        string
 	Created     time.Time
@@ -85,6 +91,9 @@ type Worker struct {
 	Log      *slog.Logger
 	Now      func() time.Time
 	Interval time.Duration
+	// Word, when set, words a coded message in its recipient's language of the moment
+	// (Subject and Body) before it is sent or logged.
+	Word func(ctx context.Context, m *Message) error
 	// LogBodies writes a parked message's text to the log (it may hold a live link).
 	// Only for a portal on this machine, where the log is the developer's mailbox.
 	LogBodies bool
@@ -99,6 +108,11 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for _, m := range due {
+		if m.Coded && w.Word != nil {
+			if err := w.Word(ctx, m); err != nil {
+				return sent, err
+			}
+		}
 		if w.Sender == nil {
 			// Development mode: show the message (it may hold a link) and park it.
 			if w.LogBodies {

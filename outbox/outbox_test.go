@@ -342,9 +342,10 @@ func TestParkedMailIsSentOnceAMailServerIsConfigured(t *testing.T) {
 	}
 	mailer := &notify.Mailer{Outbox: r.store, Cat: i18n.MustLoad(), BaseURL: "https://privacy.example.gov.tw", Now: func() time.Time { return r.now }}
 	if err := mailer.Send(r.ctx, account.Mail{UserID: userID, To: "amy@example.com", Lang: "en", Kind: account.MailReset,
-		Link: "/reset?token=abc", Args: []any{30}}); err != nil {
+		Link: "/reset?token=abc", Args: []outbox.Arg{outbox.Num(30)}}); err != nil {
 		t.Fatal(err)
 	}
+	r.worker.Word = mailer.Fill
 	r.runOnce(0) // parked: no server
 
 	srv := startMailServer(t, "", "")

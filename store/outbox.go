@@ -48,6 +48,15 @@ type mailDoc struct {
 	// reads by _id only for a message it delivers.
 	Attached    int    `bson:"attached,omitempty"`
 	Attachments []byte `bson:"attachments,omitempty"`
+	// Coded holds the sealed link and arguments of a message worded when sent or read;
+	// messages stored before it was kept have none, and their subject and body as worded.
+	Coded []byte `bson:"coded,omitempty"`
+}
+
+// codedMail is what Coded seals.
+type codedMail struct {
+	Link string       `json:"link,omitempty"`
+	Args []outbox.Arg `json:"args,omitempty"`
 }
 
 // Enqueue stores a pending message.
@@ -66,6 +75,13 @@ func (o *Outbox) Enqueue(ctx context.Context, m *outbox.Message) error {
 			return fmt.Errorf("enqueue mail: %w", err)
 		}
 		d.Attached, d.Attachments = len(m.Attachments), s.Seal("mail.attachments", string(b))
+	}
+	if m.Coded {
+		b, err := json.Marshal(codedMail{Link: m.Link, Args: m.Args})
+		if err != nil {
+			return fmt.Errorf("enqueue mail: %w", err)
+		}
+		d.Coded = s.Seal("mail.coded", string(b))
 	}
 	if err := o.db.listAdd(ctx, listMail, m.UserID, m.ID); err != nil {
 		return fmt.Errorf("enqueue mail: %w", err)
@@ -324,6 +340,17 @@ func (o *Outbox) open(ctx context.Context, d *mailDoc) (*outbox.Message, error) 
 	}
 	if m.Body, err = s.Open("mail.body", d.Body); err != nil {
 		return nil, err
+	}
+	if len(d.Coded) > 0 {
+		b, err := s.Open("mail.coded", d.Coded)
+		if err != nil {
+			return nil, err
+		}
+		var c codedMail
+		if err := json.Unmarshal([]byte(b), &c); err != nil {
+			return nil, fmt.Errorf("mail %s: %w", d.ID, err)
+		}
+		m.Coded, m.Link, m.Args = true, c.Link, c.Args
 	}
 	if d.Attached > 0 && d.Attachments == nil { // left out of the scan: read it now
 		full, err := o.one(ctx, d.ID)

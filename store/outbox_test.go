@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -286,4 +287,49 @@ func TestOutboxInterruptedMarkSentIsNotSentAgain(t *testing.T) {
 	if got, _ := o.ForUser(c, u, 10); len(got) != 1 || got[0].To != "twice@example.tw" {
 		t.Fatalf("ForUser afterwards: %v", msgIDs(got))
 	}
+}
+
+// A coded message keeps its link and arguments sealed, through the outbox and the sent
+// mail, and comes back whole; a message stored worded comes back worded, not coded.
+func TestOutboxKeepsCodedMailSealed(t *testing.T) {
+	db, v, o := newOutbox(t)
+	c := ctx(t)
+	u := person(t, v)
+	args := []outbox.Arg{outbox.Text("2026-000007"), outbox.Seq(outbox.Key("outcome.refused"), outbox.Entered("檔案已銷毀"), outbox.Num(30),
+		outbox.Item("purpose:newsletter"), outbox.Both("臺灣銀行", "Bank of Taiwan"), outbox.LongDate("2026-12-23"))}
+	coded := &outbox.Message{ID: ids.New("m"), UserID: u, To: "wu@example.tw", Lang: "zh-TW", Kind: "request_decided", Coded: true,
+		Link: "https://privacy.example.gov.tw/requests/2026-000007?token=SeCrEt", Args: args, Created: t0, NextAttempt: t0}
+	if err := o.Enqueue(c, coded); err != nil {
+		t.Fatal(err)
+	}
+	old := mailTo(t, o, u, "wu@example.tw", t0.Add(time.Minute))
+	check := func(when string) {
+		got, err := o.Message(c, u, coded.ID)
+		if err != nil || !got.Coded || got.Link != coded.Link || asJSON(t, got.Args) != asJSON(t, args) {
+			t.Fatalf("%s: the coded message came back as %+v (%v)", when, got, err)
+		}
+		if o, err := o.Message(c, u, old.ID); err != nil || o.Coded || o.Subject != old.Subject || o.Body != old.Body {
+			t.Fatalf("%s: the worded message came back as %+v (%v)", when, o, err)
+		}
+	}
+	check("pending")
+	if err := o.MarkSent(c, coded, t0); err != nil {
+		t.Fatal(err)
+	}
+	check("sent")
+	dump := dumpAll(t, db)
+	for _, plain := range []string{"2026-000007", "SeCrEt", "檔案已銷毀", "newsletter", "臺灣銀行", "Bank of Taiwan"} {
+		if strings.Contains(dump, plain) {
+			t.Errorf("%q stored in plaintext", plain)
+		}
+	}
+}
+
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

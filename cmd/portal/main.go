@@ -356,7 +356,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	debug.FreeOSMemory()
 	// Without a mail server, a portal serving only this machine prints its mail (links
 	// included) to the log so a developer can follow them; a public one never does.
-	worker := &outbox.Worker{Store: a.Mail, Log: log, Now: time.Now, LogBodies: c.isLocal()}
+	worker := &outbox.Worker{Store: a.Mail, Word: a.Deps.MailWords.Fill, Log: log, Now: time.Now, LogBodies: c.isLocal()}
 	if c.SMTPURL != "" {
 		sender, err := outbox.NewSMTP(string(c.SMTPURL), c.MailFrom)
 		if err != nil {

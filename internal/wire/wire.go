@@ -5,13 +5,16 @@
 package wire
 
 import (
+	"context"
 	"crypto/ed25519"
+	"errors"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
@@ -92,9 +95,36 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Store: store.NewConsents(db), Notices: p.Notices, NewID: func() string { return ids.New("ce") }, Now: now,
 		Signer: &consent.ReceiptSigner{Signer: c.Signer, Controller: agency, PolicyURL: strings.TrimRight(c.BaseURL, "/") + "/privacy"},
 	}
+	mailer := &notify.Mailer{Outbox: p.Mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: now, Kick: c.Kick,
+		Purposes: func(ctx context.Context) (map[string]consent.Text, error) {
+			names := map[string]consent.Text{}
+			n, err := p.Notices.Current(ctx)
+			if errors.Is(err, apperr.ErrNotFound) {
+				return names, nil
+			} else if err != nil {
+				return nil, err
+			}
+			for _, x := range n.Purposes {
+				names[x.ID] = x.Name
+			}
+			return names, nil
+		},
+		LangOf: func(ctx context.Context, id string) string {
+			if rights.IsGuest(id) {
+				if g, err := p.Guests.Guest(ctx, id); err == nil {
+					return g.Lang
+				}
+				return ""
+			}
+			if u, err := p.Users.ByID(ctx, id); err == nil {
+				return u.Lang
+			}
+			return "" // erased, or not a person (a farewell's or an incident's own key)
+		},
+	}
 	p.Accounts = &account.Service{
 		Users: p.Users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, c.EmailKey), Sessions: p.Sessions,
-		Mailer: &notify.Mailer{Outbox: p.Mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: now, Kick: c.Kick},
+		Mailer: mailer,
 		Policy: c.Password, Now: now,
 	}
 	p.Requests = store.NewRequests(db, v)
@@ -109,7 +139,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	eraser.Now = now
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
-		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail,
+		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailWords: mailer,
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Requests: p.Requests, Timeline: p.Requests, Now: now},
