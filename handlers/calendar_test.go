@@ -240,7 +240,7 @@ func TestStaffWarnedWhenNextYearsCalendarIsMissing(t *testing.T) {
 	h.clock.mu.Lock()
 	h.clock.now = saved
 	h.clock.mu.Unlock()
-	if r := admin.upload("/admin/calendar", "csv", "2027.csv", []byte("date,day_off,note\n2027-01-01,true,開國紀念日\n")); r.Code != http.StatusSeeOther {
+	if r := admin.importConfirmed("2027.csv", []byte("date,day_off,note\n2027-01-01,true,開國紀念日\n")); r.Code != http.StatusSeeOther {
 		t.Fatalf("import: %d", r.Code)
 	}
 	if r := off.get("/staff"); r.doc.Find("#calendar-warning").Length() != 0 {
