@@ -541,3 +541,72 @@ func TestVisitorCookieOfTheEarlierFormatKeepsItsVisitor(t *testing.T) {
 		t.Fatalf("after the view: decoded %v, %+v", ok, v)
 	}
 }
+
+// A year is drawn as weekly bars (Monday to Sunday), labelled by month, each bar hidden
+// as a day would be: a week with a day under k is not drawn as its total, a week of
+// nothing is "< k", never zero. Over two years the bars are months; up to 90 days, days.
+func TestTrafficChartWeeklyAndMonthlyBars(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("web@agency.example", "網管", staffPassword, account.RoleWebmaster)
+	// Today is 2026-11-23; 2025-11-23 is a Sunday.
+	start := time.Date(2025, 11, 23, 0, 0, 0, 0, time.UTC)
+	var days []*analytics.Day
+	for i := range 365 {
+		d := start.AddDate(0, 0, i).Format(time.DateOnly)
+		switch {
+		case d == "2026-03-08":
+			days = append(days, trafficDay(d, 2, map[string]int64{"/": 2}))
+		case d >= "2026-06-01" && d <= "2026-06-07": // a week with nothing counted
+		default:
+			days = append(days, trafficDay(d, 100, map[string]int64{"/": 100}))
+		}
+	}
+	h.seedTraffic(days...)
+	web := h.signIn("web@agency.example", staffPassword)
+	r := web.get("/webmaster/traffic?from=2025-11-23&to=2026-11-22")
+	if r.Code != 200 {
+		t.Fatalf("report: %d", r.Code)
+	}
+	bars := map[string]string{}
+	r.doc.Find("figure.chart svg rect[class^=bar]").Each(func(_ int, s *goquery.Selection) {
+		title := s.Find("title").Text()
+		dates, text, _ := strings.Cut(title, ": ")
+		bars[dates] = text + " " + s.AttrOr("class", "")
+	})
+	if len(bars) != 53 || !strings.Contains(r.text("figure.chart figcaption"), "每週瀏覽次數，週一至週日") {
+		t.Fatalf("%d bars for a year, want 53 weeks; caption %q", len(bars), r.text("figure.chart figcaption"))
+	}
+	for dates, want := range map[string]string{
+		"2025-11-23":              "— bar-withheld", // the Sunday the range starts on, withheld as a day to protect the small one
+		"2025-11-24 – 2025-11-30": "700 bar",
+		"2026-03-02 – 2026-03-08": "— bar-withheld", // 602, but 2 of it is a hidden day
+		"2026-06-01 – 2026-06-07": "< 5 bar-hidden",
+		"2026-11-16 – 2026-11-22": "700 bar",
+	} {
+		if bars[dates] != want {
+			t.Errorf("bar %s: %q, want %q", dates, bars[dates], want)
+		}
+	}
+	var labels []string
+	r.doc.Find("figure.chart svg text.tick[text-anchor]").Each(func(_ int, s *goquery.Selection) {
+		if l := s.Text(); strings.Count(l, "-") == 1 {
+			labels = append(labels, l)
+		}
+	})
+	if len(labels) == 0 || len(labels) > 7 || labels[0] != "2025-11" {
+		t.Errorf("month labels %v", labels)
+	}
+	// The days are still listed one by one, the small one hidden.
+	if n := r.doc.Find(".daily-table tbody tr").Length(); n != 365 || !strings.Contains(r.doc.Find(`.daily-table th:contains("2026-03-08")`).Next().Text(), "< 5") {
+		t.Errorf("daily table: %d rows", n)
+	}
+	// More than two years: a bar per month, January 2024 to November 2026.
+	if r := web.get("/webmaster/traffic?from=2024-01-01&to=2026-11-22"); r.Code != 200 || r.doc.Find("figure.chart svg rect[class^=bar]").Length() != 35 ||
+		r.doc.Find(`figure.chart svg rect title:contains("2024-01-01 – 2024-01-31: < 5")`).Length() != 1 {
+		t.Errorf("monthly bars: %d, %d bars", r.Code, r.doc.Find("figure.chart svg rect[class^=bar]").Length())
+	}
+	// 90 days: still a bar a day.
+	if r := web.get("/webmaster/traffic?from=2026-08-25&to=2026-11-22"); r.doc.Find("figure.chart svg rect[class^=bar]").Length() != 90 {
+		t.Errorf("90 days: %d bars", r.doc.Find("figure.chart svg rect[class^=bar]").Length())
+	}
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -101,8 +102,8 @@ func (s *Server) renderCalendarPage(c *gin.Context, status int, importErr *right
 }
 
 // importCalendar reads an uploaded CSV (the government office calendar, or
-// date,day_off,note) and stores its dates; a bad line names its number and nothing is
-// stored.
+// date,day_off,note) and stages its dates for confirmation; a bad line names its number
+// and nothing is stored.
 func (s *Server) importCalendar(c *gin.Context) {
 	f, _, err := c.Request.FormFile("csv")
 	if err != nil {
@@ -132,7 +133,56 @@ func (s *Server) importCalendar(c *gin.Context) {
 		s.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no dates", Key: "no_dates"})
 		return
 	}
-	n, moved, err := s.CalendarDays.Import(c.Request.Context(), entries, currentUser(c).ID)
+	// Nothing moves until the administrator has seen what would: the file waits.
+	token, plan, err := s.CalendarDays.Stage(c.Request.Context(), entries, currentUser(c).ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Request.PostForm = url.Values{"staged": {token}}
+	s.confirmed(c, s.importConfirmation(c, plan))
+}
+
+// maxMovesListed bounds the requests a confirmation names; the count covers them all.
+const maxMovesListed = 20
+
+// importConfirmation says what a staged import would do.
+func (s *Server) importConfirmation(c *gin.Context, plan rights.ImportPlan) confirmPage {
+	v := &View{Lang: c.GetString(keyLang), s: s}
+	p := confirmPage{TitleKey: "confirm.import_title", TextKey: "confirm.import_text", TextArgs: []any{plan.Dates, plan.Changed, len(plan.Moves)},
+		Action: "/admin/calendar/import", Back: "/admin/calendar?year=" + strconv.Itoa(plan.Year)}
+	for i, m := range plan.Moves {
+		if i == maxMovesListed {
+			p.Lines = append(p.Lines, v.T("confirm.import_more", len(plan.Moves)-i))
+			break
+		}
+		p.Lines = append(p.Lines, v.T("confirm.import_move", m.Ref, v.Date(m.From.Start()), v.Date(m.To.Start())))
+	}
+	return p
+}
+
+type stagedForm struct {
+	Staged string `form:"staged"` // compared with the staged import's token, never stored
+}
+
+// confirmImport applies a staged import once confirmed, moving due dates and telling
+// the requesters; without confirm=yes it shows the confirmation again.
+func (s *Server) confirmImport(c *gin.Context) {
+	var f stagedForm
+	if _, ok := s.bind(c, &f); !ok {
+		return
+	}
+	by := currentUser(c).ID
+	if c.PostForm("confirm") != "yes" {
+		plan, err := s.CalendarDays.StagedPlan(c.Request.Context(), by, f.Staged)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.confirmed(c, s.importConfirmation(c, plan))
+		return
+	}
+	plan, moved, err := s.CalendarDays.ApplyStaged(c.Request.Context(), by, f.Staged)
 	s.tellMoved(c, moved)
 	if err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
@@ -141,8 +191,8 @@ func (s *Server) importCalendar(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flashMoved(c, flash{Kind: flashSuccess, Key: "flash.calendar_imported", Args: []any{n}}, moved)
-	c.Redirect(http.StatusSeeOther, "/admin/calendar?year="+strconv.Itoa(entries[0].Date.Year))
+	s.flashMoved(c, flash{Kind: flashSuccess, Key: "flash.calendar_imported", Args: []any{plan.Dates}}, moved)
+	c.Redirect(http.StatusSeeOther, "/admin/calendar?year="+strconv.Itoa(plan.Year))
 }
 
 type dayOffForm struct {
@@ -150,81 +200,69 @@ type dayOffForm struct {
 	Reason string `form:"reason" validate:"max=400" label:"calendar.dayoff.reason"`
 }
 
-// addDayOff marks one date as a day off by hand, with its reason (a typhoon day).
-func (s *Server) addDayOff(c *gin.Context) {
-	var f dayOffForm
-	inv, ok := s.bind(c, &f)
-	if !ok {
-		return
-	}
-	if len(inv.Problems) > 0 {
-		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
-		return
-	}
-	// The change moves due dates and mails requesters: say how many first.
-	n, err := s.CalendarDays.Preview(c.Request.Context(), f.Date, f.Reason, true)
-	if errors.As(err, &inv) {
-		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.day_off_title", TextKey: "confirm.day_off_text", TextArgs: []any{strings.TrimSpace(f.Date), n},
-		Action: "/admin/calendar/day-off", Back: "/admin/calendar?year=" + yearOf(f.Date)}) {
-		return
-	}
-	moved, err := s.CalendarDays.AddDayOff(c.Request.Context(), f.Date, f.Reason, currentUser(c).ID)
-	s.tellMoved(c, moved)
-	if errors.As(err, &inv) {
-		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.flashMoved(c, flash{Kind: flashSuccess, Key: "flash.calendar_day_off", Args: []any{f.Date}}, moved)
-	c.Redirect(http.StatusSeeOther, "/admin/calendar?year="+yearOf(f.Date))
+// dayChange is a change of one date by hand: made a day off with its reason (a typhoon
+// day), or taken off the calendar (a day off that did not happen).
+type dayChange struct {
+	off                        bool
+	action                     string // the form's address
+	titleKey, textKey, doneKey string
 }
 
-// removeCalendarDay takes a listed date off the calendar (a day off that did not happen).
-func (s *Server) removeCalendarDay(c *gin.Context) {
-	var f dayOffForm
-	inv, ok := s.bind(c, &f)
-	if !ok {
-		return
+var (
+	addDayOff = dayChange{off: true, action: "/admin/calendar/day-off",
+		titleKey: "confirm.day_off_title", textKey: "confirm.day_off_text", doneKey: "flash.calendar_day_off"}
+	removeDay = dayChange{off: false, action: "/admin/calendar/remove",
+		titleKey: "confirm.day_remove_title", textKey: "confirm.day_remove_text", doneKey: "flash.calendar_removed"}
+)
+
+// changeDay makes the change ch to the date sent, once confirmed: the page first says
+// how many due dates move, since each requester is mailed.
+func (s *Server) changeDay(ch dayChange) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var f dayOffForm
+		inv, ok := s.bind(c, &f)
+		if !ok {
+			return
+		}
+		// Only the day-off form is shown again as typed; the removal is a button.
+		refused := func(inv *apperr.Invalid) {
+			if ch.off {
+				s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
+			} else {
+				s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
+			}
+		}
+		if len(inv.Problems) > 0 {
+			refused(inv)
+			return
+		}
+		ctx := c.Request.Context()
+		n, err := s.CalendarDays.Preview(ctx, f.Date, f.Reason, ch.off)
+		if errors.As(err, &inv) {
+			refused(inv)
+			return
+		}
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		back := "/admin/calendar?year=" + yearOf(f.Date)
+		if !s.confirmed(c, confirmPage{TitleKey: ch.titleKey, TextKey: ch.textKey, TextArgs: []any{strings.TrimSpace(f.Date), n}, Action: ch.action, Back: back}) {
+			return
+		}
+		moved, err := s.CalendarDays.Change(ctx, f.Date, f.Reason, ch.off, currentUser(c).ID)
+		s.tellMoved(c, moved)
+		if errors.As(err, &inv) {
+			refused(inv)
+			return
+		}
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.flashMoved(c, flash{Kind: flashSuccess, Key: ch.doneKey, Args: []any{strings.TrimSpace(f.Date)}}, moved)
+		c.Redirect(http.StatusSeeOther, back)
 	}
-	if len(inv.Problems) > 0 {
-		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
-		return
-	}
-	n, err := s.CalendarDays.Preview(c.Request.Context(), f.Date, "", false)
-	if errors.As(err, &inv) {
-		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.day_remove_title", TextKey: "confirm.day_remove_text", TextArgs: []any{strings.TrimSpace(f.Date), n},
-		Action: "/admin/calendar/remove", Back: "/admin/calendar?year=" + yearOf(f.Date)}) {
-		return
-	}
-	moved, err := s.CalendarDays.Remove(c.Request.Context(), f.Date, currentUser(c).ID)
-	s.tellMoved(c, moved)
-	if errors.As(err, &inv) {
-		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.flashMoved(c, flash{Kind: flashSuccess, Key: "flash.calendar_removed", Args: []any{f.Date}}, moved)
-	c.Redirect(http.StatusSeeOther, "/admin/calendar?year="+yearOf(f.Date))
 }
 
 // tellMoved mails each requester whose due date a calendar change moved (the timeline

@@ -42,6 +42,18 @@ func (b *browser) upload(target, field, name string, content []byte) *response {
 	return r
 }
 
+// importConfirmed uploads a calendar file and confirms the import the page then asks
+// about, as an administrator clicking "yes" does.
+func (b *browser) importConfirmed(name string, content []byte) *response {
+	b.h.t.Helper()
+	r := b.upload("/admin/calendar", "csv", name, content)
+	token, ok := r.doc.Find(`main form[action="/admin/calendar/import"] input[name=staged]`).Attr("value")
+	if r.Code != http.StatusOK || !ok {
+		return r
+	}
+	return b.post("/admin/calendar/import", url.Values{"staged": {token}, "confirm": {"yes"}})
+}
+
 // An administrator imports days off; the due dates of a request received today move
 // past them; a bad line is named and nothing is stored.
 func TestCalendarImportMovesDueDates(t *testing.T) {
@@ -60,7 +72,7 @@ func TestCalendarImportMovesDueDates(t *testing.T) {
 	if strings.Contains(admin.get("/admin/calendar").text("#due-h + p + ul"), "9 December") {
 		t.Fatal("a failed import stored dates")
 	}
-	ok := admin.upload("/admin/calendar", "csv", "days.csv", []byte("\ufeffdate,day_off,note\n2026-12-08,true,測試假日\n2026-12-09,false,\n"))
+	ok := admin.importConfirmed("days.csv", []byte("\ufeffdate,day_off,note\n2026-12-08,true,測試假日\n2026-12-09,false,\n"))
 	if ok.Code != http.StatusSeeOther {
 		t.Fatalf("import: %d %s", ok.Code, ok.text(".error-summary"))
 	}
@@ -139,7 +151,7 @@ func TestCalendarChangesMoveOpenRequestsAndTellRequesters(t *testing.T) {
 	// day, so the correction's period ends on that Saturday. The 22nd is an ordinary
 	// working day, and is not labelled a make-up day.
 	csv := "西元日期,星期,是否放假,備註\n20261222,二,0,\n20261223,三,2,測試假日\n20261224,四,2,測試假日\n20261225,五,2,行憲紀念日\n20261226,六,0,補行上班\n20261227,日,2,\n"
-	if r := admin.upload("/admin/calendar", "csv", "gov.csv", []byte(csv)); r.Code != http.StatusSeeOther {
+	if r := admin.importConfirmed("gov.csv", []byte(csv)); r.Code != http.StatusSeeOther {
 		t.Fatalf("import: %d %s", r.Code, r.text(".error-summary"))
 	}
 	if r := citizen.get("/requests/2026-000002"); !strings.Contains(r.text("main"), "26 December 2026") || !strings.Contains(r.text("main"), "2026-12-23 → 2026-12-26") {
@@ -228,10 +240,116 @@ func TestStaffWarnedWhenNextYearsCalendarIsMissing(t *testing.T) {
 	h.clock.mu.Lock()
 	h.clock.now = saved
 	h.clock.mu.Unlock()
-	if r := admin.upload("/admin/calendar", "csv", "2027.csv", []byte("date,day_off,note\n2027-01-01,true,開國紀念日\n")); r.Code != http.StatusSeeOther {
+	if r := admin.importConfirmed("2027.csv", []byte("date,day_off,note\n2027-01-01,true,開國紀念日\n")); r.Code != http.StatusSeeOther {
 		t.Fatalf("import: %d", r.Code)
 	}
 	if r := off.get("/staff"); r.doc.Find("#calendar-warning").Length() != 0 {
 		t.Fatal("still warned after next year's calendar was loaded")
+	}
+}
+
+// An uploaded calendar first says what it would do — how many dates change, which open
+// requests' due dates move and to when — and changes nothing until confirmed; the moved
+// requests' timelines and mails then say why: the file's note (颱風停班), or the
+// official calendar when the file gave none. A confirmation used twice, or replaced by a
+// later upload, changes nothing and says so.
+func TestCalendarImportAsksFirstAndSaysWhy(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	admin := h.signIn("adm@agency.example", staffPassword, english)
+	citizen := h.signIn("c@example.tw", citizenPassword, english)
+	// Received Monday 23 November: view due Tuesday 8 December, correct due Wednesday 23 December.
+	citizen.post("/requests", url.Values{"kind": {"view"}, "scope": {"my account"}})
+	citizen.post("/requests", url.Values{"kind": {"correct"}, "field": {"phone"}, "proposed": {"0912345678"}, "explanation": {"new number"}})
+	before := len(h.mails("c@example.tw"))
+	file := []byte("西元日期,星期,是否放假,備註\n20261208,二,2,颱風停班\n20261222,二,0,\n20261223,三,2,\n")
+	unchanged := func(when string) {
+		t.Helper()
+		if r := citizen.get("/requests/2026-000001"); !strings.Contains(r.text(".facts"), "8 December 2026") || strings.Contains(r.text("main"), "re-computed") {
+			t.Fatalf("%s: the view request moved: %q", when, r.text("main"))
+		}
+		if r := citizen.get("/requests/2026-000002"); !strings.Contains(r.text(".facts"), "23 December 2026") {
+			t.Fatalf("%s: the correction moved: %q", when, r.text(".facts"))
+		}
+		if strings.Contains(admin.get("/admin/calendar?year=2026").text("tbody"), "颱風停班") {
+			t.Fatalf("%s: the file's dates are stored", when)
+		}
+		if n := len(h.mails("c@example.tw")); n != before {
+			t.Fatalf("%s: %d mails sent", when, n-before)
+		}
+	}
+
+	r := admin.upload("/admin/calendar", "csv", "gov.csv", file)
+	if r.Code != http.StatusOK || !strings.Contains(r.text("h1"), "Import this calendar file?") ||
+		!strings.Contains(r.text(".notice"), "The file lists 3 dates; 2 of them change between day off and working day. The decision due dates of 2 open requests move") {
+		t.Fatalf("the upload's confirmation: %d %q", r.Code, r.text("main"))
+	}
+	lines := r.text(".confirm-lines")
+	for _, want := range []string{"2026-000001: 8 December 2026 → 9 December 2026", "2026-000002: 23 December 2026 → 24 December 2026"} {
+		if !strings.Contains(lines, want) {
+			t.Errorf("the confirmation does not list %q: %q", want, lines)
+		}
+	}
+	form := r.doc.Find(`main form[action="/admin/calendar/import"]`)
+	token, _ := form.Find("input[name=staged]").Attr("value")
+	back, _ := form.Find("a.button").Attr("href")
+	if token == "" || form.Find("input[name=confirm][value=yes]").Length() != 1 || back != "/admin/calendar?year=2026" {
+		t.Fatalf("the confirmation's form: token %q, back %q", token, back)
+	}
+	unchanged("uploaded")
+	// Cancelling is going back; sending the form without confirm=yes asks again.
+	if r := admin.get(back); r.Code != http.StatusOK {
+		t.Fatalf("cancel: %d", r.Code)
+	}
+	if r := admin.post("/admin/calendar/import", url.Values{"staged": {token}}); r.Code != http.StatusOK || !strings.Contains(r.text(".confirm-lines"), "2026-000001") {
+		t.Fatalf("unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	unchanged("cancelled")
+	// The confirmation shows the administrator's language.
+	zh := h.signIn("adm@agency.example", staffPassword)
+	if r := zh.upload("/admin/calendar", "csv", "gov.csv", file); !strings.Contains(r.text(".notice"), "檔案共列 3 個日期，其中 2 個日期") ||
+		!strings.Contains(r.text(".confirm-lines"), "2026-000001：") {
+		t.Fatalf("the confirmation in Chinese: %q", r.text("main"))
+	}
+	// That upload replaced the first: its confirmation is refused and changes nothing.
+	if r := admin.post("/admin/calendar/import", url.Values{"staged": {token}, "confirm": {"yes"}}); r.Code != http.StatusConflict || !strings.Contains(r.text("main"), "no longer waiting for confirmation") {
+		t.Fatalf("a replaced upload confirmed: %d %q", r.Code, r.text("main"))
+	}
+	unchanged("replaced")
+
+	r = admin.upload("/admin/calendar", "csv", "gov.csv", file)
+	token, _ = r.doc.Find(`main form input[name=staged]`).Attr("value")
+	r = admin.post("/admin/calendar/import", url.Values{"staged": {token}, "confirm": {"yes"}})
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d %q", r.Code, r.text("main"))
+	}
+	if page := admin.follow(r); !strings.Contains(page.text(".flashes"), "3 dates imported") || !strings.Contains(page.text(".flashes"), "of 2 open requests changed") ||
+		!strings.Contains(page.text("tbody"), "颱風停班") {
+		t.Fatalf("after the import: %q", page.text(".flashes"))
+	}
+	if v := citizen.get("/requests/2026-000001"); !strings.Contains(v.text(".facts"), "9 December 2026") || !strings.Contains(v.text(".timeline"), "2026-12-08 → 2026-12-09 (颱風停班)") {
+		t.Fatalf("the view request: %q", v.text("main"))
+	}
+	if v := citizen.get("/requests/2026-000002"); !strings.Contains(v.text(".facts"), "24 December 2026") || !strings.Contains(v.text(".timeline"), "2026-12-23 → 2026-12-24 (official office calendar)") {
+		t.Fatalf("the correction: %q", v.text("main"))
+	}
+	if v := h.signIn("c@example.tw", citizenPassword).get("/requests/2026-000002"); !strings.Contains(v.text(".timeline"), "2026-12-23 → 2026-12-24 (行政機關辦公日曆)") {
+		t.Fatalf("the correction in Chinese: %q", v.text(".timeline"))
+	}
+	ms := h.mails("c@example.tw")
+	if len(ms) != before+2 {
+		t.Fatalf("%d mails after the import, want 2", len(ms)-before)
+	}
+	bodies := ms[before].Body + ms[before+1].Body
+	if !strings.Contains(bodies, "2026-12-08 → 2026-12-09 (颱風停班)") || !strings.Contains(bodies, "2026-12-23 → 2026-12-24 (行政機關辦公日曆)") {
+		t.Fatalf("the mails do not say why:\n%s", bodies)
+	}
+	// Used once: the same confirmation again changes nothing.
+	if r := admin.post("/admin/calendar/import", url.Values{"staged": {token}, "confirm": {"yes"}}); r.Code != http.StatusConflict {
+		t.Fatalf("confirmed twice: %d", r.Code)
+	}
+	if n := len(h.mails("c@example.tw")); n != before+2 {
+		t.Fatalf("a second confirmation sent %d mails", n-before-2)
 	}
 }

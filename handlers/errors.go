@@ -61,6 +61,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusBadRequest, "api.error.malformed_json"
 	case errors.Is(err, consent.ErrRequired):
 		return http.StatusConflict, "api.error.required_purpose"
+	case errors.Is(err, rights.ErrImportGone):
+		return http.StatusConflict, "calendar.import_gone"
 	case errors.Is(err, consent.ErrStaleNotice):
 		return http.StatusConflict, "api.error.notice_changed"
 	case errors.As(err, &inv), errors.Is(err, forms.ErrMalformed):

@@ -236,3 +236,52 @@ func TestFeePaymentFromLetterToFulfilment(t *testing.T) {
 		t.Fatalf("fulfil after payment: %d %q", r.Code, r.text(".error-summary"))
 	}
 }
+
+// Waiving a fee cannot be undone, so the first click only asks: the page names the
+// request and the sum, and without confirm=yes the fee stays due; cancelling leads back.
+func TestWaiveFeeAsksFirst(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	h.makeUser("off@agency.example", "王承辦", staffPassword, account.RoleOfficer)
+	h.makeUser("admin@agency.example", "管理者", staffPassword, account.RoleAdmin)
+	setFees(t, h.signIn("admin@agency.example", staffPassword))
+	citizen := h.signIn("c@example.tw", citizenPassword, english)
+	citizen.post("/requests", url.Values{"kind": {"copy"}, "scope": {"my account data"}})
+	const ref = "2026-000001"
+	off := h.signIn("off@agency.example", staffPassword, english)
+	if r := act(t, off, ref, "review", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("review: %d", r.Code)
+	}
+	d := off.get("/officer/requests/" + ref + "/decide")
+	form := url.Values{"version": {version(t, d, "/decide")}, "outcome": {"0:grant", "1:grant", "2:grant", "3:grant", "4:grant"}, "quantity": {"10"}, "confirm": {"yes"}}
+	if r := off.post("/officer/requests/"+ref+"/decide", form); r.Code != http.StatusSeeOther {
+		t.Fatalf("decide: %d %q", r.Code, r.text(".error-summary"))
+	}
+
+	r := act(t, off, ref, "fee", url.Values{"fee": {"waived"}})
+	if r.Code != http.StatusOK || !strings.Contains(r.text("h1"), "Waive the fee") || !strings.Contains(r.text(".notice"), "request 2026-000001 (NT$20)") ||
+		r.doc.Find(`main form[action="/officer/requests/`+ref+`/fee"] input[name=confirm][value=yes]`).Length() != 1 ||
+		r.doc.Find(`main form input[name=fee][value=waived]`).Length() != 1 {
+		t.Fatalf("waive unconfirmed: %d %q", r.Code, r.text("main"))
+	}
+	if back, _ := r.doc.Find("main form a.button").Attr("href"); back != "/officer/requests/"+ref {
+		t.Errorf("cancel leads to %q", back)
+	}
+	if p := citizen.get("/requests/" + ref); !strings.Contains(p.text(".facts .fee"), "Due") || strings.Contains(p.text("main"), "Waived") {
+		t.Fatalf("an unconfirmed waiver changed the fee: %q", p.text(".facts .fee"))
+	}
+	if o := off.get("/officer/requests/" + ref); o.doc.Find(`form[action$="/payment"]`).Length() != 1 {
+		t.Fatal("after an unconfirmed waiver the payment can no longer be recorded")
+	}
+
+	zh := h.signIn("off@agency.example", staffPassword)
+	if r := act(t, zh, ref, "fee", url.Values{"fee": {"waived"}}); !strings.Contains(r.text(".notice"), "申請 2026-000001 的費用（新臺幣 20 元）將予免收") {
+		t.Errorf("the confirmation in Chinese: %q", r.text(".notice"))
+	}
+	if r := act(t, off, ref, "fee", url.Values{"fee": {"waived"}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("waive confirmed: %d %q", r.Code, r.text("main"))
+	}
+	if p := citizen.get("/requests/" + ref); !strings.Contains(p.text(".facts .fee"), "Waived") || !strings.Contains(p.text(".timeline"), "Fee waived") {
+		t.Fatalf("after the waiver: %q / %q", p.text(".facts .fee"), p.text(".timeline"))
+	}
+}

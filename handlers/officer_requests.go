@@ -494,8 +494,10 @@ func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals 
 
 // officerConfirms are the actions that cannot be taken back, each with what its
 // confirmation says: the one extension sends its notice and is spent; marking a duplicate
-// closes the request undecided and tells the requester; closing ends the work for good.
+// closes the request undecided and tells the requester; closing ends the work for good;
+// a waived fee cannot be charged again.
 var officerConfirms = map[string][2]string{
+	"fee":       {"confirm.waive_title", "confirm.waive_text"},
 	"extend":    {"confirm.extend_title", "confirm.extend_text"},
 	"duplicate": {"confirm.duplicate_title", "confirm.duplicate_text"},
 	"close":     {"confirm.close_title", "confirm.close_text"},
@@ -520,6 +522,8 @@ func (s *Server) officerConfirmed(c *gin.Context, r *rights.Request, f *officerA
 		args = append(args, v.Date(r.Due.Start()), v.Date(trial.Due.Start()))
 	case "duplicate":
 		args = append(args, trial.DuplicateOf)
+	case "fee":
+		args = append(args, v.T("request.fee_total", r.Fee.Total))
 	}
 	return s.confirmed(c, confirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
 		Action: "/officer/requests/" + r.Ref + "/" + action, Back: "/officer/requests/" + r.Ref})

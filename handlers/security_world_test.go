@@ -204,7 +204,7 @@ func newWorldOn(t *testing.T, h *harness, mark string) *world {
 	var cal bytes.Buffer
 	cw := csv.NewWriter(&cal)
 	_ = cw.WriteAll([][]string{{"date", "day_off", "note"}, {"2026-12-08", "true", text}})
-	mustStatus(t, "calendar", boss.upload("/admin/calendar", "csv", "cal.csv", cal.Bytes()), http.StatusSeeOther)
+	mustStatus(t, "calendar", boss.importConfirmed("cal.csv", cal.Bytes()), http.StatusSeeOther)
 	p := url.Values{"new": {"1"}, "id": {"xss"}, "code": {"040"}, "categories": {"C001"}}
 	for _, f := range []string{"name", "description", "basis", "retention", "decline"} {
 		p.Set(f+"-zh-TW", text)

@@ -6,10 +6,14 @@ import (
 	"github.com/example/pdpa-portal/analytics"
 )
 
-// trafficChart is the daily page views drawn on the server as SVG (no script): bars on
-// a fixed canvas, a few gridlines, and a marker for days whose figure is hidden.
+// trafficChart is the page views drawn on the server as SVG (no script): bars on a
+// fixed canvas, a few gridlines, and a marker for bars whose figure is hidden. A bar is
+// a day, or a week or a month for long ranges (analytics.BarPeriod).
 type trafficChart struct {
 	W, H, Left, Bottom float64
+	Period             string // analytics.ByDay, ByWeek or ByMonth
+	LabelKey           string // the chart's spoken label and its caption, by period
+	CaptionKey         string
 	Bars               []chartBar
 	Ticks              []chartTick
 	Labels             []chartTick // dates under the axis, a handful
@@ -20,7 +24,7 @@ type chartBar struct {
 	// Class is bar, bar-hidden (under k: drawn k high, the most it could be) or
 	// bar-withheld (unknown: a faint band the plot's height).
 	Class string
-	Date  string
+	Date  string // the day, or the bar's first and last day
 	Text  string
 }
 
@@ -34,21 +38,31 @@ func newTrafficChart(rep *analytics.Report) *trafficChart {
 	if rep.DailyWithheld || len(rep.Daily) == 0 {
 		return nil
 	}
-	ch := &trafficChart{W: 720, H: 240, Left: 48, Bottom: 24}
+	period := analytics.BarPeriod(len(rep.Daily))
+	bars := analytics.Bars(rep.Daily, period, rep.K)
+	ch := &trafficChart{W: 720, H: 240, Left: 48, Bottom: 24, Period: period, LabelKey: "traffic.chart_label", CaptionKey: "traffic.chart_caption"}
+	if period != analytics.ByDay {
+		ch.LabelKey, ch.CaptionKey = ch.LabelKey+"_"+period, ch.CaptionKey+"_"+period
+	}
 	plotW, plotH := ch.W-ch.Left-8, ch.H-ch.Bottom-8
 	var top int64
-	for _, d := range rep.Daily {
-		if d.Views.State == analytics.Shown {
-			top = max(top, d.Views.Value)
+	for _, b := range bars {
+		if b.Views.State == analytics.Shown {
+			top = max(top, b.Views.Value)
 		}
 	}
 	top = niceCeiling(max(top, int64(rep.K)))
-	step := plotW / float64(len(rep.Daily))
+	step := plotW / float64(len(bars))
 	gap := min(step*0.2, 2)
-	for i, d := range rep.Daily {
-		b := chartBar{X: ch.Left + float64(i)*step + gap/2, W: max(step-gap, 0.5), Date: d.Date, Class: "bar"}
-		v := d.Views.Value
-		switch d.Views.State {
+	starts := make([]string, len(bars))
+	for i, bar := range bars {
+		starts[i] = bar.From
+		b := chartBar{X: ch.Left + float64(i)*step + gap/2, W: max(step-gap, 0.5), Date: bar.From, Class: "bar"}
+		if bar.To != bar.From {
+			b.Date = bar.From + " – " + bar.To
+		}
+		v := bar.Views.Value
+		switch bar.Views.State {
 		case analytics.Below:
 			v, b.Class, b.Text = int64(rep.K), "bar-hidden", "< "+strconv.Itoa(rep.K)
 		case analytics.Withheld:
@@ -64,14 +78,15 @@ func newTrafficChart(rep *analytics.Report) *trafficChart {
 		val := top * int64(i) / 4
 		ch.Ticks = append(ch.Ticks, chartTick{Pos: 8 + plotH - plotH*float64(i)/4, Label: groupDigits(val)})
 	}
-	ch.Labels = dateLabels(rep.Daily, ch.Left, step, ch.W)
+	ch.Labels = dateLabels(starts, period == analytics.ByDay, ch.Left, step, ch.W)
 	return ch
 }
 
-// dateLabels places a handful of dates under the axis: every few days (MM-DD) for a
-// range up to two months, else the first day of every month or few months (YYYY-MM). A
-// label that would run past the canvas ends at its edge instead of being cut off.
-func dateLabels(days []analytics.DailyRow, left, step, width float64) []chartTick {
+// dateLabels places a handful of dates under the axis, given each bar's first day:
+// every few days (MM-DD) for daily bars up to two months, else the first bar of every
+// month or few months (YYYY-MM). A label that would run past the canvas ends at its
+// edge instead of being cut off.
+func dateLabels(starts []string, daily bool, left, step, width float64) []chartTick {
 	const charW = 8.5 // a digit at the tick's 14 px, generously
 	var out []chartTick
 	add := func(i int, label string) {
@@ -81,22 +96,22 @@ func dateLabels(days []analytics.DailyRow, left, step, width float64) []chartTic
 		}
 		out = append(out, t)
 	}
-	if len(days) <= 62 {
-		every := max(1, len(days)/6)
-		for i := 0; i < len(days); i += every {
-			add(i, days[i].Date[5:])
+	if daily && len(starts) <= 62 {
+		every := max(1, len(starts)/6)
+		for i := 0; i < len(starts); i += every {
+			add(i, starts[i][5:])
 		}
 		return out
 	}
 	var firsts []int
-	for i, d := range days {
-		if i == 0 || d.Date[8:] == "01" {
+	for i, d := range starts {
+		if i == 0 || d[:7] != starts[i-1][:7] {
 			firsts = append(firsts, i)
 		}
 	}
 	every := (len(firsts) + 6) / 7 // at most seven labels
 	for n := 0; n < len(firsts); n += every {
-		add(firsts[n], days[firsts[n]].Date[:7])
+		add(firsts[n], starts[firsts[n]][:7])
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/i18n"
@@ -51,18 +52,17 @@ func TestEveryCountedPageHasATitle(t *testing.T) {
 // TestChartDateLabelsStayOnTheCanvas: a year's chart labels months (not 365 crowded
 // dates), at most seven, and no label runs past the right edge; a week's labels days.
 func TestChartDateLabelsStayOnTheCanvas(t *testing.T) {
-	days := func(n int) []analytics.DailyRow {
-		var out []analytics.DailyRow
+	days := func(n int) []string {
+		var out []string
 		for i := range n {
-			d := fmt.Sprintf("2026-%02d-%02d", 1+i/31%12, 1+i%31) // shape only: 31-day months
-			out = append(out, analytics.DailyRow{Date: d})
+			out = append(out, fmt.Sprintf("2026-%02d-%02d", 1+i/31%12, 1+i%31)) // shape only: 31-day months
 		}
 		return out
 	}
 	const left, width = 48.0, 720.0
 	for _, n := range []int{1, 7, 30, 62, 63, 365, 1096} {
 		step := (width - left - 8) / float64(n)
-		labels := dateLabels(days(n), left, step, width)
+		labels := dateLabels(days(n), true, left, step, width)
 		if len(labels) == 0 || len(labels) > 8 {
 			t.Errorf("%d days: %d labels", n, len(labels))
 		}
@@ -74,5 +74,14 @@ func TestChartDateLabelsStayOnTheCanvas(t *testing.T) {
 				t.Errorf("%d days: label %q is not a month", n, l.Label)
 			}
 		}
+	}
+	// A year of weekly bars is labelled by month too.
+	var weeks []string
+	for d := time.Date(2025, 11, 24, 0, 0, 0, 0, time.UTC); len(weeks) < 53; d = d.AddDate(0, 0, 7) {
+		weeks = append(weeks, d.Format(time.DateOnly))
+	}
+	labels := dateLabels(weeks, analytics.BarPeriod(365) == analytics.ByDay, left, (width-left-8)/53, width)
+	if len(labels) == 0 || len(labels) > 7 || labels[0].Label != "2025-11" || len(labels[1].Label) != 7 {
+		t.Errorf("weekly labels %v", labels)
 	}
 }

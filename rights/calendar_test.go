@@ -216,3 +216,29 @@ func TestParseCalendarCSVRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A moved due date names the notes of the changed dates between its old and new date,
+// each once and at most three, else the fallback.
+func TestReasonsBetween(t *testing.T) {
+	d := func(day int) Date { return NewDate(2027, 2, day) }
+	why := reasons{notes: map[Date]string{d(5): "春節", d(6): "春節", d(8): "", d(9): "補假", d(10): "颱風停班", d(11): "另一天", d(20): "遠處"},
+		fallback: Keyed("calendar.reason_official")}
+	changed := []Date{d(11), d(10), d(9), d(8), d(6), d(5), d(20)}
+	for _, tc := range []struct {
+		from, to Date
+		want     Word
+	}{
+		{d(5), d(7), Typed("春節")},
+		{d(7), d(5), Typed("春節")},
+		{d(8), d(8), Keyed("calendar.reason_official")},
+		{d(5), d(12), Typed("春節、補假、颱風停班、…")},
+		{d(12), d(19), Keyed("calendar.reason_official")},
+	} {
+		if got := why.between(tc.from, tc.to, changed); got != tc.want {
+			t.Errorf("%s to %s: %+v, want %+v", tc.from, tc.to, got, tc.want)
+		}
+	}
+	if got := (reasons{}).between(d(1), d(30), changed); got != (Word{}) {
+		t.Errorf("no reasons: %+v", got)
+	}
+}

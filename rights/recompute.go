@@ -17,6 +17,7 @@ import (
 // otherwise fall on a holiday loaded later, or ignore a typhoon day.
 type CalendarService struct {
 	Store    CalendarStore
+	Staging  StagedStore
 	Requests Requests
 	Timeline Timeline
 	Now      func() time.Time
@@ -33,34 +34,55 @@ type Moved struct {
 const MaxDayOffReason = 100
 
 // Import stores the entries and re-computes the open requests they affect. It returns
-// how many dates were stored and the requests whose due date moved.
+// how many dates were stored and the requests whose due date moved. Each moved request
+// says why: the notes of the changed dates that moved it (春節, 颱風停班), or that the
+// official calendar did when the file gave none.
 func (s *CalendarService) Import(ctx context.Context, entries []DayEntry, by string) (int, []Moved, error) {
 	n, changed, err := s.Store.Import(ctx, entries)
 	if err != nil {
 		return 0, nil, err
 	}
-	moved, err := s.recompute(ctx, changed, by, "")
+	why := reasons{notes: make(map[Date]string, len(entries)), fallback: Keyed("calendar.reason_official")}
+	for _, e := range entries {
+		why.notes[e.Date] = e.Note
+	}
+	moved, err := s.recompute(ctx, changed, by, why)
 	return n, moved, err
 }
 
-// AddDayOff marks one date as a day off with its reason (a typhoon day, a day the agency
-// closes), written as YYYY-MM-DD.
-func (s *CalendarService) AddDayOff(ctx context.Context, date, reason, by string) ([]Moved, error) {
-	d, reason, err := checkDayOff(date, reason)
+// Change makes one date a day off with its reason (off: a typhoon day, a day the agency
+// closes), or takes a listed date off the calendar (a day off that did not happen, a
+// date imported by mistake: it is then a working day, or a rest day if a Saturday or
+// Sunday). The date is written as YYYY-MM-DD.
+func (s *CalendarService) Change(ctx context.Context, date, reason string, off bool, by string) ([]Moved, error) {
+	d, reason, err := checkChange(date, reason, off)
 	if err != nil {
 		return nil, err
+	}
+	if !off {
+		removed, err := s.Store.Remove(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if !removed {
+			return nil, (&apperr.Invalid{}).Add("date", "calendar.not_listed", d.String())
+		}
+		return s.recompute(ctx, []Date{d}, by, reasons{})
 	}
 	_, changed, err := s.Store.Import(ctx, []DayEntry{{Date: d, DayOff: true, Note: reason}})
 	if err != nil {
 		return nil, err
 	}
-	return s.recompute(ctx, changed, by, reason)
+	return s.recompute(ctx, changed, by, reasons{fallback: Typed(reason)})
 }
 
-// checkDayOff reads a day off added by hand: its date and its reason.
-func checkDayOff(date, reason string) (Date, string, error) {
+// checkChange reads a date added as a day off (with its reason) or removed by hand.
+func checkChange(date, reason string, off bool) (Date, string, error) {
 	v := &apperr.Invalid{}
 	d, ok := dayOffDate(v, date)
+	if !off {
+		return d, "", v.OrNil()
+	}
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
@@ -79,77 +101,66 @@ func checkDayOff(date, reason string) (Date, string, error) {
 	return d, reason, nil
 }
 
-// Preview counts the open requests whose due date a change would move — date made a
-// day off with reason (off), or taken off the calendar — so the administrator is told
-// before it happens. It checks the input as the change does and changes nothing.
+// Preview counts the open requests whose due date Change would move, so the
+// administrator is told before it happens. It checks the input as Change does and
+// changes nothing.
 func (s *CalendarService) Preview(ctx context.Context, date, reason string, off bool) (int, error) {
-	var d Date
-	if off {
-		var err error
-		if d, _, err = checkDayOff(date, reason); err != nil {
+	d, reason, err := checkChange(date, reason, off)
+	if err != nil {
+		return 0, err
+	}
+	if !off {
+		cal, err := s.Store.Days(ctx, d, d)
+		if err != nil {
 			return 0, err
 		}
-	} else {
-		v := &apperr.Invalid{}
-		var ok bool
-		if d, ok = dayOffDate(v, date); !ok {
-			return 0, v
+		if _, listed := cal.Entry(d); !listed {
+			return 0, (&apperr.Invalid{}).Add("date", "calendar.not_listed", d.String())
 		}
+	}
+	moves, err := s.plan(ctx, []Date{d}, func(cal *Days) {
+		if off {
+			cal.Set(DayEntry{Date: d, DayOff: true, Note: reason})
+		} else {
+			delete(cal.m, d)
+		}
+	})
+	return len(moves), err
+}
+
+// Move is a due date a calendar change would move.
+type Move struct {
+	Ref      string
+	From, To Date
+}
+
+// plan lists, in reference order, the open requests whose due date would move if edit
+// were applied to the calendar; changed are the dates the edit touches.
+func (s *CalendarService) plan(ctx context.Context, changed []Date, edit func(*Days)) ([]Move, error) {
+	if len(changed) == 0 {
+		return nil, nil
 	}
 	open, err := s.Requests.Open(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	todo, from, to := touched(open, d, d)
-	if len(todo) == 0 || d.Before(from) {
-		from = d
-	}
-	if to.Before(d) {
-		to = d
+	todo, from, to := touched(open, slices.MinFunc(changed, Date.Compare), slices.MaxFunc(changed, Date.Compare))
+	if len(todo) == 0 {
+		return nil, nil
 	}
 	cal, err := s.Store.Days(ctx, from, to.AddDays(60))
 	if err != nil {
-		return 0, err
-	}
-	after := NewDays(nil)
-	if cal != nil {
-		for k, e := range cal.m {
-			after.m[k] = e
-		}
-	}
-	if off {
-		after.Set(DayEntry{Date: d, DayOff: true, Note: reason})
-	} else {
-		if _, listed := after.Entry(d); !listed {
-			return 0, (&apperr.Invalid{}).Add("date", "calendar.not_listed", d.String())
-		}
-		delete(after.m, d)
-	}
-	n := 0
-	for _, r := range todo {
-		if DueUnder(r, after) != r.Due {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// Remove takes a listed date off the calendar (a day off that did not happen, a date
-// imported by mistake): it is then a working day, or a rest day if a Saturday or Sunday.
-func (s *CalendarService) Remove(ctx context.Context, date, by string) ([]Moved, error) {
-	v := &apperr.Invalid{}
-	d, ok := dayOffDate(v, date)
-	if !ok {
-		return nil, v
-	}
-	removed, err := s.Store.Remove(ctx, d)
-	if err != nil {
 		return nil, err
 	}
-	if !removed {
-		return nil, v.Add("date", "calendar.not_listed", d.String())
+	edit(cal)
+	var moves []Move
+	for _, r := range todo {
+		if due := DueUnder(r, cal); due != r.Due {
+			moves = append(moves, Move{Ref: r.Ref, From: r.Due, To: due})
+		}
 	}
-	return s.recompute(ctx, []Date{d}, by, "")
+	slices.SortFunc(moves, func(a, b Move) int { return strings.Compare(a.Ref, b.Ref) })
+	return moves, nil
 }
 
 // dayOffDate reads the date of a day added or removed by hand; its years are those any
@@ -185,7 +196,7 @@ func awaitsDecision(r *Request) bool { return r.State.Deciding() && r.Decision =
 // dates touch: received before the last changed date, due on or after the first. A
 // request due before every changed date, or received after all of them, keeps its date.
 // The open requests are the queue's small collection, never every request.
-func (s *CalendarService) recompute(ctx context.Context, changed []Date, by, reason string) ([]Moved, error) {
+func (s *CalendarService) recompute(ctx context.Context, changed []Date, by string, why reasons) ([]Moved, error) {
 	if len(changed) == 0 {
 		return nil, nil
 	}
@@ -206,7 +217,7 @@ func (s *CalendarService) recompute(ctx context.Context, changed []Date, by, rea
 	}
 	var moved []Moved
 	for _, q := range todo {
-		m, err := s.redate(ctx, q.Ref, cal, by, reason)
+		m, err := s.redate(ctx, q.Ref, cal, by, func(from, to Date) Word { return why.between(from, to, changed) })
 		if err != nil {
 			return moved, fmt.Errorf("re-compute the due date of %s: %w", q.Ref, err)
 		}
@@ -237,7 +248,7 @@ func touched(open []*Request, lo, hi Date) (todo []*Request, from, to Date) {
 
 // redate re-computes one request's due date as a conditional update, reading it again if
 // an officer acted on it meanwhile.
-func (s *CalendarService) redate(ctx context.Context, ref string, cal Calendar, by, reason string) (*Moved, error) {
+func (s *CalendarService) redate(ctx context.Context, ref string, cal Calendar, by string, because func(from, to Date) Word) (*Moved, error) {
 	for attempt := 0; ; attempt++ {
 		r, err := s.Requests.ByRef(ctx, ref)
 		if errors.Is(err, apperr.ErrNotFound) {
@@ -253,10 +264,11 @@ func (s *CalendarService) redate(ctx context.Context, ref string, cal Calendar, 
 		if due == old {
 			return nil, nil
 		}
-		// The dates are worded for each reader; the reason is the administrator's own text.
+		// The dates are worded for each reader; the reason is the calendar's own text, or
+		// a catalogue key.
 		moved := Say("timeline.due_moved", Typed(old.String()), Typed(due.String()))
-		if reason != "" {
-			moved = Say("timeline.due_moved_because", Typed(old.String()), Typed(due.String()), Typed(reason))
+		if w := because(old, due); w != (Word{}) {
+			moved = Say("timeline.due_moved_because", Typed(old.String()), Typed(due.String()), w)
 		}
 		updated, err := s.Timeline.Update(ctx, ref, r.Version, s.Now(), func(r *Request, now time.Time) (Step, error) {
 			if r.Due != old || !awaitsDecision(r) {
@@ -275,4 +287,42 @@ func (s *CalendarService) redate(ctx context.Context, ref string, cal Calendar, 
 		}
 		return &Moved{Request: updated, From: old}, nil
 	}
+}
+
+// reasons say why due dates moved: the notes of the changed dates (an imported file's
+// 備註), else the fallback (a reason typed by hand, "the official calendar"); the zero
+// reasons say nothing.
+type reasons struct {
+	notes    map[Date]string
+	fallback Word
+}
+
+// maxReasons is how many notes one timeline entry names: a due date pushed past the
+// Lunar New Year names 春節, not each of its days.
+const maxReasons = 3
+
+// between is why a due date moved from one date to another: the distinct notes of the
+// changed dates between them (both included), in date order.
+func (w reasons) between(from, to Date, changed []Date) Word {
+	if to.Before(from) {
+		from, to = to, from
+	}
+	days := slices.Clone(changed)
+	slices.SortFunc(days, Date.Compare)
+	var said []string
+	for _, d := range days {
+		note := w.notes[d]
+		if d.Before(from) || d.After(to) || note == "" || slices.Contains(said, note) {
+			continue
+		}
+		if len(said) == maxReasons {
+			said = append(said, "…")
+			break
+		}
+		said = append(said, note)
+	}
+	if len(said) == 0 {
+		return w.fallback
+	}
+	return Typed(strings.Join(said, "、"))
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -189,4 +191,89 @@ func onlyDuplicates(err error) bool {
 		}
 	}
 	return true
+}
+
+// CalendarImports keeps staged calendar imports in calendar_imports, one document per
+// administrator with their user id as _id: an upload awaiting confirmation is read by
+// _id, and a new upload replaces the last, so the collection holds at most one document
+// per administrator (each at most rights.MaxCalendarRows dates).
+type CalendarImports struct{ db *DB }
+
+// NewCalendarImports returns the store of staged calendar imports.
+func NewCalendarImports(db *DB) *CalendarImports { return &CalendarImports{db: db} }
+
+var _ rights.StagedStore = (*CalendarImports)(nil)
+
+type stagedDoc struct {
+	ID      string        `bson:"_id"`
+	Token   string        `bson:"token"`
+	Entries []calendarDoc `bson:"entries"`
+	Expires time.Time     `bson:"expires"`
+}
+
+// Stage stores si, replacing the administrator's earlier staged import.
+func (c *CalendarImports) Stage(ctx context.Context, si rights.StagedImport) error {
+	if si.By == "" || len(si.Entries) > rights.MaxCalendarRows {
+		return fmt.Errorf("stage calendar import: %d dates for %q", len(si.Entries), si.By)
+	}
+	doc := stagedDoc{ID: si.By, Token: si.Token, Expires: si.Expires, Entries: make([]calendarDoc, 0, len(si.Entries))}
+	for _, e := range si.Entries {
+		if !storableDate(e.Date) {
+			return fmt.Errorf("stage calendar import: invalid date %v", e.Date)
+		}
+		doc.Entries = append(doc.Entries, calendarDoc{ID: e.Date.String(), DayOff: e.DayOff, Note: e.Note})
+	}
+	defer c.db.locks.lock(collCalendarImports, si.By)()
+	_, err := c.db.coll(collCalendarImports).ReplaceOne(ctx, bson.D{{Key: "_id", Value: si.By}}, doc, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("stage calendar import: %w", translate(err))
+	}
+	return nil
+}
+
+// Staged returns the administrator's staged import.
+func (c *CalendarImports) Staged(ctx context.Context, by string) (rights.StagedImport, error) {
+	var doc stagedDoc
+	if err := c.db.coll(collCalendarImports).FindOne(ctx, bson.D{{Key: "_id", Value: by}}).Decode(&doc); err != nil {
+		return rights.StagedImport{}, fmt.Errorf("staged calendar import: %w", translate(err))
+	}
+	return doc.staged()
+}
+
+// Claim deletes and returns the administrator's staged import if token names it.
+func (c *CalendarImports) Claim(ctx context.Context, by, token string) (rights.StagedImport, error) {
+	defer c.db.locks.lock(collCalendarImports, by)()
+	si, err := c.Staged(ctx, by)
+	if err != nil {
+		return si, err
+	}
+	if si.Token != token {
+		return rights.StagedImport{}, fmt.Errorf("staged calendar import: another upload: %w", apperr.ErrNotFound)
+	}
+	// Under the lock the token was checked above; instances sharing a MongoDB check it
+	// in the filter too, so of two confirmations only one deletes it.
+	filter := bson.D{{Key: "_id", Value: by}}
+	if !c.db.single {
+		filter = append(filter, bson.E{Key: "token", Value: token})
+	}
+	res, err := c.db.coll(collCalendarImports).DeleteOne(ctx, filter)
+	if err != nil {
+		return rights.StagedImport{}, fmt.Errorf("claim calendar import: %w", translate(err))
+	}
+	if res.DeletedCount == 0 {
+		return rights.StagedImport{}, fmt.Errorf("claim calendar import: %w", apperr.ErrNotFound)
+	}
+	return si, nil
+}
+
+func (d stagedDoc) staged() (rights.StagedImport, error) {
+	si := rights.StagedImport{By: d.ID, Token: d.Token, Expires: d.Expires, Entries: make([]rights.DayEntry, 0, len(d.Entries))}
+	for _, e := range d.Entries {
+		day, err := rights.ParseDate(e.ID)
+		if err != nil {
+			return rights.StagedImport{}, fmt.Errorf("staged calendar import: %w", err)
+		}
+		si.Entries = append(si.Entries, rights.DayEntry{Date: day, DayOff: e.DayOff, Note: e.Note})
+	}
+	return si, nil
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -219,5 +221,42 @@ func TestCalendarImportReportsChangedDatesAndRemoves(t *testing.T) {
 	days, err := cal.Days(c, rights.NewDate(2026, 7, 1), rights.NewDate(2026, 7, 31))
 	if err != nil || days.DayOff(rights.NewDate(2026, 7, 29)) {
 		t.Fatalf("the removed typhoon day is still off: %v", err)
+	}
+}
+
+// A staged import is kept per administrator, replaced by their next upload, and claimed
+// once, by its own token only.
+func TestCalendarImportsStageAndClaim(t *testing.T) {
+	db := storetest.New(t)
+	st := store.NewCalendarImports(db.DB)
+	c := ctx(t)
+	entries, err := rights.ParseCalendarCSV(strings.NewReader(calendarCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	first := rights.StagedImport{By: "admin-1", Token: "t1", Entries: entries[:2], Expires: at}
+	second := rights.StagedImport{By: "admin-1", Token: "t2", Entries: entries, Expires: at}
+	if err := st.Stage(c, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Stage(c, second); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Staged(c, "admin-1")
+	if err != nil || got.Token != "t2" || !reflect.DeepEqual(got.Entries, entries) || !got.Expires.Equal(at) {
+		t.Fatalf("staged: %+v %v", got, err)
+	}
+	if _, err := st.Claim(c, "admin-1", "t1"); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("a replaced upload claimed: %v", err)
+	}
+	if _, err := st.Staged(c, "admin-2"); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("another administrator's: %v", err)
+	}
+	if got, err := st.Claim(c, "admin-1", "t2"); err != nil || len(got.Entries) != len(entries) {
+		t.Fatalf("claim: %d %v", len(got.Entries), err)
+	}
+	if _, err := st.Claim(c, "admin-1", "t2"); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("claimed twice: %v", err)
 	}
 }

@@ -32,6 +32,7 @@ const (
 	collPurposes           = "purposes"
 	collNoticeAcks         = "notice_acks"
 	collCalendar           = "calendar_days"
+	collCalendarImports    = "calendar_imports"
 	collRequests           = "requests"
 	collOpenRequests       = "open_requests"
 	collCounters           = "counters"
@@ -64,7 +65,7 @@ const (
 // allCollections lists every collection the portal uses.
 var allCollections = []string{collUsers, collEmails, collSessions, collNotices, collSetupTokens, collKeys, collOutbox, collMail,
 	collTokens, collGuard, collReviews, collConsentEvents, collAPITokens, collNoticeDrafts, collPurposes, collNoticeAcks,
-	collCalendar, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
+	collCalendar, collCalendarImports, collRequests, collOpenRequests, collCounters, collSubjectRequests, collRequestFiles, collFileChunks,
 	collRequestStats, collSettings, collGuests, collGuestCodes, collUsage, collPackages, collErasedConsents, collDisclosures, collDisclosureHistory, collSubjectDisclosures, collPDFiles, collPDFileHistory, collAnalytics, collAuditEvents, collAuditHead, collIncidents,
 	collAuditIndex, collLists, collConsentCounts, collLetters, collLetterNumbers}
 

@@ -62,6 +62,8 @@ var bounded = map[string]string{ // #nosec G101 -- collection names and descript
 	collSettings:     "settings, leases and flags (tens)",
 	collAuditHead:    "the audit trail's head and checkpoint (two)",
 	collReviews:      "staff reviews (two a year per staff member)",
+
+	collCalendarImports: "staged calendar imports (one per administrator)",
 }
 
 // Problem says what is wrong with q, or "" when it is fine: on a request path, any

@@ -173,7 +173,14 @@ func TestBrowserOfficerDayCalendarImport(t *testing.T) {
 	must(t, a.ctx, chromedp.Navigate(site.URL+"/staff"), chromedp.WaitVisible(".cards"),
 		chromedp.Click(`.cards a[href="/admin/calendar"]`), chromedp.WaitVisible("#f-csv"))
 	a.check("calendar")
-	submitted(t, a.ctx, chromedp.SetUploadFiles("#f-csv", []string{csv}), chromedp.Click(`form[action="/admin/calendar"] button[type=submit]`))
+	// The upload first says which due dates would move; only "yes" imports it.
+	must(t, a.ctx, chromedp.SetUploadFiles("#f-csv", []string{csv}), chromedp.Click(`form[action="/admin/calendar"] button[type=submit]`),
+		chromedp.WaitVisible(".confirm-lines"))
+	if lines := textOf(t, a.ctx, ".confirm-lines"); !strings.Contains(lines, ref+"：") {
+		t.Errorf("the import's confirmation does not name %s: %q", ref, lines)
+	}
+	a.check("calendar-confirm")
+	submitted(t, a.ctx, chromedp.Click(`form[action="/admin/calendar/import"] button[type=submit]`))
 	if f := textOf(t, a.ctx, ".flashes"); !strings.Contains(f, "已匯入 3 個日期") || !strings.Contains(f, "1 件處理中請求的決定期限因此變更") {
 		t.Errorf("after the import: %q", f)
 	}

@@ -142,7 +142,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailWords: mailer,
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
-		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Requests: p.Requests, Timeline: p.Requests, Now: now},
+		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Staging: store.NewCalendarImports(db), Requests: p.Requests, Timeline: p.Requests, Now: now},
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Digests: store.NewDigests(db), Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Eraser: eraser, Packages: store.NewPackages(db, v, p.Files),
 		Disclosures: store.NewDisclosures(db, v), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
