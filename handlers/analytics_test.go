@@ -570,7 +570,7 @@ func TestTrafficChartWeeklyAndMonthlyBars(t *testing.T) {
 	bars := map[string]string{}
 	r.doc.Find("figure.chart svg rect[class^=bar]").Each(func(_ int, s *goquery.Selection) {
 		title := s.Find("title").Text()
-		dates, text, _ := strings.Cut(title, ": ")
+		dates, text, _ := strings.Cut(title, "：") // the page is in Chinese: a full-width colon
 		bars[dates] = text + " " + s.AttrOr("class", "")
 	})
 	if len(bars) != 53 || !strings.Contains(r.text("figure.chart figcaption"), "每週瀏覽次數，週一至週日") {
@@ -602,7 +602,7 @@ func TestTrafficChartWeeklyAndMonthlyBars(t *testing.T) {
 	}
 	// More than two years: a bar per month, January 2024 to November 2026.
 	if r := web.get("/webmaster/traffic?from=2024-01-01&to=2026-11-22"); r.Code != 200 || r.doc.Find("figure.chart svg rect[class^=bar]").Length() != 35 ||
-		r.doc.Find(`figure.chart svg rect title:contains("2024-01-01 – 2024-01-31: < 5")`).Length() != 1 {
+		r.doc.Find(`figure.chart svg rect title:contains("2024-01-01 – 2024-01-31：< 5")`).Length() != 1 {
 		t.Errorf("monthly bars: %d, %d bars", r.Code, r.doc.Find("figure.chart svg rect[class^=bar]").Length())
 	}
 	// 90 days: still a bar a day.

@@ -143,7 +143,7 @@ func TestCalendarChangesMoveOpenRequestsAndTellRequesters(t *testing.T) {
 		t.Fatalf("a request the day does not touch moved: %q", r.text("main"))
 	}
 	ms := h.mails("c@example.tw")
-	if len(ms) != before+1 || !strings.Contains(ms[len(ms)-1].Subject, "2026-000001") || !strings.Contains(ms[len(ms)-1].Body, "2026-12-08 → 2026-12-09 (颱風停止上班)") {
+	if len(ms) != before+1 || !strings.Contains(ms[len(ms)-1].Subject, "2026-000001") || !strings.Contains(ms[len(ms)-1].Body, "2026-12-08 → 2026-12-09（颱風停止上班）") {
 		t.Fatalf("mail after the typhoon day: %d→%d %+v", before, len(ms), ms[len(ms)-1])
 	}
 
@@ -334,7 +334,7 @@ func TestCalendarImportAsksFirstAndSaysWhy(t *testing.T) {
 	if v := citizen.get("/requests/2026-000002"); !strings.Contains(v.text(".facts"), "24 December 2026") || !strings.Contains(v.text(".timeline"), "2026-12-23 → 2026-12-24 (official office calendar)") {
 		t.Fatalf("the correction: %q", v.text("main"))
 	}
-	if v := h.signIn("c@example.tw", citizenPassword).get("/requests/2026-000002"); !strings.Contains(v.text(".timeline"), "2026-12-23 → 2026-12-24 (行政機關辦公日曆)") {
+	if v := h.signIn("c@example.tw", citizenPassword).get("/requests/2026-000002"); !strings.Contains(v.text(".timeline"), "2026-12-23 → 2026-12-24（行政機關辦公日曆）") {
 		t.Fatalf("the correction in Chinese: %q", v.text(".timeline"))
 	}
 	ms := h.mails("c@example.tw")
@@ -342,7 +342,7 @@ func TestCalendarImportAsksFirstAndSaysWhy(t *testing.T) {
 		t.Fatalf("%d mails after the import, want 2", len(ms)-before)
 	}
 	bodies := ms[before].Body + ms[before+1].Body
-	if !strings.Contains(bodies, "2026-12-08 → 2026-12-09 (颱風停班)") || !strings.Contains(bodies, "2026-12-23 → 2026-12-24 (行政機關辦公日曆)") {
+	if !strings.Contains(bodies, "2026-12-08 → 2026-12-09（颱風停班）") || !strings.Contains(bodies, "2026-12-23 → 2026-12-24（行政機關辦公日曆）") {
 		t.Fatalf("the mails do not say why:\n%s", bodies)
 	}
 	// Used once: the same confirmation again changes nothing.
