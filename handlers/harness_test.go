@@ -28,6 +28,10 @@ import (
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
+// Cheap password hashes: most of these tests' time went to argon2id otherwise. A test
+// whose assertion rests on the hash's real cost turns it back on for itself.
+func init() { account.CheapHashesInTests(true) }
+
 // testSigner signs the consent receipts of every test server.
 var testSigner = receipt.NewSigner(ed25519.NewKeyFromSeed(make32(7)))
 
