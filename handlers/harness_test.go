@@ -1,4 +1,4 @@
-//lint:file-ignore U1000 this harness is compiled into two packages (handlers and, through a symbolic link, handlers/browser); each uses part of it
+//lint:file-ignore U1000 this harness is compiled into every test package of handlers (through symbolic links in browser, stafftest and securitytest); each uses part of it
 
 package handlers_test
 

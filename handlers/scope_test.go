@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/PuerkitoBio/goquery"
-
 	"github.com/example/pdpa-portal/account"
 )
 
@@ -19,23 +17,6 @@ func verifiedCitizen(t *testing.T, h *harness, email, name string, optional ...s
 	link, _ := h.lastLink(email)
 	h.browser().get(link)
 	return h.signIn(email, citizenPassword, english)
-}
-
-// confirmForm resends the confirmation page's form, as pressing its button does.
-func confirmForm(t *testing.T, b *browser, page *response) *response {
-	t.Helper()
-	form := page.doc.Find(`main form`).First()
-	action, _ := form.Attr("action")
-	vals := url.Values{}
-	form.Find(`input[type=hidden]`).Each(func(_ int, in *goquery.Selection) {
-		n, _ := in.Attr("name")
-		v, _ := in.Attr("value")
-		vals.Add(n, v)
-	})
-	if vals.Get("confirm") != "yes" {
-		t.Fatalf("the confirmation form lacks confirm=yes: %v", vals)
-	}
-	return b.post(action, vals)
 }
 
 // A deletion of one purpose, granted, withdraws that purpose only: the account, the
