@@ -74,6 +74,26 @@ func TestPasswordHashIsArgon2idAndVerifies(t *testing.T) {
 	}
 }
 
+// Hashes are written at the real cost unless a test asks for cheap ones; either kind
+// verifies whatever the setting, since each hash carries its own cost.
+func TestCheapHashesAreOptInAndStillVerify(t *testing.T) {
+	full, _ := account.HashPassword("Str0ng!Pass")
+	if !strings.HasPrefix(full, "$argon2id$v=19$m=65536,t=3,p=2$") {
+		t.Fatalf("hash %q is not at the real cost", full)
+	}
+	account.CheapHashesInTests(true)
+	t.Cleanup(func() { account.CheapHashesInTests(false) })
+	cheap, _ := account.HashPassword("Str0ng!Pass")
+	if !strings.HasPrefix(cheap, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("hash %q is not cheap", cheap)
+	}
+	for _, h := range []string{full, cheap} {
+		if !account.VerifyPassword(h, "Str0ng!Pass") || account.VerifyPassword(h, "Str0ng!PasS") {
+			t.Fatalf("verification of %q is wrong", h)
+		}
+	}
+}
+
 func TestValidateNewUser(t *testing.T) {
 	for _, c := range []struct{ email, name, want string }{
 		{"a@agency.example", "王小明", ""},

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"testing"
 	"unicode"
 	"unicode/utf8"
 
@@ -73,15 +75,34 @@ const (
 	argonKeyLen  = 32
 )
 
+// cheapHashes makes HashPassword use argon2id's least cost (CheapHashesInTests).
+var cheapHashes atomic.Bool
+
+// CheapHashesInTests makes HashPassword write hashes of argon2id's least cost (one pass
+// over 64 KiB) when on, and of the real cost when off. A test binary that creates and
+// signs in people hundreds of times otherwise spends most of its time hashing. It panics
+// outside a test binary, so a portal can never weaken its hashes. VerifyPassword reads
+// the cost from each hash, so hashes of either cost verify whatever the setting.
+func CheapHashesInTests(on bool) {
+	if !testing.Testing() {
+		panic("account.CheapHashesInTests called outside a test")
+	}
+	cheapHashes.Store(on)
+}
+
 // HashPassword returns a PHC-formatted argon2id hash.
 func HashPassword(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	t, mem, threads := uint32(argonTime), uint32(argonMemory), uint8(argonThreads)
+	if cheapHashes.Load() {
+		t, mem, threads = 1, 64, 1
+	}
+	key := argon2.IDKey([]byte(password), salt, t, mem, threads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, mem, t, threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 

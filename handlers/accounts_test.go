@@ -20,13 +20,6 @@ import (
 // requiredPurposes are the default notice's required purposes.
 var requiredPurposes = []string{"account", "progress", "online", "systems", "stats"}
 
-// signUpForm is the sign-up form as a browser sends it: the required purposes
-// acknowledged with the one box, the optional ones ticked.
-func signUpForm(email, name, pw string, optional ...string) url.Values {
-	return url.Values{"email": {email}, "name": {name}, "password": {pw}, "password_confirm": {pw}, "version": {"1"},
-		"acknowledge": {"true"}, "purposes": append([]string{}, optional...)}
-}
-
 // A citizen signs up, verifies the address from the mail, signs in and sees the account,
 // in each language, with the mail in that language.
 func TestCitizenSignUpVerifyAndSignIn(t *testing.T) {

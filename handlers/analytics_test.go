@@ -24,28 +24,6 @@ import (
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
-const chromeUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
-
-func withUA(ua string) func(*http.Request) {
-	return func(r *http.Request) { r.Header.Set("User-Agent", ua) }
-}
-
-func withHeader(k, v string) func(*http.Request) { return func(r *http.Request) { r.Header.Set(k, v) } }
-
-// flush writes the buffered counts and reads them back for one day.
-func (h *harness) traffic(date string) *analytics.Range {
-	h.t.Helper()
-	ctx := context.Background()
-	if err := h.srv.Counter.Flush(ctx, h.clock.Now()); err != nil {
-		h.t.Fatal(err)
-	}
-	r, err := h.srv.Counter.Store.Range(ctx, date, date)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return r
-}
-
 // The banner offers Accept and Refuse alike; the choice is kept in the visitor's own
 // cookie, Refuse removes the visitor cookie, and DNT or GPC always win.
 func TestCookieChoice(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -24,64 +23,6 @@ import (
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
-
-// api sends a JSON request with the browser's cookies (none for an anonymous browser).
-func (b *browser) api(method, target, body string, opts ...func(*http.Request)) *response {
-	b.h.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	all := append([]func(*http.Request){func(r *http.Request) {
-		for _, c := range b.jar {
-			r.AddCookie(c)
-		}
-		r.Header.Set("Content-Type", "application/json")
-	}}, b.opts...)
-	return b.h.do(method, target, rd, append(all, opts...)...)
-}
-
-func bearer(token string) func(*http.Request) { return header("Authorization", "Bearer "+token) }
-
-// decodeAs reads a JSON response that must have status want.
-func decodeAs[T any](t *testing.T, r *response, want int) T {
-	t.Helper()
-	var v T
-	if r.Code != want {
-		t.Fatalf("status %d, want %d: %s", r.Code, want, r.Body.String())
-	}
-	if ct := r.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Fatalf("Content-Type %q", ct)
-	}
-	if err := json.Unmarshal(r.Body.Bytes(), &v); err != nil {
-		t.Fatalf("%v: %s", err, r.Body.String())
-	}
-	return v
-}
-
-type apiErrorJSON struct {
-	Error struct {
-		Code      string `json:"code"`
-		Message   string `json:"message"`
-		RequestID string `json:"requestId"`
-	} `json:"error"`
-}
-
-// apiError checks an error answer's status and code and returns its message.
-func apiError(t *testing.T, r *response, status int, code string) string {
-	t.Helper()
-	e := decodeAs[apiErrorJSON](t, r, status)
-	if e.Error.Code != code {
-		t.Fatalf("code %q, want %q: %s", e.Error.Code, code, r.Body.String())
-	}
-	if e.Error.Message == "" || strings.Contains(e.Error.Message, "api.error") {
-		t.Fatalf("message %q is not translated", e.Error.Message)
-	}
-	if e.Error.RequestID == "" || e.Error.RequestID != r.Header().Get("X-Request-ID") {
-		t.Fatalf("request id %q, header %q", e.Error.RequestID, r.Header().Get("X-Request-ID"))
-	}
-	return e.Error.Message
-}
 
 type apiState struct {
 	Purpose       string     `json:"purpose"`

@@ -15,29 +15,8 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
-	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/store"
 )
-
-// events reads the whole trail, oldest first (reading it all is a background job's
-// work, as verification does).
-func (h *harness) events() []*audit.Event {
-	h.t.Helper()
-	var out []*audit.Event
-	if err := h.srv.Audit.Walk(background.Job(context.Background(), "test: read the trail"), func(e *audit.Event) error { out = append(out, e); return nil }); err != nil {
-		h.t.Fatal(err)
-	}
-	return out
-}
-
-func findEvent(events []*audit.Event, match func(*audit.Event) bool) *audit.Event {
-	for _, e := range events {
-		if match(e) {
-			return e
-		}
-	}
-	return nil
-}
 
 // What the trail records: a citizen's request, an officer's action and the staff member's
 // address, a failed and a successful sign-in, staff opening a record; never a citizen's

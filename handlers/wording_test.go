@@ -1,3 +1,5 @@
+//lint:file-ignore U1000 this file is compiled into handlers and, through a symbolic link, handlers/securitytest; each uses part of it
+
 package handlers_test
 
 import (

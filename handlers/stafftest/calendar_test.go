@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,46 +12,6 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 )
-
-// upload posts a CSV file as a browser's file input does.
-func (b *browser) upload(target, field, name string, content []byte) *response {
-	b.h.t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	fw, err := w.CreateFormFile(field, name)
-	if err != nil {
-		b.h.t.Fatal(err)
-	}
-	fw.Write(content)
-	w.Close()
-	opts := append([]func(*http.Request){func(r *http.Request) {
-		for _, c := range b.jar {
-			r.AddCookie(c)
-		}
-		r.Header.Set("Content-Type", w.FormDataContentType())
-	}}, b.opts...)
-	r := b.h.do(http.MethodPost, target, &body, opts...)
-	for _, c := range r.Result().Cookies() {
-		if c.MaxAge < 0 {
-			delete(b.jar, c.Name)
-		} else {
-			b.jar[c.Name] = c
-		}
-	}
-	return r
-}
-
-// importConfirmed uploads a calendar file and confirms the import the page then asks
-// about, as an administrator clicking "yes" does.
-func (b *browser) importConfirmed(name string, content []byte) *response {
-	b.h.t.Helper()
-	r := b.upload("/admin/calendar", "csv", name, content)
-	token, ok := r.doc.Find(`main form[action="/admin/calendar/import"] input[name=staged]`).Attr("value")
-	if r.Code != http.StatusOK || !ok {
-		return r
-	}
-	return b.post("/admin/calendar/import", url.Values{"staged": {token}, "confirm": {"yes"}})
-}
 
 // An administrator imports days off; the due dates of a request received today move
 // past them; a bad line is named and nothing is stored.

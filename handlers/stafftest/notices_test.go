@@ -11,29 +11,6 @@ import (
 	"github.com/example/pdpa-portal/account"
 )
 
-// formValues reads a form as a browser would submit it: inputs, ticked boxes, text areas.
-func formValues(doc *goquery.Document, sel string) url.Values {
-	v := url.Values{}
-	form := doc.Find(sel).First()
-	form.Find("input").Each(func(_ int, in *goquery.Selection) {
-		name, _ := in.Attr("name")
-		typ, _ := in.Attr("type")
-		val, _ := in.Attr("value")
-		if name == "" || ((typ == "checkbox" || typ == "radio") && in.AttrOr("checked", "-") == "-") {
-			return
-		}
-		if (typ == "checkbox" || typ == "radio") && val == "" {
-			val = "on"
-		}
-		v.Add(name, val)
-	})
-	form.Find("textarea").Each(func(_ int, ta *goquery.Selection) {
-		name, _ := ta.Attr("name")
-		v.Add(name, strings.TrimPrefix(ta.Text(), "\n"))
-	})
-	return v
-}
-
 // An administrator drafts, previews and publishes a version with a new purpose: the
 // banner appears until dismissed or acknowledged, and the citizen is asked about the
 // new purpose only at the next sign-in.

@@ -10,16 +10,6 @@ import (
 	"github.com/example/pdpa-portal/account"
 )
 
-// incidentForm is a record affecting one account, two addresses without an account
-// and two people known only by their postal address, one of each in English.
-func incidentForm(h *harness) url.Values {
-	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
-	return url.Values{"title": {"名冊外洩"}, "discovered": {discovered}, "what": {"一份含姓名與地址的名冊遭外洩。"}, "data": {"姓名、地址"}, "people": {"5"},
-		"measures": {"已關閉外洩管道並通報主管機關。"}, "what_en": {"A list with names and addresses leaked."}, "measures_en": {"The leak was closed and reported."},
-		"affected": {"mei@example.tw"}, "emails": {"lee@example.org\nsmith@example.com | en\nLEE@example.org"},
-		"letters": {"王大明 | 100臺北市中正區重慶南路一段122號\nJane Doe ｜ 1 Main St, Taipei ｜ en"}}
-}
-
 // People without an account are told too: by e-mail with the same text as an
 // account's notice, and by a letter printed for post, one A4 page each in the person's
 // language. Sending asks first with the count per channel; the record keeps how and when
@@ -243,9 +233,4 @@ func TestIncidentPublicAnnouncement(t *testing.T) {
 	if h.get("/announcements").doc.Find(`main a[href="/announcements/`+id+`"]`).Length() != 1 {
 		t.Fatal("an old announcement left the list")
 	}
-}
-
-func incidentVersion(b *browser, id string) string {
-	v, _ := b.get("/admin/incidents/" + id).doc.Find(`form[action$="/reported"] input[name=version]`).Attr("value")
-	return v
 }

@@ -103,37 +103,6 @@ func TestFulfilledStopRestricts(t *testing.T) {
 	}
 }
 
-// snapshot copies every collection but the key store, as a data backup would.
-func snapshot(t *testing.T, db *storetest.DB) map[string][]bson.Raw {
-	t.Helper()
-	client, err := mongo.Connect(options.Client().ApplyURI(db.URI))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(context.Background())
-	ctx := context.Background()
-	names, err := client.Database(db.Name).ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]bson.Raw{}
-	for _, n := range names {
-		if n == "subject_keys" {
-			continue // backed up separately, with deletions applied (DESIGN.md)
-		}
-		cur, err := client.Database(db.Name).Collection(n).Find(ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var docs []bson.Raw
-		if err := cur.All(ctx, &docs); err != nil {
-			t.Fatal(err)
-		}
-		out[n] = docs
-	}
-	return out
-}
-
 // restore puts a snapshot back over the database, as restoring an old backup would.
 func restore(t *testing.T, db *storetest.DB, snap map[string][]bson.Raw) {
 	t.Helper()

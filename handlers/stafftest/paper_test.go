@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,16 +9,6 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 )
-
-// pendingMail counts every message in the outbox, to whomever.
-func pendingMail(t *testing.T, h *harness) int {
-	t.Helper()
-	all, err := h.mail.Pending(context.Background(), h.clock.Now().Add(1000*time.Hour), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(all)
-}
 
 // A letter from someone with only a postal address: refused with a clear message when it
 // gives no way to reach them, is dated in the future or carries an oversize scan; entered

@@ -10,27 +10,6 @@ import (
 	"github.com/example/pdpa-portal/account"
 )
 
-// paymentSettings are valid payment instructions: all three ways, 30 days.
-func paymentSettings() url.Values {
-	return url.Values{
-		"bank_zh": {"臺灣銀行"}, "bank_en": {"Bank of Taiwan"}, "branch_zh": {"城中分行"}, "branch_en": {"Chengchung Branch"},
-		"account_name_zh": {"範例市政府數位服務處"}, "account_name_en": {"Example City Digital Services Office"}, "account_no": {"0123-4567-8901"},
-		"counter_zh": {"範例市中正區示範路1號1樓"}, "counter_en": {"1F, No. 1, Shifan Road"}, "hours_zh": {"週一至週五 8:30–17:30"}, "hours_en": {"Mon–Fri 8:30–17:30"},
-		"epay_url": {"https://pay.example.gov.tw/fees"}, "due_days": {"30"},
-	}
-}
-
-// setFees gives the agency a schedule (NT$2 a page) and payment instructions.
-func setFees(t *testing.T, admin *browser) {
-	t.Helper()
-	if r := admin.post("/admin/fees", url.Values{"id": {""}, "name_zh": {"影印每頁"}, "name_en": {"Copy, per page"}, "unit": {"2"}}); r.Code != http.StatusSeeOther {
-		t.Fatalf("fee schedule: %d %q", r.Code, r.text(".error-summary"))
-	}
-	if r := admin.post("/admin/fees/payment", paymentSettings()); r.Code != http.StatusSeeOther {
-		t.Fatalf("payment instructions: %d %q", r.Code, r.text(".error-summary"))
-	}
-}
-
 // The administrator's payment instructions are checked — each way whole in both
 // languages, an https link, a period of 1 to 90 days — with messages in the reader's
 // language; the schedule and the instructions are then public in both languages, and

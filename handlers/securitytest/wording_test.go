@@ -1,0 +1,1 @@
+../wording_test.go
