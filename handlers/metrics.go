@@ -110,7 +110,7 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 					overdue++
 				}
 			}
-			for _, st := range openStates {
+			for _, st := range rights.QueueStates {
 				ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(byState[st]), string(st))
 			}
 			ch <- prometheus.MustNewConstMetric(descOver, prometheus.GaugeValue, float64(overdue))
