@@ -97,6 +97,7 @@ func (s *Server) RunRetention(ctx context.Context, holder string, guests rights.
 		// A quota's window is at most a day: usage idle for longer counts for nothing.
 		{"quota_usage", func() (int, error) { return s.Retention.DeleteIdleUsageBefore(ctx, now.Add(-24*time.Hour)) }},
 		{"unfinished_filings", func() (int, error) { return s.Requests.DropUnfinished(ctx, rights.DateOf(now).AddDays(-1)) }},
+		{"calendar_imports", func() (int, error) { return s.CalendarDays.DropExpiredImports(ctx) }},
 		{"guests", func() (int, error) {
 			_, closed, err := s.SweepGuests(ctx, guests)
 			return closed, err
