@@ -178,6 +178,12 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		if rep, err := s.Eraser.Erase(ctx, r.Subject, keep); err != nil {
 			s.Log.Error("erasure incomplete", "ref", r.Ref, "err", err)
 			s.addFlash(c, flashError, "flash.erasure_incomplete")
+			if to != "" && rep.Requests > 0 {
+				// Requests were made anonymous (their letters and packages gone with them),
+				// and the key may be too: a later run could neither gather what the person
+				// is owed nor read their address, so they get it now, as gathered.
+				s.farewell(c, updated, to, lang, owed, files)
+			}
 		} else {
 			s.Log.Info("person erased", "ref", r.Ref, "requests", rep.Requests, "consent_events", rep.ConsentEvents, "mail", rep.Mail, "sessions", rep.Sessions, "files", rep.Files)
 			s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
@@ -243,9 +249,11 @@ func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang string, ow
 	ctx := c.Request.Context()
 	id, err := s.Eraser.Farewell(ctx)
 	if err == nil {
-		err = s.Accounts.Mailer.Send(ctx, account.Mail{UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []outbox.Arg{outbox.Text(r.Ref), owed}, Files: files})
+		// One farewell per erasure: a run finishing one that failed part-way, or two
+		// runs at once, find it queued already.
+		err = s.Accounts.Mailer.Send(ctx, account.Mail{ID: "farewell-" + r.Ref, UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []outbox.Arg{outbox.Text(r.Ref), owed}, Files: files})
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, apperr.ErrConflict) {
 		s.Log.Error("erasure done but its confirmation was not queued", "ref", r.Ref, "err", err)
 	}
 }

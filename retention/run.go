@@ -56,6 +56,9 @@ type Runner struct {
 	Guests interface {
 		Sweep(ctx context.Context) (reminded, closed int, err error)
 	}
+	Calendar interface {
+		DropExpiredImports(ctx context.Context) (int, error)
+	}
 	Log *slog.Logger
 	Now func() time.Time
 }
@@ -98,6 +101,7 @@ func (r *Runner) Run(ctx context.Context, holder string) (*Run, error) {
 		// A quota's window is at most a day: usage idle for longer counts for nothing.
 		{"quota_usage", func() (int, error) { return r.Store.DeleteIdleUsageBefore(ctx, now.Add(-24*time.Hour)) }},
 		{"unfinished_filings", func() (int, error) { return r.Requests.DropUnfinished(ctx, rights.DateOf(now).AddDays(-1)) }},
+		{"calendar_imports", func() (int, error) { return r.Calendar.DropExpiredImports(ctx) }},
 		{"guests", func() (int, error) {
 			_, closed, err := r.Guests.Sweep(ctx)
 			return closed, err

@@ -171,8 +171,9 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		policy = rights.DefaultGuestPolicy
 	}
 	p.Jobs.Guests = &rights.GuestSweep{Requests: p.Requests, Timeline: p.Requests, Guests: p.Guests, Mailer: mailer, Policy: policy, Now: now}
+	calendarDays := &rights.CalendarService{Store: calendar, Staging: store.NewCalendarImports(db), Requests: p.Requests, Timeline: p.Requests, Now: now}
 	p.Jobs.Retention = &retention.Runner{Store: retained, Packages: packages, Audit: p.Audit, Incidents: incidents, Requests: p.Requests,
-		Guests: p.Jobs.Guests, Log: c.Log, Now: now}
+		Guests: p.Jobs.Guests, Calendar: calendarDays, Log: c.Log, Now: now}
 	p.Jobs.Digests = &rights.DigestJob{Log: store.NewDigests(db), Calendar: calendar, Requests: p.Requests, Fulfil: fees, Staff: p.Users,
 		Sent: p.Mail, Mailer: mailer, Now: now}
 	p.Jobs.Packages = &export.Builder{Packages: packages, Files: p.Files, Log: c.Log, Now: now}
@@ -181,7 +182,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
-		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Staging: store.NewCalendarImports(db), Requests: p.Requests, Timeline: p.Requests, Now: now},
+		Calendar: calendar, CalendarDays: calendarDays,
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages,
 		Disclosures: store.NewDisclosures(db, v), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
