@@ -177,7 +177,10 @@ type Server struct {
 	// reads the cookies sealed before it, which are sealed anew at their next view.
 	visitorCodec  *analytics.VisitorCodec
 	visitorLegacy *securecookie.SecureCookie
-	engine        *gin.Engine
+	// agents and visitorSeals spare counting work a view repeats (analytics.go).
+	agents       analytics.AgentCache
+	visitorSeals [64]atomic.Pointer[visitorSeal]
+	engine       *gin.Engine
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
