@@ -315,9 +315,29 @@ func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Re
 		return nil, fmt.Errorf("requests: %w", err)
 	}
 	out := make([]*rights.Request, 0, len(idx.Refs))
+	// The person's data key is unwrapped once for the list, not once a request.
+	var sealer *vault.Sealer
 	for _, ref := range idx.Refs {
-		r, err := s.ByRef(ctx, ref)
-		if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
+		var d requestDoc
+		err := s.db.byID(ctx, collRequests, ref, &d)
+		if errors.Is(err, apperr.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("request %s: %w", ref, err)
+		}
+		var r *rights.Request
+		if d.Erased || d.Subject != subject {
+			r, err = s.toDomain(ctx, &d)
+		} else {
+			if sealer == nil {
+				sealer, err = s.vault.For(ctx, subject)
+			}
+			if err == nil {
+				r, err = toRequest(&d, sealer)
+			}
+		}
+		if errors.Is(err, vault.ErrKeyDestroyed) {
 			continue
 		}
 		if err != nil {
@@ -391,6 +411,19 @@ func (s *Requests) refreshOpen(ctx context.Context, ref string) (*openDoc, error
 }
 
 func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request, error) {
+	var sealer *vault.Sealer
+	if !d.Erased {
+		var err error
+		if sealer, err = s.vault.For(ctx, d.Subject); err != nil {
+			return nil, err
+		}
+	}
+	return toRequest(d, sealer)
+}
+
+// toRequest converts a stored request, opening its sealed fields with sealer (the
+// subject's; nil for an erased request).
+func toRequest(d *requestDoc, sealer *vault.Sealer) (*rights.Request, error) {
 	received, err := rights.ParseDate(d.Received)
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", d.Ref, err)
@@ -406,12 +439,6 @@ func (s *Requests) toDomain(ctx context.Context, d *requestDoc) (*rights.Request
 	for _, dl := range d.Deliveries {
 		on, _ := rights.ParseDate(dl.On)
 		r.Deliveries = append(r.Deliveries, rights.Delivery{Letter: dl.Letter, Method: dl.Method, On: on, By: dl.By})
-	}
-	var sealer *vault.Sealer
-	if !d.Erased {
-		if sealer, err = s.vault.For(ctx, d.Subject); err != nil {
-			return nil, err
-		}
 	}
 	open := func(field string, src []byte, dst *string) {
 		if len(src) == 0 || err != nil || sealer == nil {
