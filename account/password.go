@@ -134,10 +134,15 @@ var (
 // idKey is argon2.IDKey behind the process's hash slots. A finished hash's memory is
 // collected at once: otherwise the heap, grown by the hash, lets the next one take
 // another 64 MiB before a collection (two sign-ins in a row peaked at 205 MiB). The
-// last one out also gives the memory back to the system, so an idle portal stays small.
+// last one out also gives the memory back to the system, so an idle portal stays small,
+// and a hash starting alone first returns what pages left behind, so its 64 MiB come on
+// top of the live heap rather than of the garbage a busy moment left.
 func idKey(password, salt []byte, t, mem uint32, threads uint8, keyLen uint32) []byte {
 	hashSlots <- struct{}{}
 	n := hashRunning.Add(1)
+	if n == 1 {
+		debug.FreeOSMemory()
+	}
 	for {
 		p := hashPeak.Load()
 		if n <= p || hashPeak.CompareAndSwap(p, n) {
