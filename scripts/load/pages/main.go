@@ -155,7 +155,9 @@ func main() {
 		}
 	}
 	for _, path := range paths {
-		sizes[path] = pageSize(portals[0].p.URL+path, "")
+		// As served without counting (with it, a browser without the choice cookie also
+		// gets the cookie banner, which wrk's browser, having chosen, does not).
+		sizes[path] = pageSize(portals[1].p.URL+path, "")
 		for _, pt := range portals {
 			r := wrk(pt.p.URL+path, pt.headers, pt.p.Pid())
 			r.server, r.page, r.idle = "portal, analytics "+pt.mode, path, pt.idle
