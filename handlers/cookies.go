@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"hash/maphash"
 	"net/http"
 	"time"
 
@@ -64,12 +65,31 @@ func (s *Server) readSessionCookie(r *http.Request) (string, bool) {
 	if err != nil {
 		return "", false
 	}
+	slot := &s.sessionCookies[maphash.String(s.cookieSeed, ck.Value)%uint64(len(s.sessionCookies))]
+	now := time.Now() // securecookie's own clock, which judges the cookie's age
+	if e := slot.Load(); e != nil && e.value == ck.Value && now.Sub(e.at) >= 0 && now.Sub(e.at) < openedCookieTTL {
+		return e.token, true
+	}
 	var token string
 	if err := s.cookies.Decode(sessionCookie, ck.Value, &token); err != nil || token == "" {
 		return "", false
 	}
+	slot.Store(&openedCookie{value: ck.Value, token: token, at: now})
 	return token, true
 }
+
+// openedCookie is a session cookie as sent and the token it opened to. Opening one (a
+// MAC, a decryption, base64 twice) cost as much as reading the session and the person
+// from memory; a signed-in browser sends the same cookie with every page. The session
+// itself is still read and judged (revoked, idle, expired) on every request: only the
+// opening is remembered, for at most openedCookieTTL, one cookie in each of 64 slots.
+type openedCookie struct {
+	value, token string
+	at           time.Time
+}
+
+// openedCookieTTL keeps a remembered opening well inside the cookie's own age limit.
+const openedCookieTTL = time.Minute
 
 func (s *Server) clearSessionCookie(c *gin.Context) { s.setCookie(c, sessionCookie, "", -1) }
 
