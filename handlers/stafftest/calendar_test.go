@@ -130,21 +130,34 @@ func TestCalendarChangesMoveOpenRequestsAndTellRequesters(t *testing.T) {
 		t.Fatalf("the ordinary working day: %v", labels)
 	}
 
-	// Removing the typhoon day brings the view request back to the 8th.
-	if r := zh.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "1 件處理中申請") {
+	// Removing the typhoon day brings the view request back to the 8th. The list's button
+	// leads to a confirmation that asks the reason the requesters are told.
+	if r := zh.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "1 件處理中申請") ||
+		r.text(`label[for="f-reason"]`) != "移除原因" || r.doc.Find(`form input#f-reason[name=reason][required]`).Length() != 1 {
 		t.Fatalf("remove unconfirmed: %d %q", r.Code, r.text("main"))
 	}
 	if r := citizen.get("/requests/2026-000001"); strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08") {
 		t.Fatal("an unconfirmed removal moved a date")
 	}
-	if r := admin.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
+	for lang, want := range map[string]string{"zh-TW": "移除原因：此欄位必須填寫", "en": "Reason for the removal: "} {
+		who := map[string]*browser{"zh-TW": zh, "en": admin}[lang]
+		r := who.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}, "reason": {" "}, "confirm": {"yes"}})
+		if r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), want) || r.doc.Find(`input[name=confirm][value=yes]`).Length() != 1 ||
+			r.doc.Find(`input[type=hidden][name=date][value="2026-12-08"]`).Length() != 1 {
+			t.Fatalf("a removal without its reason, %s: %d %q", lang, r.Code, r.text("main"))
+		}
+	}
+	if r := citizen.get("/requests/2026-000001"); strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08") {
+		t.Fatal("a removal without a reason moved a date")
+	}
+	if r := admin.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}, "reason": {"颱風停班取消"}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("remove: %d %s", r.Code, r.text(".error-summary"))
 	}
-	if r := citizen.get("/requests/2026-000001"); !strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08") {
+	if r := citizen.get("/requests/2026-000001"); !strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08 (颱風停班取消)") {
 		t.Fatalf("after the removal: %q", r.text("main"))
 	}
-	if ms := h.mails("c@example.tw"); len(ms) != before+3 {
-		t.Fatalf("mail after the removal: %d", len(ms))
+	if ms := h.mails("c@example.tw"); len(ms) != before+3 || !strings.Contains(ms[len(ms)-1].Body, "2026-12-09 → 2026-12-08（颱風停班取消）") {
+		t.Fatalf("mail after the removal: %d %+v", len(ms), ms[len(ms)-1])
 	}
 
 	// Bad input: a clear message, 400, nothing stored.
