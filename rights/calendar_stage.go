@@ -12,7 +12,9 @@ import (
 
 // An import moves due dates and mails requesters, so it is applied only once the
 // administrator has seen what it would do: the uploaded file is kept as a staged import
-// until confirmed, cancelled by a later upload, or expired.
+// until confirmed, cancelled by a later upload, or expired. Expired ones are deleted at
+// the next upload of any administrator: there is at most one per administrator, so no
+// job is needed to keep them few.
 
 // StagedImport is an uploaded calendar file awaiting confirmation. Each administrator
 // has at most one: a new upload replaces the last, so the staged imports stay as few as
@@ -48,6 +50,8 @@ type StagedStore interface {
 	// Claim deletes and returns the administrator's staged import named by token
 	// (apperr.ErrNotFound: none, or another one): of two confirmations only one gets it.
 	Claim(ctx context.Context, by, token string) (StagedImport, error)
+	// Sweep deletes every administrator's staged import expired at now, and says how many.
+	Sweep(ctx context.Context, now time.Time) (int, error)
 }
 
 // Stage keeps parsed entries for the administrator by to confirm, and says what they
@@ -65,6 +69,9 @@ func (s *CalendarService) Stage(ctx context.Context, entries []DayEntry, by stri
 		return "", ImportPlan{}, err
 	}
 	token := fmt.Sprintf("%x", b)
+	if _, err := s.Staging.Sweep(ctx, s.Now()); err != nil {
+		return "", ImportPlan{}, err
+	}
 	err = s.Staging.Stage(ctx, StagedImport{By: by, Token: token, Entries: entries, Expires: s.Now().Add(StagedImportTTL)})
 	if err != nil {
 		return "", ImportPlan{}, err

@@ -266,6 +266,15 @@ func (c *CalendarImports) Claim(ctx context.Context, by, token string) (rights.S
 	return si, nil
 }
 
+// Sweep deletes the staged imports expired at now, whoever uploaded them.
+func (c *CalendarImports) Sweep(ctx context.Context, now time.Time) (int, error) {
+	res, err := c.db.coll(collCalendarImports).DeleteMany(ctx, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
+	if err != nil {
+		return 0, fmt.Errorf("sweep calendar imports: %w", translate(err))
+	}
+	return int(res.DeletedCount), nil
+}
+
 func (d stagedDoc) staged() (rights.StagedImport, error) {
 	si := rights.StagedImport{By: d.ID, Token: d.Token, Expires: d.Expires, Entries: make([]rights.DayEntry, 0, len(d.Entries))}
 	for _, e := range d.Entries {

@@ -260,3 +260,30 @@ func TestCalendarImportsStageAndClaim(t *testing.T) {
 		t.Fatalf("claimed twice: %v", err)
 	}
 }
+
+// The next upload deletes the staged imports that have expired, any administrator's,
+// and leaves those still waiting.
+func TestCalendarImportsSweep(t *testing.T) {
+	db := storetest.New(t)
+	st := store.NewCalendarImports(db.DB)
+	c := ctx(t)
+	entries, err := rights.ParseCalendarCSV(strings.NewReader(calendarCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for by, expires := range map[string]time.Time{"admin-1": at, "admin-2": at.Add(time.Minute)} {
+		if err := st.Stage(c, rights.StagedImport{By: by, Token: "t-" + by, Entries: entries, Expires: expires}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := st.Sweep(c, at); err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	if _, err := st.Staged(c, "admin-1"); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("the expired import is kept: %v", err)
+	}
+	if got, err := st.Staged(c, "admin-2"); err != nil || got.Token != "t-admin-2" {
+		t.Fatalf("the waiting import: %+v %v", got, err)
+	}
+}
