@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/internal/ids"
 )
 
@@ -49,7 +50,12 @@ func (s *Server) startSession(c *gin.Context, u *account.User) error {
 	}
 	token := ids.Token(32)
 	now := s.Now()
-	if err := s.Sessions.Create(c.Request.Context(), &account.Session{ID: account.TokenHash(token), UserID: u.ID, Created: now, LastSeen: now}); err != nil {
+	se := &account.Session{ID: account.TokenHash(token), UserID: u.ID, Created: now, LastSeen: now}
+	// Only the families, so the person can tell their sessions apart on /account/sessions.
+	if a := analytics.Classify(c.Request.UserAgent()); !a.Bot {
+		se.Browser, se.OS = known(a.Browser), known(a.OS)
+	}
+	if err := s.Sessions.Create(c.Request.Context(), se); err != nil {
 		return err
 	}
 	enc, err := s.cookies.Encode(sessionCookie, token)
