@@ -313,6 +313,9 @@ func TestEveryPageTemplateIsRendered(t *testing.T) {
 	if r := cit.get(link); r.Code != 200 {
 		t.Fatalf("receipt %q: %d", link, r.Code)
 	}
+	if r := cit.get("/account/sessions"); r.Code != 200 {
+		t.Fatalf("sessions: %d", r.Code)
+	}
 	// An incident told by post and announced: its letters and its public page.
 	boss := h.signIn("adm@agency.example", staffPassword)
 	inc := incidentForm(h)
