@@ -122,6 +122,9 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 	out.Assignee = ""
 	if withSubject {
 		out.Subject, out.Assignee, out.Identity = r.Subject, r.Assignee, string(r.IdentityLevel)
+		if r.Erased {
+			out.Subject = "" // named only until its erasure finishes, and only for that
+		}
 	}
 	names, err := s.purposeNames(c.Request.Context())
 	if err != nil {
@@ -176,7 +179,7 @@ func (s *Server) apiMyRequests(c *gin.Context) {
 // myRequestByRef reads one of the signed-in person's requests; anyone else's is not found.
 func (s *Server) myRequestByRef(c *gin.Context) (*rights.Request, bool) {
 	r, ok := s.requestByRef(c)
-	if ok && r.Subject != currentUser(c).ID {
+	if ok && !r.RequestedBy(currentUser(c).ID) {
 		s.fail(c, apperr.ErrNotFound)
 		return nil, false
 	}

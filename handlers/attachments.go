@@ -197,7 +197,7 @@ func (s *Server) requesterDownload(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if r.Subject != currentUser(c).ID {
+	if !r.RequestedBy(currentUser(c).ID) {
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}
@@ -331,7 +331,7 @@ func (s *Server) requesterMessage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if r.Subject != currentUser(c).ID {
+	if !r.RequestedBy(currentUser(c).ID) {
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}

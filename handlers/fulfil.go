@@ -269,7 +269,7 @@ func (s *Server) requesterLang(c *gin.Context, r *rights.Request) string {
 
 // eraseAgain finishes an erasure that failed half-way (it is safe to repeat).
 func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
-	if r.Kind != rights.Delete || r.Erased || (r.State != rights.Fulfilled && r.State != rights.Closed) || !rights.EffectsOf(r).Erase {
+	if r.Kind != rights.Delete || r.ErasureDone() || (r.State != rights.Fulfilled && r.State != rights.Closed) || !rights.EffectsOf(r).Erase {
 		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
 		return
 	}

@@ -214,7 +214,9 @@ func (s *Server) guestRequest(c *gin.Context) (*rights.Request, bool) {
 		return nil, false
 	}
 	r, ok := s.requestByRef(c)
-	if ok && !rights.IsGuest(r.Subject) {
+	// An anonymous record still names the guest while its erasure is under way; it is
+	// nobody's to see.
+	if ok && (r.Erased || !rights.IsGuest(r.Subject)) {
 		s.fail(c, apperr.ErrNotFound)
 		return nil, false
 	}
@@ -296,7 +298,7 @@ func (s *Server) guestTrack(c *gin.Context) {
 	ctx := c.Request.Context()
 	bind := s.guestBinding(c, true) // whether or not the pair matches, so the cookie tells nothing
 	r, err := s.Requests.ByRef(ctx, f.Ref)
-	if err == nil && rights.IsGuest(r.Subject) {
+	if err == nil && !r.Erased && rights.IsGuest(r.Subject) {
 		g, gerr := s.Guests.Guest(ctx, r.Subject)
 		if gerr == nil && g.Email == account.NormalizeEmail(f.Email) {
 			s.sendGuestCode(c, r, bind, g.Email, c.GetString(keyLang), "guest_code")

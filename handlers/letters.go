@@ -62,7 +62,7 @@ func (s *Server) requesterLetter(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if r.Subject != currentUser(c).ID {
+	if !r.RequestedBy(currentUser(c).ID) {
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}

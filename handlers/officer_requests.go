@@ -184,7 +184,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 		return
 	}
 	eff := rights.EffectsOf(r)
-	p.CanErase = r.Kind == rights.Delete && !r.Erased && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
+	p.CanErase = r.Kind == rights.Delete && !r.ErasureDone() && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
 	p.Next, p.Others = nextAndOthers(r, p.Tasks, p.CanErase)
 	v0 := &View{Lang: c.GetString(keyLang), s: s}
 	if eff.Correct != nil {
@@ -339,7 +339,7 @@ func (s *Server) officerAct(c *gin.Context) {
 	case "duplicate":
 		if rights.ValidRef(f.Of) && f.Of != r.Ref {
 			o, err := s.Requests.ByRef(ctx, f.Of)
-			if errors.Is(err, apperr.ErrNotFound) || (err == nil && o.Subject != r.Subject) {
+			if errors.Is(err, apperr.ErrNotFound) || (err == nil && (o.Erased || o.Subject != r.Subject)) {
 				inv.Add("of", "officer.duplicate_not_theirs")
 			} else if err != nil {
 				s.fail(c, err)

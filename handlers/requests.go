@@ -290,7 +290,7 @@ func (s *Server) requestDetail(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if r.Subject != currentUser(c).ID {
+	if !r.RequestedBy(currentUser(c).ID) {
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}

@@ -74,7 +74,8 @@ type Request struct {
 	Principal        string
 	PrincipalContact string
 	// Erased: the requester was erased; this is an anonymous record (reference, kind,
-	// dates, outcome) kept for statistics and accountability.
+	// dates, outcome) kept for statistics and accountability. Subject stays while the
+	// erasure is under way, so a run that failed part-way can be finished (ErasureDone).
 	Erased bool
 	// EnteredBy is the officer who entered a paper or counter request ("" online).
 	EnteredBy string
@@ -123,6 +124,15 @@ type Request struct {
 
 	Version int64
 }
+
+// ErasureDone reports whether the requester's erasure has finished: the record is
+// anonymous and no longer names whom it was about. An erased record still naming its
+// subject is one whose erasure failed part-way and is to be run again.
+func (r *Request) ErasureDone() bool { return r.Erased && r.Subject == "" }
+
+// RequestedBy reports whether the person id may see r as their own request: never once
+// it is an anonymous record, even while it still names them.
+func (r *Request) RequestedBy(id string) bool { return !r.Erased && id != "" && r.Subject == id }
 
 // Contact is how a requester who came on paper or to the counter is reached.
 type Contact struct {

@@ -24,6 +24,28 @@ type Eraser struct {
 	// Now stamps the timeline entry closing an erased person's open request: the portal's
 	// clock, like every other entry.
 	Now func() time.Time
+	// Checkpoint, when set, is told as each stage of a run is done (EraseAnonymised,
+	// EraseKeyDestroyed, EraseAccountDeleted); an error it returns ends the run there, as
+	// a failure of the database at that moment would: how a run that stops part-way is
+	// shown to be finishable.
+	Checkpoint func(stage string) error
+}
+
+// The stages of an erasure, as Checkpoint is told them.
+const (
+	EraseAnonymised     = "anonymised"
+	EraseKeyDestroyed   = "key destroyed"
+	EraseAccountDeleted = "account deleted"
+)
+
+func (e *Eraser) checkpoint(stage string) error {
+	if e.Checkpoint == nil {
+		return nil
+	}
+	if err := e.Checkpoint(stage); err != nil {
+		return fmt.Errorf("erase, %s: %w", stage, err)
+	}
+	return nil
 }
 
 var _ rights.Eraser = (*Eraser)(nil)
@@ -36,7 +58,10 @@ func NewEraser(db *DB, v *vault.Vault, f *Files) *Eraser {
 // Erase removes a person. The order makes it safe to run again after a failure: the
 // requests are first reduced to anonymous records (so they stay readable without the
 // key), then the data key is destroyed — from that moment nothing left, in the database
-// or in any backup, can be opened — then the remaining documents are deleted.
+// or in any backup, can be opened — then the remaining documents are deleted. The
+// anonymous records go on naming their subject (a random id) until the very end, so a
+// run that stopped anywhere before can be found and run again from the erasing request;
+// the person's list of references, read first, goes last.
 func (e *Eraser) Erase(ctx context.Context, subject string, keepLetters []string) (rights.ErasureReport, error) {
 	var rep rights.ErasureReport
 	if subject == "" {
@@ -47,14 +72,23 @@ func (e *Eraser) Erase(ctx context.Context, subject string, keepLetters []string
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return rep, fmt.Errorf("erase: %w", err)
 	}
+	// The erasing requests are the ones an officer runs an unfinished erasure again
+	// from: they stop naming the subject last of all.
+	var others, erasing []string
 	for _, ref := range idx.Refs {
 		fs, err := e.files.List(ctx, ref)
 		if err != nil && !errors.Is(err, vault.ErrKeyDestroyed) {
 			return rep, err
 		}
 		n := len(fs)
-		if err := e.anonymise(ctx, ref, slices.Contains(keepLetters, ref)); err != nil {
+		last, err := e.anonymise(ctx, ref, slices.Contains(keepLetters, ref))
+		if err != nil {
 			return rep, err
+		}
+		if last {
+			erasing = append(erasing, ref)
+		} else {
+			others = append(others, ref)
 		}
 		if err := e.files.DeleteRef(ctx, ref); err != nil {
 			return rep, err
@@ -68,8 +102,14 @@ func (e *Eraser) Erase(ctx context.Context, subject string, keepLetters []string
 		rep.Requests++
 		rep.Files += n
 	}
+	if err := e.checkpoint(EraseAnonymised); err != nil {
+		return rep, err
+	}
 	if err := e.vault.Destroy(ctx, subject); err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return rep, fmt.Errorf("erase: destroy key: %w", err)
+	}
+	if err := e.checkpoint(EraseKeyDestroyed); err != nil {
+		return rep, err
 	}
 	// What remains is ciphertext and ids; delete it all.
 	var u struct {
@@ -155,12 +195,36 @@ func (e *Eraser) Erase(ctx context.Context, subject string, keepLetters []string
 	if err := e.unlistGuest(ctx, subject); err != nil {
 		return rep, err
 	}
-	for _, c := range []string{collUsers, collGuests, collSubjectRequests} {
+	for _, c := range []string{collUsers, collGuests} {
 		if _, err := e.db.coll(c).DeleteOne(ctx, bson.D{{Key: "_id", Value: subject}}); err != nil {
 			return rep, fmt.Errorf("erase %s: %w", c, translate(err))
 		}
 	}
+	if err := e.checkpoint(EraseAccountDeleted); err != nil {
+		return rep, err
+	}
+	// Nothing is left that the subject's id could lead to: the records stop naming it.
+	for _, ref := range append(others, erasing...) {
+		if err := e.unname(ctx, ref); err != nil {
+			return rep, err
+		}
+	}
+	if _, err := e.db.coll(collSubjectRequests).DeleteOne(ctx, bson.D{{Key: "_id", Value: subject}}); err != nil {
+		return rep, fmt.Errorf("erase %s: %w", collSubjectRequests, translate(err))
+	}
 	return rep, nil
+}
+
+// unname removes the subject from an anonymous record (anonymise made every listed
+// reference one), the erasure's last step.
+func (e *Eraser) unname(ctx context.Context, ref string) error {
+	defer e.db.locks.lock(collRequests, ref)()
+	_, err := e.db.coll(collRequests).UpdateOne(ctx, bson.D{{Key: "_id", Value: ref}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "subject", Value: ""}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
+	if err != nil {
+		return fmt.Errorf("erase %s: %w", ref, translate(err))
+	}
+	return nil
 }
 
 // Farewell creates a subject key for the one mail that confirms an erasure.
@@ -212,23 +276,28 @@ func (e *Eraser) tallyConsents(ctx context.Context, subject string) error {
 // actors. Messages, texts and the extension's reason go; the decision's explanations go
 // too unless keepLetter (a decision still open to appeal), when they are kept in the
 // clear, without the person's name, so the letter can still be printed for the appeal.
-func (e *Eraser) anonymise(ctx context.Context, ref string, keepLetter bool) error {
+// The subject's id stays until the erasure's end (Erase); erasing tells whether the
+// request is a deletion of the whole account, one an erasure is run from.
+func (e *Eraser) anonymise(ctx context.Context, ref string, keepLetter bool) (erasing bool, err error) {
 	defer e.db.locks.lock(collRequests, ref)()
 	var d requestDoc
-	err := translate(e.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d))
+	err = translate(e.db.coll(collRequests).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d))
 	if errors.Is(err, apperr.ErrNotFound) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("anonymise %s: %w", ref, err)
+		return false, fmt.Errorf("anonymise %s: %w", ref, err)
 	}
 	// Nobody is left to answer: an erased request is closed, whatever it was.
 	state := d.State
 	if rights.State(state).Open() || state == string(rights.Fulfilled) {
 		state = string(rights.Closed)
 	}
-	a := requestDoc{Ref: d.Ref, Kind: d.Kind, State: state, Channel: d.Channel, Received: d.Received, Due: d.Due,
-		Filed: d.Filed, Version: d.Version + 1, Erased: true, DuplicateOf: d.DuplicateOf, Assignee: d.Assignee, Postmarked: d.Postmarked}
+	// Whole stays with the decision's items: together they say the request erased, which
+	// running an unfinished erasure again relies on.
+	a := requestDoc{Ref: d.Ref, Kind: d.Kind, Subject: d.Subject, State: state, Channel: d.Channel, Received: d.Received, Due: d.Due,
+		Filed: d.Filed, Version: d.Version + 1, Erased: true, DuplicateOf: d.DuplicateOf, Assignee: d.Assignee, Postmarked: d.Postmarked,
+		Whole: d.Whole}
 	// How each letter went out stays (the appeal period ran from it); where to is gone.
 	a.Deliveries = d.Deliveries
 	if d.Extension != nil {
@@ -242,7 +311,7 @@ func (e *Eraser) anonymise(ctx context.Context, ref string, keepLetter bool) err
 			sealer, err = nil, nil
 		}
 		if err != nil {
-			return fmt.Errorf("anonymise %s: %w", ref, err)
+			return false, fmt.Errorf("anonymise %s: %w", ref, err)
 		}
 	}
 	if d.Decision != nil {
@@ -251,7 +320,7 @@ func (e *Eraser) anonymise(ctx context.Context, ref string, keepLetter bool) err
 			kept := itemDoc{Key: it.Key, Granted: it.Granted, Grounds: it.Grounds, Kept: it.Kept}
 			if sealer != nil && len(it.Reason) > 0 {
 				if kept.Kept, err = sealer.Open("request.item", it.Reason); err != nil {
-					return fmt.Errorf("anonymise %s: %w", ref, err)
+					return false, fmt.Errorf("anonymise %s: %w", ref, err)
 				}
 			}
 			a.Decision.Items = append(a.Decision.Items, kept)
@@ -272,11 +341,11 @@ func (e *Eraser) anonymise(ctx context.Context, ref string, keepLetter bool) err
 		a.Steps = append(a.Steps, stepDoc{At: e.Now().UTC(), Action: "closed_erased", Role: "system"})
 	}
 	if _, err := e.db.coll(collRequests).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, a); err != nil {
-		return fmt.Errorf("anonymise %s: %w", ref, translate(err))
+		return false, fmt.Errorf("anonymise %s: %w", ref, translate(err))
 	}
 	// An erased request is not in anyone's hands any more.
 	if _, err := e.db.coll(collOpenRequests).DeleteOne(ctx, bson.D{{Key: "_id", Value: ref}}); err != nil {
-		return fmt.Errorf("anonymise %s: %w", ref, translate(err))
+		return false, fmt.Errorf("anonymise %s: %w", ref, translate(err))
 	}
-	return nil
+	return d.Kind == string(rights.Delete) && d.Whole, nil
 }
