@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -85,7 +83,7 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		}
 	}
 	if eff.Correct != nil && !rights.IsGuest(r.Subject) {
-		before, err := s.applyCorrection(c, r.Subject, eff.Correct)
+		before, err := s.Casework.ApplyCorrection(c.Request.Context(), r.Subject, eff.Correct)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -106,7 +104,7 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		}
 	}
 	if len(eff.Stop) > 0 && !rights.IsGuest(r.Subject) {
-		if err := s.setStopped(c, r.Subject, eff.Stop, true); err != nil {
+		if err := s.Casework.SetStopped(c.Request.Context(), r.Subject, eff.Stop, true); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -137,7 +135,7 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 				done = append(done, rights.Say("fulfil.withdrawn", rights.PurposeWord(p.ID)))
 			}
 		}
-		if err := s.setRestriction(c, r.Subject, true); err != nil {
+		if err := s.Casework.SetRestriction(c.Request.Context(), r.Subject, true); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -188,11 +186,11 @@ func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, va
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 		return
 	}
-	s.setDisputed(c, r, false)
+	s.Casework.SetDisputed(c.Request.Context(), r, false)
 	if updated.Kind == rights.Copy && updated.Principal == "" {
 		s.startPackage(updated, s.requesterLang(c, updated))
 	}
-	s.tellRequester(c, updated, "request_fulfilled")
+	s.Casework.Tell(c.Request.Context(), updated, "request_fulfilled")
 	s.addFlash(c, flashSuccess, "flash.request_updated")
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }
@@ -300,134 +298,6 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }
 
-// applyCorrection sets the corrected field on the person's account and returns the
-// value it replaced, for the timeline.
-func (s *Server) applyCorrection(c *gin.Context, subject string, cr *rights.Correction) (string, error) {
-	ctx := c.Request.Context()
-	for range 3 { // a concurrent change of the account: read again and retry
-		u, err := s.Users.ByID(ctx, subject)
-		if err != nil {
-			return "", err
-		}
-		var before string
-		switch cr.Field {
-		case "name":
-			before, u.Name = u.Name, cr.Value
-		case "phone":
-			before, u.Phone = u.Phone, cr.Value
-		case "address":
-			before, u.Address = u.Address, cr.Value
-		default:
-			return "", fmt.Errorf("correction of %q is done by hand", cr.Field)
-		}
-		u.Disputed = without(u.Disputed, cr.Field)
-		err = s.Users.Update(ctx, u)
-		if !errors.Is(err, apperr.ErrStale) {
-			return before, err
-		}
-	}
-	return "", apperr.ErrStale
-}
-
-// setRestriction puts the person under a processing restriction, or lifts it.
-func (s *Server) setRestriction(c *gin.Context, subject string, on bool) error {
-	ctx := c.Request.Context()
-	for range 3 {
-		u, err := s.Users.ByID(ctx, subject)
-		if err != nil {
-			return err
-		}
-		switch {
-		case on && !u.Restricted.IsZero(), !on && u.Restricted.IsZero():
-			return nil
-		case on:
-			u.Restricted = s.Now()
-		default:
-			u.Restricted = time.Time{}
-		}
-		err = s.Users.Update(ctx, u)
-		if !errors.Is(err, apperr.ErrStale) {
-			return err
-		}
-	}
-	return apperr.ErrStale
-}
-
-// setStopped records an approved stop for each purpose, or lifts it: processing for
-// those purposes is restricted, the rest goes on.
-func (s *Server) setStopped(c *gin.Context, subject string, purposes []string, on bool) error {
-	ctx := c.Request.Context()
-	for range 3 {
-		u, err := s.Users.ByID(ctx, subject)
-		if err != nil {
-			return err
-		}
-		changed := false
-		for _, p := range purposes {
-			_, has := u.Stopped[p]
-			switch {
-			case on && !has:
-				if u.Stopped == nil {
-					u.Stopped = map[string]time.Time{}
-				}
-				u.Stopped[p] = s.Now()
-				changed = true
-			case !on && has:
-				delete(u.Stopped, p)
-				changed = true
-			}
-		}
-		if !changed {
-			return nil
-		}
-		err = s.Users.Update(ctx, u)
-		if !errors.Is(err, apperr.ErrStale) {
-			return err
-		}
-	}
-	return apperr.ErrStale
-}
-
-// setDisputed marks the field a correction request disputes on the person's account
-// while the request is open (Art. 11(2)), and clears it when it is settled.
-func (s *Server) setDisputed(c *gin.Context, r *rights.Request, on bool) {
-	if r.Kind != rights.Correct || r.Field == "" || rights.IsGuest(r.Subject) || r.Erased {
-		return
-	}
-	ctx := c.Request.Context()
-	for range 3 {
-		u, err := s.Users.ByID(ctx, r.Subject)
-		if err != nil {
-			return
-		}
-		has := contains(u.Disputed, r.Field)
-		if has == on {
-			return
-		}
-		if on {
-			u.Disputed = append(u.Disputed, r.Field)
-		} else {
-			u.Disputed = without(u.Disputed, r.Field)
-		}
-		if err := s.Users.Update(ctx, u); !errors.Is(err, apperr.ErrStale) {
-			if err != nil {
-				s.Log.Error("disputed mark not updated", "ref", r.Ref, "err", err)
-			}
-			return
-		}
-	}
-}
-
-func without(xs []string, x string) []string {
-	out := xs[:0:0]
-	for _, v := range xs {
-		if v != x {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 type liftForm struct {
 	// Purpose names one stopped purpose to lift; empty lifts the restriction of
 	// everything.
@@ -455,7 +325,7 @@ func (s *Server) liftRestriction(c *gin.Context) {
 		return
 	}
 	if f.Purpose != "" {
-		if err := s.setStopped(c, u.ID, []string{f.Purpose}, false); err != nil {
+		if err := s.Casework.SetStopped(c.Request.Context(), u.ID, []string{f.Purpose}, false); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -463,7 +333,7 @@ func (s *Server) liftRestriction(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
-	if err := s.setRestriction(c, u.ID, false); err != nil {
+	if err := s.Casework.SetRestriction(c.Request.Context(), u.ID, false); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -21,10 +20,7 @@ import (
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/inventory"
-	"github.com/example/pdpa-portal/letters"
-	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -361,7 +357,7 @@ func (s *Server) officerAct(c *gin.Context) {
 	case "note":
 		act = rights.AddNote(me, f.Note)
 	case "delivery":
-		mailable, err := s.mailable(ctx, r)
+		mailable, err := s.Casework.Mailable(ctx, r)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -455,12 +451,12 @@ func (s *Server) officerAct(c *gin.Context) {
 	if s.actFailed(c, r, action, vals, err) {
 		return
 	}
-	s.setDisputed(c, updated, updated.State.Open() && updated.Decision == nil)
+	s.Casework.SetDisputed(c.Request.Context(), updated, updated.State.Open() && updated.Decision == nil)
 	if action == "delivery" {
-		s.delivered(c, updated, f.Letter)
+		s.Casework.Delivered(c.Request.Context(), updated, f.Letter)
 	}
 	if mail != "" {
-		s.tellRequester(c, updated, mail)
+		s.Casework.Tell(c.Request.Context(), updated, mail)
 	}
 	s.addFlash(c, flashSuccess, "flash.request_updated")
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
@@ -607,181 +603,6 @@ func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.
 		}
 	}
 	return out, nil
-}
-
-// tellRequester mails the requester about a step, in the language of their account.
-// The step is stored already, so a mail that cannot be queued is logged, not shown.
-func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
-	// The mail carries the link to a letter: the letter takes its number as it goes out.
-	letter := letterOfMail(r, kind)
-	if letter != "" {
-		s.issueLetter(c.Request.Context(), r, letter)
-	}
-	id, err := s.queueToRequester(c.Request.Context(), r, kind)
-	if err != nil {
-		s.Log.Error("request updated but the mail to the requester was not queued", "ref", r.Ref, "kind", kind, "err", err)
-		return
-	}
-	if id == "" && letter != "" {
-		s.postLetter(c.Request.Context(), r, letter)
-	}
-}
-
-// queueToRequester queues the mail of kind about r to its requester (an account or a
-// guest) and returns the mail's id.
-func (s *Server) queueToRequester(ctx context.Context, r *rights.Request, kind string) (string, error) {
-	var to, lang string
-	link := "/requests/" + r.Ref
-	if rights.IsGuest(r.Subject) {
-		g, err := s.Guests.Guest(ctx, r.Subject)
-		if err != nil {
-			return "", fmt.Errorf("the guest to tell: %w", err)
-		}
-		to, lang, link = g.Email, g.Lang, "/guest/requests/"+r.Ref
-	} else {
-		u, err := s.Users.ByID(ctx, r.Subject)
-		if err != nil {
-			return "", fmt.Errorf("the requester to tell: %w", err)
-		}
-		if p := rights.MailPurpose(kind); p != "" && u.StoppedFor(p) {
-			return "", nil // the person stopped these reports; the request page still shows the step
-		}
-		to, lang = u.Email, u.Lang
-	}
-	if to == "" {
-		// A person who gave no e-mail address (on paper, at the counter) is written to
-		// by post: their letters are in the post run.
-		return "", nil
-	}
-	if lang == "" {
-		lang = i18n.ZH
-	}
-	switch kind {
-	case "request_extended":
-		link += "/letters/extension"
-	case "request_decided":
-		link += "/letters/decision"
-	}
-	id := ids.New("m")
-	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: kind, Link: link,
-		Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String()), s.mailDetail(ctx, r, kind)}})
-}
-
-// mailDetail is the substance of a notice, so the mail is itself the written notice
-// (Art. 13): the extension's reason, the decision item by item, or the note the officer
-// wrote for the requester. It is kept as codes and values, worded when the mail is sent
-// and whenever it is read, each time in its reader's language.
-func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind string) outbox.Arg {
-	var parts []outbox.Arg
-	add := func(a ...outbox.Arg) { parts = append(parts, a...) }
-	nl := func(s string) outbox.Arg { return outbox.Text(s) }
-	switch {
-	case kind == "request_extended" && r.Extension != nil:
-		add(outbox.Key("letter.reason"), outbox.Key("punct.colon"), nl("\n"), outbox.Entered(r.Extension.Reason))
-	case kind == "request_decided" && r.Decision != nil:
-		add(outbox.Key("outcome."+string(r.Decision.Outcome)), nl("\n"))
-		for _, it := range r.Decision.Items {
-			add(nl("\n- "), outbox.Item(it.Key), outbox.Key("punct.colon"))
-			if it.Granted {
-				add(outbox.Key("decide.grant"))
-				continue
-			}
-			add(outbox.Key("decide.refuse"))
-			for _, g := range it.Grounds {
-				add(nl("\n  "), outbox.Key("ground."+g))
-			}
-			if it.Reason != "" {
-				add(nl("\n  "), outbox.Entered(strings.ReplaceAll(it.Reason, "\n", "\n  ")))
-			}
-		}
-		if r.Fee != nil {
-			add(nl("\n\n"), outbox.Key("punct.labelled", outbox.Key("request.fee"), outbox.Key("request.fee_total", outbox.Num(r.Fee.Total))), nl("\n"), s.payText(ctx, r))
-		}
-		if r.Decision.Outcome != rights.Granted {
-			// The remedy as the letter states it: the time limit and the authority.
-			set, err := s.Letters.Store.LetterSettings(ctx)
-			if err != nil {
-				s.Log.Error("decision mail: the letter settings could not be read", "ref", r.Ref, "err", err)
-				set = letters.Defaults()
-			}
-			add(nl("\n\n"), outbox.Key("letter.remedy", outbox.Num(letters.AppealDays), outbox.Both(set.Appeal.ZH, set.Appeal.EN)))
-		}
-	case kind == "request_identity", kind == "request_fulfilled", kind == "request_duplicate", kind == "request_due_moved":
-		// The note the officer wrote for the requester on this step. (Other mails do not
-		// print a detail, so they cost no read.)
-		steps, err := s.Timeline.Steps(ctx, r.Ref, false)
-		if err == nil && len(steps) > 0 {
-			last := steps[len(steps)-1]
-			if last.Note != "" {
-				add(outbox.Entered(last.Note))
-			}
-			if kind == "request_due_moved" {
-				// The change is recorded as worded dates, not a note: the mail's
-				// "previous → new" line would otherwise point to the page.
-				for _, x := range last.Said {
-					add(saidArg(x))
-				}
-			}
-		}
-		if kind == "request_fulfilled" && r.Kind == rights.Copy && r.Principal == "" {
-			// Where the copy is and until when, which the requester needs most.
-			if len(parts) > 0 {
-				add(nl("\n\n"))
-			}
-			add(outbox.Key("mail.copy_ready", outbox.Num(int(s.opt.PackageTTL/(24*time.Hour)))))
-		}
-	}
-	if len(parts) == 0 {
-		add(outbox.Key("mail.see_page")) // never an empty paragraph
-	}
-	return outbox.Seq(parts...)
-}
-
-// saidArg keeps a timeline sentence in a mail as it is kept on the timeline: a key
-// with its parameters.
-func saidArg(x rights.Said) outbox.Arg {
-	args := make([]outbox.Arg, len(x.Args))
-	for i, w := range x.Args {
-		switch {
-		case w.Key != "":
-			args[i] = outbox.Key(w.Key)
-		case w.Purpose != "":
-			args[i] = outbox.Purpose(w.Purpose)
-		case w.ZH != "" || w.EN != "":
-			args[i] = outbox.Both(w.ZH, w.EN)
-		default:
-			args[i] = outbox.Text(w.Text)
-		}
-	}
-	return outbox.Key(x.Key, args...)
-}
-
-// payText says by when and how to pay r's fee, as the decision letter does. The
-// payment details are the agency's as they stand at the decision, kept in both
-// languages.
-func (s *Server) payText(ctx context.Context, r *rights.Request) outbox.Arg {
-	lines := []outbox.Arg{outbox.Key("letter.fee_quote", outbox.Text(r.Ref))}
-	if !r.Fee.PayBy.IsZero() {
-		lines[0] = outbox.Key("letter.fee_pay_by", outbox.LongDate(r.Fee.PayBy.String()), outbox.Text(r.Ref))
-	}
-	pay, err := s.Fees.PaymentInfo(ctx)
-	if err != nil {
-		s.Log.Error("decision mail: the payment instructions could not be read", "ref", r.Ref, "err", err)
-	}
-	both := func(t rights.Text) outbox.Arg { return outbox.Both(t.ZH, t.EN) }
-	if pay.HasTransfer() {
-		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.transfer_line", both(pay.Bank), both(pay.Branch), both(pay.AccountName), outbox.Text(pay.AccountNo)))
-	}
-	if pay.HasCounter() {
-		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.counter_line", both(pay.Counter), both(pay.Hours)))
-	}
-	if pay.EPayURL != "" {
-		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.online_line"), outbox.Text(" "+pay.EPayURL))
-	}
-	if !pay.Offered() {
-		lines = append(lines, outbox.Text("\n"), outbox.Key("payment.ask_us"))
-	}
-	return outbox.Seq(lines...)
 }
 
 type decidePage struct {
@@ -945,7 +766,7 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 	if s.actFailed(c, r, "decide", nil, err) {
 		return
 	}
-	s.tellRequester(c, updated, "request_decided")
+	s.Casework.Tell(c.Request.Context(), updated, "request_decided")
 	s.addFlash(c, flashSuccess, "flash.request_decided")
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }

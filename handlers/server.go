@@ -23,6 +23,7 @@ import (
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/backup"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
@@ -106,6 +107,8 @@ type Deps struct {
 	Agency receipt.Controller
 	// Letters numbers written notices and keeps what the administrator sets for them.
 	Letters *letters.Service
+	// Casework carries out the officer's actions on requests and tells the requester.
+	Casework *casework.Service
 	// RequestStats reads the monthly request statistics.
 	RequestStats interface {
 		Stats(ctx context.Context, from, to string) ([]rights.MonthStats, error)
@@ -251,6 +254,13 @@ func New(d Deps, opt Options) (*Server, error) {
 		opt.RateWindow = 15 * time.Minute
 	}
 	s := &Server{Deps: d, opt: opt, cat: cat, hashes: hashes}
+	if d.Casework != nil {
+		// The letters as documents and the package builder are the web layer's: this
+		// server's copy of the service uses its own.
+		cw := *d.Casework
+		cw.Docs, cw.Builder, cw.Cat, cw.PackageTTL = s, s, cat, opt.PackageTTL
+		s.Casework = &cw
+	}
 	if s.staticFiles, err = loadStatic(); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
@@ -137,6 +138,12 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	incidents := store.NewIncidents(db, v)
 	eraser := store.NewEraser(db, v, p.Files)
 	eraser.Now = now
+	requestLetters := &letters.Service{Store: store.NewLetters(db)}
+	disclosures, inv, packages := store.NewDisclosures(db, v), store.NewInventory(db), store.NewPackages(db, v, p.Files)
+	// The web server gives its copy the letters as documents and the package builder.
+	cw := &casework.Service{Log: c.Log, Now: now, Requests: p.Requests, Timeline: p.Requests, Users: p.Users, Guests: p.Guests,
+		Mailer: mailer, Letters: requestLetters, Fees: fees, Calendar: calendar, Consents: p.Consents, Notices: p.Notices,
+		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages}
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailWords: mailer,
@@ -144,9 +151,9 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Staging: store.NewCalendarImports(db), Requests: p.Requests, Timeline: p.Requests, Now: now},
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Digests: store.NewDigests(db), Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
-		Messages: p.Requests, Files: p.Files, Eraser: eraser, Packages: store.NewPackages(db, v, p.Files),
-		Disclosures: store.NewDisclosures(db, v), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
-		Letters: &letters.Service{Store: store.NewLetters(db)},
+		Messages: p.Requests, Files: p.Files, Eraser: eraser, Packages: packages, Casework: cw,
+		Disclosures: disclosures, Inventory: inv, Agency: agency, Guests: p.Guests,
+		Letters: requestLetters,
 		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
 		Incidents: incidents, IncidentNotices: &incident.Service{Store: incidents, Users: p.Users, Mailer: p.Accounts.Mailer, Vault: v, Now: now},
 		Backups: store.NewBackupRuns(db), Counter: p.Counter,

@@ -1,0 +1,20 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// What the casework service takes from the web layer: the letters rendered as documents
+// of their own, and the copy package's builder.
+
+// LetterFiles renders r's letters as documents to mail (casework.LetterDocs).
+func (s *Server) LetterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
+	return s.letterFiles(ctx, r)
+}
+
+// StartPackage builds the package of a fulfilled copy request in the background
+// (casework.PackageBuilder).
+func (s *Server) StartPackage(r *rights.Request, lang string) { s.startPackage(r, lang) }
