@@ -11,9 +11,9 @@ import (
 	"github.com/example/pdpa-portal/rights"
 )
 
-// ApplyCorrection sets the corrected field on the person's account and returns the
+// applyCorrection sets the corrected field on the person's account and returns the
 // value it replaced, for the timeline.
-func (s *Service) ApplyCorrection(ctx context.Context, subject string, cr *rights.Correction) (string, error) {
+func (s *Service) applyCorrection(ctx context.Context, subject string, cr *rights.Correction) (string, error) {
 	for range 3 { // a concurrent change of the account: read again and retry
 		u, err := s.Users.ByID(ctx, subject)
 		if err != nil {

@@ -18,3 +18,8 @@ func (s *Server) LetterFiles(ctx context.Context, r *rights.Request) ([]account.
 // StartPackage builds the package of a fulfilled copy request in the background
 // (casework.PackageBuilder).
 func (s *Server) StartPackage(r *rights.Request, lang string) { s.startPackage(r, lang) }
+
+// packageName is the file name of a copy package in lang, and its ASCII stand-in.
+func (s *Server) packageName(lang, ref string) (name, ascii string) {
+	return s.Casework.PackageName(lang, ref)
+}

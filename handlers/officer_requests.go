@@ -14,13 +14,13 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -175,7 +175,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 			}
 		}
 	}
-	if p.Tasks, err = s.tasksOf(ctx, r, steps); err != nil {
+	if p.Tasks, err = s.Casework.Tasks(ctx, r, steps); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -466,9 +466,12 @@ func (s *Server) officerAct(c *gin.Context) {
 // conflict when the request moved on, anything else through the error mapper.
 func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals map[string]string, err error) bool {
 	var inv *apperr.Invalid
+	var failed *casework.Failed
 	switch {
 	case err == nil:
 		return false
+	case errors.As(err, &failed):
+		s.fail(c, failed.Err)
 	case errors.As(err, &inv):
 		// Each form on the page has its own note field, so the domain's "note" is the
 		// one of the form that was sent.
@@ -569,41 +572,8 @@ func (s *Server) requesterName(ctx context.Context, r *rights.Request) string {
 	return ""
 }
 
-type taskRow struct {
-	File *inventory.File
-	Done string // the note recorded, "" while open
-}
-
-// tasksOf pairs each file of the inventory with what was recorded for it.
-func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.Step) ([]taskRow, error) {
-	if r.Erased {
-		return nil, nil
-	}
-	fs, err := s.Inventory.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	done := map[string]string{}
-	for _, st := range steps {
-		if st.Action != "file_task" {
-			continue
-		}
-		if len(st.Said) > 0 && len(st.Said[0].Args) > 0 {
-			done[st.Said[0].Args[0].Text] = st.Note
-			continue
-		}
-		// Written before the file was kept apart from the finding: "<id> <name>: <finding>".
-		id, rest, _ := strings.Cut(st.Note, " ")
-		done[id] = rest
-	}
-	var out []taskRow
-	for _, f := range fs {
-		if len(r.ScopeFiles) == 0 || contains(r.ScopeFiles, f.ID) {
-			out = append(out, taskRow{File: f, Done: done[f.ID]})
-		}
-	}
-	return out, nil
-}
+// taskRow is a file to search for the request, and what was recorded for it.
+type taskRow = casework.Task
 
 type decidePage struct {
 	Request  *rights.Request

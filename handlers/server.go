@@ -90,7 +90,6 @@ type Deps struct {
 	Fees     rights.FeeSchedule
 	Messages rights.Messages
 	Guests   rights.Guests
-	Eraser   rights.Eraser
 	Packages export.Packages
 	// Disclosures is the register of disclosures to others.
 	Disclosures disclosure.Register

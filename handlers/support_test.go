@@ -203,7 +203,12 @@ func (e *eraserFailingOnce) Erase(ctx context.Context, subject string, keep []st
 // newHarnessFailingFirstErasure is a portal whose first erasure fails.
 func newHarnessFailingFirstErasure(t *testing.T) *harness {
 	t.Helper()
-	return newHarnessOn(t, storetest.New(t), func(d *handlers.Deps) { d.Eraser = &eraserFailingOnce{Eraser: d.Eraser} }, nil)
+	return newHarnessOn(t, storetest.New(t), func(d *handlers.Deps) {
+		// Casework erases on the officer's behalf: its eraser is the one that fails.
+		cw := *d.Casework
+		cw.Eraser = &eraserFailingOnce{Eraser: cw.Eraser}
+		d.Casework = &cw
+	}, nil)
 }
 
 // signUpForm is the sign-up form as a browser sends it: the required purposes

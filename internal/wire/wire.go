@@ -151,7 +151,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Staging: store.NewCalendarImports(db), Requests: p.Requests, Timeline: p.Requests, Now: now},
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Digests: store.NewDigests(db), Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
-		Messages: p.Requests, Files: p.Files, Eraser: eraser, Packages: packages, Casework: cw,
+		Messages: p.Requests, Files: p.Files, Packages: packages, Casework: cw,
 		Disclosures: disclosures, Inventory: inv, Agency: agency, Guests: p.Guests,
 		Letters: requestLetters,
 		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
