@@ -72,9 +72,10 @@ type LetterDocs interface {
 	LetterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error)
 }
 
-// PackageBuilder starts building the copy package of a fulfilled copy request.
+// PackageBuilder starts building the copy package of a fulfilled copy request in the
+// background (export.Builder).
 type PackageBuilder interface {
-	StartPackage(r *rights.Request, lang string)
+	Start(r *rights.Request, lang string)
 }
 
 // Service carries out the officer's actions on requests.
@@ -98,7 +99,7 @@ type Service struct {
 	Cat         *i18n.Catalog
 	// PackageTTL is how long a copy package can be downloaded, as the mail says.
 	PackageTTL time.Duration
-	// Docs and Builder are the web layer's: letters as documents and the package builder.
-	Docs    LetterDocs
-	Builder PackageBuilder
+	Builder    PackageBuilder
+	// Docs are the web layer's: the letters as documents.
+	Docs LetterDocs
 }

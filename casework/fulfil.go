@@ -172,6 +172,12 @@ func (s *Service) Fulfil(ctx context.Context, cmd FulfilCommand) (Result, error)
 		if rep, err := s.Eraser.Erase(ctx, r.Subject, keep); err != nil {
 			s.Log.Error("erasure incomplete", "ref", r.Ref, "err", err)
 			res.Flash = Flash{Key: "flash.erasure_incomplete", Error: true}
+			if to != "" && rep.Requests > 0 {
+				// Requests were made anonymous (their letters and packages gone with them),
+				// and the key may be too: a later run could neither gather what the person
+				// is owed nor read their address, so they get it now, as gathered.
+				s.farewell(ctx, updated, to, lang, owed, files)
+			}
 		} else {
 			s.Log.Info("person erased", "ref", r.Ref, "requests", rep.Requests, "consent_events", rep.ConsentEvents, "mail", rep.Mail, "sessions", rep.Sessions, "files", rep.Files)
 			res.Flash = Flash{Key: "flash.erased", Args: []any{rep.Requests, rep.ConsentEvents, rep.Files}}
@@ -183,7 +189,7 @@ func (s *Service) Fulfil(ctx context.Context, cmd FulfilCommand) (Result, error)
 	}
 	s.SetDisputed(ctx, r, false)
 	if updated.Kind == rights.Copy && updated.Principal == "" {
-		s.Builder.StartPackage(updated, s.RequesterLang(ctx, updated, cmd.Lang))
+		s.Builder.Start(updated, s.RequesterLang(ctx, updated, cmd.Lang))
 	}
 	s.Tell(ctx, updated, "request_fulfilled")
 	return Result{Request: updated, Flash: Flash{Key: "flash.request_updated"}}, nil
@@ -233,9 +239,11 @@ func (s *Service) owedBeforeErasure(ctx context.Context, subject string) (outbox
 func (s *Service) farewell(ctx context.Context, r *rights.Request, to, lang string, owed outbox.Arg, files []account.MailFile) {
 	id, err := s.Eraser.Farewell(ctx)
 	if err == nil {
-		err = s.Mailer.Send(ctx, account.Mail{UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []outbox.Arg{outbox.Text(r.Ref), owed}, Files: files})
+		// One farewell per erasure: a run finishing one that failed part-way, or two
+		// runs at once, find it queued already.
+		err = s.Mailer.Send(ctx, account.Mail{ID: "farewell-" + r.Ref, UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []outbox.Arg{outbox.Text(r.Ref), owed}, Files: files})
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, apperr.ErrConflict) {
 		s.Log.Error("erasure done but its confirmation was not queued", "ref", r.Ref, "err", err)
 	}
 }

@@ -42,7 +42,7 @@ type requestCounts struct {
 // countRequests counts the open requests overdue, due today and with unread replies,
 // each against the clock it runs on now.
 func (s *Server) countRequests(ctx context.Context, me string) (*requestCounts, error) {
-	open, clocks, err := s.openWithClocks(ctx)
+	open, clocks, err := rights.OpenWithClocks(ctx, s.Requests, s.Fulfil)
 	if err != nil {
 		return nil, err
 	}

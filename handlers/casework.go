@@ -8,16 +8,12 @@ import (
 )
 
 // What the casework service takes from the web layer: the letters rendered as documents
-// of their own, and the copy package's builder.
+// of their own.
 
 // LetterFiles renders r's letters as documents to mail (casework.LetterDocs).
 func (s *Server) LetterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
 	return s.letterFiles(ctx, r)
 }
-
-// StartPackage builds the package of a fulfilled copy request in the background
-// (casework.PackageBuilder).
-func (s *Server) StartPackage(r *rights.Request, lang string) { s.startPackage(r, lang) }
 
 // packageName is the file name of a copy package in lang, and its ASCII stand-in.
 func (s *Server) packageName(lang, ref string) (name, ascii string) {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
@@ -311,61 +310,4 @@ func (s *Server) guestTrack(c *gin.Context) {
 	}
 	s.addFlash(c, flashInfo, "flash.guest_code_sent")
 	c.Redirect(http.StatusSeeOther, "/guest/requests/"+f.Ref+"/confirm")
-}
-
-// SweepGuests reminds guests who have not confirmed their address after the policy's
-// first period (once, with a fresh code) and closes their requests after the second. It
-// reads the open-request queue, so it costs a few hundred _id look-ups; cmd/portal runs
-// it every hour.
-func (s *Server) SweepGuests(ctx context.Context, p rights.GuestPolicy) (reminded, closed int, err error) {
-	open, err := s.Requests.Open(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	now := s.Now()
-	for _, o := range open {
-		if !rights.IsGuest(o.Subject) || o.State != rights.Submitted {
-			continue
-		}
-		g, err := s.Guests.Guest(ctx, o.Subject)
-		if err != nil || g.Confirmed {
-			continue
-		}
-		age := now.Sub(g.Created)
-		switch {
-		case age >= p.CloseAfter:
-			r, err := s.Requests.ByRef(ctx, o.Ref)
-			if err != nil {
-				return reminded, closed, err
-			}
-			_, err = s.Timeline.Update(ctx, o.Ref, r.Version, now, rights.ExpireUnconfirmed())
-			switch {
-			case err == nil:
-				closed++
-			case !errors.Is(err, rights.ErrChanged):
-				return reminded, closed, err
-			}
-		case age >= p.RemindAfter && !g.Reminded:
-			// The reminder reaches whatever browser the guest reads mail in, so its code is
-			// unbound; one a stranger used up is replaced by asking for a new one.
-			code := rights.NewCode()
-			if err := s.Guests.IssueCode(ctx, o.Ref, "", code, now); err != nil {
-				return reminded, closed, err
-			}
-			lang := g.Lang
-			if lang == "" {
-				lang = i18n.ZH
-			}
-			days := int((p.CloseAfter - age).Hours() / 24)
-			if err := s.Accounts.Mailer.Send(ctx, account.Mail{UserID: g.ID, To: g.Email, Lang: lang, Kind: "guest_reminder",
-				Link: "/guest/requests/" + o.Ref + "/confirm", Args: []outbox.Arg{outbox.Text(o.Ref), outbox.Text(code), outbox.Num(days)}}); err != nil {
-				return reminded, closed, err
-			}
-			if err := s.Guests.SetFlags(ctx, g.ID, false, true); err != nil {
-				return reminded, closed, err
-			}
-			reminded++
-		}
-	}
-	return reminded, closed, nil
 }

@@ -107,7 +107,7 @@ func TestUnconfirmedGuestRequestsAreRemindedThenClosed(t *testing.T) {
 	b.post("/guest/requests/2026-000002/confirm", url.Values{"code": {lastCode(t, h, "keen@example.tw")}})
 	ctx := context.Background()
 	sweep := func() (int, int) {
-		r, c, err := h.srv.SweepGuests(ctx, rights.DefaultGuestPolicy)
+		r, c, err := h.jobs.Guests.Sweep(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -64,6 +64,7 @@ type harness struct {
 	mail     *store.Outbox
 	words    *notify.Mailer // words stored mail as the delivery worker does
 	notices  *store.Notices
+	jobs     wire.Jobs // the background jobs, run by hand in tests
 	logs     *strings.Builder
 }
 
@@ -134,12 +135,12 @@ func harnessOver(t *testing.T, db *storetest.DB, clk *clock, deps func(*handlers
 	if deps != nil {
 		deps(&d)
 	}
-	srv, err := handlers.New(d, opts)
+	srv, err := p.Server(d, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), clock: clk, users: p.Users, sessions: p.Sessions, setup: p.Setup,
-		accounts: p.Accounts, mail: p.Mail, words: p.Deps.MailWords, notices: p.Notices, logs: logs}
+		accounts: p.Accounts, mail: p.Mail, words: p.Deps.MailWords, notices: p.Notices, jobs: p.Jobs, logs: logs}
 }
 
 type lockedWriter struct {

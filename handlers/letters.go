@@ -6,6 +6,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -173,7 +174,9 @@ func (s *Server) letterFiles(ctx context.Context, r *rights.Request) ([]account.
 		}
 		// Named in the reader's language, with the English name for mail programs that
 		// cannot show a Chinese one.
-		out = append(out, account.MailFile{Name: s.cat.T(p.L.Lang, "letter.file_"+letter, r.Ref), ASCIIName: s.cat.T(i18n.EN, "letter.file_"+letter, r.Ref),
+		// A kind given again is told apart by its ordinal ("2026-000001-2-…").
+		named := r.Ref + strings.TrimPrefix(letter, p.Kind)
+		out = append(out, account.MailFile{Name: s.cat.T(p.L.Lang, "letter.file_"+p.Kind, named), ASCIIName: s.cat.T(i18n.EN, "letter.file_"+p.Kind, named),
 			Type: "text/html; charset=utf-8", Data: b.Bytes()})
 	}
 	return out, nil

@@ -110,17 +110,15 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 					overdue++
 				}
 			}
-			for _, st := range openStates {
+			for _, st := range rights.QueueStates {
 				ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(byState[st]), string(st))
 			}
 			ch <- prometheus.MustNewConstMetric(descOver, prometheus.GaugeValue, float64(overdue))
 		}
 	}
-	if b, ok := s.Mail.(interface {
-		Backlog(context.Context) (int64, error)
-	}); ok {
+	if s.MailBacklog != nil {
 		// Counting pending mail reads the outbox; the scrape is not a page.
-		if n, err := b.Backlog(background.Job(ctx, "metrics")); err != nil {
+		if n, err := s.MailBacklog.Backlog(background.Job(ctx, "metrics")); err != nil {
 			up = 0
 		} else {
 			ch <- prometheus.MustNewConstMetric(descMail, prometheus.GaugeValue, float64(n))

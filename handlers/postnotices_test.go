@@ -81,7 +81,7 @@ func TestPostRunCarriesEveryWrittenNotice(t *testing.T) {
 		numbers[serial] = true
 		if a.AttrOr("lang", "") == "en" {
 			if !strings.Contains(a.Find(".doc-date").Text(), "2026") || !strings.Contains(a.Find(".to").Text(), "Mary Post") ||
-				!strings.Contains(a.Text(), "the decision is due by 9 December 2026 instead of 8 December 2026") || !strings.Contains(a.Find(".signature").Text(), "Director-General") {
+				!strings.Contains(a.Text(), "the decision deadline has moved from 8 December 2026 to 9 December 2026") || !strings.Contains(a.Find(".signature").Text(), "Director-General") {
 				t.Errorf("the English letter: %q", a.Text())
 			}
 			continue

@@ -6,8 +6,6 @@ import (
 	"hash/fnv"
 	"html/template"
 	"net/http"
-	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -396,15 +394,35 @@ func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string)
 	c.Redirect(http.StatusSeeOther, back)
 }
 
+// queueFilter is the queue's filter as its address carries it; which values each field
+// takes is rights.QueueFilter's to say (filter).
 type queueFilter struct {
-	Kind     string `form:"kind" validate:"omitempty,oneof=view copy correct stop delete" label:"request.kind"`
-	State    string `form:"state" validate:"omitempty,oneof=submitted identity review extended decided" label:"request.state"`
+	Kind     string `form:"kind" validate:"max=16" label:"request.kind"`
+	State    string `form:"state" validate:"max=16" label:"request.state"`
 	Assignee string `form:"assignee" validate:"max=64" label:"queue.assignee"`
-	Due      string `form:"due" validate:"omitempty,oneof=overdue today 3 7 14" label:"queue.due"`
-	Clock    string `form:"clock" validate:"omitempty,oneof=decision fulfil payment close" label:"queue.clock"`
+	Due      string `form:"due" validate:"max=16" label:"queue.due"`
+	Clock    string `form:"clock" validate:"max=16" label:"queue.clock"`
 	Unread   string `form:"unread" validate:"omitempty,oneof=1" label:"queue.unread_filter"`
 	Q        string `form:"q" validate:"max=254" label:"queue.search"`
 	Page     int    `form:"page" validate:"min=0,max=100000" label:"queue.page"`
+}
+
+func (f queueFilter) filter() rights.QueueFilter {
+	return rights.QueueFilter{Kind: f.Kind, State: f.State, Assignee: f.Assignee, Due: f.Due, Clock: f.Clock, Unread: f.Unread != ""}
+}
+
+// bindQueueFilter decodes the queue's filter: inv holds what the queue does not offer.
+func (s *Server) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Invalid, ok bool) {
+	if inv, ok = s.bind(c, &f); !ok {
+		return f, nil, false
+	}
+	var bad *apperr.Invalid
+	if errors.As(f.filter().Check(), &bad) {
+		for _, p := range bad.Problems {
+			addOnce(inv, p.Field, p.Key, p.Args...)
+		}
+	}
+	return f, inv, true
 }
 
 type queuePage struct {
@@ -415,6 +433,7 @@ type queuePage struct {
 	Clocks     map[string]rights.Clock
 	FulfilDays int
 	ClockKinds []string
+	Dues       []queueDue
 	Today      rights.Date
 	Filter     queueFilter
 	Counts     map[rights.State]int
@@ -443,70 +462,41 @@ type queuePage struct {
 
 const queuePageSize = 50
 
-// openStates are the states of the queue, in workflow order.
-var openStates = []rights.State{rights.Submitted, rights.Identity, rights.Review, rights.Extended, rights.Decided}
-
 // queueRows reads the open requests and applies the filter. The open requests are one
 // small document each in their own collection, so filtering them in memory reads a few
 // hundred documents however many requests were ever filed.
 func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.Request, clocks map[string]rights.Clock, err error) {
-	all, err = s.Requests.Open(c.Request.Context())
+	all, clocks, err = rights.OpenWithClocks(c.Request.Context(), s.Requests, s.Fulfil)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	days, err := s.Fulfil.FulfilDays(c.Request.Context())
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	today := rights.DateOf(s.Now())
-	me := currentUser(c).ID
-	clocks = make(map[string]rights.Clock, len(all))
-	for _, r := range all {
-		clocks[r.Ref] = rights.ClockOf(r, days)
-	}
-	// Soonest first by the clock each request runs against; those without a target
-	// (awaiting payment, refused) after the rest.
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := clocks[all[i].Ref].Due, clocks[all[j].Ref].Due
-		if a.IsZero() || b.IsZero() {
-			return !a.IsZero() && b.IsZero()
-		}
-		return a.Before(b)
-	})
-	for _, r := range all {
-		due := clocks[r.Ref].Due
-		switch {
-		case f.Clock != "" && clocks[r.Ref].Kind != f.Clock,
-			f.Due != "" && due.IsZero():
-			continue
-		}
-		switch {
-		case f.Kind != "" && string(r.Kind) != f.Kind,
-			f.State != "" && string(r.State) != f.State,
-			f.Assignee == "me" && r.Assignee != me,
-			f.Assignee == "none" && r.Assignee != "",
-			f.Assignee != "" && f.Assignee != "me" && f.Assignee != "none" && r.Assignee != f.Assignee,
-			f.Due == "overdue" && rights.DaysLeft(due, today) >= 0,
-			f.Due == "today" && rights.DaysLeft(due, today) != 0,
-			f.Unread != "" && r.Unread == 0:
-			continue
-		}
-		if n, err := strconv.Atoi(f.Due); err == nil && rights.DaysLeft(due, today) > n {
-			continue
-		}
-		rows = append(rows, r)
-	}
+	rows = f.filter().Apply(all, clocks, currentUser(c).ID, rights.DateOf(s.Now()))
 	return all, rows, clocks, nil
 }
 
-// queueClocks are the clocks the queue filters by, in workflow order.
-var queueClocks = []string{rights.ClockDecision, rights.ClockPayment, rights.ClockFulfil, rights.ClockClose}
+// queueDue is one choice of the due filter, in words.
+type queueDue struct{ Value, Text string }
+
+func queueDues(v *View) []queueDue {
+	out := make([]queueDue, len(rights.QueueDues))
+	for i, d := range rights.QueueDues {
+		out[i] = queueDue{Value: d}
+		switch d {
+		case rights.DueOverdue:
+			out[i].Text = v.T("queue.due_overdue")
+		case rights.DueToday:
+			out[i].Text = v.T("queue.due_today")
+		default:
+			out[i].Text = v.T("queue.due_within", d)
+		}
+	}
+	return out
+}
 
 // queue is the officers' list of open requests, soonest due first, with filters, counts
 // per state, a search by reference and pages of 50.
 func (s *Server) queue(c *gin.Context) {
-	var f queueFilter
-	inv, ok := s.bind(c, &f)
+	f, inv, ok := s.bindQueueFilter(c)
 	if !ok {
 		return
 	}
@@ -515,7 +505,7 @@ func (s *Server) queue(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{},
-		States: openStates, Kinds: rights.Kinds}
+		States: rights.QueueStates, Kinds: rights.Kinds}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		// A reference is looked up by _id, open or not; the beginning of one narrows the
 		// open requests; an e-mail address, a name or a phone number finds the account
@@ -550,7 +540,7 @@ func (s *Server) queue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p.Clocks, p.ClockKinds = clocks, queueClocks
+	p.Clocks, p.ClockKinds = clocks, rights.QueueClocks
 	if p.Prefix != "" {
 		kept := rows[:0:0]
 		for _, r := range rows {
@@ -574,12 +564,7 @@ func (s *Server) queue(c *gin.Context) {
 	p.Pages = max(1, (len(rows)+queuePageSize-1)/queuePageSize)
 	p.Page = min(max(f.Page, 1), p.Pages)
 	p.Requests = rows[(p.Page-1)*queuePageSize : min(p.Page*queuePageSize, len(rows))]
-	q := url.Values{}
-	for k, v := range map[string]string{"kind": f.Kind, "state": f.State, "assignee": f.Assignee, "due": f.Due, "clock": f.Clock, "unread": f.Unread} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
+	q := f.filter().Query()
 	p.CSV = template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
 	if p.Page > 1 {
 		q.Set("page", strconv.Itoa(p.Page-1))
@@ -597,7 +582,7 @@ func (s *Server) queue(c *gin.Context) {
 		p.People[o.ID] = o.Name
 	}
 	v := s.view(c, "queue.title", nil)
-	p.Rows = queueRowsFor(v, &p)
+	p.Rows, p.Dues = queueRowsFor(v, &p), queueDues(v)
 	v.Page = p
 	s.render(c, http.StatusOK, "queue", v)
 }
@@ -654,8 +639,7 @@ func dueInWords(v *View, due, today rights.Date) (date, status, words string) {
 
 // queueCSV exports the filtered queue, every page of it.
 func (s *Server) queueCSV(c *gin.Context) {
-	var f queueFilter
-	inv, ok := s.bind(c, &f)
+	f, inv, ok := s.bindQueueFilter(c)
 	if !ok {
 		return
 	}

@@ -21,7 +21,6 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/internal/demo"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -172,7 +171,7 @@ func measureScale(t *testing.T, h *harness, people int) *scaleRun {
 		run.jobs = append(run.jobs, fmt.Sprintf("%s: %s (%s)", name, time.Since(t0).Round(100*time.Millisecond), what))
 	}
 	job("retention run", func() (string, error) {
-		r, err := h.srv.RunRetention(ctx, "bench", rights.DefaultGuestPolicy)
+		r, err := h.jobs.Retention.Run(ctx, "bench")
 		if r == nil {
 			return "", err
 		}

@@ -60,6 +60,10 @@ type Deps struct {
 	Accounts *account.Service
 	Reviews  account.Reviews
 	Mail     outbox.Store
+	// MailBacklog counts the mail waiting to be sent, for the metrics (nil: not counted).
+	MailBacklog interface {
+		Backlog(ctx context.Context) (int64, error)
+	}
 	// MailWords words mail kept as codes in a reader's language: the inbox's, as the
 	// delivery worker does for the recipient.
 	MailWords *notify.Mailer
@@ -79,8 +83,6 @@ type Deps struct {
 	Search *rights.Search
 	// Fulfil keeps the fulfilment target of decided requests (the queue's second clock).
 	Fulfil rights.FulfilSetting
-	// Digests records the last day the officers' daily digest went out.
-	Digests rights.DigestLog
 	// Quotas keeps the administrator's quota, Usage what each requester used of it (nil:
 	// Options.Quota applies, and only to filings).
 	Quotas   rights.QuotaSetting
@@ -91,6 +93,8 @@ type Deps struct {
 	Messages rights.Messages
 	Guests   rights.Guests
 	Packages export.Packages
+	// Builder builds copy packages in the background (export.Builder).
+	Builder PackageBuilder
 	// Disclosures is the register of disclosures to others.
 	Disclosures disclosure.Register
 	// Inventory is the agency's personal data files (Art. 17).
@@ -121,8 +125,8 @@ type Deps struct {
 	Counter *analytics.Counter
 	// Audit is the hash-chained audit trail (nil: nothing is recorded, in a few tests).
 	Audit audit.Store
-	// Retention keeps the retention periods and runs the scheduled deletion.
-	Retention RetentionStore
+	// Retention keeps the retention periods and shows the scheduled deletion's runs.
+	Retention RetentionSettings
 	// Incidents are the security incident records (Art. 12).
 	Incidents incident.Store
 	// IncidentNotices tells the people affected: by mail, by post, by announcement.
@@ -131,6 +135,13 @@ type Deps struct {
 	Backups interface {
 		BackupStatus(ctx context.Context, kind backup.Kind) (backup.Status, error)
 	}
+}
+
+// PackageBuilder builds copy packages in the background.
+type PackageBuilder interface {
+	Start(r *rights.Request, lang string)
+	// Wait waits for the packages being built.
+	Wait()
 }
 
 // Options are the web settings from the configuration.
@@ -199,8 +210,7 @@ type Server struct {
 	diskLast  DiskSpace
 	diskOK    bool
 	officers  officerCache
-	preparing atomic.Bool    // the database is being prepared (SetPreparing)
-	jobs      sync.WaitGroup // background work (copy packages)
+	preparing atomic.Bool // the database is being prepared (SetPreparing)
 	metrics   *metrics
 }
 
@@ -211,7 +221,7 @@ func New(d Deps, opt Options) (*Server, error) {
 		d.Now = time.Now
 	}
 	if opt.PackageTTL <= 0 {
-		opt.PackageTTL = 30 * 24 * time.Hour
+		opt.PackageTTL = export.PackageTTL
 	}
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = 1 << 20
@@ -254,10 +264,10 @@ func New(d Deps, opt Options) (*Server, error) {
 	}
 	s := &Server{Deps: d, opt: opt, cat: cat, hashes: hashes}
 	if d.Casework != nil {
-		// The letters as documents and the package builder are the web layer's: this
-		// server's copy of the service uses its own.
+		// The letters as documents are the web layer's: this server's copy of the
+		// service renders them with its own pages.
 		cw := *d.Casework
-		cw.Docs, cw.Builder, cw.Cat, cw.PackageTTL = s, s, cat, opt.PackageTTL
+		cw.Docs, cw.Cat, cw.PackageTTL = s, cat, opt.PackageTTL
 		s.Casework = &cw
 	}
 	if s.staticFiles, err = loadStatic(); err != nil {

@@ -111,10 +111,19 @@ func LetterLines(cs []Contact) string {
 // never tells anyone twice.
 func KeepTold(old, updated []Contact) []Contact {
 	told := map[string]Contact{}
+	before := map[int64]int{} // letters produced at each instant so far
 	for _, c := range old {
-		if !c.ToldAt.IsZero() {
-			told[c.key()] = c
+		if c.ToldAt.IsZero() {
+			continue
 		}
+		at := c.ToldAt.UnixNano()
+		if c.Letter == "" && c.Email == "" {
+			// A letter produced before letters were named keeps the name its place
+			// gave it (LetterOf), so its number stays its own once others are removed.
+			c.Letter = legacyLetter(c.ToldAt, before[at])
+		}
+		before[at]++
+		told[c.key()] = c
 	}
 	for k := range updated {
 		c := told[updated[k].key()]

@@ -238,7 +238,12 @@ func (i *Incident) LetterOf(c Contact) string {
 			n++
 		}
 	}
-	return fmt.Sprintf("told-%d-%d", c.ToldAt.UnixMilli(), n+1)
+	return legacyLetter(c.ToldAt, n)
+}
+
+// legacyLetter names the letter produced at told after n others produced then.
+func legacyLetter(told time.Time, n int) string {
+	return fmt.Sprintf("told-%d-%d", told.UnixMilli(), n+1)
 }
 
 // LettersDue are the letters produced for post, oldest first as entered.

@@ -48,6 +48,14 @@ type StagedStore interface {
 	// Claim deletes and returns the administrator's staged import named by token
 	// (apperr.ErrNotFound: none, or another one): of two confirmations only one gets it.
 	Claim(ctx context.Context, by, token string) (StagedImport, error)
+	// DropExpired deletes the staged imports that expired before now, and counts them.
+	DropExpired(ctx context.Context, now time.Time) (int, error)
+}
+
+// DropExpiredImports deletes the uploads left unconfirmed past their hour (an
+// administrator who never came back, or who left): the retention run calls it.
+func (s *CalendarService) DropExpiredImports(ctx context.Context) (int, error) {
+	return s.Staging.DropExpired(ctx, s.Now())
 }
 
 // Stage keeps parsed entries for the administrator by to confirm, and says what they

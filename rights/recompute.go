@@ -215,17 +215,22 @@ func (s *CalendarService) recompute(ctx context.Context, changed []Date, by stri
 	if err != nil {
 		return nil, err
 	}
+	// One request that cannot be written (the database away for a moment) does not stop
+	// the others: the calendar is saved already, so a request skipped here would keep its
+	// old date, and importing the same file again would find nothing changed.
 	var moved []Moved
+	var errs []error
 	for _, q := range todo {
 		m, err := s.redate(ctx, q.Ref, cal, by, func(from, to Date) Word { return why.between(from, to, changed) })
 		if err != nil {
-			return moved, fmt.Errorf("re-compute the due date of %s: %w", q.Ref, err)
+			errs = append(errs, fmt.Errorf("re-compute the due date of %s: %w", q.Ref, err))
+			continue
 		}
 		if m != nil {
 			moved = append(moved, *m)
 		}
 	}
-	return moved, nil
+	return moved, errors.Join(errs...)
 }
 
 // touched are the open, undecided requests whose period dates from lo to hi touch, and

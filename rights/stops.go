@@ -39,12 +39,12 @@ func ReachOf(purpose string) StopReach {
 
 // progressMail are the mail kinds that only report how a request is going: the request
 // page shows the same, so a stop of the progress purpose ends them. Acknowledging
-// receipt, asking for identity and the written notices of extension and decision are
-// duties of the procedure and are sent whatever the stop.
+// receipt, asking for identity and the written notices of extension, decision and a
+// moved due date (rights/notices.go) are duties of the procedure and are sent whatever
+// the stop.
 var progressMail = map[string]bool{
 	"request_fulfilled": true,
 	"request_message":   true,
-	"request_due_moved": true,
 }
 
 // MailPurpose is the purpose a mail kind serves when a stop can end it, else "".

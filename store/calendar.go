@@ -266,6 +266,12 @@ func (c *CalendarImports) Claim(ctx context.Context, by, token string) (rights.S
 	return si, nil
 }
 
+// DropExpired deletes the staged imports that expired before now. It reads the whole
+// collection, at most one document per administrator, in the retention run only.
+func (c *CalendarImports) DropExpired(ctx context.Context, now time.Time) (int, error) {
+	return c.db.deleteMatching(ctx, collCalendarImports, bson.D{{Key: "expires", Value: bson.D{{Key: "$lt", Value: now.UTC()}}}})
+}
+
 func (d stagedDoc) staged() (rights.StagedImport, error) {
 	si := rights.StagedImport{By: d.ID, Token: d.Token, Expires: d.Expires, Entries: make([]rights.DayEntry, 0, len(d.Entries))}
 	for _, e := range d.Entries {

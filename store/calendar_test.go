@@ -260,3 +260,33 @@ func TestCalendarImportsStageAndClaim(t *testing.T) {
 		t.Fatalf("claimed twice: %v", err)
 	}
 }
+
+// An upload nobody confirms is deleted by the retention run once its hour is over; one
+// still waiting is kept.
+func TestCalendarImportsExpiredAreDropped(t *testing.T) {
+	db := storetest.New(t)
+	st := store.NewCalendarImports(db.DB)
+	c := ctx(t)
+	entries, err := rights.ParseCalendarCSV(strings.NewReader(calendarCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for _, si := range []rights.StagedImport{
+		{By: "left", Token: "t1", Entries: entries, Expires: now.Add(-time.Minute)},
+		{By: "waiting", Token: "t2", Entries: entries, Expires: now.Add(time.Minute)},
+	} {
+		if err := st.Stage(c, si); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := st.DropExpired(c, now); err != nil || n != 1 {
+		t.Fatalf("dropped %d: %v", n, err)
+	}
+	if _, err := st.Staged(c, "left"); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("an expired upload kept: %v", err)
+	}
+	if _, err := st.Staged(c, "waiting"); err != nil {
+		t.Fatalf("an upload still waiting dropped: %v", err)
+	}
+}

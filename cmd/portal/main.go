@@ -191,6 +191,7 @@ func open(c *Config, log *slog.Logger, shareEngine bool) (*app, error) {
 		MasterKey: []byte(c.MasterKey), EmailKey: deriveKey(c.MasterKey, "email-index-v1"), AuditKey: deriveKey(c.MasterKey, "audit-checkpoint-v1"),
 		Signer: signer, Retired: c.ReceiptRetired, BaseURL: c.BaseURL,
 		Password: account.PasswordPolicy{MinLength: c.PasswordMin}, Kick: a.kick,
+		Guests: rights.GuestPolicy{RemindAfter: c.GuestRemind, CloseAfter: c.GuestClose},
 	}
 	if c.Analytics {
 		// The sketches' hash key is derived from the master key, so every instance
@@ -342,7 +343,7 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	counter := a.Counter
 	deps := a.Deps
 	deps.Disk = a.diskProbe()
-	srv, err := handlers.New(deps, handlers.Options{
+	srv, err := a.Server(deps, handlers.Options{
 		HashKey: []byte(c.HashKey), BlockKey: []byte(c.BlockKey), TrustedProxies: c.TrustedProxies, MaxBody: c.MaxBody, AnalyticsK: c.AnalyticsK,
 		Quota:    quotaDefaults(c),
 		Sessions: account.SessionPolicy{Idle: c.SessionIdle, StaffIdle: c.StaffIdle, Absolute: c.SessionMax},
@@ -372,9 +373,9 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	// The worker stops after the HTTP server has drained, so mail queued by the last
 	// requests is still attempted once; what remains stays in the outbox for next time.
 	defer func() { stopWorker(); <-workerDone }()
-	go sweepGuests(workerCtx, srv, counter, rights.GuestPolicy{RemindAfter: c.GuestRemind, CloseAfter: c.GuestClose}, log)
+	go hourly(workerCtx, a.Jobs, srv.Preparing, counter, log)
 	// Copy packages being built finish before the database closes.
-	defer srv.Wait()
+	defer a.Jobs.Packages.Wait()
 	if counter != nil {
 		// Counts are written every few seconds, and once more after the last request
 		// has drained (deferred: runs after the HTTP server's shutdown below).
@@ -884,10 +885,10 @@ func flushCounts(stop <-chan struct{}, counter *analytics.Counter, every time.Du
 	}
 }
 
-// sweepGuests runs the hourly jobs: the traffic month summaries, under the retention
-// lease the deletion of what expired (which also reminds and closes unconfirmed guest
+// hourly runs the hourly jobs: the traffic month summaries, under the retention lease
+// the deletion of what expired (which also reminds and closes unconfirmed guest
 // requests, so with several instances a reminder goes once), and the daily digest.
-func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.Counter, p rights.GuestPolicy, log *slog.Logger) {
+func hourly(ctx context.Context, jobs wire.Jobs, preparing func() bool, counter *analytics.Counter, log *slog.Logger) {
 	// The lease holder names this process: host and pid for the operator, and a random
 	// part, since two containers can share both.
 	host, _ := os.Hostname()
@@ -903,7 +904,7 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.C
 			first = nil
 		case <-t.C:
 		}
-		if srv.Preparing() { // a one-time upgrade is still reading the collections
+		if preparing() { // a one-time upgrade is still reading the collections
 			first = time.After(time.Minute)
 			continue
 		}
@@ -914,7 +915,7 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.C
 		}
 		// Deleting what expired (including the guest and package sweeps) takes a lease:
 		// with several instances, one runs it at a time.
-		switch run, err := srv.RunRetention(ctx, holder, p); {
+		switch run, err := jobs.Retention.Run(ctx, holder); {
 		case err != nil && ctx.Err() == nil:
 			log.Error("retention run", "err", err)
 		case run == nil:
@@ -925,7 +926,7 @@ func sweepGuests(ctx context.Context, srv *handlers.Server, counter *analytics.C
 			log.Info("retention run", "deleted", run.Deleted)
 		}
 		// The officers' daily digest: every instance tries, each mail is stored once.
-		if n, err := srv.SendDigests(ctx); err != nil && ctx.Err() == nil {
+		if n, err := jobs.Digests.Send(ctx); err != nil && ctx.Err() == nil {
 			log.Error("daily digest", "err", err)
 		} else if n > 0 {
 			log.Info("daily digest", "queued", n)

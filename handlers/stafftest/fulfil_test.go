@@ -329,8 +329,8 @@ func TestCopyPackage(t *testing.T) {
 		t.Fatalf("the download is not recorded: %q", p.text(".facts"))
 	}
 	h.clock.Advance(31 * 24 * time.Hour)
-	if n, err := h.srv.DeleteExpiredPackages(context.Background()); err != nil || n != 1 {
-		t.Fatalf("expiry: %d %v", n, err)
+	if run, err := h.jobs.Retention.Run(context.Background(), "a"); err != nil || run.Deleted["packages"] != 1 {
+		t.Fatalf("expiry: %+v %v", run, err)
 	}
 	c = h.signIn("p@example.tw", citizenPassword, english)
 	if r := c.get(href); r.Code != http.StatusNotFound {

@@ -13,7 +13,6 @@ import (
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/outbox"
-	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -157,7 +156,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	runs := make([]bool, 2)
 	for k, h := range instances {
 		wg.Go(func() {
-			run, err := h.srv.RunRetention(context.Background(), []string{"a", "b"}[k], rights.GuestPolicy{})
+			run, err := h.jobs.Retention.Run(context.Background(), []string{"a", "b"}[k])
 			if err != nil {
 				t.Errorf("retention at instance %d: %v", k, err)
 			}

@@ -13,7 +13,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/rights"
 )
 
 // A copy request from filing to closing: review, the one extension with its written
@@ -412,7 +411,7 @@ func TestOfficerEntersAPaperRequest(t *testing.T) {
 		t.Fatalf("the guest follows the counter request: %d %q", page.Code, page.text(".timeline"))
 	}
 	h.clock.Advance(15 * 24 * time.Hour)
-	if r, c, _ := h.srv.SweepGuests(context.Background(), rights.DefaultGuestPolicy); r+c != 0 {
+	if r, c, _ := h.jobs.Guests.Sweep(context.Background()); r+c != 0 {
 		t.Fatal("a counter request was swept as unconfirmed")
 	}
 }

@@ -138,7 +138,7 @@ func TestDailyDigestIsSentOnceByTwoInstances(t *testing.T) {
 		sent := make([]int, 2)
 		for i, h := range []*harness{a, b} {
 			wg.Go(func() {
-				n, err := h.srv.SendDigests(context.Background())
+				n, err := h.jobs.Digests.Send(context.Background())
 				if err != nil {
 					t.Error(err)
 				}

@@ -19,7 +19,6 @@ import (
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/retention"
-	"github.com/example/pdpa-portal/rights"
 )
 
 // The scheduled deletion: ended sessions, old sent mail and the attachments of requests
@@ -56,7 +55,7 @@ func TestRetentionRun(t *testing.T) {
 		t.Fatalf("save periods: %d %q", r.Code, r.text(".error-summary"))
 	}
 	// Not yet: the withdrawn request's file is within its 30 days.
-	run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy)
+	run, err := h.jobs.Retention.Run(ctx, "a")
 	if err != nil || run == nil || run.Error != "" {
 		t.Fatalf("run: %+v %v", run, err)
 	}
@@ -77,7 +76,7 @@ func TestRetentionRun(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := h.srv.RunRetention(ctx, holder, rights.DefaultGuestPolicy)
+			r, err := h.jobs.Retention.Run(ctx, holder)
 			if err != nil {
 				t.Error(err)
 			}
@@ -134,14 +133,14 @@ func TestRetentionLease(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	now := h.clock.Now()
-	if ok, err := h.srv.Retention.Acquire(ctx, "retention", "other", time.Hour, now); !ok || err != nil {
+	if ok, err := h.jobs.Retention.Store.Acquire(ctx, "retention", "other", time.Hour, now); !ok || err != nil {
 		t.Fatalf("acquire: %v %v", ok, err)
 	}
-	if run, err := h.srv.RunRetention(ctx, "me", rights.DefaultGuestPolicy); run != nil || err != nil {
+	if run, err := h.jobs.Retention.Run(ctx, "me"); run != nil || err != nil {
 		t.Fatalf("ran despite the lease: %+v %v", run, err)
 	}
 	h.clock.Advance(61 * time.Minute)
-	if run, err := h.srv.RunRetention(ctx, "me", rights.DefaultGuestPolicy); run == nil || err != nil {
+	if run, err := h.jobs.Retention.Run(ctx, "me"); run == nil || err != nil {
 		t.Fatalf("an expired lease still blocks: %v", err)
 	}
 }
@@ -173,7 +172,7 @@ func TestRetentionPurgesOldAuditEvents(t *testing.T) {
 	if page := admin.get("/admin/retention"); page.doc.Find("#f-audit").AttrOr("value", "") != "3" || !strings.Contains(page.text("tbody"), "3 至 10 年（依曆計算）") {
 		t.Fatalf("the audit period on the page: %q", page.doc.Find("#f-audit").AttrOr("value", ""))
 	}
-	run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy)
+	run, err := h.jobs.Retention.Run(ctx, "a")
 	if err != nil || run == nil || run.Deleted["audit"] != 7 || run.Error != "" {
 		t.Fatalf("run: %+v %v", run, err)
 	}
@@ -193,7 +192,7 @@ func TestRetentionDeletesIncidentsAfterFiveYears(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy)
+	run, err := h.jobs.Retention.Run(ctx, "a")
 	if err != nil || run == nil || run.Deleted["incidents"] != 1 {
 		t.Fatalf("run: %+v %v", run, err)
 	}
@@ -233,11 +232,11 @@ func TestRetentionForgetsClientFailuresAfterTheirWindow(t *testing.T) {
 		t.Fatalf("%d failure records, want the address's and one per client", n)
 	}
 	h.clock.Advance(23 * time.Hour)
-	if run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy); err != nil || run.Deleted["signin_failures"] != 0 {
+	if run, err := h.jobs.Retention.Run(ctx, "a"); err != nil || run.Deleted["signin_failures"] != 0 {
 		t.Fatalf("within the window: %+v %v", run, err)
 	}
 	h.clock.Advance(2 * time.Hour)
-	if run, err := h.srv.RunRetention(ctx, "a", rights.DefaultGuestPolicy); err != nil || run.Deleted["signin_failures"] != 2 {
+	if run, err := h.jobs.Retention.Run(ctx, "a"); err != nil || run.Deleted["signin_failures"] != 2 {
 		t.Fatalf("after the window: %+v %v", run, err)
 	}
 	if n := records(); n != 1 {

@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
@@ -24,6 +25,7 @@ import (
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/retention"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/vault"
@@ -46,6 +48,9 @@ type Config struct {
 	Password account.PasswordPolicy
 	// Kick, when set, wakes the mail worker after a message is queued.
 	Kick chan struct{}
+	// Guests says when unconfirmed guest requests are reminded of and closed
+	// (rights.DefaultGuestPolicy when zero).
+	Guests rights.GuestPolicy
 }
 
 // Portal is the wired parts. Deps is what the web server takes; the concrete stores are
@@ -69,6 +74,29 @@ type Portal struct {
 	Audit       *store.Audit
 	Counter     *analytics.Counter
 	Deps        handlers.Deps
+	Jobs        Jobs
+}
+
+// Jobs are the background work, each beside its service and started by the command
+// that serves, never by a page: the hourly retention run (which also sweeps unconfirmed
+// guest requests and expired copy packages), the officers' daily digest, and the
+// copy-package builder, which a fulfilment starts.
+type Jobs struct {
+	Retention *retention.Runner
+	Guests    *rights.GuestSweep
+	Digests   *rights.DigestJob
+	Packages  *export.Builder
+}
+
+// Server builds the web server over d (p.Deps, perhaps adjusted) and hands the copy
+// package builder the server's pages, which draw what a package holds.
+func (p *Portal) Server(d handlers.Deps, opt handlers.Options) (*handlers.Server, error) {
+	srv, err := handlers.New(d, opt)
+	if err != nil {
+		return nil, err
+	}
+	p.Jobs.Packages.Contents = srv
+	return srv, nil
 }
 
 // New wires the parts over db.
@@ -138,23 +166,35 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	incidents := store.NewIncidents(db, v)
 	eraser := store.NewEraser(db, v, p.Files)
 	eraser.Now = now
+	packages, retained := store.NewPackages(db, v, p.Files), store.NewRetention(db, p.Requests, p.Files)
+	policy := c.Guests
+	if policy == (rights.GuestPolicy{}) {
+		policy = rights.DefaultGuestPolicy
+	}
+	p.Jobs.Guests = &rights.GuestSweep{Requests: p.Requests, Timeline: p.Requests, Guests: p.Guests, Mailer: mailer, Policy: policy, Now: now}
+	calendarDays := &rights.CalendarService{Store: calendar, Staging: store.NewCalendarImports(db), Requests: p.Requests, Timeline: p.Requests, Now: now}
+	p.Jobs.Retention = &retention.Runner{Store: retained, Packages: packages, Audit: p.Audit, Incidents: incidents, Requests: p.Requests,
+		Guests: p.Jobs.Guests, Calendar: calendarDays, Log: c.Log, Now: now}
+	p.Jobs.Digests = &rights.DigestJob{Log: store.NewDigests(db), Calendar: calendar, Requests: p.Requests, Fulfil: fees, Staff: p.Users,
+		Sent: p.Mail, Mailer: mailer, Now: now}
+	p.Jobs.Packages = &export.Builder{Packages: packages, Files: p.Files, Log: c.Log, Now: now}
 	requestLetters := &letters.Service{Store: store.NewLetters(db)}
-	disclosures, inv, packages := store.NewDisclosures(db, v), store.NewInventory(db), store.NewPackages(db, v, p.Files)
-	// The web server gives its copy the letters as documents and the package builder.
+	disclosures, inv := store.NewDisclosures(db, v), store.NewInventory(db)
+	// The web server gives its copy the letters as documents (handlers.New).
 	cw := &casework.Service{Log: c.Log, Now: now, Requests: p.Requests, Timeline: p.Requests, Users: p.Users, Guests: p.Guests,
 		Mailer: mailer, Letters: requestLetters, Fees: fees, Calendar: calendar, Consents: p.Consents, Notices: p.Notices,
-		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages}
+		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages}
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
-		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailWords: mailer,
+		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
-		Calendar: calendar, CalendarDays: &rights.CalendarService{Store: calendar, Staging: store.NewCalendarImports(db), Requests: p.Requests, Timeline: p.Requests, Now: now},
-		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Digests: store.NewDigests(db), Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
-		Messages: p.Requests, Files: p.Files, Packages: packages, Casework: cw,
+		Calendar: calendar, CalendarDays: calendarDays,
+		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
+		Messages: p.Requests, Files: p.Files, Packages: packages, Builder: p.Jobs.Packages, Casework: cw,
 		Disclosures: disclosures, Inventory: inv, Agency: agency, Guests: p.Guests,
 		Letters: requestLetters,
-		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: store.NewRetention(db, p.Requests, p.Files),
+		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: retained,
 		Incidents: incidents, IncidentNotices: &incident.Service{Store: incidents, Users: p.Users, Mailer: p.Accounts.Mailer, Vault: v, Now: now},
 		Backups: store.NewBackupRuns(db), Counter: p.Counter,
 	}

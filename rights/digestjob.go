@@ -1,9 +1,10 @@
-package handlers
+package rights
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
@@ -11,62 +12,82 @@ import (
 	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/outbox"
-	"github.com/example/pdpa-portal/rights"
 )
 
-// digestHour is when, Taiwan time, the daily digest may go out: the start of the
+// DigestHour is when, Taiwan time, the daily digest may go out: the start of the
 // working day, so the hourly run sends it with the first hour after it.
-const digestHour = 8
+const DigestHour = 8
 
-// openWithClocks reads the open requests (a bounded set) and the clock each runs against.
-func (s *Server) openWithClocks(ctx context.Context) ([]*rights.Request, map[string]rights.Clock, error) {
-	open, err := s.Requests.Open(ctx)
+// OpenReader reads the open requests, a bounded set.
+type OpenReader interface {
+	Open(ctx context.Context) ([]*Request, error)
+}
+
+// OpenWithClocks reads the open requests and the clock each runs against.
+func OpenWithClocks(ctx context.Context, requests OpenReader, fulfil FulfilSetting) ([]*Request, map[string]Clock, error) {
+	open, err := requests.Open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	days, err := s.Fulfil.FulfilDays(ctx)
+	days, err := fulfil.FulfilDays(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	clocks := make(map[string]rights.Clock, len(open))
+	clocks := make(map[string]Clock, len(open))
 	for _, r := range open {
-		clocks[r.Ref] = rights.ClockOf(r, days)
+		clocks[r.Ref] = ClockOf(r, days)
 	}
 	return open, clocks, nil
 }
 
-// SendDigests queues the day's reminder to each officer (their requests overdue, due
+// DigestJob queues the day's reminder to each officer (their requests overdue, due
 // within three working days, or with unread replies) and to each administrator, who
-// assigns the work (the requests nobody is assigned). It runs hourly on every instance
-// and sends on working days from digestHour. Each mail's id names the day and the
-// person, so storing it is the claim: an instance that finds it taken leaves it to the
-// one that stored it, and nobody is reminded twice a day. It returns how many it queued.
-func (s *Server) SendDigests(ctx context.Context) (int, error) {
-	if s.Digests == nil {
-		return 0, nil
+// assigns the work (the requests nobody is assigned).
+type DigestJob struct {
+	Log      DigestLog
+	Calendar interface {
+		Days(ctx context.Context, from, to Date) (*Days, error)
 	}
+	Requests OpenReader
+	Fulfil   FulfilSetting
+	Staff    interface {
+		Staff(ctx context.Context) ([]*account.User, error)
+	}
+	// Sent finds a digest already stored, pending or sent.
+	Sent interface {
+		Message(ctx context.Context, userID, id string) (*outbox.Message, error)
+	}
+	Mailer account.Mailer
+	Now    func() time.Time
+}
+
+// Send runs hourly on every instance and sends on working days from DigestHour. Each
+// mail's id names the day and the person, so storing it is the claim: an instance that
+// finds it taken leaves it to the one that stored it, and nobody is reminded twice a day.
+// It returns how many it queued.
+func (j *DigestJob) Send(ctx context.Context) (int, error) {
 	ctx = background.Job(ctx, "digest")
-	now := s.Now()
-	today := rights.DateOf(now)
-	if now.In(twtime.Zone).Hour() < digestHour {
+	now := j.Now()
+	today := DateOf(now)
+	if now.In(twtime.Zone).Hour() < DigestHour {
 		return 0, nil
 	}
-	if last, err := s.Digests.LastDigest(ctx); err != nil || last == today {
+	if last, err := j.Log.LastDigest(ctx); err != nil || last == today {
 		return 0, err
 	}
-	cal, err := s.Calendar.Days(ctx, today, today.AddDays(60))
+	cal, err := j.Calendar.Days(ctx, today, today.AddDays(60))
 	if err != nil {
 		return 0, err
 	}
 	if cal.DayOff(today) {
 		return 0, nil // nobody reads it on a day off; the next working day's covers it
 	}
-	open, clocks, err := s.openWithClocks(ctx)
+	open, clocks, err := OpenWithClocks(ctx, j.Requests, j.Fulfil)
 	if err != nil {
 		return 0, err
 	}
-	byOfficer, unassigned := rights.Digests(open, clocks, today, rights.WorkingDaysAhead(today, rights.DigestWorkingDays, cal))
-	staff, err := s.Users.Staff(ctx)
+	byOfficer, unassigned := Digests(open, clocks, today, WorkingDaysAhead(today, DigestWorkingDays, cal))
+	staff, err := j.Staff.Staff(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -75,11 +96,11 @@ func (s *Server) SendDigests(ctx context.Context) (int, error) {
 		if u.Disabled || u.Expired(now) {
 			continue
 		}
-		var mine *rights.Digest
+		var mine *Digest
 		if u.Has(account.RoleOfficer) {
 			mine = byOfficer[u.ID]
 		}
-		var lead []*rights.Request
+		var lead []*Request
 		if u.Has(account.RoleAdmin) {
 			lead = unassigned
 		}
@@ -93,7 +114,7 @@ func (s *Server) SendDigests(ctx context.Context) (int, error) {
 		id := "digest-" + today.String() + "-" + u.ID
 		// Already stored, pending or sent (an instance that ran before the day was
 		// recorded): the outbox's unique id only guards the pending mail.
-		switch _, err := s.Mail.Message(ctx, u.ID, id); {
+		switch _, err := j.Sent.Message(ctx, u.ID, id); {
 		case err == nil:
 			continue
 		case !errors.Is(err, apperr.ErrNotFound):
@@ -101,7 +122,7 @@ func (s *Server) SendDigests(ctx context.Context) (int, error) {
 		}
 		m := account.Mail{ID: id, UserID: u.ID, To: u.Email, Lang: lang, Kind: "digest",
 			Link: "/officer/queue", Args: []outbox.Arg{outbox.Date(today.String()), digestList(mine, lead, clocks)}}
-		switch err := s.Accounts.Mailer.Send(ctx, m); {
+		switch err := j.Mailer.Send(ctx, m); {
 		case errors.Is(err, apperr.ErrConflict):
 			// Another instance stored this one first.
 		case err != nil:
@@ -110,14 +131,14 @@ func (s *Server) SendDigests(ctx context.Context) (int, error) {
 			sent++
 		}
 	}
-	return sent, s.Digests.SetLastDigest(ctx, today)
+	return sent, j.Log.SetLastDigest(ctx, today)
 }
 
 // digestList lists the requests of a digest, a section a list, as codes worded in the
 // reader's language when the mail is sent or read.
-func digestList(mine *rights.Digest, unassigned []*rights.Request, clocks map[string]rights.Clock) outbox.Arg {
+func digestList(mine *Digest, unassigned []*Request, clocks map[string]Clock) outbox.Arg {
 	var parts []outbox.Arg
-	section := func(key string, rs []*rights.Request) {
+	section := func(key string, rs []*Request) {
 		if len(rs) == 0 {
 			return
 		}
