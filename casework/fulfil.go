@@ -7,6 +7,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/vault"
@@ -300,4 +301,23 @@ func (s *Service) EraseAgain(ctx context.Context, cmd EraseCommand) (Result, err
 		s.farewell(ctx, r, to, lang, owed, files)
 	}
 	return Result{Request: r, Flash: Flash{Key: "flash.erased", Args: []any{rep.Requests, rep.ConsentEvents, rep.Files}}}, nil
+}
+
+// RebuildPackage builds a fulfilled copy request's package again (one that failed,
+// expired, or was never built), in the requester's language, else lang.
+func (s *Service) RebuildPackage(ctx context.Context, cmd Command, lang string) (Result, error) {
+	r, err := s.request(ctx, cmd)
+	if err != nil {
+		return Result{}, err
+	}
+	p, err := s.packageOf(ctx, r)
+	if err != nil {
+		return Result{}, failed(err)
+	}
+	if r.Kind != rights.Copy || r.Erased || r.Principal != "" || (r.State != rights.Fulfilled && r.State != rights.Closed) || r.Decision == nil ||
+		r.Decision.Outcome == rights.Refused || (p != nil && p.State == export.PackageBuilding) {
+		return Result{}, rights.ErrChanged
+	}
+	s.Builder.Start(r, s.RequesterLang(ctx, r, lang))
+	return Result{Request: r, Flash: Flash{Key: "flash.package_started"}}, nil
 }

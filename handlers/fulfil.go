@@ -52,12 +52,6 @@ func (s *Server) actDone(c *gin.Context, r *rights.Request, res casework.Result)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }
 
-// requesterLang is the language the requester reads: their account's or guest's choice,
-// else the page's.
-func (s *Server) requesterLang(c *gin.Context, r *rights.Request) string {
-	return s.Casework.RequesterLang(c.Request.Context(), r, c.GetString(keyLang))
-}
-
 type liftForm struct {
 	// Purpose names one stopped purpose to lift; empty lifts the restriction of
 	// everything.
