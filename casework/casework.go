@@ -97,7 +97,8 @@ type Service struct {
 	Eraser      rights.Eraser
 	Packages    Packages
 	Cat         *i18n.Catalog
-	// PackageTTL is how long a copy package can be downloaded, as the mail says.
+	// PackageTTL is how long a copy package can be downloaded, as the mail says
+	// (export.PackageTTL when zero, as for the builder).
 	PackageTTL time.Duration
 	Builder    PackageBuilder
 	// Docs are the web layer's: the letters as documents.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/letters"
@@ -136,7 +137,11 @@ func (s *Service) mailDetail(ctx context.Context, r *rights.Request, kind string
 			if len(parts) > 0 {
 				add(nl("\n\n"))
 			}
-			add(outbox.Key("mail.copy_ready", outbox.Num(int(s.PackageTTL/(24*time.Hour)))))
+			ttl := s.PackageTTL
+			if ttl <= 0 {
+				ttl = export.PackageTTL
+			}
+			add(outbox.Key("mail.copy_ready", outbox.Num(int(ttl/(24*time.Hour)))))
 		}
 	}
 	if len(parts) == 0 {

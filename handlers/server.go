@@ -166,8 +166,6 @@ type Options struct {
 	// answer, so the extra work done for a new (or existing) address does not show in the
 	// timing (defaults 800 ms and 400 ms).
 	SignUpFloor, ResetFloor time.Duration
-	// PackageTTL is how long a copy package can be downloaded (default 30 days).
-	PackageTTL time.Duration
 	// Quota bounds one person's filings; a zero field sets no limit.
 	Quota rights.Quota
 	// AnalyticsK is the traffic report's threshold: a figure under it is hidden (default
@@ -220,9 +218,6 @@ func New(d Deps, opt Options) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if opt.PackageTTL <= 0 {
-		opt.PackageTTL = export.PackageTTL
-	}
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = 1 << 20
 	}
@@ -267,7 +262,7 @@ func New(d Deps, opt Options) (*Server, error) {
 		// The letters as documents are the web layer's: this server's copy of the
 		// service renders them with its own pages.
 		cw := *d.Casework
-		cw.Docs, cw.Cat, cw.PackageTTL = s, cat, opt.PackageTTL
+		cw.Docs = s
 		s.Casework = &cw
 	}
 	if s.staticFiles, err = loadStatic(); err != nil {

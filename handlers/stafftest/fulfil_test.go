@@ -358,6 +358,13 @@ func TestOfficerRebuildsTheCopyPackage(t *testing.T) {
 		t.Fatalf("fulfil: %d %q", r.Code, r.text(".error-summary"))
 	}
 	h.srv.Wait()
+	told := false
+	for _, m := range h.mails("r@example.tw") {
+		told = told || m.Kind == "request_fulfilled" && strings.Contains(m.Body, "downloaded for 30 days")
+	}
+	if !told {
+		t.Errorf("the fulfilment mail does not say how long the copy can be downloaded")
+	}
 	r := act(t, o, "2026-000001", "package", nil)
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("rebuild: %d %q", r.Code, r.text("main"))

@@ -181,7 +181,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	requestLetters := &letters.Service{Store: store.NewLetters(db)}
 	disclosures, inv := store.NewDisclosures(db, v), store.NewInventory(db)
 	// The web server gives its copy the letters as documents (handlers.New).
-	cw := &casework.Service{Log: c.Log, Now: now, Requests: p.Requests, Timeline: p.Requests, Users: p.Users, Guests: p.Guests,
+	cw := &casework.Service{Log: c.Log, Now: now, Cat: mailer.Cat, Requests: p.Requests, Timeline: p.Requests, Users: p.Users, Guests: p.Guests,
 		Mailer: mailer, Letters: requestLetters, Fees: fees, Calendar: calendar, Consents: p.Consents, Notices: p.Notices,
 		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages}
 	p.Deps = handlers.Deps{
