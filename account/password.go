@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -100,7 +102,7 @@ func HashPassword(password string) (string, error) {
 	if cheapHashes.Load() {
 		t, mem, threads = 1, 64, 1
 	}
-	key := argon2.IDKey([]byte(password), salt, t, mem, threads, argonKeyLen)
+	key := idKey([]byte(password), salt, t, mem, threads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, mem, t, threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -134,6 +136,51 @@ func VerifyPassword(hash, password string) bool {
 	if err != nil || len(want) == 0 || len(want) > 64 || t == 0 || t > 16 || threads == 0 || mem > 1<<21 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, t, mem, threads, uint32(len(want))) // #nosec G115 -- at most 64, checked above
+	got := idKey([]byte(password), salt, t, mem, threads, uint32(len(want))) // #nosec G115 -- at most 64, checked above
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// HashSlots is how many argon2id hashes run at once in this process. Each holds 64 MiB
+// while it runs, so a flood of sign-ins waits its turn here instead of taking the
+// process's memory: at most HashSlots × 64 MiB on top of the portal's own.
+const HashSlots = 2
+
+var (
+	hashSlots   = make(chan struct{}, HashSlots)
+	hashRunning atomic.Int32 // for the test: how many hold a slot
+	hashPeak    atomic.Int32 // the most that ever held one at once
+)
+
+// idKey is argon2.IDKey behind the process's hash slots. A finished hash's memory is
+// collected at once: otherwise the heap, grown by the hash, lets the next one take
+// another 64 MiB before a collection (two sign-ins in a row peaked at 205 MiB). The
+// last one out also gives the memory back to the system, so an idle portal stays small,
+// and a hash starting alone first returns what pages left behind, so its 64 MiB come on
+// top of the live heap rather than of the garbage a busy moment left.
+func idKey(password, salt []byte, t, mem uint32, threads uint8, keyLen uint32) []byte {
+	hashSlots <- struct{}{}
+	n := hashRunning.Add(1)
+	// Collecting costs milliseconds: worth it only for a hash of real size (not the
+	// tests' cheap ones, which would pay it thousands of times).
+	big := mem >= 16*1024
+	if n == 1 && big {
+		debug.FreeOSMemory()
+	}
+	for {
+		p := hashPeak.Load()
+		if n <= p || hashPeak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	key := argon2.IDKey(password, salt, t, mem, threads, keyLen)
+	last := hashRunning.Add(-1) == 0
+	<-hashSlots
+	switch {
+	case !big:
+	case last:
+		debug.FreeOSMemory()
+	default:
+		runtime.GC()
+	}
+	return key
 }

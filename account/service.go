@@ -147,6 +147,8 @@ type SessionAdmin interface {
 	ForUser(ctx context.Context, userID string) ([]*Session, error)
 	// DeleteForUser ends every session of a user except keep ("" keeps none).
 	DeleteForUser(ctx context.Context, userID, keep string) error
+	// Delete ends one session; one already gone is not an error.
+	Delete(ctx context.Context, id string) error
 }
 
 // Errors of signing in. ErrBadCredentials and ErrLocked are the only answers for an

@@ -12,6 +12,10 @@ type Session struct {
 	UserID   string
 	Created  time.Time
 	LastSeen time.Time
+	// Browser and OS are the families of the browser that signed in ("chrome",
+	// "windows"; empty when unknown), for the person to tell their sessions apart. Never
+	// the User-Agent string or the address.
+	Browser, OS string
 }
 
 // SessionPolicy holds the idle and absolute lifetimes. Staff sessions idle out sooner:

@@ -1,11 +1,13 @@
 package analytics
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
 
 func TestClassify(t *testing.T) {
+	var cache AgentCache
 	for _, c := range []struct {
 		name string
 		ua   string
@@ -102,6 +104,22 @@ func TestClassify(t *testing.T) {
 		if got := Classify(c.ua); got != c.want {
 			t.Errorf("%s: Classify = %+v, want %+v", c.name, got, c.want)
 		}
+		// The cache answers the same, first seen and seen again.
+		for range 2 {
+			if got := cache.Classify(c.ua); got != c.want {
+				t.Errorf("%s: cached Classify = %+v, want %+v", c.name, got, c.want)
+			}
+		}
+	}
+	// Past its size the cache starts afresh and still answers rightly.
+	for i := range agentCacheSize + 10 {
+		ua := fmt.Sprintf("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/%d", i)
+		if got := cache.Classify(ua); got != Classify(ua) || got.OS != "ios" {
+			t.Fatalf("%s: cached Classify = %+v", ua, got)
+		}
+	}
+	if n := len(cache.m); n > agentCacheSize {
+		t.Fatalf("the cache holds %d strings, more than %d", n, agentCacheSize)
 	}
 }
 

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/example/pdpa-portal/internal/twtime"
@@ -35,6 +36,7 @@ type Buffer struct {
 	mu     sync.Mutex
 	days   map[string]*Day
 	hasher Hasher
+	sums   sumCache
 	k      int64
 	// refDate's referring domains and their views so far (at most MaxKeys of them).
 	refDate string
@@ -106,10 +108,10 @@ func (b *Buffer) Record(h Hit) {
 	date := DayOf(h.Time)
 	var visitor, network uint64
 	if h.Visit != nil {
-		visitor = b.hasher.Sum(labelVisitor, h.Visit.Next.ID[:])
+		visitor = b.sums.sum(b.hasher, 0, labelVisitor, h.Visit.Next.ID[:])
 	}
 	if h.Network != nil {
-		network = b.hasher.Sum(labelNetwork, h.Network)
+		network = b.sums.sum(b.hasher, 1, labelNetwork, h.Network)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -167,4 +169,38 @@ func (b *Buffer) Pending() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.days)
+}
+
+// sumCache keeps the keyed hashes of the visitor ids and networks counted lately, one
+// slot each of 512 chosen by the value: a visitor's every page view, and every visitor
+// from one network, hashed the same two HMAC-SHA256 blocks again (about 1.5 µs a view,
+// a fifth of counting it). A slot holds one value; another value of its slot replaces it.
+type sumCache struct {
+	slots [512]atomic.Pointer[sumEntry]
+}
+
+type sumEntry struct {
+	kind byte
+	n    int
+	key  [16]byte
+	sum  uint64
+}
+
+// sum is h.Sum(label, v) for values of at most 16 bytes; kind tells the labels apart.
+func (c *sumCache) sum(h Hasher, kind byte, label, v []byte) uint64 {
+	if len(v) > 16 {
+		return h.Sum(label, v)
+	}
+	i := uint(kind)
+	for _, b := range v {
+		i = i*31 + uint(b)
+	}
+	slot := &c.slots[i%uint(len(c.slots))]
+	if e := slot.Load(); e != nil && e.kind == kind && e.n == len(v) && string(e.key[:e.n]) == string(v) {
+		return e.sum
+	}
+	e := &sumEntry{kind: kind, n: len(v), sum: h.Sum(label, v)}
+	copy(e.key[:], v)
+	slot.Store(e)
+	return e.sum
 }

@@ -442,3 +442,26 @@ func TestBufferNamesReferrersSeenKTimes(t *testing.T) {
 		t.Fatalf("the next day: %v", next)
 	}
 }
+
+// The hashes the buffer keeps for visitors and networks seen lately give the very
+// sketches hashing every view afresh gives, values sharing a slot included.
+func TestBufferSketchesMatchHashingEachView(t *testing.T) {
+	b := NewBuffer(bufKey)
+	h := NewHasher(bufKey)
+	var visitors, networks Sketch
+	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	for rep := range 3 {
+		for i := range 3000 {
+			now := at.Add(time.Duration(rep) * time.Second)
+			s := Advance(nil, now, func() [16]byte { return visitorID(i) })
+			nw := []byte{10, byte(i >> 8), byte(i)}
+			b.Record(Hit{Time: now, Path: "/", Visit: &s, Network: nw})
+			visitors.Add(h.Sum(labelVisitor, s.Next.ID[:]))
+			networks.Add(h.Sum(labelNetwork, nw))
+		}
+	}
+	d := byDate(t, b.Take())["2026-11-23"]
+	if string(d.Visitors) != string(visitors) || string(d.Networks) != string(networks) {
+		t.Fatal("the buffer's sketches differ from those of hashing every view")
+	}
+}

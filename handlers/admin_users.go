@@ -618,7 +618,7 @@ func (s *Server) revokeSessions(c *gin.Context) {
 
 // sessionRef is how pages name a session: a prefix of its stored hash, never the
 // cookie's token.
-func sessionRef(se *account.Session) string { return se.ID[:16] }
+func sessionRef(se *account.Session) string { return se.Ref() }
 
 // SessionRef is sessionRef for templates.
 func (v *View) SessionRef(se *account.Session) string { return sessionRef(se) }

@@ -588,3 +588,42 @@ func TestTrafficChartWeeklyAndMonthlyBars(t *testing.T) {
 		t.Errorf("90 days: %d bars", r.doc.Find("figure.chart svg rect[class^=bar]").Length())
 	}
 }
+
+// Pages a browser opens at once carry the same older visitor cookie: within the same
+// second they get the same new one back (made once), each view is counted, and the
+// visitor stays one visitor; a second later the cookie moves on.
+func TestPagesOpenedAtOnceGetOneVisitorCookie(t *testing.T) {
+	h := newHarness(t)
+	day := analytics.DayOf(h.clock.Now())
+	b := h.browser(withUA(chromeUA))
+	b.post("/cookies", url.Values{"choice": {"accept"}})
+	b.get("/")
+	old := *b.jar["portal_visit"]
+	h.clock.Advance(10 * time.Second)
+	var sent []string
+	for _, p := range []string{"/privacy", "/cookies", "/"} {
+		r := h.get(p, withUA(chromeUA), func(r *http.Request) {
+			r.AddCookie(b.jar["portal_cookies"])
+			r.AddCookie(&old)
+		})
+		ck := cookieNamed(r, "portal_visit")
+		if r.Code != 200 || ck == nil || ck.Value == old.Value {
+			t.Fatalf("%s: %d, visitor cookie %v", p, r.Code, ck)
+		}
+		sent = append(sent, ck.Value)
+	}
+	if sent[0] != sent[1] || sent[1] != sent[2] {
+		t.Fatalf("views in the same second got different cookies: %q", sent)
+	}
+	h.clock.Advance(time.Second)
+	r := h.get("/privacy", withUA(chromeUA), func(r *http.Request) {
+		r.AddCookie(b.jar["portal_cookies"])
+		r.AddCookie(&old)
+	})
+	if ck := cookieNamed(r, "portal_visit"); ck == nil || ck.Value == sent[0] {
+		t.Fatalf("a second later the cookie did not move on: %v", ck)
+	}
+	if s := h.traffic(day).Sum; s.Views != 5 || s.Visitors.Estimate() != 1 || s.Visits != 1 {
+		t.Fatalf("views %d visitors %d visits %d", s.Views, s.Visitors.Estimate(), s.Visits)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -201,18 +202,21 @@ type dayOffForm struct {
 }
 
 // dayChange is a change of one date by hand: made a day off with its reason (a typhoon
-// day), or taken off the calendar (a day off that did not happen).
+// day), or taken off the calendar (a day off that did not happen) with its reason, which
+// the removal's confirmation asks since its first form is a button in the list.
 type dayChange struct {
 	off                        bool
 	action                     string // the form's address
 	titleKey, textKey, doneKey string
+	ask                        *confirmField
 }
 
 var (
 	addDayOff = dayChange{off: true, action: "/admin/calendar/day-off",
 		titleKey: "confirm.day_off_title", textKey: "confirm.day_off_text", doneKey: "flash.calendar_day_off"}
 	removeDay = dayChange{off: false, action: "/admin/calendar/remove",
-		titleKey: "confirm.day_remove_title", textKey: "confirm.day_remove_text", doneKey: "flash.calendar_removed"}
+		titleKey: "confirm.day_remove_title", textKey: "confirm.day_remove_text", doneKey: "flash.calendar_removed",
+		ask: &confirmField{Prefix: "calendar.remove", Name: "reason", Hint: "calendar.remove.reason_hint"}}
 )
 
 // changeDay makes the change ch to the date sent, once confirmed: the page first says
@@ -247,12 +251,17 @@ func (s *Server) changeDay(ch dayChange) gin.HandlerFunc {
 			return
 		}
 		back := "/admin/calendar?year=" + yearOf(f.Date)
-		if !s.confirmed(c, confirmPage{TitleKey: ch.titleKey, TextKey: ch.textKey, TextArgs: []any{strings.TrimSpace(f.Date), n}, Action: ch.action, Back: back}) {
+		confirm := confirmPage{TitleKey: ch.titleKey, TextKey: ch.textKey, TextArgs: []any{strings.TrimSpace(f.Date), n}, Action: ch.action, Back: back, Ask: ch.ask}
+		if !s.confirmed(c, confirm) {
 			return
 		}
 		moved, err := s.CalendarDays.Change(ctx, f.Date, f.Reason, ch.off, currentUser(c).ID)
 		s.tellMoved(c, moved)
 		if errors.As(err, &inv) {
+			if ch.ask != nil && slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Field == ch.ask.Name }) {
+				s.confirmAgain(c, confirm, inv)
+				return
+			}
 			refused(inv)
 			return
 		}

@@ -5,6 +5,8 @@ import (
 	"net/url"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/apperr"
 )
 
 // Nothing irreversible happens in one click: an action that cannot be undone first
@@ -19,6 +21,16 @@ type confirmPage struct {
 	Action            string     // where the confirmed form is sent
 	Fields            url.Values // the first form's fields, sent again with confirm=yes
 	Back              string     // where "cancel" leads, nothing done
+	// Ask, when set, is a field typed on the confirmation page itself, for a first form
+	// that is only a button (a calendar date's removal asks its reason here).
+	Ask *confirmField
+}
+
+// confirmField is a text field of the confirmation page: its label is the catalogue's
+// Prefix.Name, as the error summary expects; it is always required.
+type confirmField struct {
+	Prefix, Name, Hint string
+	Value              string // as sent
 }
 
 // confirmed reports whether the request carries confirm=yes; when it does not, it
@@ -28,12 +40,31 @@ func (s *Server) confirmed(c *gin.Context, p confirmPage) bool {
 	if c.PostForm("confirm") == "yes" {
 		return true
 	}
+	s.renderConfirm(c, http.StatusOK, p, nil)
+	return false
+}
+
+// confirmAgain shows the confirmation once more, with the problems of the field it
+// asks (a reason left empty), and changes nothing.
+func (s *Server) confirmAgain(c *gin.Context, p confirmPage, inv *apperr.Invalid) {
+	s.renderConfirm(c, http.StatusBadRequest, p, inv)
+}
+
+func (s *Server) renderConfirm(c *gin.Context, status int, p confirmPage, inv *apperr.Invalid) {
 	p.Fields = url.Values{}
 	for k, vs := range c.Request.PostForm {
-		if k != "confirm" {
+		if k != "confirm" && (p.Ask == nil || k != p.Ask.Name) {
 			p.Fields[k] = vs
 		}
 	}
-	s.render(c, http.StatusOK, "confirm", s.view(c, p.TitleKey, p))
-	return false
+	if p.Ask != nil {
+		ask := *p.Ask
+		ask.Value = c.PostForm(ask.Name)
+		p.Ask = &ask
+	}
+	v := s.view(c, p.TitleKey, p)
+	if inv != nil {
+		v.Problems = inv.Problems
+	}
+	s.render(c, status, "confirm", v)
 }

@@ -73,7 +73,7 @@ func (s *Server) renderPublic(c *gin.Context, page string, v *View, content stri
 	body, etag := e.body, e.etag
 	h := c.Writer.Header()
 	h.Set("Vary", "Accept-Encoding")
-	if acceptsGzip(r) {
+	if accepts(r, "gzip") {
 		body, etag = e.gz, strings.TrimSuffix(e.etag, `"`)+`-gz"`
 		h.Set("Content-Encoding", "gzip")
 	}
@@ -105,11 +105,11 @@ func newCachedPage(body []byte, modified string) *cachedPage {
 	return &cachedPage{body: bytes.Clone(body), gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified}
 }
 
-// acceptsGzip reports whether Accept-Encoding allows gzip (not refused with q=0).
-func acceptsGzip(r *http.Request) bool {
+// accepts reports whether Accept-Encoding names the coding and does not refuse it with q=0.
+func accepts(r *http.Request, coding string) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+		if !strings.EqualFold(strings.TrimSpace(name), coding) {
 			continue
 		}
 		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")

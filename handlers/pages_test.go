@@ -5,10 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/brotli"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
@@ -166,6 +168,22 @@ func TestStaticFilesHaveContentHashedURLsAndLongCache(t *testing.T) {
 	}
 	if plain, _ := io.ReadAll(zr); string(plain) != r.Body.String() || r.Header().Get("Content-Encoding") != "" {
 		t.Fatal("the compressed stylesheet is not the stylesheet, or was sent to a browser that did not ask")
+	}
+	// Brotli when the browser takes it, ahead of gzip; gzip when brotli is refused.
+	br := h.get(href, header("Accept-Encoding", "gzip, deflate, br, zstd"))
+	if br.Header().Get("Content-Encoding") != "br" || br.Header().Get("Vary") != "Accept-Encoding" || !strings.Contains(br.Header().Get("Cache-Control"), "immutable") {
+		t.Fatalf("brotli: Content-Encoding %q, Vary %q, Cache-Control %q", br.Header().Get("Content-Encoding"), br.Header().Get("Vary"), br.Header().Get("Cache-Control"))
+	}
+	if plain, err := io.ReadAll(brotli.NewReader(br.Body)); err != nil || string(plain) != r.Body.String() {
+		t.Fatalf("the brotli stylesheet is not the stylesheet: %v", err)
+	}
+	bl, _ := strconv.Atoi(br.Header().Get("Content-Length"))
+	gl, _ := strconv.Atoi(gz.Header().Get("Content-Length"))
+	if bl == 0 || bl >= gl {
+		t.Errorf("brotli body %d bytes, gzip %d: brotli should be the smaller", bl, gl)
+	}
+	if r := h.get(href, header("Accept-Encoding", "br;q=0, gzip")); r.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("brotli refused with q=0: Content-Encoding %q, want gzip", r.Header().Get("Content-Encoding"))
 	}
 	old := h.get("/static/000000000000/css/site.css")
 	if old.Code != 200 || strings.Contains(old.Header().Get("Cache-Control"), "31536000") {

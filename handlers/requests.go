@@ -248,7 +248,7 @@ type requestRow struct {
 
 // myRequests lists the person's requests with their due dates.
 func (s *Server) myRequests(c *gin.Context) {
-	rs, err := s.Requests.ForSubject(c.Request.Context(), currentUser(c).ID)
+	rs, err := s.Requests.ListForSubject(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"hash/maphash"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -192,7 +193,13 @@ type Server struct {
 	// reads the cookies sealed before it, which are sealed anew at their next view.
 	visitorCodec  *analytics.VisitorCodec
 	visitorLegacy *securecookie.SecureCookie
-	engine        *gin.Engine
+	// sessionCookies remember the session cookies opened lately (cookies.go).
+	sessionCookies [64]atomic.Pointer[openedCookie]
+	cookieSeed     maphash.Seed
+	// agents and visitorSeals spare counting work a view repeats (analytics.go).
+	agents       analytics.AgentCache
+	visitorSeals [64]atomic.Pointer[visitorSeal]
+	engine       *gin.Engine
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
@@ -274,6 +281,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
 	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
+	s.cookieSeed = maphash.MakeSeed()
 	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
 	s.visitorLegacy = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.visitorLegacy.MaxAge(int(visitorAge / time.Second))

@@ -295,8 +295,8 @@ var pageTitles = map[string]string{
 	"/guest/track": "guest.track_title",
 	"/account":     "account.title", "/account/password": "password.title", "/account/data": "mydata.title",
 	"/account/inbox": "inbox.title", "/account/inbox/:id": "message.title", "/account/consents": "consents.title",
-	"/account/consents/receipts/:id": "receipt.title",
-	"/requests":                      "requests.title", "/requests/new": "request.new_title", "/requests/:ref": "request.title",
+	"/account/consents/receipts/:id": "receipt.title", "/account/sessions": "sessions.title",
+	"/requests": "requests.title", "/requests/new": "request.new_title", "/requests/:ref": "request.title",
 	"/requests/:ref/letters/:letter": "letter.decision_title",
 }
 

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -202,14 +203,15 @@ func (s *Server) render(c *gin.Context, status int, page string, v *View) {
 // writePage executes a page into a buffer first, so a template failure becomes a clean
 // 500 instead of half a page.
 func (s *Server) writePage(w http.ResponseWriter, status int, page string, v *View) {
-	var buf bytes.Buffer
-	if err := s.pages.Execute(&buf, v.Lang, page, v); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer putPageBuffer(buf)
+	if err := s.pages.Execute(buf, v.Lang, page, v); err != nil {
 		s.Log.Error("render", "page", page, "request_id", v.RequestID, "err", err)
 		buf.Reset()
 		status = http.StatusInternalServerError
 		v.Page = errorPage{Status: status}
 		v.TitleKey = "error.500.title"
-		if page == "error" || s.pages.Execute(&buf, v.Lang, "error", v) != nil {
+		if page == "error" || s.pages.Execute(buf, v.Lang, "error", v) != nil {
 			buf.Reset()
 			buf.WriteString("500 Internal Server Error")
 		}
@@ -219,4 +221,18 @@ func (s *Server) writePage(w http.ResponseWriter, status int, page string, v *Vi
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// pageBuffers hold pages while they render: a page grew its buffer from nothing in
+// several steps, about twice its size in garbage a request.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putPageBuffer returns buf to the pool unless an unusually large page (an export
+// rendered as a page) grew it: that memory goes back to the collector.
+func putPageBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > 1<<20 {
+		return
+	}
+	buf.Reset()
+	pageBuffers.Put(buf)
 }

@@ -12,7 +12,9 @@ import (
 
 // An import moves due dates and mails requesters, so it is applied only once the
 // administrator has seen what it would do: the uploaded file is kept as a staged import
-// until confirmed, cancelled by a later upload, or expired.
+// until confirmed, cancelled by a later upload, or expired. Expired ones are deleted at
+// the next upload of any administrator: there is at most one per administrator, so no
+// job is needed to keep them few.
 
 // StagedImport is an uploaded calendar file awaiting confirmation. Each administrator
 // has at most one: a new upload replaces the last, so the staged imports stay as few as
@@ -73,6 +75,9 @@ func (s *CalendarService) Stage(ctx context.Context, entries []DayEntry, by stri
 		return "", ImportPlan{}, err
 	}
 	token := fmt.Sprintf("%x", b)
+	if _, err := s.Staging.DropExpired(ctx, s.Now()); err != nil {
+		return "", ImportPlan{}, err
+	}
 	err = s.Staging.Stage(ctx, StagedImport{By: by, Token: token, Entries: entries, Expires: s.Now().Add(StagedImportTTL)})
 	if err != nil {
 		return "", ImportPlan{}, err

@@ -51,11 +51,12 @@ func (s *CalendarService) Import(ctx context.Context, entries []DayEntry, by str
 }
 
 // Change makes one date a day off with its reason (off: a typhoon day, a day the agency
-// closes), or takes a listed date off the calendar (a day off that did not happen, a
-// date imported by mistake: it is then a working day, or a rest day if a Saturday or
-// Sunday). The date is written as YYYY-MM-DD.
+// closes), or takes a listed date off the calendar with its reason (a day off that did
+// not happen, a date imported by mistake: it is then a working day, or a rest day if a
+// Saturday or Sunday). Either way the requesters whose due date moves are told why. The
+// date is written as YYYY-MM-DD.
 func (s *CalendarService) Change(ctx context.Context, date, reason string, off bool, by string) ([]Moved, error) {
-	d, reason, err := checkChange(date, reason, off)
+	d, reason, err := checkChange(date, reason)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +68,7 @@ func (s *CalendarService) Change(ctx context.Context, date, reason string, off b
 		if !removed {
 			return nil, (&apperr.Invalid{}).Add("date", "calendar.not_listed", d.String())
 		}
-		return s.recompute(ctx, []Date{d}, by, reasons{})
+		return s.recompute(ctx, []Date{d}, by, reasons{fallback: Typed(reason)})
 	}
 	_, changed, err := s.Store.Import(ctx, []DayEntry{{Date: d, DayOff: true, Note: reason}})
 	if err != nil {
@@ -76,13 +77,10 @@ func (s *CalendarService) Change(ctx context.Context, date, reason string, off b
 	return s.recompute(ctx, changed, by, reasons{fallback: Typed(reason)})
 }
 
-// checkChange reads a date added as a day off (with its reason) or removed by hand.
-func checkChange(date, reason string, off bool) (Date, string, error) {
+// checkChange reads a date added as a day off or removed by hand, and its reason.
+func checkChange(date, reason string) (Date, string, error) {
 	v := &apperr.Invalid{}
 	d, ok := dayOffDate(v, date)
-	if !off {
-		return d, "", v.OrNil()
-	}
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
@@ -103,9 +101,17 @@ func checkChange(date, reason string, off bool) (Date, string, error) {
 
 // Preview counts the open requests whose due date Change would move, so the
 // administrator is told before it happens. It checks the input as Change does and
-// changes nothing.
+// changes nothing, except a removal's reason: that is asked beside the count.
 func (s *CalendarService) Preview(ctx context.Context, date, reason string, off bool) (int, error) {
-	d, reason, err := checkChange(date, reason, off)
+	var d Date
+	var err error
+	if off {
+		d, reason, err = checkChange(date, reason)
+	} else {
+		v := &apperr.Invalid{}
+		d, _ = dayOffDate(v, date)
+		err = v.OrNil()
+	}
 	if err != nil {
 		return 0, err
 	}

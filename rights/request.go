@@ -236,6 +236,10 @@ type Requests interface {
 	ByRef(ctx context.Context, ref string) (*Request, error)
 	// ForSubject lists a person's requests, newest first.
 	ForSubject(ctx context.Context, subject string) ([]*Request, error)
+	// ListForSubject is ForSubject with only what a list shows: reference, kind, state,
+	// channel, dates, assignee, unread count and version; no sealed field is opened and
+	// neither timeline nor messages are read.
+	ListForSubject(ctx context.Context, subject string) ([]*Request, error)
 	// Open lists the requests still in the agency's hands, soonest due first.
 	Open(ctx context.Context) ([]*Request, error)
 	// DropUnfinished removes what a filing cut off part-way left in the queue, for

@@ -266,10 +266,11 @@ func (c *CalendarImports) Claim(ctx context.Context, by, token string) (rights.S
 	return si, nil
 }
 
-// DropExpired deletes the staged imports that expired before now. It reads the whole
-// collection, at most one document per administrator, in the retention run only.
+// DropExpired deletes the staged imports expired at now (as a confirmation then finds
+// them), whoever uploaded them. It reads the whole collection: at most one document per
+// administrator, in the retention run and on the next upload.
 func (c *CalendarImports) DropExpired(ctx context.Context, now time.Time) (int, error) {
-	return c.db.deleteMatching(ctx, collCalendarImports, bson.D{{Key: "expires", Value: bson.D{{Key: "$lt", Value: now.UTC()}}}})
+	return c.db.deleteMatching(ctx, collCalendarImports, bson.D{{Key: "expires", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
 }
 
 func (d stagedDoc) staged() (rights.StagedImport, error) {

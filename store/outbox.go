@@ -59,6 +59,18 @@ type codedMail struct {
 	Args []outbox.Arg `json:"args,omitempty"`
 }
 
+// sealCoded seals a coded message's link and arguments (nothing for one worded already).
+func sealCoded(s *vault.Sealer, m *outbox.Message) ([]byte, error) {
+	if !m.Coded {
+		return nil, nil
+	}
+	b, err := json.Marshal(codedMail{Link: m.Link, Args: m.Args})
+	if err != nil {
+		return nil, err
+	}
+	return s.Seal("mail.coded", string(b)), nil
+}
+
 // Enqueue stores a pending message.
 func (o *Outbox) Enqueue(ctx context.Context, m *outbox.Message) error {
 	s, err := o.vault.For(ctx, m.UserID)
@@ -76,12 +88,8 @@ func (o *Outbox) Enqueue(ctx context.Context, m *outbox.Message) error {
 		}
 		d.Attached, d.Attachments = len(m.Attachments), s.Seal("mail.attachments", string(b))
 	}
-	if m.Coded {
-		b, err := json.Marshal(codedMail{Link: m.Link, Args: m.Args})
-		if err != nil {
-			return fmt.Errorf("enqueue mail: %w", err)
-		}
-		d.Coded = s.Seal("mail.coded", string(b))
+	if d.Coded, err = sealCoded(s, m); err != nil {
+		return fmt.Errorf("enqueue mail: %w", err)
 	}
 	if err := o.db.listAdd(ctx, listMail, m.UserID, m.ID); err != nil {
 		return fmt.Errorf("enqueue mail: %w", err)

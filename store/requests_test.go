@@ -78,6 +78,28 @@ func TestRequestsNumberSealAndQueue(t *testing.T) {
 	if err != nil || len(mine) != 20 {
 		t.Fatalf("the requester's list: %v %d", err, len(mine))
 	}
+	// The list as a page shows it: the same requests in the same order, with what a row
+	// needs and no sealed text opened.
+	listed, err := reqs.ListForSubject(ctx, subject)
+	if err != nil || len(listed) != len(mine) {
+		t.Fatalf("the requester's short list: %v %d", err, len(listed))
+	}
+	for i, r := range listed {
+		m := mine[i]
+		if r.Ref != m.Ref || r.Kind != m.Kind || r.State != m.State || r.Received != m.Received || r.Due != m.Due ||
+			!r.Filed.Equal(m.Filed) || r.Version != m.Version || r.Channel != m.Channel || r.Subject != m.Subject || r.Scope != "" {
+			t.Fatalf("row %d: listed %+v, whole %+v", i, r, m)
+		}
+	}
+	// Once the person's data key is destroyed, neither list shows their requests.
+	if err := v.Destroy(ctx, subject); err != nil {
+		t.Fatal(err)
+	}
+	mine, _ = reqs.ForSubject(ctx, subject)
+	listed, err = reqs.ListForSubject(ctx, subject)
+	if err != nil || len(listed) != 0 || len(mine) != 0 {
+		t.Fatalf("after the key is destroyed: %v, listed %d, whole %d", err, len(listed), len(mine))
+	}
 }
 
 // A filing cut off between its queue entry and its request leaves an entry that answers

@@ -152,6 +152,9 @@ func (s *Seeder) Person(ctx context.Context, p SeedPerson) error {
 		d := mailDoc{ID: m.ID, UserID: u.ID, To: sealer.Seal("mail.to", m.To), Subject: sealer.Seal("mail.subject", m.Subject),
 			Body: sealer.Seal("mail.body", m.Body), Lang: m.Lang, Kind: m.Kind, Created: m.Created.UTC(), NextAttempt: m.NextAttempt.UTC(),
 			Attempts: m.Attempts, SentAt: m.SentAt.UTC(), LastError: m.LastError}
+		if d.Coded, err = sealCoded(sealer, m); err != nil {
+			return err
+		}
 		if m.SentAt.IsZero() {
 			d.SentAt = time.Time{}
 			s.add(collOutbox, d)

@@ -28,6 +28,8 @@ type sessionDoc struct {
 	UserID   string    `bson:"user_id"`
 	Created  time.Time `bson:"created"`
 	LastSeen time.Time `bson:"last_seen"`
+	Browser  string    `bson:"browser,omitempty"`
+	OS       string    `bson:"os,omitempty"`
 }
 
 // Create stores a new session.
@@ -35,7 +37,8 @@ func (s *Sessions) Create(ctx context.Context, se *account.Session) error {
 	if err := s.db.listAdd(ctx, listSessions, se.UserID, se.ID); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	_, err := s.db.coll(collSessions).InsertOne(ctx, sessionDoc{ID: se.ID, UserID: se.UserID, Created: se.Created.UTC(), LastSeen: se.LastSeen.UTC()})
+	_, err := s.db.coll(collSessions).InsertOne(ctx, sessionDoc{ID: se.ID, UserID: se.UserID, Created: se.Created.UTC(), LastSeen: se.LastSeen.UTC(),
+		Browser: se.Browser, OS: se.OS})
 	if err != nil {
 		return fmt.Errorf("create session: %w", translate(err))
 	}
@@ -48,7 +51,7 @@ func (s *Sessions) Get(ctx context.Context, id string) (*account.Session, error)
 	if err := s.db.byID(ctx, collSessions, id, &d); err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	return &account.Session{ID: d.ID, UserID: d.UserID, Created: d.Created, LastSeen: d.LastSeen}, nil
+	return &account.Session{ID: d.ID, UserID: d.UserID, Created: d.Created, LastSeen: d.LastSeen, Browser: d.Browser, OS: d.OS}, nil
 }
 
 // Touch records activity.

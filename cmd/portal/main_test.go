@@ -27,6 +27,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/internal/demo"
 	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/embedded"
@@ -743,6 +744,29 @@ func TestDemoCommand(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(body), "個人資料權利請求案件檔") || !strings.Contains(string(body), "市政電子報訂閱名單") {
 		t.Fatalf("public register of files after demo: %d\n%s", res.StatusCode, body)
+	}
+	// A citizen's mail reads in the language of the page it is read on, as the portal's
+	// own mail does, whatever language the person's account keeps.
+	citizen := &http.Client{}
+	citizen.Jar, _ = cookiejar.New(nil)
+	res, err = citizen.PostForm(p.url+"/signin", url.Values{"email": {demo.Email(1)}, "password": {demo.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	marked := regexp.MustCompile(`href="/account/inbox/m_[^"]*" lang=`) // mail worded in another language
+	for lang, want := range map[string]string{"en": ">Please verify your e-mail address<", "zh-TW": ">請驗證您的電子郵件<"} {
+		req, _ := http.NewRequest(http.MethodGet, p.url+"/account/inbox", nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err = citizen.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(body), want) || marked.Match(body) {
+			t.Fatalf("demo inbox in %s: %d, want %q as the page's own language\n%s", lang, res.StatusCode, want, body)
+		}
 	}
 	if v := runOnce(t, []string{"audit", "verify", "-data-dir", dir}, nil, ""); v.code != 0 {
 		t.Fatalf("audit verify: %q", v.stdout)

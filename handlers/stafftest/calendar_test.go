@@ -2,6 +2,9 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +14,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/store"
 )
 
 // An administrator imports days off; the due dates of a request received today move
@@ -130,21 +135,34 @@ func TestCalendarChangesMoveOpenRequestsAndTellRequesters(t *testing.T) {
 		t.Fatalf("the ordinary working day: %v", labels)
 	}
 
-	// Removing the typhoon day brings the view request back to the 8th.
-	if r := zh.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "1 件處理中申請") {
+	// Removing the typhoon day brings the view request back to the 8th. The list's button
+	// leads to a confirmation that asks the reason the requesters are told.
+	if r := zh.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}}); r.Code != http.StatusOK || !strings.Contains(r.text(".notice"), "1 件處理中申請") ||
+		r.text(`label[for="f-reason"]`) != "移除原因" || r.doc.Find(`form input#f-reason[name=reason][required]`).Length() != 1 {
 		t.Fatalf("remove unconfirmed: %d %q", r.Code, r.text("main"))
 	}
 	if r := citizen.get("/requests/2026-000001"); strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08") {
 		t.Fatal("an unconfirmed removal moved a date")
 	}
-	if r := admin.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
+	for lang, want := range map[string]string{"zh-TW": "移除原因：此欄位必須填寫", "en": "Reason for the removal: "} {
+		who := map[string]*browser{"zh-TW": zh, "en": admin}[lang]
+		r := who.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}, "reason": {" "}, "confirm": {"yes"}})
+		if r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), want) || r.doc.Find(`input[name=confirm][value=yes]`).Length() != 1 ||
+			r.doc.Find(`input[type=hidden][name=date][value="2026-12-08"]`).Length() != 1 {
+			t.Fatalf("a removal without its reason, %s: %d %q", lang, r.Code, r.text("main"))
+		}
+	}
+	if r := citizen.get("/requests/2026-000001"); strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08") {
+		t.Fatal("a removal without a reason moved a date")
+	}
+	if r := admin.post("/admin/calendar/remove", url.Values{"date": {"2026-12-08"}, "reason": {"颱風停班取消"}, "confirm": {"yes"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("remove: %d %s", r.Code, r.text(".error-summary"))
 	}
-	if r := citizen.get("/requests/2026-000001"); !strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08") {
+	if r := citizen.get("/requests/2026-000001"); !strings.Contains(r.text("main"), "2026-12-09 → 2026-12-08 (颱風停班取消)") {
 		t.Fatalf("after the removal: %q", r.text("main"))
 	}
-	if ms := h.mails("c@example.tw"); len(ms) != before+3 {
-		t.Fatalf("mail after the removal: %d", len(ms))
+	if ms := h.mails("c@example.tw"); len(ms) != before+3 || !strings.Contains(ms[len(ms)-1].Body, "2026-12-09 → 2026-12-08（颱風停班取消）") {
+		t.Fatalf("mail after the removal: %d %+v", len(ms), ms[len(ms)-1])
 	}
 
 	// Bad input: a clear message, 400, nothing stored.
@@ -310,5 +328,84 @@ func TestCalendarImportAsksFirstAndSaysWhy(t *testing.T) {
 	}
 	if n := len(h.mails("c@example.tw")); n != before+2 {
 		t.Fatalf("a second confirmation sent %d mails", n-before-2)
+	}
+}
+
+// An upload left more than an hour unconfirmed has expired: confirming it changes
+// nothing and says so (409) in the administrator's language, and the next upload, any
+// administrator's, deletes it.
+func TestCalendarImportExpires(t *testing.T) {
+	h := newHarness(t)
+	adm := h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.makeUser("adm2@agency.example", "管理二", staffPassword, account.RoleAdmin)
+	h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	citizen := h.signIn("c@example.tw", citizenPassword, english)
+	citizen.post("/requests", url.Values{"kind": {"view"}, "scope": {"my account"}}) // due Tuesday 8 December
+	before := len(h.mails("c@example.tw"))
+	file := []byte("date,day_off,note\n2026-12-08,true,颱風停班\n")
+	for lang, want := range map[string]string{"en": "no longer waiting for confirmation", "zh-TW": "已不在等待確認"} {
+		var opts []func(*http.Request)
+		if lang == "en" {
+			opts = append(opts, english)
+		}
+		admin := h.signIn("adm@agency.example", staffPassword, opts...)
+		r := admin.upload("/admin/calendar", "csv", "days.csv", file)
+		token, _ := r.doc.Find(`main form[action="/admin/calendar/import"] input[name=staged]`).Attr("value")
+		if token == "" {
+			t.Fatalf("%s: no confirmation: %d %q", lang, r.Code, r.text("main"))
+		}
+		// Over an hour later (signed in again: a staff session ends after 30 idle minutes).
+		h.clock.Advance(time.Hour + time.Minute)
+		admin = h.signIn("adm@agency.example", staffPassword, opts...)
+		if r := admin.post("/admin/calendar/import", url.Values{"staged": {token}, "confirm": {"yes"}}); r.Code != http.StatusConflict || !strings.Contains(r.text("main"), want) {
+			t.Fatalf("%s: an expired upload confirmed: %d %q", lang, r.Code, r.text("main"))
+		}
+		if r := citizen.get("/requests/2026-000001"); !strings.Contains(r.text(".facts"), "8 December 2026") || strings.Contains(r.text("main"), "re-computed") {
+			t.Fatalf("%s: the expired upload moved a due date: %q", lang, r.text("main"))
+		}
+		if strings.Contains(admin.get("/admin/calendar?year=2026").text("tbody"), "颱風停班") {
+			t.Fatalf("%s: the expired upload's dates are stored", lang)
+		}
+		if n := len(h.mails("c@example.tw")); n != before {
+			t.Fatalf("%s: %d mails after an expired upload", lang, n-before)
+		}
+	}
+	// Left unconfirmed again, it is deleted by another administrator's upload.
+	h.signIn("adm@agency.example", staffPassword).upload("/admin/calendar", "csv", "days.csv", file)
+	staged := store.NewCalendarImports(h.db.DB)
+	if _, err := staged.Staged(context.Background(), adm.ID); err != nil {
+		t.Fatalf("the waiting upload: %v", err)
+	}
+	h.clock.Advance(time.Hour)
+	h.signIn("adm2@agency.example", staffPassword).upload("/admin/calendar", "csv", "days.csv", file)
+	if _, err := staged.Staged(context.Background(), adm.ID); !errors.Is(err, apperr.ErrNotFound) {
+		t.Fatalf("the expired upload is kept after another upload: %v", err)
+	}
+}
+
+// A confirmation names the first 20 requests whose due dates would move and counts the
+// rest in one line, in the administrator's language.
+func TestCalendarImportListsTwentyAndCountsTheRest(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	h.makeUser("c@example.tw", "陳小明", citizenPassword)
+	citizen := h.signIn("c@example.tw", citizenPassword)
+	for i := range 23 {
+		if r := citizen.post("/requests", url.Values{"kind": {"view"}, "scope": {fmt.Sprintf("紀錄 %d", i)}}); r.Code != http.StatusSeeOther {
+			t.Fatalf("filing %d: %d %q", i, r.Code, r.text(".error-summary"))
+		}
+	}
+	file := []byte("date,day_off,note\n2026-12-08,true,颱風停班\n")
+	for lang, want := range map[string][2]string{"en": {"2026-000020: 8 December 2026 → 9 December 2026", "and 3 more"}, "zh-TW": {"2026-000020：", "另有 3 件"}} {
+		var opts []func(*http.Request)
+		if lang == "en" {
+			opts = append(opts, english)
+		}
+		r := h.signIn("adm@agency.example", staffPassword, opts...).upload("/admin/calendar", "csv", "days.csv", file)
+		lines := r.doc.Find(".confirm-lines li")
+		if r.Code != http.StatusOK || lines.Length() != 21 || !strings.HasPrefix(lines.Eq(19).Text(), want[0]) || lines.Eq(20).Text() != want[1] ||
+			strings.Contains(lines.Text(), "2026-000021") {
+			t.Fatalf("%s: %d lines: %q", lang, lines.Length(), lines.Text())
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/example/pdpa-portal/account"
@@ -59,6 +60,8 @@ type Deps struct {
 	Progress func(what string, done, total int64)
 	// Now is the demo's present (default: the clock).
 	Now time.Time
+	// BaseURL makes the links in the demo's mail absolute, as the portal's own are.
+	BaseURL string
 	// What grows with the agency's activity rather than with its citizens (zero: as the
 	// demo scales them): officers besides the named staff (one per 2 000 citizens, 50
 	// staff at most), open requests (a third of them, at least 30, at most 300) and
@@ -341,7 +344,8 @@ func (d *demo) person(i, n int, hash string, notice *consent.Notice, reqs []*dem
 		return p, nil, err
 	}
 	d.activity(&p, created, person)
-	p.Mail = append(p.Mail, d.mail(u, "verify", created, "請驗證您的電子郵件 Please verify your e-mail"))
+	// The verification link was used long ago; a token nobody holds stands for it.
+	p.Mail = append(p.Mail, d.mail(u, account.MailVerify, created, "/verify?token="+ids.New("demo")))
 	var work []demoWork
 	for _, r := range reqs {
 		work = append(work, d.request(&p, r, cal, person))
@@ -417,9 +421,12 @@ func (d *demo) activity(p *store.SeedPerson, created time.Time, person int) {
 	}
 }
 
-func (d *demo) mail(u *account.User, kind string, at time.Time, subject string) *outbox.Message {
-	return &outbox.Message{ID: ids.New("m"), UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: kind, Subject: subject,
-		Body: subject + "\n\n（示範郵件 demo mail）", Created: at, NextAttempt: at, SentAt: at.Add(time.Duration(1+d.rng.IntN(60)) * time.Second), Attempts: 1}
+// mail is a delivered message kept as the portal keeps its own: kind, link and
+// arguments, worded in whichever language its reader has when it is read.
+func (d *demo) mail(u *account.User, kind string, at time.Time, link string, args ...outbox.Arg) *outbox.Message {
+	return &outbox.Message{ID: ids.New("m"), UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: kind, Coded: true,
+		Link: strings.TrimRight(d.deps.BaseURL, "/") + link, Args: args,
+		Created: at, NextAttempt: at, SentAt: at.Add(time.Duration(1+d.rng.IntN(60)) * time.Second), Attempts: 1}
 }
 
 type demoWork struct {
@@ -440,6 +447,7 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 		r.Purposes = []string{"newsletter"}
 	}
 	rights.File(r, plan.filed, cal)
+	due := r.Due.String() // as the confirmation of the filing said, before any extension
 	ending := plan.ending
 	// A granted erasure would remove the person the demo just made.
 	switch {
@@ -517,7 +525,7 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 	}
 	d.event(plan.filed, evFile, person, len(d.refs))
 	d.refs = append(d.refs, plan.ref)
-	p.Mail = append(p.Mail, d.mail(p.User, "request", plan.filed, "已收到您的申請 "+plan.ref+" We received your request"))
+	p.Mail = append(p.Mail, d.mail(p.User, "request_received", plan.filed, "/requests/"+r.Ref, outbox.Text(r.Ref), outbox.Date(due)))
 	d.nRequests++
 	if slices.Contains(demoOpenEndings, ending) {
 		d.nOpen++
