@@ -85,7 +85,7 @@ func (s *Service) step(ctx context.Context, cmd Command, act rights.Action, mail
 	if err != nil {
 		return Result{}, err
 	}
-	return updated(u), nil
+	return stepTaken(u), nil
 }
 
 // Review starts the review of a request.
@@ -118,7 +118,7 @@ func (s *Service) Extend(ctx context.Context, cmd Command, reason string) (Resul
 	if err != nil {
 		return Result{}, err
 	}
-	return updated(u), nil
+	return stepTaken(u), nil
 }
 
 // WaiveFee waives the fee, which cannot be charged again (confirmed first).
@@ -155,7 +155,7 @@ func (s *Service) MarkDuplicate(ctx context.Context, cmd Command, of, note strin
 	if err != nil {
 		return Result{}, err
 	}
-	return updated(u), nil
+	return stepTaken(u), nil
 }
 
 // Assign gives the request to an officer ("" takes it from whoever had it).
@@ -176,7 +176,7 @@ func (s *Service) Assign(ctx context.Context, cmd Command, to string) (Result, e
 	if err != nil {
 		return Result{}, err
 	}
-	return updated(u), nil
+	return stepTaken(u), nil
 }
 
 // AddNote adds an internal note to the timeline.
@@ -203,7 +203,7 @@ func (s *Service) RecordDelivery(ctx context.Context, cmd Command, letter, metho
 		return Result{}, err
 	}
 	s.Delivered(ctx, u, letter)
-	return updated(u), nil
+	return stepTaken(u), nil
 }
 
 // Notified records that a recipient of the person's data was told of a correction
@@ -231,7 +231,7 @@ func (s *Service) Notified(ctx context.Context, cmd Command, record string) (Res
 	if err != nil {
 		return Result{}, err
 	}
-	return updated(u), nil
+	return stepTaken(u), nil
 }
 
 // Attach stores the files sent with an action once the rest of it is checked, adding
@@ -276,5 +276,5 @@ func (s *Service) RecordTask(ctx context.Context, cmd Command, file, finding, la
 	if err != nil {
 		return Result{}, err
 	}
-	return updated(u), nil
+	return stepTaken(u), nil
 }

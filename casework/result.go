@@ -25,7 +25,8 @@ type ConfirmFirst struct {
 
 func (e *ConfirmFirst) Error() string { return "the action waits for its confirmation" }
 
-func updated(r *rights.Request) Result {
+// stepTaken is the result of a step whose page says only that the request was updated.
+func stepTaken(r *rights.Request) Result {
 	return Result{Request: r, Flash: Flash{Key: "flash.request_updated"}}
 }
 
