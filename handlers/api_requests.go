@@ -256,7 +256,7 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.setDisputed(c, r, true)
+	s.Casework.SetDisputed(c.Request.Context(), r, true)
 	c.Header("Location", apiPrefix+"/me/requests/"+r.Ref)
 	writeJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(s.Now())))
 }

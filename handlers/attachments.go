@@ -282,7 +282,7 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 		return
 	}
 	if role == "officer" {
-		s.tellRequester(c, r, "request_message")
+		s.Casework.Tell(c.Request.Context(), r, "request_message")
 	} else {
 		s.tellAssignee(ctx, r)
 	}

@@ -279,7 +279,7 @@ func (s *Server) changeDay(ch dayChange) gin.HandlerFunc {
 // requests it did move.
 func (s *Server) tellMoved(c *gin.Context, moved []rights.Moved) {
 	for _, m := range moved {
-		s.tellRequester(c, m.Request, "request_due_moved")
+		s.Casework.Tell(c.Request.Context(), m.Request, "request_due_moved")
 	}
 }
 

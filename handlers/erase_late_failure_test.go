@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -33,7 +32,7 @@ func (e *eraserFailingLate) Erase(ctx context.Context, subject string, keep []st
 // An erasure that fails after it erased the person's requests and key still hands the
 // person what they are owed: the farewell with their letters, gathered before it ran.
 func TestErasureFailingLateStillSaysFarewell(t *testing.T) {
-	h := newHarnessOn(t, storetest.New(t), func(d *handlers.Deps) { d.Eraser = &eraserFailingLate{Eraser: d.Eraser} }, nil)
+	h := newHarnessOn(t, storetest.New(t), withEraser(func(e rights.Eraser) rights.Eraser { return &eraserFailingLate{Eraser: e} }), nil)
 	c := verifiedCitizen(t, h, "late@example.tw", "Late Person")
 	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
 	c.post("/requests", url.Values{"kind": {"view"}, "scope": {"my profile"}})

@@ -21,7 +21,7 @@ func newHarnessStoppingErasureAt(t *testing.T, stage string) *harness {
 	t.Helper()
 	var stopped atomic.Bool
 	return newHarnessOn(t, storetest.New(t), func(d *handlers.Deps) {
-		d.Eraser.(*store.Eraser).Checkpoint = func(s string) error {
+		d.Casework.Eraser.(*store.Eraser).Checkpoint = func(s string) error {
 			if s == stage && stopped.CompareAndSwap(false, true) {
 				return errors.New("connection reset by peer")
 			}

@@ -2,438 +2,54 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/vault"
 )
 
-// fulfil carries out a decided request, then records that it did. The effects come
-// from the decision (rights.EffectsOf) and reach exactly the granted scope: a correction
-// is applied to the person's data; a stop withdraws the granted purposes and restricts
-// processing for them (for everything only when the whole account was asked); a
-// deletion of purposes withdraws them, and only a deletion of the whole account erases
-// the person, after a confirmation page. Corrections, withdrawals and the restriction are idempotent and happen first,
-// so a failure leaves the request decided and the officer tries again; an erasure comes
-// after the request is recorded as fulfilled, because afterwards there is nobody left
-// to record it for, and it too can be run again (the "erase" action).
+// fulfil carries out a decided request (casework.Service.Fulfil says how); an erasure
+// is asked for confirmation first.
 func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, vals map[string]string) {
-	ctx := c.Request.Context()
-	me := currentUser(c).ID
-	now := s.Now()
-	act := rights.Fulfil(me, f.FulfilNote)
-	// Nothing is done for a page that is out of date, or for a request that cannot be
-	// fulfilled: the checks run on a copy before any effect.
-	if f.Version != r.Version {
-		s.actFailed(c, r, "fulfil", vals, rights.ErrChanged)
+	res, err := s.Casework.Fulfil(c.Request.Context(), casework.FulfilCommand{Ref: r.Ref, Version: f.Version, Officer: currentUser(c).ID,
+		Note: f.FulfilNote, Lang: c.GetString(keyLang), Confirmed: c.PostForm("confirm") == "yes"})
+	var ask *casework.ConfirmFirst
+	if errors.As(err, &ask) {
+		s.confirmed(c, confirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+			Action: "/officer/requests/" + r.Ref + "/fulfil", Back: "/officer/requests/" + r.Ref})
 		return
 	}
-	// Every file of the agency is searched before the answer is final.
-	steps, err := s.Timeline.Steps(ctx, r.Ref, true)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	tasks, err := s.tasksOf(ctx, r, steps)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	for _, t := range tasks {
-		if t.Done == "" && r.Decision != nil && r.Decision.Outcome != rights.Refused {
-			inv := &apperr.Invalid{}
-			inv.Add("", "officer.tasks_open", t.File.Name(c.GetString(keyLang)))
-			s.actFailed(c, r, "fulfil", vals, inv)
-			return
-		}
-	}
-	probe := *r
-	if _, err := act(&probe, now); err != nil {
-		s.actFailed(c, r, "fulfil", vals, err)
-		return
-	}
-	eff := rights.EffectsOf(r)
-	if eff.Erase {
-		// What the person is owed must be deliverable before the confirmation is asked.
-		if _, err := s.owedFiles(ctx, r.Subject, "", false); err != nil {
-			s.actFailed(c, r, "fulfil", vals, err)
-			return
-		}
-	}
-	if eff.Erase && !s.confirmed(c, confirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
-		Action: "/officer/requests/" + r.Ref + "/fulfil", Back: "/officer/requests/" + r.Ref}) {
-		return
-	}
-	// What was done is recorded as catalogue keys and parameters, worded for each reader.
-	var done []rights.Said
-	v := &View{Lang: c.GetString(keyLang), s: s}
-	if eff.Correct != nil && !rights.IsGuest(r.Subject) {
-		// Checked again here: a request filed before the rule, or a rule since changed,
-		// must not write to the profile what the profile itself would refuse.
-		if bad := account.ValidateProfileField(eff.Correct.Field, eff.Correct.Value); len(bad.Problems) > 0 {
-			inv := (&apperr.Invalid{}).Add("", "fulfil.correction_invalid", v.T("request.field."+eff.Correct.Field), v.Problem(bad.Problems[0]))
-			s.actFailed(c, r, "fulfil", vals, inv)
-			return
-		}
-	}
-	if eff.Correct != nil && !rights.IsGuest(r.Subject) {
-		before, err := s.applyCorrection(c, r.Subject, eff.Correct)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		done = append(done, rights.Say("fulfil.corrected", rights.Keyed("request.field."+eff.Correct.Field), rights.Typed(before), rights.Typed(eff.Correct.Value)))
-	}
-	for _, p := range eff.Withdraw {
-		if rights.IsGuest(r.Subject) {
-			break
-		}
-		e, err := s.Consents.WithdrawOnRequest(ctx, r.Subject, p, me, r.Ref, c.GetString(keyLang))
-		if err != nil && !errors.Is(err, consent.ErrRequired) {
-			s.fail(c, err)
-			return
-		}
-		if e != nil {
-			done = append(done, rights.Say("fulfil.withdrawn", rights.PurposeWord(p)))
-		}
-	}
-	if len(eff.Stop) > 0 && !rights.IsGuest(r.Subject) {
-		if err := s.setStopped(c, r.Subject, eff.Stop, true); err != nil {
-			s.fail(c, err)
-			return
-		}
-		for _, p := range eff.Stop {
-			done = append(done, rights.Say("fulfil.stopped", rights.PurposeWord(p)))
-		}
-	}
-	if eff.ByHand {
-		done = append(done, rights.Say("fulfil.by_hand"))
-	}
-	if eff.Restrict && !rights.IsGuest(r.Subject) {
-		// A stop of everything withdraws every optional purpose the person still grants.
-		n, err := s.Notices.Current(ctx)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		for _, p := range n.Purposes {
-			if p.Required {
-				continue
-			}
-			e, err := s.Consents.WithdrawOnRequest(ctx, r.Subject, p.ID, me, r.Ref, c.GetString(keyLang))
-			if err != nil {
-				s.fail(c, err)
-				return
-			}
-			if e != nil {
-				done = append(done, rights.Say("fulfil.withdrawn", rights.PurposeWord(p.ID)))
-			}
-		}
-		if err := s.setRestriction(c, r.Subject, true); err != nil {
-			s.fail(c, err)
-			return
-		}
-		done = append(done, rights.Say("fulfil.restricted"))
-	}
-	if eff.Erase {
-		done = append(done, rights.Say("fulfil.erased"))
-	}
-	// The letters and any copy package not yet downloaded go with the farewell: they are
-	// gathered before anything is recorded, while the person's data can still be read,
-	// and named in the language the person reads their mail in.
-	var files []account.MailFile
-	var to, lang string
-	if eff.Erase {
-		to, lang = s.requesterAddress(c, r)
-		var err error
-		if files, err = s.owedFiles(ctx, r.Subject, lang, true); err != nil {
-			s.actFailed(c, r, "fulfil", vals, err)
-			return
-		}
-	}
-	updated, err := s.Timeline.Update(ctx, r.Ref, f.Version, now, rights.Saying(act, done...))
 	if s.actFailed(c, r, "fulfil", vals, err) {
 		return
 	}
-	if eff.Erase {
-		// The confirmation goes under a key of its own: the person's key and their queued
-		// mail go with the erasure. What they are owed — the list of their requests and
-		// decisions, and where a letter still open to appeal stays — is gathered first.
-		owed, keep, err := s.owedBeforeErasure(c, r.Subject)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		if len(files) > 0 {
-			owed = outbox.Seq(owed, outbox.Text("\n\n"), outbox.Key("erase.owed_attached", outbox.Num(len(files))))
-		}
-		if rep, err := s.Eraser.Erase(ctx, r.Subject, keep); err != nil {
-			s.Log.Error("erasure incomplete", "ref", r.Ref, "err", err)
-			s.addFlash(c, flashError, "flash.erasure_incomplete")
-			if to != "" && rep.Requests > 0 {
-				// Requests were made anonymous (their letters and packages gone with them),
-				// and the key may be too: a later run could neither gather what the person
-				// is owed nor read their address, so they get it now, as gathered.
-				s.farewell(c, updated, to, lang, owed, files)
-			}
-		} else {
-			s.Log.Info("person erased", "ref", r.Ref, "requests", rep.Requests, "consent_events", rep.ConsentEvents, "mail", rep.Mail, "sessions", rep.Sessions, "files", rep.Files)
-			s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
-			if to != "" {
-				s.farewell(c, updated, to, lang, owed, files)
-			}
-		}
-		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
-		return
-	}
-	s.setDisputed(c, r, false)
-	if updated.Kind == rights.Copy && updated.Principal == "" {
-		s.startPackage(updated, s.requesterLang(c, updated))
-	}
-	s.tellRequester(c, updated, "request_fulfilled")
-	s.addFlash(c, flashSuccess, "flash.request_updated")
-	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+	s.actDone(c, r, res)
 }
 
-// requesterAddress is where and in which language the requester reads mail.
-func (s *Server) requesterAddress(c *gin.Context, r *rights.Request) (to, lang string) {
-	ctx := c.Request.Context()
-	if rights.IsGuest(r.Subject) {
-		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil {
-			return g.Email, g.Lang
-		}
-	} else if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
-		return u.Email, u.Lang
-	}
-	return "", ""
-}
-
-// owedBeforeErasure lists each of the person's requests with its decision — what they
-// are owed before their account goes — as codes worded in the reader's language, and
-// names the requests whose decision is still open to appeal, which keep their letter
-// without the name.
-func (s *Server) owedBeforeErasure(c *gin.Context, subject string) (outbox.Arg, []string, error) {
-	rs, err := s.Requests.ForSubject(c.Request.Context(), subject)
-	if err != nil {
-		return outbox.Arg{}, nil, err
-	}
-	var lines []outbox.Arg
-	var keep []string
-	for i, r := range rs {
-		if i > 0 {
-			lines = append(lines, outbox.Text("\n"))
-		}
-		lines = append(lines, outbox.Text("- "), outbox.Key("erase.owed_request", outbox.Text(r.Ref), outbox.Key("right."+string(r.Kind)+".name"), outbox.Key("state."+string(r.State))))
-		if d := r.Decision; d != nil {
-			lines = append(lines, outbox.Text(" "), outbox.Key("erase.owed_decision", outbox.Key("outcome."+string(d.Outcome)), outbox.Date(rights.DateOf(d.At).String())))
-		}
-		if rights.AppealOpen(r, s.Now()) {
-			keep = append(keep, r.Ref)
-			lines = append(lines, outbox.Text(" "), outbox.Key("erase.owed_appeal", outbox.Date(rights.DateOf(r.Decision.At).AddDays(rights.AppealDays+rights.AppealServiceDays).String())))
-		}
-	}
-	return outbox.Seq(lines...), keep, nil
-}
-
-// farewell confirms an erasure to the address the person had, under a fresh key of its
-// own (theirs is destroyed): the reference, and each of their requests with its decision.
-func (s *Server) farewell(c *gin.Context, r *rights.Request, to, lang string, owed outbox.Arg, files []account.MailFile) {
-	ctx := c.Request.Context()
-	id, err := s.Eraser.Farewell(ctx)
-	if err == nil {
-		// One farewell per erasure: a run finishing one that failed part-way, or two
-		// runs at once, find it queued already.
-		err = s.Accounts.Mailer.Send(ctx, account.Mail{ID: "farewell-" + r.Ref, UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []outbox.Arg{outbox.Text(r.Ref), owed}, Files: files})
-	}
-	if err != nil && !errors.Is(err, apperr.ErrConflict) {
-		s.Log.Error("erasure done but its confirmation was not queued", "ref", r.Ref, "err", err)
-	}
-}
-
-// requesterLang is the language the requester reads: their account's or guest's choice,
-// else the page's.
-func (s *Server) requesterLang(c *gin.Context, r *rights.Request) string {
-	if _, lang := s.requesterAddress(c, r); lang != "" {
-		return lang
-	}
-	return c.GetString(keyLang)
-}
-
-// eraseAgain finishes an erasure that failed half-way (it is safe to repeat).
+// eraseAgain finishes an erasure that failed half-way, after a confirmation.
 func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
-	if r.Kind != rights.Delete || r.ErasureDone() || (r.State != rights.Fulfilled && r.State != rights.Closed) || !rights.EffectsOf(r).Erase {
-		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
+	res, err := s.Casework.EraseAgain(c.Request.Context(), casework.EraseCommand{Ref: r.Ref, Confirmed: c.PostForm("confirm") == "yes"})
+	var ask *casework.ConfirmFirst
+	if errors.As(err, &ask) {
+		s.confirmed(c, confirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+			Action: "/officer/requests/" + r.Ref + "/erase", Back: "/officer/requests/" + r.Ref})
 		return
 	}
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
-		Action: "/officer/requests/" + r.Ref + "/erase", Back: "/officer/requests/" + r.Ref}) {
+	if s.actFailed(c, r, "erase", nil, err) {
 		return
 	}
-	// A repeated run: the letters open to appeal were kept by the first, or are kept now.
-	// The first run mailed no farewell; while the person's address can still be read
-	// (their key not yet destroyed), this one does, with what they are owed.
-	to, lang := s.requesterAddress(c, r)
-	owed, keep, err := s.owedBeforeErasure(c, r.Subject)
-	if err != nil && !errors.Is(err, vault.ErrKeyDestroyed) {
-		s.fail(c, err)
-		return
+	s.actDone(c, r, res)
+}
+
+// actDone says what the action did and goes back to the request.
+func (s *Server) actDone(c *gin.Context, r *rights.Request, res casework.Result) {
+	kind := flashSuccess
+	if res.Flash.Error {
+		kind = flashError
 	}
-	var files []account.MailFile
-	if to != "" {
-		if files, err = s.owedFiles(c.Request.Context(), r.Subject, lang, true); err != nil {
-			s.fail(c, err)
-			return
-		}
-		if len(files) > 0 {
-			owed = outbox.Seq(owed, outbox.Text("\n\n"), outbox.Key("erase.owed_attached", outbox.Num(len(files))))
-		}
-	}
-	rep, err := s.Eraser.Erase(c.Request.Context(), r.Subject, keep)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if to != "" {
-		s.farewell(c, r, to, lang, owed, files)
-	}
-	s.addFlashArgs(c, flashSuccess, "flash.erased", rep.Requests, rep.ConsentEvents, rep.Files)
+	s.addFlashArgs(c, kind, res.Flash.Key, res.Flash.Args...)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
-}
-
-// applyCorrection sets the corrected field on the person's account and returns the
-// value it replaced, for the timeline.
-func (s *Server) applyCorrection(c *gin.Context, subject string, cr *rights.Correction) (string, error) {
-	ctx := c.Request.Context()
-	for range 3 { // a concurrent change of the account: read again and retry
-		u, err := s.Users.ByID(ctx, subject)
-		if err != nil {
-			return "", err
-		}
-		var before string
-		switch cr.Field {
-		case "name":
-			before, u.Name = u.Name, cr.Value
-		case "phone":
-			before, u.Phone = u.Phone, cr.Value
-		case "address":
-			before, u.Address = u.Address, cr.Value
-		default:
-			return "", fmt.Errorf("correction of %q is done by hand", cr.Field)
-		}
-		u.Disputed = without(u.Disputed, cr.Field)
-		err = s.Users.Update(ctx, u)
-		if !errors.Is(err, apperr.ErrStale) {
-			return before, err
-		}
-	}
-	return "", apperr.ErrStale
-}
-
-// setRestriction puts the person under a processing restriction, or lifts it.
-func (s *Server) setRestriction(c *gin.Context, subject string, on bool) error {
-	ctx := c.Request.Context()
-	for range 3 {
-		u, err := s.Users.ByID(ctx, subject)
-		if err != nil {
-			return err
-		}
-		switch {
-		case on && !u.Restricted.IsZero(), !on && u.Restricted.IsZero():
-			return nil
-		case on:
-			u.Restricted = s.Now()
-		default:
-			u.Restricted = time.Time{}
-		}
-		err = s.Users.Update(ctx, u)
-		if !errors.Is(err, apperr.ErrStale) {
-			return err
-		}
-	}
-	return apperr.ErrStale
-}
-
-// setStopped records an approved stop for each purpose, or lifts it: processing for
-// those purposes is restricted, the rest goes on.
-func (s *Server) setStopped(c *gin.Context, subject string, purposes []string, on bool) error {
-	ctx := c.Request.Context()
-	for range 3 {
-		u, err := s.Users.ByID(ctx, subject)
-		if err != nil {
-			return err
-		}
-		changed := false
-		for _, p := range purposes {
-			_, has := u.Stopped[p]
-			switch {
-			case on && !has:
-				if u.Stopped == nil {
-					u.Stopped = map[string]time.Time{}
-				}
-				u.Stopped[p] = s.Now()
-				changed = true
-			case !on && has:
-				delete(u.Stopped, p)
-				changed = true
-			}
-		}
-		if !changed {
-			return nil
-		}
-		err = s.Users.Update(ctx, u)
-		if !errors.Is(err, apperr.ErrStale) {
-			return err
-		}
-	}
-	return apperr.ErrStale
-}
-
-// setDisputed marks the field a correction request disputes on the person's account
-// while the request is open (Art. 11(2)), and clears it when it is settled.
-func (s *Server) setDisputed(c *gin.Context, r *rights.Request, on bool) {
-	if r.Kind != rights.Correct || r.Field == "" || rights.IsGuest(r.Subject) || r.Erased {
-		return
-	}
-	ctx := c.Request.Context()
-	for range 3 {
-		u, err := s.Users.ByID(ctx, r.Subject)
-		if err != nil {
-			return
-		}
-		has := contains(u.Disputed, r.Field)
-		if has == on {
-			return
-		}
-		if on {
-			u.Disputed = append(u.Disputed, r.Field)
-		} else {
-			u.Disputed = without(u.Disputed, r.Field)
-		}
-		if err := s.Users.Update(ctx, u); !errors.Is(err, apperr.ErrStale) {
-			if err != nil {
-				s.Log.Error("disputed mark not updated", "ref", r.Ref, "err", err)
-			}
-			return
-		}
-	}
-}
-
-func without(xs []string, x string) []string {
-	out := xs[:0:0]
-	for _, v := range xs {
-		if v != x {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 type liftForm struct {
@@ -463,7 +79,7 @@ func (s *Server) liftRestriction(c *gin.Context) {
 		return
 	}
 	if f.Purpose != "" {
-		if err := s.setStopped(c, u.ID, []string{f.Purpose}, false); err != nil {
+		if err := s.Casework.SetStopped(c.Request.Context(), u.ID, []string{f.Purpose}, false); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -471,7 +87,7 @@ func (s *Server) liftRestriction(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
-	if err := s.setRestriction(c, u.ID, false); err != nil {
+	if err := s.Casework.SetRestriction(c.Request.Context(), u.ID, false); err != nil {
 		s.fail(c, err)
 		return
 	}

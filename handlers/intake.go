@@ -212,7 +212,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	// Filed only with its confirmation mail queued (fileWhole); a person without e-mail
 	// is sent none.
 	if err := s.fileWhole(c, r, attached, func(ctx context.Context, r *rights.Request) (string, error) {
-		return s.queueToRequester(ctx, r, "request_received")
+		return s.Casework.QueueToRequester(ctx, r, "request_received")
 	}); err != nil {
 		status, key := statusOf(err)
 		if status >= 500 {
@@ -229,7 +229,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		s.Log.Error("paper request filed, its identity check not recorded", "ref", r.Ref, "err", err)
 		s.addFlash(c, flashError, "flash.intake_check_not_recorded")
 	}
-	s.setDisputed(c, r, true)
+	s.Casework.SetDisputed(c.Request.Context(), r, true)
 	s.addFlashArgs(c, flashSuccess, "flash.intake_filed", r.Ref)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/letters"
@@ -78,15 +79,6 @@ func (s *Server) officerLetter(c *gin.Context) {
 	s.renderLetter(c, r, true)
 }
 
-// letterDate is the date a letter bears (發文日期): when the extension, the decision or
-// the notice was made. The zero time: the request has no such letter.
-func letterDate(r *rights.Request, letter string) time.Time {
-	if !letters.ValidName(letter) {
-		return time.Time{}
-	}
-	return r.LetterAt(letter)
-}
-
 // noticeActions are the timeline steps that give each kind of notice: the letter quotes
 // the note the officer wrote on it.
 var noticeActions = map[string]string{rights.LetterIdentity: "identity_asked", rights.LetterDuplicate: "duplicate"}
@@ -123,7 +115,7 @@ func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 // letterPageOf is one letter of r as printed: numbered (once), in the requester's
 // language, addressed for a window envelope. Not found: r has no such letter.
 func (s *Server) letterPageOf(ctx context.Context, r *rights.Request, letter string, officer bool) (*letterPage, error) {
-	at := letterDate(r, letter)
+	at := casework.LetterDate(r, letter)
 	if at.IsZero() {
 		return nil, apperr.ErrNotFound
 	}
@@ -188,15 +180,6 @@ func (s *Server) letterFiles(ctx context.Context, r *rights.Request) ([]account.
 			Type: "text/html; charset=utf-8", Data: b.Bytes()})
 	}
 	return out, nil
-}
-
-// issueLetter numbers a letter as it is sent, so numbers follow the order letters go
-// out in; the letter's page numbers it too if this fails (a letter sent before numbering
-// existed, or the database away for a moment), so the failure is only logged.
-func (s *Server) issueLetter(ctx context.Context, r *rights.Request, letter string) {
-	if _, err := s.Letters.Issue(ctx, r.Ref, letter, letterDate(r, letter)); err != nil {
-		s.Log.Error("the letter was not numbered as it was sent", "ref", r.Ref, "letter", letter, "err", err)
-	}
 }
 
 // recipientOf is the requester of r as a letter addresses them: an account's name and

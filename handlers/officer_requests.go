@@ -3,8 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,16 +13,12 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
-	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/inventory"
-	"github.com/example/pdpa-portal/letters"
-	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -179,7 +173,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 			}
 		}
 	}
-	if p.Tasks, err = s.tasksOf(ctx, r, steps); err != nil {
+	if p.Tasks, err = s.Casework.Tasks(ctx, r, steps); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -265,9 +259,9 @@ func (f *officerActForm) payment() rights.Payment {
 	return p
 }
 
-// officerAct applies one action to a request. Every action is a conditional update: if
-// the request changed since the page was shown (another officer, or the requester
-// withdrawing), nothing is done and the officer is told.
+// officerAct applies one action to a request: the form is decoded, the casework
+// service takes the step (a conditional update: if the request changed since the page
+// was shown, nothing is done and the officer is told), and the page says how it went.
 func (s *Server) officerAct(c *gin.Context) {
 	r, ok := s.requestByRef(c)
 	if !ok {
@@ -300,34 +294,30 @@ func (s *Server) officerAct(c *gin.Context) {
 		vals["pay_amount"] = strconv.Itoa(f.PayAmount)
 	}
 	ctx := c.Request.Context()
-	me := currentUser(c).ID
-	var act rights.Action
-	var mail string     // the requester is told of this step by mail
+	cw := s.Casework
+	cmd := casework.Command{Ref: r.Ref, Version: f.Version, Officer: currentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv}
 	var stored []string // files stored with the action: removed again if it is refused
+	var res casework.Result
+	var err error
 	switch action {
 	case "review":
-		act = rights.StartReview(me)
+		res, err = cw.Review(ctx, cmd)
 	case "identity-ask":
-		act, mail = rights.AskIdentity(me, f.AskNote), "request_identity"
+		res, err = cw.AskIdentity(ctx, cmd, f.AskNote)
 	case "identity":
-		act = rights.RecordIdentity(me, rights.IdentityLevel(f.Level), f.IdentityNote)
+		res, err = cw.RecordIdentity(ctx, cmd, rights.IdentityLevel(f.Level), f.IdentityNote)
 	case "extend":
-		today := rights.DateOf(s.Now())
-		cal, err := s.Calendar.Days(ctx, today.AddDays(-60), r.Due.AddDays(120))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		act, mail = rights.ExtendOnce(me, f.Reason, cal), "request_extended"
+		res, err = cw.Extend(ctx, cmd, f.Reason)
 	case "fee":
-		act = rights.WaiveFee(me)
+		res, err = cw.WaiveFee(ctx, cmd)
 	case "payment":
-		act = rights.RecordPayment(me, f.payment())
+		res, err = cw.RecordPayment(ctx, cmd, f.payment())
 	case "fulfil":
 		if len(inv.Problems) == 0 {
 			s.fulfil(c, r, &f, vals)
 			return
 		}
+		err = inv
 	case "erase":
 		s.eraseAgain(c, r)
 		return
@@ -335,144 +325,73 @@ func (s *Server) officerAct(c *gin.Context) {
 		s.rebuildPackage(c, r)
 		return
 	case "close":
-		act = rights.Close(me)
+		res, err = cw.Close(ctx, cmd)
 	case "duplicate":
-		if rights.ValidRef(f.Of) && f.Of != r.Ref {
-			o, err := s.Requests.ByRef(ctx, f.Of)
-			if errors.Is(err, apperr.ErrNotFound) || (err == nil && (o.Erased || o.Subject != r.Subject)) {
-				inv.Add("of", "officer.duplicate_not_theirs")
-			} else if err != nil {
-				s.fail(c, err)
-				return
-			}
-		}
-		act, mail = rights.MarkDuplicate(me, f.Of, f.DupNote), "request_duplicate"
+		res, err = cw.MarkDuplicate(ctx, cmd, f.Of, f.DupNote)
 	case "assign":
-		if f.To != "" {
-			u, err := s.Users.ByID(ctx, f.To)
-			if errors.Is(err, apperr.ErrNotFound) || (err == nil && (!u.Has(account.RoleOfficer) || u.Disabled || u.Expired(s.Now()))) {
-				inv.Add("to", "officer.assign_not_officer")
-			} else if err != nil {
-				s.fail(c, err)
-				return
-			}
-		}
-		act = rights.Assign(me, f.To)
+		res, err = cw.Assign(ctx, cmd, f.To)
 	case "note":
-		act = rights.AddNote(me, f.Note)
+		res, err = cw.AddNote(ctx, cmd, f.Note)
 	case "delivery":
-		mailable, err := s.mailable(ctx, r)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
 		var on rights.Date
 		if !f.On.IsZero() {
 			on = rights.NewDate(f.On.Year(), f.On.Month(), f.On.Day())
 		}
-		if !rights.ValidLetter(f.Letter) {
-			inv.Add("letter", "delivery.letter_unknown")
-		}
-		act = rights.RecordDelivery(me, f.Letter, f.Method, on, mailable)
+		res, err = cw.RecordDelivery(ctx, cmd, f.Letter, f.Method, on)
 	case "task":
-		// One task per personal data file of the agency: what was found or done there,
-		// with any files, so the answer covers everything the agency holds.
-		pf, err := s.Inventory.Get(ctx, f.TaskFile)
-		if errors.Is(err, apperr.ErrNotFound) {
-			s.fail(c, apperr.ErrNotFound)
-			return
-		} else if err != nil {
-			s.fail(c, err)
-			return
-		}
-		if strings.TrimSpace(f.TaskNote) == "" {
-			inv.Add("", "officer.task_note_required", pf.Name(c.GetString(keyLang)))
-		}
-		var fhs []*multipart.FileHeader
-		if f.Version != r.Version || !r.State.Open() {
-			// Refused below anyway: nothing is stored for it.
-			s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
-			return
-		}
-		if len(inv.Problems) == 0 {
+		res, err = cw.RecordTask(ctx, cmd, f.TaskFile, f.TaskNote, c.GetString(keyLang), func(r *rights.Request, inv *apperr.Invalid) error {
 			used, err := s.Files.Used(ctx, r.Ref)
 			if err != nil {
-				s.fail(c, err)
-				return
+				return err
 			}
-			if fhs, err = uploads(c, used); err != nil && !uploadProblem(inv, err) {
-				s.fail(c, err)
-				return
+			fhs, err := uploads(c, used)
+			if err != nil && !uploadProblem(inv, err) {
+				return err
 			}
-		}
-		if len(inv.Problems) == 0 {
-			var err error
-			if stored, err = s.storeUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, ""); err != nil {
-				s.dropUploads(c, r.Ref, stored)
-				s.fail(c, err)
-				return
+			if len(inv.Problems) > 0 {
+				return nil
 			}
-			// The file is named in both languages; the finding is the officer's text.
-			task := rights.Say("timeline.task_file", rights.Typed(pf.ID), rights.Both(pf.Name(i18n.ZH), pf.Name(i18n.EN)))
-			note := f.TaskNote
-			act = func(req *rights.Request, now time.Time) (rights.Step, error) {
-				if !req.State.Open() {
-					return rights.Step{}, rights.ErrChanged
-				}
-				return rights.Step{Action: "file_task", ActorID: me, Role: "officer", Note: note, Said: []rights.Said{task}}, nil
+			ids, err := s.storeUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, "")
+			if err != nil {
+				s.dropUploads(c, r.Ref, ids)
+				return err
 			}
-		}
+			stored = ids
+			return nil
+		})
 	case "notified":
-		// After a correction, each recipient of the person's data is told (Art. 11(5)).
-		d, err := s.Disclosures.Get(ctx, f.To)
-		if err != nil || !contains(d.Subjects, r.Subject) || r.Kind != rights.Correct {
-			s.fail(c, apperr.ErrNotFound)
-			return
-		}
-		note := d.ID + " " + d.RecipientName
-		act = func(req *rights.Request, now time.Time) (rights.Step, error) {
-			if req.Decision == nil || req.Decision.Outcome == rights.Refused {
-				return rights.Step{}, rights.ErrChanged
-			}
-			// A disclosure still withheld from the person stays out of their timeline.
-			return rights.Step{Action: "recipient_notified", ActorID: me, Role: "officer", Note: note, Internal: !d.Visible(rights.DateOf(now))}, nil
-		}
+		res, err = cw.Notified(ctx, cmd, f.To)
 	default:
 		s.fail(c, apperr.ErrNotFound)
 		return
 	}
-	if len(inv.Problems) > 0 {
-		s.renderOfficerRequest(c, http.StatusBadRequest, r, action, vals, inv)
-		return
-	}
-	if ask, ok := officerConfirms[action]; ok && !s.officerConfirmed(c, r, &f, act, action, vals, ask) {
-		return
-	}
-	updated, err := s.Timeline.Update(ctx, r.Ref, f.Version, s.Now(), act)
 	if err != nil {
 		s.dropUploads(c, r.Ref, stored)
 	}
-	if s.actFailed(c, r, action, vals, err) {
-		return
+	var ask *casework.ConfirmFirst
+	var problems *apperr.Invalid
+	switch {
+	case errors.As(err, &ask):
+		s.officerConfirm(c, r, ask.Trial, action)
+	case errors.As(err, &problems) && problems == inv:
+		// The form's own problems: its fields show them.
+		s.renderOfficerRequest(c, http.StatusBadRequest, r, action, vals, inv)
+	case s.actFailed(c, r, action, vals, err):
+	default:
+		s.actDone(c, r, res)
 	}
-	s.setDisputed(c, updated, updated.State.Open() && updated.Decision == nil)
-	if action == "delivery" {
-		s.delivered(c, updated, f.Letter)
-	}
-	if mail != "" {
-		s.tellRequester(c, updated, mail)
-	}
-	s.addFlash(c, flashSuccess, "flash.request_updated")
-	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }
 
 // actFailed shows what went wrong with an action: the form's problems on the page, a
 // conflict when the request moved on, anything else through the error mapper.
 func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals map[string]string, err error) bool {
 	var inv *apperr.Invalid
+	var failed *casework.Failed
 	switch {
 	case err == nil:
 		return false
+	case errors.As(err, &failed):
+		s.fail(c, failed.Err)
 	case errors.As(err, &inv):
 		// Each form on the page has its own note field, so the domain's "note" is the
 		// one of the form that was sent.
@@ -503,18 +422,10 @@ var officerConfirms = map[string][2]string{
 	"close":     {"confirm.close_title", "confirm.close_text"},
 }
 
-// officerConfirmed asks before an irreversible action. The action is first tried on a
-// copy of the request, so a form the step would refuse (no reason, too late, moved on)
-// is answered at once rather than after a confirmation it could never honour.
-func (s *Server) officerConfirmed(c *gin.Context, r *rights.Request, f *officerActForm, act rights.Action, action string, vals map[string]string, ask [2]string) bool {
-	if f.Version != r.Version {
-		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
-		return false
-	}
-	trial := *r
-	if _, err := act(&trial, s.Now()); s.actFailed(c, r, action, vals, err) {
-		return false
-	}
+// officerConfirm asks before an irreversible action, saying what it changes: trial is
+// the request as the action would leave it.
+func (s *Server) officerConfirm(c *gin.Context, r, trial *rights.Request, action string) {
+	ask := officerConfirms[action]
 	v := &View{Lang: c.GetString(keyLang), s: s}
 	args := []any{r.Ref}
 	switch action {
@@ -525,7 +436,7 @@ func (s *Server) officerConfirmed(c *gin.Context, r *rights.Request, f *officerA
 	case "fee":
 		args = append(args, v.T("request.fee_total", r.Fee.Total))
 	}
-	return s.confirmed(c, confirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
+	s.confirmed(c, confirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
 		Action: "/officer/requests/" + r.Ref + "/" + action, Back: "/officer/requests/" + r.Ref})
 }
 
@@ -573,216 +484,8 @@ func (s *Server) requesterName(ctx context.Context, r *rights.Request) string {
 	return ""
 }
 
-type taskRow struct {
-	File *inventory.File
-	Done string // the note recorded, "" while open
-}
-
-// tasksOf pairs each file of the inventory with what was recorded for it.
-func (s *Server) tasksOf(ctx context.Context, r *rights.Request, steps []rights.Step) ([]taskRow, error) {
-	if r.Erased {
-		return nil, nil
-	}
-	fs, err := s.Inventory.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	done := map[string]string{}
-	for _, st := range steps {
-		if st.Action != "file_task" {
-			continue
-		}
-		if len(st.Said) > 0 && len(st.Said[0].Args) > 0 {
-			done[st.Said[0].Args[0].Text] = st.Note
-			continue
-		}
-		// Written before the file was kept apart from the finding: "<id> <name>: <finding>".
-		id, rest, _ := strings.Cut(st.Note, " ")
-		done[id] = rest
-	}
-	var out []taskRow
-	for _, f := range fs {
-		if len(r.ScopeFiles) == 0 || contains(r.ScopeFiles, f.ID) {
-			out = append(out, taskRow{File: f, Done: done[f.ID]})
-		}
-	}
-	return out, nil
-}
-
-// tellRequester mails the requester about a step, in the language of their account.
-// The step is stored already, so a mail that cannot be queued is logged, not shown.
-func (s *Server) tellRequester(c *gin.Context, r *rights.Request, kind string) {
-	// The mail carries the link to a letter: the letter takes its number as it goes out.
-	letter := letterOfMail(r, kind)
-	if letter != "" {
-		s.issueLetter(c.Request.Context(), r, letter)
-	}
-	id, err := s.queueToRequester(c.Request.Context(), r, kind)
-	if err != nil {
-		s.Log.Error("request updated but the mail to the requester was not queued", "ref", r.Ref, "kind", kind, "err", err)
-		return
-	}
-	if id == "" && letter != "" {
-		s.postLetter(c.Request.Context(), r, letter)
-	}
-}
-
-// queueToRequester queues the mail of kind about r to its requester (an account or a
-// guest) and returns the mail's id.
-func (s *Server) queueToRequester(ctx context.Context, r *rights.Request, kind string) (string, error) {
-	var to, lang string
-	link := "/requests/" + r.Ref
-	if rights.IsGuest(r.Subject) {
-		g, err := s.Guests.Guest(ctx, r.Subject)
-		if err != nil {
-			return "", fmt.Errorf("the guest to tell: %w", err)
-		}
-		to, lang, link = g.Email, g.Lang, "/guest/requests/"+r.Ref
-	} else {
-		u, err := s.Users.ByID(ctx, r.Subject)
-		if err != nil {
-			return "", fmt.Errorf("the requester to tell: %w", err)
-		}
-		if p := rights.MailPurpose(kind); p != "" && u.StoppedFor(p) {
-			return "", nil // the person stopped these reports; the request page still shows the step
-		}
-		to, lang = u.Email, u.Lang
-	}
-	if to == "" {
-		// A person who gave no e-mail address (on paper, at the counter) is written to
-		// by post: their letters are in the post run.
-		return "", nil
-	}
-	if lang == "" {
-		lang = i18n.ZH
-	}
-	switch kind {
-	case "request_extended":
-		link += "/letters/extension"
-	case "request_decided":
-		link += "/letters/decision"
-	}
-	id := ids.New("m")
-	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: kind, Link: link,
-		Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String()), s.mailDetail(ctx, r, kind)}})
-}
-
-// mailDetail is the substance of a notice, so the mail is itself the written notice
-// (Art. 13): the extension's reason, the decision item by item, or the note the officer
-// wrote for the requester. It is kept as codes and values, worded when the mail is sent
-// and whenever it is read, each time in its reader's language.
-func (s *Server) mailDetail(ctx context.Context, r *rights.Request, kind string) outbox.Arg {
-	var parts []outbox.Arg
-	add := func(a ...outbox.Arg) { parts = append(parts, a...) }
-	nl := func(s string) outbox.Arg { return outbox.Text(s) }
-	switch {
-	case kind == "request_extended" && r.Extension != nil:
-		add(outbox.Key("letter.reason"), outbox.Key("punct.colon"), nl("\n"), outbox.Entered(r.Extension.Reason))
-	case kind == "request_decided" && r.Decision != nil:
-		add(outbox.Key("outcome."+string(r.Decision.Outcome)), nl("\n"))
-		for _, it := range r.Decision.Items {
-			add(nl("\n- "), outbox.Item(it.Key), outbox.Key("punct.colon"))
-			if it.Granted {
-				add(outbox.Key("decide.grant"))
-				continue
-			}
-			add(outbox.Key("decide.refuse"))
-			for _, g := range it.Grounds {
-				add(nl("\n  "), outbox.Key("ground."+g))
-			}
-			if it.Reason != "" {
-				add(nl("\n  "), outbox.Entered(strings.ReplaceAll(it.Reason, "\n", "\n  ")))
-			}
-		}
-		if r.Fee != nil {
-			add(nl("\n\n"), outbox.Key("punct.labelled", outbox.Key("request.fee"), outbox.Key("request.fee_total", outbox.Num(r.Fee.Total))), nl("\n"), s.payText(ctx, r))
-		}
-		if r.Decision.Outcome != rights.Granted {
-			// The remedy as the letter states it: the time limit and the authority.
-			set, err := s.Letters.Store.LetterSettings(ctx)
-			if err != nil {
-				s.Log.Error("decision mail: the letter settings could not be read", "ref", r.Ref, "err", err)
-				set = letters.Defaults()
-			}
-			add(nl("\n\n"), outbox.Key("letter.remedy", outbox.Num(letters.AppealDays), outbox.Both(set.Appeal.ZH, set.Appeal.EN)))
-		}
-	case kind == "request_identity", kind == "request_fulfilled", kind == "request_duplicate", kind == "request_due_moved":
-		// The note the officer wrote for the requester on this step. (Other mails do not
-		// print a detail, so they cost no read.)
-		steps, err := s.Timeline.Steps(ctx, r.Ref, false)
-		if err == nil && len(steps) > 0 {
-			last := steps[len(steps)-1]
-			if last.Note != "" {
-				add(outbox.Entered(last.Note))
-			}
-			if kind == "request_due_moved" {
-				// The change is recorded as worded dates, not a note: the mail's
-				// "previous → new" line would otherwise point to the page.
-				for _, x := range last.Said {
-					add(saidArg(x))
-				}
-			}
-		}
-		if kind == "request_fulfilled" && r.Kind == rights.Copy && r.Principal == "" {
-			// Where the copy is and until when, which the requester needs most.
-			if len(parts) > 0 {
-				add(nl("\n\n"))
-			}
-			add(outbox.Key("mail.copy_ready", outbox.Num(int(s.opt.PackageTTL/(24*time.Hour)))))
-		}
-	}
-	if len(parts) == 0 {
-		add(outbox.Key("mail.see_page")) // never an empty paragraph
-	}
-	return outbox.Seq(parts...)
-}
-
-// saidArg keeps a timeline sentence in a mail as it is kept on the timeline: a key
-// with its parameters.
-func saidArg(x rights.Said) outbox.Arg {
-	args := make([]outbox.Arg, len(x.Args))
-	for i, w := range x.Args {
-		switch {
-		case w.Key != "":
-			args[i] = outbox.Key(w.Key)
-		case w.Purpose != "":
-			args[i] = outbox.Purpose(w.Purpose)
-		case w.ZH != "" || w.EN != "":
-			args[i] = outbox.Both(w.ZH, w.EN)
-		default:
-			args[i] = outbox.Text(w.Text)
-		}
-	}
-	return outbox.Key(x.Key, args...)
-}
-
-// payText says by when and how to pay r's fee, as the decision letter does. The
-// payment details are the agency's as they stand at the decision, kept in both
-// languages.
-func (s *Server) payText(ctx context.Context, r *rights.Request) outbox.Arg {
-	lines := []outbox.Arg{outbox.Key("letter.fee_quote", outbox.Text(r.Ref))}
-	if !r.Fee.PayBy.IsZero() {
-		lines[0] = outbox.Key("letter.fee_pay_by", outbox.LongDate(r.Fee.PayBy.String()), outbox.Text(r.Ref))
-	}
-	pay, err := s.Fees.PaymentInfo(ctx)
-	if err != nil {
-		s.Log.Error("decision mail: the payment instructions could not be read", "ref", r.Ref, "err", err)
-	}
-	both := func(t rights.Text) outbox.Arg { return outbox.Both(t.ZH, t.EN) }
-	if pay.HasTransfer() {
-		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.transfer_line", both(pay.Bank), both(pay.Branch), both(pay.AccountName), outbox.Text(pay.AccountNo)))
-	}
-	if pay.HasCounter() {
-		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.counter_line", both(pay.Counter), both(pay.Hours)))
-	}
-	if pay.EPayURL != "" {
-		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.online_line"), outbox.Text(" "+pay.EPayURL))
-	}
-	if !pay.Offered() {
-		lines = append(lines, outbox.Text("\n"), outbox.Key("payment.ask_us"))
-	}
-	return outbox.Seq(lines...)
-}
+// taskRow is a file to search for the request, and what was recorded for it.
+type taskRow = casework.Task
 
 type decidePage struct {
 	Request  *rights.Request
@@ -794,7 +497,9 @@ type decidePage struct {
 	Ticked   map[string]bool   // "i:ground"
 	Reasons  []string
 	Quantity map[string]string // fee item id → quantity
-	FeeAsked bool
+	// quantities are the quantities as sent, in the fee schedule's order.
+	quantities []string
+	FeeAsked   bool
 	// What was asked, beside the form: the requester's name, the attachments and the
 	// messages exchanged so far.
 	Requester string
@@ -840,6 +545,11 @@ func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p d
 	if p.Chosen == nil {
 		p.Chosen, p.Ticked, p.Quantity = map[string]string{}, map[string]bool{}, map[string]string{}
 	}
+	for i, it := range p.Fees {
+		if i < len(p.quantities) && p.quantities[i] != "" {
+			p.Quantity[it.ID] = p.quantities[i]
+		}
+	}
 	if len(p.Reasons) < len(p.Items) {
 		p.Reasons = append(p.Reasons, make([]string, len(p.Items)-len(p.Reasons))...)
 	}
@@ -855,130 +565,56 @@ func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p d
 	s.render(c, status, "decide", v)
 }
 
-// decideSubmit records the decision item by item, then tells the requester with the
-// decision letter.
+// decideSubmit records the decision item by item (casework.Service.Decide), after a
+// confirmation summarising it; the requester is told with the decision letter.
 func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 	var f decideForm
 	inv, ok := s.bind(c, &f)
 	if !ok {
 		return
 	}
+	// The form as sent, to show again with its problems.
 	keys := rights.Items(r)
-	p := decidePage{Chosen: map[string]string{}, Ticked: map[string]bool{}, Reasons: f.Reason, Quantity: map[string]string{}}
-	items := make([]rights.Item, len(keys))
-	for i, k := range keys {
-		items[i].Key = k
-	}
+	p := decidePage{Chosen: map[string]string{}, Ticked: map[string]bool{}, Reasons: f.Reason, Quantity: map[string]string{}, quantities: f.Quantity}
 	for _, o := range f.Outcome {
-		i, val, ok := indexed(o, len(keys))
-		if !ok || (val != "grant" && val != "refuse") {
-			continue
-		}
-		p.Chosen[strconv.Itoa(i)] = val
-		items[i].Granted = val == "grant"
-	}
-	for i := range keys {
-		if p.Chosen[strconv.Itoa(i)] == "" {
-			addOnce(inv, "item"+strconv.Itoa(i)+"_outcome", "decide.choose")
+		if i, val, ok := casework.Indexed(o, len(keys)); ok && (val == "grant" || val == "refuse") {
+			p.Chosen[strconv.Itoa(i)] = val
 		}
 	}
 	for _, g := range f.Grounds {
-		if i, val, ok := indexed(g, len(keys)); ok {
+		if _, _, ok := casework.Indexed(g, len(keys)); ok {
 			p.Ticked[g] = true
-			items[i].Grounds = append(items[i].Grounds, val)
 		}
 	}
-	for i := range keys {
-		if i < len(f.Reason) {
-			items[i].Reason = f.Reason[i]
-		}
-	}
-	var fee *rights.Fee
-	if r.Kind == rights.View || r.Kind == rights.Copy {
-		schedule, err := s.Fees.Fees(c.Request.Context())
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		// The last day to pay is fixed now, so the letter says the same whenever it is read.
-		pay, err := s.Fees.PaymentInfo(c.Request.Context())
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		today := rights.DateOf(s.Now())
-		cal, err := s.Calendar.Days(c.Request.Context(), today, today.AddDays(pay.DueDays+60))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		fee = &rights.Fee{PayBy: rights.PayBy(today, pay.DueDays, cal)}
-		for i, it := range schedule {
-			if i >= len(f.Quantity) || f.Quantity[i] == "" {
-				continue
-			}
-			p.Quantity[it.ID] = f.Quantity[i]
-			n, err := strconv.Atoi(f.Quantity[i])
-			if err != nil || n < 0 || n > 10000 {
-				addOnce(inv, "quantity"+strconv.Itoa(i), "decide.quantity_invalid")
-				continue
-			}
-			if n > 0 {
-				fee.Lines = append(fee.Lines, rights.FeeLine{Item: it.ID, Unit: it.Unit, Quantity: n})
-			}
-		}
-	}
-	if len(inv.Problems) > 0 {
-		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, inv))
-		return
-	}
-	decide := rights.Decide(currentUser(c).ID, items, fee)
-	if !s.decideConfirmed(c, r, p, f.Version, decide, items, fee) {
-		return
-	}
-	updated, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), decide)
+	res, err := s.Casework.Decide(c.Request.Context(), casework.DecideCommand{
+		Command: casework.Command{Ref: r.Ref, Version: f.Version, Officer: currentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv},
+		Outcome: f.Outcome, Grounds: f.Grounds, Reason: f.Reason, Quantity: f.Quantity})
+	var ask *casework.ConfirmFirst
+	var failed *casework.Failed
 	var more *apperr.Invalid
-	if errors.As(err, &more) {
+	switch {
+	case errors.As(err, &ask):
+		s.decideConfirm(c, r, ask.Trial)
+	case !errors.As(err, &failed) && errors.As(err, &more):
 		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, more))
-		return
+	case s.actFailed(c, r, "decide", nil, err):
+	default:
+		s.addFlash(c, flashSuccess, res.Flash.Key)
+		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 	}
-	if s.actFailed(c, r, "decide", nil, err) {
-		return
-	}
-	s.tellRequester(c, updated, "request_decided")
-	s.addFlash(c, flashSuccess, "flash.request_decided")
-	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }
 
-// decideConfirmed asks before the decision letter goes out, summarising the decision
-// item by item (and the fee). The decision is first tried on a copy of the request, so
-// one it would refuse is answered at once rather than after the confirmation.
-func (s *Server) decideConfirmed(c *gin.Context, r *rights.Request, p decidePage, version int64, decide rights.Action, items []rights.Item, fee *rights.Fee) bool {
-	if version != r.Version {
-		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
-		return false
-	}
-	trial := *r
-	_, err := decide(&trial, s.Now())
-	var more *apperr.Invalid
-	if errors.As(err, &more) {
-		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, more))
-		return false
-	}
-	if s.actFailed(c, r, "decide", nil, err) {
-		return false
-	}
-	if c.PostForm("confirm") == "yes" {
-		return true
-	}
+// decideConfirm asks before the decision letter goes out, summarising the decision
+// item by item (and the fee) as trial, the request decided, holds it.
+func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 	names, err := s.purposeNames(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
-		return false
+		return
 	}
 	v := &View{Lang: c.GetString(keyLang), s: s}
 	var lines []string
-	for _, it := range items {
+	for _, it := range trial.Decision.Items {
 		line := v.ItemName(it.Key, names) + v.T("punct.colon")
 		if it.Granted {
 			line += v.T("decide.grant")
@@ -996,7 +632,7 @@ func (s *Server) decideConfirmed(c *gin.Context, r *rights.Request, p decidePage
 	if trial.Fee != nil && trial.Fee.Total > 0 {
 		lines = append(lines, v.T("confirm.decide_fee", v.T("request.fee_total", trial.Fee.Total)))
 	}
-	return s.confirmed(c, confirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
+	s.confirmed(c, confirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
 		Action: "/officer/requests/" + r.Ref + "/decide", Back: "/officer/requests/" + r.Ref + "/decide"})
 }
 
@@ -1019,16 +655,6 @@ func (s *Server) nameItems(c *gin.Context, r *rights.Request, inv *apperr.Invali
 		}
 	}
 	return inv
-}
-
-// indexed splits "3:value" into 3 and "value" when 0 ≤ 3 < n.
-func indexed(s string, n int) (int, string, bool) {
-	a, b, ok := strings.Cut(s, ":")
-	i, err := strconv.Atoi(a)
-	if !ok || err != nil || i < 0 || i >= n || b == "" {
-		return 0, "", false
-	}
-	return i, b, true
 }
 
 // officerCache keeps the list of officers for a minute: finding staff scans the users

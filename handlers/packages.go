@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/internal/filename"
 	"github.com/example/pdpa-portal/rights"
@@ -18,10 +19,6 @@ import (
 // A granted copy request is fulfilled with a package (export.Builder builds it in the
 // background), downloadable by the requester only until it expires, each download
 // recorded, and deleted at expiry by the retention run.
-
-// startPackage builds the package of a fulfilled copy request in the background
-// (export.Builder).
-func (s *Server) startPackage(r *rights.Request, lang string) { s.Builder.Start(r, lang) }
 
 // Wait waits for background work (copy packages) to finish: at shutdown, and in tests.
 func (s *Server) Wait() { s.Builder.Wait() }
@@ -86,19 +83,11 @@ func (s *Server) guestPackage(c *gin.Context) {
 
 // rebuildPackage builds a failed or expired package again.
 func (s *Server) rebuildPackage(c *gin.Context, r *rights.Request) {
-	p, err := s.packageOf(c.Request.Context(), r)
-	if err != nil {
-		s.fail(c, err)
+	res, err := s.Casework.RebuildPackage(c.Request.Context(), casework.Command{Ref: r.Ref}, c.GetString(keyLang))
+	if s.actFailed(c, r, "package", nil, err) {
 		return
 	}
-	if r.Kind != rights.Copy || r.Erased || r.Principal != "" || (r.State != rights.Fulfilled && r.State != rights.Closed) || r.Decision == nil ||
-		r.Decision.Outcome == rights.Refused || (p != nil && p.State == export.PackageBuilding) {
-		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
-		return
-	}
-	s.startPackage(r, s.requesterLang(c, r))
-	s.addFlash(c, flashSuccess, "flash.package_started")
-	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+	s.actDone(c, r, res)
 }
 
 // packageOf reads a request's package for a page (nil when there is none).

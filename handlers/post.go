@@ -11,46 +11,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/vault"
 )
-
-// mailable reports whether the requester of r has an e-mail address the portal writes to.
-func (s *Server) mailable(ctx context.Context, r *rights.Request) (bool, error) {
-	if r.Erased {
-		return false, nil
-	}
-	if rights.IsGuest(r.Subject) {
-		g, err := s.Guests.Guest(ctx, r.Subject)
-		if err != nil {
-			return false, err
-		}
-		return g.Email != "", nil
-	}
-	u, err := s.Users.ByID(ctx, r.Subject)
-	if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
-		return false, nil // gone or erased: nothing is mailed
-	} else if err != nil {
-		return false, err
-	}
-	return u.Email != "", nil
-}
-
-// delivered moves a letter whose delivery was just recorded out of the letters still
-// to post (onto the day's list when it was posted). The request holds the record: a
-// failure here only leaves the letter listed, and the post page checks the request.
-func (s *Server) delivered(c *gin.Context, r *rights.Request, letter string) {
-	d := r.DeliveryOf(letter)
-	if d == nil {
-		return
-	}
-	day := ""
-	if d.Method == rights.DeliveryPost {
-		day = d.On.String()
-	}
-	if err := s.Letters.Store.Posted(c.Request.Context(), letters.PostID(r.Ref, letter), day); err != nil {
-		s.Log.Error("delivery recorded, the post run not updated", "ref", r.Ref, "letter", letter, "err", err)
-	}
-}
 
 // postRow is one letter of the post run.
 type postRow struct {
@@ -145,47 +106,4 @@ func (s *Server) postPrint(c *gin.Context) {
 		pages = append(pages, *lp)
 	}
 	s.render(c, http.StatusOK, "post_print", s.view(c, "post.print_title", pages))
-}
-
-// mailLetters are the mails that give a written notice, and the kind of its letter.
-// The other mails to a requester (a fee payment recorded, fulfilment, a message) only
-// report on the page what the decision letter said or the person did: someone without
-// e-mail is not written to about them (rights/notices.go says why).
-var mailLetters = map[string]string{
-	"request_extended":  rights.LetterExtension,
-	"request_decided":   rights.LetterDecision,
-	"request_identity":  rights.LetterIdentity,
-	"request_due_moved": rights.LetterDueMoved,
-	"request_duplicate": rights.LetterDuplicate,
-}
-
-// letterOfMail is the letter that the mail of kind about r gives in writing: the latest
-// notice of its kind on r, "" for a mail that is no written notice.
-func letterOfMail(r *rights.Request, kind string) string {
-	l := mailLetters[kind]
-	switch l {
-	case "", rights.LetterExtension, rights.LetterDecision:
-		return l
-	}
-	for i := len(r.Notices) - 1; i >= 0; i-- {
-		if r.Notices[i].Kind() == l {
-			return r.Notices[i].Letter
-		}
-	}
-	return ""
-}
-
-// postLetter puts a letter on the day's post run when its requester has no e-mail
-// address (a person who has one but stopped progress mail is not sent paper instead).
-func (s *Server) postLetter(ctx context.Context, r *rights.Request, letter string) {
-	mailable, err := s.mailable(ctx, r)
-	if err == nil && mailable {
-		return
-	}
-	if err != nil {
-		s.Log.Warn("post run: whether the requester has e-mail is unknown, the letter is listed", "ref", r.Ref, "err", err)
-	}
-	if err := s.Letters.Store.QueuePost(ctx, letters.PostID(r.Ref, letter)); err != nil {
-		s.Log.Error("the letter was not put in the post run", "ref", r.Ref, "letter", letter, "err", err)
-	}
 }

@@ -230,7 +230,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
 		return
 	}
-	s.setDisputed(c, r, true)
+	s.Casework.SetDisputed(c.Request.Context(), r, true)
 	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
 }
 
@@ -381,7 +381,7 @@ func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string)
 	}
 	updated, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Withdraw(actor))
 	if err == nil {
-		s.setDisputed(c, updated, false)
+		s.Casework.SetDisputed(c.Request.Context(), updated, false)
 	}
 	if errors.Is(err, rights.ErrChanged) {
 		err = &pageError{status: http.StatusConflict, key: "request.changed"}

@@ -24,6 +24,7 @@ import (
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/backup"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
@@ -92,7 +93,6 @@ type Deps struct {
 	Fees     rights.FeeSchedule
 	Messages rights.Messages
 	Guests   rights.Guests
-	Eraser   rights.Eraser
 	Packages export.Packages
 	// Builder builds copy packages in the background (export.Builder).
 	Builder PackageBuilder
@@ -111,6 +111,8 @@ type Deps struct {
 	Agency receipt.Controller
 	// Letters numbers written notices and keeps what the administrator sets for them.
 	Letters *letters.Service
+	// Casework carries out the officer's actions on requests and tells the requester.
+	Casework *casework.Service
 	// RequestStats reads the monthly request statistics.
 	RequestStats interface {
 		Stats(ctx context.Context, from, to string) ([]rights.MonthStats, error)
@@ -165,8 +167,6 @@ type Options struct {
 	// answer, so the extra work done for a new (or existing) address does not show in the
 	// timing (defaults 800 ms and 400 ms).
 	SignUpFloor, ResetFloor time.Duration
-	// PackageTTL is how long a copy package can be downloaded (default 30 days).
-	PackageTTL time.Duration
 	// Quota bounds one person's filings; a zero field sets no limit.
 	Quota rights.Quota
 	// AnalyticsK is the traffic report's threshold: a figure under it is hidden (default
@@ -225,9 +225,6 @@ func New(d Deps, opt Options) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if opt.PackageTTL <= 0 {
-		opt.PackageTTL = export.PackageTTL
-	}
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = 1 << 20
 	}
@@ -268,6 +265,13 @@ func New(d Deps, opt Options) (*Server, error) {
 		opt.RateWindow = 15 * time.Minute
 	}
 	s := &Server{Deps: d, opt: opt, cat: cat, hashes: hashes}
+	if d.Casework != nil {
+		// The letters as documents are the web layer's: this server's copy of the
+		// service renders them with its own pages.
+		cw := *d.Casework
+		cw.Docs = s
+		s.Casework = &cw
+	}
 	if s.staticFiles, err = loadStatic(); err != nil {
 		return nil, err
 	}

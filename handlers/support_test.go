@@ -203,7 +203,17 @@ func (e *eraserFailingOnce) Erase(ctx context.Context, subject string, keep []st
 // newHarnessFailingFirstErasure is a portal whose first erasure fails.
 func newHarnessFailingFirstErasure(t *testing.T) *harness {
 	t.Helper()
-	return newHarnessOn(t, storetest.New(t), func(d *handlers.Deps) { d.Eraser = &eraserFailingOnce{Eraser: d.Eraser} }, nil)
+	return newHarnessOn(t, storetest.New(t), withEraser(func(e rights.Eraser) rights.Eraser { return &eraserFailingOnce{Eraser: e} }), nil)
+}
+
+// withEraser has the portal erase people through wrap's eraser (the casework service
+// erases on the officer's behalf).
+func withEraser(wrap func(rights.Eraser) rights.Eraser) func(*handlers.Deps) {
+	return func(d *handlers.Deps) {
+		cw := *d.Casework
+		cw.Eraser = wrap(cw.Eraser)
+		d.Casework = &cw
+	}
 }
 
 // signUpForm is the sign-up form as a browser sends it: the required purposes

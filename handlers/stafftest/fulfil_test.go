@@ -337,3 +337,47 @@ func TestCopyPackage(t *testing.T) {
 		t.Fatalf("an expired package: %d", r.Code)
 	}
 }
+
+// An officer has a fulfilled copy request's package built again from the request's page
+// (one that failed or expired); a request without a package to build is refused as
+// changed, and nothing is started.
+func TestOfficerRebuildsTheCopyPackage(t *testing.T) {
+	h := newHarness(t)
+	h.browser(english).post("/signup", signUpForm("r@example.tw", "Rebuild Person", citizenPassword))
+	link, _ := h.lastLink("r@example.tw")
+	h.browser().get(link)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c := h.signIn("r@example.tw", citizenPassword, english)
+	c.post("/requests", url.Values{"kind": {"copy"}, "scope": {"everything"}})
+	c.post("/requests", url.Values{"kind": {"view"}, "scope": {"my profile"}})
+	o := h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2026-000001", "review", nil)
+	act(t, o, "2026-000001", "identity", url.Values{"level": {"in_person"}})
+	decideAll(t, o, "2026-000001", true, "")
+	if r := act(t, o, "2026-000001", "fulfil", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.srv.Wait()
+	told := false
+	for _, m := range h.mails("r@example.tw") {
+		told = told || m.Kind == "request_fulfilled" && strings.Contains(m.Body, "downloaded for 30 days")
+	}
+	if !told {
+		t.Errorf("the fulfilment mail does not say how long the copy can be downloaded")
+	}
+	r := act(t, o, "2026-000001", "package", nil)
+	if r.Code != http.StatusSeeOther {
+		t.Fatalf("rebuild: %d %q", r.Code, r.text("main"))
+	}
+	if page := o.follow(r); !strings.Contains(page.text(".flashes"), "being prepared again") {
+		t.Errorf("the officer is not told the package is being built: %q", page.text(".flashes"))
+	}
+	h.srv.Wait()
+	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".facts"), "Ready") {
+		t.Errorf("the rebuilt package is not ready: %q", p.text(".facts"))
+	}
+	if r := o.post("/officer/requests/2026-000002/package", url.Values{"version": {"1"}}); r.Code != http.StatusConflict ||
+		!strings.Contains(r.text("main"), "changed meanwhile") {
+		t.Errorf("a view request's package: %d %q", r.Code, r.text("main"))
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/handlers"
@@ -177,6 +178,12 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	p.Jobs.Digests = &rights.DigestJob{Log: store.NewDigests(db), Calendar: calendar, Requests: p.Requests, Fulfil: fees, Staff: p.Users,
 		Sent: p.Mail, Mailer: mailer, Now: now}
 	p.Jobs.Packages = &export.Builder{Packages: packages, Files: p.Files, Log: c.Log, Now: now}
+	requestLetters := &letters.Service{Store: store.NewLetters(db)}
+	disclosures, inv := store.NewDisclosures(db, v), store.NewInventory(db)
+	// The web server gives its copy the letters as documents (handlers.New).
+	cw := &casework.Service{Log: c.Log, Now: now, Cat: mailer.Cat, Requests: p.Requests, Timeline: p.Requests, Users: p.Users, Guests: p.Guests,
+		Mailer: mailer, Letters: requestLetters, Fees: fees, Calendar: calendar, Consents: p.Consents, Notices: p.Notices,
+		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages}
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
@@ -184,9 +191,9 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: calendarDays,
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
-		Messages: p.Requests, Files: p.Files, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages,
-		Disclosures: store.NewDisclosures(db, v), Inventory: store.NewInventory(db), Agency: agency, Guests: p.Guests,
-		Letters: &letters.Service{Store: store.NewLetters(db)},
+		Messages: p.Requests, Files: p.Files, Packages: packages, Builder: p.Jobs.Packages, Casework: cw,
+		Disclosures: disclosures, Inventory: inv, Agency: agency, Guests: p.Guests,
+		Letters: requestLetters,
 		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: retained,
 		Incidents: incidents, IncidentNotices: &incident.Service{Store: incidents, Users: p.Users, Mailer: p.Accounts.Mailer, Vault: v, Now: now},
 		Backups: store.NewBackupRuns(db), Counter: p.Counter,
