@@ -99,7 +99,7 @@ func Generate(ctx context.Context, deps Deps, people int) (*Result, error) {
 		name string
 		run  func(context.Context) error
 	}{
-		{"staff", d.staff}, {"citizens", func(ctx context.Context) error { return d.makeCitizens(ctx, people) }},
+		{"calendar", d.calendar}, {"staff", d.staff}, {"citizens", func(ctx context.Context) error { return d.makeCitizens(ctx, people) }},
 		{"inventory", d.inventory}, {"disclosures", d.disclosures}, {"audit trail", d.auditTrail}, {"traffic", d.traffic},
 	}
 	res := &Result{}
