@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/example/pdpa-portal/handlers"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -744,6 +745,33 @@ func TestDemoCommand(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(body), "個人資料權利請求案件檔") || !strings.Contains(string(body), "市政電子報訂閱名單") {
 		t.Fatalf("public register of files after demo: %d\n%s", res.StatusCode, body)
+	}
+	// The office calendar holds this year's holidays, each marked as demo data an agency
+	// replaces with the official file (in 2026: 除夕 on 16 February, 光復節's Sunday made
+	// up on Monday 26 October).
+	admin := &http.Client{}
+	admin.Jar, _ = cookiejar.New(nil)
+	res, err = admin.PostForm(p.url+"/signin", url.Values{"email": {"admin@demo.invalid"}, "password": {demo.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	year := time.Now().Year()
+	res, err = admin.Get(fmt.Sprintf("%s/admin/calendar?year=%d", p.url, year))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	holidays := demo.Holidays(year)
+	if res.StatusCode != 200 || len(holidays) == 0 {
+		t.Fatalf("calendar of %d after demo: %d, %d holidays worked out", year, res.StatusCode, len(holidays))
+	}
+	for _, h := range holidays {
+		row := fmt.Sprintf("<td>%d年%d月%d日</td><td>放假</td><td class=\"entered\">%s</td>", h.Date.Year, h.Date.Month, h.Date.Day, html.EscapeString(h.Note))
+		if !strings.Contains(string(body), row) {
+			t.Errorf("calendar of %d lists no %s", year, row)
+		}
 	}
 	// A citizen's mail reads in the language of the page it is read on, as the portal's
 	// own mail does, whatever language the person's account keeps.
