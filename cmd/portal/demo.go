@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,14 @@ func demoCmd(ctx context.Context, args []string, env func(string) string, stdout
 	}
 	fmt.Fprintf(stdout, "Demo data: %d citizens, %d requests (%d open), %d disclosures, %d audit events, 365 days of traffic, in %s.\n",
 		res.Citizens, res.Requests, res.Open, res.Disclosures, res.AuditEvents, time.Since(start).Round(time.Second))
+	if len(res.HolidayYears) > 0 {
+		years := make([]string, len(res.HolidayYears))
+		for i, y := range res.HolidayYears {
+			years[i] = strconv.Itoa(y)
+		}
+		fmt.Fprintf(stdout, "Office calendar: the holidays of %s, worked out from the holiday rules as demo data; an agency imports the official calendar at /admin/calendar instead.\n",
+			strings.Join(years, " and "))
+	}
 	fmt.Fprintf(stdout, "Time taken: %s.\n", strings.Join(res.Took, ", "))
 	fmt.Fprintf(stdout, "Sign in with any of these (password %s):\n", demo.Password)
 	for _, s := range demo.Staff {

@@ -712,7 +712,8 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 func TestDemoCommand(t *testing.T) {
 	dir := filepath.Join(storetest.ShortTempDir(t), "data")
 	r := runOnce(t, []string{"demo", "-people", "20", "-data-dir", dir}, nil, "")
-	if r.code != 0 || !strings.Contains(r.stdout, "20 citizens") || !strings.Contains(r.stdout, "admin@demo.invalid") {
+	if r.code != 0 || !strings.Contains(r.stdout, "20 citizens") || !strings.Contains(r.stdout, "admin@demo.invalid") ||
+		!strings.Contains(r.stdout, fmt.Sprintf("the holidays of %d and %d, worked out", time.Now().Year(), time.Now().Year()+1)) {
 		t.Fatalf("demo: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	again := runOnce(t, []string{"demo", "-data-dir", dir}, nil, "")

@@ -111,8 +111,9 @@ func (d *demo) calendar(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("demo calendar: %w", err)
 		}
-		if len(listed) == 0 {
-			entries = append(entries, Holidays(y)...)
+		if h := Holidays(y); len(listed) == 0 && len(h) > 0 {
+			entries = append(entries, h...)
+			d.holidayYears = append(d.holidayYears, y)
 		}
 	}
 	if _, _, err := cal.Import(ctx, entries); err != nil {

@@ -73,6 +73,7 @@ type Deps struct {
 // Result says what was made.
 type Result struct {
 	Citizens, Requests, Open, Disclosures, AuditEvents int
+	HolidayYears                                       []int    // the years whose worked-out holidays were listed
 	Took                                               []string // each step and its time
 	CitizenIDs, OfficerIDs                             []string
 	AdminID                                            string
@@ -112,6 +113,7 @@ func Generate(ctx context.Context, deps Deps, people int) (*Result, error) {
 	}
 	res.Citizens, res.Requests, res.Open, res.Disclosures, res.AuditEvents = len(d.citizens), d.nRequests, d.nOpen, d.nDisclosures, len(d.events)
 	res.CitizenIDs, res.OfficerIDs, res.AdminID, res.Refs = d.citizens, d.officers, d.admin, d.refs
+	res.HolidayYears = d.holidayYears
 	return res, nil
 }
 
@@ -131,6 +133,7 @@ type demo struct {
 	people   int
 
 	nRequests, nOpen, nDisclosures int
+	holidayYears                   []int
 }
 
 func (d *demo) passwordHash() (string, error) {
