@@ -1,9 +1,10 @@
 // Package demo makes obviously fake people (the agency forbids real personal data in
 // tests and demonstrations) and what three years of them leave behind: staff of every
 // role, citizens with consent histories, sessions and mail, requests of every kind in
-// every state, disclosures, an audit trail of their actions and a year of traffic. People
-// and their records are written in batches (store.Seeder), the audit trail in order of
-// time (store.Audit.Seed). `portal demo` and the benchmarks at an agency's size use it.
+// every state, disclosures, an audit trail of their actions and a year of traffic; and
+// an office calendar worked out from the holiday rules (calendar.go). People and their
+// records are written in batches (store.Seeder), the audit trail in order of time
+// (store.Audit.Seed). `portal demo` and the benchmarks at an agency's size use it.
 package demo
 
 import (
