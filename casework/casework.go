@@ -29,9 +29,12 @@ type Users interface {
 	Update(ctx context.Context, u *account.User) error
 }
 
-// Guests reads the requester of a request filed without an account.
+// Guests are the requesters without an account: read to tell them, made with a filing,
+// and sent codes.
 type Guests interface {
 	Guest(ctx context.Context, id string) (*rights.Guest, error)
+	Create(ctx context.Context, g *rights.Guest) error
+	IssueCode(ctx context.Context, ref, bind, code string, now time.Time) error
 }
 
 // Mailer queues mail.
@@ -78,7 +81,7 @@ type PackageBuilder interface {
 	Start(r *rights.Request, lang string)
 }
 
-// Service carries out the officer's actions on requests.
+// Service files requests and carries out the officer's actions on them.
 type Service struct {
 	Log         *slog.Logger
 	Now         func() time.Time
@@ -103,4 +106,17 @@ type Service struct {
 	Builder    PackageBuilder
 	// Docs are the web layer's: the letters as documents.
 	Docs LetterDocs
+
+	// Filing and messages.
+	Files    Files
+	Withdraw MailWithdrawer
+	// Quota is the configured quota, in force until an administrator saves one in
+	// Quotas; Usage counts what each requester used of it (nil: only filings count).
+	Quota  rights.Quota
+	Quotas rights.QuotaSetting
+	Usage  rights.Usage
+	// Locks serialise one person's filings; shared by every copy of the service.
+	Locks *Locks
+	// Space is the web layer's: whether the disk has room for attachments.
+	Space Space
 }

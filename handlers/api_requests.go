@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
@@ -248,15 +248,11 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 		return
 	}
 	// The confirmation mail is queued before the request is stored, and the request is
-	// filed only with it (fileWhole).
-	lang := c.GetString(keyLang)
-	if err := s.fileWhole(c, r, nil, func(ctx context.Context, r *rights.Request) (string, error) {
-		return s.queueReceived(ctx, r, u.Email, lang)
-	}); err != nil {
+	// filed only with it (casework: File).
+	if _, err := s.Casework.File(ctx, casework.Filing{Request: r, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: c.GetString(keyLang)}}); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.Casework.SetDisputed(c.Request.Context(), r, true)
 	c.Header("Location", apiPrefix+"/me/requests/"+r.Ref)
 	writeJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(s.Now())))
 }

@@ -3,8 +3,9 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
+
+	"github.com/example/pdpa-portal/casework"
 )
 
 // DiskSpace is the state of the disk holding the database: bytes free (to the portal's
@@ -68,9 +69,9 @@ func (s *Server) diskLow(ctx context.Context) bool {
 	return ok && s.opt.DiskLow.Below(d)
 }
 
-// errUploadsPaused refuses new attachments while free space is under PORTAL_UPLOADS_LOW,
-// before the database itself runs out (a 4 MB file fills what a thousand filings need).
-var errUploadsPaused = &pageError{status: http.StatusServiceUnavailable, key: "error.uploads_paused"}
+// errUploadsPaused refuses new attachments while free space is under PORTAL_UPLOADS_LOW
+// (the casework service refuses a filing's and a message's alike).
+var errUploadsPaused = casework.ErrUploadsPaused
 
 func (s *Server) uploadsPaused(ctx context.Context) bool {
 	d, ok := s.disk(ctx)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
@@ -45,6 +46,8 @@ func statusOf(err error) (int, string) {
 	switch {
 	case errors.As(err, &pe):
 		return pe.status, pe.key
+	case errors.Is(err, casework.ErrUploadsPaused):
+		return http.StatusServiceUnavailable, "error.uploads_paused"
 	case errors.Is(err, files.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, "files.too_large"
 	case errors.As(err, &mbe):

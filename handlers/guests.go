@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -11,8 +9,8 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -80,20 +78,10 @@ func (s *Server) guestFileRequest(c *gin.Context) {
 	}
 	inv.Problems = append(more.Problems, inv.Problems...)
 	email, lang := account.NormalizeEmail(g.Email), c.GetString(keyLang)
-	ctx := c.Request.Context()
-	client := ratelimit.Key(c.ClientIP())
-	s.submitRequest(c, &f, inv, requester{email: email, lang: lang, guest: true, subject: func() (string, error) {
-		// Counted once the form is valid; over the quota the form comes back as typed.
-		q, err := s.quota(ctx)
-		if err != nil {
-			return "", err
-		}
-		if err := s.takeGuestFiling(ctx, q, client, email); err != nil {
-			return "", err
-		}
-		guest := &rights.Guest{ID: ids.New("g"), Email: email, Name: g.Name, Lang: lang, Created: s.Now()}
-		return guest.ID, s.Guests.Create(ctx, guest)
-	}})
+	// The guest is counted (per client and address) and made only once the form is
+	// valid; over the quota the form comes back as typed.
+	s.submitRequest(c, &f, inv, requester{email: email, lang: lang, guest: true,
+		guestFiler: &casework.GuestFiler{Email: email, Name: g.Name, Lang: lang, Client: ratelimit.Key(c.ClientIP())}})
 }
 
 // sendGuestCode issues a fresh code for the request and mails it with the reference and
@@ -105,21 +93,9 @@ func (s *Server) sendGuestCode(c *gin.Context, r *rights.Request, bind, email, l
 		s.Log.Info("guest code not mailed: hourly allowance spent", "ref", r.Ref)
 		return
 	}
-	if _, err := s.queueGuestCode(c.Request.Context(), r, bind, email, lang, kind); err != nil {
+	if _, err := s.Casework.QueueGuestCode(c.Request.Context(), r, bind, email, lang, kind); err != nil {
 		s.Log.Error("guest code not mailed", "ref", r.Ref, "err", err)
 	}
-}
-
-// queueGuestCode issues a fresh code for the request, usable by the browser bind, and
-// queues the mail carrying it, the reference and the due date; it returns the mail's id.
-func (s *Server) queueGuestCode(ctx context.Context, r *rights.Request, bind, email, lang, kind string) (string, error) {
-	code := rights.NewCode()
-	if err := s.Guests.IssueCode(ctx, r.Ref, bind, code, s.Now()); err != nil {
-		return "", fmt.Errorf("guest code: %w", err)
-	}
-	id := ids.New("m")
-	return id, s.Accounts.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: email, Lang: lang, Kind: kind,
-		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String()), outbox.Text(code)}})
 }
 
 type guestConfirmPage struct {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
@@ -196,24 +196,20 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		s.renderIntake(c, http.StatusBadRequest, vals, f.Purposes, inv)
 		return
 	}
+	in := &casework.Intake{Identity: f.Identity}
 	if u != nil {
-		r.Subject = u.ID
+		in.Account = u.ID
 	} else {
 		// The officer took the request on paper or in person: the address is the one the
 		// requester wrote, so the guest counts as confirmed and is never swept.
-		g := &rights.Guest{ID: ids.New("g"), Email: contact.Email, Name: f.Name, Phone: contact.Phone, Lang: f.Lang, Confirmed: true, Created: now}
-		if err := s.Guests.Create(ctx, g); err != nil {
-			s.fail(c, err)
-			return
-		}
-		r.Subject = g.ID
+		in.Guest = &rights.Guest{ID: ids.New("g"), Email: contact.Email, Name: f.Name, Phone: contact.Phone, Lang: f.Lang, Confirmed: true, Created: now}
 	}
-	attached := []filingFiles{{auth, files.RoleAgent, files.PurposeAuthorisation}, {letter, files.RoleRequester, files.PurposeRequest}}
-	// Filed only with its confirmation mail queued (fileWhole); a person without e-mail
-	// is sent none.
-	if err := s.fileWhole(c, r, attached, func(ctx context.Context, r *rights.Request) (string, error) {
-		return s.Casework.QueueToRequester(ctx, r, "request_received")
-	}); err != nil {
+	// Filed only with its confirmation mail queued (casework: File); a person without
+	// e-mail is sent none. The check actually done goes on the timeline at once.
+	filed, err := s.Casework.File(ctx, casework.Filing{Request: r, Intake: in, Attached: []casework.Attached{
+		{Files: checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
+		{Files: checked(letter), Role: files.RoleRequester, Purpose: files.PurposeRequest}}})
+	if err != nil {
 		status, key := statusOf(err)
 		if status >= 500 {
 			s.Log.Error("paper request refused: nothing stored", "request_id", c.GetString(keyRequestID), "status", status, "err", err)
@@ -224,12 +220,9 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		s.renderIntake(c, status, vals, f.Purposes, (&apperr.Invalid{}).Add("", key))
 		return
 	}
-	// The check actually done, "none yet" included, goes on the timeline at once.
-	if _, err := s.Timeline.Update(ctx, r.Ref, r.Version, s.Now(), rights.RecordIntakeCheck(currentUser(c).ID, f.Identity)); err != nil {
-		s.Log.Error("paper request filed, its identity check not recorded", "ref", r.Ref, "err", err)
+	if filed.CheckUnrecorded {
 		s.addFlash(c, flashError, "flash.intake_check_not_recorded")
 	}
-	s.Casework.SetDisputed(c.Request.Context(), r, true)
 	s.addFlashArgs(c, flashSuccess, "flash.intake_filed", r.Ref)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }

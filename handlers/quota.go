@@ -51,14 +51,6 @@ func (s *Server) takeAttachments(ctx context.Context, q rights.Quota, subject st
 	return s.take(ctx, "bytes:"+subject, size, int64(q.AttachmentMBPerDay)<<20, 24*time.Hour, rights.AttachmentQuota(q.AttachmentMBPerDay))
 }
 
-// takeGuestFiling counts a guest filing against its client address and e-mail address.
-func (s *Server) takeGuestFiling(ctx context.Context, q rights.Quota, client, email string) error {
-	if err := s.take(ctx, "guest-addr:"+client, 1, int64(q.GuestsPerAddress), 24*time.Hour, rights.GuestAddressQuota(q.GuestsPerAddress)); err != nil {
-		return err
-	}
-	return s.take(ctx, "guest-email:"+email, 1, int64(q.GuestsPerEmail), 24*time.Hour, rights.GuestEmailQuota(q.GuestsPerEmail))
-}
-
 // takeMessage counts a requester's message against their hour.
 func (s *Server) takeMessage(ctx context.Context, q rights.Quota, subject string) error {
 	return s.take(ctx, "messages:"+subject, 1, int64(q.MessagesPerHour), time.Hour, rights.MessagesQuota(q.MessagesPerHour))

@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"context"
 	"errors"
-	"hash/fnv"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
@@ -112,8 +111,9 @@ func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind,
 type requester struct {
 	email, lang string
 	guest       bool
-	// subject returns the request's subject id; for a guest it stores the guest first.
-	subject func() (string, error)
+	// Who files: an account holder, or (guest) someone without an account.
+	citizen    *casework.Citizen
+	guestFiler *casework.GuestFiler
 }
 
 // fileRequest files a request for the signed-in person.
@@ -127,7 +127,8 @@ func (s *Server) fileRequest(c *gin.Context) {
 	if !u.EmailVerified {
 		inv.Add("", "request.verify_first")
 	}
-	s.submitRequest(c, &f, inv, requester{email: u.Email, lang: c.GetString(keyLang), subject: func() (string, error) { return u.ID, nil }})
+	lang := c.GetString(keyLang)
+	s.submitRequest(c, &f, inv, requester{email: u.Email, lang: lang, citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: lang}})
 }
 
 // submitRequest checks and stores a request. Once the confirmation shows, the request
@@ -203,24 +204,16 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		}
 		s.renderRequestForm(c, status, kind, vals, f.Purposes, why, who.guest, f.ScopeFiles...)
 	}
-	if r.Subject, err = who.subject(); err != nil {
-		refuse(err)
-		return
-	}
 	// The files and the confirmation mail are stored before the request, which is filed
-	// only with all of them (fileWhole); otherwise the form comes back as it was sent,
-	// with the reason, and nothing is filed.
-	attached := []filingFiles{{auth, files.RoleAgent, files.PurposeAuthorisation}, {fhs, files.RoleRequester, files.PurposeRequest}}
-	mail := func(ctx context.Context, r *rights.Request) (string, error) {
-		return s.queueReceived(ctx, r, who.email, who.lang)
-	}
+	// only with all of them (casework: File); otherwise the form comes back as it was
+	// sent, with the reason, and nothing is filed.
+	filing := casework.Filing{Request: r, Citizen: who.citizen, Guest: who.guestFiler, Attached: []casework.Attached{
+		{Files: checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
+		{Files: checked(fhs), Role: files.RoleRequester, Purpose: files.PurposeRequest}}}
 	if who.guest {
-		bind := s.guestBinding(c, true)
-		mail = func(ctx context.Context, r *rights.Request) (string, error) {
-			return s.queueGuestCode(ctx, r, bind, who.email, who.lang, "guest_request_received")
-		}
+		filing.Guest.Bind = s.guestBinding(c, true)
 	}
-	if err := s.fileWhole(c, r, attached, mail); err != nil {
+	if _, err := s.Casework.File(ctx, filing); err != nil {
 		refuse(err)
 		return
 	}
@@ -230,7 +223,6 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
 		return
 	}
-	s.Casework.SetDisputed(c.Request.Context(), r, true)
 	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
 }
 
@@ -683,11 +675,4 @@ func (s *Server) queueCSV(c *gin.Context) {
 func (v *View) DaysLeft(due, today rights.Date) int { return rights.DaysLeft(due, today) }
 func (v *View) DueStatus(due, today rights.Date) string {
 	return string(rights.Status(due, today))
-}
-
-// stripe picks one of n locks for key.
-func stripe(key string, n int) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	return int(h.Sum32() % uint32(n)) // #nosec G115 -- n is a small positive array length
 }

@@ -204,7 +204,6 @@ type Server struct {
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
 	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
-	filingLocks                          [64]sync.Mutex     // one person's filings, by stripe (storeFiled)
 	notice                               noticeCache
 	public                               publicPages
 	inventory                            inventoryCache
@@ -267,9 +266,10 @@ func New(d Deps, opt Options) (*Server, error) {
 	s := &Server{Deps: d, opt: opt, cat: cat, hashes: hashes}
 	if d.Casework != nil {
 		// The letters as documents are the web layer's: this server's copy of the
-		// service renders them with its own pages.
+		// service renders them with its own pages. So are the configured quota and the
+		// watch of the disk.
 		cw := *d.Casework
-		cw.Docs = s
+		cw.Docs, cw.Quota, cw.Space = s, opt.Quota, s
 		s.Casework = &cw
 	}
 	if s.staticFiles, err = loadStatic(); err != nil {

@@ -180,17 +180,20 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	p.Jobs.Packages = &export.Builder{Packages: packages, Files: p.Files, Log: c.Log, Now: now}
 	requestLetters := &letters.Service{Store: store.NewLetters(db)}
 	disclosures, inv := store.NewDisclosures(db, v), store.NewInventory(db)
-	// The web server gives its copy the letters as documents (handlers.New).
+	usage := store.NewUsage(db, c.EmailKey)
+	// The web server gives its copy the letters as documents, the configured quota and
+	// its watch of the disk (handlers.New).
 	cw := &casework.Service{Log: c.Log, Now: now, Cat: mailer.Cat, Requests: p.Requests, Timeline: p.Requests, Users: p.Users, Guests: p.Guests,
 		Mailer: mailer, Letters: requestLetters, Fees: fees, Calendar: calendar, Consents: p.Consents, Notices: p.Notices,
-		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages}
+		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages,
+		Files: p.Files, Withdraw: p.Mail, Quotas: fees, Usage: usage, Locks: new(casework.Locks)}
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
 		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: calendarDays,
-		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: store.NewUsage(db, c.EmailKey), Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
+		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: usage, Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Packages: packages, Builder: p.Jobs.Packages, Casework: cw,
 		Disclosures: disclosures, Inventory: inv, Agency: agency, Guests: p.Guests,
 		Letters: requestLetters,

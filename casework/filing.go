@@ -1,0 +1,324 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/internal/ids"
+	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// Upload is one attachment the web layer has checked already (total size, type by
+// content, a clean name): its name, size and content.
+type Upload struct {
+	Name string
+	Size int64
+	Open func() (io.ReadCloser, error)
+}
+
+// Attached are uploads of one role and purpose (the request's own files, an agent's
+// written authorisation).
+type Attached struct {
+	Files         []Upload
+	Role, Purpose string
+}
+
+// Filing is a request to file: checked by the web layer, with its attachments, and who
+// files it. Exactly one of Citizen, Guest and Intake is set.
+type Filing struct {
+	Request  *rights.Request
+	Attached []Attached
+	Citizen  *Citizen
+	Guest    *GuestFiler
+	Intake   *Intake
+}
+
+// Citizen is an account holder filing online (the form or the API): the request is
+// theirs, counted against their quota, and confirmed to Email in Lang.
+type Citizen struct {
+	ID, Email, Lang string
+}
+
+// GuestFiler is someone without an account filing online: counted per client address
+// (Client, a keyed hash) and e-mail address, made a guest with the filing, and mailed a
+// code usable with the browser's binding Bind.
+type GuestFiler struct {
+	Email, Name, Lang, Client, Bind string
+}
+
+// Intake is an officer entering a request taken on paper or at the counter
+// (Request.EnteredBy): for the verified account Account, or else for Guest, made with
+// the filing. Identity is the check the officer did, "none yet" included.
+type Intake struct {
+	Account  string
+	Guest    *rights.Guest
+	Identity string
+}
+
+// Filed is a stored filing.
+type Filed struct {
+	Request *rights.Request
+	// CheckUnrecorded: a paper request is filed but its identity check could not be
+	// put on the timeline (logged); the officer is told.
+	CheckUnrecorded bool
+}
+
+// ErrUploadsPaused refuses new attachments while free space is under PORTAL_UPLOADS_LOW,
+// before the database itself runs out (a 4 MB file fills what a thousand filings need).
+var ErrUploadsPaused = errors.New("uploads paused: the disk is nearly full")
+
+// Files are the attachments of requests, as filing and messages store them.
+type Files interface {
+	Put(ctx context.Context, f *files.File, r io.Reader) error
+	Used(ctx context.Context, ref string) (int64, error)
+	Delete(ctx context.Context, ref string, ids []string) error
+	DeleteRef(ctx context.Context, ref string) error
+}
+
+// MailWithdrawer drops a queued message not yet sent: the confirmation of a filing that
+// was then refused.
+type MailWithdrawer interface {
+	Withdraw(ctx context.Context, id string) error
+}
+
+// Space says whether new attachments are refused for want of disk space (the web layer
+// watches the disk).
+type Space interface {
+	UploadsPaused(ctx context.Context) bool
+}
+
+// Locks serialise one person's filings, by stripe.
+type Locks [64]sync.Mutex
+
+func (l *Locks) of(key string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key))
+	return &l[h.Sum32()%uint32(len(l))]
+}
+
+// File stores a checked request with its attachments and its confirmation mail, all or
+// none, and returns it numbered and dated.
+func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
+	r := f.Request
+	var mail func(ctx context.Context, r *rights.Request) (string, error)
+	uploadedBy := ""
+	switch {
+	case f.Citizen != nil:
+		r.Subject, uploadedBy = f.Citizen.ID, f.Citizen.ID
+		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+			return s.queueReceived(ctx, r, f.Citizen.Email, f.Citizen.Lang)
+		}
+	case f.Guest != nil:
+		g := f.Guest
+		// Counted once the form is valid; over the quota the form comes back as typed.
+		q, err := s.quota(ctx)
+		if err != nil {
+			return Filed{}, err
+		}
+		if err := s.takeGuestFiling(ctx, q, g.Client, g.Email); err != nil {
+			return Filed{}, err
+		}
+		guest := &rights.Guest{ID: ids.New("g"), Email: g.Email, Name: g.Name, Lang: g.Lang, Created: s.Now()}
+		if err := s.Guests.Create(ctx, guest); err != nil {
+			return Filed{}, err
+		}
+		r.Subject, uploadedBy = guest.ID, guest.ID
+		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+			return s.QueueGuestCode(ctx, r, g.Bind, g.Email, g.Lang, "guest_request_received")
+		}
+	case f.Intake != nil:
+		if f.Intake.Account != "" {
+			r.Subject = f.Intake.Account
+		} else {
+			if err := s.Guests.Create(ctx, f.Intake.Guest); err != nil {
+				return Filed{}, err
+			}
+			r.Subject = f.Intake.Guest.ID
+		}
+		uploadedBy = r.EnteredBy
+		// A person without e-mail is sent none.
+		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+			return s.QueueToRequester(ctx, r, "request_received")
+		}
+	default:
+		return Filed{}, errors.New("a filing names who files it")
+	}
+	if err := s.fileWhole(ctx, r, f.Attached, uploadedBy, mail); err != nil {
+		return Filed{}, err
+	}
+	out := Filed{Request: r}
+	if f.Intake != nil {
+		// The check actually done, "none yet" included, goes on the timeline at once.
+		if _, err := s.Timeline.Update(ctx, r.Ref, r.Version, s.Now(), rights.RecordIntakeCheck(r.EnteredBy, f.Intake.Identity)); err != nil {
+			s.Log.Error("paper request filed, its identity check not recorded", "ref", r.Ref, "err", err)
+			out.CheckUnrecorded = true
+		}
+	}
+	s.SetDisputed(ctx, r, true)
+	return out, nil
+}
+
+// fileWhole stores a checked request with its attachments and its confirmation mail, all
+// or none. The request is numbered first; then its files, then its mail are stored under
+// that number, and the request itself last: until that write succeeds nobody can see the
+// request, and if anything fails, what was written before is taken away again (a number
+// taken and not used leaves a gap). So an acknowledged filing always has every file the
+// person attached and its confirmation in the outbox; a refused one has neither. mail
+// queues the confirmation, held a few seconds so the worker cannot send it before the
+// request's last write (or its withdrawal), and returns its id.
+func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []Attached, by string, mail func(ctx context.Context, r *rights.Request) (string, error)) error {
+	q, err := s.quota(ctx)
+	if err != nil {
+		return err
+	}
+	if r.EnteredBy == "" && !rights.IsGuest(r.Subject) {
+		// One person's filings are checked against the quota and stored one at a time,
+		// so forty sent at once cannot all pass the check. (One process: instances
+		// sharing a MongoDB can each let one more through.)
+		mu := s.Locks.of(r.Subject)
+		mu.Lock()
+		defer mu.Unlock()
+		mine, err := s.Requests.ForSubject(ctx, r.Subject)
+		if err != nil {
+			return err
+		}
+		if err := q.Check(mine, s.Now()); err != nil {
+			return err
+		}
+	}
+	if r.EnteredBy == "" {
+		var all []Upload
+		for _, a := range attached {
+			all = append(all, a.Files...)
+		}
+		if err := s.takeAttachments(ctx, q, r.Subject, all); err != nil {
+			return err
+		}
+	}
+	for _, a := range attached {
+		if len(a.Files) > 0 && s.uploadsPaused(ctx) {
+			return ErrUploadsPaused // before a number is taken
+		}
+	}
+	if err := s.dateFiled(ctx, r); err != nil {
+		return err
+	}
+	if err := s.Requests.Number(ctx, r); err != nil {
+		return err
+	}
+	stored := false
+	for _, a := range attached {
+		if len(a.Files) == 0 {
+			continue
+		}
+		stored = true
+		if _, err := s.storeFiles(ctx, r, a.Files, a.Role, a.Purpose, "", by); err != nil {
+			s.undoFiling(ctx, r, true, "")
+			return fmt.Errorf("attachment of %s: %w", r.Ref, err)
+		}
+	}
+	mailID, err := mail(ctx, r)
+	if err != nil {
+		s.undoFiling(ctx, r, stored, "")
+		return fmt.Errorf("confirmation mail of %s: %w", r.Ref, err)
+	}
+	if err := s.Requests.Create(ctx, r); err != nil {
+		s.undoFiling(ctx, r, stored, mailID)
+		return err
+	}
+	return nil
+}
+
+// undoFiling removes what a refused filing stored before it failed. It runs on its own
+// deadline: the person's request may have been cancelled.
+func (s *Service) undoFiling(ctx context.Context, r *rights.Request, files bool, mailID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if mailID != "" && s.Withdraw != nil {
+		if err := s.Withdraw.Withdraw(ctx, mailID); err != nil {
+			s.Log.Error("refused filing: its confirmation mail could not be withdrawn", "ref", r.Ref, "err", err)
+		}
+	}
+	if files {
+		if err := s.Files.DeleteRef(ctx, r.Ref); err != nil {
+			// The files are under a number no request will have: nobody can reach them.
+			s.Log.Error("refused filing: its attachments could not be removed", "ref", r.Ref, "err", err)
+		}
+	}
+}
+
+// storeFiles stores the checked files of a request, from by.
+func (s *Service) storeFiles(ctx context.Context, r *rights.Request, ups []Upload, role, purpose, messageID, by string) ([]string, error) {
+	if len(ups) > 0 && s.uploadsPaused(ctx) {
+		return nil, ErrUploadsPaused
+	}
+	var stored []string
+	for _, u := range ups {
+		f, err := u.Open()
+		if err != nil {
+			return stored, err
+		}
+		meta := &files.File{Ref: r.Ref, Subject: r.Subject, Name: u.Name, Role: role, Purpose: purpose, MessageID: messageID,
+			UploadedBy: by, Created: s.Now()}
+		err = s.Files.Put(ctx, meta, f)
+		_ = f.Close()
+		if err != nil {
+			return stored, err
+		}
+		stored = append(stored, meta.ID)
+	}
+	return stored, nil
+}
+
+func (s *Service) uploadsPaused(ctx context.Context) bool {
+	return s.Space != nil && s.Space.UploadsPaused(ctx)
+}
+
+// dateFiled dates a request received now (or on r.Received: a paper request's
+// postmark) under the office calendar.
+func (s *Service) dateFiled(ctx context.Context, r *rights.Request) error {
+	now := s.Now()
+	from := r.Received
+	if from.IsZero() {
+		from = rights.DateOf(now)
+	}
+	cal, err := s.Calendar.Days(ctx, from, from.AddDays(120))
+	if err != nil {
+		return err
+	}
+	rights.File(r, now, cal)
+	return nil
+}
+
+// queueReceived queues the mail confirming a filing (reference and due date) to to. It
+// is queued before the request is stored, so it is held a little: the worker cannot send
+// it before the request exists, or before a refused filing withdraws it.
+func (s *Service) queueReceived(ctx context.Context, r *rights.Request, to, lang string) (string, error) {
+	id := ids.New("m")
+	return id, s.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
+		Link: "/requests/" + r.Ref, Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String())}, Hold: receivedMailHold})
+}
+
+// receivedMailHold is far longer than storing a request takes, and short beside the
+// mail worker's own ten-second round.
+const receivedMailHold = 5 * time.Second
+
+// QueueGuestCode issues a fresh code for the request, usable by the browser bind, and
+// queues the mail carrying it, the reference and the due date; it returns the mail's id.
+func (s *Service) QueueGuestCode(ctx context.Context, r *rights.Request, bind, email, lang, kind string) (string, error) {
+	code := rights.NewCode()
+	if err := s.Guests.IssueCode(ctx, r.Ref, bind, code, s.Now()); err != nil {
+		return "", fmt.Errorf("guest code: %w", err)
+	}
+	id := ids.New("m")
+	return id, s.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: email, Lang: lang, Kind: kind,
+		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String()), outbox.Text(code)}})
+}
