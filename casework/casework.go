@@ -108,6 +108,7 @@ type Service struct {
 	Docs LetterDocs
 
 	// Filing and messages.
+	Messages Messages
 	Files    Files
 	Withdraw MailWithdrawer
 	// Quota is the configured quota, in force until an administrator saves one in

@@ -11,7 +11,6 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/forms"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -295,16 +294,11 @@ func (s *Server) apiPostMessage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.requesterQuota(c.Request.Context(), r.Subject, nil); err != nil {
+	m, err := s.Casework.PostMessage(c.Request.Context(), casework.Message{Request: r, Role: "requester", AuthorID: currentUser(c).ID, Body: f.Body})
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	m := &rights.Message{ID: ids.New("msg"), At: s.Now(), Role: "requester", AuthorID: currentUser(c).ID, Body: f.Body}
-	if err := s.Messages.AddMessage(c.Request.Context(), r.Ref, m); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.tellAssignee(c.Request.Context(), r)
 	writeJSON(c.Writer, http.StatusCreated, apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body})
 }
 

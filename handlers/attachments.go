@@ -13,12 +13,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
-	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -250,79 +248,29 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 	if role == "officer" {
 		back = "/officer/requests/" + r.Ref
 	}
-	if len(inv.Problems) == 0 && role != "officer" {
-		// The requester's messages and attachments count against their quota; over it,
-		// the page comes back with what was typed and says which limit was reached.
-		err := s.requesterQuota(ctx, r.Subject, fhs)
-		if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
-			inv.Add("body", qe.Key, qe.Limit)
-			status = http.StatusTooManyRequests
-		} else if err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	if len(inv.Problems) > 0 {
+	render := func(status int, inv *apperr.Invalid) {
 		if role == "officer" {
 			s.renderOfficerRequest(c, status, r, "message", map[string]string{"body": f.Body}, inv)
 		} else {
 			s.renderRequestPage(c, status, r, map[string]string{"body": f.Body}, inv)
 		}
+	}
+	if len(inv.Problems) > 0 {
+		render(status, inv)
 		return
 	}
-	m := &rights.Message{ID: ids.New("msg"), At: s.Now(), Role: role, AuthorID: actorID(c, r), Body: f.Body}
-	if m.Files, err = s.storeUploads(c, r, fhs, role, files.PurposeMessage, m.ID); err != nil {
-		s.dropUploads(c, r.Ref, m.Files)
+	_, err = s.Casework.PostMessage(ctx, casework.Message{Request: r, Role: role, AuthorID: actorID(c, r), Body: f.Body, Files: checked(fhs)})
+	if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
+		// Over the requester's quota, the page comes back with what was typed and says
+		// which limit was reached.
+		render(http.StatusTooManyRequests, (&apperr.Invalid{}).Add("body", qe.Key, qe.Limit))
+		return
+	} else if err != nil {
 		s.fail(c, err)
 		return
-	}
-	if err := s.Messages.AddMessage(ctx, r.Ref, m); err != nil {
-		s.dropUploads(c, r.Ref, m.Files)
-		s.fail(c, err)
-		return
-	}
-	if role == "officer" {
-		s.Casework.Tell(c.Request.Context(), r, "request_message")
-	} else {
-		s.tellAssignee(ctx, r)
 	}
 	s.addFlash(c, flashSuccess, "flash.message_sent")
 	c.Redirect(http.StatusSeeOther, back+"#messages")
-}
-
-// tellAssignee mails the officer a request is assigned to that its requester wrote. One
-// mail until an officer opens the request: later replies only raise the queue's count.
-// The message is stored already, so a mail that cannot be queued is logged, not shown.
-func (s *Server) tellAssignee(ctx context.Context, r *rights.Request) {
-	if r.Assignee == "" || r.Unread > 0 {
-		return // unassigned requests reach the administrators in the daily digest
-	}
-	err := func() error {
-		u, err := s.Users.ByID(ctx, r.Assignee)
-		if err != nil {
-			return err
-		}
-		if u.Disabled || u.Expired(s.Now()) {
-			return nil
-		}
-		return s.Accounts.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: "request_reply",
-			Link: "/officer/requests/" + r.Ref, Args: []outbox.Arg{outbox.Text(r.Ref)}})
-	}()
-	if err != nil {
-		s.Log.Error("reply stored but the mail to the assignee was not queued", "ref", r.Ref, "err", err)
-	}
-}
-
-// requesterQuota counts one message, and its attachments, against the requester's quota.
-func (s *Server) requesterQuota(ctx context.Context, subject string, fhs []*multipart.FileHeader) error {
-	q, err := s.quota(ctx)
-	if err != nil {
-		return err
-	}
-	if err := s.takeMessage(ctx, q, subject); err != nil {
-		return err
-	}
-	return s.takeAttachments(ctx, q, subject, fhs)
 }
 
 // requesterMessage is the requester's message on their own request.

@@ -2,11 +2,9 @@ package handlers
 
 import (
 	"context"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,39 +19,6 @@ func (s *Server) quota(ctx context.Context) (rights.Quota, error) {
 		return s.opt.Quota, nil
 	}
 	return s.Quotas.Quota(ctx, s.opt.Quota)
-}
-
-// take counts n against key's limit within window; over it, err is the *QuotaError
-// over. A zero limit, or no usage store, counts nothing.
-func (s *Server) take(ctx context.Context, key string, n int64, limit int64, window time.Duration, over *rights.QuotaError) error {
-	if limit <= 0 || s.Usage == nil {
-		return nil
-	}
-	ok, err := s.Usage.Take(ctx, key, n, limit, window, s.Now())
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return over
-	}
-	return nil
-}
-
-// takeAttachments counts the attachments' bytes against the requester's day.
-func (s *Server) takeAttachments(ctx context.Context, q rights.Quota, subject string, fhs []*multipart.FileHeader) error {
-	var size int64
-	for _, fh := range fhs {
-		size += fh.Size
-	}
-	if size == 0 {
-		return nil
-	}
-	return s.take(ctx, "bytes:"+subject, size, int64(q.AttachmentMBPerDay)<<20, 24*time.Hour, rights.AttachmentQuota(q.AttachmentMBPerDay))
-}
-
-// takeMessage counts a requester's message against their hour.
-func (s *Server) takeMessage(ctx context.Context, q rights.Quota, subject string) error {
-	return s.take(ctx, "messages:"+subject, 1, int64(q.MessagesPerHour), time.Hour, rights.MessagesQuota(q.MessagesPerHour))
 }
 
 type quotaRow struct {
