@@ -432,24 +432,24 @@ type queuePage struct {
 	// date, or once decided the fulfilment target.
 	Clocks     map[string]rights.Clock
 	FulfilDays int
-	ClockKinds []string
-	Dues       []queueDue
 	Today      rights.Date
 	Filter     queueFilter
 	Counts     map[rights.State]int
-	Unread     int // open requests with replies no officer has opened
-	Total      int // open requests before filtering
-	Matched    int
-	Page       int
-	Pages      int
-	Prev       template.URL // query strings of the neighbouring pages ("" at an end)
-	Next       template.URL
-	CSV        template.URL
-	People     map[string]string
-	Officers   []*account.User
-	States     []rights.State
-	Kinds      []rights.Kind
-	NotFound   string // a searched reference, address, name or number that matches nothing
+	// The filter's lists in words (queueChoices).
+	StateCounts                                                         []queueCount
+	KindOptions, StateOptions, OfficerOptions, ClockOptions, DueOptions []queueOption
+	MineSelected, NoneSelected                                          bool
+	Unread                                                              int // open requests with replies no officer has opened
+	Total                                                               int // open requests before filtering
+	Matched                                                             int
+	Page                                                                int
+	Pages                                                               int
+	Prev                                                                template.URL // query strings of the neighbouring pages ("" at an end)
+	Next                                                                template.URL
+	CSV                                                                 template.URL
+	People                                                              map[string]string
+	Officers                                                            []*account.User
+	NotFound                                                            string // a searched reference, address, name or number that matches nothing
 	// Found are the people a search by e-mail, name or phone found, each with their
 	// requests (open or not); FoundFor is what was searched, FoundMore that more people
 	// match than are listed.
@@ -474,23 +474,50 @@ func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.R
 	return all, rows, clocks, nil
 }
 
-// queueDue is one choice of the due filter, in words.
-type queueDue struct{ Value, Text string }
+// queueOption is one choice of a filter's list, in words, and whether it is chosen.
+type queueOption struct {
+	Value, Text string
+	Selected    bool
+}
 
-func queueDues(v *View) []queueDue {
-	out := make([]queueDue, len(rights.QueueDues))
-	for i, d := range rights.QueueDues {
-		out[i] = queueDue{Value: d}
+// queueCount is how many open requests are in one state, with the state in words.
+type queueCount struct {
+	State, Text string
+	Count       int
+}
+
+// queueChoices works out the filter's lists, their words and which choice is selected,
+// here rather than in the template: there each option cost a comparison, a formatting and
+// a translation through reflection, about a hundred calls a page.
+func queueChoices(v *View, p *queuePage) {
+	f := p.Filter
+	for _, k := range rights.Kinds {
+		p.KindOptions = append(p.KindOptions, queueOption{string(k), v.T("right." + string(k) + ".name"), string(k) == f.Kind})
+	}
+	for _, st := range rights.QueueStates {
+		text := v.T("state." + string(st))
+		p.StateOptions = append(p.StateOptions, queueOption{string(st), text, string(st) == f.State})
+		p.StateCounts = append(p.StateCounts, queueCount{string(st), text, p.Counts[st]})
+	}
+	p.MineSelected, p.NoneSelected = f.Assignee == "me", f.Assignee == "none"
+	for _, o := range p.Officers {
+		p.OfficerOptions = append(p.OfficerOptions, queueOption{o.ID, o.Name, o.ID == f.Assignee})
+	}
+	for _, ck := range rights.QueueClocks {
+		p.ClockOptions = append(p.ClockOptions, queueOption{ck, v.T("clock." + ck), ck == f.Clock})
+	}
+	for _, d := range rights.QueueDues {
+		o := queueOption{Value: d, Selected: d == f.Due}
 		switch d {
 		case rights.DueOverdue:
-			out[i].Text = v.T("queue.due_overdue")
+			o.Text = v.T("queue.due_overdue")
 		case rights.DueToday:
-			out[i].Text = v.T("queue.due_today")
+			o.Text = v.T("queue.due_today")
 		default:
-			out[i].Text = v.T("queue.due_within", d)
+			o.Text = v.T("queue.due_within", d)
 		}
+		p.DueOptions = append(p.DueOptions, o)
 	}
-	return out
 }
 
 // queue is the officers' list of open requests, soonest due first, with filters, counts
@@ -504,8 +531,7 @@ func (s *Server) queue(c *gin.Context) {
 		f = queueFilter{} // a hand-edited address falls back to the whole queue
 	}
 	ctx := c.Request.Context()
-	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{},
-		States: rights.QueueStates, Kinds: rights.Kinds}
+	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{}}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		// A reference is looked up by _id, open or not; the beginning of one narrows the
 		// open requests; an e-mail address, a name or a phone number finds the account
@@ -540,7 +566,7 @@ func (s *Server) queue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p.Clocks, p.ClockKinds = clocks, rights.QueueClocks
+	p.Clocks = clocks
 	if p.Prefix != "" {
 		kept := rows[:0:0]
 		for _, r := range rows {
@@ -582,7 +608,8 @@ func (s *Server) queue(c *gin.Context) {
 		p.People[o.ID] = o.Name
 	}
 	v := s.view(c, "queue.title", nil)
-	p.Rows, p.Dues = queueRowsFor(v, &p), queueDues(v)
+	p.Rows = queueRowsFor(v, &p)
+	queueChoices(v, &p)
 	v.Page = p
 	s.render(c, http.StatusOK, "queue", v)
 }
