@@ -236,14 +236,14 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 
 type myRequestsPage struct {
 	Requests []*rights.Request
-	Rows     []requestRow // Requests in words (see queueRow)
+	Rows     []template.HTML // Requests in words, rendered (see queueRow)
 	Today    rights.Date
 }
 
 // requestRow is one row of a person's list of requests in words.
 type requestRow struct {
-	Ref, Kind, Received, State   string
-	DueDate, DueStatus, DueWords string // "" once the request is decided
+	Ref, Kind, Received, State string
+	DueStatus, Due             string // "" once the request is decided
 }
 
 // myRequests lists the person's requests with their due dates.
@@ -255,14 +255,17 @@ func (s *Server) myRequests(c *gin.Context) {
 	}
 	p := myRequestsPage{Requests: rs, Today: rights.DateOf(s.Now())}
 	v := s.view(c, "requests.title", nil)
-	p.Rows = make([]requestRow, len(rs))
+	p.Rows = make([]template.HTML, len(rs))
 	for i, r := range rs {
 		row := requestRow{Ref: r.Ref, Kind: v.T("right." + string(r.Kind) + ".name"), Received: v.Date(r.Received.Start()),
 			State: v.T("state." + string(r.State))}
 		if r.State.Deciding() {
-			row.DueDate, row.DueStatus, row.DueWords = dueInWords(v, r.Due, p.Today)
+			row.DueStatus, row.Due = dueInWords(v, r.Due, p.Today)
 		}
-		p.Rows[i] = row
+		if p.Rows[i], err = s.rowHTML(v, "requests", "fragment/request_row", row); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	v.Page = p
 	s.render(c, http.StatusOK, "requests", v)
@@ -427,7 +430,7 @@ func (s *Server) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Inv
 
 type queuePage struct {
 	Requests []*rights.Request
-	Rows     []queueRow // Requests in words
+	Rows     []template.HTML // Requests in words, rendered
 	// Clocks are what each request runs against now (by reference): the decision due
 	// date, or once decided the fulfilment target.
 	Clocks     map[string]rights.Clock
@@ -608,7 +611,14 @@ func (s *Server) queue(c *gin.Context) {
 		p.People[o.ID] = o.Name
 	}
 	v := s.view(c, "queue.title", nil)
-	p.Rows = queueRowsFor(v, &p)
+	for _, row := range queueRowsFor(v, &p) {
+		h, err := s.rowHTML(v, "queue", "fragment/queue_row", row)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Rows = append(p.Rows, h)
+	}
 	queueChoices(v, &p)
 	v.Page = p
 	s.render(c, http.StatusOK, "queue", v)
@@ -621,7 +631,7 @@ type queueRow struct {
 	Ref, Kind, Received, State, Assignee string
 	Unread                               string // "" when every reply has been opened
 	ClockKind, ClockName                 string
-	DueDate, DueStatus, DueWords         string // "" when the clock has no date
+	DueStatus, Due                       string // "" when the clock has no date
 }
 
 func queueRowsFor(v *View, p *queuePage) []queueRow {
@@ -642,17 +652,18 @@ func queueRowsFor(v *View, p *queuePage) []queueRow {
 			row.Assignee = v.T("officer.someone")
 		}
 		if !ck.Due.IsZero() {
-			row.DueDate, row.DueStatus, row.DueWords = dueInWords(v, ck.Due, p.Today)
+			row.DueStatus, row.Due = dueInWords(v, ck.Due, p.Today)
 		}
 		rows[i] = row
 	}
 	return rows
 }
 
-// dueInWords is what the "due" partial shows: the date, its status (the class) and how
-// many days are left or past.
-func dueInWords(v *View, due, today rights.Date) (date, status, words string) {
-	date, status = v.Date(due.Start()), v.DueStatus(due, today)
+// dueInWords is what the "due" partial shows: the status (the class), and the date with
+// how many days are left or past.
+func dueInWords(v *View, due, today rights.Date) (status, text string) {
+	var words string
+	status = v.DueStatus(due, today)
 	switch left := v.DaysLeft(due, today); status {
 	case "overdue":
 		words = v.T("due.overdue", -left)
@@ -661,7 +672,7 @@ func dueInWords(v *View, due, today rights.Date) (date, status, words string) {
 	default:
 		words = v.T("due.left", left)
 	}
-	return date, status, words
+	return status, v.Date(due.Start()) + " · " + words
 }
 
 // queueCSV exports the filtered queue, every page of it.

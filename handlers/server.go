@@ -207,6 +207,7 @@ type Server struct {
 	filingLocks                          [64]sync.Mutex     // one person's filings, by stripe (storeFiled)
 	notice                               noticeCache
 	public                               publicPages
+	rows                                 renderedRows
 	inventory                            inventoryCache
 	announced                            announcementCache
 	// The latest reading of the disk (disk.go).
