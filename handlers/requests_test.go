@@ -159,7 +159,9 @@ func TestRequestsListShowsEachRowAsItIsNow(t *testing.T) {
 	en := h.signIn("w@example.tw", citizenPassword, english)
 	zh := h.signIn("w@example.tw", citizenPassword)
 	en.post("/requests", url.Values{"kind": {"view"}, "scope": {"everything"}})
-	row := func(b *browser) string { return b.get("/requests").text(`tbody tr:has(a[href="/requests/2026-000001"])`) }
+	row := func(b *browser) string {
+		return b.get("/requests").text(`tbody tr:has(a[href="/requests/2026-000001"])`)
+	}
 
 	if got := row(en); !strings.Contains(got, "received") || !strings.Contains(got, "day(s) left") {
 		t.Fatalf("English row: %q", got)
