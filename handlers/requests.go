@@ -438,21 +438,17 @@ type queuePage struct {
 	Today      rights.Date
 	Filter     queueFilter
 	Counts     map[rights.State]int
-	// The filter's lists in words (queueChoices).
-	StateCounts                                                         []queueCount
-	KindOptions, StateOptions, OfficerOptions, ClockOptions, DueOptions []queueOption
-	MineSelected, NoneSelected                                          bool
-	Unread                                                              int // open requests with replies no officer has opened
-	Total                                                               int // open requests before filtering
-	Matched                                                             int
-	Page                                                                int
-	Pages                                                               int
-	Prev                                                                template.URL // query strings of the neighbouring pages ("" at an end)
-	Next                                                                template.URL
-	CSV                                                                 template.URL
-	People                                                              map[string]string
-	Officers                                                            []*account.User
-	NotFound                                                            string // a searched reference, address, name or number that matches nothing
+	Unread     int // open requests with replies no officer has opened
+	Total      int // open requests before filtering
+	Matched    int
+	Page       int
+	Pages      int
+	Prev       template.URL // query strings of the neighbouring pages ("" at an end)
+	Next       template.URL
+	CSV        template.URL
+	People     map[string]string
+	Officers   []*account.User
+	NotFound   string // a searched reference, address, name or number that matches nothing
 	// Found are the people a search by e-mail, name or phone found, each with their
 	// requests (open or not); FoundFor is what was searched, FoundMore that more people
 	// match than are listed.
@@ -461,6 +457,11 @@ type queuePage struct {
 	FoundMore bool
 	// Prefix narrows the open requests to references beginning with it.
 	Prefix string
+
+	// The filter's lists in words (queueChoices).
+	StateCounts                                                         []queueCount
+	KindOptions, StateOptions, OfficerOptions, ClockOptions, DueOptions []queueOption
+	MineSelected, NoneSelected                                          bool
 }
 
 const queuePageSize = 50
