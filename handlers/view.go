@@ -54,12 +54,14 @@ type navState struct {
 		Home, Privacy, Staff, Queue, Disclosures, Traffic, AdminStaff, Audit bool
 		Requests, Account, Inbox, SignIn, SignUp                             bool
 	}
-	Is struct{ Officer, Webmaster, Administrator bool }
+	Is struct{ Staff, Officer, Webmaster, Administrator bool }
+	// SignedInAs names the signed-in person ("" for a visitor).
+	SignedInAs template.HTML
 }
 
-func navFor(path string, u *account.User) navState {
+func navFor(v *View) navState {
 	var n navState
-	switch path {
+	switch v.Path {
 	case "/":
 		n.At.Home = true
 	case "/privacy":
@@ -87,7 +89,11 @@ func navFor(path string, u *account.User) navState {
 	case "/signup":
 		n.At.SignUp = true
 	}
+	u := v.User
 	n.Is.Officer, n.Is.Webmaster, n.Is.Administrator = hasRole(u, "officer"), hasRole(u, "webmaster"), hasRole(u, "administrator")
+	if u != nil {
+		n.Is.Staff, n.SignedInAs = u.IsStaff(), v.TE("layout.signed_in_as", u.Name)
+	}
 	return n
 }
 
@@ -252,7 +258,7 @@ func (s *Server) render(c *gin.Context, status int, page string, v *View) {
 func (s *Server) writePage(w http.ResponseWriter, status int, page string, v *View) {
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	defer putPageBuffer(buf)
-	v.Nav = navFor(v.Path, v.User)
+	v.Nav = navFor(v)
 	if err := s.pages.Execute(buf, v.Lang, page, v); err != nil {
 		s.Log.Error("render", "page", page, "request_id", v.RequestID, "err", err)
 		buf.Reset()
