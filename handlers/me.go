@@ -24,10 +24,25 @@ type profileForm struct {
 	Lang    string `form:"lang" validate:"omitempty,oneof=zh-TW en" label:"profile.lang"`
 }
 
+// langOption is one language of the profile's list: its code, its name in itself, and
+// whether it is the chosen one (worked out here, not by eq and TIn per option).
+type langOption struct {
+	Code, Name string
+	Selected   bool
+}
+
+func (s *Server) langOptions(chosen string) []langOption {
+	out := []langOption{{Code: i18n.ZH}, {Code: i18n.EN}}
+	for i := range out {
+		out[i].Name, out[i].Selected = s.cat.T(out[i].Code, "lang."+out[i].Code), out[i].Code == chosen
+	}
+	return out
+}
+
 type profilePage struct {
 	Prefix  string
 	Values  map[string]string
-	Langs   []string
+	Langs   []langOption
 	Session *account.Session
 	// Stopped are the purposes an approved stop request restricted, each liftable.
 	Stopped []stoppedRow
@@ -67,7 +82,8 @@ func (s *Server) profileValues(u *account.User) map[string]string {
 // accountPage shows the signed-in person's details and the form to change them.
 func (s *Server) accountPage(c *gin.Context) {
 	u := currentUser(c)
-	p := profilePage{Prefix: "profile", Values: s.profileValues(u), Langs: []string{i18n.ZH, i18n.EN}}
+	p := profilePage{Prefix: "profile", Values: s.profileValues(u)}
+	p.Langs = s.langOptions(p.Values["lang"])
 	var err error
 	if p.Stopped, err = s.stoppedRows(c, u); err != nil {
 		s.fail(c, err)
@@ -95,7 +111,8 @@ func (s *Server) profileSubmit(c *gin.Context) {
 			return
 		}
 	}
-	p := profilePage{Prefix: "profile", Values: map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang}, Langs: []string{i18n.ZH, i18n.EN}}
+	p := profilePage{Prefix: "profile", Values: map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang}}
+	p.Langs = s.langOptions(f.Lang)
 	p.Stopped, _ = s.stoppedRows(c, u) // the form's problems matter more than this list
 	v := s.view(c, "account.title", p)
 	inFormOrder(inv, &f)

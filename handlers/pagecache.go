@@ -58,6 +58,7 @@ func (s *Server) renderPublic(c *gin.Context, page string, v *View, content stri
 	s.public.mu.RUnlock()
 	if e == nil {
 		var buf bytes.Buffer
+		v.Nav = navFor(v)
 		if err := s.pages.Execute(&buf, v.Lang, page, v); err != nil {
 			s.render(c, http.StatusOK, page, v) // renders the error page and logs
 			return

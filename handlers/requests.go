@@ -228,14 +228,14 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 
 type myRequestsPage struct {
 	Requests []*rights.Request
-	Rows     []requestRow // Requests in words (see queueRow)
+	Rows     []template.HTML // Requests in words, rendered (see queueRow)
 	Today    rights.Date
 }
 
 // requestRow is one row of a person's list of requests in words.
 type requestRow struct {
-	Ref, Kind, Received, State   string
-	DueDate, DueStatus, DueWords string // "" once the request is decided
+	Ref, Kind, Received, State string
+	DueStatus, Due             string // "" once the request is decided
 }
 
 // myRequests lists the person's requests with their due dates.
@@ -247,14 +247,17 @@ func (s *Server) myRequests(c *gin.Context) {
 	}
 	p := myRequestsPage{Requests: rs, Today: rights.DateOf(s.Now())}
 	v := s.view(c, "requests.title", nil)
-	p.Rows = make([]requestRow, len(rs))
+	p.Rows = make([]template.HTML, len(rs))
 	for i, r := range rs {
 		row := requestRow{Ref: r.Ref, Kind: v.T("right." + string(r.Kind) + ".name"), Received: v.Date(r.Received.Start()),
 			State: v.T("state." + string(r.State))}
 		if r.State.Deciding() {
-			row.DueDate, row.DueStatus, row.DueWords = dueInWords(v, r.Due, p.Today)
+			row.DueStatus, row.Due = dueInWords(v, r.Due, p.Today)
 		}
-		p.Rows[i] = row
+		if p.Rows[i], err = s.rowHTML(v, "requests", "fragment/request_row", row); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	v.Page = p
 	s.render(c, http.StatusOK, "requests", v)
@@ -419,13 +422,11 @@ func (s *Server) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Inv
 
 type queuePage struct {
 	Requests []*rights.Request
-	Rows     []queueRow // Requests in words
+	Rows     []template.HTML // Requests in words, rendered
 	// Clocks are what each request runs against now (by reference): the decision due
 	// date, or once decided the fulfilment target.
 	Clocks     map[string]rights.Clock
 	FulfilDays int
-	ClockKinds []string
-	Dues       []queueDue
 	Today      rights.Date
 	Filter     queueFilter
 	Counts     map[rights.State]int
@@ -439,8 +440,6 @@ type queuePage struct {
 	CSV        template.URL
 	People     map[string]string
 	Officers   []*account.User
-	States     []rights.State
-	Kinds      []rights.Kind
 	NotFound   string // a searched reference, address, name or number that matches nothing
 	// Found are the people a search by e-mail, name or phone found, each with their
 	// requests (open or not); FoundFor is what was searched, FoundMore that more people
@@ -450,6 +449,11 @@ type queuePage struct {
 	FoundMore bool
 	// Prefix narrows the open requests to references beginning with it.
 	Prefix string
+
+	// The filter's lists in words (queueChoices).
+	StateCounts                                                         []queueCount
+	KindOptions, StateOptions, OfficerOptions, ClockOptions, DueOptions []queueOption
+	MineSelected, NoneSelected                                          bool
 }
 
 const queuePageSize = 50
@@ -466,23 +470,50 @@ func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.R
 	return all, rows, clocks, nil
 }
 
-// queueDue is one choice of the due filter, in words.
-type queueDue struct{ Value, Text string }
+// queueOption is one choice of a filter's list, in words, and whether it is chosen.
+type queueOption struct {
+	Value, Text string
+	Selected    bool
+}
 
-func queueDues(v *View) []queueDue {
-	out := make([]queueDue, len(rights.QueueDues))
-	for i, d := range rights.QueueDues {
-		out[i] = queueDue{Value: d}
+// queueCount is how many open requests are in one state, with the state in words.
+type queueCount struct {
+	State, Text string
+	Count       int
+}
+
+// queueChoices works out the filter's lists, their words and which choice is selected,
+// here rather than in the template: there each option cost a comparison, a formatting and
+// a translation through reflection, about a hundred calls a page.
+func queueChoices(v *View, p *queuePage) {
+	f := p.Filter
+	for _, k := range rights.Kinds {
+		p.KindOptions = append(p.KindOptions, queueOption{string(k), v.T("right." + string(k) + ".name"), string(k) == f.Kind})
+	}
+	for _, st := range rights.QueueStates {
+		text := v.T("state." + string(st))
+		p.StateOptions = append(p.StateOptions, queueOption{string(st), text, string(st) == f.State})
+		p.StateCounts = append(p.StateCounts, queueCount{string(st), text, p.Counts[st]})
+	}
+	p.MineSelected, p.NoneSelected = f.Assignee == "me", f.Assignee == "none"
+	for _, o := range p.Officers {
+		p.OfficerOptions = append(p.OfficerOptions, queueOption{o.ID, o.Name, o.ID == f.Assignee})
+	}
+	for _, ck := range rights.QueueClocks {
+		p.ClockOptions = append(p.ClockOptions, queueOption{ck, v.T("clock." + ck), ck == f.Clock})
+	}
+	for _, d := range rights.QueueDues {
+		o := queueOption{Value: d, Selected: d == f.Due}
 		switch d {
 		case rights.DueOverdue:
-			out[i].Text = v.T("queue.due_overdue")
+			o.Text = v.T("queue.due_overdue")
 		case rights.DueToday:
-			out[i].Text = v.T("queue.due_today")
+			o.Text = v.T("queue.due_today")
 		default:
-			out[i].Text = v.T("queue.due_within", d)
+			o.Text = v.T("queue.due_within", d)
 		}
+		p.DueOptions = append(p.DueOptions, o)
 	}
-	return out
 }
 
 // queue is the officers' list of open requests, soonest due first, with filters, counts
@@ -496,8 +527,7 @@ func (s *Server) queue(c *gin.Context) {
 		f = queueFilter{} // a hand-edited address falls back to the whole queue
 	}
 	ctx := c.Request.Context()
-	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{},
-		States: rights.QueueStates, Kinds: rights.Kinds}
+	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{}}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		// A reference is looked up by _id, open or not; the beginning of one narrows the
 		// open requests; an e-mail address, a name or a phone number finds the account
@@ -532,7 +562,7 @@ func (s *Server) queue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p.Clocks, p.ClockKinds = clocks, rights.QueueClocks
+	p.Clocks = clocks
 	if p.Prefix != "" {
 		kept := rows[:0:0]
 		for _, r := range rows {
@@ -574,7 +604,15 @@ func (s *Server) queue(c *gin.Context) {
 		p.People[o.ID] = o.Name
 	}
 	v := s.view(c, "queue.title", nil)
-	p.Rows, p.Dues = queueRowsFor(v, &p), queueDues(v)
+	for _, row := range queueRowsFor(v, &p) {
+		h, err := s.rowHTML(v, "queue", "fragment/queue_row", row)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p.Rows = append(p.Rows, h)
+	}
+	queueChoices(v, &p)
 	v.Page = p
 	s.render(c, http.StatusOK, "queue", v)
 }
@@ -586,7 +624,7 @@ type queueRow struct {
 	Ref, Kind, Received, State, Assignee string
 	Unread                               string // "" when every reply has been opened
 	ClockKind, ClockName                 string
-	DueDate, DueStatus, DueWords         string // "" when the clock has no date
+	DueStatus, Due                       string // "" when the clock has no date
 }
 
 func queueRowsFor(v *View, p *queuePage) []queueRow {
@@ -607,17 +645,18 @@ func queueRowsFor(v *View, p *queuePage) []queueRow {
 			row.Assignee = v.T("officer.someone")
 		}
 		if !ck.Due.IsZero() {
-			row.DueDate, row.DueStatus, row.DueWords = dueInWords(v, ck.Due, p.Today)
+			row.DueStatus, row.Due = dueInWords(v, ck.Due, p.Today)
 		}
 		rows[i] = row
 	}
 	return rows
 }
 
-// dueInWords is what the "due" partial shows: the date, its status (the class) and how
-// many days are left or past.
-func dueInWords(v *View, due, today rights.Date) (date, status, words string) {
-	date, status = v.Date(due.Start()), v.DueStatus(due, today)
+// dueInWords is what the "due" partial shows: the status (the class), and the date with
+// how many days are left or past.
+func dueInWords(v *View, due, today rights.Date) (status, text string) {
+	var words string
+	status = v.DueStatus(due, today)
 	switch left := v.DaysLeft(due, today); status {
 	case "overdue":
 		words = v.T("due.overdue", -left)
@@ -626,7 +665,7 @@ func dueInWords(v *View, due, today rights.Date) (date, status, words string) {
 	default:
 		words = v.T("due.left", left)
 	}
-	return date, status, words
+	return status, v.Date(due.Start()) + " · " + words
 }
 
 // queueCSV exports the filtered queue, every page of it.

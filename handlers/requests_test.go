@@ -150,3 +150,38 @@ func TestRequesterWithdraws(t *testing.T) {
 		t.Fatal("a withdrawn request is still in the queue")
 	}
 }
+
+// The list's rows are rendered once and kept (rows.go): a row shows the request as it is
+// now and in the reader's language, whoever viewed the list before.
+func TestRequestsListShowsEachRowAsItIsNow(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("w@example.tw", "撤回", citizenPassword)
+	en := h.signIn("w@example.tw", citizenPassword, english)
+	zh := h.signIn("w@example.tw", citizenPassword)
+	en.post("/requests", url.Values{"kind": {"view"}, "scope": {"everything"}})
+	row := func(b *browser) string {
+		return b.get("/requests").text(`tbody tr:has(a[href="/requests/2026-000001"])`)
+	}
+
+	if got := row(en); !strings.Contains(got, "received") || !strings.Contains(got, "day(s) left") {
+		t.Fatalf("English row: %q", got)
+	}
+	if got := row(zh); !strings.Contains(got, "已收件") || !strings.Contains(got, "剩 ") {
+		t.Fatalf("Chinese row after the English one: %q", got)
+	}
+	// The words the row has of its own, read out on narrow screens, too.
+	label, _ := zh.get("/requests").doc.Find(`tbody tr:has(a[href="/requests/2026-000001"]) td:nth-of-type(3)`).Attr("data-label")
+	if label != "狀態" {
+		t.Fatalf("Chinese row's state label: %q", label)
+	}
+	version, _ := en.get("/requests/2026-000001").doc.Find(`form[action$="/withdraw"] input[name=version]`).Attr("value")
+	if r := en.post("/requests/2026-000001/withdraw", url.Values{"confirm": {"yes"}, "version": {version}}); r.Code != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", r.Code)
+	}
+	if got := row(en); !strings.Contains(got, "withdrawn") || strings.Contains(got, "left") || !strings.Contains(got, "—") {
+		t.Fatalf("English row after withdrawing: %q", got)
+	}
+	if got := row(zh); !strings.Contains(got, "已撤回") {
+		t.Fatalf("Chinese row after withdrawing: %q", got)
+	}
+}

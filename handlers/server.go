@@ -206,6 +206,7 @@ type Server struct {
 	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
 	notice                               noticeCache
 	public                               publicPages
+	rows                                 renderedRows
 	inventory                            inventoryCache
 	announced                            announcementCache
 	// The latest reading of the disk (disk.go).

@@ -40,8 +40,61 @@ type View struct {
 	// Announcing links the public incident announcements from the footer (the home
 	// page while one is recent, and the announcements themselves).
 	Announcing bool
+	// Nav is the header menu's state, set just before the page renders.
+	Nav navState
 
 	s *Server
+}
+
+// navState is what the header menu asks of every page: which link is the current page
+// and which roles' links to show. Worked out once here; the layout asked `eq .Path` per
+// link and hasRole per role, each a call through reflection on every page.
+type navState struct {
+	At struct {
+		Home, Privacy, Staff, Queue, Disclosures, Traffic, AdminStaff, Audit bool
+		Requests, Account, Inbox, SignIn, SignUp                             bool
+	}
+	Is struct{ Staff, Officer, Webmaster, Administrator bool }
+	// SignedInAs names the signed-in person ("" for a visitor).
+	SignedInAs template.HTML
+}
+
+func navFor(v *View) navState {
+	var n navState
+	switch v.Path {
+	case "/":
+		n.At.Home = true
+	case "/privacy":
+		n.At.Privacy = true
+	case "/staff":
+		n.At.Staff = true
+	case "/officer/queue":
+		n.At.Queue = true
+	case "/officer/disclosures":
+		n.At.Disclosures = true
+	case "/webmaster/traffic":
+		n.At.Traffic = true
+	case "/admin/staff":
+		n.At.AdminStaff = true
+	case "/admin/audit":
+		n.At.Audit = true
+	case "/requests":
+		n.At.Requests = true
+	case "/account":
+		n.At.Account = true
+	case "/account/inbox":
+		n.At.Inbox = true
+	case "/signin":
+		n.At.SignIn = true
+	case "/signup":
+		n.At.SignUp = true
+	}
+	u := v.User
+	n.Is.Officer, n.Is.Webmaster, n.Is.Administrator = hasRole(u, "officer"), hasRole(u, "webmaster"), hasRole(u, "administrator")
+	if u != nil {
+		n.Is.Staff, n.SignedInAs = u.IsStaff(), v.TE("layout.signed_in_as", u.Name)
+	}
+	return n
 }
 
 // T translates a catalogue key into the page's language.
@@ -205,6 +258,7 @@ func (s *Server) render(c *gin.Context, status int, page string, v *View) {
 func (s *Server) writePage(w http.ResponseWriter, status int, page string, v *View) {
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	defer putPageBuffer(buf)
+	v.Nav = navFor(v)
 	if err := s.pages.Execute(buf, v.Lang, page, v); err != nil {
 		s.Log.Error("render", "page", page, "request_id", v.RequestID, "err", err)
 		buf.Reset()

@@ -31,6 +31,15 @@ func fold(t *template.Template, resolve resolver) error {
 	if err := t.Execute(io.Discard, nil); errors.As(err, &escErr) {
 		return err
 	}
+	// Fragments are not reached from the page: escape each on its own, as
+	// ExecuteFragment runs it, before its constants become text.
+	for _, tt := range t.Templates() {
+		if strings.HasPrefix(tt.Name(), FragmentPrefix) {
+			if err := t.ExecuteTemplate(io.Discard, tt.Name(), nil); errors.As(err, &escErr) {
+				return err
+			}
+		}
+	}
 	for _, tt := range t.Templates() {
 		if tt.Tree != nil {
 			foldText(tt.Tree.Root)

@@ -133,6 +133,25 @@ func parseAll(funcs template.FuncMap, resolve resolver) (map[string]*template.Te
 
 // Execute renders page in lang with data.
 func (s *Set) Execute(w io.Writer, lang, page string, data any) error {
+	return s.run(w, lang, page, "", data)
+}
+
+// FragmentPrefix begins the name of a template a page defines for the handlers to render
+// on their own with ExecuteFragment: a piece, such as a table's row, that is rendered once
+// and kept while what it shows stays the same. It is escaped as HTML text.
+const FragmentPrefix = "fragment/"
+
+// ExecuteFragment renders the template name (beginning with FragmentPrefix) of page in
+// lang with data.
+func (s *Set) ExecuteFragment(w io.Writer, lang, page, name string, data any) error {
+	if !strings.HasPrefix(name, FragmentPrefix) {
+		return fmt.Errorf("template %q of %q is no fragment", name, page)
+	}
+	return s.run(w, lang, page, name, data)
+}
+
+// run executes page, or its template name when not "".
+func (s *Set) run(w io.Writer, lang, page, name string, data any) error {
 	pages, ok := s.pages[lang]
 	if !ok {
 		// The catalogue answers an unknown language in the first one, word by word.
@@ -145,16 +164,26 @@ func (s *Set) Execute(w io.Writer, lang, page string, data any) error {
 	s.mu.Lock()
 	s.used[page] = true
 	s.mu.Unlock()
+	label := page
+	if name != "" {
+		label += " " + name
+	}
+	exec := func(t *template.Template, w io.Writer) error {
+		if name == "" {
+			return t.Execute(w, data)
+		}
+		return t.ExecuteTemplate(w, name, data)
+	}
 	if s.plain == nil {
-		return t.Execute(w, data)
+		return exec(t, w)
 	}
 	var folded, plain bytes.Buffer
-	errF, errP := t.Execute(&folded, data), s.plain[page].Execute(&plain, data)
+	errF, errP := exec(t, &folded), exec(s.plain[page], &plain)
 	if (errF == nil) != (errP == nil) {
-		return fmt.Errorf("page %s in %s: folded: %v, as written: %v", page, lang, errF, errP)
+		return fmt.Errorf("page %s in %s: folded: %v, as written: %v", label, lang, errF, errP)
 	}
 	if errF == nil && !bytes.Equal(folded.Bytes(), plain.Bytes()) {
-		return fmt.Errorf("page %s in %s: folded page differs from the page as written: %w", page, lang, firstDifference(folded.Bytes(), plain.Bytes()))
+		return fmt.Errorf("page %s in %s: folded page differs from the page as written: %w", label, lang, firstDifference(folded.Bytes(), plain.Bytes()))
 	}
 	_, err := w.Write(folded.Bytes())
 	return errors.Join(errF, err)
