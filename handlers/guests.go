@@ -46,10 +46,15 @@ func (s *Server) guestBinding(c *gin.Context, create bool) string {
 	if bind == "" {
 		bind = ids.Token(16)
 	}
+	s.setGuestBinding(c, bind)
+	return bind
+}
+
+// setGuestBinding (re)sets the browser's binding cookie to bind.
+func (s *Server) setGuestBinding(c *gin.Context, bind string) {
 	if enc, err := s.cookies.Encode(guestBindCookie, bind); err == nil {
 		s.setCookie(c, guestBindCookie, enc, int(rights.CodeTTL/time.Second))
 	}
-	return bind
 }
 
 type guestForm struct {

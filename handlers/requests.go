@@ -15,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -211,11 +212,18 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		{Files: checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
 		{Files: checked(fhs), Role: files.RoleRequester, Purpose: files.PurposeRequest}}}
 	if who.guest {
-		filing.Guest.Bind = s.guestBinding(c, true)
+		// The binding is set on the browser only once the filing stands: a refused one
+		// (over the quota, say) leaves the browser as it came.
+		if filing.Guest.Bind = s.guestBinding(c, false); filing.Guest.Bind == "" {
+			filing.Guest.Bind = ids.Token(16)
+		}
 	}
 	if _, err := s.Casework.File(ctx, filing); err != nil {
 		refuse(err)
 		return
+	}
+	if who.guest {
+		s.setGuestBinding(c, filing.Guest.Bind)
 	}
 	// The next page opens on the confirmation panel: reference, due date, what happens next.
 	s.addFlashArgs(c, flashFiled, "", r.Ref, r.Due.String(), string(r.Kind), who.guest)

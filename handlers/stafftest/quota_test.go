@@ -92,4 +92,15 @@ func TestAdministratorSetsQuotas(t *testing.T) {
 	if r.Code != http.StatusTooManyRequests || !strings.Contains(r.text(".error-summary"), "from your network") {
 		t.Fatalf("a fourth guest filing from one network: %d %q", r.Code, r.text(".error-summary"))
 	}
+	// A refused filing leaves the browser as it came: no binding cookie for a code never sent.
+	stranger := h.browser(english)
+	if r := stranger.post("/guest/requests", url.Values{"kind": {"view"}, "scope": {"all"}, "email": {"g4@example.tw"}}); r.Code != http.StatusTooManyRequests {
+		t.Fatalf("a fifth guest filing from one network: %d", r.Code)
+	} else {
+		for _, ck := range r.Result().Cookies() {
+			if ck.Name == "portal_guest_bind" {
+				t.Fatalf("a refused guest filing set the binding cookie")
+			}
+		}
+	}
 }
