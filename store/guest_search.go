@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/vault"
 )
 
 // People without an account — guests, and paper or counter requesters — are found by
@@ -67,66 +63,21 @@ const guestsIndexedID = "guests_indexed"
 // see the mark in one look-up. Like IndexPeople it reads the guests whole, as a
 // background job at start; running it twice lists each guest once (lists are sets).
 func (s *Guests) IndexGuests(ctx context.Context, requests *Requests) (int, error) {
-	ctx = background.Job(ctx, "index guests")
-	err := translate(s.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: guestsIndexedID}}).Err())
-	if err == nil {
-		return 0, nil
-	}
-	if !errors.Is(err, apperr.ErrNotFound) {
-		return 0, fmt.Errorf("index guests: %w", err)
-	}
-	cur, err := s.db.coll(collGuests).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "search_keys", Value: 1}}))
-	if err != nil {
-		return 0, fmt.Errorf("index guests: %w", translate(err))
-	}
-	var todo []string
-	for cur.Next(ctx) {
-		var d struct {
-			ID         string   `bson:"_id"`
-			SearchKeys []string `bson:"search_keys"`
-		}
-		if err := cur.Decode(&d); err != nil {
-			return 0, fmt.Errorf("index guests: %w", err)
-		}
-		if d.SearchKeys == nil {
-			todo = append(todo, d.ID)
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return 0, fmt.Errorf("index guests: %w", translate(err))
-	}
-	n := 0
-	for _, id := range todo {
+	return s.db.indexOnce(ctx, "index guests", guestsIndexedID, collGuests, func(ctx context.Context, id string) ([]string, error) {
 		g, err := s.Guest(ctx, id)
-		if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
-			continue
-		}
 		if err != nil {
-			return n, fmt.Errorf("index guests: %w", err)
+			return nil, err
 		}
 		rs, err := requests.ForSubject(ctx, id)
 		if err != nil {
-			return n, fmt.Errorf("index guests: %w", err)
+			return nil, err
 		}
 		keys := s.searchKeys(g.Name, g.Phone)
 		for _, r := range rs {
 			keys = append(keys, s.searchKeys(r.Contact.Name, r.Contact.Phone)...)
 		}
-		keys = uniq(keys)
-		if err := s.listSearch(ctx, id, keys); err != nil {
-			return n, fmt.Errorf("index guests: %w", err)
-		}
-		if _, err := s.db.coll(collGuests).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "search_keys", Value: append([]string{}, keys...)}}}}); err != nil {
-			return n, fmt.Errorf("index guests: %w", translate(err))
-		}
-		n++
-	}
-	if _, err := s.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: guestsIndexedID}},
-		bson.D{{Key: "_id", Value: guestsIndexedID}, {Key: "at", Value: time.Now().UTC()}}, options.Replace().SetUpsert(true)); err != nil {
-		return n, fmt.Errorf("index guests: %w", translate(err))
-	}
-	return n, nil
+		return uniq(keys), nil
+	}, s.listSearch)
 }
 
 var _ rights.GuestLookup = (*Guests)(nil)

@@ -8,11 +8,9 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/vault"
 )
 
@@ -420,56 +418,11 @@ const peopleIndexedID = "people_indexed"
 // background job at start) and unseals each name; running it twice, or on two
 // instances at once, lists each person once (the lists are sets).
 func (s *Users) IndexPeople(ctx context.Context) (int, error) {
-	ctx = background.Job(ctx, "index people")
-	err := translate(s.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: peopleIndexedID}}).Err())
-	if err == nil {
-		return 0, nil
-	}
-	if !errors.Is(err, apperr.ErrNotFound) {
-		return 0, fmt.Errorf("index people: %w", err)
-	}
-	cur, err := s.db.coll(collUsers).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "search_keys", Value: 1}}))
-	if err != nil {
-		return 0, fmt.Errorf("index people: %w", translate(err))
-	}
-	var todo []string
-	for cur.Next(ctx) {
-		var d struct {
-			ID         string   `bson:"_id"`
-			SearchKeys []string `bson:"search_keys"`
-		}
-		if err := cur.Decode(&d); err != nil {
-			return 0, fmt.Errorf("index people: %w", err)
-		}
-		if d.SearchKeys == nil {
-			todo = append(todo, d.ID)
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return 0, fmt.Errorf("index people: %w", translate(err))
-	}
-	n := 0
-	for _, id := range todo {
+	return s.db.indexOnce(ctx, "index people", peopleIndexedID, collUsers, func(ctx context.Context, id string) ([]string, error) {
 		u, err := s.ByID(ctx, id)
-		if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
-			continue
-		}
 		if err != nil {
-			return n, fmt.Errorf("index people: %w", err)
+			return nil, err
 		}
-		keys := s.searchKeys(u)
-		if err := s.listPeople(ctx, id, keys); err != nil {
-			return n, fmt.Errorf("index people: %w", err)
-		}
-		if _, err := s.db.coll(collUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "search_keys", Value: keys}}}}); err != nil {
-			return n, fmt.Errorf("index people: %w", translate(err))
-		}
-		n++
-	}
-	if _, err := s.db.coll(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: peopleIndexedID}},
-		bson.D{{Key: "_id", Value: peopleIndexedID}, {Key: "at", Value: time.Now().UTC()}}, options.Replace().SetUpsert(true)); err != nil {
-		return n, fmt.Errorf("index people: %w", translate(err))
-	}
-	return n, nil
+		return s.searchKeys(u), nil
+	}, s.listPeople)
 }
