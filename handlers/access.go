@@ -14,7 +14,7 @@ import (
 )
 
 // requireUser sends anonymous visitors to sign in, returning them here afterwards.
-func (s *Server) requireUser(c *gin.Context) {
+func (s *Core) requireUser(c *gin.Context) {
 	if currentUser(c) == nil {
 		target := "/signin"
 		if c.Request.Method == http.MethodGet {
@@ -29,7 +29,7 @@ func (s *Server) requireUser(c *gin.Context) {
 
 // requireRole lets through only users holding one of roles; others get 403, anonymous
 // visitors are sent to sign in.
-func (s *Server) requireRole(roles ...account.Role) gin.HandlerFunc {
+func (s *Core) requireRole(roles ...account.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u := currentUser(c)
 		if u == nil {
@@ -48,7 +48,7 @@ func (s *Server) requireRole(roles ...account.Role) gin.HandlerFunc {
 
 // forcePasswordChange keeps a user with a temporary or expired staff password on the
 // change-password page until they choose a new one.
-func (s *Server) forcePasswordChange(c *gin.Context) {
+func (s *Core) forcePasswordChange(c *gin.Context) {
 	u := currentUser(c)
 	if u == nil || !s.Accounts.NeedsPasswordChange(u) {
 		c.Next()
@@ -65,7 +65,7 @@ func (s *Server) forcePasswordChange(c *gin.Context) {
 
 // limited counts an attempt from the client's address and under each of keys (an
 // account); over the limit of any it renders the 429 page and reports true.
-func (s *Server) limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) bool {
+func (s *Core) limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) bool {
 	if l == nil {
 		return false
 	}

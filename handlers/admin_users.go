@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"net/http"
 	"slices"
@@ -233,35 +232,6 @@ func (s *Server) staffCSV(c *gin.Context) {
 			isoDate(r.LastSignIn), isoDate(r.Expires), v.T(stateKey(r))})
 	}
 	s.sendCSV(c, "staff-accounts-"+twtime.Day(s.Now())+".csv", out)
-}
-
-// csvFile is a CSV export being written: it starts with a byte-order mark so spreadsheet
-// programs read the Chinese as UTF-8.
-type csvFile struct {
-	b strings.Builder
-	w *csv.Writer
-}
-
-func newCSV() *csvFile {
-	f := &csvFile{}
-	f.b.WriteString("\ufeff")
-	f.w = csv.NewWriter(&f.b)
-	return f
-}
-
-// sendCSV answers with the file as a download that is never cached.
-func (s *Server) sendCSV(c *gin.Context, name string, f *csvFile) {
-	f.w.Flush()
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(f.b.String()))
-}
-
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func isoDate(t time.Time) string {
@@ -614,19 +584,4 @@ func (s *Server) revokeSessions(c *gin.Context) {
 	}
 	s.addFlash(c, flashSuccess, "flash.sessions_revoked")
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
-}
-
-// sessionRef is how pages name a session: a prefix of its stored hash, never the
-// cookie's token.
-func sessionRef(se *account.Session) string { return se.Ref() }
-
-// SessionRef is sessionRef for templates.
-func (v *View) SessionRef(se *account.Session) string { return sessionRef(se) }
-
-// DateTime formats a moment in Taiwan time.
-func (v *View) DateTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return v.Date(t) + " " + t.In(taipei).Format("15:04")
 }

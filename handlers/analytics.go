@@ -38,7 +38,7 @@ const (
 	choiceSignal                       // the browser sends DNT: 1 or Sec-GPC: 1, which always wins
 )
 
-func (s *Server) analyticsChoice(r *http.Request) cookieChoice {
+func (s *Core) analyticsChoice(r *http.Request) cookieChoice {
 	if strings.TrimSpace(r.Header.Get("DNT")) == "1" || gpc(r) {
 		return choiceSignal
 	}
@@ -63,7 +63,7 @@ var uncounted = []string{"/staff", "/officer", "/admin", "/webmaster", "/api/", 
 // be counted (a GET of a public page by a browser, not a prefetch), and then counts it
 // when the page is written: a 200 HTML answer, to someone not under a processing
 // restriction. The count goes into memory; the database sees it at the next flush.
-func (s *Server) count(c *gin.Context) {
+func (s *Core) count(c *gin.Context) {
 	if s.Counter == nil || !countable(c) {
 		c.Next()
 		return
@@ -106,7 +106,7 @@ func countable(c *gin.Context) bool {
 }
 
 // dropVisitorCookie deletes the visitor cookie, with the flags it was set with.
-func (s *Server) dropVisitorCookie(r *http.Request) string {
+func (s *Core) dropVisitorCookie(r *http.Request) string {
 	return (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, // #nosec G124 -- Secure when served over TLS, as when it was set
 		HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode}).String()
 }
@@ -123,7 +123,7 @@ func stopsReach(u *account.User, r rights.StopReach) bool {
 
 // countView counts one page view; with the visitor's consent it also advances the
 // visitor cookie, written into the headers before they are sent.
-func (s *Server) countView(c *gin.Context, h http.Header) {
+func (s *Core) countView(c *gin.Context, h http.Header) {
 	r := c.Request
 	// A restriction of everything, or a stop of the statistics purpose, leaves the person
 	// out of the counts.
@@ -183,7 +183,7 @@ type visitorSeal struct {
 // (several pages opened at once) all carry the same older cookie and, within a second,
 // get the same new one. So the last header made for each of 64 slots, chosen by the
 // visitor's random id, is sent again while v is the same.
-func (s *Server) visitorSetCookie(v analytics.Visitor, secure bool) string {
+func (s *Core) visitorSetCookie(v analytics.Visitor, secure bool) string {
 	slot := &s.visitorSeals[v.ID[0]%byte(len(s.visitorSeals))]
 	if e := slot.Load(); e != nil && e.v == v && e.secure == secure {
 		return e.header
@@ -293,3 +293,6 @@ func browserLang(accept string) string {
 	}
 	return analytics.Other
 }
+
+// gpc reports whether the browser asks not to sell or share (Global Privacy Control).
+func gpc(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1" }

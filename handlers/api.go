@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -22,9 +21,6 @@ import (
 	"github.com/example/pdpa-portal/vault"
 )
 
-// apiPrefix is where the JSON API lives; openapi.json describes every route under it.
-const apiPrefix = "/api/v1"
-
 // apiMaxBody is the largest API request body: a receipt's JWS is a few kilobytes.
 const apiMaxBody = 64 << 10
 
@@ -32,14 +28,6 @@ const apiMaxBody = 64 << 10
 //
 //go:embed openapi.json
 var openAPIDocument []byte
-
-// Errors of a request body the API cannot read; statusOf maps them.
-var (
-	errNotJSON       = errors.New("api: the body is not application/json")
-	errMalformedJSON = errors.New("api: malformed JSON")
-	errUnknownField  = errors.New("api: unknown field")
-	errMissingField  = errors.New("api: missing field")
-)
 
 // apiRoutes is the JSON API: a citizen's own consents (session cookie), the public
 // receipt check, and the consent look-up for the agency's systems (bearer token).
@@ -57,23 +45,6 @@ func (s *Server) apiRoutes(r *gin.Engine) {
 	me.GET("/receipts/:id", s.apiMyReceipt)
 	s.apiRequestRoutes(api, me)
 	s.apiRecordRoutes(api)
-}
-
-// writeJSON writes v as the response; API answers are never cached.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		status = http.StatusInternalServerError
-		buf.Reset()
-		buf.WriteString(`{"error":{"code":"internal","message":"internal error"}}` + "\n")
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
 
 // decodeJSON reads the body into dst, a pointer to a struct: exactly one JSON object of
@@ -127,8 +98,6 @@ func (s *Server) requireAPIUser(c *gin.Context) {
 	}
 	c.Next()
 }
-
-const keyAPIToken = "api_token"
 
 // requireToken admits requests carrying "Authorization: Bearer <token>" of a token that
 // is not revoked and holds scope (RFC 6750 answers: 401 without a valid token, 403 for

@@ -20,24 +20,6 @@ import (
 	"github.com/example/pdpa-portal/rights"
 )
 
-// uploadRoutes accept multipart bodies up to the attachment cap plus the form's text;
-// every other route keeps the small body limit.
-var uploadRoutes = map[string]bool{
-	"POST /requests":                      true,
-	"POST /requests/:ref/messages":        true,
-	"POST /officer/requests/:ref/:action": true,
-	"POST /guest/requests":                true,
-	"POST /officer/disclosures":           true,
-	"POST /officer/disclosures/:id":       true,
-	"POST /guest/requests/:ref/messages":  true,
-	"POST /officer/intake":                true,
-	"POST /officer/consents":              true,
-}
-
-// uploadMaxBody is the body limit of an upload route: 20 MB of files and room for the
-// form's text and the multipart framing.
-const uploadMaxBody = files.MaxPerRequest + 1<<20
-
 // uploads returns the files sent under the form key "files", refusing the lot before
 // anything is stored when together they exceed the cap or one is not a PDF, JPEG or PNG
 // by its content.
@@ -311,15 +293,4 @@ func (s *Server) attachmentsOf(ctx context.Context, ref string) (*attachmentList
 		a.ByID[f.ID] = f
 	}
 	return a, nil
-}
-
-// Size formats a file size for people.
-func (v *View) Size(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
-	case n >= 1<<10:
-		return strconv.FormatInt((n+1023)>>10, 10) + " KB"
-	}
-	return strconv.FormatInt(n, 10) + " B"
 }

@@ -66,7 +66,7 @@ const (
 // tried what, and when. Two events per change cost one more append (about 5 ms) and
 // leave the hash chain and its verification as they were: an event is never changed
 // after it is written.
-func (s *Server) auditTrail(c *gin.Context) {
+func (s *Core) auditTrail(c *gin.Context) {
 	c.Next()
 	if s.Audit == nil || c.GetBool(keyAuditRefused) {
 		return
@@ -104,7 +104,7 @@ func (s *Server) auditTrail(c *gin.Context) {
 // auditBegin writes the pending event of a request that may change something, before
 // its handler runs; when that fails the request is refused (503) and false returned.
 // Reading requests, and anonymous ones that change nothing, pass without an event.
-func (s *Server) auditBegin(c *gin.Context) bool {
+func (s *Core) auditBegin(c *gin.Context) bool {
 	r := c.Request
 	if s.Audit == nil || r.Method == http.MethodGet || r.Method == http.MethodHead || !s.audited(c) {
 		return true
@@ -131,7 +131,7 @@ func (s *Server) auditBegin(c *gin.Context) bool {
 
 // audited reports whether the request becomes an event: anything that may change
 // something, and staff opening one record, exporting or searching.
-func (s *Server) audited(c *gin.Context) bool {
+func (s *Core) audited(c *gin.Context) bool {
 	r := c.Request
 	route := c.FullPath()
 	if route == "" || unaudited[r.Method+" "+route] {
@@ -162,7 +162,7 @@ func crossOrigin(r *http.Request) bool { return r.Context().Value(crossOriginKey
 // (an anonymous no-op stays none). The event names the signed-in person, found without
 // the session middleware's side effects (touching or clearing the session); no
 // pending event is written, as nothing is begun.
-func (s *Server) refuseCrossOrigin(c *gin.Context) {
+func (s *Core) refuseCrossOrigin(c *gin.Context) {
 	if !crossOrigin(c.Request) {
 		c.Next()
 		return
@@ -174,7 +174,7 @@ func (s *Server) refuseCrossOrigin(c *gin.Context) {
 }
 
 // sessionUser is the person a valid session cookie names, read only; nil otherwise.
-func (s *Server) sessionUser(c *gin.Context) *account.User {
+func (s *Core) sessionUser(c *gin.Context) *account.User {
 	token, ok := s.readSessionCookie(c.Request)
 	if !ok {
 		return nil
@@ -200,7 +200,7 @@ func actorOf(c *gin.Context) *account.User {
 }
 
 // auditEvent is the request's event without its outcome and status.
-func (s *Server) auditEvent(c *gin.Context) *audit.Event {
+func (s *Core) auditEvent(c *gin.Context) *audit.Event {
 	r := c.Request
 	route := c.FullPath()
 	u := actorOf(c)

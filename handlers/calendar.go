@@ -149,7 +149,7 @@ const maxMovesListed = 20
 
 // importConfirmation says what a staged import would do.
 func (s *Server) importConfirmation(c *gin.Context, plan rights.ImportPlan) confirmPage {
-	v := &View{Lang: c.GetString(keyLang), s: s}
+	v := s.ViewIn(c.GetString(keyLang))
 	p := confirmPage{TitleKey: "confirm.import_title", TextKey: "confirm.import_text", TextArgs: []any{plan.Dates, plan.Changed, len(plan.Moves)},
 		Action: "/admin/calendar/import", Back: "/admin/calendar?year=" + strconv.Itoa(plan.Year)}
 	for i, m := range plan.Moves {
@@ -290,15 +290,6 @@ func (s *Server) flashMoved(c *gin.Context, done flash, moved []rights.Moved) {
 		fl = append(fl, flash{Kind: flashSuccess, Key: "flash.calendar_moved", Args: []any{len(moved)}})
 	}
 	s.addFlashes(c, fl...)
-}
-
-// ImportProblem words a calendar import problem in the page's language.
-func (v *View) ImportProblem(e *rights.ImportError) string {
-	msg := v.T("calendar.err."+e.Key, e.Args...)
-	if e.Line > 0 {
-		return v.T("calendar.import_line", e.Line, msg)
-	}
-	return msg
 }
 
 // yearOf is the year of a date the service accepted, for the page to return to.

@@ -36,7 +36,7 @@ type confirmField struct {
 // confirmed reports whether the request carries confirm=yes; when it does not, it
 // renders the confirmation page for p (with the request's own fields) and returns false.
 // Call it after the request was checked (owner, state) and before anything changes.
-func (s *Server) confirmed(c *gin.Context, p confirmPage) bool {
+func (s *Core) confirmed(c *gin.Context, p confirmPage) bool {
 	if c.PostForm("confirm") == "yes" {
 		return true
 	}
@@ -46,11 +46,11 @@ func (s *Server) confirmed(c *gin.Context, p confirmPage) bool {
 
 // confirmAgain shows the confirmation once more, with the problems of the field it
 // asks (a reason left empty), and changes nothing.
-func (s *Server) confirmAgain(c *gin.Context, p confirmPage, inv *apperr.Invalid) {
+func (s *Core) confirmAgain(c *gin.Context, p confirmPage, inv *apperr.Invalid) {
 	s.renderConfirm(c, http.StatusBadRequest, p, inv)
 }
 
-func (s *Server) renderConfirm(c *gin.Context, status int, p confirmPage, inv *apperr.Invalid) {
+func (s *Core) renderConfirm(c *gin.Context, status int, p confirmPage, inv *apperr.Invalid) {
 	p.Fields = url.Values{}
 	for k, vs := range c.Request.PostForm {
 		if k != "confirm" && (p.Ask == nil || k != p.Ask.Name) {

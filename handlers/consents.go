@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -62,9 +61,6 @@ func newConsentForm(n *consent.Notice, only []string, ticked []string, acknowled
 	}
 	return f
 }
-
-// gpc reports whether the browser asks not to sell or share (Global Privacy Control).
-func gpc(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1" }
 
 // decision builds the consent decision from the ticked boxes and the acknowledgement.
 func decision(c *gin.Context, n *consent.Notice, ticked []string, acknowledged bool, only []string) consent.Decision {

@@ -35,7 +35,7 @@ type flash struct {
 	Args []any
 }
 
-func (s *Server) setCookie(c *gin.Context, name, value string, maxAge int) {
+func (s *Core) setCookie(c *gin.Context, name, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{ // #nosec G124 -- Secure when served over TLS (a plain-HTTP portal's browser would drop it), HttpOnly, SameSite=Lax
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.isTLS(c.Request), SameSite: http.SameSiteLaxMode,
@@ -44,7 +44,7 @@ func (s *Server) setCookie(c *gin.Context, name, value string, maxAge int) {
 
 // startSession signs the user in with a fresh session id (never one the browser sent),
 // which defeats session fixation.
-func (s *Server) startSession(c *gin.Context, u *account.User) error {
+func (s *Core) startSession(c *gin.Context, u *account.User) error {
 	if old, ok := c.Get(keySession); ok {
 		_ = s.Sessions.Delete(c.Request.Context(), old.(*account.Session).ID)
 	}
@@ -66,7 +66,7 @@ func (s *Server) startSession(c *gin.Context, u *account.User) error {
 	return nil
 }
 
-func (s *Server) readSessionCookie(r *http.Request) (string, bool) {
+func (s *Core) readSessionCookie(r *http.Request) (string, bool) {
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return "", false
@@ -97,26 +97,26 @@ type openedCookie struct {
 // openedCookieTTL keeps a remembered opening well inside the cookie's own age limit.
 const openedCookieTTL = time.Minute
 
-func (s *Server) clearSessionCookie(c *gin.Context) { s.setCookie(c, sessionCookie, "", -1) }
+func (s *Core) clearSessionCookie(c *gin.Context) { s.setCookie(c, sessionCookie, "", -1) }
 
-func (s *Server) addFlash(c *gin.Context, kind, key string) { s.addFlashArgs(c, kind, key) }
+func (s *Core) addFlash(c *gin.Context, kind, key string) { s.addFlashArgs(c, kind, key) }
 
 // addFlashArgs adds a message with values for its placeholders (counts and the like,
 // never personal data: flashes live in a cookie).
-func (s *Server) addFlashArgs(c *gin.Context, kind, key string, args ...any) {
+func (s *Core) addFlashArgs(c *gin.Context, kind, key string, args ...any) {
 	s.addFlashes(c, flash{Kind: kind, Key: key, Args: args})
 }
 
 // addFlashes adds several messages at once (each call replaces the cookie the last one
 // set in this response).
-func (s *Server) addFlashes(c *gin.Context, add ...flash) {
+func (s *Core) addFlashes(c *gin.Context, add ...flash) {
 	fl := append(s.readFlashes(c.Request), add...)
 	if enc, err := s.cookies.Encode(flashCookie, fl); err == nil {
 		s.setCookie(c, flashCookie, enc, 300)
 	}
 }
 
-func (s *Server) readFlashes(r *http.Request) []flash {
+func (s *Core) readFlashes(r *http.Request) []flash {
 	ck, err := r.Cookie(flashCookie)
 	if err != nil {
 		return nil
@@ -129,7 +129,7 @@ func (s *Server) readFlashes(r *http.Request) []flash {
 }
 
 // takeFlashes returns the pending messages and clears them.
-func (s *Server) takeFlashes(c *gin.Context) []flash {
+func (s *Core) takeFlashes(c *gin.Context) []flash {
 	fl := s.readFlashes(c.Request)
 	if len(fl) > 0 {
 		s.setCookie(c, flashCookie, "", -1)

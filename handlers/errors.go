@@ -92,7 +92,7 @@ func statusOf(err error) (int, string) {
 }
 
 // fail renders the page for err and stops the handler chain.
-func (s *Server) fail(c *gin.Context, err error) {
+func (s *Core) fail(c *gin.Context, err error) {
 	status, key := statusOf(err)
 	if status >= 500 {
 		s.Log.Error("request failed", "request_id", c.GetString(keyRequestID), "path", c.Request.URL.Path, "status", status, "err", err)
@@ -138,7 +138,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 var knownStatus = map[int]bool{400: true, 403: true, 404: true, 405: true, 409: true, 413: true, 429: true, 500: true, 503: true}
 
 // renderError renders the error page for status and stops the handler chain.
-func (s *Server) renderError(c *gin.Context, status int, key string, args ...any) {
+func (s *Core) renderError(c *gin.Context, status int, key string, args ...any) {
 	// The page's header shows who is signed in, as every other page does.
 	s.writeErrorAs(c.Writer, c.Request, c.GetString(keyLang), c.GetString(keyRequestID), status, key, currentUser(c), args...)
 	c.Abort()
@@ -146,12 +146,12 @@ func (s *Server) renderError(c *gin.Context, status int, key string, args ...any
 
 // writeError writes an error page; it needs no Gin context, so the cross-origin guard
 // in front of Gin uses it too.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string) {
+func (s *Core) writeError(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string) {
 	s.writeErrorAs(w, r, lang, requestID, status, key, nil)
 }
 
 // writeErrorAs is writeError for a known visitor (nil: as signed out).
-func (s *Server) writeErrorAs(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string, u *account.User, args ...any) {
+func (s *Core) writeErrorAs(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string, u *account.User, args ...any) {
 	if lang == "" {
 		lang = requestLang(r)
 	}
@@ -219,7 +219,7 @@ type apiProblem struct {
 
 // writeJSONError is writeError for the API: the stable code, the message in the
 // caller's language (catalogue key api.error.<code>) and the request id.
-func (s *Server) writeJSONError(w http.ResponseWriter, lang, requestID string, status int, key string) {
+func (s *Core) writeJSONError(w http.ResponseWriter, lang, requestID string, status int, key string) {
 	status, code := codeOf(status, key)
 	w.Header().Set("Content-Language", lang)
 	writeJSON(w, status, apiErrorBody{Error: apiErrorDetail{Code: code, Message: s.cat.T(lang, "api.error."+code), RequestID: requestID}})

@@ -18,7 +18,7 @@ import (
 // bind decodes and validates a form. It returns the problems the user can fix (empty
 // when there are none); on anything else (413, a malformed body) it renders the error
 // page and returns ok=false.
-func (s *Server) bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
+func (s *Core) bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
 	err := forms.Decode(c.Request, dst, c.GetString(keyLang))
 	if err == nil {
 		return &apperr.Invalid{}, true

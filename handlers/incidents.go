@@ -348,7 +348,7 @@ func (s *Server) incidentLetters(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		p.Letters = append(p.Letters, incidentLetter{Contact: l, L: &View{Lang: lang, s: s}, What: what, Measures: measures,
+		p.Letters = append(p.Letters, incidentLetter{Contact: l, L: s.ViewIn(lang), What: what, Measures: measures,
 			Number: issued.Number.Format(set.Prefix, lang)})
 	}
 	s.render(c, http.StatusOK, "incident_letters", s.view(c, "incident.letters_title", p))

@@ -128,7 +128,7 @@ func (s *Server) letterPageOf(ctx context.Context, r *rights.Request, letter str
 		return nil, err
 	}
 	to := s.recipientOf(ctx, r)
-	p := &letterPage{Letter: letter, Kind: rights.LetterKind(letter), Request: r, L: &View{Lang: to.Lang, s: s}, Set: issued.Settings, Date: at,
+	p := &letterPage{Letter: letter, Kind: rights.LetterKind(letter), Request: r, L: s.ViewIn(to.Lang), Set: issued.Settings, Date: at,
 		Number: issued.Number.Format(issued.Settings.Prefix, to.Lang), Agency: s.agency(), Recipient: to,
 		Names: names, Fees: map[string]rights.FeeItem{}, Officer: officer, AppealDays: letters.AppealDays}
 	if p.Notice = r.NoticeOf(letter); p.Notice != nil {
@@ -168,7 +168,8 @@ func (s *Server) letterFiles(ctx context.Context, r *rights.Request) ([]account.
 		}
 		p.CSS = template.CSS(css) // #nosec G203 -- the portal's own stylesheet, embedded at build time
 		var b bytes.Buffer
-		v := &View{Lang: p.L.Lang, s: s, Page: p, TitleKey: "letter." + p.Kind + "_title"}
+		v := s.ViewIn(p.L.Lang)
+		v.Page, v.TitleKey = p, "letter."+p.Kind+"_title"
 		if err := s.pages.Execute(&b, p.L.Lang, "letter_doc", v); err != nil {
 			return nil, err
 		}
@@ -208,9 +209,6 @@ func (s *Server) recipientOf(ctx context.Context, r *rights.Request) recipient {
 	}
 	return to
 }
-
-// LetterDate writes a date as the page's letters do: the ROC calendar in Chinese.
-func (v *View) LetterDate(t time.Time) string { return letters.Date(t, v.Lang) }
 
 // agency is the letterhead: the configured controller, or the demo agency.
 func (s *Server) agency() receipt.Controller {

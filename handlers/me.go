@@ -62,7 +62,7 @@ func (s *Server) stoppedRows(c *gin.Context, u *account.User) ([]stoppedRow, err
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Lang: c.GetString(keyLang), s: s}
+	v := s.ViewIn(c.GetString(keyLang))
 	var out []stoppedRow
 	for id, at := range u.Stopped {
 		out = append(out, stoppedRow{ID: id, Name: v.PurposeName(id, names), Since: at})

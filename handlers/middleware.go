@@ -28,7 +28,7 @@ const (
 )
 
 // recoverer turns a panic into the 500 page; the stack goes to the log, never the page.
-func (s *Server) recoverer(c *gin.Context) {
+func (s *Core) recoverer(c *gin.Context) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -46,7 +46,7 @@ func (s *Server) recoverer(c *gin.Context) {
 
 // accessLog gives each request an id and logs one line for it. The query string is left
 // out: it can carry one-time tokens.
-func (s *Server) accessLog(c *gin.Context) {
+func (s *Core) accessLog(c *gin.Context) {
 	start := time.Now()
 	id := newRequestID()
 	c.Set(keyRequestID, id)
@@ -67,7 +67,7 @@ func newRequestID() string { return ids.Hex(8) }
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-func (s *Server) securityHeaders(c *gin.Context) {
+func (s *Core) securityHeaders(c *gin.Context) {
 	setSecurityHeaders(c.Writer.Header(), s.isTLS(c.Request))
 	c.Next()
 }
@@ -86,7 +86,7 @@ func setSecurityHeaders(h http.Header, tls bool) {
 
 // isTLS reports whether the browser reached us over TLS: directly, or through a trusted
 // proxy that says so. Forwarded headers from anyone else are ignored.
-func (s *Server) isTLS(r *http.Request) bool {
+func (s *Core) isTLS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
@@ -107,7 +107,7 @@ func (s *Server) isTLS(r *http.Request) bool {
 
 // limitBody refuses bodies over the limit: at once when the declared length is too big,
 // and when reading past it otherwise (the form parser then reports *http.MaxBytesError).
-func (s *Server) limitBody(c *gin.Context) {
+func (s *Core) limitBody(c *gin.Context) {
 	limit, key := s.opt.MaxBody, ""
 	upload := uploadRoutes[c.Request.Method+" "+c.FullPath()] && strings.HasPrefix(c.ContentType(), "multipart/form-data")
 	if upload {
@@ -176,7 +176,7 @@ func (p *pacedBody) extend() {
 // langCookie remembers the visitor's choice of language (an essential cookie).
 const langCookie = "lang"
 
-func (s *Server) language(c *gin.Context) {
+func (s *Core) language(c *gin.Context) {
 	c.Set(keyLang, requestLang(c.Request))
 	c.Next()
 }
@@ -192,14 +192,14 @@ func requestLang(r *http.Request) string {
 
 // session loads the signed-in user, if the request carries a valid session cookie, then
 // opens the request's audit event (auditBegin): the actor is known from here on.
-func (s *Server) session(c *gin.Context) {
+func (s *Core) session(c *gin.Context) {
 	if s.loadSession(c) && s.auditBegin(c) {
 		c.Next()
 	}
 }
 
 // loadSession is session's look-up; false when it has answered with an error.
-func (s *Server) loadSession(c *gin.Context) bool {
+func (s *Core) loadSession(c *gin.Context) bool {
 	token, ok := s.readSessionCookie(c.Request)
 	if !ok {
 		return true

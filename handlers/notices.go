@@ -1,14 +1,11 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -17,76 +14,6 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/forms"
 )
-
-// noticeCache keeps the current notice a few seconds: the banner needs it on every page.
-type noticeCache struct {
-	mu sync.Mutex
-	n  *consent.Notice
-	at time.Time
-	// gen counts forgetNotice calls: a read begun before one is not cached after it.
-	gen uint64
-}
-
-const noticeCacheTTL = 5 * time.Second
-
-// currentNotice reads the notice through the cache. The read is made without holding
-// the lock: while the database is away each read waits for the driver's timeout, and
-// pages queued behind one another's reads would all wait until it returned.
-func (s *Server) currentNotice(ctx context.Context) (*consent.Notice, error) {
-	s.notice.mu.Lock()
-	n, at, gen := s.notice.n, s.notice.at, s.notice.gen
-	s.notice.mu.Unlock()
-	// On the portal's clock, so tests can let the time pass for a version another
-	// instance published.
-	if age := s.Now().Sub(at); n != nil && age >= 0 && age < noticeCacheTTL {
-		return n, nil
-	}
-	n, err := s.Notices.Current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.notice.mu.Lock()
-	if s.notice.gen == gen {
-		s.notice.n, s.notice.at = n, s.Now()
-	}
-	s.notice.mu.Unlock()
-	return n, nil
-}
-
-func (s *Server) forgetNotice() {
-	s.notice.mu.Lock()
-	s.notice.n = nil
-	s.notice.gen++
-	s.notice.mu.Unlock()
-}
-
-// noticeSeenCookie remembers the last version an anonymous visitor dismissed.
-const noticeSeenCookie = "notice_seen"
-
-// noticeBanner returns the version to announce, or 0: a version after the first that
-// this visitor has not dismissed, or this user has not acknowledged.
-func (s *Server) noticeBanner(c *gin.Context) int {
-	if s.Acks == nil {
-		return 0
-	}
-	n, err := s.currentNotice(c.Request.Context())
-	if err != nil || n.Version <= 1 {
-		return 0
-	}
-	if u := currentUser(c); u != nil {
-		acked, err := s.Acks.Acked(c.Request.Context(), u.ID, n.Version)
-		if err != nil || acked {
-			return 0
-		}
-		return n.Version
-	}
-	if ck, err := c.Request.Cookie(noticeSeenCookie); err == nil {
-		if v, err := strconv.Atoi(ck.Value); err == nil && v >= n.Version {
-			return 0
-		}
-	}
-	return n.Version
-}
 
 // dismissNotice hides the banner: recorded as an acknowledgement for a signed-in user,
 // remembered in a cookie for a visitor.
@@ -230,7 +157,7 @@ func (p *draftPage) compareDraft(cur *consent.Notice) {
 // problem of a section's field ("section-purposes-en"): the editor has two dozen text
 // areas, and the summary at the top must say which one to fix.
 func (s *Server) nameSections(c *gin.Context, sections []consent.Section, vals map[string]string, problems []apperr.Problem) []apperr.Problem {
-	v := &View{Lang: c.GetString(keyLang), s: s}
+	v := s.ViewIn(c.GetString(keyLang))
 	out := make([]apperr.Problem, len(problems))
 	for i, p := range problems {
 		out[i] = p

@@ -180,7 +180,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	eff := rights.EffectsOf(r)
 	p.CanErase = r.Kind == rights.Delete && !r.ErasureDone() && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
 	p.Next, p.Others = nextAndOthers(r, p.Tasks, p.CanErase)
-	v0 := &View{Lang: c.GetString(keyLang), s: s}
+	v0 := s.ViewIn(c.GetString(keyLang))
 	if eff.Correct != nil {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_correct", v0.T("request.field."+eff.Correct.Field), eff.Correct.Value))
 	}
@@ -426,7 +426,7 @@ var officerConfirms = map[string][2]string{
 // the request as the action would leave it.
 func (s *Server) officerConfirm(c *gin.Context, r, trial *rights.Request, action string) {
 	ask := officerConfirms[action]
-	v := &View{Lang: c.GetString(keyLang), s: s}
+	v := s.ViewIn(c.GetString(keyLang))
 	args := []any{r.Ref}
 	switch action {
 	case "extend":
@@ -612,7 +612,7 @@ func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 		s.fail(c, err)
 		return
 	}
-	v := &View{Lang: c.GetString(keyLang), s: s}
+	v := s.ViewIn(c.GetString(keyLang))
 	var lines []string
 	for _, it := range trial.Decision.Items {
 		line := v.ItemName(it.Key, names) + v.T("punct.colon")
@@ -640,7 +640,7 @@ func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 // so the summary at the top says which item needs attention.
 func (s *Server) nameItems(c *gin.Context, r *rights.Request, inv *apperr.Invalid) *apperr.Invalid {
 	names, _ := s.purposeNames(c.Request.Context())
-	v := &View{Lang: c.GetString(keyLang), s: s}
+	v := s.ViewIn(c.GetString(keyLang))
 	keys := rights.Items(r)
 	for i := range inv.Problems {
 		p := &inv.Problems[i]
@@ -683,28 +683,4 @@ func (o *officerCache) list(ctx context.Context, users account.Users, now time.T
 	}
 	o.items, o.at = out, now
 	return out, nil
-}
-
-// PurposeName is a purpose's name in the page's language (its id if it is no longer in
-// the catalogue).
-func (v *View) PurposeName(id string, names map[string]consent.Text) string {
-	if n, ok := names[id]; ok {
-		return n.In(v.Lang)
-	}
-	return id
-}
-
-// ItemName names a decision item in the page's language.
-func (v *View) ItemName(key string, names map[string]consent.Text) string {
-	switch {
-	case strings.HasPrefix(key, "purpose:"):
-		id := strings.TrimPrefix(key, "purpose:")
-		if n, ok := names[id]; ok {
-			return v.T("item.purpose", n.In(v.Lang))
-		}
-		return v.T("item.purpose", id)
-	case strings.HasPrefix(key, "field:"):
-		return v.T("item.field", v.T("request.field."+strings.TrimPrefix(key, "field:")))
-	}
-	return v.T("item." + key)
 }

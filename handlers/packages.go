@@ -47,7 +47,9 @@ func (s *Server) PackageData(ctx context.Context, r *rights.Request, lang string
 
 // PackageIndex writes the package's index.html, readable offline in lang.
 func (s *Server) PackageIndex(w io.Writer, lang string, d *export.PersonalData) error {
-	return s.pages.Execute(w, lang, "package_index", &View{Lang: lang, s: s, Page: d, TitleKey: "package.title"})
+	v := s.ViewIn(lang)
+	v.Page, v.TitleKey = d, "package.title"
+	return s.pages.Execute(w, lang, "package_index", v)
 }
 
 // packageDownload serves the package to its requester and records the download.

@@ -45,7 +45,7 @@ const keyRevalidated = "page_revalidated"
 // renderPublic renders a public page through the cache when the visitor is anonymous
 // and nothing on the page is theirs alone; anyone else gets it rendered as usual.
 // content names the version of what the page shows beyond the layout.
-func (s *Server) renderPublic(c *gin.Context, page string, v *View, content string) {
+func (s *Core) renderPublic(c *gin.Context, page string, v *View, content string) {
 	r := c.Request
 	if r.Method != http.MethodGet || r.URL.RawQuery != "" || v.User != nil || len(v.Flashes) > 0 || len(v.Problems) > 0 {
 		s.render(c, http.StatusOK, page, v)

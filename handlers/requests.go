@@ -717,9 +717,3 @@ func (s *Server) queueCSV(c *gin.Context) {
 	}
 	s.sendCSV(c, "request-queue-"+today.String()+".csv", out)
 }
-
-// DaysLeft and DueStatus let templates describe a deadline in words as well as colour.
-func (v *View) DaysLeft(due, today rights.Date) int { return rights.DaysLeft(due, today) }
-func (v *View) DueStatus(due, today rights.Date) string {
-	return string(rights.Status(due, today))
-}

@@ -32,7 +32,7 @@ type rowData struct {
 }
 
 // rowHTML is row rendered through fragment of page in the view's language.
-func (s *Server) rowHTML(v *View, page, fragment string, row any) (template.HTML, error) {
+func (s *Core) rowHTML(v *View, page, fragment string, row any) (template.HTML, error) {
 	k := rowKey{v.Lang, page, fragment, row}
 	s.rows.mu.RLock()
 	h, ok := s.rows.m[k]

@@ -32,7 +32,7 @@ func (v *View) Worded(st rights.Step, names map[string]consent.Text) shownStep {
 
 // saidOf is what the portal recorded on a step and the note a person typed; a step
 // written before the two were kept apart is read back from its note.
-func (s *Server) saidOf(st rights.Step) ([]rights.Said, string) {
+func (s *Core) saidOf(st rights.Step) ([]rights.Said, string) {
 	if len(st.Said) == 0 && st.Action == "fulfilled" {
 		return s.legacySaid(st.Note)
 	}
@@ -96,7 +96,7 @@ var (
 // legacySaid reads the lines of a note written before steps kept sentences as keys:
 // each line that is one of the portal's sentences becomes that sentence again (a
 // withdrawn purpose by its id), so it is worded for the reader; the rest stays the note.
-func (s *Server) legacySaid(note string) ([]rights.Said, string) {
+func (s *Core) legacySaid(note string) ([]rights.Said, string) {
 	legacyOnce.Do(func() {
 		// The sentences as the catalogues worded them when such notes were written.
 		old := map[string][]string{

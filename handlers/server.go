@@ -5,19 +5,14 @@ package handlers
 import (
 	"context"
 	"crypto/ed25519"
-	"fmt"
-	"hash/maphash"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/gorilla/securecookie"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
@@ -30,7 +25,6 @@ import (
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
-	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
@@ -39,7 +33,6 @@ import (
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/static"
 	"github.com/example/pdpa-portal/templates"
 )
 
@@ -181,32 +174,13 @@ type Options struct {
 
 // Server holds the parsed templates, catalogues and dependencies.
 type Server struct {
+	*Core
 	Deps
-	opt    Options
-	cat    *i18n.Catalog
-	pages  *templates.Set
-	hashes map[string]string
-	// staticFiles are the embedded files with their compressed bodies.
-	staticFiles map[string]*staticFile
-	cookies     *securecookie.SecureCookie
-	// visitorCodec seals the analytics cookie, which outlives any session; visitorLegacy
-	// reads the cookies sealed before it, which are sealed anew at their next view.
-	visitorCodec  *analytics.VisitorCodec
-	visitorLegacy *securecookie.SecureCookie
-	// sessionCookies remember the session cookies opened lately (cookies.go).
-	sessionCookies [64]atomic.Pointer[openedCookie]
-	cookieSeed     maphash.Seed
-	// agents and visitorSeals spare counting work a view repeats (analytics.go).
-	agents       analytics.AgentCache
-	visitorSeals [64]atomic.Pointer[visitorSeal]
-	engine       *gin.Engine
+	engine *gin.Engine
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
 	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
-	notice                               noticeCache
-	public                               publicPages
-	rows                                 renderedRows
 	inventory                            inventoryCache
 	announced                            announcementCache
 	// The latest reading of the disk (disk.go).
@@ -230,14 +204,6 @@ func New(d Deps, opt Options) (*Server, error) {
 	}
 	if opt.Sessions.Idle == 0 {
 		opt.Sessions = account.DefaultSessionPolicy
-	}
-	cat, err := i18n.Load()
-	if err != nil {
-		return nil, err
-	}
-	hashes, err := static.Hashes()
-	if err != nil {
-		return nil, err
 	}
 	if opt.RateLimit <= 0 {
 		opt.RateLimit = 10
@@ -264,7 +230,12 @@ func New(d Deps, opt Options) (*Server, error) {
 	if opt.RateWindow <= 0 {
 		opt.RateWindow = 15 * time.Minute
 	}
-	s := &Server{Deps: d, opt: opt, cat: cat, hashes: hashes}
+	core, err := NewCore(Shared{Log: d.Log, Now: d.Now, Users: d.Users, Sessions: d.Sessions, Accounts: d.Accounts,
+		Audit: d.Audit, Counter: d.Counter, Notices: d.Notices, Acks: d.Acks}, opt)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, Core: core}
 	if d.Casework != nil {
 		// The letters as documents are the web layer's: this server's copy of the
 		// service renders them with its own pages. So are the configured quota and the
@@ -273,35 +244,11 @@ func New(d Deps, opt Options) (*Server, error) {
 		cw.Docs, cw.Quota, cw.Space = s, opt.Quota, s
 		s.Casework = &cw
 	}
-	if s.staticFiles, err = loadStatic(); err != nil {
-		return nil, err
-	}
 	s.signInLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
-	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
-	s.cookieSeed = maphash.MakeSeed()
-	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
-	s.visitorLegacy = securecookie.New(opt.HashKey, opt.BlockKey)
-	s.visitorLegacy.MaxAge(int(visitorAge / time.Second))
-	if s.visitorCodec, err = analytics.NewVisitorCodec(append(append([]byte(nil), opt.HashKey...), opt.BlockKey...), visitorCookie, visitorAge); err != nil {
-		return nil, err
-	}
-	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
-		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }, "inc": func(n int) int { return n + 1 },
-		// hours is a duration in whole hours, counted away from zero (for the 72-hour clocks).
-		"hours": func(d time.Duration) int {
-			if d < 0 {
-				d = -d
-			}
-			return int((d + time.Hour - 1) / time.Hour)
-		}}, templates.Constants{Langs: i18n.Supported, T: func(lang, key string) string { return cat.T(lang, key) },
-		Asset: func(name string) string { return assetURL(hashes, name) }})
-	if err != nil {
-		return nil, err
-	}
 	s.metrics = newMetrics(s)
 	s.engine = s.routes()
 	return s, nil
@@ -319,25 +266,6 @@ func (s *Server) Handler() http.Handler {
 
 // Pages exposes the template set so tests can check every page is rendered.
 func (s *Server) Pages() *templates.Set { return s.pages }
-
-// dict builds a map for passing several values to a partial.
-func dict(kv ...any) (map[string]any, error) {
-	if len(kv)%2 != 0 {
-		return nil, fmt.Errorf("dict: odd number of arguments")
-	}
-	m := make(map[string]any, len(kv)/2)
-	for i := 0; i < len(kv); i += 2 {
-		k, ok := kv[i].(string)
-		if !ok {
-			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
-		}
-		m[k] = kv[i+1]
-	}
-	return m, nil
-}
-
-// hasRole lets templates ask about a role by name.
-func hasRole(u *account.User, role string) bool { return u != nil && u.Has(account.Role(role)) }
 
 // Route is one entry of the route table.
 type Route struct{ Method, Path string }

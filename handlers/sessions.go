@@ -49,7 +49,7 @@ func (s *Server) endMySession(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v := &View{Lang: c.GetString(keyLang), s: s}
+	v := s.ViewIn(c.GetString(keyLang))
 	if !s.confirmed(c, confirmPage{TitleKey: "confirm.end_own_session_title", TextKey: "confirm.end_own_session_text",
 		TextArgs: []any{v.Device(se), v.DateTime(se.Created)}, Action: "/account/sessions/end", Back: "/account/sessions"}) {
 		return
@@ -92,25 +92,4 @@ func currentSessionRef(c *gin.Context) string {
 		return se.(*account.Session).Ref()
 	}
 	return ""
-}
-
-// known keeps a family the catalogues name ("chrome", "windows") and drops "other".
-func known(family string) string {
-	if family == "other" {
-		return ""
-	}
-	return family
-}
-
-// Device words a session's browser and system in the page's language.
-func (v *View) Device(se *account.Session) string {
-	switch {
-	case se.Browser != "" && se.OS != "":
-		return v.T("sessions.device", v.T("traffic.browser."+se.Browser), v.T("traffic.os."+se.OS))
-	case se.Browser != "":
-		return v.T("traffic.browser." + se.Browser)
-	case se.OS != "":
-		return v.T("sessions.device_os", v.T("traffic.os."+se.OS))
-	}
-	return v.T("sessions.device_unknown")
 }

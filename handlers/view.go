@@ -43,7 +43,7 @@ type View struct {
 	// Nav is the header menu's state, set just before the page renders.
 	Nav navState
 
-	s *Server
+	s *Core
 }
 
 // navState is what the header menu asks of every page: which link is the current page
@@ -215,7 +215,7 @@ func (v *View) FieldError(field string) string {
 var taipei = twtime.Zone
 
 // view builds the common part of every page from the request.
-func (s *Server) view(c *gin.Context, titleKey string, page any) *View {
+func (s *Core) view(c *gin.Context, titleKey string, page any) *View {
 	v := s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), titleKey, page)
 	v.User = currentUser(c)
 	v.Flashes = s.takeFlashes(c)
@@ -230,11 +230,11 @@ func (s *Server) view(c *gin.Context, titleKey string, page any) *View {
 // textView is the catalogue in the request's language, for answers that are not pages
 // (CSV exports): unlike view it neither takes the pending flash messages nor looks up
 // the notice and cookie banners.
-func (s *Server) textView(c *gin.Context) *View {
+func (s *Core) textView(c *gin.Context) *View {
 	return s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), "", nil)
 }
 
-func (s *Server) newView(r *http.Request, lang, requestID, titleKey string, page any) *View {
+func (s *Core) newView(r *http.Request, lang, requestID, titleKey string, page any) *View {
 	if lang == "" {
 		lang = requestLang(r)
 	}
@@ -249,13 +249,13 @@ func (s *Server) newView(r *http.Request, lang, requestID, titleKey string, page
 }
 
 // render writes a page for a Gin handler.
-func (s *Server) render(c *gin.Context, status int, page string, v *View) {
+func (s *Core) render(c *gin.Context, status int, page string, v *View) {
 	s.writePage(c.Writer, status, page, v)
 }
 
 // writePage executes a page into a buffer first, so a template failure becomes a clean
 // 500 instead of half a page.
-func (s *Server) writePage(w http.ResponseWriter, status int, page string, v *View) {
+func (s *Core) writePage(w http.ResponseWriter, status int, page string, v *View) {
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	defer putPageBuffer(buf)
 	v.Nav = navFor(v)
@@ -290,3 +290,6 @@ func putPageBuffer(buf *bytes.Buffer) {
 	buf.Reset()
 	pageBuffers.Put(buf)
 }
+
+// ViewIn is the catalogue in lang, for words outside a page (a letter, a mail, an API answer).
+func (s *Core) ViewIn(lang string) *View { return &View{Lang: lang, s: s} }

@@ -1,0 +1,38 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+)
+
+// apiPrefix is where the JSON API lives; openapi.json describes every route under it.
+const apiPrefix = "/api/v1"
+
+// Errors of a request body the API cannot read; statusOf maps them.
+var (
+	errNotJSON       = errors.New("api: the body is not application/json")
+	errMalformedJSON = errors.New("api: malformed JSON")
+	errUnknownField  = errors.New("api: unknown field")
+	errMissingField  = errors.New("api: missing field")
+)
+
+// writeJSON writes v as the response; API answers are never cached.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"internal","message":"internal error"}}` + "\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+const keyAPIToken = "api_token"
