@@ -14,8 +14,8 @@ import (
 )
 
 // requireUser sends anonymous visitors to sign in, returning them here afterwards.
-func (s *Core) requireUser(c *gin.Context) {
-	if currentUser(c) == nil {
+func (s *Core) RequireUser(c *gin.Context) {
+	if CurrentUser(c) == nil {
 		target := "/signin"
 		if c.Request.Method == http.MethodGet {
 			target += "?" + url.Values{"next": {c.Request.URL.RequestURI()}}.Encode()
@@ -29,11 +29,11 @@ func (s *Core) requireUser(c *gin.Context) {
 
 // requireRole lets through only users holding one of roles; others get 403, anonymous
 // visitors are sent to sign in.
-func (s *Core) requireRole(roles ...account.Role) gin.HandlerFunc {
+func (s *Core) RequireRole(roles ...account.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u := currentUser(c)
+		u := CurrentUser(c)
 		if u == nil {
-			s.requireUser(c)
+			s.RequireUser(c)
 			return
 		}
 		for _, r := range roles {
@@ -42,14 +42,14 @@ func (s *Core) requireRole(roles ...account.Role) gin.HandlerFunc {
 				return
 			}
 		}
-		s.renderError(c, http.StatusForbidden, "error.role")
+		s.RenderError(c, http.StatusForbidden, "error.role")
 	}
 }
 
 // forcePasswordChange keeps a user with a temporary or expired staff password on the
 // change-password page until they choose a new one.
-func (s *Core) forcePasswordChange(c *gin.Context) {
-	u := currentUser(c)
+func (s *Core) ForcePasswordChange(c *gin.Context) {
+	u := CurrentUser(c)
 	if u == nil || !s.Accounts.NeedsPasswordChange(u) {
 		c.Next()
 		return
@@ -65,7 +65,7 @@ func (s *Core) forcePasswordChange(c *gin.Context) {
 
 // limited counts an attempt from the client's address and under each of keys (an
 // account); over the limit of any it renders the 429 page and reports true.
-func (s *Core) limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) bool {
+func (s *Core) Limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) bool {
 	if l == nil {
 		return false
 	}
@@ -79,7 +79,7 @@ func (s *Core) limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) boo
 		return false
 	}
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	s.renderError(c, http.StatusTooManyRequests, "error.429.wait", int(math.Ceil(wait.Minutes()))) // how long, not only "later"
+	s.RenderError(c, http.StatusTooManyRequests, "error.429.wait", int(math.Ceil(wait.Minutes()))) // how long, not only "later"
 	return true
 }
 
@@ -87,7 +87,7 @@ func (s *Core) limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) boo
 // must not become an open redirect. Browsers drop tabs and line breaks and read "\" as
 // "/", so any control character or backslash disqualifies the path, and the result must
 // parse with neither scheme nor host.
-func localPath(next, fallback string) string {
+func LocalPath(next, fallback string) string {
 	if next == "" || len(next) > 500 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return fallback
 	}

@@ -38,68 +38,68 @@ type signUpForm struct {
 }
 
 func (s *Server) signUpPage(c *gin.Context) {
-	if currentUser(c) != nil {
+	if CurrentUser(c) != nil {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
 	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "signup", s.view(c, "signup.title", formPage{Prefix: "signup", Consent: newConsentForm(n, nil, nil, false)}))
+	s.Render(c, http.StatusOK, "signup", s.View(c, "signup.title", formPage{Prefix: "signup", Consent: newConsentForm(n, nil, nil, false)}))
 }
 
 // signUpSubmit registers a citizen. Whether or not the address already has an account,
 // the visitor sees the same "check your mail" page; the mailbox learns which it was.
 func (s *Server) signUpSubmit(c *gin.Context) {
-	if s.limited(c, s.signUpLimit) {
+	if s.Limited(c, s.signUpLimit) {
 		return
 	}
 	var f signUpForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: newConsentForm(n, nil, f.Purposes, f.Acknowledge)}
 	d := decision(c, n, f.Purposes, f.Acknowledge, nil)
-	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(keyLang), OnCreated: s.recordOnCreate(d)}
+	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(KeyLang), OnCreated: s.recordOnCreate(d)}
 	// The domain's rules run even when the form already has problems, so the user sees
 	// everything to fix at once.
-	inv, err = merge(inv, s.Accounts.Validate(su).OrNil())
+	inv, err = Merge(inv, s.Accounts.Validate(su).OrNil())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	if inv, err = merge(inv, consent.CheckDecision(d).OrNil()); err != nil {
-		s.fail(c, err)
+	if inv, err = Merge(inv, consent.CheckDecision(d).OrNil()); err != nil {
+		s.Fail(c, err)
 		return
 	}
 	if f.Version != n.Version {
 		// The notice changed while the form was open: the person must see the new one.
-		addOnce(inv, "", "consent.notice_changed")
+		AddOnce(inv, "", "consent.notice_changed")
 	}
 	if f.Password != f.PasswordConfirm {
-		addOnce(inv, "password_confirm", "password.mismatch")
+		AddOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) == 0 {
-		defer answerNoSoonerThan(time.Now(), s.opt.SignUpFloor)
+		defer answerNoSoonerThan(time.Now(), s.Opt.SignUpFloor)
 		if err := s.Accounts.Register(c.Request.Context(), su); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		c.Redirect(http.StatusSeeOther, "/mail-sent?about=signup")
 		return
 	}
-	v := s.view(c, "signup.title", page)
-	inFormOrder(inv, &f)
+	v := s.View(c, "signup.title", page)
+	InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.render(c, http.StatusBadRequest, "signup", v)
+	s.Render(c, http.StatusBadRequest, "signup", v)
 }
 
 // mailSent tells the visitor to look in their mailbox, without saying whether the
@@ -109,7 +109,7 @@ func (s *Server) mailSent(c *gin.Context) {
 	if about != "signup" && about != "reset" {
 		about = "signup"
 	}
-	s.render(c, http.StatusOK, "mail_sent", s.view(c, "mail_sent."+about+".title", about))
+	s.Render(c, http.StatusOK, "mail_sent", s.View(c, "mail_sent."+about+".title", about))
 }
 
 type resendForm struct {
@@ -121,25 +121,25 @@ type resendForm struct {
 // client and per address, and answered alike whether or not the address has an account.
 func (s *Server) resendFromMailSent(c *gin.Context) {
 	var f resendForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		v := s.view(c, "mail_sent.signup.title", "signup")
+		v := s.View(c, "mail_sent.signup.title", "signup")
 		v.Problems = inv.Problems
-		s.render(c, http.StatusBadRequest, "mail_sent", v)
+		s.Render(c, http.StatusBadRequest, "mail_sent", v)
 		return
 	}
-	if s.limited(c, s.signUpLimit, "resend:"+account.NormalizeEmail(f.Email)) {
+	if s.Limited(c, s.signUpLimit, "resend:"+account.NormalizeEmail(f.Email)) {
 		return
 	}
-	defer answerNoSoonerThan(time.Now(), s.opt.SignUpFloor)
+	defer answerNoSoonerThan(time.Now(), s.Opt.SignUpFloor)
 	if err := s.Accounts.ResendVerificationTo(c.Request.Context(), f.Email); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "mail_sent.resent")
+	s.AddFlash(c, FlashSuccess, "mail_sent.resent")
 	c.Redirect(http.StatusSeeOther, "/mail-sent?about=signup")
 }
 
@@ -151,10 +151,10 @@ func answerNoSoonerThan(start time.Time, d time.Duration) {
 	}
 }
 
-var errLink = &pageError{status: http.StatusNotFound, key: "error.link"}
+var errLink = &PageError{Status: http.StatusNotFound, Key: "error.link"}
 
 // errVerifyLink is a verification link that no longer works.
-var errVerifyLink = &pageError{status: http.StatusNotFound, key: "error.verify_link"}
+var errVerifyLink = &PageError{Status: http.StatusNotFound, Key: "error.verify_link"}
 
 // verify spends an e-mail verification link.
 func (s *Server) verify(c *gin.Context) {
@@ -164,19 +164,19 @@ func (s *Server) verify(c *gin.Context) {
 		// A link used once already is the likeliest case (clicked twice, or opened by
 		// a mail scanner first): a verified person is told so; anyone else is told
 		// what to do next rather than only that the link does not work.
-		if cu := currentUser(c); cu != nil && cu.EmailVerified {
-			s.addFlash(c, flashSuccess, "flash.email_already_verified")
+		if cu := CurrentUser(c); cu != nil && cu.EmailVerified {
+			s.AddFlash(c, FlashSuccess, "flash.email_already_verified")
 			c.Redirect(http.StatusSeeOther, "/account")
 			return
 		}
-		s.fail(c, errVerifyLink)
+		s.Fail(c, errVerifyLink)
 		return
 	case err != nil:
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.email_verified")
-	if cu := currentUser(c); cu != nil && cu.ID == u.ID {
+	s.AddFlash(c, FlashSuccess, "flash.email_verified")
+	if cu := CurrentUser(c); cu != nil && cu.ID == u.ID {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
@@ -190,47 +190,47 @@ type signInForm struct {
 }
 
 func (s *Server) signInPage(c *gin.Context) {
-	next := localPath(c.Query("next"), "")
-	if currentUser(c) != nil {
-		c.Redirect(http.StatusSeeOther, localPath(next, "/account"))
+	next := LocalPath(c.Query("next"), "")
+	if CurrentUser(c) != nil {
+		c.Redirect(http.StatusSeeOther, LocalPath(next, "/account"))
 		return
 	}
-	s.render(c, http.StatusOK, "signin", s.view(c, "signin.title", formPage{Prefix: "signin", Next: next}))
+	s.Render(c, http.StatusOK, "signin", s.View(c, "signin.title", formPage{Prefix: "signin", Next: next}))
 }
 
 // signInSubmit signs in. A wrong password and an unknown address get the same answer;
 // a locked address (known or not) says how to unlock.
 func (s *Server) signInSubmit(c *gin.Context) {
-	if s.limited(c, s.signInLimit) {
+	if s.Limited(c, s.signInLimit) {
 		return
 	}
 	var f signInForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
-	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: localPath(f.Next, "")}
+	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: LocalPath(f.Next, "")}
 	status := http.StatusBadRequest
 	if len(inv.Problems) == 0 {
 		u, err := s.Accounts.SignInFrom(c.Request.Context(), f.Email, f.Password, ratelimit.Key(c.ClientIP()))
 		var tooSoon *account.TooSoon
 		switch {
 		case err == nil:
-			if err := s.startSession(c, u); err != nil {
-				s.fail(c, err)
+			if err := s.StartSession(c, u); err != nil {
+				s.Fail(c, err)
 				return
 			}
-			c.Set(keyAuditActor, u)
+			c.Set(KeyAuditActor, u)
 			// Only failures count against the address: many people share one (an
 			// office, a carrier's CGNAT).
 			s.signInLimit.Refund(ratelimit.Key(c.ClientIP()))
-			target := localPath(page.Next, "/account")
+			target := LocalPath(page.Next, "/account")
 			if u.IsStaff() && page.Next == "" {
 				target = "/staff"
 			}
 			// A new or changed purpose is asked at the next sign-in.
 			if pending, err := s.pendingConsents(c.Request.Context(), u); err != nil {
-				s.fail(c, err)
+				s.Fail(c, err)
 				return
 			} else if pending {
 				target = "/account/consents"
@@ -255,14 +255,14 @@ func (s *Server) signInSubmit(c *gin.Context) {
 			status = http.StatusForbidden
 			inv.Add("", "signin.expired")
 		default:
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
-	v := s.view(c, "signin.title", page)
-	inFormOrder(inv, &f)
+	v := s.View(c, "signin.title", page)
+	InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.render(c, status, "signin", v)
+	s.Render(c, status, "signin", v)
 }
 
 type forgotForm struct {
@@ -270,30 +270,30 @@ type forgotForm struct {
 }
 
 func (s *Server) forgotPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "forgot", s.view(c, "forgot.title", formPage{Prefix: "forgot"}))
+	s.Render(c, http.StatusOK, "forgot", s.View(c, "forgot.title", formPage{Prefix: "forgot"}))
 }
 
 // forgotSubmit mails a reset link if the address has an account; the answer is the same
 // either way.
 func (s *Server) forgotSubmit(c *gin.Context) {
-	if s.limited(c, s.resetLimit) {
+	if s.Limited(c, s.resetLimit) {
 		return
 	}
 	var f forgotForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		v := s.view(c, "forgot.title", formPage{Prefix: "forgot", Values: map[string]string{"email": f.Email}})
-		inFormOrder(inv, &f)
+		v := s.View(c, "forgot.title", formPage{Prefix: "forgot", Values: map[string]string{"email": f.Email}})
+		InFormOrder(inv, &f)
 		v.Problems = inv.Problems
-		s.render(c, http.StatusBadRequest, "forgot", v)
+		s.Render(c, http.StatusBadRequest, "forgot", v)
 		return
 	}
-	defer answerNoSoonerThan(time.Now(), s.opt.ResetFloor)
-	if err := s.Accounts.RequestReset(c.Request.Context(), f.Email, c.GetString(keyLang)); err != nil {
-		s.fail(c, err)
+	defer answerNoSoonerThan(time.Now(), s.Opt.ResetFloor)
+	if err := s.Accounts.RequestReset(c.Request.Context(), f.Email, c.GetString(KeyLang)); err != nil {
+		s.Fail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/mail-sent?about=reset")
@@ -312,57 +312,57 @@ func (s *Server) resetPage(c *gin.Context) {
 		if errors.Is(err, apperr.ErrNotFound) {
 			err = errLink
 		}
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	staff, err := s.Accounts.ResetForStaff(c.Request.Context(), token)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "reset", s.view(c, "reset.title", formPage{Prefix: "reset", Token: token, Staff: staff}))
+	s.Render(c, http.StatusOK, "reset", s.View(c, "reset.title", formPage{Prefix: "reset", Token: token, Staff: staff}))
 }
 
 // resetSubmit sets a new password from a reset link; it unlocks a citizen's account.
 func (s *Server) resetSubmit(c *gin.Context) {
-	if s.limited(c, s.resetLimit) {
+	if s.Limited(c, s.resetLimit) {
 		return
 	}
 	var f resetForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if f.Password != f.PasswordConfirm {
-		addOnce(inv, "password_confirm", "password.mismatch")
+		AddOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) == 0 {
 		_, err := s.Accounts.ResetPasswordWithCode(c.Request.Context(), f.Token, f.Password, f.UnlockCode)
 		if errors.Is(err, apperr.ErrNotFound) {
-			s.fail(c, errLink)
+			s.Fail(c, errLink)
 			return
 		}
-		if inv, err = merge(inv, err); err != nil {
-			s.fail(c, err)
+		if inv, err = Merge(inv, err); err != nil {
+			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
-			s.clearSessionCookie(c)
-			s.addFlash(c, flashSuccess, "flash.password_reset")
+			s.ClearSessionCookie(c)
+			s.AddFlash(c, FlashSuccess, "flash.password_reset")
 			c.Redirect(http.StatusSeeOther, "/signin")
 			return
 		}
 	}
 	staff, err := s.Accounts.ResetForStaff(c.Request.Context(), f.Token)
 	if errors.Is(err, apperr.ErrNotFound) {
-		s.fail(c, errLink)
+		s.Fail(c, errLink)
 		return
 	} else if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	v := s.view(c, "reset.title", formPage{Prefix: "reset", Token: f.Token, Staff: staff})
-	inFormOrder(inv, &f)
+	v := s.View(c, "reset.title", formPage{Prefix: "reset", Token: f.Token, Staff: staff})
+	InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.render(c, http.StatusBadRequest, "reset", v)
+	s.Render(c, http.StatusBadRequest, "reset", v)
 }

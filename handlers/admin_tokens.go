@@ -53,10 +53,10 @@ func (s *Server) loadTokensPage(c *gin.Context, p *tokensPage) error {
 func (s *Server) tokensPage(c *gin.Context) {
 	var p tokensPage
 	if err := s.loadTokensPage(c, &p); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "tokens", s.view(c, "tokens.title", p))
+	s.Render(c, http.StatusOK, "tokens", s.View(c, "tokens.title", p))
 }
 
 type tokenForm struct {
@@ -67,7 +67,7 @@ type tokenForm struct {
 // issueToken creates a token and shows it once; only its hash is stored.
 func (s *Server) issueToken(c *gin.Context) {
 	var f tokenForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -78,9 +78,9 @@ func (s *Server) issueToken(c *gin.Context) {
 		for i, sc := range f.Scopes {
 			scopes[i] = apitoken.Scope(sc)
 		}
-		secret, t, err := apitoken.Issue(c.Request.Context(), s.APITokens, f.Name, scopes, currentUser(c).ID, s.Now())
-		if inv, err = merge(inv, err); err != nil {
-			s.fail(c, err)
+		secret, t, err := apitoken.Issue(c.Request.Context(), s.APITokens, f.Name, scopes, CurrentUser(c).ID, s.Now())
+		if inv, err = Merge(inv, err); err != nil {
+			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
@@ -89,13 +89,13 @@ func (s *Server) issueToken(c *gin.Context) {
 		}
 	}
 	if err := s.loadTokensPage(c, &p); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	v := s.view(c, "tokens.title", p)
-	inFormOrder(inv, &f)
+	v := s.View(c, "tokens.title", p)
+	InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.render(c, status, "tokens", v)
+	s.Render(c, status, "tokens", v)
 }
 
 // revokeToken stops a token at once. Pages name tokens by Ref, never the hash or token.
@@ -103,7 +103,7 @@ func (s *Server) revokeToken(c *gin.Context) {
 	ref := c.Param("id")
 	rows, err := s.APITokens.List(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	var hit *apitoken.Token
@@ -113,18 +113,18 @@ func (s *Server) revokeToken(c *gin.Context) {
 		}
 	}
 	if hit == nil {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	// A revoked token cannot be restored: the calling system stops until given a new one.
-	if hit.RevokedAt.IsZero() && !s.confirmed(c, confirmPage{TitleKey: "confirm.revoke_token_title", TextKey: "confirm.revoke_token_text", TextArgs: []any{hit.Name},
+	if hit.RevokedAt.IsZero() && !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.revoke_token_title", TextKey: "confirm.revoke_token_text", TextArgs: []any{hit.Name},
 		Action: "/admin/tokens/" + ref + "/revoke", Back: "/admin/tokens"}) {
 		return
 	}
 	if err := s.APITokens.Revoke(c.Request.Context(), hit.Hash, s.Now()); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.token_revoked")
+	s.AddFlash(c, FlashSuccess, "flash.token_revoked")
 	c.Redirect(http.StatusSeeOther, "/admin/tokens")
 }

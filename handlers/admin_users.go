@@ -76,10 +76,10 @@ type backupWarning struct {
 // operator's cron mail is easily ignored, this page is not.
 func (s *Server) staffHome(c *gin.Context) {
 	var p staffHomePage
-	if u := currentUser(c); s.Backups != nil && u != nil && u.Has(account.RoleAdmin) {
+	if u := CurrentUser(c); s.Backups != nil && u != nil && u.Has(account.RoleAdmin) {
 		st, err := s.Backups.BackupStatus(c.Request.Context(), backup.Data)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		now := s.Now()
@@ -87,26 +87,26 @@ func (s *Server) staffHome(c *gin.Context) {
 			p.Backup = &backupWarning{Attention: a, Status: st, Days: int(now.Sub(st.LastOK.At) / (24 * time.Hour))}
 		}
 	}
-	if u := currentUser(c); u != nil && u.Has(account.RoleAdmin) {
+	if u := CurrentUser(c); u != nil && u.Has(account.RoleAdmin) {
 		p.Disk = s.diskWarningFor(c.Request.Context())
 		locked, err := s.Accounts.LockedStaff(c.Request.Context())
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		p.Locked = locked
 	}
-	if u := currentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
+	if u := CurrentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
 		counts, err := s.countRequests(c.Request.Context(), u.ID)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		p.Counts = counts
 		if today := rights.DateOf(s.Now()); today.Month >= time.November {
 			next, err := s.Calendar.List(c.Request.Context(), today.Year+1)
 			if err != nil {
-				s.fail(c, err)
+				s.Fail(c, err)
 				return
 			}
 			if len(next) == 0 {
@@ -114,7 +114,7 @@ func (s *Server) staffHome(c *gin.Context) {
 			}
 		}
 	}
-	s.render(c, http.StatusOK, "staff_home", s.view(c, "staff.title", p))
+	s.Render(c, http.StatusOK, "staff_home", s.View(c, "staff.title", p))
 }
 
 // staffRow is one staff account as the list and the review show it.
@@ -156,12 +156,12 @@ func (s *Server) loadStaff(c *gin.Context) ([]staffRow, error) {
 func (s *Server) staffList(c *gin.Context) {
 	rows, err := s.loadStaff(c)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	reviews, err := s.Reviews.List(c.Request.Context(), 10)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := staffListPage{Rows: rows, Reviews: reviews, NoReviews: len(reviews) == 0}
@@ -177,7 +177,7 @@ func (s *Server) staffList(c *gin.Context) {
 	now := s.Now()
 	p.Overdue = !p.NextDue.IsZero() && now.After(p.NextDue)
 	p.DueSoon = !p.Overdue && !p.NextDue.IsZero() && p.NextDue.Sub(now) < 30*24*time.Hour
-	s.render(c, http.StatusOK, "staff_list", s.view(c, "staff.list_title", p))
+	s.Render(c, http.StatusOK, "staff_list", s.View(c, "staff.list_title", p))
 }
 
 type reviewForm struct {
@@ -187,26 +187,26 @@ type reviewForm struct {
 // recordReview records that the signed-in administrator reviewed every staff account.
 func (s *Server) recordReview(c *gin.Context) {
 	var f reviewForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		s.fail(c, inv)
+		s.Fail(c, inv)
 		return
 	}
 	rows, err := s.loadStaff(c)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	u := currentUser(c)
+	u := CurrentUser(c)
 	rv := &account.Review{ID: ids.New("rv"), ReviewerID: u.ID, ReviewerName: u.Name, At: s.Now(), Accounts: len(rows), Note: f.Note}
 	if err := s.Reviews.Record(c.Request.Context(), rv); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.review_recorded")
+	s.AddFlash(c, FlashSuccess, "flash.review_recorded")
 	c.Redirect(http.StatusSeeOther, "/admin/staff")
 }
 
@@ -215,12 +215,12 @@ func (s *Server) recordReview(c *gin.Context) {
 func (s *Server) staffCSV(c *gin.Context) {
 	rows, err := s.loadStaff(c)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	v := s.textView(c)
-	out := newCSV()
-	w := out.w
+	v := s.TextView(c)
+	out := NewCSV()
+	w := out.W
 	_ = w.Write([]string{v.T("staff.col.name"), v.T("staff.col.email"), v.T("staff.col.roles"), v.T("staff.col.created"),
 		v.T("staff.col.last_sign_in"), v.T("staff.col.expires"), v.T("staff.col.state")})
 	for _, r := range rows {
@@ -228,10 +228,10 @@ func (s *Server) staffCSV(c *gin.Context) {
 		for i, ro := range r.Roles {
 			roles[i] = v.T("role." + string(ro))
 		}
-		_ = w.Write([]string{csvCell(r.Name), csvCell(r.Email), strings.Join(roles, v.T("list.sep")), isoDate(r.Created),
+		_ = w.Write([]string{CSVCell(r.Name), CSVCell(r.Email), strings.Join(roles, v.T("list.sep")), isoDate(r.Created),
 			isoDate(r.LastSignIn), isoDate(r.Expires), v.T(stateKey(r))})
 	}
-	s.sendCSV(c, "staff-accounts-"+twtime.Day(s.Now())+".csv", out)
+	s.SendCSV(c, "staff-accounts-"+twtime.Day(s.Now())+".csv", out)
 }
 
 func isoDate(t time.Time) string {
@@ -273,7 +273,7 @@ func (f *staffForm) input() account.StaffInput {
 	exp := f.Expires
 	if !exp.IsZero() {
 		// The account works through the whole expiry day, Taiwan time.
-		exp = time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, taipei).AddDate(0, 0, 1)
+		exp = time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, Taipei).AddDate(0, 0, 1)
 	}
 	return account.StaffInput{Email: f.Email, Name: f.Name, Roles: roles, Contractor: f.Contractor, Expires: exp, Disabled: f.Disabled}
 }
@@ -298,7 +298,7 @@ type staffFormPage struct {
 
 func (s *Server) newStaffPage(c *gin.Context) {
 	p := staffFormPage{Prefix: "staff", Roles: account.Roles, Checked: map[account.Role]bool{}}
-	s.render(c, http.StatusOK, "staff_new", s.view(c, "staff.new_title", p))
+	s.Render(c, http.StatusOK, "staff_new", s.View(c, "staff.new_title", p))
 }
 
 func checkedRoles(roles []string) map[account.Role]bool {
@@ -313,13 +313,13 @@ func dateValue(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(taipei).AddDate(0, 0, -1).Format("2006-01-02")
+	return t.In(Taipei).AddDate(0, 0, -1).Format("2006-01-02")
 }
 
 // createStaff opens a staff account and shows its temporary password once.
 func (s *Server) createStaff(c *gin.Context) {
 	var f staffForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -328,22 +328,22 @@ func (s *Server) createStaff(c *gin.Context) {
 	}
 	if len(inv.Problems) == 0 {
 		u, temp, err := s.Accounts.CreateStaff(c.Request.Context(), f.input())
-		if inv, err = merge(inv, err); err != nil {
-			s.fail(c, err)
+		if inv, err = Merge(inv, err); err != nil {
+			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
 			p := staffFormPage{User: u, TempPassword: temp}
-			s.render(c, http.StatusCreated, "staff_created", s.view(c, "staff.created_title", p))
+			s.Render(c, http.StatusCreated, "staff_created", s.View(c, "staff.created_title", p))
 			return
 		}
 	}
 	p := staffFormPage{Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(f.Roles), Contract: f.Contractor,
 		Values: map[string]string{"email": f.Email, "name": f.Name, "expires": formDate(f.Expires)}}
-	v := s.view(c, "staff.new_title", p)
-	inFormOrder(inv, &f)
+	v := s.View(c, "staff.new_title", p)
+	InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.render(c, http.StatusBadRequest, "staff_new", v)
+	s.Render(c, http.StatusBadRequest, "staff_new", v)
 }
 
 func formDate(t time.Time) string {
@@ -357,18 +357,18 @@ func formDate(t time.Time) string {
 func (s *Server) findUser(c *gin.Context) {
 	email := strings.TrimSpace(c.Query("email"))
 	if email == "" || len(email) > 254 {
-		s.render(c, http.StatusOK, "user_find", s.view(c, "user_find.title", formPage{Prefix: "user_find"}))
+		s.Render(c, http.StatusOK, "user_find", s.View(c, "user_find.title", formPage{Prefix: "user_find"}))
 		return
 	}
 	u, err := s.Users.ByEmail(c.Request.Context(), email)
 	if errors.Is(err, apperr.ErrNotFound) {
-		v := s.view(c, "user_find.title", formPage{Prefix: "user_find", Values: map[string]string{"email": email}})
+		v := s.View(c, "user_find.title", formPage{Prefix: "user_find", Values: map[string]string{"email": email}})
 		v.Problems = []apperr.Problem{{Field: "email", Key: "user_find.none"}}
-		s.render(c, http.StatusNotFound, "user_find", v)
+		s.Render(c, http.StatusNotFound, "user_find", v)
 		return
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
@@ -379,12 +379,12 @@ func (s *Server) findUser(c *gin.Context) {
 func (s *Server) userByParam(c *gin.Context) (*account.User, bool) {
 	id := c.Param("id")
 	if len(id) > 40 || !strings.HasPrefix(id, "u_") {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return nil, false
 	}
 	u, err := s.Users.ByID(c.Request.Context(), id)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, false
 	}
 	return u, true
@@ -399,10 +399,10 @@ func (s *Server) userPage(c *gin.Context) {
 	}
 	p, err := s.userFormPage(c, u)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "user", s.view(c, "user.title", p))
+	s.Render(c, http.StatusOK, "user", s.View(c, "user.title", p))
 }
 
 func (s *Server) userFormPage(c *gin.Context, u *account.User) (staffFormPage, error) {
@@ -421,7 +421,7 @@ func (s *Server) userFormPage(c *gin.Context, u *account.User) (staffFormPage, e
 	}
 	return staffFormPage{
 		Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(roles), Contract: u.Contractor, Disabled: u.Disabled,
-		Version: u.Version, User: u, Own: u.ID == currentUser(c).ID, Locked: locked, Sessions: sessions,
+		Version: u.Version, User: u, Own: u.ID == CurrentUser(c).ID, Locked: locked, Sessions: sessions,
 		Values: map[string]string{"name": u.Name, "expires": dateValue(u.Expires)},
 	}, nil
 }
@@ -434,45 +434,45 @@ func (s *Server) updateStaff(c *gin.Context) {
 		return
 	}
 	if !u.IsStaff() {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	var f staffForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) == 0 {
-		_, err := s.Accounts.UpdateStaff(c.Request.Context(), currentUser(c).ID, u.ID, f.Version, f.input())
+		_, err := s.Accounts.UpdateStaff(c.Request.Context(), CurrentUser(c).ID, u.ID, f.Version, f.input())
 		if errors.Is(err, apperr.ErrStale) {
 			inv.Add("", "staff.stale")
 			err = nil
 		}
-		if inv, err = merge(inv, err); err != nil {
-			s.fail(c, err)
+		if inv, err = Merge(inv, err); err != nil {
+			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
-			s.addFlash(c, flashSuccess, "flash.staff_saved")
+			s.AddFlash(c, FlashSuccess, "flash.staff_saved")
 			c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 			return
 		}
 	}
 	p, err := s.userFormPage(c, u)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p.Checked, p.Contract, p.Disabled = checkedRoles(f.Roles), f.Contractor, f.Disabled
 	p.Values = map[string]string{"name": f.Name, "expires": formDate(f.Expires)}
-	v := s.view(c, "user.title", p)
-	inFormOrder(inv, &f)
+	v := s.View(c, "user.title", p)
+	InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	status := http.StatusBadRequest
 	if slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Key == "staff.stale" }) {
 		status = http.StatusConflict
 	}
-	s.render(c, status, "user", v)
+	s.Render(c, status, "user", v)
 }
 
 // unlockUser clears an account's failed sign-ins.
@@ -482,10 +482,10 @@ func (s *Server) unlockUser(c *gin.Context) {
 		return
 	}
 	if _, err := s.Accounts.Unlock(c.Request.Context(), u.ID); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.unlocked")
+	s.AddFlash(c, FlashSuccess, "flash.unlocked")
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 }
 
@@ -497,10 +497,10 @@ func (s *Server) issueUnlockCode(c *gin.Context) {
 	}
 	nu, code, err := s.Accounts.IssueUnlockCode(c.Request.Context(), u.ID)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "staff_created", s.view(c, "user.unlock_code_title", staffFormPage{User: nu, UnlockCode: code}))
+	s.Render(c, http.StatusOK, "staff_created", s.View(c, "user.unlock_code_title", staffFormPage{User: nu, UnlockCode: code}))
 }
 
 // resetStaffPassword issues a new temporary password for a staff account.
@@ -510,20 +510,20 @@ func (s *Server) resetStaffPassword(c *gin.Context) {
 		return
 	}
 	if !u.IsStaff() {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	// The holder is signed out and their password stops working: ask first.
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
+	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
 		Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID}) {
 		return
 	}
 	nu, temp, err := s.Accounts.ResetStaffPassword(c.Request.Context(), u.ID)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "staff_created", s.view(c, "staff.temp_title", staffFormPage{User: nu, TempPassword: temp}))
+	s.Render(c, http.StatusOK, "staff_created", s.View(c, "staff.temp_title", staffFormPage{User: nu, TempPassword: temp}))
 }
 
 type revokeForm struct {
@@ -537,51 +537,51 @@ func (s *Server) revokeSessions(c *gin.Context) {
 		return
 	}
 	var f revokeForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		s.fail(c, inv)
+		s.Fail(c, inv)
 		return
 	}
 	ctx := c.Request.Context()
 	if f.Session == "" {
-		if !s.confirmed(c, confirmPage{TitleKey: "confirm.end_sessions_title", TextKey: "confirm.end_sessions_text", TextArgs: []any{u.Email},
+		if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.end_sessions_title", TextKey: "confirm.end_sessions_text", TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
 			return
 		}
 		if err := s.Sessions.DeleteForUser(ctx, u.ID, ""); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	} else {
 		// Only a session of this account: the id comes from the form.
 		sessions, err := s.Sessions.ForUser(ctx, u.ID)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
-		if !slices.ContainsFunc(sessions, func(se *account.Session) bool { return sessionRef(se) == f.Session }) {
-			s.fail(c, apperr.ErrNotFound)
+		if !slices.ContainsFunc(sessions, func(se *account.Session) bool { return SessionRef(se) == f.Session }) {
+			s.Fail(c, apperr.ErrNotFound)
 			return
 		}
-		if !s.confirmed(c, confirmPage{TitleKey: "confirm.end_session_title", TextKey: "confirm.end_session_text", TextArgs: []any{u.Email},
+		if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.end_session_title", TextKey: "confirm.end_session_text", TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
 			return
 		}
 		for _, se := range sessions {
-			if sessionRef(se) == f.Session {
+			if SessionRef(se) == f.Session {
 				if err := s.Sessions.Delete(ctx, se.ID); err != nil {
-					s.fail(c, err)
+					s.Fail(c, err)
 					return
 				}
 			}
 		}
-		s.addFlash(c, flashSuccess, "flash.session_revoked")
+		s.AddFlash(c, FlashSuccess, "flash.session_revoked")
 		c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.sessions_revoked")
+	s.AddFlash(c, FlashSuccess, "flash.sessions_revoked")
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 }

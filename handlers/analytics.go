@@ -18,41 +18,41 @@ import (
 // Cookies of the analytics: the visitor's choice (kept either way, so the banner is not
 // asked again) and, only after Accept, the visitor cookie.
 const (
-	choiceCookie  = "portal_cookies"
-	visitorCookie = "portal_visit"
-	choiceAccept  = "analytics"
-	choiceRefuse  = "essential"
+	ChoiceCookie  = "portal_cookies"
+	VisitorCookie = "portal_visit"
+	ChoiceAccept  = "analytics"
+	ChoiceRefuse  = "essential"
 	// choiceAge: the choice is asked again after six months; visitorAge: a visitor is
 	// told apart for at most as long.
-	choiceAge  = 180 * 24 * time.Hour
-	visitorAge = 180 * 24 * time.Hour
+	ChoiceAge  = 180 * 24 * time.Hour
+	VisitorAge = 180 * 24 * time.Hour
 )
 
 // cookieChoice is what the visitor has said about the analytics cookie.
-type cookieChoice int
+type CookieChoice int
 
 const (
-	choiceNone     cookieChoice = iota // not asked yet: the banner shows
-	choiceAccepted                     // Accept
-	choiceRefused                      // Refuse
-	choiceSignal                       // the browser sends DNT: 1 or Sec-GPC: 1, which always wins
+	ChoiceNone     CookieChoice = iota // not asked yet: the banner shows
+	ChoiceAccepted                     // Accept
+	ChoiceRefused                      // Refuse
+	ChoiceSignal                       // the browser sends DNT: 1 or Sec-GPC: 1, which always wins
 )
 
-func (s *Core) analyticsChoice(r *http.Request) cookieChoice {
-	if strings.TrimSpace(r.Header.Get("DNT")) == "1" || gpc(r) {
-		return choiceSignal
+func (s *Core) AnalyticsChoice(r *http.Request) CookieChoice {
+	if strings.TrimSpace(r.Header.Get("DNT")) == "1" || GPC(r) {
+		return ChoiceSignal
 	}
-	ck, err := r.Cookie(choiceCookie)
+	ck, err := r.Cookie(ChoiceCookie)
 	if err != nil {
-		return choiceNone
+		return ChoiceNone
 	}
 	switch ck.Value {
-	case choiceAccept:
-		return choiceAccepted
-	case choiceRefuse:
-		return choiceRefused
+	case ChoiceAccept:
+		return ChoiceAccepted
+	case ChoiceRefuse:
+		return ChoiceRefused
 	}
-	return choiceNone
+	return ChoiceNone
 }
 
 // uncounted are the route prefixes never counted: staff pages, the API, files and
@@ -63,7 +63,7 @@ var uncounted = []string{"/staff", "/officer", "/admin", "/webmaster", "/api/", 
 // be counted (a GET of a public page by a browser, not a prefetch), and then counts it
 // when the page is written: a 200 HTML answer, to someone not under a processing
 // restriction. The count goes into memory; the database sees it at the next flush.
-func (s *Core) count(c *gin.Context) {
+func (s *Core) Count(c *gin.Context) {
 	if s.Counter == nil || !countable(c) {
 		c.Next()
 		return
@@ -107,7 +107,7 @@ func countable(c *gin.Context) bool {
 
 // dropVisitorCookie deletes the visitor cookie, with the flags it was set with.
 func (s *Core) dropVisitorCookie(r *http.Request) string {
-	return (&http.Cookie{Name: visitorCookie, Value: "", Path: "/", MaxAge: -1, // #nosec G124 -- Secure when served over TLS, as when it was set
+	return (&http.Cookie{Name: VisitorCookie, Value: "", Path: "/", MaxAge: -1, // #nosec G124 -- Secure when served over TLS, as when it was set
 		HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode}).String()
 }
 
@@ -127,8 +127,8 @@ func (s *Core) countView(c *gin.Context, h http.Header) {
 	r := c.Request
 	// A restriction of everything, or a stop of the statistics purpose, leaves the person
 	// out of the counts.
-	if u := currentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero() || stopsReach(u, rights.ReachCounting)) {
-		if _, err := r.Cookie(visitorCookie); err == nil && !u.IsStaff() {
+	if u := CurrentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero() || stopsReach(u, rights.ReachCounting)) {
+		if _, err := r.Cookie(VisitorCookie); err == nil && !u.IsStaff() {
 			// Not counted, and not told apart later either (after signing out).
 			h.Add("Set-Cookie", s.dropVisitorCookie(r))
 		}
@@ -141,16 +141,16 @@ func (s *Core) countView(c *gin.Context, h http.Header) {
 	now := s.Now()
 	hit := analytics.Hit{Time: now, Path: c.FullPath(), Lang: browserLang(r.Header.Get("Accept-Language")),
 		Referrer: referrerDomain(r), Agent: agent, Network: network(c.ClientIP())}
-	switch s.analyticsChoice(r) {
-	case choiceAccepted:
+	switch s.AnalyticsChoice(r) {
+	case ChoiceAccepted:
 		var prev *analytics.Visitor
 		resend := true
-		if ck, err := r.Cookie(visitorCookie); err == nil {
+		if ck, err := r.Cookie(VisitorCookie); err == nil {
 			if v, ok := s.visitorCodec.Decode(ck.Value, now); ok {
 				prev, resend = &v, false
 			} else if !analytics.IsVisitorCodec(ck.Value) {
 				var v analytics.Visitor
-				if s.visitorLegacy.Decode(visitorCookie, ck.Value, &v) == nil {
+				if s.visitorLegacy.Decode(VisitorCookie, ck.Value, &v) == nil {
 					prev = &v
 				}
 			}
@@ -164,7 +164,7 @@ func (s *Core) countView(c *gin.Context, h http.Header) {
 		}
 	default:
 		// Refused (or a signal, or not asked yet): a visitor cookie left from before goes.
-		if _, err := r.Cookie(visitorCookie); err == nil {
+		if _, err := r.Cookie(VisitorCookie); err == nil {
 			h.Add("Set-Cookie", s.dropVisitorCookie(r))
 		}
 	}
@@ -188,7 +188,7 @@ func (s *Core) visitorSetCookie(v analytics.Visitor, secure bool) string {
 	if e := slot.Load(); e != nil && e.v == v && e.secure == secure {
 		return e.header
 	}
-	e := &visitorSeal{v: v, secure: secure, header: (&http.Cookie{Name: visitorCookie, Value: s.visitorCodec.Encode(v), Path: "/", MaxAge: int(visitorAge / time.Second), // #nosec G124 -- Secure when served over TLS (a plain-HTTP portal's browser would drop it), HttpOnly, SameSite=Lax
+	e := &visitorSeal{v: v, secure: secure, header: (&http.Cookie{Name: VisitorCookie, Value: s.visitorCodec.Encode(v), Path: "/", MaxAge: int(VisitorAge / time.Second), // #nosec G124 -- Secure when served over TLS (a plain-HTTP portal's browser would drop it), HttpOnly, SameSite=Lax
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}).String()}
 	slot.Store(e)
 	return e.header
@@ -295,4 +295,4 @@ func browserLang(accept string) string {
 }
 
 // gpc reports whether the browser asks not to sell or share (Global Privacy Control).
-func gpc(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1" }
+func GPC(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1" }

@@ -29,12 +29,12 @@ type announcementPage struct {
 func (s *Server) announcementsList(c *gin.Context) {
 	list, _, err := s.announcements(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	v := s.view(c, "announce.list_title", announcementsPage{Announcements: list})
+	v := s.View(c, "announce.list_title", announcementsPage{Announcements: list})
 	v.Announcing = true
-	s.render(c, http.StatusOK, "announcements", v)
+	s.Render(c, http.StatusOK, "announcements", v)
 }
 
 // announcementPage shows one announcement; an incident not announced is not found.
@@ -44,14 +44,14 @@ func (s *Server) announcementPage(c *gin.Context) {
 		err = apperr.ErrNotFound
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := announcementPage{Incident: i}
-	p.What, p.Measures = i.Texts(c.GetString(keyLang))
-	v := s.view(c, "announce.title", p)
+	p.What, p.Measures = i.Texts(c.GetString(KeyLang))
+	v := s.View(c, "announce.title", p)
 	v.Announcing = true
-	s.render(c, http.StatusOK, "announcement", v)
+	s.Render(c, http.StatusOK, "announcement", v)
 }
 
 // announcementCache keeps the published announcements as the notice is kept
@@ -68,7 +68,7 @@ func (s *Server) announcements(ctx context.Context) ([]*incident.Incident, bool,
 	s.announced.mu.Lock()
 	list, recent, at, gen := s.announced.list, s.announced.recent, s.announced.at, s.announced.gen
 	s.announced.mu.Unlock()
-	if age := s.Now().Sub(at); !at.IsZero() && age >= 0 && age < noticeCacheTTL {
+	if age := s.Now().Sub(at); !at.IsZero() && age >= 0 && age < NoticeCacheTTL {
 		return list, recent, nil
 	}
 	all, err := s.Incidents.List(ctx)

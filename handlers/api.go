@@ -33,12 +33,12 @@ var openAPIDocument []byte
 // receipt check, and the consent look-up for the agency's systems (bearer token).
 // Every error is JSON (writeError knows the API by its path).
 func (s *Server) apiRoutes(r *gin.Engine) {
-	api := r.Group(apiPrefix)
+	api := r.Group(APIPrefix)
 	api.GET("/openapi.json", s.openAPI)
 	api.POST("/receipts/verify", s.apiVerifyReceipt)
 	api.GET("/consents/:subject/:purpose", s.requireToken(apitoken.ScopeConsentRead), s.apiLookupConsent)
 
-	me := api.Group("/me", s.session, s.requireAPIUser)
+	me := api.Group("/me", s.Session, s.requireAPIUser)
 	me.GET("/consents", s.apiMyConsents)
 	me.GET("/consents/history", s.apiMyHistory)
 	me.POST("/consents/:purpose", s.apiChangeConsent)
@@ -53,7 +53,7 @@ func (s *Server) apiRoutes(r *gin.Engine) {
 // the JSON error and returns false.
 func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
-		s.fail(c, errNotJSON)
+		s.Fail(c, ErrNotJSON)
 		return false
 	}
 	d := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, apiMaxBody))
@@ -61,7 +61,7 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 	err := d.Decode(dst)
 	if err == nil {
 		if _, terr := d.Token(); terr != io.EOF {
-			err = fmt.Errorf("%w: data after the object", errMalformedJSON)
+			err = fmt.Errorf("%w: data after the object", ErrMalformedJSON)
 			var mbe *http.MaxBytesError
 			if errors.As(terr, &mbe) {
 				err = terr
@@ -73,13 +73,13 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &mbe), errors.As(err, &syn), errors.As(err, &typ), errors.Is(err, errMalformedJSON):
+		case errors.As(err, &mbe), errors.As(err, &syn), errors.As(err, &typ), errors.Is(err, ErrMalformedJSON):
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			err = fmt.Errorf("%w: %v", errUnknownField, err)
+			err = fmt.Errorf("%w: %v", ErrUnknownField, err)
 		default: // io.EOF, io.ErrUnexpectedEOF, a literal that is not an object …
-			err = fmt.Errorf("%w: %v", errMalformedJSON, err)
+			err = fmt.Errorf("%w: %v", ErrMalformedJSON, err)
 		}
-		s.fail(c, err)
+		s.Fail(c, err)
 		return false
 	}
 	return true
@@ -87,13 +87,13 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 
 // requireAPIUser is requireUser for the API: 401 instead of the sign-in page.
 func (s *Server) requireAPIUser(c *gin.Context) {
-	u := currentUser(c)
+	u := CurrentUser(c)
 	if u == nil {
-		s.fail(c, &pageError{status: http.StatusUnauthorized, key: "api.error.unauthenticated"})
+		s.Fail(c, &PageError{Status: http.StatusUnauthorized, Key: "api.error.unauthenticated"})
 		return
 	}
 	if s.Accounts != nil && s.Accounts.NeedsPasswordChange(u) {
-		s.fail(c, &pageError{status: http.StatusForbidden, key: "api.error.password_change_required"})
+		s.Fail(c, &PageError{Status: http.StatusForbidden, Key: "api.error.password_change_required"})
 		return
 	}
 	c.Next()
@@ -109,7 +109,7 @@ func (s *Server) requireToken(scope apitoken.Scope) gin.HandlerFunc {
 		secret = strings.TrimSpace(secret)
 		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
 			c.Header("WWW-Authenticate", realm)
-			s.fail(c, &pageError{status: http.StatusUnauthorized, key: "api.error.token_missing"})
+			s.Fail(c, &PageError{Status: http.StatusUnauthorized, Key: "api.error.token_missing"})
 			return
 		}
 		var tok *apitoken.Token
@@ -120,29 +120,29 @@ func (s *Server) requireToken(scope apitoken.Scope) gin.HandlerFunc {
 		switch {
 		case errors.Is(err, apperr.ErrNotFound):
 			c.Header("WWW-Authenticate", realm+`, error="invalid_token"`)
-			s.fail(c, &pageError{status: http.StatusUnauthorized, key: "api.error.token_invalid"})
+			s.Fail(c, &PageError{Status: http.StatusUnauthorized, Key: "api.error.token_invalid"})
 			return
 		case err != nil:
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		case tok.Revoked():
 			c.Header("WWW-Authenticate", realm+`, error="invalid_token"`)
-			s.fail(c, &pageError{status: http.StatusForbidden, key: "api.error.token_revoked"})
+			s.Fail(c, &PageError{Status: http.StatusForbidden, Key: "api.error.token_revoked"})
 			return
 		case !tok.Has(scope):
 			c.Header("WWW-Authenticate", realm+`, error="insufficient_scope", scope="`+string(scope)+`"`)
-			s.fail(c, &pageError{status: http.StatusForbidden, key: "api.error.insufficient_scope"})
+			s.Fail(c, &PageError{Status: http.StatusForbidden, Key: "api.error.insufficient_scope"})
 			return
 		}
 		if now := s.Now(); tok.NeedsTouch(now) {
 			if err := s.APITokens.Touch(c.Request.Context(), tok.Hash, now); err != nil {
 				// The answer does not depend on it; the next use tries again.
-				s.Log.Warn("record API token use", "request_id", c.GetString(keyRequestID), "err", err)
+				s.Log.Warn("record API token use", "request_id", c.GetString(KeyRequestID), "err", err)
 			}
 		}
-		c.Set(keyAPIToken, tok)
+		c.Set(KeyAPIToken, tok)
 		// The token names the actor: a write is recorded as pending before it acts.
-		if !s.auditBegin(c) {
+		if !s.AuditBegin(c) {
 			return
 		}
 		c.Next()
@@ -193,7 +193,7 @@ func (s *Server) myStates(c *gin.Context) (*consent.Notice, map[string]consent.S
 	if err != nil {
 		return nil, nil, err
 	}
-	states, err := s.Consents.Store.States(ctx, currentUser(c).ID)
+	states, err := s.Consents.Store.States(ctx, CurrentUser(c).ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -204,15 +204,15 @@ func (s *Server) myStates(c *gin.Context) (*consent.Notice, map[string]consent.S
 func (s *Server) apiMyConsents(c *gin.Context) {
 	n, states, err := s.myStates(c)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	pending := consent.Pending(n, states)
 	body := apiMyConsentsBody{NoticeVersion: n.Version, Purposes: []apiConsentState{}}
 	for i := range n.Purposes {
-		body.Purposes = append(body.Purposes, stateOf(&n.Purposes[i], c.GetString(keyLang), states, pending))
+		body.Purposes = append(body.Purposes, stateOf(&n.Purposes[i], c.GetString(KeyLang), states, pending))
 	}
-	writeJSON(c.Writer, http.StatusOK, body)
+	WriteJSON(c.Writer, http.StatusOK, body)
 }
 
 type apiChangeRequest struct {
@@ -234,38 +234,38 @@ func (s *Server) apiChangeConsent(c *gin.Context) {
 		return
 	}
 	if req.Granted == nil {
-		s.fail(c, fmt.Errorf("%w: granted", errMissingField))
+		s.Fail(c, fmt.Errorf("%w: granted", ErrMissingField))
 		return
 	}
 	if req.NoticeVersion == nil {
-		s.fail(c, fmt.Errorf("%w: noticeVersion", errMissingField))
+		s.Fail(c, fmt.Errorf("%w: noticeVersion", ErrMissingField))
 		return
 	}
 	id := c.Param("purpose")
 	if len(id) > 40 {
-		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
+		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
 		return
 	}
-	e, err := s.Consents.Change(c.Request.Context(), currentUser(c).ID, id, *req.Granted, *req.NoticeVersion, c.GetString(keyLang), consent.ChannelAPI)
+	e, err := s.Consents.Change(c.Request.Context(), CurrentUser(c).ID, id, *req.Granted, *req.NoticeVersion, c.GetString(KeyLang), consent.ChannelAPI)
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
-		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
+		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
 		return
 	case err != nil: // consent.ErrRequired is 409 required_purpose (statusOf)
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	n, states, err := s.myStates(c)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := n.Purpose(id)
 	if p == nil { // a new notice without it, published in between
-		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
+		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
 		return
 	}
-	writeJSON(c.Writer, http.StatusOK, apiChangeBody{Changed: e != nil, Consent: stateOf(p, c.GetString(keyLang), states, consent.Pending(n, states))})
+	WriteJSON(c.Writer, http.StatusOK, apiChangeBody{Changed: e != nil, Consent: stateOf(p, c.GetString(KeyLang), states, consent.Pending(n, states))})
 }
 
 // apiEvent is one entry of a person's consent history.
@@ -288,9 +288,9 @@ const historyLimit = 200
 
 // apiMyHistory lists the person's consent events, newest first.
 func (s *Server) apiMyHistory(c *gin.Context) {
-	events, err := s.Consents.Store.History(c.Request.Context(), currentUser(c).ID, historyLimit)
+	events, err := s.Consents.Store.History(c.Request.Context(), CurrentUser(c).ID, historyLimit)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	out := make([]apiEvent, len(events))
@@ -298,11 +298,11 @@ func (s *Server) apiMyHistory(c *gin.Context) {
 		out[i] = apiEvent{ID: e.ID, Purpose: e.Purpose, Action: e.Action, NoticeVersion: e.NoticeVersion, At: e.At.UTC(),
 			Channel: e.Channel, Method: e.Method, Lang: e.Lang, WordingHash: e.WordingHash}
 		if e.Receipt != "" {
-			link := apiPrefix + "/me/receipts/" + e.ID
+			link := APIPrefix + "/me/receipts/" + e.ID
 			out[i].Receipt = &link
 		}
 	}
-	writeJSON(c.Writer, http.StatusOK, struct {
+	WriteJSON(c.Writer, http.StatusOK, struct {
 		Events []apiEvent `json:"events"`
 	}{out})
 }
@@ -321,10 +321,10 @@ func (s *Server) apiMyReceipt(c *gin.Context) {
 	}
 	r, err := s.ownReceipt(e)
 	if err != nil {
-		s.fail(c, err) // a stored receipt that does not verify otherwise is the portal's fault: 500, logged
+		s.Fail(c, err) // a stored receipt that does not verify otherwise is the portal's fault: 500, logged
 		return
 	}
-	writeJSON(c.Writer, http.StatusOK, apiReceiptBody{Receipt: r, JWS: e.Receipt})
+	WriteJSON(c.Writer, http.StatusOK, apiReceiptBody{Receipt: r, JWS: e.Receipt})
 }
 
 type apiVerifyRequest struct {
@@ -343,21 +343,21 @@ func (s *Server) apiVerifyReceipt(c *gin.Context) {
 		return
 	}
 	if req.JWS == nil {
-		s.fail(c, fmt.Errorf("%w: jws", errMissingField))
+		s.Fail(c, fmt.Errorf("%w: jws", ErrMissingField))
 		return
 	}
 	r, err := receipt.Verify(strings.TrimSpace(*req.JWS), s.ReceiptKeys)
 	key := "api.error.receipt_malformed"
 	switch {
 	case err == nil:
-		writeJSON(c.Writer, http.StatusOK, apiVerifyBody{Genuine: true, Receipt: r})
+		WriteJSON(c.Writer, http.StatusOK, apiVerifyBody{Genuine: true, Receipt: r})
 		return
 	case errors.Is(err, receipt.ErrBadSignature):
 		key = "api.error.receipt_altered"
 	case errors.Is(err, receipt.ErrUnknownKey):
 		key = "api.error.receipt_unknown_key"
 	}
-	s.fail(c, &pageError{status: http.StatusUnprocessableEntity, key: key})
+	s.Fail(c, &PageError{Status: http.StatusUnprocessableEntity, Key: key})
 }
 
 // apiLookup is whether a person consents to a purpose now.
@@ -384,31 +384,31 @@ func (s *Server) apiLookupConsent(c *gin.Context) {
 	ctx := c.Request.Context()
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if len(id) > 40 || n.Purpose(id) == nil {
-		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_purpose"})
+		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
 		return
 	}
 	if len(subject) > 40 || !strings.HasPrefix(subject, "u_") {
-		s.fail(c, &pageError{status: http.StatusNotFound, key: "api.error.unknown_subject"})
+		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"})
 		return
 	}
 	states, err := s.Consents.Store.States(ctx, subject)
 	if errors.Is(err, apperr.ErrNotFound) {
-		err = &pageError{status: http.StatusNotFound, key: "api.error.unknown_subject"}
+		err = &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"}
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	u, err := s.Users.ByID(ctx, subject)
 	if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
-		err = &pageError{status: http.StatusNotFound, key: "api.error.unknown_subject"} // gone, or erased
+		err = &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"} // gone, or erased
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	out := apiLookup{Subject: subject, Purpose: id, Pending: true, Stopped: u.StoppedFor(id) || !u.Restricted.IsZero()}
@@ -417,5 +417,5 @@ func (s *Server) apiLookupConsent(c *gin.Context) {
 		current := st.NoticeVersion >= n.Purpose(id).Since
 		out.Granted, out.Pending, out.NoticeVersion, out.Since = st.Granted && current && !out.Stopped, !current, &st.NoticeVersion, &at
 	}
-	writeJSON(c.Writer, http.StatusOK, out)
+	WriteJSON(c.Writer, http.StatusOK, out)
 }

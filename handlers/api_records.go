@@ -58,7 +58,7 @@ func (s *Server) apiDisclosures(c *gin.Context) {
 	for i, r := range rs {
 		out[i] = disclosureJSON(r)
 	}
-	writeJSON(c.Writer, http.StatusOK, gin.H{"disclosures": out})
+	WriteJSON(c.Writer, http.StatusOK, gin.H{"disclosures": out})
 }
 
 // apiDisclosure is one record with every version, oldest first.
@@ -66,19 +66,19 @@ func (s *Server) apiDisclosure(c *gin.Context) {
 	ctx := c.Request.Context()
 	r, err := s.Disclosures.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	vs, err := s.Disclosures.Versions(ctx, r.ID)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	versions := make([]apiDisclosureJSON, len(vs))
 	for i, v := range vs {
 		versions[i] = disclosureJSON(v)
 	}
-	writeJSON(c.Writer, http.StatusOK, gin.H{"disclosure": disclosureJSON(r), "versions": versions})
+	WriteJSON(c.Writer, http.StatusOK, gin.H{"disclosure": disclosureJSON(r), "versions": versions})
 }
 
 type apiFileJSON struct {
@@ -107,21 +107,21 @@ func fileJSON(f *inventory.File) apiFileJSON {
 func (s *Server) apiFiles(c *gin.Context) {
 	fs, err := s.Inventory.List(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	out := make([]apiFileJSON, len(fs))
 	for i, f := range fs {
 		out[i] = fileJSON(f)
 	}
-	writeJSON(c.Writer, http.StatusOK, gin.H{"files": out})
+	WriteJSON(c.Writer, http.StatusOK, gin.H{"files": out})
 }
 
 func (s *Server) apiFile(c *gin.Context) {
 	f, err := s.Inventory.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	writeJSON(c.Writer, http.StatusOK, fileJSON(f))
+	WriteJSON(c.Writer, http.StatusOK, fileJSON(f))
 }

@@ -129,9 +129,9 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 	if err != nil {
 		return nil, err
 	}
-	v := s.textView(c)
+	v := s.TextView(c)
 	for i, st := range steps {
-		said, note := s.saidOf(st)
+		said, note := s.SaidOf(st)
 		out.Timeline[i] = apiStep{At: st.At, Action: st.Action, Note: note}
 		for _, sd := range said {
 			out.Timeline[i].Said = append(out.Timeline[i].Said, v.SayText(sd, names))
@@ -162,9 +162,9 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 
 // apiMyRequests lists the signed-in person's requests, newest first.
 func (s *Server) apiMyRequests(c *gin.Context) {
-	rs, err := s.Requests.ForSubject(c.Request.Context(), currentUser(c).ID)
+	rs, err := s.Requests.ForSubject(c.Request.Context(), CurrentUser(c).ID)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	today := rights.DateOf(s.Now())
@@ -172,14 +172,14 @@ func (s *Server) apiMyRequests(c *gin.Context) {
 	for i, r := range rs {
 		out[i] = summaryOf(r, today)
 	}
-	writeJSON(c.Writer, http.StatusOK, gin.H{"requests": out})
+	WriteJSON(c.Writer, http.StatusOK, gin.H{"requests": out})
 }
 
 // myRequestByRef reads one of the signed-in person's requests; anyone else's is not found.
 func (s *Server) myRequestByRef(c *gin.Context) (*rights.Request, bool) {
 	r, ok := s.requestByRef(c)
-	if ok && !r.RequestedBy(currentUser(c).ID) {
-		s.fail(c, apperr.ErrNotFound)
+	if ok && !r.RequestedBy(CurrentUser(c).ID) {
+		s.Fail(c, apperr.ErrNotFound)
 		return nil, false
 	}
 	return r, ok
@@ -192,10 +192,10 @@ func (s *Server) apiMyRequest(c *gin.Context) {
 	}
 	out, err := s.apiRequestOf(c, r, false)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	writeJSON(c.Writer, http.StatusOK, out)
+	WriteJSON(c.Writer, http.StatusOK, out)
 }
 
 type apiFiling struct {
@@ -217,43 +217,43 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 	if !s.decodeJSON(c, &f) {
 		return
 	}
-	u := currentUser(c)
+	u := CurrentUser(c)
 	if !u.EmailVerified {
-		s.fail(c, &pageError{status: http.StatusForbidden, key: "request.verify_first"})
+		s.Fail(c, &PageError{Status: http.StatusForbidden, Key: "request.verify_first"})
 		return
 	}
 	// The same text rule as the forms: no invalid UTF-8, NUL or other control characters.
 	texts := append([]string{f.Kind, f.Scope, f.Field, f.Proposed, f.Explanation}, f.Purposes...)
 	for _, t := range texts {
 		if !forms.ValidText(t) {
-			s.fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Key: forms.KeyInvalidText}}})
+			s.Fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Key: forms.KeyInvalidText}}})
 			return
 		}
 	}
 	if len(f.Purposes) > 50 {
-		s.fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Field: "purposes", Key: "field.too_many", Args: []any{50}}}})
+		s.Fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Field: "purposes", Key: "field.too_many", Args: []any{50}}}})
 		return
 	}
 	ctx := c.Request.Context()
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Subject: u.ID, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
 		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
 	if err := rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil(); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	// The confirmation mail is queued before the request is stored, and the request is
 	// filed only with it (casework: File).
-	if _, err := s.Casework.File(ctx, casework.Filing{Request: r, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: c.GetString(keyLang)}}); err != nil {
-		s.fail(c, err)
+	if _, err := s.Casework.File(ctx, casework.Filing{Request: r, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: c.GetString(KeyLang)}}); err != nil {
+		s.Fail(c, err)
 		return
 	}
-	c.Header("Location", apiPrefix+"/me/requests/"+r.Ref)
-	writeJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(s.Now())))
+	c.Header("Location", APIPrefix+"/me/requests/"+r.Ref)
+	WriteJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(s.Now())))
 }
 
 func (s *Server) apiMyMessages(c *gin.Context) {
@@ -263,14 +263,14 @@ func (s *Server) apiMyMessages(c *gin.Context) {
 	}
 	ms, err := s.Messages.Messages(c.Request.Context(), r.Ref)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	out := make([]apiNote, len(ms))
 	for i, m := range ms {
 		out[i] = apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body, Files: m.Files}
 	}
-	writeJSON(c.Writer, http.StatusOK, gin.H{"messages": out})
+	WriteJSON(c.Writer, http.StatusOK, gin.H{"messages": out})
 }
 
 type apiMessage struct {
@@ -291,15 +291,15 @@ func (s *Server) apiPostMessage(c *gin.Context) {
 	v := &apperr.Invalid{}
 	textProblemAPI(v, "body", f.Body, rights.MaxMessage)
 	if err := v.OrNil(); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	m, err := s.Casework.PostMessage(c.Request.Context(), casework.Message{Request: r, Role: "requester", AuthorID: currentUser(c).ID, Body: f.Body})
+	m, err := s.Casework.PostMessage(c.Request.Context(), casework.Message{Request: r, Role: "requester", AuthorID: CurrentUser(c).ID, Body: f.Body})
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	writeJSON(c.Writer, http.StatusCreated, apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body})
+	WriteJSON(c.Writer, http.StatusCreated, apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body})
 }
 
 func textProblemAPI(v *apperr.Invalid, field, value string, max int) {
@@ -318,7 +318,7 @@ func textProblemAPI(v *apperr.Invalid, field, value string, max int) {
 func (s *Server) apiQueue(c *gin.Context) {
 	rs, err := s.Requests.Open(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	kind, state := c.Query("kind"), c.Query("state")
@@ -331,7 +331,7 @@ func (s *Server) apiQueue(c *gin.Context) {
 			out = append(out, summaryOf(r, today))
 		}
 	}
-	writeJSON(c.Writer, http.StatusOK, gin.H{"requests": out, "counts": counts})
+	WriteJSON(c.Writer, http.StatusOK, gin.H{"requests": out, "counts": counts})
 }
 
 // apiRequest is one request for the agency's systems, with the subject's id and the
@@ -343,8 +343,8 @@ func (s *Server) apiRequest(c *gin.Context) {
 	}
 	out, err := s.apiRequestOf(c, r, true)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	writeJSON(c.Writer, http.StatusOK, out)
+	WriteJSON(c.Writer, http.StatusOK, out)
 }

@@ -135,7 +135,7 @@ func (s *Server) dropUploads(c *gin.Context, ref string, ids []string) {
 		return
 	}
 	if err := s.Files.Delete(context.WithoutCancel(c.Request.Context()), ref, ids); err != nil {
-		s.Log.Error("refused action: files not removed", "ref", ref, "files", len(ids), "request_id", c.GetString(keyRequestID), "err", err)
+		s.Log.Error("refused action: files not removed", "ref", ref, "files", len(ids), "request_id", c.GetString(KeyRequestID), "err", err)
 	}
 }
 
@@ -147,7 +147,7 @@ func (s *Server) download(c *gin.Context, r *rights.Request) { s.serveFile(c, r.
 func (s *Server) serveFile(c *gin.Context, ref, id string) {
 	meta, rc, err := s.Files.Open(c.Request.Context(), ref, id)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	defer rc.Close()
@@ -165,7 +165,7 @@ func (s *Server) serveFile(c *gin.Context, ref, id string) {
 
 // actorID is who acts: the signed-in person, or a guest (no account) on their request.
 func actorID(c *gin.Context, r *rights.Request) string {
-	if u := currentUser(c); u != nil {
+	if u := CurrentUser(c); u != nil {
 		return u.ID
 	}
 	return r.Subject
@@ -177,8 +177,8 @@ func (s *Server) requesterDownload(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !r.RequestedBy(currentUser(c).ID) {
-		s.fail(c, apperr.ErrNotFound)
+	if !r.RequestedBy(CurrentUser(c).ID) {
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	s.download(c, r)
@@ -199,19 +199,19 @@ type messageForm struct {
 // officer; an officer's message is mailed to the requester.
 func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 	var f messageForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
 	used, err := s.Files.Used(ctx, r.Ref)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	fhs, err := uploads(c, used)
 	if err != nil && !uploadProblem(inv, err) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if strings.TrimSpace(f.Body) == "" && len(fhs) == 0 && len(inv.Problems) == 0 {
@@ -248,10 +248,10 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 		render(http.StatusTooManyRequests, (&apperr.Invalid{}).Add("body", qe.Key, qe.Limit))
 		return
 	} else if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.message_sent")
+	s.AddFlash(c, FlashSuccess, "flash.message_sent")
 	c.Redirect(http.StatusSeeOther, back+"#messages")
 }
 
@@ -261,8 +261,8 @@ func (s *Server) requesterMessage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !r.RequestedBy(currentUser(c).ID) {
-		s.fail(c, apperr.ErrNotFound)
+	if !r.RequestedBy(CurrentUser(c).ID) {
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	s.postMessage(c, r, "requester")

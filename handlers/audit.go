@@ -20,7 +20,7 @@ import (
 
 // keyAuditActor names who acted when the session did not know yet (a sign-in, a
 // sign-up): set by those handlers on success.
-const keyAuditActor = "audit_actor"
+const KeyAuditActor = "audit_actor"
 
 // targetParams are the route parameters that name the record acted on, in preference.
 // A person (subject) names the record better than a purpose of the public catalogue.
@@ -28,7 +28,7 @@ var targetParams = []string{"ref", "id", "subject", "purpose", "letter"}
 
 // keyAuditOutcome overrides the outcome the status gives (a CSV cut short after its
 // 200 was sent failed).
-const keyAuditOutcome = "audit_outcome"
+const KeyAuditOutcome = "audit_outcome"
 
 // unaudited are requests that change nothing of anyone's: the analytics cookie choice
 // is the visitor's own cookie.
@@ -66,7 +66,7 @@ const (
 // tried what, and when. Two events per change cost one more append (about 5 ms) and
 // leave the hash chain and its verification as they were: an event is never changed
 // after it is written.
-func (s *Core) auditTrail(c *gin.Context) {
+func (s *Core) AuditTrail(c *gin.Context) {
 	c.Next()
 	if s.Audit == nil || c.GetBool(keyAuditRefused) {
 		return
@@ -83,7 +83,7 @@ func (s *Core) auditTrail(c *gin.Context) {
 	default:
 		e.Outcome = audit.OK
 	}
-	if o := c.GetString(keyAuditOutcome); o != "" {
+	if o := c.GetString(KeyAuditOutcome); o != "" {
 		e.Outcome = o
 	}
 	e.Details["status"] = strconv.Itoa(c.Writer.Status())
@@ -97,14 +97,14 @@ func (s *Core) auditTrail(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), auditTimeout)
 	defer cancel()
 	if err := s.Audit.Append(ctx, e); err != nil {
-		s.Log.Error("audit outcome not recorded (its pending event stands)", "request_id", c.GetString(keyRequestID), "action", e.Action, "err", err)
+		s.Log.Error("audit outcome not recorded (its pending event stands)", "request_id", c.GetString(KeyRequestID), "action", e.Action, "err", err)
 	}
 }
 
 // auditBegin writes the pending event of a request that may change something, before
 // its handler runs; when that fails the request is refused (503) and false returned.
 // Reading requests, and anonymous ones that change nothing, pass without an event.
-func (s *Core) auditBegin(c *gin.Context) bool {
+func (s *Core) AuditBegin(c *gin.Context) bool {
 	r := c.Request
 	if s.Audit == nil || r.Method == http.MethodGet || r.Method == http.MethodHead || !s.audited(c) {
 		return true
@@ -118,11 +118,11 @@ func (s *Core) auditBegin(c *gin.Context) bool {
 	defer cancel()
 	if err := s.Audit.Append(ctx, e); err != nil {
 		c.Set(keyAuditRefused, true)
-		s.Log.Error("audit trail not writable: request refused", "request_id", c.GetString(keyRequestID), "action", e.Action, "err", err)
+		s.Log.Error("audit trail not writable: request refused", "request_id", c.GetString(KeyRequestID), "action", e.Action, "err", err)
 		if !apperr.IsStorageFull(err) {
 			err = fmt.Errorf("%w: audit trail: %v", apperr.ErrUnavailable, err)
 		}
-		s.fail(c, err)
+		s.Fail(c, err)
 		return false
 	}
 	c.Set(keyAuditBegun, e.Seq)
@@ -153,24 +153,24 @@ func (s *Core) audited(c *gin.Context) bool {
 }
 
 // crossOriginKey marks a request the cross-origin guard refused (Server.Handler).
-type crossOriginKey struct{}
+type CrossOriginKey struct{}
 
-func crossOrigin(r *http.Request) bool { return r.Context().Value(crossOriginKey{}) != nil }
+func crossOrigin(r *http.Request) bool { return r.Context().Value(CrossOriginKey{}) != nil }
 
 // refuseCrossOrigin answers a request the cross-origin guard refused, inside Gin so
 // that the route is known and the refusal becomes an event like any refused request
 // (an anonymous no-op stays none). The event names the signed-in person, found without
 // the session middleware's side effects (touching or clearing the session); no
 // pending event is written, as nothing is begun.
-func (s *Core) refuseCrossOrigin(c *gin.Context) {
+func (s *Core) RefuseCrossOrigin(c *gin.Context) {
 	if !crossOrigin(c.Request) {
 		c.Next()
 		return
 	}
 	if u := s.sessionUser(c); u != nil {
-		c.Set(keyAuditActor, u)
+		c.Set(KeyAuditActor, u)
 	}
-	s.renderError(c, http.StatusForbidden, "error.cross_origin")
+	s.RenderError(c, http.StatusForbidden, "error.cross_origin")
 }
 
 // sessionUser is the person a valid session cookie names, read only; nil otherwise.
@@ -185,7 +185,7 @@ func (s *Core) sessionUser(c *gin.Context) *account.User {
 		return nil
 	}
 	u, err := s.Users.ByID(ctx, se.UserID)
-	if err != nil || u.Disabled || u.Expired(s.Now()) || !s.opt.Sessions.Valid(se, u.IsStaff(), s.Now()) {
+	if err != nil || u.Disabled || u.Expired(s.Now()) || !s.Opt.Sessions.Valid(se, u.IsStaff(), s.Now()) {
 		return nil
 	}
 	return u
@@ -193,10 +193,10 @@ func (s *Core) sessionUser(c *gin.Context) *account.User {
 
 // actorOf is who acts: the one a sign-in or sign-up named, else the session's user.
 func actorOf(c *gin.Context) *account.User {
-	if v, ok := c.Get(keyAuditActor); ok {
+	if v, ok := c.Get(KeyAuditActor); ok {
 		return v.(*account.User)
 	}
-	return currentUser(c)
+	return CurrentUser(c)
 }
 
 // auditEvent is the request's event without its outcome and status.
@@ -210,14 +210,14 @@ func (s *Core) auditEvent(c *gin.Context) *audit.Event {
 	}
 	e := &audit.Event{At: s.Now(), Action: method + " " + route, Actor: audit.ActorAnonymous, Role: "", Details: map[string]string{}}
 	for _, p := range c.Params {
-		e.Details[p.Key] = clip(p.Value, 64)
+		e.Details[p.Key] = Clip(p.Value, 64)
 	}
 	if strings.HasSuffix(route, ".csv") {
 		e.Details["export"] = "csv"
 	}
 	for _, k := range targetParams {
 		if v := c.Param(k); v != "" {
-			e.Target = clip(v, 64)
+			e.Target = Clip(v, 64)
 			break
 		}
 	}
@@ -240,7 +240,7 @@ func (s *Core) auditEvent(c *gin.Context) *audit.Event {
 const auditTimeout = 10 * time.Second
 
 func tokenOf(c *gin.Context) *apitoken.Token {
-	if v, ok := c.Get(keyAPIToken); ok {
+	if v, ok := c.Get(KeyAPIToken); ok {
 		return v.(*apitoken.Token)
 	}
 	return nil
@@ -261,7 +261,7 @@ func rolesOf(u *account.User) string {
 // clip makes s valid UTF-8 (a route parameter can carry any bytes, and the database
 // would store a replacement character, breaking the event's hash) and at most n bytes,
 // cut on a character boundary.
-func clip(s string, n int) string {
+func Clip(s string, n int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s

@@ -73,9 +73,9 @@ func (s *Server) auditList(c *gin.Context) {
 	}
 	p := &auditPage{Filter: f, Query: auditQueryString(f)}
 	if len(problems) > 0 {
-		v := s.view(c, "audit.title", p)
+		v := s.View(c, "audit.title", p)
 		v.Problems = problems
-		s.render(c, http.StatusBadRequest, "audit", v)
+		s.Render(c, http.StatusBadRequest, "audit", v)
 		return
 	}
 	ctx := c.Request.Context()
@@ -86,18 +86,18 @@ func (s *Server) auditList(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p.Head, p.Older, p.Searched = res.Head, res.Older, res.Searched
-	s.render(c, http.StatusOK, "audit", s.view(c, "audit.title", p))
+	s.Render(c, http.StatusOK, "audit", s.View(c, "audit.title", p))
 }
 
 // auditQuery decodes the filters into a search; problems are the visitor's mistakes
 // (a 400 naming them), !ok an answer already sent.
 func (s *Server) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apperr.Problem, bool) {
 	var f auditFilter
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return f, audit.Query{}, nil, false
 	}
@@ -115,15 +115,15 @@ func (s *Server) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apperr.
 		} else if errors.Is(err, apperr.ErrNotFound) {
 			q.Actor = "\x00none" // no account: nothing matches
 		} else {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return f, q, nil, false
 		}
 	}
 	if f.From != "" {
-		q.From, _ = time.ParseInLocation(time.DateOnly, f.From, taipei)
+		q.From, _ = time.ParseInLocation(time.DateOnly, f.From, Taipei)
 	}
 	if f.To != "" {
-		end, _ := time.ParseInLocation(time.DateOnly, f.To, taipei)
+		end, _ := time.ParseInLocation(time.DateOnly, f.To, Taipei)
 		q.To = end.AddDate(0, 0, 1)
 	}
 	return f, q, nil, true
@@ -163,11 +163,11 @@ func (s *Server) auditCSV(c *gin.Context) {
 		return
 	}
 	if len(problems) > 0 {
-		s.fail(c, &apperr.Invalid{Problems: problems}) // the page lists them, their arguments filled in
+		s.Fail(c, &apperr.Invalid{Problems: problems}) // the page lists them, their arguments filled in
 		return
 	}
 	q.Limit, q.Budget = auditCSVRows, auditCSVBudget
-	v := s.textView(c)
+	v := s.TextView(c)
 	c.Header("Content-Disposition", `attachment; filename="audit-`+twtime.Day(s.Now())+`.csv"`)
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Type", "text/csv; charset=utf-8")
@@ -186,8 +186,8 @@ func (s *Server) auditCSV(c *gin.Context) {
 	names := map[string]string{}
 	rows := 0
 	res, err := s.Audit.Search(ctx, q, func(r *audit.Event) error {
-		_ = w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(taipei).Format(time.RFC3339), csvCell(s.actorName(ctx, names, r.Actor)), r.Role,
-			csvCell(r.Action), csvCell(r.Target), r.Outcome, csvCell(detailsText(r.Details)), r.Addr, r.Hash})
+		_ = w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(Taipei).Format(time.RFC3339), CSVCell(s.actorName(ctx, names, r.Actor)), r.Role,
+			CSVCell(r.Action), CSVCell(r.Target), r.Outcome, CSVCell(detailsText(r.Details)), r.Addr, r.Hash})
 		if rows++; rows%100 == 0 {
 			return flush()
 		}
@@ -196,9 +196,9 @@ func (s *Server) auditCSV(c *gin.Context) {
 	if err != nil {
 		// The header is sent: say in the file that it is incomplete, and record the export
 		// as failed.
-		s.Log.Error("audit CSV cut short", "request_id", c.GetString(keyRequestID), "rows", rows, "err", err)
+		s.Log.Error("audit CSV cut short", "request_id", c.GetString(KeyRequestID), "rows", rows, "err", err)
 		_ = w.Write([]string{v.T("audit.csv_cut")})
-		c.Set(keyAuditOutcome, audit.Failed)
+		c.Set(KeyAuditOutcome, audit.Failed)
 	} else if below := cmp.Or(res.Older, res.Searched); below > 0 {
 		_ = w.Write([]string{v.T("audit.csv_more", rows, below)})
 	}

@@ -71,12 +71,12 @@ func (s *Server) renderCalendarPage(c *gin.Context, status int, importErr *right
 	}
 	entries, err := s.Calendar.List(ctx, year)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	cal, err := s.Calendar.Days(ctx, today, today.AddDays(120))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := calendarPage{Year: year, Prev: year - 1, Next: year + 1, Today: today,
@@ -87,7 +87,7 @@ func (s *Server) renderCalendarPage(c *gin.Context, status int, importErr *right
 	} else {
 		n, err := s.Fulfil.FulfilDays(ctx)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		p.FulfilDays = strconv.Itoa(n)
@@ -95,11 +95,11 @@ func (s *Server) renderCalendarPage(c *gin.Context, status int, importErr *right
 	for _, e := range entries {
 		p.Entries = append(p.Entries, calendarRowOf(e))
 	}
-	v := s.view(c, "calendar.title", p)
+	v := s.View(c, "calendar.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "calendar", v)
+	s.Render(c, status, "calendar", v)
 }
 
 // importCalendar reads an uploaded CSV (the government office calendar, or
@@ -111,11 +111,11 @@ func (s *Server) importCalendar(c *gin.Context) {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			s.fail(c, err)
+			s.Fail(c, err)
 		case errors.Is(err, http.ErrMissingFile):
 			s.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no file", Key: "no_file"})
 		default:
-			s.fail(c, forms.ErrMalformed)
+			s.Fail(c, forms.ErrMalformed)
 		}
 		return
 	}
@@ -127,7 +127,7 @@ func (s *Server) importCalendar(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if len(entries) == 0 {
@@ -135,22 +135,22 @@ func (s *Server) importCalendar(c *gin.Context) {
 		return
 	}
 	// Nothing moves until the administrator has seen what would: the file waits.
-	token, plan, err := s.CalendarDays.Stage(c.Request.Context(), entries, currentUser(c).ID)
+	token, plan, err := s.CalendarDays.Stage(c.Request.Context(), entries, CurrentUser(c).ID)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	c.Request.PostForm = url.Values{"staged": {token}}
-	s.confirmed(c, s.importConfirmation(c, plan))
+	s.Confirmed(c, s.importConfirmation(c, plan))
 }
 
 // maxMovesListed bounds the requests a confirmation names; the count covers them all.
 const maxMovesListed = 20
 
 // importConfirmation says what a staged import would do.
-func (s *Server) importConfirmation(c *gin.Context, plan rights.ImportPlan) confirmPage {
-	v := s.ViewIn(c.GetString(keyLang))
-	p := confirmPage{TitleKey: "confirm.import_title", TextKey: "confirm.import_text", TextArgs: []any{plan.Dates, plan.Changed, len(plan.Moves)},
+func (s *Server) importConfirmation(c *gin.Context, plan rights.ImportPlan) ConfirmPage {
+	v := s.ViewIn(c.GetString(KeyLang))
+	p := ConfirmPage{TitleKey: "confirm.import_title", TextKey: "confirm.import_text", TextArgs: []any{plan.Dates, plan.Changed, len(plan.Moves)},
 		Action: "/admin/calendar/import", Back: "/admin/calendar?year=" + strconv.Itoa(plan.Year)}
 	for i, m := range plan.Moves {
 		if i == maxMovesListed {
@@ -170,17 +170,17 @@ type stagedForm struct {
 // the requesters; without confirm=yes it shows the confirmation again.
 func (s *Server) confirmImport(c *gin.Context) {
 	var f stagedForm
-	if _, ok := s.bind(c, &f); !ok {
+	if _, ok := s.Bind(c, &f); !ok {
 		return
 	}
-	by := currentUser(c).ID
+	by := CurrentUser(c).ID
 	if c.PostForm("confirm") != "yes" {
 		plan, err := s.CalendarDays.StagedPlan(c.Request.Context(), by, f.Staged)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
-		s.confirmed(c, s.importConfirmation(c, plan))
+		s.Confirmed(c, s.importConfirmation(c, plan))
 		return
 	}
 	plan, moved, err := s.CalendarDays.ApplyStaged(c.Request.Context(), by, f.Staged)
@@ -189,10 +189,10 @@ func (s *Server) confirmImport(c *gin.Context) {
 		if errors.Is(err, apperr.ErrConflict) {
 			err = apperr.ErrStale
 		}
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.flashMoved(c, flash{Kind: flashSuccess, Key: "flash.calendar_imported", Args: []any{plan.Dates}}, moved)
+	s.flashMoved(c, Flash{Kind: FlashSuccess, Key: "flash.calendar_imported", Args: []any{plan.Dates}}, moved)
 	c.Redirect(http.StatusSeeOther, "/admin/calendar?year="+strconv.Itoa(plan.Year))
 }
 
@@ -208,7 +208,7 @@ type dayChange struct {
 	off                        bool
 	action                     string // the form's address
 	titleKey, textKey, doneKey string
-	ask                        *confirmField
+	ask                        *ConfirmField
 }
 
 var (
@@ -216,7 +216,7 @@ var (
 		titleKey: "confirm.day_off_title", textKey: "confirm.day_off_text", doneKey: "flash.calendar_day_off"}
 	removeDay = dayChange{off: false, action: "/admin/calendar/remove",
 		titleKey: "confirm.day_remove_title", textKey: "confirm.day_remove_text", doneKey: "flash.calendar_removed",
-		ask: &confirmField{Prefix: "calendar.remove", Name: "reason", Hint: "calendar.remove.reason_hint"}}
+		ask: &ConfirmField{Prefix: "calendar.remove", Name: "reason", Hint: "calendar.remove.reason_hint"}}
 )
 
 // changeDay makes the change ch to the date sent, once confirmed: the page first says
@@ -224,7 +224,7 @@ var (
 func (s *Server) changeDay(ch dayChange) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var f dayOffForm
-		inv, ok := s.bind(c, &f)
+		inv, ok := s.Bind(c, &f)
 		if !ok {
 			return
 		}
@@ -247,29 +247,29 @@ func (s *Server) changeDay(ch dayChange) gin.HandlerFunc {
 			return
 		}
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		back := "/admin/calendar?year=" + yearOf(f.Date)
-		confirm := confirmPage{TitleKey: ch.titleKey, TextKey: ch.textKey, TextArgs: []any{strings.TrimSpace(f.Date), n}, Action: ch.action, Back: back, Ask: ch.ask}
-		if !s.confirmed(c, confirm) {
+		confirm := ConfirmPage{TitleKey: ch.titleKey, TextKey: ch.textKey, TextArgs: []any{strings.TrimSpace(f.Date), n}, Action: ch.action, Back: back, Ask: ch.ask}
+		if !s.Confirmed(c, confirm) {
 			return
 		}
-		moved, err := s.CalendarDays.Change(ctx, f.Date, f.Reason, ch.off, currentUser(c).ID)
+		moved, err := s.CalendarDays.Change(ctx, f.Date, f.Reason, ch.off, CurrentUser(c).ID)
 		s.tellMoved(c, moved)
 		if errors.As(err, &inv) {
 			if ch.ask != nil && slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Field == ch.ask.Name }) {
-				s.confirmAgain(c, confirm, inv)
+				s.ConfirmAgain(c, confirm, inv)
 				return
 			}
 			refused(inv)
 			return
 		}
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
-		s.flashMoved(c, flash{Kind: flashSuccess, Key: ch.doneKey, Args: []any{strings.TrimSpace(f.Date)}}, moved)
+		s.flashMoved(c, Flash{Kind: FlashSuccess, Key: ch.doneKey, Args: []any{strings.TrimSpace(f.Date)}}, moved)
 		c.Redirect(http.StatusSeeOther, back)
 	}
 }
@@ -284,12 +284,12 @@ func (s *Server) tellMoved(c *gin.Context, moved []rights.Moved) {
 }
 
 // flashMoved confirms a calendar change and says how many due dates it moved.
-func (s *Server) flashMoved(c *gin.Context, done flash, moved []rights.Moved) {
-	fl := []flash{done}
+func (s *Server) flashMoved(c *gin.Context, done Flash, moved []rights.Moved) {
+	fl := []Flash{done}
 	if len(moved) > 0 {
-		fl = append(fl, flash{Kind: flashSuccess, Key: "flash.calendar_moved", Args: []any{len(moved)}})
+		fl = append(fl, Flash{Kind: FlashSuccess, Key: "flash.calendar_moved", Args: []any{len(moved)}})
 	}
-	s.addFlashes(c, fl...)
+	s.AddFlashes(c, fl...)
 }
 
 // yearOf is the year of a date the service accepted, for the page to return to.
@@ -312,7 +312,7 @@ type fulfilForm struct {
 // decided request should be carried out: the queue's second clock.
 func (s *Server) setFulfilDays(c *gin.Context) {
 	var f fulfilForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -330,9 +330,9 @@ func (s *Server) setFulfilDays(c *gin.Context) {
 		return
 	}
 	if err := s.Fulfil.SetFulfilDays(c.Request.Context(), n); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlashArgs(c, flashSuccess, "flash.fulfil_days", n)
+	s.AddFlashArgs(c, FlashSuccess, "flash.fulfil_days", n)
 	c.Redirect(http.StatusSeeOther, "/admin/calendar")
 }

@@ -14,7 +14,7 @@ import (
 // confirm=yes; only that second submission acts. Without the field nothing changes.
 
 // confirmPage is what the confirmation shows: the consequences and the form to resend.
-type confirmPage struct {
+type ConfirmPage struct {
 	TitleKey, TextKey string
 	TextArgs          []any
 	Lines             []string   // worded details listed under the text (a decision's items)
@@ -23,12 +23,12 @@ type confirmPage struct {
 	Back              string     // where "cancel" leads, nothing done
 	// Ask, when set, is a field typed on the confirmation page itself, for a first form
 	// that is only a button (a calendar date's removal asks its reason here).
-	Ask *confirmField
+	Ask *ConfirmField
 }
 
 // confirmField is a text field of the confirmation page: its label is the catalogue's
 // Prefix.Name, as the error summary expects; it is always required.
-type confirmField struct {
+type ConfirmField struct {
 	Prefix, Name, Hint string
 	Value              string // as sent
 }
@@ -36,7 +36,7 @@ type confirmField struct {
 // confirmed reports whether the request carries confirm=yes; when it does not, it
 // renders the confirmation page for p (with the request's own fields) and returns false.
 // Call it after the request was checked (owner, state) and before anything changes.
-func (s *Core) confirmed(c *gin.Context, p confirmPage) bool {
+func (s *Core) Confirmed(c *gin.Context, p ConfirmPage) bool {
 	if c.PostForm("confirm") == "yes" {
 		return true
 	}
@@ -46,11 +46,11 @@ func (s *Core) confirmed(c *gin.Context, p confirmPage) bool {
 
 // confirmAgain shows the confirmation once more, with the problems of the field it
 // asks (a reason left empty), and changes nothing.
-func (s *Core) confirmAgain(c *gin.Context, p confirmPage, inv *apperr.Invalid) {
+func (s *Core) ConfirmAgain(c *gin.Context, p ConfirmPage, inv *apperr.Invalid) {
 	s.renderConfirm(c, http.StatusBadRequest, p, inv)
 }
 
-func (s *Core) renderConfirm(c *gin.Context, status int, p confirmPage, inv *apperr.Invalid) {
+func (s *Core) renderConfirm(c *gin.Context, status int, p ConfirmPage, inv *apperr.Invalid) {
 	p.Fields = url.Values{}
 	for k, vs := range c.Request.PostForm {
 		if k != "confirm" && (p.Ask == nil || k != p.Ask.Name) {
@@ -62,9 +62,9 @@ func (s *Core) renderConfirm(c *gin.Context, status int, p confirmPage, inv *app
 		ask.Value = c.PostForm(ask.Name)
 		p.Ask = &ask
 	}
-	v := s.view(c, p.TitleKey, p)
+	v := s.View(c, p.TitleKey, p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "confirm", v)
+	s.Render(c, status, "confirm", v)
 }

@@ -68,8 +68,8 @@ func decision(c *gin.Context, n *consent.Notice, ticked []string, acknowledged b
 	for _, id := range ticked {
 		granted[id] = true
 	}
-	return consent.Decision{Notice: n, Lang: c.GetString(keyLang), Granted: granted, Acknowledged: acknowledged,
-		Channel: consent.ChannelWeb, GPC: gpc(c.Request), Only: only}
+	return consent.Decision{Notice: n, Lang: c.GetString(KeyLang), Granted: granted, Acknowledged: acknowledged,
+		Channel: consent.ChannelWeb, GPC: GPC(c.Request), Only: only}
 }
 
 // recordOnCreate returns the sign-up hook that records the decision for the new account.
@@ -103,15 +103,15 @@ type consentsPage struct {
 func (s *Server) consentsPage(c *gin.Context) {
 	p, err := s.loadConsents(c)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "consents", s.view(c, "consents.title", p))
+	s.Render(c, http.StatusOK, "consents", s.View(c, "consents.title", p))
 }
 
 func (s *Server) loadConsents(c *gin.Context) (*consentsPage, error) {
 	ctx := c.Request.Context()
-	u := currentUser(c)
+	u := CurrentUser(c)
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
 		return nil, err
@@ -152,36 +152,36 @@ type consentChangeForm struct {
 // changeConsent grants or withdraws one purpose; withdrawal takes effect at once.
 func (s *Server) changeConsent(c *gin.Context) {
 	var f consentChangeForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		s.fail(c, inv)
+		s.Fail(c, inv)
 		return
 	}
-	_, err := s.Consents.Change(c.Request.Context(), currentUser(c).ID, f.Purpose, f.Grant, f.Version, c.GetString(keyLang), consent.ChannelWeb)
+	_, err := s.Consents.Change(c.Request.Context(), CurrentUser(c).ID, f.Purpose, f.Grant, f.Version, c.GetString(KeyLang), consent.ChannelWeb)
 	switch {
 	case errors.Is(err, consent.ErrStaleNotice):
 		// The page showed an older wording: show the current one and let them decide.
-		s.addFlash(c, flashInfo, "flash.notice_changed")
+		s.AddFlash(c, FlashInfo, "flash.notice_changed")
 		c.Redirect(http.StatusSeeOther, "/account/consents")
 		return
 	case errors.Is(err, apperr.ErrNotFound):
-		s.fail(c, &pageError{status: http.StatusBadRequest, key: "consent.unknown_purpose"})
+		s.Fail(c, &PageError{Status: http.StatusBadRequest, Key: "consent.unknown_purpose"})
 		return
 	case errors.Is(err, consent.ErrRequired):
-		s.fail(c, &pageError{status: http.StatusBadRequest, key: "consent.required_withdraw"})
+		s.Fail(c, &PageError{Status: http.StatusBadRequest, Key: "consent.required_withdraw"})
 		return
 	case err != nil:
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	key := "flash.consent_granted"
 	if !f.Grant {
 		key = "flash.consent_withdrawn"
 	}
-	s.addFlash(c, flashSuccess, key)
+	s.AddFlash(c, FlashSuccess, key)
 	c.Redirect(http.StatusSeeOther, "/account/consents")
 }
 
@@ -194,18 +194,18 @@ type consentReviewForm struct {
 // reviewConsents records the decisions a new or changed notice asked for.
 func (s *Server) reviewConsents(c *gin.Context) {
 	var f consentReviewForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	p, err := s.loadConsents(c)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if f.Version != p.Notice.Version {
 		// The notice changed while the page was open: show the new wording.
-		s.addFlash(c, flashInfo, "flash.notice_changed")
+		s.AddFlash(c, FlashInfo, "flash.notice_changed")
 		c.Redirect(http.StatusSeeOther, "/account/consents")
 		return
 	}
@@ -217,22 +217,22 @@ func (s *Server) reviewConsents(c *gin.Context) {
 			}
 		}
 		d := decision(c, p.Notice, f.Purposes, f.Acknowledge, only)
-		d.Subject = currentUser(c).ID
+		d.Subject = CurrentUser(c).ID
 		_, err := s.Consents.Record(c.Request.Context(), d)
-		if inv, err = merge(inv, err); err != nil {
-			s.fail(c, err)
+		if inv, err = Merge(inv, err); err != nil {
+			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
-			s.addFlash(c, flashSuccess, "flash.consents_saved")
+			s.AddFlash(c, FlashSuccess, "flash.consents_saved")
 			c.Redirect(http.StatusSeeOther, "/account/consents")
 			return
 		}
 		p.Review = newConsentForm(p.Notice, only, f.Purposes, f.Acknowledge)
 	}
-	v := s.view(c, "consents.title", p)
+	v := s.View(c, "consents.title", p)
 	v.Problems = inv.Problems
-	s.render(c, http.StatusBadRequest, "consents", v)
+	s.Render(c, http.StatusBadRequest, "consents", v)
 }
 
 // pendingConsents reports whether the signed-in person owes decisions on the current

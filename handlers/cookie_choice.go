@@ -21,14 +21,14 @@ type cookieInfo struct {
 // portalCookies is every cookie the portal sets. A test checks the list against the
 // cookies the pages really set.
 var portalCookies = []cookieInfo{
-	{Name: sessionCookie, Kind: "essential", Key: "cookies.purpose.session"}, // lifetime from the session policy
-	{Name: flashCookie, Kind: "essential", Key: "cookies.purpose.flash", Mins: 5},
+	{Name: SessionCookie, Kind: "essential", Key: "cookies.purpose.session"}, // lifetime from the session policy
+	{Name: FlashCookie, Kind: "essential", Key: "cookies.purpose.flash", Mins: 5},
 	{Name: guestCookie, Kind: "essential", Key: "cookies.purpose.guest", Mins: int(guestAccess / time.Minute)},
 	{Name: guestBindCookie, Kind: "essential", Key: "cookies.purpose.guest_bind", Mins: int(rights.CodeTTL / time.Minute)},
-	{Name: langCookie, Kind: "preference", Key: "cookies.purpose.lang", Days: 365},
-	{Name: noticeSeenCookie, Kind: "preference", Key: "cookies.purpose.notice", Days: 365},
-	{Name: choiceCookie, Kind: "preference", Key: "cookies.purpose.choice", Days: int(choiceAge / (24 * time.Hour))},
-	{Name: visitorCookie, Kind: "analytics", Key: "cookies.purpose.visit", Days: int(visitorAge / (24 * time.Hour))},
+	{Name: LangCookie, Kind: "preference", Key: "cookies.purpose.lang", Days: 365},
+	{Name: NoticeSeenCookie, Kind: "preference", Key: "cookies.purpose.notice", Days: 365},
+	{Name: ChoiceCookie, Kind: "preference", Key: "cookies.purpose.choice", Days: int(ChoiceAge / (24 * time.Hour))},
+	{Name: VisitorCookie, Kind: "analytics", Key: "cookies.purpose.visit", Days: int(VisitorAge / (24 * time.Hour))},
 }
 
 type cookiesPage struct {
@@ -37,34 +37,34 @@ type cookiesPage struct {
 	Enabled bool   // counting is on
 }
 
-var choiceNames = map[cookieChoice]string{choiceNone: "none", choiceAccepted: "accepted", choiceRefused: "refused", choiceSignal: "signal"}
+var choiceNames = map[CookieChoice]string{ChoiceNone: "none", ChoiceAccepted: "accepted", ChoiceRefused: "refused", ChoiceSignal: "signal"}
 
 // cookiesPage explains every cookie and lets the visitor change the analytics choice.
 func (s *Server) cookiesPage(c *gin.Context) {
 	list := append([]cookieInfo(nil), portalCookies...)
-	list[0].Mins = int(s.opt.Sessions.Absolute / time.Minute)
-	p := cookiesPage{Cookies: list, Choice: choiceNames[s.analyticsChoice(c.Request)], Enabled: s.Counter != nil}
-	s.renderPublic(c, "cookies", s.view(c, "cookies.title", p), p.Choice)
+	list[0].Mins = int(s.Opt.Sessions.Absolute / time.Minute)
+	p := cookiesPage{Cookies: list, Choice: choiceNames[s.AnalyticsChoice(c.Request)], Enabled: s.Counter != nil}
+	s.RenderPublic(c, "cookies", s.View(c, "cookies.title", p), p.Choice)
 }
 
 // saveCookieChoice records Accept or Refuse. Refusing also removes the visitor cookie.
 // Nothing is stored on the server: the choice is the visitor's own cookie.
 func (s *Server) saveCookieChoice(c *gin.Context) {
-	next := localPath(c.PostForm("next"), "/cookies")
+	next := LocalPath(c.PostForm("next"), "/cookies")
 	switch c.PostForm("choice") {
 	case "accept":
-		if s.analyticsChoice(c.Request) == choiceSignal {
-			s.addFlash(c, flashInfo, "cookies.saved_signal")
+		if s.AnalyticsChoice(c.Request) == ChoiceSignal {
+			s.AddFlash(c, FlashInfo, "cookies.saved_signal")
 			break
 		}
-		s.setCookie(c, choiceCookie, choiceAccept, int(choiceAge/time.Second))
-		s.addFlash(c, flashSuccess, "cookies.saved_accept")
+		s.SetCookie(c, ChoiceCookie, ChoiceAccept, int(ChoiceAge/time.Second))
+		s.AddFlash(c, FlashSuccess, "cookies.saved_accept")
 	case "refuse":
-		s.setCookie(c, choiceCookie, choiceRefuse, int(choiceAge/time.Second))
-		s.setCookie(c, visitorCookie, "", -1)
-		s.addFlash(c, flashSuccess, "cookies.saved_refuse")
+		s.SetCookie(c, ChoiceCookie, ChoiceRefuse, int(ChoiceAge/time.Second))
+		s.SetCookie(c, VisitorCookie, "", -1)
+		s.AddFlash(c, FlashSuccess, "cookies.saved_refuse")
 	default:
-		s.renderError(c, http.StatusBadRequest, "cookies.bad_choice")
+		s.RenderError(c, http.StatusBadRequest, "cookies.bad_choice")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, next)

@@ -13,29 +13,29 @@ import (
 )
 
 const (
-	sessionCookie = "portal_session"
-	flashCookie   = "portal_flash"
+	SessionCookie = "portal_session"
+	FlashCookie   = "portal_flash"
 )
 
 // Flash kinds.
 const (
-	flashInfo    = "info"
-	flashSuccess = "success"
-	flashError   = "error"
+	FlashInfo    = "info"
+	FlashSuccess = "success"
+	FlashError   = "error"
 	// flashFiled carries a filing's reference, due date and kind to the confirmation
 	// panel of the next page; it is not shown as a message.
-	flashFiled = "filed"
+	FlashFiled = "filed"
 )
 
 // flash is a one-shot message shown on the next page, kept in a signed cookie so it
 // needs no database and survives the redirect after a form.
-type flash struct {
+type Flash struct {
 	Kind string
 	Key  string
 	Args []any
 }
 
-func (s *Core) setCookie(c *gin.Context, name, value string, maxAge int) {
+func (s *Core) SetCookie(c *gin.Context, name, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{ // #nosec G124 -- Secure when served over TLS (a plain-HTTP portal's browser would drop it), HttpOnly, SameSite=Lax
 		Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.isTLS(c.Request), SameSite: http.SameSiteLaxMode,
@@ -44,8 +44,8 @@ func (s *Core) setCookie(c *gin.Context, name, value string, maxAge int) {
 
 // startSession signs the user in with a fresh session id (never one the browser sent),
 // which defeats session fixation.
-func (s *Core) startSession(c *gin.Context, u *account.User) error {
-	if old, ok := c.Get(keySession); ok {
+func (s *Core) StartSession(c *gin.Context, u *account.User) error {
+	if old, ok := c.Get(KeySession); ok {
 		_ = s.Sessions.Delete(c.Request.Context(), old.(*account.Session).ID)
 	}
 	token := ids.Token(32)
@@ -58,16 +58,16 @@ func (s *Core) startSession(c *gin.Context, u *account.User) error {
 	if err := s.Sessions.Create(c.Request.Context(), se); err != nil {
 		return err
 	}
-	enc, err := s.cookies.Encode(sessionCookie, token)
+	enc, err := s.Cookies.Encode(SessionCookie, token)
 	if err != nil {
 		return err
 	}
-	s.setCookie(c, sessionCookie, enc, int(s.opt.Sessions.Absolute/time.Second))
+	s.SetCookie(c, SessionCookie, enc, int(s.Opt.Sessions.Absolute/time.Second))
 	return nil
 }
 
 func (s *Core) readSessionCookie(r *http.Request) (string, bool) {
-	ck, err := r.Cookie(sessionCookie)
+	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return "", false
 	}
@@ -77,7 +77,7 @@ func (s *Core) readSessionCookie(r *http.Request) (string, bool) {
 		return e.token, true
 	}
 	var token string
-	if err := s.cookies.Decode(sessionCookie, ck.Value, &token); err != nil || token == "" {
+	if err := s.Cookies.Decode(SessionCookie, ck.Value, &token); err != nil || token == "" {
 		return "", false
 	}
 	slot.Store(&openedCookie{value: ck.Value, token: token, at: now})
@@ -97,42 +97,42 @@ type openedCookie struct {
 // openedCookieTTL keeps a remembered opening well inside the cookie's own age limit.
 const openedCookieTTL = time.Minute
 
-func (s *Core) clearSessionCookie(c *gin.Context) { s.setCookie(c, sessionCookie, "", -1) }
+func (s *Core) ClearSessionCookie(c *gin.Context) { s.SetCookie(c, SessionCookie, "", -1) }
 
-func (s *Core) addFlash(c *gin.Context, kind, key string) { s.addFlashArgs(c, kind, key) }
+func (s *Core) AddFlash(c *gin.Context, kind, key string) { s.AddFlashArgs(c, kind, key) }
 
 // addFlashArgs adds a message with values for its placeholders (counts and the like,
 // never personal data: flashes live in a cookie).
-func (s *Core) addFlashArgs(c *gin.Context, kind, key string, args ...any) {
-	s.addFlashes(c, flash{Kind: kind, Key: key, Args: args})
+func (s *Core) AddFlashArgs(c *gin.Context, kind, key string, args ...any) {
+	s.AddFlashes(c, Flash{Kind: kind, Key: key, Args: args})
 }
 
 // addFlashes adds several messages at once (each call replaces the cookie the last one
 // set in this response).
-func (s *Core) addFlashes(c *gin.Context, add ...flash) {
+func (s *Core) AddFlashes(c *gin.Context, add ...Flash) {
 	fl := append(s.readFlashes(c.Request), add...)
-	if enc, err := s.cookies.Encode(flashCookie, fl); err == nil {
-		s.setCookie(c, flashCookie, enc, 300)
+	if enc, err := s.Cookies.Encode(FlashCookie, fl); err == nil {
+		s.SetCookie(c, FlashCookie, enc, 300)
 	}
 }
 
-func (s *Core) readFlashes(r *http.Request) []flash {
-	ck, err := r.Cookie(flashCookie)
+func (s *Core) readFlashes(r *http.Request) []Flash {
+	ck, err := r.Cookie(FlashCookie)
 	if err != nil {
 		return nil
 	}
-	var fl []flash
-	if err := s.cookies.Decode(flashCookie, ck.Value, &fl); err != nil {
+	var fl []Flash
+	if err := s.Cookies.Decode(FlashCookie, ck.Value, &fl); err != nil {
 		return nil
 	}
 	return fl
 }
 
 // takeFlashes returns the pending messages and clears them.
-func (s *Core) takeFlashes(c *gin.Context) []flash {
+func (s *Core) takeFlashes(c *gin.Context) []Flash {
 	fl := s.readFlashes(c.Request)
 	if len(fl) > 0 {
-		s.setCookie(c, flashCookie, "", -1)
+		s.SetCookie(c, FlashCookie, "", -1)
 	}
 	return fl
 }

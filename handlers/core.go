@@ -24,14 +24,14 @@ import (
 type Core struct {
 	Shared
 
-	opt Options
+	Opt Options
 
-	cat    *i18n.Catalog
-	pages  *templates.Set
-	hashes map[string]string
+	Cat       *i18n.Catalog
+	Templates *templates.Set
+	hashes    map[string]string
 	// staticFiles are the embedded files with their compressed bodies.
 	staticFiles map[string]*staticFile
-	cookies     *securecookie.SecureCookie
+	Cookies     *securecookie.SecureCookie
 	// visitorCodec seals the analytics cookie, which outlives any session; visitorLegacy
 	// reads the cookies sealed before it, which are sealed anew at their next view.
 	visitorCodec  *analytics.VisitorCodec
@@ -71,19 +71,19 @@ func NewCore(sh Shared, opt Options) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Core{Shared: sh, opt: opt, cat: cat, hashes: hashes}
+	s := &Core{Shared: sh, Opt: opt, Cat: cat, hashes: hashes}
 	if s.staticFiles, err = loadStatic(); err != nil {
 		return nil, err
 	}
-	s.cookies = securecookie.New(opt.HashKey, opt.BlockKey)
+	s.Cookies = securecookie.New(opt.HashKey, opt.BlockKey)
 	s.cookieSeed = maphash.MakeSeed()
-	s.cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
+	s.Cookies.MaxAge(int(opt.Sessions.Absolute / time.Second))
 	s.visitorLegacy = securecookie.New(opt.HashKey, opt.BlockKey)
-	s.visitorLegacy.MaxAge(int(visitorAge / time.Second))
-	if s.visitorCodec, err = analytics.NewVisitorCodec(append(append([]byte(nil), opt.HashKey...), opt.BlockKey...), visitorCookie, visitorAge); err != nil {
+	s.visitorLegacy.MaxAge(int(VisitorAge / time.Second))
+	if s.visitorCodec, err = analytics.NewVisitorCodec(append(append([]byte(nil), opt.HashKey...), opt.BlockKey...), VisitorCookie, VisitorAge); err != nil {
 		return nil, err
 	}
-	s.pages, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
+	s.Templates, err = templates.Parse(template.FuncMap{"dict": dict, "hasRole": hasRole, "hasPrefix": strings.HasPrefix,
 		"list": func(xs ...string) []string { return xs }, "neg": func(n int) int { return -n }, "inc": func(n int) int { return n + 1 },
 		// hours is a duration in whole hours, counted away from zero (for the 72-hour clocks).
 		"hours": func(d time.Duration) int {

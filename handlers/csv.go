@@ -10,27 +10,27 @@ import (
 
 // csvFile is a CSV export being written: it starts with a byte-order mark so spreadsheet
 // programs read the Chinese as UTF-8.
-type csvFile struct {
+type CSVFile struct {
 	b strings.Builder
-	w *csv.Writer
+	W *csv.Writer
 }
 
-func newCSV() *csvFile {
-	f := &csvFile{}
+func NewCSV() *CSVFile {
+	f := &CSVFile{}
 	f.b.WriteString("\ufeff")
-	f.w = csv.NewWriter(&f.b)
+	f.W = csv.NewWriter(&f.b)
 	return f
 }
 
 // sendCSV answers with the file as a download that is never cached.
-func (s *Core) sendCSV(c *gin.Context, name string, f *csvFile) {
-	f.w.Flush()
+func (s *Core) SendCSV(c *gin.Context, name string, f *CSVFile) {
+	f.W.Flush()
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(f.b.String()))
 }
 
-func csvCell(s string) string {
+func CSVCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

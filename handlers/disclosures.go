@@ -67,11 +67,11 @@ func (s *Server) renderDisclosure(c *gin.Context, status int, p disclosurePage, 
 	if !p.New {
 		title = "disclosure.title"
 	}
-	v := s.view(c, title, p)
+	v := s.View(c, title, p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "disclosure", v)
+	s.Render(c, status, "disclosure", v)
 }
 
 // newDisclosurePage shows an empty record.
@@ -84,17 +84,17 @@ func (s *Server) disclosurePageFor(c *gin.Context) {
 	ctx := c.Request.Context()
 	r, err := s.Disclosures.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	versions, err := s.Disclosures.Versions(ctx, r.ID)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	fs, err := s.Files.List(ctx, r.ID)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := disclosurePage{Record: r, Versions: versions, People: map[string]string{}, Emails: map[string]string{}, Files: fs}
@@ -132,7 +132,7 @@ func dateOrBlank(d rights.Date) string {
 // saveDisclosure records a new disclosure, or a new version of one (POST /:id).
 func (s *Server) saveDisclosure(c *gin.Context) {
 	var f disclosureForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -144,7 +144,7 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	if f.Count > 0 {
 		vals["count"] = strconv.Itoa(f.Count)
 	}
-	me := currentUser(c).ID
+	me := CurrentUser(c).ID
 	r := &disclosure.Record{ID: id, Version: f.Version, First: dateOf(f.First), Last: dateOf(f.Last), Frequency: f.Frequency,
 		RecipientName: f.RecipientName, RecipientAddress: f.RecipientAddress, RecipientKind: f.RecipientKind, Description: f.Description,
 		Ground: f.Ground, Reference: f.Reference, Count: f.Count, WithheldUntil: dateOf(f.WithheldUntil), Officer: me, Changed: s.Now(), ChangedBy: me}
@@ -163,14 +163,14 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		u, err := s.Users.ByEmail(ctx, line)
 		switch {
 		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
-			addOnce(inv, "subjects", "disclosure.subject_unknown", line)
+			AddOnce(inv, "subjects", "disclosure.subject_unknown", line)
 		case err != nil:
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		case !u.EmailVerified:
 			// Anyone can sign up with another person's address: the record would show
 			// on the squatter's /account/data. Only a proven mailbox is the person.
-			addOnce(inv, "subjects", "disclosure.subject_unverified", line)
+			AddOnce(inv, "subjects", "disclosure.subject_unverified", line)
 		case !seen[u.ID]:
 			seen[u.ID] = true
 			r.Subjects = append(r.Subjects, u.ID)
@@ -179,7 +179,7 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	if id != "" {
 		old, err := s.Disclosures.Get(ctx, id)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		r.Officer = old.Officer
@@ -188,20 +188,20 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	if id != "" {
 		var err error
 		if used, err = s.Files.Used(ctx, id); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
 	fhs, err := uploads(c, used)
 	if err != nil && !uploadProblem(inv, err) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	if inv, err := merge(inv, disclosure.Validate(r).OrNil()); err != nil {
-		s.fail(c, err)
+	if inv, err := Merge(inv, disclosure.Validate(r).OrNil()); err != nil {
+		s.Fail(c, err)
 		return
 	} else if len(inv.Problems) > 0 {
-		inFormOrder(inv, &f)
+		InFormOrder(inv, &f)
 		s.renderDisclosure(c, http.StatusBadRequest, disclosurePage{Values: vals, New: id == "", Record: &disclosure.Record{ID: id}}, inv)
 		return
 	}
@@ -214,13 +214,13 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		}
 	}
 	if errors.Is(err, apperr.ErrStale) {
-		err = &pageError{status: http.StatusConflict, key: "disclosure.changed_meanwhile"}
+		err = &PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.disclosure_saved")
+	s.AddFlash(c, FlashSuccess, "flash.disclosure_saved")
 	c.Redirect(http.StatusSeeOther, "/officer/disclosures/"+r.ID)
 }
 
@@ -232,7 +232,7 @@ func (s *Server) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHe
 	}
 	defer f.Close()
 	return s.Files.Put(c.Request.Context(), &files.File{Ref: id, Subject: files.RecordsSubject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeRecord, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
+		Purpose: files.PurposeRecord, UploadedBy: CurrentUser(c).ID, Created: s.Now()}, f)
 }
 
 // disclosureFile serves a document of a disclosure record to an officer.
@@ -255,7 +255,7 @@ type disclosuresPage struct {
 
 func (s *Server) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, disclosureFilter, int, bool) {
 	var f disclosureFilter
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return nil, f, 0, false
 	}
@@ -263,23 +263,23 @@ func (s *Server) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, disc
 		// A date out of range is the officer's to correct, not a reason to show
 		// another period as if it were the one asked for.
 		if c.FullPath() != "/officer/disclosures" {
-			s.fail(c, inv)
+			s.Fail(c, inv)
 			return nil, f, 0, false
 		}
-		inFormOrder(inv, &f)
-		v := s.view(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
+		InFormOrder(inv, &f)
+		v := s.View(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
 			Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": c.Query("from"), "to": c.Query("to")}})
 		v.Problems = inv.Problems
-		s.render(c, http.StatusBadRequest, "disclosures", v)
+		s.Render(c, http.StatusBadRequest, "disclosures", v)
 		return nil, f, 0, false
 	}
 	if f.From.IsZero() && f.To.IsZero() {
 		// The register is read a period at a time: without dates, the last twelve months.
-		f.From = s.Now().In(taipei).AddDate(-1, 0, 0)
+		f.From = s.Now().In(Taipei).AddDate(-1, 0, 0)
 	}
 	all, err := s.Disclosures.List(c.Request.Context(), dateOf(f.From), dateOf(f.To))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, f, 0, false
 	}
 	flt := disclosure.Filter{Recipient: f.Recipient, Ground: f.Ground, From: dateOf(f.From), To: dateOf(f.To)}
@@ -299,7 +299,7 @@ func (s *Server) disclosuresList(c *gin.Context) {
 		return
 	}
 	q := template.URL(url.Values{"recipient": {f.Recipient}, "ground": {f.Ground}, "from": {formDate(f.From)}, "to": {formDate(f.To)}}.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
-	s.render(c, http.StatusOK, "disclosures", s.view(c, "disclosures.title", disclosuresPage{Records: rs, Total: total, Grounds: disclosure.Grounds, Query: q,
+	s.Render(c, http.StatusOK, "disclosures", s.View(c, "disclosures.title", disclosuresPage{Records: rs, Total: total, Grounds: disclosure.Grounds, Query: q,
 		Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": formDate(f.From), "to": formDate(f.To)}}))
 }
 
@@ -309,9 +309,9 @@ func (s *Server) disclosuresCSV(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v := s.textView(c)
-	out := newCSV()
-	w := out.w
+	v := s.TextView(c)
+	out := NewCSV()
+	w := out.W
 	_ = w.Write([]string{v.T("disclosure.first"), v.T("disclosure.last"), v.T("disclosure.frequency"), v.T("disclosure.recipient_name"),
 		v.T("disclosure.recipient_address"), v.T("disclosure.recipient_kind"), v.T("disclosure.categories"), v.T("disclosure.description"),
 		v.T("disclosure.ground"), v.T("disclosure.reference"), v.T("disclosure.people"), v.T("disclosure.withheld_until"), v.T("disclosure.version")})
@@ -320,11 +320,11 @@ func (s *Server) disclosuresCSV(c *gin.Context) {
 		if people == 0 {
 			people = len(r.Subjects)
 		}
-		_ = w.Write([]string{r.First.String(), dateOrBlank(r.Last), csvCell(r.Frequency), csvCell(r.RecipientName), csvCell(r.RecipientAddress),
-			v.T("recipient." + r.RecipientKind), strings.Join(r.Categories, " "), csvCell(r.Description), v.T("dground." + r.Ground),
-			csvCell(r.Reference), strconv.Itoa(people), dateOrBlank(r.WithheldUntil), strconv.Itoa(r.Version)})
+		_ = w.Write([]string{r.First.String(), dateOrBlank(r.Last), CSVCell(r.Frequency), CSVCell(r.RecipientName), CSVCell(r.RecipientAddress),
+			v.T("recipient." + r.RecipientKind), strings.Join(r.Categories, " "), CSVCell(r.Description), v.T("dground." + r.Ground),
+			CSVCell(r.Reference), strconv.Itoa(people), dateOrBlank(r.WithheldUntil), strconv.Itoa(r.Version)})
 	}
-	s.sendCSV(c, "disclosures-"+rights.DateOf(s.Now()).String()+".csv", out)
+	s.SendCSV(c, "disclosures-"+rights.DateOf(s.Now()).String()+".csv", out)
 }
 
 type reportRow struct {
@@ -366,5 +366,5 @@ func (s *Server) disclosuresReport(c *gin.Context) {
 		}
 		return out[i].Ground < out[j].Ground
 	})
-	s.render(c, http.StatusOK, "disclosure_report", s.view(c, "disclosures.report_title", out))
+	s.Render(c, http.StatusOK, "disclosure_report", s.View(c, "disclosures.report_title", out))
 }

@@ -8,35 +8,6 @@ import (
 	"github.com/example/pdpa-portal/casework"
 )
 
-// DiskSpace is the state of the disk holding the database: bytes free (to the portal's
-// user) and in all, and the size of the database files.
-type DiskSpace struct {
-	Free, Total, Database int64
-}
-
-// UsedPercent is how full the disk is, 0 to 100.
-func (d DiskSpace) UsedPercent() int {
-	if d.Total <= 0 {
-		return 0
-	}
-	return int(100 - d.Free*100/d.Total)
-}
-
-// Threshold is a floor of free space: a share of the disk or a number of bytes, whichever
-// is more (5 % of a 2 TB disk is plenty, 500 MB of a 4 GB one is not enough). The zero
-// value is never crossed.
-type Threshold struct {
-	Percent float64
-	Bytes   int64
-}
-
-// Below reports whether d has less free space than t asks.
-func (t Threshold) Below(d DiskSpace) bool {
-	return d.Free < t.Bytes || float64(d.Free) < t.Percent/100*float64(d.Total)
-}
-
-func (t Threshold) String() string { return fmt.Sprintf("%g%%,%d", t.Percent, t.Bytes) }
-
 // diskInterval is how long a reading of the disk is reused by default: a page then
 // costs no system call, and a disk filling at 100 MB/s moves 200 MB in between.
 const diskInterval = 2 * time.Second
@@ -49,7 +20,7 @@ func (s *Server) disk(ctx context.Context) (DiskSpace, bool) {
 	}
 	s.diskMu.Lock()
 	defer s.diskMu.Unlock()
-	every := s.opt.DiskInterval
+	every := s.Opt.DiskInterval
 	if every <= 0 {
 		every = diskInterval
 	}
@@ -66,7 +37,7 @@ func (s *Server) disk(ctx context.Context) (DiskSpace, bool) {
 // diskLow: free space is under the readiness floor (PORTAL_DISK_LOW).
 func (s *Server) diskLow(ctx context.Context) bool {
 	d, ok := s.disk(ctx)
-	return ok && s.opt.DiskLow.Below(d)
+	return ok && s.Opt.DiskLow.Below(d)
 }
 
 // errUploadsPaused refuses new attachments while free space is under PORTAL_UPLOADS_LOW
@@ -75,7 +46,7 @@ var errUploadsPaused = casework.ErrUploadsPaused
 
 func (s *Server) uploadsPaused(ctx context.Context) bool {
 	d, ok := s.disk(ctx)
-	return ok && s.opt.UploadsLow.Below(d)
+	return ok && s.Opt.UploadsLow.Below(d)
 }
 
 // diskWarning is the administrators' warning that the disk is filling.
@@ -86,7 +57,7 @@ type diskWarning struct {
 
 func (s *Server) diskWarningFor(ctx context.Context) *diskWarning {
 	d, ok := s.disk(ctx)
-	if !ok || s.opt.DiskWarnPercent <= 0 || d.UsedPercent() < s.opt.DiskWarnPercent {
+	if !ok || s.Opt.DiskWarnPercent <= 0 || d.UsedPercent() < s.Opt.DiskWarnPercent {
 		return nil
 	}
 	return &diskWarning{Percent: d.UsedPercent(), Free: humanBytes(d.Free)}

@@ -19,7 +19,7 @@ import (
 )
 
 // errorPage is the data of the error template.
-type errorPage struct {
+type ErrorPage struct {
 	Status     int
 	MessageKey string
 	Args       []any            // the message's values
@@ -27,40 +27,40 @@ type errorPage struct {
 }
 
 // pageError is an error with a status and a specific message for the user.
-type pageError struct {
-	status int
-	key    string
+type PageError struct {
+	Status int
+	Key    string
 }
 
-func (e *pageError) Error() string { return e.key }
+func (e *PageError) Error() string { return e.Key }
 
 // statusOf is the one place that maps errors to status codes and user messages. Only
 // 5xx are logged; the user never sees internal text. The JSON API answers with the same
 // status and a stable code derived from it (codeOf).
-func statusOf(err error) (int, string) {
-	var pe *pageError
+func StatusOf(err error) (int, string) {
+	var pe *PageError
 	var inv *apperr.Invalid
 	var mbe *http.MaxBytesError
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &pe):
-		return pe.status, pe.key
+		return pe.Status, pe.Key
 	case errors.Is(err, casework.ErrUploadsPaused):
 		return http.StatusServiceUnavailable, "error.uploads_paused"
 	case errors.Is(err, files.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, "files.too_large"
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, ""
-	case errors.Is(err, errNotJSON):
+	case errors.Is(err, ErrNotJSON):
 		return http.StatusUnsupportedMediaType, "api.error.unsupported_media_type"
-	case errors.Is(err, errUnknownField):
+	case errors.Is(err, ErrUnknownField):
 		return http.StatusBadRequest, "api.error.unknown_field"
-	case errors.Is(err, errMissingField):
+	case errors.Is(err, ErrMissingField):
 		return http.StatusBadRequest, "api.error.missing_field"
 	case errors.As(err, &typ):
 		return http.StatusBadRequest, "api.error.invalid_field"
-	case errors.As(err, &syn), errors.Is(err, errMalformedJSON):
+	case errors.As(err, &syn), errors.Is(err, ErrMalformedJSON):
 		return http.StatusBadRequest, "api.error.malformed_json"
 	case errors.Is(err, consent.ErrRequired):
 		return http.StatusConflict, "api.error.required_purpose"
@@ -92,55 +92,55 @@ func statusOf(err error) (int, string) {
 }
 
 // fail renders the page for err and stops the handler chain.
-func (s *Core) fail(c *gin.Context, err error) {
-	status, key := statusOf(err)
+func (s *Core) Fail(c *gin.Context, err error) {
+	status, key := StatusOf(err)
 	if status >= 500 {
-		s.Log.Error("request failed", "request_id", c.GetString(keyRequestID), "path", c.Request.URL.Path, "status", status, "err", err)
+		s.Log.Error("request failed", "request_id", c.GetString(KeyRequestID), "path", c.Request.URL.Path, "status", status, "err", err)
 	}
 	if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
 		// Which limit, and how far: in the page, and in the API's message under the
 		// stable code "quota".
 		if isAPI(c.Request) {
-			lang := c.GetString(keyLang)
+			lang := c.GetString(KeyLang)
 			c.Header("Content-Language", lang)
-			writeJSON(c.Writer, status, apiErrorBody{Error: apiErrorDetail{Code: "quota", Message: s.cat.T(lang, qe.Key, qe.Limit), RequestID: c.GetString(keyRequestID)}})
+			WriteJSON(c.Writer, status, apiErrorBody{Error: apiErrorDetail{Code: "quota", Message: s.Cat.T(lang, qe.Key, qe.Limit), RequestID: c.GetString(KeyRequestID)}})
 			c.Abort()
 			return
 		}
-		s.renderError(c, status, qe.Key, qe.Limit)
+		s.RenderError(c, status, qe.Key, qe.Limit)
 		return
 	}
 	var inv *apperr.Invalid
 	if errors.As(err, &inv) && isAPI(c.Request) {
 		// The API says what was wrong too, field by field, not only "not valid".
-		lang := c.GetString(keyLang)
+		lang := c.GetString(KeyLang)
 		v := &View{Lang: lang, s: s}
-		body := apiErrorBody{Error: apiErrorDetail{Code: apiCodes[status], Message: s.cat.T(lang, "api.error."+apiCodes[status]), RequestID: c.GetString(keyRequestID)}}
+		body := apiErrorBody{Error: apiErrorDetail{Code: apiCodes[status], Message: s.Cat.T(lang, "api.error."+apiCodes[status]), RequestID: c.GetString(KeyRequestID)}}
 		for _, p := range inv.Problems {
 			body.Error.Problems = append(body.Error.Problems, apiProblem{Field: p.Field, Message: v.Problem(p)})
 		}
 		c.Header("Content-Language", lang)
-		writeJSON(c.Writer, status, body)
+		WriteJSON(c.Writer, status, body)
 		c.Abort()
 		return
 	}
 	if errors.As(err, &inv) && !isAPI(c.Request) {
 		// A link or export without its form (a CSV, a report): say what was wrong.
-		v := s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), "error.400.title", errorPage{Status: status, Problems: inv.Problems})
+		v := s.newView(c.Request, c.GetString(KeyLang), c.GetString(KeyRequestID), "error.400.title", ErrorPage{Status: status, Problems: inv.Problems})
 		s.writePage(c.Writer, status, "error", v)
 		c.Abort()
 		return
 	}
-	s.renderError(c, status, key)
+	s.RenderError(c, status, key)
 }
 
 // knownStatus are the statuses with their own wording; anything else reads as 500.
 var knownStatus = map[int]bool{400: true, 403: true, 404: true, 405: true, 409: true, 413: true, 429: true, 500: true, 503: true}
 
 // renderError renders the error page for status and stops the handler chain.
-func (s *Core) renderError(c *gin.Context, status int, key string, args ...any) {
+func (s *Core) RenderError(c *gin.Context, status int, key string, args ...any) {
 	// The page's header shows who is signed in, as every other page does.
-	s.writeErrorAs(c.Writer, c.Request, c.GetString(keyLang), c.GetString(keyRequestID), status, key, currentUser(c), args...)
+	s.writeErrorAs(c.Writer, c.Request, c.GetString(KeyLang), c.GetString(KeyRequestID), status, key, CurrentUser(c), args...)
 	c.Abort()
 }
 
@@ -165,13 +165,13 @@ func (s *Core) writeErrorAs(w http.ResponseWriter, r *http.Request, lang, reques
 	if !knownStatus[status] {
 		status = http.StatusInternalServerError
 	}
-	v := s.newView(r, lang, requestID, fmt.Sprintf("error.%d.title", status), errorPage{Status: status, MessageKey: key, Args: args})
+	v := s.newView(r, lang, requestID, fmt.Sprintf("error.%d.title", status), ErrorPage{Status: status, MessageKey: key, Args: args})
 	v.User = u
 	s.writePage(w, status, "error", v)
 }
 
 // isAPI reports whether a request is for the JSON API, whose errors are JSON too.
-func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, apiPrefix+"/") }
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, APIPrefix+"/") }
 
 // apiCodes are the API's error codes by status, for errors without a code of their own.
 var apiCodes = map[int]string{
@@ -222,5 +222,5 @@ type apiProblem struct {
 func (s *Core) writeJSONError(w http.ResponseWriter, lang, requestID string, status int, key string) {
 	status, code := codeOf(status, key)
 	w.Header().Set("Content-Language", lang)
-	writeJSON(w, status, apiErrorBody{Error: apiErrorDetail{Code: code, Message: s.cat.T(lang, "api.error."+code), RequestID: requestID}})
+	WriteJSON(w, status, apiErrorBody{Error: apiErrorDetail{Code: code, Message: s.Cat.T(lang, "api.error."+code), RequestID: requestID}})
 }

@@ -33,12 +33,12 @@ type feesPage struct {
 func (s *Server) feesPage(c *gin.Context) {
 	items, err := s.Fees.Fees(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	pay, err := s.Fees.PaymentInfo(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	s.renderFees(c, http.StatusOK, feesPage{Rows: rowsOf(items), Pay: pay}, nil)
@@ -57,18 +57,18 @@ func (s *Server) renderFees(c *gin.Context, status int, p feesPage, inv *apperr.
 	if p.Form == "" {
 		p.Form = "fees"
 	}
-	v := s.view(c, "fees.title", p)
+	v := s.View(c, "fees.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "fees", v)
+	s.Render(c, status, "fees", v)
 }
 
 // saveFees replaces the schedule; a row left blank is dropped, so clearing a row removes
 // the item. Decisions already made keep the unit prices they were made with.
 func (s *Server) saveFees(c *gin.Context) {
 	var f feesForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -105,17 +105,17 @@ func (s *Server) saveFees(c *gin.Context) {
 	if len(inv.Problems) > 0 {
 		pay, err := s.Fees.PaymentInfo(c.Request.Context())
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		s.renderFees(c, http.StatusBadRequest, feesPage{Rows: rows, Pay: pay}, inv)
 		return
 	}
 	if err := s.Fees.SaveFees(c.Request.Context(), items); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.fees_saved")
+	s.AddFlash(c, FlashSuccess, "flash.fees_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/fees")
 }
 
@@ -139,7 +139,7 @@ type paymentForm struct {
 // pay they were given; the ways of paying show as they now are.
 func (s *Server) savePayment(c *gin.Context) {
 	var f paymentForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -152,17 +152,17 @@ func (s *Server) savePayment(c *gin.Context) {
 	if len(inv.Problems) > 0 {
 		items, err := s.Fees.Fees(c.Request.Context())
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		s.renderFees(c, http.StatusBadRequest, feesPage{Rows: rowsOf(items), Pay: pay, Form: "payment"}, inv)
 		return
 	}
 	if err := s.Fees.SavePaymentInfo(c.Request.Context(), pay); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.payment_saved")
+	s.AddFlash(c, FlashSuccess, "flash.payment_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/fees")
 }
 
@@ -178,13 +178,13 @@ func (s *Server) publicFees(c *gin.Context) {
 	ctx := c.Request.Context()
 	items, err := s.Fees.Fees(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	pay, err := s.Fees.PaymentInfo(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "fees_public", s.view(c, "fees.public_title", publicFeesPage{Items: items, Pay: pay}))
+	s.Render(c, http.StatusOK, "fees_public", s.View(c, "fees.public_title", publicFeesPage{Items: items, Pay: pay}))
 }

@@ -31,7 +31,7 @@ func (s *Server) UploadsPaused(ctx context.Context) bool { return s.uploadsPause
 func (s *Server) filingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf bool) (files, auth []*multipart.FileHeader, ok bool) {
 	files, err := uploads(c, 0)
 	if err != nil && !uploadProblem(inv, err) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, nil, false
 	}
 	if onBehalf {
@@ -41,11 +41,11 @@ func (s *Server) filingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf boo
 		}
 		auth, err = uploadsOf(c, "authorisation", used)
 		if err != nil && !uploadProblemOf(inv, "authorisation", err) {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return nil, nil, false
 		}
 		if err == nil && len(auth) == 0 {
-			addOnce(inv, "authorisation", "request.authorisation_required")
+			AddOnce(inv, "authorisation", "request.authorisation_required")
 		}
 	}
 	return files, auth, true

@@ -18,8 +18,8 @@ import (
 // bind decodes and validates a form. It returns the problems the user can fix (empty
 // when there are none); on anything else (413, a malformed body) it renders the error
 // page and returns ok=false.
-func (s *Core) bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
-	err := forms.Decode(c.Request, dst, c.GetString(keyLang))
+func (s *Core) Bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
+	err := forms.Decode(c.Request, dst, c.GetString(KeyLang))
 	if err == nil {
 		return &apperr.Invalid{}, true
 	}
@@ -33,7 +33,7 @@ func (s *Core) bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
 		}
 		return inv, true
 	}
-	s.fail(c, err)
+	s.Fail(c, err)
 	return nil, false
 }
 
@@ -42,7 +42,7 @@ func (s *Core) bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
 const keyDetached = "detached"
 
 // addOnce adds a problem unless the field already has one: one message per field.
-func addOnce(inv *apperr.Invalid, field, key string, args ...any) {
+func AddOnce(inv *apperr.Invalid, field, key string, args ...any) {
 	for _, p := range inv.Problems {
 		if p.Field == field {
 			return
@@ -53,7 +53,7 @@ func addOnce(inv *apperr.Invalid, field, key string, args ...any) {
 
 // inFormOrder sorts problems into the order of the form's fields (dst's struct fields),
 // so the summary reads top to bottom like the form; problems of no field come first.
-func inFormOrder(inv *apperr.Invalid, dst any) {
+func InFormOrder(inv *apperr.Invalid, dst any) {
 	rank := map[string]int{}
 	t := reflect.TypeOf(dst)
 	for t.Kind() == reflect.Pointer {
@@ -67,7 +67,7 @@ func inFormOrder(inv *apperr.Invalid, dst any) {
 }
 
 // merge adds the domain's problems to the form's, keeping one problem per field.
-func merge(inv *apperr.Invalid, err error) (*apperr.Invalid, error) {
+func Merge(inv *apperr.Invalid, err error) (*apperr.Invalid, error) {
 	var more *apperr.Invalid
 	if !errors.As(err, &more) {
 		return inv, err

@@ -13,11 +13,11 @@ import (
 // fulfil carries out a decided request (casework.Service.Fulfil says how); an erasure
 // is asked for confirmation first.
 func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, vals map[string]string) {
-	res, err := s.Casework.Fulfil(c.Request.Context(), casework.FulfilCommand{Ref: r.Ref, Version: f.Version, Officer: currentUser(c).ID,
-		Note: f.FulfilNote, Lang: c.GetString(keyLang), Confirmed: c.PostForm("confirm") == "yes"})
+	res, err := s.Casework.Fulfil(c.Request.Context(), casework.FulfilCommand{Ref: r.Ref, Version: f.Version, Officer: CurrentUser(c).ID,
+		Note: f.FulfilNote, Lang: c.GetString(KeyLang), Confirmed: c.PostForm("confirm") == "yes"})
 	var ask *casework.ConfirmFirst
 	if errors.As(err, &ask) {
-		s.confirmed(c, confirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+		s.Confirmed(c, ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
 			Action: "/officer/requests/" + r.Ref + "/fulfil", Back: "/officer/requests/" + r.Ref})
 		return
 	}
@@ -32,7 +32,7 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 	res, err := s.Casework.EraseAgain(c.Request.Context(), casework.EraseCommand{Ref: r.Ref, Confirmed: c.PostForm("confirm") == "yes"})
 	var ask *casework.ConfirmFirst
 	if errors.As(err, &ask) {
-		s.confirmed(c, confirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+		s.Confirmed(c, ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
 			Action: "/officer/requests/" + r.Ref + "/erase", Back: "/officer/requests/" + r.Ref})
 		return
 	}
@@ -44,11 +44,11 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 
 // actDone says what the action did and goes back to the request.
 func (s *Server) actDone(c *gin.Context, r *rights.Request, res casework.Result) {
-	kind := flashSuccess
+	kind := FlashSuccess
 	if res.Flash.Error {
-		kind = flashError
+		kind = FlashError
 	}
-	s.addFlashArgs(c, kind, res.Flash.Key, res.Flash.Args...)
+	s.AddFlashArgs(c, kind, res.Flash.Key, res.Flash.Args...)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }
 
@@ -62,35 +62,35 @@ type liftForm struct {
 // or of one purpose; nobody else can.
 func (s *Server) liftRestriction(c *gin.Context) {
 	var f liftForm
-	if inv, ok := s.bind(c, &f); !ok {
+	if inv, ok := s.Bind(c, &f); !ok {
 		return
 	} else if err := inv.OrNil(); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	u := currentUser(c)
+	u := CurrentUser(c)
 	if f.Purpose == "" && u.Restricted.IsZero() {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
 	// Stopping again takes a new stop request and its period: ask first.
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.lift_title", TextKey: "confirm.lift_text",
+	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.lift_title", TextKey: "confirm.lift_text",
 		Action: "/account/restriction/lift", Back: "/account"}) {
 		return
 	}
 	if f.Purpose != "" {
 		if err := s.Casework.SetStopped(c.Request.Context(), u.ID, []string{f.Purpose}, false); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
-		s.addFlash(c, flashSuccess, "flash.restriction_lifted")
+		s.AddFlash(c, FlashSuccess, "flash.restriction_lifted")
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
 	if err := s.Casework.SetRestriction(c.Request.Context(), u.ID, false); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.restriction_lifted")
+	s.AddFlash(c, FlashSuccess, "flash.restriction_lifted")
 	c.Redirect(http.StatusSeeOther, "/account")
 }

@@ -36,7 +36,7 @@ const (
 func (s *Server) guestBinding(c *gin.Context, create bool) string {
 	var bind string
 	if ck, err := c.Request.Cookie(guestBindCookie); err == nil {
-		if s.cookies.Decode(guestBindCookie, ck.Value, &bind) != nil {
+		if s.Cookies.Decode(guestBindCookie, ck.Value, &bind) != nil {
 			bind = ""
 		}
 	}
@@ -52,8 +52,8 @@ func (s *Server) guestBinding(c *gin.Context, create bool) string {
 
 // setGuestBinding (re)sets the browser's binding cookie to bind.
 func (s *Server) setGuestBinding(c *gin.Context, bind string) {
-	if enc, err := s.cookies.Encode(guestBindCookie, bind); err == nil {
-		s.setCookie(c, guestBindCookie, enc, int(rights.CodeTTL/time.Second))
+	if enc, err := s.Cookies.Encode(guestBindCookie, bind); err == nil {
+		s.SetCookie(c, guestBindCookie, enc, int(rights.CodeTTL/time.Second))
 	}
 }
 
@@ -68,21 +68,21 @@ func (s *Server) guestNewPage(c *gin.Context) { s.requestFormFor(c, true) }
 // guestFileRequest files a guest's request: the guest is created only once the form is
 // valid, with a data key of their own.
 func (s *Server) guestFileRequest(c *gin.Context) {
-	if s.limited(c, s.signUpLimit) {
+	if s.Limited(c, s.signUpLimit) {
 		return
 	}
 	var f requestForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	var g guestForm
-	more, ok := s.bind(c, &g)
+	more, ok := s.Bind(c, &g)
 	if !ok {
 		return
 	}
 	inv.Problems = append(more.Problems, inv.Problems...)
-	email, lang := account.NormalizeEmail(g.Email), c.GetString(keyLang)
+	email, lang := account.NormalizeEmail(g.Email), c.GetString(KeyLang)
 	// The guest is counted (per client and address) and made only once the form is
 	// valid; over the quota the form comes back as typed.
 	s.submitRequest(c, &f, inv, requester{email: email, lang: lang, guest: true,
@@ -112,10 +112,10 @@ type guestConfirmPage struct {
 func (s *Server) guestConfirmPage(c *gin.Context) {
 	ref := c.Param("ref")
 	if !rights.ValidRef(ref) {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
-	s.render(c, http.StatusOK, "guest_confirm", s.view(c, "guest.confirm_title", guestConfirmPage{Ref: ref}))
+	s.Render(c, http.StatusOK, "guest_confirm", s.View(c, "guest.confirm_title", guestConfirmPage{Ref: ref}))
 }
 
 type codeForm struct {
@@ -127,14 +127,14 @@ type codeForm struct {
 func (s *Server) guestConfirm(c *gin.Context) {
 	ref := c.Param("ref")
 	if !rights.ValidRef(ref) {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
-	if s.limited(c, s.signInLimit) {
+	if s.Limited(c, s.signInLimit) {
 		return
 	}
 	var f codeForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -149,32 +149,32 @@ func (s *Server) guestConfirm(c *gin.Context) {
 		case errors.Is(err, rights.ErrCodeExpired):
 			inv.Add("code", "guest.code_expired")
 		case err != nil:
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
 	if len(inv.Problems) > 0 {
-		v := s.view(c, "guest.confirm_title", guestConfirmPage{Ref: ref})
+		v := s.View(c, "guest.confirm_title", guestConfirmPage{Ref: ref})
 		v.Problems = inv.Problems
-		s.render(c, http.StatusBadRequest, "guest_confirm", v)
+		s.Render(c, http.StatusBadRequest, "guest_confirm", v)
 		return
 	}
 	r, err := s.Requests.ByRef(ctx, ref)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if err := s.Guests.SetFlags(ctx, r.Subject, true, false); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	enc, err := s.cookies.Encode(guestCookie, guestPass{Ref: ref, Until: s.Now().Add(guestAccess).Unix()})
+	enc, err := s.Cookies.Encode(guestCookie, guestPass{Ref: ref, Until: s.Now().Add(guestAccess).Unix()})
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.setCookie(c, guestCookie, enc, int(guestAccess/time.Second))
-	s.addFlash(c, flashSuccess, "flash.guest_confirmed")
+	s.SetCookie(c, guestCookie, enc, int(guestAccess/time.Second))
+	s.AddFlash(c, FlashSuccess, "flash.guest_confirmed")
 	c.Redirect(http.StatusSeeOther, "/guest/requests/"+ref)
 }
 
@@ -189,7 +189,7 @@ func (s *Server) guestRequest(c *gin.Context) (*rights.Request, bool) {
 	ref := c.Param("ref")
 	var pass guestPass
 	ck, err := c.Request.Cookie(guestCookie)
-	if err != nil || s.cookies.Decode(guestCookie, ck.Value, &pass) != nil || pass.Ref != ref || s.Now().Unix() > pass.Until {
+	if err != nil || s.Cookies.Decode(guestCookie, ck.Value, &pass) != nil || pass.Ref != ref || s.Now().Unix() > pass.Until {
 		c.Redirect(http.StatusSeeOther, "/guest/track?ref="+refOrEmpty(ref))
 		c.Abort()
 		return nil, false
@@ -198,7 +198,7 @@ func (s *Server) guestRequest(c *gin.Context) (*rights.Request, bool) {
 	// An anonymous record still names the guest while its erasure is under way; it is
 	// nobody's to see.
 	if ok && (r.Erased || !rights.IsGuest(r.Subject)) {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return nil, false
 	}
 	return r, ok
@@ -253,17 +253,17 @@ type trackPage struct {
 
 // guestTrackPage asks for the reference and the address to send a code to.
 func (s *Server) guestTrackPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "guest_track", s.view(c, "guest.track_title", trackPage{Values: map[string]string{"ref": refOrEmpty(c.Query("ref"))}}))
+	s.Render(c, http.StatusOK, "guest_track", s.View(c, "guest.track_title", trackPage{Values: map[string]string{"ref": refOrEmpty(c.Query("ref"))}}))
 }
 
 // guestTrack mails a fresh code when the reference and the address belong together. The
 // answer is the same either way, so the form does not tell who filed what.
 func (s *Server) guestTrack(c *gin.Context) {
-	if s.limited(c, s.resetLimit) {
+	if s.Limited(c, s.resetLimit) {
 		return
 	}
 	var f trackForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -271,9 +271,9 @@ func (s *Server) guestTrack(c *gin.Context) {
 		inv.Add("ref", "guest.ref_invalid")
 	}
 	if len(inv.Problems) > 0 {
-		v := s.view(c, "guest.track_title", trackPage{Values: map[string]string{"ref": f.Ref, "email": f.Email}})
+		v := s.View(c, "guest.track_title", trackPage{Values: map[string]string{"ref": f.Ref, "email": f.Email}})
 		v.Problems = inv.Problems
-		s.render(c, http.StatusBadRequest, "guest_track", v)
+		s.Render(c, http.StatusBadRequest, "guest_track", v)
 		return
 	}
 	ctx := c.Request.Context()
@@ -282,15 +282,15 @@ func (s *Server) guestTrack(c *gin.Context) {
 	if err == nil && !r.Erased && rights.IsGuest(r.Subject) {
 		g, gerr := s.Guests.Guest(ctx, r.Subject)
 		if gerr == nil && g.Email == account.NormalizeEmail(f.Email) {
-			s.sendGuestCode(c, r, bind, g.Email, c.GetString(keyLang), "guest_code")
+			s.sendGuestCode(c, r, bind, g.Email, c.GetString(KeyLang), "guest_code")
 		} else if gerr != nil && !errors.Is(gerr, apperr.ErrNotFound) {
 			err = gerr
 		}
 	}
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashInfo, "flash.guest_code_sent")
+	s.AddFlash(c, FlashInfo, "flash.guest_code_sent")
 	c.Redirect(http.StatusSeeOther, "/guest/requests/"+f.Ref+"/confirm")
 }

@@ -56,5 +56,5 @@ func (s *Server) whilePreparing(c *gin.Context) {
 	case p == "/healthz", p == "/readyz", strings.HasPrefix(p, "/static/"):
 		return
 	}
-	s.renderError(c, http.StatusServiceUnavailable, "error.preparing")
+	s.RenderError(c, http.StatusServiceUnavailable, "error.preparing")
 }

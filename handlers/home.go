@@ -20,8 +20,8 @@ func (s *Server) home(c *gin.Context) {
 	for _, k := range rights.Kinds {
 		p.Rights = append(p.Rights, rightSummary{Kind: k, Days: k.DecisionDays()})
 	}
-	v := s.view(c, "home.title", p)
+	v := s.View(c, "home.title", p)
 	content := s.recentAnnouncement(c.Request.Context())
 	v.Announcing = content != ""
-	s.renderPublic(c, "home", v, content)
+	s.RenderPublic(c, "home", v, content)
 }

@@ -39,14 +39,14 @@ type incidentsPage struct {
 func (s *Server) incidentsList(c *gin.Context) {
 	list, err := s.Incidents.List(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "incidents", s.view(c, "incident.list_title", incidentsPage{Incidents: list, Now: s.Now()}))
+	s.Render(c, http.StatusOK, "incidents", s.View(c, "incident.list_title", incidentsPage{Incidents: list, Now: s.Now()}))
 }
 
 func (s *Server) newIncidentPage(c *gin.Context) {
-	s.renderIncident(c, http.StatusOK, incidentPage{New: true, Values: map[string]string{"discovered": s.Now().In(taipei).Format(localMinute)}}, nil)
+	s.renderIncident(c, http.StatusOK, incidentPage{New: true, Values: map[string]string{"discovered": s.Now().In(Taipei).Format(localMinute)}}, nil)
 }
 
 func (s *Server) renderIncident(c *gin.Context, status int, p incidentPage, inv *apperr.Invalid) {
@@ -55,17 +55,17 @@ func (s *Server) renderIncident(c *gin.Context, status int, p incidentPage, inv 
 	if !p.New {
 		title = "incident.title"
 	}
-	v := s.view(c, title, p)
+	v := s.View(c, title, p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "incident", v)
+	s.Render(c, status, "incident", v)
 }
 
 func (s *Server) incidentPage(c *gin.Context) {
 	i, err := s.Incidents.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	s.renderIncident(c, http.StatusOK, incidentPage{Incident: i, Values: s.incidentValues(c.Request.Context(), i)}, nil)
@@ -78,7 +78,7 @@ func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[s
 			emails = append(emails, u.Email)
 		}
 	}
-	return map[string]string{"discovered": i.Discovered.In(taipei).Format(localMinute), "title": i.Title, "what": i.What, "data": i.Data,
+	return map[string]string{"discovered": i.Discovered.In(Taipei).Format(localMinute), "title": i.Title, "what": i.What, "data": i.Data,
 		"people": strconv.Itoa(i.People), "measures": i.Measures, "what_en": i.WhatEN, "measures_en": i.MeasuresEN, "affected": strings.Join(emails, "\n"), "version": strconv.FormatInt(i.Version, 10),
 		"report_ref": i.ReportRef, "emails": incident.EmailLines(i.Emails), "letters": incident.LetterLines(i.Letters)}
 }
@@ -88,18 +88,18 @@ func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[s
 // (told by e-mail), and names with postal addresses (told by letter).
 func (s *Server) saveIncident(c *gin.Context) {
 	ctx := c.Request.Context()
-	u := currentUser(c)
+	u := CurrentUser(c)
 	id := c.Param("id")
 	i := &incident.Incident{}
 	if id != "" {
 		cur, err := s.Incidents.Get(ctx, id)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		i = cur
 		if c.PostForm("version") != strconv.FormatInt(cur.Version, 10) {
-			s.fail(c, apperr.ErrStale)
+			s.Fail(c, apperr.ErrStale)
 			return
 		}
 	}
@@ -111,7 +111,7 @@ func (s *Server) saveIncident(c *gin.Context) {
 	inv := &apperr.Invalid{}
 	i.Title, i.What, i.Data, i.Measures = f("title"), f("what"), f("data"), f("measures")
 	i.WhatEN, i.MeasuresEN = f("what_en"), f("measures_en")
-	if t, err := time.ParseInLocation(localMinute, f("discovered"), taipei); err == nil {
+	if t, err := time.ParseInLocation(localMinute, f("discovered"), Taipei); err == nil {
 		i.Discovered = t
 	} else {
 		i.Discovered = time.Time{}
@@ -131,14 +131,14 @@ func (s *Server) saveIncident(c *gin.Context) {
 			acc, err := s.Users.ByEmail(ctx, e)
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
-				unknown = append(unknown, clip(e, 100))
+				unknown = append(unknown, Clip(e, 100))
 			case err != nil:
-				s.fail(c, err)
+				s.Fail(c, err)
 				return
 			case !acc.EmailVerified:
 				// The notice names the incident and lands in the inbox: an account
 				// never proven to own the address is not the person.
-				unverified = append(unverified, clip(e, 100))
+				unverified = append(unverified, Clip(e, 100))
 			case !slices.Contains(i.Affected, acc.ID): // one notice per person, however typed
 				i.Affected = append(i.Affected, acc.ID)
 			}
@@ -171,10 +171,10 @@ func (s *Server) saveIncident(c *gin.Context) {
 	}
 	i.Updated, i.UpdatedBy = now, u.ID
 	if err := s.Incidents.Save(ctx, i); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "incident.saved")
+	s.AddFlash(c, FlashSuccess, "incident.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
 
@@ -197,11 +197,11 @@ func (s *Server) incidentReported(c *gin.Context) {
 	ctx := c.Request.Context()
 	i, err := s.Incidents.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	inv := &apperr.Invalid{}
-	at, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm("reported_at")), taipei)
+	at, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm("reported_at")), Taipei)
 	switch {
 	case err != nil:
 		inv.Add("reported_at", "incident.required")
@@ -216,21 +216,21 @@ func (s *Server) incidentReported(c *gin.Context) {
 		inv.Add("report_ref", "incident.too_long", 200)
 	}
 	if c.PostForm("version") != strconv.FormatInt(i.Version, 10) {
-		s.fail(c, apperr.ErrStale)
+		s.Fail(c, apperr.ErrStale)
 		return
 	}
 	if len(inv.Problems) > 0 {
 		values := s.incidentValues(ctx, i)
-		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), clip(ref, 200)
+		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), Clip(ref, 200)
 		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
 		return
 	}
-	i.ReportedAt, i.ReportRef, i.Updated, i.UpdatedBy = at, ref, s.Now(), currentUser(c).ID
+	i.ReportedAt, i.ReportRef, i.Updated, i.UpdatedBy = at, ref, s.Now(), CurrentUser(c).ID
 	if err := s.Incidents.Save(ctx, i); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "incident.reported")
+	s.AddFlash(c, FlashSuccess, "incident.reported")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
 
@@ -242,17 +242,17 @@ func (s *Server) incidentNotify(c *gin.Context) {
 	ctx := c.Request.Context()
 	i, err := s.Incidents.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	version := c.PostForm("version")
 	if version != strconv.FormatInt(i.Version, 10) {
-		s.fail(c, apperr.ErrStale)
+		s.Fail(c, apperr.ErrStale)
 		return
 	}
 	pending := i.Pending()
 	if !i.NotifiedAt.IsZero() && pending.Total() == 0 {
-		s.addFlash(c, flashError, "incident.already_notified")
+		s.AddFlash(c, FlashError, "incident.already_notified")
 		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 		return
 	}
@@ -261,20 +261,20 @@ func (s *Server) incidentNotify(c *gin.Context) {
 		return
 	}
 	// Mail once sent cannot be recalled: say to how many people it goes, then send.
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
+	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
 		TextArgs: []any{pending.Accounts, pending.Emails, pending.Letters},
 		Action:   "/admin/incidents/" + i.ID + "/notify", Back: "/admin/incidents/" + i.ID}) {
 		return
 	}
 	// Queued to the end even if the administrator's browser goes away meanwhile.
-	i, res, err := s.IncidentNotices.Notify(context.WithoutCancel(ctx), i.ID, i.Version, currentUser(c).ID)
+	i, res, err := s.IncidentNotices.Notify(context.WithoutCancel(ctx), i.ID, i.Version, CurrentUser(c).ID)
 	if err != nil {
 		s.incidentProblem(c, i, err)
 		return
 	}
-	s.addFlashArgs(c, flashSuccess, "incident.notified", res.Accounts, res.Emails, res.Letters)
+	s.AddFlashArgs(c, FlashSuccess, "incident.notified", res.Accounts, res.Emails, res.Letters)
 	if res.Failed > 0 {
-		s.addFlashArgs(c, flashError, "incident.notify_incomplete", res.Failed)
+		s.AddFlashArgs(c, FlashError, "incident.notify_incomplete", res.Failed)
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
@@ -283,11 +283,11 @@ func (s *Server) incidentNotify(c *gin.Context) {
 func (s *Server) incidentProblem(c *gin.Context, i *incident.Incident, err error) {
 	var inv *apperr.Invalid
 	if i == nil || !errors.As(err, &inv) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	values := s.incidentValues(c.Request.Context(), i)
-	values["impracticable"] = clip(c.PostForm("impracticable"), incident.MaxText)
+	values["impracticable"] = Clip(c.PostForm("impracticable"), incident.MaxText)
 	s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
 }
 
@@ -297,12 +297,12 @@ func (s *Server) incidentAnnounce(c *gin.Context) {
 	ctx := c.Request.Context()
 	i, err := s.Incidents.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	version, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
 	if err != nil || version != i.Version {
-		s.fail(c, apperr.ErrStale)
+		s.Fail(c, apperr.ErrStale)
 		return
 	}
 	reason := c.PostForm("impracticable")
@@ -310,17 +310,17 @@ func (s *Server) incidentAnnounce(c *gin.Context) {
 		s.incidentProblem(c, i, err)
 		return
 	}
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
+	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
 		Action: "/admin/incidents/" + i.ID + "/announce", Back: "/admin/incidents/" + i.ID}) {
 		return
 	}
-	i, err = s.IncidentNotices.Announce(ctx, i.ID, version, reason, currentUser(c).ID)
+	i, err = s.IncidentNotices.Announce(ctx, i.ID, version, reason, CurrentUser(c).ID)
 	if err != nil {
 		s.incidentProblem(c, i, err)
 		return
 	}
 	s.forgetAnnouncements()
-	s.addFlash(c, flashSuccess, "incident.announced")
+	s.AddFlash(c, FlashSuccess, "incident.announced")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
 
@@ -329,12 +329,12 @@ func (s *Server) incidentAnnounce(c *gin.Context) {
 func (s *Server) incidentLetters(c *gin.Context) {
 	i, err := s.Incidents.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	set, err := s.Letters.Settings(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := incidentLettersPage{Incident: i, Agency: s.agency(), Set: set}
@@ -345,13 +345,13 @@ func (s *Server) incidentLetters(c *gin.Context) {
 		// sequence, taken the first time the run is printed and kept.
 		issued, err := s.Letters.Issue(c.Request.Context(), i.ID, i.LetterOf(l), l.ToldAt)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		p.Letters = append(p.Letters, incidentLetter{Contact: l, L: s.ViewIn(lang), What: what, Measures: measures,
 			Number: issued.Number.Format(set.Prefix, lang)})
 	}
-	s.render(c, http.StatusOK, "incident_letters", s.view(c, "incident.letters_title", p))
+	s.Render(c, http.StatusOK, "incident_letters", s.View(c, "incident.letters_title", p))
 }
 
 type incidentLettersPage struct {

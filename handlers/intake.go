@@ -59,7 +59,7 @@ type intakePage struct {
 func (s *Server) renderIntake(c *gin.Context, status int, vals map[string]string, checked []string, inv *apperr.Invalid) {
 	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	today := rights.DateOf(s.Now()).String()
@@ -71,11 +71,11 @@ func (s *Server) renderIntake(c *gin.Context, status int, vals map[string]string
 	for _, id := range checked {
 		p.Checked[id] = true
 	}
-	v := s.view(c, "intake.title", p)
+	v := s.View(c, "intake.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "intake", v)
+	s.Render(c, status, "intake", v)
 }
 
 // intakePage shows the form for a paper or counter request.
@@ -86,7 +86,7 @@ func (s *Server) intakePage(c *gin.Context) { s.renderIntake(c, http.StatusOK, n
 // due date is counted from it. A person who gave no e-mail address is written to by post.
 func (s *Server) intakeSubmit(c *gin.Context) {
 	var f intakeForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -120,34 +120,34 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		contact.Email = ""
 	}
 	if !contact.Reachable() {
-		addOnce(inv, "address", "intake.no_contact")
+		AddOnce(inv, "address", "intake.no_contact")
 	}
 	if f.Name == "" && (f.Email == "" || f.Address != "") {
 		// A letter by post needs a name to go to.
-		addOnce(inv, "name", "intake.name_required")
+		AddOnce(inv, "name", "intake.name_required")
 	}
 	for field, value := range map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address} {
 		if value == "" {
 			continue
 		}
 		for _, p := range account.ValidateProfileField(field, value).Problems {
-			addOnce(inv, field, p.Key, p.Args...)
+			AddOnce(inv, field, p.Key, p.Args...)
 		}
 	}
 	received := rights.NewDate(f.Received.Year(), f.Received.Month(), f.Received.Day())
 	if !f.Received.IsZero() {
 		switch {
 		case received.After(today):
-			addOnce(inv, "received", "intake.received_future")
+			AddOnce(inv, "received", "intake.received_future")
 		case received.Before(today.AddDays(-365)):
-			addOnce(inv, "received", "intake.received_range")
+			AddOnce(inv, "received", "intake.received_range")
 		}
 	}
 	if f.Basis == "postmark" && f.Channel == rights.ChannelCounter {
-		addOnce(inv, "basis", "intake.postmark_counter")
+		AddOnce(inv, "basis", "intake.postmark_counter")
 	}
 	if f.Identity == rights.IntakeIDCard && f.Channel != rights.ChannelCounter {
-		addOnce(inv, "identity", "intake.id_card_counter")
+		AddOnce(inv, "identity", "intake.id_card_counter")
 	}
 	var u *account.User
 	if f.Email != "" {
@@ -161,27 +161,27 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		case err == nil && u.IsStaff():
 			inv.Add("email", "intake.staff_email")
 		case err != nil:
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Channel: f.Channel, Received: received, Scope: f.Scope, Purposes: f.Purposes,
-		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: currentUser(c).ID,
+		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: CurrentUser(c).ID,
 		Contact: contact, Postmarked: f.Basis == "postmark"}
 	if f.OnBehalf {
 		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
 		if r.Principal == "" {
-			addOnce(inv, "principal", "field.required")
+			AddOnce(inv, "principal", "field.required")
 		}
 	}
 	if validKind(r.Kind) {
-		if inv, err = merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
-			s.fail(c, err)
+		if inv, err = Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
+			s.Fail(c, err)
 			return
 		}
 	}
@@ -192,7 +192,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		inFormOrder(inv, &f)
+		InFormOrder(inv, &f)
 		s.renderIntake(c, http.StatusBadRequest, vals, f.Purposes, inv)
 		return
 	}
@@ -210,9 +210,9 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		{Files: checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
 		{Files: checked(letter), Role: files.RoleRequester, Purpose: files.PurposeRequest}}})
 	if err != nil {
-		status, key := statusOf(err)
+		status, key := StatusOf(err)
 		if status >= 500 {
-			s.Log.Error("paper request refused: nothing stored", "request_id", c.GetString(keyRequestID), "status", status, "err", err)
+			s.Log.Error("paper request refused: nothing stored", "request_id", c.GetString(KeyRequestID), "status", status, "err", err)
 		}
 		if key == "" {
 			key = "request.not_stored"
@@ -221,8 +221,8 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		return
 	}
 	if filed.CheckUnrecorded {
-		s.addFlash(c, flashError, "flash.intake_check_not_recorded")
+		s.AddFlash(c, FlashError, "flash.intake_check_not_recorded")
 	}
-	s.addFlashArgs(c, flashSuccess, "flash.intake_filed", r.Ref)
+	s.AddFlashArgs(c, FlashSuccess, "flash.intake_filed", r.Ref)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }

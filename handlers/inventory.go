@@ -59,21 +59,21 @@ func splitLines(s string) []string {
 func (s *Server) inventoryAdmin(c *gin.Context) {
 	fs, err := s.Inventory.List(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "inventory_admin", s.view(c, "inventory.title", inventoryPage{Files: fs}))
+	s.Render(c, http.StatusOK, "inventory_admin", s.View(c, "inventory.title", inventoryPage{Files: fs}))
 }
 
 func (s *Server) renderInventoryFile(c *gin.Context, status int, p inventoryPage, inv *apperr.Invalid) {
 	if p.Values == nil {
 		p.Values = map[string]string{}
 	}
-	v := s.view(c, "inventory.file_title", p)
+	v := s.View(c, "inventory.file_title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "inventory_file", v)
+	s.Render(c, status, "inventory_file", v)
 }
 
 func (s *Server) newInventoryFile(c *gin.Context) {
@@ -83,7 +83,7 @@ func (s *Server) newInventoryFile(c *gin.Context) {
 func (s *Server) inventoryFile(c *gin.Context) {
 	f, err := s.Inventory.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	s.renderInventoryFile(c, http.StatusOK, inventoryPage{File: f, Values: map[string]string{"version": strconv.Itoa(f.Version),
@@ -95,7 +95,7 @@ func (s *Server) inventoryFile(c *gin.Context) {
 // saveInventoryFile stores a new file or a new version of one.
 func (s *Server) saveInventoryFile(c *gin.Context) {
 	var f inventoryForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -104,27 +104,27 @@ func (s *Server) saveInventoryFile(c *gin.Context) {
 		"legal_basis": f.LegalBasis, "purposes": f.Purposes, "categories": f.Categories, "retention_zh": f.RetentionZH, "retention_en": f.RetentionEN, "systems": f.Systems}
 	file := &inventory.File{ID: id, Version: f.Version, NameZH: f.NameZH, NameEN: f.NameEN, Unit: f.Unit, Contact: f.Contact, LegalBasis: f.LegalBasis,
 		Purposes: splitCodes(f.Purposes), Categories: splitCodes(strings.ToUpper(f.Categories)), RetentionZH: f.RetentionZH, RetentionEN: f.RetentionEN,
-		Systems: splitLines(f.Systems), Changed: s.Now(), ChangedBy: currentUser(c).ID}
-	inv, err := merge(inv, inventory.Validate(file).OrNil())
+		Systems: splitLines(f.Systems), Changed: s.Now(), ChangedBy: CurrentUser(c).ID}
+	inv, err := Merge(inv, inventory.Validate(file).OrNil())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if len(inv.Problems) > 0 {
-		inFormOrder(inv, &f)
+		InFormOrder(inv, &f)
 		s.renderInventoryFile(c, http.StatusBadRequest, inventoryPage{Values: vals, New: id == "", File: &inventory.File{ID: id}}, inv)
 		return
 	}
 	err = s.Inventory.Save(c.Request.Context(), file)
 	s.forgetInventory()
 	if errors.Is(err, apperr.ErrStale) {
-		err = &pageError{status: http.StatusConflict, key: "disclosure.changed_meanwhile"}
+		err = &PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.inventory_saved")
+	s.AddFlash(c, FlashSuccess, "flash.inventory_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/files")
 }
 
@@ -132,10 +132,10 @@ func (s *Server) saveInventoryFile(c *gin.Context) {
 func (s *Server) publicFiles(c *gin.Context) {
 	fs, version, err := s.publicInventory(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.renderPublic(c, "files_public", s.view(c, "inventory.public_title", inventoryPage{Files: fs}), version)
+	s.RenderPublic(c, "files_public", s.View(c, "inventory.public_title", inventoryPage{Files: fs}), version)
 }
 
 // inventoryCache keeps the public inventory as the notice is kept (noticeCacheTTL): a
@@ -153,7 +153,7 @@ func (s *Server) publicInventory(ctx context.Context) ([]*inventory.File, string
 	s.inventory.mu.Lock()
 	fs, version, at, gen := s.inventory.files, s.inventory.version, s.inventory.at, s.inventory.gen
 	s.inventory.mu.Unlock()
-	if age := s.Now().Sub(at); version != "" && age >= 0 && age < noticeCacheTTL {
+	if age := s.Now().Sub(at); version != "" && age >= 0 && age < NoticeCacheTTL {
 		return fs, version, nil
 	}
 	fs, err := s.Inventory.List(ctx)

@@ -8,18 +8,18 @@ import (
 )
 
 // apiPrefix is where the JSON API lives; openapi.json describes every route under it.
-const apiPrefix = "/api/v1"
+const APIPrefix = "/api/v1"
 
 // Errors of a request body the API cannot read; statusOf maps them.
 var (
-	errNotJSON       = errors.New("api: the body is not application/json")
-	errMalformedJSON = errors.New("api: malformed JSON")
-	errUnknownField  = errors.New("api: unknown field")
-	errMissingField  = errors.New("api: missing field")
+	ErrNotJSON       = errors.New("api: the body is not application/json")
+	ErrMalformedJSON = errors.New("api: malformed JSON")
+	ErrUnknownField  = errors.New("api: unknown field")
+	ErrMissingField  = errors.New("api: missing field")
 )
 
 // writeJSON writes v as the response; API answers are never cached.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -35,4 +35,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-const keyAPIToken = "api_token"
+const KeyAPIToken = "api_token"

@@ -12,9 +12,9 @@ import (
 func (s *Server) switchLanguage(c *gin.Context) {
 	lang := i18n.Normalize(c.Query("to"))
 	if lang == "" {
-		s.renderError(c, http.StatusBadRequest, "error.bad_language")
+		s.RenderError(c, http.StatusBadRequest, "error.bad_language")
 		return
 	}
-	s.setCookie(c, langCookie, lang, 365*24*3600)
-	c.Redirect(http.StatusSeeOther, localPath(c.Query("next"), "/"))
+	s.SetCookie(c, LangCookie, lang, 365*24*3600)
+	c.Redirect(http.StatusSeeOther, LocalPath(c.Query("next"), "/"))
 }

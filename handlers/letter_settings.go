@@ -44,25 +44,25 @@ type letterSettingsPage struct {
 func (s *Server) letterSettings(c *gin.Context) {
 	set, err := s.Letters.Settings(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	s.renderLetterSettings(c, http.StatusOK, set, nil)
 }
 
 func (s *Server) renderLetterSettings(c *gin.Context, status int, set letters.Settings, inv *apperr.Invalid) {
-	v := s.view(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: s.Now().In(taipei).Year(), Serial: 123}})
+	v := s.View(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: s.Now().In(Taipei).Year(), Serial: 123}})
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "letter_settings", v)
+	s.Render(c, status, "letter_settings", v)
 }
 
 // saveLetterSettings replaces the settings. Letters keep the numbers they were given;
 // the other settings show as they now are whenever a letter is printed again.
 func (s *Server) saveLetterSettings(c *gin.Context) {
 	var f letterSettingsForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -76,9 +76,9 @@ func (s *Server) saveLetterSettings(c *gin.Context) {
 		s.renderLetterSettings(c, http.StatusBadRequest, set, inv)
 		return
 	} else if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "letters.saved")
+	s.AddFlash(c, FlashSuccess, "letters.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/letters")
 }

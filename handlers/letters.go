@@ -63,8 +63,8 @@ func (s *Server) requesterLetter(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !r.RequestedBy(currentUser(c).ID) {
-		s.fail(c, apperr.ErrNotFound)
+	if !r.RequestedBy(CurrentUser(c).ID) {
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	s.renderLetter(c, r, false)
@@ -106,10 +106,10 @@ func (s *Server) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 	letter := c.Param("letter")
 	p, err := s.letterPageOf(c.Request.Context(), r, letter, officer)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "letter", s.view(c, "letter."+p.Kind+"_title", *p))
+	s.Render(c, http.StatusOK, "letter", s.View(c, "letter."+p.Kind+"_title", *p))
 }
 
 // letterPageOf is one letter of r as printed: numbered (once), in the requester's
@@ -170,14 +170,14 @@ func (s *Server) letterFiles(ctx context.Context, r *rights.Request) ([]account.
 		var b bytes.Buffer
 		v := s.ViewIn(p.L.Lang)
 		v.Page, v.TitleKey = p, "letter."+p.Kind+"_title"
-		if err := s.pages.Execute(&b, p.L.Lang, "letter_doc", v); err != nil {
+		if err := s.Templates.Execute(&b, p.L.Lang, "letter_doc", v); err != nil {
 			return nil, err
 		}
 		// Named in the reader's language, with the English name for mail programs that
 		// cannot show a Chinese one.
 		// A kind given again is told apart by its ordinal ("2026-000001-2-…").
 		named := r.Ref + strings.TrimPrefix(letter, p.Kind)
-		out = append(out, account.MailFile{Name: s.cat.T(p.L.Lang, "letter.file_"+p.Kind, named), ASCIIName: s.cat.T(i18n.EN, "letter.file_"+p.Kind, named),
+		out = append(out, account.MailFile{Name: s.Cat.T(p.L.Lang, "letter.file_"+p.Kind, named), ASCIIName: s.Cat.T(i18n.EN, "letter.file_"+p.Kind, named),
 			Type: "text/html; charset=utf-8", Data: b.Bytes()})
 	}
 	return out, nil

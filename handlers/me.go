@@ -34,7 +34,7 @@ type langOption struct {
 func (s *Server) langOptions(chosen string) []langOption {
 	out := []langOption{{Code: i18n.ZH}, {Code: i18n.EN}}
 	for i := range out {
-		out[i].Name, out[i].Selected = s.cat.T(out[i].Code, "lang."+out[i].Code), out[i].Code == chosen
+		out[i].Name, out[i].Selected = s.Cat.T(out[i].Code, "lang."+out[i].Code), out[i].Code == chosen
 	}
 	return out
 }
@@ -62,7 +62,7 @@ func (s *Server) stoppedRows(c *gin.Context, u *account.User) ([]stoppedRow, err
 	if err != nil {
 		return nil, err
 	}
-	v := s.ViewIn(c.GetString(keyLang))
+	v := s.ViewIn(c.GetString(KeyLang))
 	var out []stoppedRow
 	for id, at := range u.Stopped {
 		out = append(out, stoppedRow{ID: id, Name: v.PurposeName(id, names), Since: at})
@@ -81,32 +81,32 @@ func (s *Server) profileValues(u *account.User) map[string]string {
 
 // accountPage shows the signed-in person's details and the form to change them.
 func (s *Server) accountPage(c *gin.Context) {
-	u := currentUser(c)
+	u := CurrentUser(c)
 	p := profilePage{Prefix: "profile", Values: s.profileValues(u)}
 	p.Langs = s.langOptions(p.Values["lang"])
 	var err error
 	if p.Stopped, err = s.stoppedRows(c, u); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "account", s.view(c, "account.title", p))
+	s.Render(c, http.StatusOK, "account", s.View(c, "account.title", p))
 }
 
 func (s *Server) profileSubmit(c *gin.Context) {
-	u := currentUser(c)
+	u := CurrentUser(c)
 	var f profileForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) == 0 {
 		_, err := s.Accounts.UpdateProfile(c.Request.Context(), u.ID, account.Profile{Name: f.Name, Phone: f.Phone, Address: f.Address, Lang: f.Lang})
-		if inv, err = merge(inv, err); err != nil {
-			s.fail(c, err)
+		if inv, err = Merge(inv, err); err != nil {
+			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
-			s.addFlash(c, flashSuccess, "flash.profile_saved")
+			s.AddFlash(c, FlashSuccess, "flash.profile_saved")
 			c.Redirect(http.StatusSeeOther, "/account")
 			return
 		}
@@ -114,22 +114,22 @@ func (s *Server) profileSubmit(c *gin.Context) {
 	p := profilePage{Prefix: "profile", Values: map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang}}
 	p.Langs = s.langOptions(f.Lang)
 	p.Stopped, _ = s.stoppedRows(c, u) // the form's problems matter more than this list
-	v := s.view(c, "account.title", p)
-	inFormOrder(inv, &f)
+	v := s.View(c, "account.title", p)
+	InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.render(c, http.StatusBadRequest, "account", v)
+	s.Render(c, http.StatusBadRequest, "account", v)
 }
 
 // resendVerification mails a fresh verification link.
 func (s *Server) resendVerification(c *gin.Context) {
-	if s.limited(c, s.signUpLimit) {
+	if s.Limited(c, s.signUpLimit) {
 		return
 	}
-	if err := s.Accounts.ResendVerification(c.Request.Context(), currentUser(c)); err != nil {
-		s.fail(c, err)
+	if err := s.Accounts.ResendVerification(c.Request.Context(), CurrentUser(c)); err != nil {
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.verification_sent")
+	s.AddFlash(c, FlashSuccess, "flash.verification_sent")
 	c.Redirect(http.StatusSeeOther, "/account")
 }
 
@@ -145,38 +145,38 @@ type passwordPage struct {
 }
 
 func (s *Server) passwordPage(c *gin.Context) {
-	p := passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(currentUser(c))}
-	s.render(c, http.StatusOK, "password", s.view(c, "password.title", p))
+	p := passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(CurrentUser(c))}
+	s.Render(c, http.StatusOK, "password", s.View(c, "password.title", p))
 }
 
 // passwordSubmit changes the password; the account's other sessions end.
 func (s *Server) passwordSubmit(c *gin.Context) {
-	u := currentUser(c)
+	u := CurrentUser(c)
 	// The current password is checked here as at sign-in: whoever holds a session
 	// (a borrowed computer) must not guess it without limit, from any number of addresses.
-	if s.limited(c, s.passwordLimit, "account:"+u.ID) {
+	if s.Limited(c, s.passwordLimit, "account:"+u.ID) {
 		return
 	}
 	var f passwordForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if f.Password != f.PasswordConfirm {
-		addOnce(inv, "password_confirm", "password.mismatch")
+		AddOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) == 0 {
 		keep := ""
-		if se, ok := c.Get(keySession); ok {
+		if se, ok := c.Get(KeySession); ok {
 			keep = se.(*account.Session).ID
 		}
 		_, err := s.Accounts.ChangePassword(c.Request.Context(), u, keep, f.Current, f.Password)
-		if inv, err = merge(inv, err); err != nil {
-			s.fail(c, err)
+		if inv, err = Merge(inv, err); err != nil {
+			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
-			s.addFlash(c, flashSuccess, "flash.password_changed")
+			s.AddFlash(c, FlashSuccess, "flash.password_changed")
 			target := "/account"
 			if u.IsStaff() {
 				target = "/staff"
@@ -185,10 +185,10 @@ func (s *Server) passwordSubmit(c *gin.Context) {
 			return
 		}
 	}
-	v := s.view(c, "password.title", passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(u)})
-	inFormOrder(inv, &f)
+	v := s.View(c, "password.title", passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(u)})
+	InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.render(c, http.StatusBadRequest, "password", v)
+	s.Render(c, http.StatusBadRequest, "password", v)
 }
 
 // inboxMessage is a message as the inbox shows it: worded in the page's language, or,
@@ -263,24 +263,24 @@ type inboxPage struct {
 // opens on its own page (inboxMessage).
 func (s *Server) inbox(c *gin.Context) {
 	var f inboxFilter
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) > 0 {
 		f = inboxFilter{} // a hand-edited address falls back to the newest page
 	}
-	u := currentUser(c)
+	u := CurrentUser(c)
 	msgs, more, err := s.Mail.ForUserPage(c.Request.Context(), u.ID, f.Page*inboxPageSize, inboxPageSize)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := inboxPage{Newer: f.Page - 1, Older: -1}
 	for _, m := range msgs {
-		w, err := s.worded(c.Request.Context(), m, c.GetString(keyLang), false)
+		w, err := s.worded(c.Request.Context(), m, c.GetString(KeyLang), false)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		p.Messages = append(p.Messages, w)
@@ -288,25 +288,25 @@ func (s *Server) inbox(c *gin.Context) {
 	if more {
 		p.Older = f.Page + 1
 	}
-	s.render(c, http.StatusOK, "inbox", s.view(c, "inbox.title", p))
+	s.Render(c, http.StatusOK, "inbox", s.View(c, "inbox.title", p))
 }
 
 // inboxMessage shows one of the person's messages; anyone else's is not found.
 func (s *Server) inboxMessage(c *gin.Context) {
 	id := c.Param("id")
 	if len(id) > 40 || !strings.HasPrefix(id, "m_") {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
-	m, err := s.Mail.Message(c.Request.Context(), currentUser(c).ID, id)
+	m, err := s.Mail.Message(c.Request.Context(), CurrentUser(c).ID, id)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	out, err := s.worded(c.Request.Context(), m, c.GetString(keyLang), true)
+	out, err := s.worded(c.Request.Context(), m, c.GetString(KeyLang), true)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "inbox_message", s.view(c, "inbox.title", out))
+	s.Render(c, http.StatusOK, "inbox_message", s.View(c, "inbox.title", out))
 }

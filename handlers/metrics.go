@@ -142,7 +142,7 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if d, ok := s.disk(ctx); ok {
 		low := 0.0
-		if s.opt.DiskLow.Below(d) {
+		if s.Opt.DiskLow.Below(d) {
 			low = 1
 		}
 		ch <- prometheus.MustNewConstMetric(descDiskFree, prometheus.GaugeValue, float64(d.Free))

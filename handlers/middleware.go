@@ -21,22 +21,22 @@ import (
 
 // Context keys.
 const (
-	keyRequestID = "request_id"
-	keyLang      = "lang"
+	KeyRequestID = "request_id"
+	KeyLang      = "lang"
 	keyUser      = "user"
-	keySession   = "session"
+	KeySession   = "session"
 )
 
 // recoverer turns a panic into the 500 page; the stack goes to the log, never the page.
-func (s *Core) recoverer(c *gin.Context) {
+func (s *Core) Recoverer(c *gin.Context) {
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.Log.Error("panic", "request_id", c.GetString(keyRequestID), "panic", v, "stack", string(debug.Stack()))
+			s.Log.Error("panic", "request_id", c.GetString(KeyRequestID), "panic", v, "stack", string(debug.Stack()))
 			if !c.Writer.Written() {
-				s.renderError(c, http.StatusInternalServerError, "")
+				s.RenderError(c, http.StatusInternalServerError, "")
 			}
 			c.Abort()
 		}
@@ -46,10 +46,10 @@ func (s *Core) recoverer(c *gin.Context) {
 
 // accessLog gives each request an id and logs one line for it. The query string is left
 // out: it can carry one-time tokens.
-func (s *Core) accessLog(c *gin.Context) {
+func (s *Core) AccessLog(c *gin.Context) {
 	start := time.Now()
 	id := newRequestID()
-	c.Set(keyRequestID, id)
+	c.Set(KeyRequestID, id)
 	c.Header("X-Request-ID", id)
 	c.Next()
 	level := slog.LevelInfo
@@ -67,7 +67,7 @@ func newRequestID() string { return ids.Hex(8) }
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-func (s *Core) securityHeaders(c *gin.Context) {
+func (s *Core) SecurityHeaders(c *gin.Context) {
 	setSecurityHeaders(c.Writer.Header(), s.isTLS(c.Request))
 	c.Next()
 }
@@ -90,14 +90,14 @@ func (s *Core) isTLS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	if r.Header.Get("X-Forwarded-Proto") != "https" || len(s.opt.TrustedProxies) == 0 {
+	if r.Header.Get("X-Forwarded-Proto") != "https" || len(s.Opt.TrustedProxies) == 0 {
 		return false
 	}
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return false
 	}
-	for _, p := range s.opt.TrustedProxies {
+	for _, p := range s.Opt.TrustedProxies {
 		if p.Contains(ap.Addr().Unmap()) {
 			return true
 		}
@@ -107,19 +107,19 @@ func (s *Core) isTLS(r *http.Request) bool {
 
 // limitBody refuses bodies over the limit: at once when the declared length is too big,
 // and when reading past it otherwise (the form parser then reports *http.MaxBytesError).
-func (s *Core) limitBody(c *gin.Context) {
-	limit, key := s.opt.MaxBody, ""
+func (s *Core) LimitBody(c *gin.Context) {
+	limit, key := s.Opt.MaxBody, ""
 	upload := uploadRoutes[c.Request.Method+" "+c.FullPath()] && strings.HasPrefix(c.ContentType(), "multipart/form-data")
 	if upload {
 		limit, key = uploadMaxBody, "files.too_large"
 	}
 	if c.Request.ContentLength > limit {
-		s.renderError(c, http.StatusRequestEntityTooLarge, key)
+		s.RenderError(c, http.StatusRequestEntityTooLarge, key)
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	if upload {
-		c.Request.Body = newPacedBody(c.Request.Body, http.NewResponseController(c.Writer), s.opt.UploadGrace, s.opt.UploadMinRate)
+		c.Request.Body = newPacedBody(c.Request.Body, http.NewResponseController(c.Writer), s.Opt.UploadGrace, s.Opt.UploadMinRate)
 	}
 	c.Next()
 	if cancel, ok := c.Get(keyDetached); ok {
@@ -174,15 +174,15 @@ func (p *pacedBody) extend() {
 }
 
 // langCookie remembers the visitor's choice of language (an essential cookie).
-const langCookie = "lang"
+const LangCookie = "lang"
 
-func (s *Core) language(c *gin.Context) {
-	c.Set(keyLang, requestLang(c.Request))
+func (s *Core) Language(c *gin.Context) {
+	c.Set(KeyLang, requestLang(c.Request))
 	c.Next()
 }
 
 func requestLang(r *http.Request) string {
-	if ck, err := r.Cookie(langCookie); err == nil {
+	if ck, err := r.Cookie(LangCookie); err == nil {
 		if l := i18n.Normalize(ck.Value); l != "" {
 			return l
 		}
@@ -192,8 +192,8 @@ func requestLang(r *http.Request) string {
 
 // session loads the signed-in user, if the request carries a valid session cookie, then
 // opens the request's audit event (auditBegin): the actor is known from here on.
-func (s *Core) session(c *gin.Context) {
-	if s.loadSession(c) && s.auditBegin(c) {
+func (s *Core) Session(c *gin.Context) {
+	if s.loadSession(c) && s.AuditBegin(c) {
 		c.Next()
 	}
 }
@@ -209,38 +209,38 @@ func (s *Core) loadSession(c *gin.Context) bool {
 	se, err := s.Sessions.Get(ctx, account.TokenHash(token))
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
-		s.clearSessionCookie(c)
+		s.ClearSessionCookie(c)
 		return true
 	case err != nil:
-		s.fail(c, err)
+		s.Fail(c, err)
 		return false
 	}
 	user, err := s.Users.ByID(ctx, se.UserID)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return false
 	}
-	if err != nil || user.Disabled || user.Expired(now) || !s.opt.Sessions.Valid(se, user.IsStaff(), now) {
+	if err != nil || user.Disabled || user.Expired(now) || !s.Opt.Sessions.Valid(se, user.IsStaff(), now) {
 		_ = s.Sessions.Delete(ctx, se.ID)
-		s.clearSessionCookie(c)
+		s.ClearSessionCookie(c)
 		if err == nil && !user.Disabled {
-			s.addFlash(c, flashInfo, "flash.session_expired")
+			s.AddFlash(c, FlashInfo, "flash.session_expired")
 		}
 		return true
 	}
-	if s.opt.Sessions.NeedsTouch(se, now) {
+	if s.Opt.Sessions.NeedsTouch(se, now) {
 		// With the disk full the idle clock is not moved forward; reading still works.
 		if err := s.Sessions.Touch(ctx, se.ID, now); err != nil && !errors.Is(err, apperr.ErrNotFound) && !apperr.IsStorageFull(err) {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return false
 		}
 	}
-	c.Set(keySession, se)
+	c.Set(KeySession, se)
 	c.Set(keyUser, user)
 	return true
 }
 
-func currentUser(c *gin.Context) *account.User {
+func CurrentUser(c *gin.Context) *account.User {
 	if v, ok := c.Get(keyUser); ok {
 		return v.(*account.User)
 	}
@@ -253,7 +253,7 @@ type headKey struct{}
 // headAsGet answers HEAD wherever GET is answered (RFC 9110 §9.3.2): the request is
 // routed as its GET and the body is dropped, so monitors and link checkers see the
 // same status and headers. The route table keeps GET only.
-func headAsGet(next http.Handler) http.Handler {
+func HeadAsGet(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodHead {
 			next.ServeHTTP(w, r)

@@ -79,7 +79,7 @@ func (s *Server) personalData(ctx context.Context, lang string, u *account.User)
 		}
 		d.Disclosures = append(d.Disclosures, export.Disclosure{Date: r.First.String(), Last: dateOrBlank(r.Last), Frequency: r.Frequency,
 			Recipient: r.RecipientName, RecipientKind: r.RecipientKind, Categories: r.Categories, Ground: r.Ground,
-			GroundText: s.cat.T(lang, "dground."+r.Ground)})
+			GroundText: s.Cat.T(lang, "dground."+r.Ground)})
 	}
 	rs, err := s.Requests.ForSubject(ctx, u.ID)
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Server) exportRequest(ctx context.Context, r *rights.Request) (*export.
 		return nil, err
 	}
 	for _, st := range steps {
-		said, note := s.saidOf(st)
+		said, note := s.SaidOf(st)
 		es := export.Step{At: st.At.UTC(), Action: st.Action, Note: note}
 		for _, sd := range said {
 			ex := export.Said{Key: sd.Key}
@@ -140,19 +140,19 @@ func (s *Server) exportRequest(ctx context.Context, r *rights.Request) (*export.
 
 // myData shows the signed-in person, on one page, everything the portal holds on them.
 func (s *Server) myData(c *gin.Context) {
-	d, err := s.personalData(c.Request.Context(), c.GetString(keyLang), currentUser(c))
+	d, err := s.personalData(c.Request.Context(), c.GetString(KeyLang), CurrentUser(c))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "mydata", s.view(c, "mydata.title", d))
+	s.Render(c, http.StatusOK, "mydata", s.View(c, "mydata.title", d))
 }
 
 // myDataJSON downloads the same as data.json (schema: export/SCHEMA.md).
 func (s *Server) myDataJSON(c *gin.Context) {
-	d, err := s.personalData(c.Request.Context(), c.GetString(keyLang), currentUser(c))
+	d, err := s.personalData(c.Request.Context(), c.GetString(KeyLang), CurrentUser(c))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	var buf bytes.Buffer
@@ -160,10 +160,10 @@ func (s *Server) myDataJSON(c *gin.Context) {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(d); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="my-data-`+s.Now().In(taipei).Format(time.DateOnly)+`.json"`)
+	c.Header("Content-Disposition", `attachment; filename="my-data-`+s.Now().In(Taipei).Format(time.DateOnly)+`.json"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
 }

@@ -19,18 +19,18 @@ type noticeCache struct {
 	gen uint64
 }
 
-const noticeCacheTTL = 5 * time.Second
+const NoticeCacheTTL = 5 * time.Second
 
 // currentNotice reads the notice through the cache. The read is made without holding
 // the lock: while the database is away each read waits for the driver's timeout, and
 // pages queued behind one another's reads would all wait until it returned.
-func (s *Core) currentNotice(ctx context.Context) (*consent.Notice, error) {
+func (s *Core) CurrentNotice(ctx context.Context) (*consent.Notice, error) {
 	s.notice.mu.Lock()
 	n, at, gen := s.notice.n, s.notice.at, s.notice.gen
 	s.notice.mu.Unlock()
 	// On the portal's clock, so tests can let the time pass for a version another
 	// instance published.
-	if age := s.Now().Sub(at); n != nil && age >= 0 && age < noticeCacheTTL {
+	if age := s.Now().Sub(at); n != nil && age >= 0 && age < NoticeCacheTTL {
 		return n, nil
 	}
 	n, err := s.Notices.Current(ctx)
@@ -45,7 +45,7 @@ func (s *Core) currentNotice(ctx context.Context) (*consent.Notice, error) {
 	return n, nil
 }
 
-func (s *Core) forgetNotice() {
+func (s *Core) ForgetNotice() {
 	s.notice.mu.Lock()
 	s.notice.n = nil
 	s.notice.gen++
@@ -53,7 +53,7 @@ func (s *Core) forgetNotice() {
 }
 
 // noticeSeenCookie remembers the last version an anonymous visitor dismissed.
-const noticeSeenCookie = "notice_seen"
+const NoticeSeenCookie = "notice_seen"
 
 // noticeBanner returns the version to announce, or 0: a version after the first that
 // this visitor has not dismissed, or this user has not acknowledged.
@@ -61,18 +61,18 @@ func (s *Core) noticeBanner(c *gin.Context) int {
 	if s.Acks == nil {
 		return 0
 	}
-	n, err := s.currentNotice(c.Request.Context())
+	n, err := s.CurrentNotice(c.Request.Context())
 	if err != nil || n.Version <= 1 {
 		return 0
 	}
-	if u := currentUser(c); u != nil {
+	if u := CurrentUser(c); u != nil {
 		acked, err := s.Acks.Acked(c.Request.Context(), u.ID, n.Version)
 		if err != nil || acked {
 			return 0
 		}
 		return n.Version
 	}
-	if ck, err := c.Request.Cookie(noticeSeenCookie); err == nil {
+	if ck, err := c.Request.Cookie(NoticeSeenCookie); err == nil {
 		if v, err := strconv.Atoi(ck.Value); err == nil && v >= n.Version {
 			return 0
 		}

@@ -18,20 +18,20 @@ import (
 // dismissNotice hides the banner: recorded as an acknowledgement for a signed-in user,
 // remembered in a cookie for a visitor.
 func (s *Server) dismissNotice(c *gin.Context) {
-	n, err := s.currentNotice(c.Request.Context())
+	n, err := s.CurrentNotice(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	if u := currentUser(c); u != nil {
+	if u := CurrentUser(c); u != nil {
 		if err := s.Acks.Ack(c.Request.Context(), u.ID, n.Version, s.Now()); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	} else {
-		s.setCookie(c, noticeSeenCookie, strconv.Itoa(n.Version), 365*24*3600)
+		s.SetCookie(c, NoticeSeenCookie, strconv.Itoa(n.Version), 365*24*3600)
 	}
-	c.Redirect(http.StatusSeeOther, localPath(c.PostForm("next"), "/"))
+	c.Redirect(http.StatusSeeOther, LocalPath(c.PostForm("next"), "/"))
 }
 
 type changesPage struct {
@@ -42,10 +42,10 @@ type changesPage struct {
 func (s *Server) noticeChanges(c *gin.Context) {
 	vs, err := s.Drafts.Versions(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "notice_changes", s.view(c, "changes.title", changesPage{Versions: vs}))
+	s.Render(c, http.StatusOK, "notice_changes", s.View(c, "changes.title", changesPage{Versions: vs}))
 }
 
 // --- administrators ---
@@ -60,20 +60,20 @@ func (s *Server) noticesAdmin(c *gin.Context) {
 	ctx := c.Request.Context()
 	vs, err := s.Drafts.Versions(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	d, err := s.Drafts.Draft(ctx)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	cat, err := s.Catalogue.Purposes(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "notices_admin", s.view(c, "notices.title", noticesAdminPage{Versions: vs, Draft: d, Catalogue: cat}))
+	s.Render(c, http.StatusOK, "notices_admin", s.View(c, "notices.title", noticesAdminPage{Versions: vs, Draft: d, Catalogue: cat}))
 }
 
 // startDraft opens a draft from the current version, unless one is open.
@@ -83,18 +83,18 @@ func (s *Server) startDraft(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
 		return
 	} else if !errors.Is(err, apperr.ErrNotFound) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	cur, err := s.Notices.Current(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	d := *cur
 	d.Summary = consent.Text{}
 	if err := s.Drafts.SaveDraft(ctx, &d); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
@@ -157,7 +157,7 @@ func (p *draftPage) compareDraft(cur *consent.Notice) {
 // problem of a section's field ("section-purposes-en"): the editor has two dozen text
 // areas, and the summary at the top must say which one to fix.
 func (s *Server) nameSections(c *gin.Context, sections []consent.Section, vals map[string]string, problems []apperr.Problem) []apperr.Problem {
-	v := s.ViewIn(c.GetString(keyLang))
+	v := s.ViewIn(c.GetString(KeyLang))
 	out := make([]apperr.Problem, len(problems))
 	for i, p := range problems {
 		out[i] = p
@@ -208,12 +208,12 @@ func (s *Server) loadDraft(c *gin.Context) (*consent.Notice, []consent.Purpose, 
 	ctx := c.Request.Context()
 	d, err := s.Drafts.Draft(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, nil, false
 	}
 	cat, err := s.Catalogue.Purposes(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, nil, false
 	}
 	return d, cat, true
@@ -223,14 +223,14 @@ func (s *Server) loadDraft(c *gin.Context) (*consent.Notice, []consent.Purpose, 
 func (s *Server) renderDraft(c *gin.Context, status int, sections []consent.Section, cat []consent.Purpose, vals map[string]string, inc map[string]bool, problems []apperr.Problem) {
 	cur, err := s.Notices.Current(c.Request.Context())
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := &draftPage{Values: vals, Sections: sections, Catalogue: cat, Included: inc, Langs: consent.Langs}
 	p.compareDraft(cur)
-	v := s.view(c, "notices.draft_title", p)
+	v := s.View(c, "notices.draft_title", p)
 	v.Problems = s.nameSections(c, sections, vals, problems)
-	s.render(c, status, "notice_draft", v)
+	s.Render(c, status, "notice_draft", v)
 }
 
 func (s *Server) draftEditor(c *gin.Context) {
@@ -321,7 +321,7 @@ func (s *Server) saveDraft(c *gin.Context) {
 	}
 	d, vals, inc, inv, err := s.readDraft(c, base, cat)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if len(inv.Problems) > 0 {
@@ -329,10 +329,10 @@ func (s *Server) saveDraft(c *gin.Context) {
 		return
 	}
 	if err := s.Drafts.SaveDraft(c.Request.Context(), d); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.draft_saved")
+	s.AddFlash(c, FlashSuccess, "flash.draft_saved")
 	if c.PostForm("then") == "preview" {
 		// The preview shows what was just typed: it is saved first.
 		c.Redirect(http.StatusSeeOther, "/admin/notices/draft/preview")
@@ -346,16 +346,16 @@ func (s *Server) previewDraft(c *gin.Context) {
 	ctx := c.Request.Context()
 	d, err := s.Drafts.Draft(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	cur, err := s.Notices.Current(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	n := consent.NextVersion(cur, d, s.Now())
-	s.render(c, http.StatusOK, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n, Preview: true}))
+	s.Render(c, http.StatusOK, "privacy", s.View(c, "privacy.title", privacyPage{Notice: n, Preview: true}))
 }
 
 // publishDraft makes the draft the current notice. Its purposes keep their "since"
@@ -373,28 +373,28 @@ func (s *Server) publishDraft(c *gin.Context) {
 	}
 	cur, err := s.Notices.Current(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	n := consent.NextVersion(cur, d, s.Now())
 	// Published is for good: people are asked to acknowledge it and it stays readable.
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.publish_title", TextKey: "confirm.publish_text", TextArgs: []any{n.Version},
+	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.publish_title", TextKey: "confirm.publish_text", TextArgs: []any{n.Version},
 		Action: "/admin/notices/draft/publish", Back: "/admin/notices/draft"}) {
 		return
 	}
 	if err := s.Notices.Publish(ctx, n); err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
-			err = &pageError{status: http.StatusConflict, key: "notices.publish_conflict"}
+			err = &PageError{Status: http.StatusConflict, Key: "notices.publish_conflict"}
 		}
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if err := s.Drafts.DeleteDraft(ctx); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.forgetNotice()
-	s.addFlash(c, flashSuccess, "flash.notice_published")
+	s.ForgetNotice()
+	s.AddFlash(c, FlashSuccess, "flash.notice_published")
 	c.Redirect(http.StatusSeeOther, "/admin/notices")
 }
 
@@ -402,15 +402,15 @@ func (s *Server) discardDraft(c *gin.Context) {
 	if _, _, ok := s.loadDraft(c); !ok {
 		return
 	}
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.discard_title", TextKey: "confirm.discard_text",
+	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.discard_title", TextKey: "confirm.discard_text",
 		Action: "/admin/notices/draft/discard", Back: "/admin/notices/draft"}) {
 		return
 	}
 	if err := s.Drafts.DeleteDraft(c.Request.Context()); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashInfo, "flash.draft_discarded")
+	s.AddFlash(c, FlashInfo, "flash.draft_discarded")
 	c.Redirect(http.StatusSeeOther, "/admin/notices")
 }
 
@@ -438,7 +438,7 @@ func (s *Server) purposeEditor(c *gin.Context) {
 	if !isNew {
 		cat, err := s.Catalogue.Purposes(c.Request.Context())
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		p = nil
@@ -448,12 +448,12 @@ func (s *Server) purposeEditor(c *gin.Context) {
 			}
 		}
 		if p == nil {
-			s.fail(c, apperr.ErrNotFound)
+			s.Fail(c, apperr.ErrNotFound)
 			return
 		}
 	}
 	vals, flags := purposeValues(p)
-	s.render(c, http.StatusOK, "purpose", s.view(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew}))
+	s.Render(c, http.StatusOK, "purpose", s.View(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew}))
 }
 
 // savePurpose adds or changes a catalogue entry. A change reaches people only when a
@@ -462,10 +462,10 @@ func (s *Server) savePurpose(c *gin.Context) {
 	if err := c.Request.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
-		s.fail(c, forms.ErrMalformed)
+		s.Fail(c, forms.ErrMalformed)
 		return
 	}
 	f := c.Request.PostForm
@@ -503,7 +503,7 @@ func (s *Server) savePurpose(c *gin.Context) {
 	if len(inv.Problems) == 0 && isNew {
 		cat, err := s.Catalogue.Purposes(c.Request.Context())
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		for _, x := range cat {
@@ -514,18 +514,18 @@ func (s *Server) savePurpose(c *gin.Context) {
 	}
 	if len(inv.Problems) == 0 {
 		if err := s.Catalogue.SavePurpose(c.Request.Context(), p); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
-		s.addFlash(c, flashSuccess, "flash.purpose_saved")
+		s.AddFlash(c, FlashSuccess, "flash.purpose_saved")
 		c.Redirect(http.StatusSeeOther, "/admin/notices")
 		return
 	}
 	vals, flags := purposeValues(p)
 	vals["categories"] = f.Get("categories")
-	v := s.view(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew})
+	v := s.View(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew})
 	v.Problems = inv.Problems
-	s.render(c, http.StatusBadRequest, "purpose", v)
+	s.Render(c, http.StatusBadRequest, "purpose", v)
 }
 
 // --- statistics ---
@@ -550,12 +550,12 @@ func (s *Server) consentStats(c *gin.Context) {
 	ctx := c.Request.Context()
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	st, err := s.ConsentStats.Stats(ctx, s.Now().AddDate(-1, 0, 0))
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	months := map[string]bool{}
@@ -580,5 +580,5 @@ func (s *Server) consentStats(c *gin.Context) {
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	s.render(c, http.StatusOK, "consent_stats", s.view(c, "consent_stats.title", p))
+	s.Render(c, http.StatusOK, "consent_stats", s.View(c, "consent_stats.title", p))
 }

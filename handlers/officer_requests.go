@@ -69,12 +69,12 @@ type letterRow struct {
 func (s *Server) requestByRef(c *gin.Context) (*rights.Request, bool) {
 	ref := c.Param("ref")
 	if !rights.ValidRef(ref) {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return nil, false
 	}
 	r, err := s.Requests.ByRef(c.Request.Context(), ref)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, false
 	}
 	return r, true
@@ -106,7 +106,7 @@ func (s *Server) officerRequest(c *gin.Context) {
 	if r.Unread > 0 {
 		// The officer now sees the replies: the queue's marker goes.
 		if err := s.Messages.MarkRead(c.Request.Context(), r.Ref); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
@@ -117,17 +117,17 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	ctx := c.Request.Context()
 	names, err := s.purposeNames(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	steps, err := s.Timeline.Steps(ctx, r.Ref, true)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	officers, err := s.officers.list(ctx, s.Users, s.Now())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := officerRequestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Officers: officers, PayMethods: rights.PayMethods,
@@ -147,7 +147,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 			p.Requester = u
 			p.Mailable = u.Email != ""
 		} else if !errors.Is(err, apperr.ErrNotFound) {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
@@ -158,12 +158,12 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 		}
 	}
 	if p.Package, err = s.packageOf(ctx, r); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if r.Kind == rights.Correct && !r.Erased && !rights.IsGuest(r.Subject) && r.Decision != nil && r.Decision.Outcome != rights.Refused {
 		if p.Recipients, err = s.Disclosures.ForSubject(ctx, r.Subject); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		p.Notified = map[string]bool{}
@@ -174,13 +174,13 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 		}
 	}
 	if p.Tasks, err = s.Casework.Tasks(ctx, r, steps); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	eff := rights.EffectsOf(r)
 	p.CanErase = r.Kind == rights.Delete && !r.ErasureDone() && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
 	p.Next, p.Others = nextAndOthers(r, p.Tasks, p.CanErase)
-	v0 := s.ViewIn(c.GetString(keyLang))
+	v0 := s.ViewIn(c.GetString(KeyLang))
 	if eff.Correct != nil {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_correct", v0.T("request.field."+eff.Correct.Field), eff.Correct.Value))
 	}
@@ -207,7 +207,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 		p.People[o.ID] = o.Name
 	}
 	if p.Files, err = s.loadAttachments(c, r.Ref); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	for _, st := range steps {
@@ -217,11 +217,11 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 			}
 		}
 	}
-	v := s.view(c, "officer.request_title", p)
+	v := s.View(c, "officer.request_title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "officer_request", v)
+	s.Render(c, status, "officer_request", v)
 }
 
 type officerActForm struct {
@@ -277,7 +277,7 @@ func (s *Server) officerAct(c *gin.Context) {
 		return
 	}
 	var f officerActForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -295,7 +295,7 @@ func (s *Server) officerAct(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	cw := s.Casework
-	cmd := casework.Command{Ref: r.Ref, Version: f.Version, Officer: currentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv}
+	cmd := casework.Command{Ref: r.Ref, Version: f.Version, Officer: CurrentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv}
 	var stored []string // files stored with the action: removed again if it is refused
 	var res casework.Result
 	var err error
@@ -339,7 +339,7 @@ func (s *Server) officerAct(c *gin.Context) {
 		}
 		res, err = cw.RecordDelivery(ctx, cmd, f.Letter, f.Method, on)
 	case "task":
-		res, err = cw.RecordTask(ctx, cmd, f.TaskFile, f.TaskNote, c.GetString(keyLang), func(r *rights.Request, inv *apperr.Invalid) error {
+		res, err = cw.RecordTask(ctx, cmd, f.TaskFile, f.TaskNote, c.GetString(KeyLang), func(r *rights.Request, inv *apperr.Invalid) error {
 			used, err := s.Files.Used(ctx, r.Ref)
 			if err != nil {
 				return err
@@ -362,7 +362,7 @@ func (s *Server) officerAct(c *gin.Context) {
 	case "notified":
 		res, err = cw.Notified(ctx, cmd, f.To)
 	default:
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	if err != nil {
@@ -391,7 +391,7 @@ func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals 
 	case err == nil:
 		return false
 	case errors.As(err, &failed):
-		s.fail(c, failed.Err)
+		s.Fail(c, failed.Err)
 	case errors.As(err, &inv):
 		// Each form on the page has its own note field, so the domain's "note" is the
 		// one of the form that was sent.
@@ -404,9 +404,9 @@ func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals 
 		}
 		s.renderOfficerRequest(c, http.StatusBadRequest, r, form, vals, inv)
 	case errors.Is(err, rights.ErrChanged):
-		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
+		s.Fail(c, &PageError{Status: http.StatusConflict, Key: "request.changed"})
 	default:
-		s.fail(c, err)
+		s.Fail(c, err)
 	}
 	return true
 }
@@ -426,7 +426,7 @@ var officerConfirms = map[string][2]string{
 // the request as the action would leave it.
 func (s *Server) officerConfirm(c *gin.Context, r, trial *rights.Request, action string) {
 	ask := officerConfirms[action]
-	v := s.ViewIn(c.GetString(keyLang))
+	v := s.ViewIn(c.GetString(KeyLang))
 	args := []any{r.Ref}
 	switch action {
 	case "extend":
@@ -436,7 +436,7 @@ func (s *Server) officerConfirm(c *gin.Context, r, trial *rights.Request, action
 	case "fee":
 		args = append(args, v.T("request.fee_total", r.Fee.Total))
 	}
-	s.confirmed(c, confirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
+	s.Confirmed(c, ConfirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
 		Action: "/officer/requests/" + r.Ref + "/" + action, Back: "/officer/requests/" + r.Ref})
 }
 
@@ -532,13 +532,13 @@ func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p d
 	ctx := c.Request.Context()
 	names, err := s.purposeNames(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p.Request, p.Items, p.Grounds, p.Names = r, rights.Items(r), rights.Grounds[r.Kind], names
 	if r.Kind == rights.View || r.Kind == rights.Copy {
 		if p.Fees, err = s.Fees.Fees(ctx); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
@@ -554,22 +554,22 @@ func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p d
 		p.Reasons = append(p.Reasons, make([]string, len(p.Items)-len(p.Reasons))...)
 	}
 	if p.Files, err = s.loadAttachments(c, r.Ref); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p.Requester = s.requesterName(ctx, r)
-	v := s.view(c, "decide.title", p)
+	v := s.View(c, "decide.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "decide", v)
+	s.Render(c, status, "decide", v)
 }
 
 // decideSubmit records the decision item by item (casework.Service.Decide), after a
 // confirmation summarising it; the requester is told with the decision letter.
 func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 	var f decideForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -587,7 +587,7 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 		}
 	}
 	res, err := s.Casework.Decide(c.Request.Context(), casework.DecideCommand{
-		Command: casework.Command{Ref: r.Ref, Version: f.Version, Officer: currentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv},
+		Command: casework.Command{Ref: r.Ref, Version: f.Version, Officer: CurrentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv},
 		Outcome: f.Outcome, Grounds: f.Grounds, Reason: f.Reason, Quantity: f.Quantity})
 	var ask *casework.ConfirmFirst
 	var failed *casework.Failed
@@ -599,7 +599,7 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, more))
 	case s.actFailed(c, r, "decide", nil, err):
 	default:
-		s.addFlash(c, flashSuccess, res.Flash.Key)
+		s.AddFlash(c, FlashSuccess, res.Flash.Key)
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 	}
 }
@@ -609,10 +609,10 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 	names, err := s.purposeNames(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	v := s.ViewIn(c.GetString(keyLang))
+	v := s.ViewIn(c.GetString(KeyLang))
 	var lines []string
 	for _, it := range trial.Decision.Items {
 		line := v.ItemName(it.Key, names) + v.T("punct.colon")
@@ -632,7 +632,7 @@ func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 	if trial.Fee != nil && trial.Fee.Total > 0 {
 		lines = append(lines, v.T("confirm.decide_fee", v.T("request.fee_total", trial.Fee.Total)))
 	}
-	s.confirmed(c, confirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
+	s.Confirmed(c, ConfirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
 		Action: "/officer/requests/" + r.Ref + "/decide", Back: "/officer/requests/" + r.Ref + "/decide"})
 }
 
@@ -640,7 +640,7 @@ func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 // so the summary at the top says which item needs attention.
 func (s *Server) nameItems(c *gin.Context, r *rights.Request, inv *apperr.Invalid) *apperr.Invalid {
 	names, _ := s.purposeNames(c.Request.Context())
-	v := s.ViewIn(c.GetString(keyLang))
+	v := s.ViewIn(c.GetString(KeyLang))
 	keys := rights.Items(r)
 	for i := range inv.Problems {
 		p := &inv.Problems[i]

@@ -49,21 +49,21 @@ func (s *Server) PackageData(ctx context.Context, r *rights.Request, lang string
 func (s *Server) PackageIndex(w io.Writer, lang string, d *export.PersonalData) error {
 	v := s.ViewIn(lang)
 	v.Page, v.TitleKey = d, "package.title"
-	return s.pages.Execute(w, lang, "package_index", v)
+	return s.Templates.Execute(w, lang, "package_index", v)
 }
 
 // packageDownload serves the package to its requester and records the download.
 func (s *Server) packageDownload(c *gin.Context, r *rights.Request) {
 	p, rc, err := s.Packages.Open(c.Request.Context(), r.Ref, s.Now())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	defer rc.Close()
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/zip")
 	h.Set("Content-Length", strconv.FormatInt(p.Size, 10))
-	h.Set("Content-Disposition", filename.Disposition(s.packageName(c.GetString(keyLang), r.Ref)))
+	h.Set("Content-Disposition", filename.Disposition(s.packageName(c.GetString(KeyLang), r.Ref)))
 	h.Set("Cache-Control", "private, no-store")
 	c.Status(http.StatusOK)
 	if _, err := io.Copy(c.Writer, rc); err != nil {
@@ -85,7 +85,7 @@ func (s *Server) guestPackage(c *gin.Context) {
 
 // rebuildPackage builds a failed or expired package again.
 func (s *Server) rebuildPackage(c *gin.Context, r *rights.Request) {
-	res, err := s.Casework.RebuildPackage(c.Request.Context(), casework.Command{Ref: r.Ref}, c.GetString(keyLang))
+	res, err := s.Casework.RebuildPackage(c.Request.Context(), casework.Command{Ref: r.Ref}, c.GetString(KeyLang))
 	if s.actFailed(c, r, "package", nil, err) {
 		return
 	}

@@ -45,10 +45,10 @@ const keyRevalidated = "page_revalidated"
 // renderPublic renders a public page through the cache when the visitor is anonymous
 // and nothing on the page is theirs alone; anyone else gets it rendered as usual.
 // content names the version of what the page shows beyond the layout.
-func (s *Core) renderPublic(c *gin.Context, page string, v *View, content string) {
+func (s *Core) RenderPublic(c *gin.Context, page string, v *View, content string) {
 	r := c.Request
 	if r.Method != http.MethodGet || r.URL.RawQuery != "" || v.User != nil || len(v.Flashes) > 0 || len(v.Problems) > 0 {
-		s.render(c, http.StatusOK, page, v)
+		s.Render(c, http.StatusOK, page, v)
 		return
 	}
 	key := strings.Join([]string{page, v.Lang, v.Path, strconv.Itoa(v.Banner), strconv.FormatBool(v.CookieBanner),
@@ -59,8 +59,8 @@ func (s *Core) renderPublic(c *gin.Context, page string, v *View, content string
 	if e == nil {
 		var buf bytes.Buffer
 		v.Nav = navFor(v)
-		if err := s.pages.Execute(&buf, v.Lang, page, v); err != nil {
-			s.render(c, http.StatusOK, page, v) // renders the error page and logs
+		if err := s.Templates.Execute(&buf, v.Lang, page, v); err != nil {
+			s.Render(c, http.StatusOK, page, v) // renders the error page and logs
 			return
 		}
 		e = newCachedPage(buf.Bytes(), s.Now().UTC().Format(http.TimeFormat))

@@ -38,23 +38,23 @@ type paperPage struct {
 func (s *Server) paperPage(c *gin.Context, status int, p paperPage, inv *apperr.Invalid) {
 	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	vs, err := s.Drafts.Versions(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p.Prefix, p.Purposes, p.Langs, p.Versions = "paper", n.Purposes, []string{i18n.ZH, i18n.EN}, vs
 	if p.Values == nil {
 		p.Values = map[string]string{"form_lang": i18n.ZH, "action": "grant", "version": strconv.Itoa(n.Version)}
 	}
-	v := s.view(c, "paper.title", p)
+	v := s.View(c, "paper.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "paper_consent", v)
+	s.Render(c, status, "paper_consent", v)
 }
 
 // paperConsentForm lets an officer enter a consent or withdrawal the person signed on
@@ -65,7 +65,7 @@ func (s *Server) paperConsentForm(c *gin.Context) {
 	if id := c.Query("recorded"); id != "" && len(id) <= 64 {
 		fs, err := s.Files.List(c.Request.Context(), files.ConsentRef(id))
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		p.Recorded, p.Scans = id, fs
@@ -80,7 +80,7 @@ func (s *Server) paperScan(c *gin.Context) {
 
 func (s *Server) paperConsentSubmit(c *gin.Context) {
 	var f paperForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -89,11 +89,11 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 	// recorded.
 	scans, err := uploadsOf(c, "files", 0)
 	if err != nil && !uploadProblemOf(inv, "files", err) {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if len(scans) > 0 && s.uploadsPaused(c.Request.Context()) {
-		s.fail(c, errUploadsPaused)
+		s.Fail(c, errUploadsPaused)
 		return
 	}
 	if len(inv.Problems) == 0 {
@@ -103,7 +103,7 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
 			inv.Add("email", "paper.no_account")
 		case err != nil:
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		case !u.EmailVerified:
 			// The receipt would land with whoever signed up with the address.
@@ -111,27 +111,27 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 		}
 		if len(inv.Problems) == 0 {
 			e, err := s.Consents.RecordPaper(ctx, consent.Paper{Subject: u.ID, Purpose: f.Purpose, Grant: f.Action == "grant",
-				Lang: f.FormLang, Officer: currentUser(c).ID, Reference: f.Reference, Version: f.Version})
+				Lang: f.FormLang, Officer: CurrentUser(c).ID, Reference: f.Reference, Version: f.Version})
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
 				inv.Add("purpose", "paper.not_in_version")
 			case errors.Is(err, consent.ErrRequired):
 				inv.Add("action", "consent.required_withdraw")
 			case err != nil:
-				s.fail(c, err)
+				s.Fail(c, err)
 				return
 			default:
 				if e == nil {
-					s.addFlash(c, flashInfo, "flash.paper_unchanged")
+					s.AddFlash(c, FlashInfo, "flash.paper_unchanged")
 					c.Redirect(http.StatusSeeOther, "/officer/consents")
 					return
 				}
-				s.addFlash(c, flashSuccess, "flash.paper_recorded")
+				s.AddFlash(c, FlashSuccess, "flash.paper_recorded")
 				for _, fh := range scans {
 					// Sealed with the person's own key: erasing them shreds the scan too.
 					if err := s.putScan(c, e.ID, u.ID, fh); err != nil {
 						s.Log.Error("paper consent recorded, its scan not stored", "event", e.ID, "err", err)
-						s.addFlash(c, flashError, "flash.paper_scan_not_stored")
+						s.AddFlash(c, FlashError, "flash.paper_scan_not_stored")
 						break
 					}
 				}
@@ -140,7 +140,7 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 			}
 		}
 	}
-	inFormOrder(inv, &f)
+	InFormOrder(inv, &f)
 	s.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, inv)
 }
 
@@ -152,5 +152,5 @@ func (s *Server) putScan(c *gin.Context, eventID, subject string, fh *multipart.
 	}
 	defer f.Close()
 	return s.Files.Put(c.Request.Context(), &files.File{Ref: files.ConsentRef(eventID), Subject: subject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeConsent, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
+		Purpose: files.PurposeConsent, UploadedBy: CurrentUser(c).ID, Created: s.Now()}, f)
 }

@@ -60,20 +60,20 @@ func (s *Server) loadPost(c *gin.Context) (*postPage, bool) {
 	p := &postPage{Today: rights.DateOf(s.Now())}
 	pending, err := s.Letters.Store.PendingPost(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, false
 	}
 	if p.Due, err = s.postRows(ctx, pending, true); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, false
 	}
 	posted, err := s.Letters.Store.PostedOn(ctx, p.Today.String())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, false
 	}
 	if p.Posted, err = s.postRows(ctx, posted, false); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, false
 	}
 	return p, true
@@ -86,7 +86,7 @@ func (s *Server) postList(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.render(c, http.StatusOK, "post", s.view(c, "post.title", p))
+	s.Render(c, http.StatusOK, "post", s.View(c, "post.title", p))
 }
 
 // postPrint prints every letter still to post, one A4 page each with the address in the
@@ -100,10 +100,10 @@ func (s *Server) postPrint(c *gin.Context) {
 	for _, row := range p.Due {
 		lp, err := s.letterPageOf(c.Request.Context(), row.Request, row.Letter, true)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		pages = append(pages, *lp)
 	}
-	s.render(c, http.StatusOK, "post_print", s.view(c, "post.print_title", pages))
+	s.Render(c, http.StatusOK, "post_print", s.View(c, "post.print_title", pages))
 }

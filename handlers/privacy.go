@@ -28,12 +28,12 @@ func (s *Server) privacy(c *gin.Context) {
 	// Read through the banner's cache: the notice is the most visited page, and a version
 	// changes only by publishing (which clears the cache on this instance; others within
 	// noticeCacheTTL).
-	n, err := s.currentNotice(c.Request.Context())
+	n, err := s.CurrentNotice(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.renderPublic(c, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n}), strconv.Itoa(n.Version))
+	s.RenderPublic(c, "privacy", s.View(c, "privacy.title", privacyPage{Notice: n}), strconv.Itoa(n.Version))
 }
 
 // noticeVersion shows one published version in full, as it was published, so a person
@@ -42,19 +42,19 @@ func (s *Server) privacy(c *gin.Context) {
 func (s *Server) noticeVersion(c *gin.Context) {
 	v, err := strconv.Atoi(c.Param("n"))
 	if err != nil || v < 1 || strconv.Itoa(v) != c.Param("n") {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	ctx := c.Request.Context()
 	n, err := s.Notices.Version(ctx, v)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	cur, err := s.currentNotice(ctx)
+	cur, err := s.CurrentNotice(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "privacy", s.view(c, "privacy.title", privacyPage{Notice: n, Current: cur.Version}))
+	s.Render(c, http.StatusOK, "privacy", s.View(c, "privacy.title", privacyPage{Notice: n, Current: cur.Version}))
 }

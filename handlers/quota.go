@@ -16,9 +16,9 @@ import (
 // saved at /admin/quotas).
 func (s *Server) quota(ctx context.Context) (rights.Quota, error) {
 	if s.Quotas == nil {
-		return s.opt.Quota, nil
+		return s.Opt.Quota, nil
 	}
-	return s.Quotas.Quota(ctx, s.opt.Quota)
+	return s.Quotas.Quota(ctx, s.Opt.Quota)
 }
 
 type quotaRow struct {
@@ -37,7 +37,7 @@ func (s *Server) quotaAdmin(c *gin.Context) { s.renderQuota(c, http.StatusOK, ni
 func (s *Server) renderQuota(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) {
 	q, err := s.quota(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := quotaPage{Values: values}
@@ -50,29 +50,29 @@ func (s *Server) renderQuota(c *gin.Context, status int, values map[string]strin
 			p.Values[f.Key] = strconv.Itoa(f.Value(q))
 		}
 	}
-	v := s.view(c, "quota.title", p)
+	v := s.View(c, "quota.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "quotas", v)
+	s.Render(c, status, "quotas", v)
 }
 
 // saveQuota sets every limit at once; a problem brings the form back as typed.
 func (s *Server) saveQuota(c *gin.Context) {
 	if s.Quotas == nil {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	q, err := s.quota(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	values := map[string]string{}
 	inv := &apperr.Invalid{}
 	for _, f := range rights.QuotaFields {
 		raw := strings.TrimSpace(c.PostForm(f.Key))
-		values[f.Key] = clip(raw, 12)
+		values[f.Key] = Clip(raw, 12)
 		n, err := strconv.Atoi(raw)
 		if err != nil {
 			inv.Add(f.Key, "quota.not_a_number")
@@ -88,9 +88,9 @@ func (s *Server) saveQuota(c *gin.Context) {
 		return
 	}
 	if err := s.Quotas.SetQuota(c.Request.Context(), q); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.quota_saved")
+	s.AddFlash(c, FlashSuccess, "flash.quota_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/quotas")
 }

@@ -28,18 +28,18 @@ type receiptPage struct {
 func (s *Server) ownEvent(c *gin.Context) (*consent.Event, bool) {
 	id := c.Param("id")
 	if len(id) > 40 || !strings.HasPrefix(id, "ce_") {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return nil, false
 	}
 	e, err := s.Consents.Store.Event(c.Request.Context(), id)
-	if err == nil && e.Subject != currentUser(c).ID {
+	if err == nil && e.Subject != CurrentUser(c).ID {
 		err = apperr.ErrNotFound
 	}
 	if err == nil && e.Receipt == "" {
 		err = apperr.ErrNotFound
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, false
 	}
 	return e, true
@@ -53,18 +53,18 @@ func (s *Server) receiptView(c *gin.Context) {
 	}
 	r, err := s.ownReceipt(e)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	page := receiptPage{Event: e, Receipt: r, Time: time.Unix(r.ConsentTimestamp, 0)}
 	// The receipt is signed in the language of the moment; the page words it for its reader.
 	if n, err := s.Notices.Version(c.Request.Context(), e.NoticeVersion); err == nil {
 		if p := n.Purpose(e.Purpose); p != nil {
-			lang := c.GetString(keyLang)
-			page.Purpose = s.cat.T(lang, "punct.labelled", p.Name.In(lang), p.Description.In(lang))
+			lang := c.GetString(KeyLang)
+			page.Purpose = s.Cat.T(lang, "punct.labelled", p.Name.In(lang), p.Description.In(lang))
 		}
 	}
-	s.render(c, http.StatusOK, "receipt", s.view(c, "receipt.title", page))
+	s.Render(c, http.StatusOK, "receipt", s.View(c, "receipt.title", page))
 }
 
 // receiptDownload gives the signed receipt as a JSON file: the receipt and its JWS.
@@ -75,7 +75,7 @@ func (s *Server) receiptDownload(c *gin.Context) {
 	}
 	r, err := s.ownReceipt(e)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	body, err := json.MarshalIndent(struct {
@@ -83,7 +83,7 @@ func (s *Server) receiptDownload(c *gin.Context) {
 		JWS     string           `json:"jws"`
 	}{r, e.Receipt}, "", "  ")
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="consent-receipt-`+e.ID+`.json"`)
@@ -93,7 +93,7 @@ func (s *Server) receiptDownload(c *gin.Context) {
 
 // errKeyRetired: a stored receipt was signed by a key this portal no longer trusts (a
 // rotation without PORTAL_RECEIPT_RETIRED_KEYS).
-var errKeyRetired = &pageError{status: http.StatusConflict, key: "receipt.key_retired"}
+var errKeyRetired = &PageError{Status: http.StatusConflict, Key: "receipt.key_retired"}
 
 // ownReceipt verifies a stored receipt before showing it.
 func (s *Server) ownReceipt(e *consent.Event) (*receipt.Receipt, error) {
@@ -121,22 +121,22 @@ type verifyPage struct {
 
 // verifyReceiptPage is the public form that checks a receipt.
 func (s *Server) verifyReceiptPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "verify_receipt", s.view(c, "verify.title", verifyPage{Prefix: "verify"}))
+	s.Render(c, http.StatusOK, "verify_receipt", s.View(c, "verify.title", verifyPage{Prefix: "verify"}))
 }
 
 // verifyReceipt says whether a receipt is genuine and unaltered. A receipt is accepted
 // pasted alone (the JWS) or as the downloaded JSON file's text.
 func (s *Server) verifyReceipt(c *gin.Context) {
 	var f verifyForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	p := verifyPage{Prefix: "verify", Values: map[string]string{"receipt": f.JWS}}
 	if len(inv.Problems) > 0 {
-		v := s.view(c, "verify.title", p)
+		v := s.View(c, "verify.title", p)
 		v.Problems = inv.Problems
-		s.render(c, http.StatusBadRequest, "verify_receipt", v)
+		s.Render(c, http.StatusBadRequest, "verify_receipt", v)
 		return
 	}
 	jws := strings.TrimSpace(f.JWS)
@@ -168,7 +168,7 @@ func (s *Server) verifyReceipt(c *gin.Context) {
 	if !p.Genuine {
 		status = http.StatusUnprocessableEntity
 	}
-	s.render(c, status, "verify_receipt", s.view(c, "verify.title", p))
+	s.Render(c, status, "verify_receipt", s.View(c, "verify.title", p))
 }
 
 // sameJSON reports whether raw says exactly what v says.

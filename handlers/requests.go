@@ -64,7 +64,7 @@ func (s *Server) requestFormFor(c *gin.Context, guest bool) {
 		if guest {
 			p.Base = "/guest/requests"
 		}
-		s.render(c, http.StatusOK, "request_new", s.view(c, "request.new_title", p))
+		s.Render(c, http.StatusOK, "request_new", s.View(c, "request.new_title", p))
 		return
 	}
 	s.renderRequestForm(c, http.StatusOK, kind, map[string]string{}, nil, nil, guest)
@@ -82,12 +82,12 @@ func validKind(k rights.Kind) bool {
 func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind, vals map[string]string, checked []string, inv *apperr.Invalid, guest bool, scopeFiles ...string) {
 	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	fs, err := s.Inventory.List(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := requestFormPage{Prefix: "request", Kind: kind, Kinds: rights.Kinds, Values: vals, Checked: map[string]bool{},
@@ -101,11 +101,11 @@ func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind,
 	for _, id := range scopeFiles {
 		p.Checked["file:"+id] = true
 	}
-	v := s.view(c, "request.new_title", p)
+	v := s.View(c, "request.new_title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "request_new", v)
+	s.Render(c, status, "request_new", v)
 }
 
 // requester is who files: an account, or a guest created once the form is valid.
@@ -119,16 +119,16 @@ type requester struct {
 
 // fileRequest files a request for the signed-in person.
 func (s *Server) fileRequest(c *gin.Context) {
-	u := currentUser(c)
+	u := CurrentUser(c)
 	var f requestForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if !u.EmailVerified {
 		inv.Add("", "request.verify_first")
 	}
-	lang := c.GetString(keyLang)
+	lang := c.GetString(KeyLang)
 	s.submitRequest(c, &f, inv, requester{email: u.Email, lang: lang, citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: lang}})
 }
 
@@ -148,22 +148,22 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		vals["email"] = who.email
 	}
 	if !validKind(kind) {
-		s.fail(c, &pageError{status: http.StatusBadRequest, key: "request.kind_invalid"})
+		s.Fail(c, &PageError{Status: http.StatusBadRequest, Key: "request.kind_invalid"})
 		return
 	}
 	ctx := c.Request.Context()
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	r := &rights.Request{Kind: kind, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes, Whole: f.Whole,
 		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, ScopeFiles: f.ScopeFiles}
 	for _, id := range f.ScopeFiles {
 		if _, err := s.Inventory.Get(ctx, id); errors.Is(err, apperr.ErrNotFound) {
-			addOnce(inv, "scope_files", "request.scope_file_unknown")
+			AddOnce(inv, "scope_files", "request.scope_file_unknown")
 		} else if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
@@ -173,8 +173,8 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 			inv.Add("principal", "field.required")
 		}
 	}
-	if inv, err = merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
-		s.fail(c, err)
+	if inv, err = Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
+		s.Fail(c, err)
 		return
 	}
 	// Attachments are checked (total size, type by content) before anything is stored.
@@ -183,15 +183,15 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		return
 	}
 	if len(inv.Problems) > 0 {
-		inFormOrder(inv, f)
+		InFormOrder(inv, f)
 		s.renderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.guest, f.ScopeFiles...)
 		return
 	}
 	// What cannot be stored brings the form back as it was sent, with the reason.
 	refuse := func(err error) {
-		status, key := statusOf(err)
+		status, key := StatusOf(err)
 		if status >= 500 {
-			s.Log.Error("filing refused: nothing stored", "request_id", c.GetString(keyRequestID), "status", status, "err", err)
+			s.Log.Error("filing refused: nothing stored", "request_id", c.GetString(KeyRequestID), "status", status, "err", err)
 		}
 		if key == "" {
 			key = "request.not_stored"
@@ -226,7 +226,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		s.setGuestBinding(c, filing.Guest.Bind)
 	}
 	// The next page opens on the confirmation panel: reference, due date, what happens next.
-	s.addFlashArgs(c, flashFiled, "", r.Ref, r.Due.String(), string(r.Kind), who.guest)
+	s.AddFlashArgs(c, FlashFiled, "", r.Ref, r.Due.String(), string(r.Kind), who.guest)
 	if who.guest {
 		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
 		return
@@ -248,13 +248,13 @@ type requestRow struct {
 
 // myRequests lists the person's requests with their due dates.
 func (s *Server) myRequests(c *gin.Context) {
-	rs, err := s.Requests.ListForSubject(c.Request.Context(), currentUser(c).ID)
+	rs, err := s.Requests.ListForSubject(c.Request.Context(), CurrentUser(c).ID)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := myRequestsPage{Requests: rs, Today: rights.DateOf(s.Now())}
-	v := s.view(c, "requests.title", nil)
+	v := s.View(c, "requests.title", nil)
 	p.Rows = make([]template.HTML, len(rs))
 	for i, r := range rs {
 		row := requestRow{Ref: r.Ref, Kind: v.T("right." + string(r.Kind) + ".name"), Received: v.Date(r.Received.Start()),
@@ -262,13 +262,13 @@ func (s *Server) myRequests(c *gin.Context) {
 		if r.State.Deciding() {
 			row.DueStatus, row.Due = dueInWords(v, r.Due, p.Today)
 		}
-		if p.Rows[i], err = s.rowHTML(v, "requests", "fragment/request_row", row); err != nil {
-			s.fail(c, err)
+		if p.Rows[i], err = s.RowHTML(v, "requests", "fragment/request_row", row); err != nil {
+			s.Fail(c, err)
 			return
 		}
 	}
 	v.Page = p
-	s.render(c, http.StatusOK, "requests", v)
+	s.Render(c, http.StatusOK, "requests", v)
 }
 
 type requestPage struct {
@@ -293,8 +293,8 @@ func (s *Server) requestDetail(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !r.RequestedBy(currentUser(c).ID) {
-		s.fail(c, apperr.ErrNotFound)
+	if !r.RequestedBy(CurrentUser(c).ID) {
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	s.renderRequestPage(c, http.StatusOK, r, nil, nil)
@@ -304,17 +304,17 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 	ctx := c.Request.Context()
 	names, err := s.purposeNames(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	steps, err := s.Timeline.Steps(ctx, r.Ref, false)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	att, err := s.loadAttachments(c, r.Ref)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if vals == nil {
@@ -326,20 +326,20 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 	}
 	pkg, err := s.packageOf(ctx, r)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base, Package: pkg}
 	if r.Fee != nil {
 		if p.Pay, err = s.Fees.PaymentInfo(ctx); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
-	if u := currentUser(c); u != nil && u.ID == r.Subject && r.Kind == rights.Stop {
+	if u := CurrentUser(c); u != nil && u.ID == r.Subject && r.Kind == rights.Stop {
 		all, err := s.stoppedRows(c, u)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		for _, row := range all {
@@ -348,11 +348,11 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 			}
 		}
 	}
-	v := s.view(c, "request.title", p)
+	v := s.View(c, "request.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "request", v)
+	s.Render(c, status, "request", v)
 }
 
 type withdrawForm struct {
@@ -363,7 +363,7 @@ type withdrawForm struct {
 func (s *Server) withdrawRequest(c *gin.Context) {
 	r, ok := s.myRequestByRef(c)
 	if ok {
-		s.withdraw(c, r, currentUser(c).ID, "/requests/"+r.Ref)
+		s.withdraw(c, r, CurrentUser(c).ID, "/requests/"+r.Ref)
 	}
 }
 
@@ -371,14 +371,14 @@ func (s *Server) withdrawRequest(c *gin.Context) {
 // page was shown, nothing happens and the page says so.
 func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string) {
 	var f withdrawForm
-	if _, ok := s.bind(c, &f); !ok {
+	if _, ok := s.Bind(c, &f); !ok {
 		return
 	}
 	if !r.State.Open() {
-		s.fail(c, &pageError{status: http.StatusConflict, key: "request.changed"})
+		s.Fail(c, &PageError{Status: http.StatusConflict, Key: "request.changed"})
 		return
 	}
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.withdraw_title", TextKey: "confirm.withdraw_text", TextArgs: []any{r.Ref},
+	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.withdraw_title", TextKey: "confirm.withdraw_text", TextArgs: []any{r.Ref},
 		Action: back + "/withdraw", Back: back}) {
 		return
 	}
@@ -387,13 +387,13 @@ func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string)
 		s.Casework.SetDisputed(c.Request.Context(), updated, false)
 	}
 	if errors.Is(err, rights.ErrChanged) {
-		err = &pageError{status: http.StatusConflict, key: "request.changed"}
+		err = &PageError{Status: http.StatusConflict, Key: "request.changed"}
 	}
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.request_withdrawn")
+	s.AddFlash(c, FlashSuccess, "flash.request_withdrawn")
 	c.Redirect(http.StatusSeeOther, back)
 }
 
@@ -416,13 +416,13 @@ func (f queueFilter) filter() rights.QueueFilter {
 
 // bindQueueFilter decodes the queue's filter: inv holds what the queue does not offer.
 func (s *Server) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Invalid, ok bool) {
-	if inv, ok = s.bind(c, &f); !ok {
+	if inv, ok = s.Bind(c, &f); !ok {
 		return f, nil, false
 	}
 	var bad *apperr.Invalid
 	if errors.As(f.filter().Check(), &bad) {
 		for _, p := range bad.Problems {
-			addOnce(inv, p.Field, p.Key, p.Args...)
+			AddOnce(inv, p.Field, p.Key, p.Args...)
 		}
 	}
 	return f, inv, true
@@ -474,7 +474,7 @@ func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.R
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	rows = f.filter().Apply(all, clocks, currentUser(c).ID, rights.DateOf(s.Now()))
+	rows = f.filter().Apply(all, clocks, CurrentUser(c).ID, rights.DateOf(s.Now()))
 	return all, rows, clocks, nil
 }
 
@@ -547,7 +547,7 @@ func (s *Server) queue(c *gin.Context) {
 				c.Redirect(http.StatusSeeOther, "/officer/requests/"+q)
 				return
 			} else if !errors.Is(err, apperr.ErrNotFound) {
-				s.fail(c, err)
+				s.Fail(c, err)
 				return
 			}
 			p.NotFound = q
@@ -556,7 +556,7 @@ func (s *Server) queue(c *gin.Context) {
 		default:
 			found, more, err := s.Search.ByPerson(ctx, q)
 			if err != nil {
-				s.fail(c, err)
+				s.Fail(c, err)
 				return
 			}
 			if len(found) == 0 {
@@ -567,7 +567,7 @@ func (s *Server) queue(c *gin.Context) {
 	}
 	all, rows, clocks, err := s.queueRows(c, f)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p.Clocks = clocks
@@ -581,7 +581,7 @@ func (s *Server) queue(c *gin.Context) {
 		rows = kept
 	}
 	if p.FulfilDays, err = s.Fulfil.FulfilDays(ctx); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	for _, r := range all {
@@ -605,24 +605,24 @@ func (s *Server) queue(c *gin.Context) {
 		p.Next = template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
 	}
 	if p.Officers, err = s.officers.list(ctx, s.Users, s.Now()); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	for _, o := range p.Officers {
 		p.People[o.ID] = o.Name
 	}
-	v := s.view(c, "queue.title", nil)
+	v := s.View(c, "queue.title", nil)
 	for _, row := range queueRowsFor(v, &p) {
-		h, err := s.rowHTML(v, "queue", "fragment/queue_row", row)
+		h, err := s.RowHTML(v, "queue", "fragment/queue_row", row)
 		if err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 		p.Rows = append(p.Rows, h)
 	}
 	queueChoices(v, &p)
 	v.Page = p
-	s.render(c, http.StatusOK, "queue", v)
+	s.Render(c, http.StatusOK, "queue", v)
 }
 
 // queueRow is one row of the queue in words. They are worked out here rather than in
@@ -683,27 +683,27 @@ func (s *Server) queueCSV(c *gin.Context) {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		s.fail(c, inv)
+		s.Fail(c, inv)
 		return
 	}
 	_, rows, clocks, err := s.queueRows(c, f)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	officers, err := s.officers.list(c.Request.Context(), s.Users, s.Now())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	names := map[string]string{}
 	for _, o := range officers {
 		names[o.ID] = o.Name
 	}
-	v := s.textView(c)
+	v := s.TextView(c)
 	today := rights.DateOf(s.Now())
-	out := newCSV()
-	w := out.w
+	out := NewCSV()
+	w := out.W
 	_ = w.Write([]string{v.T("request.ref"), v.T("request.kind"), v.T("request.state"), v.T("request.received"), v.T("request.due"),
 		v.T("queue.clock"), v.T("queue.clock_due"), v.T("queue.days_left"), v.T("queue.assignee"), v.T("queue.channel"), v.T("queue.unread_col")})
 	for _, r := range rows {
@@ -713,7 +713,7 @@ func (s *Server) queueCSV(c *gin.Context) {
 			left = strconv.Itoa(rights.DaysLeft(ck.Due, today))
 		}
 		_ = w.Write([]string{r.Ref, v.T("right." + string(r.Kind) + ".name"), v.T("state." + string(r.State)), r.Received.String(), r.Due.String(),
-			v.T("clock." + ck.Kind), ck.Due.String(), left, csvCell(names[r.Assignee]), v.T("channel." + r.Channel), strconv.Itoa(r.Unread)})
+			v.T("clock." + ck.Kind), ck.Due.String(), left, CSVCell(names[r.Assignee]), v.T("channel." + r.Channel), strconv.Itoa(r.Unread)})
 	}
-	s.sendCSV(c, "request-queue-"+today.String()+".csv", out)
+	s.SendCSV(c, "request-queue-"+today.String()+".csv", out)
 }

@@ -43,17 +43,17 @@ func (s *Server) renderRetention(c *gin.Context, status int, values map[string]s
 	ctx := c.Request.Context()
 	periods, err := s.Retention.Periods(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	runs, err := s.Retention.Runs(ctx)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	holder, until, err := s.Retention.Lease(ctx, retention.LeaseName)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	p := retentionPage{Runs: runs, Values: values}
@@ -69,11 +69,11 @@ func (s *Server) renderRetention(c *gin.Context, status int, values map[string]s
 			p.Values[r.Key] = strconv.Itoa(r.Days)
 		}
 	}
-	v := s.view(c, "retention.title", p)
+	v := s.View(c, "retention.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.render(c, status, "retention", v)
+	s.Render(c, status, "retention", v)
 }
 
 // saveRetention sets the editable periods.
@@ -89,7 +89,7 @@ func (s *Server) saveRetention(c *gin.Context) {
 			continue // not on the form sent: unchanged
 		}
 		raw := strings.TrimSpace(c.PostForm(it.Key))
-		values[it.Key] = clip(raw, 12)
+		values[it.Key] = Clip(raw, 12)
 		n, err := strconv.Atoi(raw)
 		if err != nil {
 			inv.Add(it.Key, "retention.not_a_number")
@@ -107,7 +107,7 @@ func (s *Server) saveRetention(c *gin.Context) {
 	}
 	current, err := s.Retention.Periods(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if current == nil {
@@ -117,9 +117,9 @@ func (s *Server) saveRetention(c *gin.Context) {
 		current[k] = d
 	}
 	if err := s.Retention.SavePeriods(c.Request.Context(), current); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "retention.saved")
+	s.AddFlash(c, FlashSuccess, "retention.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/retention")
 }

@@ -13,8 +13,8 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = true
-	proxies := make([]string, len(s.opt.TrustedProxies))
-	for i, p := range s.opt.TrustedProxies {
+	proxies := make([]string, len(s.Opt.TrustedProxies))
+	for i, p := range s.Opt.TrustedProxies {
 		proxies[i] = p.String()
 	}
 	if len(proxies) == 0 {
@@ -24,15 +24,15 @@ func (s *Server) routes() *gin.Engine {
 
 	// The audit trail wraps the recoverer and the body limit, so a request that ends in a
 	// panic or is refused as too large is recorded too.
-	r.Use(s.measure, s.auditTrail, s.recoverer, s.accessLog, s.securityHeaders, s.refuseCrossOrigin, s.limitBody, s.language, s.whilePreparing, s.count)
+	r.Use(s.measure, s.AuditTrail, s.Recoverer, s.AccessLog, s.SecurityHeaders, s.RefuseCrossOrigin, s.LimitBody, s.Language, s.whilePreparing, s.Count)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/.well-known/gpc.json", s.gpc)
-	r.GET("/static/:hash/*path", s.static)
+	r.GET("/static/:hash/*path", s.Static)
 	r.GET("/lang", s.switchLanguage)
 
-	site := r.Group("/", s.session, s.forcePasswordChange)
+	site := r.Group("/", s.Session, s.ForcePasswordChange)
 	site.GET("/", s.home)
 	site.GET("/privacy", s.privacy)
 	site.GET("/setup", s.setupForm)
@@ -76,7 +76,7 @@ func (s *Server) routes() *gin.Engine {
 	site.POST("/receipts/verify", s.verifyReceipt)
 
 	// Anyone signed in: their own account.
-	me := site.Group("/account", s.requireUser)
+	me := site.Group("/account", s.RequireUser)
 	me.GET("", s.accountPage)
 	me.POST("/profile", s.profileSubmit)
 	me.POST("/verify", s.resendVerification)
@@ -97,7 +97,7 @@ func (s *Server) routes() *gin.Engine {
 	me.GET("/consents/receipts/:id/download", s.receiptDownload)
 
 	// Requests: a signed-in person's own.
-	reqs := site.Group("/requests", s.requireUser)
+	reqs := site.Group("/requests", s.RequireUser)
 	reqs.GET("", s.myRequests)
 	reqs.GET("/new", s.newRequestPage)
 	reqs.POST("", s.fileRequest)
@@ -109,11 +109,11 @@ func (s *Server) routes() *gin.Engine {
 	reqs.GET("/:ref/package", s.requesterPackage)
 
 	// Staff of any role.
-	staff := site.Group("/staff", s.requireRole(account.Roles...))
+	staff := site.Group("/staff", s.RequireRole(account.Roles...))
 	staff.GET("", s.staffHome)
 
 	// Privacy officers.
-	officer := site.Group("/officer", s.requireRole(account.RoleOfficer))
+	officer := site.Group("/officer", s.RequireRole(account.RoleOfficer))
 	officer.GET("/queue", s.queue)
 	officer.GET("/queue.csv", s.queueCSV)
 	officer.GET("/intake", s.intakePage)
@@ -138,12 +138,12 @@ func (s *Server) routes() *gin.Engine {
 	officer.GET("/consents/:id/files/:fid", s.paperScan)
 
 	// Webmasters: the traffic report, aggregates only.
-	web := site.Group("/webmaster", s.requireRole(account.RoleWebmaster))
+	web := site.Group("/webmaster", s.RequireRole(account.RoleWebmaster))
 	web.GET("/traffic", s.traffic)
 	web.GET("/traffic.csv", s.trafficCSV)
 
 	// Administrators.
-	admin := site.Group("/admin", s.requireRole(account.RoleAdmin))
+	admin := site.Group("/admin", s.RequireRole(account.RoleAdmin))
 	admin.GET("/staff", s.staffList)
 	admin.GET("/staff/new", s.newStaffPage)
 	admin.POST("/staff", s.createStaff)
@@ -207,7 +207,7 @@ func (s *Server) routes() *gin.Engine {
 	s.apiRoutes(r)
 
 	// The session is read so the page shows who is signed in, as every page does.
-	r.NoRoute(s.session, func(c *gin.Context) { s.renderError(c, http.StatusNotFound, "") })
-	r.NoMethod(func(c *gin.Context) { s.renderError(c, http.StatusMethodNotAllowed, "") })
+	r.NoRoute(s.Session, func(c *gin.Context) { s.RenderError(c, http.StatusNotFound, "") })
+	r.NoMethod(func(c *gin.Context) { s.RenderError(c, http.StatusMethodNotAllowed, "") })
 	return r
 }

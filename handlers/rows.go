@@ -32,7 +32,7 @@ type rowData struct {
 }
 
 // rowHTML is row rendered through fragment of page in the view's language.
-func (s *Core) rowHTML(v *View, page, fragment string, row any) (template.HTML, error) {
+func (s *Core) RowHTML(v *View, page, fragment string, row any) (template.HTML, error) {
 	k := rowKey{v.Lang, page, fragment, row}
 	s.rows.mu.RLock()
 	h, ok := s.rows.m[k]
@@ -41,7 +41,7 @@ func (s *Core) rowHTML(v *View, page, fragment string, row any) (template.HTML, 
 		return h, nil
 	}
 	var b bytes.Buffer
-	if err := s.pages.ExecuteFragment(&b, v.Lang, page, fragment, rowData{V: v, Row: row}); err != nil {
+	if err := s.Templates.ExecuteFragment(&b, v.Lang, page, fragment, rowData{V: v, Row: row}); err != nil {
 		return "", err
 	}
 	h = template.HTML(b.String()) // #nosec G203 -- the output of an html/template, escaped there

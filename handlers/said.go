@@ -22,7 +22,7 @@ type shownStep struct {
 // Worded words a step for the page's reader. Purposes are named from the notice (names);
 // what people typed is marked as Entered.
 func (v *View) Worded(st rights.Step, names map[string]consent.Text) shownStep {
-	said, note := v.s.saidOf(st)
+	said, note := v.s.SaidOf(st)
 	out := shownStep{Note: note}
 	for _, s := range said {
 		out.Said = append(out.Said, v.Say(s, names))
@@ -32,7 +32,7 @@ func (v *View) Worded(st rights.Step, names map[string]consent.Text) shownStep {
 
 // saidOf is what the portal recorded on a step and the note a person typed; a step
 // written before the two were kept apart is read back from its note.
-func (s *Core) saidOf(st rights.Step) ([]rights.Said, string) {
+func (s *Core) SaidOf(st rights.Step) ([]rights.Said, string) {
 	if len(st.Said) == 0 && st.Action == "fulfilled" {
 		return s.legacySaid(st.Note)
 	}
@@ -105,7 +105,7 @@ func (s *Core) legacySaid(note string) ([]rights.Said, string) {
 		for _, key := range legacyKeys {
 			forms := old[key]
 			for _, lang := range i18n.Supported {
-				forms = append(forms, s.cat.T(lang, key))
+				forms = append(forms, s.Cat.T(lang, key))
 			}
 			for _, f := range forms {
 				parts := strings.Split(f, "%s")

@@ -7,7 +7,6 @@ import (
 	"crypto/ed25519"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,40 +137,6 @@ type PackageBuilder interface {
 	Wait()
 }
 
-// Options are the web settings from the configuration.
-type Options struct {
-	// DiskLow: under this much free space /readyz reports not ready (PORTAL_DISK_LOW);
-	// UploadsLow, a higher floor: new attachments are refused (PORTAL_UPLOADS_LOW);
-	// DiskWarnPercent: administrators are warned on /staff at this much use.
-	DiskLow, UploadsLow Threshold
-	DiskWarnPercent     int
-	// DiskInterval is how long a reading of the disk is reused (default 2 s).
-	DiskInterval   time.Duration
-	HashKey        []byte // securecookie HMAC key (32 or 64 bytes)
-	BlockKey       []byte // securecookie AES key (32 bytes)
-	TrustedProxies []netip.Prefix
-	MaxBody        int64
-	Sessions       account.SessionPolicy
-	// RateLimit is the number of sign-in, sign-up and reset attempts one address may make
-	// per RateWindow, for each of the three forms (defaults 10 per 15 minutes).
-	RateLimit  int
-	RateWindow time.Duration
-	// SignUpFloor and ResetFloor are the least time a sign-up or reset request takes to
-	// answer, so the extra work done for a new (or existing) address does not show in the
-	// timing (defaults 800 ms and 400 ms).
-	SignUpFloor, ResetFloor time.Duration
-	// Quota bounds one person's filings; a zero field sets no limit.
-	Quota rights.Quota
-	// AnalyticsK is the traffic report's threshold: a figure under it is hidden (default
-	// 5, never below analytics.MinK).
-	AnalyticsK int
-	// UploadGrace and UploadMinRate pace the attachment routes' read deadline: an upload
-	// may take UploadGrace plus its size at UploadMinRate bytes a second (defaults 60 s
-	// and 20 KB/s), whatever the server's ReadTimeout.
-	UploadGrace   time.Duration
-	UploadMinRate int64
-}
-
 // Server holds the parsed templates, catalogues and dependencies.
 type Server struct {
 	*Core
@@ -259,13 +224,13 @@ func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Answered by refuseCrossOrigin inside Gin, where the refusal is audited.
-		s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), crossOriginKey{}, true)))
+		s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), CrossOriginKey{}, true)))
 	}))
-	return cop.Handler(headAsGet(s.engine))
+	return cop.Handler(HeadAsGet(s.engine))
 }
 
 // Pages exposes the template set so tests can check every page is rendered.
-func (s *Server) Pages() *templates.Set { return s.pages }
+func (s *Server) Pages() *templates.Set { return s.Templates }
 
 // Route is one entry of the route table.
 type Route struct{ Method, Path string }

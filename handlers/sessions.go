@@ -23,72 +23,72 @@ type sessionForm struct {
 
 // mySessions lists the person's usable sessions, the one in use marked.
 func (s *Server) mySessions(c *gin.Context) {
-	list, err := s.Accounts.OwnSessions(c.Request.Context(), currentUser(c), s.opt.Sessions)
+	list, err := s.Accounts.OwnSessions(c.Request.Context(), CurrentUser(c), s.Opt.Sessions)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "sessions", s.view(c, "sessions.title", sessionsPage{Sessions: list, Current: currentSessionRef(c)}))
+	s.Render(c, http.StatusOK, "sessions", s.View(c, "sessions.title", sessionsPage{Sessions: list, Current: currentSessionRef(c)}))
 }
 
 // endMySession ends one of the person's sessions once confirmed; a session that is not
 // theirs (or no longer usable) is not found. Ending the one in use signs them out.
 func (s *Server) endMySession(c *gin.Context) {
 	var f sessionForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		s.fail(c, inv)
+		s.Fail(c, inv)
 		return
 	}
-	ctx, u := c.Request.Context(), currentUser(c)
-	se, err := s.Accounts.OwnSession(ctx, u, f.Session, s.opt.Sessions)
+	ctx, u := c.Request.Context(), CurrentUser(c)
+	se, err := s.Accounts.OwnSession(ctx, u, f.Session, s.Opt.Sessions)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	v := s.ViewIn(c.GetString(keyLang))
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.end_own_session_title", TextKey: "confirm.end_own_session_text",
+	v := s.ViewIn(c.GetString(KeyLang))
+	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.end_own_session_title", TextKey: "confirm.end_own_session_text",
 		TextArgs: []any{v.Device(se), v.DateTime(se.Created)}, Action: "/account/sessions/end", Back: "/account/sessions"}) {
 		return
 	}
 	if err := s.Accounts.EndOwnSession(ctx, u, se); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if se.Ref() == currentSessionRef(c) {
-		s.clearSessionCookie(c)
-		s.addFlash(c, flashInfo, "flash.signed_out")
+		s.ClearSessionCookie(c)
+		s.AddFlash(c, FlashInfo, "flash.signed_out")
 		c.Redirect(http.StatusSeeOther, "/")
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.own_session_ended")
+	s.AddFlash(c, FlashSuccess, "flash.own_session_ended")
 	c.Redirect(http.StatusSeeOther, "/account/sessions")
 }
 
 // endMyOtherSessions ends every session of the person but the one in use, once confirmed.
 func (s *Server) endMyOtherSessions(c *gin.Context) {
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.end_other_sessions_title", TextKey: "confirm.end_other_sessions_text",
+	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.end_other_sessions_title", TextKey: "confirm.end_other_sessions_text",
 		Action: "/account/sessions/end-others", Back: "/account/sessions"}) {
 		return
 	}
 	keep := ""
-	if se, ok := c.Get(keySession); ok {
+	if se, ok := c.Get(KeySession); ok {
 		keep = se.(*account.Session).ID
 	}
-	if err := s.Accounts.EndOtherSessions(c.Request.Context(), currentUser(c), keep); err != nil {
-		s.fail(c, err)
+	if err := s.Accounts.EndOtherSessions(c.Request.Context(), CurrentUser(c), keep); err != nil {
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.other_sessions_ended")
+	s.AddFlash(c, FlashSuccess, "flash.other_sessions_ended")
 	c.Redirect(http.StatusSeeOther, "/account/sessions")
 }
 
 // currentSessionRef is the ref of the session the request came with.
 func currentSessionRef(c *gin.Context) string {
-	if se, ok := c.Get(keySession); ok {
+	if se, ok := c.Get(KeySession); ok {
 		return se.(*account.Session).Ref()
 	}
 	return ""

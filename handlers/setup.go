@@ -23,16 +23,16 @@ type setupForm struct {
 	PasswordConfirm string `form:"password_confirm" binding:"max=256"`
 }
 
-var errSetupLink = &pageError{status: http.StatusNotFound, key: "error.setup_link"}
+var errSetupLink = &PageError{Status: http.StatusNotFound, Key: "error.setup_link"}
 
 // setupForm shows the first-administrator form for a valid one-time link.
 func (s *Server) setupForm(c *gin.Context) {
 	token := c.Query("token")
 	if err := s.checkSetupLink(c, token); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "setup", s.view(c, "setup.title", setupPage{Token: token}))
+	s.Render(c, http.StatusOK, "setup", s.View(c, "setup.title", setupPage{Token: token}))
 }
 
 func (s *Server) checkSetupLink(c *gin.Context, token string) error {
@@ -52,14 +52,14 @@ func (s *Server) setupSubmit(c *gin.Context) {
 	if err := c.ShouldBind(&f); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
-		s.fail(c, errSetupLink)
+		s.Fail(c, errSetupLink)
 		return
 	}
 	if err := s.checkSetupLink(c, f.Token); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	page := setupPage{Token: f.Token, Email: f.Email, Name: f.Name}
@@ -68,30 +68,30 @@ func (s *Server) setupSubmit(c *gin.Context) {
 		inv.Add("password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) > 0 {
-		v := s.view(c, "setup.title", page)
-		inFormOrder(inv, &f)
+		v := s.View(c, "setup.title", page)
+		InFormOrder(inv, &f)
 		v.Problems = inv.Problems
-		s.render(c, http.StatusBadRequest, "setup", v)
+		s.Render(c, http.StatusBadRequest, "setup", v)
 		return
 	}
 	user, err := s.Setup.CreateAdmin(c.Request.Context(), f.Token, f.Email, f.Name, f.Password)
 	switch {
 	case errors.Is(err, apperr.ErrConflict):
-		v := s.view(c, "setup.title", page)
+		v := s.View(c, "setup.title", page)
 		v.Problems = []apperr.Problem{{Field: "email", Key: "email.taken"}}
-		s.render(c, http.StatusConflict, "setup", v)
+		s.Render(c, http.StatusConflict, "setup", v)
 		return
 	case errors.Is(err, apperr.ErrNotFound):
-		s.fail(c, errSetupLink)
+		s.Fail(c, errSetupLink)
 		return
 	case err != nil:
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	if err := s.startSession(c, user); err != nil {
-		s.fail(c, err)
+	if err := s.StartSession(c, user); err != nil {
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.admin_created")
+	s.AddFlash(c, FlashSuccess, "flash.admin_created")
 	c.Redirect(http.StatusSeeOther, "/")
 }

@@ -10,13 +10,13 @@ import (
 
 // signOut ends the session on the server, not just in the browser.
 func (s *Server) signOut(c *gin.Context) {
-	if v, ok := c.Get(keySession); ok {
+	if v, ok := c.Get(KeySession); ok {
 		if err := s.Sessions.Delete(c.Request.Context(), v.(*account.Session).ID); err != nil {
-			s.fail(c, err)
+			s.Fail(c, err)
 			return
 		}
 	}
-	s.clearSessionCookie(c)
-	s.addFlash(c, flashInfo, "flash.signed_out")
+	s.ClearSessionCookie(c)
+	s.AddFlash(c, FlashInfo, "flash.signed_out")
 	c.Redirect(http.StatusSeeOther, "/")
 }

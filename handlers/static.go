@@ -60,12 +60,12 @@ func loadStatic() (map[string]*staticFile, error) {
 // static serves embedded files. The current hash in the URL earns a year of caching; an
 // old hash (a page from before a deploy) still gets the file, briefly cached. A browser
 // that accepts brotli or gzip gets the compressed body made at start (brotli first).
-func (s *Core) static(c *gin.Context) {
+func (s *Core) Static(c *gin.Context) {
 	name := strings.TrimPrefix(path.Clean(c.Param("path")), "/")
 	want, ok := s.hashes[name]
 	f := s.staticFiles[name]
 	if !ok || f == nil {
-		s.renderError(c, http.StatusNotFound, "")
+		s.RenderError(c, http.StatusNotFound, "")
 		return
 	}
 	h := c.Writer.Header()

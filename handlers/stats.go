@@ -117,15 +117,15 @@ func protectStats(p *requestStatsPage, k int) *publicStats {
 // the visitor typed wrong (or out of range) is a problem to show, not ignored.
 func (s *Server) statsRange(c *gin.Context) (from, to string, inv *apperr.Invalid, ok bool) {
 	var f statsFilter
-	inv, ok = s.bind(c, &f)
+	inv, ok = s.Bind(c, &f)
 	if !ok {
 		return "", "", nil, false
 	}
 	if len(inv.Problems) > 0 {
-		inFormOrder(inv, &f)
+		InFormOrder(inv, &f)
 		return c.Query("from"), c.Query("to"), inv, true
 	}
-	now := s.Now().In(taipei)
+	now := s.Now().In(Taipei)
 	to, from = now.Format("2006-01"), now.AddDate(0, -11, 0).Format("2006-01")
 	if f.To != "" {
 		to = f.To
@@ -148,7 +148,7 @@ func (s *Server) loadStats(c *gin.Context) (*requestStatsPage, *apperr.Invalid, 
 	}
 	rows, err := s.RequestStats.Stats(c.Request.Context(), from, to)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, nil, false
 	}
 	p := &requestStatsPage{From: from, To: to, Rows: rows, Query: template.URL(url.Values{"from": {from}, "to": {to}}.Encode())} // #nosec G203 -- url.Values.Encode output: every byte escaped for a query
@@ -180,7 +180,7 @@ func (s *Server) requestStats(c *gin.Context) {
 	}
 	var err error
 	if p.Published, err = s.Flags.Flag(c.Request.Context(), flagPublishStats); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	s.renderStats(c, "request_stats", "stats.title", p, inv)
@@ -188,12 +188,12 @@ func (s *Server) requestStats(c *gin.Context) {
 
 // renderStats shows a statistics page, with its problems and 400 when the range had any.
 func (s *Server) renderStats(c *gin.Context, page, title string, p *requestStatsPage, inv *apperr.Invalid) {
-	v := s.view(c, title, p)
+	v := s.View(c, title, p)
 	status := http.StatusOK
 	if inv != nil {
 		v.Problems, status = inv.Problems, http.StatusBadRequest
 	}
-	s.render(c, status, page, v)
+	s.Render(c, status, page, v)
 }
 
 // flagPublishStats turns on the public transparency page.
@@ -206,19 +206,19 @@ type publishForm struct {
 // publishStats turns the public transparency page on or off.
 func (s *Server) publishStats(c *gin.Context) {
 	var f publishForm
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		s.fail(c, inv)
+		s.Fail(c, inv)
 		return
 	}
 	if err := s.Flags.SetFlag(c.Request.Context(), flagPublishStats, f.Publish == "on"); err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
-	s.addFlash(c, flashSuccess, "flash.stats_"+f.Publish)
+	s.AddFlash(c, FlashSuccess, "flash.stats_"+f.Publish)
 	c.Redirect(http.StatusSeeOther, "/admin/requests/stats")
 }
 
@@ -227,11 +227,11 @@ func (s *Server) publishStats(c *gin.Context) {
 func (s *Server) transparency(c *gin.Context) {
 	on, err := s.Flags.Flag(c.Request.Context(), flagPublishStats)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return
 	}
 	if !on {
-		s.fail(c, apperr.ErrNotFound)
+		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
 	p, inv, ok := s.loadStats(c)
@@ -239,7 +239,7 @@ func (s *Server) transparency(c *gin.Context) {
 		return
 	}
 	if inv == nil {
-		p.Public = protectStats(p, s.opt.AnalyticsK)
+		p.Public = protectStats(p, s.Opt.AnalyticsK)
 	}
 	s.renderStats(c, "transparency", "transparency.title", p, inv)
 }
@@ -251,12 +251,12 @@ func (s *Server) requestStatsCSV(c *gin.Context) {
 		return
 	}
 	if inv != nil {
-		s.fail(c, inv)
+		s.Fail(c, inv)
 		return
 	}
-	v := s.textView(c)
-	out := newCSV()
-	w := out.w
+	v := s.TextView(c)
+	out := NewCSV()
+	w := out.W
 	_ = w.Write([]string{v.T("stats.month"), v.T("request.kind"), v.T("stats.received"), v.T("stats.granted"), v.T("stats.partly"),
 		v.T("stats.refused"), v.T("stats.withdrawn"), v.T("stats.median_days"), v.T("stats.on_time"), v.T("stats.extended")})
 	row := func(month string, m rights.MonthStats) {
@@ -275,5 +275,5 @@ func (s *Server) requestStatsCSV(c *gin.Context) {
 		row(p.From+"–"+p.To, t)
 	}
 	row(p.From+"–"+p.To, p.All)
-	s.sendCSV(c, "request-statistics-"+p.From+"-"+p.To+".csv", out)
+	s.SendCSV(c, "request-statistics-"+p.From+"-"+p.To+".csv", out)
 }

@@ -120,7 +120,7 @@ func groupDigits(n int64) string {
 // trafficRange reads the range: a preset (30 days by default) or a custom from..to.
 func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bool) {
 	var f trafficFilter
-	inv, ok := s.bind(c, &f)
+	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return nil, nil, false
 	}
@@ -191,15 +191,15 @@ func (s *Server) loadTraffic(c *gin.Context) (*trafficPage, *apperr.Invalid, boo
 		return p, inv, ok
 	}
 	if s.Counter == nil {
-		p.Rep = analytics.Build(&analytics.Range{From: p.From, To: p.To}, s.opt.AnalyticsK)
+		p.Rep = analytics.Build(&analytics.Range{From: p.From, To: p.To}, s.Opt.AnalyticsK)
 		return p, inv, true
 	}
 	r, err := s.Counter.Store.Range(c.Request.Context(), p.From, p.To)
 	if err != nil {
-		s.fail(c, err)
+		s.Fail(c, err)
 		return nil, nil, false
 	}
-	p.Rep = analytics.Build(r, s.opt.AnalyticsK)
+	p.Rep = analytics.Build(r, s.Opt.AnalyticsK)
 	p.Chart = newTrafficChart(p.Rep)
 	return p, inv, true
 }
@@ -211,12 +211,12 @@ func (s *Server) traffic(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v := s.view(c, "traffic.title", *p)
+	v := s.View(c, "traffic.title", *p)
 	status := http.StatusOK
 	if len(inv.Problems) > 0 {
 		v.Problems, status = inv.Problems, http.StatusBadRequest
 	}
-	s.render(c, status, "traffic", v)
+	s.Render(c, status, "traffic", v)
 }
 
 // trafficCSV exports exactly the figures the page shows, as tidy columns a spreadsheet
@@ -229,13 +229,13 @@ func (s *Server) trafficCSV(c *gin.Context) {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		s.fail(c, inv) // the page lists them, their arguments filled in
+		s.Fail(c, inv) // the page lists them, their arguments filled in
 		return
 	}
-	v := s.textView(c)
+	v := s.TextView(c)
 	rep := p.Rep
-	out := newCSV()
-	w := out.w
+	out := NewCSV()
+	w := out.W
 	count, seconds := v.T("traffic.csv.unit_count"), v.T("traffic.csv.unit_seconds")
 	row := func(section, name, title string, cell analytics.Cell, unit string) {
 		fig, hidden := strconv.FormatInt(cell.Value, 10), ""
@@ -245,7 +245,7 @@ func (s *Server) trafficCSV(c *gin.Context) {
 		case analytics.Withheld:
 			fig, hidden = "", v.T("traffic.hidden_withheld")
 		}
-		_ = w.Write([]string{section, csvCell(name), csvCell(title), fig, unit, hidden})
+		_ = w.Write([]string{section, CSVCell(name), CSVCell(title), fig, unit, hidden})
 	}
 	_ = w.Write([]string{v.T("traffic.csv.section"), v.T("traffic.csv.key"), v.T("traffic.csv.title"),
 		v.T("traffic.csv.value"), v.T("traffic.csv.unit"), v.T("traffic.csv.hidden")})
@@ -280,7 +280,7 @@ func (s *Server) trafficCSV(c *gin.Context) {
 			row(name, p.Label(v, t.Dim, r.Key), p.PageTitle(v, t.Dim, r.Key), r.Cell, count)
 		}
 	}
-	s.sendCSV(c, "traffic-"+rep.From+"-"+rep.To+".csv", out)
+	s.SendCSV(c, "traffic-"+rep.From+"-"+rep.To+".csv", out)
 }
 
 // pageTitles names the counted pages by their route pattern, so the report can say

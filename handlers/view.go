@@ -28,7 +28,7 @@ type View struct {
 	TitleKey   string
 	RequestID  string
 	User       *account.User
-	Flashes    []flash
+	Flashes    []Flash
 	Problems   []apperr.Problem
 	Page       any
 	// Banner is a new notice version to announce prominently (0: none).
@@ -98,11 +98,11 @@ func navFor(v *View) navState {
 }
 
 // T translates a catalogue key into the page's language.
-func (v *View) T(key string, args ...any) string { return v.s.cat.T(v.Lang, key, args...) }
+func (v *View) T(key string, args ...any) string { return v.s.Cat.T(v.Lang, key, args...) }
 
 // TIn translates a key into another language than the page's: a language's own name in
 // a list of languages, marked with its lang.
-func (v *View) TIn(lang, key string) string { return v.s.cat.T(lang, key) }
+func (v *View) TIn(lang, key string) string { return v.s.Cat.T(lang, key) }
 
 // TArgs is T with the values in a slice, for templates.
 func (v *View) TArgs(key string, args []any) string { return v.T(key, args...) }
@@ -149,7 +149,7 @@ type filedPanel struct {
 // Filed is the filing this page confirms, if the form before it filed one.
 func (v *View) Filed() *filedPanel {
 	for _, f := range v.Flashes {
-		if f.Kind != flashFiled || len(f.Args) != 4 {
+		if f.Kind != FlashFiled || len(f.Args) != 4 {
 			continue
 		}
 		ref, _ := f.Args[0].(string)
@@ -166,10 +166,10 @@ func (v *View) Filed() *filedPanel {
 }
 
 // Messages are the flashes shown as messages (a filing's panel is shown on its own).
-func (v *View) Messages() []flash {
-	var out []flash
+func (v *View) Messages() []Flash {
+	var out []Flash
 	for _, f := range v.Flashes {
-		if f.Kind != flashFiled {
+		if f.Kind != FlashFiled {
 			out = append(out, f)
 		}
 	}
@@ -177,10 +177,10 @@ func (v *View) Messages() []flash {
 }
 
 // Flash renders a flash message with its values.
-func (v *View) Flash(f flash) string { return v.T(f.Key, f.Args...) }
+func (v *View) Flash(f Flash) string { return v.T(f.Key, f.Args...) }
 
 // Has reports whether the catalogue has key in the page's language.
-func (v *View) Has(key string) bool { return v.s.cat.Has(v.Lang, key) }
+func (v *View) Has(key string) bool { return v.s.Cat.Has(v.Lang, key) }
 
 // Asset returns the content-hashed URL of a static file.
 func (v *View) Asset(name string) string { return assetURL(v.s.hashes, name) }
@@ -191,7 +191,7 @@ func assetURL(hashes map[string]string, name string) string {
 
 // Date formats a date the way readers of the page's language expect (Asia/Taipei).
 func (v *View) Date(t time.Time) string {
-	t = t.In(taipei)
+	t = t.In(Taipei)
 	if v.Lang == i18n.EN {
 		return t.Format("2 January 2006")
 	}
@@ -212,16 +212,16 @@ func (v *View) FieldError(field string) string {
 }
 
 // taipei is the zone pages show times in (the portal's one zone, twtime).
-var taipei = twtime.Zone
+var Taipei = twtime.Zone
 
 // view builds the common part of every page from the request.
-func (s *Core) view(c *gin.Context, titleKey string, page any) *View {
-	v := s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), titleKey, page)
-	v.User = currentUser(c)
+func (s *Core) View(c *gin.Context, titleKey string, page any) *View {
+	v := s.newView(c.Request, c.GetString(KeyLang), c.GetString(KeyRequestID), titleKey, page)
+	v.User = CurrentUser(c)
 	v.Flashes = s.takeFlashes(c)
 	v.Banner = s.noticeBanner(c)
 	// Staff are never counted, so they are not asked.
-	v.CookieBanner = s.Counter != nil && c.Request.Method == http.MethodGet && s.analyticsChoice(c.Request) == choiceNone &&
+	v.CookieBanner = s.Counter != nil && c.Request.Method == http.MethodGet && s.AnalyticsChoice(c.Request) == ChoiceNone &&
 		c.FullPath() != "/cookies" && (v.User == nil || !v.User.IsStaff())
 	v.RequestURI = c.Request.URL.RequestURI()
 	return v
@@ -230,8 +230,8 @@ func (s *Core) view(c *gin.Context, titleKey string, page any) *View {
 // textView is the catalogue in the request's language, for answers that are not pages
 // (CSV exports): unlike view it neither takes the pending flash messages nor looks up
 // the notice and cookie banners.
-func (s *Core) textView(c *gin.Context) *View {
-	return s.newView(c.Request, c.GetString(keyLang), c.GetString(keyRequestID), "", nil)
+func (s *Core) TextView(c *gin.Context) *View {
+	return s.newView(c.Request, c.GetString(KeyLang), c.GetString(KeyRequestID), "", nil)
 }
 
 func (s *Core) newView(r *http.Request, lang, requestID, titleKey string, page any) *View {
@@ -249,7 +249,7 @@ func (s *Core) newView(r *http.Request, lang, requestID, titleKey string, page a
 }
 
 // render writes a page for a Gin handler.
-func (s *Core) render(c *gin.Context, status int, page string, v *View) {
+func (s *Core) Render(c *gin.Context, status int, page string, v *View) {
 	s.writePage(c.Writer, status, page, v)
 }
 
@@ -259,13 +259,13 @@ func (s *Core) writePage(w http.ResponseWriter, status int, page string, v *View
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	defer putPageBuffer(buf)
 	v.Nav = navFor(v)
-	if err := s.pages.Execute(buf, v.Lang, page, v); err != nil {
+	if err := s.Templates.Execute(buf, v.Lang, page, v); err != nil {
 		s.Log.Error("render", "page", page, "request_id", v.RequestID, "err", err)
 		buf.Reset()
 		status = http.StatusInternalServerError
-		v.Page = errorPage{Status: status}
+		v.Page = ErrorPage{Status: status}
 		v.TitleKey = "error.500.title"
-		if page == "error" || s.pages.Execute(buf, v.Lang, "error", v) != nil {
+		if page == "error" || s.Templates.Execute(buf, v.Lang, "error", v) != nil {
 			buf.Reset()
 			buf.WriteString("500 Internal Server Error")
 		}

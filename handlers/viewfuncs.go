@@ -14,17 +14,17 @@ import (
 
 // sessionRef is how pages name a session: a prefix of its stored hash, never the
 // cookie's token.
-func sessionRef(se *account.Session) string { return se.Ref() }
+func SessionRef(se *account.Session) string { return se.Ref() }
 
 // SessionRef is sessionRef for templates.
-func (v *View) SessionRef(se *account.Session) string { return sessionRef(se) }
+func (v *View) SessionRef(se *account.Session) string { return SessionRef(se) }
 
 // DateTime formats a moment in Taiwan time.
 func (v *View) DateTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return v.Date(t) + " " + t.In(taipei).Format("15:04")
+	return v.Date(t) + " " + t.In(Taipei).Format("15:04")
 }
 
 // Size formats a file size for people.
