@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/ratelimit"
 )
 
@@ -38,7 +39,7 @@ type signUpForm struct {
 }
 
 func (s *Server) signUpPage(c *gin.Context) {
-	if CurrentUser(c) != nil {
+	if web.CurrentUser(c) != nil {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
@@ -68,24 +69,24 @@ func (s *Server) signUpSubmit(c *gin.Context) {
 	}
 	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: newConsentForm(n, nil, f.Purposes, f.Acknowledge)}
 	d := decision(c, n, f.Purposes, f.Acknowledge, nil)
-	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(KeyLang), OnCreated: s.recordOnCreate(d)}
+	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(web.KeyLang), OnCreated: s.recordOnCreate(d)}
 	// The domain's rules run even when the form already has problems, so the user sees
 	// everything to fix at once.
-	inv, err = Merge(inv, s.Accounts.Validate(su).OrNil())
+	inv, err = web.Merge(inv, s.Accounts.Validate(su).OrNil())
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
-	if inv, err = Merge(inv, consent.CheckDecision(d).OrNil()); err != nil {
+	if inv, err = web.Merge(inv, consent.CheckDecision(d).OrNil()); err != nil {
 		s.Fail(c, err)
 		return
 	}
 	if f.Version != n.Version {
 		// The notice changed while the form was open: the person must see the new one.
-		AddOnce(inv, "", "consent.notice_changed")
+		web.AddOnce(inv, "", "consent.notice_changed")
 	}
 	if f.Password != f.PasswordConfirm {
-		AddOnce(inv, "password_confirm", "password.mismatch")
+		web.AddOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) == 0 {
 		defer answerNoSoonerThan(time.Now(), s.Opt.SignUpFloor)
@@ -97,7 +98,7 @@ func (s *Server) signUpSubmit(c *gin.Context) {
 		return
 	}
 	v := s.View(c, "signup.title", page)
-	InFormOrder(inv, &f)
+	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.Render(c, http.StatusBadRequest, "signup", v)
 }
@@ -139,7 +140,7 @@ func (s *Server) resendFromMailSent(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "mail_sent.resent")
+	s.AddFlash(c, web.FlashSuccess, "mail_sent.resent")
 	c.Redirect(http.StatusSeeOther, "/mail-sent?about=signup")
 }
 
@@ -151,10 +152,10 @@ func answerNoSoonerThan(start time.Time, d time.Duration) {
 	}
 }
 
-var errLink = &PageError{Status: http.StatusNotFound, Key: "error.link"}
+var errLink = &web.PageError{Status: http.StatusNotFound, Key: "error.link"}
 
 // errVerifyLink is a verification link that no longer works.
-var errVerifyLink = &PageError{Status: http.StatusNotFound, Key: "error.verify_link"}
+var errVerifyLink = &web.PageError{Status: http.StatusNotFound, Key: "error.verify_link"}
 
 // verify spends an e-mail verification link.
 func (s *Server) verify(c *gin.Context) {
@@ -164,8 +165,8 @@ func (s *Server) verify(c *gin.Context) {
 		// A link used once already is the likeliest case (clicked twice, or opened by
 		// a mail scanner first): a verified person is told so; anyone else is told
 		// what to do next rather than only that the link does not work.
-		if cu := CurrentUser(c); cu != nil && cu.EmailVerified {
-			s.AddFlash(c, FlashSuccess, "flash.email_already_verified")
+		if cu := web.CurrentUser(c); cu != nil && cu.EmailVerified {
+			s.AddFlash(c, web.FlashSuccess, "flash.email_already_verified")
 			c.Redirect(http.StatusSeeOther, "/account")
 			return
 		}
@@ -175,8 +176,8 @@ func (s *Server) verify(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.email_verified")
-	if cu := CurrentUser(c); cu != nil && cu.ID == u.ID {
+	s.AddFlash(c, web.FlashSuccess, "flash.email_verified")
+	if cu := web.CurrentUser(c); cu != nil && cu.ID == u.ID {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
@@ -190,9 +191,9 @@ type signInForm struct {
 }
 
 func (s *Server) signInPage(c *gin.Context) {
-	next := LocalPath(c.Query("next"), "")
-	if CurrentUser(c) != nil {
-		c.Redirect(http.StatusSeeOther, LocalPath(next, "/account"))
+	next := web.LocalPath(c.Query("next"), "")
+	if web.CurrentUser(c) != nil {
+		c.Redirect(http.StatusSeeOther, web.LocalPath(next, "/account"))
 		return
 	}
 	s.Render(c, http.StatusOK, "signin", s.View(c, "signin.title", formPage{Prefix: "signin", Next: next}))
@@ -209,7 +210,7 @@ func (s *Server) signInSubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: LocalPath(f.Next, "")}
+	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: web.LocalPath(f.Next, "")}
 	status := http.StatusBadRequest
 	if len(inv.Problems) == 0 {
 		u, err := s.Accounts.SignInFrom(c.Request.Context(), f.Email, f.Password, ratelimit.Key(c.ClientIP()))
@@ -220,11 +221,11 @@ func (s *Server) signInSubmit(c *gin.Context) {
 				s.Fail(c, err)
 				return
 			}
-			c.Set(KeyAuditActor, u)
+			c.Set(web.KeyAuditActor, u)
 			// Only failures count against the address: many people share one (an
 			// office, a carrier's CGNAT).
 			s.signInLimit.Refund(ratelimit.Key(c.ClientIP()))
-			target := LocalPath(page.Next, "/account")
+			target := web.LocalPath(page.Next, "/account")
 			if u.IsStaff() && page.Next == "" {
 				target = "/staff"
 			}
@@ -260,7 +261,7 @@ func (s *Server) signInSubmit(c *gin.Context) {
 		}
 	}
 	v := s.View(c, "signin.title", page)
-	InFormOrder(inv, &f)
+	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.Render(c, status, "signin", v)
 }
@@ -286,13 +287,13 @@ func (s *Server) forgotSubmit(c *gin.Context) {
 	}
 	if len(inv.Problems) > 0 {
 		v := s.View(c, "forgot.title", formPage{Prefix: "forgot", Values: map[string]string{"email": f.Email}})
-		InFormOrder(inv, &f)
+		web.InFormOrder(inv, &f)
 		v.Problems = inv.Problems
 		s.Render(c, http.StatusBadRequest, "forgot", v)
 		return
 	}
 	defer answerNoSoonerThan(time.Now(), s.Opt.ResetFloor)
-	if err := s.Accounts.RequestReset(c.Request.Context(), f.Email, c.GetString(KeyLang)); err != nil {
+	if err := s.Accounts.RequestReset(c.Request.Context(), f.Email, c.GetString(web.KeyLang)); err != nil {
 		s.Fail(c, err)
 		return
 	}
@@ -334,7 +335,7 @@ func (s *Server) resetSubmit(c *gin.Context) {
 		return
 	}
 	if f.Password != f.PasswordConfirm {
-		AddOnce(inv, "password_confirm", "password.mismatch")
+		web.AddOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) == 0 {
 		_, err := s.Accounts.ResetPasswordWithCode(c.Request.Context(), f.Token, f.Password, f.UnlockCode)
@@ -342,13 +343,13 @@ func (s *Server) resetSubmit(c *gin.Context) {
 			s.Fail(c, errLink)
 			return
 		}
-		if inv, err = Merge(inv, err); err != nil {
+		if inv, err = web.Merge(inv, err); err != nil {
 			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
 			s.ClearSessionCookie(c)
-			s.AddFlash(c, FlashSuccess, "flash.password_reset")
+			s.AddFlash(c, web.FlashSuccess, "flash.password_reset")
 			c.Redirect(http.StatusSeeOther, "/signin")
 			return
 		}
@@ -362,7 +363,7 @@ func (s *Server) resetSubmit(c *gin.Context) {
 		return
 	}
 	v := s.View(c, "reset.title", formPage{Prefix: "reset", Token: f.Token, Staff: staff})
-	InFormOrder(inv, &f)
+	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.Render(c, http.StatusBadRequest, "reset", v)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 // scopeOption is one scope checkbox of the issue form.
@@ -78,8 +79,8 @@ func (s *Server) issueToken(c *gin.Context) {
 		for i, sc := range f.Scopes {
 			scopes[i] = apitoken.Scope(sc)
 		}
-		secret, t, err := apitoken.Issue(c.Request.Context(), s.APITokens, f.Name, scopes, CurrentUser(c).ID, s.Now())
-		if inv, err = Merge(inv, err); err != nil {
+		secret, t, err := apitoken.Issue(c.Request.Context(), s.APITokens, f.Name, scopes, web.CurrentUser(c).ID, s.Now())
+		if inv, err = web.Merge(inv, err); err != nil {
 			s.Fail(c, err)
 			return
 		}
@@ -93,7 +94,7 @@ func (s *Server) issueToken(c *gin.Context) {
 		return
 	}
 	v := s.View(c, "tokens.title", p)
-	InFormOrder(inv, &f)
+	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.Render(c, status, "tokens", v)
 }
@@ -117,7 +118,7 @@ func (s *Server) revokeToken(c *gin.Context) {
 		return
 	}
 	// A revoked token cannot be restored: the calling system stops until given a new one.
-	if hit.RevokedAt.IsZero() && !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.revoke_token_title", TextKey: "confirm.revoke_token_text", TextArgs: []any{hit.Name},
+	if hit.RevokedAt.IsZero() && !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.revoke_token_title", TextKey: "confirm.revoke_token_text", TextArgs: []any{hit.Name},
 		Action: "/admin/tokens/" + ref + "/revoke", Back: "/admin/tokens"}) {
 		return
 	}
@@ -125,6 +126,6 @@ func (s *Server) revokeToken(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.token_revoked")
+	s.AddFlash(c, web.FlashSuccess, "flash.token_revoked")
 	c.Redirect(http.StatusSeeOther, "/admin/tokens")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/backup"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/rights"
@@ -76,7 +77,7 @@ type backupWarning struct {
 // operator's cron mail is easily ignored, this page is not.
 func (s *Server) staffHome(c *gin.Context) {
 	var p staffHomePage
-	if u := CurrentUser(c); s.Backups != nil && u != nil && u.Has(account.RoleAdmin) {
+	if u := web.CurrentUser(c); s.Backups != nil && u != nil && u.Has(account.RoleAdmin) {
 		st, err := s.Backups.BackupStatus(c.Request.Context(), backup.Data)
 		if err != nil {
 			s.Fail(c, err)
@@ -87,7 +88,7 @@ func (s *Server) staffHome(c *gin.Context) {
 			p.Backup = &backupWarning{Attention: a, Status: st, Days: int(now.Sub(st.LastOK.At) / (24 * time.Hour))}
 		}
 	}
-	if u := CurrentUser(c); u != nil && u.Has(account.RoleAdmin) {
+	if u := web.CurrentUser(c); u != nil && u.Has(account.RoleAdmin) {
 		p.Disk = s.diskWarningFor(c.Request.Context())
 		locked, err := s.Accounts.LockedStaff(c.Request.Context())
 		if err != nil {
@@ -96,7 +97,7 @@ func (s *Server) staffHome(c *gin.Context) {
 		}
 		p.Locked = locked
 	}
-	if u := CurrentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
+	if u := web.CurrentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
 		counts, err := s.countRequests(c.Request.Context(), u.ID)
 		if err != nil {
 			s.Fail(c, err)
@@ -200,13 +201,13 @@ func (s *Server) recordReview(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	rv := &account.Review{ID: ids.New("rv"), ReviewerID: u.ID, ReviewerName: u.Name, At: s.Now(), Accounts: len(rows), Note: f.Note}
 	if err := s.Reviews.Record(c.Request.Context(), rv); err != nil {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.review_recorded")
+	s.AddFlash(c, web.FlashSuccess, "flash.review_recorded")
 	c.Redirect(http.StatusSeeOther, "/admin/staff")
 }
 
@@ -219,7 +220,7 @@ func (s *Server) staffCSV(c *gin.Context) {
 		return
 	}
 	v := s.TextView(c)
-	out := NewCSV()
+	out := web.NewCSV()
 	w := out.W
 	_ = w.Write([]string{v.T("staff.col.name"), v.T("staff.col.email"), v.T("staff.col.roles"), v.T("staff.col.created"),
 		v.T("staff.col.last_sign_in"), v.T("staff.col.expires"), v.T("staff.col.state")})
@@ -228,7 +229,7 @@ func (s *Server) staffCSV(c *gin.Context) {
 		for i, ro := range r.Roles {
 			roles[i] = v.T("role." + string(ro))
 		}
-		_ = w.Write([]string{CSVCell(r.Name), CSVCell(r.Email), strings.Join(roles, v.T("list.sep")), isoDate(r.Created),
+		_ = w.Write([]string{web.CSVCell(r.Name), web.CSVCell(r.Email), strings.Join(roles, v.T("list.sep")), isoDate(r.Created),
 			isoDate(r.LastSignIn), isoDate(r.Expires), v.T(stateKey(r))})
 	}
 	s.SendCSV(c, "staff-accounts-"+twtime.Day(s.Now())+".csv", out)
@@ -273,7 +274,7 @@ func (f *staffForm) input() account.StaffInput {
 	exp := f.Expires
 	if !exp.IsZero() {
 		// The account works through the whole expiry day, Taiwan time.
-		exp = time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, Taipei).AddDate(0, 0, 1)
+		exp = time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, web.Taipei).AddDate(0, 0, 1)
 	}
 	return account.StaffInput{Email: f.Email, Name: f.Name, Roles: roles, Contractor: f.Contractor, Expires: exp, Disabled: f.Disabled}
 }
@@ -313,7 +314,7 @@ func dateValue(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(Taipei).AddDate(0, 0, -1).Format("2006-01-02")
+	return t.In(web.Taipei).AddDate(0, 0, -1).Format("2006-01-02")
 }
 
 // createStaff opens a staff account and shows its temporary password once.
@@ -328,7 +329,7 @@ func (s *Server) createStaff(c *gin.Context) {
 	}
 	if len(inv.Problems) == 0 {
 		u, temp, err := s.Accounts.CreateStaff(c.Request.Context(), f.input())
-		if inv, err = Merge(inv, err); err != nil {
+		if inv, err = web.Merge(inv, err); err != nil {
 			s.Fail(c, err)
 			return
 		}
@@ -341,7 +342,7 @@ func (s *Server) createStaff(c *gin.Context) {
 	p := staffFormPage{Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(f.Roles), Contract: f.Contractor,
 		Values: map[string]string{"email": f.Email, "name": f.Name, "expires": formDate(f.Expires)}}
 	v := s.View(c, "staff.new_title", p)
-	InFormOrder(inv, &f)
+	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.Render(c, http.StatusBadRequest, "staff_new", v)
 }
@@ -421,7 +422,7 @@ func (s *Server) userFormPage(c *gin.Context, u *account.User) (staffFormPage, e
 	}
 	return staffFormPage{
 		Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(roles), Contract: u.Contractor, Disabled: u.Disabled,
-		Version: u.Version, User: u, Own: u.ID == CurrentUser(c).ID, Locked: locked, Sessions: sessions,
+		Version: u.Version, User: u, Own: u.ID == web.CurrentUser(c).ID, Locked: locked, Sessions: sessions,
 		Values: map[string]string{"name": u.Name, "expires": dateValue(u.Expires)},
 	}, nil
 }
@@ -443,17 +444,17 @@ func (s *Server) updateStaff(c *gin.Context) {
 		return
 	}
 	if len(inv.Problems) == 0 {
-		_, err := s.Accounts.UpdateStaff(c.Request.Context(), CurrentUser(c).ID, u.ID, f.Version, f.input())
+		_, err := s.Accounts.UpdateStaff(c.Request.Context(), web.CurrentUser(c).ID, u.ID, f.Version, f.input())
 		if errors.Is(err, apperr.ErrStale) {
 			inv.Add("", "staff.stale")
 			err = nil
 		}
-		if inv, err = Merge(inv, err); err != nil {
+		if inv, err = web.Merge(inv, err); err != nil {
 			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
-			s.AddFlash(c, FlashSuccess, "flash.staff_saved")
+			s.AddFlash(c, web.FlashSuccess, "flash.staff_saved")
 			c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 			return
 		}
@@ -466,7 +467,7 @@ func (s *Server) updateStaff(c *gin.Context) {
 	p.Checked, p.Contract, p.Disabled = checkedRoles(f.Roles), f.Contractor, f.Disabled
 	p.Values = map[string]string{"name": f.Name, "expires": formDate(f.Expires)}
 	v := s.View(c, "user.title", p)
-	InFormOrder(inv, &f)
+	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	status := http.StatusBadRequest
 	if slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Key == "staff.stale" }) {
@@ -485,7 +486,7 @@ func (s *Server) unlockUser(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.unlocked")
+	s.AddFlash(c, web.FlashSuccess, "flash.unlocked")
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 }
 
@@ -514,7 +515,7 @@ func (s *Server) resetStaffPassword(c *gin.Context) {
 		return
 	}
 	// The holder is signed out and their password stops working: ask first.
-	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
+	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
 		Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID}) {
 		return
 	}
@@ -547,7 +548,7 @@ func (s *Server) revokeSessions(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if f.Session == "" {
-		if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.end_sessions_title", TextKey: "confirm.end_sessions_text", TextArgs: []any{u.Email},
+		if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_sessions_title", TextKey: "confirm.end_sessions_text", TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
 			return
 		}
@@ -562,26 +563,26 @@ func (s *Server) revokeSessions(c *gin.Context) {
 			s.Fail(c, err)
 			return
 		}
-		if !slices.ContainsFunc(sessions, func(se *account.Session) bool { return SessionRef(se) == f.Session }) {
+		if !slices.ContainsFunc(sessions, func(se *account.Session) bool { return web.SessionRef(se) == f.Session }) {
 			s.Fail(c, apperr.ErrNotFound)
 			return
 		}
-		if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.end_session_title", TextKey: "confirm.end_session_text", TextArgs: []any{u.Email},
+		if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_session_title", TextKey: "confirm.end_session_text", TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
 			return
 		}
 		for _, se := range sessions {
-			if SessionRef(se) == f.Session {
+			if web.SessionRef(se) == f.Session {
 				if err := s.Sessions.Delete(ctx, se.ID); err != nil {
 					s.Fail(c, err)
 					return
 				}
 			}
 		}
-		s.AddFlash(c, FlashSuccess, "flash.session_revoked")
+		s.AddFlash(c, web.FlashSuccess, "flash.session_revoked")
 		c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.sessions_revoked")
+	s.AddFlash(c, web.FlashSuccess, "flash.sessions_revoked")
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 }

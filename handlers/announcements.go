@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/incident"
 )
 
@@ -48,7 +49,7 @@ func (s *Server) announcementPage(c *gin.Context) {
 		return
 	}
 	p := announcementPage{Incident: i}
-	p.What, p.Measures = i.Texts(c.GetString(KeyLang))
+	p.What, p.Measures = i.Texts(c.GetString(web.KeyLang))
 	v := s.View(c, "announce.title", p)
 	v.Announcing = true
 	s.Render(c, http.StatusOK, "announcement", v)
@@ -68,7 +69,7 @@ func (s *Server) announcements(ctx context.Context) ([]*incident.Incident, bool,
 	s.announced.mu.Lock()
 	list, recent, at, gen := s.announced.list, s.announced.recent, s.announced.at, s.announced.gen
 	s.announced.mu.Unlock()
-	if age := s.Now().Sub(at); !at.IsZero() && age >= 0 && age < NoticeCacheTTL {
+	if age := s.Now().Sub(at); !at.IsZero() && age >= 0 && age < web.NoticeCacheTTL {
 		return list, recent, nil
 	}
 	all, err := s.Incidents.List(ctx)

@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -33,7 +34,7 @@ var openAPIDocument []byte
 // receipt check, and the consent look-up for the agency's systems (bearer token).
 // Every error is JSON (writeError knows the API by its path).
 func (s *Server) apiRoutes(r *gin.Engine) {
-	api := r.Group(APIPrefix)
+	api := r.Group(web.APIPrefix)
 	api.GET("/openapi.json", s.openAPI)
 	api.POST("/receipts/verify", s.apiVerifyReceipt)
 	api.GET("/consents/:subject/:purpose", s.requireToken(apitoken.ScopeConsentRead), s.apiLookupConsent)
@@ -53,7 +54,7 @@ func (s *Server) apiRoutes(r *gin.Engine) {
 // the JSON error and returns false.
 func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
-		s.Fail(c, ErrNotJSON)
+		s.Fail(c, web.ErrNotJSON)
 		return false
 	}
 	d := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, apiMaxBody))
@@ -61,7 +62,7 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 	err := d.Decode(dst)
 	if err == nil {
 		if _, terr := d.Token(); terr != io.EOF {
-			err = fmt.Errorf("%w: data after the object", ErrMalformedJSON)
+			err = fmt.Errorf("%w: data after the object", web.ErrMalformedJSON)
 			var mbe *http.MaxBytesError
 			if errors.As(terr, &mbe) {
 				err = terr
@@ -73,11 +74,11 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &mbe), errors.As(err, &syn), errors.As(err, &typ), errors.Is(err, ErrMalformedJSON):
+		case errors.As(err, &mbe), errors.As(err, &syn), errors.As(err, &typ), errors.Is(err, web.ErrMalformedJSON):
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			err = fmt.Errorf("%w: %v", ErrUnknownField, err)
+			err = fmt.Errorf("%w: %v", web.ErrUnknownField, err)
 		default: // io.EOF, io.ErrUnexpectedEOF, a literal that is not an object …
-			err = fmt.Errorf("%w: %v", ErrMalformedJSON, err)
+			err = fmt.Errorf("%w: %v", web.ErrMalformedJSON, err)
 		}
 		s.Fail(c, err)
 		return false
@@ -87,13 +88,13 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 
 // requireAPIUser is requireUser for the API: 401 instead of the sign-in page.
 func (s *Server) requireAPIUser(c *gin.Context) {
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	if u == nil {
-		s.Fail(c, &PageError{Status: http.StatusUnauthorized, Key: "api.error.unauthenticated"})
+		s.Fail(c, &web.PageError{Status: http.StatusUnauthorized, Key: "api.error.unauthenticated"})
 		return
 	}
 	if s.Accounts != nil && s.Accounts.NeedsPasswordChange(u) {
-		s.Fail(c, &PageError{Status: http.StatusForbidden, Key: "api.error.password_change_required"})
+		s.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "api.error.password_change_required"})
 		return
 	}
 	c.Next()
@@ -109,7 +110,7 @@ func (s *Server) requireToken(scope apitoken.Scope) gin.HandlerFunc {
 		secret = strings.TrimSpace(secret)
 		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
 			c.Header("WWW-Authenticate", realm)
-			s.Fail(c, &PageError{Status: http.StatusUnauthorized, Key: "api.error.token_missing"})
+			s.Fail(c, &web.PageError{Status: http.StatusUnauthorized, Key: "api.error.token_missing"})
 			return
 		}
 		var tok *apitoken.Token
@@ -120,27 +121,27 @@ func (s *Server) requireToken(scope apitoken.Scope) gin.HandlerFunc {
 		switch {
 		case errors.Is(err, apperr.ErrNotFound):
 			c.Header("WWW-Authenticate", realm+`, error="invalid_token"`)
-			s.Fail(c, &PageError{Status: http.StatusUnauthorized, Key: "api.error.token_invalid"})
+			s.Fail(c, &web.PageError{Status: http.StatusUnauthorized, Key: "api.error.token_invalid"})
 			return
 		case err != nil:
 			s.Fail(c, err)
 			return
 		case tok.Revoked():
 			c.Header("WWW-Authenticate", realm+`, error="invalid_token"`)
-			s.Fail(c, &PageError{Status: http.StatusForbidden, Key: "api.error.token_revoked"})
+			s.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "api.error.token_revoked"})
 			return
 		case !tok.Has(scope):
 			c.Header("WWW-Authenticate", realm+`, error="insufficient_scope", scope="`+string(scope)+`"`)
-			s.Fail(c, &PageError{Status: http.StatusForbidden, Key: "api.error.insufficient_scope"})
+			s.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "api.error.insufficient_scope"})
 			return
 		}
 		if now := s.Now(); tok.NeedsTouch(now) {
 			if err := s.APITokens.Touch(c.Request.Context(), tok.Hash, now); err != nil {
 				// The answer does not depend on it; the next use tries again.
-				s.Log.Warn("record API token use", "request_id", c.GetString(KeyRequestID), "err", err)
+				s.Log.Warn("record API token use", "request_id", c.GetString(web.KeyRequestID), "err", err)
 			}
 		}
-		c.Set(KeyAPIToken, tok)
+		c.Set(web.KeyAPIToken, tok)
 		// The token names the actor: a write is recorded as pending before it acts.
 		if !s.AuditBegin(c) {
 			return
@@ -193,7 +194,7 @@ func (s *Server) myStates(c *gin.Context) (*consent.Notice, map[string]consent.S
 	if err != nil {
 		return nil, nil, err
 	}
-	states, err := s.Consents.Store.States(ctx, CurrentUser(c).ID)
+	states, err := s.Consents.Store.States(ctx, web.CurrentUser(c).ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -210,9 +211,9 @@ func (s *Server) apiMyConsents(c *gin.Context) {
 	pending := consent.Pending(n, states)
 	body := apiMyConsentsBody{NoticeVersion: n.Version, Purposes: []apiConsentState{}}
 	for i := range n.Purposes {
-		body.Purposes = append(body.Purposes, stateOf(&n.Purposes[i], c.GetString(KeyLang), states, pending))
+		body.Purposes = append(body.Purposes, stateOf(&n.Purposes[i], c.GetString(web.KeyLang), states, pending))
 	}
-	WriteJSON(c.Writer, http.StatusOK, body)
+	web.WriteJSON(c.Writer, http.StatusOK, body)
 }
 
 type apiChangeRequest struct {
@@ -234,22 +235,22 @@ func (s *Server) apiChangeConsent(c *gin.Context) {
 		return
 	}
 	if req.Granted == nil {
-		s.Fail(c, fmt.Errorf("%w: granted", ErrMissingField))
+		s.Fail(c, fmt.Errorf("%w: granted", web.ErrMissingField))
 		return
 	}
 	if req.NoticeVersion == nil {
-		s.Fail(c, fmt.Errorf("%w: noticeVersion", ErrMissingField))
+		s.Fail(c, fmt.Errorf("%w: noticeVersion", web.ErrMissingField))
 		return
 	}
 	id := c.Param("purpose")
 	if len(id) > 40 {
-		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
+		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
 		return
 	}
-	e, err := s.Consents.Change(c.Request.Context(), CurrentUser(c).ID, id, *req.Granted, *req.NoticeVersion, c.GetString(KeyLang), consent.ChannelAPI)
+	e, err := s.Consents.Change(c.Request.Context(), web.CurrentUser(c).ID, id, *req.Granted, *req.NoticeVersion, c.GetString(web.KeyLang), consent.ChannelAPI)
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
-		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
+		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
 		return
 	case err != nil: // consent.ErrRequired is 409 required_purpose (statusOf)
 		s.Fail(c, err)
@@ -262,10 +263,10 @@ func (s *Server) apiChangeConsent(c *gin.Context) {
 	}
 	p := n.Purpose(id)
 	if p == nil { // a new notice without it, published in between
-		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
+		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
 		return
 	}
-	WriteJSON(c.Writer, http.StatusOK, apiChangeBody{Changed: e != nil, Consent: stateOf(p, c.GetString(KeyLang), states, consent.Pending(n, states))})
+	web.WriteJSON(c.Writer, http.StatusOK, apiChangeBody{Changed: e != nil, Consent: stateOf(p, c.GetString(web.KeyLang), states, consent.Pending(n, states))})
 }
 
 // apiEvent is one entry of a person's consent history.
@@ -288,7 +289,7 @@ const historyLimit = 200
 
 // apiMyHistory lists the person's consent events, newest first.
 func (s *Server) apiMyHistory(c *gin.Context) {
-	events, err := s.Consents.Store.History(c.Request.Context(), CurrentUser(c).ID, historyLimit)
+	events, err := s.Consents.Store.History(c.Request.Context(), web.CurrentUser(c).ID, historyLimit)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -298,11 +299,11 @@ func (s *Server) apiMyHistory(c *gin.Context) {
 		out[i] = apiEvent{ID: e.ID, Purpose: e.Purpose, Action: e.Action, NoticeVersion: e.NoticeVersion, At: e.At.UTC(),
 			Channel: e.Channel, Method: e.Method, Lang: e.Lang, WordingHash: e.WordingHash}
 		if e.Receipt != "" {
-			link := APIPrefix + "/me/receipts/" + e.ID
+			link := web.APIPrefix + "/me/receipts/" + e.ID
 			out[i].Receipt = &link
 		}
 	}
-	WriteJSON(c.Writer, http.StatusOK, struct {
+	web.WriteJSON(c.Writer, http.StatusOK, struct {
 		Events []apiEvent `json:"events"`
 	}{out})
 }
@@ -324,7 +325,7 @@ func (s *Server) apiMyReceipt(c *gin.Context) {
 		s.Fail(c, err) // a stored receipt that does not verify otherwise is the portal's fault: 500, logged
 		return
 	}
-	WriteJSON(c.Writer, http.StatusOK, apiReceiptBody{Receipt: r, JWS: e.Receipt})
+	web.WriteJSON(c.Writer, http.StatusOK, apiReceiptBody{Receipt: r, JWS: e.Receipt})
 }
 
 type apiVerifyRequest struct {
@@ -343,21 +344,21 @@ func (s *Server) apiVerifyReceipt(c *gin.Context) {
 		return
 	}
 	if req.JWS == nil {
-		s.Fail(c, fmt.Errorf("%w: jws", ErrMissingField))
+		s.Fail(c, fmt.Errorf("%w: jws", web.ErrMissingField))
 		return
 	}
 	r, err := receipt.Verify(strings.TrimSpace(*req.JWS), s.ReceiptKeys)
 	key := "api.error.receipt_malformed"
 	switch {
 	case err == nil:
-		WriteJSON(c.Writer, http.StatusOK, apiVerifyBody{Genuine: true, Receipt: r})
+		web.WriteJSON(c.Writer, http.StatusOK, apiVerifyBody{Genuine: true, Receipt: r})
 		return
 	case errors.Is(err, receipt.ErrBadSignature):
 		key = "api.error.receipt_altered"
 	case errors.Is(err, receipt.ErrUnknownKey):
 		key = "api.error.receipt_unknown_key"
 	}
-	s.Fail(c, &PageError{Status: http.StatusUnprocessableEntity, Key: key})
+	s.Fail(c, &web.PageError{Status: http.StatusUnprocessableEntity, Key: key})
 }
 
 // apiLookup is whether a person consents to a purpose now.
@@ -388,16 +389,16 @@ func (s *Server) apiLookupConsent(c *gin.Context) {
 		return
 	}
 	if len(id) > 40 || n.Purpose(id) == nil {
-		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
+		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
 		return
 	}
 	if len(subject) > 40 || !strings.HasPrefix(subject, "u_") {
-		s.Fail(c, &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"})
+		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"})
 		return
 	}
 	states, err := s.Consents.Store.States(ctx, subject)
 	if errors.Is(err, apperr.ErrNotFound) {
-		err = &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"}
+		err = &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"}
 	}
 	if err != nil {
 		s.Fail(c, err)
@@ -405,7 +406,7 @@ func (s *Server) apiLookupConsent(c *gin.Context) {
 	}
 	u, err := s.Users.ByID(ctx, subject)
 	if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
-		err = &PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"} // gone, or erased
+		err = &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"} // gone, or erased
 	}
 	if err != nil {
 		s.Fail(c, err)
@@ -417,5 +418,5 @@ func (s *Server) apiLookupConsent(c *gin.Context) {
 		current := st.NoticeVersion >= n.Purpose(id).Since
 		out.Granted, out.Pending, out.NoticeVersion, out.Since = st.Granted && current && !out.Stopped, !current, &st.NoticeVersion, &at
 	}
-	WriteJSON(c.Writer, http.StatusOK, out)
+	web.WriteJSON(c.Writer, http.StatusOK, out)
 }

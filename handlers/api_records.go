@@ -8,6 +8,7 @@ import (
 
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/inventory"
 )
 
@@ -58,7 +59,7 @@ func (s *Server) apiDisclosures(c *gin.Context) {
 	for i, r := range rs {
 		out[i] = disclosureJSON(r)
 	}
-	WriteJSON(c.Writer, http.StatusOK, gin.H{"disclosures": out})
+	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"disclosures": out})
 }
 
 // apiDisclosure is one record with every version, oldest first.
@@ -78,7 +79,7 @@ func (s *Server) apiDisclosure(c *gin.Context) {
 	for i, v := range vs {
 		versions[i] = disclosureJSON(v)
 	}
-	WriteJSON(c.Writer, http.StatusOK, gin.H{"disclosure": disclosureJSON(r), "versions": versions})
+	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"disclosure": disclosureJSON(r), "versions": versions})
 }
 
 type apiFileJSON struct {
@@ -114,7 +115,7 @@ func (s *Server) apiFiles(c *gin.Context) {
 	for i, f := range fs {
 		out[i] = fileJSON(f)
 	}
-	WriteJSON(c.Writer, http.StatusOK, gin.H{"files": out})
+	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"files": out})
 }
 
 func (s *Server) apiFile(c *gin.Context) {
@@ -123,5 +124,5 @@ func (s *Server) apiFile(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	WriteJSON(c.Writer, http.StatusOK, fileJSON(f))
+	web.WriteJSON(c.Writer, http.StatusOK, fileJSON(f))
 }

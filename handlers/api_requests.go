@@ -11,6 +11,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -162,7 +163,7 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 
 // apiMyRequests lists the signed-in person's requests, newest first.
 func (s *Server) apiMyRequests(c *gin.Context) {
-	rs, err := s.Requests.ForSubject(c.Request.Context(), CurrentUser(c).ID)
+	rs, err := s.Requests.ForSubject(c.Request.Context(), web.CurrentUser(c).ID)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -172,13 +173,13 @@ func (s *Server) apiMyRequests(c *gin.Context) {
 	for i, r := range rs {
 		out[i] = summaryOf(r, today)
 	}
-	WriteJSON(c.Writer, http.StatusOK, gin.H{"requests": out})
+	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"requests": out})
 }
 
 // myRequestByRef reads one of the signed-in person's requests; anyone else's is not found.
 func (s *Server) myRequestByRef(c *gin.Context) (*rights.Request, bool) {
 	r, ok := s.requestByRef(c)
-	if ok && !r.RequestedBy(CurrentUser(c).ID) {
+	if ok && !r.RequestedBy(web.CurrentUser(c).ID) {
 		s.Fail(c, apperr.ErrNotFound)
 		return nil, false
 	}
@@ -195,7 +196,7 @@ func (s *Server) apiMyRequest(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	WriteJSON(c.Writer, http.StatusOK, out)
+	web.WriteJSON(c.Writer, http.StatusOK, out)
 }
 
 type apiFiling struct {
@@ -217,9 +218,9 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 	if !s.decodeJSON(c, &f) {
 		return
 	}
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	if !u.EmailVerified {
-		s.Fail(c, &PageError{Status: http.StatusForbidden, Key: "request.verify_first"})
+		s.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "request.verify_first"})
 		return
 	}
 	// The same text rule as the forms: no invalid UTF-8, NUL or other control characters.
@@ -248,12 +249,12 @@ func (s *Server) apiFileRequest(c *gin.Context) {
 	}
 	// The confirmation mail is queued before the request is stored, and the request is
 	// filed only with it (casework: File).
-	if _, err := s.Casework.File(ctx, casework.Filing{Request: r, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: c.GetString(KeyLang)}}); err != nil {
+	if _, err := s.Casework.File(ctx, casework.Filing{Request: r, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: c.GetString(web.KeyLang)}}); err != nil {
 		s.Fail(c, err)
 		return
 	}
-	c.Header("Location", APIPrefix+"/me/requests/"+r.Ref)
-	WriteJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(s.Now())))
+	c.Header("Location", web.APIPrefix+"/me/requests/"+r.Ref)
+	web.WriteJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(s.Now())))
 }
 
 func (s *Server) apiMyMessages(c *gin.Context) {
@@ -270,7 +271,7 @@ func (s *Server) apiMyMessages(c *gin.Context) {
 	for i, m := range ms {
 		out[i] = apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body, Files: m.Files}
 	}
-	WriteJSON(c.Writer, http.StatusOK, gin.H{"messages": out})
+	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"messages": out})
 }
 
 type apiMessage struct {
@@ -294,12 +295,12 @@ func (s *Server) apiPostMessage(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	m, err := s.Casework.PostMessage(c.Request.Context(), casework.Message{Request: r, Role: "requester", AuthorID: CurrentUser(c).ID, Body: f.Body})
+	m, err := s.Casework.PostMessage(c.Request.Context(), casework.Message{Request: r, Role: "requester", AuthorID: web.CurrentUser(c).ID, Body: f.Body})
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
-	WriteJSON(c.Writer, http.StatusCreated, apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body})
+	web.WriteJSON(c.Writer, http.StatusCreated, apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body})
 }
 
 func textProblemAPI(v *apperr.Invalid, field, value string, max int) {
@@ -331,7 +332,7 @@ func (s *Server) apiQueue(c *gin.Context) {
 			out = append(out, summaryOf(r, today))
 		}
 	}
-	WriteJSON(c.Writer, http.StatusOK, gin.H{"requests": out, "counts": counts})
+	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"requests": out, "counts": counts})
 }
 
 // apiRequest is one request for the agency's systems, with the subject's id and the
@@ -346,5 +347,5 @@ func (s *Server) apiRequest(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	WriteJSON(c.Writer, http.StatusOK, out)
+	web.WriteJSON(c.Writer, http.StatusOK, out)
 }

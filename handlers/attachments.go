@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -135,7 +136,7 @@ func (s *Server) dropUploads(c *gin.Context, ref string, ids []string) {
 		return
 	}
 	if err := s.Files.Delete(context.WithoutCancel(c.Request.Context()), ref, ids); err != nil {
-		s.Log.Error("refused action: files not removed", "ref", ref, "files", len(ids), "request_id", c.GetString(KeyRequestID), "err", err)
+		s.Log.Error("refused action: files not removed", "ref", ref, "files", len(ids), "request_id", c.GetString(web.KeyRequestID), "err", err)
 	}
 }
 
@@ -165,7 +166,7 @@ func (s *Server) serveFile(c *gin.Context, ref, id string) {
 
 // actorID is who acts: the signed-in person, or a guest (no account) on their request.
 func actorID(c *gin.Context, r *rights.Request) string {
-	if u := CurrentUser(c); u != nil {
+	if u := web.CurrentUser(c); u != nil {
 		return u.ID
 	}
 	return r.Subject
@@ -177,7 +178,7 @@ func (s *Server) requesterDownload(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !r.RequestedBy(CurrentUser(c).ID) {
+	if !r.RequestedBy(web.CurrentUser(c).ID) {
 		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
@@ -251,7 +252,7 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.message_sent")
+	s.AddFlash(c, web.FlashSuccess, "flash.message_sent")
 	c.Redirect(http.StatusSeeOther, back+"#messages")
 }
 
@@ -261,7 +262,7 @@ func (s *Server) requesterMessage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !r.RequestedBy(CurrentUser(c).ID) {
+	if !r.RequestedBy(web.CurrentUser(c).ID) {
 		s.Fail(c, apperr.ErrNotFound)
 		return
 	}

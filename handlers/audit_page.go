@@ -17,6 +17,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/twtime"
 )
 
@@ -120,10 +121,10 @@ func (s *Server) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apperr.
 		}
 	}
 	if f.From != "" {
-		q.From, _ = time.ParseInLocation(time.DateOnly, f.From, Taipei)
+		q.From, _ = time.ParseInLocation(time.DateOnly, f.From, web.Taipei)
 	}
 	if f.To != "" {
-		end, _ := time.ParseInLocation(time.DateOnly, f.To, Taipei)
+		end, _ := time.ParseInLocation(time.DateOnly, f.To, web.Taipei)
 		q.To = end.AddDate(0, 0, 1)
 	}
 	return f, q, nil, true
@@ -186,8 +187,8 @@ func (s *Server) auditCSV(c *gin.Context) {
 	names := map[string]string{}
 	rows := 0
 	res, err := s.Audit.Search(ctx, q, func(r *audit.Event) error {
-		_ = w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(Taipei).Format(time.RFC3339), CSVCell(s.actorName(ctx, names, r.Actor)), r.Role,
-			CSVCell(r.Action), CSVCell(r.Target), r.Outcome, CSVCell(detailsText(r.Details)), r.Addr, r.Hash})
+		_ = w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(web.Taipei).Format(time.RFC3339), web.CSVCell(s.actorName(ctx, names, r.Actor)), r.Role,
+			web.CSVCell(r.Action), web.CSVCell(r.Target), r.Outcome, web.CSVCell(detailsText(r.Details)), r.Addr, r.Hash})
 		if rows++; rows%100 == 0 {
 			return flush()
 		}
@@ -196,9 +197,9 @@ func (s *Server) auditCSV(c *gin.Context) {
 	if err != nil {
 		// The header is sent: say in the file that it is incomplete, and record the export
 		// as failed.
-		s.Log.Error("audit CSV cut short", "request_id", c.GetString(KeyRequestID), "rows", rows, "err", err)
+		s.Log.Error("audit CSV cut short", "request_id", c.GetString(web.KeyRequestID), "rows", rows, "err", err)
 		_ = w.Write([]string{v.T("audit.csv_cut")})
-		c.Set(KeyAuditOutcome, audit.Failed)
+		c.Set(web.KeyAuditOutcome, audit.Failed)
 	} else if below := cmp.Or(res.Older, res.Searched); below > 0 {
 		_ = w.Write([]string{v.T("audit.csv_more", rows, below)})
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -135,7 +136,7 @@ func (s *Server) importCalendar(c *gin.Context) {
 		return
 	}
 	// Nothing moves until the administrator has seen what would: the file waits.
-	token, plan, err := s.CalendarDays.Stage(c.Request.Context(), entries, CurrentUser(c).ID)
+	token, plan, err := s.CalendarDays.Stage(c.Request.Context(), entries, web.CurrentUser(c).ID)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -148,9 +149,9 @@ func (s *Server) importCalendar(c *gin.Context) {
 const maxMovesListed = 20
 
 // importConfirmation says what a staged import would do.
-func (s *Server) importConfirmation(c *gin.Context, plan rights.ImportPlan) ConfirmPage {
-	v := s.ViewIn(c.GetString(KeyLang))
-	p := ConfirmPage{TitleKey: "confirm.import_title", TextKey: "confirm.import_text", TextArgs: []any{plan.Dates, plan.Changed, len(plan.Moves)},
+func (s *Server) importConfirmation(c *gin.Context, plan rights.ImportPlan) web.ConfirmPage {
+	v := s.ViewIn(c.GetString(web.KeyLang))
+	p := web.ConfirmPage{TitleKey: "confirm.import_title", TextKey: "confirm.import_text", TextArgs: []any{plan.Dates, plan.Changed, len(plan.Moves)},
 		Action: "/admin/calendar/import", Back: "/admin/calendar?year=" + strconv.Itoa(plan.Year)}
 	for i, m := range plan.Moves {
 		if i == maxMovesListed {
@@ -173,7 +174,7 @@ func (s *Server) confirmImport(c *gin.Context) {
 	if _, ok := s.Bind(c, &f); !ok {
 		return
 	}
-	by := CurrentUser(c).ID
+	by := web.CurrentUser(c).ID
 	if c.PostForm("confirm") != "yes" {
 		plan, err := s.CalendarDays.StagedPlan(c.Request.Context(), by, f.Staged)
 		if err != nil {
@@ -192,7 +193,7 @@ func (s *Server) confirmImport(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.flashMoved(c, Flash{Kind: FlashSuccess, Key: "flash.calendar_imported", Args: []any{plan.Dates}}, moved)
+	s.flashMoved(c, web.Flash{Kind: web.FlashSuccess, Key: "flash.calendar_imported", Args: []any{plan.Dates}}, moved)
 	c.Redirect(http.StatusSeeOther, "/admin/calendar?year="+strconv.Itoa(plan.Year))
 }
 
@@ -208,7 +209,7 @@ type dayChange struct {
 	off                        bool
 	action                     string // the form's address
 	titleKey, textKey, doneKey string
-	ask                        *ConfirmField
+	ask                        *web.ConfirmField
 }
 
 var (
@@ -216,7 +217,7 @@ var (
 		titleKey: "confirm.day_off_title", textKey: "confirm.day_off_text", doneKey: "flash.calendar_day_off"}
 	removeDay = dayChange{off: false, action: "/admin/calendar/remove",
 		titleKey: "confirm.day_remove_title", textKey: "confirm.day_remove_text", doneKey: "flash.calendar_removed",
-		ask: &ConfirmField{Prefix: "calendar.remove", Name: "reason", Hint: "calendar.remove.reason_hint"}}
+		ask: &web.ConfirmField{Prefix: "calendar.remove", Name: "reason", Hint: "calendar.remove.reason_hint"}}
 )
 
 // changeDay makes the change ch to the date sent, once confirmed: the page first says
@@ -251,11 +252,11 @@ func (s *Server) changeDay(ch dayChange) gin.HandlerFunc {
 			return
 		}
 		back := "/admin/calendar?year=" + yearOf(f.Date)
-		confirm := ConfirmPage{TitleKey: ch.titleKey, TextKey: ch.textKey, TextArgs: []any{strings.TrimSpace(f.Date), n}, Action: ch.action, Back: back, Ask: ch.ask}
+		confirm := web.ConfirmPage{TitleKey: ch.titleKey, TextKey: ch.textKey, TextArgs: []any{strings.TrimSpace(f.Date), n}, Action: ch.action, Back: back, Ask: ch.ask}
 		if !s.Confirmed(c, confirm) {
 			return
 		}
-		moved, err := s.CalendarDays.Change(ctx, f.Date, f.Reason, ch.off, CurrentUser(c).ID)
+		moved, err := s.CalendarDays.Change(ctx, f.Date, f.Reason, ch.off, web.CurrentUser(c).ID)
 		s.tellMoved(c, moved)
 		if errors.As(err, &inv) {
 			if ch.ask != nil && slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Field == ch.ask.Name }) {
@@ -269,7 +270,7 @@ func (s *Server) changeDay(ch dayChange) gin.HandlerFunc {
 			s.Fail(c, err)
 			return
 		}
-		s.flashMoved(c, Flash{Kind: FlashSuccess, Key: ch.doneKey, Args: []any{strings.TrimSpace(f.Date)}}, moved)
+		s.flashMoved(c, web.Flash{Kind: web.FlashSuccess, Key: ch.doneKey, Args: []any{strings.TrimSpace(f.Date)}}, moved)
 		c.Redirect(http.StatusSeeOther, back)
 	}
 }
@@ -284,10 +285,10 @@ func (s *Server) tellMoved(c *gin.Context, moved []rights.Moved) {
 }
 
 // flashMoved confirms a calendar change and says how many due dates it moved.
-func (s *Server) flashMoved(c *gin.Context, done Flash, moved []rights.Moved) {
-	fl := []Flash{done}
+func (s *Server) flashMoved(c *gin.Context, done web.Flash, moved []rights.Moved) {
+	fl := []web.Flash{done}
 	if len(moved) > 0 {
-		fl = append(fl, Flash{Kind: FlashSuccess, Key: "flash.calendar_moved", Args: []any{len(moved)}})
+		fl = append(fl, web.Flash{Kind: web.FlashSuccess, Key: "flash.calendar_moved", Args: []any{len(moved)}})
 	}
 	s.AddFlashes(c, fl...)
 }
@@ -333,6 +334,6 @@ func (s *Server) setFulfilDays(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlashArgs(c, FlashSuccess, "flash.fulfil_days", n)
+	s.AddFlashArgs(c, web.FlashSuccess, "flash.fulfil_days", n)
 	c.Redirect(http.StatusSeeOther, "/admin/calendar")
 }

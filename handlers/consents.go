@@ -10,6 +10,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 // purposeGroups splits a notice's purposes the way the form shows them: required ones,
@@ -68,8 +69,8 @@ func decision(c *gin.Context, n *consent.Notice, ticked []string, acknowledged b
 	for _, id := range ticked {
 		granted[id] = true
 	}
-	return consent.Decision{Notice: n, Lang: c.GetString(KeyLang), Granted: granted, Acknowledged: acknowledged,
-		Channel: consent.ChannelWeb, GPC: GPC(c.Request), Only: only}
+	return consent.Decision{Notice: n, Lang: c.GetString(web.KeyLang), Granted: granted, Acknowledged: acknowledged,
+		Channel: consent.ChannelWeb, GPC: web.GPC(c.Request), Only: only}
 }
 
 // recordOnCreate returns the sign-up hook that records the decision for the new account.
@@ -111,7 +112,7 @@ func (s *Server) consentsPage(c *gin.Context) {
 
 func (s *Server) loadConsents(c *gin.Context) (*consentsPage, error) {
 	ctx := c.Request.Context()
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
 		return nil, err
@@ -160,18 +161,18 @@ func (s *Server) changeConsent(c *gin.Context) {
 		s.Fail(c, inv)
 		return
 	}
-	_, err := s.Consents.Change(c.Request.Context(), CurrentUser(c).ID, f.Purpose, f.Grant, f.Version, c.GetString(KeyLang), consent.ChannelWeb)
+	_, err := s.Consents.Change(c.Request.Context(), web.CurrentUser(c).ID, f.Purpose, f.Grant, f.Version, c.GetString(web.KeyLang), consent.ChannelWeb)
 	switch {
 	case errors.Is(err, consent.ErrStaleNotice):
 		// The page showed an older wording: show the current one and let them decide.
-		s.AddFlash(c, FlashInfo, "flash.notice_changed")
+		s.AddFlash(c, web.FlashInfo, "flash.notice_changed")
 		c.Redirect(http.StatusSeeOther, "/account/consents")
 		return
 	case errors.Is(err, apperr.ErrNotFound):
-		s.Fail(c, &PageError{Status: http.StatusBadRequest, Key: "consent.unknown_purpose"})
+		s.Fail(c, &web.PageError{Status: http.StatusBadRequest, Key: "consent.unknown_purpose"})
 		return
 	case errors.Is(err, consent.ErrRequired):
-		s.Fail(c, &PageError{Status: http.StatusBadRequest, Key: "consent.required_withdraw"})
+		s.Fail(c, &web.PageError{Status: http.StatusBadRequest, Key: "consent.required_withdraw"})
 		return
 	case err != nil:
 		s.Fail(c, err)
@@ -181,7 +182,7 @@ func (s *Server) changeConsent(c *gin.Context) {
 	if !f.Grant {
 		key = "flash.consent_withdrawn"
 	}
-	s.AddFlash(c, FlashSuccess, key)
+	s.AddFlash(c, web.FlashSuccess, key)
 	c.Redirect(http.StatusSeeOther, "/account/consents")
 }
 
@@ -205,7 +206,7 @@ func (s *Server) reviewConsents(c *gin.Context) {
 	}
 	if f.Version != p.Notice.Version {
 		// The notice changed while the page was open: show the new wording.
-		s.AddFlash(c, FlashInfo, "flash.notice_changed")
+		s.AddFlash(c, web.FlashInfo, "flash.notice_changed")
 		c.Redirect(http.StatusSeeOther, "/account/consents")
 		return
 	}
@@ -217,14 +218,14 @@ func (s *Server) reviewConsents(c *gin.Context) {
 			}
 		}
 		d := decision(c, p.Notice, f.Purposes, f.Acknowledge, only)
-		d.Subject = CurrentUser(c).ID
+		d.Subject = web.CurrentUser(c).ID
 		_, err := s.Consents.Record(c.Request.Context(), d)
-		if inv, err = Merge(inv, err); err != nil {
+		if inv, err = web.Merge(inv, err); err != nil {
 			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
-			s.AddFlash(c, FlashSuccess, "flash.consents_saved")
+			s.AddFlash(c, web.FlashSuccess, "flash.consents_saved")
 			c.Redirect(http.StatusSeeOther, "/account/consents")
 			return
 		}

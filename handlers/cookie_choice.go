@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -21,14 +22,14 @@ type cookieInfo struct {
 // portalCookies is every cookie the portal sets. A test checks the list against the
 // cookies the pages really set.
 var portalCookies = []cookieInfo{
-	{Name: SessionCookie, Kind: "essential", Key: "cookies.purpose.session"}, // lifetime from the session policy
-	{Name: FlashCookie, Kind: "essential", Key: "cookies.purpose.flash", Mins: 5},
+	{Name: web.SessionCookie, Kind: "essential", Key: "cookies.purpose.session"}, // lifetime from the session policy
+	{Name: web.FlashCookie, Kind: "essential", Key: "cookies.purpose.flash", Mins: 5},
 	{Name: guestCookie, Kind: "essential", Key: "cookies.purpose.guest", Mins: int(guestAccess / time.Minute)},
 	{Name: guestBindCookie, Kind: "essential", Key: "cookies.purpose.guest_bind", Mins: int(rights.CodeTTL / time.Minute)},
-	{Name: LangCookie, Kind: "preference", Key: "cookies.purpose.lang", Days: 365},
-	{Name: NoticeSeenCookie, Kind: "preference", Key: "cookies.purpose.notice", Days: 365},
-	{Name: ChoiceCookie, Kind: "preference", Key: "cookies.purpose.choice", Days: int(ChoiceAge / (24 * time.Hour))},
-	{Name: VisitorCookie, Kind: "analytics", Key: "cookies.purpose.visit", Days: int(VisitorAge / (24 * time.Hour))},
+	{Name: web.LangCookie, Kind: "preference", Key: "cookies.purpose.lang", Days: 365},
+	{Name: web.NoticeSeenCookie, Kind: "preference", Key: "cookies.purpose.notice", Days: 365},
+	{Name: web.ChoiceCookie, Kind: "preference", Key: "cookies.purpose.choice", Days: int(web.ChoiceAge / (24 * time.Hour))},
+	{Name: web.VisitorCookie, Kind: "analytics", Key: "cookies.purpose.visit", Days: int(web.VisitorAge / (24 * time.Hour))},
 }
 
 type cookiesPage struct {
@@ -37,7 +38,7 @@ type cookiesPage struct {
 	Enabled bool   // counting is on
 }
 
-var choiceNames = map[CookieChoice]string{ChoiceNone: "none", ChoiceAccepted: "accepted", ChoiceRefused: "refused", ChoiceSignal: "signal"}
+var choiceNames = map[web.CookieChoice]string{web.ChoiceNone: "none", web.ChoiceAccepted: "accepted", web.ChoiceRefused: "refused", web.ChoiceSignal: "signal"}
 
 // cookiesPage explains every cookie and lets the visitor change the analytics choice.
 func (s *Server) cookiesPage(c *gin.Context) {
@@ -50,19 +51,19 @@ func (s *Server) cookiesPage(c *gin.Context) {
 // saveCookieChoice records Accept or Refuse. Refusing also removes the visitor cookie.
 // Nothing is stored on the server: the choice is the visitor's own cookie.
 func (s *Server) saveCookieChoice(c *gin.Context) {
-	next := LocalPath(c.PostForm("next"), "/cookies")
+	next := web.LocalPath(c.PostForm("next"), "/cookies")
 	switch c.PostForm("choice") {
 	case "accept":
-		if s.AnalyticsChoice(c.Request) == ChoiceSignal {
-			s.AddFlash(c, FlashInfo, "cookies.saved_signal")
+		if s.AnalyticsChoice(c.Request) == web.ChoiceSignal {
+			s.AddFlash(c, web.FlashInfo, "cookies.saved_signal")
 			break
 		}
-		s.SetCookie(c, ChoiceCookie, ChoiceAccept, int(ChoiceAge/time.Second))
-		s.AddFlash(c, FlashSuccess, "cookies.saved_accept")
+		s.SetCookie(c, web.ChoiceCookie, web.ChoiceAccept, int(web.ChoiceAge/time.Second))
+		s.AddFlash(c, web.FlashSuccess, "cookies.saved_accept")
 	case "refuse":
-		s.SetCookie(c, ChoiceCookie, ChoiceRefuse, int(ChoiceAge/time.Second))
-		s.SetCookie(c, VisitorCookie, "", -1)
-		s.AddFlash(c, FlashSuccess, "cookies.saved_refuse")
+		s.SetCookie(c, web.ChoiceCookie, web.ChoiceRefuse, int(web.ChoiceAge/time.Second))
+		s.SetCookie(c, web.VisitorCookie, "", -1)
+		s.AddFlash(c, web.FlashSuccess, "cookies.saved_refuse")
 	default:
 		s.RenderError(c, http.StatusBadRequest, "cookies.bad_choice")
 		return

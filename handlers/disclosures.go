@@ -16,6 +16,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -144,7 +145,7 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	if f.Count > 0 {
 		vals["count"] = strconv.Itoa(f.Count)
 	}
-	me := CurrentUser(c).ID
+	me := web.CurrentUser(c).ID
 	r := &disclosure.Record{ID: id, Version: f.Version, First: dateOf(f.First), Last: dateOf(f.Last), Frequency: f.Frequency,
 		RecipientName: f.RecipientName, RecipientAddress: f.RecipientAddress, RecipientKind: f.RecipientKind, Description: f.Description,
 		Ground: f.Ground, Reference: f.Reference, Count: f.Count, WithheldUntil: dateOf(f.WithheldUntil), Officer: me, Changed: s.Now(), ChangedBy: me}
@@ -163,14 +164,14 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		u, err := s.Users.ByEmail(ctx, line)
 		switch {
 		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
-			AddOnce(inv, "subjects", "disclosure.subject_unknown", line)
+			web.AddOnce(inv, "subjects", "disclosure.subject_unknown", line)
 		case err != nil:
 			s.Fail(c, err)
 			return
 		case !u.EmailVerified:
 			// Anyone can sign up with another person's address: the record would show
 			// on the squatter's /account/data. Only a proven mailbox is the person.
-			AddOnce(inv, "subjects", "disclosure.subject_unverified", line)
+			web.AddOnce(inv, "subjects", "disclosure.subject_unverified", line)
 		case !seen[u.ID]:
 			seen[u.ID] = true
 			r.Subjects = append(r.Subjects, u.ID)
@@ -197,11 +198,11 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	if inv, err := Merge(inv, disclosure.Validate(r).OrNil()); err != nil {
+	if inv, err := web.Merge(inv, disclosure.Validate(r).OrNil()); err != nil {
 		s.Fail(c, err)
 		return
 	} else if len(inv.Problems) > 0 {
-		InFormOrder(inv, &f)
+		web.InFormOrder(inv, &f)
 		s.renderDisclosure(c, http.StatusBadRequest, disclosurePage{Values: vals, New: id == "", Record: &disclosure.Record{ID: id}}, inv)
 		return
 	}
@@ -214,13 +215,13 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		}
 	}
 	if errors.Is(err, apperr.ErrStale) {
-		err = &PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
+		err = &web.PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
 	}
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.disclosure_saved")
+	s.AddFlash(c, web.FlashSuccess, "flash.disclosure_saved")
 	c.Redirect(http.StatusSeeOther, "/officer/disclosures/"+r.ID)
 }
 
@@ -232,7 +233,7 @@ func (s *Server) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHe
 	}
 	defer f.Close()
 	return s.Files.Put(c.Request.Context(), &files.File{Ref: id, Subject: files.RecordsSubject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeRecord, UploadedBy: CurrentUser(c).ID, Created: s.Now()}, f)
+		Purpose: files.PurposeRecord, UploadedBy: web.CurrentUser(c).ID, Created: s.Now()}, f)
 }
 
 // disclosureFile serves a document of a disclosure record to an officer.
@@ -266,7 +267,7 @@ func (s *Server) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, disc
 			s.Fail(c, inv)
 			return nil, f, 0, false
 		}
-		InFormOrder(inv, &f)
+		web.InFormOrder(inv, &f)
 		v := s.View(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
 			Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": c.Query("from"), "to": c.Query("to")}})
 		v.Problems = inv.Problems
@@ -275,7 +276,7 @@ func (s *Server) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, disc
 	}
 	if f.From.IsZero() && f.To.IsZero() {
 		// The register is read a period at a time: without dates, the last twelve months.
-		f.From = s.Now().In(Taipei).AddDate(-1, 0, 0)
+		f.From = s.Now().In(web.Taipei).AddDate(-1, 0, 0)
 	}
 	all, err := s.Disclosures.List(c.Request.Context(), dateOf(f.From), dateOf(f.To))
 	if err != nil {
@@ -310,7 +311,7 @@ func (s *Server) disclosuresCSV(c *gin.Context) {
 		return
 	}
 	v := s.TextView(c)
-	out := NewCSV()
+	out := web.NewCSV()
 	w := out.W
 	_ = w.Write([]string{v.T("disclosure.first"), v.T("disclosure.last"), v.T("disclosure.frequency"), v.T("disclosure.recipient_name"),
 		v.T("disclosure.recipient_address"), v.T("disclosure.recipient_kind"), v.T("disclosure.categories"), v.T("disclosure.description"),
@@ -320,9 +321,9 @@ func (s *Server) disclosuresCSV(c *gin.Context) {
 		if people == 0 {
 			people = len(r.Subjects)
 		}
-		_ = w.Write([]string{r.First.String(), dateOrBlank(r.Last), CSVCell(r.Frequency), CSVCell(r.RecipientName), CSVCell(r.RecipientAddress),
-			v.T("recipient." + r.RecipientKind), strings.Join(r.Categories, " "), CSVCell(r.Description), v.T("dground." + r.Ground),
-			CSVCell(r.Reference), strconv.Itoa(people), dateOrBlank(r.WithheldUntil), strconv.Itoa(r.Version)})
+		_ = w.Write([]string{r.First.String(), dateOrBlank(r.Last), web.CSVCell(r.Frequency), web.CSVCell(r.RecipientName), web.CSVCell(r.RecipientAddress),
+			v.T("recipient." + r.RecipientKind), strings.Join(r.Categories, " "), web.CSVCell(r.Description), v.T("dground." + r.Ground),
+			web.CSVCell(r.Reference), strconv.Itoa(people), dateOrBlank(r.WithheldUntil), strconv.Itoa(r.Version)})
 	}
 	s.SendCSV(c, "disclosures-"+rights.DateOf(s.Now()).String()+".csv", out)
 }

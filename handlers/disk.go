@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/casework"
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 // diskInterval is how long a reading of the disk is reused by default: a page then
@@ -14,9 +15,9 @@ const diskInterval = 2 * time.Second
 
 // disk returns the latest reading of the disk (ok false when it is not watched or
 // cannot be read: nothing is refused on a guess).
-func (s *Server) disk(ctx context.Context) (DiskSpace, bool) {
+func (s *Server) disk(ctx context.Context) (web.DiskSpace, bool) {
 	if s.Disk == nil {
-		return DiskSpace{}, false
+		return web.DiskSpace{}, false
 	}
 	s.diskMu.Lock()
 	defer s.diskMu.Unlock()

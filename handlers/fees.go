@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -115,7 +116,7 @@ func (s *Server) saveFees(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.fees_saved")
+	s.AddFlash(c, web.FlashSuccess, "flash.fees_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/fees")
 }
 
@@ -162,7 +163,7 @@ func (s *Server) savePayment(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.payment_saved")
+	s.AddFlash(c, web.FlashSuccess, "flash.payment_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/fees")
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 // checked are uploads the web layer has checked (uploadsOf), as the casework service
@@ -45,7 +46,7 @@ func (s *Server) filingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf boo
 			return nil, nil, false
 		}
 		if err == nil && len(auth) == 0 {
-			AddOnce(inv, "authorisation", "request.authorisation_required")
+			web.AddOnce(inv, "authorisation", "request.authorisation_required")
 		}
 	}
 	return files, auth, true

@@ -7,17 +7,18 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/casework"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
 // fulfil carries out a decided request (casework.Service.Fulfil says how); an erasure
 // is asked for confirmation first.
 func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, vals map[string]string) {
-	res, err := s.Casework.Fulfil(c.Request.Context(), casework.FulfilCommand{Ref: r.Ref, Version: f.Version, Officer: CurrentUser(c).ID,
-		Note: f.FulfilNote, Lang: c.GetString(KeyLang), Confirmed: c.PostForm("confirm") == "yes"})
+	res, err := s.Casework.Fulfil(c.Request.Context(), casework.FulfilCommand{Ref: r.Ref, Version: f.Version, Officer: web.CurrentUser(c).ID,
+		Note: f.FulfilNote, Lang: c.GetString(web.KeyLang), Confirmed: c.PostForm("confirm") == "yes"})
 	var ask *casework.ConfirmFirst
 	if errors.As(err, &ask) {
-		s.Confirmed(c, ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+		s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
 			Action: "/officer/requests/" + r.Ref + "/fulfil", Back: "/officer/requests/" + r.Ref})
 		return
 	}
@@ -32,7 +33,7 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 	res, err := s.Casework.EraseAgain(c.Request.Context(), casework.EraseCommand{Ref: r.Ref, Confirmed: c.PostForm("confirm") == "yes"})
 	var ask *casework.ConfirmFirst
 	if errors.As(err, &ask) {
-		s.Confirmed(c, ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+		s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
 			Action: "/officer/requests/" + r.Ref + "/erase", Back: "/officer/requests/" + r.Ref})
 		return
 	}
@@ -44,9 +45,9 @@ func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
 
 // actDone says what the action did and goes back to the request.
 func (s *Server) actDone(c *gin.Context, r *rights.Request, res casework.Result) {
-	kind := FlashSuccess
+	kind := web.FlashSuccess
 	if res.Flash.Error {
-		kind = FlashError
+		kind = web.FlashError
 	}
 	s.AddFlashArgs(c, kind, res.Flash.Key, res.Flash.Args...)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
@@ -68,13 +69,13 @@ func (s *Server) liftRestriction(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	if f.Purpose == "" && u.Restricted.IsZero() {
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
 	// Stopping again takes a new stop request and its period: ask first.
-	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.lift_title", TextKey: "confirm.lift_text",
+	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.lift_title", TextKey: "confirm.lift_text",
 		Action: "/account/restriction/lift", Back: "/account"}) {
 		return
 	}
@@ -83,7 +84,7 @@ func (s *Server) liftRestriction(c *gin.Context) {
 			s.Fail(c, err)
 			return
 		}
-		s.AddFlash(c, FlashSuccess, "flash.restriction_lifted")
+		s.AddFlash(c, web.FlashSuccess, "flash.restriction_lifted")
 		c.Redirect(http.StatusSeeOther, "/account")
 		return
 	}
@@ -91,6 +92,6 @@ func (s *Server) liftRestriction(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.restriction_lifted")
+	s.AddFlash(c, web.FlashSuccess, "flash.restriction_lifted")
 	c.Redirect(http.StatusSeeOther, "/account")
 }

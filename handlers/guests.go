@@ -10,6 +10,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/rights"
@@ -82,7 +83,7 @@ func (s *Server) guestFileRequest(c *gin.Context) {
 		return
 	}
 	inv.Problems = append(more.Problems, inv.Problems...)
-	email, lang := account.NormalizeEmail(g.Email), c.GetString(KeyLang)
+	email, lang := account.NormalizeEmail(g.Email), c.GetString(web.KeyLang)
 	// The guest is counted (per client and address) and made only once the form is
 	// valid; over the quota the form comes back as typed.
 	s.submitRequest(c, &f, inv, requester{email: email, lang: lang, guest: true,
@@ -174,7 +175,7 @@ func (s *Server) guestConfirm(c *gin.Context) {
 		return
 	}
 	s.SetCookie(c, guestCookie, enc, int(guestAccess/time.Second))
-	s.AddFlash(c, FlashSuccess, "flash.guest_confirmed")
+	s.AddFlash(c, web.FlashSuccess, "flash.guest_confirmed")
 	c.Redirect(http.StatusSeeOther, "/guest/requests/"+ref)
 }
 
@@ -282,7 +283,7 @@ func (s *Server) guestTrack(c *gin.Context) {
 	if err == nil && !r.Erased && rights.IsGuest(r.Subject) {
 		g, gerr := s.Guests.Guest(ctx, r.Subject)
 		if gerr == nil && g.Email == account.NormalizeEmail(f.Email) {
-			s.sendGuestCode(c, r, bind, g.Email, c.GetString(KeyLang), "guest_code")
+			s.sendGuestCode(c, r, bind, g.Email, c.GetString(web.KeyLang), "guest_code")
 		} else if gerr != nil && !errors.Is(gerr, apperr.ErrNotFound) {
 			err = gerr
 		}
@@ -291,6 +292,6 @@ func (s *Server) guestTrack(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashInfo, "flash.guest_code_sent")
+	s.AddFlash(c, web.FlashInfo, "flash.guest_code_sent")
 	c.Redirect(http.StatusSeeOther, "/guest/requests/"+f.Ref+"/confirm")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/internal/ids"
@@ -46,7 +47,7 @@ func (s *Server) incidentsList(c *gin.Context) {
 }
 
 func (s *Server) newIncidentPage(c *gin.Context) {
-	s.renderIncident(c, http.StatusOK, incidentPage{New: true, Values: map[string]string{"discovered": s.Now().In(Taipei).Format(localMinute)}}, nil)
+	s.renderIncident(c, http.StatusOK, incidentPage{New: true, Values: map[string]string{"discovered": s.Now().In(web.Taipei).Format(localMinute)}}, nil)
 }
 
 func (s *Server) renderIncident(c *gin.Context, status int, p incidentPage, inv *apperr.Invalid) {
@@ -78,7 +79,7 @@ func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[s
 			emails = append(emails, u.Email)
 		}
 	}
-	return map[string]string{"discovered": i.Discovered.In(Taipei).Format(localMinute), "title": i.Title, "what": i.What, "data": i.Data,
+	return map[string]string{"discovered": i.Discovered.In(web.Taipei).Format(localMinute), "title": i.Title, "what": i.What, "data": i.Data,
 		"people": strconv.Itoa(i.People), "measures": i.Measures, "what_en": i.WhatEN, "measures_en": i.MeasuresEN, "affected": strings.Join(emails, "\n"), "version": strconv.FormatInt(i.Version, 10),
 		"report_ref": i.ReportRef, "emails": incident.EmailLines(i.Emails), "letters": incident.LetterLines(i.Letters)}
 }
@@ -88,7 +89,7 @@ func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[s
 // (told by e-mail), and names with postal addresses (told by letter).
 func (s *Server) saveIncident(c *gin.Context) {
 	ctx := c.Request.Context()
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	id := c.Param("id")
 	i := &incident.Incident{}
 	if id != "" {
@@ -111,7 +112,7 @@ func (s *Server) saveIncident(c *gin.Context) {
 	inv := &apperr.Invalid{}
 	i.Title, i.What, i.Data, i.Measures = f("title"), f("what"), f("data"), f("measures")
 	i.WhatEN, i.MeasuresEN = f("what_en"), f("measures_en")
-	if t, err := time.ParseInLocation(localMinute, f("discovered"), Taipei); err == nil {
+	if t, err := time.ParseInLocation(localMinute, f("discovered"), web.Taipei); err == nil {
 		i.Discovered = t
 	} else {
 		i.Discovered = time.Time{}
@@ -131,14 +132,14 @@ func (s *Server) saveIncident(c *gin.Context) {
 			acc, err := s.Users.ByEmail(ctx, e)
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
-				unknown = append(unknown, Clip(e, 100))
+				unknown = append(unknown, web.Clip(e, 100))
 			case err != nil:
 				s.Fail(c, err)
 				return
 			case !acc.EmailVerified:
 				// The notice names the incident and lands in the inbox: an account
 				// never proven to own the address is not the person.
-				unverified = append(unverified, Clip(e, 100))
+				unverified = append(unverified, web.Clip(e, 100))
 			case !slices.Contains(i.Affected, acc.ID): // one notice per person, however typed
 				i.Affected = append(i.Affected, acc.ID)
 			}
@@ -174,7 +175,7 @@ func (s *Server) saveIncident(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "incident.saved")
+	s.AddFlash(c, web.FlashSuccess, "incident.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
 
@@ -201,7 +202,7 @@ func (s *Server) incidentReported(c *gin.Context) {
 		return
 	}
 	inv := &apperr.Invalid{}
-	at, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm("reported_at")), Taipei)
+	at, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm("reported_at")), web.Taipei)
 	switch {
 	case err != nil:
 		inv.Add("reported_at", "incident.required")
@@ -221,16 +222,16 @@ func (s *Server) incidentReported(c *gin.Context) {
 	}
 	if len(inv.Problems) > 0 {
 		values := s.incidentValues(ctx, i)
-		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), Clip(ref, 200)
+		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), web.Clip(ref, 200)
 		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
 		return
 	}
-	i.ReportedAt, i.ReportRef, i.Updated, i.UpdatedBy = at, ref, s.Now(), CurrentUser(c).ID
+	i.ReportedAt, i.ReportRef, i.Updated, i.UpdatedBy = at, ref, s.Now(), web.CurrentUser(c).ID
 	if err := s.Incidents.Save(ctx, i); err != nil {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "incident.reported")
+	s.AddFlash(c, web.FlashSuccess, "incident.reported")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
 
@@ -252,7 +253,7 @@ func (s *Server) incidentNotify(c *gin.Context) {
 	}
 	pending := i.Pending()
 	if !i.NotifiedAt.IsZero() && pending.Total() == 0 {
-		s.AddFlash(c, FlashError, "incident.already_notified")
+		s.AddFlash(c, web.FlashError, "incident.already_notified")
 		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 		return
 	}
@@ -261,20 +262,20 @@ func (s *Server) incidentNotify(c *gin.Context) {
 		return
 	}
 	// Mail once sent cannot be recalled: say to how many people it goes, then send.
-	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
+	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
 		TextArgs: []any{pending.Accounts, pending.Emails, pending.Letters},
 		Action:   "/admin/incidents/" + i.ID + "/notify", Back: "/admin/incidents/" + i.ID}) {
 		return
 	}
 	// Queued to the end even if the administrator's browser goes away meanwhile.
-	i, res, err := s.IncidentNotices.Notify(context.WithoutCancel(ctx), i.ID, i.Version, CurrentUser(c).ID)
+	i, res, err := s.IncidentNotices.Notify(context.WithoutCancel(ctx), i.ID, i.Version, web.CurrentUser(c).ID)
 	if err != nil {
 		s.incidentProblem(c, i, err)
 		return
 	}
-	s.AddFlashArgs(c, FlashSuccess, "incident.notified", res.Accounts, res.Emails, res.Letters)
+	s.AddFlashArgs(c, web.FlashSuccess, "incident.notified", res.Accounts, res.Emails, res.Letters)
 	if res.Failed > 0 {
-		s.AddFlashArgs(c, FlashError, "incident.notify_incomplete", res.Failed)
+		s.AddFlashArgs(c, web.FlashError, "incident.notify_incomplete", res.Failed)
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
@@ -287,7 +288,7 @@ func (s *Server) incidentProblem(c *gin.Context, i *incident.Incident, err error
 		return
 	}
 	values := s.incidentValues(c.Request.Context(), i)
-	values["impracticable"] = Clip(c.PostForm("impracticable"), incident.MaxText)
+	values["impracticable"] = web.Clip(c.PostForm("impracticable"), incident.MaxText)
 	s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
 }
 
@@ -310,17 +311,17 @@ func (s *Server) incidentAnnounce(c *gin.Context) {
 		s.incidentProblem(c, i, err)
 		return
 	}
-	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
+	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
 		Action: "/admin/incidents/" + i.ID + "/announce", Back: "/admin/incidents/" + i.ID}) {
 		return
 	}
-	i, err = s.IncidentNotices.Announce(ctx, i.ID, version, reason, CurrentUser(c).ID)
+	i, err = s.IncidentNotices.Announce(ctx, i.ID, version, reason, web.CurrentUser(c).ID)
 	if err != nil {
 		s.incidentProblem(c, i, err)
 		return
 	}
 	s.forgetAnnouncements()
-	s.AddFlash(c, FlashSuccess, "incident.announced")
+	s.AddFlash(c, web.FlashSuccess, "incident.announced")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
 
@@ -364,7 +365,7 @@ type incidentLettersPage struct {
 // incidentLetter is one letter, worded in its reader's language (L).
 type incidentLetter struct {
 	incident.Contact
-	L              *View
+	L              *web.View
 	What, Measures string
 	Number         string // 發文字號, in the letter's language
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
@@ -120,34 +121,34 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		contact.Email = ""
 	}
 	if !contact.Reachable() {
-		AddOnce(inv, "address", "intake.no_contact")
+		web.AddOnce(inv, "address", "intake.no_contact")
 	}
 	if f.Name == "" && (f.Email == "" || f.Address != "") {
 		// A letter by post needs a name to go to.
-		AddOnce(inv, "name", "intake.name_required")
+		web.AddOnce(inv, "name", "intake.name_required")
 	}
 	for field, value := range map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address} {
 		if value == "" {
 			continue
 		}
 		for _, p := range account.ValidateProfileField(field, value).Problems {
-			AddOnce(inv, field, p.Key, p.Args...)
+			web.AddOnce(inv, field, p.Key, p.Args...)
 		}
 	}
 	received := rights.NewDate(f.Received.Year(), f.Received.Month(), f.Received.Day())
 	if !f.Received.IsZero() {
 		switch {
 		case received.After(today):
-			AddOnce(inv, "received", "intake.received_future")
+			web.AddOnce(inv, "received", "intake.received_future")
 		case received.Before(today.AddDays(-365)):
-			AddOnce(inv, "received", "intake.received_range")
+			web.AddOnce(inv, "received", "intake.received_range")
 		}
 	}
 	if f.Basis == "postmark" && f.Channel == rights.ChannelCounter {
-		AddOnce(inv, "basis", "intake.postmark_counter")
+		web.AddOnce(inv, "basis", "intake.postmark_counter")
 	}
 	if f.Identity == rights.IntakeIDCard && f.Channel != rights.ChannelCounter {
-		AddOnce(inv, "identity", "intake.id_card_counter")
+		web.AddOnce(inv, "identity", "intake.id_card_counter")
 	}
 	var u *account.User
 	if f.Email != "" {
@@ -171,16 +172,16 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		return
 	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Channel: f.Channel, Received: received, Scope: f.Scope, Purposes: f.Purposes,
-		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: CurrentUser(c).ID,
+		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: web.CurrentUser(c).ID,
 		Contact: contact, Postmarked: f.Basis == "postmark"}
 	if f.OnBehalf {
 		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
 		if r.Principal == "" {
-			AddOnce(inv, "principal", "field.required")
+			web.AddOnce(inv, "principal", "field.required")
 		}
 	}
 	if validKind(r.Kind) {
-		if inv, err = Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
+		if inv, err = web.Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
 			s.Fail(c, err)
 			return
 		}
@@ -192,7 +193,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		return
 	}
 	if len(inv.Problems) > 0 {
-		InFormOrder(inv, &f)
+		web.InFormOrder(inv, &f)
 		s.renderIntake(c, http.StatusBadRequest, vals, f.Purposes, inv)
 		return
 	}
@@ -210,9 +211,9 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		{Files: checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
 		{Files: checked(letter), Role: files.RoleRequester, Purpose: files.PurposeRequest}}})
 	if err != nil {
-		status, key := StatusOf(err)
+		status, key := web.StatusOf(err)
 		if status >= 500 {
-			s.Log.Error("paper request refused: nothing stored", "request_id", c.GetString(KeyRequestID), "status", status, "err", err)
+			s.Log.Error("paper request refused: nothing stored", "request_id", c.GetString(web.KeyRequestID), "status", status, "err", err)
 		}
 		if key == "" {
 			key = "request.not_stored"
@@ -221,8 +222,8 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		return
 	}
 	if filed.CheckUnrecorded {
-		s.AddFlash(c, FlashError, "flash.intake_check_not_recorded")
+		s.AddFlash(c, web.FlashError, "flash.intake_check_not_recorded")
 	}
-	s.AddFlashArgs(c, FlashSuccess, "flash.intake_filed", r.Ref)
+	s.AddFlashArgs(c, web.FlashSuccess, "flash.intake_filed", r.Ref)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 // panicking stands in for a store with a bug, to prove a panic becomes a clean 500.
@@ -20,7 +21,7 @@ func (panicking) Current(context.Context) (*consent.Notice, error) {
 
 func TestPanicBecomesA500PageWithoutInternals(t *testing.T) {
 	var logs strings.Builder
-	s, err := New(Deps{Log: slog.New(slog.NewTextHandler(&logs, nil)), Notices: panicking{}}, Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
+	s, err := New(Deps{Log: slog.New(slog.NewTextHandler(&logs, nil)), Notices: panicking{}}, web.Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,14 +47,14 @@ func TestPanicBecomesA500PageWithoutInternals(t *testing.T) {
 // 429 has no route of its own yet (rate limits come with accounts), so its page is
 // rendered directly: it must exist in both languages.
 func TestEveryErrorStatusHasAPageInBothLanguages(t *testing.T) {
-	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)}, Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
+	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)}, web.Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, status := range []int{400, 403, 404, 405, 413, 429, 500, 503} {
 		for _, lang := range []string{"zh-TW", "en"} {
 			rec := httptest.NewRecorder()
-			s.writeError(rec, httptest.NewRequest(http.MethodGet, "/", nil), lang, "rid", status, "")
+			s.WriteError(rec, httptest.NewRequest(http.MethodGet, "/", nil), lang, "rid", status, "")
 			body := rec.Body.String()
 			if rec.Code != status || strings.Contains(body, "error.") || !strings.Contains(body, `lang="`+lang+`"`) {
 				t.Errorf("%d %s: status %d, untranslated key or wrong language", status, lang, rec.Code)

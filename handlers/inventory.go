@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/inventory"
 )
 
@@ -104,27 +105,27 @@ func (s *Server) saveInventoryFile(c *gin.Context) {
 		"legal_basis": f.LegalBasis, "purposes": f.Purposes, "categories": f.Categories, "retention_zh": f.RetentionZH, "retention_en": f.RetentionEN, "systems": f.Systems}
 	file := &inventory.File{ID: id, Version: f.Version, NameZH: f.NameZH, NameEN: f.NameEN, Unit: f.Unit, Contact: f.Contact, LegalBasis: f.LegalBasis,
 		Purposes: splitCodes(f.Purposes), Categories: splitCodes(strings.ToUpper(f.Categories)), RetentionZH: f.RetentionZH, RetentionEN: f.RetentionEN,
-		Systems: splitLines(f.Systems), Changed: s.Now(), ChangedBy: CurrentUser(c).ID}
-	inv, err := Merge(inv, inventory.Validate(file).OrNil())
+		Systems: splitLines(f.Systems), Changed: s.Now(), ChangedBy: web.CurrentUser(c).ID}
+	inv, err := web.Merge(inv, inventory.Validate(file).OrNil())
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
 	if len(inv.Problems) > 0 {
-		InFormOrder(inv, &f)
+		web.InFormOrder(inv, &f)
 		s.renderInventoryFile(c, http.StatusBadRequest, inventoryPage{Values: vals, New: id == "", File: &inventory.File{ID: id}}, inv)
 		return
 	}
 	err = s.Inventory.Save(c.Request.Context(), file)
 	s.forgetInventory()
 	if errors.Is(err, apperr.ErrStale) {
-		err = &PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
+		err = &web.PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
 	}
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.inventory_saved")
+	s.AddFlash(c, web.FlashSuccess, "flash.inventory_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/files")
 }
 
@@ -153,7 +154,7 @@ func (s *Server) publicInventory(ctx context.Context) ([]*inventory.File, string
 	s.inventory.mu.Lock()
 	fs, version, at, gen := s.inventory.files, s.inventory.version, s.inventory.at, s.inventory.gen
 	s.inventory.mu.Unlock()
-	if age := s.Now().Sub(at); version != "" && age >= 0 && age < NoticeCacheTTL {
+	if age := s.Now().Sub(at); version != "" && age >= 0 && age < web.NoticeCacheTTL {
 		return fs, version, nil
 	}
 	fs, err := s.Inventory.List(ctx)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 )
 
@@ -15,6 +16,6 @@ func (s *Server) switchLanguage(c *gin.Context) {
 		s.RenderError(c, http.StatusBadRequest, "error.bad_language")
 		return
 	}
-	s.SetCookie(c, LangCookie, lang, 365*24*3600)
-	c.Redirect(http.StatusSeeOther, LocalPath(c.Query("next"), "/"))
+	s.SetCookie(c, web.LangCookie, lang, 365*24*3600)
+	c.Redirect(http.StatusSeeOther, web.LocalPath(c.Query("next"), "/"))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/letters"
 )
 
@@ -51,7 +52,7 @@ func (s *Server) letterSettings(c *gin.Context) {
 }
 
 func (s *Server) renderLetterSettings(c *gin.Context, status int, set letters.Settings, inv *apperr.Invalid) {
-	v := s.View(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: s.Now().In(Taipei).Year(), Serial: 123}})
+	v := s.View(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: s.Now().In(web.Taipei).Year(), Serial: 123}})
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
@@ -79,6 +80,6 @@ func (s *Server) saveLetterSettings(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "letters.saved")
+	s.AddFlash(c, web.FlashSuccess, "letters.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/letters")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/receipt"
@@ -34,7 +35,7 @@ type letterPage struct {
 	Note   string
 	// L is the letter's own language, the requester's: the page around it (the print
 	// hint, the way back) stays in the reader's.
-	L         *View
+	L         *web.View
 	Set       letters.Settings
 	Number    string
 	Date      time.Time
@@ -63,7 +64,7 @@ func (s *Server) requesterLetter(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !r.RequestedBy(CurrentUser(c).ID) {
+	if !r.RequestedBy(web.CurrentUser(c).ID) {
 		s.Fail(c, apperr.ErrNotFound)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/notify"
 	"github.com/example/pdpa-portal/outbox"
@@ -62,7 +63,7 @@ func (s *Server) stoppedRows(c *gin.Context, u *account.User) ([]stoppedRow, err
 	if err != nil {
 		return nil, err
 	}
-	v := s.ViewIn(c.GetString(KeyLang))
+	v := s.ViewIn(c.GetString(web.KeyLang))
 	var out []stoppedRow
 	for id, at := range u.Stopped {
 		out = append(out, stoppedRow{ID: id, Name: v.PurposeName(id, names), Since: at})
@@ -81,7 +82,7 @@ func (s *Server) profileValues(u *account.User) map[string]string {
 
 // accountPage shows the signed-in person's details and the form to change them.
 func (s *Server) accountPage(c *gin.Context) {
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	p := profilePage{Prefix: "profile", Values: s.profileValues(u)}
 	p.Langs = s.langOptions(p.Values["lang"])
 	var err error
@@ -93,7 +94,7 @@ func (s *Server) accountPage(c *gin.Context) {
 }
 
 func (s *Server) profileSubmit(c *gin.Context) {
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	var f profileForm
 	inv, ok := s.Bind(c, &f)
 	if !ok {
@@ -101,12 +102,12 @@ func (s *Server) profileSubmit(c *gin.Context) {
 	}
 	if len(inv.Problems) == 0 {
 		_, err := s.Accounts.UpdateProfile(c.Request.Context(), u.ID, account.Profile{Name: f.Name, Phone: f.Phone, Address: f.Address, Lang: f.Lang})
-		if inv, err = Merge(inv, err); err != nil {
+		if inv, err = web.Merge(inv, err); err != nil {
 			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
-			s.AddFlash(c, FlashSuccess, "flash.profile_saved")
+			s.AddFlash(c, web.FlashSuccess, "flash.profile_saved")
 			c.Redirect(http.StatusSeeOther, "/account")
 			return
 		}
@@ -115,7 +116,7 @@ func (s *Server) profileSubmit(c *gin.Context) {
 	p.Langs = s.langOptions(f.Lang)
 	p.Stopped, _ = s.stoppedRows(c, u) // the form's problems matter more than this list
 	v := s.View(c, "account.title", p)
-	InFormOrder(inv, &f)
+	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.Render(c, http.StatusBadRequest, "account", v)
 }
@@ -125,11 +126,11 @@ func (s *Server) resendVerification(c *gin.Context) {
 	if s.Limited(c, s.signUpLimit) {
 		return
 	}
-	if err := s.Accounts.ResendVerification(c.Request.Context(), CurrentUser(c)); err != nil {
+	if err := s.Accounts.ResendVerification(c.Request.Context(), web.CurrentUser(c)); err != nil {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.verification_sent")
+	s.AddFlash(c, web.FlashSuccess, "flash.verification_sent")
 	c.Redirect(http.StatusSeeOther, "/account")
 }
 
@@ -145,13 +146,13 @@ type passwordPage struct {
 }
 
 func (s *Server) passwordPage(c *gin.Context) {
-	p := passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(CurrentUser(c))}
+	p := passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(web.CurrentUser(c))}
 	s.Render(c, http.StatusOK, "password", s.View(c, "password.title", p))
 }
 
 // passwordSubmit changes the password; the account's other sessions end.
 func (s *Server) passwordSubmit(c *gin.Context) {
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	// The current password is checked here as at sign-in: whoever holds a session
 	// (a borrowed computer) must not guess it without limit, from any number of addresses.
 	if s.Limited(c, s.passwordLimit, "account:"+u.ID) {
@@ -163,20 +164,20 @@ func (s *Server) passwordSubmit(c *gin.Context) {
 		return
 	}
 	if f.Password != f.PasswordConfirm {
-		AddOnce(inv, "password_confirm", "password.mismatch")
+		web.AddOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) == 0 {
 		keep := ""
-		if se, ok := c.Get(KeySession); ok {
+		if se, ok := c.Get(web.KeySession); ok {
 			keep = se.(*account.Session).ID
 		}
 		_, err := s.Accounts.ChangePassword(c.Request.Context(), u, keep, f.Current, f.Password)
-		if inv, err = Merge(inv, err); err != nil {
+		if inv, err = web.Merge(inv, err); err != nil {
 			s.Fail(c, err)
 			return
 		}
 		if len(inv.Problems) == 0 {
-			s.AddFlash(c, FlashSuccess, "flash.password_changed")
+			s.AddFlash(c, web.FlashSuccess, "flash.password_changed")
 			target := "/account"
 			if u.IsStaff() {
 				target = "/staff"
@@ -186,7 +187,7 @@ func (s *Server) passwordSubmit(c *gin.Context) {
 		}
 	}
 	v := s.View(c, "password.title", passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(u)})
-	InFormOrder(inv, &f)
+	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.Render(c, http.StatusBadRequest, "password", v)
 }
@@ -270,7 +271,7 @@ func (s *Server) inbox(c *gin.Context) {
 	if len(inv.Problems) > 0 {
 		f = inboxFilter{} // a hand-edited address falls back to the newest page
 	}
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	msgs, more, err := s.Mail.ForUserPage(c.Request.Context(), u.ID, f.Page*inboxPageSize, inboxPageSize)
 	if err != nil {
 		s.Fail(c, err)
@@ -278,7 +279,7 @@ func (s *Server) inbox(c *gin.Context) {
 	}
 	p := inboxPage{Newer: f.Page - 1, Older: -1}
 	for _, m := range msgs {
-		w, err := s.worded(c.Request.Context(), m, c.GetString(KeyLang), false)
+		w, err := s.worded(c.Request.Context(), m, c.GetString(web.KeyLang), false)
 		if err != nil {
 			s.Fail(c, err)
 			return
@@ -298,12 +299,12 @@ func (s *Server) inboxMessage(c *gin.Context) {
 		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
-	m, err := s.Mail.Message(c.Request.Context(), CurrentUser(c).ID, id)
+	m, err := s.Mail.Message(c.Request.Context(), web.CurrentUser(c).ID, id)
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
-	out, err := s.worded(c.Request.Context(), m, c.GetString(KeyLang), true)
+	out, err := s.worded(c.Request.Context(), m, c.GetString(web.KeyLang), true)
 	if err != nil {
 		s.Fail(c, err)
 		return

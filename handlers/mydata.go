@@ -12,6 +12,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -140,7 +141,7 @@ func (s *Server) exportRequest(ctx context.Context, r *rights.Request) (*export.
 
 // myData shows the signed-in person, on one page, everything the portal holds on them.
 func (s *Server) myData(c *gin.Context) {
-	d, err := s.personalData(c.Request.Context(), c.GetString(KeyLang), CurrentUser(c))
+	d, err := s.personalData(c.Request.Context(), c.GetString(web.KeyLang), web.CurrentUser(c))
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -150,7 +151,7 @@ func (s *Server) myData(c *gin.Context) {
 
 // myDataJSON downloads the same as data.json (schema: export/SCHEMA.md).
 func (s *Server) myDataJSON(c *gin.Context) {
-	d, err := s.personalData(c.Request.Context(), c.GetString(KeyLang), CurrentUser(c))
+	d, err := s.personalData(c.Request.Context(), c.GetString(web.KeyLang), web.CurrentUser(c))
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -163,7 +164,7 @@ func (s *Server) myDataJSON(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="my-data-`+s.Now().In(Taipei).Format(time.DateOnly)+`.json"`)
+	c.Header("Content-Disposition", `attachment; filename="my-data-`+s.Now().In(web.Taipei).Format(time.DateOnly)+`.json"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
 }

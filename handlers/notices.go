@@ -13,6 +13,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 // dismissNotice hides the banner: recorded as an acknowledgement for a signed-in user,
@@ -23,15 +24,15 @@ func (s *Server) dismissNotice(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	if u := CurrentUser(c); u != nil {
+	if u := web.CurrentUser(c); u != nil {
 		if err := s.Acks.Ack(c.Request.Context(), u.ID, n.Version, s.Now()); err != nil {
 			s.Fail(c, err)
 			return
 		}
 	} else {
-		s.SetCookie(c, NoticeSeenCookie, strconv.Itoa(n.Version), 365*24*3600)
+		s.SetCookie(c, web.NoticeSeenCookie, strconv.Itoa(n.Version), 365*24*3600)
 	}
-	c.Redirect(http.StatusSeeOther, LocalPath(c.PostForm("next"), "/"))
+	c.Redirect(http.StatusSeeOther, web.LocalPath(c.PostForm("next"), "/"))
 }
 
 type changesPage struct {
@@ -157,7 +158,7 @@ func (p *draftPage) compareDraft(cur *consent.Notice) {
 // problem of a section's field ("section-purposes-en"): the editor has two dozen text
 // areas, and the summary at the top must say which one to fix.
 func (s *Server) nameSections(c *gin.Context, sections []consent.Section, vals map[string]string, problems []apperr.Problem) []apperr.Problem {
-	v := s.ViewIn(c.GetString(KeyLang))
+	v := s.ViewIn(c.GetString(web.KeyLang))
 	out := make([]apperr.Problem, len(problems))
 	for i, p := range problems {
 		out[i] = p
@@ -332,7 +333,7 @@ func (s *Server) saveDraft(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.draft_saved")
+	s.AddFlash(c, web.FlashSuccess, "flash.draft_saved")
 	if c.PostForm("then") == "preview" {
 		// The preview shows what was just typed: it is saved first.
 		c.Redirect(http.StatusSeeOther, "/admin/notices/draft/preview")
@@ -378,13 +379,13 @@ func (s *Server) publishDraft(c *gin.Context) {
 	}
 	n := consent.NextVersion(cur, d, s.Now())
 	// Published is for good: people are asked to acknowledge it and it stays readable.
-	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.publish_title", TextKey: "confirm.publish_text", TextArgs: []any{n.Version},
+	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.publish_title", TextKey: "confirm.publish_text", TextArgs: []any{n.Version},
 		Action: "/admin/notices/draft/publish", Back: "/admin/notices/draft"}) {
 		return
 	}
 	if err := s.Notices.Publish(ctx, n); err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
-			err = &PageError{Status: http.StatusConflict, Key: "notices.publish_conflict"}
+			err = &web.PageError{Status: http.StatusConflict, Key: "notices.publish_conflict"}
 		}
 		s.Fail(c, err)
 		return
@@ -394,7 +395,7 @@ func (s *Server) publishDraft(c *gin.Context) {
 		return
 	}
 	s.ForgetNotice()
-	s.AddFlash(c, FlashSuccess, "flash.notice_published")
+	s.AddFlash(c, web.FlashSuccess, "flash.notice_published")
 	c.Redirect(http.StatusSeeOther, "/admin/notices")
 }
 
@@ -402,7 +403,7 @@ func (s *Server) discardDraft(c *gin.Context) {
 	if _, _, ok := s.loadDraft(c); !ok {
 		return
 	}
-	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.discard_title", TextKey: "confirm.discard_text",
+	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.discard_title", TextKey: "confirm.discard_text",
 		Action: "/admin/notices/draft/discard", Back: "/admin/notices/draft"}) {
 		return
 	}
@@ -410,7 +411,7 @@ func (s *Server) discardDraft(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashInfo, "flash.draft_discarded")
+	s.AddFlash(c, web.FlashInfo, "flash.draft_discarded")
 	c.Redirect(http.StatusSeeOther, "/admin/notices")
 }
 
@@ -517,7 +518,7 @@ func (s *Server) savePurpose(c *gin.Context) {
 			s.Fail(c, err)
 			return
 		}
-		s.AddFlash(c, FlashSuccess, "flash.purpose_saved")
+		s.AddFlash(c, web.FlashSuccess, "flash.purpose_saved")
 		c.Redirect(http.StatusSeeOther, "/admin/notices")
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -180,7 +181,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	eff := rights.EffectsOf(r)
 	p.CanErase = r.Kind == rights.Delete && !r.ErasureDone() && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
 	p.Next, p.Others = nextAndOthers(r, p.Tasks, p.CanErase)
-	v0 := s.ViewIn(c.GetString(KeyLang))
+	v0 := s.ViewIn(c.GetString(web.KeyLang))
 	if eff.Correct != nil {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_correct", v0.T("request.field."+eff.Correct.Field), eff.Correct.Value))
 	}
@@ -295,7 +296,7 @@ func (s *Server) officerAct(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	cw := s.Casework
-	cmd := casework.Command{Ref: r.Ref, Version: f.Version, Officer: CurrentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv}
+	cmd := casework.Command{Ref: r.Ref, Version: f.Version, Officer: web.CurrentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv}
 	var stored []string // files stored with the action: removed again if it is refused
 	var res casework.Result
 	var err error
@@ -339,7 +340,7 @@ func (s *Server) officerAct(c *gin.Context) {
 		}
 		res, err = cw.RecordDelivery(ctx, cmd, f.Letter, f.Method, on)
 	case "task":
-		res, err = cw.RecordTask(ctx, cmd, f.TaskFile, f.TaskNote, c.GetString(KeyLang), func(r *rights.Request, inv *apperr.Invalid) error {
+		res, err = cw.RecordTask(ctx, cmd, f.TaskFile, f.TaskNote, c.GetString(web.KeyLang), func(r *rights.Request, inv *apperr.Invalid) error {
 			used, err := s.Files.Used(ctx, r.Ref)
 			if err != nil {
 				return err
@@ -404,7 +405,7 @@ func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals 
 		}
 		s.renderOfficerRequest(c, http.StatusBadRequest, r, form, vals, inv)
 	case errors.Is(err, rights.ErrChanged):
-		s.Fail(c, &PageError{Status: http.StatusConflict, Key: "request.changed"})
+		s.Fail(c, &web.PageError{Status: http.StatusConflict, Key: "request.changed"})
 	default:
 		s.Fail(c, err)
 	}
@@ -426,7 +427,7 @@ var officerConfirms = map[string][2]string{
 // the request as the action would leave it.
 func (s *Server) officerConfirm(c *gin.Context, r, trial *rights.Request, action string) {
 	ask := officerConfirms[action]
-	v := s.ViewIn(c.GetString(KeyLang))
+	v := s.ViewIn(c.GetString(web.KeyLang))
 	args := []any{r.Ref}
 	switch action {
 	case "extend":
@@ -436,7 +437,7 @@ func (s *Server) officerConfirm(c *gin.Context, r, trial *rights.Request, action
 	case "fee":
 		args = append(args, v.T("request.fee_total", r.Fee.Total))
 	}
-	s.Confirmed(c, ConfirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
+	s.Confirmed(c, web.ConfirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
 		Action: "/officer/requests/" + r.Ref + "/" + action, Back: "/officer/requests/" + r.Ref})
 }
 
@@ -587,7 +588,7 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 		}
 	}
 	res, err := s.Casework.Decide(c.Request.Context(), casework.DecideCommand{
-		Command: casework.Command{Ref: r.Ref, Version: f.Version, Officer: CurrentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv},
+		Command: casework.Command{Ref: r.Ref, Version: f.Version, Officer: web.CurrentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv},
 		Outcome: f.Outcome, Grounds: f.Grounds, Reason: f.Reason, Quantity: f.Quantity})
 	var ask *casework.ConfirmFirst
 	var failed *casework.Failed
@@ -599,7 +600,7 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, more))
 	case s.actFailed(c, r, "decide", nil, err):
 	default:
-		s.AddFlash(c, FlashSuccess, res.Flash.Key)
+		s.AddFlash(c, web.FlashSuccess, res.Flash.Key)
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 	}
 }
@@ -612,7 +613,7 @@ func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 		s.Fail(c, err)
 		return
 	}
-	v := s.ViewIn(c.GetString(KeyLang))
+	v := s.ViewIn(c.GetString(web.KeyLang))
 	var lines []string
 	for _, it := range trial.Decision.Items {
 		line := v.ItemName(it.Key, names) + v.T("punct.colon")
@@ -632,7 +633,7 @@ func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 	if trial.Fee != nil && trial.Fee.Total > 0 {
 		lines = append(lines, v.T("confirm.decide_fee", v.T("request.fee_total", trial.Fee.Total)))
 	}
-	s.Confirmed(c, ConfirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
+	s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
 		Action: "/officer/requests/" + r.Ref + "/decide", Back: "/officer/requests/" + r.Ref + "/decide"})
 }
 
@@ -640,7 +641,7 @@ func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 // so the summary at the top says which item needs attention.
 func (s *Server) nameItems(c *gin.Context, r *rights.Request, inv *apperr.Invalid) *apperr.Invalid {
 	names, _ := s.purposeNames(c.Request.Context())
-	v := s.ViewIn(c.GetString(KeyLang))
+	v := s.ViewIn(c.GetString(web.KeyLang))
 	keys := rights.Items(r)
 	for i := range inv.Problems {
 		p := &inv.Problems[i]

@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/filename"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -63,7 +64,7 @@ func (s *Server) packageDownload(c *gin.Context, r *rights.Request) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/zip")
 	h.Set("Content-Length", strconv.FormatInt(p.Size, 10))
-	h.Set("Content-Disposition", filename.Disposition(s.packageName(c.GetString(KeyLang), r.Ref)))
+	h.Set("Content-Disposition", filename.Disposition(s.packageName(c.GetString(web.KeyLang), r.Ref)))
 	h.Set("Cache-Control", "private, no-store")
 	c.Status(http.StatusOK)
 	if _, err := io.Copy(c.Writer, rc); err != nil {
@@ -85,7 +86,7 @@ func (s *Server) guestPackage(c *gin.Context) {
 
 // rebuildPackage builds a failed or expired package again.
 func (s *Server) rebuildPackage(c *gin.Context, r *rights.Request) {
-	res, err := s.Casework.RebuildPackage(c.Request.Context(), casework.Command{Ref: r.Ref}, c.GetString(KeyLang))
+	res, err := s.Casework.RebuildPackage(c.Request.Context(), casework.Command{Ref: r.Ref}, c.GetString(web.KeyLang))
 	if s.actFailed(c, r, "package", nil, err) {
 		return
 	}

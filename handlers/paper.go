@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 )
 
@@ -111,7 +112,7 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 		}
 		if len(inv.Problems) == 0 {
 			e, err := s.Consents.RecordPaper(ctx, consent.Paper{Subject: u.ID, Purpose: f.Purpose, Grant: f.Action == "grant",
-				Lang: f.FormLang, Officer: CurrentUser(c).ID, Reference: f.Reference, Version: f.Version})
+				Lang: f.FormLang, Officer: web.CurrentUser(c).ID, Reference: f.Reference, Version: f.Version})
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
 				inv.Add("purpose", "paper.not_in_version")
@@ -122,16 +123,16 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 				return
 			default:
 				if e == nil {
-					s.AddFlash(c, FlashInfo, "flash.paper_unchanged")
+					s.AddFlash(c, web.FlashInfo, "flash.paper_unchanged")
 					c.Redirect(http.StatusSeeOther, "/officer/consents")
 					return
 				}
-				s.AddFlash(c, FlashSuccess, "flash.paper_recorded")
+				s.AddFlash(c, web.FlashSuccess, "flash.paper_recorded")
 				for _, fh := range scans {
 					// Sealed with the person's own key: erasing them shreds the scan too.
 					if err := s.putScan(c, e.ID, u.ID, fh); err != nil {
 						s.Log.Error("paper consent recorded, its scan not stored", "event", e.ID, "err", err)
-						s.AddFlash(c, FlashError, "flash.paper_scan_not_stored")
+						s.AddFlash(c, web.FlashError, "flash.paper_scan_not_stored")
 						break
 					}
 				}
@@ -140,7 +141,7 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 			}
 		}
 	}
-	InFormOrder(inv, &f)
+	web.InFormOrder(inv, &f)
 	s.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, inv)
 }
 
@@ -152,5 +153,5 @@ func (s *Server) putScan(c *gin.Context, eventID, subject string, fh *multipart.
 	}
 	defer f.Close()
 	return s.Files.Put(c.Request.Context(), &files.File{Ref: files.ConsentRef(eventID), Subject: subject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeConsent, UploadedBy: CurrentUser(c).ID, Created: s.Now()}, f)
+		Purpose: files.PurposeConsent, UploadedBy: web.CurrentUser(c).ID, Created: s.Now()}, f)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -72,7 +73,7 @@ func (s *Server) saveQuota(c *gin.Context) {
 	inv := &apperr.Invalid{}
 	for _, f := range rights.QuotaFields {
 		raw := strings.TrimSpace(c.PostForm(f.Key))
-		values[f.Key] = Clip(raw, 12)
+		values[f.Key] = web.Clip(raw, 12)
 		n, err := strconv.Atoi(raw)
 		if err != nil {
 			inv.Add(f.Key, "quota.not_a_number")
@@ -91,6 +92,6 @@ func (s *Server) saveQuota(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.quota_saved")
+	s.AddFlash(c, web.FlashSuccess, "flash.quota_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/quotas")
 }

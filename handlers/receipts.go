@@ -12,6 +12,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/receipt"
 )
 
@@ -32,7 +33,7 @@ func (s *Server) ownEvent(c *gin.Context) (*consent.Event, bool) {
 		return nil, false
 	}
 	e, err := s.Consents.Store.Event(c.Request.Context(), id)
-	if err == nil && e.Subject != CurrentUser(c).ID {
+	if err == nil && e.Subject != web.CurrentUser(c).ID {
 		err = apperr.ErrNotFound
 	}
 	if err == nil && e.Receipt == "" {
@@ -60,7 +61,7 @@ func (s *Server) receiptView(c *gin.Context) {
 	// The receipt is signed in the language of the moment; the page words it for its reader.
 	if n, err := s.Notices.Version(c.Request.Context(), e.NoticeVersion); err == nil {
 		if p := n.Purpose(e.Purpose); p != nil {
-			lang := c.GetString(KeyLang)
+			lang := c.GetString(web.KeyLang)
 			page.Purpose = s.Cat.T(lang, "punct.labelled", p.Name.In(lang), p.Description.In(lang))
 		}
 	}
@@ -93,7 +94,7 @@ func (s *Server) receiptDownload(c *gin.Context) {
 
 // errKeyRetired: a stored receipt was signed by a key this portal no longer trusts (a
 // rotation without PORTAL_RECEIPT_RETIRED_KEYS).
-var errKeyRetired = &PageError{Status: http.StatusConflict, Key: "receipt.key_retired"}
+var errKeyRetired = &web.PageError{Status: http.StatusConflict, Key: "receipt.key_retired"}
 
 // ownReceipt verifies a stored receipt before showing it.
 func (s *Server) ownReceipt(e *consent.Event) (*receipt.Receipt, error) {

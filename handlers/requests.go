@@ -15,6 +15,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/rights"
@@ -119,7 +120,7 @@ type requester struct {
 
 // fileRequest files a request for the signed-in person.
 func (s *Server) fileRequest(c *gin.Context) {
-	u := CurrentUser(c)
+	u := web.CurrentUser(c)
 	var f requestForm
 	inv, ok := s.Bind(c, &f)
 	if !ok {
@@ -128,7 +129,7 @@ func (s *Server) fileRequest(c *gin.Context) {
 	if !u.EmailVerified {
 		inv.Add("", "request.verify_first")
 	}
-	lang := c.GetString(KeyLang)
+	lang := c.GetString(web.KeyLang)
 	s.submitRequest(c, &f, inv, requester{email: u.Email, lang: lang, citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: lang}})
 }
 
@@ -148,7 +149,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		vals["email"] = who.email
 	}
 	if !validKind(kind) {
-		s.Fail(c, &PageError{Status: http.StatusBadRequest, Key: "request.kind_invalid"})
+		s.Fail(c, &web.PageError{Status: http.StatusBadRequest, Key: "request.kind_invalid"})
 		return
 	}
 	ctx := c.Request.Context()
@@ -161,7 +162,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, ScopeFiles: f.ScopeFiles}
 	for _, id := range f.ScopeFiles {
 		if _, err := s.Inventory.Get(ctx, id); errors.Is(err, apperr.ErrNotFound) {
-			AddOnce(inv, "scope_files", "request.scope_file_unknown")
+			web.AddOnce(inv, "scope_files", "request.scope_file_unknown")
 		} else if err != nil {
 			s.Fail(c, err)
 			return
@@ -173,7 +174,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 			inv.Add("principal", "field.required")
 		}
 	}
-	if inv, err = Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
+	if inv, err = web.Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
 		s.Fail(c, err)
 		return
 	}
@@ -183,15 +184,15 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		return
 	}
 	if len(inv.Problems) > 0 {
-		InFormOrder(inv, f)
+		web.InFormOrder(inv, f)
 		s.renderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.guest, f.ScopeFiles...)
 		return
 	}
 	// What cannot be stored brings the form back as it was sent, with the reason.
 	refuse := func(err error) {
-		status, key := StatusOf(err)
+		status, key := web.StatusOf(err)
 		if status >= 500 {
-			s.Log.Error("filing refused: nothing stored", "request_id", c.GetString(KeyRequestID), "status", status, "err", err)
+			s.Log.Error("filing refused: nothing stored", "request_id", c.GetString(web.KeyRequestID), "status", status, "err", err)
 		}
 		if key == "" {
 			key = "request.not_stored"
@@ -226,7 +227,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		s.setGuestBinding(c, filing.Guest.Bind)
 	}
 	// The next page opens on the confirmation panel: reference, due date, what happens next.
-	s.AddFlashArgs(c, FlashFiled, "", r.Ref, r.Due.String(), string(r.Kind), who.guest)
+	s.AddFlashArgs(c, web.FlashFiled, "", r.Ref, r.Due.String(), string(r.Kind), who.guest)
 	if who.guest {
 		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
 		return
@@ -248,7 +249,7 @@ type requestRow struct {
 
 // myRequests lists the person's requests with their due dates.
 func (s *Server) myRequests(c *gin.Context) {
-	rs, err := s.Requests.ListForSubject(c.Request.Context(), CurrentUser(c).ID)
+	rs, err := s.Requests.ListForSubject(c.Request.Context(), web.CurrentUser(c).ID)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -293,7 +294,7 @@ func (s *Server) requestDetail(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !r.RequestedBy(CurrentUser(c).ID) {
+	if !r.RequestedBy(web.CurrentUser(c).ID) {
 		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
@@ -336,7 +337,7 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 			return
 		}
 	}
-	if u := CurrentUser(c); u != nil && u.ID == r.Subject && r.Kind == rights.Stop {
+	if u := web.CurrentUser(c); u != nil && u.ID == r.Subject && r.Kind == rights.Stop {
 		all, err := s.stoppedRows(c, u)
 		if err != nil {
 			s.Fail(c, err)
@@ -363,7 +364,7 @@ type withdrawForm struct {
 func (s *Server) withdrawRequest(c *gin.Context) {
 	r, ok := s.myRequestByRef(c)
 	if ok {
-		s.withdraw(c, r, CurrentUser(c).ID, "/requests/"+r.Ref)
+		s.withdraw(c, r, web.CurrentUser(c).ID, "/requests/"+r.Ref)
 	}
 }
 
@@ -375,10 +376,10 @@ func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string)
 		return
 	}
 	if !r.State.Open() {
-		s.Fail(c, &PageError{Status: http.StatusConflict, Key: "request.changed"})
+		s.Fail(c, &web.PageError{Status: http.StatusConflict, Key: "request.changed"})
 		return
 	}
-	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.withdraw_title", TextKey: "confirm.withdraw_text", TextArgs: []any{r.Ref},
+	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.withdraw_title", TextKey: "confirm.withdraw_text", TextArgs: []any{r.Ref},
 		Action: back + "/withdraw", Back: back}) {
 		return
 	}
@@ -387,13 +388,13 @@ func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string)
 		s.Casework.SetDisputed(c.Request.Context(), updated, false)
 	}
 	if errors.Is(err, rights.ErrChanged) {
-		err = &PageError{Status: http.StatusConflict, Key: "request.changed"}
+		err = &web.PageError{Status: http.StatusConflict, Key: "request.changed"}
 	}
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.request_withdrawn")
+	s.AddFlash(c, web.FlashSuccess, "flash.request_withdrawn")
 	c.Redirect(http.StatusSeeOther, back)
 }
 
@@ -422,7 +423,7 @@ func (s *Server) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Inv
 	var bad *apperr.Invalid
 	if errors.As(f.filter().Check(), &bad) {
 		for _, p := range bad.Problems {
-			AddOnce(inv, p.Field, p.Key, p.Args...)
+			web.AddOnce(inv, p.Field, p.Key, p.Args...)
 		}
 	}
 	return f, inv, true
@@ -474,7 +475,7 @@ func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.R
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	rows = f.filter().Apply(all, clocks, CurrentUser(c).ID, rights.DateOf(s.Now()))
+	rows = f.filter().Apply(all, clocks, web.CurrentUser(c).ID, rights.DateOf(s.Now()))
 	return all, rows, clocks, nil
 }
 
@@ -493,7 +494,7 @@ type queueCount struct {
 // queueChoices works out the filter's lists, their words and which choice is selected,
 // here rather than in the template: there each option cost a comparison, a formatting and
 // a translation through reflection, about a hundred calls a page.
-func queueChoices(v *View, p *queuePage) {
+func queueChoices(v *web.View, p *queuePage) {
 	f := p.Filter
 	for _, k := range rights.Kinds {
 		p.KindOptions = append(p.KindOptions, queueOption{string(k), v.T("right." + string(k) + ".name"), string(k) == f.Kind})
@@ -635,7 +636,7 @@ type queueRow struct {
 	DueStatus, Due                       string // "" when the clock has no date
 }
 
-func queueRowsFor(v *View, p *queuePage) []queueRow {
+func queueRowsFor(v *web.View, p *queuePage) []queueRow {
 	rows := make([]queueRow, len(p.Requests))
 	for i, r := range p.Requests {
 		ck := p.Clocks[r.Ref]
@@ -662,7 +663,7 @@ func queueRowsFor(v *View, p *queuePage) []queueRow {
 
 // dueInWords is what the "due" partial shows: the status (the class), and the date with
 // how many days are left or past.
-func dueInWords(v *View, due, today rights.Date) (status, text string) {
+func dueInWords(v *web.View, due, today rights.Date) (status, text string) {
 	var words string
 	status = v.DueStatus(due, today)
 	switch left := v.DaysLeft(due, today); status {
@@ -702,7 +703,7 @@ func (s *Server) queueCSV(c *gin.Context) {
 	}
 	v := s.TextView(c)
 	today := rights.DateOf(s.Now())
-	out := NewCSV()
+	out := web.NewCSV()
 	w := out.W
 	_ = w.Write([]string{v.T("request.ref"), v.T("request.kind"), v.T("request.state"), v.T("request.received"), v.T("request.due"),
 		v.T("queue.clock"), v.T("queue.clock_due"), v.T("queue.days_left"), v.T("queue.assignee"), v.T("queue.channel"), v.T("queue.unread_col")})
@@ -713,7 +714,7 @@ func (s *Server) queueCSV(c *gin.Context) {
 			left = strconv.Itoa(rights.DaysLeft(ck.Due, today))
 		}
 		_ = w.Write([]string{r.Ref, v.T("right." + string(r.Kind) + ".name"), v.T("state." + string(r.State)), r.Received.String(), r.Due.String(),
-			v.T("clock." + ck.Kind), ck.Due.String(), left, CSVCell(names[r.Assignee]), v.T("channel." + r.Channel), strconv.Itoa(r.Unread)})
+			v.T("clock." + ck.Kind), ck.Due.String(), left, web.CSVCell(names[r.Assignee]), v.T("channel." + r.Channel), strconv.Itoa(r.Unread)})
 	}
 	s.SendCSV(c, "request-queue-"+today.String()+".csv", out)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/retention"
 )
 
@@ -89,7 +90,7 @@ func (s *Server) saveRetention(c *gin.Context) {
 			continue // not on the form sent: unchanged
 		}
 		raw := strings.TrimSpace(c.PostForm(it.Key))
-		values[it.Key] = Clip(raw, 12)
+		values[it.Key] = web.Clip(raw, 12)
 		n, err := strconv.Atoi(raw)
 		if err != nil {
 			inv.Add(it.Key, "retention.not_a_number")
@@ -120,6 +121,6 @@ func (s *Server) saveRetention(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "retention.saved")
+	s.AddFlash(c, web.FlashSuccess, "retention.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/retention")
 }

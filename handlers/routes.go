@@ -138,9 +138,9 @@ func (s *Server) routes() *gin.Engine {
 	officer.GET("/consents/:id/files/:fid", s.paperScan)
 
 	// Webmasters: the traffic report, aggregates only.
-	web := site.Group("/webmaster", s.RequireRole(account.RoleWebmaster))
-	web.GET("/traffic", s.traffic)
-	web.GET("/traffic.csv", s.trafficCSV)
+	wm := site.Group("/webmaster", s.RequireRole(account.RoleWebmaster))
+	wm.GET("/traffic", s.traffic)
+	wm.GET("/traffic.csv", s.trafficCSV)
 
 	// Administrators.
 	admin := site.Group("/admin", s.RequireRole(account.RoleAdmin))

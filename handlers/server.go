@@ -24,6 +24,7 @@ import (
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
@@ -45,7 +46,7 @@ type Deps struct {
 	Log *slog.Logger
 	// Disk reads the free space of the data directory and the database's size (nil: a
 	// MongoDB elsewhere, whose disk its operator watches).
-	Disk     func(ctx context.Context) (DiskSpace, error)
+	Disk     func(ctx context.Context) (web.DiskSpace, error)
 	DB       Pinger
 	Users    account.Users
 	Sessions account.Sessions
@@ -139,7 +140,7 @@ type PackageBuilder interface {
 
 // Server holds the parsed templates, catalogues and dependencies.
 type Server struct {
-	*Core
+	*web.Core
 	Deps
 	engine *gin.Engine
 
@@ -151,7 +152,7 @@ type Server struct {
 	// The latest reading of the disk (disk.go).
 	diskMu    sync.Mutex
 	diskAt    time.Time
-	diskLast  DiskSpace
+	diskLast  web.DiskSpace
 	diskOK    bool
 	officers  officerCache
 	preparing atomic.Bool // the database is being prepared (SetPreparing)
@@ -159,7 +160,7 @@ type Server struct {
 }
 
 // New builds the server; it fails only on a build defect (a template that does not parse).
-func New(d Deps, opt Options) (*Server, error) {
+func New(d Deps, opt web.Options) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	if d.Now == nil {
 		d.Now = time.Now
@@ -195,7 +196,7 @@ func New(d Deps, opt Options) (*Server, error) {
 	if opt.RateWindow <= 0 {
 		opt.RateWindow = 15 * time.Minute
 	}
-	core, err := NewCore(Shared{Log: d.Log, Now: d.Now, Users: d.Users, Sessions: d.Sessions, Accounts: d.Accounts,
+	core, err := web.NewCore(web.Shared{Log: d.Log, Now: d.Now, Users: d.Users, Sessions: d.Sessions, Accounts: d.Accounts,
 		Audit: d.Audit, Counter: d.Counter, Notices: d.Notices, Acks: d.Acks}, opt)
 	if err != nil {
 		return nil, err
@@ -224,9 +225,9 @@ func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Answered by refuseCrossOrigin inside Gin, where the refusal is audited.
-		s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), CrossOriginKey{}, true)))
+		s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), web.CrossOriginKey{}, true)))
 	}))
-	return cop.Handler(HeadAsGet(s.engine))
+	return cop.Handler(web.HeadAsGet(s.engine))
 }
 
 // Pages exposes the template set so tests can check every page is rendered.
@@ -254,3 +255,10 @@ func (s *Server) SetPreparing(on bool) { s.preparing.Store(on) }
 
 // Preparing reports whether the database is still being prepared.
 func (s *Server) Preparing() bool { return s.preparing.Load() }
+
+// Options, Threshold and DiskSpace are the core's, named here for the configuration.
+type (
+	Options   = web.Options
+	Threshold = web.Threshold
+	DiskSpace = web.DiskSpace
+)

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 // A person's own sessions (/account/sessions): where they are signed in, by browser and
@@ -23,7 +24,7 @@ type sessionForm struct {
 
 // mySessions lists the person's usable sessions, the one in use marked.
 func (s *Server) mySessions(c *gin.Context) {
-	list, err := s.Accounts.OwnSessions(c.Request.Context(), CurrentUser(c), s.Opt.Sessions)
+	list, err := s.Accounts.OwnSessions(c.Request.Context(), web.CurrentUser(c), s.Opt.Sessions)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -43,14 +44,14 @@ func (s *Server) endMySession(c *gin.Context) {
 		s.Fail(c, inv)
 		return
 	}
-	ctx, u := c.Request.Context(), CurrentUser(c)
+	ctx, u := c.Request.Context(), web.CurrentUser(c)
 	se, err := s.Accounts.OwnSession(ctx, u, f.Session, s.Opt.Sessions)
 	if err != nil {
 		s.Fail(c, err)
 		return
 	}
-	v := s.ViewIn(c.GetString(KeyLang))
-	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.end_own_session_title", TextKey: "confirm.end_own_session_text",
+	v := s.ViewIn(c.GetString(web.KeyLang))
+	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_own_session_title", TextKey: "confirm.end_own_session_text",
 		TextArgs: []any{v.Device(se), v.DateTime(se.Created)}, Action: "/account/sessions/end", Back: "/account/sessions"}) {
 		return
 	}
@@ -60,35 +61,35 @@ func (s *Server) endMySession(c *gin.Context) {
 	}
 	if se.Ref() == currentSessionRef(c) {
 		s.ClearSessionCookie(c)
-		s.AddFlash(c, FlashInfo, "flash.signed_out")
+		s.AddFlash(c, web.FlashInfo, "flash.signed_out")
 		c.Redirect(http.StatusSeeOther, "/")
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.own_session_ended")
+	s.AddFlash(c, web.FlashSuccess, "flash.own_session_ended")
 	c.Redirect(http.StatusSeeOther, "/account/sessions")
 }
 
 // endMyOtherSessions ends every session of the person but the one in use, once confirmed.
 func (s *Server) endMyOtherSessions(c *gin.Context) {
-	if !s.Confirmed(c, ConfirmPage{TitleKey: "confirm.end_other_sessions_title", TextKey: "confirm.end_other_sessions_text",
+	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_other_sessions_title", TextKey: "confirm.end_other_sessions_text",
 		Action: "/account/sessions/end-others", Back: "/account/sessions"}) {
 		return
 	}
 	keep := ""
-	if se, ok := c.Get(KeySession); ok {
+	if se, ok := c.Get(web.KeySession); ok {
 		keep = se.(*account.Session).ID
 	}
-	if err := s.Accounts.EndOtherSessions(c.Request.Context(), CurrentUser(c), keep); err != nil {
+	if err := s.Accounts.EndOtherSessions(c.Request.Context(), web.CurrentUser(c), keep); err != nil {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.other_sessions_ended")
+	s.AddFlash(c, web.FlashSuccess, "flash.other_sessions_ended")
 	c.Redirect(http.StatusSeeOther, "/account/sessions")
 }
 
 // currentSessionRef is the ref of the session the request came with.
 func currentSessionRef(c *gin.Context) string {
-	if se, ok := c.Get(KeySession); ok {
+	if se, ok := c.Get(web.KeySession); ok {
 		return se.(*account.Session).Ref()
 	}
 	return ""

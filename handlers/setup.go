@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 type setupPage struct {
@@ -23,7 +24,7 @@ type setupForm struct {
 	PasswordConfirm string `form:"password_confirm" binding:"max=256"`
 }
 
-var errSetupLink = &PageError{Status: http.StatusNotFound, Key: "error.setup_link"}
+var errSetupLink = &web.PageError{Status: http.StatusNotFound, Key: "error.setup_link"}
 
 // setupForm shows the first-administrator form for a valid one-time link.
 func (s *Server) setupForm(c *gin.Context) {
@@ -69,7 +70,7 @@ func (s *Server) setupSubmit(c *gin.Context) {
 	}
 	if len(inv.Problems) > 0 {
 		v := s.View(c, "setup.title", page)
-		InFormOrder(inv, &f)
+		web.InFormOrder(inv, &f)
 		v.Problems = inv.Problems
 		s.Render(c, http.StatusBadRequest, "setup", v)
 		return
@@ -92,6 +93,6 @@ func (s *Server) setupSubmit(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.admin_created")
+	s.AddFlash(c, web.FlashSuccess, "flash.admin_created")
 	c.Redirect(http.StatusSeeOther, "/")
 }

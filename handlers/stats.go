@@ -10,6 +10,7 @@ import (
 
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -52,7 +53,7 @@ type publicStats struct {
 }
 
 // Show is a figure with, when hidden, its explanation for screen readers.
-func (p *publicStats) Show(v *View, c analytics.Cell) template.HTML {
+func (p *publicStats) Show(v *web.View, c analytics.Cell) template.HTML {
 	return explainCell(v, c, p.K, cellText(c, p.K))
 }
 
@@ -122,10 +123,10 @@ func (s *Server) statsRange(c *gin.Context) (from, to string, inv *apperr.Invali
 		return "", "", nil, false
 	}
 	if len(inv.Problems) > 0 {
-		InFormOrder(inv, &f)
+		web.InFormOrder(inv, &f)
 		return c.Query("from"), c.Query("to"), inv, true
 	}
-	now := s.Now().In(Taipei)
+	now := s.Now().In(web.Taipei)
 	to, from = now.Format("2006-01"), now.AddDate(0, -11, 0).Format("2006-01")
 	if f.To != "" {
 		to = f.To
@@ -218,7 +219,7 @@ func (s *Server) publishStats(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.AddFlash(c, FlashSuccess, "flash.stats_"+f.Publish)
+	s.AddFlash(c, web.FlashSuccess, "flash.stats_"+f.Publish)
 	c.Redirect(http.StatusSeeOther, "/admin/requests/stats")
 }
 
@@ -255,7 +256,7 @@ func (s *Server) requestStatsCSV(c *gin.Context) {
 		return
 	}
 	v := s.TextView(c)
-	out := NewCSV()
+	out := web.NewCSV()
 	w := out.W
 	_ = w.Write([]string{v.T("stats.month"), v.T("request.kind"), v.T("stats.received"), v.T("stats.granted"), v.T("stats.partly"),
 		v.T("stats.refused"), v.T("stats.withdrawn"), v.T("stats.median_days"), v.T("stats.on_time"), v.T("stats.extended")})

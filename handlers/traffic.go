@@ -11,6 +11,7 @@ import (
 
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/twtime"
 )
 
@@ -46,16 +47,16 @@ func (p trafficPage) Cell(c analytics.Cell) string { return cellText(c, p.Rep.K)
 
 // Show is a figure for the page: hidden ones carry their explanation, which screen
 // readers speak instead of "less than" or a dash.
-func (p trafficPage) Show(v *View, c analytics.Cell) template.HTML {
+func (p trafficPage) Show(v *web.View, c analytics.Cell) template.HTML {
 	return p.explain(v, c, p.Cell(c))
 }
 
 // ShowDuration is Show for seconds, as minutes and seconds (hours for long totals).
-func (p trafficPage) ShowDuration(v *View, c analytics.Cell) template.HTML {
+func (p trafficPage) ShowDuration(v *web.View, c analytics.Cell) template.HTML {
 	return p.explain(v, c, p.Duration(v, c))
 }
 
-func (p trafficPage) explain(v *View, c analytics.Cell, text string) template.HTML {
+func (p trafficPage) explain(v *web.View, c analytics.Cell, text string) template.HTML {
 	return explainCell(v, c, p.Rep.K, text)
 }
 
@@ -73,7 +74,7 @@ func cellText(c analytics.Cell, k int) string {
 
 // explainCell gives a hidden figure's text its explanation, which screen readers speak
 // instead of "less than" or a dash.
-func explainCell(v *View, c analytics.Cell, k int, text string) template.HTML {
+func explainCell(v *web.View, c analytics.Cell, k int, text string) template.HTML {
 	var title string
 	switch c.State {
 	case analytics.Below:
@@ -87,7 +88,7 @@ func explainCell(v *View, c analytics.Cell, k int, text string) template.HTML {
 }
 
 // Duration writes seconds as minutes and seconds, or hours for long totals.
-func (p trafficPage) Duration(v *View, c analytics.Cell) string {
+func (p trafficPage) Duration(v *web.View, c analytics.Cell) string {
 	if c.State != analytics.Shown {
 		return p.Cell(c)
 	}
@@ -234,7 +235,7 @@ func (s *Server) trafficCSV(c *gin.Context) {
 	}
 	v := s.TextView(c)
 	rep := p.Rep
-	out := NewCSV()
+	out := web.NewCSV()
 	w := out.W
 	count, seconds := v.T("traffic.csv.unit_count"), v.T("traffic.csv.unit_seconds")
 	row := func(section, name, title string, cell analytics.Cell, unit string) {
@@ -245,7 +246,7 @@ func (s *Server) trafficCSV(c *gin.Context) {
 		case analytics.Withheld:
 			fig, hidden = "", v.T("traffic.hidden_withheld")
 		}
-		_ = w.Write([]string{section, CSVCell(name), CSVCell(title), fig, unit, hidden})
+		_ = w.Write([]string{section, web.CSVCell(name), web.CSVCell(title), fig, unit, hidden})
 	}
 	_ = w.Write([]string{v.T("traffic.csv.section"), v.T("traffic.csv.key"), v.T("traffic.csv.title"),
 		v.T("traffic.csv.value"), v.T("traffic.csv.unit"), v.T("traffic.csv.hidden")})
@@ -301,7 +302,7 @@ var pageTitles = map[string]string{
 }
 
 // PageTitle is the title of a counted page, for the pages table; "" for other rows.
-func (p trafficPage) PageTitle(v *View, dim, key string) string {
+func (p trafficPage) PageTitle(v *web.View, dim, key string) string {
 	if k, ok := pageTitles[key]; ok && dim == analytics.DimPath {
 		return v.T(k)
 	}
@@ -315,7 +316,7 @@ func (p trafficPage) AllTables() []analytics.Table {
 
 // Label names a table row: catalogue names for fixed values, the value itself for paths
 // and referring domains.
-func (p trafficPage) Label(v *View, dim, key string) string {
+func (p trafficPage) Label(v *web.View, dim, key string) string {
 	if key == analytics.Other || key == analytics.Direct || key == "internal" {
 		return v.T("traffic.value." + key)
 	}

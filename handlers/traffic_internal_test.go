@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 )
 
@@ -16,7 +17,7 @@ import (
 // the uncounted prefixes, not a download) is named in the traffic report by a title
 // both catalogues hold, so a page added later cannot show up as a bare pattern.
 func TestEveryCountedPageHasATitle(t *testing.T) {
-	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)}, Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
+	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)}, web.Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func TestEveryCountedPageHasATitle(t *testing.T) {
 		}
 		routes[r.Path] = true
 		counted := true
-		for _, p := range uncounted {
+		for _, p := range web.Uncounted {
 			counted = counted && !strings.HasPrefix(r.Path, p)
 		}
 		download := strings.HasSuffix(r.Path, ".csv") || strings.HasSuffix(r.Path, ".json") || strings.HasSuffix(r.Path, "/download") ||

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"net"
@@ -22,13 +22,13 @@ const (
 	VisitorCookie = "portal_visit"
 	ChoiceAccept  = "analytics"
 	ChoiceRefuse  = "essential"
-	// choiceAge: the choice is asked again after six months; visitorAge: a visitor is
+	// ChoiceAge: the choice is asked again after six months; visitorAge: a visitor is
 	// told apart for at most as long.
 	ChoiceAge  = 180 * 24 * time.Hour
 	VisitorAge = 180 * 24 * time.Hour
 )
 
-// cookieChoice is what the visitor has said about the analytics cookie.
+// CookieChoice is what the visitor has said about the analytics cookie.
 type CookieChoice int
 
 const (
@@ -55,11 +55,11 @@ func (s *Core) AnalyticsChoice(r *http.Request) CookieChoice {
 	return ChoiceNone
 }
 
-// uncounted are the route prefixes never counted: staff pages, the API, files and
+// Uncounted are the route prefixes never counted: staff pages, the API, files and
 // machine endpoints.
-var uncounted = []string{"/staff", "/officer", "/admin", "/webmaster", "/api/", "/static/", "/healthz", "/readyz", "/.well-known/", "/lang"}
+var Uncounted = []string{"/staff", "/officer", "/admin", "/webmaster", "/api/", "/static/", "/healthz", "/readyz", "/.well-known/", "/lang"}
 
-// count is the counting middleware. It decides from the request whether the page could
+// Count is the counting middleware. It decides from the request whether the page could
 // be counted (a GET of a public page by a browser, not a prefetch), and then counts it
 // when the page is written: a 200 HTML answer, to someone not under a processing
 // restriction. The count goes into memory; the database sees it at the next flush.
@@ -87,7 +87,7 @@ func countable(c *gin.Context) bool {
 	if r.Method != http.MethodGet || isHead(r) || path == "" {
 		return false
 	}
-	for _, p := range uncounted {
+	for _, p := range Uncounted {
 		if strings.HasPrefix(path, p) {
 			return false
 		}
@@ -294,5 +294,5 @@ func browserLang(accept string) string {
 	return analytics.Other
 }
 
-// gpc reports whether the browser asks not to sell or share (Global Privacy Control).
+// GPC reports whether the browser asks not to sell or share (Global Privacy Control).
 func GPC(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1" }

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"encoding/json"
@@ -18,7 +18,7 @@ import (
 	"github.com/example/pdpa-portal/rights"
 )
 
-// errorPage is the data of the error template.
+// ErrorPage is the data of the error template.
 type ErrorPage struct {
 	Status     int
 	MessageKey string
@@ -26,7 +26,7 @@ type ErrorPage struct {
 	Problems   []apperr.Problem // what was wrong with the input, when a form cannot be shown again
 }
 
-// pageError is an error with a status and a specific message for the user.
+// PageError is an error with a status and a specific message for the user.
 type PageError struct {
 	Status int
 	Key    string
@@ -34,9 +34,9 @@ type PageError struct {
 
 func (e *PageError) Error() string { return e.Key }
 
-// statusOf is the one place that maps errors to status codes and user messages. Only
+// StatusOf is the one place that maps errors to status codes and user messages. Only
 // 5xx are logged; the user never sees internal text. The JSON API answers with the same
-// status and a stable code derived from it (codeOf).
+// Status and a stable code derived from it (codeOf).
 func StatusOf(err error) (int, string) {
 	var pe *PageError
 	var inv *apperr.Invalid
@@ -91,7 +91,7 @@ func StatusOf(err error) (int, string) {
 	}
 }
 
-// fail renders the page for err and stops the handler chain.
+// Fail renders the page for err and stops the handler chain.
 func (s *Core) Fail(c *gin.Context, err error) {
 	status, key := StatusOf(err)
 	if status >= 500 {
@@ -137,16 +137,16 @@ func (s *Core) Fail(c *gin.Context, err error) {
 // knownStatus are the statuses with their own wording; anything else reads as 500.
 var knownStatus = map[int]bool{400: true, 403: true, 404: true, 405: true, 409: true, 413: true, 429: true, 500: true, 503: true}
 
-// renderError renders the error page for status and stops the handler chain.
+// RenderError renders the error page for status and stops the handler chain.
 func (s *Core) RenderError(c *gin.Context, status int, key string, args ...any) {
 	// The page's header shows who is signed in, as every other page does.
 	s.writeErrorAs(c.Writer, c.Request, c.GetString(KeyLang), c.GetString(KeyRequestID), status, key, CurrentUser(c), args...)
 	c.Abort()
 }
 
-// writeError writes an error page; it needs no Gin context, so the cross-origin guard
+// WriteError writes an error page; it needs no Gin context, so the cross-origin guard
 // in front of Gin uses it too.
-func (s *Core) writeError(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string) {
+func (s *Core) WriteError(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string) {
 	s.writeErrorAs(w, r, lang, requestID, status, key, nil)
 }
 
@@ -223,4 +223,14 @@ func (s *Core) writeJSONError(w http.ResponseWriter, lang, requestID string, sta
 	status, code := codeOf(status, key)
 	w.Header().Set("Content-Language", lang)
 	WriteJSON(w, status, apiErrorBody{Error: apiErrorDetail{Code: code, Message: s.Cat.T(lang, "api.error."+code), RequestID: requestID}})
+}
+
+// H adapts a handler that returns its error: nil means it answered; an error is answered
+// here, by the one mapper, as a page or as the API's JSON.
+func (s *Core) H(fn func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			s.Fail(c, err)
+		}
+	}
 }

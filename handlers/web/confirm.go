@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"net/http"
@@ -13,7 +13,7 @@ import (
 // answers with a page that states its consequences and repeats the form with
 // confirm=yes; only that second submission acts. Without the field nothing changes.
 
-// confirmPage is what the confirmation shows: the consequences and the form to resend.
+// ConfirmPage is what the confirmation shows: the consequences and the form to resend.
 type ConfirmPage struct {
 	TitleKey, TextKey string
 	TextArgs          []any
@@ -26,14 +26,14 @@ type ConfirmPage struct {
 	Ask *ConfirmField
 }
 
-// confirmField is a text field of the confirmation page: its label is the catalogue's
+// ConfirmField is a text field of the confirmation page: its label is the catalogue's
 // Prefix.Name, as the error summary expects; it is always required.
 type ConfirmField struct {
 	Prefix, Name, Hint string
 	Value              string // as sent
 }
 
-// confirmed reports whether the request carries confirm=yes; when it does not, it
+// Confirmed reports whether the request carries confirm=yes; when it does not, it
 // renders the confirmation page for p (with the request's own fields) and returns false.
 // Call it after the request was checked (owner, state) and before anything changes.
 func (s *Core) Confirmed(c *gin.Context, p ConfirmPage) bool {
@@ -44,7 +44,7 @@ func (s *Core) Confirmed(c *gin.Context, p ConfirmPage) bool {
 	return false
 }
 
-// confirmAgain shows the confirmation once more, with the problems of the field it
+// ConfirmAgain shows the confirmation once more, with the problems of the field it
 // asks (a reason left empty), and changes nothing.
 func (s *Core) ConfirmAgain(c *gin.Context, p ConfirmPage, inv *apperr.Invalid) {
 	s.renderConfirm(c, http.StatusBadRequest, p, inv)

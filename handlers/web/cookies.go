@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"hash/maphash"
@@ -22,12 +22,12 @@ const (
 	FlashInfo    = "info"
 	FlashSuccess = "success"
 	FlashError   = "error"
-	// flashFiled carries a filing's reference, due date and kind to the confirmation
+	// FlashFiled carries a filing's reference, due date and kind to the confirmation
 	// panel of the next page; it is not shown as a message.
 	FlashFiled = "filed"
 )
 
-// flash is a one-shot message shown on the next page, kept in a signed cookie so it
+// Flash is a one-shot message shown on the next page, kept in a signed cookie so it
 // needs no database and survives the redirect after a form.
 type Flash struct {
 	Kind string
@@ -42,7 +42,7 @@ func (s *Core) SetCookie(c *gin.Context, name, value string, maxAge int) {
 	})
 }
 
-// startSession signs the user in with a fresh session id (never one the browser sent),
+// StartSession signs the user in with a fresh session id (never one the browser sent),
 // which defeats session fixation.
 func (s *Core) StartSession(c *gin.Context, u *account.User) error {
 	if old, ok := c.Get(KeySession); ok {
@@ -101,13 +101,13 @@ func (s *Core) ClearSessionCookie(c *gin.Context) { s.SetCookie(c, SessionCookie
 
 func (s *Core) AddFlash(c *gin.Context, kind, key string) { s.AddFlashArgs(c, kind, key) }
 
-// addFlashArgs adds a message with values for its placeholders (counts and the like,
+// AddFlashArgs adds a message with values for its placeholders (counts and the like,
 // never personal data: flashes live in a cookie).
 func (s *Core) AddFlashArgs(c *gin.Context, kind, key string, args ...any) {
 	s.AddFlashes(c, Flash{Kind: kind, Key: key, Args: args})
 }
 
-// addFlashes adds several messages at once (each call replaces the cookie the last one
+// AddFlashes adds several messages at once (each call replaces the cookie the last one
 // set in this response).
 func (s *Core) AddFlashes(c *gin.Context, add ...Flash) {
 	fl := append(s.readFlashes(c.Request), add...)

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"net/http"
 )
 
-// apiPrefix is where the JSON API lives; openapi.json describes every route under it.
+// APIPrefix is where the JSON API lives; openapi.json describes every route under it.
 const APIPrefix = "/api/v1"
 
 // Errors of a request body the API cannot read; statusOf maps them.
@@ -18,7 +18,7 @@ var (
 	ErrMissingField  = errors.New("api: missing field")
 )
 
-// writeJSON writes v as the response; API answers are never cached.
+// WriteJSON writes v as the response; API answers are never cached.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"math"
@@ -13,7 +13,7 @@ import (
 	"github.com/example/pdpa-portal/ratelimit"
 )
 
-// requireUser sends anonymous visitors to sign in, returning them here afterwards.
+// RequireUser sends anonymous visitors to sign in, returning them here afterwards.
 func (s *Core) RequireUser(c *gin.Context) {
 	if CurrentUser(c) == nil {
 		target := "/signin"
@@ -27,7 +27,7 @@ func (s *Core) RequireUser(c *gin.Context) {
 	c.Next()
 }
 
-// requireRole lets through only users holding one of roles; others get 403, anonymous
+// RequireRole lets through only users holding one of roles; others get 403, anonymous
 // visitors are sent to sign in.
 func (s *Core) RequireRole(roles ...account.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -46,7 +46,7 @@ func (s *Core) RequireRole(roles ...account.Role) gin.HandlerFunc {
 	}
 }
 
-// forcePasswordChange keeps a user with a temporary or expired staff password on the
+// ForcePasswordChange keeps a user with a temporary or expired staff password on the
 // change-password page until they choose a new one.
 func (s *Core) ForcePasswordChange(c *gin.Context) {
 	u := CurrentUser(c)
@@ -63,7 +63,7 @@ func (s *Core) ForcePasswordChange(c *gin.Context) {
 	c.Abort()
 }
 
-// limited counts an attempt from the client's address and under each of keys (an
+// Limited counts an attempt from the client's address and under each of keys (an
 // account); over the limit of any it renders the 429 page and reports true.
 func (s *Core) Limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) bool {
 	if l == nil {
@@ -83,7 +83,7 @@ func (s *Core) Limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) boo
 	return true
 }
 
-// localPath returns next if it is a path on this site, else fallback: a sign-in link
+// LocalPath returns next if it is a path on this site, else fallback: a sign-in link
 // must not become an open redirect. Browsers drop tabs and line breaks and read "\" as
 // "/", so any control character or backslash disqualifies the path, and the result must
 // parse with neither scheme nor host.

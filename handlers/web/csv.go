@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"encoding/csv"
@@ -8,7 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// csvFile is a CSV export being written: it starts with a byte-order mark so spreadsheet
+// CSVFile is a CSV export being written: it starts with a byte-order mark so spreadsheet
 // programs read the Chinese as UTF-8.
 type CSVFile struct {
 	b strings.Builder
@@ -22,7 +22,7 @@ func NewCSV() *CSVFile {
 	return f
 }
 
-// sendCSV answers with the file as a download that is never cached.
+// SendCSV answers with the file as a download that is never cached.
 func (s *Core) SendCSV(c *gin.Context, name string, f *CSVFile) {
 	f.W.Flush()
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"github.com/example/pdpa-portal/rights"
 )
 
-// sessionRef is how pages name a session: a prefix of its stored hash, never the
+// SessionRef is how pages name a session: a prefix of its stored hash, never the
 // cookie's token.
 func SessionRef(se *account.Session) string { return se.Ref() }
 

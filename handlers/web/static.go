@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"bytes"
@@ -57,7 +57,7 @@ func loadStatic() (map[string]*staticFile, error) {
 	return out, err
 }
 
-// static serves embedded files. The current hash in the URL earns a year of caching; an
+// Static serves embedded files. The current hash in the URL earns a year of caching; an
 // old hash (a page from before a deploy) still gets the file, briefly cached. A browser
 // that accepts brotli or gzip gets the compressed body made at start (brotli first).
 func (s *Core) Static(c *gin.Context) {

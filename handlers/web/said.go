@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"fmt"
@@ -30,7 +30,7 @@ func (v *View) Worded(st rights.Step, names map[string]consent.Text) shownStep {
 	return out
 }
 
-// saidOf is what the portal recorded on a step and the note a person typed; a step
+// SaidOf is what the portal recorded on a step and the note a person typed; a step
 // written before the two were kept apart is read back from its note.
 func (s *Core) SaidOf(st rights.Step) ([]rights.Said, string) {
 	if len(st.Said) == 0 && st.Action == "fulfilled" {
@@ -79,7 +79,7 @@ func (v *View) say(s rights.Said, names map[string]consent.Text, asHTML bool) st
 }
 
 // legacyKeys are the sentences a fulfilment wrote into its note, in the officer's
-// language, before steps kept them as keys.
+// Language, before steps kept them as keys.
 var legacyKeys = []string{"fulfil.corrected", "fulfil.withdrawn", "fulfil.stopped", "fulfil.by_hand", "fulfil.restricted", "fulfil.erased"}
 
 // legacyPattern recognises one of those sentences as worded then, in either language.

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -21,9 +21,9 @@ type noticeCache struct {
 
 const NoticeCacheTTL = 5 * time.Second
 
-// currentNotice reads the notice through the cache. The read is made without holding
+// CurrentNotice reads the notice through the cache. The read is made without holding
 // the lock: while the database is away each read waits for the driver's timeout, and
-// pages queued behind one another's reads would all wait until it returned.
+// Templates queued behind one another's reads would all wait until it returned.
 func (s *Core) CurrentNotice(ctx context.Context) (*consent.Notice, error) {
 	s.notice.mu.Lock()
 	n, at, gen := s.notice.n, s.notice.at, s.notice.gen
@@ -52,7 +52,7 @@ func (s *Core) ForgetNotice() {
 	s.notice.mu.Unlock()
 }
 
-// noticeSeenCookie remembers the last version an anonymous visitor dismissed.
+// NoticeSeenCookie remembers the last version an anonymous visitor dismissed.
 const NoticeSeenCookie = "notice_seen"
 
 // noticeBanner returns the version to announce, or 0: a version after the first that

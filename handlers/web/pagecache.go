@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ type cachedPage struct {
 // keyRevalidated marks a 304 from the page cache: the visitor saw the page again.
 const keyRevalidated = "page_revalidated"
 
-// renderPublic renders a public page through the cache when the visitor is anonymous
+// RenderPublic renders a public page through the cache when the visitor is anonymous
 // and nothing on the page is theirs alone; anyone else gets it rendered as usual.
 // content names the version of what the page shows beyond the layout.
 func (s *Core) RenderPublic(c *gin.Context, page string, v *View, content string) {

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ type rowData struct {
 	Row any
 }
 
-// rowHTML is row rendered through fragment of page in the view's language.
+// RowHTML is row rendered through fragment of page in the view's language.
 func (s *Core) RowHTML(v *View, page, fragment string, row any) (template.HTML, error) {
 	k := rowKey{v.Lang, page, fragment, row}
 	s.rows.mu.RLock()

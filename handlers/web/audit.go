@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 	"github.com/example/pdpa-portal/audit"
 )
 
-// keyAuditActor names who acted when the session did not know yet (a sign-in, a
+// KeyAuditActor names who acted when the session did not know yet (a sign-in, a
 // sign-up): set by those handlers on success.
 const KeyAuditActor = "audit_actor"
 
@@ -26,7 +26,7 @@ const KeyAuditActor = "audit_actor"
 // A person (subject) names the record better than a purpose of the public catalogue.
 var targetParams = []string{"ref", "id", "subject", "purpose", "letter"}
 
-// keyAuditOutcome overrides the outcome the status gives (a CSV cut short after its
+// KeyAuditOutcome overrides the outcome the status gives (a CSV cut short after its
 // 200 was sent failed).
 const KeyAuditOutcome = "audit_outcome"
 
@@ -52,7 +52,7 @@ const (
 	keyAuditRefused = "audit_refused"
 )
 
-// auditTrail records, after the handler, every request that changes something (any
+// AuditTrail records, after the handler, every request that changes something (any
 // method but GET and HEAD: staff actions, citizens' requests and consents, sign-ins
 // and their failures, administrative changes, API writes) and every page where staff
 // look at one person's record. Details are the route's parameters and the status: never
@@ -101,7 +101,7 @@ func (s *Core) AuditTrail(c *gin.Context) {
 	}
 }
 
-// auditBegin writes the pending event of a request that may change something, before
+// AuditBegin writes the pending event of a request that may change something, before
 // its handler runs; when that fails the request is refused (503) and false returned.
 // Reading requests, and anonymous ones that change nothing, pass without an event.
 func (s *Core) AuditBegin(c *gin.Context) bool {
@@ -152,12 +152,12 @@ func (s *Core) audited(c *gin.Context) bool {
 	return u != nil || tokenOf(c) != nil || !anonymousNoOps[r.Method+" "+route]
 }
 
-// crossOriginKey marks a request the cross-origin guard refused (Server.Handler).
+// CrossOriginKey marks a request the cross-origin guard refused (Server.Handler).
 type CrossOriginKey struct{}
 
 func crossOrigin(r *http.Request) bool { return r.Context().Value(CrossOriginKey{}) != nil }
 
-// refuseCrossOrigin answers a request the cross-origin guard refused, inside Gin so
+// RefuseCrossOrigin answers a request the cross-origin guard refused, inside Gin so
 // that the route is known and the refusal becomes an event like any refused request
 // (an anonymous no-op stays none). The event names the signed-in person, found without
 // the session middleware's side effects (touching or clearing the session); no
@@ -258,7 +258,7 @@ func rolesOf(u *account.User) string {
 	return strings.Join(rs, ",")
 }
 
-// clip makes s valid UTF-8 (a route parameter can carry any bytes, and the database
+// Clip makes s valid UTF-8 (a route parameter can carry any bytes, and the database
 // would store a replacement character, breaking the event's hash) and at most n bytes,
 // cut on a character boundary.
 func Clip(s string, n int) string {

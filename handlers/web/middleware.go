@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -27,7 +27,7 @@ const (
 	KeySession   = "session"
 )
 
-// recoverer turns a panic into the 500 page; the stack goes to the log, never the page.
+// Recoverer turns a panic into the 500 page; the stack goes to the log, never the page.
 func (s *Core) Recoverer(c *gin.Context) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -44,7 +44,7 @@ func (s *Core) Recoverer(c *gin.Context) {
 	c.Next()
 }
 
-// accessLog gives each request an id and logs one line for it. The query string is left
+// AccessLog gives each request an id and logs one line for it. The query string is left
 // out: it can carry one-time tokens.
 func (s *Core) AccessLog(c *gin.Context) {
 	start := time.Now()
@@ -105,7 +105,7 @@ func (s *Core) isTLS(r *http.Request) bool {
 	return false
 }
 
-// limitBody refuses bodies over the limit: at once when the declared length is too big,
+// LimitBody refuses bodies over the limit: at once when the declared length is too big,
 // and when reading past it otherwise (the form parser then reports *http.MaxBytesError).
 func (s *Core) LimitBody(c *gin.Context) {
 	limit, key := s.Opt.MaxBody, ""
@@ -173,7 +173,7 @@ func (p *pacedBody) extend() {
 	_ = p.rc.SetWriteDeadline(d.Add(writeGrace))
 }
 
-// langCookie remembers the visitor's choice of language (an essential cookie).
+// LangCookie remembers the visitor's choice of language (an essential cookie).
 const LangCookie = "lang"
 
 func (s *Core) Language(c *gin.Context) {
@@ -190,7 +190,7 @@ func requestLang(r *http.Request) string {
 	return i18n.Match(r.Header.Get("Accept-Language"))
 }
 
-// session loads the signed-in user, if the request carries a valid session cookie, then
+// Session loads the signed-in user, if the request carries a valid session cookie, then
 // opens the request's audit event (auditBegin): the actor is known from here on.
 func (s *Core) Session(c *gin.Context) {
 	if s.loadSession(c) && s.AuditBegin(c) {
@@ -250,7 +250,7 @@ func CurrentUser(c *gin.Context) *account.User {
 // headKey marks a HEAD request served as its GET.
 type headKey struct{}
 
-// headAsGet answers HEAD wherever GET is answered (RFC 9110 §9.3.2): the request is
+// HeadAsGet answers HEAD wherever GET is answered (RFC 9110 §9.3.2): the request is
 // routed as its GET and the body is dropped, so monitors and link checkers see the
 // same status and headers. The route table keeps GET only.
 func HeadAsGet(next http.Handler) http.Handler {

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"bytes"
@@ -108,7 +108,7 @@ func (v *View) TIn(lang, key string) string { return v.s.Cat.T(lang, key) }
 func (v *View) TArgs(key string, args []any) string { return v.T(key, args...) }
 
 // Entered marks text a person typed (a name, a note): it is shown as typed, in whatever
-// language it was written, isolated from the sentence around it; class "entered" tells
+// Language it was written, isolated from the sentence around it; class "entered" tells
 // readers and tests it is no word of the portal's.
 func (v *View) Entered(s string) template.HTML {
 	return template.HTML(`<bdi class="entered">` + template.HTMLEscapeString(s) + `</bdi>`) // #nosec G203 -- escaped just above
@@ -211,10 +211,10 @@ func (v *View) FieldError(field string) string {
 	return ""
 }
 
-// taipei is the zone pages show times in (the portal's one zone, twtime).
+// Taipei is the zone pages show times in (the portal's one zone, twtime).
 var Taipei = twtime.Zone
 
-// view builds the common part of every page from the request.
+// View builds the common part of every page from the request.
 func (s *Core) View(c *gin.Context, titleKey string, page any) *View {
 	v := s.newView(c.Request, c.GetString(KeyLang), c.GetString(KeyRequestID), titleKey, page)
 	v.User = CurrentUser(c)
@@ -227,7 +227,7 @@ func (s *Core) View(c *gin.Context, titleKey string, page any) *View {
 	return v
 }
 
-// textView is the catalogue in the request's language, for answers that are not pages
+// TextView is the catalogue in the request's language, for answers that are not pages
 // (CSV exports): unlike view it neither takes the pending flash messages nor looks up
 // the notice and cookie banners.
 func (s *Core) TextView(c *gin.Context) *View {
@@ -248,7 +248,7 @@ func (s *Core) newView(r *http.Request, lang, requestID, titleKey string, page a
 	}
 }
 
-// render writes a page for a Gin handler.
+// Render writes a page for a Gin handler.
 func (s *Core) Render(c *gin.Context, status int, page string, v *View) {
 	s.writePage(c.Writer, status, page, v)
 }

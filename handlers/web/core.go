@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"hash/maphash"
@@ -19,7 +19,7 @@ import (
 )
 
 // Core is what every audience's handlers share: the catalogue, the templates, the
-// cookies, the caches of the layout, and the few services every page needs (who is
+// Cookies, the caches of the layout, and the few services every page needs (who is
 // signed in, the audit trail, the notice banner, the counting of views).
 type Core struct {
 	Shared

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/example/pdpa-portal/forms"
 )
 
-// bind decodes and validates a form. It returns the problems the user can fix (empty
+// Bind decodes and validates a form. It returns the problems the user can fix (empty
 // when there are none); on anything else (413, a malformed body) it renders the error
 // page and returns ok=false.
 func (s *Core) Bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
@@ -41,7 +41,7 @@ func (s *Core) Bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
 // connection (bind), called once the handler is done.
 const keyDetached = "detached"
 
-// addOnce adds a problem unless the field already has one: one message per field.
+// AddOnce adds a problem unless the field already has one: one message per field.
 func AddOnce(inv *apperr.Invalid, field, key string, args ...any) {
 	for _, p := range inv.Problems {
 		if p.Field == field {
@@ -51,7 +51,7 @@ func AddOnce(inv *apperr.Invalid, field, key string, args ...any) {
 	inv.Add(field, key, args...)
 }
 
-// inFormOrder sorts problems into the order of the form's fields (dst's struct fields),
+// InFormOrder sorts problems into the order of the form's fields (dst's struct fields),
 // so the summary reads top to bottom like the form; problems of no field come first.
 func InFormOrder(inv *apperr.Invalid, dst any) {
 	rank := map[string]int{}
@@ -66,7 +66,7 @@ func InFormOrder(inv *apperr.Invalid, dst any) {
 	sort.SliceStable(inv.Problems, func(i, j int) bool { return rank[inv.Problems[i].Field] < rank[inv.Problems[j].Field] })
 }
 
-// merge adds the domain's problems to the form's, keeping one problem per field.
+// Merge adds the domain's problems to the form's, keeping one problem per field.
 func Merge(inv *apperr.Invalid, err error) (*apperr.Invalid, error) {
 	var more *apperr.Invalid
 	if !errors.As(err, &more) {
