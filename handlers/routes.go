@@ -139,8 +139,8 @@ func (s *Server) routes() *gin.Engine {
 
 	// Webmasters: the traffic report, aggregates only.
 	wm := site.Group("/webmaster", s.RequireRole(account.RoleWebmaster))
-	wm.GET("/traffic", s.traffic)
-	wm.GET("/traffic.csv", s.trafficCSV)
+	wm.GET("/traffic", s.H(s.webmaster.Traffic))
+	wm.GET("/traffic.csv", s.H(s.webmaster.TrafficCSV))
 
 	// Administrators.
 	admin := site.Group("/admin", s.RequireRole(account.RoleAdmin))

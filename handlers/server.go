@@ -25,6 +25,7 @@ import (
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/web"
+	"github.com/example/pdpa-portal/handlers/webmaster"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
@@ -144,6 +145,8 @@ type Server struct {
 	Deps
 	engine *gin.Engine
 
+	webmaster *webmaster.Handlers
+
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
 	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
@@ -215,6 +218,7 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
+	s.webmaster = webmaster.New(core)
 	s.metrics = newMetrics(s)
 	s.engine = s.routes()
 	return s, nil

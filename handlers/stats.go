@@ -54,7 +54,7 @@ type publicStats struct {
 
 // Show is a figure with, when hidden, its explanation for screen readers.
 func (p *publicStats) Show(v *web.View, c analytics.Cell) template.HTML {
-	return explainCell(v, c, p.K, cellText(c, p.K))
+	return web.ExplainCell(v, c, p.K, web.CellText(c, p.K))
 }
 
 // protectStats hides the small figures of p for the public page: per column, the

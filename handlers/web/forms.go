@@ -19,10 +19,22 @@ import (
 // when there are none); on anything else (413, a malformed body) it renders the error
 // page and returns ok=false.
 func (s *Core) Bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
+	inv, err := s.Decode(c, dst)
+	if err != nil {
+		s.Fail(c, err)
+		return nil, false
+	}
+	return inv, true
+}
+
+// Decode is Bind for handlers that return their error: the problems the user can fix
+// (empty when there are none), or the error that stops the form (413, a malformed body).
+func (s *Core) Decode(c *gin.Context, dst any) (*apperr.Invalid, error) {
 	err := forms.Decode(c.Request, dst, c.GetString(KeyLang))
 	if err == nil {
-		return &apperr.Invalid{}, true
+		return &apperr.Invalid{}, nil
 	}
+	var inv *apperr.Invalid
 	if errors.As(err, &inv) {
 		if slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Key == forms.KeyUploadCut }) {
 			// The server cancels a request whose body read failed; the form still has to
@@ -31,10 +43,9 @@ func (s *Core) Bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
 			c.Request = c.Request.WithContext(ctx)
 			c.Set(keyDetached, cancel)
 		}
-		return inv, true
+		return inv, nil
 	}
-	s.Fail(c, err)
-	return nil, false
+	return nil, err
 }
 
 // keyDetached holds the cancel function of a request context detached from the

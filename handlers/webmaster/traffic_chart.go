@@ -1,9 +1,10 @@
-package handlers
+package webmaster
 
 import (
 	"strconv"
 
 	"github.com/example/pdpa-portal/analytics"
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 // trafficChart is the page views drawn on the server as SVG (no script): bars on a
@@ -68,7 +69,7 @@ func newTrafficChart(rep *analytics.Report) *trafficChart {
 		case analytics.Withheld:
 			v, b.Class, b.Text = top, "bar-withheld", "—"
 		default:
-			b.Text = groupDigits(v)
+			b.Text = web.GroupDigits(v)
 		}
 		b.H = plotH * float64(v) / float64(top)
 		b.Y = 8 + plotH - b.H
@@ -76,7 +77,7 @@ func newTrafficChart(rep *analytics.Report) *trafficChart {
 	}
 	for i := 0; i <= 4; i++ {
 		val := top * int64(i) / 4
-		ch.Ticks = append(ch.Ticks, chartTick{Pos: 8 + plotH - plotH*float64(i)/4, Label: groupDigits(val)})
+		ch.Ticks = append(ch.Ticks, chartTick{Pos: 8 + plotH - plotH*float64(i)/4, Label: web.GroupDigits(val)})
 	}
 	ch.Labels = dateLabels(starts, period == analytics.ByDay, ch.Left, step, ch.W)
 	return ch

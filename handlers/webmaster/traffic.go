@@ -1,4 +1,4 @@
-package handlers
+package webmaster
 
 import (
 	"html/template"
@@ -43,7 +43,7 @@ type trafficPage struct {
 
 // Cell shows a figure: the number, "< k" below the threshold, or "—" when withheld to
 // protect a smaller one.
-func (p trafficPage) Cell(c analytics.Cell) string { return cellText(c, p.Rep.K) }
+func (p trafficPage) Cell(c analytics.Cell) string { return web.CellText(c, p.Rep.K) }
 
 // Show is a figure for the page: hidden ones carry their explanation, which screen
 // readers speak instead of "less than" or a dash.
@@ -57,34 +57,7 @@ func (p trafficPage) ShowDuration(v *web.View, c analytics.Cell) template.HTML {
 }
 
 func (p trafficPage) explain(v *web.View, c analytics.Cell, text string) template.HTML {
-	return explainCell(v, c, p.Rep.K, text)
-}
-
-// cellText is a figure as shown: the number, "< k" below the threshold, or "—" when
-// withheld to protect a smaller one.
-func cellText(c analytics.Cell, k int) string {
-	switch c.State {
-	case analytics.Below:
-		return "< " + strconv.Itoa(k)
-	case analytics.Withheld:
-		return "—"
-	}
-	return groupDigits(c.Value)
-}
-
-// explainCell gives a hidden figure's text its explanation, which screen readers speak
-// instead of "less than" or a dash.
-func explainCell(v *web.View, c analytics.Cell, k int, text string) template.HTML {
-	var title string
-	switch c.State {
-	case analytics.Below:
-		title = v.T("traffic.hidden_below", k)
-	case analytics.Withheld:
-		title = v.T("traffic.hidden_withheld")
-	default:
-		return template.HTML(template.HTMLEscapeString(text)) // #nosec G203 -- escaped here
-	}
-	return template.HTML(`<abbr title="` + template.HTMLEscapeString(title) + `">` + template.HTMLEscapeString(text) + `</abbr>`) // #nosec G203 -- both strings escaped here
+	return web.ExplainCell(v, c, p.Rep.K, text)
 }
 
 // Duration writes seconds as minutes and seconds, or hours for long totals.
@@ -99,35 +72,16 @@ func (p trafficPage) Duration(v *web.View, c analytics.Cell) string {
 	return v.T("traffic.duration_ms", int(d.Minutes()), int(d.Seconds())%60)
 }
 
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3)
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
-
 // trafficRange reads the range: a preset (30 days by default) or a custom from..to.
-func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bool) {
+func (h *Handlers) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, error) {
 	var f trafficFilter
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return nil, nil, false
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return nil, nil, err
 	}
 	// The report covers finished days only: a day still being counted would change
 	// between two looks, and the difference would be one visitor's views.
-	now := s.Now().In(twtime.Zone)
+	now := h.Now().In(twtime.Zone)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, twtime.Zone).AddDate(0, 0, -1)
 	preset := f.Preset
 	if preset == "" && f.From == "" && f.To == "" {
@@ -175,7 +129,7 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 		p.Presets = append(p.Presets, presetLink{Key: "traffic.preset." + k, URL: "/webmaster/traffic?preset=" + k, Current: k == preset})
 	}
 	if len(inv.Problems) > 0 {
-		return p, inv, true
+		return p, inv, nil
 	}
 	if to.After(today) {
 		to = today
@@ -183,57 +137,56 @@ func (s *Server) trafficRange(c *gin.Context) (*trafficPage, *apperr.Invalid, bo
 	p.From, p.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
 	p.Query = template.URL(url.Values{"from": {p.From}, "to": {p.To}}.Encode()) // #nosec G203 -- url.Values.Encode output: every byte escaped for a query
 	p.Latest = today.Format(time.DateOnly)
-	return p, inv, true
+	return p, inv, nil
 }
 
-func (s *Server) loadTraffic(c *gin.Context) (*trafficPage, *apperr.Invalid, bool) {
-	p, inv, ok := s.trafficRange(c)
-	if !ok || len(inv.Problems) > 0 {
-		return p, inv, ok
+func (h *Handlers) loadTraffic(c *gin.Context) (*trafficPage, *apperr.Invalid, error) {
+	p, inv, err := h.trafficRange(c)
+	if err != nil || len(inv.Problems) > 0 {
+		return p, inv, err
 	}
-	if s.Counter == nil {
-		p.Rep = analytics.Build(&analytics.Range{From: p.From, To: p.To}, s.Opt.AnalyticsK)
-		return p, inv, true
+	if h.Counter == nil {
+		p.Rep = analytics.Build(&analytics.Range{From: p.From, To: p.To}, h.Opt.AnalyticsK)
+		return p, inv, nil
 	}
-	r, err := s.Counter.Store.Range(c.Request.Context(), p.From, p.To)
+	r, err := h.Counter.Store.Range(c.Request.Context(), p.From, p.To)
 	if err != nil {
-		s.Fail(c, err)
-		return nil, nil, false
+		return nil, nil, err
 	}
-	p.Rep = analytics.Build(r, s.Opt.AnalyticsK)
+	p.Rep = analytics.Build(r, h.Opt.AnalyticsK)
 	p.Chart = newTrafficChart(p.Rep)
-	return p, inv, true
+	return p, inv, nil
 }
 
-// traffic is the webmaster's report: totals, a daily chart with its table, and one table
+// Traffic is the webmaster's report: totals, a daily chart with its table, and one table
 // per dimension, every figure under k hidden.
-func (s *Server) traffic(c *gin.Context) {
-	p, inv, ok := s.loadTraffic(c)
-	if !ok {
-		return
+func (h *Handlers) Traffic(c *gin.Context) error {
+	p, inv, err := h.loadTraffic(c)
+	if err != nil {
+		return err
 	}
-	v := s.View(c, "traffic.title", *p)
+	v := h.View(c, "traffic.title", *p)
 	status := http.StatusOK
 	if len(inv.Problems) > 0 {
 		v.Problems, status = inv.Problems, http.StatusBadRequest
 	}
-	s.Render(c, status, "traffic", v)
+	h.Render(c, status, "traffic", v)
+	return nil
 }
 
-// trafficCSV exports exactly the figures the page shows, as tidy columns a spreadsheet
+// TrafficCSV exports exactly the figures the page shows, as tidy columns a spreadsheet
 // reads as numbers: section, name, page title (pages only), the figure as a plain integer
 // (seconds for durations), its unit, and for a hidden figure an empty figure and the
 // reason it is hidden.
-func (s *Server) trafficCSV(c *gin.Context) {
-	p, inv, ok := s.loadTraffic(c)
-	if !ok {
-		return
+func (h *Handlers) TrafficCSV(c *gin.Context) error {
+	p, inv, err := h.loadTraffic(c)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
-		s.Fail(c, inv) // the page lists them, their arguments filled in
-		return
+		return inv // the page lists them, their arguments filled in
 	}
-	v := s.TextView(c)
+	v := h.TextView(c)
 	rep := p.Rep
 	out := web.NewCSV()
 	w := out.W
@@ -281,12 +234,13 @@ func (s *Server) trafficCSV(c *gin.Context) {
 			row(name, p.Label(v, t.Dim, r.Key), p.PageTitle(v, t.Dim, r.Key), r.Cell, count)
 		}
 	}
-	s.SendCSV(c, "traffic-"+rep.From+"-"+rep.To+".csv", out)
+	h.SendCSV(c, "traffic-"+rep.From+"-"+rep.To+".csv", out)
+	return nil
 }
 
-// pageTitles names the counted pages by their route pattern, so the report can say
+// PageTitles names the counted pages by their route pattern, so the report can say
 // "Privacy notice" beside "/privacy". TestEveryCountedPageHasATitle keeps it complete.
-var pageTitles = map[string]string{
+var PageTitles = map[string]string{
 	"/": "home.title", "/privacy": "privacy.title", "/privacy/changes": "changes.title", "/privacy/versions/:n": "privacy.title", "/fees": "fees.public_title", "/announcements": "announce.list_title", "/announcements/:id": "announce.title", "/privacy/files": "inventory.public_title",
 	"/cookies": "cookies.title", "/transparency": "transparency.title", "/receipts/verify": "verify.title",
 	"/setup": "setup.title", "/signup": "signup.title", "/mail-sent": "mail_sent.signup.title", "/verify": "signin.title",
@@ -303,7 +257,7 @@ var pageTitles = map[string]string{
 
 // PageTitle is the title of a counted page, for the pages table; "" for other rows.
 func (p trafficPage) PageTitle(v *web.View, dim, key string) string {
-	if k, ok := pageTitles[key]; ok && dim == analytics.DimPath {
+	if k, ok := PageTitles[key]; ok && dim == analytics.DimPath {
 		return v.T(k)
 	}
 	return ""
