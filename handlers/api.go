@@ -30,24 +30,6 @@ const apiMaxBody = 64 << 10
 //go:embed openapi.json
 var openAPIDocument []byte
 
-// apiRoutes is the JSON API: a citizen's own consents (session cookie), the public
-// receipt check, and the consent look-up for the agency's systems (bearer token).
-// Every error is JSON (writeError knows the API by its path).
-func (s *Server) apiRoutes(r *gin.Engine) {
-	api := r.Group(web.APIPrefix)
-	api.GET("/openapi.json", s.openAPI)
-	api.POST("/receipts/verify", s.apiVerifyReceipt)
-	api.GET("/consents/:subject/:purpose", s.requireToken(apitoken.ScopeConsentRead), s.apiLookupConsent)
-
-	me := api.Group("/me", s.Session, s.requireAPIUser)
-	me.GET("/consents", s.apiMyConsents)
-	me.GET("/consents/history", s.apiMyHistory)
-	me.POST("/consents/:purpose", s.apiChangeConsent)
-	me.GET("/receipts/:id", s.apiMyReceipt)
-	s.apiRequestRoutes(api, me)
-	s.apiRecordRoutes(api)
-}
-
 // decodeJSON reads the body into dst, a pointer to a struct: exactly one JSON object of
 // at most apiMaxBody bytes, with no names dst does not have. Typed decoding is also what
 // refuses operators: {"granted": {"$ne": 1}} is not a bool. On failure it answers with

@@ -6,21 +6,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/inventory"
 )
-
-// apiRecordRoutes put the disclosure register and the inventory of personal data files in
-// the JSON API for the agency's systems (bearer token with records:read).
-func (s *Server) apiRecordRoutes(api *gin.RouterGroup) {
-	read := s.requireToken(apitoken.ScopeRecordsRead)
-	api.GET("/disclosures", read, s.apiDisclosures)
-	api.GET("/disclosures/:id", read, s.apiDisclosure)
-	api.GET("/files", read, s.apiFiles)
-	api.GET("/files/:id", read, s.apiFile)
-}
 
 type apiDisclosureJSON struct {
 	ID               string    `json:"id"`

@@ -7,25 +7,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
-
-// apiRequestRoutes are the rights requests in the JSON API: a citizen's own (session
-// cookie) and the queue for the agency's systems (bearer token with requests:read).
-func (s *Server) apiRequestRoutes(api *gin.RouterGroup, me *gin.RouterGroup) {
-	me.GET("/requests", s.apiMyRequests)
-	me.POST("/requests", s.apiFileRequest)
-	me.GET("/requests/:ref", s.apiMyRequest)
-	me.GET("/requests/:ref/messages", s.apiMyMessages)
-	me.POST("/requests/:ref/messages", s.apiPostMessage)
-	api.GET("/requests", s.requireToken(apitoken.ScopeRequestsRead), s.apiQueue)
-	api.GET("/requests/:ref", s.requireToken(apitoken.ScopeRequestsRead), s.apiRequest)
-}
 
 type apiRequestSummary struct {
 	Ref      string `json:"ref"`

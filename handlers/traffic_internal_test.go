@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/example/pdpa-portal/handlers/web"
-	"github.com/example/pdpa-portal/handlers/webmaster"
 	"github.com/example/pdpa-portal/i18n"
 )
 
@@ -32,11 +31,11 @@ func TestEveryCountedPageHasATitle(t *testing.T) {
 		}
 		download := strings.HasSuffix(r.Path, ".csv") || strings.HasSuffix(r.Path, ".json") || strings.HasSuffix(r.Path, "/download") ||
 			strings.HasSuffix(r.Path, "/package") || strings.Contains(r.Path, "/files/:")
-		if counted && !download && webmaster.PageTitles[r.Path] == "" {
+		if counted && !download && s.PageTitle(r.Path) == "" {
 			t.Errorf("%s can be counted but has no title in webmaster.PageTitles", r.Path)
 		}
 	}
-	for path, key := range webmaster.PageTitles {
+	for path, key := range s.PageTitles() {
 		if !routes[path] {
 			t.Errorf("webmaster.PageTitles names %s, which is not a page", path)
 		}

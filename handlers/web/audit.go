@@ -30,21 +30,6 @@ var targetParams = []string{"ref", "id", "subject", "purpose", "letter"}
 // 200 was sent failed).
 const KeyAuditOutcome = "audit_outcome"
 
-// unaudited are requests that change nothing of anyone's: the analytics cookie choice
-// is the visitor's own cookie.
-var unaudited = map[string]bool{"POST /cookies": true}
-
-// anonymousNoOps change nothing stored when nobody is signed in, so from an anonymous
-// visitor they are not events (they would only bury the ones that are): dismissing the
-// notice sets a cookie (a signed-in person's dismissal records an acknowledgement),
-// signing out without a session deletes nothing, checking a receipt stores nothing.
-var anonymousNoOps = map[string]bool{
-	"POST /notice/dismiss":         true,
-	"POST /signout":                true,
-	"POST /receipts/verify":        true,
-	"POST /api/v1/receipts/verify": true,
-}
-
 // keyAuditBegun holds the sequence number of the request's opening event (auditBegin);
 // keyAuditRefused marks a request refused because that event could not be written.
 const (
@@ -134,7 +119,7 @@ func (s *Core) AuditBegin(c *gin.Context) bool {
 func (s *Core) audited(c *gin.Context) bool {
 	r := c.Request
 	route := c.FullPath()
-	if route == "" || unaudited[r.Method+" "+route] {
+	if route == "" || s.route(c).Unaudited {
 		return false
 	}
 	u := actorOf(c)
@@ -149,7 +134,7 @@ func (s *Core) audited(c *gin.Context) bool {
 		return u != nil && u.IsStaff() && staffArea &&
 			(len(c.Params) > 0 || strings.HasSuffix(route, ".csv") || r.URL.Query().Get("q") != "")
 	}
-	return u != nil || tokenOf(c) != nil || !anonymousNoOps[r.Method+" "+route]
+	return u != nil || tokenOf(c) != nil || !s.route(c).AnonymousNoOp
 }
 
 // CrossOriginKey marks a request the cross-origin guard refused (Server.Handler).

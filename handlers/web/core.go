@@ -45,6 +45,8 @@ type Core struct {
 	notice       noticeCache
 	public       publicPages
 	rows         renderedRows
+	// routes are the route table's properties of each route (SetRoutes).
+	routes map[string]*RouteProps
 }
 
 // Shared are the services every audience needs.

@@ -109,7 +109,7 @@ func (s *Core) isTLS(r *http.Request) bool {
 // and when reading past it otherwise (the form parser then reports *http.MaxBytesError).
 func (s *Core) LimitBody(c *gin.Context) {
 	limit, key := s.Opt.MaxBody, ""
-	upload := uploadRoutes[c.Request.Method+" "+c.FullPath()] && strings.HasPrefix(c.ContentType(), "multipart/form-data")
+	upload := s.route(c).Upload && strings.HasPrefix(c.ContentType(), "multipart/form-data")
 	if upload {
 		limit, key = uploadMaxBody, "files.too_large"
 	}

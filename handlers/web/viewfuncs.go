@@ -120,3 +120,7 @@ func (v *View) Device(se *account.Session) string {
 	}
 	return v.T("sessions.device_unknown")
 }
+
+// RouteTitle is the title key the route table gives the counted page at the pattern
+// path ("" if none).
+func (v *View) RouteTitle(path string) string { return v.s.PageTitle(path) }

@@ -238,26 +238,9 @@ func (h *Handlers) TrafficCSV(c *gin.Context) error {
 	return nil
 }
 
-// PageTitles names the counted pages by their route pattern, so the report can say
-// "Privacy notice" beside "/privacy". TestEveryCountedPageHasATitle keeps it complete.
-var PageTitles = map[string]string{
-	"/": "home.title", "/privacy": "privacy.title", "/privacy/changes": "changes.title", "/privacy/versions/:n": "privacy.title", "/fees": "fees.public_title", "/announcements": "announce.list_title", "/announcements/:id": "announce.title", "/privacy/files": "inventory.public_title",
-	"/cookies": "cookies.title", "/transparency": "transparency.title", "/receipts/verify": "verify.title",
-	"/setup": "setup.title", "/signup": "signup.title", "/mail-sent": "mail_sent.signup.title", "/verify": "signin.title",
-	"/signin": "signin.title", "/forgot": "forgot.title", "/reset": "reset.title",
-	"/guest/requests/new": "request.new_title", "/guest/requests/:ref/confirm": "guest.confirm_title",
-	"/guest/requests/:ref": "request.title", "/guest/requests/:ref/letters/:letter": "letter.decision_title",
-	"/guest/track": "guest.track_title",
-	"/account":     "account.title", "/account/password": "password.title", "/account/data": "mydata.title",
-	"/account/inbox": "inbox.title", "/account/inbox/:id": "message.title", "/account/consents": "consents.title",
-	"/account/consents/receipts/:id": "receipt.title", "/account/sessions": "sessions.title",
-	"/requests": "requests.title", "/requests/new": "request.new_title", "/requests/:ref": "request.title",
-	"/requests/:ref/letters/:letter": "letter.decision_title",
-}
-
 // PageTitle is the title of a counted page, for the pages table; "" for other rows.
 func (p trafficPage) PageTitle(v *web.View, dim, key string) string {
-	if k, ok := PageTitles[key]; ok && dim == analytics.DimPath {
+	if k := v.RouteTitle(key); k != "" && dim == analytics.DimPath {
 		return v.T(k)
 	}
 	return ""
