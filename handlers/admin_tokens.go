@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -33,7 +34,7 @@ func scopeOptions(checked []string) []scopeOption {
 	out := make([]scopeOption, len(apitoken.Scopes))
 	for i, sc := range apitoken.Scopes {
 		id := strings.NewReplacer(":", "-", ".", "-").Replace(string(sc))
-		out[i] = scopeOption{Value: string(sc), ID: id, Key: "tokens.scope." + strings.ReplaceAll(id, "-", "_"), Checked: contains(checked, string(sc))}
+		out[i] = scopeOption{Value: string(sc), ID: id, Key: "tokens.scope." + strings.ReplaceAll(id, "-", "_"), Checked: slices.Contains(checked, string(sc))}
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -13,110 +12,10 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
-	"github.com/example/pdpa-portal/rights"
 )
-
-// staffHomePage is the staff home: for administrators, a warning about the backups.
-type staffHomePage struct {
-	Backup *backupWarning
-	Disk   *diskWarning
-	Locked []account.LockedAccount // staff accounts locked by failed sign-ins
-	// CalendarMissing is next year, from 1 November while its calendar lists no date:
-	// requests filed in December fall due in January, on holidays nobody loaded.
-	CalendarMissing int
-	// Counts are the open requests needing attention, for officers and administrators.
-	Counts *requestCounts
-}
-
-// requestCounts are the staff home's figures on the open requests: all of them, and
-// those assigned to the person looking.
-type requestCounts struct {
-	Overdue, Today, Unread             int
-	MineOverdue, MineToday, MineUnread int
-}
-
-// countRequests counts the open requests overdue, due today and with unread replies,
-// each against the clock it runs on now.
-func (s *Server) countRequests(ctx context.Context, me string) (*requestCounts, error) {
-	open, clocks, err := rights.OpenWithClocks(ctx, s.Requests, s.Fulfil)
-	if err != nil {
-		return nil, err
-	}
-	today := rights.DateOf(s.Now())
-	var n requestCounts
-	add := func(all, mine *int, yes bool, r *rights.Request) {
-		if yes {
-			*all++
-			if r.Assignee == me {
-				*mine++
-			}
-		}
-	}
-	for _, r := range open {
-		due := clocks[r.Ref].Due
-		add(&n.Overdue, &n.MineOverdue, !due.IsZero() && due.Before(today), r)
-		add(&n.Today, &n.MineToday, due == today, r)
-		add(&n.Unread, &n.MineUnread, r.Unread > 0, r)
-	}
-	return &n, nil
-}
-
-// backupWarning is why the data backups need attention.
-type backupWarning struct {
-	backup.Attention
-	backup.Status
-	Days int // whole days since the last success started
-}
-
-// staffHome is the starting page of every staff member: the areas their roles open.
-// Administrators are the ones to notice that the nightly backup stopped working: the
-// operator's cron mail is easily ignored, this page is not.
-func (s *Server) staffHome(c *gin.Context) {
-	var p staffHomePage
-	if u := web.CurrentUser(c); s.Backups != nil && u != nil && u.Has(account.RoleAdmin) {
-		st, err := s.Backups.BackupStatus(c.Request.Context(), backup.Data)
-		if err != nil {
-			s.Fail(c, err)
-			return
-		}
-		now := s.Now()
-		if a := st.Attention(now); a.Any() {
-			p.Backup = &backupWarning{Attention: a, Status: st, Days: int(now.Sub(st.LastOK.At) / (24 * time.Hour))}
-		}
-	}
-	if u := web.CurrentUser(c); u != nil && u.Has(account.RoleAdmin) {
-		p.Disk = s.diskWarningFor(c.Request.Context())
-		locked, err := s.Accounts.LockedStaff(c.Request.Context())
-		if err != nil {
-			s.Fail(c, err)
-			return
-		}
-		p.Locked = locked
-	}
-	if u := web.CurrentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
-		counts, err := s.countRequests(c.Request.Context(), u.ID)
-		if err != nil {
-			s.Fail(c, err)
-			return
-		}
-		p.Counts = counts
-		if today := rights.DateOf(s.Now()); today.Month >= time.November {
-			next, err := s.Calendar.List(c.Request.Context(), today.Year+1)
-			if err != nil {
-				s.Fail(c, err)
-				return
-			}
-			if len(next) == 0 {
-				p.CalendarMissing = today.Year + 1
-			}
-		}
-	}
-	s.Render(c, http.StatusOK, "staff_home", s.View(c, "staff.title", p))
-}
 
 // staffRow is one staff account as the list and the review show it.
 type staffRow struct {
@@ -340,30 +239,30 @@ func (s *Server) createStaff(c *gin.Context) {
 		}
 	}
 	p := staffFormPage{Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(f.Roles), Contract: f.Contractor,
-		Values: map[string]string{"email": f.Email, "name": f.Name, "expires": formDate(f.Expires)}}
+		Values: map[string]string{"email": f.Email, "name": f.Name, "expires": web.FormDate(f.Expires)}}
 	v := s.View(c, "staff.new_title", p)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.Render(c, http.StatusBadRequest, "staff_new", v)
 }
 
-func formDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format("2006-01-02")
+// userFindPage is the search form for an account: what was typed, and the prefix of
+// its field labels.
+type userFindPage struct {
+	Prefix string
+	Values map[string]string
 }
 
 // findUser looks an account up by e-mail address (an _id lookup) for an administrator.
 func (s *Server) findUser(c *gin.Context) {
 	email := strings.TrimSpace(c.Query("email"))
 	if email == "" || len(email) > 254 {
-		s.Render(c, http.StatusOK, "user_find", s.View(c, "user_find.title", formPage{Prefix: "user_find"}))
+		s.Render(c, http.StatusOK, "user_find", s.View(c, "user_find.title", userFindPage{Prefix: "user_find"}))
 		return
 	}
 	u, err := s.Users.ByEmail(c.Request.Context(), email)
 	if errors.Is(err, apperr.ErrNotFound) {
-		v := s.View(c, "user_find.title", formPage{Prefix: "user_find", Values: map[string]string{"email": email}})
+		v := s.View(c, "user_find.title", userFindPage{Prefix: "user_find", Values: map[string]string{"email": email}})
 		v.Problems = []apperr.Problem{{Field: "email", Key: "user_find.none"}}
 		s.Render(c, http.StatusNotFound, "user_find", v)
 		return
@@ -465,7 +364,7 @@ func (s *Server) updateStaff(c *gin.Context) {
 		return
 	}
 	p.Checked, p.Contract, p.Disabled = checkedRoles(f.Roles), f.Contractor, f.Disabled
-	p.Values = map[string]string{"name": f.Name, "expires": formDate(f.Expires)}
+	p.Values = map[string]string{"name": f.Name, "expires": web.FormDate(f.Expires)}
 	v := s.View(c, "user.title", p)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -161,7 +162,7 @@ type apiMyConsentsBody struct {
 }
 
 func stateOf(p *consent.Purpose, lang string, states map[string]consent.State, pending []string) apiConsentState {
-	out := apiConsentState{Purpose: p.ID, Code: p.Code, Name: p.Name.In(lang), Required: p.Required, Outside: p.Outside, Pending: contains(pending, p.ID)}
+	out := apiConsentState{Purpose: p.ID, Code: p.Code, Name: p.Name.In(lang), Required: p.Required, Outside: p.Outside, Pending: slices.Contains(pending, p.ID)}
 	if st, ok := states[p.ID]; ok {
 		at := st.At.UTC()
 		out.Granted, out.Action, out.NoticeVersion, out.Since, out.EventID = st.Granted, &st.Action, &st.NoticeVersion, &at, &st.EventID

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,7 +23,7 @@ type purposeGroups struct {
 func groupPurposes(n *consent.Notice, only []string) purposeGroups {
 	var g purposeGroups
 	for _, p := range n.Purposes {
-		if only != nil && !contains(only, p.ID) {
+		if only != nil && !slices.Contains(only, p.ID) {
 			continue
 		}
 		switch {
@@ -35,15 +36,6 @@ func groupPurposes(n *consent.Notice, only []string) purposeGroups {
 		}
 	}
 	return g
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // consentForm is the purpose part of the sign-up and review forms: the required
@@ -129,7 +121,7 @@ func (s *Server) loadConsents(c *gin.Context) (*consentsPage, error) {
 	p := &consentsPage{Notice: n, History: history, Pending: len(pending) > 0, Names: map[string]consent.Text{}}
 	for _, pu := range n.Purposes {
 		st, ok := states[pu.ID]
-		p.Rows = append(p.Rows, consentRow{Purpose: pu, State: st, Decided: ok, Pending: contains(pending, pu.ID)})
+		p.Rows = append(p.Rows, consentRow{Purpose: pu, State: st, Decided: ok, Pending: slices.Contains(pending, pu.ID)})
 		p.Names[pu.ID] = pu.Name
 	}
 	if p.Pending {

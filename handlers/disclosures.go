@@ -139,9 +139,9 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	id := c.Param("id")
-	vals := map[string]string{"version": strconv.Itoa(f.Version), "first": formDate(f.First), "last": formDate(f.Last), "frequency": f.Frequency,
+	vals := map[string]string{"version": strconv.Itoa(f.Version), "first": web.FormDate(f.First), "last": web.FormDate(f.Last), "frequency": f.Frequency,
 		"recipient_name": f.RecipientName, "recipient_address": f.RecipientAddress, "recipient_kind": f.RecipientKind, "categories": f.Categories,
-		"description": f.Description, "ground": f.Ground, "reference": f.Reference, "subjects": f.Subjects, "withheld_until": formDate(f.WithheldUntil)}
+		"description": f.Description, "ground": f.Ground, "reference": f.Reference, "subjects": f.Subjects, "withheld_until": web.FormDate(f.WithheldUntil)}
 	if f.Count > 0 {
 		vals["count"] = strconv.Itoa(f.Count)
 	}
@@ -299,9 +299,9 @@ func (s *Server) disclosuresList(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q := template.URL(url.Values{"recipient": {f.Recipient}, "ground": {f.Ground}, "from": {formDate(f.From)}, "to": {formDate(f.To)}}.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
+	q := template.URL(url.Values{"recipient": {f.Recipient}, "ground": {f.Ground}, "from": {web.FormDate(f.From)}, "to": {web.FormDate(f.To)}}.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
 	s.Render(c, http.StatusOK, "disclosures", s.View(c, "disclosures.title", disclosuresPage{Records: rs, Total: total, Grounds: disclosure.Grounds, Query: q,
-		Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": formDate(f.From), "to": formDate(f.To)}}))
+		Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": web.FormDate(f.From), "to": web.FormDate(f.To)}}))
 }
 
 // disclosuresCSV exports what the list shows.

@@ -166,26 +166,3 @@ func (s *Server) savePayment(c *gin.Context) {
 	s.AddFlash(c, web.FlashSuccess, "flash.payment_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/fees")
 }
-
-// publicFeesPage is the fee schedule as anyone may read it before filing.
-type publicFeesPage struct {
-	Items []rights.FeeItem
-	Pay   rights.PaymentInfo
-}
-
-// publicFees shows what view and copy cost and how fees are paid (Art. 14: the schedule
-// is public before anyone files).
-func (s *Server) publicFees(c *gin.Context) {
-	ctx := c.Request.Context()
-	items, err := s.Fees.Fees(ctx)
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	pay, err := s.Fees.PaymentInfo(ctx)
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	s.Render(c, http.StatusOK, "fees_public", s.View(c, "fees.public_title", publicFeesPage{Items: items, Pay: pay}))
-}

@@ -21,7 +21,7 @@ func (s *Server) home(c *gin.Context) {
 		p.Rights = append(p.Rights, rightSummary{Kind: k, Days: k.DecisionDays()})
 	}
 	v := s.View(c, "home.title", p)
-	content := s.recentAnnouncement(c.Request.Context())
+	content := s.announced.Recent(c.Request.Context())
 	v.Announcing = content != ""
 	s.RenderPublic(c, "home", v, content)
 }

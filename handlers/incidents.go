@@ -320,7 +320,7 @@ func (s *Server) incidentAnnounce(c *gin.Context) {
 		s.incidentProblem(c, i, err)
 		return
 	}
-	s.forgetAnnouncements()
+	s.announced.Forget()
 	s.AddFlash(c, web.FlashSuccess, "incident.announced")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
@@ -338,7 +338,7 @@ func (s *Server) incidentLetters(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	p := incidentLettersPage{Incident: i, Agency: s.agency(), Set: set}
+	p := incidentLettersPage{Incident: i, Agency: web.AgencyOf(s.Agency), Set: set}
 	for _, l := range i.LettersDue() {
 		lang := l.LangOr(i18n.ZH)
 		what, measures := i.Texts(lang)

@@ -1,15 +1,10 @@
 package handlers
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -117,7 +112,7 @@ func (s *Server) saveInventoryFile(c *gin.Context) {
 		return
 	}
 	err = s.Inventory.Save(c.Request.Context(), file)
-	s.forgetInventory()
+	s.inventory.Forget()
 	if errors.Is(err, apperr.ErrStale) {
 		err = &web.PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
 	}
@@ -127,58 +122,4 @@ func (s *Server) saveInventoryFile(c *gin.Context) {
 	}
 	s.AddFlash(c, web.FlashSuccess, "flash.inventory_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/files")
-}
-
-// publicFiles is the published inventory (/privacy/files).
-func (s *Server) publicFiles(c *gin.Context) {
-	fs, version, err := s.publicInventory(c.Request.Context())
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	s.RenderPublic(c, "files_public", s.View(c, "inventory.public_title", inventoryPage{Files: fs}), version)
-}
-
-// inventoryCache keeps the public inventory as the notice is kept (noticeCacheTTL): a
-// public page read by anyone, changed rarely; a save here forgets it at once, a save
-// on another instance is seen within the TTL.
-type inventoryCache struct {
-	mu      sync.Mutex
-	files   []*inventory.File
-	version string // names the list's content: each file's id and version
-	at      time.Time
-	gen     uint64
-}
-
-func (s *Server) publicInventory(ctx context.Context) ([]*inventory.File, string, error) {
-	s.inventory.mu.Lock()
-	fs, version, at, gen := s.inventory.files, s.inventory.version, s.inventory.at, s.inventory.gen
-	s.inventory.mu.Unlock()
-	if age := s.Now().Sub(at); version != "" && age >= 0 && age < web.NoticeCacheTTL {
-		return fs, version, nil
-	}
-	fs, err := s.Inventory.List(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	var b strings.Builder
-	b.WriteString("files")
-	for _, f := range fs {
-		b.WriteString("," + f.ID + ":" + strconv.Itoa(f.Version))
-	}
-	sum := sha256.Sum256([]byte(b.String()))
-	version = hex.EncodeToString(sum[:12])
-	s.inventory.mu.Lock()
-	if s.inventory.gen == gen {
-		s.inventory.files, s.inventory.version, s.inventory.at = fs, version, s.Now()
-	}
-	s.inventory.mu.Unlock()
-	return fs, version, nil
-}
-
-func (s *Server) forgetInventory() {
-	s.inventory.mu.Lock()
-	s.inventory.files, s.inventory.version = nil, ""
-	s.inventory.gen++
-	s.inventory.mu.Unlock()
 }

@@ -130,7 +130,7 @@ func (s *Server) letterPageOf(ctx context.Context, r *rights.Request, letter str
 	}
 	to := s.recipientOf(ctx, r)
 	p := &letterPage{Letter: letter, Kind: rights.LetterKind(letter), Request: r, L: s.ViewIn(to.Lang), Set: issued.Settings, Date: at,
-		Number: issued.Number.Format(issued.Settings.Prefix, to.Lang), Agency: s.agency(), Recipient: to,
+		Number: issued.Number.Format(issued.Settings.Prefix, to.Lang), Agency: web.AgencyOf(s.Agency), Recipient: to,
 		Names: names, Fees: map[string]rights.FeeItem{}, Officer: officer, AppealDays: letters.AppealDays}
 	if p.Notice = r.NoticeOf(letter); p.Notice != nil {
 		if p.Note, err = s.noticeNote(ctx, r, p.Notice); err != nil {
@@ -209,12 +209,4 @@ func (s *Server) recipientOf(ctx context.Context, r *rights.Request) recipient {
 		to.Lang = i18n.ZH
 	}
 	return to
-}
-
-// agency is the letterhead: the configured controller, or the demo agency.
-func (s *Server) agency() receipt.Controller {
-	if s.Agency.PIIController == "" {
-		return consent.DefaultController("")
-	}
-	return s.Agency
 }

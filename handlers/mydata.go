@@ -18,7 +18,7 @@ import (
 
 // personalData gathers everything the portal holds on a person with an account.
 func (s *Server) personalData(ctx context.Context, lang string, u *account.User) (*export.PersonalData, error) {
-	d := &export.PersonalData{Schema: export.SchemaVersion, Generated: s.Now().UTC(), Agency: s.agency().PIIController,
+	d := &export.PersonalData{Schema: export.SchemaVersion, Generated: s.Now().UTC(), Agency: web.AgencyOf(s.Agency).PIIController,
 		Profile: export.Profile{Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, Phone: u.Phone, Address: u.Address,
 			MailLanguage: u.Lang, Created: u.Created.UTC(), Disputed: u.Disputed},
 		Consents: []export.ConsentState{}, ConsentHistory: []export.ConsentEvent{}, Requests: []export.Request{}}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -15,39 +14,6 @@ import (
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/web"
 )
-
-// dismissNotice hides the banner: recorded as an acknowledgement for a signed-in user,
-// remembered in a cookie for a visitor.
-func (s *Server) dismissNotice(c *gin.Context) {
-	n, err := s.CurrentNotice(c.Request.Context())
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	if u := web.CurrentUser(c); u != nil {
-		if err := s.Acks.Ack(c.Request.Context(), u.ID, n.Version, s.Now()); err != nil {
-			s.Fail(c, err)
-			return
-		}
-	} else {
-		s.SetCookie(c, web.NoticeSeenCookie, strconv.Itoa(n.Version), 365*24*3600)
-	}
-	c.Redirect(http.StatusSeeOther, web.LocalPath(c.PostForm("next"), "/"))
-}
-
-type changesPage struct {
-	Versions []*consent.Notice
-}
-
-// noticeChanges lists every published version with its summary of changes.
-func (s *Server) noticeChanges(c *gin.Context) {
-	vs, err := s.Drafts.Versions(c.Request.Context())
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	s.Render(c, http.StatusOK, "notice_changes", s.View(c, "changes.title", changesPage{Versions: vs}))
-}
 
 // --- administrators ---
 
@@ -356,7 +322,7 @@ func (s *Server) previewDraft(c *gin.Context) {
 		return
 	}
 	n := consent.NextVersion(cur, d, s.Now())
-	s.Render(c, http.StatusOK, "privacy", s.View(c, "privacy.title", privacyPage{Notice: n, Preview: true}))
+	s.Render(c, http.StatusOK, "privacy", s.View(c, "privacy.title", web.PrivacyPage{Notice: n, Preview: true}))
 }
 
 // publishDraft makes the draft the current notice. Its purposes keep their "since"

@@ -42,7 +42,7 @@ func (s *Server) PackageData(ctx context.Context, r *rights.Request, lang string
 	if err != nil {
 		return nil, err
 	}
-	return &export.PersonalData{Schema: export.SchemaVersion, Generated: s.Now().UTC(), Agency: s.agency().PIIController,
+	return &export.PersonalData{Schema: export.SchemaVersion, Generated: s.Now().UTC(), Agency: web.AgencyOf(s.Agency).PIIController,
 		Profile: export.Profile{Email: g.Email, Name: g.Name, MailLanguage: g.Lang, Created: g.Created.UTC()}, Requests: []export.Request{*er}}, nil
 }
 

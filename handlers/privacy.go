@@ -2,27 +2,13 @@ package handlers
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/handlers/web"
 )
-
-type privacyPage struct {
-	Notice  *consent.Notice
-	Preview bool // an administrator's preview of the draft
-	// Current is the version in force when an earlier one is read at
-	// /privacy/versions/{n}; 0 on /privacy itself.
-	Current int
-}
-
-// Art8Item returns the number (1–6) of the PDPA Art. 8 item a section answers, or 0.
-func (p privacyPage) Art8Item(key string) int {
-	return slices.Index(consent.Art8Sections, key) + 1
-}
 
 func (s *Server) privacy(c *gin.Context) {
 	// Read through the banner's cache: the notice is the most visited page, and a version
@@ -33,7 +19,7 @@ func (s *Server) privacy(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.RenderPublic(c, "privacy", s.View(c, "privacy.title", privacyPage{Notice: n}), strconv.Itoa(n.Version))
+	s.RenderPublic(c, "privacy", s.View(c, "privacy.title", web.PrivacyPage{Notice: n}), strconv.Itoa(n.Version))
 }
 
 // noticeVersion shows one published version in full, as it was published, so a person
@@ -56,5 +42,5 @@ func (s *Server) noticeVersion(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.Render(c, http.StatusOK, "privacy", s.View(c, "privacy.title", privacyPage{Notice: n, Current: cur.Version}))
+	s.Render(c, http.StatusOK, "privacy", s.View(c, "privacy.title", web.PrivacyPage{Notice: n, Current: cur.Version}))
 }

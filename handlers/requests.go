@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -344,7 +345,7 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 			return
 		}
 		for _, row := range all {
-			if contains(r.Purposes, row.ID) {
+			if slices.Contains(r.Purposes, row.ID) {
 				p.Stopped = append(p.Stopped, row)
 			}
 		}

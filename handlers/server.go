@@ -144,14 +144,17 @@ type Server struct {
 	*web.Core
 	Deps
 	engine *gin.Engine
+	// The public inventory and announcements, kept for the public pages; the
+	// administrators' saves forget them.
+	inventory *web.InventoryCache
+	stats     *web.RequestStats
+	announced *web.AnnouncementCache
 
 	webmaster *webmaster.Handlers
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
 	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
-	inventory                            inventoryCache
-	announced                            announcementCache
 	// The latest reading of the disk (disk.go).
 	diskMu    sync.Mutex
 	diskAt    time.Time
@@ -218,6 +221,9 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
+	s.inventory = web.NewInventoryCache(d.Inventory, d.Now)
+	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
+	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)
 	s.webmaster = webmaster.New(core)
 	s.metrics = newMetrics(s)
 	s.engine = s.routes()
