@@ -1,8 +1,10 @@
 package handlers
 
+import "github.com/example/pdpa-portal/handlers/admin"
+
 // SetAuditCSVRows lowers the audit CSV's cap for a test and returns a func restoring it.
 func SetAuditCSVRows(n int) (restore func()) {
-	old := auditCSVRows
-	auditCSVRows = n
-	return func() { auditCSVRows = old }
+	old := admin.AuditCSVRows
+	admin.AuditCSVRows = n
+	return func() { admin.AuditCSVRows = old }
 }

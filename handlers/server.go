@@ -24,6 +24,7 @@ import (
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/admin"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/handlers/webmaster"
 	"github.com/example/pdpa-portal/incident"
@@ -151,6 +152,7 @@ type Server struct {
 	announced *web.AnnouncementCache
 
 	webmaster *webmaster.Handlers
+	admin     *admin.Handlers
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
@@ -225,6 +227,11 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
 	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)
 	s.webmaster = webmaster.New(core)
+	s.admin = admin.New(core, admin.Services{Reviews: d.Reviews, APITokens: d.APITokens, Drafts: d.Drafts, Catalogue: d.Catalogue,
+		ConsentStats: d.ConsentStats, Calendar: d.Calendar, CalendarDays: d.CalendarDays, Fulfil: d.Fulfil, Quotas: d.Quotas,
+		Fees: d.Fees, Inventory: d.Inventory, Flags: d.Flags, Agency: d.Agency, Letters: d.Letters, Casework: s.Casework,
+		Retention: d.Retention, Incidents: d.Incidents, IncidentNotices: d.IncidentNotices, PublicFiles: s.inventory,
+		Announcements: s.announced, Stats: s.stats})
 	s.metrics = newMetrics(s)
 	s.engine = s.routes()
 	return s, nil
@@ -266,9 +273,11 @@ func (s *Server) SetPreparing(on bool) { s.preparing.Store(on) }
 // Preparing reports whether the database is still being prepared.
 func (s *Server) Preparing() bool { return s.preparing.Load() }
 
-// Options, Threshold and DiskSpace are the core's, named here for the configuration.
+// Options, Threshold and DiskSpace are the core's, RetentionSettings the
+// administrators', named here for the configuration.
 type (
-	Options   = web.Options
-	Threshold = web.Threshold
-	DiskSpace = web.DiskSpace
+	RetentionSettings = admin.RetentionSettings
+	Options           = web.Options
+	Threshold         = web.Threshold
+	DiskSpace         = web.DiskSpace
 )

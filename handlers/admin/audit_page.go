@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"cmp"
@@ -37,7 +37,7 @@ const (
 	auditBudget   = 5000
 )
 
-// The CSV holds at most auditCSVRows events and reads at most auditCSVBudget. It is
+// The CSV holds at most AuditCSVRows events and reads at most auditCSVBudget. It is
 // streamed, so memory stays flat whatever the cap; the cap is for time: each row is one
 // _id look-up (about 0.5 ms, more with the actor's name), and the server ends any
 // response after its write timeout (120 s, cmd/portal), so 10 000 rows (some seconds)
@@ -45,7 +45,7 @@ const (
 // The file says so in its last line when it stops at either, so an auditor never takes a
 // part for the whole. Variables only so a test can reach the cap quickly.
 var (
-	auditCSVRows   = 10_000
+	AuditCSVRows   = 10_000
 	auditCSVBudget = 20 * auditBudget
 )
 
@@ -65,40 +65,40 @@ type auditPage struct {
 	Query    template.URL // typed so the template does not escape its & and = into one parameter
 }
 
-// auditList is the administrators' view of the trail: newest first, filtered by actor,
+// AuditList is the administrators' view of the trail: newest first, filtered by actor,
 // action, target and dates, a page at a time (the store's Search never scans).
-func (s *Server) auditList(c *gin.Context) {
-	f, q, problems, ok := s.auditQuery(c)
+func (h *Handlers) AuditList(c *gin.Context) error {
+	f, q, problems, ok := h.auditQuery(c)
 	if !ok {
-		return
+		return nil
 	}
 	p := &auditPage{Filter: f, Query: auditQueryString(f)}
 	if len(problems) > 0 {
-		v := s.View(c, "audit.title", p)
+		v := h.View(c, "audit.title", p)
 		v.Problems = problems
-		s.Render(c, http.StatusBadRequest, "audit", v)
-		return
+		h.Render(c, http.StatusBadRequest, "audit", v)
+		return nil
 	}
 	ctx := c.Request.Context()
 	q.Limit, q.Budget = auditPageSize, auditBudget
 	names := map[string]string{}
-	res, err := s.Audit.Search(ctx, q, func(e *audit.Event) error {
-		p.Rows = append(p.Rows, auditRow{Event: e, ActorName: s.actorName(ctx, names, e.Actor)})
+	res, err := h.Audit.Search(ctx, q, func(e *audit.Event) error {
+		p.Rows = append(p.Rows, auditRow{Event: e, ActorName: h.actorName(ctx, names, e.Actor)})
 		return nil
 	})
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p.Head, p.Older, p.Searched = res.Head, res.Older, res.Searched
-	s.Render(c, http.StatusOK, "audit", s.View(c, "audit.title", p))
+	h.Render(c, http.StatusOK, "audit", h.View(c, "audit.title", p))
+	return nil
 }
 
 // auditQuery decodes the filters into a search; problems are the visitor's mistakes
 // (a 400 naming them), !ok an answer already sent.
-func (s *Server) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apperr.Problem, bool) {
+func (h *Handlers) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apperr.Problem, bool) {
 	var f auditFilter
-	inv, ok := s.Bind(c, &f)
+	inv, ok := h.Bind(c, &f)
 	if !ok {
 		return f, audit.Query{}, nil, false
 	}
@@ -111,12 +111,12 @@ func (s *Server) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apperr.
 	q := audit.Query{Actor: strings.TrimSpace(f.Actor), Action: strings.TrimSpace(f.Action), Target: strings.TrimSpace(f.Target), Before: f.Before}
 	if strings.Contains(q.Actor, "@") {
 		// An e-mail address names an account: match its id.
-		if u, err := s.Users.ByEmail(c.Request.Context(), q.Actor); err == nil {
+		if u, err := h.Users.ByEmail(c.Request.Context(), q.Actor); err == nil {
 			q.Actor = u.ID
 		} else if errors.Is(err, apperr.ErrNotFound) {
 			q.Actor = "\x00none" // no account: nothing matches
 		} else {
-			s.Fail(c, err)
+			h.Fail(c, err)
 			return f, q, nil, false
 		}
 	}
@@ -143,33 +143,33 @@ func auditQueryString(f auditFilter) template.URL {
 }
 
 // actorName shows an account by name and e-mail; other actors as they are.
-func (s *Server) actorName(ctx context.Context, cache map[string]string, id string) string {
+func (h *Handlers) actorName(ctx context.Context, cache map[string]string, id string) string {
 	if n, ok := cache[id]; ok {
 		return n
 	}
 	name := id // tokens, guests, the system, and erased accounts: only the id remains
-	if u, err := s.Users.ByID(ctx, id); err == nil {
+	if u, err := h.Users.ByID(ctx, id); err == nil {
 		name = u.Name + " <" + u.Email + ">"
 	}
 	cache[id] = name
 	return name
 }
 
-// auditCSV exports what the filters select, newest first, as it reads it: the header
+// AuditCSV exports what the filters select, newest first, as it reads it: the header
 // leaves at once and rows follow as they are read, so neither the first byte nor the
 // memory waits for the whole export.
-func (s *Server) auditCSV(c *gin.Context) {
-	_, q, problems, ok := s.auditQuery(c)
+func (h *Handlers) AuditCSV(c *gin.Context) error {
+	_, q, problems, ok := h.auditQuery(c)
 	if !ok {
-		return
+		return nil
 	}
 	if len(problems) > 0 {
-		s.Fail(c, &apperr.Invalid{Problems: problems}) // the page lists them, their arguments filled in
-		return
+		h.Fail(c, &apperr.Invalid{Problems: problems}) // the page lists them, their arguments filled in
+		return nil
 	}
-	q.Limit, q.Budget = auditCSVRows, auditCSVBudget
-	v := s.TextView(c)
-	c.Header("Content-Disposition", `attachment; filename="audit-`+twtime.Day(s.Now())+`.csv"`)
+	q.Limit, q.Budget = AuditCSVRows, auditCSVBudget
+	v := h.TextView(c)
+	c.Header("Content-Disposition", `attachment; filename="audit-`+twtime.Day(h.Now())+`.csv"`)
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Status(http.StatusOK)
@@ -186,8 +186,8 @@ func (s *Server) auditCSV(c *gin.Context) {
 	ctx := c.Request.Context()
 	names := map[string]string{}
 	rows := 0
-	res, err := s.Audit.Search(ctx, q, func(r *audit.Event) error {
-		_ = w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(web.Taipei).Format(time.RFC3339), web.CSVCell(s.actorName(ctx, names, r.Actor)), r.Role,
+	res, err := h.Audit.Search(ctx, q, func(r *audit.Event) error {
+		_ = w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(web.Taipei).Format(time.RFC3339), web.CSVCell(h.actorName(ctx, names, r.Actor)), r.Role,
 			web.CSVCell(r.Action), web.CSVCell(r.Target), r.Outcome, web.CSVCell(detailsText(r.Details)), r.Addr, r.Hash})
 		if rows++; rows%100 == 0 {
 			return flush()
@@ -197,13 +197,14 @@ func (s *Server) auditCSV(c *gin.Context) {
 	if err != nil {
 		// The header is sent: say in the file that it is incomplete, and record the export
 		// as failed.
-		s.Log.Error("audit CSV cut short", "request_id", c.GetString(web.KeyRequestID), "rows", rows, "err", err)
+		h.Log.Error("audit CSV cut short", "request_id", c.GetString(web.KeyRequestID), "rows", rows, "err", err)
 		_ = w.Write([]string{v.T("audit.csv_cut")})
 		c.Set(web.KeyAuditOutcome, audit.Failed)
 	} else if below := cmp.Or(res.Older, res.Searched); below > 0 {
 		_ = w.Write([]string{v.T("audit.csv_more", rows, below)})
 	}
 	_ = flush()
+	return nil
 }
 
 func detailsText(d map[string]string) string {

@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"errors"
@@ -33,17 +33,17 @@ type staffListPage struct {
 	NoReviews bool
 }
 
-func (s *Server) loadStaff(c *gin.Context) ([]staffRow, error) {
+func (h *Handlers) loadStaff(c *gin.Context) ([]staffRow, error) {
 	ctx := c.Request.Context()
-	users, err := s.Users.Staff(ctx)
+	users, err := h.Users.Staff(ctx)
 	if err != nil {
 		return nil, err
 	}
 	sort.Slice(users, func(i, j int) bool { return users[i].Created.Before(users[j].Created) })
-	now := s.Now()
+	now := h.Now()
 	rows := make([]staffRow, len(users))
 	for i, u := range users {
-		locked, err := s.Accounts.Locked(ctx, u.Email)
+		locked, err := h.Accounts.Locked(ctx, u.Email)
 		if err != nil {
 			return nil, err
 		}
@@ -52,17 +52,15 @@ func (s *Server) loadStaff(c *gin.Context) ([]staffRow, error) {
 	return rows, nil
 }
 
-// staffList is the administrator's list of staff accounts with the review status.
-func (s *Server) staffList(c *gin.Context) {
-	rows, err := s.loadStaff(c)
+// StaffList is the administrator's list of staff accounts with the review status.
+func (h *Handlers) StaffList(c *gin.Context) error {
+	rows, err := h.loadStaff(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	reviews, err := s.Reviews.List(c.Request.Context(), 10)
+	reviews, err := h.reviews.List(c.Request.Context(), 10)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p := staffListPage{Rows: rows, Reviews: reviews, NoReviews: len(reviews) == 0}
 	var last *account.Review
@@ -74,51 +72,49 @@ func (s *Server) staffList(c *gin.Context) {
 		users[i] = rows[i].User
 	}
 	p.NextDue = account.NextReviewDue(last, users)
-	now := s.Now()
+	now := h.Now()
 	p.Overdue = !p.NextDue.IsZero() && now.After(p.NextDue)
 	p.DueSoon = !p.Overdue && !p.NextDue.IsZero() && p.NextDue.Sub(now) < 30*24*time.Hour
-	s.Render(c, http.StatusOK, "staff_list", s.View(c, "staff.list_title", p))
+	h.Render(c, http.StatusOK, "staff_list", h.View(c, "staff.list_title", p))
+	return nil
 }
 
 type reviewForm struct {
 	Note string `form:"note" validate:"max=500" label:"review.note"`
 }
 
-// recordReview records that the signed-in administrator reviewed every staff account.
-func (s *Server) recordReview(c *gin.Context) {
+// RecordReview records that the signed-in administrator reviewed every staff account.
+func (h *Handlers) RecordReview(c *gin.Context) error {
 	var f reviewForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
-		s.Fail(c, inv)
-		return
+		return inv
 	}
-	rows, err := s.loadStaff(c)
+	rows, err := h.loadStaff(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	u := web.CurrentUser(c)
-	rv := &account.Review{ID: ids.New("rv"), ReviewerID: u.ID, ReviewerName: u.Name, At: s.Now(), Accounts: len(rows), Note: f.Note}
-	if err := s.Reviews.Record(c.Request.Context(), rv); err != nil {
-		s.Fail(c, err)
-		return
+	rv := &account.Review{ID: ids.New("rv"), ReviewerID: u.ID, ReviewerName: u.Name, At: h.Now(), Accounts: len(rows), Note: f.Note}
+	if err := h.reviews.Record(c.Request.Context(), rv); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.review_recorded")
+	h.AddFlash(c, web.FlashSuccess, "flash.review_recorded")
 	c.Redirect(http.StatusSeeOther, "/admin/staff")
+	return nil
 }
 
-// staffCSV exports the staff accounts for the review file. Cells that a spreadsheet
+// StaffCSV exports the staff accounts for the review file. Cells that a spreadsheet
 // would run as a formula are prefixed with an apostrophe.
-func (s *Server) staffCSV(c *gin.Context) {
-	rows, err := s.loadStaff(c)
+func (h *Handlers) StaffCSV(c *gin.Context) error {
+	rows, err := h.loadStaff(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	v := s.TextView(c)
+	v := h.TextView(c)
 	out := web.NewCSV()
 	w := out.W
 	_ = w.Write([]string{v.T("staff.col.name"), v.T("staff.col.email"), v.T("staff.col.roles"), v.T("staff.col.created"),
@@ -131,7 +127,8 @@ func (s *Server) staffCSV(c *gin.Context) {
 		_ = w.Write([]string{web.CSVCell(r.Name), web.CSVCell(r.Email), strings.Join(roles, v.T("list.sep")), isoDate(r.Created),
 			isoDate(r.LastSignIn), isoDate(r.Expires), v.T(stateKey(r))})
 	}
-	s.SendCSV(c, "staff-accounts-"+twtime.Day(s.Now())+".csv", out)
+	h.SendCSV(c, "staff-accounts-"+twtime.Day(h.Now())+".csv", out)
+	return nil
 }
 
 func isoDate(t time.Time) string {
@@ -196,9 +193,10 @@ type staffFormPage struct {
 	UnlockCode   string
 }
 
-func (s *Server) newStaffPage(c *gin.Context) {
+func (h *Handlers) NewStaffPage(c *gin.Context) error {
 	p := staffFormPage{Prefix: "staff", Roles: account.Roles, Checked: map[account.Role]bool{}}
-	s.Render(c, http.StatusOK, "staff_new", s.View(c, "staff.new_title", p))
+	h.Render(c, http.StatusOK, "staff_new", h.View(c, "staff.new_title", p))
+	return nil
 }
 
 func checkedRoles(roles []string) map[account.Role]bool {
@@ -216,34 +214,34 @@ func dateValue(t time.Time) string {
 	return t.In(web.Taipei).AddDate(0, 0, -1).Format("2006-01-02")
 }
 
-// createStaff opens a staff account and shows its temporary password once.
-func (s *Server) createStaff(c *gin.Context) {
+// CreateStaff opens a staff account and shows its temporary password once.
+func (h *Handlers) CreateStaff(c *gin.Context) error {
 	var f staffForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if f.Email == "" {
 		inv.Add("email", "field.required")
 	}
 	if len(inv.Problems) == 0 {
-		u, temp, err := s.Accounts.CreateStaff(c.Request.Context(), f.input())
+		u, temp, err := h.Accounts.CreateStaff(c.Request.Context(), f.input())
 		if inv, err = web.Merge(inv, err); err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		if len(inv.Problems) == 0 {
 			p := staffFormPage{User: u, TempPassword: temp}
-			s.Render(c, http.StatusCreated, "staff_created", s.View(c, "staff.created_title", p))
-			return
+			h.Render(c, http.StatusCreated, "staff_created", h.View(c, "staff.created_title", p))
+			return nil
 		}
 	}
 	p := staffFormPage{Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(f.Roles), Contract: f.Contractor,
 		Values: map[string]string{"email": f.Email, "name": f.Name, "expires": web.FormDate(f.Expires)}}
-	v := s.View(c, "staff.new_title", p)
+	v := h.View(c, "staff.new_title", p)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.Render(c, http.StatusBadRequest, "staff_new", v)
+	h.Render(c, http.StatusBadRequest, "staff_new", v)
+	return nil
 }
 
 // userFindPage is the search form for an account: what was typed, and the prefix of
@@ -253,65 +251,65 @@ type userFindPage struct {
 	Values map[string]string
 }
 
-// findUser looks an account up by e-mail address (an _id lookup) for an administrator.
-func (s *Server) findUser(c *gin.Context) {
+// FindUser looks an account up by e-mail address (an _id lookup) for an administrator.
+func (h *Handlers) FindUser(c *gin.Context) error {
 	email := strings.TrimSpace(c.Query("email"))
 	if email == "" || len(email) > 254 {
-		s.Render(c, http.StatusOK, "user_find", s.View(c, "user_find.title", userFindPage{Prefix: "user_find"}))
-		return
+		h.Render(c, http.StatusOK, "user_find", h.View(c, "user_find.title", userFindPage{Prefix: "user_find"}))
+		return nil
 	}
-	u, err := s.Users.ByEmail(c.Request.Context(), email)
+	u, err := h.Users.ByEmail(c.Request.Context(), email)
 	if errors.Is(err, apperr.ErrNotFound) {
-		v := s.View(c, "user_find.title", userFindPage{Prefix: "user_find", Values: map[string]string{"email": email}})
+		v := h.View(c, "user_find.title", userFindPage{Prefix: "user_find", Values: map[string]string{"email": email}})
 		v.Problems = []apperr.Problem{{Field: "email", Key: "user_find.none"}}
-		s.Render(c, http.StatusNotFound, "user_find", v)
-		return
+		h.Render(c, http.StatusNotFound, "user_find", v)
+		return nil
 	}
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
+	return nil
 }
 
 // userByParam loads the account named in the path. Ids are opaque: a malformed one is
 // simply not found.
-func (s *Server) userByParam(c *gin.Context) (*account.User, bool) {
+func (h *Handlers) userByParam(c *gin.Context) (*account.User, bool) {
 	id := c.Param("id")
 	if len(id) > 40 || !strings.HasPrefix(id, "u_") {
-		s.Fail(c, apperr.ErrNotFound)
+		h.Fail(c, apperr.ErrNotFound)
 		return nil, false
 	}
-	u, err := s.Users.ByID(c.Request.Context(), id)
+	u, err := h.Users.ByID(c.Request.Context(), id)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return nil, false
 	}
 	return u, true
 }
 
-// userPage shows one account to an administrator: its state, sessions and, for staff,
+// UserPage shows one account to an administrator: its state, sessions and, for staff,
 // the edit form.
-func (s *Server) userPage(c *gin.Context) {
-	u, ok := s.userByParam(c)
+func (h *Handlers) UserPage(c *gin.Context) error {
+	u, ok := h.userByParam(c)
 	if !ok {
-		return
+		return nil
 	}
-	p, err := s.userFormPage(c, u)
+	p, err := h.userFormPage(c, u)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "user", s.View(c, "user.title", p))
+	h.Render(c, http.StatusOK, "user", h.View(c, "user.title", p))
+	return nil
 }
 
-func (s *Server) userFormPage(c *gin.Context, u *account.User) (staffFormPage, error) {
+func (h *Handlers) userFormPage(c *gin.Context, u *account.User) (staffFormPage, error) {
 	ctx := c.Request.Context()
-	locked, err := s.Accounts.Locked(ctx, u.Email)
+	locked, err := h.Accounts.Locked(ctx, u.Email)
 	if err != nil {
 		return staffFormPage{}, err
 	}
-	sessions, err := s.Sessions.ForUser(ctx, u.ID)
+	sessions, err := h.Sessions.ForUser(ctx, u.ID)
 	if err != nil {
 		return staffFormPage{}, err
 	}
@@ -326,162 +324,155 @@ func (s *Server) userFormPage(c *gin.Context, u *account.User) (staffFormPage, e
 	}, nil
 }
 
-// updateStaff saves roles, expiry and state. Someone else's change in the meantime is
+// UpdateStaff saves roles, expiry and state. Someone else's change in the meantime is
 // reported rather than overwritten.
-func (s *Server) updateStaff(c *gin.Context) {
-	u, ok := s.userByParam(c)
+func (h *Handlers) UpdateStaff(c *gin.Context) error {
+	u, ok := h.userByParam(c)
 	if !ok {
-		return
+		return nil
 	}
 	if !u.IsStaff() {
-		s.Fail(c, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	var f staffForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) == 0 {
-		_, err := s.Accounts.UpdateStaff(c.Request.Context(), web.CurrentUser(c).ID, u.ID, f.Version, f.input())
+		_, err := h.Accounts.UpdateStaff(c.Request.Context(), web.CurrentUser(c).ID, u.ID, f.Version, f.input())
 		if errors.Is(err, apperr.ErrStale) {
 			inv.Add("", "staff.stale")
 			err = nil
 		}
 		if inv, err = web.Merge(inv, err); err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		if len(inv.Problems) == 0 {
-			s.AddFlash(c, web.FlashSuccess, "flash.staff_saved")
+			h.AddFlash(c, web.FlashSuccess, "flash.staff_saved")
 			c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
-			return
+			return nil
 		}
 	}
-	p, err := s.userFormPage(c, u)
+	p, err := h.userFormPage(c, u)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p.Checked, p.Contract, p.Disabled = checkedRoles(f.Roles), f.Contractor, f.Disabled
 	p.Values = map[string]string{"name": f.Name, "expires": web.FormDate(f.Expires)}
-	v := s.View(c, "user.title", p)
+	v := h.View(c, "user.title", p)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	status := http.StatusBadRequest
 	if slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Key == "staff.stale" }) {
 		status = http.StatusConflict
 	}
-	s.Render(c, status, "user", v)
+	h.Render(c, status, "user", v)
+	return nil
 }
 
-// unlockUser clears an account's failed sign-ins.
-func (s *Server) unlockUser(c *gin.Context) {
-	u, ok := s.userByParam(c)
+// UnlockUser clears an account's failed sign-ins.
+func (h *Handlers) UnlockUser(c *gin.Context) error {
+	u, ok := h.userByParam(c)
 	if !ok {
-		return
+		return nil
 	}
-	if _, err := s.Accounts.Unlock(c.Request.Context(), u.ID); err != nil {
-		s.Fail(c, err)
-		return
+	if _, err := h.Accounts.Unlock(c.Request.Context(), u.ID); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.unlocked")
+	h.AddFlash(c, web.FlashSuccess, "flash.unlocked")
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
+	return nil
 }
 
-// issueUnlockCode shows a one-time unlock code for a staff account, once.
-func (s *Server) issueUnlockCode(c *gin.Context) {
-	u, ok := s.userByParam(c)
+// IssueUnlockCode shows a one-time unlock code for a staff account, once.
+func (h *Handlers) IssueUnlockCode(c *gin.Context) error {
+	u, ok := h.userByParam(c)
 	if !ok {
-		return
+		return nil
 	}
-	nu, code, err := s.Accounts.IssueUnlockCode(c.Request.Context(), u.ID)
+	nu, code, err := h.Accounts.IssueUnlockCode(c.Request.Context(), u.ID)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "staff_created", s.View(c, "user.unlock_code_title", staffFormPage{User: nu, UnlockCode: code}))
+	h.Render(c, http.StatusOK, "staff_created", h.View(c, "user.unlock_code_title", staffFormPage{User: nu, UnlockCode: code}))
+	return nil
 }
 
-// resetStaffPassword issues a new temporary password for a staff account.
-func (s *Server) resetStaffPassword(c *gin.Context) {
-	u, ok := s.userByParam(c)
+// ResetStaffPassword issues a new temporary password for a staff account.
+func (h *Handlers) ResetStaffPassword(c *gin.Context) error {
+	u, ok := h.userByParam(c)
 	if !ok {
-		return
+		return nil
 	}
 	if !u.IsStaff() {
-		s.Fail(c, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	// The holder is signed out and their password stops working: ask first.
-	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
+	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
 		Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID}) {
-		return
+		return nil
 	}
-	nu, temp, err := s.Accounts.ResetStaffPassword(c.Request.Context(), u.ID)
+	nu, temp, err := h.Accounts.ResetStaffPassword(c.Request.Context(), u.ID)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "staff_created", s.View(c, "staff.temp_title", staffFormPage{User: nu, TempPassword: temp}))
+	h.Render(c, http.StatusOK, "staff_created", h.View(c, "staff.temp_title", staffFormPage{User: nu, TempPassword: temp}))
+	return nil
 }
 
 type revokeForm struct {
 	Session string `form:"session" validate:"max=64" label:"user.sessions"`
 }
 
-// revokeSessions ends one session of an account, or all of them.
-func (s *Server) revokeSessions(c *gin.Context) {
-	u, ok := s.userByParam(c)
+// RevokeSessions ends one session of an account, or all of them.
+func (h *Handlers) RevokeSessions(c *gin.Context) error {
+	u, ok := h.userByParam(c)
 	if !ok {
-		return
+		return nil
 	}
 	var f revokeForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
-		s.Fail(c, inv)
-		return
+		return inv
 	}
 	ctx := c.Request.Context()
 	if f.Session == "" {
-		if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_sessions_title", TextKey: "confirm.end_sessions_text", TextArgs: []any{u.Email},
+		if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_sessions_title", TextKey: "confirm.end_sessions_text", TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
-			return
+			return nil
 		}
-		if err := s.Sessions.DeleteForUser(ctx, u.ID, ""); err != nil {
-			s.Fail(c, err)
-			return
+		if err := h.Sessions.DeleteForUser(ctx, u.ID, ""); err != nil {
+			return err
 		}
 	} else {
 		// Only a session of this account: the id comes from the form.
-		sessions, err := s.Sessions.ForUser(ctx, u.ID)
+		sessions, err := h.Sessions.ForUser(ctx, u.ID)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		if !slices.ContainsFunc(sessions, func(se *account.Session) bool { return web.SessionRef(se) == f.Session }) {
-			s.Fail(c, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
-		if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_session_title", TextKey: "confirm.end_session_text", TextArgs: []any{u.Email},
+		if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_session_title", TextKey: "confirm.end_session_text", TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
-			return
+			return nil
 		}
 		for _, se := range sessions {
 			if web.SessionRef(se) == f.Session {
-				if err := s.Sessions.Delete(ctx, se.ID); err != nil {
-					s.Fail(c, err)
-					return
+				if err := h.Sessions.Delete(ctx, se.ID); err != nil {
+					return err
 				}
 			}
 		}
-		s.AddFlash(c, web.FlashSuccess, "flash.session_revoked")
+		h.AddFlash(c, web.FlashSuccess, "flash.session_revoked")
 		c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
-		return
+		return nil
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.sessions_revoked")
+	h.AddFlash(c, web.FlashSuccess, "flash.sessions_revoked")
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
+	return nil
 }

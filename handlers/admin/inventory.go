@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"errors"
@@ -51,75 +51,75 @@ func splitLines(s string) []string {
 	return out
 }
 
-// inventoryAdmin lists the files for administrators, with the form for a new one.
-func (s *Server) inventoryAdmin(c *gin.Context) {
-	fs, err := s.Inventory.List(c.Request.Context())
+// InventoryAdmin lists the files for administrators, with the form for a new one.
+func (h *Handlers) InventoryAdmin(c *gin.Context) error {
+	fs, err := h.inventory.List(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "inventory_admin", s.View(c, "inventory.title", inventoryPage{Files: fs}))
+	h.Render(c, http.StatusOK, "inventory_admin", h.View(c, "inventory.title", inventoryPage{Files: fs}))
+	return nil
 }
 
-func (s *Server) renderInventoryFile(c *gin.Context, status int, p inventoryPage, inv *apperr.Invalid) {
+func (h *Handlers) renderInventoryFile(c *gin.Context, status int, p inventoryPage, inv *apperr.Invalid) {
 	if p.Values == nil {
 		p.Values = map[string]string{}
 	}
-	v := s.View(c, "inventory.file_title", p)
+	v := h.View(c, "inventory.file_title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "inventory_file", v)
+	h.Render(c, status, "inventory_file", v)
 }
 
-func (s *Server) newInventoryFile(c *gin.Context) {
-	s.renderInventoryFile(c, http.StatusOK, inventoryPage{New: true}, nil)
+func (h *Handlers) NewInventoryFile(c *gin.Context) error {
+	h.renderInventoryFile(c, http.StatusOK, inventoryPage{New: true}, nil)
+	return nil
 }
 
-func (s *Server) inventoryFile(c *gin.Context) {
-	f, err := s.Inventory.Get(c.Request.Context(), c.Param("id"))
+func (h *Handlers) InventoryFile(c *gin.Context) error {
+	f, err := h.inventory.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.renderInventoryFile(c, http.StatusOK, inventoryPage{File: f, Values: map[string]string{"version": strconv.Itoa(f.Version),
+	h.renderInventoryFile(c, http.StatusOK, inventoryPage{File: f, Values: map[string]string{"version": strconv.Itoa(f.Version),
 		"name_zh": f.NameZH, "name_en": f.NameEN, "unit": f.Unit, "contact": f.Contact, "legal_basis": f.LegalBasis,
 		"purposes": strings.Join(f.Purposes, ", "), "categories": strings.Join(f.Categories, ", "), "retention_zh": f.RetentionZH,
 		"retention_en": f.RetentionEN, "systems": strings.Join(f.Systems, "\n")}}, nil)
+	return nil
 }
 
-// saveInventoryFile stores a new file or a new version of one.
-func (s *Server) saveInventoryFile(c *gin.Context) {
+// SaveInventoryFile stores a new file or a new version of one.
+func (h *Handlers) SaveInventoryFile(c *gin.Context) error {
 	var f inventoryForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	id := c.Param("id")
 	vals := map[string]string{"version": strconv.Itoa(f.Version), "name_zh": f.NameZH, "name_en": f.NameEN, "unit": f.Unit, "contact": f.Contact,
 		"legal_basis": f.LegalBasis, "purposes": f.Purposes, "categories": f.Categories, "retention_zh": f.RetentionZH, "retention_en": f.RetentionEN, "systems": f.Systems}
 	file := &inventory.File{ID: id, Version: f.Version, NameZH: f.NameZH, NameEN: f.NameEN, Unit: f.Unit, Contact: f.Contact, LegalBasis: f.LegalBasis,
 		Purposes: splitCodes(f.Purposes), Categories: splitCodes(strings.ToUpper(f.Categories)), RetentionZH: f.RetentionZH, RetentionEN: f.RetentionEN,
-		Systems: splitLines(f.Systems), Changed: s.Now(), ChangedBy: web.CurrentUser(c).ID}
-	inv, err := web.Merge(inv, inventory.Validate(file).OrNil())
+		Systems: splitLines(f.Systems), Changed: h.Now(), ChangedBy: web.CurrentUser(c).ID}
+	inv, err = web.Merge(inv, inventory.Validate(file).OrNil())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if len(inv.Problems) > 0 {
 		web.InFormOrder(inv, &f)
-		s.renderInventoryFile(c, http.StatusBadRequest, inventoryPage{Values: vals, New: id == "", File: &inventory.File{ID: id}}, inv)
-		return
+		h.renderInventoryFile(c, http.StatusBadRequest, inventoryPage{Values: vals, New: id == "", File: &inventory.File{ID: id}}, inv)
+		return nil
 	}
-	err = s.Inventory.Save(c.Request.Context(), file)
-	s.inventory.Forget()
+	err = h.inventory.Save(c.Request.Context(), file)
+	h.publicFiles.Forget()
 	if errors.Is(err, apperr.ErrStale) {
 		err = &web.PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
 	}
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.inventory_saved")
+	h.AddFlash(c, web.FlashSuccess, "flash.inventory_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/files")
+	return nil
 }

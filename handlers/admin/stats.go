@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"net/http"
@@ -10,57 +10,53 @@ import (
 	"github.com/example/pdpa-portal/rights"
 )
 
-// requestStats shows administrators, per month and kind, how requests were answered:
+// RequestStats shows administrators, per month and kind, how requests were answered:
 // received, granted, partly granted, refused, withdrawn, the median days to decide, the
 // share decided on time and the extensions taken.
-func (s *Server) requestStats(c *gin.Context) {
-	p, inv, err := s.stats.Load(c)
+func (h *Handlers) RequestStats(c *gin.Context) error {
+	p, inv, err := h.stats.Load(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	if p.Published, err = s.stats.Published(c.Request.Context()); err != nil {
-		s.Fail(c, err)
-		return
+	if p.Published, err = h.stats.Published(c.Request.Context()); err != nil {
+		return err
 	}
-	s.stats.Page(c, "request_stats", "stats.title", p, inv)
+	h.stats.Page(c, "request_stats", "stats.title", p, inv)
+	return nil
 }
 
 type publishForm struct {
 	Publish string `form:"publish" validate:"required,oneof=on off" label:"stats.publish"`
 }
 
-// publishStats turns the public transparency page on or off.
-func (s *Server) publishStats(c *gin.Context) {
+// PublishStats turns the public transparency page on or off.
+func (h *Handlers) PublishStats(c *gin.Context) error {
 	var f publishForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
-		s.Fail(c, inv)
-		return
+		return inv
 	}
-	if err := s.Flags.SetFlag(c.Request.Context(), web.FlagPublishStats, f.Publish == "on"); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.flags.SetFlag(c.Request.Context(), web.FlagPublishStats, f.Publish == "on"); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.stats_"+f.Publish)
+	h.AddFlash(c, web.FlashSuccess, "flash.stats_"+f.Publish)
 	c.Redirect(http.StatusSeeOther, "/admin/requests/stats")
+	return nil
 }
 
-// requestStatsCSV exports the same figures as the page.
-func (s *Server) requestStatsCSV(c *gin.Context) {
-	p, inv, err := s.stats.Load(c)
+// RequestStatsCSV exports the same figures as the page.
+func (h *Handlers) RequestStatsCSV(c *gin.Context) error {
+	p, inv, err := h.stats.Load(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if inv != nil {
-		s.Fail(c, inv)
-		return
+		return inv
 	}
-	v := s.TextView(c)
+	v := h.TextView(c)
 	out := web.NewCSV()
 	w := out.W
 	_ = w.Write([]string{v.T("stats.month"), v.T("request.kind"), v.T("stats.received"), v.T("stats.granted"), v.T("stats.partly"),
@@ -81,5 +77,6 @@ func (s *Server) requestStatsCSV(c *gin.Context) {
 		row(p.From+"–"+p.To, t)
 	}
 	row(p.From+"–"+p.To, p.All)
-	s.SendCSV(c, "request-statistics-"+p.From+"-"+p.To+".csv", out)
+	h.SendCSV(c, "request-statistics-"+p.From+"-"+p.To+".csv", out)
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"net/http"
@@ -39,8 +39,8 @@ func scopeOptions(checked []string) []scopeOption {
 	return out
 }
 
-func (s *Server) loadTokensPage(c *gin.Context, p *tokensPage) error {
-	rows, err := s.APITokens.List(c.Request.Context())
+func (h *Handlers) loadTokensPage(c *gin.Context, p *tokensPage) error {
+	rows, err := h.apiTokens.List(c.Request.Context())
 	if err != nil {
 		return err
 	}
@@ -51,14 +51,14 @@ func (s *Server) loadTokensPage(c *gin.Context, p *tokensPage) error {
 	return nil
 }
 
-// tokensPage lists the API tokens with the form to issue one.
-func (s *Server) tokensPage(c *gin.Context) {
+// TokensPage lists the API tokens with the form to issue one.
+func (h *Handlers) TokensPage(c *gin.Context) error {
 	var p tokensPage
-	if err := s.loadTokensPage(c, &p); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.loadTokensPage(c, &p); err != nil {
+		return err
 	}
-	s.Render(c, http.StatusOK, "tokens", s.View(c, "tokens.title", p))
+	h.Render(c, http.StatusOK, "tokens", h.View(c, "tokens.title", p))
+	return nil
 }
 
 type tokenForm struct {
@@ -66,12 +66,12 @@ type tokenForm struct {
 	Scopes []string `form:"scopes" validate:"max=10,dive,max=40" label:"tokens.scopes"`
 }
 
-// issueToken creates a token and shows it once; only its hash is stored.
-func (s *Server) issueToken(c *gin.Context) {
+// IssueToken creates a token and shows it once; only its hash is stored.
+func (h *Handlers) IssueToken(c *gin.Context) error {
 	var f tokenForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	p := tokensPage{Values: map[string]string{"name": f.Name}, Scopes: scopeOptions(f.Scopes)}
 	status := http.StatusBadRequest
@@ -80,33 +80,31 @@ func (s *Server) issueToken(c *gin.Context) {
 		for i, sc := range f.Scopes {
 			scopes[i] = apitoken.Scope(sc)
 		}
-		secret, t, err := apitoken.Issue(c.Request.Context(), s.APITokens, f.Name, scopes, web.CurrentUser(c).ID, s.Now())
+		secret, t, err := apitoken.Issue(c.Request.Context(), h.apiTokens, f.Name, scopes, web.CurrentUser(c).ID, h.Now())
 		if inv, err = web.Merge(inv, err); err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		if len(inv.Problems) == 0 {
 			p = tokensPage{Created: t, Secret: secret}
 			status = http.StatusCreated
 		}
 	}
-	if err := s.loadTokensPage(c, &p); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.loadTokensPage(c, &p); err != nil {
+		return err
 	}
-	v := s.View(c, "tokens.title", p)
+	v := h.View(c, "tokens.title", p)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.Render(c, status, "tokens", v)
+	h.Render(c, status, "tokens", v)
+	return nil
 }
 
-// revokeToken stops a token at once. Pages name tokens by Ref, never the hash or token.
-func (s *Server) revokeToken(c *gin.Context) {
+// RevokeToken stops a token at once. Pages name tokens by Ref, never the hash or token.
+func (h *Handlers) RevokeToken(c *gin.Context) error {
 	ref := c.Param("id")
-	rows, err := s.APITokens.List(c.Request.Context())
+	rows, err := h.apiTokens.List(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	var hit *apitoken.Token
 	for _, t := range rows {
@@ -115,18 +113,17 @@ func (s *Server) revokeToken(c *gin.Context) {
 		}
 	}
 	if hit == nil {
-		s.Fail(c, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	// A revoked token cannot be restored: the calling system stops until given a new one.
-	if hit.RevokedAt.IsZero() && !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.revoke_token_title", TextKey: "confirm.revoke_token_text", TextArgs: []any{hit.Name},
+	if hit.RevokedAt.IsZero() && !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.revoke_token_title", TextKey: "confirm.revoke_token_text", TextArgs: []any{hit.Name},
 		Action: "/admin/tokens/" + ref + "/revoke", Back: "/admin/tokens"}) {
-		return
+		return nil
 	}
-	if err := s.APITokens.Revoke(c.Request.Context(), hit.Hash, s.Now()); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.apiTokens.Revoke(c.Request.Context(), hit.Hash, h.Now()); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.token_revoked")
+	h.AddFlash(c, web.FlashSuccess, "flash.token_revoked")
 	c.Redirect(http.StatusSeeOther, "/admin/tokens")
+	return nil
 }

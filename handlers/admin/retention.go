@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"context"
@@ -37,28 +37,31 @@ type retentionPage struct {
 	Values      map[string]string
 }
 
-// retentionAdmin shows the periods, the schedule and the last runs.
-func (s *Server) retentionAdmin(c *gin.Context) { s.renderRetention(c, http.StatusOK, nil, nil) }
+// RetentionAdmin shows the periods, the schedule and the last runs.
+func (h *Handlers) RetentionAdmin(c *gin.Context) error {
+	h.renderRetention(c, http.StatusOK, nil, nil)
+	return nil
+}
 
-func (s *Server) renderRetention(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) {
+func (h *Handlers) renderRetention(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) {
 	ctx := c.Request.Context()
-	periods, err := s.Retention.Periods(ctx)
+	periods, err := h.retention.Periods(ctx)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	runs, err := s.Retention.Runs(ctx)
+	runs, err := h.retention.Runs(ctx)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	holder, until, err := s.Retention.Lease(ctx, retention.LeaseName)
+	holder, until, err := h.retention.Lease(ctx, retention.LeaseName)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
 	p := retentionPage{Runs: runs, Values: values}
-	if until.After(s.Now()) {
+	if until.After(h.Now()) {
 		p.LeaseHolder, p.LeaseUntil = holder, until
 	}
 	for _, it := range retention.Items {
@@ -70,15 +73,15 @@ func (s *Server) renderRetention(c *gin.Context, status int, values map[string]s
 			p.Values[r.Key] = strconv.Itoa(r.Days)
 		}
 	}
-	v := s.View(c, "retention.title", p)
+	v := h.View(c, "retention.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "retention", v)
+	h.Render(c, status, "retention", v)
 }
 
-// saveRetention sets the editable periods.
-func (s *Server) saveRetention(c *gin.Context) {
+// SaveRetention sets the editable periods.
+func (h *Handlers) SaveRetention(c *gin.Context) error {
 	values := map[string]string{}
 	periods := retention.Periods{}
 	inv := &apperr.Invalid{}
@@ -103,13 +106,12 @@ func (s *Server) saveRetention(c *gin.Context) {
 		inv.Problems = append(inv.Problems, range_.Problems...)
 	}
 	if len(inv.Problems) > 0 {
-		s.renderRetention(c, http.StatusBadRequest, values, inv)
-		return
+		h.renderRetention(c, http.StatusBadRequest, values, inv)
+		return nil
 	}
-	current, err := s.Retention.Periods(c.Request.Context())
+	current, err := h.retention.Periods(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if current == nil {
 		current = retention.Periods{}
@@ -117,10 +119,10 @@ func (s *Server) saveRetention(c *gin.Context) {
 	for k, d := range periods {
 		current[k] = d
 	}
-	if err := s.Retention.SavePeriods(c.Request.Context(), current); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.retention.SavePeriods(c.Request.Context(), current); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "retention.saved")
+	h.AddFlash(c, web.FlashSuccess, "retention.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/retention")
+	return nil
 }

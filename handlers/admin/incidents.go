@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"context"
@@ -36,46 +36,47 @@ type incidentsPage struct {
 	Now       time.Time
 }
 
-// incidentsList shows every incident with its two 72-hour clocks.
-func (s *Server) incidentsList(c *gin.Context) {
-	list, err := s.Incidents.List(c.Request.Context())
+// IncidentsList shows every incident with its two 72-hour clocks.
+func (h *Handlers) IncidentsList(c *gin.Context) error {
+	list, err := h.incidents.List(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "incidents", s.View(c, "incident.list_title", incidentsPage{Incidents: list, Now: s.Now()}))
+	h.Render(c, http.StatusOK, "incidents", h.View(c, "incident.list_title", incidentsPage{Incidents: list, Now: h.Now()}))
+	return nil
 }
 
-func (s *Server) newIncidentPage(c *gin.Context) {
-	s.renderIncident(c, http.StatusOK, incidentPage{New: true, Values: map[string]string{"discovered": s.Now().In(web.Taipei).Format(localMinute)}}, nil)
+func (h *Handlers) NewIncidentPage(c *gin.Context) error {
+	h.renderIncident(c, http.StatusOK, incidentPage{New: true, Values: map[string]string{"discovered": h.Now().In(web.Taipei).Format(localMinute)}}, nil)
+	return nil
 }
 
-func (s *Server) renderIncident(c *gin.Context, status int, p incidentPage, inv *apperr.Invalid) {
-	p.Now = s.Now()
+func (h *Handlers) renderIncident(c *gin.Context, status int, p incidentPage, inv *apperr.Invalid) {
+	p.Now = h.Now()
 	title := "incident.new_title"
 	if !p.New {
 		title = "incident.title"
 	}
-	v := s.View(c, title, p)
+	v := h.View(c, title, p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "incident", v)
+	h.Render(c, status, "incident", v)
 }
 
-func (s *Server) incidentPage(c *gin.Context) {
-	i, err := s.Incidents.Get(c.Request.Context(), c.Param("id"))
+func (h *Handlers) IncidentPage(c *gin.Context) error {
+	i, err := h.incidents.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.renderIncident(c, http.StatusOK, incidentPage{Incident: i, Values: s.incidentValues(c.Request.Context(), i)}, nil)
+	h.renderIncident(c, http.StatusOK, incidentPage{Incident: i, Values: h.incidentValues(c.Request.Context(), i)}, nil)
+	return nil
 }
 
-func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[string]string {
+func (h *Handlers) incidentValues(ctx context.Context, i *incident.Incident) map[string]string {
 	var emails []string
 	for _, id := range i.Affected {
-		if u, err := s.Users.ByID(ctx, id); err == nil {
+		if u, err := h.Users.ByID(ctx, id); err == nil {
 			emails = append(emails, u.Email)
 		}
 	}
@@ -84,24 +85,22 @@ func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[s
 		"report_ref": i.ReportRef, "emails": incident.EmailLines(i.Emails), "letters": incident.LetterLines(i.Letters)}
 }
 
-// saveIncident creates or updates a record from the form. The people affected are
+// SaveIncident creates or updates a record from the form. The people affected are
 // entered three ways: accounts by their e-mail address, addresses without an account
 // (told by e-mail), and names with postal addresses (told by letter).
-func (s *Server) saveIncident(c *gin.Context) {
+func (h *Handlers) SaveIncident(c *gin.Context) error {
 	ctx := c.Request.Context()
 	u := web.CurrentUser(c)
 	id := c.Param("id")
 	i := &incident.Incident{}
 	if id != "" {
-		cur, err := s.Incidents.Get(ctx, id)
+		cur, err := h.incidents.Get(ctx, id)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		i = cur
 		if c.PostForm("version") != strconv.FormatInt(cur.Version, 10) {
-			s.Fail(c, apperr.ErrStale)
-			return
+			return apperr.ErrStale
 		}
 	}
 	f := func(k string) string { return strings.TrimSpace(c.PostForm(k)) }
@@ -129,13 +128,12 @@ func (s *Server) saveIncident(c *gin.Context) {
 	} else {
 		var unknown, unverified []string
 		for _, e := range lines {
-			acc, err := s.Users.ByEmail(ctx, e)
+			acc, err := h.Users.ByEmail(ctx, e)
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
 				unknown = append(unknown, web.Clip(e, 100))
 			case err != nil:
-				s.Fail(c, err)
-				return
+				return err
 			case !acc.EmailVerified:
 				// The notice names the incident and lands in the inbox: an account
 				// never proven to own the address is not the person.
@@ -156,27 +154,27 @@ func (s *Server) saveIncident(c *gin.Context) {
 	letters, err := incident.ParseLetters(c.PostForm("letters"))
 	addProblems(inv, err)
 	i.Emails, i.Letters = incident.KeepTold(i.Emails, emails), incident.KeepTold(i.Letters, letters)
-	if err := i.Validate(s.Now()); err != nil {
+	if err := i.Validate(h.Now()); err != nil {
 		var v *apperr.Invalid
 		if errors.As(err, &v) {
 			inv.Problems = append(inv.Problems, v.Problems...)
 		}
 	}
 	if len(inv.Problems) > 0 {
-		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: nilIfNew(i, id), New: id == "", Values: values}, inv)
-		return
+		h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: nilIfNew(i, id), New: id == "", Values: values}, inv)
+		return nil
 	}
-	now := s.Now()
+	now := h.Now()
 	if id == "" {
 		i.ID, i.Recorded, i.RecordedBy = ids.New("inc"), now, u.ID
 	}
 	i.Updated, i.UpdatedBy = now, u.ID
-	if err := s.Incidents.Save(ctx, i); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.incidents.Save(ctx, i); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "incident.saved")
+	h.AddFlash(c, web.FlashSuccess, "incident.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+	return nil
 }
 
 func addProblems(inv *apperr.Invalid, err error) {
@@ -193,20 +191,19 @@ func nilIfNew(i *incident.Incident, id string) *incident.Incident {
 	return i
 }
 
-// incidentReported records the report to the authority: when and its reference.
-func (s *Server) incidentReported(c *gin.Context) {
+// IncidentReported records the report to the authority: when and its reference.
+func (h *Handlers) IncidentReported(c *gin.Context) error {
 	ctx := c.Request.Context()
-	i, err := s.Incidents.Get(ctx, c.Param("id"))
+	i, err := h.incidents.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	inv := &apperr.Invalid{}
 	at, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm("reported_at")), web.Taipei)
 	switch {
 	case err != nil:
 		inv.Add("reported_at", "incident.required")
-	case at.Before(i.Discovered) || at.After(s.Now()):
+	case at.Before(i.Discovered) || at.After(h.Now()):
 		inv.Add("reported_at", "incident.reported_range")
 	}
 	ref := strings.TrimSpace(c.PostForm("report_ref"))
@@ -217,142 +214,137 @@ func (s *Server) incidentReported(c *gin.Context) {
 		inv.Add("report_ref", "incident.too_long", 200)
 	}
 	if c.PostForm("version") != strconv.FormatInt(i.Version, 10) {
-		s.Fail(c, apperr.ErrStale)
-		return
+		return apperr.ErrStale
 	}
 	if len(inv.Problems) > 0 {
-		values := s.incidentValues(ctx, i)
+		values := h.incidentValues(ctx, i)
 		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), web.Clip(ref, 200)
-		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
-		return
+		h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
+		return nil
 	}
-	i.ReportedAt, i.ReportRef, i.Updated, i.UpdatedBy = at, ref, s.Now(), web.CurrentUser(c).ID
-	if err := s.Incidents.Save(ctx, i); err != nil {
-		s.Fail(c, err)
-		return
+	i.ReportedAt, i.ReportRef, i.Updated, i.UpdatedBy = at, ref, h.Now(), web.CurrentUser(c).ID
+	if err := h.incidents.Save(ctx, i); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "incident.reported")
+	h.AddFlash(c, web.FlashSuccess, "incident.reported")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+	return nil
 }
 
-// incidentNotify tells everyone not told yet — accounts and addresses by mail in their
+// IncidentNotify tells everyone not told yet — accounts and addresses by mail in their
 // own language, people with a postal address by a letter for the print run — of what
 // happened and what was done (ER Art. 22), after a confirmation saying how many by each
 // channel.
-func (s *Server) incidentNotify(c *gin.Context) {
+func (h *Handlers) IncidentNotify(c *gin.Context) error {
 	ctx := c.Request.Context()
-	i, err := s.Incidents.Get(ctx, c.Param("id"))
+	i, err := h.incidents.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	version := c.PostForm("version")
 	if version != strconv.FormatInt(i.Version, 10) {
-		s.Fail(c, apperr.ErrStale)
-		return
+		return apperr.ErrStale
 	}
 	pending := i.Pending()
 	if !i.NotifiedAt.IsZero() && pending.Total() == 0 {
-		s.AddFlash(c, web.FlashError, "incident.already_notified")
+		h.AddFlash(c, web.FlashError, "incident.already_notified")
 		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
-		return
+		return nil
 	}
 	if err := i.CheckNotify(); err != nil {
-		s.incidentProblem(c, i, err)
-		return
+		h.incidentProblem(c, i, err)
+		return nil
 	}
 	// Mail once sent cannot be recalled: say to how many people it goes, then send.
-	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
+	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
 		TextArgs: []any{pending.Accounts, pending.Emails, pending.Letters},
 		Action:   "/admin/incidents/" + i.ID + "/notify", Back: "/admin/incidents/" + i.ID}) {
-		return
+		return nil
 	}
 	// Queued to the end even if the administrator's browser goes away meanwhile.
-	i, res, err := s.IncidentNotices.Notify(context.WithoutCancel(ctx), i.ID, i.Version, web.CurrentUser(c).ID)
+	i, res, err := h.incidentNotices.Notify(context.WithoutCancel(ctx), i.ID, i.Version, web.CurrentUser(c).ID)
 	if err != nil {
-		s.incidentProblem(c, i, err)
-		return
+		h.incidentProblem(c, i, err)
+		return nil
 	}
-	s.AddFlashArgs(c, web.FlashSuccess, "incident.notified", res.Accounts, res.Emails, res.Letters)
+	h.AddFlashArgs(c, web.FlashSuccess, "incident.notified", res.Accounts, res.Emails, res.Letters)
 	if res.Failed > 0 {
-		s.AddFlashArgs(c, web.FlashError, "incident.notify_incomplete", res.Failed)
+		h.AddFlashArgs(c, web.FlashError, "incident.notify_incomplete", res.Failed)
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+	return nil
 }
 
 // incidentProblem shows the record again with what stops an action, or fails as usual.
-func (s *Server) incidentProblem(c *gin.Context, i *incident.Incident, err error) {
+func (h *Handlers) incidentProblem(c *gin.Context, i *incident.Incident, err error) {
 	var inv *apperr.Invalid
 	if i == nil || !errors.As(err, &inv) {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	values := s.incidentValues(c.Request.Context(), i)
+	values := h.incidentValues(c.Request.Context(), i)
 	values["impracticable"] = web.Clip(c.PostForm("impracticable"), incident.MaxText)
-	s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
+	h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
 }
 
-// incidentAnnounce publishes the incident on /announcements when telling each person
+// IncidentAnnounce publishes the incident on /announcements when telling each person
 // would cost too much (ER Art. 22), after a confirmation: it cannot be withdrawn.
-func (s *Server) incidentAnnounce(c *gin.Context) {
+func (h *Handlers) IncidentAnnounce(c *gin.Context) error {
 	ctx := c.Request.Context()
-	i, err := s.Incidents.Get(ctx, c.Param("id"))
+	i, err := h.incidents.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	version, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
 	if err != nil || version != i.Version {
-		s.Fail(c, apperr.ErrStale)
-		return
+		return apperr.ErrStale
 	}
 	reason := c.PostForm("impracticable")
 	if err := i.CheckAnnounce(reason); err != nil {
-		s.incidentProblem(c, i, err)
-		return
+		h.incidentProblem(c, i, err)
+		return nil
 	}
-	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
+	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
 		Action: "/admin/incidents/" + i.ID + "/announce", Back: "/admin/incidents/" + i.ID}) {
-		return
+		return nil
 	}
-	i, err = s.IncidentNotices.Announce(ctx, i.ID, version, reason, web.CurrentUser(c).ID)
+	i, err = h.incidentNotices.Announce(ctx, i.ID, version, reason, web.CurrentUser(c).ID)
 	if err != nil {
-		s.incidentProblem(c, i, err)
-		return
+		h.incidentProblem(c, i, err)
+		return nil
 	}
-	s.announced.Forget()
-	s.AddFlash(c, web.FlashSuccess, "incident.announced")
+	h.announcements.Forget()
+	h.AddFlash(c, web.FlashSuccess, "incident.announced")
 	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
+	return nil
 }
 
-// incidentLetters is the print run of the incident's letters: one A4 page each, the
+// IncidentLetters is the print run of the incident's letters: one A4 page each, the
 // address placed for a window envelope.
-func (s *Server) incidentLetters(c *gin.Context) {
-	i, err := s.Incidents.Get(c.Request.Context(), c.Param("id"))
+func (h *Handlers) IncidentLetters(c *gin.Context) error {
+	i, err := h.incidents.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	set, err := s.Letters.Settings(c.Request.Context())
+	set, err := h.letters.Settings(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	p := incidentLettersPage{Incident: i, Agency: web.AgencyOf(s.Agency), Set: set}
+	p := incidentLettersPage{Incident: i, Agency: web.AgencyOf(h.agency), Set: set}
 	for _, l := range i.LettersDue() {
 		lang := l.LangOr(i18n.ZH)
 		what, measures := i.Texts(lang)
 		// An official letter (函) like a request's: its number from the same per-year
 		// sequence, taken the first time the run is printed and kept.
-		issued, err := s.Letters.Issue(c.Request.Context(), i.ID, i.LetterOf(l), l.ToldAt)
+		issued, err := h.letters.Issue(c.Request.Context(), i.ID, i.LetterOf(l), l.ToldAt)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
-		p.Letters = append(p.Letters, incidentLetter{Contact: l, L: s.ViewIn(lang), What: what, Measures: measures,
+		p.Letters = append(p.Letters, incidentLetter{Contact: l, L: h.ViewIn(lang), What: what, Measures: measures,
 			Number: issued.Number.Format(set.Prefix, lang)})
 	}
-	s.Render(c, http.StatusOK, "incident_letters", s.View(c, "incident.letters_title", p))
+	h.Render(c, http.StatusOK, "incident_letters", h.View(c, "incident.letters_title", p))
+	return nil
 }
 
 type incidentLettersPage struct {

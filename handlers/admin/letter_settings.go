@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"errors"
@@ -40,46 +40,46 @@ type letterSettingsPage struct {
 	Sample letters.Number
 }
 
-// letterSettings shows what every letter carries: the document number's prefix, the
+// LetterSettings shows what every letter carries: the document number's prefix, the
 // letterhead, who signs and the authority that hears appeals.
-func (s *Server) letterSettings(c *gin.Context) {
-	set, err := s.Letters.Settings(c.Request.Context())
+func (h *Handlers) LetterSettings(c *gin.Context) error {
+	set, err := h.letters.Settings(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.renderLetterSettings(c, http.StatusOK, set, nil)
+	h.renderLetterSettings(c, http.StatusOK, set, nil)
+	return nil
 }
 
-func (s *Server) renderLetterSettings(c *gin.Context, status int, set letters.Settings, inv *apperr.Invalid) {
-	v := s.View(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: s.Now().In(web.Taipei).Year(), Serial: 123}})
+func (h *Handlers) renderLetterSettings(c *gin.Context, status int, set letters.Settings, inv *apperr.Invalid) {
+	v := h.View(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: h.Now().In(web.Taipei).Year(), Serial: 123}})
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "letter_settings", v)
+	h.Render(c, status, "letter_settings", v)
 }
 
-// saveLetterSettings replaces the settings. Letters keep the numbers they were given;
+// SaveLetterSettings replaces the settings. Letters keep the numbers they were given;
 // the other settings show as they now are whenever a letter is printed again.
-func (s *Server) saveLetterSettings(c *gin.Context) {
+func (h *Handlers) SaveLetterSettings(c *gin.Context) error {
 	var f letterSettingsForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	set := f.settings()
 	if len(inv.Problems) > 0 {
-		s.renderLetterSettings(c, http.StatusBadRequest, set, inv)
-		return
+		h.renderLetterSettings(c, http.StatusBadRequest, set, inv)
+		return nil
 	}
-	err := s.Letters.Save(c.Request.Context(), set)
+	err = h.letters.Save(c.Request.Context(), set)
 	if errors.As(err, &inv) {
-		s.renderLetterSettings(c, http.StatusBadRequest, set, inv)
-		return
+		h.renderLetterSettings(c, http.StatusBadRequest, set, inv)
+		return nil
 	} else if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "letters.saved")
+	h.AddFlash(c, web.FlashSuccess, "letters.saved")
 	c.Redirect(http.StatusSeeOther, "/admin/letters")
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"errors"
@@ -53,31 +53,32 @@ func calendarRowOf(e rights.DayEntry) calendarRow {
 	return r
 }
 
-// calendarAdmin shows a year of the office calendar, the CSV import, and the due dates
+// CalendarAdmin shows a year of the office calendar, the CSV import, and the due dates
 // a request received today would get.
-func (s *Server) calendarAdmin(c *gin.Context) {
-	s.renderCalendar(c, http.StatusOK, nil)
+func (h *Handlers) CalendarAdmin(c *gin.Context) error {
+	h.renderCalendar(c, http.StatusOK, nil)
+	return nil
 }
 
-func (s *Server) renderCalendar(c *gin.Context, status int, importErr *rights.ImportError) {
-	s.renderCalendarPage(c, status, importErr, nil, "", "")
+func (h *Handlers) renderCalendar(c *gin.Context, status int, importErr *rights.ImportError) {
+	h.renderCalendarPage(c, status, importErr, nil, "", "")
 }
 
-func (s *Server) renderCalendarPage(c *gin.Context, status int, importErr *rights.ImportError, inv *apperr.Invalid, date, reason string) {
+func (h *Handlers) renderCalendarPage(c *gin.Context, status int, importErr *rights.ImportError, inv *apperr.Invalid, date, reason string) {
 	ctx := c.Request.Context()
-	today := rights.DateOf(s.Now())
+	today := rights.DateOf(h.Now())
 	year := today.Year
 	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 2000 && y <= 2100 {
 		year = y
 	}
-	entries, err := s.Calendar.List(ctx, year)
+	entries, err := h.calendar.List(ctx, year)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	cal, err := s.Calendar.Days(ctx, today, today.AddDays(120))
+	cal, err := h.calendar.Days(ctx, today, today.AddDays(120))
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
 	p := calendarPage{Year: year, Prev: year - 1, Next: year + 1, Today: today,
@@ -86,9 +87,9 @@ func (s *Server) renderCalendarPage(c *gin.Context, status int, importErr *right
 	if days, ok := c.Get(keyFulfilTyped); ok {
 		p.FulfilDays, _ = days.(string)
 	} else {
-		n, err := s.Fulfil.FulfilDays(ctx)
+		n, err := h.fulfil.FulfilDays(ctx)
 		if err != nil {
-			s.Fail(c, err)
+			h.Fail(c, err)
 			return
 		}
 		p.FulfilDays = strconv.Itoa(n)
@@ -96,61 +97,60 @@ func (s *Server) renderCalendarPage(c *gin.Context, status int, importErr *right
 	for _, e := range entries {
 		p.Entries = append(p.Entries, calendarRowOf(e))
 	}
-	v := s.View(c, "calendar.title", p)
+	v := h.View(c, "calendar.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "calendar", v)
+	h.Render(c, status, "calendar", v)
 }
 
-// importCalendar reads an uploaded CSV (the government office calendar, or
+// ImportCalendar reads an uploaded CSV (the government office calendar, or
 // date,day_off,note) and stages its dates for confirmation; a bad line names its number
 // and nothing is stored.
-func (s *Server) importCalendar(c *gin.Context) {
+func (h *Handlers) ImportCalendar(c *gin.Context) error {
 	f, _, err := c.Request.FormFile("csv")
 	if err != nil {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			s.Fail(c, err)
+			h.Fail(c, err)
 		case errors.Is(err, http.ErrMissingFile):
-			s.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no file", Key: "no_file"})
+			h.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no file", Key: "no_file"})
 		default:
-			s.Fail(c, forms.ErrMalformed)
+			h.Fail(c, forms.ErrMalformed)
 		}
-		return
+		return nil
 	}
 	defer f.Close()
 	entries, err := rights.ParseCalendarCSV(f)
 	var ie *rights.ImportError
 	if errors.As(err, &ie) {
-		s.renderCalendar(c, http.StatusBadRequest, ie)
-		return
+		h.renderCalendar(c, http.StatusBadRequest, ie)
+		return nil
 	}
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if len(entries) == 0 {
-		s.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no dates", Key: "no_dates"})
-		return
+		h.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no dates", Key: "no_dates"})
+		return nil
 	}
 	// Nothing moves until the administrator has seen what would: the file waits.
-	token, plan, err := s.CalendarDays.Stage(c.Request.Context(), entries, web.CurrentUser(c).ID)
+	token, plan, err := h.calendarDays.Stage(c.Request.Context(), entries, web.CurrentUser(c).ID)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	c.Request.PostForm = url.Values{"staged": {token}}
-	s.Confirmed(c, s.importConfirmation(c, plan))
+	h.Confirmed(c, h.importConfirmation(c, plan))
+	return nil
 }
 
 // maxMovesListed bounds the requests a confirmation names; the count covers them all.
 const maxMovesListed = 20
 
 // importConfirmation says what a staged import would do.
-func (s *Server) importConfirmation(c *gin.Context, plan rights.ImportPlan) web.ConfirmPage {
-	v := s.ViewIn(c.GetString(web.KeyLang))
+func (h *Handlers) importConfirmation(c *gin.Context, plan rights.ImportPlan) web.ConfirmPage {
+	v := h.ViewIn(c.GetString(web.KeyLang))
 	p := web.ConfirmPage{TitleKey: "confirm.import_title", TextKey: "confirm.import_text", TextArgs: []any{plan.Dates, plan.Changed, len(plan.Moves)},
 		Action: "/admin/calendar/import", Back: "/admin/calendar?year=" + strconv.Itoa(plan.Year)}
 	for i, m := range plan.Moves {
@@ -167,34 +167,33 @@ type stagedForm struct {
 	Staged string `form:"staged"` // compared with the staged import's token, never stored
 }
 
-// confirmImport applies a staged import once confirmed, moving due dates and telling
+// ConfirmImport applies a staged import once confirmed, moving due dates and telling
 // the requesters; without confirm=yes it shows the confirmation again.
-func (s *Server) confirmImport(c *gin.Context) {
+func (h *Handlers) ConfirmImport(c *gin.Context) error {
 	var f stagedForm
-	if _, ok := s.Bind(c, &f); !ok {
-		return
+	if _, ok := h.Bind(c, &f); !ok {
+		return nil
 	}
 	by := web.CurrentUser(c).ID
 	if c.PostForm("confirm") != "yes" {
-		plan, err := s.CalendarDays.StagedPlan(c.Request.Context(), by, f.Staged)
+		plan, err := h.calendarDays.StagedPlan(c.Request.Context(), by, f.Staged)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
-		s.Confirmed(c, s.importConfirmation(c, plan))
-		return
+		h.Confirmed(c, h.importConfirmation(c, plan))
+		return nil
 	}
-	plan, moved, err := s.CalendarDays.ApplyStaged(c.Request.Context(), by, f.Staged)
-	s.tellMoved(c, moved)
+	plan, moved, err := h.calendarDays.ApplyStaged(c.Request.Context(), by, f.Staged)
+	h.tellMoved(c, moved)
 	if err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
 			err = apperr.ErrStale
 		}
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.flashMoved(c, web.Flash{Kind: web.FlashSuccess, Key: "flash.calendar_imported", Args: []any{plan.Dates}}, moved)
+	h.flashMoved(c, web.Flash{Kind: web.FlashSuccess, Key: "flash.calendar_imported", Args: []any{plan.Dates}}, moved)
 	c.Redirect(http.StatusSeeOther, "/admin/calendar?year="+strconv.Itoa(plan.Year))
+	return nil
 }
 
 type dayOffForm struct {
@@ -222,75 +221,78 @@ var (
 
 // changeDay makes the change ch to the date sent, once confirmed: the page first says
 // how many due dates move, since each requester is mailed.
-func (s *Server) changeDay(ch dayChange) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		var f dayOffForm
-		inv, ok := s.Bind(c, &f)
-		if !ok {
-			return
-		}
-		// Only the day-off form is shown again as typed; the removal is a button.
-		refused := func(inv *apperr.Invalid) {
-			if ch.off {
-				s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
-			} else {
-				s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
-			}
-		}
-		if len(inv.Problems) > 0 {
-			refused(inv)
-			return
-		}
-		ctx := c.Request.Context()
-		n, err := s.CalendarDays.Preview(ctx, f.Date, f.Reason, ch.off)
-		if errors.As(err, &inv) {
-			refused(inv)
-			return
-		}
-		if err != nil {
-			s.Fail(c, err)
-			return
-		}
-		back := "/admin/calendar?year=" + yearOf(f.Date)
-		confirm := web.ConfirmPage{TitleKey: ch.titleKey, TextKey: ch.textKey, TextArgs: []any{strings.TrimSpace(f.Date), n}, Action: ch.action, Back: back, Ask: ch.ask}
-		if !s.Confirmed(c, confirm) {
-			return
-		}
-		moved, err := s.CalendarDays.Change(ctx, f.Date, f.Reason, ch.off, web.CurrentUser(c).ID)
-		s.tellMoved(c, moved)
-		if errors.As(err, &inv) {
-			if ch.ask != nil && slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Field == ch.ask.Name }) {
-				s.ConfirmAgain(c, confirm, inv)
-				return
-			}
-			refused(inv)
-			return
-		}
-		if err != nil {
-			s.Fail(c, err)
-			return
-		}
-		s.flashMoved(c, web.Flash{Kind: web.FlashSuccess, Key: ch.doneKey, Args: []any{strings.TrimSpace(f.Date)}}, moved)
-		c.Redirect(http.StatusSeeOther, back)
+func (h *Handlers) changeDay(c *gin.Context, ch dayChange) error {
+	var f dayOffForm
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
+	// Only the day-off form is shown again as typed; the removal is a button.
+	refused := func(inv *apperr.Invalid) {
+		if ch.off {
+			h.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
+		} else {
+			h.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
+		}
+	}
+	if len(inv.Problems) > 0 {
+		refused(inv)
+		return nil
+	}
+	ctx := c.Request.Context()
+	n, err := h.calendarDays.Preview(ctx, f.Date, f.Reason, ch.off)
+	if errors.As(err, &inv) {
+		refused(inv)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	back := "/admin/calendar?year=" + yearOf(f.Date)
+	confirm := web.ConfirmPage{TitleKey: ch.titleKey, TextKey: ch.textKey, TextArgs: []any{strings.TrimSpace(f.Date), n}, Action: ch.action, Back: back, Ask: ch.ask}
+	if !h.Confirmed(c, confirm) {
+		return nil
+	}
+	moved, err := h.calendarDays.Change(ctx, f.Date, f.Reason, ch.off, web.CurrentUser(c).ID)
+	h.tellMoved(c, moved)
+	if errors.As(err, &inv) {
+		if ch.ask != nil && slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Field == ch.ask.Name }) {
+			h.ConfirmAgain(c, confirm, inv)
+			return nil
+		}
+		refused(inv)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	h.flashMoved(c, web.Flash{Kind: web.FlashSuccess, Key: ch.doneKey, Args: []any{strings.TrimSpace(f.Date)}}, moved)
+	c.Redirect(http.StatusSeeOther, back)
+	return nil
 }
+
+// AddDayOff adds a day off to the calendar, once confirmed.
+func (h *Handlers) AddDayOff(c *gin.Context) error { return h.changeDay(c, addDayOff) }
+
+// RemoveDay removes a day from the calendar, once confirmed.
+func (h *Handlers) RemoveDay(c *gin.Context) error { return h.changeDay(c, removeDay) }
 
 // tellMoved mails each requester whose due date a calendar change moved (the timeline
 // entry is stored already). It runs even when the change stopped part-way, for the
 // requests it did move.
-func (s *Server) tellMoved(c *gin.Context, moved []rights.Moved) {
+func (h *Handlers) tellMoved(c *gin.Context, moved []rights.Moved) {
 	for _, m := range moved {
-		s.Casework.Tell(c.Request.Context(), m.Request, "request_due_moved")
+		h.casework.Tell(c.Request.Context(), m.Request, "request_due_moved")
 	}
 }
 
 // flashMoved confirms a calendar change and says how many due dates it moved.
-func (s *Server) flashMoved(c *gin.Context, done web.Flash, moved []rights.Moved) {
+func (h *Handlers) flashMoved(c *gin.Context, done web.Flash, moved []rights.Moved) {
 	fl := []web.Flash{done}
 	if len(moved) > 0 {
 		fl = append(fl, web.Flash{Kind: web.FlashSuccess, Key: "flash.calendar_moved", Args: []any{len(moved)}})
 	}
-	s.AddFlashes(c, fl...)
+	h.AddFlashes(c, fl...)
 }
 
 // yearOf is the year of a date the service accepted, for the page to return to.
@@ -309,13 +311,13 @@ type fulfilForm struct {
 	Days string `form:"fulfil_days" validate:"max=10" label:"calendar.fulfil_days"`
 }
 
-// setFulfilDays sets how many days after the decision (or the payment of a fee) a
+// SetFulfilDays sets how many days after the decision (or the payment of a fee) a
 // decided request should be carried out: the queue's second clock.
-func (s *Server) setFulfilDays(c *gin.Context) {
+func (h *Handlers) SetFulfilDays(c *gin.Context) error {
 	var f fulfilForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(f.Days))
 	if len(inv.Problems) == 0 {
@@ -327,13 +329,13 @@ func (s *Server) setFulfilDays(c *gin.Context) {
 	}
 	if len(inv.Problems) > 0 {
 		c.Set(keyFulfilTyped, f.Days)
-		s.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
-		return
+		h.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
+		return nil
 	}
-	if err := s.Fulfil.SetFulfilDays(c.Request.Context(), n); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.fulfil.SetFulfilDays(c.Request.Context(), n); err != nil {
+		return err
 	}
-	s.AddFlashArgs(c, web.FlashSuccess, "flash.fulfil_days", n)
+	h.AddFlashArgs(c, web.FlashSuccess, "flash.fulfil_days", n)
 	c.Redirect(http.StatusSeeOther, "/admin/calendar")
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"context"
@@ -15,11 +15,11 @@ import (
 
 // quota is the administrator's quota (Options.Quota, the configuration, until one is
 // saved at /admin/quotas).
-func (s *Server) quota(ctx context.Context) (rights.Quota, error) {
-	if s.Quotas == nil {
-		return s.Opt.Quota, nil
+func (h *Handlers) quota(ctx context.Context) (rights.Quota, error) {
+	if h.quotas == nil {
+		return h.Opt.Quota, nil
 	}
-	return s.Quotas.Quota(ctx, s.Opt.Quota)
+	return h.quotas.Quota(ctx, h.Opt.Quota)
 }
 
 type quotaRow struct {
@@ -32,13 +32,16 @@ type quotaPage struct {
 	Values map[string]string
 }
 
-// quotaAdmin shows the quota form with the values in force.
-func (s *Server) quotaAdmin(c *gin.Context) { s.renderQuota(c, http.StatusOK, nil, nil) }
+// QuotaAdmin shows the quota form with the values in force.
+func (h *Handlers) QuotaAdmin(c *gin.Context) error {
+	h.renderQuota(c, http.StatusOK, nil, nil)
+	return nil
+}
 
-func (s *Server) renderQuota(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) {
-	q, err := s.quota(c.Request.Context())
+func (h *Handlers) renderQuota(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) {
+	q, err := h.quota(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
 	p := quotaPage{Values: values}
@@ -51,23 +54,21 @@ func (s *Server) renderQuota(c *gin.Context, status int, values map[string]strin
 			p.Values[f.Key] = strconv.Itoa(f.Value(q))
 		}
 	}
-	v := s.View(c, "quota.title", p)
+	v := h.View(c, "quota.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "quotas", v)
+	h.Render(c, status, "quotas", v)
 }
 
-// saveQuota sets every limit at once; a problem brings the form back as typed.
-func (s *Server) saveQuota(c *gin.Context) {
-	if s.Quotas == nil {
-		s.Fail(c, apperr.ErrNotFound)
-		return
+// SaveQuota sets every limit at once; a problem brings the form back as typed.
+func (h *Handlers) SaveQuota(c *gin.Context) error {
+	if h.quotas == nil {
+		return apperr.ErrNotFound
 	}
-	q, err := s.quota(c.Request.Context())
+	q, err := h.quota(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	values := map[string]string{}
 	inv := &apperr.Invalid{}
@@ -85,13 +86,13 @@ func (s *Server) saveQuota(c *gin.Context) {
 		inv = q.Valid()
 	}
 	if len(inv.Problems) > 0 {
-		s.renderQuota(c, http.StatusBadRequest, values, inv)
-		return
+		h.renderQuota(c, http.StatusBadRequest, values, inv)
+		return nil
 	}
-	if err := s.Quotas.SetQuota(c.Request.Context(), q); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.quotas.SetQuota(c.Request.Context(), q); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.quota_saved")
+	h.AddFlash(c, web.FlashSuccess, "flash.quota_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/quotas")
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"net/http"
@@ -30,19 +30,18 @@ type feesPage struct {
 	Form string
 }
 
-// feesPage shows the fee schedule for view and copy with room for two more items.
-func (s *Server) feesPage(c *gin.Context) {
-	items, err := s.Fees.Fees(c.Request.Context())
+// FeesPage shows the fee schedule for view and copy with room for two more items.
+func (h *Handlers) FeesPage(c *gin.Context) error {
+	items, err := h.fees.Fees(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	pay, err := s.Fees.PaymentInfo(c.Request.Context())
+	pay, err := h.fees.PaymentInfo(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.renderFees(c, http.StatusOK, feesPage{Rows: rowsOf(items), Pay: pay}, nil)
+	h.renderFees(c, http.StatusOK, feesPage{Rows: rowsOf(items), Pay: pay}, nil)
+	return nil
 }
 
 func rowsOf(items []rights.FeeItem) []feeRow {
@@ -53,25 +52,25 @@ func rowsOf(items []rights.FeeItem) []feeRow {
 	return rows
 }
 
-func (s *Server) renderFees(c *gin.Context, status int, p feesPage, inv *apperr.Invalid) {
+func (h *Handlers) renderFees(c *gin.Context, status int, p feesPage, inv *apperr.Invalid) {
 	p.Rows = append(p.Rows, feeRow{}, feeRow{})
 	if p.Form == "" {
 		p.Form = "fees"
 	}
-	v := s.View(c, "fees.title", p)
+	v := h.View(c, "fees.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "fees", v)
+	h.Render(c, status, "fees", v)
 }
 
-// saveFees replaces the schedule; a row left blank is dropped, so clearing a row removes
+// SaveFees replaces the schedule; a row left blank is dropped, so clearing a row removes
 // the item. Decisions already made keep the unit prices they were made with.
-func (s *Server) saveFees(c *gin.Context) {
+func (h *Handlers) SaveFees(c *gin.Context) error {
 	var f feesForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	at := func(xs []string, i int) string {
 		if i < len(xs) {
@@ -104,20 +103,19 @@ func (s *Server) saveFees(c *gin.Context) {
 		}
 	}
 	if len(inv.Problems) > 0 {
-		pay, err := s.Fees.PaymentInfo(c.Request.Context())
+		pay, err := h.fees.PaymentInfo(c.Request.Context())
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
-		s.renderFees(c, http.StatusBadRequest, feesPage{Rows: rows, Pay: pay}, inv)
-		return
+		h.renderFees(c, http.StatusBadRequest, feesPage{Rows: rows, Pay: pay}, inv)
+		return nil
 	}
-	if err := s.Fees.SaveFees(c.Request.Context(), items); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.fees.SaveFees(c.Request.Context(), items); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.fees_saved")
+	h.AddFlash(c, web.FlashSuccess, "flash.fees_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/fees")
+	return nil
 }
 
 type paymentForm struct {
@@ -136,13 +134,13 @@ type paymentForm struct {
 	DueDays       int    `form:"due_days" label:"payment.due_days"`
 }
 
-// savePayment replaces how fees are paid. Decisions already made keep the last day to
+// SavePayment replaces how fees are paid. Decisions already made keep the last day to
 // pay they were given; the ways of paying show as they now are.
-func (s *Server) savePayment(c *gin.Context) {
+func (h *Handlers) SavePayment(c *gin.Context) error {
 	var f paymentForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	pay := rights.PaymentInfo{Bank: rights.Text{ZH: f.BankZH, EN: f.BankEN}, Branch: rights.Text{ZH: f.BranchZH, EN: f.BranchEN},
 		AccountName: rights.Text{ZH: f.AccountNameZH, EN: f.AccountNameEN}, AccountNo: f.AccountNo,
@@ -151,18 +149,17 @@ func (s *Server) savePayment(c *gin.Context) {
 		inv = rights.ValidatePayment(pay)
 	}
 	if len(inv.Problems) > 0 {
-		items, err := s.Fees.Fees(c.Request.Context())
+		items, err := h.fees.Fees(c.Request.Context())
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
-		s.renderFees(c, http.StatusBadRequest, feesPage{Rows: rowsOf(items), Pay: pay, Form: "payment"}, inv)
-		return
+		h.renderFees(c, http.StatusBadRequest, feesPage{Rows: rowsOf(items), Pay: pay, Form: "payment"}, inv)
+		return nil
 	}
-	if err := s.Fees.SavePaymentInfo(c.Request.Context(), pay); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.fees.SavePaymentInfo(c.Request.Context(), pay); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.payment_saved")
+	h.AddFlash(c, web.FlashSuccess, "flash.payment_saved")
 	c.Redirect(http.StatusSeeOther, "/admin/fees")
+	return nil
 }

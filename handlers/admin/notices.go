@@ -1,4 +1,4 @@
-package handlers
+package admin
 
 import (
 	"errors"
@@ -23,48 +23,44 @@ type noticesAdminPage struct {
 	Catalogue []consent.Purpose
 }
 
-func (s *Server) noticesAdmin(c *gin.Context) {
+func (h *Handlers) NoticesAdmin(c *gin.Context) error {
 	ctx := c.Request.Context()
-	vs, err := s.Drafts.Versions(ctx)
+	vs, err := h.drafts.Versions(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	d, err := s.Drafts.Draft(ctx)
+	d, err := h.drafts.Draft(ctx)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	cat, err := s.Catalogue.Purposes(ctx)
+	cat, err := h.catalogue.Purposes(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "notices_admin", s.View(c, "notices.title", noticesAdminPage{Versions: vs, Draft: d, Catalogue: cat}))
+	h.Render(c, http.StatusOK, "notices_admin", h.View(c, "notices.title", noticesAdminPage{Versions: vs, Draft: d, Catalogue: cat}))
+	return nil
 }
 
-// startDraft opens a draft from the current version, unless one is open.
-func (s *Server) startDraft(c *gin.Context) {
+// StartDraft opens a draft from the current version, unless one is open.
+func (h *Handlers) StartDraft(c *gin.Context) error {
 	ctx := c.Request.Context()
-	if _, err := s.Drafts.Draft(ctx); err == nil {
+	if _, err := h.drafts.Draft(ctx); err == nil {
 		c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
-		return
+		return nil
 	} else if !errors.Is(err, apperr.ErrNotFound) {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	cur, err := s.Notices.Current(ctx)
+	cur, err := h.Notices.Current(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	d := *cur
 	d.Summary = consent.Text{}
-	if err := s.Drafts.SaveDraft(ctx, &d); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.drafts.SaveDraft(ctx, &d); err != nil {
+		return err
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
+	return nil
 }
 
 // draftPage is the editor: each text in both languages, sections as plain text.
@@ -123,8 +119,8 @@ func (p *draftPage) compareDraft(cur *consent.Notice) {
 // nameSections puts the section's heading and the text's language in front of each
 // problem of a section's field ("section-purposes-en"): the editor has two dozen text
 // areas, and the summary at the top must say which one to fix.
-func (s *Server) nameSections(c *gin.Context, sections []consent.Section, vals map[string]string, problems []apperr.Problem) []apperr.Problem {
-	v := s.ViewIn(c.GetString(web.KeyLang))
+func (h *Handlers) nameSections(c *gin.Context, sections []consent.Section, vals map[string]string, problems []apperr.Problem) []apperr.Problem {
+	v := h.ViewIn(c.GetString(web.KeyLang))
 	out := make([]apperr.Problem, len(problems))
 	for i, p := range problems {
 		out[i] = p
@@ -152,7 +148,7 @@ func (s *Server) nameSections(c *gin.Context, sections []consent.Section, vals m
 
 func (p *draftPage) Val(key string) string { return p.Values[key] }
 
-func (s *Server) draftValues(d *consent.Notice) (map[string]string, map[string]bool) {
+func (h *Handlers) draftValues(d *consent.Notice) (map[string]string, map[string]bool) {
 	vals := map[string]string{}
 	for _, l := range consent.Langs {
 		vals["title-"+l] = d.Title[l]
@@ -171,42 +167,43 @@ func (s *Server) draftValues(d *consent.Notice) (map[string]string, map[string]b
 }
 
 // loadDraft reads the draft and the catalogue; on failure it has answered.
-func (s *Server) loadDraft(c *gin.Context) (*consent.Notice, []consent.Purpose, bool) {
+func (h *Handlers) loadDraft(c *gin.Context) (*consent.Notice, []consent.Purpose, bool) {
 	ctx := c.Request.Context()
-	d, err := s.Drafts.Draft(ctx)
+	d, err := h.drafts.Draft(ctx)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return nil, nil, false
 	}
-	cat, err := s.Catalogue.Purposes(ctx)
+	cat, err := h.catalogue.Purposes(ctx)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return nil, nil, false
 	}
 	return d, cat, true
 }
 
 // renderDraft shows the editor with the given values and problems.
-func (s *Server) renderDraft(c *gin.Context, status int, sections []consent.Section, cat []consent.Purpose, vals map[string]string, inc map[string]bool, problems []apperr.Problem) {
-	cur, err := s.Notices.Current(c.Request.Context())
+func (h *Handlers) renderDraft(c *gin.Context, status int, sections []consent.Section, cat []consent.Purpose, vals map[string]string, inc map[string]bool, problems []apperr.Problem) {
+	cur, err := h.Notices.Current(c.Request.Context())
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
 	p := &draftPage{Values: vals, Sections: sections, Catalogue: cat, Included: inc, Langs: consent.Langs}
 	p.compareDraft(cur)
-	v := s.View(c, "notices.draft_title", p)
-	v.Problems = s.nameSections(c, sections, vals, problems)
-	s.Render(c, status, "notice_draft", v)
+	v := h.View(c, "notices.draft_title", p)
+	v.Problems = h.nameSections(c, sections, vals, problems)
+	h.Render(c, status, "notice_draft", v)
 }
 
-func (s *Server) draftEditor(c *gin.Context) {
-	d, cat, ok := s.loadDraft(c)
+func (h *Handlers) DraftEditor(c *gin.Context) error {
+	d, cat, ok := h.loadDraft(c)
 	if !ok {
-		return
+		return nil
 	}
-	vals, inc := s.draftValues(d)
-	s.renderDraft(c, http.StatusOK, d.Sections, cat, vals, inc, nil)
+	vals, inc := h.draftValues(d)
+	h.renderDraft(c, http.StatusOK, d.Sections, cat, vals, inc, nil)
+	return nil
 }
 
 // cleanText refuses text a person could not have typed (invalid UTF-8, NUL, controls).
@@ -223,7 +220,7 @@ func cleanText(s string) bool {
 }
 
 // readDraft builds a draft from the editor form, with every problem found.
-func (s *Server) readDraft(c *gin.Context, base *consent.Notice, cat []consent.Purpose) (*consent.Notice, map[string]string, map[string]bool, *apperr.Invalid, error) {
+func (h *Handlers) readDraft(c *gin.Context, base *consent.Notice, cat []consent.Purpose) (*consent.Notice, map[string]string, map[string]bool, *apperr.Invalid, error) {
 	if err := c.Request.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -280,105 +277,101 @@ func (s *Server) readDraft(c *gin.Context, base *consent.Notice, cat []consent.P
 	return d, vals, inc, inv, nil
 }
 
-// saveDraft stores the editor's changes; what was typed is kept when there are problems.
-func (s *Server) saveDraft(c *gin.Context) {
-	base, cat, ok := s.loadDraft(c)
+// SaveDraft stores the editor's changes; what was typed is kept when there are problems.
+func (h *Handlers) SaveDraft(c *gin.Context) error {
+	base, cat, ok := h.loadDraft(c)
 	if !ok {
-		return
+		return nil
 	}
-	d, vals, inc, inv, err := s.readDraft(c, base, cat)
+	d, vals, inc, inv, err := h.readDraft(c, base, cat)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if len(inv.Problems) > 0 {
-		s.renderDraft(c, http.StatusBadRequest, base.Sections, cat, vals, inc, inv.Problems)
-		return
+		h.renderDraft(c, http.StatusBadRequest, base.Sections, cat, vals, inc, inv.Problems)
+		return nil
 	}
-	if err := s.Drafts.SaveDraft(c.Request.Context(), d); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.drafts.SaveDraft(c.Request.Context(), d); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.draft_saved")
+	h.AddFlash(c, web.FlashSuccess, "flash.draft_saved")
 	if c.PostForm("then") == "preview" {
 		// The preview shows what was just typed: it is saved first.
 		c.Redirect(http.StatusSeeOther, "/admin/notices/draft/preview")
-		return
+		return nil
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/notices/draft")
+	return nil
 }
 
-// previewDraft shows the draft exactly as the privacy page will.
-func (s *Server) previewDraft(c *gin.Context) {
+// PreviewDraft shows the draft exactly as the privacy page will.
+func (h *Handlers) PreviewDraft(c *gin.Context) error {
 	ctx := c.Request.Context()
-	d, err := s.Drafts.Draft(ctx)
+	d, err := h.drafts.Draft(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	cur, err := s.Notices.Current(ctx)
+	cur, err := h.Notices.Current(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	n := consent.NextVersion(cur, d, s.Now())
-	s.Render(c, http.StatusOK, "privacy", s.View(c, "privacy.title", web.PrivacyPage{Notice: n, Preview: true}))
+	n := consent.NextVersion(cur, d, h.Now())
+	h.Render(c, http.StatusOK, "privacy", h.View(c, "privacy.title", web.PrivacyPage{Notice: n, Preview: true}))
+	return nil
 }
 
-// publishDraft makes the draft the current notice. Its purposes keep their "since"
+// PublishDraft makes the draft the current notice. Its purposes keep their "since"
 // version when unchanged, so only new or changed ones are asked again.
-func (s *Server) publishDraft(c *gin.Context) {
+func (h *Handlers) PublishDraft(c *gin.Context) error {
 	ctx := c.Request.Context()
-	d, cat, ok := s.loadDraft(c)
+	d, cat, ok := h.loadDraft(c)
 	if !ok {
-		return
+		return nil
 	}
 	if inv := consent.ValidateNotice(d); len(inv.Problems) > 0 {
-		vals, inc := s.draftValues(d)
-		s.renderDraft(c, http.StatusBadRequest, d.Sections, cat, vals, inc, inv.Problems)
-		return
+		vals, inc := h.draftValues(d)
+		h.renderDraft(c, http.StatusBadRequest, d.Sections, cat, vals, inc, inv.Problems)
+		return nil
 	}
-	cur, err := s.Notices.Current(ctx)
+	cur, err := h.Notices.Current(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	n := consent.NextVersion(cur, d, s.Now())
+	n := consent.NextVersion(cur, d, h.Now())
 	// Published is for good: people are asked to acknowledge it and it stays readable.
-	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.publish_title", TextKey: "confirm.publish_text", TextArgs: []any{n.Version},
+	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.publish_title", TextKey: "confirm.publish_text", TextArgs: []any{n.Version},
 		Action: "/admin/notices/draft/publish", Back: "/admin/notices/draft"}) {
-		return
+		return nil
 	}
-	if err := s.Notices.Publish(ctx, n); err != nil {
+	if err := h.Notices.Publish(ctx, n); err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
 			err = &web.PageError{Status: http.StatusConflict, Key: "notices.publish_conflict"}
 		}
-		s.Fail(c, err)
-		return
+		return err
 	}
-	if err := s.Drafts.DeleteDraft(ctx); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.drafts.DeleteDraft(ctx); err != nil {
+		return err
 	}
-	s.ForgetNotice()
-	s.AddFlash(c, web.FlashSuccess, "flash.notice_published")
+	h.ForgetNotice()
+	h.AddFlash(c, web.FlashSuccess, "flash.notice_published")
 	c.Redirect(http.StatusSeeOther, "/admin/notices")
+	return nil
 }
 
-func (s *Server) discardDraft(c *gin.Context) {
-	if _, _, ok := s.loadDraft(c); !ok {
-		return
+func (h *Handlers) DiscardDraft(c *gin.Context) error {
+	if _, _, ok := h.loadDraft(c); !ok {
+		return nil
 	}
-	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.discard_title", TextKey: "confirm.discard_text",
+	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.discard_title", TextKey: "confirm.discard_text",
 		Action: "/admin/notices/draft/discard", Back: "/admin/notices/draft"}) {
-		return
+		return nil
 	}
-	if err := s.Drafts.DeleteDraft(c.Request.Context()); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.drafts.DeleteDraft(c.Request.Context()); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashInfo, "flash.draft_discarded")
+	h.AddFlash(c, web.FlashInfo, "flash.draft_discarded")
 	c.Redirect(http.StatusSeeOther, "/admin/notices")
+	return nil
 }
 
 // --- purpose catalogue ---
@@ -398,15 +391,14 @@ func purposeValues(p *consent.Purpose) (map[string]string, map[string]bool) {
 	return vals, map[string]bool{"required": p.Required, "outside": p.Outside, "gpc": p.GPC}
 }
 
-func (s *Server) purposeEditor(c *gin.Context) {
+func (h *Handlers) PurposeEditor(c *gin.Context) error {
 	id := c.Param("id")
 	p := &consent.Purpose{}
 	isNew := id == "new"
 	if !isNew {
-		cat, err := s.Catalogue.Purposes(c.Request.Context())
+		cat, err := h.catalogue.Purposes(c.Request.Context())
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		p = nil
 		for i := range cat {
@@ -415,25 +407,23 @@ func (s *Server) purposeEditor(c *gin.Context) {
 			}
 		}
 		if p == nil {
-			s.Fail(c, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 	}
 	vals, flags := purposeValues(p)
-	s.Render(c, http.StatusOK, "purpose", s.View(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew}))
+	h.Render(c, http.StatusOK, "purpose", h.View(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew}))
+	return nil
 }
 
-// savePurpose adds or changes a catalogue entry. A change reaches people only when a
+// SavePurpose adds or changes a catalogue entry. A change reaches people only when a
 // notice version that includes it is published.
-func (s *Server) savePurpose(c *gin.Context) {
+func (h *Handlers) SavePurpose(c *gin.Context) error {
 	if err := c.Request.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.Fail(c, err)
-			return
+			return err
 		}
-		s.Fail(c, forms.ErrMalformed)
-		return
+		return forms.ErrMalformed
 	}
 	f := c.Request.PostForm
 	inv := &apperr.Invalid{}
@@ -468,10 +458,9 @@ func (s *Server) savePurpose(c *gin.Context) {
 	inv.Problems = append(inv.Problems, consent.ValidatePurpose(p).Problems...)
 	isNew := f.Get("new") == "1"
 	if len(inv.Problems) == 0 && isNew {
-		cat, err := s.Catalogue.Purposes(c.Request.Context())
+		cat, err := h.catalogue.Purposes(c.Request.Context())
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		for _, x := range cat {
 			if x.ID == p.ID {
@@ -480,19 +469,19 @@ func (s *Server) savePurpose(c *gin.Context) {
 		}
 	}
 	if len(inv.Problems) == 0 {
-		if err := s.Catalogue.SavePurpose(c.Request.Context(), p); err != nil {
-			s.Fail(c, err)
-			return
+		if err := h.catalogue.SavePurpose(c.Request.Context(), p); err != nil {
+			return err
 		}
-		s.AddFlash(c, web.FlashSuccess, "flash.purpose_saved")
+		h.AddFlash(c, web.FlashSuccess, "flash.purpose_saved")
 		c.Redirect(http.StatusSeeOther, "/admin/notices")
-		return
+		return nil
 	}
 	vals, flags := purposeValues(p)
 	vals["categories"] = f.Get("categories")
-	v := s.View(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew})
+	v := h.View(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew})
 	v.Problems = inv.Problems
-	s.Render(c, http.StatusBadRequest, "purpose", v)
+	h.Render(c, http.StatusBadRequest, "purpose", v)
+	return nil
 }
 
 // --- statistics ---
@@ -511,19 +500,17 @@ type purposeStats struct {
 	Withd   map[string]int
 }
 
-// consentStats shows, per purpose, how many consent now and the grants and withdrawals
+// ConsentStats shows, per purpose, how many consent now and the grants and withdrawals
 // per month: counts only, never a person.
-func (s *Server) consentStats(c *gin.Context) {
+func (h *Handlers) ConsentStats(c *gin.Context) error {
 	ctx := c.Request.Context()
-	n, err := s.Notices.Current(ctx)
+	n, err := h.Notices.Current(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	st, err := s.ConsentStats.Stats(ctx, s.Now().AddDate(-1, 0, 0))
+	st, err := h.consentStats.Stats(ctx, h.Now().AddDate(-1, 0, 0))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	months := map[string]bool{}
 	for _, m := range st.Months {
@@ -547,5 +534,6 @@ func (s *Server) consentStats(c *gin.Context) {
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	s.Render(c, http.StatusOK, "consent_stats", s.View(c, "consent_stats.title", p))
+	h.Render(c, http.StatusOK, "consent_stats", h.View(c, "consent_stats.title", p))
+	return nil
 }
