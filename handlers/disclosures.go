@@ -40,6 +40,33 @@ type disclosureForm struct {
 	WithheldUntil    time.Time `form:"withheld_until" label:"disclosure.withheld_until"`
 }
 
+// disclosureFormOf is the form filled in with record r, its subjects named by emails.
+func disclosureFormOf(r *disclosure.Record, emails []string) disclosureForm {
+	return disclosureForm{Version: r.Version, First: r.First.Start(), Last: timeOf(r.Last), Frequency: r.Frequency,
+		RecipientName: r.RecipientName, RecipientAddress: r.RecipientAddress, RecipientKind: r.RecipientKind,
+		Categories: strings.Join(r.Categories, ", "), Description: r.Description, Ground: r.Ground, Reference: r.Reference,
+		Subjects: strings.Join(emails, "\n"), Count: r.Count, WithheldUntil: timeOf(r.WithheldUntil)}
+}
+
+// Values are the form's fields as the page shows them again.
+func (f disclosureForm) Values() map[string]string {
+	vals := map[string]string{"version": strconv.Itoa(f.Version), "first": web.FormDate(f.First), "last": web.FormDate(f.Last), "frequency": f.Frequency,
+		"recipient_name": f.RecipientName, "recipient_address": f.RecipientAddress, "recipient_kind": f.RecipientKind, "categories": f.Categories,
+		"description": f.Description, "ground": f.Ground, "reference": f.Reference, "subjects": f.Subjects, "withheld_until": web.FormDate(f.WithheldUntil)}
+	if f.Count > 0 {
+		vals["count"] = strconv.Itoa(f.Count)
+	}
+	return vals
+}
+
+// timeOf is a date as the form holds it (zero for none).
+func timeOf(d rights.Date) time.Time {
+	if d.IsZero() {
+		return time.Time{}
+	}
+	return d.Start()
+}
+
 type disclosurePage struct {
 	Record   *disclosure.Record
 	Values   map[string]string
@@ -113,13 +140,7 @@ func (s *Server) disclosurePageFor(c *gin.Context) {
 			}
 		}
 	}
-	p.Values = map[string]string{"version": strconv.Itoa(r.Version), "first": r.First.String(), "last": dateOrBlank(r.Last),
-		"frequency": r.Frequency, "recipient_name": r.RecipientName, "recipient_address": r.RecipientAddress, "recipient_kind": r.RecipientKind,
-		"categories": strings.Join(r.Categories, ", "), "description": r.Description, "ground": r.Ground, "reference": r.Reference,
-		"subjects": strings.Join(emails, "\n"), "withheld_until": dateOrBlank(r.WithheldUntil)}
-	if r.Count > 0 {
-		p.Values["count"] = strconv.Itoa(r.Count)
-	}
+	p.Values = disclosureFormOf(r, emails).Values()
 	s.renderDisclosure(c, http.StatusOK, p, nil)
 }
 
@@ -139,12 +160,7 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	id := c.Param("id")
-	vals := map[string]string{"version": strconv.Itoa(f.Version), "first": web.FormDate(f.First), "last": web.FormDate(f.Last), "frequency": f.Frequency,
-		"recipient_name": f.RecipientName, "recipient_address": f.RecipientAddress, "recipient_kind": f.RecipientKind, "categories": f.Categories,
-		"description": f.Description, "ground": f.Ground, "reference": f.Reference, "subjects": f.Subjects, "withheld_until": web.FormDate(f.WithheldUntil)}
-	if f.Count > 0 {
-		vals["count"] = strconv.Itoa(f.Count)
-	}
+	vals := f.Values()
 	me := web.CurrentUser(c).ID
 	r := &disclosure.Record{ID: id, Version: f.Version, First: dateOf(f.First), Last: dateOf(f.Last), Frequency: f.Frequency,
 		RecipientName: f.RecipientName, RecipientAddress: f.RecipientAddress, RecipientKind: f.RecipientKind, Description: f.Description,

@@ -251,6 +251,23 @@ type officerActForm struct {
 	On     time.Time `form:"on" label:"delivery.on"`
 }
 
+// Values are the form's fields as the page shows them again.
+func (f *officerActForm) Values() map[string]string {
+	vals := map[string]string{"note": f.Note, "ask_note": f.AskNote, "identity_note": f.IdentityNote, "fulfil_note": f.FulfilNote,
+		"dup_note": f.DupNote, "reason": f.Reason, "level": f.Level, "of": f.Of, "to": f.To,
+		"pay_method": f.PayMethod, "pay_receipt": f.PayReceipt, "letter": f.Letter, "method": f.Method}
+	if !f.PayOn.IsZero() {
+		vals["pay_on"] = f.PayOn.Format(forms.DateLayout)
+	}
+	if !f.On.IsZero() {
+		vals["on"] = f.On.Format(forms.DateLayout)
+	}
+	if f.PayAmount != 0 {
+		vals["pay_amount"] = strconv.Itoa(f.PayAmount)
+	}
+	return vals
+}
+
 // payment is the payment the form records.
 func (f *officerActForm) payment() rights.Payment {
 	p := rights.Payment{Amount: f.PayAmount, Method: f.PayMethod, Receipt: f.PayReceipt}
@@ -282,18 +299,7 @@ func (s *Server) officerAct(c *gin.Context) {
 	if !ok {
 		return
 	}
-	vals := map[string]string{"note": f.Note, "ask_note": f.AskNote, "identity_note": f.IdentityNote, "fulfil_note": f.FulfilNote,
-		"dup_note": f.DupNote, "reason": f.Reason, "level": f.Level, "of": f.Of, "to": f.To,
-		"pay_method": f.PayMethod, "pay_receipt": f.PayReceipt, "letter": f.Letter, "method": f.Method}
-	if !f.PayOn.IsZero() {
-		vals["pay_on"] = f.PayOn.Format(forms.DateLayout)
-	}
-	if !f.On.IsZero() {
-		vals["on"] = f.On.Format(forms.DateLayout)
-	}
-	if f.PayAmount != 0 {
-		vals["pay_amount"] = strconv.Itoa(f.PayAmount)
-	}
+	vals := f.Values()
 	ctx := c.Request.Context()
 	cw := s.Casework
 	cmd := casework.Command{Ref: r.Ref, Version: f.Version, Officer: web.CurrentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv}

@@ -1,0 +1,334 @@
+package handlers
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/web"
+	"github.com/example/pdpa-portal/rights"
+	"github.com/gin-gonic/gin"
+)
+
+// queueFilter is the queue's filter as its address carries it; which values each field
+// takes is rights.QueueFilter's to say (filter).
+type queueFilter struct {
+	Kind     string `form:"kind" validate:"max=16" label:"request.kind"`
+	State    string `form:"state" validate:"max=16" label:"request.state"`
+	Assignee string `form:"assignee" validate:"max=64" label:"queue.assignee"`
+	Due      string `form:"due" validate:"max=16" label:"queue.due"`
+	Clock    string `form:"clock" validate:"max=16" label:"queue.clock"`
+	Unread   string `form:"unread" validate:"omitempty,oneof=1" label:"queue.unread_filter"`
+	Q        string `form:"q" validate:"max=254" label:"queue.search"`
+	Page     int    `form:"page" validate:"min=0,max=100000" label:"queue.page"`
+}
+
+func (f queueFilter) filter() rights.QueueFilter {
+	return rights.QueueFilter{Kind: f.Kind, State: f.State, Assignee: f.Assignee, Due: f.Due, Clock: f.Clock, Unread: f.Unread != ""}
+}
+
+// bindQueueFilter decodes the queue's filter: inv holds what the queue does not offer.
+func (s *Server) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Invalid, ok bool) {
+	if inv, ok = s.Bind(c, &f); !ok {
+		return f, nil, false
+	}
+	var bad *apperr.Invalid
+	if errors.As(f.filter().Check(), &bad) {
+		for _, p := range bad.Problems {
+			web.AddOnce(inv, p.Field, p.Key, p.Args...)
+		}
+	}
+	return f, inv, true
+}
+
+type queuePage struct {
+	Requests []*rights.Request
+	Rows     []template.HTML // Requests in words, rendered
+	// Clocks are what each request runs against now (by reference): the decision due
+	// date, or once decided the fulfilment target.
+	Clocks     map[string]rights.Clock
+	FulfilDays int
+	Today      rights.Date
+	Filter     queueFilter
+	Counts     map[rights.State]int
+	Unread     int // open requests with replies no officer has opened
+	Total      int // open requests before filtering
+	Matched    int
+	Page       int
+	Pages      int
+	Prev       template.URL // query strings of the neighbouring pages ("" at an end)
+	Next       template.URL
+	CSV        template.URL
+	People     map[string]string
+	Officers   []*account.User
+	NotFound   string // a searched reference, address, name or number that matches nothing
+	// Found are the people a search by e-mail, name or phone found, each with their
+	// requests (open or not); FoundFor is what was searched, FoundMore that more people
+	// match than are listed.
+	Found     []rights.Found
+	FoundFor  string
+	FoundMore bool
+	// Prefix narrows the open requests to references beginning with it.
+	Prefix string
+
+	// The filter's lists in words (queueChoices).
+	StateCounts                                                         []queueCount
+	KindOptions, StateOptions, OfficerOptions, ClockOptions, DueOptions []queueOption
+	MineSelected, NoneSelected                                          bool
+}
+
+// queueRows reads the open requests and applies the filter. The open requests are one
+// small document each in their own collection, so filtering them in memory reads a few
+// hundred documents however many requests were ever filed.
+func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.Request, clocks map[string]rights.Clock, err error) {
+	all, clocks, err = rights.OpenWithClocks(c.Request.Context(), s.Requests, s.Fulfil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rows = f.filter().Apply(all, clocks, web.CurrentUser(c).ID, rights.DateOf(s.Now()))
+	return all, rows, clocks, nil
+}
+
+// queueOption is one choice of a filter's list, in words, and whether it is chosen.
+type queueOption struct {
+	Value, Text string
+	Selected    bool
+}
+
+// queueCount is how many open requests are in one state, with the state in words.
+type queueCount struct {
+	State, Text string
+	Count       int
+}
+
+// queueChoices works out the filter's lists, their words and which choice is selected,
+// here rather than in the template: there each option cost a comparison, a formatting and
+// a translation through reflection, about a hundred calls a page.
+func queueChoices(v *web.View, p *queuePage) {
+	f := p.Filter
+	for _, k := range rights.Kinds {
+		p.KindOptions = append(p.KindOptions, queueOption{string(k), v.T("right." + string(k) + ".name"), string(k) == f.Kind})
+	}
+	for _, st := range rights.QueueStates {
+		text := v.T("state." + string(st))
+		p.StateOptions = append(p.StateOptions, queueOption{string(st), text, string(st) == f.State})
+		p.StateCounts = append(p.StateCounts, queueCount{string(st), text, p.Counts[st]})
+	}
+	p.MineSelected, p.NoneSelected = f.Assignee == "me", f.Assignee == "none"
+	for _, o := range p.Officers {
+		p.OfficerOptions = append(p.OfficerOptions, queueOption{o.ID, o.Name, o.ID == f.Assignee})
+	}
+	for _, ck := range rights.QueueClocks {
+		p.ClockOptions = append(p.ClockOptions, queueOption{ck, v.T("clock." + ck), ck == f.Clock})
+	}
+	for _, d := range rights.QueueDues {
+		o := queueOption{Value: d, Selected: d == f.Due}
+		switch d {
+		case rights.DueOverdue:
+			o.Text = v.T("queue.due_overdue")
+		case rights.DueToday:
+			o.Text = v.T("queue.due_today")
+		default:
+			o.Text = v.T("queue.due_within", d)
+		}
+		p.DueOptions = append(p.DueOptions, o)
+	}
+}
+
+// queue is the officers' list of open requests, soonest due first, with filters, counts
+// per state, a search by reference and pages of 50.
+func (s *Server) queue(c *gin.Context) {
+	f, inv, ok := s.bindQueueFilter(c)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		f = queueFilter{} // a hand-edited address falls back to the whole queue
+	}
+	ctx := c.Request.Context()
+	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{}}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		// A reference is looked up by _id, open or not; the beginning of one narrows the
+		// open requests; an e-mail address, a name or a phone number finds the account
+		// through a keyed index and lists the person's own requests. Nothing is searched
+		// by reading everyone's (rights.Search says why not the open requests either).
+		switch {
+		case rights.ValidRef(q):
+			if _, err := s.Requests.ByRef(ctx, q); err == nil {
+				c.Redirect(http.StatusSeeOther, "/officer/requests/"+q)
+				return
+			} else if !errors.Is(err, apperr.ErrNotFound) {
+				s.Fail(c, err)
+				return
+			}
+			p.NotFound = q
+		case rights.IsRefPrefix(q):
+			p.Prefix = q
+		default:
+			found, more, err := s.Search.ByPerson(ctx, q)
+			if err != nil {
+				s.Fail(c, err)
+				return
+			}
+			if len(found) == 0 {
+				p.NotFound = q
+			}
+			p.Found, p.FoundFor, p.FoundMore = found, q, more
+		}
+	}
+	all, rows, clocks, err := s.queueRows(c, f)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	p.Clocks = clocks
+	if p.Prefix != "" {
+		kept := rows[:0:0]
+		for _, r := range rows {
+			if strings.HasPrefix(r.Ref, p.Prefix) {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
+	if p.FulfilDays, err = s.Fulfil.FulfilDays(ctx); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	for _, r := range all {
+		p.Counts[r.State]++
+		if r.Unread > 0 {
+			p.Unread++
+		}
+	}
+	p.Total, p.Matched = len(all), len(rows)
+	p.Pages = max(1, (len(rows)+queuePageSize-1)/queuePageSize)
+	p.Page = min(max(f.Page, 1), p.Pages)
+	p.Requests = rows[(p.Page-1)*queuePageSize : min(p.Page*queuePageSize, len(rows))]
+	q := f.filter().Query()
+	p.CSV = template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
+	if p.Page > 1 {
+		q.Set("page", strconv.Itoa(p.Page-1))
+		p.Prev = template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
+	}
+	if p.Page < p.Pages {
+		q.Set("page", strconv.Itoa(p.Page+1))
+		p.Next = template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
+	}
+	if p.Officers, err = s.officers.list(ctx, s.Users, s.Now()); err != nil {
+		s.Fail(c, err)
+		return
+	}
+	for _, o := range p.Officers {
+		p.People[o.ID] = o.Name
+	}
+	v := s.View(c, "queue.title", nil)
+	for _, row := range queueRowsFor(v, &p) {
+		h, err := s.RowHTML(v, "queue", "fragment/queue_row", row)
+		if err != nil {
+			s.Fail(c, err)
+			return
+		}
+		p.Rows = append(p.Rows, h)
+	}
+	queueChoices(v, &p)
+	v.Page = p
+	s.Render(c, http.StatusOK, "queue", v)
+}
+
+// queueRow is one row of the queue in words. They are worked out here rather than in
+// the template: a row took a dozen calls through reflection there (words, dates, the
+// clock and its due date), which cost more than the rest of the page together.
+type queueRow struct {
+	Ref, Kind, Received, State, Assignee string
+	Unread                               string // "" when every reply has been opened
+	ClockKind, ClockName                 string
+	DueStatus, Due                       string // "" when the clock has no date
+}
+
+func queueRowsFor(v *web.View, p *queuePage) []queueRow {
+	rows := make([]queueRow, len(p.Requests))
+	for i, r := range p.Requests {
+		ck := p.Clocks[r.Ref]
+		row := queueRow{Ref: r.Ref, Kind: v.T("right." + string(r.Kind) + ".name"), Received: v.Date(r.Received.Start()),
+			State: v.T("state." + string(r.State)), ClockKind: ck.Kind, ClockName: v.T("clock." + ck.Kind)}
+		if r.Unread > 0 {
+			row.Unread = v.T("queue.unread", r.Unread)
+		}
+		switch name := p.People[r.Assignee]; {
+		case r.Assignee == "":
+			row.Assignee = v.T("officer.unassigned")
+		case name != "":
+			row.Assignee = name
+		default:
+			row.Assignee = v.T("officer.someone")
+		}
+		if !ck.Due.IsZero() {
+			row.DueStatus, row.Due = dueInWords(v, ck.Due, p.Today)
+		}
+		rows[i] = row
+	}
+	return rows
+}
+
+// dueInWords is what the "due" partial shows: the status (the class), and the date with
+// how many days are left or past.
+func dueInWords(v *web.View, due, today rights.Date) (status, text string) {
+	var words string
+	status = v.DueStatus(due, today)
+	switch left := v.DaysLeft(due, today); status {
+	case "overdue":
+		words = v.T("due.overdue", -left)
+	case "due_today":
+		words = v.T("due.today")
+	default:
+		words = v.T("due.left", left)
+	}
+	return status, v.Date(due.Start()) + " · " + words
+}
+
+// queueCSV exports the filtered queue, every page of it.
+func (s *Server) queueCSV(c *gin.Context) {
+	f, inv, ok := s.bindQueueFilter(c)
+	if !ok {
+		return
+	}
+	if len(inv.Problems) > 0 {
+		s.Fail(c, inv)
+		return
+	}
+	_, rows, clocks, err := s.queueRows(c, f)
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	officers, err := s.officers.list(c.Request.Context(), s.Users, s.Now())
+	if err != nil {
+		s.Fail(c, err)
+		return
+	}
+	names := map[string]string{}
+	for _, o := range officers {
+		names[o.ID] = o.Name
+	}
+	v := s.TextView(c)
+	today := rights.DateOf(s.Now())
+	out := web.NewCSV()
+	w := out.W
+	_ = w.Write([]string{v.T("request.ref"), v.T("request.kind"), v.T("request.state"), v.T("request.received"), v.T("request.due"),
+		v.T("queue.clock"), v.T("queue.clock_due"), v.T("queue.days_left"), v.T("queue.assignee"), v.T("queue.channel"), v.T("queue.unread_col")})
+	for _, r := range rows {
+		ck := clocks[r.Ref]
+		left := ""
+		if !ck.Due.IsZero() {
+			left = strconv.Itoa(rights.DaysLeft(ck.Due, today))
+		}
+		_ = w.Write([]string{r.Ref, v.T("right." + string(r.Kind) + ".name"), v.T("state." + string(r.State)), r.Received.String(), r.Due.String(),
+			v.T("clock." + ck.Kind), ck.Due.String(), left, web.CSVCell(names[r.Assignee]), v.T("channel." + r.Channel), strconv.Itoa(r.Unread)})
+	}
+	s.SendCSV(c, "request-queue-"+today.String()+".csv", out)
+}
