@@ -107,8 +107,8 @@ func uploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
 
 // storeUploads stores the checked files of a request.
 func (s *Server) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipart.FileHeader, role, purpose, messageID string) ([]string, error) {
-	if len(fhs) > 0 && s.uploadsPaused(c.Request.Context()) {
-		return nil, errUploadsPaused
+	if len(fhs) > 0 && s.disk.UploadsPaused(c.Request.Context()) {
+		return nil, web.ErrUploadsPaused
 	}
 	var ids []string
 	for _, fh := range fhs {

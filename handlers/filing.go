@@ -24,7 +24,7 @@ func checked(fhs []*multipart.FileHeader) []casework.Upload {
 
 // UploadsPaused says whether new attachments are refused for want of disk space
 // (casework.Space).
-func (s *Server) UploadsPaused(ctx context.Context) bool { return s.uploadsPaused(ctx) }
+func (s *Server) UploadsPaused(ctx context.Context) bool { return s.disk.UploadsPaused(ctx) }
 
 // filingUploads reads a filing's attachments and, for a request made on someone's behalf,
 // the written authorisation, each checked (total size, type by content) before anything

@@ -32,7 +32,7 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	// An instance that cannot write soon should get no new visitors: they would be the
 	// ones refused.
-	if s.diskLow(ctx) {
+	if s.disk.Low(ctx) {
 		c.Header("Retry-After", "30")
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "low on disk space"})
 		return

@@ -140,7 +140,7 @@ func (sc *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descBackupAge, prometheus.GaugeValue, age)
 		}
 	}
-	if d, ok := s.disk(ctx); ok {
+	if d, ok := s.disk.Reading(ctx); ok {
 		low := 0.0
 		if s.Opt.DiskLow.Below(d) {
 			low = 1

@@ -93,8 +93,8 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	if len(scans) > 0 && s.uploadsPaused(c.Request.Context()) {
-		s.Fail(c, errUploadsPaused)
+	if len(scans) > 0 && s.disk.UploadsPaused(c.Request.Context()) {
+		s.Fail(c, web.ErrUploadsPaused)
 		return
 	}
 	if len(inv.Problems) == 0 {

@@ -7,7 +7,6 @@ import (
 	"crypto/ed25519"
 	"log/slog"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -157,11 +156,8 @@ type Server struct {
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
 	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
-	// The latest reading of the disk (disk.go).
-	diskMu    sync.Mutex
-	diskAt    time.Time
-	diskLast  web.DiskSpace
-	diskOK    bool
+	// disk watches the free space of the data directory.
+	disk      *web.DiskWatch
 	officers  officerCache
 	preparing atomic.Bool // the database is being prepared (SetPreparing)
 	metrics   *metrics
@@ -223,6 +219,7 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
+	s.disk = web.NewDiskWatch(d.Disk, opt, d.Log)
 	s.inventory = web.NewInventoryCache(d.Inventory, d.Now)
 	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
 	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)

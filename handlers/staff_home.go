@@ -15,7 +15,7 @@ import (
 // staffHomePage is the staff home: for administrators, a warning about the backups.
 type staffHomePage struct {
 	Backup *backupWarning
-	Disk   *diskWarning
+	Disk   *web.DiskWarning
 	Locked []account.LockedAccount // staff accounts locked by failed sign-ins
 	// CalendarMissing is next year, from 1 November while its calendar lists no date:
 	// requests filed in December fall due in January, on holidays nobody loaded.
@@ -81,7 +81,7 @@ func (s *Server) staffHome(c *gin.Context) {
 		}
 	}
 	if u := web.CurrentUser(c); u != nil && u.Has(account.RoleAdmin) {
-		p.Disk = s.diskWarningFor(c.Request.Context())
+		p.Disk = s.disk.Warning(c.Request.Context())
 		locked, err := s.Accounts.LockedStaff(c.Request.Context())
 		if err != nil {
 			s.Fail(c, err)
