@@ -32,9 +32,9 @@ type apiDisclosureJSON struct {
 }
 
 func disclosureJSON(r *disclosure.Record) apiDisclosureJSON {
-	return apiDisclosureJSON{ID: r.ID, First: r.First.String(), Last: dateOrBlank(r.Last), Frequency: r.Frequency, RecipientName: r.RecipientName,
+	return apiDisclosureJSON{ID: r.ID, First: r.First.String(), Last: web.DateOrBlank(r.Last), Frequency: r.Frequency, RecipientName: r.RecipientName,
 		RecipientAddress: r.RecipientAddress, RecipientKind: r.RecipientKind, Categories: r.Categories, Description: r.Description,
-		Ground: r.Ground, Reference: r.Reference, Subjects: r.Subjects, Count: r.Count, WithheldUntil: dateOrBlank(r.WithheldUntil),
+		Ground: r.Ground, Reference: r.Reference, Subjects: r.Subjects, Count: r.Count, WithheldUntil: web.DateOrBlank(r.WithheldUntil),
 		Version: r.Version, Changed: r.Changed, ChangedBy: r.ChangedBy}
 }
 

@@ -1,176 +1,17 @@
 package handlers
 
 import (
-	"context"
 	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
-	"github.com/example/pdpa-portal/files"
-	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
-
-// uploads returns the files sent under the form key "files", refusing the lot before
-// anything is stored when together they exceed the cap or one is not a PDF, JPEG or PNG
-// by its content.
-func uploads(c *gin.Context, already int64) ([]*multipart.FileHeader, error) {
-	return uploadsOf(c, "files", already)
-}
-
-// uploadsOf is uploads for the file input named key.
-func uploadsOf(c *gin.Context, key string, already int64) ([]*multipart.FileHeader, error) {
-	mf := c.Request.MultipartForm
-	if mf == nil {
-		return nil, nil
-	}
-	var out []*multipart.FileHeader
-	total := already
-	for _, fh := range mf.File[key] {
-		if fh.Size == 0 && fh.Filename == "" {
-			continue // the empty file input of a form sent without a file
-		}
-		if forms.HasBadName(fh.Filename) || !utf8.ValidString(fh.Filename) {
-			return nil, &nameError{name: fh.Filename}
-		}
-		total += fh.Size
-		if total > files.MaxPerRequest {
-			return nil, files.ErrTooLarge
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, err
-		}
-		head := make([]byte, files.SniffLen)
-		n, _ := io.ReadFull(f, head)
-		_ = f.Close()
-		if _, ok := files.Sniff(head[:n]); !ok {
-			return nil, &typeError{name: fh.Filename}
-		}
-		out = append(out, fh)
-	}
-	if len(out) > files.MaxFiles {
-		return nil, files.ErrTooMany
-	}
-	return out, nil
-}
-
-// typeError names the file whose content is not an accepted type.
-type typeError struct{ name string }
-
-func (e *typeError) Error() string { return "not a PDF, JPEG or PNG: " + e.name }
-func (e *typeError) Unwrap() error { return files.ErrType }
-
-// nameError names a file whose name held a control character: the rest of the form
-// is kept, and the visitor renames the file.
-type nameError struct{ name string }
-
-func (e *nameError) Error() string { return "file name with a control character: " + e.name }
-
-// uploadProblem turns a refused upload into a problem on the form's file field.
-func uploadProblem(inv *apperr.Invalid, err error) bool { return uploadProblemOf(inv, "files", err) }
-
-// uploadProblemOf is uploadProblem for the file input named field.
-func uploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
-	var te *typeError
-	var ne *nameError
-	switch {
-	case errors.As(err, &ne):
-		name := strings.ToValidUTF8(strings.ReplaceAll(ne.name, string(forms.BadNameRune), "?"), "?")
-		if utf8.RuneCountInString(name) > 60 {
-			name = string([]rune(name)[:59]) + "…"
-		}
-		inv.Add(field, "files.name_invalid", name)
-	case errors.As(err, &te):
-		name := te.name
-		if utf8.RuneCountInString(name) > 60 || !utf8.ValidString(name) {
-			name = "…"
-		}
-		inv.Add(field, "files.type", name)
-	case errors.Is(err, files.ErrType):
-		inv.Add(field, "files.type", "…")
-	default:
-		return false
-	}
-	return true
-}
-
-// storeUploads stores the checked files of a request.
-func (s *Server) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipart.FileHeader, role, purpose, messageID string) ([]string, error) {
-	if len(fhs) > 0 && s.disk.UploadsPaused(c.Request.Context()) {
-		return nil, web.ErrUploadsPaused
-	}
-	var ids []string
-	for _, fh := range fhs {
-		f, err := fh.Open()
-		if err != nil {
-			return ids, err
-		}
-		meta := &files.File{Ref: r.Ref, Subject: r.Subject, Name: fh.Filename, Role: role, Purpose: purpose, MessageID: messageID,
-			UploadedBy: actorID(c, r), Created: s.Now()}
-		err = s.Files.Put(c.Request.Context(), meta, f)
-		_ = f.Close()
-		if err != nil {
-			return ids, err
-		}
-		ids = append(ids, meta.ID)
-	}
-	return ids, nil
-}
-
-// dropUploads removes files stored for an action that was then refused, so the
-// requester never sees them. The request's own context may be ending: the removal
-// finishes regardless. A failure is logged; the files stay listed.
-func (s *Server) dropUploads(c *gin.Context, ref string, ids []string) {
-	if len(ids) == 0 {
-		return
-	}
-	if err := s.Files.Delete(context.WithoutCancel(c.Request.Context()), ref, ids); err != nil {
-		s.Log.Error("refused action: files not removed", "ref", ref, "files", len(ids), "request_id", c.GetString(web.KeyRequestID), "err", err)
-	}
-}
-
-// download serves one attachment of a request the caller may see, always as a download
-// with the type found from its content, so a file never renders in the portal's origin.
-func (s *Server) download(c *gin.Context, r *rights.Request) { s.serveFile(c, r.Ref, c.Param("id")) }
-
-// serveFile streams one stored file of a request or record as a download.
-func (s *Server) serveFile(c *gin.Context, ref, id string) {
-	meta, rc, err := s.Files.Open(c.Request.Context(), ref, id)
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	defer rc.Close()
-	h := c.Writer.Header()
-	h.Set("Content-Type", meta.Type)
-	h.Set("Content-Length", strconv.FormatInt(meta.Size, 10))
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": meta.Name}))
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	c.Status(http.StatusOK)
-	if _, err := io.Copy(c.Writer, rc); err != nil {
-		s.Log.Error("download cut short", "ref", ref, "err", err)
-	}
-}
-
-// actorID is who acts: the signed-in person, or a guest (no account) on their request.
-func actorID(c *gin.Context, r *rights.Request) string {
-	if u := web.CurrentUser(c); u != nil {
-		return u.ID
-	}
-	return r.Subject
-}
 
 // requesterDownload serves an attachment of the requester's own request.
 func (s *Server) requesterDownload(c *gin.Context) {
@@ -190,10 +31,6 @@ func (s *Server) officerDownload(c *gin.Context) {
 	if r, ok := s.requestByRef(c); ok {
 		s.download(c, r)
 	}
-}
-
-type messageForm struct {
-	Body string `form:"body" validate:"max=4000" label:"message.body"`
 }
 
 // postMessage adds a message (with any files) to a request, from the requester or an
@@ -267,31 +104,4 @@ func (s *Server) requesterMessage(c *gin.Context) {
 		return
 	}
 	s.postMessage(c, r, "requester")
-}
-
-// attachmentList is what request pages show of the files and messages.
-type attachmentList struct {
-	Files    []files.File
-	ByID     map[string]files.File
-	Messages []rights.Message
-}
-
-func (s *Server) loadAttachments(c *gin.Context, ref string) (*attachmentList, error) {
-	return s.attachmentsOf(c.Request.Context(), ref)
-}
-
-func (s *Server) attachmentsOf(ctx context.Context, ref string) (*attachmentList, error) {
-	fs, err := s.Files.List(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.Messages.Messages(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	a := &attachmentList{Files: fs, ByID: map[string]files.File{}, Messages: ms}
-	for _, f := range fs {
-		a.ByID[f.ID] = f
-	}
-	return a, nil
 }

@@ -14,8 +14,3 @@ import (
 func (s *Server) LetterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
 	return s.letterFiles(ctx, r)
 }
-
-// packageName is the file name of a copy package in lang, and its ASCII stand-in.
-func (s *Server) packageName(lang, ref string) (name, ascii string) {
-	return s.Casework.PackageName(lang, ref)
-}

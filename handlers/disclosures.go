@@ -144,13 +144,6 @@ func (s *Server) disclosurePageFor(c *gin.Context) {
 	s.renderDisclosure(c, http.StatusOK, p, nil)
 }
 
-func dateOrBlank(d rights.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.String()
-}
-
 // saveDisclosure records a new disclosure, or a new version of one (POST /:id).
 func (s *Server) saveDisclosure(c *gin.Context) {
 	var f disclosureForm
@@ -337,9 +330,9 @@ func (s *Server) disclosuresCSV(c *gin.Context) {
 		if people == 0 {
 			people = len(r.Subjects)
 		}
-		_ = w.Write([]string{r.First.String(), dateOrBlank(r.Last), web.CSVCell(r.Frequency), web.CSVCell(r.RecipientName), web.CSVCell(r.RecipientAddress),
+		_ = w.Write([]string{r.First.String(), web.DateOrBlank(r.Last), web.CSVCell(r.Frequency), web.CSVCell(r.RecipientName), web.CSVCell(r.RecipientAddress),
 			v.T("recipient." + r.RecipientKind), strings.Join(r.Categories, " "), web.CSVCell(r.Description), v.T("dground." + r.Ground),
-			web.CSVCell(r.Reference), strconv.Itoa(people), dateOrBlank(r.WithheldUntil), strconv.Itoa(r.Version)})
+			web.CSVCell(r.Reference), strconv.Itoa(people), web.DateOrBlank(r.WithheldUntil), strconv.Itoa(r.Version)})
 	}
 	s.SendCSV(c, "disclosures-"+rights.DateOf(s.Now()).String()+".csv", out)
 }

@@ -66,37 +66,6 @@ type letterRow struct {
 	Delivery *rights.Delivery
 }
 
-// requestByRef reads a request named in the URL; a malformed reference is not found.
-func (s *Server) requestByRef(c *gin.Context) (*rights.Request, bool) {
-	ref := c.Param("ref")
-	if !rights.ValidRef(ref) {
-		s.Fail(c, apperr.ErrNotFound)
-		return nil, false
-	}
-	r, err := s.Requests.ByRef(c.Request.Context(), ref)
-	if err != nil {
-		s.Fail(c, err)
-		return nil, false
-	}
-	return r, true
-}
-
-// purposeNames maps purpose ids to their names in the current notice.
-func (s *Server) purposeNames(ctx context.Context) (map[string]consent.Text, error) {
-	names := map[string]consent.Text{}
-	n, err := s.Notices.Current(ctx)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return names, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range n.Purposes {
-		names[p.ID] = p.Name
-	}
-	return names, nil
-}
-
 // officerRequest shows a request with everything the officer needs to act on it: the
 // facts, the whole timeline with internal notes, and the actions its state allows.
 func (s *Server) officerRequest(c *gin.Context) {

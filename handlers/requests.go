@@ -69,15 +69,6 @@ func (s *Server) requestFormFor(c *gin.Context, guest bool) {
 	s.renderRequestForm(c, http.StatusOK, kind, map[string]string{}, nil, nil, guest)
 }
 
-func validKind(k rights.Kind) bool {
-	for _, x := range rights.Kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind, vals map[string]string, checked []string, inv *apperr.Invalid, guest bool, scopeFiles ...string) {
 	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
@@ -395,5 +386,3 @@ func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string)
 	s.AddFlash(c, web.FlashSuccess, "flash.request_withdrawn")
 	c.Redirect(http.StatusSeeOther, back)
 }
-
-const queuePageSize = 50

@@ -142,6 +142,7 @@ type PackageBuilder interface {
 // Server holds the parsed templates, catalogues and dependencies.
 type Server struct {
 	*web.Core
+	*Cases
 	Deps
 	engine *gin.Engine
 	// The public inventory and announcements, kept for the public pages; the
@@ -220,6 +221,9 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
 	s.disk = web.NewDiskWatch(d.Disk, opt, d.Log)
+	s.Cases = &Cases{Core: core, requests: d.Requests, timeline: d.Timeline, guests: d.Guests, messages: d.Messages, fees: d.Fees,
+		consents: d.Consents, disclosures: d.Disclosures, files: d.Files, packages: d.Packages, letters: d.Letters,
+		casework: s.Casework, agency: d.Agency, disk: s.disk}
 	s.inventory = web.NewInventoryCache(d.Inventory, d.Now)
 	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
 	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)

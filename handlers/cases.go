@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/casework"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/export"
+	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/web"
+	"github.com/example/pdpa-portal/letters"
+	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/rights"
+	"github.com/gin-gonic/gin"
+)
+
+// requestByRef reads a request named in the URL; a malformed reference is not found.
+func (s *Cases) requestByRef(c *gin.Context) (*rights.Request, bool) {
+	ref := c.Param("ref")
+	if !rights.ValidRef(ref) {
+		s.Fail(c, apperr.ErrNotFound)
+		return nil, false
+	}
+	r, err := s.requests.ByRef(c.Request.Context(), ref)
+	if err != nil {
+		s.Fail(c, err)
+		return nil, false
+	}
+	return r, true
+}
+
+// purposeNames maps purpose ids to their names in the current notice.
+func (s *Cases) purposeNames(ctx context.Context) (map[string]consent.Text, error) {
+	names := map[string]consent.Text{}
+	n, err := s.Notices.Current(ctx)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return names, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range n.Purposes {
+		names[p.ID] = p.Name
+	}
+	return names, nil
+}
+
+func validKind(k rights.Kind) bool {
+	for _, x := range rights.Kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+const queuePageSize = 50
+
+// Cases are what the requester's, the guest's and the officer's pages share about one
+// request: reading it by reference, its letters, its attachments and copy package, and
+// the person's data it exports.
+type Cases struct {
+	*web.Core
+	requests    rights.Requests
+	timeline    rights.Timeline
+	guests      rights.Guests
+	messages    rights.Messages
+	fees        rights.FeeSchedule
+	consents    *consent.Service
+	disclosures disclosure.Register
+	files       files.Store
+	packages    export.Packages
+	letters     *letters.Service
+	casework    *casework.Service
+	agency      receipt.Controller
+	disk        *web.DiskWatch
+}
