@@ -113,7 +113,7 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 			out.Subject = "" // named only until its erasure finishes, and only for that
 		}
 	}
-	names, err := s.purposeNames(c.Request.Context())
+	names, err := s.PurposeNames(c.Request.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (s *Server) apiMyRequests(c *gin.Context) {
 
 // myRequestByRef reads one of the signed-in person's requests; anyone else's is not found.
 func (s *Server) myRequestByRef(c *gin.Context) (*rights.Request, bool) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if ok && !r.RequestedBy(web.CurrentUser(c).ID) {
 		s.Fail(c, apperr.ErrNotFound)
 		return nil, false
@@ -325,7 +325,7 @@ func (s *Server) apiQueue(c *gin.Context) {
 // apiRequest is one request for the agency's systems, with the subject's id and the
 // timeline the requester sees (internal notes stay in the portal).
 func (s *Server) apiRequest(c *gin.Context) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if !ok {
 		return
 	}

@@ -9,13 +9,14 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
 
 // requesterDownload serves an attachment of the requester's own request.
 func (s *Server) requesterDownload(c *gin.Context) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if !ok {
 		return
 	}
@@ -23,20 +24,20 @@ func (s *Server) requesterDownload(c *gin.Context) {
 		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
-	s.download(c, r)
+	s.Download(c, r)
 }
 
 // officerDownload serves any request's attachment to an officer.
 func (s *Server) officerDownload(c *gin.Context) {
-	if r, ok := s.requestByRef(c); ok {
-		s.download(c, r)
+	if r, ok := s.RequestByRef(c); ok {
+		s.Download(c, r)
 	}
 }
 
 // postMessage adds a message (with any files) to a request, from the requester or an
 // officer; an officer's message is mailed to the requester.
 func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
-	var f messageForm
+	var f cases.MessageForm
 	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
@@ -47,8 +48,8 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 		s.Fail(c, err)
 		return
 	}
-	fhs, err := uploads(c, used)
-	if err != nil && !uploadProblem(inv, err) {
+	fhs, err := cases.Uploads(c, used)
+	if err != nil && !cases.UploadProblem(inv, err) {
 		s.Fail(c, err)
 		return
 	}
@@ -79,7 +80,7 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 		render(status, inv)
 		return
 	}
-	_, err = s.Casework.PostMessage(ctx, casework.Message{Request: r, Role: role, AuthorID: actorID(c, r), Body: f.Body, Files: checked(fhs)})
+	_, err = s.Casework.PostMessage(ctx, casework.Message{Request: r, Role: role, AuthorID: cases.ActorID(c, r), Body: f.Body, Files: cases.Checked(fhs)})
 	if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
 		// Over the requester's quota, the page comes back with what was typed and says
 		// which limit was reached.
@@ -95,7 +96,7 @@ func (s *Server) postMessage(c *gin.Context, r *rights.Request, role string) {
 
 // requesterMessage is the requester's message on their own request.
 func (s *Server) requesterMessage(c *gin.Context) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if !ok {
 		return
 	}

@@ -12,5 +12,5 @@ import (
 
 // LetterFiles renders r's letters as documents to mail (casework.LetterDocs).
 func (s *Server) LetterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
-	return s.letterFiles(ctx, r)
+	return s.LetterFilesOf(ctx, r)
 }

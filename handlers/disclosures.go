@@ -16,6 +16,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -202,8 +203,8 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 			return
 		}
 	}
-	fhs, err := uploads(c, used)
-	if err != nil && !uploadProblem(inv, err) {
+	fhs, err := cases.Uploads(c, used)
+	if err != nil && !cases.UploadProblem(inv, err) {
 		s.Fail(c, err)
 		return
 	}
@@ -246,7 +247,7 @@ func (s *Server) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHe
 }
 
 // disclosureFile serves a document of a disclosure record to an officer.
-func (s *Server) disclosureFile(c *gin.Context) { s.serveFile(c, c.Param("id"), c.Param("fid")) }
+func (s *Server) disclosureFile(c *gin.Context) { s.ServeFile(c, c.Param("id"), c.Param("fid")) }
 
 type disclosureFilter struct {
 	Recipient string    `form:"recipient" validate:"max=100" label:"disclosure.recipient_name"`

@@ -195,7 +195,7 @@ func (s *Server) guestRequest(c *gin.Context) (*rights.Request, bool) {
 		c.Abort()
 		return nil, false
 	}
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	// An anonymous record still names the guest while its erasure is under way; it is
 	// nobody's to see.
 	if ok && (r.Erased || !rights.IsGuest(r.Subject)) {
@@ -227,7 +227,7 @@ func (s *Server) guestWithdraw(c *gin.Context) {
 
 func (s *Server) guestLetter(c *gin.Context) {
 	if r, ok := s.guestRequest(c); ok {
-		s.renderLetter(c, r, false)
+		s.RenderLetter(c, r, false)
 	}
 }
 
@@ -239,7 +239,7 @@ func (s *Server) guestMessage(c *gin.Context) {
 
 func (s *Server) guestDownload(c *gin.Context) {
 	if r, ok := s.guestRequest(c); ok {
-		s.download(c, r)
+		s.Download(c, r)
 	}
 }
 

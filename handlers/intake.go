@@ -13,6 +13,7 @@ import (
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
@@ -180,7 +181,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 			web.AddOnce(inv, "principal", "field.required")
 		}
 	}
-	if validKind(r.Kind) {
+	if cases.ValidKind(r.Kind) {
 		if inv, err = web.Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
 			s.Fail(c, err)
 			return
@@ -188,7 +189,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	}
 	// The scans are checked (size, type by content) as an online filing's are, before
 	// anything is stored.
-	letter, auth, ok := s.filingUploads(c, inv, f.OnBehalf)
+	letter, auth, ok := s.FilingUploads(c, inv, f.OnBehalf)
 	if !ok {
 		return
 	}
@@ -208,8 +209,8 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	// Filed only with its confirmation mail queued (casework: File); a person without
 	// e-mail is sent none. The check actually done goes on the timeline at once.
 	filed, err := s.Casework.File(ctx, casework.Filing{Request: r, Intake: in, Attached: []casework.Attached{
-		{Files: checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
-		{Files: checked(letter), Role: files.RoleRequester, Purpose: files.PurposeRequest}}})
+		{Files: cases.Checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
+		{Files: cases.Checked(letter), Role: files.RoleRequester, Purpose: files.PurposeRequest}}})
 	if err != nil {
 		status, key := web.StatusOf(err)
 		if status >= 500 {

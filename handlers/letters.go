@@ -10,7 +10,7 @@ import (
 // requesterLetter shows the requester a written notice about their own request: the
 // extension notice or the decision letter, as a printable A4 page.
 func (s *Server) requesterLetter(c *gin.Context) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if !ok {
 		return
 	}
@@ -18,14 +18,14 @@ func (s *Server) requesterLetter(c *gin.Context) {
 		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
-	s.renderLetter(c, r, false)
+	s.RenderLetter(c, r, false)
 }
 
 // officerLetter shows an officer the same notice, to print and post.
 func (s *Server) officerLetter(c *gin.Context) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if !ok {
 		return
 	}
-	s.renderLetter(c, r, true)
+	s.RenderLetter(c, r, true)
 }

@@ -59,7 +59,7 @@ func (s *Server) stoppedRows(c *gin.Context, u *account.User) ([]stoppedRow, err
 	if len(u.Stopped) == 0 {
 		return nil, nil
 	}
-	names, err := s.purposeNames(c.Request.Context())
+	names, err := s.PurposeNames(c.Request.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 
 // myData shows the signed-in person, on one page, everything the portal holds on them.
 func (s *Server) myData(c *gin.Context) {
-	d, err := s.personalData(c.Request.Context(), c.GetString(web.KeyLang), web.CurrentUser(c))
+	d, err := s.PersonalData(c.Request.Context(), c.GetString(web.KeyLang), web.CurrentUser(c))
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -23,7 +23,7 @@ func (s *Server) myData(c *gin.Context) {
 
 // myDataJSON downloads the same as data.json (schema: export/SCHEMA.md).
 func (s *Server) myDataJSON(c *gin.Context) {
-	d, err := s.personalData(c.Request.Context(), c.GetString(web.KeyLang), web.CurrentUser(c))
+	d, err := s.PersonalData(c.Request.Context(), c.GetString(web.KeyLang), web.CurrentUser(c))
 	if err != nil {
 		s.Fail(c, err)
 		return

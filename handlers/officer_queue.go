@@ -9,6 +9,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/gin-gonic/gin"
@@ -206,9 +207,9 @@ func (s *Server) queue(c *gin.Context) {
 		}
 	}
 	p.Total, p.Matched = len(all), len(rows)
-	p.Pages = max(1, (len(rows)+queuePageSize-1)/queuePageSize)
+	p.Pages = max(1, (len(rows)+cases.QueuePageSize-1)/cases.QueuePageSize)
 	p.Page = min(max(f.Page, 1), p.Pages)
-	p.Requests = rows[(p.Page-1)*queuePageSize : min(p.Page*queuePageSize, len(rows))]
+	p.Requests = rows[(p.Page-1)*cases.QueuePageSize : min(p.Page*cases.QueuePageSize, len(rows))]
 	q := f.filter().Query()
 	p.CSV = template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
 	if p.Page > 1 {

@@ -19,6 +19,7 @@ import (
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -33,7 +34,7 @@ type officerRequestPage struct {
 	People    map[string]string // user id → name, for the timeline
 	Levels    []rights.IdentityLevel
 	Values    map[string]string
-	Files     *attachmentList
+	Files     *cases.AttachmentList
 	Guest     *rights.Guest
 	Package   *export.Package
 	CanErase  bool
@@ -69,7 +70,7 @@ type letterRow struct {
 // officerRequest shows a request with everything the officer needs to act on it: the
 // facts, the whole timeline with internal notes, and the actions its state allows.
 func (s *Server) officerRequest(c *gin.Context) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if !ok {
 		return
 	}
@@ -85,7 +86,7 @@ func (s *Server) officerRequest(c *gin.Context) {
 
 func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Request, form string, vals map[string]string, inv *apperr.Invalid) {
 	ctx := c.Request.Context()
-	names, err := s.purposeNames(ctx)
+	names, err := s.PurposeNames(ctx)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -127,7 +128,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 			p.Letters = append(p.Letters, letterRow{Letter: l, Kind: rights.LetterKind(l), Delivery: r.DeliveryOf(l)})
 		}
 	}
-	if p.Package, err = s.packageOf(ctx, r); err != nil {
+	if p.Package, err = s.PackageOf(ctx, r); err != nil {
 		s.Fail(c, err)
 		return
 	}
@@ -176,7 +177,7 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	for _, o := range officers {
 		p.People[o.ID] = o.Name
 	}
-	if p.Files, err = s.loadAttachments(c, r.Ref); err != nil {
+	if p.Files, err = s.LoadAttachments(c, r.Ref); err != nil {
 		s.Fail(c, err)
 		return
 	}
@@ -250,7 +251,7 @@ func (f *officerActForm) payment() rights.Payment {
 // service takes the step (a conditional update: if the request changed since the page
 // was shown, nothing is done and the officer is told), and the page says how it went.
 func (s *Server) officerAct(c *gin.Context) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if !ok {
 		return
 	}
@@ -320,16 +321,16 @@ func (s *Server) officerAct(c *gin.Context) {
 			if err != nil {
 				return err
 			}
-			fhs, err := uploads(c, used)
-			if err != nil && !uploadProblem(inv, err) {
+			fhs, err := cases.Uploads(c, used)
+			if err != nil && !cases.UploadProblem(inv, err) {
 				return err
 			}
 			if len(inv.Problems) > 0 {
 				return nil
 			}
-			ids, err := s.storeUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, "")
+			ids, err := s.StoreUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, "")
 			if err != nil {
-				s.dropUploads(c, r.Ref, ids)
+				s.DropUploads(c, r.Ref, ids)
 				return err
 			}
 			stored = ids
@@ -342,7 +343,7 @@ func (s *Server) officerAct(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		s.dropUploads(c, r.Ref, stored)
+		s.DropUploads(c, r.Ref, stored)
 	}
 	var ask *casework.ConfirmFirst
 	var problems *apperr.Invalid
@@ -479,7 +480,7 @@ type decidePage struct {
 	// What was asked, beside the form: the requester's name, the attachments and the
 	// messages exchanged so far.
 	Requester string
-	Files     *attachmentList
+	Files     *cases.AttachmentList
 }
 
 // decideForm is the item-by-item decision. Outcome and grounds carry their item's index
@@ -493,7 +494,7 @@ type decideForm struct {
 }
 
 func (s *Server) decidePage(c *gin.Context) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if !ok {
 		return
 	}
@@ -506,7 +507,7 @@ func (s *Server) decidePage(c *gin.Context) {
 
 func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p decidePage, inv *apperr.Invalid) {
 	ctx := c.Request.Context()
-	names, err := s.purposeNames(ctx)
+	names, err := s.PurposeNames(ctx)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -529,7 +530,7 @@ func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p d
 	if len(p.Reasons) < len(p.Items) {
 		p.Reasons = append(p.Reasons, make([]string, len(p.Items)-len(p.Reasons))...)
 	}
-	if p.Files, err = s.loadAttachments(c, r.Ref); err != nil {
+	if p.Files, err = s.LoadAttachments(c, r.Ref); err != nil {
 		s.Fail(c, err)
 		return
 	}
@@ -583,7 +584,7 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 // decideConfirm asks before the decision letter goes out, summarising the decision
 // item by item (and the fee) as trial, the request decided, holds it.
 func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
-	names, err := s.purposeNames(c.Request.Context())
+	names, err := s.PurposeNames(c.Request.Context())
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -615,7 +616,7 @@ func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 // nameItems puts the item's name in front of each problem of an item ("item2_reason"),
 // so the summary at the top says which item needs attention.
 func (s *Server) nameItems(c *gin.Context, r *rights.Request, inv *apperr.Invalid) *apperr.Invalid {
-	names, _ := s.purposeNames(c.Request.Context())
+	names, _ := s.PurposeNames(c.Request.Context())
 	v := s.ViewIn(c.GetString(web.KeyLang))
 	keys := rights.Items(r)
 	for i := range inv.Problems {

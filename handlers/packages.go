@@ -17,13 +17,13 @@ func (s *Server) Wait() { s.Builder.Wait() }
 
 func (s *Server) requesterPackage(c *gin.Context) {
 	if r, ok := s.myRequestByRef(c); ok {
-		s.packageDownload(c, r)
+		s.PackageDownload(c, r)
 	}
 }
 
 func (s *Server) guestPackage(c *gin.Context) {
 	if r, ok := s.guestRequest(c); ok {
-		s.packageDownload(c, r)
+		s.PackageDownload(c, r)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 )
@@ -76,7 +77,7 @@ func (s *Server) paperConsentForm(c *gin.Context) {
 
 // paperScan serves a scan kept with a paper consent, to officers only.
 func (s *Server) paperScan(c *gin.Context) {
-	s.serveFile(c, files.ConsentRef(c.Param("id")), c.Param("fid"))
+	s.ServeFile(c, files.ConsentRef(c.Param("id")), c.Param("fid"))
 }
 
 func (s *Server) paperConsentSubmit(c *gin.Context) {
@@ -88,8 +89,8 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 	vals := map[string]string{"email": f.Email, "purpose": f.Purpose, "action": f.Action, "form_lang": f.FormLang, "reference": f.Reference, "version": strconv.Itoa(f.Version)}
 	// The scan of the signed form is checked (size, type by content) before anything is
 	// recorded.
-	scans, err := uploadsOf(c, "files", 0)
-	if err != nil && !uploadProblemOf(inv, "files", err) {
+	scans, err := cases.UploadsOf(c, "files", 0)
+	if err != nil && !cases.UploadProblemOf(inv, "files", err) {
 		s.Fail(c, err)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -19,7 +20,7 @@ type postRow struct {
 	Kind      string // what the letter is (letter.<kind>_title)
 	Request   *rights.Request
 	Date      rights.Date // the letter's date
-	Recipient recipient
+	Recipient cases.Recipient
 }
 
 type postPage struct {
@@ -49,7 +50,7 @@ func (s *Server) postRows(ctx context.Context, ids []string, pending bool) ([]po
 		if at.IsZero() || r.Erased || pending && r.DeliveryOf(letter) != nil {
 			continue
 		}
-		out = append(out, postRow{Letter: letter, Kind: rights.LetterKind(letter), Request: r, Date: rights.DateOf(at), Recipient: s.recipientOf(ctx, r)})
+		out = append(out, postRow{Letter: letter, Kind: rights.LetterKind(letter), Request: r, Date: rights.DateOf(at), Recipient: s.RecipientOf(ctx, r)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
 	return out, nil
@@ -96,9 +97,9 @@ func (s *Server) postPrint(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var pages []letterPage
+	var pages []cases.LetterPage
 	for _, row := range p.Due {
-		lp, err := s.letterPageOf(c.Request.Context(), row.Request, row.Letter, true)
+		lp, err := s.LetterPageOf(c.Request.Context(), row.Request, row.Letter, true)
 		if err != nil {
 			s.Fail(c, err)
 			return

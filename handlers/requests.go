@@ -13,6 +13,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/inventory"
@@ -58,7 +59,7 @@ func (s *Server) newRequestPage(c *gin.Context) { s.requestFormFor(c, false) }
 
 func (s *Server) requestFormFor(c *gin.Context, guest bool) {
 	kind := rights.Kind(c.Query("kind"))
-	if !validKind(kind) {
+	if !cases.ValidKind(kind) {
 		p := requestFormPage{Prefix: "request", Kinds: rights.Kinds, Base: "/requests", Guest: guest}
 		if guest {
 			p.Base = "/guest/requests"
@@ -137,7 +138,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 	if who.guest {
 		vals["email"] = who.email
 	}
-	if !validKind(kind) {
+	if !cases.ValidKind(kind) {
 		s.Fail(c, &web.PageError{Status: http.StatusBadRequest, Key: "request.kind_invalid"})
 		return
 	}
@@ -168,7 +169,7 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 		return
 	}
 	// Attachments are checked (total size, type by content) before anything is stored.
-	fhs, auth, ok := s.filingUploads(c, inv, f.OnBehalf)
+	fhs, auth, ok := s.FilingUploads(c, inv, f.OnBehalf)
 	if !ok {
 		return
 	}
@@ -199,8 +200,8 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 	// only with all of them (casework: File); otherwise the form comes back as it was
 	// sent, with the reason, and nothing is filed.
 	filing := casework.Filing{Request: r, Citizen: who.citizen, Guest: who.guestFiler, Attached: []casework.Attached{
-		{Files: checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
-		{Files: checked(fhs), Role: files.RoleRequester, Purpose: files.PurposeRequest}}}
+		{Files: cases.Checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
+		{Files: cases.Checked(fhs), Role: files.RoleRequester, Purpose: files.PurposeRequest}}}
 	if who.guest {
 		// The binding is set on the browser only once the filing stands: a refused one
 		// (over the quota, say) leaves the browser as it came.
@@ -266,7 +267,7 @@ type requestPage struct {
 	Today   rights.Date
 	Names   map[string]consent.Text
 	Steps   []rights.Step
-	Files   *attachmentList
+	Files   *cases.AttachmentList
 	Values  map[string]string
 	// Base is "/requests" for an account holder, "/guest/requests" for a guest.
 	Base    string
@@ -279,7 +280,7 @@ type requestPage struct {
 
 // requestDetail shows one of the person's requests; anyone else's is not found.
 func (s *Server) requestDetail(c *gin.Context) {
-	r, ok := s.requestByRef(c)
+	r, ok := s.RequestByRef(c)
 	if !ok {
 		return
 	}
@@ -292,7 +293,7 @@ func (s *Server) requestDetail(c *gin.Context) {
 
 func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request, vals map[string]string, inv *apperr.Invalid) {
 	ctx := c.Request.Context()
-	names, err := s.purposeNames(ctx)
+	names, err := s.PurposeNames(ctx)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -302,7 +303,7 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 		s.Fail(c, err)
 		return
 	}
-	att, err := s.loadAttachments(c, r.Ref)
+	att, err := s.LoadAttachments(c, r.Ref)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -314,7 +315,7 @@ func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request
 	if rights.IsGuest(r.Subject) {
 		base = "/guest/requests"
 	}
-	pkg, err := s.packageOf(ctx, r)
+	pkg, err := s.PackageOf(ctx, r)
 	if err != nil {
 		s.Fail(c, err)
 		return

@@ -24,6 +24,7 @@ import (
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/admin"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/handlers/webmaster"
 	"github.com/example/pdpa-portal/incident"
@@ -142,7 +143,7 @@ type PackageBuilder interface {
 // Server holds the parsed templates, catalogues and dependencies.
 type Server struct {
 	*web.Core
-	*Cases
+	*cases.Cases
 	Deps
 	engine *gin.Engine
 	// The public inventory and announcements, kept for the public pages; the
@@ -221,9 +222,9 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
 	s.disk = web.NewDiskWatch(d.Disk, opt, d.Log)
-	s.Cases = &Cases{Core: core, requests: d.Requests, timeline: d.Timeline, guests: d.Guests, messages: d.Messages, fees: d.Fees,
-		consents: d.Consents, disclosures: d.Disclosures, files: d.Files, packages: d.Packages, letters: d.Letters,
-		casework: s.Casework, agency: d.Agency, disk: s.disk}
+	s.Cases = cases.New(core, cases.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages, Fees: d.Fees,
+		Consents: d.Consents, Disclosures: d.Disclosures, Files: d.Files, Packages: d.Packages, Letters: d.Letters,
+		Casework: s.Casework, Agency: d.Agency, Disk: s.disk})
 	s.inventory = web.NewInventoryCache(d.Inventory, d.Now)
 	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
 	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)

@@ -20,18 +20,20 @@ import (
 
 // Services are what the administrators' pages use besides the core.
 type Services struct {
-	Reviews         account.Reviews
-	APITokens       apitoken.Store
-	Drafts          consent.Drafts
-	Catalogue       consent.Catalogue
-	ConsentStats    consent.StatsSource
-	Calendar        rights.CalendarStore
-	CalendarDays    *rights.CalendarService
-	Fulfil          rights.FulfilSetting
-	Quotas          rights.QuotaSetting
-	Fees            rights.FeeSchedule
-	Inventory       inventory.Inventory
-	Flags           interface{ SetFlag(ctx context.Context, name string, on bool) error }
+	Reviews      account.Reviews
+	APITokens    apitoken.Store
+	Drafts       consent.Drafts
+	Catalogue    consent.Catalogue
+	ConsentStats consent.StatsSource
+	Calendar     rights.CalendarStore
+	CalendarDays *rights.CalendarService
+	Fulfil       rights.FulfilSetting
+	Quotas       rights.QuotaSetting
+	Fees         rights.FeeSchedule
+	Inventory    inventory.Inventory
+	Flags        interface {
+		SetFlag(ctx context.Context, name string, on bool) error
+	}
 	Agency          receipt.Controller
 	Letters         *letters.Service
 	Casework        *casework.Service
@@ -48,18 +50,20 @@ type Services struct {
 // Handlers answer the administrators' routes.
 type Handlers struct {
 	*web.Core
-	reviews         account.Reviews
-	apiTokens       apitoken.Store
-	drafts          consent.Drafts
-	catalogue       consent.Catalogue
-	consentStats    consent.StatsSource
-	calendar        rights.CalendarStore
-	calendarDays    *rights.CalendarService
-	fulfil          rights.FulfilSetting
-	quotas          rights.QuotaSetting
-	fees            rights.FeeSchedule
-	inventory       inventory.Inventory
-	flags           interface{ SetFlag(ctx context.Context, name string, on bool) error }
+	reviews      account.Reviews
+	apiTokens    apitoken.Store
+	drafts       consent.Drafts
+	catalogue    consent.Catalogue
+	consentStats consent.StatsSource
+	calendar     rights.CalendarStore
+	calendarDays *rights.CalendarService
+	fulfil       rights.FulfilSetting
+	quotas       rights.QuotaSetting
+	fees         rights.FeeSchedule
+	inventory    inventory.Inventory
+	flags        interface {
+		SetFlag(ctx context.Context, name string, on bool) error
+	}
 	agency          receipt.Controller
 	letters         *letters.Service
 	casework        *casework.Service

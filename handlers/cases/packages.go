@@ -1,4 +1,4 @@
-package handlers
+package cases
 
 import (
 	"context"
@@ -17,13 +17,13 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// packageName is the file name of a copy package in lang, and its ASCII stand-in.
-func (s *Cases) packageName(lang, ref string) (name, ascii string) {
+// PackageName is the file name of a copy package in lang, and its ASCII stand-in.
+func (s *Cases) PackageName(lang, ref string) (name, ascii string) {
 	return s.casework.PackageName(lang, ref)
 }
 
-// personalData gathers everything the portal holds on a person with an account.
-func (s *Cases) personalData(ctx context.Context, lang string, u *account.User) (*export.PersonalData, error) {
+// PersonalData gathers everything the portal holds on a person with an account.
+func (s *Cases) PersonalData(ctx context.Context, lang string, u *account.User) (*export.PersonalData, error) {
 	d := &export.PersonalData{Schema: export.SchemaVersion, Generated: s.Now().UTC(), Agency: web.AgencyOf(s.agency).PIIController,
 		Profile: export.Profile{Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, Phone: u.Phone, Address: u.Address,
 			MailLanguage: u.Lang, Created: u.Created.UTC(), Disputed: u.Disputed},
@@ -93,7 +93,7 @@ func (s *Cases) personalData(ctx context.Context, lang string, u *account.User) 
 		return nil, err
 	}
 	for _, r := range rs {
-		er, err := s.exportRequest(ctx, r)
+		er, err := s.ExportRequest(ctx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +109,7 @@ func (s *Cases) personalData(ctx context.Context, lang string, u *account.User) 
 	return d, nil
 }
 
-func (s *Cases) exportRequest(ctx context.Context, r *rights.Request) (*export.Request, error) {
+func (s *Cases) ExportRequest(ctx context.Context, r *rights.Request) (*export.Request, error) {
 	er := &export.Request{Ref: r.Ref, Kind: string(r.Kind), State: string(r.State), Received: r.Received.String(), Due: r.Due.String(),
 		Scope: r.Scope, Purposes: r.Purposes, Whole: r.Whole, Field: r.Field, Proposed: r.Proposed, Explanation: r.Explanation, Principal: r.Principal,
 		Timeline: []export.Step{}}
@@ -153,13 +153,13 @@ func (s *Cases) PackageData(ctx context.Context, r *rights.Request, lang string)
 		if err != nil {
 			return nil, err
 		}
-		return s.personalData(ctx, lang, u)
+		return s.PersonalData(ctx, lang, u)
 	}
 	g, err := s.guests.Guest(ctx, r.Subject)
 	if err != nil {
 		return nil, err
 	}
-	er, err := s.exportRequest(ctx, r)
+	er, err := s.ExportRequest(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -174,8 +174,8 @@ func (s *Cases) PackageIndex(w io.Writer, lang string, d *export.PersonalData) e
 	return s.Templates.Execute(w, lang, "package_index", v)
 }
 
-// packageDownload serves the package to its requester and records the download.
-func (s *Cases) packageDownload(c *gin.Context, r *rights.Request) {
+// PackageDownload serves the package to its requester and records the download.
+func (s *Cases) PackageDownload(c *gin.Context, r *rights.Request) {
 	p, rc, err := s.packages.Open(c.Request.Context(), r.Ref, s.Now())
 	if err != nil {
 		s.Fail(c, err)
@@ -185,7 +185,7 @@ func (s *Cases) packageDownload(c *gin.Context, r *rights.Request) {
 	h := c.Writer.Header()
 	h.Set("Content-Type", "application/zip")
 	h.Set("Content-Length", strconv.FormatInt(p.Size, 10))
-	h.Set("Content-Disposition", filename.Disposition(s.packageName(c.GetString(web.KeyLang), r.Ref)))
+	h.Set("Content-Disposition", filename.Disposition(s.PackageName(c.GetString(web.KeyLang), r.Ref)))
 	h.Set("Cache-Control", "private, no-store")
 	c.Status(http.StatusOK)
 	if _, err := io.Copy(c.Writer, rc); err != nil {
@@ -193,8 +193,8 @@ func (s *Cases) packageDownload(c *gin.Context, r *rights.Request) {
 	}
 }
 
-// packageOf reads a request's package for a page (nil when there is none).
-func (s *Cases) packageOf(ctx context.Context, r *rights.Request) (*export.Package, error) {
+// PackageOf reads a request's package for a page (nil when there is none).
+func (s *Cases) PackageOf(ctx context.Context, r *rights.Request) (*export.Package, error) {
 	if r.Kind != rights.Copy {
 		return nil, nil
 	}

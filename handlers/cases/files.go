@@ -1,4 +1,4 @@
-package handlers
+package cases
 
 import (
 	"context"
@@ -20,15 +20,15 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// uploads returns the files sent under the form key "files", refusing the lot before
+// Uploads returns the files sent under the form key "files", refusing the lot before
 // anything is stored when together they exceed the cap or one is not a PDF, JPEG or PNG
 // by its content.
-func uploads(c *gin.Context, already int64) ([]*multipart.FileHeader, error) {
-	return uploadsOf(c, "files", already)
+func Uploads(c *gin.Context, already int64) ([]*multipart.FileHeader, error) {
+	return UploadsOf(c, "files", already)
 }
 
-// uploadsOf is uploads for the file input named key.
-func uploadsOf(c *gin.Context, key string, already int64) ([]*multipart.FileHeader, error) {
+// UploadsOf is uploads for the file input named key.
+func UploadsOf(c *gin.Context, key string, already int64) ([]*multipart.FileHeader, error) {
 	mf := c.Request.MultipartForm
 	if mf == nil {
 		return nil, nil
@@ -77,11 +77,11 @@ type nameError struct{ name string }
 
 func (e *nameError) Error() string { return "file name with a control character: " + e.name }
 
-// uploadProblem turns a refused upload into a problem on the form's file field.
-func uploadProblem(inv *apperr.Invalid, err error) bool { return uploadProblemOf(inv, "files", err) }
+// UploadProblem turns a refused upload into a problem on the form's file field.
+func UploadProblem(inv *apperr.Invalid, err error) bool { return UploadProblemOf(inv, "files", err) }
 
-// uploadProblemOf is uploadProblem for the file input named field.
-func uploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
+// UploadProblemOf is uploadProblem for the file input named field.
+func UploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
 	var te *typeError
 	var ne *nameError
 	switch {
@@ -105,8 +105,8 @@ func uploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
 	return true
 }
 
-// storeUploads stores the checked files of a request.
-func (s *Cases) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipart.FileHeader, role, purpose, messageID string) ([]string, error) {
+// StoreUploads stores the checked files of a request.
+func (s *Cases) StoreUploads(c *gin.Context, r *rights.Request, fhs []*multipart.FileHeader, role, purpose, messageID string) ([]string, error) {
 	if len(fhs) > 0 && s.disk.UploadsPaused(c.Request.Context()) {
 		return nil, web.ErrUploadsPaused
 	}
@@ -117,7 +117,7 @@ func (s *Cases) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipart
 			return ids, err
 		}
 		meta := &files.File{Ref: r.Ref, Subject: r.Subject, Name: fh.Filename, Role: role, Purpose: purpose, MessageID: messageID,
-			UploadedBy: actorID(c, r), Created: s.Now()}
+			UploadedBy: ActorID(c, r), Created: s.Now()}
 		err = s.files.Put(c.Request.Context(), meta, f)
 		_ = f.Close()
 		if err != nil {
@@ -128,10 +128,10 @@ func (s *Cases) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipart
 	return ids, nil
 }
 
-// dropUploads removes files stored for an action that was then refused, so the
+// DropUploads removes files stored for an action that was then refused, so the
 // requester never sees them. The request's own context may be ending: the removal
 // finishes regardless. A failure is logged; the files stay listed.
-func (s *Cases) dropUploads(c *gin.Context, ref string, ids []string) {
+func (s *Cases) DropUploads(c *gin.Context, ref string, ids []string) {
 	if len(ids) == 0 {
 		return
 	}
@@ -140,12 +140,12 @@ func (s *Cases) dropUploads(c *gin.Context, ref string, ids []string) {
 	}
 }
 
-// download serves one attachment of a request the caller may see, always as a download
+// Download serves one attachment of a request the caller may see, always as a download
 // with the type found from its content, so a file never renders in the portal's origin.
-func (s *Cases) download(c *gin.Context, r *rights.Request) { s.serveFile(c, r.Ref, c.Param("id")) }
+func (s *Cases) Download(c *gin.Context, r *rights.Request) { s.ServeFile(c, r.Ref, c.Param("id")) }
 
-// serveFile streams one stored file of a request or record as a download.
-func (s *Cases) serveFile(c *gin.Context, ref, id string) {
+// ServeFile streams one stored file of a request or record as a download.
+func (s *Cases) ServeFile(c *gin.Context, ref, id string) {
 	meta, rc, err := s.files.Open(c.Request.Context(), ref, id)
 	if err != nil {
 		s.Fail(c, err)
@@ -164,30 +164,30 @@ func (s *Cases) serveFile(c *gin.Context, ref, id string) {
 	}
 }
 
-// actorID is who acts: the signed-in person, or a guest (no account) on their request.
-func actorID(c *gin.Context, r *rights.Request) string {
+// ActorID is who acts: the signed-in person, or a guest (no account) on their request.
+func ActorID(c *gin.Context, r *rights.Request) string {
 	if u := web.CurrentUser(c); u != nil {
 		return u.ID
 	}
 	return r.Subject
 }
 
-type messageForm struct {
+type MessageForm struct {
 	Body string `form:"body" validate:"max=4000" label:"message.body"`
 }
 
-// attachmentList is what request pages show of the files and messages.
-type attachmentList struct {
+// AttachmentList is what request pages show of the files and messages.
+type AttachmentList struct {
 	Files    []files.File
 	ByID     map[string]files.File
 	Messages []rights.Message
 }
 
-func (s *Cases) loadAttachments(c *gin.Context, ref string) (*attachmentList, error) {
+func (s *Cases) LoadAttachments(c *gin.Context, ref string) (*AttachmentList, error) {
 	return s.attachmentsOf(c.Request.Context(), ref)
 }
 
-func (s *Cases) attachmentsOf(ctx context.Context, ref string) (*attachmentList, error) {
+func (s *Cases) attachmentsOf(ctx context.Context, ref string) (*AttachmentList, error) {
 	fs, err := s.files.List(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -196,16 +196,16 @@ func (s *Cases) attachmentsOf(ctx context.Context, ref string) (*attachmentList,
 	if err != nil {
 		return nil, err
 	}
-	a := &attachmentList{Files: fs, ByID: map[string]files.File{}, Messages: ms}
+	a := &AttachmentList{Files: fs, ByID: map[string]files.File{}, Messages: ms}
 	for _, f := range fs {
 		a.ByID[f.ID] = f
 	}
 	return a, nil
 }
 
-// checked are uploads the web layer has checked (uploadsOf), as the casework service
+// Checked are uploads the web layer has checked (uploadsOf), as the casework service
 // takes them.
-func checked(fhs []*multipart.FileHeader) []casework.Upload {
+func Checked(fhs []*multipart.FileHeader) []casework.Upload {
 	out := make([]casework.Upload, len(fhs))
 	for i, fh := range fhs {
 		out[i] = casework.Upload{Name: fh.Filename, Size: fh.Size, Open: func() (io.ReadCloser, error) { return fh.Open() }}
@@ -213,12 +213,12 @@ func checked(fhs []*multipart.FileHeader) []casework.Upload {
 	return out
 }
 
-// filingUploads reads a filing's attachments and, for a request made on someone's behalf,
+// FilingUploads reads a filing's attachments and, for a request made on someone's behalf,
 // the written authorisation, each checked (total size, type by content) before anything
 // is stored; their problems join inv. ok is false when the answer was already written.
-func (s *Cases) filingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf bool) (files, auth []*multipart.FileHeader, ok bool) {
-	files, err := uploads(c, 0)
-	if err != nil && !uploadProblem(inv, err) {
+func (s *Cases) FilingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf bool) (files, auth []*multipart.FileHeader, ok bool) {
+	files, err := Uploads(c, 0)
+	if err != nil && !UploadProblem(inv, err) {
 		s.Fail(c, err)
 		return nil, nil, false
 	}
@@ -227,8 +227,8 @@ func (s *Cases) filingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf bool
 		for _, fh := range files {
 			used += fh.Size
 		}
-		auth, err = uploadsOf(c, "authorisation", used)
-		if err != nil && !uploadProblemOf(inv, "authorisation", err) {
+		auth, err = UploadsOf(c, "authorisation", used)
+		if err != nil && !UploadProblemOf(inv, "authorisation", err) {
 			s.Fail(c, err)
 			return nil, nil, false
 		}

@@ -1,4 +1,4 @@
-package handlers
+package cases
 
 import (
 	"context"
@@ -17,8 +17,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// requestByRef reads a request named in the URL; a malformed reference is not found.
-func (s *Cases) requestByRef(c *gin.Context) (*rights.Request, bool) {
+// RequestByRef reads a request named in the URL; a malformed reference is not found.
+func (s *Cases) RequestByRef(c *gin.Context) (*rights.Request, bool) {
 	ref := c.Param("ref")
 	if !rights.ValidRef(ref) {
 		s.Fail(c, apperr.ErrNotFound)
@@ -32,8 +32,8 @@ func (s *Cases) requestByRef(c *gin.Context) (*rights.Request, bool) {
 	return r, true
 }
 
-// purposeNames maps purpose ids to their names in the current notice.
-func (s *Cases) purposeNames(ctx context.Context) (map[string]consent.Text, error) {
+// PurposeNames maps purpose ids to their names in the current notice.
+func (s *Cases) PurposeNames(ctx context.Context) (map[string]consent.Text, error) {
 	names := map[string]consent.Text{}
 	n, err := s.Notices.Current(ctx)
 	if errors.Is(err, apperr.ErrNotFound) {
@@ -48,7 +48,7 @@ func (s *Cases) purposeNames(ctx context.Context) (map[string]consent.Text, erro
 	return names, nil
 }
 
-func validKind(k rights.Kind) bool {
+func ValidKind(k rights.Kind) bool {
 	for _, x := range rights.Kinds {
 		if x == k {
 			return true
@@ -57,7 +57,7 @@ func validKind(k rights.Kind) bool {
 	return false
 }
 
-const queuePageSize = 50
+const QueuePageSize = 50
 
 // Cases are what the requester's, the guest's and the officer's pages share about one
 // request: reading it by reference, its letters, its attachments and copy package, and
@@ -77,4 +77,28 @@ type Cases struct {
 	casework    *casework.Service
 	agency      receipt.Controller
 	disk        *web.DiskWatch
+}
+
+// Services are what Cases read and change besides the core.
+type Services struct {
+	Requests    rights.Requests
+	Timeline    rights.Timeline
+	Guests      rights.Guests
+	Messages    rights.Messages
+	Fees        rights.FeeSchedule
+	Consents    *consent.Service
+	Disclosures disclosure.Register
+	Files       files.Store
+	Packages    export.Packages
+	Letters     *letters.Service
+	Casework    *casework.Service
+	Agency      receipt.Controller
+	Disk        *web.DiskWatch
+}
+
+// New builds the shared reading of requests.
+func New(core *web.Core, s Services) *Cases {
+	return &Cases{Core: core, requests: s.Requests, timeline: s.Timeline, guests: s.Guests, messages: s.Messages, fees: s.Fees,
+		consents: s.Consents, disclosures: s.Disclosures, files: s.Files, packages: s.Packages, letters: s.Letters,
+		casework: s.Casework, agency: s.Agency, disk: s.Disk}
 }

@@ -1,4 +1,4 @@
-package handlers
+package cases
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-type letterPage struct {
+type LetterPage struct {
 	Letter string // its name: "extension", "decision", "due_moved-2", …
 	// Kind is what the letter is: the name without its ordinal ("due_moved").
 	Kind    string
@@ -39,7 +39,7 @@ type letterPage struct {
 	Number    string
 	Date      time.Time
 	Agency    receipt.Controller // the contact line
-	Recipient recipient
+	Recipient Recipient
 	Names     map[string]consent.Text
 	Fees      map[string]rights.FeeItem
 	Pay       rights.PaymentInfo // how a fee is paid, when there is one
@@ -50,9 +50,9 @@ type letterPage struct {
 	CSS template.CSS
 }
 
-// recipient is who a letter is addressed to (受文者), with a postal address when the
+// Recipient is who a letter is addressed to (受文者), with a postal address when the
 // portal holds one, for a window envelope.
-type recipient struct {
+type Recipient struct {
 	Name, Address, Lang string
 }
 
@@ -79,9 +79,9 @@ func (s *Cases) noticeNote(ctx context.Context, r *rights.Request, n *rights.Not
 	return "", nil
 }
 
-func (s *Cases) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
+func (s *Cases) RenderLetter(c *gin.Context, r *rights.Request, officer bool) {
 	letter := c.Param("letter")
-	p, err := s.letterPageOf(c.Request.Context(), r, letter, officer)
+	p, err := s.LetterPageOf(c.Request.Context(), r, letter, officer)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -89,9 +89,9 @@ func (s *Cases) renderLetter(c *gin.Context, r *rights.Request, officer bool) {
 	s.Render(c, http.StatusOK, "letter", s.View(c, "letter."+p.Kind+"_title", *p))
 }
 
-// letterPageOf is one letter of r as printed: numbered (once), in the requester's
+// LetterPageOf is one letter of r as printed: numbered (once), in the requester's
 // language, addressed for a window envelope. Not found: r has no such letter.
-func (s *Cases) letterPageOf(ctx context.Context, r *rights.Request, letter string, officer bool) (*letterPage, error) {
+func (s *Cases) LetterPageOf(ctx context.Context, r *rights.Request, letter string, officer bool) (*LetterPage, error) {
 	at := casework.LetterDate(r, letter)
 	if at.IsZero() {
 		return nil, apperr.ErrNotFound
@@ -100,12 +100,12 @@ func (s *Cases) letterPageOf(ctx context.Context, r *rights.Request, letter stri
 	if err != nil {
 		return nil, err
 	}
-	names, err := s.purposeNames(ctx)
+	names, err := s.PurposeNames(ctx)
 	if err != nil {
 		return nil, err
 	}
-	to := s.recipientOf(ctx, r)
-	p := &letterPage{Letter: letter, Kind: rights.LetterKind(letter), Request: r, L: s.ViewIn(to.Lang), Set: issued.Settings, Date: at,
+	to := s.RecipientOf(ctx, r)
+	p := &LetterPage{Letter: letter, Kind: rights.LetterKind(letter), Request: r, L: s.ViewIn(to.Lang), Set: issued.Settings, Date: at,
 		Number: issued.Number.Format(issued.Settings.Prefix, to.Lang), Agency: web.AgencyOf(s.agency), Recipient: to,
 		Names: names, Fees: map[string]rights.FeeItem{}, Officer: officer, AppealDays: letters.AppealDays}
 	if p.Notice = r.NoticeOf(letter); p.Notice != nil {
@@ -128,16 +128,16 @@ func (s *Cases) letterPageOf(ctx context.Context, r *rights.Request, letter stri
 	return p, nil
 }
 
-// letterFiles are r's letters as HTML documents of their own (the stylesheet inlined),
+// LetterFilesOf are r's letters as HTML documents of their own (the stylesheet inlined),
 // in the requester's language, to be mailed before the data behind them is erased.
-func (s *Cases) letterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
+func (s *Cases) LetterFilesOf(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
 	css, err := static.Files.ReadFile("css/site.css")
 	if err != nil {
 		return nil, err
 	}
 	var out []account.MailFile
 	for _, letter := range r.Letters() {
-		p, err := s.letterPageOf(ctx, r, letter, false)
+		p, err := s.LetterPageOf(ctx, r, letter, false)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue
 		} else if err != nil {
@@ -160,17 +160,17 @@ func (s *Cases) letterFiles(ctx context.Context, r *rights.Request) ([]account.M
 	return out, nil
 }
 
-// recipientOf is the requester of r as a letter addresses them: an account's name and
+// RecipientOf is the requester of r as a letter addresses them: an account's name and
 // postal address, or a guest's name, in the language of the mail they receive. A
 // requester no longer on file (erased) is addressed by role.
-func (s *Cases) recipientOf(ctx context.Context, r *rights.Request) recipient {
-	var to recipient
+func (s *Cases) RecipientOf(ctx context.Context, r *rights.Request) Recipient {
+	var to Recipient
 	if rights.IsGuest(r.Subject) {
 		if g, err := s.guests.Guest(ctx, r.Subject); err == nil {
-			to = recipient{Name: g.Name, Lang: g.Lang}
+			to = Recipient{Name: g.Name, Lang: g.Lang}
 		}
 	} else if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
-		to = recipient{Name: u.Name, Address: u.Address, Lang: u.Lang}
+		to = Recipient{Name: u.Name, Address: u.Address, Lang: u.Lang}
 	} else if !errors.Is(err, apperr.ErrNotFound) {
 		s.Log.Warn("letter: the requester could not be read", "ref", r.Ref, "err", err)
 	}
