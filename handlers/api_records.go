@@ -40,8 +40,12 @@ func disclosureJSON(r *disclosure.Record) apiDisclosureJSON {
 
 // apiDisclosures lists the register, filtered like the officers' page.
 func (s *Server) apiDisclosures(c *gin.Context) {
-	rs, _, _, ok := s.filteredDisclosures(c)
-	if !ok {
+	rs, _, _, inv, err := s.ListDisclosures(c)
+	if inv != nil {
+		err = inv
+	}
+	if err != nil {
+		s.Fail(c, err)
 		return
 	}
 	out := make([]apiDisclosureJSON, len(rs))

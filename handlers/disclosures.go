@@ -80,13 +80,6 @@ type disclosurePage struct {
 	Files    []files.File
 }
 
-func dateOf(t time.Time) rights.Date {
-	if t.IsZero() {
-		return rights.Date{}
-	}
-	return rights.NewDate(t.Year(), t.Month(), t.Day())
-}
-
 func (s *Server) renderDisclosure(c *gin.Context, status int, p disclosurePage, inv *apperr.Invalid) {
 	p.Grounds, p.Kinds = disclosure.Grounds, disclosure.RecipientKinds
 	if p.Values == nil {
@@ -156,9 +149,9 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	id := c.Param("id")
 	vals := f.Values()
 	me := web.CurrentUser(c).ID
-	r := &disclosure.Record{ID: id, Version: f.Version, First: dateOf(f.First), Last: dateOf(f.Last), Frequency: f.Frequency,
+	r := &disclosure.Record{ID: id, Version: f.Version, First: web.DateOf(f.First), Last: web.DateOf(f.Last), Frequency: f.Frequency,
 		RecipientName: f.RecipientName, RecipientAddress: f.RecipientAddress, RecipientKind: f.RecipientKind, Description: f.Description,
-		Ground: f.Ground, Reference: f.Reference, Count: f.Count, WithheldUntil: dateOf(f.WithheldUntil), Officer: me, Changed: s.Now(), ChangedBy: me}
+		Ground: f.Ground, Reference: f.Reference, Count: f.Count, WithheldUntil: web.DateOf(f.WithheldUntil), Officer: me, Changed: s.Now(), ChangedBy: me}
 	for _, cat := range strings.FieldsFunc(strings.ToUpper(f.Categories), func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '\n' }) {
 		r.Categories = append(r.Categories, strings.TrimSpace(cat))
 	}
@@ -249,58 +242,12 @@ func (s *Server) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHe
 // disclosureFile serves a document of a disclosure record to an officer.
 func (s *Server) disclosureFile(c *gin.Context) { s.ServeFile(c, c.Param("id"), c.Param("fid")) }
 
-type disclosureFilter struct {
-	Recipient string    `form:"recipient" validate:"max=100" label:"disclosure.recipient_name"`
-	Ground    string    `form:"ground" validate:"max=20" label:"disclosure.ground"`
-	From      time.Time `form:"from" label:"disclosure.from"`
-	To        time.Time `form:"to" label:"disclosure.to"`
-}
-
 type disclosuresPage struct {
 	Records []*disclosure.Record
 	Filter  map[string]string
 	Grounds []string
 	Query   template.URL
 	Total   int
-}
-
-func (s *Server) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, disclosureFilter, int, bool) {
-	var f disclosureFilter
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return nil, f, 0, false
-	}
-	if len(inv.Problems) > 0 {
-		// A date out of range is the officer's to correct, not a reason to show
-		// another period as if it were the one asked for.
-		if c.FullPath() != "/officer/disclosures" {
-			s.Fail(c, inv)
-			return nil, f, 0, false
-		}
-		web.InFormOrder(inv, &f)
-		v := s.View(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
-			Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": c.Query("from"), "to": c.Query("to")}})
-		v.Problems = inv.Problems
-		s.Render(c, http.StatusBadRequest, "disclosures", v)
-		return nil, f, 0, false
-	}
-	if f.From.IsZero() && f.To.IsZero() {
-		// The register is read a period at a time: without dates, the last twelve months.
-		f.From = s.Now().In(web.Taipei).AddDate(-1, 0, 0)
-	}
-	all, err := s.Disclosures.List(c.Request.Context(), dateOf(f.From), dateOf(f.To))
-	if err != nil {
-		s.Fail(c, err)
-		return nil, f, 0, false
-	}
-	flt := disclosure.Filter{Recipient: f.Recipient, Ground: f.Ground, From: dateOf(f.From), To: dateOf(f.To)}
-	var out []*disclosure.Record
-	for _, r := range all {
-		if flt.Match(r) {
-			out = append(out, r)
-		}
-	}
-	return out, f, len(all), true
 }
 
 // disclosuresList is the register with filters.
@@ -378,4 +325,26 @@ func (s *Server) disclosuresReport(c *gin.Context) {
 		return out[i].Ground < out[j].Ground
 	})
 	s.Render(c, http.StatusOK, "disclosure_report", s.View(c, "disclosures.report_title", out))
+}
+
+// filteredDisclosures is the register as the officers' list, export and report read it;
+// false when it has answered: a filter with problems shows the list again with them (the
+// export and the report, which have no form, list the problems).
+func (s *Server) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, cases.DisclosureFilter, int, bool) {
+	rs, f, total, inv, err := s.ListDisclosures(c)
+	if inv != nil && c.FullPath() != "/officer/disclosures" {
+		err = inv
+	}
+	if err != nil {
+		s.Fail(c, err)
+		return nil, f, 0, false
+	}
+	if inv != nil {
+		v := s.View(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
+			Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": c.Query("from"), "to": c.Query("to")}})
+		v.Problems = inv.Problems
+		s.Render(c, http.StatusBadRequest, "disclosures", v)
+		return nil, f, 0, false
+	}
+	return rs, f, total, true
 }

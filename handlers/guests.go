@@ -233,7 +233,11 @@ func (s *Server) guestLetter(c *gin.Context) {
 
 func (s *Server) guestMessage(c *gin.Context) {
 	if r, ok := s.guestRequest(c); ok {
-		s.postMessage(c, r, "requester")
+		if err := s.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) {
+			s.renderRequestPage(c, status, r, vals, inv)
+		}); err != nil {
+			s.Fail(c, err)
+		}
 	}
 }
 

@@ -20,12 +20,3 @@ func (s *Server) requesterLetter(c *gin.Context) {
 	}
 	s.RenderLetter(c, r, false)
 }
-
-// officerLetter shows an officer the same notice, to print and post.
-func (s *Server) officerLetter(c *gin.Context) {
-	r, ok := s.RequestByRef(c)
-	if !ok {
-		return
-	}
-	s.RenderLetter(c, r, true)
-}

@@ -269,27 +269,11 @@ func queueRowsFor(v *web.View, p *queuePage) []queueRow {
 			row.Assignee = v.T("officer.someone")
 		}
 		if !ck.Due.IsZero() {
-			row.DueStatus, row.Due = dueInWords(v, ck.Due, p.Today)
+			row.DueStatus, row.Due = web.DueInWords(v, ck.Due, p.Today)
 		}
 		rows[i] = row
 	}
 	return rows
-}
-
-// dueInWords is what the "due" partial shows: the status (the class), and the date with
-// how many days are left or past.
-func dueInWords(v *web.View, due, today rights.Date) (status, text string) {
-	var words string
-	status = v.DueStatus(due, today)
-	switch left := v.DaysLeft(due, today); status {
-	case "overdue":
-		words = v.T("due.overdue", -left)
-	case "due_today":
-		words = v.T("due.today")
-	default:
-		words = v.T("due.left", left)
-	}
-	return status, v.Date(due.Start()) + " · " + words
 }
 
 // queueCSV exports the filtered queue, every page of it.

@@ -261,7 +261,11 @@ func (s *Server) officerAct(c *gin.Context) {
 		s.decideSubmit(c, r)
 		return
 	case "message":
-		s.postMessage(c, r, "officer")
+		if err := s.PostMessage(c, r, "officer", func(status int, vals map[string]string, inv *apperr.Invalid) {
+			s.renderOfficerRequest(c, status, r, "message", vals, inv)
+		}); err != nil {
+			s.Fail(c, err)
+		}
 		return
 	}
 	var f officerActForm

@@ -251,7 +251,7 @@ func (s *Server) myRequests(c *gin.Context) {
 		row := requestRow{Ref: r.Ref, Kind: v.T("right." + string(r.Kind) + ".name"), Received: v.Date(r.Received.Start()),
 			State: v.T("state." + string(r.State))}
 		if r.State.Deciding() {
-			row.DueStatus, row.Due = dueInWords(v, r.Due, p.Today)
+			row.DueStatus, row.Due = web.DueInWords(v, r.Due, p.Today)
 		}
 		if p.Rows[i], err = s.RowHTML(v, "requests", "fragment/request_row", row); err != nil {
 			s.Fail(c, err)

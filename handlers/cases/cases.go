@@ -17,14 +17,19 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// RequestByRef reads a request named in the URL; a malformed reference is not found.
-func (s *Cases) RequestByRef(c *gin.Context) (*rights.Request, bool) {
+// Request reads the request named in the URL; a malformed reference is not found.
+func (s *Cases) Request(c *gin.Context) (*rights.Request, error) {
 	ref := c.Param("ref")
 	if !rights.ValidRef(ref) {
-		s.Fail(c, apperr.ErrNotFound)
-		return nil, false
+		return nil, apperr.ErrNotFound
 	}
-	r, err := s.requests.ByRef(c.Request.Context(), ref)
+	return s.requests.ByRef(c.Request.Context(), ref)
+}
+
+// RequestByRef is Request for handlers that answer errors themselves: false when it
+// has answered.
+func (s *Cases) RequestByRef(c *gin.Context) (*rights.Request, bool) {
+	r, err := s.Request(c)
 	if err != nil {
 		s.Fail(c, err)
 		return nil, false
