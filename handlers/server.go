@@ -25,6 +25,7 @@ import (
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/admin"
 	"github.com/example/pdpa-portal/handlers/cases"
+	"github.com/example/pdpa-portal/handlers/officer"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/handlers/webmaster"
 	"github.com/example/pdpa-portal/incident"
@@ -154,13 +155,13 @@ type Server struct {
 
 	webmaster *webmaster.Handlers
 	admin     *admin.Handlers
+	officer   *officer.Handlers
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
 	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
 	// disk watches the free space of the data directory.
 	disk      *web.DiskWatch
-	officers  officerCache
 	preparing atomic.Bool // the database is being prepared (SetPreparing)
 	metrics   *metrics
 }
@@ -229,6 +230,9 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
 	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)
 	s.webmaster = webmaster.New(core)
+	s.officer = officer.New(s.Cases, officer.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages,
+		Fees: d.Fees, Calendar: d.Calendar, Fulfil: d.Fulfil, Search: d.Search, Consents: d.Consents, Drafts: d.Drafts,
+		Disclosures: d.Disclosures, Files: d.Files, Letters: d.Letters, Casework: s.Casework, Backups: d.Backups, Disk: s.disk})
 	s.admin = admin.New(core, admin.Services{Reviews: d.Reviews, APITokens: d.APITokens, Drafts: d.Drafts, Catalogue: d.Catalogue,
 		ConsentStats: d.ConsentStats, Calendar: d.Calendar, CalendarDays: d.CalendarDays, Fulfil: d.Fulfil, Quotas: d.Quotas,
 		Fees: d.Fees, Inventory: d.Inventory, Flags: d.Flags, Agency: d.Agency, Letters: d.Letters, Casework: s.Casework,

@@ -1,4 +1,4 @@
-package handlers
+package officer
 
 import (
 	"errors"
@@ -33,8 +33,8 @@ func (f queueFilter) filter() rights.QueueFilter {
 }
 
 // bindQueueFilter decodes the queue's filter: inv holds what the queue does not offer.
-func (s *Server) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Invalid, ok bool) {
-	if inv, ok = s.Bind(c, &f); !ok {
+func (h *Handlers) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Invalid, ok bool) {
+	if inv, ok = h.Bind(c, &f); !ok {
 		return f, nil, false
 	}
 	var bad *apperr.Invalid
@@ -85,12 +85,12 @@ type queuePage struct {
 // queueRows reads the open requests and applies the filter. The open requests are one
 // small document each in their own collection, so filtering them in memory reads a few
 // hundred documents however many requests were ever filed.
-func (s *Server) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.Request, clocks map[string]rights.Clock, err error) {
-	all, clocks, err = rights.OpenWithClocks(c.Request.Context(), s.Requests, s.Fulfil)
+func (h *Handlers) queueRows(c *gin.Context, f queueFilter) (all, rows []*rights.Request, clocks map[string]rights.Clock, err error) {
+	all, clocks, err = rights.OpenWithClocks(c.Request.Context(), h.requests, h.fulfilDays)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	rows = f.filter().Apply(all, clocks, web.CurrentUser(c).ID, rights.DateOf(s.Now()))
+	rows = f.filter().Apply(all, clocks, web.CurrentUser(c).ID, rights.DateOf(h.Now()))
 	return all, rows, clocks, nil
 }
 
@@ -140,18 +140,18 @@ func queueChoices(v *web.View, p *queuePage) {
 	}
 }
 
-// queue is the officers' list of open requests, soonest due first, with filters, counts
+// Queue is the officers' list of open requests, soonest due first, with filters, counts
 // per state, a search by reference and pages of 50.
-func (s *Server) queue(c *gin.Context) {
-	f, inv, ok := s.bindQueueFilter(c)
+func (h *Handlers) Queue(c *gin.Context) error {
+	f, inv, ok := h.bindQueueFilter(c)
 	if !ok {
-		return
+		return nil
 	}
 	if len(inv.Problems) > 0 {
 		f = queueFilter{} // a hand-edited address falls back to the whole queue
 	}
 	ctx := c.Request.Context()
-	p := queuePage{Today: rights.DateOf(s.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{}}
+	p := queuePage{Today: rights.DateOf(h.Now()), Filter: f, Counts: map[rights.State]int{}, People: map[string]string{}}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		// A reference is looked up by _id, open or not; the beginning of one narrows the
 		// open requests; an e-mail address, a name or a phone number finds the account
@@ -159,21 +159,19 @@ func (s *Server) queue(c *gin.Context) {
 		// by reading everyone's (rights.Search says why not the open requests either).
 		switch {
 		case rights.ValidRef(q):
-			if _, err := s.Requests.ByRef(ctx, q); err == nil {
+			if _, err := h.requests.ByRef(ctx, q); err == nil {
 				c.Redirect(http.StatusSeeOther, "/officer/requests/"+q)
-				return
+				return nil
 			} else if !errors.Is(err, apperr.ErrNotFound) {
-				s.Fail(c, err)
-				return
+				return err
 			}
 			p.NotFound = q
 		case rights.IsRefPrefix(q):
 			p.Prefix = q
 		default:
-			found, more, err := s.Search.ByPerson(ctx, q)
+			found, more, err := h.search.ByPerson(ctx, q)
 			if err != nil {
-				s.Fail(c, err)
-				return
+				return err
 			}
 			if len(found) == 0 {
 				p.NotFound = q
@@ -181,10 +179,9 @@ func (s *Server) queue(c *gin.Context) {
 			p.Found, p.FoundFor, p.FoundMore = found, q, more
 		}
 	}
-	all, rows, clocks, err := s.queueRows(c, f)
+	all, rows, clocks, err := h.queueRows(c, f)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p.Clocks = clocks
 	if p.Prefix != "" {
@@ -196,9 +193,8 @@ func (s *Server) queue(c *gin.Context) {
 		}
 		rows = kept
 	}
-	if p.FulfilDays, err = s.Fulfil.FulfilDays(ctx); err != nil {
-		s.Fail(c, err)
-		return
+	if p.FulfilDays, err = h.fulfilDays.FulfilDays(ctx); err != nil {
+		return err
 	}
 	for _, r := range all {
 		p.Counts[r.State]++
@@ -220,25 +216,24 @@ func (s *Server) queue(c *gin.Context) {
 		q.Set("page", strconv.Itoa(p.Page+1))
 		p.Next = template.URL(q.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
 	}
-	if p.Officers, err = s.officers.list(ctx, s.Users, s.Now()); err != nil {
-		s.Fail(c, err)
-		return
+	if p.Officers, err = h.officers.list(ctx, h.Users, h.Now()); err != nil {
+		return err
 	}
 	for _, o := range p.Officers {
 		p.People[o.ID] = o.Name
 	}
-	v := s.View(c, "queue.title", nil)
+	v := h.View(c, "queue.title", nil)
 	for _, row := range queueRowsFor(v, &p) {
-		h, err := s.RowHTML(v, "queue", "fragment/queue_row", row)
+		h, err := h.RowHTML(v, "queue", "fragment/queue_row", row)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		p.Rows = append(p.Rows, h)
 	}
 	queueChoices(v, &p)
 	v.Page = p
-	s.Render(c, http.StatusOK, "queue", v)
+	h.Render(c, http.StatusOK, "queue", v)
+	return nil
 }
 
 // queueRow is one row of the queue in words. They are worked out here rather than in
@@ -276,32 +271,29 @@ func queueRowsFor(v *web.View, p *queuePage) []queueRow {
 	return rows
 }
 
-// queueCSV exports the filtered queue, every page of it.
-func (s *Server) queueCSV(c *gin.Context) {
-	f, inv, ok := s.bindQueueFilter(c)
+// QueueCSV exports the filtered queue, every page of it.
+func (h *Handlers) QueueCSV(c *gin.Context) error {
+	f, inv, ok := h.bindQueueFilter(c)
 	if !ok {
-		return
+		return nil
 	}
 	if len(inv.Problems) > 0 {
-		s.Fail(c, inv)
-		return
+		return inv
 	}
-	_, rows, clocks, err := s.queueRows(c, f)
+	_, rows, clocks, err := h.queueRows(c, f)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	officers, err := s.officers.list(c.Request.Context(), s.Users, s.Now())
+	officers, err := h.officers.list(c.Request.Context(), h.Users, h.Now())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	names := map[string]string{}
 	for _, o := range officers {
 		names[o.ID] = o.Name
 	}
-	v := s.TextView(c)
-	today := rights.DateOf(s.Now())
+	v := h.TextView(c)
+	today := rights.DateOf(h.Now())
 	out := web.NewCSV()
 	w := out.W
 	_ = w.Write([]string{v.T("request.ref"), v.T("request.kind"), v.T("request.state"), v.T("request.received"), v.T("request.due"),
@@ -315,5 +307,6 @@ func (s *Server) queueCSV(c *gin.Context) {
 		_ = w.Write([]string{r.Ref, v.T("right." + string(r.Kind) + ".name"), v.T("state." + string(r.State)), r.Received.String(), r.Due.String(),
 			v.T("clock." + ck.Kind), ck.Due.String(), left, web.CSVCell(names[r.Assignee]), v.T("channel." + r.Channel), strconv.Itoa(r.Unread)})
 	}
-	s.SendCSV(c, "request-queue-"+today.String()+".csv", out)
+	h.SendCSV(c, "request-queue-"+today.String()+".csv", out)
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package officer
 
 import (
 	"errors"
@@ -13,42 +13,42 @@ import (
 
 // fulfil carries out a decided request (casework.Service.Fulfil says how); an erasure
 // is asked for confirmation first.
-func (s *Server) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, vals map[string]string) {
-	res, err := s.Casework.Fulfil(c.Request.Context(), casework.FulfilCommand{Ref: r.Ref, Version: f.Version, Officer: web.CurrentUser(c).ID,
+func (h *Handlers) fulfil(c *gin.Context, r *rights.Request, f *officerActForm, vals map[string]string) {
+	res, err := h.casework.Fulfil(c.Request.Context(), casework.FulfilCommand{Ref: r.Ref, Version: f.Version, Officer: web.CurrentUser(c).ID,
 		Note: f.FulfilNote, Lang: c.GetString(web.KeyLang), Confirmed: c.PostForm("confirm") == "yes"})
 	var ask *casework.ConfirmFirst
 	if errors.As(err, &ask) {
-		s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+		h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
 			Action: "/officer/requests/" + r.Ref + "/fulfil", Back: "/officer/requests/" + r.Ref})
 		return
 	}
-	if s.actFailed(c, r, "fulfil", vals, err) {
+	if h.actFailed(c, r, "fulfil", vals, err) {
 		return
 	}
-	s.actDone(c, r, res)
+	h.actDone(c, r, res)
 }
 
 // eraseAgain finishes an erasure that failed half-way, after a confirmation.
-func (s *Server) eraseAgain(c *gin.Context, r *rights.Request) {
-	res, err := s.Casework.EraseAgain(c.Request.Context(), casework.EraseCommand{Ref: r.Ref, Confirmed: c.PostForm("confirm") == "yes"})
+func (h *Handlers) eraseAgain(c *gin.Context, r *rights.Request) {
+	res, err := h.casework.EraseAgain(c.Request.Context(), casework.EraseCommand{Ref: r.Ref, Confirmed: c.PostForm("confirm") == "yes"})
 	var ask *casework.ConfirmFirst
 	if errors.As(err, &ask) {
-		s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
+		h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.erase_title", TextKey: "confirm.erase_text", TextArgs: []any{r.Ref},
 			Action: "/officer/requests/" + r.Ref + "/erase", Back: "/officer/requests/" + r.Ref})
 		return
 	}
-	if s.actFailed(c, r, "erase", nil, err) {
+	if h.actFailed(c, r, "erase", nil, err) {
 		return
 	}
-	s.actDone(c, r, res)
+	h.actDone(c, r, res)
 }
 
 // actDone says what the action did and goes back to the request.
-func (s *Server) actDone(c *gin.Context, r *rights.Request, res casework.Result) {
+func (h *Handlers) actDone(c *gin.Context, r *rights.Request, res casework.Result) {
 	kind := web.FlashSuccess
 	if res.Flash.Error {
 		kind = web.FlashError
 	}
-	s.AddFlashArgs(c, kind, res.Flash.Key, res.Flash.Args...)
+	h.AddFlashArgs(c, kind, res.Flash.Key, res.Flash.Args...)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 }

@@ -1,4 +1,4 @@
-package handlers
+package officer
 
 import (
 	"errors"
@@ -80,7 +80,7 @@ type disclosurePage struct {
 	Files    []files.File
 }
 
-func (s *Server) renderDisclosure(c *gin.Context, status int, p disclosurePage, inv *apperr.Invalid) {
+func (h *Handlers) renderDisclosure(c *gin.Context, status int, p disclosurePage, inv *apperr.Invalid) {
 	p.Grounds, p.Kinds = disclosure.Grounds, disclosure.RecipientKinds
 	if p.Values == nil {
 		p.Values = map[string]string{}
@@ -89,61 +89,60 @@ func (s *Server) renderDisclosure(c *gin.Context, status int, p disclosurePage, 
 	if !p.New {
 		title = "disclosure.title"
 	}
-	v := s.View(c, title, p)
+	v := h.View(c, title, p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "disclosure", v)
+	h.Render(c, status, "disclosure", v)
 }
 
-// newDisclosurePage shows an empty record.
-func (s *Server) newDisclosurePage(c *gin.Context) {
-	s.renderDisclosure(c, http.StatusOK, disclosurePage{New: true, Values: map[string]string{"first": rights.DateOf(s.Now()).String()}}, nil)
+// NewDisclosurePage shows an empty record.
+func (h *Handlers) NewDisclosurePage(c *gin.Context) error {
+	h.renderDisclosure(c, http.StatusOK, disclosurePage{New: true, Values: map[string]string{"first": rights.DateOf(h.Now()).String()}}, nil)
+	return nil
 }
 
-// disclosurePageFor shows a record, its versions and the form for a new version.
-func (s *Server) disclosurePageFor(c *gin.Context) {
+// DisclosurePageFor shows a record, its versions and the form for a new version.
+func (h *Handlers) DisclosurePageFor(c *gin.Context) error {
 	ctx := c.Request.Context()
-	r, err := s.Disclosures.Get(ctx, c.Param("id"))
+	r, err := h.disclosures.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	versions, err := s.Disclosures.Versions(ctx, r.ID)
+	versions, err := h.disclosures.Versions(ctx, r.ID)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	fs, err := s.Files.List(ctx, r.ID)
+	fs, err := h.files.List(ctx, r.ID)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p := disclosurePage{Record: r, Versions: versions, People: map[string]string{}, Emails: map[string]string{}, Files: fs}
 	var emails []string
 	for _, id := range r.Subjects {
-		if u, err := s.Users.ByID(ctx, id); err == nil {
+		if u, err := h.Users.ByID(ctx, id); err == nil {
 			emails = append(emails, u.Email)
 			p.Emails[id] = u.Email
 		}
 	}
 	for _, ver := range versions {
 		if _, ok := p.People[ver.ChangedBy]; !ok {
-			if u, err := s.Users.ByID(ctx, ver.ChangedBy); err == nil {
+			if u, err := h.Users.ByID(ctx, ver.ChangedBy); err == nil {
 				p.People[ver.ChangedBy] = u.Name
 			}
 		}
 	}
 	p.Values = disclosureFormOf(r, emails).Values()
-	s.renderDisclosure(c, http.StatusOK, p, nil)
+	h.renderDisclosure(c, http.StatusOK, p, nil)
+	return nil
 }
 
-// saveDisclosure records a new disclosure, or a new version of one (POST /:id).
-func (s *Server) saveDisclosure(c *gin.Context) {
+// SaveDisclosure records a new disclosure, or a new version of one (POST /:id).
+func (h *Handlers) SaveDisclosure(c *gin.Context) error {
 	var f disclosureForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	ctx := c.Request.Context()
 	id := c.Param("id")
@@ -151,7 +150,7 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	me := web.CurrentUser(c).ID
 	r := &disclosure.Record{ID: id, Version: f.Version, First: web.DateOf(f.First), Last: web.DateOf(f.Last), Frequency: f.Frequency,
 		RecipientName: f.RecipientName, RecipientAddress: f.RecipientAddress, RecipientKind: f.RecipientKind, Description: f.Description,
-		Ground: f.Ground, Reference: f.Reference, Count: f.Count, WithheldUntil: web.DateOf(f.WithheldUntil), Officer: me, Changed: s.Now(), ChangedBy: me}
+		Ground: f.Ground, Reference: f.Reference, Count: f.Count, WithheldUntil: web.DateOf(f.WithheldUntil), Officer: me, Changed: h.Now(), ChangedBy: me}
 	for _, cat := range strings.FieldsFunc(strings.ToUpper(f.Categories), func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '\n' }) {
 		r.Categories = append(r.Categories, strings.TrimSpace(cat))
 	}
@@ -164,13 +163,12 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		lines = nil
 	}
 	for _, line := range lines {
-		u, err := s.Users.ByEmail(ctx, line)
+		u, err := h.Users.ByEmail(ctx, line)
 		switch {
 		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
 			web.AddOnce(inv, "subjects", "disclosure.subject_unknown", line)
 		case err != nil:
-			s.Fail(c, err)
-			return
+			return err
 		case !u.EmailVerified:
 			// Anyone can sign up with another person's address: the record would show
 			// on the squatter's /account/data. Only a proven mailbox is the person.
@@ -181,38 +179,34 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		}
 	}
 	if id != "" {
-		old, err := s.Disclosures.Get(ctx, id)
+		old, err := h.disclosures.Get(ctx, id)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		r.Officer = old.Officer
 	}
 	var used int64
 	if id != "" {
 		var err error
-		if used, err = s.Files.Used(ctx, id); err != nil {
-			s.Fail(c, err)
-			return
+		if used, err = h.files.Used(ctx, id); err != nil {
+			return err
 		}
 	}
 	fhs, err := cases.Uploads(c, used)
 	if err != nil && !cases.UploadProblem(inv, err) {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if inv, err := web.Merge(inv, disclosure.Validate(r).OrNil()); err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	} else if len(inv.Problems) > 0 {
 		web.InFormOrder(inv, &f)
-		s.renderDisclosure(c, http.StatusBadRequest, disclosurePage{Values: vals, New: id == "", Record: &disclosure.Record{ID: id}}, inv)
-		return
+		h.renderDisclosure(c, http.StatusBadRequest, disclosurePage{Values: vals, New: id == "", Record: &disclosure.Record{ID: id}}, inv)
+		return nil
 	}
-	err = s.Disclosures.Save(ctx, r)
+	err = h.disclosures.Save(ctx, r)
 	if err == nil {
 		for _, fh := range fhs {
-			if err = s.storeRecordFile(c, r.ID, fh); err != nil {
+			if err = h.storeRecordFile(c, r.ID, fh); err != nil {
 				break
 			}
 		}
@@ -221,26 +215,29 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 		err = &web.PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
 	}
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.disclosure_saved")
+	h.AddFlash(c, web.FlashSuccess, "flash.disclosure_saved")
 	c.Redirect(http.StatusSeeOther, "/officer/disclosures/"+r.ID)
+	return nil
 }
 
 // storeRecordFile keeps a document of a disclosure (the request letter, the reply).
-func (s *Server) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHeader) error {
+func (h *Handlers) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHeader) error {
 	f, err := fh.Open()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return s.Files.Put(c.Request.Context(), &files.File{Ref: id, Subject: files.RecordsSubject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeRecord, UploadedBy: web.CurrentUser(c).ID, Created: s.Now()}, f)
+	return h.files.Put(c.Request.Context(), &files.File{Ref: id, Subject: files.RecordsSubject, Name: fh.Filename, Role: files.RoleOfficer,
+		Purpose: files.PurposeRecord, UploadedBy: web.CurrentUser(c).ID, Created: h.Now()}, f)
 }
 
-// disclosureFile serves a document of a disclosure record to an officer.
-func (s *Server) disclosureFile(c *gin.Context) { s.ServeFile(c, c.Param("id"), c.Param("fid")) }
+// DisclosureFile serves a document of a disclosure record to an officer.
+func (h *Handlers) DisclosureFile(c *gin.Context) error {
+	h.ServeFile(c, c.Param("id"), c.Param("fid"))
+	return nil
+}
 
 type disclosuresPage struct {
 	Records []*disclosure.Record
@@ -250,24 +247,25 @@ type disclosuresPage struct {
 	Total   int
 }
 
-// disclosuresList is the register with filters.
-func (s *Server) disclosuresList(c *gin.Context) {
-	rs, f, total, ok := s.filteredDisclosures(c)
+// DisclosuresList is the register with filters.
+func (h *Handlers) DisclosuresList(c *gin.Context) error {
+	rs, f, total, ok := h.filteredDisclosures(c)
 	if !ok {
-		return
+		return nil
 	}
 	q := template.URL(url.Values{"recipient": {f.Recipient}, "ground": {f.Ground}, "from": {web.FormDate(f.From)}, "to": {web.FormDate(f.To)}}.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
-	s.Render(c, http.StatusOK, "disclosures", s.View(c, "disclosures.title", disclosuresPage{Records: rs, Total: total, Grounds: disclosure.Grounds, Query: q,
+	h.Render(c, http.StatusOK, "disclosures", h.View(c, "disclosures.title", disclosuresPage{Records: rs, Total: total, Grounds: disclosure.Grounds, Query: q,
 		Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": web.FormDate(f.From), "to": web.FormDate(f.To)}}))
+	return nil
 }
 
-// disclosuresCSV exports what the list shows.
-func (s *Server) disclosuresCSV(c *gin.Context) {
-	rs, _, _, ok := s.filteredDisclosures(c)
+// DisclosuresCSV exports what the list shows.
+func (h *Handlers) DisclosuresCSV(c *gin.Context) error {
+	rs, _, _, ok := h.filteredDisclosures(c)
 	if !ok {
-		return
+		return nil
 	}
-	v := s.TextView(c)
+	v := h.TextView(c)
 	out := web.NewCSV()
 	w := out.W
 	_ = w.Write([]string{v.T("disclosure.first"), v.T("disclosure.last"), v.T("disclosure.frequency"), v.T("disclosure.recipient_name"),
@@ -282,7 +280,8 @@ func (s *Server) disclosuresCSV(c *gin.Context) {
 			v.T("recipient." + r.RecipientKind), strings.Join(r.Categories, " "), web.CSVCell(r.Description), v.T("dground." + r.Ground),
 			web.CSVCell(r.Reference), strconv.Itoa(people), web.DateOrBlank(r.WithheldUntil), strconv.Itoa(r.Version)})
 	}
-	s.SendCSV(c, "disclosures-"+rights.DateOf(s.Now()).String()+".csv", out)
+	h.SendCSV(c, "disclosures-"+rights.DateOf(h.Now()).String()+".csv", out)
+	return nil
 }
 
 type reportRow struct {
@@ -292,12 +291,12 @@ type reportRow struct {
 	People  int
 }
 
-// disclosuresReport counts the records and the people concerned per month and ground
+// DisclosuresReport counts the records and the people concerned per month and ground
 // (a series counts in the month it began).
-func (s *Server) disclosuresReport(c *gin.Context) {
-	rs, _, _, ok := s.filteredDisclosures(c)
+func (h *Handlers) DisclosuresReport(c *gin.Context) error {
+	rs, _, _, ok := h.filteredDisclosures(c)
 	if !ok {
-		return
+		return nil
 	}
 	rows := map[string]*reportRow{}
 	for _, r := range rs {
@@ -324,26 +323,27 @@ func (s *Server) disclosuresReport(c *gin.Context) {
 		}
 		return out[i].Ground < out[j].Ground
 	})
-	s.Render(c, http.StatusOK, "disclosure_report", s.View(c, "disclosures.report_title", out))
+	h.Render(c, http.StatusOK, "disclosure_report", h.View(c, "disclosures.report_title", out))
+	return nil
 }
 
 // filteredDisclosures is the register as the officers' list, export and report read it;
 // false when it has answered: a filter with problems shows the list again with them (the
 // export and the report, which have no form, list the problems).
-func (s *Server) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, cases.DisclosureFilter, int, bool) {
-	rs, f, total, inv, err := s.ListDisclosures(c)
+func (h *Handlers) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, cases.DisclosureFilter, int, bool) {
+	rs, f, total, inv, err := h.ListDisclosures(c)
 	if inv != nil && c.FullPath() != "/officer/disclosures" {
 		err = inv
 	}
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return nil, f, 0, false
 	}
 	if inv != nil {
-		v := s.View(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
+		v := h.View(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
 			Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": c.Query("from"), "to": c.Query("to")}})
 		v.Problems = inv.Problems
-		s.Render(c, http.StatusBadRequest, "disclosures", v)
+		h.Render(c, http.StatusBadRequest, "disclosures", v)
 		return nil, f, 0, false
 	}
 	return rs, f, total, true

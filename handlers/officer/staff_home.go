@@ -1,4 +1,4 @@
-package handlers
+package officer
 
 import (
 	"context"
@@ -33,12 +33,12 @@ type requestCounts struct {
 
 // countRequests counts the open requests overdue, due today and with unread replies,
 // each against the clock it runs on now.
-func (s *Server) countRequests(ctx context.Context, me string) (*requestCounts, error) {
-	open, clocks, err := rights.OpenWithClocks(ctx, s.Requests, s.Fulfil)
+func (h *Handlers) countRequests(ctx context.Context, me string) (*requestCounts, error) {
+	open, clocks, err := rights.OpenWithClocks(ctx, h.requests, h.fulfilDays)
 	if err != nil {
 		return nil, err
 	}
-	today := rights.DateOf(s.Now())
+	today := rights.DateOf(h.Now())
 	var n requestCounts
 	add := func(all, mine *int, yes bool, r *rights.Request) {
 		if yes {
@@ -64,48 +64,45 @@ type backupWarning struct {
 	Days int // whole days since the last success started
 }
 
-// staffHome is the starting page of every staff member: the areas their roles open.
+// StaffHome is the starting page of every staff member: the areas their roles open.
 // Administrators are the ones to notice that the nightly backup stopped working: the
 // operator's cron mail is easily ignored, this page is not.
-func (s *Server) staffHome(c *gin.Context) {
+func (h *Handlers) StaffHome(c *gin.Context) error {
 	var p staffHomePage
-	if u := web.CurrentUser(c); s.Backups != nil && u != nil && u.Has(account.RoleAdmin) {
-		st, err := s.Backups.BackupStatus(c.Request.Context(), backup.Data)
+	if u := web.CurrentUser(c); h.backups != nil && u != nil && u.Has(account.RoleAdmin) {
+		st, err := h.backups.BackupStatus(c.Request.Context(), backup.Data)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
-		now := s.Now()
+		now := h.Now()
 		if a := st.Attention(now); a.Any() {
 			p.Backup = &backupWarning{Attention: a, Status: st, Days: int(now.Sub(st.LastOK.At) / (24 * time.Hour))}
 		}
 	}
 	if u := web.CurrentUser(c); u != nil && u.Has(account.RoleAdmin) {
-		p.Disk = s.disk.Warning(c.Request.Context())
-		locked, err := s.Accounts.LockedStaff(c.Request.Context())
+		p.Disk = h.disk.Warning(c.Request.Context())
+		locked, err := h.Accounts.LockedStaff(c.Request.Context())
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		p.Locked = locked
 	}
 	if u := web.CurrentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
-		counts, err := s.countRequests(c.Request.Context(), u.ID)
+		counts, err := h.countRequests(c.Request.Context(), u.ID)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		p.Counts = counts
-		if today := rights.DateOf(s.Now()); today.Month >= time.November {
-			next, err := s.Calendar.List(c.Request.Context(), today.Year+1)
+		if today := rights.DateOf(h.Now()); today.Month >= time.November {
+			next, err := h.calendar.List(c.Request.Context(), today.Year+1)
 			if err != nil {
-				s.Fail(c, err)
-				return
+				return err
 			}
 			if len(next) == 0 {
 				p.CalendarMissing = today.Year + 1
 			}
 		}
 	}
-	s.Render(c, http.StatusOK, "staff_home", s.View(c, "staff.title", p))
+	h.Render(c, http.StatusOK, "staff_home", h.View(c, "staff.title", p))
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package officer
 
 import (
 	"errors"
@@ -37,82 +37,80 @@ type paperPage struct {
 	Versions []*consent.Notice
 }
 
-func (s *Server) paperPage(c *gin.Context, status int, p paperPage, inv *apperr.Invalid) {
-	n, err := s.Notices.Current(c.Request.Context())
+func (h *Handlers) paperPage(c *gin.Context, status int, p paperPage, inv *apperr.Invalid) {
+	n, err := h.Notices.Current(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	vs, err := s.Drafts.Versions(c.Request.Context())
+	vs, err := h.drafts.Versions(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
 	p.Prefix, p.Purposes, p.Langs, p.Versions = "paper", n.Purposes, []string{i18n.ZH, i18n.EN}, vs
 	if p.Values == nil {
 		p.Values = map[string]string{"form_lang": i18n.ZH, "action": "grant", "version": strconv.Itoa(n.Version)}
 	}
-	v := s.View(c, "paper.title", p)
+	v := h.View(c, "paper.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "paper_consent", v)
+	h.Render(c, status, "paper_consent", v)
 }
 
-// paperConsentForm lets an officer enter a consent or withdrawal the person signed on
+// PaperConsentForm lets an officer enter a consent or withdrawal the person signed on
 // paper, so every channel ends in the same record and receipt. After a recording it
 // lists the scans kept with it.
-func (s *Server) paperConsentForm(c *gin.Context) {
+func (h *Handlers) PaperConsentForm(c *gin.Context) error {
 	p := paperPage{}
 	if id := c.Query("recorded"); id != "" && len(id) <= 64 {
-		fs, err := s.Files.List(c.Request.Context(), files.ConsentRef(id))
+		fs, err := h.files.List(c.Request.Context(), files.ConsentRef(id))
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		p.Recorded, p.Scans = id, fs
 	}
-	s.paperPage(c, http.StatusOK, p, nil)
+	h.paperPage(c, http.StatusOK, p, nil)
+	return nil
 }
 
-// paperScan serves a scan kept with a paper consent, to officers only.
-func (s *Server) paperScan(c *gin.Context) {
-	s.ServeFile(c, files.ConsentRef(c.Param("id")), c.Param("fid"))
+// PaperScan serves a scan kept with a paper consent, to officers only.
+func (h *Handlers) PaperScan(c *gin.Context) error {
+	h.ServeFile(c, files.ConsentRef(c.Param("id")), c.Param("fid"))
+	return nil
 }
 
-func (s *Server) paperConsentSubmit(c *gin.Context) {
+func (h *Handlers) PaperConsentSubmit(c *gin.Context) error {
 	var f paperForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	vals := map[string]string{"email": f.Email, "purpose": f.Purpose, "action": f.Action, "form_lang": f.FormLang, "reference": f.Reference, "version": strconv.Itoa(f.Version)}
 	// The scan of the signed form is checked (size, type by content) before anything is
 	// recorded.
 	scans, err := cases.UploadsOf(c, "files", 0)
 	if err != nil && !cases.UploadProblemOf(inv, "files", err) {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	if len(scans) > 0 && s.disk.UploadsPaused(c.Request.Context()) {
-		s.Fail(c, web.ErrUploadsPaused)
-		return
+	if len(scans) > 0 && h.disk.UploadsPaused(c.Request.Context()) {
+		return web.ErrUploadsPaused
 	}
 	if len(inv.Problems) == 0 {
 		ctx := c.Request.Context()
-		u, err := s.Users.ByEmail(ctx, f.Email)
+		u, err := h.Users.ByEmail(ctx, f.Email)
 		switch {
 		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
 			inv.Add("email", "paper.no_account")
 		case err != nil:
-			s.Fail(c, err)
-			return
+			return err
 		case !u.EmailVerified:
 			// The receipt would land with whoever signed up with the address.
 			inv.Add("email", "paper.unverified")
 		}
 		if len(inv.Problems) == 0 {
-			e, err := s.Consents.RecordPaper(ctx, consent.Paper{Subject: u.ID, Purpose: f.Purpose, Grant: f.Action == "grant",
+			e, err := h.consents.RecordPaper(ctx, consent.Paper{Subject: u.ID, Purpose: f.Purpose, Grant: f.Action == "grant",
 				Lang: f.FormLang, Officer: web.CurrentUser(c).ID, Reference: f.Reference, Version: f.Version})
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
@@ -120,39 +118,39 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 			case errors.Is(err, consent.ErrRequired):
 				inv.Add("action", "consent.required_withdraw")
 			case err != nil:
-				s.Fail(c, err)
-				return
+				return err
 			default:
 				if e == nil {
-					s.AddFlash(c, web.FlashInfo, "flash.paper_unchanged")
+					h.AddFlash(c, web.FlashInfo, "flash.paper_unchanged")
 					c.Redirect(http.StatusSeeOther, "/officer/consents")
-					return
+					return nil
 				}
-				s.AddFlash(c, web.FlashSuccess, "flash.paper_recorded")
+				h.AddFlash(c, web.FlashSuccess, "flash.paper_recorded")
 				for _, fh := range scans {
 					// Sealed with the person's own key: erasing them shreds the scan too.
-					if err := s.putScan(c, e.ID, u.ID, fh); err != nil {
-						s.Log.Error("paper consent recorded, its scan not stored", "event", e.ID, "err", err)
-						s.AddFlash(c, web.FlashError, "flash.paper_scan_not_stored")
+					if err := h.putScan(c, e.ID, u.ID, fh); err != nil {
+						h.Log.Error("paper consent recorded, its scan not stored", "event", e.ID, "err", err)
+						h.AddFlash(c, web.FlashError, "flash.paper_scan_not_stored")
 						break
 					}
 				}
 				c.Redirect(http.StatusSeeOther, "/officer/consents?recorded="+url.QueryEscape(e.ID))
-				return
+				return nil
 			}
 		}
 	}
 	web.InFormOrder(inv, &f)
-	s.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, inv)
+	h.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, inv)
+	return nil
 }
 
 // putScan stores one scan of a paper consent event.
-func (s *Server) putScan(c *gin.Context, eventID, subject string, fh *multipart.FileHeader) error {
+func (h *Handlers) putScan(c *gin.Context, eventID, subject string, fh *multipart.FileHeader) error {
 	f, err := fh.Open()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return s.Files.Put(c.Request.Context(), &files.File{Ref: files.ConsentRef(eventID), Subject: subject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeConsent, UploadedBy: web.CurrentUser(c).ID, Created: s.Now()}, f)
+	return h.files.Put(c.Request.Context(), &files.File{Ref: files.ConsentRef(eventID), Subject: subject, Name: fh.Filename, Role: files.RoleOfficer,
+		Purpose: files.PurposeConsent, UploadedBy: web.CurrentUser(c).ID, Created: h.Now()}, f)
 }

@@ -1,4 +1,4 @@
-package handlers
+package officer
 
 import (
 	"errors"
@@ -58,13 +58,13 @@ type intakePage struct {
 	Today    string
 }
 
-func (s *Server) renderIntake(c *gin.Context, status int, vals map[string]string, checked []string, inv *apperr.Invalid) {
-	n, err := s.Notices.Current(c.Request.Context())
+func (h *Handlers) renderIntake(c *gin.Context, status int, vals map[string]string, checked []string, inv *apperr.Invalid) {
+	n, err := h.Notices.Current(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	today := rights.DateOf(s.Now()).String()
+	today := rights.DateOf(h.Now()).String()
 	if vals == nil {
 		vals = map[string]string{"channel": rights.ChannelPaper, "received": today, "basis": "received", "identity": rights.IntakeNone, "lang": i18n.ZH}
 	}
@@ -73,24 +73,27 @@ func (s *Server) renderIntake(c *gin.Context, status int, vals map[string]string
 	for _, id := range checked {
 		p.Checked[id] = true
 	}
-	v := s.View(c, "intake.title", p)
+	v := h.View(c, "intake.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "intake", v)
+	h.Render(c, status, "intake", v)
 }
 
-// intakePage shows the form for a paper or counter request.
-func (s *Server) intakePage(c *gin.Context) { s.renderIntake(c, http.StatusOK, nil, nil, nil) }
+// IntakePage shows the form for a paper or counter request.
+func (h *Handlers) IntakePage(c *gin.Context) error {
+	h.renderIntake(c, http.StatusOK, nil, nil, nil)
+	return nil
+}
 
-// intakeSubmit files a paper or counter request. The received date may be earlier than
+// IntakeSubmit files a paper or counter request. The received date may be earlier than
 // today (APA Art. 49: a request sent by registered mail counts from the postmark), so the
 // due date is counted from it. A person who gave no e-mail address is written to by post.
-func (s *Server) intakeSubmit(c *gin.Context) {
+func (h *Handlers) IntakeSubmit(c *gin.Context) error {
 	var f intakeForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	f.Name, f.Address, f.Email, f.Phone = strings.TrimSpace(f.Name), strings.TrimSpace(f.Address), strings.TrimSpace(f.Email), strings.TrimSpace(f.Phone)
 	if f.Identity == "" {
@@ -115,7 +118,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		vals["received"] = f.Received.Format("2006-01-02")
 	}
 	ctx := c.Request.Context()
-	now := s.Now()
+	now := h.Now()
 	today := rights.DateOf(now)
 	contact := rights.Contact{Name: f.Name, Email: account.NormalizeEmail(f.Email), Phone: f.Phone, Address: f.Address}
 	if f.Email == "" {
@@ -154,7 +157,7 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	var u *account.User
 	if f.Email != "" {
 		var err error
-		u, err = s.Users.ByEmail(ctx, f.Email)
+		u, err = h.Users.ByEmail(ctx, f.Email)
 		switch {
 		case errors.Is(err, apperr.ErrNotFound), err == nil && !u.EmailVerified && !u.IsStaff():
 			// No account, or one whose address was never proven: the request is a guest's,
@@ -163,14 +166,12 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 		case err == nil && u.IsStaff():
 			inv.Add("email", "intake.staff_email")
 		case err != nil:
-			s.Fail(c, err)
-			return
+			return err
 		}
 	}
-	n, err := s.Notices.Current(ctx)
+	n, err := h.Notices.Current(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Channel: f.Channel, Received: received, Scope: f.Scope, Purposes: f.Purposes,
 		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: web.CurrentUser(c).ID,
@@ -183,20 +184,19 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	}
 	if cases.ValidKind(r.Kind) {
 		if inv, err = web.Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 	}
 	// The scans are checked (size, type by content) as an online filing's are, before
 	// anything is stored.
-	letter, auth, ok := s.FilingUploads(c, inv, f.OnBehalf)
+	letter, auth, ok := h.FilingUploads(c, inv, f.OnBehalf)
 	if !ok {
-		return
+		return nil
 	}
 	if len(inv.Problems) > 0 {
 		web.InFormOrder(inv, &f)
-		s.renderIntake(c, http.StatusBadRequest, vals, f.Purposes, inv)
-		return
+		h.renderIntake(c, http.StatusBadRequest, vals, f.Purposes, inv)
+		return nil
 	}
 	in := &casework.Intake{Identity: f.Identity}
 	if u != nil {
@@ -208,23 +208,24 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	}
 	// Filed only with its confirmation mail queued (casework: File); a person without
 	// e-mail is sent none. The check actually done goes on the timeline at once.
-	filed, err := s.Casework.File(ctx, casework.Filing{Request: r, Intake: in, Attached: []casework.Attached{
+	filed, err := h.casework.File(ctx, casework.Filing{Request: r, Intake: in, Attached: []casework.Attached{
 		{Files: cases.Checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
 		{Files: cases.Checked(letter), Role: files.RoleRequester, Purpose: files.PurposeRequest}}})
 	if err != nil {
 		status, key := web.StatusOf(err)
 		if status >= 500 {
-			s.Log.Error("paper request refused: nothing stored", "request_id", c.GetString(web.KeyRequestID), "status", status, "err", err)
+			h.Log.Error("paper request refused: nothing stored", "request_id", c.GetString(web.KeyRequestID), "status", status, "err", err)
 		}
 		if key == "" {
 			key = "request.not_stored"
 		}
-		s.renderIntake(c, status, vals, f.Purposes, (&apperr.Invalid{}).Add("", key))
-		return
+		h.renderIntake(c, status, vals, f.Purposes, (&apperr.Invalid{}).Add("", key))
+		return nil
 	}
 	if filed.CheckUnrecorded {
-		s.AddFlash(c, web.FlashError, "flash.intake_check_not_recorded")
+		h.AddFlash(c, web.FlashError, "flash.intake_check_not_recorded")
 	}
-	s.AddFlashArgs(c, web.FlashSuccess, "flash.intake_filed", r.Ref)
+	h.AddFlashArgs(c, web.FlashSuccess, "flash.intake_filed", r.Ref)
 	c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
+	return nil
 }

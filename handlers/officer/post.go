@@ -1,4 +1,4 @@
-package handlers
+package officer
 
 import (
 	"context"
@@ -33,14 +33,14 @@ type postPage struct {
 // postRows reads the letters named by ids (each an _id look-up of its request), leaving
 // out those no longer to post when pending: delivered meanwhile, or their requester
 // erased.
-func (s *Server) postRows(ctx context.Context, ids []string, pending bool) ([]postRow, error) {
+func (h *Handlers) postRows(ctx context.Context, ids []string, pending bool) ([]postRow, error) {
 	var out []postRow
 	for _, id := range ids {
 		ref, letter, ok := letters.ParsePostID(id)
 		if !ok || !rights.ValidRef(ref) {
 			continue
 		}
-		r, err := s.Requests.ByRef(ctx, ref)
+		r, err := h.requests.ByRef(ctx, ref)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue
 		} else if err != nil {
@@ -50,61 +50,62 @@ func (s *Server) postRows(ctx context.Context, ids []string, pending bool) ([]po
 		if at.IsZero() || r.Erased || pending && r.DeliveryOf(letter) != nil {
 			continue
 		}
-		out = append(out, postRow{Letter: letter, Kind: rights.LetterKind(letter), Request: r, Date: rights.DateOf(at), Recipient: s.RecipientOf(ctx, r)})
+		out = append(out, postRow{Letter: letter, Kind: rights.LetterKind(letter), Request: r, Date: rights.DateOf(at), Recipient: h.RecipientOf(ctx, r)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
 	return out, nil
 }
 
-func (s *Server) loadPost(c *gin.Context) (*postPage, bool) {
+func (h *Handlers) loadPost(c *gin.Context) (*postPage, bool) {
 	ctx := c.Request.Context()
-	p := &postPage{Today: rights.DateOf(s.Now())}
-	pending, err := s.Letters.Store.PendingPost(ctx)
+	p := &postPage{Today: rights.DateOf(h.Now())}
+	pending, err := h.letters.Store.PendingPost(ctx)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return nil, false
 	}
-	if p.Due, err = s.postRows(ctx, pending, true); err != nil {
-		s.Fail(c, err)
+	if p.Due, err = h.postRows(ctx, pending, true); err != nil {
+		h.Fail(c, err)
 		return nil, false
 	}
-	posted, err := s.Letters.Store.PostedOn(ctx, p.Today.String())
+	posted, err := h.letters.Store.PostedOn(ctx, p.Today.String())
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return nil, false
 	}
-	if p.Posted, err = s.postRows(ctx, posted, false); err != nil {
-		s.Fail(c, err)
+	if p.Posted, err = h.postRows(ctx, posted, false); err != nil {
+		h.Fail(c, err)
 		return nil, false
 	}
 	return p, true
 }
 
-// postList shows the officers the letters to post: those to requesters without e-mail
+// PostList shows the officers the letters to post: those to requesters without e-mail
 // not yet recorded as delivered, and those posted today.
-func (s *Server) postList(c *gin.Context) {
-	p, ok := s.loadPost(c)
+func (h *Handlers) PostList(c *gin.Context) error {
+	p, ok := h.loadPost(c)
 	if !ok {
-		return
+		return nil
 	}
-	s.Render(c, http.StatusOK, "post", s.View(c, "post.title", p))
+	h.Render(c, http.StatusOK, "post", h.View(c, "post.title", p))
+	return nil
 }
 
-// postPrint prints every letter still to post, one A4 page each with the address in the
+// PostPrint prints every letter still to post, one A4 page each with the address in the
 // window of a DL envelope.
-func (s *Server) postPrint(c *gin.Context) {
-	p, ok := s.loadPost(c)
+func (h *Handlers) PostPrint(c *gin.Context) error {
+	p, ok := h.loadPost(c)
 	if !ok {
-		return
+		return nil
 	}
 	var pages []cases.LetterPage
 	for _, row := range p.Due {
-		lp, err := s.LetterPageOf(c.Request.Context(), row.Request, row.Letter, true)
+		lp, err := h.LetterPageOf(c.Request.Context(), row.Request, row.Letter, true)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		pages = append(pages, *lp)
 	}
-	s.Render(c, http.StatusOK, "post_print", s.View(c, "post.print_title", pages))
+	h.Render(c, http.StatusOK, "post_print", h.View(c, "post.print_title", pages))
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package officer
 
 import (
 	"context"
@@ -67,41 +67,41 @@ type letterRow struct {
 	Delivery *rights.Delivery
 }
 
-// officerRequest shows a request with everything the officer needs to act on it: the
+// OfficerRequest shows a request with everything the officer needs to act on it: the
 // facts, the whole timeline with internal notes, and the actions its state allows.
-func (s *Server) officerRequest(c *gin.Context) {
-	r, ok := s.RequestByRef(c)
-	if !ok {
-		return
+func (h *Handlers) OfficerRequest(c *gin.Context) error {
+	r, err := h.Request(c)
+	if err != nil {
+		return err
 	}
 	if r.Unread > 0 {
 		// The officer now sees the replies: the queue's marker goes.
-		if err := s.Messages.MarkRead(c.Request.Context(), r.Ref); err != nil {
-			s.Fail(c, err)
-			return
+		if err := h.messages.MarkRead(c.Request.Context(), r.Ref); err != nil {
+			return err
 		}
 	}
-	s.renderOfficerRequest(c, http.StatusOK, r, "", nil, nil)
+	h.renderOfficerRequest(c, http.StatusOK, r, "", nil, nil)
+	return nil
 }
 
-func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Request, form string, vals map[string]string, inv *apperr.Invalid) {
+func (h *Handlers) renderOfficerRequest(c *gin.Context, status int, r *rights.Request, form string, vals map[string]string, inv *apperr.Invalid) {
 	ctx := c.Request.Context()
-	names, err := s.PurposeNames(ctx)
+	names, err := h.PurposeNames(ctx)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	steps, err := s.Timeline.Steps(ctx, r.Ref, true)
+	steps, err := h.timeline.Steps(ctx, r.Ref, true)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	officers, err := s.officers.list(ctx, s.Users, s.Now())
+	officers, err := h.officers.list(ctx, h.Users, h.Now())
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	p := officerRequestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Officers: officers, PayMethods: rights.PayMethods,
+	p := officerRequestPage{Request: r, Today: rights.DateOf(h.Now()), Names: names, Steps: steps, Officers: officers, PayMethods: rights.PayMethods,
 		People: map[string]string{}, Levels: rights.IdentityLevels, Values: vals, Form: form}
 	if p.Values == nil {
 		p.Values = map[string]string{}
@@ -109,16 +109,16 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	switch {
 	case r.Erased:
 	case rights.IsGuest(r.Subject):
-		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil {
+		if g, err := h.guests.Guest(ctx, r.Subject); err == nil {
 			p.Guest = g
 			p.Mailable = g.Email != ""
 		}
 	default:
-		if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
+		if u, err := h.Users.ByID(ctx, r.Subject); err == nil {
 			p.Requester = u
 			p.Mailable = u.Email != ""
 		} else if !errors.Is(err, apperr.ErrNotFound) {
-			s.Fail(c, err)
+			h.Fail(c, err)
 			return
 		}
 	}
@@ -128,13 +128,13 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 			p.Letters = append(p.Letters, letterRow{Letter: l, Kind: rights.LetterKind(l), Delivery: r.DeliveryOf(l)})
 		}
 	}
-	if p.Package, err = s.PackageOf(ctx, r); err != nil {
-		s.Fail(c, err)
+	if p.Package, err = h.PackageOf(ctx, r); err != nil {
+		h.Fail(c, err)
 		return
 	}
 	if r.Kind == rights.Correct && !r.Erased && !rights.IsGuest(r.Subject) && r.Decision != nil && r.Decision.Outcome != rights.Refused {
-		if p.Recipients, err = s.Disclosures.ForSubject(ctx, r.Subject); err != nil {
-			s.Fail(c, err)
+		if p.Recipients, err = h.disclosures.ForSubject(ctx, r.Subject); err != nil {
+			h.Fail(c, err)
 			return
 		}
 		p.Notified = map[string]bool{}
@@ -144,14 +144,14 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 			}
 		}
 	}
-	if p.Tasks, err = s.Casework.Tasks(ctx, r, steps); err != nil {
-		s.Fail(c, err)
+	if p.Tasks, err = h.casework.Tasks(ctx, r, steps); err != nil {
+		h.Fail(c, err)
 		return
 	}
 	eff := rights.EffectsOf(r)
 	p.CanErase = r.Kind == rights.Delete && !r.ErasureDone() && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
 	p.Next, p.Others = nextAndOthers(r, p.Tasks, p.CanErase)
-	v0 := s.ViewIn(c.GetString(web.KeyLang))
+	v0 := h.ViewIn(c.GetString(web.KeyLang))
 	if eff.Correct != nil {
 		p.Effects = append(p.Effects, v0.T("fulfil.will_correct", v0.T("request.field."+eff.Correct.Field), eff.Correct.Value))
 	}
@@ -177,22 +177,22 @@ func (s *Server) renderOfficerRequest(c *gin.Context, status int, r *rights.Requ
 	for _, o := range officers {
 		p.People[o.ID] = o.Name
 	}
-	if p.Files, err = s.LoadAttachments(c, r.Ref); err != nil {
-		s.Fail(c, err)
+	if p.Files, err = h.LoadAttachments(c, r.Ref); err != nil {
+		h.Fail(c, err)
 		return
 	}
 	for _, st := range steps {
 		if _, ok := p.People[st.ActorID]; !ok && st.ActorID != r.Subject {
-			if u, err := s.Users.ByID(ctx, st.ActorID); err == nil {
+			if u, err := h.Users.ByID(ctx, st.ActorID); err == nil {
 				p.People[u.ID] = u.Name
 			}
 		}
 	}
-	v := s.View(c, "officer.request_title", p)
+	v := h.View(c, "officer.request_title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "officer_request", v)
+	h.Render(c, status, "officer_request", v)
 }
 
 type officerActForm struct {
@@ -247,39 +247,35 @@ func (f *officerActForm) payment() rights.Payment {
 	return p
 }
 
-// officerAct applies one action to a request: the form is decoded, the casework
+// OfficerAct applies one action to a request: the form is decoded, the casework
 // service takes the step (a conditional update: if the request changed since the page
 // was shown, nothing is done and the officer is told), and the page says how it went.
-func (s *Server) officerAct(c *gin.Context) {
-	r, ok := s.RequestByRef(c)
-	if !ok {
-		return
+func (h *Handlers) OfficerAct(c *gin.Context) error {
+	r, err := h.Request(c)
+	if err != nil {
+		return err
 	}
 	action := c.Param("action")
 	switch action {
 	case "decide":
-		s.decideSubmit(c, r)
-		return
+		h.decideSubmit(c, r)
+		return nil
 	case "message":
-		if err := s.PostMessage(c, r, "officer", func(status int, vals map[string]string, inv *apperr.Invalid) {
-			s.renderOfficerRequest(c, status, r, "message", vals, inv)
-		}); err != nil {
-			s.Fail(c, err)
-		}
-		return
+		return h.PostMessage(c, r, "officer", func(status int, vals map[string]string, inv *apperr.Invalid) {
+			h.renderOfficerRequest(c, status, r, "message", vals, inv)
+		})
 	}
 	var f officerActForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	vals := f.Values()
 	ctx := c.Request.Context()
-	cw := s.Casework
+	cw := h.casework
 	cmd := casework.Command{Ref: r.Ref, Version: f.Version, Officer: web.CurrentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv}
 	var stored []string // files stored with the action: removed again if it is refused
 	var res casework.Result
-	var err error
 	switch action {
 	case "review":
 		res, err = cw.Review(ctx, cmd)
@@ -295,16 +291,16 @@ func (s *Server) officerAct(c *gin.Context) {
 		res, err = cw.RecordPayment(ctx, cmd, f.payment())
 	case "fulfil":
 		if len(inv.Problems) == 0 {
-			s.fulfil(c, r, &f, vals)
-			return
+			h.fulfil(c, r, &f, vals)
+			return nil
 		}
 		err = inv
 	case "erase":
-		s.eraseAgain(c, r)
-		return
+		h.eraseAgain(c, r)
+		return nil
 	case "package":
-		s.rebuildPackage(c, r)
-		return
+		h.rebuildPackage(c, r)
+		return nil
 	case "close":
 		res, err = cw.Close(ctx, cmd)
 	case "duplicate":
@@ -321,7 +317,7 @@ func (s *Server) officerAct(c *gin.Context) {
 		res, err = cw.RecordDelivery(ctx, cmd, f.Letter, f.Method, on)
 	case "task":
 		res, err = cw.RecordTask(ctx, cmd, f.TaskFile, f.TaskNote, c.GetString(web.KeyLang), func(r *rights.Request, inv *apperr.Invalid) error {
-			used, err := s.Files.Used(ctx, r.Ref)
+			used, err := h.files.Used(ctx, r.Ref)
 			if err != nil {
 				return err
 			}
@@ -332,9 +328,9 @@ func (s *Server) officerAct(c *gin.Context) {
 			if len(inv.Problems) > 0 {
 				return nil
 			}
-			ids, err := s.StoreUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, "")
+			ids, err := h.StoreUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, "")
 			if err != nil {
-				s.DropUploads(c, r.Ref, ids)
+				h.DropUploads(c, r.Ref, ids)
 				return err
 			}
 			stored = ids
@@ -343,36 +339,36 @@ func (s *Server) officerAct(c *gin.Context) {
 	case "notified":
 		res, err = cw.Notified(ctx, cmd, f.To)
 	default:
-		s.Fail(c, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	if err != nil {
-		s.DropUploads(c, r.Ref, stored)
+		h.DropUploads(c, r.Ref, stored)
 	}
 	var ask *casework.ConfirmFirst
 	var problems *apperr.Invalid
 	switch {
 	case errors.As(err, &ask):
-		s.officerConfirm(c, r, ask.Trial, action)
+		h.officerConfirm(c, r, ask.Trial, action)
 	case errors.As(err, &problems) && problems == inv:
 		// The form's own problems: its fields show them.
-		s.renderOfficerRequest(c, http.StatusBadRequest, r, action, vals, inv)
-	case s.actFailed(c, r, action, vals, err):
+		h.renderOfficerRequest(c, http.StatusBadRequest, r, action, vals, inv)
+	case h.actFailed(c, r, action, vals, err):
 	default:
-		s.actDone(c, r, res)
+		h.actDone(c, r, res)
 	}
+	return nil
 }
 
 // actFailed shows what went wrong with an action: the form's problems on the page, a
 // conflict when the request moved on, anything else through the error mapper.
-func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals map[string]string, err error) bool {
+func (h *Handlers) actFailed(c *gin.Context, r *rights.Request, form string, vals map[string]string, err error) bool {
 	var inv *apperr.Invalid
 	var failed *casework.Failed
 	switch {
 	case err == nil:
 		return false
 	case errors.As(err, &failed):
-		s.Fail(c, failed.Err)
+		h.Fail(c, failed.Err)
 	case errors.As(err, &inv):
 		// Each form on the page has its own note field, so the domain's "note" is the
 		// one of the form that was sent.
@@ -383,11 +379,11 @@ func (s *Server) actFailed(c *gin.Context, r *rights.Request, form string, vals 
 				}
 			}
 		}
-		s.renderOfficerRequest(c, http.StatusBadRequest, r, form, vals, inv)
+		h.renderOfficerRequest(c, http.StatusBadRequest, r, form, vals, inv)
 	case errors.Is(err, rights.ErrChanged):
-		s.Fail(c, &web.PageError{Status: http.StatusConflict, Key: "request.changed"})
+		h.Fail(c, &web.PageError{Status: http.StatusConflict, Key: "request.changed"})
 	default:
-		s.Fail(c, err)
+		h.Fail(c, err)
 	}
 	return true
 }
@@ -405,9 +401,9 @@ var officerConfirms = map[string][2]string{
 
 // officerConfirm asks before an irreversible action, saying what it changes: trial is
 // the request as the action would leave it.
-func (s *Server) officerConfirm(c *gin.Context, r, trial *rights.Request, action string) {
+func (h *Handlers) officerConfirm(c *gin.Context, r, trial *rights.Request, action string) {
 	ask := officerConfirms[action]
-	v := s.ViewIn(c.GetString(web.KeyLang))
+	v := h.ViewIn(c.GetString(web.KeyLang))
 	args := []any{r.Ref}
 	switch action {
 	case "extend":
@@ -417,7 +413,7 @@ func (s *Server) officerConfirm(c *gin.Context, r, trial *rights.Request, action
 	case "fee":
 		args = append(args, v.T("request.fee_total", r.Fee.Total))
 	}
-	s.Confirmed(c, web.ConfirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
+	h.Confirmed(c, web.ConfirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
 		Action: "/officer/requests/" + r.Ref + "/" + action, Back: "/officer/requests/" + r.Ref})
 }
 
@@ -449,16 +445,16 @@ func nextAndOthers(r *rights.Request, tasks []taskRow, canErase bool) (string, [
 }
 
 // requesterName names the requester of r for staff ("" once erased or gone).
-func (s *Server) requesterName(ctx context.Context, r *rights.Request) string {
+func (h *Handlers) requesterName(ctx context.Context, r *rights.Request) string {
 	switch {
 	case r.Erased:
 		return ""
 	case rights.IsGuest(r.Subject):
-		if g, err := s.Guests.Guest(ctx, r.Subject); err == nil {
+		if g, err := h.guests.Guest(ctx, r.Subject); err == nil {
 			return g.Name
 		}
 	default:
-		if u, err := s.Users.ByID(ctx, r.Subject); err == nil {
+		if u, err := h.Users.ByID(ctx, r.Subject); err == nil {
 			return u.Name
 		}
 	}
@@ -497,29 +493,30 @@ type decideForm struct {
 	Quantity []string `form:"quantity,keepblank" validate:"max=20,dive,max=6" label:"decide.quantity"`
 }
 
-func (s *Server) decidePage(c *gin.Context) {
-	r, ok := s.RequestByRef(c)
-	if !ok {
-		return
+func (h *Handlers) DecidePage(c *gin.Context) error {
+	r, err := h.Request(c)
+	if err != nil {
+		return err
 	}
 	if r.State != rights.Review && r.State != rights.Extended {
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
-		return
+		return nil
 	}
-	s.renderDecide(c, http.StatusOK, r, decidePage{}, nil)
+	h.renderDecide(c, http.StatusOK, r, decidePage{}, nil)
+	return nil
 }
 
-func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p decidePage, inv *apperr.Invalid) {
+func (h *Handlers) renderDecide(c *gin.Context, status int, r *rights.Request, p decidePage, inv *apperr.Invalid) {
 	ctx := c.Request.Context()
-	names, err := s.PurposeNames(ctx)
+	names, err := h.PurposeNames(ctx)
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
 	p.Request, p.Items, p.Grounds, p.Names = r, rights.Items(r), rights.Grounds[r.Kind], names
 	if r.Kind == rights.View || r.Kind == rights.Copy {
-		if p.Fees, err = s.Fees.Fees(ctx); err != nil {
-			s.Fail(c, err)
+		if p.Fees, err = h.fees.Fees(ctx); err != nil {
+			h.Fail(c, err)
 			return
 		}
 	}
@@ -534,23 +531,23 @@ func (s *Server) renderDecide(c *gin.Context, status int, r *rights.Request, p d
 	if len(p.Reasons) < len(p.Items) {
 		p.Reasons = append(p.Reasons, make([]string, len(p.Items)-len(p.Reasons))...)
 	}
-	if p.Files, err = s.LoadAttachments(c, r.Ref); err != nil {
-		s.Fail(c, err)
+	if p.Files, err = h.LoadAttachments(c, r.Ref); err != nil {
+		h.Fail(c, err)
 		return
 	}
-	p.Requester = s.requesterName(ctx, r)
-	v := s.View(c, "decide.title", p)
+	p.Requester = h.requesterName(ctx, r)
+	v := h.View(c, "decide.title", p)
 	if inv != nil {
 		v.Problems = inv.Problems
 	}
-	s.Render(c, status, "decide", v)
+	h.Render(c, status, "decide", v)
 }
 
 // decideSubmit records the decision item by item (casework.Service.Decide), after a
 // confirmation summarising it; the requester is told with the decision letter.
-func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
+func (h *Handlers) decideSubmit(c *gin.Context, r *rights.Request) {
 	var f decideForm
-	inv, ok := s.Bind(c, &f)
+	inv, ok := h.Bind(c, &f)
 	if !ok {
 		return
 	}
@@ -567,7 +564,7 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 			p.Ticked[g] = true
 		}
 	}
-	res, err := s.Casework.Decide(c.Request.Context(), casework.DecideCommand{
+	res, err := h.casework.Decide(c.Request.Context(), casework.DecideCommand{
 		Command: casework.Command{Ref: r.Ref, Version: f.Version, Officer: web.CurrentUser(c).ID, Confirmed: c.PostForm("confirm") == "yes", Problems: inv},
 		Outcome: f.Outcome, Grounds: f.Grounds, Reason: f.Reason, Quantity: f.Quantity})
 	var ask *casework.ConfirmFirst
@@ -575,25 +572,25 @@ func (s *Server) decideSubmit(c *gin.Context, r *rights.Request) {
 	var more *apperr.Invalid
 	switch {
 	case errors.As(err, &ask):
-		s.decideConfirm(c, r, ask.Trial)
+		h.decideConfirm(c, r, ask.Trial)
 	case !errors.As(err, &failed) && errors.As(err, &more):
-		s.renderDecide(c, http.StatusBadRequest, r, p, s.nameItems(c, r, more))
-	case s.actFailed(c, r, "decide", nil, err):
+		h.renderDecide(c, http.StatusBadRequest, r, p, h.nameItems(c, r, more))
+	case h.actFailed(c, r, "decide", nil, err):
 	default:
-		s.AddFlash(c, web.FlashSuccess, res.Flash.Key)
+		h.AddFlash(c, web.FlashSuccess, res.Flash.Key)
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 	}
 }
 
 // decideConfirm asks before the decision letter goes out, summarising the decision
 // item by item (and the fee) as trial, the request decided, holds it.
-func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
-	names, err := s.PurposeNames(c.Request.Context())
+func (h *Handlers) decideConfirm(c *gin.Context, r, trial *rights.Request) {
+	names, err := h.PurposeNames(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return
 	}
-	v := s.ViewIn(c.GetString(web.KeyLang))
+	v := h.ViewIn(c.GetString(web.KeyLang))
 	var lines []string
 	for _, it := range trial.Decision.Items {
 		line := v.ItemName(it.Key, names) + v.T("punct.colon")
@@ -613,15 +610,15 @@ func (s *Server) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 	if trial.Fee != nil && trial.Fee.Total > 0 {
 		lines = append(lines, v.T("confirm.decide_fee", v.T("request.fee_total", trial.Fee.Total)))
 	}
-	s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
+	h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
 		Action: "/officer/requests/" + r.Ref + "/decide", Back: "/officer/requests/" + r.Ref + "/decide"})
 }
 
 // nameItems puts the item's name in front of each problem of an item ("item2_reason"),
 // so the summary at the top says which item needs attention.
-func (s *Server) nameItems(c *gin.Context, r *rights.Request, inv *apperr.Invalid) *apperr.Invalid {
-	names, _ := s.PurposeNames(c.Request.Context())
-	v := s.ViewIn(c.GetString(web.KeyLang))
+func (h *Handlers) nameItems(c *gin.Context, r *rights.Request, inv *apperr.Invalid) *apperr.Invalid {
+	names, _ := h.PurposeNames(c.Request.Context())
+	v := h.ViewIn(c.GetString(web.KeyLang))
 	keys := rights.Items(r)
 	for i := range inv.Problems {
 		p := &inv.Problems[i]

@@ -1,0 +1,73 @@
+// Package officer is the privacy officers' pages: the queue, a request and its actions,
+// requests entered from paper or the counter, the disclosure register, the post run and
+// paper consents; and the staff home every staff member starts from.
+package officer
+
+import (
+	"context"
+
+	"github.com/example/pdpa-portal/backup"
+	"github.com/example/pdpa-portal/casework"
+	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/disclosure"
+	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/handlers/cases"
+	"github.com/example/pdpa-portal/handlers/web"
+	"github.com/example/pdpa-portal/letters"
+	"github.com/example/pdpa-portal/rights"
+)
+
+// Backups read the record of the operator's backups (the staff home's warning).
+type Backups interface {
+	BackupStatus(ctx context.Context, kind backup.Kind) (backup.Status, error)
+}
+
+// Services are what the officers' pages use besides the shared reading of requests.
+type Services struct {
+	Requests    rights.Requests
+	Timeline    rights.Timeline
+	Guests      rights.Guests
+	Messages    rights.Messages
+	Fees        rights.FeeSchedule
+	Calendar    rights.CalendarStore
+	Fulfil      rights.FulfilSetting
+	Search      *rights.Search
+	Consents    *consent.Service
+	Drafts      consent.Drafts
+	Disclosures disclosure.Register
+	Files       files.Store
+	Letters     *letters.Service
+	Casework    *casework.Service
+	Backups     Backups // nil: not shown
+	Disk        *web.DiskWatch
+}
+
+// Handlers answer the officers' routes.
+type Handlers struct {
+	*cases.Cases
+	requests    rights.Requests
+	timeline    rights.Timeline
+	guests      rights.Guests
+	messages    rights.Messages
+	fees        rights.FeeSchedule
+	calendar    rights.CalendarStore
+	fulfilDays  rights.FulfilSetting
+	search      *rights.Search
+	consents    *consent.Service
+	drafts      consent.Drafts
+	disclosures disclosure.Register
+	files       files.Store
+	letters     *letters.Service
+	casework    *casework.Service
+	backups     Backups
+	disk        *web.DiskWatch
+	// officers are the staff holding the officer role, kept a minute.
+	officers officerCache
+}
+
+// New builds the officers' handlers.
+func New(cs *cases.Cases, s Services) *Handlers {
+	return &Handlers{Cases: cs, requests: s.Requests, timeline: s.Timeline, guests: s.Guests, messages: s.Messages, fees: s.Fees,
+		calendar: s.Calendar, fulfilDays: s.Fulfil, search: s.Search, consents: s.Consents, drafts: s.Drafts, disclosures: s.Disclosures,
+		files: s.Files, letters: s.Letters, casework: s.Casework, backups: s.Backups, disk: s.Disk}
+}

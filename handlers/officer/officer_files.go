@@ -1,0 +1,35 @@
+package officer
+
+import (
+	"github.com/example/pdpa-portal/casework"
+	"github.com/example/pdpa-portal/handlers/web"
+	"github.com/example/pdpa-portal/rights"
+	"github.com/gin-gonic/gin"
+)
+
+// OfficerDownload serves any request's attachment to an officer.
+func (h *Handlers) OfficerDownload(c *gin.Context) error {
+	if r, ok := h.RequestByRef(c); ok {
+		h.Download(c, r)
+	}
+	return nil
+}
+
+// OfficerLetter shows an officer the same notice, to print and post.
+func (h *Handlers) OfficerLetter(c *gin.Context) error {
+	r, err := h.Request(c)
+	if err != nil {
+		return err
+	}
+	h.RenderLetter(c, r, true)
+	return nil
+}
+
+// rebuildPackage builds a failed or expired package again.
+func (h *Handlers) rebuildPackage(c *gin.Context, r *rights.Request) {
+	res, err := h.casework.RebuildPackage(c.Request.Context(), casework.Command{Ref: r.Ref}, c.GetString(web.KeyLang))
+	if h.actFailed(c, r, "package", nil, err) {
+		return
+	}
+	h.actDone(c, r, res)
+}
