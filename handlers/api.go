@@ -299,11 +299,12 @@ type apiReceiptBody struct {
 // apiMyReceipt is the signed receipt of one of the person's events (anyone else's is
 // not found), as the download gives it.
 func (s *Server) apiMyReceipt(c *gin.Context) {
-	e, ok := s.ownEvent(c)
-	if !ok {
+	e, err := s.receipts.Own(c)
+	if err != nil {
+		s.Fail(c, err)
 		return
 	}
-	r, err := s.ownReceipt(e)
+	r, err := s.receipts.Verify(e)
 	if err != nil {
 		s.Fail(c, err) // a stored receipt that does not verify otherwise is the portal's fault: 500, logged
 		return
@@ -330,7 +331,7 @@ func (s *Server) apiVerifyReceipt(c *gin.Context) {
 		s.Fail(c, fmt.Errorf("%w: jws", web.ErrMissingField))
 		return
 	}
-	r, err := receipt.Verify(strings.TrimSpace(*req.JWS), s.ReceiptKeys)
+	r, err := receipt.Verify(strings.TrimSpace(*req.JWS), s.receipts.Keys())
 	key := "api.error.receipt_malformed"
 	switch {
 	case err == nil:

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/receipt"
@@ -25,34 +24,14 @@ type receiptPage struct {
 	Purpose string
 }
 
-// ownEvent loads a consent event of the signed-in person; anyone else's is not found.
-func (s *Server) ownEvent(c *gin.Context) (*consent.Event, bool) {
-	id := c.Param("id")
-	if len(id) > 40 || !strings.HasPrefix(id, "ce_") {
-		s.Fail(c, apperr.ErrNotFound)
-		return nil, false
-	}
-	e, err := s.Consents.Store.Event(c.Request.Context(), id)
-	if err == nil && e.Subject != web.CurrentUser(c).ID {
-		err = apperr.ErrNotFound
-	}
-	if err == nil && e.Receipt == "" {
-		err = apperr.ErrNotFound
-	}
-	if err != nil {
-		s.Fail(c, err)
-		return nil, false
-	}
-	return e, true
-}
-
 // receiptView is the printable receipt of one consent event.
 func (s *Server) receiptView(c *gin.Context) {
-	e, ok := s.ownEvent(c)
-	if !ok {
+	e, err := s.receipts.Own(c)
+	if err != nil {
+		s.Fail(c, err)
 		return
 	}
-	r, err := s.ownReceipt(e)
+	r, err := s.receipts.Verify(e)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -70,11 +49,12 @@ func (s *Server) receiptView(c *gin.Context) {
 
 // receiptDownload gives the signed receipt as a JSON file: the receipt and its JWS.
 func (s *Server) receiptDownload(c *gin.Context) {
-	e, ok := s.ownEvent(c)
-	if !ok {
+	e, err := s.receipts.Own(c)
+	if err != nil {
+		s.Fail(c, err)
 		return
 	}
-	r, err := s.ownReceipt(e)
+	r, err := s.receipts.Verify(e)
 	if err != nil {
 		s.Fail(c, err)
 		return
@@ -90,20 +70,6 @@ func (s *Server) receiptDownload(c *gin.Context) {
 	c.Header("Content-Disposition", `attachment; filename="consent-receipt-`+e.ID+`.json"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
-}
-
-// errKeyRetired: a stored receipt was signed by a key this portal no longer trusts (a
-// rotation without PORTAL_RECEIPT_RETIRED_KEYS).
-var errKeyRetired = &web.PageError{Status: http.StatusConflict, Key: "receipt.key_retired"}
-
-// ownReceipt verifies a stored receipt before showing it.
-func (s *Server) ownReceipt(e *consent.Event) (*receipt.Receipt, error) {
-	r, err := receipt.Verify(e.Receipt, s.ReceiptKeys)
-	if errors.Is(err, receipt.ErrUnknownKey) {
-		s.Log.Error("a stored consent receipt is signed by an untrusted key; list the old public key in PORTAL_RECEIPT_RETIRED_KEYS", "event", e.ID)
-		return nil, errKeyRetired
-	}
-	return r, err
 }
 
 type verifyForm struct {
@@ -150,7 +116,7 @@ func (s *Server) verifyReceipt(c *gin.Context) {
 		jws = file.JWS
 	}
 	p.Checked = true
-	r, err := receipt.Verify(jws, s.ReceiptKeys)
+	r, err := receipt.Verify(jws, s.receipts.Keys())
 	if err == nil && fromFile && len(file.Receipt) > 0 && !sameJSON(file.Receipt, r) {
 		// The signature holds, but the readable copy beside it was edited.
 		err = receipt.ErrBadSignature

@@ -150,6 +150,7 @@ type Server struct {
 	// The public inventory and announcements, kept for the public pages; the
 	// administrators' saves forget them.
 	inventory *web.InventoryCache
+	receipts  *web.Receipts
 	stats     *web.RequestStats
 	announced *web.AnnouncementCache
 
@@ -226,6 +227,7 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.Cases = cases.New(core, cases.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages, Fees: d.Fees,
 		Consents: d.Consents, Disclosures: d.Disclosures, Files: d.Files, Packages: d.Packages, Letters: d.Letters,
 		Casework: s.Casework, Agency: d.Agency, Disk: s.disk})
+	s.receipts = web.NewReceipts(d.Consents, d.ReceiptKeys, d.Log)
 	s.inventory = web.NewInventoryCache(d.Inventory, d.Now)
 	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
 	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)
@@ -269,7 +271,10 @@ func (s *Server) Routes() []Route {
 }
 
 // SetReceiptKeys replaces the trusted receipt keys (tests of key rotation).
-func (s *Server) SetReceiptKeys(keys map[string]ed25519.PublicKey) { s.ReceiptKeys = keys }
+func (s *Server) SetReceiptKeys(keys map[string]ed25519.PublicKey) {
+	s.ReceiptKeys = keys
+	s.receipts.SetKeys(keys)
+}
 
 // SetPreparing says whether the database is still being prepared at start-up (indexes, a
 // one-time upgrade of an older layout): meanwhile pages and the API answer 503 with
