@@ -387,3 +387,14 @@ func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string)
 	s.AddFlash(c, web.FlashSuccess, "flash.request_withdrawn")
 	c.Redirect(http.StatusSeeOther, back)
 }
+
+// myRequestByRef reads one of the signed-in person's requests (anyone else's is not
+// found); false when it has answered.
+func (s *Server) myRequestByRef(c *gin.Context) (*rights.Request, bool) {
+	r, err := s.OwnRequest(c)
+	if err != nil {
+		s.Fail(c, err)
+		return nil, false
+	}
+	return r, true
+}

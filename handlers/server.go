@@ -24,6 +24,7 @@ import (
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/admin"
+	"github.com/example/pdpa-portal/handlers/api"
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/officer"
 	"github.com/example/pdpa-portal/handlers/web"
@@ -157,6 +158,7 @@ type Server struct {
 	webmaster *webmaster.Handlers
 	admin     *admin.Handlers
 	officer   *officer.Handlers
+	api       *api.Handlers
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
@@ -232,6 +234,8 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
 	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)
 	s.webmaster = webmaster.New(core)
+	s.api = api.New(s.Cases, api.Services{APITokens: d.APITokens, Consents: d.Consents, Requests: d.Requests, Timeline: d.Timeline,
+		Messages: d.Messages, Disclosures: d.Disclosures, Inventory: d.Inventory, Casework: s.Casework, Receipts: s.receipts})
 	s.officer = officer.New(s.Cases, officer.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages,
 		Fees: d.Fees, Calendar: d.Calendar, Fulfil: d.Fulfil, Search: d.Search, Consents: d.Consents, Drafts: d.Drafts,
 		Disclosures: d.Disclosures, Files: d.Files, Letters: d.Letters, Casework: s.Casework, Backups: d.Backups, Disk: s.disk})

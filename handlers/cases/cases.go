@@ -26,6 +26,15 @@ func (s *Cases) Request(c *gin.Context) (*rights.Request, error) {
 	return s.requests.ByRef(c.Request.Context(), ref)
 }
 
+// OwnRequest reads one of the signed-in person's requests; anyone else's is not found.
+func (s *Cases) OwnRequest(c *gin.Context) (*rights.Request, error) {
+	r, err := s.Request(c)
+	if err == nil && !r.RequestedBy(web.CurrentUser(c).ID) {
+		return nil, apperr.ErrNotFound
+	}
+	return r, err
+}
+
 // RequestByRef is Request for handlers that answer errors themselves: false when it
 // has answered.
 func (s *Cases) RequestByRef(c *gin.Context) (*rights.Request, bool) {

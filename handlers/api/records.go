@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"net/http"
@@ -38,41 +38,40 @@ func disclosureJSON(r *disclosure.Record) apiDisclosureJSON {
 		Version: r.Version, Changed: r.Changed, ChangedBy: r.ChangedBy}
 }
 
-// apiDisclosures lists the register, filtered like the officers' page.
-func (s *Server) apiDisclosures(c *gin.Context) {
-	rs, _, _, inv, err := s.ListDisclosures(c)
+// Disclosures lists the register, filtered like the officers' page.
+func (h *Handlers) Disclosures(c *gin.Context) error {
+	rs, _, _, inv, err := h.ListDisclosures(c)
 	if inv != nil {
 		err = inv
 	}
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	out := make([]apiDisclosureJSON, len(rs))
 	for i, r := range rs {
 		out[i] = disclosureJSON(r)
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"disclosures": out})
+	return nil
 }
 
-// apiDisclosure is one record with every version, oldest first.
-func (s *Server) apiDisclosure(c *gin.Context) {
+// Disclosure is one record with every version, oldest first.
+func (h *Handlers) Disclosure(c *gin.Context) error {
 	ctx := c.Request.Context()
-	r, err := s.Disclosures.Get(ctx, c.Param("id"))
+	r, err := h.disclosures.Get(ctx, c.Param("id"))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	vs, err := s.Disclosures.Versions(ctx, r.ID)
+	vs, err := h.disclosures.Versions(ctx, r.ID)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	versions := make([]apiDisclosureJSON, len(vs))
 	for i, v := range vs {
 		versions[i] = disclosureJSON(v)
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"disclosure": disclosureJSON(r), "versions": versions})
+	return nil
 }
 
 type apiFileJSON struct {
@@ -98,24 +97,24 @@ func fileJSON(f *inventory.File) apiFileJSON {
 		Created: f.Created, Changed: f.Changed, Version: f.Version}
 }
 
-func (s *Server) apiFiles(c *gin.Context) {
-	fs, err := s.Inventory.List(c.Request.Context())
+func (h *Handlers) Files(c *gin.Context) error {
+	fs, err := h.inventory.List(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	out := make([]apiFileJSON, len(fs))
 	for i, f := range fs {
 		out[i] = fileJSON(f)
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"files": out})
+	return nil
 }
 
-func (s *Server) apiFile(c *gin.Context) {
-	f, err := s.Inventory.Get(c.Request.Context(), c.Param("id"))
+func (h *Handlers) File(c *gin.Context) error {
+	f, err := h.inventory.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, fileJSON(f))
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	_ "embed"
@@ -35,9 +35,9 @@ var openAPIDocument []byte
 // at most apiMaxBody bytes, with no names dst does not have. Typed decoding is also what
 // refuses operators: {"granted": {"$ne": 1}} is not a bool. On failure it answers with
 // the JSON error and returns false.
-func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
+func (h *Handlers) decodeJSON(c *gin.Context, dst any) bool {
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
-		s.Fail(c, web.ErrNotJSON)
+		h.Fail(c, web.ErrNotJSON)
 		return false
 	}
 	d := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, apiMaxBody))
@@ -63,80 +63,81 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 		default: // io.EOF, io.ErrUnexpectedEOF, a literal that is not an object …
 			err = fmt.Errorf("%w: %v", web.ErrMalformedJSON, err)
 		}
-		s.Fail(c, err)
+		h.Fail(c, err)
 		return false
 	}
 	return true
 }
 
-// requireAPIUser is requireUser for the API: 401 instead of the sign-in page.
-func (s *Server) requireAPIUser(c *gin.Context) {
+// RequireAPIUser is requireUser for the API: 401 instead of the sign-in page.
+func (h *Handlers) RequireAPIUser(c *gin.Context) {
 	u := web.CurrentUser(c)
 	if u == nil {
-		s.Fail(c, &web.PageError{Status: http.StatusUnauthorized, Key: "api.error.unauthenticated"})
+		h.Fail(c, &web.PageError{Status: http.StatusUnauthorized, Key: "api.error.unauthenticated"})
 		return
 	}
-	if s.Accounts != nil && s.Accounts.NeedsPasswordChange(u) {
-		s.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "api.error.password_change_required"})
+	if h.Accounts != nil && h.Accounts.NeedsPasswordChange(u) {
+		h.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "api.error.password_change_required"})
 		return
 	}
 	c.Next()
 }
 
-// requireToken admits requests carrying "Authorization: Bearer <token>" of a token that
+// RequireToken admits requests carrying "Authorization: Bearer <token>" of a token that
 // is not revoked and holds scope (RFC 6750 answers: 401 without a valid token, 403 for
 // a revoked one or one lacking the scope). A use is recorded at most once a minute.
-func (s *Server) requireToken(scope apitoken.Scope) gin.HandlerFunc {
+func (h *Handlers) RequireToken(scope apitoken.Scope) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		const realm = `Bearer realm="pdpa-portal"`
 		scheme, secret, _ := strings.Cut(c.GetHeader("Authorization"), " ")
 		secret = strings.TrimSpace(secret)
 		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
 			c.Header("WWW-Authenticate", realm)
-			s.Fail(c, &web.PageError{Status: http.StatusUnauthorized, Key: "api.error.token_missing"})
+			h.Fail(c, &web.PageError{Status: http.StatusUnauthorized, Key: "api.error.token_missing"})
 			return
 		}
 		var tok *apitoken.Token
 		err := apperr.ErrNotFound
-		if apitoken.Plausible(secret) && s.APITokens != nil {
-			tok, err = s.APITokens.Get(c.Request.Context(), account.TokenHash(secret))
+		if apitoken.Plausible(secret) && h.apiTokens != nil {
+			tok, err = h.apiTokens.Get(c.Request.Context(), account.TokenHash(secret))
 		}
 		switch {
 		case errors.Is(err, apperr.ErrNotFound):
 			c.Header("WWW-Authenticate", realm+`, error="invalid_token"`)
-			s.Fail(c, &web.PageError{Status: http.StatusUnauthorized, Key: "api.error.token_invalid"})
+			h.Fail(c, &web.PageError{Status: http.StatusUnauthorized, Key: "api.error.token_invalid"})
 			return
 		case err != nil:
-			s.Fail(c, err)
+			h.Fail(c, err)
 			return
 		case tok.Revoked():
 			c.Header("WWW-Authenticate", realm+`, error="invalid_token"`)
-			s.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "api.error.token_revoked"})
+			h.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "api.error.token_revoked"})
 			return
 		case !tok.Has(scope):
 			c.Header("WWW-Authenticate", realm+`, error="insufficient_scope", scope="`+string(scope)+`"`)
-			s.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "api.error.insufficient_scope"})
+			h.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "api.error.insufficient_scope"})
 			return
 		}
-		if now := s.Now(); tok.NeedsTouch(now) {
-			if err := s.APITokens.Touch(c.Request.Context(), tok.Hash, now); err != nil {
+		if now := h.Now(); tok.NeedsTouch(now) {
+			if err := h.apiTokens.Touch(c.Request.Context(), tok.Hash, now); err != nil {
 				// The answer does not depend on it; the next use tries again.
-				s.Log.Warn("record API token use", "request_id", c.GetString(web.KeyRequestID), "err", err)
+				h.Log.Warn("record API token use", "request_id", c.GetString(web.KeyRequestID), "err", err)
 			}
 		}
 		c.Set(web.KeyAPIToken, tok)
 		// The token names the actor: a write is recorded as pending before it acts.
-		if !s.AuditBegin(c) {
+		if !h.AuditBegin(c) {
 			return
 		}
 		c.Next()
 	}
 }
 
-// openAPI serves the API's description.
-func (s *Server) openAPI(c *gin.Context) {
+// OpenAPI serves the API's description.
+func (h *Handlers) OpenAPI(c *gin.Context) error {
 	c.Header("Cache-Control", "no-cache")
 	c.Data(http.StatusOK, "application/json; charset=utf-8", openAPIDocument)
+	return nil
 }
 
 // apiConsentState is one purpose's current state for its owner.
@@ -171,25 +172,24 @@ func stateOf(p *consent.Purpose, lang string, states map[string]consent.State, p
 }
 
 // myStates loads the current notice and the signed-in person's states.
-func (s *Server) myStates(c *gin.Context) (*consent.Notice, map[string]consent.State, error) {
+func (h *Handlers) myStates(c *gin.Context) (*consent.Notice, map[string]consent.State, error) {
 	ctx := c.Request.Context()
-	n, err := s.Notices.Current(ctx)
+	n, err := h.Notices.Current(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	states, err := s.Consents.Store.States(ctx, web.CurrentUser(c).ID)
+	states, err := h.consents.Store.States(ctx, web.CurrentUser(c).ID)
 	if err != nil {
 		return nil, nil, err
 	}
 	return n, states, nil
 }
 
-// apiMyConsents is the state of every purpose of the current notice.
-func (s *Server) apiMyConsents(c *gin.Context) {
-	n, states, err := s.myStates(c)
+// MyConsents is the state of every purpose of the current notice.
+func (h *Handlers) MyConsents(c *gin.Context) error {
+	n, states, err := h.myStates(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	pending := consent.Pending(n, states)
 	body := apiMyConsentsBody{NoticeVersion: n.Version, Purposes: []apiConsentState{}}
@@ -197,6 +197,7 @@ func (s *Server) apiMyConsents(c *gin.Context) {
 		body.Purposes = append(body.Purposes, stateOf(&n.Purposes[i], c.GetString(web.KeyLang), states, pending))
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, body)
+	return nil
 }
 
 type apiChangeRequest struct {
@@ -211,45 +212,39 @@ type apiChangeBody struct {
 	Consent apiConsentState `json:"consent"`
 }
 
-// apiChangeConsent grants or withdraws one purpose, as the my-consents page does.
-func (s *Server) apiChangeConsent(c *gin.Context) {
+// ChangeConsent grants or withdraws one purpose, as the my-consents page does.
+func (h *Handlers) ChangeConsent(c *gin.Context) error {
 	var req apiChangeRequest
-	if !s.decodeJSON(c, &req) {
-		return
+	if !h.decodeJSON(c, &req) {
+		return nil
 	}
 	if req.Granted == nil {
-		s.Fail(c, fmt.Errorf("%w: granted", web.ErrMissingField))
-		return
+		return fmt.Errorf("%w: granted", web.ErrMissingField)
 	}
 	if req.NoticeVersion == nil {
-		s.Fail(c, fmt.Errorf("%w: noticeVersion", web.ErrMissingField))
-		return
+		return fmt.Errorf("%w: noticeVersion", web.ErrMissingField)
 	}
 	id := c.Param("purpose")
 	if len(id) > 40 {
-		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
-		return
+		return &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"}
 	}
-	e, err := s.Consents.Change(c.Request.Context(), web.CurrentUser(c).ID, id, *req.Granted, *req.NoticeVersion, c.GetString(web.KeyLang), consent.ChannelAPI)
+	e, err := h.consents.Change(c.Request.Context(), web.CurrentUser(c).ID, id, *req.Granted, *req.NoticeVersion, c.GetString(web.KeyLang), consent.ChannelAPI)
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
-		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
-		return
+		return &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"}
 	case err != nil: // consent.ErrRequired is 409 required_purpose (statusOf)
-		s.Fail(c, err)
-		return
+		return err
 	}
-	n, states, err := s.myStates(c)
+	n, states, err := h.myStates(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p := n.Purpose(id)
 	if p == nil { // a new notice without it, published in between
-		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
-		return
+		return &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"}
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, apiChangeBody{Changed: e != nil, Consent: stateOf(p, c.GetString(web.KeyLang), states, consent.Pending(n, states))})
+	return nil
 }
 
 // apiEvent is one entry of a person's consent history.
@@ -270,12 +265,11 @@ type apiEvent struct {
 // historyLimit is how many events the history returns, as the my-consents page.
 const historyLimit = 200
 
-// apiMyHistory lists the person's consent events, newest first.
-func (s *Server) apiMyHistory(c *gin.Context) {
-	events, err := s.Consents.Store.History(c.Request.Context(), web.CurrentUser(c).ID, historyLimit)
+// MyHistory lists the person's consent events, newest first.
+func (h *Handlers) MyHistory(c *gin.Context) error {
+	events, err := h.consents.Store.History(c.Request.Context(), web.CurrentUser(c).ID, historyLimit)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	out := make([]apiEvent, len(events))
 	for i, e := range events {
@@ -289,6 +283,7 @@ func (s *Server) apiMyHistory(c *gin.Context) {
 	web.WriteJSON(c.Writer, http.StatusOK, struct {
 		Events []apiEvent `json:"events"`
 	}{out})
+	return nil
 }
 
 type apiReceiptBody struct {
@@ -296,20 +291,20 @@ type apiReceiptBody struct {
 	JWS     string           `json:"jws"`
 }
 
-// apiMyReceipt is the signed receipt of one of the person's events (anyone else's is
+// MyReceipt is the signed receipt of one of the person's events (anyone else's is
 // not found), as the download gives it.
-func (s *Server) apiMyReceipt(c *gin.Context) {
-	e, err := s.receipts.Own(c)
+func (h *Handlers) MyReceipt(c *gin.Context) error {
+	e, err := h.receipts.Own(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	r, err := s.receipts.Verify(e)
+	r, err := h.receipts.Verify(e)
 	if err != nil {
-		s.Fail(c, err) // a stored receipt that does not verify otherwise is the portal's fault: 500, logged
-		return
+		h.Fail(c, err) // a stored receipt that does not verify otherwise is the portal's fault: 500, logged
+		return nil
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, apiReceiptBody{Receipt: r, JWS: e.Receipt})
+	return nil
 }
 
 type apiVerifyRequest struct {
@@ -321,28 +316,28 @@ type apiVerifyBody struct {
 	Receipt *receipt.Receipt `json:"receipt"`
 }
 
-// apiVerifyReceipt checks a receipt for anyone: 200 if genuine, 422 saying why not.
-func (s *Server) apiVerifyReceipt(c *gin.Context) {
+// VerifyReceipt checks a receipt for anyone: 200 if genuine, 422 saying why not.
+func (h *Handlers) VerifyReceipt(c *gin.Context) error {
 	var req apiVerifyRequest
-	if !s.decodeJSON(c, &req) {
-		return
+	if !h.decodeJSON(c, &req) {
+		return nil
 	}
 	if req.JWS == nil {
-		s.Fail(c, fmt.Errorf("%w: jws", web.ErrMissingField))
-		return
+		return fmt.Errorf("%w: jws", web.ErrMissingField)
 	}
-	r, err := receipt.Verify(strings.TrimSpace(*req.JWS), s.receipts.Keys())
+	r, err := receipt.Verify(strings.TrimSpace(*req.JWS), h.receipts.Keys())
 	key := "api.error.receipt_malformed"
 	switch {
 	case err == nil:
 		web.WriteJSON(c.Writer, http.StatusOK, apiVerifyBody{Genuine: true, Receipt: r})
-		return
+		return nil
 	case errors.Is(err, receipt.ErrBadSignature):
 		key = "api.error.receipt_altered"
 	case errors.Is(err, receipt.ErrUnknownKey):
 		key = "api.error.receipt_unknown_key"
 	}
-	s.Fail(c, &web.PageError{Status: http.StatusUnprocessableEntity, Key: key})
+	h.Fail(c, &web.PageError{Status: http.StatusUnprocessableEntity, Key: key})
+	return nil
 }
 
 // apiLookup is whether a person consents to a purpose now.
@@ -362,39 +357,34 @@ type apiLookup struct {
 	Stopped bool `json:"stopped"`
 }
 
-// apiLookupConsent answers the agency's other systems: may they use a person's data for
+// LookupConsent answers the agency's other systems: may they use a person's data for
 // a purpose (no newsletter without consent)? The subject is the person's user id.
-func (s *Server) apiLookupConsent(c *gin.Context) {
+func (h *Handlers) LookupConsent(c *gin.Context) error {
 	subject, id := c.Param("subject"), c.Param("purpose")
 	ctx := c.Request.Context()
-	n, err := s.Notices.Current(ctx)
+	n, err := h.Notices.Current(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if len(id) > 40 || n.Purpose(id) == nil {
-		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"})
-		return
+		return &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"}
 	}
 	if len(subject) > 40 || !strings.HasPrefix(subject, "u_") {
-		s.Fail(c, &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"})
-		return
+		return &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"}
 	}
-	states, err := s.Consents.Store.States(ctx, subject)
+	states, err := h.consents.Store.States(ctx, subject)
 	if errors.Is(err, apperr.ErrNotFound) {
 		err = &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"}
 	}
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	u, err := s.Users.ByID(ctx, subject)
+	u, err := h.Users.ByID(ctx, subject)
 	if errors.Is(err, apperr.ErrNotFound) || errors.Is(err, vault.ErrKeyDestroyed) {
 		err = &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_subject"} // gone, or erased
 	}
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	out := apiLookup{Subject: subject, Purpose: id, Pending: true, Stopped: u.StoppedFor(id) || !u.Restricted.IsZero()}
 	if st, ok := states[id]; ok {
@@ -403,4 +393,5 @@ func (s *Server) apiLookupConsent(c *gin.Context) {
 		out.Granted, out.Pending, out.NoticeVersion, out.Since = st.Granted && current && !out.Stopped, !current, &st.NoticeVersion, &at
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, out)
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"net/http"
@@ -98,12 +98,12 @@ func summaryOf(r *rights.Request, today rights.Date) apiRequestSummary {
 	return out
 }
 
-func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject bool) (*apiRequest, error) {
-	steps, err := s.Timeline.Steps(c.Request.Context(), r.Ref, false)
+func (h *Handlers) apiRequestOf(c *gin.Context, r *rights.Request, withSubject bool) (*apiRequest, error) {
+	steps, err := h.timeline.Steps(c.Request.Context(), r.Ref, false)
 	if err != nil {
 		return nil, err
 	}
-	out := &apiRequest{apiRequestSummary: summaryOf(r, rights.DateOf(s.Now())), Scope: r.Scope, Purposes: r.Purposes, Whole: r.Whole, Field: r.Field,
+	out := &apiRequest{apiRequestSummary: summaryOf(r, rights.DateOf(h.Now())), Scope: r.Scope, Purposes: r.Purposes, Whole: r.Whole, Field: r.Field,
 		Proposed: r.Proposed, Explanation: r.Explanation, Version: r.Version, Filed: r.Filed, DuplicateOf: r.DuplicateOf,
 		Timeline: make([]apiStep, len(steps))}
 	out.Assignee = ""
@@ -113,13 +113,13 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 			out.Subject = "" // named only until its erasure finishes, and only for that
 		}
 	}
-	names, err := s.PurposeNames(c.Request.Context())
+	names, err := h.PurposeNames(c.Request.Context())
 	if err != nil {
 		return nil, err
 	}
-	v := s.TextView(c)
+	v := h.TextView(c)
 	for i, st := range steps {
-		said, note := s.SaidOf(st)
+		said, note := h.SaidOf(st)
 		out.Timeline[i] = apiStep{At: st.At, Action: st.Action, Note: note}
 		for _, sd := range said {
 			out.Timeline[i].Said = append(out.Timeline[i].Said, v.SayText(sd, names))
@@ -148,42 +148,32 @@ func (s *Server) apiRequestOf(c *gin.Context, r *rights.Request, withSubject boo
 	return out, nil
 }
 
-// apiMyRequests lists the signed-in person's requests, newest first.
-func (s *Server) apiMyRequests(c *gin.Context) {
-	rs, err := s.Requests.ForSubject(c.Request.Context(), web.CurrentUser(c).ID)
+// MyRequests lists the signed-in person's requests, newest first.
+func (h *Handlers) MyRequests(c *gin.Context) error {
+	rs, err := h.requests.ForSubject(c.Request.Context(), web.CurrentUser(c).ID)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	today := rights.DateOf(s.Now())
+	today := rights.DateOf(h.Now())
 	out := make([]apiRequestSummary, len(rs))
 	for i, r := range rs {
 		out[i] = summaryOf(r, today)
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"requests": out})
+	return nil
 }
 
-// myRequestByRef reads one of the signed-in person's requests; anyone else's is not found.
-func (s *Server) myRequestByRef(c *gin.Context) (*rights.Request, bool) {
-	r, ok := s.RequestByRef(c)
-	if ok && !r.RequestedBy(web.CurrentUser(c).ID) {
-		s.Fail(c, apperr.ErrNotFound)
-		return nil, false
-	}
-	return r, ok
-}
-
-func (s *Server) apiMyRequest(c *gin.Context) {
-	r, ok := s.myRequestByRef(c)
-	if !ok {
-		return
-	}
-	out, err := s.apiRequestOf(c, r, false)
+func (h *Handlers) MyRequest(c *gin.Context) error {
+	r, err := h.OwnRequest(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
+	}
+	out, err := h.apiRequestOf(c, r, false)
+	if err != nil {
+		return err
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, out)
+	return nil
 }
 
 type apiFiling struct {
@@ -198,96 +188,90 @@ type apiFiling struct {
 	Explanation string `json:"explanation"`
 }
 
-// apiFileRequest files a request for the signed-in person: the same rules as the form,
+// FileRequest files a request for the signed-in person: the same rules as the form,
 // the same confirmation mail; 201 with the reference and due date once it is stored.
-func (s *Server) apiFileRequest(c *gin.Context) {
+func (h *Handlers) FileRequest(c *gin.Context) error {
 	var f apiFiling
-	if !s.decodeJSON(c, &f) {
-		return
+	if !h.decodeJSON(c, &f) {
+		return nil
 	}
 	u := web.CurrentUser(c)
 	if !u.EmailVerified {
-		s.Fail(c, &web.PageError{Status: http.StatusForbidden, Key: "request.verify_first"})
-		return
+		return &web.PageError{Status: http.StatusForbidden, Key: "request.verify_first"}
 	}
 	// The same text rule as the forms: no invalid UTF-8, NUL or other control characters.
 	texts := append([]string{f.Kind, f.Scope, f.Field, f.Proposed, f.Explanation}, f.Purposes...)
 	for _, t := range texts {
 		if !forms.ValidText(t) {
-			s.Fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Key: forms.KeyInvalidText}}})
-			return
+			return &apperr.Invalid{Problems: []apperr.Problem{{Key: forms.KeyInvalidText}}}
 		}
 	}
 	if len(f.Purposes) > 50 {
-		s.Fail(c, &apperr.Invalid{Problems: []apperr.Problem{{Field: "purposes", Key: "field.too_many", Args: []any{50}}}})
-		return
+		return &apperr.Invalid{Problems: []apperr.Problem{{Field: "purposes", Key: "field.too_many", Args: []any{50}}}}
 	}
 	ctx := c.Request.Context()
-	n, err := s.Notices.Current(ctx)
+	n, err := h.Notices.Current(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Subject: u.ID, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
 		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
 	if err := rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil(); err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	// The confirmation mail is queued before the request is stored, and the request is
 	// filed only with it (casework: File).
-	if _, err := s.Casework.File(ctx, casework.Filing{Request: r, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: c.GetString(web.KeyLang)}}); err != nil {
-		s.Fail(c, err)
-		return
+	if _, err := h.casework.File(ctx, casework.Filing{Request: r, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: c.GetString(web.KeyLang)}}); err != nil {
+		return err
 	}
 	c.Header("Location", web.APIPrefix+"/me/requests/"+r.Ref)
-	web.WriteJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(s.Now())))
+	web.WriteJSON(c.Writer, http.StatusCreated, summaryOf(r, rights.DateOf(h.Now())))
+	return nil
 }
 
-func (s *Server) apiMyMessages(c *gin.Context) {
-	r, ok := s.myRequestByRef(c)
-	if !ok {
-		return
-	}
-	ms, err := s.Messages.Messages(c.Request.Context(), r.Ref)
+func (h *Handlers) MyMessages(c *gin.Context) error {
+	r, err := h.OwnRequest(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
+	}
+	ms, err := h.messages.Messages(c.Request.Context(), r.Ref)
+	if err != nil {
+		return err
 	}
 	out := make([]apiNote, len(ms))
 	for i, m := range ms {
 		out[i] = apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body, Files: m.Files}
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"messages": out})
+	return nil
 }
 
 type apiMessage struct {
 	Body string `json:"body"`
 }
 
-// apiPostMessage adds a text message to the person's request (files go through the
+// PostMyMessage adds a text message to the person's request (files go through the
 // web form, which checks them by content).
-func (s *Server) apiPostMessage(c *gin.Context) {
-	r, ok := s.myRequestByRef(c)
-	if !ok {
-		return
+func (h *Handlers) PostMyMessage(c *gin.Context) error {
+	r, err := h.OwnRequest(c)
+	if err != nil {
+		return err
 	}
 	var f apiMessage
-	if !s.decodeJSON(c, &f) {
-		return
+	if !h.decodeJSON(c, &f) {
+		return nil
 	}
 	v := &apperr.Invalid{}
 	textProblemAPI(v, "body", f.Body, rights.MaxMessage)
 	if err := v.OrNil(); err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	m, err := s.Casework.PostMessage(c.Request.Context(), casework.Message{Request: r, Role: "requester", AuthorID: web.CurrentUser(c).ID, Body: f.Body})
+	m, err := h.casework.PostMessage(c.Request.Context(), casework.Message{Request: r, Role: "requester", AuthorID: web.CurrentUser(c).ID, Body: f.Body})
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	web.WriteJSON(c.Writer, http.StatusCreated, apiNote{ID: m.ID, At: m.At, From: m.Role, Body: m.Body})
+	return nil
 }
 
 func textProblemAPI(v *apperr.Invalid, field, value string, max int) {
@@ -301,16 +285,15 @@ func textProblemAPI(v *apperr.Invalid, field, value string, max int) {
 	}
 }
 
-// apiQueue is the open requests for the agency's systems, soonest due first, optionally
+// Queue is the open requests for the agency's systems, soonest due first, optionally
 // of one kind or state.
-func (s *Server) apiQueue(c *gin.Context) {
-	rs, err := s.Requests.Open(c.Request.Context())
+func (h *Handlers) Queue(c *gin.Context) error {
+	rs, err := h.requests.Open(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	kind, state := c.Query("kind"), c.Query("state")
-	today := rights.DateOf(s.Now())
+	today := rights.DateOf(h.Now())
 	out := []apiRequestSummary{}
 	counts := map[string]int{}
 	for _, r := range rs {
@@ -320,19 +303,20 @@ func (s *Server) apiQueue(c *gin.Context) {
 		}
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, gin.H{"requests": out, "counts": counts})
+	return nil
 }
 
-// apiRequest is one request for the agency's systems, with the subject's id and the
+// QueuedRequest is one request for the agency's systems, with the subject's id and the
 // timeline the requester sees (internal notes stay in the portal).
-func (s *Server) apiRequest(c *gin.Context) {
-	r, ok := s.RequestByRef(c)
-	if !ok {
-		return
-	}
-	out, err := s.apiRequestOf(c, r, true)
+func (h *Handlers) QueuedRequest(c *gin.Context) error {
+	r, err := h.Request(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
+	}
+	out, err := h.apiRequestOf(c, r, true)
+	if err != nil {
+		return err
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, out)
+	return nil
 }
