@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -24,8 +25,8 @@ type formPage struct {
 	Token   string
 	Next    string
 	Locked  bool
-	Staff   bool        // the reset form asks for an administrator's unlock code
-	Consent consentForm // the sign-up form's purposes
+	Staff   bool            // the reset form asks for an administrator's unlock code
+	Consent web.ConsentForm // the sign-up form's purposes
 }
 
 type signUpForm struct {
@@ -48,7 +49,7 @@ func (s *Server) signUpPage(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	s.Render(c, http.StatusOK, "signup", s.View(c, "signup.title", formPage{Prefix: "signup", Consent: newConsentForm(n, nil, nil, false)}))
+	s.Render(c, http.StatusOK, "signup", s.View(c, "signup.title", formPage{Prefix: "signup", Consent: web.NewConsentForm(n, nil, nil, false)}))
 }
 
 // signUpSubmit registers a citizen. Whether or not the address already has an account,
@@ -67,8 +68,8 @@ func (s *Server) signUpSubmit(c *gin.Context) {
 		s.Fail(c, err)
 		return
 	}
-	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: newConsentForm(n, nil, f.Purposes, f.Acknowledge)}
-	d := decision(c, n, f.Purposes, f.Acknowledge, nil)
+	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: web.NewConsentForm(n, nil, f.Purposes, f.Acknowledge)}
+	d := web.ConsentDecision(c, n, f.Purposes, f.Acknowledge, nil)
 	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(web.KeyLang), OnCreated: s.recordOnCreate(d)}
 	// The domain's rules run even when the form already has problems, so the user sees
 	// everything to fix at once.
@@ -366,4 +367,30 @@ func (s *Server) resetSubmit(c *gin.Context) {
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
 	s.Render(c, http.StatusBadRequest, "reset", v)
+}
+
+// recordOnCreate returns the sign-up hook that records the decision for the new account.
+func (s *Server) recordOnCreate(d consent.Decision) func(ctx context.Context, u *account.User) error {
+	return func(ctx context.Context, u *account.User) error {
+		d.Subject = u.ID
+		_, err := s.Consents.Record(ctx, d)
+		return err
+	}
+}
+
+// pendingConsents reports whether the signed-in person owes decisions on the current
+// notice (asked at sign-in).
+func (s *Server) pendingConsents(ctx context.Context, u *account.User) (bool, error) {
+	if u.IsStaff() {
+		return false, nil
+	}
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		return false, err
+	}
+	states, err := s.Consents.Store.States(ctx, u.ID)
+	if err != nil {
+		return false, err
+	}
+	return len(consent.Pending(n, states)) > 0, nil
 }

@@ -31,7 +31,7 @@ func (s *Server) requesterMessage(c *gin.Context) {
 		return
 	}
 	if err := s.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) {
-		s.renderRequestPage(c, status, r, vals, inv)
+		s.RenderRequestPage(c, status, r, vals, inv)
 	}); err != nil {
 		s.Fail(c, err)
 	}

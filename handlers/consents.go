@@ -1,78 +1,16 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers/web"
 )
-
-// purposeGroups splits a notice's purposes the way the form shows them: required ones,
-// optional ones, and uses outside the original purpose in their own section (Art. 7(2)).
-type purposeGroups struct {
-	Required, Optional, Outside []consent.Purpose
-}
-
-func groupPurposes(n *consent.Notice, only []string) purposeGroups {
-	var g purposeGroups
-	for _, p := range n.Purposes {
-		if only != nil && !slices.Contains(only, p.ID) {
-			continue
-		}
-		switch {
-		case p.Outside:
-			g.Outside = append(g.Outside, p)
-		case p.Required:
-			g.Required = append(g.Required, p)
-		default:
-			g.Optional = append(g.Optional, p)
-		}
-	}
-	return g
-}
-
-// consentForm is the purpose part of the sign-up and review forms: the required
-// purposes with one acknowledgement, the optional ones a checkbox each.
-type consentForm struct {
-	Notice       *consent.Notice
-	Groups       purposeGroups
-	Checked      map[string]bool
-	Acknowledged bool
-}
-
-func newConsentForm(n *consent.Notice, only []string, ticked []string, acknowledged bool) consentForm {
-	f := consentForm{Notice: n, Groups: groupPurposes(n, only), Checked: map[string]bool{}, Acknowledged: acknowledged}
-	for _, id := range ticked {
-		f.Checked[id] = true
-	}
-	return f
-}
-
-// decision builds the consent decision from the ticked boxes and the acknowledgement.
-func decision(c *gin.Context, n *consent.Notice, ticked []string, acknowledged bool, only []string) consent.Decision {
-	granted := map[string]bool{}
-	for _, id := range ticked {
-		granted[id] = true
-	}
-	return consent.Decision{Notice: n, Lang: c.GetString(web.KeyLang), Granted: granted, Acknowledged: acknowledged,
-		Channel: consent.ChannelWeb, GPC: web.GPC(c.Request), Only: only}
-}
-
-// recordOnCreate returns the sign-up hook that records the decision for the new account.
-func (s *Server) recordOnCreate(d consent.Decision) func(ctx context.Context, u *account.User) error {
-	return func(ctx context.Context, u *account.User) error {
-		d.Subject = u.ID
-		_, err := s.Consents.Record(ctx, d)
-		return err
-	}
-}
 
 // consentRow is one purpose on the "my consents" page.
 type consentRow struct {
@@ -86,7 +24,7 @@ type consentsPage struct {
 	Notice  *consent.Notice
 	Rows    []consentRow
 	History []*consent.Event
-	Review  consentForm
+	Review  web.ConsentForm
 	Pending bool
 	Names   map[string]consent.Text
 }
@@ -131,7 +69,7 @@ func (s *Server) loadConsents(c *gin.Context) (*consentsPage, error) {
 				ticked = append(ticked, id)
 			}
 		}
-		p.Review = newConsentForm(n, pending, ticked, false)
+		p.Review = web.NewConsentForm(n, pending, ticked, false)
 	}
 	return p, nil
 }
@@ -209,7 +147,7 @@ func (s *Server) reviewConsents(c *gin.Context) {
 				only = append(only, r.ID)
 			}
 		}
-		d := decision(c, p.Notice, f.Purposes, f.Acknowledge, only)
+		d := web.ConsentDecision(c, p.Notice, f.Purposes, f.Acknowledge, only)
 		d.Subject = web.CurrentUser(c).ID
 		_, err := s.Consents.Record(c.Request.Context(), d)
 		if inv, err = web.Merge(inv, err); err != nil {
@@ -221,26 +159,9 @@ func (s *Server) reviewConsents(c *gin.Context) {
 			c.Redirect(http.StatusSeeOther, "/account/consents")
 			return
 		}
-		p.Review = newConsentForm(p.Notice, only, f.Purposes, f.Acknowledge)
+		p.Review = web.NewConsentForm(p.Notice, only, f.Purposes, f.Acknowledge)
 	}
 	v := s.View(c, "consents.title", p)
 	v.Problems = inv.Problems
 	s.Render(c, http.StatusBadRequest, "consents", v)
-}
-
-// pendingConsents reports whether the signed-in person owes decisions on the current
-// notice (asked at sign-in).
-func (s *Server) pendingConsents(ctx context.Context, u *account.User) (bool, error) {
-	if u.IsStaff() {
-		return false, nil
-	}
-	n, err := s.Notices.Current(ctx)
-	if err != nil {
-		return false, err
-	}
-	states, err := s.Consents.Store.States(ctx, u.ID)
-	if err != nil {
-		return false, err
-	}
-	return len(consent.Pending(n, states)) > 0, nil
 }

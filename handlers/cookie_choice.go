@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -25,7 +26,7 @@ var portalCookies = []cookieInfo{
 	{Name: web.SessionCookie, Kind: "essential", Key: "cookies.purpose.session"}, // lifetime from the session policy
 	{Name: web.FlashCookie, Kind: "essential", Key: "cookies.purpose.flash", Mins: 5},
 	{Name: guestCookie, Kind: "essential", Key: "cookies.purpose.guest", Mins: int(guestAccess / time.Minute)},
-	{Name: guestBindCookie, Kind: "essential", Key: "cookies.purpose.guest_bind", Mins: int(rights.CodeTTL / time.Minute)},
+	{Name: cases.GuestBindCookie, Kind: "essential", Key: "cookies.purpose.guest_bind", Mins: int(rights.CodeTTL / time.Minute)},
 	{Name: web.LangCookie, Kind: "preference", Key: "cookies.purpose.lang", Days: 365},
 	{Name: web.NoticeSeenCookie, Kind: "preference", Key: "cookies.purpose.notice", Days: 365},
 	{Name: web.ChoiceCookie, Kind: "preference", Key: "cookies.purpose.choice", Days: int(web.ChoiceAge / (24 * time.Hour))},

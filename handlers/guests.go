@@ -10,8 +10,8 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -24,39 +24,9 @@ import (
 const (
 	guestCookie = "portal_guest"
 	guestAccess = time.Hour
-	// guestBindCookie holds the browser's binding: a code mailed on this browser's
-	// behalf is accepted only with it, so a stranger who knows a (sequential) reference
-	// cannot use up the guest's tries. It lives as long as a code does.
-	guestBindCookie = "portal_guest_bind"
 	// guestCodeMails is how many codes one request may be sent an hour.
 	guestCodeMails = 5
 )
-
-// guestBinding returns this browser's binding; with create, it makes one when the browser
-// has none and (re)sets its cookie for a code's lifetime.
-func (s *Server) guestBinding(c *gin.Context, create bool) string {
-	var bind string
-	if ck, err := c.Request.Cookie(guestBindCookie); err == nil {
-		if s.Cookies.Decode(guestBindCookie, ck.Value, &bind) != nil {
-			bind = ""
-		}
-	}
-	if !create {
-		return bind
-	}
-	if bind == "" {
-		bind = ids.Token(16)
-	}
-	s.setGuestBinding(c, bind)
-	return bind
-}
-
-// setGuestBinding (re)sets the browser's binding cookie to bind.
-func (s *Server) setGuestBinding(c *gin.Context, bind string) {
-	if enc, err := s.Cookies.Encode(guestBindCookie, bind); err == nil {
-		s.SetCookie(c, guestBindCookie, enc, int(rights.CodeTTL/time.Second))
-	}
-}
 
 type guestForm struct {
 	Email string `form:"email" validate:"required,email,max=254" label:"guest.email"`
@@ -64,7 +34,7 @@ type guestForm struct {
 }
 
 // guestNewPage is the request form for guests.
-func (s *Server) guestNewPage(c *gin.Context) { s.requestFormFor(c, true) }
+func (s *Server) guestNewPage(c *gin.Context) { s.RequestFormFor(c, true) }
 
 // guestFileRequest files a guest's request: the guest is created only once the form is
 // valid, with a data key of their own.
@@ -72,7 +42,7 @@ func (s *Server) guestFileRequest(c *gin.Context) {
 	if s.Limited(c, s.signUpLimit) {
 		return
 	}
-	var f requestForm
+	var f cases.RequestForm
 	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
@@ -86,8 +56,8 @@ func (s *Server) guestFileRequest(c *gin.Context) {
 	email, lang := account.NormalizeEmail(g.Email), c.GetString(web.KeyLang)
 	// The guest is counted (per client and address) and made only once the form is
 	// valid; over the quota the form comes back as typed.
-	s.submitRequest(c, &f, inv, requester{email: email, lang: lang, guest: true,
-		guestFiler: &casework.GuestFiler{Email: email, Name: g.Name, Lang: lang, Client: ratelimit.Key(c.ClientIP())}})
+	s.SubmitRequest(c, &f, inv, cases.Requester{Email: email, Lang: lang, Guest: true,
+		GuestFiler: &casework.GuestFiler{Email: email, Name: g.Name, Lang: lang, Client: ratelimit.Key(c.ClientIP())}})
 }
 
 // sendGuestCode issues a fresh code for the request and mails it with the reference and
@@ -141,7 +111,7 @@ func (s *Server) guestConfirm(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if len(inv.Problems) == 0 {
-		err := s.Guests.CheckCode(ctx, ref, s.guestBinding(c, false), f.Code, s.Now())
+		err := s.Guests.CheckCode(ctx, ref, s.GuestBinding(c, false), f.Code, s.Now())
 		switch {
 		case errors.Is(err, rights.ErrCodeNone):
 			inv.Add("code", "guest.code_none")
@@ -215,13 +185,13 @@ func refOrEmpty(ref string) string {
 // guestDetail is the guest's view of their request.
 func (s *Server) guestDetail(c *gin.Context) {
 	if r, ok := s.guestRequest(c); ok {
-		s.renderRequestPage(c, http.StatusOK, r, nil, nil)
+		s.RenderRequestPage(c, http.StatusOK, r, nil, nil)
 	}
 }
 
 func (s *Server) guestWithdraw(c *gin.Context) {
 	if r, ok := s.guestRequest(c); ok {
-		s.withdraw(c, r, r.Subject, "/guest/requests/"+r.Ref)
+		s.Withdraw(c, r, r.Subject, "/guest/requests/"+r.Ref)
 	}
 }
 
@@ -234,7 +204,7 @@ func (s *Server) guestLetter(c *gin.Context) {
 func (s *Server) guestMessage(c *gin.Context) {
 	if r, ok := s.guestRequest(c); ok {
 		if err := s.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) {
-			s.renderRequestPage(c, status, r, vals, inv)
+			s.RenderRequestPage(c, status, r, vals, inv)
 		}); err != nil {
 			s.Fail(c, err)
 		}
@@ -282,7 +252,7 @@ func (s *Server) guestTrack(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	bind := s.guestBinding(c, true) // whether or not the pair matches, so the cookie tells nothing
+	bind := s.GuestBinding(c, true) // whether or not the pair matches, so the cookie tells nothing
 	r, err := s.Requests.ByRef(ctx, f.Ref)
 	if err == nil && !r.Erased && rights.IsGuest(r.Subject) {
 		g, gerr := s.Guests.Guest(ctx, r.Subject)
@@ -298,4 +268,10 @@ func (s *Server) guestTrack(c *gin.Context) {
 	}
 	s.AddFlash(c, web.FlashInfo, "flash.guest_code_sent")
 	c.Redirect(http.StatusSeeOther, "/guest/requests/"+f.Ref+"/confirm")
+}
+
+func (s *Server) guestPackage(c *gin.Context) {
+	if r, ok := s.guestRequest(c); ok {
+		s.PackageDownload(c, r)
+	}
 }

@@ -4,14 +4,13 @@ import (
 	"context"
 	"html/template"
 	"net/http"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/notify"
@@ -46,30 +45,7 @@ type profilePage struct {
 	Langs   []langOption
 	Session *account.Session
 	// Stopped are the purposes an approved stop request restricted, each liftable.
-	Stopped []stoppedRow
-}
-
-type stoppedRow struct {
-	ID, Name string
-	Since    time.Time
-}
-
-// stoppedRows names the person's stopped purposes in the page's language.
-func (s *Server) stoppedRows(c *gin.Context, u *account.User) ([]stoppedRow, error) {
-	if len(u.Stopped) == 0 {
-		return nil, nil
-	}
-	names, err := s.PurposeNames(c.Request.Context())
-	if err != nil {
-		return nil, err
-	}
-	v := s.ViewIn(c.GetString(web.KeyLang))
-	var out []stoppedRow
-	for id, at := range u.Stopped {
-		out = append(out, stoppedRow{ID: id, Name: v.PurposeName(id, names), Since: at})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	Stopped []cases.StoppedRow
 }
 
 func (s *Server) profileValues(u *account.User) map[string]string {
@@ -86,7 +62,7 @@ func (s *Server) accountPage(c *gin.Context) {
 	p := profilePage{Prefix: "profile", Values: s.profileValues(u)}
 	p.Langs = s.langOptions(p.Values["lang"])
 	var err error
-	if p.Stopped, err = s.stoppedRows(c, u); err != nil {
+	if p.Stopped, err = s.StoppedRows(c, u); err != nil {
 		s.Fail(c, err)
 		return
 	}
@@ -114,7 +90,7 @@ func (s *Server) profileSubmit(c *gin.Context) {
 	}
 	p := profilePage{Prefix: "profile", Values: map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang}}
 	p.Langs = s.langOptions(f.Lang)
-	p.Stopped, _ = s.stoppedRows(c, u) // the form's problems matter more than this list
+	p.Stopped, _ = s.StoppedRows(c, u) // the form's problems matter more than this list
 	v := s.View(c, "account.title", p)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems

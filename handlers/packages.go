@@ -16,9 +16,3 @@ func (s *Server) requesterPackage(c *gin.Context) {
 		s.PackageDownload(c, r)
 	}
 }
-
-func (s *Server) guestPackage(c *gin.Context) {
-	if r, ok := s.guestRequest(c); ok {
-		s.PackageDownload(c, r)
-	}
-}

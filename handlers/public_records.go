@@ -4,12 +4,13 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/gin-gonic/gin"
 )
 
 // publicFeesPage is the fee schedule as anyone may read it before filing.

@@ -1,117 +1,26 @@
 package handlers
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
-	"slices"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
-	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
-	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/rights"
 )
 
-type requestForm struct {
-	Kind     string   `form:"kind" validate:"required,oneof=view copy correct stop delete" label:"request.kind"`
-	Scope    string   `form:"scope" validate:"max=2000" label:"request.scope"`
-	Purposes []string `form:"purposes" validate:"max=50,dive,max=40" label:"request.purposes"`
-	// Whole: a stop or delete about the whole account, ticked on its own.
-	Whole       bool     `form:"whole"`
-	Field       string   `form:"field" validate:"omitempty,oneof=name phone address email other" label:"request.field"`
-	Proposed    string   `form:"proposed" validate:"max=500" label:"request.proposed"`
-	Explanation string   `form:"explanation" validate:"max=2000" label:"request.explanation"`
-	ScopeFiles  []string `form:"scope_files" validate:"max=50,dive,max=64" label:"request.scope_files"`
-	// An agent files for someone else with a written authorisation (APA Art. 24).
-	OnBehalf         bool   `form:"on_behalf"`
-	Principal        string `form:"principal" validate:"max=200" label:"request.principal"`
-	PrincipalContact string `form:"principal_contact" validate:"max=200" label:"request.principal_contact"`
-}
-
-type requestFormPage struct {
-	Prefix   string
-	Kind     rights.Kind
-	Kinds    []rights.Kind
-	Values   map[string]string
-	Checked  map[string]bool
-	Purposes []consent.Purpose
-	Fields   []string
-	Days     int
-	// Base is where the form posts and the kind links lead: "/requests" for people
-	// signed in, "/guest/requests" for guests, who also give their e-mail address.
-	Base  string
-	Guest bool
-	// Files are the agency's personal data files the requester may name.
-	Files []*inventory.File
-}
-
 // newRequestPage shows the form for one kind of request; the kind is chosen first, so
 // the form asks only what that kind needs, without script.
-func (s *Server) newRequestPage(c *gin.Context) { s.requestFormFor(c, false) }
-
-func (s *Server) requestFormFor(c *gin.Context, guest bool) {
-	kind := rights.Kind(c.Query("kind"))
-	if !cases.ValidKind(kind) {
-		p := requestFormPage{Prefix: "request", Kinds: rights.Kinds, Base: "/requests", Guest: guest}
-		if guest {
-			p.Base = "/guest/requests"
-		}
-		s.Render(c, http.StatusOK, "request_new", s.View(c, "request.new_title", p))
-		return
-	}
-	s.renderRequestForm(c, http.StatusOK, kind, map[string]string{}, nil, nil, guest)
-}
-
-func (s *Server) renderRequestForm(c *gin.Context, status int, kind rights.Kind, vals map[string]string, checked []string, inv *apperr.Invalid, guest bool, scopeFiles ...string) {
-	n, err := s.Notices.Current(c.Request.Context())
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	fs, err := s.Inventory.List(c.Request.Context())
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	p := requestFormPage{Prefix: "request", Kind: kind, Kinds: rights.Kinds, Values: vals, Checked: map[string]bool{},
-		Purposes: n.Purposes, Fields: rights.CorrectableFields, Days: kind.DecisionDays(), Base: "/requests", Guest: guest, Files: fs}
-	if guest {
-		p.Base = "/guest/requests"
-	}
-	for _, id := range checked {
-		p.Checked[id] = true
-	}
-	for _, id := range scopeFiles {
-		p.Checked["file:"+id] = true
-	}
-	v := s.View(c, "request.new_title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	s.Render(c, status, "request_new", v)
-}
-
-// requester is who files: an account, or a guest created once the form is valid.
-type requester struct {
-	email, lang string
-	guest       bool
-	// Who files: an account holder, or (guest) someone without an account.
-	citizen    *casework.Citizen
-	guestFiler *casework.GuestFiler
-}
+func (s *Server) newRequestPage(c *gin.Context) { s.RequestFormFor(c, false) }
 
 // fileRequest files a request for the signed-in person.
 func (s *Server) fileRequest(c *gin.Context) {
 	u := web.CurrentUser(c)
-	var f requestForm
+	var f cases.RequestForm
 	inv, ok := s.Bind(c, &f)
 	if !ok {
 		return
@@ -120,109 +29,7 @@ func (s *Server) fileRequest(c *gin.Context) {
 		inv.Add("", "request.verify_first")
 	}
 	lang := c.GetString(web.KeyLang)
-	s.submitRequest(c, &f, inv, requester{email: u.Email, lang: lang, citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: lang}})
-}
-
-// submitRequest checks and stores a request. Once the confirmation shows, the request
-// is stored durably (the embedded engine syncs every write).
-func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Invalid, who requester) {
-	kind := rights.Kind(f.Kind)
-	vals := map[string]string{"scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation,
-		"principal": f.Principal, "principal_contact": f.PrincipalContact}
-	if f.OnBehalf {
-		vals["on_behalf"] = "on"
-	}
-	if f.Whole {
-		vals["whole"] = "on"
-	}
-	if who.guest {
-		vals["email"] = who.email
-	}
-	if !cases.ValidKind(kind) {
-		s.Fail(c, &web.PageError{Status: http.StatusBadRequest, Key: "request.kind_invalid"})
-		return
-	}
-	ctx := c.Request.Context()
-	n, err := s.Notices.Current(ctx)
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	r := &rights.Request{Kind: kind, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes, Whole: f.Whole,
-		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, ScopeFiles: f.ScopeFiles}
-	for _, id := range f.ScopeFiles {
-		if _, err := s.Inventory.Get(ctx, id); errors.Is(err, apperr.ErrNotFound) {
-			web.AddOnce(inv, "scope_files", "request.scope_file_unknown")
-		} else if err != nil {
-			s.Fail(c, err)
-			return
-		}
-	}
-	if f.OnBehalf {
-		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
-		if r.Principal == "" {
-			inv.Add("principal", "field.required")
-		}
-	}
-	if inv, err = web.Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
-		s.Fail(c, err)
-		return
-	}
-	// Attachments are checked (total size, type by content) before anything is stored.
-	fhs, auth, ok := s.FilingUploads(c, inv, f.OnBehalf)
-	if !ok {
-		return
-	}
-	if len(inv.Problems) > 0 {
-		web.InFormOrder(inv, f)
-		s.renderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.guest, f.ScopeFiles...)
-		return
-	}
-	// What cannot be stored brings the form back as it was sent, with the reason.
-	refuse := func(err error) {
-		status, key := web.StatusOf(err)
-		if status >= 500 {
-			s.Log.Error("filing refused: nothing stored", "request_id", c.GetString(web.KeyRequestID), "status", status, "err", err)
-		}
-		if key == "" {
-			key = "request.not_stored"
-		}
-		if status == http.StatusServiceUnavailable {
-			c.Header("Retry-After", "30")
-		}
-		why := (&apperr.Invalid{}).Add("", key)
-		if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
-			why = (&apperr.Invalid{}).Add("", qe.Key, qe.Limit) // which limit, and how many
-		}
-		s.renderRequestForm(c, status, kind, vals, f.Purposes, why, who.guest, f.ScopeFiles...)
-	}
-	// The files and the confirmation mail are stored before the request, which is filed
-	// only with all of them (casework: File); otherwise the form comes back as it was
-	// sent, with the reason, and nothing is filed.
-	filing := casework.Filing{Request: r, Citizen: who.citizen, Guest: who.guestFiler, Attached: []casework.Attached{
-		{Files: cases.Checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
-		{Files: cases.Checked(fhs), Role: files.RoleRequester, Purpose: files.PurposeRequest}}}
-	if who.guest {
-		// The binding is set on the browser only once the filing stands: a refused one
-		// (over the quota, say) leaves the browser as it came.
-		if filing.Guest.Bind = s.guestBinding(c, false); filing.Guest.Bind == "" {
-			filing.Guest.Bind = ids.Token(16)
-		}
-	}
-	if _, err := s.Casework.File(ctx, filing); err != nil {
-		refuse(err)
-		return
-	}
-	if who.guest {
-		s.setGuestBinding(c, filing.Guest.Bind)
-	}
-	// The next page opens on the confirmation panel: reference, due date, what happens next.
-	s.AddFlashArgs(c, web.FlashFiled, "", r.Ref, r.Due.String(), string(r.Kind), who.guest)
-	if who.guest {
-		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
+	s.SubmitRequest(c, &f, inv, cases.Requester{Email: u.Email, Lang: lang, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: lang}})
 }
 
 type myRequestsPage struct {
@@ -262,22 +69,6 @@ func (s *Server) myRequests(c *gin.Context) {
 	s.Render(c, http.StatusOK, "requests", v)
 }
 
-type requestPage struct {
-	Request *rights.Request
-	Today   rights.Date
-	Names   map[string]consent.Text
-	Steps   []rights.Step
-	Files   *cases.AttachmentList
-	Values  map[string]string
-	// Base is "/requests" for an account holder, "/guest/requests" for a guest.
-	Base    string
-	Package *export.Package
-	// Pay is how a fee is paid, read only when the request has one.
-	Pay rights.PaymentInfo
-	// Stopped are the purposes of a stop request that are stopped now (an account's).
-	Stopped []stoppedRow
-}
-
 // requestDetail shows one of the person's requests; anyone else's is not found.
 func (s *Server) requestDetail(c *gin.Context) {
 	r, ok := s.RequestByRef(c)
@@ -288,104 +79,15 @@ func (s *Server) requestDetail(c *gin.Context) {
 		s.Fail(c, apperr.ErrNotFound)
 		return
 	}
-	s.renderRequestPage(c, http.StatusOK, r, nil, nil)
-}
-
-func (s *Server) renderRequestPage(c *gin.Context, status int, r *rights.Request, vals map[string]string, inv *apperr.Invalid) {
-	ctx := c.Request.Context()
-	names, err := s.PurposeNames(ctx)
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	steps, err := s.Timeline.Steps(ctx, r.Ref, false)
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	att, err := s.LoadAttachments(c, r.Ref)
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	if vals == nil {
-		vals = map[string]string{}
-	}
-	base := "/requests"
-	if rights.IsGuest(r.Subject) {
-		base = "/guest/requests"
-	}
-	pkg, err := s.PackageOf(ctx, r)
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	p := requestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base, Package: pkg}
-	if r.Fee != nil {
-		if p.Pay, err = s.Fees.PaymentInfo(ctx); err != nil {
-			s.Fail(c, err)
-			return
-		}
-	}
-	if u := web.CurrentUser(c); u != nil && u.ID == r.Subject && r.Kind == rights.Stop {
-		all, err := s.stoppedRows(c, u)
-		if err != nil {
-			s.Fail(c, err)
-			return
-		}
-		for _, row := range all {
-			if slices.Contains(r.Purposes, row.ID) {
-				p.Stopped = append(p.Stopped, row)
-			}
-		}
-	}
-	v := s.View(c, "request.title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	s.Render(c, status, "request", v)
-}
-
-type withdrawForm struct {
-	Version int64 `form:"version"`
+	s.RenderRequestPage(c, http.StatusOK, r, nil, nil)
 }
 
 // withdrawRequest lets the requester withdraw an open request.
 func (s *Server) withdrawRequest(c *gin.Context) {
 	r, ok := s.myRequestByRef(c)
 	if ok {
-		s.withdraw(c, r, web.CurrentUser(c).ID, "/requests/"+r.Ref)
+		s.Withdraw(c, r, web.CurrentUser(c).ID, "/requests/"+r.Ref)
 	}
-}
-
-// withdraw withdraws a request for its requester. If an officer acted on it since the
-// page was shown, nothing happens and the page says so.
-func (s *Server) withdraw(c *gin.Context, r *rights.Request, actor, back string) {
-	var f withdrawForm
-	if _, ok := s.Bind(c, &f); !ok {
-		return
-	}
-	if !r.State.Open() {
-		s.Fail(c, &web.PageError{Status: http.StatusConflict, Key: "request.changed"})
-		return
-	}
-	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.withdraw_title", TextKey: "confirm.withdraw_text", TextArgs: []any{r.Ref},
-		Action: back + "/withdraw", Back: back}) {
-		return
-	}
-	updated, err := s.Timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Withdraw(actor))
-	if err == nil {
-		s.Casework.SetDisputed(c.Request.Context(), updated, false)
-	}
-	if errors.Is(err, rights.ErrChanged) {
-		err = &web.PageError{Status: http.StatusConflict, Key: "request.changed"}
-	}
-	if err != nil {
-		s.Fail(c, err)
-		return
-	}
-	s.AddFlash(c, web.FlashSuccess, "flash.request_withdrawn")
-	c.Redirect(http.StatusSeeOther, back)
 }
 
 // myRequestByRef reads one of the signed-in person's requests (anyone else's is not

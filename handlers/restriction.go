@@ -3,8 +3,9 @@ package handlers
 import (
 	"net/http"
 
-	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/handlers/web"
 )
 
 type liftForm struct {

@@ -227,7 +227,7 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
 	s.disk = web.NewDiskWatch(d.Disk, opt, d.Log)
 	s.Cases = cases.New(core, cases.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages, Fees: d.Fees,
-		Consents: d.Consents, Disclosures: d.Disclosures, Files: d.Files, Packages: d.Packages, Letters: d.Letters,
+		Inventory: d.Inventory, Consents: d.Consents, Disclosures: d.Disclosures, Files: d.Files, Packages: d.Packages, Letters: d.Letters,
 		Casework: s.Casework, Agency: d.Agency, Disk: s.disk})
 	s.receipts = web.NewReceipts(d.Consents, d.ReceiptKeys, d.Log)
 	s.inventory = web.NewInventoryCache(d.Inventory, d.Now)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
@@ -11,10 +13,10 @@ import (
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/handlers/web"
+	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/gin-gonic/gin"
 )
 
 // Request reads the request named in the URL; a malformed reference is not found.
@@ -83,6 +85,7 @@ type Cases struct {
 	guests      rights.Guests
 	messages    rights.Messages
 	fees        rights.FeeSchedule
+	inventory   inventory.Inventory
 	consents    *consent.Service
 	disclosures disclosure.Register
 	files       files.Store
@@ -100,6 +103,7 @@ type Services struct {
 	Guests      rights.Guests
 	Messages    rights.Messages
 	Fees        rights.FeeSchedule
+	Inventory   inventory.Inventory
 	Consents    *consent.Service
 	Disclosures disclosure.Register
 	Files       files.Store
@@ -112,7 +116,7 @@ type Services struct {
 
 // New builds the shared reading of requests.
 func New(core *web.Core, s Services) *Cases {
-	return &Cases{Core: core, requests: s.Requests, timeline: s.Timeline, guests: s.Guests, messages: s.Messages, fees: s.Fees,
+	return &Cases{Core: core, requests: s.Requests, timeline: s.Timeline, guests: s.Guests, messages: s.Messages, fees: s.Fees, inventory: s.Inventory,
 		consents: s.Consents, disclosures: s.Disclosures, files: s.Files, packages: s.Packages, letters: s.Letters,
 		casework: s.Casework, agency: s.Agency, disk: s.Disk}
 }

@@ -3,10 +3,11 @@ package cases
 import (
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/handlers/web"
-	"github.com/gin-gonic/gin"
 )
 
 // DisclosureFilter narrows the register's list: by recipient, ground and period.

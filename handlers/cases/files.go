@@ -11,13 +11,14 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/gin-gonic/gin"
 )
 
 // Uploads returns the files sent under the form key "files", refusing the lot before

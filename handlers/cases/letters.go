@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
@@ -19,7 +21,6 @@ import (
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/static"
-	"github.com/gin-gonic/gin"
 )
 
 type LetterPage struct {

@@ -5,11 +5,12 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/gin-gonic/gin"
 )
 
 // PostMessage adds a message (with any files) to a request, from the requester or an

@@ -8,13 +8,14 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/filename"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/gin-gonic/gin"
 )
 
 // PackageName is the file name of a copy package in lang, and its ASCII stand-in.

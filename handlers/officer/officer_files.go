@@ -1,10 +1,11 @@
 package officer
 
 import (
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/gin-gonic/gin"
 )
 
 // OfficerDownload serves any request's attachment to an officer.

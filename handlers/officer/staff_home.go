@@ -5,11 +5,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/gin-gonic/gin"
 )
 
 // staffHomePage is the staff home: for administrators, a warning about the backups.

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/securecookie"
+
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/audit"
@@ -15,7 +17,6 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/static"
 	"github.com/example/pdpa-portal/templates"
-	"github.com/gorilla/securecookie"
 )
 
 // Core is what every audience's handlers share: the catalogue, the templates, the

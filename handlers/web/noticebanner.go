@@ -6,8 +6,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/example/pdpa-portal/consent"
 	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/consent"
 )
 
 // noticeCache keeps the current notice a few seconds: the banner needs it on every page.

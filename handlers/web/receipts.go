@@ -8,10 +8,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/receipt"
-	"github.com/gin-gonic/gin"
 )
 
 // Receipts are the consent receipts people hold: read as their own, verified against the

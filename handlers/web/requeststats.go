@@ -6,10 +6,11 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/gin-gonic/gin"
 )
 
 type statsFilter struct {

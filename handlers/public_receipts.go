@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/example/pdpa-portal/receipt"
+)
+
+type verifyForm struct {
+	JWS string `form:"receipt" validate:"required,max=20000" label:"verify.receipt"`
+}
+
+type verifyPage struct {
+	Prefix  string
+	Values  map[string]string
+	Checked bool
+	Genuine bool
+	Reason  string
+	Receipt *receipt.Receipt
+	Time    time.Time
+}
+
+// verifyReceiptPage is the public form that checks a receipt.
+func (s *Server) verifyReceiptPage(c *gin.Context) {
+	s.Render(c, http.StatusOK, "verify_receipt", s.View(c, "verify.title", verifyPage{Prefix: "verify"}))
+}
+
+// verifyReceipt says whether a receipt is genuine and unaltered. A receipt is accepted
+// pasted alone (the JWS) or as the downloaded JSON file's text.
+func (s *Server) verifyReceipt(c *gin.Context) {
+	var f verifyForm
+	inv, ok := s.Bind(c, &f)
+	if !ok {
+		return
+	}
+	p := verifyPage{Prefix: "verify", Values: map[string]string{"receipt": f.JWS}}
+	if len(inv.Problems) > 0 {
+		v := s.View(c, "verify.title", p)
+		v.Problems = inv.Problems
+		s.Render(c, http.StatusBadRequest, "verify_receipt", v)
+		return
+	}
+	jws := strings.TrimSpace(f.JWS)
+	var file struct {
+		Receipt json.RawMessage `json:"receipt"`
+		JWS     string          `json:"jws"`
+	}
+	fromFile := strings.HasPrefix(jws, "{") && json.Unmarshal([]byte(jws), &file) == nil && file.JWS != ""
+	if fromFile {
+		jws = file.JWS
+	}
+	p.Checked = true
+	r, err := receipt.Verify(jws, s.receipts.Keys())
+	if err == nil && fromFile && len(file.Receipt) > 0 && !sameJSON(file.Receipt, r) {
+		// The signature holds, but the readable copy beside it was edited.
+		err = receipt.ErrBadSignature
+	}
+	switch {
+	case err == nil:
+		p.Genuine, p.Receipt, p.Time = true, r, time.Unix(r.ConsentTimestamp, 0)
+	case errors.Is(err, receipt.ErrBadSignature):
+		p.Reason = "verify.altered"
+	case errors.Is(err, receipt.ErrUnknownKey):
+		p.Reason = "verify.unknown_key"
+	default:
+		p.Reason = "verify.malformed"
+	}
+	status := http.StatusOK
+	if !p.Genuine {
+		status = http.StatusUnprocessableEntity
+	}
+	s.Render(c, status, "verify_receipt", s.View(c, "verify.title", p))
+}
+
+// sameJSON reports whether raw says exactly what v says.
+func sameJSON(raw json.RawMessage, v any) bool {
+	var a, b any
+	want, err := json.Marshal(v)
+	if err != nil || json.Unmarshal(raw, &a) != nil || json.Unmarshal(want, &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
+}
