@@ -8,9 +8,6 @@ import (
 // background), downloadable by the requester only until it expires, each download
 // recorded, and deleted at expiry by the retention run.
 
-// Wait waits for background work (copy packages) to finish: at shutdown, and in tests.
-func (s *Server) Wait() { s.Builder.Wait() }
-
 func (s *Server) requesterPackage(c *gin.Context) {
 	if r, ok := s.myRequestByRef(c); ok {
 		s.PackageDownload(c, r)

@@ -296,3 +296,6 @@ type (
 	Threshold         = web.Threshold
 	DiskSpace         = web.DiskSpace
 )
+
+// Wait waits for background work (copy packages) to finish: at shutdown, and in tests.
+func (s *Server) Wait() { s.Builder.Wait() }
