@@ -26,6 +26,7 @@ import (
 	"github.com/example/pdpa-portal/handlers/admin"
 	"github.com/example/pdpa-portal/handlers/api"
 	"github.com/example/pdpa-portal/handlers/cases"
+	"github.com/example/pdpa-portal/handlers/citizen"
 	"github.com/example/pdpa-portal/handlers/officer"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/handlers/webmaster"
@@ -159,6 +160,7 @@ type Server struct {
 	admin     *admin.Handlers
 	officer   *officer.Handlers
 	api       *api.Handlers
+	citizen   *citizen.Handlers
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
@@ -234,6 +236,8 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
 	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)
 	s.webmaster = webmaster.New(core)
+	s.citizen = citizen.New(s.Cases, citizen.Services{Requests: d.Requests, Consents: d.Consents, Casework: s.Casework, Mail: d.Mail,
+		MailWords: d.MailWords, Receipts: s.receipts, SignUpLimit: s.signUpLimit, PasswordLimit: s.passwordLimit})
 	s.api = api.New(s.Cases, api.Services{APITokens: d.APITokens, Consents: d.Consents, Requests: d.Requests, Timeline: d.Timeline,
 		Messages: d.Messages, Disclosures: d.Disclosures, Inventory: d.Inventory, Casework: s.Casework, Receipts: s.receipts})
 	s.officer = officer.New(s.Cases, officer.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages,

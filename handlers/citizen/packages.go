@@ -1,4 +1,4 @@
-package handlers
+package citizen
 
 import (
 	"github.com/gin-gonic/gin"
@@ -8,8 +8,12 @@ import (
 // background), downloadable by the requester only until it expires, each download
 // recorded, and deleted at expiry by the retention run.
 
-func (s *Server) requesterPackage(c *gin.Context) {
-	if r, ok := s.myRequestByRef(c); ok {
-		s.PackageDownload(c, r)
+// RequesterPackage serves a copy package to its requester.
+func (h *Handlers) RequesterPackage(c *gin.Context) error {
+	r, err := h.OwnRequest(c)
+	if err != nil {
+		return err
 	}
+	h.PackageDownload(c, r)
+	return nil
 }

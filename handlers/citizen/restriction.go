@@ -1,4 +1,4 @@
-package handlers
+package citizen
 
 import (
 	"net/http"
@@ -14,39 +14,37 @@ type liftForm struct {
 	Purpose string `form:"purpose" validate:"max=40" label:"request.purposes"`
 }
 
-// liftRestriction lets the person lift their own processing restriction, of everything
+// LiftRestriction lets the person lift their own processing restriction, of everything
 // or of one purpose; nobody else can.
-func (s *Server) liftRestriction(c *gin.Context) {
+func (h *Handlers) LiftRestriction(c *gin.Context) error {
 	var f liftForm
-	if inv, ok := s.Bind(c, &f); !ok {
-		return
+	if inv, err := h.Decode(c, &f); err != nil {
+		return err
 	} else if err := inv.OrNil(); err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	u := web.CurrentUser(c)
 	if f.Purpose == "" && u.Restricted.IsZero() {
 		c.Redirect(http.StatusSeeOther, "/account")
-		return
+		return nil
 	}
 	// Stopping again takes a new stop request and its period: ask first.
-	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.lift_title", TextKey: "confirm.lift_text",
+	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.lift_title", TextKey: "confirm.lift_text",
 		Action: "/account/restriction/lift", Back: "/account"}) {
-		return
+		return nil
 	}
 	if f.Purpose != "" {
-		if err := s.Casework.SetStopped(c.Request.Context(), u.ID, []string{f.Purpose}, false); err != nil {
-			s.Fail(c, err)
-			return
+		if err := h.casework.SetStopped(c.Request.Context(), u.ID, []string{f.Purpose}, false); err != nil {
+			return err
 		}
-		s.AddFlash(c, web.FlashSuccess, "flash.restriction_lifted")
+		h.AddFlash(c, web.FlashSuccess, "flash.restriction_lifted")
 		c.Redirect(http.StatusSeeOther, "/account")
-		return
+		return nil
 	}
-	if err := s.Casework.SetRestriction(c.Request.Context(), u.ID, false); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.casework.SetRestriction(c.Request.Context(), u.ID, false); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.restriction_lifted")
+	h.AddFlash(c, web.FlashSuccess, "flash.restriction_lifted")
 	c.Redirect(http.StatusSeeOther, "/account")
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package citizen
 
 import (
 	"encoding/json"
@@ -21,50 +21,47 @@ type receiptPage struct {
 	Purpose string
 }
 
-// receiptView is the printable receipt of one consent event.
-func (s *Server) receiptView(c *gin.Context) {
-	e, err := s.receipts.Own(c)
+// ReceiptView is the printable receipt of one consent event.
+func (h *Handlers) ReceiptView(c *gin.Context) error {
+	e, err := h.receipts.Own(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	r, err := s.receipts.Verify(e)
+	r, err := h.receipts.Verify(e)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	page := receiptPage{Event: e, Receipt: r, Time: time.Unix(r.ConsentTimestamp, 0)}
 	// The receipt is signed in the language of the moment; the page words it for its reader.
-	if n, err := s.Notices.Version(c.Request.Context(), e.NoticeVersion); err == nil {
+	if n, err := h.Notices.Version(c.Request.Context(), e.NoticeVersion); err == nil {
 		if p := n.Purpose(e.Purpose); p != nil {
 			lang := c.GetString(web.KeyLang)
-			page.Purpose = s.Cat.T(lang, "punct.labelled", p.Name.In(lang), p.Description.In(lang))
+			page.Purpose = h.Cat.T(lang, "punct.labelled", p.Name.In(lang), p.Description.In(lang))
 		}
 	}
-	s.Render(c, http.StatusOK, "receipt", s.View(c, "receipt.title", page))
+	h.Render(c, http.StatusOK, "receipt", h.View(c, "receipt.title", page))
+	return nil
 }
 
-// receiptDownload gives the signed receipt as a JSON file: the receipt and its JWS.
-func (s *Server) receiptDownload(c *gin.Context) {
-	e, err := s.receipts.Own(c)
+// ReceiptDownload gives the signed receipt as a JSON file: the receipt and its JWS.
+func (h *Handlers) ReceiptDownload(c *gin.Context) error {
+	e, err := h.receipts.Own(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	r, err := s.receipts.Verify(e)
+	r, err := h.receipts.Verify(e)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	body, err := json.MarshalIndent(struct {
 		Receipt *receipt.Receipt `json:"receipt"`
 		JWS     string           `json:"jws"`
 	}{r, e.Receipt}, "", "  ")
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	c.Header("Content-Disposition", `attachment; filename="consent-receipt-`+e.ID+`.json"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+	return nil
 }

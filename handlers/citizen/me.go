@@ -1,4 +1,4 @@
-package handlers
+package citizen
 
 import (
 	"context"
@@ -31,10 +31,10 @@ type langOption struct {
 	Selected   bool
 }
 
-func (s *Server) langOptions(chosen string) []langOption {
+func (h *Handlers) langOptions(chosen string) []langOption {
 	out := []langOption{{Code: i18n.ZH}, {Code: i18n.EN}}
 	for i := range out {
-		out[i].Name, out[i].Selected = s.Cat.T(out[i].Code, "lang."+out[i].Code), out[i].Code == chosen
+		out[i].Name, out[i].Selected = h.Cat.T(out[i].Code, "lang."+out[i].Code), out[i].Code == chosen
 	}
 	return out
 }
@@ -48,7 +48,7 @@ type profilePage struct {
 	Stopped []cases.StoppedRow
 }
 
-func (s *Server) profileValues(u *account.User) map[string]string {
+func (h *Handlers) profileValues(u *account.User) map[string]string {
 	lang := u.Lang
 	if lang == "" {
 		lang = i18n.ZH
@@ -56,58 +56,58 @@ func (s *Server) profileValues(u *account.User) map[string]string {
 	return map[string]string{"name": u.Name, "phone": u.Phone, "address": u.Address, "lang": lang}
 }
 
-// accountPage shows the signed-in person's details and the form to change them.
-func (s *Server) accountPage(c *gin.Context) {
+// AccountPage shows the signed-in person's details and the form to change them.
+func (h *Handlers) AccountPage(c *gin.Context) error {
 	u := web.CurrentUser(c)
-	p := profilePage{Prefix: "profile", Values: s.profileValues(u)}
-	p.Langs = s.langOptions(p.Values["lang"])
+	p := profilePage{Prefix: "profile", Values: h.profileValues(u)}
+	p.Langs = h.langOptions(p.Values["lang"])
 	var err error
-	if p.Stopped, err = s.StoppedRows(c, u); err != nil {
-		s.Fail(c, err)
-		return
+	if p.Stopped, err = h.StoppedRows(c, u); err != nil {
+		return err
 	}
-	s.Render(c, http.StatusOK, "account", s.View(c, "account.title", p))
+	h.Render(c, http.StatusOK, "account", h.View(c, "account.title", p))
+	return nil
 }
 
-func (s *Server) profileSubmit(c *gin.Context) {
+func (h *Handlers) ProfileSubmit(c *gin.Context) error {
 	u := web.CurrentUser(c)
 	var f profileForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) == 0 {
-		_, err := s.Accounts.UpdateProfile(c.Request.Context(), u.ID, account.Profile{Name: f.Name, Phone: f.Phone, Address: f.Address, Lang: f.Lang})
+		_, err := h.Accounts.UpdateProfile(c.Request.Context(), u.ID, account.Profile{Name: f.Name, Phone: f.Phone, Address: f.Address, Lang: f.Lang})
 		if inv, err = web.Merge(inv, err); err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		if len(inv.Problems) == 0 {
-			s.AddFlash(c, web.FlashSuccess, "flash.profile_saved")
+			h.AddFlash(c, web.FlashSuccess, "flash.profile_saved")
 			c.Redirect(http.StatusSeeOther, "/account")
-			return
+			return nil
 		}
 	}
 	p := profilePage{Prefix: "profile", Values: map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang}}
-	p.Langs = s.langOptions(f.Lang)
-	p.Stopped, _ = s.StoppedRows(c, u) // the form's problems matter more than this list
-	v := s.View(c, "account.title", p)
+	p.Langs = h.langOptions(f.Lang)
+	p.Stopped, _ = h.StoppedRows(c, u) // the form's problems matter more than this list
+	v := h.View(c, "account.title", p)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.Render(c, http.StatusBadRequest, "account", v)
+	h.Render(c, http.StatusBadRequest, "account", v)
+	return nil
 }
 
-// resendVerification mails a fresh verification link.
-func (s *Server) resendVerification(c *gin.Context) {
-	if s.Limited(c, s.signUpLimit) {
-		return
+// ResendVerification mails a fresh verification link.
+func (h *Handlers) ResendVerification(c *gin.Context) error {
+	if h.Limited(c, h.signUpLimit) {
+		return nil
 	}
-	if err := s.Accounts.ResendVerification(c.Request.Context(), web.CurrentUser(c)); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.Accounts.ResendVerification(c.Request.Context(), web.CurrentUser(c)); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.verification_sent")
+	h.AddFlash(c, web.FlashSuccess, "flash.verification_sent")
 	c.Redirect(http.StatusSeeOther, "/account")
+	return nil
 }
 
 type passwordForm struct {
@@ -121,23 +121,24 @@ type passwordPage struct {
 	Forced bool
 }
 
-func (s *Server) passwordPage(c *gin.Context) {
-	p := passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(web.CurrentUser(c))}
-	s.Render(c, http.StatusOK, "password", s.View(c, "password.title", p))
+func (h *Handlers) PasswordPage(c *gin.Context) error {
+	p := passwordPage{Prefix: "password", Forced: h.Accounts.NeedsPasswordChange(web.CurrentUser(c))}
+	h.Render(c, http.StatusOK, "password", h.View(c, "password.title", p))
+	return nil
 }
 
-// passwordSubmit changes the password; the account's other sessions end.
-func (s *Server) passwordSubmit(c *gin.Context) {
+// PasswordSubmit changes the password; the account's other sessions end.
+func (h *Handlers) PasswordSubmit(c *gin.Context) error {
 	u := web.CurrentUser(c)
 	// The current password is checked here as at sign-in: whoever holds a session
 	// (a borrowed computer) must not guess it without limit, from any number of addresses.
-	if s.Limited(c, s.passwordLimit, "account:"+u.ID) {
-		return
+	if h.Limited(c, h.passwordLimit, "account:"+u.ID) {
+		return nil
 	}
 	var f passwordForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if f.Password != f.PasswordConfirm {
 		web.AddOnce(inv, "password_confirm", "password.mismatch")
@@ -147,28 +148,28 @@ func (s *Server) passwordSubmit(c *gin.Context) {
 		if se, ok := c.Get(web.KeySession); ok {
 			keep = se.(*account.Session).ID
 		}
-		_, err := s.Accounts.ChangePassword(c.Request.Context(), u, keep, f.Current, f.Password)
+		_, err := h.Accounts.ChangePassword(c.Request.Context(), u, keep, f.Current, f.Password)
 		if inv, err = web.Merge(inv, err); err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		if len(inv.Problems) == 0 {
-			s.AddFlash(c, web.FlashSuccess, "flash.password_changed")
+			h.AddFlash(c, web.FlashSuccess, "flash.password_changed")
 			target := "/account"
 			if u.IsStaff() {
 				target = "/staff"
 			}
 			c.Redirect(http.StatusSeeOther, target)
-			return
+			return nil
 		}
 	}
-	v := s.View(c, "password.title", passwordPage{Prefix: "password", Forced: s.Accounts.NeedsPasswordChange(u)})
+	v := h.View(c, "password.title", passwordPage{Prefix: "password", Forced: h.Accounts.NeedsPasswordChange(u)})
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.Render(c, http.StatusBadRequest, "password", v)
+	h.Render(c, http.StatusBadRequest, "password", v)
+	return nil
 }
 
-// inboxMessage is a message as the inbox shows it: worded in the page's language, or,
+// InboxMessage is a message as the inbox shows it: worded in the page's language, or,
 // for one stored worded, in the language it was sent in (Lang, then marked on the page).
 type inboxMessage struct {
 	*outbox.Message
@@ -192,11 +193,11 @@ func inboxText(t notify.Text) template.HTML {
 
 // worded words m for the inbox in lang, the same wording as the mail sent.
 // A list words subjects only (body false): bodies may name purposes, which costs a read.
-func (s *Server) worded(ctx context.Context, m *outbox.Message, lang string, body bool) (*inboxMessage, error) {
-	subject, in := s.MailWords.Subject(ctx, m, lang)
+func (h *Handlers) worded(ctx context.Context, m *outbox.Message, lang string, body bool) (*inboxMessage, error) {
+	subject, in := h.mailWords.Subject(ctx, m, lang)
 	out := &inboxMessage{Message: m, Subject: inboxText(subject), Hidden: secretKinds[m.Kind]}
 	if body && !out.Hidden {
-		_, text, _, err := s.MailWords.Word(ctx, m, lang)
+		_, text, _, err := h.mailWords.Word(ctx, m, lang)
 		if err != nil {
 			return nil, err
 		}
@@ -236,54 +237,51 @@ type inboxPage struct {
 	Newer, Older int
 }
 
-// inbox lists the subjects of the person's mail, newest first, a page at a time; each
+// Inbox lists the subjects of the person's mail, newest first, a page at a time; each
 // opens on its own page (inboxMessage).
-func (s *Server) inbox(c *gin.Context) {
+func (h *Handlers) Inbox(c *gin.Context) error {
 	var f inboxFilter
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
 		f = inboxFilter{} // a hand-edited address falls back to the newest page
 	}
 	u := web.CurrentUser(c)
-	msgs, more, err := s.Mail.ForUserPage(c.Request.Context(), u.ID, f.Page*inboxPageSize, inboxPageSize)
+	msgs, more, err := h.mail.ForUserPage(c.Request.Context(), u.ID, f.Page*inboxPageSize, inboxPageSize)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p := inboxPage{Newer: f.Page - 1, Older: -1}
 	for _, m := range msgs {
-		w, err := s.worded(c.Request.Context(), m, c.GetString(web.KeyLang), false)
+		w, err := h.worded(c.Request.Context(), m, c.GetString(web.KeyLang), false)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		p.Messages = append(p.Messages, w)
 	}
 	if more {
 		p.Older = f.Page + 1
 	}
-	s.Render(c, http.StatusOK, "inbox", s.View(c, "inbox.title", p))
+	h.Render(c, http.StatusOK, "inbox", h.View(c, "inbox.title", p))
+	return nil
 }
 
-// inboxMessage shows one of the person's messages; anyone else's is not found.
-func (s *Server) inboxMessage(c *gin.Context) {
+// InboxMessage shows one of the person's messages; anyone else's is not found.
+func (h *Handlers) InboxMessage(c *gin.Context) error {
 	id := c.Param("id")
 	if len(id) > 40 || !strings.HasPrefix(id, "m_") {
-		s.Fail(c, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
-	m, err := s.Mail.Message(c.Request.Context(), web.CurrentUser(c).ID, id)
+	m, err := h.mail.Message(c.Request.Context(), web.CurrentUser(c).ID, id)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	out, err := s.worded(c.Request.Context(), m, c.GetString(web.KeyLang), true)
+	out, err := h.worded(c.Request.Context(), m, c.GetString(web.KeyLang), true)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "inbox_message", s.View(c, "inbox.title", out))
+	h.Render(c, http.StatusOK, "inbox_message", h.View(c, "inbox.title", out))
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package citizen
 
 import (
 	"errors"
@@ -29,29 +29,29 @@ type consentsPage struct {
 	Names   map[string]consent.Text
 }
 
-// consentsPage shows each purpose's state with one action, the decisions still owed,
+// ConsentsPage shows each purpose's state with one action, the decisions still owed,
 // and the full history with receipts.
-func (s *Server) consentsPage(c *gin.Context) {
-	p, err := s.loadConsents(c)
+func (h *Handlers) ConsentsPage(c *gin.Context) error {
+	p, err := h.loadConsents(c)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "consents", s.View(c, "consents.title", p))
+	h.Render(c, http.StatusOK, "consents", h.View(c, "consents.title", p))
+	return nil
 }
 
-func (s *Server) loadConsents(c *gin.Context) (*consentsPage, error) {
+func (h *Handlers) loadConsents(c *gin.Context) (*consentsPage, error) {
 	ctx := c.Request.Context()
 	u := web.CurrentUser(c)
-	n, err := s.Notices.Current(ctx)
+	n, err := h.Notices.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	states, err := s.Consents.Store.States(ctx, u.ID)
+	states, err := h.consents.Store.States(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	history, err := s.Consents.Store.History(ctx, u.ID, 200)
+	history, err := h.consents.Store.History(ctx, u.ID, 200)
 	if err != nil {
 		return nil, err
 	}
@@ -80,40 +80,37 @@ type consentChangeForm struct {
 	Version int    `form:"version"`
 }
 
-// changeConsent grants or withdraws one purpose; withdrawal takes effect at once.
-func (s *Server) changeConsent(c *gin.Context) {
+// ChangeConsent grants or withdraws one purpose; withdrawal takes effect at once.
+func (h *Handlers) ChangeConsent(c *gin.Context) error {
 	var f consentChangeForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
-		s.Fail(c, inv)
-		return
+		return inv
 	}
-	_, err := s.Consents.Change(c.Request.Context(), web.CurrentUser(c).ID, f.Purpose, f.Grant, f.Version, c.GetString(web.KeyLang), consent.ChannelWeb)
+	_, err = h.consents.Change(c.Request.Context(), web.CurrentUser(c).ID, f.Purpose, f.Grant, f.Version, c.GetString(web.KeyLang), consent.ChannelWeb)
 	switch {
 	case errors.Is(err, consent.ErrStaleNotice):
 		// The page showed an older wording: show the current one and let them decide.
-		s.AddFlash(c, web.FlashInfo, "flash.notice_changed")
+		h.AddFlash(c, web.FlashInfo, "flash.notice_changed")
 		c.Redirect(http.StatusSeeOther, "/account/consents")
-		return
+		return nil
 	case errors.Is(err, apperr.ErrNotFound):
-		s.Fail(c, &web.PageError{Status: http.StatusBadRequest, Key: "consent.unknown_purpose"})
-		return
+		return &web.PageError{Status: http.StatusBadRequest, Key: "consent.unknown_purpose"}
 	case errors.Is(err, consent.ErrRequired):
-		s.Fail(c, &web.PageError{Status: http.StatusBadRequest, Key: "consent.required_withdraw"})
-		return
+		return &web.PageError{Status: http.StatusBadRequest, Key: "consent.required_withdraw"}
 	case err != nil:
-		s.Fail(c, err)
-		return
+		return err
 	}
 	key := "flash.consent_granted"
 	if !f.Grant {
 		key = "flash.consent_withdrawn"
 	}
-	s.AddFlash(c, web.FlashSuccess, key)
+	h.AddFlash(c, web.FlashSuccess, key)
 	c.Redirect(http.StatusSeeOther, "/account/consents")
+	return nil
 }
 
 type consentReviewForm struct {
@@ -122,23 +119,22 @@ type consentReviewForm struct {
 	Version     int      `form:"version"`
 }
 
-// reviewConsents records the decisions a new or changed notice asked for.
-func (s *Server) reviewConsents(c *gin.Context) {
+// ReviewConsents records the decisions a new or changed notice asked for.
+func (h *Handlers) ReviewConsents(c *gin.Context) error {
 	var f consentReviewForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
-	}
-	p, err := s.loadConsents(c)
+	inv, err := h.Decode(c, &f)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
+	}
+	p, err := h.loadConsents(c)
+	if err != nil {
+		return err
 	}
 	if f.Version != p.Notice.Version {
 		// The notice changed while the page was open: show the new wording.
-		s.AddFlash(c, web.FlashInfo, "flash.notice_changed")
+		h.AddFlash(c, web.FlashInfo, "flash.notice_changed")
 		c.Redirect(http.StatusSeeOther, "/account/consents")
-		return
+		return nil
 	}
 	if len(inv.Problems) == 0 && p.Pending {
 		var only []string
@@ -149,19 +145,19 @@ func (s *Server) reviewConsents(c *gin.Context) {
 		}
 		d := web.ConsentDecision(c, p.Notice, f.Purposes, f.Acknowledge, only)
 		d.Subject = web.CurrentUser(c).ID
-		_, err := s.Consents.Record(c.Request.Context(), d)
+		_, err := h.consents.Record(c.Request.Context(), d)
 		if inv, err = web.Merge(inv, err); err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		if len(inv.Problems) == 0 {
-			s.AddFlash(c, web.FlashSuccess, "flash.consents_saved")
+			h.AddFlash(c, web.FlashSuccess, "flash.consents_saved")
 			c.Redirect(http.StatusSeeOther, "/account/consents")
-			return
+			return nil
 		}
 		p.Review = web.NewConsentForm(p.Notice, only, f.Purposes, f.Acknowledge)
 	}
-	v := s.View(c, "consents.title", p)
+	v := h.View(c, "consents.title", p)
 	v.Problems = inv.Problems
-	s.Render(c, http.StatusBadRequest, "consents", v)
+	h.Render(c, http.StatusBadRequest, "consents", v)
+	return nil
 }
