@@ -28,6 +28,7 @@ import (
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/citizen"
 	"github.com/example/pdpa-portal/handlers/officer"
+	"github.com/example/pdpa-portal/handlers/public"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/handlers/webmaster"
 	"github.com/example/pdpa-portal/incident"
@@ -161,10 +162,10 @@ type Server struct {
 	officer   *officer.Handlers
 	api       *api.Handlers
 	citizen   *citizen.Handlers
+	public    *public.Handlers
 
 	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
 	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
-	guestCodeLimit                       *ratelimit.Limiter // codes mailed per guest request
 	// disk watches the free space of the data directory.
 	disk      *web.DiskWatch
 	preparing atomic.Bool // the database is being prepared (SetPreparing)
@@ -226,7 +227,6 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
-	s.guestCodeLimit = ratelimit.New(guestCodeMails, time.Hour, d.Now)
 	s.disk = web.NewDiskWatch(d.Disk, opt, d.Log)
 	s.Cases = cases.New(core, cases.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages, Fees: d.Fees,
 		Inventory: d.Inventory, Consents: d.Consents, Disclosures: d.Disclosures, Files: d.Files, Packages: d.Packages, Letters: d.Letters,
@@ -236,6 +236,10 @@ func New(d Deps, opt web.Options) (*Server, error) {
 	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
 	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)
 	s.webmaster = webmaster.New(core)
+	s.public = public.New(s.Cases, public.Services{Setup: d.Setup, Requests: d.Requests, Guests: d.Guests, Fees: d.Fees,
+		Consents: d.Consents, Drafts: d.Drafts, Incidents: d.Incidents, Casework: s.Casework, Receipts: s.receipts,
+		PublicFiles: s.inventory, Announcements: s.announced, Stats: s.stats,
+		SignInLimit: s.signInLimit, SignUpLimit: s.signUpLimit, ResetLimit: s.resetLimit})
 	s.citizen = citizen.New(s.Cases, citizen.Services{Requests: d.Requests, Consents: d.Consents, Casework: s.Casework, Mail: d.Mail,
 		MailWords: d.MailWords, Receipts: s.receipts, SignUpLimit: s.signUpLimit, PasswordLimit: s.passwordLimit})
 	s.api = api.New(s.Cases, api.Services{APITokens: d.APITokens, Consents: d.Consents, Requests: d.Requests, Timeline: d.Timeline,

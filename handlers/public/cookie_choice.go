@@ -1,4 +1,4 @@
-package handlers
+package public
 
 import (
 	"net/http"
@@ -41,33 +41,34 @@ type cookiesPage struct {
 
 var choiceNames = map[web.CookieChoice]string{web.ChoiceNone: "none", web.ChoiceAccepted: "accepted", web.ChoiceRefused: "refused", web.ChoiceSignal: "signal"}
 
-// cookiesPage explains every cookie and lets the visitor change the analytics choice.
-func (s *Server) cookiesPage(c *gin.Context) {
+// CookiesPage explains every cookie and lets the visitor change the analytics choice.
+func (h *Handlers) CookiesPage(c *gin.Context) error {
 	list := append([]cookieInfo(nil), portalCookies...)
-	list[0].Mins = int(s.Opt.Sessions.Absolute / time.Minute)
-	p := cookiesPage{Cookies: list, Choice: choiceNames[s.AnalyticsChoice(c.Request)], Enabled: s.Counter != nil}
-	s.RenderPublic(c, "cookies", s.View(c, "cookies.title", p), p.Choice)
+	list[0].Mins = int(h.Opt.Sessions.Absolute / time.Minute)
+	p := cookiesPage{Cookies: list, Choice: choiceNames[h.AnalyticsChoice(c.Request)], Enabled: h.Counter != nil}
+	h.RenderPublic(c, "cookies", h.View(c, "cookies.title", p), p.Choice)
+	return nil
 }
 
-// saveCookieChoice records Accept or Refuse. Refusing also removes the visitor cookie.
+// SaveCookieChoice records Accept or Refuse. Refusing also removes the visitor cookie.
 // Nothing is stored on the server: the choice is the visitor's own cookie.
-func (s *Server) saveCookieChoice(c *gin.Context) {
+func (h *Handlers) SaveCookieChoice(c *gin.Context) error {
 	next := web.LocalPath(c.PostForm("next"), "/cookies")
 	switch c.PostForm("choice") {
 	case "accept":
-		if s.AnalyticsChoice(c.Request) == web.ChoiceSignal {
-			s.AddFlash(c, web.FlashInfo, "cookies.saved_signal")
+		if h.AnalyticsChoice(c.Request) == web.ChoiceSignal {
+			h.AddFlash(c, web.FlashInfo, "cookies.saved_signal")
 			break
 		}
-		s.SetCookie(c, web.ChoiceCookie, web.ChoiceAccept, int(web.ChoiceAge/time.Second))
-		s.AddFlash(c, web.FlashSuccess, "cookies.saved_accept")
+		h.SetCookie(c, web.ChoiceCookie, web.ChoiceAccept, int(web.ChoiceAge/time.Second))
+		h.AddFlash(c, web.FlashSuccess, "cookies.saved_accept")
 	case "refuse":
-		s.SetCookie(c, web.ChoiceCookie, web.ChoiceRefuse, int(web.ChoiceAge/time.Second))
-		s.SetCookie(c, web.VisitorCookie, "", -1)
-		s.AddFlash(c, web.FlashSuccess, "cookies.saved_refuse")
+		h.SetCookie(c, web.ChoiceCookie, web.ChoiceRefuse, int(web.ChoiceAge/time.Second))
+		h.SetCookie(c, web.VisitorCookie, "", -1)
+		h.AddFlash(c, web.FlashSuccess, "cookies.saved_refuse")
 	default:
-		s.RenderError(c, http.StatusBadRequest, "cookies.bad_choice")
-		return
+		return &web.PageError{Status: http.StatusBadRequest, Key: "cookies.bad_choice"}
 	}
 	c.Redirect(http.StatusSeeOther, next)
+	return nil
 }

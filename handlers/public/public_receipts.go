@@ -1,4 +1,4 @@
-package handlers
+package public
 
 import (
 	"encoding/json"
@@ -27,25 +27,26 @@ type verifyPage struct {
 	Time    time.Time
 }
 
-// verifyReceiptPage is the public form that checks a receipt.
-func (s *Server) verifyReceiptPage(c *gin.Context) {
-	s.Render(c, http.StatusOK, "verify_receipt", s.View(c, "verify.title", verifyPage{Prefix: "verify"}))
+// VerifyReceiptPage is the public form that checks a receipt.
+func (h *Handlers) VerifyReceiptPage(c *gin.Context) error {
+	h.Render(c, http.StatusOK, "verify_receipt", h.View(c, "verify.title", verifyPage{Prefix: "verify"}))
+	return nil
 }
 
-// verifyReceipt says whether a receipt is genuine and unaltered. A receipt is accepted
+// VerifyReceipt says whether a receipt is genuine and unaltered. A receipt is accepted
 // pasted alone (the JWS) or as the downloaded JSON file's text.
-func (s *Server) verifyReceipt(c *gin.Context) {
+func (h *Handlers) VerifyReceipt(c *gin.Context) error {
 	var f verifyForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	p := verifyPage{Prefix: "verify", Values: map[string]string{"receipt": f.JWS}}
 	if len(inv.Problems) > 0 {
-		v := s.View(c, "verify.title", p)
+		v := h.View(c, "verify.title", p)
 		v.Problems = inv.Problems
-		s.Render(c, http.StatusBadRequest, "verify_receipt", v)
-		return
+		h.Render(c, http.StatusBadRequest, "verify_receipt", v)
+		return nil
 	}
 	jws := strings.TrimSpace(f.JWS)
 	var file struct {
@@ -57,7 +58,7 @@ func (s *Server) verifyReceipt(c *gin.Context) {
 		jws = file.JWS
 	}
 	p.Checked = true
-	r, err := receipt.Verify(jws, s.receipts.Keys())
+	r, err := receipt.Verify(jws, h.receipts.Keys())
 	if err == nil && fromFile && len(file.Receipt) > 0 && !sameJSON(file.Receipt, r) {
 		// The signature holds, but the readable copy beside it was edited.
 		err = receipt.ErrBadSignature
@@ -76,7 +77,8 @@ func (s *Server) verifyReceipt(c *gin.Context) {
 	if !p.Genuine {
 		status = http.StatusUnprocessableEntity
 	}
-	s.Render(c, status, "verify_receipt", s.View(c, "verify.title", p))
+	h.Render(c, status, "verify_receipt", h.View(c, "verify.title", p))
+	return nil
 }
 
 // sameJSON reports whether raw says exactly what v says.

@@ -1,4 +1,4 @@
-package handlers
+package public
 
 import (
 	"github.com/gin-gonic/gin"
@@ -15,13 +15,14 @@ type rightSummary struct {
 	Days int
 }
 
-func (s *Server) home(c *gin.Context) {
+func (h *Handlers) Home(c *gin.Context) error {
 	p := homePage{}
 	for _, k := range rights.Kinds {
 		p.Rights = append(p.Rights, rightSummary{Kind: k, Days: k.DecisionDays()})
 	}
-	v := s.View(c, "home.title", p)
-	content := s.announced.Recent(c.Request.Context())
+	v := h.View(c, "home.title", p)
+	content := h.announced.Recent(c.Request.Context())
 	v.Announcing = content != ""
-	s.RenderPublic(c, "home", v, content)
+	h.RenderPublic(c, "home", v, content)
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package public
 
 import (
 	"context"
@@ -39,48 +39,45 @@ type signUpForm struct {
 	Version         int      `form:"version"`
 }
 
-func (s *Server) signUpPage(c *gin.Context) {
+func (h *Handlers) SignUpPage(c *gin.Context) error {
 	if web.CurrentUser(c) != nil {
 		c.Redirect(http.StatusSeeOther, "/account")
-		return
+		return nil
 	}
-	n, err := s.Notices.Current(c.Request.Context())
+	n, err := h.Notices.Current(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "signup", s.View(c, "signup.title", formPage{Prefix: "signup", Consent: web.NewConsentForm(n, nil, nil, false)}))
+	h.Render(c, http.StatusOK, "signup", h.View(c, "signup.title", formPage{Prefix: "signup", Consent: web.NewConsentForm(n, nil, nil, false)}))
+	return nil
 }
 
-// signUpSubmit registers a citizen. Whether or not the address already has an account,
+// SignUpSubmit registers a citizen. Whether or not the address already has an account,
 // the visitor sees the same "check your mail" page; the mailbox learns which it was.
-func (s *Server) signUpSubmit(c *gin.Context) {
-	if s.Limited(c, s.signUpLimit) {
-		return
+func (h *Handlers) SignUpSubmit(c *gin.Context) error {
+	if h.Limited(c, h.signUpLimit) {
+		return nil
 	}
 	var f signUpForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
-	}
-	n, err := s.Notices.Current(c.Request.Context())
+	inv, err := h.Decode(c, &f)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
+	}
+	n, err := h.Notices.Current(c.Request.Context())
+	if err != nil {
+		return err
 	}
 	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: web.NewConsentForm(n, nil, f.Purposes, f.Acknowledge)}
 	d := web.ConsentDecision(c, n, f.Purposes, f.Acknowledge, nil)
-	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(web.KeyLang), OnCreated: s.recordOnCreate(d)}
+	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(web.KeyLang), OnCreated: h.recordOnCreate(d)}
 	// The domain's rules run even when the form already has problems, so the user sees
 	// everything to fix at once.
-	inv, err = web.Merge(inv, s.Accounts.Validate(su).OrNil())
+	inv, err = web.Merge(inv, h.Accounts.Validate(su).OrNil())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if inv, err = web.Merge(inv, consent.CheckDecision(d).OrNil()); err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if f.Version != n.Version {
 		// The notice changed while the form was open: the person must see the new one.
@@ -90,59 +87,60 @@ func (s *Server) signUpSubmit(c *gin.Context) {
 		web.AddOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) == 0 {
-		defer answerNoSoonerThan(time.Now(), s.Opt.SignUpFloor)
-		if err := s.Accounts.Register(c.Request.Context(), su); err != nil {
-			s.Fail(c, err)
-			return
+		defer answerNoSoonerThan(time.Now(), h.Opt.SignUpFloor)
+		if err := h.Accounts.Register(c.Request.Context(), su); err != nil {
+			return err
 		}
 		c.Redirect(http.StatusSeeOther, "/mail-sent?about=signup")
-		return
+		return nil
 	}
-	v := s.View(c, "signup.title", page)
+	v := h.View(c, "signup.title", page)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.Render(c, http.StatusBadRequest, "signup", v)
+	h.Render(c, http.StatusBadRequest, "signup", v)
+	return nil
 }
 
-// mailSent tells the visitor to look in their mailbox, without saying whether the
+// MailSent tells the visitor to look in their mailbox, without saying whether the
 // address has an account.
-func (s *Server) mailSent(c *gin.Context) {
+func (h *Handlers) MailSent(c *gin.Context) error {
 	about := c.Query("about")
 	if about != "signup" && about != "reset" {
 		about = "signup"
 	}
-	s.Render(c, http.StatusOK, "mail_sent", s.View(c, "mail_sent."+about+".title", about))
+	h.Render(c, http.StatusOK, "mail_sent", h.View(c, "mail_sent."+about+".title", about))
+	return nil
 }
 
 type resendForm struct {
 	Email string `form:"email" validate:"required,email,max=254" label:"signup.email"`
 }
 
-// resendFromMailSent mails a new verification link to an address awaiting one, from the
+// ResendFromMailSent mails a new verification link to an address awaiting one, from the
 // page that says the first was sent: for someone who has not signed in yet. Limited per
 // client and per address, and answered alike whether or not the address has an account.
-func (s *Server) resendFromMailSent(c *gin.Context) {
+func (h *Handlers) ResendFromMailSent(c *gin.Context) error {
 	var f resendForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
-		v := s.View(c, "mail_sent.signup.title", "signup")
+		v := h.View(c, "mail_sent.signup.title", "signup")
 		v.Problems = inv.Problems
-		s.Render(c, http.StatusBadRequest, "mail_sent", v)
-		return
+		h.Render(c, http.StatusBadRequest, "mail_sent", v)
+		return nil
 	}
-	if s.Limited(c, s.signUpLimit, "resend:"+account.NormalizeEmail(f.Email)) {
-		return
+	if h.Limited(c, h.signUpLimit, "resend:"+account.NormalizeEmail(f.Email)) {
+		return nil
 	}
-	defer answerNoSoonerThan(time.Now(), s.Opt.SignUpFloor)
-	if err := s.Accounts.ResendVerificationTo(c.Request.Context(), f.Email); err != nil {
-		s.Fail(c, err)
-		return
+	defer answerNoSoonerThan(time.Now(), h.Opt.SignUpFloor)
+	if err := h.Accounts.ResendVerificationTo(c.Request.Context(), f.Email); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "mail_sent.resent")
+	h.AddFlash(c, web.FlashSuccess, "mail_sent.resent")
 	c.Redirect(http.StatusSeeOther, "/mail-sent?about=signup")
+	return nil
 }
 
 // answerNoSoonerThan waits until d has passed since start (real time, not the injected
@@ -158,31 +156,30 @@ var errLink = &web.PageError{Status: http.StatusNotFound, Key: "error.link"}
 // errVerifyLink is a verification link that no longer works.
 var errVerifyLink = &web.PageError{Status: http.StatusNotFound, Key: "error.verify_link"}
 
-// verify spends an e-mail verification link.
-func (s *Server) verify(c *gin.Context) {
-	u, err := s.Accounts.Verify(c.Request.Context(), c.Query("token"))
+// Verify spends an e-mail verification link.
+func (h *Handlers) Verify(c *gin.Context) error {
+	u, err := h.Accounts.Verify(c.Request.Context(), c.Query("token"))
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
 		// A link used once already is the likeliest case (clicked twice, or opened by
 		// a mail scanner first): a verified person is told so; anyone else is told
 		// what to do next rather than only that the link does not work.
 		if cu := web.CurrentUser(c); cu != nil && cu.EmailVerified {
-			s.AddFlash(c, web.FlashSuccess, "flash.email_already_verified")
+			h.AddFlash(c, web.FlashSuccess, "flash.email_already_verified")
 			c.Redirect(http.StatusSeeOther, "/account")
-			return
+			return nil
 		}
-		s.Fail(c, errVerifyLink)
-		return
+		return errVerifyLink
 	case err != nil:
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.email_verified")
+	h.AddFlash(c, web.FlashSuccess, "flash.email_verified")
 	if cu := web.CurrentUser(c); cu != nil && cu.ID == u.ID {
 		c.Redirect(http.StatusSeeOther, "/account")
-		return
+		return nil
 	}
 	c.Redirect(http.StatusSeeOther, "/signin")
+	return nil
 }
 
 type signInForm struct {
@@ -191,54 +188,53 @@ type signInForm struct {
 	Next     string `form:"next"`
 }
 
-func (s *Server) signInPage(c *gin.Context) {
+func (h *Handlers) SignInPage(c *gin.Context) error {
 	next := web.LocalPath(c.Query("next"), "")
 	if web.CurrentUser(c) != nil {
 		c.Redirect(http.StatusSeeOther, web.LocalPath(next, "/account"))
-		return
+		return nil
 	}
-	s.Render(c, http.StatusOK, "signin", s.View(c, "signin.title", formPage{Prefix: "signin", Next: next}))
+	h.Render(c, http.StatusOK, "signin", h.View(c, "signin.title", formPage{Prefix: "signin", Next: next}))
+	return nil
 }
 
-// signInSubmit signs in. A wrong password and an unknown address get the same answer;
+// SignInSubmit signs in. A wrong password and an unknown address get the same answer;
 // a locked address (known or not) says how to unlock.
-func (s *Server) signInSubmit(c *gin.Context) {
-	if s.Limited(c, s.signInLimit) {
-		return
+func (h *Handlers) SignInSubmit(c *gin.Context) error {
+	if h.Limited(c, h.signInLimit) {
+		return nil
 	}
 	var f signInForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: web.LocalPath(f.Next, "")}
 	status := http.StatusBadRequest
 	if len(inv.Problems) == 0 {
-		u, err := s.Accounts.SignInFrom(c.Request.Context(), f.Email, f.Password, ratelimit.Key(c.ClientIP()))
+		u, err := h.Accounts.SignInFrom(c.Request.Context(), f.Email, f.Password, ratelimit.Key(c.ClientIP()))
 		var tooSoon *account.TooSoon
 		switch {
 		case err == nil:
-			if err := s.StartSession(c, u); err != nil {
-				s.Fail(c, err)
-				return
+			if err := h.StartSession(c, u); err != nil {
+				return err
 			}
 			c.Set(web.KeyAuditActor, u)
 			// Only failures count against the address: many people share one (an
 			// office, a carrier's CGNAT).
-			s.signInLimit.Refund(ratelimit.Key(c.ClientIP()))
+			h.signInLimit.Refund(ratelimit.Key(c.ClientIP()))
 			target := web.LocalPath(page.Next, "/account")
 			if u.IsStaff() && page.Next == "" {
 				target = "/staff"
 			}
 			// A new or changed purpose is asked at the next sign-in.
-			if pending, err := s.pendingConsents(c.Request.Context(), u); err != nil {
-				s.Fail(c, err)
-				return
+			if pending, err := h.pendingConsents(c.Request.Context(), u); err != nil {
+				return err
 			} else if pending {
 				target = "/account/consents"
 			}
 			c.Redirect(http.StatusSeeOther, target)
-			return
+			return nil
 		case errors.Is(err, account.ErrBadCredentials):
 			status = http.StatusUnauthorized
 			inv.Add("", "signin.bad_credentials")
@@ -257,48 +253,49 @@ func (s *Server) signInSubmit(c *gin.Context) {
 			status = http.StatusForbidden
 			inv.Add("", "signin.expired")
 		default:
-			s.Fail(c, err)
-			return
+			return err
 		}
 	}
-	v := s.View(c, "signin.title", page)
+	v := h.View(c, "signin.title", page)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.Render(c, status, "signin", v)
+	h.Render(c, status, "signin", v)
+	return nil
 }
 
 type forgotForm struct {
 	Email string `form:"email" validate:"required,email,max=254" label:"forgot.email"`
 }
 
-func (s *Server) forgotPage(c *gin.Context) {
-	s.Render(c, http.StatusOK, "forgot", s.View(c, "forgot.title", formPage{Prefix: "forgot"}))
+func (h *Handlers) ForgotPage(c *gin.Context) error {
+	h.Render(c, http.StatusOK, "forgot", h.View(c, "forgot.title", formPage{Prefix: "forgot"}))
+	return nil
 }
 
-// forgotSubmit mails a reset link if the address has an account; the answer is the same
+// ForgotSubmit mails a reset link if the address has an account; the answer is the same
 // either way.
-func (s *Server) forgotSubmit(c *gin.Context) {
-	if s.Limited(c, s.resetLimit) {
-		return
+func (h *Handlers) ForgotSubmit(c *gin.Context) error {
+	if h.Limited(c, h.resetLimit) {
+		return nil
 	}
 	var f forgotForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
-		v := s.View(c, "forgot.title", formPage{Prefix: "forgot", Values: map[string]string{"email": f.Email}})
+		v := h.View(c, "forgot.title", formPage{Prefix: "forgot", Values: map[string]string{"email": f.Email}})
 		web.InFormOrder(inv, &f)
 		v.Problems = inv.Problems
-		s.Render(c, http.StatusBadRequest, "forgot", v)
-		return
+		h.Render(c, http.StatusBadRequest, "forgot", v)
+		return nil
 	}
-	defer answerNoSoonerThan(time.Now(), s.Opt.ResetFloor)
-	if err := s.Accounts.RequestReset(c.Request.Context(), f.Email, c.GetString(web.KeyLang)); err != nil {
-		s.Fail(c, err)
-		return
+	defer answerNoSoonerThan(time.Now(), h.Opt.ResetFloor)
+	if err := h.Accounts.RequestReset(c.Request.Context(), f.Email, c.GetString(web.KeyLang)); err != nil {
+		return err
 	}
 	c.Redirect(http.StatusSeeOther, "/mail-sent?about=reset")
+	return nil
 }
 
 type resetForm struct {
@@ -308,87 +305,83 @@ type resetForm struct {
 	UnlockCode      string `form:"unlock_code" validate:"max=100" label:"reset.unlock_code"`
 }
 
-func (s *Server) resetPage(c *gin.Context) {
+func (h *Handlers) ResetPage(c *gin.Context) error {
 	token := c.Query("token")
-	if err := s.Accounts.CheckReset(c.Request.Context(), token); err != nil {
+	if err := h.Accounts.CheckReset(c.Request.Context(), token); err != nil {
 		if errors.Is(err, apperr.ErrNotFound) {
 			err = errLink
 		}
-		s.Fail(c, err)
-		return
+		return err
 	}
-	staff, err := s.Accounts.ResetForStaff(c.Request.Context(), token)
+	staff, err := h.Accounts.ResetForStaff(c.Request.Context(), token)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	s.Render(c, http.StatusOK, "reset", s.View(c, "reset.title", formPage{Prefix: "reset", Token: token, Staff: staff}))
+	h.Render(c, http.StatusOK, "reset", h.View(c, "reset.title", formPage{Prefix: "reset", Token: token, Staff: staff}))
+	return nil
 }
 
-// resetSubmit sets a new password from a reset link; it unlocks a citizen's account.
-func (s *Server) resetSubmit(c *gin.Context) {
-	if s.Limited(c, s.resetLimit) {
-		return
+// ResetSubmit sets a new password from a reset link; it unlocks a citizen's account.
+func (h *Handlers) ResetSubmit(c *gin.Context) error {
+	if h.Limited(c, h.resetLimit) {
+		return nil
 	}
 	var f resetForm
-	inv, ok := s.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if f.Password != f.PasswordConfirm {
 		web.AddOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) == 0 {
-		_, err := s.Accounts.ResetPasswordWithCode(c.Request.Context(), f.Token, f.Password, f.UnlockCode)
+		_, err := h.Accounts.ResetPasswordWithCode(c.Request.Context(), f.Token, f.Password, f.UnlockCode)
 		if errors.Is(err, apperr.ErrNotFound) {
-			s.Fail(c, errLink)
-			return
+			return errLink
 		}
 		if inv, err = web.Merge(inv, err); err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		if len(inv.Problems) == 0 {
-			s.ClearSessionCookie(c)
-			s.AddFlash(c, web.FlashSuccess, "flash.password_reset")
+			h.ClearSessionCookie(c)
+			h.AddFlash(c, web.FlashSuccess, "flash.password_reset")
 			c.Redirect(http.StatusSeeOther, "/signin")
-			return
+			return nil
 		}
 	}
-	staff, err := s.Accounts.ResetForStaff(c.Request.Context(), f.Token)
+	staff, err := h.Accounts.ResetForStaff(c.Request.Context(), f.Token)
 	if errors.Is(err, apperr.ErrNotFound) {
-		s.Fail(c, errLink)
-		return
+		return errLink
 	} else if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	v := s.View(c, "reset.title", formPage{Prefix: "reset", Token: f.Token, Staff: staff})
+	v := h.View(c, "reset.title", formPage{Prefix: "reset", Token: f.Token, Staff: staff})
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
-	s.Render(c, http.StatusBadRequest, "reset", v)
+	h.Render(c, http.StatusBadRequest, "reset", v)
+	return nil
 }
 
 // recordOnCreate returns the sign-up hook that records the decision for the new account.
-func (s *Server) recordOnCreate(d consent.Decision) func(ctx context.Context, u *account.User) error {
+func (h *Handlers) recordOnCreate(d consent.Decision) func(ctx context.Context, u *account.User) error {
 	return func(ctx context.Context, u *account.User) error {
 		d.Subject = u.ID
-		_, err := s.Consents.Record(ctx, d)
+		_, err := h.consents.Record(ctx, d)
 		return err
 	}
 }
 
 // pendingConsents reports whether the signed-in person owes decisions on the current
 // notice (asked at sign-in).
-func (s *Server) pendingConsents(ctx context.Context, u *account.User) (bool, error) {
+func (h *Handlers) pendingConsents(ctx context.Context, u *account.User) (bool, error) {
 	if u.IsStaff() {
 		return false, nil
 	}
-	n, err := s.Notices.Current(ctx)
+	n, err := h.Notices.Current(ctx)
 	if err != nil {
 		return false, err
 	}
-	states, err := s.Consents.Store.States(ctx, u.ID)
+	states, err := h.consents.Store.States(ctx, u.ID)
 	if err != nil {
 		return false, err
 	}

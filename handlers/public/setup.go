@@ -1,4 +1,4 @@
-package handlers
+package public
 
 import (
 	"errors"
@@ -26,73 +26,68 @@ type setupForm struct {
 
 var errSetupLink = &web.PageError{Status: http.StatusNotFound, Key: "error.setup_link"}
 
-// setupForm shows the first-administrator form for a valid one-time link.
-func (s *Server) setupForm(c *gin.Context) {
+// SetupForm shows the first-administrator form for a valid one-time link.
+func (h *Handlers) SetupForm(c *gin.Context) error {
 	token := c.Query("token")
-	if err := s.checkSetupLink(c, token); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.checkSetupLink(c, token); err != nil {
+		return err
 	}
-	s.Render(c, http.StatusOK, "setup", s.View(c, "setup.title", setupPage{Token: token}))
+	h.Render(c, http.StatusOK, "setup", h.View(c, "setup.title", setupPage{Token: token}))
+	return nil
 }
 
-func (s *Server) checkSetupLink(c *gin.Context, token string) error {
+func (h *Handlers) checkSetupLink(c *gin.Context, token string) error {
 	if token == "" || len(token) > 100 {
 		return errSetupLink
 	}
-	err := s.Setup.CheckLink(c.Request.Context(), token)
+	err := h.setup.CheckLink(c.Request.Context(), token)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return errSetupLink
 	}
 	return err
 }
 
-// setupSubmit creates the first administrator and signs them in.
-func (s *Server) setupSubmit(c *gin.Context) {
+// SetupSubmit creates the first administrator and signs them in.
+func (h *Handlers) SetupSubmit(c *gin.Context) error {
 	var f setupForm
 	if err := c.ShouldBind(&f); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.Fail(c, err)
-			return
+			return err
 		}
-		s.Fail(c, errSetupLink)
-		return
+		return errSetupLink
 	}
-	if err := s.checkSetupLink(c, f.Token); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.checkSetupLink(c, f.Token); err != nil {
+		return err
 	}
 	page := setupPage{Token: f.Token, Email: f.Email, Name: f.Name}
-	inv := s.Setup.Validate(f.Email, f.Name, f.Password)
+	inv := h.setup.Validate(f.Email, f.Name, f.Password)
 	if f.Password != f.PasswordConfirm {
 		inv.Add("password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) > 0 {
-		v := s.View(c, "setup.title", page)
+		v := h.View(c, "setup.title", page)
 		web.InFormOrder(inv, &f)
 		v.Problems = inv.Problems
-		s.Render(c, http.StatusBadRequest, "setup", v)
-		return
+		h.Render(c, http.StatusBadRequest, "setup", v)
+		return nil
 	}
-	user, err := s.Setup.CreateAdmin(c.Request.Context(), f.Token, f.Email, f.Name, f.Password)
+	user, err := h.setup.CreateAdmin(c.Request.Context(), f.Token, f.Email, f.Name, f.Password)
 	switch {
 	case errors.Is(err, apperr.ErrConflict):
-		v := s.View(c, "setup.title", page)
+		v := h.View(c, "setup.title", page)
 		v.Problems = []apperr.Problem{{Field: "email", Key: "email.taken"}}
-		s.Render(c, http.StatusConflict, "setup", v)
-		return
+		h.Render(c, http.StatusConflict, "setup", v)
+		return nil
 	case errors.Is(err, apperr.ErrNotFound):
-		s.Fail(c, errSetupLink)
-		return
+		return errSetupLink
 	case err != nil:
-		s.Fail(c, err)
-		return
+		return err
 	}
-	if err := s.StartSession(c, user); err != nil {
-		s.Fail(c, err)
-		return
+	if err := h.StartSession(c, user); err != nil {
+		return err
 	}
-	s.AddFlash(c, web.FlashSuccess, "flash.admin_created")
+	h.AddFlash(c, web.FlashSuccess, "flash.admin_created")
 	c.Redirect(http.StatusSeeOther, "/")
+	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package public
 
 import (
 	"net/http"
@@ -22,33 +22,33 @@ type announcementPage struct {
 	What, Measures string
 }
 
-// announcementsList lists every published announcement, newest first.
-func (s *Server) announcementsList(c *gin.Context) {
-	list, _, err := s.announced.List(c.Request.Context())
+// AnnouncementsList lists every published announcement, newest first.
+func (h *Handlers) AnnouncementsList(c *gin.Context) error {
+	list, _, err := h.announced.List(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
-	v := s.View(c, "announce.list_title", announcementsPage{Announcements: list})
+	v := h.View(c, "announce.list_title", announcementsPage{Announcements: list})
 	v.Announcing = true
-	s.Render(c, http.StatusOK, "announcements", v)
+	h.Render(c, http.StatusOK, "announcements", v)
+	return nil
 }
 
-// announcementPage shows one announcement; an incident not announced is not found.
-func (s *Server) announcementPage(c *gin.Context) {
-	i, err := s.Incidents.Get(c.Request.Context(), c.Param("id"))
+// AnnouncementPage shows one announcement; an incident not announced is not found.
+func (h *Handlers) AnnouncementPage(c *gin.Context) error {
+	i, err := h.incidents.Get(c.Request.Context(), c.Param("id"))
 	if err == nil && !i.Announced() {
 		err = apperr.ErrNotFound
 	}
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p := announcementPage{Incident: i}
 	p.What, p.Measures = i.Texts(c.GetString(web.KeyLang))
-	v := s.View(c, "announce.title", p)
+	v := h.View(c, "announce.title", p)
 	v.Announcing = true
-	s.Render(c, http.StatusOK, "announcement", v)
+	h.Render(c, http.StatusOK, "announcement", v)
+	return nil
 }
 
 // announcementCache keeps the published announcements as the notice is kept
