@@ -164,8 +164,7 @@ func (h *Handlers) AuditCSV(c *gin.Context) error {
 		return nil
 	}
 	if len(problems) > 0 {
-		h.Fail(c, &apperr.Invalid{Problems: problems}) // the page lists them, their arguments filled in
-		return nil
+		return &apperr.Invalid{Problems: problems} // the page lists them, their arguments filled in
 	}
 	q.Limit, q.Budget = AuditCSVRows, auditCSVBudget
 	v := h.TextView(c)

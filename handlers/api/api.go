@@ -300,8 +300,7 @@ func (h *Handlers) MyReceipt(c *gin.Context) error {
 	}
 	r, err := h.receipts.Verify(e)
 	if err != nil {
-		h.Fail(c, err) // a stored receipt that does not verify otherwise is the portal's fault: 500, logged
-		return nil
+		return err // a stored receipt that does not verify otherwise is the portal's fault: 500, logged
 	}
 	web.WriteJSON(c.Writer, http.StatusOK, apiReceiptBody{Receipt: r, JWS: e.Receipt})
 	return nil
@@ -336,8 +335,7 @@ func (h *Handlers) VerifyReceipt(c *gin.Context) error {
 	case errors.Is(err, receipt.ErrUnknownKey):
 		key = "api.error.receipt_unknown_key"
 	}
-	h.Fail(c, &web.PageError{Status: http.StatusUnprocessableEntity, Key: key})
-	return nil
+	return &web.PageError{Status: http.StatusUnprocessableEntity, Key: key}
 }
 
 // apiLookup is whether a person consents to a purpose now.

@@ -29,10 +29,7 @@ func (h *Handlers) RequesterMessage(c *gin.Context) error {
 	if !r.RequestedBy(web.CurrentUser(c).ID) {
 		return apperr.ErrNotFound
 	}
-	if err := h.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) {
+	return h.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) {
 		h.RenderRequestPage(c, status, r, vals, inv)
-	}); err != nil {
-		h.Fail(c, err)
-	}
-	return nil
+	})
 }

@@ -206,11 +206,9 @@ func (h *Handlers) GuestLetter(c *gin.Context) error {
 
 func (h *Handlers) GuestMessage(c *gin.Context) error {
 	if r, ok := h.guestRequest(c); ok {
-		if err := h.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) {
+		return h.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) {
 			h.RenderRequestPage(c, status, r, vals, inv)
-		}); err != nil {
-			h.Fail(c, err)
-		}
+		})
 	}
 	return nil
 }
