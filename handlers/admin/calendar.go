@@ -56,15 +56,14 @@ func calendarRowOf(e rights.DayEntry) calendarRow {
 // CalendarAdmin shows a year of the office calendar, the CSV import, and the due dates
 // a request received today would get.
 func (h *Handlers) CalendarAdmin(c *gin.Context) error {
-	h.renderCalendar(c, http.StatusOK, nil)
-	return nil
+	return h.renderCalendar(c, http.StatusOK, nil)
 }
 
-func (h *Handlers) renderCalendar(c *gin.Context, status int, importErr *rights.ImportError) {
-	h.renderCalendarPage(c, status, importErr, nil, "", "")
+func (h *Handlers) renderCalendar(c *gin.Context, status int, importErr *rights.ImportError) error {
+	return h.renderCalendarPage(c, status, importErr, nil, "", "")
 }
 
-func (h *Handlers) renderCalendarPage(c *gin.Context, status int, importErr *rights.ImportError, inv *apperr.Invalid, date, reason string) {
+func (h *Handlers) renderCalendarPage(c *gin.Context, status int, importErr *rights.ImportError, inv *apperr.Invalid, date, reason string) error {
 	ctx := c.Request.Context()
 	today := rights.DateOf(h.Now())
 	year := today.Year
@@ -73,13 +72,11 @@ func (h *Handlers) renderCalendarPage(c *gin.Context, status int, importErr *rig
 	}
 	entries, err := h.calendar.List(ctx, year)
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	cal, err := h.calendar.Days(ctx, today, today.AddDays(120))
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	p := calendarPage{Year: year, Prev: year - 1, Next: year + 1, Today: today,
 		Due15: rights.DueDate(rights.View, today, cal), Due30: rights.DueDate(rights.Delete, today, cal), ImportError: importErr,
@@ -89,8 +86,7 @@ func (h *Handlers) renderCalendarPage(c *gin.Context, status int, importErr *rig
 	} else {
 		n, err := h.fulfil.FulfilDays(ctx)
 		if err != nil {
-			h.Fail(c, err)
-			return
+			return err
 		}
 		p.FulfilDays = strconv.Itoa(n)
 	}
@@ -102,6 +98,7 @@ func (h *Handlers) renderCalendarPage(c *gin.Context, status int, importErr *rig
 		v.Problems = inv.Problems
 	}
 	h.Render(c, status, "calendar", v)
+	return nil
 }
 
 // ImportCalendar reads an uploaded CSV (the government office calendar, or
@@ -113,27 +110,24 @@ func (h *Handlers) ImportCalendar(c *gin.Context) error {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			h.Fail(c, err)
+			return err
 		case errors.Is(err, http.ErrMissingFile):
-			h.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no file", Key: "no_file"})
+			return h.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no file", Key: "no_file"})
 		default:
-			h.Fail(c, forms.ErrMalformed)
+			return forms.ErrMalformed
 		}
-		return nil
 	}
 	defer f.Close()
 	entries, err := rights.ParseCalendarCSV(f)
 	var ie *rights.ImportError
 	if errors.As(err, &ie) {
-		h.renderCalendar(c, http.StatusBadRequest, ie)
-		return nil
+		return h.renderCalendar(c, http.StatusBadRequest, ie)
 	}
 	if err != nil {
 		return err
 	}
 	if len(entries) == 0 {
-		h.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no dates", Key: "no_dates"})
-		return nil
+		return h.renderCalendar(c, http.StatusBadRequest, &rights.ImportError{Problem: "no dates", Key: "no_dates"})
 	}
 	// Nothing moves until the administrator has seen what would: the file waits.
 	token, plan, err := h.calendarDays.Stage(c.Request.Context(), entries, web.CurrentUser(c).ID)
@@ -228,22 +222,19 @@ func (h *Handlers) changeDay(c *gin.Context, ch dayChange) error {
 		return err
 	}
 	// Only the day-off form is shown again as typed; the removal is a button.
-	refused := func(inv *apperr.Invalid) {
+	refused := func(inv *apperr.Invalid) error {
 		if ch.off {
-			h.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
-		} else {
-			h.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
+			return h.renderCalendarPage(c, http.StatusBadRequest, nil, inv, f.Date, f.Reason)
 		}
+		return h.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
 	}
 	if len(inv.Problems) > 0 {
-		refused(inv)
-		return nil
+		return refused(inv)
 	}
 	ctx := c.Request.Context()
 	n, err := h.calendarDays.Preview(ctx, f.Date, f.Reason, ch.off)
 	if errors.As(err, &inv) {
-		refused(inv)
-		return nil
+		return refused(inv)
 	}
 	if err != nil {
 		return err
@@ -260,8 +251,7 @@ func (h *Handlers) changeDay(c *gin.Context, ch dayChange) error {
 			h.ConfirmAgain(c, confirm, inv)
 			return nil
 		}
-		refused(inv)
-		return nil
+		return refused(inv)
 	}
 	if err != nil {
 		return err
@@ -329,8 +319,7 @@ func (h *Handlers) SetFulfilDays(c *gin.Context) error {
 	}
 	if len(inv.Problems) > 0 {
 		c.Set(keyFulfilTyped, f.Days)
-		h.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
-		return nil
+		return h.renderCalendarPage(c, http.StatusBadRequest, nil, inv, "", "")
 	}
 	if err := h.fulfil.SetFulfilDays(c.Request.Context(), n); err != nil {
 		return err

@@ -252,8 +252,7 @@ func (h *Handlers) IncidentNotify(c *gin.Context) error {
 		return nil
 	}
 	if err := i.CheckNotify(); err != nil {
-		h.incidentProblem(c, i, err)
-		return nil
+		return h.incidentProblem(c, i, err)
 	}
 	// Mail once sent cannot be recalled: say to how many people it goes, then send.
 	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
@@ -264,8 +263,7 @@ func (h *Handlers) IncidentNotify(c *gin.Context) error {
 	// Queued to the end even if the administrator's browser goes away meanwhile.
 	i, res, err := h.incidentNotices.Notify(context.WithoutCancel(ctx), i.ID, i.Version, web.CurrentUser(c).ID)
 	if err != nil {
-		h.incidentProblem(c, i, err)
-		return nil
+		return h.incidentProblem(c, i, err)
 	}
 	h.AddFlashArgs(c, web.FlashSuccess, "incident.notified", res.Accounts, res.Emails, res.Letters)
 	if res.Failed > 0 {
@@ -276,15 +274,15 @@ func (h *Handlers) IncidentNotify(c *gin.Context) error {
 }
 
 // incidentProblem shows the record again with what stops an action, or fails as usual.
-func (h *Handlers) incidentProblem(c *gin.Context, i *incident.Incident, err error) {
+func (h *Handlers) incidentProblem(c *gin.Context, i *incident.Incident, err error) error {
 	var inv *apperr.Invalid
 	if i == nil || !errors.As(err, &inv) {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	values := h.incidentValues(c.Request.Context(), i)
 	values["impracticable"] = web.Clip(c.PostForm("impracticable"), incident.MaxText)
 	h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
+	return nil
 }
 
 // IncidentAnnounce publishes the incident on /announcements when telling each person
@@ -301,8 +299,7 @@ func (h *Handlers) IncidentAnnounce(c *gin.Context) error {
 	}
 	reason := c.PostForm("impracticable")
 	if err := i.CheckAnnounce(reason); err != nil {
-		h.incidentProblem(c, i, err)
-		return nil
+		return h.incidentProblem(c, i, err)
 	}
 	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
 		Action: "/admin/incidents/" + i.ID + "/announce", Back: "/admin/incidents/" + i.ID}) {
@@ -310,8 +307,7 @@ func (h *Handlers) IncidentAnnounce(c *gin.Context) error {
 	}
 	i, err = h.incidentNotices.Announce(ctx, i.ID, version, reason, web.CurrentUser(c).ID)
 	if err != nil {
-		h.incidentProblem(c, i, err)
-		return nil
+		return h.incidentProblem(c, i, err)
 	}
 	h.announcements.Forget()
 	h.AddFlash(c, web.FlashSuccess, "incident.announced")

@@ -183,17 +183,17 @@ func (h *Handlers) loadDraft(c *gin.Context) (*consent.Notice, []consent.Purpose
 }
 
 // renderDraft shows the editor with the given values and problems.
-func (h *Handlers) renderDraft(c *gin.Context, status int, sections []consent.Section, cat []consent.Purpose, vals map[string]string, inc map[string]bool, problems []apperr.Problem) {
+func (h *Handlers) renderDraft(c *gin.Context, status int, sections []consent.Section, cat []consent.Purpose, vals map[string]string, inc map[string]bool, problems []apperr.Problem) error {
 	cur, err := h.Notices.Current(c.Request.Context())
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	p := &draftPage{Values: vals, Sections: sections, Catalogue: cat, Included: inc, Langs: consent.Langs}
 	p.compareDraft(cur)
 	v := h.View(c, "notices.draft_title", p)
 	v.Problems = h.nameSections(c, sections, vals, problems)
 	h.Render(c, status, "notice_draft", v)
+	return nil
 }
 
 func (h *Handlers) DraftEditor(c *gin.Context) error {
@@ -202,8 +202,7 @@ func (h *Handlers) DraftEditor(c *gin.Context) error {
 		return nil
 	}
 	vals, inc := h.draftValues(d)
-	h.renderDraft(c, http.StatusOK, d.Sections, cat, vals, inc, nil)
-	return nil
+	return h.renderDraft(c, http.StatusOK, d.Sections, cat, vals, inc, nil)
 }
 
 // cleanText refuses text a person could not have typed (invalid UTF-8, NUL, controls).
@@ -288,8 +287,7 @@ func (h *Handlers) SaveDraft(c *gin.Context) error {
 		return err
 	}
 	if len(inv.Problems) > 0 {
-		h.renderDraft(c, http.StatusBadRequest, base.Sections, cat, vals, inc, inv.Problems)
-		return nil
+		return h.renderDraft(c, http.StatusBadRequest, base.Sections, cat, vals, inc, inv.Problems)
 	}
 	if err := h.drafts.SaveDraft(c.Request.Context(), d); err != nil {
 		return err
@@ -330,8 +328,7 @@ func (h *Handlers) PublishDraft(c *gin.Context) error {
 	}
 	if inv := consent.ValidateNotice(d); len(inv.Problems) > 0 {
 		vals, inc := h.draftValues(d)
-		h.renderDraft(c, http.StatusBadRequest, d.Sections, cat, vals, inc, inv.Problems)
-		return nil
+		return h.renderDraft(c, http.StatusBadRequest, d.Sections, cat, vals, inc, inv.Problems)
 	}
 	cur, err := h.Notices.Current(ctx)
 	if err != nil {

@@ -34,15 +34,13 @@ type quotaPage struct {
 
 // QuotaAdmin shows the quota form with the values in force.
 func (h *Handlers) QuotaAdmin(c *gin.Context) error {
-	h.renderQuota(c, http.StatusOK, nil, nil)
-	return nil
+	return h.renderQuota(c, http.StatusOK, nil, nil)
 }
 
-func (h *Handlers) renderQuota(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) {
+func (h *Handlers) renderQuota(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) error {
 	q, err := h.quota(c.Request.Context())
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	p := quotaPage{Values: values}
 	if p.Values == nil {
@@ -59,6 +57,7 @@ func (h *Handlers) renderQuota(c *gin.Context, status int, values map[string]str
 		v.Problems = inv.Problems
 	}
 	h.Render(c, status, "quotas", v)
+	return nil
 }
 
 // SaveQuota sets every limit at once; a problem brings the form back as typed.
@@ -86,8 +85,7 @@ func (h *Handlers) SaveQuota(c *gin.Context) error {
 		inv = q.Valid()
 	}
 	if len(inv.Problems) > 0 {
-		h.renderQuota(c, http.StatusBadRequest, values, inv)
-		return nil
+		return h.renderQuota(c, http.StatusBadRequest, values, inv)
 	}
 	if err := h.quotas.SetQuota(c.Request.Context(), q); err != nil {
 		return err

@@ -39,26 +39,22 @@ type retentionPage struct {
 
 // RetentionAdmin shows the periods, the schedule and the last runs.
 func (h *Handlers) RetentionAdmin(c *gin.Context) error {
-	h.renderRetention(c, http.StatusOK, nil, nil)
-	return nil
+	return h.renderRetention(c, http.StatusOK, nil, nil)
 }
 
-func (h *Handlers) renderRetention(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) {
+func (h *Handlers) renderRetention(c *gin.Context, status int, values map[string]string, inv *apperr.Invalid) error {
 	ctx := c.Request.Context()
 	periods, err := h.retention.Periods(ctx)
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	runs, err := h.retention.Runs(ctx)
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	holder, until, err := h.retention.Lease(ctx, retention.LeaseName)
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	p := retentionPage{Runs: runs, Values: values}
 	if until.After(h.Now()) {
@@ -78,6 +74,7 @@ func (h *Handlers) renderRetention(c *gin.Context, status int, values map[string
 		v.Problems = inv.Problems
 	}
 	h.Render(c, status, "retention", v)
+	return nil
 }
 
 // SaveRetention sets the editable periods.
@@ -106,8 +103,7 @@ func (h *Handlers) SaveRetention(c *gin.Context) error {
 		inv.Problems = append(inv.Problems, range_.Problems...)
 	}
 	if len(inv.Problems) > 0 {
-		h.renderRetention(c, http.StatusBadRequest, values, inv)
-		return nil
+		return h.renderRetention(c, http.StatusBadRequest, values, inv)
 	}
 	current, err := h.retention.Periods(c.Request.Context())
 	if err != nil {

@@ -143,14 +143,15 @@ func (s *Cases) DropUploads(c *gin.Context, ref string, ids []string) {
 
 // Download serves one attachment of a request the caller may see, always as a download
 // with the type found from its content, so a file never renders in the portal's origin.
-func (s *Cases) Download(c *gin.Context, r *rights.Request) { s.ServeFile(c, r.Ref, c.Param("id")) }
+func (s *Cases) Download(c *gin.Context, r *rights.Request) error {
+	return s.ServeFile(c, r.Ref, c.Param("id"))
+}
 
 // ServeFile streams one stored file of a request or record as a download.
-func (s *Cases) ServeFile(c *gin.Context, ref, id string) {
+func (s *Cases) ServeFile(c *gin.Context, ref, id string) error {
 	meta, rc, err := s.files.Open(c.Request.Context(), ref, id)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	defer rc.Close()
 	h := c.Writer.Header()
@@ -163,6 +164,7 @@ func (s *Cases) ServeFile(c *gin.Context, ref, id string) {
 	if _, err := io.Copy(c.Writer, rc); err != nil {
 		s.Log.Error("download cut short", "ref", ref, "err", err)
 	}
+	return nil
 }
 
 // ActorID is who acts: the signed-in person, or a guest (no account) on their request.

@@ -110,7 +110,8 @@ type RequestFormPage struct {
 	Files []*inventory.File
 }
 
-func (s *Cases) RequestFormFor(c *gin.Context, guest bool) {
+// RequestFormFor is the request form: the choice of kind first, then the kind's form.
+func (s *Cases) RequestFormFor(c *gin.Context, guest bool) error {
 	kind := rights.Kind(c.Query("kind"))
 	if !ValidKind(kind) {
 		p := RequestFormPage{Prefix: "request", Kinds: rights.Kinds, Base: "/requests", Guest: guest}
@@ -118,21 +119,19 @@ func (s *Cases) RequestFormFor(c *gin.Context, guest bool) {
 			p.Base = "/guest/requests"
 		}
 		s.Render(c, http.StatusOK, "request_new", s.View(c, "request.new_title", p))
-		return
+		return nil
 	}
-	s.RenderRequestForm(c, http.StatusOK, kind, map[string]string{}, nil, nil, guest)
+	return s.RenderRequestForm(c, http.StatusOK, kind, map[string]string{}, nil, nil, guest)
 }
 
-func (s *Cases) RenderRequestForm(c *gin.Context, status int, kind rights.Kind, vals map[string]string, checked []string, inv *apperr.Invalid, guest bool, scopeFiles ...string) {
+func (s *Cases) RenderRequestForm(c *gin.Context, status int, kind rights.Kind, vals map[string]string, checked []string, inv *apperr.Invalid, guest bool, scopeFiles ...string) error {
 	n, err := s.Notices.Current(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	fs, err := s.inventory.List(c.Request.Context())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p := RequestFormPage{Prefix: "request", Kind: kind, Kinds: rights.Kinds, Values: vals, Checked: map[string]bool{},
 		Purposes: n.Purposes, Fields: rights.CorrectableFields, Days: kind.DecisionDays(), Base: "/requests", Guest: guest, Files: fs}
@@ -150,6 +149,7 @@ func (s *Cases) RenderRequestForm(c *gin.Context, status int, kind rights.Kind, 
 		v.Problems = inv.Problems
 	}
 	s.Render(c, status, "request_new", v)
+	return nil
 }
 
 // Requester is who files: an account, or a guest created once the form is valid.
@@ -163,7 +163,7 @@ type Requester struct {
 
 // SubmitRequest checks and stores a request. Once the confirmation shows, the request
 // is stored durably (the embedded engine syncs every write).
-func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invalid, who Requester) {
+func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invalid, who Requester) error {
 	kind := rights.Kind(f.Kind)
 	vals := map[string]string{"scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation,
 		"principal": f.Principal, "principal_contact": f.PrincipalContact}
@@ -177,14 +177,12 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 		vals["email"] = who.Email
 	}
 	if !ValidKind(kind) {
-		s.Fail(c, &web.PageError{Status: http.StatusBadRequest, Key: "request.kind_invalid"})
-		return
+		return &web.PageError{Status: http.StatusBadRequest, Key: "request.kind_invalid"}
 	}
 	ctx := c.Request.Context()
 	n, err := s.Notices.Current(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	r := &rights.Request{Kind: kind, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes, Whole: f.Whole,
 		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, ScopeFiles: f.ScopeFiles}
@@ -192,8 +190,7 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 		if _, err := s.inventory.Get(ctx, id); errors.Is(err, apperr.ErrNotFound) {
 			web.AddOnce(inv, "scope_files", "request.scope_file_unknown")
 		} else if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 	}
 	if f.OnBehalf {
@@ -203,21 +200,19 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 		}
 	}
 	if inv, err = web.Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	// Attachments are checked (total size, type by content) before anything is stored.
 	fhs, auth, ok := s.FilingUploads(c, inv, f.OnBehalf)
 	if !ok {
-		return
+		return nil
 	}
 	if len(inv.Problems) > 0 {
 		web.InFormOrder(inv, f)
-		s.RenderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.Guest, f.ScopeFiles...)
-		return
+		return s.RenderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.Guest, f.ScopeFiles...)
 	}
 	// What cannot be stored brings the form back as it was sent, with the reason.
-	refuse := func(err error) {
+	refuse := func(err error) error {
 		status, key := web.StatusOf(err)
 		if status >= 500 {
 			s.Log.Error("filing refused: nothing stored", "request_id", c.GetString(web.KeyRequestID), "status", status, "err", err)
@@ -232,7 +227,7 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 		if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
 			why = (&apperr.Invalid{}).Add("", qe.Key, qe.Limit) // which limit, and how many
 		}
-		s.RenderRequestForm(c, status, kind, vals, f.Purposes, why, who.Guest, f.ScopeFiles...)
+		return s.RenderRequestForm(c, status, kind, vals, f.Purposes, why, who.Guest, f.ScopeFiles...)
 	}
 	// The files and the confirmation mail are stored before the request, which is filed
 	// only with all of them (casework: File); otherwise the form comes back as it was
@@ -248,8 +243,7 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 		}
 	}
 	if _, err := s.casework.File(ctx, filing); err != nil {
-		refuse(err)
-		return
+		return refuse(err)
 	}
 	if who.Guest {
 		s.SetGuestBinding(c, filing.Guest.Bind)
@@ -258,9 +252,10 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 	s.AddFlashArgs(c, web.FlashFiled, "", r.Ref, r.Due.String(), string(r.Kind), who.Guest)
 	if who.Guest {
 		c.Redirect(http.StatusSeeOther, "/guest/requests/"+r.Ref+"/confirm")
-		return
+		return nil
 	}
 	c.Redirect(http.StatusSeeOther, "/requests/"+r.Ref)
+	return nil
 }
 
 type RequestPage struct {
@@ -279,22 +274,19 @@ type RequestPage struct {
 	Stopped []StoppedRow
 }
 
-func (s *Cases) RenderRequestPage(c *gin.Context, status int, r *rights.Request, vals map[string]string, inv *apperr.Invalid) {
+func (s *Cases) RenderRequestPage(c *gin.Context, status int, r *rights.Request, vals map[string]string, inv *apperr.Invalid) error {
 	ctx := c.Request.Context()
 	names, err := s.PurposeNames(ctx)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	steps, err := s.timeline.Steps(ctx, r.Ref, false)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	att, err := s.LoadAttachments(c, r.Ref)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	if vals == nil {
 		vals = map[string]string{}
@@ -305,21 +297,18 @@ func (s *Cases) RenderRequestPage(c *gin.Context, status int, r *rights.Request,
 	}
 	pkg, err := s.PackageOf(ctx, r)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	p := RequestPage{Request: r, Today: rights.DateOf(s.Now()), Names: names, Steps: steps, Files: att, Values: vals, Base: base, Package: pkg}
 	if r.Fee != nil {
 		if p.Pay, err = s.fees.PaymentInfo(ctx); err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 	}
 	if u := web.CurrentUser(c); u != nil && u.ID == r.Subject && r.Kind == rights.Stop {
 		all, err := s.StoppedRows(c, u)
 		if err != nil {
-			s.Fail(c, err)
-			return
+			return err
 		}
 		for _, row := range all {
 			if slices.Contains(r.Purposes, row.ID) {
@@ -332,6 +321,7 @@ func (s *Cases) RenderRequestPage(c *gin.Context, status int, r *rights.Request,
 		v.Problems = inv.Problems
 	}
 	s.Render(c, status, "request", v)
+	return nil
 }
 
 type WithdrawForm struct {
@@ -340,18 +330,17 @@ type WithdrawForm struct {
 
 // Withdraw withdraws a request for its requester. If an officer acted on it since the
 // page was shown, nothing happens and the page says so.
-func (s *Cases) Withdraw(c *gin.Context, r *rights.Request, actor, back string) {
+func (s *Cases) Withdraw(c *gin.Context, r *rights.Request, actor, back string) error {
 	var f WithdrawForm
 	if _, ok := s.Bind(c, &f); !ok {
-		return
+		return nil
 	}
 	if !r.State.Open() {
-		s.Fail(c, &web.PageError{Status: http.StatusConflict, Key: "request.changed"})
-		return
+		return &web.PageError{Status: http.StatusConflict, Key: "request.changed"}
 	}
 	if !s.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.withdraw_title", TextKey: "confirm.withdraw_text", TextArgs: []any{r.Ref},
 		Action: back + "/withdraw", Back: back}) {
-		return
+		return nil
 	}
 	updated, err := s.timeline.Update(c.Request.Context(), r.Ref, f.Version, s.Now(), rights.Withdraw(actor))
 	if err == nil {
@@ -361,9 +350,9 @@ func (s *Cases) Withdraw(c *gin.Context, r *rights.Request, actor, back string) 
 		err = &web.PageError{Status: http.StatusConflict, Key: "request.changed"}
 	}
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	s.AddFlash(c, web.FlashSuccess, "flash.request_withdrawn")
 	c.Redirect(http.StatusSeeOther, back)
+	return nil
 }

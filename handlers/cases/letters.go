@@ -80,14 +80,14 @@ func (s *Cases) noticeNote(ctx context.Context, r *rights.Request, n *rights.Not
 	return "", nil
 }
 
-func (s *Cases) RenderLetter(c *gin.Context, r *rights.Request, officer bool) {
+func (s *Cases) RenderLetter(c *gin.Context, r *rights.Request, officer bool) error {
 	letter := c.Param("letter")
 	p, err := s.LetterPageOf(c.Request.Context(), r, letter, officer)
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	s.Render(c, http.StatusOK, "letter", s.View(c, "letter."+p.Kind+"_title", *p))
+	return nil
 }
 
 // LetterPageOf is one letter of r as printed: numbered (once), in the requester's

@@ -16,7 +16,7 @@ import (
 // PostMessage adds a message (with any files) to a request, from the requester or an
 // officer; an officer's message is mailed to the requester. With problems, again
 // shows the page the form was on, with what was typed (vals).
-func (s *Cases) PostMessage(c *gin.Context, r *rights.Request, role string, again func(status int, vals map[string]string, inv *apperr.Invalid)) error {
+func (s *Cases) PostMessage(c *gin.Context, r *rights.Request, role string, again func(status int, vals map[string]string, inv *apperr.Invalid) error) error {
 	var f MessageForm
 	inv, err := s.Decode(c, &f)
 	if err != nil {
@@ -47,17 +47,17 @@ func (s *Cases) PostMessage(c *gin.Context, r *rights.Request, role string, agai
 	if role == "officer" {
 		back = "/officer/requests/" + r.Ref
 	}
-	render := func(status int, inv *apperr.Invalid) { again(status, map[string]string{"body": f.Body}, inv) }
+	render := func(status int, inv *apperr.Invalid) error {
+		return again(status, map[string]string{"body": f.Body}, inv)
+	}
 	if len(inv.Problems) > 0 {
-		render(status, inv)
-		return nil
+		return render(status, inv)
 	}
 	_, err = s.casework.PostMessage(ctx, casework.Message{Request: r, Role: role, AuthorID: ActorID(c, r), Body: f.Body, Files: Checked(fhs)})
 	if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
 		// Over the requester's quota, the page comes back with what was typed and says
 		// which limit was reached.
-		render(http.StatusTooManyRequests, (&apperr.Invalid{}).Add("body", qe.Key, qe.Limit))
-		return nil
+		return render(http.StatusTooManyRequests, (&apperr.Invalid{}).Add("body", qe.Key, qe.Limit))
 	} else if err != nil {
 		return err
 	}

@@ -176,11 +176,10 @@ func (s *Cases) PackageIndex(w io.Writer, lang string, d *export.PersonalData) e
 }
 
 // PackageDownload serves the package to its requester and records the download.
-func (s *Cases) PackageDownload(c *gin.Context, r *rights.Request) {
+func (s *Cases) PackageDownload(c *gin.Context, r *rights.Request) error {
 	p, rc, err := s.packages.Open(c.Request.Context(), r.Ref, s.Now())
 	if err != nil {
-		s.Fail(c, err)
-		return
+		return err
 	}
 	defer rc.Close()
 	h := c.Writer.Header()
@@ -192,6 +191,7 @@ func (s *Cases) PackageDownload(c *gin.Context, r *rights.Request) {
 	if _, err := io.Copy(c.Writer, rc); err != nil {
 		s.Log.Error("package download cut short", "ref", r.Ref, "err", err)
 	}
+	return nil
 }
 
 // PackageOf reads a request's package for a page (nil when there is none).

@@ -16,8 +16,7 @@ func (h *Handlers) RequesterDownload(c *gin.Context) error {
 	if !r.RequestedBy(web.CurrentUser(c).ID) {
 		return apperr.ErrNotFound
 	}
-	h.Download(c, r)
-	return nil
+	return h.Download(c, r)
 }
 
 // RequesterMessage is the requester's message on their own request.
@@ -29,7 +28,7 @@ func (h *Handlers) RequesterMessage(c *gin.Context) error {
 	if !r.RequestedBy(web.CurrentUser(c).ID) {
 		return apperr.ErrNotFound
 	}
-	return h.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) {
-		h.RenderRequestPage(c, status, r, vals, inv)
+	return h.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) error {
+		return h.RenderRequestPage(c, status, r, vals, inv)
 	})
 }

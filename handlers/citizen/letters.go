@@ -17,6 +17,5 @@ func (h *Handlers) RequesterLetter(c *gin.Context) error {
 	if !r.RequestedBy(web.CurrentUser(c).ID) {
 		return apperr.ErrNotFound
 	}
-	h.RenderLetter(c, r, false)
-	return nil
+	return h.RenderLetter(c, r, false)
 }

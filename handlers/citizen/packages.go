@@ -14,6 +14,5 @@ func (h *Handlers) RequesterPackage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	h.PackageDownload(c, r)
-	return nil
+	return h.PackageDownload(c, r)
 }

@@ -16,8 +16,7 @@ import (
 // NewRequestPage shows the form for one kind of request; the kind is chosen first, so
 // the form asks only what that kind needs, without script.
 func (h *Handlers) NewRequestPage(c *gin.Context) error {
-	h.RequestFormFor(c, false)
-	return nil
+	return h.RequestFormFor(c, false)
 }
 
 // FileRequest files a request for the signed-in person.
@@ -32,8 +31,7 @@ func (h *Handlers) FileRequest(c *gin.Context) error {
 		inv.Add("", "request.verify_first")
 	}
 	lang := c.GetString(web.KeyLang)
-	h.SubmitRequest(c, &f, inv, cases.Requester{Email: u.Email, Lang: lang, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: lang}})
-	return nil
+	return h.SubmitRequest(c, &f, inv, cases.Requester{Email: u.Email, Lang: lang, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: lang}})
 }
 
 type myRequestsPage struct {
@@ -81,8 +79,7 @@ func (h *Handlers) RequestDetail(c *gin.Context) error {
 	if !r.RequestedBy(web.CurrentUser(c).ID) {
 		return apperr.ErrNotFound
 	}
-	h.RenderRequestPage(c, http.StatusOK, r, nil, nil)
-	return nil
+	return h.RenderRequestPage(c, http.StatusOK, r, nil, nil)
 }
 
 // WithdrawRequest lets the requester withdraw an open request.
@@ -91,6 +88,5 @@ func (h *Handlers) WithdrawRequest(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	h.Withdraw(c, r, web.CurrentUser(c).ID, "/requests/"+r.Ref)
-	return nil
+	return h.Withdraw(c, r, web.CurrentUser(c).ID, "/requests/"+r.Ref)
 }

@@ -235,8 +235,7 @@ func (h *Handlers) storeRecordFile(c *gin.Context, id string, fh *multipart.File
 
 // DisclosureFile serves a document of a disclosure record to an officer.
 func (h *Handlers) DisclosureFile(c *gin.Context) error {
-	h.ServeFile(c, c.Param("id"), c.Param("fid"))
-	return nil
+	return h.ServeFile(c, c.Param("id"), c.Param("fid"))
 }
 
 type disclosuresPage struct {

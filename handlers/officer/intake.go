@@ -58,11 +58,10 @@ type intakePage struct {
 	Today    string
 }
 
-func (h *Handlers) renderIntake(c *gin.Context, status int, vals map[string]string, checked []string, inv *apperr.Invalid) {
+func (h *Handlers) renderIntake(c *gin.Context, status int, vals map[string]string, checked []string, inv *apperr.Invalid) error {
 	n, err := h.Notices.Current(c.Request.Context())
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	today := rights.DateOf(h.Now()).String()
 	if vals == nil {
@@ -78,12 +77,12 @@ func (h *Handlers) renderIntake(c *gin.Context, status int, vals map[string]stri
 		v.Problems = inv.Problems
 	}
 	h.Render(c, status, "intake", v)
+	return nil
 }
 
 // IntakePage shows the form for a paper or counter request.
 func (h *Handlers) IntakePage(c *gin.Context) error {
-	h.renderIntake(c, http.StatusOK, nil, nil, nil)
-	return nil
+	return h.renderIntake(c, http.StatusOK, nil, nil, nil)
 }
 
 // IntakeSubmit files a paper or counter request. The received date may be earlier than
@@ -195,8 +194,7 @@ func (h *Handlers) IntakeSubmit(c *gin.Context) error {
 	}
 	if len(inv.Problems) > 0 {
 		web.InFormOrder(inv, &f)
-		h.renderIntake(c, http.StatusBadRequest, vals, f.Purposes, inv)
-		return nil
+		return h.renderIntake(c, http.StatusBadRequest, vals, f.Purposes, inv)
 	}
 	in := &casework.Intake{Identity: f.Identity}
 	if u != nil {
@@ -219,8 +217,7 @@ func (h *Handlers) IntakeSubmit(c *gin.Context) error {
 		if key == "" {
 			key = "request.not_stored"
 		}
-		h.renderIntake(c, status, vals, f.Purposes, (&apperr.Invalid{}).Add("", key))
-		return nil
+		return h.renderIntake(c, status, vals, f.Purposes, (&apperr.Invalid{}).Add("", key))
 	}
 	if filed.CheckUnrecorded {
 		h.AddFlash(c, web.FlashError, "flash.intake_check_not_recorded")

@@ -10,10 +10,11 @@ import (
 
 // OfficerDownload serves any request's attachment to an officer.
 func (h *Handlers) OfficerDownload(c *gin.Context) error {
-	if r, ok := h.RequestByRef(c); ok {
-		h.Download(c, r)
+	r, err := h.Request(c)
+	if err != nil {
+		return err
 	}
-	return nil
+	return h.Download(c, r)
 }
 
 // OfficerLetter shows an officer the same notice, to print and post.
@@ -22,8 +23,7 @@ func (h *Handlers) OfficerLetter(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	h.RenderLetter(c, r, true)
-	return nil
+	return h.RenderLetter(c, r, true)
 }
 
 // rebuildPackage builds a failed or expired package again.

@@ -80,26 +80,22 @@ func (h *Handlers) OfficerRequest(c *gin.Context) error {
 			return err
 		}
 	}
-	h.renderOfficerRequest(c, http.StatusOK, r, "", nil, nil)
-	return nil
+	return h.renderOfficerRequest(c, http.StatusOK, r, "", nil, nil)
 }
 
-func (h *Handlers) renderOfficerRequest(c *gin.Context, status int, r *rights.Request, form string, vals map[string]string, inv *apperr.Invalid) {
+func (h *Handlers) renderOfficerRequest(c *gin.Context, status int, r *rights.Request, form string, vals map[string]string, inv *apperr.Invalid) error {
 	ctx := c.Request.Context()
 	names, err := h.PurposeNames(ctx)
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	steps, err := h.timeline.Steps(ctx, r.Ref, true)
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	officers, err := h.officers.list(ctx, h.Users, h.Now())
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	p := officerRequestPage{Request: r, Today: rights.DateOf(h.Now()), Names: names, Steps: steps, Officers: officers, PayMethods: rights.PayMethods,
 		People: map[string]string{}, Levels: rights.IdentityLevels, Values: vals, Form: form}
@@ -118,8 +114,7 @@ func (h *Handlers) renderOfficerRequest(c *gin.Context, status int, r *rights.Re
 			p.Requester = u
 			p.Mailable = u.Email != ""
 		} else if !errors.Is(err, apperr.ErrNotFound) {
-			h.Fail(c, err)
-			return
+			return err
 		}
 	}
 	if !r.Erased {
@@ -129,13 +124,11 @@ func (h *Handlers) renderOfficerRequest(c *gin.Context, status int, r *rights.Re
 		}
 	}
 	if p.Package, err = h.PackageOf(ctx, r); err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	if r.Kind == rights.Correct && !r.Erased && !rights.IsGuest(r.Subject) && r.Decision != nil && r.Decision.Outcome != rights.Refused {
 		if p.Recipients, err = h.disclosures.ForSubject(ctx, r.Subject); err != nil {
-			h.Fail(c, err)
-			return
+			return err
 		}
 		p.Notified = map[string]bool{}
 		for _, st := range steps {
@@ -145,8 +138,7 @@ func (h *Handlers) renderOfficerRequest(c *gin.Context, status int, r *rights.Re
 		}
 	}
 	if p.Tasks, err = h.casework.Tasks(ctx, r, steps); err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	eff := rights.EffectsOf(r)
 	p.CanErase = r.Kind == rights.Delete && !r.ErasureDone() && (r.State == rights.Fulfilled || r.State == rights.Closed) && eff.Erase
@@ -178,8 +170,7 @@ func (h *Handlers) renderOfficerRequest(c *gin.Context, status int, r *rights.Re
 		p.People[o.ID] = o.Name
 	}
 	if p.Files, err = h.LoadAttachments(c, r.Ref); err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	for _, st := range steps {
 		if _, ok := p.People[st.ActorID]; !ok && st.ActorID != r.Subject {
@@ -193,6 +184,7 @@ func (h *Handlers) renderOfficerRequest(c *gin.Context, status int, r *rights.Re
 		v.Problems = inv.Problems
 	}
 	h.Render(c, status, "officer_request", v)
+	return nil
 }
 
 type officerActForm struct {
@@ -258,11 +250,10 @@ func (h *Handlers) OfficerAct(c *gin.Context) error {
 	action := c.Param("action")
 	switch action {
 	case "decide":
-		h.decideSubmit(c, r)
-		return nil
+		return h.decideSubmit(c, r)
 	case "message":
-		return h.PostMessage(c, r, "officer", func(status int, vals map[string]string, inv *apperr.Invalid) {
-			h.renderOfficerRequest(c, status, r, "message", vals, inv)
+		return h.PostMessage(c, r, "officer", func(status int, vals map[string]string, inv *apperr.Invalid) error {
+			return h.renderOfficerRequest(c, status, r, "message", vals, inv)
 		})
 	}
 	var f officerActForm
@@ -351,7 +342,7 @@ func (h *Handlers) OfficerAct(c *gin.Context) error {
 		h.officerConfirm(c, r, ask.Trial, action)
 	case errors.As(err, &problems) && problems == inv:
 		// The form's own problems: its fields show them.
-		h.renderOfficerRequest(c, http.StatusBadRequest, r, action, vals, inv)
+		return h.renderOfficerRequest(c, http.StatusBadRequest, r, action, vals, inv)
 	case h.actFailed(c, r, action, vals, err):
 	default:
 		h.actDone(c, r, res)
@@ -379,7 +370,9 @@ func (h *Handlers) actFailed(c *gin.Context, r *rights.Request, form string, val
 				}
 			}
 		}
-		h.renderOfficerRequest(c, http.StatusBadRequest, r, form, vals, inv)
+		if err := h.renderOfficerRequest(c, http.StatusBadRequest, r, form, vals, inv); err != nil {
+			h.Fail(c, err)
+		}
 	case errors.Is(err, rights.ErrChanged):
 		h.Fail(c, &web.PageError{Status: http.StatusConflict, Key: "request.changed"})
 	default:
@@ -502,22 +495,19 @@ func (h *Handlers) DecidePage(c *gin.Context) error {
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 		return nil
 	}
-	h.renderDecide(c, http.StatusOK, r, decidePage{}, nil)
-	return nil
+	return h.renderDecide(c, http.StatusOK, r, decidePage{}, nil)
 }
 
-func (h *Handlers) renderDecide(c *gin.Context, status int, r *rights.Request, p decidePage, inv *apperr.Invalid) {
+func (h *Handlers) renderDecide(c *gin.Context, status int, r *rights.Request, p decidePage, inv *apperr.Invalid) error {
 	ctx := c.Request.Context()
 	names, err := h.PurposeNames(ctx)
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	p.Request, p.Items, p.Grounds, p.Names = r, rights.Items(r), rights.Grounds[r.Kind], names
 	if r.Kind == rights.View || r.Kind == rights.Copy {
 		if p.Fees, err = h.fees.Fees(ctx); err != nil {
-			h.Fail(c, err)
-			return
+			return err
 		}
 	}
 	if p.Chosen == nil {
@@ -532,8 +522,7 @@ func (h *Handlers) renderDecide(c *gin.Context, status int, r *rights.Request, p
 		p.Reasons = append(p.Reasons, make([]string, len(p.Items)-len(p.Reasons))...)
 	}
 	if p.Files, err = h.LoadAttachments(c, r.Ref); err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	p.Requester = h.requesterName(ctx, r)
 	v := h.View(c, "decide.title", p)
@@ -541,15 +530,16 @@ func (h *Handlers) renderDecide(c *gin.Context, status int, r *rights.Request, p
 		v.Problems = inv.Problems
 	}
 	h.Render(c, status, "decide", v)
+	return nil
 }
 
 // decideSubmit records the decision item by item (casework.Service.Decide), after a
 // confirmation summarising it; the requester is told with the decision letter.
-func (h *Handlers) decideSubmit(c *gin.Context, r *rights.Request) {
+func (h *Handlers) decideSubmit(c *gin.Context, r *rights.Request) error {
 	var f decideForm
-	inv, ok := h.Bind(c, &f)
-	if !ok {
-		return
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	// The form as sent, to show again with its problems.
 	keys := rights.Items(r)
@@ -572,23 +562,23 @@ func (h *Handlers) decideSubmit(c *gin.Context, r *rights.Request) {
 	var more *apperr.Invalid
 	switch {
 	case errors.As(err, &ask):
-		h.decideConfirm(c, r, ask.Trial)
+		return h.decideConfirm(c, r, ask.Trial)
 	case !errors.As(err, &failed) && errors.As(err, &more):
-		h.renderDecide(c, http.StatusBadRequest, r, p, h.nameItems(c, r, more))
+		return h.renderDecide(c, http.StatusBadRequest, r, p, h.nameItems(c, r, more))
 	case h.actFailed(c, r, "decide", nil, err):
 	default:
 		h.AddFlash(c, web.FlashSuccess, res.Flash.Key)
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
 	}
+	return nil
 }
 
 // decideConfirm asks before the decision letter goes out, summarising the decision
 // item by item (and the fee) as trial, the request decided, holds it.
-func (h *Handlers) decideConfirm(c *gin.Context, r, trial *rights.Request) {
+func (h *Handlers) decideConfirm(c *gin.Context, r, trial *rights.Request) error {
 	names, err := h.PurposeNames(c.Request.Context())
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	v := h.ViewIn(c.GetString(web.KeyLang))
 	var lines []string
@@ -612,6 +602,7 @@ func (h *Handlers) decideConfirm(c *gin.Context, r, trial *rights.Request) {
 	}
 	h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
 		Action: "/officer/requests/" + r.Ref + "/decide", Back: "/officer/requests/" + r.Ref + "/decide"})
+	return nil
 }
 
 // nameItems puts the item's name in front of each problem of an item ("item2_reason"),

@@ -37,16 +37,14 @@ type paperPage struct {
 	Versions []*consent.Notice
 }
 
-func (h *Handlers) paperPage(c *gin.Context, status int, p paperPage, inv *apperr.Invalid) {
+func (h *Handlers) paperPage(c *gin.Context, status int, p paperPage, inv *apperr.Invalid) error {
 	n, err := h.Notices.Current(c.Request.Context())
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	vs, err := h.drafts.Versions(c.Request.Context())
 	if err != nil {
-		h.Fail(c, err)
-		return
+		return err
 	}
 	p.Prefix, p.Purposes, p.Langs, p.Versions = "paper", n.Purposes, []string{i18n.ZH, i18n.EN}, vs
 	if p.Values == nil {
@@ -57,6 +55,7 @@ func (h *Handlers) paperPage(c *gin.Context, status int, p paperPage, inv *apper
 		v.Problems = inv.Problems
 	}
 	h.Render(c, status, "paper_consent", v)
+	return nil
 }
 
 // PaperConsentForm lets an officer enter a consent or withdrawal the person signed on
@@ -71,14 +70,12 @@ func (h *Handlers) PaperConsentForm(c *gin.Context) error {
 		}
 		p.Recorded, p.Scans = id, fs
 	}
-	h.paperPage(c, http.StatusOK, p, nil)
-	return nil
+	return h.paperPage(c, http.StatusOK, p, nil)
 }
 
 // PaperScan serves a scan kept with a paper consent, to officers only.
 func (h *Handlers) PaperScan(c *gin.Context) error {
-	h.ServeFile(c, files.ConsentRef(c.Param("id")), c.Param("fid"))
-	return nil
+	return h.ServeFile(c, files.ConsentRef(c.Param("id")), c.Param("fid"))
 }
 
 func (h *Handlers) PaperConsentSubmit(c *gin.Context) error {
@@ -140,8 +137,7 @@ func (h *Handlers) PaperConsentSubmit(c *gin.Context) error {
 		}
 	}
 	web.InFormOrder(inv, &f)
-	h.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, inv)
-	return nil
+	return h.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, inv)
 }
 
 // putScan stores one scan of a paper consent event.

@@ -35,8 +35,7 @@ type guestForm struct {
 
 // GuestNewPage is the request form for guests.
 func (h *Handlers) GuestNewPage(c *gin.Context) error {
-	h.RequestFormFor(c, true)
-	return nil
+	return h.RequestFormFor(c, true)
 }
 
 // GuestFileRequest files a guest's request: the guest is created only once the form is
@@ -59,9 +58,8 @@ func (h *Handlers) GuestFileRequest(c *gin.Context) error {
 	email, lang := account.NormalizeEmail(g.Email), c.GetString(web.KeyLang)
 	// The guest is counted (per client and address) and made only once the form is
 	// valid; over the quota the form comes back as typed.
-	h.SubmitRequest(c, &f, inv, cases.Requester{Email: email, Lang: lang, Guest: true,
+	return h.SubmitRequest(c, &f, inv, cases.Requester{Email: email, Lang: lang, Guest: true,
 		GuestFiler: &casework.GuestFiler{Email: email, Name: g.Name, Lang: lang, Client: ratelimit.Key(c.ClientIP())}})
-	return nil
 }
 
 // sendGuestCode issues a fresh code for the request and mails it with the reference and
@@ -185,29 +183,29 @@ func refOrEmpty(ref string) string {
 // GuestDetail is the guest's view of their request.
 func (h *Handlers) GuestDetail(c *gin.Context) error {
 	if r, ok := h.guestRequest(c); ok {
-		h.RenderRequestPage(c, http.StatusOK, r, nil, nil)
+		return h.RenderRequestPage(c, http.StatusOK, r, nil, nil)
 	}
 	return nil
 }
 
 func (h *Handlers) GuestWithdraw(c *gin.Context) error {
 	if r, ok := h.guestRequest(c); ok {
-		h.Withdraw(c, r, r.Subject, "/guest/requests/"+r.Ref)
+		return h.Withdraw(c, r, r.Subject, "/guest/requests/"+r.Ref)
 	}
 	return nil
 }
 
 func (h *Handlers) GuestLetter(c *gin.Context) error {
 	if r, ok := h.guestRequest(c); ok {
-		h.RenderLetter(c, r, false)
+		return h.RenderLetter(c, r, false)
 	}
 	return nil
 }
 
 func (h *Handlers) GuestMessage(c *gin.Context) error {
 	if r, ok := h.guestRequest(c); ok {
-		return h.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) {
-			h.RenderRequestPage(c, status, r, vals, inv)
+		return h.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) error {
+			return h.RenderRequestPage(c, status, r, vals, inv)
 		})
 	}
 	return nil
@@ -215,7 +213,7 @@ func (h *Handlers) GuestMessage(c *gin.Context) error {
 
 func (h *Handlers) GuestDownload(c *gin.Context) error {
 	if r, ok := h.guestRequest(c); ok {
-		h.Download(c, r)
+		return h.Download(c, r)
 	}
 	return nil
 }
@@ -276,7 +274,7 @@ func (h *Handlers) GuestTrack(c *gin.Context) error {
 
 func (h *Handlers) GuestPackage(c *gin.Context) error {
 	if r, ok := h.guestRequest(c); ok {
-		h.PackageDownload(c, r)
+		return h.PackageDownload(c, r)
 	}
 	return nil
 }
