@@ -274,26 +274,24 @@ func (h *Handlers) FindUser(c *gin.Context) error {
 
 // userByParam loads the account named in the path. Ids are opaque: a malformed one is
 // simply not found.
-func (h *Handlers) userByParam(c *gin.Context) (*account.User, bool) {
+func (h *Handlers) userByParam(c *gin.Context) (*account.User, error) {
 	id := c.Param("id")
 	if len(id) > 40 || !strings.HasPrefix(id, "u_") {
-		h.Fail(c, apperr.ErrNotFound)
-		return nil, false
+		return nil, apperr.ErrNotFound
 	}
 	u, err := h.Users.ByID(c.Request.Context(), id)
 	if err != nil {
-		h.Fail(c, err)
-		return nil, false
+		return nil, err
 	}
-	return u, true
+	return u, nil
 }
 
 // UserPage shows one account to an administrator: its state, sessions and, for staff,
 // the edit form.
 func (h *Handlers) UserPage(c *gin.Context) error {
-	u, ok := h.userByParam(c)
-	if !ok {
-		return nil
+	u, err := h.userByParam(c)
+	if err != nil {
+		return err
 	}
 	p, err := h.userFormPage(c, u)
 	if err != nil {
@@ -327,9 +325,9 @@ func (h *Handlers) userFormPage(c *gin.Context, u *account.User) (staffFormPage,
 // UpdateStaff saves roles, expiry and state. Someone else's change in the meantime is
 // reported rather than overwritten.
 func (h *Handlers) UpdateStaff(c *gin.Context) error {
-	u, ok := h.userByParam(c)
-	if !ok {
-		return nil
+	u, err := h.userByParam(c)
+	if err != nil {
+		return err
 	}
 	if !u.IsStaff() {
 		return apperr.ErrNotFound
@@ -373,9 +371,9 @@ func (h *Handlers) UpdateStaff(c *gin.Context) error {
 
 // UnlockUser clears an account's failed sign-ins.
 func (h *Handlers) UnlockUser(c *gin.Context) error {
-	u, ok := h.userByParam(c)
-	if !ok {
-		return nil
+	u, err := h.userByParam(c)
+	if err != nil {
+		return err
 	}
 	if _, err := h.Accounts.Unlock(c.Request.Context(), u.ID); err != nil {
 		return err
@@ -387,9 +385,9 @@ func (h *Handlers) UnlockUser(c *gin.Context) error {
 
 // IssueUnlockCode shows a one-time unlock code for a staff account, once.
 func (h *Handlers) IssueUnlockCode(c *gin.Context) error {
-	u, ok := h.userByParam(c)
-	if !ok {
-		return nil
+	u, err := h.userByParam(c)
+	if err != nil {
+		return err
 	}
 	nu, code, err := h.Accounts.IssueUnlockCode(c.Request.Context(), u.ID)
 	if err != nil {
@@ -401,9 +399,9 @@ func (h *Handlers) IssueUnlockCode(c *gin.Context) error {
 
 // ResetStaffPassword issues a new temporary password for a staff account.
 func (h *Handlers) ResetStaffPassword(c *gin.Context) error {
-	u, ok := h.userByParam(c)
-	if !ok {
-		return nil
+	u, err := h.userByParam(c)
+	if err != nil {
+		return err
 	}
 	if !u.IsStaff() {
 		return apperr.ErrNotFound
@@ -427,9 +425,9 @@ type revokeForm struct {
 
 // RevokeSessions ends one session of an account, or all of them.
 func (h *Handlers) RevokeSessions(c *gin.Context) error {
-	u, ok := h.userByParam(c)
-	if !ok {
-		return nil
+	u, err := h.userByParam(c)
+	if err != nil {
+		return err
 	}
 	var f revokeForm
 	inv, err := h.Decode(c, &f)

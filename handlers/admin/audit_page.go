@@ -68,9 +68,9 @@ type auditPage struct {
 // AuditList is the administrators' view of the trail: newest first, filtered by actor,
 // action, target and dates, a page at a time (the store's Search never scans).
 func (h *Handlers) AuditList(c *gin.Context) error {
-	f, q, problems, ok := h.auditQuery(c)
-	if !ok {
-		return nil
+	f, q, problems, err := h.auditQuery(c)
+	if err != nil {
+		return err
 	}
 	p := &auditPage{Filter: f, Query: auditQueryString(f)}
 	if len(problems) > 0 {
@@ -95,18 +95,18 @@ func (h *Handlers) AuditList(c *gin.Context) error {
 }
 
 // auditQuery decodes the filters into a search; problems are the visitor's mistakes
-// (a 400 naming them), !ok an answer already sent.
-func (h *Handlers) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apperr.Problem, bool) {
+// (a 400 naming them), err what stops the page.
+func (h *Handlers) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apperr.Problem, error) {
 	var f auditFilter
-	inv, ok := h.Bind(c, &f)
-	if !ok {
-		return f, audit.Query{}, nil, false
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return f, audit.Query{}, nil, err
 	}
 	if len(inv.Problems) == 0 && f.From != "" && f.To != "" && f.To < f.From {
 		inv.Add("to", "audit.range_order")
 	}
 	if len(inv.Problems) > 0 {
-		return f, audit.Query{}, inv.Problems, true
+		return f, audit.Query{}, inv.Problems, nil
 	}
 	q := audit.Query{Actor: strings.TrimSpace(f.Actor), Action: strings.TrimSpace(f.Action), Target: strings.TrimSpace(f.Target), Before: f.Before}
 	if strings.Contains(q.Actor, "@") {
@@ -116,8 +116,7 @@ func (h *Handlers) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apper
 		} else if errors.Is(err, apperr.ErrNotFound) {
 			q.Actor = "\x00none" // no account: nothing matches
 		} else {
-			h.Fail(c, err)
-			return f, q, nil, false
+			return f, q, nil, err
 		}
 	}
 	if f.From != "" {
@@ -127,7 +126,7 @@ func (h *Handlers) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apper
 		end, _ := time.ParseInLocation(time.DateOnly, f.To, web.Taipei)
 		q.To = end.AddDate(0, 0, 1)
 	}
-	return f, q, nil, true
+	return f, q, nil, nil
 }
 
 // auditQueryString is the filters as a query string, for the links to the next page
@@ -159,9 +158,9 @@ func (h *Handlers) actorName(ctx context.Context, cache map[string]string, id st
 // leaves at once and rows follow as they are read, so neither the first byte nor the
 // memory waits for the whole export.
 func (h *Handlers) AuditCSV(c *gin.Context) error {
-	_, q, problems, ok := h.auditQuery(c)
-	if !ok {
-		return nil
+	_, q, problems, err := h.auditQuery(c)
+	if err != nil {
+		return err
 	}
 	if len(problems) > 0 {
 		return &apperr.Invalid{Problems: problems} // the page lists them, their arguments filled in

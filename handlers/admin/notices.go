@@ -167,19 +167,17 @@ func (h *Handlers) draftValues(d *consent.Notice) (map[string]string, map[string
 }
 
 // loadDraft reads the draft and the catalogue; on failure it has answered.
-func (h *Handlers) loadDraft(c *gin.Context) (*consent.Notice, []consent.Purpose, bool) {
+func (h *Handlers) loadDraft(c *gin.Context) (*consent.Notice, []consent.Purpose, error) {
 	ctx := c.Request.Context()
 	d, err := h.drafts.Draft(ctx)
 	if err != nil {
-		h.Fail(c, err)
-		return nil, nil, false
+		return nil, nil, err
 	}
 	cat, err := h.catalogue.Purposes(ctx)
 	if err != nil {
-		h.Fail(c, err)
-		return nil, nil, false
+		return nil, nil, err
 	}
-	return d, cat, true
+	return d, cat, nil
 }
 
 // renderDraft shows the editor with the given values and problems.
@@ -197,9 +195,9 @@ func (h *Handlers) renderDraft(c *gin.Context, status int, sections []consent.Se
 }
 
 func (h *Handlers) DraftEditor(c *gin.Context) error {
-	d, cat, ok := h.loadDraft(c)
-	if !ok {
-		return nil
+	d, cat, err := h.loadDraft(c)
+	if err != nil {
+		return err
 	}
 	vals, inc := h.draftValues(d)
 	return h.renderDraft(c, http.StatusOK, d.Sections, cat, vals, inc, nil)
@@ -278,9 +276,9 @@ func (h *Handlers) readDraft(c *gin.Context, base *consent.Notice, cat []consent
 
 // SaveDraft stores the editor's changes; what was typed is kept when there are problems.
 func (h *Handlers) SaveDraft(c *gin.Context) error {
-	base, cat, ok := h.loadDraft(c)
-	if !ok {
-		return nil
+	base, cat, err := h.loadDraft(c)
+	if err != nil {
+		return err
 	}
 	d, vals, inc, inv, err := h.readDraft(c, base, cat)
 	if err != nil {
@@ -322,9 +320,9 @@ func (h *Handlers) PreviewDraft(c *gin.Context) error {
 // version when unchanged, so only new or changed ones are asked again.
 func (h *Handlers) PublishDraft(c *gin.Context) error {
 	ctx := c.Request.Context()
-	d, cat, ok := h.loadDraft(c)
-	if !ok {
-		return nil
+	d, cat, err := h.loadDraft(c)
+	if err != nil {
+		return err
 	}
 	if inv := consent.ValidateNotice(d); len(inv.Problems) > 0 {
 		vals, inc := h.draftValues(d)
@@ -356,8 +354,8 @@ func (h *Handlers) PublishDraft(c *gin.Context) error {
 }
 
 func (h *Handlers) DiscardDraft(c *gin.Context) error {
-	if _, _, ok := h.loadDraft(c); !ok {
-		return nil
+	if _, _, err := h.loadDraft(c); err != nil {
+		return err
 	}
 	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.discard_title", TextKey: "confirm.discard_text",
 		Action: "/admin/notices/draft/discard", Back: "/admin/notices/draft"}) {

@@ -33,12 +33,11 @@ var openAPIDocument []byte
 
 // decodeJSON reads the body into dst, a pointer to a struct: exactly one JSON object of
 // at most apiMaxBody bytes, with no names dst does not have. Typed decoding is also what
-// refuses operators: {"granted": {"$ne": 1}} is not a bool. On failure it answers with
-// the JSON error and returns false.
-func (h *Handlers) decodeJSON(c *gin.Context, dst any) bool {
+// refuses operators: {"granted": {"$ne": 1}} is not a bool. On failure it returns
+// the error the JSON answer names.
+func (h *Handlers) decodeJSON(c *gin.Context, dst any) error {
 	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
-		h.Fail(c, web.ErrNotJSON)
-		return false
+		return web.ErrNotJSON
 	}
 	d := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, apiMaxBody))
 	d.DisallowUnknownFields()
@@ -63,10 +62,9 @@ func (h *Handlers) decodeJSON(c *gin.Context, dst any) bool {
 		default: // io.EOF, io.ErrUnexpectedEOF, a literal that is not an object …
 			err = fmt.Errorf("%w: %v", web.ErrMalformedJSON, err)
 		}
-		h.Fail(c, err)
-		return false
+		return err
 	}
-	return true
+	return nil
 }
 
 // RequireAPIUser is requireUser for the API: 401 instead of the sign-in page.
@@ -215,8 +213,8 @@ type apiChangeBody struct {
 // ChangeConsent grants or withdraws one purpose, as the my-consents page does.
 func (h *Handlers) ChangeConsent(c *gin.Context) error {
 	var req apiChangeRequest
-	if !h.decodeJSON(c, &req) {
-		return nil
+	if err := h.decodeJSON(c, &req); err != nil {
+		return err
 	}
 	if req.Granted == nil {
 		return fmt.Errorf("%w: granted", web.ErrMissingField)
@@ -318,8 +316,8 @@ type apiVerifyBody struct {
 // VerifyReceipt checks a receipt for anyone: 200 if genuine, 422 saying why not.
 func (h *Handlers) VerifyReceipt(c *gin.Context) error {
 	var req apiVerifyRequest
-	if !h.decodeJSON(c, &req) {
-		return nil
+	if err := h.decodeJSON(c, &req); err != nil {
+		return err
 	}
 	if req.JWS == nil {
 		return fmt.Errorf("%w: jws", web.ErrMissingField)

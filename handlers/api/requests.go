@@ -192,8 +192,8 @@ type apiFiling struct {
 // the same confirmation mail; 201 with the reference and due date once it is stored.
 func (h *Handlers) FileRequest(c *gin.Context) error {
 	var f apiFiling
-	if !h.decodeJSON(c, &f) {
-		return nil
+	if err := h.decodeJSON(c, &f); err != nil {
+		return err
 	}
 	u := web.CurrentUser(c)
 	if !u.EmailVerified {
@@ -258,8 +258,8 @@ func (h *Handlers) PostMyMessage(c *gin.Context) error {
 		return err
 	}
 	var f apiMessage
-	if !h.decodeJSON(c, &f) {
-		return nil
+	if err := h.decodeJSON(c, &f); err != nil {
+		return err
 	}
 	v := &apperr.Invalid{}
 	textProblemAPI(v, "body", f.Body, rights.MaxMessage)

@@ -218,12 +218,11 @@ func Checked(fhs []*multipart.FileHeader) []casework.Upload {
 
 // FilingUploads reads a filing's attachments and, for a request made on someone's behalf,
 // the written authorisation, each checked (total size, type by content) before anything
-// is stored; their problems join inv. ok is false when the answer was already written.
-func (s *Cases) FilingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf bool) (files, auth []*multipart.FileHeader, ok bool) {
-	files, err := Uploads(c, 0)
+// is stored; their problems join inv.
+func (s *Cases) FilingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf bool) (files, auth []*multipart.FileHeader, err error) {
+	files, err = Uploads(c, 0)
 	if err != nil && !UploadProblem(inv, err) {
-		s.Fail(c, err)
-		return nil, nil, false
+		return nil, nil, err
 	}
 	if onBehalf {
 		var used int64
@@ -232,12 +231,11 @@ func (s *Cases) FilingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf bool
 		}
 		auth, err = UploadsOf(c, "authorisation", used)
 		if err != nil && !UploadProblemOf(inv, "authorisation", err) {
-			s.Fail(c, err)
-			return nil, nil, false
+			return nil, nil, err
 		}
 		if err == nil && len(auth) == 0 {
 			web.AddOnce(inv, "authorisation", "request.authorisation_required")
 		}
 	}
-	return files, auth, true
+	return files, auth, nil
 }

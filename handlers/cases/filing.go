@@ -203,9 +203,9 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 		return err
 	}
 	// Attachments are checked (total size, type by content) before anything is stored.
-	fhs, auth, ok := s.FilingUploads(c, inv, f.OnBehalf)
-	if !ok {
-		return nil
+	fhs, auth, err := s.FilingUploads(c, inv, f.OnBehalf)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
 		web.InFormOrder(inv, f)

@@ -188,9 +188,9 @@ func (h *Handlers) IntakeSubmit(c *gin.Context) error {
 	}
 	// The scans are checked (size, type by content) as an online filing's are, before
 	// anything is stored.
-	letter, auth, ok := h.FilingUploads(c, inv, f.OnBehalf)
-	if !ok {
-		return nil
+	letter, auth, err := h.FilingUploads(c, inv, f.OnBehalf)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
 		web.InFormOrder(inv, &f)

@@ -56,36 +56,32 @@ func (h *Handlers) postRows(ctx context.Context, ids []string, pending bool) ([]
 	return out, nil
 }
 
-func (h *Handlers) loadPost(c *gin.Context) (*postPage, bool) {
+func (h *Handlers) loadPost(c *gin.Context) (*postPage, error) {
 	ctx := c.Request.Context()
 	p := &postPage{Today: rights.DateOf(h.Now())}
 	pending, err := h.letters.Store.PendingPost(ctx)
 	if err != nil {
-		h.Fail(c, err)
-		return nil, false
+		return nil, err
 	}
 	if p.Due, err = h.postRows(ctx, pending, true); err != nil {
-		h.Fail(c, err)
-		return nil, false
+		return nil, err
 	}
 	posted, err := h.letters.Store.PostedOn(ctx, p.Today.String())
 	if err != nil {
-		h.Fail(c, err)
-		return nil, false
+		return nil, err
 	}
 	if p.Posted, err = h.postRows(ctx, posted, false); err != nil {
-		h.Fail(c, err)
-		return nil, false
+		return nil, err
 	}
-	return p, true
+	return p, nil
 }
 
 // PostList shows the officers the letters to post: those to requesters without e-mail
 // not yet recorded as delivered, and those posted today.
 func (h *Handlers) PostList(c *gin.Context) error {
-	p, ok := h.loadPost(c)
-	if !ok {
-		return nil
+	p, err := h.loadPost(c)
+	if err != nil {
+		return err
 	}
 	h.Render(c, http.StatusOK, "post", h.View(c, "post.title", p))
 	return nil
@@ -94,9 +90,9 @@ func (h *Handlers) PostList(c *gin.Context) error {
 // PostPrint prints every letter still to post, one A4 page each with the address in the
 // window of a DL envelope.
 func (h *Handlers) PostPrint(c *gin.Context) error {
-	p, ok := h.loadPost(c)
-	if !ok {
-		return nil
+	p, err := h.loadPost(c)
+	if err != nil {
+		return err
 	}
 	var pages []cases.LetterPage
 	for _, row := range p.Due {
