@@ -30,6 +30,12 @@ type inventoryForm struct {
 	Systems     string `form:"systems" validate:"max=3000" label:"inventory.systems"`
 }
 
+// Values are the form's fields as the page shows them again.
+func (f *inventoryForm) Values() map[string]string {
+	return map[string]string{"version": strconv.Itoa(f.Version), "name_zh": f.NameZH, "name_en": f.NameEN, "unit": f.Unit, "contact": f.Contact,
+		"legal_basis": f.LegalBasis, "purposes": f.Purposes, "categories": f.Categories, "retention_zh": f.RetentionZH, "retention_en": f.RetentionEN, "systems": f.Systems}
+}
+
 type inventoryPage struct {
 	Files  []*inventory.File
 	File   *inventory.File
@@ -97,8 +103,7 @@ func (h *Handlers) SaveInventoryFile(c *gin.Context) error {
 		return err
 	}
 	id := c.Param("id")
-	vals := map[string]string{"version": strconv.Itoa(f.Version), "name_zh": f.NameZH, "name_en": f.NameEN, "unit": f.Unit, "contact": f.Contact,
-		"legal_basis": f.LegalBasis, "purposes": f.Purposes, "categories": f.Categories, "retention_zh": f.RetentionZH, "retention_en": f.RetentionEN, "systems": f.Systems}
+	vals := f.Values()
 	file := &inventory.File{ID: id, Version: f.Version, NameZH: f.NameZH, NameEN: f.NameEN, Unit: f.Unit, Contact: f.Contact, LegalBasis: f.LegalBasis,
 		Purposes: splitCodes(f.Purposes), Categories: splitCodes(strings.ToUpper(f.Categories)), RetentionZH: f.RetentionZH, RetentionEN: f.RetentionEN,
 		Systems: splitLines(f.Systems), Changed: h.Now(), ChangedBy: web.CurrentUser(c).ID}

@@ -93,6 +93,19 @@ type RequestForm struct {
 	PrincipalContact string `form:"principal_contact" validate:"max=200" label:"request.principal_contact"`
 }
 
+// Values are the form's fields as the page shows them again.
+func (f *RequestForm) Values() map[string]string {
+	vals := map[string]string{"scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation,
+		"principal": f.Principal, "principal_contact": f.PrincipalContact}
+	if f.OnBehalf {
+		vals["on_behalf"] = "on"
+	}
+	if f.Whole {
+		vals["whole"] = "on"
+	}
+	return vals
+}
+
 type RequestFormPage struct {
 	Prefix   string
 	Kind     rights.Kind
@@ -165,14 +178,7 @@ type Requester struct {
 // is stored durably (the embedded engine syncs every write).
 func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invalid, who Requester) error {
 	kind := rights.Kind(f.Kind)
-	vals := map[string]string{"scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation,
-		"principal": f.Principal, "principal_contact": f.PrincipalContact}
-	if f.OnBehalf {
-		vals["on_behalf"] = "on"
-	}
-	if f.Whole {
-		vals["whole"] = "on"
-	}
+	vals := f.Values()
 	if who.Guest {
 		vals["email"] = who.Email
 	}

@@ -24,6 +24,11 @@ type profileForm struct {
 	Lang    string `form:"lang" validate:"omitempty,oneof=zh-TW en" label:"profile.lang"`
 }
 
+// Values are the form's fields as the page shows them again.
+func (f *profileForm) Values() map[string]string {
+	return map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang}
+}
+
 // langOption is one language of the profile's list: its code, its name in itself, and
 // whether it is the chosen one (worked out here, not by eq and TIn per option).
 type langOption struct {
@@ -87,7 +92,7 @@ func (h *Handlers) ProfileSubmit(c *gin.Context) error {
 			return nil
 		}
 	}
-	p := profilePage{Prefix: "profile", Values: map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang}}
+	p := profilePage{Prefix: "profile", Values: f.Values()}
 	p.Langs = h.langOptions(f.Lang)
 	p.Stopped, _ = h.StoppedRows(c, u) // the form's problems matter more than this list
 	v := h.View(c, "account.title", p)

@@ -47,6 +47,23 @@ type intakeForm struct {
 	PrincipalContact string `form:"principal_contact" validate:"max=200" label:"request.principal_contact"`
 }
 
+// Values are the form's fields as the page shows them again.
+func (f *intakeForm) Values() map[string]string {
+	vals := map[string]string{"email": f.Email, "name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang, "channel": f.Channel,
+		"basis": f.Basis, "identity": f.Identity, "kind": f.Kind, "scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation,
+		"principal": f.Principal, "principal_contact": f.PrincipalContact}
+	if f.Whole {
+		vals["whole"] = "on"
+	}
+	if f.OnBehalf {
+		vals["on_behalf"] = "on"
+	}
+	if !f.Received.IsZero() {
+		vals["received"] = f.Received.Format("2006-01-02")
+	}
+	return vals
+}
+
 type intakePage struct {
 	Values   map[string]string
 	Checked  map[string]bool
@@ -104,18 +121,7 @@ func (h *Handlers) IntakeSubmit(c *gin.Context) error {
 	if f.Lang == "" {
 		f.Lang = i18n.ZH
 	}
-	vals := map[string]string{"email": f.Email, "name": f.Name, "phone": f.Phone, "address": f.Address, "lang": f.Lang, "channel": f.Channel,
-		"basis": f.Basis, "identity": f.Identity, "kind": f.Kind, "scope": f.Scope, "field": f.Field, "proposed": f.Proposed, "explanation": f.Explanation,
-		"principal": f.Principal, "principal_contact": f.PrincipalContact}
-	if f.Whole {
-		vals["whole"] = "on"
-	}
-	if f.OnBehalf {
-		vals["on_behalf"] = "on"
-	}
-	if !f.Received.IsZero() {
-		vals["received"] = f.Received.Format("2006-01-02")
-	}
+	vals := f.Values()
 	ctx := c.Request.Context()
 	now := h.Now()
 	today := rights.DateOf(now)

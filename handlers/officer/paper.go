@@ -26,6 +26,11 @@ type paperForm struct {
 	Version   int    `form:"version" validate:"min=1" label:"paper.version"`
 }
 
+// Values are the form's fields as the page shows them again.
+func (f *paperForm) Values() map[string]string {
+	return map[string]string{"email": f.Email, "purpose": f.Purpose, "action": f.Action, "form_lang": f.FormLang, "reference": f.Reference, "version": strconv.Itoa(f.Version)}
+}
+
 type paperPage struct {
 	Prefix string
 	// Recorded is the event just recorded, with its scans, to check them.
@@ -84,7 +89,7 @@ func (h *Handlers) PaperConsentSubmit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	vals := map[string]string{"email": f.Email, "purpose": f.Purpose, "action": f.Action, "form_lang": f.FormLang, "reference": f.Reference, "version": strconv.Itoa(f.Version)}
+	vals := f.Values()
 	// The scan of the signed form is checked (size, type by content) before anything is
 	// recorded.
 	scans, err := cases.UploadsOf(c, "files", 0)
