@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/handlers/web"
 )
 
 // panicking stands in for a store with a bug, to prove a panic becomes a clean 500.
@@ -21,7 +20,7 @@ func (panicking) Current(context.Context) (*consent.Notice, error) {
 
 func TestPanicBecomesA500PageWithoutInternals(t *testing.T) {
 	var logs strings.Builder
-	s, err := New(Deps{Log: slog.New(slog.NewTextHandler(&logs, nil)), Notices: panicking{}}, web.Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
+	s, err := New(Deps{Log: slog.New(slog.NewTextHandler(&logs, nil)), Notices: panicking{}}, Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +46,7 @@ func TestPanicBecomesA500PageWithoutInternals(t *testing.T) {
 // 429 has no route of its own yet (rate limits come with accounts), so its page is
 // rendered directly: it must exist in both languages.
 func TestEveryErrorStatusHasAPageInBothLanguages(t *testing.T) {
-	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)}, web.Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
+	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)}, Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,6 @@
-// Package handlers is the web layer: one route table, the middleware, one error mapper
-// and a file per area. It sees domain types only, never bson.
+// Package handlers is the web layer's top: it builds the core (handlers/web) and the
+// audiences' handlers (public, citizen, officer, admin, webmaster, api), and holds the
+// one route table. The web layer sees domain types only, never bson.
 package handlers
 
 import (
@@ -52,7 +53,7 @@ type Deps struct {
 	Log *slog.Logger
 	// Disk reads the free space of the data directory and the database's size (nil: a
 	// MongoDB elsewhere, whose disk its operator watches).
-	Disk     func(ctx context.Context) (web.DiskSpace, error)
+	Disk     func(ctx context.Context) (DiskSpace, error)
 	DB       Pinger
 	Users    account.Users
 	Sessions account.Sessions
@@ -144,36 +145,29 @@ type PackageBuilder interface {
 	Wait()
 }
 
-// Server holds the parsed templates, catalogues and dependencies.
+// Server is the site: the core every page shares, the audiences' handlers built on it,
+// and the one route table (routes.go) that joins them.
 type Server struct {
 	*web.Core
-	*cases.Cases
+	*cases.Cases // the letters and packages as documents, for the casework service
 	Deps
 	engine *gin.Engine
-	// The public inventory and announcements, kept for the public pages; the
-	// administrators' saves forget them.
-	inventory *web.InventoryCache
-	receipts  *web.Receipts
-	stats     *web.RequestStats
-	announced *web.AnnouncementCache
 
-	webmaster *webmaster.Handlers
-	admin     *admin.Handlers
-	officer   *officer.Handlers
-	api       *api.Handlers
-	citizen   *citizen.Handlers
 	public    *public.Handlers
+	citizen   *citizen.Handlers
+	officer   *officer.Handlers
+	admin     *admin.Handlers
+	webmaster *webmaster.Handlers
+	api       *api.Handlers
 
-	signInLimit, signUpLimit, resetLimit *ratelimit.Limiter
-	passwordLimit                        *ratelimit.Limiter // checks of the current password, per address and per account
-	// disk watches the free space of the data directory.
-	disk      *web.DiskWatch
-	preparing atomic.Bool // the database is being prepared (SetPreparing)
+	receipts  *web.Receipts  // the trusted receipt keys (SetReceiptKeys)
+	disk      *web.DiskWatch // the free space of the data directory
+	preparing atomic.Bool    // the database is being prepared (SetPreparing)
 	metrics   *metrics
 }
 
 // New builds the server; it fails only on a build defect (a template that does not parse).
-func New(d Deps, opt web.Options) (*Server, error) {
+func New(d Deps, opt Options) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	if d.Now == nil {
 		d.Now = time.Now
@@ -223,35 +217,38 @@ func New(d Deps, opt web.Options) (*Server, error) {
 		cw.Docs, cw.Quota, cw.Space = s, opt.Quota, s
 		s.Casework = &cw
 	}
-	s.signInLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
-	s.signUpLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
-	s.resetLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
-	s.passwordLimit = ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	// Each form's attempts are limited per client (and the current password's checks per
+	// account too); the sign-up limit also bounds the verification links sent again.
+	signInLimit := ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	signUpLimit := ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	resetLimit := ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
+	passwordLimit := ratelimit.New(opt.RateLimit, opt.RateWindow, d.Now)
 	s.disk = web.NewDiskWatch(d.Disk, opt, d.Log)
+	s.receipts = web.NewReceipts(d.Consents, d.ReceiptKeys, d.Log)
+	// What anonymous visitors read is kept a few seconds; administrators' saves forget it.
+	files := web.NewInventoryCache(d.Inventory, d.Now)
+	announced := web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
+	stats := web.NewRequestStats(core, d.RequestStats, d.Flags)
 	s.Cases = cases.New(core, cases.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages, Fees: d.Fees,
 		Inventory: d.Inventory, Consents: d.Consents, Disclosures: d.Disclosures, Files: d.Files, Packages: d.Packages, Letters: d.Letters,
 		Casework: s.Casework, Agency: d.Agency, Disk: s.disk})
-	s.receipts = web.NewReceipts(d.Consents, d.ReceiptKeys, d.Log)
-	s.inventory = web.NewInventoryCache(d.Inventory, d.Now)
-	s.announced = web.NewAnnouncementCache(d.Incidents, d.Now, d.Log)
-	s.stats = web.NewRequestStats(core, d.RequestStats, d.Flags)
-	s.webmaster = webmaster.New(core)
 	s.public = public.New(s.Cases, public.Services{Setup: d.Setup, Requests: d.Requests, Guests: d.Guests, Fees: d.Fees,
 		Consents: d.Consents, Drafts: d.Drafts, Incidents: d.Incidents, Casework: s.Casework, Receipts: s.receipts,
-		PublicFiles: s.inventory, Announcements: s.announced, Stats: s.stats,
-		SignInLimit: s.signInLimit, SignUpLimit: s.signUpLimit, ResetLimit: s.resetLimit})
+		PublicFiles: files, Announcements: announced, Stats: stats,
+		SignInLimit: signInLimit, SignUpLimit: signUpLimit, ResetLimit: resetLimit})
 	s.citizen = citizen.New(s.Cases, citizen.Services{Requests: d.Requests, Consents: d.Consents, Casework: s.Casework, Mail: d.Mail,
-		MailWords: d.MailWords, Receipts: s.receipts, SignUpLimit: s.signUpLimit, PasswordLimit: s.passwordLimit})
-	s.api = api.New(s.Cases, api.Services{APITokens: d.APITokens, Consents: d.Consents, Requests: d.Requests, Timeline: d.Timeline,
-		Messages: d.Messages, Disclosures: d.Disclosures, Inventory: d.Inventory, Casework: s.Casework, Receipts: s.receipts})
+		MailWords: d.MailWords, Receipts: s.receipts, SignUpLimit: signUpLimit, PasswordLimit: passwordLimit})
 	s.officer = officer.New(s.Cases, officer.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages,
 		Fees: d.Fees, Calendar: d.Calendar, Fulfil: d.Fulfil, Search: d.Search, Consents: d.Consents, Drafts: d.Drafts,
 		Disclosures: d.Disclosures, Files: d.Files, Letters: d.Letters, Casework: s.Casework, Backups: d.Backups, Disk: s.disk})
 	s.admin = admin.New(core, admin.Services{Reviews: d.Reviews, APITokens: d.APITokens, Drafts: d.Drafts, Catalogue: d.Catalogue,
 		ConsentStats: d.ConsentStats, Calendar: d.Calendar, CalendarDays: d.CalendarDays, Fulfil: d.Fulfil, Quotas: d.Quotas,
 		Fees: d.Fees, Inventory: d.Inventory, Flags: d.Flags, Agency: d.Agency, Letters: d.Letters, Casework: s.Casework,
-		Retention: d.Retention, Incidents: d.Incidents, IncidentNotices: d.IncidentNotices, PublicFiles: s.inventory,
-		Announcements: s.announced, Stats: s.stats})
+		Retention: d.Retention, Incidents: d.Incidents, IncidentNotices: d.IncidentNotices, PublicFiles: files,
+		Announcements: announced, Stats: stats})
+	s.webmaster = webmaster.New(core)
+	s.api = api.New(s.Cases, api.Services{APITokens: d.APITokens, Consents: d.Consents, Requests: d.Requests, Timeline: d.Timeline,
+		Messages: d.Messages, Disclosures: d.Disclosures, Inventory: d.Inventory, Casework: s.Casework, Receipts: s.receipts})
 	s.metrics = newMetrics(s)
 	s.engine = s.routes()
 	return s, nil

@@ -14,7 +14,7 @@ import (
 // the uncounted prefixes, not a download) is named in the traffic report by a title
 // both catalogues hold, so a page added later cannot show up as a bare pattern.
 func TestEveryCountedPageHasATitle(t *testing.T) {
-	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)}, web.Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
+	s, err := New(Deps{Log: slog.New(slog.DiscardHandler)}, Options{HashKey: make([]byte, 32), BlockKey: make([]byte, 32)})
 	if err != nil {
 		t.Fatal(err)
 	}
