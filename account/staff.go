@@ -12,6 +12,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/ids"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // StaffInput is what an administrator sets on a staff account.
@@ -162,7 +163,7 @@ func (s *Service) Unlock(ctx context.Context, id string) (*User, error) {
 	if err := s.Guard.Clear(ctx, u.Email, ""); err != nil {
 		return nil, err
 	}
-	_ = s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: MailUnlocked, Link: "/signin"})
+	_ = s.Mailer.Send(ctx, mail.Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: MailUnlocked, Link: "/signin"})
 	return u, nil
 }
 

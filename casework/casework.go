@@ -19,6 +19,7 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -39,7 +40,7 @@ type Guests interface {
 
 // Mailer queues mail.
 type Mailer interface {
-	Send(ctx context.Context, m account.Mail) error
+	Send(ctx context.Context, m mail.Mail) error
 }
 
 // Consents withdraws a purpose on a request's behalf.
@@ -72,7 +73,7 @@ type Packages interface {
 // LetterDocs renders a request's letters as documents of their own, to be mailed before
 // the data behind them is erased (the web layer holds the letter's page).
 type LetterDocs interface {
-	LetterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error)
+	LetterFiles(ctx context.Context, r *rights.Request) ([]mail.File, error)
 }
 
 // PackageBuilder starts building the copy package of a fulfilled copy request in the

@@ -9,10 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -77,7 +76,7 @@ var ErrUploadsPaused = errors.New("uploads paused: the disk is nearly full")
 
 // Files are the attachments of requests, as filing and messages store them.
 type Files interface {
-	Put(ctx context.Context, f *files.File, r io.Reader) error
+	Put(ctx context.Context, f *attachments.File, r io.Reader) error
 	Used(ctx context.Context, ref string) (int64, error)
 	Delete(ctx context.Context, ref string, ids []string) error
 	DeleteRef(ctx context.Context, ref string) error
@@ -108,12 +107,12 @@ func (l *Locks) of(key string) *sync.Mutex {
 // none, and returns it numbered and dated.
 func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 	r := f.Request
-	var mail func(ctx context.Context, r *rights.Request) (string, error)
+	var confirm func(ctx context.Context, r *rights.Request) (string, error)
 	uploadedBy := ""
 	switch {
 	case f.Citizen != nil:
 		r.Subject, uploadedBy = f.Citizen.ID, f.Citizen.ID
-		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+		confirm = func(ctx context.Context, r *rights.Request) (string, error) {
 			return s.queueReceived(ctx, r, f.Citizen.Email, f.Citizen.Lang)
 		}
 	case f.Guest != nil:
@@ -131,7 +130,7 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 			return Filed{}, err
 		}
 		r.Subject, uploadedBy = guest.ID, guest.ID
-		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+		confirm = func(ctx context.Context, r *rights.Request) (string, error) {
 			return s.QueueGuestCode(ctx, r, g.Bind, g.Email, g.Lang, "guest_request_received")
 		}
 	case f.Intake != nil:
@@ -145,13 +144,13 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 		}
 		uploadedBy = r.EnteredBy
 		// A person without e-mail is sent none.
-		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+		confirm = func(ctx context.Context, r *rights.Request) (string, error) {
 			return s.QueueToRequester(ctx, r, "request_received")
 		}
 	default:
 		return Filed{}, errors.New("a filing names who files it")
 	}
-	if err := s.fileWhole(ctx, r, f.Attached, uploadedBy, mail); err != nil {
+	if err := s.fileWhole(ctx, r, f.Attached, uploadedBy, confirm); err != nil {
 		return Filed{}, err
 	}
 	out := Filed{Request: r}
@@ -171,10 +170,10 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 // that number, and the request itself last: until that write succeeds nobody can see the
 // request, and if anything fails, what was written before is taken away again (a number
 // taken and not used leaves a gap). So an acknowledged filing always has every file the
-// person attached and its confirmation in the outbox; a refused one has neither. mail
+// person attached and its confirmation in the outbox; a refused one has neither. confirm
 // queues the confirmation, held a few seconds so the worker cannot send it before the
 // request's last write (or its withdrawal), and returns its id.
-func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []Attached, by string, mail func(ctx context.Context, r *rights.Request) (string, error)) error {
+func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []Attached, by string, confirm func(ctx context.Context, r *rights.Request) (string, error)) error {
 	q, err := s.quota(ctx)
 	if err != nil {
 		return err
@@ -225,7 +224,7 @@ func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []A
 			return fmt.Errorf("attachment of %s: %w", r.Ref, err)
 		}
 	}
-	mailID, err := mail(ctx, r)
+	mailID, err := confirm(ctx, r)
 	if err != nil {
 		s.undoFiling(ctx, r, stored, "")
 		return fmt.Errorf("confirmation mail of %s: %w", r.Ref, err)
@@ -266,7 +265,7 @@ func (s *Service) storeFiles(ctx context.Context, r *rights.Request, ups []Uploa
 		if err != nil {
 			return stored, err
 		}
-		meta := &files.File{Ref: r.Ref, Subject: r.Subject, Name: u.Name, Role: role, Purpose: purpose, MessageID: messageID,
+		meta := &attachments.File{Ref: r.Ref, Subject: r.Subject, Name: u.Name, Role: role, Purpose: purpose, MessageID: messageID,
 			UploadedBy: by, Created: s.Now()}
 		err = s.Files.Put(ctx, meta, f)
 		_ = f.Close()
@@ -303,8 +302,8 @@ func (s *Service) dateFiled(ctx context.Context, r *rights.Request) error {
 // it before the request exists, or before a refused filing withdraws it.
 func (s *Service) queueReceived(ctx context.Context, r *rights.Request, to, lang string) (string, error) {
 	id := ids.New("m")
-	return id, s.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
-		Link: "/requests/" + r.Ref, Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String())}, Hold: receivedMailHold})
+	return id, s.Mailer.Send(ctx, mail.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
+		Link: "/requests/" + r.Ref, Args: []mail.Arg{mail.Text(r.Ref), mail.Date(r.Due.String())}, Hold: receivedMailHold})
 }
 
 // receivedMailHold is far longer than storing a request takes, and short beside the
@@ -319,6 +318,6 @@ func (s *Service) QueueGuestCode(ctx context.Context, r *rights.Request, bind, e
 		return "", fmt.Errorf("guest code: %w", err)
 	}
 	id := ids.New("m")
-	return id, s.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: email, Lang: lang, Kind: kind,
-		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String()), outbox.Text(code)}})
+	return id, s.Mailer.Send(ctx, mail.Mail{ID: id, UserID: r.Subject, To: email, Lang: lang, Kind: kind,
+		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []mail.Arg{mail.Text(r.Ref), mail.Date(r.Due.String()), mail.Text(code)}})
 }

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -33,7 +33,7 @@ type Builder struct {
 		Create(ctx context.Context, ref, subject string, total int, now, expires time.Time) (PackageWriter, error)
 	}
 	Files interface {
-		Open(ctx context.Context, ref, id string) (*files.File, io.ReadCloser, error)
+		Open(ctx context.Context, ref, id string) (*attachments.File, io.ReadCloser, error)
 	}
 	// Contents is set once the web server exists (internal/wire), before any request.
 	Contents Contents

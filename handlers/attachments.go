@@ -14,8 +14,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -36,7 +36,7 @@ var uploadRoutes = map[string]bool{
 
 // uploadMaxBody is the body limit of an upload route: 20 MB of files and room for the
 // form's text and the multipart framing.
-const uploadMaxBody = files.MaxPerRequest + 1<<20
+const uploadMaxBody = attachments.MaxPerRequest + 1<<20
 
 // uploads returns the files sent under the form key "files", refusing the lot before
 // anything is stored when together they exceed the cap or one is not a PDF, JPEG or PNG
@@ -61,23 +61,23 @@ func uploadsOf(c *gin.Context, key string, already int64) ([]*multipart.FileHead
 			return nil, &nameError{name: fh.Filename}
 		}
 		total += fh.Size
-		if total > files.MaxPerRequest {
-			return nil, files.ErrTooLarge
+		if total > attachments.MaxPerRequest {
+			return nil, attachments.ErrTooLarge
 		}
 		f, err := fh.Open()
 		if err != nil {
 			return nil, err
 		}
-		head := make([]byte, files.SniffLen)
+		head := make([]byte, attachments.SniffLen)
 		n, _ := io.ReadFull(f, head)
 		_ = f.Close()
-		if _, ok := files.Sniff(head[:n]); !ok {
+		if _, ok := attachments.Sniff(head[:n]); !ok {
 			return nil, &typeError{name: fh.Filename}
 		}
 		out = append(out, fh)
 	}
-	if len(out) > files.MaxFiles {
-		return nil, files.ErrTooMany
+	if len(out) > attachments.MaxFiles {
+		return nil, attachments.ErrTooMany
 	}
 	return out, nil
 }
@@ -86,7 +86,7 @@ func uploadsOf(c *gin.Context, key string, already int64) ([]*multipart.FileHead
 type typeError struct{ name string }
 
 func (e *typeError) Error() string { return "not a PDF, JPEG or PNG: " + e.name }
-func (e *typeError) Unwrap() error { return files.ErrType }
+func (e *typeError) Unwrap() error { return attachments.ErrType }
 
 // nameError names a file whose name held a control character: the rest of the form
 // is kept, and the visitor renames the file.
@@ -114,7 +114,7 @@ func uploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
 			name = "…"
 		}
 		inv.Add(field, "files.type", name)
-	case errors.Is(err, files.ErrType):
+	case errors.Is(err, attachments.ErrType):
 		inv.Add(field, "files.type", "…")
 	default:
 		return false
@@ -133,7 +133,7 @@ func (s *Server) storeUploads(c *gin.Context, r *rights.Request, fhs []*multipar
 		if err != nil {
 			return ids, err
 		}
-		meta := &files.File{Ref: r.Ref, Subject: r.Subject, Name: fh.Filename, Role: role, Purpose: purpose, MessageID: messageID,
+		meta := &attachments.File{Ref: r.Ref, Subject: r.Subject, Name: fh.Filename, Role: role, Purpose: purpose, MessageID: messageID,
 			UploadedBy: actorID(c, r), Created: s.Now()}
 		err = s.Files.Put(c.Request.Context(), meta, f)
 		_ = f.Close()
@@ -288,8 +288,8 @@ func (s *Server) requesterMessage(c *gin.Context) {
 
 // attachmentList is what request pages show of the files and messages.
 type attachmentList struct {
-	Files    []files.File
-	ByID     map[string]files.File
+	Files    []attachments.File
+	ByID     map[string]attachments.File
 	Messages []rights.Message
 }
 
@@ -306,7 +306,7 @@ func (s *Server) attachmentsOf(ctx context.Context, ref string) (*attachmentList
 	if err != nil {
 		return nil, err
 	}
-	a := &attachmentList{Files: fs, ByID: map[string]files.File{}, Messages: ms}
+	a := &attachmentList{Files: fs, ByID: map[string]attachments.File{}, Messages: ms}
 	for _, f := range fs {
 		a.ByID[f.ID] = f
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/disclosure"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -48,7 +48,7 @@ type disclosurePage struct {
 	People   map[string]string
 	Emails   map[string]string // subject id → e-mail, for the officer
 	New      bool
-	Files    []files.File
+	Files    []attachments.File
 }
 
 func dateOf(t time.Time) rights.Date {
@@ -231,8 +231,8 @@ func (s *Server) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHe
 		return err
 	}
 	defer f.Close()
-	return s.Files.Put(c.Request.Context(), &files.File{Ref: id, Subject: files.RecordsSubject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeRecord, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
+	return s.Files.Put(c.Request.Context(), &attachments.File{Ref: id, Subject: attachments.RecordsSubject, Name: fh.Filename, Role: attachments.RoleOfficer,
+		Purpose: attachments.PurposeRecord, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
 }
 
 // disclosureFile serves a document of a disclosure record to an officer.

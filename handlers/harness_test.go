@@ -23,8 +23,7 @@ import (
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/wire"
-	"github.com/example/pdpa-portal/notify"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/embedded"
@@ -62,7 +61,7 @@ type harness struct {
 	setup    *account.Setup
 	accounts *account.Service
 	mail     *store.Outbox
-	words    *notify.Mailer // words stored mail as the delivery worker does
+	words    *mail.Mailer // words stored mail as the delivery worker does
 	notices  *store.Notices
 	jobs     wire.Jobs // the background jobs, run by hand in tests
 	logs     *strings.Builder
@@ -313,13 +312,13 @@ func (h *harness) signIn(email, password string, opts ...func(*http.Request)) *b
 
 // mails returns the pending messages to an address, oldest first, each worded as it
 // would be sent now.
-func (h *harness) mails(to string) []*outbox.Message {
+func (h *harness) mails(to string) []*mail.Message {
 	h.t.Helper()
 	all, err := h.mail.Pending(context.Background(), h.clock.Now().Add(1000*time.Hour), 0)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	var out []*outbox.Message
+	var out []*mail.Message
 	for _, m := range all {
 		if m.To == to {
 			if err := h.words.Fill(context.Background(), m); err != nil {
@@ -332,7 +331,7 @@ func (h *harness) mails(to string) []*outbox.Message {
 }
 
 // lastLink returns the portal path in the newest message to an address.
-func (h *harness) lastLink(to string) (string, *outbox.Message) {
+func (h *harness) lastLink(to string) (string, *mail.Message) {
 	h.t.Helper()
 	ms := h.mails(to)
 	if len(ms) == 0 {

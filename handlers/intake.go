@@ -10,9 +10,9 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
@@ -207,8 +207,8 @@ func (s *Server) intakeSubmit(c *gin.Context) {
 	// Filed only with its confirmation mail queued (casework: File); a person without
 	// e-mail is sent none. The check actually done goes on the timeline at once.
 	filed, err := s.Casework.File(ctx, casework.Filing{Request: r, Intake: in, Attached: []casework.Attached{
-		{Files: checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
-		{Files: checked(letter), Role: files.RoleRequester, Purpose: files.PurposeRequest}}})
+		{Files: checked(auth), Role: attachments.RoleAgent, Purpose: attachments.PurposeAuthorisation},
+		{Files: checked(letter), Role: attachments.RoleRequester, Purpose: attachments.PurposeRequest}}})
 	if err != nil {
 		status, key := statusOf(err)
 		if status >= 500 {

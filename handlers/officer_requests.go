@@ -13,11 +13,11 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -351,7 +351,7 @@ func (s *Server) officerAct(c *gin.Context) {
 			if len(inv.Problems) > 0 {
 				return nil
 			}
-			ids, err := s.storeUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, "")
+			ids, err := s.storeUploads(c, r, fhs, attachments.RoleOfficer, attachments.PurposeTask, "")
 			if err != nil {
 				s.dropUploads(c, r.Ref, ids)
 				return err

@@ -10,8 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/i18n"
 )
 
@@ -28,7 +28,7 @@ type paperPage struct {
 	Prefix string
 	// Recorded is the event just recorded, with its scans, to check them.
 	Recorded string
-	Scans    []files.File
+	Scans    []attachments.File
 	Values   map[string]string
 	Purposes []consent.Purpose
 	Langs    []string
@@ -63,7 +63,7 @@ func (s *Server) paperPage(c *gin.Context, status int, p paperPage, inv *apperr.
 func (s *Server) paperConsentForm(c *gin.Context) {
 	p := paperPage{}
 	if id := c.Query("recorded"); id != "" && len(id) <= 64 {
-		fs, err := s.Files.List(c.Request.Context(), files.ConsentRef(id))
+		fs, err := s.Files.List(c.Request.Context(), attachments.ConsentRef(id))
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -75,7 +75,7 @@ func (s *Server) paperConsentForm(c *gin.Context) {
 
 // paperScan serves a scan kept with a paper consent, to officers only.
 func (s *Server) paperScan(c *gin.Context) {
-	s.serveFile(c, files.ConsentRef(c.Param("id")), c.Param("fid"))
+	s.serveFile(c, attachments.ConsentRef(c.Param("id")), c.Param("fid"))
 }
 
 func (s *Server) paperConsentSubmit(c *gin.Context) {
@@ -151,6 +151,6 @@ func (s *Server) putScan(c *gin.Context, eventID, subject string, fh *multipart.
 		return err
 	}
 	defer f.Close()
-	return s.Files.Put(c.Request.Context(), &files.File{Ref: files.ConsentRef(eventID), Subject: subject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeConsent, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
+	return s.Files.Put(c.Request.Context(), &attachments.File{Ref: attachments.ConsentRef(eventID), Subject: subject, Name: fh.Filename, Role: attachments.RoleOfficer,
+		Purpose: attachments.PurposeConsent, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
 }

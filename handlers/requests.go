@@ -11,10 +11,10 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/rights"
@@ -209,8 +209,8 @@ func (s *Server) submitRequest(c *gin.Context, f *requestForm, inv *apperr.Inval
 	// only with all of them (casework: File); otherwise the form comes back as it was
 	// sent, with the reason, and nothing is filed.
 	filing := casework.Filing{Request: r, Citizen: who.citizen, Guest: who.guestFiler, Attached: []casework.Attached{
-		{Files: checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
-		{Files: checked(fhs), Role: files.RoleRequester, Purpose: files.PurposeRequest}}}
+		{Files: checked(auth), Role: attachments.RoleAgent, Purpose: attachments.PurposeAuthorisation},
+		{Files: checked(fhs), Role: attachments.RoleRequester, Purpose: attachments.PurposeRequest}}}
 	if who.guest {
 		// The binding is set on the browser only once the filing stands: a refused one
 		// (over the quota, say) leaves the browser as it came.

@@ -22,20 +22,19 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
-	"github.com/example/pdpa-portal/notify"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
@@ -60,14 +59,14 @@ type Deps struct {
 	Setup    *account.Setup
 	Accounts *account.Service
 	Reviews  account.Reviews
-	Mail     outbox.Store
+	Mail     mail.Store
 	// MailBacklog counts the mail waiting to be sent, for the metrics (nil: not counted).
 	MailBacklog interface {
 		Backlog(ctx context.Context) (int64, error)
 	}
 	// MailWords words mail kept as codes in a reader's language: the inbox's, as the
 	// delivery worker does for the recipient.
-	MailWords *notify.Mailer
+	MailWords *mail.Mailer
 	Notices   consent.Notices
 	Consents  *consent.Service
 	// Notice administration: the draft and published versions, the purpose catalogue,
@@ -106,7 +105,7 @@ type Deps struct {
 		SetFlag(ctx context.Context, name string, on bool) error
 	}
 	// Files are the attachments of requests.
-	Files files.Store
+	Files attachments.Store
 	// Agency is the contact line of written notices (the same details as consent receipts).
 	Agency receipt.Controller
 	// Letters numbers written notices and keeps what the administrator sets for them.

@@ -38,7 +38,7 @@ import (
 	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/wire"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
@@ -357,9 +357,9 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	debug.FreeOSMemory()
 	// Without a mail server, a portal serving only this machine prints its mail (links
 	// included) to the log so a developer can follow them; a public one never does.
-	worker := &outbox.Worker{Store: a.Mail, Word: a.Deps.MailWords.Fill, Log: log, Now: time.Now, LogBodies: c.isLocal()}
+	worker := &mail.Worker{Store: a.Mail, Word: a.Deps.MailWords.Fill, Log: log, Now: time.Now, LogBodies: c.isLocal()}
 	if c.SMTPURL != "" {
-		sender, err := outbox.NewSMTP(string(c.SMTPURL), c.MailFrom)
+		sender, err := mail.NewSMTP(string(c.SMTPURL), c.MailFrom)
 		if err != nil {
 			return &usageError{"invalid smtp-url: " + err.Error()}
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // An incident from discovery to notice: recorded with the people affected, the 72-hour
@@ -130,8 +130,8 @@ func TestIncidentNoticeResumesAndReachesPeopleAddedLater(t *testing.T) {
 	}
 	id := strings.TrimPrefix(r.Header().Get("Location"), "/admin/incidents/")
 	// An earlier press queued John's notice and stopped before recording it.
-	if err := h.srv.Accounts.Mailer.Send(ctx, account.Mail{ID: "incident-" + id + "-" + john.ID, UserID: john.ID, To: "john@example.tw", Lang: "zh-TW", Kind: "incident", Link: "/account",
-		Args: []outbox.Arg{outbox.Both("名冊誤寄。", ""), outbox.Both("已請對方刪除。", ""), outbox.Time("2026-11-23T02:00:00Z")}}); err != nil {
+	if err := h.srv.Accounts.Mailer.Send(ctx, mail.Mail{ID: "incident-" + id + "-" + john.ID, UserID: john.ID, To: "john@example.tw", Lang: "zh-TW", Kind: "incident", Link: "/account",
+		Args: []mail.Arg{mail.Both("名冊誤寄。", ""), mail.Both("已請對方刪除。", ""), mail.Time("2026-11-23T02:00:00Z")}}); err != nil {
 		t.Fatal(err)
 	}
 	notices := func(to string) int {

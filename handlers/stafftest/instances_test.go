@@ -12,7 +12,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/internal/background"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -23,7 +23,7 @@ type countingSender struct {
 	sent map[string]int // message id → deliveries
 }
 
-func (s *countingSender) Send(_ context.Context, m *outbox.Message) error {
+func (s *countingSender) Send(_ context.Context, m *mail.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sent[m.ID]++
@@ -136,7 +136,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	}
 	sender := &countingSender{sent: map[string]int{}}
 	for _, h := range instances {
-		w := &outbox.Worker{Store: h.mail, Word: h.words.Fill, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
+		w := &mail.Worker{Store: h.mail, Word: h.words.Fill, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
 		wg.Go(func() {
 			for range 3 {
 				if _, err := w.RunOnce(context.Background()); err != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/retention"
 )
 
@@ -43,7 +43,7 @@ func TestRetentionRun(t *testing.T) {
 	if err := h.sessions.Create(ctx, &account.Session{ID: "old-session", UserID: "u-x", Created: old, LastSeen: old}); err != nil {
 		t.Fatal(err)
 	}
-	m := &outbox.Message{ID: "m-old", UserID: cit.ID, To: "c@example.tw", Subject: "s", Body: "b", Lang: "zh-TW", Created: old, NextAttempt: old}
+	m := &mail.Message{ID: "m-old", UserID: cit.ID, To: "c@example.tw", Subject: "s", Body: "b", Lang: "zh-TW", Created: old, NextAttempt: old}
 	if err := h.mail.Enqueue(ctx, m); err != nil {
 		t.Fatal(err)
 	}

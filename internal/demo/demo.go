@@ -24,7 +24,7 @@ import (
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/inventory"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/vault"
@@ -427,8 +427,8 @@ func (d *demo) activity(p *store.SeedPerson, created time.Time, person int) {
 
 // mail is a delivered message kept as the portal keeps its own: kind, link and
 // arguments, worded in whichever language its reader has when it is read.
-func (d *demo) mail(u *account.User, kind string, at time.Time, link string, args ...outbox.Arg) *outbox.Message {
-	return &outbox.Message{ID: ids.New("m"), UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: kind, Coded: true,
+func (d *demo) mail(u *account.User, kind string, at time.Time, link string, args ...mail.Arg) *mail.Message {
+	return &mail.Message{ID: ids.New("m"), UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: kind, Coded: true,
 		Link: strings.TrimRight(d.deps.BaseURL, "/") + link, Args: args,
 		Created: at, NextAttempt: at, SentAt: at.Add(time.Duration(1+d.rng.IntN(60)) * time.Second), Attempts: 1}
 }
@@ -529,7 +529,7 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 	}
 	d.event(plan.filed, evFile, person, len(d.refs))
 	d.refs = append(d.refs, plan.ref)
-	p.Mail = append(p.Mail, d.mail(p.User, "request_received", plan.filed, "/requests/"+r.Ref, outbox.Text(r.Ref), outbox.Date(due)))
+	p.Mail = append(p.Mail, d.mail(p.User, "request_received", plan.filed, "/requests/"+r.Ref, mail.Text(r.Ref), mail.Date(due)))
 	d.nRequests++
 	if slices.Contains(demoOpenEndings, ending) {
 		d.nOpen++

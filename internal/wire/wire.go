@@ -23,7 +23,7 @@ import (
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/letters"
-	"github.com/example/pdpa-portal/notify"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/retention"
 	"github.com/example/pdpa-portal/rights"
@@ -124,7 +124,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Store: store.NewConsents(db), Notices: p.Notices, NewID: func() string { return ids.New("ce") }, Now: now,
 		Signer: &consent.ReceiptSigner{Signer: c.Signer, Controller: agency, PolicyURL: strings.TrimRight(c.BaseURL, "/") + "/privacy"},
 	}
-	mailer := &notify.Mailer{Outbox: p.Mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: now, Kick: c.Kick,
+	mailer := &mail.Mailer{Outbox: p.Mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: now, Kick: c.Kick,
 		Purposes: func(ctx context.Context) (map[string]consent.Text, error) {
 			names := map[string]consent.Text{}
 			n, err := p.Notices.Current(ctx)

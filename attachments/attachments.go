@@ -1,6 +1,8 @@
-// Package files describes the attachments of a rights request: identity documents, an
-// agent's authorisation, papers sent with a message. It imports neither gin nor mongo.
-package files
+// Package attachments describes the files people and officers attach: to a rights
+// request (identity documents, an agent's authorisation, papers sent with a message), to
+// a disclosure record, to a consent given on paper. The agency's register of personal
+// data files (Art. 17) is another thing, in inventory. It imports neither gin nor mongo.
+package attachments
 
 import (
 	"context"
