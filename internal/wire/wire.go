@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
@@ -196,8 +197,9 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: usage, Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Packages: packages, Builder: p.Jobs.Packages, Casework: cw,
 		Disclosures: disclosures, Inventory: inv, Agency: agency, Guests: p.Guests,
-		Letters: requestLetters,
-		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: retained,
+		DisclosureService: &disclosure.Service{Register: disclosures, People: p.Users, Documents: p.Files, Now: now},
+		Letters:           requestLetters,
+		Flags:             store.NewFlags(db), Audit: p.Audit, Retention: retained,
 		Incidents: incidents, IncidentNotices: &incident.Service{Store: incidents, Users: p.Users, Mailer: p.Accounts.Mailer, Vault: v, Now: now},
 		Backups: store.NewBackupRuns(db), Counter: p.Counter,
 	}
