@@ -159,6 +159,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	}
 	p.Requests = store.NewRequests(db, v)
 	p.Files = store.NewFiles(db, v)
+	p.Consents.People, p.Consents.Scans = p.Users, p.Files
 	p.Audit = store.NewAudit(db).WithKey(c.AuditKey)
 	if c.SketchKey != nil {
 		p.Counter = &analytics.Counter{Buffer: analytics.NewBuffer(c.SketchKey), Store: store.NewAnalytics(db, now)}
