@@ -153,7 +153,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		},
 	}
 	p.Accounts = &account.Service{
-		Users: p.Users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, c.EmailKey), Sessions: p.Sessions,
+		Users: p.Users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, c.EmailKey), Sessions: p.Sessions, Reviews: p.Reviews,
 		Mailer: mailer,
 		Policy: c.Password, Now: now,
 	}
