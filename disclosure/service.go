@@ -68,7 +68,7 @@ func (s *Service) Save(ctx context.Context, cmd SaveCommand) (*Record, error) {
 	r := &Record{ID: cmd.ID, Version: cmd.Version, First: cmd.First, Last: cmd.Last, Frequency: cmd.Frequency,
 		RecipientName: cmd.RecipientName, RecipientAddress: cmd.RecipientAddress, RecipientKind: cmd.RecipientKind, Description: cmd.Description,
 		Ground: cmd.Ground, Reference: cmd.Reference, Count: cmd.Count, WithheldUntil: cmd.WithheldUntil, Officer: cmd.By, Changed: now, ChangedBy: cmd.By}
-	r.Categories = ParseCategories(cmd.Categories)
+	r.Categories = parseCategories(cmd.Categories)
 	subjects, err := s.subjects(ctx, cmd.Subjects, inv)
 	if err != nil {
 		return nil, err
@@ -104,8 +104,8 @@ func (s *Service) Save(ctx context.Context, cmd SaveCommand) (*Record, error) {
 	return r, nil
 }
 
-// ParseCategories reads category codes as typed, in capitals.
-func ParseCategories(text string) []string {
+// parseCategories reads category codes as typed, in capitals.
+func parseCategories(text string) []string {
 	var out []string
 	for _, c := range strings.FieldsFunc(strings.ToUpper(text), func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '\n' }) {
 		out = append(out, strings.TrimSpace(c))
