@@ -138,6 +138,7 @@ type Service struct {
 	Tokens   Tokens
 	Guard    Guard
 	Sessions SessionAdmin
+	Reviews  Reviews
 	Mailer   Mailer
 	Policy   PasswordPolicy
 	Now      func() time.Time

@@ -56,6 +56,24 @@ var (
 	ErrType = errors.New("only PDF, JPEG and PNG files are accepted")
 )
 
+// Upload is a file the web layer has checked already (the total size, the type by
+// content, a name without control characters), as services take it: its name, size and
+// content.
+type Upload struct {
+	Name string
+	Size int64
+	Open func() (io.ReadCloser, error)
+}
+
+// Size is the total size of ups.
+func Size(ups []Upload) int64 {
+	var n int64
+	for _, u := range ups {
+		n += u.Size
+	}
+	return n
+}
+
 // File is one attachment's metadata.
 type File struct {
 	ID         string

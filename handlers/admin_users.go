@@ -1,12 +1,10 @@
 package handlers
 
 import (
-	"context"
 	"encoding/csv"
 	"errors"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -15,7 +13,6 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/backup"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -34,36 +31,7 @@ type staffHomePage struct {
 
 // requestCounts are the staff home's figures on the open requests: all of them, and
 // those assigned to the person looking.
-type requestCounts struct {
-	Overdue, Today, Unread             int
-	MineOverdue, MineToday, MineUnread int
-}
-
-// countRequests counts the open requests overdue, due today and with unread replies,
-// each against the clock it runs on now.
-func (s *Server) countRequests(ctx context.Context, me string) (*requestCounts, error) {
-	open, clocks, err := rights.OpenWithClocks(ctx, s.Requests, s.Fulfil)
-	if err != nil {
-		return nil, err
-	}
-	today := rights.DateOf(s.Now())
-	var n requestCounts
-	add := func(all, mine *int, yes bool, r *rights.Request) {
-		if yes {
-			*all++
-			if r.Assignee == me {
-				*mine++
-			}
-		}
-	}
-	for _, r := range open {
-		due := clocks[r.Ref].Due
-		add(&n.Overdue, &n.MineOverdue, !due.IsZero() && due.Before(today), r)
-		add(&n.Today, &n.MineToday, due == today, r)
-		add(&n.Unread, &n.MineUnread, r.Unread > 0, r)
-	}
-	return &n, nil
-}
+type requestCounts = rights.Attention
 
 // backupWarning is why the data backups need attention.
 type backupWarning struct {
@@ -98,12 +66,12 @@ func (s *Server) staffHome(c *gin.Context) {
 		p.Locked = locked
 	}
 	if u := currentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
-		counts, err := s.countRequests(c.Request.Context(), u.ID)
+		counts, err := rights.CountAttention(c.Request.Context(), s.Requests, s.Fulfil, rights.DateOf(s.Now()), u.ID)
 		if err != nil {
 			s.fail(c, err)
 			return
 		}
-		p.Counts = counts
+		p.Counts = &counts
 		if today := rights.DateOf(s.Now()); today.Month >= time.November {
 			next, err := s.Calendar.List(c.Request.Context(), today.Year+1)
 			if err != nil {
@@ -119,11 +87,7 @@ func (s *Server) staffHome(c *gin.Context) {
 }
 
 // staffRow is one staff account as the list and the review show it.
-type staffRow struct {
-	*account.User
-	Locked  bool
-	Expired bool
-}
+type staffRow = account.StaffMember
 
 type staffListPage struct {
 	Rows      []staffRow
@@ -134,50 +98,14 @@ type staffListPage struct {
 	NoReviews bool
 }
 
-func (s *Server) loadStaff(c *gin.Context) ([]staffRow, error) {
-	ctx := c.Request.Context()
-	users, err := s.Users.Staff(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(users, func(i, j int) bool { return users[i].Created.Before(users[j].Created) })
-	now := s.Now()
-	rows := make([]staffRow, len(users))
-	for i, u := range users {
-		locked, err := s.Accounts.Locked(ctx, u.Email)
-		if err != nil {
-			return nil, err
-		}
-		rows[i] = staffRow{User: u, Locked: locked, Expired: u.Expired(now)}
-	}
-	return rows, nil
-}
-
 // staffList is the administrator's list of staff accounts with the review status.
 func (s *Server) staffList(c *gin.Context) {
-	rows, err := s.loadStaff(c)
+	st, err := s.Accounts.ReviewStatus(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	reviews, err := s.Reviews.List(c.Request.Context(), 10)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	p := staffListPage{Rows: rows, Reviews: reviews, NoReviews: len(reviews) == 0}
-	var last *account.Review
-	if len(reviews) > 0 {
-		last = reviews[0]
-	}
-	users := make([]*account.User, len(rows))
-	for i := range rows {
-		users[i] = rows[i].User
-	}
-	p.NextDue = account.NextReviewDue(last, users)
-	now := s.Now()
-	p.Overdue = !p.NextDue.IsZero() && now.After(p.NextDue)
-	p.DueSoon = !p.Overdue && !p.NextDue.IsZero() && p.NextDue.Sub(now) < 30*24*time.Hour
+	p := staffListPage{Rows: st.Staff, Reviews: st.Reviews, NoReviews: len(st.Reviews) == 0, NextDue: st.NextDue, Overdue: st.Overdue, DueSoon: st.DueSoon}
 	s.render(c, http.StatusOK, "staff_list", s.view(c, "staff.list_title", p))
 }
 
@@ -196,14 +124,7 @@ func (s *Server) recordReview(c *gin.Context) {
 		s.fail(c, inv)
 		return
 	}
-	rows, err := s.loadStaff(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	u := currentUser(c)
-	rv := &account.Review{ID: ids.New("rv"), ReviewerID: u.ID, ReviewerName: u.Name, At: s.Now(), Accounts: len(rows), Note: f.Note}
-	if err := s.Reviews.Record(c.Request.Context(), rv); err != nil {
+	if _, err := s.Accounts.RecordReview(c.Request.Context(), currentUser(c), f.Note); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -214,7 +135,7 @@ func (s *Server) recordReview(c *gin.Context) {
 // staffCSV exports the staff accounts for the review file. Cells that a spreadsheet
 // would run as a formula are prefixed with an apostrophe.
 func (s *Server) staffCSV(c *gin.Context) {
-	rows, err := s.loadStaff(c)
+	rows, err := s.Accounts.StaffList(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -539,21 +460,17 @@ func (s *Server) resetStaffPassword(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !u.IsStaff() {
-		s.fail(c, apperr.ErrNotFound)
-		return
-	}
-	// The holder is signed out and their password stops working: ask first.
-	if !s.confirmed(c, confirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
-		Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID}) {
-		return
-	}
-	nu, temp, err := s.Accounts.ResetStaffPassword(c.Request.Context(), u.ID)
-	if err != nil {
+	nu, temp, err := s.Accounts.IssueTemporaryPassword(c.Request.Context(), u.ID, c.PostForm("confirm") == "yes")
+	switch {
+	case errors.Is(err, account.ErrConfirmFirst):
+		// The holder is signed out and their password stops working: ask first.
+		s.confirmed(c, confirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
+			Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID})
+	case err != nil:
 		s.fail(c, err)
-		return
+	default:
+		s.render(c, http.StatusOK, "staff_created", s.view(c, "staff.temp_title", staffFormPage{User: nu, TempPassword: temp}))
 	}
-	s.render(c, http.StatusOK, "staff_created", s.view(c, "staff.temp_title", staffFormPage{User: nu, TempPassword: temp}))
 }
 
 type revokeForm struct {
@@ -575,45 +492,21 @@ func (s *Server) revokeSessions(c *gin.Context) {
 		s.fail(c, inv)
 		return
 	}
-	ctx := c.Request.Context()
+	err := s.Accounts.EndSessions(c.Request.Context(), u.ID, f.Session, c.PostForm("confirm") == "yes")
+	title, text, flash := "confirm.end_session_title", "confirm.end_session_text", "flash.session_revoked"
 	if f.Session == "" {
-		if !s.confirmed(c, confirmPage{TitleKey: "confirm.end_sessions_title", TextKey: "confirm.end_sessions_text", TextArgs: []any{u.Email},
-			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
-			return
-		}
-		if err := s.Sessions.DeleteForUser(ctx, u.ID, ""); err != nil {
-			s.fail(c, err)
-			return
-		}
-	} else {
-		// Only a session of this account: the id comes from the form.
-		sessions, err := s.Sessions.ForUser(ctx, u.ID)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		if !slices.ContainsFunc(sessions, func(se *account.Session) bool { return sessionRef(se) == f.Session }) {
-			s.fail(c, apperr.ErrNotFound)
-			return
-		}
-		if !s.confirmed(c, confirmPage{TitleKey: "confirm.end_session_title", TextKey: "confirm.end_session_text", TextArgs: []any{u.Email},
-			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
-			return
-		}
-		for _, se := range sessions {
-			if sessionRef(se) == f.Session {
-				if err := s.Sessions.Delete(ctx, se.ID); err != nil {
-					s.fail(c, err)
-					return
-				}
-			}
-		}
-		s.addFlash(c, flashSuccess, "flash.session_revoked")
-		c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
-		return
+		title, text, flash = "confirm.end_sessions_title", "confirm.end_sessions_text", "flash.sessions_revoked"
 	}
-	s.addFlash(c, flashSuccess, "flash.sessions_revoked")
-	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
+	switch {
+	case errors.Is(err, account.ErrConfirmFirst):
+		s.confirmed(c, confirmPage{TitleKey: title, TextKey: text, TextArgs: []any{u.Email},
+			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID})
+	case err != nil:
+		s.fail(c, err)
+	default:
+		s.addFlash(c, flashSuccess, flash)
+		c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
+	}
 }
 
 // sessionRef is how pages name a session: a prefix of its stored hash, never the

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"html/template"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -144,95 +145,38 @@ func (s *Server) saveDisclosure(c *gin.Context) {
 	if f.Count > 0 {
 		vals["count"] = strconv.Itoa(f.Count)
 	}
-	me := currentUser(c).ID
-	r := &disclosure.Record{ID: id, Version: f.Version, First: dateOf(f.First), Last: dateOf(f.Last), Frequency: f.Frequency,
-		RecipientName: f.RecipientName, RecipientAddress: f.RecipientAddress, RecipientKind: f.RecipientKind, Description: f.Description,
-		Ground: f.Ground, Reference: f.Reference, Count: f.Count, WithheldUntil: dateOf(f.WithheldUntil), Officer: me, Changed: s.Now(), ChangedBy: me}
-	for _, cat := range strings.FieldsFunc(strings.ToUpper(f.Categories), func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '\n' }) {
-		r.Categories = append(r.Categories, strings.TrimSpace(cat))
-	}
-	// The people concerned are named by their account's e-mail; each must have one. Too
-	// many are refused before any is looked up.
-	seen := map[string]bool{}
-	lines := strings.FieldsFunc(f.Subjects, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' })
-	if len(lines) > disclosure.MaxSubjects {
-		inv.Add("subjects", "field.too_many", disclosure.MaxSubjects)
-		lines = nil
-	}
-	for _, line := range lines {
-		u, err := s.Users.ByEmail(ctx, line)
-		switch {
-		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
-			addOnce(inv, "subjects", "disclosure.subject_unknown", line)
-		case err != nil:
-			s.fail(c, err)
-			return
-		case !u.EmailVerified:
-			// Anyone can sign up with another person's address: the record would show
-			// on the squatter's /account/data. Only a proven mailbox is the person.
-			addOnce(inv, "subjects", "disclosure.subject_unverified", line)
-		case !seen[u.ID]:
-			seen[u.ID] = true
-			r.Subjects = append(r.Subjects, u.ID)
-		}
-	}
-	if id != "" {
-		old, err := s.Disclosures.Get(ctx, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		r.Officer = old.Officer
-	}
-	var used int64
-	if id != "" {
-		var err error
-		if used, err = s.Files.Used(ctx, id); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	fhs, err := uploads(c, used)
+	fhs, err := uploads(c, 0)
 	if err != nil && !uploadProblem(inv, err) {
 		s.fail(c, err)
 		return
 	}
-	if inv, err := merge(inv, disclosure.Validate(r).OrNil()); err != nil {
+	r, err := s.DisclosureService.Save(ctx, disclosure.SaveCommand{ID: id, Version: f.Version, First: dateOf(f.First), Last: dateOf(f.Last),
+		Frequency: f.Frequency, RecipientName: f.RecipientName, RecipientAddress: f.RecipientAddress, RecipientKind: f.RecipientKind,
+		Categories: f.Categories, Description: f.Description, Ground: f.Ground, Reference: f.Reference, Subjects: f.Subjects, Count: f.Count,
+		WithheldUntil: dateOf(f.WithheldUntil), Documents: checkedFiles(fhs), By: currentUser(c).ID, Problems: inv})
+	var problems *apperr.Invalid
+	switch {
+	case errors.As(err, &problems):
+		inFormOrder(problems, &f)
+		s.renderDisclosure(c, http.StatusBadRequest, disclosurePage{Values: vals, New: id == "", Record: &disclosure.Record{ID: id}}, problems)
+	case errors.Is(err, apperr.ErrStale):
+		s.fail(c, &pageError{status: http.StatusConflict, key: "disclosure.changed_meanwhile"})
+	case err != nil:
 		s.fail(c, err)
-		return
-	} else if len(inv.Problems) > 0 {
-		inFormOrder(inv, &f)
-		s.renderDisclosure(c, http.StatusBadRequest, disclosurePage{Values: vals, New: id == "", Record: &disclosure.Record{ID: id}}, inv)
-		return
+	default:
+		s.addFlash(c, flashSuccess, "flash.disclosure_saved")
+		c.Redirect(http.StatusSeeOther, "/officer/disclosures/"+r.ID)
 	}
-	err = s.Disclosures.Save(ctx, r)
-	if err == nil {
-		for _, fh := range fhs {
-			if err = s.storeRecordFile(c, r.ID, fh); err != nil {
-				break
-			}
-		}
-	}
-	if errors.Is(err, apperr.ErrStale) {
-		err = &pageError{status: http.StatusConflict, key: "disclosure.changed_meanwhile"}
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.addFlash(c, flashSuccess, "flash.disclosure_saved")
-	c.Redirect(http.StatusSeeOther, "/officer/disclosures/"+r.ID)
 }
 
-// storeRecordFile keeps a document of a disclosure (the request letter, the reply).
-func (s *Server) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHeader) error {
-	f, err := fh.Open()
-	if err != nil {
-		return err
+// checkedFiles are uploads the web layer has checked (uploadsOf), as the services take
+// them.
+func checkedFiles(fhs []*multipart.FileHeader) []attachments.Upload {
+	out := make([]attachments.Upload, len(fhs))
+	for i, fh := range fhs {
+		out[i] = attachments.Upload{Name: fh.Filename, Size: fh.Size, Open: func() (io.ReadCloser, error) { return fh.Open() }}
 	}
-	defer f.Close()
-	return s.Files.Put(c.Request.Context(), &attachments.File{Ref: id, Subject: attachments.RecordsSubject, Name: fh.Filename, Role: attachments.RoleOfficer,
-		Purpose: attachments.PurposeRecord, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
+	return out
 }
 
 // disclosureFile serves a document of a disclosure record to an officer.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/receipt"
 )
@@ -87,102 +85,48 @@ func (s *Server) incidentValues(ctx context.Context, i *incident.Incident) map[s
 // entered three ways: accounts by their e-mail address, addresses without an account
 // (told by e-mail), and names with postal addresses (told by letter).
 func (s *Server) saveIncident(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := currentUser(c)
 	id := c.Param("id")
-	i := &incident.Incident{}
-	if id != "" {
-		cur, err := s.Incidents.Get(ctx, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		i = cur
-		if c.PostForm("version") != strconv.FormatInt(cur.Version, 10) {
-			s.fail(c, apperr.ErrStale)
-			return
-		}
-	}
-	f := func(k string) string { return strings.TrimSpace(c.PostForm(k)) }
 	values := map[string]string{}
 	for _, k := range []string{"discovered", "title", "what", "data", "people", "measures", "what_en", "measures_en", "affected", "emails", "letters", "version"} {
 		values[k] = c.PostForm(k)
 	}
-	inv := &apperr.Invalid{}
-	i.Title, i.What, i.Data, i.Measures = f("title"), f("what"), f("data"), f("measures")
-	i.WhatEN, i.MeasuresEN = f("what_en"), f("measures_en")
-	if t, err := time.ParseInLocation(localMinute, f("discovered"), taipei); err == nil {
-		i.Discovered = t
-	} else {
-		i.Discovered = time.Time{}
+	cmd := incident.SaveCommand{ID: id, Version: formVersion(c), Discovered: formMinute(c, "discovered"), People: -1,
+		Title: c.PostForm("title"), What: c.PostForm("what"), Data: c.PostForm("data"), Measures: c.PostForm("measures"),
+		WhatEN: c.PostForm("what_en"), MeasuresEN: c.PostForm("measures_en"),
+		Affected: c.PostForm("affected"), Emails: c.PostForm("emails"), Letters: c.PostForm("letters"), By: currentUser(c).ID}
+	if n, err := strconv.Atoi(strings.TrimSpace(c.PostForm("people"))); err == nil {
+		cmd.People = n
 	}
-	if n, err := strconv.Atoi(f("people")); err == nil {
-		i.People = n
-	} else {
-		i.People = -1
-	}
-	i.Affected = nil
-	lines := strings.Fields(f("affected"))
-	if len(lines) > 10_000 {
-		inv.Add("affected", "incident.too_many", 10_000)
-	} else {
-		var unknown, unverified []string
-		for _, e := range lines {
-			acc, err := s.Users.ByEmail(ctx, e)
-			switch {
-			case errors.Is(err, apperr.ErrNotFound):
-				unknown = append(unknown, clip(e, 100))
-			case err != nil:
-				s.fail(c, err)
-				return
-			case !acc.EmailVerified:
-				// The notice names the incident and lands in the inbox: an account
-				// never proven to own the address is not the person.
-				unverified = append(unverified, clip(e, 100))
-			case !slices.Contains(i.Affected, acc.ID): // one notice per person, however typed
-				i.Affected = append(i.Affected, acc.ID)
-			}
-		}
-		if len(unknown) > 0 {
-			inv.Add("affected", "incident.unknown_people", strings.Join(unknown[:min(len(unknown), 10)], ", "))
-		}
-		if len(unverified) > 0 {
-			inv.Add("affected", "incident.unverified_people", strings.Join(unverified[:min(len(unverified), 10)], ", "))
-		}
-	}
-	emails, err := incident.ParseEmails(c.PostForm("emails"))
-	addProblems(inv, err)
-	letters, err := incident.ParseLetters(c.PostForm("letters"))
-	addProblems(inv, err)
-	i.Emails, i.Letters = incident.KeepTold(i.Emails, emails), incident.KeepTold(i.Letters, letters)
-	if err := i.Validate(s.Now()); err != nil {
-		var v *apperr.Invalid
-		if errors.As(err, &v) {
-			inv.Problems = append(inv.Problems, v.Problems...)
-		}
-	}
-	if len(inv.Problems) > 0 {
+	i, err := s.IncidentNotices.Save(c.Request.Context(), cmd)
+	var inv *apperr.Invalid
+	switch {
+	case errors.As(err, &inv):
 		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: nilIfNew(i, id), New: id == "", Values: values}, inv)
-		return
-	}
-	now := s.Now()
-	if id == "" {
-		i.ID, i.Recorded, i.RecordedBy = ids.New("inc"), now, u.ID
-	}
-	i.Updated, i.UpdatedBy = now, u.ID
-	if err := s.Incidents.Save(ctx, i); err != nil {
+	case err != nil:
 		s.fail(c, err)
-		return
+	default:
+		s.addFlash(c, flashSuccess, "incident.saved")
+		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 	}
-	s.addFlash(c, flashSuccess, "incident.saved")
-	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
 
-func addProblems(inv *apperr.Invalid, err error) {
-	var v *apperr.Invalid
-	if errors.As(err, &v) {
-		inv.Problems = append(inv.Problems, v.Problems...)
+// formVersion is the version the form was read at (-1, never a version, when it is not
+// a number).
+func formVersion(c *gin.Context) int64 {
+	v, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
+	if err != nil {
+		return -1
 	}
+	return v
+}
+
+// formMinute reads a date-and-time field in Taiwan time; zero when it cannot.
+func formMinute(c *gin.Context, key string) time.Time {
+	t, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm(key)), taipei)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 func nilIfNew(i *incident.Incident, id string) *incident.Incident {
@@ -195,43 +139,20 @@ func nilIfNew(i *incident.Incident, id string) *incident.Incident {
 // incidentReported records the report to the authority: when and its reference.
 func (s *Server) incidentReported(c *gin.Context) {
 	ctx := c.Request.Context()
-	i, err := s.Incidents.Get(ctx, c.Param("id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	inv := &apperr.Invalid{}
-	at, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm("reported_at")), taipei)
+	i, err := s.IncidentNotices.Reported(ctx, incident.ReportCommand{ID: c.Param("id"), Version: formVersion(c),
+		At: formMinute(c, "reported_at"), Ref: c.PostForm("report_ref"), By: currentUser(c).ID})
+	var inv *apperr.Invalid
 	switch {
-	case err != nil:
-		inv.Add("reported_at", "incident.required")
-	case at.Before(i.Discovered) || at.After(s.Now()):
-		inv.Add("reported_at", "incident.reported_range")
-	}
-	ref := strings.TrimSpace(c.PostForm("report_ref"))
-	switch {
-	case ref == "":
-		inv.Add("report_ref", "incident.required")
-	case len([]rune(ref)) > 200:
-		inv.Add("report_ref", "incident.too_long", 200)
-	}
-	if c.PostForm("version") != strconv.FormatInt(i.Version, 10) {
-		s.fail(c, apperr.ErrStale)
-		return
-	}
-	if len(inv.Problems) > 0 {
+	case errors.As(err, &inv):
 		values := s.incidentValues(ctx, i)
-		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), clip(ref, 200)
+		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), clip(strings.TrimSpace(c.PostForm("report_ref")), incident.MaxReportRef)
 		s.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
-		return
-	}
-	i.ReportedAt, i.ReportRef, i.Updated, i.UpdatedBy = at, ref, s.Now(), currentUser(c).ID
-	if err := s.Incidents.Save(ctx, i); err != nil {
+	case err != nil:
 		s.fail(c, err)
-		return
+	default:
+		s.addFlash(c, flashSuccess, "incident.reported")
+		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 	}
-	s.addFlash(c, flashSuccess, "incident.reported")
-	c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
 }
 
 // incidentNotify tells everyone not told yet — accounts and addresses by mail in their

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -96,61 +95,24 @@ func (s *Server) paperConsentSubmit(c *gin.Context) {
 		s.fail(c, errUploadsPaused)
 		return
 	}
-	if len(inv.Problems) == 0 {
-		ctx := c.Request.Context()
-		u, err := s.Users.ByEmail(ctx, f.Email)
-		switch {
-		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
-			inv.Add("email", "paper.no_account")
-		case err != nil:
-			s.fail(c, err)
-			return
-		case !u.EmailVerified:
-			// The receipt would land with whoever signed up with the address.
-			inv.Add("email", "paper.unverified")
+	res, err := s.Consents.RecordPaperFor(c.Request.Context(), consent.PaperCommand{Email: f.Email, Purpose: f.Purpose, Grant: f.Action == "grant",
+		Lang: f.FormLang, Reference: f.Reference, Version: f.Version, Officer: currentUser(c).ID, Scans: checkedFiles(scans), Problems: inv})
+	var problems *apperr.Invalid
+	switch {
+	case errors.As(err, &problems):
+		inFormOrder(problems, &f)
+		s.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, problems)
+	case err != nil:
+		s.fail(c, err)
+	case res.Event == nil:
+		s.addFlash(c, flashInfo, "flash.paper_unchanged")
+		c.Redirect(http.StatusSeeOther, "/officer/consents")
+	default:
+		s.addFlash(c, flashSuccess, "flash.paper_recorded")
+		if res.ScanFailed != nil {
+			s.Log.Error("paper consent recorded, its scan not stored", "event", res.Event.ID, "err", res.ScanFailed)
+			s.addFlash(c, flashError, "flash.paper_scan_not_stored")
 		}
-		if len(inv.Problems) == 0 {
-			e, err := s.Consents.RecordPaper(ctx, consent.Paper{Subject: u.ID, Purpose: f.Purpose, Grant: f.Action == "grant",
-				Lang: f.FormLang, Officer: currentUser(c).ID, Reference: f.Reference, Version: f.Version})
-			switch {
-			case errors.Is(err, apperr.ErrNotFound):
-				inv.Add("purpose", "paper.not_in_version")
-			case errors.Is(err, consent.ErrRequired):
-				inv.Add("action", "consent.required_withdraw")
-			case err != nil:
-				s.fail(c, err)
-				return
-			default:
-				if e == nil {
-					s.addFlash(c, flashInfo, "flash.paper_unchanged")
-					c.Redirect(http.StatusSeeOther, "/officer/consents")
-					return
-				}
-				s.addFlash(c, flashSuccess, "flash.paper_recorded")
-				for _, fh := range scans {
-					// Sealed with the person's own key: erasing them shreds the scan too.
-					if err := s.putScan(c, e.ID, u.ID, fh); err != nil {
-						s.Log.Error("paper consent recorded, its scan not stored", "event", e.ID, "err", err)
-						s.addFlash(c, flashError, "flash.paper_scan_not_stored")
-						break
-					}
-				}
-				c.Redirect(http.StatusSeeOther, "/officer/consents?recorded="+url.QueryEscape(e.ID))
-				return
-			}
-		}
+		c.Redirect(http.StatusSeeOther, "/officer/consents?recorded="+url.QueryEscape(res.Event.ID))
 	}
-	inFormOrder(inv, &f)
-	s.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, inv)
-}
-
-// putScan stores one scan of a paper consent event.
-func (s *Server) putScan(c *gin.Context, eventID, subject string, fh *multipart.FileHeader) error {
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return s.Files.Put(c.Request.Context(), &attachments.File{Ref: attachments.ConsentRef(eventID), Subject: subject, Name: fh.Filename, Role: attachments.RoleOfficer,
-		Purpose: attachments.PurposeConsent, UploadedBy: currentUser(c).ID, Created: s.Now()}, f)
 }

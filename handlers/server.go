@@ -97,6 +97,8 @@ type Deps struct {
 	Builder PackageBuilder
 	// Disclosures is the register of disclosures to others.
 	Disclosures disclosure.Register
+	// DisclosureService records disclosures and their new versions.
+	DisclosureService *disclosure.Service
 	// Inventory is the agency's personal data files (Art. 17).
 	Inventory inventory.Inventory
 	// Flags are on/off settings (the public transparency page).

@@ -17,13 +17,15 @@ import (
 	"github.com/example/pdpa-portal/vault"
 )
 
-// Service gives the notices of an incident (PDPA Art. 12, ER Art. 22): mail to portal
-// accounts and to addresses without one, letters for post, and the public announcement
-// when individual notice would cost too much.
+// Service records incidents and the report to the authority, and gives the notices of
+// an incident (PDPA Art. 12, ER Art. 22): mail to portal accounts and to addresses
+// without one, letters for post, and the public announcement when individual notice
+// would cost too much.
 type Service struct {
 	Store Store
 	Users interface {
 		ByID(ctx context.Context, id string) (*account.User, error)
+		ByEmail(ctx context.Context, email string) (*account.User, error)
 	}
 	Mailer account.Mailer
 	// Vault holds the incident's own data key, which seals the mail to addresses

@@ -323,6 +323,27 @@ func (s *Requests) loadWith(ctx context.Context, ref string, read func(context.C
 // ForSubject lists a person's requests, newest first. A reference listed whose request
 // document is missing (a filing that failed half-way, never confirmed) is skipped.
 func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Request, error) {
+	// The person's data key is unwrapped once for the list, not once a request.
+	var sealer *vault.Sealer
+	return subjectRequests(ctx, s, subject, func(d *requestDoc) (*rights.Request, error) {
+		if d.Erased || d.Subject != subject {
+			return s.toDomain(ctx, d)
+		}
+		if sealer == nil {
+			var err error
+			if sealer, err = s.vault.For(ctx, subject); err != nil {
+				return nil, err
+			}
+		}
+		return toRequest(d, sealer)
+	})
+}
+
+// subjectRequests reads the requests on a person's list, each decoded as a D and turned
+// into a request by conv, newest first. A reference whose document is missing is
+// skipped, and so is one conv answers with no request or with vault.ErrKeyDestroyed (the
+// person was erased meanwhile).
+func subjectRequests[D any](ctx context.Context, s *Requests, subject string, conv func(d *D) (*rights.Request, error)) ([]*rights.Request, error) {
 	var idx subjectRequestsDoc
 	err := s.db.byID(ctx, collSubjectRequests, subject, &idx)
 	if errors.Is(err, apperr.ErrNotFound) {
@@ -331,10 +352,8 @@ func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Re
 		return nil, fmt.Errorf("requests: %w", err)
 	}
 	out := make([]*rights.Request, 0, len(idx.Refs))
-	// The person's data key is unwrapped once for the list, not once a request.
-	var sealer *vault.Sealer
 	for _, ref := range idx.Refs {
-		var d requestDoc
+		var d D
 		err := s.db.byID(ctx, collRequests, ref, &d)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue
@@ -342,24 +361,16 @@ func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Re
 		if err != nil {
 			return nil, fmt.Errorf("request %s: %w", ref, err)
 		}
-		var r *rights.Request
-		if d.Erased || d.Subject != subject {
-			r, err = s.toDomain(ctx, &d)
-		} else {
-			if sealer == nil {
-				sealer, err = s.vault.For(ctx, subject)
-			}
-			if err == nil {
-				r, err = toRequest(&d, sealer)
-			}
-		}
+		r, err := conv(&d)
 		if errors.Is(err, vault.ErrKeyDestroyed) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		if r != nil {
+			out = append(out, r)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Filed.After(out[j].Filed) })
 	return out, nil
@@ -387,24 +398,8 @@ type requestListDoc struct {
 // ForSubject, a reference whose request is missing is skipped, and so is every request
 // not erased once the person's data key is gone.
 func (s *Requests) ListForSubject(ctx context.Context, subject string) ([]*rights.Request, error) {
-	var idx subjectRequestsDoc
-	err := s.db.byID(ctx, collSubjectRequests, subject, &idx)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("requests: %w", err)
-	}
-	out := make([]*rights.Request, 0, len(idx.Refs))
 	keyChecked, keyGone := false, false
-	for _, ref := range idx.Refs {
-		var d requestListDoc
-		err := s.db.byID(ctx, collRequests, ref, &d)
-		if errors.Is(err, apperr.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("request %s: %w", ref, err)
-		}
+	return subjectRequests(ctx, s, subject, func(d *requestListDoc) (*rights.Request, error) {
 		if !d.Erased {
 			if !keyChecked {
 				_, err := s.vault.For(ctx, subject)
@@ -414,7 +409,7 @@ func (s *Requests) ListForSubject(ctx context.Context, subject string) ([]*right
 				keyChecked, keyGone = true, err != nil
 			}
 			if keyGone || d.Subject != subject {
-				continue
+				return nil, nil
 			}
 		}
 		received, err := rights.ParseDate(d.Received)
@@ -425,12 +420,10 @@ func (s *Requests) ListForSubject(ctx context.Context, subject string) ([]*right
 		if err != nil {
 			return nil, fmt.Errorf("request %s: %w", d.Ref, err)
 		}
-		out = append(out, &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State),
+		return &rights.Request{Ref: d.Ref, Kind: rights.Kind(d.Kind), Subject: d.Subject, State: rights.State(d.State),
 			Channel: d.Channel, Received: received, Due: due, Filed: d.Filed, Version: d.Version, Erased: d.Erased,
-			Assignee: d.Assignee, Unread: d.Unread})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Filed.After(out[j].Filed) })
-	return out, nil
+			Assignee: d.Assignee, Unread: d.Unread}, nil
+	})
 }
 
 // Open lists the open requests, soonest due first, from the queue collection alone (no

@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
@@ -152,12 +153,13 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		},
 	}
 	p.Accounts = &account.Service{
-		Users: p.Users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, c.EmailKey), Sessions: p.Sessions,
+		Users: p.Users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, c.EmailKey), Sessions: p.Sessions, Reviews: p.Reviews,
 		Mailer: mailer,
 		Policy: c.Password, Now: now,
 	}
 	p.Requests = store.NewRequests(db, v)
 	p.Files = store.NewFiles(db, v)
+	p.Consents.People, p.Consents.Scans = consentPeople{p.Users}, p.Files
 	p.Audit = store.NewAudit(db).WithKey(c.AuditKey)
 	if c.SketchKey != nil {
 		p.Counter = &analytics.Counter{Buffer: analytics.NewBuffer(c.SketchKey), Store: store.NewAnalytics(db, now)}
@@ -196,10 +198,22 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: usage, Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Packages: packages, Builder: p.Jobs.Packages, Casework: cw,
 		Disclosures: disclosures, Inventory: inv, Agency: agency, Guests: p.Guests,
-		Letters: requestLetters,
-		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: retained,
+		DisclosureService: &disclosure.Service{Register: disclosures, People: p.Users, Documents: p.Files, Now: now},
+		Letters:           requestLetters,
+		Flags:             store.NewFlags(db), Audit: p.Audit, Retention: retained,
 		Incidents: incidents, IncidentNotices: &incident.Service{Store: incidents, Users: p.Users, Mailer: p.Accounts.Mailer, Vault: v, Now: now},
 		Backups: store.NewBackupRuns(db), Counter: p.Counter,
 	}
 	return p, nil
+}
+
+// consentPeople gives the consent service who holds an address, in its own terms.
+type consentPeople struct{ users *store.Users }
+
+func (p consentPeople) PersonByEmail(ctx context.Context, email string) (consent.Person, error) {
+	u, err := p.users.ByEmail(ctx, email)
+	if err != nil {
+		return consent.Person{}, err
+	}
+	return consent.Person{ID: u.ID, Staff: u.IsStaff(), Verified: u.EmailVerified}, nil
 }
