@@ -64,6 +64,7 @@ type harness struct {
 	words    *mail.Mailer // words stored mail as the delivery worker does
 	notices  *store.Notices
 	jobs     wire.Jobs // the background jobs, run by hand in tests
+	portal   *wire.Portal
 	logs     *strings.Builder
 }
 
@@ -139,7 +140,7 @@ func harnessOver(t *testing.T, db *storetest.DB, clk *clock, deps func(*handlers
 		t.Fatal(err)
 	}
 	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), clock: clk, users: p.Users, sessions: p.Sessions, setup: p.Setup,
-		accounts: p.Accounts, mail: p.Mail, words: p.Deps.MailWords, notices: p.Notices, jobs: p.Jobs, logs: logs}
+		accounts: p.Accounts, mail: p.Mail, words: p.Deps.MailWords, notices: p.Notices, jobs: p.Jobs, portal: p, logs: logs}
 }
 
 type lockedWriter struct {

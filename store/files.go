@@ -2,13 +2,11 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"slices"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/attachments"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/vault"
 )
 
@@ -81,7 +80,7 @@ func (s *Files) sealerFor(ctx context.Context, subject string) (*vault.Sealer, e
 	return s.vault.For(ctx, subject)
 }
 
-func newFileID() string { return "f_" + strings.ToLower(rand.Text()) }
+func newFileID() string { return "f_" + ids.Token(16) }
 
 // Put streams r into chunks, then records the file under the request's lock. The chunks
 // come first so that a crash leaves unreferenced chunks, never a listed file without

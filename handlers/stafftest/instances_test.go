@@ -12,6 +12,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/internal/background"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -185,7 +186,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	day := a.clock.Now().In(time.FixedZone("Asia/Taipei", 8*3600)).Format("2006-01-02")
+	day := a.clock.Now().In(twtime.Zone).Format("2006-01-02")
 	if got := b.traffic(day).Sum.Tables["path"]["/privacy"]; got != views {
 		t.Fatalf("/privacy counted %d times, served %d", got, views)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/internal/ids"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/retention"
 )
@@ -158,7 +159,7 @@ func TestRetentionPurgesOldAuditEvents(t *testing.T) {
 	// Three calendar years back from 17:00 on 23 November 2026 (Taiwan) is 17:00 on 23
 	// November 2023 (1 096 days, across 29 February 2024): an event an hour younger is
 	// kept, one an hour older is not. (1 095 days would have deleted both.)
-	tw := time.FixedZone("TW", 8*3600)
+	tw := twtime.Zone
 	for _, at := range []time.Time{time.Date(2023, 11, 23, 16, 0, 0, 0, tw), time.Date(2023, 11, 23, 18, 0, 0, 0, tw)} {
 		if err := h.srv.Audit.Append(ctx, &audit.Event{At: at, Actor: "u-edge", Action: "POST /requests", Outcome: audit.OK}); err != nil {
 			t.Fatal(err)

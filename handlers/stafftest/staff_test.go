@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // Every staff route, taken from the route table, refuses anonymous visitors (sign in),
@@ -327,7 +328,7 @@ func TestStaffAccountReview(t *testing.T) {
 		t.Fatalf("record review: %d", r.Code)
 	}
 	list = admin.get("/admin/staff")
-	want := "Next review due: " + h.clock.Now().AddDate(0, 6, 0).In(time.FixedZone("CST", 8*3600)).Format("2 January 2006")
+	want := "Next review due: " + h.clock.Now().AddDate(0, 6, 0).In(twtime.Zone).Format("2 January 2006")
 	if !strings.Contains(list.text("#review-h + p"), want) || !strings.Contains(list.text(".notice"), "管理") {
 		t.Fatalf("after the review: %q", list.text(".notice"))
 	}

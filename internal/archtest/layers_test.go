@@ -16,8 +16,8 @@ const module = "github.com/example/pdpa-portal/"
 // read and tested on its own and the store and web layers can change beneath and above.
 var domain = []string{
 	"account", "analytics", "apitoken", "apperr", "attachments", "audit", "backup", "consent", "disclosure", "export",
-	"i18n", "incident", "inventory", "mail", "ratelimit", "receipt", "retention", "rights", "vault",
-	"internal/background", "internal/ids", "internal/twtime",
+	"i18n", "incident", "inventory", "letters", "mail", "ratelimit", "receipt", "retention", "rights", "vault",
+	"internal/background", "internal/filename", "internal/ids", "internal/twtime",
 }
 
 // What a domain package may not import, directly or through another package; and what

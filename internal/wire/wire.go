@@ -73,10 +73,21 @@ type Portal struct {
 	Requests    *store.Requests
 	Files       *store.Files
 	Audit       *store.Audit
+	Calendar    *store.Calendar
+	Inventory   *store.Inventory
+	Disclosures *store.Disclosures
+	Purposes    *store.Purposes
+	Analytics   *store.Analytics
 	Counter     *analytics.Counter
 	Deps        handlers.Deps
 	Jobs        Jobs
+
+	emailKey []byte
 }
+
+// Seeder returns a new bulk writer of people and their records over the portal's
+// database, keyed as its Users store is (the demo and the benchmarks at scale).
+func (p *Portal) Seeder() *store.Seeder { return store.NewSeeder(p.DB, p.Vault, p.emailKey) }
 
 // Jobs are the background work, each beside its service and started by the command
 // that serves, never by a page: the hourly retention run (which also sweeps unconfirmed
@@ -110,7 +121,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	if now == nil {
 		now = time.Now
 	}
-	p := &Portal{DB: db, Vault: v}
+	p := &Portal{DB: db, Vault: v, emailKey: c.EmailKey}
 	p.Users = store.NewUsers(db, c.EmailKey, v)
 	p.Sessions = store.NewSessions(db)
 	p.Notices = store.NewNotices(db)
@@ -161,10 +172,12 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	p.Files = store.NewFiles(db, v)
 	p.Consents.People, p.Consents.Scans = consentPeople{p.Users}, p.Files
 	p.Audit = store.NewAudit(db).WithKey(c.AuditKey)
+	p.Analytics = store.NewAnalytics(db, now)
 	if c.SketchKey != nil {
-		p.Counter = &analytics.Counter{Buffer: analytics.NewBuffer(c.SketchKey), Store: store.NewAnalytics(db, now)}
+		p.Counter = &analytics.Counter{Buffer: analytics.NewBuffer(c.SketchKey), Store: p.Analytics}
 	}
-	calendar, fees := store.NewCalendar(db), store.NewFees(db)
+	p.Calendar, p.Inventory, p.Disclosures, p.Purposes = store.NewCalendar(db), store.NewInventory(db), store.NewDisclosures(db, v), store.NewPurposes(db)
+	calendar, fees := p.Calendar, store.NewFees(db)
 	incidents := store.NewIncidents(db, v)
 	eraser := store.NewEraser(db, v, p.Files)
 	eraser.Now = now
@@ -181,7 +194,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Sent: p.Mail, Mailer: mailer, Now: now}
 	p.Jobs.Packages = &export.Builder{Packages: packages, Files: p.Files, Log: c.Log, Now: now}
 	requestLetters := &letters.Service{Store: store.NewLetters(db)}
-	disclosures, inv := store.NewDisclosures(db, v), store.NewInventory(db)
+	disclosures, inv := p.Disclosures, p.Inventory
 	usage := store.NewUsage(db, c.EmailKey)
 	// The web server gives its copy the letters as documents, the configured quota and
 	// its watch of the disk (handlers.New).
@@ -193,7 +206,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
-		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
+		Drafts: p.Notices, Catalogue: p.Purposes, Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: calendarDays,
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: usage, Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Packages: packages, Builder: p.Jobs.Packages, Casework: cw,
