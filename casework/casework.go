@@ -80,6 +80,8 @@ type LetterDocs interface {
 // background (export.Builder).
 type PackageBuilder interface {
 	Start(r *rights.Request, lang string)
+	// Begin claims the package first: export.ErrBuilding when another build holds it.
+	Begin(ctx context.Context, r *rights.Request, lang string) error
 }
 
 // Service files requests and carries out the officer's actions on them.

@@ -167,6 +167,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	eraser := store.NewEraser(db, v, p.Files)
 	eraser.Now = now
 	packages, retained := store.NewPackages(db, v, p.Files), store.NewRetention(db, p.Requests, p.Files)
+	packages.Now = now
 	policy := c.Guests
 	if policy == (rights.GuestPolicy{}) {
 		policy = rights.DefaultGuestPolicy
