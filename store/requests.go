@@ -244,6 +244,9 @@ func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
 type subjectRequestsDoc struct {
 	ID   string   `bson:"_id"`
 	Refs []string `bson:"refs"`
+	// The filings admitted under the quota and not yet stored (filings.go).
+	Filing        []filingClaimDoc `bson:"filing,omitempty"`
+	FilingVersion int64            `bson:"filing_version,omitempty"`
 }
 
 // requestToDoc converts a request, sealing what the requester and the officers typed.
@@ -330,6 +333,12 @@ func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Re
 	} else if err != nil {
 		return nil, fmt.Errorf("requests: %w", err)
 	}
+	return s.listed(ctx, subject, idx.Refs)
+}
+
+// listed reads the requests of subject's list refs, newest first.
+func (s *Requests) listed(ctx context.Context, subject string, refs []string) ([]*rights.Request, error) {
+	idx := subjectRequestsDoc{Refs: refs}
 	out := make([]*rights.Request, 0, len(idx.Refs))
 	// The person's data key is unwrapped once for the list, not once a request.
 	var sealer *vault.Sealer
