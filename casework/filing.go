@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
-	"sync"
 	"time"
 
+	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/mail"
@@ -94,15 +93,6 @@ type Space interface {
 	UploadsPaused(ctx context.Context) bool
 }
 
-// Locks serialise one person's filings, by stripe.
-type Locks [64]sync.Mutex
-
-func (l *Locks) of(key string) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	return &l[h.Sum32()%uint32(len(l))]
-}
-
 // File stores a checked request with its attachments and its confirmation mail, all or
 // none, and returns it numbered and dated.
 func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
@@ -178,18 +168,14 @@ func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []A
 	if err != nil {
 		return err
 	}
-	if r.EnteredBy == "" && !rights.IsGuest(r.Subject) {
-		// One person's filings are checked against the quota and stored one at a time,
-		// so forty sent at once cannot all pass the check. (One process: instances
-		// sharing a MongoDB can each let one more through.)
-		mu := s.Locks.of(r.Subject)
-		mu.Lock()
-		defer mu.Unlock()
-		mine, err := s.Requests.ForSubject(ctx, r.Subject)
+	counted := r.EnteredBy == "" && !rights.IsGuest(r.Subject)
+	if counted {
+		// A first look, so a person over the quota is told so before a number is taken.
+		mine, pending, _, err := s.Filings.Filings(ctx, r.Subject, s.Now())
 		if err != nil {
 			return err
 		}
-		if err := q.Check(mine, s.Now()); err != nil {
+		if err := q.CheckPending(mine, len(pending), s.Now()); err != nil {
 			return err
 		}
 	}
@@ -213,6 +199,11 @@ func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []A
 	if err := s.Requests.Number(ctx, r); err != nil {
 		return err
 	}
+	if counted {
+		if err := s.admit(ctx, q, r); err != nil {
+			return err // the number taken stays unused: a gap
+		}
+	}
 	stored := false
 	for _, a := range attached {
 		if len(a.Files) == 0 {
@@ -220,27 +211,54 @@ func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []A
 		}
 		stored = true
 		if _, err := s.storeFiles(ctx, r, a.Files, a.Role, a.Purpose, "", by); err != nil {
-			s.undoFiling(ctx, r, true, "")
+			s.undoFiling(ctx, r, true, "", counted)
 			return fmt.Errorf("attachment of %s: %w", r.Ref, err)
 		}
 	}
 	mailID, err := confirm(ctx, r)
 	if err != nil {
-		s.undoFiling(ctx, r, stored, "")
+		s.undoFiling(ctx, r, stored, "", counted)
 		return fmt.Errorf("confirmation mail of %s: %w", r.Ref, err)
 	}
 	if err := s.Requests.Create(ctx, r); err != nil {
-		s.undoFiling(ctx, r, stored, mailID)
+		s.undoFiling(ctx, r, stored, mailID, counted)
 		return err
 	}
 	return nil
 }
 
+// admit checks the numbered filing r against the quota and claims its place, so that
+// one person's filings sent at once to several instances cannot all pass the check:
+// the claim is a compare-and-set on the person's filings, and a filing that loses it
+// looks again (a bounded number of times).
+func (s *Service) admit(ctx context.Context, q rights.Quota, r *rights.Request) error {
+	for range 20 {
+		now := s.Now()
+		mine, pending, version, err := s.Filings.Filings(ctx, r.Subject, now)
+		if err != nil {
+			return err
+		}
+		if err := q.CheckPending(mine, len(pending), now); err != nil {
+			return err
+		}
+		if ok, err := s.Filings.Claim(ctx, r.Subject, r.Ref, version, now); err != nil || ok {
+			return err
+		}
+	}
+	return fmt.Errorf("filing of %s: %w", r.Ref, apperr.ErrStale)
+}
+
 // undoFiling removes what a refused filing stored before it failed. It runs on its own
 // deadline: the person's request may have been cancelled.
-func (s *Service) undoFiling(ctx context.Context, r *rights.Request, files bool, mailID string) {
+func (s *Service) undoFiling(ctx context.Context, r *rights.Request, files bool, mailID string, claimed bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	if claimed {
+		if err := s.Filings.Unclaim(ctx, r.Subject, r.Ref, s.Now()); err != nil {
+			// The claim counts against the person's quota until it runs out.
+			s.Log.Error("refused filing: its claim could not be dropped", "ref", r.Ref, "err", err)
+		}
+	}
 	if mailID != "" && s.Withdraw != nil {
 		if err := s.Withdraw.Withdraw(ctx, mailID); err != nil {
 			s.Log.Error("refused filing: its confirmation mail could not be withdrawn", "ref", r.Ref, "err", err)

@@ -318,6 +318,12 @@ func (s *Service) RebuildPackage(ctx context.Context, cmd Command, lang string) 
 		r.Decision.Outcome == rights.Refused || (p != nil && p.State == export.PackageBuilding) {
 		return Result{}, rights.ErrChanged
 	}
-	s.Builder.Start(r, s.RequesterLang(ctx, r, lang))
+	// Two officers, or an officer and the fulfilment's own build, may start at once: the
+	// package is claimed, and the one that finds it claimed is told the request changed.
+	if err := s.Builder.Begin(ctx, r, s.RequesterLang(ctx, r, lang)); errors.Is(err, export.ErrBuilding) {
+		return Result{}, rights.ErrChanged
+	} else if err != nil {
+		return Result{}, failed(err)
+	}
 	return Result{Request: r, Flash: Flash{Key: "flash.package_started"}}, nil
 }

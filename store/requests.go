@@ -244,6 +244,9 @@ func (s *Requests) Create(ctx context.Context, r *rights.Request) error {
 type subjectRequestsDoc struct {
 	ID   string   `bson:"_id"`
 	Refs []string `bson:"refs"`
+	// The filings admitted under the quota and not yet stored (filings.go).
+	Filing        []filingClaimDoc `bson:"filing,omitempty"`
+	FilingVersion int64            `bson:"filing_version,omitempty"`
 }
 
 // requestToDoc converts a request, sealing what the requester and the officers typed.
@@ -323,9 +326,18 @@ func (s *Requests) loadWith(ctx context.Context, ref string, read func(context.C
 // ForSubject lists a person's requests, newest first. A reference listed whose request
 // document is missing (a filing that failed half-way, never confirmed) is skipped.
 func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Request, error) {
+	refs, err := s.subjectRefs(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	return s.listed(ctx, subject, refs)
+}
+
+// listed reads the requests of subject's list refs whole, newest first.
+func (s *Requests) listed(ctx context.Context, subject string, refs []string) ([]*rights.Request, error) {
 	// The person's data key is unwrapped once for the list, not once a request.
 	var sealer *vault.Sealer
-	return subjectRequests(ctx, s, subject, func(d *requestDoc) (*rights.Request, error) {
+	return readListed(ctx, s, refs, func(d *requestDoc) (*rights.Request, error) {
 		if d.Erased || d.Subject != subject {
 			return s.toDomain(ctx, d)
 		}
@@ -339,11 +351,8 @@ func (s *Requests) ForSubject(ctx context.Context, subject string) ([]*rights.Re
 	})
 }
 
-// subjectRequests reads the requests on a person's list, each decoded as a D and turned
-// into a request by conv, newest first. A reference whose document is missing is
-// skipped, and so is one conv answers with no request or with vault.ErrKeyDestroyed (the
-// person was erased meanwhile).
-func subjectRequests[D any](ctx context.Context, s *Requests, subject string, conv func(d *D) (*rights.Request, error)) ([]*rights.Request, error) {
+// subjectRefs are the references on a person's list (none for a person with no list).
+func (s *Requests) subjectRefs(ctx context.Context, subject string) ([]string, error) {
 	var idx subjectRequestsDoc
 	err := s.db.byID(ctx, collSubjectRequests, subject, &idx)
 	if errors.Is(err, apperr.ErrNotFound) {
@@ -351,8 +360,26 @@ func subjectRequests[D any](ctx context.Context, s *Requests, subject string, co
 	} else if err != nil {
 		return nil, fmt.Errorf("requests: %w", err)
 	}
-	out := make([]*rights.Request, 0, len(idx.Refs))
-	for _, ref := range idx.Refs {
+	return idx.Refs, nil
+}
+
+// subjectRequests reads the requests on a person's list, each decoded as a D and turned
+// into a request by conv, newest first (readListed).
+func subjectRequests[D any](ctx context.Context, s *Requests, subject string, conv func(d *D) (*rights.Request, error)) ([]*rights.Request, error) {
+	refs, err := s.subjectRefs(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	return readListed(ctx, s, refs, conv)
+}
+
+// readListed reads the requests refs, each decoded as a D and turned into a request by
+// conv, newest first. A reference whose document is missing is skipped, and so is one
+// conv answers with no request or with vault.ErrKeyDestroyed (the person was erased
+// meanwhile).
+func readListed[D any](ctx context.Context, s *Requests, refs []string, conv func(d *D) (*rights.Request, error)) ([]*rights.Request, error) {
+	out := make([]*rights.Request, 0, len(refs))
+	for _, ref := range refs {
 		var d D
 		err := s.db.byID(ctx, collRequests, ref, &d)
 		if errors.Is(err, apperr.ErrNotFound) {

@@ -182,6 +182,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	eraser := store.NewEraser(db, v, p.Files)
 	eraser.Now = now
 	packages, retained := store.NewPackages(db, v, p.Files), store.NewRetention(db, p.Requests, p.Files)
+	packages.Now = now
 	policy := c.Guests
 	if policy == (rights.GuestPolicy{}) {
 		policy = rights.DefaultGuestPolicy
@@ -201,7 +202,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	cw := &casework.Service{Log: c.Log, Now: now, Cat: mailer.Cat, Requests: p.Requests, Timeline: p.Requests, Users: p.Users, Guests: p.Guests,
 		Mailer: mailer, Letters: requestLetters, Fees: fees, Calendar: calendar, Consents: p.Consents, Notices: p.Notices,
 		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages,
-		Messages: p.Requests, Files: p.Files, Withdraw: p.Mail, Quotas: fees, Usage: usage, Locks: new(casework.Locks)}
+		Messages: p.Requests, Files: p.Files, Withdraw: p.Mail, Quotas: fees, Usage: usage, Filings: p.Requests}
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
