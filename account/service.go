@@ -140,11 +140,12 @@ type Service struct {
 	Sessions SessionAdmin
 	Reviews  Reviews
 	Mailer   Mailer
-	Policy   PasswordPolicy
-	Now      func() time.Time
+	// Leases serialise the removals of administrators across instances.
+	Leases Leases
+	Policy PasswordPolicy
+	Now    func() time.Time
 
 	dummyOnce sync.Once
-	adminMu   sync.Mutex
 	dummyHash string
 }
 

@@ -88,7 +88,7 @@ func newSvcEnv(t *testing.T) *svcEnv {
 func (e *svcEnv) service(adjust func(s *account.Service)) *account.Service {
 	s := &account.Service{
 		Users: e.users, Tokens: e.tokens, Guard: e.guard, Sessions: e.sessions, Mailer: e.mailer, Now: e.clk.Now,
-		Reviews: store.NewReviews(e.db.DB, storetest.Vault(e.db.DB)),
+		Reviews: store.NewReviews(e.db.DB, storetest.Vault(e.db.DB)), Leases: store.NewLeases(e.db.DB),
 	}
 	if adjust != nil {
 		adjust(s)

@@ -42,29 +42,7 @@ type leaseDoc struct {
 // run out, or holder already has it. It reports false when another instance holds it or
 // released it (done) before it ran out.
 func (r *Retention) Acquire(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error) {
-	id := "lease:" + name
-	unlock := r.db.locks.lock(collSettings, id)
-	defer unlock()
-	var d leaseDoc
-	err := translate(r.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
-	next := leaseDoc{ID: id, Holder: holder, Until: now.Add(ttl).UTC(), Version: d.Version + 1}
-	switch {
-	case errors.Is(err, apperr.ErrNotFound):
-		_, err := r.db.coll(collSettings).InsertOne(ctx, next)
-		if err = translate(err); errors.Is(err, apperr.ErrConflict) {
-			return false, nil
-		}
-		return err == nil, err
-	case err != nil:
-		return false, fmt.Errorf("lease %s: %w", name, err)
-	case d.Holder != holder && d.Until.After(now):
-		return false, nil
-	}
-	res, err := r.db.coll(collSettings).ReplaceOne(ctx, r.db.atVersion(id, d.Version), next)
-	if err != nil {
-		return false, fmt.Errorf("lease %s: %w", name, translate(err))
-	}
-	return res.MatchedCount == 1, nil
+	return r.db.claimLease(ctx, name, holder, ttl, now)
 }
 
 // Release marks holder's lease done. It keeps the lease's end: deleting the lease would

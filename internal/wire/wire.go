@@ -165,7 +165,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	}
 	p.Accounts = &account.Service{
 		Users: p.Users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, c.EmailKey), Sessions: p.Sessions, Reviews: p.Reviews,
-		Mailer: mailer,
+		Mailer: mailer, Leases: store.NewLeases(db),
 		Policy: c.Password, Now: now,
 	}
 	p.Requests = store.NewRequests(db, v)
