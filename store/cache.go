@@ -302,12 +302,36 @@ func (d *DB) all(ctx context.Context, coll string, out any) error {
 		}
 		return translate(cur.All(ctx, out))
 	}
+	raws, err := d.allRaw(ctx, coll)
+	if err != nil {
+		return err
+	}
+	return decodeAll(raws, out)
+}
+
+// allRaw is every document of a bounded collection as the engine sent it, through the
+// cache as all. While the collection is unchanged in memory the same slice comes back
+// (a caller may keep what it decoded from it, by its first element); callers do not
+// change it.
+func (d *DB) allRaw(ctx context.Context, coll string) ([]bson.Raw, error) {
+	if d.cache == nil || !cachedCollections[coll] {
+		cur, err := d.coll(coll).Find(ctx, bson.D{})
+		if err != nil {
+			return nil, translate(err)
+		}
+		defer func() { _ = cur.Close(ctx) }()
+		var raws []bson.Raw
+		for cur.Next(ctx) {
+			raws = append(raws, append(bson.Raw(nil), cur.Current...))
+		}
+		return raws, translate(cur.Err())
+	}
 	raws, ticket, ok := d.cache.get(coll, allDocs)
 	if !ok {
 		start := time.Now()
 		cur, err := d.coll(coll).Find(ctx, bson.D{})
 		if err != nil {
-			return translate(err)
+			return nil, translate(err)
 		}
 		defer func() { _ = cur.Close(ctx) }()
 		raws = nil
@@ -315,11 +339,11 @@ func (d *DB) all(ctx context.Context, coll string, out any) error {
 			raws = append(raws, append(bson.Raw(nil), cur.Current...))
 		}
 		if err := cur.Err(); err != nil {
-			return translate(err)
+			return nil, translate(err)
 		}
 		d.cache.put(coll, allDocs, ticket, raws, start)
 	}
-	return decodeAll(raws, out)
+	return raws, nil
 }
 
 // decodeAll decodes each document into a new element of out, a pointer to a slice.

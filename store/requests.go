@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -23,6 +24,15 @@ import (
 type Requests struct {
 	db    *DB
 	vault *vault.Vault
+	// open is the queue as Open last decoded and sorted it, with the documents it came
+	// from: while the kept documents are the same, the queue is too (decoding and
+	// sorting them was about a third of the officer's queue page).
+	open atomic.Pointer[openDecoded]
+}
+
+type openDecoded struct {
+	raws []bson.Raw // held, so that no other read can come back at the same address
+	docs []openDoc  // sorted; never changed once kept
 }
 
 var _ rights.Requests = (*Requests)(nil)
@@ -436,16 +446,10 @@ func (s *Requests) ListForSubject(ctx context.Context, subject string) ([]*right
 // Open lists the open requests, soonest due first, from the queue collection alone (no
 // personal data is opened for the list).
 func (s *Requests) Open(ctx context.Context) ([]*rights.Request, error) {
-	var docs []openDoc
-	if err := s.db.all(ctx, collOpenRequests, &docs); err != nil {
+	docs, err := s.openDocs(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("open requests: %w", err)
 	}
-	sort.Slice(docs, func(i, j int) bool {
-		if docs[i].Due != docs[j].Due {
-			return docs[i].Due < docs[j].Due
-		}
-		return docs[i].Ref < docs[j].Ref
-	})
 	out := make([]*rights.Request, 0, len(docs))
 	for _, d := range docs {
 		if d.State == string(rights.Decided) && d.DecidedAt.IsZero() {
@@ -473,6 +477,31 @@ func (s *Requests) Open(ctx context.Context) ([]*rights.Request, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// openDocs is the queue collection decoded, soonest due first.
+func (s *Requests) openDocs(ctx context.Context) ([]openDoc, error) {
+	raws, err := s.db.allRaw(ctx, collOpenRequests)
+	if err != nil {
+		return nil, err
+	}
+	if m := s.open.Load(); m != nil && len(raws) > 0 && len(m.raws) == len(raws) && &m.raws[0] == &raws[0] {
+		return m.docs, nil
+	}
+	var docs []openDoc
+	if err := decodeAll(raws, &docs); err != nil {
+		return nil, err
+	}
+	sort.Slice(docs, func(i, j int) bool {
+		if docs[i].Due != docs[j].Due {
+			return docs[i].Due < docs[j].Due
+		}
+		return docs[i].Ref < docs[j].Ref
+	})
+	if len(raws) > 0 && s.db.cache != nil {
+		s.open.Store(&openDecoded{raws: raws, docs: docs})
+	}
+	return docs, nil
 }
 
 // refreshOpen rewrites a queue entry from its request; nil when the request is missing
