@@ -263,12 +263,23 @@ func (d *DB) byID(ctx context.Context, coll, id string, out any) error {
 	if d.cache == nil || !cachedCollections[coll] {
 		return translate(d.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out))
 	}
+	raw, err := d.byIDRaw(ctx, coll, id)
+	if err != nil {
+		return err
+	}
+	return translate(bson.Unmarshal(raw, out))
+}
+
+// byIDRaw is the document {_id: id} of a cached collection as byID reads it, undecoded:
+// while it stays the same in memory the same bytes come back (a caller may keep what it
+// decoded from them, by their first byte); callers do not change them.
+func (d *DB) byIDRaw(ctx context.Context, coll, id string) (bson.Raw, error) {
 	cached, ticket, ok := d.cache.get(coll, id)
 	if ok {
 		if cached == nil {
-			return fmt.Errorf("%w", apperr.ErrNotFound)
+			return nil, fmt.Errorf("%w", apperr.ErrNotFound)
 		}
-		return translate(bson.Unmarshal(cached[0], out))
+		return cached[0], nil
 	}
 	start := time.Now()
 	raw, err := d.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
@@ -278,11 +289,11 @@ func (d *DB) byID(ctx context.Context, coll, id string, out any) error {
 		d.cache.put(coll, id, ticket, nil, start)
 	}
 	if err != nil {
-		return translate(err)
+		return nil, translate(err)
 	}
 	raw = append(bson.Raw(nil), raw...)
 	d.cache.put(coll, id, ticket, []bson.Raw{raw}, start)
-	return translate(bson.Unmarshal(raw, out))
+	return raw, nil
 }
 
 // fresh decodes the document {_id: id} of coll from the database, never from memory:

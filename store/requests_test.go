@@ -195,4 +195,28 @@ func TestQueueReadAgainAfterEachChange(t *testing.T) {
 	if q = queue(); q[0].Ref != view.Ref || q[0].Assignee != "u_officer" {
 		t.Fatalf("after the assignment: %+v", q[0])
 	}
+	// The person's list, read the same way row by row.
+	list := func() map[string]*rights.Request {
+		t.Helper()
+		rs, err := reqs.ListForSubject(ctx, "u_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]*rights.Request{}
+		for _, r := range rs {
+			out[r.Ref] = r
+		}
+		return out
+	}
+	l := list()
+	if len(l) != 2 || l[view.Ref].Assignee != "u_officer" || l[del.Ref].Assignee != "" {
+		t.Fatalf("list: %+v", l)
+	}
+	l[del.Ref].State = rights.Closed
+	if _, err := reqs.Update(ctx, del.Ref, del.Version, now.Add(2*time.Minute), rights.Assign("u_lead", "u_other")); err != nil {
+		t.Fatal(err)
+	}
+	if l = list(); l[del.Ref].Assignee != "u_other" || l[del.Ref].State != del.State || l[del.Ref].Version != del.Version+1 {
+		t.Fatalf("list after the assignment: %+v", l[del.Ref])
+	}
 }
