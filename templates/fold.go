@@ -34,19 +34,64 @@ func fold(t *template.Template, resolve resolver, dict bool) error {
 	}
 	// Fragments are not reached from the page: escape each on its own, as
 	// ExecuteFragment runs it, before its constants become text.
+	run := []string{t.Name()}
 	for _, tt := range t.Templates() {
 		if strings.HasPrefix(tt.Name(), FragmentPrefix) {
 			if err := t.ExecuteTemplate(io.Discard, tt.Name(), nil); errors.As(err, &escErr) {
 				return err
 			}
+			run = append(run, tt.Name())
 		}
 	}
-	for _, tt := range t.Templates() {
-		if tt.Tree != nil {
+	// Only what runs has been escaped: a partial whose every call was inlined never is,
+	// and its constants must not become text unescaped.
+	for name := range reached(t, run) {
+		if tt := t.Lookup(name); tt != nil && tt.Tree != nil {
 			foldText(tt.Tree.Root)
 		}
 	}
 	return nil
+}
+
+// reached names the templates run from the given ones, through the calls left in them.
+func reached(t *template.Template, from []string) map[string]bool {
+	seen := map[string]bool{}
+	var visit func(n parse.Node)
+	var add func(name string)
+	add = func(name string) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		if tt := t.Lookup(name); tt != nil && tt.Tree != nil {
+			visit(tt.Tree.Root)
+		}
+	}
+	visit = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					visit(c)
+				}
+			}
+		case *parse.TemplateNode:
+			add(n.Name)
+		case *parse.IfNode:
+			visit(n.List)
+			visit(n.ElseList)
+		case *parse.RangeNode:
+			visit(n.List)
+			visit(n.ElseList)
+		case *parse.WithNode:
+			visit(n.List)
+			visit(n.ElseList)
+		}
+	}
+	for _, name := range from {
+		add(name)
+	}
+	return seen
 }
 
 func foldCalls(n parse.Node, resolve resolver) {

@@ -98,8 +98,8 @@ func (in *inliner) expand(call *parse.TemplateNode, dict bool) (*parse.ListNode,
 		e.dict = map[string]parse.Node{}
 		for i := 1; i < len(args); i += 2 {
 			k, ok := args[i].(*parse.StringNode)
-			if !ok {
-				return nil, false
+			if !ok || args[i+1].Type() == parse.NodeNil {
+				return nil, false // (a nil can be passed, not bound)
 			}
 			if _, seen := e.dict[k.Text]; !seen {
 				e.keys = append(e.keys, k.Text)

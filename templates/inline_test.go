@@ -16,8 +16,9 @@ type view struct {
 	Page   *view
 }
 
+// T's words of a key are the key in brackets, as the parse-time resolver below gives.
 func (v *view) T(key string, args ...any) string {
-	return v.Lang + ":" + key + strings.Repeat("+", len(args))
+	return "<" + key + ">" + strings.Repeat("+", len(args))
 }
 func (v *view) FieldError(name string) string { return v.Errors[name] }
 
@@ -53,7 +54,7 @@ func TestInlinedPartialsRenderAsCalled(t *testing.T) {
 	build := func(folded bool) *template.Template {
 		tt := template.Must(template.New("page").Funcs(template.FuncMap{"dict": dictForTest}).Parse(page + partials))
 		if folded {
-			if err := fold(tt, func(method, arg string) (string, bool) { return "", false }, true); err != nil {
+			if err := fold(tt, func(method, arg string) (string, bool) { return "<" + arg + ">", method == "T" }, true); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -102,6 +103,20 @@ func TestInlinedPartialsRenderAsCalled(t *testing.T) {
 		}
 		if got.String() != want.String() {
 			t.Errorf("inlined page differs:\n%s\nas called:\n%s", got.String(), want.String())
+		}
+		// A partial no longer called is left as written: run on its own, it is escaped
+		// then, its words included.
+		arg := map[string]any{"V": v, "Name": "<n>", "Label": "<l>", "Value": "<v>", "Hint": "<h>"}
+		want.Reset()
+		got.Reset()
+		if err := plain.ExecuteTemplate(&want, "field", arg); err != nil {
+			t.Fatal(err)
+		}
+		if err := inlined.ExecuteTemplate(&got, "field", arg); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("the partial on its own differs:\n%s\nas written:\n%s", got.String(), want.String())
 		}
 	}
 }
