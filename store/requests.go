@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,23 +28,11 @@ type Requests struct {
 	// from: while the kept documents are the same, the queue is too (decoding and
 	// sorting them was about a third of the officer's queue page).
 	open atomic.Pointer[openDecoded]
-	// listed keeps each request's list fields as last decoded, with the document they
-	// came from, for the same reason: decoding a whole request for a row was about a
-	// third of a person's list of requests.
-	listed struct {
-		sync.Mutex
-		m map[string]listDecoded
-	}
+	// A person's list: their index and each request's list fields as last decoded
+	// (decoding a whole request for a row was about a third of the page).
+	index  decoded[subjectRequestsDoc]
+	listed decoded[requestListDoc]
 }
-
-type listDecoded struct {
-	raw bson.Raw // held, as openDecoded.raws
-	doc requestListDoc
-}
-
-// listedMax bounds the requests whose list fields are kept (as the document cache
-// bounds the documents); past it the next one starts afresh.
-const listedMax = 4096
 
 type openDecoded struct {
 	raws []bson.Raw // held, so that no other read can come back at the same address
@@ -55,7 +42,9 @@ type openDecoded struct {
 var _ rights.Requests = (*Requests)(nil)
 
 // NewRequests returns the request store; what the requester typed is sealed with their key.
-func NewRequests(db *DB, v *vault.Vault) *Requests { return &Requests{db: db, vault: v} }
+func NewRequests(db *DB, v *vault.Vault) *Requests {
+	return &Requests{db: db, vault: v, index: decoded[subjectRequestsDoc]{coll: collSubjectRequests}, listed: decoded[requestListDoc]{coll: collRequests}}
+}
 
 type requestDoc struct {
 	Ref         string    `bson:"_id"`
@@ -414,8 +403,7 @@ type requestListDoc struct {
 // ForSubject, a reference whose request is missing is skipped, and so is every request
 // not erased once the person's data key is gone.
 func (s *Requests) ListForSubject(ctx context.Context, subject string) ([]*rights.Request, error) {
-	var idx subjectRequestsDoc
-	err := s.db.byID(ctx, collSubjectRequests, subject, &idx)
+	idx, err := s.index.byID(ctx, s.db, subject)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
@@ -424,7 +412,7 @@ func (s *Requests) ListForSubject(ctx context.Context, subject string) ([]*right
 	out := make([]*rights.Request, 0, len(idx.Refs))
 	keyChecked, keyGone := false, false
 	for _, ref := range idx.Refs {
-		d, err := s.listDoc(ctx, ref)
+		d, err := s.listed.byID(ctx, s.db, ref)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue
 		}
@@ -457,35 +445,6 @@ func (s *Requests) ListForSubject(ctx context.Context, subject string) ([]*right
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Filed.After(out[j].Filed) })
 	return out, nil
-}
-
-// listDoc is what a list shows of the request ref.
-func (s *Requests) listDoc(ctx context.Context, ref string) (requestListDoc, error) {
-	var d requestListDoc
-	if s.db.cache == nil || !cachedCollections[collRequests] {
-		return d, s.db.byID(ctx, collRequests, ref, &d)
-	}
-	raw, err := s.db.byIDRaw(ctx, collRequests, ref)
-	if err != nil {
-		return d, err
-	}
-	l := &s.listed
-	l.Lock()
-	e, ok := l.m[ref]
-	l.Unlock()
-	if ok && len(raw) > 0 && len(e.raw) == len(raw) && &e.raw[0] == &raw[0] {
-		return e.doc, nil
-	}
-	if err := bson.Unmarshal(raw, &d); err != nil {
-		return d, translate(err)
-	}
-	l.Lock()
-	if l.m == nil || len(l.m) >= listedMax {
-		l.m = map[string]listDecoded{}
-	}
-	l.m[ref] = listDecoded{raw: raw, doc: d}
-	l.Unlock()
-	return d, nil
 }
 
 // Open lists the open requests, soonest due first, from the queue collection alone (no

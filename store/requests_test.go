@@ -219,4 +219,7 @@ func TestQueueReadAgainAfterEachChange(t *testing.T) {
 	if l = list(); l[del.Ref].Assignee != "u_other" || l[del.Ref].State != del.State || l[del.Ref].Version != del.Version+1 {
 		t.Fatalf("list after the assignment: %+v", l[del.Ref])
 	}
+	if third := file(rights.Copy); len(list()) != 3 || list()[third.Ref] == nil {
+		t.Fatalf("list after a third filing: %+v", list())
+	}
 }
