@@ -11,7 +11,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // The platform's account rules (DOMAIN.md, seeds 001 and 002).
@@ -99,34 +99,6 @@ type Guard interface {
 	Clear(ctx context.Context, email, from string) error
 }
 
-// Mail is a message the account rules send; the mailer words it in Lang.
-type Mail struct {
-	// ID, when set, names the message: queuing the same one again fails with
-	// apperr.ErrConflict, and one already delivered is not delivered again.
-	ID     string
-	UserID string
-	To     string
-	Lang   string
-	Kind   string       // mail.<kind>.subject / mail.<kind>.body in the catalogues
-	Link   string       // a path on the portal; the mailer makes it absolute
-	Args   []outbox.Arg // codes and plain values, never words: see outbox.Arg
-	// Hold delays the first attempt: a mail queued before the change it reports is
-	// stored (a filing's confirmation) waits until that change has been written, or
-	// withdrawn with it.
-	Hold time.Duration
-	// Files go with the mail as attachments (a farewell's letters).
-	Files []MailFile
-}
-
-// MailFile is one attachment of a mail.
-type MailFile struct {
-	Name, Type string
-	Data       []byte
-	// ASCIIName stands in for a Name that is not plain ASCII (a Chinese one) in mail
-	// programs that cannot show it.
-	ASCIIName string
-}
-
 // Mail kinds.
 const (
 	MailVerify       = "verify"
@@ -139,7 +111,7 @@ const (
 
 // Mailer queues mail in the outbox.
 type Mailer interface {
-	Send(ctx context.Context, m Mail) error
+	Send(ctx context.Context, m mail.Mail) error
 }
 
 // Sessions beyond the basics: listing and revoking a person's sessions.
@@ -166,12 +138,14 @@ type Service struct {
 	Tokens   Tokens
 	Guard    Guard
 	Sessions SessionAdmin
+	Reviews  Reviews
 	Mailer   Mailer
-	Policy   PasswordPolicy
-	Now      func() time.Time
+	// Leases serialise the removals of administrators across instances.
+	Leases Leases
+	Policy PasswordPolicy
+	Now    func() time.Time
 
 	dummyOnce sync.Once
-	adminMu   sync.Mutex
 	dummyHash string
 }
 
@@ -231,7 +205,7 @@ func (s *Service) Register(ctx context.Context, su SignUp) error {
 		if err != nil {
 			return err
 		}
-		return s.Mailer.Send(ctx, Mail{UserID: existing.ID, To: existing.Email, Lang: mailLang(existing, su.Lang), Kind: MailSignupExists, Link: "/signin"})
+		return s.Mailer.Send(ctx, mail.Mail{UserID: existing.ID, To: existing.Email, Lang: mailLang(existing, su.Lang), Kind: MailSignupExists, Link: "/signin"})
 	}
 	if err != nil {
 		return err
@@ -259,7 +233,7 @@ func (s *Service) sendVerify(ctx context.Context, u *User) error {
 	if err := s.Tokens.Create(ctx, &Token{Hash: TokenHash(token), Purpose: PurposeVerify, UserID: u.ID, Expires: s.Now().Add(VerifyLinkLifetime)}); err != nil {
 		return err
 	}
-	return s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: MailVerify, Link: "/verify?token=" + token})
+	return s.Mailer.Send(ctx, mail.Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: MailVerify, Link: "/verify?token=" + token})
 }
 
 // ResendVerification mails a new link to a signed-in person whose address is unverified.
@@ -399,8 +373,8 @@ func (s *Service) SignInFrom(ctx context.Context, email, password, from string) 
 // guard's atomic count means one request sees the lock; the mail's ID makes a retry
 // harmless. A failure to queue it does not change the answer.
 func (s *Service) tellLocked(ctx context.Context, u *User, at time.Time) {
-	_ = s.Mailer.Send(ctx, Mail{ID: "staff-locked:" + u.ID + ":" + at.UTC().Format(time.RFC3339Nano), UserID: u.ID, To: u.Email,
-		Lang: u.Lang, Kind: MailStaffLocked, Link: "/forgot", Args: []outbox.Arg{outbox.Time(at.UTC().Format(time.RFC3339))}})
+	_ = s.Mailer.Send(ctx, mail.Mail{ID: "staff-locked:" + u.ID + ":" + at.UTC().Format(time.RFC3339Nano), UserID: u.ID, To: u.Email,
+		Lang: u.Lang, Kind: MailStaffLocked, Link: "/forgot", Args: []mail.Arg{mail.Time(at.UTC().Format(time.RFC3339))}})
 }
 
 // Locked reports whether sign-in is locked for an address.
@@ -439,7 +413,7 @@ func (s *Service) RequestReset(ctx context.Context, email, lang string) error {
 	if err := s.Tokens.Create(ctx, &Token{Hash: TokenHash(token), Purpose: PurposeReset, UserID: u.ID, Expires: s.Now().Add(ResetLinkLifetime)}); err != nil {
 		return err
 	}
-	return s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: mailLang(u, lang), Kind: MailReset, Link: "/reset?token=" + token, Args: []outbox.Arg{outbox.Num(int(ResetLinkLifetime.Minutes()))}})
+	return s.Mailer.Send(ctx, mail.Mail{UserID: u.ID, To: u.Email, Lang: mailLang(u, lang), Kind: MailReset, Link: "/reset?token=" + token, Args: []mail.Arg{mail.Num(int(ResetLinkLifetime.Minutes()))}})
 }
 
 // CheckReset reports whether a reset link is still usable, without spending it.
@@ -630,7 +604,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, keepSession, curr
 	if err := s.Sessions.DeleteForUser(ctx, u.ID, keepSession); err != nil {
 		return nil, err
 	}
-	_ = s.Mailer.Send(ctx, Mail{UserID: nu.ID, To: nu.Email, Lang: nu.Lang, Kind: MailPasswordSet, Link: "/forgot"})
+	_ = s.Mailer.Send(ctx, mail.Mail{UserID: nu.ID, To: nu.Email, Lang: nu.Lang, Kind: MailPasswordSet, Link: "/forgot"})
 	return nu, nil
 }
 

@@ -17,8 +17,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/notify"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -60,7 +59,7 @@ type svcEnv struct {
 	guard    *store.Guard
 	sessions *store.Sessions
 	mail     *store.Outbox
-	mailer   *notify.Mailer
+	mailer   *mail.Mailer
 	cat      *i18n.Catalog
 	clk      *svcClock
 	svc      *account.Service
@@ -75,7 +74,7 @@ func newSvcEnv(t *testing.T) *svcEnv {
 		guard: store.NewGuard(db.DB, storetest.EmailKey), sessions: store.NewSessions(db.DB),
 		mail: store.NewOutbox(db.DB, storetest.Vault(db.DB)), cat: i18n.MustLoad(), clk: &svcClock{t: svcStart},
 	}
-	e.mailer = &notify.Mailer{Outbox: e.mail, Cat: e.cat, BaseURL: "https://portal.example", Now: e.clk.Now}
+	e.mailer = &mail.Mailer{Outbox: e.mail, Cat: e.cat, BaseURL: "https://portal.example", Now: e.clk.Now}
 	e.svc = e.service(nil)
 	h, err := account.HashPassword(svcPassword)
 	if err != nil {
@@ -89,6 +88,7 @@ func newSvcEnv(t *testing.T) *svcEnv {
 func (e *svcEnv) service(adjust func(s *account.Service)) *account.Service {
 	s := &account.Service{
 		Users: e.users, Tokens: e.tokens, Guard: e.guard, Sessions: e.sessions, Mailer: e.mailer, Now: e.clk.Now,
+		Reviews: store.NewReviews(e.db.DB, storetest.Vault(e.db.DB)), Leases: store.NewLeases(e.db.DB),
 	}
 	if adjust != nil {
 		adjust(s)
@@ -152,7 +152,7 @@ func (e *svcEnv) sessionIDs(userID string) []string {
 }
 
 // pending returns every queued message, oldest first.
-func (e *svcEnv) pending() []*outbox.Message {
+func (e *svcEnv) pending() []*mail.Message {
 	e.t.Helper()
 	ms, err := e.mail.Pending(e.t.Context(), svcFarFuture, 0)
 	if err != nil {
@@ -167,9 +167,9 @@ func (e *svcEnv) pending() []*outbox.Message {
 }
 
 // mailTo returns the messages of one kind queued for an address, oldest first.
-func (e *svcEnv) mailTo(addr, kind string) []*outbox.Message {
+func (e *svcEnv) mailTo(addr, kind string) []*mail.Message {
 	e.t.Helper()
-	var out []*outbox.Message
+	var out []*mail.Message
 	for _, m := range e.pending() {
 		if m.To == account.NormalizeEmail(addr) && (kind == "" || m.Kind == kind) {
 			out = append(out, m)
@@ -179,7 +179,7 @@ func (e *svcEnv) mailTo(addr, kind string) []*outbox.Message {
 }
 
 // lastMail returns the newest message of a kind for an address, failing if there is none.
-func (e *svcEnv) lastMail(addr, kind string) *outbox.Message {
+func (e *svcEnv) lastMail(addr, kind string) *mail.Message {
 	e.t.Helper()
 	ms := e.mailTo(addr, kind)
 	if len(ms) == 0 {
@@ -191,7 +191,7 @@ func (e *svcEnv) lastMail(addr, kind string) *outbox.Message {
 var svcLinkRE = regexp.MustCompile(`https://portal\.example(/[a-z]+)\?token=([a-z0-9]+)`)
 
 // linkToken returns the token of the link to path in a mail body.
-func linkToken(t *testing.T, m *outbox.Message, path string) string {
+func linkToken(t *testing.T, m *mail.Message, path string) string {
 	t.Helper()
 	for _, g := range svcLinkRE.FindAllStringSubmatch(m.Body, -1) {
 		if g[1] == path {

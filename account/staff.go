@@ -12,6 +12,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/ids"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // StaffInput is what an administrator sets on a staff account.
@@ -108,11 +109,13 @@ func (s *Service) UpdateStaff(ctx context.Context, by, id string, version int64,
 	}
 	stillAdmin := slices.Contains(in.Roles, RoleAdmin) && !in.Disabled
 	if current.Has(RoleAdmin) && !stillAdmin {
-		// Serialise administrator removals, so two administrators demoting each other at
-		// once cannot both pass the check. (One process per embedded database; several
-		// instances on MongoDB share this gap.)
-		s.adminMu.Lock()
-		defer s.adminMu.Unlock()
+		// One administrator removal at a time, on every instance: two administrators
+		// demoting each other at once must not both pass the check.
+		release, err := s.holdAdminLease(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 		if err := s.keepOneAdmin(ctx, id); err != nil {
 			return nil, err
 		}
@@ -136,6 +139,54 @@ func (s *Service) UpdateStaff(ctx context.Context, by, id string, version int64,
 // accessChanged reports whether in changes u's roles, expiry or contractor status.
 func accessChanged(u *User, in StaffInput) bool {
 	return !slices.Equal(uniqueRoles(in.Roles), uniqueRoles(u.Roles)) || in.Contractor != u.Contractor || !in.Expires.Equal(u.Expires)
+}
+
+// Leases hands out short leases shared by every instance on the database.
+type Leases interface {
+	// Claim takes the named lease for holder until now+ttl when nobody holds it or it
+	// has run out; false when someone else holds it.
+	Claim(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error)
+	// Release gives holder's lease up (nothing when it ran out and went to another).
+	Release(ctx context.Context, name, holder string) error
+}
+
+const (
+	adminLease = "admin-removal"
+	// adminLeaseTTL outlasts a removal (a few reads and writes) many times over, and
+	// frees the lease soon enough if its holder stops half-way.
+	adminLeaseTTL = 5 * time.Second
+	// adminLeaseWait bounds the wait for a removal running elsewhere; beyond it the
+	// administrator is told the accounts changed meanwhile and saves again.
+	adminLeaseWait = 3 * time.Second
+)
+
+// holdAdminLease claims the administrator-removal lease, waiting a bounded time for
+// another holder, and returns its release. apperr.ErrStale when the wait runs out.
+func (s *Service) holdAdminLease(ctx context.Context) (release func(), err error) {
+	holder := ids.Token(12) // per claim: two removals on one instance must not share it
+	pause, waited := 5*time.Millisecond, time.Duration(0)
+	for {
+		ok, err := s.Leases.Claim(ctx, adminLease, holder, adminLeaseTTL, s.Now())
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return func() { _ = s.Leases.Release(context.WithoutCancel(ctx), adminLease, holder) }, nil
+		}
+		// Counted in pauses, not by the clock, which tests may hold still.
+		if waited >= adminLeaseWait {
+			return nil, fmt.Errorf("administrator removal under way elsewhere: %w", apperr.ErrStale)
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		waited += pause
+		pause = min(pause*2, 200*time.Millisecond)
+	}
 }
 
 // keepOneAdmin fails when no enabled administrator other than id would remain.
@@ -162,7 +213,7 @@ func (s *Service) Unlock(ctx context.Context, id string) (*User, error) {
 	if err := s.Guard.Clear(ctx, u.Email, ""); err != nil {
 		return nil, err
 	}
-	_ = s.Mailer.Send(ctx, Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: MailUnlocked, Link: "/signin"})
+	_ = s.Mailer.Send(ctx, mail.Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: MailUnlocked, Link: "/signin"})
 	return u, nil
 }
 

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"bytes"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,10 +106,28 @@ var labelVisitor, labelNetwork = []byte("visitor"), []byte("network")
 
 // Record counts one page view.
 func (b *Buffer) Record(h Hit) {
+	if h.Visit == nil {
+		b.record(h, nil)
+		return
+	}
+	s := *h.Visit
+	h.Visit = nil
+	b.record(h, &s)
+}
+
+// RecordVisit is Record of a view with its visitor's step, taken apart from the hit:
+// a hit pointing at the step (whose strings go into the counts, so the compiler takes
+// all it holds to outlive the call) made the step an allocation every counted view.
+func (b *Buffer) RecordVisit(h Hit, s Step) {
+	h.Visit = nil
+	b.record(h, &s)
+}
+
+func (b *Buffer) record(h Hit, s *Step) {
 	date := DayOf(h.Time)
 	var visitor, network uint64
-	if h.Visit != nil {
-		visitor = b.sums.sum(b.hasher, 0, labelVisitor, h.Visit.Next.ID[:])
+	if s != nil {
+		visitor = b.sums.sum(b.hasher, 0, labelVisitor, s.Next.ID[:])
 	}
 	if h.Network != nil {
 		network = b.sums.sum(b.hasher, 1, labelNetwork, h.Network)
@@ -127,7 +146,7 @@ func (b *Buffer) Record(h Hit) {
 	if h.Network != nil {
 		d.Networks.Add(network)
 	}
-	if s := h.Visit; s != nil {
+	if s != nil {
 		d.Visitors.Add(visitor)
 		d.Online += int64(s.Online / time.Second)
 		vd := b.day(s.VisitDay)
@@ -188,8 +207,10 @@ type sumEntry struct {
 
 // sum is h.Sum(label, v) for values of at most 16 bytes; kind tells the labels apart.
 func (c *sumCache) sum(h Hasher, kind byte, label, v []byte) uint64 {
+	// The hasher (an interface) is handed copies only: v itself would otherwise be taken
+	// to outlive the call, and with it the visit it points into.
 	if len(v) > 16 {
-		return h.Sum(label, v)
+		return h.Sum(label, bytes.Clone(v))
 	}
 	i := uint(kind)
 	for _, b := range v {
@@ -199,8 +220,9 @@ func (c *sumCache) sum(h Hasher, kind byte, label, v []byte) uint64 {
 	if e := slot.Load(); e != nil && e.kind == kind && e.n == len(v) && string(e.key[:e.n]) == string(v) {
 		return e.sum
 	}
-	e := &sumEntry{kind: kind, n: len(v), sum: h.Sum(label, v)}
+	e := &sumEntry{kind: kind, n: len(v)}
 	copy(e.key[:], v)
+	e.sum = h.Sum(label, e.key[:e.n])
 	slot.Store(e)
 	return e.sum
 }

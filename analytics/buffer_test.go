@@ -465,3 +465,35 @@ func TestBufferSketchesMatchHashingEachView(t *testing.T) {
 		t.Fatal("the buffer's sketches differ from those of hashing every view")
 	}
 }
+
+// A view recorded with its step apart counts exactly as one pointing at it, and a repeat
+// visitor's view (its day, its id and network hashed lately, every value seen) costs
+// no allocation.
+func TestRecordVisitCountsAsRecordWithoutAllocating(t *testing.T) {
+	at := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	pointing, apart := NewBuffer(bufKey), NewBuffer(bufKey)
+	var prev *Visitor
+	for i := range 40 {
+		now := at.Add(time.Duration(i*50) * time.Second)
+		s := Advance(prev, now, func() [16]byte { return visitorID(i % 3) })
+		h := Hit{Time: now, Path: "/privacy", Lang: "zh-TW", Referrer: Direct, Agent: Agent{Browser: "Chrome", OS: "Windows", Device: "desktop"},
+			Network: []byte{10, 0, byte(i % 2)}}
+		pointing.Record(Hit{Time: h.Time, Path: h.Path, Lang: h.Lang, Referrer: h.Referrer, Agent: h.Agent, Network: h.Network, Visit: &s})
+		apart.RecordVisit(h, s)
+		next := s.Next
+		prev = &next
+	}
+	a, b := byDate(t, pointing.Take()), byDate(t, apart.Take())
+	if fmt.Sprintf("%+v", a["2026-11-23"]) != fmt.Sprintf("%+v", b["2026-11-23"]) || len(a) != len(b) {
+		t.Fatalf("counted apart:\n%+v\npointing:\n%+v", b["2026-11-23"], a["2026-11-23"])
+	}
+	buf := NewBuffer(bufKey)
+	h := Hit{Time: at, Path: "/privacy", Lang: "zh-TW", Referrer: Direct, Agent: Agent{Browser: "Chrome", OS: "Windows", Device: "desktop"},
+		Network: []byte{10, 0, 1}}
+	s := Advance(nil, at, func() [16]byte { return visitorID(7) })
+	buf.RecordVisit(h, s)
+	s = Advance(&s.Next, at.Add(time.Second), nil)
+	if n := testing.AllocsPerRun(100, func() { buf.RecordVisit(h, s) }); n != 0 {
+		t.Errorf("a repeat visitor's view: %v allocations", n)
+	}
+}

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/example/pdpa-portal/internal/ids"
@@ -92,4 +93,24 @@ func Bucket(d time.Duration) int {
 }
 
 // DayOf is the report day (Asia/twtime.Zone) of a time, as YYYY-MM-DD.
-func DayOf(t time.Time) string { return t.In(twtime.Zone).Format(time.DateOnly) }
+func DayOf(t time.Time) string {
+	u := t.Unix()
+	if d := lastDay.Load(); d != nil && u >= d.from && u < d.to {
+		return d.date
+	}
+	t = t.In(twtime.Zone)
+	y, m, dd := t.Date()
+	from := time.Date(y, m, dd, 0, 0, 0, 0, twtime.Zone)
+	d := &dayName{from: from.Unix(), to: from.AddDate(0, 0, 1).Unix(), date: t.Format(time.DateOnly)}
+	lastDay.Store(d)
+	return d.date
+}
+
+// lastDay is the day DayOf named last: a counted view asks for its day and its visit's,
+// nearly always today, and formatting it anew made two strings a view.
+var lastDay atomic.Pointer[dayName]
+
+type dayName struct {
+	from, to int64 // Unix seconds: the day's first, and the next day's
+	date     string
+}

@@ -214,6 +214,27 @@ func TestDayOfIsTaipei(t *testing.T) {
 	}
 }
 
+// DayOf remembers the day it named last: asked again and again across midnight, in any
+// order, it names each moment's own day, and a repeated day costs no allocation.
+func TestDayOfAcrossMidnightAndWithoutAllocating(t *testing.T) {
+	midnight := time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC) // 2026-11-24 00:00 in Taipei
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{
+		{midnight.Add(-time.Second), "2026-11-23"}, {midnight, "2026-11-24"}, {midnight.Add(-time.Second), "2026-11-23"},
+		{midnight.Add(24*time.Hour - time.Second), "2026-11-24"}, {midnight.Add(24 * time.Hour), "2026-11-25"},
+		{midnight.Add(-30 * 24 * time.Hour), "2026-10-25"}, {midnight.Add(time.Nanosecond), "2026-11-24"},
+	} {
+		if got := DayOf(c.at); got != c.want {
+			t.Errorf("DayOf(%v) = %s, want %s", c.at, got, c.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = DayOf(midnight.Add(time.Hour)) }); n != 0 {
+		t.Errorf("DayOf of the same day again: %v allocations", n)
+	}
+}
+
 // Another instance's clock a few seconds ahead: the same visitor and visit, no time.
 func TestAdvanceToleratesClockSkew(t *testing.T) {
 	now := visitT0

@@ -51,6 +51,35 @@ func (e *Invalid) Add(field, key string, args ...any) *Invalid {
 	return e
 }
 
+// AddOnce adds a problem unless the field has one already: one message per field.
+func (e *Invalid) AddOnce(field, key string, args ...any) *Invalid {
+	for _, p := range e.Problems {
+		if p.Field == field {
+			return e
+		}
+	}
+	return e.Add(field, key, args...)
+}
+
+// Join adds more's problems to e's, keeping one problem per field: what a form found
+// itself (a date it could not read) comes first, the rules' findings after it.
+func (e *Invalid) Join(more *Invalid) *Invalid {
+	if more == nil {
+		return e
+	}
+	seen := map[string]bool{}
+	for _, p := range e.Problems {
+		seen[p.Field] = true
+	}
+	for _, p := range more.Problems {
+		if p.Field == "" || !seen[p.Field] {
+			e.Problems = append(e.Problems, p)
+			seen[p.Field] = true
+		}
+	}
+	return e
+}
+
 // OrNil returns nil when nothing was added, so callers can `return v.OrNil()`.
 func (e *Invalid) OrNil() error {
 	if e == nil || len(e.Problems) == 0 {

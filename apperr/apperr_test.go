@@ -23,3 +23,14 @@ func TestIsStorageFull(t *testing.T) {
 		}
 	}
 }
+
+// A form's own problem on a field keeps its place; the rules add only fields without one.
+func TestJoinKeepsOneProblemPerField(t *testing.T) {
+	form := (&Invalid{}).Add("first", "field.date")
+	form.AddOnce("first", "disclosure.date_required")
+	rules := (&Invalid{}).Add("first", "disclosure.date_required").Add("ground", "disclosure.ground_invalid").Add("ground", "field.too_long")
+	got := form.Join(rules).Problems
+	if len(got) != 2 || got[0].Key != "field.date" || got[1].Key != "disclosure.ground_invalid" {
+		t.Fatalf("joined: %+v", got)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -39,7 +40,7 @@ type Guests interface {
 
 // Mailer queues mail.
 type Mailer interface {
-	Send(ctx context.Context, m account.Mail) error
+	Send(ctx context.Context, m mail.Mail) error
 }
 
 // Consents withdraws a purpose on a request's behalf.
@@ -72,13 +73,29 @@ type Packages interface {
 // LetterDocs renders a request's letters as documents of their own, to be mailed before
 // the data behind them is erased (the web layer holds the letter's page).
 type LetterDocs interface {
-	LetterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error)
+	LetterFiles(ctx context.Context, r *rights.Request) ([]mail.File, error)
+}
+
+// FilingClaims are the filings a person has in flight: admitted under the quota, not yet
+// stored. A claim is a compare-and-set on the person's document, so of two filings
+// admitted at once on two instances one is told to look again.
+type FilingClaims interface {
+	// Filings returns the person's requests, the references of their filings in flight
+	// and the version of those claims.
+	Filings(ctx context.Context, subject string, now time.Time) (mine []*rights.Request, pending []string, version int64, err error)
+	// Claim records ref as in flight if the claims are still at version; false when
+	// another filing changed them first.
+	Claim(ctx context.Context, subject, ref string, version int64, now time.Time) (bool, error)
+	// Unclaim drops the claim of a filing refused after it was admitted.
+	Unclaim(ctx context.Context, subject, ref string, now time.Time) error
 }
 
 // PackageBuilder starts building the copy package of a fulfilled copy request in the
 // background (export.Builder).
 type PackageBuilder interface {
 	Start(r *rights.Request, lang string)
+	// Begin claims the package first: export.ErrBuilding when another build holds it.
+	Begin(ctx context.Context, r *rights.Request, lang string) error
 }
 
 // Service files requests and carries out the officer's actions on them.
@@ -116,8 +133,9 @@ type Service struct {
 	Quota  rights.Quota
 	Quotas rights.QuotaSetting
 	Usage  rights.Usage
-	// Locks serialise one person's filings; shared by every copy of the service.
-	Locks *Locks
+	// Filings admit one person's filings under the quota one at a time, across
+	// instances.
+	Filings FilingClaims
 	// Space is the web layer's: whether the disk has room for attachments.
 	Space Space
 }

@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
-	"sync"
 	"time"
 
-	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -77,7 +75,7 @@ var ErrUploadsPaused = errors.New("uploads paused: the disk is nearly full")
 
 // Files are the attachments of requests, as filing and messages store them.
 type Files interface {
-	Put(ctx context.Context, f *files.File, r io.Reader) error
+	Put(ctx context.Context, f *attachments.File, r io.Reader) error
 	Used(ctx context.Context, ref string) (int64, error)
 	Delete(ctx context.Context, ref string, ids []string) error
 	DeleteRef(ctx context.Context, ref string) error
@@ -95,25 +93,16 @@ type Space interface {
 	UploadsPaused(ctx context.Context) bool
 }
 
-// Locks serialise one person's filings, by stripe.
-type Locks [64]sync.Mutex
-
-func (l *Locks) of(key string) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	return &l[h.Sum32()%uint32(len(l))]
-}
-
 // File stores a checked request with its attachments and its confirmation mail, all or
 // none, and returns it numbered and dated.
 func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 	r := f.Request
-	var mail func(ctx context.Context, r *rights.Request) (string, error)
+	var confirm func(ctx context.Context, r *rights.Request) (string, error)
 	uploadedBy := ""
 	switch {
 	case f.Citizen != nil:
 		r.Subject, uploadedBy = f.Citizen.ID, f.Citizen.ID
-		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+		confirm = func(ctx context.Context, r *rights.Request) (string, error) {
 			return s.queueReceived(ctx, r, f.Citizen.Email, f.Citizen.Lang)
 		}
 	case f.Guest != nil:
@@ -131,7 +120,7 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 			return Filed{}, err
 		}
 		r.Subject, uploadedBy = guest.ID, guest.ID
-		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+		confirm = func(ctx context.Context, r *rights.Request) (string, error) {
 			return s.QueueGuestCode(ctx, r, g.Bind, g.Email, g.Lang, "guest_request_received")
 		}
 	case f.Intake != nil:
@@ -145,13 +134,13 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 		}
 		uploadedBy = r.EnteredBy
 		// A person without e-mail is sent none.
-		mail = func(ctx context.Context, r *rights.Request) (string, error) {
+		confirm = func(ctx context.Context, r *rights.Request) (string, error) {
 			return s.QueueToRequester(ctx, r, "request_received")
 		}
 	default:
 		return Filed{}, errors.New("a filing names who files it")
 	}
-	if err := s.fileWhole(ctx, r, f.Attached, uploadedBy, mail); err != nil {
+	if err := s.fileWhole(ctx, r, f.Attached, uploadedBy, confirm); err != nil {
 		return Filed{}, err
 	}
 	out := Filed{Request: r}
@@ -171,26 +160,22 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 // that number, and the request itself last: until that write succeeds nobody can see the
 // request, and if anything fails, what was written before is taken away again (a number
 // taken and not used leaves a gap). So an acknowledged filing always has every file the
-// person attached and its confirmation in the outbox; a refused one has neither. mail
+// person attached and its confirmation in the outbox; a refused one has neither. confirm
 // queues the confirmation, held a few seconds so the worker cannot send it before the
 // request's last write (or its withdrawal), and returns its id.
-func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []Attached, by string, mail func(ctx context.Context, r *rights.Request) (string, error)) error {
+func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []Attached, by string, confirm func(ctx context.Context, r *rights.Request) (string, error)) error {
 	q, err := s.quota(ctx)
 	if err != nil {
 		return err
 	}
-	if r.EnteredBy == "" && !rights.IsGuest(r.Subject) {
-		// One person's filings are checked against the quota and stored one at a time,
-		// so forty sent at once cannot all pass the check. (One process: instances
-		// sharing a MongoDB can each let one more through.)
-		mu := s.Locks.of(r.Subject)
-		mu.Lock()
-		defer mu.Unlock()
-		mine, err := s.Requests.ForSubject(ctx, r.Subject)
+	counted := r.EnteredBy == "" && !rights.IsGuest(r.Subject)
+	if counted {
+		// A first look, so a person over the quota is told so before a number is taken.
+		mine, pending, _, err := s.Filings.Filings(ctx, r.Subject, s.Now())
 		if err != nil {
 			return err
 		}
-		if err := q.Check(mine, s.Now()); err != nil {
+		if err := q.CheckPending(mine, len(pending), s.Now()); err != nil {
 			return err
 		}
 	}
@@ -214,6 +199,11 @@ func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []A
 	if err := s.Requests.Number(ctx, r); err != nil {
 		return err
 	}
+	if counted {
+		if err := s.admit(ctx, q, r); err != nil {
+			return err // the number taken stays unused: a gap
+		}
+	}
 	stored := false
 	for _, a := range attached {
 		if len(a.Files) == 0 {
@@ -221,27 +211,54 @@ func (s *Service) fileWhole(ctx context.Context, r *rights.Request, attached []A
 		}
 		stored = true
 		if _, err := s.storeFiles(ctx, r, a.Files, a.Role, a.Purpose, "", by); err != nil {
-			s.undoFiling(ctx, r, true, "")
+			s.undoFiling(ctx, r, true, "", counted)
 			return fmt.Errorf("attachment of %s: %w", r.Ref, err)
 		}
 	}
-	mailID, err := mail(ctx, r)
+	mailID, err := confirm(ctx, r)
 	if err != nil {
-		s.undoFiling(ctx, r, stored, "")
+		s.undoFiling(ctx, r, stored, "", counted)
 		return fmt.Errorf("confirmation mail of %s: %w", r.Ref, err)
 	}
 	if err := s.Requests.Create(ctx, r); err != nil {
-		s.undoFiling(ctx, r, stored, mailID)
+		s.undoFiling(ctx, r, stored, mailID, counted)
 		return err
 	}
 	return nil
 }
 
+// admit checks the numbered filing r against the quota and claims its place, so that
+// one person's filings sent at once to several instances cannot all pass the check:
+// the claim is a compare-and-set on the person's filings, and a filing that loses it
+// looks again (a bounded number of times).
+func (s *Service) admit(ctx context.Context, q rights.Quota, r *rights.Request) error {
+	for range 20 {
+		now := s.Now()
+		mine, pending, version, err := s.Filings.Filings(ctx, r.Subject, now)
+		if err != nil {
+			return err
+		}
+		if err := q.CheckPending(mine, len(pending), now); err != nil {
+			return err
+		}
+		if ok, err := s.Filings.Claim(ctx, r.Subject, r.Ref, version, now); err != nil || ok {
+			return err
+		}
+	}
+	return fmt.Errorf("filing of %s: %w", r.Ref, apperr.ErrStale)
+}
+
 // undoFiling removes what a refused filing stored before it failed. It runs on its own
 // deadline: the person's request may have been cancelled.
-func (s *Service) undoFiling(ctx context.Context, r *rights.Request, files bool, mailID string) {
+func (s *Service) undoFiling(ctx context.Context, r *rights.Request, files bool, mailID string, claimed bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	if claimed {
+		if err := s.Filings.Unclaim(ctx, r.Subject, r.Ref, s.Now()); err != nil {
+			// The claim counts against the person's quota until it runs out.
+			s.Log.Error("refused filing: its claim could not be dropped", "ref", r.Ref, "err", err)
+		}
+	}
 	if mailID != "" && s.Withdraw != nil {
 		if err := s.Withdraw.Withdraw(ctx, mailID); err != nil {
 			s.Log.Error("refused filing: its confirmation mail could not be withdrawn", "ref", r.Ref, "err", err)
@@ -266,7 +283,7 @@ func (s *Service) storeFiles(ctx context.Context, r *rights.Request, ups []Uploa
 		if err != nil {
 			return stored, err
 		}
-		meta := &files.File{Ref: r.Ref, Subject: r.Subject, Name: u.Name, Role: role, Purpose: purpose, MessageID: messageID,
+		meta := &attachments.File{Ref: r.Ref, Subject: r.Subject, Name: u.Name, Role: role, Purpose: purpose, MessageID: messageID,
 			UploadedBy: by, Created: s.Now()}
 		err = s.Files.Put(ctx, meta, f)
 		_ = f.Close()
@@ -303,8 +320,8 @@ func (s *Service) dateFiled(ctx context.Context, r *rights.Request) error {
 // it before the request exists, or before a refused filing withdraws it.
 func (s *Service) queueReceived(ctx context.Context, r *rights.Request, to, lang string) (string, error) {
 	id := ids.New("m")
-	return id, s.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
-		Link: "/requests/" + r.Ref, Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String())}, Hold: receivedMailHold})
+	return id, s.Mailer.Send(ctx, mail.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: "request_received",
+		Link: "/requests/" + r.Ref, Args: []mail.Arg{mail.Text(r.Ref), mail.Date(r.Due.String())}, Hold: receivedMailHold})
 }
 
 // receivedMailHold is far longer than storing a request takes, and short beside the
@@ -319,6 +336,6 @@ func (s *Service) QueueGuestCode(ctx context.Context, r *rights.Request, bind, e
 		return "", fmt.Errorf("guest code: %w", err)
 	}
 	id := ids.New("m")
-	return id, s.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: email, Lang: lang, Kind: kind,
-		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String()), outbox.Text(code)}})
+	return id, s.Mailer.Send(ctx, mail.Mail{ID: id, UserID: r.Subject, To: email, Lang: lang, Kind: kind,
+		Link: "/guest/requests/" + r.Ref + "/confirm", Args: []mail.Arg{mail.Text(r.Ref), mail.Date(r.Due.String()), mail.Text(code)}})
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -145,7 +145,7 @@ func (s *Service) Fulfil(ctx context.Context, cmd FulfilCommand) (Result, error)
 	// The letters and any copy package not yet downloaded go with the farewell: they are
 	// gathered before anything is recorded, while the person's data can still be read,
 	// and named in the language the person reads their mail in.
-	var files []account.MailFile
+	var files []mail.File
 	var to, lang string
 	if eff.Erase {
 		to, lang = s.requesterAddress(ctx, r)
@@ -167,7 +167,7 @@ func (s *Service) Fulfil(ctx context.Context, cmd FulfilCommand) (Result, error)
 			return Result{}, failed(err)
 		}
 		if len(files) > 0 {
-			owed = outbox.Seq(owed, outbox.Text("\n\n"), outbox.Key("erase.owed_attached", outbox.Num(len(files))))
+			owed = mail.Seq(owed, mail.Text("\n\n"), mail.Key("erase.owed_attached", mail.Num(len(files))))
 		}
 		res := Result{Request: updated}
 		if rep, err := s.Eraser.Erase(ctx, r.Subject, keep); err != nil {
@@ -212,37 +212,37 @@ func (s *Service) requesterAddress(ctx context.Context, r *rights.Request) (to, 
 // are owed before their account goes — as codes worded in the reader's language, and
 // names the requests whose decision is still open to appeal, which keep their letter
 // without the name.
-func (s *Service) owedBeforeErasure(ctx context.Context, subject string) (outbox.Arg, []string, error) {
+func (s *Service) owedBeforeErasure(ctx context.Context, subject string) (mail.Arg, []string, error) {
 	rs, err := s.Requests.ForSubject(ctx, subject)
 	if err != nil {
-		return outbox.Arg{}, nil, err
+		return mail.Arg{}, nil, err
 	}
-	var lines []outbox.Arg
+	var lines []mail.Arg
 	var keep []string
 	for i, r := range rs {
 		if i > 0 {
-			lines = append(lines, outbox.Text("\n"))
+			lines = append(lines, mail.Text("\n"))
 		}
-		lines = append(lines, outbox.Text("- "), outbox.Key("erase.owed_request", outbox.Text(r.Ref), outbox.Key("right."+string(r.Kind)+".name"), outbox.Key("state."+string(r.State))))
+		lines = append(lines, mail.Text("- "), mail.Key("erase.owed_request", mail.Text(r.Ref), mail.Key("right."+string(r.Kind)+".name"), mail.Key("state."+string(r.State))))
 		if d := r.Decision; d != nil {
-			lines = append(lines, outbox.Text(" "), outbox.Key("erase.owed_decision", outbox.Key("outcome."+string(d.Outcome)), outbox.Date(rights.DateOf(d.At).String())))
+			lines = append(lines, mail.Text(" "), mail.Key("erase.owed_decision", mail.Key("outcome."+string(d.Outcome)), mail.Date(rights.DateOf(d.At).String())))
 		}
 		if rights.AppealOpen(r, s.Now()) {
 			keep = append(keep, r.Ref)
-			lines = append(lines, outbox.Text(" "), outbox.Key("erase.owed_appeal", outbox.Date(rights.DateOf(r.Decision.At).AddDays(rights.AppealDays+rights.AppealServiceDays).String())))
+			lines = append(lines, mail.Text(" "), mail.Key("erase.owed_appeal", mail.Date(rights.DateOf(r.Decision.At).AddDays(rights.AppealDays+rights.AppealServiceDays).String())))
 		}
 	}
-	return outbox.Seq(lines...), keep, nil
+	return mail.Seq(lines...), keep, nil
 }
 
 // farewell confirms an erasure to the address the person had, under a fresh key of its
 // own (theirs is destroyed): the reference, and each of their requests with its decision.
-func (s *Service) farewell(ctx context.Context, r *rights.Request, to, lang string, owed outbox.Arg, files []account.MailFile) {
+func (s *Service) farewell(ctx context.Context, r *rights.Request, to, lang string, owed mail.Arg, files []mail.File) {
 	id, err := s.Eraser.Farewell(ctx)
 	if err == nil {
 		// One farewell per erasure: a run finishing one that failed part-way, or two
 		// runs at once, find it queued already.
-		err = s.Mailer.Send(ctx, account.Mail{ID: "farewell-" + r.Ref, UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []outbox.Arg{outbox.Text(r.Ref), owed}, Files: files})
+		err = s.Mailer.Send(ctx, mail.Mail{ID: "farewell-" + r.Ref, UserID: id, To: to, Lang: lang, Kind: "request_erased", Args: []mail.Arg{mail.Text(r.Ref), owed}, Files: files})
 	}
 	if err != nil && !errors.Is(err, apperr.ErrConflict) {
 		s.Log.Error("erasure done but its confirmation was not queued", "ref", r.Ref, "err", err)
@@ -284,13 +284,13 @@ func (s *Service) EraseAgain(ctx context.Context, cmd EraseCommand) (Result, err
 	if err != nil && !errors.Is(err, vault.ErrKeyDestroyed) {
 		return Result{}, failed(err)
 	}
-	var files []account.MailFile
+	var files []mail.File
 	if to != "" {
 		if files, err = s.owedFiles(ctx, r.Subject, lang, true); err != nil {
 			return Result{}, failed(err)
 		}
 		if len(files) > 0 {
-			owed = outbox.Seq(owed, outbox.Text("\n\n"), outbox.Key("erase.owed_attached", outbox.Num(len(files))))
+			owed = mail.Seq(owed, mail.Text("\n\n"), mail.Key("erase.owed_attached", mail.Num(len(files))))
 		}
 	}
 	rep, err := s.Eraser.Erase(ctx, r.Subject, keep)
@@ -318,6 +318,12 @@ func (s *Service) RebuildPackage(ctx context.Context, cmd Command, lang string) 
 		r.Decision.Outcome == rights.Refused || (p != nil && p.State == export.PackageBuilding) {
 		return Result{}, rights.ErrChanged
 	}
-	s.Builder.Start(r, s.RequesterLang(ctx, r, lang))
+	// Two officers, or an officer and the fulfilment's own build, may start at once: the
+	// package is claimed, and the one that finds it claimed is told the request changed.
+	if err := s.Builder.Begin(ctx, r, s.RequesterLang(ctx, r, lang)); errors.Is(err, export.ErrBuilding) {
+		return Result{}, rights.ErrChanged
+	} else if err != nil {
+		return Result{}, failed(err)
+	}
 	return Result{Request: r, Flash: Flash{Key: "flash.package_started"}}, nil
 }

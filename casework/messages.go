@@ -3,10 +3,9 @@ package casework
 import (
 	"context"
 
-	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -38,7 +37,7 @@ func (s *Service) PostMessage(ctx context.Context, msg Message) (*rights.Message
 	}
 	m := &rights.Message{ID: ids.New("msg"), At: s.Now(), Role: msg.Role, AuthorID: msg.AuthorID, Body: msg.Body}
 	var err error
-	if m.Files, err = s.storeFiles(ctx, r, msg.Files, msg.Role, files.PurposeMessage, m.ID, msg.AuthorID); err != nil {
+	if m.Files, err = s.storeFiles(ctx, r, msg.Files, msg.Role, attachments.PurposeMessage, m.ID, msg.AuthorID); err != nil {
 		s.dropFiles(ctx, r.Ref, m.Files)
 		return nil, err
 	}
@@ -93,8 +92,8 @@ func (s *Service) tellAssignee(ctx context.Context, r *rights.Request) {
 		if u.Disabled || u.Expired(s.Now()) {
 			return nil
 		}
-		return s.Mailer.Send(ctx, account.Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: "request_reply",
-			Link: "/officer/requests/" + r.Ref, Args: []outbox.Arg{outbox.Text(r.Ref)}})
+		return s.Mailer.Send(ctx, mail.Mail{UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: "request_reply",
+			Link: "/officer/requests/" + r.Ref, Args: []mail.Arg{mail.Text(r.Ref)}})
 	}()
 	if err != nil {
 		s.Log.Error("reply stored but the mail to the assignee was not queued", "ref", r.Ref, "err", err)

@@ -8,12 +8,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/inventory"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -27,13 +27,13 @@ const mailPackageMax = 15 << 20
 // downloaded, stops the erasure (apperr.Invalid, saying which): it would otherwise go
 // with the account, undelivered. Without take, it only checks, reading nothing. A
 // package is named in lang, the language the person reads their mail in.
-func (s *Service) owedFiles(ctx context.Context, subject, lang string, take bool) ([]account.MailFile, error) {
+func (s *Service) owedFiles(ctx context.Context, subject, lang string, take bool) ([]mail.File, error) {
 	rs, err := s.Requests.ForSubject(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
 	inv := &apperr.Invalid{}
-	var out []account.MailFile
+	var out []mail.File
 	for _, r := range rs {
 		if r.Erased {
 			continue
@@ -78,18 +78,18 @@ func (s *Service) owedFiles(ctx context.Context, subject, lang string, take bool
 // packageFile reads a ready package for the farewell without recording a download: the
 // erasure may still fail before the mail is queued, and a second try must find the
 // package not yet handed over. (An erasure that succeeds deletes the package.)
-func (s *Service) packageFile(ctx context.Context, r *rights.Request, lang string) (account.MailFile, error) {
+func (s *Service) packageFile(ctx context.Context, r *rights.Request, lang string) (mail.File, error) {
 	_, rc, err := s.Packages.Read(ctx, r.Ref, s.Now())
 	if err != nil {
-		return account.MailFile{}, fmt.Errorf("package of %s: %w", r.Ref, err)
+		return mail.File{}, fmt.Errorf("package of %s: %w", r.Ref, err)
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, mailPackageMax+1))
 	if err != nil {
-		return account.MailFile{}, fmt.Errorf("package of %s: %w", r.Ref, err)
+		return mail.File{}, fmt.Errorf("package of %s: %w", r.Ref, err)
 	}
 	name, ascii := s.PackageName(lang, r.Ref)
-	return account.MailFile{Name: name, ASCIIName: ascii, Type: "application/zip", Data: b}, nil
+	return mail.File{Name: name, ASCIIName: ascii, Type: "application/zip", Data: b}, nil
 }
 
 // PackageName is the file name of a copy package in lang, and the ASCII name that stands

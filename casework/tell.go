@@ -7,13 +7,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/letters"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -72,39 +71,39 @@ func (s *Service) QueueToRequester(ctx context.Context, r *rights.Request, kind 
 		link += "/letters/decision"
 	}
 	id := ids.New("m")
-	return id, s.Mailer.Send(ctx, account.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: kind, Link: link,
-		Args: []outbox.Arg{outbox.Text(r.Ref), outbox.Date(r.Due.String()), s.mailDetail(ctx, r, kind)}})
+	return id, s.Mailer.Send(ctx, mail.Mail{ID: id, UserID: r.Subject, To: to, Lang: lang, Kind: kind, Link: link,
+		Args: []mail.Arg{mail.Text(r.Ref), mail.Date(r.Due.String()), s.mailDetail(ctx, r, kind)}})
 }
 
 // mailDetail is the substance of a notice, so the mail is itself the written notice
 // (Art. 13): the extension's reason, the decision item by item, or the note the officer
 // wrote for the requester. It is kept as codes and values, worded when the mail is sent
 // and whenever it is read, each time in its reader's language.
-func (s *Service) mailDetail(ctx context.Context, r *rights.Request, kind string) outbox.Arg {
-	var parts []outbox.Arg
-	add := func(a ...outbox.Arg) { parts = append(parts, a...) }
-	nl := func(s string) outbox.Arg { return outbox.Text(s) }
+func (s *Service) mailDetail(ctx context.Context, r *rights.Request, kind string) mail.Arg {
+	var parts []mail.Arg
+	add := func(a ...mail.Arg) { parts = append(parts, a...) }
+	nl := func(s string) mail.Arg { return mail.Text(s) }
 	switch {
 	case kind == "request_extended" && r.Extension != nil:
-		add(outbox.Key("letter.reason"), outbox.Key("punct.colon"), nl("\n"), outbox.Entered(r.Extension.Reason))
+		add(mail.Key("letter.reason"), mail.Key("punct.colon"), nl("\n"), mail.Entered(r.Extension.Reason))
 	case kind == "request_decided" && r.Decision != nil:
-		add(outbox.Key("outcome."+string(r.Decision.Outcome)), nl("\n"))
+		add(mail.Key("outcome."+string(r.Decision.Outcome)), nl("\n"))
 		for _, it := range r.Decision.Items {
-			add(nl("\n- "), outbox.Item(it.Key), outbox.Key("punct.colon"))
+			add(nl("\n- "), mail.Item(it.Key), mail.Key("punct.colon"))
 			if it.Granted {
-				add(outbox.Key("decide.grant"))
+				add(mail.Key("decide.grant"))
 				continue
 			}
-			add(outbox.Key("decide.refuse"))
+			add(mail.Key("decide.refuse"))
 			for _, g := range it.Grounds {
-				add(nl("\n  "), outbox.Key("ground."+g))
+				add(nl("\n  "), mail.Key("ground."+g))
 			}
 			if it.Reason != "" {
-				add(nl("\n  "), outbox.Entered(strings.ReplaceAll(it.Reason, "\n", "\n  ")))
+				add(nl("\n  "), mail.Entered(strings.ReplaceAll(it.Reason, "\n", "\n  ")))
 			}
 		}
 		if r.Fee != nil {
-			add(nl("\n\n"), outbox.Key("punct.labelled", outbox.Key("request.fee"), outbox.Key("request.fee_total", outbox.Num(r.Fee.Total))), nl("\n"), s.payText(ctx, r))
+			add(nl("\n\n"), mail.Key("punct.labelled", mail.Key("request.fee"), mail.Key("request.fee_total", mail.Num(r.Fee.Total))), nl("\n"), s.payText(ctx, r))
 		}
 		if r.Decision.Outcome != rights.Granted {
 			// The remedy as the letter states it: the time limit and the authority.
@@ -113,7 +112,7 @@ func (s *Service) mailDetail(ctx context.Context, r *rights.Request, kind string
 				s.Log.Error("decision mail: the letter settings could not be read", "ref", r.Ref, "err", err)
 				set = letters.Defaults()
 			}
-			add(nl("\n\n"), outbox.Key("letter.remedy", outbox.Num(letters.AppealDays), outbox.Both(set.Appeal.ZH, set.Appeal.EN)))
+			add(nl("\n\n"), mail.Key("letter.remedy", mail.Num(letters.AppealDays), mail.Both(set.Appeal.ZH, set.Appeal.EN)))
 		}
 	case kind == "request_identity", kind == "request_fulfilled", kind == "request_duplicate", kind == "request_due_moved":
 		// The note the officer wrote for the requester on this step. (Other mails do not
@@ -122,7 +121,7 @@ func (s *Service) mailDetail(ctx context.Context, r *rights.Request, kind string
 		if err == nil && len(steps) > 0 {
 			last := steps[len(steps)-1]
 			if last.Note != "" {
-				add(outbox.Entered(last.Note))
+				add(mail.Entered(last.Note))
 			}
 			if kind == "request_due_moved" {
 				// The change is recorded as worded dates, not a note: the mail's
@@ -141,60 +140,60 @@ func (s *Service) mailDetail(ctx context.Context, r *rights.Request, kind string
 			if ttl <= 0 {
 				ttl = export.PackageTTL
 			}
-			add(outbox.Key("mail.copy_ready", outbox.Num(int(ttl/(24*time.Hour)))))
+			add(mail.Key("mail.copy_ready", mail.Num(int(ttl/(24*time.Hour)))))
 		}
 	}
 	if len(parts) == 0 {
-		add(outbox.Key("mail.see_page")) // never an empty paragraph
+		add(mail.Key("mail.see_page")) // never an empty paragraph
 	}
-	return outbox.Seq(parts...)
+	return mail.Seq(parts...)
 }
 
 // saidArg keeps a timeline sentence in a mail as it is kept on the timeline: a key
 // with its parameters.
-func saidArg(x rights.Said) outbox.Arg {
-	args := make([]outbox.Arg, len(x.Args))
+func saidArg(x rights.Said) mail.Arg {
+	args := make([]mail.Arg, len(x.Args))
 	for i, w := range x.Args {
 		switch {
 		case w.Key != "":
-			args[i] = outbox.Key(w.Key)
+			args[i] = mail.Key(w.Key)
 		case w.Purpose != "":
-			args[i] = outbox.Purpose(w.Purpose)
+			args[i] = mail.Purpose(w.Purpose)
 		case w.ZH != "" || w.EN != "":
-			args[i] = outbox.Both(w.ZH, w.EN)
+			args[i] = mail.Both(w.ZH, w.EN)
 		default:
-			args[i] = outbox.Text(w.Text)
+			args[i] = mail.Text(w.Text)
 		}
 	}
-	return outbox.Key(x.Key, args...)
+	return mail.Key(x.Key, args...)
 }
 
 // payText says by when and how to pay r's fee, as the decision letter does. The
 // payment details are the agency's as they stand at the decision, kept in both
 // languages.
-func (s *Service) payText(ctx context.Context, r *rights.Request) outbox.Arg {
-	lines := []outbox.Arg{outbox.Key("letter.fee_quote", outbox.Text(r.Ref))}
+func (s *Service) payText(ctx context.Context, r *rights.Request) mail.Arg {
+	lines := []mail.Arg{mail.Key("letter.fee_quote", mail.Text(r.Ref))}
 	if !r.Fee.PayBy.IsZero() {
-		lines[0] = outbox.Key("letter.fee_pay_by", outbox.LongDate(r.Fee.PayBy.String()), outbox.Text(r.Ref))
+		lines[0] = mail.Key("letter.fee_pay_by", mail.LongDate(r.Fee.PayBy.String()), mail.Text(r.Ref))
 	}
 	pay, err := s.Fees.PaymentInfo(ctx)
 	if err != nil {
 		s.Log.Error("decision mail: the payment instructions could not be read", "ref", r.Ref, "err", err)
 	}
-	both := func(t rights.Text) outbox.Arg { return outbox.Both(t.ZH, t.EN) }
+	both := func(t rights.Text) mail.Arg { return mail.Both(t.ZH, t.EN) }
 	if pay.HasTransfer() {
-		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.transfer_line", both(pay.Bank), both(pay.Branch), both(pay.AccountName), outbox.Text(pay.AccountNo)))
+		lines = append(lines, mail.Text("\n- "), mail.Key("payment.transfer_line", both(pay.Bank), both(pay.Branch), both(pay.AccountName), mail.Text(pay.AccountNo)))
 	}
 	if pay.HasCounter() {
-		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.counter_line", both(pay.Counter), both(pay.Hours)))
+		lines = append(lines, mail.Text("\n- "), mail.Key("payment.counter_line", both(pay.Counter), both(pay.Hours)))
 	}
 	if pay.EPayURL != "" {
-		lines = append(lines, outbox.Text("\n- "), outbox.Key("payment.online_line"), outbox.Text(" "+pay.EPayURL))
+		lines = append(lines, mail.Text("\n- "), mail.Key("payment.online_line"), mail.Text(" "+pay.EPayURL))
 	}
 	if !pay.Offered() {
-		lines = append(lines, outbox.Text("\n"), outbox.Key("payment.ask_us"))
+		lines = append(lines, mail.Text("\n"), mail.Key("payment.ask_us"))
 	}
-	return outbox.Seq(lines...)
+	return mail.Seq(lines...)
 }
 
 // Mailable reports whether the requester of r has an e-mail address the portal writes to.

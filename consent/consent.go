@@ -94,6 +94,9 @@ type Service struct {
 	Signer  Signer // nil: events carry no receipt
 	NewID   func() string
 	Now     func() time.Time
+	// People and Scans serve the entry of paper forms (RecordPaperFor).
+	People People
+	Scans  Scans
 }
 
 // WordingHash binds the exact text a person saw when deciding on a purpose.

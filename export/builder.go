@@ -4,13 +4,14 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -33,7 +34,7 @@ type Builder struct {
 		Create(ctx context.Context, ref, subject string, total int, now, expires time.Time) (PackageWriter, error)
 	}
 	Files interface {
-		Open(ctx context.Context, ref, id string) (*files.File, io.ReadCloser, error)
+		Open(ctx context.Context, ref, id string) (*attachments.File, io.ReadCloser, error)
 	}
 	// Contents is set once the web server exists (internal/wire), before any request.
 	Contents Contents
@@ -44,25 +45,60 @@ type Builder struct {
 	jobs sync.WaitGroup
 }
 
-// Start builds r's package in the background.
+// Start builds r's package in the background; a build already holding the package
+// (ErrBuilding) is left to finish.
 func (b *Builder) Start(r *rights.Request, lang string) {
 	b.jobs.Add(1)
 	go func() {
 		defer b.jobs.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 		defer cancel()
-		if err := b.Build(ctx, r, lang); err != nil {
-			b.Log.Error("copy package failed", "ref", r.Ref, "err", err)
+		write, err := b.claim(ctx, r, lang)
+		if err == nil {
+			err = write()
 		}
+		b.logFailure(r.Ref, err)
 	}()
+}
+
+// Begin claims r's package now and builds it in the background: when another build, at
+// this instance or another, holds the package it reports ErrBuilding and starts nothing.
+func (b *Builder) Begin(ctx context.Context, r *rights.Request, lang string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), buildTimeout)
+	write, err := b.claim(ctx, r, lang)
+	if err != nil {
+		cancel()
+		return err
+	}
+	b.jobs.Add(1)
+	go func() {
+		defer b.jobs.Done()
+		defer cancel()
+		b.logFailure(r.Ref, write())
+	}()
+	return nil
+}
+
+// buildTimeout bounds one build.
+const buildTimeout = 30 * time.Minute
+
+func (b *Builder) logFailure(ref string, err error) {
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrBuilding):
+		b.Log.Info("copy package left to another build", "ref", ref, "err", err)
+	default:
+		b.Log.Error("copy package failed", "ref", ref, "err", err)
+	}
 }
 
 // Wait waits for the packages being built: at shutdown, before the database closes,
 // and in tests.
 func (b *Builder) Wait() { b.jobs.Wait() }
 
-// Build builds r's package now.
-func (b *Builder) Build(ctx context.Context, r *rights.Request, lang string) error {
+// claim gathers what goes in r's package, claims the package and returns the step that
+// writes it.
+func (b *Builder) claim(ctx context.Context, r *rights.Request, lang string) (write func() error, err error) {
 	granted := map[string]bool{}
 	if r.Decision != nil {
 		for _, it := range r.Decision.Items {
@@ -71,7 +107,7 @@ func (b *Builder) Build(ctx context.Context, r *rights.Request, lang string) err
 	}
 	d, err := b.Contents.PackageData(ctx, r, lang)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Only what the decision granted goes in.
 	if !granted["profile"] {
@@ -102,29 +138,31 @@ func (b *Builder) Build(ctx context.Context, r *rights.Request, lang string) err
 	now := b.Now()
 	w, err := b.Packages.Create(ctx, r.Ref, r.Subject, 2+len(parts), now, now.Add(ttl))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return w.Finish(b.write(w, d, lang, func(zw *zip.Writer, done *int) error {
-		for _, p := range parts {
-			_, rc, err := b.Files.Open(ctx, p.ref, p.f.ID)
-			if err != nil {
-				return err
+	return func() error {
+		return w.Finish(b.write(w, d, lang, func(zw *zip.Writer, done *int) error {
+			for _, p := range parts {
+				_, rc, err := b.Files.Open(ctx, p.ref, p.f.ID)
+				if err != nil {
+					return err
+				}
+				out, err := zw.Create(p.f.Path)
+				if err == nil {
+					_, err = io.Copy(out, rc)
+				}
+				_ = rc.Close()
+				if err != nil {
+					return err
+				}
+				*done++
+				if err := w.Progress(*done); err != nil {
+					return err
+				}
 			}
-			out, err := zw.Create(p.f.Path)
-			if err == nil {
-				_, err = io.Copy(out, rc)
-			}
-			_ = rc.Close()
-			if err != nil {
-				return err
-			}
-			*done++
-			if err := w.Progress(*done); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+			return nil
+		}))
+	}, nil
 }
 
 // write writes data.json and index.html, then the files by addFiles.

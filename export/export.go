@@ -5,8 +5,11 @@ package export
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
+
+	"github.com/example/pdpa-portal/apperr"
 )
 
 // SchemaVersion changes when a field changes meaning or disappears.
@@ -170,6 +173,15 @@ const (
 	PackageFailed   = "failed"
 )
 
+// BuildLease is how long a build holds its package without reporting progress: a build
+// not heard from for that long (its instance stopped mid-build) counts as failed, so the
+// package can be built again and does not hold up an erasure.
+const BuildLease = 10 * time.Minute
+
+// ErrBuilding: another build of the package, at this instance or another, holds it; or
+// this build was superseded by a newer one and stopped.
+var ErrBuilding = fmt.Errorf("copy package being built: %w", apperr.ErrStale)
+
 // Percent is the share of the package built.
 func (p *Package) Percent() int {
 	if p.Total == 0 {
@@ -178,17 +190,22 @@ func (p *Package) Percent() int {
 	return p.Done * 100 / p.Total
 }
 
-// PackageWriter receives a package as it is built.
+// PackageWriter receives a package as it is built: one build, which holds the package
+// while it reports progress within BuildLease.
 type PackageWriter interface {
 	io.Writer
-	// Progress records how many parts are written.
+	// Progress records how many parts are written and renews the build's hold; it
+	// reports ErrBuilding once a newer build has taken the package.
 	Progress(done int) error
-	// Finish makes the package downloadable, or with an error marks it failed.
+	// Finish makes the package downloadable, or with an error marks it failed; a
+	// superseded build leaves the package to the newer one and removes what it wrote.
 	Finish(buildErr error) error
 }
 
 // Packages stores copy packages.
 type Packages interface {
+	// Create claims the package for a new build, replacing any earlier package; it
+	// reports ErrBuilding while another build holds it.
 	Create(ctx context.Context, ref, subject string, total int, now, expires time.Time) (PackageWriter, error)
 	Get(ctx context.Context, ref string) (*Package, error)
 	// Open streams a ready, unexpired package and records the download.

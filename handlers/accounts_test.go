@@ -13,7 +13,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/handlers"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
@@ -450,7 +450,7 @@ func TestInboxShowsMailButHidesLinks(t *testing.T) {
 	}
 	for i := range 43 {
 		h.clock.Advance(time.Minute)
-		if err := h.accounts.Mailer.Send(context.Background(), account.Mail{UserID: u.ID, To: u.Email, Lang: "en", Kind: "password_changed", Args: []outbox.Arg{outbox.Text(strconv.Itoa(i))}}); err != nil {
+		if err := h.accounts.Mailer.Send(context.Background(), mail.Mail{UserID: u.ID, To: u.Email, Lang: "en", Kind: "password_changed", Args: []mail.Arg{mail.Text(strconv.Itoa(i))}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/store"
 )
 
@@ -61,7 +62,7 @@ func BenchmarkAuditPage(b *testing.B) {
 			}
 			fmt.Fprintf(os.Stderr, "%s: seeded %d events in %s\n", b.Name(), n, time.Since(start).Round(time.Second))
 			admin := h.signIn("adm@agency.example", staffPassword, english)
-			cst := time.FixedZone("CST", 8*3600)
+			cst := twtime.Zone
 			mid := end.Add(-time.Duration(n/2) * step).In(cst)
 			week := "from=" + mid.Format(time.DateOnly) + "&to=" + mid.AddDate(0, 0, 6).Format(time.DateOnly)
 			target := fmt.Sprintf("2025-%06d", n/40)

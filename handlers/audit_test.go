@@ -15,6 +15,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/store"
 )
 
@@ -136,7 +137,7 @@ func TestAuditPage(t *testing.T) {
 	r = admin.get("/admin/audit?from=" + day + "&to=" + day)
 	count := 0
 	for _, e := range h.events() {
-		if e.At.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) == day {
+		if e.At.In(twtime.Zone).Format(time.DateOnly) == day {
 			count++
 		}
 	}

@@ -3,7 +3,7 @@ package handlers
 import (
 	"context"
 
-	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -11,7 +11,7 @@ import (
 // of their own, and whether the disk takes new attachments.
 
 // LetterFiles renders r's letters as documents to mail (casework.LetterDocs).
-func (s *Server) LetterFiles(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
+func (s *Server) LetterFiles(ctx context.Context, r *rights.Request) ([]mail.File, error) {
 	return s.LetterFilesOf(ctx, r)
 }
 

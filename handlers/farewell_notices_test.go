@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // Every letter mailed with the farewell is a named HTML document, the notices besides the
@@ -27,7 +27,7 @@ func TestFarewellNamesEveryNoticeLetter(t *testing.T) {
 	if r := confirmForm(t, o, act(t, o, "2026-000002", "fulfil", nil)); r.Code != http.StatusSeeOther {
 		t.Fatalf("confirmed erasure: %d %q", r.Code, r.text("main"))
 	}
-	var farewell *outbox.Message
+	var farewell *mail.Message
 	for _, m := range h.mails("n@example.tw") {
 		if m.Kind == "request_erased" {
 			farewell = m

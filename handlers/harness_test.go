@@ -23,8 +23,7 @@ import (
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/wire"
-	"github.com/example/pdpa-portal/notify"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/embedded"
@@ -62,9 +61,10 @@ type harness struct {
 	setup    *account.Setup
 	accounts *account.Service
 	mail     *store.Outbox
-	words    *notify.Mailer // words stored mail as the delivery worker does
+	words    *mail.Mailer // words stored mail as the delivery worker does
 	notices  *store.Notices
 	jobs     wire.Jobs // the background jobs, run by hand in tests
+	portal   *wire.Portal
 	logs     *strings.Builder
 }
 
@@ -140,7 +140,7 @@ func harnessOver(t *testing.T, db *storetest.DB, clk *clock, deps func(*handlers
 		t.Fatal(err)
 	}
 	return &harness{t: t, db: db, srv: srv, h: srv.Handler(), clock: clk, users: p.Users, sessions: p.Sessions, setup: p.Setup,
-		accounts: p.Accounts, mail: p.Mail, words: p.Deps.MailWords, notices: p.Notices, jobs: p.Jobs, logs: logs}
+		accounts: p.Accounts, mail: p.Mail, words: p.Deps.MailWords, notices: p.Notices, jobs: p.Jobs, portal: p, logs: logs}
 }
 
 type lockedWriter struct {
@@ -313,13 +313,13 @@ func (h *harness) signIn(email, password string, opts ...func(*http.Request)) *b
 
 // mails returns the pending messages to an address, oldest first, each worded as it
 // would be sent now.
-func (h *harness) mails(to string) []*outbox.Message {
+func (h *harness) mails(to string) []*mail.Message {
 	h.t.Helper()
 	all, err := h.mail.Pending(context.Background(), h.clock.Now().Add(1000*time.Hour), 0)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	var out []*outbox.Message
+	var out []*mail.Message
 	for _, m := range all {
 		if m.To == to {
 			if err := h.words.Fill(context.Background(), m); err != nil {
@@ -332,7 +332,7 @@ func (h *harness) mails(to string) []*outbox.Message {
 }
 
 // lastLink returns the portal path in the newest message to an address.
-func (h *harness) lastLink(to string) (string, *outbox.Message) {
+func (h *harness) lastLink(to string) (string, *mail.Message) {
 	h.t.Helper()
 	ms := h.mails(to)
 	if len(ms) == 0 {

@@ -10,7 +10,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // Mail keeps codes and values, so the same mail reads whole in either language: a
@@ -119,7 +119,7 @@ func TestInboxWordsMailInTheReadersLanguage(t *testing.T) {
 	}
 
 	// A mail stored worded, as before mail kept its codes.
-	old := &outbox.Message{ID: ids.New("m"), UserID: u.ID, To: u.Email, Lang: i18n.ZH, Kind: "request_decided",
+	old := &mail.Message{ID: ids.New("m"), UserID: u.ID, To: u.Email, Lang: i18n.ZH, Kind: "request_decided",
 		Subject: "您的請求已有決定（案號 2025-000009）", Body: "您好：\n\n舊的決定內容。", Created: h.clock.Now(), NextAttempt: h.clock.Now()}
 	if err := h.mail.Enqueue(context.Background(), old); err != nil {
 		t.Fatal(err)

@@ -18,11 +18,8 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/audit"
-	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/internal/demo"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/store"
-	"github.com/example/pdpa-portal/store/storetest"
 )
 
 // Every page at an agency's real size. For each size of population (1 000 and 100 000
@@ -93,12 +90,8 @@ const scaleSamples = 9
 
 func measureScale(t *testing.T, h *harness, people int) *scaleRun {
 	ctx := context.Background()
-	v := storetest.Vault(h.db.DB)
 	start := time.Now()
-	made, err := demo.Generate(ctx, demo.Deps{DB: h.db.DB, Vault: v, EmailKey: storetest.EmailKey, Users: h.users, Notices: h.notices,
-		Consents: &consent.Service{Store: store.NewConsents(h.db.DB), Notices: h.notices, NewID: func() string { return ids.New("ce") }, Now: h.clock.Now,
-			Signer: &consent.ReceiptSigner{Signer: testSigner, Controller: consent.DefaultController("https://portal.example"), PolicyURL: "https://portal.example/privacy"}},
-		Audit: store.NewAudit(h.db.DB).WithKey([]byte("test audit checkpoint key")), Now: h.clock.Now(),
+	made, err := demo.Generate(ctx, demo.Deps{Portal: h.portal, Now: h.clock.Now(),
 		Officers: 45, Open: 300, Disclosures: 200,
 		Progress: func(what string, n, total int64) {
 			if total > 0 && (n == total || n*10/total != (n-1)*10/total) {
@@ -178,7 +171,7 @@ func measureScale(t *testing.T, h *harness, people int) *scaleRun {
 		return fmt.Sprint(r.Deleted), err
 	})
 	job("audit trail verification", func() (string, error) {
-		n, brk, err := audit.Verify(ctx, store.NewAudit(h.db.DB).WithKey([]byte("test audit checkpoint key")))
+		n, brk, err := audit.Verify(ctx, h.portal.Audit)
 		if brk != nil {
 			return "", brk
 		}

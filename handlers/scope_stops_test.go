@@ -12,7 +12,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -119,7 +119,7 @@ func TestFarewellCarriesTheLettersAndThePackage(t *testing.T) {
 	if r := confirmForm(t, o, ask); r.Code != http.StatusSeeOther {
 		t.Fatalf("confirmed erasure: %d %q", r.Code, r.text("main"))
 	}
-	var farewell *outbox.Message
+	var farewell *mail.Message
 	for _, m := range h.mails("f@example.tw") {
 		if m.Kind == "request_erased" {
 			farewell = m

@@ -16,13 +16,13 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apitoken"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/admin"
 	"github.com/example/pdpa-portal/handlers/api"
@@ -35,8 +35,7 @@ import (
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
-	"github.com/example/pdpa-portal/notify"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
@@ -60,14 +59,14 @@ type Deps struct {
 	Setup    *account.Setup
 	Accounts *account.Service
 	Reviews  account.Reviews
-	Mail     outbox.Store
+	Mail     mail.Store
 	// MailBacklog counts the mail waiting to be sent, for the metrics (nil: not counted).
 	MailBacklog interface {
 		Backlog(ctx context.Context) (int64, error)
 	}
 	// MailWords words mail kept as codes in a reader's language: the inbox's, as the
 	// delivery worker does for the recipient.
-	MailWords *notify.Mailer
+	MailWords *mail.Mailer
 	Notices   consent.Notices
 	Consents  *consent.Service
 	// Notice administration: the draft and published versions, the purpose catalogue,
@@ -98,6 +97,8 @@ type Deps struct {
 	Builder PackageBuilder
 	// Disclosures is the register of disclosures to others.
 	Disclosures disclosure.Register
+	// DisclosureService records disclosures and their new versions.
+	DisclosureService *disclosure.Service
 	// Inventory is the agency's personal data files (Art. 17).
 	Inventory inventory.Inventory
 	// Flags are on/off settings (the public transparency page).
@@ -106,7 +107,7 @@ type Deps struct {
 		SetFlag(ctx context.Context, name string, on bool) error
 	}
 	// Files are the attachments of requests.
-	Files files.Store
+	Files attachments.Store
 	// Agency is the contact line of written notices (the same details as consent receipts).
 	Agency receipt.Controller
 	// Letters numbers written notices and keeps what the administrator sets for them.
@@ -240,8 +241,9 @@ func New(d Deps, opt Options) (*Server, error) {
 		MailWords: d.MailWords, Receipts: s.receipts, SignUpLimit: signUpLimit, PasswordLimit: passwordLimit})
 	s.officer = officer.New(s.Cases, officer.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages,
 		Fees: d.Fees, Calendar: d.Calendar, Fulfil: d.Fulfil, Search: d.Search, Consents: d.Consents, Drafts: d.Drafts,
-		Disclosures: d.Disclosures, Files: d.Files, Letters: d.Letters, Casework: s.Casework, Backups: d.Backups, Disk: s.disk})
-	s.admin = admin.New(core, admin.Services{Reviews: d.Reviews, APITokens: d.APITokens, Drafts: d.Drafts, Catalogue: d.Catalogue,
+		Disclosures: d.Disclosures, DisclosureService: d.DisclosureService, Files: d.Files, Letters: d.Letters, Casework: s.Casework,
+		Backups: d.Backups, Disk: s.disk})
+	s.admin = admin.New(core, admin.Services{APITokens: d.APITokens, Drafts: d.Drafts, Catalogue: d.Catalogue,
 		ConsentStats: d.ConsentStats, Calendar: d.Calendar, CalendarDays: d.CalendarDays, Fulfil: d.Fulfil, Quotas: d.Quotas,
 		Fees: d.Fees, Inventory: d.Inventory, Flags: d.Flags, Agency: d.Agency, Letters: d.Letters, Casework: s.Casework,
 		Retention: d.Retention, Incidents: d.Incidents, IncidentNotices: d.IncidentNotices, PublicFiles: files,

@@ -31,6 +31,7 @@ import (
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/internal/background"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -182,7 +183,7 @@ func (h *harness) setupLink() string {
 const staffPassword = "Desk-Lamp-2026#"
 
 func rightsToday(h *harness) string {
-	return h.clock.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	return h.clock.Now().In(twtime.Zone).Format("2006-01-02")
 }
 
 // eraserFailingOnce is the portal's eraser whose first run fails before it erases
@@ -367,7 +368,7 @@ func snapshot(t *testing.T, db *storetest.DB) map[string][]bson.Raw {
 // incidentForm is a record affecting one account, two addresses without an account
 // and two people known only by their postal address, one of each in English.
 func incidentForm(h *harness) url.Values {
-	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	discovered := h.clock.Now().Add(-2 * time.Hour).In(twtime.Zone).Format("2006-01-02T15:04")
 	return url.Values{"title": {"名冊外洩"}, "discovered": {discovered}, "what": {"一份含姓名與地址的名冊遭外洩。"}, "data": {"姓名、地址"}, "people": {"5"},
 		"measures": {"已關閉外洩管道並通報主管機關。"}, "what_en": {"A list with names and addresses leaked."}, "measures_en": {"The leak was closed and reported."},
 		"affected": {"mei@example.tw"}, "emails": {"lee@example.org\nsmith@example.com | en\nLEE@example.org"},

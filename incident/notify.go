@@ -13,17 +13,19 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/vault"
 )
 
-// Service gives the notices of an incident (PDPA Art. 12, ER Art. 22): mail to portal
-// accounts and to addresses without one, letters for post, and the public announcement
-// when individual notice would cost too much.
+// Service records incidents and the report to the authority, and gives the notices of
+// an incident (PDPA Art. 12, ER Art. 22): mail to portal accounts and to addresses
+// without one, letters for post, and the public announcement when individual notice
+// would cost too much.
 type Service struct {
 	Store Store
 	Users interface {
 		ByID(ctx context.Context, id string) (*account.User, error)
+		ByEmail(ctx context.Context, email string) (*account.User, error)
 	}
 	Mailer account.Mailer
 	// Vault holds the incident's own data key, which seals the mail to addresses
@@ -94,7 +96,7 @@ func (s *Service) Notify(ctx context.Context, id string, version int64, by strin
 			continue
 		}
 		lang := langOr(u.Lang)
-		err = s.Mailer.Send(ctx, account.Mail{ID: "incident-" + i.ID + "-" + u.ID, UserID: u.ID, To: u.Email, Lang: lang, Kind: "incident", Link: "/account",
+		err = s.Mailer.Send(ctx, mail.Mail{ID: "incident-" + i.ID + "-" + u.ID, UserID: u.ID, To: u.Email, Lang: lang, Kind: "incident", Link: "/account",
 			Args: mailArgs(i)})
 		switch {
 		case err == nil:
@@ -114,7 +116,7 @@ func (s *Service) Notify(ctx context.Context, id string, version int64, by strin
 		for _, k := range untold {
 			c := &i.Emails[k]
 			lang := langOr(c.Lang)
-			err := s.Mailer.Send(ctx, account.Mail{ID: "incident-" + i.ID + "-e" + addressID(c.Email), UserID: i.ID, To: c.Email, Lang: lang, Kind: "incident_email", Link: "/",
+			err := s.Mailer.Send(ctx, mail.Mail{ID: "incident-" + i.ID + "-e" + addressID(c.Email), UserID: i.ID, To: c.Email, Lang: lang, Kind: "incident_email", Link: "/",
 				Args: mailArgs(i)})
 			switch {
 			case err == nil:
@@ -284,12 +286,12 @@ func langOr(lang string) string {
 
 // mailArgs are what a notice mail says of the incident: its account in both languages
 // as written (each reader gets theirs, as Texts chooses), and when it was discovered.
-func mailArgs(i *Incident) []outbox.Arg {
-	both := func(zh, en string) outbox.Arg {
+func mailArgs(i *Incident) []mail.Arg {
+	both := func(zh, en string) mail.Arg {
 		if strings.TrimSpace(en) == "" {
 			en = ""
 		}
-		return outbox.Both(zh, en)
+		return mail.Both(zh, en)
 	}
-	return []outbox.Arg{both(i.What, i.WhatEN), both(i.Measures, i.MeasuresEN), outbox.Time(i.Discovered.UTC().Format(time.RFC3339))}
+	return []mail.Arg{both(i.What, i.WhatEN), both(i.Measures, i.MeasuresEN), mail.Time(i.Discovered.UTC().Format(time.RFC3339))}
 }

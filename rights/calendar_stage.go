@@ -2,12 +2,11 @@ package rights
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 )
 
 // An import moves due dates and mails requesters, so it is applied only once the
@@ -70,11 +69,7 @@ func (s *CalendarService) Stage(ctx context.Context, entries []DayEntry, by stri
 	if err != nil {
 		return "", ImportPlan{}, err
 	}
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", ImportPlan{}, err
-	}
-	token := fmt.Sprintf("%x", b)
+	token := ids.Hex(16)
 	if _, err := s.Staging.DropExpired(ctx, s.Now()); err != nil {
 		return "", ImportPlan{}, err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/internal/twtime"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // DigestHour is when, Taiwan time, the daily digest may go out: the start of the
@@ -55,7 +55,7 @@ type DigestJob struct {
 	}
 	// Sent finds a digest already stored, pending or sent.
 	Sent interface {
-		Message(ctx context.Context, userID, id string) (*outbox.Message, error)
+		Message(ctx context.Context, userID, id string) (*mail.Message, error)
 	}
 	Mailer account.Mailer
 	Now    func() time.Time
@@ -120,8 +120,8 @@ func (j *DigestJob) Send(ctx context.Context) (int, error) {
 		case !errors.Is(err, apperr.ErrNotFound):
 			return sent, fmt.Errorf("digest to %s: %w", u.ID, err)
 		}
-		m := account.Mail{ID: id, UserID: u.ID, To: u.Email, Lang: lang, Kind: "digest",
-			Link: "/officer/queue", Args: []outbox.Arg{outbox.Date(today.String()), digestList(mine, lead, clocks)}}
+		m := mail.Mail{ID: id, UserID: u.ID, To: u.Email, Lang: lang, Kind: "digest",
+			Link: "/officer/queue", Args: []mail.Arg{mail.Date(today.String()), digestList(mine, lead, clocks)}}
 		switch err := j.Mailer.Send(ctx, m); {
 		case errors.Is(err, apperr.ErrConflict):
 			// Another instance stored this one first.
@@ -136,20 +136,20 @@ func (j *DigestJob) Send(ctx context.Context) (int, error) {
 
 // digestList lists the requests of a digest, a section a list, as codes worded in the
 // reader's language when the mail is sent or read.
-func digestList(mine *Digest, unassigned []*Request, clocks map[string]Clock) outbox.Arg {
-	var parts []outbox.Arg
+func digestList(mine *Digest, unassigned []*Request, clocks map[string]Clock) mail.Arg {
+	var parts []mail.Arg
 	section := func(key string, rs []*Request) {
 		if len(rs) == 0 {
 			return
 		}
-		parts = append(parts, outbox.Text("\n"), outbox.Key(key, outbox.Num(len(rs))), outbox.Text("\n"))
+		parts = append(parts, mail.Text("\n"), mail.Key(key, mail.Num(len(rs))), mail.Text("\n"))
 		for _, r := range rs {
-			ck, kind := clocks[r.Ref], outbox.Key("right."+string(r.Kind)+".name")
-			line := outbox.Key("digest.line_nodate", outbox.Text(r.Ref), kind, outbox.Key("clock."+ck.Kind))
+			ck, kind := clocks[r.Ref], mail.Key("right."+string(r.Kind)+".name")
+			line := mail.Key("digest.line_nodate", mail.Text(r.Ref), kind, mail.Key("clock."+ck.Kind))
 			if !ck.Due.IsZero() {
-				line = outbox.Key("digest.line", outbox.Text(r.Ref), kind, outbox.Key("clock."+ck.Kind), outbox.Date(ck.Due.String()))
+				line = mail.Key("digest.line", mail.Text(r.Ref), kind, mail.Key("clock."+ck.Kind), mail.Date(ck.Due.String()))
 			}
-			parts = append(parts, outbox.Text("- "), line, outbox.Text("\n"))
+			parts = append(parts, mail.Text("- "), line, mail.Text("\n"))
 		}
 	}
 	if mine != nil {
@@ -158,5 +158,5 @@ func digestList(mine *Digest, unassigned []*Request, clocks map[string]Clock) ou
 		section("digest.unread", mine.Unread)
 	}
 	section("digest.unassigned", unassigned)
-	return outbox.Seq(parts...)
+	return mail.Seq(parts...)
 }

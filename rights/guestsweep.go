@@ -7,7 +7,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // GuestSweep reminds guests who have not confirmed their address after the policy's
@@ -73,8 +73,8 @@ func (s *GuestSweep) Sweep(ctx context.Context) (reminded, closed int, err error
 				lang = i18n.ZH
 			}
 			days := int((s.Policy.CloseAfter - age).Hours() / 24)
-			if err := s.Mailer.Send(ctx, account.Mail{UserID: g.ID, To: g.Email, Lang: lang, Kind: "guest_reminder",
-				Link: "/guest/requests/" + o.Ref + "/confirm", Args: []outbox.Arg{outbox.Text(o.Ref), outbox.Text(code), outbox.Num(days)}}); err != nil {
+			if err := s.Mailer.Send(ctx, mail.Mail{UserID: g.ID, To: g.Email, Lang: lang, Kind: "guest_reminder",
+				Link: "/guest/requests/" + o.Ref + "/confirm", Args: []mail.Arg{mail.Text(o.Ref), mail.Text(code), mail.Num(days)}}); err != nil {
 				return reminded, closed, err
 			}
 			if err := s.Guests.SetFlags(ctx, g.ID, false, true); err != nil {

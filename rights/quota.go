@@ -112,7 +112,13 @@ func (e *QuotaError) Error() string { return fmt.Sprintf("quota: %s (%d)", e.Key
 // Check reports a *QuotaError when one more filing beside mine (the person's requests)
 // at now would go over q; a zero field sets no limit.
 func (q Quota) Check(mine []*Request, now time.Time) error {
-	open, today := 0, 0
+	return q.CheckPending(mine, 0, now)
+}
+
+// CheckPending is Check with pending filings besides mine: admitted, not yet stored, so
+// each counts as open and filed today.
+func (q Quota) CheckPending(mine []*Request, pending int, now time.Time) error {
+	open, today := pending, pending
 	for _, r := range mine {
 		if r.EnteredBy != "" {
 			continue // taken from paper or at the counter by an officer

@@ -263,12 +263,23 @@ func (d *DB) byID(ctx context.Context, coll, id string, out any) error {
 	if d.cache == nil || !cachedCollections[coll] {
 		return translate(d.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out))
 	}
+	raw, err := d.byIDRaw(ctx, coll, id)
+	if err != nil {
+		return err
+	}
+	return translate(bson.Unmarshal(raw, out))
+}
+
+// byIDRaw is the document {_id: id} of a cached collection as byID reads it, undecoded:
+// while it stays the same in memory the same bytes come back (a caller may keep what it
+// decoded from them, by their first byte); callers do not change them.
+func (d *DB) byIDRaw(ctx context.Context, coll, id string) (bson.Raw, error) {
 	cached, ticket, ok := d.cache.get(coll, id)
 	if ok {
 		if cached == nil {
-			return fmt.Errorf("%w", apperr.ErrNotFound)
+			return nil, fmt.Errorf("%w", apperr.ErrNotFound)
 		}
-		return translate(bson.Unmarshal(cached[0], out))
+		return cached[0], nil
 	}
 	start := time.Now()
 	raw, err := d.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
@@ -278,11 +289,11 @@ func (d *DB) byID(ctx context.Context, coll, id string, out any) error {
 		d.cache.put(coll, id, ticket, nil, start)
 	}
 	if err != nil {
-		return translate(err)
+		return nil, translate(err)
 	}
 	raw = append(bson.Raw(nil), raw...)
 	d.cache.put(coll, id, ticket, []bson.Raw{raw}, start)
-	return translate(bson.Unmarshal(raw, out))
+	return raw, nil
 }
 
 // fresh decodes the document {_id: id} of coll from the database, never from memory:
@@ -302,12 +313,36 @@ func (d *DB) all(ctx context.Context, coll string, out any) error {
 		}
 		return translate(cur.All(ctx, out))
 	}
+	raws, err := d.allRaw(ctx, coll)
+	if err != nil {
+		return err
+	}
+	return decodeAll(raws, out)
+}
+
+// allRaw is every document of a bounded collection as the engine sent it, through the
+// cache as all. While the collection is unchanged in memory the same slice comes back
+// (a caller may keep what it decoded from it, by its first element); callers do not
+// change it.
+func (d *DB) allRaw(ctx context.Context, coll string) ([]bson.Raw, error) {
+	if d.cache == nil || !cachedCollections[coll] {
+		cur, err := d.coll(coll).Find(ctx, bson.D{})
+		if err != nil {
+			return nil, translate(err)
+		}
+		defer func() { _ = cur.Close(ctx) }()
+		var raws []bson.Raw
+		for cur.Next(ctx) {
+			raws = append(raws, append(bson.Raw(nil), cur.Current...))
+		}
+		return raws, translate(cur.Err())
+	}
 	raws, ticket, ok := d.cache.get(coll, allDocs)
 	if !ok {
 		start := time.Now()
 		cur, err := d.coll(coll).Find(ctx, bson.D{})
 		if err != nil {
-			return translate(err)
+			return nil, translate(err)
 		}
 		defer func() { _ = cur.Close(ctx) }()
 		raws = nil
@@ -315,11 +350,11 @@ func (d *DB) all(ctx context.Context, coll string, out any) error {
 			raws = append(raws, append(bson.Raw(nil), cur.Current...))
 		}
 		if err := cur.Err(); err != nil {
-			return translate(err)
+			return nil, translate(err)
 		}
 		d.cache.put(coll, allDocs, ticket, raws, start)
 	}
-	return decodeAll(raws, out)
+	return raws, nil
 }
 
 // decodeAll decodes each document into a new element of out, a pointer to a slice.

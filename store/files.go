@@ -2,13 +2,11 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"slices"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -16,11 +14,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/attachments"
+	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/vault"
 )
 
-// Files implements files.Store. A request's attachments are listed in one document of
+// Files implements attachments.Store. A request's attachments are listed in one document of
 // "request_files" under the request reference, their bytes in "file_chunks" under
 // "<file id>:<n>": the embedded engine finds nothing quickly but an _id. Names and bytes
 // are sealed with the requester's key, so destroying the key shreds the files too.
@@ -29,7 +28,7 @@ type Files struct {
 	vault *vault.Vault
 }
 
-var _ files.Store = (*Files)(nil)
+var _ attachments.Store = (*Files)(nil)
 
 // NewFiles returns the attachment store.
 func NewFiles(db *DB, v *vault.Vault) *Files { return &Files{db: db, vault: v} }
@@ -72,21 +71,21 @@ func chunkID(fileID string, n int64) string { return fmt.Sprintf("%s:%04d", file
 func nameField(fileID string) string { return "file.name/" + fileID }
 func dataField(id string) string     { return "file.data/" + id }
 
-// sealerFor is the subject's sealer; the agency's own records (files.RecordsSubject)
+// sealerFor is the subject's sealer; the agency's own records (attachments.RecordsSubject)
 // get their key on first use.
 func (s *Files) sealerFor(ctx context.Context, subject string) (*vault.Sealer, error) {
-	if subject == files.RecordsSubject {
+	if subject == attachments.RecordsSubject {
 		return recordsSealer(ctx, s.db, s.vault)
 	}
 	return s.vault.For(ctx, subject)
 }
 
-func newFileID() string { return "f_" + strings.ToLower(rand.Text()) }
+func newFileID() string { return "f_" + ids.Token(16) }
 
 // Put streams r into chunks, then records the file under the request's lock. The chunks
 // come first so that a crash leaves unreferenced chunks, never a listed file without
 // its content; a refused or failed upload deletes what it wrote.
-func (s *Files) Put(ctx context.Context, f *files.File, r io.Reader) error {
+func (s *Files) Put(ctx context.Context, f *attachments.File, r io.Reader) error {
 	if f.Ref == "" || f.Subject == "" {
 		return errors.New("store file: no request or subject")
 	}
@@ -101,7 +100,7 @@ func (s *Files) Put(ctx context.Context, f *files.File, r io.Reader) error {
 	if err := admit(set, f.Subject, 0); err != nil {
 		return err
 	}
-	room := max(files.MaxPerRequest-set.Total, 0)
+	room := max(attachments.MaxPerRequest-set.Total, 0)
 	id := newFileID()
 	var size, n int64
 	var mime string
@@ -120,8 +119,8 @@ func (s *Files) Put(ctx context.Context, f *files.File, r io.Reader) error {
 		if k > 0 {
 			if n == 0 {
 				var ok bool
-				if mime, ok = files.Sniff(buf[:k]); !ok {
-					return files.ErrType
+				if mime, ok = attachments.Sniff(buf[:k]); !ok {
+					return attachments.ErrType
 				}
 				// An upload that knows its size (a multipart file) is refused before
 				// anything is written.
@@ -130,11 +129,11 @@ func (s *Files) Put(ctx context.Context, f *files.File, r io.Reader) error {
 					return err
 				}
 				if known && int64(k)+rest > room {
-					return files.ErrTooLarge
+					return attachments.ErrTooLarge
 				}
 			}
 			if size += int64(k); size > room {
-				return fail(files.ErrTooLarge)
+				return fail(attachments.ErrTooLarge)
 			}
 			cid := chunkID(id, n)
 			d := chunkDoc{ID: cid, Ref: f.Ref, Data: sealer.Seal(dataField(cid), string(buf[:k]))}
@@ -151,14 +150,14 @@ func (s *Files) Put(ctx context.Context, f *files.File, r io.Reader) error {
 		}
 	}
 	if n == 0 {
-		return files.ErrType // empty
+		return attachments.ErrType // empty
 	}
 	created := f.Created
 	if created.IsZero() {
 		created = time.Now()
 	}
 	created = created.UTC().Truncate(time.Millisecond) // what the database keeps
-	name := files.CleanName(f.Name, mime)
+	name := attachments.CleanName(f.Name, mime)
 	d := fileDoc{ID: id, Name: sealer.Seal(nameField(id), name), Type: mime, Size: size, Chunks: n, Created: created,
 		Role: f.Role, Purpose: f.Purpose, MessageID: f.MessageID, UploadedBy: f.UploadedBy}
 	if err := s.add(ctx, f.Ref, f.Subject, d); err != nil {
@@ -227,10 +226,10 @@ func admit(set *fileSetDoc, subject string, size int64) error {
 	switch {
 	case set.Subject != "" && set.Subject != subject:
 		return fmt.Errorf("files of %s belong to another person: %w", set.Ref, apperr.ErrConflict)
-	case len(set.Files) >= files.MaxFiles:
-		return files.ErrTooMany
-	case set.Total+size > files.MaxPerRequest:
-		return files.ErrTooLarge
+	case len(set.Files) >= attachments.MaxFiles:
+		return attachments.ErrTooMany
+	case set.Total+size > attachments.MaxPerRequest:
+		return attachments.ErrTooLarge
 	}
 	return nil
 }
@@ -255,7 +254,7 @@ func (s *Files) deleteChunks(ctx context.Context, fileID string, n int64) error 
 }
 
 // Open finds the file in the request's own list, so a file id alone opens nothing.
-func (s *Files) Open(ctx context.Context, ref, id string) (*files.File, io.ReadCloser, error) {
+func (s *Files) Open(ctx context.Context, ref, id string) (*attachments.File, io.ReadCloser, error) {
 	set, err := s.set(ctx, ref)
 	if err != nil {
 		return nil, nil, err
@@ -279,7 +278,7 @@ func (s *Files) Open(ctx context.Context, ref, id string) (*files.File, io.ReadC
 }
 
 // List returns the request's files.
-func (s *Files) List(ctx context.Context, ref string) ([]files.File, error) {
+func (s *Files) List(ctx context.Context, ref string) ([]attachments.File, error) {
 	set, err := s.set(ctx, ref)
 	if err != nil || len(set.Files) == 0 {
 		return nil, err
@@ -288,7 +287,7 @@ func (s *Files) List(ctx context.Context, ref string) ([]files.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
 	}
-	out := make([]files.File, 0, len(set.Files))
+	out := make([]attachments.File, 0, len(set.Files))
 	for i := range set.Files {
 		f, err := toFile(sealer, set, &set.Files[i])
 		if err != nil {
@@ -383,12 +382,12 @@ func (s *Files) DeleteRef(ctx context.Context, ref string) error {
 	return nil
 }
 
-func toFile(sealer *vault.Sealer, set *fileSetDoc, d *fileDoc) (*files.File, error) {
+func toFile(sealer *vault.Sealer, set *fileSetDoc, d *fileDoc) (*attachments.File, error) {
 	name, err := sealer.Open(nameField(d.ID), d.Name)
 	if err != nil {
 		return nil, err
 	}
-	return &files.File{ID: d.ID, Ref: set.Ref, Subject: set.Subject, Name: name, Type: d.Type, Size: d.Size, Created: d.Created,
+	return &attachments.File{ID: d.ID, Ref: set.Ref, Subject: set.Subject, Name: name, Type: d.Type, Size: d.Size, Created: d.Created,
 		Role: d.Role, Purpose: d.Purpose, MessageID: d.MessageID, UploadedBy: d.UploadedBy}, nil
 }
 

@@ -16,7 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 	"github.com/example/pdpa-portal/vault"
@@ -41,22 +41,22 @@ func fileContent(mime string, size int, seed uint64) []byte {
 	r := rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)})
 	_, _ = r.Read(b)
 	switch mime {
-	case files.PDF:
+	case attachments.PDF:
 		copy(b, "%PDF-1.7\n")
-	case files.JPEG:
+	case attachments.JPEG:
 		copy(b, "\xff\xd8\xff\xe0")
-	case files.PNG:
+	case attachments.PNG:
 		copy(b, "\x89PNG\r\n\x1a\n")
 	}
 	return b
 }
 
-func putFile(c context.Context, fs *store.Files, ref, subject, name string, content []byte) (*files.File, error) {
-	f := &files.File{Ref: ref, Subject: subject, Name: name, Role: files.RoleRequester, Purpose: files.PurposeRequest, UploadedBy: subject}
+func putFile(c context.Context, fs *store.Files, ref, subject, name string, content []byte) (*attachments.File, error) {
+	f := &attachments.File{Ref: ref, Subject: subject, Name: name, Role: attachments.RoleRequester, Purpose: attachments.PurposeRequest, UploadedBy: subject}
 	return f, fs.Put(c, f, bytes.NewReader(content))
 }
 
-func readFile(t *testing.T, fs *store.Files, ref, id string) (*files.File, []byte) {
+func readFile(t *testing.T, fs *store.Files, ref, id string) (*attachments.File, []byte) {
 	t.Helper()
 	f, rc, err := fs.Open(ctx(t), ref, id)
 	if err != nil {
@@ -95,15 +95,15 @@ func TestFilesRoundTrip(t *testing.T) {
 	c := ctx(t)
 	subject := person(t, v)
 	ref := "2026-000001"
-	pdf := fileContent(files.PDF, 3*255<<10+17, 1) // four chunks, the last short
-	png := fileContent(files.PNG, 1000, 2)
+	pdf := fileContent(attachments.PDF, 3*255<<10+17, 1) // four chunks, the last short
+	png := fileContent(attachments.PNG, 1000, 2)
 	at := time.Date(2026, 11, 23, 9, 30, 0, 123456789, time.UTC)
-	fp := &files.File{Ref: ref, Subject: subject, Name: `C:\scans\身分證.PDF`, Created: at, Role: files.RoleAgent,
-		Purpose: files.PurposeAuthorisation, UploadedBy: "u_agent"}
+	fp := &attachments.File{Ref: ref, Subject: subject, Name: `C:\scans\身分證.PDF`, Created: at, Role: attachments.RoleAgent,
+		Purpose: attachments.PurposeAuthorisation, UploadedBy: "u_agent"}
 	if err := fs.Put(c, fp, bytes.NewReader(pdf)); err != nil {
 		t.Fatal(err)
 	}
-	if fp.ID == "" || fp.Name != "身分證.pdf" || fp.Type != files.PDF || fp.Size != int64(len(pdf)) || !fp.Created.Equal(at.Truncate(time.Millisecond)) {
+	if fp.ID == "" || fp.Name != "身分證.pdf" || fp.Type != attachments.PDF || fp.Size != int64(len(pdf)) || !fp.Created.Equal(at.Truncate(time.Millisecond)) {
 		t.Fatalf("after Put: %+v", fp)
 	}
 	// The name claims a PDF; the content decides.
@@ -111,12 +111,12 @@ func TestFilesRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fg.Type != files.PNG || fg.Name != "photo.pdf.png" || fg.Created.IsZero() || fg.ID == fp.ID {
+	if fg.Type != attachments.PNG || fg.Name != "photo.pdf.png" || fg.Created.IsZero() || fg.ID == fp.ID {
 		t.Fatalf("after Put: %+v", fg)
 	}
 
 	for _, tc := range []struct {
-		f    *files.File
+		f    *attachments.File
 		want []byte
 	}{{fp, pdf}, {fg, png}} {
 		got, b := readFile(t, fs, ref, tc.f.ID)
@@ -153,7 +153,7 @@ func TestFilesRefuseTypeByContent(t *testing.T) {
 		"page.png":  []byte("<!DOCTYPE html>"),
 		"empty.pdf": nil,
 	} {
-		if _, err := putFile(c, fs, ref, subject, name, content); !errors.Is(err, files.ErrType) {
+		if _, err := putFile(c, fs, ref, subject, name, content); !errors.Is(err, attachments.ErrType) {
 			t.Errorf("%s: %v, want ErrType", name, err)
 		}
 	}
@@ -171,16 +171,16 @@ func TestFilesSizeCap(t *testing.T) {
 	db, v, fs := newFileStore(t)
 	c := ctx(t)
 	subject := person(t, v)
-	full := fileContent(files.PDF, files.MaxPerRequest, 3)
+	full := fileContent(attachments.PDF, attachments.MaxPerRequest, 3)
 	if _, err := putFile(c, fs, "2026-000003", subject, "full.pdf", full); err != nil {
-		t.Fatalf("exactly %d bytes: %v", files.MaxPerRequest, err)
+		t.Fatalf("exactly %d bytes: %v", attachments.MaxPerRequest, err)
 	}
 	before := countChunks(t, db)
-	over := append(fileContent(files.PDF, files.MaxPerRequest, 5), 'x')
-	if _, err := putFile(c, fs, "2026-000004", subject, "over.pdf", over); !errors.Is(err, files.ErrTooLarge) {
+	over := append(fileContent(attachments.PDF, attachments.MaxPerRequest, 5), 'x')
+	if _, err := putFile(c, fs, "2026-000004", subject, "over.pdf", over); !errors.Is(err, attachments.ErrTooLarge) {
 		t.Fatalf("%d bytes: %v, want ErrTooLarge", len(over), err)
 	}
-	if _, err := putFile(c, fs, "2026-000003", subject, "more.png", fileContent(files.PNG, 100, 4)); !errors.Is(err, files.ErrTooLarge) {
+	if _, err := putFile(c, fs, "2026-000003", subject, "more.png", fileContent(attachments.PNG, 100, 4)); !errors.Is(err, attachments.ErrTooLarge) {
 		t.Fatalf("a file more on a full request: %v, want ErrTooLarge", err)
 	}
 	if n := countChunks(t, db); n != before {
@@ -189,7 +189,7 @@ func TestFilesSizeCap(t *testing.T) {
 	if list, err := fs.List(c, "2026-000004"); err != nil || len(list) != 0 {
 		t.Fatalf("refused file listed: %v %v", list, err)
 	}
-	if used, err := fs.Used(c, "2026-000003"); err != nil || used != files.MaxPerRequest {
+	if used, err := fs.Used(c, "2026-000003"); err != nil || used != attachments.MaxPerRequest {
 		t.Fatalf("used: %d %v", used, err)
 	}
 }
@@ -205,22 +205,22 @@ func TestFilesSizeCapStreamed(t *testing.T) {
 	subject := person(t, v)
 	ref := "2026-000006"
 	const tail = 300 << 10 // more than one chunk
-	if _, err := putFile(c, fs, ref, subject, "big.pdf", fileContent(files.PDF, files.MaxPerRequest-tail, 3)); err != nil {
+	if _, err := putFile(c, fs, ref, subject, "big.pdf", fileContent(attachments.PDF, attachments.MaxPerRequest-tail, 3)); err != nil {
 		t.Fatal(err)
 	}
 	before := countChunks(t, db)
-	f := &files.File{Ref: ref, Subject: subject, Name: "last.png"}
-	if err := fs.Put(c, f, stream{bytes.NewReader(fileContent(files.PNG, tail+1, 4))}); !errors.Is(err, files.ErrTooLarge) {
+	f := &attachments.File{Ref: ref, Subject: subject, Name: "last.png"}
+	if err := fs.Put(c, f, stream{bytes.NewReader(fileContent(attachments.PNG, tail+1, 4))}); !errors.Is(err, attachments.ErrTooLarge) {
 		t.Fatalf("a stream one byte past the cap: %v, want ErrTooLarge", err)
 	}
 	if n := countChunks(t, db); n != before {
 		t.Fatalf("the refused stream left %d chunks", n-before)
 	}
-	last := fileContent(files.PNG, tail, 5)
+	last := fileContent(attachments.PNG, tail, 5)
 	if err := fs.Put(c, f, stream{bytes.NewReader(last)}); err != nil {
 		t.Fatalf("a stream up to the cap exactly: %v", err)
 	}
-	if used, err := fs.Used(c, ref); err != nil || used != files.MaxPerRequest {
+	if used, err := fs.Used(c, ref); err != nil || used != attachments.MaxPerRequest {
 		t.Fatalf("used: %d %v", used, err)
 	}
 	if _, b := readFile(t, fs, ref, f.ID); !bytes.Equal(b, last) {
@@ -231,7 +231,7 @@ func TestFilesSizeCapStreamed(t *testing.T) {
 	}
 }
 
-func mustList(t *testing.T, fs *store.Files, ref string) []files.File {
+func mustList(t *testing.T, fs *store.Files, ref string) []attachments.File {
 	t.Helper()
 	list, err := fs.List(ctx(t), ref)
 	if err != nil {
@@ -245,15 +245,15 @@ func TestFilesCountCap(t *testing.T) {
 	_, v, fs := newFileStore(t)
 	c := ctx(t)
 	subject := person(t, v)
-	tiny := fileContent(files.JPEG, 10, 6)
-	for i := range files.MaxFiles {
+	tiny := fileContent(attachments.JPEG, 10, 6)
+	for i := range attachments.MaxFiles {
 		if _, err := putFile(c, fs, "2026-000005", subject, "p.jpg", tiny); err != nil {
 			t.Fatalf("file %d: %v", i+1, err)
 		}
 	}
 	_, err := putFile(c, fs, "2026-000005", subject, "p.jpg", tiny)
-	if !errors.Is(err, files.ErrTooMany) || !errors.Is(err, files.ErrTooLarge) {
-		t.Fatalf("file %d: %v, want ErrTooMany (an ErrTooLarge)", files.MaxFiles+1, err)
+	if !errors.Is(err, attachments.ErrTooMany) || !errors.Is(err, attachments.ErrTooLarge) {
+		t.Fatalf("file %d: %v, want ErrTooMany (an ErrTooLarge)", attachments.MaxFiles+1, err)
 	}
 }
 
@@ -261,11 +261,11 @@ func TestFilesOtherRequestCannotOpen(t *testing.T) {
 	_, v, fs := newFileStore(t)
 	c := ctx(t)
 	alice, bob := person(t, v), person(t, v)
-	fa, err := putFile(c, fs, "2026-000010", alice, "a.pdf", fileContent(files.PDF, 500, 7))
+	fa, err := putFile(c, fs, "2026-000010", alice, "a.pdf", fileContent(attachments.PDF, 500, 7))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := putFile(c, fs, "2026-000011", bob, "b.pdf", fileContent(files.PDF, 500, 8)); err != nil {
+	if _, err := putFile(c, fs, "2026-000011", bob, "b.pdf", fileContent(attachments.PDF, 500, 8)); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ ref, id string }{
@@ -279,7 +279,7 @@ func TestFilesOtherRequestCannotOpen(t *testing.T) {
 		}
 	}
 	// A request's files are sealed with one person's key; another's upload is refused.
-	if _, err := putFile(c, fs, "2026-000010", bob, "b.pdf", fileContent(files.PDF, 500, 9)); !errors.Is(err, apperr.ErrConflict) {
+	if _, err := putFile(c, fs, "2026-000010", bob, "b.pdf", fileContent(attachments.PDF, 500, 9)); !errors.Is(err, apperr.ErrConflict) {
 		t.Fatalf("another person's file on the request: %v, want ErrConflict", err)
 	}
 }
@@ -302,7 +302,7 @@ func TestFilesConcurrentPutsKeepCap(t *testing.T) {
 	subject := person(t, v)
 	ref := "2026-000020"
 	const size = 400 << 10
-	if _, err := putFile(c, fs, ref, subject, "big.pdf", fileContent(files.PDF, files.MaxPerRequest-600<<10, 3)); err != nil {
+	if _, err := putFile(c, fs, ref, subject, "big.pdf", fileContent(attachments.PDF, attachments.MaxPerRequest-600<<10, 3)); err != nil {
 		t.Fatal(err)
 	}
 	before := countChunks(t, db)
@@ -311,8 +311,8 @@ func TestFilesConcurrentPutsKeepCap(t *testing.T) {
 	errs := make([]error, 2)
 	for i := range errs {
 		done.Go(func() {
-			f := &files.File{Ref: ref, Subject: subject, Name: "scan.pdf"}
-			r := io.MultiReader(bytes.NewReader(fileContent(files.PDF, size, uint64(10+i))), gate{&arrived})
+			f := &attachments.File{Ref: ref, Subject: subject, Name: "scan.pdf"}
+			r := io.MultiReader(bytes.NewReader(fileContent(attachments.PDF, size, uint64(10+i))), gate{&arrived})
 			errs[i] = fs.Put(c, f, r)
 		})
 	}
@@ -322,7 +322,7 @@ func TestFilesConcurrentPutsKeepCap(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-		case errors.Is(err, files.ErrTooLarge):
+		case errors.Is(err, attachments.ErrTooLarge):
 			tooLarge++
 		default:
 			t.Fatal(err)
@@ -331,7 +331,7 @@ func TestFilesConcurrentPutsKeepCap(t *testing.T) {
 	if ok != 1 || tooLarge != 1 {
 		t.Fatalf("%d accepted, %d refused: %v", ok, tooLarge, errs)
 	}
-	if used, err := fs.Used(c, ref); err != nil || used != files.MaxPerRequest-600<<10+size {
+	if used, err := fs.Used(c, ref); err != nil || used != attachments.MaxPerRequest-600<<10+size {
 		t.Fatalf("used: %d %v", used, err)
 	}
 	if n := countChunks(t, db) - before; n != 2 {
@@ -344,7 +344,7 @@ func TestFilesNoPlaintextAtRest(t *testing.T) {
 	c := ctx(t)
 	subject := person(t, v)
 	secret := "A123456789 王大明 0912-345-678"
-	content := append(fileContent(files.PDF, 300<<10, 11), []byte("\n("+secret+") Tj\n")...)
+	content := append(fileContent(attachments.PDF, 300<<10, 11), []byte("\n("+secret+") Tj\n")...)
 	f, err := putFile(c, fs, "2026-000030", subject, "王大明身分證正反面.pdf", content)
 	if err != nil {
 		t.Fatal(err)
@@ -367,7 +367,7 @@ func TestFilesShreddedWithKey(t *testing.T) {
 	c := ctx(t)
 	subject := person(t, v)
 	ref := "2026-000040"
-	f, err := putFile(c, fs, ref, subject, "scan.pdf", fileContent(files.PDF, 600<<10, 12))
+	f, err := putFile(c, fs, ref, subject, "scan.pdf", fileContent(attachments.PDF, 600<<10, 12))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +403,7 @@ func TestFilesShreddedWithKey(t *testing.T) {
 	if _, err := fs.List(c, ref); !errors.Is(err, vault.ErrKeyDestroyed) {
 		t.Fatalf("list after the key is destroyed: %v, want ErrKeyDestroyed", err)
 	}
-	if _, err := putFile(c, fs, ref, subject, "more.pdf", fileContent(files.PDF, 10, 13)); !errors.Is(err, vault.ErrKeyDestroyed) {
+	if _, err := putFile(c, fs, ref, subject, "more.pdf", fileContent(attachments.PDF, 10, 13)); !errors.Is(err, vault.ErrKeyDestroyed) {
 		t.Fatalf("put after the key is destroyed: %v, want ErrKeyDestroyed", err)
 	}
 	// A new key under the same id opens nothing sealed with the old one.
@@ -421,7 +421,7 @@ func TestFilesMovedChunkDoesNotOpen(t *testing.T) {
 	c := ctx(t)
 	subject := person(t, v)
 	ref := "2026-000050"
-	f, err := putFile(c, fs, ref, subject, "scan.pdf", fileContent(files.PDF, 300<<10, 14))
+	f, err := putFile(c, fs, ref, subject, "scan.pdf", fileContent(attachments.PDF, 300<<10, 14))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,14 +452,14 @@ func TestFilesDeleteRef(t *testing.T) {
 	db, v, fs := newFileStore(t)
 	c := ctx(t)
 	subject := person(t, v)
-	keep, err := putFile(c, fs, "2026-000061", subject, "keep.png", fileContent(files.PNG, 300<<10, 15))
+	keep, err := putFile(c, fs, "2026-000061", subject, "keep.png", fileContent(attachments.PNG, 300<<10, 15))
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := countChunks(t, db)
-	var gone []*files.File
+	var gone []*attachments.File
 	for i := range 3 {
-		f, err := putFile(c, fs, "2026-000060", subject, "gone.pdf", fileContent(files.PDF, 400<<10, uint64(20+i)))
+		f, err := putFile(c, fs, "2026-000060", subject, "gone.pdf", fileContent(attachments.PDF, 400<<10, uint64(20+i)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -495,11 +495,11 @@ func TestFilesDeleteSome(t *testing.T) {
 	c := ctx(t)
 	subject := person(t, v)
 	ref := "2026-000001"
-	keep, err := putFile(c, fs, ref, subject, "keep.pdf", fileContent(files.PDF, 300<<10, 1)) // two chunks
+	keep, err := putFile(c, fs, ref, subject, "keep.pdf", fileContent(attachments.PDF, 300<<10, 1)) // two chunks
 	if err != nil {
 		t.Fatal(err)
 	}
-	drop, err := putFile(c, fs, ref, subject, "drop.pdf", fileContent(files.PDF, 300<<10, 2))
+	drop, err := putFile(c, fs, ref, subject, "drop.pdf", fileContent(attachments.PDF, 300<<10, 2))
 	if err != nil {
 		t.Fatal(err)
 	}

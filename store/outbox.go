@@ -13,11 +13,11 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/background"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/vault"
 )
 
-// Outbox implements outbox.Store. Pending mail lives in "outbox" (kept small, so the
+// Outbox implements mail.Store. Pending mail lives in "outbox" (kept small, so the
 // worker's scan stays cheap on the embedded engine); sent mail moves to "mail", where the
 // recipient's inbox page reads it through the recipient's list (lists.go). Address,
 // subject and body are sealed with the recipient's data key.
@@ -26,7 +26,7 @@ type Outbox struct {
 	vault *vault.Vault
 }
 
-var _ outbox.Store = (*Outbox)(nil)
+var _ mail.Store = (*Outbox)(nil)
 
 // NewOutbox returns the mail store.
 func NewOutbox(db *DB, v *vault.Vault) *Outbox { return &Outbox{db: db, vault: v} }
@@ -55,12 +55,12 @@ type mailDoc struct {
 
 // codedMail is what Coded seals.
 type codedMail struct {
-	Link string       `json:"link,omitempty"`
-	Args []outbox.Arg `json:"args,omitempty"`
+	Link string     `json:"link,omitempty"`
+	Args []mail.Arg `json:"args,omitempty"`
 }
 
 // sealCoded seals a coded message's link and arguments (nothing for one worded already).
-func sealCoded(s *vault.Sealer, m *outbox.Message) ([]byte, error) {
+func sealCoded(s *vault.Sealer, m *mail.Message) ([]byte, error) {
 	if !m.Coded {
 		return nil, nil
 	}
@@ -72,7 +72,7 @@ func sealCoded(s *vault.Sealer, m *outbox.Message) ([]byte, error) {
 }
 
 // Enqueue stores a pending message.
-func (o *Outbox) Enqueue(ctx context.Context, m *outbox.Message) error {
+func (o *Outbox) Enqueue(ctx context.Context, m *mail.Message) error {
 	s, err := o.vault.For(ctx, m.UserID)
 	if err != nil {
 		return fmt.Errorf("enqueue mail: %w", err)
@@ -121,24 +121,24 @@ const mailLease = 10 * time.Minute
 // again, and a message whose recipient's key was destroyed (the person was erased) is
 // deleted, since nobody can ever read or deliver it. Neither counts towards limit, so
 // they cannot crowd out deliverable mail.
-func (o *Outbox) Due(ctx context.Context, now time.Time, limit int) ([]*outbox.Message, error) {
+func (o *Outbox) Due(ctx context.Context, now time.Time, limit int) ([]*mail.Message, error) {
 	return o.pending(ctx, now, limit, true)
 }
 
 // Pending is what Due would return, without claiming it: what waits to be sent, for
 // an operator's look (and tests), at most limit (0: all).
-func (o *Outbox) Pending(ctx context.Context, now time.Time, limit int) ([]*outbox.Message, error) {
+func (o *Outbox) Pending(ctx context.Context, now time.Time, limit int) ([]*mail.Message, error) {
 	return o.pending(ctx, now, limit, false)
 }
 
-func (o *Outbox) pending(ctx context.Context, now time.Time, limit int, claim bool) ([]*outbox.Message, error) {
+func (o *Outbox) pending(ctx context.Context, now time.Time, limit int, claim bool) ([]*mail.Message, error) {
 	ctx = background.Job(ctx, "mail") // the worker's read of the pending mail, never a page's
 	docs, err := o.docs(ctx, collOutbox, bson.D{{Key: "next_attempt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}}, "attachments")
 	if err != nil {
 		return nil, err
 	}
 	sort.SliceStable(docs, func(i, j int) bool { return docs[i].Created.Before(docs[j].Created) })
-	var out []*outbox.Message
+	var out []*mail.Message
 	for i := range docs {
 		if limit > 0 && len(out) == limit {
 			break
@@ -214,7 +214,7 @@ func (o *Outbox) claim(ctx context.Context, d *mailDoc, now time.Time) (bool, er
 }
 
 // ForUser lists a person's mail, pending and sent, newest first, at most limit (0: all).
-func (o *Outbox) ForUser(ctx context.Context, userID string, limit int) ([]*outbox.Message, error) {
+func (o *Outbox) ForUser(ctx context.Context, userID string, limit int) ([]*mail.Message, error) {
 	out, _, err := o.ForUserPage(ctx, userID, 0, limit)
 	return out, err
 }
@@ -223,7 +223,7 @@ func (o *Outbox) ForUser(ctx context.Context, userID string, limit int) ([]*outb
 // newest skip (0: all), and whether older ones remain. It reads the person's list, then
 // only the page's messages by _id, from the sent mail, else from the outbox. Mail of a
 // person whose key was destroyed is unreadable and left out.
-func (o *Outbox) ForUserPage(ctx context.Context, userID string, skip, limit int) ([]*outbox.Message, bool, error) {
+func (o *Outbox) ForUserPage(ctx context.Context, userID string, skip, limit int) ([]*mail.Message, bool, error) {
 	ids, err := o.db.listIDs(ctx, listMail, userID)
 	if err != nil {
 		return nil, false, fmt.Errorf("read mail: %w", err)
@@ -243,7 +243,7 @@ func (o *Outbox) ForUserPage(ctx context.Context, userID string, skip, limit int
 	more := i >= 0
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Created.After(all[j].Created) })
 	all = all[min(skip, len(all)):]
-	var out []*outbox.Message
+	var out []*mail.Message
 	for i := range all {
 		m, err := o.open(ctx, &all[i])
 		if errors.Is(err, vault.ErrKeyDestroyed) {
@@ -258,7 +258,7 @@ func (o *Outbox) ForUserPage(ctx context.Context, userID string, skip, limit int
 }
 
 // Message returns one of the person's messages by id; another person's is not found.
-func (o *Outbox) Message(ctx context.Context, userID, id string) (*outbox.Message, error) {
+func (o *Outbox) Message(ctx context.Context, userID, id string) (*mail.Message, error) {
 	d, err := o.one(ctx, id)
 	if err != nil {
 		return nil, err
@@ -333,12 +333,12 @@ func (o *Outbox) dropPending(ctx context.Context, id string) error {
 	return nil
 }
 
-func (o *Outbox) open(ctx context.Context, d *mailDoc) (*outbox.Message, error) {
+func (o *Outbox) open(ctx context.Context, d *mailDoc) (*mail.Message, error) {
 	s, err := o.vault.For(ctx, d.UserID)
 	if err != nil {
 		return nil, err
 	}
-	m := &outbox.Message{ID: d.ID, UserID: d.UserID, Lang: d.Lang, Kind: d.Kind, Created: d.Created,
+	m := &mail.Message{ID: d.ID, UserID: d.UserID, Lang: d.Lang, Kind: d.Kind, Created: d.Created,
 		Attempts: d.Attempts, NextAttempt: d.NextAttempt, SentAt: d.SentAt, LastError: d.LastError}
 	if m.To, err = s.Open("mail.to", d.To); err != nil {
 		return nil, err
@@ -382,7 +382,7 @@ func (o *Outbox) open(ctx context.Context, d *mailDoc) (*outbox.Message, error) 
 // MarkSent copies the message to the sent mail, then removes it from the outbox. A
 // crash between the two leaves a copy in each; Due then finds the sent copy and removes
 // the pending one instead of returning it, so the message is not delivered twice.
-func (o *Outbox) MarkSent(ctx context.Context, m *outbox.Message, at time.Time) error {
+func (o *Outbox) MarkSent(ctx context.Context, m *mail.Message, at time.Time) error {
 	var d mailDoc
 	err := o.db.coll(collOutbox).FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Decode(&d)
 	if err = translate(err); errors.Is(err, apperr.ErrNotFound) {
@@ -401,7 +401,7 @@ func (o *Outbox) MarkSent(ctx context.Context, m *outbox.Message, at time.Time) 
 }
 
 // Retry records a failed attempt.
-func (o *Outbox) Retry(ctx context.Context, m *outbox.Message) error {
+func (o *Outbox) Retry(ctx context.Context, m *mail.Message) error {
 	set := bson.D{{Key: "attempts", Value: m.Attempts}, {Key: "next_attempt", Value: m.NextAttempt.UTC()}, {Key: "last_error", Value: m.LastError}}
 	if _, err := o.db.coll(collOutbox).UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 		return fmt.Errorf("retry mail: %w", translate(err))

@@ -15,7 +15,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 	"github.com/example/pdpa-portal/vault"
@@ -43,9 +43,9 @@ func person(t *testing.T, v *vault.Vault) string {
 	return id
 }
 
-func mailTo(t *testing.T, o *store.Outbox, userID, to string, created time.Time) *outbox.Message {
+func mailTo(t *testing.T, o *store.Outbox, userID, to string, created time.Time) *mail.Message {
 	t.Helper()
-	m := &outbox.Message{ID: ids.New("m"), UserID: userID, To: to, Lang: "zh-TW", Kind: "verify",
+	m := &mail.Message{ID: ids.New("m"), UserID: userID, To: to, Lang: "zh-TW", Kind: "verify",
 		Subject: "請驗證您的電子郵件 " + to, Body: "請開啟 https://privacy.example.gov.tw/verify?token=" + to, Created: created, NextAttempt: created}
 	if err := o.Enqueue(context.Background(), m); err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func mailTo(t *testing.T, o *store.Outbox, userID, to string, created time.Time)
 	return m
 }
 
-func msgIDs(ms []*outbox.Message) []string {
+func msgIDs(ms []*mail.Message) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, m.ID)
@@ -61,7 +61,7 @@ func msgIDs(ms []*outbox.Message) []string {
 	return out
 }
 
-func sameIDs(got []*outbox.Message, want ...*outbox.Message) bool {
+func sameIDs(got []*mail.Message, want ...*mail.Message) bool {
 	return fmt.Sprint(msgIDs(got)) == fmt.Sprint(msgIDs(want))
 }
 
@@ -73,10 +73,10 @@ func TestOutboxEnqueueDueRetryMarkSentForUser(t *testing.T) {
 	bm := mailTo(t, o, b, "b@example.tw", t0.Add(time.Second))
 	a2 := mailTo(t, o, a, "a2@example.tw", t0.Add(2*time.Second))
 
-	if err := o.Enqueue(c, &outbox.Message{ID: a1.ID, UserID: a, To: "x@example.tw", Created: t0}); !errors.Is(err, apperr.ErrConflict) {
+	if err := o.Enqueue(c, &mail.Message{ID: a1.ID, UserID: a, To: "x@example.tw", Created: t0}); !errors.Is(err, apperr.ErrConflict) {
 		t.Fatalf("second message with one id: %v, want ErrConflict", err)
 	}
-	if err := o.Enqueue(c, &outbox.Message{ID: "m_nokey", UserID: "u_nokey", To: "x@example.tw"}); !errors.Is(err, vault.ErrKeyDestroyed) {
+	if err := o.Enqueue(c, &mail.Message{ID: "m_nokey", UserID: "u_nokey", To: "x@example.tw"}); !errors.Is(err, vault.ErrKeyDestroyed) {
 		t.Fatalf("mail to a person without a key: %v, want ErrKeyDestroyed", err)
 	}
 
@@ -150,7 +150,7 @@ func TestOutboxForUserGivesTheNewestFirst(t *testing.T) {
 	_, v, o := newOutbox(t)
 	c := ctx(t)
 	u := person(t, v)
-	var ms []*outbox.Message
+	var ms []*mail.Message
 	for i := range 6 {
 		ms = append(ms, mailTo(t, o, u, fmt.Sprintf("n%d@example.tw", i), t0.Add(time.Duration(i)*time.Minute)))
 	}
@@ -170,11 +170,11 @@ func TestOutboxStoresNoPlaintextAddressSubjectOrBody(t *testing.T) {
 	db, v, o := newOutbox(t)
 	c := ctx(t)
 	u := person(t, v)
-	pending := &outbox.Message{ID: ids.New("m"), UserID: u, To: "citizen.wu@agency.example", Lang: "zh-TW", Kind: "verify",
+	pending := &mail.Message{ID: ids.New("m"), UserID: u, To: "citizen.wu@agency.example", Lang: "zh-TW", Kind: "verify",
 		Subject: "請驗證您的電子郵件", Body: "吳先生您好，請開啟 https://privacy.example.gov.tw/verify?token=SeCrEtToKeN", Created: t0, NextAttempt: t0}
-	sent := &outbox.Message{ID: ids.New("m"), UserID: u, To: "citizen.wu@agency.example", Lang: "en", Kind: "reset",
+	sent := &mail.Message{ID: ids.New("m"), UserID: u, To: "citizen.wu@agency.example", Lang: "en", Kind: "reset",
 		Subject: "Reset your password", Body: "Dear Mr Wu, open https://privacy.example.gov.tw/reset?token=ReSeTtOkEn", Created: t0, NextAttempt: t0}
-	for _, m := range []*outbox.Message{pending, sent} {
+	for _, m := range []*mail.Message{pending, sent} {
 		if err := o.Enqueue(c, m); err != nil {
 			t.Fatal(err)
 		}
@@ -295,9 +295,9 @@ func TestOutboxKeepsCodedMailSealed(t *testing.T) {
 	db, v, o := newOutbox(t)
 	c := ctx(t)
 	u := person(t, v)
-	args := []outbox.Arg{outbox.Text("2026-000007"), outbox.Seq(outbox.Key("outcome.refused"), outbox.Entered("檔案已銷毀"), outbox.Num(30),
-		outbox.Item("purpose:newsletter"), outbox.Both("臺灣銀行", "Bank of Taiwan"), outbox.LongDate("2026-12-23"))}
-	coded := &outbox.Message{ID: ids.New("m"), UserID: u, To: "wu@example.tw", Lang: "zh-TW", Kind: "request_decided", Coded: true,
+	args := []mail.Arg{mail.Text("2026-000007"), mail.Seq(mail.Key("outcome.refused"), mail.Entered("檔案已銷毀"), mail.Num(30),
+		mail.Item("purpose:newsletter"), mail.Both("臺灣銀行", "Bank of Taiwan"), mail.LongDate("2026-12-23"))}
+	coded := &mail.Message{ID: ids.New("m"), UserID: u, To: "wu@example.tw", Lang: "zh-TW", Kind: "request_decided", Coded: true,
 		Link: "https://privacy.example.gov.tw/requests/2026-000007?token=SeCrEt", Args: args, Created: t0, NextAttempt: t0}
 	if err := o.Enqueue(c, coded); err != nil {
 		t.Fatal(err)

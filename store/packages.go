@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/export"
@@ -22,32 +21,46 @@ type Packages struct {
 	db    *DB
 	vault *vault.Vault
 	files *Files
+	// Now is the clock a build's hold is renewed and judged by (time.Now unless set).
+	Now func() time.Time
 }
 
 var _ export.Packages = (*Packages)(nil)
 
 // NewPackages returns the package store; files reads the chunks the same way.
 func NewPackages(db *DB, v *vault.Vault, f *Files) *Packages {
-	return &Packages{db: db, vault: v, files: f}
+	return &Packages{db: db, vault: v, files: f, Now: time.Now}
 }
 
 type packageDoc struct {
-	Ref       string      `bson:"_id"`
-	Subject   string      `bson:"subject"`
-	State     string      `bson:"state"`
-	Done      int         `bson:"done"`
-	Total     int         `bson:"total"`
-	Size      int64       `bson:"size"`
-	Chunks    int64       `bson:"chunks"`
-	Build     string      `bson:"build"` // the chunks' file id: a rebuild writes new ones
+	Ref     string `bson:"_id"`
+	Subject string `bson:"subject"`
+	State   string `bson:"state"`
+	Done    int    `bson:"done"`
+	Total   int    `bson:"total"`
+	Size    int64  `bson:"size"`
+	Chunks  int64  `bson:"chunks"`
+	Build   string `bson:"build"` // the build's id, its chunks' file id: a rebuild writes new ones
+	// Until: while building, when the build's hold runs out unless its progress renews
+	// it; a build past it (its instance stopped) counts as failed.
+	Until     time.Time   `bson:"until,omitempty"`
 	Created   time.Time   `bson:"created"`
 	Expires   time.Time   `bson:"expires"`
 	Downloads []time.Time `bson:"downloads,omitempty"`
 }
 
-func (d *packageDoc) domain() *export.Package {
-	return &export.Package{Ref: d.Ref, Subject: d.Subject, State: d.State, Done: d.Done, Total: d.Total, Size: d.Size,
+func (d *packageDoc) domain(now time.Time) *export.Package {
+	p := &export.Package{Ref: d.Ref, Subject: d.Subject, State: d.State, Done: d.Done, Total: d.Total, Size: d.Size,
 		Created: d.Created, Expires: d.Expires, Downloads: d.Downloads}
+	if !d.held(now) && d.State == export.PackageBuilding {
+		p.State = export.PackageFailed
+	}
+	return p
+}
+
+// held reports whether a build holds the package at now.
+func (d *packageDoc) held(now time.Time) bool {
+	return d.State == export.PackageBuilding && now.Before(d.Until)
 }
 
 // Get returns a request's package.
@@ -56,7 +69,7 @@ func (p *Packages) Get(ctx context.Context, ref string) (*export.Package, error)
 	if err != nil {
 		return nil, err
 	}
-	return d.domain(), nil
+	return d.domain(p.Now()), nil
 }
 
 func (p *Packages) doc(ctx context.Context, ref string) (*packageDoc, error) {
@@ -67,26 +80,56 @@ func (p *Packages) doc(ctx context.Context, ref string) (*packageDoc, error) {
 	return &d, nil
 }
 
-// Create starts a package: any earlier one of the request is replaced.
+// Create claims the package for a new build and replaces any earlier one of the
+// request. While another build holds it (at this instance or another) it reports
+// export.ErrBuilding: the claim is a compare-and-set on the build id read.
 func (p *Packages) Create(ctx context.Context, ref, subject string, total int, now, expires time.Time) (export.PackageWriter, error) {
 	sealer, err := p.vault.For(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
+	unlock := p.db.locks.lock(collPackages, ref)
+	defer unlock()
 	old, err := p.doc(ctx, ref)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
 		return nil, err
 	}
+	if old != nil && old.held(now) {
+		return nil, fmt.Errorf("package %s: %w", ref, export.ErrBuilding)
+	}
 	build := "pkg_" + newFileID()
 	d := packageDoc{Ref: ref, Subject: subject, State: export.PackageBuilding, Total: total, Build: build,
-		Created: now.UTC(), Expires: expires.UTC()}
-	if _, err := p.db.coll(collPackages).ReplaceOne(ctx, bson.D{{Key: "_id", Value: ref}}, d, options.Replace().SetUpsert(true)); err != nil {
-		return nil, fmt.Errorf("package %s: %w", ref, translate(err))
-	}
-	if old != nil {
+		Until: now.Add(export.BuildLease).UTC(), Created: now.UTC(), Expires: expires.UTC()}
+	if old == nil {
+		_, err := p.db.coll(collPackages).InsertOne(ctx, d)
+		if err = translate(err); errors.Is(err, apperr.ErrConflict) {
+			return nil, fmt.Errorf("package %s: %w", ref, export.ErrBuilding) // another instance claimed it first
+		} else if err != nil {
+			return nil, fmt.Errorf("package %s: %w", ref, err)
+		}
+	} else {
+		res, err := p.db.coll(collPackages).ReplaceOne(ctx, p.ofBuild(ref, old.Build), d)
+		if err != nil {
+			return nil, fmt.Errorf("package %s: %w", ref, translate(err))
+		}
+		if res.MatchedCount == 0 {
+			return nil, fmt.Errorf("package %s: %w", ref, export.ErrBuilding)
+		}
+		// The earlier build's chunks, as far as it recorded them: a build still running
+		// past its hold finds itself superseded at its next progress and removes the rest.
 		_ = p.files.deleteChunks(ctx, old.Build, old.Chunks)
 	}
-	return &PackageWriter{p: p, ctx: ctx, ref: ref, id: build, sealer: sealer}, nil
+	return &PackageWriter{p: p, ctx: ctx, ref: ref, id: build, total: total, sealer: sealer}, nil
+}
+
+// ofBuild is the filter of an update made by, or in place of, build: {_id, build}, or
+// {_id} alone when this process is the only writer and checked the build under the
+// package's lock.
+func (p *Packages) ofBuild(ref, build string) bson.D {
+	if p.db.single {
+		return bson.D{{Key: "_id", Value: ref}}
+	}
+	return bson.D{{Key: "_id", Value: ref}, {Key: "build", Value: build}}
 }
 
 // PackageWriter writes the ZIP into sealed chunks as it is produced.
@@ -94,7 +137,8 @@ type PackageWriter struct {
 	p      *Packages
 	ctx    context.Context
 	ref    string
-	id     string
+	id     string // the build
+	total  int
 	sealer *vault.Sealer
 	buf    []byte
 	n      int64
@@ -123,31 +167,55 @@ func (w *PackageWriter) flush(b []byte) error {
 	return nil
 }
 
-// Progress records that done of the package's parts are written.
+// Progress records that done of the package's parts are written and renews the build's
+// hold; once another build has taken the package it reports export.ErrBuilding.
 func (w *PackageWriter) Progress(done int) error {
-	_, err := w.p.db.coll(collPackages).UpdateOne(w.ctx, bson.D{{Key: "_id", Value: w.ref}}, bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: done}}}})
-	return translate(err)
+	return w.update(bson.D{{Key: "done", Value: done}, {Key: "chunks", Value: w.n},
+		{Key: "until", Value: w.p.Now().Add(export.BuildLease).UTC()}})
+}
+
+// update sets fields of the package while this build holds it.
+func (w *PackageWriter) update(set bson.D) error {
+	unlock := w.p.db.locks.lock(collPackages, w.ref)
+	defer unlock()
+	if w.p.db.single {
+		d, err := w.p.doc(w.ctx, w.ref)
+		if errors.Is(err, apperr.ErrNotFound) || err == nil && d.Build != w.id {
+			return fmt.Errorf("package %s: %w", w.ref, export.ErrBuilding) // rebuilt or erased since
+		} else if err != nil {
+			return err
+		}
+	}
+	res, err := w.p.db.coll(collPackages).UpdateOne(w.ctx, w.p.ofBuild(w.ref, w.id), bson.D{{Key: "$set", Value: set}})
+	if err != nil {
+		return fmt.Errorf("package %s: %w", w.ref, translate(err))
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("package %s: %w", w.ref, export.ErrBuilding)
+	}
+	return nil
 }
 
 // Finish writes the last chunk and makes the package downloadable; with a build error
-// it marks the package failed and deletes what was written.
+// it marks the package failed and deletes what was written. A build superseded by a
+// newer one leaves the package alone, deletes what it wrote and reports
+// export.ErrBuilding.
 func (w *PackageWriter) Finish(buildErr error) error {
 	if buildErr == nil && len(w.buf) > 0 {
 		buildErr = w.flush(w.buf)
 	}
-	d, err := w.p.doc(w.ctx, w.ref)
-	if err != nil {
-		return errors.Join(buildErr, err)
-	}
-	set := bson.D{{Key: "state", Value: export.PackageReady}, {Key: "size", Value: w.size}, {Key: "chunks", Value: w.n}, {Key: "done", Value: d.Total}}
+	set := bson.D{{Key: "state", Value: export.PackageReady}, {Key: "size", Value: w.size}, {Key: "chunks", Value: w.n}, {Key: "done", Value: w.total}}
 	if buildErr != nil {
-		_ = w.p.files.deleteChunks(context.WithoutCancel(w.ctx), w.id, w.n)
 		set = bson.D{{Key: "state", Value: export.PackageFailed}, {Key: "size", Value: 0}, {Key: "chunks", Value: 0}}
 	}
-	if _, err := w.p.db.coll(collPackages).UpdateOne(w.ctx, bson.D{{Key: "_id", Value: w.ref}}, bson.D{{Key: "$set", Value: set}}); err != nil {
-		return errors.Join(buildErr, fmt.Errorf("package %s: %w", w.ref, translate(err)))
+	err := w.update(set)
+	if buildErr != nil || err != nil {
+		_ = w.p.files.deleteChunks(context.WithoutCancel(w.ctx), w.id, w.n)
 	}
-	return buildErr
+	if errors.Is(err, export.ErrBuilding) && errors.Is(buildErr, export.ErrBuilding) {
+		return buildErr
+	}
+	return errors.Join(buildErr, err)
 }
 
 // Open streams a ready package and records the download.
@@ -177,7 +245,7 @@ func (p *Packages) Read(ctx context.Context, ref string, now time.Time) (*export
 	if err != nil {
 		return nil, nil, err
 	}
-	return d.domain(), &chunkReader{ctx: ctx, s: p.files, sealer: sealer, id: d.Build, chunks: d.Chunks, size: d.Size}, nil
+	return d.domain(now), &chunkReader{ctx: ctx, s: p.files, sealer: sealer, id: d.Build, chunks: d.Chunks, size: d.Size}, nil
 }
 
 // DeleteExpired deletes the packages whose time is up and returns how many. The

@@ -11,14 +11,14 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/vault"
 )
 
 // recordsKey seals the agency's own records — disclosures, incidents, staff reviews and
 // the documents attached to disclosures — with the agency records key
-// (files.RecordsSubject), made on first use. That key is never destroyed, so the sealer
+// (attachments.RecordsSubject), made on first use. That key is never destroyed, so the sealer
 // is kept once read.
 type recordsKey struct {
 	db *DB
@@ -44,13 +44,13 @@ func (k *recordsKey) sealer(ctx context.Context) (*vault.Sealer, error) {
 
 // recordsSealer reads the agency records key, making it when there is none yet.
 func recordsSealer(ctx context.Context, db *DB, v *vault.Vault) (*vault.Sealer, error) {
-	s, err := v.For(ctx, files.RecordsSubject)
+	s, err := v.For(ctx, attachments.RecordsSubject)
 	if !errors.Is(err, vault.ErrKeyDestroyed) {
 		return s, err
 	}
-	defer db.locks.lock(collKeys, files.RecordsSubject)()
-	if s, err = v.For(ctx, files.RecordsSubject); errors.Is(err, vault.ErrKeyDestroyed) {
-		return v.NewSubject(ctx, files.RecordsSubject)
+	defer db.locks.lock(collKeys, attachments.RecordsSubject)()
+	if s, err = v.For(ctx, attachments.RecordsSubject); errors.Is(err, vault.ErrKeyDestroyed) {
+		return v.NewSubject(ctx, attachments.RecordsSubject)
 	}
 	return s, err
 }

@@ -147,3 +147,79 @@ func TestDropUnfinishedFilings(t *testing.T) {
 		t.Fatalf("queue after the run: %v, want %s and the recent %s", refs, kept, cutNew)
 	}
 }
+
+// The queue is decoded once while its documents stay the same in memory: a filing, an
+// assignment and a closed request each show at the next read, and what one reader
+// changes in its list is not what the next one reads.
+func TestQueueReadAgainAfterEachChange(t *testing.T) {
+	db := storetest.New(t)
+	v := storetest.Vault(db.DB)
+	ctx := context.Background()
+	if _, err := v.NewSubject(ctx, "u_a"); err != nil {
+		t.Fatal(err)
+	}
+	reqs := store.NewRequests(db.DB, v)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	file := func(kind rights.Kind) *rights.Request {
+		r := &rights.Request{Kind: kind, Subject: "u_a", Channel: rights.ChannelWeb, Received: rights.NewDate(2026, time.November, 23), Scope: "全部"}
+		rights.File(r, now, nil)
+		if err := reqs.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	queue := func() []*rights.Request {
+		t.Helper()
+		open, err := reqs.Open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return open
+	}
+	del := file(rights.Delete)
+	if q := queue(); len(q) != 1 || q[0].Ref != del.Ref {
+		t.Fatalf("queue: %+v", q)
+	}
+	view := file(rights.View) // due sooner: first
+	q := queue()
+	if len(q) != 2 || q[0].Ref != view.Ref || q[1].Ref != del.Ref {
+		t.Fatalf("after a second filing: %+v", q)
+	}
+	q[0].Assignee, q[0].State = "u_someone", rights.Closed
+	if q = queue(); q[0].Assignee != "" || q[0].State != view.State {
+		t.Fatalf("a reader's change reached the next read: %+v", q[0])
+	}
+	if _, err := reqs.Update(ctx, view.Ref, view.Version, now.Add(time.Minute), rights.Assign("u_lead", "u_officer")); err != nil {
+		t.Fatal(err)
+	}
+	if q = queue(); q[0].Ref != view.Ref || q[0].Assignee != "u_officer" {
+		t.Fatalf("after the assignment: %+v", q[0])
+	}
+	// The person's list, read the same way row by row.
+	list := func() map[string]*rights.Request {
+		t.Helper()
+		rs, err := reqs.ListForSubject(ctx, "u_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]*rights.Request{}
+		for _, r := range rs {
+			out[r.Ref] = r
+		}
+		return out
+	}
+	l := list()
+	if len(l) != 2 || l[view.Ref].Assignee != "u_officer" || l[del.Ref].Assignee != "" {
+		t.Fatalf("list: %+v", l)
+	}
+	l[del.Ref].State = rights.Closed
+	if _, err := reqs.Update(ctx, del.Ref, del.Version, now.Add(2*time.Minute), rights.Assign("u_lead", "u_other")); err != nil {
+		t.Fatal(err)
+	}
+	if l = list(); l[del.Ref].Assignee != "u_other" || l[del.Ref].State != del.State || l[del.Ref].Version != del.Version+1 {
+		t.Fatalf("list after the assignment: %+v", l[del.Ref])
+	}
+	if third := file(rights.Copy); len(list()) != 3 || list()[third.Ref] == nil {
+		t.Fatalf("list after a third filing: %+v", list())
+	}
+}

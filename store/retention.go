@@ -33,47 +33,34 @@ type leaseDoc struct {
 	Holder  string    `bson:"holder"`
 	Until   time.Time `bson:"until"`
 	Version int64     `bson:"version"`
+	// Done: the holder finished before Until. The lease stays until then, so another
+	// instance ticking later in the same hour finds the hour's work done and skips it.
+	Done bool `bson:"done,omitempty"`
 }
 
 // Acquire takes the named lease for holder until now+ttl: when nobody holds it, it has
-// run out, or holder already has it. It reports false when another instance holds it.
+// run out, or holder already has it. It reports false when another instance holds it or
+// released it (done) before it ran out.
 func (r *Retention) Acquire(ctx context.Context, name, holder string, ttl time.Duration, now time.Time) (bool, error) {
-	id := "lease:" + name
-	unlock := r.db.locks.lock(collSettings, id)
-	defer unlock()
-	var d leaseDoc
-	err := translate(r.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d))
-	next := leaseDoc{ID: id, Holder: holder, Until: now.Add(ttl).UTC(), Version: d.Version + 1}
-	switch {
-	case errors.Is(err, apperr.ErrNotFound):
-		_, err := r.db.coll(collSettings).InsertOne(ctx, next)
-		if err = translate(err); errors.Is(err, apperr.ErrConflict) {
-			return false, nil
-		}
-		return err == nil, err
-	case err != nil:
-		return false, fmt.Errorf("lease %s: %w", name, err)
-	case d.Holder != holder && d.Until.After(now):
-		return false, nil
-	}
-	res, err := r.db.coll(collSettings).ReplaceOne(ctx, r.db.atVersion(id, d.Version), next)
-	if err != nil {
-		return false, fmt.Errorf("lease %s: %w", name, translate(err))
-	}
-	return res.MatchedCount == 1, nil
+	return r.db.claimLease(ctx, name, holder, ttl, now)
 }
 
-// Release gives the lease up if holder has it.
+// Release marks holder's lease done. It keeps the lease's end: deleting the lease would
+// let another instance, whose hourly tick comes later, do the same hour's work again.
 func (r *Retention) Release(ctx context.Context, name, holder string) error {
-	_, err := r.db.coll(collSettings).DeleteOne(ctx, bson.D{{Key: "_id", Value: "lease:" + name}, {Key: "holder", Value: holder}})
+	id := "lease:" + name
+	defer r.db.locks.lock(collSettings, id)()
+	_, err := r.db.coll(collSettings).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "holder", Value: holder}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
 	return translate(err)
 }
 
-// Lease says who holds the named lease and until when (zero when nobody).
+// Lease says who holds the named lease and until when (zero when nobody, or when the
+// holder is done).
 func (r *Retention) Lease(ctx context.Context, name string) (string, time.Time, error) {
 	var d leaseDoc
 	err := translate(r.db.coll(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: "lease:" + name}}).Decode(&d))
-	if errors.Is(err, apperr.ErrNotFound) {
+	if errors.Is(err, apperr.ErrNotFound) || err == nil && d.Done {
 		return "", time.Time{}, nil
 	}
 	return d.Holder, d.Until, err

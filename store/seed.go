@@ -14,7 +14,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/internal/twtime"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/vault"
 )
@@ -72,7 +72,7 @@ type SeedPerson struct {
 	User     *account.User
 	Consents []*consent.Event
 	Sessions []*account.Session
-	Mail     []*outbox.Message // SentAt set: delivered; else waiting in the outbox
+	Mail     []*mail.Message // SentAt set: delivered; else waiting in the outbox
 }
 
 // Person buffers a new person: the account and its address claim, the data key, the

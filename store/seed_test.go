@@ -8,7 +8,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -47,7 +47,7 @@ func makeSeedInput(n int) seedInput {
 			}
 		}
 		p.Sessions = []*account.Session{{ID: fmt.Sprintf("s-%03d", i), UserID: u.ID, Created: at, LastSeen: at.Add(time.Hour)}}
-		p.Mail = []*outbox.Message{
+		p.Mail = []*mail.Message{
 			{ID: fmt.Sprintf("m-%03d-a", i), UserID: u.ID, To: u.Email, Lang: "zh-TW", Kind: "verify", Subject: "驗證", Body: "連結", Created: at, NextAttempt: at, SentAt: at.Add(time.Minute), Attempts: 1},
 			{ID: fmt.Sprintf("m-%03d-b", i), UserID: u.ID, To: u.Email, Lang: "zh-TW", Kind: "request", Subject: "已收件", Body: "收件", Created: at.Add(time.Hour), NextAttempt: at.Add(time.Hour)},
 		}

@@ -19,7 +19,8 @@ type resolver func(method, arg string) (string, bool)
 // string constant it returns, so the escaper still picks the escaping its context needs.
 // After escaping, an action printing a constant through escapers whose effect is known
 // becomes plain text: nothing is left to evaluate through reflection.
-func fold(t *template.Template, resolve resolver) error {
+func fold(t *template.Template, resolve resolver, dict bool) error {
+	inlineCalls(t, dict)
 	for _, tt := range t.Templates() {
 		if tt.Tree != nil {
 			foldCalls(tt.Tree.Root, resolve)
@@ -33,19 +34,64 @@ func fold(t *template.Template, resolve resolver) error {
 	}
 	// Fragments are not reached from the page: escape each on its own, as
 	// ExecuteFragment runs it, before its constants become text.
+	run := []string{t.Name()}
 	for _, tt := range t.Templates() {
 		if strings.HasPrefix(tt.Name(), FragmentPrefix) {
 			if err := t.ExecuteTemplate(io.Discard, tt.Name(), nil); errors.As(err, &escErr) {
 				return err
 			}
+			run = append(run, tt.Name())
 		}
 	}
-	for _, tt := range t.Templates() {
-		if tt.Tree != nil {
+	// Only what runs has been escaped: a partial whose every call was inlined never is,
+	// and its constants must not become text unescaped.
+	for name := range reached(t, run) {
+		if tt := t.Lookup(name); tt != nil && tt.Tree != nil {
 			foldText(tt.Tree.Root)
 		}
 	}
 	return nil
+}
+
+// reached names the templates run from the given ones, through the calls left in them.
+func reached(t *template.Template, from []string) map[string]bool {
+	seen := map[string]bool{}
+	var visit func(n parse.Node)
+	var add func(name string)
+	add = func(name string) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		if tt := t.Lookup(name); tt != nil && tt.Tree != nil {
+			visit(tt.Tree.Root)
+		}
+	}
+	visit = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					visit(c)
+				}
+			}
+		case *parse.TemplateNode:
+			add(n.Name)
+		case *parse.IfNode:
+			visit(n.List)
+			visit(n.ElseList)
+		case *parse.RangeNode:
+			visit(n.List)
+			visit(n.ElseList)
+		case *parse.WithNode:
+			visit(n.List)
+			visit(n.ElseList)
+		}
+	}
+	for _, name := range from {
+		add(name)
+	}
+	return seen
 }
 
 func foldCalls(n parse.Node, resolve resolver) {
@@ -110,7 +156,12 @@ func methodName(n parse.Node) string {
 		// Only the page's own view ($, or $v in partials) speaks the page's language; a
 		// variable holding another view (a letter's $L, in the requester's language) is
 		// left to run.
-		if len(n.Ident) < 2 || (n.Ident[0] != "$" && n.Ident[0] != "$v") {
+		// An inlined partial's variables carry the inlining's number (inline.go): $V is
+		// the view a partial was given as V.
+		if len(n.Ident) < 2 {
+			return ""
+		}
+		if base, _, _ := strings.Cut(n.Ident[0], inlineMark); base != "$" && base != "$v" && base != "$V" {
 			return ""
 		}
 		idents = n.Ident
@@ -129,16 +180,25 @@ func foldText(n parse.Node) {
 		if n == nil {
 			return
 		}
-		for i, c := range n.Nodes {
-			if a, ok := c.(*parse.ActionNode); ok {
-				if text, ok := constantOutput(a.Pipe); ok {
-					n.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: a.Pos, Text: []byte(text)}
+		out := make([]parse.Node, 0, len(n.Nodes))
+		for _, c := range n.Nodes {
+			switch c := c.(type) {
+			case *parse.ActionNode:
+				if text, ok := constantOutput(c.Pipe); ok {
+					out = append(out, &parse.TextNode{NodeType: parse.NodeText, Pos: c.Pos, Text: []byte(text)})
+					continue
+				}
+			case *parse.IfNode:
+				if branch, ok := constantBranch(c); ok {
+					foldText(branch)
+					out = append(out, branch.Nodes...)
 					continue
 				}
 			}
 			foldText(c)
+			out = append(out, c)
 		}
-		n.Nodes = mergeText(n.Nodes)
+		n.Nodes = mergeText(out)
 	case *parse.IfNode:
 		foldText(n.List)
 		foldText(n.ElseList)
@@ -149,6 +209,91 @@ func foldText(n parse.Node) {
 		foldText(n.List)
 		foldText(n.ElseList)
 	}
+}
+
+// constantBranch is the branch an if always takes, when its condition is constant (an
+// inlined partial's argument) and the branch can stand without the if: it declares no
+// variable of its own, whose scope the if would end. A condition partly constant is
+// shortened.
+func constantBranch(n *parse.IfNode) (*parse.ListNode, bool) {
+	truth, known := constantTruth(n.Pipe)
+	if !known {
+		return nil, false
+	}
+	branch := n.ElseList
+	if truth {
+		branch = n.List
+	}
+	if branch == nil {
+		return &parse.ListNode{NodeType: parse.NodeList, Pos: n.Pos}, true
+	}
+	for _, c := range branch.Nodes {
+		if a, ok := c.(*parse.ActionNode); ok && len(a.Pipe.Decl) > 0 {
+			n.Pipe = &parse.PipeNode{NodeType: parse.NodePipe, Pos: n.Pos, Cmds: []*parse.CommandNode{{
+				NodeType: parse.NodeCommand, Pos: n.Pos, Args: []parse.Node{&parse.BoolNode{NodeType: parse.NodeBool, Pos: n.Pos, True: truth}}}}}
+			return nil, false
+		}
+	}
+	return branch, true
+}
+
+// constantTruth is a condition's truth when constants decide it; otherwise it drops
+// the constants that do not matter from an and or an or.
+func constantTruth(p *parse.PipeNode) (truth, known bool) {
+	if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 1 {
+		return false, false
+	}
+	args := p.Cmds[0].Args
+	if len(args) == 1 {
+		return argTruth(args[0])
+	}
+	id, ok := args[0].(*parse.IdentifierNode)
+	if !ok {
+		return false, false
+	}
+	switch id.Ident {
+	case "not":
+		if len(args) == 2 {
+			t, ok := argTruth(args[1])
+			return !t, ok
+		}
+	case "and", "or":
+		// One false argument makes an and false, one true argument an or true; the
+		// other constants do not change its truth and are dropped.
+		decides := id.Ident == "or"
+		kept := args[:1:1]
+		for _, a := range args[1:] {
+			t, ok := argTruth(a)
+			switch {
+			case !ok:
+				kept = append(kept, a)
+			case t == decides:
+				return decides, true
+			}
+		}
+		switch len(kept) {
+		case 1:
+			return !decides, true
+		case 2:
+			p.Cmds[0].Args = kept[1:]
+		default:
+			p.Cmds[0].Args = kept
+		}
+	}
+	return false, false
+}
+
+// argTruth is the truth of a constant argument or of a constant parenthesized condition.
+func argTruth(n parse.Node) (truth, known bool) {
+	switch n := n.(type) {
+	case *parse.StringNode:
+		return n.Text != "", true
+	case *parse.BoolNode:
+		return n.True, true
+	case *parse.PipeNode:
+		return constantTruth(n)
+	}
+	return false, false
 }
 
 // constantOutput is what an action prints when it is a string constant passed through

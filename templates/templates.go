@@ -89,6 +89,7 @@ func Parse(funcs template.FuncMap, consts Constants) (*Set, error) {
 
 // parseAll parses every page; resolve (when not nil) folds constant calls.
 func parseAll(funcs template.FuncMap, resolve resolver) (map[string]*template.Template, error) {
+	dict := dictMakesMaps(funcs)
 	out := map[string]*template.Template{}
 	names, err := fs.Glob(files, "pages/*.html")
 	if err != nil {
@@ -124,7 +125,7 @@ func parseAll(funcs template.FuncMap, resolve resolver) (map[string]*template.Te
 		return out, nil
 	}
 	for name, t := range out {
-		if err := fold(t, resolve); err != nil {
+		if err := fold(t, resolve, dict); err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
 	}

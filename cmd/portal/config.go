@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/mail"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"path/filepath"
@@ -19,7 +19,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/handlers"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // Config is every setting, from flags and PORTAL_* variables (flags win), validated once.
@@ -258,7 +258,7 @@ var settings = []setting{
 	{"smtp-url", "PORTAL_SMTP_URL", "", "mail server: smtp://[user:pass@]host[:port] (STARTTLS), smtps://… (TLS) or smtp://host:port?tls=none; prefer the variable, the URL may hold a password. When empty, mail stays in the outbox and is written to the log", func(c *Config, v string) error {
 		if v != "" {
 			// The same parsing the mail sender does; nothing is dialled.
-			if _, err := outbox.NewSMTP(v, "portal@localhost"); err != nil {
+			if _, err := mail.NewSMTP(v, "portal@localhost"); err != nil {
 				return err
 			}
 		}
@@ -266,7 +266,7 @@ var settings = []setting{
 		return nil
 	}},
 	{"mail-from", "PORTAL_MAIL_FROM", "portal@localhost", "sender address of the portal's mail, for example privacy@agency.gov.tw", func(c *Config, v string) error {
-		if _, err := mail.ParseAddress(v); err != nil {
+		if _, err := netmail.ParseAddress(v); err != nil {
 			return errors.New("must be an e-mail address, for example privacy@agency.gov.tw or 個資服務 <privacy@agency.gov.tw>")
 		}
 		c.MailFrom = v

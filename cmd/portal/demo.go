@@ -44,9 +44,7 @@ func demoCmd(ctx context.Context, args []string, env func(string) string, stdout
 		return errors.New("the database already holds accounts or requests: demo data goes only into an empty one (use a new PORTAL_DATA_DIR)")
 	}
 	start := time.Now()
-	res, err := demo.Generate(ctx, demo.Deps{DB: a.db, Vault: a.Vault, EmailKey: deriveKey(c.MasterKey, "email-index-v1"), Users: a.Users,
-		Notices: a.Notices, Consents: a.Consents, Audit: a.Audit, BaseURL: c.BaseURL,
-		Progress: demoProgress(stderr)}, people)
+	res, err := demo.Generate(ctx, demo.Deps{Portal: a.Portal, BaseURL: c.BaseURL, Progress: demoProgress(stderr)}, people)
 	if err != nil {
 		return err
 	}

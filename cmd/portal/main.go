@@ -38,7 +38,7 @@ import (
 	"github.com/example/pdpa-portal/internal/background"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/wire"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
@@ -258,7 +258,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 	// converted once, whatever bootstrap's own deadline: a conversion cut off would start
 	// again from the beginning. Later start-ups see the head's mark in one look-up.
 	mctx := background.Job(context.WithoutCancel(ctx), "audit migration")
-	if n, err := store.NewAudit(a.db).MigrateIDs(mctx); err != nil {
+	if n, err := a.Audit.MigrateIDs(mctx); err != nil {
 		return fmt.Errorf("convert the audit trail: %w", err)
 	} else if n > 0 {
 		a.log.Info("audit trail converted to string ids", "events", n)
@@ -267,7 +267,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 		return err
 	}
 	// The catalogue starts as the current notice's purposes.
-	cat := store.NewPurposes(a.db)
+	cat := a.Purposes
 	have, err := cat.Purposes(ctx)
 	if err != nil || len(have) > 0 {
 		return err
@@ -357,9 +357,9 @@ func serve(ctx context.Context, args []string, env func(string) string, stdout, 
 	debug.FreeOSMemory()
 	// Without a mail server, a portal serving only this machine prints its mail (links
 	// included) to the log so a developer can follow them; a public one never does.
-	worker := &outbox.Worker{Store: a.Mail, Word: a.Deps.MailWords.Fill, Log: log, Now: time.Now, LogBodies: c.isLocal()}
+	worker := &mail.Worker{Store: a.Mail, Word: a.Deps.MailWords.Fill, Log: log, Now: time.Now, LogBodies: c.isLocal()}
 	if c.SMTPURL != "" {
-		sender, err := outbox.NewSMTP(string(c.SMTPURL), c.MailFrom)
+		sender, err := mail.NewSMTP(string(c.SMTPURL), c.MailFrom)
 		if err != nil {
 			return &usageError{"invalid smtp-url: " + err.Error()}
 		}
@@ -734,8 +734,7 @@ func progressBar(w io.Writer) func(string, int64, int64) {
 // cliEvent records a command an operator ran in the audit trail (a failure to record is
 // reported, not fatal: the command itself has been done).
 func cliEvent(ctx context.Context, a *app, action, target string, details map[string]string) {
-	t := store.NewAudit(a.db).WithKey(deriveKey(a.cfg.MasterKey, "audit-checkpoint-v1"))
-	if err := t.Append(ctx, &audit.Event{At: time.Now(), Actor: audit.ActorSystem, Role: "cli", Action: action, Target: target,
+	if err := a.Audit.Append(ctx, &audit.Event{At: time.Now(), Actor: audit.ActorSystem, Role: "cli", Action: action, Target: target,
 		Outcome: audit.OK, Details: details}); err != nil {
 		a.log.Error("audit event not recorded", "action", action, "err", err)
 	}
@@ -756,7 +755,7 @@ func auditVerify(ctx context.Context, args []string, env func(string) string, st
 	}
 	defer a.close()
 	start := time.Now()
-	n, brk, err := audit.Verify(ctx, store.NewAudit(a.db).WithKey(deriveKey(c.MasterKey, "audit-checkpoint-v1")))
+	n, brk, err := audit.Verify(ctx, a.Audit)
 	if err != nil {
 		return fmt.Errorf("read the audit trail: %w", err)
 	}

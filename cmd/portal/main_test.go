@@ -29,7 +29,7 @@ import (
 
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/internal/demo"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/embedded"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -228,7 +228,7 @@ func TestMailSettings(t *testing.T) {
 	if s := fmt.Sprintf("%v %+v", c.SMTPURL, c); strings.Contains(s, "hunter2") {
 		t.Fatalf("the SMTP password shows in %s", s)
 	}
-	if _, err := outbox.NewSMTP(string(c.SMTPURL), c.MailFrom); err != nil {
+	if _, err := mail.NewSMTP(string(c.SMTPURL), c.MailFrom); err != nil {
 		t.Fatalf("the mail sender refuses what the configuration accepted: %v", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -13,16 +12,11 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/handlers/web"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // staffRow is one staff account as the list and the review show it.
-type staffRow struct {
-	*account.User
-	Locked  bool
-	Expired bool
-}
+type staffRow = account.StaffMember
 
 type staffListPage struct {
 	Rows      []staffRow
@@ -33,48 +27,13 @@ type staffListPage struct {
 	NoReviews bool
 }
 
-func (h *Handlers) loadStaff(c *gin.Context) ([]staffRow, error) {
-	ctx := c.Request.Context()
-	users, err := h.Users.Staff(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(users, func(i, j int) bool { return users[i].Created.Before(users[j].Created) })
-	now := h.Now()
-	rows := make([]staffRow, len(users))
-	for i, u := range users {
-		locked, err := h.Accounts.Locked(ctx, u.Email)
-		if err != nil {
-			return nil, err
-		}
-		rows[i] = staffRow{User: u, Locked: locked, Expired: u.Expired(now)}
-	}
-	return rows, nil
-}
-
 // StaffList is the administrator's list of staff accounts with the review status.
 func (h *Handlers) StaffList(c *gin.Context) error {
-	rows, err := h.loadStaff(c)
+	st, err := h.Accounts.ReviewStatus(c.Request.Context())
 	if err != nil {
 		return err
 	}
-	reviews, err := h.reviews.List(c.Request.Context(), 10)
-	if err != nil {
-		return err
-	}
-	p := staffListPage{Rows: rows, Reviews: reviews, NoReviews: len(reviews) == 0}
-	var last *account.Review
-	if len(reviews) > 0 {
-		last = reviews[0]
-	}
-	users := make([]*account.User, len(rows))
-	for i := range rows {
-		users[i] = rows[i].User
-	}
-	p.NextDue = account.NextReviewDue(last, users)
-	now := h.Now()
-	p.Overdue = !p.NextDue.IsZero() && now.After(p.NextDue)
-	p.DueSoon = !p.Overdue && !p.NextDue.IsZero() && p.NextDue.Sub(now) < 30*24*time.Hour
+	p := staffListPage{Rows: st.Staff, Reviews: st.Reviews, NoReviews: len(st.Reviews) == 0, NextDue: st.NextDue, Overdue: st.Overdue, DueSoon: st.DueSoon}
 	h.Render(c, http.StatusOK, "staff_list", h.View(c, "staff.list_title", p))
 	return nil
 }
@@ -93,13 +52,7 @@ func (h *Handlers) RecordReview(c *gin.Context) error {
 	if len(inv.Problems) > 0 {
 		return inv
 	}
-	rows, err := h.loadStaff(c)
-	if err != nil {
-		return err
-	}
-	u := web.CurrentUser(c)
-	rv := &account.Review{ID: ids.New("rv"), ReviewerID: u.ID, ReviewerName: u.Name, At: h.Now(), Accounts: len(rows), Note: f.Note}
-	if err := h.reviews.Record(c.Request.Context(), rv); err != nil {
+	if _, err := h.Accounts.RecordReview(c.Request.Context(), web.CurrentUser(c), f.Note); err != nil {
 		return err
 	}
 	h.AddFlash(c, web.FlashSuccess, "flash.review_recorded")
@@ -110,7 +63,7 @@ func (h *Handlers) RecordReview(c *gin.Context) error {
 // StaffCSV exports the staff accounts for the review file. Cells that a spreadsheet
 // would run as a formula are prefixed with an apostrophe.
 func (h *Handlers) StaffCSV(c *gin.Context) error {
-	rows, err := h.loadStaff(c)
+	rows, err := h.Accounts.StaffList(c.Request.Context())
 	if err != nil {
 		return err
 	}
@@ -403,16 +356,14 @@ func (h *Handlers) ResetStaffPassword(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if !u.IsStaff() {
-		return apperr.ErrNotFound
-	}
-	// The holder is signed out and their password stops working: ask first.
-	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
-		Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID}) {
+	nu, temp, err := h.Accounts.IssueTemporaryPassword(c.Request.Context(), u.ID, c.PostForm("confirm") == "yes")
+	switch {
+	case errors.Is(err, account.ErrConfirmFirst):
+		// The holder is signed out and their password stops working: ask first.
+		h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
+			Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID})
 		return nil
-	}
-	nu, temp, err := h.Accounts.ResetStaffPassword(c.Request.Context(), u.ID)
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	h.Render(c, http.StatusOK, "staff_created", h.View(c, "staff.temp_title", staffFormPage{User: nu, TempPassword: temp}))
@@ -437,40 +388,20 @@ func (h *Handlers) RevokeSessions(c *gin.Context) error {
 	if len(inv.Problems) > 0 {
 		return inv
 	}
-	ctx := c.Request.Context()
+	err = h.Accounts.EndSessions(c.Request.Context(), u.ID, f.Session, c.PostForm("confirm") == "yes")
+	title, text, flash := "confirm.end_session_title", "confirm.end_session_text", "flash.session_revoked"
 	if f.Session == "" {
-		if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_sessions_title", TextKey: "confirm.end_sessions_text", TextArgs: []any{u.Email},
-			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
-			return nil
-		}
-		if err := h.Sessions.DeleteForUser(ctx, u.ID, ""); err != nil {
-			return err
-		}
-	} else {
-		// Only a session of this account: the id comes from the form.
-		sessions, err := h.Sessions.ForUser(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(sessions, func(se *account.Session) bool { return web.SessionRef(se) == f.Session }) {
-			return apperr.ErrNotFound
-		}
-		if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.end_session_title", TextKey: "confirm.end_session_text", TextArgs: []any{u.Email},
-			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID}) {
-			return nil
-		}
-		for _, se := range sessions {
-			if web.SessionRef(se) == f.Session {
-				if err := h.Sessions.Delete(ctx, se.ID); err != nil {
-					return err
-				}
-			}
-		}
-		h.AddFlash(c, web.FlashSuccess, "flash.session_revoked")
-		c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
-		return nil
+		title, text, flash = "confirm.end_sessions_title", "confirm.end_sessions_text", "flash.sessions_revoked"
 	}
-	h.AddFlash(c, web.FlashSuccess, "flash.sessions_revoked")
+	switch {
+	case errors.Is(err, account.ErrConfirmFirst):
+		h.Confirmed(c, web.ConfirmPage{TitleKey: title, TextKey: text, TextArgs: []any{u.Email},
+			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID})
+		return nil
+	case err != nil:
+		return err
+	}
+	h.AddFlash(c, web.FlashSuccess, flash)
 	c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 	return nil
 }

@@ -77,7 +77,7 @@ type Handlers struct {
 
 // New builds the administrators' handlers.
 func New(core *web.Core, s Services) *Handlers {
-	return &Handlers{Core: core, reviews: s.Reviews, apiTokens: s.APITokens, drafts: s.Drafts, catalogue: s.Catalogue,
+	return &Handlers{Core: core, apiTokens: s.APITokens, drafts: s.Drafts, catalogue: s.Catalogue,
 		consentStats: s.ConsentStats, calendar: s.Calendar, calendarDays: s.CalendarDays, fulfil: s.Fulfil, quotas: s.Quotas,
 		fees: s.Fees, inventory: s.Inventory, flags: s.Flags, agency: s.Agency, letters: s.Letters, casework: s.Casework,
 		retention: s.Retention, incidents: s.Incidents, incidentNotices: s.IncidentNotices, publicFiles: s.PublicFiles,

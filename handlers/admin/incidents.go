@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/receipt"
 )
@@ -89,87 +87,25 @@ func (h *Handlers) incidentValues(ctx context.Context, i *incident.Incident) map
 // entered three ways: accounts by their e-mail address, addresses without an account
 // (told by e-mail), and names with postal addresses (told by letter).
 func (h *Handlers) SaveIncident(c *gin.Context) error {
-	ctx := c.Request.Context()
-	u := web.CurrentUser(c)
 	id := c.Param("id")
-	i := &incident.Incident{}
-	if id != "" {
-		cur, err := h.incidents.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		i = cur
-		if c.PostForm("version") != strconv.FormatInt(cur.Version, 10) {
-			return apperr.ErrStale
-		}
-	}
-	f := func(k string) string { return strings.TrimSpace(c.PostForm(k)) }
 	values := map[string]string{}
 	for _, k := range []string{"discovered", "title", "what", "data", "people", "measures", "what_en", "measures_en", "affected", "emails", "letters", "version"} {
 		values[k] = c.PostForm(k)
 	}
-	inv := &apperr.Invalid{}
-	i.Title, i.What, i.Data, i.Measures = f("title"), f("what"), f("data"), f("measures")
-	i.WhatEN, i.MeasuresEN = f("what_en"), f("measures_en")
-	if t, err := time.ParseInLocation(localMinute, f("discovered"), web.Taipei); err == nil {
-		i.Discovered = t
-	} else {
-		i.Discovered = time.Time{}
+	cmd := incident.SaveCommand{ID: id, Version: formVersion(c), Discovered: formMinute(c, "discovered"), People: -1,
+		Title: c.PostForm("title"), What: c.PostForm("what"), Data: c.PostForm("data"), Measures: c.PostForm("measures"),
+		WhatEN: c.PostForm("what_en"), MeasuresEN: c.PostForm("measures_en"),
+		Affected: c.PostForm("affected"), Emails: c.PostForm("emails"), Letters: c.PostForm("letters"), By: web.CurrentUser(c).ID}
+	if n, err := strconv.Atoi(strings.TrimSpace(c.PostForm("people"))); err == nil {
+		cmd.People = n
 	}
-	if n, err := strconv.Atoi(f("people")); err == nil {
-		i.People = n
-	} else {
-		i.People = -1
-	}
-	i.Affected = nil
-	lines := strings.Fields(f("affected"))
-	if len(lines) > 10_000 {
-		inv.Add("affected", "incident.too_many", 10_000)
-	} else {
-		var unknown, unverified []string
-		for _, e := range lines {
-			acc, err := h.Users.ByEmail(ctx, e)
-			switch {
-			case errors.Is(err, apperr.ErrNotFound):
-				unknown = append(unknown, web.Clip(e, 100))
-			case err != nil:
-				return err
-			case !acc.EmailVerified:
-				// The notice names the incident and lands in the inbox: an account
-				// never proven to own the address is not the person.
-				unverified = append(unverified, web.Clip(e, 100))
-			case !slices.Contains(i.Affected, acc.ID): // one notice per person, however typed
-				i.Affected = append(i.Affected, acc.ID)
-			}
-		}
-		if len(unknown) > 0 {
-			inv.Add("affected", "incident.unknown_people", strings.Join(unknown[:min(len(unknown), 10)], ", "))
-		}
-		if len(unverified) > 0 {
-			inv.Add("affected", "incident.unverified_people", strings.Join(unverified[:min(len(unverified), 10)], ", "))
-		}
-	}
-	emails, err := incident.ParseEmails(c.PostForm("emails"))
-	addProblems(inv, err)
-	letters, err := incident.ParseLetters(c.PostForm("letters"))
-	addProblems(inv, err)
-	i.Emails, i.Letters = incident.KeepTold(i.Emails, emails), incident.KeepTold(i.Letters, letters)
-	if err := i.Validate(h.Now()); err != nil {
-		var v *apperr.Invalid
-		if errors.As(err, &v) {
-			inv.Problems = append(inv.Problems, v.Problems...)
-		}
-	}
-	if len(inv.Problems) > 0 {
+	i, err := h.incidentNotices.Save(c.Request.Context(), cmd)
+	var inv *apperr.Invalid
+	switch {
+	case errors.As(err, &inv):
 		h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: nilIfNew(i, id), New: id == "", Values: values}, inv)
 		return nil
-	}
-	now := h.Now()
-	if id == "" {
-		i.ID, i.Recorded, i.RecordedBy = ids.New("inc"), now, u.ID
-	}
-	i.Updated, i.UpdatedBy = now, u.ID
-	if err := h.incidents.Save(ctx, i); err != nil {
+	case err != nil:
 		return err
 	}
 	h.AddFlash(c, web.FlashSuccess, "incident.saved")
@@ -177,11 +113,23 @@ func (h *Handlers) SaveIncident(c *gin.Context) error {
 	return nil
 }
 
-func addProblems(inv *apperr.Invalid, err error) {
-	var v *apperr.Invalid
-	if errors.As(err, &v) {
-		inv.Problems = append(inv.Problems, v.Problems...)
+// formVersion is the version the form was read at (-1, never a version, when it is not
+// a number).
+func formVersion(c *gin.Context) int64 {
+	v, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
+	if err != nil {
+		return -1
 	}
+	return v
+}
+
+// formMinute reads a date-and-time field in Taiwan time; zero when it cannot.
+func formMinute(c *gin.Context, key string) time.Time {
+	t, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm(key)), web.Taipei)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 func nilIfNew(i *incident.Incident, id string) *incident.Incident {
@@ -194,36 +142,16 @@ func nilIfNew(i *incident.Incident, id string) *incident.Incident {
 // IncidentReported records the report to the authority: when and its reference.
 func (h *Handlers) IncidentReported(c *gin.Context) error {
 	ctx := c.Request.Context()
-	i, err := h.incidents.Get(ctx, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	inv := &apperr.Invalid{}
-	at, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm("reported_at")), web.Taipei)
+	i, err := h.incidentNotices.Reported(ctx, incident.ReportCommand{ID: c.Param("id"), Version: formVersion(c),
+		At: formMinute(c, "reported_at"), Ref: c.PostForm("report_ref"), By: web.CurrentUser(c).ID})
+	var inv *apperr.Invalid
 	switch {
-	case err != nil:
-		inv.Add("reported_at", "incident.required")
-	case at.Before(i.Discovered) || at.After(h.Now()):
-		inv.Add("reported_at", "incident.reported_range")
-	}
-	ref := strings.TrimSpace(c.PostForm("report_ref"))
-	switch {
-	case ref == "":
-		inv.Add("report_ref", "incident.required")
-	case len([]rune(ref)) > 200:
-		inv.Add("report_ref", "incident.too_long", 200)
-	}
-	if c.PostForm("version") != strconv.FormatInt(i.Version, 10) {
-		return apperr.ErrStale
-	}
-	if len(inv.Problems) > 0 {
+	case errors.As(err, &inv):
 		values := h.incidentValues(ctx, i)
-		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), web.Clip(ref, 200)
+		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), web.Clip(strings.TrimSpace(c.PostForm("report_ref")), incident.MaxReportRef)
 		h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
 		return nil
-	}
-	i.ReportedAt, i.ReportRef, i.Updated, i.UpdatedBy = at, ref, h.Now(), web.CurrentUser(c).ID
-	if err := h.incidents.Save(ctx, i); err != nil {
+	case err != nil:
 		return err
 	}
 	h.AddFlash(c, web.FlashSuccess, "incident.reported")

@@ -16,6 +16,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/browsertest"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // confirmCase is one irreversible action: the page with its first form, what the
@@ -127,7 +128,7 @@ func TestBrowserConfirm(t *testing.T) {
 	if v, _ := tok.doc.Find("#new-token").Attr("value"); v == "" {
 		t.Fatalf("issue a token: %d", tok.Code)
 	}
-	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	discovered := h.clock.Now().Add(-2 * time.Hour).In(twtime.Zone).Format("2006-01-02T15:04")
 	inc := admin.post("/admin/incidents", url.Values{"title": {"名冊外洩"}, "discovered": {discovered}, "what": {"一份含姓名與地址的名冊遭外洩。"},
 		"data": {"姓名、地址"}, "people": {"3"}, "measures": {"已關閉外洩管道並通報主管機關。"}, "what_en": {"A list with names and addresses leaked."},
 		"measures_en": {"The leak was closed and reported."}, "affected": {"mei@example.tw"}, "emails": {"lee@example.org"},

@@ -7,11 +7,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/inventory"
 	"github.com/example/pdpa-portal/letters"
@@ -88,7 +88,7 @@ type Cases struct {
 	inventory   inventory.Inventory
 	consents    *consent.Service
 	disclosures disclosure.Register
-	files       files.Store
+	files       attachments.Store
 	packages    export.Packages
 	letters     *letters.Service
 	casework    *casework.Service
@@ -106,7 +106,7 @@ type Services struct {
 	Inventory   inventory.Inventory
 	Consents    *consent.Service
 	Disclosures disclosure.Register
-	Files       files.Store
+	Files       attachments.Store
 	Packages    export.Packages
 	Letters     *letters.Service
 	Casework    *casework.Service

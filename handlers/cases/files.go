@@ -14,8 +14,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
@@ -44,23 +44,23 @@ func UploadsOf(c *gin.Context, key string, already int64) ([]*multipart.FileHead
 			return nil, &nameError{name: fh.Filename}
 		}
 		total += fh.Size
-		if total > files.MaxPerRequest {
-			return nil, files.ErrTooLarge
+		if total > attachments.MaxPerRequest {
+			return nil, attachments.ErrTooLarge
 		}
 		f, err := fh.Open()
 		if err != nil {
 			return nil, err
 		}
-		head := make([]byte, files.SniffLen)
+		head := make([]byte, attachments.SniffLen)
 		n, _ := io.ReadFull(f, head)
 		_ = f.Close()
-		if _, ok := files.Sniff(head[:n]); !ok {
+		if _, ok := attachments.Sniff(head[:n]); !ok {
 			return nil, &typeError{name: fh.Filename}
 		}
 		out = append(out, fh)
 	}
-	if len(out) > files.MaxFiles {
-		return nil, files.ErrTooMany
+	if len(out) > attachments.MaxFiles {
+		return nil, attachments.ErrTooMany
 	}
 	return out, nil
 }
@@ -70,7 +70,7 @@ type typeError struct{ name string }
 
 func (e *typeError) Error() string { return "not a PDF, JPEG or PNG: " + e.name }
 
-func (e *typeError) Unwrap() error { return files.ErrType }
+func (e *typeError) Unwrap() error { return attachments.ErrType }
 
 // nameError names a file whose name held a control character: the rest of the form
 // is kept, and the visitor renames the file.
@@ -98,7 +98,7 @@ func UploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
 			name = "…"
 		}
 		inv.Add(field, "files.type", name)
-	case errors.Is(err, files.ErrType):
+	case errors.Is(err, attachments.ErrType):
 		inv.Add(field, "files.type", "…")
 	default:
 		return false
@@ -117,7 +117,7 @@ func (s *Cases) StoreUploads(c *gin.Context, r *rights.Request, fhs []*multipart
 		if err != nil {
 			return ids, err
 		}
-		meta := &files.File{Ref: r.Ref, Subject: r.Subject, Name: fh.Filename, Role: role, Purpose: purpose, MessageID: messageID,
+		meta := &attachments.File{Ref: r.Ref, Subject: r.Subject, Name: fh.Filename, Role: role, Purpose: purpose, MessageID: messageID,
 			UploadedBy: ActorID(c, r), Created: s.Now()}
 		err = s.files.Put(c.Request.Context(), meta, f)
 		_ = f.Close()
@@ -181,8 +181,8 @@ type MessageForm struct {
 
 // AttachmentList is what request pages show of the files and messages.
 type AttachmentList struct {
-	Files    []files.File
-	ByID     map[string]files.File
+	Files    []attachments.File
+	ByID     map[string]attachments.File
 	Messages []rights.Message
 }
 
@@ -199,7 +199,7 @@ func (s *Cases) attachmentsOf(ctx context.Context, ref string) (*AttachmentList,
 	if err != nil {
 		return nil, err
 	}
-	a := &AttachmentList{Files: fs, ByID: map[string]files.File{}, Messages: ms}
+	a := &AttachmentList{Files: fs, ByID: map[string]attachments.File{}, Messages: ms}
 	for _, f := range fs {
 		a.ByID[f.ID] = f
 	}
@@ -238,4 +238,14 @@ func (s *Cases) FilingUploads(c *gin.Context, inv *apperr.Invalid, onBehalf bool
 		}
 	}
 	return files, auth, nil
+}
+
+// CheckedFiles are uploads the web layer has checked (UploadsOf), as the services take
+// them.
+func CheckedFiles(fhs []*multipart.FileHeader) []attachments.Upload {
+	out := make([]attachments.Upload, len(fhs))
+	for i, fh := range fhs {
+		out[i] = attachments.Upload{Name: fh.Filename, Size: fh.Size, Open: func() (io.ReadCloser, error) { return fh.Open() }}
+	}
+	return out
 }

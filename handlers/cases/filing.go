@@ -11,10 +11,10 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/inventory"
@@ -239,8 +239,8 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 	// only with all of them (casework: File); otherwise the form comes back as it was
 	// sent, with the reason, and nothing is filed.
 	filing := casework.Filing{Request: r, Citizen: who.Citizen, Guest: who.GuestFiler, Attached: []casework.Attached{
-		{Files: Checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
-		{Files: Checked(fhs), Role: files.RoleRequester, Purpose: files.PurposeRequest}}}
+		{Files: Checked(auth), Role: attachments.RoleAgent, Purpose: attachments.PurposeAuthorisation},
+		{Files: Checked(fhs), Role: attachments.RoleRequester, Purpose: attachments.PurposeRequest}}}
 	if who.Guest {
 		// The binding is set on the browser only once the filing stands: a refused one
 		// (over the quota, say) leaves the browser as it came.

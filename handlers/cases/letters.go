@@ -11,13 +11,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/letters"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/static"
@@ -131,12 +131,12 @@ func (s *Cases) LetterPageOf(ctx context.Context, r *rights.Request, letter stri
 
 // LetterFilesOf are r's letters as HTML documents of their own (the stylesheet inlined),
 // in the requester's language, to be mailed before the data behind them is erased.
-func (s *Cases) LetterFilesOf(ctx context.Context, r *rights.Request) ([]account.MailFile, error) {
+func (s *Cases) LetterFilesOf(ctx context.Context, r *rights.Request) ([]mail.File, error) {
 	css, err := static.Files.ReadFile("css/site.css")
 	if err != nil {
 		return nil, err
 	}
-	var out []account.MailFile
+	var out []mail.File
 	for _, letter := range r.Letters() {
 		p, err := s.LetterPageOf(ctx, r, letter, false)
 		if errors.Is(err, apperr.ErrNotFound) {
@@ -155,7 +155,7 @@ func (s *Cases) LetterFilesOf(ctx context.Context, r *rights.Request) ([]account
 		// cannot show a Chinese one.
 		// A kind given again is told apart by its ordinal ("2026-000001-2-…").
 		named := r.Ref + strings.TrimPrefix(letter, p.Kind)
-		out = append(out, account.MailFile{Name: s.Cat.T(p.L.Lang, "letter.file_"+p.Kind, named), ASCIIName: s.Cat.T(i18n.EN, "letter.file_"+p.Kind, named),
+		out = append(out, mail.File{Name: s.Cat.T(p.L.Lang, "letter.file_"+p.Kind, named), ASCIIName: s.Cat.T(i18n.EN, "letter.file_"+p.Kind, named),
 			Type: "text/html; charset=utf-8", Data: b.Bytes()})
 	}
 	return out, nil

@@ -7,8 +7,7 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
-	"github.com/example/pdpa-portal/notify"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/ratelimit"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -18,9 +17,9 @@ type Services struct {
 	Requests rights.Requests
 	Consents *consent.Service
 	Casework *casework.Service
-	Mail     outbox.Store
+	Mail     mail.Store
 	// MailWords words the inbox's mail in the reader's language.
-	MailWords *notify.Mailer
+	MailWords *mail.Mailer
 	Receipts  *web.Receipts
 	// SignUpLimit bounds the verification links sent (shared with sign-up), PasswordLimit
 	// the checks of the current password.
@@ -33,8 +32,8 @@ type Handlers struct {
 	requests                   rights.Requests
 	consents                   *consent.Service
 	casework                   *casework.Service
-	mail                       outbox.Store
-	mailWords                  *notify.Mailer
+	mail                       mail.Store
+	mailWords                  *mail.Mailer
 	receipts                   *web.Receipts
 	signUpLimit, passwordLimit *ratelimit.Limiter
 }

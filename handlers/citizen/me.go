@@ -13,8 +13,7 @@ import (
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/notify"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 type profileForm struct {
@@ -177,14 +176,14 @@ func (h *Handlers) PasswordSubmit(c *gin.Context) error {
 // InboxMessage is a message as the inbox shows it: worded in the page's language, or,
 // for one stored worded, in the language it was sent in (Lang, then marked on the page).
 type inboxMessage struct {
-	*outbox.Message
+	*mail.Message
 	Subject, Body template.HTML
 	Lang          string // "" when worded in the page's language
 	Hidden        bool   // the body carries a link meant only for the mailbox
 }
 
 // inboxText marks what people wrote in a worded mail as such.
-func inboxText(t notify.Text) template.HTML {
+func inboxText(t mail.Worded) template.HTML {
 	var b strings.Builder
 	for _, r := range t {
 		if r.Entered {
@@ -198,7 +197,7 @@ func inboxText(t notify.Text) template.HTML {
 
 // worded words m for the inbox in lang, the same wording as the mail sent.
 // A list words subjects only (body false): bodies may name purposes, which costs a read.
-func (h *Handlers) worded(ctx context.Context, m *outbox.Message, lang string, body bool) (*inboxMessage, error) {
+func (h *Handlers) worded(ctx context.Context, m *mail.Message, lang string, body bool) (*inboxMessage, error) {
 	subject, in := h.mailWords.Subject(ctx, m, lang)
 	out := &inboxMessage{Message: m, Subject: inboxText(subject), Hidden: secretKinds[m.Kind]}
 	if body && !out.Hidden {
@@ -215,11 +214,11 @@ func (h *Handlers) worded(ctx context.Context, m *outbox.Message, lang string, b
 }
 
 // trimText drops the blank lines around a body.
-func trimText(t notify.Text) notify.Text {
+func trimText(t mail.Worded) mail.Worded {
 	if len(t) == 0 {
 		return t
 	}
-	t = append(notify.Text(nil), t...)
+	t = append(mail.Worded(nil), t...)
 	t[0].S = strings.TrimLeft(t[0].S, " \n")
 	t[len(t)-1].S = strings.TrimRight(t[len(t)-1].S, " \n")
 	return t

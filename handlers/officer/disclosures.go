@@ -3,7 +3,6 @@ package officer
 import (
 	"errors"
 	"html/template"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"sort"
@@ -14,8 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/disclosure"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
@@ -77,7 +76,7 @@ type disclosurePage struct {
 	People   map[string]string
 	Emails   map[string]string // subject id → e-mail, for the officer
 	New      bool
-	Files    []files.File
+	Files    []attachments.File
 }
 
 func (h *Handlers) renderDisclosure(c *gin.Context, status int, p disclosurePage, inv *apperr.Invalid) {
@@ -147,90 +146,28 @@ func (h *Handlers) SaveDisclosure(c *gin.Context) error {
 	ctx := c.Request.Context()
 	id := c.Param("id")
 	vals := f.Values()
-	me := web.CurrentUser(c).ID
-	r := &disclosure.Record{ID: id, Version: f.Version, First: web.DateOf(f.First), Last: web.DateOf(f.Last), Frequency: f.Frequency,
-		RecipientName: f.RecipientName, RecipientAddress: f.RecipientAddress, RecipientKind: f.RecipientKind, Description: f.Description,
-		Ground: f.Ground, Reference: f.Reference, Count: f.Count, WithheldUntil: web.DateOf(f.WithheldUntil), Officer: me, Changed: h.Now(), ChangedBy: me}
-	for _, cat := range strings.FieldsFunc(strings.ToUpper(f.Categories), func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '\n' }) {
-		r.Categories = append(r.Categories, strings.TrimSpace(cat))
-	}
-	// The people concerned are named by their account's e-mail; each must have one. Too
-	// many are refused before any is looked up.
-	seen := map[string]bool{}
-	lines := strings.FieldsFunc(f.Subjects, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' })
-	if len(lines) > disclosure.MaxSubjects {
-		inv.Add("subjects", "field.too_many", disclosure.MaxSubjects)
-		lines = nil
-	}
-	for _, line := range lines {
-		u, err := h.Users.ByEmail(ctx, line)
-		switch {
-		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
-			web.AddOnce(inv, "subjects", "disclosure.subject_unknown", line)
-		case err != nil:
-			return err
-		case !u.EmailVerified:
-			// Anyone can sign up with another person's address: the record would show
-			// on the squatter's /account/data. Only a proven mailbox is the person.
-			web.AddOnce(inv, "subjects", "disclosure.subject_unverified", line)
-		case !seen[u.ID]:
-			seen[u.ID] = true
-			r.Subjects = append(r.Subjects, u.ID)
-		}
-	}
-	if id != "" {
-		old, err := h.disclosures.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		r.Officer = old.Officer
-	}
-	var used int64
-	if id != "" {
-		var err error
-		if used, err = h.files.Used(ctx, id); err != nil {
-			return err
-		}
-	}
-	fhs, err := cases.Uploads(c, used)
+	fhs, err := cases.Uploads(c, 0)
 	if err != nil && !cases.UploadProblem(inv, err) {
 		return err
 	}
-	if inv, err := web.Merge(inv, disclosure.Validate(r).OrNil()); err != nil {
-		return err
-	} else if len(inv.Problems) > 0 {
-		web.InFormOrder(inv, &f)
-		h.renderDisclosure(c, http.StatusBadRequest, disclosurePage{Values: vals, New: id == "", Record: &disclosure.Record{ID: id}}, inv)
+	r, err := h.disclosureService.Save(ctx, disclosure.SaveCommand{ID: id, Version: f.Version, First: web.DateOf(f.First), Last: web.DateOf(f.Last),
+		Frequency: f.Frequency, RecipientName: f.RecipientName, RecipientAddress: f.RecipientAddress, RecipientKind: f.RecipientKind,
+		Categories: f.Categories, Description: f.Description, Ground: f.Ground, Reference: f.Reference, Subjects: f.Subjects, Count: f.Count,
+		WithheldUntil: web.DateOf(f.WithheldUntil), Documents: cases.CheckedFiles(fhs), By: web.CurrentUser(c).ID, Problems: inv})
+	var problems *apperr.Invalid
+	switch {
+	case errors.As(err, &problems):
+		web.InFormOrder(problems, &f)
+		h.renderDisclosure(c, http.StatusBadRequest, disclosurePage{Values: vals, New: id == "", Record: &disclosure.Record{ID: id}}, problems)
 		return nil
-	}
-	err = h.disclosures.Save(ctx, r)
-	if err == nil {
-		for _, fh := range fhs {
-			if err = h.storeRecordFile(c, r.ID, fh); err != nil {
-				break
-			}
-		}
-	}
-	if errors.Is(err, apperr.ErrStale) {
-		err = &web.PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
-	}
-	if err != nil {
+	case errors.Is(err, apperr.ErrStale):
+		return &web.PageError{Status: http.StatusConflict, Key: "disclosure.changed_meanwhile"}
+	case err != nil:
 		return err
 	}
 	h.AddFlash(c, web.FlashSuccess, "flash.disclosure_saved")
 	c.Redirect(http.StatusSeeOther, "/officer/disclosures/"+r.ID)
 	return nil
-}
-
-// storeRecordFile keeps a document of a disclosure (the request letter, the reply).
-func (h *Handlers) storeRecordFile(c *gin.Context, id string, fh *multipart.FileHeader) error {
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return h.files.Put(c.Request.Context(), &files.File{Ref: id, Subject: files.RecordsSubject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeRecord, UploadedBy: web.CurrentUser(c).ID, Created: h.Now()}, f)
 }
 
 // DisclosureFile serves a document of a disclosure record to an officer.

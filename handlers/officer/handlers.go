@@ -6,11 +6,11 @@ package officer
 import (
 	"context"
 
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/letters"
@@ -35,32 +35,35 @@ type Services struct {
 	Consents    *consent.Service
 	Drafts      consent.Drafts
 	Disclosures disclosure.Register
-	Files       files.Store
-	Letters     *letters.Service
-	Casework    *casework.Service
-	Backups     Backups // nil: not shown
-	Disk        *web.DiskWatch
+	// DisclosureService records disclosures and their new versions.
+	DisclosureService *disclosure.Service
+	Files             attachments.Store
+	Letters           *letters.Service
+	Casework          *casework.Service
+	Backups           Backups // nil: not shown
+	Disk              *web.DiskWatch
 }
 
 // Handlers answer the officers' routes.
 type Handlers struct {
 	*cases.Cases
-	requests    rights.Requests
-	timeline    rights.Timeline
-	guests      rights.Guests
-	messages    rights.Messages
-	fees        rights.FeeSchedule
-	calendar    rights.CalendarStore
-	fulfilDays  rights.FulfilSetting
-	search      *rights.Search
-	consents    *consent.Service
-	drafts      consent.Drafts
-	disclosures disclosure.Register
-	files       files.Store
-	letters     *letters.Service
-	casework    *casework.Service
-	backups     Backups
-	disk        *web.DiskWatch
+	requests          rights.Requests
+	timeline          rights.Timeline
+	guests            rights.Guests
+	messages          rights.Messages
+	fees              rights.FeeSchedule
+	calendar          rights.CalendarStore
+	fulfilDays        rights.FulfilSetting
+	search            *rights.Search
+	consents          *consent.Service
+	drafts            consent.Drafts
+	disclosures       disclosure.Register
+	disclosureService *disclosure.Service
+	files             attachments.Store
+	letters           *letters.Service
+	casework          *casework.Service
+	backups           Backups
+	disk              *web.DiskWatch
 	// officers are the staff holding the officer role, kept a minute.
 	officers officerCache
 }
@@ -68,6 +71,6 @@ type Handlers struct {
 // New builds the officers' handlers.
 func New(cs *cases.Cases, s Services) *Handlers {
 	return &Handlers{Cases: cs, requests: s.Requests, timeline: s.Timeline, guests: s.Guests, messages: s.Messages, fees: s.Fees,
-		calendar: s.Calendar, fulfilDays: s.Fulfil, search: s.Search, consents: s.Consents, drafts: s.Drafts, disclosures: s.Disclosures,
+		calendar: s.Calendar, fulfilDays: s.Fulfil, search: s.Search, consents: s.Consents, drafts: s.Drafts, disclosures: s.Disclosures, disclosureService: s.DisclosureService,
 		files: s.Files, letters: s.Letters, casework: s.Casework, backups: s.Backups, disk: s.Disk}
 }

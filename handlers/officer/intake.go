@@ -10,9 +10,9 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
@@ -213,8 +213,8 @@ func (h *Handlers) IntakeSubmit(c *gin.Context) error {
 	// Filed only with its confirmation mail queued (casework: File); a person without
 	// e-mail is sent none. The check actually done goes on the timeline at once.
 	filed, err := h.casework.File(ctx, casework.Filing{Request: r, Intake: in, Attached: []casework.Attached{
-		{Files: cases.Checked(auth), Role: files.RoleAgent, Purpose: files.PurposeAuthorisation},
-		{Files: cases.Checked(letter), Role: files.RoleRequester, Purpose: files.PurposeRequest}}})
+		{Files: cases.Checked(auth), Role: attachments.RoleAgent, Purpose: attachments.PurposeAuthorisation},
+		{Files: cases.Checked(letter), Role: attachments.RoleRequester, Purpose: attachments.PurposeRequest}}})
 	if err != nil {
 		status, key := web.StatusOf(err)
 		if status >= 500 {

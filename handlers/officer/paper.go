@@ -2,7 +2,6 @@ package officer
 
 import (
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,8 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
@@ -35,7 +34,7 @@ type paperPage struct {
 	Prefix string
 	// Recorded is the event just recorded, with its scans, to check them.
 	Recorded string
-	Scans    []files.File
+	Scans    []attachments.File
 	Values   map[string]string
 	Purposes []consent.Purpose
 	Langs    []string
@@ -69,7 +68,7 @@ func (h *Handlers) paperPage(c *gin.Context, status int, p paperPage, inv *apper
 func (h *Handlers) PaperConsentForm(c *gin.Context) error {
 	p := paperPage{}
 	if id := c.Query("recorded"); id != "" && len(id) <= 64 {
-		fs, err := h.files.List(c.Request.Context(), files.ConsentRef(id))
+		fs, err := h.files.List(c.Request.Context(), attachments.ConsentRef(id))
 		if err != nil {
 			return err
 		}
@@ -80,7 +79,7 @@ func (h *Handlers) PaperConsentForm(c *gin.Context) error {
 
 // PaperScan serves a scan kept with a paper consent, to officers only.
 func (h *Handlers) PaperScan(c *gin.Context) error {
-	return h.ServeFile(c, files.ConsentRef(c.Param("id")), c.Param("fid"))
+	return h.ServeFile(c, attachments.ConsentRef(c.Param("id")), c.Param("fid"))
 }
 
 func (h *Handlers) PaperConsentSubmit(c *gin.Context) error {
@@ -99,59 +98,25 @@ func (h *Handlers) PaperConsentSubmit(c *gin.Context) error {
 	if len(scans) > 0 && h.disk.UploadsPaused(c.Request.Context()) {
 		return web.ErrUploadsPaused
 	}
-	if len(inv.Problems) == 0 {
-		ctx := c.Request.Context()
-		u, err := h.Users.ByEmail(ctx, f.Email)
-		switch {
-		case errors.Is(err, apperr.ErrNotFound) || (err == nil && u.IsStaff()):
-			inv.Add("email", "paper.no_account")
-		case err != nil:
-			return err
-		case !u.EmailVerified:
-			// The receipt would land with whoever signed up with the address.
-			inv.Add("email", "paper.unverified")
-		}
-		if len(inv.Problems) == 0 {
-			e, err := h.consents.RecordPaper(ctx, consent.Paper{Subject: u.ID, Purpose: f.Purpose, Grant: f.Action == "grant",
-				Lang: f.FormLang, Officer: web.CurrentUser(c).ID, Reference: f.Reference, Version: f.Version})
-			switch {
-			case errors.Is(err, apperr.ErrNotFound):
-				inv.Add("purpose", "paper.not_in_version")
-			case errors.Is(err, consent.ErrRequired):
-				inv.Add("action", "consent.required_withdraw")
-			case err != nil:
-				return err
-			default:
-				if e == nil {
-					h.AddFlash(c, web.FlashInfo, "flash.paper_unchanged")
-					c.Redirect(http.StatusSeeOther, "/officer/consents")
-					return nil
-				}
-				h.AddFlash(c, web.FlashSuccess, "flash.paper_recorded")
-				for _, fh := range scans {
-					// Sealed with the person's own key: erasing them shreds the scan too.
-					if err := h.putScan(c, e.ID, u.ID, fh); err != nil {
-						h.Log.Error("paper consent recorded, its scan not stored", "event", e.ID, "err", err)
-						h.AddFlash(c, web.FlashError, "flash.paper_scan_not_stored")
-						break
-					}
-				}
-				c.Redirect(http.StatusSeeOther, "/officer/consents?recorded="+url.QueryEscape(e.ID))
-				return nil
-			}
-		}
-	}
-	web.InFormOrder(inv, &f)
-	return h.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, inv)
-}
-
-// putScan stores one scan of a paper consent event.
-func (h *Handlers) putScan(c *gin.Context, eventID, subject string, fh *multipart.FileHeader) error {
-	f, err := fh.Open()
-	if err != nil {
+	res, err := h.consents.RecordPaperFor(c.Request.Context(), consent.PaperCommand{Email: f.Email, Purpose: f.Purpose, Grant: f.Action == "grant",
+		Lang: f.FormLang, Reference: f.Reference, Version: f.Version, Officer: web.CurrentUser(c).ID, Scans: cases.CheckedFiles(scans), Problems: inv})
+	var problems *apperr.Invalid
+	switch {
+	case errors.As(err, &problems):
+		web.InFormOrder(problems, &f)
+		return h.paperPage(c, http.StatusBadRequest, paperPage{Values: vals}, problems)
+	case err != nil:
 		return err
+	case res.Event == nil:
+		h.AddFlash(c, web.FlashInfo, "flash.paper_unchanged")
+		c.Redirect(http.StatusSeeOther, "/officer/consents")
+		return nil
 	}
-	defer f.Close()
-	return h.files.Put(c.Request.Context(), &files.File{Ref: files.ConsentRef(eventID), Subject: subject, Name: fh.Filename, Role: files.RoleOfficer,
-		Purpose: files.PurposeConsent, UploadedBy: web.CurrentUser(c).ID, Created: h.Now()}, f)
+	h.AddFlash(c, web.FlashSuccess, "flash.paper_recorded")
+	if res.ScanFailed != nil {
+		h.Log.Error("paper consent recorded, its scan not stored", "event", res.Event.ID, "err", res.ScanFailed)
+		h.AddFlash(c, web.FlashError, "flash.paper_scan_not_stored")
+	}
+	c.Redirect(http.StatusSeeOther, "/officer/consents?recorded="+url.QueryEscape(res.Event.ID))
+	return nil
 }

@@ -13,11 +13,11 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
@@ -319,7 +319,7 @@ func (h *Handlers) OfficerAct(c *gin.Context) error {
 			if len(inv.Problems) > 0 {
 				return nil
 			}
-			ids, err := h.StoreUploads(c, r, fhs, files.RoleOfficer, files.PurposeTask, "")
+			ids, err := h.StoreUploads(c, r, fhs, attachments.RoleOfficer, attachments.PurposeTask, "")
 			if err != nil {
 				h.DropUploads(c, r.Ref, ids)
 				return err

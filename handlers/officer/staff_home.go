@@ -1,7 +1,6 @@
 package officer
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -27,36 +26,7 @@ type staffHomePage struct {
 
 // requestCounts are the staff home's figures on the open requests: all of them, and
 // those assigned to the person looking.
-type requestCounts struct {
-	Overdue, Today, Unread             int
-	MineOverdue, MineToday, MineUnread int
-}
-
-// countRequests counts the open requests overdue, due today and with unread replies,
-// each against the clock it runs on now.
-func (h *Handlers) countRequests(ctx context.Context, me string) (*requestCounts, error) {
-	open, clocks, err := rights.OpenWithClocks(ctx, h.requests, h.fulfilDays)
-	if err != nil {
-		return nil, err
-	}
-	today := rights.DateOf(h.Now())
-	var n requestCounts
-	add := func(all, mine *int, yes bool, r *rights.Request) {
-		if yes {
-			*all++
-			if r.Assignee == me {
-				*mine++
-			}
-		}
-	}
-	for _, r := range open {
-		due := clocks[r.Ref].Due
-		add(&n.Overdue, &n.MineOverdue, !due.IsZero() && due.Before(today), r)
-		add(&n.Today, &n.MineToday, due == today, r)
-		add(&n.Unread, &n.MineUnread, r.Unread > 0, r)
-	}
-	return &n, nil
-}
+type requestCounts = rights.Attention
 
 // backupWarning is why the data backups need attention.
 type backupWarning struct {
@@ -89,11 +59,11 @@ func (h *Handlers) StaffHome(c *gin.Context) error {
 		p.Locked = locked
 	}
 	if u := web.CurrentUser(c); u != nil && (u.Has(account.RoleAdmin) || u.Has(account.RoleOfficer)) {
-		counts, err := h.countRequests(c.Request.Context(), u.ID)
+		counts, err := rights.CountAttention(c.Request.Context(), h.requests, h.fulfilDays, rights.DateOf(h.Now()), u.ID)
 		if err != nil {
 			return err
 		}
-		p.Counts = counts
+		p.Counts = &counts
 		if today := rights.DateOf(h.Now()); today.Month >= time.November {
 			next, err := h.calendar.List(c.Request.Context(), today.Year+1)
 			if err != nil {

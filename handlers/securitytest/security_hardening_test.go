@@ -24,6 +24,7 @@ import (
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/handlers"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
@@ -59,7 +60,7 @@ func TestSecurityUnverifiedAccountReceivesNoRecords(t *testing.T) {
 	if hint := a.get("/admin/incidents/new").text("#h-affected"); !strings.Contains(hint, "verified") {
 		t.Fatalf("the incident form does not say the people must be verified: %q", hint)
 	}
-	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	discovered := h.clock.Now().Add(-2 * time.Hour).In(twtime.Zone).Format("2006-01-02T15:04")
 	i := url.Values{"title": {"Misdirected list"}, "discovered": {discovered}, "what": {"A list was sent to the wrong office."},
 		"data": {"names"}, "people": {"1"}, "measures": {"Recalled."}, "affected": {"victim@example.tw"}}
 	if r := a.post("/admin/incidents", i); r.Code != http.StatusBadRequest || !strings.Contains(r.text(".error-summary"), "victim@example.tw") ||
@@ -164,7 +165,7 @@ func TestSecurityDatesOutOfRangeAreRefused(t *testing.T) {
 	if r := b.post("/admin/requests/stats/publish", url.Values{"publish": {"on"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("publish: %d", r.Code)
 	}
-	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	discovered := h.clock.Now().Add(-2 * time.Hour).In(twtime.Zone).Format("2006-01-02T15:04")
 	inc := url.Values{"title": {"Misdirected list"}, "discovered": {discovered}, "what": {"A list went astray."}, "data": {"names"}, "people": {"1"}, "measures": {"Recalled."}}
 	r := b.post("/admin/incidents", inc)
 	if r.Code != http.StatusSeeOther {

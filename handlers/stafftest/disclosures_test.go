@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/store/storetest"
 )
 
@@ -177,7 +178,7 @@ func TestAgencyRecordsAreSealedAtRest(t *testing.T) {
 		t.Fatalf("disclosure: %d %q", r.Code, r.text(".error-summary"))
 	}
 	disc := r.Header().Get("Location")
-	discovered := h.clock.Now().Add(-time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	discovered := h.clock.Now().Add(-time.Hour).In(twtime.Zone).Format("2006-01-02T15:04")
 	r = admin.post("/admin/incidents", url.Values{"title": {"Misdirected roster"}, "discovered": {discovered}, "what": {"A roster went astray"},
 		"data": {"Names and phone numbers"}, "people": {"1"}, "measures": {"Recalled the envelope"}, "affected": {"a@example.tw"}})
 	if r.Code != http.StatusSeeOther {

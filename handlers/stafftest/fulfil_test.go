@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 	"github.com/example/pdpa-portal/vault"
@@ -379,5 +380,59 @@ func TestOfficerRebuildsTheCopyPackage(t *testing.T) {
 	if r := o.post("/officer/requests/2026-000002/package", url.Values{"version": {"1"}}); r.Code != http.StatusConflict ||
 		!strings.Contains(r.text("main"), "changed meanwhile") {
 		t.Errorf("a view request's package: %d %q", r.Code, r.text("main"))
+	}
+}
+
+// A build whose instance stopped mid-way holds the package only until its hold runs out:
+// until then the officer's rebuild is refused (one build at a time, whichever instance
+// started it), after it the page says the package failed and the officer builds it
+// again.
+func TestOfficerRebuildsAStalledCopyPackage(t *testing.T) {
+	h := newHarness(t)
+	h.browser(english).post("/signup", signUpForm("s@example.tw", "Stalled Person", citizenPassword))
+	link, _ := h.lastLink("s@example.tw")
+	h.browser().get(link)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	c := h.signIn("s@example.tw", citizenPassword, english)
+	c.post("/requests", url.Values{"kind": {"copy"}, "scope": {"everything"}})
+	o := h.signIn("o@agency.example", staffPassword, english)
+	act(t, o, "2026-000001", "review", nil)
+	act(t, o, "2026-000001", "identity", url.Values{"level": {"in_person"}})
+	decideAll(t, o, "2026-000001", true, "")
+	if r := act(t, o, "2026-000001", "fulfil", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("fulfil: %d %q", r.Code, r.text(".error-summary"))
+	}
+	h.srv.Wait()
+	ctx := context.Background()
+	v := storetest.Vault(h.db.DB)
+	pkgs := store.NewPackages(h.db.DB, v, store.NewFiles(h.db.DB, v))
+	built, err := pkgs.Get(ctx, "2026-000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another instance starts a rebuild and stops before finishing it.
+	if _, err := pkgs.Create(ctx, "2026-000001", built.Subject, 3, h.clock.Now(), h.clock.Now().Add(export.PackageTTL)); err != nil {
+		t.Fatal(err)
+	}
+	rebuild := func() *response {
+		page := o.get("/officer/requests/2026-000001")
+		return o.post("/officer/requests/2026-000001/package", url.Values{"version": {page.doc.Find("input[name=version]").First().AttrOr("value", "")}})
+	}
+	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".facts"), "Being prepared") {
+		t.Fatalf("the package being built elsewhere: %q", p.text(".facts"))
+	}
+	if r := rebuild(); r.Code != http.StatusConflict || !strings.Contains(r.text("main"), "changed meanwhile") {
+		t.Fatalf("a rebuild beside a running build: %d %q", r.Code, r.text("main"))
+	}
+	h.clock.Advance(export.BuildLease + time.Minute)
+	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".facts"), "Failed") {
+		t.Fatalf("a build silent past its hold: %q", p.text(".facts"))
+	}
+	if r := rebuild(); r.Code != http.StatusSeeOther {
+		t.Fatalf("rebuild of the stalled package: %d %q", r.Code, r.text("main"))
+	}
+	h.srv.Wait()
+	if p := o.get("/officer/requests/2026-000001"); !strings.Contains(p.text(".facts"), "Ready") {
+		t.Errorf("the rebuilt package is not ready: %q", p.text(".facts"))
 	}
 }

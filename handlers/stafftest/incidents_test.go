@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // An incident from discovery to notice: recorded with the people affected, the 72-hour
@@ -26,7 +27,7 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := h.signIn("adm@agency.example", staffPassword)
-	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	discovered := h.clock.Now().Add(-2 * time.Hour).In(twtime.Zone).Format("2006-01-02T15:04")
 	form := url.Values{"title": {"誤寄名冊"}, "discovered": {discovered}, "what": {"一份含姓名與電話的名冊被誤寄給另一機關。"},
 		"data": {"姓名、電話"}, "people": {"2"}, "measures": {""}, "affected": {"mei@example.tw\njohn@example.tw\nghost@example.tw"}}
 	r := admin.post("/admin/incidents", form)
@@ -60,7 +61,7 @@ func TestIncidentClocksAndNotice(t *testing.T) {
 	}
 	page = admin.get("/admin/incidents/" + id)
 	ver, _ = page.doc.Find(`form[action$="/reported"] input[name=version]`).Attr("value")
-	at := h.clock.Now().Add(-time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	at := h.clock.Now().Add(-time.Hour).In(twtime.Zone).Format("2006-01-02T15:04")
 	if r := admin.post("/admin/incidents/"+id+"/reported", url.Values{"version": {ver}, "reported_at": {at}, "report_ref": {"府數字第 1140001 號"}}); r.Code != http.StatusSeeOther {
 		t.Fatalf("report: %d %q", r.Code, r.text(".error-summary"))
 	}
@@ -121,7 +122,7 @@ func TestIncidentNoticeResumesAndReachesPeopleAddedLater(t *testing.T) {
 	john := h.makeUser("john@example.tw", "John", citizenPassword)
 	h.makeUser("lin@example.tw", "林小華", citizenPassword)
 	admin := h.signIn("adm@agency.example", staffPassword)
-	discovered := h.clock.Now().Add(-2 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02T15:04")
+	discovered := h.clock.Now().Add(-2 * time.Hour).In(twtime.Zone).Format("2006-01-02T15:04")
 	form := url.Values{"title": {"誤寄名冊"}, "discovered": {discovered}, "what": {"名冊誤寄。"}, "data": {"姓名"}, "people": {"3"},
 		"measures": {"已請對方刪除。"}, "affected": {"mei@example.tw\njohn@example.tw"}}
 	r := admin.post("/admin/incidents", form)
@@ -130,8 +131,8 @@ func TestIncidentNoticeResumesAndReachesPeopleAddedLater(t *testing.T) {
 	}
 	id := strings.TrimPrefix(r.Header().Get("Location"), "/admin/incidents/")
 	// An earlier press queued John's notice and stopped before recording it.
-	if err := h.srv.Accounts.Mailer.Send(ctx, account.Mail{ID: "incident-" + id + "-" + john.ID, UserID: john.ID, To: "john@example.tw", Lang: "zh-TW", Kind: "incident", Link: "/account",
-		Args: []outbox.Arg{outbox.Both("名冊誤寄。", ""), outbox.Both("已請對方刪除。", ""), outbox.Time("2026-11-23T02:00:00Z")}}); err != nil {
+	if err := h.srv.Accounts.Mailer.Send(ctx, mail.Mail{ID: "incident-" + id + "-" + john.ID, UserID: john.ID, To: "john@example.tw", Lang: "zh-TW", Kind: "incident", Link: "/account",
+		Args: []mail.Arg{mail.Both("名冊誤寄。", ""), mail.Both("已請對方刪除。", ""), mail.Time("2026-11-23T02:00:00Z")}}); err != nil {
 		t.Fatal(err)
 	}
 	notices := func(to string) int {

@@ -12,7 +12,9 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/internal/background"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/mail"
+	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 )
@@ -23,7 +25,7 @@ type countingSender struct {
 	sent map[string]int // message id → deliveries
 }
 
-func (s *countingSender) Send(_ context.Context, m *outbox.Message) error {
+func (s *countingSender) Send(_ context.Context, m *mail.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sent[m.ID]++
@@ -34,12 +36,13 @@ func (s *countingSender) Send(_ context.Context, m *outbox.Message) error {
 func (b *browser) on(h *harness) *browser { return &browser{h: h, jar: b.jar, opts: b.opts} }
 
 // Two complete portal instances on one database, as behind a load balancer on one
-// MongoDB, used at the same time: citizens filing, two officers acting on the same
-// requests, one person's consents changed on both, both mail workers, both retention
-// runs and both analytics buffers. Every filing stands once with its own reference,
-// each officer action wins once, each consent change is recorded once, each mail is
-// sent once, one retention run happens, every page view is counted once, and the audit
-// trail holds both instances' events in one unbroken chain.
+// MongoDB, used at the same time: citizens filing, one person filing beyond the quota
+// on both, two officers acting on the same requests, one person's consents changed on
+// both, both mail workers, both retention runs and both analytics buffers. Every filing
+// stands once with its own reference, the quota holds across the instances, each
+// officer action wins once, each consent change is recorded once, each mail is sent
+// once, one retention run happens in the hour, every page view is counted once, and the
+// audit trail holds both instances' events in one unbroken chain.
 func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	a := newHarnessIn(t, store.Shared, nil)
 	b := a.twin()
@@ -75,6 +78,53 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 		if r := citizens[i].on(instances[(i+1)%2]).get("/requests/" + ref); r.Code != http.StatusOK {
 			t.Fatalf("request %s at the other instance: %d", ref, r.Code)
 		}
+	}
+
+	// One person files at both instances at once, twice the day's quota: the quota's
+	// number of filings stand, each once under its own reference, and every other is
+	// answered with the quota's 429.
+	const perDay = 4
+	if err := store.NewFees(a.db.DB).SetQuota(context.Background(), rights.Quota{Open: 20, PerDay: perDay}); err != nil {
+		t.Fatal(err)
+	}
+	a.makeUser("q@example.tw", "市民", citizenPassword)
+	filer := a.signIn("q@example.tw", citizenPassword, withUA(chromeUA))
+	codes, filed := make([]int, 2*perDay), make([]string, 2*perDay)
+	for i := range 2 * perDay {
+		wg.Go(func() {
+			r := filer.on(instances[i%2]).post("/requests", url.Values{"kind": {"view"}, "scope": {"我的申請資料"}})
+			codes[i], filed[i] = r.Code, strings.TrimPrefix(r.Header().Get("Location"), "/requests/")
+		})
+	}
+	wg.Wait()
+	stood := map[string]bool{}
+	for i, code := range codes {
+		switch code {
+		case http.StatusSeeOther:
+			if stood[filed[i]] {
+				t.Fatalf("reference %s answered twice (%v)", filed[i], filed)
+			}
+			stood[filed[i]] = true
+		case http.StatusTooManyRequests:
+		default:
+			t.Fatalf("filings at twice the quota on two instances: statuses %v", codes)
+		}
+	}
+	q, err := a.users.ByEmail(context.Background(), "q@example.tw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := store.NewRequests(b.db.DB, storetest.Vault(b.db.DB)).ForSubject(context.Background(), q.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range mine {
+		if !stood[r.Ref] {
+			t.Errorf("request %s stored but its filer was refused", r.Ref)
+		}
+	}
+	if len(stood) != perDay || len(mine) != perDay {
+		t.Fatalf("%d filings answered as standing, %d stored, want %d each (statuses %v)", len(stood), len(mine), perDay, codes)
 	}
 
 	// Two officers, one at each instance, start the review of every request at once.
@@ -136,7 +186,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	}
 	sender := &countingSender{sent: map[string]int{}}
 	for _, h := range instances {
-		w := &outbox.Worker{Store: h.mail, Word: h.words.Fill, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
+		w := &mail.Worker{Store: h.mail, Word: h.words.Fill, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
 		wg.Go(func() {
 			for range 3 {
 				if _, err := w.RunOnce(context.Background()); err != nil {
@@ -167,6 +217,15 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	if runs[0] == runs[1] {
 		t.Fatalf("retention ran at %v (want exactly one instance)", runs)
 	}
+	// The other instance's hourly tick comes later in the same hour: the hour is done.
+	a.clock.Advance(20 * time.Minute)
+	other := 0
+	if runs[0] {
+		other = 1
+	}
+	if run, err := instances[other].jobs.Retention.Run(context.Background(), []string{"a", "b"}[other]); run != nil || err != nil {
+		t.Fatalf("the hour's run again at the other instance, 20 minutes later: %v %v", run != nil, err)
+	}
 
 	// Page views at both, each buffered where it was served, flushed by both at once.
 	visitor := a.browser(withUA(chromeUA))
@@ -185,7 +244,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	day := a.clock.Now().In(time.FixedZone("Asia/Taipei", 8*3600)).Format("2006-01-02")
+	day := a.clock.Now().In(twtime.Zone).Format("2006-01-02")
 	if got := b.traffic(day).Sum.Tables["path"]["/privacy"]; got != views {
 		t.Fatalf("/privacy counted %d times, served %d", got, views)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // A letter from someone with only a postal address: refused with a clear message when it
@@ -69,7 +70,7 @@ func TestPaperRequestFromAPersonWithOnlyAPostalAddress(t *testing.T) {
 
 	// Entered: registered mail postmarked the Friday before, the signature compared.
 	f = base()
-	f.Set("received", h.clock.Now().Add(-3*24*time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"))
+	f.Set("received", h.clock.Now().Add(-3*24*time.Hour).In(twtime.Zone).Format("2006-01-02"))
 	f.Set("basis", "postmark")
 	f.Set("identity", "signature")
 	r := o.multipart("/officer/intake", f, upload{"letter-scan.pdf", pdfFile})
@@ -122,7 +123,7 @@ func TestPaperRequestFromAPersonWithOnlyAPostalAddress(t *testing.T) {
 	}
 
 	// The delivery record: not by e-mail (there is none), not tomorrow; posted today.
-	tomorrow := h.clock.Now().Add(24 * time.Hour).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	tomorrow := h.clock.Now().Add(24 * time.Hour).In(twtime.Zone).Format("2006-01-02")
 	for what, c := range map[string]struct {
 		form url.Values
 		want string

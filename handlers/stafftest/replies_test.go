@@ -12,7 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
 )
@@ -195,7 +195,7 @@ func TestDailyDigestIsSentOnceByTwoInstances(t *testing.T) {
 	deliver := func() {
 		var wg sync.WaitGroup
 		for _, h := range []*harness{a, b} {
-			w := &outbox.Worker{Store: h.mail, Word: h.words.Fill, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
+			w := &mail.Worker{Store: h.mail, Word: h.words.Fill, Sender: sender, Log: h.srv.Log, Now: h.clock.Now}
 			wg.Go(func() {
 				if _, err := w.RunOnce(context.Background()); err != nil {
 					t.Errorf("mail worker: %v", err)

@@ -17,7 +17,8 @@ import (
 	"github.com/example/pdpa-portal/audit"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/retention"
 )
 
@@ -43,7 +44,7 @@ func TestRetentionRun(t *testing.T) {
 	if err := h.sessions.Create(ctx, &account.Session{ID: "old-session", UserID: "u-x", Created: old, LastSeen: old}); err != nil {
 		t.Fatal(err)
 	}
-	m := &outbox.Message{ID: "m-old", UserID: cit.ID, To: "c@example.tw", Subject: "s", Body: "b", Lang: "zh-TW", Created: old, NextAttempt: old}
+	m := &mail.Message{ID: "m-old", UserID: cit.ID, To: "c@example.tw", Subject: "s", Body: "b", Lang: "zh-TW", Created: old, NextAttempt: old}
 	if err := h.mail.Enqueue(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestRetentionPurgesOldAuditEvents(t *testing.T) {
 	// Three calendar years back from 17:00 on 23 November 2026 (Taiwan) is 17:00 on 23
 	// November 2023 (1 096 days, across 29 February 2024): an event an hour younger is
 	// kept, one an hour older is not. (1 095 days would have deleted both.)
-	tw := time.FixedZone("TW", 8*3600)
+	tw := twtime.Zone
 	for _, at := range []time.Time{time.Date(2023, 11, 23, 16, 0, 0, 0, tw), time.Date(2023, 11, 23, 18, 0, 0, 0, tw)} {
 		if err := h.srv.Audit.Append(ctx, &audit.Event{At: at, Actor: "u-edge", Action: "POST /requests", Outcome: audit.OK}); err != nil {
 			t.Fatal(err)

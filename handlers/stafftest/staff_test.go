@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/account"
+	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/store"
 )
 
 // Every staff route, taken from the route table, refuses anonymous visitors (sign in),
@@ -308,6 +310,32 @@ func TestAdministratorChangesRolesSafely(t *testing.T) {
 	}
 }
 
+// While another instance is removing an administrator, a removal here waits a moment,
+// then shows the account again with "changed meanwhile" (409) in the page's language,
+// and the role stays.
+func TestLastAdminRemovalBusyElsewhereAnswersConflict(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("adm@agency.example", "管理", staffPassword, account.RoleAdmin)
+	other := h.makeUser("adm2@agency.example", "副管理", staffPassword, account.RoleAdmin)
+	if ok, err := store.NewLeases(h.db.DB).Claim(t.Context(), "admin-removal", "another instance", time.Minute, h.clock.Now()); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	for _, tc := range []struct {
+		opts []func(*http.Request)
+		want string
+	}{{nil, "剛剛被其他人修改過"}, {[]func(*http.Request){english}, "Someone else just changed this account"}} {
+		admin := h.signIn("adm@agency.example", staffPassword, tc.opts...)
+		v, _ := admin.get("/admin/users/" + other.ID).doc.Find("input[name=version]").Attr("value")
+		r := admin.post("/admin/users/"+other.ID, url.Values{"name": {"副管理"}, "roles": {"officer"}, "version": {v}})
+		if r.Code != http.StatusConflict || !strings.Contains(r.text(".error-summary"), tc.want) {
+			t.Fatalf("removal while another is under way: %d %q", r.Code, r.text(".error-summary"))
+		}
+		if !admin.get("/admin/users/" + other.ID).doc.Find("input[name=roles][value=administrator]").Is("[checked]") {
+			t.Fatal("the refused removal took the administrator role")
+		}
+	}
+}
+
 // The six-monthly review: next due date, overdue flag, recording, CSV export.
 func TestStaffAccountReview(t *testing.T) {
 	h := newHarness(t)
@@ -327,7 +355,7 @@ func TestStaffAccountReview(t *testing.T) {
 		t.Fatalf("record review: %d", r.Code)
 	}
 	list = admin.get("/admin/staff")
-	want := "Next review due: " + h.clock.Now().AddDate(0, 6, 0).In(time.FixedZone("CST", 8*3600)).Format("2 January 2006")
+	want := "Next review due: " + h.clock.Now().AddDate(0, 6, 0).In(twtime.Zone).Format("2 January 2006")
 	if !strings.Contains(list.text("#review-h + p"), want) || !strings.Contains(list.text(".notice"), "管理") {
 		t.Fatalf("after the review: %q", list.text(".notice"))
 	}

@@ -11,9 +11,9 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/files"
 	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -48,7 +48,7 @@ func StatusOf(err error) (int, string) {
 		return pe.Status, pe.Key
 	case errors.Is(err, casework.ErrUploadsPaused):
 		return http.StatusServiceUnavailable, "error.uploads_paused"
-	case errors.Is(err, files.ErrTooLarge):
+	case errors.Is(err, attachments.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, "files.too_large"
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, ""

@@ -15,7 +15,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/files"
+	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
 )
@@ -285,4 +285,4 @@ func (w *headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // uploadMaxBody is the body limit of an upload route: 20 MB of files and room for the
 // form's text and the multipart framing.
-const uploadMaxBody = files.MaxPerRequest + 1<<20
+const uploadMaxBody = attachments.MaxPerRequest + 1<<20

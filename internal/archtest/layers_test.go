@@ -15,9 +15,9 @@ const module = "github.com/example/pdpa-portal/"
 // The domain: rules and values, with no web, database or page in them, so each can be
 // read and tested on its own and the store and web layers can change beneath and above.
 var domain = []string{
-	"account", "analytics", "apitoken", "apperr", "audit", "backup", "consent", "disclosure", "export", "files",
-	"i18n", "incident", "inventory", "notify", "outbox", "ratelimit", "receipt", "retention", "rights", "vault",
-	"internal/background", "internal/ids", "internal/twtime",
+	"account", "analytics", "apitoken", "apperr", "attachments", "audit", "backup", "consent", "disclosure", "export",
+	"i18n", "incident", "inventory", "letters", "mail", "ratelimit", "receipt", "retention", "rights", "vault",
+	"internal/background", "internal/filename", "internal/ids", "internal/twtime",
 }
 
 // What a domain package may not import, directly or through another package; and what

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/store"
 )
 
 // CalendarNote ends the note of every day off the demo lists: the dates are worked out, not
@@ -103,7 +102,7 @@ func Holidays(year int) []rights.DayEntry {
 // store call a CSV import makes, before any request is filed, so due dates count them.
 // A year whose calendar already lists dates (an imported official file) is left alone.
 func (d *demo) calendar(ctx context.Context) error {
-	cal := store.NewCalendar(d.deps.DB)
+	cal := d.deps.Portal.Calendar
 	year := rights.DateOf(d.now).Year
 	var entries []rights.DayEntry
 	for _, y := range []int{year, year + 1} {

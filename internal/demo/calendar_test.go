@@ -3,14 +3,15 @@ package demo
 import (
 	"context"
 	"crypto/ed25519"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/internal/wire"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
@@ -60,17 +61,17 @@ func TestDemoDueDatesCountHolidays(t *testing.T) {
 	if err := notices.Publish(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	signer := &consent.ReceiptSigner{Signer: receipt.NewSigner(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))),
-		Controller: consent.DefaultController("https://portal.example"), PolicyURL: "https://portal.example/privacy"}
-	v := storetest.Vault(db.DB)
-	res, err := Generate(ctx, Deps{DB: db.DB, Vault: v, EmailKey: storetest.EmailKey, Users: storetest.Users(db.DB), Notices: notices,
-		Consents: &consent.Service{Store: store.NewConsents(db.DB), Notices: notices, NewID: func() string { return ids.New("ce") },
-			Now: func() time.Time { return now }, Signer: signer},
-		Audit: store.NewAudit(db.DB).WithKey([]byte("test audit checkpoint key")), Now: now, BaseURL: "https://portal.example"}, 10)
+	p, err := wire.New(db.DB, wire.Config{Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now },
+		MasterKey: storetest.TestMasterKey, EmailKey: storetest.EmailKey, AuditKey: []byte("test audit checkpoint key"),
+		Signer: receipt.NewSigner(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))), BaseURL: "https://portal.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	listed, err := store.NewCalendar(db.DB).List(ctx, 2026)
+	res, err := Generate(ctx, Deps{Portal: p, Now: now, BaseURL: "https://portal.example"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := p.Calendar.List(ctx, 2026)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,14 +79,14 @@ func TestDemoDueDatesCountHolidays(t *testing.T) {
 	if eve < 0 || !listed[eve].DayOff || !strings.HasPrefix(listed[eve].Note, "除夕") {
 		t.Fatalf("2026-02-16 not listed as 除夕: %v", listed)
 	}
-	if next, _ := store.NewCalendar(db.DB).List(ctx, 2027); len(next) == 0 {
+	if next, _ := p.Calendar.List(ctx, 2027); len(next) == 0 {
 		t.Error("next year's calendar lists nothing")
 	}
 	// A request whose period would end in the break (14 to 22 February) if weekends were
 	// the only days off is due on the first working day after it.
 	var plain *rights.Days
 	breakStart, after := rights.NewDate(2026, 2, 14), rights.NewDate(2026, 2, 23)
-	reqs := store.NewRequests(db.DB, v)
+	reqs := p.Requests
 	pushed := 0
 	for _, ref := range res.Refs {
 		r, err := reqs.ByRef(ctx, ref)

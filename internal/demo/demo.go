@@ -23,11 +23,11 @@ import (
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/internal/twtime"
+	"github.com/example/pdpa-portal/internal/wire"
 	"github.com/example/pdpa-portal/inventory"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/rights"
 	"github.com/example/pdpa-portal/store"
-	"github.com/example/pdpa-portal/vault"
 )
 
 // Password signs every demo account in. It is printed: demo data is for trying the
@@ -48,15 +48,11 @@ var Staff = []struct{ Email, Name, Role string }{
 // Email is the address of demo citizen i (from 1).
 func Email(i int) string { return fmt.Sprintf("person%03d@demo.invalid", i) }
 
-// Deps are the stores the demo writes through.
+// Deps are what the demo writes through.
 type Deps struct {
-	DB       *store.DB
-	Vault    *vault.Vault
-	EmailKey []byte // the Users store's key
-	Users    *store.Users
-	Notices  *store.Notices
-	Consents *consent.Service
-	Audit    *store.Audit
+	// Portal is the portal's wired stores and services (wire.New): the demo's records
+	// are written as the portal's own pages write them.
+	Portal *wire.Portal
 	// Progress, if set, is told how far each step is.
 	Progress func(what string, done, total int64)
 	// Now is the demo's present (default: the clock).
@@ -95,7 +91,7 @@ func Generate(ctx context.Context, deps Deps, people int) (*Result, error) {
 		progress = func(string, int64, int64) {}
 	}
 	d := &demo{deps: deps, rng: rand.New(rand.NewPCG(2026, 11)), now: now, progress: progress, people: people, // #nosec G404 -- fake data, the same every run on purpose
-		seed: store.NewSeeder(deps.DB, deps.Vault, deps.EmailKey)}
+		seed: deps.Portal.Seeder()}
 	d.from = d.now.AddDate(-3, 0, 0)
 	steps := []struct {
 		name string
@@ -168,7 +164,7 @@ func (d *demo) staff(ctx context.Context) error {
 		u := &account.User{ID: ids.New("u"), Email: s.email, Name: s.name, Roles: []account.Role{account.Role(s.role)}, PasswordHash: hash,
 			PasswordHistory: []string{hash}, PasswordChanged: d.now, Created: d.from, EmailVerified: true, Lang: "zh-TW",
 			Expires: d.now.AddDate(0, 6, 0)} // staff accounts carry an end date, like contractors'
-		if err := d.deps.Users.Create(ctx, u); err != nil {
+		if err := d.deps.Portal.Users.Create(ctx, u); err != nil {
 			return fmt.Errorf("demo staff: %w", err)
 		}
 		switch s.role {
@@ -252,7 +248,7 @@ func (d *demo) plan(n int) ([]*demoReq, error) {
 // sign-up and some changed since, recent sessions, mail, their requests as officers
 // worked them, and the audit events of all of it (kept for the trail, written last).
 func (d *demo) makeCitizens(ctx context.Context, n int) error {
-	notice, err := d.deps.Notices.Current(ctx)
+	notice, err := d.deps.Portal.Notices.Current(ctx)
 	if err != nil {
 		return err
 	}
@@ -276,7 +272,7 @@ func (d *demo) makeCitizens(ctx context.Context, n int) error {
 		}
 		byPerson[r.person] = append(byPerson[r.person], r)
 	}
-	cal, err := store.NewCalendar(d.deps.DB).Days(ctx, rights.DateOf(d.from).AddDays(-30), rights.DateOf(d.now).AddDays(120))
+	cal, err := d.deps.Portal.Calendar.Days(ctx, rights.DateOf(d.from).AddDays(-30), rights.DateOf(d.now).AddDays(120))
 	if err != nil {
 		return err
 	}
@@ -369,7 +365,7 @@ func (d *demo) consentHistory(p *store.SeedPerson, n *consent.Notice, created ti
 		case d.rng.IntN(3) > 0:
 			e.Action = consent.Grant
 		}
-		if err := d.deps.Consents.Prepare(n, pu, e, created); err != nil {
+		if err := d.deps.Portal.Consents.Prepare(n, pu, e, created); err != nil {
 			return err
 		}
 		p.Consents = append(p.Consents, e)
@@ -386,7 +382,7 @@ func (d *demo) consentHistory(p *store.SeedPerson, n *consent.Notice, created ti
 			when := d.at(created, d.now)
 			for _, act := range []consent.Action{consent.Withdraw, consent.Grant} {
 				e := &consent.Event{Subject: p.User.ID, Action: act, Lang: p.User.Lang, Channel: consent.ChannelWeb, Method: consent.MethodExplicit}
-				if err := d.deps.Consents.Prepare(n, pu, e, when); err != nil {
+				if err := d.deps.Portal.Consents.Prepare(n, pu, e, when); err != nil {
 					return err
 				}
 				p.Consents = append(p.Consents, e)
@@ -427,8 +423,8 @@ func (d *demo) activity(p *store.SeedPerson, created time.Time, person int) {
 
 // mail is a delivered message kept as the portal keeps its own: kind, link and
 // arguments, worded in whichever language its reader has when it is read.
-func (d *demo) mail(u *account.User, kind string, at time.Time, link string, args ...outbox.Arg) *outbox.Message {
-	return &outbox.Message{ID: ids.New("m"), UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: kind, Coded: true,
+func (d *demo) mail(u *account.User, kind string, at time.Time, link string, args ...mail.Arg) *mail.Message {
+	return &mail.Message{ID: ids.New("m"), UserID: u.ID, To: u.Email, Lang: u.Lang, Kind: kind, Coded: true,
 		Link: strings.TrimRight(d.deps.BaseURL, "/") + link, Args: args,
 		Created: at, NextAttempt: at, SentAt: at.Add(time.Duration(1+d.rng.IntN(60)) * time.Second), Attempts: 1}
 }
@@ -529,7 +525,7 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 	}
 	d.event(plan.filed, evFile, person, len(d.refs))
 	d.refs = append(d.refs, plan.ref)
-	p.Mail = append(p.Mail, d.mail(p.User, "request_received", plan.filed, "/requests/"+r.Ref, outbox.Text(r.Ref), outbox.Date(due)))
+	p.Mail = append(p.Mail, d.mail(p.User, "request_received", plan.filed, "/requests/"+r.Ref, mail.Text(r.Ref), mail.Date(due)))
 	d.nRequests++
 	if slices.Contains(demoOpenEndings, ending) {
 		d.nOpen++
@@ -540,7 +536,7 @@ func (d *demo) request(p *store.SeedPerson, plan *demoReq, cal rights.Calendar, 
 // inventory fills the agency's register of personal data files (PDPA Art. 17) with the
 // files the portal itself keeps, as an administrator would on the first day.
 func (d *demo) inventory(ctx context.Context) error {
-	inv := store.NewInventory(d.deps.DB)
+	inv := d.deps.Portal.Inventory
 	const unit, contact = "示範市政府數位服務處資訊科 Demo Digital Services Office, IT Section", "privacy@agency.example, 0800-000-123"
 	files := []inventory.File{
 		{NameZH: "個人資料權利服務網會員帳號資料檔", NameEN: "Privacy rights portal accounts", LegalBasis: "個人資料保護法第15條第1款、第2款 PDPA Art. 15(1), (2)",
@@ -602,7 +598,7 @@ var demoDisclosures = []demoDisclosure{
 // years through the ordinary register, each a plausible pairing of ground and recipient;
 // most name a few people, de-identified ones only a count.
 func (d *demo) disclosures(ctx context.Context) error {
-	reg := store.NewDisclosures(d.deps.DB, d.deps.Vault)
+	reg := d.deps.Portal.Disclosures
 	n := max(12, len(d.citizens)/500)
 	if d.deps.Disclosures > 0 {
 		n = d.deps.Disclosures
@@ -678,7 +674,7 @@ func (d *demo) auditTrail(ctx context.Context) error {
 			d.progress("audit events", int64(i+1), int64(len(d.events)))
 		}
 	}
-	if err := d.deps.Audit.SeedAll(ctx, all); err != nil {
+	if err := d.deps.Portal.Audit.SeedAll(ctx, all); err != nil {
 		return fmt.Errorf("demo audit trail: %w", err)
 	}
 	return nil
@@ -748,7 +744,7 @@ func (d *demo) pick(weights func(int) int, n, total int) int {
 // weekends a third), noise from day to day, a slow rise over the year, and one day of a
 // news story that sends five times the usual crowd to the notice; then the month summaries.
 func (d *demo) traffic(ctx context.Context) error {
-	st := store.NewAnalytics(d.deps.DB, time.Now)
+	st := d.deps.Portal.Analytics
 	h := analytics.NewHasher([]byte("demo"))
 	pathTotal, hourTotal := 0, 0
 	for _, p := range demoPaths {

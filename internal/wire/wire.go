@@ -17,13 +17,14 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/handlers"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
 	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/letters"
-	"github.com/example/pdpa-portal/notify"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/receipt"
 	"github.com/example/pdpa-portal/retention"
 	"github.com/example/pdpa-portal/rights"
@@ -72,10 +73,21 @@ type Portal struct {
 	Requests    *store.Requests
 	Files       *store.Files
 	Audit       *store.Audit
+	Calendar    *store.Calendar
+	Inventory   *store.Inventory
+	Disclosures *store.Disclosures
+	Purposes    *store.Purposes
+	Analytics   *store.Analytics
 	Counter     *analytics.Counter
 	Deps        handlers.Deps
 	Jobs        Jobs
+
+	emailKey []byte
 }
+
+// Seeder returns a new bulk writer of people and their records over the portal's
+// database, keyed as its Users store is (the demo and the benchmarks at scale).
+func (p *Portal) Seeder() *store.Seeder { return store.NewSeeder(p.DB, p.Vault, p.emailKey) }
 
 // Jobs are the background work, each beside its service and started by the command
 // that serves, never by a page: the hourly retention run (which also sweeps unconfirmed
@@ -109,7 +121,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 	if now == nil {
 		now = time.Now
 	}
-	p := &Portal{DB: db, Vault: v}
+	p := &Portal{DB: db, Vault: v, emailKey: c.EmailKey}
 	p.Users = store.NewUsers(db, c.EmailKey, v)
 	p.Sessions = store.NewSessions(db)
 	p.Notices = store.NewNotices(db)
@@ -124,7 +136,7 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Store: store.NewConsents(db), Notices: p.Notices, NewID: func() string { return ids.New("ce") }, Now: now,
 		Signer: &consent.ReceiptSigner{Signer: c.Signer, Controller: agency, PolicyURL: strings.TrimRight(c.BaseURL, "/") + "/privacy"},
 	}
-	mailer := &notify.Mailer{Outbox: p.Mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: now, Kick: c.Kick,
+	mailer := &mail.Mailer{Outbox: p.Mail, Cat: i18n.MustLoad(), BaseURL: c.BaseURL, Now: now, Kick: c.Kick,
 		Purposes: func(ctx context.Context) (map[string]consent.Text, error) {
 			names := map[string]consent.Text{}
 			n, err := p.Notices.Current(ctx)
@@ -152,21 +164,25 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		},
 	}
 	p.Accounts = &account.Service{
-		Users: p.Users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, c.EmailKey), Sessions: p.Sessions,
-		Mailer: mailer,
+		Users: p.Users, Tokens: store.NewTokens(db), Guard: store.NewGuard(db, c.EmailKey), Sessions: p.Sessions, Reviews: p.Reviews,
+		Mailer: mailer, Leases: store.NewLeases(db),
 		Policy: c.Password, Now: now,
 	}
 	p.Requests = store.NewRequests(db, v)
 	p.Files = store.NewFiles(db, v)
+	p.Consents.People, p.Consents.Scans = consentPeople{p.Users}, p.Files
 	p.Audit = store.NewAudit(db).WithKey(c.AuditKey)
+	p.Analytics = store.NewAnalytics(db, now)
 	if c.SketchKey != nil {
-		p.Counter = &analytics.Counter{Buffer: analytics.NewBuffer(c.SketchKey), Store: store.NewAnalytics(db, now)}
+		p.Counter = &analytics.Counter{Buffer: analytics.NewBuffer(c.SketchKey), Store: p.Analytics}
 	}
-	calendar, fees := store.NewCalendar(db), store.NewFees(db)
+	p.Calendar, p.Inventory, p.Disclosures, p.Purposes = store.NewCalendar(db), store.NewInventory(db), store.NewDisclosures(db, v), store.NewPurposes(db)
+	calendar, fees := p.Calendar, store.NewFees(db)
 	incidents := store.NewIncidents(db, v)
 	eraser := store.NewEraser(db, v, p.Files)
 	eraser.Now = now
 	packages, retained := store.NewPackages(db, v, p.Files), store.NewRetention(db, p.Requests, p.Files)
+	packages.Now = now
 	policy := c.Guests
 	if policy == (rights.GuestPolicy{}) {
 		policy = rights.DefaultGuestPolicy
@@ -179,27 +195,39 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Sent: p.Mail, Mailer: mailer, Now: now}
 	p.Jobs.Packages = &export.Builder{Packages: packages, Files: p.Files, Log: c.Log, Now: now}
 	requestLetters := &letters.Service{Store: store.NewLetters(db)}
-	disclosures, inv := store.NewDisclosures(db, v), store.NewInventory(db)
+	disclosures, inv := p.Disclosures, p.Inventory
 	usage := store.NewUsage(db, c.EmailKey)
 	// The web server gives its copy the letters as documents, the configured quota and
 	// its watch of the disk (handlers.New).
 	cw := &casework.Service{Log: c.Log, Now: now, Cat: mailer.Cat, Requests: p.Requests, Timeline: p.Requests, Users: p.Users, Guests: p.Guests,
 		Mailer: mailer, Letters: requestLetters, Fees: fees, Calendar: calendar, Consents: p.Consents, Notices: p.Notices,
 		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages,
-		Messages: p.Requests, Files: p.Files, Withdraw: p.Mail, Quotas: fees, Usage: usage, Locks: new(casework.Locks)}
+		Messages: p.Requests, Files: p.Files, Withdraw: p.Mail, Quotas: fees, Usage: usage, Filings: p.Requests}
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
-		Drafts: p.Notices, Catalogue: store.NewPurposes(db), Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
+		Drafts: p.Notices, Catalogue: p.Purposes, Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: calendarDays,
 		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: usage, Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Packages: packages, Builder: p.Jobs.Packages, Casework: cw,
 		Disclosures: disclosures, Inventory: inv, Agency: agency, Guests: p.Guests,
-		Letters: requestLetters,
-		Flags:   store.NewFlags(db), Audit: p.Audit, Retention: retained,
+		DisclosureService: &disclosure.Service{Register: disclosures, People: p.Users, Documents: p.Files, Now: now},
+		Letters:           requestLetters,
+		Flags:             store.NewFlags(db), Audit: p.Audit, Retention: retained,
 		Incidents: incidents, IncidentNotices: &incident.Service{Store: incidents, Users: p.Users, Mailer: p.Accounts.Mailer, Vault: v, Now: now},
 		Backups: store.NewBackupRuns(db), Counter: p.Counter,
 	}
 	return p, nil
+}
+
+// consentPeople gives the consent service who holds an address, in its own terms.
+type consentPeople struct{ users *store.Users }
+
+func (p consentPeople) PersonByEmail(ctx context.Context, email string) (consent.Person, error) {
+	u, err := p.users.ByEmail(ctx, email)
+	if err != nil {
+		return consent.Person{}, err
+	}
+	return consent.Person{ID: u.ID, Staff: u.IsStaff(), Verified: u.EmailVerified}, nil
 }

@@ -1,7 +1,4 @@
-// Package outbox holds outgoing mail. A message is written to the outbox in the same step
-// as the change that causes it, and a worker delivers it over SMTP with retries, so a
-// crash loses no mail. It imports neither gin nor mongo.
-package outbox
+package mail
 
 import (
 	"context"
@@ -20,7 +17,7 @@ type Message struct {
 	Lang   string
 	Kind   string // "verify", "reset", ... for the inbox and statistics
 	// Coded: the message keeps Link and Args and is worded in its reader's language
-	// when it is sent or read (notify.Mailer.Word). Messages stored before that keep
+	// when it is sent or read (Mailer.Word). Messages stored before that keep
 	// Subject and Body as they were worded when queued, in Lang.
 	Coded       bool
 	Link        string // absolute
@@ -33,17 +30,7 @@ type Message struct {
 	SentAt      time.Time
 	LastError   string
 	// Attachments go with the text (a farewell's decision letters); most mail has none.
-	Attachments []Attachment
-}
-
-// Attachment is one file sent with a message.
-type Attachment struct {
-	Name string `json:"name"`
-	// ASCIIName, for a Name that is not plain ASCII, is what mail programs that cannot
-	// read Name show.
-	ASCIIName string `json:"ascii_name,omitempty"`
-	Type      string `json:"type"`
-	Data      []byte `json:"data"`
+	Attachments []File
 }
 
 // Store keeps pending and sent messages.

@@ -1,4 +1,4 @@
-package notify
+package mail
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/letters"
-	"github.com/example/pdpa-portal/outbox"
 )
 
 // Run is a stretch of a worded mail: the portal's words, or what a person wrote (an
@@ -21,10 +20,10 @@ type Run struct {
 	Entered bool
 }
 
-// Text is a worded subject or body.
-type Text []Run
+// Worded is a subject or body worded in one language.
+type Worded []Run
 
-func (t Text) String() string {
+func (t Worded) String() string {
 	var b strings.Builder
 	for _, r := range t {
 		b.WriteString(r.S)
@@ -35,13 +34,13 @@ func (t Text) String() string {
 // Word words m's subject and body in lang, the one wording of a mail for sending and
 // for the inbox. A message stored worded (before mail kept its codes) comes back as it
 // was, in the language it was queued in, which in names.
-func (n *Mailer) Word(ctx context.Context, m *outbox.Message, lang string) (subject, body Text, in string, err error) {
+func (n *Mailer) Word(ctx context.Context, m *Message, lang string) (subject, body Worded, in string, err error) {
 	if !m.Coded {
 		in := i18n.Normalize(m.Lang)
 		if in == "" {
 			in = i18n.ZH
 		}
-		return Text{{S: m.Subject}}, Text{{S: m.Body}}, in, nil
+		return Worded{{S: m.Subject}}, Worded{{S: m.Body}}, in, nil
 	}
 	lang = i18n.Normalize(lang)
 	if lang == "" {
@@ -55,7 +54,7 @@ func (n *Mailer) Word(ctx context.Context, m *outbox.Message, lang string) (subj
 }
 
 // Subject words m's subject alone (a list of mail), as Word does.
-func (n *Mailer) Subject(ctx context.Context, m *outbox.Message, lang string) (subject Text, in string) {
+func (n *Mailer) Subject(ctx context.Context, m *Message, lang string) (subject Worded, in string) {
 	if !m.Coded {
 		s, _, in, _ := n.Word(ctx, m, lang)
 		return s, in
@@ -66,7 +65,7 @@ func (n *Mailer) Subject(ctx context.Context, m *outbox.Message, lang string) (s
 	}
 	// A subject may name the request too; most have no verbs and take no arguments.
 	// Subjects name no purpose, so this reads nothing.
-	subject = Text{{S: n.Cat.T(lang, "mail."+m.Kind+".subject")}}
+	subject = Worded{{S: n.Cat.T(lang, "mail."+m.Kind+".subject")}}
 	if strings.Contains(subject.String(), "%") {
 		subject = (&wording{n: n, ctx: ctx, lang: lang}).sentence("mail."+m.Kind+".subject", mailArgs(m))
 	}
@@ -75,13 +74,13 @@ func (n *Mailer) Subject(ctx context.Context, m *outbox.Message, lang string) (s
 
 // mailArgs are the parameters of a kind's sentences: the link first, then the mail's
 // arguments from 2 on.
-func mailArgs(m *outbox.Message) []outbox.Arg {
-	return append([]outbox.Arg{outbox.Text(m.Link)}, m.Args...)
+func mailArgs(m *Message) []Arg {
+	return append([]Arg{Text(m.Link)}, m.Args...)
 }
 
 // Fill words a coded message for sending: in the language its recipient has now (they
 // may have changed it since it was queued), else the one it was queued in.
-func (n *Mailer) Fill(ctx context.Context, m *outbox.Message) error {
+func (n *Mailer) Fill(ctx context.Context, m *Message) error {
 	lang := m.Lang
 	if n.LangOf != nil {
 		if now := n.LangOf(ctx, m.UserID); now != "" {
@@ -112,8 +111,8 @@ type wording struct {
 // appear in no catalogue.
 const markOpen, markClose = "\ue000", "\ue001"
 
-func (w *wording) sentence(key string, args []outbox.Arg) Text {
-	parts := make([]Text, len(args))
+func (w *wording) sentence(key string, args []Arg) Worded {
+	parts := make([]Worded, len(args))
 	vals := make([]any, len(args))
 	for i, a := range args {
 		if a.Num != nil {
@@ -127,7 +126,7 @@ func (w *wording) sentence(key string, args []outbox.Arg) Text {
 		}
 	}
 	s := w.n.Cat.T(w.lang, key, vals...)
-	var out Text
+	var out Worded
 	for {
 		i := strings.Index(s, markOpen)
 		if i < 0 {
@@ -148,44 +147,44 @@ func (w *wording) sentence(key string, args []outbox.Arg) Text {
 	return out.add(Run{S: s})
 }
 
-func (w *wording) arg(a outbox.Arg) Text {
+func (w *wording) arg(a Arg) Worded {
 	t := func(key string, args ...any) string { return w.n.Cat.T(w.lang, key, args...) }
 	switch {
 	case a.Entered != "":
-		return Text{{S: a.Entered, Entered: true}}
+		return Worded{{S: a.Entered, Entered: true}}
 	case a.Key != "":
 		return w.sentence(a.Key, a.Args)
 	case a.Num != nil:
-		return Text{{S: strconv.Itoa(*a.Num)}}
+		return Worded{{S: strconv.Itoa(*a.Num)}}
 	case a.Long != "":
 		if d, err := time.ParseInLocation(time.DateOnly, a.Long, twtime.Zone); err == nil {
-			return Text{{S: letters.Date(d, w.lang)}}
+			return Worded{{S: letters.Date(d, w.lang)}}
 		}
-		return Text{{S: a.Long}}
+		return Worded{{S: a.Long}}
 	case a.Time != "":
 		if at, err := time.Parse(time.RFC3339Nano, a.Time); err == nil {
-			return Text{{S: at.In(twtime.Zone).Format("2006-01-02 15:04")}}
+			return Worded{{S: at.In(twtime.Zone).Format("2006-01-02 15:04")}}
 		}
-		return Text{{S: a.Time}}
+		return Worded{{S: a.Time}}
 	case a.Purpose != "":
-		return Text{{S: w.purpose(a.Purpose)}}
+		return Worded{{S: w.purpose(a.Purpose)}}
 	case a.Item != "":
 		// As the request's page names it (handlers' View.ItemName).
 		switch {
 		case strings.HasPrefix(a.Item, "purpose:"):
-			return Text{{S: t("item.purpose", w.purpose(strings.TrimPrefix(a.Item, "purpose:")))}}
+			return Worded{{S: t("item.purpose", w.purpose(strings.TrimPrefix(a.Item, "purpose:")))}}
 		case strings.HasPrefix(a.Item, "field:"):
-			return Text{{S: t("item.field", t("request.field."+strings.TrimPrefix(a.Item, "field:")))}}
+			return Worded{{S: t("item.field", t("request.field."+strings.TrimPrefix(a.Item, "field:")))}}
 		}
-		return Text{{S: t("item." + a.Item)}}
+		return Worded{{S: t("item." + a.Item)}}
 	case a.ZH != "" || a.EN != "":
 		s := a.ZH
 		if w.lang == i18n.EN && a.EN != "" || s == "" {
 			s = a.EN
 		}
-		return Text{{S: s, Entered: true}}
+		return Worded{{S: s, Entered: true}}
 	case a.Seq != nil:
-		var out Text
+		var out Worded
 		for _, p := range a.Seq {
 			for _, r := range w.arg(p) {
 				out = out.add(r)
@@ -193,7 +192,7 @@ func (w *wording) arg(a outbox.Arg) Text {
 		}
 		return out
 	}
-	return Text{{S: a.Text + a.Date}}
+	return Worded{{S: a.Text + a.Date}}
 }
 
 func (w *wording) purpose(id string) string {
@@ -212,7 +211,7 @@ func (w *wording) purpose(id string) string {
 }
 
 // add appends r, joining it to the last run when both are of one kind.
-func (t Text) add(r Run) Text {
+func (t Worded) add(r Run) Worded {
 	if r.S == "" {
 		return t
 	}
@@ -223,7 +222,7 @@ func (t Text) add(r Run) Text {
 	return append(t, r)
 }
 
-func (t Text) hasEntered() bool {
+func (t Worded) hasEntered() bool {
 	for _, r := range t {
 		if r.Entered {
 			return true

@@ -1,4 +1,4 @@
-package outbox_test
+package mail_test
 
 // The worker runs against the real store (store imports outbox, so these tests live in
 // the external package) and a real SMTP server (smtp_test.go).
@@ -15,8 +15,7 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/notify"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 	"github.com/example/pdpa-portal/store"
 	"github.com/example/pdpa-portal/store/storetest"
 	"github.com/example/pdpa-portal/vault"
@@ -42,7 +41,7 @@ func TestBackoffDoublesFromOneMinuteUpToSixHours(t *testing.T) {
 		{100, 6 * time.Hour},
 		{1 << 40, 6 * time.Hour}, // no overflow, no long loop
 	} {
-		if got := outbox.Backoff(tc.attempts); got != tc.want {
+		if got := mail.Backoff(tc.attempts); got != tc.want {
 			t.Errorf("Backoff(%d) = %v, want %v", tc.attempts, got, tc.want)
 		}
 	}
@@ -70,10 +69,10 @@ type rig struct {
 	store  *store.Outbox
 	log    *syncBuffer
 	now    time.Time
-	worker *outbox.Worker
+	worker *mail.Worker
 }
 
-func newRig(t *testing.T, sender outbox.Sender) *rig {
+func newRig(t *testing.T, sender mail.Sender) *rig {
 	t.Helper()
 	db := storetest.New(t)
 	v, err := vault.New(storetest.TestMasterKey, store.NewKeys(db.DB))
@@ -84,19 +83,19 @@ func newRig(t *testing.T, sender outbox.Sender) *rig {
 	t.Cleanup(cancel)
 	r := &rig{t: t, ctx: ctx, vault: v, store: store.NewOutbox(db.DB, v), log: &syncBuffer{},
 		now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-	r.worker = &outbox.Worker{Store: r.store, Sender: sender, Log: slog.New(slog.NewTextHandler(r.log, nil)),
+	r.worker = &mail.Worker{Store: r.store, Sender: sender, Log: slog.New(slog.NewTextHandler(r.log, nil)),
 		Now: func() time.Time { return r.now }}
 	return r
 }
 
 // enqueue stores a message for a new person (with a fresh data key), due now.
-func (r *rig) enqueue(to, lang, subject, body string) *outbox.Message {
+func (r *rig) enqueue(to, lang, subject, body string) *mail.Message {
 	r.t.Helper()
 	userID := ids.New("u")
 	if _, err := r.vault.NewSubject(r.ctx, userID); err != nil {
 		r.t.Fatal(err)
 	}
-	m := &outbox.Message{ID: ids.New("m"), UserID: userID, To: to, Lang: lang, Kind: "verify",
+	m := &mail.Message{ID: ids.New("m"), UserID: userID, To: to, Lang: lang, Kind: "verify",
 		Subject: subject, Body: body, Created: r.now, NextAttempt: r.now}
 	if err := r.store.Enqueue(r.ctx, m); err != nil {
 		r.t.Fatal(err)
@@ -116,7 +115,7 @@ func (r *rig) runOnce(wantSent int) {
 }
 
 // state returns the one message of the person.
-func (r *rig) state(m *outbox.Message) *outbox.Message {
+func (r *rig) state(m *mail.Message) *mail.Message {
 	r.t.Helper()
 	got, err := r.store.ForUser(r.ctx, m.UserID, 10)
 	if err != nil {
@@ -130,14 +129,14 @@ func (r *rig) state(m *outbox.Message) *outbox.Message {
 
 func TestWorkerDeliversDueMail(t *testing.T) {
 	srv := startMailServer(t, "", "")
-	sender, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	sender, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := newRig(t, sender)
 	m := r.enqueue("citizen.lin@example.tw", "zh-TW", "請驗證您的電子郵件", zhBody)
 	later := r.enqueue("later@example.tw", "en", "Later", "not yet")
-	if err := r.store.Retry(r.ctx, &outbox.Message{ID: later.ID, NextAttempt: r.now.Add(time.Hour)}); err != nil {
+	if err := r.store.Retry(r.ctx, &mail.Message{ID: later.ID, NextAttempt: r.now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -174,7 +173,7 @@ func TestWorkerDeliversDueMail(t *testing.T) {
 func TestWorkerRetriesWithBackoffThenDelivers(t *testing.T) {
 	srv := startMailServer(t, "", "")
 	srv.RejectRcpt.Store(true)
-	sender, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	sender, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +272,7 @@ func TestWorkerWithoutSenderLogsAndParksTheMessage(t *testing.T) {
 // worker from delivering everyone else's.
 func TestWorkerSkipsMailOfAnErasedPerson(t *testing.T) {
 	srv := startMailServer(t, "", "")
-	sender, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	sender, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +294,7 @@ func TestWorkerSkipsMailOfAnErasedPerson(t *testing.T) {
 
 func TestWorkerRunWakesOnKickAndStopsWithContext(t *testing.T) {
 	srv := startMailServer(t, "", "")
-	sender, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	sender, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,16 +339,16 @@ func TestParkedMailIsSentOnceAMailServerIsConfigured(t *testing.T) {
 	if _, err := r.vault.NewSubject(r.ctx, userID); err != nil {
 		t.Fatal(err)
 	}
-	mailer := &notify.Mailer{Outbox: r.store, Cat: i18n.MustLoad(), BaseURL: "https://privacy.example.gov.tw", Now: func() time.Time { return r.now }}
-	if err := mailer.Send(r.ctx, account.Mail{UserID: userID, To: "amy@example.com", Lang: "en", Kind: account.MailReset,
-		Link: "/reset?token=abc", Args: []outbox.Arg{outbox.Num(30)}}); err != nil {
+	mailer := &mail.Mailer{Outbox: r.store, Cat: i18n.MustLoad(), BaseURL: "https://privacy.example.gov.tw", Now: func() time.Time { return r.now }}
+	if err := mailer.Send(r.ctx, mail.Mail{UserID: userID, To: "amy@example.com", Lang: "en", Kind: account.MailReset,
+		Link: "/reset?token=abc", Args: []mail.Arg{mail.Num(30)}}); err != nil {
 		t.Fatal(err)
 	}
 	r.worker.Word = mailer.Fill
 	r.runOnce(0) // parked: no server
 
 	srv := startMailServer(t, "", "")
-	sender, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	sender, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +393,7 @@ func TestWorkerKeepsBodiesOutOfAPublicPortalsLog(t *testing.T) {
 // for MongoDB's atomic update of one document; the claim itself is a compare-and-set.)
 func TestTwoWorkersSendEachMessageOnce(t *testing.T) {
 	srv := startMailServer(t, "", "")
-	sender, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	sender, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,14 +424,14 @@ func TestTwoWorkersSendEachMessageOnce(t *testing.T) {
 		}
 		to := ids.New("p") + "@example.tw"
 		want[to] = true
-		m := &outbox.Message{ID: ids.New("m"), UserID: userID, To: to, Lang: "en", Kind: "verify",
+		m := &mail.Message{ID: ids.New("m"), UserID: userID, To: to, Lang: "en", Kind: "verify",
 			Subject: "Message " + to, Body: "body", Created: now.Add(time.Duration(i) * time.Millisecond), NextAttempt: now}
 		if err := first.Enqueue(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 	}
 	log := slog.New(slog.NewTextHandler(&syncBuffer{}, nil))
-	workers := []*outbox.Worker{
+	workers := []*mail.Worker{
 		{Store: first, Sender: sender, Log: log, Now: func() time.Time { return now }},
 		{Store: store.NewOutbox(other, v2), Sender: sender, Log: log, Now: func() time.Time { return now }},
 	}

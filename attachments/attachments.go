@@ -1,6 +1,8 @@
-// Package files describes the attachments of a rights request: identity documents, an
-// agent's authorisation, papers sent with a message. It imports neither gin nor mongo.
-package files
+// Package attachments describes the files people and officers attach: to a rights
+// request (identity documents, an agent's authorisation, papers sent with a message), to
+// a disclosure record, to a consent given on paper. The agency's register of personal
+// data files (Art. 17) is another thing, in inventory. It imports neither gin nor mongo.
+package attachments
 
 import (
 	"context"
@@ -53,6 +55,24 @@ var (
 	// ErrType: the content is not a PDF, JPEG or PNG, whatever its name says.
 	ErrType = errors.New("only PDF, JPEG and PNG files are accepted")
 )
+
+// Upload is a file the web layer has checked already (the total size, the type by
+// content, a name without control characters), as services take it: its name, size and
+// content.
+type Upload struct {
+	Name string
+	Size int64
+	Open func() (io.ReadCloser, error)
+}
+
+// Size is the total size of ups.
+func Size(ups []Upload) int64 {
+	var n int64
+	for _, u := range ups {
+		n += u.Size
+	}
+	return n
+}
 
 // File is one attachment's metadata.
 type File struct {

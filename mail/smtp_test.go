@@ -1,4 +1,4 @@
-package outbox_test
+package mail_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,7 +20,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // delivered is one message as the SMTP server received it.
@@ -139,22 +139,22 @@ func (s *session) Logout() error { return nil }
 
 // parsed is a delivered message decoded the way a mail client would.
 type parsed struct {
-	Header  mail.Header
-	From    *mail.Address
-	To      []*mail.Address
+	Header  netmail.Header
+	From    *netmail.Address
+	To      []*netmail.Address
 	Subject string
 	Body    string
 }
 
 func decode(t *testing.T, raw []byte) parsed {
 	t.Helper()
-	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	m, err := netmail.ReadMessage(strings.NewReader(string(raw)))
 	if err != nil {
 		t.Fatalf("parse delivered message: %v\n%s", err, raw)
 	}
 	var p parsed
 	p.Header = m.Header
-	if p.From, err = mail.ParseAddress(m.Header.Get("From")); err != nil {
+	if p.From, err = netmail.ParseAddress(m.Header.Get("From")); err != nil {
 		t.Fatalf("From %q: %v", m.Header.Get("From"), err)
 	}
 	if p.To, err = m.Header.AddressList("To"); err != nil {
@@ -195,11 +195,11 @@ const zhBody = "您好：\n\n請於 24 小時內開啟下列連結，驗證您�
 
 func TestSMTPDeliversChineseMessage(t *testing.T) {
 	srv := startMailServer(t, "", "")
-	s, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	s, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &outbox.Message{ID: "m1", UserID: "u1", To: "citizen.wang@example.tw", Lang: "zh-TW", Kind: "verify",
+	m := &mail.Message{ID: "m1", UserID: "u1", To: "citizen.wang@example.tw", Lang: "zh-TW", Kind: "verify",
 		Subject: "請驗證您的電子郵件", Body: zhBody}
 	if err := s.Send(sendCtx(t), m); err != nil {
 		t.Fatalf("send: %v", err)
@@ -246,11 +246,11 @@ func TestSMTPDeliversChineseMessage(t *testing.T) {
 
 func TestSMTPEnglishMessageAndDisplayName(t *testing.T) {
 	srv := startMailServer(t, "", "")
-	s, err := outbox.NewSMTP(srv.URL(""), "個人資料權利服務網 <portal@example.gov.tw>")
+	s, err := mail.NewSMTP(srv.URL(""), "個人資料權利服務網 <portal@example.gov.tw>")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &outbox.Message{ID: "m2", To: "someone@example.com", Lang: "en", Subject: "Verify your e-mail address",
+	m := &mail.Message{ID: "m2", To: "someone@example.com", Lang: "en", Subject: "Verify your e-mail address",
 		Body: "Open https://privacy.example.gov.tw/verify?token=abc within 24 hours."}
 	if err := s.Send(sendCtx(t), m); err != nil {
 		t.Fatalf("send: %v", err)
@@ -273,10 +273,10 @@ func TestSMTPEnglishMessageAndDisplayName(t *testing.T) {
 
 func TestSMTPAuthenticatesWithURLCredentials(t *testing.T) {
 	srv := startMailServer(t, "mailer", "s3cret:p@ss")
-	m := &outbox.Message{ID: "m3", To: "a@example.tw", Lang: "zh-TW", Subject: "測試", Body: "內文"}
+	m := &mail.Message{ID: "m3", To: "a@example.tw", Lang: "zh-TW", Subject: "測試", Body: "內文"}
 
 	// Without credentials the server refuses the message.
-	anon, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	anon, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestSMTPAuthenticatesWithURLCredentials(t *testing.T) {
 		t.Fatal("a server requiring auth accepted mail without it")
 	}
 	// A wrong password is an error, not a silent drop.
-	wrong, err := outbox.NewSMTP(srv.URL("mailer:nope"), "portal@example.gov.tw")
+	wrong, err := mail.NewSMTP(srv.URL("mailer:nope"), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestSMTPAuthenticatesWithURLCredentials(t *testing.T) {
 		t.Fatal("wrong password accepted")
 	}
 	// The password is percent-encoded in the URL (":" and "@" in it).
-	s, err := outbox.NewSMTP(srv.URL("mailer:s3cret%3Ap%40ss"), "portal@example.gov.tw")
+	s, err := mail.NewSMTP(srv.URL("mailer:s3cret%3Ap%40ss"), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,11 +309,11 @@ func TestSMTPAuthenticatesWithURLCredentials(t *testing.T) {
 // it refuses rather than expose the password on the network.
 func TestSMTPPlainPasswordNotSentUnencryptedToAnotherHost(t *testing.T) {
 	srv := startMailServerOn(t, "127.0.0.2", "mailer", "pw") // a loopback address go-mail does not treat as local
-	s, err := outbox.NewSMTP(fmt.Sprintf("smtp://mailer:pw@127.0.0.2:%d?tls=none", srv.Port), "portal@example.gov.tw")
+	s, err := mail.NewSMTP(fmt.Sprintf("smtp://mailer:pw@127.0.0.2:%d?tls=none", srv.Port), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.Send(sendCtx(t), &outbox.Message{ID: "m8", To: "a@example.tw", Subject: "s", Body: "b"})
+	err = s.Send(sendCtx(t), &mail.Message{ID: "m8", To: "a@example.tw", Subject: "s", Body: "b"})
 	if err == nil || !strings.Contains(err.Error(), "unencrypted") {
 		t.Fatalf("want a refusal to authenticate unencrypted, got %v", err)
 	}
@@ -325,11 +325,11 @@ func TestSMTPPlainPasswordNotSentUnencryptedToAnotherHost(t *testing.T) {
 func TestSMTPRejectedRecipientIsAnError(t *testing.T) {
 	srv := startMailServer(t, "", "")
 	srv.RejectRcpt.Store(true)
-	s, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	s, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.Send(sendCtx(t), &outbox.Message{ID: "m4", To: "a@example.tw", Subject: "s", Body: "b"})
+	err = s.Send(sendCtx(t), &mail.Message{ID: "m4", To: "a@example.tw", Subject: "s", Body: "b"})
 	if err == nil || !strings.Contains(err.Error(), "451") {
 		t.Fatalf("want an error carrying the 451, got %v", err)
 	}
@@ -345,22 +345,22 @@ func TestSMTPUnreachableServerIsAnError(t *testing.T) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close() // nothing listens there now
-	s, err := outbox.NewSMTP(fmt.Sprintf("smtp://127.0.0.1:%d?tls=none", port), "portal@example.gov.tw")
+	s, err := mail.NewSMTP(fmt.Sprintf("smtp://127.0.0.1:%d?tls=none", port), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Send(sendCtx(t), &outbox.Message{ID: "m5", To: "a@example.tw", Subject: "s", Body: "b"}); err == nil {
+	if err := s.Send(sendCtx(t), &mail.Message{ID: "m5", To: "a@example.tw", Subject: "s", Body: "b"}); err == nil {
 		t.Fatal("sending to a closed port succeeded")
 	}
 }
 
 func TestSMTPBadRecipientAddressIsAnError(t *testing.T) {
 	srv := startMailServer(t, "", "")
-	s, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	s, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Send(sendCtx(t), &outbox.Message{ID: "m6", To: "not an address", Subject: "s", Body: "b"}); err == nil {
+	if err := s.Send(sendCtx(t), &mail.Message{ID: "m6", To: "not an address", Subject: "s", Body: "b"}); err == nil {
 		t.Fatal("a malformed recipient was accepted")
 	}
 }
@@ -381,12 +381,12 @@ func TestNewSMTPRejectsMalformedURLs(t *testing.T) {
 		"smtp://user:pa ss@mail.example.gov.tw",
 		"smtp://%zz@mail.example.gov.tw",
 	} {
-		if _, err := outbox.NewSMTP(u, "portal@example.gov.tw"); err == nil {
+		if _, err := mail.NewSMTP(u, "portal@example.gov.tw"); err == nil {
 			t.Errorf("NewSMTP(%q) accepted a malformed URL", u)
 		}
 	}
 	// The password never appears in the error (config prints it).
-	_, err := outbox.NewSMTP("smtp://user:hunter2@mail.example.gov.tw:99999", "portal@example.gov.tw")
+	_, err := mail.NewSMTP("smtp://user:hunter2@mail.example.gov.tw:99999", "portal@example.gov.tw")
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error %v: want one without the password", err)
 	}
@@ -398,7 +398,7 @@ func TestNewSMTPRejectsMalformedURLs(t *testing.T) {
 		"smtp://127.0.0.1:25?tls=none",
 		"smtp://user:p%40ss@[::1]:2525?tls=none",
 	} {
-		if _, err := outbox.NewSMTP(u, "portal@example.gov.tw"); err != nil {
+		if _, err := mail.NewSMTP(u, "portal@example.gov.tw"); err != nil {
 			t.Errorf("NewSMTP(%q): %v", u, err)
 		}
 	}
@@ -407,11 +407,11 @@ func TestNewSMTPRejectsMalformedURLs(t *testing.T) {
 // Without tls=none the default is STARTTLS mandatory, so credentials never cross the network in clear.
 func TestSMTPDefaultRequiresSTARTTLS(t *testing.T) {
 	srv := startMailServer(t, "", "")
-	s, err := outbox.NewSMTP(fmt.Sprintf("smtp://127.0.0.1:%d", srv.Port), "portal@example.gov.tw")
+	s, err := mail.NewSMTP(fmt.Sprintf("smtp://127.0.0.1:%d", srv.Port), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.Send(sendCtx(t), &outbox.Message{ID: "m7", To: "a@example.tw", Subject: "s", Body: "b"})
+	err = s.Send(sendCtx(t), &mail.Message{ID: "m7", To: "a@example.tw", Subject: "s", Body: "b"})
 	if err == nil {
 		t.Fatal("sent over plaintext although STARTTLS is mandatory by default")
 	}
@@ -424,13 +424,13 @@ func TestSMTPDefaultRequiresSTARTTLS(t *testing.T) {
 // Chinese name arrives as the recipient reads it, with an ASCII name for older programs.
 func TestSMTPSendsAttachments(t *testing.T) {
 	srv := startMailServer(t, "", "")
-	s, err := outbox.NewSMTP(srv.URL(""), "portal@example.gov.tw")
+	s, err := mail.NewSMTP(srv.URL(""), "portal@example.gov.tw")
 	if err != nil {
 		t.Fatal(err)
 	}
 	letter := "<!DOCTYPE html><title>決定通知</title><p>2026-000001</p>"
-	m := &outbox.Message{ID: "m2", UserID: "u1", To: "a@example.tw", Lang: "en", Kind: "request_erased", Subject: "Deleted", Body: "Your letters are attached.",
-		Attachments: []outbox.Attachment{{Name: "2026-000001-decision.html", Type: "text/html; charset=utf-8", Data: []byte(letter)},
+	m := &mail.Message{ID: "m2", UserID: "u1", To: "a@example.tw", Lang: "en", Kind: "request_erased", Subject: "Deleted", Body: "Your letters are attached.",
+		Attachments: []mail.File{{Name: "2026-000001-decision.html", Type: "text/html; charset=utf-8", Data: []byte(letter)},
 			{Name: "個人資料-2026-000001.zip", ASCIIName: "personal-data-2026-000001.zip", Type: "application/zip", Data: []byte("PK\x03\x04")}}}
 	if err := s.Send(sendCtx(t), m); err != nil {
 		t.Fatalf("send: %v", err)
@@ -439,7 +439,7 @@ func TestSMTPSendsAttachments(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("received %d", len(got))
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(got[0].Data))
+	msg, err := netmail.ReadMessage(bytes.NewReader(got[0].Data))
 	if err != nil {
 		t.Fatal(err)
 	}

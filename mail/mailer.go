@@ -1,22 +1,19 @@
-// Package notify queues the portal's mail in the outbox and words it in its reader's
-// language. It imports neither gin nor mongo.
-package notify
+package mail
 
 import (
 	"context"
 	"strings"
 	"time"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/internal/ids"
-	"github.com/example/pdpa-portal/outbox"
 )
 
-// Mailer implements account.Mailer over an outbox.
+// Mailer queues mail in the outbox (the Mailer the account rules and the casework
+// declare) and words it.
 type Mailer struct {
-	Outbox  outbox.Store
+	Outbox  Store
 	Cat     *i18n.Catalog
 	BaseURL string // absolute links in mail, e.g. https://privacy.example.gov.tw
 	Now     func() time.Time
@@ -28,11 +25,9 @@ type Mailer struct {
 	LangOf func(ctx context.Context, userID string) string
 }
 
-var _ account.Mailer = (*Mailer)(nil)
-
 // Send queues one message: its kind, absolute link and arguments, worded by Word when
 // it is sent and whenever it is read.
-func (n *Mailer) Send(ctx context.Context, m account.Mail) error {
+func (n *Mailer) Send(ctx context.Context, m Mail) error {
 	lang := i18n.Normalize(m.Lang)
 	if lang == "" {
 		lang = i18n.ZH
@@ -46,12 +41,9 @@ func (n *Mailer) Send(ctx context.Context, m account.Mail) error {
 	if id == "" {
 		id = ids.New("m")
 	}
-	msg := &outbox.Message{
+	msg := &Message{
 		ID: id, UserID: m.UserID, To: m.To, Lang: lang, Kind: m.Kind, Coded: true, Link: link, Args: m.Args,
-		Created: now, NextAttempt: now.Add(m.Hold),
-	}
-	for _, f := range m.Files {
-		msg.Attachments = append(msg.Attachments, outbox.Attachment{Name: f.Name, ASCIIName: f.ASCIIName, Type: f.Type, Data: f.Data})
+		Created: now, NextAttempt: now.Add(m.Hold), Attachments: m.Files,
 	}
 	if err := n.Outbox.Enqueue(ctx, msg); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package outbox
+package mail
 
 // Arg is one parameter of a mail, kept as a code or a plain value so that the mail can
 // be worded in whatever language its reader has when it is sent or read; never a text

@@ -1,4 +1,4 @@
-package notify_test
+package mail_test
 
 import (
 	"context"
@@ -7,22 +7,21 @@ import (
 
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/notify"
-	"github.com/example/pdpa-portal/outbox"
+	"github.com/example/pdpa-portal/mail"
 )
 
 // One coded mail, worded in each language: the catalogue's sentences in that language,
 // purposes by their names, dates as letters write them, what people wrote as written and
 // marked as such; a mail stored worded stays as it was, in its own language.
 func TestWordUsesTheReadersLanguage(t *testing.T) {
-	n := &notify.Mailer{Cat: i18n.MustLoad(), Purposes: func(context.Context) (map[string]consent.Text, error) {
+	n := &mail.Mailer{Cat: i18n.MustLoad(), Purposes: func(context.Context) (map[string]consent.Text, error) {
 		return map[string]consent.Text{"newsletter": {"zh-TW": "電子報", "en": "Newsletter"}}, nil
 	}}
-	m := &outbox.Message{Coded: true, Kind: "request_decided", Lang: i18n.ZH, Link: "https://portal.example/requests/2026-000001/letters/decision",
-		Args: []outbox.Arg{outbox.Text("2026-000001"), outbox.Date("2026-12-08"), outbox.Seq(
-			outbox.Key("outcome.refused"), outbox.Text("\n- "), outbox.Item("purpose:newsletter"), outbox.Text(": "),
-			outbox.Key("decide.refuse"), outbox.Text("\n  "), outbox.Entered("已銷毀"), outbox.Text("\n"),
-			outbox.Key("letter.fee_pay_by", outbox.LongDate("2026-12-23"), outbox.Text("2026-000001")))}}
+	m := &mail.Message{Coded: true, Kind: "request_decided", Lang: i18n.ZH, Link: "https://portal.example/requests/2026-000001/letters/decision",
+		Args: []mail.Arg{mail.Text("2026-000001"), mail.Date("2026-12-08"), mail.Seq(
+			mail.Key("outcome.refused"), mail.Text("\n- "), mail.Item("purpose:newsletter"), mail.Text(": "),
+			mail.Key("decide.refuse"), mail.Text("\n  "), mail.Entered("已銷毀"), mail.Text("\n"),
+			mail.Key("letter.fee_pay_by", mail.LongDate("2026-12-23"), mail.Text("2026-000001")))}}
 	want := map[string][]string{
 		i18n.EN: {"Decision on your request (reference 2026-000001)", "Newsletter", "23 December 2026", "/letters/decision"},
 		i18n.ZH: {"2026-000001", "電子報", "中華民國115年12月23日"},
@@ -48,7 +47,7 @@ func TestWordUsesTheReadersLanguage(t *testing.T) {
 			t.Errorf("%s: entered %q in\n%s", lang, entered, all)
 		}
 	}
-	old := &outbox.Message{Kind: "request_decided", Lang: i18n.ZH, Subject: "決定通知", Body: "舊內容"}
+	old := &mail.Message{Kind: "request_decided", Lang: i18n.ZH, Subject: "決定通知", Body: "舊內容"}
 	if s, b, in, err := n.Word(context.Background(), old, i18n.EN); err != nil || s.String() != "決定通知" || b.String() != "舊內容" || in != i18n.ZH {
 		t.Errorf("the mail stored worded: %q %q in %q (%v)", s, b, in, err)
 	}
