@@ -50,7 +50,6 @@ type Services struct {
 // Handlers answer the administrators' routes.
 type Handlers struct {
 	*web.Core
-	reviews      account.Reviews
 	apiTokens    apitoken.Store
 	drafts       consent.Drafts
 	catalogue    consent.Catalogue
