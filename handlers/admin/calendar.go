@@ -165,8 +165,8 @@ type stagedForm struct {
 // the requesters; without confirm=yes it shows the confirmation again.
 func (h *Handlers) ConfirmImport(c *gin.Context) error {
 	var f stagedForm
-	if _, ok := h.Bind(c, &f); !ok {
-		return nil
+	if _, err := h.Decode(c, &f); err != nil {
+		return err
 	}
 	by := web.CurrentUser(c).ID
 	if c.PostForm("confirm") != "yes" {

@@ -37,17 +37,6 @@ func (s *Cases) OwnRequest(c *gin.Context) (*rights.Request, error) {
 	return r, err
 }
 
-// RequestByRef is Request for handlers that answer errors themselves: false when it
-// has answered.
-func (s *Cases) RequestByRef(c *gin.Context) (*rights.Request, bool) {
-	r, err := s.Request(c)
-	if err != nil {
-		s.Fail(c, err)
-		return nil, false
-	}
-	return r, true
-}
-
 // PurposeNames maps purpose ids to their names in the current notice.
 func (s *Cases) PurposeNames(ctx context.Context) (map[string]consent.Text, error) {
 	names := map[string]consent.Text{}

@@ -338,8 +338,8 @@ type WithdrawForm struct {
 // page was shown, nothing happens and the page says so.
 func (s *Cases) Withdraw(c *gin.Context, r *rights.Request, actor, back string) error {
 	var f WithdrawForm
-	if _, ok := s.Bind(c, &f); !ok {
-		return nil
+	if _, err := s.Decode(c, &f); err != nil {
+		return err
 	}
 	if !r.State.Open() {
 		return &web.PageError{Status: http.StatusConflict, Key: "request.changed"}

@@ -34,9 +34,9 @@ func (f queueFilter) filter() rights.QueueFilter {
 }
 
 // bindQueueFilter decodes the queue's filter: inv holds what the queue does not offer.
-func (h *Handlers) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Invalid, ok bool) {
-	if inv, ok = h.Bind(c, &f); !ok {
-		return f, nil, false
+func (h *Handlers) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.Invalid, err error) {
+	if inv, err = h.Decode(c, &f); err != nil {
+		return f, nil, err
 	}
 	var bad *apperr.Invalid
 	if errors.As(f.filter().Check(), &bad) {
@@ -44,7 +44,7 @@ func (h *Handlers) bindQueueFilter(c *gin.Context) (f queueFilter, inv *apperr.I
 			web.AddOnce(inv, p.Field, p.Key, p.Args...)
 		}
 	}
-	return f, inv, true
+	return f, inv, nil
 }
 
 type queuePage struct {
@@ -144,9 +144,9 @@ func queueChoices(v *web.View, p *queuePage) {
 // Queue is the officers' list of open requests, soonest due first, with filters, counts
 // per state, a search by reference and pages of 50.
 func (h *Handlers) Queue(c *gin.Context) error {
-	f, inv, ok := h.bindQueueFilter(c)
-	if !ok {
-		return nil
+	f, inv, err := h.bindQueueFilter(c)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
 		f = queueFilter{} // a hand-edited address falls back to the whole queue
@@ -274,9 +274,9 @@ func queueRowsFor(v *web.View, p *queuePage) []queueRow {
 
 // QueueCSV exports the filtered queue, every page of it.
 func (h *Handlers) QueueCSV(c *gin.Context) error {
-	f, inv, ok := h.bindQueueFilter(c)
-	if !ok {
-		return nil
+	f, inv, err := h.bindQueueFilter(c)
+	if err != nil {
+		return err
 	}
 	if len(inv.Problems) > 0 {
 		return inv

@@ -163,14 +163,17 @@ func (h *Handlers) guestRequest(c *gin.Context) (*rights.Request, bool) {
 		c.Abort()
 		return nil, false
 	}
-	r, ok := h.RequestByRef(c)
+	r, err := h.Request(c)
 	// An anonymous record still names the guest while its erasure is under way; it is
 	// nobody's to see.
-	if ok && (r.Erased || !rights.IsGuest(r.Subject)) {
-		h.Fail(c, apperr.ErrNotFound)
+	if err == nil && (r.Erased || !rights.IsGuest(r.Subject)) {
+		err = apperr.ErrNotFound
+	}
+	if err != nil {
+		h.Fail(c, err)
 		return nil, false
 	}
-	return r, ok
+	return r, true
 }
 
 func refOrEmpty(ref string) string {

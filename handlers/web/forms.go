@@ -15,20 +15,8 @@ import (
 	"github.com/example/pdpa-portal/forms"
 )
 
-// Bind decodes and validates a form. It returns the problems the user can fix (empty
-// when there are none); on anything else (413, a malformed body) it renders the error
-// page and returns ok=false.
-func (s *Core) Bind(c *gin.Context, dst any) (inv *apperr.Invalid, ok bool) {
-	inv, err := s.Decode(c, dst)
-	if err != nil {
-		s.Fail(c, err)
-		return nil, false
-	}
-	return inv, true
-}
-
-// Decode is Bind for handlers that return their error: the problems the user can fix
-// (empty when there are none), or the error that stops the form (413, a malformed body).
+// Decode decodes and validates a form: the problems the user can fix (empty when there
+// are none), or the error that stops the form (413, a malformed body).
 func (s *Core) Decode(c *gin.Context, dst any) (*apperr.Invalid, error) {
 	err := forms.Decode(c.Request, dst, c.GetString(KeyLang))
 	if err == nil {
@@ -49,7 +37,7 @@ func (s *Core) Decode(c *gin.Context, dst any) (*apperr.Invalid, error) {
 }
 
 // keyDetached holds the cancel function of a request context detached from the
-// connection (bind), called once the handler is done.
+// connection (Decode), called once the handler is done.
 const keyDetached = "detached"
 
 // AddOnce adds a problem unless the field already has one: one message per field.
