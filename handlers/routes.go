@@ -13,11 +13,12 @@ import (
 )
 
 // routes is the one route table: each route with its handlers and, beside them, its
-// properties (a counted page's title, an upload's body limit, what the audit trail skips).
+// properties (a counted page's title, an upload's body limit, what the audit trail skips
+// or records of reading, what is never counted). An area declares what all its routes share.
 func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	root := &r.RouterGroup
-	rt := &routeTable{props: map[string]*web.RouteProps{}}
+	rt := &routeTable{props: map[string]*web.RouteProps{}, areas: map[*gin.RouterGroup]web.RouteProps{}}
 	defer s.SetRoutes(rt.props)
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = true
@@ -34,11 +35,11 @@ func (s *Server) routes() *gin.Engine {
 	// panic or is refused as too large is recorded too.
 	r.Use(s.measure, s.AuditTrail, s.Recoverer, s.AccessLog, s.SecurityHeaders, s.RefuseCrossOrigin, s.LimitBody, s.Language, s.whilePreparing, s.Count)
 
-	rt.get(root, "/healthz", s.healthz)
-	rt.get(root, "/readyz", s.readyz)
-	rt.get(root, "/.well-known/gpc.json", s.gpc)
-	rt.get(root, "/static/:hash/*path", s.Static)
-	rt.get(root, "/lang", s.H(s.public.SwitchLanguage))
+	rt.get(root, "/healthz", s.healthz).uncounted()
+	rt.get(root, "/readyz", s.readyz).uncounted()
+	rt.get(root, "/.well-known/gpc.json", s.gpc).uncounted()
+	rt.get(root, "/static/:hash/*path", s.Static).uncounted()
+	rt.get(root, "/lang", s.H(s.public.SwitchLanguage)).uncounted()
 
 	site := r.Group("/", s.Session, s.ForcePasswordChange)
 	rt.get(site, "/", s.H(s.public.Home)).titled("home.title")
@@ -117,11 +118,11 @@ func (s *Server) routes() *gin.Engine {
 	rt.get(reqs, "/:ref/package", s.H(s.citizen.RequesterPackage))
 
 	// Staff of any role.
-	staff := site.Group("/staff", s.RequireRole(account.Roles...))
+	staff := rt.area(site.Group("/staff", s.RequireRole(account.Roles...)), uncounted)
 	rt.get(staff, "", s.H(s.officer.StaffHome))
 
 	// Privacy officers.
-	officer := site.Group("/officer", s.RequireRole(account.RoleOfficer))
+	officer := rt.area(site.Group("/officer", s.RequireRole(account.RoleOfficer)), staffArea)
 	rt.get(officer, "/queue", s.H(s.officer.Queue))
 	rt.get(officer, "/queue.csv", s.H(s.officer.QueueCSV))
 	rt.get(officer, "/intake", s.H(s.officer.IntakePage))
@@ -146,12 +147,12 @@ func (s *Server) routes() *gin.Engine {
 	rt.get(officer, "/consents/:id/files/:fid", s.H(s.officer.PaperScan))
 
 	// Webmasters: the traffic report, aggregates only.
-	wm := site.Group("/webmaster", s.RequireRole(account.RoleWebmaster))
+	wm := rt.area(site.Group("/webmaster", s.RequireRole(account.RoleWebmaster)), staffArea)
 	rt.get(wm, "/traffic", s.H(s.webmaster.Traffic))
 	rt.get(wm, "/traffic.csv", s.H(s.webmaster.TrafficCSV))
 
 	// Administrators.
-	admin := site.Group("/admin", s.RequireRole(account.RoleAdmin))
+	admin := rt.area(site.Group("/admin", s.RequireRole(account.RoleAdmin)), staffArea)
 	rt.get(admin, "/staff", s.H(s.admin.StaffList))
 	rt.get(admin, "/staff/new", s.H(s.admin.NewStaffPage))
 	rt.post(admin, "/staff", s.H(s.admin.CreateStaff))
@@ -213,12 +214,12 @@ func (s *Server) routes() *gin.Engine {
 	rt.get(admin, "/audit.csv", s.H(s.admin.AuditCSV))
 
 	// The JSON API; openapi.json describes every route under it.
-	v1 := r.Group(web.APIPrefix)
+	v1 := rt.area(r.Group(web.APIPrefix), uncounted)
 	rt.get(v1, "/openapi.json", s.H(s.api.OpenAPI))
 	rt.post(v1, "/receipts/verify", s.H(s.api.VerifyReceipt)).anonymousNoOp()
 	rt.get(v1, "/consents/:subject/:purpose", s.api.RequireToken(apitoken.ScopeConsentRead), s.H(s.api.LookupConsent))
 
-	apiMe := v1.Group("/me", s.Session, s.api.RequireAPIUser)
+	apiMe := rt.area(v1.Group("/me", s.Session, s.api.RequireAPIUser), uncounted)
 	rt.get(apiMe, "/consents", s.H(s.api.MyConsents))
 	rt.get(apiMe, "/consents/history", s.H(s.api.MyHistory))
 	rt.post(apiMe, "/consents/:purpose", s.H(s.api.ChangeConsent))
@@ -243,8 +244,24 @@ func (s *Server) routes() *gin.Engine {
 }
 
 // routeTable registers routes with Gin and keeps what each declares beside its handlers
-// (title, upload, audit), for the middleware to read from the matched route.
-type routeTable struct{ props map[string]*web.RouteProps }
+// (title, upload, audit, counting), for the middleware to read from the matched route.
+type routeTable struct {
+	props map[string]*web.RouteProps
+	areas map[*gin.RouterGroup]web.RouteProps // what every route of the group starts with
+}
+
+// Areas of the site: the staff home and the API are never counted; in the staff areas
+// staff reading one record, exporting or searching is recorded too.
+var (
+	uncounted = web.RouteProps{Uncounted: true}
+	staffArea = web.RouteProps{Uncounted: true, StaffViews: true}
+)
+
+// area gives every route registered on g the properties p to start with.
+func (t *routeTable) area(g *gin.RouterGroup, p web.RouteProps) *gin.RouterGroup {
+	t.areas[g] = p
+	return g
+}
 
 // route is one declared route, taking its properties.
 type route struct{ p *web.RouteProps }
@@ -259,7 +276,8 @@ func (t *routeTable) post(g *gin.RouterGroup, rel string, h ...gin.HandlerFunc) 
 
 func (t *routeTable) add(g *gin.RouterGroup, method, rel string, h []gin.HandlerFunc) route {
 	g.Handle(method, rel, h...)
-	p := &web.RouteProps{}
+	p := new(web.RouteProps)
+	*p = t.areas[g]
 	t.props[method+" "+joinPaths(g.BasePath(), rel)] = p
 	return route{p}
 }
@@ -285,6 +303,9 @@ func (r route) upload() route { r.p.Upload = true; return r }
 
 // unaudited: the route changes nothing of anyone's, so it is never an event.
 func (r route) unaudited() route { r.p.Unaudited = true; return r }
+
+// uncounted: the route is never a page view (a machine endpoint, a file, a redirect).
+func (r route) uncounted() route { r.p.Uncounted = true; return r }
 
 // anonymousNoOp: from a visitor nobody has signed in as the route changes nothing stored,
 // so it is then no event.

@@ -269,17 +269,22 @@ func (s *Server) Handler() http.Handler {
 // Pages exposes the template set so tests can check every page is rendered.
 func (s *Server) Pages() *templates.Set { return s.Templates }
 
-// Route is one entry of the route table.
-type Route struct{ Method, Path string }
+// Route is one entry of the route table, with what the table declares of it.
+type Route struct {
+	Method, Path string
+	web.RouteProps
+}
 
-// Routes lists the route table, so tests can check every route against the access rules.
+// Routes lists the route table, so tests can check every route against the access rules
+// and its declared properties.
 func (s *Server) Routes() []Route {
 	var out []Route
 	for _, r := range s.engine.Routes() {
-		out = append(out, Route{Method: r.Method, Path: r.Path})
+		out = append(out, Route{Method: r.Method, Path: r.Path, RouteProps: s.RouteProps(r.Method, r.Path)})
 	}
 	return out
 }
+
 
 // SetReceiptKeys replaces the trusted receipt keys (tests of key rotation).
 func (s *Server) SetReceiptKeys(keys map[string]ed25519.PublicKey) {

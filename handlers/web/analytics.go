@@ -55,16 +55,12 @@ func (s *Core) AnalyticsChoice(r *http.Request) CookieChoice {
 	return ChoiceNone
 }
 
-// Uncounted are the route prefixes never counted: staff pages, the API, files and
-// machine endpoints.
-var Uncounted = []string{"/staff", "/officer", "/admin", "/webmaster", "/api/", "/static/", "/healthz", "/readyz", "/.well-known/", "/lang"}
-
 // Count is the counting middleware. It decides from the request whether the page could
 // be counted (a GET of a public page by a browser, not a prefetch), and then counts it
 // when the page is written: a 200 HTML answer, to someone not under a processing
 // restriction. The count goes into memory; the database sees it at the next flush.
 func (s *Core) Count(c *gin.Context) {
-	if s.Counter == nil || !countable(c) {
+	if s.Counter == nil || s.route(c).Uncounted || !countable(c) {
 		c.Next()
 		return
 	}
@@ -86,11 +82,6 @@ func countable(c *gin.Context) bool {
 	path := c.FullPath()
 	if r.Method != http.MethodGet || isHead(r) || path == "" {
 		return false
-	}
-	for _, p := range Uncounted {
-		if strings.HasPrefix(path, p) {
-			return false
-		}
 	}
 	// Prefetches and prerenders are not views; neither is a page loaded into a frame.
 	for _, h := range []string{"Sec-Purpose", "Purpose", "X-Purpose", "X-Moz"} {

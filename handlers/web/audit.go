@@ -130,8 +130,7 @@ func (s *Core) audited(c *gin.Context) bool {
 		if tokenOf(c) != nil && len(c.Params) > 0 {
 			return true
 		}
-		staffArea := strings.HasPrefix(route, "/officer/") || strings.HasPrefix(route, "/admin/") || strings.HasPrefix(route, "/webmaster/")
-		return u != nil && u.IsStaff() && staffArea &&
+		return u != nil && u.IsStaff() && s.route(c).StaffViews &&
 			(len(c.Params) > 0 || strings.HasSuffix(route, ".csv") || r.URL.Query().Get("q") != "")
 	}
 	return u != nil || tokenOf(c) != nil || !s.route(c).AnonymousNoOp

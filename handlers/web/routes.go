@@ -20,6 +20,11 @@ type RouteProps struct {
 	// AnonymousNoOp: from a visitor nobody has signed in as, the request changes nothing
 	// stored, so it is no event (it would only bury the ones that are).
 	AnonymousNoOp bool
+	// Uncounted: the route is never a page view (staff pages, the API, machine endpoints).
+	Uncounted bool
+	// StaffViews: staff opening one record here (the route names it), exporting a list
+	// (CSV) or searching one is an event, as reading people's data at work is accounted for.
+	StaffViews bool
 }
 
 // SetRoutes gives the core the route table's properties, keyed by method and pattern
@@ -27,8 +32,11 @@ type RouteProps struct {
 func (s *Core) SetRoutes(props map[string]*RouteProps) { s.routes = props }
 
 // route is the properties of the request's route (none when no route matched).
-func (s *Core) route(c *gin.Context) RouteProps {
-	if p := s.routes[c.Request.Method+" "+c.FullPath()]; p != nil {
+func (s *Core) route(c *gin.Context) RouteProps { return s.RouteProps(c.Request.Method, c.FullPath()) }
+
+// RouteProps are what the route table declares of the route of method and pattern.
+func (s *Core) RouteProps(method, pattern string) RouteProps {
+	if p := s.routes[method+" "+pattern]; p != nil {
 		return *p
 	}
 	return RouteProps{}
