@@ -119,7 +119,7 @@ func (s *Server) routes() *gin.Engine {
 
 	// Staff of any role.
 	staff := rt.area(site.Group("/staff", s.RequireRole(account.Roles...)), uncounted)
-	rt.get(staff, "", s.H(s.officer.StaffHome))
+	rt.get(staff, "", s.H(s.staff.StaffHome))
 
 	// Privacy officers.
 	officer := rt.area(site.Group("/officer", s.RequireRole(account.RoleOfficer)), staffArea)

@@ -1,5 +1,5 @@
 // Package handlers is the web layer's top: it builds the core (handlers/web) and the
-// audiences' handlers (public, citizen, officer, admin, webmaster, api), and holds the
+// audiences' handlers (public, citizen, staff, officer, admin, webmaster, api), and holds the
 // one route table. The web layer sees domain types only, never bson.
 package handlers
 
@@ -30,6 +30,7 @@ import (
 	"github.com/example/pdpa-portal/handlers/citizen"
 	"github.com/example/pdpa-portal/handlers/officer"
 	"github.com/example/pdpa-portal/handlers/public"
+	"github.com/example/pdpa-portal/handlers/staff"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/handlers/webmaster"
 	"github.com/example/pdpa-portal/incident"
@@ -156,6 +157,7 @@ type Server struct {
 
 	public    *public.Handlers
 	citizen   *citizen.Handlers
+	staff     *staff.Handlers
 	officer   *officer.Handlers
 	admin     *admin.Handlers
 	webmaster *webmaster.Handlers
@@ -240,9 +242,10 @@ func New(d Deps, opt Options) (*Server, error) {
 	s.citizen = citizen.New(s.Cases, citizen.Services{Requests: d.Requests, Consents: d.Consents, Casework: s.Casework, Mail: d.Mail,
 		MailWords: d.MailWords, Receipts: s.receipts, SignUpLimit: signUpLimit, PasswordLimit: passwordLimit})
 	s.officer = officer.New(s.Cases, officer.Services{Requests: d.Requests, Timeline: d.Timeline, Guests: d.Guests, Messages: d.Messages,
-		Fees: d.Fees, Calendar: d.Calendar, Fulfil: d.Fulfil, Search: d.Search, Consents: d.Consents, Drafts: d.Drafts,
+		Fees: d.Fees, Fulfil: d.Fulfil, Search: d.Search, Consents: d.Consents, Drafts: d.Drafts,
 		Disclosures: d.Disclosures, DisclosureService: d.DisclosureService, Files: d.Files, Letters: d.Letters, Casework: s.Casework,
-		Backups: d.Backups, Disk: s.disk})
+		Disk: s.disk})
+	s.staff = staff.New(core, staff.Services{Requests: d.Requests, Calendar: d.Calendar, Fulfil: d.Fulfil, Backups: d.Backups, Disk: s.disk})
 	s.admin = admin.New(core, admin.Services{APITokens: d.APITokens, Drafts: d.Drafts, Catalogue: d.Catalogue,
 		ConsentStats: d.ConsentStats, Calendar: d.Calendar, CalendarDays: d.CalendarDays, Fulfil: d.Fulfil, Quotas: d.Quotas,
 		Fees: d.Fees, Inventory: d.Inventory, Flags: d.Flags, Agency: d.Agency, Letters: d.Letters, Casework: s.Casework,
@@ -284,7 +287,6 @@ func (s *Server) Routes() []Route {
 	}
 	return out
 }
-
 
 // SetReceiptKeys replaces the trusted receipt keys (tests of key rotation).
 func (s *Server) SetReceiptKeys(keys map[string]ed25519.PublicKey) {

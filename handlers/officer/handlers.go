@@ -1,13 +1,10 @@
 // Package officer is the privacy officers' pages: the queue, a request and its actions,
 // requests entered from paper or the counter, the disclosure register, the post run and
-// paper consents; and the staff home every staff member starts from.
+// paper consents.
 package officer
 
 import (
-	"context"
-
 	"github.com/example/pdpa-portal/attachments"
-	"github.com/example/pdpa-portal/backup"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
@@ -17,11 +14,6 @@ import (
 	"github.com/example/pdpa-portal/rights"
 )
 
-// Backups read the record of the operator's backups (the staff home's warning).
-type Backups interface {
-	BackupStatus(ctx context.Context, kind backup.Kind) (backup.Status, error)
-}
-
 // Services are what the officers' pages use besides the shared reading of requests.
 type Services struct {
 	Requests    rights.Requests
@@ -29,7 +21,6 @@ type Services struct {
 	Guests      rights.Guests
 	Messages    rights.Messages
 	Fees        rights.FeeSchedule
-	Calendar    rights.CalendarStore
 	Fulfil      rights.FulfilSetting
 	Search      *rights.Search
 	Consents    *consent.Service
@@ -40,7 +31,6 @@ type Services struct {
 	Files             attachments.Store
 	Letters           *letters.Service
 	Casework          *casework.Service
-	Backups           Backups // nil: not shown
 	Disk              *web.DiskWatch
 }
 
@@ -52,7 +42,6 @@ type Handlers struct {
 	guests            rights.Guests
 	messages          rights.Messages
 	fees              rights.FeeSchedule
-	calendar          rights.CalendarStore
 	fulfilDays        rights.FulfilSetting
 	search            *rights.Search
 	consents          *consent.Service
@@ -62,7 +51,6 @@ type Handlers struct {
 	files             attachments.Store
 	letters           *letters.Service
 	casework          *casework.Service
-	backups           Backups
 	disk              *web.DiskWatch
 	// officers are the staff holding the officer role, kept a minute.
 	officers officerCache
@@ -71,6 +59,6 @@ type Handlers struct {
 // New builds the officers' handlers.
 func New(cs *cases.Cases, s Services) *Handlers {
 	return &Handlers{Cases: cs, requests: s.Requests, timeline: s.Timeline, guests: s.Guests, messages: s.Messages, fees: s.Fees,
-		calendar: s.Calendar, fulfilDays: s.Fulfil, search: s.Search, consents: s.Consents, drafts: s.Drafts, disclosures: s.Disclosures, disclosureService: s.DisclosureService,
-		files: s.Files, letters: s.Letters, casework: s.Casework, backups: s.Backups, disk: s.Disk}
+		fulfilDays: s.Fulfil, search: s.Search, consents: s.Consents, drafts: s.Drafts, disclosures: s.Disclosures, disclosureService: s.DisclosureService,
+		files: s.Files, letters: s.Letters, casework: s.Casework, disk: s.Disk}
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -15,7 +14,7 @@ import (
 const diskInterval = 2 * time.Second
 
 // DiskWatch reads the disk holding the database now and then, for readiness, the
-// refusal of new attachments and the administrators' warning.
+// refusal of new attachments and the administrators' warning (handlers/staff).
 type DiskWatch struct {
 	read func(ctx context.Context) (DiskSpace, error) // nil: not watched
 	opt  Options
@@ -67,33 +66,4 @@ var ErrUploadsPaused = casework.ErrUploadsPaused
 func (s *DiskWatch) UploadsPaused(ctx context.Context) bool {
 	d, ok := s.Reading(ctx)
 	return ok && s.opt.UploadsLow.Below(d)
-}
-
-// DiskWarning is the administrators' warning that the disk is filling.
-type DiskWarning struct {
-	Percent int
-	Free    string
-}
-
-// Warning is the administrators' warning, when the disk is filling (else nil).
-func (s *DiskWatch) Warning(ctx context.Context) *DiskWarning {
-	d, ok := s.Reading(ctx)
-	if !ok || s.opt.DiskWarnPercent <= 0 || d.UsedPercent() < s.opt.DiskWarnPercent {
-		return nil
-	}
-	return &DiskWarning{Percent: d.UsedPercent(), Free: humanBytes(d.Free)}
-}
-
-// humanBytes writes n in the largest binary unit under it, with one decimal.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }

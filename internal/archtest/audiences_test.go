@@ -10,7 +10,7 @@ import (
 
 // The web layer's audiences: each holds only its own handlers and the services they use,
 // sharing handlers/web, never one another, so an audience can change without the others.
-var audiences = []string{"public", "citizen", "officer", "admin", "webmaster", "api"}
+var audiences = []string{"public", "citizen", "staff", "officer", "admin", "webmaster", "api"}
 
 func TestAudiencesImportNoOtherAudience(t *testing.T) {
 	args := []string{"list", "-e", "-json=ImportPath,Imports,Deps"}

@@ -1,6 +1,8 @@
-package officer
+package staff
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 // staffHomePage is the staff home: for administrators, a warning about the backups.
 type staffHomePage struct {
 	Backup *backupWarning
-	Disk   *web.DiskWarning
+	Disk   *diskWarning
 	Locked []account.LockedAccount // staff accounts locked by failed sign-ins
 	// CalendarMissing is next year, from 1 November while its calendar lists no date:
 	// requests filed in December fall due in January, on holidays nobody loaded.
@@ -51,7 +53,7 @@ func (h *Handlers) StaffHome(c *gin.Context) error {
 		}
 	}
 	if u := web.CurrentUser(c); u != nil && u.Has(account.RoleAdmin) {
-		p.Disk = h.disk.Warning(c.Request.Context())
+		p.Disk = h.diskWarning(c.Request.Context())
 		locked, err := h.Accounts.LockedStaff(c.Request.Context())
 		if err != nil {
 			return err
@@ -76,4 +78,33 @@ func (h *Handlers) StaffHome(c *gin.Context) error {
 	}
 	h.Render(c, http.StatusOK, "staff_home", h.View(c, "staff.title", p))
 	return nil
+}
+
+// diskWarning is the administrators' warning that the disk is filling.
+type diskWarning struct {
+	Percent int
+	Free    string
+}
+
+// diskWarning is the administrators' warning, when the disk is filling (else nil).
+func (h *Handlers) diskWarning(ctx context.Context) *diskWarning {
+	d, ok := h.disk.Reading(ctx)
+	if !ok || h.Opt.DiskWarnPercent <= 0 || d.UsedPercent() < h.Opt.DiskWarnPercent {
+		return nil
+	}
+	return &diskWarning{Percent: d.UsedPercent(), Free: humanBytes(d.Free)}
+}
+
+// humanBytes writes n in the largest binary unit under it, with one decimal.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }
