@@ -92,7 +92,7 @@ func (h *Handlers) Transparency(c *gin.Context) error {
 		return err
 	}
 	if inv == nil {
-		p.Public = web.ProtectStats(p, h.Opt.AnalyticsK)
+		p.Public = &web.PublicStats{PublicStats: rights.ProtectStats(p.Rows, p.Totals, p.All, h.Opt.AnalyticsK)}
 	}
 	h.stats.Page(c, "transparency", "transparency.title", p, inv)
 	return nil
