@@ -123,7 +123,7 @@ func (f *staffForm) input() account.StaffInput {
 	exp := f.Expires
 	if !exp.IsZero() {
 		// The account works through the whole expiry day, Taiwan time.
-		exp = time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, web.Taipei).AddDate(0, 0, 1)
+		exp = time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, twtime.Zone).AddDate(0, 0, 1)
 	}
 	return account.StaffInput{Email: f.Email, Name: f.Name, Roles: roles, Contractor: f.Contractor, Expires: exp, Disabled: f.Disabled}
 }
@@ -164,7 +164,7 @@ func dateValue(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(web.Taipei).AddDate(0, 0, -1).Format("2006-01-02")
+	return t.In(twtime.Zone).AddDate(0, 0, -1).Format("2006-01-02")
 }
 
 // CreateStaff opens a staff account and shows its temporary password once.

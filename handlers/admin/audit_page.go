@@ -120,10 +120,10 @@ func (h *Handlers) auditQuery(c *gin.Context) (auditFilter, audit.Query, []apper
 		}
 	}
 	if f.From != "" {
-		q.From, _ = time.ParseInLocation(time.DateOnly, f.From, web.Taipei)
+		q.From, _ = time.ParseInLocation(time.DateOnly, f.From, twtime.Zone)
 	}
 	if f.To != "" {
-		end, _ := time.ParseInLocation(time.DateOnly, f.To, web.Taipei)
+		end, _ := time.ParseInLocation(time.DateOnly, f.To, twtime.Zone)
 		q.To = end.AddDate(0, 0, 1)
 	}
 	return f, q, nil, nil
@@ -185,7 +185,7 @@ func (h *Handlers) AuditCSV(c *gin.Context) error {
 	names := map[string]string{}
 	rows := 0
 	res, err := h.Audit.Search(ctx, q, func(r *audit.Event) error {
-		_ = w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(web.Taipei).Format(time.RFC3339), web.CSVCell(h.actorName(ctx, names, r.Actor)), r.Role,
+		_ = w.Write([]string{strconv.FormatInt(r.Seq, 10), r.At.In(twtime.Zone).Format(time.RFC3339), web.CSVCell(h.actorName(ctx, names, r.Actor)), r.Role,
 			web.CSVCell(r.Action), web.CSVCell(r.Target), r.Outcome, web.CSVCell(detailsText(r.Details)), r.Addr, r.Hash})
 		if rows++; rows%100 == 0 {
 			return flush()

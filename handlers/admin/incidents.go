@@ -14,6 +14,7 @@ import (
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
 	"github.com/example/pdpa-portal/incident"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/receipt"
 )
@@ -45,7 +46,7 @@ func (h *Handlers) IncidentsList(c *gin.Context) error {
 }
 
 func (h *Handlers) NewIncidentPage(c *gin.Context) error {
-	h.renderIncident(c, http.StatusOK, incidentPage{New: true, Values: map[string]string{"discovered": h.Now().In(web.Taipei).Format(localMinute)}}, nil)
+	h.renderIncident(c, http.StatusOK, incidentPage{New: true, Values: map[string]string{"discovered": h.Now().In(twtime.Zone).Format(localMinute)}}, nil)
 	return nil
 }
 
@@ -78,7 +79,7 @@ func (h *Handlers) incidentValues(ctx context.Context, i *incident.Incident) map
 			emails = append(emails, u.Email)
 		}
 	}
-	return map[string]string{"discovered": i.Discovered.In(web.Taipei).Format(localMinute), "title": i.Title, "what": i.What, "data": i.Data,
+	return map[string]string{"discovered": i.Discovered.In(twtime.Zone).Format(localMinute), "title": i.Title, "what": i.What, "data": i.Data,
 		"people": strconv.Itoa(i.People), "measures": i.Measures, "what_en": i.WhatEN, "measures_en": i.MeasuresEN, "affected": strings.Join(emails, "\n"), "version": strconv.FormatInt(i.Version, 10),
 		"report_ref": i.ReportRef, "emails": incident.EmailLines(i.Emails), "letters": incident.LetterLines(i.Letters)}
 }
@@ -125,7 +126,7 @@ func formVersion(c *gin.Context) int64 {
 
 // formMinute reads a date-and-time field in Taiwan time; zero when it cannot.
 func formMinute(c *gin.Context, key string) time.Time {
-	t, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm(key)), web.Taipei)
+	t, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm(key)), twtime.Zone)
 	if err != nil {
 		return time.Time{}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/handlers/web"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/letters"
 )
 
@@ -52,7 +53,7 @@ func (h *Handlers) LetterSettings(c *gin.Context) error {
 }
 
 func (h *Handlers) renderLetterSettings(c *gin.Context, status int, set letters.Settings, inv *apperr.Invalid) {
-	v := h.View(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: h.Now().In(web.Taipei).Year(), Serial: 123}})
+	v := h.View(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: h.Now().In(twtime.Zone).Year(), Serial: 123}})
 	if inv != nil {
 		v.Problems = inv.Problems
 	}

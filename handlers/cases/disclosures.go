@@ -8,6 +8,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/handlers/web"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // DisclosureFilter narrows the register's list: by recipient, ground and period.
@@ -35,7 +36,7 @@ func (s *Cases) ListDisclosures(c *gin.Context) ([]*disclosure.Record, Disclosur
 	}
 	if f.From.IsZero() && f.To.IsZero() {
 		// The register is read a period at a time: without dates, the last twelve months.
-		f.From = s.Now().In(web.Taipei).AddDate(-1, 0, 0)
+		f.From = s.Now().In(twtime.Zone).AddDate(-1, 0, 0)
 	}
 	all, err := s.disclosures.List(c.Request.Context(), web.DateOf(f.From), web.DateOf(f.To))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/handlers/web"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // MyData shows the signed-in person, on one page, everything the portal holds on them.
@@ -34,7 +35,7 @@ func (h *Handlers) MyDataJSON(c *gin.Context) error {
 	if err := enc.Encode(d); err != nil {
 		return err
 	}
-	c.Header("Content-Disposition", `attachment; filename="my-data-`+h.Now().In(web.Taipei).Format(time.DateOnly)+`.json"`)
+	c.Header("Content-Disposition", `attachment; filename="my-data-`+h.Now().In(twtime.Zone).Format(time.DateOnly)+`.json"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
 	return nil

@@ -189,9 +189,9 @@ type signInForm struct {
 }
 
 func (h *Handlers) SignInPage(c *gin.Context) error {
-	next := web.LocalPath(c.Query("next"), "")
+	next := localPath(c.Query("next"), "")
 	if web.CurrentUser(c) != nil {
-		c.Redirect(http.StatusSeeOther, web.LocalPath(next, "/account"))
+		c.Redirect(http.StatusSeeOther, localPath(next, "/account"))
 		return nil
 	}
 	h.Render(c, http.StatusOK, "signin", h.View(c, "signin.title", formPage{Prefix: "signin", Next: next}))
@@ -209,7 +209,7 @@ func (h *Handlers) SignInSubmit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: web.LocalPath(f.Next, "")}
+	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: localPath(f.Next, "")}
 	status := http.StatusBadRequest
 	if len(inv.Problems) == 0 {
 		u, err := h.Accounts.SignInFrom(c.Request.Context(), f.Email, f.Password, ratelimit.Key(c.ClientIP()))
@@ -223,7 +223,7 @@ func (h *Handlers) SignInSubmit(c *gin.Context) error {
 			// Only failures count against the address: many people share one (an
 			// office, a carrier's CGNAT).
 			h.signInLimit.Refund(ratelimit.Key(c.ClientIP()))
-			target := web.LocalPath(page.Next, "/account")
+			target := localPath(page.Next, "/account")
 			if u.IsStaff() && page.Next == "" {
 				target = "/staff"
 			}

@@ -53,7 +53,7 @@ func (h *Handlers) CookiesPage(c *gin.Context) error {
 // SaveCookieChoice records Accept or Refuse. Refusing also removes the visitor cookie.
 // Nothing is stored on the server: the choice is the visitor's own cookie.
 func (h *Handlers) SaveCookieChoice(c *gin.Context) error {
-	next := web.LocalPath(c.PostForm("next"), "/cookies")
+	next := localPath(c.PostForm("next"), "/cookies")
 	switch c.PostForm("choice") {
 	case "accept":
 		if h.AnalyticsChoice(c.Request) == web.ChoiceSignal {

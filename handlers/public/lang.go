@@ -16,6 +16,6 @@ func (h *Handlers) SwitchLanguage(c *gin.Context) error {
 		return &web.PageError{Status: http.StatusBadRequest, Key: "error.bad_language"}
 	}
 	h.SetCookie(c, web.LangCookie, lang, 365*24*3600)
-	c.Redirect(http.StatusSeeOther, web.LocalPath(c.Query("next"), "/"))
+	c.Redirect(http.StatusSeeOther, localPath(c.Query("next"), "/"))
 	return nil
 }

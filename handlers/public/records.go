@@ -59,7 +59,7 @@ func (h *Handlers) DismissNotice(c *gin.Context) error {
 	} else {
 		h.SetCookie(c, web.NoticeSeenCookie, strconv.Itoa(n.Version), 365*24*3600)
 	}
-	c.Redirect(http.StatusSeeOther, web.LocalPath(c.PostForm("next"), "/"))
+	c.Redirect(http.StatusSeeOther, localPath(c.PostForm("next"), "/"))
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -81,24 +80,4 @@ func (s *Core) Limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) boo
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	s.RenderError(c, http.StatusTooManyRequests, "error.429.wait", int(math.Ceil(wait.Minutes()))) // how long, not only "later"
 	return true
-}
-
-// LocalPath returns next if it is a path on this site, else fallback: a sign-in link
-// must not become an open redirect. Browsers drop tabs and line breaks and read "\" as
-// "/", so any control character or backslash disqualifies the path, and the result must
-// parse with neither scheme nor host.
-func LocalPath(next, fallback string) string {
-	if next == "" || len(next) > 500 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-		return fallback
-	}
-	for i := 0; i < len(next); i++ {
-		if b := next[i]; b < 0x20 || b == 0x7f || b == '\\' {
-			return fallback
-		}
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-		return fallback
-	}
-	return next
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/example/pdpa-portal/analytics"
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -48,7 +49,7 @@ func (s *RequestStats) statsRange(c *gin.Context) (from, to string, inv *apperr.
 		InFormOrder(inv, &f)
 		return c.Query("from"), c.Query("to"), inv, nil
 	}
-	now := s.Now().In(Taipei)
+	now := s.Now().In(twtime.Zone)
 	to, from = now.Format("2006-01"), now.AddDate(0, -11, 0).Format("2006-01")
 	if f.To != "" {
 		to = f.To

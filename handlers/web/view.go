@@ -191,7 +191,7 @@ func assetURL(hashes map[string]string, name string) string {
 
 // Date formats a date the way readers of the page's language expect (Asia/Taipei).
 func (v *View) Date(t time.Time) string {
-	t = t.In(Taipei)
+	t = t.In(twtime.Zone)
 	if v.Lang == i18n.EN {
 		return t.Format("2 January 2006")
 	}
@@ -210,9 +210,6 @@ func (v *View) FieldError(field string) string {
 	}
 	return ""
 }
-
-// Taipei is the zone pages show times in (the portal's one zone, twtime).
-var Taipei = twtime.Zone
 
 // View builds the common part of every page from the request.
 func (s *Core) View(c *gin.Context, titleKey string, page any) *View {

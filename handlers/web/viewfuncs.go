@@ -8,6 +8,7 @@ import (
 
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/consent"
+	"github.com/example/pdpa-portal/internal/twtime"
 	"github.com/example/pdpa-portal/letters"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -24,7 +25,7 @@ func (v *View) DateTime(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return v.Date(t) + " " + t.In(Taipei).Format("15:04")
+	return v.Date(t) + " " + t.In(twtime.Zone).Format("15:04")
 }
 
 // Size formats a file size for people.
@@ -36,15 +37,6 @@ func (v *View) Size(n int64) string {
 		return strconv.FormatInt((n+1023)>>10, 10) + " KB"
 	}
 	return strconv.FormatInt(n, 10) + " B"
-}
-
-// ImportProblem words a calendar import problem in the page's language.
-func (v *View) ImportProblem(e *rights.ImportError) string {
-	msg := v.T("calendar.err."+e.Key, e.Args...)
-	if e.Line > 0 {
-		return v.T("calendar.import_line", e.Line, msg)
-	}
-	return msg
 }
 
 // LetterDate writes a date as the page's letters do: the ROC calendar in Chinese.
