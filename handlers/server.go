@@ -59,7 +59,6 @@ type Deps struct {
 	Sessions account.Sessions
 	Setup    *account.Setup
 	Accounts *account.Service
-	Reviews  account.Reviews
 	Mail     mail.Store
 	// MailBacklog counts the mail waiting to be sent, for the metrics (nil: not counted).
 	MailBacklog interface {
@@ -84,10 +83,8 @@ type Deps struct {
 	Search *rights.Search
 	// Fulfil keeps the fulfilment target of decided requests (the queue's second clock).
 	Fulfil rights.FulfilSetting
-	// Quotas keeps the administrator's quota, Usage what each requester used of it (nil:
-	// Options.Quota applies, and only to filings).
+	// Quotas keeps the administrator's quota (nil: Options.Quota applies, and only to filings).
 	Quotas   rights.QuotaSetting
-	Usage    rights.Usage
 	Requests rights.Requests
 	Timeline rights.Timeline
 	Fees     rights.FeeSchedule

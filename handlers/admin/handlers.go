@@ -6,7 +6,6 @@ package admin
 import (
 	"context"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apitoken"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
@@ -20,7 +19,6 @@ import (
 
 // Services are what the administrators' pages use besides the core.
 type Services struct {
-	Reviews      account.Reviews
 	APITokens    apitoken.Store
 	Drafts       consent.Drafts
 	Catalogue    consent.Catalogue

@@ -205,11 +205,11 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Messages: p.Requests, Files: p.Files, Withdraw: p.Mail, Quotas: fees, Usage: usage, Filings: p.Requests}
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
-		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Reviews: p.Reviews, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
+		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
 		Notices: p.Notices, Consents: p.Consents, ReceiptKeys: p.ReceiptKeys, APITokens: p.APITokens,
 		Drafts: p.Notices, Catalogue: p.Purposes, Acks: store.NewAcks(db), ConsentStats: store.NewConsents(db),
 		Calendar: calendar, CalendarDays: calendarDays,
-		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Usage: usage, Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
+		Requests: p.Requests, Timeline: p.Requests, Fees: fees, Fulfil: fees, Quotas: fees, Search: &rights.Search{Users: p.Users, Requests: p.Requests, Guests: p.Guests}, RequestStats: p.Requests,
 		Messages: p.Requests, Files: p.Files, Packages: packages, Builder: p.Jobs.Packages, Casework: cw,
 		Disclosures: disclosures, Inventory: inv, Agency: agency, Guests: p.Guests,
 		DisclosureService: &disclosure.Service{Register: disclosures, People: p.Users, Documents: p.Files, Now: now},
