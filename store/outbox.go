@@ -323,7 +323,7 @@ func (o *Outbox) isSent(ctx context.Context, id string) (bool, error) {
 }
 
 // Withdraw drops a message not yet sent: the mail of a filing that was then refused
-// (handlers/filing.go). A message already sent stays sent.
+// (handlers/cases/filing.go). A message already sent stays sent.
 func (o *Outbox) Withdraw(ctx context.Context, id string) error { return o.dropPending(ctx, id) }
 
 func (o *Outbox) dropPending(ctx context.Context, id string) error {

@@ -71,3 +71,22 @@ func packageMap(t *testing.T, readme string) map[string]bool {
 	}
 	return listed
 }
+
+// readmeHandlerPath is a file of the web layer the README or the benchmarks name.
+var readmeHandlerPath = regexp.MustCompile("`(handlers/[A-Za-z0-9_./-]+\\.(?:go|json))`")
+
+// The files of the web layer the README and BENCHMARKS.md name exist: a file moved or
+// renamed leaves no reader looking for it.
+func TestREADMENamesOnlyExistingHandlerFiles(t *testing.T) {
+	for _, doc := range []string{"README.md", "BENCHMARKS.md"} {
+		text, err := os.ReadFile("../../" + doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range readmeHandlerPath.FindAllStringSubmatch(string(text), -1) {
+			if _, err := os.Stat("../../" + m[1]); err != nil {
+				t.Errorf("%s names %s, which does not exist", doc, m[1])
+			}
+		}
+	}
+}
