@@ -360,7 +360,7 @@ func (h *Handlers) ResetStaffPassword(c *gin.Context) error {
 	switch {
 	case errors.Is(err, account.ErrConfirmFirst):
 		// The holder is signed out and their password stops working: ask first.
-		h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
+		h.AskConfirm(c, web.ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID})
 		return nil
 	case err != nil:
@@ -395,7 +395,7 @@ func (h *Handlers) RevokeSessions(c *gin.Context) error {
 	}
 	switch {
 	case errors.Is(err, account.ErrConfirmFirst):
-		h.Confirmed(c, web.ConfirmPage{TitleKey: title, TextKey: text, TextArgs: []any{u.Email},
+		h.AskConfirm(c, web.ConfirmPage{TitleKey: title, TextKey: text, TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID})
 		return nil
 	case err != nil:

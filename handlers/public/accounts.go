@@ -55,8 +55,8 @@ func (h *Handlers) SignUpPage(c *gin.Context) error {
 // SignUpSubmit registers a citizen. Whether or not the address already has an account,
 // the visitor sees the same "check your mail" page; the mailbox learns which it was.
 func (h *Handlers) SignUpSubmit(c *gin.Context) error {
-	if h.Limited(c, h.signUpLimit) {
-		return nil
+	if err := h.Limited(c, h.signUpLimit); err != nil {
+		return err
 	}
 	var f signUpForm
 	inv, err := h.Decode(c, &f)
@@ -131,8 +131,8 @@ func (h *Handlers) ResendFromMailSent(c *gin.Context) error {
 		h.Render(c, http.StatusBadRequest, "mail_sent", v)
 		return nil
 	}
-	if h.Limited(c, h.signUpLimit, "resend:"+account.NormalizeEmail(f.Email)) {
-		return nil
+	if err := h.Limited(c, h.signUpLimit, "resend:"+account.NormalizeEmail(f.Email)); err != nil {
+		return err
 	}
 	defer answerNoSoonerThan(time.Now(), h.Opt.SignUpFloor)
 	if err := h.Accounts.ResendVerificationTo(c.Request.Context(), f.Email); err != nil {
@@ -201,8 +201,8 @@ func (h *Handlers) SignInPage(c *gin.Context) error {
 // SignInSubmit signs in. A wrong password and an unknown address get the same answer;
 // a locked address (known or not) says how to unlock.
 func (h *Handlers) SignInSubmit(c *gin.Context) error {
-	if h.Limited(c, h.signInLimit) {
-		return nil
+	if err := h.Limited(c, h.signInLimit); err != nil {
+		return err
 	}
 	var f signInForm
 	inv, err := h.Decode(c, &f)
@@ -275,8 +275,8 @@ func (h *Handlers) ForgotPage(c *gin.Context) error {
 // ForgotSubmit mails a reset link if the address has an account; the answer is the same
 // either way.
 func (h *Handlers) ForgotSubmit(c *gin.Context) error {
-	if h.Limited(c, h.resetLimit) {
-		return nil
+	if err := h.Limited(c, h.resetLimit); err != nil {
+		return err
 	}
 	var f forgotForm
 	inv, err := h.Decode(c, &f)
@@ -323,8 +323,8 @@ func (h *Handlers) ResetPage(c *gin.Context) error {
 
 // ResetSubmit sets a new password from a reset link; it unlocks a citizen's account.
 func (h *Handlers) ResetSubmit(c *gin.Context) error {
-	if h.Limited(c, h.resetLimit) {
-		return nil
+	if err := h.Limited(c, h.resetLimit); err != nil {
+		return err
 	}
 	var f resetForm
 	inv, err := h.Decode(c, &f)
