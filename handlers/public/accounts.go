@@ -39,6 +39,11 @@ type signUpForm struct {
 	Version         int      `form:"version"`
 }
 
+// Values is the form as typed, to show again: never a password.
+func (f *signUpForm) Values() map[string]string {
+	return map[string]string{"email": f.Email, "name": f.Name}
+}
+
 func (h *Handlers) SignUpPage(c *gin.Context) error {
 	if web.CurrentUser(c) != nil {
 		c.Redirect(http.StatusSeeOther, "/account")
@@ -67,7 +72,7 @@ func (h *Handlers) SignUpSubmit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: web.NewConsentForm(n, nil, f.Purposes, f.Acknowledge)}
+	page := formPage{Prefix: "signup", Values: f.Values(), Consent: web.NewConsentForm(n, nil, f.Purposes, f.Acknowledge)}
 	d := web.ConsentDecision(c, n, f.Purposes, f.Acknowledge, nil)
 	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(web.KeyLang), OnCreated: h.recordOnCreate(d)}
 	// The domain's rules run even when the form already has problems, so the user sees
@@ -188,6 +193,9 @@ type signInForm struct {
 	Next     string `form:"next"`
 }
 
+// Values is the form as typed, to show again: never the password.
+func (f *signInForm) Values() map[string]string { return map[string]string{"email": f.Email} }
+
 func (h *Handlers) SignInPage(c *gin.Context) error {
 	next := web.LocalPath(c.Query("next"), "")
 	if web.CurrentUser(c) != nil {
@@ -209,7 +217,7 @@ func (h *Handlers) SignInSubmit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: web.LocalPath(f.Next, "")}
+	page := formPage{Prefix: "signin", Values: f.Values(), Next: web.LocalPath(f.Next, "")}
 	status := http.StatusBadRequest
 	if len(inv.Problems) == 0 {
 		u, err := h.Accounts.SignInFrom(c.Request.Context(), f.Email, f.Password, ratelimit.Key(c.ClientIP()))
@@ -267,6 +275,9 @@ type forgotForm struct {
 	Email string `form:"email" validate:"required,email,max=254" label:"forgot.email"`
 }
 
+// Values is the form as typed, to show again.
+func (f *forgotForm) Values() map[string]string { return map[string]string{"email": f.Email} }
+
 func (h *Handlers) ForgotPage(c *gin.Context) error {
 	h.Render(c, http.StatusOK, "forgot", h.View(c, "forgot.title", formPage{Prefix: "forgot"}))
 	return nil
@@ -284,7 +295,7 @@ func (h *Handlers) ForgotSubmit(c *gin.Context) error {
 		return err
 	}
 	if len(inv.Problems) > 0 {
-		v := h.View(c, "forgot.title", formPage{Prefix: "forgot", Values: map[string]string{"email": f.Email}})
+		v := h.View(c, "forgot.title", formPage{Prefix: "forgot", Values: f.Values()})
 		web.InFormOrder(inv, &f)
 		v.Problems = inv.Problems
 		h.Render(c, http.StatusBadRequest, "forgot", v)

@@ -236,13 +236,16 @@ type trackForm struct {
 	Email string `form:"email" validate:"required,email,max=254" label:"guest.email"`
 }
 
+// Values is the form as typed, to show again.
+func (f *trackForm) Values() map[string]string { return map[string]string{"ref": f.Ref, "email": f.Email} }
+
 type trackPage struct {
 	Values map[string]string
 }
 
 // GuestTrackPage asks for the reference and the address to send a code to.
 func (h *Handlers) GuestTrackPage(c *gin.Context) error {
-	h.Render(c, http.StatusOK, "guest_track", h.View(c, "guest.track_title", trackPage{Values: map[string]string{"ref": refOrEmpty(c.Query("ref"))}}))
+	h.Render(c, http.StatusOK, "guest_track", h.View(c, "guest.track_title", trackPage{Values: (&trackForm{Ref: refOrEmpty(c.Query("ref"))}).Values()}))
 	return nil
 }
 
@@ -261,7 +264,7 @@ func (h *Handlers) GuestTrack(c *gin.Context) error {
 		inv.Add("ref", "guest.ref_invalid")
 	}
 	if len(inv.Problems) > 0 {
-		v := h.View(c, "guest.track_title", trackPage{Values: map[string]string{"ref": f.Ref, "email": f.Email}})
+		v := h.View(c, "guest.track_title", trackPage{Values: f.Values()})
 		v.Problems = inv.Problems
 		h.Render(c, http.StatusBadRequest, "guest_track", v)
 		return nil
