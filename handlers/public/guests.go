@@ -237,7 +237,9 @@ type trackForm struct {
 }
 
 // Values is the form as typed, to show again.
-func (f *trackForm) Values() map[string]string { return map[string]string{"ref": f.Ref, "email": f.Email} }
+func (f *trackForm) Values() map[string]string {
+	return map[string]string{"ref": f.Ref, "email": f.Email}
+}
 
 type trackPage struct {
 	Values map[string]string
