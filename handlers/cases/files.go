@@ -179,6 +179,9 @@ type MessageForm struct {
 	Body string `form:"body" validate:"max=4000" label:"message.body"`
 }
 
+// Values is the message as typed, to show again (files are never sent back).
+func (f *MessageForm) Values() map[string]string { return map[string]string{"body": f.Body} }
+
 // AttachmentList is what request pages show of the files and messages.
 type AttachmentList struct {
 	Files    []attachments.File
