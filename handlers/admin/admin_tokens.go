@@ -66,6 +66,9 @@ type tokenForm struct {
 	Scopes []string `form:"scopes" validate:"max=10,dive,max=40" label:"tokens.scopes"`
 }
 
+// Values is the form's text as typed, to show again (the scopes are its checkboxes).
+func (f *tokenForm) Values() map[string]string { return map[string]string{"name": f.Name} }
+
 // IssueToken creates a token and shows it once; only its hash is stored.
 func (h *Handlers) IssueToken(c *gin.Context) error {
 	var f tokenForm
@@ -73,7 +76,7 @@ func (h *Handlers) IssueToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := tokensPage{Values: map[string]string{"name": f.Name}, Scopes: scopeOptions(f.Scopes)}
+	p := tokensPage{Values: f.Values(), Scopes: scopeOptions(f.Scopes)}
 	status := http.StatusBadRequest
 	if len(inv.Problems) == 0 {
 		scopes := make([]apitoken.Scope, len(f.Scopes))

@@ -160,11 +160,23 @@ func checkedRoles(roles []string) map[account.Role]bool {
 	return m
 }
 
-func dateValue(t time.Time) string {
-	if t.IsZero() {
-		return ""
+// Values is the form's text fields as typed, to show again (roles and states are its
+// checkboxes).
+func (f *staffForm) Values() map[string]string {
+	return map[string]string{"email": f.Email, "name": f.Name, "expires": web.FormDate(f.Expires)}
+}
+
+// staffFormOf is the edit form filled from the account. The expiry stored is the end of
+// access; the form shows the last day it works (input adds the day back).
+func staffFormOf(u *account.User) *staffForm {
+	f := &staffForm{Email: u.Email, Name: u.Name, Contractor: u.Contractor, Disabled: u.Disabled, Version: u.Version}
+	for _, r := range u.Roles {
+		f.Roles = append(f.Roles, string(r))
 	}
-	return t.In(twtime.Zone).AddDate(0, 0, -1).Format("2006-01-02")
+	if !u.Expires.IsZero() {
+		f.Expires = u.Expires.In(twtime.Zone).AddDate(0, 0, -1)
+	}
+	return f
 }
 
 // CreateStaff opens a staff account and shows its temporary password once.
@@ -189,7 +201,7 @@ func (h *Handlers) CreateStaff(c *gin.Context) error {
 		}
 	}
 	p := staffFormPage{Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(f.Roles), Contract: f.Contractor,
-		Values: map[string]string{"email": f.Email, "name": f.Name, "expires": web.FormDate(f.Expires)}}
+		Values: f.Values()}
 	v := h.View(c, "staff.new_title", p)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
@@ -264,14 +276,11 @@ func (h *Handlers) userFormPage(c *gin.Context, u *account.User) (staffFormPage,
 	if err != nil {
 		return staffFormPage{}, err
 	}
-	roles := make([]string, len(u.Roles))
-	for i, r := range u.Roles {
-		roles[i] = string(r)
-	}
+	f := staffFormOf(u)
 	return staffFormPage{
-		Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(roles), Contract: u.Contractor, Disabled: u.Disabled,
-		Version: u.Version, User: u, Own: u.ID == web.CurrentUser(c).ID, Locked: locked, Sessions: sessions,
-		Values: map[string]string{"name": u.Name, "expires": dateValue(u.Expires)},
+		Prefix: "staff", Roles: account.Roles, Checked: checkedRoles(f.Roles), Contract: f.Contractor, Disabled: f.Disabled,
+		Version: f.Version, User: u, Own: u.ID == web.CurrentUser(c).ID, Locked: locked, Sessions: sessions,
+		Values: f.Values(),
 	}, nil
 }
 
@@ -310,7 +319,7 @@ func (h *Handlers) UpdateStaff(c *gin.Context) error {
 		return err
 	}
 	p.Checked, p.Contract, p.Disabled = checkedRoles(f.Roles), f.Contractor, f.Disabled
-	p.Values = map[string]string{"name": f.Name, "expires": web.FormDate(f.Expires)}
+	p.Values = f.Values()
 	v := h.View(c, "user.title", p)
 	web.InFormOrder(inv, &f)
 	v.Problems = inv.Problems
@@ -360,7 +369,7 @@ func (h *Handlers) ResetStaffPassword(c *gin.Context) error {
 	switch {
 	case errors.Is(err, account.ErrConfirmFirst):
 		// The holder is signed out and their password stops working: ask first.
-		h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
+		h.AskConfirm(c, web.ConfirmPage{TitleKey: "confirm.reset_password_title", TextKey: "confirm.reset_password_text", TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/password", Back: "/admin/users/" + u.ID})
 		return nil
 	case err != nil:
@@ -395,7 +404,7 @@ func (h *Handlers) RevokeSessions(c *gin.Context) error {
 	}
 	switch {
 	case errors.Is(err, account.ErrConfirmFirst):
-		h.Confirmed(c, web.ConfirmPage{TitleKey: title, TextKey: text, TextArgs: []any{u.Email},
+		h.AskConfirm(c, web.ConfirmPage{TitleKey: title, TextKey: text, TextArgs: []any{u.Email},
 			Action: "/admin/users/" + u.ID + "/sessions", Back: "/admin/users/" + u.ID})
 		return nil
 	case err != nil:

@@ -11,7 +11,7 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/forms"
 	"github.com/example/pdpa-portal/handlers/web"
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -30,6 +29,31 @@ type quotaRow struct {
 type quotaPage struct {
 	Rows   []quotaRow
 	Values map[string]string
+}
+
+// quotaForm is every limit as typed; rights.QuotaFields says what each means.
+type quotaForm struct {
+	Open               string `form:"open" label:"quota.item.open"`
+	PerDay             string `form:"per_day" label:"quota.item.per_day"`
+	MessagesPerHour    string `form:"messages_per_hour" label:"quota.item.messages_per_hour"`
+	AttachmentMBPerDay string `form:"attachment_mb_per_day" label:"quota.item.attachment_mb_per_day"`
+	GuestsPerAddress   string `form:"guests_per_address" label:"quota.item.guests_per_address"`
+	GuestsPerEmail     string `form:"guests_per_email" label:"quota.item.guests_per_email"`
+}
+
+// sent is the form by field name, as sent.
+func (f *quotaForm) sent() map[string]string {
+	return map[string]string{"open": f.Open, "per_day": f.PerDay, "messages_per_hour": f.MessagesPerHour,
+		"attachment_mb_per_day": f.AttachmentMBPerDay, "guests_per_address": f.GuestsPerAddress, "guests_per_email": f.GuestsPerEmail}
+}
+
+// Values is the form to show again, each value cut short: a number field needs no more.
+func (f *quotaForm) Values() map[string]string {
+	vals := f.sent()
+	for k, v := range vals {
+		vals[k] = web.Clip(v, 12)
+	}
+	return vals
 }
 
 // QuotaAdmin shows the quota form with the values in force.
@@ -69,14 +93,16 @@ func (h *Handlers) SaveQuota(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	values := map[string]string{}
-	inv := &apperr.Invalid{}
+	var form quotaForm
+	inv, err := h.Decode(c, &form)
+	if err != nil {
+		return err
+	}
+	sent := form.sent()
 	for _, f := range rights.QuotaFields {
-		raw := strings.TrimSpace(c.PostForm(f.Key))
-		values[f.Key] = web.Clip(raw, 12)
-		n, err := strconv.Atoi(raw)
+		n, err := strconv.Atoi(sent[f.Key])
 		if err != nil {
-			inv.Add(f.Key, "quota.not_a_number")
+			web.AddOnce(inv, f.Key, "quota.not_a_number")
 			continue
 		}
 		f.Set(&q, n)
@@ -85,7 +111,7 @@ func (h *Handlers) SaveQuota(c *gin.Context) error {
 		inv = q.Valid()
 	}
 	if len(inv.Problems) > 0 {
-		return h.renderQuota(c, http.StatusBadRequest, values, inv)
+		return h.renderQuota(c, http.StatusBadRequest, form.Values(), inv)
 	}
 	if err := h.quotas.SetQuota(c.Request.Context(), q); err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
-	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/forms"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -178,6 +178,9 @@ func ActorID(c *gin.Context, r *rights.Request) string {
 type MessageForm struct {
 	Body string `form:"body" validate:"max=4000" label:"message.body"`
 }
+
+// Values is the message as typed, to show again (files are never sent back).
+func (f *MessageForm) Values() map[string]string { return map[string]string{"body": f.Body} }
 
 // AttachmentList is what request pages show of the files and messages.
 type AttachmentList struct {

@@ -48,7 +48,7 @@ func (s *Cases) PostMessage(c *gin.Context, r *rights.Request, role string, agai
 		back = "/officer/requests/" + r.Ref
 	}
 	render := func(status int, inv *apperr.Invalid) error {
-		return again(status, map[string]string{"body": f.Body}, inv)
+		return again(status, f.Values(), inv)
 	}
 	if len(inv.Problems) > 0 {
 		return render(status, inv)

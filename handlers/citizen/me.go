@@ -103,8 +103,8 @@ func (h *Handlers) ProfileSubmit(c *gin.Context) error {
 
 // ResendVerification mails a fresh verification link.
 func (h *Handlers) ResendVerification(c *gin.Context) error {
-	if h.Limited(c, h.signUpLimit) {
-		return nil
+	if err := h.Limited(c, h.signUpLimit); err != nil {
+		return err
 	}
 	if err := h.Accounts.ResendVerification(c.Request.Context(), web.CurrentUser(c)); err != nil {
 		return err
@@ -136,8 +136,8 @@ func (h *Handlers) PasswordSubmit(c *gin.Context) error {
 	u := web.CurrentUser(c)
 	// The current password is checked here as at sign-in: whoever holds a session
 	// (a borrowed computer) must not guess it without limit, from any number of addresses.
-	if h.Limited(c, h.passwordLimit, "account:"+u.ID) {
-		return nil
+	if err := h.Limited(c, h.passwordLimit, "account:"+u.ID); err != nil {
+		return err
 	}
 	var f passwordForm
 	inv, err := h.Decode(c, &f)

@@ -185,9 +185,18 @@ type disclosuresPage struct {
 
 // DisclosuresList is the register with filters.
 func (h *Handlers) DisclosuresList(c *gin.Context) error {
-	rs, f, total, ok := h.filteredDisclosures(c)
-	if !ok {
+	rs, f, total, err := h.filteredDisclosures(c)
+	var inv *apperr.Invalid
+	if errors.As(err, &inv) {
+		// The filter again with its problems, as typed (a date that did not read stays).
+		v := h.View(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
+			Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": c.Query("from"), "to": c.Query("to")}})
+		v.Problems = inv.Problems
+		h.Render(c, http.StatusBadRequest, "disclosures", v)
 		return nil
+	}
+	if err != nil {
+		return err
 	}
 	q := template.URL(url.Values{"recipient": {f.Recipient}, "ground": {f.Ground}, "from": {web.FormDate(f.From)}, "to": {web.FormDate(f.To)}}.Encode()) // #nosec G203 -- url.Values.Encode percent-escapes every key and value
 	h.Render(c, http.StatusOK, "disclosures", h.View(c, "disclosures.title", disclosuresPage{Records: rs, Total: total, Grounds: disclosure.Grounds, Query: q,
@@ -197,9 +206,9 @@ func (h *Handlers) DisclosuresList(c *gin.Context) error {
 
 // DisclosuresCSV exports what the list shows.
 func (h *Handlers) DisclosuresCSV(c *gin.Context) error {
-	rs, _, _, ok := h.filteredDisclosures(c)
-	if !ok {
-		return nil
+	rs, _, _, err := h.filteredDisclosures(c)
+	if err != nil {
+		return err
 	}
 	v := h.TextView(c)
 	out := web.NewCSV()
@@ -230,9 +239,9 @@ type reportRow struct {
 // DisclosuresReport counts the records and the people concerned per month and ground
 // (a series counts in the month it began).
 func (h *Handlers) DisclosuresReport(c *gin.Context) error {
-	rs, _, _, ok := h.filteredDisclosures(c)
-	if !ok {
-		return nil
+	rs, _, _, err := h.filteredDisclosures(c)
+	if err != nil {
+		return err
 	}
 	rows := map[string]*reportRow{}
 	for _, r := range rs {
@@ -264,23 +273,12 @@ func (h *Handlers) DisclosuresReport(c *gin.Context) error {
 }
 
 // filteredDisclosures is the register as the officers' list, export and report read it;
-// false when it has answered: a filter with problems shows the list again with them (the
-// export and the report, which have no form, list the problems).
-func (h *Handlers) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, cases.DisclosureFilter, int, bool) {
+// a filter with problems is the *apperr.Invalid error: the list shows its form again
+// with them, the export and the report, which have no form, list them.
+func (h *Handlers) filteredDisclosures(c *gin.Context) ([]*disclosure.Record, cases.DisclosureFilter, int, error) {
 	rs, f, total, inv, err := h.ListDisclosures(c)
-	if inv != nil && c.FullPath() != "/officer/disclosures" {
+	if err == nil && inv != nil {
 		err = inv
 	}
-	if err != nil {
-		h.Fail(c, err)
-		return nil, f, 0, false
-	}
-	if inv != nil {
-		v := h.View(c, "disclosures.title", disclosuresPage{Grounds: disclosure.Grounds,
-			Filter: map[string]string{"recipient": f.Recipient, "ground": f.Ground, "from": c.Query("from"), "to": c.Query("to")}})
-		v.Problems = inv.Problems
-		h.Render(c, http.StatusBadRequest, "disclosures", v)
-		return nil, f, 0, false
-	}
-	return rs, f, total, true
+	return rs, f, total, err
 }

@@ -27,10 +27,11 @@ func (h *Handlers) OfficerLetter(c *gin.Context) error {
 }
 
 // rebuildPackage builds a failed or expired package again.
-func (h *Handlers) rebuildPackage(c *gin.Context, r *rights.Request) {
+func (h *Handlers) rebuildPackage(c *gin.Context, r *rights.Request) error {
 	res, err := h.casework.RebuildPackage(c.Request.Context(), casework.Command{Ref: r.Ref}, c.GetString(web.KeyLang))
-	if h.actFailed(c, r, "package", nil, err) {
-		return
+	if err != nil {
+		return h.actError(c, r, "package", nil, err)
 	}
 	h.actDone(c, r, res)
+	return nil
 }

@@ -18,8 +18,8 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/export"
-	"github.com/example/pdpa-portal/forms"
 	"github.com/example/pdpa-portal/handlers/cases"
+	"github.com/example/pdpa-portal/handlers/forms"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/rights"
 )
@@ -282,16 +282,13 @@ func (h *Handlers) OfficerAct(c *gin.Context) error {
 		res, err = cw.RecordPayment(ctx, cmd, f.payment())
 	case "fulfil":
 		if len(inv.Problems) == 0 {
-			h.fulfil(c, r, &f, vals)
-			return nil
+			return h.fulfil(c, r, &f, vals)
 		}
 		err = inv
 	case "erase":
-		h.eraseAgain(c, r)
-		return nil
+		return h.eraseAgain(c, r)
 	case "package":
-		h.rebuildPackage(c, r)
-		return nil
+		return h.rebuildPackage(c, r)
 	case "close":
 		res, err = cw.Close(ctx, cmd)
 	case "duplicate":
@@ -343,23 +340,22 @@ func (h *Handlers) OfficerAct(c *gin.Context) error {
 	case errors.As(err, &problems) && problems == inv:
 		// The form's own problems: its fields show them.
 		return h.renderOfficerRequest(c, http.StatusBadRequest, r, action, vals, inv)
-	case h.actFailed(c, r, action, vals, err):
+	case err != nil:
+		return h.actError(c, r, action, vals, err)
 	default:
 		h.actDone(c, r, res)
 	}
 	return nil
 }
 
-// actFailed shows what went wrong with an action: the form's problems on the page, a
-// conflict when the request moved on, anything else through the error mapper.
-func (h *Handlers) actFailed(c *gin.Context, r *rights.Request, form string, vals map[string]string, err error) bool {
+// actError answers an action that failed (err is not nil): the form's problems on the
+// page; what the error mapper answers otherwise, a conflict when the request moved on.
+func (h *Handlers) actError(c *gin.Context, r *rights.Request, form string, vals map[string]string, err error) error {
 	var inv *apperr.Invalid
 	var failed *casework.Failed
 	switch {
-	case err == nil:
-		return false
 	case errors.As(err, &failed):
-		h.Fail(c, failed.Err)
+		return failed.Err
 	case errors.As(err, &inv):
 		// Each form on the page has its own note field, so the domain's "note" is the
 		// one of the form that was sent.
@@ -370,15 +366,12 @@ func (h *Handlers) actFailed(c *gin.Context, r *rights.Request, form string, val
 				}
 			}
 		}
-		if err := h.renderOfficerRequest(c, http.StatusBadRequest, r, form, vals, inv); err != nil {
-			h.Fail(c, err)
-		}
+		return h.renderOfficerRequest(c, http.StatusBadRequest, r, form, vals, inv)
 	case errors.Is(err, rights.ErrChanged):
-		h.Fail(c, &web.PageError{Status: http.StatusConflict, Key: "request.changed"})
+		return &web.PageError{Status: http.StatusConflict, Key: "request.changed"}
 	default:
-		h.Fail(c, err)
+		return err
 	}
-	return true
 }
 
 // officerConfirms are the actions that cannot be taken back, each with what its
@@ -406,7 +399,7 @@ func (h *Handlers) officerConfirm(c *gin.Context, r, trial *rights.Request, acti
 	case "fee":
 		args = append(args, v.T("request.fee_total", r.Fee.Total))
 	}
-	h.Confirmed(c, web.ConfirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
+	h.AskConfirm(c, web.ConfirmPage{TitleKey: ask[0], TextKey: ask[1], TextArgs: args,
 		Action: "/officer/requests/" + r.Ref + "/" + action, Back: "/officer/requests/" + r.Ref})
 }
 
@@ -565,7 +558,8 @@ func (h *Handlers) decideSubmit(c *gin.Context, r *rights.Request) error {
 		return h.decideConfirm(c, r, ask.Trial)
 	case !errors.As(err, &failed) && errors.As(err, &more):
 		return h.renderDecide(c, http.StatusBadRequest, r, p, h.nameItems(c, r, more))
-	case h.actFailed(c, r, "decide", nil, err):
+	case err != nil:
+		return h.actError(c, r, "decide", nil, err)
 	default:
 		h.AddFlash(c, web.FlashSuccess, res.Flash.Key)
 		c.Redirect(http.StatusSeeOther, "/officer/requests/"+r.Ref)
@@ -600,7 +594,7 @@ func (h *Handlers) decideConfirm(c *gin.Context, r, trial *rights.Request) error
 	if trial.Fee != nil && trial.Fee.Total > 0 {
 		lines = append(lines, v.T("confirm.decide_fee", v.T("request.fee_total", trial.Fee.Total)))
 	}
-	h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
+	h.AskConfirm(c, web.ConfirmPage{TitleKey: "confirm.decide_title", TextKey: "confirm.decide_text", TextArgs: []any{r.Ref}, Lines: lines,
 		Action: "/officer/requests/" + r.Ref + "/decide", Back: "/officer/requests/" + r.Ref + "/decide"})
 	return nil
 }

@@ -39,6 +39,11 @@ type signUpForm struct {
 	Version         int      `form:"version"`
 }
 
+// Values is the form as typed, to show again: never a password.
+func (f *signUpForm) Values() map[string]string {
+	return map[string]string{"email": f.Email, "name": f.Name}
+}
+
 func (h *Handlers) SignUpPage(c *gin.Context) error {
 	if web.CurrentUser(c) != nil {
 		c.Redirect(http.StatusSeeOther, "/account")
@@ -55,8 +60,8 @@ func (h *Handlers) SignUpPage(c *gin.Context) error {
 // SignUpSubmit registers a citizen. Whether or not the address already has an account,
 // the visitor sees the same "check your mail" page; the mailbox learns which it was.
 func (h *Handlers) SignUpSubmit(c *gin.Context) error {
-	if h.Limited(c, h.signUpLimit) {
-		return nil
+	if err := h.Limited(c, h.signUpLimit); err != nil {
+		return err
 	}
 	var f signUpForm
 	inv, err := h.Decode(c, &f)
@@ -67,7 +72,7 @@ func (h *Handlers) SignUpSubmit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	page := formPage{Prefix: "signup", Values: map[string]string{"email": f.Email, "name": f.Name}, Consent: web.NewConsentForm(n, nil, f.Purposes, f.Acknowledge)}
+	page := formPage{Prefix: "signup", Values: f.Values(), Consent: web.NewConsentForm(n, nil, f.Purposes, f.Acknowledge)}
 	d := web.ConsentDecision(c, n, f.Purposes, f.Acknowledge, nil)
 	su := account.SignUp{Email: f.Email, Name: f.Name, Password: f.Password, Lang: c.GetString(web.KeyLang), OnCreated: h.recordOnCreate(d)}
 	// The domain's rules run even when the form already has problems, so the user sees
@@ -131,8 +136,8 @@ func (h *Handlers) ResendFromMailSent(c *gin.Context) error {
 		h.Render(c, http.StatusBadRequest, "mail_sent", v)
 		return nil
 	}
-	if h.Limited(c, h.signUpLimit, "resend:"+account.NormalizeEmail(f.Email)) {
-		return nil
+	if err := h.Limited(c, h.signUpLimit, "resend:"+account.NormalizeEmail(f.Email)); err != nil {
+		return err
 	}
 	defer answerNoSoonerThan(time.Now(), h.Opt.SignUpFloor)
 	if err := h.Accounts.ResendVerificationTo(c.Request.Context(), f.Email); err != nil {
@@ -188,6 +193,9 @@ type signInForm struct {
 	Next     string `form:"next"`
 }
 
+// Values is the form as typed, to show again: never the password.
+func (f *signInForm) Values() map[string]string { return map[string]string{"email": f.Email} }
+
 func (h *Handlers) SignInPage(c *gin.Context) error {
 	next := localPath(c.Query("next"), "")
 	if web.CurrentUser(c) != nil {
@@ -201,15 +209,15 @@ func (h *Handlers) SignInPage(c *gin.Context) error {
 // SignInSubmit signs in. A wrong password and an unknown address get the same answer;
 // a locked address (known or not) says how to unlock.
 func (h *Handlers) SignInSubmit(c *gin.Context) error {
-	if h.Limited(c, h.signInLimit) {
-		return nil
+	if err := h.Limited(c, h.signInLimit); err != nil {
+		return err
 	}
 	var f signInForm
 	inv, err := h.Decode(c, &f)
 	if err != nil {
 		return err
 	}
-	page := formPage{Prefix: "signin", Values: map[string]string{"email": f.Email}, Next: localPath(f.Next, "")}
+	page := formPage{Prefix: "signin", Values: f.Values(), Next: localPath(f.Next, "")}
 	status := http.StatusBadRequest
 	if len(inv.Problems) == 0 {
 		u, err := h.Accounts.SignInFrom(c.Request.Context(), f.Email, f.Password, ratelimit.Key(c.ClientIP()))
@@ -267,6 +275,9 @@ type forgotForm struct {
 	Email string `form:"email" validate:"required,email,max=254" label:"forgot.email"`
 }
 
+// Values is the form as typed, to show again.
+func (f *forgotForm) Values() map[string]string { return map[string]string{"email": f.Email} }
+
 func (h *Handlers) ForgotPage(c *gin.Context) error {
 	h.Render(c, http.StatusOK, "forgot", h.View(c, "forgot.title", formPage{Prefix: "forgot"}))
 	return nil
@@ -275,8 +286,8 @@ func (h *Handlers) ForgotPage(c *gin.Context) error {
 // ForgotSubmit mails a reset link if the address has an account; the answer is the same
 // either way.
 func (h *Handlers) ForgotSubmit(c *gin.Context) error {
-	if h.Limited(c, h.resetLimit) {
-		return nil
+	if err := h.Limited(c, h.resetLimit); err != nil {
+		return err
 	}
 	var f forgotForm
 	inv, err := h.Decode(c, &f)
@@ -284,7 +295,7 @@ func (h *Handlers) ForgotSubmit(c *gin.Context) error {
 		return err
 	}
 	if len(inv.Problems) > 0 {
-		v := h.View(c, "forgot.title", formPage{Prefix: "forgot", Values: map[string]string{"email": f.Email}})
+		v := h.View(c, "forgot.title", formPage{Prefix: "forgot", Values: f.Values()})
 		web.InFormOrder(inv, &f)
 		v.Problems = inv.Problems
 		h.Render(c, http.StatusBadRequest, "forgot", v)
@@ -323,8 +334,8 @@ func (h *Handlers) ResetPage(c *gin.Context) error {
 
 // ResetSubmit sets a new password from a reset link; it unlocks a citizen's account.
 func (h *Handlers) ResetSubmit(c *gin.Context) error {
-	if h.Limited(c, h.resetLimit) {
-		return nil
+	if err := h.Limited(c, h.resetLimit); err != nil {
+		return err
 	}
 	var f resetForm
 	inv, err := h.Decode(c, &f)

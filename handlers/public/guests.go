@@ -41,8 +41,8 @@ func (h *Handlers) GuestNewPage(c *gin.Context) error {
 // GuestFileRequest files a guest's request: the guest is created only once the form is
 // valid, with a data key of their own.
 func (h *Handlers) GuestFileRequest(c *gin.Context) error {
-	if h.Limited(c, h.signUpLimit) {
-		return nil
+	if err := h.Limited(c, h.signUpLimit); err != nil {
+		return err
 	}
 	var f cases.RequestForm
 	inv, err := h.Decode(c, &f)
@@ -102,8 +102,8 @@ func (h *Handlers) GuestConfirm(c *gin.Context) error {
 	if !rights.ValidRef(ref) {
 		return apperr.ErrNotFound
 	}
-	if h.Limited(c, h.signInLimit) {
-		return nil
+	if err := h.Limited(c, h.signInLimit); err != nil {
+		return err
 	}
 	var f codeForm
 	inv, err := h.Decode(c, &f)
@@ -153,15 +153,17 @@ type guestPass struct {
 	Until int64
 }
 
-// guestRequest admits a guest holding a pass for the request in the URL.
-func (h *Handlers) guestRequest(c *gin.Context) (*rights.Request, bool) {
+// errNoPass: the visitor holds no valid pass for the request in the URL; they are sent
+// to ask for a code (asGuest), not shown an error.
+var errNoPass = errors.New("no guest pass for this request")
+
+// guestRequest is the request in the URL when the visitor holds a pass for it.
+func (h *Handlers) guestRequest(c *gin.Context) (*rights.Request, error) {
 	ref := c.Param("ref")
 	var pass guestPass
 	ck, err := c.Request.Cookie(guestCookie)
 	if err != nil || h.Cookies.Decode(guestCookie, ck.Value, &pass) != nil || pass.Ref != ref || h.Now().Unix() > pass.Until {
-		c.Redirect(http.StatusSeeOther, "/guest/track?ref="+refOrEmpty(ref))
-		c.Abort()
-		return nil, false
+		return nil, errNoPass
 	}
 	r, err := h.Request(c)
 	// An anonymous record still names the guest while its erasure is under way; it is
@@ -170,10 +172,23 @@ func (h *Handlers) guestRequest(c *gin.Context) (*rights.Request, bool) {
 		err = apperr.ErrNotFound
 	}
 	if err != nil {
-		h.Fail(c, err)
-		return nil, false
+		return nil, err
 	}
-	return r, true
+	return r, nil
+}
+
+// asGuest runs fn on the request in the URL for a guest holding its pass, and sends
+// anyone else to ask for a code.
+func (h *Handlers) asGuest(c *gin.Context, fn func(r *rights.Request) error) error {
+	r, err := h.guestRequest(c)
+	if errors.Is(err, errNoPass) {
+		c.Redirect(http.StatusSeeOther, "/guest/track?ref="+refOrEmpty(c.Param("ref")))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fn(r)
 }
 
 func refOrEmpty(ref string) string {
@@ -185,45 +200,45 @@ func refOrEmpty(ref string) string {
 
 // GuestDetail is the guest's view of their request.
 func (h *Handlers) GuestDetail(c *gin.Context) error {
-	if r, ok := h.guestRequest(c); ok {
+	return h.asGuest(c, func(r *rights.Request) error {
 		return h.RenderRequestPage(c, http.StatusOK, r, nil, nil)
-	}
-	return nil
+	})
 }
 
 func (h *Handlers) GuestWithdraw(c *gin.Context) error {
-	if r, ok := h.guestRequest(c); ok {
+	return h.asGuest(c, func(r *rights.Request) error {
 		return h.Withdraw(c, r, r.Subject, "/guest/requests/"+r.Ref)
-	}
-	return nil
+	})
 }
 
 func (h *Handlers) GuestLetter(c *gin.Context) error {
-	if r, ok := h.guestRequest(c); ok {
+	return h.asGuest(c, func(r *rights.Request) error {
 		return h.RenderLetter(c, r, false)
-	}
-	return nil
+	})
 }
 
 func (h *Handlers) GuestMessage(c *gin.Context) error {
-	if r, ok := h.guestRequest(c); ok {
+	return h.asGuest(c, func(r *rights.Request) error {
 		return h.PostMessage(c, r, "requester", func(status int, vals map[string]string, inv *apperr.Invalid) error {
 			return h.RenderRequestPage(c, status, r, vals, inv)
 		})
-	}
-	return nil
+	})
 }
 
 func (h *Handlers) GuestDownload(c *gin.Context) error {
-	if r, ok := h.guestRequest(c); ok {
+	return h.asGuest(c, func(r *rights.Request) error {
 		return h.Download(c, r)
-	}
-	return nil
+	})
 }
 
 type trackForm struct {
 	Ref   string `form:"ref" validate:"required,max=20" label:"guest.ref"`
 	Email string `form:"email" validate:"required,email,max=254" label:"guest.email"`
+}
+
+// Values is the form as typed, to show again.
+func (f *trackForm) Values() map[string]string {
+	return map[string]string{"ref": f.Ref, "email": f.Email}
 }
 
 type trackPage struct {
@@ -232,15 +247,15 @@ type trackPage struct {
 
 // GuestTrackPage asks for the reference and the address to send a code to.
 func (h *Handlers) GuestTrackPage(c *gin.Context) error {
-	h.Render(c, http.StatusOK, "guest_track", h.View(c, "guest.track_title", trackPage{Values: map[string]string{"ref": refOrEmpty(c.Query("ref"))}}))
+	h.Render(c, http.StatusOK, "guest_track", h.View(c, "guest.track_title", trackPage{Values: (&trackForm{Ref: refOrEmpty(c.Query("ref"))}).Values()}))
 	return nil
 }
 
 // GuestTrack mails a fresh code when the reference and the address belong together. The
 // answer is the same either way, so the form does not tell who filed what.
 func (h *Handlers) GuestTrack(c *gin.Context) error {
-	if h.Limited(c, h.resetLimit) {
-		return nil
+	if err := h.Limited(c, h.resetLimit); err != nil {
+		return err
 	}
 	var f trackForm
 	inv, err := h.Decode(c, &f)
@@ -251,7 +266,7 @@ func (h *Handlers) GuestTrack(c *gin.Context) error {
 		inv.Add("ref", "guest.ref_invalid")
 	}
 	if len(inv.Problems) > 0 {
-		v := h.View(c, "guest.track_title", trackPage{Values: map[string]string{"ref": f.Ref, "email": f.Email}})
+		v := h.View(c, "guest.track_title", trackPage{Values: f.Values()})
 		v.Problems = inv.Problems
 		h.Render(c, http.StatusBadRequest, "guest_track", v)
 		return nil
@@ -276,8 +291,7 @@ func (h *Handlers) GuestTrack(c *gin.Context) error {
 }
 
 func (h *Handlers) GuestPackage(c *gin.Context) error {
-	if r, ok := h.guestRequest(c); ok {
+	return h.asGuest(c, func(r *rights.Request) error {
 		return h.PackageDownload(c, r)
-	}
-	return nil
+	})
 }

@@ -17,6 +17,9 @@ type verifyForm struct {
 	JWS string `form:"receipt" validate:"required,max=20000" label:"verify.receipt"`
 }
 
+// Values is the form as typed, to show again with the verdict or the problems.
+func (f *verifyForm) Values() map[string]string { return map[string]string{"receipt": f.JWS} }
+
 type verifyPage struct {
 	Prefix  string
 	Values  map[string]string
@@ -41,7 +44,7 @@ func (h *Handlers) VerifyReceipt(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := verifyPage{Prefix: "verify", Values: map[string]string{"receipt": f.JWS}}
+	p := verifyPage{Prefix: "verify", Values: f.Values()}
 	if len(inv.Problems) > 0 {
 		v := h.View(c, "verify.title", p)
 		v.Problems = inv.Problems

@@ -11,17 +11,22 @@ import (
 )
 
 type setupPage struct {
-	Token string
-	Email string
-	Name  string
+	Token  string
+	Values map[string]string
 }
 
+// setupForm's token is checked as a link (checkSetupLink), not as a field to correct.
 type setupForm struct {
-	Token           string `form:"token" binding:"required,max=100"`
-	Email           string `form:"email" binding:"max=254"`
-	Name            string `form:"name" binding:"max=100"`
-	Password        string `form:"password" binding:"max=256"`
-	PasswordConfirm string `form:"password_confirm" binding:"max=256"`
+	Token           string `form:"token"`
+	Email           string `form:"email" validate:"max=254" label:"setup.email"`
+	Name            string `form:"name" validate:"max=100" label:"setup.name"`
+	Password        string `form:"password,notrim" validate:"max=256" label:"setup.password"`
+	PasswordConfirm string `form:"password_confirm,notrim" validate:"max=256" label:"setup.password_confirm"`
+}
+
+// Values is the form as typed, to show again: never a password.
+func (f *setupForm) Values() map[string]string {
+	return map[string]string{"email": f.Email, "name": f.Name}
 }
 
 var errSetupLink = &web.PageError{Status: http.StatusNotFound, Key: "error.setup_link"}
@@ -50,20 +55,19 @@ func (h *Handlers) checkSetupLink(c *gin.Context, token string) error {
 // SetupSubmit creates the first administrator and signs them in.
 func (h *Handlers) SetupSubmit(c *gin.Context) error {
 	var f setupForm
-	if err := c.ShouldBind(&f); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return errSetupLink
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
 	if err := h.checkSetupLink(c, f.Token); err != nil {
 		return err
 	}
-	page := setupPage{Token: f.Token, Email: f.Email, Name: f.Name}
-	inv := h.setup.Validate(f.Email, f.Name, f.Password)
+	page := setupPage{Token: f.Token, Values: f.Values()}
+	if inv, err = web.Merge(inv, h.setup.Validate(f.Email, f.Name, f.Password).OrNil()); err != nil {
+		return err
+	}
 	if f.Password != f.PasswordConfirm {
-		inv.Add("password_confirm", "password.mismatch")
+		web.AddOnce(inv, "password_confirm", "password.mismatch")
 	}
 	if len(inv.Problems) > 0 {
 		v := h.View(c, "setup.title", page)

@@ -1,10 +1,9 @@
 package web
 
 import (
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -63,10 +62,10 @@ func (s *Core) ForcePasswordChange(c *gin.Context) {
 }
 
 // Limited counts an attempt from the client's address and under each of keys (an
-// account); over the limit of any it renders the 429 page and reports true.
-func (s *Core) Limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) bool {
+// account); over the limit of any it returns the *LimitError to answer with.
+func (s *Core) Limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) error {
 	if l == nil {
-		return false
+		return nil
 	}
 	ok, wait := l.Allow(ratelimit.Key(c.ClientIP()))
 	for _, k := range keys {
@@ -75,9 +74,13 @@ func (s *Core) Limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) boo
 		}
 	}
 	if ok {
-		return false
+		return nil
 	}
-	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	s.RenderError(c, http.StatusTooManyRequests, "error.429.wait", int(math.Ceil(wait.Minutes()))) // how long, not only "later"
-	return true
+	return &LimitError{Wait: wait}
 }
+
+// LimitError is too many attempts: the answer is 429 with how long to wait.
+type LimitError struct{ Wait time.Duration }
+
+func (e *LimitError) Error() string { return "too many attempts" }
+

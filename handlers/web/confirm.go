@@ -44,6 +44,13 @@ func (s *Core) Confirmed(c *gin.Context, p ConfirmPage) bool {
 	return false
 }
 
+// AskConfirm renders the confirmation page for p whatever the request carries: for a
+// handler whose service said to confirm first, so the answer is never an empty page even
+// when confirm=yes came with a request that has changed since.
+func (s *Core) AskConfirm(c *gin.Context, p ConfirmPage) {
+	s.renderConfirm(c, http.StatusOK, p, nil)
+}
+
 // ConfirmAgain shows the confirmation once more, with the problems of the field it
 // asks (a reason left empty), and changes nothing.
 func (s *Core) ConfirmAgain(c *gin.Context, p ConfirmPage, inv *apperr.Invalid) {

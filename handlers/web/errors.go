@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -14,7 +16,7 @@ import (
 	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/consent"
-	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/forms"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -46,6 +48,8 @@ func StatusOf(err error) (int, string) {
 	switch {
 	case errors.As(err, &pe):
 		return pe.Status, pe.Key
+	case errors.As(err, new(*LimitError)):
+		return http.StatusTooManyRequests, "error.429.wait"
 	case errors.Is(err, casework.ErrUploadsPaused):
 		return http.StatusServiceUnavailable, "error.uploads_paused"
 	case errors.Is(err, attachments.ErrTooLarge):
@@ -96,6 +100,16 @@ func (s *Core) Fail(c *gin.Context, err error) {
 	status, key := StatusOf(err)
 	if status >= 500 {
 		s.Log.Error("request failed", "request_id", c.GetString(KeyRequestID), "path", c.Request.URL.Path, "status", status, "err", err)
+	}
+	if le := (*LimitError)(nil); errors.As(err, &le) {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(le.Wait.Seconds()))))
+		if isAPI(c.Request) {
+			s.writeJSONError(c.Writer, c.GetString(KeyLang), c.GetString(KeyRequestID), status, "")
+			c.Abort()
+			return
+		}
+		s.RenderError(c, status, key, int(math.Ceil(le.Wait.Minutes()))) // how long, not only "later"
+		return
 	}
 	if qe := (*rights.QuotaError)(nil); errors.As(err, &qe) {
 		// Which limit, and how far: in the page, and in the API's message under the

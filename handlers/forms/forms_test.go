@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/forms"
 	"github.com/example/pdpa-portal/i18n"
 )
 

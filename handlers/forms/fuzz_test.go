@@ -17,7 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/example/pdpa-portal/apperr"
-	"github.com/example/pdpa-portal/forms"
+	"github.com/example/pdpa-portal/handlers/forms"
 	"github.com/example/pdpa-portal/i18n"
 )
 
