@@ -83,4 +83,3 @@ func (s *Core) Limited(c *gin.Context, l *ratelimit.Limiter, keys ...string) err
 type LimitError struct{ Wait time.Duration }
 
 func (e *LimitError) Error() string { return "too many attempts" }
-
