@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
@@ -39,14 +40,15 @@ const (
 )
 
 func (s *Core) AnalyticsChoice(r *http.Request) CookieChoice {
-	if strings.TrimSpace(r.Header.Get("DNT")) == "1" || GPC(r) {
+	// Canonical header names: Get would make the canonical form of "DNT" anew each call.
+	if strings.TrimSpace(r.Header.Get("Dnt")) == "1" || GPC(r) {
 		return ChoiceSignal
 	}
-	ck, err := r.Cookie(ChoiceCookie)
-	if err != nil {
+	value, ok := cookieValue(r, ChoiceCookie)
+	if !ok {
 		return ChoiceNone
 	}
-	switch ck.Value {
+	switch value {
 	case ChoiceAccept:
 		return ChoiceAccepted
 	case ChoiceRefuse:
@@ -68,17 +70,20 @@ func (s *Core) Count(c *gin.Context) {
 		c.Next()
 		return
 	}
-	w := &countingWriter{ResponseWriter: c.Writer, hit: func(status int, h http.Header) {
-		// A page, not a download (an attachment is never a page view).
-		page := status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") && h.Get("Content-Disposition") == ""
-		// A page the browser already held and revalidated is seen again: a view too.
-		if page || status == http.StatusNotModified && c.GetBool(keyRevalidated) {
-			s.countView(c, h)
-		}
-	}}
+	w := &countingWriter{ResponseWriter: c.Writer, s: s, c: c}
 	c.Writer = w
 	c.Next()
 	c.Writer = w.ResponseWriter
+}
+
+// hit counts the answer to c once its status and headers are final.
+func (s *Core) hit(c *gin.Context, w *countingWriter, status int, h http.Header) {
+	// A page, not a download (an attachment is never a page view).
+	page := status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") && h.Get("Content-Disposition") == ""
+	// A page the browser already held and revalidated is seen again: a view too.
+	if page || status == http.StatusNotModified && c.GetBool(keyRevalidated) {
+		s.countView(c, h, w)
+	}
 }
 
 func countable(c *gin.Context) bool {
@@ -123,12 +128,12 @@ func stopsReach(u *account.User, r rights.StopReach) bool {
 
 // countView counts one page view; with the visitor's consent it also advances the
 // visitor cookie, written into the headers before they are sent.
-func (s *Core) countView(c *gin.Context, h http.Header) {
+func (s *Core) countView(c *gin.Context, h http.Header, w *countingWriter) {
 	r := c.Request
 	// A restriction of everything, or a stop of the statistics purpose, leaves the person
 	// out of the counts.
 	if u := CurrentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero() || stopsReach(u, rights.ReachCounting)) {
-		if _, err := r.Cookie(VisitorCookie); err == nil && !u.IsStaff() {
+		if _, ok := cookieValue(r, VisitorCookie); ok && !u.IsStaff() {
 			// Not counted, and not told apart later either (after signing out).
 			h.Add("Set-Cookie", s.dropVisitorCookie(r))
 		}
@@ -140,31 +145,32 @@ func (s *Core) countView(c *gin.Context, h http.Header) {
 	}
 	now := s.Now()
 	hit := analytics.Hit{Time: now, Path: c.FullPath(), Lang: browserLang(r.Header.Get("Accept-Language")),
-		Referrer: referrerDomain(r), Agent: agent, Network: network(c.ClientIP())}
+		Referrer: referrerDomain(r), Agent: agent, Network: network(w.net[:0], c.ClientIP())}
 	switch s.AnalyticsChoice(r) {
 	case ChoiceAccepted:
 		var prev *analytics.Visitor
 		resend := true
-		if ck, err := r.Cookie(VisitorCookie); err == nil {
-			if v, ok := s.visitorCodec.Decode(ck.Value, now); ok {
+		if value, ok := cookieValue(r, VisitorCookie); ok {
+			if v, ok := s.visitorCodec.Decode(value, now); ok {
 				prev, resend = &v, false
-			} else if !analytics.IsVisitorCodec(ck.Value) {
+			} else if !analytics.IsVisitorCodec(value) {
 				var v analytics.Visitor
-				if s.visitorLegacy.Decode(VisitorCookie, ck.Value, &v) == nil {
+				if s.visitorLegacy.Decode(VisitorCookie, value, &v) == nil {
 					prev = &v
 				}
 			}
 		}
 		step := analytics.Advance(prev, now, analytics.NewVisitorID)
-		hit.Visit = &step
 		// Sealed and sent again only when it changed: a view within the same second
 		// leaves the cookie the browser holds as it is.
 		if resend || *prev != step.Next {
 			h.Add("Set-Cookie", s.visitorSetCookie(step.Next, s.isTLS(r)))
 		}
+		s.Counter.Buffer.RecordVisit(hit, step)
+		return
 	default:
 		// Refused (or a signal, or not asked yet): a visitor cookie left from before goes.
-		if _, err := r.Cookie(VisitorCookie); err == nil {
+		if _, ok := cookieValue(r, VisitorCookie); ok {
 			h.Add("Set-Cookie", s.dropVisitorCookie(r))
 		}
 	}
@@ -194,17 +200,20 @@ func (s *Core) visitorSetCookie(v analytics.Visitor, secure bool) string {
 	return e.header
 }
 
-// countingWriter calls hit once, when the status and headers are final but not sent.
+// countingWriter calls s.hit once, when the status and headers are final but not sent.
 type countingWriter struct {
 	gin.ResponseWriter
-	hit  func(status int, h http.Header)
+	s    *Core
+	c    *gin.Context
 	done bool
+	// net holds the view's network, so that it is not an allocation of its own.
+	net [16]byte
 }
 
 func (w *countingWriter) fire(status int) {
 	if !w.done {
 		w.done = true
-		w.hit(status, w.Header())
+		w.s.hit(w.c, w, status, w.Header())
 	}
 }
 
@@ -219,9 +228,56 @@ func (w *countingWriter) WriteString(s string) (int, error) {
 	return w.ResponseWriter.WriteString(s)
 }
 
+// cookieValue is r.Cookie(name).Value, read from the Cookie headers in place: r.Cookie
+// makes a list and a Cookie each time, and a counted view asked for two cookies three
+// times. Same rules: the first valid cookie of that name, quotes removed, none at all
+// past net/http's limit on the number of cookies.
+func cookieValue(r *http.Request, name string) (string, bool) {
+	lines := r.Header["Cookie"]
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxCookies {
+		return "", false
+	}
+	for _, line := range lines {
+		line = textproto.TrimString(line)
+		var part string
+		for len(line) > 0 {
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// maxCookies is net/http's default limit on the cookies of a request (GODEBUG
+// httpcookiemaxnum).
+const maxCookies = 3000
+
+// validCookieValue: net/http's bytes of a cookie value (RFC 6265, and spaces and commas).
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // network is the address's network (IPv4 /24, IPv6 /48), the only part of it that is
-// used, and only as a hash in a sketch.
-func network(ip string) []byte {
+// used, and only as a hash in a sketch; appended to dst.
+func network(dst []byte, ip string) []byte {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
 		return nil
@@ -229,10 +285,10 @@ func network(ip string) []byte {
 	a = a.Unmap()
 	if a.Is4() {
 		b := a.As4()
-		return b[:3]
+		return append(dst, b[:3]...)
 	}
 	b := a.As16()
-	return b[:6]
+	return append(dst, b[:6]...)
 }
 
 // referrerDomain is the other site a visitor came from: its domain name only, "internal"
@@ -282,7 +338,21 @@ var browserLanguages = map[string]string{
 func browserLang(accept string) string {
 	first, _, _ := strings.Cut(accept, ",")
 	first, _, _ = strings.Cut(first, ";")
-	first = strings.ToLower(strings.TrimSpace(first))
+	first = strings.TrimSpace(first)
+	// Lower-cased on the stack: strings.ToLower made a string of each "zh-TW".
+	var lower [16]byte
+	if len(first) <= len(lower) {
+		for i := 0; i < len(first); i++ {
+			lower[i] = first[i]
+			if 'A' <= first[i] && first[i] <= 'Z' {
+				lower[i] += 'a' - 'A'
+			}
+		}
+		if l, ok := browserLanguages[string(lower[:len(first)])]; ok {
+			return l
+		}
+	}
+	first = strings.ToLower(first)
 	if l, ok := browserLanguages[first]; ok {
 		return l
 	}
@@ -295,4 +365,4 @@ func browserLang(accept string) string {
 }
 
 // GPC reports whether the browser asks not to sell or share (Global Privacy Control).
-func GPC(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1" }
+func GPC(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-Gpc")) == "1" }
