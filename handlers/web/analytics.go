@@ -7,6 +7,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -70,11 +71,18 @@ func (s *Core) Count(c *gin.Context) {
 		c.Next()
 		return
 	}
-	w := &countingWriter{ResponseWriter: c.Writer, s: s, c: c}
+	w := countingWriters.Get().(*countingWriter)
+	*w = countingWriter{ResponseWriter: c.Writer, s: s, c: c}
 	c.Writer = w
 	c.Next()
 	c.Writer = w.ResponseWriter
+	// Gin's contexts are reused the same way: nothing holds the writer past the request.
+	*w = countingWriter{}
+	countingWriters.Put(w)
 }
+
+// countingWriters spare each counted request its writer.
+var countingWriters = sync.Pool{New: func() any { return new(countingWriter) }}
 
 // hit counts the answer to c once its status and headers are final.
 func (s *Core) hit(c *gin.Context, w *countingWriter, status int, h http.Header) {
@@ -145,7 +153,7 @@ func (s *Core) countView(c *gin.Context, h http.Header, w *countingWriter) {
 	}
 	now := s.Now()
 	hit := analytics.Hit{Time: now, Path: c.FullPath(), Lang: browserLang(r.Header.Get("Accept-Language")),
-		Referrer: referrerDomain(r), Agent: agent, Network: network(w.net[:0], c.ClientIP())}
+		Referrer: referrerDomain(r), Agent: agent, Network: s.clientNetwork(c, w.net[:0])}
 	switch s.AnalyticsChoice(r) {
 	case ChoiceAccepted:
 		var prev *analytics.Visitor
@@ -234,12 +242,20 @@ func (w *countingWriter) WriteString(s string) (int, error) {
 // past net/http's limit on the number of cookies.
 func cookieValue(r *http.Request, name string) (string, bool) {
 	lines := r.Header["Cookie"]
-	n := 0
+	// Each cookie past a line's first takes at least a byte: lines shorter than the
+	// limit together need no counting.
+	size := 0
 	for _, line := range lines {
-		n += strings.Count(line, ";") + 1
+		size += len(line) + 1
 	}
-	if n > maxCookies {
-		return "", false
+	if size > maxCookies {
+		n := 0
+		for _, line := range lines {
+			n += strings.Count(line, ";") + 1
+		}
+		if n > maxCookies {
+			return "", false
+		}
 	}
 	for _, line := range lines {
 		line = textproto.TrimString(line)
@@ -275,6 +291,27 @@ func validCookieValue(v string) bool {
 	return true
 }
 
+// clientNetwork is network(c.ClientIP()), appended to dst. A browser that reaches the
+// portal directly is its connection's address: read in place, where Gin's ClientIP
+// parses it into a net.IP and makes a string of it again. Anything else (a trusted
+// proxy, a Unix socket, an address Gin would not parse) is left to Gin.
+func (s *Core) clientNetwork(c *gin.Context, dst []byte) []byte {
+	ap, err := netip.ParseAddrPort(c.Request.RemoteAddr)
+	if err != nil || ap.Addr().Zone() != "" {
+		return network(dst, c.ClientIP())
+	}
+	if la, ok := c.Request.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && strings.HasPrefix(la.Network(), "unix") {
+		return network(dst, c.ClientIP())
+	}
+	a := ap.Addr().Unmap()
+	for _, p := range s.Opt.TrustedProxies {
+		if p.Contains(a) {
+			return network(dst, c.ClientIP())
+		}
+	}
+	return appendNetwork(dst, a)
+}
+
 // network is the address's network (IPv4 /24, IPv6 /48), the only part of it that is
 // used, and only as a hash in a sketch; appended to dst.
 func network(dst []byte, ip string) []byte {
@@ -282,7 +319,10 @@ func network(dst []byte, ip string) []byte {
 	if err != nil {
 		return nil
 	}
-	a = a.Unmap()
+	return appendNetwork(dst, a.Unmap())
+}
+
+func appendNetwork(dst []byte, a netip.Addr) []byte {
 	if a.Is4() {
 		b := a.As4()
 		return append(dst, b[:3]...)

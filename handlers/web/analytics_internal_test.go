@@ -1,12 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/i18n"
 )
@@ -26,6 +30,8 @@ func TestCookieValueReadsAsRequestCookie(t *testing.T) {
 		{"a=1", "portal_visit=second-line"},
 		{"portal_visit=\"", "portal_visit=\"\""},
 		{strings.Repeat("a=1;", 3000) + "portal_visit=past-the-limit"},
+		{strings.Repeat("a=1;", 2999) + "portal_visit=at-the-limit"},
+		{strings.Repeat(";", 1500), strings.Repeat(";", 1499) + "portal_visit=past-the-limit-over-two-lines"},
 	} {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		for _, l := range lines {
@@ -49,6 +55,42 @@ func TestChineseDateAsFormatted(t *testing.T) {
 		tw := at.In(Taipei)
 		if got, want := v.Date(at), fmt.Sprintf("%d年%d月%d日", tw.Year(), int(tw.Month()), tw.Day()); got != want {
 			t.Errorf("Date(%v) = %q, want %q", at, got, want)
+		}
+	}
+}
+
+// The network a view is counted under is the one Gin's ClientIP names, read in place
+// for a browser reaching the portal directly, from the forwarded address behind a
+// trusted proxy.
+func TestClientNetworkIsTheClientIPsNetwork(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	proxy := netip.MustParsePrefix("10.0.0.0/8")
+	for _, trusted := range [][]netip.Prefix{nil, {proxy}} {
+		s := &Core{Opt: Options{TrustedProxies: trusted}}
+		for _, remote := range []string{"203.0.113.7:5000", "[2001:db8:1:2::7]:443", "[::ffff:198.51.100.9]:80",
+			"10.1.2.3:8080", "[fe80::1%eth0]:80", " 203.0.113.7:5000", "203.0.113.7", "", "pipe"} {
+			for _, forwarded := range []string{"", "198.51.100.20", "2001:db8:9::1, 10.1.2.3"} {
+				c, engine := gin.CreateTestContext(httptest.NewRecorder())
+				var proxies []string
+				for _, p := range trusted {
+					proxies = append(proxies, p.String())
+				}
+				if err := engine.SetTrustedProxies(proxies); err != nil {
+					t.Fatal(err)
+				}
+				c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
+				c.Request.RemoteAddr = remote
+				if forwarded != "" {
+					c.Request.Header.Set("X-Forwarded-For", forwarded)
+				}
+				want := network(nil, c.ClientIP())
+				if remote == "203.0.113.7:5000" && !bytes.Equal(want, []byte{203, 0, 113}) {
+					t.Fatalf("ClientIP's network of %s: %v", remote, want)
+				}
+				if got := s.clientNetwork(c, nil); !bytes.Equal(got, want) {
+					t.Errorf("trusted %v, RemoteAddr %q, X-Forwarded-For %q: %v, ClientIP's network %v", trusted, remote, forwarded, got, want)
+				}
+			}
 		}
 	}
 }
