@@ -63,8 +63,11 @@ func (d *Day) Count(dim, key string, n int64) {
 		t = map[string]int64{}
 		d.Tables[dim] = t
 	}
-	if _, ok := t[key]; !ok && len(t) >= MaxKeys {
-		key = Other
+	// Whether key is new matters only once the table is full: below that, one look-up.
+	if len(t) >= MaxKeys {
+		if _, ok := t[key]; !ok {
+			key = Other
+		}
 	}
 	t[key] += n
 }

@@ -35,13 +35,13 @@ func BenchmarkCounting(b *testing.B) {
 			h.h.ServeHTTP(w, req)
 			return w.Code
 		}
-		counter := h.srv.Counter
+		counter := h.srv.Core.Counter
 		perPage := map[string]time.Duration{}
 		for _, mode := range []string{"off", "on"} {
 			b.Run(mode, func(b *testing.B) {
-				h.srv.Counter = nil
+				h.srv.Core.Counter = nil
 				if mode == "on" {
-					h.srv.Counter = counter
+					h.srv.Core.Counter = counter
 				}
 				stop, done := make(chan struct{}), make(chan struct{})
 				go func() {
@@ -67,7 +67,7 @@ func BenchmarkCounting(b *testing.B) {
 				perPage[mode] = b.Elapsed() / time.Duration(b.N)
 			})
 		}
-		h.srv.Counter = counter
+		h.srv.Core.Counter = counter
 		off, on := perPage["off"], perPage["on"]
 		fmt.Fprintf(os.Stderr, "counting off: %s per page (%.0f pages/s)\ncounting on:  %s per page (%.0f pages/s)\nthroughput with counting: %.1f %% of without\n",
 			off, float64(time.Second)/float64(off), on, float64(time.Second)/float64(on), 100*float64(off)/float64(on))

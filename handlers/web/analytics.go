@@ -4,8 +4,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/textproto"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,14 +41,15 @@ const (
 )
 
 func (s *Core) AnalyticsChoice(r *http.Request) CookieChoice {
-	if strings.TrimSpace(r.Header.Get("DNT")) == "1" || GPC(r) {
+	// Canonical header names: Get would make the canonical form of "DNT" anew each call.
+	if strings.TrimSpace(r.Header.Get("Dnt")) == "1" || GPC(r) {
 		return ChoiceSignal
 	}
-	ck, err := r.Cookie(ChoiceCookie)
-	if err != nil {
+	value, ok := cookieValue(r, ChoiceCookie)
+	if !ok {
 		return ChoiceNone
 	}
-	switch ck.Value {
+	switch value {
 	case ChoiceAccept:
 		return ChoiceAccepted
 	case ChoiceRefuse:
@@ -64,17 +67,27 @@ func (s *Core) Count(c *gin.Context) {
 		c.Next()
 		return
 	}
-	w := &countingWriter{ResponseWriter: c.Writer, hit: func(status int, h http.Header) {
-		// A page, not a download (an attachment is never a page view).
-		page := status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") && h.Get("Content-Disposition") == ""
-		// A page the browser already held and revalidated is seen again: a view too.
-		if page || status == http.StatusNotModified && c.GetBool(keyRevalidated) {
-			s.countView(c, h)
-		}
-	}}
+	w := countingWriters.Get().(*countingWriter)
+	*w = countingWriter{ResponseWriter: c.Writer, s: s, c: c}
 	c.Writer = w
 	c.Next()
 	c.Writer = w.ResponseWriter
+	// Gin's contexts are reused the same way: nothing holds the writer past the request.
+	*w = countingWriter{}
+	countingWriters.Put(w)
+}
+
+// countingWriters spare each counted request its writer.
+var countingWriters = sync.Pool{New: func() any { return new(countingWriter) }}
+
+// hit counts the answer to c once its status and headers are final.
+func (s *Core) hit(c *gin.Context, w *countingWriter, status int, h http.Header) {
+	// A page, not a download (an attachment is never a page view).
+	page := status == http.StatusOK && strings.HasPrefix(h.Get("Content-Type"), "text/html") && h.Get("Content-Disposition") == ""
+	// A page the browser already held and revalidated is seen again: a view too.
+	if page || status == http.StatusNotModified && c.GetBool(keyRevalidated) {
+		s.countView(c, h, w)
+	}
 }
 
 func countable(c *gin.Context) bool {
@@ -114,12 +127,12 @@ func stopsReach(u *account.User, r rights.StopReach) bool {
 
 // countView counts one page view; with the visitor's consent it also advances the
 // visitor cookie, written into the headers before they are sent.
-func (s *Core) countView(c *gin.Context, h http.Header) {
+func (s *Core) countView(c *gin.Context, h http.Header, w *countingWriter) {
 	r := c.Request
 	// A restriction of everything, or a stop of the statistics purpose, leaves the person
 	// out of the counts.
 	if u := CurrentUser(c); u != nil && (u.IsStaff() || !u.Restricted.IsZero() || stopsReach(u, rights.ReachCounting)) {
-		if _, err := r.Cookie(VisitorCookie); err == nil && !u.IsStaff() {
+		if _, ok := cookieValue(r, VisitorCookie); ok && !u.IsStaff() {
 			// Not counted, and not told apart later either (after signing out).
 			h.Add("Set-Cookie", s.dropVisitorCookie(r))
 		}
@@ -131,31 +144,32 @@ func (s *Core) countView(c *gin.Context, h http.Header) {
 	}
 	now := s.Now()
 	hit := analytics.Hit{Time: now, Path: c.FullPath(), Lang: browserLang(r.Header.Get("Accept-Language")),
-		Referrer: referrerDomain(r), Agent: agent, Network: network(c.ClientIP())}
+		Referrer: referrerDomain(r), Agent: agent, Network: s.clientNetwork(c, w.net[:0])}
 	switch s.AnalyticsChoice(r) {
 	case ChoiceAccepted:
 		var prev *analytics.Visitor
 		resend := true
-		if ck, err := r.Cookie(VisitorCookie); err == nil {
-			if v, ok := s.visitorCodec.Decode(ck.Value, now); ok {
+		if value, ok := cookieValue(r, VisitorCookie); ok {
+			if v, ok := s.visitorCodec.Decode(value, now); ok {
 				prev, resend = &v, false
-			} else if !analytics.IsVisitorCodec(ck.Value) {
+			} else if !analytics.IsVisitorCodec(value) {
 				var v analytics.Visitor
-				if s.visitorLegacy.Decode(VisitorCookie, ck.Value, &v) == nil {
+				if s.visitorLegacy.Decode(VisitorCookie, value, &v) == nil {
 					prev = &v
 				}
 			}
 		}
 		step := analytics.Advance(prev, now, analytics.NewVisitorID)
-		hit.Visit = &step
 		// Sealed and sent again only when it changed: a view within the same second
 		// leaves the cookie the browser holds as it is.
 		if resend || *prev != step.Next {
 			h.Add("Set-Cookie", s.visitorSetCookie(step.Next, s.isTLS(r)))
 		}
+		s.Counter.Buffer.RecordVisit(hit, step)
+		return
 	default:
 		// Refused (or a signal, or not asked yet): a visitor cookie left from before goes.
-		if _, err := r.Cookie(VisitorCookie); err == nil {
+		if _, ok := cookieValue(r, VisitorCookie); ok {
 			h.Add("Set-Cookie", s.dropVisitorCookie(r))
 		}
 	}
@@ -185,17 +199,20 @@ func (s *Core) visitorSetCookie(v analytics.Visitor, secure bool) string {
 	return e.header
 }
 
-// countingWriter calls hit once, when the status and headers are final but not sent.
+// countingWriter calls s.hit once, when the status and headers are final but not sent.
 type countingWriter struct {
 	gin.ResponseWriter
-	hit  func(status int, h http.Header)
+	s    *Core
+	c    *gin.Context
 	done bool
+	// net holds the view's network, so that it is not an allocation of its own.
+	net [16]byte
 }
 
 func (w *countingWriter) fire(status int) {
 	if !w.done {
 		w.done = true
-		w.hit(status, w.Header())
+		w.s.hit(w.c, w, status, w.Header())
 	}
 }
 
@@ -210,20 +227,99 @@ func (w *countingWriter) WriteString(s string) (int, error) {
 	return w.ResponseWriter.WriteString(s)
 }
 
+// cookieValue is r.Cookie(name).Value, read from the Cookie headers in place: r.Cookie
+// makes a list and a Cookie each time, and a counted view asked for two cookies three
+// times. Same rules: the first valid cookie of that name, quotes removed, none at all
+// past net/http's limit on the number of cookies.
+func cookieValue(r *http.Request, name string) (string, bool) {
+	lines := r.Header["Cookie"]
+	// Each cookie past a line's first takes at least a byte: lines shorter than the
+	// limit together need no counting.
+	size := 0
+	for _, line := range lines {
+		size += len(line) + 1
+	}
+	if size > maxCookies {
+		n := 0
+		for _, line := range lines {
+			n += strings.Count(line, ";") + 1
+		}
+		if n > maxCookies {
+			return "", false
+		}
+	}
+	for _, line := range lines {
+		line = textproto.TrimString(line)
+		var part string
+		for len(line) > 0 {
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// maxCookies is net/http's default limit on the cookies of a request (GODEBUG
+// httpcookiemaxnum).
+const maxCookies = 3000
+
+// validCookieValue: net/http's bytes of a cookie value (RFC 6265, and spaces and commas).
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// clientNetwork is network(c.ClientIP()), appended to dst. A browser that reaches the
+// portal directly is its connection's address: read in place, where Gin's ClientIP
+// parses it into a net.IP and makes a string of it again. Anything else (a trusted
+// proxy, a Unix socket, an address Gin would not parse) is left to Gin.
+func (s *Core) clientNetwork(c *gin.Context, dst []byte) []byte {
+	ap, err := netip.ParseAddrPort(c.Request.RemoteAddr)
+	if err != nil || ap.Addr().Zone() != "" {
+		return network(dst, c.ClientIP())
+	}
+	if la, ok := c.Request.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && strings.HasPrefix(la.Network(), "unix") {
+		return network(dst, c.ClientIP())
+	}
+	a := ap.Addr().Unmap()
+	for _, p := range s.Opt.TrustedProxies {
+		if p.Contains(a) {
+			return network(dst, c.ClientIP())
+		}
+	}
+	return appendNetwork(dst, a)
+}
+
 // network is the address's network (IPv4 /24, IPv6 /48), the only part of it that is
-// used, and only as a hash in a sketch.
-func network(ip string) []byte {
+// used, and only as a hash in a sketch; appended to dst.
+func network(dst []byte, ip string) []byte {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
 		return nil
 	}
-	a = a.Unmap()
+	return appendNetwork(dst, a.Unmap())
+}
+
+func appendNetwork(dst []byte, a netip.Addr) []byte {
 	if a.Is4() {
 		b := a.As4()
-		return b[:3]
+		return append(dst, b[:3]...)
 	}
 	b := a.As16()
-	return b[:6]
+	return append(dst, b[:6]...)
 }
 
 // referrerDomain is the other site a visitor came from: its domain name only, "internal"
@@ -273,7 +369,21 @@ var browserLanguages = map[string]string{
 func browserLang(accept string) string {
 	first, _, _ := strings.Cut(accept, ",")
 	first, _, _ = strings.Cut(first, ";")
-	first = strings.ToLower(strings.TrimSpace(first))
+	first = strings.TrimSpace(first)
+	// Lower-cased on the stack: strings.ToLower made a string of each "zh-TW".
+	var lower [16]byte
+	if len(first) <= len(lower) {
+		for i := 0; i < len(first); i++ {
+			lower[i] = first[i]
+			if 'A' <= first[i] && first[i] <= 'Z' {
+				lower[i] += 'a' - 'A'
+			}
+		}
+		if l, ok := browserLanguages[string(lower[:len(first)])]; ok {
+			return l
+		}
+	}
+	first = strings.ToLower(first)
 	if l, ok := browserLanguages[first]; ok {
 		return l
 	}
@@ -286,4 +396,4 @@ func browserLang(accept string) string {
 }
 
 // GPC reports whether the browser asks not to sell or share (Global Privacy Control).
-func GPC(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1" }
+func GPC(r *http.Request) bool { return strings.TrimSpace(r.Header.Get("Sec-Gpc")) == "1" }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
@@ -195,7 +196,15 @@ func (v *View) Date(t time.Time) string {
 	if v.Lang == i18n.EN {
 		return t.Format("2 January 2006")
 	}
-	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+	// As fmt.Sprintf("%d年%d月%d日") wrote it, without its formatting machinery: a
+	// list shows two dates a row.
+	var b [32]byte
+	out := strconv.AppendInt(b[:0], int64(t.Year()), 10)
+	out = append(out, "年"...)
+	out = strconv.AppendInt(out, int64(t.Month()), 10)
+	out = append(out, "月"...)
+	out = strconv.AppendInt(out, int64(t.Day()), 10)
+	return string(append(out, "日"...))
 }
 
 // Problem renders a validation problem in the page's language.
