@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/example/pdpa-portal/i18n"
+	"github.com/example/pdpa-portal/internal/twtime"
 )
 
 // cookieValue reads a cookie as r.Cookie does: the first valid one of its name, quotes
@@ -45,14 +46,14 @@ func TestCookieValueReadsAsRequestCookie(t *testing.T) {
 	}
 }
 
-// A Chinese date is written as fmt.Sprintf("%d年%d月%d日") wrote it, in Taipei's day.
+// A Chinese date is written as fmt.Sprintf("%d年%d月%d日") wrote it, in Taiwan's day.
 func TestChineseDateAsFormatted(t *testing.T) {
 	v := &View{Lang: i18n.ZH}
 	for _, at := range []time.Time{
 		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 16, 0, 0, 0, time.UTC),
 		time.Date(999, 9, 9, 9, 0, 0, 0, time.UTC), time.Date(10000, 10, 10, 0, 0, 0, 0, time.UTC),
 	} {
-		tw := at.In(Taipei)
+		tw := at.In(twtime.Zone)
 		if got, want := v.Date(at), fmt.Sprintf("%d年%d月%d日", tw.Year(), int(tw.Month()), tw.Day()); got != want {
 			t.Errorf("Date(%v) = %q, want %q", at, got, want)
 		}
