@@ -260,7 +260,7 @@ func New(d Deps, opt Options) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Answered by refuseCrossOrigin inside Gin, where the refusal is audited.
+		// Answered by RefuseCrossOrigin inside Gin, where the refusal is audited.
 		s.engine.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), web.CrossOriginKey{}, true)))
 	}))
 	return cop.Handler(web.HeadAsGet(s.engine))

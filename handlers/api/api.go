@@ -67,7 +67,7 @@ func (h *Handlers) decodeJSON(c *gin.Context, dst any) error {
 	return nil
 }
 
-// RequireAPIUser is requireUser for the API: 401 instead of the sign-in page.
+// RequireAPIUser is RequireUser for the API: 401 instead of the sign-in page.
 func (h *Handlers) RequireAPIUser(c *gin.Context) {
 	u := web.CurrentUser(c)
 	if u == nil {
@@ -230,7 +230,7 @@ func (h *Handlers) ChangeConsent(c *gin.Context) error {
 	switch {
 	case errors.Is(err, apperr.ErrNotFound):
 		return &web.PageError{Status: http.StatusNotFound, Key: "api.error.unknown_purpose"}
-	case err != nil: // consent.ErrRequired is 409 required_purpose (statusOf)
+	case err != nil: // consent.ErrRequired is 409 required_purpose (StatusOf)
 		return err
 	}
 	n, states, err := h.myStates(c)

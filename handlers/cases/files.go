@@ -81,7 +81,7 @@ func (e *nameError) Error() string { return "file name with a control character:
 // UploadProblem turns a refused upload into a problem on the form's file field.
 func UploadProblem(inv *apperr.Invalid, err error) bool { return UploadProblemOf(inv, "files", err) }
 
-// UploadProblemOf is uploadProblem for the file input named field.
+// UploadProblemOf is UploadProblem for the file input named field.
 func UploadProblemOf(inv *apperr.Invalid, field string, err error) bool {
 	var te *typeError
 	var ne *nameError
@@ -209,7 +209,7 @@ func (s *Cases) attachmentsOf(ctx context.Context, ref string) (*AttachmentList,
 	return a, nil
 }
 
-// Checked are uploads the web layer has checked (uploadsOf), as the casework service
+// Checked are uploads the web layer has checked (UploadsOf), as the casework service
 // takes them.
 func Checked(fhs []*multipart.FileHeader) []casework.Upload {
 	out := make([]casework.Upload, len(fhs))

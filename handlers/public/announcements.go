@@ -50,6 +50,3 @@ func (h *Handlers) AnnouncementPage(c *gin.Context) error {
 	h.Render(c, http.StatusOK, "announcement", v)
 	return nil
 }
-
-// announcementCache keeps the published announcements as the notice is kept
-// (noticeCacheTTL): the home page asks on every view whether one is recent.

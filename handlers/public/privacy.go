@@ -13,7 +13,7 @@ import (
 func (h *Handlers) Privacy(c *gin.Context) error {
 	// Read through the banner's cache: the notice is the most visited page, and a version
 	// changes only by publishing (which clears the cache on this instance; others within
-	// noticeCacheTTL).
+	// NoticeCacheTTL).
 	n, err := h.CurrentNotice(c.Request.Context())
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ const (
 	VisitorCookie = "portal_visit"
 	ChoiceAccept  = "analytics"
 	ChoiceRefuse  = "essential"
-	// ChoiceAge: the choice is asked again after six months; visitorAge: a visitor is
+	// ChoiceAge: the choice is asked again after six months; VisitorAge: a visitor is
 	// told apart for at most as long.
 	ChoiceAge  = 180 * 24 * time.Hour
 	VisitorAge = 180 * 24 * time.Hour

@@ -30,7 +30,7 @@ var targetParams = []string{"ref", "id", "subject", "purpose", "letter"}
 // 200 was sent failed).
 const KeyAuditOutcome = "audit_outcome"
 
-// keyAuditBegun holds the sequence number of the request's opening event (auditBegin);
+// keyAuditBegun holds the sequence number of the request's opening event (AuditBegin);
 // keyAuditRefused marks a request refused because that event could not be written.
 const (
 	keyAuditBegun   = "audit_begun"
@@ -44,7 +44,7 @@ const (
 // form contents.
 //
 // The trail fails closed: a request that may change something is first recorded as
-// "pending" (auditBegin, once the session names the actor) and refused with a 503 if
+// "pending" (AuditBegin, once the session names the actor) and refused with a 503 if
 // that cannot be written, so nothing is done that the trail does not show. The event
 // written here afterwards names the pending one (details "opened") and carries the
 // outcome; if it is lost (the disk filled in between), the pending event still says who

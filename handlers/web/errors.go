@@ -164,7 +164,7 @@ func (s *Core) WriteError(w http.ResponseWriter, r *http.Request, lang, requestI
 	s.writeErrorAs(w, r, lang, requestID, status, key, nil)
 }
 
-// writeErrorAs is writeError for a known visitor (nil: as signed out).
+// writeErrorAs is WriteError for a known visitor (nil: as signed out).
 func (s *Core) writeErrorAs(w http.ResponseWriter, r *http.Request, lang, requestID string, status int, key string, u *account.User, args ...any) {
 	if lang == "" {
 		lang = requestLang(r)
@@ -198,7 +198,7 @@ var apiCodes = map[int]string{
 var pageKeyCodes = map[string]string{"error.cross_origin": "cross_origin", "error.preparing": "preparing",
 	"error.storage_full": "storage_full", "error.uploads_paused": "uploads_paused"}
 
-// codeOf is the API's stable error code for what statusOf returned: the code in an
+// codeOf is the API's stable error code for what StatusOf returned: the code in an
 // "api.error.<code>" key, or the status's own code. Unknown statuses read as 500.
 func codeOf(status int, key string) (int, string) {
 	if _, ok := apiCodes[status]; !ok {
@@ -231,7 +231,7 @@ type apiProblem struct {
 	Message string `json:"message"`
 }
 
-// writeJSONError is writeError for the API: the stable code, the message in the
+// writeJSONError is WriteError for the API: the stable code, the message in the
 // caller's language (catalogue key api.error.<code>) and the request id.
 func (s *Core) writeJSONError(w http.ResponseWriter, lang, requestID string, status int, key string) {
 	status, code := codeOf(status, key)

@@ -26,7 +26,7 @@ func (s *Core) Decode(c *gin.Context, dst any) (*apperr.Invalid, error) {
 	if errors.As(err, &inv) {
 		if slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Key == forms.KeyUploadCut }) {
 			// The server cancels a request whose body read failed; the form still has to
-			// be answered, with what was typed (limitBody ends this context).
+			// be answered, with what was typed (LimitBody ends this context).
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 30*time.Second)
 			c.Request = c.Request.WithContext(ctx)
 			c.Set(keyDetached, cancel)

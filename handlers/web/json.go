@@ -10,7 +10,7 @@ import (
 // APIPrefix is where the JSON API lives; openapi.json describes every route under it.
 const APIPrefix = "/api/v1"
 
-// Errors of a request body the API cannot read; statusOf maps them.
+// Errors of a request body the API cannot read; StatusOf maps them.
 var (
 	ErrNotJSON       = errors.New("api: the body is not application/json")
 	ErrMalformedJSON = errors.New("api: malformed JSON")

@@ -192,7 +192,7 @@ func requestLang(r *http.Request) string {
 }
 
 // Session loads the signed-in user, if the request carries a valid session cookie, then
-// opens the request's audit event (auditBegin): the actor is known from here on.
+// opens the request's audit event (AuditBegin): the actor is known from here on.
 func (s *Core) Session(c *gin.Context) {
 	if s.loadSession(c) && s.AuditBegin(c) {
 		c.Next()

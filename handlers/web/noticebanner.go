@@ -16,7 +16,7 @@ type noticeCache struct {
 	mu sync.Mutex
 	n  *consent.Notice
 	at time.Time
-	// gen counts forgetNotice calls: a read begun before one is not cached after it.
+	// gen counts ForgetNotice calls: a read begun before one is not cached after it.
 	gen uint64
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/example/pdpa-portal/inventory"
 )
 
-// InventoryCache keeps the public inventory as the notice is kept (noticeCacheTTL): a
+// InventoryCache keeps the public inventory as the notice is kept (NoticeCacheTTL): a
 // public page read by anyone, changed rarely; a save here forgets it at once, a save
 // on another instance is seen within the TTL.
 type InventoryCache struct {

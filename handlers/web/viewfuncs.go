@@ -17,7 +17,7 @@ import (
 // cookie's token.
 func SessionRef(se *account.Session) string { return se.Ref() }
 
-// SessionRef is sessionRef for templates.
+// SessionRef is the package's SessionRef, for templates.
 func (v *View) SessionRef(se *account.Session) string { return SessionRef(se) }
 
 // DateTime formats a moment in Taiwan time.
