@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"regexp"
 	"strings"
@@ -239,4 +240,51 @@ func ValidatePurpose(p *Purpose) *apperr.Invalid {
 		}
 	}
 	return v
+}
+
+// Editions publishes the draft as the next notice version.
+type Editions struct {
+	Notices Notices
+	Drafts  Drafts
+	Now     func() time.Time
+}
+
+// PublishConfirmFirst is a publication waiting for its confirmation: Next is the version
+// it would publish.
+type PublishConfirmFirst struct{ Next *Notice }
+
+func (e *PublishConfirmFirst) Error() string {
+	return "consent: the publication waits for its confirmation"
+}
+
+// Publish makes the draft the next notice version and removes the draft, as one step.
+// Its purposes keep their "since" version when unchanged, so only new or changed ones
+// are asked again. Published is for good (people are asked to acknowledge it and it
+// stays readable), so until confirmed nothing is published and PublishConfirmFirst says
+// which version it would be. A draft with problems comes back as *apperr.Invalid with
+// the draft; a version published meanwhile is apperr.ErrConflict.
+func (e *Editions) Publish(ctx context.Context, confirmed bool) (*Notice, error) {
+	d, err := e.Drafts.Draft(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if inv := ValidateNotice(d); len(inv.Problems) > 0 {
+		return d, inv
+	}
+	cur, err := e.Notices.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := NextVersion(cur, d, e.Now())
+	if !confirmed {
+		return n, &PublishConfirmFirst{Next: n}
+	}
+	if err := e.Notices.Publish(ctx, n); err != nil {
+		return nil, err
+	}
+	// Published, the draft is spent: left behind it would be published again.
+	if err := e.Drafts.DeleteDraft(ctx); err != nil {
+		return nil, fmt.Errorf("notice %d published, its draft not removed: %w", n.Version, err)
+	}
+	return n, nil
 }
