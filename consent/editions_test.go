@@ -98,3 +98,54 @@ func catalogueHas(cat []consent.Purpose, id string) bool {
 	}
 	return false
 }
+
+// The editor's texts are saved as the draft only when every one is acceptable; the
+// problems come back together, keyed by the editor's fields.
+func TestDraftSavedFromTheEditor(t *testing.T) {
+	p := paperWorld(t)
+	ctx := context.Background()
+	ed := &consent.Editions{Notices: p.Notices, Drafts: p.Notices, Catalogue: p.Purposes, Now: func() time.Time { return now }}
+	cur, err := p.Notices.Current(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Notices.SaveDraft(ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	for i := range cur.Purposes {
+		if err := p.Purposes.SavePurpose(ctx, &cur.Purposes[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	texts := map[string]string{}
+	for _, l := range consent.Langs {
+		texts["title-"+l], texts["summary-"+l], texts["intro-"+l] = cur.Title[l], "  "+l+" summary  ", cur.Intro[l]
+		for _, sec := range cur.Sections {
+			texts["heading-"+sec.Key+"-"+l], texts["section-"+sec.Key+"-"+l] = sec.Heading[l], consent.SectionText(sec, l)
+		}
+	}
+	var ids []string
+	for _, x := range cur.Purposes {
+		ids = append(ids, x.ID)
+	}
+	bad := map[string]string{}
+	for k, v := range texts {
+		bad[k] = v
+	}
+	key := cur.Sections[0].Key
+	bad["title-en"], bad["heading-"+key+"-zh-TW"] = strings.Repeat("T", 201), ""
+	if _, err := ed.SaveDraft(ctx, consent.DraftCommand{Texts: bad, Purposes: append(ids, "no_such_purpose")}); !hasKey(err, "title-en", "field.too_long") ||
+		!hasKey(err, "heading-"+key+"-zh-TW", "field.required") || !hasKey(err, "purposes", "consent.unknown_purpose") {
+		t.Fatalf("an editor with problems: %v", err)
+	}
+	if d, err := p.Notices.Draft(ctx); err != nil || d.Summary["en"] != cur.Summary["en"] {
+		t.Fatalf("a refused edit changed the draft (%v)", err)
+	}
+	d, err := ed.SaveDraft(ctx, consent.DraftCommand{Texts: texts, Purposes: ids[:1]})
+	if err != nil || d.Summary["en"] != "en summary" || len(d.Purposes) != 1 {
+		t.Fatalf("saving the editor: %v", err)
+	}
+	if saved, err := p.Notices.Draft(ctx); err != nil || saved.Summary["en"] != "en summary" || len(saved.Sections) != len(cur.Sections) {
+		t.Fatalf("the saved draft (%v)", err)
+	}
+}

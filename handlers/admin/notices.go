@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -203,91 +202,43 @@ func (h *Handlers) DraftEditor(c *gin.Context) error {
 	return h.renderDraft(c, http.StatusOK, d.Sections, cat, vals, inc, nil)
 }
 
-// cleanText refuses text a person could not have typed (invalid UTF-8, NUL, controls).
-func cleanText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' {
-			return false
-		}
-	}
-	return true
-}
-
-// readDraft builds a draft from the editor form, with every problem found.
-func (h *Handlers) readDraft(c *gin.Context, base *consent.Notice, cat []consent.Purpose) (*consent.Notice, map[string]string, map[string]bool, *apperr.Invalid, error) {
+// draftForm reads the editor's form: each text by its field, trimmed as the editor shows
+// it again, and the purposes ticked.
+func draftForm(c *gin.Context) (map[string]string, []string, error) {
 	if err := c.Request.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, nil, nil, nil, err
+			return nil, nil, err
 		}
-		return nil, nil, nil, nil, forms.ErrMalformed
+		return nil, nil, forms.ErrMalformed
 	}
-	form := c.Request.PostForm
-	inv := &apperr.Invalid{}
-	vals := map[string]string{}
-	get := func(key string, max int) string {
-		v := strings.TrimSpace(form.Get(key))
-		vals[key] = v
-		switch {
-		case !cleanText(v):
-			inv.Add(key, "validation.invalid_text")
-		case utf8.RuneCountInString(v) > max:
-			inv.Add(key, "field.too_long", max)
-		}
-		return v
+	texts := map[string]string{}
+	for k := range c.Request.PostForm {
+		texts[k] = strings.TrimSpace(c.Request.PostForm.Get(k))
 	}
-	d := &consent.Notice{Title: consent.Text{}, Summary: consent.Text{}, Intro: consent.Text{}}
-	for _, l := range consent.Langs {
-		d.Title[l] = get("title-"+l, 200)
-		d.Summary[l] = get("summary-"+l, 2000)
-		d.Intro[l] = get("intro-"+l, 5000)
-	}
-	for _, sec := range base.Sections {
-		heading := consent.Text{}
-		texts := map[string]string{}
-		for _, l := range consent.Langs {
-			heading[l] = get("heading-"+sec.Key+"-"+l, 200)
-			if heading[l] == "" {
-				inv.Add("heading-"+sec.Key+"-"+l, "field.required")
-			}
-			texts[l] = get("section-"+sec.Key+"-"+l, 20000)
-		}
-		ns, problems := consent.ParseSection(sec.Key, heading, texts)
-		inv.Problems = append(inv.Problems, problems.Problems...)
-		d.Sections = append(d.Sections, ns)
-	}
-	inc := map[string]bool{}
-	for _, id := range form["purposes"] {
-		inc[id] = true
-	}
-	for _, p := range cat {
-		if inc[p.ID] {
-			d.Purposes = append(d.Purposes, p)
-		}
-	}
-	if len(d.Purposes) != len(inc) {
-		inv.Add("purposes", "consent.unknown_purpose")
-	}
-	return d, vals, inc, inv, nil
+	return texts, c.Request.PostForm["purposes"], nil
 }
 
-// SaveDraft stores the editor's changes; what was typed is kept when there are problems.
+// SaveDraft stores the editor's changes (consent: Editions.SaveDraft); what was typed
+// is kept when there are problems.
 func (h *Handlers) SaveDraft(c *gin.Context) error {
-	base, cat, err := h.loadDraft(c)
+	texts, ticked, err := draftForm(c)
 	if err != nil {
 		return err
 	}
-	d, vals, inc, inv, err := h.readDraft(c, base, cat)
+	_, err = h.editions().SaveDraft(c.Request.Context(), consent.DraftCommand{Texts: texts, Purposes: ticked})
+	if inv := (*apperr.Invalid)(nil); errors.As(err, &inv) {
+		base, cat, err := h.loadDraft(c)
+		if err != nil {
+			return err
+		}
+		inc := map[string]bool{}
+		for _, id := range ticked {
+			inc[id] = true
+		}
+		return h.renderDraft(c, http.StatusBadRequest, base.Sections, cat, texts, inc, inv.Problems)
+	}
 	if err != nil {
-		return err
-	}
-	if len(inv.Problems) > 0 {
-		return h.renderDraft(c, http.StatusBadRequest, base.Sections, cat, vals, inc, inv.Problems)
-	}
-	if err := h.drafts.SaveDraft(c.Request.Context(), d); err != nil {
 		return err
 	}
 	h.AddFlash(c, web.FlashSuccess, "flash.draft_saved")
@@ -316,9 +267,9 @@ func (h *Handlers) PreviewDraft(c *gin.Context) error {
 	return nil
 }
 
-// editions publishes the draft through the notices the pages read.
+// editions edits and publishes the draft through the notices the pages read.
 func (h *Handlers) editions() *consent.Editions {
-	return &consent.Editions{Notices: h.Notices, Drafts: h.drafts, Now: h.Now}
+	return &consent.Editions{Notices: h.Notices, Drafts: h.drafts, Catalogue: h.catalogue, Now: h.Now}
 }
 
 // PublishDraft makes the draft the current notice (consent: Editions.Publish), after a
