@@ -24,9 +24,10 @@ import (
 )
 
 // Users are the accounts casework reads and changes: a correction, a restriction, a
-// stop, the disputed mark.
+// stop, the disputed mark; a paper request's writer is looked up by address.
 type Users interface {
 	ByID(ctx context.Context, id string) (*account.User, error)
+	ByEmail(ctx context.Context, email string) (*account.User, error)
 	Update(ctx context.Context, u *account.User) error
 }
 

@@ -29,7 +29,7 @@ type Attached struct {
 	Role, Purpose string
 }
 
-// Filing is a request to file: checked by the web layer, with its attachments, and who
+// Filing is a request to file, with its attachments (checked by the web layer), and who
 // files it. Exactly one of Citizen, Guest and Intake is set.
 type Filing struct {
 	Request  *rights.Request
@@ -37,6 +37,12 @@ type Filing struct {
 	Citizen  *Citizen
 	Guest    *GuestFiler
 	Intake   *Intake
+	// OnBehalf: an agent files for the person named in Request.Principal (APA Art. 24),
+	// who must then be named.
+	OnBehalf bool
+	// Problems are what the web layer found already (a field it could not read, a file
+	// of the wrong type): they come back with the rules' own, and nothing is stored.
+	Problems *apperr.Invalid
 }
 
 // Citizen is an account holder filing online (the form or the API): the request is
@@ -93,9 +99,14 @@ type Space interface {
 	UploadsPaused(ctx context.Context) bool
 }
 
-// File stores a checked request with its attachments and its confirmation mail, all or
-// none, and returns it numbered and dated.
+// File checks a request and stores it with its attachments and its confirmation mail,
+// all or none, and returns it numbered and dated. Problems come back as *apperr.Invalid
+// keyed by the form's fields, with nothing stored. The form, the API, guests and paper
+// intake all file through here, so one set of rules holds for all of them.
 func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
+	if err := s.checkFiling(ctx, f); err != nil {
+		return Filed{}, err
+	}
 	r := f.Request
 	var confirm func(ctx context.Context, r *rights.Request) (string, error)
 	uploadedBy := ""
@@ -153,6 +164,33 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 	}
 	s.SetDisputed(ctx, r, true)
 	return out, nil
+}
+
+// checkFiling answers with every problem of a filing: the web layer's, the files of the
+// agency's inventory it names, the agent's principal and the request's own rules against
+// the current notice's purposes.
+func (s *Service) checkFiling(ctx context.Context, f Filing) error {
+	inv := &apperr.Invalid{}
+	if f.Problems != nil {
+		inv.Problems = append(inv.Problems, f.Problems.Problems...)
+	}
+	r := f.Request
+	for _, id := range r.ScopeFiles {
+		if _, err := s.Inventory.Get(ctx, id); errors.Is(err, apperr.ErrNotFound) {
+			inv.AddOnce("scope_files", "request.scope_file_unknown")
+		} else if err != nil {
+			return err
+		}
+	}
+	if f.OnBehalf && r.Principal == "" {
+		inv.AddOnce("principal", "field.required")
+	}
+	n, err := s.Notices.Current(ctx)
+	if err != nil {
+		return err
+	}
+	inv.Join(rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }))
+	return inv.OrNil()
 }
 
 // fileWhole stores a checked request with its attachments and its confirmation mail, all

@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"regexp"
 	"strings"
@@ -239,4 +240,144 @@ func ValidatePurpose(p *Purpose) *apperr.Invalid {
 		}
 	}
 	return v
+}
+
+// Editions edits the draft of the next notice version and publishes it.
+type Editions struct {
+	Notices   Notices
+	Drafts    Drafts
+	Catalogue Catalogue
+	Now       func() time.Time
+}
+
+// DraftCommand is the editor's form: each text by its field as typed (title-zh-TW,
+// heading-<section>-en, section-<section>-zh-TW, …) and the purposes ticked.
+type DraftCommand struct {
+	Texts    map[string]string
+	Purposes []string
+}
+
+// Limits of the editor's texts, in characters.
+const (
+	maxDraftTitle   = 200
+	maxDraftSummary = 2000
+	maxDraftIntro   = 5000
+	maxDraftSection = 20000
+)
+
+// SaveDraft replaces the draft with the editor's texts, its sections those of the draft
+// being edited, its purposes those ticked of the catalogue. Problems come back as
+// *apperr.Invalid keyed by the editor's fields, every one at once, with nothing saved.
+func (e *Editions) SaveDraft(ctx context.Context, cmd DraftCommand) (*Notice, error) {
+	base, err := e.Drafts.Draft(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := e.Catalogue.Purposes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inv := &apperr.Invalid{}
+	get := func(key string, max int) string {
+		v := strings.TrimSpace(cmd.Texts[key])
+		switch {
+		case !draftText(v):
+			inv.Add(key, "validation.invalid_text")
+		case utf8.RuneCountInString(v) > max:
+			inv.Add(key, "field.too_long", max)
+		}
+		return v
+	}
+	d := &Notice{Title: Text{}, Summary: Text{}, Intro: Text{}}
+	for _, l := range Langs {
+		d.Title[l] = get("title-"+l, maxDraftTitle)
+		d.Summary[l] = get("summary-"+l, maxDraftSummary)
+		d.Intro[l] = get("intro-"+l, maxDraftIntro)
+	}
+	for _, sec := range base.Sections {
+		heading := Text{}
+		texts := map[string]string{}
+		for _, l := range Langs {
+			heading[l] = get("heading-"+sec.Key+"-"+l, maxDraftTitle)
+			if heading[l] == "" {
+				inv.Add("heading-"+sec.Key+"-"+l, "field.required")
+			}
+			texts[l] = get("section-"+sec.Key+"-"+l, maxDraftSection)
+		}
+		ns, problems := ParseSection(sec.Key, heading, texts)
+		inv.Problems = append(inv.Problems, problems.Problems...)
+		d.Sections = append(d.Sections, ns)
+	}
+	ticked := map[string]bool{}
+	for _, id := range cmd.Purposes {
+		ticked[id] = true
+	}
+	for _, p := range cat {
+		if ticked[p.ID] {
+			d.Purposes = append(d.Purposes, p)
+		}
+	}
+	if len(d.Purposes) != len(ticked) {
+		inv.Add("purposes", "consent.unknown_purpose")
+	}
+	if len(inv.Problems) > 0 {
+		return d, inv
+	}
+	if err := e.Drafts.SaveDraft(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// draftText refuses text a person could not have typed (invalid UTF-8, NUL, controls).
+func draftText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// PublishConfirmFirst is a publication waiting for its confirmation: Next is the version
+// it would publish.
+type PublishConfirmFirst struct{ Next *Notice }
+
+func (e *PublishConfirmFirst) Error() string {
+	return "consent: the publication waits for its confirmation"
+}
+
+// Publish makes the draft the next notice version and removes the draft, as one step.
+// Its purposes keep their "since" version when unchanged, so only new or changed ones
+// are asked again. Published is for good (people are asked to acknowledge it and it
+// stays readable), so until confirmed nothing is published and PublishConfirmFirst says
+// which version it would be. A draft with problems comes back as *apperr.Invalid with
+// the draft; a version published meanwhile is apperr.ErrConflict.
+func (e *Editions) Publish(ctx context.Context, confirmed bool) (*Notice, error) {
+	d, err := e.Drafts.Draft(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if inv := ValidateNotice(d); len(inv.Problems) > 0 {
+		return d, inv
+	}
+	cur, err := e.Notices.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := NextVersion(cur, d, e.Now())
+	if !confirmed {
+		return n, &PublishConfirmFirst{Next: n}
+	}
+	if err := e.Notices.Publish(ctx, n); err != nil {
+		return nil, err
+	}
+	// Published, the draft is spent: left behind it would be published again.
+	if err := e.Drafts.DeleteDraft(ctx); err != nil {
+		return nil, fmt.Errorf("notice %d published, its draft not removed: %w", n.Version, err)
+	}
+	return n, nil
 }

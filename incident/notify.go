@@ -67,22 +67,51 @@ type Result struct {
 	Failed                    int // mail that could not be queued: sending again retries it
 }
 
+// NotifyCommand tells everyone of record ID, as read at Version, not told yet. Until
+// Confirmed nothing is sent: ConfirmFirst says to how many it would go, as mail once sent
+// cannot be recalled.
+type NotifyCommand struct {
+	ID        string
+	Version   int64
+	By        string
+	Confirmed bool
+}
+
+// ConfirmFirst is a notice or an announcement waiting for its confirmation; Pending is
+// who a notice would reach.
+type ConfirmFirst struct{ Pending Pending }
+
+func (e *ConfirmFirst) Error() string { return "incident: the action waits for its confirmation" }
+
+// ErrAllTold refuses a notice that would reach nobody: everyone entered was told.
+var ErrAllTold = errors.New("incident: everyone was told already")
+
 // Notify tells everyone not told yet. Each mail is named after the incident and the
 // person, so sending again — after a send cut off part-way, or for people added since —
 // queues only what was not queued, and two presses at once send nobody two. Letters are
 // produced for the print run (LettersDue). The record says who was told, how and when.
-func (s *Service) Notify(ctx context.Context, id string, version int64, by string) (*Incident, Result, error) {
+// A version someone else saved meanwhile is apperr.ErrStale; what must be entered first
+// comes back as *apperr.Invalid with the record.
+func (s *Service) Notify(ctx context.Context, cmd NotifyCommand) (*Incident, Result, error) {
 	var res Result
-	i, err := s.Store.Get(ctx, id)
+	i, err := s.Store.Get(ctx, cmd.ID)
 	if err != nil {
 		return nil, res, err
 	}
-	if i.Version != version {
-		return nil, res, fmt.Errorf("incident %s: %w", id, apperr.ErrStale)
+	if i.Version != cmd.Version {
+		return nil, res, fmt.Errorf("incident %s: %w", cmd.ID, apperr.ErrStale)
+	}
+	pending := i.Pending()
+	if !i.NotifiedAt.IsZero() && pending.Total() == 0 {
+		return i, res, ErrAllTold
 	}
 	if err := i.CheckNotify(); err != nil {
 		return i, res, err
 	}
+	if !cmd.Confirmed {
+		return i, res, &ConfirmFirst{Pending: pending}
+	}
+	by, version := cmd.By, cmd.Version
 	now := s.Now()
 	queued := 0 // accounts queued now or by an earlier press
 	for _, uid := range i.Untold() {
@@ -152,20 +181,36 @@ func (s *Service) Notify(ctx context.Context, id string, version int64, by strin
 	return i, res, nil
 }
 
+// AnnounceCommand publishes record ID, as read at Version, with the reason individual
+// notice will not do. Until Confirmed nothing is published (ConfirmFirst).
+type AnnounceCommand struct {
+	ID        string
+	Version   int64
+	Reason    string
+	By        string
+	Confirmed bool
+}
+
 // Announce publishes the incident's facts and measures on the portal's public
 // announcements, for when telling each person would cost too much (ER Art. 22). It
-// cannot be withdrawn: the announcement is itself the notice given.
-func (s *Service) Announce(ctx context.Context, id string, version int64, reason, by string) (*Incident, error) {
-	i, err := s.Store.Get(ctx, id)
+// cannot be withdrawn: the announcement is itself the notice given, so it waits for its
+// confirmation. A version someone else saved meanwhile is apperr.ErrStale; what stops it
+// comes back as *apperr.Invalid with the record.
+func (s *Service) Announce(ctx context.Context, cmd AnnounceCommand) (*Incident, error) {
+	i, err := s.Store.Get(ctx, cmd.ID)
 	if err != nil {
 		return nil, err
 	}
-	if i.Version != version {
-		return nil, fmt.Errorf("incident %s: %w", id, apperr.ErrStale)
+	if i.Version != cmd.Version {
+		return nil, fmt.Errorf("incident %s: %w", cmd.ID, apperr.ErrStale)
 	}
-	if err := i.CheckAnnounce(reason); err != nil {
+	if err := i.CheckAnnounce(cmd.Reason); err != nil {
 		return i, err
 	}
+	if !cmd.Confirmed {
+		return i, &ConfirmFirst{}
+	}
+	reason, by := cmd.Reason, cmd.By
 	now := s.Now()
 	i.AnnouncedAt, i.Impracticable = now, strings.TrimSpace(reason)
 	if i.NotifiedAt.IsZero() {

@@ -29,6 +29,9 @@ type SaveCommand struct {
 	// Letters the people without an account, as ParseEmails and ParseLetters read them.
 	Affected, Emails, Letters string
 	By                        string
+	// Problems are what the web layer found already (text it could not read): they come
+	// back with the rules' own, and nothing is saved.
+	Problems *apperr.Invalid
 }
 
 // MaxAffected bounds the accounts entered on one record.
@@ -54,6 +57,9 @@ func (s *Service) Save(ctx context.Context, cmd SaveCommand) (*Incident, error) 
 	i.WhatEN, i.MeasuresEN = t(cmd.WhatEN), t(cmd.MeasuresEN)
 	i.Discovered, i.People = cmd.Discovered, cmd.People
 	inv := &apperr.Invalid{}
+	if cmd.Problems != nil {
+		inv.Problems = append(inv.Problems, cmd.Problems.Problems...)
+	}
 	affected, err := s.affected(ctx, cmd.Affected, inv)
 	if err != nil {
 		return nil, err

@@ -6,12 +6,14 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/example/pdpa-portal/apperr"
+	"github.com/example/pdpa-portal/internal/ids"
 )
 
 // FeeItem is one line of the fee schedule administrators set for view and copy (Art. 14:
@@ -231,4 +233,52 @@ type PaymentStore interface {
 	// PaymentInfo returns the instructions (none offered, DefaultPayDays, until set).
 	PaymentInfo(ctx context.Context) (PaymentInfo, error)
 	SavePaymentInfo(ctx context.Context, p PaymentInfo) error
+}
+
+// FeeRow is one row of the schedule's form as typed; the unit price is read by
+// FeesService.
+type FeeRow struct {
+	ID, NameZH, NameEN, Unit string
+}
+
+// FeesCommand replaces the schedule with the form's rows. Problems are what the web
+// layer found already: with any, the rows come back unchecked and nothing is saved.
+type FeesCommand struct {
+	Rows     []FeeRow
+	Problems *apperr.Invalid
+}
+
+// FeesService keeps the fee schedule.
+type FeesService struct {
+	Store FeeSchedule
+}
+
+// SaveFees replaces the schedule; a row left blank is dropped, so clearing a row
+// removes the item. Decisions already made keep the unit prices they were made with. It
+// returns the rows kept, as typed, for the form; problems come back as *apperr.Invalid,
+// rows numbered from 0 among those kept, with nothing saved.
+func (s *FeesService) SaveFees(ctx context.Context, cmd FeesCommand) ([]FeeRow, error) {
+	var rows []FeeRow
+	var items []FeeItem
+	for _, row := range cmd.Rows {
+		if row.NameZH == "" && row.NameEN == "" && row.Unit == "" {
+			continue
+		}
+		it := FeeItem{ID: row.ID, NameZH: row.NameZH, NameEN: row.NameEN, Unit: -1} // -1: not a number
+		if it.ID == "" {
+			it.ID = ids.New("fee")
+		}
+		if n, err := strconv.Atoi(row.Unit); err == nil {
+			it.Unit = n
+		}
+		rows = append(rows, row)
+		items = append(items, it)
+	}
+	if err := cmd.Problems.OrNil(); err != nil {
+		return rows, err
+	}
+	if err := ValidateFees(items).OrNil(); err != nil {
+		return rows, err
+	}
+	return rows, s.Store.SaveFees(ctx, items)
 }

@@ -21,6 +21,25 @@ type CalendarService struct {
 	Requests Requests
 	Timeline Timeline
 	Now      func() time.Time
+	// Teller tells each requester whose due date moved (nil: nobody is told).
+	Teller Teller
+}
+
+// Teller tells a requester of a step on their request, by mail, letter or the post run
+// as they are reached (casework.Service.Tell).
+type Teller interface {
+	Tell(ctx context.Context, r *Request, kind string)
+}
+
+// tellMoved tells each requester whose due date moved; the timeline entry is stored
+// already. It runs for what a change moved even when the change stopped part-way.
+func (s *CalendarService) tellMoved(ctx context.Context, moved []Moved) {
+	if s.Teller == nil {
+		return
+	}
+	for _, m := range moved {
+		s.Teller.Tell(ctx, m.Request, "request_due_moved")
+	}
 }
 
 // Moved is a request whose decision due date a calendar change moved.
@@ -33,7 +52,8 @@ type Moved struct {
 // note, which an import limits alike).
 const MaxDayOffReason = 100
 
-// Import stores the entries and re-computes the open requests they affect. It returns
+// Import stores the entries and re-computes the open requests they affect, telling each
+// requester whose due date moved. It returns
 // how many dates were stored and the requests whose due date moved. Each moved request
 // says why: the notes of the changed dates that moved it (春節, 颱風停班), or that the
 // official calendar did when the file gave none.
@@ -47,13 +67,15 @@ func (s *CalendarService) Import(ctx context.Context, entries []DayEntry, by str
 		why.notes[e.Date] = e.Note
 	}
 	moved, err := s.recompute(ctx, changed, by, why)
+	s.tellMoved(ctx, moved)
 	return n, moved, err
 }
 
 // Change makes one date a day off with its reason (off: a typhoon day, a day the agency
 // closes), or takes a listed date off the calendar with its reason (a day off that did
 // not happen, a date imported by mistake: it is then a working day, or a rest day if a
-// Saturday or Sunday). Either way the requesters whose due date moves are told why. The
+// Saturday or Sunday). Either way the requesters whose due date moves are told, and their
+// timelines say why. The
 // date is written as YYYY-MM-DD.
 func (s *CalendarService) Change(ctx context.Context, date, reason string, off bool, by string) ([]Moved, error) {
 	d, reason, err := checkChange(date, reason)
@@ -68,13 +90,17 @@ func (s *CalendarService) Change(ctx context.Context, date, reason string, off b
 		if !removed {
 			return nil, (&apperr.Invalid{}).Add("date", "calendar.not_listed", d.String())
 		}
-		return s.recompute(ctx, []Date{d}, by, reasons{fallback: Typed(reason)})
+		moved, err := s.recompute(ctx, []Date{d}, by, reasons{fallback: Typed(reason)})
+		s.tellMoved(ctx, moved)
+		return moved, err
 	}
 	_, changed, err := s.Store.Import(ctx, []DayEntry{{Date: d, DayOff: true, Note: reason}})
 	if err != nil {
 		return nil, err
 	}
-	return s.recompute(ctx, changed, by, reasons{fallback: Typed(reason)})
+	moved, err := s.recompute(ctx, changed, by, reasons{fallback: Typed(reason)})
+	s.tellMoved(ctx, moved)
+	return moved, err
 }
 
 // checkChange reads a date added as a day off or removed by hand, and its reason.

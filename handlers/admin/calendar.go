@@ -178,7 +178,6 @@ func (h *Handlers) ConfirmImport(c *gin.Context) error {
 		return nil
 	}
 	plan, moved, err := h.calendarDays.ApplyStaged(c.Request.Context(), by, f.Staged)
-	h.tellMoved(c, moved)
 	if err != nil {
 		if errors.Is(err, apperr.ErrConflict) {
 			err = apperr.ErrStale
@@ -245,7 +244,6 @@ func (h *Handlers) changeDay(c *gin.Context, ch dayChange) error {
 		return nil
 	}
 	moved, err := h.calendarDays.Change(ctx, f.Date, f.Reason, ch.off, web.CurrentUser(c).ID)
-	h.tellMoved(c, moved)
 	if errors.As(err, &inv) {
 		if ch.ask != nil && slices.ContainsFunc(inv.Problems, func(p apperr.Problem) bool { return p.Field == ch.ask.Name }) {
 			h.ConfirmAgain(c, confirm, inv)
@@ -266,15 +264,6 @@ func (h *Handlers) AddDayOff(c *gin.Context) error { return h.changeDay(c, addDa
 
 // RemoveDay removes a day from the calendar, once confirmed.
 func (h *Handlers) RemoveDay(c *gin.Context) error { return h.changeDay(c, removeDay) }
-
-// tellMoved mails each requester whose due date a calendar change moved (the timeline
-// entry is stored already). It runs even when the change stopped part-way, for the
-// requests it did move.
-func (h *Handlers) tellMoved(c *gin.Context, moved []rights.Moved) {
-	for _, m := range moved {
-		h.casework.Tell(c.Request.Context(), m.Request, "request_due_moved")
-	}
-}
 
 // flashMoved confirms a calendar change and says how many due dates it moved.
 func (h *Handlers) flashMoved(c *gin.Context, done web.Flash, moved []rights.Moved) {

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -8,7 +9,6 @@ import (
 
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/handlers/web"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -64,53 +64,43 @@ func (h *Handlers) renderFees(c *gin.Context, status int, p feesPage, inv *apper
 	h.Render(c, status, "fees", v)
 }
 
-// SaveFees replaces the schedule; a row left blank is dropped, so clearing a row removes
-// the item. Decisions already made keep the unit prices they were made with.
-func (h *Handlers) SaveFees(c *gin.Context) error {
-	var f feesForm
-	inv, err := h.Decode(c, &f)
-	if err != nil {
-		return err
-	}
+// rows are the form's rows, blank ones included.
+func (f *feesForm) rows() []rights.FeeRow {
 	at := func(xs []string, i int) string {
 		if i < len(xs) {
 			return xs[i]
 		}
 		return ""
 	}
-	var rows []feeRow
-	var items []rights.FeeItem
+	var rows []rights.FeeRow
 	for i := range max(len(f.NameZH), len(f.NameEN), len(f.Unit)) {
-		row := feeRow{ID: at(f.ID, i), NameZH: at(f.NameZH, i), NameEN: at(f.NameEN, i), Unit: at(f.Unit, i)}
-		if row.NameZH == "" && row.NameEN == "" && row.Unit == "" {
-			continue
-		}
-		it := rights.FeeItem{ID: row.ID, NameZH: row.NameZH, NameEN: row.NameEN}
-		if it.ID == "" {
-			it.ID = ids.New("fee")
-		}
-		n, err := strconv.Atoi(row.Unit)
-		if err != nil {
-			n = -1
-		}
-		it.Unit = n
-		rows = append(rows, row)
-		items = append(items, it)
+		rows = append(rows, rights.FeeRow{ID: at(f.ID, i), NameZH: at(f.NameZH, i), NameEN: at(f.NameEN, i), Unit: at(f.Unit, i)})
 	}
-	if len(inv.Problems) == 0 {
-		if more := rights.ValidateFees(items); more.OrNil() != nil {
-			inv = more
-		}
+	return rows
+}
+
+// SaveFees replaces the schedule (rights: FeesService.SaveFees).
+func (h *Handlers) SaveFees(c *gin.Context) error {
+	var f feesForm
+	problems, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
-	if len(inv.Problems) > 0 {
+	kept, err := (&rights.FeesService{Store: h.fees}).SaveFees(c.Request.Context(), rights.FeesCommand{Rows: f.rows(), Problems: problems})
+	var inv *apperr.Invalid
+	switch {
+	case errors.As(err, &inv):
 		pay, err := h.fees.PaymentInfo(c.Request.Context())
 		if err != nil {
 			return err
 		}
+		var rows []feeRow
+		for _, r := range kept {
+			rows = append(rows, feeRow(r))
+		}
 		h.renderFees(c, http.StatusBadRequest, feesPage{Rows: rows, Pay: pay}, inv)
 		return nil
-	}
-	if err := h.fees.SaveFees(c.Request.Context(), items); err != nil {
+	case err != nil:
 		return err
 	}
 	h.AddFlash(c, web.FlashSuccess, "flash.fees_saved")

@@ -84,27 +84,57 @@ func (h *Handlers) incidentValues(ctx context.Context, i *incident.Incident) map
 		"report_ref": i.ReportRef, "emails": incident.EmailLines(i.Emails), "letters": incident.LetterLines(i.Letters)}
 }
 
+// incidentForm is the record's form, shown again as typed when it has problems. Numbers
+// and times are read by the command, so that one the form cannot read is the service's
+// problem to name.
+type incidentForm struct {
+	Discovered string `form:"discovered,notrim"`
+	Title      string `form:"title,notrim"`
+	What       string `form:"what,notrim"`
+	Data       string `form:"data,notrim"`
+	People     string `form:"people,notrim"`
+	Measures   string `form:"measures,notrim"`
+	WhatEN     string `form:"what_en,notrim"`
+	MeasuresEN string `form:"measures_en,notrim"`
+	Affected   string `form:"affected,notrim"`
+	Emails     string `form:"emails,notrim"`
+	Letters    string `form:"letters,notrim"`
+	Version    string `form:"version,notrim"`
+}
+
+// Values are the form's fields as the page shows them again.
+func (f *incidentForm) Values() map[string]string {
+	return map[string]string{"discovered": f.Discovered, "title": f.Title, "what": f.What, "data": f.Data, "people": f.People,
+		"measures": f.Measures, "what_en": f.WhatEN, "measures_en": f.MeasuresEN, "affected": f.Affected, "emails": f.Emails,
+		"letters": f.Letters, "version": f.Version}
+}
+
+// command is the save the form asks for: of record id ("" for a new one), by by.
+func (f *incidentForm) command(id, by string, problems *apperr.Invalid) incident.SaveCommand {
+	cmd := incident.SaveCommand{ID: id, Version: formVersion(f.Version), Discovered: formMinute(f.Discovered), People: -1,
+		Title: f.Title, What: f.What, Data: f.Data, Measures: f.Measures, WhatEN: f.WhatEN, MeasuresEN: f.MeasuresEN,
+		Affected: f.Affected, Emails: f.Emails, Letters: f.Letters, By: by, Problems: problems}
+	if n, err := strconv.Atoi(strings.TrimSpace(f.People)); err == nil {
+		cmd.People = n
+	}
+	return cmd
+}
+
 // SaveIncident creates or updates a record from the form. The people affected are
 // entered three ways: accounts by their e-mail address, addresses without an account
 // (told by e-mail), and names with postal addresses (told by letter).
 func (h *Handlers) SaveIncident(c *gin.Context) error {
 	id := c.Param("id")
-	values := map[string]string{}
-	for _, k := range []string{"discovered", "title", "what", "data", "people", "measures", "what_en", "measures_en", "affected", "emails", "letters", "version"} {
-		values[k] = c.PostForm(k)
+	var f incidentForm
+	problems, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
-	cmd := incident.SaveCommand{ID: id, Version: formVersion(c), Discovered: formMinute(c, "discovered"), People: -1,
-		Title: c.PostForm("title"), What: c.PostForm("what"), Data: c.PostForm("data"), Measures: c.PostForm("measures"),
-		WhatEN: c.PostForm("what_en"), MeasuresEN: c.PostForm("measures_en"),
-		Affected: c.PostForm("affected"), Emails: c.PostForm("emails"), Letters: c.PostForm("letters"), By: web.CurrentUser(c).ID}
-	if n, err := strconv.Atoi(strings.TrimSpace(c.PostForm("people"))); err == nil {
-		cmd.People = n
-	}
-	i, err := h.incidentNotices.Save(c.Request.Context(), cmd)
+	i, err := h.incidentNotices.Save(c.Request.Context(), f.command(id, web.CurrentUser(c).ID, problems))
 	var inv *apperr.Invalid
 	switch {
 	case errors.As(err, &inv):
-		h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: nilIfNew(i, id), New: id == "", Values: values}, inv)
+		h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: nilIfNew(i, id), New: id == "", Values: f.Values()}, inv)
 		return nil
 	case err != nil:
 		return err
@@ -114,10 +144,33 @@ func (h *Handlers) SaveIncident(c *gin.Context) error {
 	return nil
 }
 
+// incidentActionForm is what the record's actions send: the version the page was read
+// at, the report's time and reference, the reason for an announcement, the confirmation.
+type incidentActionForm struct {
+	Version       string `form:"version,notrim"`
+	ReportedAt    string `form:"reported_at,notrim"`
+	ReportRef     string `form:"report_ref,notrim"`
+	Impracticable string `form:"impracticable,notrim"`
+	Confirm       string `form:"confirm"`
+}
+
+// decodeAction reads an action's form; text it cannot read is the request's problem.
+func (h *Handlers) decodeAction(c *gin.Context) (*incidentActionForm, error) {
+	var f incidentActionForm
+	inv, err := h.Decode(c, &f)
+	if err != nil {
+		return nil, err
+	}
+	if err := inv.OrNil(); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
 // formVersion is the version the form was read at (-1, never a version, when it is not
 // a number).
-func formVersion(c *gin.Context) int64 {
-	v, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
+func formVersion(s string) int64 {
+	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return -1
 	}
@@ -125,8 +178,8 @@ func formVersion(c *gin.Context) int64 {
 }
 
 // formMinute reads a date-and-time field in Taiwan time; zero when it cannot.
-func formMinute(c *gin.Context, key string) time.Time {
-	t, err := time.ParseInLocation(localMinute, strings.TrimSpace(c.PostForm(key)), twtime.Zone)
+func formMinute(s string) time.Time {
+	t, err := time.ParseInLocation(localMinute, strings.TrimSpace(s), twtime.Zone)
 	if err != nil {
 		return time.Time{}
 	}
@@ -142,14 +195,18 @@ func nilIfNew(i *incident.Incident, id string) *incident.Incident {
 
 // IncidentReported records the report to the authority: when and its reference.
 func (h *Handlers) IncidentReported(c *gin.Context) error {
+	f, err := h.decodeAction(c)
+	if err != nil {
+		return err
+	}
 	ctx := c.Request.Context()
-	i, err := h.incidentNotices.Reported(ctx, incident.ReportCommand{ID: c.Param("id"), Version: formVersion(c),
-		At: formMinute(c, "reported_at"), Ref: c.PostForm("report_ref"), By: web.CurrentUser(c).ID})
+	i, err := h.incidentNotices.Reported(ctx, incident.ReportCommand{ID: c.Param("id"), Version: formVersion(f.Version),
+		At: formMinute(f.ReportedAt), Ref: f.ReportRef, By: web.CurrentUser(c).ID})
 	var inv *apperr.Invalid
 	switch {
 	case errors.As(err, &inv):
 		values := h.incidentValues(ctx, i)
-		values["reported_at"], values["report_ref"] = c.PostForm("reported_at"), web.Clip(strings.TrimSpace(c.PostForm("report_ref")), incident.MaxReportRef)
+		values["reported_at"], values["report_ref"] = f.ReportedAt, web.Clip(strings.TrimSpace(f.ReportRef), incident.MaxReportRef)
 		h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
 		return nil
 	case err != nil:
@@ -165,34 +222,28 @@ func (h *Handlers) IncidentReported(c *gin.Context) error {
 // happened and what was done (ER Art. 22), after a confirmation saying how many by each
 // channel.
 func (h *Handlers) IncidentNotify(c *gin.Context) error {
-	ctx := c.Request.Context()
-	i, err := h.incidents.Get(ctx, c.Param("id"))
+	f, err := h.decodeAction(c)
 	if err != nil {
 		return err
 	}
-	version := c.PostForm("version")
-	if version != strconv.FormatInt(i.Version, 10) {
-		return apperr.ErrStale
-	}
-	pending := i.Pending()
-	if !i.NotifiedAt.IsZero() && pending.Total() == 0 {
-		h.AddFlash(c, web.FlashError, "incident.already_notified")
-		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+i.ID)
-		return nil
-	}
-	if err := i.CheckNotify(); err != nil {
-		return h.incidentProblem(c, i, err)
-	}
-	// Mail once sent cannot be recalled: say to how many people it goes, then send.
-	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
-		TextArgs: []any{pending.Accounts, pending.Emails, pending.Letters},
-		Action:   "/admin/incidents/" + i.ID + "/notify", Back: "/admin/incidents/" + i.ID}) {
-		return nil
-	}
+	id := c.Param("id")
 	// Queued to the end even if the administrator's browser goes away meanwhile.
-	i, res, err := h.incidentNotices.Notify(context.WithoutCancel(ctx), i.ID, i.Version, web.CurrentUser(c).ID)
-	if err != nil {
-		return h.incidentProblem(c, i, err)
+	i, res, err := h.incidentNotices.Notify(context.WithoutCancel(c.Request.Context()), incident.NotifyCommand{ID: id,
+		Version: formVersion(f.Version), By: web.CurrentUser(c).ID, Confirmed: f.Confirm == "yes"})
+	var ask *incident.ConfirmFirst
+	switch {
+	case errors.As(err, &ask):
+		// Mail once sent cannot be recalled: say to how many people it goes, then send.
+		h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.incident_notify_title", TextKey: "confirm.incident_notify_text",
+			TextArgs: []any{ask.Pending.Accounts, ask.Pending.Emails, ask.Pending.Letters},
+			Action:   "/admin/incidents/" + id + "/notify", Back: "/admin/incidents/" + id})
+		return nil
+	case errors.Is(err, incident.ErrAllTold):
+		h.AddFlash(c, web.FlashError, "incident.already_notified")
+		c.Redirect(http.StatusSeeOther, "/admin/incidents/"+id)
+		return nil
+	case err != nil:
+		return h.incidentProblem(c, i, f, err)
 	}
 	h.AddFlashArgs(c, web.FlashSuccess, "incident.notified", res.Accounts, res.Emails, res.Letters)
 	if res.Failed > 0 {
@@ -203,13 +254,13 @@ func (h *Handlers) IncidentNotify(c *gin.Context) error {
 }
 
 // incidentProblem shows the record again with what stops an action, or fails as usual.
-func (h *Handlers) incidentProblem(c *gin.Context, i *incident.Incident, err error) error {
+func (h *Handlers) incidentProblem(c *gin.Context, i *incident.Incident, f *incidentActionForm, err error) error {
 	var inv *apperr.Invalid
 	if i == nil || !errors.As(err, &inv) {
 		return err
 	}
 	values := h.incidentValues(c.Request.Context(), i)
-	values["impracticable"] = web.Clip(c.PostForm("impracticable"), incident.MaxText)
+	values["impracticable"] = web.Clip(f.Impracticable, incident.MaxText)
 	h.renderIncident(c, http.StatusBadRequest, incidentPage{Incident: i, Values: values}, inv)
 	return nil
 }
@@ -217,26 +268,21 @@ func (h *Handlers) incidentProblem(c *gin.Context, i *incident.Incident, err err
 // IncidentAnnounce publishes the incident on /announcements when telling each person
 // would cost too much (ER Art. 22), after a confirmation: it cannot be withdrawn.
 func (h *Handlers) IncidentAnnounce(c *gin.Context) error {
-	ctx := c.Request.Context()
-	i, err := h.incidents.Get(ctx, c.Param("id"))
+	f, err := h.decodeAction(c)
 	if err != nil {
 		return err
 	}
-	version, err := strconv.ParseInt(c.PostForm("version"), 10, 64)
-	if err != nil || version != i.Version {
-		return apperr.ErrStale
-	}
-	reason := c.PostForm("impracticable")
-	if err := i.CheckAnnounce(reason); err != nil {
-		return h.incidentProblem(c, i, err)
-	}
-	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
-		Action: "/admin/incidents/" + i.ID + "/announce", Back: "/admin/incidents/" + i.ID}) {
+	id := c.Param("id")
+	i, err := h.incidentNotices.Announce(c.Request.Context(), incident.AnnounceCommand{ID: id, Version: formVersion(f.Version),
+		Reason: f.Impracticable, By: web.CurrentUser(c).ID, Confirmed: f.Confirm == "yes"})
+	var ask *incident.ConfirmFirst
+	switch {
+	case errors.As(err, &ask):
+		h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.announce_title", TextKey: "confirm.announce_text",
+			Action: "/admin/incidents/" + id + "/announce", Back: "/admin/incidents/" + id})
 		return nil
-	}
-	i, err = h.incidentNotices.Announce(ctx, i.ID, version, reason, web.CurrentUser(c).ID)
-	if err != nil {
-		return h.incidentProblem(c, i, err)
+	case err != nil:
+		return h.incidentProblem(c, i, f, err)
 	}
 	h.announcements.Forget()
 	h.AddFlash(c, web.FlashSuccess, "incident.announced")

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -203,91 +202,43 @@ func (h *Handlers) DraftEditor(c *gin.Context) error {
 	return h.renderDraft(c, http.StatusOK, d.Sections, cat, vals, inc, nil)
 }
 
-// cleanText refuses text a person could not have typed (invalid UTF-8, NUL, controls).
-func cleanText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' {
-			return false
-		}
-	}
-	return true
-}
-
-// readDraft builds a draft from the editor form, with every problem found.
-func (h *Handlers) readDraft(c *gin.Context, base *consent.Notice, cat []consent.Purpose) (*consent.Notice, map[string]string, map[string]bool, *apperr.Invalid, error) {
+// draftForm reads the editor's form: each text by its field, trimmed as the editor shows
+// it again, and the purposes ticked.
+func draftForm(c *gin.Context) (map[string]string, []string, error) {
 	if err := c.Request.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, nil, nil, nil, err
+			return nil, nil, err
 		}
-		return nil, nil, nil, nil, forms.ErrMalformed
+		return nil, nil, forms.ErrMalformed
 	}
-	form := c.Request.PostForm
-	inv := &apperr.Invalid{}
-	vals := map[string]string{}
-	get := func(key string, max int) string {
-		v := strings.TrimSpace(form.Get(key))
-		vals[key] = v
-		switch {
-		case !cleanText(v):
-			inv.Add(key, "validation.invalid_text")
-		case utf8.RuneCountInString(v) > max:
-			inv.Add(key, "field.too_long", max)
-		}
-		return v
+	texts := map[string]string{}
+	for k := range c.Request.PostForm {
+		texts[k] = strings.TrimSpace(c.Request.PostForm.Get(k))
 	}
-	d := &consent.Notice{Title: consent.Text{}, Summary: consent.Text{}, Intro: consent.Text{}}
-	for _, l := range consent.Langs {
-		d.Title[l] = get("title-"+l, 200)
-		d.Summary[l] = get("summary-"+l, 2000)
-		d.Intro[l] = get("intro-"+l, 5000)
-	}
-	for _, sec := range base.Sections {
-		heading := consent.Text{}
-		texts := map[string]string{}
-		for _, l := range consent.Langs {
-			heading[l] = get("heading-"+sec.Key+"-"+l, 200)
-			if heading[l] == "" {
-				inv.Add("heading-"+sec.Key+"-"+l, "field.required")
-			}
-			texts[l] = get("section-"+sec.Key+"-"+l, 20000)
-		}
-		ns, problems := consent.ParseSection(sec.Key, heading, texts)
-		inv.Problems = append(inv.Problems, problems.Problems...)
-		d.Sections = append(d.Sections, ns)
-	}
-	inc := map[string]bool{}
-	for _, id := range form["purposes"] {
-		inc[id] = true
-	}
-	for _, p := range cat {
-		if inc[p.ID] {
-			d.Purposes = append(d.Purposes, p)
-		}
-	}
-	if len(d.Purposes) != len(inc) {
-		inv.Add("purposes", "consent.unknown_purpose")
-	}
-	return d, vals, inc, inv, nil
+	return texts, c.Request.PostForm["purposes"], nil
 }
 
-// SaveDraft stores the editor's changes; what was typed is kept when there are problems.
+// SaveDraft stores the editor's changes (consent: Editions.SaveDraft); what was typed
+// is kept when there are problems.
 func (h *Handlers) SaveDraft(c *gin.Context) error {
-	base, cat, err := h.loadDraft(c)
+	texts, ticked, err := draftForm(c)
 	if err != nil {
 		return err
 	}
-	d, vals, inc, inv, err := h.readDraft(c, base, cat)
+	_, err = h.editions().SaveDraft(c.Request.Context(), consent.DraftCommand{Texts: texts, Purposes: ticked})
+	if inv := (*apperr.Invalid)(nil); errors.As(err, &inv) {
+		base, cat, err := h.loadDraft(c)
+		if err != nil {
+			return err
+		}
+		inc := map[string]bool{}
+		for _, id := range ticked {
+			inc[id] = true
+		}
+		return h.renderDraft(c, http.StatusBadRequest, base.Sections, cat, texts, inc, inv.Problems)
+	}
 	if err != nil {
-		return err
-	}
-	if len(inv.Problems) > 0 {
-		return h.renderDraft(c, http.StatusBadRequest, base.Sections, cat, vals, inc, inv.Problems)
-	}
-	if err := h.drafts.SaveDraft(c.Request.Context(), d); err != nil {
 		return err
 	}
 	h.AddFlash(c, web.FlashSuccess, "flash.draft_saved")
@@ -316,35 +267,32 @@ func (h *Handlers) PreviewDraft(c *gin.Context) error {
 	return nil
 }
 
-// PublishDraft makes the draft the current notice. Its purposes keep their "since"
-// version when unchanged, so only new or changed ones are asked again.
+// editions edits and publishes the draft through the notices the pages read.
+func (h *Handlers) editions() *consent.Editions {
+	return &consent.Editions{Notices: h.Notices, Drafts: h.drafts, Catalogue: h.catalogue, Now: h.Now}
+}
+
+// PublishDraft makes the draft the current notice (consent: Editions.Publish), after a
+// confirmation naming the version.
 func (h *Handlers) PublishDraft(c *gin.Context) error {
-	ctx := c.Request.Context()
-	d, cat, err := h.loadDraft(c)
-	if err != nil {
-		return err
-	}
-	if inv := consent.ValidateNotice(d); len(inv.Problems) > 0 {
-		vals, inc := h.draftValues(d)
-		return h.renderDraft(c, http.StatusBadRequest, d.Sections, cat, vals, inc, inv.Problems)
-	}
-	cur, err := h.Notices.Current(ctx)
-	if err != nil {
-		return err
-	}
-	n := consent.NextVersion(cur, d, h.Now())
-	// Published is for good: people are asked to acknowledge it and it stays readable.
-	if !h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.publish_title", TextKey: "confirm.publish_text", TextArgs: []any{n.Version},
-		Action: "/admin/notices/draft/publish", Back: "/admin/notices/draft"}) {
+	n, err := h.editions().Publish(c.Request.Context(), c.PostForm("confirm") == "yes")
+	var ask *consent.PublishConfirmFirst
+	var inv *apperr.Invalid
+	switch {
+	case errors.As(err, &ask):
+		h.Confirmed(c, web.ConfirmPage{TitleKey: "confirm.publish_title", TextKey: "confirm.publish_text", TextArgs: []any{ask.Next.Version},
+			Action: "/admin/notices/draft/publish", Back: "/admin/notices/draft"})
 		return nil
-	}
-	if err := h.Notices.Publish(ctx, n); err != nil {
-		if errors.Is(err, apperr.ErrConflict) {
-			err = &web.PageError{Status: http.StatusConflict, Key: "notices.publish_conflict"}
+	case errors.As(err, &inv):
+		cat, err := h.catalogue.Purposes(c.Request.Context())
+		if err != nil {
+			return err
 		}
-		return err
-	}
-	if err := h.drafts.DeleteDraft(ctx); err != nil {
+		vals, inc := h.draftValues(n)
+		return h.renderDraft(c, http.StatusBadRequest, n.Sections, cat, vals, inc, inv.Problems)
+	case errors.Is(err, apperr.ErrConflict):
+		return &web.PageError{Status: http.StatusConflict, Key: "notices.publish_conflict"}
+	case err != nil:
 		return err
 	}
 	h.ForgetNotice()
@@ -410,72 +358,58 @@ func (h *Handlers) PurposeEditor(c *gin.Context) error {
 	return nil
 }
 
-// SavePurpose adds or changes a catalogue entry. A change reaches people only when a
-// notice version that includes it is published.
+// purposeForm is a catalogue entry's form; its texts are checked by the service.
+type purposeForm struct {
+	ID            string `form:"id"`
+	Code          string `form:"code"`
+	NameZH        string `form:"name-zh-TW"`
+	NameEN        string `form:"name-en"`
+	DescriptionZH string `form:"description-zh-TW"`
+	DescriptionEN string `form:"description-en"`
+	BasisZH       string `form:"basis-zh-TW"`
+	BasisEN       string `form:"basis-en"`
+	RetentionZH   string `form:"retention-zh-TW"`
+	RetentionEN   string `form:"retention-en"`
+	DeclineZH     string `form:"decline-zh-TW"`
+	DeclineEN     string `form:"decline-en"`
+	// Categories are shown again as typed.
+	Categories string `form:"categories,notrim"`
+	Required   bool   `form:"required"`
+	Outside    bool   `form:"outside"`
+	GPC        bool   `form:"gpc"`
+	New        string `form:"new"`
+}
+
+func (f *purposeForm) command(problems *apperr.Invalid) consent.PurposeCommand {
+	both := func(zh, en string) consent.Text { return consent.Text{"zh-TW": zh, "en": en} }
+	return consent.PurposeCommand{New: f.New == "1", ID: f.ID, Code: f.Code, Name: both(f.NameZH, f.NameEN),
+		Description: both(f.DescriptionZH, f.DescriptionEN), LegalBasis: both(f.BasisZH, f.BasisEN),
+		Retention: both(f.RetentionZH, f.RetentionEN), DeclineEffect: both(f.DeclineZH, f.DeclineEN), Categories: f.Categories,
+		Required: f.Required, Outside: f.Outside, GPC: f.GPC, Problems: problems}
+}
+
+// SavePurpose adds or changes a catalogue entry (consent: CatalogueService.SavePurpose).
 func (h *Handlers) SavePurpose(c *gin.Context) error {
-	if err := c.Request.ParseForm(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return forms.ErrMalformed
+	var f purposeForm
+	problems, err := h.Decode(c, &f)
+	if err != nil {
+		return err
 	}
-	f := c.Request.PostForm
-	inv := &apperr.Invalid{}
-	txt := func(key string) string {
-		v := strings.TrimSpace(f.Get(key))
-		if !cleanText(v) {
-			inv.Add(key, "validation.invalid_text")
-		} else if utf8.RuneCountInString(v) > 1000 {
-			inv.Add(key, "field.too_long", 1000)
-		}
-		return v
-	}
-	text := func(prefix string) consent.Text {
-		t := consent.Text{}
-		for _, l := range consent.Langs {
-			if v := txt(prefix + "-" + l); v != "" {
-				t[l] = v
-			}
-		}
-		return t
-	}
-	p := &consent.Purpose{ID: txt("id"), Code: txt("code"), Name: text("name"), Description: text("description"),
-		LegalBasis: text("basis"), Retention: text("retention"), DeclineEffect: text("decline"),
-		Required: f.Get("required") == "on", Outside: f.Get("outside") == "on", GPC: f.Get("gpc") == "on"}
-	for _, cat := range strings.FieldsFunc(txt("categories"), func(r rune) bool { return r == ',' || r == ' ' || r == '、' }) {
-		p.Categories = append(p.Categories, strings.ToUpper(cat))
-	}
-	sort.Strings(p.Categories)
-	if p.Required {
-		p.DeclineEffect = nil
-	}
-	inv.Problems = append(inv.Problems, consent.ValidatePurpose(p).Problems...)
-	isNew := f.Get("new") == "1"
-	if len(inv.Problems) == 0 && isNew {
-		cat, err := h.catalogue.Purposes(c.Request.Context())
-		if err != nil {
-			return err
-		}
-		for _, x := range cat {
-			if x.ID == p.ID {
-				inv.Add("id", "purpose.id_taken")
-			}
-		}
-	}
-	if len(inv.Problems) == 0 {
-		if err := h.catalogue.SavePurpose(c.Request.Context(), p); err != nil {
-			return err
-		}
-		h.AddFlash(c, web.FlashSuccess, "flash.purpose_saved")
-		c.Redirect(http.StatusSeeOther, "/admin/notices")
+	p, err := (&consent.CatalogueService{Catalogue: h.catalogue}).SavePurpose(c.Request.Context(), f.command(problems))
+	var inv *apperr.Invalid
+	switch {
+	case errors.As(err, &inv):
+		vals, flags := purposeValues(p)
+		vals["categories"] = f.Categories
+		v := h.View(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: f.New == "1"})
+		v.Problems = inv.Problems
+		h.Render(c, http.StatusBadRequest, "purpose", v)
 		return nil
+	case err != nil:
+		return err
 	}
-	vals, flags := purposeValues(p)
-	vals["categories"] = f.Get("categories")
-	v := h.View(c, "purpose.title", purposePage{Values: vals, Flags: flags, IsNew: isNew})
-	v.Problems = inv.Problems
-	h.Render(c, http.StatusBadRequest, "purpose", v)
+	h.AddFlash(c, web.FlashSuccess, "flash.purpose_saved")
+	c.Redirect(http.StatusSeeOther, "/admin/notices")
 	return nil
 }
 

@@ -209,19 +209,11 @@ func (h *Handlers) FileRequest(c *gin.Context) error {
 	if len(f.Purposes) > 50 {
 		return &apperr.Invalid{Problems: []apperr.Problem{{Field: "purposes", Key: "field.too_many", Args: []any{50}}}}
 	}
-	ctx := c.Request.Context()
-	n, err := h.Notices.Current(ctx)
-	if err != nil {
-		return err
-	}
 	r := &rights.Request{Kind: rights.Kind(f.Kind), Subject: u.ID, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes,
 		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation}
-	if err := rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil(); err != nil {
-		return err
-	}
-	// The confirmation mail is queued before the request is stored, and the request is
-	// filed only with it (casework: File).
-	if _, err := h.casework.File(ctx, casework.Filing{Request: r, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: c.GetString(web.KeyLang)}}); err != nil {
+	// Checked by the form's rules, then filed only with its confirmation mail queued
+	// (casework: File).
+	if _, err := h.casework.File(c.Request.Context(), casework.Filing{Request: r, Citizen: &casework.Citizen{ID: u.ID, Email: u.Email, Lang: c.GetString(web.KeyLang)}}); err != nil {
 		return err
 	}
 	c.Header("Location", web.APIPrefix+"/me/requests/"+r.Ref)

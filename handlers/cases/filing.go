@@ -186,36 +186,15 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 		return &web.PageError{Status: http.StatusBadRequest, Key: "request.kind_invalid"}
 	}
 	ctx := c.Request.Context()
-	n, err := s.Notices.Current(ctx)
-	if err != nil {
-		return err
-	}
 	r := &rights.Request{Kind: kind, Channel: rights.ChannelWeb, Scope: f.Scope, Purposes: f.Purposes, Whole: f.Whole,
 		Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, ScopeFiles: f.ScopeFiles}
-	for _, id := range f.ScopeFiles {
-		if _, err := s.inventory.Get(ctx, id); errors.Is(err, apperr.ErrNotFound) {
-			web.AddOnce(inv, "scope_files", "request.scope_file_unknown")
-		} else if err != nil {
-			return err
-		}
-	}
 	if f.OnBehalf {
 		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
-		if r.Principal == "" {
-			inv.Add("principal", "field.required")
-		}
-	}
-	if inv, err = web.Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
-		return err
 	}
 	// Attachments are checked (total size, type by content) before anything is stored.
 	fhs, auth, err := s.FilingUploads(c, inv, f.OnBehalf)
 	if err != nil {
 		return err
-	}
-	if len(inv.Problems) > 0 {
-		web.InFormOrder(inv, f)
-		return s.RenderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, inv, who.Guest, f.ScopeFiles...)
 	}
 	// What cannot be stored brings the form back as it was sent, with the reason.
 	refuse := func(err error) error {
@@ -235,12 +214,13 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 		}
 		return s.RenderRequestForm(c, status, kind, vals, f.Purposes, why, who.Guest, f.ScopeFiles...)
 	}
-	// The files and the confirmation mail are stored before the request, which is filed
-	// only with all of them (casework: File); otherwise the form comes back as it was
-	// sent, with the reason, and nothing is filed.
-	filing := casework.Filing{Request: r, Citizen: who.Citizen, Guest: who.GuestFiler, Attached: []casework.Attached{
-		{Files: Checked(auth), Role: attachments.RoleAgent, Purpose: attachments.PurposeAuthorisation},
-		{Files: Checked(fhs), Role: attachments.RoleRequester, Purpose: attachments.PurposeRequest}}}
+	// The request is checked, then its files and the confirmation mail are stored before
+	// it, and it is filed only with all of them (casework: File); otherwise the form
+	// comes back as it was sent, with the problems or the reason, and nothing is filed.
+	filing := casework.Filing{Request: r, Citizen: who.Citizen, Guest: who.GuestFiler, OnBehalf: f.OnBehalf, Problems: inv,
+		Attached: []casework.Attached{
+			{Files: Checked(auth), Role: attachments.RoleAgent, Purpose: attachments.PurposeAuthorisation},
+			{Files: Checked(fhs), Role: attachments.RoleRequester, Purpose: attachments.PurposeRequest}}}
 	if who.Guest {
 		// The binding is set on the browser only once the filing stands: a refused one
 		// (over the quota, say) leaves the browser as it came.
@@ -248,7 +228,12 @@ func (s *Cases) SubmitRequest(c *gin.Context, f *RequestForm, inv *apperr.Invali
 			filing.Guest.Bind = ids.Token(16)
 		}
 	}
-	if _, err := s.casework.File(ctx, filing); err != nil {
+	_, err = s.casework.File(ctx, filing)
+	if problems := (*apperr.Invalid)(nil); errors.As(err, &problems) {
+		web.InFormOrder(problems, f)
+		return s.RenderRequestForm(c, http.StatusBadRequest, kind, vals, f.Purposes, problems, who.Guest, f.ScopeFiles...)
+	}
+	if err != nil {
 		return refuse(err)
 	}
 	if who.Guest {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/apperr"
 	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/casework"
@@ -16,7 +15,6 @@ import (
 	"github.com/example/pdpa-portal/handlers/cases"
 	"github.com/example/pdpa-portal/handlers/web"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/internal/ids"
 	"github.com/example/pdpa-portal/rights"
 )
 
@@ -64,6 +62,37 @@ func (f *intakeForm) Values() map[string]string {
 	return vals
 }
 
+// tidy reads the form as the officer meant it: text without surrounding spaces, and the
+// choices left empty at their defaults, so the form comes back as it was read.
+func (f *intakeForm) tidy() {
+	f.Name, f.Address, f.Email, f.Phone = strings.TrimSpace(f.Name), strings.TrimSpace(f.Address), strings.TrimSpace(f.Email), strings.TrimSpace(f.Phone)
+	if f.Identity == "" {
+		f.Identity = rights.IntakeNone
+	}
+	if f.Basis == "" {
+		f.Basis = "received"
+	}
+	if f.Lang == "" {
+		f.Lang = i18n.ZH
+	}
+}
+
+// command is the filing the form asks for, entered by officer.
+func (f *intakeForm) command(officer string, problems *apperr.Invalid, attached []casework.Attached) casework.PaperFiling {
+	r := &rights.Request{Kind: rights.Kind(f.Kind), Scope: f.Scope, Purposes: f.Purposes, Whole: f.Whole, Field: f.Field,
+		Proposed: f.Proposed, Explanation: f.Explanation}
+	if f.OnBehalf {
+		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
+	}
+	cmd := casework.PaperFiling{Request: r, Name: f.Name, Address: f.Address, Email: f.Email, Phone: f.Phone, Lang: f.Lang,
+		Channel: f.Channel, Postmark: f.Basis == "postmark", Identity: f.Identity, OnBehalf: f.OnBehalf, Officer: officer,
+		Attached: attached, Problems: problems}
+	if !f.Received.IsZero() {
+		cmd.Received = rights.NewDate(f.Received.Year(), f.Received.Month(), f.Received.Day())
+	}
+	return cmd
+}
+
 type intakePage struct {
 	Values   map[string]string
 	Checked  map[string]bool
@@ -102,119 +131,27 @@ func (h *Handlers) IntakePage(c *gin.Context) error {
 	return h.renderIntake(c, http.StatusOK, nil, nil, nil)
 }
 
-// IntakeSubmit files a paper or counter request. The received date may be earlier than
-// today (APA Art. 49: a request sent by registered mail counts from the postmark), so the
-// due date is counted from it. A person who gave no e-mail address is written to by post.
+// IntakeSubmit files a paper or counter request (casework: FilePaper).
 func (h *Handlers) IntakeSubmit(c *gin.Context) error {
 	var f intakeForm
 	inv, err := h.Decode(c, &f)
 	if err != nil {
 		return err
 	}
-	f.Name, f.Address, f.Email, f.Phone = strings.TrimSpace(f.Name), strings.TrimSpace(f.Address), strings.TrimSpace(f.Email), strings.TrimSpace(f.Phone)
-	if f.Identity == "" {
-		f.Identity = rights.IntakeNone
-	}
-	if f.Basis == "" {
-		f.Basis = "received"
-	}
-	if f.Lang == "" {
-		f.Lang = i18n.ZH
-	}
-	vals := f.Values()
-	ctx := c.Request.Context()
-	now := h.Now()
-	today := rights.DateOf(now)
-	contact := rights.Contact{Name: f.Name, Email: account.NormalizeEmail(f.Email), Phone: f.Phone, Address: f.Address}
-	if f.Email == "" {
-		contact.Email = ""
-	}
-	if !contact.Reachable() {
-		web.AddOnce(inv, "address", "intake.no_contact")
-	}
-	if f.Name == "" && (f.Email == "" || f.Address != "") {
-		// A letter by post needs a name to go to.
-		web.AddOnce(inv, "name", "intake.name_required")
-	}
-	for field, value := range map[string]string{"name": f.Name, "phone": f.Phone, "address": f.Address} {
-		if value == "" {
-			continue
-		}
-		for _, p := range account.ValidateProfileField(field, value).Problems {
-			web.AddOnce(inv, field, p.Key, p.Args...)
-		}
-	}
-	received := rights.NewDate(f.Received.Year(), f.Received.Month(), f.Received.Day())
-	if !f.Received.IsZero() {
-		switch {
-		case received.After(today):
-			web.AddOnce(inv, "received", "intake.received_future")
-		case received.Before(today.AddDays(-365)):
-			web.AddOnce(inv, "received", "intake.received_range")
-		}
-	}
-	if f.Basis == "postmark" && f.Channel == rights.ChannelCounter {
-		web.AddOnce(inv, "basis", "intake.postmark_counter")
-	}
-	if f.Identity == rights.IntakeIDCard && f.Channel != rights.ChannelCounter {
-		web.AddOnce(inv, "identity", "intake.id_card_counter")
-	}
-	var u *account.User
-	if f.Email != "" {
-		var err error
-		u, err = h.Users.ByEmail(ctx, f.Email)
-		switch {
-		case errors.Is(err, apperr.ErrNotFound), err == nil && !u.EmailVerified && !u.IsStaff():
-			// No account, or one whose address was never proven: the request is a guest's,
-			// followed by reference and code, so an unverified sign-up cannot read it.
-			u = nil
-		case err == nil && u.IsStaff():
-			inv.Add("email", "intake.staff_email")
-		case err != nil:
-			return err
-		}
-	}
-	n, err := h.Notices.Current(ctx)
-	if err != nil {
-		return err
-	}
-	r := &rights.Request{Kind: rights.Kind(f.Kind), Channel: f.Channel, Received: received, Scope: f.Scope, Purposes: f.Purposes,
-		Whole: f.Whole, Field: f.Field, Proposed: f.Proposed, Explanation: f.Explanation, EnteredBy: web.CurrentUser(c).ID,
-		Contact: contact, Postmarked: f.Basis == "postmark"}
-	if f.OnBehalf {
-		r.Principal, r.PrincipalContact = f.Principal, f.PrincipalContact
-		if r.Principal == "" {
-			web.AddOnce(inv, "principal", "field.required")
-		}
-	}
-	if cases.ValidKind(r.Kind) {
-		if inv, err = web.Merge(inv, rights.Validate(r, func(id string) bool { return n.Purpose(id) != nil }).OrNil()); err != nil {
-			return err
-		}
-	}
+	f.tidy()
 	// The scans are checked (size, type by content) as an online filing's are, before
 	// anything is stored.
 	letter, auth, err := h.FilingUploads(c, inv, f.OnBehalf)
 	if err != nil {
 		return err
 	}
-	if len(inv.Problems) > 0 {
-		web.InFormOrder(inv, &f)
-		return h.renderIntake(c, http.StatusBadRequest, vals, f.Purposes, inv)
-	}
-	in := &casework.Intake{Identity: f.Identity}
-	if u != nil {
-		in.Account = u.ID
-	} else {
-		// The officer took the request on paper or in person: the address is the one the
-		// requester wrote, so the guest counts as confirmed and is never swept.
-		in.Guest = &rights.Guest{ID: ids.New("g"), Email: contact.Email, Name: f.Name, Phone: contact.Phone, Lang: f.Lang, Confirmed: true, Created: now}
-	}
-	// Filed only with its confirmation mail queued (casework: File); a person without
-	// e-mail is sent none. The check actually done goes on the timeline at once.
-	filed, err := h.casework.File(ctx, casework.Filing{Request: r, Intake: in, Attached: []casework.Attached{
+	filed, err := h.casework.FilePaper(c.Request.Context(), f.command(web.CurrentUser(c).ID, inv, []casework.Attached{
 		{Files: cases.Checked(auth), Role: attachments.RoleAgent, Purpose: attachments.PurposeAuthorisation},
-		{Files: cases.Checked(letter), Role: attachments.RoleRequester, Purpose: attachments.PurposeRequest}}})
+		{Files: cases.Checked(letter), Role: attachments.RoleRequester, Purpose: attachments.PurposeRequest}}))
+	if problems := (*apperr.Invalid)(nil); errors.As(err, &problems) {
+		web.InFormOrder(problems, &f)
+		return h.renderIntake(c, http.StatusBadRequest, f.Values(), f.Purposes, problems)
+	}
 	if err != nil {
 		status, key := web.StatusOf(err)
 		if status >= 500 {
@@ -223,8 +160,9 @@ func (h *Handlers) IntakeSubmit(c *gin.Context) error {
 		if key == "" {
 			key = "request.not_stored"
 		}
-		return h.renderIntake(c, status, vals, f.Purposes, (&apperr.Invalid{}).Add("", key))
+		return h.renderIntake(c, status, f.Values(), f.Purposes, (&apperr.Invalid{}).Add("", key))
 	}
+	r := filed.Request
 	if filed.CheckUnrecorded {
 		h.AddFlash(c, web.FlashError, "flash.intake_check_not_recorded")
 	}

@@ -203,6 +203,8 @@ func New(db *store.DB, c Config) (*Portal, error) {
 		Mailer: mailer, Letters: requestLetters, Fees: fees, Calendar: calendar, Consents: p.Consents, Notices: p.Notices,
 		Disclosures: disclosures, Inventory: inv, Eraser: eraser, Packages: packages, Builder: p.Jobs.Packages,
 		Messages: p.Requests, Files: p.Files, Withdraw: p.Mail, Quotas: fees, Usage: usage, Filings: p.Requests}
+	// A calendar change tells the requesters whose due date it moved.
+	calendarDays.Teller = cw
 	p.Deps = handlers.Deps{
 		Log: c.Log, DB: db, Now: now,
 		Users: p.Users, Sessions: p.Sessions, Setup: p.Setup, Accounts: p.Accounts, Mail: p.Mail, MailBacklog: p.Mail, MailWords: mailer,
