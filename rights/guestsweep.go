@@ -40,7 +40,9 @@ func (s *GuestSweep) Sweep(ctx context.Context) (reminded, closed int, err error
 	}
 	now := s.Now()
 	for _, o := range open {
-		if !IsGuest(o.Subject) || o.State != Submitted {
+		if !IsGuest(o.Subject) || o.State != Submitted || o.Channel == ChannelPaper || o.Channel == ChannelCounter {
+			// An officer entered a paper or counter request: there is no address to
+			// confirm (guests entered before their flag was stored are covered too).
 			continue
 		}
 		g, err := s.Guests.Guest(ctx, o.Subject)

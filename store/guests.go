@@ -52,7 +52,7 @@ func (s *Guests) Create(ctx context.Context, g *rights.Guest) error {
 	if err != nil {
 		return fmt.Errorf("create guest: %w", err)
 	}
-	d := guestDoc{ID: g.ID, Email: sealer.Seal("guest.email", g.Email), Lang: g.Lang, Created: g.Created.UTC()}
+	d := guestDoc{ID: g.ID, Email: sealer.Seal("guest.email", g.Email), Lang: g.Lang, Confirmed: g.Confirmed, Created: g.Created.UTC()}
 	if g.Name != "" {
 		d.Name = sealer.Seal("guest.name", g.Name)
 	}

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -229,5 +230,39 @@ func TestPaperConsentKeepsTheScanOfTheSignedForm(t *testing.T) {
 	}
 	if got := cit.get(link); got.Code != http.StatusForbidden && got.Code != http.StatusNotFound {
 		t.Fatalf("a citizen reached the scan: %d", got.Code)
+	}
+}
+
+// A request an officer entered from a letter or at the counter, for someone without an
+// account, is never treated as an unconfirmed guest's: no reminder with a code goes to
+// the address written on it, and it is not closed after fourteen days.
+func TestPaperRequestsAreNotSweptAsUnconfirmedGuests(t *testing.T) {
+	h := newHarness(t)
+	h.makeUser("o@agency.example", "承辦", staffPassword, account.RoleOfficer)
+	o := h.signIn("o@agency.example", staffPassword, english)
+	for i, channel := range []string{"paper", "counter"} {
+		f := url.Values{"name": {"林郵寄"}, "email": {channel + "@example.tw"}, "channel": {channel}, "received": {rightsToday(h)}, "basis": {"received"},
+			"identity": {"none"}, "kind": {"view"}, "scope": {"everything you hold on me"}, "lang": {"zh-TW"}}
+		if r := o.multipart("/officer/intake", f); r.Code != http.StatusSeeOther {
+			t.Fatalf("%s intake %d: %d %q", channel, i, r.Code, r.text(".error-summary"))
+		}
+	}
+	before := len(h.mails("paper@example.tw")) + len(h.mails("counter@example.tw"))
+	for _, days := range []time.Duration{3, 12} {
+		h.clock.Advance(days*24*time.Hour + time.Minute)
+		reminded, closed, err := h.jobs.Guests.Sweep(context.Background())
+		if err != nil || reminded+closed != 0 {
+			t.Fatalf("after %d more days: reminded %d, closed %d, %v", days, reminded, closed, err)
+		}
+	}
+	if after := len(h.mails("paper@example.tw")) + len(h.mails("counter@example.tw")); after != before {
+		t.Errorf("%d mails to the people who wrote, want %d (no reminder)", after, before)
+	}
+	// Signed in again: fifteen days outlive any session.
+	q := h.signIn("o@agency.example", staffPassword, english).get("/officer/queue")
+	for _, ref := range []string{"2026-000001", "2026-000002"} {
+		if !strings.Contains(q.text("tbody"), ref) {
+			t.Errorf("%s left the queue after fifteen days: %q", ref, q.text("tbody"))
+		}
 	}
 }
