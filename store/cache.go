@@ -303,23 +303,6 @@ func (d *DB) fresh(ctx context.Context, coll, id string, out any) error {
 	return translate(d.coll(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out))
 }
 
-// all decodes every document of a bounded collection into out (a pointer to a slice),
-// through the cache as byID does.
-func (d *DB) all(ctx context.Context, coll string, out any) error {
-	if d.cache == nil || !cachedCollections[coll] {
-		cur, err := d.coll(coll).Find(ctx, bson.D{})
-		if err != nil {
-			return translate(err)
-		}
-		return translate(cur.All(ctx, out))
-	}
-	raws, err := d.allRaw(ctx, coll)
-	if err != nil {
-		return err
-	}
-	return decodeAll(raws, out)
-}
-
 // allRaw is every document of a bounded collection as the engine sent it, through the
 // cache as all. While the collection is unchanged in memory the same slice comes back
 // (a caller may keep what it decoded from it, by its first element); callers do not

@@ -57,8 +57,7 @@ func fold(t *template.Template, resolve resolver, dict bool) error {
 func reached(t *template.Template, from []string) map[string]bool {
 	seen := map[string]bool{}
 	var visit func(n parse.Node)
-	var add func(name string)
-	add = func(name string) {
+	add := func(name string) {
 		if seen[name] {
 			return
 		}
