@@ -93,11 +93,7 @@ func (h *Handlers) renderCalendarPage(c *gin.Context, status int, importErr *rig
 	for _, e := range entries {
 		p.Entries = append(p.Entries, calendarRowOf(e))
 	}
-	v := h.View(c, "calendar.title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "calendar", v)
+	h.RenderForm(c, status, "calendar", "calendar.title", p, inv)
 	return nil
 }
 

@@ -57,11 +57,7 @@ func (h *Handlers) renderFees(c *gin.Context, status int, p feesPage, inv *apper
 	if p.Form == "" {
 		p.Form = "fees"
 	}
-	v := h.View(c, "fees.title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "fees", v)
+	h.RenderForm(c, status, "fees", "fees.title", p, inv)
 }
 
 // rows are the form's rows, blank ones included.

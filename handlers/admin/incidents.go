@@ -56,11 +56,7 @@ func (h *Handlers) renderIncident(c *gin.Context, status int, p incidentPage, in
 	if !p.New {
 		title = "incident.title"
 	}
-	v := h.View(c, title, p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "incident", v)
+	h.RenderForm(c, status, "incident", title, p, inv)
 }
 
 func (h *Handlers) IncidentPage(c *gin.Context) error {

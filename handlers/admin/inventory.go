@@ -71,11 +71,7 @@ func (h *Handlers) renderInventoryFile(c *gin.Context, status int, p inventoryPa
 	if p.Values == nil {
 		p.Values = map[string]string{}
 	}
-	v := h.View(c, "inventory.file_title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "inventory_file", v)
+	h.RenderForm(c, status, "inventory_file", "inventory.file_title", p, inv)
 }
 
 func (h *Handlers) NewInventoryFile(c *gin.Context) error {

@@ -53,11 +53,7 @@ func (h *Handlers) LetterSettings(c *gin.Context) error {
 }
 
 func (h *Handlers) renderLetterSettings(c *gin.Context, status int, set letters.Settings, inv *apperr.Invalid) {
-	v := h.View(c, "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: h.Now().In(twtime.Zone).Year(), Serial: 123}})
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "letter_settings", v)
+	h.RenderForm(c, status, "letter_settings", "letters.title", letterSettingsPage{Set: set, Sample: letters.Number{Year: h.Now().In(twtime.Zone).Year(), Serial: 123}}, inv)
 }
 
 // SaveLetterSettings replaces the settings. Letters keep the numbers they were given;

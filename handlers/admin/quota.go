@@ -76,11 +76,7 @@ func (h *Handlers) renderQuota(c *gin.Context, status int, values map[string]str
 			p.Values[f.Key] = strconv.Itoa(f.Value(q))
 		}
 	}
-	v := h.View(c, "quota.title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "quotas", v)
+	h.RenderForm(c, status, "quotas", "quota.title", p, inv)
 	return nil
 }
 

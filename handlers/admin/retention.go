@@ -69,11 +69,7 @@ func (h *Handlers) renderRetention(c *gin.Context, status int, values map[string
 			p.Values[r.Key] = strconv.Itoa(r.Days)
 		}
 	}
-	v := h.View(c, "retention.title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "retention", v)
+	h.RenderForm(c, status, "retention", "retention.title", p, inv)
 	return nil
 }
 

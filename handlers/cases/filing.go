@@ -157,11 +157,7 @@ func (s *Cases) RenderRequestForm(c *gin.Context, status int, kind rights.Kind, 
 	for _, id := range scopeFiles {
 		p.Checked["file:"+id] = true
 	}
-	v := s.View(c, "request.new_title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	s.Render(c, status, "request_new", v)
+	s.RenderForm(c, status, "request_new", "request.new_title", p, inv)
 	return nil
 }
 
@@ -307,11 +303,7 @@ func (s *Cases) RenderRequestPage(c *gin.Context, status int, r *rights.Request,
 			}
 		}
 	}
-	v := s.View(c, "request.title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	s.Render(c, status, "request", v)
+	s.RenderForm(c, status, "request", "request.title", p, inv)
 	return nil
 }
 

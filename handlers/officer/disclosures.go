@@ -88,11 +88,7 @@ func (h *Handlers) renderDisclosure(c *gin.Context, status int, p disclosurePage
 	if !p.New {
 		title = "disclosure.title"
 	}
-	v := h.View(c, title, p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "disclosure", v)
+	h.RenderForm(c, status, "disclosure", title, p, inv)
 }
 
 // NewDisclosurePage shows an empty record.

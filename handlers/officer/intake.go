@@ -118,11 +118,7 @@ func (h *Handlers) renderIntake(c *gin.Context, status int, vals map[string]stri
 	for _, id := range checked {
 		p.Checked[id] = true
 	}
-	v := h.View(c, "intake.title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "intake", v)
+	h.RenderForm(c, status, "intake", "intake.title", p, inv)
 	return nil
 }
 

@@ -54,11 +54,7 @@ func (h *Handlers) paperPage(c *gin.Context, status int, p paperPage, inv *apper
 	if p.Values == nil {
 		p.Values = map[string]string{"form_lang": i18n.ZH, "action": "grant", "version": strconv.Itoa(n.Version)}
 	}
-	v := h.View(c, "paper.title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "paper_consent", v)
+	h.RenderForm(c, status, "paper_consent", "paper.title", p, inv)
 	return nil
 }
 

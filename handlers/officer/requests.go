@@ -179,11 +179,7 @@ func (h *Handlers) renderOfficerRequest(c *gin.Context, status int, r *rights.Re
 			}
 		}
 	}
-	v := h.View(c, "officer.request_title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "officer_request", v)
+	h.RenderForm(c, status, "officer_request", "officer.request_title", p, inv)
 	return nil
 }
 
@@ -518,11 +514,7 @@ func (h *Handlers) renderDecide(c *gin.Context, status int, r *rights.Request, p
 		return err
 	}
 	p.Requester = h.requesterName(ctx, r)
-	v := h.View(c, "decide.title", p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	h.Render(c, status, "decide", v)
+	h.RenderForm(c, status, "decide", "decide.title", p, inv)
 	return nil
 }
 

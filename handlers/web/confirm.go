@@ -69,9 +69,5 @@ func (s *Core) renderConfirm(c *gin.Context, status int, p ConfirmPage, inv *app
 		ask.Value = c.PostForm(ask.Name)
 		p.Ask = &ask
 	}
-	v := s.View(c, p.TitleKey, p)
-	if inv != nil {
-		v.Problems = inv.Problems
-	}
-	s.Render(c, status, "confirm", v)
+	s.RenderForm(c, status, "confirm", p.TitleKey, p, inv)
 }

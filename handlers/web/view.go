@@ -255,6 +255,16 @@ func (s *Core) newView(r *http.Request, lang, requestID, titleKey string, page a
 }
 
 // Render writes a page for a Gin handler.
+// RenderForm renders a form page with the problems that stop it (inv nil: none), as
+// every form shows itself again.
+func (s *Core) RenderForm(c *gin.Context, status int, name, titleKey string, page any, inv *apperr.Invalid) {
+	v := s.View(c, titleKey, page)
+	if inv != nil {
+		v.Problems = inv.Problems
+	}
+	s.Render(c, status, name, v)
+}
+
 func (s *Core) Render(c *gin.Context, status int, page string, v *View) {
 	s.writePage(c.Writer, status, page, v)
 }
