@@ -1,8 +1,10 @@
 // Command pages measures the public pages under load with wrk, beside a bare Gin server
-// measured in the same run, and the portal's memory at idle and under load.
+// measured in the same run, each page's latency with the script's own client (wrk's
+// percentiles are corrected for coordinated omission: latency.go), and the portal's
+// memory at idle and under load.
 //
 //	apt-get install -y wrk                # once
-//	go run ./scripts/load/pages           # -d 10s -c 8 -t 2
+//	go run ./scripts/load/pages           # -d 10s -c 8 -t 2; -only public or -only signed-in for one part
 //
 // Three servers, one after the other, each a real binary on a fresh data directory:
 //   - bare: scripts/load/bare, plain Gin rendering a page of the portal page's size;
@@ -28,6 +30,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +50,7 @@ type result struct {
 	requests, non2xx   int
 	maxRSS, hwm, idle  float64
 	server, page, note string
+	lat                latencies
 }
 
 var (
@@ -60,10 +64,18 @@ func main() {
 	dur := flag.Duration("d", 10*time.Second, "duration of each measurement")
 	conns := flag.Int("c", 8, "connections")
 	threads := flag.Int("t", 2, "wrk threads")
+	latDur := flag.Duration("ld", 5*time.Second, "duration of each latency measurement (after wrk's, same connections)")
+	only := flag.String("only", "", `"public" or "signed-in" to measure one part (with its bare pages); all when empty`)
 	flag.Parse()
+	if *only != "" && *only != "public" && *only != "signed-in" {
+		loadkit.Fatalf("-only: public, signed-in or nothing")
+	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		loadkit.Fatalf("wrk is not installed (apt-get install -y wrk)")
 	}
+	// The latency client runs in this process; one core at most, as wrk's threads share
+	// the machine with the server too.
+	runtime.GOMAXPROCS(1)
 	env := loadkit.Setup("pages")
 	machine := loadkit.Machine()
 	env.Build("./cmd/portal", "./scripts/load/bare")
@@ -123,10 +135,15 @@ func main() {
 		if pid > 0 {
 			_, r.hwm = loadkit.Memory(pid)
 		}
+		r.lat = measureLatency(url, headers, *conns, *latDur)
+		if r.lat.failed != "" {
+			loadkit.Fatalf("latency of %s: %s", url, r.lat.failed)
+		}
 		return r
 	}
 
-	paths := []string{"/", "/privacy", "/cookies", "/privacy/files"}
+	publicPaths := []string{"/", "/privacy", "/cookies", "/privacy/files"}
+	var paths []string
 	var results []result
 	sizes := map[string]int{}
 
@@ -141,13 +158,20 @@ func main() {
 		served    int
 	}
 	var portals []*portal
-	for _, mode := range []string{"on", "off"} {
+	modes := []string{"on", "off"}
+	if *only == "signed-in" {
+		modes = nil
+	}
+	for _, mode := range modes {
 		dir := filepath.Join(env.Out, "data-"+mode)
 		p := env.StartPortal("portal-"+mode, dir, "PORTAL_ANALYTICS="+mode, "PORTAL_ANALYTICS_FLUSH=1s")
 		p.MustReady()
 		portals = append(portals, &portal{mode: mode, dir: dir, p: p})
 	}
-	time.Sleep(2 * time.Second)
+	if len(portals) > 0 {
+		paths = publicPaths
+		time.Sleep(2 * time.Second)
+	}
 	for _, pt := range portals {
 		pt.idle, _ = loadkit.Memory(pt.p.Pid())
 		pt.headers = []string{"User-Agent: " + firefox, "Accept-Language: zh-TW,zh;q=0.9,en;q=0.5"}
@@ -166,7 +190,9 @@ func main() {
 			results = append(results, r)
 		}
 	}
-	time.Sleep(2500 * time.Millisecond) // one more flush
+	if len(portals) > 0 {
+		time.Sleep(2500 * time.Millisecond) // one more flush
+	}
 	for _, pt := range portals {
 		if pt.mode == "on" {
 			counted := countedViews(pt.dir)
@@ -181,7 +207,7 @@ func main() {
 	// Signed-in pages, on the demo agency: its first citizen's account and requests, and
 	// an officer's queue, each browser with its session cookie (counting on).
 	signedIn := []struct{ email, path string }{{loadkit.Citizen(1), "/account"}, {loadkit.Citizen(1), "/requests"}, {"officer@demo.invalid", "/officer/queue"}}
-	{
+	if *only != "public" {
 		dir := filepath.Join(env.Out, "data-signed-in")
 		env.Demo(dir, 10)
 		p := env.StartPortal("portal-signed-in", dir, "PORTAL_ANALYTICS=on", "PORTAL_ANALYTICS_FLUSH=1s")
@@ -214,9 +240,16 @@ func main() {
 
 	// The bare baseline with pages of the same sizes.
 	addr := loadkit.FreeAddr()
-	bareArgs := []string{"-addr", addr, "-home-bytes", strconv.Itoa(sizes["/"]), "-privacy-bytes", strconv.Itoa(sizes["/privacy"])}
-	for _, path := range paths[2:] {
-		bareArgs = append(bareArgs, "-page", path+"="+strconv.Itoa(sizes[path]))
+	bareArgs := []string{"-addr", addr}
+	for _, path := range paths {
+		switch path {
+		case "/":
+			bareArgs = append(bareArgs, "-home-bytes", strconv.Itoa(sizes[path]))
+		case "/privacy":
+			bareArgs = append(bareArgs, "-privacy-bytes", strconv.Itoa(sizes[path]))
+		default:
+			bareArgs = append(bareArgs, "-page", path+"="+strconv.Itoa(sizes[path]))
+		}
 	}
 	bare := env.Start("bare", "bare", bareArgs, nil)
 	bare.URL = "http://" + addr
@@ -235,20 +268,42 @@ func main() {
 		}
 	}
 	fmt.Printf("\n### Public pages under load, beside a bare Gin server\n\n")
-	fmt.Printf("```sh\napt-get install -y wrk\ngo run ./scripts/load/pages -d %s -c %d -t %d\n```\n\n", *dur, *conns, *threads)
+	onlyArg := ""
+	if *only != "" {
+		onlyArg = " -only " + *only
+	}
+	fmt.Printf("```sh\napt-get install -y wrk\ngo run ./scripts/load/pages -d %s -c %d -t %d%s\n```\n\n", *dur, *conns, *threads, onlyArg)
 	fmt.Printf("Machine: %s. wrk on the same machine; page sizes:", machine)
 	for _, path := range paths {
 		fmt.Printf(" %s %d B,", path, sizes[path])
 	}
 	fmt.Printf(" (the bare pages are made as large).\n\n")
-	fmt.Printf("| server | page | req/s | p50 | p90 | p99 | non-2xx | portal/bare |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Printf("Throughput (wrk, %d connections, %d threads) and latency (the script's own client, the same %d connections one after the other, %s per page; raw latencies, see below):\n\n", *conns, *threads, *conns, *latDur)
+	fmt.Printf("| server | page | req/s | portal/bare | p50 | p90 | p99 | p99.9 | in flight | non-2xx | wrk's p99 |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range results {
 		ratio := "—"
 		if b := baseline[r.page]; b > 0 && r.server != "bare Gin" {
 			ratio = fmt.Sprintf("%.2f", r.rps/b)
 		}
-		fmt.Printf("| %s | `%s` | %.0f | %s | %s | %s | %d | %s |\n", r.server, r.page, r.rps, r.p50, r.p90, r.p99, r.non2xx, ratio)
+		l := r.lat
+		fmt.Printf("| %s | `%s` | %.0f | %s | %s | %s | %s | %s | %.1f | %d | %s |\n", r.server, r.page, r.rps, ratio, ms(l.p50), ms(l.p90), ms(l.p99), ms(l.p999), l.inFlight(), r.non2xx, r.p99)
 	}
+	fmt.Printf("\np99 portal / p99 bare (raw):")
+	for _, path := range paths {
+		var bare time.Duration
+		for _, r := range results {
+			if r.server == "bare Gin" && r.page == path {
+				bare = r.lat.p99
+			}
+		}
+		for _, r := range results {
+			if r.server != "bare Gin" && r.page == path && bare > 0 {
+				fmt.Printf(" `%s` %s %.1f×;", path, strings.TrimPrefix(r.server, "portal, "), float64(r.lat.p99)/float64(bare))
+			}
+		}
+	}
+	fmt.Println()
+	fmt.Printf("\n\"in flight\" is mean latency × the client's requests per second, which for %d connections must be about %d: the check that the latencies are what the client waited. wrk's p99 is printed for comparison only: wrk 4 adds synthetic samples for coordinated omission to its histogram after the run, which in a closed loop of a few connections makes its p90 and p99 mostly synthetic.\n", *conns, *conns)
 	fmt.Printf("\nCounting on vs off, req/s:")
 	for _, path := range paths {
 		on, off := rpsOf(results, "portal, analytics on", path), rpsOf(results, "portal, analytics off", path)
