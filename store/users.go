@@ -17,9 +17,10 @@ import (
 // Users implements account.Users. Sign-in looks an address up by _id in user_emails,
 // keyed by an HMAC of the address, so it never scans and the key reveals no address.
 type Users struct {
-	db    *DB
-	key   []byte
-	vault *vault.Vault
+	db       *DB
+	key      []byte
+	vault    *vault.Vault
+	unsealed unsealedUsers
 }
 
 var _ account.Users = (*Users)(nil)
@@ -288,6 +289,13 @@ func (s *Users) Staff(ctx context.Context) ([]*account.User, error) {
 
 // ByID returns a user by id.
 func (s *Users) ByID(ctx context.Context, id string) (*account.User, error) {
+	if s.db.cache != nil {
+		u, err := s.byIDUnsealed(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: %w", id, err)
+		}
+		return u, nil
+	}
 	var d userDoc
 	if err := s.db.byID(ctx, collUsers, id, &d); err != nil {
 		return nil, fmt.Errorf("user %s: %w", id, err)
