@@ -23,9 +23,22 @@ type OpenReader interface {
 	Open(ctx context.Context) ([]*Request, error)
 }
 
-// OpenWithClocks reads the open requests and the clock each runs against.
+// SharedOpenReader gives the open requests shared with other readers: the slice is the
+// caller's, the requests are not to be changed.
+type SharedOpenReader interface {
+	OpenShared(ctx context.Context) ([]*Request, error)
+}
+
+// OpenWithClocks reads the open requests and the clock each runs against. Its callers
+// only read the requests, so a store that can share them does.
 func OpenWithClocks(ctx context.Context, requests OpenReader, fulfil FulfilSetting) ([]*Request, map[string]Clock, error) {
-	open, err := requests.Open(ctx)
+	var open []*Request
+	var err error
+	if sr, ok := requests.(SharedOpenReader); ok {
+		open, err = sr.OpenShared(ctx)
+	} else {
+		open, err = requests.Open(ctx)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

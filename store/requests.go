@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,8 @@ type Requests struct {
 	// from: while the kept documents are the same, the queue is too (decoding and
 	// sorting them was about a third of the officer's queue page).
 	open atomic.Pointer[openDecoded]
+	// shared is the queue as OpenShared last built it, for readers that only read.
+	shared atomic.Pointer[openShared]
 	// A person's list: their index and each request's list fields as last decoded
 	// (decoding a whole request for a row was about a third of the page).
 	index decoded[subjectRequestsDoc]
@@ -37,6 +40,11 @@ type Requests struct {
 type openDecoded struct {
 	raws []bson.Raw // held, so that no other read can come back at the same address
 	docs []openDoc  // sorted; never changed once kept
+}
+
+type openShared struct {
+	raws []bson.Raw // what they were built from, held as above
+	reqs []*rights.Request
 }
 
 var _ rights.Requests = (*Requests)(nil)
@@ -508,6 +516,31 @@ func (s *Requests) Open(ctx context.Context) ([]*rights.Request, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// OpenShared is Open for readers that only read: the requests themselves are shared with
+// every other reader until the queue changes, and only the slice is the caller's own (to
+// sort or filter). The officers' queue page and the staff home read the whole queue on
+// every view, and copying every open request each time was a quarter of the queue page's
+// garbage.
+func (s *Requests) OpenShared(ctx context.Context) ([]*rights.Request, error) {
+	raws, err := s.db.allRaw(ctx, collOpenRequests)
+	if err != nil {
+		return nil, fmt.Errorf("open requests: %w", err)
+	}
+	if m := s.shared.Load(); m != nil && len(raws) > 0 && len(m.raws) == len(raws) && &m.raws[0] == &raws[0] {
+		return slices.Clone(m.reqs), nil
+	}
+	// Open reads the queue again, so what it builds is at least as new as raws: kept
+	// under raws, it is never older than what they say.
+	reqs, err := s.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(raws) > 0 && s.db.cache != nil {
+		s.shared.Store(&openShared{raws: raws, reqs: reqs})
+	}
+	return slices.Clone(reqs), nil
 }
 
 // openDocs is the queue collection decoded, soonest due first.

@@ -195,6 +195,32 @@ func TestQueueReadAgainAfterEachChange(t *testing.T) {
 	if q = queue(); q[0].Ref != view.Ref || q[0].Assignee != "u_officer" {
 		t.Fatalf("after the assignment: %+v", q[0])
 	}
+	// The queue shared between readers says the same after each change, and its slice is
+	// each reader's own.
+	shared := func() []*rights.Request {
+		t.Helper()
+		open, err := reqs.OpenShared(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return open
+	}
+	for i := range 3 {
+		sq := shared()
+		if len(sq) != 2 || sq[0].Ref != view.Ref || sq[0].Assignee != "u_officer" || sq[1].Ref != del.Ref {
+			t.Fatalf("shared read %d: %+v", i, sq)
+		}
+		sq[0], sq[1] = sq[1], sq[0]
+	}
+	if _, err := reqs.Update(ctx, view.Ref, view.Version+1, now.Add(90*time.Second), rights.Assign("u_lead", "u_third")); err != nil {
+		t.Fatal(err)
+	}
+	if sq := shared(); len(sq) != 2 || sq[0].Ref != view.Ref || sq[0].Assignee != "u_third" {
+		t.Fatalf("shared after the second assignment: %+v", sq)
+	}
+	if sq := shared(); sq[0].Assignee != "u_third" {
+		t.Fatalf("shared read again: %+v", sq[0])
+	}
 	// The person's list, read the same way row by row.
 	list := func() map[string]*rights.Request {
 		t.Helper()
@@ -209,7 +235,7 @@ func TestQueueReadAgainAfterEachChange(t *testing.T) {
 		return out
 	}
 	l := list()
-	if len(l) != 2 || l[view.Ref].Assignee != "u_officer" || l[del.Ref].Assignee != "" {
+	if len(l) != 2 || l[view.Ref].Assignee != "u_third" || l[del.Ref].Assignee != "" {
 		t.Fatalf("list: %+v", l)
 	}
 	l[del.Ref].State = rights.Closed
