@@ -73,15 +73,39 @@ func (s *Core) SecurityHeaders(c *gin.Context) {
 	c.Next()
 }
 
+// FixedHeader is a response header whose value is made once: a header set with Set
+// allocates its value's slice on every response. The slice's capacity is its length, so
+// an Add makes a new one; nothing writes into a header value in place.
+type FixedHeader struct {
+	key   string
+	value []string
+}
+
+// Fixed is the header key: value, made once.
+func Fixed(key, value string) FixedHeader {
+	return FixedHeader{key: http.CanonicalHeaderKey(key), value: []string{value}[:1:1]}
+}
+
+// Set sets the header on h.
+func (f FixedHeader) Set(h http.Header) { h[f.key] = f.value }
+
+var securityHeaders = []FixedHeader{
+	Fixed("Content-Security-Policy", contentSecurityPolicy),
+	Fixed("X-Content-Type-Options", "nosniff"),
+	Fixed("X-Frame-Options", "DENY"),
+	Fixed("Referrer-Policy", "same-origin"),
+	Fixed("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
+	Fixed("Cross-Origin-Opener-Policy", "same-origin"),
+}
+
+var hsts = Fixed("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
 func setSecurityHeaders(h http.Header, tls bool) {
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	for _, f := range securityHeaders {
+		f.Set(h)
+	}
 	if tls {
-		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		hsts.Set(h)
 	}
 }
 

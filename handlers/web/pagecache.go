@@ -34,10 +34,26 @@ type publicPages struct {
 const publicPagesMax = 512
 
 type cachedPage struct {
-	body, gz []byte
-	etag     string // of body; gz is the same etag marked -gz
-	modified string // when this variant was rendered
+	plain, gz pageVariant // gz: the same ETag marked -gz
+	modified  FixedHeader // when this variant was rendered
 }
+
+// pageVariant is a cached page's body as sent, with its headers made once.
+type pageVariant struct {
+	body        []byte
+	etag        string
+	etagH, lenH FixedHeader
+}
+
+func newPageVariant(body []byte, etag string) pageVariant {
+	return pageVariant{body: body, etag: etag, etagH: Fixed("ETag", etag), lenH: Fixed("Content-Length", strconv.Itoa(len(body)))}
+}
+
+var (
+	varyEncoding   = Fixed("Vary", "Accept-Encoding")
+	gzipEncoding   = Fixed("Content-Encoding", "gzip")
+	privateNoCache = Fixed("Cache-Control", "private, no-cache")
+)
 
 // keyRevalidated marks a 304 from the page cache: the visitor saw the page again.
 const keyRevalidated = "page_revalidated"
@@ -71,30 +87,30 @@ func (s *Core) RenderPublic(c *gin.Context, page string, v *View, content string
 		s.public.m[key] = e
 		s.public.mu.Unlock()
 	}
-	body, etag := e.body, e.etag
+	pv := &e.plain
 	h := c.Writer.Header()
-	h.Set("Vary", "Accept-Encoding")
+	varyEncoding.Set(h)
 	if accepts(r, "gzip") {
-		body, etag = e.gz, strings.TrimSuffix(e.etag, `"`)+`-gz"`
-		h.Set("Content-Encoding", "gzip")
+		pv = &e.gz
+		gzipEncoding.Set(h)
 	}
 	// Each visit asks again (no-cache), and only the visitor's own browser keeps it.
-	h.Set("Cache-Control", "private, no-cache")
-	h.Set("ETag", etag)
+	privateNoCache.Set(h)
+	pv.etagH.Set(h)
 	// Informational only: the date cannot tell which variant a browser holds (the
 	// same page with or without a banner), so only the ETag answers 304.
-	h.Set("Last-Modified", e.modified)
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+	e.modified.Set(h)
+	if etagMatches(r.Header.Get("If-None-Match"), pv.etag) {
 		c.Set(keyRevalidated, true)
 		h.Del("Content-Encoding")
 		c.Status(http.StatusNotModified)
 		c.Writer.WriteHeaderNow()
 		return
 	}
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	htmlType.Set(h)
+	pv.lenH.Set(h)
 	c.Status(http.StatusOK)
-	_, _ = c.Writer.Write(body)
+	_, _ = c.Writer.Write(pv.body)
 }
 
 func newCachedPage(body []byte, modified string) *cachedPage {
@@ -103,7 +119,12 @@ func newCachedPage(body []byte, modified string) *cachedPage {
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	_, _ = zw.Write(body)
 	_ = zw.Close()
-	return &cachedPage{body: bytes.Clone(body), gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`, modified: modified}
+	etag := hex.EncodeToString(sum[:12])
+	return &cachedPage{
+		plain:    newPageVariant(bytes.Clone(body), `"`+etag+`"`),
+		gz:       newPageVariant(gz.Bytes(), `"`+etag+`-gz"`),
+		modified: Fixed("Last-Modified", modified),
+	}
 }
 
 // accepts reports whether Accept-Encoding names the coding and does not refuse it with q=0.

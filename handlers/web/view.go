@@ -287,11 +287,15 @@ func (s *Core) writePage(w http.ResponseWriter, status int, page string, v *View
 		}
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
+	htmlType.Set(h)
+	noStore.Set(h)
+	// The length is known: the response goes out as one piece, not chunked.
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
+
+var htmlType, noStore = Fixed("Content-Type", "text/html; charset=utf-8"), Fixed("Cache-Control", "no-store")
 
 // pageBuffers hold pages while they render: a page grew its buffer from nothing in
 // several steps, about twice its size in garbage a request.
