@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,19 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		if hd.Get("Strict-Transport-Security") != "" {
 			t.Errorf("%s: HSTS over plain HTTP", p)
 		}
+		// A page goes out in one piece with its length, whether rendered or cached.
+		if strings.HasPrefix(hd.Get("Content-Type"), "text/html") && hd.Get("Content-Length") != strconv.Itoa(r.Body.Len()) {
+			t.Errorf("%s: Content-Length %q for a body of %d bytes", p, hd.Get("Content-Length"), r.Body.Len())
+		}
+		// The header values are made once and shared: one response's added value is its own.
+		hd.Add("X-Frame-Options", "SAMEORIGIN")
+		hd["Referrer-Policy"] = append(hd["Referrer-Policy"], "no-referrer")
+	}
+	if v := h.get("/privacy").Header().Values("X-Frame-Options"); len(v) != 1 || v[0] != "DENY" {
+		t.Errorf("X-Frame-Options after another response added to its own: %q", v)
+	}
+	if v := h.get("/missing").Header().Values("Referrer-Policy"); len(v) != 1 || v[0] != "same-origin" {
+		t.Errorf("Referrer-Policy after another response added to its own: %q", v)
 	}
 	// A forwarded https claim from an untrusted peer does not switch HSTS on.
 	if h.get("/", header("X-Forwarded-Proto", "https")).Header().Get("Strict-Transport-Security") != "" {
