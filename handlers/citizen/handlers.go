@@ -29,6 +29,7 @@ type Services struct {
 // Handlers answer a signed-in person's routes.
 type Handlers struct {
 	*cases.Cases
+	requestRowHTML             *web.Rows[requestRow]
 	requests                   rights.Requests
 	consents                   *consent.Service
 	casework                   *casework.Service
@@ -41,5 +42,6 @@ type Handlers struct {
 // New builds a person's own pages.
 func New(cs *cases.Cases, s Services) *Handlers {
 	return &Handlers{Cases: cs, requests: s.Requests, consents: s.Consents, casework: s.Casework, mail: s.Mail,
-		mailWords: s.MailWords, receipts: s.Receipts, signUpLimit: s.SignUpLimit, passwordLimit: s.PasswordLimit}
+		mailWords: s.MailWords, receipts: s.Receipts, signUpLimit: s.SignUpLimit, passwordLimit: s.PasswordLimit,
+		requestRowHTML: web.NewRows[requestRow]("requests", "fragment/request_row")}
 }

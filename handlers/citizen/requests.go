@@ -61,7 +61,7 @@ func (h *Handlers) MyRequests(c *gin.Context) error {
 		if r.State.Deciding() {
 			row.DueStatus, row.Due = web.DueInWords(v, r.Due, p.Today)
 		}
-		if p.Rows[i], err = h.RowHTML(v, "requests", "fragment/request_row", row); err != nil {
+		if p.Rows[i], err = h.requestRowHTML.HTML(h.Core, v, row); err != nil {
 			return err
 		}
 	}

@@ -37,6 +37,7 @@ type Services struct {
 // Handlers answer the officers' routes.
 type Handlers struct {
 	*cases.Cases
+	queueRowHTML      *web.Rows[queueRow]
 	requests          rights.Requests
 	timeline          rights.Timeline
 	guests            rights.Guests
@@ -60,5 +61,6 @@ type Handlers struct {
 func New(cs *cases.Cases, s Services) *Handlers {
 	return &Handlers{Cases: cs, requests: s.Requests, timeline: s.Timeline, guests: s.Guests, messages: s.Messages, fees: s.Fees,
 		fulfilDays: s.Fulfil, search: s.Search, consents: s.Consents, drafts: s.Drafts, disclosures: s.Disclosures, disclosureService: s.DisclosureService,
-		files: s.Files, letters: s.Letters, casework: s.Casework, disk: s.Disk}
+		files: s.Files, letters: s.Letters, casework: s.Casework, disk: s.Disk,
+		queueRowHTML: web.NewRows[queueRow]("queue", "fragment/queue_row")}
 }

@@ -224,8 +224,9 @@ func (h *Handlers) Queue(c *gin.Context) error {
 		p.People[o.ID] = o.Name
 	}
 	v := h.View(c, "queue.title", nil)
-	for _, row := range queueRowsFor(v, &p) {
-		h, err := h.RowHTML(v, "queue", "fragment/queue_row", row)
+	p.Rows = make([]template.HTML, 0, len(p.Requests))
+	for _, r := range p.Requests {
+		h, err := h.queueRowHTML.HTML(h.Core, v, queueRowFor(v, &p, r))
 		if err != nil {
 			return err
 		}
@@ -247,29 +248,26 @@ type queueRow struct {
 	DueStatus, Due                       string // "" when the clock has no date
 }
 
-func queueRowsFor(v *web.View, p *queuePage) []queueRow {
-	rows := make([]queueRow, len(p.Requests))
-	for i, r := range p.Requests {
-		ck := p.Clocks[r.Ref]
-		row := queueRow{Ref: r.Ref, Kind: v.T("right." + string(r.Kind) + ".name"), Received: v.Date(r.Received.Start()),
-			State: v.T("state." + string(r.State)), ClockKind: ck.Kind, ClockName: v.T("clock." + ck.Kind)}
-		if r.Unread > 0 {
-			row.Unread = v.T("queue.unread", r.Unread)
-		}
-		switch name := p.People[r.Assignee]; {
-		case r.Assignee == "":
-			row.Assignee = v.T("officer.unassigned")
-		case name != "":
-			row.Assignee = name
-		default:
-			row.Assignee = v.T("officer.someone")
-		}
-		if !ck.Due.IsZero() {
-			row.DueStatus, row.Due = web.DueInWords(v, ck.Due, p.Today)
-		}
-		rows[i] = row
+// queueRowFor is one request's row in words, the key its rendering is kept under.
+func queueRowFor(v *web.View, p *queuePage, r *rights.Request) queueRow {
+	ck := p.Clocks[r.Ref]
+	row := queueRow{Ref: r.Ref, Kind: v.T("right." + string(r.Kind) + ".name"), Received: v.Date(r.Received.Start()),
+		State: v.T("state." + string(r.State)), ClockKind: ck.Kind, ClockName: v.T("clock." + ck.Kind)}
+	if r.Unread > 0 {
+		row.Unread = v.T("queue.unread", r.Unread)
 	}
-	return rows
+	switch name := p.People[r.Assignee]; {
+	case r.Assignee == "":
+		row.Assignee = v.T("officer.unassigned")
+	case name != "":
+		row.Assignee = name
+	default:
+		row.Assignee = v.T("officer.someone")
+	}
+	if !ck.Due.IsZero() {
+		row.DueStatus, row.Due = web.DueInWords(v, ck.Due, p.Today)
+	}
+	return row
 }
 
 // QueueCSV exports the filtered queue, every page of it.

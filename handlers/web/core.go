@@ -45,7 +45,6 @@ type Core struct {
 	visitorSeals [64]atomic.Pointer[visitorSeal]
 	notice       noticeCache
 	public       publicPages
-	rows         renderedRows
 	// routes are the route table's properties of each route (SetRoutes).
 	routes map[string]*RouteProps
 }

@@ -6,19 +6,22 @@ import (
 	"sync"
 )
 
-// renderedRows keeps table rows as rendered by their page's fragment template, by language
-// and by the row's words. A list's rows are the same from one view of it to the next
-// (an officer's queue, a person's own requests) and the template spent a dozen calls
+// Rows keeps one kind of table row as rendered by its page's fragment template, by
+// language and by the row's words. A list's rows are the same from one view of it to the
+// next (an officer's queue, a person's own requests) and the template spent a dozen calls
 // through reflection on each: fields, escapers. A row in words is all strings, so the
-// words are the key: anything that changes what a row shows makes it another row.
-type renderedRows struct {
-	mu sync.RWMutex
-	m  map[rowKey]template.HTML
+// words are the key: anything that changes what a row shows makes it another row. The
+// row is the key as it is, of its own type (boxed in an interface for one shared map it
+// cost an allocation a row).
+type Rows[T comparable] struct {
+	page, fragment string
+	mu             sync.RWMutex
+	m              map[rowKey[T]]template.HTML
 }
 
-type rowKey struct {
-	lang, page, fragment string
-	row                  any // a comparable struct of the row's words
+type rowKey[T comparable] struct {
+	lang string
+	row  T
 }
 
 // renderedRowsMax bounds the rows kept (a few KB each at most); past it the cache
@@ -31,25 +34,30 @@ type rowData struct {
 	Row any
 }
 
-// RowHTML is row rendered through fragment of page in the view's language.
-func (s *Core) RowHTML(v *View, page, fragment string, row any) (template.HTML, error) {
-	k := rowKey{v.Lang, page, fragment, row}
-	s.rows.mu.RLock()
-	h, ok := s.rows.m[k]
-	s.rows.mu.RUnlock()
+// NewRows keeps the rows fragment of page renders.
+func NewRows[T comparable](page, fragment string) *Rows[T] {
+	return &Rows[T]{page: page, fragment: fragment}
+}
+
+// HTML is row rendered in the view's language.
+func (r *Rows[T]) HTML(s *Core, v *View, row T) (template.HTML, error) {
+	k := rowKey[T]{v.Lang, row}
+	r.mu.RLock()
+	h, ok := r.m[k]
+	r.mu.RUnlock()
 	if ok {
 		return h, nil
 	}
 	var b bytes.Buffer
-	if err := s.Templates.ExecuteFragment(&b, v.Lang, page, fragment, rowData{V: v, Row: row}); err != nil {
+	if err := s.Templates.ExecuteFragment(&b, v.Lang, r.page, r.fragment, rowData{V: v, Row: row}); err != nil {
 		return "", err
 	}
 	h = template.HTML(b.String()) // #nosec G203 -- the output of an html/template, escaped there
-	s.rows.mu.Lock()
-	if s.rows.m == nil || len(s.rows.m) >= renderedRowsMax {
-		s.rows.m = map[rowKey]template.HTML{}
+	r.mu.Lock()
+	if r.m == nil || len(r.m) >= renderedRowsMax {
+		r.m = map[rowKey[T]]template.HTML{}
 	}
-	s.rows.m[k] = h
-	s.rows.mu.Unlock()
+	r.m[k] = h
+	r.mu.Unlock()
 	return h, nil
 }
