@@ -15,7 +15,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
-	"sync"
+	"sync/atomic"
 )
 
 //go:embed layout.html partials/*.html pages/*.html standalone/*.html
@@ -48,8 +48,9 @@ type Set struct {
 	pages map[string]map[string]*template.Template // language → page
 	def   string                                   // the first language, for any other
 	plain map[string]*template.Template            // unfolded, kept only to verify
-	mu    sync.Mutex
-	used  map[string]bool
+	// used marks the pages rendered since start, one flag a page made at parse time:
+	// every render sets its page's without a lock shared by all renders.
+	used map[string]*atomic.Bool
 }
 
 // Parse parses every page with the layout and partials, once per language of consts.
@@ -57,7 +58,7 @@ func Parse(funcs template.FuncMap, consts Constants) (*Set, error) {
 	if len(consts.Langs) == 0 {
 		return nil, errors.New("templates: no language")
 	}
-	s := &Set{pages: map[string]map[string]*template.Template{}, def: consts.Langs[0], used: map[string]bool{}}
+	s := &Set{pages: map[string]map[string]*template.Template{}, def: consts.Langs[0], used: map[string]*atomic.Bool{}}
 	for _, lang := range consts.Langs {
 		pages, err := parseAll(funcs, func(method, arg string) (string, bool) {
 			switch method {
@@ -76,6 +77,11 @@ func Parse(funcs template.FuncMap, consts Constants) (*Set, error) {
 			return nil, err
 		}
 		s.pages[lang] = pages
+		for name := range pages {
+			if s.used[name] == nil {
+				s.used[name] = new(atomic.Bool)
+			}
+		}
 	}
 	if VerifyFolding {
 		plain, err := parseAll(funcs, nil)
@@ -162,9 +168,9 @@ func (s *Set) run(w io.Writer, lang, page, name string, data any) error {
 	if !ok {
 		return fmt.Errorf("no template %q in %q", page, lang)
 	}
-	s.mu.Lock()
-	s.used[page] = true
-	s.mu.Unlock()
+	if u := s.used[page]; !u.Load() {
+		u.Store(true)
+	}
 	label := page
 	if name != "" {
 		label += " " + name
@@ -210,9 +216,8 @@ func (s *Set) Names() []string {
 
 // Used reports whether a page has been rendered since start (tests check every page is).
 func (s *Set) Used(page string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.used[page]
+	u := s.used[page]
+	return u != nil && u.Load()
 }
 
 // partialIndex maps each template a partial file defines to the file, and each file to
