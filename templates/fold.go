@@ -45,9 +45,18 @@ func fold(t *template.Template, resolve resolver, dict bool) error {
 	}
 	// Only what runs has been escaped: a partial whose every call was inlined never is,
 	// and its constants must not become text unescaped.
-	for name := range reached(t, run) {
+	runs := reached(t, run)
+	for name := range runs {
 		if tt := t.Lookup(name); tt != nil && tt.Tree != nil {
 			foldText(tt.Tree.Root)
+		}
+	}
+	// What never runs keeps no nodes: a partial whose every call was inlined stays
+	// defined in each page's set (a set cannot forget a name) but empty. Those trees
+	// were about a third of the parsed pages' memory, which every collection marks.
+	for _, tt := range t.Templates() {
+		if !runs[tt.Name()] && tt.Tree != nil && tt.Tree.Root != nil {
+			tt.Tree.Root = &parse.ListNode{NodeType: parse.NodeList, Pos: tt.Tree.Root.Pos}
 		}
 	}
 	return nil
