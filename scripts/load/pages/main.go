@@ -304,21 +304,28 @@ func main() {
 	}
 	fmt.Println()
 	fmt.Printf("\n\"in flight\" is mean latency × the client's requests per second, which for %d connections must be about %d: the check that the latencies are what the client waited. wrk's p99 is printed for comparison only: wrk 4 adds synthetic samples for coordinated omission to its histogram after the run, which in a closed loop of a few connections makes its p90 and p99 mostly synthetic.\n", *conns, *conns)
-	fmt.Printf("\nCounting on vs off, req/s:")
-	for _, path := range paths {
-		on, off := rpsOf(results, "portal, analytics on", path), rpsOf(results, "portal, analytics off", path)
-		if off > 0 {
-			fmt.Printf(" `%s` %.0f %%;", path, 100*on/off)
+	if *only != "signed-in" {
+		fmt.Printf("\nCounting on vs off, req/s:")
+		for _, path := range paths {
+			on, off := rpsOf(results, "portal, analytics on", path), rpsOf(results, "portal, analytics off", path)
+			if off > 0 {
+				fmt.Printf(" `%s` %.0f %%;", path, 100*on/off)
+			}
 		}
+		fmt.Println()
 	}
-	fmt.Println()
 	fmt.Printf("\nMemory (VmRSS; peak VmHWM), MiB:\n\n| server | idle | highest sampled under load | VmHWM after |\n| --- | ---: | ---: | ---: |\n")
 	for _, srv := range []string{"portal, analytics on", "portal, analytics off", "portal, signed in", "bare Gin"} {
 		var idle, maxRSS, hwm float64
+		measured := false
 		for _, r := range results {
 			if r.server == srv {
 				idle, maxRSS, hwm = max(idle, r.idle), max(maxRSS, r.maxRSS), max(hwm, r.hwm)
+				measured = true
 			}
+		}
+		if !measured {
+			continue // not in this run (-only)
 		}
 		idleS := fmt.Sprintf("%.1f", idle)
 		if srv == "bare Gin" {
