@@ -943,3 +943,53 @@ func TestServiceLastAdministratorSurvivesMutualDemotion(t *testing.T) {
 		t.Fatal("no administrator left")
 	}
 }
+
+// An expiry is a removal on a later day: the agency keeps an administrator whose access
+// does not run out, and two administrators cannot give each other an expiry.
+func TestServiceExpiryCountsAsRemovalOfTheLastLastingAdministrator(t *testing.T) {
+	e := newSvcEnv(t)
+	ctx := t.Context()
+	later := e.clk.Now().AddDate(0, 1, 0)
+	a := e.seedStaff("a@agency.example", "甲", account.RoleAdmin)
+	contractor := e.seed("c@agency.example", "約聘管理者", func(u *account.User) {
+		u.Roles, u.Contractor, u.Expires = []account.Role{account.RoleAdmin}, true, later
+	})
+	withExpiry := account.StaffInput{Name: a.Name, Roles: []account.Role{account.RoleAdmin}, Contractor: true, Expires: later}
+	_, err := e.svc.UpdateStaff(ctx, "u_another_admin", a.ID, a.Version, withExpiry)
+	wantInvalid(t, "an expiry for the last lasting administrator", err, "roles", "staff.last_admin")
+	_, err = e.svc.UpdateStaff(ctx, "u_another_admin", a.ID, a.Version, account.StaffInput{Name: a.Name, Roles: []account.Role{account.RoleOfficer}})
+	wantInvalid(t, "demoting the last lasting administrator beside one who expires", err, "roles", "staff.last_admin")
+	if got := e.reload(a.ID); !got.Has(account.RoleAdmin) || !got.Expires.IsZero() {
+		t.Fatalf("stored after refusals: roles %v expiry %v", got.Roles, got.Expires)
+	}
+	// The contractor administrator may still leave: a lasting one remains.
+	if _, err := e.svc.UpdateStaff(ctx, "u_another_admin", contractor.ID, contractor.Version,
+		account.StaffInput{Name: contractor.Name, Roles: []account.Role{account.RoleOfficer}, Contractor: true, Expires: later}); err != nil {
+		t.Fatalf("demoting the contractor administrator: %v", err)
+	}
+
+	// Two lasting administrators giving each other an expiry at once: one stands.
+	b := e.seedStaff("b@agency.example", "乙", account.RoleAdmin)
+	a = e.reload(a.ID)
+	errs := make(chan error, 2)
+	for _, u := range []*account.User{a, b} {
+		go func() {
+			_, err := e.svc.UpdateStaff(ctx, "u_another_admin", u.ID, u.Version,
+				account.StaffInput{Name: u.Name, Roles: []account.Role{account.RoleAdmin}, Contractor: true, Expires: later})
+			errs <- err
+		}()
+	}
+	failed := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			wantInvalid(t, "the second expiry", err, "roles", "staff.last_admin")
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d expiries refused, want exactly 1", failed)
+	}
+	if e.reload(a.ID).Expires.IsZero() == e.reload(b.ID).Expires.IsZero() {
+		t.Fatal("want exactly one administrator without an expiry")
+	}
+}

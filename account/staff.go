@@ -108,7 +108,11 @@ func (s *Service) UpdateStaff(ctx context.Context, by, id string, version int64,
 		return nil, ErrOwnAccess
 	}
 	stillAdmin := slices.Contains(in.Roles, RoleAdmin) && !in.Disabled
-	if current.Has(RoleAdmin) && !stillAdmin {
+	// An expiry is a removal on a later day: giving the last lasting administrator one
+	// would leave the agency locked out that day, and two administrators could give
+	// each other one.
+	losesLasting := lastingAdmin(current.Roles, current.Disabled, current.Expires) && !lastingAdmin(in.Roles, in.Disabled, in.Expires)
+	if current.Has(RoleAdmin) && !stillAdmin || losesLasting {
 		// One administrator removal at a time, on every instance: two administrators
 		// demoting each other at once must not both pass the check.
 		release, err := s.holdAdminLease(ctx)
@@ -116,7 +120,7 @@ func (s *Service) UpdateStaff(ctx context.Context, by, id string, version int64,
 			return nil, err
 		}
 		defer release()
-		if err := s.keepOneAdmin(ctx, id); err != nil {
+		if err := s.keepOneAdmin(ctx, id, losesLasting); err != nil {
 			return nil, err
 		}
 	}
@@ -189,15 +193,22 @@ func (s *Service) holdAdminLease(ctx context.Context) (release func(), err error
 	}
 }
 
-// keepOneAdmin fails when no enabled administrator other than id would remain.
-func (s *Service) keepOneAdmin(ctx context.Context, id string) error {
+// lastingAdmin reports whether an account with these roles, state and expiry is an
+// administrator whose access does not run out.
+func lastingAdmin(roles []Role, disabled bool, expires time.Time) bool {
+	return slices.Contains(roles, RoleAdmin) && !disabled && expires.IsZero()
+}
+
+// keepOneAdmin fails when no enabled administrator other than id would remain; with
+// lasting, when none would remain without an expiry.
+func (s *Service) keepOneAdmin(ctx context.Context, id string, lasting bool) error {
 	staff, err := s.Users.Staff(ctx)
 	if err != nil {
 		return err
 	}
 	now := s.Now()
 	for _, u := range staff {
-		if u.ID != id && u.Has(RoleAdmin) && !u.Disabled && !u.Expired(now) {
+		if u.ID != id && u.Has(RoleAdmin) && !u.Disabled && !u.Expired(now) && (!lasting || u.Expires.IsZero()) {
 			return nil
 		}
 	}
