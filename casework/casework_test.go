@@ -2,10 +2,7 @@ package casework_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -13,9 +10,8 @@ import (
 	"github.com/example/pdpa-portal/account"
 	"github.com/example/pdpa-portal/casework"
 	"github.com/example/pdpa-portal/internal/wire"
-	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/internal/wire/wiretest"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/store/storetest"
 )
 
 var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -31,13 +27,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	db := storetest.New(t)
-	p, err := wire.New(db.DB, wire.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now },
-		MasterKey: storetest.TestMasterKey, EmailKey: storetest.EmailKey, AuditKey: []byte("test audit key"),
-		Signer: receipt.NewSigner(ed25519.NewKeyFromSeed(make([]byte, 32))), BaseURL: "https://portal.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := wiretest.New(t, now)
 	ctx := context.Background()
 	u := &account.User{ID: "u_requester", Email: "r@example.tw", Name: "Requester", Lang: "en", Created: now, EmailVerified: true}
 	if err := p.Users.Create(ctx, u); err != nil {

@@ -2,10 +2,8 @@ package consent_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +13,7 @@ import (
 	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/internal/wire"
-	"github.com/example/pdpa-portal/receipt"
-	"github.com/example/pdpa-portal/store"
-	"github.com/example/pdpa-portal/store/storetest"
+	"github.com/example/pdpa-portal/internal/wire/wiretest"
 )
 
 var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -26,19 +22,13 @@ var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 // published, a verified citizen, an unverified sign-up and an officer.
 func paperWorld(t *testing.T) *wire.Portal {
 	t.Helper()
-	db := storetest.New(t)
-	p, err := wire.New(db.DB, wire.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now },
-		MasterKey: storetest.TestMasterKey, EmailKey: storetest.EmailKey, AuditKey: []byte("test audit key"),
-		Signer: receipt.NewSigner(ed25519.NewKeyFromSeed(make([]byte, 32))), BaseURL: "https://portal.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := wiretest.New(t, now)
 	ctx := context.Background()
 	n, err := consent.DefaultNotice(now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := store.NewNotices(db.DB).Publish(ctx, n); err != nil {
+	if err := p.Notices.Publish(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []*account.User{

@@ -2,10 +2,8 @@ package disclosure_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -16,9 +14,8 @@ import (
 	"github.com/example/pdpa-portal/attachments"
 	"github.com/example/pdpa-portal/disclosure"
 	"github.com/example/pdpa-portal/internal/wire"
-	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/internal/wire/wiretest"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/store/storetest"
 )
 
 var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -27,13 +24,7 @@ var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 // unverified sign-up and an officer.
 func world(t *testing.T) *wire.Portal {
 	t.Helper()
-	db := storetest.New(t)
-	p, err := wire.New(db.DB, wire.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now },
-		MasterKey: storetest.TestMasterKey, EmailKey: storetest.EmailKey, AuditKey: []byte("test audit key"),
-		Signer: receipt.NewSigner(ed25519.NewKeyFromSeed(make([]byte, 32))), BaseURL: "https://portal.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := wiretest.New(t, now)
 	for _, u := range []*account.User{
 		{ID: "u_citizen", Email: "citizen@example.tw", Name: "Citizen", Created: now, EmailVerified: true},
 		{ID: "u_squatter", Email: "someone@example.tw", Name: "Squatter", Created: now},

@@ -2,9 +2,6 @@ package export_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -12,10 +9,8 @@ import (
 	"github.com/example/pdpa-portal/consent"
 	"github.com/example/pdpa-portal/export"
 	"github.com/example/pdpa-portal/i18n"
-	"github.com/example/pdpa-portal/internal/wire"
-	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/internal/wire/wiretest"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/store/storetest"
 )
 
 var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -24,13 +19,7 @@ var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 // notice, the history of their decisions, and each request with its messages — the
 // purposes named in the reader's language, a purpose gone from the notice by its id.
 func TestPersonalDataHoldsWhatThePortalKeeps(t *testing.T) {
-	db := storetest.New(t)
-	p, err := wire.New(db.DB, wire.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now },
-		MasterKey: storetest.TestMasterKey, EmailKey: storetest.EmailKey, AuditKey: []byte("test audit key"),
-		Signer: receipt.NewSigner(ed25519.NewKeyFromSeed(make([]byte, 32))), BaseURL: "https://portal.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := wiretest.New(t, now)
 	ctx := context.Background()
 	n, err := consent.DefaultNotice(now)
 	if err != nil {

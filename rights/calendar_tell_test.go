@@ -2,30 +2,19 @@ package rights_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/example/pdpa-portal/account"
-	"github.com/example/pdpa-portal/internal/wire"
-	"github.com/example/pdpa-portal/receipt"
+	"github.com/example/pdpa-portal/internal/wire/wiretest"
 	"github.com/example/pdpa-portal/rights"
-	"github.com/example/pdpa-portal/store/storetest"
 )
 
 // A day off added by hand on the due date of an open request moves it, and the calendar
 // service itself tells the requester, once.
 func TestCalendarChangeTellsTheRequester(t *testing.T) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	db := storetest.New(t)
-	p, err := wire.New(db.DB, wire.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now },
-		MasterKey: storetest.TestMasterKey, EmailKey: storetest.EmailKey, AuditKey: []byte("test audit key"),
-		Signer: receipt.NewSigner(ed25519.NewKeyFromSeed(make([]byte, 32))), BaseURL: "https://portal.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := wiretest.New(t, now)
 	ctx := context.Background()
 	u := &account.User{ID: "u_requester", Email: "r@example.tw", Name: "Requester", Lang: "en", Created: now, EmailVerified: true}
 	if err := p.Users.Create(ctx, u); err != nil {
