@@ -18,27 +18,15 @@ import (
 // working day, so the hourly run sends it with the first hour after it.
 const DigestHour = 8
 
-// OpenReader reads the open requests, a bounded set.
+// OpenReader reads the open requests, a bounded set, for readers that only read them:
+// the slice is the caller's, the requests are shared and not to be changed.
 type OpenReader interface {
-	Open(ctx context.Context) ([]*Request, error)
-}
-
-// SharedOpenReader gives the open requests shared with other readers: the slice is the
-// caller's, the requests are not to be changed.
-type SharedOpenReader interface {
 	OpenShared(ctx context.Context) ([]*Request, error)
 }
 
-// OpenWithClocks reads the open requests and the clock each runs against. Its callers
-// only read the requests, so a store that can share them does.
+// OpenWithClocks reads the open requests and the clock each runs against.
 func OpenWithClocks(ctx context.Context, requests OpenReader, fulfil FulfilSetting) ([]*Request, map[string]Clock, error) {
-	var open []*Request
-	var err error
-	if sr, ok := requests.(SharedOpenReader); ok {
-		open, err = sr.OpenShared(ctx)
-	} else {
-		open, err = requests.Open(ctx)
-	}
+	open, err := requests.OpenShared(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

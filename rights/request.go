@@ -252,6 +252,9 @@ type Requests interface {
 	ListForSubject(ctx context.Context, subject string) ([]*Request, error)
 	// Open lists the requests still in the agency's hands, soonest due first.
 	Open(ctx context.Context) ([]*Request, error)
+	// OpenShared is Open for readers that only read: the slice is the caller's, the
+	// requests are shared with other readers and not to be changed.
+	OpenShared(ctx context.Context) ([]*Request, error)
 	// DropUnfinished removes what a filing cut off part-way left in the queue, for
 	// filings received before the given day; it returns how many.
 	DropUnfinished(ctx context.Context, before Date) (int, error)

@@ -73,32 +73,32 @@ func (s *Core) SecurityHeaders(c *gin.Context) {
 	c.Next()
 }
 
-// FixedHeader is a response header whose value is made once: a header set with Set
+// fixedHeader is a response header whose value is made once: a header set with Set
 // allocates its value's slice on every response. The slice's capacity is its length, so
 // an Add makes a new one; nothing writes into a header value in place.
-type FixedHeader struct {
+type fixedHeader struct {
 	key   string
 	value []string
 }
 
 // Fixed is the header key: value, made once.
-func Fixed(key, value string) FixedHeader {
-	return FixedHeader{key: http.CanonicalHeaderKey(key), value: []string{value}[:1:1]}
+func fixed(key, value string) fixedHeader {
+	return fixedHeader{key: http.CanonicalHeaderKey(key), value: []string{value}[:1:1]}
 }
 
 // Set sets the header on h.
-func (f FixedHeader) Set(h http.Header) { h[f.key] = f.value }
+func (f fixedHeader) Set(h http.Header) { h[f.key] = f.value }
 
-var securityHeaders = []FixedHeader{
-	Fixed("Content-Security-Policy", contentSecurityPolicy),
-	Fixed("X-Content-Type-Options", "nosniff"),
-	Fixed("X-Frame-Options", "DENY"),
-	Fixed("Referrer-Policy", "same-origin"),
-	Fixed("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
-	Fixed("Cross-Origin-Opener-Policy", "same-origin"),
+var securityHeaders = []fixedHeader{
+	fixed("Content-Security-Policy", contentSecurityPolicy),
+	fixed("X-Content-Type-Options", "nosniff"),
+	fixed("X-Frame-Options", "DENY"),
+	fixed("Referrer-Policy", "same-origin"),
+	fixed("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"),
+	fixed("Cross-Origin-Opener-Policy", "same-origin"),
 }
 
-var hsts = Fixed("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+var hsts = fixed("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 func setSecurityHeaders(h http.Header, tls bool) {
 	for _, f := range securityHeaders {

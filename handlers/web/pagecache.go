@@ -35,24 +35,24 @@ const publicPagesMax = 512
 
 type cachedPage struct {
 	plain, gz pageVariant // gz: the same ETag marked -gz
-	modified  FixedHeader // when this variant was rendered
+	modified  fixedHeader // when this variant was rendered
 }
 
 // pageVariant is a cached page's body as sent, with its headers made once.
 type pageVariant struct {
 	body        []byte
 	etag        string
-	etagH, lenH FixedHeader
+	etagH, lenH fixedHeader
 }
 
 func newPageVariant(body []byte, etag string) pageVariant {
-	return pageVariant{body: body, etag: etag, etagH: Fixed("ETag", etag), lenH: Fixed("Content-Length", strconv.Itoa(len(body)))}
+	return pageVariant{body: body, etag: etag, etagH: fixed("ETag", etag), lenH: fixed("Content-Length", strconv.Itoa(len(body)))}
 }
 
 var (
-	varyEncoding   = Fixed("Vary", "Accept-Encoding")
-	gzipEncoding   = Fixed("Content-Encoding", "gzip")
-	privateNoCache = Fixed("Cache-Control", "private, no-cache")
+	varyEncoding   = fixed("Vary", "Accept-Encoding")
+	gzipEncoding   = fixed("Content-Encoding", "gzip")
+	privateNoCache = fixed("Cache-Control", "private, no-cache")
 )
 
 // keyRevalidated marks a 304 from the page cache: the visitor saw the page again.
@@ -123,7 +123,7 @@ func newCachedPage(body []byte, modified string) *cachedPage {
 	return &cachedPage{
 		plain:    newPageVariant(bytes.Clone(body), `"`+etag+`"`),
 		gz:       newPageVariant(gz.Bytes(), `"`+etag+`-gz"`),
-		modified: Fixed("Last-Modified", modified),
+		modified: fixed("Last-Modified", modified),
 	}
 }
 

@@ -295,7 +295,7 @@ func (s *Core) writePage(w http.ResponseWriter, status int, page string, v *View
 	_, _ = w.Write(buf.Bytes())
 }
 
-var htmlType, noStore = Fixed("Content-Type", "text/html; charset=utf-8"), Fixed("Cache-Control", "no-store")
+var htmlType, noStore = fixed("Content-Type", "text/html; charset=utf-8"), fixed("Cache-Control", "no-store")
 
 // pageBuffers hold pages while they render: a page grew its buffer from nothing in
 // several steps, about twice its size in garbage a request.
